@@ -1,0 +1,293 @@
+/**
+ * Account-level building blocks shared by the pipeline constructs: roles, databases, schemas and
+ * warehouses, each ownable (`new X(...)`) or importable (`X.fromName(...)`), plus the one generic
+ * grant mechanism every Snowflake object uses.
+ */
+import { Token } from 'cdktf';
+import { AccountRole } from '@cdktf/provider-snowflake/lib/account-role';
+import { Database as DatabaseResource } from '@cdktf/provider-snowflake/lib/database';
+import { GrantPrivilegesToAccountRole } from '@cdktf/provider-snowflake/lib/grant-privileges-to-account-role';
+import { Schema as SchemaResource } from '@cdktf/provider-snowflake/lib/schema';
+import { Warehouse as WarehouseResource } from '@cdktf/provider-snowflake/lib/warehouse';
+import { Construct, IConstruct } from 'constructs';
+import { Duration } from '../lib/duration';
+import { ValidationError, validateProp } from '../lib/errors';
+import { ObjectName, normalizeIdentifier } from '../lib/identifiers';
+import { nameFromPath } from './names';
+
+// ---------------------------------------------------------------------------------------------
+// Roles
+
+/** An account role. */
+export interface IRole extends IConstruct {
+  /** The role's name (upper case). */
+  readonly roleName: string;
+}
+
+export interface RoleProps {
+  /** Role name. @default - derived from the construct path */
+  readonly name?: string;
+  /** Comment on the role. @default - none */
+  readonly comment?: string;
+}
+
+/** An account role owned by this stack (`snowflake_account_role`). */
+export class Role extends Construct implements IRole {
+  /** Imports an existing role by name. */
+  static fromName(scope: Construct, id: string, name: string): IRole {
+    const roleName = validateProp(`${scope.node.path}/${id}`, 'name', () => normalizeIdentifier(name, 'role name'));
+    return new (class extends Construct implements IRole {
+      readonly roleName = roleName;
+    })(scope, id);
+  }
+
+  readonly roleName: string;
+  readonly resource: AccountRole;
+
+  constructor(scope: Construct, id: string, props: RoleProps = {}) {
+    super(scope, id);
+    this.roleName = validateProp(this.node.path, 'name', () => normalizeIdentifier(props.name ?? nameFromPath(this), 'role name'));
+    this.resource = new AccountRole(this, 'Resource', { name: this.roleName, comment: props.comment });
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Grants
+
+/** Kinds of object a privilege is granted on, as the grant resource distinguishes them. */
+export enum GrantTarget {
+  ACCOUNT_OBJECT = 'ACCOUNT_OBJECT',
+  SCHEMA = 'SCHEMA',
+  SCHEMA_OBJECT = 'SCHEMA_OBJECT',
+}
+
+/**
+ * Base of every Snowflake object construct, owned or imported: holds the one generic `grant`.
+ * Grants are idempotent per (role, privileges): granting twice returns the first grant.
+ */
+export abstract class SnowflakeObject extends Construct {
+  /** Snowflake object type for grants (`COMPUTE POOL`, `TABLE`, `STAGE`, ...). */
+  abstract readonly objectType: string;
+  /** The object's name as `"DB"."SCHEMA"."NAME"` (or `"NAME"` for account objects). */
+  abstract readonly qualifiedName: ObjectName;
+  protected abstract readonly grantTarget: GrantTarget;
+
+  /** Grants `privileges` on this object to `role` (a `snowflake_grant_privileges_to_account_role`). */
+  grant(role: IRole, ...privileges: string[]): GrantPrivilegesToAccountRole {
+    if (privileges.length === 0) {
+      throw new ValidationError(this.node.path, 'grant privileges', 'is empty', 'Name at least one privilege, e.g. USAGE');
+    }
+    const privs = [...new Set(privileges.map((p) => p.toUpperCase()))].sort();
+    for (const p of privs) {
+      if (!/^[A-Z][A-Z ]*[A-Z]$/.test(p)) {
+        throw new ValidationError(this.node.path, 'grant privileges', `contains ${JSON.stringify(p)}, which is not a privilege name`, 'Use names such as USAGE, SELECT, READ, MONITOR');
+      }
+    }
+    const roleKey = Token.isUnresolved(role.roleName) ? role.node.addr : role.roleName;
+    const id = `Grant-${roleKey}-${privs.join('-').replace(/ /g, '_')}`;
+    const existing = this.node.tryFindChild(id);
+    if (existing) return existing as GrantPrivilegesToAccountRole;
+    const base = { accountRoleName: role.roleName, privileges: privs };
+    switch (this.grantTarget) {
+      case GrantTarget.ACCOUNT_OBJECT:
+        return new GrantPrivilegesToAccountRole(this, id, { ...base, onAccountObject: { objectType: this.objectType, objectName: this.qualifiedName.quoted } });
+      case GrantTarget.SCHEMA:
+        return new GrantPrivilegesToAccountRole(this, id, { ...base, onSchema: { schemaName: this.qualifiedName.quoted } });
+      default:
+        return new GrantPrivilegesToAccountRole(this, id, { ...base, onSchemaObject: { objectType: this.objectType, objectName: this.qualifiedName.quoted } });
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Databases
+
+export interface IDatabase extends IConstruct {
+  readonly databaseName: string;
+  readonly qualifiedName: ObjectName;
+  /** Grants USAGE on the database. */
+  grantUsage(role: IRole): GrantPrivilegesToAccountRole;
+}
+
+abstract class DatabaseBase extends SnowflakeObject implements IDatabase {
+  readonly objectType = 'DATABASE';
+  protected readonly grantTarget = GrantTarget.ACCOUNT_OBJECT;
+  abstract readonly databaseName: string;
+  get qualifiedName(): ObjectName {
+    return ObjectName.of(this.databaseName);
+  }
+  grantUsage(role: IRole): GrantPrivilegesToAccountRole {
+    return this.grant(role, 'USAGE');
+  }
+}
+
+export interface DatabaseProps {
+  /** Database name. @default - derived from the construct path */
+  readonly name?: string;
+  /** Days of Time Travel for the database's objects. @default 1 */
+  readonly dataRetentionDays?: number;
+  /** Comment. @default - none */
+  readonly comment?: string;
+}
+
+/** A database owned by this stack (`snowflake_database`). */
+export class Database extends DatabaseBase {
+  /** Imports an existing database by name. */
+  static fromName(scope: Construct, id: string, name: string): IDatabase {
+    const databaseName = validateProp(`${scope.node.path}/${id}`, 'name', () => normalizeIdentifier(name, 'database name'));
+    return new (class extends DatabaseBase {
+      readonly databaseName = databaseName;
+    })(scope, id);
+  }
+
+  readonly databaseName: string;
+  readonly resource: DatabaseResource;
+
+  constructor(scope: Construct, id: string, props: DatabaseProps = {}) {
+    super(scope, id);
+    this.databaseName = validateProp(this.node.path, 'name', () => normalizeIdentifier(props.name ?? nameFromPath(this), 'database name'));
+    this.resource = new DatabaseResource(this, 'Resource', {
+      name: this.databaseName,
+      comment: props.comment,
+      dataRetentionTimeInDays: props.dataRetentionDays,
+    });
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Schemas
+
+export interface ISchema extends IConstruct {
+  readonly databaseName: string;
+  readonly schemaName: string;
+  /** `"DB"."SCHEMA"`. */
+  readonly qualifiedName: ObjectName;
+  grantUsage(role: IRole): GrantPrivilegesToAccountRole;
+}
+
+abstract class SchemaBase extends SnowflakeObject implements ISchema {
+  readonly objectType = 'SCHEMA';
+  protected readonly grantTarget = GrantTarget.SCHEMA;
+  abstract readonly databaseName: string;
+  abstract readonly schemaName: string;
+  get qualifiedName(): ObjectName {
+    return ObjectName.of(this.databaseName, this.schemaName);
+  }
+  grantUsage(role: IRole): GrantPrivilegesToAccountRole {
+    return this.grant(role, 'USAGE');
+  }
+}
+
+export interface SchemaProps {
+  /** The database the schema lives in. */
+  readonly database: IDatabase;
+  /** Schema name. @default - derived from the construct path */
+  readonly name?: string;
+  /** Comment. @default - none */
+  readonly comment?: string;
+}
+
+/** A schema owned by this stack (`snowflake_schema`), with managed access so owners cannot re-grant. */
+export class Schema extends SchemaBase {
+  /** Imports an existing schema: `DATABASE.SCHEMA`. */
+  static fromName(scope: Construct, id: string, qualifiedName: string): ISchema {
+    const parsed = validateProp(`${scope.node.path}/${id}`, 'qualifiedName', () => ObjectName.parse(qualifiedName, 2));
+    return new (class extends SchemaBase {
+      readonly databaseName = parsed.parts[0];
+      readonly schemaName = parsed.parts[1];
+    })(scope, id);
+  }
+
+  readonly databaseName: string;
+  readonly schemaName: string;
+  readonly resource: SchemaResource;
+
+  constructor(scope: Construct, id: string, props: SchemaProps) {
+    super(scope, id);
+    this.databaseName = props.database.databaseName;
+    this.schemaName = validateProp(this.node.path, 'name', () => normalizeIdentifier(props.name ?? nameFromPath(this), 'schema name'));
+    this.resource = new SchemaResource(this, 'Resource', {
+      database: this.databaseName,
+      name: this.schemaName,
+      withManagedAccess: 'true',
+      comment: props.comment,
+    });
+    if (props.database instanceof Database) this.resource.node.addDependency(props.database.resource);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Warehouses
+
+export interface IWarehouse extends IConstruct {
+  readonly warehouseName: string;
+  readonly qualifiedName: ObjectName;
+  grantUsage(role: IRole): GrantPrivilegesToAccountRole;
+}
+
+abstract class WarehouseBase extends SnowflakeObject implements IWarehouse {
+  readonly objectType = 'WAREHOUSE';
+  protected readonly grantTarget = GrantTarget.ACCOUNT_OBJECT;
+  abstract readonly warehouseName: string;
+  get qualifiedName(): ObjectName {
+    return ObjectName.of(this.warehouseName);
+  }
+  grantUsage(role: IRole): GrantPrivilegesToAccountRole {
+    return this.grant(role, 'USAGE');
+  }
+}
+
+/** Warehouse sizes. */
+export enum WarehouseSize {
+  XSMALL = 'XSMALL',
+  SMALL = 'SMALL',
+  MEDIUM = 'MEDIUM',
+  LARGE = 'LARGE',
+  XLARGE = 'XLARGE',
+}
+
+export interface WarehouseProps {
+  /** Warehouse name. @default - derived from the construct path */
+  readonly name?: string;
+  /** Size. @default WarehouseSize.XSMALL */
+  readonly size?: WarehouseSize;
+  /** Idle time before suspending (at least 60 s). @default Duration.seconds(60) */
+  readonly autoSuspend?: Duration;
+  /** Comment. @default - none */
+  readonly comment?: string;
+}
+
+/** A warehouse owned by this stack: smallest size, suspended when idle, created suspended. */
+export class Warehouse extends WarehouseBase {
+  /** Imports an existing warehouse by name. */
+  static fromName(scope: Construct, id: string, name: string): IWarehouse {
+    const warehouseName = validateProp(`${scope.node.path}/${id}`, 'name', () => normalizeIdentifier(name, 'warehouse name'));
+    return new (class extends WarehouseBase {
+      readonly warehouseName = warehouseName;
+    })(scope, id);
+  }
+
+  readonly warehouseName: string;
+  readonly resource: WarehouseResource;
+
+  constructor(scope: Construct, id: string, props: WarehouseProps = {}) {
+    super(scope, id);
+    this.warehouseName = validateProp(this.node.path, 'name', () => normalizeIdentifier(props.name ?? nameFromPath(this), 'warehouse name'));
+    const size = props.size ?? WarehouseSize.XSMALL;
+    if (!Object.values(WarehouseSize).includes(size)) {
+      throw new ValidationError(this.node.path, 'size', `${JSON.stringify(size)} is not a warehouse size`, `Use one of ${Object.values(WarehouseSize).join(', ')}`);
+    }
+    const suspend = (props.autoSuspend ?? Duration.seconds(60)).toSeconds();
+    if (suspend < 60) {
+      throw new ValidationError(this.node.path, 'autoSuspend', `is ${suspend}s; below 60 s a warehouse bills a full minute on every resume anyway`, 'Use Duration.seconds(60) or more');
+    }
+    this.resource = new WarehouseResource(this, 'Resource', {
+      name: this.warehouseName,
+      warehouseSize: size,
+      autoSuspend: suspend,
+      autoResume: 'true',
+      initiallySuspended: true,
+      comment: props.comment,
+    });
+  }
+}

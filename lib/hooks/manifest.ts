@@ -1,0 +1,170 @@
+/**
+ * The post-deploy hook manifest (`hooks.json`), written beside each stack's `cdk.tf.json`.
+ * Schema documented in docs/hooks-manifest.md. Deterministic: stable key order, no timestamps,
+ * no secrets, so two synths of the same app are byte-identical.
+ */
+import { createHash } from 'crypto';
+
+export const MANIFEST_SCHEMA_VERSION = 1;
+export const MANIFEST_FILE_NAME = 'hooks.json';
+
+/** What a step does; the runner has one handler per kind. */
+export type StepKind =
+  | 'sql' // run the statements in order
+  | 'startPass' // mark a training pass running and enqueue its chunks
+  | 'executeTaskGraph' // EXECUTE TASK the root, wait on TASK_HISTORY, then verify artifacts
+  | 'runWorkers' // start N job services (deterministic names) that drain the queue
+  | 'waitQueue' // wait until the pass's queue is drained or the time budget ends
+  | 'buildModelIndex'
+  | 'registerAggregator'
+  | 'promote'
+  | 'batchScore';
+
+/** A statement as the runner executes it. `{{RUN_ID}}` placeholders are filled by the runner. */
+export interface HookStatement {
+  /** Stable id within the step, for logs, the ledger and error messages. */
+  readonly id: string;
+  readonly sql: string;
+  /**
+   * An error that is an expected outcome rather than a failure (e.g. no version holds an alias
+   * yet on the first promotion): the message pattern and the reason it is tolerated.
+   */
+  readonly allowError?: { readonly messagePattern: string; readonly reason: string };
+  /** For gate statements: the BOOLEAN column of the first row that must be TRUE to go on. */
+  readonly gateColumn?: string;
+}
+
+/** Kind-specific waiting and verification, interpreted by the runner. */
+export interface WaitSpec {
+  /** Task graph: the root task to EXECUTE and watch. */
+  readonly rootTask?: string;
+  /** Job services the step starts or re-attaches to, by deterministic name. */
+  readonly jobServices?: readonly string[];
+  /** Statement that reports progress / verification (see docs/hooks-manifest.md). */
+  readonly progressSql?: string;
+  /** The queue table whose leases the runner re-queues while waiting. */
+  readonly queueTable?: string;
+  /** Statement the runner uses to re-queue expired leases while waiting. */
+  readonly requeueSql?: string;
+  /** Statement that marks chunks FAILED once their attempts are used up. */
+  readonly failExhaustedSql?: string;
+  /** Seconds between polls. */
+  readonly pollSeconds: number;
+  /** The pass's time budget in seconds (queue passes stop claiming after it). */
+  readonly budgetSeconds?: number;
+}
+
+export interface RetryPolicy {
+  /** Attempts for transient errors (network, 5xx/429, retryable Snowflake codes). */
+  readonly maxAttempts: number;
+  readonly initialDelayMs: number;
+  readonly maxDelayMs: number;
+}
+
+export interface HookStepSpec {
+  /** Unique in the stack: `<construct path>/<step>`. */
+  readonly id: string;
+  readonly kind: StepKind;
+  readonly description: string;
+  /** Steps (ids) that must succeed first. */
+  readonly dependsOn: readonly string[];
+  /** Steps sharing a run group share one run id per deploy (a pipeline is one group). */
+  readonly runGroup: string;
+  readonly statements: readonly HookStatement[];
+  readonly wait?: WaitSpec;
+  readonly timeoutSeconds: number;
+  readonly retry: RetryPolicy;
+  /** Values that re-run the step when they change (image tag, user runVersion, ...). */
+  readonly triggers: Readonly<Record<string, string>>;
+  /**
+   * Whether a change of the step's statements re-runs it (as CDK Triggers' executeOnHandlerChange).
+   * When false only triggers and dependencies count.
+   */
+  readonly executeOnChange: boolean;
+  /** Share of partitions allowed to fail before the step fails, 0-100. */
+  readonly allowedFailurePercent?: number;
+}
+
+export interface HookStep extends HookStepSpec {
+  /** sha256 of what the step runs (or only its triggers) and of its dependencies' fingerprints. */
+  readonly fingerprint: string;
+}
+
+export interface LedgerLocation {
+  readonly database: string;
+  readonly schema: string;
+  readonly table: string;
+}
+
+export interface HookManifest {
+  readonly schemaVersion: number;
+  readonly stack: string;
+  /** Where the runner records step attempts (`HOOK_RUNS`); null when the stack has no steps. */
+  readonly ledger: LedgerLocation | null;
+  /** Steps in a dependency order (ties by id). */
+  readonly steps: readonly HookStep[];
+}
+
+export const DEFAULT_RETRY: RetryPolicy = { maxAttempts: 5, initialDelayMs: 1000, maxDelayMs: 30000 };
+
+/** JSON with object keys sorted at every level: the canonical form for hashing and writing. */
+export function canonicalJson(value: unknown, indent?: number): string {
+  return JSON.stringify(sortKeys(value), null, indent);
+}
+
+function sortKeys(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(sortKeys);
+  if (value && typeof value === 'object') {
+    const out: Record<string, unknown> = {};
+    for (const k of Object.keys(value as object).sort()) {
+      const v = (value as Record<string, unknown>)[k];
+      if (v !== undefined) out[k] = sortKeys(v);
+    }
+    return out;
+  }
+  return value;
+}
+
+export function sha256(text: string): string {
+  return createHash('sha256').update(text).digest('hex');
+}
+
+/**
+ * Orders steps so every step follows its dependencies (ties broken by id for determinism) and
+ * computes fingerprints. Throws on unknown dependencies and cycles, naming the steps.
+ */
+export function finalizeSteps(specs: readonly HookStepSpec[]): HookStep[] {
+  const byId = new Map<string, HookStepSpec>();
+  for (const s of specs) {
+    if (byId.has(s.id)) throw new Error(`hook step '${s.id}' is defined twice. Give each step a unique id`);
+    byId.set(s.id, s);
+  }
+  for (const s of specs) {
+    for (const d of s.dependsOn) {
+      if (!byId.has(d)) throw new Error(`hook step '${s.id}' depends on unknown step '${d}'. Add that step or remove the dependency`);
+    }
+  }
+  const done = new Map<string, HookStep>();
+  const visiting = new Set<string>();
+  const visit = (id: string, chain: string[]): void => {
+    if (done.has(id)) return;
+    if (visiting.has(id)) throw new Error(`hook steps form a cycle: ${[...chain, id].join(' -> ')}. Remove one of the runAfter links`);
+    visiting.add(id);
+    const spec = byId.get(id)!;
+    const deps = [...spec.dependsOn].sort();
+    for (const d of deps) visit(d, [...chain, id]);
+    visiting.delete(id);
+    const own = spec.executeOnChange
+      ? { kind: spec.kind, statements: spec.statements, wait: spec.wait, triggers: spec.triggers, allowed: spec.allowedFailurePercent }
+      : { kind: spec.kind, triggers: spec.triggers };
+    const fingerprint = sha256(canonicalJson({ own, deps: deps.map((d) => done.get(d)!.fingerprint) }));
+    done.set(id, { ...spec, dependsOn: deps, fingerprint });
+  };
+  for (const id of [...byId.keys()].sort()) visit(id, []);
+  return [...done.values()];
+}
+
+/** The manifest file's text. */
+export function serializeManifest(m: HookManifest): string {
+  return canonicalJson(m, 2) + '\n';
+}

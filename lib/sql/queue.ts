@@ -1,0 +1,136 @@
+/**
+ * The work queue: a hybrid table with one row per chunk of partitions (DESIGN.md §3).
+ *
+ * Claims are a leased compare-and-set: a worker reads one candidate row, then updates it only if
+ * STATUS and ATTEMPTS are still what it read. Hybrid tables lock rows, so of two concurrent claimers
+ * exactly one sees "1 row updated". Expired leases make a row claimable again; ATTEMPTS caps retries.
+ */
+import { ObjectName, sqlString } from '../identifiers';
+import { BoundStatement, runVar } from './statement';
+
+/** Column names of the queue table, shared by the DDL, the statements and the local server tests. */
+export const QUEUE_COLUMNS = [
+  ['QUEUE_ID', 'VARCHAR(128) NOT NULL'],
+  ['RUN_ID', 'VARCHAR(64) NOT NULL'],
+  ['PASS', 'VARCHAR(16) NOT NULL'],
+  ['CHUNK_ID', 'NUMBER(10,0) NOT NULL'],
+  ['PARTITION_KEYS', 'ARRAY NOT NULL'],
+  ['STATUS', "VARCHAR(16) NOT NULL DEFAULT 'PENDING'"],
+  ['WORKER_ID', 'VARCHAR(128)'],
+  ['ATTEMPTS', 'NUMBER(5,0) NOT NULL DEFAULT 0'],
+  ['LEASE_UNTIL', 'TIMESTAMP_NTZ'],
+  ['CLAIMED_AT', 'TIMESTAMP_NTZ'],
+  ['COMPLETED_AT', 'TIMESTAMP_NTZ'],
+  ['ERROR_MSG', 'VARCHAR(4000)'],
+  ['STAGE_PATH', 'VARCHAR(1024)'],
+  ['CREATED_AT', 'TIMESTAMP_NTZ NOT NULL DEFAULT CURRENT_TIMESTAMP()'],
+] as const;
+
+/** Queue row states. */
+export const QueueStatus = { PENDING: 'PENDING', CLAIMED: 'CLAIMED', DONE: 'DONE', FAILED: 'FAILED' } as const;
+
+export interface QueueModel {
+  /** Fully qualified queue table name. */
+  readonly table: ObjectName;
+  /** How long a claim lasts without a heartbeat, in seconds. */
+  readonly leaseSeconds: number;
+  /** Claims per chunk before it is marked FAILED. */
+  readonly maxAttempts: number;
+}
+
+/** `CREATE HYBRID TABLE IF NOT EXISTS` with the primary key and a secondary index for claims. */
+export function renderQueueCreate(q: QueueModel): string {
+  const cols = QUEUE_COLUMNS.map(([name, type]) => `  ${name} ${type}`).join(',\n');
+  return [
+    `CREATE HYBRID TABLE IF NOT EXISTS ${q.table.quoted} (`,
+    cols + ',',
+    '  PRIMARY KEY (QUEUE_ID),',
+    '  INDEX IDX_RUN_STATUS (RUN_ID, STATUS)',
+    ')',
+  ].join('\n');
+}
+
+/** The `revert` of the Execute resource: dropping the queue is safe, it only holds in-flight work. */
+export function renderQueueDrop(q: QueueModel): string {
+  return `DROP TABLE IF EXISTS ${q.table.quoted}`;
+}
+
+/**
+ * The statements workers and the runner issue against the queue (documented in
+ * docs/worker-contract.md). Every one is a single round trip, independent of the partition count.
+ */
+export function renderQueueStatements(q: QueueModel): Record<'claimCandidate' | 'claim' | 'heartbeat' | 'complete' | 'fail' | 'requeueExpired' | 'failExhausted' | 'progress', BoundStatement> {
+  const t = q.table.quoted;
+  const claimable = `RUN_ID = ? AND PASS = ? AND ATTEMPTS < ${q.maxAttempts} AND (STATUS = 'PENDING' OR (STATUS = 'CLAIMED' AND LEASE_UNTIL < CURRENT_TIMESTAMP()))`;
+  return {
+    claimCandidate: {
+      sql: `SELECT QUEUE_ID, STATUS, ATTEMPTS FROM ${t} WHERE ${claimable} AND MOD(CHUNK_ID, ?) = ? ORDER BY CHUNK_ID LIMIT 1`,
+      params: ['RUN_ID', 'PASS', 'SLOTS', 'SLOT'],
+    },
+    claim: {
+      sql:
+        `UPDATE ${t} SET STATUS = 'CLAIMED', WORKER_ID = ?, ATTEMPTS = ATTEMPTS + 1, CLAIMED_AT = CURRENT_TIMESTAMP(), ` +
+        `LEASE_UNTIL = DATEADD(second, ${q.leaseSeconds}, CURRENT_TIMESTAMP()) ` +
+        `WHERE QUEUE_ID = ? AND STATUS = ? AND ATTEMPTS = ? AND ATTEMPTS < ${q.maxAttempts}`,
+      params: ['WORKER_ID', 'QUEUE_ID', 'OBSERVED_STATUS', 'OBSERVED_ATTEMPTS'],
+    },
+    heartbeat: {
+      sql: `UPDATE ${t} SET LEASE_UNTIL = DATEADD(second, ${q.leaseSeconds}, CURRENT_TIMESTAMP()) WHERE QUEUE_ID = ? AND WORKER_ID = ? AND STATUS = 'CLAIMED'`,
+      params: ['QUEUE_ID', 'WORKER_ID'],
+    },
+    complete: {
+      sql: `UPDATE ${t} SET STATUS = 'DONE', COMPLETED_AT = CURRENT_TIMESTAMP(), STAGE_PATH = ?, ERROR_MSG = ?, LEASE_UNTIL = NULL WHERE QUEUE_ID = ? AND WORKER_ID = ? AND STATUS = 'CLAIMED'`,
+      params: ['STAGE_PATH', 'ERROR_MSG', 'QUEUE_ID', 'WORKER_ID'],
+    },
+    fail: {
+      sql:
+        `UPDATE ${t} SET STATUS = IFF(ATTEMPTS >= ${q.maxAttempts}, 'FAILED', 'PENDING'), ERROR_MSG = ?, WORKER_ID = NULL, LEASE_UNTIL = NULL ` +
+        `WHERE QUEUE_ID = ? AND WORKER_ID = ? AND STATUS = 'CLAIMED'`,
+      params: ['ERROR_MSG', 'QUEUE_ID', 'WORKER_ID'],
+    },
+    requeueExpired: {
+      sql:
+        `UPDATE ${t} SET STATUS = 'PENDING', WORKER_ID = NULL, LEASE_UNTIL = NULL, ERROR_MSG = 'lease expired' ` +
+        `WHERE RUN_ID = ? AND STATUS = 'CLAIMED' AND LEASE_UNTIL < CURRENT_TIMESTAMP() AND ATTEMPTS < ${q.maxAttempts}`,
+      params: ['RUN_ID'],
+    },
+    failExhausted: {
+      sql:
+        `UPDATE ${t} SET STATUS = 'FAILED', WORKER_ID = NULL, LEASE_UNTIL = NULL, ERROR_MSG = COALESCE(ERROR_MSG, 'lease expired') || ' (after ${q.maxAttempts} attempts)' ` +
+        `WHERE RUN_ID = ? AND ((STATUS = 'CLAIMED' AND LEASE_UNTIL < CURRENT_TIMESTAMP()) OR STATUS = 'PENDING') AND ATTEMPTS >= ${q.maxAttempts}`,
+      params: ['RUN_ID'],
+    },
+    progress: {
+      sql:
+        `SELECT STATUS, COUNT(*) AS CHUNKS, SUM(ARRAY_SIZE(PARTITION_KEYS)) AS PARTITIONS FROM ${t} ` +
+        `WHERE RUN_ID = ? AND PASS = ? GROUP BY STATUS ORDER BY STATUS`,
+      params: ['RUN_ID', 'PASS'],
+    },
+  };
+}
+
+/** Where the keys to enqueue come from. */
+export interface EnqueueSource {
+  /** A query returning one column PARTITION_KEY (VARCHAR), rendered by a pure renderer. */
+  readonly keysQuery: string;
+}
+
+/**
+ * ONE statement that enqueues every partition of a pass, chunked server-side: keys are numbered in
+ * order and grouped `chunkSize` to a row. Idempotent: a run whose pass is already enqueued inserts
+ * nothing, so a resumed runner never duplicates queue rows.
+ */
+export function renderEnqueue(q: QueueModel, pass: string, chunkSize: number, source: EnqueueSource): string {
+  const run = sqlString(runVar('RUN_ID'));
+  const passLit = sqlString(pass);
+  return [
+    `INSERT INTO ${q.table.quoted} (QUEUE_ID, RUN_ID, PASS, CHUNK_ID, PARTITION_KEYS, STATUS, ATTEMPTS, CREATED_AT)`,
+    `SELECT ${run} || '/' || ${passLit} || '/' || CHUNK_ID, ${run}, ${passLit}, CHUNK_ID, ARRAY_AGG(PARTITION_KEY) WITHIN GROUP (ORDER BY PARTITION_KEY), 'PENDING', 0, CURRENT_TIMESTAMP()`,
+    `FROM (`,
+    `  SELECT PARTITION_KEY, FLOOR((ROW_NUMBER() OVER (ORDER BY PARTITION_KEY) - 1) / ${chunkSize}) AS CHUNK_ID`,
+    `  FROM (${source.keysQuery}) KEYS`,
+    `)`,
+    `WHERE NOT EXISTS (SELECT 1 FROM ${q.table.quoted} WHERE RUN_ID = ${run} AND PASS = ${passLit})`,
+    `GROUP BY CHUNK_ID`,
+  ].join('\n');
+}

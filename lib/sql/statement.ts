@@ -1,0 +1,23 @@
+/**
+ * A rendered SQL statement with `?` bind markers and the names of the values to bind, in order.
+ * Workers and the runner bind the values through snowflake-sdk; nothing is spliced into the text.
+ */
+export interface BoundStatement {
+  /** SQL text with positional `?` markers. */
+  readonly sql: string;
+  /** What each `?` stands for, in order (documented in docs/worker-contract.md). */
+  readonly params: readonly string[];
+}
+
+/** Runtime variables the hooks runner substitutes into `{{NAME}}` placeholders of manifest SQL. */
+export const RUN_VARIABLES = {
+  /** The pipeline run id, minted by the runner: `R` + 12 to 40 of [A-Z0-9_]. */
+  RUN_ID: /^R[A-Z0-9_]{12,40}$/,
+} as const;
+
+export type RunVariable = keyof typeof RUN_VARIABLES;
+
+/** `{{RUN_ID}}`: a placeholder the runner replaces with a value validated against RUN_VARIABLES. */
+export function runVar(name: RunVariable): string {
+  return `{{${name}}}`;
+}

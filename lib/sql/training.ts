@@ -1,0 +1,157 @@
+/**
+ * SQL of the training passes: which keys to train, how a worker reads a chunk (one bulk query),
+ * where artifacts go, the run-control rows, and the post-pass verification.
+ */
+import { ObjectName, quoteIdentifier, sqlString } from '../identifiers';
+import { BoundStatement, runVar } from './statement';
+
+/** The two training passes of a pipeline. `screen` covers all partitions, `refine` the worst. */
+export const Pass = { SCREEN: 'screen', REFINE: 'refine' } as const;
+export type PassName = (typeof Pass)[keyof typeof Pass];
+
+export interface SourceModel {
+  readonly table: ObjectName;
+  readonly partitionColumn: string;
+  readonly orderColumn: string;
+  readonly targetColumn: string;
+  /** Extra covariate columns passed through to the worker. */
+  readonly covariateColumns: readonly string[];
+}
+
+/** Tables the training writes to. */
+export interface TrainingTablesModel {
+  readonly metrics: ObjectName;
+  readonly runs: ObjectName;
+  readonly stage: ObjectName;
+}
+
+/** Columns of TRAINING_METRICS, shared by the construct (snowflake_table) and the statements. */
+export const METRICS_COLUMNS: readonly (readonly [string, string, boolean])[] = [
+  ['RUN_ID', 'VARCHAR(64)', false],
+  ['PASS', 'VARCHAR(16)', false],
+  ['PARTITION_KEY', 'VARCHAR(1024)', false],
+  ['STATUS', 'VARCHAR(16)', false],
+  ['MODEL_FAMILY', 'VARCHAR(64)', true],
+  ['MAPE', 'FLOAT', true],
+  ['RMSE', 'FLOAT', true],
+  ['SMAPE', 'FLOAT', true],
+  ['N_OBS', 'NUMBER(10,0)', true],
+  ['STAGE_PATH', 'VARCHAR(1024)', true],
+  ['ERROR_MSG', 'VARCHAR(4000)', true],
+  ['TRAINED_AT', 'TIMESTAMP_NTZ', false],
+];
+
+/** Columns of TRAINING_RUNS: one row per run and pass; workers find their run here. */
+export const RUNS_COLUMNS: readonly (readonly [string, string, boolean])[] = [
+  ['RUN_ID', 'VARCHAR(64)', false],
+  ['PASS', 'VARCHAR(16)', false],
+  ['STATUS', 'VARCHAR(16)', false],
+  ['STARTED_AT', 'TIMESTAMP_NTZ', false],
+  ['FINISHED_AT', 'TIMESTAMP_NTZ', true],
+];
+
+/** All distinct partition keys of the source, as VARCHAR. */
+export function renderAllKeysQuery(s: SourceModel): string {
+  const p = quoteIdentifier(s.partitionColumn);
+  return `SELECT DISTINCT TO_VARCHAR(${p}) AS PARTITION_KEY FROM ${s.table.quoted} WHERE ${p} IS NOT NULL`;
+}
+
+/**
+ * The refine pass's keys: partitions of this run's screen pass that failed, plus the worst
+ * `topPercent` % by MAPE (at least one when any exist).
+ */
+export function renderWorstKeysQuery(t: TrainingTablesModel, topPercent: number): string {
+  const run = sqlString(runVar('RUN_ID'));
+  return [
+    `SELECT PARTITION_KEY FROM ${t.metrics.quoted}`,
+    `WHERE RUN_ID = ${run} AND PASS = 'screen'`,
+    `QUALIFY STATUS = 'FAILED' OR ROW_NUMBER() OVER (ORDER BY MAPE DESC NULLS FIRST, PARTITION_KEY) <= CEIL(COUNT(*) OVER () * ${topPercent / 100})`,
+  ].join(' ');
+}
+
+/**
+ * The worker's ONE bulk read per chunk: every row of the chunk's partitions, ordered by key then
+ * time. Bind: the chunk's PARTITION_KEYS as a JSON array string.
+ */
+export function renderChunkReadStatement(s: SourceModel): BoundStatement {
+  const p = quoteIdentifier(s.partitionColumn);
+  const cols = [
+    `TO_VARCHAR(${p}) AS PARTITION_KEY`,
+    `${quoteIdentifier(s.orderColumn)} AS DS`,
+    `${quoteIdentifier(s.targetColumn)} AS Y`,
+    ...s.covariateColumns.map((c) => quoteIdentifier(c)),
+  ];
+  return {
+    sql:
+      `SELECT ${cols.join(', ')} FROM ${s.table.quoted} ` +
+      `WHERE TO_VARCHAR(${p}) IN (SELECT VALUE::VARCHAR FROM TABLE(FLATTEN(INPUT => PARSE_JSON(?)))) ` +
+      `ORDER BY PARTITION_KEY, DS`,
+    params: ['PARTITION_KEYS_JSON'],
+  };
+}
+
+/** Relative stage path of one partition's artifact (the key is URI-encoded by the worker). */
+export function artifactPathPattern(pass: PassName, extension: string): string {
+  return `models/<RUN_ID>/${pass}/<urlencoded PARTITION_KEY>.${extension}`;
+}
+
+/** Statements a worker issues besides the queue's, with their binds. */
+export function renderWorkerStatements(t: TrainingTablesModel): Record<'activeRun' | 'clearMetrics' | 'insertMetrics', BoundStatement> {
+  const cols = METRICS_COLUMNS.map(([c]) => c);
+  return {
+    activeRun: {
+      sql: `SELECT RUN_ID FROM ${t.runs.quoted} WHERE PASS = ? AND STATUS = 'RUNNING' ORDER BY STARTED_AT DESC LIMIT 1`,
+      params: ['PASS'],
+    },
+    clearMetrics: {
+      sql: `DELETE FROM ${t.metrics.quoted} WHERE RUN_ID = ? AND PASS = ? AND PARTITION_KEY IN (SELECT VALUE::VARCHAR FROM TABLE(FLATTEN(INPUT => PARSE_JSON(?))))`,
+      params: ['RUN_ID', 'PASS', 'PARTITION_KEYS_JSON'],
+    },
+    insertMetrics: {
+      sql: `INSERT INTO ${t.metrics.quoted} (${cols.join(', ')}) VALUES (${cols.map(() => '?').join(', ')})`,
+      params: cols,
+    },
+  };
+}
+
+/** Marks a pass of this run as running (idempotent: a resumed runner inserts nothing new). */
+export function renderStartPass(t: TrainingTablesModel, pass: PassName): string {
+  const run = sqlString(runVar('RUN_ID'));
+  return (
+    `MERGE INTO ${t.runs.quoted} R USING (SELECT ${run} AS RUN_ID, ${sqlString(pass)} AS PASS) S ` +
+    `ON R.RUN_ID = S.RUN_ID AND R.PASS = S.PASS ` +
+    `WHEN NOT MATCHED THEN INSERT (RUN_ID, PASS, STATUS, STARTED_AT) VALUES (S.RUN_ID, S.PASS, 'RUNNING', CURRENT_TIMESTAMP())`
+  );
+}
+
+/** Marks a pass finished so idle workers stop looking for it. */
+export function renderFinishPass(t: TrainingTablesModel, pass: PassName): string {
+  return (
+    `UPDATE ${t.runs.quoted} SET STATUS = 'FINISHED', FINISHED_AT = CURRENT_TIMESTAMP() ` +
+    `WHERE RUN_ID = ${sqlString(runVar('RUN_ID'))} AND PASS = ${sqlString(pass)} AND STATUS = 'RUNNING'`
+  );
+}
+
+/**
+ * Verification after a pass: queue chunk states, and metrics rows marked OK whose artifact is not
+ * on the stage (a root task can report success before its jobs have written anything).
+ */
+export function renderVerifyPass(t: TrainingTablesModel, queue: ObjectName, pass: PassName): string {
+  const run = sqlString(runVar('RUN_ID'));
+  const p = sqlString(pass);
+  return [
+    `SELECT`,
+    `  (SELECT COUNT(*) FROM ${queue.quoted} WHERE RUN_ID = ${run} AND PASS = ${p}) AS CHUNKS,`,
+    `  (SELECT COUNT(*) FROM ${queue.quoted} WHERE RUN_ID = ${run} AND PASS = ${p} AND STATUS = 'DONE') AS CHUNKS_DONE,`,
+    `  (SELECT COUNT(*) FROM ${queue.quoted} WHERE RUN_ID = ${run} AND PASS = ${p} AND STATUS = 'FAILED') AS CHUNKS_FAILED,`,
+    `  (SELECT COUNT(*) FROM ${t.metrics.quoted} WHERE RUN_ID = ${run} AND PASS = ${p} AND STATUS = 'OK') AS PARTITIONS_OK,`,
+    `  (SELECT COUNT(*) FROM ${t.metrics.quoted} WHERE RUN_ID = ${run} AND PASS = ${p} AND STATUS = 'FAILED') AS PARTITIONS_FAILED,`,
+    `  (SELECT COUNT(*) FROM ${t.metrics.quoted} M LEFT JOIN DIRECTORY(@${t.stage.quoted}) D ON D.RELATIVE_PATH = M.STAGE_PATH`,
+    `     WHERE M.RUN_ID = ${run} AND M.PASS = ${p} AND M.STATUS = 'OK' AND D.RELATIVE_PATH IS NULL) AS ARTIFACTS_MISSING`,
+  ].join('\n');
+}
+
+/** Internal stages' directory tables are refreshed by hand ("Directory tables on internal stages"). */
+export function renderRefreshStage(stage: ObjectName): string {
+  return `ALTER STAGE ${stage.quoted} REFRESH`;
+}
