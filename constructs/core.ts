@@ -103,6 +103,8 @@ export abstract class SnowflakeObject extends Construct {
 // Databases
 
 export interface IDatabase extends IConstruct {
+  /** Grants privileges on this object to `role`. */
+  grant(role: IRole, ...privileges: string[]): GrantPrivilegesToAccountRole;
   readonly databaseName: string;
   readonly qualifiedName: ObjectName;
   /** Grants USAGE on the database. */
@@ -158,6 +160,8 @@ export class Database extends DatabaseBase {
 // Schemas
 
 export interface ISchema extends IConstruct {
+  /** Grants privileges on this object to `role`. */
+  grant(role: IRole, ...privileges: string[]): GrantPrivilegesToAccountRole;
   readonly databaseName: string;
   readonly schemaName: string;
   /** `"DB"."SCHEMA"`. */
@@ -220,6 +224,8 @@ export class Schema extends SchemaBase {
 // Warehouses
 
 export interface IWarehouse extends IConstruct {
+  /** Grants privileges on this object to `role`. */
+  grant(role: IRole, ...privileges: string[]): GrantPrivilegesToAccountRole;
   readonly warehouseName: string;
   readonly qualifiedName: ObjectName;
   grantUsage(role: IRole): GrantPrivilegesToAccountRole;

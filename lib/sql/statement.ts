@@ -21,3 +21,20 @@ export type RunVariable = keyof typeof RUN_VARIABLES;
 export function runVar(name: RunVariable): string {
   return `{{${name}}}`;
 }
+
+/**
+ * Inlines the values of a BoundStatement's `?` markers as string literals, for manifest SQL whose
+ * values are known at synth (pass names) or are runner placeholders (`{{RUN_ID}}`). Our renderers
+ * never put `?` inside literals, which this checks by counting.
+ */
+export function inlineParams(b: BoundStatement, values: Readonly<Record<string, string | number>>): string {
+  const markers = b.sql.split('?').length - 1;
+  if (markers !== b.params.length) throw new Error(`statement has ${markers} markers for ${b.params.length} params`);
+  let i = 0;
+  return b.sql.replace(/\?/g, () => {
+    const name = b.params[i++];
+    const v = values[name];
+    if (v === undefined) throw new Error(`no value for param ${name}`);
+    return typeof v === 'number' ? String(v) : `'${v.replace(/'/g, "''")}'`;
+  });
+}

@@ -1,7 +1,7 @@
 /**
  * Layout of the training task graph: a root, `slots` worker tasks (each runs one job service that
  * processes the chunks whose CHUNK_ID mod slots equals its slot), fan-out tasks when there are more
- * than 100 worker tasks, and a finalizer.
+ * than 100 worker tasks. (No finalizer: the runner verifies the pass itself.)
  *
  * Limits encoded ("Introduction to tasks" / task graphs): a task has at most 100 predecessors and
  * 100 child tasks, and a graph at most 1000 tasks in total.
@@ -14,20 +14,20 @@ export interface TaskGraphLayout {
   readonly fanOuts: number;
   /** For each worker slot, the index of its parent fan-out task, or -1 for the root. */
   readonly parentOfSlot: readonly number[];
-  /** Root + fan-outs + worker tasks + finalizer. */
+  /** Root + fan-outs + worker tasks. */
   readonly totalTasks: number;
 }
 
 /** Arranges `slots` worker tasks so no task has more than 100 children. */
 export function layoutTaskGraph(slots: number): TaskGraphLayout {
   if (slots <= MAX_CHILDREN_PER_TASK) {
-    return { fanOuts: 0, parentOfSlot: Array.from({ length: slots }, () => -1), totalTasks: slots + 2 };
+    return { fanOuts: 0, parentOfSlot: Array.from({ length: slots }, () => -1), totalTasks: slots + 1 };
   }
   const fanOuts = Math.ceil(slots / MAX_CHILDREN_PER_TASK);
   return {
     fanOuts,
     parentOfSlot: Array.from({ length: slots }, (_, i) => Math.floor(i / MAX_CHILDREN_PER_TASK)),
-    totalTasks: slots + fanOuts + 2,
+    totalTasks: slots + fanOuts + 1,
   };
 }
 

@@ -1,0 +1,492 @@
+import { GrantAccountRole } from '@cdktf/provider-snowflake/lib/grant-account-role';
+import { GrantPrivilegesToAccountRole } from '@cdktf/provider-snowflake/lib/grant-privileges-to-account-role';
+import { Table } from '@cdktf/provider-snowflake/lib/table';
+import { Task } from '@cdktf/provider-snowflake/lib/task';
+import { Annotations } from 'cdktf';
+import { Construct } from 'constructs';
+import { ValidationError, validateProp } from '../lib/errors';
+import { CustomHookOptions, Hooks, IHookDependable } from '../lib/hooks/hooks';
+import { DEFAULT_RETRY, HookStepSpec, StepKind } from '../lib/hooks/manifest';
+import { normalizeIdentifier } from '../lib/identifiers';
+import { Schedule } from '../lib/schedule';
+import { MODEL_MOUNT_PATH, WORKER_CONTRACT_VERSION, renderExecuteJobService, renderJobSpec } from '../lib/sql/job-spec';
+import { renderEnqueue } from '../lib/sql/queue';
+import { renderBuildModelIndex, renderGateQuery, renderPromote, renderRegisterCall } from '../lib/sql/registry';
+import { inlineParams, runVar } from '../lib/sql/statement';
+import { layoutTaskGraph } from '../lib/sql/task-graph';
+import {
+  METRICS_COLUMNS,
+  Pass,
+  PassName,
+  RUNS_COLUMNS,
+  TrainingTablesModel,
+  renderAllKeysQuery,
+  renderChunkReadStatement,
+  renderFinishPass,
+  renderRefreshStage,
+  renderStartPass,
+  renderVerifyPass,
+  renderWorkerStatements,
+  renderWorstKeysQuery,
+} from '../lib/sql/training';
+import { BatchScoringJob } from './batch-scoring-job';
+import { IComputePool, INSTANCE_FAMILY_VCPUS } from './compute-pool';
+import { IDatabase, IRole, ISchema, IWarehouse, Role, Schema, Warehouse } from './core';
+import { ColumnDefinition, ModelRegistryAggregator, PromotionGate, TargetPlatform } from './model-registry-aggregator';
+import { nameFromPath } from './names';
+import { QueueTable } from './queue-table';
+import { ISourceTable } from './source-table';
+import { columnTable, ensureLedger } from './tables';
+import { Trainer } from './trainer';
+import { QueuePass, TasksPass, TrainingStrategy } from './training-strategy';
+
+/** Scoring settings of a pipeline. */
+export interface PipelineScoringOptions {
+  /** Steps ahead to forecast per partition. */
+  readonly horizon: number;
+  /** Score on this schedule (a task). @default - only after each deploy that trains */
+  readonly schedule?: Schedule;
+  /** Results table name. @default - derived from the construct path */
+  readonly resultsTableName?: string;
+}
+
+/** Registry settings of a pipeline. */
+export interface PipelineRegistryOptions {
+  /** Model name. @default - derived from the construct path */
+  readonly modelName?: string;
+  /** Alias moved by promotion. @default 'PRODUCTION' */
+  readonly alias?: string;
+  /** Version name prefix. @default 'V_' */
+  readonly versionPrefix?: string;
+  /** Gate for promotion. @default PromotionGate.none() */
+  readonly promotionGate?: PromotionGate;
+  /** Inputs of predict. @default - PARTITION_KEY, STEP */
+  readonly inputColumns?: ColumnDefinition[];
+  /** Outputs of predict. @default - PARTITION_KEY, STEP, DS, FORECAST, LOWER, UPPER */
+  readonly outputColumns?: ColumnDefinition[];
+  /** Inference platform. @default TargetPlatform.WAREHOUSE */
+  readonly targetPlatform?: TargetPlatform;
+  /** Conda packages for inference. @default - none */
+  readonly condaDependencies?: string[];
+  /** Pip requirements (SPCS target only). @default - none */
+  readonly pipRequirements?: string[];
+  /** Custom aggregator model source (bring your own). @default - built-in forecast aggregator */
+  readonly aggregatorSource?: string;
+}
+
+/** Roles of a pipeline. */
+export interface PipelineRoles {
+  /** Role the runner/consumer roles are granted to (role hierarchy). @default - SYSADMIN (imported) */
+  readonly owner?: IRole;
+  /** Role the hooks runner and the workers use. @default - a new role */
+  readonly runner?: IRole;
+  /** Role that may only call predict. @default - a new role */
+  readonly consumer?: IRole;
+}
+
+export interface ManyModelPipelineProps {
+  /** Database of the pipeline's objects. */
+  readonly database: IDatabase;
+  /** Schema of the pipeline's objects. @default - a new managed-access schema named after the pipeline */
+  readonly schema?: ISchema;
+  /** The series to train on (existing, referenced). */
+  readonly source: ISourceTable;
+  /** Compute pool running the training job services (may be shared by several pipelines). */
+  readonly computePool: IComputePool;
+  /** Warehouse for source reads, tasks and scoring. @default - a new X-Small warehouse, auto-suspended after 60 s */
+  readonly warehouse?: IWarehouse;
+  /** The training container. */
+  readonly trainer: Trainer;
+  /** How partitions are trained. @default TrainingStrategy.screenThenRefine() */
+  readonly training?: TrainingStrategy;
+  /** Registry settings. @default - see PipelineRegistryOptions */
+  readonly registry?: PipelineRegistryOptions;
+  /** Batch scoring. @default - no scoring job */
+  readonly scoring?: PipelineScoringOptions;
+  /** Roles. @default - see PipelineRoles */
+  readonly roles?: PipelineRoles;
+  /** Last steps of each series held out to score the model contest. @default 28 */
+  readonly holdoutSteps?: number;
+  /** Season length in steps (7 for weekly seasonality of daily data). @default 7 */
+  readonly seasonPeriod?: number;
+  /** Share of partitions allowed to fail before a training step fails, 0-100. @default 0 */
+  readonly allowedFailurePercent?: number;
+  /** Change to retrain without any other change (a trigger of the training steps). @default - none */
+  readonly runVersion?: string;
+  /** Name prefix of the pipeline's objects. @default - derived from the construct path */
+  readonly namePrefix?: string;
+}
+
+const POLL_SECONDS = 10;
+
+/**
+ * The many-model pattern: per-partition training on Snowpark Container Services (task graph,
+ * queue, or screen-then-refine), artifacts on a stage, ONE aggregator model version per run,
+ * promotion and batch scoring; with least-privilege roles and the post-deploy hook steps that run
+ * the work after `cdktf deploy`.
+ */
+export class ManyModelPipeline extends Construct implements IHookDependable {
+  readonly schema: ISchema;
+  readonly warehouse: IWarehouse;
+  readonly computePool: IComputePool;
+  readonly source: ISourceTable;
+  readonly metricsTable: Table;
+  readonly runsTable: Table;
+  readonly queue: QueueTable;
+  readonly aggregator: ModelRegistryAggregator;
+  readonly scoring?: BatchScoringJob;
+  readonly runnerRole: IRole;
+  readonly consumerRole: IRole;
+  /** Root task of the screen pass's task graph, when the strategy uses one. */
+  readonly trainingRootTask?: Task;
+  /** Ids of this pipeline's hook steps, in order. */
+  readonly hookStepIds: string[] = [];
+  private readonly prefix: string;
+  private readonly runGroup: string;
+  private readonly tables: TrainingTablesModel;
+  private readonly triggers: Record<string, string>;
+  private readonly allowedFailurePercent: number;
+
+  constructor(scope: Construct, id: string, props: ManyModelPipelineProps) {
+    super(scope, id);
+    const path = this.node.path;
+    this.runGroup = path;
+    this.prefix = validateProp(path, 'namePrefix', () => normalizeIdentifier(props.namePrefix ?? nameFromPath(this), 'name prefix'));
+    if (this.prefix.length > 150) {
+      throw new ValidationError(path, 'namePrefix', `${this.prefix} is ${this.prefix.length} characters; derived names add up to 40 more and must stay under 255`, 'Give a shorter namePrefix');
+    }
+    validateProp(path, 'trainer', () => props.trainer.validate());
+    const strategy = (props.training ?? TrainingStrategy.screenThenRefine()).resolve(path);
+    const holdout = wholeNumber(path, 'holdoutSteps', props.holdoutSteps ?? 28, 1, 3660);
+    const period = wholeNumber(path, 'seasonPeriod', props.seasonPeriod ?? 7, 1, 366);
+    this.allowedFailurePercent = props.allowedFailurePercent ?? 0;
+    if (!(this.allowedFailurePercent >= 0 && this.allowedFailurePercent <= 100)) {
+      throw new ValidationError(path, 'allowedFailurePercent', `is ${this.allowedFailurePercent}; it must be from 0 to 100`, 'Use 0 to fail on any failed partition, or e.g. 2');
+    }
+    if (props.runVersion !== undefined && !/^[A-Za-z0-9._-]{1,64}$/.test(props.runVersion)) {
+      throw new ValidationError(path, 'runVersion', `${JSON.stringify(props.runVersion)} must be 1-64 letters, digits, . _ or -`, "Use e.g. '2026-11-23' or 'v2'");
+    }
+    if (props.schema && props.schema.databaseName !== props.database.databaseName) {
+      throw new ValidationError(path, 'schema', `is in database ${props.schema.databaseName}, not in ${props.database.databaseName}`, 'Pass a schema of the pipeline database, or leave schema unset');
+    }
+
+    this.source = props.source;
+    this.computePool = props.computePool;
+    this.schema = props.schema ?? new Schema(this, 'Schema', { database: props.database, name: this.prefix, comment: 'many-model pipeline objects' });
+    this.warehouse = props.warehouse ?? new Warehouse(this, 'Warehouse', { name: `${this.prefix}_WH`, comment: 'many-model pipeline warehouse' });
+    const schemaName = this.schema.qualifiedName;
+
+    // Tables: metrics (one row per partition and pass) and runs (workers find their run here).
+    this.metricsTable = columnTable(this, 'MetricsTable', this.schema, `${this.prefix}_TRAINING_METRICS`, METRICS_COLUMNS, 'Per-partition training metrics, one row per run, pass and partition');
+    this.runsTable = columnTable(this, 'RunsTable', this.schema, `${this.prefix}_TRAINING_RUNS`, RUNS_COLUMNS, 'Training runs and passes; workers read the active run here');
+    const maxAttempts = 3;
+    this.queue = new QueueTable(this, 'Queue', { schema: this.schema, name: `${this.prefix}_QUEUE`, maxAttempts });
+    this.aggregator = new ModelRegistryAggregator(this, 'Aggregator', {
+      schema: this.schema,
+      metricsTableName: schemaName.child(`${this.prefix}_TRAINING_METRICS`).toString(),
+      modelName: props.registry?.modelName ?? `${this.prefix}_MODEL`,
+      stageName: `${this.prefix}_MODELS`,
+      alias: props.registry?.alias,
+      versionPrefix: props.registry?.versionPrefix,
+      promotionGate: props.registry?.promotionGate,
+      inputColumns: props.registry?.inputColumns,
+      outputColumns: props.registry?.outputColumns,
+      targetPlatform: props.registry?.targetPlatform,
+      condaDependencies: props.registry?.condaDependencies,
+      pipRequirements: props.registry?.pipRequirements,
+      aggregatorSource: props.registry?.aggregatorSource,
+    });
+    this.tables = { metrics: schemaName.child(`${this.prefix}_TRAINING_METRICS`), runs: schemaName.child(`${this.prefix}_TRAINING_RUNS`), stage: this.aggregator.stageName };
+    this.triggers = { image: props.trainer.image, runVersion: props.runVersion ?? '' };
+
+    const workerEnv = (pass: PassName, mode: 'tasks' | 'queue', modelSet: string, slot: number, slots: number, budgetSeconds: number, chunkSize: number): Record<string, string> => ({
+      ...(props.trainer.options.environment ?? {}),
+      MM_CONTRACT_VERSION: WORKER_CONTRACT_VERSION,
+      MM_MODE: mode,
+      MM_PASS: pass,
+      MM_MODEL_SET: modelSet,
+      MM_SLOT: String(slot),
+      MM_SLOTS: String(slots),
+      MM_CHUNK_SIZE: String(chunkSize),
+      MM_QUEUE_TABLE: this.queue.qualifiedName.toString(),
+      MM_RUNS_TABLE: this.tables.runs.toString(),
+      MM_METRICS_TABLE: this.tables.metrics.toString(),
+      MM_STAGE: this.tables.stage.toString(),
+      MM_MODEL_DIR: MODEL_MOUNT_PATH,
+      MM_ARTIFACT_EXT: props.trainer.artifactExtension,
+      MM_SOURCE_TABLE: props.source.qualifiedName.toString(),
+      MM_SOURCE_QUERY: renderChunkReadStatement(sourceOf(props.source)).sql,
+      MM_LEASE_SECONDS: String(this.queue.leaseSeconds),
+      MM_MAX_ATTEMPTS: String(this.queue.maxAttempts),
+      MM_TIME_BUDGET_SECONDS: String(budgetSeconds),
+      MM_EMPTY_POLLS: '3',
+      MM_HOLDOUT: String(holdout),
+      MM_SEASON_PERIOD: String(period),
+      MM_WAREHOUSE: this.warehouse.warehouseName,
+      MM_WORKER_CPUS: String(props.trainer.options.cpu ?? (props.computePool.instanceFamily ? INSTANCE_FAMILY_VCPUS[props.computePool.instanceFamily] : 1)),
+    });
+    const spec = (env: Record<string, string>): string =>
+      renderJobSpec({
+        image: props.trainer.image,
+        command: props.trainer.options.command,
+        args: props.trainer.options.args,
+        stage: this.tables.stage,
+        env,
+        resources: { cpu: props.trainer.options.cpu, memory: props.trainer.options.memory },
+      });
+
+    // ---- roles and grants (least privilege)
+    this.runnerRole = props.roles?.runner ?? new Role(this, 'RunnerRole', { name: `${this.prefix}_RUNNER`, comment: 'Runs the many-model hooks and training workers' });
+    this.consumerRole = props.roles?.consumer ?? new Role(this, 'ConsumerRole', { name: `${this.prefix}_CONSUMER`, comment: 'May call predict on the aggregator model' });
+    const owner = props.roles?.owner ?? Role.fromName(this, 'OwnerRole', 'SYSADMIN');
+    for (const [rid, role] of [['Runner', this.runnerRole], ['Consumer', this.consumerRole]] as const) {
+      if (role instanceof Role) new GrantAccountRole(this, `${rid}RoleToOwner`, { roleName: role.roleName, parentRoleName: owner.roleName });
+    }
+
+    const ledger = ensureLedger(this, this.schema);
+
+    // ---- training passes
+    let last: string[] = [];
+    if (strategy.screen) {
+      last = this.addTasksPass(strategy.screen, spec, workerEnv, last);
+    }
+    if (strategy.queue) {
+      const pass = strategy.screen ? Pass.REFINE : Pass.SCREEN;
+      last = this.addQueuePass(pass, strategy.queue, spec, workerEnv, last);
+    }
+
+    // ---- index, register, promote
+    const index = this.step('buildModelIndex', 'buildModelIndex', `write model_index.json for the run from one DIRECTORY(@${this.tables.stage}) query`, last, [
+      { id: 'refresh-stage', sql: renderRefreshStage(this.tables.stage) },
+      { id: 'copy-index', sql: renderBuildModelIndex(this.tables) },
+    ]);
+    const register = this.step('registerAggregator', 'registerAggregator', `register ONE version ${this.aggregator.versionPrefix}<run id> of ${this.aggregator.modelName}`, [index], [
+      { id: 'call-register', sql: renderRegisterCall(this.aggregator.procedureName, this.aggregator.versionPrefix) },
+    ]);
+    const promote = renderPromote(this.aggregator.modelName, this.aggregator.alias, this.aggregator.versionPrefix);
+    const gate = this.aggregator.gate;
+    const promoteStatements = [
+      ...(gate.metric !== undefined ? [{ id: 'gate', sql: renderGateQuery(this.tables, gate.metric, gate.threshold!), gateColumn: 'PASSED' }] : []),
+      { id: 'unset-alias', sql: promote.unsetAlias, allowError: { messagePattern: 'does not exist|not found|no version', reason: `no version holds ${this.aggregator.alias} yet (first promotion)` } },
+      { id: 'set-alias', sql: promote.setAlias },
+      { id: 'set-default', sql: promote.setDefault },
+    ];
+    const promoted = this.step('promote', 'promote', gate.metric !== undefined ? `move ${this.aggregator.alias} to the new version if ${gate.metric} <= ${gate.threshold}` : `move ${this.aggregator.alias} to the new version (no gate)`, [register], promoteStatements);
+    last = [promoted];
+
+    // ---- scoring
+    if (props.scoring) {
+      this.scoring = new BatchScoringJob(this, 'Scoring', {
+        source: props.source,
+        aggregator: this.aggregator,
+        schema: this.schema,
+        warehouse: this.warehouse,
+        horizon: props.scoring.horizon,
+        schedule: props.scoring.schedule,
+        resultsTableName: props.scoring.resultsTableName ?? `${this.prefix}_RESULTS`,
+        runAfter: last,
+        runGroup: this.runGroup,
+      });
+      this.hookStepIds.push(...this.scoring.hookStepIds);
+      this.scoring.grantWrite(this.runnerRole);
+    }
+
+    // ---- grants
+    const runner = this.runnerRole;
+    props.database.grant(runner, 'USAGE');
+    this.schema.grant(runner, 'USAGE', 'CREATE SERVICE');
+    this.warehouse.grantUsage(runner);
+    this.computePool.grantUsage(runner);
+    this.computePool.grantMonitor(runner);
+    props.source.grantRead(runner);
+    for (const [tid, table, name] of [['Metrics', this.metricsTable, this.tables.metrics], ['Runs', this.runsTable, this.tables.runs], ['Ledger', undefined, ledger]] as const) {
+      const g = new GrantPrivilegesToAccountRole(this, `Runner${tid}Grant`, {
+        accountRoleName: runner.roleName,
+        privileges: ['DELETE', 'INSERT', 'SELECT', 'UPDATE'],
+        onSchemaObject: { objectType: 'TABLE', objectName: name.quoted },
+      });
+      if (table) g.node.addDependency(table);
+    }
+    this.queue.grantWorker(runner);
+    this.aggregator.grantStageReadWrite(runner);
+    this.aggregator.grantRegister(runner);
+    this.aggregator.grantPredict(this.consumerRole);
+    if (this.trainingRootTask) {
+      const g = new GrantPrivilegesToAccountRole(this, 'RunnerTaskGrant', {
+        accountRoleName: runner.roleName,
+        privileges: ['MONITOR', 'OPERATE'],
+        onSchemaObject: { objectType: 'TASK', objectName: schemaName.child(this.trainingRootTask.name).quoted },
+      });
+      g.node.addDependency(this.trainingRootTask);
+      new GrantPrivilegesToAccountRole(this, 'RunnerExecuteTaskGrant', { accountRoleName: runner.roleName, privileges: ['EXECUTE TASK'], onAccount: true });
+    }
+
+    // Pool capacity is only a warning: an imported pool's size may be unknown or change.
+    const wanted = Math.max(strategy.screen?.slots ?? 0, strategy.queue?.workers ?? 0);
+    const cap = props.computePool.maxNodes;
+    if (cap !== undefined && wanted > cap) {
+      Annotations.of(this).addWarning(`${path}: training asks for ${wanted} concurrent job services but compute pool ${props.computePool.poolName} has maxNodes ${cap}; jobs will queue for nodes. Raise maxNodes or lower training.slots/workers.`);
+    }
+  }
+
+  /** Adds a user hook step that runs after this pipeline's steps (shares its run id). */
+  addHook(options: CustomHookOptions): string {
+    const id = Hooks.of(this).add({ ...options, id: `${this.node.path}/${options.id}`, runAfter: options.runAfter ?? [this], runGroup: this.runGroup });
+    return id;
+  }
+
+  private step(name: string, kind: StepKind, description: string, dependsOn: string[], statements: HookStepSpec['statements'], extra: Partial<HookStepSpec> = {}): string {
+    const id = `${this.node.path}/${name}`;
+    Hooks.of(this).addStep({
+      id,
+      kind,
+      description,
+      dependsOn,
+      runGroup: this.runGroup,
+      statements,
+      timeoutSeconds: 3600,
+      retry: DEFAULT_RETRY,
+      triggers: dependsOn.length === 0 ? this.triggers : {},
+      executeOnChange: true,
+      ...extra,
+    });
+    this.hookStepIds.push(id);
+    return id;
+  }
+
+  private addTasksPass(
+    pass: TasksPass,
+    spec: (env: Record<string, string>) => string,
+    env: (pass: PassName, mode: 'tasks' | 'queue', modelSet: string, slot: number, slots: number, budget: number, chunk: number) => Record<string, string>,
+    after: string[],
+  ): string[] {
+    const schema = this.schema.qualifiedName;
+    const layout = layoutTaskGraph(pass.slots);
+    const common = { database: schema.parts[0], schema: schema.parts[1], warehouse: this.warehouse.warehouseName };
+    const rootName = `${this.prefix}_SCREEN_ROOT`;
+    // The root stays suspended (it has no schedule; the runner EXECUTEs it), children are resumed:
+    // EXECUTE TASK runs a graph whose root is suspended but skips suspended children.
+    const root = new Task(this, 'ScreenRootTask', { ...common, name: rootName, started: false, sqlStatement: 'SELECT 1', comment: 'Root of the screen training pass (run by the hooks runner)', userTaskTimeoutMs: pass.timeoutSeconds * 1000 });
+    (this as { trainingRootTask?: Task }).trainingRootTask = root;
+    const fanOuts = Array.from({ length: layout.fanOuts }, (_, j) =>
+      new Task(this, `ScreenFanOut${j}`, { ...common, name: `${this.prefix}_SCREEN_FAN_${j}`, started: true, after: [schema.child(rootName).quoted], sqlStatement: 'SELECT 1' }),
+    );
+    const workerTasks: Task[] = [];
+    for (let k = 0; k < pass.slots; k++) {
+      const parent = layout.parentOfSlot[k] < 0 ? root : fanOuts[layout.parentOfSlot[k]];
+      const jobName = schema.child(`${this.prefix}_SCREEN_W${k}`);
+      const execute = renderExecuteJobService({
+        computePool: this.computePool.qualifiedName,
+        name: jobName,
+        warehouse: this.warehouse.qualifiedName,
+        spec: spec(env(Pass.SCREEN, 'tasks', pass.modelSet, k, pass.slots, pass.timeoutSeconds, pass.chunkSize)),
+        async: false,
+      });
+      // A finished job service keeps its name until dropped; drop the previous run's first.
+      const body = `BEGIN\n  DROP SERVICE IF EXISTS ${jobName.quoted};\n  ${execute.replace(/\n/g, '\n  ')};\nEND`;
+      const t = new Task(this, `ScreenWorkerTask${k}`, {
+        ...common,
+        name: `${this.prefix}_SCREEN_SLOT_${k}`,
+        started: true,
+        after: [schema.child(parent.name).quoted],
+        sqlStatement: body,
+        userTaskTimeoutMs: pass.timeoutSeconds * 1000,
+      });
+      t.node.addDependency(parent);
+      workerTasks.push(t);
+    }
+    for (const f of fanOuts) f.node.addDependency(root);
+    this.node.addValidation({ validate: () => (layout.totalTasks > 1000 ? [`${this.node.path}: the screen task graph has ${layout.totalTasks} tasks, over Snowflake's 1000-task limit. Lower training.slots.`] : []) });
+
+    const start = this.step('screen-start', 'startPass', 'mark the screen pass running and enqueue all partitions in chunks (one statement)', after, [
+      { id: 'start-pass', sql: renderStartPass(this.tables, Pass.SCREEN) },
+      { id: 'enqueue', sql: renderEnqueue(this.queue.model, Pass.SCREEN, pass.chunkSize, { keysQuery: renderAllKeysQuery(sourceOf(this.source)) }) },
+    ]);
+    const train = this.step(
+      'screen-train',
+      'executeTaskGraph',
+      `run task graph ${rootName} (${pass.slots} job services on ${this.computePool.poolName}), wait, verify every chunk's artifacts`,
+      [start],
+      [
+        { id: 'execute-task', sql: `EXECUTE TASK ${schema.child(rootName).quoted}` },
+        { id: 'finish-pass', sql: renderFinishPass(this.tables, Pass.SCREEN) },
+      ],
+      {
+        timeoutSeconds: pass.timeoutSeconds,
+        allowedFailurePercent: this.allowedFailurePercent,
+        wait: {
+          rootTask: schema.child(rootName).toString(),
+          jobServices: workerTasks.map((_, k) => schema.child(`${this.prefix}_SCREEN_W${k}`).toString()),
+          progressSql: renderVerifyPass(this.tables, this.queue.qualifiedName, Pass.SCREEN),
+          queueTable: this.queue.qualifiedName.toString(),
+          pollSeconds: POLL_SECONDS,
+        },
+      },
+    );
+    return [train];
+  }
+
+  private addQueuePass(
+    pass: PassName,
+    q: QueuePass,
+    spec: (env: Record<string, string>) => string,
+    env: (pass: PassName, mode: 'tasks' | 'queue', modelSet: string, slot: number, slots: number, budget: number, chunk: number) => Record<string, string>,
+    after: string[],
+  ): string[] {
+    const schema = this.schema.qualifiedName;
+    const keysQuery = q.topPercent !== undefined ? renderWorstKeysQuery(this.tables, q.topPercent) : renderAllKeysQuery(sourceOf(this.source));
+    const start = this.step(`${pass}-start`, 'startPass', q.topPercent !== undefined ? `mark the ${pass} pass running and enqueue the worst ${q.topPercent} % of partitions (plus failed ones)` : `mark the ${pass} pass running and enqueue all partitions`, after, [
+      { id: 'start-pass', sql: renderStartPass(this.tables, pass) },
+      { id: 'enqueue', sql: renderEnqueue(this.queue.model, pass, q.chunkSize, { keysQuery }) },
+    ]);
+    const jobNames = Array.from({ length: q.workers }, (_, k) => schema.child(`${this.prefix}_${pass.toUpperCase()}_W${k}`));
+    const workers = this.step(
+      `${pass}-workers`,
+      'runWorkers',
+      `start ${q.workers} queue workers on ${this.computePool.poolName} (re-attached by name when already running)`,
+      [start],
+      jobNames.map((name, k) => ({
+        id: `start-worker-${k}`,
+        sql: renderExecuteJobService({ computePool: this.computePool.qualifiedName, name, warehouse: this.warehouse.qualifiedName, spec: spec(env(pass, 'queue', q.modelSet, 0, 1, q.budgetSeconds, q.chunkSize)), async: true }),
+      })),
+      { wait: { jobServices: jobNames.map((n) => n.toString()), pollSeconds: POLL_SECONDS } },
+    );
+    const statements = this.queue.statements;
+    const wait = this.step(
+      `${pass}-wait`,
+      'waitQueue',
+      `wait until the ${pass} queue is drained or its ${q.budgetSeconds}s budget ends; re-queue expired leases`,
+      [workers],
+      [{ id: 'finish-pass', sql: renderFinishPass(this.tables, pass) }],
+      {
+        timeoutSeconds: q.budgetSeconds + 600,
+        allowedFailurePercent: this.allowedFailurePercent,
+        wait: {
+          jobServices: jobNames.map((n) => n.toString()),
+          progressSql: renderVerifyPass(this.tables, this.queue.qualifiedName, pass),
+          queueTable: this.queue.qualifiedName.toString(),
+          requeueSql: inlineParams(statements.requeueExpired, { RUN_ID: runVar('RUN_ID') }),
+          failExhaustedSql: inlineParams(statements.failExhausted, { RUN_ID: runVar('RUN_ID') }),
+          pollSeconds: POLL_SECONDS,
+          budgetSeconds: q.budgetSeconds,
+        },
+      },
+    );
+    return [wait];
+  }
+
+  /** Statements the workers issue (for docs/worker-contract.md and tests). */
+  workerStatements(): ReturnType<typeof renderWorkerStatements> {
+    return renderWorkerStatements(this.tables);
+  }
+}
+
+function sourceOf(s: ISourceTable) {
+  return { table: s.qualifiedName, partitionColumn: s.partitionColumn, orderColumn: s.orderColumn, targetColumn: s.targetColumn, covariateColumns: s.covariateColumns };
+}
+
+function wholeNumber(path: string, prop: string, v: number, min: number, max: number): number {
+  if (!Number.isInteger(v) || v < min || v > max) throw new ValidationError(path, prop, `is ${v}; it must be a whole number from ${min} to ${max}`, `Set ${prop} within ${min}..${max}`);
+  return v;
+}
+

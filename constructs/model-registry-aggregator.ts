@@ -1,0 +1,318 @@
+import { GrantPrivilegesToAccountRole } from '@cdktf/provider-snowflake/lib/grant-privileges-to-account-role';
+import { ProcedurePython } from '@cdktf/provider-snowflake/lib/procedure-python';
+import { Stage } from '@cdktf/provider-snowflake/lib/stage';
+import { Construct, IConstruct } from 'constructs';
+import { InvalidValueError, ValidationError, validateProp } from '../lib/errors';
+import { ObjectName, normalizeIdentifier } from '../lib/identifiers';
+import { renderRegisterProcedureSource } from '../lib/registry/python/render';
+import { GateMetric, GateMetricName } from '../lib/sql/registry';
+import { Database, IDatabase, IRole, ISchema, Schema } from './core';
+import { nameFromPath } from './names';
+import { checkPreviewFeatures } from './preview-features';
+
+/** Where the registered model runs its inference ("Model Registry: target platforms"). */
+export enum TargetPlatform {
+  WAREHOUSE = 'WAREHOUSE',
+  SNOWPARK_CONTAINER_SERVICES = 'SNOWPARK_CONTAINER_SERVICES',
+}
+
+/** A typed column of the aggregator's schema contract. */
+export interface ColumnDefinition {
+  /** Column name. */
+  readonly name: string;
+  /** Snowflake type, e.g. VARCHAR, NUMBER(10,0), FLOAT, DATE. */
+  readonly type: string;
+}
+
+/** Promotion rule: the alias moves to a new version only when the run's metric passes. */
+export class PromotionGate {
+  /** Promote when the metric is at most `threshold` (MEDIAN_MAPE is a fraction: 0.2 = 20 %). */
+  static metricAtMost(metric: GateMetricName, threshold: number): PromotionGate {
+    return new PromotionGate(metric, threshold);
+  }
+  /** Always promote a registered version (not recommended for production aliases). */
+  static none(): PromotionGate {
+    return new PromotionGate(undefined, undefined);
+  }
+  private constructor(
+    /** The metric, or undefined for no gate. */
+    public readonly metric: GateMetricName | undefined,
+    /** The threshold. */
+    public readonly threshold: number | undefined,
+  ) {}
+}
+
+/** The forecast input contract: partition key and horizon step. */
+export const DEFAULT_INPUT_COLUMNS: readonly ColumnDefinition[] = [
+  { name: 'PARTITION_KEY', type: 'VARCHAR' },
+  { name: 'STEP', type: 'NUMBER(10,0)' },
+];
+
+/** The forecast output contract: point forecast with interval bounds per partition and step. */
+export const DEFAULT_OUTPUT_COLUMNS: readonly ColumnDefinition[] = [
+  { name: 'PARTITION_KEY', type: 'VARCHAR' },
+  { name: 'STEP', type: 'NUMBER(10,0)' },
+  { name: 'DS', type: 'DATE' },
+  { name: 'FORECAST', type: 'FLOAT' },
+  { name: 'LOWER', type: 'FLOAT' },
+  { name: 'UPPER', type: 'FLOAT' },
+];
+
+/** A registered (or to-be-registered) aggregator model, owned or imported. */
+export interface IModelRegistryAggregator extends IConstruct {
+  /** `"DB"."SCHEMA"."MODEL"`. */
+  readonly modelName: ObjectName;
+  /** Alias that scoring uses and promotion moves. */
+  readonly alias: string;
+  readonly inputColumns: readonly ColumnDefinition[];
+  readonly outputColumns: readonly ColumnDefinition[];
+  /** Grants what inference needs and nothing more: USAGE on the database and schema, USAGE on the model. */
+  grantPredict(role: IRole): void;
+}
+
+abstract class AggregatorBase extends Construct implements IModelRegistryAggregator {
+  abstract readonly modelName: ObjectName;
+  abstract readonly alias: string;
+  abstract readonly inputColumns: readonly ColumnDefinition[];
+  abstract readonly outputColumns: readonly ColumnDefinition[];
+
+  grantPredict(role: IRole): void {
+    const [db, schema] = this.modelName.parts;
+    const dbRef = (this.node.tryFindChild('DatabaseRef') as IDatabase | undefined) ?? Database.fromName(this, 'DatabaseRef', db);
+    dbRef.grant(role, 'USAGE');
+    const schemaRef = (this.node.tryFindChild('SchemaRef') as ISchema | undefined) ?? Schema.fromName(this, 'SchemaRef', `${db}.${schema}`);
+    schemaRef.grant(role, 'USAGE');
+    const id = `PredictGrant-${role.node.addr}`;
+    if (this.node.tryFindChild(id)) return;
+    // The model itself is created after deploy by the registration step, so Terraform cannot
+    // grant on it by name: a future grant on the schema's models covers every version it logs.
+    new GrantPrivilegesToAccountRole(this, id, {
+      accountRoleName: role.roleName,
+      privileges: ['USAGE'],
+      onSchemaObject: { future: { objectTypePlural: 'MODELS', inSchema: ObjectName.of(db, schema).quoted } },
+    });
+  }
+}
+
+export interface ModelRegistryAggregatorProps {
+  /** Schema holding the model, its stage and its registration procedure. */
+  readonly schema: ISchema;
+  /** Fully qualified TRAINING_METRICS table the registration reads (`DB.SCHEMA.TABLE`). */
+  readonly metricsTableName: string;
+  /** Model name in the registry. @default - derived from the construct path */
+  readonly modelName?: string;
+  /** Stage for per-partition artifacts and model_index.json. @default - derived from the construct path */
+  readonly stageName?: string;
+  /** Prefix of version names; a version is `<prefix><run id>` and never overwritten. @default 'V_' */
+  readonly versionPrefix?: string;
+  /** Alias promotion moves and scoring uses (a version holds at most one alias). @default 'PRODUCTION' */
+  readonly alias?: string;
+  /** Gate a run must pass before the alias moves to it. @default PromotionGate.none() */
+  readonly promotionGate?: PromotionGate;
+  /** Typed inputs of predict. @default DEFAULT_INPUT_COLUMNS (PARTITION_KEY, STEP) */
+  readonly inputColumns?: ColumnDefinition[];
+  /** Typed outputs of predict. @default DEFAULT_OUTPUT_COLUMNS (PARTITION_KEY, STEP, DS, FORECAST, LOWER, UPPER) */
+  readonly outputColumns?: ColumnDefinition[];
+  /** Where inference runs. @default TargetPlatform.WAREHOUSE */
+  readonly targetPlatform?: TargetPlatform;
+  /** Conda packages the model needs at inference, e.g. `pandas==2.2.3`. @default - none beyond the runtime */
+  readonly condaDependencies?: string[];
+  /** Pip requirements (SNOWPARK_CONTAINER_SERVICES only). @default - none */
+  readonly pipRequirements?: string[];
+  /** Python source of a custom aggregator model class replacing the built-in one (bring your own). @default - the built-in forecast aggregator */
+  readonly aggregatorSource?: string;
+  /** Python version of the procedure and the model. @default '3.11' */
+  readonly pythonVersion?: string;
+}
+
+const SNOWPARK_VERSION = '1.26.0';
+const PACKAGE_SPEC = /^[A-Za-z0-9_.\-]+(\[[A-Za-z0-9_,\-]+\])?((==|>=|<=|~=|>|<)[A-Za-z0-9_.*+\-]+)?$/;
+const SQL_TYPE = /^(VARCHAR|STRING|TEXT|NUMBER|INT|INTEGER|FLOAT|DOUBLE|REAL|BOOLEAN|DATE|TIMESTAMP_NTZ|TIMESTAMP_LTZ|TIMESTAMP_TZ|VARIANT|OBJECT|ARRAY)(\(\d+(,\d+)?\))?$/;
+
+/**
+ * The many-model aggregator: a stage for per-partition artifacts (directory table, server-side
+ * encryption), the registration procedure that logs ONE partitioned model version per run (O(1)
+ * in the number of partitions), the schema contract, the alias and the promotion gate.
+ */
+export class ModelRegistryAggregator extends AggregatorBase {
+  /** References a model already in the registry (`DB.SCHEMA.MODEL`), e.g. to score with it. */
+  static fromName(scope: Construct, id: string, qualifiedName: string, options: { alias?: string; inputColumns?: ColumnDefinition[]; outputColumns?: ColumnDefinition[] } = {}): IModelRegistryAggregator {
+    const path = `${scope.node.path}/${id}`;
+    const name = validateProp(path, 'qualifiedName', () => ObjectName.parse(qualifiedName, 3));
+    const alias = validateProp(path, 'alias', () => normalizeIdentifier(options.alias ?? 'PRODUCTION', 'alias'));
+    const inputs = checkColumns(path, 'inputColumns', options.inputColumns ?? DEFAULT_INPUT_COLUMNS);
+    const outputs = checkColumns(path, 'outputColumns', options.outputColumns ?? DEFAULT_OUTPUT_COLUMNS);
+    return new (class extends AggregatorBase {
+      readonly modelName = name;
+      readonly alias = alias;
+      readonly inputColumns = inputs;
+      readonly outputColumns = outputs;
+    })(scope, id);
+  }
+
+  readonly modelName: ObjectName;
+  readonly stageName: ObjectName;
+  readonly procedureName: ObjectName;
+  readonly metricsTable: ObjectName;
+  readonly alias: string;
+  readonly versionPrefix: string;
+  readonly gate: PromotionGate;
+  readonly inputColumns: readonly ColumnDefinition[];
+  readonly outputColumns: readonly ColumnDefinition[];
+  readonly targetPlatform: TargetPlatform;
+  readonly stage: Stage;
+  readonly procedure: ProcedurePython;
+
+  constructor(scope: Construct, id: string, props: ModelRegistryAggregatorProps) {
+    super(scope, id);
+    const path = this.node.path;
+    const schema = props.schema.qualifiedName;
+    this.modelName = schema.child(validateProp(path, 'modelName', () => normalizeIdentifier(props.modelName ?? nameFromPath(this, 'MODEL'), 'model name')));
+    this.stageName = schema.child(validateProp(path, 'stageName', () => normalizeIdentifier(props.stageName ?? nameFromPath(this, 'STAGE'), 'stage name')));
+    this.procedureName = schema.child(nameFromPath(this, 'REGISTER'));
+    this.metricsTable = validateProp(path, 'metricsTableName', () => ObjectName.parse(props.metricsTableName, 3));
+    this.alias = validateProp(path, 'alias', () => normalizeIdentifier(props.alias ?? 'PRODUCTION', 'alias'));
+    if (['DEFAULT', 'FIRST', 'LAST'].includes(this.alias)) {
+      throw new ValidationError(path, 'alias', `${this.alias} is a system alias`, "Choose another name, e.g. 'PRODUCTION'");
+    }
+    this.versionPrefix = props.versionPrefix ?? 'V_';
+    if (!/^[A-Z][A-Z0-9_]{0,31}$/.test(this.versionPrefix)) {
+      throw new ValidationError(path, 'versionPrefix', `${JSON.stringify(this.versionPrefix)} must be 1-32 upper-case letters, digits or _ starting with a letter`, "Use e.g. 'V_'");
+    }
+    this.gate = props.promotionGate ?? PromotionGate.none();
+    if (this.gate.metric !== undefined) {
+      if (!Object.values(GateMetric).includes(this.gate.metric)) {
+        throw new ValidationError(path, 'promotionGate', `metric ${JSON.stringify(this.gate.metric)} is unknown`, `Use one of ${Object.values(GateMetric).join(', ')}`);
+      }
+      if (!(typeof this.gate.threshold === 'number' && Number.isFinite(this.gate.threshold) && this.gate.threshold >= 0)) {
+        throw new ValidationError(path, 'promotionGate', `threshold ${this.gate.threshold} must be a finite number >= 0`, 'Give e.g. PromotionGate.metricAtMost(GateMetric.MEDIAN_MAPE, 0.2)');
+      }
+    }
+    this.inputColumns = checkColumns(path, 'inputColumns', props.inputColumns ?? DEFAULT_INPUT_COLUMNS);
+    this.outputColumns = checkColumns(path, 'outputColumns', props.outputColumns ?? DEFAULT_OUTPUT_COLUMNS);
+    for (const required of ['PARTITION_KEY']) {
+      for (const [prop, cols] of [['inputColumns', this.inputColumns], ['outputColumns', this.outputColumns]] as const) {
+        if (!cols.some((c) => c.name === required)) {
+          throw new ValidationError(path, prop, `has no ${required} column; a partitioned model is called per partition and must receive and return its key`, `Add { name: '${required}', type: 'VARCHAR' }`);
+        }
+      }
+    }
+    this.targetPlatform = props.targetPlatform ?? TargetPlatform.WAREHOUSE;
+    if (!Object.values(TargetPlatform).includes(this.targetPlatform)) {
+      throw new ValidationError(path, 'targetPlatform', `${JSON.stringify(this.targetPlatform)} is unknown`, 'Use TargetPlatform.WAREHOUSE or TargetPlatform.SNOWPARK_CONTAINER_SERVICES');
+    }
+    const conda = checkPackages(path, 'condaDependencies', props.condaDependencies ?? []);
+    const pip = checkPackages(path, 'pipRequirements', props.pipRequirements ?? []);
+    if (pip.length > 0 && this.targetPlatform === TargetPlatform.WAREHOUSE) {
+      throw new ValidationError(path, 'pipRequirements', 'are set for a WAREHOUSE target, which installs only conda packages from the Snowflake channel', 'Use condaDependencies, or targetPlatform: TargetPlatform.SNOWPARK_CONTAINER_SERVICES');
+    }
+    const pythonVersion = props.pythonVersion ?? '3.11';
+    if (!/^3\.(9|10|11|12)$/.test(pythonVersion)) {
+      throw new ValidationError(path, 'pythonVersion', `${JSON.stringify(pythonVersion)} is not a Python runtime Snowflake offers`, "Use '3.9', '3.10', '3.11' or '3.12'");
+    }
+    if (props.aggregatorSource !== undefined && !/class\s+\w+\s*\(/.test(props.aggregatorSource)) {
+      throw new ValidationError(path, 'aggregatorSource', 'does not define a Python class', 'Give the source of a custom_model.CustomModel subclass (docs/constructs.md, bring your own aggregator)');
+    }
+
+    checkPreviewFeatures(this);
+    this.stage = new Stage(this, 'Stage', {
+      database: schema.parts[0],
+      schema: schema.parts[1],
+      name: this.stageName.name,
+      directory: 'ENABLE = true',
+      encryption: "TYPE = 'SNOWFLAKE_SSE'",
+      comment: `Per-partition model artifacts and model_index.json of ${this.modelName}`,
+    });
+    const source = validateProp(path, 'aggregatorSource', () => {
+      try {
+        return renderRegisterProcedureSource({
+          modelName: this.modelName.toString(),
+          stageName: this.stageName.toString(),
+          metricsTable: this.metricsTable.toString(),
+          inputColumns: this.inputColumns,
+          outputColumns: this.outputColumns,
+          targetPlatform: this.targetPlatform,
+          condaDependencies: conda,
+          pipRequirements: pip,
+          pythonVersion,
+          aggregatorSource: props.aggregatorSource,
+        });
+      } catch (e) {
+        throw new InvalidValueError(`could not be rendered into the registration procedure: ${(e as Error).message}`, 'Check the aggregator source');
+      }
+    });
+    this.procedure = new ProcedurePython(this, 'RegisterProcedure', {
+      database: schema.parts[0],
+      schema: schema.parts[1],
+      name: this.procedureName.name,
+      arguments: [
+        { argName: 'RUN_ID', argDataType: 'VARCHAR' },
+        { argName: 'VERSION_NAME', argDataType: 'VARCHAR' },
+        { argName: 'INDEX_PATH', argDataType: 'VARCHAR' },
+      ],
+      returnType: 'VARCHAR',
+      runtimeVersion: pythonVersion,
+      snowparkPackage: SNOWPARK_VERSION,
+      packages: ['snowflake-ml-python'],
+      handler: 'main',
+      executeAs: 'OWNER',
+      procedureDefinition: source,
+      comment: `Registers one version of ${this.modelName} per training run`,
+    });
+    if (props.schema instanceof Schema) {
+      this.stage.node.addDependency(props.schema.resource);
+      this.procedure.node.addDependency(props.schema.resource);
+    }
+  }
+
+  /** Grants READ and WRITE on the model stage (workers write artifacts, the registration reads them). */
+  grantStageReadWrite(role: IRole): void {
+    stageGrant(this, role, ['READ', 'WRITE']);
+  }
+
+  /** Grants USAGE on the registration procedure (the hooks runner calls it). */
+  grantRegister(role: IRole): GrantPrivilegesToAccountRole {
+    const id = `RegisterGrant-${role.node.addr}`;
+    const existing = this.node.tryFindChild(id);
+    if (existing) return existing as GrantPrivilegesToAccountRole;
+    const g = new GrantPrivilegesToAccountRole(this, id, {
+      accountRoleName: role.roleName,
+      privileges: ['USAGE'],
+      onSchemaObject: { objectType: 'PROCEDURE', objectName: `${this.procedureName.quoted}(VARCHAR, VARCHAR, VARCHAR)` },
+    });
+    g.node.addDependency(this.procedure);
+    return g;
+  }
+}
+
+function stageGrant(agg: ModelRegistryAggregator, role: IRole, privileges: string[]): void {
+  const id = `StageGrant-${role.node.addr}`;
+  if (agg.node.tryFindChild(id)) return;
+  const g = new GrantPrivilegesToAccountRole(agg, id, {
+    accountRoleName: role.roleName,
+    privileges,
+    onSchemaObject: { objectType: 'STAGE', objectName: agg.stageName.quoted },
+  });
+  g.node.addDependency(agg.stage);
+}
+
+function checkColumns(path: string, prop: string, cols: readonly ColumnDefinition[]): ColumnDefinition[] {
+  if (cols.length === 0) throw new ValidationError(path, prop, 'is empty', 'Declare at least the PARTITION_KEY column');
+  const out = cols.map((c, i) => ({
+    name: validateProp(path, `${prop}[${i}].name`, () => normalizeIdentifier(c.name, 'column name')),
+    type: c.type.toUpperCase().replace(/\s+/g, ''),
+  }));
+  out.forEach((c, i) => {
+    if (!SQL_TYPE.test(c.type)) throw new ValidationError(path, `${prop}[${i}].type`, `${JSON.stringify(cols[i].type)} is not a supported column type`, 'Use VARCHAR, NUMBER(p,s), FLOAT, BOOLEAN, DATE, TIMESTAMP_NTZ, VARIANT, ...');
+    if (out.findIndex((o) => o.name === c.name) !== i) throw new ValidationError(path, prop, `declares ${c.name} twice`, 'Give each column once');
+  });
+  return out;
+}
+
+function checkPackages(path: string, prop: string, pkgs: string[]): string[] {
+  pkgs.forEach((p, i) => {
+    if (!PACKAGE_SPEC.test(p)) throw new ValidationError(path, `${prop}[${i}]`, `${JSON.stringify(p)} is not a package specification`, "Write it as 'name' or 'name==1.2.3'");
+  });
+  return [...pkgs].sort();
+}
+

@@ -1,0 +1,35 @@
+import { Table } from '@cdktf/provider-snowflake/lib/table';
+import { Construct } from 'constructs';
+import { ObjectName } from '../lib/identifiers';
+import { Hooks } from '../lib/hooks/hooks';
+import { LEDGER_COLUMNS, LEDGER_TABLE_NAME } from '../lib/hooks/ledger-schema';
+import { ISchema, Schema } from './core';
+import { checkPreviewFeatures } from './preview-features';
+
+/** A `snowflake_table` from (name, type, nullable) column triples. */
+export function columnTable(scope: Construct, id: string, schema: ISchema, name: string, columns: readonly (readonly [string, string, boolean])[], comment: string): Table {
+  checkPreviewFeatures(scope);
+  const t = new Table(scope, id, {
+    database: schema.databaseName,
+    schema: schema.schemaName,
+    name,
+    comment,
+    column: columns.map(([n, type, nullable]) => ({ name: n, type, nullable })),
+  });
+  if (schema instanceof Schema) t.node.addDependency(schema.resource);
+  return t;
+}
+
+/**
+ * Makes sure the stack has a hooks ledger (`HOOK_RUNS`): the first construct that adds hook
+ * steps creates it in its schema; later ones share it.
+ */
+export function ensureLedger(scope: Construct, schema: ISchema): ObjectName {
+  const hooks = Hooks.of(scope);
+  const existing = hooks.ledger;
+  if (existing) return ObjectName.of(existing.database, existing.schema, existing.table);
+  const name = schema.qualifiedName.child(LEDGER_TABLE_NAME);
+  columnTable(hooks, 'Ledger', schema, LEDGER_TABLE_NAME, LEDGER_COLUMNS, 'many-model hooks ledger: one row per post-deploy step attempt');
+  hooks.useLedger(name);
+  return name;
+}

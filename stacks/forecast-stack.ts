@@ -1,0 +1,53 @@
+import { SnowflakeProvider } from '@cdktf/provider-snowflake/lib/provider';
+import { TerraformStack } from 'cdktf';
+import { Construct } from 'constructs';
+import {
+  ComputePool,
+  Database,
+  Duration,
+  GateMetric,
+  InstanceFamily,
+  ManyModelPipeline,
+  PromotionGate,
+  Role,
+  Schedule,
+  SourceTable,
+  Trainer,
+  TrainingStrategy,
+  enablePreviewFeatures,
+} from '../index';
+
+/** Names the example uses; the offline demo creates the source table under the same name. */
+export const EXAMPLE = {
+  database: 'ANALYTICS',
+  sourceTable: 'ANALYTICS.RAW.SERIES_EVENTS',
+  image: '/analytics/ml/images/forecast-worker:1.4.0',
+} as const;
+
+/**
+ * The seed's forecasting pipeline: SERIES_EVENTS(UNIT_ID, DATE, Y) -> screen-then-refine training
+ * on a CPU pool -> one aggregator version -> alias PRODUCTION -> daily scoring into FORECAST_RESULTS.
+ */
+export class ForecastStack extends TerraformStack {
+  readonly pipeline: ManyModelPipeline;
+
+  constructor(scope: Construct, id: string) {
+    super(scope, id);
+    // No credentials here: the provider reads SNOWFLAKE_* variables or connections.toml at apply.
+    new SnowflakeProvider(this, 'snowflake', { role: 'SYSADMIN' });
+    enablePreviewFeatures(this);
+
+    const pool = new ComputePool(this, 'Pool', { instanceFamily: InstanceFamily.CPU_X64_S, maxNodes: 8 });
+    const analysts = Role.fromName(this, 'Analysts', 'ANALYSTS');
+    this.pipeline = new ManyModelPipeline(this, 'Forecast', {
+      database: Database.fromName(this, 'Db', EXAMPLE.database),
+      source: SourceTable.fromName(this, 'Src', EXAMPLE.sourceTable, { partitionColumn: 'UNIT_ID', orderColumn: 'DATE', targetColumn: 'Y' }),
+      computePool: pool,
+      trainer: Trainer.fromImage(EXAMPLE.image),
+      training: TrainingStrategy.screenThenRefine({ refineTopPercent: 10, timeBudget: Duration.minutes(30), screen: { slots: 8, chunkSize: 25 }, refine: { workers: 4, chunkSize: 5 } }),
+      registry: { promotionGate: PromotionGate.metricAtMost(GateMetric.MEDIAN_MAPE, 0.25) },
+      scoring: { horizon: 28, schedule: Schedule.cron('0 6 * * *', 'UTC'), resultsTableName: 'FORECAST_RESULTS' },
+    });
+    this.pipeline.aggregator.grantPredict(analysts);
+  }
+}

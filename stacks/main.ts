@@ -1,0 +1,13 @@
+/** The example app (cdktf.json's `app`): `npx tsx stacks/main.ts` synthesizes it into cdktf.out/. */
+import { App } from 'cdktf';
+import { ForecastStack } from './forecast-stack';
+
+export function buildApp(outdir = 'cdktf.out'): App {
+  const app = new App({ outdir });
+  new ForecastStack(app, 'forecast');
+  return app;
+}
+
+if (require.main === module) {
+  buildApp().synth();
+}

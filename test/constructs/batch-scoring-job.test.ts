@@ -1,0 +1,82 @@
+import 'cdktf/lib/testing/adapters/jest';
+import { BatchScoringJob, ModelRegistryAggregator, Schedule, Schema, SourceTable, Warehouse, Hooks } from '../../index';
+import { errorOf, newStack, resources, synthJson } from './helpers';
+
+function job(scope: any, props: Record<string, unknown> = {}, modelOptions: Record<string, unknown> = {}) {
+  return new BatchScoringJob(scope, 'Score', {
+    source: SourceTable.fromName(scope, 'Src', 'RAW.PUB.SERIES', { partitionColumn: 'UNIT_ID', orderColumn: 'DATE', targetColumn: 'Y', covariateColumns: ['PRICE'] }),
+    aggregator: ModelRegistryAggregator.fromName(scope, 'Model', 'ML.FC.DEMAND', modelOptions),
+    schema: Schema.fromName(scope, 'S', 'ML.FC'),
+    warehouse: Warehouse.fromName(scope, 'Wh', 'SCORING_WH'),
+    horizon: 14,
+    ...props,
+  });
+}
+
+describe('BatchScoringJob', () => {
+  test('creates a results table with the model outputs plus RUN_ID, MODEL_VERSION and SCORED_AT', () => {
+    const stack = newStack();
+    job(stack, { resultsTableName: 'forecast_results' });
+    const table = Object.values(resources(synthJson(stack), 'snowflake_table'))[0];
+    expect(table.name).toBe('FORECAST_RESULTS');
+    expect(table.column.map((c: any) => c.name)).toEqual(['PARTITION_KEY', 'STEP', 'DS', 'FORECAST', 'LOWER', 'UPPER', 'RUN_ID', 'MODEL_VERSION', 'SCORED_AT']);
+    expect(table.column.find((c: any) => c.name === 'RUN_ID').nullable).toBe(false);
+  });
+
+  test('the post-deploy step replaces the run rows in one transaction with a partitioned PREDICT', () => {
+    const stack = newStack();
+    const j = job(stack);
+    const [begin, del, insert, commit] = j.renderStatements();
+    expect(begin).toBe('BEGIN TRANSACTION');
+    expect(del).toBe(`DELETE FROM "ML"."FC"."SCORE_RESULTS" WHERE RUN_ID = '{{RUN_ID}}'`);
+    expect(insert).toContain('TABLE(MODEL("ML"."FC"."DEMAND", PRODUCTION)!PREDICT(I.PARTITION_KEY, I.STEP) OVER (PARTITION BY I.PARTITION_KEY)) P');
+    expect(insert).toContain('VALUES (1), (2), (3)');
+    expect(insert).toContain('(14)');
+    expect(insert).not.toContain('(15)');
+    expect(commit).toBe('COMMIT');
+    const step = Hooks.of(stack).manifest().steps.find((s) => s.id === 'test/Score/batchScore')!;
+    expect(step.kind).toBe('batchScore');
+    expect(step.statements.map((s) => s.id)).toEqual(['begin', 'delete-run', 'insert', 'commit']);
+  });
+
+  test('a schedule creates a started task running a keyed replace', () => {
+    const stack = newStack();
+    job(stack, { schedule: Schedule.cron('0 6 * * *', 'Europe/Berlin') });
+    const task = Object.values(resources(synthJson(stack), 'snowflake_task'))[0];
+    expect(task.schedule).toEqual({ using_cron: '0 6 * * * Europe/Berlin' });
+    expect(task.started).toBe(true);
+    expect(task.warehouse).toBe('SCORING_WH');
+    expect(task.sql_statement).toMatch(/^BEGIN\n  BEGIN TRANSACTION;\n  DELETE FROM "ML"."FC"."SCORE_RESULTS" WHERE RUN_ID = 'S' \|\| TO_VARCHAR/);
+  });
+
+  test('model inputs beyond key and step are read from the source covariates', () => {
+    const stack = newStack();
+    const j = job(stack, {}, { inputColumns: [{ name: 'PARTITION_KEY', type: 'VARCHAR' }, { name: 'STEP', type: 'NUMBER' }, { name: 'PRICE', type: 'FLOAT' }] });
+    expect(j.renderStatements()[2]).toContain('PREDICT(I.PARTITION_KEY, I.STEP, I."PRICE")');
+  });
+
+  test.each([
+    [{ horizon: 0 }, 'test/Score: horizon is 0; it must be a whole number of steps from 1 to 366. Give e.g. 28'],
+    [{ horizon: -3 }, 'horizon is -3'],
+    [{ horizon: 2.5 }, 'horizon is 2.5'],
+    [{ schedule: Schedule.every(60), after: ['ML.FC.LOAD_TASK'] }, 'test/Score: schedule and after are both set'],
+    [{ after: ['LOAD_TASK'] }, 'test/Score: after[0] "LOAD_TASK" must have the form DATABASE.SCHEMA.NAME'],
+  ])('rejects %j', (props, message) => {
+    expect(errorOf((s) => job(s, props))).toContain(message);
+  });
+
+  test('rejects a model input the source does not provide (schema contract)', () => {
+    const msg = errorOf((s) => job(s, {}, { inputColumns: [{ name: 'PARTITION_KEY', type: 'VARCHAR' }, { name: 'TEMPERATURE', type: 'FLOAT' }] }));
+    expect(msg).toBe("test/Score: aggregator.inputColumns require TEMPERATURE, which source RAW.PUB.SERIES does not provide. Add 'TEMPERATURE' to the source's covariateColumns or remove it from the model's inputColumns");
+  });
+
+  test('rejects an output column that clashes with the bookkeeping columns', () => {
+    expect(errorOf((s) => job(s, {}, { outputColumns: [{ name: 'PARTITION_KEY', type: 'VARCHAR' }, { name: 'RUN_ID', type: 'VARCHAR' }] }))).toContain('include RUN_ID, which the results table reserves');
+  });
+
+  test('schedules are validated', () => {
+    expect(() => Schedule.cron('0 6 * *')).toThrow(/five fields/);
+    expect(() => Schedule.cron('0 6 * * *', 'Mars/Olympus Mons')).toThrow(/IANA/);
+    expect(() => Schedule.every(0)).toThrow(/1 to 11520/);
+  });
+});

@@ -1,0 +1,37 @@
+import { SnowflakeProvider } from '@cdktf/provider-snowflake/lib/provider';
+import { App, TerraformStack, Testing } from 'cdktf';
+import { Construct } from 'constructs';
+import { enablePreviewFeatures } from '../../index';
+
+/** A stack with a Snowflake provider whose preview features are enabled by our Aspect. */
+export function newStack(id = 'test'): TerraformStack {
+  const app = Testing.app();
+  const stack = new TerraformStack(app, id);
+  new SnowflakeProvider(stack, 'snowflake', {});
+  enablePreviewFeatures(stack);
+  return stack;
+}
+
+/** Synthesizes a stack (aspects and validations included) and parses the Terraform JSON. */
+export function synthJson(stack: TerraformStack): any {
+  return JSON.parse(Testing.synth(stack, true));
+}
+
+/** Resources of one Terraform type in a parsed synth, by logical id. */
+export function resources(json: any, type: string): Record<string, any> {
+  return json.resource?.[type] ?? {};
+}
+
+/** Runs `fn` in a fresh app+stack and returns the thrown error's message. */
+export function errorOf(fn: (scope: Construct) => void): string {
+  const stack = newStack();
+  try {
+    fn(stack);
+    Testing.synth(stack, true);
+  } catch (e) {
+    return (e as Error).message;
+  }
+  throw new Error('expected an error, none was thrown');
+}
+
+export { App };

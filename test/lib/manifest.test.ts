@@ -1,0 +1,39 @@
+import { DEFAULT_RETRY, HookStepSpec, canonicalJson, finalizeSteps } from '../../lib/hooks/manifest';
+
+function spec(id: string, dependsOn: string[] = [], sql = `SELECT '${id}'`, extra: Partial<HookStepSpec> = {}): HookStepSpec {
+  return { id, kind: 'sql', description: id, dependsOn, runGroup: 'g', statements: [{ id: 's1', sql }], timeoutSeconds: 60, retry: DEFAULT_RETRY, triggers: {}, executeOnChange: true, ...extra };
+}
+
+describe('hook manifest steps', () => {
+  test('orders steps after their dependencies, ties by id', () => {
+    const steps = finalizeSteps([spec('c', ['b']), spec('b', ['a']), spec('a'), spec('z')]);
+    expect(steps.map((s) => s.id)).toEqual(['a', 'b', 'c', 'z']);
+  });
+
+  test('a change of a statement changes its fingerprint and every dependent fingerprint', () => {
+    const before = finalizeSteps([spec('a'), spec('b', ['a']), spec('x')]);
+    const after = finalizeSteps([spec('a', [], 'SELECT 2'), spec('b', ['a']), spec('x')]);
+    const fp = (steps: typeof before, id: string) => steps.find((s) => s.id === id)!.fingerprint;
+    expect(fp(after, 'a')).not.toBe(fp(before, 'a'));
+    expect(fp(after, 'b')).not.toBe(fp(before, 'b'));
+    expect(fp(after, 'x')).toBe(fp(before, 'x'));
+  });
+
+  test('with executeOnChange false only triggers change the fingerprint', () => {
+    const base = finalizeSteps([spec('a', [], 'SELECT 1', { executeOnChange: false, triggers: { v: '1' } })])[0];
+    const sqlChanged = finalizeSteps([spec('a', [], 'SELECT 2', { executeOnChange: false, triggers: { v: '1' } })])[0];
+    const triggerChanged = finalizeSteps([spec('a', [], 'SELECT 1', { executeOnChange: false, triggers: { v: '2' } })])[0];
+    expect(sqlChanged.fingerprint).toBe(base.fingerprint);
+    expect(triggerChanged.fingerprint).not.toBe(base.fingerprint);
+  });
+
+  test('rejects cycles, unknown dependencies and duplicate ids with the step names', () => {
+    expect(() => finalizeSteps([spec('a', ['b']), spec('b', ['a'])])).toThrow(/cycle: a -> b -> a/);
+    expect(() => finalizeSteps([spec('a', ['nope'])])).toThrow(/'a' depends on unknown step 'nope'/);
+    expect(() => finalizeSteps([spec('a'), spec('a')])).toThrow(/'a' is defined twice/);
+  });
+
+  test('canonical JSON sorts keys at every level and drops undefined', () => {
+    expect(canonicalJson({ b: 1, a: { d: [{ z: 1, y: 2 }], c: undefined } })).toBe('{"a":{"d":[{"y":2,"z":1}]},"b":1}');
+  });
+});

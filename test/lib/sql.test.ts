@@ -1,0 +1,76 @@
+import { ObjectName } from '../../lib/identifiers';
+import { renderJobSpec } from '../../lib/sql/job-spec';
+import { renderEnqueue, renderQueueCreate, renderQueueStatements } from '../../lib/sql/queue';
+import { inlineParams } from '../../lib/sql/statement';
+import { layoutTaskGraph, maxSlots } from '../../lib/sql/task-graph';
+import { renderChunkReadStatement } from '../../lib/sql/training';
+import { parse } from 'yaml';
+
+const q = { table: ObjectName.parse('DB.S.Q', 3), leaseSeconds: 600, maxAttempts: 3 };
+
+describe('queue SQL', () => {
+  test('the DDL carries the lease and attempt columns and the primary key', () => {
+    const ddl = renderQueueCreate(q);
+    expect(ddl).toMatch(/^CREATE HYBRID TABLE IF NOT EXISTS "DB"."S"."Q"/);
+    for (const col of ['LEASE_UNTIL TIMESTAMP_NTZ', 'ATTEMPTS NUMBER', 'WORKER_ID', 'PARTITION_KEYS ARRAY', 'PRIMARY KEY (QUEUE_ID)']) expect(ddl).toContain(col);
+  });
+
+  test('the claim is a compare-and-set on status and attempts, capped', () => {
+    const s = renderQueueStatements(q);
+    expect(s.claim.sql).toContain("WHERE QUEUE_ID = ? AND STATUS = ? AND ATTEMPTS = ? AND ATTEMPTS < 3");
+    expect(s.claim.params).toEqual(['WORKER_ID', 'QUEUE_ID', 'OBSERVED_STATUS', 'OBSERVED_ATTEMPTS']);
+    expect(s.claim.sql.split('?').length - 1).toBe(s.claim.params.length);
+    for (const st of Object.values(s)) expect(st.sql.split('?').length - 1).toBe(st.params.length);
+  });
+
+  test('only the lease holder can complete or fail a chunk', () => {
+    const s = renderQueueStatements(q);
+    expect(s.complete.sql).toContain("WORKER_ID = ? AND STATUS = 'CLAIMED'");
+    expect(s.fail.sql).toContain("IFF(ATTEMPTS >= 3, 'FAILED', 'PENDING')");
+  });
+
+  test('enqueue is one idempotent statement chunking server-side', () => {
+    const sql = renderEnqueue(q, 'screen', 25, { keysQuery: 'SELECT K AS PARTITION_KEY FROM T' });
+    expect(sql).toContain('/ 25)');
+    expect(sql).toContain("WHERE NOT EXISTS (SELECT 1 FROM \"DB\".\"S\".\"Q\" WHERE RUN_ID = '{{RUN_ID}}' AND PASS = 'screen')");
+    expect(sql.match(/INSERT INTO/g)).toHaveLength(1);
+  });
+
+  test('inlineParams quotes values and refuses a count mismatch', () => {
+    expect(inlineParams({ sql: 'X = ? AND Y = ?', params: ['A', 'B'] }, { A: "it's", B: 3 })).toBe("X = 'it''s' AND Y = 3");
+    expect(() => inlineParams({ sql: 'X = ?', params: [] }, {})).toThrow(/markers/);
+  });
+});
+
+describe('task graph layout', () => {
+  test('hangs up to 100 workers on the root and fans out beyond', () => {
+    expect(layoutTaskGraph(100)).toMatchObject({ fanOuts: 0, totalTasks: 101 });
+    const big = layoutTaskGraph(250);
+    expect(big.fanOuts).toBe(3);
+    expect(Math.max(...[0, 1, 2].map((j) => big.parentOfSlot.filter((p) => p === j).length))).toBeLessThanOrEqual(100);
+  });
+
+  test('the largest slot count keeps the graph within 1000 tasks', () => {
+    const s = maxSlots();
+    expect(layoutTaskGraph(s).totalTasks).toBeLessThanOrEqual(1000);
+    expect(layoutTaskGraph(s + 1).totalTasks).toBeGreaterThan(1000);
+  });
+});
+
+describe('worker SQL and specs', () => {
+  test('one bulk read per chunk, keys bound as a JSON array', () => {
+    const r = renderChunkReadStatement({ table: ObjectName.parse('A.B.C', 3), partitionColumn: 'UNIT_ID', orderColumn: 'DATE', targetColumn: 'Y', covariateColumns: ['PRICE'] });
+    expect(r.params).toEqual(['PARTITION_KEYS_JSON']);
+    expect(r.sql).toContain('FLATTEN(INPUT => PARSE_JSON(?))');
+    expect(r.sql).toContain('"PRICE"');
+    expect(r.sql).toMatch(/ORDER BY PARTITION_KEY, DS$/);
+  });
+
+  test('job specs are valid YAML with sorted env and the stage mounted', () => {
+    const text = renderJobSpec({ image: '/a/b/c/img:1', stage: ObjectName.parse('A.B.S', 3), env: { Z: '1', A: '2' } });
+    const spec = parse(text);
+    expect(Object.keys(spec.spec.containers[0].env)).toEqual(['A', 'Z']);
+    expect(spec.spec.volumes[0].source).toBe('@"A"."B"."S"');
+    expect(spec.spec.containers[0].volumeMounts[0].mountPath).toBe('/models');
+  });
+});
