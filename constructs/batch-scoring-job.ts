@@ -1,6 +1,7 @@
 import { GrantPrivilegesToAccountRole } from '@cdktf/provider-snowflake/lib/grant-privileges-to-account-role';
 import { Table } from '@cdktf/provider-snowflake/lib/table';
 import { Task } from '@cdktf/provider-snowflake/lib/task';
+import { TerraformResource } from 'cdktf';
 import { Construct } from 'constructs';
 import { Duration } from '../lib/duration';
 import { ValidationError, validateProp } from '../lib/errors';
@@ -15,6 +16,7 @@ import { nameFromPath } from './names';
 import { checkPreviewFeatures } from './preview-features';
 import { ISourceTable } from './source-table';
 import { ensureLedger } from './tables';
+import { dependOn } from './depends';
 
 /** Snowflake's task graphs and our step time limits keep horizons to a year of daily steps. */
 export const MAX_HORIZON = 366;
@@ -127,7 +129,7 @@ export class BatchScoringJob extends SnowflakeObject implements IHookDependable 
         sqlStatement: renderScheduledScoringBody(this.model),
         comment: `Scheduled scoring into ${this.qualifiedName}`,
       });
-      this.task.node.addDependency(this.resultsTable);
+      dependOn(this.task, this.resultsTable);
     }
 
     if (props.scoreAfterDeploy ?? true) {
@@ -150,6 +152,10 @@ export class BatchScoringJob extends SnowflakeObject implements IHookDependable 
     }
   }
 
+  protected primaryResource(): TerraformResource {
+    return this.resultsTable;
+  }
+
   /** The statements of the post-deploy scoring step. */
   renderStatements(): string[] {
     return renderBatchScore(this.model);
@@ -157,15 +163,11 @@ export class BatchScoringJob extends SnowflakeObject implements IHookDependable 
 
   /** Grants SELECT on the results table. */
   grantRead(role: IRole): GrantPrivilegesToAccountRole {
-    const g = this.grant(role, 'SELECT');
-    g.node.addDependency(this.resultsTable);
-    return g;
+    return this.grant(role, 'SELECT');
   }
 
   /** Grants what the runner needs to replace a run's rows: SELECT, INSERT, DELETE. */
   grantWrite(role: IRole): GrantPrivilegesToAccountRole {
-    const g = this.grant(role, 'SELECT', 'INSERT', 'DELETE');
-    g.node.addDependency(this.resultsTable);
-    return g;
+    return this.grant(role, 'SELECT', 'INSERT', 'DELETE');
   }
 }

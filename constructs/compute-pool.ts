@@ -1,6 +1,6 @@
 import { ComputePool as ComputePoolResource } from '@cdktf/provider-snowflake/lib/compute-pool';
 import { GrantPrivilegesToAccountRole } from '@cdktf/provider-snowflake/lib/grant-privileges-to-account-role';
-import { Annotations, Token } from 'cdktf';
+import { Annotations, TerraformResource, Token } from 'cdktf';
 import { Construct, IConstruct } from 'constructs';
 import { Duration } from '../lib/duration';
 import { ValidationError, validateProp } from '../lib/errors';
@@ -123,6 +123,10 @@ export class ComputePool extends ComputePoolBase {
   readonly minNodes: number;
   readonly maxNodes: number;
   readonly resource: ComputePoolResource;
+
+  protected primaryResource(): TerraformResource {
+    return this.resource;
+  }
 
   constructor(scope: Construct, id: string, props: ComputePoolProps = {}) {
     super(scope, id);

@@ -3,10 +3,10 @@
  * warehouses, each ownable (`new X(...)`) or importable (`X.fromName(...)`), plus the one generic
  * grant mechanism every Snowflake object uses.
  */
-import { Token } from 'cdktf';
+import { TerraformResource, Token } from 'cdktf';
 import { AccountRole } from '@cdktf/provider-snowflake/lib/account-role';
 import { Database as DatabaseResource } from '@cdktf/provider-snowflake/lib/database';
-import { GrantPrivilegesToAccountRole } from '@cdktf/provider-snowflake/lib/grant-privileges-to-account-role';
+import { GrantPrivilegesToAccountRole, GrantPrivilegesToAccountRoleConfig } from '@cdktf/provider-snowflake/lib/grant-privileges-to-account-role';
 import { Schema as SchemaResource } from '@cdktf/provider-snowflake/lib/schema';
 import { Warehouse as WarehouseResource } from '@cdktf/provider-snowflake/lib/warehouse';
 import { Construct, IConstruct } from 'constructs';
@@ -14,6 +14,7 @@ import { Duration } from '../lib/duration';
 import { ValidationError, validateProp } from '../lib/errors';
 import { ObjectName, normalizeIdentifier } from '../lib/identifiers';
 import { nameFromPath } from './names';
+import { dependOn } from './depends';
 
 // ---------------------------------------------------------------------------------------------
 // Roles
@@ -72,6 +73,11 @@ export abstract class SnowflakeObject extends Construct {
   abstract readonly qualifiedName: ObjectName;
   protected abstract readonly grantTarget: GrantTarget;
 
+  /** The resource that creates this object, when this stack owns it (grants wait for it). */
+  protected primaryResource(): TerraformResource | undefined {
+    return undefined;
+  }
+
   /** Grants `privileges` on this object to `role` (a `snowflake_grant_privileges_to_account_role`). */
   grant(role: IRole, ...privileges: string[]): GrantPrivilegesToAccountRole {
     if (privileges.length === 0) {
@@ -87,16 +93,33 @@ export abstract class SnowflakeObject extends Construct {
     const id = `Grant-${roleKey}-${privs.join('-').replace(/ /g, '_')}`;
     const existing = this.node.tryFindChild(id);
     if (existing) return existing as GrantPrivilegesToAccountRole;
-    const base = { accountRoleName: role.roleName, privileges: privs };
-    switch (this.grantTarget) {
-      case GrantTarget.ACCOUNT_OBJECT:
-        return new GrantPrivilegesToAccountRole(this, id, { ...base, onAccountObject: { objectType: this.objectType, objectName: this.qualifiedName.quoted } });
-      case GrantTarget.SCHEMA:
-        return new GrantPrivilegesToAccountRole(this, id, { ...base, onSchema: { schemaName: this.qualifiedName.quoted } });
-      default:
-        return new GrantPrivilegesToAccountRole(this, id, { ...base, onSchemaObject: { objectType: this.objectType, objectName: this.qualifiedName.quoted } });
-    }
+    const on =
+      this.grantTarget === GrantTarget.ACCOUNT_OBJECT
+        ? { onAccountObject: { objectType: this.objectType, objectName: this.qualifiedName.quoted } }
+        : this.grantTarget === GrantTarget.SCHEMA
+          ? { onSchema: { schemaName: this.qualifiedName.quoted } }
+          : { onSchemaObject: { objectType: this.objectType, objectName: this.qualifiedName.quoted } };
+    const primary = this.primaryResource();
+    return newGrant(this, id, role, { privileges: privs, ...on }, primary ? [primary] : []);
   }
+}
+
+/**
+ * The one way grants are created: a `snowflake_grant_privileges_to_account_role` that waits for
+ * the role when this stack owns it and for the resources creating the object (Terraform only sees
+ * names here, so it cannot infer the order itself).
+ */
+export function newGrant(
+  scope: Construct,
+  id: string,
+  role: IRole,
+  config: Omit<GrantPrivilegesToAccountRoleConfig, 'accountRoleName'>,
+  after: TerraformResource[] = [],
+): GrantPrivilegesToAccountRole {
+  const grant = new GrantPrivilegesToAccountRole(scope, id, { ...config, accountRoleName: role.roleName });
+  const deps = [...(role instanceof Role ? [role.resource] : []), ...after];
+  if (deps.length > 0) dependOn(grant, ...deps);
+  return grant;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -144,6 +167,10 @@ export class Database extends DatabaseBase {
 
   readonly databaseName: string;
   readonly resource: DatabaseResource;
+
+  protected primaryResource(): TerraformResource {
+    return this.resource;
+  }
 
   constructor(scope: Construct, id: string, props: DatabaseProps = {}) {
     super(scope, id);
@@ -206,6 +233,10 @@ export class Schema extends SchemaBase {
   readonly schemaName: string;
   readonly resource: SchemaResource;
 
+  protected primaryResource(): TerraformResource {
+    return this.resource;
+  }
+
   constructor(scope: Construct, id: string, props: SchemaProps) {
     super(scope, id);
     this.databaseName = props.database.databaseName;
@@ -216,7 +247,7 @@ export class Schema extends SchemaBase {
       withManagedAccess: 'true',
       comment: props.comment,
     });
-    if (props.database instanceof Database) this.resource.node.addDependency(props.database.resource);
+    if (props.database instanceof Database) dependOn(this.resource, props.database.resource);
   }
 }
 
@@ -275,6 +306,10 @@ export class Warehouse extends WarehouseBase {
 
   readonly warehouseName: string;
   readonly resource: WarehouseResource;
+
+  protected primaryResource(): TerraformResource {
+    return this.resource;
+  }
 
   constructor(scope: Construct, id: string, props: WarehouseProps = {}) {
     super(scope, id);

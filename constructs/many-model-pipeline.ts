@@ -1,9 +1,9 @@
 import { GrantAccountRole } from '@cdktf/provider-snowflake/lib/grant-account-role';
-import { GrantPrivilegesToAccountRole } from '@cdktf/provider-snowflake/lib/grant-privileges-to-account-role';
 import { Table } from '@cdktf/provider-snowflake/lib/table';
 import { Task } from '@cdktf/provider-snowflake/lib/task';
 import { Annotations } from 'cdktf';
 import { Construct } from 'constructs';
+import { Duration } from '../lib/duration';
 import { ValidationError, validateProp } from '../lib/errors';
 import { CustomHookOptions, Hooks, IHookDependable } from '../lib/hooks/hooks';
 import { DEFAULT_RETRY, HookStepSpec, StepKind } from '../lib/hooks/manifest';
@@ -31,7 +31,7 @@ import {
 } from '../lib/sql/training';
 import { BatchScoringJob } from './batch-scoring-job';
 import { IComputePool, INSTANCE_FAMILY_VCPUS } from './compute-pool';
-import { IDatabase, IRole, ISchema, IWarehouse, Role, Schema, Warehouse } from './core';
+import { IDatabase, IRole, ISchema, IWarehouse, Role, Schema, Warehouse, newGrant } from './core';
 import { ColumnDefinition, ModelRegistryAggregator, PromotionGate, TargetPlatform } from './model-registry-aggregator';
 import { nameFromPath } from './names';
 import { QueueTable } from './queue-table';
@@ -39,6 +39,7 @@ import { ISourceTable } from './source-table';
 import { columnTable, ensureLedger } from './tables';
 import { Trainer } from './trainer';
 import { QueuePass, TasksPass, TrainingStrategy } from './training-strategy';
+import { dependOn } from './depends';
 
 /** Scoring settings of a pipeline. */
 export interface PipelineScoringOptions {
@@ -113,6 +114,10 @@ export interface ManyModelPipelineProps {
   readonly allowedFailurePercent?: number;
   /** Change to retrain without any other change (a trigger of the training steps). @default - none */
   readonly runVersion?: string;
+  /** How long a queue claim lasts without a heartbeat. @default Duration.minutes(10) */
+  readonly leaseDuration?: Duration;
+  /** Claims per chunk before it is marked FAILED. @default 3 */
+  readonly maxAttempts?: number;
   /** Name prefix of the pipeline's objects. @default - derived from the construct path */
   readonly namePrefix?: string;
 }
@@ -138,7 +143,10 @@ export class ManyModelPipeline extends Construct implements IHookDependable {
   readonly runnerRole: IRole;
   readonly consumerRole: IRole;
   /** Root task of the screen pass's task graph, when the strategy uses one. */
-  readonly trainingRootTask?: Task;
+  get trainingRootTask(): Task | undefined {
+    return this.rootTask;
+  }
+  private rootTask?: Task;
   /** Ids of this pipeline's hook steps, in order. */
   readonly hookStepIds: string[] = [];
   private readonly prefix: string;
@@ -179,8 +187,7 @@ export class ManyModelPipeline extends Construct implements IHookDependable {
     // Tables: metrics (one row per partition and pass) and runs (workers find their run here).
     this.metricsTable = columnTable(this, 'MetricsTable', this.schema, `${this.prefix}_TRAINING_METRICS`, METRICS_COLUMNS, 'Per-partition training metrics, one row per run, pass and partition');
     this.runsTable = columnTable(this, 'RunsTable', this.schema, `${this.prefix}_TRAINING_RUNS`, RUNS_COLUMNS, 'Training runs and passes; workers read the active run here');
-    const maxAttempts = 3;
-    this.queue = new QueueTable(this, 'Queue', { schema: this.schema, name: `${this.prefix}_QUEUE`, maxAttempts });
+    this.queue = new QueueTable(this, 'Queue', { schema: this.schema, name: `${this.prefix}_QUEUE`, leaseDuration: props.leaseDuration, maxAttempts: props.maxAttempts });
     this.aggregator = new ModelRegistryAggregator(this, 'Aggregator', {
       schema: this.schema,
       metricsTableName: schemaName.child(`${this.prefix}_TRAINING_METRICS`).toString(),
@@ -240,7 +247,7 @@ export class ManyModelPipeline extends Construct implements IHookDependable {
     this.consumerRole = props.roles?.consumer ?? new Role(this, 'ConsumerRole', { name: `${this.prefix}_CONSUMER`, comment: 'May call predict on the aggregator model' });
     const owner = props.roles?.owner ?? Role.fromName(this, 'OwnerRole', 'SYSADMIN');
     for (const [rid, role] of [['Runner', this.runnerRole], ['Consumer', this.consumerRole]] as const) {
-      if (role instanceof Role) new GrantAccountRole(this, `${rid}RoleToOwner`, { roleName: role.roleName, parentRoleName: owner.roleName });
+      if (role instanceof Role) dependOn(new GrantAccountRole(this, `${rid}RoleToOwner`, { roleName: role.roleName, parentRoleName: owner.roleName }), role.resource);
     }
 
     const ledger = ensureLedger(this, this.schema);
@@ -299,26 +306,16 @@ export class ManyModelPipeline extends Construct implements IHookDependable {
     this.computePool.grantUsage(runner);
     this.computePool.grantMonitor(runner);
     props.source.grantRead(runner);
-    for (const [tid, table, name] of [['Metrics', this.metricsTable, this.tables.metrics], ['Runs', this.runsTable, this.tables.runs], ['Ledger', undefined, ledger]] as const) {
-      const g = new GrantPrivilegesToAccountRole(this, `Runner${tid}Grant`, {
-        accountRoleName: runner.roleName,
-        privileges: ['DELETE', 'INSERT', 'SELECT', 'UPDATE'],
-        onSchemaObject: { objectType: 'TABLE', objectName: name.quoted },
-      });
-      if (table) g.node.addDependency(table);
+    for (const [tid, table, name] of [['Metrics', this.metricsTable, this.tables.metrics], ['Runs', this.runsTable, this.tables.runs], ['Ledger', ledger.table, ledger.name]] as const) {
+      newGrant(this, `Runner${tid}Grant`, runner, { privileges: ['DELETE', 'INSERT', 'SELECT', 'UPDATE'], onSchemaObject: { objectType: 'TABLE', objectName: name.quoted } }, [table]);
     }
     this.queue.grantWorker(runner);
     this.aggregator.grantStageReadWrite(runner);
     this.aggregator.grantRegister(runner);
     this.aggregator.grantPredict(this.consumerRole);
     if (this.trainingRootTask) {
-      const g = new GrantPrivilegesToAccountRole(this, 'RunnerTaskGrant', {
-        accountRoleName: runner.roleName,
-        privileges: ['MONITOR', 'OPERATE'],
-        onSchemaObject: { objectType: 'TASK', objectName: schemaName.child(this.trainingRootTask.name).quoted },
-      });
-      g.node.addDependency(this.trainingRootTask);
-      new GrantPrivilegesToAccountRole(this, 'RunnerExecuteTaskGrant', { accountRoleName: runner.roleName, privileges: ['EXECUTE TASK'], onAccount: true });
+      newGrant(this, 'RunnerTaskGrant', runner, { privileges: ['MONITOR', 'OPERATE'], onSchemaObject: { objectType: 'TASK', objectName: schemaName.child(`${this.prefix}_SCREEN_ROOT`).quoted } }, [this.trainingRootTask]);
+      newGrant(this, 'RunnerExecuteTaskGrant', runner, { privileges: ['EXECUTE TASK'], onAccount: true });
     }
 
     // Pool capacity is only a warning: an imported pool's size may be unknown or change.
@@ -367,13 +364,14 @@ export class ManyModelPipeline extends Construct implements IHookDependable {
     // The root stays suspended (it has no schedule; the runner EXECUTEs it), children are resumed:
     // EXECUTE TASK runs a graph whose root is suspended but skips suspended children.
     const root = new Task(this, 'ScreenRootTask', { ...common, name: rootName, started: false, sqlStatement: 'SELECT 1', comment: 'Root of the screen training pass (run by the hooks runner)', userTaskTimeoutMs: pass.timeoutSeconds * 1000 });
-    (this as { trainingRootTask?: Task }).trainingRootTask = root;
-    const fanOuts = Array.from({ length: layout.fanOuts }, (_, j) =>
-      new Task(this, `ScreenFanOut${j}`, { ...common, name: `${this.prefix}_SCREEN_FAN_${j}`, started: true, after: [schema.child(rootName).quoted], sqlStatement: 'SELECT 1' }),
-    );
+    this.rootTask = root;
+    const fanOutNames = Array.from({ length: layout.fanOuts }, (_, j) => `${this.prefix}_SCREEN_FAN_${j}`);
+    const fanOuts = fanOutNames.map((name, j) => new Task(this, `ScreenFanOut${j}`, { ...common, name, started: true, after: [schema.child(rootName).quoted], sqlStatement: 'SELECT 1' }));
     const workerTasks: Task[] = [];
     for (let k = 0; k < pass.slots; k++) {
-      const parent = layout.parentOfSlot[k] < 0 ? root : fanOuts[layout.parentOfSlot[k]];
+      const p = layout.parentOfSlot[k];
+      const parent = p < 0 ? root : fanOuts[p];
+      const parentName = p < 0 ? rootName : fanOutNames[p];
       const jobName = schema.child(`${this.prefix}_SCREEN_W${k}`);
       const execute = renderExecuteJobService({
         computePool: this.computePool.qualifiedName,
@@ -388,14 +386,14 @@ export class ManyModelPipeline extends Construct implements IHookDependable {
         ...common,
         name: `${this.prefix}_SCREEN_SLOT_${k}`,
         started: true,
-        after: [schema.child(parent.name).quoted],
+        after: [schema.child(parentName).quoted],
         sqlStatement: body,
         userTaskTimeoutMs: pass.timeoutSeconds * 1000,
       });
-      t.node.addDependency(parent);
+      dependOn(t, parent);
       workerTasks.push(t);
     }
-    for (const f of fanOuts) f.node.addDependency(root);
+    for (const f of fanOuts) dependOn(f, root);
     this.node.addValidation({ validate: () => (layout.totalTasks > 1000 ? [`${this.node.path}: the screen task graph has ${layout.totalTasks} tasks, over Snowflake's 1000-task limit. Lower training.slots.`] : []) });
 
     const start = this.step('screen-start', 'startPass', 'mark the screen pass running and enqueue all partitions in chunks (one statement)', after, [

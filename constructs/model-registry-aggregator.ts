@@ -6,9 +6,10 @@ import { InvalidValueError, ValidationError, validateProp } from '../lib/errors'
 import { ObjectName, normalizeIdentifier } from '../lib/identifiers';
 import { renderRegisterProcedureSource } from '../lib/registry/python/render';
 import { GateMetric, GateMetricName } from '../lib/sql/registry';
-import { Database, IDatabase, IRole, ISchema, Schema } from './core';
+import { Database, IDatabase, IRole, ISchema, Schema, newGrant } from './core';
 import { nameFromPath } from './names';
 import { checkPreviewFeatures } from './preview-features';
+import { dependOn } from './depends';
 
 /** Where the registered model runs its inference ("Model Registry: target platforms"). */
 export enum TargetPlatform {
@@ -86,11 +87,7 @@ abstract class AggregatorBase extends Construct implements IModelRegistryAggrega
     if (this.node.tryFindChild(id)) return;
     // The model itself is created after deploy by the registration step, so Terraform cannot
     // grant on it by name: a future grant on the schema's models covers every version it logs.
-    new GrantPrivilegesToAccountRole(this, id, {
-      accountRoleName: role.roleName,
-      privileges: ['USAGE'],
-      onSchemaObject: { future: { objectTypePlural: 'MODELS', inSchema: ObjectName.of(db, schema).quoted } },
-    });
+    newGrant(this, id, role, { privileges: ['USAGE'], onSchemaObject: { future: { objectTypePlural: 'MODELS', inSchema: ObjectName.of(db, schema).quoted } } });
   }
 }
 
@@ -260,8 +257,8 @@ export class ModelRegistryAggregator extends AggregatorBase {
       comment: `Registers one version of ${this.modelName} per training run`,
     });
     if (props.schema instanceof Schema) {
-      this.stage.node.addDependency(props.schema.resource);
-      this.procedure.node.addDependency(props.schema.resource);
+      dependOn(this.stage, props.schema.resource);
+      dependOn(this.procedure, props.schema.resource);
     }
   }
 
@@ -275,25 +272,14 @@ export class ModelRegistryAggregator extends AggregatorBase {
     const id = `RegisterGrant-${role.node.addr}`;
     const existing = this.node.tryFindChild(id);
     if (existing) return existing as GrantPrivilegesToAccountRole;
-    const g = new GrantPrivilegesToAccountRole(this, id, {
-      accountRoleName: role.roleName,
-      privileges: ['USAGE'],
-      onSchemaObject: { objectType: 'PROCEDURE', objectName: `${this.procedureName.quoted}(VARCHAR, VARCHAR, VARCHAR)` },
-    });
-    g.node.addDependency(this.procedure);
-    return g;
+    return newGrant(this, id, role, { privileges: ['USAGE'], onSchemaObject: { objectType: 'PROCEDURE', objectName: `${this.procedureName.quoted}(VARCHAR, VARCHAR, VARCHAR)` } }, [this.procedure]);
   }
 }
 
 function stageGrant(agg: ModelRegistryAggregator, role: IRole, privileges: string[]): void {
   const id = `StageGrant-${role.node.addr}`;
   if (agg.node.tryFindChild(id)) return;
-  const g = new GrantPrivilegesToAccountRole(agg, id, {
-    accountRoleName: role.roleName,
-    privileges,
-    onSchemaObject: { objectType: 'STAGE', objectName: agg.stageName.quoted },
-  });
-  g.node.addDependency(agg.stage);
+  newGrant(agg, id, role, { privileges, onSchemaObject: { objectType: 'STAGE', objectName: agg.stageName.quoted } }, [agg.stage]);
 }
 
 function checkColumns(path: string, prop: string, cols: readonly ColumnDefinition[]): ColumnDefinition[] {

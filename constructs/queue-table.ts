@@ -1,6 +1,6 @@
 import { Execute } from '@cdktf/provider-snowflake/lib/execute';
 import { GrantPrivilegesToAccountRole } from '@cdktf/provider-snowflake/lib/grant-privileges-to-account-role';
-import { Token } from 'cdktf';
+import { TerraformResource, Token } from 'cdktf';
 import { Construct, IConstruct } from 'constructs';
 import { Duration } from '../lib/duration';
 import { ValidationError, validateProp } from '../lib/errors';
@@ -8,6 +8,7 @@ import { ObjectName, normalizeIdentifier } from '../lib/identifiers';
 import { QueueModel, renderQueueCreate, renderQueueDrop, renderQueueStatements } from '../lib/sql/queue';
 import { GrantTarget, IRole, ISchema, Schema, SnowflakeObject } from './core';
 import { nameFromPath } from './names';
+import { dependOn } from './depends';
 
 /** The claim / heartbeat / complete / fail / requeue statements workers and the runner issue. */
 export type QueueStatements = ReturnType<typeof renderQueueStatements>;
@@ -101,14 +102,11 @@ export class QueueTable extends QueueTableBase {
       execute: renderQueueCreate(this.model),
       revert: renderQueueDrop(this.model),
     });
-    if (props.schema instanceof Schema) this.resource.node.addDependency(props.schema.resource);
+    if (props.schema instanceof Schema) dependOn(this.resource, props.schema.resource);
   }
 
-  grant(role: IRole, ...privileges: string[]): GrantPrivilegesToAccountRole {
-    const grant = super.grant(role, ...privileges);
-    // The table comes from an Execute resource, which Terraform cannot infer from a name.
-    grant.node.addDependency(this.resource);
-    return grant;
+  protected primaryResource(): TerraformResource {
+    return this.resource;
   }
 
 }

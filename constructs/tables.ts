@@ -5,6 +5,7 @@ import { Hooks } from '../lib/hooks/hooks';
 import { LEDGER_COLUMNS, LEDGER_TABLE_NAME } from '../lib/hooks/ledger-schema';
 import { ISchema, Schema } from './core';
 import { checkPreviewFeatures } from './preview-features';
+import { dependOn } from './depends';
 
 /** A `snowflake_table` from (name, type, nullable) column triples. */
 export function columnTable(scope: Construct, id: string, schema: ISchema, name: string, columns: readonly (readonly [string, string, boolean])[], comment: string): Table {
@@ -16,7 +17,7 @@ export function columnTable(scope: Construct, id: string, schema: ISchema, name:
     comment,
     column: columns.map(([n, type, nullable]) => ({ name: n, type, nullable })),
   });
-  if (schema instanceof Schema) t.node.addDependency(schema.resource);
+  if (schema instanceof Schema) dependOn(t, schema.resource);
   return t;
 }
 
@@ -24,12 +25,15 @@ export function columnTable(scope: Construct, id: string, schema: ISchema, name:
  * Makes sure the stack has a hooks ledger (`HOOK_RUNS`): the first construct that adds hook
  * steps creates it in its schema; later ones share it.
  */
-export function ensureLedger(scope: Construct, schema: ISchema): ObjectName {
+export function ensureLedger(scope: Construct, schema: ISchema): { name: ObjectName; table: Table } {
   const hooks = Hooks.of(scope);
-  const existing = hooks.ledger;
-  if (existing) return ObjectName.of(existing.database, existing.schema, existing.table);
+  const existing = hooks.node.tryFindChild('Ledger');
+  if (existing instanceof Table) {
+    const l = hooks.ledger!;
+    return { name: ObjectName.of(l.database, l.schema, l.table), table: existing };
+  }
   const name = schema.qualifiedName.child(LEDGER_TABLE_NAME);
-  columnTable(hooks, 'Ledger', schema, LEDGER_TABLE_NAME, LEDGER_COLUMNS, 'many-model hooks ledger: one row per post-deploy step attempt');
+  const table = columnTable(hooks, 'Ledger', schema, LEDGER_TABLE_NAME, LEDGER_COLUMNS, 'many-model hooks ledger: one row per post-deploy step attempt');
   hooks.useLedger(name);
-  return name;
+  return { name, table };
 }

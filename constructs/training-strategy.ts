@@ -110,7 +110,7 @@ export class TrainingStrategy {
         workers: wholeInRange(path, `${qp}workers`, o.workers ?? 4, 1, 1000, 'Use 1 to 1000 workers (and a pool with enough nodes)'),
         chunkSize: wholeInRange(path, `${qp}chunkSize`, o.chunkSize ?? 10, 1, 10000, 'Use a chunk size from 1 to 10000 partitions'),
         modelSet: modelSet(path, `${qp}modelSet`, o.modelSet ?? ModelSet.REFINE),
-        budgetSeconds: positive(path, this.mode === 'screenThenRefine' ? 'training.timeBudget' : 'training.timeBudget', (o.timeBudget ?? Duration.minutes(30)).toSeconds()),
+        budgetSeconds: positive(path, 'training.timeBudget', (o.timeBudget ?? Duration.minutes(30)).toSeconds()),
       };
       if (this.topPercent !== undefined) {
         const p = this.topPercent;

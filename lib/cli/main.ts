@@ -8,11 +8,14 @@ import { EXIT } from './exit-codes';
 
 type CommandModule = { run(argv: string[]): Promise<number> };
 
-const COMMANDS: Record<string, { summary: string; load: () => Promise<CommandModule> }> = {
-  synth: { summary: 'synthesize the app (Terraform JSON + hooks.json) and print a summary', load: () => import('./commands/synth') },
-  demo: { summary: 'the offline demo: synthesize the example app and run it on the local server', load: () => import('./commands/demo') },
-  'local-server': { summary: 'start the local Snowflake-protocol server (--port N --data DIR)', load: () => import('./commands/local-server') },
+// require() rather than import(): tsx (fresh clones) hooks require for .ts files, not import().
+/* eslint-disable @typescript-eslint/no-require-imports */
+const COMMANDS: Record<string, { summary: string; load: () => CommandModule }> = {
+  synth: { summary: 'synthesize the app (Terraform JSON + hooks.json) and print a summary', load: () => require('./commands/synth') },
+  demo: { summary: 'the offline demo: synthesize the example app and run it on the local server', load: () => require('./commands/demo') },
+  'local-server': { summary: 'start the local Snowflake-protocol server (--port N --data DIR)', load: () => require('./commands/local-server') },
 };
+/* eslint-enable @typescript-eslint/no-require-imports */
 
 function usage(): string {
   const lines = Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(14)} ${c.summary}`);
@@ -30,7 +33,7 @@ export async function main(argv: string[]): Promise<number> {
     process.stderr.write(`many-model: unknown command '${name}'.\n${usage()}\n`);
     return EXIT.USAGE;
   }
-  const mod = await command.load();
+  const mod = command.load();
   return mod.run(rest);
 }
 

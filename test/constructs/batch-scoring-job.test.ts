@@ -17,7 +17,7 @@ describe('BatchScoringJob', () => {
   test('creates a results table with the model outputs plus RUN_ID, MODEL_VERSION and SCORED_AT', () => {
     const stack = newStack();
     job(stack, { resultsTableName: 'forecast_results' });
-    const table = Object.values(resources(synthJson(stack), 'snowflake_table'))[0];
+    const table = Object.values(resources(synthJson(stack), 'snowflake_table')).find((t: any) => t.name !== 'HOOK_RUNS');
     expect(table.name).toBe('FORECAST_RESULTS');
     expect(table.column.map((c: any) => c.name)).toEqual(['PARTITION_KEY', 'STEP', 'DS', 'FORECAST', 'LOWER', 'UPPER', 'RUN_ID', 'MODEL_VERSION', 'SCORED_AT']);
     expect(table.column.find((c: any) => c.name === 'RUN_ID').nullable).toBe(false);

@@ -67,7 +67,7 @@ describe('ComputePool', () => {
   test('warns when auto-suspend is disabled', () => {
     const stack = newStack();
     new ComputePool(stack, 'Pool', { autoSuspend: Duration.seconds(0) });
-    const warnings = stack.node.findAll().flatMap((c) => c.node.metadata.filter((m) => m.type === 'warning').map((m) => String(m.data)));
+    const warnings = stack.node.findAll().flatMap((c) => c.node.metadata.filter((m) => m.type === '@cdktf/warn').map((m) => String(m.data)));
     expect(warnings.some((w) => w.includes('autoSuspend is 0'))).toBe(true);
   });
 });

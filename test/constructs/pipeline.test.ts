@@ -206,7 +206,7 @@ describe('ManyModelPipeline', () => {
   test('warns when training asks for more concurrent jobs than the pool has nodes', () => {
     const stack = newStack();
     pipeline(stack, 'Forecast', { training: TrainingStrategy.tasks({ slots: 20 }) });
-    const warnings = stack.node.findAll().flatMap((c) => c.node.metadata.filter((m) => m.type === 'warning').map((m) => String(m.data)));
+    const warnings = stack.node.findAll().flatMap((c) => c.node.metadata.filter((m) => m.type === '@cdktf/warn').map((m) => String(m.data)));
     expect(warnings.find((w) => w.includes('asks for 20 concurrent job services'))).toBeDefined();
   });
 
