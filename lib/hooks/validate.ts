@@ -1,0 +1,81 @@
+/**
+ * Loading a manifest: parse, check the schema version and the shape of every field, and check the
+ * step graph, failing with a message that names the file, the step and the field.
+ */
+import { HookManifest, MANIFEST_SCHEMA_VERSION } from './manifest';
+
+export class ManifestError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ManifestError';
+  }
+}
+
+const KINDS = new Set(['sql', 'startPass', 'executeTaskGraph', 'runWorkers', 'waitQueue', 'buildModelIndex', 'registerAggregator', 'promote', 'batchScore']);
+
+type Obj = Record<string, unknown>;
+
+function isObj(v: unknown): v is Obj {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/** Parses and validates manifest text; `source` names the file in errors. */
+export function parseManifest(text: string, source = 'hooks.json'): HookManifest {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (e) {
+    throw new ManifestError(`${source}: not valid JSON (${(e as Error).message}). Re-run synth to regenerate it`);
+  }
+  if (!isObj(raw)) throw new ManifestError(`${source}: the top level must be an object`);
+  if (raw.schemaVersion !== MANIFEST_SCHEMA_VERSION) {
+    throw new ManifestError(
+      `${source}: schemaVersion ${JSON.stringify(raw.schemaVersion)} is not supported by this runner (it reads version ${MANIFEST_SCHEMA_VERSION}). Synthesize with the same cdktf-snowflake-many-model version as the runner`,
+    );
+  }
+  const where = (path: string) => `${source}: ${path}`;
+  const str = (o: Obj, k: string, path: string): string => {
+    if (typeof o[k] !== 'string' || (o[k] as string).length === 0) throw new ManifestError(`${where(path)}.${k} must be a non-empty string`);
+    return o[k] as string;
+  };
+  const num = (o: Obj, k: string, path: string, min = 0): number => {
+    if (typeof o[k] !== 'number' || !Number.isFinite(o[k]) || (o[k] as number) < min) throw new ManifestError(`${where(path)}.${k} must be a number >= ${min}`);
+    return o[k] as number;
+  };
+  str(raw, 'stack', 'manifest');
+  if (!Array.isArray(raw.steps)) throw new ManifestError(`${where('steps')} must be an array`);
+  if (raw.steps.length > 0) {
+    if (!isObj(raw.ledger)) throw new ManifestError(`${where('ledger')} must name the ledger table when there are steps`);
+    for (const k of ['database', 'schema', 'table']) {
+      const v = str(raw.ledger, k, 'ledger');
+      if (!/^[A-Z_][A-Z0-9_$]*$/.test(v)) throw new ManifestError(`${where('ledger')}.${k} ${JSON.stringify(v)} is not an upper-case Snowflake identifier`);
+    }
+  }
+  const ids = new Set<string>();
+  raw.steps.forEach((s: unknown, i: number) => {
+    const path = `steps[${i}]`;
+    if (!isObj(s)) throw new ManifestError(`${where(path)} must be an object`);
+    const id = str(s, 'id', path);
+    const at = `steps[${i}] (${id})`;
+    if (ids.has(id)) throw new ManifestError(`${where(at)}: id is used twice`);
+    if (!KINDS.has(s.kind as string)) throw new ManifestError(`${where(at)}.kind ${JSON.stringify(s.kind)} is unknown; known kinds: ${[...KINDS].join(', ')}`);
+    str(s, 'runGroup', at);
+    str(s, 'fingerprint', at);
+    if (!/^[0-9a-f]{64}$/.test(s.fingerprint as string)) throw new ManifestError(`${where(at)}.fingerprint must be a sha256 hex digest`);
+    num(s, 'timeoutSeconds', at, 1);
+    if (!Array.isArray(s.dependsOn) || !s.dependsOn.every((d) => typeof d === 'string')) throw new ManifestError(`${where(at)}.dependsOn must be an array of step ids`);
+    for (const d of s.dependsOn as string[]) if (!ids.has(d)) throw new ManifestError(`${where(at)} depends on ${JSON.stringify(d)}, which is not an earlier step`);
+    if (!Array.isArray(s.statements)) throw new ManifestError(`${where(at)}.statements must be an array`);
+    (s.statements as unknown[]).forEach((st, j) => {
+      if (!isObj(st)) throw new ManifestError(`${where(at)}.statements[${j}] must be an object`);
+      str(st, 'id', `${at}.statements[${j}]`);
+      str(st, 'sql', `${at}.statements[${j}]`);
+    });
+    if (!isObj(s.retry)) throw new ManifestError(`${where(at)}.retry must be an object`);
+    num(s.retry, 'maxAttempts', `${at}.retry`, 1);
+    if (!isObj(s.triggers)) throw new ManifestError(`${where(at)}.triggers must be an object`);
+    ids.add(id);
+  });
+  return raw as unknown as HookManifest;
+}
+

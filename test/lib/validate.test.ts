@@ -1,0 +1,38 @@
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { parseManifest, ManifestError } from '../../lib/hooks/validate';
+import { buildApp } from '../../stacks/main';
+
+describe('manifest validation on load', () => {
+  const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'mm-validate-'));
+  let text = '';
+  beforeAll(() => {
+    buildApp(outdir).synth();
+    text = fs.readFileSync(path.join(outdir, 'stacks', 'forecast', 'hooks.json'), 'utf8');
+  });
+  afterAll(() => fs.rmSync(outdir, { recursive: true, force: true }));
+
+  test('accepts what synth writes', () => {
+    expect(parseManifest(text).steps).toHaveLength(9);
+  });
+
+  const mutate = (f: (m: any) => void) => {
+    const m = JSON.parse(text);
+    f(m);
+    return JSON.stringify(m);
+  };
+
+  test.each<[string, () => string, RegExp]>([
+    ['malformed JSON', () => '{"schemaVersion": 1,', /hooks.json: not valid JSON/],
+    ['an unknown schema version', () => mutate((m) => (m.schemaVersion = 2)), /schemaVersion 2 is not supported by this runner \(it reads version 1\)/],
+    ['an unknown step kind', () => mutate((m) => (m.steps[0].kind = 'dropEverything')), /steps\[0\] \(forecast\/Forecast\/screen-start\)\.kind "dropEverything" is unknown/],
+    ['a dependency on a later step', () => mutate((m) => (m.steps[0].dependsOn = [m.steps[1].id])), /depends on "forecast\/Forecast\/screen-train", which is not an earlier step/],
+    ['a statement without SQL', () => mutate((m) => (m.steps[2].statements[0].sql = '')), /statements\[0\]\.sql must be a non-empty string/],
+    ['a bad fingerprint', () => mutate((m) => (m.steps[1].fingerprint = 'abc')), /fingerprint must be a sha256 hex digest/],
+    ['a lower-case ledger name', () => mutate((m) => (m.ledger.table = 'hook_runs; drop')), /ledger\.table "hook_runs; drop" is not an upper-case Snowflake identifier/],
+  ])('rejects %s', (_what, make, message) => {
+    expect(() => parseManifest(make())).toThrow(ManifestError);
+    expect(() => parseManifest(make())).toThrow(message);
+  });
+});
