@@ -48,6 +48,10 @@ export interface WaitSpec {
   readonly requeueSql?: string;
   /** Statement that marks chunks FAILED once their attempts are used up. */
   readonly failExhaustedSql?: string;
+  /** Statement counting claimable (PENDING) chunks of the pass as PENDING. */
+  readonly pendingSql?: string;
+  /** Statement listing failed partitions with their errors (reported when a pass ends). */
+  readonly failuresSql?: string;
   /** Seconds between polls. */
   readonly pollSeconds: number;
   /** The pass's time budget in seconds (queue passes stop claiming after it). */

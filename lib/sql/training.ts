@@ -114,6 +114,22 @@ export function renderWorkerStatements(t: TrainingTablesModel): Record<'activeRu
   };
 }
 
+/** Claimable chunks of a pass: PENDING, or CLAIMED with an expired lease. */
+export function renderPendingChunks(queue: ObjectName, pass: PassName): string {
+  return (
+    `SELECT COUNT(*) AS PENDING FROM ${queue.quoted} WHERE RUN_ID = ${sqlString(runVar('RUN_ID'))} AND PASS = ${sqlString(pass)} ` +
+    `AND (STATUS = 'PENDING' OR (STATUS = 'CLAIMED' AND LEASE_UNTIL < CURRENT_TIMESTAMP()))`
+  );
+}
+
+/** Up to 20 failed partitions of a pass with their errors, for the runner's report. */
+export function renderFailedPartitions(t: TrainingTablesModel, pass: PassName): string {
+  return (
+    `SELECT PARTITION_KEY, ERROR_MSG FROM ${t.metrics.quoted} ` +
+    `WHERE RUN_ID = ${sqlString(runVar('RUN_ID'))} AND PASS = ${sqlString(pass)} AND STATUS = 'FAILED' ORDER BY PARTITION_KEY LIMIT 20`
+  );
+}
+
 /** Marks a pass of this run as running (idempotent: a resumed runner inserts nothing new). */
 export function renderStartPass(t: TrainingTablesModel, pass: PassName): string {
   const run = sqlString(runVar('RUN_ID'));
@@ -144,6 +160,7 @@ export function renderVerifyPass(t: TrainingTablesModel, queue: ObjectName, pass
     `  (SELECT COUNT(*) FROM ${queue.quoted} WHERE RUN_ID = ${run} AND PASS = ${p}) AS CHUNKS,`,
     `  (SELECT COUNT(*) FROM ${queue.quoted} WHERE RUN_ID = ${run} AND PASS = ${p} AND STATUS = 'DONE') AS CHUNKS_DONE,`,
     `  (SELECT COUNT(*) FROM ${queue.quoted} WHERE RUN_ID = ${run} AND PASS = ${p} AND STATUS = 'FAILED') AS CHUNKS_FAILED,`,
+    `  (SELECT COALESCE(SUM(ARRAY_SIZE(PARTITION_KEYS)), 0) FROM ${queue.quoted} WHERE RUN_ID = ${run} AND PASS = ${p}) AS PARTITIONS,`,
     `  (SELECT COUNT(*) FROM ${t.metrics.quoted} WHERE RUN_ID = ${run} AND PASS = ${p} AND STATUS = 'OK') AS PARTITIONS_OK,`,
     `  (SELECT COUNT(*) FROM ${t.metrics.quoted} WHERE RUN_ID = ${run} AND PASS = ${p} AND STATUS = 'FAILED') AS PARTITIONS_FAILED,`,
     `  (SELECT COUNT(*) FROM ${t.metrics.quoted} M LEFT JOIN DIRECTORY(@${t.stage.quoted}) D ON D.RELATIVE_PATH = M.STAGE_PATH`,

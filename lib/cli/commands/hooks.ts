@@ -1,0 +1,110 @@
+/**
+ * `many-model hooks plan|run`: reads a stack's hooks.json and the ledger, then prints the plan or
+ * runs the steps through snowflake-sdk.
+ *
+ *   many-model hooks plan [--stack S] [--out DIR] [--connection NAME] [--force STEP]... [--from STEP] [--only STEP]...
+ *   many-model hooks run  [same flags] [--dry-run]
+ */
+import * as fs from 'fs';
+import * as path from 'path';
+import { MANIFEST_FILE_NAME } from '../../hooks/manifest';
+import { HookManifest } from '../../hooks/manifest';
+import { Ledger } from '../../hooks/ledger';
+import { PlanError, planSteps } from '../../hooks/planner';
+import { RunLog, runHooks } from '../../hooks/runner';
+import { ManifestError, parseManifest } from '../../hooks/validate';
+import { ConnectionConfigError, ConnectionSettings, describeConnection, resolveConnection } from '../../snowflake/connection';
+import { SnowflakeSession } from '../../snowflake/session';
+import { UsageError, parseFlags } from '../args';
+import { EXIT } from '../exit-codes';
+
+const FLAGS = { stack: 'string', out: 'string', connection: 'string', force: 'list', from: 'string', only: 'list', 'dry-run': 'boolean' } as const;
+
+/** Finds and loads the manifest of `--stack` (or the only stack) under the synth output. */
+export function loadStackManifest(out: string, stack?: string): HookManifest {
+  const stacksDir = path.join(out, 'stacks');
+  if (!fs.existsSync(stacksDir)) throw new UsageError(`no synthesized stacks under ${out}/. Run 'many-model synth' (or cdktf synth) first`);
+  const stacks = fs.readdirSync(stacksDir).filter((d) => fs.existsSync(path.join(stacksDir, d, 'cdk.tf.json')));
+  const name = stack ?? (stacks.length === 1 ? stacks[0] : undefined);
+  if (!name) throw new UsageError(`several stacks under ${out}/ (${stacks.join(', ')}): choose one with --stack`);
+  if (!stacks.includes(name)) throw new UsageError(`no stack '${name}' under ${out}/; stacks: ${stacks.join(', ') || 'none'}`);
+  const file = path.join(stacksDir, name, MANIFEST_FILE_NAME);
+  if (!fs.existsSync(file)) throw new UsageError(`stack ${name} has no ${MANIFEST_FILE_NAME}: it declares no post-deploy steps`);
+  return parseManifest(fs.readFileSync(file, 'utf8'), file);
+}
+
+export function consoleLog(): RunLog {
+  const tty = process.stdout.isTTY === true;
+  let lastWasProgress = false;
+  return {
+    info(line) {
+      if (tty && lastWasProgress) process.stdout.write('\n');
+      process.stdout.write(line + '\n');
+      lastWasProgress = false;
+    },
+    progress(line) {
+      // On a terminal progress rewrites one line; in CI every poll is its own log line.
+      if (tty) process.stdout.write('\r\x1b[2K' + line);
+      else process.stdout.write(line + '\n');
+      lastWasProgress = tty;
+    },
+  };
+}
+
+export async function run(argv: string[]): Promise<number> {
+  const [sub, ...rest] = argv;
+  if (sub !== 'plan' && sub !== 'run') {
+    process.stderr.write('usage: many-model hooks plan|run [--stack S] [--out DIR] [--connection NAME] [--force STEP] [--from STEP] [--only STEP] [--dry-run]\n');
+    return EXIT.USAGE;
+  }
+  let flags;
+  let manifest: HookManifest;
+  let settings: ConnectionSettings;
+  try {
+    flags = parseFlags(rest, FLAGS);
+    if (sub === 'plan' && flags['dry-run']) throw new UsageError('--dry-run belongs to hooks run');
+    manifest = loadStackManifest(flags.out ?? 'cdktf.out', flags.stack);
+    settings = resolveConnection({ connectionName: flags.connection });
+  } catch (e) {
+    if (e instanceof UsageError || e instanceof ManifestError || e instanceof ConnectionConfigError) {
+      process.stderr.write(`many-model hooks ${sub}: ${e.message}\n`);
+      return EXIT.USAGE;
+    }
+    throw e;
+  }
+  const log = consoleLog();
+  log.info(`stack ${manifest.stack}: ${manifest.steps.length} steps; connecting as ${describeConnection(settings)}`);
+  let session: SnowflakeSession;
+  try {
+    session = await SnowflakeSession.open(settings);
+  } catch (e) {
+    process.stderr.write(`many-model hooks ${sub}: cannot connect: ${(e as Error).message}\n`);
+    return EXIT.USAGE;
+  }
+  try {
+    const selection = { force: flags.force, from: flags.from, only: flags.only };
+    if (sub === 'plan') {
+      if (!manifest.ledger) {
+        log.info('no steps');
+        return EXIT.OK;
+      }
+      const plan = planSteps(manifest, await new Ledger(session, manifest.ledger, manifest.stack).records(), selection);
+      for (const p of plan) log.info(`${p.action === 'run' ? 'run ' : 'skip'}  ${p.step.id.padEnd(48)} ${p.reason}${p.action === 'run' ? `  (run ${p.runId}${p.newRun ? ', new' : ''})` : ''}`);
+      log.info(`${plan.filter((p) => p.action === 'run').length} to run, ${plan.filter((p) => p.action === 'skip').length} skipped`);
+      return EXIT.OK;
+    }
+    const result = await runHooks(manifest, session, { ...selection, dryRun: flags['dry-run'], log });
+    const count = (s: string) => result.outcomes.filter((o) => o.status === s).length;
+    log.info(`done: ${count('SUCCEEDED')} succeeded, ${count('GATED')} gated, ${count('FAILED')} failed, ${count('SKIPPED')} skipped${flags['dry-run'] ? `, ${count('DRY_RUN')} shown (dry run)` : ''}`);
+    return result.failed ? EXIT.STEP_FAILED : EXIT.OK;
+  } catch (e) {
+    if (e instanceof PlanError) {
+      process.stderr.write(`many-model hooks ${sub}: ${e.message}\n`);
+      return EXIT.USAGE;
+    }
+    process.stderr.write(`many-model hooks ${sub}: ${session.redact((e as Error).message)}\n`);
+    return EXIT.STEP_FAILED;
+  } finally {
+    await session.close();
+  }
+}

@@ -1,0 +1,323 @@
+/**
+ * Runs a stack's hook steps in dependency order through snowflake-sdk, recording every attempt in
+ * the ledger. Re-running after a crash resumes: finished steps are skipped (planner), enqueues
+ * and registrations are idempotent, job services and task graphs are re-attached by name.
+ */
+import { randomBytes } from 'crypto';
+import { RUN_VARIABLES } from '../sql/statement';
+import { SnowflakeError, SnowflakeSession } from '../snowflake/session';
+import { sleep } from '../snowflake/retry';
+import { Ledger } from './ledger';
+import { HookManifest, HookStatement, HookStep } from './manifest';
+import { PlanOptions, PlannedStep, planSteps } from './planner';
+
+/** A step failure that names the step, the statement and the Snowflake code. */
+export class HookError extends Error {
+  constructor(
+    readonly stepId: string,
+    readonly statementId: string | undefined,
+    readonly code: string | undefined,
+    message: string,
+  ) {
+    super(`step ${stepId}${statementId ? `, statement ${statementId}` : ''}${code ? ` (Snowflake ${code})` : ''}: ${message}`);
+    this.name = 'HookError';
+  }
+}
+
+export interface RunLog {
+  info(line: string): void;
+  progress(line: string): void;
+}
+
+export interface RunOptions extends PlanOptions {
+  readonly dryRun?: boolean;
+  /** Identifies this runner in the ledger and the lock. @default random */
+  readonly runnerId?: string;
+  /** Seconds after which another runner's lock is considered abandoned. @default 900 */
+  readonly staleLockSeconds?: number;
+  /** Poll interval override (tests). @default the step's pollSeconds */
+  readonly pollMs?: number;
+  readonly log: RunLog;
+  /** Injected clock (tests). */
+  readonly now?: () => number;
+}
+
+export interface StepOutcome {
+  readonly stepId: string;
+  readonly status: 'SUCCEEDED' | 'FAILED' | 'GATED' | 'SKIPPED' | 'DRY_RUN';
+  readonly reason: string;
+  readonly runId?: string;
+  readonly error?: string;
+}
+
+export interface RunResult {
+  readonly outcomes: StepOutcome[];
+  readonly failed: boolean;
+  /** Set when another runner holds the stack's lock. */
+  readonly lockedBy?: string;
+  /** Statements issued, polls included (for benchmarks). */
+  readonly statements: number;
+  readonly polls: number;
+}
+
+/** Replaces `{{NAME}}` placeholders with validated run variables. */
+export function substitute(sql: string, vars: Readonly<Record<string, string>>): string {
+  return sql.replace(/\{\{([A-Z_]+)\}\}/g, (_m, name: string) => {
+    const pattern = (RUN_VARIABLES as Record<string, RegExp>)[name];
+    const value = vars[name];
+    if (!pattern || value === undefined) throw new Error(`unknown placeholder {{${name}}}`);
+    if (!pattern.test(value)) throw new Error(`value of {{${name}}} does not match ${pattern}`);
+    return value;
+  });
+}
+
+interface Ctx {
+  readonly session: SnowflakeSession;
+  readonly step: HookStep;
+  readonly vars: Record<string, string>;
+  readonly queryIds: string[];
+  readonly opts: RunOptions;
+  readonly ledger: Ledger;
+  readonly runnerId: string;
+  readonly counters: { statements: number; polls: number };
+  readonly details: Record<string, unknown>;
+}
+
+async function exec(ctx: Ctx, st: HookStatement | { id: string; sql: string }, poll = false): Promise<Record<string, unknown>[]> {
+  const sql = substitute(st.sql, ctx.vars);
+  if (poll) ctx.counters.polls++;
+  else ctx.counters.statements++;
+  try {
+    const r = await ctx.session.queryWithRetry(sql, undefined, ctx.step.retry, (attempt, err, wait) =>
+      ctx.opts.log.info(`  [${ctx.step.id}] ${st.id}: transient error ${err.code ?? ''} ${err.message}; retry ${attempt} in ${wait} ms`),
+    );
+    if (r.queryId) ctx.queryIds.push(r.queryId);
+    return r.rows;
+  } catch (e) {
+    const err = e as SnowflakeError;
+    const allow = (st as HookStatement).allowError;
+    if (allow && new RegExp(allow.messagePattern, 'i').test(err.message)) {
+      ctx.opts.log.info(`  [${ctx.step.id}] ${st.id}: tolerated (${allow.reason})`);
+      return [];
+    }
+    throw new HookError(ctx.step.id, st.id, err.code, err.message);
+  }
+}
+
+const num = (row: Record<string, unknown> | undefined, k: string) => Number(row?.[k] ?? 0);
+
+function fmtDuration(ms: number): string {
+  const s = Math.round(ms / 1000);
+  return s >= 60 ? `${Math.floor(s / 60)}m${String(s % 60).padStart(2, '0')}s` : `${s}s`;
+}
+
+/** Polls the pass's progress until every chunk is DONE or FAILED, or a deadline. */
+async function waitForPass(ctx: Ctx, startedAt: number, deadline: number, onPoll?: () => Promise<void>): Promise<Record<string, unknown>> {
+  const w = ctx.step.wait!;
+  const now = ctx.opts.now ?? Date.now;
+  const pollMs = ctx.opts.pollMs ?? w.pollSeconds * 1000;
+  for (;;) {
+    if (onPoll) await onPoll();
+    const [p] = await exec(ctx, { id: 'progress', sql: w.progressSql! }, true);
+    const chunks = num(p, 'CHUNKS');
+    const done = num(p, 'CHUNKS_DONE');
+    const failed = num(p, 'CHUNKS_FAILED');
+    const elapsed = now() - startedAt;
+    const finished = done + failed;
+    const eta = finished > 0 && finished < chunks ? fmtDuration((elapsed / finished) * (chunks - finished)) : '-';
+    ctx.opts.log.progress(`  [${ctx.step.id}] chunks ${finished}/${chunks} (failed ${failed}), partitions ok ${num(p, 'PARTITIONS_OK')}/${num(p, 'PARTITIONS')}, elapsed ${fmtDuration(elapsed)}, ETA ${eta}`);
+    if (chunks > 0 && finished >= chunks) return p ?? {};
+    if (now() >= deadline) return { ...(p ?? {}), TIMED_OUT: true };
+    await ctx.ledger.renewLock(ctx.runnerId);
+    await sleep(pollMs);
+  }
+}
+
+/** Checks a finished pass: artifacts present, failure share within the allowance. */
+async function verifyPass(ctx: Ctx, p: Record<string, unknown>): Promise<void> {
+  const w = ctx.step.wait!;
+  const partitions = num(p, 'PARTITIONS');
+  const ok = num(p, 'PARTITIONS_OK');
+  const missing = num(p, 'ARTIFACTS_MISSING');
+  const failedShare = partitions > 0 ? (100 * (partitions - ok)) / partitions : 0;
+  Object.assign(ctx.details, { partitions, partitionsOk: ok, partitionsFailed: partitions - ok, artifactsMissing: missing });
+  if (w.failuresSql && ok < partitions) {
+    const rows = await exec(ctx, { id: 'failures', sql: w.failuresSql }, true);
+    for (const r of rows) ctx.opts.log.info(`  [${ctx.step.id}] failed partition ${String(r.PARTITION_KEY)}: ${String(r.ERROR_MSG ?? 'no error recorded')}`);
+    if (partitions - ok > rows.length) ctx.opts.log.info(`  [${ctx.step.id}] ... and ${partitions - ok - rows.length} more partitions without a successful model`);
+  }
+  if (missing > 0) throw new HookError(ctx.step.id, 'verify', undefined, `${missing} partitions are recorded as trained but their artifacts are not on the stage`);
+  const allowed = ctx.step.allowedFailurePercent ?? 0;
+  if (failedShare > allowed) {
+    throw new HookError(ctx.step.id, 'verify', undefined, `${partitions - ok} of ${partitions} partitions failed (${failedShare.toFixed(1)} %), over allowedFailurePercent ${allowed}`);
+  }
+}
+
+/** Job-service status by name: RUNNING/PENDING/DONE/FAILED, or undefined when it does not exist. */
+async function serviceStatus(ctx: Ctx, name: string): Promise<string | undefined> {
+  try {
+    const rows = await ctx.session.query<Record<string, unknown>>(`SELECT SYSTEM$GET_SERVICE_STATUS('${name.replace(/'/g, "''")}') AS S`);
+    ctx.counters.polls++;
+    const parsed = JSON.parse(String(rows.rows[0]?.S ?? '[]')) as { status?: string }[];
+    return parsed[0]?.status;
+  } catch (e) {
+    if (e instanceof SnowflakeError && (e.code === '2003' || e.code === '002003' || /does not exist/i.test(e.message))) return undefined;
+    throw new HookError(ctx.step.id, 'service-status', (e as SnowflakeError).code, (e as Error).message);
+  }
+}
+
+async function runStep(ctx: Ctx): Promise<'SUCCEEDED' | 'GATED'> {
+  const { step } = ctx;
+  const now = ctx.opts.now ?? Date.now;
+  const started = now();
+  const deadline = started + step.timeoutSeconds * 1000;
+  const w = step.wait;
+  switch (step.kind) {
+    case 'executeTaskGraph': {
+      const [execute, ...rest] = step.statements;
+      const services = w?.jobServices ?? [];
+      // Re-attach: a graph whose job services are still running is waited on, not started again.
+      if (await anyRunning(ctx, services)) ctx.opts.log.info(`  [${step.id}] task graph already running for this run: re-attaching`);
+      else await exec(ctx, execute);
+      // A slot whose worker died leaves its chunks behind: once no job service runs, expired
+      // leases are re-queued and the graph is executed again (bounded by the retry attempts).
+      let rounds = 1;
+      const result = await waitForPass(ctx, started, deadline, async () => {
+        if (!w?.requeueSql || (await anyRunning(ctx, services))) return;
+        await exec(ctx, { id: 'requeue-expired', sql: w.requeueSql }, true);
+        if (w.failExhaustedSql) await exec(ctx, { id: 'fail-exhausted', sql: w.failExhaustedSql }, true);
+        const [p] = await exec(ctx, { id: 'progress', sql: w.progressSql! }, true);
+        const open = num(p, 'CHUNKS') - num(p, 'CHUNKS_DONE') - num(p, 'CHUNKS_FAILED');
+        if (open > 0 && rounds < step.retry.maxAttempts && (await pendingChunks(ctx)) > 0) {
+          rounds++;
+          ctx.opts.log.info(`  [${step.id}] ${open} chunks left after the graph ended: executing it again (round ${rounds})`);
+          await exec(ctx, execute);
+        }
+      });
+      if (result.TIMED_OUT) throw new HookError(step.id, 'wait', undefined, `task graph did not finish within ${step.timeoutSeconds}s`);
+      await verifyPass(ctx, result);
+      for (const st of rest) await exec(ctx, st);
+      return 'SUCCEEDED';
+    }
+    case 'runWorkers': {
+      for (const [i, st] of step.statements.entries()) {
+        const name = w!.jobServices![i];
+        const status = await serviceStatus(ctx, name);
+        if (status === 'RUNNING' || status === 'PENDING') {
+          ctx.opts.log.info(`  [${step.id}] ${name} is ${status}: re-attaching`);
+          continue;
+        }
+        if (status !== undefined) await exec(ctx, { id: `drop-${i}`, sql: `DROP SERVICE IF EXISTS ${quoteQualified(name)}` });
+        await exec(ctx, st);
+      }
+      return 'SUCCEEDED';
+    }
+    case 'waitQueue': {
+      const budgetEnd = started + (w!.budgetSeconds ?? step.timeoutSeconds) * 1000;
+      const result = await waitForPass(ctx, started, Math.min(deadline, budgetEnd), async () => {
+        if (w!.requeueSql) await exec(ctx, { id: 'requeue-expired', sql: w!.requeueSql }, true);
+        if (w!.failExhaustedSql) await exec(ctx, { id: 'fail-exhausted', sql: w!.failExhaustedSql }, true);
+      });
+      if (result.TIMED_OUT) ctx.opts.log.info(`  [${step.id}] time budget reached: chunks not done are left to the next run`);
+      await verifyPass(ctx, result);
+      for (const st of step.statements) await exec(ctx, st);
+      return 'SUCCEEDED';
+    }
+    default: {
+      for (const st of step.statements) {
+        const rows = await exec(ctx, st);
+        if (st.gateColumn) {
+          const row = rows[0] ?? {};
+          const passed = row[st.gateColumn] === true || row[st.gateColumn] === 'true' || row[st.gateColumn] === 1;
+          ctx.details.gate = { value: row.VALUE ?? null, passed };
+          if (!passed) {
+            ctx.opts.log.info(`  [${step.id}] gate not passed (value ${String(row.VALUE ?? 'NULL')}): the version stays registered, the alias does not move`);
+            return 'GATED';
+          }
+        }
+      }
+      return 'SUCCEEDED';
+    }
+  }
+}
+
+async function pendingChunks(ctx: Ctx): Promise<number> {
+  const w = ctx.step.wait!;
+  if (!w.pendingSql) return 0;
+  const [r] = await exec(ctx, { id: 'pending', sql: w.pendingSql }, true);
+  return num(r, 'PENDING');
+}
+
+async function anyRunning(ctx: Ctx, names: readonly string[]): Promise<boolean> {
+  for (const n of names) {
+    const s = await serviceStatus(ctx, n);
+    if (s === 'RUNNING' || s === 'PENDING') return true;
+  }
+  return false;
+}
+
+function quoteQualified(name: string): string {
+  return name
+    .split('.')
+    .map((p) => `"${p.replace(/"/g, '""')}"`)
+    .join('.');
+}
+
+/** Plans and runs (or, with dryRun, prints) the steps of one stack. */
+export async function runHooks(manifest: HookManifest, session: SnowflakeSession, opts: RunOptions): Promise<RunResult> {
+  const counters = { statements: 0, polls: 0 };
+  if (!manifest.ledger || manifest.steps.length === 0) {
+    opts.log.info(`stack ${manifest.stack}: no hook steps`);
+    return { outcomes: [], failed: false, statements: 0, polls: 0 };
+  }
+  const runnerId = opts.runnerId ?? `runner-${randomBytes(6).toString('hex')}`;
+  const ledger = new Ledger(session, manifest.ledger, manifest.stack);
+  if (!opts.dryRun) {
+    const lock = await ledger.acquireLock(runnerId, opts.staleLockSeconds ?? 900);
+    if (!lock.acquired) {
+      opts.log.info(`stack ${manifest.stack}: another runner (${lock.holder}) is running its hooks; refusing to run them twice`);
+      return { outcomes: [], failed: true, lockedBy: lock.holder, statements: 0, polls: 0 };
+    }
+  }
+  const outcomes: StepOutcome[] = [];
+  let failed = false;
+  try {
+    const plan: PlannedStep[] = planSteps(manifest, await ledger.records(), opts);
+    for (const p of plan) {
+      if (p.action === 'skip') {
+        outcomes.push({ stepId: p.step.id, status: 'SKIPPED', reason: p.reason });
+        opts.log.info(`skip ${p.step.id} (${p.reason})`);
+        continue;
+      }
+      const vars = { RUN_ID: p.runId! };
+      if (failed) {
+        outcomes.push({ stepId: p.step.id, status: 'SKIPPED', reason: 'an earlier step failed', runId: p.runId });
+        continue;
+      }
+      if (opts.dryRun) {
+        opts.log.info(`would run ${p.step.id} [${p.step.kind}] (${p.reason}) as run ${p.runId}${p.newRun ? ' (new)' : ''}`);
+        for (const st of p.step.statements) opts.log.info(`-- ${st.id}\n${substitute(st.sql, vars)};`);
+        if (p.step.wait?.progressSql) opts.log.info(`-- then polls\n${substitute(p.step.wait.progressSql, vars)};`);
+        outcomes.push({ stepId: p.step.id, status: 'DRY_RUN', reason: p.reason, runId: p.runId });
+        continue;
+      }
+      opts.log.info(`run ${p.step.id} [${p.step.kind}] (${p.reason}) run ${p.runId}: ${p.step.description}`);
+      const attempt = await ledger.start(p.step.id, p.runId!, p.step.fingerprint, runnerId);
+      const ctx: Ctx = { session, step: p.step, vars, queryIds: [], opts, ledger, runnerId, counters, details: {} };
+      try {
+        const status = await runStep(ctx);
+        await ledger.finish(p.step.id, p.runId!, attempt, status, ctx.queryIds, undefined, ctx.details);
+        outcomes.push({ stepId: p.step.id, status, reason: p.reason, runId: p.runId });
+      } catch (e) {
+        const err = e instanceof HookError ? e : new HookError(p.step.id, undefined, undefined, session.redact((e as Error).message));
+        await ledger.finish(p.step.id, p.runId!, attempt, 'FAILED', ctx.queryIds, err.message, ctx.details).catch(() => undefined);
+        outcomes.push({ stepId: p.step.id, status: 'FAILED', reason: p.reason, runId: p.runId, error: err.message });
+        opts.log.info(`FAILED ${err.message}`);
+        failed = true;
+      }
+    }
+  } finally {
+    if (!opts.dryRun) await ledger.releaseLock(runnerId).catch(() => undefined);
+  }
+  return { outcomes, failed, statements: counters.statements, polls: counters.polls };
+}
