@@ -207,8 +207,8 @@ export class ModelRegistryAggregator extends AggregatorBase {
     if (!/^3\.(9|10|11|12)$/.test(pythonVersion)) {
       throw new ValidationError(path, 'pythonVersion', `${JSON.stringify(pythonVersion)} is not a Python runtime Snowflake offers`, "Use '3.9', '3.10', '3.11' or '3.12'");
     }
-    if (props.aggregatorSource !== undefined && !/class\s+\w+\s*\(/.test(props.aggregatorSource)) {
-      throw new ValidationError(path, 'aggregatorSource', 'does not define a Python class', 'Give the source of a custom_model.CustomModel subclass (docs/constructs.md, bring your own aggregator)');
+    if (props.aggregatorSource !== undefined && !/class\s+ManyModelAggregator\s*\(/.test(props.aggregatorSource)) {
+      throw new ValidationError(path, 'aggregatorSource', 'does not define class ManyModelAggregator', 'Name your custom_model.CustomModel subclass ManyModelAggregator (docs/constructs.md, bring your own aggregator)');
     }
 
     checkPreviewFeatures(this);
