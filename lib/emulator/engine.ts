@@ -1,0 +1,373 @@
+/**
+ * The local server's SQL engine: an embedded DuckDB standing in for Snowflake. Each Snowflake
+ * database is an attached DuckDB database (a file under `dataDir/databases/` when durable), so
+ * `"DB"."SCHEMA"."TABLE"` names work unchanged. Statements are executed one at a time across all
+ * sessions, which makes every single statement atomic with respect to the others (the hybrid-table
+ * compare-and-set relies on it); explicit transactions run on the session's own connection.
+ */
+import * as crypto from 'crypto';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
+import { Errors, SfError, fromEngineError } from './errors';
+import { SfResult, dmlResult, statusResult, toSfResult } from './results';
+import { initTranslator, splitStatements, toDuckDb } from './translate';
+
+export type BindValue = string | number | boolean | null;
+
+export interface EngineOptions {
+  /** Durable state directory; default: in-memory databases and a temporary stage directory. */
+  readonly dataDir?: string;
+}
+
+export interface SessionState {
+  database?: string;
+  schema?: string;
+  warehouse?: string;
+  role?: string;
+  conn: DuckDBConnection;
+}
+
+const IDENT = String.raw`(?:"[^"]+"|[A-Za-z_][A-Za-z0-9_$]*)`;
+const QNAME = String.raw`${IDENT}(?:\.${IDENT}){0,2}`;
+
+/** Splits `"A".b.C` into upper-cased parts (quoted parts keep their case). */
+export function nameParts(qualified: string): string[] {
+  const parts = qualified.match(/"[^"]+"|[^.]+/g) ?? [];
+  return parts.map((p) => (p.startsWith('"') ? p.slice(1, -1) : p.toUpperCase()));
+}
+
+class Mutex {
+  private tail: Promise<void> = Promise.resolve();
+  run<T>(fn: () => Promise<T>): Promise<T> {
+    const next = this.tail.then(fn, fn);
+    this.tail = next.then(
+      () => undefined,
+      () => undefined,
+    );
+    return next;
+  }
+}
+
+export class Engine {
+  static async create(opts: EngineOptions = {}): Promise<Engine> {
+    await initTranslator();
+    const dataDir = opts.dataDir;
+    const stageRoot = dataDir ? path.join(dataDir, 'stages') : fs.mkdtempSync(path.join(os.tmpdir(), 'mm-local-stages-'));
+    if (dataDir) fs.mkdirSync(path.join(dataDir, 'databases'), { recursive: true });
+    fs.mkdirSync(stageRoot, { recursive: true });
+    const instance = await DuckDBInstance.create(':memory:');
+    const engine = new Engine(instance, dataDir, stageRoot);
+    const admin = await instance.connect();
+    await admin.run("SET TimeZone = 'UTC'");
+    engine.admin = admin;
+    if (dataDir) {
+      for (const f of fs.readdirSync(path.join(dataDir, 'databases'))) {
+        if (f.endsWith('.duckdb')) await engine.attach(f.slice(0, -'.duckdb'.length));
+      }
+    }
+    await engine.loadCatalog();
+    return engine;
+  }
+
+  private admin!: DuckDBConnection;
+  private readonly lock = new Mutex();
+  /** Internal stages: fully qualified name -> local directory. */
+  readonly stages = new Map<string, string>();
+  private readonly ephemeralStageRoot: boolean;
+
+  private constructor(
+    private readonly instance: DuckDBInstance,
+    readonly dataDir: string | undefined,
+    readonly stageRoot: string,
+  ) {
+    this.ephemeralStageRoot = !dataDir;
+  }
+
+  async newSession(): Promise<SessionState> {
+    const conn = await this.instance.connect();
+    await conn.run("SET TimeZone = 'UTC'");
+    return { conn };
+  }
+
+  closeSession(s: SessionState): void {
+    try {
+      s.conn.closeSync();
+    } catch {
+      /* already closed */
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.lock.run(async () => {
+      this.saveCatalog();
+      for (const name of await this.databases()) {
+        try {
+          await this.admin.run(`DETACH "${name}"`);
+        } catch {
+          /* in use or already gone */
+        }
+      }
+      this.admin.closeSync();
+      this.instance.closeSync();
+    });
+    if (this.ephemeralStageRoot) fs.rmSync(this.stageRoot, { recursive: true, force: true });
+  }
+
+  private async databases(): Promise<string[]> {
+    const r = await this.admin.runAndReadAll("SELECT database_name FROM duckdb_databases() WHERE NOT internal AND database_name <> 'memory'");
+    return r.getRows().map((x) => String(x[0]));
+  }
+
+  private async attach(name: string): Promise<void> {
+    const target = this.dataDir ? path.join(this.dataDir, 'databases', `${name}.duckdb`).replace(/'/g, "''") : ':memory:';
+    await this.admin.run(`ATTACH '${target}' AS "${name}"`);
+  }
+
+  // ---- catalog of Snowflake-only objects (stages), durable as JSON beside the databases
+  private catalogFile(): string | undefined {
+    return this.dataDir ? path.join(this.dataDir, 'catalog.json') : undefined;
+  }
+
+  private async loadCatalog(): Promise<void> {
+    const f = this.catalogFile();
+    if (!f || !fs.existsSync(f)) return;
+    const c = JSON.parse(fs.readFileSync(f, 'utf8')) as { stages?: Record<string, string> };
+    for (const [k, v] of Object.entries(c.stages ?? {})) this.stages.set(k, v);
+  }
+
+  saveCatalog(): void {
+    const f = this.catalogFile();
+    if (!f) return;
+    fs.writeFileSync(f, JSON.stringify({ stages: Object.fromEntries(this.stages) }, null, 2));
+  }
+
+  /** Qualifies a possibly partial name with the session's database and schema. */
+  qualify(s: SessionState, qualified: string): string[] {
+    const parts = nameParts(qualified);
+    if (parts.length === 3) return parts;
+    if (parts.length === 2) {
+      if (!s.database) throw Errors.objectMissing(`Database for '${qualified}'`);
+      return [s.database, ...parts];
+    }
+    if (!s.database || !s.schema) throw new SfError('090105', `Cannot perform operation. This session does not have a current database and schema. Call 'USE DATABASE', or use a qualified name.`, '22000');
+    return [s.database, s.schema, parts[0]];
+  }
+
+  /** The local directory of an internal stage (`@name` or `@db.schema.name`). */
+  stageDir(s: SessionState, ref: string): { dir: string; name: string } {
+    const key = this.qualify(s, ref.replace(/^@/, '')).join('.');
+    const dir = this.stages.get(key);
+    if (!dir) throw Errors.objectMissing(`Stage '${key}'`);
+    return { dir, name: key };
+  }
+
+  /** Runs one Snowflake statement (or a `BEGIN ... END` block) for a session. */
+  execute(s: SessionState, sql: string, binds?: BindValue[] | BindValue[][]): Promise<SfResult> {
+    return this.lock.run(() => this.executeUnlocked(s, sql, binds));
+  }
+
+  private async executeUnlocked(s: SessionState, rawSql: string, binds?: BindValue[] | BindValue[][]): Promise<SfResult> {
+    const sql = rawSql.trim().replace(/;\s*$/, '');
+    try {
+      return await this.dispatch(s, sql, binds);
+    } catch (e) {
+      throw fromEngineError(e);
+    }
+  }
+
+  private async dispatch(s: SessionState, sql: string, binds?: BindValue[] | BindValue[][]): Promise<SfResult> {
+    let m: RegExpExecArray | null;
+    // Snowflake Scripting anonymous block: run its statements in order.
+    if ((m = /^BEGIN\s+([\s\S]*\S)\s*END$/i.exec(sql)) && !/^BEGIN\s+(TRANSACTION|WORK)\s*$/i.test(sql)) {
+      let last = statusResult('Anonymous block executed successfully.');
+      for (const st of splitStatements(m[1])) last = await this.dispatch(s, st);
+      return last;
+    }
+    if (/^(BEGIN|START)(\s+(TRANSACTION|WORK))?$/i.test(sql)) {
+      await s.conn.run('BEGIN TRANSACTION');
+      return statusResult('Statement executed successfully.', 0x5000);
+    }
+    if (/^COMMIT(\s+WORK)?$/i.test(sql)) {
+      await s.conn.run('COMMIT').catch((e: Error) => {
+        if (!/no transaction is active/i.test(e.message)) throw e;
+      });
+      return statusResult('Statement executed successfully.', 0x5000);
+    }
+    if (/^ROLLBACK(\s+WORK)?$/i.test(sql)) {
+      await s.conn.run('ROLLBACK').catch(() => undefined);
+      return statusResult('Statement executed successfully.', 0x5000);
+    }
+    if ((m = new RegExp(`^USE\\s+(DATABASE\\s+|SCHEMA\\s+|WAREHOUSE\\s+|ROLE\\s+)?(${QNAME})$`, 'i').exec(sql))) {
+      return this.use(s, (m[1] ?? '').trim().toUpperCase(), m[2]);
+    }
+    if ((m = new RegExp(`^CREATE\\s+(OR\\s+REPLACE\\s+)?DATABASE\\s+(IF\\s+NOT\\s+EXISTS\\s+)?(${IDENT})`, 'i').exec(sql))) {
+      const name = nameParts(m[3])[0];
+      const exists = (await this.databases()).includes(name);
+      if (exists && !m[2] && !m[1]) throw Errors.alreadyExists(name);
+      if (!exists) await this.attach(name);
+      s.database = name;
+      s.schema = 'PUBLIC';
+      await this.admin.run(`CREATE SCHEMA IF NOT EXISTS "${name}"."PUBLIC"`);
+      await s.conn.run(`USE "${name}"."PUBLIC"`);
+      return statusResult(`Database ${name} successfully created.`);
+    }
+    if ((m = new RegExp(`^CREATE\\s+(OR\\s+REPLACE\\s+)?SCHEMA\\s+(IF\\s+NOT\\s+EXISTS\\s+)?(${QNAME})`, 'i').exec(sql))) {
+      const parts = nameParts(m[3]);
+      const [db, schema] = parts.length === 2 ? parts : [s.database, parts[0]];
+      if (!db) throw Errors.objectMissing(`Database for schema '${schema}'`);
+      if (!(await this.databases()).includes(db)) throw Errors.objectMissing(`Database '${db}'`);
+      await s.conn.run(`CREATE SCHEMA ${m[2] || m[1] ? 'IF NOT EXISTS ' : ''}"${db}"."${schema}"`);
+      return statusResult(`Schema ${schema} successfully created.`);
+    }
+    if (/^(GRANT|REVOKE)\s/i.test(sql) || /^(CREATE|ALTER|DROP)\s+(OR\s+REPLACE\s+)?(ROLE|WAREHOUSE|COMPUTE\s+POOL|USER)\b/i.test(sql) || /^ALTER\s+SESSION\b/i.test(sql)) {
+      // Access control and compute are not emulated: accepted and recorded as no-ops (docs/local-server.md).
+      return statusResult('Statement executed successfully.');
+    }
+    if ((m = new RegExp(`^CREATE\\s+(OR\\s+REPLACE\\s+)?(TEMPORARY\\s+)?STAGE\\s+(IF\\s+NOT\\s+EXISTS\\s+)?(${QNAME})`, 'i').exec(sql))) {
+      const key = this.qualify(s, m[4]).join('.');
+      if (this.stages.has(key) && !m[1] && !m[3]) throw Errors.alreadyExists(key);
+      const dir = this.stages.get(key) ?? path.join(this.stageRoot, key.replace(/[^A-Za-z0-9_.$-]/g, '_'));
+      if (m[1]) fs.rmSync(dir, { recursive: true, force: true });
+      fs.mkdirSync(dir, { recursive: true });
+      this.stages.set(key, dir);
+      this.saveCatalog();
+      return statusResult(`Stage area ${key.split('.').pop()} successfully created.`);
+    }
+    if ((m = new RegExp(`^ALTER\\s+STAGE\\s+(${QNAME})\\s+REFRESH$`, 'i').exec(sql))) {
+      this.stageDir(s, m[1]);
+      // The local directory table is read live, so a refresh has nothing to do.
+      return statusResult('Statement executed successfully.');
+    }
+    if ((m = new RegExp(`^(LIST|LS)\\s+@(${QNAME})(/\\S*)?$`, 'i').exec(sql))) {
+      return this.listStage(s, m[2], (m[3] ?? '').replace(/^\//, ''));
+    }
+    if ((m = new RegExp(`^(REMOVE|RM)\\s+@(${QNAME})(/\\S*)?$`, 'i').exec(sql))) {
+      const { dir } = this.stageDir(s, m[2]);
+      const prefix = (m[3] ?? '').replace(/^\//, '');
+      const files = walk(dir).filter((f) => f.startsWith(prefix));
+      for (const f of files) fs.rmSync(path.join(dir, f));
+      return { ...statusResult(''), rows: files.map((f) => [f]), columns: [{ ...statusResult('').columns[0], name: 'name' }] };
+    }
+    if ((m = new RegExp(`^CREATE\\s+(OR\\s+REPLACE\\s+)?HYBRID\\s+TABLE\\s+`, 'i').exec(sql))) {
+      // A hybrid table is a table whose PRIMARY KEY is enforced; secondary INDEX clauses only speed
+      // up Snowflake, so they are dropped here.
+      const ddl = sql.replace(/HYBRID\s+TABLE/i, 'TABLE').replace(/,\s*INDEX\s+\w+\s*\([^)]*\)/gi, '');
+      return this.runDuck(s, ddl, binds);
+    }
+    if (/^(EXECUTE|CALL|PUT|GET|COPY\s+INTO\s+@|UNDROP|SHOW|DESCRIBE|DESC)\b/i.test(sql) || /^(CREATE|ALTER|DROP)\s+(OR\s+REPLACE\s+)?(TASK|SERVICE|MODEL|PROCEDURE|FUNCTION|STREAM|PIPE|DYNAMIC\s+TABLE|EXTERNAL|NOTEBOOK|STREAMLIT)\b/i.test(sql)) {
+      throw Errors.notSupported(sql.split(/\s+/).slice(0, /^(CREATE|ALTER|DROP)$/i.test(sql.split(/\s+/)[0]) ? 3 : 2).join(' ').toUpperCase());
+    }
+    if (!/^(SELECT|WITH|INSERT|UPDATE|DELETE|MERGE|CREATE|DROP|ALTER|TRUNCATE|VALUES|\()/i.test(sql)) {
+      throw Errors.notSupported(sql.split(/\s+/)[0].toUpperCase());
+    }
+    return this.runDuck(s, await this.expandDirectory(s, sql), binds);
+  }
+
+  private async use(s: SessionState, kind: string, name: string): Promise<SfResult> {
+    const parts = nameParts(name);
+    if (kind === 'WAREHOUSE') s.warehouse = parts[0];
+    else if (kind === 'ROLE') s.role = parts[0];
+    else if (kind === 'SCHEMA' || (kind === '' && parts.length === 2)) {
+      const [db, schema] = parts.length === 2 ? parts : [s.database, parts[0]];
+      if (!db) throw Errors.objectMissing(`Schema '${schema}'`);
+      await s.conn.run(`USE "${db}"."${schema}"`).catch(() => {
+        throw Errors.objectMissing(`Schema '${db}.${schema}'`);
+      });
+      s.database = db;
+      s.schema = schema;
+    } else {
+      if (!(await this.databases()).includes(parts[0])) throw Errors.objectMissing(`Database '${parts[0]}'`);
+      s.database = parts[0];
+      s.schema = 'PUBLIC';
+      await s.conn.run(`USE "${parts[0]}"."PUBLIC"`).catch(() => undefined);
+    }
+    return statusResult('Statement executed successfully.');
+  }
+
+  /** `DIRECTORY(@stage)` becomes an inline table of the stage directory's files. */
+  private async expandDirectory(s: SessionState, sql: string): Promise<string> {
+    return sql.replace(new RegExp(`DIRECTORY\\(\\s*@(${QNAME})\\s*\\)`, 'gi'), (_m, ref: string) => {
+      const { dir } = this.stageDir(s, ref);
+      const files = walk(dir);
+      if (files.length === 0) {
+        return `(SELECT CAST(NULL AS VARCHAR) AS RELATIVE_PATH, CAST(NULL AS BIGINT) AS SIZE, CAST(NULL AS TIMESTAMP) AS LAST_MODIFIED, CAST(NULL AS VARCHAR) AS MD5, CAST(NULL AS VARCHAR) AS FILE_URL WHERE FALSE)`;
+      }
+      const rows = files.map((f) => {
+        const full = path.join(dir, f);
+        const st = fs.statSync(full);
+        const md5 = crypto.createHash('md5').update(fs.readFileSync(full)).digest('hex');
+        const lit = (v: string) => `'${v.replace(/'/g, "''")}'`;
+        return `(${lit(f)}, ${st.size}, TIMESTAMP ${lit(st.mtime.toISOString().replace('T', ' ').replace('Z', ''))}, ${lit(md5)}, ${lit(`file://${full}`)})`;
+      });
+      return `(SELECT * FROM (VALUES ${rows.join(', ')}) AS D(RELATIVE_PATH, SIZE, LAST_MODIFIED, MD5, FILE_URL))`;
+    });
+  }
+
+  private listStage(s: SessionState, ref: string, prefix: string): SfResult {
+    const { dir, name } = this.stageDir(s, ref);
+    const stageShort = name.split('.').pop()!.toLowerCase();
+    const files = walk(dir).filter((f) => f.startsWith(prefix));
+    const text = statusResult('').columns[0];
+    return {
+      columns: [
+        { ...text, name: 'name' },
+        { ...text, name: 'size', type: 'fixed', precision: 38, scale: 0, length: null, byteLength: null },
+        { ...text, name: 'md5' },
+        { ...text, name: 'last_modified' },
+      ],
+      rows: files.map((f) => {
+        const full = path.join(dir, f);
+        const st = fs.statSync(full);
+        return [`${stageShort}/${f}`, String(st.size), crypto.createHash('md5').update(fs.readFileSync(full)).digest('hex'), st.mtime.toUTCString()];
+      }),
+      statementTypeId: 0x1000,
+    };
+  }
+
+  private async runDuck(s: SessionState, sfSql: string, binds?: BindValue[] | BindValue[][]): Promise<SfResult> {
+    const duck = toDuckDb(sfSql);
+    const kind = /^\s*(INSERT|UPDATE|DELETE|MERGE)\b/i.exec(duck)?.[1]?.toLowerCase() as 'insert' | 'update' | 'delete' | 'merge' | undefined;
+    const isQuery = /^\s*(SELECT|WITH|VALUES|\(|FROM|PRAGMA|DESCRIBE|SHOW)\b/i.test(duck) && !kind;
+    const rowsOfBinds: BindValue[][] | undefined = binds === undefined ? undefined : Array.isArray(binds[0]) ? (binds as BindValue[][]) : [binds as BindValue[]];
+    if (isQuery) {
+      const r = rowsOfBinds ? await s.conn.runAndReadAll(duck, rowsOfBinds[0] as never) : await s.conn.runAndReadAll(duck);
+      return toSfResult(r.columnNames(), r.columnTypes() as never, r.getRows() as unknown[][], r.getRowsJson() as unknown[][]);
+    }
+    let changed = 0;
+    if (rowsOfBinds && rowsOfBinds.length > 1) {
+      // Array binding: one prepared statement, every row, all or nothing.
+      const prepared = await s.conn.prepare(duck);
+      await s.conn.run('BEGIN TRANSACTION').catch(() => undefined);
+      try {
+        for (const row of rowsOfBinds) {
+          prepared.bind(row as never);
+          changed += Number((await prepared.run()).rowsChanged);
+        }
+        await s.conn.run('COMMIT');
+      } catch (e) {
+        await s.conn.run('ROLLBACK').catch(() => undefined);
+        throw e;
+      }
+    } else {
+      const r = rowsOfBinds ? await s.conn.run(duck, rowsOfBinds[0] as never) : await s.conn.run(duck);
+      changed = Number(r.rowsChanged);
+    }
+    if (kind) return dmlResult(kind, changed);
+    const verb = /^\s*(\w+)/.exec(duck)?.[1]?.toUpperCase() ?? 'STATEMENT';
+    return statusResult(`${verb} executed successfully.`);
+  }
+}
+
+/** Files under a directory, as forward-slash relative paths, sorted. */
+export function walk(dir: string, prefix = ''): string[] {
+  if (!fs.existsSync(dir)) return [];
+  const out: string[] = [];
+  for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
+    const rel = prefix ? `${prefix}/${e.name}` : e.name;
+    if (e.isDirectory()) out.push(...walk(path.join(dir, e.name), rel));
+    else if (e.isFile() && !e.name.startsWith('.tmp-')) out.push(rel);
+  }
+  return out.sort();
+}

@@ -1,0 +1,51 @@
+/**
+ * Snowflake-shaped errors of the local server: the code, message and SQL state Snowflake uses,
+ * so the driver surfaces them exactly as it would from a real account.
+ */
+export class SfError extends Error {
+  constructor(
+    /** Six-digit Snowflake error code, e.g. 002003. */
+    readonly code: string,
+    message: string,
+    readonly sqlState = '42000',
+    /** HTTP status of the response carrying it (200 for statement errors, as Snowflake does). */
+    readonly httpStatus = 200,
+  ) {
+    super(message);
+    this.name = 'SfError';
+  }
+}
+
+export const Errors = {
+  badCredentials: () => new SfError('390100', 'Incorrect username or password was specified.', '08004'),
+  sessionGone: () => new SfError('390112', 'Your session has expired. Please login again.', '08001'),
+  tokenExpired: () => new SfError('390114', 'Authentication token has expired.  The user must authenticate again.', '08001'),
+  notSupported: (kind: string) => new SfError('000002', `Unsupported feature: not supported by the local server: ${kind}`, '0A000'),
+  objectMissing: (what: string) => new SfError('002003', `SQL compilation error:\n${what} does not exist or not authorized.`, '02000'),
+  syntax: (detail: string) => new SfError('001003', `SQL compilation error:\nsyntax error ${detail}`, '42000'),
+  alreadyExists: (what: string) => new SfError('002002', `SQL compilation error:\nObject '${what}' already exists.`, '42710'),
+  duplicateKey: (detail: string) => new SfError('200001', `Duplicate key value violates unique constraint: ${detail}`, '23505'),
+  cancelled: () => new SfError('000604', 'SQL execution canceled', '57014'),
+  internal: (detail: string) => new SfError('000603', `SQL execution internal error: ${detail}`, 'XX000'),
+};
+
+/** Maps a DuckDB error to the Snowflake error a real account would have returned. */
+export function fromEngineError(e: unknown): SfError {
+  if (e instanceof SfError) return e;
+  const msg = e instanceof Error ? e.message : String(e);
+  if (/Catalog Error: (Table|Schema|Catalog|View|Sequence|Macro).* does not exist|does not exist!/i.test(msg)) {
+    const name = /with name "?([^"!\s]+)"?/i.exec(msg)?.[1] ?? /"([^"]+)"/.exec(msg)?.[1] ?? 'Object';
+    return Errors.objectMissing(`Object '${name.toUpperCase()}'`);
+  }
+  if (/Binder Error: Referenced column "?([^"\s]+)"? not found/i.test(msg)) {
+    const col = /column "?([^"\s]+)"?/i.exec(msg)?.[1] ?? '?';
+    return new SfError('000904', `SQL compilation error: error line 0 at position 0\ninvalid identifier '${col.toUpperCase()}'`, '42000');
+  }
+  if (/Parser Error/i.test(msg)) return Errors.syntax(msg.replace(/^Parser Error:\s*/i, ''));
+  if (/Constraint Error: Duplicate key/i.test(msg)) return Errors.duplicateKey(msg.replace(/^Constraint Error:\s*/i, ''));
+  if (/Constraint Error: NOT NULL/i.test(msg)) return new SfError('100072', `NULL result in a non-nullable column: ${msg}`, '22000');
+  if (/already exists/i.test(msg)) return new SfError('002002', `SQL compilation error:\n${msg}`, '42710');
+  if (/Conversion Error|Could not convert/i.test(msg)) return new SfError('100038', `Numeric value or date is not recognized: ${msg}`, '22018');
+  if (/Transaction conflict|Conflict on/i.test(msg)) return new SfError('000625', `Statement aborted by a concurrent transaction: ${msg}`, '40001');
+  return new SfError('002140', `SQL compilation error:\n${msg}`, '42601');
+}

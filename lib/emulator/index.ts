@@ -1,0 +1,14 @@
+/**
+ * The project's local Snowflake-protocol server (a test double of Snowflake for tests and the
+ * offline demo). `startLocalServer()` listens on 127.0.0.1; point snowflake-sdk at it with
+ * `server.connectionOptions()`. See docs/local-server.md.
+ */
+import { LocalServerOptions, LocalSnowflakeServer } from './server';
+
+export { LocalSnowflakeServer } from './server';
+export type { LocalServerOptions, LocalUser } from './server';
+export type { StatementFault, HttpFault, DelayFault, DropFault } from './faults';
+
+export function startLocalServer(opts: LocalServerOptions = {}): Promise<LocalSnowflakeServer> {
+  return LocalSnowflakeServer.start(opts);
+}

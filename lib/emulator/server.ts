@@ -1,0 +1,436 @@
+/**
+ * The local Snowflake-protocol server: the REST endpoints snowflake-sdk uses, over plain HTTP on
+ * 127.0.0.1, backed by the Engine. A test double of Snowflake: see docs/local-server.md for what
+ * it implements and what is only verified against it.
+ */
+import * as crypto from 'crypto';
+import * as http from 'http';
+import { AddressInfo } from 'net';
+import * as zlib from 'zlib';
+import { BindValue, Engine, SessionState } from './engine';
+import { Errors, SfError, fromEngineError } from './errors';
+import { Faults } from './faults';
+import { SfResult } from './results';
+
+export interface LocalUser {
+  readonly name: string;
+  readonly password?: string;
+  /** PEM public key for key-pair (SNOWFLAKE_JWT) login. */
+  readonly publicKeyPem?: string;
+  /** Programmatic access token. */
+  readonly pat?: string;
+}
+
+export interface LocalServerOptions {
+  /** TCP port; 0 picks a free one. @default 0 */
+  readonly port?: number;
+  /** Durable state directory. @default in-memory */
+  readonly dataDir?: string;
+  /** Accepted users. @default one user `test` with password `test` */
+  readonly users?: readonly LocalUser[];
+  /** Account name the server answers to. @default 'local' */
+  readonly account?: string;
+}
+
+interface Session {
+  readonly id: number;
+  readonly user: string;
+  token: string;
+  readonly masterToken: string;
+  readonly state: SessionState;
+  expiredOnce: boolean;
+}
+
+interface AsyncQuery {
+  status: 'RUNNING' | 'SUCCESS' | 'FAILED_WITH_ERROR' | 'ABORTED';
+  body?: unknown;
+  error?: SfError;
+}
+
+const SESSION_PARAMETERS = [
+  { name: 'TIMEZONE', value: 'UTC' },
+  // Keep array binds inline: the driver would otherwise upload them to a temporary stage.
+  { name: 'CLIENT_STAGE_ARRAY_BINDING_THRESHOLD', value: 1000000000 },
+  { name: 'CLIENT_SESSION_KEEP_ALIVE_HEARTBEAT_FREQUENCY', value: 3600 },
+];
+
+export class LocalSnowflakeServer {
+  static async start(opts: LocalServerOptions = {}): Promise<LocalSnowflakeServer> {
+    const engine = await Engine.create({ dataDir: opts.dataDir });
+    const server = new LocalSnowflakeServer(engine, opts);
+    await new Promise<void>((resolve, reject) => {
+      server.http.once('error', reject);
+      server.http.listen(opts.port ?? 0, '127.0.0.1', () => resolve());
+    });
+    return server;
+  }
+
+  readonly faults = new Faults();
+  readonly http: http.Server;
+  private readonly sessions = new Map<string, Session>();
+  private readonly byMaster = new Map<string, Session>();
+  private readonly async = new Map<string, AsyncQuery>();
+  private readonly inflight = new Map<string, { cancel: () => void }>();
+  private readonly users: readonly LocalUser[];
+  private nextSessionId = 1;
+  /** Statements executed, for tests and benchmarks (polls included). */
+  statementCount = 0;
+  readonly account: string;
+
+  private constructor(
+    /** The engine, for direct assertions in tests. */
+    readonly engine: Engine,
+    opts: LocalServerOptions,
+  ) {
+    this.users = opts.users ?? [{ name: 'TEST', password: 'test' }];
+    this.account = (opts.account ?? 'local').toUpperCase();
+    this.http = http.createServer((req, res) => {
+      this.handle(req, res).catch((e) => this.sendError(res, 500, fromEngineError(e)));
+    });
+    this.http.keepAliveTimeout = 1000;
+  }
+
+  get port(): number {
+    return (this.http.address() as AddressInfo).port;
+  }
+
+  get url(): string {
+    return `http://127.0.0.1:${this.port}`;
+  }
+
+  /** snowflake-sdk connection options for this server (add credentials for other users). */
+  connectionOptions(extra: Record<string, unknown> = {}): Record<string, unknown> {
+    return { account: this.account.toLowerCase(), username: 'test', password: 'test', host: '127.0.0.1', port: this.port, protocol: 'http', accessUrl: this.url, ...extra };
+  }
+
+  /** Runs SQL directly on the engine (tests' assertions), outside any client session. */
+  async engineQuery(sql: string): Promise<Record<string, string | null>[]> {
+    const s = await this.engine.newSession();
+    try {
+      const r = await this.engine.execute(s, sql);
+      return r.rows.map((row) => Object.fromEntries(r.columns.map((c, i) => [c.name, row[i]])));
+    } finally {
+      this.engine.closeSession(s);
+    }
+  }
+
+  async close(): Promise<void> {
+    for (const q of this.inflight.values()) q.cancel();
+    for (const s of this.sessions.values()) this.engine.closeSession(s.state);
+    this.sessions.clear();
+    await new Promise<void>((resolve) => {
+      this.http.close(() => resolve());
+      this.http.closeAllConnections();
+    });
+    await this.engine.close();
+  }
+
+  // ---------------------------------------------------------------------------------------------
+
+  private async readBody(req: http.IncomingMessage): Promise<unknown> {
+    const chunks: Buffer[] = [];
+    for await (const c of req) chunks.push(c as Buffer);
+    let buf = Buffer.concat(chunks);
+    if (buf.length === 0) return {};
+    if ((req.headers['content-encoding'] ?? '').includes('gzip') || (buf[0] === 0x1f && buf[1] === 0x8b)) {
+      try {
+        buf = zlib.gunzipSync(buf);
+      } catch {
+        throw new SfError('390400', 'Request body is not valid gzip.', '08P01', 400);
+      }
+    }
+    try {
+      return JSON.parse(buf.toString('utf8'));
+    } catch {
+      throw new SfError('390400', 'Request body is not valid JSON.', '08P01', 400);
+    }
+  }
+
+  private send(res: http.ServerResponse, status: number, body: unknown): void {
+    const text = JSON.stringify(body);
+    res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
+    res.end(text);
+  }
+
+  private sendError(res: http.ServerResponse, status: number, e: SfError, queryId?: string): void {
+    if (res.headersSent) {
+      res.destroy();
+      return;
+    }
+    this.send(res, e.httpStatus !== 200 ? e.httpStatus : status, {
+      success: false,
+      code: e.code,
+      message: e.message,
+      data: { errorCode: e.code, sqlState: e.sqlState, queryId: queryId ?? null, age: 0 },
+    });
+  }
+
+  private session(req: http.IncomingMessage): Session {
+    const auth = String(req.headers.authorization ?? '');
+    const m = /Snowflake Token="([^"]+)"/.exec(auth);
+    if (!m) throw new SfError('390101', 'Authorization header is missing or malformed. Expected: Snowflake Token="<session token>".', '08001', 401);
+    const s = this.sessions.get(m[1]);
+    if (!s) throw Errors.sessionGone();
+    return s;
+  }
+
+  private async handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+    const p = url.pathname;
+    const httpFault = this.faults.httpFault(p);
+    if (httpFault) {
+      await this.readBody(req).catch(() => undefined);
+      res.writeHead(httpFault.status, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ success: false, code: String(httpFault.status), message: `injected HTTP ${httpFault.status}` }));
+      return;
+    }
+    try {
+      if (req.method === 'POST' && p === '/session/v1/login-request') return this.send(res, 200, await this.login(url, await this.readBody(req)));
+      if (req.method === 'POST' && p === '/session/token-request') return this.send(res, 200, await this.renew(req, await this.readBody(req)));
+      if (req.method === 'POST' && p === '/session' && url.searchParams.get('delete') === 'true') {
+        const s = this.session(req);
+        this.sessions.delete(s.token);
+        this.byMaster.delete(s.masterToken);
+        this.engine.closeSession(s.state);
+        return this.send(res, 200, { success: true, code: null, message: null, data: null });
+      }
+      if (req.method === 'POST' && p === '/session/heartbeat') {
+        this.session(req);
+        return this.send(res, 200, { success: true, code: null, message: null, data: null });
+      }
+      if (req.method === 'POST' && p === '/queries/v1/query-request') return await this.query(req, res, await this.readBody(req));
+      let m: RegExpExecArray | null;
+      if (req.method === 'POST' && (p === '/queries/v1/abort-request' || (m = /^\/queries\/([0-9a-f-]+)\/abort-request$/.exec(p)))) {
+        this.session(req);
+        const body = (await this.readBody(req)) as { requestId?: string };
+        const key = (m! && m[1]) || body.requestId || '';
+        this.inflight.get(key)?.cancel();
+        return this.send(res, 200, { success: true, code: null, message: null, data: null });
+      }
+      if (req.method === 'GET' && (m = /^\/monitoring\/queries\/([0-9a-f-]+)$/.exec(p))) {
+        this.session(req);
+        const q = this.async.get(m[1]);
+        const status = q ? q.status : 'NO_DATA';
+        return this.send(res, 200, { success: true, code: null, message: null, data: { queries: q ? [{ id: m[1], status, errorCode: q.error?.code ?? null, errorMessage: q.error?.message ?? null }] : [] } });
+      }
+      if (req.method === 'GET' && (m = /^\/queries\/([0-9a-f-]+)\/result$/.exec(p))) {
+        this.session(req);
+        const q = this.async.get(m[1]);
+        if (!q) throw new SfError('000709', `Statement ${m[1]} not found`, '02000');
+        if (q.status === 'RUNNING') return this.send(res, 200, { success: true, code: '333334', message: 'Asynchronous execution in progress.', data: { queryId: m[1], getResultUrl: `/queries/${m[1]}/result` } });
+        if (q.error) return this.sendError(res, 200, q.error, m[1]);
+        return this.send(res, 200, q.body);
+      }
+      return this.sendError(res, 404, new SfError('390404', `Unknown endpoint ${req.method} ${p}`, '08P01', 404));
+    } catch (e) {
+      const err = fromEngineError(e);
+      const status = err.code === '390101' ? 401 : err.httpStatus;
+      this.sendError(res, status, err);
+    }
+  }
+
+  private async login(url: URL, body: unknown): Promise<unknown> {
+    const data = ((body as { data?: Record<string, unknown> }).data ?? {}) as Record<string, string | undefined>;
+    const name = String(data.LOGIN_NAME ?? '').toUpperCase();
+    const user = this.users.find((u) => u.name.toUpperCase() === name);
+    const auth = String(data.AUTHENTICATOR ?? 'SNOWFLAKE').toUpperCase();
+    const ok = (() => {
+      if (!user) return false;
+      if (auth === 'SNOWFLAKE') return user.password !== undefined && data.PASSWORD === user.password;
+      if (auth === 'SNOWFLAKE_JWT') return user.publicKeyPem !== undefined && verifyJwt(String(data.TOKEN ?? ''), user.publicKeyPem, this.account, user.name.toUpperCase());
+      if (auth === 'PROGRAMMATIC_ACCESS_TOKEN') return user.pat !== undefined && data.TOKEN === user.pat;
+      if (auth === 'OAUTH') return this.oauthTokens.has(String(data.TOKEN ?? '')) || (user.pat !== undefined && data.TOKEN === user.pat);
+      return false;
+    })();
+    if (!ok) throw auth === 'SNOWFLAKE_JWT' ? new SfError('390144', 'JWT token is invalid.', '08001') : Errors.badCredentials();
+    const state = await this.engine.newSession();
+    const session: Session = { id: this.nextSessionId++, user: user!.name.toUpperCase(), token: `ST-${crypto.randomBytes(18).toString('hex')}`, masterToken: `MT-${crypto.randomBytes(18).toString('hex')}`, state, expiredOnce: false };
+    const db = url.searchParams.get('databaseName');
+    const schema = url.searchParams.get('schemaName');
+    state.warehouse = url.searchParams.get('warehouse')?.toUpperCase();
+    state.role = url.searchParams.get('roleName')?.toUpperCase();
+    if (db) await this.engine.execute(state, `USE DATABASE ${db}`).catch(() => undefined);
+    if (db && schema) await this.engine.execute(state, `USE SCHEMA ${db}.${schema}`).catch(() => undefined);
+    this.sessions.set(session.token, session);
+    this.byMaster.set(session.masterToken, session);
+    return {
+      success: true,
+      code: null,
+      message: null,
+      data: {
+        token: session.token,
+        validityInSeconds: 3600,
+        masterToken: session.masterToken,
+        masterValidityInSeconds: 14400,
+        sessionId: session.id,
+        parameters: SESSION_PARAMETERS,
+        sessionInfo: { databaseName: state.database ?? null, schemaName: state.schema ?? null, warehouseName: state.warehouse ?? null, roleName: state.role ?? 'PUBLIC' },
+      },
+    };
+  }
+
+  /** OAuth tokens the server accepts (e.g. the SPCS token file it hands to job containers). */
+  readonly oauthTokens = new Set<string>();
+
+  private async renew(req: http.IncomingMessage, body: unknown): Promise<unknown> {
+    const m = /Snowflake Token="([^"]+)"/.exec(String(req.headers.authorization ?? ''));
+    const s = m ? this.byMaster.get(m[1]) : undefined;
+    if (!s) throw new SfError('390115', 'Master token is invalid.', '08001');
+    const old = (body as { oldSessionToken?: string }).oldSessionToken;
+    if (old) this.sessions.delete(old);
+    this.sessions.delete(s.token);
+    s.token = `ST-${crypto.randomBytes(18).toString('hex')}`;
+    this.sessions.set(s.token, s);
+    return { success: true, code: null, message: null, data: { sessionToken: s.token, validityInSecondsST: 3600, masterToken: s.masterToken, validityInSecondsMT: 14400 } };
+  }
+
+  private async query(req: http.IncomingMessage, res: http.ServerResponse, body: unknown): Promise<void> {
+    const s = this.session(req);
+    if (this.faults.expireSessionsOnce && !s.expiredOnce) {
+      s.expiredOnce = true;
+      throw Errors.sessionGone();
+    }
+    const b = body as { sqlText?: string; asyncExec?: boolean; bindings?: Record<string, { type: string; value: unknown }>; parameters?: Record<string, unknown> };
+    if (typeof b.sqlText !== 'string' || b.sqlText.trim() === '') throw Errors.syntax('empty SQL text');
+    const requestId = new URL(req.url ?? '/', 'http://x').searchParams.get('requestId') ?? crypto.randomUUID();
+    const queryId = crypto.randomUUID();
+    const binds = decodeBindings(b.bindings);
+    const run = () => this.runStatement(s, b.sqlText!, binds, Number(b.parameters?.MULTI_STATEMENT_COUNT ?? 1), requestId, queryId);
+    if (b.asyncExec) {
+      const entry: AsyncQuery = { status: 'RUNNING' };
+      this.async.set(queryId, entry);
+      run().then(
+        (data) => Object.assign(entry, { status: 'SUCCESS', body: { success: true, code: null, message: null, data } }),
+        (e) => Object.assign(entry, { status: e instanceof SfError && e.code === '000604' ? 'ABORTED' : 'FAILED_WITH_ERROR', error: fromEngineError(e) }),
+      );
+      return this.send(res, 200, { success: true, code: '333334', message: 'Asynchronous execution in progress. Use provided query id to perform query monitoring and management.', data: { queryId, getResultUrl: `/queries/${queryId}/result` } });
+    }
+    let data: unknown;
+    try {
+      data = await run();
+    } catch (e) {
+      return this.sendError(res, 200, fromEngineError(e), queryId);
+    }
+    const text = JSON.stringify({ success: true, code: null, message: null, data });
+    if (this.faults.dropFault('/queries/v1/query-request')) {
+      // Cut the response off half-way, as a dropped connection would.
+      res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
+      res.write(text.slice(0, Math.floor(text.length / 2)));
+      res.socket?.destroy();
+      return;
+    }
+    res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
+    res.end(text);
+  }
+
+  private async runStatement(s: Session, sqlText: string, binds: BindValue[] | BindValue[][] | undefined, multi: number, requestId: string, queryId: string): Promise<unknown> {
+    let cancelled = false;
+    let wake: (() => void) | undefined;
+    const cancel = () => {
+      cancelled = true;
+      wake?.();
+    };
+    this.inflight.set(requestId, { cancel });
+    this.inflight.set(queryId, { cancel });
+    try {
+      const delay = this.faults.delayFault(sqlText);
+      if (delay) {
+        await new Promise<void>((resolve) => {
+          wake = resolve;
+          if (delay.ms !== undefined) setTimeout(resolve, delay.ms);
+        });
+      }
+      if (cancelled) throw Errors.cancelled();
+      const { splitStatements } = await import('./translate');
+      const statements = multi === 0 || multi > 1 ? splitStatements(sqlText) : [sqlText];
+      if (multi > 1 && statements.length !== multi) {
+        throw new SfError('000008', `Actual statement count ${statements.length} did not match the desired statement count ${multi}.`, '0A000');
+      }
+      if (statements.length > 1) {
+        // Multi-statement: each child runs now; the parent returns their ids for the driver to fetch.
+        const ids: string[] = [];
+        for (const st of statements) {
+          const childId = crypto.randomUUID();
+          const r = await this.executeOne(s, st, undefined, childId);
+          this.async.set(childId, { status: 'SUCCESS', body: { success: true, code: null, message: null, data: r } });
+          ids.push(childId);
+        }
+        return { ...resultData(statusOnly('Multiple statements executed successfully.'), queryId, s.state), resultIds: ids.join(','), resultTypes: ids.map(() => '4096').join(',') };
+      }
+      return await this.executeOne(s, sqlText, binds, queryId);
+    } finally {
+      this.inflight.delete(requestId);
+      this.inflight.delete(queryId);
+    }
+  }
+
+  private async executeOne(s: Session, sql: string, binds: BindValue[] | BindValue[][] | undefined, queryId: string): Promise<unknown> {
+    this.statementCount++;
+    const fault = this.faults.statementFault(sql);
+    if (fault) throw new SfError(fault.code, fault.message ?? `injected failure ${fault.code}`, fault.sqlState ?? '57P01');
+    const r = await this.engine.execute(s.state, sql, binds);
+    return resultData(r, queryId, s.state);
+  }
+}
+
+function statusOnly(message: string): SfResult {
+  return { columns: [{ name: 'status', type: 'text', precision: null, scale: null, length: 16777216, nullable: true, byteLength: 16777216, database: '', schema: '', table: '', collation: null }], rows: [[message]], statementTypeId: 0x1000 };
+}
+
+function resultData(r: SfResult, queryId: string, state: SessionState): Record<string, unknown> {
+  return {
+    parameters: SESSION_PARAMETERS,
+    rowtype: r.columns,
+    rowset: r.rows,
+    total: r.rows.length,
+    returned: r.rows.length,
+    queryId,
+    databaseProvider: null,
+    finalDatabaseName: state.database ?? null,
+    finalSchemaName: state.schema ?? null,
+    finalWarehouseName: state.warehouse ?? null,
+    finalRoleName: state.role ?? 'PUBLIC',
+    numberOfBinds: 0,
+    arrayBindSupported: true,
+    statementTypeId: r.statementTypeId,
+    version: 1,
+    sendResultTime: Date.now(),
+    queryResultFormat: 'json',
+  };
+}
+
+/** Driver bindings `{ "1": { type, value } }` -> positional values (arrays of rows for array binds). */
+export function decodeBindings(bindings?: Record<string, { type: string; value: unknown }>): BindValue[] | BindValue[][] | undefined {
+  if (!bindings || Object.keys(bindings).length === 0) return undefined;
+  const keys = Object.keys(bindings).sort((a, b) => Number(a) - Number(b));
+  const conv = (type: string, v: unknown): BindValue => {
+    if (v === null || v === undefined) return null;
+    const t = type.toUpperCase();
+    if (t === 'FIXED' || t === 'REAL') return Number(v);
+    if (t === 'BOOLEAN') return v === true || v === 'true' || v === '1';
+    return String(v);
+  };
+  const first = bindings[keys[0]];
+  if (Array.isArray(first.value)) {
+    const n = (first.value as unknown[]).length;
+    return Array.from({ length: n }, (_, row) => keys.map((k) => conv(bindings[k].type, (bindings[k].value as unknown[])[row])));
+  }
+  return keys.map((k) => conv(bindings[k].type, bindings[k].value));
+}
+
+/** Verifies an RS256 JWT as Snowflake's key-pair authentication would: signature, issuer, subject, expiry. */
+export function verifyJwt(token: string, publicKeyPem: string, account: string, user: string): boolean {
+  const parts = token.split('.');
+  if (parts.length !== 3) return false;
+  try {
+    const ok = crypto.verify('RSA-SHA256', Buffer.from(`${parts[0]}.${parts[1]}`), publicKeyPem, Buffer.from(parts[2], 'base64url'));
+    if (!ok) return false;
+    const claims = JSON.parse(Buffer.from(parts[1], 'base64url').toString('utf8')) as { iss?: string; sub?: string; exp?: number };
+    const sub = String(claims.sub ?? '').toUpperCase();
+    if (sub !== `${account}.${user}`) return false;
+    if (!String(claims.iss ?? '').toUpperCase().startsWith(`${account}.${user}.SHA256:`)) return false;
+    return typeof claims.exp === 'number' && claims.exp * 1000 > Date.now();
+  } catch {
+    return false;
+  }
+}

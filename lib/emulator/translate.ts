@@ -1,0 +1,112 @@
+/**
+ * Snowflake SQL -> DuckDB SQL. `@polyglot-sql/sdk` does the dialect translation (IFF, DATEADD,
+ * `::` casts, `:` paths, QUALIFY, MERGE, ...); the fix-ups below cover what it leaves in a form
+ * DuckDB rejects, and Snowflake types DuckDB does not have. Statements that are Snowflake-only
+ * (stages, tasks, services, models) never get here: the engine handles them itself.
+ */
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const polyglot = require('@polyglot-sql/sdk') as {
+  init?: () => Promise<void>;
+  transpile(sql: string, from: unknown, to: unknown): { success: boolean; sql?: string[]; error?: string };
+  Dialect: Record<string, unknown>;
+};
+import { SfError } from './errors';
+
+let ready: Promise<void> | undefined;
+
+/** Loads the WASM transpiler once. */
+export function initTranslator(): Promise<void> {
+  ready ??= (async () => {
+    if (typeof polyglot.init === 'function') await polyglot.init();
+  })();
+  return ready;
+}
+
+const TYPE_FIXES: [RegExp, string][] = [
+  [/\bTIMESTAMPNTZ\b/gi, 'TIMESTAMP'],
+  [/\bTIMESTAMP_NTZ\b/gi, 'TIMESTAMP'],
+  [/\bTIMESTAMPLTZ\b/gi, 'TIMESTAMPTZ'],
+  [/\bTIMESTAMP_LTZ\b/gi, 'TIMESTAMPTZ'],
+  [/\bTEXT\(\d+\)/gi, 'VARCHAR'],
+  [/\bVARCHAR\(\d+\)/gi, 'VARCHAR'],
+];
+
+/** Column types of CREATE TABLE: Snowflake's semi-structured types become DuckDB JSON. */
+function fixDdlTypes(sql: string): string {
+  let out = sql;
+  for (const [re, to] of TYPE_FIXES) out = out.replace(re, to);
+  return out.replace(/(\s)(VARIANT|OBJECT|ARRAY)(\s*(?:NOT NULL|NULL|DEFAULT|,|\)))/gi, '$1JSON$3');
+}
+
+const POST_FIXES: [RegExp, string | ((...m: string[]) => string)][] = [
+  [/CURRENT_TIMESTAMP\(\)/gi, 'CAST(CURRENT_TIMESTAMP AS TIMESTAMP)'],
+  [/\bTO_VARCHAR\(([^,()]+(?:\([^()]*\))?), 'YYYYMMDD'\)/gi, "strftime($1, '%Y%m%d')"],
+  [/\bTO_VARCHAR\(/gi, 'CAST_TO_VARCHAR('],
+  [/ARRAY_AGG\(([^()]*?) ORDER BY ([^()]*?)\) FILTER\(WHERE [^()]*? IS NOT NULL\)/gi, 'to_json(list($1 ORDER BY $2) FILTER (WHERE $1 IS NOT NULL))'],
+  [/\bARRAY_LENGTH\(/gi, 'json_array_length('],
+  [/\bOBJECT_AGG\(/gi, 'json_group_object('],
+  [/CAST\(([A-Za-z_."]+) AS VARIANT\)/gi, 'to_json($1)'],
+  [/\bAS VARIANT\b/gi, 'AS JSON'],
+  [/FROM UNNEST\(INPUT => JSON\(([^()]*)\)\)/gi, "FROM (SELECT json_extract_string(E.V, '$') AS VALUE FROM (SELECT unnest(json_extract(CAST($1 AS JSON), '$[*]')) AS V) AS E) AS F"],
+  [/FROM VALUES ((?:\(\s*[^()]*\)\s*,\s*)*\(\s*[^()]*\))/gi, (_m: string, rows: string) => `FROM (VALUES ${rows}) AS V(COLUMN1)`],
+];
+
+/** Translates one Snowflake statement to DuckDB. */
+export function toDuckDb(sql: string): string {
+  const r = polyglot.transpile(sql, polyglot.Dialect.Snowflake, polyglot.Dialect.DuckDB);
+  if (!r.success || !r.sql || r.sql.length === 0) {
+    throw new SfError('001003', `SQL compilation error:\nsyntax error: ${r.error ?? 'statement could not be parsed'}`, '42000');
+  }
+  let out = r.sql.join(';\n');
+  for (const [re, to] of POST_FIXES) out = out.replace(re, to as string);
+  if (/^\s*CREATE\b/i.test(out) || /^\s*ALTER\s+TABLE\b/i.test(out)) out = fixDdlTypes(out);
+  return out;
+}
+
+/** Splits a script on top-level semicolons (outside quotes, $$ blocks and comments). */
+export function splitStatements(text: string): string[] {
+  const out: string[] = [];
+  let cur = '';
+  let i = 0;
+  while (i < text.length) {
+    const c = text[i];
+    if (c === "'" || c === '"') {
+      const end = findClosing(text, i, c);
+      cur += text.slice(i, end + 1);
+      i = end + 1;
+    } else if (text.startsWith('$$', i)) {
+      const end = text.indexOf('$$', i + 2);
+      const stop = end < 0 ? text.length : end + 2;
+      cur += text.slice(i, stop);
+      i = stop;
+    } else if (text.startsWith('--', i)) {
+      const end = text.indexOf('\n', i);
+      i = end < 0 ? text.length : end + 1;
+    } else if (c === ';') {
+      if (cur.trim()) out.push(cur.trim());
+      cur = '';
+      i++;
+    } else {
+      cur += c;
+      i++;
+    }
+  }
+  if (cur.trim()) out.push(cur.trim());
+  return out;
+}
+
+function findClosing(text: string, start: number, q: string): number {
+  let i = start + 1;
+  while (i < text.length) {
+    if (text[i] === q) {
+      if (text[i + 1] === q) {
+        i += 2;
+        continue;
+      }
+      return i;
+    }
+    if (text[i] === '\\' && q === "'") i++;
+    i++;
+  }
+  return text.length - 1;
+}
