@@ -38,6 +38,9 @@ export function nameParts(qualified: string): string[] {
   return parts.map((p) => (p.startsWith('"') ? p.slice(1, -1) : p.toUpperCase()));
 }
 
+/** First keywords of Snowflake commands (refused as unsupported rather than as syntax errors). */
+const SNOWFLAKE_COMMANDS = new Set(['EXECUTE', 'CALL', 'PUT', 'GET', 'COPY', 'SHOW', 'DESCRIBE', 'DESC', 'UNDROP', 'COMMENT', 'EXPLAIN', 'UNSET', 'SET', 'UNDROP', 'REMOVE', 'LIST']);
+
 class Mutex {
   private tail: Promise<void> = Promise.resolve();
   run<T>(fn: () => Promise<T>): Promise<T> {
@@ -260,7 +263,10 @@ export class Engine {
       throw Errors.notSupported(sql.split(/\s+/).slice(0, /^(CREATE|ALTER|DROP)$/i.test(sql.split(/\s+/)[0]) ? 3 : 2).join(' ').toUpperCase());
     }
     if (!/^(SELECT|WITH|INSERT|UPDATE|DELETE|MERGE|CREATE|DROP|ALTER|TRUNCATE|VALUES|\()/i.test(sql)) {
-      throw Errors.notSupported(sql.split(/\s+/)[0].toUpperCase());
+      const word = sql.split(/\s+/)[0].toUpperCase();
+      // Snowflake commands the server does not emulate are refused by name; anything else is a typo.
+      if (SNOWFLAKE_COMMANDS.has(word)) throw Errors.notSupported(word);
+      throw Errors.syntax(`line 1 at position 0 unexpected '${word}'.`);
     }
     return this.runDuck(s, await this.expandDirectory(s, sql), binds);
   }
