@@ -106,7 +106,7 @@ describe('local server: queries, types, binds and errors', () => {
   test('asynchronous submission, status polling and result fetch', async () => {
     server.faults.delayStatement({ match: /ASYNC_MARK/, ms: 300 });
     const queryId: string = await new Promise((resolve, reject) =>
-      c.execute({ sqlText: "SELECT 'ASYNC_MARK' AS M, 5 AS N", asyncExec: true, complete: (e, st) => (e ? reject(e) : resolve(st.getQueryId())) } as any),
+      c.execute({ sqlText: "SELECT 'ASYNC_MARK' AS M, 5 AS N", asyncExec: true, complete: (e: any, st: any) => (e ? reject(e) : resolve(st.getQueryId())) } as any),
     );
     expect(await c.getQueryStatus(queryId)).toBe('RUNNING');
     let status = '';
