@@ -40,6 +40,7 @@ function fixDdlTypes(sql: string): string {
 
 const POST_FIXES: [RegExp, string | ((...m: string[]) => string)][] = [
   [/CURRENT_TIMESTAMP\(\)/gi, 'CAST(CURRENT_TIMESTAMP AS TIMESTAMP)'],
+  [/INTERVAL (-\d+(?:\.\d+)?) (\w+)/gi, 'INTERVAL ($1) $2'],
   [/\bTO_VARCHAR\(([^,()]+(?:\([^()]*\))?), 'YYYYMMDD'\)/gi, "strftime($1, '%Y%m%d')"],
   [/\bTO_VARCHAR\(/gi, 'CAST_TO_VARCHAR('],
   [/ARRAY_AGG\(([^()]*?) ORDER BY ([^()]*?)\) FILTER\(WHERE [^()]*? IS NOT NULL\)/gi, 'to_json(list($1 ORDER BY $2) FILTER (WHERE $1 IS NOT NULL))'],

@@ -18,3 +18,9 @@ export const LEDGER_COLUMNS: readonly (readonly [name: string, type: string, nul
   ['ERROR_MSG', 'VARCHAR(4000)', true],
   ['DETAILS', 'VARIANT', true],
 ];
+
+/** `CREATE TABLE IF NOT EXISTS` of the ledger (what the constructs' snowflake_table declares). */
+export function renderLedgerDdl(qualifiedQuoted: string): string {
+  const cols = LEDGER_COLUMNS.map(([n, t, nullable]) => `${n} ${t}${nullable ? '' : ' NOT NULL'}`).join(', ');
+  return `CREATE TABLE IF NOT EXISTS ${qualifiedQuoted} (${cols})`;
+}

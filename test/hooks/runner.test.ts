@@ -1,0 +1,114 @@
+import { LocalSnowflakeServer, startLocalServer } from '../../lib/emulator';
+import { DEFAULT_RETRY } from '../../lib/hooks/manifest';
+import { runHooks } from '../../lib/hooks/runner';
+import { SnowflakeSession } from '../../lib/snowflake/session';
+import { manifestOf, memoryLog, openSession, prepareAccount } from './fixtures';
+
+let server: LocalSnowflakeServer;
+let session: SnowflakeSession;
+beforeAll(async () => {
+  server = await startLocalServer();
+  await prepareAccount(server);
+  session = await openSession(server);
+});
+afterAll(async () => {
+  await session.close();
+  await server.close();
+});
+beforeEach(async () => {
+  server.faults.reset();
+  await server.engineQuery('DELETE FROM OPS.HOOKS.HOOK_RUNS');
+  await server.engineQuery('DELETE FROM OPS.HOOKS.EVENTS');
+});
+
+const twoSteps = (sqlB = "INSERT INTO OPS.HOOKS.EVENTS VALUES ('{{RUN_ID}}', 'b')") =>
+  manifestOf((h) => {
+    const a = h.add({ id: 'a', statements: ["INSERT INTO OPS.HOOKS.EVENTS VALUES ('{{RUN_ID}}', 'a')"], runGroup: 'g' });
+    h.add({ id: 'b', statements: [sqlB], runAfter: [a], runGroup: 'g' });
+  });
+
+const events = async () => (await server.engineQuery('SELECT RUN_ID, WHAT FROM OPS.HOOKS.EVENTS ORDER BY WHAT')) as { RUN_ID: string; WHAT: string }[];
+const ledger = async () => server.engineQuery('SELECT STEP_ID, RUN_ID, STATUS, ATTEMPT, ERROR_MSG FROM OPS.HOOKS.HOOK_RUNS WHERE STEP_ID <> \'__lock__\' ORDER BY STARTED_AT, STEP_ID');
+
+describe('hooks runner against the local server', () => {
+  test('runs steps in order under one run id and records them; a second run skips them', async () => {
+    const m = twoSteps();
+    const first = await runHooks(m, session, { log: memoryLog() });
+    expect(first.failed).toBe(false);
+    expect(first.outcomes.map((o) => `${o.stepId}:${o.status}`)).toEqual(['a:SUCCEEDED', 'b:SUCCEEDED']);
+    const ev = await events();
+    expect(ev.map((e) => e.WHAT)).toEqual(['a', 'b']);
+    expect(new Set(ev.map((e) => e.RUN_ID)).size).toBe(1);
+    expect(ev[0].RUN_ID).toMatch(/^R\d{14}_[0-9A-Z]{6}$/);
+    expect((await ledger()).map((r) => `${r.STEP_ID}:${r.STATUS}`)).toEqual(['a:SUCCEEDED', 'b:SUCCEEDED']);
+    const second = await runHooks(m, session, { log: memoryLog() });
+    expect(second.outcomes.map((o) => `${o.stepId}:${o.status}:${o.reason}`)).toEqual(['a:SKIPPED:up to date', 'b:SKIPPED:up to date']);
+    expect(await events()).toHaveLength(2);
+  });
+
+  test('a changed statement re-runs that step only, under a new run', async () => {
+    await runHooks(twoSteps(), session, { log: memoryLog() });
+    const r = await runHooks(twoSteps("INSERT INTO OPS.HOOKS.EVENTS VALUES ('{{RUN_ID}}', 'b2')"), session, { log: memoryLog() });
+    expect(r.outcomes.map((o) => `${o.stepId}:${o.status}`)).toEqual(['a:SKIPPED', 'b:SUCCEEDED']);
+    const ev = await events();
+    expect(ev.map((e) => e.WHAT)).toEqual(['a', 'b', 'b2']);
+    expect(ev[2].RUN_ID).not.toBe(ev[0].RUN_ID);
+  });
+
+  test('a transient error is retried; the step succeeds once', async () => {
+    server.faults.failStatement({ match: /'a'\)$/, code: '000625', message: 'injected transient', times: 2 });
+    const log = memoryLog();
+    const r = await runHooks(twoSteps(), session, { log });
+    expect(r.failed).toBe(false);
+    expect(log.lines.filter((l) => l.includes('transient error 000625'))).toHaveLength(2);
+    expect((await events()).filter((e) => e.WHAT === 'a')).toHaveLength(1);
+  });
+
+  test('a user error fails the step with step, statement and code, and stops its dependents', async () => {
+    const m = twoSteps();
+    server.faults.failStatement({ match: /'a'\)$/, code: '002003', message: "Object 'X' does not exist or not authorized." });
+    const r = await runHooks(m, session, { log: memoryLog() });
+    expect(r.failed).toBe(true);
+    expect(r.outcomes[0]).toMatchObject({ stepId: 'a', status: 'FAILED', error: "step a, statement s1 (Snowflake 002003): Object 'X' does not exist or not authorized." });
+    expect(r.outcomes[1]).toMatchObject({ stepId: 'b', status: 'SKIPPED', reason: 'an earlier step failed' });
+    const rows = await ledger();
+    expect(rows).toHaveLength(1);
+    expect(rows[0]).toMatchObject({ STEP_ID: 'a', STATUS: 'FAILED' });
+    // The next run resumes the unfinished run: same run id, a second attempt.
+    const again = await runHooks(m, session, { log: memoryLog() });
+    expect(again.outcomes.map((o) => `${o.stepId}:${o.status}:${o.reason}`)).toEqual(['a:SUCCEEDED:resume unfinished run', 'b:SUCCEEDED:never run']);
+    const after = await ledger();
+    expect(after.map((x) => `${x.STEP_ID}:${x.ATTEMPT}:${x.STATUS}`)).toEqual(['a:1:FAILED', 'a:2:SUCCEEDED', 'b:1:SUCCEEDED']);
+    expect(new Set(after.map((x) => x.RUN_ID)).size).toBe(1);
+  });
+
+  test('dry run prints the exact statements and changes nothing', async () => {
+    const log = memoryLog();
+    const r = await runHooks(twoSteps(), session, { dryRun: true, log });
+    expect(r.outcomes.map((o) => o.status)).toEqual(['DRY_RUN', 'DRY_RUN']);
+    const runId = r.outcomes[0].runId!;
+    expect(log.lines).toContain(`-- s1\nINSERT INTO OPS.HOOKS.EVENTS VALUES ('${runId}', 'a');`);
+    expect(await events()).toHaveLength(0);
+    expect(await ledger()).toHaveLength(0);
+  });
+
+  test('a second runner refuses while the first holds the stack lock', async () => {
+    const other = await openSession(server);
+    server.faults.delayStatement({ match: /'a'\)$/, ms: 1500 });
+    const first = runHooks(twoSteps(), session, { log: memoryLog(), runnerId: 'runner-one' });
+    await new Promise((r) => setTimeout(r, 400));
+    const second = await runHooks(twoSteps(), other, { log: memoryLog(), runnerId: 'runner-two' });
+    expect(second).toMatchObject({ failed: true, lockedBy: 'runner-one' });
+    expect((await first).failed).toBe(false);
+    expect(await events()).toHaveLength(2);
+    await other.close();
+  });
+
+  test('a gate that does not pass ends the step as GATED without running what follows it', async () => {
+    const m = manifestOf((h) => h.add({ id: 'noop', statements: ['SELECT 1'] }));
+    const gated = { ...m, steps: m.steps.map((s) => ({ ...s, kind: 'promote' as const, statements: [{ id: 'gate', sql: 'SELECT 0.4 AS VALUE, FALSE AS PASSED', gateColumn: 'PASSED' }, { id: 'move', sql: "INSERT INTO OPS.HOOKS.EVENTS VALUES ('x', 'moved')" }], retry: DEFAULT_RETRY })) };
+    const r = await runHooks(gated, session, { log: memoryLog() });
+    expect(r.outcomes[0].status).toBe('GATED');
+    expect(await events()).toHaveLength(0);
+  });
+});
