@@ -1,15 +1,21 @@
 #!/usr/bin/env node
-// Runs the compiled CLI when the package is built (published), else the TypeScript sources
-// through tsx (a fresh clone with dev dependencies).
 const path = require('path');
+
+// snowflake-sdk's AWS dependency warns about the Node version on every start; that is not the
+// CLI's to act on and would drown its own stderr (the SDK's documented switch turns it off).
+if (process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED === undefined) {
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
+}
 const fs = require('fs');
-const built = path.join(__dirname, '..', 'dist', 'lib', 'cli', 'main.js');
+// A checkout (TypeScript sources present) runs the sources through tsx, so a stale dist/ never
+// shadows them; the published package ships only dist/ and runs that.
+const sources = path.join(__dirname, '..', 'lib', 'cli', 'main.ts');
 let mod;
-if (fs.existsSync(built)) {
-  mod = require(built);
-} else {
+if (fs.existsSync(sources)) {
   require('tsx/cjs');
-  mod = require(path.join(__dirname, '..', 'lib', 'cli', 'main.ts'));
+  mod = require(sources);
+} else {
+  mod = require(path.join(__dirname, '..', 'dist', 'lib', 'cli', 'main.js'));
 }
 mod.main(process.argv.slice(2)).then(
   (code) => { process.exitCode = code; },

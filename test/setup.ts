@@ -3,3 +3,6 @@
 import { Testing } from 'cdktf';
 
 Testing.setupJest();
+
+// Silence snowflake-sdk's AWS dependency's Node-version notice in test output.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';

@@ -281,6 +281,10 @@ export async function runHooks(manifest: HookManifest, session: SnowflakeSession
   }
   const outcomes: StepOutcome[] = [];
   let failed = false;
+  // Keep the lock fresh while long statements run, so only a runner that died loses it.
+  const staleSeconds = opts.staleLockSeconds ?? 900;
+  const renew = opts.dryRun ? undefined : setInterval(() => void ledger.renewLock(runnerId).catch(() => undefined), Math.max(250, (staleSeconds * 1000) / 3));
+  renew?.unref();
   try {
     const plan: PlannedStep[] = planSteps(manifest, await ledger.records(), opts);
     for (const p of plan) {
@@ -317,6 +321,7 @@ export async function runHooks(manifest: HookManifest, session: SnowflakeSession
       }
     }
   } finally {
+    if (renew) clearInterval(renew);
     if (!opts.dryRun) await ledger.releaseLock(runnerId).catch(() => undefined);
   }
   return { outcomes, failed, statements: counters.statements, polls: counters.polls };

@@ -3,7 +3,7 @@
  * runs the steps through snowflake-sdk.
  *
  *   many-model hooks plan [--stack S] [--out DIR] [--connection NAME] [--force STEP]... [--from STEP] [--only STEP]...
- *   many-model hooks run  [same flags] [--dry-run]
+ *   many-model hooks run  [same flags] [--dry-run] [--lock-timeout SECONDS]
  */
 import * as fs from 'fs';
 import * as path from 'path';
@@ -18,7 +18,7 @@ import { SnowflakeSession } from '../../snowflake/session';
 import { UsageError, parseFlags } from '../args';
 import { EXIT } from '../exit-codes';
 
-const FLAGS = { stack: 'string', out: 'string', connection: 'string', force: 'list', from: 'string', only: 'list', 'dry-run': 'boolean' } as const;
+const FLAGS = { stack: 'string', out: 'string', connection: 'string', force: 'list', from: 'string', only: 'list', 'dry-run': 'boolean', 'lock-timeout': 'string' } as const;
 
 /** Finds and loads the manifest of `--stack` (or the only stack) under the synth output. */
 export function loadStackManifest(out: string, stack?: string): HookManifest {
@@ -93,7 +93,12 @@ export async function run(argv: string[]): Promise<number> {
       log.info(`${plan.filter((p) => p.action === 'run').length} to run, ${plan.filter((p) => p.action === 'skip').length} skipped`);
       return EXIT.OK;
     }
-    const result = await runHooks(manifest, session, { ...selection, dryRun: flags['dry-run'], log });
+    const lockTimeout = flags['lock-timeout'] !== undefined ? Number(flags['lock-timeout']) : undefined;
+    if (lockTimeout !== undefined && !(lockTimeout > 0)) {
+      process.stderr.write(`many-model hooks run: --lock-timeout must be a positive number of seconds\n`);
+      return EXIT.USAGE;
+    }
+    const result = await runHooks(manifest, session, { ...selection, dryRun: flags['dry-run'], log, staleLockSeconds: lockTimeout });
     const count = (s: string) => result.outcomes.filter((o) => o.status === s).length;
     log.info(`done: ${count('SUCCEEDED')} succeeded, ${count('GATED')} gated, ${count('FAILED')} failed, ${count('SKIPPED')} skipped${flags['dry-run'] ? `, ${count('DRY_RUN')} shown (dry run)` : ''}`);
     return result.failed ? EXIT.STEP_FAILED : EXIT.OK;

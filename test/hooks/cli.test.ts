@@ -1,0 +1,99 @@
+import { ChildProcess, spawn } from 'child_process';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { LocalSnowflakeServer, startLocalServer } from '../../lib/emulator';
+import { serializeManifest } from '../../lib/hooks/manifest';
+import { env, manifestOf, prepareAccount } from './fixtures';
+
+const root = path.resolve(__dirname, '..', '..');
+const CANARY = 'canary-pw-51e0c7d2';
+let server: LocalSnowflakeServer;
+let out: string;
+
+beforeAll(async () => {
+  server = await startLocalServer({ users: [{ name: 'test', password: CANARY }] });
+  await prepareAccount(server);
+});
+afterAll(async () => server.close());
+beforeEach(async () => {
+  server.faults.reset();
+  await server.engineQuery('DELETE FROM OPS.HOOKS.HOOK_RUNS');
+  await server.engineQuery('DELETE FROM OPS.HOOKS.EVENTS');
+  out = fs.mkdtempSync(path.join(os.tmpdir(), 'mm-hooks-cli-'));
+  const m = manifestOf((h) => {
+    const a = h.add({ id: 'a', statements: ["INSERT INTO OPS.HOOKS.EVENTS VALUES ('{{RUN_ID}}', 'a')"], runGroup: 'g' });
+    // Idempotent, as pipeline steps are: a resumed run inserts nothing twice.
+    const slow = h.add({ id: 'slow', statements: ["INSERT INTO OPS.HOOKS.EVENTS SELECT '{{RUN_ID}}', 'slow' WHERE NOT EXISTS (SELECT 1 FROM OPS.HOOKS.EVENTS WHERE RUN_ID = '{{RUN_ID}}' AND WHAT = 'slow')"], runAfter: [a], runGroup: 'g' });
+    h.add({ id: 'c', statements: ["INSERT INTO OPS.HOOKS.EVENTS VALUES ('{{RUN_ID}}', 'c')"], runAfter: [slow], runGroup: 'g' });
+  });
+  fs.mkdirSync(path.join(out, 'stacks', 'app'), { recursive: true });
+  fs.writeFileSync(path.join(out, 'stacks', 'app', 'cdk.tf.json'), '{}');
+  fs.writeFileSync(path.join(out, 'stacks', 'app', 'hooks.json'), serializeManifest(m));
+});
+
+function cli(args: string[], password = CANARY): { child: ChildProcess; done: Promise<{ code: number | null; stdout: string; stderr: string }> } {
+  const child = spawn(process.execPath, [path.join(root, 'bin', 'many-model.js'), ...args], { cwd: root, env: { ...process.env, ...env(server, password), CI: 'true' } });
+  let stdout = '';
+  let stderr = '';
+  child.stdout!.on('data', (d) => (stdout += d));
+  child.stderr!.on('data', (d) => (stderr += d));
+  const done = new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => child.on('close', (code) => resolve({ code, stdout, stderr })));
+  return { child, done };
+}
+
+async function waitFor(pred: () => Promise<boolean>, ms = 20000): Promise<void> {
+  const end = Date.now() + ms;
+  while (Date.now() < end) {
+    if (await pred()) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error('condition not reached');
+}
+
+describe('many-model hooks (CLI, child process, local server)', () => {
+  test('killed with SIGKILL in the middle of a step, a second run resumes without duplicating effects', async () => {
+    server.faults.delayStatement({ match: /'slow' WHERE NOT EXISTS/, ms: 2500 });
+    const first = cli(['hooks', 'run', '--out', out, '--lock-timeout', '1']);
+    await waitFor(async () => (await server.engineQuery("SELECT COUNT(*) AS N FROM OPS.HOOKS.HOOK_RUNS WHERE STEP_ID = 'slow' AND STATUS = 'RUNNING'"))[0].N === '1').catch(async (e) => {
+      first.child.kill('SIGKILL');
+      const r = await first.done;
+      throw new Error(`${e.message}: ${r.stdout} ${r.stderr} ${JSON.stringify(await server.engineQuery('SELECT * FROM OPS.HOOKS.HOOK_RUNS'))}`);
+    });
+    first.child.kill('SIGKILL');
+    await first.done;
+    await new Promise((r) => setTimeout(r, 1500)); // the dead runner's lock goes stale
+    const second = cli(['hooks', 'run', '--out', out, '--lock-timeout', '1']);
+    const r = await second.done;
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('skip a (up to date)');
+    expect(r.stdout).toMatch(/run slow \[sql\] \(resume unfinished run\)/);
+    const events = await server.engineQuery('SELECT WHAT, COUNT(*) AS N, COUNT(DISTINCT RUN_ID) AS RUNS FROM OPS.HOOKS.EVENTS GROUP BY WHAT ORDER BY WHAT');
+    expect(events).toEqual([{ WHAT: 'a', N: '1', RUNS: '1' }, { WHAT: 'c', N: '1', RUNS: '1' }, { WHAT: 'slow', N: '1', RUNS: '1' }]);
+    expect((await server.engineQuery('SELECT COUNT(DISTINCT RUN_ID) AS R FROM OPS.HOOKS.EVENTS'))[0].R).toBe('1');
+  }, 60000);
+
+  test('exit codes: 0 when all succeed, 1 when a step fails, 2 for bad usage or config', async () => {
+    expect((await cli(['hooks', 'run', '--out', out]).done).code).toBe(0);
+    await server.engineQuery('DELETE FROM OPS.HOOKS.HOOK_RUNS');
+    server.faults.failStatement({ match: /'c'\)$/, code: '002003', message: 'Object does not exist or not authorized.' });
+    const failed = await cli(['hooks', 'run', '--out', out]).done;
+    expect(failed.code).toBe(1);
+    expect(failed.stdout).toContain('FAILED step c, statement s1 (Snowflake 002003)');
+    expect((await cli(['hooks', 'run', '--out', path.join(out, 'nope')]).done).code).toBe(2);
+    expect((await cli(['hooks', 'run', '--out', out, '--only', 'zzz']).done).code).toBe(2);
+    expect((await cli(['hooks', 'run', '--out', out], 'wrong-password').done).code).toBe(2);
+  }, 60000);
+
+  test('the password never appears in output, errors or the ledger (canary)', async () => {
+    server.faults.failStatement({ match: /'a'\)$/, code: '002003', message: 'Object does not exist or not authorized.' });
+    const runs = [await cli(['hooks', 'run', '--out', out]).done, await cli(['hooks', 'plan', '--out', out]).done, await cli(['hooks', 'run', '--out', out, '--dry-run']).done, await cli(['hooks', 'run', '--out', out], 'wrong').done];
+    for (const r of runs) {
+      expect(r.stdout + r.stderr).not.toContain(CANARY);
+    }
+    const ledgerText = JSON.stringify(await server.engineQuery('SELECT * FROM OPS.HOOKS.HOOK_RUNS'));
+    expect(ledgerText).not.toContain(CANARY);
+    expect(runs[1].stdout).toMatch(/run\s+a\s+resume unfinished run/);
+  }, 60000);
+});
