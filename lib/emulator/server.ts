@@ -11,6 +11,7 @@ import { BindValue, Engine, SessionState } from './engine';
 import { Errors, SfError, fromEngineError } from './errors';
 import { Faults } from './faults';
 import { SfResult } from './results';
+import { splitStatements } from './translate';
 
 export interface LocalUser {
   readonly name: string;
@@ -341,7 +342,6 @@ export class LocalSnowflakeServer {
         });
       }
       if (cancelled) throw Errors.cancelled();
-      const { splitStatements } = await import('./translate');
       const statements = multi === 0 || multi > 1 ? splitStatements(sqlText) : [sqlText];
       if (multi > 1 && statements.length !== multi) {
         throw new SfError('000008', `Actual statement count ${statements.length} did not match the desired statement count ${multi}.`, '0A000');

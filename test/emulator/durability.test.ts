@@ -1,0 +1,68 @@
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { spawn } from 'child_process';
+import { startLocalServer } from '../../lib/emulator';
+import { close, connect, query } from './client';
+
+describe('local server durability and CLI', () => {
+  test('with a data directory, tables, hybrid rows and stage files survive a restart', async () => {
+    const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'mm-durable-'));
+    const first = await startLocalServer({ dataDir });
+    const c = await connect(first.connectionOptions());
+    await query(c, 'CREATE DATABASE D');
+    await query(c, 'CREATE SCHEMA D.S');
+    await query(c, 'CREATE TABLE D.S.T (X NUMBER)');
+    await query(c, 'INSERT INTO D.S.T VALUES (41), (1)');
+    await query(c, 'CREATE HYBRID TABLE D.S.Q (ID VARCHAR NOT NULL, STATUS VARCHAR, PRIMARY KEY (ID))');
+    await query(c, "INSERT INTO D.S.Q VALUES ('q1', 'CLAIMED')");
+    await query(c, "CREATE STAGE D.S.MODELS DIRECTORY = (ENABLE = TRUE)");
+    const stageDir = first.engine.stages.get('D.S.MODELS')!;
+    fs.mkdirSync(path.join(stageDir, 'models', 'R1'), { recursive: true });
+    fs.writeFileSync(path.join(stageDir, 'models', 'R1', 'a.json'), '{"x":1}');
+    await close(c);
+    await first.close();
+
+    const second = await startLocalServer({ dataDir });
+    const c2 = await connect(second.connectionOptions());
+    expect((await query(c2, 'SELECT SUM(X) AS S FROM D.S.T')).rows).toEqual([{ S: 42 }]);
+    expect((await query(c2, 'SELECT STATUS FROM D.S.Q WHERE ID = ?', ['q1'])).rows).toEqual([{ STATUS: 'CLAIMED' }]);
+    await expect(query(c2, "INSERT INTO D.S.Q VALUES ('q1', 'PENDING')")).rejects.toMatchObject({ code: '200001' });
+    const dir = await query(c2, 'SELECT RELATIVE_PATH, SIZE FROM DIRECTORY(@D.S.MODELS)');
+    expect(dir.rows).toEqual([{ RELATIVE_PATH: 'models/R1/a.json', SIZE: 7 }]);
+    await close(c2);
+    await second.close();
+    fs.rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  test('a response cut off mid-body is retried by the driver', async () => {
+    const server = await startLocalServer();
+    const c = await connect(server.connectionOptions());
+    server.faults.dropConnection({ path: /query-request/ });
+    const r = await query(c, 'SELECT 5 AS N').then((x) => x.rows[0].N, (e) => `error ${e.code}`);
+    // The driver either retries the request (5) or reports a network error; the server stays up.
+    expect([5, 'error 401001', 'error 401002', 'error 401003']).toContain(r);
+    expect((await query(c, 'SELECT 6 AS N')).rows[0].N).toBe(6);
+    await close(c);
+    await server.close();
+  });
+
+  test('many-model local-server starts on the given port, serves the driver and stops on SIGTERM', async () => {
+    const root = path.resolve(__dirname, '..', '..');
+    const port = 20000 + Math.floor(Math.random() * 20000);
+    const child = spawn(process.execPath, [path.join(root, 'bin', 'many-model.js'), 'local-server', '--port', String(port), '--user', 'ops', '--password', 'pw-1'], { cwd: root });
+    let out = '';
+    child.stdout.on('data', (d) => (out += d));
+    for (let i = 0; i < 100 && !out.includes('listening'); i++) await new Promise((r) => setTimeout(r, 100));
+    expect(out).toContain(`listening on http://127.0.0.1:${port}`);
+    expect(out).not.toContain('pw-1');
+    const c = await connect({ account: 'local', username: 'ops', password: 'pw-1', host: '127.0.0.1', port, protocol: 'http', accessUrl: `http://127.0.0.1:${port}` });
+    expect((await query(c, 'SELECT 1 AS ONE')).rows[0].ONE).toBe(1);
+    await close(c);
+    const code = await new Promise<number | null>((resolve) => {
+      child.on('close', resolve);
+      child.kill('SIGTERM');
+    });
+    expect(code).toBe(0);
+  });
+});
