@@ -8,6 +8,8 @@ import { LocalServerOptions, LocalSnowflakeServer } from './server';
 export { LocalSnowflakeServer } from './server';
 export type { LocalServerOptions, LocalUser } from './server';
 export type { StatementFault, HttpFault, DelayFault, DropFault } from './faults';
+export type { ImageCommand, ProcedureHandler, ProcedureContext, PredictHandler, ModelEntry, ModelVersion } from './objects';
+export { ModelCatalog } from './objects';
 
 export function startLocalServer(opts: LocalServerOptions = {}): Promise<LocalSnowflakeServer> {
   return LocalSnowflakeServer.start(opts);

@@ -12,6 +12,9 @@ import { Errors, SfError, fromEngineError } from './errors';
 import { Faults } from './faults';
 import { SfResult } from './results';
 import { splitStatements } from './translate';
+import { ImageCommand, PredictHandler, ProcedureHandler, SnowflakeObjects } from './objects';
+import * as fs from 'fs';
+import * as path from 'path';
 
 export interface LocalUser {
   readonly name: string;
@@ -31,6 +34,12 @@ export interface LocalServerOptions {
   readonly users?: readonly LocalUser[];
   /** Account name the server answers to. @default 'local' */
   readonly account?: string;
+  /** SPCS image name (exact or prefix) -> local command that runs it. @default none */
+  readonly imageCommands?: Readonly<Record<string, ImageCommand>>;
+  /** Stand-ins for CALL of stored procedures, by upper-case qualified or bare name. @default none */
+  readonly procedures?: Readonly<Record<string, ProcedureHandler>>;
+  /** Stand-in for MODEL(...)!PREDICT. @default none */
+  readonly predictor?: PredictHandler;
 }
 
 interface Session {
@@ -59,6 +68,8 @@ export class LocalSnowflakeServer {
   static async start(opts: LocalServerOptions = {}): Promise<LocalSnowflakeServer> {
     const engine = await Engine.create({ dataDir: opts.dataDir });
     const server = new LocalSnowflakeServer(engine, opts);
+    const saved = opts.dataDir ? path.join(opts.dataDir, 'objects.json') : undefined;
+    if (saved && fs.existsSync(saved)) server.objects.load(JSON.parse(fs.readFileSync(saved, 'utf8')));
     await new Promise<void>((resolve, reject) => {
       server.http.once('error', reject);
       server.http.listen(opts.port ?? 0, '127.0.0.1', () => resolve());
@@ -77,6 +88,9 @@ export class LocalSnowflakeServer {
   /** Statements executed, for tests and benchmarks (polls included). */
   statementCount = 0;
   readonly account: string;
+  /** Tasks, job services, the model catalog and the stand-ins. */
+  readonly objects: SnowflakeObjects;
+  private readonly dataDir?: string;
 
   private constructor(
     /** The engine, for direct assertions in tests. */
@@ -89,6 +103,21 @@ export class LocalSnowflakeServer {
       this.handle(req, res).catch((e) => this.sendError(res, 500, fromEngineError(e)));
     });
     this.http.keepAliveTimeout = 1000;
+    this.dataDir = opts.dataDir;
+    this.objects = new SnowflakeObjects(engine, {
+      imageCommands: opts.imageCommands,
+      procedures: opts.procedures,
+      predictor: opts.predictor,
+      containerConnection: () => {
+        const token = `OAUTH-${crypto.randomBytes(18).toString('hex')}`;
+        this.oauthTokens.add(token);
+        return { host: '127.0.0.1', port: this.port, account: this.account.toLowerCase(), token };
+      },
+    });
+  }
+
+  private saveObjects(): void {
+    if (this.dataDir) fs.writeFileSync(path.join(this.dataDir, 'objects.json'), JSON.stringify(this.objects.toJSON()));
   }
 
   get port(): number {
@@ -108,7 +137,7 @@ export class LocalSnowflakeServer {
   async engineQuery(sql: string): Promise<Record<string, string | null>[]> {
     const s = await this.engine.newSession();
     try {
-      const r = await this.engine.execute(s, sql);
+      const r = (await this.objects.handle(s, sql.trim())) ?? (await this.engine.execute(s, sql));
       return r.rows.map((row) => Object.fromEntries(r.columns.map((c, i) => [c.name, row[i]])));
     } finally {
       this.engine.closeSession(s);
@@ -116,6 +145,9 @@ export class LocalSnowflakeServer {
   }
 
   async close(): Promise<void> {
+    this.objects.killAll();
+    await this.objects.settle();
+    this.saveObjects();
     for (const q of this.inflight.values()) q.cancel();
     for (const s of this.sessions.values()) this.engine.closeSession(s.state);
     this.sessions.clear();
@@ -368,7 +400,9 @@ export class LocalSnowflakeServer {
     this.statementCount++;
     const fault = this.faults.statementFault(sql);
     if (fault) throw new SfError(fault.code, fault.message ?? `injected failure ${fault.code}`, fault.sqlState ?? '57P01');
-    const r = await this.engine.execute(s.state, sql, binds);
+    const own = binds === undefined ? await this.objects.handle(s.state, sql.trim().replace(/;\s*$/, '')) : undefined;
+    if (own) this.saveObjects();
+    const r = own ?? (await this.engine.execute(s.state, sql, binds));
     return resultData(r, queryId, s.state);
   }
 }

@@ -42,7 +42,7 @@ const POST_FIXES: [RegExp, string | ((...m: string[]) => string)][] = [
   [/CURRENT_TIMESTAMP\(\)/gi, 'CAST(CURRENT_TIMESTAMP AS TIMESTAMP)'],
   [/INTERVAL (-\d+(?:\.\d+)?) (\w+)/gi, 'INTERVAL ($1) $2'],
   [/\bTO_VARCHAR\(([^,()]+(?:\([^()]*\))?), 'YYYYMMDD'\)/gi, "strftime($1, '%Y%m%d')"],
-  [/\bTO_VARCHAR\(/gi, 'CAST_TO_VARCHAR('],
+  [/\bTO_VARCHAR\(([^()]*)\)/gi, 'CAST($1 AS VARCHAR)'],
   [/ARRAY_AGG\(([^()]*?) ORDER BY ([^()]*?)\) FILTER\(WHERE [^()]*? IS NOT NULL\)/gi, 'to_json(list($1 ORDER BY $2) FILTER (WHERE $1 IS NOT NULL))'],
   [/\bARRAY_LENGTH\(/gi, 'json_array_length('],
   [/\bOBJECT_AGG\(/gi, 'json_group_object('],
@@ -54,6 +54,8 @@ const POST_FIXES: [RegExp, string | ((...m: string[]) => string)][] = [
 
 /** Translates one Snowflake statement to DuckDB. */
 export function toDuckDb(sql: string): string {
+  // Semi-structured constructors become DuckDB JSON (not STRUCT/LIST literals) so numbers stay numbers.
+  sql = sql.replace(/\bOBJECT_CONSTRUCT\s*\(/gi, 'JSON_OBJECT(').replace(/\bARRAY_CONSTRUCT\s*\(/gi, 'JSON_ARRAY(');
   const r = polyglot.transpile(sql, polyglot.Dialect.Snowflake, polyglot.Dialect.DuckDB);
   if (!r.success || !r.sql || r.sql.length === 0) {
     throw new SfError('001003', `SQL compilation error:\nsyntax error: ${r.error ?? 'statement could not be parsed'}`, '42000');

@@ -125,7 +125,7 @@ describe('local server: queries, types, binds and errors', () => {
   test('errors carry Snowflake code, SQL state and message', async () => {
     await expect(query(c, 'SELECT * FROM QDB.S.NOPE')).rejects.toMatchObject({ code: '002003', sqlState: '02000' });
     await expect(query(c, 'SELEC 1')).rejects.toMatchObject({ code: '001003' });
-    await expect(query(c, 'EXECUTE TASK QDB.S.T')).rejects.toMatchObject({ code: '000002', message: expect.stringContaining('not supported by the local server: EXECUTE TASK') });
+    await expect(query(c, 'CREATE STREAM QDB.S.X ON TABLE QDB.S.TYPES')).rejects.toMatchObject({ code: '000002', message: expect.stringContaining('not supported by the local server: CREATE STREAM') });
   });
 
   test('a hanging statement is aborted by cancel', async () => {

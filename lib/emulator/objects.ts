@@ -1,0 +1,575 @@
+/**
+ * The Snowflake-only objects of the local server that DuckDB has no notion of: tasks and task
+ * graphs, job services (run as local child processes), the model registry catalog, stored
+ * procedure and PREDICT stand-ins, and COPY INTO a stage. These statements run outside the
+ * engine's statement lock, because a synchronous job or task graph issues statements of its own.
+ */
+import { ChildProcess, spawn } from 'child_process';
+import * as crypto from 'crypto';
+import * as fs from 'fs';
+import * as path from 'path';
+import { parse as parseYaml } from 'yaml';
+import { Engine, SessionState, nameParts } from './engine';
+import { Errors, SfError } from './errors';
+import { SfResult, statusResult } from './results';
+import { splitStatements } from './translate';
+
+const IDENT = String.raw`(?:"[^"]+"|[A-Za-z_][A-Za-z0-9_$]*)`;
+const QNAME = String.raw`${IDENT}(?:\.${IDENT}){0,2}`;
+
+/** How a container image runs locally. */
+export interface ImageCommand {
+  readonly command: readonly string[];
+  readonly cwd?: string;
+  readonly env?: Readonly<Record<string, string>>;
+}
+
+export interface ProcedureContext {
+  /** Runs SQL on the engine as the caller's session. */
+  query(sql: string): Promise<Record<string, string | null>[]>;
+  /** Local directory of an internal stage. */
+  stageDir(stage: string): string;
+  /** The model catalog, to register versions. */
+  readonly models: ModelCatalog;
+}
+
+/** Stand-in for CALL of a stored procedure. */
+export type ProcedureHandler = (args: (string | number | null)[], ctx: ProcedureContext) => Promise<string | number | null>;
+
+export interface ModelVersion {
+  readonly name: string;
+  alias?: string;
+  metadata: Record<string, unknown>;
+  /** Local directory holding the version's artifacts (for the predictor stand-in). */
+  artifactsDir?: string;
+  readonly createdOn: string;
+}
+
+export interface ModelEntry {
+  readonly name: string;
+  readonly versions: ModelVersion[];
+  defaultVersion?: string;
+}
+
+/** Stand-in for `MODEL(m, v)!PREDICT(...) OVER (PARTITION BY ...)`: rows of one partition in, output rows out. */
+export type PredictHandler = (model: ModelEntry, version: ModelVersion, rows: Record<string, unknown>[]) => Promise<Record<string, unknown>[]>;
+
+export class ModelCatalog {
+  readonly models = new Map<string, ModelEntry>();
+
+  get(name: string): ModelEntry {
+    const m = this.models.get(name);
+    if (!m) throw Errors.objectMissing(`Model '${name}'`);
+    return m;
+  }
+
+  /** Adds a version; versions are immutable, so an existing name is an error. */
+  addVersion(model: string, version: string, metadata: Record<string, unknown> = {}, artifactsDir?: string): ModelVersion {
+    let m = this.models.get(model);
+    if (!m) {
+      m = { name: model, versions: [] };
+      this.models.set(model, m);
+    }
+    if (m.versions.some((v) => v.name === version)) throw Errors.alreadyExists(`${model} VERSION ${version}`);
+    const v: ModelVersion = { name: version, metadata, artifactsDir, createdOn: new Date().toISOString() };
+    m.versions.push(v);
+    m.defaultVersion ??= version;
+    return v;
+  }
+
+  /** A version by name or alias (DEFAULT, FIRST, LAST included). */
+  resolve(model: string, versionOrAlias: string): ModelVersion {
+    const m = this.get(model);
+    const key = versionOrAlias.toUpperCase();
+    const v =
+      key === 'DEFAULT' ? m.versions.find((x) => x.name === m.defaultVersion)
+      : key === 'FIRST' ? m.versions[0]
+      : key === 'LAST' ? m.versions[m.versions.length - 1]
+      : m.versions.find((x) => x.name.toUpperCase() === key || x.alias === key);
+    if (!v) throw Errors.objectMissing(`Model version or alias '${versionOrAlias}' of model '${model}'`);
+    return v;
+  }
+}
+
+interface Task {
+  name: string;
+  database: string;
+  schema: string;
+  after: string[];
+  finalize?: string;
+  sql: string;
+  started: boolean;
+  schedule?: string;
+}
+
+interface HistoryRow {
+  NAME: string;
+  DATABASE_NAME: string;
+  SCHEMA_NAME: string;
+  STATE: string;
+  GRAPH_RUN_GROUP_ID: string;
+  ROOT_TASK_NAME: string;
+  SCHEDULED_TIME: string;
+  COMPLETED_TIME: string | null;
+  ERROR_CODE: string | null;
+  ERROR_MESSAGE: string | null;
+}
+
+interface Service {
+  name: string;
+  pool: string;
+  status: 'PENDING' | 'RUNNING' | 'DONE' | 'FAILED';
+  message: string;
+  container: string;
+  logs: string[];
+  exitCode: number | null;
+  child?: ChildProcess;
+  finished: Promise<void>;
+}
+
+export interface ObjectsOptions {
+  readonly imageCommands?: Readonly<Record<string, ImageCommand>>;
+  readonly procedures?: Readonly<Record<string, ProcedureHandler>>;
+  readonly predictor?: PredictHandler;
+  /** Connection settings handed to job containers, with a fresh OAuth token each. */
+  readonly containerConnection: () => { host: string; port: number; account: string; token: string };
+}
+
+export class SnowflakeObjects {
+  readonly tasks = new Map<string, Task>();
+  readonly history: HistoryRow[] = [];
+  readonly services = new Map<string, Service>();
+  readonly models = new ModelCatalog();
+  private readonly graphRuns: Promise<void>[] = [];
+
+  constructor(
+    private readonly engine: Engine,
+    private readonly opts: ObjectsOptions,
+  ) {}
+
+  /** Handles the statement when it is one of ours; returns undefined otherwise. */
+  async handle(s: SessionState, sql: string): Promise<SfResult | undefined> {
+    let m: RegExpExecArray | null;
+    if ((m = new RegExp(`^CREATE\\s+(OR\\s+REPLACE\\s+)?TASK\\s+(IF\\s+NOT\\s+EXISTS\\s+)?(${QNAME})([\\s\\S]*?)\\sAS\\s+([\\s\\S]+)$`, 'i').exec(sql))) {
+      const [db, schema, name] = this.engine.qualify(s, m[3]);
+      const key = `${db}.${schema}.${name}`;
+      if (this.tasks.has(key) && !m[1]) {
+        if (m[2]) return statusResult(`${name} already exists, statement succeeded.`);
+        throw Errors.alreadyExists(key);
+      }
+      const header = m[4];
+      const after = /\bAFTER\s+([\s\S]+?)(?=\s+(?:FINALIZE|WHEN|WAREHOUSE|SCHEDULE|USER_TASK|ALLOW|COMMENT)\b|$)/i.exec(header)?.[1];
+      const finalize = new RegExp(`\\bFINALIZE\\s*=\\s*(${QNAME})`, 'i').exec(header)?.[1];
+      this.tasks.set(key, {
+        name,
+        database: db,
+        schema,
+        after: after ? after.split(',').map((a) => this.engine.qualify(s, a.trim()).join('.')) : [],
+        finalize: finalize ? this.engine.qualify(s, finalize).join('.') : undefined,
+        sql: m[5].trim(),
+        started: false,
+        schedule: /\bSCHEDULE\s*=\s*'([^']*)'/i.exec(header)?.[1],
+      });
+      return statusResult(`Task ${name} successfully created.`);
+    }
+    if ((m = new RegExp(`^ALTER\\s+TASK\\s+(IF\\s+EXISTS\\s+)?(${QNAME})\\s+(RESUME|SUSPEND)$`, 'i').exec(sql))) {
+      const t = this.task(s, m[2]);
+      t.started = m[3].toUpperCase() === 'RESUME';
+      return statusResult('Statement executed successfully.');
+    }
+    if ((m = new RegExp(`^DROP\\s+TASK\\s+(IF\\s+EXISTS\\s+)?(${QNAME})$`, 'i').exec(sql))) {
+      const key = this.engine.qualify(s, m[2]).join('.');
+      if (!this.tasks.delete(key) && !m[1]) throw Errors.objectMissing(`Task '${key}'`);
+      return statusResult(`Task ${key} successfully dropped.`);
+    }
+    if ((m = new RegExp(`^EXECUTE\\s+TASK\\s+(${QNAME})$`, 'i').exec(sql))) {
+      const root = this.task(s, m[1]);
+      const run = this.runGraph(root);
+      this.graphRuns.push(run);
+      return statusResult(`Task ${root.name} is scheduled to run immediately.`);
+    }
+    if ((m = new RegExp(`^EXECUTE\\s+JOB\\s+SERVICE\\s+IN\\s+COMPUTE\\s+POOL\\s+(${IDENT})\\s+([\\s\\S]*?)FROM\\s+SPECIFICATION\\s+(\\$\\$[\\s\\S]*\\$\\$|'[\\s\\S]*')\\s*$`, 'i').exec(sql))) {
+      return this.executeJob(s, nameParts(m[1])[0], m[2], m[3]);
+    }
+    if ((m = new RegExp(`^DROP\\s+SERVICE\\s+(IF\\s+EXISTS\\s+)?(${QNAME})$`, 'i').exec(sql))) {
+      const key = this.engine.qualify(s, m[2]).join('.');
+      const svc = this.services.get(key);
+      if (!svc) {
+        if (m[1]) return statusResult('Drop statement executed successfully (service does not exist).');
+        throw Errors.objectMissing(`Service '${key}'`);
+      }
+      svc.child?.kill('SIGKILL');
+      this.services.delete(key);
+      return statusResult(`${key} successfully dropped.`);
+    }
+    if ((m = new RegExp(`^(DESCRIBE|DESC)\\s+SERVICE\\s+(${QNAME})$`, 'i').exec(sql))) {
+      const key = this.engine.qualify(s, m[2]).join('.');
+      const svc = this.services.get(key);
+      if (!svc) throw Errors.objectMissing(`Service '${key}'`);
+      return this.table(['name', 'compute_pool', 'status', 'is_job'], [[svc.name, svc.pool, svc.status, 'true']]);
+    }
+    if (/^SHOW\s+SERVICES\b/i.test(sql)) {
+      return this.table(['name', 'compute_pool', 'status', 'is_job'], [...this.services.values()].map((v) => [v.name, v.pool, v.status, 'true']));
+    }
+    if ((m = new RegExp(`^CREATE\\s+(OR\\s+REPLACE\\s+)?MODEL\\s+(IF\\s+NOT\\s+EXISTS\\s+)?(${QNAME})(?:\\s+WITH\\s+VERSION\\s+(${IDENT}))?`, 'i').exec(sql))) {
+      const key = this.engine.qualify(s, m[3]).join('.');
+      if (this.models.models.has(key) && !m[1] && !m[2]) throw Errors.alreadyExists(key);
+      if (m[1]) this.models.models.delete(key);
+      if (!this.models.models.has(key)) this.models.models.set(key, { name: key, versions: [] });
+      if (m[4]) this.models.addVersion(key, nameParts(m[4])[0]);
+      return statusResult(`Model ${key} successfully created.`);
+    }
+    if ((m = new RegExp(`^ALTER\\s+MODEL\\s+(IF\\s+EXISTS\\s+)?(${QNAME})\\s+([\\s\\S]+)$`, 'i').exec(sql))) {
+      return this.alterModel(this.engine.qualify(s, m[2]).join('.'), m[3].trim());
+    }
+    if ((m = new RegExp(`^SHOW\\s+VERSIONS\\s+IN\\s+MODEL\\s+(${QNAME})$`, 'i').exec(sql))) {
+      const model = this.models.get(this.engine.qualify(s, m[1]).join('.'));
+      return this.table(['name', 'aliases', 'is_default_version', 'metadata', 'created_on'], model.versions.map((v) => [v.name, JSON.stringify(v.alias ? [v.alias] : []), String(v.name === model.defaultVersion), JSON.stringify(v.metadata), v.createdOn]));
+    }
+    if (/^SHOW\s+MODELS\b/i.test(sql)) {
+      return this.table(['name', 'default_version_name', 'versions'], [...this.models.models.values()].map((x) => [x.name, x.defaultVersion ?? null, JSON.stringify(x.versions.map((v) => v.name))]));
+    }
+    if ((m = new RegExp(`^DROP\\s+MODEL\\s+(IF\\s+EXISTS\\s+)?(${QNAME})$`, 'i').exec(sql))) {
+      const key = this.engine.qualify(s, m[2]).join('.');
+      if (!this.models.models.delete(key) && !m[1]) throw Errors.objectMissing(`Model '${key}'`);
+      return statusResult(`${key} successfully dropped.`);
+    }
+    if ((m = new RegExp(`^CALL\\s+(${QNAME})\\s*\\(([\\s\\S]*)\\)$`, 'i').exec(sql))) {
+      return this.call(s, m[1], m[2]);
+    }
+    if ((m = /^COPY\s+INTO\s+@(\S+?)\s+FROM\s+\(([\s\S]+)\)\s+FILE_FORMAT\s*=\s*\(([^)]*)\)([\s\S]*)$/i.exec(sql))) {
+      return this.copyIntoStage(s, m[1], m[2], m[3], m[4]);
+    }
+    if (/\bSYSTEM\$GET_SERVICE_(STATUS|LOGS)\s*\(/i.test(sql) || /TABLE\s*\(\s*(\w+\.)?INFORMATION_SCHEMA\.(TASK_HISTORY|COMPLETE_TASK_GRAPHS)\s*\(/i.test(sql) || /!PREDICT\s*\(/i.test(sql)) {
+      return this.engine.execute(s, await this.rewriteQuery(s, sql));
+    }
+    return undefined;
+  }
+
+  /** Durable part of the catalog (tasks, history, models), saved beside the databases. */
+  toJSON(): unknown {
+    return { tasks: [...this.tasks.entries()], history: this.history, models: [...this.models.models.entries()] };
+  }
+
+  load(state: { tasks?: [string, Task][]; history?: HistoryRow[]; models?: [string, ModelEntry][] }): void {
+    for (const [k, t] of state.tasks ?? []) this.tasks.set(k, t);
+    this.history.push(...(state.history ?? []).map((h) => (h.STATE === 'EXECUTING' ? { ...h, STATE: 'FAILED', ERROR_MESSAGE: 'server restarted' } : h)));
+    for (const [k, m] of state.models ?? []) this.models.models.set(k, m);
+  }
+
+  /** Waits for task graphs and job services started so far (tests, shutdown). */
+  async settle(): Promise<void> {
+    await Promise.allSettled(this.graphRuns);
+    await Promise.allSettled([...this.services.values()].map((v) => v.finished));
+  }
+
+  killAll(): void {
+    for (const svc of this.services.values()) svc.child?.kill('SIGKILL');
+  }
+
+  /** Kills a running job service's process, as a failed container would die. */
+  killService(name: string): boolean {
+    const svc = [...this.services.values()].find((v) => v.name === name.toUpperCase() || `${v.name}` === name);
+    if (!svc?.child) return false;
+    svc.child.kill('SIGKILL');
+    return true;
+  }
+
+  private task(s: SessionState, ref: string): Task {
+    const key = this.engine.qualify(s, ref).join('.');
+    const t = this.tasks.get(key);
+    if (!t) throw Errors.objectMissing(`Task '${key}'`);
+    return t;
+  }
+
+  private table(names: string[], rows: (string | null)[][]): SfResult {
+    const text = statusResult('').columns[0];
+    return { columns: names.map((n) => ({ ...text, name: n })), rows, statementTypeId: 0x1000 };
+  }
+
+  private async runGraph(root: Task): Promise<void> {
+    const rootKey = `${root.database}.${root.schema}.${root.name}`;
+    const group = crypto.randomUUID();
+    const children = (key: string) => [...this.tasks.entries()].filter(([, t]) => t.after.includes(key)).map(([k]) => k);
+    const order: string[] = [];
+    const seen = new Set<string>();
+    const visit = (k: string) => {
+      for (const c of children(k)) {
+        const t = this.tasks.get(c)!;
+        if (!seen.has(c) && t.after.every((p) => seen.has(p) || p === k)) {
+          seen.add(c);
+          order.push(c);
+          visit(c);
+        }
+      }
+    };
+    seen.add(rootKey);
+    visit(rootKey);
+    const state = new Map<string, string>();
+    const runOne = async (key: string): Promise<void> => {
+      const t = this.tasks.get(key)!;
+      const row: HistoryRow = { NAME: t.name, DATABASE_NAME: t.database, SCHEMA_NAME: t.schema, STATE: 'EXECUTING', GRAPH_RUN_GROUP_ID: group, ROOT_TASK_NAME: root.name, SCHEDULED_TIME: new Date().toISOString(), COMPLETED_TIME: null, ERROR_CODE: null, ERROR_MESSAGE: null };
+      this.history.push(row);
+      const session = await this.engine.newSession();
+      try {
+        await this.engine.execute(session, `USE SCHEMA "${t.database}"."${t.schema}"`);
+        await this.executeScript(session, t.sql);
+        row.STATE = 'SUCCEEDED';
+      } catch (e) {
+        row.STATE = 'FAILED';
+        row.ERROR_CODE = e instanceof SfError ? e.code : '000603';
+        row.ERROR_MESSAGE = (e as Error).message;
+      } finally {
+        row.COMPLETED_TIME = new Date().toISOString();
+        state.set(key, row.STATE);
+        this.engine.closeSession(session);
+      }
+    };
+    await runOne(rootKey);
+    // Children run when every predecessor succeeded; siblings run in parallel, as in Snowflake.
+    const pending = new Set(order.filter((k) => this.tasks.get(k)!.started));
+    while (pending.size > 0) {
+      const ready = [...pending].filter((k) => this.tasks.get(k)!.after.every((p) => state.get(p) === 'SUCCEEDED' || (!pending.has(p) && !this.tasks.get(p)?.started && p !== rootKey)));
+      const blocked = [...pending].filter((k) => this.tasks.get(k)!.after.some((p) => state.get(p) === 'FAILED'));
+      for (const b of blocked) pending.delete(b);
+      if (ready.length === 0) break;
+      for (const r of ready) pending.delete(r);
+      await Promise.all(ready.map(runOne));
+    }
+    const fin = [...this.tasks.entries()].find(([, t]) => t.finalize === rootKey && t.started);
+    if (fin) await runOne(fin[0]);
+  }
+
+  /** Runs a task body: one statement or a BEGIN ... END block, each statement through the server's paths. */
+  private async executeScript(s: SessionState, sql: string): Promise<void> {
+    const body = /^BEGIN\s+([\s\S]*\S)\s*END;?$/i.exec(sql.trim());
+    const statements = body ? splitStatements(body[1]) : [sql];
+    for (const st of statements) {
+      const handled = await this.handle(s, st.trim());
+      if (!handled) await this.engine.execute(s, st);
+    }
+  }
+
+  private async executeJob(s: SessionState, pool: string, options: string, specText: string): Promise<SfResult> {
+    const nameRef = new RegExp(`\\bNAME\\s*=\\s*(${QNAME})`, 'i').exec(options)?.[1];
+    if (!nameRef) throw Errors.syntax('EXECUTE JOB SERVICE needs NAME = <name>');
+    const key = this.engine.qualify(s, nameRef).join('.');
+    const isAsync = /\bASYNC\s*=\s*TRUE\b/i.test(options);
+    if (this.services.has(key)) throw Errors.alreadyExists(key);
+    const yamlText = specText.startsWith('$$') ? specText.slice(2, -2) : specText.slice(1, -1).replace(/''/g, "'");
+    let spec: { spec?: { containers?: { name: string; image: string; command?: string[]; args?: string[]; env?: Record<string, unknown>; volumeMounts?: { name: string; mountPath: string }[] }[]; volumes?: { name: string; source: string }[] } };
+    try {
+      spec = parseYaml(yamlText);
+    } catch (e) {
+      throw new SfError('395018', `Invalid spec: ${(e as Error).message}`, '22000');
+    }
+    const container = spec.spec?.containers?.[0];
+    if (!container?.image) throw new SfError('395018', 'Invalid spec: spec.containers[0].image is required', '22000');
+    const image = Object.entries(this.opts.imageCommands ?? {}).find(([k]) => container.image === k || container.image.startsWith(k));
+    if (!image) throw new SfError('395019', `Image '${container.image}' is not mapped to a local command (LocalServerOptions.imageCommands)`, '22000');
+    const conn = this.opts.containerConnection();
+    const tokenDir = fs.mkdtempSync(path.join(this.engine.stageRoot, '..', `.svc-`));
+    const tokenFile = path.join(tokenDir, 'token');
+    fs.writeFileSync(tokenFile, conn.token, { mode: 0o600 });
+    const env: Record<string, string> = {};
+    for (const [k, v] of Object.entries(container.env ?? {})) env[k] = String(v);
+    for (const mount of container.volumeMounts ?? []) {
+      const vol = spec.spec?.volumes?.find((v) => v.name === mount.name);
+      if (!vol?.source?.startsWith('@')) continue;
+      const dir = this.engine.stageDir(s, vol.source).dir;
+      env[`SNOWFLAKE_MOUNT_${mount.name.toUpperCase().replace(/[^A-Z0-9]/g, '_')}`] = dir;
+      // A container sees the stage at its mountPath; locally that path is the stage directory.
+      for (const [k, v] of Object.entries(env)) if (v === mount.mountPath) env[k] = dir;
+    }
+    const childEnv = { ...process.env, ...(image[1].env ?? {}), ...env, SNOWFLAKE_HOST: conn.host, SNOWFLAKE_PORT: String(conn.port), SNOWFLAKE_PROTOCOL: 'http', SNOWFLAKE_ACCOUNT: conn.account, SNOWFLAKE_DATABASE: s.database ?? '', SNOWFLAKE_SCHEMA: s.schema ?? '', SNOWFLAKE_TOKEN_FILE: tokenFile, SNOWFLAKE_SERVICE_NAME: key };
+    const argv = [...image[1].command, ...(container.command ? [] : []), ...(container.args ?? [])];
+    const svc: Service = { name: key, pool, status: 'PENDING', message: 'Pending scheduling', container: container.name, logs: [], exitCode: null, finished: Promise.resolve() };
+    this.services.set(key, svc);
+    svc.finished = new Promise<void>((resolve) => {
+      const child = spawn(argv[0], argv.slice(1), { cwd: image[1].cwd, env: childEnv, stdio: ['ignore', 'pipe', 'pipe'] });
+      svc.child = child;
+      svc.status = 'RUNNING';
+      svc.message = 'Running';
+      const keep = (d: Buffer) => {
+        svc.logs.push(...d.toString('utf8').split('\n').filter((l) => l.length > 0));
+        if (svc.logs.length > 2000) svc.logs.splice(0, svc.logs.length - 2000);
+      };
+      child.stdout!.on('data', keep);
+      child.stderr!.on('data', keep);
+      child.on('error', (e) => {
+        svc.status = 'FAILED';
+        svc.message = `could not start: ${e.message}`;
+        resolve();
+      });
+      child.on('close', (code, signal) => {
+        svc.exitCode = code;
+        svc.status = code === 0 ? 'DONE' : 'FAILED';
+        svc.message = code === 0 ? 'Completed successfully' : `Container exited with ${signal ? `signal ${signal}` : `code ${code}`}`;
+        svc.child = undefined;
+        fs.rmSync(tokenDir, { recursive: true, force: true });
+        resolve();
+      });
+    });
+    if (isAsync) return statusResult(`Job ${key} started asynchronously.`);
+    await svc.finished;
+    if (svc.status === 'FAILED') {
+      throw new SfError('395002', `Job ${key} failed: ${svc.message}. Last log lines:\n${svc.logs.slice(-10).join('\n')}`, '57P01');
+    }
+    return statusResult(`Job ${key} completed successfully with status: DONE.`);
+  }
+
+  private alterModel(key: string, rest: string): SfResult {
+    let m: RegExpExecArray | null;
+    const model = this.models.get(key);
+    if ((m = new RegExp(`^ADD\\s+VERSION\\s+(${IDENT})`, 'i').exec(rest))) {
+      this.models.addVersion(key, nameParts(m[1])[0]);
+    } else if ((m = new RegExp(`^VERSION\\s+(${IDENT})\\s+SET\\s+ALIAS\\s*=\\s*'?(${IDENT})'?$`, 'i').exec(rest))) {
+      const v = this.models.resolve(key, nameParts(m[1])[0]);
+      const alias = nameParts(m[2])[0];
+      if (model.versions.some((x) => x.alias === alias && x !== v)) throw new SfError('002002', `Alias ${alias} is already used by another version of model ${key}.`, '42710');
+      v.alias = alias;
+    } else if ((m = new RegExp(`^VERSION\\s+(${IDENT})\\s+UNSET\\s+ALIAS$`, 'i').exec(rest))) {
+      const v = this.models.resolve(key, nameParts(m[1])[0]);
+      v.alias = undefined;
+    } else if ((m = new RegExp(`^SET\\s+DEFAULT_VERSION\\s*=\\s*'?(${IDENT})'?$`, 'i').exec(rest))) {
+      model.defaultVersion = this.models.resolve(key, nameParts(m[1])[0]).name;
+    } else if ((m = new RegExp(`^MODIFY\\s+VERSION\\s+(${IDENT})\\s+SET\\s+METADATA\\s*=\\s*(\\$\\$[\\s\\S]*\\$\\$|'[\\s\\S]*')$`, 'i').exec(rest))) {
+      const v = this.models.resolve(key, nameParts(m[1])[0]);
+      const text = m[2].startsWith('$$') ? m[2].slice(2, -2) : m[2].slice(1, -1).replace(/''/g, "'");
+      v.metadata = JSON.parse(text);
+    } else if ((m = new RegExp(`^DROP\\s+VERSION\\s+(${IDENT})$`, 'i').exec(rest))) {
+      const v = this.models.resolve(key, nameParts(m[1])[0]);
+      model.versions.splice(model.versions.indexOf(v), 1);
+    } else {
+      throw Errors.notSupported(`ALTER MODEL ${rest.split(/\s+/).slice(0, 2).join(' ').toUpperCase()}`);
+    }
+    return statusResult('Statement executed successfully.');
+  }
+
+  private async call(s: SessionState, ref: string, argText: string): Promise<SfResult> {
+    const parts = nameParts(ref);
+    const full = this.engine.qualify(s, ref).join('.');
+    const handler = this.opts.procedures?.[full] ?? this.opts.procedures?.[parts[parts.length - 1]];
+    if (!handler) throw Errors.objectMissing(`Procedure '${full}'`);
+    const args: (string | number | null)[] = [];
+    const re = /\s*(?:'((?:[^']|'')*)'|(-?\d+(?:\.\d+)?)|(NULL))\s*(?:,|$)/giy;
+    let m: RegExpExecArray | null;
+    while (re.lastIndex < argText.length && (m = re.exec(argText))) args.push(m[1] !== undefined ? m[1].replace(/''/g, "'") : m[2] !== undefined ? Number(m[2]) : null);
+    const ctx: ProcedureContext = {
+      query: async (sql) => {
+        const r = (await this.handle(s, sql)) ?? (await this.engine.execute(s, sql));
+        return r.rows.map((row) => Object.fromEntries(r.columns.map((c, i) => [c.name, row[i]])));
+      },
+      stageDir: (stage) => this.engine.stageDir(s, stage).dir,
+      models: this.models,
+    };
+    const out = await handler(args, ctx);
+    return this.table([parts[parts.length - 1]], [[out === null ? null : String(out)]]);
+  }
+
+  private async copyIntoStage(s: SessionState, target: string, select: string, format: string, options: string): Promise<SfResult> {
+    if (!/TYPE\s*=\s*'?JSON'?/i.test(format)) throw Errors.notSupported(`COPY INTO @stage with FILE_FORMAT (${format.trim()})`);
+    const slash = target.indexOf('/');
+    const stageRef = slash < 0 ? target : target.slice(0, slash);
+    const rel = slash < 0 ? '' : target.slice(slash + 1);
+    const { dir } = this.engine.stageDir(s, stageRef);
+    if (!/SINGLE\s*=\s*TRUE/i.test(options) || !rel || rel.endsWith('/')) throw Errors.notSupported('COPY INTO @stage without SINGLE = TRUE and a file name');
+    const file = path.join(dir, rel);
+    if (fs.existsSync(file) && !/OVERWRITE\s*=\s*TRUE/i.test(options)) throw new SfError('001030', `Files already existing at the unload destination: ${rel}. Use overwrite option to force unloading.`, '22000');
+    const r = await this.engine.execute(s, await this.rewriteQuery(s, select));
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    const tmp = `${file}.tmp-${process.pid}`;
+    fs.writeFileSync(tmp, r.rows.map((row) => row[0] ?? 'null').join('\n') + '\n');
+    fs.renameSync(tmp, file);
+    return this.table(['rows_unloaded', 'input_bytes', 'output_bytes'], [[String(r.rows.length), '0', String(fs.statSync(file).size)]]);
+  }
+
+  /** Replaces service-status calls, task history tables and PREDICT with inline values. */
+  private async rewriteQuery(s: SessionState, sql: string): Promise<string> {
+    const lit = (v: string | null) => (v === null ? 'NULL' : `'${v.replace(/'/g, "''")}'`);
+    let out = sql.replace(/SYSTEM\$GET_SERVICE_STATUS\s*\(\s*'([^']+)'\s*(?:,\s*\d+\s*)?\)/gi, (_m, ref: string) => {
+      const key = this.engine.qualify(s, ref).join('.');
+      const svc = this.services.get(key);
+      if (!svc) throw Errors.objectMissing(`Service '${key}'`);
+      return lit(JSON.stringify([{ status: svc.status, message: svc.message, containerName: svc.container, instanceId: '0', serviceName: svc.name, restartCount: 0 }]));
+    });
+    out = out.replace(/SYSTEM\$GET_SERVICE_LOGS\s*\(\s*'([^']+)'\s*,\s*\d+\s*,\s*'[^']*'(?:\s*,\s*(\d+))?\s*\)/gi, (_m, ref: string, n?: string) => {
+      const svc = this.services.get(this.engine.qualify(s, ref).join('.'));
+      if (!svc) throw Errors.objectMissing(`Service '${ref}'`);
+      return lit(svc.logs.slice(-(Number(n ?? 100))).join('\n'));
+    });
+    out = out.replace(/TABLE\s*\(\s*(?:\w+\.)?INFORMATION_SCHEMA\.(TASK_HISTORY|COMPLETE_TASK_GRAPHS)\s*\([^)]*\)\s*\)/gi, (_m, which: string) => {
+      const rows = which.toUpperCase() === 'TASK_HISTORY' ? this.history : this.completedGraphs();
+      const cols = ['NAME', 'DATABASE_NAME', 'SCHEMA_NAME', 'STATE', 'GRAPH_RUN_GROUP_ID', 'ROOT_TASK_NAME', 'SCHEDULED_TIME', 'COMPLETED_TIME', 'ERROR_CODE', 'ERROR_MESSAGE'];
+      if (rows.length === 0) return `(SELECT ${cols.map((c) => `CAST(NULL AS VARCHAR) AS ${c}`).join(', ')} WHERE FALSE)`;
+      return `(SELECT * FROM (VALUES ${rows.map((r) => `(${cols.map((c) => lit((r as unknown as Record<string, string | null>)[c])).join(', ')})`).join(', ')}) AS H(${cols.join(', ')}))`;
+    });
+    if (/!PREDICT\s*\(/i.test(out)) out = await this.rewritePredict(s, out);
+    return out;
+  }
+
+  private completedGraphs(): HistoryRow[] {
+    const byGroup = new Map<string, HistoryRow[]>();
+    for (const h of this.history) byGroup.set(h.GRAPH_RUN_GROUP_ID, [...(byGroup.get(h.GRAPH_RUN_GROUP_ID) ?? []), h]);
+    const out: HistoryRow[] = [];
+    for (const rows of byGroup.values()) {
+      if (rows.some((r) => r.STATE === 'EXECUTING')) continue;
+      const root = rows[0];
+      out.push({ ...root, STATE: rows.some((r) => r.STATE === 'FAILED') ? 'FAILED' : 'SUCCEEDED', COMPLETED_TIME: rows.map((r) => r.COMPLETED_TIME ?? '').sort().pop() ?? null });
+    }
+    return out;
+  }
+
+  /**
+   * `FROM (<input query>) I, TABLE(MODEL(m, v)!PREDICT(I.a, ...) OVER (PARTITION BY I.k)) P`
+   * becomes `FROM (VALUES <predictions>) P`: the input runs on the engine, rows are grouped by the
+   * partition column and handed to the predictor stand-in one partition at a time.
+   */
+  private async rewritePredict(s: SessionState, sql: string): Promise<string> {
+    const head = /TABLE\s*\(\s*MODEL\s*\(\s*([^,]+?)\s*,\s*([^)]+?)\s*\)\s*!PREDICT\s*\(([^)]*)\)\s*OVER\s*\(\s*PARTITION\s+BY\s+([^)]+?)\s*\)\s*\)\s*(\w+)/i.exec(sql);
+    if (!head) throw Errors.notSupported('this form of MODEL(...)!PREDICT');
+    if (!this.opts.predictor) throw Errors.notSupported('MODEL(...)!PREDICT without a predictor stand-in (LocalServerOptions.predictor)');
+    // Find the "(<input>) <alias>," right before TABLE(MODEL ...).
+    const before = sql.slice(0, head.index);
+    const aliasMatch = /\)\s*(\w+)\s*,\s*$/.exec(before);
+    if (!aliasMatch) throw Errors.notSupported('PREDICT input that is not a parenthesized subquery');
+    const close = before.length - aliasMatch[0].length;
+    let depth = 0;
+    let open = -1;
+    for (let i = close; i >= 0; i--) {
+      if (before[i] === ')') depth++;
+      else if (before[i] === '(') {
+        depth--;
+        if (depth === 0) {
+          open = i;
+          break;
+        }
+      }
+    }
+    const input = before.slice(open + 1, close);
+    const modelKey = this.engine.qualify(s, head[1]).join('.');
+    const version = this.models.resolve(modelKey, nameParts(head[2])[0]);
+    const model = this.models.get(modelKey);
+    const partitionCol = head[4].split('.').pop()!.replace(/"/g, '').toUpperCase();
+    const r = await this.engine.execute(s, input);
+    const rows = r.rows.map((row) => Object.fromEntries(r.columns.map((c, i) => [c.name, row[i]])));
+    const groups = new Map<string, Record<string, unknown>[]>();
+    for (const row of rows) {
+      const k = String(row[partitionCol]);
+      groups.set(k, [...(groups.get(k) ?? []), row]);
+    }
+    const outRows: Record<string, unknown>[] = [];
+    for (const g of groups.values()) outRows.push(...(await this.opts.predictor(model, version, g)));
+    const alias = head[5];
+    const lit = (v: unknown) => (v === null || v === undefined ? 'NULL' : typeof v === 'number' ? String(v) : `'${String(v).replace(/'/g, "''")}'`);
+    let replacement: string;
+    if (outRows.length === 0) {
+      replacement = `(SELECT NULL AS PARTITION_KEY WHERE FALSE) ${alias}`;
+    } else {
+      const cols = Object.keys(outRows[0]);
+      replacement = `(SELECT * FROM (VALUES ${outRows.map((o) => `(${cols.map((c) => lit(o[c])).join(', ')})`).join(', ')}) AS PV(${cols.join(', ')})) ${alias}`;
+    }
+    return sql.slice(0, open) + replacement + sql.slice(head.index + head[0].length);
+  }
+}
+
