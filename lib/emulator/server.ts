@@ -7,7 +7,7 @@ import * as crypto from 'crypto';
 import * as http from 'http';
 import { AddressInfo } from 'net';
 import * as zlib from 'zlib';
-import { BindValue, Engine, SessionState } from './engine';
+import { BindValue, Engine, SessionState, walk } from './engine';
 import { Errors, SfError, fromEngineError } from './errors';
 import { Faults } from './faults';
 import { SfResult } from './results';
@@ -396,16 +396,61 @@ export class LocalSnowflakeServer {
     }
   }
 
+  /**
+   * PUT and GET answer with LOCAL_FS stage information; the driver then copies the files itself
+   * (its local-storage transfer path), exactly as it would for a stage on a local file system.
+   */
+  private fileTransfer(state: SessionState, sql: string, queryId: string): Record<string, unknown> | undefined {
+    let m: RegExpExecArray | null;
+    const stageRef = String.raw`@((?:"[^"]+"|[A-Za-z_][A-Za-z0-9_$]*)(?:\.(?:"[^"]+"|[A-Za-z_][A-Za-z0-9_$]*)){0,2})(/\S*)?`;
+    if ((m = new RegExp(`^PUT\\s+${FILE_URL}\\s+${stageRef}([\\s\\S]*)$`, 'i').exec(sql))) {
+      const { dir } = this.engine.stageDir(state, m[2]);
+      const sub = (m[3] ?? '').replace(/^\//, '');
+      const opts = m[4] ?? '';
+      return {
+        command: 'UPLOAD',
+        src_locations: [m[1]],
+        autoCompress: !/AUTO_COMPRESS\s*=\s*FALSE/i.test(opts),
+        sourceCompression: 'auto_detect',
+        parallel: 1,
+        overwrite: /OVERWRITE\s*=\s*TRUE/i.test(opts),
+        stageInfo: { locationType: 'LOCAL_FS', location: path.join(dir, sub) + path.sep, path: sub, region: null, storageAccount: null, isClientSideEncrypted: false, creds: {} },
+        encryptionMaterial: null,
+        queryId,
+      };
+    }
+    if ((m = new RegExp(`^GET\\s+${stageRef}\\s+${FILE_URL}\\s*$`, 'i').exec(sql))) {
+      const { dir } = this.engine.stageDir(state, m[1]);
+      const prefix = (m[2] ?? '').replace(/^\//, '');
+      const files = walk(dir).filter((f) => f.startsWith(prefix));
+      if (!fs.existsSync(m[3])) fs.mkdirSync(m[3], { recursive: true });
+      return {
+        command: 'DOWNLOAD',
+        src_locations: files,
+        localLocation: m[3],
+        parallel: 1,
+        stageInfo: { locationType: 'LOCAL_FS', location: dir + path.sep, path: '', region: null, storageAccount: null, isClientSideEncrypted: false, creds: {} },
+        encryptionMaterial: [],
+        queryId,
+      };
+    }
+    return undefined;
+  }
+
   private async executeOne(s: Session, sql: string, binds: BindValue[] | BindValue[][] | undefined, queryId: string): Promise<unknown> {
     this.statementCount++;
     const fault = this.faults.statementFault(sql);
     if (fault) throw new SfError(fault.code, fault.message ?? `injected failure ${fault.code}`, fault.sqlState ?? '57P01');
+    const transfer = this.fileTransfer(s.state, sql.trim().replace(/;\s*$/, ''), queryId);
+    if (transfer) return transfer;
     const own = binds === undefined ? await this.objects.handle(s.state, sql.trim().replace(/;\s*$/, '')) : undefined;
     if (own) this.saveObjects();
     const r = own ?? (await this.engine.execute(s.state, sql, binds));
     return resultData(r, queryId, s.state);
   }
 }
+
+const FILE_URL = String.raw`'?file://([^'\s]+)'?`;
 
 function statusOnly(message: string): SfResult {
   return { columns: [{ name: 'status', type: 'text', precision: null, scale: null, length: 16777216, nullable: true, byteLength: 16777216, database: '', schema: '', table: '', collation: null }], rows: [[message]], statementTypeId: 0x1000 };

@@ -66,3 +66,25 @@ describe('local server durability and CLI', () => {
     expect(code).toBe(0);
   });
 });
+
+describe('local server: PUT and GET through the driver (LOCAL_FS)', () => {
+  test('PUT uploads to the stage directory, LIST and DIRECTORY see it, GET downloads it, REMOVE deletes it', async () => {
+    const server = await startLocalServer();
+    const c = await connect(server.connectionOptions());
+    for (const sql of ['CREATE DATABASE F', 'CREATE SCHEMA F.S', 'CREATE STAGE F.S.ST']) await query(c, sql);
+    const local = fs.mkdtempSync(path.join(os.tmpdir(), 'mm-put-'));
+    const src = path.join(local, 'a.json');
+    fs.writeFileSync(src, '{"model": 1}');
+    const put = await query(c, `PUT file://${src} @F.S.ST/models/R1/ AUTO_COMPRESS = FALSE`);
+    expect(put.rows[0]).toMatchObject({ source: 'a.json', target: 'a.json', status: 'UPLOADED' });
+    expect((await query(c, 'LIST @F.S.ST')).rows.map((r) => r.name)).toEqual(['st/models/R1/a.json']);
+    expect((await query(c, 'SELECT RELATIVE_PATH FROM DIRECTORY(@F.S.ST)')).rows).toEqual([{ RELATIVE_PATH: 'models/R1/a.json' }]);
+    const down = fs.mkdtempSync(path.join(os.tmpdir(), 'mm-get-'));
+    await query(c, `GET @F.S.ST/models/ file://${down}/`);
+    expect(fs.readFileSync(path.join(down, 'a.json'), 'utf8')).toBe('{"model": 1}');
+    await query(c, 'REMOVE @F.S.ST/models/R1/a.json');
+    expect((await query(c, 'LIST @F.S.ST')).rows).toEqual([]);
+    await close(c);
+    await server.close();
+  });
+});
