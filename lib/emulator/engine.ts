@@ -343,13 +343,24 @@ export class Engine {
     }
     let changed = 0;
     if (rowsOfBinds && rowsOfBinds.length > 1) {
-      // Array binding: one prepared statement, every row, all or nothing.
-      const prepared = await s.conn.prepare(duck);
+      // Array binding, all or nothing. A plain `INSERT ... VALUES (?, ...)` is sent as multi-row
+      // VALUES batches; anything else runs one prepared statement per row.
+      const values = /^([\s\S]*\bVALUES\s*)(\(\s*\?(?:\s*,\s*\?)*\s*\))\s*$/i.exec(duck);
       await s.conn.run('BEGIN TRANSACTION').catch(() => undefined);
       try {
-        for (const row of rowsOfBinds) {
-          prepared.bind(row as never);
-          changed += Number((await prepared.run()).rowsChanged);
+        if (kind === 'insert' && values) {
+          const BATCH = 1000;
+          for (let i = 0; i < rowsOfBinds.length; i += BATCH) {
+            const batch = rowsOfBinds.slice(i, i + BATCH);
+            const r = await s.conn.run(values[1] + batch.map(() => values[2]).join(', '), batch.flat() as never);
+            changed += Number(r.rowsChanged);
+          }
+        } else {
+          const prepared = await s.conn.prepare(duck);
+          for (const row of rowsOfBinds) {
+            prepared.bind(row as never);
+            changed += Number((await prepared.run()).rowsChanged);
+          }
         }
         await s.conn.run('COMMIT');
       } catch (e) {
