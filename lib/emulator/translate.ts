@@ -60,9 +60,33 @@ export function toDuckDb(sql: string): string {
   if (!r.success || !r.sql || r.sql.length === 0) {
     throw new SfError('001003', `SQL compilation error:\nsyntax error: ${r.error ?? 'statement could not be parsed'}`, '42000');
   }
-  let out = r.sql.join(';\n');
+  let out = numberedBinds(r.sql.join(';\n'));
   for (const [re, to] of POST_FIXES) out = out.replace(re, to as string);
   if (/^\s*CREATE\b/i.test(out) || /^\s*ALTER\s+TABLE\b/i.test(out)) out = fixDdlTypes(out);
+  return out;
+}
+
+/** Snowflake's numbered bind markers `:1` become DuckDB's `$1` (outside string literals). */
+export function numberedBinds(sql: string): string {
+  let out = '';
+  let i = 0;
+  while (i < sql.length) {
+    const c = sql[i];
+    if (c === "'" || c === '"') {
+      const end = findClosing(sql, i, c);
+      out += sql.slice(i, end + 1);
+      i = end + 1;
+      continue;
+    }
+    const m = /^:(\d+)/.exec(sql.slice(i));
+    if (m && sql[i - 1] !== ':') {
+      out += `$${m[1]}`;
+      i += m[0].length;
+      continue;
+    }
+    out += c;
+    i++;
+  }
   return out;
 }
 

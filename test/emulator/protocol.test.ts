@@ -90,6 +90,11 @@ describe('local server: queries, types, binds and errors', () => {
     expect(sum.rows[0]).toEqual({ N: 20000, S: (19999 * 20000) / 2 });
   });
 
+  test('numbered binds (:1, :2) can repeat and reorder values', async () => {
+    const r = await query(c, "SELECT :2 AS B, :1 AS A, :1 || ':1' AS AA", ['x', 'y']);
+    expect(r.rows).toEqual([{ B: 'y', A: 'x', AA: 'x:1' }]);
+  });
+
   test('updated-row counts drive compare-and-set', async () => {
     await query(c, 'CREATE OR REPLACE TABLE QDB.S.CAS (ID VARCHAR, STATUS VARCHAR)');
     await query(c, "INSERT INTO QDB.S.CAS VALUES ('a', 'PENDING')");
