@@ -20,6 +20,8 @@ describe('local server durability and CLI', () => {
     const stageDir = first.engine.stages.get('D.S.MODELS')!;
     fs.mkdirSync(path.join(stageDir, 'models', 'R1'), { recursive: true });
     fs.writeFileSync(path.join(stageDir, 'models', 'R1', 'a.json'), '{"x":1}');
+    await query(c, 'CREATE MODEL D.S.M WITH VERSION V1');
+    await query(c, 'ALTER MODEL D.S.M VERSION V1 SET ALIAS = PRODUCTION');
     await close(c);
     await first.close();
 
@@ -30,6 +32,7 @@ describe('local server durability and CLI', () => {
     await expect(query(c2, "INSERT INTO D.S.Q VALUES ('q1', 'PENDING')")).rejects.toMatchObject({ code: '200001' });
     const dir = await query(c2, 'SELECT RELATIVE_PATH, SIZE FROM DIRECTORY(@D.S.MODELS)');
     expect(dir.rows).toEqual([{ RELATIVE_PATH: 'models/R1/a.json', SIZE: 7 }]);
+    expect((await query(c2, 'SHOW VERSIONS IN MODEL D.S.M')).rows.map((v) => [v.name, v.aliases])).toEqual([['V1', '["PRODUCTION"]']]);
     await close(c2);
     await second.close();
     fs.rmSync(dataDir, { recursive: true, force: true });

@@ -47,6 +47,13 @@ describe('local server: login and sessions through snowflake-sdk', () => {
     await close(c);
   });
 
+  test('heartbeat keeps a session; closing the connection deletes it', async () => {
+    const c = await connect(server.connectionOptions());
+    await new Promise<void>((resolve, reject) => (c as any).heartbeat((e: unknown) => (e ? reject(e) : resolve())));
+    await close(c);
+    await expect(query(c, 'SELECT 1')).rejects.toBeDefined();
+  });
+
   test('an expired session token is renewed by the driver with the master token', async () => {
     const c = await connect(server.connectionOptions());
     server.faults.expireSessionTokens();
