@@ -267,7 +267,10 @@ export class LocalSnowflakeServer {
     const name = String(data.LOGIN_NAME ?? '').toUpperCase();
     const user = this.users.find((u) => u.name.toUpperCase() === name);
     const auth = String(data.AUTHENTICATOR ?? 'SNOWFLAKE').toUpperCase();
+    // SPCS containers log in with the OAuth token the server wrote to their token file.
+    const serviceToken = auth === 'OAUTH' && this.oauthTokens.has(String(data.TOKEN ?? ''));
     const ok = (() => {
+      if (serviceToken) return true;
       if (!user) return false;
       if (auth === 'SNOWFLAKE') return user.password !== undefined && data.PASSWORD === user.password;
       if (auth === 'SNOWFLAKE_JWT') return user.publicKeyPem !== undefined && verifyJwt(String(data.TOKEN ?? ''), user.publicKeyPem, this.account, user.name.toUpperCase());
@@ -277,7 +280,7 @@ export class LocalSnowflakeServer {
     })();
     if (!ok) throw auth === 'SNOWFLAKE_JWT' ? new SfError('390144', 'JWT token is invalid.', '08001') : Errors.badCredentials();
     const state = await this.engine.newSession();
-    const session: Session = { id: this.nextSessionId++, user: user!.name.toUpperCase(), token: `ST-${crypto.randomBytes(18).toString('hex')}`, masterToken: `MT-${crypto.randomBytes(18).toString('hex')}`, state, expiredOnce: false };
+    const session: Session = { id: this.nextSessionId++, user: user ? user.name.toUpperCase() : 'SPCS_SERVICE', token: `ST-${crypto.randomBytes(18).toString('hex')}`, masterToken: `MT-${crypto.randomBytes(18).toString('hex')}`, state, expiredOnce: false };
     const db = url.searchParams.get('databaseName');
     const schema = url.searchParams.get('schemaName');
     state.warehouse = url.searchParams.get('warehouse')?.toUpperCase();

@@ -48,7 +48,8 @@ const POST_FIXES: [RegExp, string | ((...m: string[]) => string)][] = [
   [/\bOBJECT_AGG\(/gi, 'json_group_object('],
   [/CAST\(([A-Za-z_."]+) AS VARIANT\)/gi, 'to_json($1)'],
   [/\bAS VARIANT\b/gi, 'AS JSON'],
-  [/FROM UNNEST\(INPUT => JSON\(([^()]*)\)\)/gi, "FROM (SELECT json_extract_string(E.V, '$') AS VALUE FROM (SELECT unnest(json_extract(CAST($1 AS JSON), '$[*]')) AS V) AS E) AS F"],
+  // A function replacement: the SQL contains '$' and '$[*]', which a replacement string would expand.
+  [/FROM UNNEST\(INPUT => JSON\(([^()]*)\)\)/gi, (_m: string, arg: string) => `FROM (SELECT json_extract_string(E.V, '$') AS VALUE FROM (SELECT unnest(json_extract(CAST(${arg} AS JSON), '$[*]')) AS V) AS E) AS F`],
   [/FROM VALUES ((?:\(\s*[^()]*\)\s*,\s*)*\(\s*[^()]*\))/gi, (_m: string, rows: string) => `FROM (VALUES ${rows}) AS V(COLUMN1)`],
 ];
 

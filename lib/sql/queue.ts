@@ -64,7 +64,7 @@ export function renderQueueStatements(q: QueueModel): Record<'claimCandidate' | 
   const claimable = `RUN_ID = ? AND PASS = ? AND ATTEMPTS < ${q.maxAttempts} AND (STATUS = 'PENDING' OR (STATUS = 'CLAIMED' AND LEASE_UNTIL < CURRENT_TIMESTAMP()))`;
   return {
     claimCandidate: {
-      sql: `SELECT QUEUE_ID, STATUS, ATTEMPTS FROM ${t} WHERE ${claimable} AND MOD(CHUNK_ID, ?) = ? ORDER BY CHUNK_ID LIMIT 1`,
+      sql: `SELECT QUEUE_ID, STATUS, ATTEMPTS, PARTITION_KEYS FROM ${t} WHERE ${claimable} AND MOD(CHUNK_ID, ?) = ? ORDER BY CHUNK_ID LIMIT 1`,
       params: ['RUN_ID', 'PASS', 'SLOTS', 'SLOT'],
     },
     claim: {
@@ -127,7 +127,7 @@ export function renderEnqueue(q: QueueModel, pass: string, chunkSize: number, so
     `INSERT INTO ${q.table.quoted} (QUEUE_ID, RUN_ID, PASS, CHUNK_ID, PARTITION_KEYS, STATUS, ATTEMPTS, CREATED_AT)`,
     `SELECT ${run} || '/' || ${passLit} || '/' || CHUNK_ID, ${run}, ${passLit}, CHUNK_ID, ARRAY_AGG(PARTITION_KEY) WITHIN GROUP (ORDER BY PARTITION_KEY), 'PENDING', 0, CURRENT_TIMESTAMP()`,
     `FROM (`,
-    `  SELECT PARTITION_KEY, FLOOR((ROW_NUMBER() OVER (ORDER BY PARTITION_KEY) - 1) / ${chunkSize}) AS CHUNK_ID`,
+    `  SELECT PARTITION_KEY, CAST(FLOOR((ROW_NUMBER() OVER (ORDER BY PARTITION_KEY) - 1) / ${chunkSize}) AS INTEGER) AS CHUNK_ID`,
     `  FROM (${source.keysQuery}) KEYS`,
     `)`,
     `WHERE NOT EXISTS (SELECT 1 FROM ${q.table.quoted} WHERE RUN_ID = ${run} AND PASS = ${passLit})`,

@@ -1,0 +1,169 @@
+/**
+ * The offline end-to-end demo: synthesize the example app, start the embedded local
+ * Snowflake-protocol server, create the example's objects in it (a local-only apply), load a
+ * generated data set, run the post-deploy hooks (screen, refine, index, register, promote,
+ * score) through snowflake-sdk, and summarize. Everything Snowflake-side is the local test double.
+ */
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { App } from 'cdktf';
+import { LocalSnowflakeServer, startLocalServer } from '../emulator';
+import { forecastPredictor, registrationStandIn } from '../emulator/forecast-standins';
+import { planLocalApply } from '../emulator/local-apply';
+import { readSynthOutput } from '../cli/synth-app';
+import { RunLog, runHooks } from '../hooks/runner';
+import { HookManifest } from '../hooks/manifest';
+import { SnowflakeSession } from '../snowflake/session';
+import { resolveConnection } from '../snowflake/connection';
+import { ManyModelPipeline } from '../../constructs/many-model-pipeline';
+
+export interface DemoOptions {
+  readonly outdir: string;
+  readonly buildApp: (outdir: string) => App;
+  /** The source table the example reads, `DB.SCHEMA.TABLE`. */
+  readonly sourceTable: string;
+  /** The trainer image the example uses (mapped to the reference worker). */
+  readonly image: string;
+  readonly series?: number;
+  readonly days?: number;
+  readonly log: RunLog;
+  /** Called with the server once the hooks are about to run (tests inject faults here). */
+  readonly beforeHooks?: (server: LocalSnowflakeServer) => Promise<void> | void;
+}
+
+export interface DemoResult {
+  readonly failed: boolean;
+  readonly runId: string;
+  readonly partitions: number;
+  readonly trained: number;
+  readonly failedPartitions: number;
+  readonly families: Record<string, number>;
+  readonly medianMape: number | null;
+  readonly registrationStatements: number;
+  readonly versions: string[];
+  readonly rowsScored: number;
+  readonly wallSeconds: number;
+  readonly refined: number;
+  readonly refinedImproved: number;
+  readonly indexedPartitions: number;
+}
+
+/** Deterministic PRNG (mulberry32) so the data set is the same on every run. */
+export function prng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** `series` daily series of `days` days: level, trend, weekly season and noise; a few gaps and NULLs. */
+export function generateSeries(series: number, days: number, seed = 42): [string, string, number | null][] {
+  const rand = prng(seed);
+  const rows: [string, string, number | null][] = [];
+  const start = Date.UTC(2023, 0, 1);
+  for (let s = 0; s < series; s++) {
+    const id = `U${String(s).padStart(4, '0')}`;
+    const level = 50 + rand() * 150;
+    const trend = (rand() - 0.3) * 0.05;
+    const amp = 5 + rand() * 25;
+    const noise = 1 + rand() * (s % 10 === 0 ? 20 : 6);
+    for (let d = 0; d < days; d++) {
+      if (s % 17 === 3 && d % 97 === 5) continue; // a missing day
+      const seasonal = amp * Math.sin((2 * Math.PI * d) / 7 + s);
+      const y = level + trend * d + seasonal + noise * (rand() - 0.5) * 2;
+      const date = new Date(start + d * 86400000).toISOString().slice(0, 10);
+      rows.push([id, date, s % 23 === 7 && d % 131 === 9 ? null : Math.round(y * 100) / 100]);
+    }
+  }
+  return rows;
+}
+
+function findPipeline(app: App): ManyModelPipeline {
+  const p = app.node.findAll().find((c): c is ManyModelPipeline => c instanceof ManyModelPipeline);
+  if (!p) throw new Error('the example app has no ManyModelPipeline');
+  return p;
+}
+
+export async function runDemo(opts: DemoOptions): Promise<DemoResult> {
+  const t0 = Date.now();
+  const app = opts.buildApp(opts.outdir);
+  app.synth();
+  const pipeline = findPipeline(app);
+  const [stack] = readSynthOutput(opts.outdir);
+  const manifest = stack.manifest as HookManifest;
+  const tf = JSON.parse(fs.readFileSync(stack.terraformFile, 'utf8'));
+  const agg = pipeline.aggregator;
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'many-model-demo-'));
+  const root = path.resolve(__dirname, '..', '..');
+  const server = await startLocalServer({
+    dataDir,
+    imageCommands: { [opts.image.replace(/:[^:/]*$/, '')]: { command: [process.execPath, '-r', require.resolve('tsx/cjs'), path.join(root, 'lib', 'worker', 'main.ts')] } },
+    procedures: { [agg.procedureName.toString()]: registrationStandIn(agg.modelName.toString(), agg.stageName.toString(), agg.metricsTable.toString()) },
+    predictor: forecastPredictor,
+  });
+  const settings = resolveConnection({ env: { SNOWFLAKE_ACCOUNT: 'local', SNOWFLAKE_USER: 'test', SNOWFLAKE_PASSWORD: 'test', SNOWFLAKE_HOST: '127.0.0.1', SNOWFLAKE_PORT: String(server.port), SNOWFLAKE_PROTOCOL: 'http' } });
+  const session = await SnowflakeSession.open(settings);
+  try {
+    // The source data exists before the pipeline (it is referenced, not created).
+    const [db, schema, table] = opts.sourceTable.split('.');
+    const series = opts.series ?? 200;
+    const days = opts.days ?? 1095;
+    await session.query(`CREATE DATABASE IF NOT EXISTS ${db}`);
+    await session.query(`CREATE SCHEMA IF NOT EXISTS ${db}.${schema}`);
+    await session.query(`CREATE TABLE IF NOT EXISTS ${db}.${schema}.${table} (UNIT_ID VARCHAR, DATE DATE, Y FLOAT)`);
+    const rows = generateSeries(series, days);
+    await session.query(`INSERT INTO ${db}.${schema}.${table} (UNIT_ID, DATE, Y) VALUES (?, ?, ?)`, rows);
+    opts.log.info(`loaded ${rows.length} rows: ${series} series of ~${days} days into ${opts.sourceTable}`);
+
+    const plan = planLocalApply(tf);
+    for (const sql of plan.statements) await session.query(sql);
+    opts.log.info(`local apply: ${plan.statements.length} statements; not emulated: ${Object.entries(plan.skipped).map(([k, v]) => `${v} ${k}`).join(', ')}`);
+
+    await opts.beforeHooks?.(server);
+    const result = await runHooks(manifest, session, { log: opts.log, pollMs: 500 });
+
+    const runId = result.outcomes.find((o) => o.runId)?.runId ?? '';
+    const metrics = agg.metricsTable.quoted;
+    const winners = (await session.query<{ MODEL_FAMILY: string | null; STATUS: string; MAPE: number | null; PASS: string }>(
+      `SELECT MODEL_FAMILY, STATUS, MAPE, PASS FROM ${metrics} WHERE RUN_ID = ? QUALIFY ROW_NUMBER() OVER (PARTITION BY PARTITION_KEY ORDER BY IFF(STATUS = 'OK', 0, 1), MAPE ASC NULLS LAST, IFF(PASS = 'screen', 0, 1)) = 1`,
+      [runId],
+    )).rows;
+    const refinedRows = (await session.query<{ N: number; IMPROVED: number }>(
+      `SELECT COUNT(*) AS N, COUNT_IF(R.MAPE < S.MAPE) AS IMPROVED FROM ${metrics} R JOIN ${metrics} S ON S.PARTITION_KEY = R.PARTITION_KEY AND S.RUN_ID = R.RUN_ID AND S.PASS = 'screen' WHERE R.RUN_ID = ? AND R.PASS = 'refine' AND R.STATUS = 'OK'`,
+      [runId],
+    )).rows[0];
+    const families: Record<string, number> = {};
+    for (const w of winners) if (w.STATUS === 'OK') families[w.MODEL_FAMILY!] = (families[w.MODEL_FAMILY!] ?? 0) + 1;
+    const mapes = winners.filter((w) => w.STATUS === 'OK' && w.MAPE !== null).map((w) => Number(w.MAPE)).sort((a, b) => a - b);
+    const scored = pipeline.scoring ? Number((await session.query<{ N: number }>(`SELECT COUNT(*) AS N FROM ${pipeline.scoring.qualifiedName.quoted} WHERE RUN_ID = ?`, [runId])).rows[0].N) : 0;
+    const registerStep = manifest.steps.find((s) => s.kind === 'registerAggregator');
+    const stageDir = server.engine.stages.get(agg.stageName.toString());
+    const indexFile = stageDir ? path.join(stageDir, 'models', runId, 'model_index.json') : '';
+    const indexed = indexFile && fs.existsSync(indexFile) ? Object.keys(JSON.parse(fs.readFileSync(indexFile, 'utf8')).partitions ?? {}).length : 0;
+    return {
+      failed: result.failed,
+      runId,
+      partitions: winners.length,
+      trained: winners.filter((w) => w.STATUS === 'OK').length,
+      failedPartitions: winners.filter((w) => w.STATUS !== 'OK').length,
+      families,
+      medianMape: mapes.length ? mapes[Math.floor(mapes.length / 2)] : null,
+      registrationStatements: registerStep?.statements.length ?? 0,
+      versions: server.objects.models.models.get(agg.modelName.toString())?.versions.map((v) => `${v.name}${v.alias ? ` (@${v.alias})` : ''}`) ?? [],
+      rowsScored: scored,
+      wallSeconds: (Date.now() - t0) / 1000,
+      refined: Number(refinedRows?.N ?? 0),
+      refinedImproved: Number(refinedRows?.IMPROVED ?? 0),
+      indexedPartitions: indexed,
+    };
+  } finally {
+    await session.close();
+    await server.close();
+    fs.rmSync(dataDir, { recursive: true, force: true });
+  }
+}

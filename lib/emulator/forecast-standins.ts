@@ -1,0 +1,43 @@
+/**
+ * The local stand-ins for this project's Python code on Snowflake: the registration procedure
+ * (logs one aggregator version per run from model_index.json) and the aggregator's partitioned
+ * predict (routes each partition to its model). They follow the same contract as the Python
+ * templates in lib/registry/python and use the TypeScript twin of its predict core.
+ */
+import * as fs from 'fs';
+import * as path from 'path';
+import { ForecastModel, predictFromModel } from '../worker/forecast';
+import { ModelCatalog, PredictHandler, ProcedureHandler } from './objects';
+
+/** CALL <register>(run_id, version_name, index_path) for the model `modelName`. */
+export function registrationStandIn(modelName: string, stageName: string, metricsTable: string): ProcedureHandler {
+  return async ([runId, versionName, indexPath], ctx) => {
+    const catalog: ModelCatalog = ctx.models;
+    const existing = catalog.models.get(modelName)?.versions.find((v) => v.name === versionName);
+    if (existing) return JSON.stringify({ status: 'exists', model: modelName, version: versionName });
+    const dir = ctx.stageDir(stageName);
+    const index = JSON.parse(fs.readFileSync(path.join(dir, String(indexPath)), 'utf8')) as { partitions: Record<string, string> };
+    const missing = Object.values(index.partitions).filter((p) => !fs.existsSync(path.join(dir, p)));
+    if (missing.length > 0) throw new Error(`${missing.length} artifacts named in the index are missing, e.g. ${missing[0]}`);
+    const [m] = await ctx.query(
+      `SELECT COUNT_IF(STATUS = 'OK') AS TRAINED, COUNT_IF(STATUS <> 'OK') AS FAILED, MEDIAN(IFF(STATUS = 'OK', MAPE, NULL)) AS MEDIAN_MAPE FROM (SELECT * FROM ${metricsTable} WHERE RUN_ID = '${String(runId).replace(/'/g, "''")}' QUALIFY ROW_NUMBER() OVER (PARTITION BY PARTITION_KEY ORDER BY IFF(STATUS = 'OK', 0, 1), MAPE ASC NULLS LAST) = 1)`,
+    );
+    catalog.addVersion(modelName, String(versionName), { runId, indexPath, partitions: Object.keys(index.partitions).length, metrics: m }, dir);
+    return JSON.stringify({ status: 'registered', model: modelName, version: versionName, partitions: Object.keys(index.partitions).length });
+  };
+}
+
+/** MODEL(m, v)!PREDICT(PARTITION_KEY, STEP) OVER (PARTITION BY PARTITION_KEY). */
+export const forecastPredictor: PredictHandler = async (_model, version, rows) => {
+  if (rows.length === 0 || !version.artifactsDir) return [];
+  const indexPath = String(version.metadata.indexPath);
+  const index = JSON.parse(fs.readFileSync(path.join(version.artifactsDir, indexPath), 'utf8')) as { partitions: Record<string, string> };
+  const key = String(rows[0].PARTITION_KEY);
+  const rel = index.partitions[key];
+  if (!rel) return [];
+  const model = JSON.parse(fs.readFileSync(path.join(version.artifactsDir, rel), 'utf8')) as ForecastModel;
+  const steps = new Set(rows.map((r) => Number(r.STEP)));
+  return predictFromModel(model, Math.max(...steps))
+    .filter((f) => steps.has(f.step))
+    .map((f) => ({ PARTITION_KEY: key, STEP: f.step, DS: f.date, FORECAST: f.forecast, LOWER: f.lower, UPPER: f.upper }));
+};

@@ -1,0 +1,168 @@
+/**
+ * The reference training worker (docs/worker-contract.md, contract version 1). It runs in a job
+ * service: claims chunks of partitions from the queue with a leased compare-and-set, reads each
+ * chunk's series with ONE bulk query, fits the model contest per partition, writes each model to
+ * the stage mount atomically, records metrics in one batched insert, and marks the chunk done.
+ */
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import * as snowflake from 'snowflake-sdk';
+import { ObjectName } from '../identifiers';
+import { renderQueueStatements } from '../sql/queue';
+import { renderWorkerStatements } from '../sql/training';
+import { SeriesError, prepareSeries, selectBest } from './forecast';
+
+export interface WorkerConfig {
+  readonly mode: 'tasks' | 'queue';
+  readonly pass: string;
+  readonly refine: boolean;
+  readonly slot: number;
+  readonly slots: number;
+  readonly queue: ObjectName;
+  readonly runs: ObjectName;
+  readonly metrics: ObjectName;
+  readonly modelDir: string;
+  readonly ext: string;
+  readonly sourceQuery: string;
+  readonly leaseSeconds: number;
+  readonly maxAttempts: number;
+  readonly budgetSeconds: number;
+  readonly emptyPolls: number;
+  readonly holdout: number;
+  readonly period: number;
+  readonly workerId: string;
+}
+
+function need(env: NodeJS.ProcessEnv, name: string): string {
+  const v = env[name];
+  if (v === undefined || v === '') throw new Error(`worker contract: ${name} is not set`);
+  return v;
+}
+
+export function configFromEnv(env: NodeJS.ProcessEnv): WorkerConfig {
+  if (need(env, 'MM_CONTRACT_VERSION') !== '1') throw new Error(`worker contract: version ${env.MM_CONTRACT_VERSION} is not supported (this worker implements 1)`);
+  const n = (k: string) => Number(need(env, k));
+  return {
+    mode: need(env, 'MM_MODE') as 'tasks' | 'queue',
+    pass: need(env, 'MM_PASS'),
+    refine: env.MM_MODEL_SET === 'refine',
+    slot: n('MM_SLOT'),
+    slots: n('MM_SLOTS'),
+    queue: ObjectName.parse(need(env, 'MM_QUEUE_TABLE'), 3),
+    runs: ObjectName.parse(need(env, 'MM_RUNS_TABLE'), 3),
+    metrics: ObjectName.parse(need(env, 'MM_METRICS_TABLE'), 3),
+    modelDir: need(env, 'MM_MODEL_DIR'),
+    ext: need(env, 'MM_ARTIFACT_EXT'),
+    sourceQuery: need(env, 'MM_SOURCE_QUERY'),
+    leaseSeconds: n('MM_LEASE_SECONDS'),
+    maxAttempts: n('MM_MAX_ATTEMPTS'),
+    budgetSeconds: n('MM_TIME_BUDGET_SECONDS'),
+    emptyPolls: n('MM_EMPTY_POLLS'),
+    holdout: n('MM_HOLDOUT'),
+    period: n('MM_SEASON_PERIOD'),
+    workerId: `${env.SNOWFLAKE_SERVICE_NAME ?? 'worker'}#${os.hostname()}:${process.pid}`,
+  };
+}
+
+type Row = Record<string, unknown>;
+
+function exec(conn: snowflake.Connection, sqlText: string, binds?: unknown[]): Promise<{ rows: Row[]; updated: number }> {
+  return new Promise((resolve, reject) =>
+    conn.execute({ sqlText, binds: binds as snowflake.Binds, complete: (e, st, rows) => (e ? reject(e) : resolve({ rows: (rows ?? []) as Row[], updated: Number(st.getNumUpdatedRows() ?? 0) })) }),
+  );
+}
+
+/** Fits one chunk: returns metrics rows (in METRICS_COLUMNS order) and writes the artifacts. */
+export function fitChunk(cfg: WorkerConfig, runId: string, keys: string[], rows: Row[]): unknown[][] {
+  const byKey = new Map<string, { date: string | Date; y: number | null }[]>();
+  for (const k of keys) byKey.set(k, []);
+  for (const r of rows) byKey.get(String(r.PARTITION_KEY))?.push({ date: r.DS as Date, y: r.Y === null ? null : Number(r.Y) });
+  const now = new Date().toISOString().replace('T', ' ').replace('Z', '');
+  const out: unknown[][] = [];
+  const rel = `models/${runId}/${cfg.pass}`;
+  fs.mkdirSync(path.join(cfg.modelDir, rel), { recursive: true });
+  for (const key of keys) {
+    try {
+      const series = prepareSeries(byKey.get(key) ?? []);
+      const { model, winner, metrics } = selectBest(series, { holdout: cfg.holdout, period: cfg.period, refine: cfg.refine });
+      const file = `${rel}/${encodeURIComponent(key)}.${cfg.ext}`;
+      const tmp = path.join(cfg.modelDir, `${file}.tmp-${process.pid}`);
+      fs.writeFileSync(tmp, JSON.stringify(model));
+      fs.renameSync(tmp, path.join(cfg.modelDir, file));
+      out.push([runId, cfg.pass, key, 'OK', winner, metrics.mape, metrics.rmse, metrics.smape, series.values.length, file, null, now]);
+    } catch (e) {
+      const reason = e instanceof SeriesError ? e.message : `fit failed: ${(e as Error).message}`;
+      out.push([runId, cfg.pass, key, 'FAILED', null, null, null, null, (byKey.get(key) ?? []).length, null, reason.slice(0, 4000), now]);
+    }
+  }
+  return out;
+}
+
+export async function runWorker(cfg: WorkerConfig, conn: snowflake.Connection, log: (line: string) => void = (l) => process.stdout.write(l + '\n')): Promise<{ chunks: number }> {
+  const q = renderQueueStatements({ table: cfg.queue, leaseSeconds: cfg.leaseSeconds, maxAttempts: cfg.maxAttempts });
+  const w = renderWorkerStatements({ metrics: cfg.metrics, runs: cfg.runs, stage: cfg.queue });
+  const started = Date.now();
+  let empty = 0;
+  let chunks = 0;
+  while (empty < cfg.emptyPolls && Date.now() - started < cfg.budgetSeconds * 1000) {
+    const run = (await exec(conn, w.activeRun.sql, [cfg.pass])).rows[0]?.RUN_ID as string | undefined;
+    const cand = run ? (await exec(conn, q.claimCandidate.sql, [run, cfg.pass, cfg.slots, cfg.slot])).rows[0] : undefined;
+    if (!run || !cand) {
+      empty++;
+      await new Promise((r) => setTimeout(r, 500));
+      continue;
+    }
+    empty = 0;
+    const won = await exec(conn, q.claim.sql, [cfg.workerId, cand.QUEUE_ID, cand.STATUS, cand.ATTEMPTS]);
+    if (won.updated !== 1) continue; // another worker took it
+    const keys = (typeof cand.PARTITION_KEYS === 'string' ? JSON.parse(cand.PARTITION_KEYS) : cand.PARTITION_KEYS) as string[];
+    try {
+      const data = await exec(conn, cfg.sourceQuery, [JSON.stringify(keys)]);
+      const metricRows = fitChunk(cfg, run, keys, data.rows);
+      await exec(conn, q.heartbeat.sql, [cand.QUEUE_ID, cfg.workerId]);
+      await exec(conn, w.clearMetrics.sql, [run, cfg.pass, JSON.stringify(keys)]);
+      if (metricRows.length > 0) await exec(conn, w.insertMetrics.sql, metricRows);
+      const done = await exec(conn, q.complete.sql, [`models/${run}/${cfg.pass}/`, null, cand.QUEUE_ID, cfg.workerId]);
+      if (done.updated !== 1) log(`lost the lease on ${String(cand.QUEUE_ID)}; its results will be redone by the next holder`);
+      chunks++;
+      log(`${String(cand.QUEUE_ID)}: ${metricRows.filter((r) => r[3] === 'OK').length}/${keys.length} partitions trained`);
+    } catch (e) {
+      await exec(conn, q.fail.sql, [String((e as Error).message).slice(0, 4000), cand.QUEUE_ID, cfg.workerId]).catch(() => undefined);
+      log(`${String(cand.QUEUE_ID)} failed: ${(e as Error).message}`);
+    }
+  }
+  return { chunks };
+}
+
+async function main(): Promise<void> {
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+  snowflake.configure({ logLevel: 'OFF' } as snowflake.ConfigureOptions);
+  const cfg = configFromEnv(process.env);
+  const tokenFile = process.env.SNOWFLAKE_TOKEN_FILE ?? '/snowflake/session/token';
+  const token = fs.readFileSync(tokenFile, 'utf8').trim();
+  const host = need(process.env, 'SNOWFLAKE_HOST');
+  const protocol = process.env.SNOWFLAKE_PROTOCOL ?? 'https';
+  const port = process.env.SNOWFLAKE_PORT ? Number(process.env.SNOWFLAKE_PORT) : undefined;
+  const conn = snowflake.createConnection({
+    account: need(process.env, 'SNOWFLAKE_ACCOUNT'),
+    authenticator: 'OAUTH',
+    token,
+    host,
+    ...(port ? { port } : {}),
+    protocol,
+    accessUrl: `${protocol}://${host}${port ? `:${port}` : ''}`,
+    warehouse: process.env.MM_WAREHOUSE,
+  } as unknown as snowflake.ConnectionOptions);
+  await new Promise<void>((resolve, reject) => conn.connect((e) => (e ? reject(e) : resolve())));
+  const r = await runWorker(cfg, conn);
+  process.stdout.write(`worker ${cfg.workerId} finished: ${r.chunks} chunks\n`);
+  await new Promise<void>((resolve) => conn.destroy(() => resolve()));
+}
+
+if (require.main === module) {
+  main().catch((e) => {
+    process.stderr.write(`worker failed: ${(e as Error).message}\n`);
+    process.exitCode = 1;
+  });
+}
