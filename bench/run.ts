@@ -3,12 +3,12 @@
  * bench/results.json with the machine they came from. Sections are added as the project grows
  * (docs/architecture.md, "Status").
  */
+import '../lib/snowflake/driver-env';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { benchLocalServer } from '../lib/emulator/bench';
 
-process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
 
 async function main(): Promise<void> {
   const machine = { node: process.version, platform: `${os.platform()} ${os.arch()}`, cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model ?? 'unknown', memoryGiB: Math.round(os.totalmem() / 2 ** 30) };

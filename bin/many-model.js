@@ -6,6 +6,10 @@ const path = require('path');
 if (process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED === undefined) {
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
 }
+// snowflake-sdk probes cloud metadata endpoints when it loads; this CLI never needs that.
+if (process.env.SNOWFLAKE_DISABLE_PLATFORM_DETECTION === undefined) {
+  process.env.SNOWFLAKE_DISABLE_PLATFORM_DETECTION = 'true';
+}
 const fs = require('fs');
 // A checkout (TypeScript sources present) runs the sources through tsx, so a stale dist/ never
 // shadows them; the published package ships only dist/ and runs that.

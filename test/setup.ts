@@ -6,3 +6,5 @@ Testing.setupJest();
 
 // Silence snowflake-sdk's AWS dependency's Node-version notice in test output.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
+// No cloud-metadata probes from snowflake-sdk in tests (they would leave this machine).
+process.env.SNOWFLAKE_DISABLE_PLATFORM_DETECTION = 'true';

@@ -2,6 +2,7 @@
  * Local-server figures measured through snowflake-sdk: round trip of a trivial query, rows/s of a
  * 20,000-row array-bind insert and of a 20,000-row select. Used by `npm run bench`.
  */
+import '../snowflake/driver-env';
 import * as snowflake from 'snowflake-sdk';
 import { startLocalServer } from './index';
 

@@ -381,7 +381,7 @@ export class SnowflakeObjects {
       // A container sees the stage at its mountPath; locally that path is the stage directory.
       for (const [k, v] of Object.entries(env)) if (v === mount.mountPath) env[k] = dir;
     }
-    const childEnv = { ...process.env, ...(image[1].env ?? {}), ...env, SNOWFLAKE_HOST: conn.host, SNOWFLAKE_PORT: String(conn.port), SNOWFLAKE_PROTOCOL: 'http', SNOWFLAKE_ACCOUNT: conn.account, SNOWFLAKE_DATABASE: s.database ?? '', SNOWFLAKE_SCHEMA: s.schema ?? '', SNOWFLAKE_TOKEN_FILE: tokenFile, SNOWFLAKE_SERVICE_NAME: key };
+    const childEnv = { ...process.env, SNOWFLAKE_DISABLE_PLATFORM_DETECTION: 'true', ...(image[1].env ?? {}), ...env, SNOWFLAKE_HOST: conn.host, SNOWFLAKE_PORT: String(conn.port), SNOWFLAKE_PROTOCOL: 'http', SNOWFLAKE_ACCOUNT: conn.account, SNOWFLAKE_DATABASE: s.database ?? '', SNOWFLAKE_SCHEMA: s.schema ?? '', SNOWFLAKE_TOKEN_FILE: tokenFile, SNOWFLAKE_SERVICE_NAME: key };
     const argv = [...image[1].command, ...(container.command ? [] : []), ...(container.args ?? [])];
     const svc: Service = { name: key, pool, status: 'PENDING', message: 'Pending scheduling', container: container.name, logs: [], exitCode: null, finished: Promise.resolve() };
     this.services.set(key, svc);

@@ -3,6 +3,7 @@
  * and updated-row count of each, and transient-error retries. Errors carry the Snowflake code and
  * SQL state and pass through the connection's redactor, so secrets never reach a message.
  */
+import './driver-env';
 import * as snowflake from 'snowflake-sdk';
 import { ConnectionSettings, redactor, toDriverOptions } from './connection';
 import { backoffMs, isTransient, sleep } from './retry';

@@ -4,6 +4,7 @@
  * chunk's series with ONE bulk query, fits the model contest per partition, writes each model to
  * the stage mount atomically, records metrics in one batched insert, and marks the chunk done.
  */
+import '../snowflake/driver-env';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
@@ -136,7 +137,6 @@ export async function runWorker(cfg: WorkerConfig, conn: snowflake.Connection, l
 }
 
 async function main(): Promise<void> {
-  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   snowflake.configure({ logLevel: 'OFF' } as snowflake.ConfigureOptions);
   const cfg = configFromEnv(process.env);
   const tokenFile = process.env.SNOWFLAKE_TOKEN_FILE ?? '/snowflake/session/token';

@@ -1,3 +1,4 @@
+import '../../lib/snowflake/driver-env';
 import * as snowflake from 'snowflake-sdk';
 
 snowflake.configure({ logLevel: 'OFF' } as snowflake.ConfigureOptions);
