@@ -8,6 +8,7 @@ import {
   GateMetric,
   InstanceFamily,
   ManyModelPipeline,
+  ManyModelPipelineProps,
   PromotionGate,
   Role,
   Schedule,
@@ -31,7 +32,8 @@ export const EXAMPLE = {
 export class ForecastStack extends TerraformStack {
   readonly pipeline: ManyModelPipeline;
 
-  constructor(scope: Construct, id: string) {
+  /** `overrides` adjust the example's pipeline props (tests use it for short leases). */
+  constructor(scope: Construct, id: string, overrides: Partial<ManyModelPipelineProps> = {}) {
     super(scope, id);
     // No credentials here: the provider reads SNOWFLAKE_* variables or connections.toml at apply.
     new SnowflakeProvider(this, 'snowflake', { role: 'SYSADMIN' });
@@ -47,6 +49,7 @@ export class ForecastStack extends TerraformStack {
       training: TrainingStrategy.screenThenRefine({ refineTopPercent: 10, timeBudget: Duration.minutes(30), screen: { slots: 8, chunkSize: 25 }, refine: { workers: 4, chunkSize: 5 } }),
       registry: { promotionGate: PromotionGate.metricAtMost(GateMetric.MEDIAN_MAPE, 0.25) },
       scoring: { horizon: 28, schedule: Schedule.cron('0 6 * * *', 'UTC'), resultsTableName: 'FORECAST_RESULTS' },
+      ...overrides,
     });
     this.pipeline.aggregator.grantPredict(analysts);
   }

@@ -47,6 +47,10 @@ export interface DemoResult {
   readonly refined: number;
   readonly refinedImproved: number;
   readonly indexedPartitions: number;
+  /** The most claims any chunk needed (1 when no worker died). */
+  readonly maxChunkAttempts: number;
+  /** (pass, partition) pairs with more than one metrics row: must be 0. */
+  readonly duplicateMetricRows: number;
 }
 
 /** Deterministic PRNG (mulberry32) so the data set is the same on every run. */
@@ -142,6 +146,8 @@ export async function runDemo(opts: DemoOptions): Promise<DemoResult> {
     const mapes = winners.filter((w) => w.STATUS === 'OK' && w.MAPE !== null).map((w) => Number(w.MAPE)).sort((a, b) => a - b);
     const scored = pipeline.scoring ? Number((await session.query<{ N: number }>(`SELECT COUNT(*) AS N FROM ${pipeline.scoring.qualifiedName.quoted} WHERE RUN_ID = ?`, [runId])).rows[0].N) : 0;
     const registerStep = manifest.steps.find((s) => s.kind === 'registerAggregator');
+    const attempts = (await session.query<{ A: number }>(`SELECT MAX(ATTEMPTS) AS A FROM ${pipeline.queue.qualifiedName.quoted} WHERE RUN_ID = ?`, [runId])).rows[0];
+    const dup = (await session.query<{ N: number }>(`SELECT COUNT(*) AS N FROM (SELECT PASS, PARTITION_KEY FROM ${metrics} WHERE RUN_ID = ? GROUP BY PASS, PARTITION_KEY HAVING COUNT(*) > 1)`, [runId])).rows[0];
     const stageDir = server.engine.stages.get(agg.stageName.toString());
     const indexFile = stageDir ? path.join(stageDir, 'models', runId, 'model_index.json') : '';
     const indexed = indexFile && fs.existsSync(indexFile) ? Object.keys(JSON.parse(fs.readFileSync(indexFile, 'utf8')).partitions ?? {}).length : 0;
@@ -160,6 +166,8 @@ export async function runDemo(opts: DemoOptions): Promise<DemoResult> {
       refined: Number(refinedRows?.N ?? 0),
       refinedImproved: Number(refinedRows?.IMPROVED ?? 0),
       indexedPartitions: indexed,
+      maxChunkAttempts: Number(attempts?.A ?? 0),
+      duplicateMetricRows: Number(dup?.N ?? 0),
     };
   } finally {
     await session.close();

@@ -1,0 +1,64 @@
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { Duration, TrainingStrategy } from '../../index';
+import { runDemo } from '../../lib/demo/run-demo';
+import { EXAMPLE } from '../../stacks/forecast-stack';
+import { buildApp } from '../../stacks/main';
+
+const quiet = { lines: [] as string[], info(l: string) { this.lines.push(l); }, progress(l: string) { this.lines.push(l); } };
+
+describe('end to end on the local server (the demo flow)', () => {
+  test('200 series: screen, refine, one registered version, promotion and scoring', async () => {
+    const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'mm-e2e-'));
+    const r = await runDemo({ outdir, buildApp, sourceTable: EXAMPLE.sourceTable, image: EXAMPLE.image, series: 200, days: 1095, log: quiet });
+    expect(r.failed).toBe(false);
+    expect(r.trained).toBe(200);
+    expect(r.failedPartitions).toBe(0);
+    expect(r.indexedPartitions).toBe(200);
+    expect(Object.keys(r.families)).toContain('holt_winters');
+    expect(r.medianMape!).toBeLessThan(0.05);
+    expect(r.refined).toBe(20); // the worst 10 % by MAPE
+    expect(r.registrationStatements).toBe(1);
+    expect(r.versions).toEqual([`V_${r.runId} (@PRODUCTION)`]);
+    expect(r.rowsScored).toBe(200 * 28);
+    expect(r.maxChunkAttempts).toBe(1);
+    expect(r.duplicateMetricRows).toBe(0);
+  }, 240000);
+
+  test('a worker killed mid-chunk: its lease expires, another worker finishes the chunk, no partition is trained twice', async () => {
+    const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'mm-e2e-kill-'));
+    let killed = '';
+    const r = await runDemo({
+      outdir,
+      buildApp: (o) => buildApp(o, { leaseDuration: Duration.seconds(30), training: TrainingStrategy.tasks({ slots: 4, chunkSize: 10 }) }),
+      sourceTable: EXAMPLE.sourceTable,
+      image: EXAMPLE.image,
+      series: 40,
+      days: 300,
+      log: quiet,
+      beforeHooks: async (server) => {
+        // Hold the first chunk read long enough to kill its worker while it holds the lease.
+        server.faults.delayStatement({ match: /PARSE_JSON\(\?\)\)\) ORDER BY PARTITION_KEY, DS/, ms: 8000 });
+        void (async () => {
+          for (let i = 0; i < 300 && !killed; i++) {
+            await new Promise((res) => setTimeout(res, 100));
+            const rows = await server.engineQuery("SELECT WORKER_ID FROM ANALYTICS.FORECAST.FORECAST_QUEUE WHERE STATUS = 'CLAIMED'").catch(() => []);
+            const holder = rows[0]?.WORKER_ID;
+            if (holder) {
+              const service = String(holder).split('#')[0];
+              if (server.objects.killService(service)) killed = service;
+            }
+          }
+        })();
+      },
+    });
+    expect(killed).not.toBe('');
+    expect(r.failed).toBe(false);
+    expect(r.trained).toBe(40);
+    expect(r.indexedPartitions).toBe(40);
+    expect(r.maxChunkAttempts).toBe(2); // the killed worker's chunk was claimed a second time
+    expect(r.duplicateMetricRows).toBe(0);
+    expect(quiet.lines.some((l) => /chunks left after the graph ended: executing it again \(round 2\)/.test(l))).toBe(true);
+  }, 240000);
+});
