@@ -7,7 +7,8 @@ import '../lib/snowflake/driver-env';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { benchLocalServer } from '../lib/emulator/bench';
+import { benchLocalServer, spread } from '../lib/emulator/bench';
+import { benchSynth } from './synth';
 
 
 async function main(): Promise<void> {
@@ -19,8 +20,21 @@ async function main(): Promise<void> {
   console.log(`  trivial query round trip (ms)      ${fmt(server.trivialQueryMs, 2)}`);
   console.log(`  20,000-row array-bind insert (rows/s) ${fmt(server.insert20kRowsPerSec)}`);
   console.log(`  20,000-row select (rows/s)         ${fmt(server.select20kRowsPerSec)}`);
+  const sizes = (process.env.MM_BENCH_PIPELINES ?? '1,10,100,1000').split(',').map(Number);
+  const synth = benchSynth(sizes, 3);
+  console.log('\nsynth: ManyModelPipeline vs the same resources declared directly (ms, median of 3; ratio constructs/raw)');
+  const synthRows = synth.map((r) => {
+    const c = spread(r.constructMs);
+    const w = spread(r.rawMs);
+    return { pipelines: r.pipelines, constructMs: c, rawMs: w, ratio: c.median / w.median, constructHeapMiB: r.constructHeapMiB, rawHeapMiB: r.rawHeapMiB };
+  });
+  for (const r of synthRows) {
+    console.log(`  ${String(r.pipelines).padStart(5)} pipelines  constructs ${r.constructMs.median.toFixed(0).padStart(7)} ms (${r.constructMs.min.toFixed(0)}-${r.constructMs.max.toFixed(0)})  raw ${r.rawMs.median.toFixed(0).padStart(7)} ms (${r.rawMs.min.toFixed(0)}-${r.rawMs.max.toFixed(0)})  ratio ${r.ratio.toFixed(2)}  heap +${r.constructHeapMiB.toFixed(0)}/${r.rawHeapMiB.toFixed(0)} MiB`);
+  }
+  const at = (n: number) => synthRows.find((r) => r.pipelines === n);
+  if (at(100) && at(1000)) console.log(`  linearity: 1000 / 100 pipelines = ${(at(1000)!.constructMs.median / at(100)!.constructMs.median).toFixed(1)}x (target <= 12x)`);
   const out = path.join(__dirname, 'results.json');
-  fs.writeFileSync(out, JSON.stringify({ machine, localServer: server }, null, 2) + '\n');
+  fs.writeFileSync(out, JSON.stringify({ machine, localServer: server, synth: synthRows }, null, 2) + '\n');
   console.log(`\nwritten to ${path.relative(process.cwd(), out)}`);
 }
 
