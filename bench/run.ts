@@ -9,6 +9,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { benchLocalServer, spread } from '../lib/emulator/bench';
 import { benchSynth } from './synth';
+import { benchHooks } from './hooks';
 
 
 async function main(): Promise<void> {
@@ -33,8 +34,16 @@ async function main(): Promise<void> {
   }
   const at = (n: number) => synthRows.find((r) => r.pipelines === n);
   if (at(100) && at(1000)) console.log(`  linearity: 1000 / 100 pipelines = ${(at(1000)!.constructMs.median / at(100)!.constructMs.median).toFixed(1)}x (target <= 12x)`);
+  const hookSizes = (process.env.MM_BENCH_PARTITIONS ?? '200,2000,20000').split(',').map(Number);
+  const perPartitionLimit = Number(process.env.MM_BENCH_PER_PARTITION_LIMIT ?? 2000);
+  const hooks = await benchHooks(hookSizes, perPartitionLimit);
+  console.log('\nhook run against the local server: enqueue + model index + registration (statements incl. the runner\'s ledger and lock; wall time)');
+  for (const h of hooks) {
+    const pp = h.perPartition.measured ? `${h.perPartition.statements} statements, ${(h.perPartition.ms / 1000).toFixed(1)} s` : `${h.perPartition.statements} statements (not run above ${perPartitionLimit} partitions: 3 per partition by construction)`;
+    console.log(`  ${String(h.partitions).padStart(6)} partitions  ours ${h.ours.statements} statements, ${(h.ours.ms / 1000).toFixed(1)} s   per-partition ${pp}   ratio ${(h.perPartition.statements / h.ours.statements).toFixed(0)}x fewer statements`);
+  }
   const out = path.join(__dirname, 'results.json');
-  fs.writeFileSync(out, JSON.stringify({ machine, localServer: server, synth: synthRows }, null, 2) + '\n');
+  fs.writeFileSync(out, JSON.stringify({ machine, localServer: server, synth: synthRows, hooks }, null, 2) + '\n');
   console.log(`\nwritten to ${path.relative(process.cwd(), out)}`);
 }
 

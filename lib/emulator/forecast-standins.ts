@@ -16,14 +16,16 @@ export function registrationStandIn(modelName: string, stageName: string, metric
     const existing = catalog.models.get(modelName)?.versions.find((v) => v.name === versionName);
     if (existing) return JSON.stringify({ status: 'exists', model: modelName, version: versionName });
     const dir = ctx.stageDir(stageName);
-    const index = JSON.parse(fs.readFileSync(path.join(dir, String(indexPath)), 'utf8')) as { partitions: Record<string, string> };
-    const missing = Object.values(index.partitions).filter((p) => !fs.existsSync(path.join(dir, p)));
+    const index = JSON.parse(fs.readFileSync(path.join(dir, String(indexPath)), 'utf8')) as { partitions: Record<string, string> | null };
+    if (!index.partitions || Object.keys(index.partitions).length === 0) throw new Error(`the index of run ${runId} lists no trained partition: nothing to register`);
+    const partitions = index.partitions;
+    const missing = Object.values(partitions).filter((p) => !fs.existsSync(path.join(dir, p)));
     if (missing.length > 0) throw new Error(`${missing.length} artifacts named in the index are missing, e.g. ${missing[0]}`);
     const [m] = await ctx.query(
       `SELECT COUNT_IF(STATUS = 'OK') AS TRAINED, COUNT_IF(STATUS <> 'OK') AS FAILED, MEDIAN(IFF(STATUS = 'OK', MAPE, NULL)) AS MEDIAN_MAPE FROM (SELECT * FROM ${metricsTable} WHERE RUN_ID = '${String(runId).replace(/'/g, "''")}' QUALIFY ROW_NUMBER() OVER (PARTITION BY PARTITION_KEY ORDER BY IFF(STATUS = 'OK', 0, 1), MAPE ASC NULLS LAST) = 1)`,
     );
     catalog.addVersion(modelName, String(versionName), { runId, indexPath, partitions: Object.keys(index.partitions).length, metrics: m }, dir);
-    return JSON.stringify({ status: 'registered', model: modelName, version: versionName, partitions: Object.keys(index.partitions).length });
+    return JSON.stringify({ status: 'registered', model: modelName, version: versionName, partitions: Object.keys(partitions).length });
   };
 }
 

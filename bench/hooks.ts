@@ -1,0 +1,109 @@
+/**
+ * Hook-run cost against the local server: Snowflake statements and wall time for enqueue, model
+ * index and registration as the runner does them (one statement each, whatever the partition
+ * count), side by side with the per-partition approach (one statement per partition and one
+ * model version per partition).
+ */
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { Testing, TerraformStack } from 'cdktf';
+import { SnowflakeProvider } from '@cdktf/provider-snowflake/lib/provider';
+import { ComputePool, Database, ManyModelPipeline, SourceTable, Trainer, TrainingStrategy, enablePreviewFeatures, Hooks } from '../index';
+import { startLocalServer } from '../lib/emulator';
+import { registrationStandIn } from '../lib/emulator/forecast-standins';
+import { planLocalApply } from '../lib/emulator/local-apply';
+import { runHooks } from '../lib/hooks/runner';
+import { ObjectName } from '../lib/identifiers';
+import { resolveConnection } from '../lib/snowflake/connection';
+import { SnowflakeSession } from '../lib/snowflake/session';
+
+export interface HookBenchRow {
+  partitions: number;
+  ours: { statements: number; ms: number };
+  /** measured: false above the limit, where only the statement count (3 per partition) is stated. */
+  perPartition: { statements: number; ms: number; measured: boolean };
+}
+
+function app(): { stack: TerraformStack; pipeline: ManyModelPipeline } {
+  const stack = new TerraformStack(Testing.app(), 'bench');
+  new SnowflakeProvider(stack, 'snowflake', {});
+  enablePreviewFeatures(stack);
+  const pipeline = new ManyModelPipeline(stack, 'Forecast', {
+    database: Database.fromName(stack, 'Db', 'ANALYTICS'),
+    source: SourceTable.fromName(stack, 'Src', 'ANALYTICS.RAW.SERIES_EVENTS', { partitionColumn: 'UNIT_ID', orderColumn: 'DATE', targetColumn: 'Y' }),
+    computePool: new ComputePool(stack, 'Pool'),
+    trainer: Trainer.fromImage('/analytics/ml/images/forecast-worker:1.4.0'),
+    training: TrainingStrategy.queue({ workers: 4, chunkSize: 500 }),
+  });
+  return { stack, pipeline };
+}
+
+export async function benchHooks(sizes: number[], perPartitionLimit = 2000): Promise<HookBenchRow[]> {
+  const { stack, pipeline } = app();
+  const tf = JSON.parse(Testing.synth(stack, true));
+  const manifest = Hooks.of(stack).manifest();
+  const agg = pipeline.aggregator;
+  const rows: HookBenchRow[] = [];
+  for (const n of sizes) {
+    const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'mm-bench-hooks-'));
+    const server = await startLocalServer({ dataDir, procedures: { [agg.procedureName.toString()]: registrationStandIn(agg.modelName.toString(), agg.stageName.toString(), agg.metricsTable.toString()) } });
+    const session = await SnowflakeSession.open(resolveConnection({ env: { SNOWFLAKE_ACCOUNT: 'local', SNOWFLAKE_USER: 'test', SNOWFLAKE_PASSWORD: 'test', SNOWFLAKE_HOST: '127.0.0.1', SNOWFLAKE_PORT: String(server.port), SNOWFLAKE_PROTOCOL: 'http' } }));
+    await session.query('CREATE DATABASE ANALYTICS');
+    await session.query('CREATE SCHEMA ANALYTICS.RAW');
+    await session.query('CREATE TABLE ANALYTICS.RAW.SERIES_EVENTS (UNIT_ID VARCHAR, DATE DATE, Y FLOAT)');
+    const keys = Array.from({ length: n }, (_, i) => `U${String(i).padStart(6, '0')}`);
+    await session.query('INSERT INTO ANALYTICS.RAW.SERIES_EVENTS VALUES (?, ?, ?)', keys.map((k) => [k, '2026-01-01', 1]));
+    for (const sql of planLocalApply(tf).statements) await session.query(sql);
+
+    // Our way: the runner's startPass (one enqueue), then index and registration, with training
+    // results put in place as workers would leave them (metrics rows and artifacts on the stage).
+    const log = { info: () => undefined, progress: () => undefined };
+    let before = server.statementCount;
+    let t0 = Date.now();
+    const startStep = manifest.steps.find((s) => s.kind === 'startPass')!.id;
+    const first = await runHooks(manifest, session, { log, only: [startStep] });
+    let ourStatements = server.statementCount - before;
+    let ourMs = Date.now() - t0;
+    const runId = first.outcomes[0].runId!;
+    const stageDir = server.engine.stages.get(agg.stageName.toString())!;
+    fs.mkdirSync(path.join(stageDir, 'models', runId, 'screen'), { recursive: true });
+    for (const k of keys) fs.writeFileSync(path.join(stageDir, 'models', runId, 'screen', `${k}.json`), '{}');
+    await session.query(`INSERT INTO ${agg.metricsTable.quoted} (RUN_ID, PASS, PARTITION_KEY, STATUS, MODEL_FAMILY, MAPE, RMSE, SMAPE, N_OBS, STAGE_PATH, ERROR_MSG, TRAINED_AT) VALUES (?, 'screen', ?, 'OK', 'holt_winters', 0.05, 1, 0.05, 100, ?, NULL, CURRENT_TIMESTAMP())`, keys.map((k) => [runId, k, `models/${runId}/screen/${k}.json`]));
+    // Same run id: the planner resumes the unfinished run the startPass step began.
+    const rest = manifest.steps.filter((s) => s.kind === 'buildModelIndex' || s.kind === 'registerAggregator').map((s) => s.id);
+    before = server.statementCount;
+    t0 = Date.now();
+    const second = await runHooks(manifest, session, { log, only: rest });
+    if (second.outcomes.find((o) => o.status !== 'SKIPPED')?.runId !== runId) throw new Error('bench: index and registration did not resume the enqueued run');
+    if (second.failed) throw new Error(`bench hooks failed: ${JSON.stringify(second.outcomes)}`);
+    ourStatements += server.statementCount - before;
+    ourMs += Date.now() - t0;
+
+    // Per-partition way: one queue row, one index row and one model version per partition.
+    if (n > perPartitionLimit) {
+      rows.push({ partitions: n, ours: { statements: ourStatements, ms: ourMs }, perPartition: { statements: 3 * n, ms: 0, measured: false } });
+      await session.close();
+      await server.close();
+      fs.rmSync(dataDir, { recursive: true, force: true });
+      continue;
+    }
+    await session.query('CREATE TABLE ANALYTICS.FORECAST.PER_PARTITION_INDEX (PARTITION_KEY VARCHAR, PATH VARCHAR)');
+    const ppModel = ObjectName.of(...agg.modelName.parts.slice(0, 2), `${agg.modelName.name}_PP`).quoted;
+    await session.query(`CREATE MODEL ${ppModel}`);
+    before = server.statementCount;
+    t0 = Date.now();
+    for (const [i, k] of keys.entries()) {
+      await session.query(`INSERT INTO ${pipeline.queue.qualifiedName.quoted} (QUEUE_ID, RUN_ID, PASS, CHUNK_ID, PARTITION_KEYS, STATUS, ATTEMPTS, CREATED_AT) SELECT ?, 'RPP', 'screen', ?, PARSE_JSON(?), 'PENDING', 0, CURRENT_TIMESTAMP()`, [`RPP/${i}`, i, JSON.stringify([k])]);
+    }
+    for (const k of keys) await session.query('INSERT INTO ANALYTICS.FORECAST.PER_PARTITION_INDEX VALUES (?, ?)', [k, `models/${runId}/screen/${k}.json`]);
+    for (const k of keys) await session.query(`ALTER MODEL ${ppModel} ADD VERSION V_${k}`);
+    const ppStatements = server.statementCount - before;
+    const ppMs = Date.now() - t0;
+    rows.push({ partitions: n, ours: { statements: ourStatements, ms: ourMs }, perPartition: { statements: ppStatements, ms: ppMs, measured: true } });
+    await session.close();
+    await server.close();
+    fs.rmSync(dataDir, { recursive: true, force: true });
+  }
+  return rows;
+}
