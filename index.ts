@@ -11,3 +11,4 @@ export type { CustomHookOptions, IHookDependable } from './lib/hooks/hooks';
 export { MANIFEST_SCHEMA_VERSION, MANIFEST_FILE_NAME } from './lib/hooks/manifest';
 export type { HookManifest, HookStep, HookStatement } from './lib/hooks/manifest';
 export { GateMetric } from './lib/sql/registry';
+export * from './lib/policy';

@@ -1,5 +1,5 @@
 import { SnowflakeProvider } from '@cdktf/provider-snowflake/lib/provider';
-import { TerraformStack } from 'cdktf';
+import { Aspects, TerraformStack } from 'cdktf';
 import { Construct } from 'constructs';
 import {
   ComputePool,
@@ -7,6 +7,7 @@ import {
   Duration,
   GateMetric,
   InstanceFamily,
+  ManyModelChecks,
   ManyModelPipeline,
   ManyModelPipelineProps,
   PromotionGate,
@@ -38,6 +39,7 @@ export class ForecastStack extends TerraformStack {
     // No credentials here: the provider reads SNOWFLAKE_* variables or connections.toml at apply.
     new SnowflakeProvider(this, 'snowflake', { role: 'SYSADMIN' });
     enablePreviewFeatures(this);
+    Aspects.of(this).add(new ManyModelChecks());
 
     const pool = new ComputePool(this, 'Pool', { instanceFamily: InstanceFamily.CPU_X64_S, maxNodes: 8 });
     const analysts = Role.fromName(this, 'Analysts', 'ANALYSTS');

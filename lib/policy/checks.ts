@@ -1,0 +1,108 @@
+/**
+ * The `ManyModelChecks` rule pack: an Aspect that evaluates every rule on every synthesized
+ * resource (and on our constructs), turns errors into synth failures and warnings into
+ * annotations, and honours suppressions that carry a reason. Users add their own rules the same
+ * way (`new ManyModelChecks({ extraRules: [myRule] })`).
+ */
+import { Annotations, IAspect, TerraformResource } from 'cdktf';
+import { IConstruct } from 'constructs';
+import { ValidationError } from '../errors';
+import { PolicyRule, RuleResult, RuleSubject } from './rule';
+import { computePoolAutoSuspend } from './rules/compute-pool-auto-suspend';
+import { computePoolMaxNodes } from './rules/compute-pool-max-nodes';
+import { consumerLeastPrivilege } from './rules/consumer-least-privilege';
+import { promotionGate } from './rules/promotion-gate';
+import { queueLease } from './rules/queue-lease';
+import { scoringSchedule } from './rules/scoring-schedule';
+import { stageEncryption } from './rules/stage-encryption';
+
+export interface PolicySuppression {
+  /** The rule id, e.g. MM-PR1. */
+  readonly id: string;
+  /** Why the finding is acceptable here; required. */
+  readonly reason: string;
+}
+
+const SUPPRESSIONS = new WeakMap<IConstruct, PolicySuppression[]>();
+
+/** Suppressions are data on a construct and cover everything below it. */
+export class PolicySuppressions {
+  static add(construct: IConstruct, suppressions: PolicySuppression[]): void {
+    for (const s of suppressions) {
+      if (!s.reason || s.reason.trim().length < 10) {
+        throw new ValidationError(construct.node.path, `suppression of ${s.id}`, 'has no reason (at least 10 characters)', 'Say why the finding is acceptable here');
+      }
+    }
+    SUPPRESSIONS.set(construct, [...(SUPPRESSIONS.get(construct) ?? []), ...suppressions]);
+  }
+
+  /** The suppression of `id` on the construct or an ancestor, if any. */
+  static find(construct: IConstruct, id: string): PolicySuppression | undefined {
+    for (const scope of [...construct.node.scopes].reverse()) {
+      const s = SUPPRESSIONS.get(scope)?.find((x) => x.id === id);
+      if (s) return s;
+    }
+    return undefined;
+  }
+}
+
+export interface ManyModelChecksOptions {
+  /** Node budget of MM-CP1. @default 20 */
+  readonly computePoolNodeBudget?: number;
+  /** Additional rules, evaluated like the built-in ones. @default none */
+  readonly extraRules?: PolicyRule[];
+}
+
+export interface PolicyFinding {
+  readonly ruleId: string;
+  readonly level: 'error' | 'warning';
+  readonly path: string;
+  readonly suppressed?: string;
+}
+
+export class ManyModelChecks implements IAspect {
+  readonly rules: PolicyRule[];
+  /** Everything found, suppressed findings included (for reports and plans). */
+  readonly findings: PolicyFinding[] = [];
+
+  constructor(opts: ManyModelChecksOptions = {}) {
+    this.rules = [
+      computePoolMaxNodes(opts.computePoolNodeBudget ?? 20),
+      computePoolAutoSuspend,
+      stageEncryption,
+      consumerLeastPrivilege,
+      queueLease,
+      promotionGate,
+      scoringSchedule,
+      ...(opts.extraRules ?? []),
+    ];
+    const ids = new Set<string>();
+    for (const r of this.rules) {
+      if (ids.has(r.id)) throw new Error(`policy rule id ${r.id} is registered twice`);
+      ids.add(r.id);
+    }
+  }
+
+  visit(node: IConstruct): void {
+    const subject: RuleSubject = node instanceof TerraformResource ? { construct: node, resourceType: node.terraformResourceType, config: synthesizedConfig(node) } : { construct: node };
+    for (const rule of this.rules) {
+      if (rule.evaluate(subject) !== RuleResult.NON_COMPLIANT) continue;
+      const suppression = PolicySuppressions.find(node, rule.id);
+      const path = node.node.path;
+      this.findings.push({ ruleId: rule.id, level: rule.level, path, suppressed: suppression?.reason });
+      if (suppression) continue;
+      const message = `[${rule.id}] ${path}: ${rule.explanation}`;
+      if (rule.level === 'error') {
+        node.node.addValidation({ validate: () => [message] });
+      } else {
+        Annotations.of(node).addWarning(message);
+      }
+    }
+  }
+}
+
+function synthesizedConfig(r: TerraformResource): Record<string, unknown> {
+  const tf = r.toTerraform() as { resource?: Record<string, Record<string, Record<string, unknown>>> };
+  const byId = tf.resource?.[r.terraformResourceType] ?? {};
+  return Object.values(byId)[0] ?? {};
+}

@@ -1,0 +1,9 @@
+export * from './rule';
+export * from './checks';
+export { computePoolMaxNodes } from './rules/compute-pool-max-nodes';
+export { computePoolAutoSuspend } from './rules/compute-pool-auto-suspend';
+export { stageEncryption } from './rules/stage-encryption';
+export { consumerLeastPrivilege } from './rules/consumer-least-privilege';
+export { queueLease } from './rules/queue-lease';
+export { promotionGate } from './rules/promotion-gate';
+export { scoringSchedule } from './rules/scoring-schedule';
