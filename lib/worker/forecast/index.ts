@@ -1,0 +1,40 @@
+/**
+ * The reference worker's forecasting core: pure and deterministic (no I/O, no randomness).
+ * prepareSeries → selectBest → artifact JSON → predictFromModel (and its Python twin,
+ * lib/registry/python/predict_core.py). See docs/forecast-models.md.
+ */
+export { addDays, fromDayNumber, toDayNumber } from './dates';
+export { FitError, ForecastError, ForecastOptionsError, ModelFormatError, SeriesError, SeriesTooShortError } from './errors';
+export type { SeriesProblem } from './errors';
+export { FAMILIES, drift, holtWinters, holtWintersDamped, linearTrend, linearTrendSeason, seasonalNaive, ses } from './families';
+export type { FitOptions, ForecastFamily } from './families';
+export { hwFilter, initialState } from './families/holt-winters';
+export { sesFilter } from './families/ses';
+export { computeMetrics } from './metrics';
+export type { Metrics } from './metrics';
+export { FAMILY_ORDER, MODEL_FORMAT, MODEL_FORMAT_VERSION, fittedFromDocument, parseModel, toModelDocument } from './model';
+export type {
+  AnyForecastModel,
+  CandidateResult,
+  ContestRecord,
+  DriftState,
+  FamilyName,
+  FamilyStates,
+  FittedModel,
+  ForecastModel,
+  HoltWintersState,
+  LegacyForecastModelV1,
+  MetricName,
+  RegressionState,
+  SeasonalNaiveState,
+  SesState,
+} from './model';
+export { Z95, normalQuantile, zForLevel } from './normal';
+export { gridThenCompass } from './optimize';
+export type { SearchResult, SearchSpec } from './optimize';
+export { forecast, predictFromModel } from './predict';
+export type { Forecast, ForecastStep } from './predict';
+export { prepareSeries } from './prepare';
+export type { Observation, PrepareOptions, PreparedSeries } from './prepare';
+export { REFINE_FAMILIES, SCREEN_FAMILIES, selectBest } from './contest';
+export type { ContestOptions, ContestResult } from './contest';
