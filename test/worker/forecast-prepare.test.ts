@@ -55,6 +55,10 @@ describe('prepareSeries', () => {
     expect(p).toMatchObject({ start: day(2), end: day(5), values: [2, 3, 4, 5], trimmedDays: 5, filled: 0 });
   });
 
+  test('reads years before 100 as written (not as 19xx)', () => {
+    expect(prepareSeries([{ date: '0050-03-01', y: 1 }]).start).toBe('0050-03-01');
+  });
+
   test('reads Date objects in UTC and longer ISO timestamps by their date', () => {
     const p = prepareSeries([
       { date: new Date(Date.UTC(2024, 0, 2)), y: 2 },
@@ -77,6 +81,7 @@ describe('prepareSeries', () => {
     expect(reason(() => prepareSeries([]))).toEqual(['EMPTY', 'series has no rows']);
     expect(reason(() => prepareSeries([{ date: '2024-02-30', y: 1 }]))).toEqual(['INVALID_DATE', 'invalid date "2024-02-30": no such day']);
     expect(reason(() => prepareSeries([{ date: '01/02/2024', y: 1 }]))[0]).toBe('INVALID_DATE');
+    expect(reason(() => prepareSeries([{ date: '2024-01-01', y: '12.5' as unknown as number }]))).toEqual(['INVALID_VALUE', 'value "12.5" on 2024-01-01 is not a number or NULL']);
     expect(reason(() => prepareSeries([{ date: '1900-01-01', y: 1 }, { date: '2024-01-01', y: 1 }]))[1]).toMatch(/^series spans 45291 days .* more than maxLength 36600$/);
   });
 });

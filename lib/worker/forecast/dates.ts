@@ -16,10 +16,13 @@ export function toDayNumber(d: string | Date): number {
   }
   const m = typeof d === 'string' ? ISO_DAY.exec(d) : null;
   if (!m) throw new SeriesError('INVALID_DATE', `invalid date ${JSON.stringify(d)}: expected YYYY-MM-DD`);
-  const ms = Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3]));
-  const n = ms / DAY_MS;
-  // Date.UTC rolls 2024-02-30 over to March: a date that does not round-trip does not exist.
-  if (fromDayNumber(n) !== `${m[1]}-${m[2]}-${m[3]}`) throw new SeriesError('INVALID_DATE', `invalid date ${JSON.stringify(d)}: no such day`);
+  // setUTCFullYear, unlike Date.UTC, does not map years 0-99 to 1900-1999.
+  const date = new Date(0);
+  date.setUTCFullYear(Number(m[1]), Number(m[2]) - 1, Number(m[3]));
+  const n = date.getTime() / DAY_MS;
+  // A day that does not exist (2024-02-30) rolls over to another: it does not round-trip. Year 0
+  // is refused too, as Python's datetime.date refuses it.
+  if (m[1] === '0000' || fromDayNumber(n) !== `${m[1]}-${m[2]}-${m[3]}`) throw new SeriesError('INVALID_DATE', `invalid date ${JSON.stringify(d)}: no such day`);
   return n;
 }
 

@@ -12,7 +12,7 @@ export class ForecastError extends Error {
 }
 
 /** Why a series cannot be fitted. Stable codes, for metrics tables and tests. */
-export type SeriesProblem = 'EMPTY' | 'ALL_NULL' | 'INVALID_DATE' | 'TOO_SHORT' | 'TOO_SPARSE' | 'TOO_LONG';
+export type SeriesProblem = 'EMPTY' | 'ALL_NULL' | 'INVALID_DATE' | 'INVALID_VALUE' | 'TOO_SHORT' | 'TOO_SPARSE' | 'TOO_LONG';
 
 /** The input series cannot be prepared or fitted; `reason` is a stable code, `message` says why. */
 export class SeriesError extends ForecastError {

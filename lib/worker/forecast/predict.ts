@@ -14,7 +14,7 @@
  *   φ_j = φ + φ² + … + φ^j (= j when undamped)
  * - formatVersion 1 (legacy): √h for every family
  */
-import { addDays } from './dates';
+import { fromDayNumber, toDayNumber } from './dates';
 import { ForecastOptionsError } from './errors';
 import { AnyForecastModel, FittedModel, FamilyStates, HoltWintersState, RegressionState, parseModel } from './model';
 
@@ -143,5 +143,6 @@ export function predictFromModel(model: AnyForecastModel, horizon: number): Fore
   const m = parseModel(model);
   const z = m.z ?? 1.959963984540054;
   const f = path(m.family, m.formatVersion, m.period, m.state, m.sigma, z, horizon);
-  return f.point.map((p, i) => ({ step: i + 1, date: addDays(m.lastDate, i + 1), forecast: p, lower: f.lower[i], upper: f.upper[i] }));
+  const last = toDayNumber(m.lastDate);
+  return f.point.map((p, i) => ({ step: i + 1, date: fromDayNumber(last + i + 1), forecast: p, lower: f.lower[i], upper: f.upper[i] }));
 }

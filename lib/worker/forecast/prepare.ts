@@ -5,7 +5,8 @@
  * Choices (docs/forecast-models.md, "Series preparation"):
  * - Duplicate dates are averaged (default) or summed; their non-NULL values are sorted first, so
  *   the result does not depend on the input order. A date whose values are all NULL is a NULL.
- * - A value that is NULL, undefined or not finite (NaN, ±Infinity) is missing.
+ * - A value that is NULL, undefined or not finite (NaN, ±Infinity) is missing; a value of another
+ *   type (a numeric string, say) is an error rather than silently missing.
  * - The grid runs from the first to the last date with a value: leading and trailing NULLs are
  *   dropped (they cannot be interpolated), so forecasts start the day after the last value.
  * - Missing days and NULLs inside the grid are filled by linear interpolation between the nearest
@@ -69,8 +70,12 @@ export function prepareSeries(rows: readonly Observation[], opts: PrepareOptions
     let vals = byDay.get(day);
     if (vals === undefined) byDay.set(day, (vals = []));
     else duplicateRows++;
-    const y = r.y;
-    if (typeof y === 'number' && Number.isFinite(y)) vals.push(y);
+    const y: unknown = r.y;
+    if (typeof y === 'number') {
+      if (Number.isFinite(y)) vals.push(y);
+    } else if (y !== null && y !== undefined) {
+      throw new SeriesError('INVALID_VALUE', `value ${JSON.stringify(y)} on ${fromDayNumber(day)} is not a number or NULL`);
+    }
   }
   const known: [number, number][] = [];
   for (const [day, vals] of byDay) {
