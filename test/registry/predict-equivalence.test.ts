@@ -22,7 +22,7 @@ const DRIVER = path.join(__dirname, 'fixtures', 'predict_driver.py');
 
 /** Runs predict_core.py over artifact files; one entry per file (forecast or error). */
 function pythonPredict(files: string[], horizon: number): (ForecastStep[] | { error: string })[] {
-  const r = spawnSync('python3', [DRIVER, TEMPLATE_DIR], { input: JSON.stringify({ files, horizon }), encoding: 'utf8', timeout: 30000 });
+  const r = spawnSync('python3', [DRIVER, TEMPLATE_DIR], { input: JSON.stringify({ files, horizon }), encoding: 'utf8', timeout: 30000, env: { ...process.env, PYTHONDONTWRITEBYTECODE: '1' } });
   expect(r.stderr).toBe('');
   expect(r.status).toBe(0);
   return JSON.parse(r.stdout);

@@ -30,7 +30,8 @@ const opts: RegisterProcedureOptions = {
 const FIXTURES = path.join(__dirname, 'fixtures');
 
 function python(args: string[], input?: string) {
-  return spawnSync('python3', args, { encoding: 'utf8', input, timeout: 30000 });
+  // No __pycache__ beside the sources under test.
+  return spawnSync('python3', args, { encoding: 'utf8', input, timeout: 30000, env: { ...process.env, PYTHONDONTWRITEBYTECODE: '1' } });
 }
 
 /** Parses `source` as Python 3.9 (the oldest runtime Snowflake offers) and byte-compiles it. */
