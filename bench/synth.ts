@@ -8,7 +8,7 @@ import { Construct } from 'constructs';
 import { ComputePool, Database, InstanceFamily, ManyModelPipeline, SourceTable, Trainer, enablePreviewFeatures } from '../index';
 
 function constructStack(n: number): TerraformStack {
-  const stack = new TerraformStack(Testing.app(), 'bench');
+  const stack = new TerraformStack(Testing.app({ stackTraces: false }), 'bench');
   new SnowflakeProvider(stack, 'snowflake', {});
   enablePreviewFeatures(stack);
   const pool = new ComputePool(stack, 'Pool', { instanceFamily: InstanceFamily.CPU_X64_S, maxNodes: 8 });
@@ -27,7 +27,7 @@ function constructStack(n: number): TerraformStack {
 
 /** The same resources (types and configuration), declared one by one without our constructs. */
 function rawStack(n: number, template: Record<string, Record<string, Record<string, unknown>>>): TerraformStack {
-  const stack = new TerraformStack(Testing.app(), 'raw');
+  const stack = new TerraformStack(Testing.app({ stackTraces: false }), 'raw');
   new SnowflakeProvider(stack, 'snowflake', {});
   const classes = loadClasses(Object.keys(template));
   let k = 0;
