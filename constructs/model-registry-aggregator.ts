@@ -207,6 +207,9 @@ export class ModelRegistryAggregator extends AggregatorBase {
     if (!/^3\.(9|10|11|12)$/.test(pythonVersion)) {
       throw new ValidationError(path, 'pythonVersion', `${JSON.stringify(pythonVersion)} is not a Python runtime Snowflake offers`, "Use '3.9', '3.10', '3.11' or '3.12'");
     }
+    if (props.aggregatorSource === undefined && !this.inputColumns.some((c) => c.name === 'STEP')) {
+      throw new ValidationError(path, 'inputColumns', 'have no STEP column, which the built-in forecast aggregator reads to know which horizon steps to return', "Add { name: 'STEP', type: 'NUMBER(10,0)' }, or bring your own aggregatorSource");
+    }
     if (props.aggregatorSource !== undefined && !/class\s+ManyModelAggregator\s*\(/.test(props.aggregatorSource)) {
       throw new ValidationError(path, 'aggregatorSource', 'does not define class ManyModelAggregator', 'Name your custom_model.CustomModel subclass ManyModelAggregator (docs/constructs.md, bring your own aggregator)');
     }

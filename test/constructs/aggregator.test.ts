@@ -54,6 +54,7 @@ describe('ModelRegistryAggregator', () => {
     [{ pipRequirements: ['prophet==1.1'] }, 'Agg: pipRequirements are set for a WAREHOUSE target'],
     [{ alias: 'default' }, 'Agg: alias DEFAULT is a system alias'],
     [{ inputColumns: [{ name: 'STEP', type: 'NUMBER' }] }, 'Agg: inputColumns has no PARTITION_KEY column'],
+    [{ inputColumns: [{ name: 'PARTITION_KEY', type: 'VARCHAR' }] }, 'Agg: inputColumns have no STEP column'],
     [{ outputColumns: [{ name: 'PARTITION_KEY', type: 'BLOB' }] }, 'Agg: outputColumns[0].type "BLOB" is not a supported column type'],
     [{ condaDependencies: ['pandas; rm -rf'] }, 'Agg: condaDependencies[0] "pandas; rm -rf" is not a package specification'],
     [{ promotionGate: PromotionGate.metricAtMost(GateMetric.MEDIAN_MAPE, -1) }, 'Agg: promotionGate threshold -1 must be a finite number >= 0'],
@@ -61,6 +62,12 @@ describe('ModelRegistryAggregator', () => {
     [{ metricsTableName: 'METRICS' }, 'Agg: metricsTableName "METRICS" must have the form DATABASE.SCHEMA.NAME'],
   ])('rejects %j', (props, message) => {
     expect(errorOf((s) => aggregator(s, props))).toContain(message);
+  });
+
+  test('a bring-your-own aggregator may take inputs without STEP', () => {
+    const stack = newStack();
+    const aggregatorSource = 'class ManyModelAggregator(custom_model.CustomModel):\n    pass\n';
+    expect(() => aggregator(stack, { inputColumns: [{ name: 'PARTITION_KEY', type: 'VARCHAR' }], aggregatorSource })).not.toThrow();
   });
 
   test('allows pip requirements on the SPCS target', () => {
