@@ -1,6 +1,7 @@
 import { LocalSnowflakeServer, startLocalServer } from '../../lib/emulator';
 import { DEFAULT_RETRY } from '../../lib/hooks/manifest';
 import { runHooks } from '../../lib/hooks/runner';
+import { RETRYABLE_SNOWFLAKE_CODES, backoffMs, isTransient } from '../../lib/snowflake/retry';
 import { SnowflakeSession } from '../../lib/snowflake/session';
 import { manifestOf, memoryLog, openSession, prepareAccount } from './fixtures';
 
@@ -62,6 +63,49 @@ describe('hooks runner against the local server', () => {
     expect(r.failed).toBe(false);
     expect(log.lines.filter((l) => l.includes('transient error 000625'))).toHaveLength(2);
     expect((await events()).filter((e) => e.WHAT === 'a')).toHaveLength(1);
+  });
+
+  test.each([...RETRYABLE_SNOWFLAKE_CODES])('retryable Snowflake code %s is retried and the statement takes effect once', async (code) => {
+    server.faults.failStatement({ match: /'a'\)$/, code, message: `injected ${code}` });
+    const log = memoryLog();
+    const r = await runHooks(twoSteps(), session, { log });
+    expect(r.failed).toBe(false);
+    // snowflake-sdk renews an expired session (390112) itself and re-sends: the runner never sees it.
+    expect(log.lines.filter((l) => l.includes(`transient error ${code}`))).toHaveLength(code === '390112' ? 0 : 1);
+    expect((await events()).filter((e) => e.WHAT === 'a')).toHaveLength(1);
+  });
+
+  test.each([
+    ['001003', 'SQL compilation error: syntax error line 1 at position 0 unexpected \'INSERTT\'.'],
+    ['002003', "SQL compilation error: Object 'OPS.HOOKS.EVENTS' does not exist or not authorized."],
+    ['003001', 'Insufficient privileges to operate on table \'EVENTS\''],
+    ['100038', "Numeric value 'abc' is not recognized"],
+    ['090105', 'Cannot perform operation. This session does not have a current database.'],
+  ])('user error %s is not retried: one attempt, the step fails', async (code, message) => {
+    server.faults.failStatement({ match: /'a'\)$/, code, message, times: 5 });
+    const log = memoryLog();
+    const r = await runHooks(twoSteps(), session, { log });
+    expect(r.failed).toBe(true);
+    expect(log.lines.some((l) => l.includes('transient error'))).toBe(false);
+    expect(r.outcomes.find((o) => o.stepId === 'a')?.status).toBe('FAILED');
+    expect(await events()).toHaveLength(0);
+  });
+
+  test('the transient classification covers the driver, HTTP and socket failures and nothing else', () => {
+    expect(isTransient({ code: 401001, message: 'Network error. Could not reach Snowflake.' })).toBe(true);
+    expect(isTransient({ code: 'ECONNRESET', message: 'read ECONNRESET' })).toBe(true);
+    expect(isTransient({ message: 'Request failed', response: { statusCode: 503 } })).toBe(true);
+    expect(isTransient({ message: 'Too many requests', response: { statusCode: 429 } })).toBe(true);
+    expect(isTransient({ message: 'Forbidden', response: { statusCode: 403 } })).toBe(false);
+    expect(isTransient({ code: '002003', message: 'Object does not exist or not authorized.' })).toBe(false);
+    expect(isTransient({ code: '001003', message: 'SQL compilation error: syntax error' })).toBe(false);
+  });
+
+  test('backoff is exponential, capped and jittered', () => {
+    expect(backoffMs(0, 1000, 30000, () => 0.999)).toBe(999);
+    expect(backoffMs(3, 1000, 30000, () => 0.5)).toBe(4000);
+    expect(backoffMs(10, 1000, 30000, () => 0.5)).toBe(15000);
+    expect(backoffMs(2, 1000, 30000, () => 0)).toBe(0);
   });
 
   test('a user error fails the step with step, statement and code, and stops its dependents', async () => {
