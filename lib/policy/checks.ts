@@ -4,9 +4,10 @@
  * annotations, and honours suppressions that carry a reason. Users add their own rules the same
  * way (`new ManyModelChecks({ extraRules: [myRule] })`).
  */
-import { Annotations, IAspect, TerraformResource } from 'cdktf';
+import { Annotations, IAspect, TerraformResource, TerraformStack } from 'cdktf';
 import { IConstruct } from 'constructs';
 import { ValidationError } from '../errors';
+import { writeBesideStack } from '../hooks/synth-writer';
 import { PolicyRule, RuleResult, RuleSubject } from './rule';
 import { computePoolAutoSuspend } from './rules/compute-pool-auto-suspend';
 import { computePoolMaxNodes } from './rules/compute-pool-max-nodes';
@@ -64,6 +65,7 @@ export class ManyModelChecks implements IAspect {
   readonly rules: PolicyRule[];
   /** Everything found, suppressed findings included (for reports and plans). */
   readonly findings: PolicyFinding[] = [];
+  private readonly reported = new Set<TerraformStack>();
 
   constructor(opts: ManyModelChecksOptions = {}) {
     this.rules = [
@@ -84,6 +86,7 @@ export class ManyModelChecks implements IAspect {
   }
 
   visit(node: IConstruct): void {
+    reportOnce(this, TerraformStack.of(node), this.reported);
     const subject: RuleSubject = node instanceof TerraformResource ? { construct: node, resourceType: node.terraformResourceType, config: synthesizedConfig(node) } : { construct: node };
     for (const rule of this.rules) {
       if (rule.evaluate(subject) !== RuleResult.NON_COMPLIANT) continue;
@@ -99,6 +102,29 @@ export class ManyModelChecks implements IAspect {
       }
     }
   }
+}
+
+/** @internal */
+function reportOnce(checks: ManyModelChecks, stack: TerraformStack, reported: Set<TerraformStack>): void {
+  if (reported.has(stack)) return;
+  reported.add(stack);
+  const prefix = stack.node.path + '/';
+  writeBesideStack(stack, stack, POLICY_REPORT_FILE, () => {
+    const report: PolicyReport = {
+      rules: checks.rules.map((r) => ({ id: r.id, level: r.level })),
+      findings: checks.findings.filter((f) => (f.path + '/').startsWith(prefix) && (f.suppressed !== undefined || f.level === 'warning')).sort((a, b) => (a.path + a.ruleId).localeCompare(b.path + b.ruleId)),
+    };
+    return JSON.stringify(report, null, 2) + '\n';
+  });
+}
+
+/** The file beside each stack's cdk.tf.json that lists the pack's findings (read by `many-model plan`). */
+export const POLICY_REPORT_FILE = 'policy.json';
+
+export interface PolicyReport {
+  readonly rules: { id: string; level: 'error' | 'warning' }[];
+  /** Findings in construct-path order: unsuppressed warnings and every suppression with its reason. */
+  readonly findings: PolicyFinding[];
 }
 
 function synthesizedConfig(r: TerraformResource): Record<string, unknown> {

@@ -1,0 +1,119 @@
+/**
+ * `many-model plan --base <dir|git-ref> [--head DIR] [--app FILE] [--out DIR]
+ *   [--format markdown|json] [--fail-on destructive|never] [--terraform-plan [STACK=]FILE]...
+ *   [--allow ADDRESS|PATH]... [--force STEP]... [--output FILE]`
+ *
+ * Compares the head synthesis (the app synthesized now, or `--head DIR`) with the base (a
+ * synthesized directory, or a git ref whose app is synthesized in a temporary checkout) and prints
+ * the pull-request plan. Exit 3 when `--fail-on destructive` and a destructive change is not
+ * allowed (`--allow`, or MANY_MODEL_ALLOW_DESTRUCTIVE, comma- or newline-separated).
+ */
+import { spawnSync } from 'child_process';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { UsageError, parseFlags } from '../args';
+import { EXIT } from '../exit-codes';
+import { synthApp } from './synth';
+import { buildPlan } from '../../plan/plan';
+import { readSynthesis } from '../../plan/read-synthesis';
+import { renderMarkdown } from '../../plan/render-markdown';
+import { ResourceChange } from '../../plan/resource-diff';
+import { TerraformPlanError, readTerraformPlan } from '../../plan/terraform-plan';
+
+export const ALLOW_ENV = 'MANY_MODEL_ALLOW_DESTRUCTIVE';
+
+/** Synthesizes `app` as it is at `ref` in a temporary export of the repository; returns the outdir. */
+export function synthesizeGitRef(ref: string, app: string, repoDir = process.cwd()): string {
+  const git = (args: string[]) => spawnSync('git', args, { cwd: repoDir, encoding: 'utf8' });
+  const top = git(['rev-parse', '--show-toplevel']);
+  if (top.error || top.status !== 0) throw new UsageError(`--base ${ref}: not a directory with a synthesized app, and ${repoDir} is not a git repository`);
+  const root = top.stdout.trim();
+  const commit = git(['rev-parse', '--verify', '--quiet', `${ref}^{commit}`]);
+  if (commit.status !== 0) throw new UsageError(`--base ${ref}: neither a synthesized directory (with manifest.json) nor a git ref of ${root}`);
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'many-model-base-'));
+  const tar = path.join(tmp, 'src.tar');
+  const archive = spawnSync('git', ['archive', '--format=tar', '-o', tar, commit.stdout.trim()], { cwd: root, encoding: 'utf8' });
+  if (archive.status !== 0) throw new Error(`git archive ${ref} failed: ${archive.stderr.trim()}`);
+  const src = path.join(tmp, 'src');
+  fs.mkdirSync(src);
+  const untar = spawnSync('tar', ['-xf', tar, '-C', src], { encoding: 'utf8' });
+  if (untar.status !== 0) throw new Error(`unpacking ${ref} failed: ${untar.stderr.trim()}`);
+  // The base is built with the head's installed dependencies (the lock file may differ: said in the plan).
+  const modules = path.join(root, 'node_modules');
+  if (fs.existsSync(modules) && !fs.existsSync(path.join(src, 'node_modules'))) fs.symlinkSync(modules, path.join(src, 'node_modules'), 'dir');
+  const appRel = path.relative(root, path.resolve(app));
+  const outdir = path.join(tmp, 'cdktf.out');
+  const cli = path.join(__dirname, '..', '..', '..', 'bin', 'many-model.js');
+  const r = spawnSync(process.execPath, [cli, 'synth', '--app', appRel, '--out', outdir], { cwd: src, encoding: 'utf8', env: process.env });
+  if (r.status !== 0) throw new Error(`synthesizing ${appRel} at ${ref} failed:\n${(r.stderr || r.stdout).trim()}`);
+  return outdir;
+}
+
+function parseTerraformPlans(entries: string[], stacks: string[]): Map<string, ResourceChange[]> {
+  const out = new Map<string, ResourceChange[]>();
+  for (const entry of entries) {
+    const m = /^([^=]+)=(.+)$/.exec(entry);
+    let stack: string;
+    let file: string;
+    if (m && !fs.existsSync(entry)) [stack, file] = [m[1], m[2]];
+    else if (stacks.length === 1) [stack, file] = [stacks[0], entry];
+    else throw new UsageError(`--terraform-plan ${entry}: the head has several stacks (${stacks.join(', ')}); write STACK=FILE`);
+    if (!fs.existsSync(file)) throw new UsageError(`--terraform-plan: no file ${file}`);
+    out.set(stack, readTerraformPlan(fs.readFileSync(file, 'utf8'), file));
+  }
+  return out;
+}
+
+export async function run(argv: string[]): Promise<number> {
+  let flags;
+  try {
+    flags = parseFlags(argv, { base: 'string', head: 'string', app: 'string', out: 'string', format: 'string', 'fail-on': 'string', 'terraform-plan': 'list', allow: 'list', force: 'list', output: 'string' });
+    if (!flags.base) throw new UsageError('--base is required: a synthesized directory (e.g. a cdktf.out of the target branch) or a git ref (e.g. origin/main)');
+    if (flags.format && !['markdown', 'json'].includes(flags.format)) throw new UsageError(`--format ${flags.format}: use markdown or json`);
+    if (flags['fail-on'] && !['destructive', 'never'].includes(flags['fail-on'])) throw new UsageError(`--fail-on ${flags['fail-on']}: use destructive or never`);
+  } catch (e) {
+    process.stderr.write(`many-model plan: ${(e as Error).message}\n`);
+    return EXIT.USAGE;
+  }
+  const app = flags.app ?? 'stacks/main.ts';
+  let report;
+  try {
+    let headDir = flags.head;
+    if (!headDir) {
+      headDir = flags.out ?? 'cdktf.out';
+      await synthApp(app, headDir);
+    }
+    const head = readSynthesis(headDir);
+    const baseIsDir = fs.existsSync(path.join(flags.base, 'manifest.json'));
+    const base = readSynthesis(baseIsDir ? flags.base : synthesizeGitRef(flags.base, app), flags.base);
+    const terraformPlans = parseTerraformPlans(flags['terraform-plan'] ?? [], [...head.stacks.keys()]);
+    for (const [stack, changes] of terraformPlans) {
+      // Construct paths for plan lines come from the syntheses' metadata.
+      const paths = new Map<string, string>();
+      for (const syn of [base, head]) {
+        for (const [type, byId] of Object.entries(syn.stacks.get(stack)?.terraform.resource ?? {})) {
+          for (const [id, cfg] of Object.entries(byId)) {
+            const p = (cfg['//'] as { metadata?: { path?: string } } | undefined)?.metadata?.path;
+            if (p) paths.set(`${type}.${id}`, p);
+          }
+        }
+      }
+      terraformPlans.set(stack, changes.map((c) => ({ ...c, constructPath: c.constructPath ?? paths.get(c.address) })));
+    }
+    const allow = [...(flags.allow ?? []), ...(process.env[ALLOW_ENV] ?? '').split(/[,\n]/)].map((s) => s.trim()).filter(Boolean);
+    report = buildPlan(base, head, { terraformPlans, allow, failOn: (flags['fail-on'] as 'destructive' | 'never' | undefined) ?? 'never', force: flags.force });
+  } catch (e) {
+    process.stderr.write(`many-model plan: ${(e as Error).message}\n`);
+    return e instanceof UsageError || e instanceof TerraformPlanError ? EXIT.USAGE : EXIT.STEP_FAILED;
+  }
+  const text = (flags.format ?? 'markdown') === 'json' ? JSON.stringify(report, null, 2) + '\n' : renderMarkdown(report);
+  if (flags.output) fs.writeFileSync(flags.output, text);
+  process.stdout.write(text);
+  if (report.refused) {
+    const blocked = report.destructive.filter((d) => !d.allowed).map((d) => `${d.stack}:${d.address}`);
+    process.stderr.write(`many-model plan: refusing ${blocked.length} destructive change${blocked.length === 1 ? '' : 's'} (${blocked.slice(0, 5).join(', ')}${blocked.length > 5 ? ', …' : ''}); allow them with --allow or ${ALLOW_ENV}\n`);
+    return EXIT.DESTRUCTIVE_REFUSED;
+  }
+  return EXIT.OK;
+}
