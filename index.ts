@@ -12,3 +12,8 @@ export { MANIFEST_SCHEMA_VERSION, MANIFEST_FILE_NAME } from './lib/hooks/manifes
 export type { HookManifest, HookStep, HookStatement } from './lib/hooks/manifest';
 export { GateMetric } from './lib/sql/registry';
 export * from './lib/policy';
+export { buildPlan, PLAN_SCHEMA_VERSION } from './lib/plan/plan';
+export type { PlanReport, StackPlan, Synthesis, DestructiveChange } from './lib/plan/plan';
+export { readSynthesis } from './lib/plan/read-synthesis';
+export { renderMarkdown } from './lib/plan/render-markdown';
+export { readTerraformPlan } from './lib/plan/terraform-plan';

@@ -8,7 +8,7 @@
 import { HookManifest, HookStep } from '../hooks/manifest';
 import { LedgerRecord, planSteps } from '../hooks/planner';
 
-export type HookChangeReason = 'new' | 'fingerprint changed' | 'dependency changed' | 'forced' | 'dependency re-runs' | 'up to date';
+export type HookChangeReason = 'new' | 'fingerprint changed' | 'forced' | 'dependency re-runs' | 'up to date';
 
 export interface HookChange {
   readonly stepId: string;
@@ -55,12 +55,16 @@ export function diffHooks(base: HookManifest | undefined, head: HookManifest | u
       let details: string[] = [];
       if (p.reason === 'never run') reason = 'new';
       else if (p.reason === 'forced') reason = 'forced';
-      else if (p.reason === 'dependency re-runs') reason = 'dependency re-runs';
-      else if (p.reason === 'fingerprint changed' && was) {
+      else if (p.action === 'run' && was) {
         details = stepDifferences(was, p.step);
-        reason = details.length ? 'fingerprint changed' : 'dependency changed';
-        if (!details.length) details = p.step.dependsOn.filter((d) => baseById.get(d)?.fingerprint !== head.steps.find((s) => s.id === d)?.fingerprint).map((d) => `after ${d}`);
-      } else reason = 'up to date';
+        if (details.length) reason = 'fingerprint changed';
+        else {
+          reason = 'dependency re-runs';
+          const headFp = new Map(head.steps.map((s) => [s.id, s.fingerprint]));
+          details = p.step.dependsOn.filter((d) => baseById.get(d)?.fingerprint !== headFp.get(d)).map((d) => `after ${d}`);
+        }
+      } else if (p.action === 'run') reason = 'dependency re-runs';
+      else reason = 'up to date';
       out.push({ stepId: p.step.id, kind: p.step.kind, action: p.action === 'run' ? 'run' : 'skip', reason, details });
     }
   }

@@ -113,7 +113,8 @@ export function diffSyntheses(base: TerraformDocument | undefined, head: Terrafo
 }
 
 /**
- * Destroyed and created resources of one type whose configurations are equal: most likely a
+ * Destroyed and created resources of one type whose configurations are equal but for name and
+ * comment: most likely a
  * construct was renamed or moved, which changes the logical id. Terraform destroys and re-creates
  * them unless the stack declares the move (cdktf `moveTo`/`moveFromId`, or a `moved` block).
  */
@@ -123,9 +124,11 @@ export function likelyMoves(changes: readonly ResourceChange[], base: TerraformD
   const created = changes.filter((c) => c.action === 'create');
   const used = new Set<string>();
   const out: { from: string; to: string }[] = [];
+  // Names derived from the construct path change with it: compare everything else.
+  const shape = (cfg: Record<string, unknown> | undefined) => JSON.stringify(Object.entries(cfg ?? {}).filter(([k]) => k !== 'name' && k !== 'comment'));
   for (const d of changes.filter((c) => c.action === 'delete')) {
-    const was = JSON.stringify(b.get(d.address)?.config);
-    const match = created.find((c) => !used.has(c.address) && c.type === d.type && JSON.stringify(h.get(c.address)?.config) === was);
+    const was = shape(b.get(d.address)?.config);
+    const match = created.find((c) => !used.has(c.address) && c.type === d.type && shape(h.get(c.address)?.config) === was);
     if (match) {
       used.add(match.address);
       out.push({ from: d.address, to: match.address });
