@@ -10,6 +10,7 @@ import * as path from 'path';
 import { benchLocalServer, spread } from '../lib/emulator/bench';
 import { benchSynth } from './synth';
 import { benchHooks } from './hooks';
+import { benchPlan } from './plan';
 
 
 async function main(): Promise<void> {
@@ -42,8 +43,13 @@ async function main(): Promise<void> {
     const pp = h.perPartition.measured ? `${h.perPartition.statements} statements, ${(h.perPartition.ms / 1000).toFixed(1)} s` : `${h.perPartition.statements} statements (not run above ${perPartitionLimit} partitions: 3 per partition by construction)`;
     console.log(`  ${String(h.partitions).padStart(6)} partitions  ours ${h.ours.statements} statements, ${(h.ours.ms / 1000).toFixed(1)} s   per-partition ${pp}   ratio ${(h.perPartition.statements / h.ours.statements).toFixed(0)}x fewer statements`);
   }
+  const planRaw = benchPlan(Number(process.env.MM_BENCH_PLAN_RESOURCES ?? 1000), 3);
+  const plan = { resources: planRaw.resources, changes: planRaw.changes, inProcessMs: spread(planRaw.inProcessMs), cliMs: spread(planRaw.cliMs) };
+  console.log(`\nmany-model plan over a ${plan.resources.base}/${plan.resources.head}-resource stack pair (${plan.changes.create} add, ${plan.changes.update} change, ${plan.changes.replace} replace, ${plan.changes.delete} destroy, ${plan.changes.hooksToRun} hook steps, ${plan.changes.destructive} destructive)`);
+  console.log(`  plan + Markdown in-process (ms)    ${fmt(plan.inProcessMs)}`);
+  console.log(`  CLI end to end, process start incl. (ms) ${fmt(plan.cliMs)}`);
   const out = path.join(__dirname, 'results.json');
-  fs.writeFileSync(out, JSON.stringify({ machine, localServer: server, synth: synthRows, hooks }, null, 2) + '\n');
+  fs.writeFileSync(out, JSON.stringify({ machine, localServer: server, synth: synthRows, hooks, plan }, null, 2) + '\n');
   console.log(`\nwritten to ${path.relative(process.cwd(), out)}`);
 }
 
