@@ -8,3 +8,4 @@ export * from './model-registry-aggregator';
 export * from './batch-scoring-job';
 export * from './many-model-pipeline';
 export * from './preview-features';
+export * from './hooks-ledger';

@@ -304,6 +304,8 @@ export class ManyModelPipeline extends Construct implements IHookDependable {
     const runner = this.runnerRole;
     props.database.grant(runner, 'USAGE');
     this.schema.grant(runner, 'USAGE', 'CREATE SERVICE');
+    // A ledger placed in a schema of its own (HooksLedger.place) needs USAGE there too.
+    if (ledger.schema.qualifiedName.toString() !== this.schema.qualifiedName.toString()) ledger.schema.grant(runner, 'USAGE');
     this.warehouse.grantUsage(runner);
     this.computePool.grantUsage(runner);
     this.computePool.grantMonitor(runner);

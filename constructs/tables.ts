@@ -25,15 +25,18 @@ export function columnTable(scope: Construct, id: string, schema: ISchema, name:
  * Makes sure the stack has a hooks ledger (`HOOK_RUNS`): the first construct that adds hook
  * steps creates it in its schema; later ones share it.
  */
-export function ensureLedger(scope: Construct, schema: ISchema): { name: ObjectName; table: Table } {
+export function ensureLedger(scope: Construct, schema: ISchema): { name: ObjectName; table: Table; schema: ISchema } {
   const hooks = Hooks.of(scope);
   const existing = hooks.node.tryFindChild('Ledger');
   if (existing instanceof Table) {
     const l = hooks.ledger!;
-    return { name: ObjectName.of(l.database, l.schema, l.table), table: existing };
+    return { name: ObjectName.of(l.database, l.schema, l.table), table: existing, schema: LEDGER_SCHEMAS.get(existing)! };
   }
   const name = schema.qualifiedName.child(LEDGER_TABLE_NAME);
   const table = columnTable(hooks, 'Ledger', schema, LEDGER_TABLE_NAME, LEDGER_COLUMNS, 'many-model hooks ledger: one row per post-deploy step attempt');
+  LEDGER_SCHEMAS.set(table, schema);
   hooks.useLedger(name);
-  return { name, table };
+  return { name, table, schema };
 }
+
+const LEDGER_SCHEMAS = new WeakMap<Table, ISchema>();
