@@ -42,14 +42,11 @@ function rawStack(app: App, n: number, template: Record<string, Record<string, R
   const stack = new TerraformStack(app, 'raw');
   new SnowflakeProvider(stack, 'snowflake', {});
   const classes = loadClasses(Object.keys(template));
+  // Configurations are converted once, outside the loop, so the raw side pays only for the resources.
+  const configs = Object.entries(template).flatMap(([type, byId]) => Object.values(byId).map((config) => [classes[type], camel(config)] as const));
   let k = 0;
   for (let i = 0; i < n; i++) {
-    for (const [type, byId] of Object.entries(template)) {
-      for (const config of Object.values(byId)) {
-        const Cls = classes[type];
-        new Cls(stack, `r${k++}`, camel(config));
-      }
-    }
+    for (const [Cls, config] of configs) new Cls(stack, `r${k++}`, config);
   }
   return stack;
 }

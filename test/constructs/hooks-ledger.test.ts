@@ -1,8 +1,8 @@
 import { Construct } from 'constructs';
-import { ComputePool, Database, Hooks, HooksLedger, ManyModelPipeline, Schema, SourceTable, Trainer } from '../../index';
+import { ComputePool, Database, Hooks, HooksLedger, IDatabase, ManyModelPipeline, Schema, SourceTable, Trainer } from '../../index';
 import { errorOf, newStack, resources, synthJson } from './helpers';
 
-function pipeline(scope: Construct, id: string, db: Database, pool: ComputePool): ManyModelPipeline {
+function pipeline(scope: Construct, id: string, db: IDatabase, pool: ComputePool): ManyModelPipeline {
   return new ManyModelPipeline(scope, id, {
     database: db,
     source: SourceTable.fromName(scope, `${id}Src`, 'ANALYTICS.RAW.SERIES_EVENTS', { partitionColumn: 'UNIT_ID', orderColumn: 'DATE', targetColumn: 'Y' }),
