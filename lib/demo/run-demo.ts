@@ -17,6 +17,7 @@ import { HookManifest } from '../hooks/manifest';
 import { SnowflakeSession } from '../snowflake/session';
 import { resolveConnection } from '../snowflake/connection';
 import { ManyModelPipeline } from '../../constructs/many-model-pipeline';
+import { prng } from '../prng';
 
 export interface DemoOptions {
   readonly outdir: string;
@@ -53,17 +54,7 @@ export interface DemoResult {
   readonly duplicateMetricRows: number;
 }
 
-/** Deterministic PRNG (mulberry32) so the data set is the same on every run. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { prng };
 
 /** `series` daily series of `days` days: level, trend, weekly season and noise; a few gaps and NULLs. */
 export function generateSeries(series: number, days: number, seed = 42): [string, string, number | null][] {

@@ -1,17 +1,8 @@
 /** Deterministic synthetic series for the forecasting tests (a helper, not a test file). */
 import { Observation } from '../../lib/worker/forecast/index';
+import { prng } from '../../lib/prng';
 
-/** mulberry32: a small seeded PRNG, uniform in [0, 1). */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { prng };
 
 /** Standard normal draws from a seeded PRNG (Box–Muller). */
 export function gaussian(seed: number): () => number {
