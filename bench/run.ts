@@ -24,14 +24,14 @@ async function main(): Promise<void> {
   console.log(`  20,000-row select (rows/s)         ${fmt(server.select20kRowsPerSec)}`);
   const sizes = (process.env.MM_BENCH_PIPELINES ?? '1,10,100,1000').split(',').map(Number);
   const synth = benchSynth(sizes, 3);
-  console.log('\nsynth: ManyModelPipeline vs the same resources declared directly (ms, median of 3; ratio constructs/raw)');
+  console.log('\nsynth (app.synth() in a fresh process per measurement): ManyModelPipeline vs the same resources declared directly (ms, median of 3; ratio constructs/raw; peak RSS constructs/raw)');
   const synthRows = synth.map((r) => {
     const c = spread(r.constructMs);
     const w = spread(r.rawMs);
-    return { pipelines: r.pipelines, constructMs: c, rawMs: w, ratio: c.median / w.median, constructHeapMiB: r.constructHeapMiB, rawHeapMiB: r.rawHeapMiB };
+    return { pipelines: r.pipelines, constructMs: c, rawMs: w, ratio: c.median / w.median, ratioSpread: { min: Math.min(...r.constructMs.map((x, i) => x / r.rawMs[i])), max: Math.max(...r.constructMs.map((x, i) => x / r.rawMs[i])) }, constructHeapMiB: r.constructHeapMiB, rawHeapMiB: r.rawHeapMiB, constructPeakRssMiB: r.constructPeakRssMiB, rawPeakRssMiB: r.rawPeakRssMiB };
   });
   for (const r of synthRows) {
-    console.log(`  ${String(r.pipelines).padStart(5)} pipelines  constructs ${r.constructMs.median.toFixed(0).padStart(7)} ms (${r.constructMs.min.toFixed(0)}-${r.constructMs.max.toFixed(0)})  raw ${r.rawMs.median.toFixed(0).padStart(7)} ms (${r.rawMs.min.toFixed(0)}-${r.rawMs.max.toFixed(0)})  ratio ${r.ratio.toFixed(2)}  heap +${r.constructHeapMiB.toFixed(0)}/${r.rawHeapMiB.toFixed(0)} MiB`);
+    console.log(`  ${String(r.pipelines).padStart(5)} pipelines  constructs ${r.constructMs.median.toFixed(0).padStart(7)} ms (${r.constructMs.min.toFixed(0)}-${r.constructMs.max.toFixed(0)})  raw ${r.rawMs.median.toFixed(0).padStart(7)} ms (${r.rawMs.min.toFixed(0)}-${r.rawMs.max.toFixed(0)})  ratio ${r.ratio.toFixed(2)} (pairs ${r.ratioSpread.min.toFixed(2)}-${r.ratioSpread.max.toFixed(2)})  peak RSS ${r.constructPeakRssMiB.toFixed(0)}/${r.rawPeakRssMiB.toFixed(0)} MiB`);
   }
   const at = (n: number) => synthRows.find((r) => r.pipelines === n);
   if (at(100) && at(1000)) console.log(`  linearity: 1000 / 100 pipelines = ${(at(1000)!.constructMs.median / at(100)!.constructMs.median).toFixed(1)}x (target <= 12x)`);

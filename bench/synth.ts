@@ -2,16 +2,18 @@
  * Synth cost of the constructs versus the same Terraform resources declared directly with
  * @cdktf/provider-snowflake, for N pipelines in one stack.
  *
+ * Every measurement runs in a fresh process (bench/synth-child.ts), alternating the sides.
  * Both sides run what `cdktf synth` runs: construct the app, then `app.synth()` (aspects,
  * validations, cdk.tf.json, and for our constructs hooks.json) into a temporary directory.
  * `Testing.synth` is not used: its metadata stripping is quadratic in the resources per type and
  * would dominate the figure with test-helper cost.
  */
+import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { SnowflakeProvider } from '@cdktf/provider-snowflake/lib/provider';
-import { App, TerraformElement, TerraformStack, Testing } from 'cdktf';
+import { App, TerraformElement, TerraformResource, TerraformStack, Testing } from 'cdktf';
 import { Construct } from 'constructs';
 import { ComputePool, Database, InstanceFamily, ManyModelPipeline, SourceTable, Trainer, enablePreviewFeatures } from '../index';
 
@@ -37,16 +39,32 @@ function constructStack(app: App, n: number): TerraformStack {
   return stack;
 }
 
-/** The same resources (types and configuration), declared one by one without our constructs. */
-function rawStack(app: App, n: number, template: Record<string, Record<string, Record<string, unknown>>>): TerraformStack {
+type Template = Record<string, Record<string, Record<string, unknown>>>;
+
+/**
+ * The same resources (types, configuration and dependencies), declared one by one without our
+ * constructs: what a hand-written stack of the same infrastructure would hold. `depends_on` is
+ * declared with the resources' references, as a hand-written stack would, so both sides synthesize the
+ * same Terraform (logical ids aside).
+ */
+function rawStack(app: App, n: number, template: Template, shared: Template): TerraformStack {
   const stack = new TerraformStack(app, 'raw');
   new SnowflakeProvider(stack, 'snowflake', {});
-  const classes = loadClasses(Object.keys(template));
+  const classes = loadClasses([...Object.keys(template), ...Object.keys(shared)]);
   // Configurations are converted once, outside the loop, so the raw side pays only for the resources.
-  const configs = Object.entries(template).flatMap(([type, byId]) => Object.values(byId).map((config) => [classes[type], camel(config)] as const));
+  const prepare = (t: Template) => Object.entries(t).flatMap(([type, byId]) => Object.entries(byId).map(([id, config]) => ({ key: `${type}.${id}`, Cls: classes[type], config: camel(config), deps: ((config.depends_on as string[] | undefined) ?? []).map((d) => d.replace(/^\$\{|\}$/g, '')) })));
+  const sharedDecls = prepare(shared);
+  const decls = prepare(template);
   let k = 0;
+  const sharedObjects = new Map<string, TerraformElement>();
+  for (const d of sharedDecls) sharedObjects.set(d.key, new d.Cls(stack, `s${k++}`, d.config));
   for (let i = 0; i < n; i++) {
-    for (const [Cls, config] of configs) new Cls(stack, `r${k++}`, config);
+    const objects = new Map<string, TerraformElement>();
+    for (const d of decls) objects.set(d.key, new d.Cls(stack, `r${k++}`, d.config));
+    for (const d of decls) {
+      if (d.deps.length === 0) continue;
+      (objects.get(d.key) as TerraformResource).dependsOn = d.deps.map((dep) => ((objects.get(dep) ?? sharedObjects.get(dep)) as TerraformResource).fqn);
+    }
   }
   return stack;
 }
@@ -71,7 +89,6 @@ function loadClasses(types: string[]): Record<string, new (scope: Construct, id:
 function measure(build: (app: App) => TerraformStack): { ms: number; heapMiB: number } {
   const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'mm-bench-synth-'));
   try {
-    global.gc?.();
     const before = process.memoryUsage().heapUsed;
     let peak = before;
     const t0 = process.hrtime.bigint();
@@ -87,28 +104,84 @@ function measure(build: (app: App) => TerraformStack): { ms: number; heapMiB: nu
   }
 }
 
-export function benchSynth(sizes: number[], repetitions = 3): { pipelines: number; constructMs: number[]; rawMs: number[]; constructHeapMiB: number; rawHeapMiB: number }[] {
+/**
+ * The resources one pipeline synthesizes, split into the per-pipeline ones and the ones a stack
+ * has once (the shared compute pool and the hooks ledger).
+ */
+function onePipelineTemplate(): { template: Template; shared: Template } {
+  const all = JSON.parse(Testing.synth(constructStack(Testing.app({ stackTraces: false }), 1), true)).resource as Template;
+  const template: Template = {};
+  const shared: Template = {};
+  for (const [type, byId] of Object.entries(all)) {
+    for (const [id, config] of Object.entries(byId)) {
+      const once = type === 'snowflake_compute_pool' || (type === 'snowflake_table' && config.name === 'HOOK_RUNS');
+      ((once ? shared : template)[type] ??= {})[id] = config;
+    }
+  }
+  return { template, shared };
+}
+
+export interface SynthMeasurement {
+  ms: number;
+  /** Heap growth from before the build to after the synth (MiB). */
+  heapMiB: number;
+  /** The measuring process's peak resident set (MiB): includes the runtime and loaded modules. */
+  peakRssMiB: number;
+}
+
+/** One measurement in this process (bench/synth-child.ts runs it in a fresh one). */
+export function measureOnce(side: 'constructs' | 'raw', n: number): SynthMeasurement {
   // Provider-generated classes capture a full stack trace per nested block; with source maps
   // enabled (tsx) each capture maps every frame. A built package runs without them, so measure so.
   process.setSourceMapsEnabled(false);
-  // The resources one pipeline synthesizes (minus the shared pool and the once-per-stack ledger).
-  const one = JSON.parse(Testing.synth(constructStack(Testing.app({ stackTraces: false }), 1), true)).resource as Record<string, Record<string, Record<string, unknown>>>;
-  delete one.snowflake_compute_pool;
+  const t = side === 'raw' ? onePipelineTemplate() : undefined;
+  const m = measure((app) => (side === 'raw' ? rawStack(app, n, t!.template, t!.shared) : constructStack(app, n)));
+  return { ...m, peakRssMiB: process.resourceUsage().maxRSS / 1024 };
+}
+
+function measureInChild(side: 'constructs' | 'raw', n: number): SynthMeasurement {
+  const r = spawnSync(process.execPath, ['--import', 'tsx', path.join(__dirname, 'synth-child.ts'), side, String(n)], { encoding: 'utf8', maxBuffer: 2 ** 20 });
+  if (r.status !== 0) throw new Error(`bench synth (${side}, ${n}) failed: ${r.stderr}`);
+  return JSON.parse(r.stdout.trim().split('\n').pop()!) as SynthMeasurement;
+}
+
+export interface SynthBenchRow {
+  pipelines: number;
+  constructMs: number[];
+  rawMs: number[];
+  constructHeapMiB: number;
+  rawHeapMiB: number;
+  constructPeakRssMiB: number;
+  rawPeakRssMiB: number;
+}
+
+/** Each measurement runs in a fresh process; the two sides alternate which goes first. */
+export function benchSynth(sizes: number[], repetitions = 3): SynthBenchRow[] {
   return sizes.map((n) => {
-    const constructMs: number[] = [];
-    const rawMs: number[] = [];
-    let ch = 0;
-    let rh = 0;
+    const row: SynthBenchRow = { pipelines: n, constructMs: [], rawMs: [], constructHeapMiB: 0, rawHeapMiB: 0, constructPeakRssMiB: 0, rawPeakRssMiB: 0 };
     for (let r = 0; r < repetitions; r++) {
-      // Alternate the order so neither side always runs on a warmer heap.
-      const [c, w] = r % 2 === 0
-        ? [measure((app) => constructStack(app, n)), measure((app) => rawStack(app, n, one))]
-        : (() => { const w2 = measure((app) => rawStack(app, n, one)); return [measure((app) => constructStack(app, n)), w2]; })();
-      constructMs.push(c.ms);
-      rawMs.push(w.ms);
-      ch = Math.max(ch, c.heapMiB);
-      rh = Math.max(rh, w.heapMiB);
+      const order: ('constructs' | 'raw')[] = r % 2 === 0 ? ['constructs', 'raw'] : ['raw', 'constructs'];
+      for (const side of order) {
+        const m = measureInChild(side, n);
+        if (side === 'constructs') {
+          row.constructMs.push(m.ms);
+          row.constructHeapMiB = Math.max(row.constructHeapMiB, m.heapMiB);
+          row.constructPeakRssMiB = Math.max(row.constructPeakRssMiB, m.peakRssMiB);
+        } else {
+          row.rawMs.push(m.ms);
+          row.rawHeapMiB = Math.max(row.rawHeapMiB, m.heapMiB);
+          row.rawPeakRssMiB = Math.max(row.rawPeakRssMiB, m.peakRssMiB);
+        }
+      }
     }
-    return { pipelines: n, constructMs, rawMs, constructHeapMiB: ch, rawHeapMiB: rh };
+    return row;
   });
+}
+
+/** @internal for profiling the two phases separately */
+export const constructStackForPhase = constructStack;
+/** @internal */
+export function rawStackForPhase(app: App, n: number): TerraformStack {
+  const t = onePipelineTemplate();
+  return rawStack(app, n, t.template, t.shared);
 }

@@ -1,0 +1,298 @@
+/**
+ * Queue throughput and correctness under contention, against the local server through
+ * snowflake-sdk: 1, 2, 4 and 8 concurrent workers drain one pass of queue items with short fake
+ * fits, with and without injected worker kills. Each worker is its own driver connection (its own
+ * server session) looping the reference worker's protocol from lib/sql/queue.ts: claimCandidate ->
+ * claim (compare-and-set; 0 rows updated = lost race, try again) -> fake fit -> complete. Workers
+ * use queue mode's SLOTS = 1, SLOT = 0 (docs/worker-contract.md), so every worker races for the
+ * same lowest claimable CHUNK_ID: contention is the point of the section. A driver loop does what
+ * the hooks runner's waitQueue step does: requeueExpired, failExhausted and progress.
+ *
+ * Correctness is accounted per item from what each worker was told ("1 row updated") and checked
+ * against the table's STATUS and ATTEMPTS at the end:
+ *  - claimedTwice: items won by a second claim while an earlier claim's lease was provably still
+ *    live (no-kill variant, whose lease never expires: any second claim), or completed twice, or
+ *    whose successful claims outnumber the table's ATTEMPTS (two winners of one compare-and-set);
+ *  - lost: items not DONE when the run ends (no PENDING or CLAIMED row left, or no progress for
+ *    a while).
+ * A killed worker's item is re-claimed once its lease expires: expected, not a double claim.
+ */
+import '../lib/snowflake/driver-env';
+import { Spread, spread } from '../lib/emulator/bench';
+import { startLocalServer } from '../lib/emulator';
+import { LocalSnowflakeServer } from '../lib/emulator/server';
+import { ObjectName } from '../lib/identifiers';
+import { resolveConnection } from '../lib/snowflake/connection';
+import { SnowflakeSession } from '../lib/snowflake/session';
+import { substitute } from '../lib/hooks/runner';
+import { QueueModel, QueueStatus, renderEnqueue, renderQueueCreate, renderQueueDrop, renderQueueStatements } from '../lib/sql/queue';
+
+export interface QueueBenchRow {
+  workers: number;
+  kills: boolean;
+  items: number;
+  /** Successful claims (re-claims of killed workers' items included) per second of the drain. */
+  claimsPerSec: Spread;
+  /** Worst repetition. Must be 0. */
+  claimedTwice: number;
+  /** Worst repetition. Must be 0. */
+  lost: number;
+  /** Kills per repetition (the same in each). */
+  killed: number;
+  repetitions: number;
+}
+
+export interface QueueBenchOptions {
+  /** Worker counts of the kill variant. @default the worker counts given */
+  readonly killWorkerCounts?: number[];
+  /** Repetitions of the kill variant. @default the repetitions given */
+  readonly killRepetitions?: number;
+  /** Workers killed mid-item per kill-variant run (each replaced by a fresh worker). @default 3 */
+  readonly killsPerRun?: number;
+  /** Lease of the kill variant, seconds. @default 2 */
+  readonly leaseSeconds?: number;
+  /** Fake fit per item, ms (0: yield to the event loop only). @default 0 */
+  readonly fitMs?: number;
+  /** The driver loop's requeue/progress poll, ms. @default 250 */
+  readonly pollMs?: number;
+  /** A run gives up when the queue makes no progress for this long, ms. @default 30000 */
+  readonly stallMs?: number;
+  /**
+   * Give worker i its own stripe (SLOTS = workers, SLOT = i, as tasks mode does) instead of queue
+   * mode's SLOTS = 1, SLOT = 0 where every worker races for the same row. For comparison only: the
+   * pipeline's queue workers do not stripe. @default false
+   */
+  readonly striped?: boolean;
+  /**
+   * Replaces the claim statement (same four binds as `claim`). Only for testing that the
+   * accounting catches a broken compare-and-set. @default renderQueueStatements(...).claim.sql
+   */
+  readonly claimSql?: (model: QueueModel) => string;
+  /** Called after each run, for progress output. */
+  readonly onRun?: (r: QueueRunResult) => void;
+}
+
+export interface QueueRunResult {
+  workers: number;
+  kills: boolean;
+  items: number;
+  seconds: number;
+  claims: number;
+  lostRaces: number;
+  claimsPerSec: number;
+  claimedTwice: number;
+  lost: number;
+  killed: number;
+  statements: number;
+}
+
+/** Lease of the no-kill variant: the QueueTable default (10 minutes); it never expires in a run. */
+const NO_KILL_LEASE_SECONDS = 600;
+const MAX_ATTEMPTS = 3;
+const RUN_ID = 'RBENCHQUEUE000000000001';
+const PASS = 'screen';
+const KEYS_TABLE = 'BENCH.QUEUE.KEYS';
+
+interface Claim {
+  worker: string;
+  /** Client clock just before the claim was sent and just after its answer (ms). */
+  sent: number;
+  answered: number;
+}
+
+const sleep = (ms: number) => new Promise<void>((resolve) => (ms > 0 ? setTimeout(resolve, ms) : setImmediate(resolve)));
+
+function settingsFor(server: LocalSnowflakeServer) {
+  return resolveConnection({ env: { SNOWFLAKE_ACCOUNT: 'local', SNOWFLAKE_USER: 'test', SNOWFLAKE_PASSWORD: 'test', SNOWFLAKE_HOST: '127.0.0.1', SNOWFLAKE_PORT: String(server.port), SNOWFLAKE_PROTOCOL: 'http' } });
+}
+
+/** The i-th partition key; keys sort as their numbers do. */
+const keyOf = (i: number) => `K${String(i).padStart(8, '0')}`;
+
+async function runOnce(server: LocalSnowflakeServer, admin: SnowflakeSession, n: number, workers: number, kills: number, leaseSeconds: number, opts: QueueBenchOptions, label = ''): Promise<QueueRunResult> {
+  const fitMs = opts.fitMs ?? 0;
+  const pollMs = opts.pollMs ?? 250;
+  const stallMs = opts.stallMs ?? 30000;
+  const model: QueueModel = { table: ObjectName.of('BENCH', 'QUEUE', `Q${label}_${workers}_${kills > 0 ? 'KILL' : 'CLEAN'}`), leaseSeconds, maxAttempts: MAX_ATTEMPTS };
+  const q = renderQueueStatements(model);
+  const claimSql = opts.claimSql?.(model) ?? q.claim.sql;
+  await admin.query(renderQueueDrop(model));
+  await admin.query(renderQueueCreate(model));
+  // The pass is enqueued as the hooks runner's startPass does it: renderEnqueue's ONE statement,
+  // here with chunks of one key, so one queue row per item (the keys were array-bound once).
+  const enqueue = substitute(renderEnqueue(model, PASS, 1, { keysQuery: `SELECT PARTITION_KEY FROM ${KEYS_TABLE} WHERE PARTITION_KEY < '${keyOf(n)}'` }), { RUN_ID });
+  const enq = await admin.query(enqueue);
+  if (enq.updatedRows !== n) throw new Error(`queue bench: enqueue inserted ${enq.updatedRows} of ${n} rows`);
+
+  const settings = settingsFor(server);
+  const claims = new Map<string, Claim[]>();
+  const completes = new Map<string, number>();
+  let claimCount = 0;
+  let lostRaces = 0;
+  let killed = 0;
+  let finished = false;
+  let generation = 0;
+  const killAt = Array.from({ length: kills }, (_, k) => Math.max(1, Math.floor((n * (k + 1)) / (kills + 1))));
+  const errors: Error[] = [];
+
+  // One worker: the reference worker's loop (lib/worker/main.ts runWorker) without the data read,
+  // the metrics writes and the heartbeat; the fit is a sleep. Returns when the run is over or when
+  // it is killed (right after a won claim: no complete, its connection destroyed).
+  const [slots, slotOf] = opts.striped ? [workers, (i: number) => i] : [1, () => 0];
+  const worker = async (session: SnowflakeSession, id: string, slot: number): Promise<'done' | 'killed'> => {
+    while (!finished) {
+      const cand = (await session.query<{ QUEUE_ID: string; STATUS: string; ATTEMPTS: number }>(q.claimCandidate.sql, [RUN_ID, PASS, slots, slot])).rows[0];
+      if (!cand) {
+        await sleep(20);
+        continue;
+      }
+      const sent = Date.now();
+      const won = await session.query(claimSql, [id, cand.QUEUE_ID, cand.STATUS, cand.ATTEMPTS]);
+      const answered = Date.now();
+      if (won.updatedRows !== 1) {
+        lostRaces++;
+        continue; // another worker took it
+      }
+      claimCount++;
+      const list = claims.get(cand.QUEUE_ID) ?? [];
+      list.push({ worker: id, sent, answered });
+      claims.set(cand.QUEUE_ID, list);
+      if (killed < killAt.length && claimCount >= killAt[killed]) {
+        killed++;
+        await session.close();
+        return 'killed';
+      }
+      await sleep(fitMs);
+      const done = await session.query(q.complete.sql, [`models/${RUN_ID}/${PASS}/`, null, cand.QUEUE_ID, id]);
+      if (done.updatedRows === 1) {
+        completes.set(cand.QUEUE_ID, (completes.get(cand.QUEUE_ID) ?? 0) + 1);
+        lastCompletion = process.hrtime.bigint();
+      }
+    }
+    return 'done';
+  };
+
+  // A killed worker is replaced by a fresh one (new connection, new WORKER_ID), as a restarted
+  // job service container would be: the worker count stays constant.
+  const keepStaffed = async (index: number, session: SnowflakeSession): Promise<void> => {
+    let s = session;
+    for (;;) {
+      const outcome = await worker(s, `bench-worker-${index}#${generation++}`, slotOf(index));
+      if (outcome === 'done') return s.close();
+      if (finished) return; // killed: its connection is already gone
+      s = await SnowflakeSession.open(settings);
+    }
+  };
+
+  const sessions = await Promise.all(Array.from({ length: workers }, () => SnowflakeSession.open(settings)));
+  const statementsBefore = server.statementCount;
+  const t0 = process.hrtime.bigint();
+  let lastCompletion = t0;
+  const running = sessions.map((s, i) =>
+    keepStaffed(i, s).catch((e: Error) => {
+      errors.push(e);
+    }),
+  );
+  // The runner's waitQueue loop: re-queue expired leases, fail exhausted chunks, read progress.
+  // The run ends when no item is PENDING or CLAIMED, or when nothing moved for stallMs.
+  let drained = false;
+  try {
+    let lastOpen = n;
+    let lastChange = Date.now();
+    while (errors.length === 0) {
+      await sleep(pollMs);
+      await admin.query(q.requeueExpired.sql, [RUN_ID]);
+      await admin.query(q.failExhausted.sql, [RUN_ID]);
+      const progress = (await admin.query<{ STATUS: string; CHUNKS: number }>(q.progress.sql, [RUN_ID, PASS])).rows;
+      const open = progress.filter((r) => r.STATUS === QueueStatus.PENDING || r.STATUS === QueueStatus.CLAIMED).reduce((a, r) => a + Number(r.CHUNKS), 0);
+      if (open === 0) {
+        drained = true;
+        break;
+      }
+      if (open !== lastOpen) {
+        lastOpen = open;
+        lastChange = Date.now();
+      } else if (Date.now() - lastChange > stallMs) break;
+    }
+  } finally {
+    finished = true;
+    await Promise.all(running);
+  }
+  if (errors.length > 0) throw errors[0];
+  // The drain's wall time: up to the last completion (not the poll that noticed it).
+  const elapsed = Number((drained ? lastCompletion : process.hrtime.bigint()) - t0) / 1e9;
+  const statements = server.statementCount - statementsBefore;
+
+  // Check against the table.
+  const table = (await admin.query<{ QUEUE_ID: string; STATUS: string; ATTEMPTS: number }>(`SELECT QUEUE_ID, STATUS, ATTEMPTS FROM ${model.table.quoted} WHERE RUN_ID = ? AND PASS = ?`, [RUN_ID, PASS])).rows;
+  if (table.length !== n) throw new Error(`queue bench: the table holds ${table.length} rows, ${n} were enqueued`);
+  let lost = 0;
+  let claimedTwice = 0;
+  let attemptsTotal = 0;
+  for (const row of table) {
+    const attempts = Number(row.ATTEMPTS);
+    attemptsTotal += attempts;
+    if (row.STATUS !== QueueStatus.DONE) lost++;
+    const list = (claims.get(row.QUEUE_ID) ?? []).sort((a, b) => a.sent - b.sent);
+    if (list.length < attempts) throw new Error(`queue bench: ${row.QUEUE_ID} has ATTEMPTS ${attempts} but only ${list.length} claims were reported as won`);
+    // Without kills no lease can expire, so any second won claim is a double claim.
+    let twice = list.length > attempts || (completes.get(row.QUEUE_ID) ?? 0) > 1 || (kills === 0 && list.length > 1);
+    for (let i = 1; i < list.length; i++) {
+      // Won while the previous claim's lease was certainly live: its LEASE_UNTIL is at least
+      // `sent + lease`, and this claim was evaluated before `answered`.
+      if (list[i].worker !== list[i - 1].worker && list[i].answered < list[i - 1].sent + leaseSeconds * 1000) twice = true;
+    }
+    if (twice) claimedTwice++;
+  }
+  if (attemptsTotal !== claimCount) throw new Error(`queue bench: the table counts ${attemptsTotal} claims, workers won ${claimCount}`);
+  await admin.query(renderQueueDrop(model));
+  return { workers, kills: kills > 0, items: n, seconds: elapsed, claims: claimCount, lostRaces, claimsPerSec: claimCount / elapsed, claimedTwice, lost, killed, statements };
+}
+
+export async function benchQueue(workerCounts: number[], items: number, repetitions: number, options: QueueBenchOptions = {}): Promise<QueueBenchRow[]> {
+  const server = await startLocalServer();
+  const admin = await SnowflakeSession.open(settingsFor(server));
+  const out: QueueBenchRow[] = [];
+  try {
+    await admin.query('CREATE DATABASE BENCH');
+    await admin.query('CREATE SCHEMA BENCH.QUEUE');
+    // The partitions to train: ONE array-bound insert.
+    await admin.query(`CREATE TABLE ${KEYS_TABLE} (PARTITION_KEY VARCHAR)`);
+    const keys = await admin.query(`INSERT INTO ${KEYS_TABLE} (PARTITION_KEY) VALUES (?)`, Array.from({ length: items }, (_, i) => [keyOf(i)]));
+    if (keys.updatedRows !== items) throw new Error(`queue bench: ${keys.updatedRows} of ${items} keys inserted`);
+    // Warm-up, not reported: the first statements of each shape pay for JIT, WASM tier-up and
+    // DuckDB's first plans (a cold first run of 50 items took 6x as long as the same run warm).
+    await runOnce(server, admin, Math.min(items, 50), 2, 1, 1, options, '_WARMUP');
+    const variants: { kills: boolean; counts: number[]; reps: number }[] = [
+      { kills: false, counts: workerCounts, reps: repetitions },
+      { kills: true, counts: options.killWorkerCounts ?? workerCounts, reps: options.killRepetitions ?? repetitions },
+    ];
+    for (const v of variants) {
+      for (const workers of v.counts) {
+        const runs: QueueRunResult[] = [];
+        for (let r = 0; r < v.reps; r++) {
+          const kills = v.kills ? (options.killsPerRun ?? 3) : 0;
+          const lease = v.kills ? (options.leaseSeconds ?? 2) : NO_KILL_LEASE_SECONDS;
+          const run = await runOnce(server, admin, items, workers, kills, lease, options);
+          options.onRun?.(run);
+          runs.push(run);
+        }
+        if (runs.length === 0) continue;
+        out.push({
+          workers,
+          kills: v.kills,
+          items,
+          claimsPerSec: spread(runs.map((r) => r.claimsPerSec)),
+          claimedTwice: Math.max(...runs.map((r) => r.claimedTwice)),
+          lost: Math.max(...runs.map((r) => r.lost)),
+          killed: Math.max(...runs.map((r) => r.killed)),
+          repetitions: runs.length,
+        });
+      }
+    }
+  } finally {
+    await admin.close();
+    await server.close();
+  }
+  return out;
+}

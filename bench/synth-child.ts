@@ -1,0 +1,14 @@
+/**
+ * One synth measurement in a fresh process (run by bench/synth.ts): a clean heap for every
+ * measurement, so one side's garbage never slows the other, and the process's peak RSS is the
+ * measurement's peak memory. Prints one JSON line.
+ */
+import '../lib/snowflake/driver-env';
+import { measureOnce } from './synth';
+
+const [side, n] = [process.argv[2], Number(process.argv[3])];
+if ((side !== 'constructs' && side !== 'raw') || !Number.isInteger(n) || n < 1) {
+  console.error('usage: synth-child.ts constructs|raw <pipelines>');
+  process.exit(2);
+}
+process.stdout.write(JSON.stringify(measureOnce(side, n)) + '\n');
