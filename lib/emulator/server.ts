@@ -99,7 +99,7 @@ export class LocalSnowflakeServer {
   ) {
     this.users = opts.users ?? [{ name: 'TEST', password: 'test' }];
     this.account = (opts.account ?? 'local').toUpperCase();
-    this.http = http.createServer((req, res) => {
+    this.http = http.createServer({ noDelay: true }, (req, res) => {
       this.handle(req, res).catch((e) => this.sendError(res, 500, fromEngineError(e)));
     });
     this.http.keepAliveTimeout = 1000;

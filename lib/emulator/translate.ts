@@ -54,7 +54,28 @@ const POST_FIXES: [RegExp, string | ((...m: string[]) => string)][] = [
 ];
 
 /** Translates one Snowflake statement to DuckDB. */
+/**
+ * Translation is a pure function of the text, and workers and the runner send the same statements
+ * over and over with different binds: remember the most recent translations (bounded).
+ */
+const TRANSLATION_CACHE = new Map<string, string>();
+const TRANSLATION_CACHE_SIZE = 1000;
+
 export function toDuckDb(sql: string): string {
+  const hit = TRANSLATION_CACHE.get(sql);
+  if (hit !== undefined) {
+    // Refresh its place: Map iteration order is insertion order, so the oldest entry goes first.
+    TRANSLATION_CACHE.delete(sql);
+    TRANSLATION_CACHE.set(sql, hit);
+    return hit;
+  }
+  const out = translate(sql);
+  TRANSLATION_CACHE.set(sql, out);
+  if (TRANSLATION_CACHE.size > TRANSLATION_CACHE_SIZE) TRANSLATION_CACHE.delete(TRANSLATION_CACHE.keys().next().value!);
+  return out;
+}
+
+function translate(sql: string): string {
   // Semi-structured constructors become DuckDB JSON (not STRUCT/LIST literals) so numbers stay numbers.
   sql = sql.replace(/\bOBJECT_CONSTRUCT\s*\(/gi, 'JSON_OBJECT(').replace(/\bARRAY_CONSTRUCT\s*\(/gi, 'JSON_ARRAY(');
   const r = polyglot.transpile(sql, polyglot.Dialect.Snowflake, polyglot.Dialect.DuckDB);
