@@ -11,6 +11,7 @@ import { Testing, TerraformStack } from 'cdktf';
 import { SnowflakeProvider } from '@cdktf/provider-snowflake/lib/provider';
 import { ComputePool, Database, ManyModelPipeline, SourceTable, Trainer, TrainingStrategy, enablePreviewFeatures, Hooks } from '../index';
 import { startLocalServer } from '../lib/emulator';
+import { Spread, spread } from '../lib/emulator/bench';
 import { registrationStandIn } from '../lib/emulator/forecast-standins';
 import { planLocalApply } from '../lib/emulator/local-apply';
 import { runHooks } from '../lib/hooks/runner';
@@ -20,9 +21,10 @@ import { SnowflakeSession } from '../lib/snowflake/session';
 
 export interface HookBenchRow {
   partitions: number;
-  ours: { statements: number; ms: number };
+  /** Statements are the same in every repetition (the most seen is reported). */
+  ours: { statements: number; ms: Spread };
   /** measured: false above the limit, where only the statement count (3 per partition) is stated. */
-  perPartition: { statements: number; ms: number; measured: boolean };
+  perPartition: { statements: number; ms?: Spread; measured: boolean; repetitions: number };
 }
 
 function app(): { stack: TerraformStack; pipeline: ManyModelPipeline } {
@@ -39,16 +41,15 @@ function app(): { stack: TerraformStack; pipeline: ManyModelPipeline } {
   return { stack, pipeline };
 }
 
-export async function benchHooks(sizes: number[], perPartitionLimit = 2000): Promise<HookBenchRow[]> {
-  const { stack, pipeline } = app();
+/** One measurement: a fresh server, the data set, our way, then (when asked) the per-partition way. */
+async function measureOnce(n: number, stack: TerraformStack, pipeline: ManyModelPipeline, perPartition: boolean): Promise<{ ours: { statements: number; ms: number }; perPartition?: { statements: number; ms: number } }> {
   const tf = JSON.parse(Testing.synth(stack, true));
   const manifest = Hooks.of(stack).manifest();
   const agg = pipeline.aggregator;
-  const rows: HookBenchRow[] = [];
-  for (const n of sizes) {
-    const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'mm-bench-hooks-'));
-    const server = await startLocalServer({ dataDir, procedures: { [agg.procedureName.toString()]: registrationStandIn(agg.modelName.toString(), agg.stageName.toString(), agg.metricsTable.toString()) } });
-    const session = await SnowflakeSession.open(resolveConnection({ env: { SNOWFLAKE_ACCOUNT: 'local', SNOWFLAKE_USER: 'test', SNOWFLAKE_PASSWORD: 'test', SNOWFLAKE_HOST: '127.0.0.1', SNOWFLAKE_PORT: String(server.port), SNOWFLAKE_PROTOCOL: 'http' } }));
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'mm-bench-hooks-'));
+  const server = await startLocalServer({ dataDir, procedures: { [agg.procedureName.toString()]: registrationStandIn(agg.modelName.toString(), agg.stageName.toString(), agg.metricsTable.toString()) } });
+  const session = await SnowflakeSession.open(resolveConnection({ env: { SNOWFLAKE_ACCOUNT: 'local', SNOWFLAKE_USER: 'test', SNOWFLAKE_PASSWORD: 'test', SNOWFLAKE_HOST: '127.0.0.1', SNOWFLAKE_PORT: String(server.port), SNOWFLAKE_PROTOCOL: 'http' } }));
+  try {
     await session.query('CREATE DATABASE ANALYTICS');
     await session.query('CREATE SCHEMA ANALYTICS.RAW');
     await session.query('CREATE TABLE ANALYTICS.RAW.SERIES_EVENTS (UNIT_ID VARCHAR, DATE DATE, Y FLOAT)');
@@ -79,15 +80,9 @@ export async function benchHooks(sizes: number[], perPartitionLimit = 2000): Pro
     if (second.failed) throw new Error(`bench hooks failed: ${JSON.stringify(second.outcomes)}`);
     ourStatements += server.statementCount - before;
     ourMs += Date.now() - t0;
+    if (!perPartition) return { ours: { statements: ourStatements, ms: ourMs } };
 
     // Per-partition way: one queue row, one index row and one model version per partition.
-    if (n > perPartitionLimit) {
-      rows.push({ partitions: n, ours: { statements: ourStatements, ms: ourMs }, perPartition: { statements: 3 * n, ms: 0, measured: false } });
-      await session.close();
-      await server.close();
-      fs.rmSync(dataDir, { recursive: true, force: true });
-      continue;
-    }
     await session.query('CREATE TABLE ANALYTICS.FORECAST.PER_PARTITION_INDEX (PARTITION_KEY VARCHAR, PATH VARCHAR)');
     const ppModel = ObjectName.of(...agg.modelName.parts.slice(0, 2), `${agg.modelName.name}_PP`).quoted;
     await session.query(`CREATE MODEL ${ppModel}`);
@@ -98,12 +93,35 @@ export async function benchHooks(sizes: number[], perPartitionLimit = 2000): Pro
     }
     for (const k of keys) await session.query('INSERT INTO ANALYTICS.FORECAST.PER_PARTITION_INDEX VALUES (?, ?)', [k, `models/${runId}/screen/${k}.json`]);
     for (const k of keys) await session.query(`ALTER MODEL ${ppModel} ADD VERSION V_${k}`);
-    const ppStatements = server.statementCount - before;
-    const ppMs = Date.now() - t0;
-    rows.push({ partitions: n, ours: { statements: ourStatements, ms: ourMs }, perPartition: { statements: ppStatements, ms: ppMs, measured: true } });
+    return { ours: { statements: ourStatements, ms: ourMs }, perPartition: { statements: server.statementCount - before, ms: Date.now() - t0 } };
+  } finally {
     await session.close();
     await server.close();
     fs.rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * Our way at every size, `repetitions` times (a fresh server each); the per-partition way up to
+ * `perPartitionLimit` partitions (above it only its statement count, 3 per partition by
+ * construction, is stated), `perPartitionRepetitions` times.
+ */
+export async function benchHooks(sizes: number[], perPartitionLimit = 2000, repetitions = 3, perPartitionRepetitions = repetitions): Promise<HookBenchRow[]> {
+  const { stack, pipeline } = app();
+  const rows: HookBenchRow[] = [];
+  for (const n of sizes) {
+    const ours: { statements: number; ms: number }[] = [];
+    const pp: { statements: number; ms: number }[] = [];
+    for (let r = 0; r < repetitions; r++) {
+      const m = await measureOnce(n, stack, pipeline, n <= perPartitionLimit && r < perPartitionRepetitions);
+      ours.push(m.ours);
+      if (m.perPartition) pp.push(m.perPartition);
+    }
+    rows.push({
+      partitions: n,
+      ours: { statements: Math.max(...ours.map((o) => o.statements)), ms: spread(ours.map((o) => o.ms)) },
+      perPartition: pp.length ? { statements: Math.max(...pp.map((p) => p.statements)), ms: spread(pp.map((p) => p.ms)), measured: true, repetitions: pp.length } : { statements: 3 * n, measured: false, repetitions: 0 },
+    });
   }
   return rows;
 }

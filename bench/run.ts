@@ -37,11 +37,12 @@ async function main(): Promise<void> {
   if (at(100) && at(1000)) console.log(`  linearity: 1000 / 100 pipelines = ${(at(1000)!.constructMs.median / at(100)!.constructMs.median).toFixed(1)}x (target <= 12x)`);
   const hookSizes = (process.env.MM_BENCH_PARTITIONS ?? '200,2000,20000').split(',').map(Number);
   const perPartitionLimit = Number(process.env.MM_BENCH_PER_PARTITION_LIMIT ?? 2000);
-  const hooks = await benchHooks(hookSizes, perPartitionLimit);
-  console.log('\nhook run against the local server: enqueue + model index + registration (statements incl. the runner\'s ledger and lock; wall time)');
+  const hooks = await benchHooks(hookSizes, perPartitionLimit, 3, Number(process.env.MM_BENCH_PER_PARTITION_REPETITIONS ?? 3));
+  console.log('\nhook run against the local server: enqueue + model index + registration (statements incl. the runner\'s ledger and lock; wall time, median of 3 with min-max)');
   for (const h of hooks) {
-    const pp = h.perPartition.measured ? `${h.perPartition.statements} statements, ${(h.perPartition.ms / 1000).toFixed(1)} s` : `${h.perPartition.statements} statements (not run above ${perPartitionLimit} partitions: 3 per partition by construction)`;
-    console.log(`  ${String(h.partitions).padStart(6)} partitions  ours ${h.ours.statements} statements, ${(h.ours.ms / 1000).toFixed(1)} s   per-partition ${pp}   ratio ${(h.perPartition.statements / h.ours.statements).toFixed(0)}x fewer statements`);
+    const pp = h.perPartition.measured && h.perPartition.ms ? `${h.perPartition.statements} statements, ${fmt(h.perPartition.ms)} ms (${h.perPartition.repetitions} runs)` : `${h.perPartition.statements} statements (not run above ${perPartitionLimit} partitions: 3 per partition by construction)`;
+    const ratioMs = h.perPartition.ms ? `, ${(h.perPartition.ms.median / h.ours.ms.median).toFixed(1)}x the wall time` : '';
+    console.log(`  ${String(h.partitions).padStart(6)} partitions  ours ${h.ours.statements} statements, ${fmt(h.ours.ms)} ms   per-partition ${pp}   ${(h.perPartition.statements / h.ours.statements).toFixed(0)}x the statements${ratioMs}`);
   }
   const planRaw = benchPlan(Number(process.env.MM_BENCH_PLAN_RESOURCES ?? 1000), 3);
   const plan = { resources: planRaw.resources, changes: planRaw.changes, inProcessMs: spread(planRaw.inProcessMs), cliMs: spread(planRaw.cliMs) };
