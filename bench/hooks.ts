@@ -104,16 +104,16 @@ async function measureOnce(n: number, stack: TerraformStack, pipeline: ManyModel
 /**
  * Our way at every size, `repetitions` times (a fresh server each); the per-partition way up to
  * `perPartitionLimit` partitions (above it only its statement count, 3 per partition by
- * construction, is stated), `perPartitionRepetitions` times.
+ * construction, is stated), `perPartitionRepetitions(n)` times.
  */
-export async function benchHooks(sizes: number[], perPartitionLimit = 2000, repetitions = 3, perPartitionRepetitions = repetitions): Promise<HookBenchRow[]> {
+export async function benchHooks(sizes: number[], perPartitionLimit = 2000, repetitions = 3, perPartitionRepetitions: (n: number) => number = () => repetitions): Promise<HookBenchRow[]> {
   const { stack, pipeline } = app();
   const rows: HookBenchRow[] = [];
   for (const n of sizes) {
     const ours: { statements: number; ms: number }[] = [];
     const pp: { statements: number; ms: number }[] = [];
     for (let r = 0; r < repetitions; r++) {
-      const m = await measureOnce(n, stack, pipeline, n <= perPartitionLimit && r < perPartitionRepetitions);
+      const m = await measureOnce(n, stack, pipeline, n <= perPartitionLimit && r < perPartitionRepetitions(n));
       ours.push(m.ours);
       if (m.perPartition) pp.push(m.perPartition);
     }
