@@ -4,8 +4,8 @@
  * fits, with and without injected worker kills. Each worker is its own driver connection (its own
  * server session) looping the reference worker's protocol from lib/sql/queue.ts: claimCandidate ->
  * claim (compare-and-set; 0 rows updated = lost race, try again) -> fake fit -> complete. Workers
- * use queue mode's SLOTS = 1, SLOT = 0 (docs/worker-contract.md), so every worker races for the
- * same lowest claimable CHUNK_ID: contention is the point of the section. A driver loop does what
+ * claim from their own stripe first and then from any chunk, as queue-mode workers do
+ * (docs/worker-contract.md); `contended` makes them all race for the same lowest CHUNK_ID. A driver loop does what
  * the hooks runner's waitQueue step does: requeueExpired, failExhausted and progress.
  *
  * Correctness is accounted per item from what each worker was told ("1 row updated") and checked
@@ -58,11 +58,10 @@ export interface QueueBenchOptions {
   /** A run gives up when the queue makes no progress for this long, ms. @default 30000 */
   readonly stallMs?: number;
   /**
-   * Give worker i its own stripe (SLOTS = workers, SLOT = i, as tasks mode does) instead of queue
-   * mode's SLOTS = 1, SLOT = 0 where every worker races for the same row. For comparison only: the
-   * pipeline's queue workers do not stripe. @default false
+   * Every worker races for the same lowest claimable row (SLOTS = 1, SLOT = 0) instead of the
+   * worker protocol's own-stripe-then-any. For comparison and for the accounting test. @default false
    */
-  readonly striped?: boolean;
+  readonly contended?: boolean;
   /**
    * Replaces the claim statement (same four binds as `claim`). Only for testing that the
    * accounting catches a broken compare-and-set. @default renderQueueStatements(...).claim.sql
@@ -138,10 +137,16 @@ async function runOnce(server: LocalSnowflakeServer, admin: SnowflakeSession, n:
   // One worker: the reference worker's loop (lib/worker/main.ts runWorker) without the data read,
   // the metrics writes and the heartbeat; the fit is a sleep. Returns when the run is over or when
   // it is killed (right after a won claim: no complete, its connection destroyed).
-  const [slots, slotOf] = opts.striped ? [workers, (i: number) => i] : [1, () => 0];
+  // The worker protocol (lib/worker/main.ts): own stripe (SLOTS = workers, SLOT = i) first, then any chunk.
+  const [slots, slotOf] = opts.contended ? [1, () => 0] : [workers, (i: number) => i];
+  const candidate = async (session: SnowflakeSession, slot: number) => {
+    const own = (await session.query<{ QUEUE_ID: string; STATUS: string; ATTEMPTS: number }>(q.claimCandidate.sql, [RUN_ID, PASS, slots, slot])).rows[0];
+    if (own || slots === 1) return own;
+    return (await session.query<{ QUEUE_ID: string; STATUS: string; ATTEMPTS: number }>(q.claimCandidate.sql, [RUN_ID, PASS, 1, 0])).rows[0];
+  };
   const worker = async (session: SnowflakeSession, id: string, slot: number): Promise<'done' | 'killed'> => {
     while (!finished) {
-      const cand = (await session.query<{ QUEUE_ID: string; STATUS: string; ATTEMPTS: number }>(q.claimCandidate.sql, [RUN_ID, PASS, slots, slot])).rows[0];
+      const cand = await candidate(session, slot);
       if (!cand) {
         await sleep(20);
         continue;

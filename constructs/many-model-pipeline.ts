@@ -453,7 +453,7 @@ export class ManyModelPipeline extends Construct implements IHookDependable {
       [start],
       jobNames.map((name, k) => ({
         id: `start-worker-${k}`,
-        sql: renderExecuteJobService({ computePool: this.computePool.qualifiedName, name, warehouse: this.warehouse.qualifiedName, spec: spec(env(pass, 'queue', q.modelSet, 0, 1, q.budgetSeconds, q.chunkSize)), async: true }),
+        sql: renderExecuteJobService({ computePool: this.computePool.qualifiedName, name, warehouse: this.warehouse.qualifiedName, spec: spec(env(pass, 'queue', q.modelSet, k, q.workers, q.budgetSeconds, q.chunkSize)), async: true }),
       })),
       { wait: { jobServices: jobNames.map((n) => n.toString()), pollSeconds: POLL_SECONDS } },
     );

@@ -102,7 +102,8 @@ export class LocalSnowflakeServer {
     this.http = http.createServer({ noDelay: true }, (req, res) => {
       this.handle(req, res).catch((e) => this.sendError(res, 500, fromEngineError(e)));
     });
-    this.http.keepAliveTimeout = 1000;
+    // Node's client stops reusing a socket 1 s before the server's keep-alive hint: leave room.
+    this.http.keepAliveTimeout = 5000;
     this.dataDir = opts.dataDir;
     this.objects = new SnowflakeObjects(engine, {
       imageCommands: opts.imageCommands,

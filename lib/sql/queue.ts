@@ -71,11 +71,15 @@ export function renderQueueStatements(q: QueueModel): Record<'claimCandidate' | 
       sql:
         `UPDATE ${t} SET STATUS = 'CLAIMED', WORKER_ID = ?, ATTEMPTS = ATTEMPTS + 1, CLAIMED_AT = CURRENT_TIMESTAMP(), ` +
         `LEASE_UNTIL = DATEADD(second, ${q.leaseSeconds}, CURRENT_TIMESTAMP()) ` +
-        `WHERE QUEUE_ID = ? AND STATUS = ? AND ATTEMPTS = ? AND ATTEMPTS < ${q.maxAttempts}`,
+        // The lease is checked again here, not only when the candidate was read: a holder may have
+        // renewed it in between (its heartbeat changes neither STATUS nor ATTEMPTS).
+        `WHERE QUEUE_ID = ? AND STATUS = ? AND ATTEMPTS = ? AND ATTEMPTS < ${q.maxAttempts} ` +
+        `AND (STATUS = 'PENDING' OR LEASE_UNTIL < CURRENT_TIMESTAMP())`,
       params: ['WORKER_ID', 'QUEUE_ID', 'OBSERVED_STATUS', 'OBSERVED_ATTEMPTS'],
     },
     heartbeat: {
-      sql: `UPDATE ${t} SET LEASE_UNTIL = DATEADD(second, ${q.leaseSeconds}, CURRENT_TIMESTAMP()) WHERE QUEUE_ID = ? AND WORKER_ID = ? AND STATUS = 'CLAIMED'`,
+      // A lapsed lease is not revived: another worker may already be entitled to the chunk.
+      sql: `UPDATE ${t} SET LEASE_UNTIL = DATEADD(second, ${q.leaseSeconds}, CURRENT_TIMESTAMP()) WHERE QUEUE_ID = ? AND WORKER_ID = ? AND STATUS = 'CLAIMED' AND LEASE_UNTIL >= CURRENT_TIMESTAMP()`,
       params: ['QUEUE_ID', 'WORKER_ID'],
     },
     complete: {

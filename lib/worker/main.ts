@@ -108,7 +108,10 @@ export async function runWorker(cfg: WorkerConfig, conn: snowflake.Connection, l
   let chunks = 0;
   while (empty < cfg.emptyPolls && Date.now() - started < cfg.budgetSeconds * 1000) {
     const run = (await exec(conn, w.activeRun.sql, [cfg.pass])).rows[0]?.RUN_ID as string | undefined;
-    const cand = run ? (await exec(conn, q.claimCandidate.sql, [run, cfg.pass, cfg.slots, cfg.slot])).rows[0] : undefined;
+    let cand = run ? (await exec(conn, q.claimCandidate.sql, [run, cfg.pass, cfg.slots, cfg.slot])).rows[0] : undefined;
+    // Queue mode: own stripe first (workers rarely race), then any chunk, so no chunk waits for
+    // a worker that died or is slow.
+    if (run && !cand && cfg.mode === 'queue' && cfg.slots > 1) cand = (await exec(conn, q.claimCandidate.sql, [run, cfg.pass, 1, 0])).rows[0];
     if (!run || !cand) {
       empty++;
       await new Promise((r) => setTimeout(r, 500));
@@ -121,7 +124,13 @@ export async function runWorker(cfg: WorkerConfig, conn: snowflake.Connection, l
     try {
       const data = await exec(conn, cfg.sourceQuery, [JSON.stringify(keys)]);
       const metricRows = fitChunk(cfg, run, keys, data.rows);
-      await exec(conn, q.heartbeat.sql, [cand.QUEUE_ID, cfg.workerId]);
+      const alive = await exec(conn, q.heartbeat.sql, [cand.QUEUE_ID, cfg.workerId]);
+      if (alive.updated !== 1) {
+        // The fit outlived the lease: the chunk may belong to another worker now. Its artifacts
+        // were written atomically and are rewritten by the holder; do not touch its metrics.
+        log(`lost the lease on ${String(cand.QUEUE_ID)} during the fit; leaving the chunk to its next holder`);
+        continue;
+      }
       await exec(conn, w.clearMetrics.sql, [run, cfg.pass, JSON.stringify(keys)]);
       if (metricRows.length > 0) await exec(conn, w.insertMetrics.sql, metricRows);
       const done = await exec(conn, q.complete.sql, [`models/${run}/${cfg.pass}/`, null, cand.QUEUE_ID, cfg.workerId]);
