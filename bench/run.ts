@@ -11,6 +11,7 @@ import { benchLocalServer, spread } from '../lib/emulator/bench';
 import { benchSynth } from './synth';
 import { benchHooks } from './hooks';
 import { benchPlan } from './plan';
+import { benchQueue } from './queue';
 
 
 async function main(): Promise<void> {
@@ -23,8 +24,8 @@ async function main(): Promise<void> {
   console.log(`  20,000-row array-bind insert (rows/s) ${fmt(server.insert20kRowsPerSec)}`);
   console.log(`  20,000-row select (rows/s)         ${fmt(server.select20kRowsPerSec)}`);
   const sizes = (process.env.MM_BENCH_PIPELINES ?? '1,10,100,1000').split(',').map(Number);
-  const synth = benchSynth(sizes, 3);
-  console.log('\nsynth (app.synth() in a fresh process per measurement): ManyModelPipeline vs the same resources declared directly (ms, median of 3; ratio constructs/raw; peak RSS constructs/raw)');
+  const synth = await benchSynth(sizes, 3);
+  console.log('\nsynth (app.synth(), a fresh process per measurement, both sides at once): ManyModelPipeline vs the same resources declared directly (ms, median of 3; ratio constructs/raw; peak RSS constructs/raw)');
   const synthRows = synth.map((r) => {
     const c = spread(r.constructMs);
     const w = spread(r.rawMs);
@@ -47,13 +48,22 @@ async function main(): Promise<void> {
     const ratioMs = h.perPartition.ms ? `, ${(h.perPartition.ms.median / h.ours.ms.median).toFixed(1)}x the wall time` : '';
     console.log(`  ${String(h.partitions).padStart(6)} partitions  ours ${h.ours.statements} statements, ${fmt(h.ours.ms)} ms   per-partition ${pp}   ${(h.perPartition.statements / h.ours.statements).toFixed(0)}x the statements${ratioMs}`);
   }
+  // The local server executes statements one at a time (a few ms each), and every claim costs at
+  // least three (candidate, claim, complete): 10,000 items per run would take minutes per worker
+  // count. The default drains fewer items; MM_BENCH_QUEUE_ITEMS=10000 runs the full size.
+  const queueItems = Number(process.env.MM_BENCH_QUEUE_ITEMS ?? 200);
+  const queue = await benchQueue([1, 2, 4, 8], queueItems, 3, { killWorkerCounts: [2, 8], killRepetitions: 1 });
+  console.log(`\nqueue: workers draining ${queueItems} items through the claim protocol (own stripe, then any), short fake fits; claims/s median of 3 (min-max); kill runs: 3 workers killed mid-item, 2 s lease, 1 run`);
+  for (const r of queue) {
+    console.log(`  ${String(r.workers).padStart(2)} workers${r.kills ? ', with kills' : '            '}  claims/s ${fmt(r.claimsPerSec, 1)}  claimed twice ${r.claimedTwice}  lost ${r.lost}${r.kills ? `  killed ${r.killed}` : ''}`);
+  }
   const planRaw = benchPlan(Number(process.env.MM_BENCH_PLAN_RESOURCES ?? 1000), 3);
   const plan = { resources: planRaw.resources, changes: planRaw.changes, inProcessMs: spread(planRaw.inProcessMs), cliMs: spread(planRaw.cliMs) };
   console.log(`\nmany-model plan over a ${plan.resources.base}/${plan.resources.head}-resource stack pair (${plan.changes.create} add, ${plan.changes.update} change, ${plan.changes.replace} replace, ${plan.changes.delete} destroy, ${plan.changes.hooksToRun} hook steps, ${plan.changes.destructive} destructive)`);
   console.log(`  plan + Markdown in-process (ms)    ${fmt(plan.inProcessMs)}`);
   console.log(`  CLI end to end, process start incl. (ms) ${fmt(plan.cliMs)}`);
   const out = path.join(__dirname, 'results.json');
-  fs.writeFileSync(out, JSON.stringify({ machine, localServer: server, synth: synthRows, hooks, plan }, null, 2) + '\n');
+  fs.writeFileSync(out, JSON.stringify({ machine, localServer: server, synth: synthRows, hooks, queue: { items: queueItems, rows: queue }, plan }, null, 2) + '\n');
   console.log(`\nwritten to ${path.relative(process.cwd(), out)}`);
 }
 

@@ -2,13 +2,13 @@
  * Synth cost of the constructs versus the same Terraform resources declared directly with
  * @cdktf/provider-snowflake, for N pipelines in one stack.
  *
- * Every measurement runs in a fresh process (bench/synth-child.ts), alternating the sides.
+ * Every measurement runs in a fresh process (bench/synth-child.ts); the two sides run together.
  * Both sides run what `cdktf synth` runs: construct the app, then `app.synth()` (aspects,
  * validations, cdk.tf.json, and for our constructs hooks.json) into a temporary directory.
  * `Testing.synth` is not used: its metadata stripping is quadratic in the resources per type and
  * would dominate the figure with test-helper cost.
  */
-import { spawnSync } from 'child_process';
+import { spawn } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
@@ -139,10 +139,19 @@ export function measureOnce(side: 'constructs' | 'raw', n: number): SynthMeasure
   return { ...m, peakRssMiB: process.resourceUsage().maxRSS / 1024 };
 }
 
-function measureInChild(side: 'constructs' | 'raw', n: number): SynthMeasurement {
-  const r = spawnSync(process.execPath, ['--import', 'tsx', path.join(__dirname, 'synth-child.ts'), side, String(n)], { encoding: 'utf8', maxBuffer: 2 ** 20 });
-  if (r.status !== 0) throw new Error(`bench synth (${side}, ${n}) failed: ${r.stderr}`);
-  return JSON.parse(r.stdout.trim().split('\n').pop()!) as SynthMeasurement;
+function measureInChild(side: 'constructs' | 'raw', n: number): Promise<SynthMeasurement> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', path.join(__dirname, 'synth-child.ts'), side, String(n)], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (d) => (out += d));
+    child.stderr.on('data', (d) => (err += d));
+    child.on('error', reject);
+    child.on('close', (code) => {
+      if (code !== 0) return reject(new Error(`bench synth (${side}, ${n}) failed: ${err}`));
+      resolve(JSON.parse(out.trim().split('\n').pop()!) as SynthMeasurement);
+    });
+  });
 }
 
 export interface SynthBenchRow {
@@ -155,27 +164,27 @@ export interface SynthBenchRow {
   rawPeakRssMiB: number;
 }
 
-/** Each measurement runs in a fresh process; the two sides alternate which goes first. */
-export function benchSynth(sizes: number[], repetitions = 3): SynthBenchRow[] {
-  return sizes.map((n) => {
+/**
+ * Each measurement runs in a fresh process, and the two sides of a repetition run at the same
+ * time (one core each on a 2-core machine): both see the same machine load, which on a shared
+ * machine matters more for the ratio than the absolute times.
+ */
+export async function benchSynth(sizes: number[], repetitions = 3): Promise<SynthBenchRow[]> {
+  const rows: SynthBenchRow[] = [];
+  for (const n of sizes) {
     const row: SynthBenchRow = { pipelines: n, constructMs: [], rawMs: [], constructHeapMiB: 0, rawHeapMiB: 0, constructPeakRssMiB: 0, rawPeakRssMiB: 0 };
     for (let r = 0; r < repetitions; r++) {
-      const order: ('constructs' | 'raw')[] = r % 2 === 0 ? ['constructs', 'raw'] : ['raw', 'constructs'];
-      for (const side of order) {
-        const m = measureInChild(side, n);
-        if (side === 'constructs') {
-          row.constructMs.push(m.ms);
-          row.constructHeapMiB = Math.max(row.constructHeapMiB, m.heapMiB);
-          row.constructPeakRssMiB = Math.max(row.constructPeakRssMiB, m.peakRssMiB);
-        } else {
-          row.rawMs.push(m.ms);
-          row.rawHeapMiB = Math.max(row.rawHeapMiB, m.heapMiB);
-          row.rawPeakRssMiB = Math.max(row.rawPeakRssMiB, m.peakRssMiB);
-        }
-      }
+      const [c, w] = await Promise.all([measureInChild('constructs', n), measureInChild('raw', n)]);
+      row.constructMs.push(c.ms);
+      row.rawMs.push(w.ms);
+      row.constructHeapMiB = Math.max(row.constructHeapMiB, c.heapMiB);
+      row.rawHeapMiB = Math.max(row.rawHeapMiB, w.heapMiB);
+      row.constructPeakRssMiB = Math.max(row.constructPeakRssMiB, c.peakRssMiB);
+      row.rawPeakRssMiB = Math.max(row.rawPeakRssMiB, w.peakRssMiB);
     }
-    return row;
-  });
+    rows.push(row);
+  }
+  return rows;
 }
 
 /** @internal for profiling the two phases separately */
