@@ -25,7 +25,7 @@ async function main(): Promise<void> {
   console.log(`  20,000-row select (rows/s)         ${fmt(server.select20kRowsPerSec)}`);
   const sizes = (process.env.MM_BENCH_PIPELINES ?? '1,10,100,1000').split(',').map(Number);
   const synth = await benchSynth(sizes, 3);
-  console.log('\nsynth (app.synth(), a fresh process per measurement, both sides at once): ManyModelPipeline vs the same resources declared directly (ms, median of 3; ratio constructs/raw; peak RSS constructs/raw)');
+  console.log('\nsynth (app.synth(), a fresh process per measurement): ManyModelPipeline vs the same resources declared directly (ms, median of 3; ratio constructs/raw; peak RSS constructs/raw)');
   const synthRows = synth.map((r) => {
     const c = spread(r.constructMs);
     const w = spread(r.rawMs);

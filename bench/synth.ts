@@ -2,7 +2,7 @@
  * Synth cost of the constructs versus the same Terraform resources declared directly with
  * @cdktf/provider-snowflake, for N pipelines in one stack.
  *
- * Every measurement runs in a fresh process (bench/synth-child.ts); the two sides run together.
+ * Every measurement runs in a fresh process (bench/synth-child.ts), the sides alternating.
  * Both sides run what `cdktf synth` runs: construct the app, then `app.synth()` (aspects,
  * validations, cdk.tf.json, and for our constructs hooks.json) into a temporary directory.
  * `Testing.synth` is not used: its metadata stripping is quadratic in the resources per type and
@@ -164,17 +164,18 @@ export interface SynthBenchRow {
   rawPeakRssMiB: number;
 }
 
-/**
- * Each measurement runs in a fresh process, and the two sides of a repetition run at the same
- * time (one core each on a 2-core machine): both see the same machine load, which on a shared
- * machine matters more for the ratio than the absolute times.
- */
+/** Each measurement runs in a fresh process; the two sides of a repetition run back to back. */
 export async function benchSynth(sizes: number[], repetitions = 3): Promise<SynthBenchRow[]> {
   const rows: SynthBenchRow[] = [];
   for (const n of sizes) {
     const row: SynthBenchRow = { pipelines: n, constructMs: [], rawMs: [], constructHeapMiB: 0, rawHeapMiB: 0, constructPeakRssMiB: 0, rawPeakRssMiB: 0 };
     for (let r = 0; r < repetitions; r++) {
-      const [c, w] = await Promise.all([measureInChild('constructs', n), measureInChild('raw', n)]);
+      // One at a time (run together, the side with the larger heap suffers more from the shared
+      // memory bandwidth), alternating which goes first.
+      const first = r % 2 === 0 ? 'constructs' : 'raw';
+      const a = await measureInChild(first, n);
+      const b = await measureInChild(first === 'constructs' ? 'raw' : 'constructs', n);
+      const [c, w] = first === 'constructs' ? [a, b] : [b, a];
       row.constructMs.push(c.ms);
       row.rawMs.push(w.ms);
       row.constructHeapMiB = Math.max(row.constructHeapMiB, c.heapMiB);
