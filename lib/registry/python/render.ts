@@ -67,8 +67,16 @@ export const REGISTER_PROCEDURE_PLACEHOLDERS = [
 
 const PLACEHOLDER = /\{\{([A-Z_]+)\}\}/g;
 
+/** Templates are package files that do not change while the process runs: read each once. */
+const TEMPLATES = new Map<string, string>();
+
 function readTemplate(name: string): string {
-  return fs.readFileSync(path.join(TEMPLATE_DIR, name), 'utf8');
+  let text = TEMPLATES.get(name);
+  if (text === undefined) {
+    text = fs.readFileSync(path.join(TEMPLATE_DIR, name), 'utf8');
+    TEMPLATES.set(name, text);
+  }
+  return text;
 }
 
 /** The placeholder names of a template, in order of first appearance. */
