@@ -53,7 +53,6 @@ const POST_FIXES: [RegExp, string | ((...m: string[]) => string)][] = [
   [/FROM VALUES ((?:\(\s*[^()]*\)\s*,\s*)*\(\s*[^()]*\))/gi, (_m: string, rows: string) => `FROM (VALUES ${rows}) AS V(COLUMN1)`],
 ];
 
-/** Translates one Snowflake statement to DuckDB. */
 /**
  * Translation is a pure function of the text, and workers and the runner send the same statements
  * over and over with different binds: remember the most recent translations (bounded).
@@ -61,6 +60,7 @@ const POST_FIXES: [RegExp, string | ((...m: string[]) => string)][] = [
 const TRANSLATION_CACHE = new Map<string, string>();
 const TRANSLATION_CACHE_SIZE = 1000;
 
+/** Translates one Snowflake statement to DuckDB. */
 export function toDuckDb(sql: string): string {
   const hit = TRANSLATION_CACHE.get(sql);
   if (hit !== undefined) {

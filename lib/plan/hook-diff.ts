@@ -49,6 +49,7 @@ export function diffHooks(base: HookManifest | undefined, head: HookManifest | u
     const known = new Set(head.steps.map((s) => s.id));
     const planned = planSteps(head, ledger, { force: force.filter((f) => known.has(f)) }, () => 'HEAD');
     const baseById = new Map((base?.steps ?? []).map((s) => [s.id, s]));
+    const headFp = new Map(head.steps.map((s) => [s.id, s.fingerprint]));
     for (const p of planned) {
       const was = baseById.get(p.step.id);
       let reason: HookChangeReason;
@@ -60,7 +61,6 @@ export function diffHooks(base: HookManifest | undefined, head: HookManifest | u
         if (details.length) reason = 'fingerprint changed';
         else {
           reason = 'dependency re-runs';
-          const headFp = new Map(head.steps.map((s) => [s.id, s.fingerprint]));
           details = p.step.dependsOn.filter((d) => baseById.get(d)?.fingerprint !== headFp.get(d)).map((d) => `after ${d}`);
         }
       } else if (p.action === 'run') reason = 'dependency re-runs';

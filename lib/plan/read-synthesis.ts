@@ -26,7 +26,7 @@ export function readSynthesis(outdir: string, label = outdir): Synthesis {
       terraform: JSON.parse(fs.readFileSync(tfFile, 'utf8')),
       hooks,
       policy: fs.existsSync(policyFile) ? (JSON.parse(fs.readFileSync(policyFile, 'utf8')) as PolicyReport) : undefined,
-      warnings: (s.annotations ?? []).filter((a) => a.level === '@cdktf/warn' || a.level === 'warn' || /warn/i.test(a.level)).map((a) => a.message),
+      warnings: (s.annotations ?? []).filter((a) => /warn/i.test(a.level)).map((a) => a.message),
     });
   }
   return { label, stacks };

@@ -38,12 +38,28 @@ interface Indexed {
   readonly constructPath?: string;
 }
 
+/** The construct path cdktf records in a resource's metadata. */
+function constructPathOf(config: Record<string, unknown>): string | undefined {
+  return (config['//'] as { metadata?: { path?: string } } | undefined)?.metadata?.path;
+}
+
 function index(doc: TerraformDocument | undefined): Map<string, Indexed> {
   const out = new Map<string, Indexed>();
   for (const [type, byId] of Object.entries(doc?.resource ?? {})) {
-    for (const [id, config] of Object.entries(byId)) {
-      const meta = (config['//'] as { metadata?: { path?: string } } | undefined)?.metadata;
-      out.set(`${type}.${id}`, { type, config: strip(config), constructPath: meta?.path });
+    for (const [id, config] of Object.entries(byId)) out.set(`${type}.${id}`, { type, config: strip(config), constructPath: constructPathOf(config) });
+  }
+  return out;
+}
+
+/** Construct paths by Terraform address, for the resources of the given syntheses. */
+export function constructPaths(...docs: (TerraformDocument | undefined)[]): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const doc of docs) {
+    for (const [type, byId] of Object.entries(doc?.resource ?? {})) {
+      for (const [id, config] of Object.entries(byId)) {
+        const p = constructPathOf(config);
+        if (p) out.set(`${type}.${id}`, p);
+      }
     }
   }
   return out;
@@ -75,11 +91,19 @@ function columnNames(config: Record<string, unknown>): string[] {
 }
 
 /** Why an in-place update still loses data (a dropped table column), or undefined. */
-export function updateDataLoss(type: string, before: Record<string, unknown>, after: Record<string, unknown>): string | undefined {
+function updateDataLoss(type: string, before: Record<string, unknown>, after: Record<string, unknown>): string | undefined {
   if (type !== 'snowflake_table') return undefined;
   const kept = new Set(columnNames(after));
   const dropped = columnNames(before).filter((c) => !kept.has(c));
   return dropped.length ? `drops column${dropped.length > 1 ? 's' : ''} ${dropped.join(', ')} and the data in ${dropped.length > 1 ? 'them' : 'it'}` : undefined;
+}
+
+/** Why a change loses state, or undefined: the one rule for synth diffs and Terraform plans. */
+export function destructiveReason(action: ResourceAction, type: string, before: Record<string, unknown> | undefined, after: Record<string, unknown> | undefined): string | undefined {
+  if (action === 'update') return before && after ? updateDataLoss(type, before, after) : undefined;
+  if (action === 'create') return undefined;
+  const why = statefulReason(type, before ?? after ?? {});
+  return why ? `${action === 'delete' ? 'destroyed' : 'replaced'}: ${why}` : undefined;
 }
 
 /** The changes that turn the base synthesis into the head synthesis, sorted by address. */
@@ -96,27 +120,30 @@ export function diffSyntheses(base: TerraformDocument | undefined, head: Terrafo
     const attributes = changedPaths(was.config, now.config);
     if (attributes.length === 0) continue;
     const forcing = forceNewAttributes(now.type, was.config, now.config, attributes);
-    if (forcing.length > 0) {
-      const why = statefulReason(now.type, was.config);
-      out.push({ address, type: now.type, constructPath: now.constructPath, action: 'replace', attributes, replacedBecause: forcing.map((f) => (f.note ? `${f.attribute} (${f.note})` : f.attribute)), destructive: why ? `replaced: ${why}` : undefined, source: 'synth diff' });
-    } else {
-      const loss = updateDataLoss(now.type, was.config, now.config);
-      out.push({ address, type: now.type, constructPath: now.constructPath, action: 'update', attributes, replacedBecause: [], destructive: loss, source: 'synth diff' });
-    }
+    const action = forcing.length > 0 ? 'replace' : 'update';
+    out.push({
+      address,
+      type: now.type,
+      constructPath: now.constructPath,
+      action,
+      attributes,
+      replacedBecause: forcing.map((f) => (f.note ? `${f.attribute} (${f.note})` : f.attribute)),
+      destructive: destructiveReason(action, now.type, was.config, now.config),
+      source: 'synth diff',
+    });
   }
   for (const [address, was] of b) {
     if (h.has(address)) continue;
-    const why = statefulReason(was.type, was.config);
-    out.push({ address, type: was.type, constructPath: was.constructPath, action: 'delete', attributes: [], replacedBecause: [], destructive: why ? `destroyed: ${why}` : undefined, source: 'synth diff' });
+    out.push({ address, type: was.type, constructPath: was.constructPath, action: 'delete', attributes: [], replacedBecause: [], destructive: destructiveReason('delete', was.type, was.config, undefined), source: 'synth diff' });
   }
   return out.sort((x, y) => (x.address < y.address ? -1 : x.address > y.address ? 1 : 0));
 }
 
 /**
  * Destroyed and created resources of one type whose configurations are equal but for name and
- * comment: most likely a
- * construct was renamed or moved, which changes the logical id. Terraform destroys and re-creates
- * them unless the stack declares the move (cdktf `moveTo`/`moveFromId`, or a `moved` block).
+ * comment: most likely a construct was renamed or moved, which changes the logical id. Terraform
+ * destroys and re-creates them unless the stack declares the move (cdktf `moveTo`/`moveFromId`,
+ * or a `moved` block).
  */
 export function likelyMoves(changes: readonly ResourceChange[], base: TerraformDocument | undefined, head: TerraformDocument | undefined): { from: string; to: string }[] {
   const b = index(base);

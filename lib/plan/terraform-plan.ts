@@ -4,8 +4,7 @@
  * `resource_changes[].address`, `.mode`, `.type`, `.change.actions`, `.change.before`,
  * `.change.after`, `.change.after_unknown`, `.change.replace_paths`, `.action_reason`.
  */
-import { ResourceAction, ResourceChange, changedPaths, updateDataLoss } from './resource-diff';
-import { statefulReason } from './stateful';
+import { ResourceAction, ResourceChange, changedPaths, destructiveReason } from './resource-diff';
 
 export class TerraformPlanError extends Error {}
 
@@ -73,11 +72,6 @@ export function readTerraformPlan(text: string, file: string, constructPathOf: (
     }
     const replacePaths = Array.isArray(r.change?.replace_paths) ? (r.change!.replace_paths as unknown[][]).map((p) => p.map((s) => (typeof s === 'number' ? `[${s}]` : String(s))).join('.').replace(/\.\[/g, '[')) : [];
     const reason = typeof r.action_reason === 'string' ? r.action_reason : undefined;
-    const why = statefulReason(type, before ?? after ?? {});
-    let destructive: string | undefined;
-    if (why && action === 'delete') destructive = `destroyed: ${why}`;
-    if (why && action === 'replace') destructive = `replaced: ${why}`;
-    if (action === 'update' && before && after) destructive = updateDataLoss(type, before, after);
     out.push({
       address,
       type,
@@ -85,7 +79,7 @@ export function readTerraformPlan(text: string, file: string, constructPathOf: (
       action,
       attributes: attributes.sort(),
       replacedBecause: action === 'replace' ? (replacePaths.length ? replacePaths : reason ? [reason] : []) : [],
-      destructive,
+      destructive: destructiveReason(action, type, before ?? undefined, after ?? undefined),
       source: 'terraform plan',
     });
   }

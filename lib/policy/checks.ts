@@ -86,7 +86,7 @@ export class ManyModelChecks implements IAspect {
   }
 
   visit(node: IConstruct): void {
-    reportOnce(this, TerraformStack.of(node), this.reported);
+    this.reportOnce(TerraformStack.of(node));
     const subject: RuleSubject = node instanceof TerraformResource ? { construct: node, resourceType: node.terraformResourceType, config: synthesizedConfig(node) } : { construct: node };
     for (const rule of this.rules) {
       if (rule.evaluate(subject) !== RuleResult.NON_COMPLIANT) continue;
@@ -102,20 +102,20 @@ export class ManyModelChecks implements IAspect {
       }
     }
   }
-}
 
-/** @internal */
-function reportOnce(checks: ManyModelChecks, stack: TerraformStack, reported: Set<TerraformStack>): void {
-  if (reported.has(stack)) return;
-  reported.add(stack);
-  const prefix = stack.node.path + '/';
-  writeBesideStack(stack, stack, POLICY_REPORT_FILE, () => {
-    const report: PolicyReport = {
-      rules: checks.rules.map((r) => ({ id: r.id, level: r.level })),
-      findings: checks.findings.filter((f) => (f.path + '/').startsWith(prefix) && (f.suppressed !== undefined || f.level === 'warning')).sort((a, b) => (a.path + a.ruleId).localeCompare(b.path + b.ruleId)),
-    };
-    return JSON.stringify(report, null, 2) + '\n';
-  });
+  /** Registers, once per stack, the writing of its findings beside its cdk.tf.json. */
+  private reportOnce(stack: TerraformStack): void {
+    if (this.reported.has(stack)) return;
+    this.reported.add(stack);
+    const prefix = stack.node.path + '/';
+    writeBesideStack(stack, stack, POLICY_REPORT_FILE, () => {
+      const report: PolicyReport = {
+        rules: this.rules.map((r) => ({ id: r.id, level: r.level })),
+        findings: this.findings.filter((f) => (f.path + '/').startsWith(prefix) && (f.suppressed !== undefined || f.level === 'warning')).sort((a, b) => (a.path + a.ruleId).localeCompare(b.path + b.ruleId)),
+      };
+      return JSON.stringify(report, null, 2) + '\n';
+    });
+  }
 }
 
 /** The file beside each stack's cdk.tf.json that lists the pack's findings (read by `many-model plan`). */

@@ -18,7 +18,7 @@ import { synthApp } from './synth';
 import { buildPlan } from '../../plan/plan';
 import { readSynthesis } from '../../plan/read-synthesis';
 import { renderMarkdown } from '../../plan/render-markdown';
-import { ResourceChange } from '../../plan/resource-diff';
+import { ResourceChange, constructPaths } from '../../plan/resource-diff';
 import { TerraformPlanError, readTerraformPlan } from '../../plan/terraform-plan';
 
 export const ALLOW_ENV = 'MANY_MODEL_ALLOW_DESTRUCTIVE';
@@ -50,7 +50,7 @@ export function synthesizeGitRef(ref: string, app: string, repoDir = process.cwd
   return outdir;
 }
 
-function parseTerraformPlans(entries: string[], stacks: string[]): Map<string, ResourceChange[]> {
+function parseTerraformPlans(entries: string[], stacks: string[], pathsOf: (stack: string) => Map<string, string>): Map<string, ResourceChange[]> {
   const out = new Map<string, ResourceChange[]>();
   for (const entry of entries) {
     const m = /^([^=]+)=(.+)$/.exec(entry);
@@ -60,7 +60,8 @@ function parseTerraformPlans(entries: string[], stacks: string[]): Map<string, R
     else if (stacks.length === 1) [stack, file] = [stacks[0], entry];
     else throw new UsageError(`--terraform-plan ${entry}: the head has several stacks (${stacks.join(', ')}); write STACK=FILE`);
     if (!fs.existsSync(file)) throw new UsageError(`--terraform-plan: no file ${file}`);
-    out.set(stack, readTerraformPlan(fs.readFileSync(file, 'utf8'), file));
+    const paths = pathsOf(stack);
+    out.set(stack, readTerraformPlan(fs.readFileSync(file, 'utf8'), file, (address) => paths.get(address)));
   }
   return out;
 }
@@ -87,20 +88,9 @@ export async function run(argv: string[]): Promise<number> {
     const head = readSynthesis(headDir);
     const baseIsDir = fs.existsSync(path.join(flags.base, 'manifest.json'));
     const base = readSynthesis(baseIsDir ? flags.base : synthesizeGitRef(flags.base, app), flags.base);
-    const terraformPlans = parseTerraformPlans(flags['terraform-plan'] ?? [], [...head.stacks.keys()]);
-    for (const [stack, changes] of terraformPlans) {
-      // Construct paths for plan lines come from the syntheses' metadata.
-      const paths = new Map<string, string>();
-      for (const syn of [base, head]) {
-        for (const [type, byId] of Object.entries(syn.stacks.get(stack)?.terraform.resource ?? {})) {
-          for (const [id, cfg] of Object.entries(byId)) {
-            const p = (cfg['//'] as { metadata?: { path?: string } } | undefined)?.metadata?.path;
-            if (p) paths.set(`${type}.${id}`, p);
-          }
-        }
-      }
-      terraformPlans.set(stack, changes.map((c) => ({ ...c, constructPath: c.constructPath ?? paths.get(c.address) })));
-    }
+    // Construct paths for plan lines come from the syntheses' metadata.
+    const pathsOf = (stack: string) => constructPaths(base.stacks.get(stack)?.terraform, head.stacks.get(stack)?.terraform);
+    const terraformPlans = parseTerraformPlans(flags['terraform-plan'] ?? [], [...head.stacks.keys()], pathsOf);
     const allow = [...(flags.allow ?? []), ...(process.env[ALLOW_ENV] ?? '').split(/[,\n]/)].map((s) => s.trim()).filter(Boolean);
     report = buildPlan(base, head, { terraformPlans, allow, failOn: (flags['fail-on'] as 'destructive' | 'never' | undefined) ?? 'never', force: flags.force });
   } catch (e) {
