@@ -14,6 +14,7 @@ import { startLocalServer } from '../lib/emulator';
 import { Spread, spread } from '../lib/emulator/bench';
 import { registrationStandIn } from '../lib/emulator/forecast-standins';
 import { planLocalApply } from '../lib/emulator/local-apply';
+import { HookManifest } from '../lib/hooks/manifest';
 import { runHooks } from '../lib/hooks/runner';
 import { ObjectName } from '../lib/identifiers';
 import { resolveConnection } from '../lib/snowflake/connection';
@@ -42,9 +43,7 @@ function app(): { stack: TerraformStack; pipeline: ManyModelPipeline } {
 }
 
 /** One measurement: a fresh server, the data set, our way, then (when asked) the per-partition way. */
-async function measureOnce(n: number, stack: TerraformStack, pipeline: ManyModelPipeline, perPartition: boolean): Promise<{ ours: { statements: number; ms: number }; perPartition?: { statements: number; ms: number } }> {
-  const tf = JSON.parse(Testing.synth(stack, true));
-  const manifest = Hooks.of(stack).manifest();
+async function measureOnce(n: number, tf: Parameters<typeof planLocalApply>[0], manifest: HookManifest, pipeline: ManyModelPipeline, perPartition: boolean): Promise<{ ours: { statements: number; ms: number }; perPartition?: { statements: number; ms: number } }> {
   const agg = pipeline.aggregator;
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'mm-bench-hooks-'));
   const server = await startLocalServer({ dataDir, procedures: { [agg.procedureName.toString()]: registrationStandIn(agg.modelName.toString(), agg.stageName.toString(), agg.metricsTable.toString()) } });
@@ -108,12 +107,14 @@ async function measureOnce(n: number, stack: TerraformStack, pipeline: ManyModel
  */
 export async function benchHooks(sizes: number[], perPartitionLimit = 2000, repetitions = 3, perPartitionRepetitions: (n: number) => number = () => repetitions): Promise<HookBenchRow[]> {
   const { stack, pipeline } = app();
+  const tf = JSON.parse(Testing.synth(stack, true));
+  const manifest = Hooks.of(stack).manifest();
   const rows: HookBenchRow[] = [];
   for (const n of sizes) {
     const ours: { statements: number; ms: number }[] = [];
     const pp: { statements: number; ms: number }[] = [];
     for (let r = 0; r < repetitions; r++) {
-      const m = await measureOnce(n, stack, pipeline, n <= perPartitionLimit && r < perPartitionRepetitions(n));
+      const m = await measureOnce(n, tf, manifest, pipeline, n <= perPartitionLimit && r < perPartitionRepetitions(n));
       ours.push(m.ours);
       if (m.perPartition) pp.push(m.perPartition);
     }

@@ -25,7 +25,7 @@ import { ObjectName } from '../lib/identifiers';
 import { resolveConnection } from '../lib/snowflake/connection';
 import { SnowflakeSession } from '../lib/snowflake/session';
 import { substitute } from '../lib/hooks/runner';
-import { QueueModel, QueueStatus, renderEnqueue, renderQueueCreate, renderQueueDrop, renderQueueStatements } from '../lib/sql/queue';
+import { QueueModel, QueueStatus, candidateStripes, renderEnqueue, renderQueueCreate, renderQueueDrop, renderQueueStatements } from '../lib/sql/queue';
 
 export interface QueueBenchRow {
   workers: number;
@@ -137,12 +137,15 @@ async function runOnce(server: LocalSnowflakeServer, admin: SnowflakeSession, n:
   // One worker: the reference worker's loop (lib/worker/main.ts runWorker) without the data read,
   // the metrics writes and the heartbeat; the fit is a sleep. Returns when the run is over or when
   // it is killed (right after a won claim: no complete, its connection destroyed).
-  // The worker protocol (lib/worker/main.ts): own stripe (SLOTS = workers, SLOT = i) first, then any chunk.
+  // The worker protocol (lib/worker/main.ts, candidateStripes): own stripe first, then any chunk;
+  // `contended` puts every worker on one stripe.
   const [slots, slotOf] = opts.contended ? [1, () => 0] : [workers, (i: number) => i];
   const candidate = async (session: SnowflakeSession, slot: number) => {
-    const own = (await session.query<{ QUEUE_ID: string; STATUS: string; ATTEMPTS: number }>(q.claimCandidate.sql, [RUN_ID, PASS, slots, slot])).rows[0];
-    if (own || slots === 1) return own;
-    return (await session.query<{ QUEUE_ID: string; STATUS: string; ATTEMPTS: number }>(q.claimCandidate.sql, [RUN_ID, PASS, 1, 0])).rows[0];
+    for (const [s, k] of candidateStripes('queue', slots, slot)) {
+      const row = (await session.query<{ QUEUE_ID: string; STATUS: string; ATTEMPTS: number }>(q.claimCandidate.sql, [RUN_ID, PASS, s, k])).rows[0];
+      if (row) return row;
+    }
+    return undefined;
   };
   const worker = async (session: SnowflakeSession, id: string, slot: number): Promise<'done' | 'killed'> => {
     while (!finished) {

@@ -29,7 +29,7 @@ async function main(): Promise<void> {
   const synthRows = synth.map((r) => {
     const c = spread(r.constructMs);
     const w = spread(r.rawMs);
-    return { pipelines: r.pipelines, constructMs: c, rawMs: w, ratio: c.median / w.median, ratioSpread: { min: Math.min(...r.constructMs.map((x, i) => x / r.rawMs[i])), max: Math.max(...r.constructMs.map((x, i) => x / r.rawMs[i])) }, constructHeapMiB: r.constructHeapMiB, rawHeapMiB: r.rawHeapMiB, constructPeakRssMiB: r.constructPeakRssMiB, rawPeakRssMiB: r.rawPeakRssMiB };
+    return { pipelines: r.pipelines, constructMs: c, rawMs: w, ratio: c.median / w.median, ratioSpread: { min: Math.min(...r.constructMs.map((x, i) => x / r.rawMs[i])), max: Math.max(...r.constructMs.map((x, i) => x / r.rawMs[i])) }, constructBuildMs: spread(r.constructBuildMs), rawBuildMs: spread(r.rawBuildMs), constructHeapMiB: r.constructHeapMiB, rawHeapMiB: r.rawHeapMiB, constructPeakRssMiB: r.constructPeakRssMiB, rawPeakRssMiB: r.rawPeakRssMiB };
   });
   for (const r of synthRows) {
     console.log(`  ${String(r.pipelines).padStart(5)} pipelines  constructs ${r.constructMs.median.toFixed(0).padStart(7)} ms (${r.constructMs.min.toFixed(0)}-${r.constructMs.max.toFixed(0)})  raw ${r.rawMs.median.toFixed(0).padStart(7)} ms (${r.rawMs.min.toFixed(0)}-${r.rawMs.max.toFixed(0)})  ratio ${r.ratio.toFixed(2)} (pairs ${r.ratioSpread.min.toFixed(2)}-${r.ratioSpread.max.toFixed(2)})  peak RSS ${r.constructPeakRssMiB.toFixed(0)}/${r.rawPeakRssMiB.toFixed(0)} MiB`);

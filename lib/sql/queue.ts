@@ -113,6 +113,15 @@ export function renderQueueStatements(q: QueueModel): Record<'claimCandidate' | 
   };
 }
 
+/**
+ * The `(SLOTS, SLOT)` pairs a worker tries for a candidate, in order: its own stripe, and in queue
+ * mode (when there are several stripes) then any chunk, so workers rarely race and no chunk waits
+ * for a dead or slow worker. Tasks-mode workers keep to their stripe.
+ */
+export function candidateStripes(mode: 'tasks' | 'queue', slots: number, slot: number): [number, number][] {
+  return mode === 'queue' && slots > 1 ? [[slots, slot], [1, 0]] : [[slots, slot]];
+}
+
 /** Where the keys to enqueue come from. */
 export interface EnqueueSource {
   /** A query returning one column PARTITION_KEY (VARCHAR), rendered by a pure renderer. */

@@ -10,7 +10,7 @@ import * as os from 'os';
 import * as path from 'path';
 import * as snowflake from 'snowflake-sdk';
 import { ObjectName } from '../identifiers';
-import { renderQueueStatements } from '../sql/queue';
+import { candidateStripes, renderQueueStatements } from '../sql/queue';
 import { renderWorkerStatements } from '../sql/training';
 import { SeriesError, prepareSeries, selectBest } from './forecast';
 
@@ -108,10 +108,11 @@ export async function runWorker(cfg: WorkerConfig, conn: snowflake.Connection, l
   let chunks = 0;
   while (empty < cfg.emptyPolls && Date.now() - started < cfg.budgetSeconds * 1000) {
     const run = (await exec(conn, w.activeRun.sql, [cfg.pass])).rows[0]?.RUN_ID as string | undefined;
-    let cand = run ? (await exec(conn, q.claimCandidate.sql, [run, cfg.pass, cfg.slots, cfg.slot])).rows[0] : undefined;
-    // Queue mode: own stripe first (workers rarely race), then any chunk, so no chunk waits for
-    // a worker that died or is slow.
-    if (run && !cand && cfg.mode === 'queue' && cfg.slots > 1) cand = (await exec(conn, q.claimCandidate.sql, [run, cfg.pass, 1, 0])).rows[0];
+    let cand: Row | undefined;
+    for (const [slots, slot] of run ? candidateStripes(cfg.mode, cfg.slots, cfg.slot) : []) {
+      cand = (await exec(conn, q.claimCandidate.sql, [run, cfg.pass, slots, slot])).rows[0];
+      if (cand) break;
+    }
     if (!run || !cand) {
       empty++;
       await new Promise((r) => setTimeout(r, 500));
