@@ -17,7 +17,7 @@ import { App, TerraformElement, TerraformResource, TerraformStack, Testing } fro
 import { Construct } from 'constructs';
 import { ComputePool, Database, InstanceFamily, ManyModelPipeline, SourceTable, Trainer, enablePreviewFeatures } from '../index';
 
-function newApp(outdir: string): App {
+export function newApp(outdir: string): App {
   return new App({ outdir, stackTraces: false });
 }
 
@@ -41,30 +41,40 @@ function constructStack(app: App, n: number): TerraformStack {
 
 type Template = Record<string, Record<string, Record<string, unknown>>>;
 
+/** One resource of the raw stack, converted from the synthesized JSON before the clock starts. */
+interface RawDecl {
+  /** `type.logicalId` in the constructs' synthesis: what depends_on entries name. */
+  readonly key: string;
+  readonly Cls: new (scope: Construct, id: string, config: unknown) => TerraformElement;
+  readonly config: unknown;
+  readonly deps: string[];
+}
+
+/**
+ * Every resource the constructs synthesize for N pipelines (cross-pipeline grants included),
+ * as provider-class declarations: the configuration a hand-written stack of the same
+ * infrastructure would spell out. Converted once, before the measurement.
+ */
+export function rawDecls(resources: Template): RawDecl[] {
+  const classes = loadClasses(Object.keys(resources));
+  return Object.entries(resources).flatMap(([type, byId]) =>
+    Object.entries(byId).map(([id, config]) => ({ key: `${type}.${id}`, Cls: classes[type], config: camel(config), deps: ((config.depends_on as string[] | undefined) ?? []).map((d) => d.replace(/^\$\{|\}$/g, '')) })),
+  );
+}
+
 /**
  * The same resources (types, configuration and dependencies), declared one by one without our
- * constructs: what a hand-written stack of the same infrastructure would hold. `depends_on` is
- * declared with the resources' references, as a hand-written stack would, so both sides synthesize the
- * same Terraform (logical ids aside).
+ * constructs. `depends_on` is declared with the resources' references, as a hand-written stack
+ * would, so both sides synthesize the same Terraform (logical ids aside).
  */
-function rawStack(app: App, n: number, template: Template, shared: Template): TerraformStack {
+export function rawStack(app: App, decls: RawDecl[]): TerraformStack {
   const stack = new TerraformStack(app, 'raw');
   new SnowflakeProvider(stack, 'snowflake', {});
-  const classes = loadClasses([...Object.keys(template), ...Object.keys(shared)]);
-  // Configurations are converted once, outside the loop, so the raw side pays only for the resources.
-  const prepare = (t: Template) => Object.entries(t).flatMap(([type, byId]) => Object.entries(byId).map(([id, config]) => ({ key: `${type}.${id}`, Cls: classes[type], config: camel(config), deps: ((config.depends_on as string[] | undefined) ?? []).map((d) => d.replace(/^\$\{|\}$/g, '')) })));
-  const sharedDecls = prepare(shared);
-  const decls = prepare(template);
+  const objects = new Map<string, TerraformElement>();
   let k = 0;
-  const sharedObjects = new Map<string, TerraformElement>();
-  for (const d of sharedDecls) sharedObjects.set(d.key, new d.Cls(stack, `s${k++}`, d.config));
-  for (let i = 0; i < n; i++) {
-    const objects = new Map<string, TerraformElement>();
-    for (const d of decls) objects.set(d.key, new d.Cls(stack, `r${k++}`, d.config));
-    for (const d of decls) {
-      if (d.deps.length === 0) continue;
-      (objects.get(d.key) as TerraformResource).dependsOn = d.deps.map((dep) => ((objects.get(dep) ?? sharedObjects.get(dep)) as TerraformResource).fqn);
-    }
+  for (const d of decls) objects.set(d.key, new d.Cls(stack, `r${k++}`, d.config));
+  for (const d of decls) {
+    if (d.deps.length > 0) (objects.get(d.key) as TerraformResource).dependsOn = d.deps.map((dep) => (objects.get(dep) as TerraformResource).fqn);
   }
   return stack;
 }
@@ -105,21 +115,24 @@ function measure(build: (app: App) => TerraformStack): { ms: number; buildMs: nu
   }
 }
 
-/**
- * The resources one pipeline synthesizes, split into the per-pipeline ones and the ones a stack
- * has once (the shared compute pool and the hooks ledger).
- */
-function onePipelineTemplate(): { template: Template; shared: Template } {
-  const all = JSON.parse(Testing.synth(constructStack(Testing.app({ stackTraces: false }), 1), true)).resource as Template;
-  const template: Template = {};
-  const shared: Template = {};
-  for (const [type, byId] of Object.entries(all)) {
-    for (const [id, config] of Object.entries(byId)) {
-      const once = type === 'snowflake_compute_pool' || (type === 'snowflake_table' && config.name === 'HOOK_RUNS');
-      ((once ? shared : template)[type] ??= {})[id] = config;
-    }
+/** The resources the constructs synthesize for `n` pipelines (app.synth(), metadata dropped). */
+export function synthesizedResources(n: number): Template {
+  const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'mm-bench-template-'));
+  try {
+    const app = newApp(outdir);
+    constructStack(app, n);
+    app.synth();
+    const resources = (JSON.parse(fs.readFileSync(path.join(outdir, 'stacks', 'bench', 'cdk.tf.json'), 'utf8')) as { resource: Template }).resource;
+    for (const byId of Object.values(resources)) for (const config of Object.values(byId)) delete config['//'];
+    return resources;
+  } finally {
+    fs.rmSync(outdir, { recursive: true, force: true });
   }
-  return { template, shared };
+}
+
+/** The same warm-up for both sides: one small synthesis, so cdktf's code runs hot in each. */
+function warmUp(): void {
+  Testing.synth(constructStack(Testing.app({ stackTraces: false }), 1), true);
 }
 
 export interface SynthMeasurement {
@@ -132,31 +145,42 @@ export interface SynthMeasurement {
   peakRssMiB: number;
 }
 
-/** One measurement in this process (bench/synth-child.ts runs it in a fresh one). */
-export function measureOnce(side: 'constructs' | 'raw', n: number): SynthMeasurement {
+/**
+ * One measurement in this process (bench/synth-child.ts runs it in a fresh one). The raw side
+ * declares the resources in `templateFile` (written by synthesizedResources for the same `n`).
+ */
+export function measureOnce(side: 'constructs' | 'raw', n: number, templateFile?: string): SynthMeasurement {
   // Provider-generated classes capture a full stack trace per nested block; with source maps
   // enabled (tsx) each capture maps every frame. A built package runs without them, so measure so.
   process.setSourceMapsEnabled(false);
-  // Both sides synthesize the one-pipeline template first (the raw side needs it), so both
-  // measure with the same warm-up: otherwise only the raw side would run cdktf's synth code hot.
-  const t = onePipelineTemplate();
-  const m = measure((app) => (side === 'raw' ? rawStack(app, n, t.template, t.shared) : constructStack(app, n)));
+  warmUp();
+  let decls: RawDecl[] = [];
+  if (side === 'raw') {
+    if (!templateFile) throw new Error('bench synth: the raw side needs the synthesized resources of the constructs side');
+    decls = rawDecls(JSON.parse(fs.readFileSync(templateFile, 'utf8')) as Template);
+  }
+  const m = measure((app) => (side === 'raw' ? rawStack(app, decls) : constructStack(app, n)));
   return { ...m, peakRssMiB: process.resourceUsage().maxRSS / 1024 };
 }
 
-function measureInChild(side: 'constructs' | 'raw', n: number): Promise<SynthMeasurement> {
+/** Runs bench/synth-child.ts with `args` in a fresh process; resolves with its last stdout line. */
+function runChild(args: string[]): Promise<string> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', path.join(__dirname, 'synth-child.ts'), side, String(n)], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, ['--import', 'tsx', path.join(__dirname, 'synth-child.ts'), ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     let err = '';
     child.stdout.on('data', (d) => (out += d));
     child.stderr.on('data', (d) => (err += d));
     child.on('error', reject);
     child.on('close', (code) => {
-      if (code !== 0) return reject(new Error(`bench synth (${side}, ${n}) failed: ${err}`));
-      resolve(JSON.parse(out.trim().split('\n').pop()!) as SynthMeasurement);
+      if (code !== 0) return reject(new Error(`bench synth (${args.slice(0, 2).join(', ')}) failed: ${err}`));
+      resolve(out.trim().split('\n').pop() ?? '');
     });
   });
+}
+
+async function measureInChild(side: 'constructs' | 'raw', n: number, templateFile: string): Promise<SynthMeasurement> {
+  return JSON.parse(await runChild([side, String(n), templateFile])) as SynthMeasurement;
 }
 
 export interface SynthBenchRow {
@@ -175,26 +199,34 @@ export interface SynthBenchRow {
 /** Each measurement runs in a fresh process; the two sides of a repetition run back to back. */
 export async function benchSynth(sizes: number[], repetitions = 3): Promise<SynthBenchRow[]> {
   const rows: SynthBenchRow[] = [];
-  for (const n of sizes) {
-    const row: SynthBenchRow = { pipelines: n, constructMs: [], rawMs: [], constructBuildMs: [], rawBuildMs: [], constructHeapMiB: 0, rawHeapMiB: 0, constructPeakRssMiB: 0, rawPeakRssMiB: 0 };
-    for (let r = 0; r < repetitions; r++) {
-      // One at a time (run together, the side with the larger heap suffers more from the shared
-      // memory bandwidth), alternating which goes first.
-      const first = r % 2 === 0 ? 'constructs' : 'raw';
-      const a = await measureInChild(first, n);
-      const b = await measureInChild(first === 'constructs' ? 'raw' : 'constructs', n);
-      const [c, w] = first === 'constructs' ? [a, b] : [b, a];
-      row.constructMs.push(c.ms);
-      row.rawMs.push(w.ms);
-      row.constructBuildMs.push(c.buildMs);
-      row.rawBuildMs.push(w.buildMs);
-      row.constructHeapMiB = Math.max(row.constructHeapMiB, c.heapMiB);
-      row.rawHeapMiB = Math.max(row.rawHeapMiB, w.heapMiB);
-      row.constructPeakRssMiB = Math.max(row.constructPeakRssMiB, c.peakRssMiB);
-      row.rawPeakRssMiB = Math.max(row.rawPeakRssMiB, w.peakRssMiB);
-    }
-    rows.push(row);
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mm-bench-synth-templates-'));
+  try {
+    for (const n of sizes) rows.push(await benchSize(n, repetitions, path.join(dir, `resources-${n}.json`)));
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
   }
   return rows;
 }
 
+async function benchSize(n: number, repetitions: number, templateFile: string): Promise<SynthBenchRow> {
+  // What the raw side declares: the constructs' own synthesis of n pipelines, made once, unmeasured.
+  await runChild(['template', String(n), templateFile]);
+  const row: SynthBenchRow = { pipelines: n, constructMs: [], rawMs: [], constructBuildMs: [], rawBuildMs: [], constructHeapMiB: 0, rawHeapMiB: 0, constructPeakRssMiB: 0, rawPeakRssMiB: 0 };
+  for (let r = 0; r < repetitions; r++) {
+    // One at a time (run together, the side with the larger heap suffers more from the shared
+    // memory bandwidth), alternating which goes first.
+    const first = r % 2 === 0 ? 'constructs' : 'raw';
+    const a = await measureInChild(first, n, templateFile);
+    const b = await measureInChild(first === 'constructs' ? 'raw' : 'constructs', n, templateFile);
+    const [c, w] = first === 'constructs' ? [a, b] : [b, a];
+    row.constructMs.push(c.ms);
+    row.rawMs.push(w.ms);
+    row.constructBuildMs.push(c.buildMs);
+    row.rawBuildMs.push(w.buildMs);
+    row.constructHeapMiB = Math.max(row.constructHeapMiB, c.heapMiB);
+    row.rawHeapMiB = Math.max(row.rawHeapMiB, w.heapMiB);
+    row.constructPeakRssMiB = Math.max(row.constructPeakRssMiB, c.peakRssMiB);
+    row.rawPeakRssMiB = Math.max(row.rawPeakRssMiB, w.peakRssMiB);
+  }
+  return row;
+}

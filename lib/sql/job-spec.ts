@@ -3,8 +3,13 @@
  * The spec is YAML (Snowpark Container Services "Specification reference"); it is rendered
  * deterministically (fixed key order, sorted env) so the manifest fingerprint only changes when
  * the job really changes.
+ *
+ * The spec has one fixed shape, so it is written directly as block YAML with every string quoted
+ * (no value can be read back as a number, boolean or null) instead of through a general YAML
+ * serializer: a pipeline renders one spec per worker task at synth, and building a YAML document
+ * model for each was about a tenth of a 100-pipeline synth (`npm run bench`). The tests parse the
+ * output with the `yaml` library and compare it with the model.
  */
-import { stringify } from 'yaml';
 import { ObjectName, dollarQuoted } from '../identifiers';
 
 /** Version of the worker contract (docs/worker-contract.md) the env below implements. */
@@ -30,26 +35,51 @@ export interface JobSpecModel {
 
 /** The YAML job specification. */
 export function renderJobSpec(m: JobSpecModel): string {
-  const env: Record<string, string> = {};
-  for (const key of Object.keys(m.env).sort()) env[key] = m.env[key];
-  const container: Record<string, unknown> = { name: 'worker', image: m.image };
-  if (m.command && m.command.length > 0) container.command = [...m.command];
-  if (m.args && m.args.length > 0) container.args = [...m.args];
-  container.env = env;
-  container.volumeMounts = [{ name: 'models', mountPath: MODEL_MOUNT_PATH }];
-  if (m.resources && (m.resources.cpu !== undefined || m.resources.memory !== undefined)) {
-    const requests: Record<string, unknown> = {};
-    if (m.resources.cpu !== undefined) requests.cpu = m.resources.cpu;
-    if (m.resources.memory !== undefined) requests.memory = m.resources.memory;
-    container.resources = { requests };
-  }
-  const spec = {
-    spec: {
-      containers: [container],
-      volumes: [{ name: 'models', source: `@${m.stage.quoted}` }],
-    },
+  const lines = ['spec:', '  containers:', `    - name: ${yamlString('worker')}`, `      image: ${yamlString(m.image)}`];
+  const list = (key: string, items: readonly string[] | undefined) => {
+    if (!items || items.length === 0) return;
+    lines.push(`      ${key}:`);
+    for (const item of items) lines.push(`        - ${yamlString(item)}`);
   };
-  return stringify(spec, { lineWidth: 0 });
+  list('command', m.command);
+  list('args', m.args);
+  const envKeys = Object.keys(m.env).sort();
+  lines.push(envKeys.length > 0 ? '      env:' : '      env: {}');
+  for (const key of envKeys) lines.push(`        ${yamlKey(key)}: ${yamlString(m.env[key])}`);
+  lines.push('      volumeMounts:', `        - name: ${yamlString('models')}`, `          mountPath: ${yamlString(MODEL_MOUNT_PATH)}`);
+  const r = m.resources;
+  if (r && (r.cpu !== undefined || r.memory !== undefined)) {
+    lines.push('      resources:', '        requests:');
+    if (r.cpu !== undefined) lines.push(`          cpu: ${yamlNumber(r.cpu)}`);
+    if (r.memory !== undefined) lines.push(`          memory: ${yamlString(r.memory)}`);
+  }
+  lines.push('  volumes:', `    - name: ${yamlString('models')}`, `      source: ${yamlString(`@${m.stage.quoted}`)}`);
+  return lines.join('\n') + '\n';
+}
+
+/** Printable text without line breaks or control characters: safe inside YAML single quotes. */
+const SINGLE_QUOTABLE = /^[\x20-\x7e\u00a0-\ud7ff\ue000-\ufffd]*$/;
+
+/**
+ * A YAML string scalar that always reads back as that string: single-quoted (only `'` is escaped,
+ * as `''`) when printable, else double-quoted with JSON escapes, which YAML's double-quoted style
+ * accepts.
+ */
+function yamlString(v: string): string {
+  return SINGLE_QUOTABLE.test(v) ? `'${v.replace(/'/g, "''")}'` : JSON.stringify(v);
+}
+
+/** Words some YAML readers (1.1 and 1.2) take as booleans or null even as keys. */
+const RESERVED_WORDS = /^(y|yes|n|no|true|false|on|off|null)$/i;
+
+/** Environment names are plain words (Trainer validates them) and stay bare unless a reader could mistake them. */
+function yamlKey(k: string): string {
+  return /^[A-Za-z_][A-Za-z0-9_]*$/.test(k) && !RESERVED_WORDS.test(k) ? k : yamlString(k);
+}
+
+function yamlNumber(n: number): string {
+  if (!Number.isFinite(n)) throw new Error(`job spec: ${n} is not a finite number`);
+  return String(n);
 }
 
 export interface ExecuteJobServiceModel {

@@ -31,9 +31,14 @@ export function layoutTaskGraph(slots: number): TaskGraphLayout {
   };
 }
 
-/** The largest slot count whose graph stays within MAX_TASKS_PER_GRAPH. */
+let largestSlotCount: number | undefined;
+
+/** The largest slot count whose graph stays within MAX_TASKS_PER_GRAPH (searched once: every pipeline asks). */
 export function maxSlots(): number {
-  let s = MAX_TASKS_PER_GRAPH;
-  while (layoutTaskGraph(s).totalTasks > MAX_TASKS_PER_GRAPH) s--;
-  return s;
+  if (largestSlotCount === undefined) {
+    let s = MAX_TASKS_PER_GRAPH;
+    while (layoutTaskGraph(s).totalTasks > MAX_TASKS_PER_GRAPH) s--;
+    largestSlotCount = s;
+  }
+  return largestSlotCount;
 }

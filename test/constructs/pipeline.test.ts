@@ -66,8 +66,8 @@ describe('ManyModelPipeline', () => {
       expect(t.after).toEqual(['"ANALYTICS"."FORECAST"."FORECAST_SCREEN_ROOT"']);
       expect(t.sql_statement).toContain(`DROP SERVICE IF EXISTS "ANALYTICS"."FORECAST"."FORECAST_SCREEN_W${k}"`);
       expect(t.sql_statement).toContain('IN COMPUTE POOL "FORECASTPOOL"');
-      expect(t.sql_statement).toContain(`MM_SLOT: "${k}"`);
-      expect(t.sql_statement).toContain('MM_SLOTS: "3"');
+      expect(t.sql_statement).toContain(`MM_SLOT: '${k}'`);
+      expect(t.sql_statement).toContain("MM_SLOTS: '3'");
     }
   });
 

@@ -73,4 +73,28 @@ describe('worker SQL and specs', () => {
     expect(spec.spec.volumes[0].source).toBe('@"A"."B"."S"');
     expect(spec.spec.containers[0].volumeMounts[0].mountPath).toBe('/models');
   });
+
+  test('job specs read back as exactly the model, whatever the strings hold', () => {
+    // Values a general YAML reader would otherwise take as numbers, booleans, null or structure.
+    const tricky = ['0', '1.0', 'yes', 'off', 'null', '~', '', ' lead', "it's", 'a: b', '- x', '#c', '@x', '"q"', 'line\nbreak', 'tab\there', '\u0007bell', 'é ü 中', '{x}', '[1]', '*ref', '&anchor', '!tag', '%dir', '`tick`'];
+    const env: Record<string, string> = { NULL: 'n', Y: 'y', True: 't', '1X': 'odd', 'A-B': 'dash' };
+    tricky.forEach((v, i) => (env[`V${String(i).padStart(2, '0')}`] = v));
+    const m = { image: '/a/b/c/img:1', command: ['python', '-m', 'worker'], args: tricky, stage: ObjectName.parse('A.B.S', 3), env, resources: { cpu: 0.5, memory: '4Gi' } };
+    const read = parse(renderJobSpec(m), { version: '1.1' });
+    const again = parse(renderJobSpec(m));
+    for (const spec of [read, again]) {
+      expect(spec).toEqual({
+        spec: {
+          containers: [{ name: 'worker', image: m.image, command: m.command, args: tricky, env, volumeMounts: [{ name: 'models', mountPath: '/models' }], resources: { requests: { cpu: 0.5, memory: '4Gi' } } }],
+          volumes: [{ name: 'models', source: '@"A"."B"."S"' }],
+        },
+      });
+    }
+    expect(Object.keys(read.spec.containers[0].env)).toEqual(Object.keys(env).sort());
+  });
+
+  test('a job spec without command, args, env or resources leaves them out', () => {
+    const spec = parse(renderJobSpec({ image: 'img', stage: ObjectName.parse('A.B.S', 3), env: {} }));
+    expect(spec.spec.containers[0]).toEqual({ name: 'worker', image: 'img', env: {}, volumeMounts: [{ name: 'models', mountPath: '/models' }] });
+  });
 });
