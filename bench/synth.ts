@@ -43,7 +43,9 @@ type Template = Record<string, Record<string, Record<string, unknown>>>;
 
 /** One resource of the raw stack, converted from the synthesized JSON before the clock starts. */
 interface RawDecl {
-  /** `type.logicalId` in the constructs' synthesis: what depends_on entries name. */
+  /** The logical id in the constructs' synthesis, used as the raw construct's id (so the same). */
+  readonly id: string;
+  /** `type.logicalId`: what depends_on entries name. */
   readonly key: string;
   readonly Cls: new (scope: Construct, id: string, config: unknown) => TerraformElement;
   readonly config: unknown;
@@ -58,21 +60,22 @@ interface RawDecl {
 export function rawDecls(resources: Template): RawDecl[] {
   const classes = loadClasses(Object.keys(resources));
   return Object.entries(resources).flatMap(([type, byId]) =>
-    Object.entries(byId).map(([id, config]) => ({ key: `${type}.${id}`, Cls: classes[type], config: camel(config), deps: ((config.depends_on as string[] | undefined) ?? []).map((d) => d.replace(/^\$\{|\}$/g, '')) })),
+    Object.entries(byId).map(([id, config]) => ({ id, key: `${type}.${id}`, Cls: classes[type], config: camel(config), deps: ((config.depends_on as string[] | undefined) ?? []).map((d) => d.replace(/^\$\{|\}$/g, '')) })),
   );
 }
 
 /**
- * The same resources (types, configuration and dependencies), declared one by one without our
- * constructs. `depends_on` is declared with the resources' references, as a hand-written stack
- * would, so both sides synthesize the same Terraform (logical ids aside).
+ * The same resources declared one by one without our constructs, each directly in the stack
+ * under the logical id the constructs gave it, with `depends_on` declared through the resources'
+ * references as a hand-written stack would: both sides synthesize the same Terraform, resource
+ * addresses included (cdktf's cost grows with id length, so short made-up ids would flatter the
+ * raw side).
  */
 export function rawStack(app: App, decls: RawDecl[]): TerraformStack {
   const stack = new TerraformStack(app, 'raw');
   new SnowflakeProvider(stack, 'snowflake', {});
   const objects = new Map<string, TerraformElement>();
-  let k = 0;
-  for (const d of decls) objects.set(d.key, new d.Cls(stack, `r${k++}`, d.config));
+  for (const d of decls) objects.set(d.key, new d.Cls(stack, d.id, d.config));
   for (const d of decls) {
     if (d.deps.length > 0) (objects.get(d.key) as TerraformResource).dependsOn = d.deps.map((dep) => (objects.get(dep) as TerraformResource).fqn);
   }
