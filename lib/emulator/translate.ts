@@ -159,3 +159,61 @@ function findClosing(text: string, start: number, q: string): number {
   }
   return text.length - 1;
 }
+
+const INSERT_HEAD = /^\s*INSERT\s+INTO\s+(?:"[^"]+"|[A-Za-z_][A-Za-z0-9_$]*)(?:\.(?:"[^"]+"|[A-Za-z_][A-Za-z0-9_$]*)){0,2}\s*(?:\([^()]*\))?\s*SELECT\s/i;
+/** Words that give a select list a source, a filter, a subquery or a meaning across rows. */
+const ROW_CLAUSES = new Set(['SELECT', 'FROM', 'WHERE', 'GROUP', 'HAVING', 'QUALIFY', 'ORDER', 'LIMIT', 'OFFSET', 'UNION', 'EXCEPT', 'INTERSECT', 'WINDOW', 'DISTINCT', 'RETURNING']);
+
+/**
+ * An array-bound `INSERT INTO t [(cols)] SELECT <expressions of binds>` (a select list only) as
+ * one statement per batch of rows: the binds become a VALUES list with the row number first,
+ * `... SELECT L.* FROM (VALUES (0, CAST(? AS <type>), ...), ...) AS __mm_binds(__mm_row, __mm_c1,
+ * ...), LATERAL (SELECT <expressions over __mm_cN>) AS L ORDER BY __mm_row`. `types` are the bound
+ * columns' DuckDB types, so each expression sees the type its row binds as, and the statement is
+ * bound (and a shape DuckDB refuses, such as an aggregate, fails) when it is prepared. The lateral
+ * subquery evaluates the expressions once per row, as row-by-row execution does, and the ORDER BY
+ * inserts in bind order. Returns the SQL for a batch of n rows, or undefined for any other shape.
+ */
+export function batchedInsertSelect(duck: string, types: readonly string[]): ((rows: number) => string) | undefined {
+  const width = types.length;
+  const head = INSERT_HEAD.exec(duck);
+  if (!head) return undefined;
+  const list = duck.slice(head[0].length);
+  let out = '';
+  let positional = 0;
+  let numbered = 0;
+  for (let i = 0; i < list.length; ) {
+    const c = list[i];
+    const word = /^[A-Za-z_][A-Za-z0-9_$]*/.exec(list.slice(i))?.[0];
+    const numberedBind = /^\$(\d+)/.exec(list.slice(i));
+    let token: string;
+    if (c === "'" || c === '"') {
+      token = list.slice(i, findClosing(list, i, c) + 1);
+    } else if (word) {
+      if (ROW_CLAUSES.has(word.toUpperCase())) return undefined;
+      token = word;
+    } else if (c === '?' || numberedBind) {
+      const column = numberedBind ? Number(numberedBind[1]) : ++positional;
+      if (numberedBind) numbered++;
+      if (column < 1 || column > width) return undefined;
+      out += `__mm_binds.__mm_c${column}`;
+      i += numberedBind ? numberedBind[0].length : 1;
+      continue;
+    } else if (c === ';') {
+      return undefined;
+    } else {
+      token = c;
+    }
+    out += token;
+    i += token.length;
+  }
+  // Binds are either all positional, one per bound column, or all numbered.
+  if (numbered > 0 ? positional > 0 : positional !== width) return undefined;
+  const into = head[0].replace(/SELECT\s$/i, '');
+  const columns = Array.from({ length: width }, (_, j) => `__mm_c${j + 1}`).join(', ');
+  const binds = types.map((t) => `, CAST(? AS ${t})`).join('');
+  const row = (r: number) => `(${r}${binds})`;
+  return (rows) =>
+    `${into}SELECT L.* FROM (VALUES ${Array.from({ length: rows }, (_, r) => row(r)).join(', ')}) AS __mm_binds(__mm_row, ${columns}), ` +
+    `LATERAL (SELECT ${out}) AS L ORDER BY __mm_binds.__mm_row`;
+}
