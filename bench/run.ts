@@ -38,22 +38,23 @@ async function main(): Promise<void> {
   if (at(100) && at(1000)) console.log(`  linearity: 1000 / 100 pipelines = ${(at(1000)!.constructMs.median / at(100)!.constructMs.median).toFixed(1)}x (target <= 12x)`);
   const hookSizes = (process.env.MM_BENCH_PARTITIONS ?? '200,2000,20000').split(',').map(Number);
   const perPartitionLimit = Number(process.env.MM_BENCH_PER_PARTITION_LIMIT ?? 2000);
-  // The per-partition way costs one round trip per statement (6,000 at 2,000 partitions, about a
-  // minute here): three runs where it is cheap, one above 500 partitions unless asked for more.
+  // The per-partition way costs one round trip per statement: 6,000 at 2,000 partitions (about
+  // 20 s here), 60,000 at 20,000 (minutes per run), so it runs up to 2,000 unless asked for more.
   const ppReps = process.env.MM_BENCH_PER_PARTITION_REPETITIONS;
-  const hooks = await benchHooks(hookSizes, perPartitionLimit, 3, (n) => (ppReps ? Number(ppReps) : n <= 500 ? 3 : 1));
+  const hooks = await benchHooks(hookSizes, perPartitionLimit, 3, () => (ppReps ? Number(ppReps) : 3));
   console.log('\nhook run against the local server: enqueue + model index + registration (statements incl. the runner\'s ledger and lock; wall time, median of 3 with min-max)');
   for (const h of hooks) {
     const pp = h.perPartition.measured && h.perPartition.ms ? `${h.perPartition.statements} statements, ${fmt(h.perPartition.ms)} ms (${h.perPartition.repetitions} runs)` : `${h.perPartition.statements} statements (not run above ${perPartitionLimit} partitions: 3 per partition by construction)`;
     const ratioMs = h.perPartition.ms ? `, ${(h.perPartition.ms.median / h.ours.ms.median).toFixed(1)}x the wall time` : '';
     console.log(`  ${String(h.partitions).padStart(6)} partitions  ours ${h.ours.statements} statements, ${fmt(h.ours.ms)} ms   per-partition ${pp}   ${(h.perPartition.statements / h.ours.statements).toFixed(0)}x the statements${ratioMs}`);
   }
-  // The local server executes statements one at a time (a few ms each), and every claim costs at
-  // least three (candidate, claim, complete): 10,000 items per run would take minutes per worker
-  // count. The default drains fewer items; MM_BENCH_QUEUE_ITEMS=10000 runs the full size.
-  const queueItems = Number(process.env.MM_BENCH_QUEUE_ITEMS ?? 200);
-  const queue = await benchQueue([1, 2, 4, 8], queueItems, 3, { killWorkerCounts: [2, 8], killRepetitions: 1 });
-  console.log(`\nqueue: workers draining ${queueItems} items through the claim protocol (own stripe, then any), short fake fits; claims/s median of 3 (min-max); kill runs: 3 workers killed mid-item, 2 s lease, 1 run`);
+  // Every claim costs three round trips (candidate, claim, complete) of 1-3 ms each on the local
+  // server and the driver: 10,000 items take one to two minutes per run, and the section has 18
+  // runs. The default drains 500 items so the whole bench stays within 10 minutes on 2 cores;
+  // MM_BENCH_QUEUE_ITEMS=10000 runs the issue's full size.
+  const queueItems = Number(process.env.MM_BENCH_QUEUE_ITEMS ?? 500);
+  const queue = await benchQueue([1, 2, 4, 8], queueItems, 3, { killWorkerCounts: [2, 8], killRepetitions: 3 });
+  console.log(`\nqueue: workers draining ${queueItems} items through the claim protocol (own stripe, then any), short fake fits; claims/s median of 3 (min-max); kill runs: 3 workers killed mid-item, 2 s lease`);
   for (const r of queue) {
     console.log(`  ${String(r.workers).padStart(2)} workers${r.kills ? ', with kills' : '            '}  claims/s ${fmt(r.claimsPerSec, 1)}  claimed twice ${r.claimedTwice}  lost ${r.lost}${r.kills ? `  killed ${r.killed}` : ''}`);
   }

@@ -99,7 +99,8 @@ function loadClasses(types: string[]): Record<string, new (scope: Construct, id:
   return out;
 }
 
-function measure(build: (app: App) => TerraformStack): { ms: number; buildMs: number; heapMiB: number } {
+/** `afterwards` runs once the figures are taken, before the output folder is removed. */
+function measure(build: (app: App) => TerraformStack, afterwards?: (outdir: string) => void): { ms: number; buildMs: number; heapMiB: number; peakRssMiB: number } {
   const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'mm-bench-synth-'));
   try {
     const before = process.memoryUsage().heapUsed;
@@ -112,22 +113,29 @@ function measure(build: (app: App) => TerraformStack): { ms: number; buildMs: nu
     app.synth();
     const ms = Number(process.hrtime.bigint() - t0) / 1e6;
     peak = Math.max(peak, process.memoryUsage().heapUsed);
-    return { ms, buildMs, heapMiB: (peak - before) / 2 ** 20 };
+    const m = { ms, buildMs, heapMiB: (peak - before) / 2 ** 20, peakRssMiB: process.resourceUsage().maxRSS / 1024 };
+    afterwards?.(outdir);
+    return m;
   } finally {
     fs.rmSync(outdir, { recursive: true, force: true });
   }
 }
 
-/** The resources the constructs synthesize for `n` pipelines (app.synth(), metadata dropped). */
+/** The resources in the constructs' synthesis in `outdir`, without cdktf's metadata. */
+function resourcesIn(outdir: string): Template {
+  const resources = (JSON.parse(fs.readFileSync(path.join(outdir, 'stacks', 'bench', 'cdk.tf.json'), 'utf8')) as { resource: Template }).resource;
+  for (const byId of Object.values(resources)) for (const config of Object.values(byId)) delete config['//'];
+  return resources;
+}
+
+/** The resources the constructs synthesize for `n` pipelines. */
 export function synthesizedResources(n: number): Template {
   const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'mm-bench-template-'));
   try {
     const app = newApp(outdir);
     constructStack(app, n);
     app.synth();
-    const resources = (JSON.parse(fs.readFileSync(path.join(outdir, 'stacks', 'bench', 'cdk.tf.json'), 'utf8')) as { resource: Template }).resource;
-    for (const byId of Object.values(resources)) for (const config of Object.values(byId)) delete config['//'];
-    return resources;
+    return resourcesIn(outdir);
   } finally {
     fs.rmSync(outdir, { recursive: true, force: true });
   }
@@ -150,20 +158,22 @@ export interface SynthMeasurement {
 
 /**
  * One measurement in this process (bench/synth-child.ts runs it in a fresh one). The raw side
- * declares the resources in `templateFile` (written by synthesizedResources for the same `n`).
+ * declares the resources in `templateFile`; the constructs side writes that file from its own
+ * synthesis, once its figures are taken, when the file does not exist yet.
  */
-export function measureOnce(side: 'constructs' | 'raw', n: number, templateFile?: string): SynthMeasurement {
+export function measureOnce(side: 'constructs' | 'raw', n: number, templateFile: string): SynthMeasurement {
   // Provider-generated classes capture a full stack trace per nested block; with source maps
   // enabled (tsx) each capture maps every frame. A built package runs without them, so measure so.
   process.setSourceMapsEnabled(false);
   warmUp();
   let decls: RawDecl[] = [];
   if (side === 'raw') {
-    if (!templateFile) throw new Error('bench synth: the raw side needs the synthesized resources of the constructs side');
+    if (!fs.existsSync(templateFile)) throw new Error('bench synth: the raw side runs after the constructs side has written the resources it declares');
     decls = rawDecls(JSON.parse(fs.readFileSync(templateFile, 'utf8')) as Template);
+    return measure((app) => rawStack(app, decls));
   }
-  const m = measure((app) => (side === 'raw' ? rawStack(app, decls) : constructStack(app, n)));
-  return { ...m, peakRssMiB: process.resourceUsage().maxRSS / 1024 };
+  const writeTemplate = fs.existsSync(templateFile) ? undefined : (outdir: string) => fs.writeFileSync(templateFile, JSON.stringify(resourcesIn(outdir)));
+  return measure((app) => constructStack(app, n), writeTemplate);
 }
 
 /** Runs bench/synth-child.ts with `args` in a fresh process; resolves with its last stdout line. */
@@ -212,12 +222,11 @@ export async function benchSynth(sizes: number[], repetitions = 3): Promise<Synt
 }
 
 async function benchSize(n: number, repetitions: number, templateFile: string): Promise<SynthBenchRow> {
-  // What the raw side declares: the constructs' own synthesis of n pipelines, made once, unmeasured.
-  await runChild(['template', String(n), templateFile]);
   const row: SynthBenchRow = { pipelines: n, constructMs: [], rawMs: [], constructBuildMs: [], rawBuildMs: [], constructHeapMiB: 0, rawHeapMiB: 0, constructPeakRssMiB: 0, rawPeakRssMiB: 0 };
   for (let r = 0; r < repetitions; r++) {
     // One at a time (run together, the side with the larger heap suffers more from the shared
-    // memory bandwidth), alternating which goes first.
+    // memory bandwidth), alternating which goes first. The constructs go first in the first
+    // repetition: their synthesis is what the raw side declares.
     const first = r % 2 === 0 ? 'constructs' : 'raw';
     const a = await measureInChild(first, n, templateFile);
     const b = await measureInChild(first === 'constructs' ? 'raw' : 'constructs', n, templateFile);
