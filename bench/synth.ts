@@ -103,6 +103,9 @@ function loadClasses(types: string[]): Record<string, new (scope: Construct, id:
 function measure(build: (app: App) => TerraformStack, afterwards?: (outdir: string) => void): { ms: number; buildMs: number; heapMiB: number; peakRssMiB: number } {
   const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'mm-bench-synth-'));
   try {
+    // Both sides start from a collected heap: the raw side's parsed template is garbage by now
+    // and must not be collected on its clock (the children run with --expose-gc).
+    global.gc?.();
     const before = process.memoryUsage().heapUsed;
     let peak = before;
     const t0 = process.hrtime.bigint();
@@ -179,7 +182,7 @@ export function measureOnce(side: 'constructs' | 'raw', n: number, templateFile:
 /** Runs bench/synth-child.ts with `args` in a fresh process; resolves with its last stdout line. */
 function runChild(args: string[]): Promise<string> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', path.join(__dirname, 'synth-child.ts'), ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, ['--expose-gc', '--import', 'tsx', path.join(__dirname, 'synth-child.ts'), ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     let err = '';
     child.stdout.on('data', (d) => (out += d));
