@@ -70,6 +70,11 @@ export class ObjectName {
 
   private constructor(public readonly parts: readonly string[]) {}
 
+  // Rendered once: names are immutable and read at every grant and statement a construct renders.
+  // Private fields (#) stay out of JSON, equality checks and object spreads.
+  #quoted?: string;
+  #dotted?: string;
+
   /** The last part: the object's own name. */
   get name(): string {
     return this.parts[this.parts.length - 1];
@@ -77,12 +82,12 @@ export class ObjectName {
 
   /** `"DB"."SCHEMA"."NAME"`: the form used in rendered SQL and in grants. */
   get quoted(): string {
-    return this.parts.map(quoteIdentifier).join('.');
+    return (this.#quoted ??= this.parts.map(quoteIdentifier).join('.'));
   }
 
   /** `DB.SCHEMA.NAME`, for messages and display. */
   toString(): string {
-    return this.parts.join('.');
+    return (this.#dotted ??= this.parts.join('.'));
   }
 
   child(name: string): ObjectName {
