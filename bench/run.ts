@@ -50,10 +50,10 @@ async function main(): Promise<void> {
   }
   // Every claim costs three round trips (candidate, claim, complete) of 1-3 ms each on the local
   // server and the driver: 10,000 items take one to two minutes per run (about 9 minutes for one
-  // run of each of the 8 variants), and the section has 24 runs. The default drains 300 items so
+  // run of each of the 8 variants), and the section has 24 runs. The default drains 200 items so
   // the whole bench stays within 10 minutes on 2 cores; MM_BENCH_QUEUE_ITEMS=10000 runs the
   // issue's full size.
-  const queueItems = Number(process.env.MM_BENCH_QUEUE_ITEMS ?? 300);
+  const queueItems = Number(process.env.MM_BENCH_QUEUE_ITEMS ?? 200);
   const queue = await benchQueue([1, 2, 4, 8], queueItems, 3, { killRepetitions: 3 });
   console.log(`\nqueue: workers draining ${queueItems} items through the claim protocol (own stripe, then any), short fake fits; claims/s median of 3 (min-max); kill runs: 3 workers killed mid-item (each replaced), 2 s lease`);
   for (const r of queue) {
