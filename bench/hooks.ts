@@ -103,9 +103,9 @@ async function measureOnce(n: number, tf: Parameters<typeof planLocalApply>[0], 
 /**
  * Our way at every size, `repetitions` times (a fresh server each); the per-partition way up to
  * `perPartitionLimit` partitions (above it only its statement count, 3 per partition by
- * construction, is stated), `perPartitionRepetitions(n)` times.
+ * construction, is stated), `perPartitionRepetitions` times.
  */
-export async function benchHooks(sizes: number[], perPartitionLimit = 2000, repetitions = 3, perPartitionRepetitions: (n: number) => number = () => repetitions): Promise<HookBenchRow[]> {
+export async function benchHooks(sizes: number[], perPartitionLimit = 2000, repetitions = 3, perPartitionRepetitions = repetitions): Promise<HookBenchRow[]> {
   const { stack, pipeline } = app();
   const tf = JSON.parse(Testing.synth(stack, true));
   const manifest = Hooks.of(stack).manifest();
@@ -114,7 +114,7 @@ export async function benchHooks(sizes: number[], perPartitionLimit = 2000, repe
     const ours: { statements: number; ms: number }[] = [];
     const pp: { statements: number; ms: number }[] = [];
     for (let r = 0; r < repetitions; r++) {
-      const m = await measureOnce(n, tf, manifest, pipeline, n <= perPartitionLimit && r < perPartitionRepetitions(n));
+      const m = await measureOnce(n, tf, manifest, pipeline, n <= perPartitionLimit && r < perPartitionRepetitions);
       ours.push(m.ours);
       if (m.perPartition) pp.push(m.perPartition);
     }

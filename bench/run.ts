@@ -40,8 +40,7 @@ async function main(): Promise<void> {
   const perPartitionLimit = Number(process.env.MM_BENCH_PER_PARTITION_LIMIT ?? 2000);
   // The per-partition way costs one round trip per statement: 6,000 at 2,000 partitions (about
   // 20 s here), 60,000 at 20,000 (minutes per run), so it runs up to 2,000 unless asked for more.
-  const ppReps = process.env.MM_BENCH_PER_PARTITION_REPETITIONS;
-  const hooks = await benchHooks(hookSizes, perPartitionLimit, 3, () => (ppReps ? Number(ppReps) : 3));
+  const hooks = await benchHooks(hookSizes, perPartitionLimit, 3, Number(process.env.MM_BENCH_PER_PARTITION_REPETITIONS || 3));
   console.log('\nhook run against the local server: enqueue + model index + registration (statements incl. the runner\'s ledger and lock; wall time, median of 3 with min-max)');
   for (const h of hooks) {
     const pp = h.perPartition.measured && h.perPartition.ms ? `${h.perPartition.statements} statements, ${fmt(h.perPartition.ms)} ms (${h.perPartition.repetitions} runs)` : `${h.perPartition.statements} statements (not run above ${perPartitionLimit} partitions: 3 per partition by construction)`;

@@ -124,9 +124,9 @@ function measure(build: (app: App) => TerraformStack, afterwards?: (outdir: stri
   }
 }
 
-/** The resources in the constructs' synthesis in `outdir`, without cdktf's metadata. */
-function resourcesIn(outdir: string): Template {
-  const resources = (JSON.parse(fs.readFileSync(path.join(outdir, 'stacks', 'bench', 'cdk.tf.json'), 'utf8')) as { resource: Template }).resource;
+/** The resources of stack `stackName` synthesized into `outdir`, without cdktf's metadata. */
+export function resourcesIn(outdir: string, stackName: 'bench' | 'raw'): Template {
+  const resources = (JSON.parse(fs.readFileSync(path.join(outdir, 'stacks', stackName, 'cdk.tf.json'), 'utf8')) as { resource: Template }).resource;
   for (const byId of Object.values(resources)) for (const config of Object.values(byId)) delete config['//'];
   return resources;
 }
@@ -138,7 +138,7 @@ export function synthesizedResources(n: number): Template {
     const app = newApp(outdir);
     constructStack(app, n);
     app.synth();
-    return resourcesIn(outdir);
+    return resourcesIn(outdir, 'bench');
   } finally {
     fs.rmSync(outdir, { recursive: true, force: true });
   }
@@ -169,34 +169,29 @@ export function measureOnce(side: 'constructs' | 'raw', n: number, templateFile:
   // enabled (tsx) each capture maps every frame. A built package runs without them, so measure so.
   process.setSourceMapsEnabled(false);
   warmUp();
-  let decls: RawDecl[] = [];
   if (side === 'raw') {
     if (!fs.existsSync(templateFile)) throw new Error('bench synth: the raw side runs after the constructs side has written the resources it declares');
-    decls = rawDecls(JSON.parse(fs.readFileSync(templateFile, 'utf8')) as Template);
+    const decls = rawDecls(JSON.parse(fs.readFileSync(templateFile, 'utf8')) as Template);
     return measure((app) => rawStack(app, decls));
   }
-  const writeTemplate = fs.existsSync(templateFile) ? undefined : (outdir: string) => fs.writeFileSync(templateFile, JSON.stringify(resourcesIn(outdir)));
+  const writeTemplate = fs.existsSync(templateFile) ? undefined : (outdir: string) => fs.writeFileSync(templateFile, JSON.stringify(resourcesIn(outdir, 'bench')));
   return measure((app) => constructStack(app, n), writeTemplate);
 }
 
-/** Runs bench/synth-child.ts with `args` in a fresh process; resolves with its last stdout line. */
-function runChild(args: string[]): Promise<string> {
+/** One measurement in a fresh process (bench/synth-child.ts). */
+function measureInChild(side: 'constructs' | 'raw', n: number, templateFile: string): Promise<SynthMeasurement> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--expose-gc', '--import', 'tsx', path.join(__dirname, 'synth-child.ts'), ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, ['--expose-gc', '--import', 'tsx', path.join(__dirname, 'synth-child.ts'), side, String(n), templateFile], { stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     let err = '';
     child.stdout.on('data', (d) => (out += d));
     child.stderr.on('data', (d) => (err += d));
     child.on('error', reject);
     child.on('close', (code) => {
-      if (code !== 0) return reject(new Error(`bench synth (${args.slice(0, 2).join(', ')}) failed: ${err}`));
-      resolve(out.trim().split('\n').pop() ?? '');
+      if (code !== 0) return reject(new Error(`bench synth (${side}, ${n}) failed: ${err}`));
+      resolve(JSON.parse(out.trim().split('\n').pop()!) as SynthMeasurement);
     });
   });
-}
-
-async function measureInChild(side: 'constructs' | 'raw', n: number, templateFile: string): Promise<SynthMeasurement> {
-  return JSON.parse(await runChild([side, String(n), templateFile])) as SynthMeasurement;
 }
 
 export interface SynthBenchRow {
