@@ -12,7 +12,7 @@ import * as path from 'path';
 import { DuckDBConnection, DuckDBInstance, DuckDBMaterializedResult, DuckDBPreparedStatement, JsonDuckDBValueConverter } from '@duckdb/node-api';
 import { Errors, SfError, fromEngineError } from './errors';
 import { SfResult, dmlResult, statusResult, toSfResult } from './results';
-import { batchedInsertSelect, initTranslator, splitStatements, toDuckDb } from './translate';
+import { IDENT, QNAME, batchedInsertSelect, initTranslator, splitStatements, toDuckDb } from './translate';
 
 export type BindValue = string | number | boolean | null;
 
@@ -42,8 +42,6 @@ const ARRAY_BATCH = 1000;
 /** Prepared statements kept per session: the statements a worker or runner repeats are few. */
 const PREPARED_PER_SESSION = 64;
 
-const IDENT = String.raw`(?:"[^"]+"|[A-Za-z_][A-Za-z0-9_$]*)`;
-const QNAME = String.raw`${IDENT}(?:\.${IDENT}){0,2}`;
 
 /** Splits `"A".b.C` into upper-cased parts (quoted parts keep their case). */
 export function nameParts(qualified: string): string[] {
@@ -405,14 +403,15 @@ export class Engine {
    * meaning. A plain `INSERT ... VALUES (?, ...)` becomes multi-row VALUES; an `INSERT ... SELECT`
    * of bind expressions runs over a VALUES list of the binds (batchedInsertSelect) when each bound
    * column binds as one type and DuckDB prepares the batch (it refuses aggregates over a lateral
-   * subquery); anything else runs one execution per row.
+   * subquery; the statement prepared for that check is the first batch's); anything else runs one
+   * execution per row.
    */
   private async runArrayBind(s: SessionState, duck: string, kind: string | undefined, rows: BindValue[][]): Promise<number> {
     const values = kind === 'insert' ? /^([\s\S]*\bVALUES\s*)(\(\s*\?(?:\s*,\s*\?)*\s*\))\s*$/i.exec(duck) : null;
     if (values) return this.runBatches(s, rows, (n) => values[1] + Array(n).fill(values[2]).join(', '), (batch) => batch.flat());
     const types = kind === 'insert' ? bindTypes(rows) : undefined;
     const select = types && batchedInsertSelect(duck, types);
-    if (select && (await this.preparable(s, select(Math.min(ARRAY_BATCH, rows.length))))) {
+    if (select && (await this.prepared(s, select(Math.min(ARRAY_BATCH, rows.length))))) {
       return this.runBatches(s, rows, select, (batch) => batch.flat()).catch((e: Error) => {
         // The batch's VALUES columns are internal: report a bad row as executing it alone would.
         e.message = e.message.replace(/ when casting from source column __mm_c\d+[\s\S]*$/, '');
@@ -432,23 +431,17 @@ export class Engine {
     }
   }
 
-  /** Runs `rows` in batches of ARRAY_BATCH through `sql(batch size)`; returns the rows changed. */
+  /**
+   * Runs `rows` in batches of ARRAY_BATCH through `sql(batch size)`, as the session's prepared
+   * statements (full batches repeat the same text); returns the rows changed.
+   */
   private async runBatches(s: SessionState, rows: BindValue[][], sql: (n: number) => string, binds: (batch: BindValue[][]) => BindValue[]): Promise<number> {
     let changed = 0;
     for (let i = 0; i < rows.length; i += ARRAY_BATCH) {
       const batch = rows.slice(i, i + ARRAY_BATCH);
-      changed += Number((await s.conn.run(sql(batch.length), binds(batch) as never)).rowsChanged);
+      changed += Number((await this.runPrepared(s, sql(batch.length), binds(batch))).rowsChanged);
     }
     return changed;
-  }
-
-  private async preparable(s: SessionState, sql: string): Promise<boolean> {
-    try {
-      (await s.conn.prepare(sql)).destroySync();
-      return true;
-    } catch {
-      return false;
-    }
   }
 
   private async runDuck(s: SessionState, sfSql: string, binds?: BindValue[] | BindValue[][]): Promise<SfResult> {

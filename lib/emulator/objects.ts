@@ -12,10 +12,8 @@ import { parse as parseYaml } from 'yaml';
 import { Engine, SessionState, nameParts } from './engine';
 import { Errors, SfError } from './errors';
 import { SfResult, statusResult } from './results';
-import { splitStatements } from './translate';
+import { IDENT, QNAME, splitStatements } from './translate';
 
-const IDENT = String.raw`(?:"[^"]+"|[A-Za-z_][A-Za-z0-9_$]*)`;
-const QNAME = String.raw`${IDENT}(?:\.${IDENT}){0,2}`;
 
 /** How a container image runs locally. */
 export interface ImageCommand {

@@ -12,6 +12,11 @@ const polyglot = require('@polyglot-sql/sdk') as {
 };
 import { SfError } from './errors';
 
+/** A Snowflake identifier, quoted or not, as a regular-expression source. */
+export const IDENT = String.raw`(?:"[^"]+"|[A-Za-z_][A-Za-z0-9_$]*)`;
+/** A one- to three-part object name (`NAME`, `SCHEMA.NAME`, `DB.SCHEMA.NAME`). */
+export const QNAME = String.raw`${IDENT}(?:\.${IDENT}){0,2}`;
+
 let ready: Promise<void> | undefined;
 
 /** Loads the WASM transpiler once. */
@@ -160,7 +165,7 @@ function findClosing(text: string, start: number, q: string): number {
   return text.length - 1;
 }
 
-const INSERT_HEAD = /^\s*INSERT\s+INTO\s+(?:"[^"]+"|[A-Za-z_][A-Za-z0-9_$]*)(?:\.(?:"[^"]+"|[A-Za-z_][A-Za-z0-9_$]*)){0,2}\s*(?:\([^()]*\))?\s*SELECT\s/i;
+const INSERT_HEAD = new RegExp(String.raw`^\s*INSERT\s+INTO\s+${QNAME}\s*(?:\([^()]*\))?\s*SELECT\s`, 'i');
 /** Words that give a select list a source, a filter, a subquery or a meaning across rows. */
 const ROW_CLAUSES = new Set(['SELECT', 'FROM', 'WHERE', 'GROUP', 'HAVING', 'QUALIFY', 'ORDER', 'LIMIT', 'OFFSET', 'UNION', 'EXCEPT', 'INTERSECT', 'WINDOW', 'DISTINCT', 'RETURNING']);
 
