@@ -54,7 +54,6 @@ export interface DemoResult {
   readonly duplicateMetricRows: number;
 }
 
-export { prng };
 
 /** `series` daily series of `days` days: level, trend, weekly season and noise; a few gaps and NULLs. */
 export function generateSeries(series: number, days: number, seed = 42): [string, string, number | null][] {

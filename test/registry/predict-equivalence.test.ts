@@ -15,7 +15,8 @@ import {
   toModelDocument,
 } from '../../lib/worker/forecast/index';
 import { TEMPLATE_DIR } from '../../lib/registry/python/render';
-import { day, gaussian, prng, rows, trendSeason } from '../worker/series-helpers';
+import { prng } from '../../lib/prng';
+import { day, gaussian, rows, trendSeason } from '../worker/series-helpers';
 
 const HORIZON = 60;
 const DRIVER = path.join(__dirname, 'fixtures', 'predict_driver.py');

@@ -2,8 +2,6 @@
 import { Observation } from '../../lib/worker/forecast/index';
 import { prng } from '../../lib/prng';
 
-export { prng };
-
 /** Standard normal draws from a seeded PRNG (Box–Muller). */
 export function gaussian(seed: number): () => number {
   const u = prng(seed);
