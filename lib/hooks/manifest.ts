@@ -12,7 +12,7 @@ export const MANIFEST_FILE_NAME = 'hooks.json';
 export type StepKind =
   | 'sql' // run the statements in order
   | 'startPass' // mark a training pass running and enqueue its chunks
-  | 'executeTaskGraph' // EXECUTE TASK the root, wait on TASK_HISTORY, then verify artifacts
+  | 'executeTaskGraph' // EXECUTE TASK the root, wait on the queue and the job services, then verify artifacts
   | 'runWorkers' // start N job services (deterministic names) that drain the queue
   | 'waitQueue' // wait until the pass's queue is drained or the time budget ends
   | 'buildModelIndex'
