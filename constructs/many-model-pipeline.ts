@@ -7,7 +7,7 @@ import { Duration } from '../lib/duration';
 import { ValidationError, validateProp } from '../lib/errors';
 import { CustomHookOptions, Hooks, IHookDependable } from '../lib/hooks/hooks';
 import { DEFAULT_RETRY, HookStepSpec, StepKind } from '../lib/hooks/manifest';
-import { normalizeIdentifier } from '../lib/identifiers';
+import { ObjectName, normalizeIdentifier } from '../lib/identifiers';
 import { Schedule } from '../lib/schedule';
 import { MODEL_MOUNT_PATH, WORKER_CONTRACT_VERSION, renderExecuteJobService, renderJobSpec } from '../lib/sql/job-spec';
 import { renderEnqueue } from '../lib/sql/queue';
@@ -156,160 +156,126 @@ export class ManyModelPipeline extends Construct implements IHookDependable {
   private readonly tables: TrainingTablesModel;
   private readonly triggers: Record<string, string>;
   private readonly allowedFailurePercent: number;
+  private readonly worker: WorkerSettings;
 
+  // The constructor reads as the pipeline's outline; each part is a method of its own.
   constructor(scope: Construct, id: string, props: ManyModelPipelineProps) {
     super(scope, id);
-    const path = this.node.path;
-    this.runGroup = path;
-    this.prefix = validateProp(path, 'namePrefix', () => normalizeIdentifier(props.namePrefix ?? nameFromPath(this), 'name prefix'));
-    if (this.prefix.length > 150) {
-      throw new ValidationError(path, 'namePrefix', `${this.prefix} is ${this.prefix.length} characters; derived names add up to 40 more and must stay under 255`, 'Give a shorter namePrefix');
-    }
-    validateProp(path, 'trainer', () => props.trainer.validate());
-    const strategy = (props.training ?? TrainingStrategy.screenThenRefine()).resolve(path);
-    const holdout = wholeNumber(path, 'holdoutSteps', props.holdoutSteps ?? 28, 1, 3660);
-    const period = wholeNumber(path, 'seasonPeriod', props.seasonPeriod ?? 7, 1, 366);
-    this.allowedFailurePercent = props.allowedFailurePercent ?? 0;
-    if (!(this.allowedFailurePercent >= 0 && this.allowedFailurePercent <= 100)) {
-      throw new ValidationError(path, 'allowedFailurePercent', `is ${this.allowedFailurePercent}; it must be from 0 to 100`, 'Use 0 to fail on any failed partition, or e.g. 2');
-    }
-    if (props.runVersion !== undefined && !/^[A-Za-z0-9._-]{1,64}$/.test(props.runVersion)) {
-      throw new ValidationError(path, 'runVersion', `${JSON.stringify(props.runVersion)} must be 1-64 letters, digits, . _ or -`, "Use e.g. '2026-11-23' or 'v2'");
-    }
-    if (props.schema && props.schema.databaseName !== props.database.databaseName) {
-      throw new ValidationError(path, 'schema', `is in database ${props.schema.databaseName}, not in ${props.database.databaseName}`, 'Pass a schema of the pipeline database, or leave schema unset');
-    }
-
+    this.runGroup = this.node.path;
+    this.prefix = validateProp(this.node.path, 'namePrefix', () => normalizeIdentifier(props.namePrefix ?? nameFromPath(this), 'name prefix'));
+    const settings = validateSettings(this.node.path, this.prefix, props);
+    this.allowedFailurePercent = settings.allowedFailurePercent;
     this.source = props.source;
     this.computePool = props.computePool;
     this.schema = props.schema ?? new Schema(this, 'Schema', { database: props.database, name: this.prefix, comment: 'many-model pipeline objects' });
     this.warehouse = props.warehouse ?? new Warehouse(this, 'Warehouse', { name: `${this.prefix}_WH`, comment: 'many-model pipeline warehouse' });
-    const schemaName = this.schema.qualifiedName;
-
     // Tables: metrics (one row per partition and pass) and runs (workers find their run here).
     this.metricsTable = columnTable(this, 'MetricsTable', this.schema, `${this.prefix}_TRAINING_METRICS`, METRICS_COLUMNS, 'Per-partition training metrics, one row per run, pass and partition');
     this.runsTable = columnTable(this, 'RunsTable', this.schema, `${this.prefix}_TRAINING_RUNS`, RUNS_COLUMNS, 'Training runs and passes; workers read the active run here');
     this.queue = new QueueTable(this, 'Queue', { schema: this.schema, name: `${this.prefix}_QUEUE`, leaseDuration: props.leaseDuration, maxAttempts: props.maxAttempts });
-    this.aggregator = new ModelRegistryAggregator(this, 'Aggregator', {
-      schema: this.schema,
-      metricsTableName: schemaName.child(`${this.prefix}_TRAINING_METRICS`).toString(),
-      modelName: props.registry?.modelName ?? `${this.prefix}_MODEL`,
-      stageName: `${this.prefix}_MODELS`,
-      alias: props.registry?.alias,
-      versionPrefix: props.registry?.versionPrefix,
-      promotionGate: props.registry?.promotionGate,
-      inputColumns: props.registry?.inputColumns,
-      outputColumns: props.registry?.outputColumns,
-      targetPlatform: props.registry?.targetPlatform,
-      condaDependencies: props.registry?.condaDependencies,
-      pipRequirements: props.registry?.pipRequirements,
-      aggregatorSource: props.registry?.aggregatorSource,
-    });
+    this.aggregator = this.createAggregator(props.registry);
+    const schemaName = this.schema.qualifiedName;
     this.tables = { metrics: schemaName.child(`${this.prefix}_TRAINING_METRICS`), runs: schemaName.child(`${this.prefix}_TRAINING_RUNS`), stage: this.aggregator.stageName };
     this.triggers = { image: props.trainer.image, runVersion: props.runVersion ?? '' };
-
-    const workerEnv = (pass: PassName, mode: 'tasks' | 'queue', modelSet: string, slot: number, slots: number, budgetSeconds: number, chunkSize: number): Record<string, string> => ({
-      ...(props.trainer.options.environment ?? {}),
-      MM_CONTRACT_VERSION: WORKER_CONTRACT_VERSION,
-      MM_MODE: mode,
-      MM_PASS: pass,
-      MM_MODEL_SET: modelSet,
-      MM_SLOT: String(slot),
-      MM_SLOTS: String(slots),
-      MM_CHUNK_SIZE: String(chunkSize),
-      MM_QUEUE_TABLE: this.queue.qualifiedName.toString(),
-      MM_RUNS_TABLE: this.tables.runs.toString(),
-      MM_METRICS_TABLE: this.tables.metrics.toString(),
-      MM_STAGE: this.tables.stage.toString(),
-      MM_MODEL_DIR: MODEL_MOUNT_PATH,
-      MM_ARTIFACT_EXT: props.trainer.artifactExtension,
-      MM_SOURCE_TABLE: props.source.qualifiedName.toString(),
-      MM_SOURCE_QUERY: renderChunkReadStatement(sourceOf(props.source)).sql,
-      MM_LEASE_SECONDS: String(this.queue.leaseSeconds),
-      MM_MAX_ATTEMPTS: String(this.queue.maxAttempts),
-      MM_TIME_BUDGET_SECONDS: String(budgetSeconds),
-      MM_EMPTY_POLLS: '3',
-      MM_HOLDOUT: String(holdout),
-      MM_SEASON_PERIOD: String(period),
-      MM_WAREHOUSE: this.warehouse.warehouseName,
-      MM_WORKER_CPUS: String(props.trainer.options.cpu ?? (props.computePool.instanceFamily ? INSTANCE_FAMILY_VCPUS[props.computePool.instanceFamily] : 1)),
-    });
-    const spec = (env: Record<string, string>): string =>
-      renderJobSpec({
-        image: props.trainer.image,
-        command: props.trainer.options.command,
-        args: props.trainer.options.args,
-        stage: this.tables.stage,
-        env,
-        resources: { cpu: props.trainer.options.cpu, memory: props.trainer.options.memory },
-      });
-
-    // ---- roles and grants (least privilege)
+    this.worker = { trainer: props.trainer, source: props.source, holdout: settings.holdout, period: settings.period, cpus: workerCpus(props) };
+    // Roles (least privilege), granted to the owner role so it manages what they create.
     this.runnerRole = props.roles?.runner ?? new Role(this, 'RunnerRole', { name: `${this.prefix}_RUNNER`, comment: 'Runs the many-model hooks and training workers' });
     this.consumerRole = props.roles?.consumer ?? new Role(this, 'ConsumerRole', { name: `${this.prefix}_CONSUMER`, comment: 'May call predict on the aggregator model' });
-    const owner = props.roles?.owner ?? Role.fromName(this, 'OwnerRole', 'SYSADMIN');
+    this.grantRolesTo(props.roles?.owner ?? Role.fromName(this, 'OwnerRole', 'SYSADMIN'));
+    const ledger = ensureLedger(this, this.schema);
+    const trained = this.addTraining(settings.strategy);
+    const promoted = this.addRegistration(trained);
+    if (props.scoring) this.scoring = this.addScoring(props.scoring, promoted);
+    this.grantRunner(props.database, ledger);
+    this.warnOnPoolCapacity(settings.strategy);
+  }
+
+  /** Adds a user hook step that runs after this pipeline's steps (shares its run id). */
+  addHook(options: CustomHookOptions): string {
+    const id = Hooks.of(this).add({ ...options, id: `${this.node.path}/${options.id}`, runAfter: options.runAfter ?? [this], runGroup: this.runGroup });
+    return id;
+  }
+
+  private createAggregator(registry: PipelineRegistryOptions | undefined): ModelRegistryAggregator {
+    return new ModelRegistryAggregator(this, 'Aggregator', {
+      schema: this.schema,
+      metricsTableName: this.schema.qualifiedName.child(`${this.prefix}_TRAINING_METRICS`).toString(),
+      modelName: registry?.modelName ?? `${this.prefix}_MODEL`,
+      stageName: `${this.prefix}_MODELS`,
+      alias: registry?.alias,
+      versionPrefix: registry?.versionPrefix,
+      promotionGate: registry?.promotionGate,
+      inputColumns: registry?.inputColumns,
+      outputColumns: registry?.outputColumns,
+      targetPlatform: registry?.targetPlatform,
+      condaDependencies: registry?.condaDependencies,
+      pipRequirements: registry?.pipRequirements,
+      aggregatorSource: registry?.aggregatorSource,
+    });
+  }
+
+  private grantRolesTo(owner: IRole): void {
     for (const [rid, role] of [['Runner', this.runnerRole], ['Consumer', this.consumerRole]] as const) {
       if (role instanceof Role) dependOn(new GrantAccountRole(this, `${rid}RoleToOwner`, { roleName: role.roleName, parentRoleName: owner.roleName }), role.resource);
     }
+  }
 
-    const ledger = ensureLedger(this, this.schema);
-
-    // ---- training passes
+  /** The training passes of the strategy, in order; returns the last step's ids. */
+  private addTraining(strategy: ResolvedStrategy): string[] {
     let last: string[] = [];
-    if (strategy.screen) {
-      last = this.addTasksPass(strategy.screen, spec, workerEnv, last);
-    }
-    if (strategy.queue) {
-      const pass = strategy.screen ? Pass.REFINE : Pass.SCREEN;
-      last = this.addQueuePass(pass, strategy.queue, spec, workerEnv, last);
-    }
+    if (strategy.screen) last = this.addTasksPass(strategy.screen, last);
+    if (strategy.queue) last = this.addQueuePass(strategy.screen ? Pass.REFINE : Pass.SCREEN, strategy.queue, last);
+    return last;
+  }
 
-    // ---- index, register, promote
-    const index = this.step('buildModelIndex', 'buildModelIndex', `write model_index.json for the run from one DIRECTORY(@${this.tables.stage}) query`, last, [
+  /** Index, register, promote; returns the promote step's id. */
+  private addRegistration(after: string[]): string[] {
+    const index = this.step('buildModelIndex', 'buildModelIndex', `write model_index.json for the run from one DIRECTORY(@${this.tables.stage}) query`, after, [
       { id: 'refresh-stage', sql: renderRefreshStage(this.tables.stage) },
       { id: 'copy-index', sql: renderBuildModelIndex(this.tables) },
     ]);
     const register = this.step('registerAggregator', 'registerAggregator', `register ONE version ${this.aggregator.versionPrefix}<run id> of ${this.aggregator.modelName}`, [index], [
       { id: 'call-register', sql: renderRegisterCall(this.aggregator.procedureName, this.aggregator.versionPrefix) },
     ]);
-    const promote = renderPromote(this.aggregator.modelName, this.aggregator.alias, this.aggregator.versionPrefix);
-    const gate = this.aggregator.gate;
-    const promoteStatements = [
+    const { alias, gate } = this.aggregator;
+    const promote = renderPromote(this.aggregator.modelName, alias, this.aggregator.versionPrefix);
+    const statements = [
       ...(gate.metric !== undefined ? [{ id: 'gate', sql: renderGateQuery(this.tables, gate.metric, gate.threshold!), gateColumn: 'PASSED' }] : []),
-      { id: 'unset-alias', sql: promote.unsetAlias, allowError: { messagePattern: 'does not exist|not found|no version', reason: `no version holds ${this.aggregator.alias} yet (first promotion)` } },
+      { id: 'unset-alias', sql: promote.unsetAlias, allowError: { messagePattern: 'does not exist|not found|no version', reason: `no version holds ${alias} yet (first promotion)` } },
       { id: 'set-alias', sql: promote.setAlias },
       { id: 'set-default', sql: promote.setDefault },
     ];
-    const promoted = this.step('promote', 'promote', gate.metric !== undefined ? `move ${this.aggregator.alias} to the new version if ${gate.metric} <= ${gate.threshold}` : `move ${this.aggregator.alias} to the new version (no gate)`, [register], promoteStatements);
-    last = [promoted];
+    const description = gate.metric !== undefined ? `move ${alias} to the new version if ${gate.metric} <= ${gate.threshold}` : `move ${alias} to the new version (no gate)`;
+    return [this.step('promote', 'promote', description, [register], statements)];
+  }
 
-    // ---- scoring
-    if (props.scoring) {
-      this.scoring = new BatchScoringJob(this, 'Scoring', {
-        source: props.source,
-        aggregator: this.aggregator,
-        schema: this.schema,
-        warehouse: this.warehouse,
-        horizon: props.scoring.horizon,
-        schedule: props.scoring.schedule,
-        resultsTableName: props.scoring.resultsTableName ?? `${this.prefix}_RESULTS`,
-        runAfter: last,
-        runGroup: this.runGroup,
-      });
-      this.hookStepIds.push(...this.scoring.hookStepIds);
-      this.scoring.grantWrite(this.runnerRole);
-    }
+  private addScoring(scoring: PipelineScoringOptions, after: string[]): BatchScoringJob {
+    const job = new BatchScoringJob(this, 'Scoring', {
+      source: this.source,
+      aggregator: this.aggregator,
+      schema: this.schema,
+      warehouse: this.warehouse,
+      horizon: scoring.horizon,
+      schedule: scoring.schedule,
+      resultsTableName: scoring.resultsTableName ?? `${this.prefix}_RESULTS`,
+      runAfter: after,
+      runGroup: this.runGroup,
+    });
+    this.hookStepIds.push(...job.hookStepIds);
+    job.grantWrite(this.runnerRole);
+    return job;
+  }
 
-    // ---- grants
+  private grantRunner(database: IDatabase, ledger: ReturnType<typeof ensureLedger>): void {
     const runner = this.runnerRole;
-    props.database.grant(runner, 'USAGE');
+    database.grant(runner, 'USAGE');
     this.schema.grant(runner, 'USAGE', 'CREATE SERVICE');
     // A ledger placed in a schema of its own (HooksLedger.place) needs USAGE there too.
     if (ledger.schema.qualifiedName.toString() !== this.schema.qualifiedName.toString()) ledger.schema.grant(runner, 'USAGE');
     this.warehouse.grantUsage(runner);
     this.computePool.grantUsage(runner);
     this.computePool.grantMonitor(runner);
-    props.source.grantRead(runner);
+    this.source.grantRead(runner);
     for (const [tid, table, name] of [['Metrics', this.metricsTable, this.tables.metrics], ['Runs', this.runsTable, this.tables.runs], ['Ledger', ledger.table, ledger.name]] as const) {
       newGrant(this, `Runner${tid}Grant`, runner, { privileges: ['DELETE', 'INSERT', 'SELECT', 'UPDATE'], onSchemaObject: { objectType: 'TABLE', objectName: name.quoted } }, [table]);
     }
@@ -317,23 +283,22 @@ export class ManyModelPipeline extends Construct implements IHookDependable {
     this.aggregator.grantStageReadWrite(runner);
     this.aggregator.grantRegister(runner);
     this.aggregator.grantPredict(this.consumerRole);
-    if (this.trainingRootTask) {
-      newGrant(this, 'RunnerTaskGrant', runner, { privileges: ['MONITOR', 'OPERATE'], onSchemaObject: { objectType: 'TASK', objectName: schemaName.child(`${this.prefix}_SCREEN_ROOT`).quoted } }, [this.trainingRootTask]);
-      newGrant(this, 'RunnerExecuteTaskGrant', runner, { privileges: ['EXECUTE TASK'], onAccount: true });
-    }
-
-    // Pool capacity is only a warning: an imported pool's size may be unknown or change.
-    const wanted = Math.max(strategy.screen?.slots ?? 0, strategy.queue?.workers ?? 0);
-    const cap = props.computePool.maxNodes;
-    if (cap !== undefined && wanted > cap) {
-      Annotations.of(this).addWarning(`${path}: training asks for ${wanted} concurrent job services but compute pool ${props.computePool.poolName} has maxNodes ${cap}; jobs will queue for nodes. Raise maxNodes or lower training.slots/workers.`);
-    }
+    if (this.rootTask) this.grantRunnerTaskGraph(this.rootTask);
   }
 
-  /** Adds a user hook step that runs after this pipeline's steps (shares its run id). */
-  addHook(options: CustomHookOptions): string {
-    const id = Hooks.of(this).add({ ...options, id: `${this.node.path}/${options.id}`, runAfter: options.runAfter ?? [this], runGroup: this.runGroup });
-    return id;
+  private grantRunnerTaskGraph(root: Task): void {
+    const rootName = this.schema.qualifiedName.child(`${this.prefix}_SCREEN_ROOT`);
+    newGrant(this, 'RunnerTaskGrant', this.runnerRole, { privileges: ['MONITOR', 'OPERATE'], onSchemaObject: { objectType: 'TASK', objectName: rootName.quoted } }, [root]);
+    newGrant(this, 'RunnerExecuteTaskGrant', this.runnerRole, { privileges: ['EXECUTE TASK'], onAccount: true });
+  }
+
+  // Pool capacity is only a warning: an imported pool's size may be unknown or change.
+  private warnOnPoolCapacity(strategy: ResolvedStrategy): void {
+    const wanted = Math.max(strategy.screen?.slots ?? 0, strategy.queue?.workers ?? 0);
+    const cap = this.computePool.maxNodes;
+    if (cap !== undefined && wanted > cap) {
+      Annotations.of(this).addWarning(`${this.node.path}: training asks for ${wanted} concurrent job services but compute pool ${this.computePool.poolName} has maxNodes ${cap}; jobs will queue for nodes. Raise maxNodes or lower training.slots/workers.`);
+    }
   }
 
   private step(name: string, kind: StepKind, description: string, dependsOn: string[], statements: HookStepSpec['statements'], extra: Partial<HookStepSpec> = {}): string {
@@ -355,51 +320,10 @@ export class ManyModelPipeline extends Construct implements IHookDependable {
     return id;
   }
 
-  private addTasksPass(
-    pass: TasksPass,
-    spec: (env: Record<string, string>) => string,
-    env: (pass: PassName, mode: 'tasks' | 'queue', modelSet: string, slot: number, slots: number, budget: number, chunk: number) => Record<string, string>,
-    after: string[],
-  ): string[] {
+  private addTasksPass(pass: TasksPass, after: string[]): string[] {
     const schema = this.schema.qualifiedName;
-    const layout = layoutTaskGraph(pass.slots);
-    const common = { database: schema.parts[0], schema: schema.parts[1], warehouse: this.warehouse.warehouseName };
     const rootName = `${this.prefix}_SCREEN_ROOT`;
-    // The root stays suspended (it has no schedule; the runner EXECUTEs it), children are resumed:
-    // EXECUTE TASK runs a graph whose root is suspended but skips suspended children.
-    const root = new Task(this, 'ScreenRootTask', { ...common, name: rootName, started: false, sqlStatement: 'SELECT 1', comment: 'Root of the screen training pass (run by the hooks runner)', userTaskTimeoutMs: pass.timeoutSeconds * 1000 });
-    this.rootTask = root;
-    const fanOutNames = Array.from({ length: layout.fanOuts }, (_, j) => `${this.prefix}_SCREEN_FAN_${j}`);
-    const fanOuts = fanOutNames.map((name, j) => new Task(this, `ScreenFanOut${j}`, { ...common, name, started: true, after: [schema.child(rootName).quoted], sqlStatement: 'SELECT 1' }));
-    const workerTasks: Task[] = [];
-    for (let k = 0; k < pass.slots; k++) {
-      const p = layout.parentOfSlot[k];
-      const parent = p < 0 ? root : fanOuts[p];
-      const parentName = p < 0 ? rootName : fanOutNames[p];
-      const jobName = schema.child(`${this.prefix}_SCREEN_W${k}`);
-      const execute = renderExecuteJobService({
-        computePool: this.computePool.qualifiedName,
-        name: jobName,
-        warehouse: this.warehouse.qualifiedName,
-        spec: spec(env(Pass.SCREEN, 'tasks', pass.modelSet, k, pass.slots, pass.timeoutSeconds, pass.chunkSize)),
-        async: false,
-      });
-      // A finished job service keeps its name until dropped; drop the previous run's first.
-      const body = `BEGIN\n  DROP SERVICE IF EXISTS ${jobName.quoted};\n  ${execute.replace(/\n/g, '\n  ')};\nEND`;
-      const t = new Task(this, `ScreenWorkerTask${k}`, {
-        ...common,
-        name: `${this.prefix}_SCREEN_SLOT_${k}`,
-        started: true,
-        after: [schema.child(parentName).quoted],
-        sqlStatement: body,
-        userTaskTimeoutMs: pass.timeoutSeconds * 1000,
-      });
-      dependOn(t, parent);
-      workerTasks.push(t);
-    }
-    for (const f of fanOuts) dependOn(f, root);
-    this.node.addValidation({ validate: () => (layout.totalTasks > 1000 ? [`${this.node.path}: the screen task graph has ${layout.totalTasks} tasks, over Snowflake's 1000-task limit. Lower training.slots.`] : []) });
-
+    const jobNames = this.createScreenTaskGraph(pass, rootName);
     const start = this.step('screen-start', 'startPass', 'mark the screen pass running and enqueue all partitions in chunks (one statement)', after, [
       { id: 'start-pass', sql: renderStartPass(this.tables, Pass.SCREEN) },
       { id: 'enqueue', sql: renderEnqueue(this.queue.model, Pass.SCREEN, pass.chunkSize, { keysQuery: renderAllKeysQuery(sourceOf(this.source)) }) },
@@ -418,7 +342,7 @@ export class ManyModelPipeline extends Construct implements IHookDependable {
         allowedFailurePercent: this.allowedFailurePercent,
         wait: {
           rootTask: schema.child(rootName).toString(),
-          jobServices: workerTasks.map((_, k) => schema.child(`${this.prefix}_SCREEN_W${k}`).toString()),
+          jobServices: jobNames.map((n) => n.toString()),
           progressSql: renderVerifyPass(this.tables, this.queue.qualifiedName, Pass.SCREEN),
           failuresSql: renderFailedPartitions(this.tables, Pass.SCREEN),
           pendingSql: renderPendingChunks(this.queue.qualifiedName, Pass.SCREEN),
@@ -432,13 +356,48 @@ export class ManyModelPipeline extends Construct implements IHookDependable {
     return [train];
   }
 
-  private addQueuePass(
-    pass: PassName,
-    q: QueuePass,
-    spec: (env: Record<string, string>) => string,
-    env: (pass: PassName, mode: 'tasks' | 'queue', modelSet: string, slot: number, slots: number, budget: number, chunk: number) => Record<string, string>,
-    after: string[],
-  ): string[] {
+  /**
+   * The screen pass's task graph: a suspended root (the runner EXECUTEs it), fan-out tasks, and
+   * one task per slot that runs the slot's job service. Returns the job services' names.
+   */
+  private createScreenTaskGraph(pass: TasksPass, rootName: string): ObjectName[] {
+    const schema = this.schema.qualifiedName;
+    const layout = layoutTaskGraph(pass.slots);
+    const common = { database: schema.parts[0], schema: schema.parts[1], warehouse: this.warehouse.warehouseName };
+    // The root stays suspended (it has no schedule; the runner EXECUTEs it), children are resumed:
+    // EXECUTE TASK runs a graph whose root is suspended but skips suspended children.
+    const root = new Task(this, 'ScreenRootTask', { ...common, name: rootName, started: false, sqlStatement: 'SELECT 1', comment: 'Root of the screen training pass (run by the hooks runner)', userTaskTimeoutMs: pass.timeoutSeconds * 1000 });
+    this.rootTask = root;
+    const fanOutNames = Array.from({ length: layout.fanOuts }, (_, j) => `${this.prefix}_SCREEN_FAN_${j}`);
+    const fanOuts = fanOutNames.map((name, j) => new Task(this, `ScreenFanOut${j}`, { ...common, name, started: true, after: [schema.child(rootName).quoted], sqlStatement: 'SELECT 1' }));
+    const jobNames: ObjectName[] = [];
+    for (let k = 0; k < pass.slots; k++) {
+      const p = layout.parentOfSlot[k];
+      jobNames.push(this.createScreenSlotTask(pass, k, common, p < 0 ? root : fanOuts[p], p < 0 ? rootName : fanOutNames[p]));
+    }
+    for (const f of fanOuts) dependOn(f, root);
+    this.node.addValidation({ validate: () => (layout.totalTasks > 1000 ? [`${this.node.path}: the screen task graph has ${layout.totalTasks} tasks, over Snowflake's 1000-task limit. Lower training.slots.`] : []) });
+    return jobNames;
+  }
+
+  private createScreenSlotTask(pass: TasksPass, k: number, common: { database: string; schema: string; warehouse: string }, parent: Task, parentName: string): ObjectName {
+    const schema = this.schema.qualifiedName;
+    const jobName = schema.child(`${this.prefix}_SCREEN_W${k}`);
+    const execute = renderExecuteJobService({
+      computePool: this.computePool.qualifiedName,
+      name: jobName,
+      warehouse: this.warehouse.qualifiedName,
+      spec: this.workerSpec({ pass: Pass.SCREEN, mode: 'tasks', modelSet: pass.modelSet, slot: k, slots: pass.slots, budgetSeconds: pass.timeoutSeconds, chunkSize: pass.chunkSize }),
+      async: false,
+    });
+    // A finished job service keeps its name until dropped; drop the previous run's first.
+    const body = `BEGIN\n  DROP SERVICE IF EXISTS ${jobName.quoted};\n  ${execute.replace(/\n/g, '\n  ')};\nEND`;
+    const task = new Task(this, `ScreenWorkerTask${k}`, { ...common, name: `${this.prefix}_SCREEN_SLOT_${k}`, started: true, after: [schema.child(parentName).quoted], sqlStatement: body, userTaskTimeoutMs: pass.timeoutSeconds * 1000 });
+    dependOn(task, parent);
+    return jobName;
+  }
+
+  private addQueuePass(pass: PassName, q: QueuePass, after: string[]): string[] {
     const schema = this.schema.qualifiedName;
     const keysQuery = q.topPercent !== undefined ? renderWorstKeysQuery(this.tables, q.topPercent) : renderAllKeysQuery(sourceOf(this.source));
     const start = this.step(`${pass}-start`, 'startPass', q.topPercent !== undefined ? `mark the ${pass} pass running and enqueue the worst ${q.topPercent} % of partitions (plus failed ones)` : `mark the ${pass} pass running and enqueue all partitions`, after, [
@@ -453,7 +412,7 @@ export class ManyModelPipeline extends Construct implements IHookDependable {
       [start],
       jobNames.map((name, k) => ({
         id: `start-worker-${k}`,
-        sql: renderExecuteJobService({ computePool: this.computePool.qualifiedName, name, warehouse: this.warehouse.qualifiedName, spec: spec(env(pass, 'queue', q.modelSet, k, q.workers, q.budgetSeconds, q.chunkSize)), async: true }),
+        sql: renderExecuteJobService({ computePool: this.computePool.qualifiedName, name, warehouse: this.warehouse.qualifiedName, spec: this.workerSpec({ pass, mode: 'queue', modelSet: q.modelSet, slot: k, slots: q.workers, budgetSeconds: q.budgetSeconds, chunkSize: q.chunkSize }), async: true }),
       })),
       { wait: { jobServices: jobNames.map((n) => n.toString()), pollSeconds: POLL_SECONDS } },
     );
@@ -482,10 +441,104 @@ export class ManyModelPipeline extends Construct implements IHookDependable {
     return [wait];
   }
 
+  /** The job spec of one worker: the trainer's container with the slot's environment. */
+  private workerSpec(slot: WorkerSlot): string {
+    const { trainer } = this.worker;
+    return renderJobSpec({
+      image: trainer.image,
+      command: trainer.options.command,
+      args: trainer.options.args,
+      stage: this.tables.stage,
+      env: this.workerEnv(slot),
+      resources: { cpu: trainer.options.cpu, memory: trainer.options.memory },
+    });
+  }
+
+  /** The worker contract's environment (docs/worker-contract.md), the trainer's own first. */
+  private workerEnv(s: WorkerSlot): Record<string, string> {
+    const { trainer, source } = this.worker;
+    return {
+      ...(trainer.options.environment ?? {}),
+      MM_CONTRACT_VERSION: WORKER_CONTRACT_VERSION,
+      MM_MODE: s.mode,
+      MM_PASS: s.pass,
+      MM_MODEL_SET: s.modelSet,
+      MM_SLOT: String(s.slot),
+      MM_SLOTS: String(s.slots),
+      MM_CHUNK_SIZE: String(s.chunkSize),
+      MM_QUEUE_TABLE: this.queue.qualifiedName.toString(),
+      MM_RUNS_TABLE: this.tables.runs.toString(),
+      MM_METRICS_TABLE: this.tables.metrics.toString(),
+      MM_STAGE: this.tables.stage.toString(),
+      MM_MODEL_DIR: MODEL_MOUNT_PATH,
+      MM_ARTIFACT_EXT: trainer.artifactExtension,
+      MM_SOURCE_TABLE: source.qualifiedName.toString(),
+      MM_SOURCE_QUERY: renderChunkReadStatement(sourceOf(source)).sql,
+      MM_LEASE_SECONDS: String(this.queue.leaseSeconds),
+      MM_MAX_ATTEMPTS: String(this.queue.maxAttempts),
+      MM_TIME_BUDGET_SECONDS: String(s.budgetSeconds),
+      MM_EMPTY_POLLS: '3',
+      MM_HOLDOUT: String(this.worker.holdout),
+      MM_SEASON_PERIOD: String(this.worker.period),
+      MM_WAREHOUSE: this.warehouse.warehouseName,
+      MM_WORKER_CPUS: this.worker.cpus,
+    };
+  }
+
   /** Statements the workers issue (for docs/worker-contract.md and tests). */
   workerStatements(): ReturnType<typeof renderWorkerStatements> {
     return renderWorkerStatements(this.tables);
   }
+}
+
+type ResolvedStrategy = ReturnType<TrainingStrategy['resolve']>;
+
+/** What every worker of the pipeline shares. */
+interface WorkerSettings {
+  readonly trainer: Trainer;
+  readonly source: ISourceTable;
+  readonly holdout: number;
+  readonly period: number;
+  /** MM_WORKER_CPUS: the trainer's CPU request, else the pool's instance size. */
+  readonly cpus: string;
+}
+
+/** One job service's place in a pass. */
+interface WorkerSlot {
+  readonly pass: PassName;
+  readonly mode: 'tasks' | 'queue';
+  readonly modelSet: string;
+  readonly slot: number;
+  readonly slots: number;
+  readonly budgetSeconds: number;
+  readonly chunkSize: number;
+}
+
+/** The props checked at construction, with their defaults applied. */
+function validateSettings(path: string, prefix: string, props: ManyModelPipelineProps): { strategy: ResolvedStrategy; holdout: number; period: number; allowedFailurePercent: number } {
+  if (prefix.length > 150) {
+    throw new ValidationError(path, 'namePrefix', `${prefix} is ${prefix.length} characters; derived names add up to 40 more and must stay under 255`, 'Give a shorter namePrefix');
+  }
+  validateProp(path, 'trainer', () => props.trainer.validate());
+  const strategy = (props.training ?? TrainingStrategy.screenThenRefine()).resolve(path);
+  const holdout = wholeNumber(path, 'holdoutSteps', props.holdoutSteps ?? 28, 1, 3660);
+  const period = wholeNumber(path, 'seasonPeriod', props.seasonPeriod ?? 7, 1, 366);
+  const allowedFailurePercent = props.allowedFailurePercent ?? 0;
+  if (!(allowedFailurePercent >= 0 && allowedFailurePercent <= 100)) {
+    throw new ValidationError(path, 'allowedFailurePercent', `is ${allowedFailurePercent}; it must be from 0 to 100`, 'Use 0 to fail on any failed partition, or e.g. 2');
+  }
+  if (props.runVersion !== undefined && !/^[A-Za-z0-9._-]{1,64}$/.test(props.runVersion)) {
+    throw new ValidationError(path, 'runVersion', `${JSON.stringify(props.runVersion)} must be 1-64 letters, digits, . _ or -`, "Use e.g. '2026-11-23' or 'v2'");
+  }
+  if (props.schema && props.schema.databaseName !== props.database.databaseName) {
+    throw new ValidationError(path, 'schema', `is in database ${props.schema.databaseName}, not in ${props.database.databaseName}`, 'Pass a schema of the pipeline database, or leave schema unset');
+  }
+  return { strategy, holdout, period, allowedFailurePercent };
+}
+
+function workerCpus(props: ManyModelPipelineProps): string {
+  const family = props.computePool.instanceFamily;
+  return String(props.trainer.options.cpu ?? (family ? INSTANCE_FAMILY_VCPUS[family] : 1));
 }
 
 function sourceOf(s: ISourceTable) {
