@@ -13,6 +13,7 @@ import { MODEL_MOUNT_PATH, WORKER_CONTRACT_VERSION, renderExecuteJobService, ren
 import { renderEnqueue } from '../lib/sql/queue';
 import { renderBuildModelIndex, renderGateQuery, renderPromote, renderRegisterCall } from '../lib/sql/registry';
 import { inlineParams, runVar } from '../lib/sql/statement';
+import { renderGraphRunQuery } from '../lib/sql/graph-run';
 import { layoutTaskGraph } from '../lib/sql/task-graph';
 import {
   METRICS_COLUMNS,
@@ -342,6 +343,7 @@ export class ManyModelPipeline extends Construct implements IHookDependable {
         allowedFailurePercent: this.allowedFailurePercent,
         wait: {
           rootTask: schema.child(rootName).toString(),
+          graphRunSql: renderGraphRunQuery(schema.child(rootName)),
           jobServices: jobNames.map((n) => n.toString()),
           progressSql: renderVerifyPass(this.tables, this.queue.qualifiedName, Pass.SCREEN),
           failuresSql: renderFailedPartitions(this.tables, Pass.SCREEN),

@@ -90,6 +90,8 @@ export class ModelCatalog {
 }
 
 interface Task {
+  /** As SHOW TASKS' id: TASK_HISTORY's and the graph functions' ROOT_TASK_ID. */
+  id: string;
   name: string;
   database: string;
   schema: string;
@@ -100,18 +102,66 @@ interface Task {
   schedule?: string;
 }
 
+/** One task run, as TASK_HISTORY shows it. */
 interface HistoryRow {
   NAME: string;
   DATABASE_NAME: string;
   SCHEMA_NAME: string;
-  STATE: string;
-  GRAPH_RUN_GROUP_ID: string;
-  ROOT_TASK_NAME: string;
-  SCHEDULED_TIME: string;
-  COMPLETED_TIME: string | null;
+  STATE: 'EXECUTING' | 'SUCCEEDED' | 'FAILED';
   ERROR_CODE: string | null;
   ERROR_MESSAGE: string | null;
+  SCHEDULED_TIME: string;
+  QUERY_START_TIME: string | null;
+  COMPLETED_TIME: string | null;
+  ROOT_TASK_ID: string;
+  SCHEDULED_FROM: 'EXECUTE_TASK';
+  ATTEMPT_NUMBER: number;
+  GRAPH_RUN_GROUP_ID: string;
 }
+
+/**
+ * One run of a task graph, as CURRENT_TASK_GRAPHS (while SCHEDULED or EXECUTING) and
+ * COMPLETE_TASK_GRAPHS (once every task of it has finished) show it.
+ */
+interface GraphRun {
+  ROOT_TASK_NAME: string;
+  DATABASE_NAME: string;
+  SCHEMA_NAME: string;
+  STATE: 'SCHEDULED' | 'EXECUTING' | 'SUCCEEDED' | 'FAILED';
+  SCHEDULED_FROM: 'EXECUTE_TASK';
+  FIRST_ERROR_TASK_NAME: string | null;
+  FIRST_ERROR_CODE: string | null;
+  FIRST_ERROR_MESSAGE: string | null;
+  SCHEDULED_TIME: string;
+  QUERY_START_TIME: string | null;
+  COMPLETED_TIME: string | null;
+  ROOT_TASK_ID: string;
+  ATTEMPT_NUMBER: number;
+  GRAPH_RUN_GROUP_ID: string;
+}
+
+type Column = readonly [name: string, type: 'VARCHAR' | 'NUMBER' | 'TIMESTAMP_LTZ'];
+
+/** Output columns of the task table functions (a subset of Snowflake's, with its names and types). */
+const TASK_FUNCTION_COLUMNS: Record<'TASK_HISTORY' | 'CURRENT_TASK_GRAPHS' | 'COMPLETE_TASK_GRAPHS', readonly Column[]> = (() => {
+  const graph: Column[] = [
+    ['ROOT_TASK_NAME', 'VARCHAR'], ['DATABASE_NAME', 'VARCHAR'], ['SCHEMA_NAME', 'VARCHAR'], ['STATE', 'VARCHAR'], ['SCHEDULED_FROM', 'VARCHAR'],
+    ['FIRST_ERROR_TASK_NAME', 'VARCHAR'], ['FIRST_ERROR_CODE', 'VARCHAR'], ['FIRST_ERROR_MESSAGE', 'VARCHAR'],
+    ['SCHEDULED_TIME', 'TIMESTAMP_LTZ'], ['QUERY_START_TIME', 'TIMESTAMP_LTZ'],
+  ];
+  const ids: Column[] = [['ROOT_TASK_ID', 'VARCHAR'], ['ATTEMPT_NUMBER', 'NUMBER'], ['GRAPH_RUN_GROUP_ID', 'VARCHAR']];
+  return {
+    TASK_HISTORY: [
+      ['NAME', 'VARCHAR'], ['DATABASE_NAME', 'VARCHAR'], ['SCHEMA_NAME', 'VARCHAR'], ['STATE', 'VARCHAR'], ['ERROR_CODE', 'VARCHAR'], ['ERROR_MESSAGE', 'VARCHAR'],
+      ['SCHEDULED_TIME', 'TIMESTAMP_LTZ'], ['QUERY_START_TIME', 'TIMESTAMP_LTZ'], ['COMPLETED_TIME', 'TIMESTAMP_LTZ'], ['SCHEDULED_FROM', 'VARCHAR'], ...ids,
+    ],
+    CURRENT_TASK_GRAPHS: [...graph, ...ids],
+    COMPLETE_TASK_GRAPHS: [...graph, ['COMPLETED_TIME', 'TIMESTAMP_LTZ'], ...ids],
+  };
+})();
+
+/** `TABLE([<db>.]INFORMATION_SCHEMA.<function>(<name> => <constant>, ...))`; arguments hold no parentheses. */
+const TASK_FUNCTION = String.raw`TABLE\s*\(\s*(?:${IDENT}\.)?INFORMATION_SCHEMA\.(TASK_HISTORY|CURRENT_TASK_GRAPHS|COMPLETE_TASK_GRAPHS)\s*\(([^()]*)\)\s*\)`;
 
 interface Service {
   name: string;
@@ -136,9 +186,10 @@ export interface ObjectsOptions {
 export class SnowflakeObjects {
   readonly tasks = new Map<string, Task>();
   readonly history: HistoryRow[] = [];
+  readonly graphRuns: GraphRun[] = [];
   readonly services = new Map<string, Service>();
   readonly models = new ModelCatalog();
-  private readonly graphRuns: Promise<void>[] = [];
+  private readonly runningGraphs: Promise<void>[] = [];
 
   constructor(
     private readonly engine: Engine,
@@ -159,6 +210,7 @@ export class SnowflakeObjects {
       const after = /\bAFTER\s+([\s\S]+?)(?=\s+(?:FINALIZE|WHEN|WAREHOUSE|SCHEDULE|USER_TASK|ALLOW|COMMENT)\b|$)/i.exec(header)?.[1];
       const finalize = new RegExp(`\\bFINALIZE\\s*=\\s*(${QNAME})`, 'i').exec(header)?.[1];
       this.tasks.set(key, {
+        id: crypto.randomUUID(),
         name,
         database: db,
         schema,
@@ -182,8 +234,15 @@ export class SnowflakeObjects {
     }
     if ((m = new RegExp(`^EXECUTE\\s+TASK\\s+(${QNAME})$`, 'i').exec(sql))) {
       const root = this.task(s, m[1]);
-      const run = this.runGraph(root);
+      // The graph run is visible (CURRENT_TASK_GRAPHS) from here until its last task has finished.
+      const run: GraphRun = {
+        ROOT_TASK_NAME: root.name, DATABASE_NAME: root.database, SCHEMA_NAME: root.schema, STATE: 'SCHEDULED', SCHEDULED_FROM: 'EXECUTE_TASK',
+        FIRST_ERROR_TASK_NAME: null, FIRST_ERROR_CODE: null, FIRST_ERROR_MESSAGE: null,
+        SCHEDULED_TIME: new Date().toISOString(), QUERY_START_TIME: null, COMPLETED_TIME: null,
+        ROOT_TASK_ID: root.id, ATTEMPT_NUMBER: 1, GRAPH_RUN_GROUP_ID: crypto.randomUUID(),
+      };
       this.graphRuns.push(run);
+      this.runningGraphs.push(this.runGraph(root, run));
       return statusResult(`Task ${root.name} is scheduled to run immediately.`);
     }
     if ((m = new RegExp(`^EXECUTE\\s+JOB\\s+SERVICE\\s+IN\\s+COMPUTE\\s+POOL\\s+(${IDENT})\\s+([\\s\\S]*?)FROM\\s+SPECIFICATION\\s+(\\$\\$[\\s\\S]*\\$\\$|'[\\s\\S]*')\\s*$`, 'i').exec(sql))) {
@@ -238,26 +297,33 @@ export class SnowflakeObjects {
     if ((m = /^COPY\s+INTO\s+@(\S+?)\s+FROM\s+\(([\s\S]+)\)\s+FILE_FORMAT\s*=\s*\(([^)]*)\)([\s\S]*)$/i.exec(sql))) {
       return this.copyIntoStage(s, m[1], m[2], m[3], m[4]);
     }
-    if (/\bSYSTEM\$GET_SERVICE_(STATUS|LOGS)\s*\(/i.test(sql) || /TABLE\s*\(\s*(\w+\.)?INFORMATION_SCHEMA\.(TASK_HISTORY|COMPLETE_TASK_GRAPHS)\s*\(/i.test(sql) || /!PREDICT\s*\(/i.test(sql)) {
+    if (/\bSYSTEM\$GET_SERVICE_(STATUS|LOGS)\s*\(/i.test(sql) || new RegExp(TASK_FUNCTION, 'i').test(sql) || /!PREDICT\s*\(/i.test(sql)) {
       return this.engine.execute(s, await this.rewriteQuery(s, sql));
     }
     return undefined;
   }
 
-  /** Durable part of the catalog (tasks, history, models), saved beside the databases. */
+  /** Durable part of the catalog (tasks, task history, graph runs, models), saved beside the databases. */
   toJSON(): unknown {
-    return { tasks: [...this.tasks.entries()], history: this.history, models: [...this.models.models.entries()] };
+    return { tasks: [...this.tasks.entries()], history: this.history, graphRuns: this.graphRuns, models: [...this.models.models.entries()] };
   }
 
-  load(state: { tasks?: [string, Task][]; history?: HistoryRow[]; models?: [string, ModelEntry][] }): void {
-    for (const [k, t] of state.tasks ?? []) this.tasks.set(k, t);
-    this.history.push(...(state.history ?? []).map((h) => (h.STATE === 'EXECUTING' ? { ...h, STATE: 'FAILED', ERROR_MESSAGE: 'server restarted' } : h)));
+  load(state: { tasks?: [string, Task][]; history?: HistoryRow[]; graphRuns?: GraphRun[]; models?: [string, ModelEntry][] }): void {
+    // Files written before tasks had ids get one: they only join history rows of later runs.
+    for (const [k, t] of state.tasks ?? []) this.tasks.set(k, { ...t, id: t.id ?? crypto.randomUUID() });
+    // Runs cut off by a restart are not resumed: they end FAILED, so no graph shows as running forever.
+    const restarted = 'server restarted';
+    const now = new Date().toISOString();
+    this.history.push(...(state.history ?? []).map((h): HistoryRow => (h.STATE === 'EXECUTING' ? { ...h, STATE: 'FAILED', ERROR_MESSAGE: restarted, COMPLETED_TIME: now } : h)));
+    this.graphRuns.push(
+      ...(state.graphRuns ?? []).map((g): GraphRun => (g.COMPLETED_TIME === null ? { ...g, STATE: 'FAILED', FIRST_ERROR_MESSAGE: g.FIRST_ERROR_MESSAGE ?? restarted, COMPLETED_TIME: now } : g)),
+    );
     for (const [k, m] of state.models ?? []) this.models.models.set(k, m);
   }
 
   /** Waits for task graphs and job services started so far (tests, shutdown). */
   async settle(): Promise<void> {
-    await Promise.allSettled(this.graphRuns);
+    await Promise.allSettled(this.runningGraphs);
     await Promise.allSettled([...this.services.values()].map((v) => v.finished));
   }
 
@@ -285,9 +351,8 @@ export class SnowflakeObjects {
     return { columns: names.map((n) => ({ ...text, name: n })), rows, statementTypeId: 0x1000 };
   }
 
-  private async runGraph(root: Task): Promise<void> {
+  private async runGraph(root: Task, run: GraphRun): Promise<void> {
     const rootKey = `${root.database}.${root.schema}.${root.name}`;
-    const group = crypto.randomUUID();
     const children = (key: string) => [...this.tasks.entries()].filter(([, t]) => t.after.includes(key)).map(([k]) => k);
     const order: string[] = [];
     const seen = new Set<string>();
@@ -306,10 +371,18 @@ export class SnowflakeObjects {
     const state = new Map<string, string>();
     const runOne = async (key: string): Promise<void> => {
       const t = this.tasks.get(key)!;
-      const row: HistoryRow = { NAME: t.name, DATABASE_NAME: t.database, SCHEMA_NAME: t.schema, STATE: 'EXECUTING', GRAPH_RUN_GROUP_ID: group, ROOT_TASK_NAME: root.name, SCHEDULED_TIME: new Date().toISOString(), COMPLETED_TIME: null, ERROR_CODE: null, ERROR_MESSAGE: null };
+      const started = new Date().toISOString();
+      const row: HistoryRow = {
+        NAME: t.name, DATABASE_NAME: t.database, SCHEMA_NAME: t.schema, STATE: 'EXECUTING', ERROR_CODE: null, ERROR_MESSAGE: null,
+        SCHEDULED_TIME: key === rootKey ? run.SCHEDULED_TIME : started, QUERY_START_TIME: started, COMPLETED_TIME: null,
+        ROOT_TASK_ID: root.id, SCHEDULED_FROM: 'EXECUTE_TASK', ATTEMPT_NUMBER: run.ATTEMPT_NUMBER, GRAPH_RUN_GROUP_ID: run.GRAPH_RUN_GROUP_ID,
+      };
       this.history.push(row);
-      const session = await this.engine.newSession();
+      if (key === rootKey) Object.assign(run, { STATE: 'EXECUTING', QUERY_START_TIME: started });
+      // Every failure ends in the row (and the run), so no run stays EXECUTING.
+      let session: SessionState | undefined;
       try {
+        session = await this.engine.newSession();
         await this.engine.execute(session, `USE SCHEMA "${t.database}"."${t.schema}"`);
         await this.executeScript(session, t.sql);
         row.STATE = 'SUCCEEDED';
@@ -317,10 +390,11 @@ export class SnowflakeObjects {
         row.STATE = 'FAILED';
         row.ERROR_CODE = e instanceof SfError ? e.code : '000603';
         row.ERROR_MESSAGE = (e as Error).message;
+        if (run.FIRST_ERROR_TASK_NAME === null) Object.assign(run, { FIRST_ERROR_TASK_NAME: t.name, FIRST_ERROR_CODE: row.ERROR_CODE, FIRST_ERROR_MESSAGE: row.ERROR_MESSAGE });
       } finally {
         row.COMPLETED_TIME = new Date().toISOString();
         state.set(key, row.STATE);
-        this.engine.closeSession(session);
+        if (session) this.engine.closeSession(session);
       }
     };
     await runOne(rootKey);
@@ -336,6 +410,8 @@ export class SnowflakeObjects {
     }
     const fin = [...this.tasks.entries()].find(([, t]) => t.finalize === rootKey && t.started);
     if (fin) await runOne(fin[0]);
+    // The run completes only now, with its last task: FAILED when any task of it failed.
+    Object.assign(run, { STATE: run.FIRST_ERROR_TASK_NAME === null ? 'SUCCEEDED' : 'FAILED', COMPLETED_TIME: new Date().toISOString() });
   }
 
   /** Runs a task body: one statement or a BEGIN ... END block, each statement through the server's paths. */
@@ -496,26 +572,45 @@ export class SnowflakeObjects {
       if (!svc) throw Errors.objectMissing(`Service '${ref}'`);
       return lit(svc.logs.slice(-(Number(n ?? 100))).join('\n'));
     });
-    out = out.replace(/TABLE\s*\(\s*(?:\w+\.)?INFORMATION_SCHEMA\.(TASK_HISTORY|COMPLETE_TASK_GRAPHS)\s*\([^)]*\)\s*\)/gi, (_m, which: string) => {
-      const rows = which.toUpperCase() === 'TASK_HISTORY' ? this.history : this.completedGraphs();
-      const cols = ['NAME', 'DATABASE_NAME', 'SCHEMA_NAME', 'STATE', 'GRAPH_RUN_GROUP_ID', 'ROOT_TASK_NAME', 'SCHEDULED_TIME', 'COMPLETED_TIME', 'ERROR_CODE', 'ERROR_MESSAGE'];
-      if (rows.length === 0) return `(SELECT ${cols.map((c) => `CAST(NULL AS VARCHAR) AS ${c}`).join(', ')} WHERE FALSE)`;
-      return `(SELECT * FROM (VALUES ${rows.map((r) => `(${cols.map((c) => lit((r as unknown as Record<string, string | null>)[c])).join(', ')})`).join(', ')}) AS H(${cols.join(', ')}))`;
-    });
+    out = out.replace(new RegExp(TASK_FUNCTION, 'gi'), (_m, which: string, args: string) => this.taskFunctionTable(which.toUpperCase() as keyof typeof TASK_FUNCTION_COLUMNS, args));
     if (/!PREDICT\s*\(/i.test(out)) out = await this.rewritePredict(s, out);
     return out;
   }
 
-  private completedGraphs(): HistoryRow[] {
-    const byGroup = new Map<string, HistoryRow[]>();
-    for (const h of this.history) byGroup.set(h.GRAPH_RUN_GROUP_ID, [...(byGroup.get(h.GRAPH_RUN_GROUP_ID) ?? []), h]);
-    const out: HistoryRow[] = [];
-    for (const rows of byGroup.values()) {
-      if (rows.some((r) => r.STATE === 'EXECUTING')) continue;
-      const root = rows[0];
-      out.push({ ...root, STATE: rows.some((r) => r.STATE === 'FAILED') ? 'FAILED' : 'SUCCEEDED', COMPLETED_TIME: rows.map((r) => r.COMPLETED_TIME ?? '').sort().pop() ?? null });
+  /**
+   * The rows of TASK_HISTORY, CURRENT_TASK_GRAPHS or COMPLETE_TASK_GRAPHS as an inline table with
+   * Snowflake's column names and types. Arguments as Snowflake applies them, before any WHERE:
+   * TASK_NAME / ROOT_TASK_NAME (unqualified, case-insensitive), ROOT_TASK_ID, ERROR_ONLY, and
+   * RESULT_LIMIT over the newest rows (TASK_HISTORY defaults to 100, the graph functions to 1000).
+   */
+  private taskFunctionTable(which: keyof typeof TASK_FUNCTION_COLUMNS, argText: string): string {
+    const args = new Map<string, string>();
+    for (const m of argText.matchAll(/(\w+)\s*=>\s*('(?:[^']|'')*'|[^,]+)/g)) args.set(m[1].toUpperCase(), m[2].trim().replace(/^'|'$/g, '').replace(/''/g, "'"));
+    const known = ['RESULT_LIMIT', 'ERROR_ONLY', ...(which === 'TASK_HISTORY' ? ['TASK_NAME', 'ROOT_TASK_ID'] : ['ROOT_TASK_NAME'])];
+    const unknown = [...args.keys()].filter((k) => !known.includes(k));
+    if (unknown.length > 0) throw Errors.notSupported(`${which} argument ${unknown.join(', ')}`);
+    type Row = Record<string, string | number | null>;
+    let rows: Row[];
+    if (which === 'TASK_HISTORY') {
+      rows = [...this.history].sort((a, b) => b.SCHEDULED_TIME.localeCompare(a.SCHEDULED_TIME)) as unknown as Row[];
+    } else {
+      const current = which === 'CURRENT_TASK_GRAPHS';
+      rows = this.graphRuns
+        .filter((g) => (g.COMPLETED_TIME === null) === current)
+        .sort((a, b) => (current ? b.SCHEDULED_TIME.localeCompare(a.SCHEDULED_TIME) : (b.COMPLETED_TIME ?? '').localeCompare(a.COMPLETED_TIME ?? ''))) as unknown as Row[];
     }
-    return out;
+    const name = args.get('TASK_NAME') ?? args.get('ROOT_TASK_NAME');
+    const nameColumn = which === 'TASK_HISTORY' ? 'NAME' : 'ROOT_TASK_NAME';
+    if (name !== undefined) rows = rows.filter((r) => String(r[nameColumn]).toUpperCase() === name.toUpperCase());
+    if (args.has('ROOT_TASK_ID')) rows = rows.filter((r) => r.ROOT_TASK_ID === args.get('ROOT_TASK_ID'));
+    if (args.get('ERROR_ONLY')?.toUpperCase() === 'TRUE') rows = rows.filter((r) => r.STATE === 'FAILED' || r.STATE === 'CANCELLED');
+    rows = rows.slice(0, Number(args.get('RESULT_LIMIT') ?? (which === 'TASK_HISTORY' ? 100 : 1000)));
+    const cols = TASK_FUNCTION_COLUMNS[which];
+    const lit = (v: string | number | null | undefined) => (v === null || v === undefined ? 'NULL' : typeof v === 'number' ? String(v) : `'${v.replace(/'/g, "''")}'`);
+    // Typed in the outer select: the translator mistypes casts inside VALUES.
+    const typed = cols.map(([c, t]) => `CAST(H.${c} AS ${t}) AS ${c}`).join(', ');
+    const values = rows.length > 0 ? rows.map((r) => `(${cols.map(([c]) => lit(r[c])).join(', ')})`) : [`(${cols.map(() => 'NULL').join(', ')})`];
+    return `(SELECT ${typed} FROM (VALUES ${values.join(', ')}) AS H(${cols.map(([c]) => c).join(', ')})${rows.length > 0 ? '' : ' WHERE FALSE'})`;
   }
 
   /**

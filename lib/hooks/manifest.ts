@@ -12,7 +12,7 @@ export const MANIFEST_FILE_NAME = 'hooks.json';
 export type StepKind =
   | 'sql' // run the statements in order
   | 'startPass' // mark a training pass running and enqueue its chunks
-  | 'executeTaskGraph' // EXECUTE TASK the root, wait on the queue and the job services, then verify artifacts
+  | 'executeTaskGraph' // EXECUTE TASK the root, wait for the queue and for the graph run to end, then verify artifacts
   | 'runWorkers' // start N job services (deterministic names) that drain the queue
   | 'waitQueue' // wait until the pass's queue is drained or the time budget ends
   | 'buildModelIndex'
@@ -38,6 +38,11 @@ export interface HookStatement {
 export interface WaitSpec {
   /** Task graph: the root task to EXECUTE and watch. */
   readonly rootTask?: string;
+  /**
+   * Task graph: the query that follows the root's graph runs (running now, latest completed; see
+   * lib/sql/graph-run.ts). The runner decides from it that a graph run has ended.
+   */
+  readonly graphRunSql?: string;
   /** Job services the step starts or re-attaches to, by deterministic name. */
   readonly jobServices?: readonly string[];
   /** Statement that reports progress / verification (see docs/hooks-manifest.md). */

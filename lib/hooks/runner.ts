@@ -7,6 +7,7 @@ import { randomBytes } from 'crypto';
 import { RUN_VARIABLES } from '../sql/statement';
 import { SnowflakeError, SnowflakeSession } from '../snowflake/session';
 import { sleep } from '../snowflake/retry';
+import { GraphRunState, graphRunEnded, readGraphRun } from './graph-run';
 import { Ledger } from './ledger';
 import { HookManifest, HookStatement, HookStep } from './manifest';
 import { PlanOptions, PlannedStep, planSteps } from './planner';
@@ -176,22 +177,43 @@ async function runStep(ctx: Ctx): Promise<'SUCCEEDED' | 'GATED'> {
     case 'executeTaskGraph': {
       const [execute, ...rest] = step.statements;
       const services = w?.jobServices ?? [];
-      // Re-attach: a graph whose job services are still running is waited on, not started again.
-      if (await anyRunning(ctx, services)) ctx.opts.log.info(`  [${step.id}] task graph already running for this run: re-attaching`);
-      else await exec(ctx, execute);
-      // A slot whose worker died leaves its chunks behind: once no job service runs, expired
-      // leases are re-queued and the graph is executed again (bounded by the retry attempts).
+      if (!w?.graphRunSql || !w.progressSql) throw new HookError(step.id, 'wait', undefined, 'wait.graphRunSql and wait.progressSql are required to follow a task graph. Synthesize the manifest again');
+      const { graphRunSql, progressSql } = w;
+      const graph = async () => readGraphRun((await exec(ctx, { id: 'graph-run', sql: graphRunSql }, true))[0]);
+      // The server's clock just before EXECUTE TASK marks the graph run it starts (graphRunEnded).
+      let since: number | undefined;
+      const executeGraph = async (g: GraphRunState) => {
+        since = g.nowMs;
+        await exec(ctx, execute);
+      };
+      // Re-attach: a graph run in progress, or job services one started, is waited on, not started again.
+      const first = await graph();
+      const attachedToGraph = first.running > 0;
+      if (attachedToGraph || (await anyRunning(ctx, services))) ctx.opts.log.info(`  [${step.id}] task graph already running for this run: re-attaching`);
+      else await executeGraph(first);
+      // A slot whose worker died leaves its chunks behind: once the graph run has ended and no job
+      // service runs, expired leases are re-queued and the graph is executed again (bounded by the
+      // retry attempts). Never earlier: a second EXECUTE's DROP SERVICE would stop live workers.
       let rounds = 1;
+      let reported = false;
       const result = await waitForPass(ctx, started, deadline, async () => {
-        if (!w?.requeueSql || (await anyRunning(ctx, services))) return;
+        const g = await graph();
+        if (!graphRunEnded(g, since) || (await anyRunning(ctx, services))) return;
+        if (!reported) {
+          reported = true;
+          const last = since !== undefined || attachedToGraph ? g.lastCompleted : undefined;
+          ctx.opts.log.info(`  [${step.id}] task graph run ended${last ? ` ${last.state}${last.error ? ` (first error in ${last.error})` : ''}` : ''}`);
+        }
+        if (!w.requeueSql) return;
         await exec(ctx, { id: 'requeue-expired', sql: w.requeueSql }, true);
         if (w.failExhaustedSql) await exec(ctx, { id: 'fail-exhausted', sql: w.failExhaustedSql }, true);
-        const [p] = await exec(ctx, { id: 'progress', sql: w.progressSql! }, true);
+        const [p] = await exec(ctx, { id: 'progress', sql: progressSql }, true);
         const open = num(p, 'CHUNKS') - num(p, 'CHUNKS_DONE') - num(p, 'CHUNKS_FAILED');
         if (open > 0 && rounds < step.retry.maxAttempts && (await pendingChunks(ctx)) > 0) {
           rounds++;
+          reported = false;
           ctx.opts.log.info(`  [${step.id}] ${open} chunks left after the graph ended: executing it again (round ${rounds})`);
-          await exec(ctx, execute);
+          await executeGraph(g);
         }
       });
       if (result.TIMED_OUT) throw new HookError(step.id, 'wait', undefined, `task graph did not finish within ${step.timeoutSeconds}s`);
@@ -301,6 +323,7 @@ export async function runHooks(manifest: HookManifest, session: SnowflakeSession
       if (opts.dryRun) {
         opts.log.info(`would run ${p.step.id} [${p.step.kind}] (${p.reason}) as run ${p.runId}${p.newRun ? ' (new)' : ''}`);
         for (const st of p.step.statements) opts.log.info(`-- ${st.id}\n${substitute(st.sql, vars)};`);
+        if (p.step.wait?.graphRunSql) opts.log.info(`-- follows the task graph's runs with\n${p.step.wait.graphRunSql};`);
         if (p.step.wait?.progressSql) opts.log.info(`-- then polls\n${substitute(p.step.wait.progressSql, vars)};`);
         outcomes.push({ stepId: p.step.id, status: 'DRY_RUN', reason: p.reason, runId: p.runId });
         continue;

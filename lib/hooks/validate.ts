@@ -71,6 +71,16 @@ export function parseManifest(text: string, source = 'hooks.json'): HookManifest
       str(st, 'id', `${at}.statements[${j}]`);
       str(st, 'sql', `${at}.statements[${j}]`);
     });
+    if (s.kind === 'executeTaskGraph') {
+      // The runner decides that a graph run has ended from graphRunSql; manifests written before
+      // it existed lack it, and their runner could execute the graph a second time mid-run.
+      const w = isObj(s.wait) ? s.wait : {};
+      for (const k of ['graphRunSql', 'progressSql']) {
+        if (typeof w[k] !== 'string' || (w[k] as string).length === 0) {
+          throw new ManifestError(`${where(at)}.wait.${k} is missing: the runner follows the task graph's runs with it. Synthesize again with this version of cdktf-snowflake-many-model`);
+        }
+      }
+    }
     if (!isObj(s.retry)) throw new ManifestError(`${where(at)}.retry must be an object`);
     num(s.retry, 'maxAttempts', `${at}.retry`, 1);
     if (!isObj(s.triggers)) throw new ManifestError(`${where(at)}.triggers must be an object`);

@@ -71,6 +71,15 @@ describe('ManyModelPipeline', () => {
     }
   });
 
+  test('the task-graph step follows the root task\'s graph runs', () => {
+    const stack = newStack();
+    pipeline(stack);
+    const train = Hooks.of(stack).manifest().steps.find((s) => s.id.endsWith('screen-train'))!;
+    expect(train.wait?.rootTask).toBe('ANALYTICS.FORECAST.FORECAST_SCREEN_ROOT');
+    expect(train.wait?.graphRunSql).toContain(`"ANALYTICS".INFORMATION_SCHEMA.CURRENT_TASK_GRAPHS(ROOT_TASK_NAME => 'FORECAST_SCREEN_ROOT')`);
+    expect(train.wait?.graphRunSql).toContain("WHERE DATABASE_NAME = 'ANALYTICS' AND SCHEMA_NAME = 'FORECAST'");
+  });
+
   test('more than 100 slots fan out so no task has more than 100 children', () => {
     const stack = newStack();
     pipeline(stack, 'Forecast', { training: TrainingStrategy.tasks({ slots: 250 }) });

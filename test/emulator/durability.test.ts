@@ -38,6 +38,23 @@ describe('local server durability and CLI', () => {
     fs.rmSync(dataDir, { recursive: true, force: true });
   });
 
+  test('a graph run cut off by a stop is not resumed: after a restart it is complete and FAILED, not running', async () => {
+    const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'mm-durable-graph-'));
+    const at = new Date(Date.now() - 5000).toISOString();
+    const run = { ROOT_TASK_NAME: 'ROOT', DATABASE_NAME: 'D', SCHEMA_NAME: 'S', STATE: 'EXECUTING', SCHEDULED_FROM: 'EXECUTE_TASK', FIRST_ERROR_TASK_NAME: null, FIRST_ERROR_CODE: null, FIRST_ERROR_MESSAGE: null, SCHEDULED_TIME: at, QUERY_START_TIME: at, COMPLETED_TIME: null, ROOT_TASK_ID: 't1', ATTEMPT_NUMBER: 1, GRAPH_RUN_GROUP_ID: 'g1' };
+    const row = { NAME: 'ROOT', DATABASE_NAME: 'D', SCHEMA_NAME: 'S', STATE: 'EXECUTING', ERROR_CODE: null, ERROR_MESSAGE: null, SCHEDULED_TIME: at, QUERY_START_TIME: at, COMPLETED_TIME: null, ROOT_TASK_ID: 't1', SCHEDULED_FROM: 'EXECUTE_TASK', ATTEMPT_NUMBER: 1, GRAPH_RUN_GROUP_ID: 'g1' };
+    // What a server that died mid-run leaves in its objects file.
+    fs.writeFileSync(path.join(dataDir, 'objects.json'), JSON.stringify({ tasks: [], history: [row], graphRuns: [run], models: [] }));
+    const server = await startLocalServer({ dataDir });
+    const c = await connect(server.connectionOptions());
+    expect((await query(c, 'SELECT COUNT(*) AS N FROM TABLE(INFORMATION_SCHEMA.CURRENT_TASK_GRAPHS())')).rows).toEqual([{ N: 0 }]);
+    expect((await query(c, 'SELECT STATE, FIRST_ERROR_MESSAGE FROM TABLE(INFORMATION_SCHEMA.COMPLETE_TASK_GRAPHS())')).rows).toEqual([{ STATE: 'FAILED', FIRST_ERROR_MESSAGE: 'server restarted' }]);
+    expect((await query(c, 'SELECT STATE, ERROR_MESSAGE FROM TABLE(INFORMATION_SCHEMA.TASK_HISTORY())')).rows).toEqual([{ STATE: 'FAILED', ERROR_MESSAGE: 'server restarted' }]);
+    await close(c);
+    await server.close();
+    fs.rmSync(dataDir, { recursive: true, force: true });
+  });
+
   test('a response cut off mid-body is retried by the driver', async () => {
     const server = await startLocalServer();
     const c = await connect(server.connectionOptions());

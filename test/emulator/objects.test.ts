@@ -29,6 +29,11 @@ beforeAll(async () => {
     users: [{ name: 'test', password: 'test' }, { name: 'container' }],
     imageCommands: { '/jobs/s/repo/worker': { command: [process.execPath, worker] } },
     procedures: {
+      // Holds a task as long as its argument says (ms), as a slow task body would.
+      'JOBS.S.PAUSE': async (args) => {
+        await new Promise((r) => setTimeout(r, Number(args[0])));
+        return 'paused';
+      },
       'JOBS.S.REGISTER': async (args, ctx) => {
         calls.push(args);
         ctx.models.addVersion('JOBS.S.M', String(args[1]), { run: args[0] }, ctx.stageDir('JOBS.S.MODELS'));
@@ -79,9 +84,39 @@ describe('local server: job services, tasks, models and stand-ins', () => {
     await query(c, 'EXECUTE TASK JOBS.S.ROOT');
     await server.objects.settle();
     expect((await query(c, 'SELECT WHAT FROM JOBS.S.ORDERED ORDER BY TS_AT, WHAT')).rows.map((r) => r.WHAT)).toEqual(['root', 'child1', 'child1b', 'child2']);
-    const hist = await query(c, "SELECT NAME, STATE FROM TABLE(INFORMATION_SCHEMA.TASK_HISTORY()) WHERE ROOT_TASK_NAME = 'ROOT' ORDER BY SCHEDULED_TIME");
+    const graphs = await query(c, "SELECT STATE, GRAPH_RUN_GROUP_ID FROM TABLE(INFORMATION_SCHEMA.COMPLETE_TASK_GRAPHS(ROOT_TASK_NAME => 'root'))");
+    expect(graphs.rows).toEqual([{ STATE: 'SUCCEEDED', GRAPH_RUN_GROUP_ID: expect.any(String) }]);
+    const hist = await query(c, `SELECT NAME, STATE FROM TABLE(INFORMATION_SCHEMA.TASK_HISTORY()) WHERE GRAPH_RUN_GROUP_ID = '${graphs.rows[0].GRAPH_RUN_GROUP_ID}' ORDER BY SCHEDULED_TIME`);
     expect(hist.rows).toEqual([{ NAME: 'ROOT', STATE: 'SUCCEEDED' }, { NAME: 'CHILD1', STATE: 'SUCCEEDED' }, { NAME: 'CHILD2', STATE: 'SUCCEEDED' }]);
-    expect((await query(c, 'SELECT STATE FROM TABLE(INFORMATION_SCHEMA.COMPLETE_TASK_GRAPHS())')).rows).toEqual([{ STATE: 'SUCCEEDED' }]);
+    expect((await query(c, "SELECT NAME FROM TABLE(INFORMATION_SCHEMA.TASK_HISTORY(TASK_NAME => 'child2'))")).rows).toEqual([{ NAME: 'CHILD2' }]);
+  });
+
+  test('a graph run is current from EXECUTE TASK until its last task has finished, then complete with its first error', async () => {
+    // A root, a child that fails at once and one that keeps the run going for 1.2 s.
+    await query(c, 'CREATE OR REPLACE TASK JOBS.S.G_ROOT WAREHOUSE = WH AS SELECT 1');
+    for (const [name, body] of [['G_SLOW', 'CALL JOBS.S.PAUSE(1200)'], ['G_BAD', 'SELECT * FROM JOBS.S.NO_SUCH_TABLE']]) {
+      await query(c, `CREATE OR REPLACE TASK JOBS.S.${name} WAREHOUSE = WH AFTER JOBS.S.G_ROOT AS ${body}`);
+      await query(c, `ALTER TASK JOBS.S.${name} RESUME`);
+    }
+    const current = "SELECT ROOT_TASK_NAME, DATABASE_NAME, SCHEMA_NAME, STATE, SCHEDULED_FROM FROM TABLE(JOBS.INFORMATION_SCHEMA.CURRENT_TASK_GRAPHS(ROOT_TASK_NAME => 'G_ROOT'))";
+    const complete = "SELECT STATE, FIRST_ERROR_TASK_NAME, DATE_PART(EPOCH_MILLISECOND, COMPLETED_TIME) - DATE_PART(EPOCH_MILLISECOND, SCHEDULED_TIME) AS MS FROM TABLE(JOBS.INFORMATION_SCHEMA.COMPLETE_TASK_GRAPHS(ROOT_TASK_NAME => 'G_ROOT'))";
+    const before = Date.now();
+    await query(c, 'EXECUTE TASK JOBS.S.G_ROOT');
+    expect((await query(c, current)).rows).toEqual([{ ROOT_TASK_NAME: 'G_ROOT', DATABASE_NAME: 'JOBS', SCHEMA_NAME: 'S', STATE: 'EXECUTING', SCHEDULED_FROM: 'EXECUTE_TASK' }]);
+    // The root and the failing child are done long before the slow child: the run still executes.
+    await new Promise((r) => setTimeout(r, 600));
+    expect((await query(c, "SELECT NAME, STATE FROM TABLE(INFORMATION_SCHEMA.TASK_HISTORY(TASK_NAME => 'G_BAD'))")).rows).toEqual([{ NAME: 'G_BAD', STATE: 'FAILED' }]);
+    expect((await query(c, current)).rows).toHaveLength(1);
+    expect((await query(c, complete)).rows).toEqual([]);
+    await server.objects.settle();
+    expect((await query(c, current)).rows).toEqual([]);
+    const [done] = (await query(c, complete)).rows;
+    expect(done).toMatchObject({ STATE: 'FAILED', FIRST_ERROR_TASK_NAME: 'G_BAD' });
+    expect(done.MS).toBeGreaterThanOrEqual(1200);
+    const ms = (await query(c, "SELECT DATE_PART(EPOCH_MILLISECOND, SCHEDULED_TIME) AS MS FROM TABLE(INFORMATION_SCHEMA.COMPLETE_TASK_GRAPHS(ROOT_TASK_NAME => 'G_ROOT'))")).rows[0].MS;
+    expect(Number(ms)).toBeGreaterThanOrEqual(before - 1000);
+    expect((await query(c, "SELECT COUNT(*) AS N FROM TABLE(INFORMATION_SCHEMA.COMPLETE_TASK_GRAPHS(ROOT_TASK_NAME => 'G_ROOT', ERROR_ONLY => TRUE))")).rows).toEqual([{ N: 1 }]);
+    await expect(query(c, "SELECT * FROM TABLE(INFORMATION_SCHEMA.CURRENT_TASK_GRAPHS(ROOT_TASK_ID => 'x'))")).rejects.toMatchObject({ message: expect.stringContaining('CURRENT_TASK_GRAPHS argument ROOT_TASK_ID') });
   });
 
   test('model versions, aliases and default version; CALL and PREDICT stand-ins; COPY INTO a stage file', async () => {

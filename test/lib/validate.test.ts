@@ -30,6 +30,7 @@ describe('manifest validation on load', () => {
     ['a dependency on a later step', () => mutate((m) => (m.steps[0].dependsOn = [m.steps[1].id])), /depends on "forecast\/Forecast\/screen-train", which is not an earlier step/],
     ['a statement without SQL', () => mutate((m) => (m.steps[2].statements[0].sql = '')), /statements\[0\]\.sql must be a non-empty string/],
     ['a bad fingerprint', () => mutate((m) => (m.steps[1].fingerprint = 'abc')), /fingerprint must be a sha256 hex digest/],
+    ['a task graph step without the graph-run query (an older synth)', () => mutate((m) => delete m.steps[1].wait.graphRunSql), /steps\[1\] \(forecast\/Forecast\/screen-train\)\.wait\.graphRunSql is missing: the runner follows the task graph's runs with it\. Synthesize again/],
     ['a lower-case ledger name', () => mutate((m) => (m.ledger.table = 'hook_runs; drop')), /ledger\.table "hook_runs; drop" is not an upper-case Snowflake identifier/],
   ])('rejects %s', (_what, make, message) => {
     expect(() => parseManifest(make())).toThrow(ManifestError);
