@@ -139,6 +139,19 @@ export function sha256(text: string): string {
 }
 
 /**
+ * Wait fields that say how the runner watches a step, not what the step does: a change to them
+ * (a library upgrade that follows task graphs differently) must not re-run training.
+ */
+const WATCH_ONLY: readonly (keyof WaitSpec)[] = ['graphRunSql'];
+
+function withoutWatching(wait: WaitSpec | undefined): Partial<WaitSpec> | undefined {
+  if (!wait) return undefined;
+  const kept: Partial<Record<keyof WaitSpec, unknown>> = { ...wait };
+  for (const k of WATCH_ONLY) delete kept[k];
+  return kept as Partial<WaitSpec>;
+}
+
+/**
  * Orders steps so every step follows its dependencies (ties broken by id for determinism) and
  * computes fingerprints. Throws on unknown dependencies and cycles, naming the steps.
  */
@@ -164,7 +177,7 @@ export function finalizeSteps(specs: readonly HookStepSpec[]): HookStep[] {
     for (const d of deps) visit(d, [...chain, id]);
     visiting.delete(id);
     const own = spec.executeOnChange
-      ? { kind: spec.kind, statements: spec.statements, wait: spec.wait, triggers: spec.triggers, allowed: spec.allowedFailurePercent }
+      ? { kind: spec.kind, statements: spec.statements, wait: withoutWatching(spec.wait), triggers: spec.triggers, allowed: spec.allowedFailurePercent }
       : { kind: spec.kind, triggers: spec.triggers };
     const fingerprint = sha256(canonicalJson({ own, deps: deps.map((d) => done.get(d)!.fingerprint) }));
     done.set(id, { ...spec, dependsOn: deps, fingerprint });

@@ -209,12 +209,18 @@ async function runStep(ctx: Ctx): Promise<'SUCCEEDED' | 'GATED'> {
         if (w.failExhaustedSql) await exec(ctx, { id: 'fail-exhausted', sql: w.failExhaustedSql }, true);
         const [p] = await exec(ctx, { id: 'progress', sql: progressSql }, true);
         const open = num(p, 'CHUNKS') - num(p, 'CHUNKS_DONE') - num(p, 'CHUNKS_FAILED');
-        if (open > 0 && rounds < step.retry.maxAttempts && (await pendingChunks(ctx)) > 0) {
-          rounds++;
-          reported = false;
-          ctx.opts.log.info(`  [${step.id}] ${open} chunks left after the graph ended: executing it again (round ${rounds})`);
-          await executeGraph(g);
+        if (open === 0) return;
+        const pending = await pendingChunks(ctx);
+        if (pending === 0) return; // live leases: their chunks are re-queued once they expire
+        // Rounds used up: fail now rather than poll until the step's timeout; a re-run of the
+        // hooks resumes this run (its done chunks stay done) with fresh rounds.
+        if (rounds >= step.retry.maxAttempts) {
+          throw new HookError(step.id, 'wait', undefined, `the task graph ran ${rounds} time(s) (retry.maxAttempts) and ${open} chunks are still not done, ${pending} of them waiting to be claimed; see the graph's first error above and the job services' logs, then run the hooks again to resume`);
         }
+        rounds++;
+        reported = false;
+        ctx.opts.log.info(`  [${step.id}] ${open} chunks left after the graph ended: executing it again (round ${rounds})`);
+        await executeGraph(g);
       });
       if (result.TIMED_OUT) throw new HookError(step.id, 'wait', undefined, `task graph did not finish within ${step.timeoutSeconds}s`);
       await verifyPass(ctx, result);

@@ -71,7 +71,7 @@ async function createGraph(o: GraphOptions): Promise<void> {
 }
 
 /** One executeTaskGraph step over the graph above, as the pipeline renders its screen-train step. */
-function trainStep(): HookManifest {
+function trainStep(maxAttempts = DEFAULT_RETRY.maxAttempts): HookManifest {
   const chunks = 'OPS.HOOKS.CHUNKS';
   return manifestOf((h) =>
     h.addStep({
@@ -82,7 +82,7 @@ function trainStep(): HookManifest {
       runGroup: 'g',
       statements: [{ id: 'execute-task', sql: `EXECUTE TASK ${ROOT.quoted}` }],
       timeoutSeconds: 60,
-      retry: DEFAULT_RETRY,
+      retry: { ...DEFAULT_RETRY, maxAttempts },
       triggers: {},
       executeOnChange: true,
       wait: {
@@ -160,5 +160,21 @@ describe('executeTaskGraph follows the graph run, not its job services', () => {
     expect(log.lines.filter((l) => /executing it again/.test(l))).toEqual([]);
     expect((await graphRunsSince(since)).map((g) => g.STATE)).toEqual(['SUCCEEDED']);
     expect((await chunkRows()).map((c) => `${c.STATUS}:${c.ATTEMPTS}`)).toEqual(Array(4).fill('DONE:1'));
+  });
+  test('when its rounds are used up with chunks left, the step fails at once rather than at its timeout, and a re-run resumes the run', async () => {
+    await createGraph({ rootMs: 300, chunks: [[0], [1, 2]], chunkMs: 200, leaseSeconds: 1, dieOnFirstClaim: 0 });
+    const log = memoryLog();
+    const r = await runHooks(trainStep(1), session, { log, pollMs: 100 });
+    expect(r.outcomes.map((o) => o.status)).toEqual(['FAILED']);
+    expect(r.outcomes[0].error).toBe(
+      "step train, statement wait: the task graph ran 1 time(s) (retry.maxAttempts) and 1 chunks are still not done, 1 of them waiting to be claimed; see the graph's first error above and the job services' logs, then run the hooks again to resume",
+    );
+    expect(log.lines.filter((l) => /executing it again/.test(l))).toEqual([]);
+    // Chunk 0 is still claimed by the dead worker, or already re-queued once its lease expired.
+    expect((await chunkRows()).map((c) => `${c.CHUNK_ID}:${c.STATUS === 'CLAIMED' ? 'PENDING' : c.STATUS}`)).toEqual(['0:PENDING', '1:DONE', '2:DONE']);
+
+    const again = await runHooks(trainStep(1), session, { log: memoryLog(), pollMs: 100 });
+    expect(again.outcomes.map((o) => [o.status, o.reason, o.runId])).toEqual([['SUCCEEDED', 'resume unfinished run', r.outcomes[0].runId]]);
+    expect((await chunkRows()).map((c) => `${c.CHUNK_ID}:${c.STATUS}:${c.ATTEMPTS}`)).toEqual(['0:DONE:2', '1:DONE:1', '2:DONE:1']);
   });
 });

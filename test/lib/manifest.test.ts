@@ -27,6 +27,15 @@ describe('hook manifest steps', () => {
     expect(triggerChanged.fingerprint).not.toBe(base.fingerprint);
   });
 
+  test('how the runner watches a task graph (wait.graphRunSql) is not part of the fingerprint; what it waits on is', () => {
+    const wait = { rootTask: 'DB.S.ROOT', progressSql: 'SELECT 1 AS CHUNKS', pollSeconds: 10 };
+    const step = (w: object) => finalizeSteps([spec('t', [], 'EXECUTE TASK "DB"."S"."ROOT"', { kind: 'executeTaskGraph', wait: { ...wait, ...w } })])[0].fingerprint;
+    // A manifest from before graphRunSql existed keeps its fingerprint: upgrading re-runs no training.
+    expect(step({ graphRunSql: 'SELECT 1 AS NOW_MS' })).toBe(step({}));
+    expect(step({ graphRunSql: 'SELECT 2 AS NOW_MS' })).toBe(step({ graphRunSql: 'SELECT 1 AS NOW_MS' }));
+    expect(step({ progressSql: 'SELECT 2 AS CHUNKS' })).not.toBe(step({}));
+  });
+
   test('rejects cycles, unknown dependencies and duplicate ids with the step names', () => {
     expect(() => finalizeSteps([spec('a', ['b']), spec('b', ['a'])])).toThrow(/cycle: a -> b -> a/);
     expect(() => finalizeSteps([spec('a', ['nope'])])).toThrow(/'a' depends on unknown step 'nope'/);
