@@ -167,6 +167,73 @@ async function serviceStatus(ctx: Ctx, name: string): Promise<string | undefined
   }
 }
 
+/**
+ * An executeTaskGraph step: EXECUTE TASK the root (or re-attach to a run in progress), follow the
+ * graph run through wait.graphRunSql while the chunks drain, re-execute for chunks a dead worker
+ * left behind once the run has ended, then verify the pass (docs/hooks-manifest.md).
+ */
+async function runTaskGraphStep(ctx: Ctx, started: number, deadline: number): Promise<'SUCCEEDED'> {
+  const { step } = ctx;
+  const [execute, ...rest] = step.statements;
+  const w = step.wait;
+  if (!w?.graphRunSql || !w.progressSql) throw new HookError(step.id, 'wait', undefined, 'wait.graphRunSql and wait.progressSql are required to follow a task graph. Synthesize the manifest again');
+  const services = w.jobServices ?? [];
+  const { graphRunSql, progressSql } = w;
+  const graph = async () => readGraphRun((await exec(ctx, { id: 'graph-run', sql: graphRunSql }, true))[0]);
+  // The server's clock just before EXECUTE TASK marks the graph run it starts (graphRunEnded).
+  let since: number | undefined;
+  const executeGraph = async (g: GraphRunState) => {
+    since = g.nowMs;
+    await exec(ctx, execute);
+  };
+  // Re-attach: a graph run in progress, or job services one started, is waited on, not started again.
+  const first = await graph();
+  const attachedToGraph = first.running > 0;
+  if (attachedToGraph || (await anyRunning(ctx, services))) ctx.opts.log.info(`  [${step.id}] task graph already running for this run: re-attaching`);
+  else await executeGraph(first);
+  // A slot whose worker died leaves its chunks behind: once the graph run has ended and no job
+  // service runs, expired leases are re-queued and the graph is executed again (bounded by the
+  // retry attempts). Never earlier: a second EXECUTE's DROP SERVICE would stop live workers.
+  let rounds = 1;
+  let reported = false;
+  // Whether any run of the graph was ever listed: if none is, the role cannot see them.
+  let seen = attachedToGraph;
+  const result = await waitForPass(ctx, started, deadline, async () => {
+    const g = await graph();
+    seen ||= g.running > 0 || (since !== undefined && g.lastCompleted !== undefined && g.lastCompleted.scheduledMs >= since);
+    if (!graphRunEnded(g, since) || (await anyRunning(ctx, services))) return;
+    if (!reported) {
+      reported = true;
+      const last = since !== undefined || attachedToGraph ? g.lastCompleted : undefined;
+      ctx.opts.log.info(`  [${step.id}] task graph run ended${last ? ` ${last.state}${last.error ? ` (first error in ${last.error})` : ''}` : ''}`);
+    }
+    if (!w.requeueSql) return;
+    await exec(ctx, { id: 'requeue-expired', sql: w.requeueSql }, true);
+    if (w.failExhaustedSql) await exec(ctx, { id: 'fail-exhausted', sql: w.failExhaustedSql }, true);
+    const [p] = await exec(ctx, { id: 'progress', sql: progressSql }, true);
+    const open = num(p, 'CHUNKS') - num(p, 'CHUNKS_DONE') - num(p, 'CHUNKS_FAILED');
+    if (open === 0) return;
+    const pending = await pendingChunks(ctx);
+    if (pending === 0) return; // live leases: their chunks are re-queued once they expire
+    // Rounds used up: fail now rather than poll until the step's timeout; a re-run of the
+    // hooks resumes this run (its done chunks stay done) with fresh rounds.
+    if (rounds >= step.retry.maxAttempts) {
+      throw new HookError(step.id, 'wait', undefined, `the task graph ran ${rounds} time(s) (retry.maxAttempts) and ${open} chunks are still not done, ${pending} of them waiting to be claimed; see the graph's first error above and the job services' logs, then run the hooks again to resume`);
+    }
+    rounds++;
+    reported = false;
+    ctx.opts.log.info(`  [${step.id}] ${open} chunks left after the graph ended: executing it again (round ${rounds})`);
+    await executeGraph(g);
+  });
+  if (result.TIMED_OUT) {
+    const unseen = seen ? '' : `; no run of ${w.rootTask ?? 'its root task'} was ever listed by CURRENT_TASK_GRAPHS or COMPLETE_TASK_GRAPHS, so the runner could not tell when it ended: the runner's role needs MONITOR on the root task`;
+    throw new HookError(step.id, 'wait', undefined, `task graph did not finish within ${step.timeoutSeconds}s${unseen}`);
+  }
+  await verifyPass(ctx, result);
+  for (const st of rest) await exec(ctx, st);
+  return 'SUCCEEDED';
+}
+
 async function runStep(ctx: Ctx): Promise<'SUCCEEDED' | 'GATED'> {
   const { step } = ctx;
   const now = ctx.opts.now ?? Date.now;
@@ -174,59 +241,8 @@ async function runStep(ctx: Ctx): Promise<'SUCCEEDED' | 'GATED'> {
   const deadline = started + step.timeoutSeconds * 1000;
   const w = step.wait;
   switch (step.kind) {
-    case 'executeTaskGraph': {
-      const [execute, ...rest] = step.statements;
-      const services = w?.jobServices ?? [];
-      if (!w?.graphRunSql || !w.progressSql) throw new HookError(step.id, 'wait', undefined, 'wait.graphRunSql and wait.progressSql are required to follow a task graph. Synthesize the manifest again');
-      const { graphRunSql, progressSql } = w;
-      const graph = async () => readGraphRun((await exec(ctx, { id: 'graph-run', sql: graphRunSql }, true))[0]);
-      // The server's clock just before EXECUTE TASK marks the graph run it starts (graphRunEnded).
-      let since: number | undefined;
-      const executeGraph = async (g: GraphRunState) => {
-        since = g.nowMs;
-        await exec(ctx, execute);
-      };
-      // Re-attach: a graph run in progress, or job services one started, is waited on, not started again.
-      const first = await graph();
-      const attachedToGraph = first.running > 0;
-      if (attachedToGraph || (await anyRunning(ctx, services))) ctx.opts.log.info(`  [${step.id}] task graph already running for this run: re-attaching`);
-      else await executeGraph(first);
-      // A slot whose worker died leaves its chunks behind: once the graph run has ended and no job
-      // service runs, expired leases are re-queued and the graph is executed again (bounded by the
-      // retry attempts). Never earlier: a second EXECUTE's DROP SERVICE would stop live workers.
-      let rounds = 1;
-      let reported = false;
-      const result = await waitForPass(ctx, started, deadline, async () => {
-        const g = await graph();
-        if (!graphRunEnded(g, since) || (await anyRunning(ctx, services))) return;
-        if (!reported) {
-          reported = true;
-          const last = since !== undefined || attachedToGraph ? g.lastCompleted : undefined;
-          ctx.opts.log.info(`  [${step.id}] task graph run ended${last ? ` ${last.state}${last.error ? ` (first error in ${last.error})` : ''}` : ''}`);
-        }
-        if (!w.requeueSql) return;
-        await exec(ctx, { id: 'requeue-expired', sql: w.requeueSql }, true);
-        if (w.failExhaustedSql) await exec(ctx, { id: 'fail-exhausted', sql: w.failExhaustedSql }, true);
-        const [p] = await exec(ctx, { id: 'progress', sql: progressSql }, true);
-        const open = num(p, 'CHUNKS') - num(p, 'CHUNKS_DONE') - num(p, 'CHUNKS_FAILED');
-        if (open === 0) return;
-        const pending = await pendingChunks(ctx);
-        if (pending === 0) return; // live leases: their chunks are re-queued once they expire
-        // Rounds used up: fail now rather than poll until the step's timeout; a re-run of the
-        // hooks resumes this run (its done chunks stay done) with fresh rounds.
-        if (rounds >= step.retry.maxAttempts) {
-          throw new HookError(step.id, 'wait', undefined, `the task graph ran ${rounds} time(s) (retry.maxAttempts) and ${open} chunks are still not done, ${pending} of them waiting to be claimed; see the graph's first error above and the job services' logs, then run the hooks again to resume`);
-        }
-        rounds++;
-        reported = false;
-        ctx.opts.log.info(`  [${step.id}] ${open} chunks left after the graph ended: executing it again (round ${rounds})`);
-        await executeGraph(g);
-      });
-      if (result.TIMED_OUT) throw new HookError(step.id, 'wait', undefined, `task graph did not finish within ${step.timeoutSeconds}s`);
-      await verifyPass(ctx, result);
-      for (const st of rest) await exec(ctx, st);
-      return 'SUCCEEDED';
-    }
+    case 'executeTaskGraph':
+      return runTaskGraphStep(ctx, started, deadline);
     case 'runWorkers': {
       for (const [i, st] of step.statements.entries()) {
         const name = w!.jobServices![i];

@@ -71,7 +71,7 @@ async function createGraph(o: GraphOptions): Promise<void> {
 }
 
 /** One executeTaskGraph step over the graph above, as the pipeline renders its screen-train step. */
-function trainStep(maxAttempts = DEFAULT_RETRY.maxAttempts): HookManifest {
+function trainStep(o: { maxAttempts?: number; timeoutSeconds?: number; watchedRoot?: ObjectName } = {}): HookManifest {
   const chunks = 'OPS.HOOKS.CHUNKS';
   return manifestOf((h) =>
     h.addStep({
@@ -81,13 +81,13 @@ function trainStep(maxAttempts = DEFAULT_RETRY.maxAttempts): HookManifest {
       dependsOn: [],
       runGroup: 'g',
       statements: [{ id: 'execute-task', sql: `EXECUTE TASK ${ROOT.quoted}` }],
-      timeoutSeconds: 60,
-      retry: { ...DEFAULT_RETRY, maxAttempts },
+      timeoutSeconds: o.timeoutSeconds ?? 60,
+      retry: { ...DEFAULT_RETRY, maxAttempts: o.maxAttempts ?? DEFAULT_RETRY.maxAttempts },
       triggers: {},
       executeOnChange: true,
       wait: {
         rootTask: ROOT.toString(),
-        graphRunSql: renderGraphRunQuery(ROOT),
+        graphRunSql: renderGraphRunQuery(o.watchedRoot ?? ROOT),
         jobServices: Array.from({ length: SLOTS }, (_, k) => service(k)),
         progressSql:
           `SELECT COUNT(*) AS CHUNKS, COUNT_IF(STATUS = 'DONE') AS CHUNKS_DONE, COUNT_IF(STATUS = 'FAILED') AS CHUNKS_FAILED, ` +
@@ -164,7 +164,7 @@ describe('executeTaskGraph follows the graph run, not its job services', () => {
   test('when its rounds are used up with chunks left, the step fails at once rather than at its timeout, and a re-run resumes the run', async () => {
     await createGraph({ rootMs: 300, chunks: [[0], [1, 2]], chunkMs: 200, leaseSeconds: 1, dieOnFirstClaim: 0 });
     const log = memoryLog();
-    const r = await runHooks(trainStep(1), session, { log, pollMs: 100 });
+    const r = await runHooks(trainStep({ maxAttempts: 1 }), session, { log, pollMs: 100 });
     expect(r.outcomes.map((o) => o.status)).toEqual(['FAILED']);
     expect(r.outcomes[0].error).toBe(
       "step train, statement wait: the task graph ran 1 time(s) (retry.maxAttempts) and 1 chunks are still not done, 1 of them waiting to be claimed; see the graph's first error above and the job services' logs, then run the hooks again to resume",
@@ -173,8 +173,17 @@ describe('executeTaskGraph follows the graph run, not its job services', () => {
     // Chunk 0 is still claimed by the dead worker, or already re-queued once its lease expired.
     expect((await chunkRows()).map((c) => `${c.CHUNK_ID}:${c.STATUS === 'CLAIMED' ? 'PENDING' : c.STATUS}`)).toEqual(['0:PENDING', '1:DONE', '2:DONE']);
 
-    const again = await runHooks(trainStep(1), session, { log: memoryLog(), pollMs: 100 });
+    const again = await runHooks(trainStep({ maxAttempts: 1 }), session, { log: memoryLog(), pollMs: 100 });
     expect(again.outcomes.map((o) => [o.status, o.reason, o.runId])).toEqual([['SUCCEEDED', 'resume unfinished run', r.outcomes[0].runId]]);
     expect((await chunkRows()).map((c) => `${c.CHUNK_ID}:${c.STATUS}:${c.ATTEMPTS}`)).toEqual(['0:DONE:2', '1:DONE:1', '2:DONE:1']);
+  });
+  test('a step that never sees a run of its graph says, when it times out, that the role needs MONITOR on the root', async () => {
+    // The query watches a root that never runs: what a role without MONITOR on the root sees.
+    await createGraph({ rootMs: 200, chunks: [[0], [1]], chunkMs: 100, leaseSeconds: 1, dieOnFirstClaim: 0 });
+    const r = await runHooks(trainStep({ timeoutSeconds: 3, watchedRoot: ObjectName.of('OPS', 'HOOKS', 'G_UNSEEN') }), session, { log: memoryLog(), pollMs: 100 });
+    expect(r.outcomes.map((o) => o.status)).toEqual(['FAILED']);
+    expect(r.outcomes[0].error).toBe(
+      "step train, statement wait: task graph did not finish within 3s; no run of OPS.HOOKS.G_ROOT was ever listed by CURRENT_TASK_GRAPHS or COMPLETE_TASK_GRAPHS, so the runner could not tell when it ended: the runner's role needs MONITOR on the root task",
+    );
   });
 });
