@@ -190,7 +190,11 @@ async function runTaskGraphStep(ctx: Ctx, started: number, deadline: number): Pr
   const first = await graph();
   const attachedToGraph = first.running > 0;
   if (attachedToGraph || (await anyRunning(ctx, services))) ctx.opts.log.info(`  [${step.id}] task graph already running for this run: re-attaching`);
-  else await executeGraph(first);
+  else {
+    // Chunks that dead workers of an earlier attempt still hold go back to the queue first.
+    if (w.requeueSql) await exec(ctx, { id: 'requeue-expired', sql: w.requeueSql }, true);
+    await executeGraph(first);
+  }
   // A slot whose worker died leaves its chunks behind: once the graph run has ended and no job
   // service runs, expired leases are re-queued and the graph is executed again (bounded by the
   // retry attempts). Never earlier: a second EXECUTE's DROP SERVICE would stop live workers.

@@ -173,7 +173,8 @@ describe('executeTaskGraph follows the graph run, not its job services', () => {
     // Chunk 0 is still claimed by the dead worker, or already re-queued once its lease expired.
     expect((await chunkRows()).map((c) => `${c.CHUNK_ID}:${c.STATUS === 'CLAIMED' ? 'PENDING' : c.STATUS}`)).toEqual(['0:PENDING', '1:DONE', '2:DONE']);
 
-    const again = await runHooks(trainStep({ maxAttempts: 1 }), session, { log: memoryLog(), pollMs: 100 });
+    // Two rounds this time: chunk 0's lease may not have expired yet when the first one starts.
+    const again = await runHooks(trainStep({ maxAttempts: 2 }), session, { log: memoryLog(), pollMs: 100 });
     expect(again.outcomes.map((o) => [o.status, o.reason, o.runId])).toEqual([['SUCCEEDED', 'resume unfinished run', r.outcomes[0].runId]]);
     expect((await chunkRows()).map((c) => `${c.CHUNK_ID}:${c.STATUS}:${c.ATTEMPTS}`)).toEqual(['0:DONE:2', '1:DONE:1', '2:DONE:1']);
   });
