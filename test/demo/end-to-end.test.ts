@@ -12,20 +12,26 @@ describe('end to end on the local server (the demo flow)', () => {
   test('200 series: screen, refine, one registered version, promotion and scoring', async () => {
     const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'mm-e2e-'));
     const r = await runDemo({ outdir, buildApp, sourceTable: EXAMPLE.sourceTable, image: EXAMPLE.image, series: 200, days: 1095, log: quiet });
-    expect(r.failed).toBe(false);
-    expect(r.trained).toBe(200);
-    expect(r.failedPartitions).toBe(0);
-    expect(r.indexedPartitions).toBe(200);
-    expect(Object.keys(r.families)).toContain('holt_winters');
-    expect(r.medianMape!).toBeLessThan(0.05);
-    expect(r.refined).toBe(20); // the worst 10 % by MAPE
-    expect(r.registrationStatements).toBe(1);
-    expect(r.versions).toEqual([`V_${r.runId} (@PRODUCTION)`]);
-    expect(r.rowsScored).toBe(200 * 28);
-    expect(r.maxChunkAttempts).toBe(1);
-    expect(r.duplicateMetricRows).toBe(0);
-    // The task graph ran once: nothing was left for a second execution.
-    expect(quiet.lines.filter((l) => /executing it again/.test(l))).toEqual([]);
+    // The run's log goes with a failure: the demo runs many processes, and timing varies.
+    try {
+      expect(r.failed).toBe(false);
+      expect(r.trained).toBe(200);
+      expect(r.failedPartitions).toBe(0);
+      expect(r.indexedPartitions).toBe(200);
+      expect(Object.keys(r.families)).toContain('holt_winters');
+      expect(r.medianMape!).toBeLessThan(0.05);
+      expect(r.refined).toBe(20); // the worst 10 % by MAPE
+      expect(r.registrationStatements).toBe(1);
+      expect(r.versions).toEqual([`V_${r.runId} (@PRODUCTION)`]);
+      expect(r.rowsScored).toBe(200 * 28);
+      expect(r.maxChunkAttempts).toBe(1);
+      expect(r.duplicateMetricRows).toBe(0);
+      // The task graph ran once: nothing was left for a second execution.
+      expect(quiet.lines.filter((l) => /executing it again/.test(l))).toEqual([]);
+    } catch (e) {
+      console.error(quiet.lines.join('\n'));
+      throw e;
+    }
   }, 240000);
 
   test('a worker killed mid-chunk: its lease expires, another worker finishes the chunk, no partition is trained twice', async () => {
