@@ -14,6 +14,10 @@ import { Errors, SfError } from './errors';
 import { SfResult, statusResult } from './results';
 import { IDENT, QNAME, splitStatements } from './translate';
 
+/** A value as a SQL literal in the inline tables the server substitutes: NULL, a number, or a quoted string. */
+function lit(v: unknown): string {
+  return v === null || v === undefined ? 'NULL' : typeof v === 'number' ? String(v) : `'${String(v).replace(/'/g, "''")}'`;
+}
 
 /** How a container image runs locally. */
 export interface ImageCommand {
@@ -560,7 +564,6 @@ export class SnowflakeObjects {
 
   /** Replaces service-status calls, task history tables and PREDICT with inline values. */
   private async rewriteQuery(s: SessionState, sql: string): Promise<string> {
-    const lit = (v: string | null) => (v === null ? 'NULL' : `'${v.replace(/'/g, "''")}'`);
     let out = sql.replace(/SYSTEM\$GET_SERVICE_STATUS\s*\(\s*'([^']+)'\s*(?:,\s*\d+\s*)?\)/gi, (_m, ref: string) => {
       const key = this.engine.qualify(s, ref).join('.');
       const svc = this.services.get(key);
@@ -606,7 +609,6 @@ export class SnowflakeObjects {
     if (args.get('ERROR_ONLY')?.toUpperCase() === 'TRUE') rows = rows.filter((r) => r.STATE === 'FAILED' || r.STATE === 'CANCELLED');
     rows = rows.slice(0, Number(args.get('RESULT_LIMIT') ?? (which === 'TASK_HISTORY' ? 100 : 1000)));
     const cols = TASK_FUNCTION_COLUMNS[which];
-    const lit = (v: string | number | null | undefined) => (v === null || v === undefined ? 'NULL' : typeof v === 'number' ? String(v) : `'${v.replace(/'/g, "''")}'`);
     // Typed in the outer select: the translator mistypes casts inside VALUES.
     const typed = cols.map(([c, t]) => `CAST(H.${c} AS ${t}) AS ${c}`).join(', ');
     const values = rows.length > 0 ? rows.map((r) => `(${cols.map(([c]) => lit(r[c])).join(', ')})`) : [`(${cols.map(() => 'NULL').join(', ')})`];
@@ -654,7 +656,6 @@ export class SnowflakeObjects {
     const outRows: Record<string, unknown>[] = [];
     for (const g of groups.values()) outRows.push(...(await this.opts.predictor(model, version, g)));
     const alias = head[5];
-    const lit = (v: unknown) => (v === null || v === undefined ? 'NULL' : typeof v === 'number' ? String(v) : `'${String(v).replace(/'/g, "''")}'`);
     let replacement: string;
     if (outRows.length === 0) {
       replacement = `(SELECT NULL AS PARTITION_KEY WHERE FALSE) ${alias}`;
