@@ -39,5 +39,17 @@ export function readGraphRun(row: Record<string, unknown> | undefined): GraphRun
  */
 export function graphRunEnded(g: GraphRunState, since: number | undefined): boolean {
   if (g.running > 0) return false;
-  return since === undefined || (g.lastCompleted !== undefined && g.lastCompleted.scheduledMs >= since);
+  return since === undefined || completedSince(g, since);
+}
+
+/**
+ * Whether the poll lists a run of the graph at all: one in progress, or one scheduled at or after
+ * `since` that has completed. A runner that never sees one cannot tell when its run ended.
+ */
+export function graphRunListed(g: GraphRunState, since: number | undefined): boolean {
+  return g.running > 0 || (since !== undefined && completedSince(g, since));
+}
+
+function completedSince(g: GraphRunState, since: number): boolean {
+  return g.lastCompleted !== undefined && g.lastCompleted.scheduledMs >= since;
 }

@@ -7,7 +7,7 @@ import { randomBytes } from 'crypto';
 import { RUN_VARIABLES } from '../sql/statement';
 import { SnowflakeError, SnowflakeSession } from '../snowflake/session';
 import { sleep } from '../snowflake/retry';
-import { GraphRunState, graphRunEnded, readGraphRun } from './graph-run';
+import { GraphRunState, graphRunEnded, graphRunListed, readGraphRun } from './graph-run';
 import { Ledger } from './ledger';
 import { HookManifest, HookStatement, HookStep } from './manifest';
 import { PlanOptions, PlannedStep, planSteps } from './planner';
@@ -204,7 +204,7 @@ async function runTaskGraphStep(ctx: Ctx, started: number, deadline: number): Pr
   let seen = attachedToGraph;
   const result = await waitForPass(ctx, started, deadline, async () => {
     const g = await graph();
-    seen ||= g.running > 0 || (since !== undefined && g.lastCompleted !== undefined && g.lastCompleted.scheduledMs >= since);
+    seen ||= graphRunListed(g, since);
     if (!graphRunEnded(g, since) || (await anyRunning(ctx, services))) return;
     if (!reported) {
       reported = true;
@@ -212,8 +212,7 @@ async function runTaskGraphStep(ctx: Ctx, started: number, deadline: number): Pr
       ctx.opts.log.info(`  [${step.id}] task graph run ended${last ? ` ${last.state}${last.error ? ` (first error in ${last.error})` : ''}` : ''}`);
     }
     if (!w.requeueSql) return;
-    await exec(ctx, { id: 'requeue-expired', sql: w.requeueSql }, true);
-    if (w.failExhaustedSql) await exec(ctx, { id: 'fail-exhausted', sql: w.failExhaustedSql }, true);
+    await releaseExpiredLeases(ctx);
     const [p] = await exec(ctx, { id: 'progress', sql: progressSql }, true);
     const open = num(p, 'CHUNKS') - num(p, 'CHUNKS_DONE') - num(p, 'CHUNKS_FAILED');
     if (open === 0) return;
@@ -263,8 +262,7 @@ async function runStep(ctx: Ctx): Promise<'SUCCEEDED' | 'GATED'> {
     case 'waitQueue': {
       const budgetEnd = started + (w!.budgetSeconds ?? step.timeoutSeconds) * 1000;
       const result = await waitForPass(ctx, started, Math.min(deadline, budgetEnd), async () => {
-        if (w!.requeueSql) await exec(ctx, { id: 'requeue-expired', sql: w!.requeueSql }, true);
-        if (w!.failExhaustedSql) await exec(ctx, { id: 'fail-exhausted', sql: w!.failExhaustedSql }, true);
+        await releaseExpiredLeases(ctx);
       });
       if (result.TIMED_OUT) ctx.opts.log.info(`  [${step.id}] time budget reached: chunks not done are left to the next run`);
       await verifyPass(ctx, result);
@@ -287,6 +285,13 @@ async function runStep(ctx: Ctx): Promise<'SUCCEEDED' | 'GATED'> {
       return 'SUCCEEDED';
     }
   }
+}
+
+/** Re-queues chunks whose leases expired, and fails those that used up their attempts. */
+async function releaseExpiredLeases(ctx: Ctx): Promise<void> {
+  const w = ctx.step.wait!;
+  if (w.requeueSql) await exec(ctx, { id: 'requeue-expired', sql: w.requeueSql }, true);
+  if (w.failExhaustedSql) await exec(ctx, { id: 'fail-exhausted', sql: w.failExhaustedSql }, true);
 }
 
 async function pendingChunks(ctx: Ctx): Promise<number> {

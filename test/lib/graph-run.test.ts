@@ -1,4 +1,4 @@
-import { graphRunEnded, readGraphRun } from '../../lib/hooks/graph-run';
+import { graphRunEnded, graphRunListed, readGraphRun } from '../../lib/hooks/graph-run';
 import { ObjectName } from '../../lib/identifiers';
 import { renderGraphRunQuery } from '../../lib/sql/graph-run';
 
@@ -24,5 +24,13 @@ describe('task graph runs', () => {
   test('a run the runner re-attached to has ended once nothing runs', () => {
     expect(graphRunEnded(readGraphRun(row(1, null)), undefined)).toBe(false);
     expect(graphRunEnded(readGraphRun(row(0, null)), undefined)).toBe(true);
+  });
+
+  test('a run is listed while it runs or once it completed after the runner executed the graph', () => {
+    expect(graphRunListed(readGraphRun(row(1, null)), undefined)).toBe(true);
+    expect(graphRunListed(readGraphRun(row(0, 1000)), 1000)).toBe(true);
+    expect(graphRunListed(readGraphRun(row(0, 900)), 1000)).toBe(false); // an earlier run's completion
+    expect(graphRunListed(readGraphRun(row(0, null)), 1000)).toBe(false);
+    expect(graphRunListed(readGraphRun(row(0, 1000)), undefined)).toBe(false);
   });
 });
