@@ -42,7 +42,6 @@ const ARRAY_BATCH = 1000;
 /** Prepared statements kept per session: the statements a worker or runner repeats are few. */
 const PREPARED_PER_SESSION = 64;
 
-
 /** Splits `"A".b.C` into upper-cased parts (quoted parts keep their case). */
 export function nameParts(qualified: string): string[] {
   const parts = qualified.match(/"[^"]+"|[^.]+/g) ?? [];

@@ -3,6 +3,8 @@
  * (`wait.graphRunSql`, lib/sql/graph-run.ts): pure functions over one row of it.
  */
 
+import type { GraphRunRow } from '../sql/graph-run';
+
 /** One poll of a task graph's runs. */
 export interface GraphRunState {
   /** The server's clock, ms since the epoch. */
@@ -15,18 +17,20 @@ export interface GraphRunState {
 
 /** Reads a row of the graph-run query. */
 export function readGraphRun(row: Record<string, unknown> | undefined): GraphRunState {
-  const n = (k: string) => (row?.[k] === null || row?.[k] === undefined ? undefined : Number(row[k]));
+  // Keys are the query's columns (GraphRunRow), so a renamed column fails to type-check here.
+  const get = (k: keyof GraphRunRow) => row?.[k];
+  const n = (k: keyof GraphRunRow) => (get(k) === null || get(k) === undefined ? undefined : Number(get(k)));
   const scheduledMs = n('LAST_SCHEDULED_MS');
-  const errorTask = row?.LAST_ERROR_TASK;
+  const errorTask = get('LAST_ERROR_TASK');
   // The first line says what failed; a job's error goes on with its last log lines.
-  const error = row?.LAST_ERROR ? String(row.LAST_ERROR).split('\n')[0] : undefined;
+  const error = get('LAST_ERROR') ? String(get('LAST_ERROR')).split('\n')[0] : undefined;
   return {
     nowMs: n('NOW_MS') ?? 0,
     running: n('GRAPHS_RUNNING') ?? 0,
     lastCompleted:
       scheduledMs === undefined
         ? undefined
-        : { scheduledMs, state: String(row?.LAST_STATE ?? 'UNKNOWN'), error: error ? `${errorTask ? `${String(errorTask)}: ` : ''}${error}` : undefined },
+        : { scheduledMs, state: String(get('LAST_STATE') ?? 'UNKNOWN'), error: error ? `${errorTask ? `${String(errorTask)}: ` : ''}${error}` : undefined },
   };
 }
 
