@@ -288,8 +288,7 @@ export class ManyModelPipeline extends Construct implements IHookDependable {
   }
 
   private grantRunnerTaskGraph(root: Task): void {
-    const rootName = this.schema.qualifiedName.child(`${this.prefix}_SCREEN_ROOT`);
-    newGrant(this, 'RunnerTaskGrant', this.runnerRole, { privileges: ['MONITOR', 'OPERATE'], onSchemaObject: { objectType: 'TASK', objectName: rootName.quoted } }, [root]);
+    newGrant(this, 'RunnerTaskGrant', this.runnerRole, { privileges: ['MONITOR', 'OPERATE'], onSchemaObject: { objectType: 'TASK', objectName: this.screenRootName().quoted } }, [root]);
     newGrant(this, 'RunnerExecuteTaskGrant', this.runnerRole, { privileges: ['EXECUTE TASK'], onAccount: true });
   }
 
@@ -321,9 +320,14 @@ export class ManyModelPipeline extends Construct implements IHookDependable {
     return id;
   }
 
+  /** The screen pass's root task, which the runner EXECUTEs and the runner role may monitor. */
+  private screenRootName(): ObjectName {
+    return this.schema.qualifiedName.child(`${this.prefix}_SCREEN_ROOT`);
+  }
+
   private addTasksPass(pass: TasksPass, after: string[]): string[] {
-    const schema = this.schema.qualifiedName;
-    const rootName = `${this.prefix}_SCREEN_ROOT`;
+    const root = this.screenRootName();
+    const rootName = root.name;
     const jobNames = this.createScreenTaskGraph(pass, rootName);
     const start = this.step('screen-start', 'startPass', 'mark the screen pass running and enqueue all partitions in chunks (one statement)', after, [
       { id: 'start-pass', sql: renderStartPass(this.tables, Pass.SCREEN) },
@@ -335,15 +339,15 @@ export class ManyModelPipeline extends Construct implements IHookDependable {
       `run task graph ${rootName} (${pass.slots} job services on ${this.computePool.poolName}), wait, verify every chunk's artifacts`,
       [start],
       [
-        { id: 'execute-task', sql: `EXECUTE TASK ${schema.child(rootName).quoted}` },
+        { id: 'execute-task', sql: `EXECUTE TASK ${root.quoted}` },
         { id: 'finish-pass', sql: renderFinishPass(this.tables, Pass.SCREEN) },
       ],
       {
         timeoutSeconds: pass.timeoutSeconds,
         allowedFailurePercent: this.allowedFailurePercent,
         wait: {
-          rootTask: schema.child(rootName).toString(),
-          graphRunSql: renderGraphRunQuery(schema.child(rootName)),
+          rootTask: root.toString(),
+          graphRunSql: renderGraphRunQuery(root),
           jobServices: jobNames.map((n) => n.toString()),
           progressSql: renderVerifyPass(this.tables, this.queue.qualifiedName, Pass.SCREEN),
           failuresSql: renderFailedPartitions(this.tables, Pass.SCREEN),
