@@ -6,11 +6,11 @@ import { Construct } from 'constructs';
 import { Duration } from '../lib/duration';
 import { ValidationError, validateProp } from '../lib/errors';
 import { CustomHookOptions, Hooks, IHookDependable } from '../lib/hooks/hooks';
-import { DEFAULT_RETRY, HookStepSpec, StepKind } from '../lib/hooks/manifest';
+import { DEFAULT_RETRY, HookStepSpec, StepKind, canonicalJson, sha256 } from '../lib/hooks/manifest';
 import { ObjectName, normalizeIdentifier } from '../lib/identifiers';
 import { Schedule } from '../lib/schedule';
 import { MODEL_MOUNT_PATH, WORKER_CONTRACT_VERSION, renderExecuteJobService, renderJobSpec } from '../lib/sql/job-spec';
-import { renderEnqueue } from '../lib/sql/queue';
+import { renderAbandonChunks, renderEnqueue, renderRequeueOrphaned } from '../lib/sql/queue';
 import { renderBuildModelIndex, renderGateQuery, renderPromote, renderRegisterCall } from '../lib/sql/registry';
 import { inlineParams, runVar } from '../lib/sql/statement';
 import { renderGraphRunQuery } from '../lib/sql/graph-run';
@@ -25,6 +25,7 @@ import {
   renderChunkReadStatement,
   renderFailedPartitions,
   renderPendingChunks,
+  renderAbandonPasses,
   renderFinishPass,
   renderRefreshStage,
   renderStartPass,
@@ -158,6 +159,8 @@ export class ManyModelPipeline extends Construct implements IHookDependable {
   private readonly triggers: Record<string, string>;
   private readonly allowedFailurePercent: number;
   private readonly worker: WorkerSettings;
+  /** Every job service the training passes start, by deterministic name. */
+  private readonly jobServices: ObjectName[] = [];
 
   // The constructor reads as the pipeline's outline; each part is a method of its own.
   constructor(scope: Construct, id: string, props: ManyModelPipelineProps) {
@@ -177,14 +180,15 @@ export class ManyModelPipeline extends Construct implements IHookDependable {
     this.aggregator = this.createAggregator(props.registry);
     const schemaName = this.schema.qualifiedName;
     this.tables = { metrics: schemaName.child(`${this.prefix}_TRAINING_METRICS`), runs: schemaName.child(`${this.prefix}_TRAINING_RUNS`), stage: this.aggregator.stageName };
-    this.triggers = { image: props.trainer.image, runVersion: props.runVersion ?? '' };
     this.worker = { trainer: props.trainer, source: props.source, holdout: settings.holdout, period: settings.period, cpus: workerCpus(props) };
+    this.triggers = { image: props.trainer.image, runVersion: props.runVersion ?? '', trainer: trainingInputs(this.worker, settings.strategy) };
     // Roles (least privilege), granted to the owner role so it manages what they create.
     this.runnerRole = props.roles?.runner ?? new Role(this, 'RunnerRole', { name: `${this.prefix}_RUNNER`, comment: 'Runs the many-model hooks and training workers' });
     this.consumerRole = props.roles?.consumer ?? new Role(this, 'ConsumerRole', { name: `${this.prefix}_CONSUMER`, comment: 'May call predict on the aggregator model' });
     this.grantRolesTo(props.roles?.owner ?? Role.fromName(this, 'OwnerRole', 'SYSADMIN'));
     const ledger = ensureLedger(this, this.schema);
     const trained = this.addTraining(settings.strategy);
+    this.declareAbandon();
     const promoted = this.addRegistration(trained);
     if (props.scoring) this.scoring = this.addScoring(props.scoring, promoted);
     this.grantRunner(props.database, ledger);
@@ -227,6 +231,19 @@ export class ManyModelPipeline extends Construct implements IHookDependable {
     if (strategy.screen) last = this.addTasksPass(strategy.screen, last);
     if (strategy.queue) last = this.addQueuePass(strategy.screen ? Pass.REFINE : Pass.SCREEN, strategy.queue, last);
     return last;
+  }
+
+  /**
+   * How the runner abandons an unfinished run (docs/hooks-manifest.md, "Run identity"): its
+   * passes stop being RUNNING, its open chunks close, and its job services are dropped, so no
+   * worker of the abandoned run trains into the next one.
+   */
+  private declareAbandon(): void {
+    Hooks.of(this).setAbandon(this.runGroup, [
+      { id: 'abandon-passes', sql: renderAbandonPasses(this.tables) },
+      { id: 'abandon-chunks', sql: renderAbandonChunks(this.queue.model) },
+      ...this.jobServices.map((name, i) => ({ id: `drop-service-${i}`, sql: `DROP SERVICE IF EXISTS ${name.quoted}` })),
+    ]);
   }
 
   /** Index, register, promote; returns the promote step's id. */
@@ -353,6 +370,7 @@ export class ManyModelPipeline extends Construct implements IHookDependable {
           failuresSql: renderFailedPartitions(this.tables, Pass.SCREEN),
           pendingSql: renderPendingChunks(this.queue.qualifiedName, Pass.SCREEN),
           requeueSql: inlineParams(this.queue.statements.requeueExpired, { RUN_ID: runVar('RUN_ID') }),
+          requeueOrphanedSql: renderRequeueOrphaned(this.queue.model, Pass.SCREEN),
           failExhaustedSql: inlineParams(this.queue.statements.failExhausted, { RUN_ID: runVar('RUN_ID') }),
           queueTable: this.queue.qualifiedName.toString(),
           pollSeconds: POLL_SECONDS,
@@ -381,6 +399,7 @@ export class ManyModelPipeline extends Construct implements IHookDependable {
       const p = layout.parentOfSlot[k];
       jobNames.push(this.createScreenSlotTask(pass, k, common, p < 0 ? root : fanOuts[p], p < 0 ? rootName : fanOutNames[p]));
     }
+    this.jobServices.push(...jobNames);
     for (const f of fanOuts) dependOn(f, root);
     this.node.addValidation({ validate: () => (layout.totalTasks > 1000 ? [`${this.node.path}: the screen task graph has ${layout.totalTasks} tasks, over Snowflake's 1000-task limit. Lower training.slots.`] : []) });
     return jobNames;
@@ -411,6 +430,7 @@ export class ManyModelPipeline extends Construct implements IHookDependable {
       { id: 'enqueue', sql: renderEnqueue(this.queue.model, pass, q.chunkSize, { keysQuery }) },
     ]);
     const jobNames = Array.from({ length: q.workers }, (_, k) => schema.child(`${this.prefix}_${pass.toUpperCase()}_W${k}`));
+    this.jobServices.push(...jobNames);
     const workers = this.step(
       `${pass}-workers`,
       'runWorkers',
@@ -438,6 +458,7 @@ export class ManyModelPipeline extends Construct implements IHookDependable {
           failuresSql: renderFailedPartitions(this.tables, pass),
           queueTable: this.queue.qualifiedName.toString(),
           requeueSql: inlineParams(statements.requeueExpired, { RUN_ID: runVar('RUN_ID') }),
+          requeueOrphanedSql: renderRequeueOrphaned(this.queue.model, pass),
           failExhaustedSql: inlineParams(statements.failExhausted, { RUN_ID: runVar('RUN_ID') }),
           pollSeconds: POLL_SECONDS,
           budgetSeconds: q.budgetSeconds,
@@ -540,6 +561,28 @@ function validateSettings(path: string, prefix: string, props: ManyModelPipeline
     throw new ValidationError(path, 'schema', `is in database ${props.schema.databaseName}, not in ${props.database.databaseName}`, 'Pass a schema of the pipeline database, or leave schema unset');
   }
   return { strategy, holdout, period, allowedFailurePercent };
+}
+
+/**
+ * A digest of what decides the models a run trains besides the image: the trainer's command and
+ * environment, the model sets, holdout, season and the source columns. It is a trigger of the
+ * first training step, so changing any of them starts a new run instead of mixing models trained
+ * under both settings into one. Placement (slots, workers, chunk size, budgets) is left out.
+ */
+function trainingInputs(w: WorkerSettings, strategy: ResolvedStrategy): string {
+  const { command, args, environment } = w.trainer.options;
+  return sha256(
+    canonicalJson({
+      command: command ?? null,
+      args: args ?? null,
+      environment: environment ?? {},
+      artifactExtension: w.trainer.artifactExtension,
+      holdout: w.holdout,
+      period: w.period,
+      source: { ...sourceOf(w.source), table: w.source.qualifiedName.toString() },
+      modelSets: [strategy.screen?.modelSet ?? null, strategy.queue?.modelSet ?? null],
+    }),
+  ).slice(0, 16);
 }
 
 function workerCpus(props: ManyModelPipelineProps): string {

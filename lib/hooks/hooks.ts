@@ -8,7 +8,7 @@ import { Construct, IConstruct } from 'constructs';
 import { Duration } from '../duration';
 import { ValidationError } from '../errors';
 import { ObjectName } from '../identifiers';
-import { DEFAULT_RETRY, HookManifest, HookStatement, HookStepSpec, LedgerLocation, MANIFEST_FILE_NAME, MANIFEST_SCHEMA_VERSION, finalizeSteps, serializeManifest } from './manifest';
+import { DEFAULT_RETRY, HookManifest, HookStatement, HookStepSpec, LedgerLocation, RunGroupSpec, MANIFEST_FILE_NAME, MANIFEST_SCHEMA_VERSION, finalizeSteps, serializeManifest } from './manifest';
 import { writeBesideStack } from './synth-writer';
 
 /** Something hook steps can run after: a construct that added steps, or a step id. */
@@ -49,6 +49,7 @@ export class Hooks extends Construct {
   }
 
   private readonly specs: HookStepSpec[] = [];
+  private readonly groups = new Map<string, RunGroupSpec>();
   private ledgerLocation: LedgerLocation | null = null;
   private readonly stack: TerraformStack;
 
@@ -88,6 +89,11 @@ export class Hooks extends Construct {
     return options.id;
   }
 
+  /** Declares how the runner abandons an unfinished run of `runGroup` (statements run in order). */
+  setAbandon(runGroup: string, statements: readonly HookStatement[]): void {
+    this.groups.set(runGroup, { abandon: statements });
+  }
+
   /**
    * Sets where the runner keeps its ledger. The first pipeline of a stack sets it; others in the
    * same stack share it.
@@ -109,6 +115,7 @@ export class Hooks extends Construct {
       stack: this.stack.node.id,
       ledger: this.specs.length > 0 ? this.ledgerLocation : null,
       steps: finalizeSteps(this.specs),
+      ...(this.groups.size > 0 ? { runGroups: Object.fromEntries([...this.groups].sort(([a], [b]) => (a < b ? -1 : 1))) } : {}),
     };
   }
 }

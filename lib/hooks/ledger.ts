@@ -1,13 +1,31 @@
 /**
- * The runner's ledger (`HOOK_RUNS`): reading attempts, recording starts and ends, and the
- * per-stack lock row that keeps two runners from running the same stack at once.
+ * The runner's ledger (`HOOK_RUNS`): step attempts, runs abandoned on purpose, and the per-stack
+ * lock row that keeps two runners from running the same stack at once. The lock row's STARTED_AT
+ * is its holder's heartbeat: a runner renews it every HEARTBEAT_SECONDS, so a holder whose
+ * heartbeat stopped for the stale window is dead and its lock is taken over.
  */
 import { ObjectName } from '../identifiers';
 import { SnowflakeSession } from '../snowflake/session';
 import { LedgerLocation } from './manifest';
-import { LedgerRecord } from './planner';
+import { AttemptStatus, LedgerRecord, LedgerState } from './planner';
 
 export const LOCK_STEP_ID = '__lock__';
+/** Rows that record something about a whole run (STATUS 'ABANDONED'), not a step attempt. */
+export const RUN_MARK_STEP_ID = '__run__';
+/** How often a runner renews its lock. */
+export const HEARTBEAT_SECONDS = 10;
+/** A lock whose heartbeat is older than this is a dead runner's. @see RunOptions.staleLockSeconds */
+export const DEFAULT_STALE_LOCK_SECONDS = 60;
+
+export interface LockState {
+  readonly acquired: boolean;
+  /** The runner holding the lock when it was not acquired. */
+  readonly holder?: string;
+  /** Seconds since the holder's last heartbeat (server clock). */
+  readonly heartbeatAgeSeconds?: number;
+  /** Whether the lock was taken over from a runner whose heartbeat had stopped. */
+  readonly tookOverFrom?: string;
+}
 
 export class Ledger {
   readonly table: string;
@@ -20,13 +38,27 @@ export class Ledger {
     this.table = ObjectName.of(location.database, location.schema, location.table).quoted;
   }
 
-  /** Every attempt of this stack's steps. */
-  async records(): Promise<LedgerRecord[]> {
-    const r = await this.session.query<{ STEP_ID: string; RUN_ID: string; FINGERPRINT: string; STATUS: LedgerRecord['status']; T: number | string }>(
+  /** Every attempt of this stack's steps, and the runs marked abandoned (one statement). */
+  async state(): Promise<LedgerState> {
+    const r = await this.session.query<{ STEP_ID: string; RUN_ID: string; FINGERPRINT: string; STATUS: string; T: number | string }>(
       `SELECT STEP_ID, RUN_ID, FINGERPRINT, STATUS, DATE_PART(EPOCH_MILLISECOND, STARTED_AT) AS T FROM ${this.table} WHERE STACK = ? AND STEP_ID <> ?`,
       [this.stack, LOCK_STEP_ID],
     );
-    return r.rows.map((x) => ({ stepId: x.STEP_ID, runId: x.RUN_ID, fingerprint: x.FINGERPRINT, status: x.STATUS, startedAt: Number(x.T) }));
+    const records: LedgerRecord[] = [];
+    const abandoned = new Set<string>();
+    for (const x of r.rows) {
+      if (x.STEP_ID === RUN_MARK_STEP_ID) {
+        if (x.STATUS === 'ABANDONED') abandoned.add(x.RUN_ID);
+      } else {
+        records.push({ stepId: x.STEP_ID, runId: x.RUN_ID, fingerprint: x.FINGERPRINT, status: x.STATUS as AttemptStatus, startedAt: Number(x.T) });
+      }
+    }
+    return { records, abandoned };
+  }
+
+  /** Every attempt of this stack's steps. */
+  async records(): Promise<LedgerRecord[]> {
+    return [...(await this.state()).records];
   }
 
   /** Records the start of an attempt; returns its attempt number. */
@@ -49,29 +81,64 @@ export class Ledger {
   }
 
   /**
+   * Marks attempts still RUNNING as INTERRUPTED: called by the lock holder, so no live runner
+   * of this stack owns them; their runner was killed or lost its connection. Returns how many.
+   */
+  async markInterrupted(runnerId: string): Promise<number> {
+    const r = await this.session.query(
+      `UPDATE ${this.table} SET STATUS = 'INTERRUPTED', ENDED_AT = CURRENT_TIMESTAMP(), ` +
+        `ERROR_MSG = 'runner ' || COALESCE(RUNNER_ID, '?') || ' stopped before this attempt ended; runner ' || ? || ' took over' ` +
+        `WHERE STACK = ? AND STATUS = 'RUNNING' AND STEP_ID NOT IN (?, ?)`,
+      [runnerId, this.stack, LOCK_STEP_ID, RUN_MARK_STEP_ID],
+    );
+    return r.updatedRows;
+  }
+
+  /** Records that a run is abandoned: the planner never resumes it again. */
+  async markAbandoned(runId: string, runGroup: string, reason: string, runnerId: string): Promise<void> {
+    await this.session.query(
+      `INSERT INTO ${this.table} (STACK, STEP_ID, RUN_ID, FINGERPRINT, ATTEMPT, STATUS, RUNNER_ID, STARTED_AT, ENDED_AT, ERROR_MSG, DETAILS) ` +
+        `SELECT ?, ?, ?, '-', 0, 'ABANDONED', ?, CURRENT_TIMESTAMP(), CURRENT_TIMESTAMP(), ?, PARSE_JSON(?)`,
+      [this.stack, RUN_MARK_STEP_ID, runId, runnerId, reason.slice(0, 4000), JSON.stringify({ runGroup })],
+    );
+  }
+
+  /**
    * Takes the stack's lock: one row per stack whose RUNNER_ID is set while a runner holds it. The
    * UPDATE's WHERE is re-evaluated under the table lock, so of two runners only one updates it. A
-   * lock older than `staleSeconds` (a runner killed without releasing) is taken over.
+   * lock whose heartbeat is older than `staleSeconds` (a runner killed without releasing) is
+   * taken over.
    */
-  async acquireLock(runnerId: string, staleSeconds: number): Promise<{ acquired: boolean; holder?: string }> {
+  async acquireLock(runnerId: string, staleSeconds: number): Promise<LockState> {
     await this.session.query(
       `INSERT INTO ${this.table} (STACK, STEP_ID, RUN_ID, FINGERPRINT, ATTEMPT, STATUS, STARTED_AT) ` +
         `SELECT ?, ?, '-', '-', 0, 'LOCK', CURRENT_TIMESTAMP() WHERE NOT EXISTS (SELECT 1 FROM ${this.table} WHERE STACK = ? AND STEP_ID = ?)`,
       [this.stack, LOCK_STEP_ID, this.stack, LOCK_STEP_ID],
     );
+    const before = await this.lockHolder();
     const r = await this.session.query(
       `UPDATE ${this.table} SET RUNNER_ID = ?, STARTED_AT = CURRENT_TIMESTAMP() WHERE STACK = ? AND STEP_ID = ? ` +
         `AND (RUNNER_ID IS NULL OR RUNNER_ID = ? OR STARTED_AT < DATEADD(second, -${Math.floor(staleSeconds)}, CURRENT_TIMESTAMP()))`,
       [runnerId, this.stack, LOCK_STEP_ID, runnerId],
     );
-    if (r.updatedRows >= 1) return { acquired: true };
-    const h = await this.session.query<{ RUNNER_ID: string }>(`SELECT RUNNER_ID FROM ${this.table} WHERE STACK = ? AND STEP_ID = ?`, [this.stack, LOCK_STEP_ID]);
-    return { acquired: false, holder: h.rows[0]?.RUNNER_ID };
+    if (r.updatedRows >= 1) return { acquired: true, tookOverFrom: before.holder && before.holder !== runnerId ? before.holder : undefined };
+    const now = await this.lockHolder();
+    return { acquired: false, holder: now.holder, heartbeatAgeSeconds: now.ageSeconds };
   }
 
-  /** Keeps the lock fresh during long waits. */
-  async renewLock(runnerId: string): Promise<void> {
-    await this.session.query(`UPDATE ${this.table} SET STARTED_AT = CURRENT_TIMESTAMP() WHERE STACK = ? AND STEP_ID = ? AND RUNNER_ID = ?`, [this.stack, LOCK_STEP_ID, runnerId]);
+  private async lockHolder(): Promise<{ holder?: string; ageSeconds?: number }> {
+    const h = await this.session.query<{ RUNNER_ID: string | null; AGE: number | string | null }>(
+      `SELECT RUNNER_ID, DATEDIFF(second, STARTED_AT, CURRENT_TIMESTAMP()) AS AGE FROM ${this.table} WHERE STACK = ? AND STEP_ID = ?`,
+      [this.stack, LOCK_STEP_ID],
+    );
+    const row = h.rows[0];
+    return { holder: row?.RUNNER_ID ?? undefined, ageSeconds: row?.AGE === null || row?.AGE === undefined ? undefined : Number(row.AGE) };
+  }
+
+  /** The holder's heartbeat. False when this runner no longer holds the lock (it was taken over). */
+  async renewLock(runnerId: string): Promise<boolean> {
+    const r = await this.session.query(`UPDATE ${this.table} SET STARTED_AT = CURRENT_TIMESTAMP() WHERE STACK = ? AND STEP_ID = ? AND RUNNER_ID = ?`, [this.stack, LOCK_STEP_ID, runnerId]);
+    return r.updatedRows >= 1;
   }
 
   async releaseLock(runnerId: string): Promise<void> {

@@ -51,6 +51,11 @@ export interface WaitSpec {
   readonly queueTable?: string;
   /** Statement the runner uses to re-queue expired leases while waiting. */
   readonly requeueSql?: string;
+  /**
+   * Statement that re-queues every chunk of the pass still CLAIMED, run only when none of the
+   * step's job services runs (so no live worker holds a lease).
+   */
+  readonly requeueOrphanedSql?: string;
   /** Statement that marks chunks FAILED once their attempts are used up. */
   readonly failExhaustedSql?: string;
   /** Statement counting claimable (PENDING) chunks of the pass as PENDING. */
@@ -105,6 +110,15 @@ export interface LedgerLocation {
   readonly table: string;
 }
 
+/** What a run group declares besides its steps. */
+export interface RunGroupSpec {
+  /**
+   * Statements that abandon an unfinished run of the group (`{{RUN_ID}}` is the abandoned run):
+   * stop its workers and close its queue rows, so nothing of it is ever mixed into another run.
+   */
+  readonly abandon: readonly HookStatement[];
+}
+
 export interface HookManifest {
   readonly schemaVersion: number;
   readonly stack: string;
@@ -112,6 +126,8 @@ export interface HookManifest {
   readonly ledger: LedgerLocation | null;
   /** Steps in a dependency order (ties by id). */
   readonly steps: readonly HookStep[];
+  /** Per run group: how to abandon one of its runs. Groups without an entry need nothing. */
+  readonly runGroups?: Readonly<Record<string, RunGroupSpec>>;
 }
 
 export const DEFAULT_RETRY: RetryPolicy = { maxAttempts: 5, initialDelayMs: 1000, maxDelayMs: 30000 };

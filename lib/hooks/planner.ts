@@ -1,19 +1,39 @@
 /**
- * Decides which steps run: a pure function of the manifest, the ledger and the user's selection.
- * A step runs when its fingerprint never succeeded, when a dependency runs, or when forced; a
- * run group reuses the run id of an unfinished run of the same fingerprints (resume) and otherwise
- * gets a new one.
+ * Decides which steps run, and under which run id: a pure function of the manifest, the ledger
+ * and the user's selection. The rules (docs/hooks-manifest.md, "Run identity"):
+ *
+ * - A run id belongs to one set of inputs. Steps that produce a run's immutable effects
+ *   (training passes, registration: `ONCE_PER_RUN`) run to success at most once per run and only
+ *   under one fingerprint; steps whose re-run replaces their effects (index, promotion, scoring,
+ *   user SQL) may re-run inside a run.
+ * - An unfinished run is resumed until it finishes, or abandoned, never silently dropped: it is
+ *   abandoned when a step it started now has another fingerprint (a new image), or when a forced
+ *   step starts a new run.
+ * - A step that re-runs on its own (a new scoring horizon, a forced promotion) runs inside the
+ *   latest finished run whose outputs it consumes; when that run cannot host it (a producer must
+ *   run again), a new run starts and every step of the group runs in it.
+ * - A step never runs on inputs of another run: a selection (--only, --from) that would need a
+ *   producer the chosen run lacks is refused.
  */
-import { HookManifest, HookStep } from './manifest';
+import { HookManifest, HookStep, StepKind } from './manifest';
 
-/** The latest ledger attempt of a step, as the runner reads it. */
+export type AttemptStatus = 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'GATED' | 'INTERRUPTED';
+
+/** One ledger attempt of a step, as the runner reads it. */
 export interface LedgerRecord {
   readonly stepId: string;
   readonly runId: string;
   readonly fingerprint: string;
-  readonly status: 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'GATED';
+  readonly status: AttemptStatus;
   /** Milliseconds since the epoch; orders attempts. */
   readonly startedAt: number;
+}
+
+/** What the ledger says about a stack: step attempts and the runs abandoned on purpose. */
+export interface LedgerState {
+  readonly records: readonly LedgerRecord[];
+  /** Run ids marked abandoned (`hooks abandon`, or superseded by an earlier runner). */
+  readonly abandoned?: ReadonlySet<string>;
 }
 
 export interface PlanOptions {
@@ -31,7 +51,10 @@ export type PlanReason =
   | 'forced'
   | 'dependency re-runs'
   | 'resume unfinished run'
+  | 'restart workers of the resumed pass'
+  | 'new run: every step runs'
   | 'up to date'
+  | 'done in this run'
   | 'not selected (--only)'
   | 'before --from';
 
@@ -39,88 +62,288 @@ export interface PlannedStep {
   readonly step: HookStep;
   readonly action: 'run' | 'skip';
   readonly reason: PlanReason;
-  /** The run id the step would run under (existing for resumes). Undefined for skipped steps. */
+  /** The run id the step runs under. Undefined for skipped steps. */
   readonly runId?: string;
   /** True when the run id is new and must be minted. */
   readonly newRun?: boolean;
+  /** True when this step has an earlier attempt in the same run (it may re-attach to its work). */
+  readonly resumed?: boolean;
+}
+
+/** How one run group runs. */
+export interface GroupPlan {
+  readonly runGroup: string;
+  /**
+   * `resume`: finish an unfinished run; `within`: re-run replaceable steps inside the latest
+   * finished run; `new`: a new run in which every step runs; `none`: nothing to run.
+   */
+  readonly mode: 'resume' | 'within' | 'new' | 'none';
+  readonly runId?: string;
+  /** The unfinished run this plan abandons, and why. */
+  readonly abandon?: { readonly runId: string; readonly reason: string };
+  /** The run whose effects are current (the latest finished one), if any. */
+  readonly current?: string;
+}
+
+export interface Plan {
+  readonly steps: PlannedStep[];
+  readonly groups: GroupPlan[];
 }
 
 export class PlanError extends Error {}
 
-/** The latest record per step id. */
-export function latestByStep(records: readonly LedgerRecord[]): Map<string, LedgerRecord> {
-  const latest = new Map<string, LedgerRecord>();
-  for (const r of records) {
-    const cur = latest.get(r.stepId);
-    if (!cur || r.startedAt > cur.startedAt || (r.startedAt === cur.startedAt && r.runId > cur.runId)) latest.set(r.stepId, r);
+/**
+ * Kinds whose effects a run keeps once made (queue rows, trained artifacts, a registered
+ * version): they succeed at most once per run, under one fingerprint. The other kinds replace
+ * their effects when re-run (the index file, the alias, the run's results rows, user SQL).
+ */
+export const ONCE_PER_RUN: ReadonlySet<StepKind> = new Set<StepKind>(['startPass', 'executeTaskGraph', 'waitQueue', 'registerAggregator']);
+
+/** Kinds that start workers another step waits for: they re-run whenever that wait resumes. */
+const RESTARTS_WITH_DEPENDENTS: ReadonlySet<StepKind> = new Set<StepKind>(['runWorkers']);
+
+const isSuccess = (s: AttemptStatus) => s === 'SUCCEEDED' || s === 'GATED';
+
+/** One run of a group, as the ledger recorded it. */
+class RunRecord {
+  readonly attempts = new Map<string, LedgerRecord[]>();
+  firstStart = Infinity;
+
+  constructor(readonly runId: string) {}
+
+  add(r: LedgerRecord): void {
+    const list = this.attempts.get(r.stepId) ?? [];
+    list.push(r);
+    list.sort((a, b) => a.startedAt - b.startedAt);
+    this.attempts.set(r.stepId, list);
+    this.firstStart = Math.min(this.firstStart, r.startedAt);
   }
-  return latest;
+
+  latest(stepId: string): LedgerRecord | undefined {
+    const list = this.attempts.get(stepId);
+    return list?.[list.length - 1];
+  }
+
+  /** The step's latest attempt in this run succeeded under the step's current fingerprint. */
+  done(step: HookStep): boolean {
+    const l = this.latest(step.id);
+    return !!l && isSuccess(l.status) && l.fingerprint === step.fingerprint;
+  }
+
+  succeededAny(step: HookStep): boolean {
+    return (this.attempts.get(step.id) ?? []).some((r) => isSuccess(r.status));
+  }
+
+  started(step: HookStep): boolean {
+    return this.attempts.has(step.id);
+  }
+
+  /** A once-per-run step this run started under other inputs: the run cannot go on with today's. */
+  conflicts(step: HookStep): boolean {
+    return ONCE_PER_RUN.has(step.kind) && (this.attempts.get(step.id) ?? []).some((r) => r.fingerprint !== step.fingerprint);
+  }
+
+  finished(group: readonly HookStep[]): boolean {
+    return group.every((s) => {
+      const l = this.latest(s.id);
+      return !!l && isSuccess(l.status);
+    });
+  }
 }
 
-/** Whether a fingerprint ever succeeded for the step (any run). */
-function succeededBefore(records: readonly LedgerRecord[], step: HookStep): boolean {
-  return records.some((r) => r.stepId === step.id && r.fingerprint === step.fingerprint && (r.status === 'SUCCEEDED' || r.status === 'GATED'));
+interface Decision {
+  readonly action: 'run' | 'skip';
+  readonly reason: PlanReason;
 }
 
-export function planSteps(manifest: HookManifest, records: readonly LedgerRecord[], options: PlanOptions = {}, mintRunId: () => string = defaultRunId): PlannedStep[] {
+/** The steps to run and the run id of each run group. */
+export function planRun(manifest: HookManifest, ledger: LedgerState, options: PlanOptions = {}, mintRunId: () => string = defaultRunId): Plan {
   const ids = new Set(manifest.steps.map((s) => s.id));
   for (const id of [...(options.force ?? []), ...(options.only ?? []), ...(options.from ? [options.from] : [])]) {
     if (!ids.has(id)) throw new PlanError(`no step '${id}' in stack ${manifest.stack}; steps: ${[...ids].join(', ')}`);
   }
-  const forced = new Set(options.force ?? []);
-  const only = options.only ? new Set(options.only) : undefined;
   const fromIndex = options.from ? manifest.steps.findIndex((s) => s.id === options.from) : 0;
-  const latest = latestByStep(records);
-
-  const decided = new Map<string, { action: 'run' | 'skip'; reason: PlanReason }>();
-  manifest.steps.forEach((step, i) => {
-    let d: { action: 'run' | 'skip'; reason: PlanReason };
-    if (only && !only.has(step.id)) d = { action: 'skip', reason: 'not selected (--only)' };
-    else if (i < fromIndex) d = { action: 'skip', reason: 'before --from' };
-    else if (forced.has(step.id)) d = { action: 'run', reason: 'forced' };
-    else if (succeededBefore(records, step)) {
-      const depRuns = !only && step.dependsOn.some((dep) => decided.get(dep)?.action === 'run');
-      d = depRuns ? { action: 'run', reason: 'dependency re-runs' } : { action: 'skip', reason: 'up to date' };
-    } else {
-      const l = latest.get(step.id);
-      const depRuns = step.dependsOn.some((dep) => decided.get(dep)?.action === 'run');
-      if (!l) d = { action: 'run', reason: 'never run' };
-      else if (l.fingerprint === step.fingerprint && (l.status === 'RUNNING' || l.status === 'FAILED')) d = { action: 'run', reason: 'resume unfinished run' };
-      else if (depRuns) d = { action: 'run', reason: 'dependency re-runs' };
-      else d = { action: 'run', reason: 'fingerprint changed' };
-    }
-    decided.set(step.id, d);
-  });
-
-  // One run id per run group: resume the latest unfinished run of these fingerprints, else mint.
-  const runIds = new Map<string, { runId: string; newRun: boolean }>();
-  for (const step of manifest.steps) {
-    const d = decided.get(step.id)!;
-    if (d.action !== 'run' || runIds.has(step.runGroup)) continue;
-    const group = manifest.steps.filter((s) => s.runGroup === step.runGroup);
-    const anyForced = group.some((s) => decided.get(s.id)!.reason === 'forced');
-    const candidate = anyForced ? undefined : resumableRun(group, records);
-    runIds.set(step.runGroup, candidate ? { runId: candidate, newRun: false } : { runId: mintRunId(), newRun: true });
+  const selection: Selection = {
+    forced: new Set(options.force ?? []),
+    excluded: new Map(
+      manifest.steps.flatMap((s, i): [string, PlanReason][] => {
+        if (options.only && !options.only.includes(s.id)) return [[s.id, 'not selected (--only)']];
+        if (i < fromIndex) return [[s.id, 'before --from']];
+        return [];
+      }),
+    ),
+  };
+  const decided = new Map<string, Decision & { runId?: string; newRun?: boolean; resumed?: boolean }>();
+  const groups: GroupPlan[] = [];
+  const order = [...new Set(manifest.steps.map((s) => s.runGroup))];
+  for (const name of order) {
+    const group = manifest.steps.filter((s) => s.runGroup === name);
+    const runs = runsOf(group, ledger);
+    const result = planGroup(name, group, runs, selection, decided, mintRunId);
+    groups.push(result.plan);
+    for (const [id, d] of result.decisions) decided.set(id, d);
   }
-  return manifest.steps.map((step) => {
+  const steps = manifest.steps.map((step): PlannedStep => {
     const d = decided.get(step.id)!;
-    return d.action === 'run' ? { step, ...d, ...runIds.get(step.runGroup)! } : { step, ...d };
+    return d.action === 'run' ? { step, action: 'run', reason: d.reason, runId: d.runId, newRun: d.newRun, resumed: d.resumed } : { step, action: 'skip', reason: d.reason };
   });
+  return { steps, groups };
 }
 
-/**
- * The latest run of the group, if it is unfinished: some step of the group has no successful
- * attempt in it at all (killed before or during that step). A run whose every step succeeded is
- * finished even if fingerprints changed since: changes start a new run.
- */
-function resumableRun(group: readonly HookStep[], records: readonly LedgerRecord[]): string | undefined {
+/** The planned steps only (for callers that do not show run groups). */
+export function planSteps(manifest: HookManifest, records: readonly LedgerRecord[], options: PlanOptions = {}, mintRunId: () => string = defaultRunId): PlannedStep[] {
+  return planRun(manifest, { records }, options, mintRunId).steps;
+}
+
+interface Selection {
+  readonly forced: ReadonlySet<string>;
+  /** Steps left out by --only / --from, with the reason. */
+  readonly excluded: ReadonlyMap<string, PlanReason>;
+}
+
+interface GroupRuns {
+  /** Runs of the group, newest first, abandoned ones left out. */
+  readonly live: RunRecord[];
+}
+
+function runsOf(group: readonly HookStep[], ledger: LedgerState): GroupRuns {
   const stepIds = new Set(group.map((s) => s.id));
-  const inGroup = records.filter((r) => stepIds.has(r.stepId)).sort((a, b) => b.startedAt - a.startedAt);
-  const latest = inGroup[0];
-  if (!latest) return undefined;
-  const ofRun = inGroup.filter((r) => r.runId === latest.runId);
-  const unfinished = group.some((s) => !ofRun.some((r) => r.stepId === s.id && (r.status === 'SUCCEEDED' || r.status === 'GATED')));
-  return unfinished ? latest.runId : undefined;
+  const byRun = new Map<string, RunRecord>();
+  for (const r of ledger.records) {
+    if (!stepIds.has(r.stepId) || ledger.abandoned?.has(r.runId)) continue;
+    const run = byRun.get(r.runId) ?? new RunRecord(r.runId);
+    run.add(r);
+    byRun.set(r.runId, run);
+  }
+  const live = [...byRun.values()].sort((a, b) => b.firstStart - a.firstStart || (a.runId < b.runId ? 1 : -1));
+  return { live };
+}
+
+function planGroup(
+  name: string,
+  group: readonly HookStep[],
+  runs: GroupRuns,
+  sel: Selection,
+  outside: ReadonlyMap<string, Decision>,
+  mintRunId: () => string,
+): { plan: GroupPlan; decisions: Map<string, Decision & { runId?: string; newRun?: boolean; resumed?: boolean }> } {
+  const inGroup = new Set(group.map((s) => s.id));
+  const roots = group.filter((s) => !s.dependsOn.some((d) => inGroup.has(d)));
+  const current = runs.live.find((r) => r.finished(group));
+  // Only a run that began at the group's start can be resumed (runs written by older versions
+  // of the planner may hold a lone downstream step).
+  const latest = runs.live[0];
+  let unfinished = latest && !latest.finished(group) && roots.some((s) => latest.started(s)) ? latest : undefined;
+  let abandon: GroupPlan['abandon'];
+  const crossDepRuns = (s: HookStep) => s.dependsOn.some((d) => !inGroup.has(d) && outside.get(d)?.action === 'run');
+
+  if (unfinished) {
+    const changed = group.filter((s) => unfinished!.conflicts(s));
+    if (changed.length > 0) {
+      abandon = { runId: unfinished.runId, reason: `its inputs changed: ${changed.map((s) => s.id).join(', ')} ran under another fingerprint` };
+      unfinished = undefined;
+    }
+  }
+
+  // 1. Resume the unfinished run: every step not done in it runs.
+  if (unfinished) {
+    const run = unfinished;
+    const d = decide(group, sel, (s, depRuns) => {
+      if (sel.forced.has(s.id)) return 'forced';
+      if (!run.done(s)) return run.latest(s.id) && run.latest(s.id)!.fingerprint !== s.fingerprint ? 'fingerprint changed' : 'resume unfinished run';
+      if (depRuns || crossDepRuns(s)) return 'dependency re-runs';
+      if (RESTARTS_WITH_DEPENDENTS.has(s.kind) && group.some((o) => o.dependsOn.includes(s.id) && !run.done(o))) return 'restart workers of the resumed pass';
+      return undefined;
+    }, 'done in this run');
+    const blocked = onceStepsDoneIn(run, group, d);
+    if (blocked.length === 0) {
+      requireProducers(group, d, (dep) => run.done(dep), `run ${run.runId}`);
+      return finish({ runGroup: name, mode: anyRuns(d) ? 'resume' : 'none', runId: anyRuns(d) ? run.runId : undefined, current: current?.runId }, d, run.runId, false, run);
+    }
+    // A forced once-per-run step the run already did: the user asks for a new run.
+    const forced = blocked.filter((s) => sel.forced.has(s.id));
+    abandon = { runId: run.runId, reason: forced.length > 0 ? `superseded by a new run (${forced.map((s) => s.id).join(', ')} forced)` : `superseded by a new run (${blocked.map((s) => s.id).join(', ')} must run again)` };
+  }
+
+  // 2. What changed against the run in effect (the latest finished one).
+  const wanted = decide(group, sel, (s, depRuns) => {
+    if (sel.forced.has(s.id)) return 'forced';
+    if (current?.done(s)) return depRuns || crossDepRuns(s) ? 'dependency re-runs' : undefined;
+    if (!runs.live.some((r) => r.started(s))) return 'never run';
+    if (depRuns) return 'dependency re-runs';
+    return 'fingerprint changed';
+  }, 'up to date');
+  if (!anyRuns(wanted)) return finish({ runGroup: name, mode: 'none', abandon, current: current?.runId }, wanted);
+
+  // 3. Re-run replaceable steps inside the run in effect, when it can host them.
+  if (current && onceStepsDoneIn(current, group, wanted).length === 0 && !group.some((s) => wanted.get(s.id)!.action === 'run' && current.conflicts(s))) {
+    const producersThere = group.every((s) => wanted.get(s.id)!.action !== 'run' || s.dependsOn.every((dep) => !inGroup.has(dep) || wanted.get(dep)!.action === 'run' || current.done(group.find((g) => g.id === dep)!)));
+    if (producersThere) {
+      return finish({ runGroup: name, mode: 'within', runId: current.runId, abandon, current: current.runId }, wanted, current.runId, false, current);
+    }
+  }
+
+  // 4. A new run: every selected step runs in it, so no step consumes another run's outputs.
+  const fresh = decide(group, sel, (s) => {
+    const w = wanted.get(s.id)!;
+    return w.action === 'run' ? w.reason : 'new run: every step runs';
+  }, 'new run: every step runs');
+  const runId = mintRunId();
+  requireProducers(group, fresh, () => false, `a new run (${runId})`);
+  if (!abandon && unfinishedAny(runs, group)) abandon = { runId: runs.live[0].runId, reason: 'superseded by a new run' };
+  return finish({ runGroup: name, mode: 'new', runId, abandon, current: current?.runId }, fresh, runId, true);
+}
+
+/** Decides each step in order; `why` returns a run reason, or undefined to skip with `skip`. */
+function decide(group: readonly HookStep[], sel: Selection, why: (s: HookStep, depRuns: boolean) => PlanReason | undefined, skip: PlanReason): Map<string, Decision> {
+  const out = new Map<string, Decision>();
+  for (const s of group) {
+    const excluded = sel.excluded.get(s.id);
+    if (excluded) {
+      out.set(s.id, { action: 'skip', reason: excluded });
+      continue;
+    }
+    const depRuns = s.dependsOn.some((d) => out.get(d)?.action === 'run');
+    const reason = why(s, depRuns);
+    out.set(s.id, reason ? { action: 'run', reason } : { action: 'skip', reason: skip });
+  }
+  return out;
+}
+
+/** Once-per-run steps that would run again in a run where they already succeeded. */
+function onceStepsDoneIn(run: RunRecord, group: readonly HookStep[], d: ReadonlyMap<string, Decision>): HookStep[] {
+  return group.filter((s) => d.get(s.id)!.action === 'run' && ONCE_PER_RUN.has(s.kind) && run.succeededAny(s));
+}
+
+/** Refuses a selection under which a running step would consume a producer the run lacks. */
+function requireProducers(group: readonly HookStep[], d: ReadonlyMap<string, Decision>, doneThere: (dep: HookStep) => boolean, where: string): void {
+  const byId = new Map(group.map((s) => [s.id, s]));
+  for (const s of group) {
+    if (d.get(s.id)!.action !== 'run') continue;
+    for (const depId of s.dependsOn) {
+      const dep = byId.get(depId);
+      if (!dep || d.get(depId)!.action === 'run' || doneThere(dep)) continue;
+      throw new PlanError(
+        `${s.id} would run in ${where}, but its producer ${depId} has not succeeded there and is ${d.get(depId)!.reason}: ` +
+          `a step never consumes another run's outputs. Drop --only/--from, or include ${depId}`,
+      );
+    }
+  }
+}
+
+function anyRuns(d: ReadonlyMap<string, Decision>): boolean {
+  return [...d.values()].some((x) => x.action === 'run');
+}
+
+function unfinishedAny(runs: GroupRuns, group: readonly HookStep[]): boolean {
+  const latest = runs.live[0];
+  return !!latest && !latest.finished(group);
+}
+
+function finish(plan: GroupPlan, d: Map<string, Decision>, runId?: string, newRun = false, run?: RunRecord) {
+  const decisions = new Map<string, Decision & { runId?: string; newRun?: boolean; resumed?: boolean }>();
+  for (const [id, x] of d) decisions.set(id, x.action === 'run' ? { ...x, runId, newRun, resumed: !!run?.attempts.has(id) } : x);
+  return { plan, decisions };
 }
 
 /** `R` + UTC timestamp + random suffix: sortable, unique, and valid for `{{RUN_ID}}`. */

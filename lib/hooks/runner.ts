@@ -8,9 +8,9 @@ import { RUN_VARIABLES } from '../sql/statement';
 import { SnowflakeError, SnowflakeSession } from '../snowflake/session';
 import { sleep } from '../snowflake/retry';
 import { GraphRunState, graphRunEnded, graphRunListed, readGraphRun } from './graph-run';
-import { Ledger } from './ledger';
+import { DEFAULT_STALE_LOCK_SECONDS, HEARTBEAT_SECONDS, Ledger } from './ledger';
 import { HookManifest, HookStatement, HookStep } from './manifest';
-import { PlanOptions, PlannedStep, planSteps } from './planner';
+import { GroupPlan, PlanOptions, planRun } from './planner';
 
 /** A step failure that names the step, the statement and the Snowflake code. */
 export class HookError extends Error {
@@ -34,7 +34,7 @@ export interface RunOptions extends PlanOptions {
   readonly dryRun?: boolean;
   /** Identifies this runner in the ledger and the lock. @default random */
   readonly runnerId?: string;
-  /** Seconds after which another runner's lock is considered abandoned. @default 900 */
+  /** Seconds without a heartbeat after which another runner's lock is a dead runner's. @default 60 */
   readonly staleLockSeconds?: number;
   /** Poll interval override (tests). @default the step's pollSeconds */
   readonly pollMs?: number;
@@ -82,6 +82,10 @@ interface Ctx {
   readonly runnerId: string;
   readonly counters: { statements: number; polls: number };
   readonly details: Record<string, unknown>;
+  /** The step has an earlier attempt in this run: work it started may still be running. */
+  readonly resumed: boolean;
+  /** Set by the heartbeat when another runner took the lock over. */
+  readonly lock: { lost: boolean };
 }
 
 async function exec(ctx: Ctx, st: HookStatement | { id: string; sql: string }, poll = false): Promise<Record<string, unknown>[]> {
@@ -129,8 +133,16 @@ async function waitForPass(ctx: Ctx, startedAt: number, deadline: number, onPoll
     ctx.opts.log.progress(`  [${ctx.step.id}] chunks ${finished}/${chunks} (failed ${failed}), partitions ok ${num(p, 'PARTITIONS_OK')}/${num(p, 'PARTITIONS')}, elapsed ${fmtDuration(elapsed)}, ETA ${eta}`);
     if (chunks > 0 && finished >= chunks) return p ?? {};
     if (now() >= deadline) return { ...(p ?? {}), TIMED_OUT: true };
-    await ctx.ledger.renewLock(ctx.runnerId);
+    await keepLock(ctx);
     await sleep(pollMs);
+  }
+}
+
+/** Renews the lock; stops the step when another runner has taken it over. */
+async function keepLock(ctx: Ctx): Promise<void> {
+  if (ctx.lock.lost || !(await ctx.ledger.renewLock(ctx.runnerId))) {
+    ctx.lock.lost = true;
+    throw new HookError(ctx.step.id, 'lock', undefined, `another runner took over the stack's lock (this runner's heartbeat was missed for too long); stopping so two runners never drive one run`);
   }
 }
 
@@ -186,13 +198,27 @@ async function runTaskGraphStep(ctx: Ctx, started: number, deadline: number): Pr
     since = g.nowMs;
     await exec(ctx, execute);
   };
-  // Re-attach: a graph run in progress, or job services one started, is waited on, not started again.
-  const first = await graph();
-  const attachedToGraph = first.running > 0;
-  if (attachedToGraph || (await anyRunning(ctx, services))) ctx.opts.log.info(`  [${step.id}] task graph already running for this run: re-attaching`);
-  else {
-    // Chunks that dead workers of an earlier attempt still hold go back to the queue first.
-    if (w.requeueSql) await exec(ctx, { id: 'requeue-expired', sql: w.requeueSql }, true);
+  // Re-attach when resuming: a graph run in progress, or job services one started, is this run's
+  // and is waited on, not started again. A step new to this run waits for a run of the graph it
+  // did not start (an abandoned run's) to end first: Snowflake skips an EXECUTE that overlaps.
+  let first = await graph();
+  let attachedToGraph = false;
+  if (ctx.resumed && (first.running > 0 || (await anyRunning(ctx, services)))) {
+    attachedToGraph = first.running > 0;
+    ctx.opts.log.info(`  [${step.id}] task graph already running for this run: re-attaching`);
+  } else {
+    if (first.running > 0) {
+      ctx.opts.log.info(`  [${step.id}] a run of the task graph this run did not start is in progress: waiting for it to end before executing`);
+      while (first.running > 0) {
+        if ((ctx.opts.now ?? Date.now)() >= deadline) throw new HookError(step.id, 'wait', undefined, `a run of ${w.rootTask ?? 'the task graph'} that this run did not start was still in progress after ${step.timeoutSeconds}s`);
+        await keepLock(ctx);
+        await sleep(ctx.opts.pollMs ?? w.pollSeconds * 1000);
+        first = await graph();
+      }
+    }
+    // No worker of this step runs: chunks still CLAIMED belong to dead workers of an earlier
+    // attempt and go back to the queue now, not when their leases expire.
+    await releaseOrphanedChunks(ctx);
     await executeGraph(first);
   }
   // A slot whose worker died leaves its chunks behind: once the graph run has ended and no job
@@ -212,7 +238,7 @@ async function runTaskGraphStep(ctx: Ctx, started: number, deadline: number): Pr
       ctx.opts.log.info(`  [${step.id}] task graph run ended${last ? ` ${last.state}${last.error ? ` (first error in ${last.error})` : ''}` : ''}`);
     }
     if (!w.requeueSql) return;
-    await releaseExpiredLeases(ctx);
+    await releaseOrphanedChunks(ctx);
     const [p] = await exec(ctx, { id: 'progress', sql: progressSql }, true);
     const open = num(p, 'CHUNKS') - num(p, 'CHUNKS_DONE') - num(p, 'CHUNKS_FAILED');
     if (open === 0) return;
@@ -250,7 +276,9 @@ async function runStep(ctx: Ctx): Promise<'SUCCEEDED' | 'GATED'> {
       for (const [i, st] of step.statements.entries()) {
         const name = w!.jobServices![i];
         const status = await serviceStatus(ctx, name);
-        if (status === 'RUNNING' || status === 'PENDING') {
+        // Only a resumed run's own workers are re-attached; a service running when a run starts
+        // is an earlier run's and is replaced.
+        if (ctx.resumed && (status === 'RUNNING' || status === 'PENDING')) {
           ctx.opts.log.info(`  [${step.id}] ${name} is ${status}: re-attaching`);
           continue;
         }
@@ -261,8 +289,18 @@ async function runStep(ctx: Ctx): Promise<'SUCCEEDED' | 'GATED'> {
     }
     case 'waitQueue': {
       const budgetEnd = started + (w!.budgetSeconds ?? step.timeoutSeconds) * 1000;
+      let idlePolls = 0;
       const result = await waitForPass(ctx, started, Math.min(deadline, budgetEnd), async () => {
         await releaseExpiredLeases(ctx);
+        if (!w!.requeueOrphanedSql || (await anyRunning(ctx, w!.jobServices ?? []))) {
+          idlePolls = 0;
+          return;
+        }
+        await releaseOrphanedChunks(ctx);
+        // Twice in a row no worker runs while chunks wait: nothing will drain them in this step.
+        if ((await pendingChunks(ctx)) > 0 && ++idlePolls >= 2) {
+          throw new HookError(step.id, 'wait', undefined, `no worker of this pass is running and chunks are waiting to be claimed; run the hooks again to restart the workers and resume this run`);
+        }
       });
       if (result.TIMED_OUT) ctx.opts.log.info(`  [${step.id}] time budget reached: chunks not done are left to the next run`);
       await verifyPass(ctx, result);
@@ -291,6 +329,20 @@ async function runStep(ctx: Ctx): Promise<'SUCCEEDED' | 'GATED'> {
 async function releaseExpiredLeases(ctx: Ctx): Promise<void> {
   const w = ctx.step.wait!;
   if (w.requeueSql) await exec(ctx, { id: 'requeue-expired', sql: w.requeueSql }, true);
+  if (w.failExhaustedSql) await exec(ctx, { id: 'fail-exhausted', sql: w.failExhaustedSql }, true);
+}
+
+/**
+ * Called only when none of the step's job services runs: a chunk still CLAIMED has no live
+ * holder, so it is re-queued (or failed, attempts used up) without waiting for its lease.
+ */
+async function releaseOrphanedChunks(ctx: Ctx): Promise<void> {
+  const w = ctx.step.wait!;
+  if (w.requeueOrphanedSql) {
+    const rows = await exec(ctx, { id: 'requeue-orphaned', sql: w.requeueOrphanedSql }, true);
+    const n = num(rows[0], 'number of rows updated');
+    if (n > 0) ctx.opts.log.info(`  [${ctx.step.id}] ${n} chunks held by workers that are gone: back to the queue`);
+  } else await releaseExpiredLeases(ctx);
   if (w.failExhaustedSql) await exec(ctx, { id: 'fail-exhausted', sql: w.failExhaustedSql }, true);
 }
 
@@ -325,30 +377,44 @@ export async function runHooks(manifest: HookManifest, session: SnowflakeSession
   }
   const runnerId = opts.runnerId ?? `runner-${randomBytes(6).toString('hex')}`;
   const ledger = new Ledger(session, manifest.ledger, manifest.stack);
+  const staleSeconds = opts.staleLockSeconds ?? DEFAULT_STALE_LOCK_SECONDS;
   if (!opts.dryRun) {
-    const lock = await ledger.acquireLock(runnerId, opts.staleLockSeconds ?? 900);
-    if (!lock.acquired) {
-      opts.log.info(`stack ${manifest.stack}: another runner (${lock.holder}) is running its hooks; refusing to run them twice`);
-      return { outcomes: [], failed: true, lockedBy: lock.holder, statements: 0, polls: 0 };
-    }
+    const refused = await takeLock(ledger, manifest.stack, runnerId, staleSeconds, opts);
+    if (refused) return { outcomes: [], failed: true, lockedBy: refused, statements: 0, polls: 0 };
   }
   const outcomes: StepOutcome[] = [];
   let failed = false;
-  // Keep the lock fresh while long statements run, so only a runner that died loses it.
-  const staleSeconds = opts.staleLockSeconds ?? 900;
-  const renew = opts.dryRun ? undefined : setInterval(() => void ledger.renewLock(runnerId).catch(() => undefined), Math.max(250, (staleSeconds * 1000) / 3));
+  // The heartbeat: only a runner that died (or lost its connection) stops renewing the lock.
+  const lock = { lost: false };
+  const renew = opts.dryRun
+    ? undefined
+    : setInterval(() => void ledger.renewLock(runnerId).then((held) => (lock.lost ||= !held)).catch(() => undefined), Math.max(250, Math.min(HEARTBEAT_SECONDS, staleSeconds / 3) * 1000));
   renew?.unref();
   try {
-    const plan: PlannedStep[] = planSteps(manifest, await ledger.records(), opts);
-    for (const p of plan) {
+    if (!opts.dryRun) {
+      const interrupted = await ledger.markInterrupted(runnerId);
+      if (interrupted > 0) opts.log.info(`marked ${interrupted} attempt(s) of a runner that stopped as INTERRUPTED`);
+    }
+    const plan = planRun(manifest, await ledger.state(), opts);
+    for (const g of plan.groups) {
+      logGroup(g, opts);
+      if (!g.abandon || opts.dryRun || failed) continue;
+      try {
+        await abandonRun(manifest, session, ledger, g, runnerId);
+      } catch (e) {
+        opts.log.info(`FAILED ${(e as Error).message}`);
+        failed = true;
+      }
+    }
+    for (const p of plan.steps) {
       if (p.action === 'skip') {
         outcomes.push({ stepId: p.step.id, status: 'SKIPPED', reason: p.reason });
         opts.log.info(`skip ${p.step.id} (${p.reason})`);
         continue;
       }
       const vars = { RUN_ID: p.runId! };
-      if (failed) {
-        outcomes.push({ stepId: p.step.id, status: 'SKIPPED', reason: 'an earlier step failed', runId: p.runId });
+      if (failed || lock.lost) {
+        outcomes.push({ stepId: p.step.id, status: 'SKIPPED', reason: lock.lost ? 'the lock was taken over' : 'an earlier step failed', runId: p.runId });
         continue;
       }
       if (opts.dryRun) {
@@ -361,7 +427,7 @@ export async function runHooks(manifest: HookManifest, session: SnowflakeSession
       }
       opts.log.info(`run ${p.step.id} [${p.step.kind}] (${p.reason}) run ${p.runId}: ${p.step.description}`);
       const attempt = await ledger.start(p.step.id, p.runId!, p.step.fingerprint, runnerId);
-      const ctx: Ctx = { session, step: p.step, vars, queryIds: [], opts, ledger, runnerId, counters, details: {} };
+      const ctx: Ctx = { session, step: p.step, vars, queryIds: [], opts, ledger, runnerId, counters, details: {}, resumed: p.resumed === true, lock };
       try {
         const status = await runStep(ctx);
         await ledger.finish(p.step.id, p.runId!, attempt, status, ctx.queryIds, undefined, ctx.details);
@@ -376,7 +442,55 @@ export async function runHooks(manifest: HookManifest, session: SnowflakeSession
     }
   } finally {
     if (renew) clearInterval(renew);
-    if (!opts.dryRun) await ledger.releaseLock(runnerId).catch(() => undefined);
+    if (!opts.dryRun && !lock.lost) await ledger.releaseLock(runnerId).catch(() => undefined);
   }
-  return { outcomes, failed, statements: counters.statements, polls: counters.polls };
+  return { outcomes, failed: failed || lock.lost, statements: counters.statements, polls: counters.polls };
+}
+
+/**
+ * Takes the stack's lock, or says why not. A holder whose heartbeat has stopped for more than two
+ * beats is presumed dead: the runner waits (visibly) until its lock is stale and takes it over.
+ * A holder with a live heartbeat is another runner at work: refused at once. Returns the holder
+ * when refused.
+ */
+async function takeLock(ledger: Ledger, stack: string, runnerId: string, staleSeconds: number, opts: RunOptions): Promise<string | undefined> {
+  const beat = Math.min(HEARTBEAT_SECONDS, staleSeconds / 3);
+  for (;;) {
+    const lock = await ledger.acquireLock(runnerId, staleSeconds);
+    if (lock.acquired) {
+      if (lock.tookOverFrom) opts.log.info(`stack ${stack}: took over the lock of runner ${lock.tookOverFrom}, whose heartbeat stopped over ${staleSeconds}s ago`);
+      return undefined;
+    }
+    const age = lock.heartbeatAgeSeconds ?? 0;
+    if (age <= 2 * beat) {
+      opts.log.info(
+        `stack ${stack}: runner ${lock.holder} is running its hooks (last heartbeat ${age}s ago); refusing to run them twice. ` +
+          `If that runner was killed, its heartbeat has stopped and its lock is taken over ${staleSeconds}s after the last one: run again then (--lock-timeout sets that window)`,
+      );
+      return lock.holder ?? 'another runner';
+    }
+    const wait = Math.max(1, Math.min(5, staleSeconds - age + 1));
+    opts.log.progress(`stack ${stack}: runner ${lock.holder} stopped its heartbeat ${age}s ago; taking its lock over at ${staleSeconds}s (waiting ${wait}s)`);
+    await sleep(wait * 1000);
+  }
+}
+
+function logGroup(g: GroupPlan, opts: RunOptions): void {
+  if (g.abandon) opts.log.info(`${opts.dryRun ? 'would abandon' : 'abandon'} run ${g.abandon.runId} of ${g.runGroup}: ${g.abandon.reason}`);
+  if (g.mode === 'resume') opts.log.info(`${g.runGroup}: resuming unfinished run ${g.runId}`);
+  else if (g.mode === 'within') opts.log.info(`${g.runGroup}: re-running changed steps inside run ${g.runId} (the run in effect)`);
+  else if (g.mode === 'new') opts.log.info(`${g.runGroup}: new run ${g.runId}${g.current ? ` (the run in effect stays ${g.current} until it finishes)` : ''}`);
+}
+
+/** Abandons a run: the group's abandon statements (stop workers, close chunks), then the mark. */
+async function abandonRun(manifest: HookManifest, session: SnowflakeSession, ledger: Ledger, g: GroupPlan, runnerId: string): Promise<void> {
+  const runId = g.abandon!.runId;
+  for (const st of manifest.runGroups?.[g.runGroup]?.abandon ?? []) {
+    try {
+      await session.queryWithRetry(substitute(st.sql, { RUN_ID: runId }), undefined, { maxAttempts: 3, initialDelayMs: 500, maxDelayMs: 5000 });
+    } catch (e) {
+      throw new HookError(`${g.runGroup} (abandon run ${runId})`, st.id, (e as SnowflakeError).code, session.redact((e as Error).message));
+    }
+  }
+  await ledger.markAbandoned(runId, g.runGroup, g.abandon!.reason, runnerId);
 }

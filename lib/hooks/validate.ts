@@ -86,6 +86,20 @@ export function parseManifest(text: string, source = 'hooks.json'): HookManifest
     if (!isObj(s.triggers)) throw new ManifestError(`${where(at)}.triggers must be an object`);
     ids.add(id);
   });
+  if (raw.runGroups !== undefined) {
+    if (!isObj(raw.runGroups)) throw new ManifestError(`${where('runGroups')} must be an object`);
+    const groups = new Set((raw.steps as Obj[]).map((s) => s.runGroup as string));
+    for (const [name, g] of Object.entries(raw.runGroups)) {
+      const at = `runGroups[${JSON.stringify(name)}]`;
+      if (!groups.has(name)) throw new ManifestError(`${where(at)} names no run group of the steps`);
+      if (!isObj(g) || !Array.isArray(g.abandon)) throw new ManifestError(`${where(at)}.abandon must be an array of statements`);
+      (g.abandon as unknown[]).forEach((st, j) => {
+        if (!isObj(st)) throw new ManifestError(`${where(at)}.abandon[${j}] must be an object`);
+        str(st, 'id', `${at}.abandon[${j}]`);
+        str(st, 'sql', `${at}.abandon[${j}]`);
+      });
+    }
+  }
   return raw as unknown as HookManifest;
 }
 

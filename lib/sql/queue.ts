@@ -114,6 +114,30 @@ export function renderQueueStatements(q: QueueModel): Record<'claimCandidate' | 
 }
 
 /**
+ * Re-queues a pass's chunks that are still CLAIMED although no worker of the pass runs (the
+ * runner checks the job services first): their holders are gone, so waiting for the leases to
+ * expire would only delay the resume. A chunk whose attempts are used up fails instead.
+ */
+export function renderRequeueOrphaned(q: QueueModel, pass: string): string {
+  return (
+    `UPDATE ${q.table.quoted} SET STATUS = IFF(ATTEMPTS >= ${q.maxAttempts}, 'FAILED', 'PENDING'), WORKER_ID = NULL, LEASE_UNTIL = NULL, ` +
+    `ERROR_MSG = 'worker gone' WHERE RUN_ID = ${sqlString(runVar('RUN_ID'))} AND PASS = ${sqlString(pass)} AND STATUS = 'CLAIMED'`
+  );
+}
+
+/**
+ * Closes an abandoned run's open chunks: no worker may claim them, and a worker that still holds
+ * one loses it at its next heartbeat (which requires STATUS = 'CLAIMED') and leaves its metrics
+ * alone.
+ */
+export function renderAbandonChunks(q: QueueModel): string {
+  return (
+    `UPDATE ${q.table.quoted} SET STATUS = 'FAILED', WORKER_ID = NULL, LEASE_UNTIL = NULL, ERROR_MSG = 'run abandoned' ` +
+    `WHERE RUN_ID = ${sqlString(runVar('RUN_ID'))} AND STATUS IN ('PENDING', 'CLAIMED')`
+  );
+}
+
+/**
  * The `(SLOTS, SLOT)` pairs a worker tries for a candidate, in order: its own stripe, and in queue
  * mode (when there are several stripes) then any chunk, so workers rarely race and no chunk waits
  * for a dead or slow worker. Tasks-mode workers keep to their stripe.

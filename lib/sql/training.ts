@@ -149,6 +149,14 @@ export function renderFinishPass(t: TrainingTablesModel, pass: PassName): string
 }
 
 /**
+ * Abandons a run's passes: workers look for a RUNNING pass (renderWorkerStatements.activeRun), so
+ * an abandoned run is never picked up again.
+ */
+export function renderAbandonPasses(t: TrainingTablesModel): string {
+  return `UPDATE ${t.runs.quoted} SET STATUS = 'ABANDONED', FINISHED_AT = CURRENT_TIMESTAMP() WHERE RUN_ID = ${sqlString(runVar('RUN_ID'))} AND STATUS = 'RUNNING'`;
+}
+
+/**
  * Verification after a pass: queue chunk states, and metrics rows marked OK whose artifact is not
  * on the stage (a root task can report success before its jobs have written anything).
  */

@@ -67,8 +67,13 @@ describe('many-model hooks (CLI, child process, local server)', () => {
     const r = await second.done;
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
-    expect(r.stdout).toContain('skip a (up to date)');
+    expect(r.stdout).toContain('skip a (done in this run)');
     expect(r.stdout).toMatch(/run slow \[sql\] \(resume unfinished run\)/);
+    // The killed runner's attempt no longer claims to be running.
+    expect(r.stdout).toContain('marked 1 attempt(s) of a runner that stopped as INTERRUPTED');
+    const slow = await server.engineQuery("SELECT STATUS, ERROR_MSG FROM OPS.HOOKS.HOOK_RUNS WHERE STEP_ID = 'slow' ORDER BY ATTEMPT");
+    expect(slow.map((x) => x.STATUS)).toEqual(['INTERRUPTED', 'SUCCEEDED']);
+    expect(String(slow[0].ERROR_MSG)).toMatch(/^runner runner-[0-9a-f]+ stopped before this attempt ended; runner runner-[0-9a-f]+ took over$/);
     const events = await server.engineQuery('SELECT WHAT, COUNT(*) AS N, COUNT(DISTINCT RUN_ID) AS RUNS FROM OPS.HOOKS.EVENTS GROUP BY WHAT ORDER BY WHAT');
     expect(events).toEqual([{ WHAT: 'a', N: '1', RUNS: '1' }, { WHAT: 'c', N: '1', RUNS: '1' }, { WHAT: 'slow', N: '1', RUNS: '1' }]);
     expect((await server.engineQuery('SELECT COUNT(DISTINCT RUN_ID) AS R FROM OPS.HOOKS.EVENTS'))[0].R).toBe('1');

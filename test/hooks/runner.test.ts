@@ -47,13 +47,13 @@ describe('hooks runner against the local server', () => {
     expect(await events()).toHaveLength(2);
   });
 
-  test('a changed statement re-runs that step only, under a new run', async () => {
+  test('a changed SQL step re-runs alone, inside the run whose outputs it consumes', async () => {
     await runHooks(twoSteps(), session, { log: memoryLog() });
     const r = await runHooks(twoSteps("INSERT INTO OPS.HOOKS.EVENTS VALUES ('{{RUN_ID}}', 'b2')"), session, { log: memoryLog() });
-    expect(r.outcomes.map((o) => `${o.stepId}:${o.status}`)).toEqual(['a:SKIPPED', 'b:SUCCEEDED']);
+    expect(r.outcomes.map((o) => `${o.stepId}:${o.status}:${o.reason}`)).toEqual(['a:SKIPPED:up to date', 'b:SUCCEEDED:fingerprint changed']);
     const ev = await events();
     expect(ev.map((e) => e.WHAT)).toEqual(['a', 'b', 'b2']);
-    expect(ev[2].RUN_ID).not.toBe(ev[0].RUN_ID);
+    expect(ev[2].RUN_ID).toBe(ev[0].RUN_ID);
   });
 
   test('a transient error is retried; the step succeeds once', async () => {
@@ -120,7 +120,7 @@ describe('hooks runner against the local server', () => {
     expect(rows[0]).toMatchObject({ STEP_ID: 'a', STATUS: 'FAILED' });
     // The next run resumes the unfinished run: same run id, a second attempt.
     const again = await runHooks(m, session, { log: memoryLog() });
-    expect(again.outcomes.map((o) => `${o.stepId}:${o.status}:${o.reason}`)).toEqual(['a:SUCCEEDED:resume unfinished run', 'b:SUCCEEDED:never run']);
+    expect(again.outcomes.map((o) => `${o.stepId}:${o.status}:${o.reason}`)).toEqual(['a:SUCCEEDED:resume unfinished run', 'b:SUCCEEDED:resume unfinished run']);
     const after = await ledger();
     expect(after.map((x) => `${x.STEP_ID}:${x.ATTEMPT}:${x.STATUS}`)).toEqual(['a:1:FAILED', 'a:2:SUCCEEDED', 'b:1:SUCCEEDED']);
     expect(new Set(after.map((x) => x.RUN_ID)).size).toBe(1);

@@ -1,6 +1,7 @@
 import * as path from 'path';
 import { LocalSnowflakeServer, startLocalServer } from '../../lib/emulator';
 import { DEFAULT_RETRY, HookManifest } from '../../lib/hooks/manifest';
+import { Ledger } from '../../lib/hooks/ledger';
 import { runHooks } from '../../lib/hooks/runner';
 import { ObjectName } from '../../lib/identifiers';
 import { renderGraphRunQuery } from '../../lib/sql/graph-run';
@@ -148,19 +149,36 @@ describe('executeTaskGraph follows the graph run, not its job services', () => {
     expect((await chunkRows()).map((c) => `${c.CHUNK_ID}:${c.STATUS}:${c.ATTEMPTS}`)).toEqual(['0:DONE:2', '1:DONE:1', '2:DONE:1', '3:DONE:1', '4:DONE:1']);
   });
 
-  test('a runner that finds the graph running re-attaches to it and does not execute it again', async () => {
+  test('a runner resuming the run finds the graph running, re-attaches to it and does not execute it again', async () => {
     await createGraph({ rootMs: 1500, chunks: [[0, 2], [1, 3]], chunkMs: 150 });
     const since = await serverNow();
-    // An earlier runner executed the graph and died before its job services started.
+    // An earlier runner started the step, executed the graph and died before its job services started.
+    const m = trainStep();
+    await new Ledger(session, m.ledger!, m.stack).start('train', 'R20261202000000_EARLY1', m.steps[0].fingerprint, 'runner-dead');
     await session.query(`EXECUTE TASK ${ROOT.quoted}`);
     const log = memoryLog();
-    const r = await runHooks(trainStep(), session, { log, pollMs: 100 });
-    expect(r.outcomes.map((o) => o.status)).toEqual(['SUCCEEDED']);
+    const r = await runHooks(m, session, { log, pollMs: 100 });
+    expect(r.outcomes.map((o) => [o.status, o.reason, o.runId])).toEqual([['SUCCEEDED', 'resume unfinished run', 'R20261202000000_EARLY1']]);
     expect(log.lines).toContain('  [train] task graph already running for this run: re-attaching');
     expect(log.lines.filter((l) => /executing it again/.test(l))).toEqual([]);
     expect((await graphRunsSince(since)).map((g) => g.STATE)).toEqual(['SUCCEEDED']);
     expect((await chunkRows()).map((c) => `${c.STATUS}:${c.ATTEMPTS}`)).toEqual(Array(4).fill('DONE:1'));
   });
+  test('a run of the graph that this run did not start is waited for, then the graph is executed for this run', async () => {
+    await createGraph({ rootMs: 1200, chunks: [[0], [1]], chunkMs: 100 });
+    const since = await serverNow();
+    // Someone else's execution (an abandoned run's) is in progress when the step starts.
+    await session.query(`EXECUTE TASK ${ROOT.quoted}`);
+    const log = memoryLog();
+    const r = await runHooks(trainStep(), session, { log, pollMs: 100 });
+    expect(r.outcomes.map((o) => o.status)).toEqual(['SUCCEEDED']);
+    expect(log.lines).toContain('  [train] a run of the task graph this run did not start is in progress: waiting for it to end before executing');
+    expect(log.lines).not.toContain('  [train] task graph already running for this run: re-attaching');
+    const runs = await graphRunsSince(since);
+    expect(runs.map((g) => g.STATE)).toEqual(['SUCCEEDED', 'SUCCEEDED']);
+    expect(runs[1].SCHEDULED_MS).toBeGreaterThanOrEqual(runs[0].COMPLETED_MS);
+  });
+
   test('when its rounds are used up with chunks left, the step fails at once rather than at its timeout, and a re-run resumes the run', async () => {
     await createGraph({ rootMs: 300, chunks: [[0], [1, 2]], chunkMs: 200, leaseSeconds: 1, dieOnFirstClaim: 0 });
     const log = memoryLog();
