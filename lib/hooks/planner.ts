@@ -228,12 +228,8 @@ function planGroup(
   mintRunId: () => string,
 ): { plan: GroupPlan; decisions: Map<string, Decision & { runId?: string; newRun?: boolean; resumed?: boolean }> } {
   const inGroup = new Set(group.map((s) => s.id));
-  const roots = group.filter((s) => !s.dependsOn.some((d) => inGroup.has(d)));
   const current = runs.live.find((r) => r.finished(group));
-  // Only a run that began at the group's start can be resumed (runs written by older versions
-  // of the planner may hold a lone downstream step).
-  const latest = runs.live[0];
-  let unfinished = latest && !latest.finished(group) && roots.some((s) => latest.started(s)) ? latest : undefined;
+  let unfinished = resumable(group, runs);
   let abandon: GroupPlan['abandon'];
   const crossDepRuns = (s: HookStep) => s.dependsOn.some((d) => !inGroup.has(d) && outside.get(d)?.action === 'run');
 
@@ -292,6 +288,31 @@ function planGroup(
   requireProducers(group, fresh, () => false, `a new run (${runId})`);
   if (!abandon && unfinishedAny(runs, group)) abandon = { runId: runs.live[0].runId, reason: 'superseded by a new run' };
   return finish({ runGroup: name, mode: 'new', runId, abandon, current: current?.runId }, fresh, runId, true);
+}
+
+/**
+ * The run of each group that a plain `hooks run` would resume (latest, unfinished, begun at the
+ * group's start, not abandoned), whatever the selection.
+ */
+export function unfinishedRuns(manifest: HookManifest, ledger: LedgerState): { runGroup: string; runId: string }[] {
+  const out: { runGroup: string; runId: string }[] = [];
+  for (const name of new Set(manifest.steps.map((s) => s.runGroup))) {
+    const group = manifest.steps.filter((s) => s.runGroup === name);
+    const run = resumable(group, runsOf(group, ledger));
+    if (run) out.push({ runGroup: name, runId: run.runId });
+  }
+  return out;
+}
+
+/**
+ * The group's latest run when it is unfinished. Only a run that began at the group's start counts
+ * (runs written by older versions of the planner may hold a lone downstream step).
+ */
+function resumable(group: readonly HookStep[], runs: GroupRuns): RunRecord | undefined {
+  const inGroup = new Set(group.map((s) => s.id));
+  const latest = runs.live[0];
+  if (!latest || latest.finished(group)) return undefined;
+  return group.some((s) => !s.dependsOn.some((d) => inGroup.has(d)) && latest.started(s)) ? latest : undefined;
 }
 
 /** Decides each step in order; `why` returns a run reason, or undefined to skip with `skip`. */

@@ -10,7 +10,7 @@ import { sleep } from '../snowflake/retry';
 import { GraphRunState, graphRunEnded, graphRunListed, readGraphRun } from './graph-run';
 import { DEFAULT_STALE_LOCK_SECONDS, HEARTBEAT_SECONDS, Ledger } from './ledger';
 import { HookManifest, HookStatement, HookStep } from './manifest';
-import { GroupPlan, PlanOptions, planRun } from './planner';
+import { GroupPlan, PlanOptions, planRun, unfinishedRuns } from './planner';
 
 /** A step failure that names the step, the statement and the Snowflake code. */
 export class HookError extends Error {
@@ -472,6 +472,34 @@ async function takeLock(ledger: Ledger, stack: string, runnerId: string, staleSe
     const wait = Math.max(1, Math.min(5, staleSeconds - age + 1));
     opts.log.progress(`stack ${stack}: runner ${lock.holder} stopped its heartbeat ${age}s ago; taking its lock over at ${staleSeconds}s (waiting ${wait}s)`);
     await sleep(wait * 1000);
+  }
+}
+
+/**
+ * `hooks abandon`: abandons the unfinished run of each run group (or only `runId`), under the
+ * stack's lock. Returns the runs abandoned.
+ */
+export async function abandonUnfinished(manifest: HookManifest, session: SnowflakeSession, opts: RunOptions & { readonly runId?: string; readonly reason?: string }): Promise<{ abandoned: string[]; lockedBy?: string }> {
+  if (!manifest.ledger) return { abandoned: [] };
+  const runnerId = opts.runnerId ?? `runner-${randomBytes(6).toString('hex')}`;
+  const ledger = new Ledger(session, manifest.ledger, manifest.stack);
+  const staleSeconds = opts.staleLockSeconds ?? DEFAULT_STALE_LOCK_SECONDS;
+  const refused = await takeLock(ledger, manifest.stack, runnerId, staleSeconds, opts);
+  if (refused) return { abandoned: [], lockedBy: refused };
+  try {
+    await ledger.markInterrupted(runnerId);
+    const abandoned: string[] = [];
+    for (const u of unfinishedRuns(manifest, await ledger.state())) {
+      if (opts.runId && u.runId !== opts.runId) continue;
+      const g: GroupPlan = { runGroup: u.runGroup, mode: 'none', abandon: { runId: u.runId, reason: opts.reason ?? 'abandoned by hand (many-model hooks abandon)' } };
+      logGroup(g, opts);
+      await abandonRun(manifest, session, ledger, g, runnerId);
+      abandoned.push(u.runId);
+    }
+    if (opts.runId && !abandoned.includes(opts.runId)) throw new HookError('abandon', undefined, undefined, `run ${opts.runId} is not an unfinished run of stack ${manifest.stack}`);
+    return { abandoned };
+  } finally {
+    await ledger.releaseLock(runnerId).catch(() => undefined);
   }
 }
 

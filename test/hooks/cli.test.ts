@@ -101,4 +101,47 @@ describe('many-model hooks (CLI, child process, local server)', () => {
     expect(ledgerText).not.toContain(CANARY);
     expect(runs[1].stdout).toMatch(/run\s+a\s+resume unfinished run/);
   }, 60000);
+
+  test('a manifest in another stack\'s directory is refused with exit 2, naming both stacks', async () => {
+    const text = fs.readFileSync(path.join(out, 'stacks', 'app', 'hooks.json'), 'utf8').replace('"stack": "app"', '"stack": "billing"');
+    fs.writeFileSync(path.join(out, 'stacks', 'app', 'hooks.json'), text);
+    const r = await cli(['hooks', 'run', '--out', out]).done;
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/hooks\.json belongs to stack 'billing', not to stack 'app' whose directory holds it/);
+    expect(await server.engineQuery('SELECT * FROM OPS.HOOKS.EVENTS')).toHaveLength(0);
+  }, 30000);
+
+  test('a runner killed holding the lock: a re-run at once is refused (exit 1) saying how to take over; once its heartbeat is stale the lock is taken over', async () => {
+    server.faults.delayStatement({ match: /'slow' WHERE NOT EXISTS/, ms: 4000 });
+    const first = cli(['hooks', 'run', '--out', out]);
+    await waitFor(async () => (await server.engineQuery("SELECT COUNT(*) AS N FROM OPS.HOOKS.HOOK_RUNS WHERE STEP_ID = 'slow' AND STATUS = 'RUNNING'"))[0].N === '1');
+    first.child.kill('SIGKILL');
+    await first.done;
+    const refused = await cli(['hooks', 'run', '--out', out]).done;
+    expect(refused.code).toBe(1);
+    expect(refused.stdout).toMatch(/runner runner-[0-9a-f]+ is running its hooks \(last heartbeat \d+s ago\); refusing to run them twice\. If that runner was killed, its heartbeat has stopped and its lock is taken over 60s after the last one/);
+    expect(refused.stdout).not.toMatch(/^done:/m);
+    // With a 3 s window the dead runner's silence is visible at once: the runner waits it out and takes over.
+    const taken = await cli(['hooks', 'run', '--out', out, '--lock-timeout', '3']).done;
+    expect(taken.code).toBe(0);
+    expect(taken.stdout).toMatch(/took over the lock of runner runner-[0-9a-f]+, whose heartbeat stopped over 3s ago/);
+    expect(taken.stdout).toContain('g: resuming unfinished run');
+  }, 60000);
+
+  test('hooks plan names the unfinished run it would resume; hooks abandon abandons it and the next run starts a new one', async () => {
+    server.faults.failStatement({ match: /'c'\)$/, code: '002003', message: 'Object does not exist or not authorized.' });
+    expect((await cli(['hooks', 'run', '--out', out]).done).code).toBe(1);
+    server.faults.reset();
+    const unfinished = String((await server.engineQuery("SELECT RUN_ID FROM OPS.HOOKS.HOOK_RUNS WHERE STEP_ID = 'c'"))[0].RUN_ID);
+    const plan = await cli(['hooks', 'plan', '--out', out]).done;
+    expect(plan.stdout).toContain(`run group g: resumes unfinished run ${unfinished}`);
+    const abandoned = await cli(['hooks', 'abandon', '--out', out]).done;
+    expect(abandoned.code).toBe(0);
+    expect(abandoned.stdout).toContain(`abandon run ${unfinished} of g: abandoned by hand (many-model hooks abandon)`);
+    const marks = await server.engineQuery("SELECT RUN_ID, STATUS FROM OPS.HOOKS.HOOK_RUNS WHERE STEP_ID = '__run__'");
+    expect(marks).toEqual([{ RUN_ID: unfinished, STATUS: 'ABANDONED' }]);
+    const after = await cli(['hooks', 'plan', '--out', out]).done;
+    expect(after.stdout).toMatch(/run group g: starts new run R\d{14}_[0-9A-Z]{6}/);
+    expect((await cli(['hooks', 'abandon', '--out', out, '--run', unfinished]).done).code).toBe(2);
+  }, 60000);
 });

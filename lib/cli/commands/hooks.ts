@@ -4,21 +4,22 @@
  *
  *   many-model hooks plan [--stack S] [--out DIR] [--connection NAME] [--force STEP]... [--from STEP] [--only STEP]...
  *   many-model hooks run  [same flags] [--dry-run] [--lock-timeout SECONDS]
+ *   many-model hooks abandon [--stack S] [--out DIR] [--connection NAME] [--run RUN_ID]
  */
 import * as fs from 'fs';
 import * as path from 'path';
 import { MANIFEST_FILE_NAME } from '../../hooks/manifest';
 import { HookManifest } from '../../hooks/manifest';
 import { Ledger } from '../../hooks/ledger';
-import { PlanError, planSteps } from '../../hooks/planner';
-import { RunLog, runHooks } from '../../hooks/runner';
+import { GroupPlan, PlanError, planRun } from '../../hooks/planner';
+import { HookError, RunLog, abandonUnfinished, runHooks } from '../../hooks/runner';
 import { ManifestError, parseManifest } from '../../hooks/validate';
 import { ConnectionConfigError, ConnectionSettings, describeConnection, resolveConnection } from '../../snowflake/connection';
 import { SnowflakeSession } from '../../snowflake/session';
 import { UsageError, parseFlags } from '../args';
 import { EXIT } from '../exit-codes';
 
-const FLAGS = { stack: 'string', out: 'string', connection: 'string', force: 'list', from: 'string', only: 'list', 'dry-run': 'boolean', 'lock-timeout': 'string' } as const;
+const FLAGS = { stack: 'string', out: 'string', connection: 'string', force: 'list', from: 'string', only: 'list', 'dry-run': 'boolean', 'lock-timeout': 'string', run: 'string' } as const;
 
 /** Finds and loads the manifest of `--stack` (or the only stack) under the synth output. */
 export function loadStackManifest(out: string, stack?: string): HookManifest {
@@ -30,7 +31,11 @@ export function loadStackManifest(out: string, stack?: string): HookManifest {
   if (!stacks.includes(name)) throw new UsageError(`no stack '${name}' under ${out}/; stacks: ${stacks.join(', ') || 'none'}`);
   const file = path.join(stacksDir, name, MANIFEST_FILE_NAME);
   if (!fs.existsSync(file)) throw new UsageError(`stack ${name} has no ${MANIFEST_FILE_NAME}: it declares no post-deploy steps`);
-  return parseManifest(fs.readFileSync(file, 'utf8'), file);
+  const manifest = parseManifest(fs.readFileSync(file, 'utf8'), file);
+  // A manifest copied from another stack would train into that stack's tables under this one's
+  // ledger key: refused.
+  if (manifest.stack !== name) throw new UsageError(`${file} belongs to stack '${manifest.stack}', not to stack '${name}' whose directory holds it. Synthesize again rather than copying manifests between stacks`);
+  return manifest;
 }
 
 export function consoleLog(): RunLog {
@@ -53,8 +58,8 @@ export function consoleLog(): RunLog {
 
 export async function run(argv: string[]): Promise<number> {
   const [sub, ...rest] = argv;
-  if (sub !== 'plan' && sub !== 'run') {
-    process.stderr.write('usage: many-model hooks plan|run [--stack S] [--out DIR] [--connection NAME] [--force STEP] [--from STEP] [--only STEP] [--dry-run]\n');
+  if (sub !== 'plan' && sub !== 'run' && sub !== 'abandon') {
+    process.stderr.write('usage: many-model hooks plan|run|abandon [--stack S] [--out DIR] [--connection NAME] [--force STEP] [--from STEP] [--only STEP] [--dry-run] [--run RUN_ID]\n');
     return EXIT.USAGE;
   }
   let flags;
@@ -62,7 +67,9 @@ export async function run(argv: string[]): Promise<number> {
   let settings: ConnectionSettings;
   try {
     flags = parseFlags(rest, FLAGS);
-    if (sub === 'plan' && flags['dry-run']) throw new UsageError('--dry-run belongs to hooks run');
+    if (sub !== 'run' && flags['dry-run']) throw new UsageError('--dry-run belongs to hooks run');
+    if (sub !== 'abandon' && flags.run !== undefined) throw new UsageError('--run belongs to hooks abandon');
+    if (sub === 'abandon' && (flags.force?.length || flags.only?.length || flags.from !== undefined)) throw new UsageError('hooks abandon takes no step selection: it abandons unfinished runs (--run chooses one)');
     manifest = loadStackManifest(flags.out ?? 'cdktf.out', flags.stack);
     settings = resolveConnection({ connectionName: flags.connection });
   } catch (e) {
@@ -88,9 +95,16 @@ export async function run(argv: string[]): Promise<number> {
         log.info('no steps');
         return EXIT.OK;
       }
-      const plan = planSteps(manifest, await new Ledger(session, manifest.ledger, manifest.stack).records(), selection);
-      for (const p of plan) log.info(`${p.action === 'run' ? 'run ' : 'skip'}  ${p.step.id.padEnd(48)} ${p.reason}${p.action === 'run' ? `  (run ${p.runId}${p.newRun ? ', new' : ''})` : ''}`);
-      log.info(`${plan.filter((p) => p.action === 'run').length} to run, ${plan.filter((p) => p.action === 'skip').length} skipped`);
+      const plan = planRun(manifest, await new Ledger(session, manifest.ledger, manifest.stack).state(), selection);
+      for (const g of plan.groups) log.info(describeGroup(g));
+      for (const p of plan.steps) log.info(`${p.action === 'run' ? 'run ' : 'skip'}  ${p.step.id.padEnd(48)} ${p.reason}${p.action === 'run' ? `  (run ${p.runId}${p.newRun ? ', new' : ''})` : ''}`);
+      log.info(`${plan.steps.filter((p) => p.action === 'run').length} to run, ${plan.steps.filter((p) => p.action === 'skip').length} skipped`);
+      return EXIT.OK;
+    }
+    if (sub === 'abandon') {
+      const r = await abandonUnfinished(manifest, session, { log, runId: flags.run });
+      if (r.lockedBy) return EXIT.STEP_FAILED;
+      log.info(r.abandoned.length > 0 ? `abandoned ${r.abandoned.join(', ')}` : 'no unfinished run to abandon');
       return EXIT.OK;
     }
     const lockTimeout = flags['lock-timeout'] !== undefined ? Number(flags['lock-timeout']) : undefined;
@@ -99,10 +113,16 @@ export async function run(argv: string[]): Promise<number> {
       return EXIT.USAGE;
     }
     const result = await runHooks(manifest, session, { ...selection, dryRun: flags['dry-run'], log, staleLockSeconds: lockTimeout });
+    // Refused for the lock: the runner said why and how to take over; nothing ran.
+    if (result.lockedBy) return EXIT.STEP_FAILED;
     const count = (s: string) => result.outcomes.filter((o) => o.status === s).length;
     log.info(`done: ${count('SUCCEEDED')} succeeded, ${count('GATED')} gated, ${count('FAILED')} failed, ${count('SKIPPED')} skipped${flags['dry-run'] ? `, ${count('DRY_RUN')} shown (dry run)` : ''}`);
     return result.failed ? EXIT.STEP_FAILED : EXIT.OK;
   } catch (e) {
+    if (e instanceof HookError && e.stepId === 'abandon') {
+      process.stderr.write(`many-model hooks ${sub}: ${e.message}\n`);
+      return EXIT.USAGE;
+    }
     if (e instanceof PlanError) {
       process.stderr.write(`many-model hooks ${sub}: ${e.message}\n`);
       return EXIT.USAGE;
@@ -112,4 +132,16 @@ export async function run(argv: string[]): Promise<number> {
   } finally {
     await session.close();
   }
+}
+
+/** One line per run group for `hooks plan`: what happens to its runs. */
+function describeGroup(g: GroupPlan): string {
+  const parts: string[] = [];
+  if (g.abandon) parts.push(`abandons unfinished run ${g.abandon.runId} (${g.abandon.reason})`);
+  if (g.mode === 'resume') parts.push(`resumes unfinished run ${g.runId}`);
+  else if (g.mode === 'within') parts.push(`re-runs changed steps inside run ${g.runId}`);
+  else if (g.mode === 'new') parts.push(`starts new run ${g.runId}`);
+  else parts.push('nothing to run');
+  if (g.current && g.current !== g.runId) parts.push(`run in effect: ${g.current}`);
+  return `run group ${g.runGroup}: ${parts.join('; ')}`;
 }
