@@ -490,6 +490,7 @@ export class ManyModelPipeline extends Construct implements IHookDependable {
       MM_MODE: s.mode,
       MM_PASS: s.pass,
       MM_MODEL_SET: s.modelSet,
+      MM_TRAINER_IMAGE: trainer.image,
       MM_SLOT: String(s.slot),
       MM_SLOTS: String(s.slots),
       MM_CHUNK_SIZE: String(s.chunkSize),

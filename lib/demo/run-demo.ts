@@ -8,7 +8,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { App } from 'cdktf';
-import { LocalSnowflakeServer, startLocalServer } from '../emulator';
+import { LocalServerOptions, LocalSnowflakeServer, startLocalServer } from '../emulator';
 import { forecastPredictor, registrationStandIn } from '../emulator/forecast-standins';
 import { planLocalApply } from '../emulator/local-apply';
 import { readSynthOutput } from '../cli/synth-app';
@@ -77,10 +77,42 @@ export function generateSeries(series: number, days: number, seed = 42): [string
   return rows;
 }
 
-function findPipeline(app: App): ManyModelPipeline {
+export function findPipeline(app: App): ManyModelPipeline {
   const p = app.node.findAll().find((c): c is ManyModelPipeline => c instanceof ManyModelPipeline);
   if (!p) throw new Error('the example app has no ManyModelPipeline');
   return p;
+}
+
+/**
+ * The local server as the demo runs it: the example's image runs the reference worker, the
+ * registration procedure and PREDICT are the TypeScript stand-ins (docs/local-server.md).
+ */
+export function demoServerOptions(pipeline: ManyModelPipeline, image: string, dataDir: string): LocalServerOptions {
+  const agg = pipeline.aggregator;
+  return {
+    dataDir,
+    imageCommands: { [image.replace(/:[^:/]*$/, '')]: { command: [process.execPath, '-r', require.resolve('tsx/cjs'), path.resolve(__dirname, '..', 'worker', 'main.ts')] } },
+    procedures: { [agg.procedureName.toString()]: registrationStandIn(agg.modelName.toString(), agg.stageName.toString(), agg.metricsTable.toString()) },
+    predictor: forecastPredictor,
+  };
+}
+
+/** Creates the source table (it exists before the pipeline: referenced, not created) and loads generated series. */
+export async function loadSource(session: SnowflakeSession, sourceTable: string, series: number, days: number): Promise<{ rows: number; series: number; days: number }> {
+  const [db, schema, table] = sourceTable.split('.');
+  await session.query(`CREATE DATABASE IF NOT EXISTS ${db}`);
+  await session.query(`CREATE SCHEMA IF NOT EXISTS ${db}.${schema}`);
+  await session.query(`CREATE TABLE IF NOT EXISTS ${db}.${schema}.${table} (UNIT_ID VARCHAR, DATE DATE, Y FLOAT)`);
+  const rows = generateSeries(series, days);
+  await session.query(`INSERT INTO ${db}.${schema}.${table} (UNIT_ID, DATE, Y) VALUES (?, ?, ?)`, rows);
+  return { rows: rows.length, series, days };
+}
+
+/** The local stand-in for `terraform apply` of a synthesized stack (lib/emulator/local-apply.ts). */
+export async function applyLocally(session: SnowflakeSession, tf: Parameters<typeof planLocalApply>[0]): Promise<ReturnType<typeof planLocalApply>> {
+  const plan = planLocalApply(tf);
+  for (const sql of plan.statements) await session.query(sql);
+  return plan;
 }
 
 export async function runDemo(opts: DemoOptions): Promise<DemoResult> {
@@ -93,29 +125,13 @@ export async function runDemo(opts: DemoOptions): Promise<DemoResult> {
   const tf = JSON.parse(fs.readFileSync(stack.terraformFile, 'utf8'));
   const agg = pipeline.aggregator;
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'many-model-demo-'));
-  const root = path.resolve(__dirname, '..', '..');
-  const server = await startLocalServer({
-    dataDir,
-    imageCommands: { [opts.image.replace(/:[^:/]*$/, '')]: { command: [process.execPath, '-r', require.resolve('tsx/cjs'), path.join(root, 'lib', 'worker', 'main.ts')] } },
-    procedures: { [agg.procedureName.toString()]: registrationStandIn(agg.modelName.toString(), agg.stageName.toString(), agg.metricsTable.toString()) },
-    predictor: forecastPredictor,
-  });
+  const server = await startLocalServer(demoServerOptions(pipeline, opts.image, dataDir));
   const settings = resolveConnection({ env: { SNOWFLAKE_ACCOUNT: 'local', SNOWFLAKE_USER: 'test', SNOWFLAKE_PASSWORD: 'test', SNOWFLAKE_HOST: '127.0.0.1', SNOWFLAKE_PORT: String(server.port), SNOWFLAKE_PROTOCOL: 'http' } });
   const session = await SnowflakeSession.open(settings);
   try {
-    // The source data exists before the pipeline (it is referenced, not created).
-    const [db, schema, table] = opts.sourceTable.split('.');
-    const series = opts.series ?? 200;
-    const days = opts.days ?? 1095;
-    await session.query(`CREATE DATABASE IF NOT EXISTS ${db}`);
-    await session.query(`CREATE SCHEMA IF NOT EXISTS ${db}.${schema}`);
-    await session.query(`CREATE TABLE IF NOT EXISTS ${db}.${schema}.${table} (UNIT_ID VARCHAR, DATE DATE, Y FLOAT)`);
-    const rows = generateSeries(series, days);
-    await session.query(`INSERT INTO ${db}.${schema}.${table} (UNIT_ID, DATE, Y) VALUES (?, ?, ?)`, rows);
-    opts.log.info(`loaded ${rows.length} rows: ${series} series of ~${days} days into ${opts.sourceTable}`);
-
-    const plan = planLocalApply(tf);
-    for (const sql of plan.statements) await session.query(sql);
+    const loaded = await loadSource(session, opts.sourceTable, opts.series ?? 200, opts.days ?? 1095);
+    opts.log.info(`loaded ${loaded.rows} rows: ${loaded.series} series of ~${loaded.days} days into ${opts.sourceTable}`);
+    const plan = await applyLocally(session, tf);
     opts.log.info(`local apply: ${plan.statements.length} statements; not emulated: ${Object.entries(plan.skipped).map(([k, v]) => `${v} ${k}`).join(', ')}`);
 
     await opts.beforeHooks?.(server);

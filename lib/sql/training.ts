@@ -39,6 +39,8 @@ export const METRICS_COLUMNS: readonly (readonly [string, string, boolean])[] = 
   ['STAGE_PATH', 'VARCHAR(1024)', true],
   ['ERROR_MSG', 'VARCHAR(4000)', true],
   ['TRAINED_AT', 'TIMESTAMP_NTZ', false],
+  // Lineage: the image that trained the row's model (MM_TRAINER_IMAGE); NULL from workers that do not say.
+  ['TRAINER_IMAGE', 'VARCHAR(1024)', true],
 ];
 
 /** Columns of TRAINING_RUNS: one row per run and pass; workers find their run here. */

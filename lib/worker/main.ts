@@ -33,6 +33,8 @@ export interface WorkerConfig {
   readonly holdout: number;
   readonly period: number;
   readonly workerId: string;
+  /** The image this worker runs (MM_TRAINER_IMAGE), recorded with every metrics row. */
+  readonly image: string | null;
 }
 
 function need(env: NodeJS.ProcessEnv, name: string): string {
@@ -63,6 +65,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv): WorkerConfig {
     holdout: n('MM_HOLDOUT'),
     period: n('MM_SEASON_PERIOD'),
     workerId: `${env.SNOWFLAKE_SERVICE_NAME ?? 'worker'}#${os.hostname()}:${process.pid}`,
+    image: env.MM_TRAINER_IMAGE || null,
   };
 }
 
@@ -91,10 +94,10 @@ export function fitChunk(cfg: WorkerConfig, runId: string, keys: string[], rows:
       const tmp = path.join(cfg.modelDir, `${file}.tmp-${process.pid}`);
       fs.writeFileSync(tmp, JSON.stringify(model));
       fs.renameSync(tmp, path.join(cfg.modelDir, file));
-      out.push([runId, cfg.pass, key, 'OK', winner, metrics.mape, metrics.rmse, metrics.smape, series.values.length, file, null, now]);
+      out.push([runId, cfg.pass, key, 'OK', winner, metrics.mape, metrics.rmse, metrics.smape, series.values.length, file, null, now, cfg.image]);
     } catch (e) {
       const reason = e instanceof SeriesError ? e.message : `fit failed: ${(e as Error).message}`;
-      out.push([runId, cfg.pass, key, 'FAILED', null, null, null, null, (byKey.get(key) ?? []).length, null, reason.slice(0, 4000), now]);
+      out.push([runId, cfg.pass, key, 'FAILED', null, null, null, null, (byKey.get(key) ?? []).length, null, reason.slice(0, 4000), now, cfg.image]);
     }
   }
   return out;
