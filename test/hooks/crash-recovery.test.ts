@@ -1,0 +1,224 @@
+/**
+ * The kill matrix of issue #14: the runner, a real process, is killed with SIGKILL at every step
+ * boundary and inside each long step, for a plain run, a forced run and a run whose image changed;
+ * a second runner then finishes, and the test checks what a user relies on: one version per run,
+ * every partition's artifact from that run and its image, results once per partition and step, no
+ * chunk left CLAIMED, and a ledger that tells the truth.
+ */
+import { ChildProcess, spawn } from 'child_process';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { Duration, Trainer, TrainingStrategy } from '../../index';
+import { readSynthOutput } from '../../lib/cli/synth-app';
+import { applyLocally, demoServerOptions, findPipeline, loadSource } from '../../lib/demo/run-demo';
+import { LocalSnowflakeServer, startLocalServer } from '../../lib/emulator';
+import { HookManifest } from '../../lib/hooks/manifest';
+import { runHooks } from '../../lib/hooks/runner';
+import { SnowflakeSession } from '../../lib/snowflake/session';
+import { EXAMPLE } from '../../stacks/forecast-stack';
+import { buildApp } from '../../stacks/main';
+import { env, memoryLog, openSession } from './fixtures';
+
+const IMAGE_OLD = '/analytics/ml/images/forecast-worker:1.4.2';
+const IMAGE_NEW = '/analytics/ml/images/forecast-worker:1.4.3';
+const SERIES = 10;
+const HORIZON = 28;
+const T = 'ANALYTICS.FORECAST';
+
+interface World {
+  readonly dir: string;
+  readonly server: LocalSnowflakeServer;
+  readonly session: SnowflakeSession;
+  out: string;
+  manifest: HookManifest;
+}
+
+/** Synthesizes the example with a small, fast training setup for `image` into a fresh directory. */
+function synth(dir: string, image: string): { out: string; manifest: HookManifest; tf: unknown; app: ReturnType<typeof buildApp> } {
+  const out = fs.mkdtempSync(path.join(dir, 'out-'));
+  const app = buildApp(out, {
+    trainer: Trainer.fromImage(image),
+    leaseDuration: Duration.seconds(30),
+    training: TrainingStrategy.screenThenRefine({ refineTopPercent: 20, timeBudget: Duration.minutes(5), screen: { slots: 2, chunkSize: 2 }, refine: { workers: 2, chunkSize: 1 } }),
+  });
+  app.synth();
+  const [stack] = readSynthOutput(out);
+  return { out, manifest: stack.manifest as HookManifest, tf: JSON.parse(fs.readFileSync(stack.terraformFile, 'utf8')), app };
+}
+
+async function newWorld(image: string): Promise<World> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mm-crash-'));
+  const s = synth(dir, image);
+  const server = await startLocalServer(demoServerOptions(findPipeline(s.app), image, path.join(dir, 'data')));
+  const session = await openSession(server);
+  await loadSource(session, EXAMPLE.sourceTable, SERIES, 200);
+  await applyLocally(session, s.tf as never);
+  return { dir, server, session, out: s.out, manifest: s.manifest };
+}
+
+async function closeWorld(w: World): Promise<void> {
+  await w.session.close();
+  await w.server.close();
+  fs.rmSync(w.dir, { recursive: true, force: true });
+}
+
+/** The runner as a process of its own (test/hooks/fixtures/run-hooks.ts). */
+function runnerProcess(w: World, force: string[] = []): { child: ChildProcess; output: () => string; done: Promise<number | null> } {
+  const script = path.join(__dirname, 'fixtures', 'run-hooks.ts');
+  const child = spawn(process.execPath, ['-r', require.resolve('tsx/cjs'), script, w.out, ...force.flatMap((f) => ['--force', f])], { env: { ...process.env, ...env(w.server), CI: 'true' } });
+  let text = '';
+  child.stdout!.on('data', (d) => (text += d));
+  child.stderr!.on('data', (d) => (text += d));
+  const done = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
+  return { child, output: () => text, done };
+}
+
+const q = async (w: World, sql: string) => w.server.engineQuery(sql);
+const count = async (w: World, sql: string) => Number((await q(w, sql))[0].N);
+
+/** When to kill: the step's attempt is RUNNING and, for `inside`, a chunk of its pass is done. */
+function killPoint(step: string, inside?: 'screen' | 'refine'): (w: World) => Promise<boolean> {
+  return async (w) => {
+    const running = await count(w, `SELECT COUNT(*) AS N FROM ${T}.HOOK_RUNS WHERE STEP_ID = 'forecast/Forecast/${step}' AND STATUS = 'RUNNING'`);
+    if (running === 0 || !inside) return running > 0;
+    return (await count(w, `SELECT COUNT(*) AS N FROM ${T}.FORECAST_QUEUE WHERE PASS = '${inside}' AND STATUS = 'DONE'`)) > 0;
+  };
+}
+
+/** Kills the runner at `when`; returns its output and how many attempts it left RUNNING. */
+async function runUntilKilled(w: World, when: (w: World) => Promise<boolean>, force: string[] = []): Promise<{ output: string; leftRunning: number }> {
+  const r = runnerProcess(w, force);
+  const end = Date.now() + 120000;
+  let killed = false;
+  while (Date.now() < end && !killed) {
+    if (r.child.exitCode !== null) throw new Error(`the runner ended before the kill point:\n${r.output()}`);
+    if (await when(w).catch(() => false)) {
+      r.child.kill('SIGKILL');
+      killed = true;
+    } else await new Promise((res) => setTimeout(res, 50));
+  }
+  await r.done;
+  if (!killed) throw new Error(`kill point not reached:\n${r.output()}`);
+  // Usually the attempt it was in; none when the kill landed between two steps.
+  return { output: r.output(), leftRunning: await count(w, `SELECT COUNT(*) AS N FROM ${T}.HOOK_RUNS WHERE STATUS = 'RUNNING'`) };
+}
+
+/** A second runner (in this process) that finishes what the killed one left. */
+async function resume(w: World) {
+  const log = memoryLog();
+  for (let i = 0; ; i++) {
+    const r = await runHooks(w.manifest, w.session, { log, pollMs: 300, staleLockSeconds: 3 });
+    // Right after the kill the dead runner's heartbeat still looks alive: the runner refuses, as
+    // it must; a moment later it sees the heartbeat stopped and takes the lock over.
+    if (r.lockedBy && i < 10) {
+      await new Promise((res) => setTimeout(res, 1000));
+      continue;
+    }
+    return { ...r, log: log.lines };
+  }
+}
+
+/** What a user relies on after the resume, for the run that finished (`runId`). */
+async function expectConsistent(w: World, runId: string, image: string, versions: string[], interrupted: number): Promise<void> {
+  const model = w.server.objects.models.models.get(`${T}.FORECAST_MODEL`);
+  expect(model?.versions.map((v) => v.name).sort()).toEqual(versions.map((v) => `V_${v}`).sort());
+  expect(model?.versions.find((v) => v.alias === 'PRODUCTION')?.name).toBe(`V_${runId}`);
+  // The index maps every partition to an artifact of this run, each trained by this run's image.
+  const stage = w.server.engine.stages.get(`${T}.FORECAST_MODELS`)!;
+  const index = JSON.parse(fs.readFileSync(path.join(stage, 'models', runId, 'model_index.json'), 'utf8')) as { partitions: Record<string, string> };
+  expect(Object.keys(index.partitions)).toHaveLength(SERIES);
+  for (const p of Object.values(index.partitions)) {
+    expect(p.startsWith(`models/${runId}/`)).toBe(true);
+    expect(fs.existsSync(path.join(stage, p))).toBe(true);
+  }
+  expect(await count(w, `SELECT COUNT(*) AS N FROM ${T}.FORECAST_TRAINING_METRICS WHERE RUN_ID = '${runId}' AND PASS = 'screen' AND STATUS = 'OK'`)).toBe(SERIES);
+  expect(await count(w, `SELECT COUNT(*) AS N FROM ${T}.FORECAST_TRAINING_METRICS WHERE RUN_ID = '${runId}' AND TRAINER_IMAGE IS DISTINCT FROM '${image}'`)).toBe(0);
+  expect(await count(w, `SELECT COUNT(*) AS N FROM (SELECT PASS, PARTITION_KEY FROM ${T}.FORECAST_TRAINING_METRICS WHERE RUN_ID = '${runId}' GROUP BY 1, 2 HAVING COUNT(*) > 1)`)).toBe(0);
+  // Results: once per partition and step, for this run only.
+  expect(await count(w, `SELECT COUNT(*) AS N FROM ${T}.FORECAST_RESULTS WHERE RUN_ID = '${runId}'`)).toBe(SERIES * HORIZON);
+  expect(await count(w, `SELECT COUNT(*) AS N FROM (SELECT PARTITION_KEY, STEP FROM ${T}.FORECAST_RESULTS WHERE RUN_ID = '${runId}' GROUP BY 1, 2 HAVING COUNT(*) > 1)`)).toBe(0);
+  // No chunk of any run is left CLAIMED; this run's chunks are all DONE.
+  expect(await count(w, `SELECT COUNT(*) AS N FROM ${T}.FORECAST_QUEUE WHERE STATUS = 'CLAIMED'`)).toBe(0);
+  expect(await count(w, `SELECT COUNT(*) AS N FROM ${T}.FORECAST_QUEUE WHERE RUN_ID = '${runId}' AND STATUS <> 'DONE'`)).toBe(0);
+  // The ledger: nothing claims to be running, the killed attempt is INTERRUPTED, every step succeeded in this run.
+  expect(await count(w, `SELECT COUNT(*) AS N FROM ${T}.HOOK_RUNS WHERE STATUS = 'RUNNING'`)).toBe(0);
+  expect(await count(w, `SELECT COUNT(*) AS N FROM ${T}.HOOK_RUNS WHERE STATUS = 'INTERRUPTED'`)).toBe(interrupted);
+  const ok = await q(w, `SELECT DISTINCT STEP_ID FROM ${T}.HOOK_RUNS WHERE RUN_ID = '${runId}' AND STATUS IN ('SUCCEEDED', 'GATED')`);
+  expect(ok.map((r) => r.STEP_ID).sort()).toEqual(w.manifest.steps.map((s) => s.id).sort());
+}
+
+const STEPS = ['screen-start', 'screen-train', 'refine-start', 'refine-workers', 'refine-wait', 'buildModelIndex', 'registerAggregator', 'promote', 'Scoring/batchScore'];
+const CASES: [string, (w: World) => Promise<boolean>][] = [
+  ...STEPS.map((s): [string, (w: World) => Promise<boolean>] => [`as ${s} starts`, killPoint(s)]),
+  ['inside screen-train, chunks done and chunks claimed', killPoint('screen-train', 'screen')],
+  ['inside refine-wait, chunks done and chunks claimed', killPoint('refine-wait', 'refine')],
+];
+
+describe('a plain run killed (SIGKILL) and resumed', () => {
+  test.each(CASES)('%s: the resumed run finishes the same run, nothing mixed, duplicated or left claimed', async (_name, when) => {
+    const w = await newWorld(IMAGE_OLD);
+    try {
+      const killed = await runUntilKilled(w, when);
+      const r = await resume(w);
+      if (r.failed) throw new Error(`resume failed:\n${r.log.join('\n')}\n--- killed runner:\n${killed.output}\n${JSON.stringify(await q(w, `SELECT * FROM ${T}.FORECAST_TRAINING_METRICS WHERE PASS = 'refine'`))}\n${JSON.stringify(await q(w, `SELECT * FROM ${T}.FORECAST_QUEUE WHERE PASS = 'refine'`))}`);
+      const runIds = new Set(r.outcomes.filter((o) => o.runId).map((o) => o.runId));
+      expect(runIds.size).toBe(1);
+      const [runId] = [...runIds] as string[];
+      expect(r.log).toContain(`forecast/Forecast: resuming unfinished run ${runId}`);
+      await expectConsistent(w, runId, IMAGE_OLD, [runId], killed.leftRunning);
+    } finally {
+      await closeWorld(w);
+    }
+  }, 180000);
+});
+
+describe('a forced run and a run whose image changed, killed and resumed', () => {
+  test.each([
+    ['inside screen-train', killPoint('screen-train', 'screen')],
+    ['as registerAggregator starts', killPoint('registerAggregator')],
+  ])('a forced run killed %s is finished by the next plain run, not dropped', async (_name, when) => {
+    const w = await newWorld(IMAGE_OLD);
+    try {
+      const first = await resume(w);
+      expect(first.failed).toBe(false);
+      const firstRun = first.outcomes[0].runId!;
+      const killed = await runUntilKilled(w, when, ['forecast/Forecast/screen-start']);
+      const r = await resume(w);
+      expect(r.failed).toBe(false);
+      const forcedRun = r.outcomes.find((o) => o.runId)!.runId!;
+      expect(forcedRun).not.toBe(firstRun);
+      expect(r.log).toContain(`forecast/Forecast: resuming unfinished run ${forcedRun}`);
+      await expectConsistent(w, forcedRun, IMAGE_OLD, [firstRun, forcedRun], killed.leftRunning);
+      // Run again: nothing is left to do.
+      const again = await resume(w);
+      expect(again.outcomes.every((o) => o.status === 'SKIPPED' && o.reason === 'up to date')).toBe(true);
+    } finally {
+      await closeWorld(w);
+    }
+  }, 180000);
+
+  test('a run killed mid-training whose image then changes is abandoned; the new run trains every partition with the new image', async () => {
+    const w = await newWorld(IMAGE_OLD);
+    try {
+      const killed = await runUntilKilled(w, killPoint('screen-train', 'screen'));
+      const oldRun = String((await q(w, `SELECT RUN_ID FROM ${T}.HOOK_RUNS WHERE STEP_ID = 'forecast/Forecast/screen-start'`))[0].RUN_ID);
+      // The new image is synthesized and applied (the tasks' specs change) before the hooks run.
+      const next = synth(w.dir, IMAGE_NEW);
+      await applyLocally(w.session, next.tf as never);
+      w.out = next.out;
+      w.manifest = next.manifest;
+      const r = await resume(w);
+      expect(r.failed).toBe(false);
+      const newRun = r.outcomes.find((o) => o.runId)!.runId!;
+      expect(newRun).not.toBe(oldRun);
+      expect(r.log.find((l) => l.startsWith(`abandon run ${oldRun} of forecast/Forecast: its inputs changed`))).toBeDefined();
+      await expectConsistent(w, newRun, IMAGE_NEW, [newRun], killed.leftRunning);
+      // The old run is marked abandoned and never registered.
+      expect(await q(w, `SELECT STATUS FROM ${T}.HOOK_RUNS WHERE STEP_ID = '__run__' AND RUN_ID = '${oldRun}'`)).toEqual([{ STATUS: 'ABANDONED' }]);
+      expect(await count(w, `SELECT COUNT(*) AS N FROM ${T}.FORECAST_TRAINING_RUNS WHERE RUN_ID = '${oldRun}' AND STATUS = 'RUNNING'`)).toBe(0);
+    } finally {
+      await closeWorld(w);
+    }
+  }, 180000);
+});
