@@ -88,6 +88,12 @@ function killPoint(step: string, inside?: 'screen' | 'refine'): (w: World) => Pr
 
 /** Kills the runner at `when`; returns its output and how many attempts it left RUNNING. */
 async function runUntilKilled(w: World, when: (w: World) => Promise<boolean>, force: string[] = []): Promise<{ output: string; leftRunning: number }> {
+  // Short steps (a CALL, an ALTER MODEL) end within a poll of the ledger: hold each step's first
+  // statement for a moment, so "as the step starts" is a point the kill can hit.
+  for (const step of w.manifest.steps) {
+    const head = step.statements[0].sql.split('{{')[0].slice(0, 60);
+    w.server.faults.delayStatement({ match: new RegExp('^' + head.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')), ms: 1500, times: 1 });
+  }
   const r = runnerProcess(w, force);
   const end = Date.now() + 120000;
   let killed = false;
@@ -99,6 +105,7 @@ async function runUntilKilled(w: World, when: (w: World) => Promise<boolean>, fo
     } else await new Promise((res) => setTimeout(res, 50));
   }
   await r.done;
+  w.server.faults.reset();
   if (!killed) throw new Error(`kill point not reached:\n${r.output()}`);
   // Usually the attempt it was in; none when the kill landed between two steps.
   return { output: r.output(), leftRunning: await count(w, `SELECT COUNT(*) AS N FROM ${T}.HOOK_RUNS WHERE STATUS = 'RUNNING'`) };
