@@ -49,6 +49,8 @@ interface Session {
   readonly masterToken: string;
   readonly state: SessionState;
   expiredOnce: boolean;
+  /** The session's MULTI_STATEMENT_COUNT (`ALTER SESSION SET`); a statement's own parameter wins. */
+  multiStatementCount?: number;
 }
 
 interface AsyncQuery {
@@ -332,7 +334,8 @@ export class LocalSnowflakeServer {
     const requestId = new URL(req.url ?? '/', 'http://x').searchParams.get('requestId') ?? crypto.randomUUID();
     const queryId = crypto.randomUUID();
     const binds = decodeBindings(b.bindings);
-    const run = () => this.runStatement(s, b.sqlText!, binds, Number(b.parameters?.MULTI_STATEMENT_COUNT ?? 1), requestId, queryId);
+    const multi = statementCount(b.parameters?.MULTI_STATEMENT_COUNT ?? s.multiStatementCount ?? 1);
+    const run = () => this.runStatement(s, b.sqlText!, binds, multi, requestId, queryId);
     if (b.asyncExec) {
       const entry: AsyncQuery = { status: 'RUNNING' };
       this.async.set(queryId, entry);
@@ -378,8 +381,14 @@ export class LocalSnowflakeServer {
         });
       }
       if (cancelled) throw Errors.cancelled();
-      const statements = multi === 0 || multi > 1 ? splitStatements(sqlText) : [sqlText];
-      if (multi > 1 && statements.length !== multi) {
+      // Snowflake refuses a text whose statement count differs from MULTI_STATEMENT_COUNT (default
+      // 1; 0 accepts any number), so an injected or accidental second statement never runs:
+      // "Submitting multiple SQL statements in a single request" (SQL API) and "Executing a batch
+      // of SQL statements" (Node.js driver). A Snowflake Scripting block is one statement.
+      const body = sqlText.trim().replace(/;\s*$/, '');
+      const statements = body.includes(';') || body.startsWith('--') ? splitStatements(sqlText) : [sqlText];
+      if (statements.length === 0) throw new SfError('000900', 'Empty SQL statement.', '42000');
+      if (multi !== 0 && statements.length !== multi) {
         throw new SfError('000008', `Actual statement count ${statements.length} did not match the desired statement count ${multi}.`, '0A000');
       }
       if (statements.length > 1) {
@@ -443,6 +452,8 @@ export class LocalSnowflakeServer {
 
   private async executeOne(s: Session, sql: string, binds: BindValue[] | BindValue[][] | undefined, queryId: string): Promise<unknown> {
     this.statementCount++;
+    const multi = /^ALTER\s+SESSION\s+(?:SET\s+MULTI_STATEMENT_COUNT\s*=\s*(\S+?)|UNSET\s+MULTI_STATEMENT_COUNT)\s*;?\s*$/i.exec(sql.trim());
+    if (multi) s.multiStatementCount = multi[1] === undefined ? undefined : statementCount(multi[1]);
     const fault = this.faults.statementFault(sql);
     if (fault) throw new SfError(fault.code, fault.message ?? `injected failure ${fault.code}`, fault.sqlState ?? '57P01');
     const transfer = this.fileTransfer(s.state, sql.trim().replace(/;\s*$/, ''), queryId);
@@ -455,6 +466,13 @@ export class LocalSnowflakeServer {
 }
 
 const FILE_URL = String.raw`'?file://([^'\s]+)'?`;
+
+/** A MULTI_STATEMENT_COUNT value: a non-negative integer (sent as a number or a string). */
+function statementCount(v: unknown): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 0) throw new SfError('002211', `Invalid value [${String(v)}] for parameter 'MULTI_STATEMENT_COUNT'`, '22023');
+  return n;
+}
 
 function statusOnly(message: string): SfResult {
   return { columns: [{ name: 'status', type: 'text', precision: null, scale: null, length: 16777216, nullable: true, byteLength: 16777216, database: '', schema: '', table: '', collation: null }], rows: [[message]], statementTypeId: 0x1000 };

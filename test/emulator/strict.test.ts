@@ -1,0 +1,76 @@
+/**
+ * Where the local server must be as strict as Snowflake (or stricter) so that it neither hides a
+ * caller's bug nor harms its host: statement counts, SQL access to host files, request bodies, and
+ * job-service processes outliving a crashed server. Everything goes through snowflake-sdk or raw
+ * HTTP against the real server; the crash test kills real processes.
+ */
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { LocalSnowflakeServer, startLocalServer } from '../../lib/emulator';
+import { Conn, close, connect, query } from './client';
+
+let server: LocalSnowflakeServer;
+let dataDir: string;
+let c: Conn;
+
+beforeAll(async () => {
+  dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'mm-strict-'));
+  server = await startLocalServer({ dataDir });
+  c = await connect(server.connectionOptions());
+  for (const sql of ['CREATE DATABASE STRICT', 'CREATE SCHEMA STRICT.S', 'CREATE STAGE STRICT.S.ST', 'CREATE TABLE STRICT.S.T (X VARCHAR)', 'USE SCHEMA STRICT.S']) await query(c, sql);
+});
+afterAll(async () => {
+  await close(c);
+  await server.close();
+  fs.rmSync(dataDir, { recursive: true, force: true });
+});
+
+const failure = (p: Promise<unknown>) => p.then(() => ({ code: 'none', sqlState: '', message: 'succeeded' }), (e) => ({ code: String(e.code), sqlState: String(e.sqlState), message: String(e.message) }));
+const count = async (sql: string) => Number((await query(c, sql)).rows[0].N);
+
+describe('local server: MULTI_STATEMENT_COUNT as Snowflake applies it', () => {
+  beforeEach(async () => {
+    await query(c, 'DELETE FROM STRICT.S.T');
+  });
+
+  test('two statements without MULTI_STATEMENT_COUNT are refused with 000008 and neither runs', async () => {
+    const e = await failure(query(c, "INSERT INTO STRICT.S.T VALUES ('a'); DROP TABLE STRICT.S.T"));
+    expect(e).toEqual({ code: '000008', sqlState: '0A000', message: 'Actual statement count 2 did not match the desired statement count 1.' });
+    expect(await count('SELECT COUNT(*) AS N FROM STRICT.S.T')).toBe(0);
+  });
+
+  test('a count that does not match is refused; 0 runs any number; a trailing semicolon is no statement', async () => {
+    const three = "INSERT INTO STRICT.S.T VALUES ('a'); INSERT INTO STRICT.S.T VALUES ('b'); INSERT INTO STRICT.S.T VALUES ('c');";
+    expect((await failure(query(c, three, undefined, { parameters: { MULTI_STATEMENT_COUNT: 2 } }))).message).toBe('Actual statement count 3 did not match the desired statement count 2.');
+    expect(await count('SELECT COUNT(*) AS N FROM STRICT.S.T')).toBe(0);
+    await query(c, three, undefined, { parameters: { MULTI_STATEMENT_COUNT: 0 } });
+    expect(await count('SELECT COUNT(*) AS N FROM STRICT.S.T')).toBe(3);
+    await query(c, "INSERT INTO STRICT.S.T VALUES ('d');");
+    expect(await count('SELECT COUNT(*) AS N FROM STRICT.S.T')).toBe(4);
+  });
+
+  test('a Snowflake Scripting block and a task whose body is a block are one statement each', async () => {
+    await query(c, "BEGIN\n  INSERT INTO STRICT.S.T VALUES ('a');\n  INSERT INTO STRICT.S.T SELECT CASE WHEN COUNT(*) = 1 THEN 'b' ELSE 'x' END FROM STRICT.S.T;\nEND;");
+    expect((await query(c, 'SELECT X FROM STRICT.S.T ORDER BY X')).rows).toEqual([{ X: 'a' }, { X: 'b' }]);
+    await query(c, "CREATE OR REPLACE TASK STRICT.S.TK AS BEGIN DELETE FROM STRICT.S.T; INSERT INTO STRICT.S.T VALUES ('t'); END");
+    // An explicit transaction is three statements, not a block.
+    expect((await failure(query(c, "BEGIN TRANSACTION; INSERT INTO STRICT.S.T VALUES ('z'); COMMIT"))).message).toBe('Actual statement count 3 did not match the desired statement count 1.');
+  });
+
+  test('ALTER SESSION SET MULTI_STATEMENT_COUNT applies to the session, and a statement parameter wins', async () => {
+    const other = await connect(server.connectionOptions());
+    try {
+      await query(other, 'ALTER SESSION SET MULTI_STATEMENT_COUNT = 0');
+      await query(other, "INSERT INTO STRICT.S.T VALUES ('a'); INSERT INTO STRICT.S.T VALUES ('b')");
+      expect(await count('SELECT COUNT(*) AS N FROM STRICT.S.T')).toBe(2);
+      expect((await failure(query(other, 'SELECT 1; SELECT 2', undefined, { parameters: { MULTI_STATEMENT_COUNT: 1 } }))).code).toBe('000008');
+      // Other sessions keep the default.
+      expect((await failure(query(c, 'SELECT 1; SELECT 2'))).code).toBe('000008');
+      await query(other, 'ALTER SESSION UNSET MULTI_STATEMENT_COUNT');
+      expect((await failure(query(other, 'SELECT 1; SELECT 2'))).code).toBe('000008');
+    } finally {
+      await close(other);
+    }
+  });
+});
