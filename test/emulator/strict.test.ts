@@ -74,3 +74,55 @@ describe('local server: MULTI_STATEMENT_COUNT as Snowflake applies it', () => {
     }
   });
 });
+
+describe("local server: SQL cannot reach the host's files", () => {
+  const secretDir = fs.mkdtempSync(path.join(os.tmpdir(), 'mm-host-'));
+  const secret = path.join(secretDir, 'secret.csv');
+  fs.writeFileSync(secret, 'token\nTOP-SECRET-VALUE\n');
+  beforeAll(async () => {
+    await query(c, 'DELETE FROM STRICT.S.T');
+  });
+  afterAll(() => fs.rmSync(secretDir, { recursive: true, force: true }));
+
+  test.each([
+    ['read_text', `SELECT * FROM read_text('${secret}')`],
+    ['read_csv', `SELECT * FROM read_csv('${secret}')`],
+    ['read_blob', `SELECT * FROM read_blob('${secret}')`],
+    ['read_parquet', `SELECT * FROM read_parquet('${secret}')`],
+    ['read_json_auto', `SELECT * FROM read_json_auto('${secret}')`],
+    ['glob', `SELECT * FROM glob('${secretDir}/*')`],
+    ['a path out of the databases directory', `SELECT * FROM read_text('${dataDir}/databases/../../${path.basename(secretDir)}/secret.csv')`],
+    ['INSERT ... SELECT', `INSERT INTO STRICT.S.T SELECT content FROM read_text('${secret}')`],
+    ['CREATE TABLE AS', `CREATE TABLE STRICT.S.STOLEN AS SELECT * FROM read_csv('${secret}')`],
+    ['a block', `BEGIN INSERT INTO STRICT.S.T SELECT content FROM read_text('${secret}'); END`],
+  ])('%s is refused with an access-control error and reads nothing', async (_name, sql) => {
+    const e = await failure(query(c, sql));
+    expect(e).toMatchObject({ code: '003001', sqlState: '42501' });
+    expect(e.message).toMatch(/^SQL access control error:/);
+    expect(e.message).not.toContain('TOP-SECRET');
+    expect(await count('SELECT COUNT(*) AS N FROM STRICT.S.T')).toBe(0);
+  });
+
+  test('COPY TO a file, ATTACH, INSTALL and LOAD write nothing and load nothing', async () => {
+    const out = path.join(secretDir, 'out.csv');
+    for (const sql of [`COPY (SELECT 1) TO '${out}'`, `ATTACH '${path.join(secretDir, 'x.duckdb')}' AS X`, 'INSTALL httpfs', 'LOAD httpfs', `EXPORT DATABASE '${secretDir}/exp'`]) {
+      expect((await failure(query(c, sql))).code).not.toBe('none');
+    }
+    expect(fs.readdirSync(secretDir)).toEqual(['secret.csv']);
+  });
+
+  test("the server's own file features still work: CREATE DATABASE, COPY INTO @stage, DIRECTORY, PUT and GET", async () => {
+    await query(c, 'CREATE DATABASE STRICT2');
+    await query(c, 'CREATE TABLE STRICT2.PUBLIC.Y (A NUMBER)');
+    await query(c, "COPY INTO @STRICT.S.ST/out/a.json FROM (SELECT OBJECT_CONSTRUCT('a', 1)) FILE_FORMAT = (TYPE = JSON) SINGLE = TRUE");
+    const src = path.join(secretDir, 'up.json');
+    fs.writeFileSync(src, '{"b": 2}');
+    await query(c, `PUT file://${src} @STRICT.S.ST/in/ AUTO_COMPRESS = FALSE`);
+    fs.rmSync(src);
+    expect((await query(c, 'SELECT RELATIVE_PATH FROM DIRECTORY(@STRICT.S.ST) ORDER BY 1')).rows).toEqual([{ RELATIVE_PATH: 'in/up.json' }, { RELATIVE_PATH: 'out/a.json' }]);
+    const down = fs.mkdtempSync(path.join(os.tmpdir(), 'mm-get-'));
+    await query(c, `GET @STRICT.S.ST/out/ file://${down}/`);
+    expect(JSON.parse(fs.readFileSync(path.join(down, 'a.json'), 'utf8'))).toEqual({ a: 1 });
+    fs.rmSync(down, { recursive: true, force: true });
+  });
+});
