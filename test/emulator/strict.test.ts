@@ -5,9 +5,12 @@
  * HTTP against the real server; the crash test kills real processes.
  */
 import * as fs from 'fs';
+import * as http from 'http';
 import * as os from 'os';
 import * as path from 'path';
+import * as zlib from 'zlib';
 import { LocalSnowflakeServer, startLocalServer } from '../../lib/emulator';
+import { MAX_JSON_BYTES, MAX_REQUEST_BYTES } from '../../lib/emulator/server';
 import { Conn, close, connect, query } from './client';
 
 let server: LocalSnowflakeServer;
@@ -124,5 +127,80 @@ describe("local server: SQL cannot reach the host's files", () => {
     await query(c, `GET @STRICT.S.ST/out/ file://${down}/`);
     expect(JSON.parse(fs.readFileSync(path.join(down, 'a.json'), 'utf8'))).toEqual({ a: 1 });
     fs.rmSync(down, { recursive: true, force: true });
+  });
+});
+
+/** A raw HTTP request to the server; resolves with the response as soon as it arrives. */
+function raw(opts: { path: string; headers?: Record<string, string | number>; body?: Buffer; holdOpen?: boolean }): Promise<{ status: number; body: any; req: http.ClientRequest }> {
+  return new Promise((resolve, reject) => {
+    const req = http.request({ host: '127.0.0.1', port: server.port, method: 'POST', path: opts.path, headers: { 'content-type': 'application/json', ...opts.headers } }, (res) => {
+      let text = '';
+      res.on('data', (d) => (text += d));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text ? JSON.parse(text) : null, req }));
+    });
+    // Writes may fail once the server hangs up on a refused upload; the response is what counts.
+    req.on('error', (e) => (opts.holdOpen ? undefined : reject(e)));
+    if (opts.body) req.write(opts.body);
+    if (!opts.holdOpen) req.end();
+  });
+}
+
+async function login(): Promise<string> {
+  const r = await raw({ path: '/session/v1/login-request', body: Buffer.from(JSON.stringify({ data: { LOGIN_NAME: 'test', PASSWORD: 'test' } })) });
+  return r.body.data.token;
+}
+
+describe('local server: request bodies are bounded and read only after authentication', () => {
+  test('an unauthenticated query request is refused before its body is read', async () => {
+    // Announces 512 MB and sends 1 MB: the answer can only come before the body has been read.
+    const r = await raw({ path: '/queries/v1/query-request', headers: { 'content-length': 512 * 1024 * 1024 }, body: Buffer.alloc(1024 * 1024, 0x20), holdOpen: true });
+    r.req.destroy();
+    expect(r.status).toBe(401);
+    expect(r.body).toMatchObject({ success: false, code: '390101' });
+  });
+
+  test('a body announced above the limit is refused before it is read', async () => {
+    const token = await login();
+    const r = await raw({ path: '/queries/v1/query-request', headers: { authorization: `Snowflake Token="${token}"`, 'content-length': MAX_REQUEST_BYTES + 1 }, body: Buffer.alloc(1024 * 1024, 0x20), holdOpen: true });
+    r.req.destroy();
+    expect(r.status).toBe(413);
+    expect(r.body).toMatchObject({ success: false, code: '390413' });
+  });
+
+  test('a gzip bomb is refused once inflating passes the limit, with bounded memory, and the server stays usable', async () => {
+    const token = await login();
+    // 1 GiB of spaces compresses to about 1 MB.
+    const gz = zlib.createGzip({ level: 1 });
+    const parts: Buffer[] = [];
+    gz.on('data', (d: Buffer) => parts.push(d));
+    const done = new Promise((resolve) => gz.on('end', resolve));
+    const block = Buffer.alloc(16 * 1024 * 1024, 0x20);
+    for (let i = 0; i < 64; i++) if (!gz.write(block)) await new Promise((resolve) => gz.once('drain', resolve));
+    gz.end();
+    await done;
+    const bomb = Buffer.concat(parts);
+    expect(bomb.length).toBeLessThan(MAX_REQUEST_BYTES);
+    global.gc?.();
+    const base = process.memoryUsage().rss;
+    let peak = base;
+    const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 5);
+    const r = await raw({ path: '/queries/v1/query-request', headers: { authorization: `Snowflake Token="${token}"`, 'content-encoding': 'gzip' }, body: bomb });
+    clearInterval(sampler);
+    peak = Math.max(peak, process.memoryUsage().rss);
+    expect(r.status).toBe(413);
+    expect(r.body).toMatchObject({ success: false, code: '390413', message: `Decompressed request body exceeds the local server's limit of ${MAX_JSON_BYTES} bytes.` });
+    // Inflating all of it would take 1 GiB; the server stops at the limit.
+    expect(peak - base).toBeLessThan(MAX_JSON_BYTES * 6);
+    expect((await query(c, 'SELECT 42 AS N')).rows).toEqual([{ N: 42 }]);
+  });
+
+  test('the driver reports a statement above the limit as an HTTP 413 failure, and goes on', async () => {
+    const e = await query(c, 'SELECT LENGTH(?) AS N', ['x'.repeat(MAX_JSON_BYTES)]).then(
+      () => undefined,
+      (err) => err,
+    );
+    expect(e).toMatchObject({ code: 401002, message: 'Request to Snowflake failed.' });
+    expect(e.response.statusCode).toBe(413);
+    expect((await query(c, 'SELECT 7 AS N')).rows).toEqual([{ N: 7 }]);
   });
 });
