@@ -4,6 +4,7 @@
  * job-service processes outliving a crashed server. Everything goes through snowflake-sdk or raw
  * HTTP against the real server; the crash test kills real processes.
  */
+import { ChildProcess, spawn } from 'child_process';
 import * as fs from 'fs';
 import * as http from 'http';
 import * as os from 'os';
@@ -202,5 +203,55 @@ describe('local server: request bodies are bounded and read only after authentic
     expect(e).toMatchObject({ code: 401002, message: 'Request to Snowflake failed.' });
     expect(e.response.statusCode).toBe(413);
     expect((await query(c, 'SELECT 7 AS N')).rows).toEqual([{ N: 7 }]);
+  });
+});
+
+describe('local server: job services die with their server', () => {
+  const root = path.resolve(__dirname, '..', '..');
+  let child: ChildProcess | undefined;
+  afterEach(() => child?.kill('SIGKILL'));
+
+  /** Alive and not a zombie (an unreaped dead process still answers kill(pid, 0)). */
+  const alive = (pid: number) => {
+    try {
+      process.kill(pid, 0);
+    } catch {
+      return false;
+    }
+    const stat = fs.existsSync(`/proc/${pid}/stat`) ? fs.readFileSync(`/proc/${pid}/stat`, 'utf8') : '';
+    return !/^\d+ \(.*\) Z/.test(stat);
+  };
+
+  test('SIGKILL of the server process kills the worker of a running job service', async () => {
+    child = spawn(process.execPath, ['-r', require.resolve('tsx/cjs'), path.join(__dirname, 'fixtures', 'server-process.ts')], { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    child.stdout!.on('data', (d) => (out += d));
+    for (let i = 0; i < 300 && !/listening \d+/.test(out); i++) await new Promise((r) => setTimeout(r, 100));
+    const port = Number(/listening (\d+)/.exec(out)?.[1]);
+    const sc = await connect({ account: 'local', username: 'test', password: 'test', host: '127.0.0.1', port, protocol: 'http', accessUrl: `http://127.0.0.1:${port}` });
+    for (const sql of ['CREATE DATABASE CRASH', 'CREATE SCHEMA CRASH.S', 'CREATE STAGE CRASH.S.OUT']) await query(sc, sql);
+    const spec = 'spec:\n  containers:\n  - name: writer\n    image: /crash/s/repo/writer:1\n    env:\n      OUT_DIR: /out\n    volumeMounts:\n    - name: out\n      mountPath: /out\n  volumes:\n  - name: out\n    source: "@CRASH.S.OUT"\n';
+    await query(sc, `EXECUTE JOB SERVICE IN COMPUTE POOL P NAME = CRASH.S.WRITER ASYNC = TRUE FROM SPECIFICATION $$${spec}$$`);
+    let pid = 0;
+    let pidFile = '';
+    for (let i = 0; i < 300 && !pid; i++) {
+      const listed = (await query(sc, "SELECT FILE_URL FROM DIRECTORY(@CRASH.S.OUT) WHERE RELATIVE_PATH = 'pid'")).rows;
+      pidFile = listed.length > 0 ? String(listed[0].FILE_URL).replace(/^file:\/\//, '') : '';
+      if (pidFile && fs.readFileSync(pidFile, 'utf8')) pid = Number(fs.readFileSync(pidFile, 'utf8'));
+      else await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(pid).toBeGreaterThan(1);
+    expect(alive(pid)).toBe(true);
+    sc.destroy(() => undefined);
+    child.kill('SIGKILL');
+    let gone = false;
+    for (let i = 0; i < 100 && !gone; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      gone = !alive(pid);
+    }
+    // The in-memory server's stage root (under the temporary directory) outlives its killed server.
+    fs.rmSync(path.dirname(path.dirname(pidFile)), { recursive: true, force: true });
+    if (!gone) process.kill(pid, 'SIGKILL'); // never leave a stray worker behind a failed test
+    expect(gone).toBe(true);
   });
 });
