@@ -56,6 +56,18 @@ function killContainer(child: ChildProcess): void {
   }
 }
 
+/**
+ * A path under a stage's directory; a relative path that would leave it (`..`) is refused, so
+ * COPY INTO @stage and PUT cannot write the host's files.
+ */
+export function insideStage(dir: string, rel: string): string {
+  const full = path.resolve(dir, rel);
+  if (full !== path.resolve(dir) && !full.startsWith(path.resolve(dir) + path.sep)) {
+    throw new SfError('003001', `SQL access control error:\nThe path '${rel}' leaves the stage.`, '42501');
+  }
+  return full;
+}
+
 /** How a container image runs locally. */
 export interface ImageCommand {
   readonly command: readonly string[];
@@ -589,7 +601,7 @@ export class SnowflakeObjects {
     const rel = slash < 0 ? '' : target.slice(slash + 1);
     const { dir } = this.engine.stageDir(s, stageRef);
     if (!/SINGLE\s*=\s*TRUE/i.test(options) || !rel || rel.endsWith('/')) throw Errors.notSupported('COPY INTO @stage without SINGLE = TRUE and a file name');
-    const file = path.join(dir, rel);
+    const file = insideStage(dir, rel);
     if (fs.existsSync(file) && !/OVERWRITE\s*=\s*TRUE/i.test(options)) throw new SfError('001030', `Files already existing at the unload destination: ${rel}. Use overwrite option to force unloading.`, '22000');
     const r = await this.engine.execute(s, await this.rewriteQuery(s, select));
     fs.mkdirSync(path.dirname(file), { recursive: true });

@@ -13,7 +13,7 @@ import { Errors, SfError, fromEngineError } from './errors';
 import { Faults } from './faults';
 import { SfResult } from './results';
 import { splitStatements } from './translate';
-import { ImageCommand, PredictHandler, ProcedureHandler, SnowflakeObjects } from './objects';
+import { ImageCommand, PredictHandler, ProcedureHandler, SnowflakeObjects, insideStage } from './objects';
 import * as fs from 'fs';
 import * as path from 'path';
 
@@ -458,7 +458,7 @@ export class LocalSnowflakeServer {
         sourceCompression: 'auto_detect',
         parallel: 1,
         overwrite: /OVERWRITE\s*=\s*TRUE/i.test(opts),
-        stageInfo: { locationType: 'LOCAL_FS', location: path.join(dir, sub) + path.sep, path: sub, region: null, storageAccount: null, isClientSideEncrypted: false, creds: {} },
+        stageInfo: { locationType: 'LOCAL_FS', location: insideStage(dir, sub) + path.sep, path: sub, region: null, storageAccount: null, isClientSideEncrypted: false, creds: {} },
         encryptionMaterial: null,
         queryId,
       };

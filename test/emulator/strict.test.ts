@@ -80,26 +80,32 @@ describe('local server: MULTI_STATEMENT_COUNT as Snowflake applies it', () => {
 });
 
 describe("local server: SQL cannot reach the host's files", () => {
-  const secretDir = fs.mkdtempSync(path.join(os.tmpdir(), 'mm-host-'));
-  const secret = path.join(secretDir, 'secret.csv');
-  fs.writeFileSync(secret, 'token\nTOP-SECRET-VALUE\n');
+  let secretDir: string;
   beforeAll(async () => {
+    secretDir = fs.mkdtempSync(path.join(os.tmpdir(), 'mm-host-'));
+    fs.writeFileSync(path.join(secretDir, 'secret.csv'), 'token\nTOP-SECRET-VALUE\n');
     await query(c, 'DELETE FROM STRICT.S.T');
   });
   afterAll(() => fs.rmSync(secretDir, { recursive: true, force: true }));
 
+  // {secret} is a file outside the server's directories, {dir} its directory.
   test.each([
-    ['read_text', `SELECT * FROM read_text('${secret}')`],
-    ['read_csv', `SELECT * FROM read_csv('${secret}')`],
-    ['read_blob', `SELECT * FROM read_blob('${secret}')`],
-    ['read_parquet', `SELECT * FROM read_parquet('${secret}')`],
-    ['read_json_auto', `SELECT * FROM read_json_auto('${secret}')`],
-    ['glob', `SELECT * FROM glob('${secretDir}/*')`],
-    ['a path out of the databases directory', `SELECT * FROM read_text('${dataDir}/databases/../../${path.basename(secretDir)}/secret.csv')`],
-    ['INSERT ... SELECT', `INSERT INTO STRICT.S.T SELECT content FROM read_text('${secret}')`],
-    ['CREATE TABLE AS', `CREATE TABLE STRICT.S.STOLEN AS SELECT * FROM read_csv('${secret}')`],
-    ['a block', `BEGIN INSERT INTO STRICT.S.T SELECT content FROM read_text('${secret}'); END`],
-  ])('%s is refused with an access-control error and reads nothing', async (_name, sql) => {
+    ['read_text', "SELECT * FROM read_text('{secret}')"],
+    ['read_csv', "SELECT * FROM read_csv('{secret}')"],
+    ['read_blob', "SELECT * FROM read_blob('{secret}')"],
+    ['read_parquet', "SELECT * FROM read_parquet('{secret}')"],
+    ['read_json_auto', "SELECT * FROM read_json_auto('{secret}')"],
+    ['glob', "SELECT * FROM glob('{dir}/*')"],
+    ['a path out of the databases directory', "SELECT * FROM read_text('{databases}/../../{dirname}/secret.csv')"],
+    ['INSERT ... SELECT', "INSERT INTO STRICT.S.T SELECT content FROM read_text('{secret}')"],
+    ['CREATE TABLE AS', "CREATE TABLE STRICT.S.STOLEN AS SELECT * FROM read_csv('{secret}')"],
+    ['a block', "BEGIN INSERT INTO STRICT.S.T SELECT content FROM read_text('{secret}'); END"],
+  ])('%s is refused with an access-control error and reads nothing', async (_name, template) => {
+    const sql = template
+      .replace('{secret}', path.join(secretDir, 'secret.csv'))
+      .replace('{dir}', secretDir)
+      .replace('{databases}', path.join(dataDir, 'databases'))
+      .replace('{dirname}', path.basename(secretDir));
     const e = await failure(query(c, sql));
     expect(e).toMatchObject({ code: '003001', sqlState: '42501' });
     expect(e.message).toMatch(/^SQL access control error:/);
@@ -111,6 +117,20 @@ describe("local server: SQL cannot reach the host's files", () => {
     const out = path.join(secretDir, 'out.csv');
     for (const sql of [`COPY (SELECT 1) TO '${out}'`, `ATTACH '${path.join(secretDir, 'x.duckdb')}' AS X`, 'INSTALL httpfs', 'LOAD httpfs', `EXPORT DATABASE '${secretDir}/exp'`]) {
       expect((await failure(query(c, sql))).code).not.toBe('none');
+    }
+    expect(fs.readdirSync(secretDir)).toEqual(['secret.csv']);
+  });
+
+  test('COPY INTO @stage and PUT refuse a stage path that leaves the stage', async () => {
+    const out = path.relative(server.engine.stages.get('STRICT.S.ST')!, secretDir);
+    const copy = await failure(query(c, `COPY INTO @STRICT.S.ST/${out}/evil.json FROM (SELECT OBJECT_CONSTRUCT('a', 1)) FILE_FORMAT = (TYPE = JSON) SINGLE = TRUE`));
+    expect(copy).toMatchObject({ code: '003001', sqlState: '42501' });
+    const src = path.join(os.tmpdir(), `mm-put-${process.pid}.json`);
+    fs.writeFileSync(src, '{}');
+    try {
+      expect(await failure(query(c, `PUT file://${src} @STRICT.S.ST/${out}/ AUTO_COMPRESS = FALSE`))).toMatchObject({ code: '003001', sqlState: '42501' });
+    } finally {
+      fs.rmSync(src);
     }
     expect(fs.readdirSync(secretDir)).toEqual(['secret.csv']);
   });
