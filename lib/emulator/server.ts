@@ -175,14 +175,22 @@ export class LocalSnowflakeServer {
   private async readBody(req: http.IncomingMessage): Promise<unknown> {
     const declared = Number(req.headers['content-length']);
     if (declared > MAX_REQUEST_BYTES) throw tooLarge('Request body', MAX_REQUEST_BYTES);
-    const chunks: Buffer[] = [];
-    let length = 0;
-    for await (const c of req) {
-      length += (c as Buffer).length;
-      if (length > MAX_REQUEST_BYTES) throw tooLarge('Request body', MAX_REQUEST_BYTES);
-      chunks.push(c as Buffer);
-    }
-    let buf: Buffer = Buffer.concat(chunks);
+    let buf = await new Promise<Buffer>((resolve, reject) => {
+      const chunks: Buffer[] = [];
+      let length = 0;
+      const onData = (c: Buffer) => {
+        length += c.length;
+        if (length <= MAX_REQUEST_BYTES) return void chunks.push(c);
+        // Stop reading but keep the socket, so the 413 still reaches the client.
+        req.off('data', onData);
+        req.pause();
+        reject(tooLarge('Request body', MAX_REQUEST_BYTES));
+      };
+      req.on('data', onData);
+      req.once('end', () => resolve(Buffer.concat(chunks)));
+      req.once('error', reject);
+      req.once('close', () => reject(new SfError('390400', 'Request body was cut off.', '08P01', 400)));
+    });
     if (buf.length === 0) return {};
     if ((req.headers['content-encoding'] ?? '').includes('gzip') || (buf[0] === 0x1f && buf[1] === 0x8b)) {
       try {

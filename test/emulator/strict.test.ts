@@ -188,6 +188,30 @@ describe('local server: request bodies are bounded and read only after authentic
     expect(r.body).toMatchObject({ success: false, code: '390413' });
   });
 
+  test('a body sent without a length is refused once it passes the limit', async () => {
+    const token = await login();
+    const block = Buffer.alloc(4 * 1024 * 1024, 0x20);
+    const r = await new Promise<{ status: number; body: any }>((resolve, reject) => {
+      const req = http.request({ host: '127.0.0.1', port: server.port, method: 'POST', path: '/queries/v1/query-request', headers: { authorization: `Snowflake Token="${token}"`, 'transfer-encoding': 'chunked' } }, (res) => {
+        let text = '';
+        res.on('data', (d) => (text += d));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: JSON.parse(text) }));
+      });
+      req.on('error', () => undefined);
+      let sent = 0;
+      const more = () => {
+        while (sent <= MAX_REQUEST_BYTES) {
+          sent += block.length;
+          if (!req.write(block)) return void req.once('drain', more);
+        }
+      };
+      more();
+      setTimeout(() => reject(new Error('no answer')), 50000).unref();
+    });
+    expect(r.status).toBe(413);
+    expect(r.body).toMatchObject({ success: false, code: '390413' });
+  });
+
   test('a gzip bomb is refused once inflating passes the limit, with bounded memory, and the server stays usable', async () => {
     const token = await login();
     // 1 GiB of spaces compresses to about 1 MB.
