@@ -74,8 +74,9 @@ export class Engine {
     // materialization (a self-join) cost more in thread hand-offs and buffer set-up than they save
     // (the queue's claim candidate, ORDER BY ... LIMIT 1 over 1,000 rows: 3.5 -> 1.5 ms).
     const instance = await DuckDBInstance.create(':memory:', { threads: '1', late_materialization_max_rows: '0' });
-    // DuckDB spills to its temp directory (by default `.tmp` in the working directory): a private one.
-    const spillDir = fs.mkdtempSync(path.join(os.tmpdir(), 'mm-local-duckdb-'));
+    // DuckDB spills to its temp directory, by default `.tmp` in the working directory: one of the
+    // server's own instead (DuckDB creates it when it first spills and removes it on close).
+    const spillDir = path.resolve(dataDir ? path.join(dataDir, 'duckdb-tmp') : path.join(stageRoot, '.duckdb-tmp'));
     const engine = new Engine(instance, dataDir, stageRoot, spillDir);
     const admin = await instance.connect();
     await admin.run("SET GLOBAL TimeZone = 'UTC'");
@@ -123,7 +124,7 @@ export class Engine {
     private readonly instance: DuckDBInstance,
     readonly dataDir: string | undefined,
     readonly stageRoot: string,
-    /** DuckDB's temp_directory (spilled intermediate results), removed on close. */
+    /** DuckDB's temp_directory (spilled intermediate results). */
     private readonly spillDir: string,
   ) {
     this.ephemeralStageRoot = !dataDir;
