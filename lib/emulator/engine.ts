@@ -74,9 +74,12 @@ export class Engine {
     // materialization (a self-join) cost more in thread hand-offs and buffer set-up than they save
     // (the queue's claim candidate, ORDER BY ... LIMIT 1 over 1,000 rows: 3.5 -> 1.5 ms).
     const instance = await DuckDBInstance.create(':memory:', { threads: '1', late_materialization_max_rows: '0' });
-    const engine = new Engine(instance, dataDir, stageRoot);
+    // DuckDB spills to its temp directory, by default `.tmp` in the working directory: one of the
+    // server's own instead (DuckDB creates it when it first spills and removes it on close).
+    const spillDir = path.resolve(dataDir ? path.join(dataDir, 'duckdb-tmp') : path.join(stageRoot, '.duckdb-tmp'));
+    const engine = new Engine(instance, dataDir, stageRoot, spillDir);
     const admin = await instance.connect();
-    await admin.run("SET TimeZone = 'UTC'");
+    await admin.run("SET GLOBAL TimeZone = 'UTC'");
     engine.admin = admin;
     if (dataDir) {
       for (const f of fs.readdirSync(path.join(dataDir, 'databases'))) {
@@ -84,7 +87,26 @@ export class Engine {
       }
     }
     await engine.loadCatalog();
+    await engine.closeFileAccess(admin);
     return engine;
+  }
+
+  /**
+   * Takes the host's file system away from SQL: DuckDB's file functions (read_text, read_csv,
+   * read_parquet, glob, ...), COPY ... TO, ATTACH, EXPORT, INSTALL/LOAD would otherwise read and
+   * write any file the server's user can, which Snowflake's SQL never reaches. With external access
+   * off DuckDB refuses every path outside `allowed_directories` (its spill directory, and the
+   * durable databases' directory so CREATE DATABASE can attach a new file), and it cannot be
+   * turned on again while the instance runs; the locked configuration keeps every other setting
+   * (temp_directory, memory_limit, ...) as set here. Stages never go through DuckDB: PUT/GET,
+   * LIST, DIRECTORY() and COPY INTO @stage are the server's own file operations.
+   */
+  private async closeFileAccess(admin: DuckDBConnection): Promise<void> {
+    const dirs = this.dataDir ? [`'${(path.resolve(this.dataDir, 'databases') + path.sep).replace(/'/g, "''")}'`] : [];
+    await admin.run(`SET temp_directory = '${this.spillDir.replace(/'/g, "''")}'`);
+    await admin.run(`SET allowed_directories = [${dirs.join(', ')}]`);
+    await admin.run('SET enable_external_access = false');
+    await admin.run('SET lock_configuration = true');
   }
 
   private admin!: DuckDBConnection;
@@ -102,13 +124,15 @@ export class Engine {
     private readonly instance: DuckDBInstance,
     readonly dataDir: string | undefined,
     readonly stageRoot: string,
+    /** DuckDB's temp_directory (spilled intermediate results). */
+    private readonly spillDir: string,
   ) {
     this.ephemeralStageRoot = !dataDir;
   }
 
   async newSession(): Promise<SessionState> {
+    // The instance's TimeZone (UTC) is global: the configuration is locked (closeFileAccess).
     const conn = await this.instance.connect();
-    await conn.run("SET TimeZone = 'UTC'");
     return { conn, prepared: new Map(), preparedGeneration: this.generation };
   }
 
@@ -135,6 +159,7 @@ export class Engine {
       this.instance.closeSync();
     });
     if (this.ephemeralStageRoot) fs.rmSync(this.stageRoot, { recursive: true, force: true });
+    fs.rmSync(this.spillDir, { recursive: true, force: true });
   }
 
   private async databases(): Promise<string[]> {

@@ -41,6 +41,8 @@ export function fromEngineError(e: unknown): SfError {
     const col = /column "?([^"\s]+)"?/i.exec(msg)?.[1] ?? '?';
     return new SfError('000904', `SQL compilation error: error line 0 at position 0\ninvalid identifier '${col.toUpperCase()}'`, '42000');
   }
+  // DuckDB refused a file outside the server's own (Engine.closeFileAccess): the host's files are not SQL's.
+  if (/\bPermission Error:/.test(msg)) return new SfError('003001', "SQL access control error:\nInsufficient privileges to operate on the host's files: the local server gives SQL no file system access.", '42501');
   if (/Parser Error/i.test(msg)) return Errors.syntax(msg.replace(/^Parser Error:\s*/i, ''));
   if (/Constraint Error: Duplicate key/i.test(msg)) return Errors.duplicateKey(msg.replace(/^Constraint Error:\s*/i, ''));
   if (/Constraint Error: NOT NULL/i.test(msg)) return new SfError('100072', `NULL result in a non-nullable column: ${msg}`, '22000');

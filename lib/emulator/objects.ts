@@ -19,6 +19,55 @@ function lit(v: unknown): string {
   return v === null || v === undefined ? 'NULL' : typeof v === 'number' ? String(v) : `'${String(v).replace(/'/g, "''")}'`;
 }
 
+/**
+ * The container's parent: it runs the command in its own process group (the watchdog leads it)
+ * and watches its stdin, a pipe from the server. When the server dies, even by SIGKILL, the pipe
+ * closes and the watchdog kills the group, so no worker keeps writing to a stage without its
+ * server (Node has no PR_SET_PDEATHSIG). Otherwise it exits as the command did.
+ */
+const WATCHDOG = `
+const { spawn } = require('child_process');
+const killGroup = () => { try { process.kill(0, 'SIGKILL'); } finally { process.exit(137); } };
+process.stdin.on('end', killGroup);
+process.stdin.on('error', killGroup);
+process.stdin.resume();
+const [command, ...args] = process.argv.slice(1);
+const child = spawn(command, args, { stdio: ['ignore', 'inherit', 'inherit'] });
+child.on('error', (e) => { process.stderr.write('could not start: ' + e.message + '\\n'); process.exit(127); });
+child.on('exit', (code, signal) => {
+  if (signal === null) process.exit(code);
+  process.removeAllListeners(signal);
+  process.kill(process.pid, signal);
+  setTimeout(() => process.exit(128 + (require('os').constants.signals[signal] || 0)), 100);
+});
+`;
+
+/** Starts a container's command under the watchdog, in a process group of its own. */
+function spawnContainer(argv: readonly string[], cwd: string | undefined, env: NodeJS.ProcessEnv): ChildProcess {
+  return spawn(process.execPath, ['-e', WATCHDOG, '--', ...argv], { cwd, env, stdio: ['pipe', 'pipe', 'pipe'], detached: true });
+}
+
+/** Kills a container's whole process group: the watchdog, the command and whatever it started. */
+function killContainer(child: ChildProcess): void {
+  try {
+    process.kill(-child.pid!, 'SIGKILL');
+  } catch {
+    child.kill('SIGKILL');
+  }
+}
+
+/**
+ * A path under a stage's directory; a relative path that would leave it (`..`) is refused, so
+ * COPY INTO @stage and PUT cannot write the host's files.
+ */
+export function insideStage(dir: string, rel: string): string {
+  const full = path.resolve(dir, rel);
+  if (full !== path.resolve(dir) && !full.startsWith(path.resolve(dir) + path.sep)) {
+    throw new SfError('003001', `SQL access control error:\nThe path '${rel}' leaves the stage.`, '42501');
+  }
+  return full;
+}
+
 /** How a container image runs locally. */
 export interface ImageCommand {
   readonly command: readonly string[];
@@ -259,7 +308,7 @@ export class SnowflakeObjects {
         if (m[1]) return statusResult('Drop statement executed successfully (service does not exist).');
         throw Errors.objectMissing(`Service '${key}'`);
       }
-      svc.child?.kill('SIGKILL');
+      if (svc.child) killContainer(svc.child);
       this.services.delete(key);
       return statusResult(`${key} successfully dropped.`);
     }
@@ -332,14 +381,14 @@ export class SnowflakeObjects {
   }
 
   killAll(): void {
-    for (const svc of this.services.values()) svc.child?.kill('SIGKILL');
+    for (const svc of this.services.values()) if (svc.child) killContainer(svc.child);
   }
 
   /** Kills a running job service's process, as a failed container would die. */
   killService(name: string): boolean {
     const svc = [...this.services.values()].find((v) => v.name === name.toUpperCase() || `${v.name}` === name);
     if (!svc?.child) return false;
-    svc.child.kill('SIGKILL');
+    killContainer(svc.child);
     return true;
   }
 
@@ -464,7 +513,7 @@ export class SnowflakeObjects {
     const svc: Service = { name: key, pool, status: 'PENDING', message: 'Pending scheduling', container: container.name, logs: [], exitCode: null, finished: Promise.resolve() };
     this.services.set(key, svc);
     svc.finished = new Promise<void>((resolve) => {
-      const child = spawn(argv[0], argv.slice(1), { cwd: image[1].cwd, env: childEnv, stdio: ['ignore', 'pipe', 'pipe'] });
+      const child = spawnContainer(argv, image[1].cwd, childEnv);
       svc.child = child;
       svc.status = 'RUNNING';
       svc.message = 'Running';
@@ -552,7 +601,7 @@ export class SnowflakeObjects {
     const rel = slash < 0 ? '' : target.slice(slash + 1);
     const { dir } = this.engine.stageDir(s, stageRef);
     if (!/SINGLE\s*=\s*TRUE/i.test(options) || !rel || rel.endsWith('/')) throw Errors.notSupported('COPY INTO @stage without SINGLE = TRUE and a file name');
-    const file = path.join(dir, rel);
+    const file = insideStage(dir, rel);
     if (fs.existsSync(file) && !/OVERWRITE\s*=\s*TRUE/i.test(options)) throw new SfError('001030', `Files already existing at the unload destination: ${rel}. Use overwrite option to force unloading.`, '22000');
     const r = await this.engine.execute(s, await this.rewriteQuery(s, select));
     fs.mkdirSync(path.dirname(file), { recursive: true });

@@ -6,13 +6,14 @@
 import * as crypto from 'crypto';
 import * as http from 'http';
 import { AddressInfo } from 'net';
+import { promisify } from 'util';
 import * as zlib from 'zlib';
 import { BindValue, Engine, SessionState, walk } from './engine';
 import { Errors, SfError, fromEngineError } from './errors';
 import { Faults } from './faults';
 import { SfResult } from './results';
 import { splitStatements } from './translate';
-import { ImageCommand, PredictHandler, ProcedureHandler, SnowflakeObjects } from './objects';
+import { ImageCommand, PredictHandler, ProcedureHandler, SnowflakeObjects, insideStage } from './objects';
 import * as fs from 'fs';
 import * as path from 'path';
 
@@ -49,6 +50,8 @@ interface Session {
   readonly masterToken: string;
   readonly state: SessionState;
   expiredOnce: boolean;
+  /** The session's MULTI_STATEMENT_COUNT (`ALTER SESSION SET`); a statement's own parameter wins. */
+  multiStatementCount?: number;
 }
 
 interface AsyncQuery {
@@ -56,6 +59,8 @@ interface AsyncQuery {
   body?: unknown;
   error?: SfError;
 }
+
+const gunzip = promisify(zlib.gunzip) as (buf: Buffer, opts: zlib.ZlibOptions) => Promise<Buffer>;
 
 const SESSION_PARAMETERS = [
   { name: 'TIMEZONE', value: 'UTC' },
@@ -161,18 +166,41 @@ export class LocalSnowflakeServer {
 
   // ---------------------------------------------------------------------------------------------
 
+  /**
+   * Reads a request body within the limits (docs/local-server.md): at most MAX_REQUEST_BYTES on
+   * the wire (refused up front when Content-Length says more, otherwise when the count passes it)
+   * and MAX_JSON_BYTES once gunzipped (zlib stops inflating at the cap, so a gzip bomb costs at
+   * most that much memory).
+   */
   private async readBody(req: http.IncomingMessage): Promise<unknown> {
-    const chunks: Buffer[] = [];
-    for await (const c of req) chunks.push(c as Buffer);
-    let buf = Buffer.concat(chunks);
+    const declared = Number(req.headers['content-length']);
+    if (declared > MAX_REQUEST_BYTES) throw tooLarge('Request body', MAX_REQUEST_BYTES);
+    let buf = await new Promise<Buffer>((resolve, reject) => {
+      const chunks: Buffer[] = [];
+      let length = 0;
+      const onData = (c: Buffer) => {
+        length += c.length;
+        if (length <= MAX_REQUEST_BYTES) return void chunks.push(c);
+        // Stop reading but keep the socket, so the 413 still reaches the client.
+        req.off('data', onData);
+        req.pause();
+        reject(tooLarge('Request body', MAX_REQUEST_BYTES));
+      };
+      req.on('data', onData);
+      req.once('end', () => resolve(Buffer.concat(chunks)));
+      req.once('error', reject);
+      req.once('close', () => reject(new SfError('390400', 'Request body was cut off.', '08P01', 400)));
+    });
     if (buf.length === 0) return {};
     if ((req.headers['content-encoding'] ?? '').includes('gzip') || (buf[0] === 0x1f && buf[1] === 0x8b)) {
       try {
-        buf = zlib.gunzipSync(buf);
-      } catch {
+        buf = await gunzip(buf, { maxOutputLength: MAX_JSON_BYTES });
+      } catch (e) {
+        if ((e as { code?: string }).code === 'ERR_BUFFER_TOO_LARGE') throw tooLarge('Decompressed request body', MAX_JSON_BYTES);
         throw new SfError('390400', 'Request body is not valid gzip.', '08P01', 400);
       }
     }
+    if (buf.length > MAX_JSON_BYTES) throw tooLarge('Request body', MAX_JSON_BYTES);
     try {
       return JSON.parse(buf.toString('utf8'));
     } catch {
@@ -191,6 +219,9 @@ export class LocalSnowflakeServer {
       res.destroy();
       return;
     }
+    // Refused before its body was read (unauthenticated, too large): answer and hang up, rather
+    // than keep the connection and have Node pull the rest of the upload off the wire first.
+    if (!res.req.complete) res.setHeader('connection', 'close');
     this.send(res, e.httpStatus !== 200 ? e.httpStatus : status, {
       success: false,
       code: e.code,
@@ -219,8 +250,12 @@ export class LocalSnowflakeServer {
       return;
     }
     try {
+      // Only the login request is read before its sender has shown a token.
       if (req.method === 'POST' && p === '/session/v1/login-request') return this.send(res, 200, await this.login(url, await this.readBody(req)));
-      if (req.method === 'POST' && p === '/session/token-request') return this.send(res, 200, await this.renew(req, await this.readBody(req)));
+      if (req.method === 'POST' && p === '/session/token-request') {
+        const s = this.masterSession(req);
+        return this.send(res, 200, this.renew(s, await this.readBody(req)));
+      }
       if (req.method === 'POST' && p === '/session' && url.searchParams.get('delete') === 'true') {
         const s = this.session(req);
         this.sessions.delete(s.token);
@@ -232,7 +267,10 @@ export class LocalSnowflakeServer {
         this.session(req);
         return this.send(res, 200, { success: true, code: null, message: null, data: null });
       }
-      if (req.method === 'POST' && p === '/queries/v1/query-request') return await this.query(req, res, await this.readBody(req));
+      if (req.method === 'POST' && p === '/queries/v1/query-request') {
+        const s = this.session(req);
+        return await this.query(req, res, s, await this.readBody(req));
+      }
       let m: RegExpExecArray | null;
       if (req.method === 'POST' && (p === '/queries/v1/abort-request' || (m = /^\/queries\/([0-9a-f-]+)\/abort-request$/.exec(p)))) {
         this.session(req);
@@ -309,10 +347,14 @@ export class LocalSnowflakeServer {
   /** OAuth tokens the server accepts (e.g. the SPCS token file it hands to job containers). */
   readonly oauthTokens = new Set<string>();
 
-  private async renew(req: http.IncomingMessage, body: unknown): Promise<unknown> {
+  private masterSession(req: http.IncomingMessage): Session {
     const m = /Snowflake Token="([^"]+)"/.exec(String(req.headers.authorization ?? ''));
     const s = m ? this.byMaster.get(m[1]) : undefined;
     if (!s) throw new SfError('390115', 'Master token is invalid.', '08001');
+    return s;
+  }
+
+  private renew(s: Session, body: unknown): unknown {
     const old = (body as { oldSessionToken?: string }).oldSessionToken;
     if (old) this.sessions.delete(old);
     this.sessions.delete(s.token);
@@ -321,8 +363,7 @@ export class LocalSnowflakeServer {
     return { success: true, code: null, message: null, data: { sessionToken: s.token, validityInSecondsST: 3600, masterToken: s.masterToken, validityInSecondsMT: 14400 } };
   }
 
-  private async query(req: http.IncomingMessage, res: http.ServerResponse, body: unknown): Promise<void> {
-    const s = this.session(req);
+  private async query(req: http.IncomingMessage, res: http.ServerResponse, s: Session, body: unknown): Promise<void> {
     if (this.faults.expireSessionsOnce && !s.expiredOnce) {
       s.expiredOnce = true;
       throw Errors.sessionGone();
@@ -332,7 +373,8 @@ export class LocalSnowflakeServer {
     const requestId = new URL(req.url ?? '/', 'http://x').searchParams.get('requestId') ?? crypto.randomUUID();
     const queryId = crypto.randomUUID();
     const binds = decodeBindings(b.bindings);
-    const run = () => this.runStatement(s, b.sqlText!, binds, Number(b.parameters?.MULTI_STATEMENT_COUNT ?? 1), requestId, queryId);
+    const multi = statementCount(b.parameters?.MULTI_STATEMENT_COUNT ?? s.multiStatementCount ?? 1);
+    const run = () => this.runStatement(s, b.sqlText!, binds, multi, requestId, queryId);
     if (b.asyncExec) {
       const entry: AsyncQuery = { status: 'RUNNING' };
       this.async.set(queryId, entry);
@@ -378,8 +420,14 @@ export class LocalSnowflakeServer {
         });
       }
       if (cancelled) throw Errors.cancelled();
-      const statements = multi === 0 || multi > 1 ? splitStatements(sqlText) : [sqlText];
-      if (multi > 1 && statements.length !== multi) {
+      // Snowflake refuses a text whose statement count differs from MULTI_STATEMENT_COUNT (default
+      // 1; 0 accepts any number), so an injected or accidental second statement never runs:
+      // "Submitting multiple SQL statements in a single request" (SQL API) and "Executing a batch
+      // of SQL statements" (Node.js driver). A Snowflake Scripting block is one statement.
+      const body = sqlText.trim().replace(/;\s*$/, '');
+      const statements = body.includes(';') || body.startsWith('--') ? splitStatements(sqlText) : [sqlText];
+      if (statements.length === 0) throw new SfError('000900', 'Empty SQL statement.', '42000');
+      if (multi !== 0 && statements.length !== multi) {
         throw new SfError('000008', `Actual statement count ${statements.length} did not match the desired statement count ${multi}.`, '0A000');
       }
       if (statements.length > 1) {
@@ -418,7 +466,7 @@ export class LocalSnowflakeServer {
         sourceCompression: 'auto_detect',
         parallel: 1,
         overwrite: /OVERWRITE\s*=\s*TRUE/i.test(opts),
-        stageInfo: { locationType: 'LOCAL_FS', location: path.join(dir, sub) + path.sep, path: sub, region: null, storageAccount: null, isClientSideEncrypted: false, creds: {} },
+        stageInfo: { locationType: 'LOCAL_FS', location: insideStage(dir, sub) + path.sep, path: sub, region: null, storageAccount: null, isClientSideEncrypted: false, creds: {} },
         encryptionMaterial: null,
         queryId,
       };
@@ -443,6 +491,8 @@ export class LocalSnowflakeServer {
 
   private async executeOne(s: Session, sql: string, binds: BindValue[] | BindValue[][] | undefined, queryId: string): Promise<unknown> {
     this.statementCount++;
+    const multi = /^ALTER\s+SESSION\s+(?:SET\s+MULTI_STATEMENT_COUNT\s*=\s*(\S+?)|UNSET\s+MULTI_STATEMENT_COUNT)\s*;?\s*$/i.exec(sql.trim());
+    if (multi) s.multiStatementCount = multi[1] === undefined ? undefined : statementCount(multi[1]);
     const fault = this.faults.statementFault(sql);
     if (fault) throw new SfError(fault.code, fault.message ?? `injected failure ${fault.code}`, fault.sqlState ?? '57P01');
     const transfer = this.fileTransfer(s.state, sql.trim().replace(/;\s*$/, ''), queryId);
@@ -454,7 +504,28 @@ export class LocalSnowflakeServer {
   }
 }
 
+/**
+ * Request body limits. The largest bodies the project sends are array binds: 6.5 MB for the demo's
+ * load (218,856 rows of three columns), 1.9 MB for the bench's 20,000-row inserts; the driver sends
+ * them uncompressed. Snowflake documents 128 MB as the maximum payload of a request (Node.js
+ * driver, "Executing statements"); half of it is ten times the demo's load.
+ */
+export const MAX_REQUEST_BYTES = 64 * 1024 * 1024;
+/** Limit of a body once gunzipped. */
+export const MAX_JSON_BYTES = 64 * 1024 * 1024;
+
+function tooLarge(what: string, limit: number): SfError {
+  return new SfError('390413', `${what} exceeds the local server's limit of ${limit} bytes.`, '08P01', 413);
+}
+
 const FILE_URL = String.raw`'?file://([^'\s]+)'?`;
+
+/** A MULTI_STATEMENT_COUNT value: a non-negative integer (sent as a number or a string). */
+function statementCount(v: unknown): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 0) throw new SfError('002211', `Invalid value [${String(v)}] for parameter 'MULTI_STATEMENT_COUNT'`, '22023');
+  return n;
+}
 
 function statusOnly(message: string): SfResult {
   return { columns: [{ name: 'status', type: 'text', precision: null, scale: null, length: 16777216, nullable: true, byteLength: 16777216, database: '', schema: '', table: '', collation: null }], rows: [[message]], statementTypeId: 0x1000 };

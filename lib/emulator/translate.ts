@@ -117,11 +117,24 @@ export function numberedBinds(sql: string): string {
   return out;
 }
 
-/** Splits a script on top-level semicolons (outside quotes, $$ blocks and comments). */
+/**
+ * Splits a script into statements on top-level semicolons: outside quotes, `$$` blocks, comments,
+ * and Snowflake Scripting blocks, so `BEGIN ...; ...; END` and `[DECLARE ...;] BEGIN ... END`
+ * (alone or as a task body, `CREATE TASK ... AS BEGIN ... END`) are one statement each, as
+ * Snowflake counts them. `BEGIN [TRANSACTION | WORK | NAME ...]` and `BEGIN;` start a transaction,
+ * not a block. Inside a block, `CASE ... END [CASE]` nests and `END IF|LOOP|FOR|WHILE|REPEAT` closes
+ * what BEGIN did not open.
+ */
 export function splitStatements(text: string): string[] {
   const out: string[] = [];
   let cur = '';
+  let depth = 0;
+  let declaring = false;
   let i = 0;
+  const push = () => {
+    if (cur.trim()) out.push(cur.trim());
+    cur = '';
+  };
   while (i < text.length) {
     const c = text[i];
     if (c === "'" || c === '"') {
@@ -136,17 +149,50 @@ export function splitStatements(text: string): string[] {
     } else if (text.startsWith('--', i)) {
       const end = text.indexOf('\n', i);
       i = end < 0 ? text.length : end + 1;
-    } else if (c === ';') {
-      if (cur.trim()) out.push(cur.trim());
-      cur = '';
+      cur += ' ';
+    } else if (/[A-Za-z0-9_$]/.test(c)) {
+      WORD.lastIndex = i;
+      const word = WORD.exec(text)![0];
+      // A keyword is a whole word that is not a qualified name's part (`t.end`).
+      const w = text[i - 1] === '.' ? '' : word.toUpperCase();
+      const next = nextWord(text, i + word.length);
+      if (w === 'BEGIN' && next !== ';' && next !== '' && !['TRANSACTION', 'WORK', 'NAME'].includes(next)) {
+        depth++;
+        declaring = false;
+      } else if (w === 'DECLARE' && depth === 0 && cur.trim() === '') {
+        declaring = true;
+      } else if (w === 'CASE' && depth > 0) {
+        depth++;
+      } else if (w === 'END' && depth > 0 && !['IF', 'LOOP', 'FOR', 'WHILE', 'REPEAT'].includes(next)) {
+        depth--;
+        // `END CASE` closes a CASE statement: its CASE opens nothing.
+        const endCase = next === 'CASE' ? /^\s+CASE\b/i.exec(text.slice(i + word.length)) : null;
+        if (endCase) {
+          cur += word + endCase[0];
+          i += word.length + endCase[0].length;
+          continue;
+        }
+      }
+      cur += word;
+      i += word.length;
+    } else if (c === ';' && depth === 0 && !declaring) {
+      push();
       i++;
     } else {
       cur += c;
       i++;
     }
   }
-  if (cur.trim()) out.push(cur.trim());
+  push();
   return out;
+}
+
+const WORD = /[A-Za-z0-9_$]+/y;
+
+/** The next word after `from` (upper-cased), `;` when a semicolon comes first, '' at the end. */
+function nextWord(text: string, from: number): string {
+  const m = /^(?:\s|--[^\n]*\n?)*([A-Za-z_][A-Za-z0-9_$]*|;)?/.exec(text.slice(from, from + 256));
+  return (m?.[1] ?? '').toUpperCase();
 }
 
 function findClosing(text: string, start: number, q: string): number {
