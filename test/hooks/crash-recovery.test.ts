@@ -9,15 +9,16 @@ import { ChildProcess, spawn } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { Duration, Trainer, TrainingStrategy } from '../../index';
 import { readSynthOutput } from '../../lib/cli/synth-app';
 import { applyLocally, demoServerOptions, findPipeline, loadSource } from '../../lib/demo/run-demo';
 import { LocalSnowflakeServer, startLocalServer } from '../../lib/emulator';
 import { HookManifest } from '../../lib/hooks/manifest';
 import { runHooks } from '../../lib/hooks/runner';
+import { resolveConnection } from '../../lib/snowflake/connection';
 import { SnowflakeSession } from '../../lib/snowflake/session';
 import { EXAMPLE } from '../../stacks/forecast-stack';
 import { buildApp } from '../../stacks/main';
+import { crashApp } from './fixtures/crash-app';
 import { env, memoryLog, openSession } from './fixtures';
 
 const IMAGE_OLD = '/analytics/ml/images/forecast-worker:1.4.2';
@@ -28,8 +29,11 @@ const T = 'ANALYTICS.FORECAST';
 
 interface World {
   readonly dir: string;
-  readonly server: LocalSnowflakeServer;
-  readonly session: SnowflakeSession;
+  /** The server when it runs in this process (faults can be injected); absent when it is a process of its own. */
+  readonly server?: LocalSnowflakeServer;
+  port: number;
+  session: SnowflakeSession;
+  readonly stageDir: () => string;
   out: string;
   manifest: HookManifest;
 }
@@ -37,11 +41,7 @@ interface World {
 /** Synthesizes the example with a small, fast training setup for `image` into a fresh directory. */
 function synth(dir: string, image: string): { out: string; manifest: HookManifest; tf: unknown; app: ReturnType<typeof buildApp> } {
   const out = fs.mkdtempSync(path.join(dir, 'out-'));
-  const app = buildApp(out, {
-    trainer: Trainer.fromImage(image),
-    leaseDuration: Duration.seconds(30),
-    training: TrainingStrategy.screenThenRefine({ refineTopPercent: 20, timeBudget: Duration.minutes(5), screen: { slots: 2, chunkSize: 2 }, refine: { workers: 2, chunkSize: 1 } }),
-  });
+  const app = crashApp(out, image);
   app.synth();
   const [stack] = readSynthOutput(out);
   return { out, manifest: stack.manifest as HookManifest, tf: JSON.parse(fs.readFileSync(stack.terraformFile, 'utf8')), app };
@@ -54,19 +54,21 @@ async function newWorld(image: string): Promise<World> {
   const session = await openSession(server);
   await loadSource(session, EXAMPLE.sourceTable, SERIES, 200);
   await applyLocally(session, s.tf as never);
-  return { dir, server, session, out: s.out, manifest: s.manifest };
+  return { dir, server, port: server.port, session, stageDir: () => server.engine.stages.get(`${T}.FORECAST_MODELS`)!, out: s.out, manifest: s.manifest };
 }
 
 async function closeWorld(w: World): Promise<void> {
-  await w.session.close();
-  await w.server.close();
+  await w.session.close().catch(() => undefined);
+  await w.server?.close();
   fs.rmSync(w.dir, { recursive: true, force: true });
 }
+
+const connectionEnv = (w: World) => env({ port: w.port } as LocalSnowflakeServer);
 
 /** The runner as a process of its own (test/hooks/fixtures/run-hooks.ts). */
 function runnerProcess(w: World, force: string[] = []): { child: ChildProcess; output: () => string; done: Promise<number | null> } {
   const script = path.join(__dirname, 'fixtures', 'run-hooks.ts');
-  const child = spawn(process.execPath, ['-r', require.resolve('tsx/cjs'), script, w.out, ...force.flatMap((f) => ['--force', f])], { env: { ...process.env, ...env(w.server), CI: 'true' } });
+  const child = spawn(process.execPath, ['-r', require.resolve('tsx/cjs'), script, w.out, ...force.flatMap((f) => ['--force', f])], { env: { ...process.env, ...connectionEnv(w), CI: 'true' } });
   let text = '';
   child.stdout!.on('data', (d) => (text += d));
   child.stderr!.on('data', (d) => (text += d));
@@ -74,7 +76,7 @@ function runnerProcess(w: World, force: string[] = []): { child: ChildProcess; o
   return { child, output: () => text, done };
 }
 
-const q = async (w: World, sql: string) => w.server.engineQuery(sql);
+const q = async (w: World, sql: string) => (await w.session.query(sql)).rows as Record<string, unknown>[];
 const count = async (w: World, sql: string) => Number((await q(w, sql))[0].N);
 
 /** When to kill: the step's attempt is RUNNING and, for `inside`, a chunk of its pass is done. */
@@ -90,9 +92,9 @@ function killPoint(step: string, inside?: 'screen' | 'refine'): (w: World) => Pr
 async function runUntilKilled(w: World, when: (w: World) => Promise<boolean>, force: string[] = []): Promise<{ output: string; leftRunning: number }> {
   // Short steps (a CALL, an ALTER MODEL) end within a poll of the ledger: hold each step's first
   // statement for a moment, so "as the step starts" is a point the kill can hit.
-  for (const step of w.manifest.steps) {
+  for (const step of w.server ? w.manifest.steps : []) {
     const head = step.statements[0].sql.split('{{')[0].slice(0, 60);
-    w.server.faults.delayStatement({ match: new RegExp('^' + head.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')), ms: 1500, times: 1 });
+    w.server!.faults.delayStatement({ match: new RegExp('^' + head.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')), ms: 1500, times: 1 });
   }
   const r = runnerProcess(w, force);
   const end = Date.now() + 120000;
@@ -105,7 +107,7 @@ async function runUntilKilled(w: World, when: (w: World) => Promise<boolean>, fo
     } else await new Promise((res) => setTimeout(res, 50));
   }
   await r.done;
-  w.server.faults.reset();
+  w.server?.faults.reset();
   if (!killed) throw new Error(`kill point not reached:\n${r.output()}`);
   // Usually the attempt it was in; none when the kill landed between two steps.
   return { output: r.output(), leftRunning: await count(w, `SELECT COUNT(*) AS N FROM ${T}.HOOK_RUNS WHERE STATUS = 'RUNNING'`) };
@@ -128,11 +130,11 @@ async function resume(w: World) {
 
 /** What a user relies on after the resume, for the run that finished (`runId`). */
 async function expectConsistent(w: World, runId: string, image: string, versions: string[], interrupted: number): Promise<void> {
-  const model = w.server.objects.models.models.get(`${T}.FORECAST_MODEL`);
-  expect(model?.versions.map((v) => v.name).sort()).toEqual(versions.map((v) => `V_${v}`).sort());
-  expect(model?.versions.find((v) => v.alias === 'PRODUCTION')?.name).toBe(`V_${runId}`);
+  const shown = (await q(w, `SHOW VERSIONS IN MODEL ${T}.FORECAST_MODEL`)).map((v) => ({ name: String(v.name), aliases: JSON.parse(String(v.aliases)) as string[] }));
+  expect(shown.map((v) => v.name).sort()).toEqual(versions.map((v) => `V_${v}`).sort());
+  expect(shown.filter((v) => v.aliases.includes('PRODUCTION')).map((v) => v.name)).toEqual([`V_${runId}`]);
   // The index maps every partition to an artifact of this run, each trained by this run's image.
-  const stage = w.server.engine.stages.get(`${T}.FORECAST_MODELS`)!;
+  const stage = w.stageDir();
   const index = JSON.parse(fs.readFileSync(path.join(stage, 'models', runId, 'model_index.json'), 'utf8')) as { partitions: Record<string, string> };
   expect(Object.keys(index.partitions)).toHaveLength(SERIES);
   for (const p of Object.values(index.partitions)) {
@@ -228,4 +230,66 @@ describe('a forced run and a run whose image changed, killed and resumed', () =>
       await closeWorld(w);
     }
   }, 180000);
+});
+
+/** The demo's server in a process of its own (test/hooks/fixtures/demo-server.ts). */
+async function serverProcess(image: string, dataDir: string, port: number): Promise<{ child: ChildProcess; port: number }> {
+  const child = spawn(process.execPath, ['-r', require.resolve('tsx/cjs'), path.join(__dirname, 'fixtures', 'demo-server.ts'), image, dataDir, String(port)], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let text = '';
+  const listening = await new Promise<number>((resolve, reject) => {
+    child.stdout!.on('data', (d) => {
+      text += d;
+      const m = /listening (\d+)/.exec(text);
+      if (m) resolve(Number(m[1]));
+    });
+    child.stderr!.on('data', (d) => (text += d));
+    child.on('exit', (code) => reject(new Error(`server exited (${code}): ${text}`)));
+  });
+  return { child, port: listening };
+}
+
+const sleep = (ms: number) => new Promise((res) => setTimeout(res, ms));
+
+describe('the server killed (SIGKILL) mid-training and started again on its data', () => {
+  test('the run is finished with nothing mixed, duplicated or left claimed', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mm-crash-server-'));
+    const dataDir = path.join(dir, 'data');
+    const s = synth(dir, IMAGE_OLD);
+    let server = await serverProcess(IMAGE_OLD, dataDir, 0);
+    const open = () => SnowflakeSession.open(resolveConnection({ env: connectionEnv({ port: server.port } as World) }));
+    const w: World = { dir, port: server.port, session: await open(), stageDir: () => path.join(dataDir, 'stages', `${T}.FORECAST_MODELS`), out: s.out, manifest: s.manifest };
+    try {
+      await loadSource(w.session, EXAMPLE.sourceTable, SERIES, 200);
+      await applyLocally(w.session, s.tf as never);
+      const runner = runnerProcess(w);
+      const until = Date.now() + 120000;
+      // Workers hold chunks: the crash cuts their fits off.
+      const claimed = async () => (await count(w, `SELECT COUNT(*) AS N FROM ${T}.FORECAST_QUEUE WHERE PASS = 'screen' AND STATUS = 'CLAIMED'`)) > 0;
+      while (!(await claimed())) {
+        if (Date.now() > until || runner.child.exitCode !== null) throw new Error(`kill point not reached:\n${runner.output()}`);
+        await sleep(50);
+      }
+      server.child.kill('SIGKILL');
+      await new Promise((res) => server.child.once('exit', res));
+      await w.session.close().catch(() => undefined);
+      await sleep(1000);
+      server = await serverProcess(IMAGE_OLD, dataDir, w.port);
+      w.session = await open();
+      // The runner rides over the restart or fails; either way the next runner finishes the run.
+      const code = await Promise.race([runner.done, sleep(240000).then(() => 'timeout' as const)]);
+      if (code === 'timeout') runner.child.kill('SIGKILL');
+      await runner.done;
+      const leftRunning = await count(w, `SELECT COUNT(*) AS N FROM ${T}.HOOK_RUNS WHERE STATUS = 'RUNNING'`);
+      if (code !== 0) {
+        const r = await resume(w);
+        if (r.failed) throw new Error(`resume failed:\n${r.log.join('\n')}\n--- first runner:\n${runner.output()}`);
+      }
+      const runId = String((await q(w, `SELECT RUN_ID FROM ${T}.HOOK_RUNS WHERE STEP_ID = 'forecast/Forecast/screen-start'`))[0].RUN_ID);
+      await expectConsistent(w, runId, IMAGE_OLD, [runId], leftRunning);
+    } finally {
+      await w.session.close().catch(() => undefined);
+      server.child.kill('SIGKILL');
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  }, 420000);
 });
