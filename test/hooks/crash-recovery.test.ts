@@ -263,8 +263,8 @@ describe('the server killed (SIGKILL) mid-training and started again on its data
       await applyLocally(w.session, s.tf as never);
       const runner = runnerProcess(w);
       const until = Date.now() + 120000;
-      // Workers hold chunks: the crash cuts their fits off.
-      const claimed = async () => (await count(w, `SELECT COUNT(*) AS N FROM ${T}.FORECAST_QUEUE WHERE PASS = 'screen' AND STATUS = 'CLAIMED'`)) > 0;
+      // Workers have begun (a fit is short: a claim may be over before a poll sees it); the crash cuts the rest off.
+      const claimed = async () => (await count(w, `SELECT COUNT(*) AS N FROM ${T}.FORECAST_QUEUE WHERE PASS = 'screen' AND STATUS IN ('CLAIMED', 'DONE')`)) > 0;
       while (!(await claimed())) {
         if (Date.now() > until || runner.child.exitCode !== null) throw new Error(`kill point not reached:\n${runner.output()}`);
         await sleep(50);
