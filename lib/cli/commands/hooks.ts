@@ -14,7 +14,7 @@ import { PlanError, planSteps } from '../../hooks/planner';
 import { RunLog, runHooks } from '../../hooks/runner';
 import { ManifestError, parseManifest } from '../../hooks/validate';
 import { ConnectionConfigError, ConnectionSettings, describeConnection, resolveConnection } from '../../snowflake/connection';
-import { SnowflakeSession } from '../../snowflake/session';
+import { ConnectionFailedError, SnowflakeSession } from '../../snowflake/session';
 import { UsageError, parseFlags } from '../args';
 import { EXIT } from '../exit-codes';
 
@@ -76,10 +76,12 @@ export async function run(argv: string[]): Promise<number> {
   log.info(`stack ${manifest.stack}: ${manifest.steps.length} steps; connecting as ${describeConnection(settings)}`);
   let session: SnowflakeSession;
   try {
-    session = await SnowflakeSession.open(settings);
+    // Retries, lost sessions and re-logins are reported as they happen (lib/snowflake/session.ts).
+    session = await SnowflakeSession.open(settings, { onProgress: (line) => log.info(line) });
   } catch (e) {
     process.stderr.write(`many-model hooks ${sub}: cannot connect: ${(e as Error).message}\n`);
-    return EXIT.USAGE;
+    // A refused login (credentials, account) is configuration; an unreachable server is not.
+    return e instanceof ConnectionFailedError && e.reason === 'rejected' ? EXIT.USAGE : EXIT.STEP_FAILED;
   }
   try {
     const selection = { force: flags.force, from: flags.from, only: flags.only };
