@@ -15,10 +15,34 @@ import { RunLog, runHooks } from '../../hooks/runner';
 import { ManifestError, parseManifest } from '../../hooks/validate';
 import { ConnectionConfigError, ConnectionSettings, describeConnection, resolveConnection } from '../../snowflake/connection';
 import { ConnectionFailedError, SnowflakeSession } from '../../snowflake/session';
-import { UsageError, parseFlags } from '../args';
+import { CommandHelp, UsageError, formatHelp, parseFlags, wantsHelp } from '../args';
 import { EXIT } from '../exit-codes';
 
 const FLAGS = { stack: 'string', out: 'string', connection: 'string', force: 'list', from: 'string', only: 'list', 'dry-run': 'boolean', 'lock-timeout': 'string' } as const;
+
+export const HELP: CommandHelp = {
+  usage: ['hooks plan [--stack S] [--out DIR] [--connection NAME] [--force STEP]... [--from STEP] [--only STEP]...', 'hooks run  [same flags] [--dry-run] [--lock-timeout SECONDS]'],
+  summary: "plan: which post-deploy steps of a synthesized stack will run and why (reads the ledger). run: runs them through snowflake-sdk, recording each attempt in the ledger; a run stopped half-way resumes (docs/hooks-manifest.md).",
+  flags: {
+    stack: { kind: 'string', value: 'S', help: 'the stack (needed when the synthesis has several)' },
+    out: { kind: 'string', value: 'DIR', help: 'the synthesis output directory (default cdktf.out)' },
+    connection: { kind: 'string', value: 'NAME', help: 'a connection of ~/.snowflake/connections.toml (default: SNOWFLAKE_* variables)' },
+    force: { kind: 'list', value: 'STEP', help: 'run STEP even if it is up to date (and what depends on it)' },
+    from: { kind: 'string', value: 'STEP', help: 'run STEP and every step after it' },
+    only: { kind: 'list', value: 'STEP', help: 'run only STEP' },
+    'dry-run': { kind: 'boolean', help: 'run: print the steps and their SQL instead of running them' },
+    'lock-timeout': { kind: 'string', value: 'SECONDS', help: "run: take over another runner's lock older than this (default 900)" },
+  },
+  exitCodes: {
+    0: 'every step succeeded (or the plan was printed)',
+    1: 'a step failed, another runner holds the lock, or Snowflake could not be reached (after the connect retries)',
+    2: 'usage or configuration: unknown flag, no synthesis or stack, bad manifest, unknown step, no connection, login refused',
+  },
+  notes: [
+    'Connection: --connection NAME, or SNOWFLAKE_ACCOUNT, SNOWFLAKE_USER and SNOWFLAKE_PASSWORD (or _PRIVATE_KEY_PATH, _TOKEN), SNOWFLAKE_HOST/_PORT/_PROTOCOL.',
+    'Connection retries: MANY_MODEL_CONNECT_RETRIES (default 5), MANY_MODEL_CONNECT_RETRY_DELAY_MS (first wait, default 1000; doubles, up to 8x).',
+  ],
+};
 
 /** Finds and loads the manifest of `--stack` (or the only stack) under the synth output. */
 export function loadStackManifest(out: string, stack?: string): HookManifest {
@@ -53,8 +77,12 @@ export function consoleLog(): RunLog {
 
 export async function run(argv: string[]): Promise<number> {
   const [sub, ...rest] = argv;
+  if (wantsHelp(argv)) {
+    process.stdout.write(formatHelp(HELP));
+    return EXIT.OK;
+  }
   if (sub !== 'plan' && sub !== 'run') {
-    process.stderr.write('usage: many-model hooks plan|run [--stack S] [--out DIR] [--connection NAME] [--force STEP] [--from STEP] [--only STEP] [--dry-run]\n');
+    process.stderr.write(`many-model hooks: ${sub === undefined ? 'plan or run?' : `unknown subcommand '${sub}'`}\n${formatHelp(HELP)}`);
     return EXIT.USAGE;
   }
   let flags;
@@ -63,6 +91,8 @@ export async function run(argv: string[]): Promise<number> {
   try {
     flags = parseFlags(rest, FLAGS);
     if (sub === 'plan' && flags['dry-run']) throw new UsageError('--dry-run belongs to hooks run');
+    if (sub === 'plan' && flags['lock-timeout'] !== undefined) throw new UsageError('--lock-timeout belongs to hooks run');
+    if (flags['lock-timeout'] !== undefined && !(Number(flags['lock-timeout']) > 0)) throw new UsageError('--lock-timeout must be a positive number of seconds');
     manifest = loadStackManifest(flags.out ?? 'cdktf.out', flags.stack);
     settings = resolveConnection({ connectionName: flags.connection });
   } catch (e) {
