@@ -9,6 +9,8 @@
  * - **Reaching the server** (the first login and every re-login) is tried `1 + retries` times with
  *   doubling waits (ConnectRetry), each failed attempt reported through `onProgress`
  *   ("cannot reach 127.0.0.1:8123 (ECONNREFUSED): retry 2 of 5 in 4 s"); then ConnectionFailedError.
+ *   After that, later re-logins of the session try once, so the runner's closing statements
+ *   (ledger, lock) do not wait through every retry again.
  * - **A statement that certainly did not run** (the request was never sent, or the server refused
  *   it because the session is gone: a restarted server, 390112, 407002; retry.ts isNotExecuted) is
  *   sent again once after logging in again, whatever it does: `query()` does this for every
@@ -123,6 +125,11 @@ export class SnowflakeSession {
   private generation = 0;
   private relogin: Promise<void> | undefined;
   private closed = false;
+  /**
+   * Set when a re-login used up its retries: later re-logins (the ledger's last records, the
+   * lock's release) try once instead of waiting through every retry again.
+   */
+  private unreachable = false;
   private readonly retry: ConnectRetry;
   private readonly progress: (line: string) => void;
 
@@ -137,9 +144,9 @@ export class SnowflakeSession {
     this.progress = (line) => sink(this.redact(line));
   }
 
-  /** A new driver connection, logged in; up to 1 + retry.retries attempts. */
-  private async login(): Promise<snowflake.Connection> {
-    const { retries, initialDelayMs, maxDelayMs } = this.retry;
+  /** A new driver connection, logged in; up to 1 + retries attempts. */
+  private async login(retries = this.retry.retries): Promise<snowflake.Connection> {
+    const { initialDelayMs, maxDelayMs } = this.retry;
     for (let attempt = 0; ; attempt++) {
       // sfRetryMaxLoginRetries 0: the driver tries once and reports; this loop decides.
       const conn = snowflake.createConnection({ ...toDriverOptions(this.settings), sfRetryMaxLoginRetries: 0 } as unknown as snowflake.ConnectionOptions);
@@ -172,9 +179,13 @@ export class SnowflakeSession {
       this.relogin = (async () => {
         const old = this.conn;
         try {
-          this.conn = await this.login();
+          this.conn = await this.login(this.unreachable ? 0 : this.retry.retries);
           this.generation++;
+          this.unreachable = false;
           this.progress(`logged in again to ${this.endpoint} (new session)`);
+        } catch (e) {
+          if (e instanceof ConnectionFailedError && e.reason === 'unreachable') this.unreachable = true;
+          throw e;
         } finally {
           this.relogin = undefined;
         }

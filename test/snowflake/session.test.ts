@@ -86,6 +86,26 @@ describe('SnowflakeSession: reaching the server', () => {
   });
 });
 
+describe('SnowflakeSession: giving up', () => {
+  test('once a re-login has used up its retries, the next statements try once: no second round of waits', async () => {
+    const { server } = await durableServer();
+    const port = server.port;
+    const lines: string[] = [];
+    const session = await SnowflakeSession.open(settingsFor(port), { connectRetry: FAST, onProgress: (l) => lines.push(l) });
+    try {
+      await server.close();
+      await expect(session.query('SELECT 1')).rejects.toThrow(`cannot reach 127.0.0.1:${port} (ECONNREFUSED) after 4 attempts`);
+      expect(lines.filter((l) => l.includes(': retry '))).toHaveLength(3);
+      lines.length = 0;
+      await expect(session.query('SELECT 2')).rejects.toThrow(`cannot reach 127.0.0.1:${port} (ECONNREFUSED) after 1 attempt:`);
+      expect(lines).toHaveLength(1);
+      expect(lines[0]).toMatch(/lost \(ECONNREFUSED/);
+    } finally {
+      await session.close();
+    }
+  });
+});
+
 describe('SnowflakeSession: a lost session is reopened', () => {
   test('a server restarted between two statements: the next statement logs in again and runs once', async () => {
     const first = await durableServer();
