@@ -110,8 +110,8 @@ export async function run(argv: string[]): Promise<number> {
     session = await SnowflakeSession.open(settings, { onProgress: (line) => log.info(line) });
   } catch (e) {
     process.stderr.write(`many-model hooks ${sub}: cannot connect: ${(e as Error).message}\n`);
-    // A refused login (credentials, account) is configuration; an unreachable server is not.
-    return e instanceof ConnectionFailedError && e.reason === 'rejected' ? EXIT.USAGE : EXIT.STEP_FAILED;
+    // An unreachable server is not a usage error; a refused login or bad options are configuration.
+    return e instanceof ConnectionFailedError && e.reason === 'unreachable' ? EXIT.STEP_FAILED : EXIT.USAGE;
   }
   try {
     const selection = { force: flags.force, from: flags.from, only: flags.only };
