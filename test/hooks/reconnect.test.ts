@@ -31,7 +31,7 @@ describe('hooks runner across a server restart', () => {
     // Held until the server closes (no timer left behind).
     first.faults.delayStatement({ match: /'slow' WHERE NOT EXISTS/ });
     const progress: string[] = [];
-    const session = await SnowflakeSession.open(resolveConnection({ env: env(first) }), { connectRetry: { retries: 10, initialDelayMs: 100, maxDelayMs: 400 }, onProgress: (l) => progress.push(l) });
+    const session = await SnowflakeSession.open(resolveConnection({ env: env(first) }), { connectRetry: { retries: 30, initialDelayMs: 100, maxDelayMs: 400 }, onProgress: (l) => progress.push(l) });
     const log = memoryLog();
     let second: LocalSnowflakeServer | undefined;
     try {
