@@ -8,3 +8,7 @@ Testing.setupJest();
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
 // No cloud-metadata probes from snowflake-sdk in tests (they would leave this machine).
 process.env.SNOWFLAKE_DISABLE_PLATFORM_DETECTION = 'true';
+
+// Temporary directories made through test/tmp.ts go after each test file.
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+afterAll(() => (require('./tmp') as typeof import('./tmp')).removeTempDirs());

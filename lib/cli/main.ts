@@ -4,6 +4,8 @@
  * lib/cli/commands/ and is loaded only when called, so `many-model synth` never pays for
  * the local server's engine and `local-server` never loads cdktf.
  */
+import * as fs from 'fs';
+import * as path from 'path';
 import { EXIT } from './exit-codes';
 
 type CommandModule = { run(argv: string[]): Promise<number> };
@@ -22,18 +24,48 @@ const COMMANDS: Record<string, { summary: string; load: () => CommandModule }> =
 
 function usage(): string {
   const lines = Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(14)} ${c.summary}`);
-  return ['usage: many-model <command> [options]', '', 'commands:', ...lines].join('\n');
+  return [
+    'usage: many-model <command> [flags]',
+    '       many-model <command> --help     flags and exit codes of one command',
+    '       many-model --version',
+    '',
+    'commands:',
+    ...lines,
+    '',
+    'exit codes: 0 ok, 1 a step (or the apply, or reaching Snowflake) failed, 2 usage or configuration error,',
+    '            3 destructive change refused (plan --fail-on destructive)',
+  ].join('\n');
+}
+
+/** The version in the package's package.json (found upwards from here: sources or dist/). */
+export function packageVersion(): string {
+  for (let dir = __dirname; ; dir = path.dirname(dir)) {
+    const file = path.join(dir, 'package.json');
+    if (fs.existsSync(file)) {
+      const pkg = JSON.parse(fs.readFileSync(file, 'utf8')) as { name?: string; version?: string };
+      if (pkg.name === 'cdktf-snowflake-many-model' && pkg.version) return pkg.version;
+    }
+    if (path.dirname(dir) === dir) return 'unknown';
+  }
 }
 
 export async function main(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;
-  if (!name || name === '--help' || name === '-h') {
+  if (name === '--help' || name === '-h' || name === 'help') {
     process.stdout.write(usage() + '\n');
-    return name ? EXIT.OK : EXIT.USAGE;
+    return EXIT.OK;
+  }
+  if (name === '--version' || name === '-V') {
+    process.stdout.write(`many-model ${packageVersion()}\n`);
+    return EXIT.OK;
+  }
+  if (!name) {
+    process.stderr.write(usage() + '\n');
+    return EXIT.USAGE;
   }
   const command = COMMANDS[name];
   if (!command) {
-    process.stderr.write(`many-model: unknown command '${name}'.\n${usage()}\n`);
+    process.stderr.write(`many-model: unknown ${name.startsWith('-') ? 'flag' : 'command'} '${name}'. Run 'many-model --help'.\n`);
     return EXIT.USAGE;
   }
   const mod = command.load();

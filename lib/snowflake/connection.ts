@@ -31,6 +31,8 @@ export interface ConnectionSettings {
   readonly host?: string;
   readonly port?: number;
   readonly protocol?: 'http' | 'https';
+  /** How patiently to reach the server (MANY_MODEL_CONNECT_RETRIES, MANY_MODEL_CONNECT_RETRY_DELAY_MS). */
+  readonly connectRetry?: { readonly retries: number; readonly initialDelayMs: number; readonly maxDelayMs: number };
   /** Secret material; never printed. */
   readonly secrets: {
     readonly password?: string;
@@ -135,15 +137,13 @@ export function resolveConnection(options: ResolveOptions = {}): ConnectionSetti
     try {
       parsed = parseToml(fs.readFileSync(file, 'utf8')) as Raw;
     } catch (e) {
-      // The parser's message can quote the offending line, which may hold a secret: keep only its position.
-      const where = /line (\d+)/i.exec((e as Error).message)?.[0] ?? 'somewhere';
-      throw new ConnectionConfigError(`${file}: not valid TOML (${where})`);
+      throw new ConnectionConfigError(tomlErrorMessage(file, e));
     }
     const entry = parsed[options.connectionName];
     if (typeof entry !== 'object' || entry === null) {
       throw new ConnectionConfigError(`${file} has no [${options.connectionName}] connection; it has: ${Object.keys(parsed).join(', ') || 'none'}`);
     }
-    return fromRaw(entry as Raw, `connections.toml [${options.connectionName}]`);
+    return withConnectRetry(fromRaw(entry as Raw, `connections.toml [${options.connectionName}]`), env);
   }
   const raw: Raw = {};
   const map: Record<string, string> = {
@@ -156,7 +156,45 @@ export function resolveConnection(options: ResolveOptions = {}): ConnectionSetti
   if (!raw.account && !raw.user) {
     throw new ConnectionConfigError('no Snowflake connection: pass --connection NAME (from ~/.snowflake/connections.toml) or set SNOWFLAKE_ACCOUNT, SNOWFLAKE_USER and a credential');
   }
-  return fromRaw(raw, 'environment');
+  return withConnectRetry(fromRaw(raw, 'environment'), env);
+}
+
+/**
+ * `<file>:<line>:<column>: not valid TOML: <reason>`. smol-toml's TomlError carries the position
+ * and a fixed reason; its message also quotes the offending lines, which may hold a secret, so
+ * only the reason's first line is kept, and only when it is the parser's own wording.
+ */
+function tomlErrorMessage(file: string, e: unknown): string {
+  const err = e as { line?: unknown; column?: unknown; message?: unknown };
+  const where = typeof err.line === 'number' ? `${file}:${err.line}${typeof err.column === 'number' ? `:${err.column}` : ''}` : file;
+  const first = typeof err.message === 'string' ? err.message.split('\n')[0].replace(/^Invalid TOML document:\s*/, '') : '';
+  const reason = /^[a-z][a-z0-9 ,.:'()-]*$/i.test(first) && first.length <= 120 ? `: ${first}` : '';
+  return `${where}: not valid TOML${reason}`;
+}
+
+const CONNECT_RETRIES = 'MANY_MODEL_CONNECT_RETRIES';
+const CONNECT_DELAY = 'MANY_MODEL_CONNECT_RETRY_DELAY_MS';
+
+/** Reads the connect-retry knobs (whole numbers; the delay doubles per retry up to 8x). */
+function withConnectRetry(s: ConnectionSettings, env: NodeJS.ProcessEnv): ConnectionSettings {
+  const read = (name: string, min: number, max: number): number | undefined => {
+    const text = env[name];
+    if (text === undefined || text === '') return undefined;
+    const n = Number(text);
+    if (!/^\d+$/.test(text) || n < min || n > max) throw new ConnectionConfigError(`${name}=${text} must be a whole number from ${min} to ${max}`);
+    return n;
+  };
+  const retries = read(CONNECT_RETRIES, 0, 100);
+  const delay = read(CONNECT_DELAY, 1, 600000);
+  if (retries === undefined && delay === undefined) return s;
+  const initialDelayMs = delay ?? 1000;
+  return { ...s, connectRetry: { retries: retries ?? 5, initialDelayMs, maxDelayMs: initialDelayMs * 8 } };
+}
+
+/** `host:port` of the server, for messages (no credentials in it). */
+export function endpointOf(s: ConnectionSettings): string {
+  if (s.host) return `${s.host}:${s.port ?? ((s.protocol ?? 'https') === 'https' ? 443 : 80)}`;
+  return `${s.account}.snowflakecomputing.com:443`;
 }
 
 /** snowflake-sdk connection options. */

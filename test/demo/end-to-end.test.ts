@@ -1,16 +1,14 @@
-import * as fs from 'fs';
-import * as os from 'os';
-import * as path from 'path';
 import { Duration, TrainingStrategy } from '../../index';
 import { runDemo } from '../../lib/demo/run-demo';
 import { EXAMPLE } from '../../stacks/forecast-stack';
 import { buildApp } from '../../stacks/main';
+import { tempDir } from '../tmp';
 
 const quiet = { lines: [] as string[], info(l: string) { this.lines.push(l); }, progress(l: string) { this.lines.push(l); } };
 
 describe('end to end on the local server (the demo flow)', () => {
   test('200 series: screen, refine, one registered version, promotion and scoring', async () => {
-    const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'mm-e2e-'));
+    const outdir = tempDir('mm-e2e-');
     const r = await runDemo({ outdir, buildApp, sourceTable: EXAMPLE.sourceTable, image: EXAMPLE.image, series: 200, days: 1095, log: quiet });
     // The run's log goes with a failure: the demo runs many processes, and timing varies.
     try {
@@ -35,7 +33,7 @@ describe('end to end on the local server (the demo flow)', () => {
   }, 240000);
 
   test('a worker killed mid-chunk: its lease expires, another worker finishes the chunk, no partition is trained twice', async () => {
-    const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'mm-e2e-kill-'));
+    const outdir = tempDir('mm-e2e-kill-');
     let killed = '';
     const r = await runDemo({
       outdir,

@@ -1,13 +1,13 @@
 import * as fs from 'fs';
-import * as os from 'os';
 import * as path from 'path';
 import { spawn } from 'child_process';
 import { startLocalServer } from '../../lib/emulator';
 import { close, connect, query } from './client';
+import { tempDir } from '../tmp';
 
 describe('local server durability and CLI', () => {
   test('with a data directory, tables, hybrid rows and stage files survive a restart', async () => {
-    const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'mm-durable-'));
+    const dataDir = tempDir('mm-durable-');
     const first = await startLocalServer({ dataDir });
     const c = await connect(first.connectionOptions());
     await query(c, 'CREATE DATABASE D');
@@ -39,7 +39,7 @@ describe('local server durability and CLI', () => {
   });
 
   test('a graph run cut off by a stop is not resumed: after a restart it is complete and FAILED, not running', async () => {
-    const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'mm-durable-graph-'));
+    const dataDir = tempDir('mm-durable-graph-');
     const at = new Date(Date.now() - 5000).toISOString();
     const run = { ROOT_TASK_NAME: 'ROOT', DATABASE_NAME: 'D', SCHEMA_NAME: 'S', STATE: 'EXECUTING', SCHEDULED_FROM: 'EXECUTE_TASK', FIRST_ERROR_TASK_NAME: null, FIRST_ERROR_CODE: null, FIRST_ERROR_MESSAGE: null, SCHEDULED_TIME: at, QUERY_START_TIME: at, COMPLETED_TIME: null, ROOT_TASK_ID: 't1', ATTEMPT_NUMBER: 1, GRAPH_RUN_GROUP_ID: 'g1' };
     const row = { NAME: 'ROOT', DATABASE_NAME: 'D', SCHEMA_NAME: 'S', STATE: 'EXECUTING', ERROR_CODE: null, ERROR_MESSAGE: null, SCHEDULED_TIME: at, QUERY_START_TIME: at, COMPLETED_TIME: null, ROOT_TASK_ID: 't1', SCHEDULED_FROM: 'EXECUTE_TASK', ATTEMPT_NUMBER: 1, GRAPH_RUN_GROUP_ID: 'g1' };
@@ -92,14 +92,14 @@ describe('local server: PUT and GET through the driver (LOCAL_FS)', () => {
     const server = await startLocalServer();
     const c = await connect(server.connectionOptions());
     for (const sql of ['CREATE DATABASE F', 'CREATE SCHEMA F.S', 'CREATE STAGE F.S.ST']) await query(c, sql);
-    const local = fs.mkdtempSync(path.join(os.tmpdir(), 'mm-put-'));
+    const local = tempDir('mm-put-');
     const src = path.join(local, 'a.json');
     fs.writeFileSync(src, '{"model": 1}');
     const put = await query(c, `PUT file://${src} @F.S.ST/models/R1/ AUTO_COMPRESS = FALSE`);
     expect(put.rows[0]).toMatchObject({ source: 'a.json', target: 'a.json', status: 'UPLOADED' });
     expect((await query(c, 'LIST @F.S.ST')).rows.map((r) => r.name)).toEqual(['st/models/R1/a.json']);
     expect((await query(c, 'SELECT RELATIVE_PATH FROM DIRECTORY(@F.S.ST)')).rows).toEqual([{ RELATIVE_PATH: 'models/R1/a.json' }]);
-    const down = fs.mkdtempSync(path.join(os.tmpdir(), 'mm-get-'));
+    const down = tempDir('mm-get-');
     await query(c, `GET @F.S.ST/models/ file://${down}/`);
     expect(fs.readFileSync(path.join(down, 'a.json'), 'utf8')).toBe('{"model": 1}');
     await query(c, 'REMOVE @F.S.ST/models/R1/a.json');

@@ -1,10 +1,10 @@
 import { ChildProcess, spawn } from 'child_process';
 import * as fs from 'fs';
-import * as os from 'os';
 import * as path from 'path';
 import { LocalSnowflakeServer, startLocalServer } from '../../lib/emulator';
 import { serializeManifest } from '../../lib/hooks/manifest';
 import { env, manifestOf, prepareAccount } from './fixtures';
+import { tempDir } from '../tmp';
 
 const root = path.resolve(__dirname, '..', '..');
 const CANARY = 'canary-pw-51e0c7d2';
@@ -20,7 +20,7 @@ beforeEach(async () => {
   server.faults.reset();
   await server.engineQuery('DELETE FROM OPS.HOOKS.HOOK_RUNS');
   await server.engineQuery('DELETE FROM OPS.HOOKS.EVENTS');
-  out = fs.mkdtempSync(path.join(os.tmpdir(), 'mm-hooks-cli-'));
+  out = tempDir('mm-hooks-cli-');
   const m = manifestOf((h) => {
     const a = h.add({ id: 'a', statements: ["INSERT INTO OPS.HOOKS.EVENTS VALUES ('{{RUN_ID}}', 'a')"], runGroup: 'g' });
     // Idempotent, as pipeline steps are: a resumed run inserts nothing twice.

@@ -1,9 +1,9 @@
 import { spawn } from 'child_process';
 import * as fs from 'fs';
-import * as os from 'os';
 import * as path from 'path';
 import { LocalSnowflakeServer, startLocalServer } from '../../lib/emulator';
 import { env, prepareAccount } from './fixtures';
+import { tempDir } from '../tmp';
 
 const root = path.resolve(__dirname, '..', '..');
 let server: LocalSnowflakeServer;
@@ -31,7 +31,7 @@ function deploy(dir: string, terraform: string): Promise<{ code: number | null; 
 
 describe('many-model deploy', () => {
   test('a failed terraform apply runs no hooks and exits 1', async () => {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mm-deploy-'));
+    const dir = tempDir('mm-deploy-');
     const r = await deploy(dir, fakeTerraform(dir, 1));
     expect(r.code).toBe(1);
     expect(r.stderr).toContain('terraform apply failed (exit 1); no hooks were run');
@@ -40,7 +40,7 @@ describe('many-model deploy', () => {
   }, 60000);
 
   test('a successful apply is followed by the stack hooks in the synthesized directory', async () => {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mm-deploy-'));
+    const dir = tempDir('mm-deploy-');
     const r = await deploy(dir, fakeTerraform(dir, 0));
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
@@ -49,7 +49,7 @@ describe('many-model deploy', () => {
   }, 60000);
 
   test('a missing terraform binary is a usage error', async () => {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mm-deploy-'));
+    const dir = tempDir('mm-deploy-');
     const r = await deploy(dir, path.join(dir, 'no-such-terraform'));
     expect(r.code).toBe(2);
     expect(r.stderr).toContain('not found on PATH');

@@ -1,10 +1,8 @@
 /** Pairs of small apps for the plan tests, synthesized for real into temporary directories. */
-import * as fs from 'fs';
-import * as os from 'os';
-import * as path from 'path';
 import { SnowflakeProvider } from '@cdktf/provider-snowflake/lib/provider';
 import { App, Aspects, TerraformStack } from 'cdktf';
 import { ComputePool, Database, InstanceFamily, ManyModelChecks, ManyModelPipeline, PolicySuppressions, Schedule, SourceTable, Trainer, enablePreviewFeatures } from '../../index';
+import { tempDir } from '../tmp';
 
 export interface Variant {
   image?: string;
@@ -21,7 +19,7 @@ export interface Variant {
 }
 
 export function synthVariant(v: Variant = {}): string {
-  const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'mm-plan-'));
+  const outdir = tempDir('mm-plan-');
   buildVariantApp(outdir, v).synth();
   return outdir;
 }

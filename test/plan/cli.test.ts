@@ -1,9 +1,9 @@
 import { spawnSync } from 'child_process';
 import * as fs from 'fs';
-import * as os from 'os';
 import * as path from 'path';
 import { readSynthesis } from '../../lib/plan/read-synthesis';
 import { synthVariant } from './apps';
+import { tempDir } from '../tmp';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const CLI = path.join(ROOT, 'bin', 'many-model.js');
@@ -43,7 +43,7 @@ describe('many-model plan (CLI)', () => {
   test('usage errors exit 2', () => {
     expect(cli(['--head', head]).code).toBe(2);
     expect(cli(['--base', base, '--head', head, '--format', 'yaml']).err).toContain('--format yaml: use markdown or json');
-    const outside = fs.mkdtempSync(path.join(os.tmpdir(), 'mm-nogit-'));
+    const outside = tempDir('mm-nogit-');
     const notRef = cli(['--base', 'origin/nope', '--head', head], { cwd: outside });
     expect(notRef.code).toBe(2);
     expect(notRef.err).toContain('not a git repository');
@@ -52,7 +52,7 @@ describe('many-model plan (CLI)', () => {
   test('a terraform show -json plan is the truth for Terraform actions, and each line says its source', () => {
     const table = addressOf(head, 'forecast/Forecast/MetricsTable');
     const pool = addressOf(head, 'forecast/Pool/Resource');
-    const planFile = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'mm-tfplan-')), 'plan.json');
+    const planFile = path.join(tempDir('mm-tfplan-'), 'plan.json');
     // The shape `terraform show -json` writes (format_version 1.x; only the fields we read are filled).
     fs.writeFileSync(planFile, JSON.stringify({
       format_version: '1.2',
@@ -85,7 +85,7 @@ describe('many-model plan (CLI)', () => {
   });
 
   test('--base as a git ref synthesizes the app as it is at that commit', () => {
-    const repo = fs.mkdtempSync(path.join(os.tmpdir(), 'mm-gitref-'));
+    const repo = tempDir('mm-gitref-');
     const git = (...args: string[]) => {
       const r = spawnSync('git', args, { cwd: repo, encoding: 'utf8', env: { ...process.env, GIT_AUTHOR_NAME: 't', GIT_AUTHOR_EMAIL: 't@e', GIT_COMMITTER_NAME: 't', GIT_COMMITTER_EMAIL: 't@e' } });
       if (r.status !== 0) throw new Error(r.stderr);

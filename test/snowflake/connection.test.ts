@@ -1,12 +1,12 @@
 import * as fs from 'fs';
-import * as os from 'os';
 import * as path from 'path';
 import { ConnectionConfigError, describeConnection, redactor, resolveConnection, toDriverOptions } from '../../lib/snowflake/connection';
+import { tempDir } from '../tmp';
 
 const CANARY = 'canary-Pw-7f3e9a1c';
 
 function home(toml: string, mode = 0o600): string {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mm-conn-'));
+  const dir = tempDir('mm-conn-');
   const file = path.join(dir, 'connections.toml');
   fs.writeFileSync(file, toml);
   fs.chmodSync(file, mode);
@@ -31,20 +31,27 @@ describe('connection settings', () => {
     expect(() => resolveConnection({ connectionName: 'prod', env: { SNOWFLAKE_HOME: dir } })).toThrow(/has no \[prod\] connection; it has: dev/);
   });
 
-  test('a TOML syntax error does not echo the file content', () => {
-    const dir = home(`[x]\npassword = "${CANARY}\n`);
+  test('a TOML syntax error names the file, line and column, and does not echo the file content', () => {
+    const dir = home(`[x]\naccount = "a"\npassword = "${CANARY}\n`);
     let message = '';
     try {
       resolveConnection({ connectionName: 'x', env: { SNOWFLAKE_HOME: dir } });
     } catch (e) {
       message = (e as Error).message;
     }
-    expect(message).toMatch(/not valid TOML/);
+    expect(message).toBe(`${path.join(dir, 'connections.toml')}:3:31: not valid TOML: control characters are not allowed in strings`);
     expect(message).not.toContain(CANARY);
   });
 
+  test('the position of a TOML error is its own line and column', () => {
+    const dir = home('[x]\naccount = "a"\nuser = "u"\n  port = 80 81\n');
+    expect(() => resolveConnection({ connectionName: 'x', env: { SNOWFLAKE_HOME: dir } })).toThrow(
+      new RegExp(`^${path.join(dir, 'connections.toml').replace(/[.]/g, '\\.')}:4:\\d+: not valid TOML: `),
+    );
+  });
+
   test('reads SNOWFLAKE_* variables: key pair, PAT and OAuth', () => {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mm-key-'));
+    const dir = tempDir('mm-key-');
     const key = path.join(dir, 'rsa_key.p8');
     fs.writeFileSync(key, 'not-a-real-key');
     fs.chmodSync(key, 0o600);

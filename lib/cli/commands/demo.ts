@@ -5,16 +5,32 @@
  */
 import * as path from 'path';
 import { runDemo } from '../../demo/run-demo';
-import { UsageError, parseFlags } from '../args';
+import { CommandHelp, flagSpec, formatHelp, parseFlags, parsePositiveInt, wantsHelp } from '../args';
 import { EXIT } from '../exit-codes';
 import { consoleLog } from './hooks';
 import { formatSummary, readSynthOutput } from '../synth-app';
 
+const FLAGS = {
+  series: { kind: 'string', value: 'N', help: 'number of generated daily series (partitions) (default 200)' },
+  days: { kind: 'string', value: 'N', help: 'days of history per series (default 1095)' },
+} as const;
+
+export const HELP: CommandHelp = {
+  usage: ['demo [--series N] [--days N]'],
+  summary: 'The offline demo: synthesizes the example app (stacks/main.ts) into cdktf.out/, starts the embedded local Snowflake-protocol server, loads generated series and runs the hooks end to end through snowflake-sdk, then prints a summary. Run it from the checkout.',
+  flags: FLAGS,
+  exitCodes: { 0: 'every step succeeded', 1: 'a step failed', 2: 'usage: unknown flag or a value that is not a positive whole number' },
+};
+
 export async function run(argv: string[]): Promise<number> {
+  if (wantsHelp(argv)) {
+    process.stdout.write(formatHelp(HELP));
+    return EXIT.OK;
+  }
   let flags;
   try {
-    flags = parseFlags(argv, { series: 'string', days: 'string' });
-    for (const k of ['series', 'days'] as const) if (flags[k] !== undefined && !/^[1-9]\d*$/.test(flags[k]!)) throw new UsageError(`--${k} must be a positive whole number`);
+    flags = parseFlags(argv, flagSpec(FLAGS));
+    for (const k of ['series', 'days'] as const) if (flags[k] !== undefined) parsePositiveInt(`--${k}`, flags[k]!);
   } catch (e) {
     process.stderr.write(`many-model demo: ${(e as Error).message}\n`);
     return EXIT.USAGE;

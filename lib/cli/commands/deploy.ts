@@ -6,16 +6,42 @@
  */
 import { spawnSync } from 'child_process';
 import * as path from 'path';
-import { UsageError, parseFlags } from '../args';
+import { CommandHelp, UsageError, checkAppFile, checkOutputDir, flagSpec, formatHelp, parseFlags, wantsHelp } from '../args';
 import { EXIT } from '../exit-codes';
 import { synthApp } from './synth';
 import { run as runHooksCommand } from './hooks';
 import { readSynthOutput } from '../synth-app';
 
+const FLAGS = {
+  stack: { kind: 'string', value: 'S', help: 'the stack to apply and run hooks for (needed when the app has several)' },
+  out: { kind: 'string', value: 'DIR', help: 'synthesis output directory; its parent must exist (default cdktf.out)' },
+  app: { kind: 'string', value: 'FILE', help: 'the app module exporting buildApp(outdir) (default stacks/main.ts)' },
+  connection: { kind: 'string', value: 'NAME', help: 'a connection of ~/.snowflake/connections.toml (default: SNOWFLAKE_* variables)' },
+  terraform: { kind: 'string', value: 'BIN', help: 'the Terraform binary (default terraform on PATH)' },
+} as const;
+
+export const HELP: CommandHelp = {
+  usage: ['deploy [--stack S] [--out DIR] [--app FILE] [--connection NAME] [--terraform BIN]'],
+  summary: "Synthesizes the app, runs terraform init and apply -auto-approve in the stack's synthesized directory, and only when the apply succeeded runs the stack's hooks (as 'hooks run').",
+  flags: FLAGS,
+  exitCodes: {
+    0: 'applied and every hook step succeeded',
+    1: 'the synth, terraform init/apply or a hook step failed, or Snowflake could not be reached',
+    2: 'usage or configuration: unknown flag, no such --app file, --out parent missing, no terraform binary, no connection, login refused',
+  },
+  notes: ['Connection retries: MANY_MODEL_CONNECT_RETRIES (default 5), MANY_MODEL_CONNECT_RETRY_DELAY_MS (first wait, default 1000; doubles, up to 8x).'],
+};
+
 export async function run(argv: string[]): Promise<number> {
+  if (wantsHelp(argv)) {
+    process.stdout.write(formatHelp(HELP));
+    return EXIT.OK;
+  }
   let flags;
   try {
-    flags = parseFlags(argv, { stack: 'string', out: 'string', app: 'string', connection: 'string', terraform: 'string' });
+    flags = parseFlags(argv, flagSpec(FLAGS));
+    checkAppFile('--app', flags.app ?? 'stacks/main.ts');
+    checkOutputDir('--out', flags.out ?? 'cdktf.out');
   } catch (e) {
     process.stderr.write(`many-model deploy: ${(e as Error).message}\n`);
     return EXIT.USAGE;

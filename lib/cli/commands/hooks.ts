@@ -15,11 +15,43 @@ import { GroupPlan, PlanError, planRun } from '../../hooks/planner';
 import { HookError, RunLog, abandonUnfinished, runHooks } from '../../hooks/runner';
 import { ManifestError, parseManifest } from '../../hooks/validate';
 import { ConnectionConfigError, ConnectionSettings, describeConnection, resolveConnection } from '../../snowflake/connection';
-import { SnowflakeSession } from '../../snowflake/session';
-import { UsageError, parseFlags } from '../args';
+import { ConnectionFailedError, SnowflakeSession } from '../../snowflake/session';
+import { CommandHelp, UsageError, formatHelp, parseFlags, wantsHelp } from '../args';
 import { EXIT } from '../exit-codes';
 
 const FLAGS = { stack: 'string', out: 'string', connection: 'string', force: 'list', from: 'string', only: 'list', 'dry-run': 'boolean', 'lock-timeout': 'string', run: 'string' } as const;
+
+export const HELP: CommandHelp = {
+  usage: [
+    'hooks plan [--stack S] [--out DIR] [--connection NAME] [--force STEP]... [--from STEP] [--only STEP]...',
+    'hooks run  [same flags] [--dry-run] [--lock-timeout SECONDS]',
+    'hooks abandon [--stack S] [--out DIR] [--connection NAME] [--run RUN_ID] [--lock-timeout SECONDS]',
+  ],
+  summary:
+    'plan: which post-deploy steps of a synthesized stack will run, why, and under which run (resumed, abandoned, new; reads the ledger). ' +
+    'run: runs them through snowflake-sdk, recording each attempt; an unfinished run is resumed, or abandoned when its inputs changed. ' +
+    'abandon: abandons an unfinished run (stops its workers, closes its chunks, marks it in the ledger). Run identity: docs/hooks-manifest.md.',
+  flags: {
+    stack: { kind: 'string', value: 'S', help: 'the stack (needed when the synthesis has several)' },
+    out: { kind: 'string', value: 'DIR', help: 'the synthesis output directory (default cdktf.out)' },
+    connection: { kind: 'string', value: 'NAME', help: 'a connection of ~/.snowflake/connections.toml (default: SNOWFLAKE_* variables)' },
+    force: { kind: 'list', value: 'STEP', help: 'run STEP even when it is up to date (steps that depend on it run too)' },
+    from: { kind: 'string', value: 'STEP', help: 'skip the steps before STEP (manifest order)' },
+    only: { kind: 'list', value: 'STEP', help: 'skip every step but STEP (its dependencies are not pulled in)' },
+    'dry-run': { kind: 'boolean', help: 'run: print the steps and their SQL instead of running them' },
+    'lock-timeout': { kind: 'string', value: 'SECONDS', help: "run, abandon: take over the lock of a runner whose heartbeat stopped this long ago (default 60)" },
+    run: { kind: 'string', value: 'RUN_ID', help: 'abandon: the unfinished run to abandon (default: every run group\'s unfinished run)' },
+  },
+  exitCodes: {
+    0: 'every step succeeded (or the plan was printed)',
+    1: 'a step failed, another runner holds the lock, or Snowflake could not be reached (after the connect retries)',
+    2: 'usage or configuration: unknown flag, no synthesis or stack, bad manifest, unknown step, no connection, login refused',
+  },
+  notes: [
+    'Connection: --connection NAME, or SNOWFLAKE_ACCOUNT, SNOWFLAKE_USER and SNOWFLAKE_PASSWORD (or _PRIVATE_KEY_PATH, _TOKEN), SNOWFLAKE_HOST/_PORT/_PROTOCOL.',
+    'Connection retries: MANY_MODEL_CONNECT_RETRIES (default 5), MANY_MODEL_CONNECT_RETRY_DELAY_MS (first wait, default 1000; doubles, up to 8x).',
+  ],
+};
 
 /** Finds and loads the manifest of `--stack` (or the only stack) under the synth output. */
 export function loadStackManifest(out: string, stack?: string): HookManifest {
@@ -58,8 +90,12 @@ export function consoleLog(): RunLog {
 
 export async function run(argv: string[]): Promise<number> {
   const [sub, ...rest] = argv;
+  if (wantsHelp(argv)) {
+    process.stdout.write(formatHelp(HELP));
+    return EXIT.OK;
+  }
   if (sub !== 'plan' && sub !== 'run' && sub !== 'abandon') {
-    process.stderr.write('usage: many-model hooks plan|run|abandon [--stack S] [--out DIR] [--connection NAME] [--force STEP] [--from STEP] [--only STEP] [--dry-run] [--run RUN_ID]\n');
+    process.stderr.write(`many-model hooks: ${sub === undefined ? 'plan, run or abandon?' : `unknown subcommand '${sub}'`}\n${formatHelp(HELP)}`);
     return EXIT.USAGE;
   }
   let flags;
@@ -68,6 +104,8 @@ export async function run(argv: string[]): Promise<number> {
   try {
     flags = parseFlags(rest, FLAGS);
     if (sub !== 'run' && flags['dry-run']) throw new UsageError('--dry-run belongs to hooks run');
+    if (sub === 'plan' && flags['lock-timeout'] !== undefined) throw new UsageError('--lock-timeout belongs to hooks run and hooks abandon');
+    if (flags['lock-timeout'] !== undefined && !(Number(flags['lock-timeout']) > 0)) throw new UsageError('--lock-timeout must be a positive number of seconds');
     if (sub !== 'abandon' && flags.run !== undefined) throw new UsageError('--run belongs to hooks abandon');
     if (sub === 'abandon' && (flags.force?.length || flags.only?.length || flags.from !== undefined)) throw new UsageError('hooks abandon takes no step selection: it abandons unfinished runs (--run chooses one)');
     manifest = loadStackManifest(flags.out ?? 'cdktf.out', flags.stack);
@@ -83,13 +121,17 @@ export async function run(argv: string[]): Promise<number> {
   log.info(`stack ${manifest.stack}: ${manifest.steps.length} steps; connecting as ${describeConnection(settings)}`);
   let session: SnowflakeSession;
   try {
-    session = await SnowflakeSession.open(settings);
+    // Retries, lost sessions and re-logins are reported as they happen (lib/snowflake/session.ts).
+    session = await SnowflakeSession.open(settings, { onProgress: (line) => log.info(line) });
   } catch (e) {
     process.stderr.write(`many-model hooks ${sub}: cannot connect: ${(e as Error).message}\n`);
-    return EXIT.USAGE;
+    // An unreachable server is not a usage error; a refused login or bad options are configuration.
+    return e instanceof ConnectionFailedError && e.reason === 'unreachable' ? EXIT.STEP_FAILED : EXIT.USAGE;
   }
   try {
     const selection = { force: flags.force, from: flags.from, only: flags.only };
+    // Checked before connecting.
+    const lockTimeout = flags['lock-timeout'] !== undefined ? Number(flags['lock-timeout']) : undefined;
     if (sub === 'plan') {
       if (!manifest.ledger) {
         log.info('no steps');
@@ -102,15 +144,10 @@ export async function run(argv: string[]): Promise<number> {
       return EXIT.OK;
     }
     if (sub === 'abandon') {
-      const r = await abandonUnfinished(manifest, session, { log, runId: flags.run });
+      const r = await abandonUnfinished(manifest, session, { log, runId: flags.run, staleLockSeconds: lockTimeout });
       if (r.lockedBy) return EXIT.STEP_FAILED;
       log.info(r.abandoned.length > 0 ? `abandoned ${r.abandoned.join(', ')}` : 'no unfinished run to abandon');
       return EXIT.OK;
-    }
-    const lockTimeout = flags['lock-timeout'] !== undefined ? Number(flags['lock-timeout']) : undefined;
-    if (lockTimeout !== undefined && !(lockTimeout > 0)) {
-      process.stderr.write(`many-model hooks run: --lock-timeout must be a positive number of seconds\n`);
-      return EXIT.USAGE;
     }
     const result = await runHooks(manifest, session, { ...selection, dryRun: flags['dry-run'], log, staleLockSeconds: lockTimeout });
     // Refused for the lock: the runner said why and how to take over; nothing ran.

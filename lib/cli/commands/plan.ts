@@ -12,10 +12,10 @@ import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { UsageError, parseFlags } from '../args';
+import { CommandHelp, UsageError, checkAppFile, checkInputDir, checkOutputDir, checkOutputFile, flagSpec, formatHelp, parseFlags, wantsHelp } from '../args';
 import { EXIT } from '../exit-codes';
 import { synthApp } from './synth';
-import { buildPlan } from '../../plan/plan';
+import { Synthesis, buildPlan } from '../../plan/plan';
 import { readSynthesis } from '../../plan/read-synthesis';
 import { renderMarkdown } from '../../plan/render-markdown';
 import { ResourceChange, constructPaths } from '../../plan/resource-diff';
@@ -23,8 +23,11 @@ import { TerraformPlanError, readTerraformPlan } from '../../plan/terraform-plan
 
 export const ALLOW_ENV = 'MANY_MODEL_ALLOW_DESTRUCTIVE';
 
-/** Synthesizes `app` as it is at `ref` in a temporary export of the repository; returns the outdir. */
-export function synthesizeGitRef(ref: string, app: string, repoDir = process.cwd()): string {
+/**
+ * Synthesizes `app` as it is at `ref` in a temporary export of the repository and reads the
+ * result; the temporary directory is removed before returning, whatever happens.
+ */
+export function synthesizeGitRef(ref: string, app: string, repoDir = process.cwd()): Synthesis {
   const git = (args: string[]) => spawnSync('git', args, { cwd: repoDir, encoding: 'utf8' });
   const top = git(['rev-parse', '--show-toplevel']);
   if (top.error || top.status !== 0) throw new UsageError(`--base ${ref}: not a directory with a synthesized app, and ${repoDir} is not a git repository`);
@@ -32,22 +35,26 @@ export function synthesizeGitRef(ref: string, app: string, repoDir = process.cwd
   const commit = git(['rev-parse', '--verify', '--quiet', `${ref}^{commit}`]);
   if (commit.status !== 0) throw new UsageError(`--base ${ref}: neither a synthesized directory (with manifest.json) nor a git ref of ${root}`);
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'many-model-base-'));
-  const tar = path.join(tmp, 'src.tar');
-  const archive = spawnSync('git', ['archive', '--format=tar', '-o', tar, commit.stdout.trim()], { cwd: root, encoding: 'utf8' });
-  if (archive.status !== 0) throw new Error(`git archive ${ref} failed: ${archive.stderr.trim()}`);
-  const src = path.join(tmp, 'src');
-  fs.mkdirSync(src);
-  const untar = spawnSync('tar', ['-xf', tar, '-C', src], { encoding: 'utf8' });
-  if (untar.status !== 0) throw new Error(`unpacking ${ref} failed: ${untar.stderr.trim()}`);
-  // The base is built with the head's installed dependencies (the lock file may differ: said in the plan).
-  const modules = path.join(root, 'node_modules');
-  if (fs.existsSync(modules) && !fs.existsSync(path.join(src, 'node_modules'))) fs.symlinkSync(modules, path.join(src, 'node_modules'), 'dir');
-  const appRel = path.relative(root, path.resolve(app));
-  const outdir = path.join(tmp, 'cdktf.out');
-  const cli = path.join(__dirname, '..', '..', '..', 'bin', 'many-model.js');
-  const r = spawnSync(process.execPath, [cli, 'synth', '--app', appRel, '--out', outdir], { cwd: src, encoding: 'utf8', env: process.env });
-  if (r.status !== 0) throw new Error(`synthesizing ${appRel} at ${ref} failed:\n${(r.stderr || r.stdout).trim()}`);
-  return outdir;
+  try {
+    const tar = path.join(tmp, 'src.tar');
+    const archive = spawnSync('git', ['archive', '--format=tar', '-o', tar, commit.stdout.trim()], { cwd: root, encoding: 'utf8' });
+    if (archive.status !== 0) throw new Error(`git archive ${ref} failed: ${archive.stderr.trim()}`);
+    const src = path.join(tmp, 'src');
+    fs.mkdirSync(src);
+    const untar = spawnSync('tar', ['-xf', tar, '-C', src], { encoding: 'utf8' });
+    if (untar.status !== 0) throw new Error(`unpacking ${ref} failed: ${untar.stderr.trim()}`);
+    // The base is built with the head's installed dependencies (the lock file may differ: said in the plan).
+    const modules = path.join(root, 'node_modules');
+    if (fs.existsSync(modules) && !fs.existsSync(path.join(src, 'node_modules'))) fs.symlinkSync(modules, path.join(src, 'node_modules'), 'dir');
+    const appRel = path.relative(root, path.resolve(app));
+    const outdir = path.join(tmp, 'cdktf.out');
+    const cli = path.join(__dirname, '..', '..', '..', 'bin', 'many-model.js');
+    const r = spawnSync(process.execPath, [cli, 'synth', '--app', appRel, '--out', outdir], { cwd: src, encoding: 'utf8', env: process.env });
+    if (r.status !== 0) throw new Error(`synthesizing ${appRel} at ${ref} failed:\n${(r.stderr || r.stdout).trim()}`);
+    return readSynthesis(outdir, ref);
+  } finally {
+    fs.rmSync(tmp, { recursive: true, force: true });
+  }
 }
 
 function parseTerraformPlans(entries: string[], stacks: string[], pathsOf: (stack: string) => Map<string, string>): Map<string, ResourceChange[]> {
@@ -66,11 +73,46 @@ function parseTerraformPlans(entries: string[], stacks: string[], pathsOf: (stac
   return out;
 }
 
+const FLAGS = {
+  base: { kind: 'string', value: 'DIR|REF', help: 'required: a synthesized directory (a cdktf.out of the target branch) or a git ref (origin/main)' },
+  head: { kind: 'string', value: 'DIR', help: 'an already synthesized head (default: synthesize --app now)' },
+  app: { kind: 'string', value: 'FILE', help: 'the app module exporting buildApp(outdir) (default stacks/main.ts)' },
+  out: { kind: 'string', value: 'DIR', help: "where the head is synthesized; its parent must exist (default cdktf.out)" },
+  format: { kind: 'string', value: 'markdown|json', help: 'output format (default markdown)' },
+  'fail-on': { kind: 'string', value: 'destructive|never', help: 'exit 3 when a destructive change is not allowed (default never)' },
+  'terraform-plan': { kind: 'list', value: '[STACK=]FILE', help: "a 'terraform show -json' plan: the truth for Terraform actions" },
+  allow: { kind: 'list', value: 'ADDRESS|PATH', help: 'allow a destructive change (also MANY_MODEL_ALLOW_DESTRUCTIVE, comma- or newline-separated)' },
+  force: { kind: 'list', value: 'STEP', help: "a hook step the plan should show as forced (as 'hooks run --force')" },
+  output: { kind: 'string', value: 'FILE', help: 'also write the plan to FILE; its directory must exist' },
+} as const;
+
+export const HELP: CommandHelp = {
+  usage: ['plan --base <DIR|REF> [--head DIR | --app FILE --out DIR] [--format markdown|json] [--fail-on destructive|never]', '     [--terraform-plan [STACK=]FILE]... [--allow ADDRESS|PATH]... [--force STEP]... [--output FILE]'],
+  summary: 'The pull-request plan: Terraform changes, hook steps that will run and why, and destructive changes to stateful objects, head against base (docs/gitops.md).',
+  flags: FLAGS,
+  exitCodes: {
+    0: 'planned (destructive changes shown but allowed or not gated)',
+    1: 'the app failed to synthesize (head or base)',
+    2: 'usage: unknown flag, missing --base, bad value, no such file, output directory missing, unreadable Terraform plan',
+    3: '--fail-on destructive and a destructive change is not allowed',
+  },
+};
+
 export async function run(argv: string[]): Promise<number> {
+  if (wantsHelp(argv)) {
+    process.stdout.write(formatHelp(HELP));
+    return EXIT.OK;
+  }
   let flags;
   try {
-    flags = parseFlags(argv, { base: 'string', head: 'string', app: 'string', out: 'string', format: 'string', 'fail-on': 'string', 'terraform-plan': 'list', allow: 'list', force: 'list', output: 'string' });
+    flags = parseFlags(argv, flagSpec(FLAGS));
     if (!flags.base) throw new UsageError('--base is required: a synthesized directory (e.g. a cdktf.out of the target branch) or a git ref (e.g. origin/main)');
+    if (flags.head) checkInputDir('--head', flags.head);
+    else {
+      checkAppFile('--app', flags.app ?? 'stacks/main.ts');
+      checkOutputDir('--out', flags.out ?? 'cdktf.out');
+    }
+    if (flags.output) checkOutputFile('--output', flags.output);
     if (flags.format && !['markdown', 'json'].includes(flags.format)) throw new UsageError(`--format ${flags.format}: use markdown or json`);
     if (flags['fail-on'] && !['destructive', 'never'].includes(flags['fail-on'])) throw new UsageError(`--fail-on ${flags['fail-on']}: use destructive or never`);
   } catch (e) {
@@ -87,7 +129,7 @@ export async function run(argv: string[]): Promise<number> {
     }
     const head = readSynthesis(headDir);
     const baseIsDir = fs.existsSync(path.join(flags.base, 'manifest.json'));
-    const base = readSynthesis(baseIsDir ? flags.base : synthesizeGitRef(flags.base, app), flags.base);
+    const base = baseIsDir ? readSynthesis(flags.base) : synthesizeGitRef(flags.base, app);
     // Construct paths for plan lines come from the syntheses' metadata.
     const pathsOf = (stack: string) => constructPaths(base.stacks.get(stack)?.terraform, head.stacks.get(stack)?.terraform);
     const terraformPlans = parseTerraformPlans(flags['terraform-plan'] ?? [], [...head.stacks.keys()], pathsOf);

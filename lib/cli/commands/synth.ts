@@ -4,8 +4,20 @@
  */
 import * as path from 'path';
 import { EXIT } from '../exit-codes';
-import { UsageError, parseFlags } from '../args';
+import { CommandHelp, UsageError, checkAppFile, checkOutputDir, flagSpec, formatHelp, parseFlags, wantsHelp } from '../args';
 import { formatSummary, readSynthOutput } from '../synth-app';
+
+const FLAGS = {
+  app: { kind: 'string', value: 'FILE', help: 'the app module (default stacks/main.ts)' },
+  out: { kind: 'string', value: 'DIR', help: 'output directory; its parent must exist (default cdktf.out)' },
+} as const;
+
+export const HELP: CommandHelp = {
+  usage: ['synth [--app FILE] [--out DIR]'],
+  summary: 'Synthesizes a cdktf app module that exports buildApp(outdir) (TypeScript or JavaScript) and prints, per stack, the Terraform resources and the hook steps it wrote.',
+  flags: FLAGS,
+  exitCodes: { 0: 'synthesized', 1: 'the app failed to synthesize', 2: 'usage: unknown flag, no such --app file, --out parent missing, no buildApp export' },
+};
 
 export async function synthApp(appFile: string, outdir: string): Promise<void> {
   const abs = path.resolve(appFile);
@@ -18,9 +30,15 @@ export async function synthApp(appFile: string, outdir: string): Promise<void> {
 }
 
 export async function run(argv: string[]): Promise<number> {
+  if (wantsHelp(argv)) {
+    process.stdout.write(formatHelp(HELP));
+    return EXIT.OK;
+  }
   let flags;
   try {
-    flags = parseFlags(argv, { app: 'string', out: 'string' });
+    flags = parseFlags(argv, flagSpec(FLAGS));
+    checkAppFile('--app', flags.app ?? 'stacks/main.ts');
+    checkOutputDir('--out', flags.out ?? 'cdktf.out');
   } catch (e) {
     process.stderr.write(`many-model synth: ${(e as Error).message}\n`);
     return EXIT.USAGE;
