@@ -84,13 +84,23 @@ interface Ctx {
   readonly details: Record<string, unknown>;
 }
 
+/**
+ * Runs one statement of the step, retrying transient errors (step.retry) with a log line each time.
+ * `poll` marks a statement that is safe to run twice (a progress or verification query, a
+ * directory refresh, the lease upkeep): it is also retried after an internal error (000603),
+ * which a statement with effects is not (lib/snowflake/retry.ts).
+ */
 async function exec(ctx: Ctx, st: HookStatement | { id: string; sql: string }, poll = false): Promise<Record<string, unknown>[]> {
   const sql = substitute(st.sql, ctx.vars);
   if (poll) ctx.counters.polls++;
   else ctx.counters.statements++;
   try {
-    const r = await ctx.session.queryWithRetry(sql, undefined, ctx.step.retry, (attempt, err, wait) =>
-      ctx.opts.log.info(`  [${ctx.step.id}] ${st.id}: transient error ${err.code ?? ''} ${err.message}; retry ${attempt} in ${wait} ms`),
+    const r = await ctx.session.queryWithRetry(
+      sql,
+      undefined,
+      ctx.step.retry,
+      (attempt, err, wait) => ctx.opts.log.info(`  [${ctx.step.id}] ${st.id}: transient error ${err.code ?? ''} ${err.message}; retry ${attempt} of ${ctx.step.retry.maxAttempts - 1} in ${wait} ms`),
+      { idempotent: poll },
     );
     if (r.queryId) ctx.queryIds.push(r.queryId);
     return r.rows;

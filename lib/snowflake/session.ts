@@ -6,7 +6,7 @@
 import './driver-env';
 import * as snowflake from 'snowflake-sdk';
 import { ConnectionSettings, redactor, toDriverOptions } from './connection';
-import { backoffMs, isTransient, sleep } from './retry';
+import { TransientOptions, backoffMs, isTransient, sleep } from './retry';
 
 let configured = false;
 function configureDriverOnce(): void {
@@ -80,14 +80,18 @@ export class SnowflakeSession {
     });
   }
 
-  /** Runs one statement, retrying transient failures with backoff and jitter. */
-  async queryWithRetry<T = Record<string, unknown>>(sql: string, binds: unknown[] | undefined, retry: RetryOptions, onRetry?: (attempt: number, err: SnowflakeError, waitMs: number) => void): Promise<QueryResult<T>> {
+  /**
+   * Runs one statement, retrying transient failures with backoff and jitter; with `idempotent`,
+   * also the failures worth retrying only for a statement that may safely run twice (retry.ts).
+   */
+  async queryWithRetry<T = Record<string, unknown>>(sql: string, binds: unknown[] | undefined, retry: RetryOptions, onRetry?: (attempt: number, err: SnowflakeError, waitMs: number) => void, opts: TransientOptions = {}): Promise<QueryResult<T>> {
     for (let attempt = 0; ; attempt++) {
       try {
         return await this.query<T>(sql, binds);
       } catch (e) {
         const err = e as SnowflakeError;
-        if (!err.transient || attempt + 1 >= retry.maxAttempts) throw err;
+        const transient = err.transient || (opts.idempotent === true && isTransient(err, opts));
+        if (!transient || attempt + 1 >= retry.maxAttempts) throw err;
         const wait = backoffMs(attempt, retry.initialDelayMs, retry.maxDelayMs);
         onRetry?.(attempt + 1, err, wait);
         await sleep(wait);
