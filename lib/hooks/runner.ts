@@ -144,9 +144,16 @@ async function waitForPass(ctx: Ctx, startedAt: number, deadline: number, onPoll
   }
 }
 
-/** Checks a finished pass: artifacts present, failure share within the allowance. */
-async function verifyPass(ctx: Ctx, p: Record<string, unknown>): Promise<void> {
+/**
+ * Checks a pass once it has ended: the stage's directory table is refreshed (it changes only then)
+ * and one query counts chunks, partitions and OK metrics rows whose artifact is not on the stage;
+ * then artifacts must all be present and the failure share within the allowance.
+ */
+async function verifyPass(ctx: Ctx): Promise<void> {
   const w = ctx.step.wait!;
+  if (!w.refreshSql || !w.verifySql) throw new HookError(ctx.step.id, 'verify', undefined, 'wait.refreshSql and wait.verifySql are required to verify a training pass. Synthesize the manifest again');
+  await exec(ctx, { id: 'refresh-stage', sql: w.refreshSql }, true);
+  const [p] = await exec(ctx, { id: 'verify', sql: w.verifySql }, true);
   const partitions = num(p, 'PARTITIONS');
   const ok = num(p, 'PARTITIONS_OK');
   const missing = num(p, 'ARTIFACTS_MISSING');
@@ -242,7 +249,7 @@ async function runTaskGraphStep(ctx: Ctx, started: number, deadline: number): Pr
     const unseen = seen ? '' : `; no run of ${w.rootTask ?? 'its root task'} was ever listed by CURRENT_TASK_GRAPHS or COMPLETE_TASK_GRAPHS, so the runner could not tell when it ended: the runner's role needs MONITOR on the root task`;
     throw new HookError(step.id, 'wait', undefined, `task graph did not finish within ${step.timeoutSeconds}s${unseen}`);
   }
-  await verifyPass(ctx, result);
+  await verifyPass(ctx);
   for (const st of rest) await exec(ctx, st);
   return 'SUCCEEDED';
 }
@@ -275,7 +282,7 @@ async function runStep(ctx: Ctx): Promise<'SUCCEEDED' | 'GATED'> {
         await releaseExpiredLeases(ctx);
       });
       if (result.TIMED_OUT) ctx.opts.log.info(`  [${step.id}] time budget reached: chunks not done are left to the next run`);
-      await verifyPass(ctx, result);
+      await verifyPass(ctx);
       for (const st of step.statements) await exec(ctx, st);
       return 'SUCCEEDED';
     }

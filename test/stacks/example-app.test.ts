@@ -41,4 +41,22 @@ describe('example app', () => {
     expect(text).toContain('hook manifest    stacks/forecast/hooks.json  (schema v1, 9 steps, ledger ANALYTICS.FORECAST.HOOK_RUNS)');
     expect(text.split('\n').filter((l) => /^    \S+ +forecast\/Forecast\//.test(l))).toHaveLength(9);
   });
+
+  test('step fingerprints are those of the manifest whose passes polled DIRECTORY(@stage): upgrading re-runs no training', () => {
+    // Recorded from the synthesis before issue #23 split the pass's poll (progressSql, now without
+    // the stage) from its verification (verifySql, the former progressSql, run after refreshSql).
+    // A change here makes every existing deployment retrain: only for a change of what runs.
+    const fingerprints = Object.fromEntries(readSynthOutput(outdir)[0].manifest!.steps.map((s) => [s.id, s.fingerprint]));
+    expect(fingerprints).toEqual({
+      'forecast/Forecast/screen-start': '7eff3e49c7dbd33a5836a5fe8ea69d13032831e63ea14c788528072a7851e9f4',
+      'forecast/Forecast/screen-train': 'f6655736cb2b9a3c8daa480dd88aabe94d76ae7de09445854c383f99801036ac',
+      'forecast/Forecast/refine-start': '33f6aa601866d20fe93972e261919e435c836aa7eeecbfbb908cd195717ac4bd',
+      'forecast/Forecast/refine-workers': '62d84c6960117f4fb7ac65027bfdb13f5ce886a4583f5452aa0a75351437ffc3',
+      'forecast/Forecast/refine-wait': '1c2e5c9dba097b53107cf9e5d556139dd6f2c158f554b9dc169880b4e2a2c2e5',
+      'forecast/Forecast/buildModelIndex': '40073803f09c2a3a63d9322dde2ff464a9c87c39c63d9225779371b36fb62a2f',
+      'forecast/Forecast/registerAggregator': '94c7151cd3977ef16df4053bb9cac2aef697803b43a49c370e9607dd1b6d5110',
+      'forecast/Forecast/promote': '5c7f28f31f217f56f56658bb2bbb394644aa6b91b6b7d605a00d8fc4a5cfd01b',
+      'forecast/Forecast/Scoring/batchScore': 'ca6148fca70a65ab66b279bc6c577fd1d97e913c4dbfb4107aed5f6ccf1b31bf',
+    });
+  });
 });
