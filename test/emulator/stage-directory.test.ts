@@ -12,7 +12,13 @@ let server: LocalSnowflakeServer;
 let c: Conn;
 let dir: string;
 beforeAll(async () => {
-  server = await startLocalServer();
+  server = await startLocalServer({
+    procedures: {
+      'SD.S.BOOM': async () => {
+        throw new Error('the index of run R1 lists no trained partition: nothing to register');
+      },
+    },
+  });
   c = await connect(server.connectionOptions());
   for (const sql of ['CREATE DATABASE SD', 'CREATE SCHEMA SD.S', 'CREATE STAGE SD.S.MODELS DIRECTORY = (ENABLE = TRUE)', 'CREATE STAGE SD.S.LIVE DIRECTORY = (ENABLE = TRUE AUTO_REFRESH = TRUE)']) await query(c, sql);
   dir = server.engine.stages.get('SD.S.MODELS')!;
@@ -153,5 +159,35 @@ describe('local server: listing a stage while its files are written, renamed and
     // Once the writer has stopped, a refresh lists exactly what is there.
     await query(c, 'ALTER STAGE SD.S.MODELS REFRESH');
     expect((await paths()).sort()).toEqual(fs.readdirSync(path.join(dir, 'models', 'R9', 'refine')).map((f) => `models/R9/refine/${f}`).sort());
+  });
+});
+
+describe('local server: internal failures are internal errors, not compilation errors', () => {
+  test('a failure of the server while it lists a stage is 000603 / XX000 "SQL execution internal error"', async () => {
+    write('a.json');
+    server.faults.interruptStageListing({
+      meanwhile: () => {
+        throw Object.assign(new Error('EIO: i/o error, read'), { code: 'EIO', errno: -5 });
+      },
+    });
+    const err = await query(c, 'ALTER STAGE SD.S.MODELS REFRESH').catch((e) => e);
+    expect(err).toMatchObject({ code: '000603', sqlState: 'XX000' });
+    expect(err.message).toMatch(/^SQL execution internal error: Processing aborted due to error 300010 in the local server: EIO: i\/o error, read/);
+    expect(err.message).not.toMatch(/compilation/);
+    // The statement itself was fine: run again, it succeeds.
+    await query(c, 'ALTER STAGE SD.S.MODELS REFRESH');
+    expect(await paths()).toEqual(['a.json']);
+  });
+
+  test('an exception of a stand-in for a Python procedure is that procedure\'s error (100357), not an internal one', async () => {
+    const err = await query(c, "CALL SD.S.BOOM('R1')").catch((e) => e);
+    expect(err).toMatchObject({ code: '100357', sqlState: 'P0000' });
+    expect(err.message).toBe('Python Interpreter Error:\nthe index of run R1 lists no trained partition: nothing to register');
+  });
+
+  test('errors of the statement itself keep their Snowflake codes', async () => {
+    await expect(query(c, 'SELECT NOPE FROM SD.S.MISSING')).rejects.toMatchObject({ code: '002003' });
+    await expect(query(c, 'SELEC 1')).rejects.toMatchObject({ code: '001003' });
+    await expect(query(c, 'ALTER STAGE SD.S.NOT_A_STAGE REFRESH')).rejects.toMatchObject({ code: '002003' });
   });
 });
