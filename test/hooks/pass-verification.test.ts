@@ -1,5 +1,7 @@
 import * as fs from 'fs';
+import * as os from 'os';
 import * as path from 'path';
+import * as snowflake from 'snowflake-sdk';
 import { SnowflakeProvider } from '@cdktf/provider-snowflake/lib/provider';
 import { TerraformStack, Testing } from 'cdktf';
 import { ComputePool, Database, Hooks, ManyModelPipeline, SourceTable, Trainer, TrainingStrategy, enablePreviewFeatures } from '../../index';
@@ -7,13 +9,17 @@ import { LocalSnowflakeServer, startLocalServer } from '../../lib/emulator';
 import { planLocalApply } from '../../lib/emulator/local-apply';
 import { HookManifest } from '../../lib/hooks/manifest';
 import { runHooks } from '../../lib/hooks/runner';
+import { ObjectName } from '../../lib/identifiers';
+import { renderChunkReadStatement } from '../../lib/sql/training';
 import { SnowflakeSession } from '../../lib/snowflake/session';
+import { WorkerConfig, fitChunk, runWorker, writeArtifacts } from '../../lib/worker/main';
 import { memoryLog, openSession } from './fixtures';
 
 // The pipeline's queue pass, watched and verified by the runner: polls read chunk states and
 // metrics only; once the pass has ended the stage's directory table is refreshed and the pass
-// verified against it (issue #23). The test plays the workers: it leaves metrics rows and
-// artifacts as workers would, through the stage directory (the stage mount) and SQL.
+// verified against it (issue #23). In the first group the test plays the workers (metrics rows
+// and artifacts as workers leave them, through the stage directory and SQL); in the second the
+// reference worker runs, through snowflake-sdk, with the stage directory as its mount.
 const KEYS = ['A', 'B', 'C', 'D'];
 let server: LocalSnowflakeServer;
 let session: SnowflakeSession;
@@ -129,5 +135,76 @@ describe('a training pass is polled without the stage and verified after refresh
     expect(r.status).toBe('FAILED');
     expect(r.error).toBe(`step ${id('screen-wait')}, statement progress (Snowflake 000603): SQL execution internal error: injected`);
     expect(log.lines.filter((l) => /transient error 000603/.test(l))).toHaveLength(4);
+  });
+});
+
+describe('the reference worker writes each artifact once, under its final name, between clearing and recording the metrics', () => {
+  const files = (dir: string): string[] => (fs.existsSync(dir) ? fs.readdirSync(dir, { recursive: true, encoding: 'utf8' }).filter((f) => fs.statSync(path.join(dir, f)).isFile()).sort() : []);
+  const metrics = async (runId: string) =>
+    (await session.query<{ PARTITION_KEY: string; STATUS: string; MODEL_FAMILY: string }>(`SELECT PARTITION_KEY, STATUS, MODEL_FAMILY FROM ANALYTICS.FORECAST.FORECAST_TRAINING_METRICS WHERE RUN_ID = ? ORDER BY PARTITION_KEY`, [runId])).rows;
+  const queue = async (runId: string) =>
+    (await session.query<{ CHUNK_ID: number; STATUS: string; ATTEMPTS: number }>(`SELECT CHUNK_ID, STATUS, ATTEMPTS FROM ANALYTICS.FORECAST.FORECAST_QUEUE WHERE RUN_ID = ? ORDER BY CHUNK_ID`, [runId])).rows.map((r) => `${r.CHUNK_ID}:${r.STATUS}:${r.ATTEMPTS}`);
+
+  async function runOneWorker(): Promise<string[]> {
+    const conn = snowflake.createConnection(server.connectionOptions() as unknown as snowflake.ConnectionOptions);
+    await new Promise<void>((resolve, reject) => conn.connect((e) => (e ? reject(e) : resolve())));
+    const lines: string[] = [];
+    try {
+      await runWorker(
+        {
+          mode: 'queue', pass: 'screen', refine: false, slot: 0, slots: 1,
+          queue: ObjectName.of('ANALYTICS', 'FORECAST', 'FORECAST_QUEUE'), runs: ObjectName.of('ANALYTICS', 'FORECAST', 'FORECAST_TRAINING_RUNS'), metrics: ObjectName.of('ANALYTICS', 'FORECAST', 'FORECAST_TRAINING_METRICS'),
+          modelDir: stageDir, ext: 'json',
+          sourceQuery: renderChunkReadStatement({ table: ObjectName.of('ANALYTICS', 'RAW', 'SERIES_EVENTS'), partitionColumn: 'UNIT_ID', orderColumn: 'DATE', targetColumn: 'Y', covariateColumns: [] }).sql,
+          leaseSeconds: 60, maxAttempts: 3, budgetSeconds: 30, emptyPolls: 1, holdout: 7, period: 7, workerId: 'test-worker',
+        },
+        conn,
+        (l) => lines.push(l),
+      );
+    } finally {
+      await new Promise<void>((resolve) => conn.destroy(() => resolve()));
+    }
+    return lines;
+  }
+
+  test('a worker failing mid-write leaves no metrics row naming a file of the chunk (an earlier attempt\'s rows are gone); the next attempt writes it all', async () => {
+    const runId = await startPass();
+    const dir = path.join(stageDir, 'models', runId, 'screen');
+    // An earlier attempt of chunk 0 (A, B) recorded both partitions, then lost its lease.
+    await session.query(
+      `INSERT INTO ANALYTICS.FORECAST.FORECAST_TRAINING_METRICS (RUN_ID, PASS, PARTITION_KEY, STATUS, MODEL_FAMILY, MAPE, RMSE, SMAPE, N_OBS, STAGE_PATH, ERROR_MSG, TRAINED_AT) ` +
+        `VALUES (?, 'screen', ?, 'OK', 'stale', 0.1, 1, 0.1, 10, ?, NULL, CURRENT_TIMESTAMP())`,
+      ['A', 'B'].map((k) => [runId, k, `models/${runId}/screen/${k}.json`]),
+    );
+    // This attempt cannot write B's artifact (a directory is in the way): it fails between A and B.
+    fs.mkdirSync(path.join(dir, 'B.json'), { recursive: true });
+    const first = await runOneWorker();
+    // Every attempt (3) failed the same way: the chunk is FAILED, and no OK row names A's or B's
+    // file, so the model index will not take a file a dying writer may have left half-written.
+    expect(first.filter((l) => /failed: EISDIR/.test(l))).toHaveLength(3);
+    expect(await queue(runId)).toEqual(['0:FAILED:3', '1:DONE:1']);
+    expect(await metrics(runId)).toEqual([{ PARTITION_KEY: 'C', STATUS: 'OK', MODEL_FAMILY: expect.any(String) }, { PARTITION_KEY: 'D', STATUS: 'OK', MODEL_FAMILY: expect.any(String) }]);
+
+    // With the obstacle gone and the chunk claimable again, the next attempt writes and records it all.
+    fs.rmSync(path.join(dir, 'B.json'), { recursive: true });
+    await session.query(`UPDATE ANALYTICS.FORECAST.FORECAST_QUEUE SET STATUS = 'PENDING', ATTEMPTS = 0 WHERE RUN_ID = ? AND CHUNK_ID = 0`, [runId]);
+    await runOneWorker();
+    expect((await metrics(runId)).map((m) => `${m.PARTITION_KEY}:${m.STATUS}`)).toEqual(['A:OK', 'B:OK', 'C:OK', 'D:OK']);
+    expect((await metrics(runId)).some((m) => m.MODEL_FAMILY === 'stale')).toBe(false);
+    expect(await queue(runId)).toEqual(['0:DONE:1', '1:DONE:1']);
+    // Only final names were ever written: no temporary file in the stage, every artifact complete.
+    expect(files(dir)).toEqual(['A.json', 'B.json', 'C.json', 'D.json']);
+    for (const f of files(dir)) expect(JSON.parse(fs.readFileSync(path.join(dir, f), 'utf8'))).toMatchObject({ format: 'many-model-forecast' });
+    expect((await waitStep()).status).toBe('SUCCEEDED');
+  });
+
+  test('fitting a chunk writes nothing; writeArtifacts writes each file once under its final name', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mm-artifacts-'));
+    const fitted = fitChunk({ pass: 'screen', refine: false, holdout: 7, period: 7, ext: 'json', modelDir: dir } as WorkerConfig, 'R1', ['A/1', 'Z'], Array.from({ length: 40 }, (_, i) => ({ PARTITION_KEY: 'A/1', DS: new Date(Date.UTC(2026, 0, 1 + i)), Y: 5 + (i % 7) })));
+    expect(files(dir)).toEqual([]);
+    expect(fitted.metricRows.map((r) => [r[2], r[3], r[9]])).toEqual([['A/1', 'OK', 'models/R1/screen/A%2F1.json'], ['Z', 'FAILED', null]]);
+    writeArtifacts(dir, fitted.artifacts);
+    expect(files(dir)).toEqual([path.join('models', 'R1', 'screen', 'A%2F1.json')]);
+    fs.rmSync(dir, { recursive: true, force: true });
   });
 });
