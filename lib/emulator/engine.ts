@@ -74,7 +74,11 @@ export class Engine {
     // Statements run one at a time and are small: DuckDB's parallel execution and the Top-N late
     // materialization (a self-join) cost more in thread hand-offs and buffer set-up than they save
     // (the queue's claim candidate, ORDER BY ... LIMIT 1 over 1,000 rows: 3.5 -> 1.5 ms).
-    const instance = await DuckDBInstance.create(':memory:', { threads: '1', late_materialization_max_rows: '0' });
+    // Statistics propagation folds what the table's statistics say when a statement is planned
+    // into the plan (a filter on a value no row had yet becomes FALSE): sessions keep prepared
+    // statements across data changes (runPrepared), and a repeated poll then returned the counts
+    // of its first run (seen with the runner's progress query: 0 chunks done, forever).
+    const instance = await DuckDBInstance.create(':memory:', { threads: '1', late_materialization_max_rows: '0', disabled_optimizers: 'statistics_propagation' });
     const engine = new Engine(instance, dataDir, stageRoot);
     const admin = await instance.connect();
     await admin.run("SET TimeZone = 'UTC'");
