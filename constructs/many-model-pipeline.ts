@@ -6,7 +6,7 @@ import { Construct } from 'constructs';
 import { Duration } from '../lib/duration';
 import { ValidationError, validateProp } from '../lib/errors';
 import { CustomHookOptions, Hooks, IHookDependable } from '../lib/hooks/hooks';
-import { DEFAULT_RETRY, HookStepSpec, StepKind, canonicalJson, sha256 } from '../lib/hooks/manifest';
+import { DEFAULT_RETRY, HookStepSpec, StepKind, WaitSpec, canonicalJson, sha256 } from '../lib/hooks/manifest';
 import { ObjectName, normalizeIdentifier } from '../lib/identifiers';
 import { Schedule } from '../lib/schedule';
 import { MODEL_MOUNT_PATH, WORKER_CONTRACT_VERSION, renderExecuteJobService, renderJobSpec } from '../lib/sql/job-spec';
@@ -27,6 +27,8 @@ import {
   renderPendingChunks,
   renderAbandonPasses,
   renderFinishPass,
+  renderPassProgress,
+  renderRefreshPass,
   renderRefreshStage,
   renderStartPass,
   renderVerifyPass,
@@ -366,7 +368,7 @@ export class ManyModelPipeline extends Construct implements IHookDependable {
           rootTask: root.toString(),
           graphRunSql: renderGraphRunQuery(root),
           jobServices: jobNames.map((n) => n.toString()),
-          progressSql: renderVerifyPass(this.tables, this.queue.qualifiedName, Pass.SCREEN),
+          ...this.passWatch(Pass.SCREEN),
           failuresSql: renderFailedPartitions(this.tables, Pass.SCREEN),
           pendingSql: renderPendingChunks(this.queue.qualifiedName, Pass.SCREEN),
           requeueSql: inlineParams(this.queue.statements.requeueExpired, { RUN_ID: runVar('RUN_ID') }),
@@ -454,7 +456,7 @@ export class ManyModelPipeline extends Construct implements IHookDependable {
         allowedFailurePercent: this.allowedFailurePercent,
         wait: {
           jobServices: jobNames.map((n) => n.toString()),
-          progressSql: renderVerifyPass(this.tables, this.queue.qualifiedName, pass),
+          ...this.passWatch(pass),
           failuresSql: renderFailedPartitions(this.tables, pass),
           queueTable: this.queue.qualifiedName.toString(),
           requeueSql: inlineParams(statements.requeueExpired, { RUN_ID: runVar('RUN_ID') }),
@@ -466,6 +468,19 @@ export class ManyModelPipeline extends Construct implements IHookDependable {
       },
     );
     return [wait];
+  }
+
+  /**
+   * How the runner follows a training pass: it polls chunk states and metrics (never the stage),
+   * and once the pass has ended refreshes the stage's directory table under the pass's artifacts
+   * and verifies them (the runner role's WRITE on the stage allows the refresh).
+   */
+  private passWatch(pass: PassName): Pick<WaitSpec, 'progressSql' | 'refreshSql' | 'verifySql'> {
+    return {
+      progressSql: renderPassProgress(this.tables, this.queue.qualifiedName, pass),
+      refreshSql: renderRefreshPass(this.tables.stage, pass),
+      verifySql: renderVerifyPass(this.tables, this.queue.qualifiedName, pass),
+    };
   }
 
   /** The job spec of one worker: the trainer's container with the slot's environment. */

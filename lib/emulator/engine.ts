@@ -5,13 +5,14 @@
  * sessions, which makes every single statement atomic with respect to the others (the hybrid-table
  * compare-and-set relies on it); explicit transactions run on the session's own connection.
  */
-import * as crypto from 'crypto';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { DuckDBConnection, DuckDBInstance, DuckDBMaterializedResult, DuckDBPreparedStatement, JsonDuckDBValueConverter } from '@duckdb/node-api';
 import { Errors, SfError, fromEngineError } from './errors';
 import { SfResult, dmlResult, statusResult, toSfResult } from './results';
+import { Faults } from './faults';
+import { DirectoryEntry, DirectoryTable, ListingHook, listFiles, refreshDirectory, walk } from './stage-directory';
 import { IDENT, QNAME, batchedInsertSelect, initTranslator, splitStatements, toDuckDb } from './translate';
 
 export type BindValue = string | number | boolean | null;
@@ -73,7 +74,11 @@ export class Engine {
     // Statements run one at a time and are small: DuckDB's parallel execution and the Top-N late
     // materialization (a self-join) cost more in thread hand-offs and buffer set-up than they save
     // (the queue's claim candidate, ORDER BY ... LIMIT 1 over 1,000 rows: 3.5 -> 1.5 ms).
-    const instance = await DuckDBInstance.create(':memory:', { threads: '1', late_materialization_max_rows: '0' });
+    // Statistics propagation folds what the table's statistics say when a statement is planned
+    // into the plan (a filter on a value no row had yet becomes FALSE): sessions keep prepared
+    // statements across data changes (runPrepared), and a repeated poll then returned the counts
+    // of its first run (seen with the runner's progress query: 0 chunks done, forever).
+    const instance = await DuckDBInstance.create(':memory:', { threads: '1', late_materialization_max_rows: '0', disabled_optimizers: 'statistics_propagation' });
     // DuckDB spills to its temp directory, by default `.tmp` in the working directory: one of the
     // server's own instead (DuckDB creates it when it first spills and removes it on close).
     const spillDir = path.resolve(dataDir ? path.join(dataDir, 'duckdb-tmp') : path.join(stageRoot, '.duckdb-tmp'));
@@ -118,6 +123,10 @@ export class Engine {
   private generation = 0;
   /** Internal stages: fully qualified name -> local directory. */
   readonly stages = new Map<string, string>();
+  /** Internal stages' directory tables (lib/emulator/stage-directory.ts), by stage name. */
+  private readonly directories = new Map<string, DirectoryTable>();
+  /** The server's fault injection (stage listings), when the engine runs in a server. */
+  faults?: Faults;
   private readonly ephemeralStageRoot: boolean;
 
   private constructor(
@@ -180,14 +189,16 @@ export class Engine {
   private async loadCatalog(): Promise<void> {
     const f = this.catalogFile();
     if (!f || !fs.existsSync(f)) return;
-    const c = JSON.parse(fs.readFileSync(f, 'utf8')) as { stages?: Record<string, string> };
+    const c = JSON.parse(fs.readFileSync(f, 'utf8')) as { stages?: Record<string, string>; directories?: Record<string, DirectoryTable> };
     for (const [k, v] of Object.entries(c.stages ?? {})) this.stages.set(k, v);
+    // A catalog written before directory tables were kept has none: they are empty until refreshed.
+    for (const [k, v] of Object.entries(c.directories ?? {})) this.directories.set(k, v);
   }
 
   saveCatalog(): void {
     const f = this.catalogFile();
     if (!f) return;
-    fs.writeFileSync(f, JSON.stringify({ stages: Object.fromEntries(this.stages) }, null, 2));
+    fs.writeFileSync(f, JSON.stringify({ stages: Object.fromEntries(this.stages), directories: Object.fromEntries(this.directories) }, null, 2));
   }
 
   /** Qualifies a possibly partial name with the session's database and schema. */
@@ -279,13 +290,16 @@ export class Engine {
       const dir = this.stages.get(key) ?? path.join(this.stageRoot, key.replace(/[^A-Za-z0-9_.$-]/g, '_'));
       if (m[1]) fs.rmSync(dir, { recursive: true, force: true });
       fs.mkdirSync(dir, { recursive: true });
+      // A new stage's directory table is empty until ALTER STAGE ... REFRESH ("Managing directory tables").
+      if (m[1] || !this.directories.has(key)) this.directories.set(key, { autoRefresh: /\bAUTO_REFRESH\s*=\s*TRUE\b/i.test(sql), files: [] });
       this.stages.set(key, dir);
       this.saveCatalog();
       return statusResult(`Stage area ${key.split('.').pop()} successfully created.`);
     }
-    if ((m = new RegExp(`^ALTER\\s+STAGE\\s+(${QNAME})\\s+REFRESH$`, 'i').exec(sql))) {
-      this.stageDir(s, m[1]);
-      // The local directory table is read live, so a refresh has nothing to do.
+    if ((m = new RegExp(`^ALTER\\s+STAGE\\s+(?:IF\\s+EXISTS\\s+)?(${QNAME})\\s+REFRESH(?:\\s+SUBPATH\\s*=\\s*'((?:[^']|'')*)')?$`, 'i').exec(sql))) {
+      const { dir, name } = this.stageDir(s, m[1]);
+      refreshDirectory(this.directoryTable(name), dir, (m[2] ?? '').replace(/''/g, "'"), this.listingHook(name));
+      this.saveCatalog();
       return statusResult('Statement executed successfully.');
     }
     if ((m = new RegExp(`^(LIST|LS)\\s+@(${QNAME})(/\\S*)?$`, 'i').exec(sql))) {
@@ -295,7 +309,8 @@ export class Engine {
       const { dir } = this.stageDir(s, m[2]);
       const prefix = (m[3] ?? '').replace(/^\//, '');
       const files = walk(dir).filter((f) => f.startsWith(prefix));
-      for (const f of files) fs.rmSync(path.join(dir, f));
+      // A file another process removed meanwhile is gone either way.
+      for (const f of files) fs.rmSync(path.join(dir, f), { force: true });
       return { ...statusResult(''), rows: files.map((f) => [f]), columns: [{ ...statusResult('').columns[0], name: 'name' }] };
     }
     if ((m = new RegExp(`^CREATE\\s+(OR\\s+REPLACE\\s+)?HYBRID\\s+TABLE\\s+`, 'i').exec(sql))) {
@@ -337,29 +352,36 @@ export class Engine {
     return statusResult('Statement executed successfully.');
   }
 
-  /** `DIRECTORY(@stage)` becomes an inline table of the stage directory's files. */
+  /** What runs between listing a stage's files and reading them, when a test injected it. */
+  private listingHook(stage: string): ListingHook {
+    return (dir, listed) => this.faults?.stageListingFault(stage)?.meanwhile(dir, listed);
+  }
+
+  /** A stage's directory table (a stage from a catalog that kept none has an empty one). */
+  private directoryTable(stage: string): DirectoryTable {
+    let t = this.directories.get(stage);
+    if (!t) this.directories.set(stage, (t = { autoRefresh: false, files: [] }));
+    return t;
+  }
+
+  /**
+   * `DIRECTORY(@stage)` becomes an inline table of the stage's directory table: its rows as of the
+   * last refresh, not the files now (lib/emulator/stage-directory.ts).
+   */
   private async expandDirectory(s: SessionState, sql: string): Promise<string> {
     return sql.replace(new RegExp(`DIRECTORY\\(\\s*@(${QNAME})\\s*\\)`, 'gi'), (_m, ref: string) => {
-      const { dir } = this.stageDir(s, ref);
-      const files = walk(dir);
-      if (files.length === 0) {
-        return `(SELECT CAST(NULL AS VARCHAR) AS RELATIVE_PATH, CAST(NULL AS BIGINT) AS SIZE, CAST(NULL AS TIMESTAMP) AS LAST_MODIFIED, CAST(NULL AS VARCHAR) AS MD5, CAST(NULL AS VARCHAR) AS FILE_URL WHERE FALSE)`;
-      }
-      const rows = files.map((f) => {
-        const full = path.join(dir, f);
-        const st = fs.statSync(full);
-        const md5 = crypto.createHash('md5').update(fs.readFileSync(full)).digest('hex');
-        const lit = (v: string) => `'${v.replace(/'/g, "''")}'`;
-        return `(${lit(f)}, ${st.size}, TIMESTAMP ${lit(st.mtime.toISOString().replace('T', ' ').replace('Z', ''))}, ${lit(md5)}, ${lit(`file://${full}`)})`;
-      });
-      return `(SELECT * FROM (VALUES ${rows.join(', ')}) AS D(RELATIVE_PATH, SIZE, LAST_MODIFIED, MD5, FILE_URL))`;
+      const { dir, name } = this.stageDir(s, ref);
+      const table = this.directoryTable(name);
+      if (table.autoRefresh) refreshDirectory(table, dir, '', this.listingHook(name));
+      return directoryRows(dir, table.files);
     });
   }
 
   private listStage(s: SessionState, ref: string, prefix: string): SfResult {
     const { dir, name } = this.stageDir(s, ref);
     const stageShort = name.split('.').pop()!.toLowerCase();
-    const files = walk(dir).filter((f) => f.startsWith(prefix));
+    // LIST reads the stage's files, not its directory table; files that go meanwhile are left out.
+    const files = listFiles(dir, '', this.listingHook(name)).filter((f) => f.relativePath.startsWith(prefix));
     const text = statusResult('').columns[0];
     return {
       columns: [
@@ -368,11 +390,7 @@ export class Engine {
         { ...text, name: 'md5' },
         { ...text, name: 'last_modified' },
       ],
-      rows: files.map((f) => {
-        const full = path.join(dir, f);
-        const st = fs.statSync(full);
-        return [`${stageShort}/${f}`, String(st.size), crypto.createHash('md5').update(fs.readFileSync(full)).digest('hex'), st.mtime.toUTCString()];
-      }),
+      rows: files.map((f) => [`${stageShort}/${f.relativePath}`, String(f.size), f.md5, new Date(f.lastModified).toUTCString()]),
       statementTypeId: 0x1000,
     };
   }
@@ -530,14 +548,16 @@ function readResult(r: DuckDBMaterializedResult): SfResult {
   return toSfResult(r.columnNames(), r.columnTypes() as never, rows, json);
 }
 
-/** Files under a directory, as forward-slash relative paths, sorted. */
-export function walk(dir: string, prefix = ''): string[] {
-  if (!fs.existsSync(dir)) return [];
-  const out: string[] = [];
-  for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
-    const rel = prefix ? `${prefix}/${e.name}` : e.name;
-    if (e.isDirectory()) out.push(...walk(path.join(dir, e.name), rel));
-    else if (e.isFile() && !e.name.startsWith('.tmp-')) out.push(rel);
+export { walk };
+
+/** A directory table's rows as an inline DuckDB table with DIRECTORY's columns. */
+function directoryRows(dir: string, files: readonly DirectoryEntry[]): string {
+  if (files.length === 0) {
+    return `(SELECT CAST(NULL AS VARCHAR) AS RELATIVE_PATH, CAST(NULL AS BIGINT) AS SIZE, CAST(NULL AS TIMESTAMP) AS LAST_MODIFIED, CAST(NULL AS VARCHAR) AS MD5, CAST(NULL AS VARCHAR) AS FILE_URL WHERE FALSE)`;
   }
-  return out.sort();
+  const lit = (v: string) => `'${v.replace(/'/g, "''")}'`;
+  const rows = files.map(
+    (f) => `(${lit(f.relativePath)}, ${f.size}, TIMESTAMP ${lit(f.lastModified.replace('T', ' ').replace('Z', ''))}, ${lit(f.md5)}, ${lit(`file://${path.join(dir, f.relativePath)}`)})`,
+  );
+  return `(SELECT * FROM (VALUES ${rows.join(', ')}) AS D(RELATIVE_PATH, SIZE, LAST_MODIFIED, MD5, FILE_URL))`;
 }

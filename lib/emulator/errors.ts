@@ -26,13 +26,45 @@ export const Errors = {
   alreadyExists: (what: string) => new SfError('002002', `SQL compilation error:\nObject '${what}' already exists.`, '42710'),
   duplicateKey: (detail: string) => new SfError('200001', `Duplicate key value violates unique constraint: ${detail}`, '23505'),
   cancelled: () => new SfError('000604', 'SQL execution canceled', '57014'),
-  internal: (detail: string) => new SfError('000603', `SQL execution internal error: ${detail}`, 'XX000'),
+  /**
+   * A failure of the server itself, not of the statement: Snowflake answers 000603 (SQL state
+   * XX000) "SQL execution internal error: Processing aborted due to error <n>; incident <n>.", and
+   * the same statement may well succeed when run again.
+   */
+  internal: (detail: string) => new SfError('000603', `SQL execution internal error: Processing aborted due to error 300010 in the local server: ${detail}`, 'XX000'),
+  /** A stand-in for Snowflake's Python runtime (procedure, model method) raised: 100357, as a handler's exception. */
+  handlerFailed: (detail: string) => new SfError('100357', `Python Interpreter Error:\n${detail}`, 'P0000'),
 };
 
-/** Maps a DuckDB error to the Snowflake error a real account would have returned. */
+/**
+ * DuckDB's errors start with their exception type ("Binder Error: ...", "INTERNAL Error: ..."),
+ * sometimes after a generic "Error: " (a statement's error read back from its result).
+ */
+const DUCKDB_ERROR = /^(?:Error: )?([A-Za-z][A-Za-z -]*?) Error: /;
+
+/**
+ * Whether an error is the server's own failure rather than the statement's: a Node.js system error
+ * (ENOENT, EMFILE, ...), a JavaScript exception, anything that is not a DuckDB error, or DuckDB's
+ * own INTERNAL / FATAL errors.
+ */
+function isInternal(e: unknown, msg: string): boolean {
+  if (e instanceof TypeError || e instanceof RangeError || e instanceof ReferenceError) return true;
+  const code = (e as NodeJS.ErrnoException | undefined)?.code;
+  if (typeof code === 'string' && /^E[A-Z0-9_]+$/.test(code)) return true;
+  const type = DUCKDB_ERROR.exec(msg)?.[1];
+  return type === undefined || /^(INTERNAL|FATAL)$/i.test(type);
+}
+
+/**
+ * Maps a DuckDB error to the Snowflake error a real account would have returned, and a failure of
+ * the server itself to Snowflake's internal error (000603).
+ */
 export function fromEngineError(e: unknown): SfError {
   if (e instanceof SfError) return e;
   const msg = e instanceof Error ? e.message : String(e);
+  // Never a "SQL compilation error": the statement was fine, the server failed (issue #23: a stage
+  // listing that raced a file rename surfaced as 002140).
+  if (isInternal(e, msg)) return Errors.internal(msg);
   if (/Catalog Error: (Table|Schema|Catalog|View|Sequence|Macro).* does not exist|does not exist!/i.test(msg)) {
     const name = /with name "?([^"!\s]+)"?/i.exec(msg)?.[1] ?? /"([^"]+)"/.exec(msg)?.[1] ?? 'Object';
     return Errors.objectMissing(`Object '${name.toUpperCase()}'`);

@@ -1,6 +1,7 @@
 /**
  * Fault injection for tests: statement failures, HTTP errors, delays and hangs, dropped
- * connections and expired session tokens. Each fault fires a bounded number of times.
+ * connections, expired session tokens and stage files changing while they are listed. Each fault
+ * fires a bounded number of times.
  */
 export interface StatementFault {
   /** Statements whose text matches. */
@@ -38,6 +39,19 @@ export interface DropFault {
   readonly times?: number;
 }
 
+export interface StageListingFault {
+  /** Stages (fully qualified, e.g. DB.SCHEMA.STAGE) whose listing is interrupted. @default every stage */
+  readonly stage?: RegExp;
+  /**
+   * Runs after a stage's files have been listed and before they are read (by ALTER STAGE ...
+   * REFRESH, LIST, or an auto-refreshing directory table): what other processes may do to the
+   * stage's directory in between, made deterministic. It may also throw, as a failing disk would.
+   */
+  readonly meanwhile: (stageDir: string, listed: readonly string[]) => void;
+  /** @default 1 */
+  readonly times?: number;
+}
+
 interface Counted<T> {
   fault: T;
   seen: number;
@@ -49,6 +63,7 @@ export class Faults {
   private http: Counted<HttpFault>[] = [];
   private delays: Counted<DelayFault>[] = [];
   private drops: Counted<DropFault>[] = [];
+  private listings: Counted<StageListingFault>[] = [];
   /** Sessions whose token should be reported expired once (driver then renews it). */
   expireSessionsOnce = false;
 
@@ -64,6 +79,10 @@ export class Faults {
   dropConnection(f: DropFault): void {
     this.drops.push({ fault: f, seen: 0, fired: 0 });
   }
+  /** Runs `meanwhile` between listing a stage's files and reading them (a race made deterministic). */
+  interruptStageListing(f: StageListingFault): void {
+    this.listings.push({ fault: f, seen: 0, fired: 0 });
+  }
   /** The next query of every session gets 390112 (session token expired) once. */
   expireSessionTokens(): void {
     this.expireSessionsOnce = true;
@@ -73,6 +92,7 @@ export class Faults {
     this.http = [];
     this.delays = [];
     this.drops = [];
+    this.listings = [];
     this.expireSessionsOnce = false;
   }
 
@@ -99,6 +119,10 @@ export class Faults {
   /** @internal */
   dropFault(path: string): DropFault | undefined {
     return take(this.drops, (f) => f.path.test(path));
+  }
+  /** @internal */
+  stageListingFault(stage: string): StageListingFault | undefined {
+    return take(this.listings, (f) => f.stage?.test(stage) ?? true);
   }
 }
 

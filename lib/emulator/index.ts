@@ -7,7 +7,7 @@ import { LocalServerOptions, LocalSnowflakeServer } from './server';
 
 export { LocalSnowflakeServer } from './server';
 export type { LocalServerOptions, LocalUser } from './server';
-export type { StatementFault, HttpFault, DelayFault, DropFault } from './faults';
+export type { StatementFault, HttpFault, DelayFault, DropFault, StageListingFault } from './faults';
 export type { ImageCommand, ProcedureHandler, ProcedureContext, PredictHandler, ModelEntry, ModelVersion } from './objects';
 export { ModelCatalog } from './objects';
 

@@ -27,7 +27,8 @@ export function planLocalApply(tf: { resource?: Record<string, Record<string, Re
     statements.push(`CREATE TABLE IF NOT EXISTS ${fqn(t)} (${cols})`);
   }
   for (const e of all('snowflake_execute')) statements.push(e.execute);
-  for (const st of all('snowflake_stage')) statements.push(`CREATE STAGE IF NOT EXISTS ${fqn(st)}`);
+  // `directory` is the provider's raw option string, e.g. 'ENABLE = true' (an AUTO_REFRESH in it is honoured).
+  for (const st of all('snowflake_stage')) statements.push(`CREATE STAGE IF NOT EXISTS ${fqn(st)}${st.directory ? ` DIRECTORY = (${st.directory})` : ''}`);
   // Tasks: parents before children, each created then resumed when `started`.
   const tasks = all('snowflake_task');
   const byName = new Map(tasks.map((t) => [fqn(t), t]));

@@ -14,6 +14,11 @@ import { Errors, SfError } from './errors';
 import { SfResult, statusResult } from './results';
 import { IDENT, QNAME, splitStatements } from './translate';
 
+/** An exception of a stand-in for Snowflake's Python runtime, as Snowflake reports a handler's. */
+function standInError(e: unknown): SfError {
+  return e instanceof SfError ? e : Errors.handlerFailed(e instanceof Error ? e.message : String(e));
+}
+
 /** A value as a SQL literal in the inline tables the server substitutes: NULL, a number, or a quoted string. */
 function lit(v: unknown): string {
   return v === null || v === undefined ? 'NULL' : typeof v === 'number' ? String(v) : `'${String(v).replace(/'/g, "''")}'`;
@@ -563,7 +568,12 @@ export class SnowflakeObjects {
     } else if ((m = new RegExp(`^MODIFY\\s+VERSION\\s+(${IDENT})\\s+SET\\s+METADATA\\s*=\\s*(\\$\\$[\\s\\S]*\\$\\$|'[\\s\\S]*')$`, 'i').exec(rest))) {
       const v = this.models.resolve(key, nameParts(m[1])[0]);
       const text = m[2].startsWith('$$') ? m[2].slice(2, -2) : m[2].slice(1, -1).replace(/''/g, "'");
-      v.metadata = JSON.parse(text);
+      try {
+        v.metadata = JSON.parse(text);
+      } catch (e) {
+        // The statement's mistake, not the server's: Snowflake's JSON parse error.
+        throw new SfError('100069', `Error parsing JSON: ${(e as Error).message}`, '22P02');
+      }
     } else if ((m = new RegExp(`^DROP\\s+VERSION\\s+(${IDENT})$`, 'i').exec(rest))) {
       const v = this.models.resolve(key, nameParts(m[1])[0]);
       model.versions.splice(model.versions.indexOf(v), 1);
@@ -590,7 +600,10 @@ export class SnowflakeObjects {
       stageDir: (stage) => this.engine.stageDir(s, stage).dir,
       models: this.models,
     };
-    const out = await handler(args, ctx);
+    // The stand-in's own exception is the procedure's, as a Python handler's would be (not 000603).
+    const out = await Promise.resolve()
+      .then(() => handler(args, ctx))
+      .catch((e: unknown) => Promise.reject(standInError(e)));
     return this.table([parts[parts.length - 1]], [[out === null ? null : String(out)]]);
   }
 
@@ -703,7 +716,12 @@ export class SnowflakeObjects {
       groups.set(k, [...(groups.get(k) ?? []), row]);
     }
     const outRows: Record<string, unknown>[] = [];
-    for (const g of groups.values()) outRows.push(...(await this.opts.predictor(model, version, g)));
+    for (const g of groups.values()) {
+      const rows = await Promise.resolve()
+        .then(() => this.opts.predictor!(model, version, g))
+        .catch((e: unknown) => Promise.reject(standInError(e)));
+      outRows.push(...rows);
+    }
     const alias = head[5];
     let replacement: string;
     if (outRows.length === 0) {

@@ -102,6 +102,7 @@ export class LocalSnowflakeServer {
     readonly engine: Engine,
     opts: LocalServerOptions,
   ) {
+    engine.faults = this.faults;
     this.users = opts.users ?? [{ name: 'TEST', password: 'test' }];
     this.account = (opts.account ?? 'local').toUpperCase();
     this.http = http.createServer({ noDelay: true }, (req, res) => {

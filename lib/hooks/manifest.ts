@@ -12,7 +12,7 @@ export const MANIFEST_FILE_NAME = 'hooks.json';
 export type StepKind =
   | 'sql' // run the statements in order
   | 'startPass' // mark a training pass running and enqueue its chunks
-  | 'executeTaskGraph' // EXECUTE TASK the root, wait for the queue and for the graph run to end, then verify artifacts
+  | 'executeTaskGraph' // EXECUTE TASK the root, wait for the queue and for the graph run to end, then refresh the stage's directory table and verify artifacts
   | 'runWorkers' // start N job services (deterministic names) that drain the queue
   | 'waitQueue' // wait until the pass's queue is drained or the time budget ends
   | 'buildModelIndex'
@@ -45,8 +45,18 @@ export interface WaitSpec {
   readonly graphRunSql?: string;
   /** Job services the step starts or re-attaches to, by deterministic name. */
   readonly jobServices?: readonly string[];
-  /** Statement that reports progress / verification (see docs/hooks-manifest.md). */
+  /** Statement the runner polls while a pass runs: chunk states and metrics rows, never the stage. */
   readonly progressSql?: string;
+  /**
+   * Statement that brings the stage's directory table up to date (`ALTER STAGE ... REFRESH`),
+   * run once when the pass has ended, before verifySql.
+   */
+  readonly refreshSql?: string;
+  /**
+   * Statement that verifies a pass once it has ended (chunk states, metrics, OK rows whose
+   * artifact is missing from DIRECTORY(@stage)); see docs/hooks-manifest.md.
+   */
+  readonly verifySql?: string;
   /** The queue table whose leases the runner re-queues while waiting. */
   readonly queueTable?: string;
   /** Statement the runner uses to re-queue expired leases while waiting. */
@@ -156,15 +166,28 @@ export function sha256(text: string): string {
 
 /**
  * Wait fields that say how the runner watches a step, not what the step does: a change to them
- * (a library upgrade that follows task graphs differently) must not re-run training.
+ * (a library upgrade that follows task graphs or polls progress differently) must not re-run
+ * training.
  */
-const WATCH_ONLY: readonly (keyof WaitSpec)[] = ['graphRunSql'];
+const WATCH_ONLY: readonly (keyof WaitSpec)[] = ['graphRunSql', 'progressSql', 'refreshSql', 'requeueOrphanedSql'];
 
-function withoutWatching(wait: WaitSpec | undefined): Partial<WaitSpec> | undefined {
+/**
+ * Wait fields hashed under an earlier name. verifySql is the query training steps polled as
+ * progressSql until polls stopped reading the stage (issue #23); hashed under that name, it
+ * keeps the fingerprints of manifests synthesized before, so upgrading re-runs no training.
+ */
+const HASHED_AS: Readonly<Partial<Record<keyof WaitSpec, string>>> = { verifySql: 'progressSql' };
+
+function withoutWatching(wait: WaitSpec | undefined): Record<string, unknown> | undefined {
   if (!wait) return undefined;
-  const kept: Partial<Record<keyof WaitSpec, unknown>> = { ...wait };
+  const kept: Record<string, unknown> = { ...wait };
   for (const k of WATCH_ONLY) delete kept[k];
-  return kept as Partial<WaitSpec>;
+  for (const [k, as] of Object.entries(HASHED_AS)) {
+    if (!(k in kept)) continue;
+    kept[as!] = kept[k];
+    delete kept[k];
+  }
+  return kept;
 }
 
 /**

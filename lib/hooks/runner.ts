@@ -88,13 +88,23 @@ interface Ctx {
   readonly lock: { lost: boolean };
 }
 
+/**
+ * Runs one statement of the step, retrying transient errors (step.retry) with a log line each time.
+ * `poll` marks a statement that is safe to run twice (a progress or verification query, a
+ * directory refresh, the lease upkeep): it is also retried after an internal error (000603),
+ * which a statement with effects is not (lib/snowflake/retry.ts).
+ */
 async function exec(ctx: Ctx, st: HookStatement | { id: string; sql: string }, poll = false): Promise<Record<string, unknown>[]> {
   const sql = substitute(st.sql, ctx.vars);
   if (poll) ctx.counters.polls++;
   else ctx.counters.statements++;
   try {
-    const r = await ctx.session.queryWithRetry(sql, undefined, ctx.step.retry, (attempt, err, wait) =>
-      ctx.opts.log.info(`  [${ctx.step.id}] ${st.id}: transient error ${err.code ?? ''} ${err.message}; retry ${attempt} in ${wait} ms`),
+    const r = await ctx.session.queryWithRetry(
+      sql,
+      undefined,
+      ctx.step.retry,
+      (attempt, err, wait) => ctx.opts.log.info(`  [${ctx.step.id}] ${st.id}: transient error ${err.code ?? ''} ${err.message}; retry ${attempt} of ${ctx.step.retry.maxAttempts - 1} in ${wait} ms`),
+      { idempotent: poll },
     );
     if (r.queryId) ctx.queryIds.push(r.queryId);
     return r.rows;
@@ -146,9 +156,16 @@ async function keepLock(ctx: Ctx): Promise<void> {
   }
 }
 
-/** Checks a finished pass: artifacts present, failure share within the allowance. */
-async function verifyPass(ctx: Ctx, p: Record<string, unknown>): Promise<void> {
+/**
+ * Checks a pass once it has ended: the stage's directory table is refreshed (it changes only then)
+ * and one query counts chunks, partitions and OK metrics rows whose artifact is not on the stage;
+ * then artifacts must all be present and the failure share within the allowance.
+ */
+async function verifyPass(ctx: Ctx): Promise<void> {
   const w = ctx.step.wait!;
+  if (!w.refreshSql || !w.verifySql) throw new HookError(ctx.step.id, 'verify', undefined, 'wait.refreshSql and wait.verifySql are required to verify a training pass. Synthesize the manifest again');
+  await exec(ctx, { id: 'refresh-stage', sql: w.refreshSql }, true);
+  const [p] = await exec(ctx, { id: 'verify', sql: w.verifySql }, true);
   const partitions = num(p, 'PARTITIONS');
   const ok = num(p, 'PARTITIONS_OK');
   const missing = num(p, 'ARTIFACTS_MISSING');
@@ -258,7 +275,7 @@ async function runTaskGraphStep(ctx: Ctx, started: number, deadline: number): Pr
     const unseen = seen ? '' : `; no run of ${w.rootTask ?? 'its root task'} was ever listed by CURRENT_TASK_GRAPHS or COMPLETE_TASK_GRAPHS, so the runner could not tell when it ended: the runner's role needs MONITOR on the root task`;
     throw new HookError(step.id, 'wait', undefined, `task graph did not finish within ${step.timeoutSeconds}s${unseen}`);
   }
-  await verifyPass(ctx, result);
+  await verifyPass(ctx);
   for (const st of rest) await exec(ctx, st);
   return 'SUCCEEDED';
 }
@@ -303,7 +320,7 @@ async function runStep(ctx: Ctx): Promise<'SUCCEEDED' | 'GATED'> {
         }
       });
       if (result.TIMED_OUT) ctx.opts.log.info(`  [${step.id}] time budget reached: chunks not done are left to the next run`);
-      await verifyPass(ctx, result);
+      await verifyPass(ctx);
       for (const st of step.statements) await exec(ctx, st);
       return 'SUCCEEDED';
     }

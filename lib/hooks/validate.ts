@@ -71,13 +71,21 @@ export function parseManifest(text: string, source = 'hooks.json'): HookManifest
       str(st, 'id', `${at}.statements[${j}]`);
       str(st, 'sql', `${at}.statements[${j}]`);
     });
-    if (s.kind === 'executeTaskGraph') {
+    if (s.kind === 'executeTaskGraph' || s.kind === 'waitQueue') {
       // The runner decides that a graph run has ended from graphRunSql; manifests written before
-      // it existed lack it, and their runner could execute the graph a second time mid-run.
+      // it existed lack it, and their runner could execute the graph a second time mid-run. A pass
+      // is verified after refreshing the stage's directory table; manifests written before polled
+      // the table without refreshing it. Synthesizing again changes no fingerprint.
       const w = isObj(s.wait) ? s.wait : {};
-      for (const k of ['graphRunSql', 'progressSql']) {
+      const needs: [string, string][] = [
+        ...(s.kind === 'executeTaskGraph' ? [['graphRunSql', "the runner follows the task graph's runs with it"] as [string, string]] : []),
+        ['progressSql', 'the runner polls the pass with it'],
+        ['refreshSql', "the runner refreshes the stage's directory table with it before verifying the pass"],
+        ['verifySql', 'the runner verifies the pass with it'],
+      ];
+      for (const [k, why] of needs) {
         if (typeof w[k] !== 'string' || (w[k] as string).length === 0) {
-          throw new ManifestError(`${where(at)}.wait.${k} is missing: the runner follows the task graph's runs with it. Synthesize again with this version of cdktf-snowflake-many-model`);
+          throw new ManifestError(`${where(at)}.wait.${k} is missing: ${why}. Synthesize again with this version of cdktf-snowflake-many-model`);
         }
       }
     }

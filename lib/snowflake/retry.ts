@@ -31,6 +31,17 @@ export const RETRYABLE_SNOWFLAKE_CODES = new Set([
  */
 const SESSION_GONE_CODES = new Set(['390111', '390112', '390114', '390115', '401004', '407001', '407002']);
 
+/**
+ * Codes worth retrying only for a statement that is safe to run twice (a query, a poll, a refresh
+ * of metadata). An internal error (000603, SQL state XX000, "SQL execution internal error") says
+ * the server failed, not the statement, and may not recur; but it does not say whether the
+ * statement's effects were committed first, so a non-idempotent statement (EXECUTE TASK, an
+ * INSERT, a user's SQL) retried after one could run its effects twice.
+ */
+export const RETRYABLE_IF_IDEMPOTENT_CODES = new Set([
+  '000603', // SQL execution internal error
+]);
+
 const RETRYABLE_DRIVER_CODES = new Set([401001, 401002, 401003, 402001, 402002]);
 const RETRYABLE_SOCKET = /ECONNRESET|ECONNREFUSED|ETIMEDOUT|EPIPE|EAI_AGAIN|ENOTFOUND|EHOSTUNREACH|ENETUNREACH|socket hang up|network/i;
 /** Failures to open a TCP connection: the request was never sent. */
@@ -86,10 +97,21 @@ export function isUnreachable(err: unknown): boolean {
   return false;
 }
 
-export function isTransient(err: unknown): boolean {
+export interface TransientOptions {
+  /** The statement may run twice without doing anything twice (queries, polls). @default false */
+  readonly idempotent?: boolean;
+}
+
+/** Snowflake's six-digit form of an error code (the driver may give '603' or 603 for '000603'). */
+function snowflakeCode(code: unknown): string | undefined {
+  return typeof code === 'string' || typeof code === 'number' ? String(code).padStart(6, '0') : undefined;
+}
+
+export function isTransient(err: unknown, opts: TransientOptions = {}): boolean {
   const e = (err ?? {}) as ErrorLike;
   const code = e.code;
   if (isSessionGone(err)) return true;
+  if (opts.idempotent && RETRYABLE_IF_IDEMPOTENT_CODES.has(snowflakeCode(code) ?? '')) return true;
   if (typeof code === 'number' && RETRYABLE_DRIVER_CODES.has(code)) return true;
   if (typeof code === 'string' && (RETRYABLE_SNOWFLAKE_CODES.has(code.padStart(6, '0')) || RETRYABLE_SOCKET.test(code))) return true;
   if (typeof code === 'number' && RETRYABLE_SNOWFLAKE_CODES.has(String(code).padStart(6, '0'))) return true;

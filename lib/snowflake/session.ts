@@ -27,7 +27,7 @@ import { randomUUID } from 'crypto';
 import * as snowflake from 'snowflake-sdk';
 import { ConnectionSettings, endpointOf, redactor, toDriverOptions } from './connection';
 import { disableDriverStatementRetries } from './driver-retries';
-import { backoffMs, isNotExecuted, isSessionGone, isTransient, isUnreachable, reconnectDelayMs, sleep, socketCode } from './retry';
+import { TransientOptions, backoffMs, isNotExecuted, isSessionGone, isTransient, isUnreachable, reconnectDelayMs, sleep, socketCode } from './retry';
 
 let configured = false;
 function configureDriverOnce(): void {
@@ -238,16 +238,19 @@ export class SnowflakeSession {
 
   /**
    * Runs one statement that is safe to run more than once (see the file comment), retrying
-   * transient failures with backoff and jitter, after a re-login when the session was lost.
+   * transient failures with backoff and jitter, after a re-login when the session was lost; with
+   * `idempotent`, also the failures worth retrying only for a statement that may safely run twice
+   * (an internal error, retry.ts).
    */
-  async queryWithRetry<T = Record<string, unknown>>(sql: string, binds: unknown[] | undefined, retry: RetryOptions, onRetry?: (attempt: number, err: SnowflakeError, waitMs: number) => void): Promise<QueryResult<T>> {
+  async queryWithRetry<T = Record<string, unknown>>(sql: string, binds: unknown[] | undefined, retry: RetryOptions, onRetry?: (attempt: number, err: SnowflakeError, waitMs: number) => void, opts: TransientOptions = {}): Promise<QueryResult<T>> {
     let requestId = randomUUID();
     for (let attempt = 0; ; attempt++) {
       try {
         return await this.query<T>(sql, binds, requestId);
       } catch (e) {
         const err = e as SnowflakeError;
-        if (!err.transient || attempt + 1 >= retry.maxAttempts || this.closed) throw err;
+        const transient = err.transient || (opts.idempotent === true && isTransient(err, opts));
+        if (!transient || attempt + 1 >= retry.maxAttempts || this.closed) throw err;
         // Without an answer the outcome is unknown: the same request id lets Snowflake answer a
         // resubmission from a first execution. An answered failure is retried as a new request.
         if (err.socketCode === undefined && !/^40100[123]$/.test(err.code ?? '')) requestId = randomUUID();

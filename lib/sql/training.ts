@@ -159,8 +159,44 @@ export function renderAbandonPasses(t: TrainingTablesModel): string {
 }
 
 /**
- * Verification after a pass: queue chunk states, and metrics rows marked OK whose artifact is not
- * on the stage (a root task can report success before its jobs have written anything).
+ * What the runner polls while a pass runs: queue chunk states and metrics rows, never the stage.
+ * (A stage's directory table changes only when it is refreshed, so a poll joining it would read
+ * metadata as old as the last refresh; see renderRefreshPass.)
+ */
+export function renderPassProgress(t: TrainingTablesModel, queue: ObjectName, pass: PassName): string {
+  const run = sqlString(runVar('RUN_ID'));
+  const p = sqlString(pass);
+  return [
+    `SELECT`,
+    `  (SELECT COUNT(*) FROM ${queue.quoted} WHERE RUN_ID = ${run} AND PASS = ${p}) AS CHUNKS,`,
+    `  (SELECT COUNT(*) FROM ${queue.quoted} WHERE RUN_ID = ${run} AND PASS = ${p} AND STATUS = 'DONE') AS CHUNKS_DONE,`,
+    `  (SELECT COUNT(*) FROM ${queue.quoted} WHERE RUN_ID = ${run} AND PASS = ${p} AND STATUS = 'FAILED') AS CHUNKS_FAILED,`,
+    `  (SELECT COALESCE(SUM(ARRAY_SIZE(PARTITION_KEYS)), 0) FROM ${queue.quoted} WHERE RUN_ID = ${run} AND PASS = ${p}) AS PARTITIONS,`,
+    `  (SELECT COUNT(*) FROM ${t.metrics.quoted} WHERE RUN_ID = ${run} AND PASS = ${p} AND STATUS = 'OK') AS PARTITIONS_OK,`,
+    `  (SELECT COUNT(*) FROM ${t.metrics.quoted} WHERE RUN_ID = ${run} AND PASS = ${p} AND STATUS = 'FAILED') AS PARTITIONS_FAILED`,
+  ].join('\n');
+}
+
+/**
+ * Brings the stage's directory table up to date with the pass's artifacts before the pass is
+ * verified. Directory tables on internal stages change only on `ALTER STAGE ... REFRESH`
+ * ("Managing directory tables", https://docs.snowflake.com/en/user-guide/data-load-dirtables-manage;
+ * automatic refresh of internal stages exists only on AWS-hosted accounts, "Automated directory
+ * table metadata refreshes", https://docs.snowflake.com/en/user-guide/data-load-dirtables-auto).
+ * SUBPATH limits the listing to this run's pass, as that page advises for large stages. WRITE on
+ * an internal stage is enough to refresh it ("WRITE/USAGE stage privileges: Directory table
+ * refreshes allowed", https://docs.snowflake.com/en/release-notes/bcr-bundles/2023_06/bcr-1222);
+ * the runner role has READ and WRITE on the model stage.
+ */
+export function renderRefreshPass(stage: ObjectName, pass: PassName): string {
+  return `ALTER STAGE ${stage.quoted} REFRESH SUBPATH = ${sqlString(`models/${runVar('RUN_ID')}/${pass}`)}`;
+}
+
+/**
+ * Verification once a pass has ended, right after renderRefreshPass: queue chunk states, and
+ * metrics rows marked OK whose artifact is not in the stage's directory table (a root task can
+ * report success before its jobs have written anything). The text is unchanged since it was the
+ * pass's poll: it is hashed under that name (lib/hooks/manifest.ts), so fingerprints stay as they were.
  */
 export function renderVerifyPass(t: TrainingTablesModel, queue: ObjectName, pass: PassName): string {
   const run = sqlString(runVar('RUN_ID'));

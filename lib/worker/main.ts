@@ -1,8 +1,9 @@
 /**
  * The reference training worker (docs/worker-contract.md, contract version 1). It runs in a job
  * service: claims chunks of partitions from the queue with a leased compare-and-set, reads each
- * chunk's series with ONE bulk query, fits the model contest per partition, writes each model to
- * the stage mount atomically, records metrics in one batched insert, and marks the chunk done.
+ * chunk's series with ONE bulk query, fits the model contest per partition, clears the chunk's
+ * metrics, writes each model to the stage mount once under its final name, records metrics in one
+ * batched insert, and marks the chunk done.
  */
 import '../snowflake/driver-env';
 import * as fs from 'fs';
@@ -77,30 +78,48 @@ function exec(conn: snowflake.Connection, sqlText: string, binds?: unknown[]): P
   );
 }
 
-/** Fits one chunk: returns metrics rows (in METRICS_COLUMNS order) and writes the artifacts. */
-export function fitChunk(cfg: WorkerConfig, runId: string, keys: string[], rows: Row[]): unknown[][] {
+/** A fitted chunk: metrics rows (in METRICS_COLUMNS order) and the artifacts they name. */
+export interface FittedChunk {
+  readonly metricRows: unknown[][];
+  /** Artifacts by path relative to the stage (STAGE_PATH), with their content. */
+  readonly artifacts: readonly { readonly stagePath: string; readonly content: string }[];
+}
+
+/** Fits one chunk in memory: writes nothing (writeArtifacts does, once the lease is confirmed). */
+export function fitChunk(cfg: WorkerConfig, runId: string, keys: string[], rows: Row[]): FittedChunk {
   const byKey = new Map<string, { date: string | Date; y: number | null }[]>();
   for (const k of keys) byKey.set(k, []);
   for (const r of rows) byKey.get(String(r.PARTITION_KEY))?.push({ date: r.DS as Date, y: r.Y === null ? null : Number(r.Y) });
   const now = new Date().toISOString().replace('T', ' ').replace('Z', '');
-  const out: unknown[][] = [];
+  const metricRows: unknown[][] = [];
+  const artifacts: { stagePath: string; content: string }[] = [];
   const rel = `models/${runId}/${cfg.pass}`;
-  fs.mkdirSync(path.join(cfg.modelDir, rel), { recursive: true });
   for (const key of keys) {
     try {
       const series = prepareSeries(byKey.get(key) ?? []);
       const { model, winner, metrics } = selectBest(series, { holdout: cfg.holdout, period: cfg.period, refine: cfg.refine });
       const file = `${rel}/${encodeURIComponent(key)}.${cfg.ext}`;
-      const tmp = path.join(cfg.modelDir, `${file}.tmp-${process.pid}`);
-      fs.writeFileSync(tmp, JSON.stringify(model));
-      fs.renameSync(tmp, path.join(cfg.modelDir, file));
-      out.push([runId, cfg.pass, key, 'OK', winner, metrics.mape, metrics.rmse, metrics.smape, series.values.length, file, null, now, cfg.image]);
+      artifacts.push({ stagePath: file, content: JSON.stringify(model) });
+      metricRows.push([runId, cfg.pass, key, 'OK', winner, metrics.mape, metrics.rmse, metrics.smape, series.values.length, file, null, now, cfg.image]);
     } catch (e) {
       const reason = e instanceof SeriesError ? e.message : `fit failed: ${(e as Error).message}`;
-      out.push([runId, cfg.pass, key, 'FAILED', null, null, null, null, (byKey.get(key) ?? []).length, null, reason.slice(0, 4000), now, cfg.image]);
+      metricRows.push([runId, cfg.pass, key, 'FAILED', null, null, null, null, (byKey.get(key) ?? []).length, null, reason.slice(0, 4000), now, cfg.image]);
     }
   }
-  return out;
+  return { metricRows, artifacts };
+}
+
+/**
+ * Writes each artifact once, under its final name, in one sequential write. A stage mount streams
+ * files to the stage and supports neither renames nor changing a file in place ("Using Snowflake
+ * stage volumes with services", https://docs.snowflake.com/en/developer-guide/snowpark-container-services/snowflake-stage-volume),
+ * so there is no temporary file: a worker that dies mid-write leaves at most a partial file that no
+ * metrics row names (the chunk's rows were cleared before and are inserted after), and the chunk's
+ * next holder writes it again.
+ */
+export function writeArtifacts(modelDir: string, artifacts: FittedChunk['artifacts']): void {
+  for (const dir of new Set(artifacts.map((a) => path.dirname(a.stagePath)))) fs.mkdirSync(path.join(modelDir, dir), { recursive: true });
+  for (const a of artifacts) fs.writeFileSync(path.join(modelDir, a.stagePath), a.content);
 }
 
 export async function runWorker(cfg: WorkerConfig, conn: snowflake.Connection, log: (line: string) => void = (l) => process.stdout.write(l + '\n')): Promise<{ chunks: number }> {
@@ -127,15 +146,18 @@ export async function runWorker(cfg: WorkerConfig, conn: snowflake.Connection, l
     const keys = (typeof cand.PARTITION_KEYS === 'string' ? JSON.parse(cand.PARTITION_KEYS) : cand.PARTITION_KEYS) as string[];
     try {
       const data = await exec(conn, cfg.sourceQuery, [JSON.stringify(keys)]);
-      const metricRows = fitChunk(cfg, run, keys, data.rows);
+      const { metricRows, artifacts } = fitChunk(cfg, run, keys, data.rows);
       const alive = await exec(conn, q.heartbeat.sql, [cand.QUEUE_ID, cfg.workerId]);
       if (alive.updated !== 1) {
-        // The fit outlived the lease: the chunk may belong to another worker now. Its artifacts
-        // were written atomically and are rewritten by the holder; do not touch its metrics.
+        // The fit outlived the lease: the chunk may belong to another worker now. Write nothing:
+        // neither its artifacts nor its metrics.
         log(`lost the lease on ${String(cand.QUEUE_ID)} during the fit; leaving the chunk to its next holder`);
         continue;
       }
+      // Metrics rows of an earlier attempt go before any artifact is rewritten, so no OK row ever
+      // names a file this attempt might leave half-written; this attempt's rows follow its files.
       await exec(conn, w.clearMetrics.sql, [run, cfg.pass, JSON.stringify(keys)]);
+      writeArtifacts(cfg.modelDir, artifacts);
       if (metricRows.length > 0) await exec(conn, w.insertMetrics.sql, metricRows);
       const done = await exec(conn, q.complete.sql, [`models/${run}/${cfg.pass}/`, null, cand.QUEUE_ID, cfg.workerId]);
       if (done.updated !== 1) log(`lost the lease on ${String(cand.QUEUE_ID)}; its results will be redone by the next holder`);

@@ -6,7 +6,7 @@ import { close, connect, query } from './client';
 import { tempDir } from '../tmp';
 
 describe('local server durability and CLI', () => {
-  test('with a data directory, tables, hybrid rows and stage files survive a restart', async () => {
+  test('with a data directory, tables, hybrid rows, stage files and directory tables survive a restart', async () => {
     const dataDir = tempDir('mm-durable-');
     const first = await startLocalServer({ dataDir });
     const c = await connect(first.connectionOptions());
@@ -20,6 +20,8 @@ describe('local server durability and CLI', () => {
     const stageDir = first.engine.stages.get('D.S.MODELS')!;
     fs.mkdirSync(path.join(stageDir, 'models', 'R1'), { recursive: true });
     fs.writeFileSync(path.join(stageDir, 'models', 'R1', 'a.json'), '{"x":1}');
+    await query(c, 'ALTER STAGE D.S.MODELS REFRESH');
+    fs.writeFileSync(path.join(stageDir, 'models', 'R1', 'b.json'), '{}'); // after the refresh
     await query(c, 'CREATE MODEL D.S.M WITH VERSION V1');
     await query(c, 'ALTER MODEL D.S.M VERSION V1 SET ALIAS = PRODUCTION');
     await close(c);
@@ -30,8 +32,10 @@ describe('local server durability and CLI', () => {
     expect((await query(c2, 'SELECT SUM(X) AS S FROM D.S.T')).rows).toEqual([{ S: 42 }]);
     expect((await query(c2, 'SELECT STATUS FROM D.S.Q WHERE ID = ?', ['q1'])).rows).toEqual([{ STATUS: 'CLAIMED' }]);
     await expect(query(c2, "INSERT INTO D.S.Q VALUES ('q1', 'PENDING')")).rejects.toMatchObject({ code: '200001' });
+    // The directory table is the one of the last refresh; the files are all there.
     const dir = await query(c2, 'SELECT RELATIVE_PATH, SIZE FROM DIRECTORY(@D.S.MODELS)');
     expect(dir.rows).toEqual([{ RELATIVE_PATH: 'models/R1/a.json', SIZE: 7 }]);
+    expect((await query(c2, 'LIST @D.S.MODELS')).rows.map((r) => r.name)).toEqual(['models/models/R1/a.json', 'models/models/R1/b.json']);
     expect((await query(c2, 'SHOW VERSIONS IN MODEL D.S.M')).rows.map((v) => [v.name, v.aliases])).toEqual([['V1', '["PRODUCTION"]']]);
     await close(c2);
     await second.close();
@@ -88,7 +92,7 @@ describe('local server durability and CLI', () => {
 });
 
 describe('local server: PUT and GET through the driver (LOCAL_FS)', () => {
-  test('PUT uploads to the stage directory, LIST and DIRECTORY see it, GET downloads it, REMOVE deletes it', async () => {
+  test('PUT uploads to the stage directory, LIST sees it, DIRECTORY once refreshed, GET downloads it, REMOVE deletes it', async () => {
     const server = await startLocalServer();
     const c = await connect(server.connectionOptions());
     for (const sql of ['CREATE DATABASE F', 'CREATE SCHEMA F.S', 'CREATE STAGE F.S.ST']) await query(c, sql);
@@ -98,12 +102,17 @@ describe('local server: PUT and GET through the driver (LOCAL_FS)', () => {
     const put = await query(c, `PUT file://${src} @F.S.ST/models/R1/ AUTO_COMPRESS = FALSE`);
     expect(put.rows[0]).toMatchObject({ source: 'a.json', target: 'a.json', status: 'UPLOADED' });
     expect((await query(c, 'LIST @F.S.ST')).rows.map((r) => r.name)).toEqual(['st/models/R1/a.json']);
+    expect((await query(c, 'SELECT RELATIVE_PATH FROM DIRECTORY(@F.S.ST)')).rows).toEqual([]);
+    await query(c, 'ALTER STAGE F.S.ST REFRESH');
     expect((await query(c, 'SELECT RELATIVE_PATH FROM DIRECTORY(@F.S.ST)')).rows).toEqual([{ RELATIVE_PATH: 'models/R1/a.json' }]);
     const down = tempDir('mm-get-');
     await query(c, `GET @F.S.ST/models/ file://${down}/`);
     expect(fs.readFileSync(path.join(down, 'a.json'), 'utf8')).toBe('{"model": 1}');
     await query(c, 'REMOVE @F.S.ST/models/R1/a.json');
     expect((await query(c, 'LIST @F.S.ST')).rows).toEqual([]);
+    expect((await query(c, 'SELECT COUNT(*) AS N FROM DIRECTORY(@F.S.ST)')).rows).toEqual([{ N: 1 }]);
+    await query(c, 'ALTER STAGE F.S.ST REFRESH');
+    expect((await query(c, 'SELECT COUNT(*) AS N FROM DIRECTORY(@F.S.ST)')).rows).toEqual([{ N: 0 }]);
     await close(c);
     await server.close();
   });

@@ -55,6 +55,7 @@ describe('local server: job services, tasks, models and stand-ins', () => {
     const r = await query(c, `EXECUTE JOB SERVICE IN COMPUTE POOL POOL1 NAME = JOBS.S.JOB_A FROM SPECIFICATION $$${spec(7)}$$`);
     expect(r.rows[0].status).toContain('DONE');
     expect((await query(c, 'SELECT SLOT, SERVICE FROM JOBS.S.SEEN')).rows).toEqual([{ SLOT: '7', SERVICE: 'JOBS.S.JOB_A' }]);
+    await query(c, 'ALTER STAGE JOBS.S.MODELS REFRESH');
     expect((await query(c, "SELECT RELATIVE_PATH FROM DIRECTORY(@JOBS.S.MODELS) WHERE RELATIVE_PATH LIKE 'out/%'")).rows).toEqual([{ RELATIVE_PATH: 'out/7.txt' }]);
     const st = JSON.parse((await query(c, "SELECT SYSTEM$GET_SERVICE_STATUS('JOBS.S.JOB_A') AS S")).rows[0].S);
     expect(st[0]).toMatchObject({ status: 'DONE', containerName: 'worker' });

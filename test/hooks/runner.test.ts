@@ -92,6 +92,24 @@ describe('hooks runner against the local server', () => {
     expect(await events()).toHaveLength(0);
   });
 
+  test('an internal error (000603) of a statement with effects is not retried: its effects may have happened', async () => {
+    server.faults.failStatement({ match: /'a'\)$/, code: '000603', sqlState: 'XX000', message: 'SQL execution internal error: Processing aborted due to error 300010:1; incident 1.', times: 5 });
+    const log = memoryLog();
+    const r = await runHooks(twoSteps(), session, { log });
+    expect(r.failed).toBe(true);
+    expect(log.lines.some((l) => l.includes('transient error'))).toBe(false);
+    expect(r.outcomes.find((o) => o.stepId === 'a')?.error).toBe("step a, statement s1 (Snowflake 000603): SQL execution internal error: Processing aborted due to error 300010:1; incident 1.");
+  });
+
+  test('an internal error (000603) is transient only for a statement that may run twice', () => {
+    const internal = { code: '000603', sqlState: 'XX000', message: 'SQL execution internal error: Processing aborted due to error 300010:391167117; incident 8611483.' };
+    expect(isTransient(internal)).toBe(false);
+    expect(isTransient(internal, { idempotent: true })).toBe(true);
+    expect(isTransient({ ...internal, code: 603 }, { idempotent: true })).toBe(true);
+    expect(isTransient({ code: '002140', message: 'SQL compilation error: Unknown function' }, { idempotent: true })).toBe(false);
+    expect(isTransient({ code: '002003', message: 'Object does not exist or not authorized.' }, { idempotent: true })).toBe(false);
+  });
+
   test('the transient classification covers the driver, HTTP and socket failures and nothing else', () => {
     expect(isTransient({ code: 401001, message: 'Network error. Could not reach Snowflake.' })).toBe(true);
     expect(isTransient({ code: 'ECONNRESET', message: 'read ECONNRESET' })).toBe(true);

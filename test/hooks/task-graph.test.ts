@@ -31,6 +31,7 @@ beforeAll(async () => {
   });
   await prepareAccount(server);
   await server.engineQuery('CREATE TABLE IF NOT EXISTS OPS.HOOKS.CHUNKS (CHUNK_ID NUMBER, SLOT NUMBER, STATUS VARCHAR, WORKER VARCHAR, ATTEMPTS NUMBER, LEASE_UNTIL TIMESTAMP_NTZ)');
+  await server.engineQuery('CREATE STAGE IF NOT EXISTS OPS.HOOKS.ARTIFACTS DIRECTORY = (ENABLE = TRUE)');
   session = await openSession(server);
 });
 afterAll(async () => {
@@ -90,7 +91,9 @@ function trainStep(o: { maxAttempts?: number; timeoutSeconds?: number; watchedRo
         rootTask: ROOT.toString(),
         graphRunSql: renderGraphRunQuery(o.watchedRoot ?? ROOT),
         jobServices: Array.from({ length: SLOTS }, (_, k) => service(k)),
-        progressSql:
+        progressSql: `SELECT COUNT(*) AS CHUNKS, COUNT_IF(STATUS = 'DONE') AS CHUNKS_DONE, COUNT_IF(STATUS = 'FAILED') AS CHUNKS_FAILED, COUNT(*) AS PARTITIONS, COUNT_IF(STATUS = 'DONE') AS PARTITIONS_OK FROM ${chunks}`,
+        refreshSql: 'ALTER STAGE OPS.HOOKS.ARTIFACTS REFRESH',
+        verifySql:
           `SELECT COUNT(*) AS CHUNKS, COUNT_IF(STATUS = 'DONE') AS CHUNKS_DONE, COUNT_IF(STATUS = 'FAILED') AS CHUNKS_FAILED, ` +
           `COUNT(*) AS PARTITIONS, COUNT_IF(STATUS = 'DONE') AS PARTITIONS_OK, 0 AS ARTIFACTS_MISSING FROM ${chunks}`,
         requeueSql: `UPDATE ${chunks} SET STATUS = 'PENDING', WORKER = NULL WHERE STATUS = 'CLAIMED' AND LEASE_UNTIL < CURRENT_TIMESTAMP()`,

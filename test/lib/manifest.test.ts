@@ -1,4 +1,4 @@
-import { DEFAULT_RETRY, HookStepSpec, canonicalJson, finalizeSteps } from '../../lib/hooks/manifest';
+import { DEFAULT_RETRY, HookStepSpec, canonicalJson, finalizeSteps, sha256 } from '../../lib/hooks/manifest';
 
 function spec(id: string, dependsOn: string[] = [], sql = `SELECT '${id}'`, extra: Partial<HookStepSpec> = {}): HookStepSpec {
   return { id, kind: 'sql', description: id, dependsOn, runGroup: 'g', statements: [{ id: 's1', sql }], timeoutSeconds: 60, retry: DEFAULT_RETRY, triggers: {}, executeOnChange: true, ...extra };
@@ -28,12 +28,30 @@ describe('hook manifest steps', () => {
   });
 
   test('how the runner watches a task graph (wait.graphRunSql) is not part of the fingerprint; what it waits on is', () => {
-    const wait = { rootTask: 'DB.S.ROOT', progressSql: 'SELECT 1 AS CHUNKS', pollSeconds: 10 };
+    const wait = { rootTask: 'DB.S.ROOT', verifySql: 'SELECT 1 AS CHUNKS', pollSeconds: 10 };
     const step = (w: object) => finalizeSteps([spec('t', [], 'EXECUTE TASK "DB"."S"."ROOT"', { kind: 'executeTaskGraph', wait: { ...wait, ...w } })])[0].fingerprint;
     // A manifest from before graphRunSql existed keeps its fingerprint: upgrading re-runs no training.
     expect(step({ graphRunSql: 'SELECT 1 AS NOW_MS' })).toBe(step({}));
     expect(step({ graphRunSql: 'SELECT 2 AS NOW_MS' })).toBe(step({ graphRunSql: 'SELECT 1 AS NOW_MS' }));
-    expect(step({ progressSql: 'SELECT 2 AS CHUNKS' })).not.toBe(step({}));
+    expect(step({ verifySql: 'SELECT 2 AS CHUNKS' })).not.toBe(step({}));
+    expect(step({ rootTask: 'DB.S.OTHER' })).not.toBe(step({}));
+  });
+
+  test('how the runner polls a pass and refreshes the stage (wait.progressSql, wait.refreshSql) is not part of the fingerprint', () => {
+    const wait = { queueTable: 'DB.S.Q', verifySql: 'SELECT 1 AS ARTIFACTS_MISSING', pollSeconds: 10 };
+    const step = (w: object) => finalizeSteps([spec('w', [], 'UPDATE RUNS SET STATUS = 1', { kind: 'waitQueue', wait: { ...wait, ...w } })])[0].fingerprint;
+    expect(step({ progressSql: 'SELECT 1 AS CHUNKS', refreshSql: 'ALTER STAGE "DB"."S"."ST" REFRESH' })).toBe(step({}));
+    expect(step({ progressSql: 'SELECT 2 AS CHUNKS' })).toBe(step({ progressSql: 'SELECT 1 AS CHUNKS' }));
+  });
+
+  test('verifySql is hashed as progressSql was: a step that polled a query before verifies with it now under the same fingerprint', () => {
+    const statements = [{ id: 's1', sql: 'UPDATE RUNS SET STATUS = 1' }];
+    // The fingerprint of such a step before polls and verification were split: its progressSql was the verification query.
+    const before = sha256(canonicalJson({ own: { kind: 'waitQueue', statements, wait: { queueTable: 'DB.S.Q', progressSql: 'SELECT 0 AS ARTIFACTS_MISSING', pollSeconds: 10 }, triggers: {} }, deps: [] }));
+    const now = { kind: 'waitQueue' as const, wait: { queueTable: 'DB.S.Q', progressSql: 'SELECT 0 AS CHUNKS', refreshSql: 'ALTER STAGE ST REFRESH', verifySql: 'SELECT 0 AS ARTIFACTS_MISSING', pollSeconds: 10 } };
+    const fp = (extra: Partial<HookStepSpec>) => finalizeSteps([spec('w', [], statements[0].sql, extra)])[0].fingerprint;
+    expect(fp(now)).toBe(before);
+    expect(fp({ ...now, wait: { ...now.wait, verifySql: 'SELECT 1 AS ARTIFACTS_MISSING' } })).not.toBe(before);
   });
 
   test('rejects cycles, unknown dependencies and duplicate ids with the step names', () => {

@@ -31,6 +31,8 @@ describe('manifest validation on load', () => {
     ['a statement without SQL', () => mutate((m) => (m.steps[2].statements[0].sql = '')), /statements\[0\]\.sql must be a non-empty string/],
     ['a bad fingerprint', () => mutate((m) => (m.steps[1].fingerprint = 'abc')), /fingerprint must be a sha256 hex digest/],
     ['a task graph step without the graph-run query (an older synth)', () => mutate((m) => delete m.steps[1].wait.graphRunSql), /steps\[1\] \(forecast\/Forecast\/screen-train\)\.wait\.graphRunSql is missing: the runner follows the task graph's runs with it\. Synthesize again/],
+    ['a queue wait step without the stage refresh (an older synth)', () => mutate((m) => delete m.steps[4].wait.refreshSql), /steps\[4\] \(forecast\/Forecast\/refine-wait\)\.wait\.refreshSql is missing: the runner refreshes the stage's directory table with it before verifying the pass\. Synthesize again/],
+    ['a task graph step without the verification query (an older synth)', () => mutate((m) => delete m.steps[1].wait.verifySql), /steps\[1\] \(forecast\/Forecast\/screen-train\)\.wait\.verifySql is missing: the runner verifies the pass with it\. Synthesize again/],
     ['a lower-case ledger name', () => mutate((m) => (m.ledger.table = 'hook_runs; drop')), /ledger\.table "hook_runs; drop" is not an upper-case Snowflake identifier/],
   ])('rejects %s', (_what, make, message) => {
     expect(() => parseManifest(make())).toThrow(ManifestError);
