@@ -142,7 +142,7 @@ export class BatchScoringJob extends SnowflakeObject implements IHookDependable 
         description: `score ${h} steps per partition of ${props.source.qualifiedName} with ${props.aggregator.modelName}@${versionOrAlias} into ${this.qualifiedName}`,
         dependsOn: resolveDependencies(props.runAfter ?? []),
         runGroup: props.runGroup ?? path,
-        statements: statements.map((sql, i) => ({ id: ['begin', 'delete-run', 'insert', 'commit'][i], sql })),
+        statements,
         timeoutSeconds: (props.timeout ?? Duration.hours(1)).toSeconds(),
         retry: DEFAULT_RETRY,
         triggers: {},
@@ -158,7 +158,7 @@ export class BatchScoringJob extends SnowflakeObject implements IHookDependable 
 
   /** The statements of the post-deploy scoring step. */
   renderStatements(): string[] {
-    return renderBatchScore(this.model);
+    return renderBatchScore(this.model).map((s) => s.sql);
   }
 
   /** Grants SELECT on the results table. */

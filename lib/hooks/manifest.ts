@@ -32,6 +32,21 @@ export interface HookStatement {
   readonly allowError?: { readonly messagePattern: string; readonly reason: string };
   /** For gate statements: the BOOLEAN column of the first row that must be TRUE to go on. */
   readonly gateColumn?: string;
+  /** Takes a `{{variable}}` for the step's later statements from this statement's rows. */
+  readonly capture?: StatementCapture;
+}
+
+/**
+ * The `column` of the first row whose `column` equals `match.value`, or whose `match.arrayColumn`
+ * (a JSON array) holds it, compared case-insensitively, becomes `{{variable}}`. No such row fails
+ * the step with `missing`.
+ */
+export interface StatementCapture {
+  readonly variable: 'MODEL_VERSION';
+  readonly column: string;
+  readonly match: { readonly value: string; readonly arrayColumn?: string };
+  /** The error when no row qualifies (says what is missing and what to do). */
+  readonly missing: string;
 }
 
 /** Kind-specific waiting and verification, interpreted by the runner. */

@@ -61,11 +61,15 @@ export interface RunResult {
   readonly polls: number;
 }
 
-/** Replaces `{{NAME}}` placeholders with validated run variables. */
-export function substitute(sql: string, vars: Readonly<Record<string, string>>): string {
-  return sql.replace(/\{\{([A-Z_]+)\}\}/g, (_m, name: string) => {
+/**
+ * Replaces `{{NAME}}` placeholders with validated run variables. With `leaveUnknown` (a dry run),
+ * a known variable without a value yet (one a statement captures at run time) stays as it is.
+ */
+export function substitute(sql: string, vars: Readonly<Record<string, string>>, leaveUnknown = false): string {
+  return sql.replace(/\{\{([A-Z_]+)\}\}/g, (whole, name: string) => {
     const pattern = (RUN_VARIABLES as Record<string, RegExp>)[name];
     const value = vars[name];
+    if (pattern && value === undefined && leaveUnknown) return whole;
     if (!pattern || value === undefined) throw new Error(`unknown placeholder {{${name}}}`);
     if (!pattern.test(value)) throw new Error(`value of {{${name}}} does not match ${pattern}`);
     return value;
@@ -327,6 +331,7 @@ async function runStep(ctx: Ctx): Promise<'SUCCEEDED' | 'GATED'> {
     default: {
       for (const st of step.statements) {
         const rows = await exec(ctx, st);
+        if (st.capture) captureVariable(ctx, st, rows);
         if (st.gateColumn) {
           const row = rows[0] ?? {};
           const passed = row[st.gateColumn] === true || row[st.gateColumn] === 'true' || row[st.gateColumn] === 1;
@@ -340,6 +345,32 @@ async function runStep(ctx: Ctx): Promise<'SUCCEEDED' | 'GATED'> {
       return 'SUCCEEDED';
     }
   }
+}
+
+/** Sets the variable a statement captures (HookStatement.capture) for the step's later statements. */
+function captureVariable(ctx: Ctx, st: HookStatement, rows: Record<string, unknown>[]): void {
+  const c = st.capture!;
+  const want = c.match.value.toUpperCase();
+  const holds = (v: unknown) => {
+    let list: unknown = v;
+    if (typeof v === 'string') {
+      try {
+        list = JSON.parse(v);
+      } catch {
+        return false;
+      }
+    }
+    return Array.isArray(list) && list.some((x) => String(x).toUpperCase() === want);
+  };
+  // SHOW output names its columns in lower case ("name", "aliases"); a query may not.
+  const col = (r: Record<string, unknown>, name: string) => r[Object.keys(r).find((k) => k.toLowerCase() === name.toLowerCase()) ?? name];
+  const row = rows.find((r) => String(col(r, c.column) ?? '').toUpperCase() === want || (c.match.arrayColumn !== undefined && holds(col(r, c.match.arrayColumn))));
+  if (!row) throw new HookError(ctx.step.id, st.id, undefined, c.missing);
+  const value = String(col(row, c.column));
+  if (!RUN_VARIABLES[c.variable].test(value)) throw new HookError(ctx.step.id, st.id, undefined, `${c.variable} ${JSON.stringify(value)} does not match ${RUN_VARIABLES[c.variable]}`);
+  ctx.vars[c.variable] = value;
+  ctx.details[c.variable] = value;
+  ctx.opts.log.info(`  [${ctx.step.id}] ${st.id}: ${c.match.value} is ${value}`);
 }
 
 /** Re-queues chunks whose leases expired, and fails those that used up their attempts. */
@@ -429,14 +460,14 @@ export async function runHooks(manifest: HookManifest, session: SnowflakeSession
         opts.log.info(`skip ${p.step.id} (${p.reason})`);
         continue;
       }
-      const vars = { RUN_ID: p.runId! };
+      const vars: Record<string, string> = { RUN_ID: p.runId! };
       if (failed || lock.lost) {
         outcomes.push({ stepId: p.step.id, status: 'SKIPPED', reason: lock.lost ? 'the lock was taken over' : 'an earlier step failed', runId: p.runId });
         continue;
       }
       if (opts.dryRun) {
         opts.log.info(`would run ${p.step.id} [${p.step.kind}] (${p.reason}) as run ${p.runId}${p.newRun ? ' (new)' : ''}`);
-        for (const st of p.step.statements) opts.log.info(`-- ${st.id}\n${substitute(st.sql, vars)};`);
+        for (const st of p.step.statements) opts.log.info(`-- ${st.id}${st.capture ? ` (sets {{${st.capture.variable}}})` : ''}\n${substitute(st.sql, vars, true)};`);
         if (p.step.wait?.graphRunSql) opts.log.info(`-- follows the task graph's runs with\n${p.step.wait.graphRunSql};`);
         if (p.step.wait?.progressSql) opts.log.info(`-- then polls\n${substitute(p.step.wait.progressSql, vars)};`);
         outcomes.push({ stepId: p.step.id, status: 'DRY_RUN', reason: p.reason, runId: p.runId });

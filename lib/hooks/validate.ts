@@ -70,6 +70,14 @@ export function parseManifest(text: string, source = 'hooks.json'): HookManifest
       if (!isObj(st)) throw new ManifestError(`${where(at)}.statements[${j}] must be an object`);
       str(st, 'id', `${at}.statements[${j}]`);
       str(st, 'sql', `${at}.statements[${j}]`);
+      if (st.capture !== undefined) {
+        const c = st.capture;
+        const cat = `${at}.statements[${j}].capture`;
+        if (!isObj(c) || c.variable !== 'MODEL_VERSION' || !isObj(c.match)) throw new ManifestError(`${where(cat)} must be { variable: 'MODEL_VERSION', column, match: { value, arrayColumn? }, missing }`);
+        str(c, 'column', cat);
+        str(c, 'missing', cat);
+        str(c.match, 'value', `${cat}.match`);
+      }
     });
     if (s.kind === 'executeTaskGraph' || s.kind === 'waitQueue') {
       // The runner decides that a graph run has ended from graphRunSql; manifests written before

@@ -3,6 +3,7 @@
  * a results table keyed by RUN_ID and replaced atomically (delete + insert in one transaction).
  */
 import { ObjectName, quoteIdentifier, sqlString } from '../identifiers';
+import { StatementCapture } from '../hooks/manifest';
 import { runVar } from './statement';
 
 export interface ColumnSpec {
@@ -35,8 +36,12 @@ function stepsTable(horizon: number): string {
   return `(SELECT COLUMN1 AS STEP FROM VALUES ${rows})`;
 }
 
-/** The partitioned PREDICT query producing the output columns for every partition and step. */
-export function renderScoringSelect(m: ScoringModel, runIdExpr: string): string {
+/**
+ * The partitioned PREDICT query producing the output columns for every partition and step.
+ * `version` is what MODEL(m, ...) names and MODEL_VERSION records: by default the alias or version
+ * the job was given; the post-deploy step passes the concrete version the alias points to.
+ */
+export function renderScoringSelect(m: ScoringModel, runIdExpr: string, version: { readonly name: string; readonly recorded: string } = { name: m.modelVersionOrAlias, recorded: sqlString(m.modelVersionOrAlias) }): string {
   const p = quoteIdentifier(m.partitionColumn);
   const cov = m.covariateInputs.map((c) => `, ${quoteIdentifier(c)}`).join('');
   const keys = m.covariateInputs.length
@@ -45,9 +50,9 @@ export function renderScoringSelect(m: ScoringModel, runIdExpr: string): string 
   const args = ['I.PARTITION_KEY', 'I.STEP', ...m.covariateInputs.map((c) => `I.${quoteIdentifier(c)}`)].join(', ');
   const outs = m.outputColumns.map((c) => `P.${quoteIdentifier(c.name)}`).join(', ');
   return [
-    `SELECT ${outs}, ${runIdExpr}, ${sqlString(m.modelVersionOrAlias)}, CURRENT_TIMESTAMP()`,
+    `SELECT ${outs}, ${runIdExpr}, ${version.recorded}, CURRENT_TIMESTAMP()`,
     `FROM (SELECT K.*, H.STEP FROM ${keys} K CROSS JOIN ${stepsTable(m.horizon)} H) I,`,
-    `  TABLE(MODEL(${m.model.quoted}, ${m.modelVersionOrAlias})!PREDICT(${args}) OVER (PARTITION BY I.PARTITION_KEY)) P`,
+    `  TABLE(MODEL(${m.model.quoted}, ${version.name})!PREDICT(${args}) OVER (PARTITION BY I.PARTITION_KEY)) P`,
   ].join('\n');
 }
 
@@ -55,16 +60,44 @@ function insertColumns(m: ScoringModel): string {
   return [...m.outputColumns, ...RESULT_META_COLUMNS].map((c) => quoteIdentifier(c.name)).join(', ');
 }
 
-/** The statements of the post-deploy `batchScore` step, in order, run in one transaction. */
-export function renderBatchScore(m: ScoringModel): string[] {
+/** A statement of the batchScore step (the shape of a manifest statement). */
+export interface ScoringStatement {
+  readonly id: string;
+  readonly sql: string;
+  readonly capture?: StatementCapture;
+}
+
+/**
+ * The statements of the post-deploy `batchScore` step, in order. The alias (or version) the job
+ * scores with is first resolved to the concrete version (`SHOW VERSIONS IN MODEL`, whose `aliases`
+ * column lists each version's aliases: https://docs.snowflake.com/en/sql-reference/sql/show-versions-in-model),
+ * which the runner captures as {{MODEL_VERSION}}: the rows are scored by that version and record
+ * it, so results say which version made them even when a gate left the alias on an older run's
+ * version, or the alias moves while the step runs. The replace of the run's rows is one transaction.
+ */
+export function renderBatchScore(m: ScoringModel): ScoringStatement[] {
   const run = sqlString(runVar('RUN_ID'));
+  const v = runVar('MODEL_VERSION');
+  // An alias (PRODUCTION) or a version name: either way the row that names it or holds it.
+  const target = m.modelVersionOrAlias;
   return [
-    'BEGIN TRANSACTION',
-    `DELETE FROM ${m.results.quoted} WHERE RUN_ID = ${run}`,
-    `INSERT INTO ${m.results.quoted} (${insertColumns(m)})\n${renderScoringSelect(m, run)}`,
-    'COMMIT',
+    {
+      id: 'resolve-version',
+      sql: `SHOW VERSIONS IN MODEL ${m.model.quoted}`,
+      capture: {
+        variable: 'MODEL_VERSION',
+        column: 'name',
+        match: { value: target, arrayColumn: 'aliases' },
+        missing: `no version of ${m.model} holds ${target}: nothing to score with. Promote a version (or score with a version name)`,
+      },
+    },
+    { id: 'begin', sql: 'BEGIN TRANSACTION' },
+    { id: 'delete-run', sql: `DELETE FROM ${m.results.quoted} WHERE RUN_ID = ${run}` },
+    { id: 'insert', sql: `INSERT INTO ${m.results.quoted} (${insertColumns(m)})\n${renderScoringSelect(m, run, { name: v, recorded: sqlString(v) })}` },
+    { id: 'commit', sql: 'COMMIT' },
   ];
 }
+
 
 /**
  * The body of the scheduled scoring task: a Snowflake Scripting block doing the same replace,

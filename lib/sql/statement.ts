@@ -13,6 +13,11 @@ export interface BoundStatement {
 export const RUN_VARIABLES = {
   /** The pipeline run id, minted by the runner: `R` + 12 to 40 of [A-Z0-9_]. */
   RUN_ID: /^R[A-Z0-9_]{12,40}$/,
+  /**
+   * A model version's name, captured at run time (the version an alias points to), used both as
+   * the version in MODEL(m, v) and as the recorded lineage: an unquoted upper-case identifier.
+   */
+  MODEL_VERSION: /^[A-Z_][A-Z0-9_$]{0,254}$/,
 } as const;
 
 export type RunVariable = keyof typeof RUN_VARIABLES;

@@ -26,17 +26,21 @@ describe('BatchScoringJob', () => {
   test('the post-deploy step replaces the run rows in one transaction with a partitioned PREDICT', () => {
     const stack = newStack();
     const j = job(stack);
-    const [begin, del, insert, commit] = j.renderStatements();
+    const [resolve, begin, del, insert, commit] = j.renderStatements();
+    // The alias is resolved to the concrete version first; the rows are scored by it and name it.
+    expect(resolve).toBe('SHOW VERSIONS IN MODEL "ML"."FC"."DEMAND"');
     expect(begin).toBe('BEGIN TRANSACTION');
     expect(del).toBe(`DELETE FROM "ML"."FC"."SCORE_RESULTS" WHERE RUN_ID = '{{RUN_ID}}'`);
-    expect(insert).toContain('TABLE(MODEL("ML"."FC"."DEMAND", PRODUCTION)!PREDICT(I.PARTITION_KEY, I.STEP) OVER (PARTITION BY I.PARTITION_KEY)) P');
+    expect(insert).toContain('TABLE(MODEL("ML"."FC"."DEMAND", {{MODEL_VERSION}})!PREDICT(I.PARTITION_KEY, I.STEP) OVER (PARTITION BY I.PARTITION_KEY)) P');
+    expect(insert).toContain(`'{{RUN_ID}}', '{{MODEL_VERSION}}', CURRENT_TIMESTAMP()`);
     expect(insert).toContain('VALUES (1), (2), (3)');
     expect(insert).toContain('(14)');
     expect(insert).not.toContain('(15)');
     expect(commit).toBe('COMMIT');
     const step = Hooks.of(stack).manifest().steps.find((s) => s.id === 'test/Score/batchScore')!;
     expect(step.kind).toBe('batchScore');
-    expect(step.statements.map((s) => s.id)).toEqual(['begin', 'delete-run', 'insert', 'commit']);
+    expect(step.statements.map((s) => s.id)).toEqual(['resolve-version', 'begin', 'delete-run', 'insert', 'commit']);
+    expect(step.statements[0].capture).toEqual({ variable: 'MODEL_VERSION', column: 'name', match: { value: 'PRODUCTION', arrayColumn: 'aliases' }, missing: 'no version of ML.FC.DEMAND holds PRODUCTION: nothing to score with. Promote a version (or score with a version name)' });
   });
 
   test('a schedule creates a started task running a keyed replace', () => {
@@ -52,7 +56,7 @@ describe('BatchScoringJob', () => {
   test('model inputs beyond key and step are read from the source covariates', () => {
     const stack = newStack();
     const j = job(stack, {}, { inputColumns: [{ name: 'PARTITION_KEY', type: 'VARCHAR' }, { name: 'STEP', type: 'NUMBER' }, { name: 'PRICE', type: 'FLOAT' }] });
-    expect(j.renderStatements()[2]).toContain('PREDICT(I.PARTITION_KEY, I.STEP, I."PRICE")');
+    expect(j.renderStatements()[3]).toContain('PREDICT(I.PARTITION_KEY, I.STEP, I."PRICE")');
   });
 
   test.each([

@@ -143,6 +143,7 @@ describe("local server: SQL cannot reach the host's files", () => {
     fs.writeFileSync(src, '{"b": 2}');
     await query(c, `PUT file://${src} @STRICT.S.ST/in/ AUTO_COMPRESS = FALSE`);
     fs.rmSync(src);
+    await query(c, 'ALTER STAGE STRICT.S.ST REFRESH');
     expect((await query(c, 'SELECT RELATIVE_PATH FROM DIRECTORY(@STRICT.S.ST) ORDER BY 1')).rows).toEqual([{ RELATIVE_PATH: 'in/up.json' }, { RELATIVE_PATH: 'out/a.json' }]);
     const down = fs.mkdtempSync(path.join(os.tmpdir(), 'mm-get-'));
     await query(c, `GET @STRICT.S.ST/out/ file://${down}/`);
@@ -279,6 +280,8 @@ describe('local server: job services die with their server', () => {
     let pid = 0;
     let pidFile = '';
     for (let i = 0; i < 300 && !pid; i++) {
+      // A directory table shows files as of its last refresh.
+      await query(sc, 'ALTER STAGE CRASH.S.OUT REFRESH');
       const listed = (await query(sc, "SELECT FILE_URL FROM DIRECTORY(@CRASH.S.OUT) WHERE RELATIVE_PATH = 'pid'")).rows;
       pidFile = listed.length > 0 ? String(listed[0].FILE_URL).replace(/^file:\/\//, '') : '';
       if (pidFile && fs.readFileSync(pidFile, 'utf8')) pid = Number(fs.readFileSync(pidFile, 'utf8'));

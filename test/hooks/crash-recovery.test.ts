@@ -144,8 +144,9 @@ async function expectConsistent(w: World, runId: string, image: string, versions
   expect(await count(w, `SELECT COUNT(*) AS N FROM ${T}.FORECAST_TRAINING_METRICS WHERE RUN_ID = '${runId}' AND PASS = 'screen' AND STATUS = 'OK'`)).toBe(SERIES);
   expect(await count(w, `SELECT COUNT(*) AS N FROM ${T}.FORECAST_TRAINING_METRICS WHERE RUN_ID = '${runId}' AND TRAINER_IMAGE IS DISTINCT FROM '${image}'`)).toBe(0);
   expect(await count(w, `SELECT COUNT(*) AS N FROM (SELECT PASS, PARTITION_KEY FROM ${T}.FORECAST_TRAINING_METRICS WHERE RUN_ID = '${runId}' GROUP BY 1, 2 HAVING COUNT(*) > 1)`)).toBe(0);
-  // Results: once per partition and step, for this run only.
+  // Results: once per partition and step, for this run only, made by (and naming) this run's version.
   expect(await count(w, `SELECT COUNT(*) AS N FROM ${T}.FORECAST_RESULTS WHERE RUN_ID = '${runId}'`)).toBe(SERIES * HORIZON);
+  expect(await q(w, `SELECT DISTINCT MODEL_VERSION FROM ${T}.FORECAST_RESULTS WHERE RUN_ID = '${runId}'`)).toEqual([{ MODEL_VERSION: `V_${runId}` }]);
   expect(await count(w, `SELECT COUNT(*) AS N FROM (SELECT PARTITION_KEY, STEP FROM ${T}.FORECAST_RESULTS WHERE RUN_ID = '${runId}' GROUP BY 1, 2 HAVING COUNT(*) > 1)`)).toBe(0);
   // No chunk of any run is left CLAIMED; this run's chunks are all DONE.
   expect(await count(w, `SELECT COUNT(*) AS N FROM ${T}.FORECAST_QUEUE WHERE STATUS = 'CLAIMED'`)).toBe(0);

@@ -8,6 +8,7 @@ import { ComputePool, Database, Hooks, ManyModelPipeline, SourceTable, Trainer, 
 import { LocalSnowflakeServer, startLocalServer } from '../../lib/emulator';
 import { planLocalApply } from '../../lib/emulator/local-apply';
 import { HookManifest } from '../../lib/hooks/manifest';
+import { Ledger } from '../../lib/hooks/ledger';
 import { runHooks } from '../../lib/hooks/runner';
 import { ObjectName } from '../../lib/identifiers';
 import { renderChunkReadStatement } from '../../lib/sql/training';
@@ -57,11 +58,21 @@ beforeEach(async () => {
   for (const t of ['HOOK_RUNS', 'FORECAST_QUEUE', 'FORECAST_TRAINING_METRICS', 'FORECAST_TRAINING_RUNS']) await session.query(`DELETE FROM ANALYTICS.FORECAST.${t}`);
 });
 
-/** Enqueues the pass (its startPass step) and returns the run id. */
+/**
+ * Enqueues the pass (its startPass step) and returns the run id. The run's workers step is then
+ * recorded as succeeded (as if it had started them), so the wait step run alone consumes this
+ * run's work: the planner refuses a step whose producer has not succeeded in the run.
+ */
 async function startPass(): Promise<string> {
   const r = await runHooks(manifest, session, { log: memoryLog(), only: [id('screen-start')] });
   expect(r.failed).toBe(false);
-  return r.outcomes.find((o) => o.status === 'SUCCEEDED')!.runId!;
+  const runId = r.outcomes.find((o) => o.status === 'SUCCEEDED')!.runId!;
+  // The run's workers step succeeded (it started them): the wait step consumes that run's work.
+  const workers = manifest.steps.find((s) => s.id === id('screen-workers'))!;
+  const ledger = new Ledger(session, manifest.ledger!, manifest.stack);
+  const attempt = await ledger.start(workers.id, runId, workers.fingerprint, 'test-runner');
+  await ledger.finish(workers.id, runId, attempt, 'SUCCEEDED', [], undefined, null);
+  return runId;
 }
 
 /** What workers leave: every partition trained (artifact on the stage, then its metrics row), chunks DONE. */

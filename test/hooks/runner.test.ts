@@ -174,4 +174,31 @@ describe('hooks runner against the local server', () => {
     expect(r.outcomes[0].status).toBe('GATED');
     expect(await events()).toHaveLength(0);
   });
+
+  test('a captured variable (the version an alias points to) is used by the step\'s later statements and recorded', async () => {
+    const m = manifestOf((h) => h.add({ id: 'score', statements: ['SELECT 1'] }));
+    const versions = "SELECT 'V_ONE' AS \"name\", '[\"STAGING\"]' AS \"aliases\" UNION ALL SELECT 'V_TWO', '[\"PRODUCTION\"]'";
+    const step = (alias: string) => ({
+      ...m,
+      steps: m.steps.map((x) => ({
+        ...x,
+        kind: 'batchScore' as const,
+        statements: [
+          { id: 'resolve-version', sql: versions, capture: { variable: 'MODEL_VERSION' as const, column: 'name', match: { value: alias, arrayColumn: 'aliases' }, missing: `no version holds ${alias}` } },
+          { id: 'insert', sql: "INSERT INTO OPS.HOOKS.EVENTS VALUES ('{{RUN_ID}}', '{{MODEL_VERSION}}')" },
+        ],
+      })),
+    });
+    const log = memoryLog();
+    const r = await runHooks(step('production'), session, { log });
+    if (r.failed) throw new Error(log.lines.join('\n'));
+    expect((await events()).map((e) => e.WHAT)).toEqual(['V_TWO']);
+    expect(log.lines).toContain('  [score] resolve-version: production is V_TWO');
+    const dry = memoryLog();
+    await runHooks(step('PRODUCTION'), session, { log: dry, dryRun: true, force: ['score'] });
+    expect(dry.lines.some((l) => l.includes("VALUES ('R") && l.includes("', '{{MODEL_VERSION}}');"))).toBe(true);
+    await server.engineQuery('DELETE FROM OPS.HOOKS.HOOK_RUNS');
+    const missing = await runHooks(step('CANARY'), session, { log: memoryLog() });
+    expect(missing.outcomes[0]).toMatchObject({ status: 'FAILED', error: 'step score, statement resolve-version: no version holds CANARY' });
+  });
 });

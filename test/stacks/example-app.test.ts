@@ -47,7 +47,8 @@ describe('example app', () => {
     // (verifySql, the former progressSql, run after refreshSql) without changing these. Issue #14
     // changed them once, on purpose: the first step's 'trainer' trigger (a run id belongs to one
     // set of trainer settings) and MM_TRAINER_IMAGE in the worker specs (lineage); its recovery
-    // statement (requeueOrphanedSql) is watch-only. A change here makes every existing
+    // statement (requeueOrphanedSql) is watch-only; and scoring, which now resolves the alias to
+    // the version it scores with and records it (re-scores once, retrains nothing). A change here makes every existing
     // deployment retrain: only for a change of what runs.
     const fingerprints = Object.fromEntries(readSynthOutput(outdir)[0].manifest!.steps.map((s) => [s.id, s.fingerprint]));
     expect(fingerprints).toEqual({
@@ -59,7 +60,7 @@ describe('example app', () => {
       'forecast/Forecast/buildModelIndex': '01b645f660267e640dc483a4275f9b0bd7b229e525c183eeafd8324a180ff842',
       'forecast/Forecast/registerAggregator': '5331c721063211141364b5ef6f997d9806a39f3ed37363ef8112d7019c86208d',
       'forecast/Forecast/promote': '7c8e231aa18f894f691ffe5a91b9fa80e109612fceeeee4b27e9089b9b767ae0',
-      'forecast/Forecast/Scoring/batchScore': 'f165aba6e8c344c631bd41016c6f6919991094a3d719cd4b45877e3a26152766',
+      'forecast/Forecast/Scoring/batchScore': '89e09cf9f867dac20a0f6c7bc085cbad16157c10089a5218599ca2e7d9f3a689',
     });
   });
 });
