@@ -40,8 +40,8 @@ export class Ledger {
 
   /** Every attempt of this stack's steps, and the runs marked abandoned (one statement). */
   async state(): Promise<LedgerState> {
-    const r = await this.session.query<{ STEP_ID: string; RUN_ID: string; FINGERPRINT: string; STATUS: string; T: number | string }>(
-      `SELECT STEP_ID, RUN_ID, FINGERPRINT, STATUS, DATE_PART(EPOCH_MILLISECOND, STARTED_AT) AS T FROM ${this.table} WHERE STACK = ? AND STEP_ID <> ?`,
+    const r = await this.session.query<{ STEP_ID: string; RUN_ID: string; FINGERPRINT: string; STATUS: string; T: number | string; ATTEMPT: number | string }>(
+      `SELECT STEP_ID, RUN_ID, FINGERPRINT, STATUS, DATE_PART(EPOCH_MILLISECOND, STARTED_AT) AS T, ATTEMPT FROM ${this.table} WHERE STACK = ? AND STEP_ID <> ?`,
       [this.stack, LOCK_STEP_ID],
     );
     const records: LedgerRecord[] = [];
@@ -50,7 +50,7 @@ export class Ledger {
       if (x.STEP_ID === RUN_MARK_STEP_ID) {
         if (x.STATUS === 'ABANDONED') abandoned.add(x.RUN_ID);
       } else {
-        records.push({ stepId: x.STEP_ID, runId: x.RUN_ID, fingerprint: x.FINGERPRINT, status: x.STATUS as AttemptStatus, startedAt: Number(x.T) });
+        records.push({ stepId: x.STEP_ID, runId: x.RUN_ID, fingerprint: x.FINGERPRINT, status: x.STATUS as AttemptStatus, startedAt: Number(x.T), attempt: Number(x.ATTEMPT) });
       }
     }
     return { records, abandoned };
@@ -75,7 +75,9 @@ export class Ledger {
   /** Records the end of an attempt. */
   async finish(stepId: string, runId: string, attempt: number, status: 'SUCCEEDED' | 'FAILED' | 'GATED', queryIds: string[], error: string | undefined, details: unknown): Promise<void> {
     await this.session.query(
-      `UPDATE ${this.table} SET STATUS = ?, ENDED_AT = CURRENT_TIMESTAMP(), QUERY_IDS = PARSE_JSON(?), ERROR_MSG = ?, DETAILS = PARSE_JSON(?) WHERE STACK = ? AND STEP_ID = ? AND RUN_ID = ? AND ATTEMPT = ?`,
+      // Only while the attempt is RUNNING: a runner whose lock was taken over must not overwrite
+      // the INTERRUPTED its successor recorded.
+      `UPDATE ${this.table} SET STATUS = ?, ENDED_AT = CURRENT_TIMESTAMP(), QUERY_IDS = PARSE_JSON(?), ERROR_MSG = ?, DETAILS = PARSE_JSON(?) WHERE STACK = ? AND STEP_ID = ? AND RUN_ID = ? AND ATTEMPT = ? AND STATUS = 'RUNNING'`,
       [status, JSON.stringify(queryIds), error ? error.slice(0, 4000) : null, JSON.stringify(details ?? null), this.stack, stepId, runId, attempt],
     );
   }

@@ -27,6 +27,8 @@ export interface LedgerRecord {
   readonly status: AttemptStatus;
   /** Milliseconds since the epoch; orders attempts. */
   readonly startedAt: number;
+  /** The attempt's number within its step and run; breaks ties of startedAt. */
+  readonly attempt?: number;
 }
 
 /** What the ledger says about a stack: step attempts and the runs abandoned on purpose. */
@@ -53,6 +55,7 @@ export type PlanReason =
   | 'resume unfinished run'
   | 'restart workers of the resumed pass'
   | 'new run: every step runs'
+  | 'the abandoned run had moved the alias'
   | 'up to date'
   | 'done in this run'
   | 'not selected (--only)'
@@ -107,6 +110,8 @@ const isSuccess = (s: AttemptStatus) => s === 'SUCCEEDED' || s === 'GATED';
 /** One run of a group, as the ledger recorded it. */
 class RunRecord {
   readonly attempts = new Map<string, LedgerRecord[]>();
+  /** Steps this run has attempts of that the manifest no longer has. */
+  readonly removedSteps = new Set<string>();
   firstStart = Infinity;
 
   constructor(readonly runId: string) {}
@@ -114,7 +119,7 @@ class RunRecord {
   add(r: LedgerRecord): void {
     const list = this.attempts.get(r.stepId) ?? [];
     list.push(r);
-    list.sort((a, b) => a.startedAt - b.startedAt);
+    list.sort((a, b) => a.startedAt - b.startedAt || (a.attempt ?? 0) - (b.attempt ?? 0));
     this.attempts.set(r.stepId, list);
     this.firstStart = Math.min(this.firstStart, r.startedAt);
   }
@@ -141,6 +146,11 @@ class RunRecord {
   /** A once-per-run step this run started under other inputs: the run cannot go on with today's. */
   conflicts(step: HookStep): boolean {
     return ONCE_PER_RUN.has(step.kind) && (this.attempts.get(step.id) ?? []).some((r) => r.fingerprint !== step.fingerprint);
+  }
+
+  /** Every step this run started ended in success (it may lack steps added to the manifest since). */
+  settled(): boolean {
+    return [...this.attempts.keys()].every((id) => isSuccess(this.latest(id)!.status));
   }
 
   finished(group: readonly HookStep[]): boolean {
@@ -175,10 +185,10 @@ export function planRun(manifest: HookManifest, ledger: LedgerState, options: Pl
   };
   const decided = new Map<string, Decision & { runId?: string; newRun?: boolean; resumed?: boolean }>();
   const groups: GroupPlan[] = [];
-  const order = [...new Set(manifest.steps.map((s) => s.runGroup))];
+  const order = groupOrder(manifest);
   for (const name of order) {
     const group = manifest.steps.filter((s) => s.runGroup === name);
-    const runs = runsOf(group, ledger);
+    const runs = runsOf(group, ledger, ids);
     const result = planGroup(name, group, runs, selection, decided, mintRunId);
     groups.push(result.plan);
     for (const [id, d] of result.decisions) decided.set(id, d);
@@ -195,6 +205,26 @@ export function planSteps(manifest: HookManifest, records: readonly LedgerRecord
   return planRun(manifest, { records }, options, mintRunId).steps;
 }
 
+/**
+ * Run groups in an order where a group follows the groups its steps depend on (cross-group
+ * dependencies decide "dependency re-runs"), ties by first appearance.
+ */
+function groupOrder(manifest: HookManifest): string[] {
+  const groupOf = new Map(manifest.steps.map((s) => [s.id, s.runGroup]));
+  const firstSeen = [...new Set(manifest.steps.map((s) => s.runGroup))];
+  const deps = new Map<string, Set<string>>(firstSeen.map((g) => [g, new Set<string>()]));
+  for (const s of manifest.steps) for (const d of s.dependsOn) if (groupOf.get(d) !== s.runGroup) deps.get(s.runGroup)!.add(groupOf.get(d)!);
+  const out: string[] = [];
+  const visit = (g: string, seen: Set<string>) => {
+    if (out.includes(g) || seen.has(g)) return;
+    seen.add(g);
+    for (const d of firstSeen.filter((x) => deps.get(g)!.has(x))) visit(d, seen);
+    out.push(g);
+  };
+  for (const g of firstSeen) visit(g, new Set());
+  return out;
+}
+
 interface Selection {
   readonly forced: ReadonlySet<string>;
   /** Steps left out by --only / --from, with the reason. */
@@ -206,7 +236,7 @@ interface GroupRuns {
   readonly live: RunRecord[];
 }
 
-function runsOf(group: readonly HookStep[], ledger: LedgerState): GroupRuns {
+function runsOf(group: readonly HookStep[], ledger: LedgerState, known: ReadonlySet<string>): GroupRuns {
   const stepIds = new Set(group.map((s) => s.id));
   const byRun = new Map<string, RunRecord>();
   for (const r of ledger.records) {
@@ -215,6 +245,9 @@ function runsOf(group: readonly HookStep[], ledger: LedgerState): GroupRuns {
     run.add(r);
     byRun.set(r.runId, run);
   }
+  // Run ids are minted per group: an attempt under one of this group's run ids of a step the
+  // manifest no longer has is a step this run had and has lost.
+  for (const r of ledger.records) if (!known.has(r.stepId)) byRun.get(r.runId)?.removedSteps.add(r.stepId);
   const live = [...byRun.values()].sort((a, b) => b.firstStart - a.firstStart || (a.runId < b.runId ? 1 : -1));
   return { live };
 }
@@ -233,10 +266,20 @@ function planGroup(
   let abandon: GroupPlan['abandon'];
   const crossDepRuns = (s: HookStep) => s.dependsOn.some((d) => !inGroup.has(d) && outside.get(d)?.action === 'run');
 
+  let superseded: RunRecord | undefined;
   if (unfinished) {
     const changed = group.filter((s) => unfinished!.conflicts(s));
-    if (changed.length > 0) {
-      abandon = { runId: unfinished.runId, reason: `its inputs changed: ${changed.map((s) => s.id).join(', ')} ran under another fingerprint` };
+    const lost = [...unfinished.removedSteps];
+    if (changed.length > 0 || lost.length > 0) {
+      // A run whose every started step succeeded finished under an older manifest (steps were
+      // added since): it is left as it is, not abandoned, though it cannot go on.
+      if (!unfinished.settled() || lost.length > 0) {
+        abandon = {
+          runId: unfinished.runId,
+          reason: changed.length > 0 ? `its inputs changed: ${changed.map((s) => s.id).join(', ')} ran under another fingerprint` : `its steps changed: ${lost.join(', ')} is no longer in the manifest`,
+        };
+        superseded = unfinished;
+      }
       unfinished = undefined;
     }
   }
@@ -261,9 +304,12 @@ function planGroup(
     abandon = { runId: run.runId, reason: forced.length > 0 ? `superseded by a new run (${forced.map((s) => s.id).join(', ')} forced)` : `superseded by a new run (${blocked.map((s) => s.id).join(', ')} must run again)` };
   }
 
-  // 2. What changed against the run in effect (the latest finished one).
+  // 2. What changed against the run in effect (the latest finished one). An abandoned run that
+  // had moved the alias leaves it on its own version: the run in effect promotes again.
+  const restore = superseded && group.some((s) => s.kind === 'promote' && superseded!.succeededAny(s));
   const wanted = decide(group, sel, (s, depRuns) => {
     if (sel.forced.has(s.id)) return 'forced';
+    if (restore && s.kind === 'promote' && current) return 'the abandoned run had moved the alias';
     if (current?.done(s)) return depRuns || crossDepRuns(s) ? 'dependency re-runs' : undefined;
     if (!runs.live.some((r) => r.started(s))) return 'never run';
     if (depRuns) return 'dependency re-runs';
@@ -286,7 +332,8 @@ function planGroup(
   }, 'new run: every step runs');
   const runId = mintRunId();
   requireProducers(group, fresh, () => false, `a new run (${runId})`);
-  if (!abandon && unfinishedAny(runs, group)) abandon = { runId: runs.live[0].runId, reason: 'superseded by a new run' };
+  const open = resumable(group, runs);
+  if (!abandon && open && !open.settled()) abandon = { runId: open.runId, reason: 'superseded by a new run' };
   return finish({ runGroup: name, mode: 'new', runId, abandon, current: current?.runId }, fresh, runId, true);
 }
 
@@ -298,7 +345,7 @@ export function unfinishedRuns(manifest: HookManifest, ledger: LedgerState): { r
   const out: { runGroup: string; runId: string }[] = [];
   for (const name of new Set(manifest.steps.map((s) => s.runGroup))) {
     const group = manifest.steps.filter((s) => s.runGroup === name);
-    const run = resumable(group, runsOf(group, ledger));
+    const run = resumable(group, runsOf(group, ledger, new Set(manifest.steps.map((s) => s.id))));
     if (run) out.push({ runGroup: name, runId: run.runId });
   }
   return out;
@@ -310,9 +357,8 @@ export function unfinishedRuns(manifest: HookManifest, ledger: LedgerState): { r
  */
 function resumable(group: readonly HookStep[], runs: GroupRuns): RunRecord | undefined {
   const inGroup = new Set(group.map((s) => s.id));
-  const latest = runs.live[0];
-  if (!latest || latest.finished(group)) return undefined;
-  return group.some((s) => !s.dependsOn.some((d) => inGroup.has(d)) && latest.started(s)) ? latest : undefined;
+  const latest = runs.live.find((r) => group.some((s) => !s.dependsOn.some((d) => inGroup.has(d)) && r.started(s)));
+  return latest && !latest.finished(group) ? latest : undefined;
 }
 
 /** Decides each step in order; `why` returns a run reason, or undefined to skip with `skip`. */
@@ -354,11 +400,6 @@ function requireProducers(group: readonly HookStep[], d: ReadonlyMap<string, Dec
 
 function anyRuns(d: ReadonlyMap<string, Decision>): boolean {
   return [...d.values()].some((x) => x.action === 'run');
-}
-
-function unfinishedAny(runs: GroupRuns, group: readonly HookStep[]): boolean {
-  const latest = runs.live[0];
-  return !!latest && !latest.finished(group);
 }
 
 function finish(plan: GroupPlan, d: Map<string, Decision>, runId?: string, newRun = false, run?: RunRecord) {

@@ -424,7 +424,17 @@ export async function runHooks(manifest: HookManifest, session: SnowflakeSession
     return { outcomes: [], failed: false, statements: 0, polls: 0 };
   }
   const runnerId = opts.runnerId ?? `runner-${randomBytes(6).toString('hex')}`;
-  const ledger = new Ledger(session, manifest.ledger, manifest.stack);
+  // The ledger and the lock's heartbeat have a session of their own: a step's statements may hold
+  // a transaction open (batchScore), and a heartbeat or an attempt's record must never join it.
+  const ledgerSession = opts.dryRun ? session : await session.sibling();
+  try {
+    return await runWithLedger(manifest, session, new Ledger(ledgerSession, manifest.ledger, manifest.stack), runnerId, opts, counters);
+  } finally {
+    if (ledgerSession !== session) await ledgerSession.close().catch(() => undefined);
+  }
+}
+
+async function runWithLedger(manifest: HookManifest, session: SnowflakeSession, ledger: Ledger, runnerId: string, opts: RunOptions, counters: { statements: number; polls: number }): Promise<RunResult> {
   const staleSeconds = opts.staleLockSeconds ?? DEFAULT_STALE_LOCK_SECONDS;
   if (!opts.dryRun) {
     const refused = await takeLock(ledger, manifest.stack, runnerId, staleSeconds, opts);
@@ -481,6 +491,8 @@ export async function runHooks(manifest: HookManifest, session: SnowflakeSession
         await ledger.finish(p.step.id, p.runId!, attempt, status, ctx.queryIds, undefined, ctx.details);
         outcomes.push({ stepId: p.step.id, status, reason: p.reason, runId: p.runId });
       } catch (e) {
+        // A step that failed inside a transaction it opened (batchScore) leaves nothing half done.
+        if (p.step.statements.some((st) => /^\s*BEGIN(\s+TRANSACTION|\s+WORK)?\s*$/i.test(st.sql))) await session.query('ROLLBACK').catch(() => undefined);
         const err = e instanceof HookError ? e : new HookError(p.step.id, undefined, undefined, session.redact((e as Error).message));
         await ledger.finish(p.step.id, p.runId!, attempt, 'FAILED', ctx.queryIds, err.message, ctx.details).catch(() => undefined);
         outcomes.push({ stepId: p.step.id, status: 'FAILED', reason: p.reason, runId: p.runId, error: err.message });

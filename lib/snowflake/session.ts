@@ -116,6 +116,16 @@ export class SnowflakeSession {
     return session;
   }
 
+  /**
+   * A second session with the same settings: statements on it are never part of a transaction
+   * this one has open (the hooks runner keeps its ledger and lock heartbeat there).
+   */
+  async sibling(): Promise<SnowflakeSession> {
+    const other = new SnowflakeSession(this.settings, { connectRetry: this.retry, onProgress: this.progress });
+    other.conn = await other.login();
+    return other;
+  }
+
   /** Removes secrets from text. */
   readonly redact: (text: string) => string;
   /** host:port, for messages. */

@@ -93,8 +93,11 @@ async function runUntilKilled(w: World, when: (w: World) => Promise<boolean>, fo
   // Short steps (a CALL, an ALTER MODEL) end within a poll of the ledger: hold each step's first
   // statement for a moment, so "as the step starts" is a point the kill can hit.
   for (const step of w.server ? w.manifest.steps : []) {
-    const head = step.statements[0].sql.split('{{')[0].slice(0, 60);
-    w.server!.faults.delayStatement({ match: new RegExp('^' + head.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')), ms: 1500, times: 1 });
+    // The whole statement when it has no placeholder (a pass's verification also refreshes the stage).
+    const sql = step.statements[0].sql;
+    const esc = (t: string) => t.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+    const match = sql.includes('{{') ? new RegExp('^' + esc(sql.split('{{')[0])) : new RegExp('^' + esc(sql) + '$');
+    w.server!.faults.delayStatement({ match, ms: 1500, times: 1 });
   }
   const r = runnerProcess(w, force);
   const end = Date.now() + 120000;

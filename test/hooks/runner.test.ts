@@ -201,4 +201,20 @@ describe('hooks runner against the local server', () => {
     const missing = await runHooks(step('CANARY'), session, { log: memoryLog() });
     expect(missing.outcomes[0]).toMatchObject({ status: 'FAILED', error: 'step score, statement resolve-version: no version holds CANARY' });
   });
+
+  test('a step failing inside its transaction is rolled back, and its failure, recorded on the ledger\'s own session, survives', async () => {
+    const m = manifestOf((h) => h.add({ id: 'tx', statements: ['BEGIN TRANSACTION', "INSERT INTO OPS.HOOKS.EVENTS VALUES ('{{RUN_ID}}', 'half')", 'SELECT FAILS_HERE', 'COMMIT'] }));
+    server.faults.failStatement({ match: /FAILS_HERE/, code: '002003', message: 'Object does not exist or not authorized.' });
+    const r = await runHooks(m, session, { log: memoryLog() });
+    expect(r.outcomes[0].status).toBe('FAILED');
+    expect(await events()).toHaveLength(0);
+    const other = await openSession(server);
+    try {
+      const rows = (await other.query("SELECT STEP_ID, STATUS FROM OPS.HOOKS.HOOK_RUNS WHERE STEP_ID <> '__lock__'")).rows;
+      expect(rows).toEqual([{ STEP_ID: 'tx', STATUS: 'FAILED' }]);
+      expect((await other.query("SELECT RUNNER_ID FROM OPS.HOOKS.HOOK_RUNS WHERE STEP_ID = '__lock__'")).rows).toEqual([{ RUNNER_ID: null }]);
+    } finally {
+      await other.close();
+    }
+  });
 });

@@ -108,6 +108,62 @@ describe('planner: run identity', () => {
   });
 });
 
+describe('planner: what a review found', () => {
+  test('a run abandoned after it moved the alias: the run in effect promotes again (and scores), so production is never an abandoned run', () => {
+    const a = manifest({ image: 'img:A' });
+    const b = manifest({ image: 'img:B' });
+    const records = [...finished(a, 'RA'), ...run(b, 'RB', ['start', 'train', 'workers', 'wait', 'index', 'register', 'promote'], ['score', 'FAILED'])];
+    const plan = planRun(a, state(records), {}, mint);
+    expect(group(plan)).toMatchObject({ mode: 'within', runId: 'RA', abandon: { runId: 'RB' } });
+    expect(summary(plan).filter((l) => l.includes(':run:'))).toEqual(['promote:run:the abandoned run had moved the alias', 'score:run:dependency re-runs']);
+  });
+
+  test('a run that lost a step (a pass removed from the manifest) is abandoned, not resumed into registration', () => {
+    const m = manifest();
+    const records = [...run(m, 'RB', ['start', 'train']), { stepId: 'refine-wait', runId: 'RB', fingerprint: 'f'.repeat(64), status: 'INTERRUPTED' as const, startedAt: ++clock }];
+    const plan = planRun(m, state(records), {}, mint);
+    expect(group(plan)).toMatchObject({ mode: 'new', abandon: { runId: 'RB', reason: 'its steps changed: refine-wait is no longer in the manifest' } });
+  });
+
+  test('a finished run of an older manifest (a step added since) is not abandoned when inputs change too', () => {
+    const a = manifest({ image: 'img:A' });
+    const b = manifest({ image: 'img:B' });
+    const notify: HookStepSpec = { id: 'notify', kind: 'sql', description: 'notify', dependsOn: ['score'], runGroup: 'p', statements: [{ id: 's', sql: 'SELECT 1' }], timeoutSeconds: 60, retry: DEFAULT_RETRY, triggers: {}, executeOnChange: true };
+    const withNotify: HookManifest = { ...b, steps: finalizeSteps([...b.steps.map(({ fingerprint: _f, ...x }) => x as HookStepSpec), notify]) };
+    const records = run(a, 'RA', P);
+    const plan = planRun(withNotify, state(records), {}, mint);
+    expect(group(plan).mode).toBe('new');
+    expect(group(plan).abandon).toBeUndefined();
+  });
+
+  test('a lone downstream attempt (written by an older planner) does not hide an older unfinished run', () => {
+    const m = manifest();
+    const records = [...finished(m, 'RA'), ...run(m, 'RB', ['start'], ['train', 'INTERRUPTED']), rec(m, 'score', 'RL', 'SUCCEEDED')];
+    expect(group(planRun(m, state(records), {}, mint))).toMatchObject({ mode: 'resume', runId: 'RB' });
+  });
+
+  test('attempts started in the same millisecond are ordered by attempt number', () => {
+    const m = manifest();
+    const t = ++clock;
+    const records: LedgerRecord[] = [...run(m, 'RB', ['start']), { ...rec(m, 'train', 'RB', 'SUCCEEDED'), startedAt: t, attempt: 2 }, { ...rec(m, 'train', 'RB', 'INTERRUPTED'), startedAt: t, attempt: 1 }];
+    const plan = planRun(m, state(records), {}, mint);
+    expect(group(plan)).toMatchObject({ mode: 'resume', runId: 'RB' });
+    expect(ofP(plan).find((p) => p.step.id === 'train')!.action).toBe('skip');
+  });
+
+  test('a group depending on another is planned after it, whatever the order of their steps', () => {
+    const base = manifest();
+    // Group q2's first step sorts before every step of p, and its second depends on p's scoring.
+    const q2 = (id: string, dependsOn: string[]): HookStepSpec => ({ id, kind: 'sql', description: id, dependsOn, runGroup: 'q2', statements: [{ id: 's', sql: 'SELECT 1' }], timeoutSeconds: 60, retry: DEFAULT_RETRY, triggers: {}, executeOnChange: true });
+    const specs = base.steps.map(({ fingerprint: _f, ...x }) => x as HookStepSpec);
+    const m: HookManifest = { ...base, steps: finalizeSteps([...specs, q2('a0', []), q2('zzz', ['a0', 'score'])]) };
+    expect(m.steps[0].id).toBe('a0');
+    const records = [...finished(m, 'RA'), rec(m, 'a0', 'RQ', 'SUCCEEDED'), rec(m, 'zzz', 'RQ', 'SUCCEEDED')];
+    const plan = planRun(m, state(records), { force: ['start'] }, mint);
+    expect(plan.steps.find((p) => p.step.id === 'zzz')).toMatchObject({ action: 'run', reason: 'dependency re-runs' });
+  });
+});
+
 describe('planner: downstream changes and forcing, per step kind', () => {
   test('a new scoring statement re-runs scoring alone, inside the run in effect', () => {
     const m = manifest({ sqlOf: { score: 'SELECT 2' } });
