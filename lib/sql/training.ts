@@ -164,17 +164,21 @@ export function renderAbandonPasses(t: TrainingTablesModel): string {
  * metadata as old as the last refresh; see renderRefreshPass.)
  */
 export function renderPassProgress(t: TrainingTablesModel, queue: ObjectName, pass: PassName): string {
+  return ['SELECT', passCounts(t, queue, pass).join(',\n')].join('\n');
+}
+
+/** The counts both the poll and the verification report, one select-list line each. */
+function passCounts(t: TrainingTablesModel, queue: ObjectName, pass: PassName): string[] {
   const run = sqlString(runVar('RUN_ID'));
   const p = sqlString(pass);
   return [
-    `SELECT`,
-    `  (SELECT COUNT(*) FROM ${queue.quoted} WHERE RUN_ID = ${run} AND PASS = ${p}) AS CHUNKS,`,
-    `  (SELECT COUNT(*) FROM ${queue.quoted} WHERE RUN_ID = ${run} AND PASS = ${p} AND STATUS = 'DONE') AS CHUNKS_DONE,`,
-    `  (SELECT COUNT(*) FROM ${queue.quoted} WHERE RUN_ID = ${run} AND PASS = ${p} AND STATUS = 'FAILED') AS CHUNKS_FAILED,`,
-    `  (SELECT COALESCE(SUM(ARRAY_SIZE(PARTITION_KEYS)), 0) FROM ${queue.quoted} WHERE RUN_ID = ${run} AND PASS = ${p}) AS PARTITIONS,`,
-    `  (SELECT COUNT(*) FROM ${t.metrics.quoted} WHERE RUN_ID = ${run} AND PASS = ${p} AND STATUS = 'OK') AS PARTITIONS_OK,`,
+    `  (SELECT COUNT(*) FROM ${queue.quoted} WHERE RUN_ID = ${run} AND PASS = ${p}) AS CHUNKS`,
+    `  (SELECT COUNT(*) FROM ${queue.quoted} WHERE RUN_ID = ${run} AND PASS = ${p} AND STATUS = 'DONE') AS CHUNKS_DONE`,
+    `  (SELECT COUNT(*) FROM ${queue.quoted} WHERE RUN_ID = ${run} AND PASS = ${p} AND STATUS = 'FAILED') AS CHUNKS_FAILED`,
+    `  (SELECT COALESCE(SUM(ARRAY_SIZE(PARTITION_KEYS)), 0) FROM ${queue.quoted} WHERE RUN_ID = ${run} AND PASS = ${p}) AS PARTITIONS`,
+    `  (SELECT COUNT(*) FROM ${t.metrics.quoted} WHERE RUN_ID = ${run} AND PASS = ${p} AND STATUS = 'OK') AS PARTITIONS_OK`,
     `  (SELECT COUNT(*) FROM ${t.metrics.quoted} WHERE RUN_ID = ${run} AND PASS = ${p} AND STATUS = 'FAILED') AS PARTITIONS_FAILED`,
-  ].join('\n');
+  ];
 }
 
 /**
@@ -201,17 +205,11 @@ export function renderRefreshPass(stage: ObjectName, pass: PassName): string {
 export function renderVerifyPass(t: TrainingTablesModel, queue: ObjectName, pass: PassName): string {
   const run = sqlString(runVar('RUN_ID'));
   const p = sqlString(pass);
-  return [
-    `SELECT`,
-    `  (SELECT COUNT(*) FROM ${queue.quoted} WHERE RUN_ID = ${run} AND PASS = ${p}) AS CHUNKS,`,
-    `  (SELECT COUNT(*) FROM ${queue.quoted} WHERE RUN_ID = ${run} AND PASS = ${p} AND STATUS = 'DONE') AS CHUNKS_DONE,`,
-    `  (SELECT COUNT(*) FROM ${queue.quoted} WHERE RUN_ID = ${run} AND PASS = ${p} AND STATUS = 'FAILED') AS CHUNKS_FAILED,`,
-    `  (SELECT COALESCE(SUM(ARRAY_SIZE(PARTITION_KEYS)), 0) FROM ${queue.quoted} WHERE RUN_ID = ${run} AND PASS = ${p}) AS PARTITIONS,`,
-    `  (SELECT COUNT(*) FROM ${t.metrics.quoted} WHERE RUN_ID = ${run} AND PASS = ${p} AND STATUS = 'OK') AS PARTITIONS_OK,`,
-    `  (SELECT COUNT(*) FROM ${t.metrics.quoted} WHERE RUN_ID = ${run} AND PASS = ${p} AND STATUS = 'FAILED') AS PARTITIONS_FAILED,`,
+  const missing = [
     `  (SELECT COUNT(*) FROM ${t.metrics.quoted} M LEFT JOIN DIRECTORY(@${t.stage.quoted}) D ON D.RELATIVE_PATH = M.STAGE_PATH`,
     `     WHERE M.RUN_ID = ${run} AND M.PASS = ${p} AND M.STATUS = 'OK' AND D.RELATIVE_PATH IS NULL) AS ARTIFACTS_MISSING`,
   ].join('\n');
+  return ['SELECT', [...passCounts(t, queue, pass), missing].join(',\n')].join('\n');
 }
 
 /** Internal stages' directory tables are refreshed by hand ("Directory tables on internal stages"). */
