@@ -13,6 +13,7 @@ import * as zlib from 'zlib';
 import { LocalSnowflakeServer, startLocalServer } from '../../lib/emulator';
 import { MAX_JSON_BYTES, MAX_REQUEST_BYTES } from '../../lib/emulator/server';
 import { Conn, close, connect, query } from './client';
+import { tempDir } from '../tmp';
 
 let server: LocalSnowflakeServer;
 let dataDir: string;
@@ -268,7 +269,8 @@ describe('local server: job services die with their server', () => {
   };
 
   test('SIGKILL of the server process kills the worker of a running job service', async () => {
-    child = spawn(process.execPath, ['-r', require.resolve('tsx/cjs'), path.join(__dirname, 'fixtures', 'server-process.ts')], { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] });
+    // A data directory of the test's: what a killed server leaves (its services' token files) is removed with it.
+    child = spawn(process.execPath, ['-r', require.resolve('tsx/cjs'), path.join(__dirname, 'fixtures', 'server-process.ts'), tempDir('mm-strict-crash-')], { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] });
     let out = '';
     child.stdout!.on('data', (d) => (out += d));
     for (let i = 0; i < 300 && !/listening \d+/.test(out); i++) await new Promise((r) => setTimeout(r, 100));
