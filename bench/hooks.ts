@@ -15,6 +15,7 @@ import { Spread, spread } from '../lib/emulator/bench';
 import { registrationStandIn } from '../lib/emulator/forecast-standins';
 import { planLocalApply } from '../lib/emulator/local-apply';
 import { HookManifest } from '../lib/hooks/manifest';
+import { Ledger } from '../lib/hooks/ledger';
 import { runHooks } from '../lib/hooks/runner';
 import { ObjectName } from '../lib/identifiers';
 import { resolveConnection } from '../lib/snowflake/connection';
@@ -70,8 +71,15 @@ async function measureOnce(n: number, tf: Parameters<typeof planLocalApply>[0], 
     fs.mkdirSync(path.join(stageDir, 'models', runId, 'screen'), { recursive: true });
     for (const k of keys) fs.writeFileSync(path.join(stageDir, 'models', runId, 'screen', `${k}.json`), '{}');
     await session.query(`INSERT INTO ${agg.metricsTable.quoted} (RUN_ID, PASS, PARTITION_KEY, STATUS, MODEL_FAMILY, MAPE, RMSE, SMAPE, N_OBS, STAGE_PATH, ERROR_MSG, TRAINED_AT) VALUES (?, 'screen', ?, 'OK', 'holt_winters', 0.05, 1, 0.05, 100, ?, NULL, CURRENT_TIMESTAMP())`, keys.map((k) => [runId, k, `models/${runId}/screen/${k}.json`]));
-    // Same run id: the planner resumes the unfinished run the startPass step began.
+    // The training steps are recorded as done in the run, as the workers' passes would leave them:
+    // the planner runs index and registration only on a run whose producers succeeded.
     const rest = manifest.steps.filter((s) => s.kind === 'buildModelIndex' || s.kind === 'registerAggregator').map((s) => s.id);
+    const ledger = new Ledger(session, manifest.ledger!, manifest.stack);
+    for (const s of manifest.steps.filter((x) => x.id !== startStep && x.kind !== 'buildModelIndex' && manifest.steps.findIndex((y) => y.id === x.id) < manifest.steps.findIndex((y) => y.kind === 'buildModelIndex'))) {
+      const attempt = await ledger.start(s.id, runId, s.fingerprint, 'bench');
+      await ledger.finish(s.id, runId, attempt, 'SUCCEEDED', [], undefined, null);
+    }
+    // Same run id: the planner resumes the unfinished run the startPass step began.
     before = server.statementCount;
     t0 = Date.now();
     const second = await runHooks(manifest, session, { log, only: rest });
