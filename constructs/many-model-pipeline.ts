@@ -161,6 +161,8 @@ export class ManyModelPipeline extends Construct implements IHookDependable {
   private readonly triggers: Record<string, string>;
   private readonly allowedFailurePercent: number;
   private readonly worker: WorkerSettings;
+  /** The trainer's identity (image and settings): runs are started for it and workers join only its runs. */
+  private readonly trainingKey: string;
   /** Every job service the training passes start, by deterministic name. */
   private readonly jobServices: ObjectName[] = [];
 
@@ -184,6 +186,7 @@ export class ManyModelPipeline extends Construct implements IHookDependable {
     this.tables = { metrics: schemaName.child(`${this.prefix}_TRAINING_METRICS`), runs: schemaName.child(`${this.prefix}_TRAINING_RUNS`), stage: this.aggregator.stageName };
     this.worker = { trainer: props.trainer, source: props.source, holdout: settings.holdout, period: settings.period, cpus: workerCpus(props) };
     this.triggers = { image: props.trainer.image, runVersion: props.runVersion ?? '', trainer: trainingInputs(this.worker, settings.strategy) };
+    this.trainingKey = sha256(`${props.trainer.image}\n${this.triggers.trainer}`).slice(0, 16);
     // Roles (least privilege), granted to the owner role so it manages what they create.
     this.runnerRole = props.roles?.runner ?? new Role(this, 'RunnerRole', { name: `${this.prefix}_RUNNER`, comment: 'Runs the many-model hooks and training workers' });
     this.consumerRole = props.roles?.consumer ?? new Role(this, 'ConsumerRole', { name: `${this.prefix}_CONSUMER`, comment: 'May call predict on the aggregator model' });
@@ -349,7 +352,7 @@ export class ManyModelPipeline extends Construct implements IHookDependable {
     const rootName = root.name;
     const jobNames = this.createScreenTaskGraph(pass, rootName);
     const start = this.step('screen-start', 'startPass', 'mark the screen pass running and enqueue all partitions in chunks (one statement)', after, [
-      { id: 'start-pass', sql: renderStartPass(this.tables, Pass.SCREEN) },
+      { id: 'start-pass', sql: renderStartPass(this.tables, Pass.SCREEN, this.trainingKey) },
       { id: 'enqueue', sql: renderEnqueue(this.queue.model, Pass.SCREEN, pass.chunkSize, { keysQuery: renderAllKeysQuery(sourceOf(this.source)) }) },
     ]);
     const train = this.step(
@@ -428,7 +431,7 @@ export class ManyModelPipeline extends Construct implements IHookDependable {
     const schema = this.schema.qualifiedName;
     const keysQuery = q.topPercent !== undefined ? renderWorstKeysQuery(this.tables, q.topPercent) : renderAllKeysQuery(sourceOf(this.source));
     const start = this.step(`${pass}-start`, 'startPass', q.topPercent !== undefined ? `mark the ${pass} pass running and enqueue the worst ${q.topPercent} % of partitions (plus failed ones)` : `mark the ${pass} pass running and enqueue all partitions`, after, [
-      { id: 'start-pass', sql: renderStartPass(this.tables, pass) },
+      { id: 'start-pass', sql: renderStartPass(this.tables, pass, this.trainingKey) },
       { id: 'enqueue', sql: renderEnqueue(this.queue.model, pass, q.chunkSize, { keysQuery }) },
     ]);
     const jobNames = Array.from({ length: q.workers }, (_, k) => schema.child(`${this.prefix}_${pass.toUpperCase()}_W${k}`));
@@ -506,6 +509,7 @@ export class ManyModelPipeline extends Construct implements IHookDependable {
       MM_PASS: s.pass,
       MM_MODEL_SET: s.modelSet,
       MM_TRAINER_IMAGE: trainer.image,
+      MM_TRAINING_KEY: this.trainingKey,
       MM_SLOT: String(s.slot),
       MM_SLOTS: String(s.slots),
       MM_CHUNK_SIZE: String(s.chunkSize),

@@ -50,6 +50,9 @@ export const RUNS_COLUMNS: readonly (readonly [string, string, boolean])[] = [
   ['STATUS', 'VARCHAR(16)', false],
   ['STARTED_AT', 'TIMESTAMP_NTZ', false],
   ['FINISHED_AT', 'TIMESTAMP_NTZ', true],
+  // The trainer a run was started for (image and settings, MM_TRAINING_KEY): a worker only joins
+  // runs of its own trainer, so a worker left over from an abandoned run never trains a new one.
+  ['TRAINING_KEY', 'VARCHAR(64)', true],
 ];
 
 /** All distinct partition keys of the source, as VARCHAR. */
@@ -102,8 +105,8 @@ export function renderWorkerStatements(t: TrainingTablesModel): Record<'activeRu
   const cols = METRICS_COLUMNS.map(([c]) => c);
   return {
     activeRun: {
-      sql: `SELECT RUN_ID FROM ${t.runs.quoted} WHERE PASS = ? AND STATUS = 'RUNNING' ORDER BY STARTED_AT DESC LIMIT 1`,
-      params: ['PASS'],
+      sql: `SELECT RUN_ID FROM ${t.runs.quoted} WHERE PASS = ? AND STATUS = 'RUNNING' AND TRAINING_KEY = ? ORDER BY STARTED_AT DESC LIMIT 1`,
+      params: ['PASS', 'TRAINING_KEY'],
     },
     clearMetrics: {
       sql: `DELETE FROM ${t.metrics.quoted} WHERE RUN_ID = ? AND PASS = ? AND PARTITION_KEY IN (SELECT VALUE::VARCHAR FROM TABLE(FLATTEN(INPUT => PARSE_JSON(?))))`,
@@ -132,13 +135,16 @@ export function renderFailedPartitions(t: TrainingTablesModel, pass: PassName): 
   );
 }
 
-/** Marks a pass of this run as running (idempotent: a resumed runner inserts nothing new). */
-export function renderStartPass(t: TrainingTablesModel, pass: PassName): string {
+/**
+ * Marks a pass of this run as running for the trainer `trainingKey` (idempotent: a resumed runner
+ * inserts nothing new).
+ */
+export function renderStartPass(t: TrainingTablesModel, pass: PassName, trainingKey: string): string {
   const run = sqlString(runVar('RUN_ID'));
   return (
     `MERGE INTO ${t.runs.quoted} R USING (SELECT ${run} AS RUN_ID, ${sqlString(pass)} AS PASS) S ` +
     `ON R.RUN_ID = S.RUN_ID AND R.PASS = S.PASS ` +
-    `WHEN NOT MATCHED THEN INSERT (RUN_ID, PASS, STATUS, STARTED_AT) VALUES (S.RUN_ID, S.PASS, 'RUNNING', CURRENT_TIMESTAMP())`
+    `WHEN NOT MATCHED THEN INSERT (RUN_ID, PASS, STATUS, STARTED_AT, TRAINING_KEY) VALUES (S.RUN_ID, S.PASS, 'RUNNING', CURRENT_TIMESTAMP(), ${sqlString(trainingKey)})`
   );
 }
 

@@ -36,6 +36,8 @@ export interface WorkerConfig {
   readonly workerId: string;
   /** The image this worker runs (MM_TRAINER_IMAGE), recorded with every metrics row. */
   readonly image: string | null;
+  /** The trainer identity (MM_TRAINING_KEY): the worker joins only runs started for it. */
+  readonly trainingKey: string;
 }
 
 function need(env: NodeJS.ProcessEnv, name: string): string {
@@ -67,6 +69,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv): WorkerConfig {
     period: n('MM_SEASON_PERIOD'),
     workerId: `${env.SNOWFLAKE_SERVICE_NAME ?? 'worker'}#${os.hostname()}:${process.pid}`,
     image: env.MM_TRAINER_IMAGE || null,
+    trainingKey: need(env, 'MM_TRAINING_KEY'),
   };
 }
 
@@ -129,7 +132,7 @@ export async function runWorker(cfg: WorkerConfig, conn: snowflake.Connection, l
   let empty = 0;
   let chunks = 0;
   while (empty < cfg.emptyPolls && Date.now() - started < cfg.budgetSeconds * 1000) {
-    const run = (await exec(conn, w.activeRun.sql, [cfg.pass])).rows[0]?.RUN_ID as string | undefined;
+    const run = (await exec(conn, w.activeRun.sql, [cfg.pass, cfg.trainingKey])).rows[0]?.RUN_ID as string | undefined;
     let cand: Row | undefined;
     for (const [slots, slot] of run ? candidateStripes(cfg.mode, cfg.slots, cfg.slot) : []) {
       cand = (await exec(conn, q.claimCandidate.sql, [run, cfg.pass, slots, slot])).rows[0];

@@ -156,7 +156,10 @@ describe('the reference worker writes each artifact once, under its final name, 
   const queue = async (runId: string) =>
     (await session.query<{ CHUNK_ID: number; STATUS: string; ATTEMPTS: number }>(`SELECT CHUNK_ID, STATUS, ATTEMPTS FROM ANALYTICS.FORECAST.FORECAST_QUEUE WHERE RUN_ID = ? ORDER BY CHUNK_ID`, [runId])).rows.map((r) => `${r.CHUNK_ID}:${r.STATUS}:${r.ATTEMPTS}`);
 
-  async function runOneWorker(): Promise<string[]> {
+  /** The trainer identity the pipeline starts its passes for (in the screen-start MERGE). */
+  const trainingKey = () => /'RUNNING', CURRENT_TIMESTAMP\(\), '([0-9a-f]{16})'\)/.exec(manifest.steps.find((s) => s.id === id('screen-start'))!.statements[0].sql)![1];
+
+  async function runOneWorker(key = trainingKey()): Promise<string[]> {
     const conn = snowflake.createConnection(server.connectionOptions() as unknown as snowflake.ConnectionOptions);
     await new Promise<void>((resolve, reject) => conn.connect((e) => (e ? reject(e) : resolve())));
     const lines: string[] = [];
@@ -167,7 +170,7 @@ describe('the reference worker writes each artifact once, under its final name, 
           queue: ObjectName.of('ANALYTICS', 'FORECAST', 'FORECAST_QUEUE'), runs: ObjectName.of('ANALYTICS', 'FORECAST', 'FORECAST_TRAINING_RUNS'), metrics: ObjectName.of('ANALYTICS', 'FORECAST', 'FORECAST_TRAINING_METRICS'),
           modelDir: stageDir, ext: 'json',
           sourceQuery: renderChunkReadStatement({ table: ObjectName.of('ANALYTICS', 'RAW', 'SERIES_EVENTS'), partitionColumn: 'UNIT_ID', orderColumn: 'DATE', targetColumn: 'Y', covariateColumns: [] }).sql,
-          leaseSeconds: 60, maxAttempts: 3, budgetSeconds: 30, emptyPolls: 1, holdout: 7, period: 7, workerId: 'test-worker', image: '/test/images/worker:1',
+          leaseSeconds: 60, maxAttempts: 3, budgetSeconds: 30, emptyPolls: 1, holdout: 7, period: 7, workerId: 'test-worker', image: '/test/images/worker:1', trainingKey: key,
         },
         conn,
         (l) => lines.push(l),
@@ -207,6 +210,15 @@ describe('the reference worker writes each artifact once, under its final name, 
     expect(files(dir)).toEqual(['A.json', 'B.json', 'C.json', 'D.json']);
     for (const f of files(dir)) expect(JSON.parse(fs.readFileSync(path.join(dir, f), 'utf8'))).toMatchObject({ format: 'many-model-forecast' });
     expect((await waitStep()).status).toBe('SUCCEEDED');
+  });
+
+  test('a worker of another trainer (an abandoned run\'s image still running) joins no run: it claims nothing', async () => {
+    const runId = await startPass();
+    const lines = await runOneWorker('0123456789abcdef');
+    expect(lines).toEqual([]);
+    expect(await queue(runId)).toEqual(['0:PENDING:0', '1:PENDING:0']);
+    await runOneWorker();
+    expect(await queue(runId)).toEqual(['0:DONE:1', '1:DONE:1']);
   });
 
   test('fitting a chunk writes nothing; writeArtifacts writes each file once under its final name', () => {

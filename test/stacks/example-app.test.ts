@@ -46,21 +46,22 @@ describe('example app', () => {
     // Issue #23 split the pass's poll (progressSql, now without the stage) from its verification
     // (verifySql, the former progressSql, run after refreshSql) without changing these. Issue #14
     // changed them once, on purpose: the first step's 'trainer' trigger (a run id belongs to one
-    // set of trainer settings) and MM_TRAINER_IMAGE in the worker specs (lineage); its recovery
+    // set of trainer settings), MM_TRAINER_IMAGE in the worker specs (lineage) and the training key
+    // the passes are started for (workers join only their trainer's runs); its recovery
     // statement (requeueOrphanedSql) is watch-only; and scoring, which now resolves the alias to
     // the version it scores with and records it (re-scores once, retrains nothing). A change here makes every existing
     // deployment retrain: only for a change of what runs.
     const fingerprints = Object.fromEntries(readSynthOutput(outdir)[0].manifest!.steps.map((s) => [s.id, s.fingerprint]));
     expect(fingerprints).toEqual({
-      'forecast/Forecast/screen-start': 'ebfcb9d8501c7fe6567b94629bd1b027850d0f6c72d552b2f5cfc90a135e65d9',
-      'forecast/Forecast/screen-train': '86dd6ce22b96fb713bee3396e85f1ed1016d95aab1ea2f5f1a3e92a3d325b0fe',
-      'forecast/Forecast/refine-start': '38faa7ebd51ff10231cbe00fa185649f414f384741da77ec54821650bb38c318',
-      'forecast/Forecast/refine-workers': '4bb17ce4cb32026468a288d0de3fb971ae7f0934d7717c1dfadb3217ca58c711',
-      'forecast/Forecast/refine-wait': '5d3977482909855cfbf0fdb26e1694e7f60097b9f6ed3fc2ebb9e4da29b321de',
-      'forecast/Forecast/buildModelIndex': '01b645f660267e640dc483a4275f9b0bd7b229e525c183eeafd8324a180ff842',
-      'forecast/Forecast/registerAggregator': '5331c721063211141364b5ef6f997d9806a39f3ed37363ef8112d7019c86208d',
-      'forecast/Forecast/promote': '7c8e231aa18f894f691ffe5a91b9fa80e109612fceeeee4b27e9089b9b767ae0',
-      'forecast/Forecast/Scoring/batchScore': '89e09cf9f867dac20a0f6c7bc085cbad16157c10089a5218599ca2e7d9f3a689',
+      'forecast/Forecast/screen-start': '3901fa170798af4114f915be301eb2d529b2bc510c243c3c594a54183b4fc4b6',
+      'forecast/Forecast/screen-train': '4312ca0d3581cb315b53a110dd7265b5a1838f29c02f74f8e59a0dd17c6db7b3',
+      'forecast/Forecast/refine-start': 'b0ff4aacaed053d6a8db432faff4bf6cb812eec58322a2a9f466e73a91613605',
+      'forecast/Forecast/refine-workers': '28b7cec1ecb87a812c020c561d4d434f6a7b63dadb1eee659cea31a8ad6b9bae',
+      'forecast/Forecast/refine-wait': '72ec7ddc7b4015960f39fb349cf452190303c8a0858ffc3aa2c3a6165b06abb1',
+      'forecast/Forecast/buildModelIndex': '61d7cb34d80264b5f081ebebd9746e3f5a5fd887a2e2b99eaa237a492c22a549',
+      'forecast/Forecast/registerAggregator': 'def805b2e7afbe63ad18adcd67ac53e35b74aa53c1a47db175c0ff4efffe54f6',
+      'forecast/Forecast/promote': '13f198456c4e0d913fece70bb18d496da1d22cb039576e4e02fa415b2ea4ce19',
+      'forecast/Forecast/Scoring/batchScore': '532d5645113f7544d6fa8e13788617c063d927ad77bc9226b13a0a677711e458',
     });
   });
 });
