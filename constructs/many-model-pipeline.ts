@@ -375,7 +375,6 @@ export class ManyModelPipeline extends Construct implements IHookDependable {
           failuresSql: renderFailedPartitions(this.tables, Pass.SCREEN),
           pendingSql: renderPendingChunks(this.queue.qualifiedName, Pass.SCREEN),
           requeueSql: inlineParams(this.queue.statements.requeueExpired, { RUN_ID: runVar('RUN_ID') }),
-          requeueOrphanedSql: renderRequeueOrphaned(this.queue.model, Pass.SCREEN),
           failExhaustedSql: inlineParams(this.queue.statements.failExhausted, { RUN_ID: runVar('RUN_ID') }),
           queueTable: this.queue.qualifiedName.toString(),
           pollSeconds: POLL_SECONDS,
@@ -463,7 +462,6 @@ export class ManyModelPipeline extends Construct implements IHookDependable {
           failuresSql: renderFailedPartitions(this.tables, pass),
           queueTable: this.queue.qualifiedName.toString(),
           requeueSql: inlineParams(statements.requeueExpired, { RUN_ID: runVar('RUN_ID') }),
-          requeueOrphanedSql: renderRequeueOrphaned(this.queue.model, pass),
           failExhaustedSql: inlineParams(statements.failExhausted, { RUN_ID: runVar('RUN_ID') }),
           pollSeconds: POLL_SECONDS,
           budgetSeconds: q.budgetSeconds,
@@ -478,9 +476,11 @@ export class ManyModelPipeline extends Construct implements IHookDependable {
    * and once the pass has ended refreshes the stage's directory table under the pass's artifacts
    * and verifies them (the runner role's WRITE on the stage allows the refresh).
    */
-  private passWatch(pass: PassName): Pick<WaitSpec, 'progressSql' | 'refreshSql' | 'verifySql'> {
+  private passWatch(pass: PassName): Pick<WaitSpec, 'progressSql' | 'refreshSql' | 'verifySql' | 'requeueOrphanedSql'> {
     return {
       progressSql: renderPassProgress(this.tables, this.queue.qualifiedName, pass),
+      // Run only when none of the pass's job services runs: every claim left is a dead worker's.
+      requeueOrphanedSql: renderRequeueOrphaned(this.queue.model, pass),
       refreshSql: renderRefreshPass(this.tables.stage, pass),
       verifySql: renderVerifyPass(this.tables, this.queue.qualifiedName, pass),
     };

@@ -17,6 +17,11 @@ export const HEARTBEAT_SECONDS = 10;
 /** A lock whose heartbeat is older than this is a dead runner's. @see RunOptions.staleLockSeconds */
 export const DEFAULT_STALE_LOCK_SECONDS = 60;
 
+/** The heartbeat for a stale window: every HEARTBEAT_SECONDS, at least three beats per window. */
+export function heartbeatSeconds(staleSeconds: number): number {
+  return Math.min(HEARTBEAT_SECONDS, staleSeconds / 3);
+}
+
 export interface LockState {
   readonly acquired: boolean;
   /** The runner holding the lock when it was not acquired. */
@@ -54,11 +59,6 @@ export class Ledger {
       }
     }
     return { records, abandoned };
-  }
-
-  /** Every attempt of this stack's steps. */
-  async records(): Promise<LedgerRecord[]> {
-    return [...(await this.state()).records];
   }
 
   /** Records the start of an attempt; returns its attempt number. */

@@ -319,8 +319,7 @@ function planGroup(
 
   // 3. Re-run replaceable steps inside the run in effect, when it can host them.
   if (current && onceStepsDoneIn(current, group, wanted).length === 0 && !group.some((s) => wanted.get(s.id)!.action === 'run' && current.conflicts(s))) {
-    const producersThere = group.every((s) => wanted.get(s.id)!.action !== 'run' || s.dependsOn.every((dep) => !inGroup.has(dep) || wanted.get(dep)!.action === 'run' || current.done(group.find((g) => g.id === dep)!)));
-    if (producersThere) {
+    if (!missingProducer(group, wanted, (dep) => current.done(dep))) {
       return finish({ runGroup: name, mode: 'within', runId: current.runId, abandon, current: current.runId }, wanted, current.runId, false, current);
     }
   }
@@ -384,18 +383,26 @@ function onceStepsDoneIn(run: RunRecord, group: readonly HookStep[], d: Readonly
 
 /** Refuses a selection under which a running step would consume a producer the run lacks. */
 function requireProducers(group: readonly HookStep[], d: ReadonlyMap<string, Decision>, doneThere: (dep: HookStep) => boolean, where: string): void {
+  const missing = missingProducer(group, d, doneThere);
+  if (!missing) return;
+  const [s, dep] = missing;
+  throw new PlanError(
+    `${s.id} would run in ${where}, but its producer ${dep.id} has not succeeded there and is ${d.get(dep.id)!.reason}: ` +
+      `a step never consumes another run's outputs. Drop --only/--from, or include ${dep.id}`,
+  );
+}
+
+/** The first running step with an in-group producer that neither runs nor is done in the run. */
+function missingProducer(group: readonly HookStep[], d: ReadonlyMap<string, Decision>, doneThere: (dep: HookStep) => boolean): [HookStep, HookStep] | undefined {
   const byId = new Map(group.map((s) => [s.id, s]));
   for (const s of group) {
     if (d.get(s.id)!.action !== 'run') continue;
     for (const depId of s.dependsOn) {
       const dep = byId.get(depId);
-      if (!dep || d.get(depId)!.action === 'run' || doneThere(dep)) continue;
-      throw new PlanError(
-        `${s.id} would run in ${where}, but its producer ${depId} has not succeeded there and is ${d.get(depId)!.reason}: ` +
-          `a step never consumes another run's outputs. Drop --only/--from, or include ${depId}`,
-      );
+      if (dep && d.get(depId)!.action !== 'run' && !doneThere(dep)) return [s, dep];
     }
   }
+  return undefined;
 }
 
 function anyRuns(d: ReadonlyMap<string, Decision>): boolean {

@@ -8,7 +8,7 @@ import { RUN_VARIABLES } from '../sql/statement';
 import { SnowflakeError, SnowflakeSession } from '../snowflake/session';
 import { sleep } from '../snowflake/retry';
 import { GraphRunState, graphRunEnded, graphRunListed, readGraphRun } from './graph-run';
-import { DEFAULT_STALE_LOCK_SECONDS, HEARTBEAT_SECONDS, Ledger } from './ledger';
+import { DEFAULT_STALE_LOCK_SECONDS, Ledger, heartbeatSeconds } from './ledger';
 import { HookManifest, HookStatement, HookStep } from './manifest';
 import { GroupPlan, PlanOptions, planRun, unfinishedRuns } from './planner';
 
@@ -312,9 +312,10 @@ async function runStep(ctx: Ctx): Promise<'SUCCEEDED' | 'GATED'> {
       const budgetEnd = started + (w!.budgetSeconds ?? step.timeoutSeconds) * 1000;
       let idlePolls = 0;
       const result = await waitForPass(ctx, started, Math.min(deadline, budgetEnd), async () => {
-        await releaseExpiredLeases(ctx);
+        // With a worker running only expired leases are re-queued; with none, every claim is orphaned.
         if (!w!.requeueOrphanedSql || (await anyRunning(ctx, w!.jobServices ?? []))) {
           idlePolls = 0;
+          await releaseExpiredLeases(ctx);
           return;
         }
         await releaseOrphanedChunks(ctx);
@@ -386,11 +387,10 @@ async function releaseExpiredLeases(ctx: Ctx): Promise<void> {
  */
 async function releaseOrphanedChunks(ctx: Ctx): Promise<void> {
   const w = ctx.step.wait!;
-  if (w.requeueOrphanedSql) {
-    const rows = await exec(ctx, { id: 'requeue-orphaned', sql: w.requeueOrphanedSql }, true);
-    const n = num(rows[0], 'number of rows updated');
-    if (n > 0) ctx.opts.log.info(`  [${ctx.step.id}] ${n} chunks held by workers that are gone: back to the queue`);
-  } else await releaseExpiredLeases(ctx);
+  if (!w.requeueOrphanedSql) return releaseExpiredLeases(ctx);
+  const rows = await exec(ctx, { id: 'requeue-orphaned', sql: w.requeueOrphanedSql }, true);
+  const n = num(rows[0], 'number of rows updated');
+  if (n > 0) ctx.opts.log.info(`  [${ctx.step.id}] ${n} chunks held by workers that are gone: back to the queue`);
   if (w.failExhaustedSql) await exec(ctx, { id: 'fail-exhausted', sql: w.failExhaustedSql }, true);
 }
 
@@ -423,7 +423,7 @@ export async function runHooks(manifest: HookManifest, session: SnowflakeSession
     opts.log.info(`stack ${manifest.stack}: no hook steps`);
     return { outcomes: [], failed: false, statements: 0, polls: 0 };
   }
-  const runnerId = opts.runnerId ?? `runner-${randomBytes(6).toString('hex')}`;
+  const runnerId = runnerIdOf(opts);
   // The ledger and the lock's heartbeat have a session of their own: a step's statements may hold
   // a transaction open (batchScore), and a heartbeat or an attempt's record must never join it.
   const ledgerSession = opts.dryRun ? session : await session.sibling();
@@ -446,7 +446,7 @@ async function runWithLedger(manifest: HookManifest, session: SnowflakeSession, 
   const lock = { lost: false };
   const renew = opts.dryRun
     ? undefined
-    : setInterval(() => void ledger.renewLock(runnerId).then((held) => (lock.lost ||= !held)).catch(() => undefined), Math.max(250, Math.min(HEARTBEAT_SECONDS, staleSeconds / 3) * 1000));
+    : setInterval(() => void ledger.renewLock(runnerId).then((held) => (lock.lost ||= !held)).catch(() => undefined), Math.max(250, heartbeatSeconds(staleSeconds) * 1000));
   renew?.unref();
   try {
     if (!opts.dryRun) {
@@ -514,7 +514,7 @@ async function runWithLedger(manifest: HookManifest, session: SnowflakeSession, 
  * when refused.
  */
 async function takeLock(ledger: Ledger, stack: string, runnerId: string, staleSeconds: number, opts: RunOptions): Promise<string | undefined> {
-  const beat = Math.min(HEARTBEAT_SECONDS, staleSeconds / 3);
+  const beat = heartbeatSeconds(staleSeconds);
   for (;;) {
     const lock = await ledger.acquireLock(runnerId, staleSeconds);
     if (lock.acquired) {
@@ -541,7 +541,7 @@ async function takeLock(ledger: Ledger, stack: string, runnerId: string, staleSe
  */
 export async function abandonUnfinished(manifest: HookManifest, session: SnowflakeSession, opts: RunOptions & { readonly runId?: string; readonly reason?: string }): Promise<{ abandoned: string[]; lockedBy?: string }> {
   if (!manifest.ledger) return { abandoned: [] };
-  const runnerId = opts.runnerId ?? `runner-${randomBytes(6).toString('hex')}`;
+  const runnerId = runnerIdOf(opts);
   const ledger = new Ledger(session, manifest.ledger, manifest.stack);
   const staleSeconds = opts.staleLockSeconds ?? DEFAULT_STALE_LOCK_SECONDS;
   const refused = await takeLock(ledger, manifest.stack, runnerId, staleSeconds, opts);
@@ -562,6 +562,8 @@ export async function abandonUnfinished(manifest: HookManifest, session: Snowfla
     await ledger.releaseLock(runnerId).catch(() => undefined);
   }
 }
+
+const runnerIdOf = (opts: RunOptions) => opts.runnerId ?? `runner-${randomBytes(6).toString('hex')}`;
 
 function logGroup(g: GroupPlan, opts: RunOptions): void {
   if (g.abandon) opts.log.info(`${opts.dryRun ? 'would abandon' : 'abandon'} run ${g.abandon.runId} of ${g.runGroup}: ${g.abandon.reason}`);
