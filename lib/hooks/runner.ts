@@ -425,7 +425,8 @@ export async function runHooks(manifest: HookManifest, session: SnowflakeSession
   }
   const runnerId = runnerIdOf(opts);
   // The ledger and the lock's heartbeat have a session of their own: a step's statements may hold
-  // a transaction open (batchScore), and a heartbeat or an attempt's record must never join it.
+  // a transaction open (batchScore), and a heartbeat or an attempt's record must never join it
+  // ("A transaction is associated with a single session": https://docs.snowflake.com/en/sql-reference/transactions).
   const ledgerSession = opts.dryRun ? session : await session.sibling();
   try {
     return await runWithLedger(manifest, session, new Ledger(ledgerSession, manifest.ledger, manifest.stack), runnerId, opts, counters);
