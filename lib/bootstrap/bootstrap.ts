@@ -1,0 +1,290 @@
+/**
+ * The one-time statements an account administrator runs before a stack's first `terraform apply`
+ * (docs/roles.md, "Bootstrap"), derived from the synthesized `cdk.tf.json` alone, so they are never
+ * kept by hand and change when the stack does. A pure function: no connection, no clock.
+ *
+ * Why each kind of statement exists:
+ * - CREATE ROLE is held by USERADMIN and SECURITYADMIN, not SYSADMIN
+ *   (https://docs.snowflake.com/en/sql-reference/sql/create-role); CREATE COMPUTE POOL is an
+ *   account privilege (https://docs.snowflake.com/en/sql-reference/sql/create-compute-pool).
+ * - A task runs with its owner's privileges and the owner needs the global EXECUTE TASK, which only
+ *   an account administrator grants (https://docs.snowflake.com/en/sql-reference/sql/execute-task,
+ *   https://docs.snowflake.com/en/sql-reference/sql/alter-task). Terraform creates the tasks, so
+ *   the deploy role owns them.
+ * - A role grants privileges on an object it does not own only when it holds them WITH GRANT
+ *   OPTION (https://docs.snowflake.com/en/sql-reference/sql/grant-privilege); operating on an
+ *   object in a schema needs a privilege on its database and schema.
+ * - EXECUTE JOB SERVICE needs READ on the image repository and USAGE on the compute pool and the
+ *   query warehouse for the role that owns the job: for a task-started job, the task owner
+ *   (https://docs.snowflake.com/en/sql-reference/sql/execute-job-service).
+ */
+import { quoteIdentifier } from '../identifiers';
+
+type Res = Record<string, any>;
+
+/** A synthesized stack's Terraform JSON (the parts read here). */
+export interface TerraformJson {
+  readonly provider?: { readonly snowflake?: readonly Res[] };
+  readonly resource?: Readonly<Record<string, Readonly<Record<string, Res>>>>;
+}
+
+/** One statement with the reason a reviewer reads next to it. */
+export interface BootstrapStatement {
+  readonly sql: string;
+  readonly why: string;
+}
+
+export interface BootstrapOptions {
+  /** The role `terraform apply` runs as. @default - the provider block's `role` */
+  readonly deployRole?: string;
+  /** Users to grant the deploy role to (the people or service users who deploy). @default - none */
+  readonly users?: readonly string[];
+}
+
+/** Roles Snowflake creates in every account, with the account privileges they hold by default. */
+const SYSTEM_ROLE_PRIVILEGES: Readonly<Record<string, readonly string[]>> = {
+  ACCOUNTADMIN: ['*'],
+  SECURITYADMIN: ['CREATE ROLE', 'CREATE USER', 'MANAGE GRANTS'],
+  USERADMIN: ['CREATE ROLE', 'CREATE USER'],
+  SYSADMIN: ['CREATE DATABASE', 'CREATE WAREHOUSE'],
+  PUBLIC: [],
+};
+
+/** The account privilege each created resource type needs. */
+const ACCOUNT_PRIVILEGE_OF: Readonly<Record<string, string>> = {
+  snowflake_account_role: 'CREATE ROLE',
+  snowflake_database: 'CREATE DATABASE',
+  snowflake_warehouse: 'CREATE WAREHOUSE',
+  snowflake_compute_pool: 'CREATE COMPUTE POOL',
+  snowflake_task: 'EXECUTE TASK',
+};
+
+/** The schema privilege creating each schema-object resource type needs, in a schema the deploy role does not own. */
+const SCHEMA_PRIVILEGE_OF: Readonly<Record<string, string>> = {
+  snowflake_table: 'CREATE TABLE',
+  snowflake_execute: 'CREATE HYBRID TABLE',
+  snowflake_stage: 'CREATE STAGE',
+  snowflake_task: 'CREATE TASK',
+  snowflake_procedure_python: 'CREATE PROCEDURE',
+  snowflake_image_repository: 'CREATE IMAGE REPOSITORY',
+};
+
+/** Thrown when the synthesis does not say enough to derive the statements. */
+export class BootstrapError extends Error {}
+
+/** What the stack creates, by kind, as unquoted upper-case names. */
+interface Created {
+  readonly databases: Set<string>;
+  readonly schemas: Set<string>;
+  readonly schemaObjects: Set<string>;
+  readonly accountObjects: Set<string>;
+}
+
+/** The statements, in the order they must run, without duplicates. */
+export function bootstrapStatements(tf: TerraformJson, opts: BootstrapOptions = {}): BootstrapStatement[] {
+  const resources = tf.resource ?? {};
+  const all = (type: string): Res[] => Object.values(resources[type] ?? {});
+  const deploy = deployRoleOf(tf, opts);
+  const role = quoteIdentifier(deploy);
+  const held = SYSTEM_ROLE_PRIVILEGES[deploy];
+  const out = new StatementList();
+  const add = (sql: string, why: string) => out.add(sql, why);
+  if (held?.includes('*')) return []; // ACCOUNTADMIN needs nothing granted.
+
+  // 1. The deploy role itself, in the system hierarchy.
+  if (!held) {
+    add(`CREATE ROLE IF NOT EXISTS ${role}`, 'the role terraform apply runs as');
+    add(`GRANT ROLE ${role} TO ROLE "SYSADMIN"`, 'keeps the deploy role and what it creates under SYSADMIN, as Snowflake recommends for custom roles');
+  }
+  for (const user of opts.users ?? []) add(`GRANT ROLE ${role} TO USER ${quoteIdentifier(user.toUpperCase())}`, `lets ${user} deploy`);
+
+  // 2. Account privileges by what the stack creates.
+  for (const [type, privilege] of Object.entries(ACCOUNT_PRIVILEGE_OF)) {
+    if (all(type).length === 0 || held?.includes(privilege)) continue;
+    add(`GRANT ${privilege} ON ACCOUNT TO ROLE ${role}`, accountWhy(type));
+  }
+
+  const created = createdObjects(all);
+  const usageOnDatabase = (db: string, why: string, grantOption = false) => {
+    if (!created.databases.has(db)) add(`GRANT USAGE ON DATABASE ${q(db)} TO ROLE ${role}${grantOption ? ' WITH GRANT OPTION' : ''}`, why);
+  };
+  const usageOnSchema = (schema: string, why: string, grantOption = false) => {
+    const [db] = schema.split('.');
+    usageOnDatabase(db, why, grantOption);
+    if (!created.schemas.has(schema)) add(`GRANT USAGE ON SCHEMA ${q(schema)} TO ROLE ${role}${grantOption ? ' WITH GRANT OPTION' : ''}`, why);
+  };
+
+  // 3. Creating objects in a database or schema the stack does not create.
+  for (const s of all('snowflake_schema')) {
+    const db = upper(s.database);
+    if (created.databases.has(db)) continue;
+    usageOnDatabase(db, `the stack creates schema ${db}.${upper(s.name)} in it`);
+    add(`GRANT CREATE SCHEMA ON DATABASE ${q(db)} TO ROLE ${role}`, `the stack creates schema ${db}.${upper(s.name)} in it`);
+  }
+  for (const [type, privilege] of Object.entries(SCHEMA_PRIVILEGE_OF)) {
+    for (const r of all(type)) {
+      const schema = schemaOfResource(type, r);
+      if (!schema || created.schemas.has(schema)) continue;
+      usageOnSchema(schema, `the stack creates objects in ${schema}`);
+      add(`GRANT ${privilege} ON SCHEMA ${q(schema)} TO ROLE ${role}`, `the stack creates a ${type.replace(/^snowflake_/, '')} in ${schema}`);
+    }
+  }
+
+  // 4. Grants the stack declares on objects it does not create: the deploy role must hold them WITH GRANT OPTION.
+  for (const g of all('snowflake_grant_privileges_to_account_role')) {
+    const privileges = [...(g.privileges as string[])].sort();
+    const list = privileges.join(', ');
+    const grantee = g.account_role_name as string;
+    if (g.on_account === true) {
+      add(`GRANT ${list} ON ACCOUNT TO ROLE ${role} WITH GRANT OPTION`, `the stack grants ${list} on the account to ${grantee}`);
+    } else if (g.on_account_object) {
+      const name = parse(g.on_account_object.object_name, 1);
+      const type = String(g.on_account_object.object_type).toUpperCase();
+      const key = type === 'DATABASE' ? name : `${type}:${name}`;
+      if (type === 'DATABASE' ? created.databases.has(name) : created.accountObjects.has(key)) continue;
+      add(`GRANT ${list} ON ${type} ${q(name)} TO ROLE ${role} WITH GRANT OPTION`, `the stack grants ${list} on ${type.toLowerCase()} ${name} to ${grantee}`);
+    } else if (g.on_schema?.schema_name) {
+      const schema = parse(g.on_schema.schema_name, 2);
+      if (created.schemas.has(schema)) continue;
+      usageOnDatabase(schema.split('.')[0], `parent of schema ${schema}, on which the stack grants`);
+      add(`GRANT ${list} ON SCHEMA ${q(schema)} TO ROLE ${role} WITH GRANT OPTION`, `the stack grants ${list} on schema ${schema} to ${grantee}`);
+    } else if (g.on_schema_object?.object_name) {
+      const type = String(g.on_schema_object.object_type).toUpperCase();
+      const name = parse(String(g.on_schema_object.object_name).replace(/\(.*\)$/, ''), 3);
+      if (created.schemaObjects.has(name)) continue;
+      usageOnSchema(name.split('.').slice(0, 2).join('.'), `parent of ${type.toLowerCase()} ${name}, on which the stack grants`);
+      add(`GRANT ${list} ON ${type} ${q(name)} TO ROLE ${role} WITH GRANT OPTION`, `the stack grants ${list} on ${type.toLowerCase()} ${name} to ${grantee}`);
+    } else if (g.on_schema_object?.future?.in_schema) {
+      const schema = parse(g.on_schema_object.future.in_schema, 2);
+      if (created.schemas.has(schema)) continue;
+      // Only the schema's owner or a MANAGE GRANTS holder defines future grants in a managed-access schema.
+      add(`GRANT ${list} ON FUTURE ${String(g.on_schema_object.future.object_type_plural).toUpperCase()} IN SCHEMA ${q(schema)} TO ROLE ${quoteIdentifier(grantee)}`, `a future grant in schema ${schema}, which the stack does not own, cannot be delegated: granted here instead (remove it from the stack or keep both)`);
+    }
+  }
+
+  // 5. What the deploy role uses itself as the owner of the tasks: the jobs they start run as it.
+  for (const t of all('snowflake_task')) {
+    const body = String(t.sql_statement ?? '');
+    if (t.warehouse && !created.accountObjects.has(`WAREHOUSE:${upper(t.warehouse)}`)) add(`GRANT USAGE ON WAREHOUSE ${q(upper(t.warehouse))} TO ROLE ${role}`, 'the stack\'s tasks run on it');
+    for (const m of body.matchAll(/IN\s+COMPUTE\s+POOL\s+("[^"]+"|[A-Za-z_][A-Za-z0-9_$]*)/gi)) {
+      const pool = parse(m[1], 1);
+      if (!created.accountObjects.has(`COMPUTE POOL:${pool}`)) add(`GRANT USAGE ON COMPUTE POOL ${q(pool)} TO ROLE ${role}`, 'the stack\'s tasks start job services on it');
+    }
+    for (const m of body.matchAll(/^\s*image:\s*'?\/([^/\s']+)\/([^/\s']+)\/([^/\s']+)\//gim)) {
+      const repo = [m[1], m[2], m[3]].map((p) => p.toUpperCase()).join('.');
+      if (created.schemaObjects.has(repo)) continue;
+      usageOnSchema(repo.split('.').slice(0, 2).join('.'), `parent of image repository ${repo}`);
+      add(`GRANT READ ON IMAGE REPOSITORY ${q(repo)} TO ROLE ${role}`, 'the stack\'s tasks start job services from images in it, and a job runs as its owner, the task owner');
+    }
+  }
+  return out.statements();
+}
+
+/**
+ * Statements in first-seen order without duplicates; a privilege granted both with and without
+ * GRANT OPTION on the same object is granted once, with it (holding it with the option includes it).
+ */
+class StatementList {
+  private readonly items: { sql: string; why: string[] }[] = [];
+  private readonly bySql = new Map<string, { sql: string; why: string[] }>();
+
+  add(sql: string, why: string): void {
+    const withOption = sql.endsWith(' WITH GRANT OPTION') ? sql : undefined;
+    const plain = withOption ? sql.slice(0, -' WITH GRANT OPTION'.length) : sql;
+    const stronger = this.bySql.get(`${plain} WITH GRANT OPTION`);
+    if (stronger) return void (stronger.why.includes(why) || stronger.why.push(why));
+    const existing = this.bySql.get(sql);
+    if (existing) return void (existing.why.includes(why) || existing.why.push(why));
+    const weaker = withOption ? this.bySql.get(plain) : undefined;
+    if (weaker) {
+      this.bySql.delete(plain);
+      weaker.sql = sql;
+      weaker.why.push(why);
+      this.bySql.set(sql, weaker);
+      return;
+    }
+    const item = { sql, why: [why] };
+    this.items.push(item);
+    this.bySql.set(sql, item);
+  }
+
+  statements(): BootstrapStatement[] {
+    return this.items.map((i) => ({ sql: i.sql, why: i.why.length > 3 ? `${i.why.slice(0, 3).join('; ')}; and ${i.why.length - 3} more` : i.why.join('; ') }));
+  }
+}
+
+/** The statements as a script a reviewer reads: each statement after a comment saying why. */
+export function renderBootstrapScript(statements: readonly BootstrapStatement[], header: string): string {
+  const lines = [`-- ${header}`, '-- Run as ACCOUNTADMIN, once, and again when the stack changes (every statement is idempotent).', 'USE ROLE ACCOUNTADMIN;'];
+  for (const s of statements) lines.push('', `-- ${s.why}`, `${s.sql};`);
+  return lines.join('\n') + '\n';
+}
+
+function deployRoleOf(tf: TerraformJson, opts: BootstrapOptions): string {
+  const fromProvider = tf.provider?.snowflake?.find((p) => p.alias === undefined)?.role as string | undefined;
+  const name = opts.deployRole ?? fromProvider;
+  if (!name) throw new BootstrapError("the stack's snowflake provider sets no role: set SnowflakeProvider's role (the deploy role), or pass the deploy role");
+  return upper(name);
+}
+
+function createdObjects(all: (type: string) => Res[]): Created {
+  const databases = new Set(all('snowflake_database').map((d) => upper(d.name)));
+  const schemas = new Set(all('snowflake_schema').map((s) => `${upper(s.database)}.${upper(s.name)}`));
+  const schemaObjects = new Set<string>();
+  for (const type of ['snowflake_table', 'snowflake_stage', 'snowflake_task', 'snowflake_procedure_python', 'snowflake_image_repository']) {
+    for (const r of all(type)) schemaObjects.add(`${upper(r.database)}.${upper(r.schema)}.${upper(r.name)}`);
+  }
+  for (const e of all('snowflake_execute')) {
+    const m = /CREATE\s+(?:OR\s+REPLACE\s+)?HYBRID\s+TABLE\s+(?:IF\s+NOT\s+EXISTS\s+)?("[^"]+"(?:\."[^"]+"){2})/i.exec(String(e.execute ?? ''));
+    if (m) schemaObjects.add(parse(m[1], 3));
+  }
+  const accountObjects = new Set<string>([
+    ...all('snowflake_warehouse').map((w) => `WAREHOUSE:${upper(w.name)}`),
+    ...all('snowflake_compute_pool').map((p) => `COMPUTE POOL:${upper(p.name)}`),
+    ...all('snowflake_account_role').map((r) => `ROLE:${upper(r.name)}`),
+  ]);
+  return { databases, schemas, schemaObjects, accountObjects };
+}
+
+function schemaOfResource(type: string, r: Res): string | undefined {
+  if (type === 'snowflake_execute') {
+    const m = /CREATE\s+(?:OR\s+REPLACE\s+)?HYBRID\s+TABLE\s+(?:IF\s+NOT\s+EXISTS\s+)?("[^"]+"(?:\."[^"]+"){2})/i.exec(String(r.execute ?? ''));
+    return m ? parse(m[1], 3).split('.').slice(0, 2).join('.') : undefined;
+  }
+  return r.database && r.schema ? `${upper(r.database)}.${upper(r.schema)}` : undefined;
+}
+
+/**
+ * Names in grant resources are quoted (`"DB"."SCHEMA"`), elsewhere plain: both become the dotted
+ * upper-case form used as keys here (quoted parts keep their case).
+ */
+function parse(name: string, parts: 1 | 2 | 3): string {
+  const split = String(name).match(/"(?:[^"]|"")+"|[^.]+/g) ?? [];
+  if (split.length !== parts) throw new BootstrapError(`${JSON.stringify(name)} is not a ${parts}-part object name`);
+  return split.map(upper).join('.');
+}
+
+function upper(name: unknown): string {
+  const s = String(name);
+  return s.startsWith('"') ? s.slice(1, -1).replace(/""/g, '"') : s.toUpperCase();
+}
+
+/** A dotted key back as quoted SQL (names with dots inside quotes are not produced by the constructs). */
+function q(dotted: string): string {
+  return dotted.split('.').map(quoteIdentifier).join('.');
+}
+
+function accountWhy(type: string): string {
+  switch (type) {
+    case 'snowflake_account_role':
+      return 'the stack creates roles (runner, consumer); SYSADMIN does not hold CREATE ROLE';
+    case 'snowflake_compute_pool':
+      return 'the stack creates a compute pool';
+    case 'snowflake_task':
+      return 'the deploy role owns the stack\'s tasks, and a task runs only when its owner holds EXECUTE TASK';
+    case 'snowflake_database':
+      return 'the stack creates a database';
+    default:
+      return 'the stack creates a warehouse';
+  }
+}
