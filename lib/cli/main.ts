@@ -17,6 +17,7 @@ const COMMANDS: Record<string, { summary: string; load: () => CommandModule }> =
   demo: { summary: 'the offline demo: synthesize the example app and run it on the local server', load: () => require('./commands/demo') },
   hooks: { summary: 'hooks plan|run: plan or run the post-deploy steps of a synthesized stack', load: () => require('./commands/hooks') },
   plan: { summary: 'pull-request plan: Terraform changes, hook steps and destructive changes vs a base (--base DIR|REF)', load: () => require('./commands/plan') },
+  bootstrap: { summary: 'the one-time ACCOUNTADMIN statements the synthesized stacks need (printed, or run with --connection)', load: () => require('./commands/bootstrap') },
   deploy: { summary: 'synth, terraform apply the stack, then run its hooks (no hooks when the apply fails)', load: () => require('./commands/deploy') },
   'local-server': { summary: 'start the local Snowflake-protocol server (--port N --data DIR)', load: () => require('./commands/local-server') },
 };

@@ -1,0 +1,121 @@
+/**
+ * `many-model bootstrap`: the one-time ACCOUNTADMIN statements the synthesized stacks need
+ * (lib/bootstrap/bootstrap.ts, docs/roles.md), printed for a security review, or run with a
+ * connection. Every statement is idempotent, so running it again after a stack change is safe.
+ *
+ *   many-model bootstrap [--out DIR] [--stack S] [--deploy-role R] [--user U]... [--connection NAME] [--print]
+ */
+import * as fs from 'fs';
+import { BootstrapError, BootstrapStatement, TerraformJson, bootstrapStatements, renderBootstrapScript } from '../../bootstrap/bootstrap';
+import { ConnectionConfigError, describeConnection, resolveConnection } from '../../snowflake/connection';
+import { ConnectionFailedError, SnowflakeSession } from '../../snowflake/session';
+import { CommandHelp, UsageError, flagSpec, formatHelp, parseFlags, wantsHelp } from '../args';
+import { EXIT } from '../exit-codes';
+import { readSynthOutput } from '../synth-app';
+
+const FLAGS = {
+  out: { kind: 'string', value: 'DIR', help: 'the synthesis output directory (default cdktf.out)' },
+  stack: { kind: 'string', value: 'S', help: 'only this stack (default: every synthesized stack)' },
+  'deploy-role': { kind: 'string', value: 'R', help: "the role terraform apply runs as (default: each stack's provider role)" },
+  user: { kind: 'list', value: 'U', help: 'grant the deploy role to this user (repeatable)' },
+  connection: { kind: 'string', value: 'NAME', help: 'run the statements on this connection (~/.snowflake/connections.toml) as ACCOUNTADMIN' },
+  print: { kind: 'boolean', help: 'print the statements even when a connection is given' },
+} as const;
+
+export const HELP: CommandHelp = {
+  usage: ['bootstrap [--out DIR] [--stack S] [--deploy-role R] [--user U]... [--connection NAME] [--print]'],
+  summary:
+    'The one-time statements an account administrator runs before the first deploy, derived from the synthesized stacks: the deploy role, ' +
+    'the account privileges of what the stacks create (CREATE ROLE, CREATE COMPUTE POOL, EXECUTE TASK, ...), and the grants on objects they reference. ' +
+    'Printed with the reason for each; with --connection they run as ACCOUNTADMIN. Who runs what as which role: docs/roles.md.',
+  flags: FLAGS,
+  exitCodes: {
+    0: 'printed, or every statement ran',
+    1: 'a statement failed (it is named), or Snowflake could not be reached',
+    2: 'usage or configuration: unknown flag, no synthesis or stack, a stack without a provider role, no connection, login refused',
+  },
+};
+
+export async function run(argv: string[]): Promise<number> {
+  if (wantsHelp(argv)) {
+    process.stdout.write(formatHelp(HELP));
+    return EXIT.OK;
+  }
+  let plans: { stack: string; statements: BootstrapStatement[] }[];
+  let flags;
+  try {
+    flags = parseFlags(argv, flagSpec(FLAGS));
+    const out = flags.out ?? 'cdktf.out';
+    let stacks;
+    try {
+      stacks = readSynthOutput(out);
+    } catch {
+      throw new UsageError(`no synthesized stacks under ${out}/. Run 'many-model synth' (or cdktf synth) first`);
+    }
+    if (flags.stack !== undefined) {
+      stacks = stacks.filter((s) => s.name === flags!.stack);
+      if (stacks.length === 0) throw new UsageError(`no stack '${flags.stack}' under ${out}/`);
+    }
+    plans = stacks.map((s) => {
+      const tf = JSON.parse(fs.readFileSync(s.terraformFile, 'utf8')) as TerraformJson;
+      try {
+        return { stack: s.name, statements: bootstrapStatements(tf, { deployRole: flags!['deploy-role'], users: flags!.user }) };
+      } catch (e) {
+        if (e instanceof BootstrapError) throw new UsageError(`stack ${s.name}: ${e.message}`);
+        throw e;
+      }
+    });
+  } catch (e) {
+    if (e instanceof UsageError) {
+      process.stderr.write(`many-model bootstrap: ${e.message}\n`);
+      return EXIT.USAGE;
+    }
+    throw e;
+  }
+  if (flags.connection === undefined || flags.print) {
+    for (const p of plans) process.stdout.write(renderBootstrapScript(p.statements, `stack ${p.stack}: ${p.statements.length} statements`) + '\n');
+    return EXIT.OK;
+  }
+  let settings;
+  try {
+    settings = resolveConnection({ connectionName: flags.connection });
+  } catch (e) {
+    if (e instanceof ConnectionConfigError) {
+      process.stderr.write(`many-model bootstrap: ${e.message}\n`);
+      return EXIT.USAGE;
+    }
+    throw e;
+  }
+  process.stdout.write(`connecting as ${describeConnection(settings)}\n`);
+  let session: SnowflakeSession;
+  try {
+    session = await SnowflakeSession.open(settings, { onProgress: (line) => process.stdout.write(line + '\n') });
+  } catch (e) {
+    process.stderr.write(`many-model bootstrap: cannot connect: ${(e as Error).message}\n`);
+    return e instanceof ConnectionFailedError && e.reason === 'unreachable' ? EXIT.STEP_FAILED : EXIT.USAGE;
+  }
+  try {
+    await runBootstrap(session, plans.flatMap((p) => p.statements), (line) => process.stdout.write(line + '\n'));
+    return EXIT.OK;
+  } catch (e) {
+    process.stderr.write(`many-model bootstrap: ${session.redact((e as Error).message)}\n`);
+    return EXIT.STEP_FAILED;
+  } finally {
+    await session.close();
+  }
+}
+
+/** Runs the statements as ACCOUNTADMIN, in order, each once; a failure names the statement. */
+export async function runBootstrap(session: SnowflakeSession, statements: readonly BootstrapStatement[], log: (line: string) => void = () => undefined): Promise<void> {
+  const seen = new Set<string>();
+  for (const sql of ['USE ROLE ACCOUNTADMIN', ...statements.map((s) => s.sql)]) {
+    if (seen.has(sql)) continue;
+    seen.add(sql);
+    try {
+      await session.query(sql);
+    } catch (e) {
+      throw new Error(`bootstrap statement failed: ${sql}: ${(e as Error).message}`);
+    }
+    log(`ok  ${sql}`);
+  }
+}
