@@ -299,8 +299,14 @@ export class ManyModelPipeline extends Construct implements IHookDependable {
     this.computePool.grantUsage(runner);
     this.computePool.grantMonitor(runner);
     this.source.grantRead(runner);
-    for (const [tid, table, name] of [['Metrics', this.metricsTable, this.tables.metrics], ['Runs', this.runsTable, this.tables.runs], ['Ledger', ledger.table, ledger.name]] as const) {
-      newGrant(this, `Runner${tid}Grant`, runner, { privileges: ['DELETE', 'INSERT', 'SELECT', 'UPDATE'], onSchemaObject: { objectType: 'TABLE', objectName: name.quoted } }, [table]);
+    // DELETE only where a statement deletes: a worker replaces an earlier attempt's metrics rows
+    // (renderWorkerStatements); nothing deletes from the runs table or the ledger.
+    for (const [tid, table, name, privileges] of [
+      ['Metrics', this.metricsTable, this.tables.metrics, ['DELETE', 'INSERT', 'SELECT', 'UPDATE']],
+      ['Runs', this.runsTable, this.tables.runs, ['INSERT', 'SELECT', 'UPDATE']],
+      ['Ledger', ledger.table, ledger.name, ['INSERT', 'SELECT', 'UPDATE']],
+    ] as const) {
+      newGrant(this, `Runner${tid}Grant`, runner, { privileges: [...privileges], onSchemaObject: { objectType: 'TABLE', objectName: name.quoted } }, [table]);
     }
     this.queue.grantWorker(runner);
     this.aggregator.grantStageReadWrite(runner);
@@ -309,9 +315,13 @@ export class ManyModelPipeline extends Construct implements IHookDependable {
     if (this.rootTask) this.grantRunnerTaskGraph(this.rootTask);
   }
 
+  /**
+   * The caller of EXECUTE TASK needs OWNERSHIP or OPERATE on the task; the global EXECUTE TASK
+   * privilege is the task owner's (the deploy role's), which only an account administrator grants
+   * (bootstrap does) — https://docs.snowflake.com/en/sql-reference/sql/execute-task
+   */
   private grantRunnerTaskGraph(root: Task): void {
     newGrant(this, 'RunnerTaskGrant', this.runnerRole, { privileges: ['MONITOR', 'OPERATE'], onSchemaObject: { objectType: 'TASK', objectName: this.screenRootName().quoted } }, [root]);
-    newGrant(this, 'RunnerExecuteTaskGrant', this.runnerRole, { privileges: ['EXECUTE TASK'], onAccount: true });
   }
 
   // Pool capacity is only a warning: an imported pool's size may be unknown or change.

@@ -1,0 +1,68 @@
+import 'cdktf/lib/testing/adapters/jest';
+import { GrantPrivilegesToAccountRole } from '@cdktf/provider-snowflake/lib/grant-privileges-to-account-role';
+import { Testing } from 'cdktf';
+import { Construct } from 'constructs';
+import { ComputePool, Database, InstanceFamily, ManyModelPipeline, ManyModelPipelineProps, SourceTable, Trainer } from '../../index';
+import { newStack, resources, synthJson } from './helpers';
+
+/** The role contract of docs/roles.md (issue #24), asserted on the synthesized grants. */
+function pipeline(scope: Construct, overrides: Partial<ManyModelPipelineProps> = {}): ManyModelPipeline {
+  return new ManyModelPipeline(scope, 'Forecast', {
+    database: Database.fromName(scope, 'Db', 'ANALYTICS'),
+    source: SourceTable.fromName(scope, 'Src', 'ANALYTICS.RAW.SERIES_EVENTS', { partitionColumn: 'UNIT_ID', orderColumn: 'DATE', targetColumn: 'Y' }),
+    computePool: new ComputePool(scope, 'Pool', { instanceFamily: InstanceFamily.CPU_X64_S, maxNodes: 8 }),
+    trainer: Trainer.fromImage('/analytics/ml/images/forecast-worker:1.4.0'),
+    scoring: { horizon: 28 },
+    ...overrides,
+  });
+}
+
+type Grant = { account_role_name: string; privileges: string[]; on_account?: boolean; on_account_object?: any; on_schema?: any; on_schema_object?: any };
+
+function grantsOf(overrides: Partial<ManyModelPipelineProps> = {}, build?: (s: Construct, p: ManyModelPipeline) => void): Grant[] {
+  const stack = newStack();
+  const p = pipeline(stack, overrides);
+  build?.(stack, p);
+  return Object.values(resources(synthJson(stack), 'snowflake_grant_privileges_to_account_role')) as Grant[];
+}
+
+/** What a grant is on, as one string: `TABLE "DB"."S"."T"`, `SCHEMA "DB"."S"`, `FUTURE MODELS IN "DB"."S"`. */
+function target(g: Grant): string {
+  if (g.on_account) return 'ACCOUNT';
+  if (g.on_account_object) return `${g.on_account_object.object_type} ${g.on_account_object.object_name}`;
+  if (g.on_schema) return `SCHEMA ${g.on_schema.schema_name}`;
+  const o = g.on_schema_object;
+  if (o.future) return `FUTURE ${o.future.object_type_plural} IN ${o.future.in_schema}`;
+  return `${o.object_type} ${o.object_name}`;
+}
+
+const runnerGrants = (grants: Grant[]) => grants.filter((g) => g.account_role_name === 'FORECAST_RUNNER');
+const privilegesOn = (grants: Grant[], on: string) => grants.filter((g) => target(g) === on).flatMap((g) => g.privileges).sort();
+
+describe('runner role: least privilege', () => {
+  test('the runner gets no account privilege: EXECUTE TASK is the task owner\'s, the runner only OPERATEs the root', () => {
+    const grants = runnerGrants(grantsOf());
+    expect(grants.filter((g) => g.on_account)).toEqual([]);
+    expect(grants.flatMap((g) => g.privileges)).not.toContain('EXECUTE TASK');
+    expect(privilegesOn(grants, 'TASK "ANALYTICS"."FORECAST"."FORECAST_SCREEN_ROOT"')).toEqual(['MONITOR', 'OPERATE']);
+  });
+
+  test('DELETE only on the tables a statement deletes from: metrics and results, not runs, ledger or queue', () => {
+    const grants = runnerGrants(grantsOf());
+    expect(privilegesOn(grants, 'TABLE "ANALYTICS"."FORECAST"."FORECAST_TRAINING_METRICS"')).toEqual(['DELETE', 'INSERT', 'SELECT', 'UPDATE']);
+    expect(privilegesOn(grants, 'TABLE "ANALYTICS"."FORECAST"."FORECAST_RESULTS"')).toContain('DELETE');
+    for (const t of ['FORECAST_TRAINING_RUNS', 'HOOK_RUNS', 'FORECAST_QUEUE']) {
+      expect(privilegesOn(grants, `TABLE "ANALYTICS"."FORECAST"."${t}"`)).toEqual(['INSERT', 'SELECT', 'UPDATE']);
+    }
+  });
+
+  test('the synthesized runner grants match the cdktf matcher too (no DELETE on the runs table)', () => {
+    const stack = newStack();
+    pipeline(stack);
+    expect(Testing.synth(stack)).toHaveResourceWithProperties(GrantPrivilegesToAccountRole, {
+      account_role_name: 'FORECAST_RUNNER',
+      privileges: ['INSERT', 'SELECT', 'UPDATE'],
+      on_schema_object: { object_type: 'TABLE', object_name: '"ANALYTICS"."FORECAST"."FORECAST_TRAINING_RUNS"' },
+    });
+  });
+});
