@@ -291,10 +291,13 @@ export class ManyModelPipeline extends Construct implements IHookDependable {
 
   private grantRunner(database: IDatabase, ledger: ReturnType<typeof ensureLedger>): void {
     const runner = this.runnerRole;
+    // USAGE on a container is always a grant of its own, so the stack-wide dedupe of
+    // SnowflakeObject.grant finds it when the source, the image repository or the ledger share it.
     database.grant(runner, 'USAGE');
-    this.schema.grant(runner, 'USAGE', 'CREATE SERVICE');
+    this.schema.grant(runner, 'USAGE');
+    this.schema.grant(runner, 'CREATE SERVICE');
     // A ledger placed in a schema of its own (HooksLedger.place) needs USAGE there too.
-    if (ledger.schema.qualifiedName.toString() !== this.schema.qualifiedName.toString()) ledger.schema.grant(runner, 'USAGE');
+    ledger.schema.grant(runner, 'USAGE');
     this.warehouse.grantUsage(runner);
     this.computePool.grantUsage(runner);
     this.computePool.grantMonitor(runner);

@@ -6,7 +6,7 @@ import { InvalidValueError, ValidationError, validateProp } from '../lib/errors'
 import { ObjectName, normalizeIdentifier } from '../lib/identifiers';
 import { renderRegisterProcedureSource } from '../lib/registry/python/render';
 import { GateMetric, GateMetricName } from '../lib/sql/registry';
-import { Database, IDatabase, IRole, ISchema, Schema, newGrant } from './core';
+import { IRole, ISchema, Schema, grantUsageOnParents, newGrant } from './core';
 import { nameFromPath } from './names';
 import { checkPreviewFeatures } from './preview-features';
 import { dependOn } from './depends';
@@ -79,10 +79,7 @@ abstract class AggregatorBase extends Construct implements IModelRegistryAggrega
 
   grantPredict(role: IRole): void {
     const [db, schema] = this.modelName.parts;
-    const dbRef = (this.node.tryFindChild('DatabaseRef') as IDatabase | undefined) ?? Database.fromName(this, 'DatabaseRef', db);
-    dbRef.grant(role, 'USAGE');
-    const schemaRef = (this.node.tryFindChild('SchemaRef') as ISchema | undefined) ?? Schema.fromName(this, 'SchemaRef', `${db}.${schema}`);
-    schemaRef.grant(role, 'USAGE');
+    grantUsageOnParents(this, role, this.modelName);
     const id = `PredictGrant-${role.node.addr}`;
     if (this.node.tryFindChild(id)) return;
     // The model itself is created after deploy by the registration step, so Terraform cannot

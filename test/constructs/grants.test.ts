@@ -2,7 +2,7 @@ import 'cdktf/lib/testing/adapters/jest';
 import { GrantPrivilegesToAccountRole } from '@cdktf/provider-snowflake/lib/grant-privileges-to-account-role';
 import { Testing } from 'cdktf';
 import { Construct } from 'constructs';
-import { ComputePool, Database, InstanceFamily, ManyModelPipeline, ManyModelPipelineProps, SourceTable, Trainer } from '../../index';
+import { ComputePool, Database, InstanceFamily, ManyModelPipeline, ManyModelPipelineProps, Role, SourceTable, Trainer } from '../../index';
 import { newStack, resources, synthJson } from './helpers';
 
 /** The role contract of docs/roles.md (issue #24), asserted on the synthesized grants. */
@@ -64,5 +64,36 @@ describe('runner role: least privilege', () => {
       privileges: ['INSERT', 'SELECT', 'UPDATE'],
       on_schema_object: { object_type: 'TABLE', object_name: '"ANALYTICS"."FORECAST"."FORECAST_TRAINING_RUNS"' },
     });
+  });
+});
+
+describe('USAGE on every parent', () => {
+  test('the runner gets USAGE on the source\'s database and schema (ANALYTICS.RAW), not only SELECT on the table', () => {
+    const grants = runnerGrants(grantsOf());
+    expect(privilegesOn(grants, 'TABLE "ANALYTICS"."RAW"."SERIES_EVENTS"')).toEqual(['SELECT']);
+    expect(privilegesOn(grants, 'SCHEMA "ANALYTICS"."RAW"')).toEqual(['USAGE']);
+    expect(privilegesOn(grants, 'DATABASE "ANALYTICS"')).toEqual(['USAGE']);
+  });
+
+  test('SourceTable.grantRead alone grants SELECT and USAGE on both parents', () => {
+    const stack = newStack();
+    const src = SourceTable.fromName(stack, 'Src', 'RAWDB.LANDING.EVENTS', { partitionColumn: 'K', orderColumn: 'D', targetColumn: 'Y' });
+    src.grantRead(Role.fromName(stack, 'R', 'READER'));
+    const out = Testing.synth(stack);
+    expect(out).toHaveResourceWithProperties(GrantPrivilegesToAccountRole, { account_role_name: 'READER', privileges: ['USAGE'], on_account_object: { object_type: 'DATABASE', object_name: '"RAWDB"' } });
+    expect(out).toHaveResourceWithProperties(GrantPrivilegesToAccountRole, { account_role_name: 'READER', privileges: ['USAGE'], on_schema: { schema_name: '"RAWDB"."LANDING"' } });
+    expect(out).toHaveResourceWithProperties(GrantPrivilegesToAccountRole, { account_role_name: 'READER', privileges: ['SELECT'], on_schema_object: { object_type: 'TABLE', object_name: '"RAWDB"."LANDING"."EVENTS"' } });
+  });
+
+  test('no grant is declared twice: one resource per (role, object, privileges) across the stack', () => {
+    const grants = grantsOf({}, (s, p) => {
+      p.aggregator.grantPredict(Role.fromName(s, 'Analysts', 'ANALYSTS'));
+      p.source.grantRead(p.runnerRole);
+    });
+    const keys = grants.map((g) => `${g.account_role_name} ${g.privileges.join(',')} ON ${target(g)}`);
+    expect(keys.filter((k, i) => keys.indexOf(k) !== i)).toEqual([]);
+    // ...and no role holds one privilege on one object through two grants (revoking one would revoke the other's).
+    const pairs = grants.flatMap((g) => g.privileges.map((p) => `${g.account_role_name} ${p} ON ${target(g)}`));
+    expect(pairs.filter((k, i) => pairs.indexOf(k) !== i)).toEqual([]);
   });
 });
