@@ -38,6 +38,7 @@ import {
 import { BatchScoringJob } from './batch-scoring-job';
 import { IComputePool, INSTANCE_FAMILY_VCPUS } from './compute-pool';
 import { IDatabase, IRole, ISchema, IWarehouse, Role, Schema, Warehouse, newGrant } from './core';
+import { IImageRepository, ImageRepository } from './image-repository';
 import { ColumnDefinition, ModelRegistryAggregator, PromotionGate, TargetPlatform } from './model-registry-aggregator';
 import { nameFromPath } from './names';
 import { QueueTable } from './queue-table';
@@ -141,6 +142,8 @@ export class ManyModelPipeline extends Construct implements IHookDependable {
   readonly warehouse: IWarehouse;
   readonly computePool: IComputePool;
   readonly source: ISourceTable;
+  /** The repository of the trainer image (the trainer's `repository`, else imported from the image path). */
+  readonly imageRepository: IImageRepository;
   readonly metricsTable: Table;
   readonly runsTable: Table;
   readonly queue: QueueTable;
@@ -175,6 +178,7 @@ export class ManyModelPipeline extends Construct implements IHookDependable {
     this.allowedFailurePercent = settings.allowedFailurePercent;
     this.source = props.source;
     this.computePool = props.computePool;
+    this.imageRepository = props.trainer.options.repository ?? ImageRepository.fromName(this, 'ImageRepository', props.trainer.repositoryName.toString());
     this.schema = props.schema ?? new Schema(this, 'Schema', { database: props.database, name: this.prefix, comment: 'many-model pipeline objects' });
     this.warehouse = props.warehouse ?? new Warehouse(this, 'Warehouse', { name: `${this.prefix}_WH`, comment: 'many-model pipeline warehouse' });
     // Tables: metrics (one row per partition and pass) and runs (workers find their run here).
@@ -302,6 +306,8 @@ export class ManyModelPipeline extends Construct implements IHookDependable {
     this.computePool.grantUsage(runner);
     this.computePool.grantMonitor(runner);
     this.source.grantRead(runner);
+    // The queue workers are job services the runner starts, from the trainer image.
+    this.imageRepository.grantRead(runner);
     // DELETE only where a statement deletes: a worker replaces an earlier attempt's metrics rows
     // (renderWorkerStatements); nothing deletes from the runs table or the ledger.
     for (const [tid, table, name, privileges] of [

@@ -2,8 +2,8 @@ import 'cdktf/lib/testing/adapters/jest';
 import { GrantPrivilegesToAccountRole } from '@cdktf/provider-snowflake/lib/grant-privileges-to-account-role';
 import { Testing } from 'cdktf';
 import { Construct } from 'constructs';
-import { ComputePool, Database, InstanceFamily, ManyModelPipeline, ManyModelPipelineProps, Role, SourceTable, Trainer } from '../../index';
-import { newStack, resources, synthJson } from './helpers';
+import { ComputePool, Database, ImageRepository, InstanceFamily, ManyModelPipeline, ManyModelPipelineProps, Role, Schema, SourceTable, Trainer } from '../../index';
+import { errorOf, newStack, resources, synthJson } from './helpers';
 
 /** The role contract of docs/roles.md (issue #24), asserted on the synthesized grants. */
 function pipeline(scope: Construct, overrides: Partial<ManyModelPipelineProps> = {}): ManyModelPipeline {
@@ -95,5 +95,37 @@ describe('USAGE on every parent', () => {
     // ...and no role holds one privilege on one object through two grants (revoking one would revoke the other's).
     const pairs = grants.flatMap((g) => g.privileges.map((p) => `${g.account_role_name} ${p} ON ${target(g)}`));
     expect(pairs.filter((k, i) => pairs.indexOf(k) !== i)).toEqual([]);
+  });
+});
+
+describe('image repository', () => {
+  test('the runner gets READ on the repository the trainer image path names, and USAGE on its database and schema', () => {
+    const grants = runnerGrants(grantsOf());
+    expect(privilegesOn(grants, 'IMAGE REPOSITORY "ANALYTICS"."ML"."IMAGES"')).toEqual(['READ']);
+    expect(privilegesOn(grants, 'SCHEMA "ANALYTICS"."ML"')).toEqual(['USAGE']);
+    expect(privilegesOn(grants, 'DATABASE "ANALYTICS"')).toEqual(['USAGE']);
+  });
+
+  test('ImageRepository.repositoryOfImage reads DB.SCHEMA.REPOSITORY from the path', () => {
+    expect(ImageRepository.repositoryOfImage('/analytics/ml/images/forecast-worker:1.4.0').toString()).toBe('ANALYTICS.ML.IMAGES');
+    expect(() => ImageRepository.repositoryOfImage('/a/b/my-repo/w:1')).toThrow(/names repository a.b.my-repo, which is not a valid unquoted identifier/);
+  });
+
+  test('an owned repository is a snowflake_image_repository, and its READ grant waits for it', () => {
+    const stack = newStack();
+    const schema = new Schema(stack, 'Images', { database: Database.fromName(stack, 'ImgDb', 'ANALYTICS'), name: 'ML' });
+    const repository = new ImageRepository(stack, 'Repo', { schema, name: 'IMAGES' });
+    pipeline(stack, { trainer: Trainer.fromImage('/analytics/ml/images/forecast-worker:1.4.0', { repository }) });
+    const json = synthJson(stack);
+    expect(Object.values(resources(json, 'snowflake_image_repository'))).toEqual([expect.objectContaining({ database: 'ANALYTICS', schema: 'ML', name: 'IMAGES' })]);
+    const read = (Object.values(resources(json, 'snowflake_grant_privileges_to_account_role')) as any[]).find((g) => g.on_schema_object?.object_type === 'IMAGE REPOSITORY');
+    expect(read.privileges).toEqual(['READ']);
+    expect(read.depends_on.some((d: string) => d.startsWith('${snowflake_image_repository.'))).toBe(true);
+  });
+
+  test('an explicit repository must be the one the image path names', () => {
+    expect(errorOf((s) => pipeline(s, { trainer: Trainer.fromImage('/analytics/ml/images/w:1', { repository: ImageRepository.fromName(s, 'Other', 'ANALYTICS.ML.OTHER') }) }))).toContain(
+      'test/Forecast: trainer repository ANALYTICS.ML.OTHER is not the repository the image path names (ANALYTICS.ML.IMAGES)',
+    );
   });
 });
