@@ -331,6 +331,13 @@ export class ManyModelPipeline extends Construct implements IHookDependable {
    */
   private grantRunnerTaskGraph(root: Task): void {
     newGrant(this, 'RunnerTaskGrant', this.runnerRole, { privileges: ['MONITOR', 'OPERATE'], onSchemaObject: { objectType: 'TASK', objectName: this.screenRootName().quoted } }, [root]);
+    // The job services the slot tasks start are owned by the task owner (the deploy role); the
+    // runner watches them with DESCRIBE SERVICE and SHOW SERVICE CONTAINERS IN SERVICE, which
+    // need OWNERSHIP or MONITOR. Their names are only created at run time, so a future grant
+    // covers them (provider v2.11.0 accepts object_type_plural SERVICES for future grants:
+    // pkg/sdk/grants_validations.go, after the GRANT <privileges> page's restrictions).
+    const schema = this.schema;
+    newGrant(this, 'RunnerServicesMonitorGrant', this.runnerRole, { privileges: ['MONITOR'], onSchemaObject: { future: { objectTypePlural: 'SERVICES', inSchema: schema.qualifiedName.quoted } } }, schema instanceof Schema ? [schema.resource] : []);
   }
 
   // Pool capacity is only a warning: an imported pool's size may be unknown or change.

@@ -1,8 +1,9 @@
 import 'cdktf/lib/testing/adapters/jest';
 import { GrantPrivilegesToAccountRole } from '@cdktf/provider-snowflake/lib/grant-privileges-to-account-role';
+import { ProcedurePython } from '@cdktf/provider-snowflake/lib/procedure-python';
 import { Testing } from 'cdktf';
 import { Construct } from 'constructs';
-import { ComputePool, Database, ImageRepository, InstanceFamily, ManyModelPipeline, ManyModelPipelineProps, Role, Schema, SourceTable, Trainer } from '../../index';
+import { ComputePool, Database, ImageRepository, InstanceFamily, ManyModelPipeline, ManyModelPipelineProps, Role, Schema, SourceTable, Trainer, TrainingStrategy } from '../../index';
 import { errorOf, newStack, resources, synthJson } from './helpers';
 
 /** The role contract of docs/roles.md (issue #24), asserted on the synthesized grants. */
@@ -127,5 +128,38 @@ describe('image repository', () => {
     expect(errorOf((s) => pipeline(s, { trainer: Trainer.fromImage('/analytics/ml/images/w:1', { repository: ImageRepository.fromName(s, 'Other', 'ANALYTICS.ML.OTHER') }) }))).toContain(
       'test/Forecast: trainer repository ANALYTICS.ML.OTHER is not the repository the image path names (ANALYTICS.ML.IMAGES)',
     );
+  });
+});
+
+describe('registration with the caller\'s rights: the runner owns the model', () => {
+  test('the registration procedure runs as CALLER', () => {
+    const stack = newStack();
+    pipeline(stack);
+    expect(Testing.synth(stack)).toHaveResourceWithProperties(ProcedurePython, { name: 'FORECAST_AGGREGATOR_REGISTER', execute_as: 'CALLER' });
+  });
+
+  test('the runner can create the model and log_model\'s temporary stage, and read what the procedure reads', () => {
+    const grants = runnerGrants(grantsOf());
+    expect(privilegesOn(grants, 'SCHEMA "ANALYTICS"."FORECAST"')).toEqual(['CREATE MODEL', 'CREATE SERVICE', 'CREATE STAGE', 'USAGE']);
+    expect(privilegesOn(grants, 'TABLE "ANALYTICS"."FORECAST"."FORECAST_TRAINING_METRICS"')).toContain('SELECT');
+    expect(privilegesOn(grants, 'STAGE "ANALYTICS"."FORECAST"."FORECAST_MODELS"')).toContain('READ');
+    expect(privilegesOn(grants, 'PROCEDURE "ANALYTICS"."FORECAST"."FORECAST_AGGREGATOR_REGISTER"(VARCHAR, VARCHAR, VARCHAR)')).toEqual(['USAGE']);
+  });
+
+  test('the consumer keeps USAGE on future models of the schema (whoever creates them)', () => {
+    const consumer = grantsOf().filter((g) => g.account_role_name === 'FORECAST_CONSUMER');
+    expect(privilegesOn(consumer, 'FUTURE MODELS IN "ANALYTICS"."FORECAST"')).toEqual(['USAGE']);
+  });
+});
+
+describe('job services the tasks start', () => {
+  test('the runner gets MONITOR on future services of the pipeline schema', () => {
+    const grants = runnerGrants(grantsOf());
+    expect(privilegesOn(grants, 'FUTURE SERVICES IN "ANALYTICS"."FORECAST"')).toEqual(['MONITOR']);
+  });
+
+  test('a queue-only pipeline starts every job service as the runner and needs no such grant', () => {
+    const grants = runnerGrants(grantsOf({ training: TrainingStrategy.queue({ workers: 2 }) }));
+    expect(grants.filter((g) => target(g).startsWith('FUTURE SERVICES'))).toEqual([]);
   });
 });
