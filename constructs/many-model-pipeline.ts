@@ -41,6 +41,7 @@ import { IDatabase, IRole, ISchema, IWarehouse, Role, Schema, Warehouse, newGran
 import { IImageRepository, ImageRepository } from './image-repository';
 import { ColumnDefinition, ModelRegistryAggregator, PromotionGate, TargetPlatform } from './model-registry-aggregator';
 import { nameFromPath } from './names';
+import { snowflakeProviderOf } from './provider';
 import { QueueTable } from './queue-table';
 import { ISourceTable } from './source-table';
 import { columnTable, ensureLedger } from './tables';
@@ -84,7 +85,11 @@ export interface PipelineRegistryOptions {
 
 /** Roles of a pipeline. */
 export interface PipelineRoles {
-  /** Role the runner/consumer roles are granted to (role hierarchy). @default - SYSADMIN (imported) */
+  /**
+   * Role the runner and consumer roles are granted to (role hierarchy). The deploy role must hold
+   * them: it owns the tasks, and the scheduled scoring task predicts with the model the runner owns.
+   * @default - the stack's provider role (the deploy role, imported), else SYSADMIN (imported)
+   */
   readonly owner?: IRole;
   /** Role the hooks runner and the workers use. @default - a new role */
   readonly runner?: IRole;
@@ -103,6 +108,13 @@ export interface ManyModelPipelineProps {
   readonly computePool: IComputePool;
   /** Warehouse for source reads, tasks and scoring. @default - a new X-Small warehouse, auto-suspended after 60 s */
   readonly warehouse?: IWarehouse;
+  /**
+   * Warehouse the consumer role may use to call predict (USAGE is granted on it). To share the
+   * pipeline's own warehouse instead, call `pipeline.warehouse.grantUsage(pipeline.consumerRole)`.
+   * @default - none: the consumer role gets no warehouse from the pipeline, so consumers' queries
+   * never queue behind training on the pipeline's warehouse; grant it one of your own
+   */
+  readonly consumerWarehouse?: IWarehouse;
   /** The training container. */
   readonly trainer: Trainer;
   /** How partitions are trained. @default TrainingStrategy.screenThenRefine() */
@@ -151,6 +163,8 @@ export class ManyModelPipeline extends Construct implements IHookDependable {
   readonly scoring?: BatchScoringJob;
   readonly runnerRole: IRole;
   readonly consumerRole: IRole;
+  /** The warehouse granted to the consumer role, when `consumerWarehouse` is set. */
+  readonly consumerWarehouse?: IWarehouse;
   /** Root task of the screen pass's task graph, when the strategy uses one. */
   get trainingRootTask(): Task | undefined {
     return this.rootTask;
@@ -180,6 +194,7 @@ export class ManyModelPipeline extends Construct implements IHookDependable {
     this.computePool = props.computePool;
     this.imageRepository = props.trainer.options.repository ?? ImageRepository.fromName(this, 'ImageRepository', props.trainer.repositoryName.toString());
     this.schema = props.schema ?? new Schema(this, 'Schema', { database: props.database, name: this.prefix, comment: 'many-model pipeline objects' });
+    this.consumerWarehouse = props.consumerWarehouse;
     this.warehouse = props.warehouse ?? new Warehouse(this, 'Warehouse', { name: `${this.prefix}_WH`, comment: 'many-model pipeline warehouse' });
     // Tables: metrics (one row per partition and pass) and runs (workers find their run here).
     this.metricsTable = columnTable(this, 'MetricsTable', this.schema, `${this.prefix}_TRAINING_METRICS`, METRICS_COLUMNS, 'Per-partition training metrics, one row per run, pass and partition');
@@ -194,7 +209,7 @@ export class ManyModelPipeline extends Construct implements IHookDependable {
     // Roles (least privilege), granted to the owner role so it manages what they create.
     this.runnerRole = props.roles?.runner ?? new Role(this, 'RunnerRole', { name: `${this.prefix}_RUNNER`, comment: 'Runs the many-model hooks and training workers' });
     this.consumerRole = props.roles?.consumer ?? new Role(this, 'ConsumerRole', { name: `${this.prefix}_CONSUMER`, comment: 'May call predict on the aggregator model' });
-    this.grantRolesTo(props.roles?.owner ?? Role.fromName(this, 'OwnerRole', 'SYSADMIN'));
+    this.grantRolesTo(props.roles?.owner ?? this.defaultOwnerRole());
     const ledger = ensureLedger(this, this.schema);
     const trained = this.addTraining(settings.strategy);
     this.declareAbandon();
@@ -226,6 +241,15 @@ export class ManyModelPipeline extends Construct implements IHookDependable {
       pipRequirements: registry?.pipRequirements,
       aggregatorSource: registry?.aggregatorSource,
     });
+  }
+
+  /**
+   * The deploy role (docs/roles.md): the stack's provider `role`, which creates and owns the tasks
+   * and so must inherit the runner's and consumer's privileges; SYSADMIN when the provider block
+   * names no role (it then comes from SNOWFLAKE_ROLE or the user's default at apply).
+   */
+  private defaultOwnerRole(): IRole {
+    return Role.fromName(this, 'OwnerRole', snowflakeProviderOf(this)?.role ?? 'SYSADMIN');
   }
 
   private grantRolesTo(owner: IRole): void {
@@ -321,6 +345,7 @@ export class ManyModelPipeline extends Construct implements IHookDependable {
     this.aggregator.grantStageReadWrite(runner);
     this.aggregator.grantRegister(runner);
     this.aggregator.grantPredict(this.consumerRole);
+    this.consumerWarehouse?.grantUsage(this.consumerRole);
     if (this.rootTask) this.grantRunnerTaskGraph(this.rootTask);
   }
 

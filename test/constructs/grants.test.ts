@@ -1,9 +1,11 @@
 import 'cdktf/lib/testing/adapters/jest';
 import { GrantPrivilegesToAccountRole } from '@cdktf/provider-snowflake/lib/grant-privileges-to-account-role';
+import { GrantAccountRole } from '@cdktf/provider-snowflake/lib/grant-account-role';
 import { ProcedurePython } from '@cdktf/provider-snowflake/lib/procedure-python';
+import { SnowflakeProviderConfig } from '@cdktf/provider-snowflake/lib/provider';
 import { Testing } from 'cdktf';
 import { Construct } from 'constructs';
-import { ComputePool, Database, ImageRepository, InstanceFamily, ManyModelPipeline, ManyModelPipelineProps, Role, Schema, SourceTable, Trainer, TrainingStrategy } from '../../index';
+import { ComputePool, Database, ImageRepository, InstanceFamily, ManyModelPipeline, ManyModelPipelineProps, Role, Schema, SourceTable, Trainer, TrainingStrategy, Warehouse } from '../../index';
 import { errorOf, newStack, resources, synthJson } from './helpers';
 
 /** The role contract of docs/roles.md (issue #24), asserted on the synthesized grants. */
@@ -161,5 +163,38 @@ describe('job services the tasks start', () => {
   test('a queue-only pipeline starts every job service as the runner and needs no such grant', () => {
     const grants = runnerGrants(grantsOf({ training: TrainingStrategy.queue({ workers: 2 }) }));
     expect(grants.filter((g) => target(g).startsWith('FUTURE SERVICES'))).toEqual([]);
+  });
+});
+
+describe('role hierarchy: the deploy role holds the runner and consumer roles', () => {
+  const parents = (provider: SnowflakeProviderConfig, overrides: Partial<ManyModelPipelineProps> = {}) => {
+    const stack = newStack('test', provider);
+    pipeline(stack, overrides);
+    return Object.values(resources(synthJson(stack), 'snowflake_grant_account_role')).map((g: any) => `${g.role_name} -> ${g.parent_role_name}`).sort();
+  };
+
+  test('roles.owner defaults to the stack provider\'s role', () => {
+    expect(parents({ role: 'MANY_MODEL_DEPLOYER' })).toEqual(['FORECAST_CONSUMER -> MANY_MODEL_DEPLOYER', 'FORECAST_RUNNER -> MANY_MODEL_DEPLOYER']);
+  });
+
+  test('without a provider role it falls back to SYSADMIN; an explicit owner wins', () => {
+    expect(parents({})).toEqual(['FORECAST_CONSUMER -> SYSADMIN', 'FORECAST_RUNNER -> SYSADMIN']);
+    const stack = newStack('test', { role: 'MANY_MODEL_DEPLOYER' });
+    pipeline(stack, { roles: { owner: Role.fromName(stack, 'Ops', 'ML_OPS') } });
+    expect(Testing.synth(stack)).toHaveResourceWithProperties(GrantAccountRole, { role_name: 'FORECAST_RUNNER', parent_role_name: 'ML_OPS' });
+  });
+});
+
+describe('consumer warehouse', () => {
+  test('consumerWarehouse grants the consumer USAGE on it, and nothing else new', () => {
+    const stack = newStack();
+    const p = pipeline(stack, { consumerWarehouse: Warehouse.fromName(stack, 'Bi', 'BI_WH') });
+    expect(p.consumerWarehouse!.qualifiedName.toString()).toBe('BI_WH');
+    expect(Testing.synth(stack)).toHaveResourceWithProperties(GrantPrivilegesToAccountRole, { account_role_name: 'FORECAST_CONSUMER', privileges: ['USAGE'], on_account_object: { object_type: 'WAREHOUSE', object_name: '"BI_WH"' } });
+  });
+
+  test('by default the consumer gets no warehouse (the pipeline\'s is not shared)', () => {
+    const consumer = grantsOf().filter((g) => g.account_role_name === 'FORECAST_CONSUMER');
+    expect(consumer.filter((g) => g.on_account_object?.object_type === 'WAREHOUSE')).toEqual([]);
   });
 });
