@@ -3,7 +3,7 @@
  * warehouses, each ownable (`new X(...)`) or importable (`X.fromName(...)`), plus the one generic
  * grant mechanism every Snowflake object uses.
  */
-import { TerraformResource, Token } from 'cdktf';
+import { TerraformResource, TerraformStack, Token } from 'cdktf';
 import { AccountRole } from '@cdktf/provider-snowflake/lib/account-role';
 import { Database as DatabaseResource } from '@cdktf/provider-snowflake/lib/database';
 import { GrantPrivilegesToAccountRole, GrantPrivilegesToAccountRoleConfig } from '@cdktf/provider-snowflake/lib/grant-privileges-to-account-role';
@@ -64,7 +64,9 @@ export enum GrantTarget {
 
 /**
  * Base of every Snowflake object construct, owned or imported: holds the one generic `grant`.
- * Grants are idempotent per (role, privileges): granting twice returns the first grant.
+ * Grants are idempotent per (role, object, privileges) within a stack: granting twice returns the
+ * first grant, also when two constructs stand for the same object (the pipeline's database and
+ * the source's imported parent), so the stack never declares the same grant twice.
  */
 export abstract class SnowflakeObject extends Construct {
   /** Snowflake object type for grants (`COMPUTE POOL`, `TABLE`, `STAGE`, ...). */
@@ -100,8 +102,50 @@ export abstract class SnowflakeObject extends Construct {
           ? { onSchema: { schemaName: this.qualifiedName.quoted } }
           : { onSchemaObject: { objectType: this.objectType, objectName: this.qualifiedName.quoted } };
     const primary = this.primaryResource();
-    return newGrant(this, id, role, { privileges: privs, ...on }, primary ? [primary] : []);
+    const key = [roleKey, this.grantTarget, this.objectType, this.qualifiedName.quoted, privs.join(',')].join('|');
+    const index = stackGrants(this);
+    const shared = index.get(key);
+    if (shared) {
+      if (primary) dependOn(shared, primary);
+      return shared;
+    }
+    const grant = newGrant(this, id, role, { privileges: privs, ...on }, primary ? [primary] : []);
+    index.set(key, grant);
+    return grant;
   }
+}
+
+const STACK_GRANTS = new WeakMap<TerraformStack, Map<string, GrantPrivilegesToAccountRole>>();
+
+/** The grants `SnowflakeObject.grant` declared in the stack of `scope`, by (role, object, privileges). */
+function stackGrants(scope: IConstruct): Map<string, GrantPrivilegesToAccountRole> {
+  const stack = TerraformStack.of(scope);
+  let index = STACK_GRANTS.get(stack);
+  if (!index) STACK_GRANTS.set(stack, (index = new Map()));
+  return index;
+}
+
+/**
+ * Grants USAGE on the database and the schema holding the schema object `name` (`DB.SCHEMA.X`):
+ * operating on an object in a schema needs USAGE on its database and schema (access control of
+ * https://docs.snowflake.com/en/sql-reference/sql/execute-job-service and of every schema-object
+ * command). The parents are imported once under `scope` (`DatabaseRef`, `SchemaRef`); a grant the
+ * stack already declares for the same role and parent is reused, not repeated.
+ */
+export function grantUsageOnParents(scope: Construct, role: IRole, name: ObjectName): GrantPrivilegesToAccountRole[] {
+  const [db, schema] = name.parts;
+  const dbRef = parentRef(scope, 'DatabaseRef', db, () => Database.fromName(scope, 'DatabaseRef', db));
+  const schemaRef = parentRef(scope, 'SchemaRef', `${db}.${schema}`, () => Schema.fromName(scope, 'SchemaRef', `${db}.${schema}`));
+  return [dbRef.grant(role, 'USAGE'), schemaRef.grant(role, 'USAGE')];
+}
+
+function parentRef<T extends IDatabase | ISchema>(scope: Construct, id: string, name: string, create: () => T): T {
+  const existing = scope.node.tryFindChild(id) as T | undefined;
+  if (!existing) return create();
+  if (existing.qualifiedName.toString() !== name) {
+    throw new ValidationError(scope.node.path, id, `already refers to ${existing.qualifiedName}, not ${name}`, 'Grant parents of objects in one schema per construct');
+  }
+  return existing;
 }
 
 /**

@@ -2,6 +2,7 @@ export * from './core';
 export * from './compute-pool';
 export * from './queue-table';
 export * from './source-table';
+export * from './image-repository';
 export * from './trainer';
 export * from './training-strategy';
 export * from './model-registry-aggregator';

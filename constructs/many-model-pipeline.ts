@@ -38,8 +38,10 @@ import {
 import { BatchScoringJob } from './batch-scoring-job';
 import { IComputePool, INSTANCE_FAMILY_VCPUS } from './compute-pool';
 import { IDatabase, IRole, ISchema, IWarehouse, Role, Schema, Warehouse, newGrant } from './core';
+import { IImageRepository, ImageRepository } from './image-repository';
 import { ColumnDefinition, ModelRegistryAggregator, PromotionGate, TargetPlatform } from './model-registry-aggregator';
 import { nameFromPath } from './names';
+import { snowflakeProviderOf } from './provider';
 import { QueueTable } from './queue-table';
 import { ISourceTable } from './source-table';
 import { columnTable, ensureLedger } from './tables';
@@ -83,7 +85,11 @@ export interface PipelineRegistryOptions {
 
 /** Roles of a pipeline. */
 export interface PipelineRoles {
-  /** Role the runner/consumer roles are granted to (role hierarchy). @default - SYSADMIN (imported) */
+  /**
+   * Role the runner and consumer roles are granted to (role hierarchy). The deploy role must hold
+   * them: it owns the tasks, and the scheduled scoring task predicts with the model the runner owns.
+   * @default - the stack's provider role (the deploy role, imported), else SYSADMIN (imported)
+   */
   readonly owner?: IRole;
   /** Role the hooks runner and the workers use. @default - a new role */
   readonly runner?: IRole;
@@ -102,6 +108,13 @@ export interface ManyModelPipelineProps {
   readonly computePool: IComputePool;
   /** Warehouse for source reads, tasks and scoring. @default - a new X-Small warehouse, auto-suspended after 60 s */
   readonly warehouse?: IWarehouse;
+  /**
+   * Warehouse the consumer role may use to call predict (USAGE is granted on it). To share the
+   * pipeline's own warehouse instead, call `pipeline.warehouse.grantUsage(pipeline.consumerRole)`.
+   * @default - none: the consumer role gets no warehouse from the pipeline, so consumers' queries
+   * never queue behind training on the pipeline's warehouse; grant it one of your own
+   */
+  readonly consumerWarehouse?: IWarehouse;
   /** The training container. */
   readonly trainer: Trainer;
   /** How partitions are trained. @default TrainingStrategy.screenThenRefine() */
@@ -141,6 +154,8 @@ export class ManyModelPipeline extends Construct implements IHookDependable {
   readonly warehouse: IWarehouse;
   readonly computePool: IComputePool;
   readonly source: ISourceTable;
+  /** The repository of the trainer image (the trainer's `repository`, else imported from the image path). */
+  readonly imageRepository: IImageRepository;
   readonly metricsTable: Table;
   readonly runsTable: Table;
   readonly queue: QueueTable;
@@ -148,6 +163,8 @@ export class ManyModelPipeline extends Construct implements IHookDependable {
   readonly scoring?: BatchScoringJob;
   readonly runnerRole: IRole;
   readonly consumerRole: IRole;
+  /** The warehouse granted to the consumer role, when `consumerWarehouse` is set. */
+  readonly consumerWarehouse?: IWarehouse;
   /** Root task of the screen pass's task graph, when the strategy uses one. */
   get trainingRootTask(): Task | undefined {
     return this.rootTask;
@@ -175,7 +192,9 @@ export class ManyModelPipeline extends Construct implements IHookDependable {
     this.allowedFailurePercent = settings.allowedFailurePercent;
     this.source = props.source;
     this.computePool = props.computePool;
+    this.imageRepository = props.trainer.options.repository ?? ImageRepository.fromName(this, 'ImageRepository', props.trainer.repositoryName.toString());
     this.schema = props.schema ?? new Schema(this, 'Schema', { database: props.database, name: this.prefix, comment: 'many-model pipeline objects' });
+    this.consumerWarehouse = props.consumerWarehouse;
     this.warehouse = props.warehouse ?? new Warehouse(this, 'Warehouse', { name: `${this.prefix}_WH`, comment: 'many-model pipeline warehouse' });
     // Tables: metrics (one row per partition and pass) and runs (workers find their run here).
     this.metricsTable = columnTable(this, 'MetricsTable', this.schema, `${this.prefix}_TRAINING_METRICS`, METRICS_COLUMNS, 'Per-partition training metrics, one row per run, pass and partition');
@@ -190,7 +209,7 @@ export class ManyModelPipeline extends Construct implements IHookDependable {
     // Roles (least privilege), granted to the owner role so it manages what they create.
     this.runnerRole = props.roles?.runner ?? new Role(this, 'RunnerRole', { name: `${this.prefix}_RUNNER`, comment: 'Runs the many-model hooks and training workers' });
     this.consumerRole = props.roles?.consumer ?? new Role(this, 'ConsumerRole', { name: `${this.prefix}_CONSUMER`, comment: 'May call predict on the aggregator model' });
-    this.grantRolesTo(props.roles?.owner ?? Role.fromName(this, 'OwnerRole', 'SYSADMIN'));
+    this.grantRolesTo(props.roles?.owner ?? this.defaultOwnerRole());
     const ledger = ensureLedger(this, this.schema);
     const trained = this.addTraining(settings.strategy);
     this.declareAbandon();
@@ -222,6 +241,15 @@ export class ManyModelPipeline extends Construct implements IHookDependable {
       pipRequirements: registry?.pipRequirements,
       aggregatorSource: registry?.aggregatorSource,
     });
+  }
+
+  /**
+   * The deploy role (docs/roles.md): the stack's provider `role`, which creates and owns the tasks
+   * and so must inherit the runner's and consumer's privileges; SYSADMIN when the provider block
+   * names no role (it then comes from SNOWFLAKE_ROLE or the user's default at apply).
+   */
+  private defaultOwnerRole(): IRole {
+    return Role.fromName(this, 'OwnerRole', snowflakeProviderOf(this)?.role ?? 'SYSADMIN');
   }
 
   private grantRolesTo(owner: IRole): void {
@@ -291,27 +319,50 @@ export class ManyModelPipeline extends Construct implements IHookDependable {
 
   private grantRunner(database: IDatabase, ledger: ReturnType<typeof ensureLedger>): void {
     const runner = this.runnerRole;
+    // USAGE on a container is always a grant of its own, so the stack-wide dedupe of
+    // SnowflakeObject.grant finds it when the source, the image repository or the ledger share it.
     database.grant(runner, 'USAGE');
-    this.schema.grant(runner, 'USAGE', 'CREATE SERVICE');
+    this.schema.grant(runner, 'USAGE');
+    this.schema.grant(runner, 'CREATE SERVICE');
     // A ledger placed in a schema of its own (HooksLedger.place) needs USAGE there too.
-    if (ledger.schema.qualifiedName.toString() !== this.schema.qualifiedName.toString()) ledger.schema.grant(runner, 'USAGE');
+    ledger.schema.grant(runner, 'USAGE');
     this.warehouse.grantUsage(runner);
     this.computePool.grantUsage(runner);
     this.computePool.grantMonitor(runner);
     this.source.grantRead(runner);
-    for (const [tid, table, name] of [['Metrics', this.metricsTable, this.tables.metrics], ['Runs', this.runsTable, this.tables.runs], ['Ledger', ledger.table, ledger.name]] as const) {
-      newGrant(this, `Runner${tid}Grant`, runner, { privileges: ['DELETE', 'INSERT', 'SELECT', 'UPDATE'], onSchemaObject: { objectType: 'TABLE', objectName: name.quoted } }, [table]);
+    // The queue workers are job services the runner starts, from the trainer image.
+    this.imageRepository.grantRead(runner);
+    // DELETE only where a statement deletes: a worker replaces an earlier attempt's metrics rows
+    // (renderWorkerStatements); nothing deletes from the runs table or the ledger.
+    for (const [tid, table, name, privileges] of [
+      ['Metrics', this.metricsTable, this.tables.metrics, ['DELETE', 'INSERT', 'SELECT', 'UPDATE']],
+      ['Runs', this.runsTable, this.tables.runs, ['INSERT', 'SELECT', 'UPDATE']],
+      ['Ledger', ledger.table, ledger.name, ['INSERT', 'SELECT', 'UPDATE']],
+    ] as const) {
+      newGrant(this, `Runner${tid}Grant`, runner, { privileges: [...privileges], onSchemaObject: { objectType: 'TABLE', objectName: name.quoted } }, [table]);
     }
     this.queue.grantWorker(runner);
     this.aggregator.grantStageReadWrite(runner);
     this.aggregator.grantRegister(runner);
     this.aggregator.grantPredict(this.consumerRole);
+    this.consumerWarehouse?.grantUsage(this.consumerRole);
     if (this.rootTask) this.grantRunnerTaskGraph(this.rootTask);
   }
 
+  /**
+   * The caller of EXECUTE TASK needs OWNERSHIP or OPERATE on the task; the global EXECUTE TASK
+   * privilege is the task owner's (the deploy role's), which only an account administrator grants
+   * (bootstrap does) — https://docs.snowflake.com/en/sql-reference/sql/execute-task
+   */
   private grantRunnerTaskGraph(root: Task): void {
     newGrant(this, 'RunnerTaskGrant', this.runnerRole, { privileges: ['MONITOR', 'OPERATE'], onSchemaObject: { objectType: 'TASK', objectName: this.screenRootName().quoted } }, [root]);
-    newGrant(this, 'RunnerExecuteTaskGrant', this.runnerRole, { privileges: ['EXECUTE TASK'], onAccount: true });
+    // The job services the slot tasks start are owned by the task owner (the deploy role); the
+    // runner watches them with DESCRIBE SERVICE and SHOW SERVICE CONTAINERS IN SERVICE, which
+    // need OWNERSHIP or MONITOR. Their names are only created at run time, so a future grant
+    // covers them (provider v2.11.0 accepts object_type_plural SERVICES for future grants:
+    // pkg/sdk/grants_validations.go, after the GRANT <privileges> page's restrictions).
+    const schema = this.schema;
+    newGrant(this, 'RunnerServicesMonitorGrant', this.runnerRole, { privileges: ['MONITOR'], onSchemaObject: { future: { objectTypePlural: 'SERVICES', inSchema: schema.qualifiedName.quoted } } }, schema instanceof Schema ? [schema.resource] : []);
   }
 
   // Pool capacity is only a warning: an imported pool's size may be unknown or change.

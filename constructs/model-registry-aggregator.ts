@@ -6,7 +6,7 @@ import { InvalidValueError, ValidationError, validateProp } from '../lib/errors'
 import { ObjectName, normalizeIdentifier } from '../lib/identifiers';
 import { renderRegisterProcedureSource } from '../lib/registry/python/render';
 import { GateMetric, GateMetricName } from '../lib/sql/registry';
-import { Database, IDatabase, IRole, ISchema, Schema, newGrant } from './core';
+import { IRole, ISchema, Schema, grantUsageOnParents, newGrant } from './core';
 import { nameFromPath } from './names';
 import { checkPreviewFeatures } from './preview-features';
 import { dependOn } from './depends';
@@ -79,10 +79,7 @@ abstract class AggregatorBase extends Construct implements IModelRegistryAggrega
 
   grantPredict(role: IRole): void {
     const [db, schema] = this.modelName.parts;
-    const dbRef = (this.node.tryFindChild('DatabaseRef') as IDatabase | undefined) ?? Database.fromName(this, 'DatabaseRef', db);
-    dbRef.grant(role, 'USAGE');
-    const schemaRef = (this.node.tryFindChild('SchemaRef') as ISchema | undefined) ?? Schema.fromName(this, 'SchemaRef', `${db}.${schema}`);
-    schemaRef.grant(role, 'USAGE');
+    grantUsageOnParents(this, role, this.modelName);
     const id = `PredictGrant-${role.node.addr}`;
     if (this.node.tryFindChild(id)) return;
     // The model itself is created after deploy by the registration step, so Terraform cannot
@@ -159,11 +156,13 @@ export class ModelRegistryAggregator extends AggregatorBase {
   readonly targetPlatform: TargetPlatform;
   readonly stage: Stage;
   readonly procedure: ProcedurePython;
+  private readonly schema: ISchema;
 
   constructor(scope: Construct, id: string, props: ModelRegistryAggregatorProps) {
     super(scope, id);
     const path = this.node.path;
     const schema = props.schema.qualifiedName;
+    this.schema = props.schema;
     this.modelName = schema.child(validateProp(path, 'modelName', () => normalizeIdentifier(props.modelName ?? nameFromPath(this, 'MODEL'), 'model name')));
     this.stageName = schema.child(validateProp(path, 'stageName', () => normalizeIdentifier(props.stageName ?? nameFromPath(this, 'STAGE'), 'stage name')));
     this.procedureName = schema.child(nameFromPath(this, 'REGISTER'));
@@ -255,7 +254,17 @@ export class ModelRegistryAggregator extends AggregatorBase {
       snowparkPackage: SNOWPARK_VERSION,
       packages: ['snowflake-ml-python'],
       handler: 'main',
-      executeAs: 'OWNER',
+      // Caller's rights, so the runner that calls it creates and OWNS the model:
+      // - owner's-rights procedures cannot create named temporary objects, and Registry.log_model
+      //   creates a temporary stage in the model's schema (snowflake-ml-python's
+      //   ModelOperator.prepare_model_stage_path) —
+      //   https://docs.snowflake.com/en/developer-guide/stored-procedure/python/procedure-python-limitations
+      // - promotion (ALTER MODEL ... SET ALIAS / SET DEFAULT_VERSION), which the runner runs
+      //   outside the procedure, needs OWNERSHIP of the model —
+      //   https://docs.snowflake.com/en/sql-reference/sql/alter-model
+      // The caller therefore needs what the body does: CREATE MODEL and CREATE STAGE on the schema
+      // (grantRegister), SELECT on the metrics table and READ on the stage (docs/roles.md).
+      executeAs: 'CALLER',
       procedureDefinition: source,
       comment: `Registers one version of ${this.modelName} per training run`,
     });
@@ -270,11 +279,17 @@ export class ModelRegistryAggregator extends AggregatorBase {
     stageGrant(this, role, ['READ', 'WRITE']);
   }
 
-  /** Grants USAGE on the registration procedure (the hooks runner calls it). */
+  /**
+   * Grants what calling the registration procedure needs beyond reading the metrics table and the
+   * stage (SELECT, READ: grant those too, as the pipeline does): USAGE on the procedure, and
+   * CREATE MODEL and CREATE STAGE (log_model's temporary stage) on the schema, since the
+   * procedure runs with the caller's rights and the caller owns the model it creates.
+   */
   grantRegister(role: IRole): GrantPrivilegesToAccountRole {
     const id = `RegisterGrant-${role.node.addr}`;
     const existing = this.node.tryFindChild(id);
     if (existing) return existing as GrantPrivilegesToAccountRole;
+    this.schema.grant(role, 'CREATE MODEL', 'CREATE STAGE');
     return newGrant(this, id, role, { privileges: ['USAGE'], onSchemaObject: { objectType: 'PROCEDURE', objectName: `${this.procedureName.quoted}(VARCHAR, VARCHAR, VARCHAR)` } }, [this.procedure]);
   }
 }

@@ -22,7 +22,7 @@ export interface IQueueTable extends IConstruct {
   readonly maxAttempts: number;
   /** Rendered statements (with `?` binds) for the queue protocol. */
   readonly statements: QueueStatements;
-  /** Grants what a worker or runner needs: SELECT, INSERT, UPDATE, DELETE. */
+  /** Grants what a worker or runner needs: SELECT, INSERT, UPDATE (no queue statement deletes). */
   grantWorker(role: IRole): GrantPrivilegesToAccountRole;
   /** Grants SELECT (progress dashboards). */
   grantRead(role: IRole): GrantPrivilegesToAccountRole;
@@ -41,7 +41,9 @@ abstract class QueueTableBase extends SnowflakeObject implements IQueueTable {
     return renderQueueStatements(this.model);
   }
   grantWorker(role: IRole): GrantPrivilegesToAccountRole {
-    return this.grant(role, 'SELECT', 'INSERT', 'UPDATE', 'DELETE');
+    // Chunks are enqueued, claimed, renewed, completed, failed and re-queued; none is deleted
+    // (lib/sql/queue.ts), so DELETE is not granted.
+    return this.grant(role, 'SELECT', 'INSERT', 'UPDATE');
   }
   grantRead(role: IRole): GrantPrivilegesToAccountRole {
     return this.grant(role, 'SELECT');

@@ -3,7 +3,7 @@ import { Construct, IConstruct } from 'constructs';
 import { ValidationError, validateProp } from '../lib/errors';
 import { ObjectName, normalizeIdentifier } from '../lib/identifiers';
 import { SourceModel } from '../lib/sql/training';
-import { GrantTarget, IRole, SnowflakeObject } from './core';
+import { GrantTarget, IRole, SnowflakeObject, grantUsageOnParents } from './core';
 
 /** The existing table (or view) holding the series: one row per partition and time step. */
 export interface ISourceTable extends IConstruct {
@@ -16,7 +16,7 @@ export interface ISourceTable extends IConstruct {
   readonly targetColumn: string;
   /** Extra columns passed to the worker and the aggregator. */
   readonly covariateColumns: readonly string[];
-  /** Grants SELECT on the table to `role`. */
+  /** Grants SELECT on the table, and USAGE on its database and schema, to `role`; returns the SELECT grant. */
   grantRead(role: IRole): GrantPrivilegesToAccountRole;
 }
 
@@ -65,6 +65,8 @@ export class SourceTable extends SnowflakeObject implements ISourceTable {
   }
 
   grantRead(role: IRole): GrantPrivilegesToAccountRole {
+    // SELECT alone is not enough: reading a table needs USAGE on its database and schema.
+    grantUsageOnParents(this, role, this.qualifiedName);
     return this.grant(role, 'SELECT');
   }
 

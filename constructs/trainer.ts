@@ -1,4 +1,6 @@
 import { InvalidValueError } from '../lib/errors';
+import { ObjectName } from '../lib/identifiers';
+import { IImageRepository, ImageRepository } from './image-repository';
 
 /** Options of a training container. */
 export interface TrainerOptions {
@@ -14,6 +16,12 @@ export interface TrainerOptions {
   readonly cpu?: number;
   /** Memory requested per worker container, e.g. `4Gi`. @default - Snowflake's default */
   readonly memory?: string;
+  /**
+   * The repository holding the image, when you own it in this stack (`new ImageRepository(...)`)
+   * or imported it already; it must be the repository the image path names.
+   * @default - imported from the image path (`/analytics/ml/images/...` → `ANALYTICS.ML.IMAGES`)
+   */
+  readonly repository?: IImageRepository;
 }
 
 /**
@@ -45,6 +53,11 @@ export class Trainer {
     return this.image.slice(this.image.lastIndexOf(':') + 1);
   }
 
+  /** The image repository the image path names (`/<db>/<schema>/<repository>/...`). */
+  get repositoryName(): ObjectName {
+    return ImageRepository.repositoryOfImage(this.image);
+  }
+
   get artifactExtension(): string {
     return this.options.artifactExtension ?? 'json';
   }
@@ -56,6 +69,11 @@ export class Trainer {
         `image ${JSON.stringify(this.image)} is not an SPCS image path with a tag or digest`,
         "Use '/<db>/<schema>/<repository>/<image>:<tag>', e.g. '/analytics/ml/images/forecast-worker:1.4.0' (no ':latest')",
       );
+    }
+    const repository = this.repositoryName;
+    const given = this.options.repository?.qualifiedName;
+    if (given && given.toString() !== repository.toString()) {
+      throw new InvalidValueError(`repository ${given} is not the repository the image path names (${repository})`, `Pass the repository ${repository}, or an image path in ${given}`);
     }
     if (this.imageVersion === 'latest') {
       throw new InvalidValueError(`image ${JSON.stringify(this.image)} uses the mutable tag 'latest', so a new image would not re-run training`, 'Pin a version tag or a sha256 digest');

@@ -24,6 +24,14 @@ export const EXAMPLE = {
   database: 'ANALYTICS',
   sourceTable: 'ANALYTICS.RAW.SERIES_EVENTS',
   image: '/analytics/ml/images/forecast-worker:1.4.0',
+  /** The deploy role (docs/roles.md): creates and owns everything the stack declares. */
+  deployRole: 'MANY_MODEL_DEPLOYER',
+  /**
+   * An existing warehouse for the provider's session: creating the registration procedure needs
+   * an active warehouse (provider v2.11.0 docs/resources/procedure_python.md), and the pipeline's
+   * own warehouse does not exist yet when the first apply connects.
+   */
+  deployWarehouse: 'MANY_MODEL_DEPLOY_WH',
 } as const;
 
 /**
@@ -37,7 +45,7 @@ export class ForecastStack extends TerraformStack {
   constructor(scope: Construct, id: string, overrides: Partial<ManyModelPipelineProps> = {}) {
     super(scope, id);
     // No credentials here: the provider reads SNOWFLAKE_* variables or connections.toml at apply.
-    new SnowflakeProvider(this, 'snowflake', { role: 'SYSADMIN' });
+    new SnowflakeProvider(this, 'snowflake', { role: EXAMPLE.deployRole, warehouse: EXAMPLE.deployWarehouse });
     enablePreviewFeatures(this);
     Aspects.of(this).add(new ManyModelChecks());
 

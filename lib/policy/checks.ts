@@ -12,6 +12,7 @@ import { PolicyRule, RuleResult, RuleSubject } from './rule';
 import { computePoolAutoSuspend } from './rules/compute-pool-auto-suspend';
 import { computePoolMaxNodes } from './rules/compute-pool-max-nodes';
 import { consumerLeastPrivilege } from './rules/consumer-least-privilege';
+import { procedureWarehouse } from './rules/procedure-warehouse';
 import { promotionGate } from './rules/promotion-gate';
 import { queueLease } from './rules/queue-lease';
 import { scoringSchedule } from './rules/scoring-schedule';
@@ -76,6 +77,7 @@ export class ManyModelChecks implements IAspect {
       queueLease,
       promotionGate,
       scoringSchedule,
+      procedureWarehouse,
       ...(opts.extraRules ?? []),
     ];
     const ids = new Set<string>();

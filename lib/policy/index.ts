@@ -7,3 +7,4 @@ export { consumerLeastPrivilege } from './rules/consumer-least-privilege';
 export { queueLease } from './rules/queue-lease';
 export { promotionGate } from './rules/promotion-gate';
 export { scoringSchedule } from './rules/scoring-schedule';
+export { procedureWarehouse } from './rules/procedure-warehouse';

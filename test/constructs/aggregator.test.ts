@@ -14,12 +14,12 @@ describe('ModelRegistryAggregator', () => {
     expect(stage).toMatchObject({ database: 'ML', schema: 'FC', name: 'AGG_STAGE', directory: 'ENABLE = true', encryption: "TYPE = 'SNOWFLAKE_SSE'" });
   });
 
-  test('creates the registration procedure with snowflake-ml-python, running as owner', () => {
+  test('creates the registration procedure with snowflake-ml-python, running with the caller\'s rights (the runner owns the model)', () => {
     const stack = newStack();
     aggregator(stack, { modelName: 'demand' });
     const proc = Object.values(resources(synthJson(stack), 'snowflake_procedure_python'))[0];
     expect(proc.packages).toEqual(['snowflake-ml-python']);
-    expect(proc.execute_as).toBe('OWNER');
+    expect(proc.execute_as).toBe('CALLER');
     expect(proc.arguments.map((a: any) => a.arg_name)).toEqual(['RUN_ID', 'VERSION_NAME', 'INDEX_PATH']);
     expect(proc.procedure_definition).toContain('ML.FC.DEMAND');
     expect(proc.procedure_definition).toMatch(/def main\(session/);

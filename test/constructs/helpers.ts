@@ -1,13 +1,13 @@
-import { SnowflakeProvider } from '@cdktf/provider-snowflake/lib/provider';
+import { SnowflakeProvider, SnowflakeProviderConfig } from '@cdktf/provider-snowflake/lib/provider';
 import { App, TerraformStack, Testing } from 'cdktf';
 import { Construct } from 'constructs';
 import { enablePreviewFeatures } from '../../index';
 
-/** A stack with a Snowflake provider whose preview features are enabled by our Aspect. */
-export function newStack(id = 'test'): TerraformStack {
+/** A stack with a Snowflake provider (configured by `provider`) whose preview features are enabled by our Aspect. */
+export function newStack(id = 'test', provider: SnowflakeProviderConfig = {}): TerraformStack {
   const app = Testing.app();
   const stack = new TerraformStack(app, id);
-  new SnowflakeProvider(stack, 'snowflake', {});
+  new SnowflakeProvider(stack, 'snowflake', provider);
   enablePreviewFeatures(stack);
   return stack;
 }

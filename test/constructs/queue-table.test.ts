@@ -30,7 +30,7 @@ describe('QueueTable', () => {
     q.grantWorker(Role.fromName(stack, 'R', 'RUNNER'));
     const json = synthJson(stack);
     const grant = Object.values(resources(json, 'snowflake_grant_privileges_to_account_role'))[0];
-    expect(grant.privileges).toEqual(['DELETE', 'INSERT', 'SELECT', 'UPDATE']);
+    expect(grant.privileges).toEqual(['INSERT', 'SELECT', 'UPDATE']);
     expect(grant.on_schema_object.object_name).toBe('"ML"."WORK"."QUEUE"');
     expect(grant.depends_on.some((d: string) => /^\$\{snowflake_execute\.Queue_/.test(d))).toBe(true);
   });

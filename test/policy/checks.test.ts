@@ -1,12 +1,13 @@
 import 'cdktf/lib/testing/adapters/jest';
+import { SnowflakeProviderConfig } from '@cdktf/provider-snowflake/lib/provider';
 import { Aspects, TerraformStack, Testing } from 'cdktf';
 import { Construct } from 'constructs';
 import { BatchScoringJob, ComputePool, Database, GateMetric, ManyModelChecks, ManyModelPipeline, ModelRegistryAggregator, PolicyRule, PolicySuppressions, PromotionGate, Role, RuleResult, Schedule, Schema, SourceTable, Trainer, Warehouse } from '../../index';
-import { computePoolAutoSuspend, computePoolMaxNodes, consumerLeastPrivilege, promotionGate, queueLease, scoringSchedule, stageEncryption } from '../../lib/policy';
+import { computePoolAutoSuspend, computePoolMaxNodes, consumerLeastPrivilege, procedureWarehouse, promotionGate, queueLease, scoringSchedule, stageEncryption } from '../../lib/policy';
 import { newStack } from '../constructs/helpers';
 
-function checked(build: (s: TerraformStack) => void, checks = new ManyModelChecks()): { stack: TerraformStack; checks: ManyModelChecks; error?: string; warnings: string[] } {
-  const stack = newStack();
+function checked(build: (s: TerraformStack) => void, checks = new ManyModelChecks(), provider: SnowflakeProviderConfig = {}): { stack: TerraformStack; checks: ManyModelChecks; error?: string; warnings: string[] } {
+  const stack = newStack('test', provider);
   build(stack);
   Aspects.of(stack).add(checks);
   let error: string | undefined;
@@ -59,6 +60,29 @@ describe('policy rules (one compliant and one non-compliant case each)', () => {
   });
 });
 
+describe('MM-WH1 procedure warehouse', () => {
+  const procedureIn = (provider: SnowflakeProviderConfig) => {
+    const stack = newStack('test', provider);
+    return new ModelRegistryAggregator(stack, 'A', { schema: Schema.fromName(stack, 'S', 'ML.FC'), metricsTableName: 'ML.FC.M' }).procedure;
+  };
+  const evaluate = (r: ReturnType<typeof procedureIn>) => procedureWarehouse.evaluate({ construct: r, resourceType: r.terraformResourceType });
+
+  test('a procedure in a stack whose provider names a warehouse is compliant', () => {
+    expect(evaluate(procedureIn({ warehouse: 'DEPLOY_WH' }))).toBe(RuleResult.COMPLIANT);
+  });
+
+  test('a procedure in a stack whose provider names no warehouse is caught', () => {
+    expect(evaluate(procedureIn({}))).toBe(RuleResult.NON_COMPLIANT);
+    expect(procedureWarehouse.evaluate(subject('snowflake_table', {}))).toBe(RuleResult.NOT_APPLICABLE);
+  });
+
+  test('the pack warns, naming the procedure, and synth still succeeds', () => {
+    const r = checked((s) => new ModelRegistryAggregator(s, 'A', { schema: Schema.fromName(s, 'S', 'ML.FC'), metricsTableName: 'ML.FC.M', promotionGate: PromotionGate.metricAtMost(GateMetric.MEDIAN_MAPE, 0.2) }));
+    expect(r.error).toBeUndefined();
+    expect(r.warnings.filter((w) => w.startsWith('[MM-WH1] test/A/RegisterProcedure: Creating a snowflake_procedure_python needs an active warehouse'))).toHaveLength(1);
+  });
+});
+
 describe('ManyModelChecks pack', () => {
   const pipeline = (s: TerraformStack, extra: Record<string, unknown> = {}) =>
     new ManyModelPipeline(s, 'Forecast', {
@@ -108,8 +132,8 @@ describe('ManyModelChecks pack', () => {
     expect(() => new ManyModelChecks({ extraRules: [{ ...noPublicRole, id: 'MM-CP1' }] })).toThrow(/MM-CP1 is registered twice/);
   });
 
-  test('the example-style pipeline with a gate and a schedule passes every rule', () => {
-    const r = checked((s) => pipeline(s, { registry: { promotionGate: PromotionGate.metricAtMost(GateMetric.MEDIAN_MAPE, 0.25) }, scoring: { horizon: 7, schedule: Schedule.cron('0 6 * * *') } }));
+  test('the example-style pipeline with a gate, a schedule and a provider warehouse passes every rule', () => {
+    const r = checked((s) => pipeline(s, { registry: { promotionGate: PromotionGate.metricAtMost(GateMetric.MEDIAN_MAPE, 0.25) }, scoring: { horizon: 7, schedule: Schedule.cron('0 6 * * *') } }), new ManyModelChecks(), { warehouse: 'DEPLOY_WH' });
     expect(r.error).toBeUndefined();
     expect(r.checks.findings).toEqual([]);
   });

@@ -35,6 +35,15 @@ describe('example app', () => {
     expect(tf.provider.snowflake[0].preview_features_enabled).toEqual(['snowflake_procedure_python_resource', 'snowflake_stage_resource', 'snowflake_table_resource']);
   });
 
+  test('the provider deploys as MANY_MODEL_DEPLOYER with a warehouse of its own, and that role holds the runner and consumer roles', () => {
+    const tf = JSON.parse(fs.readFileSync(readSynthOutput(outdir)[0].terraformFile, 'utf8'));
+    expect(tf.provider.snowflake[0]).toMatchObject({ role: 'MANY_MODEL_DEPLOYER', warehouse: 'MANY_MODEL_DEPLOY_WH' });
+    const parents = Object.values(tf.resource.snowflake_grant_account_role).map((g: any) => `${g.role_name} -> ${g.parent_role_name}`).sort();
+    expect(parents).toEqual(['FORECAST_CONSUMER -> MANY_MODEL_DEPLOYER', 'FORECAST_RUNNER -> MANY_MODEL_DEPLOYER']);
+    const policy = JSON.parse(fs.readFileSync(path.join(path.dirname(readSynthOutput(outdir)[0].terraformFile), 'policy.json'), 'utf8'));
+    expect(policy.findings.filter((f: any) => f.ruleId === 'MM-WH1')).toEqual([]);
+  });
+
   test('the summary says where the files are and lists every step', () => {
     const text = formatSummary(readSynthOutput(outdir), outdir);
     expect(text).toContain('Terraform JSON   stacks/forecast/cdk.tf.json');
