@@ -105,6 +105,14 @@ export function bootstrapStatements(tf: TerraformJson, opts: BootstrapOptions = 
   }
 
   const created = createdObjects(all);
+  // The provider's warehouse is where the apply itself runs statements (a Python procedure is
+  // created with an active warehouse: provider docs/resources/procedure_python.md at v2.11.0).
+  const providerWarehouse = tf.provider?.snowflake?.find((p) => p.alias === undefined)?.warehouse as string | undefined;
+  if (providerWarehouse && !created.accountObjects.has(`WAREHOUSE:${upper(providerWarehouse)}`)) {
+    const wh = q(upper(providerWarehouse));
+    add(`CREATE WAREHOUSE IF NOT EXISTS ${wh} WITH WAREHOUSE_SIZE = XSMALL AUTO_SUSPEND = 60 AUTO_RESUME = TRUE INITIALLY_SUSPENDED = TRUE`, "the provider block's warehouse, where terraform apply runs its statements: the smallest size, suspended when idle");
+    add(`GRANT USAGE ON WAREHOUSE ${wh} TO ROLE ${role}`, "the deploy role runs the apply's statements on the provider block's warehouse");
+  }
   const usageOnDatabase = (db: string, why: string, grantOption = false) => {
     if (!created.databases.has(db)) add(`GRANT USAGE ON DATABASE ${q(db)} TO ROLE ${role}${grantOption ? ' WITH GRANT OPTION' : ''}`, why);
   };

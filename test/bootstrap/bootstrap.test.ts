@@ -95,6 +95,16 @@ describe('bootstrap statements', () => {
     expect(sql).toContain('GRANT CREATE SCHEMA ON DATABASE "ANALYTICS" TO ROLE "DEPLOYER"');
   });
 
+  test("the provider block's warehouse, when the stack does not create it, is created if missing and usable by the deploy role", () => {
+    const tf: TerraformJson = { provider: { snowflake: [{ role: 'DEPLOYER', warehouse: 'deploy_wh' }] }, resource: {} };
+    expect(sqlOf(tf)).toEqual([
+      'CREATE ROLE IF NOT EXISTS "DEPLOYER"',
+      'GRANT ROLE "DEPLOYER" TO ROLE "SYSADMIN"',
+      'CREATE WAREHOUSE IF NOT EXISTS "DEPLOY_WH" WITH WAREHOUSE_SIZE = XSMALL AUTO_SUSPEND = 60 AUTO_RESUME = TRUE INITIALLY_SUSPENDED = TRUE',
+      'GRANT USAGE ON WAREHOUSE "DEPLOY_WH" TO ROLE "DEPLOYER"',
+    ]);
+  });
+
   test('a stack whose provider names no role is refused with the fix', () => {
     expect(() => bootstrapStatements({ provider: { snowflake: [{}] }, resource: {} })).toThrow(BootstrapError);
     expect(() => bootstrapStatements({ resource: {} })).toThrow(/sets no role.*SnowflakeProvider's role/);
@@ -116,7 +126,7 @@ describe('bootstrap statements', () => {
       const tf = JSON.parse(fs.readFileSync(readSynthOutput(outdir)[0].terraformFile, 'utf8'));
       const role = tf.provider.snowflake[0].role as string;
       const sql = sqlOf(tf);
-      for (const privilege of ['CREATE ROLE', 'CREATE COMPUTE POOL', 'EXECUTE TASK']) expect(sql.some((s) => s.startsWith(`GRANT ${privilege} ON ACCOUNT TO ROLE "${role}"`))).toBe(true);
+      for (const privilege of ['CREATE ROLE', 'CREATE COMPUTE POOL', 'EXECUTE TASK']) expect(sql).toContain(`GRANT ${privilege} ON ACCOUNT TO ROLE "${role}"`);
       expect(sql.some((s) => s.startsWith('GRANT READ ON IMAGE REPOSITORY "ANALYTICS"."ML"."IMAGES" TO ROLE'))).toBe(true);
       expect(sql.some((s) => s.startsWith('GRANT SELECT ON TABLE "ANALYTICS"."RAW"."SERIES_EVENTS" TO ROLE') && s.endsWith('WITH GRANT OPTION'))).toBe(true);
     });
