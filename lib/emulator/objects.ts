@@ -525,9 +525,9 @@ export class SnowflakeObjects {
     if (existed && ifNotExists) return statusResult(`${key.split('.').pop()} already exists, statement succeeded.`);
     if (existed && !replace) throw Errors.alreadyExists(key);
     // The header ends where the body starts (AS $$ / AS '); EXECUTE AS is read from the header only.
-    const header = rest.split(/AS\s*(?:\$\$|')/i)[0];
-    const executeAs = /EXECUTE\s+AS\s+(?:RESTRICTED\s+)?CALLER/i.test(header) ? 'CALLER' : 'OWNER';
-    const argumentTypes = args.trim() === '' ? [] : args.split(',').map((a) => a.trim().split(/\s+/).slice(1).join(' ').replace(/\s+DEFAULT[\s\S]*$/i, '').toUpperCase());
+    const header = rest.split(/\bAS\s*(?:\$\$|')/i)[0];
+    const executeAs = /\bEXECUTE\s+AS\s+(?:RESTRICTED\s+)?CALLER\b/i.test(header) ? 'CALLER' : 'OWNER';
+    const argumentTypes = args.trim() === '' ? [] : args.split(',').map((a) => a.trim().split(/\s+/).slice(1).join(' ').replace(/\s+DEFAULT\b[\s\S]*$/i, '').toUpperCase());
     this.procedures.set(key, { name: key, argumentTypes, executeAs });
     this.auth.created(s, 'PROCEDURE', key);
     return statusResult(`Function ${key.split('.').pop()} successfully created.`);
