@@ -14,6 +14,9 @@ import { SfResult, dmlResult, statusResult, toSfResult } from './results';
 import { Faults } from './faults';
 import { DirectoryEntry, DirectoryTable, ListingHook, listFiles, refreshDirectory, walk } from './stage-directory';
 import { IDENT, QNAME, batchedInsertSelect, initTranslator, splitStatements, toDuckDb } from './translate';
+import { AccessControl, ObjectKind } from './access-control';
+import { Authorizer } from './authorize';
+import { tableRefs, tableRefsByScan } from './table-refs';
 
 export type BindValue = string | number | boolean | null;
 
@@ -26,7 +29,15 @@ export interface SessionState {
   database?: string;
   schema?: string;
   warehouse?: string;
+  /**
+   * The session's current role; every privilege check is made against it (lib/emulator/authorize.ts).
+   * Undefined only for the server's own sessions (test assertions), which are not checked.
+   */
   role?: string;
+  /** The user the session belongs to (USE ROLE checks the roles granted to it); none for task and service sessions. */
+  user?: string;
+  /** Set inside an owner's-rights procedure: named temporary objects are refused. */
+  ownersRights?: boolean;
   conn: DuckDBConnection;
   /** Prepared DuckDB statements by translated SQL, most recently used last (see Engine.runPrepared). */
   readonly prepared: Map<string, DuckDBPreparedStatement>;
@@ -128,6 +139,12 @@ export class Engine {
   /** The server's fault injection (stage listings), when the engine runs in a server. */
   faults?: Faults;
   private readonly ephemeralStageRoot: boolean;
+  /** Roles, ownership and grants (lib/emulator/access-control.ts), saved in catalog.json. */
+  readonly access = new AccessControl();
+  /** Privilege checks and access-control statements. */
+  readonly auth: Authorizer;
+  /** Whether a task, model, service or procedure exists (set by the server's SnowflakeObjects). */
+  objectExists?: (kind: ObjectKind, name: string) => boolean;
 
   private constructor(
     private readonly instance: DuckDBInstance,
@@ -137,6 +154,33 @@ export class Engine {
     private readonly spillDir: string,
   ) {
     this.ephemeralStageRoot = !dataDir;
+    this.auth = new Authorizer(this.access, (kind, name) => this.exists(kind, name), () => this.saveCatalog(), 'LOCAL');
+  }
+
+  /** Whether an object exists, for GRANT on it. */
+  async exists(kind: ObjectKind, name: string): Promise<boolean> {
+    const [db, schema, obj] = name.split('.');
+    const lit = (v: string) => `'${v.replace(/'/g, "''")}'`;
+    const any = async (sql: string) => (await this.admin.runAndReadAll(sql)).getRows().length > 0;
+    switch (kind) {
+      case 'DATABASE':
+        return (await this.databases()).includes(db);
+      case 'SCHEMA':
+        return any(`SELECT 1 FROM duckdb_schemas() WHERE database_name = ${lit(db)} AND lower(schema_name) = lower(${lit(schema)})`);
+      case 'TABLE':
+      case 'VIEW':
+        return any(`SELECT 1 FROM duckdb_tables() WHERE database_name = ${lit(db)} AND lower(schema_name) = lower(${lit(schema)}) AND lower(table_name) = lower(${lit(obj)}) UNION ALL SELECT 1 FROM duckdb_views() WHERE database_name = ${lit(db)} AND lower(schema_name) = lower(${lit(schema)}) AND lower(view_name) = lower(${lit(obj)})`);
+      case 'STAGE':
+        return this.stages.has(name);
+      case 'ROLE':
+        return this.access.roleExists(name);
+      case 'WAREHOUSE':
+      case 'COMPUTE POOL':
+      case 'IMAGE REPOSITORY':
+        return this.access.recorded(kind, name);
+      default:
+        return this.objectExists?.(kind, name) ?? false;
+    }
   }
 
   async newSession(): Promise<SessionState> {
@@ -189,7 +233,9 @@ export class Engine {
   private async loadCatalog(): Promise<void> {
     const f = this.catalogFile();
     if (!f || !fs.existsSync(f)) return;
-    const c = JSON.parse(fs.readFileSync(f, 'utf8')) as { stages?: Record<string, string>; directories?: Record<string, DirectoryTable> };
+    const c = JSON.parse(fs.readFileSync(f, 'utf8')) as { stages?: Record<string, string>; directories?: Record<string, DirectoryTable>; access?: ReturnType<AccessControl['toJSON']> };
+    // A catalog written before access control was kept has none: its objects are ACCOUNTADMIN's.
+    if (c.access) this.access.load(c.access);
     for (const [k, v] of Object.entries(c.stages ?? {})) this.stages.set(k, v);
     // A catalog written before directory tables were kept has none: they are empty until refreshed.
     for (const [k, v] of Object.entries(c.directories ?? {})) this.directories.set(k, v);
@@ -198,7 +244,7 @@ export class Engine {
   saveCatalog(): void {
     const f = this.catalogFile();
     if (!f) return;
-    fs.writeFileSync(f, JSON.stringify({ stages: Object.fromEntries(this.stages), directories: Object.fromEntries(this.directories) }, null, 2));
+    fs.writeFileSync(f, JSON.stringify({ stages: Object.fromEntries(this.stages), directories: Object.fromEntries(this.directories), access: this.access.toJSON() }, null, 2));
   }
 
   /** Qualifies a possibly partial name with the session's database and schema. */
@@ -213,12 +259,32 @@ export class Engine {
     return [s.database, s.schema, parts[0]];
   }
 
-  /** The local directory of an internal stage (`@name` or `@db.schema.name`). */
-  stageDir(s: SessionState, ref: string): { dir: string; name: string } {
+  /**
+   * The local directory of an internal stage (`@name` or `@db.schema.name`), after checking the
+   * session role's privilege on it: READ to read its files, WRITE to change them (and USAGE on its
+   * database and schema) — https://docs.snowflake.com/en/user-guide/security-access-control-privileges#stage-privileges
+   */
+  stageDir(s: SessionState, ref: string, privilege?: 'READ' | 'WRITE'): { dir: string; name: string } {
     const key = this.qualify(s, ref.replace(/^@/, '')).join('.');
     const dir = this.stages.get(key);
+    if (privilege) this.auth.need(s, privilege === 'READ' ? ['READ', 'WRITE'] : 'WRITE', 'STAGE', key);
     if (!dir) throw Errors.objectMissing(`Stage '${key}'`);
     return { dir, name: key };
+  }
+
+  /**
+   * The privileges a query or DML statement needs on each table it names, and USAGE on their
+   * databases and schemas (Access control privileges, table privileges:
+   * https://docs.snowflake.com/en/user-guide/security-access-control-privileges#table-privileges).
+   */
+  private checkTables(s: SessionState, sql: string): void {
+    if (!this.auth.checked(s)) return;
+    const refs = tableRefs(sql) ?? tableRefsByScan(sql);
+    for (const r of refs) {
+      const parts = r.parts.length === 3 ? r.parts : r.parts.length === 2 && s.database ? [s.database, ...r.parts] : r.parts.length === 1 && s.database && s.schema ? [s.database, s.schema, r.parts[0]] : undefined;
+      if (!parts) continue; // unqualifiable: DuckDB reports it missing
+      this.auth.need(s, r.privilege, 'TABLE', parts.join('.'));
+    }
   }
 
   /** Runs one Snowflake statement (or a `BEGIN ... END` block) for a session. */
@@ -264,8 +330,15 @@ export class Engine {
     if ((m = new RegExp(`^CREATE\\s+(OR\\s+REPLACE\\s+)?DATABASE\\s+(IF\\s+NOT\\s+EXISTS\\s+)?(${IDENT})`, 'i').exec(sql))) {
       const name = nameParts(m[3])[0];
       const exists = (await this.databases()).includes(name);
+      // CREATE DATABASE is an account privilege (SYSADMIN's by default): https://docs.snowflake.com/en/sql-reference/sql/create-database
+      this.auth.onAccount(s, 'CREATE DATABASE');
       if (exists && !m[2] && !m[1]) throw Errors.alreadyExists(name);
-      if (!exists) await this.attach(name);
+      if (exists && m[1] && !m[2]) this.auth.own(s, 'DATABASE', name);
+      if (!exists) {
+        await this.attach(name);
+        this.auth.created(s, 'DATABASE', name);
+        this.auth.created(s, 'SCHEMA', `${name}.PUBLIC`);
+      }
       s.database = name;
       s.schema = 'PUBLIC';
       await this.admin.run(`CREATE SCHEMA IF NOT EXISTS "${name}"."PUBLIC"`);
@@ -277,27 +350,47 @@ export class Engine {
       const [db, schema] = parts.length === 2 ? parts : [s.database, parts[0]];
       if (!db) throw Errors.objectMissing(`Database for schema '${schema}'`);
       if (!(await this.databases()).includes(db)) throw Errors.objectMissing(`Database '${db}'`);
+      const exists = await this.exists('SCHEMA', `${db}.${schema}`);
+      // CREATE SCHEMA needs CREATE SCHEMA on the database (https://docs.snowflake.com/en/sql-reference/sql/create-schema).
+      this.auth.need(s, 'CREATE SCHEMA', 'DATABASE', db);
+      if (exists && m[1] && !m[2]) this.auth.own(s, 'SCHEMA', `${db}.${schema}`);
       await s.conn.run(`CREATE SCHEMA ${m[2] || m[1] ? 'IF NOT EXISTS ' : ''}"${db}"."${schema}"`);
+      if (!exists) {
+        this.auth.created(s, 'SCHEMA', `${db}.${schema}`);
+        // WITH MANAGED ACCESS: only the schema owner (or MANAGE GRANTS) grants on its objects.
+        if (/\bWITH\s+MANAGED\s+ACCESS\b/i.test(sql)) {
+          this.access.managedSchemas.add(`${db}.${schema}`);
+          this.saveCatalog();
+        }
+      }
       return statusResult(`Schema ${schema} successfully created.`);
     }
-    if (/^(GRANT|REVOKE)\s/i.test(sql) || /^(CREATE|ALTER|DROP)\s+(OR\s+REPLACE\s+)?(ROLE|WAREHOUSE|COMPUTE\s+POOL|USER)\b/i.test(sql) || /^ALTER\s+SESSION\b/i.test(sql)) {
-      // Access control and compute are not emulated: accepted and recorded as no-ops (docs/local-server.md).
-      return statusResult('Statement executed successfully.');
+    if (/^(GRANT|REVOKE|SHOW\s+GRANTS)\s/i.test(sql) || /^(CREATE|ALTER|DROP)\s+(OR\s+REPLACE\s+)?(ROLE|WAREHOUSE|COMPUTE\s+POOL|USER|IMAGE\s+REPOSITORY)\b/i.test(sql)) {
+      const r = await this.auth.statement(s, sql);
+      if (r) return r;
+      throw Errors.notSupported(sql.split(/\s+/).slice(0, 3).join(' ').toUpperCase());
     }
+    if (/^ALTER\s+SESSION\b/i.test(sql)) return statusResult('Statement executed successfully.');
     if ((m = new RegExp(`^CREATE\\s+(OR\\s+REPLACE\\s+)?(TEMPORARY\\s+)?STAGE\\s+(IF\\s+NOT\\s+EXISTS\\s+)?(${QNAME})`, 'i').exec(sql))) {
       const key = this.qualify(s, m[4]).join('.');
       if (this.stages.has(key) && !m[1] && !m[3]) throw Errors.alreadyExists(key);
+      if (m[2] && s.ownersRights) throw ownersRightsTemporary('stage', key);
+      const existed = this.stages.has(key);
+      this.auth.create(s, 'STAGE', key, existed && Boolean(m[1]));
       const dir = this.stages.get(key) ?? path.join(this.stageRoot, key.replace(/[^A-Za-z0-9_.$-]/g, '_'));
       if (m[1]) fs.rmSync(dir, { recursive: true, force: true });
       fs.mkdirSync(dir, { recursive: true });
       // A new stage's directory table is empty until ALTER STAGE ... REFRESH ("Managing directory tables").
       if (m[1] || !this.directories.has(key)) this.directories.set(key, { autoRefresh: /\bAUTO_REFRESH\s*=\s*TRUE\b/i.test(sql), files: [] });
       this.stages.set(key, dir);
+      if (!existed || m[1]) this.auth.created(s, 'STAGE', key);
       this.saveCatalog();
       return statusResult(`Stage area ${key.split('.').pop()} successfully created.`);
     }
     if ((m = new RegExp(`^ALTER\\s+STAGE\\s+(?:IF\\s+EXISTS\\s+)?(${QNAME})\\s+REFRESH(?:\\s+SUBPATH\\s*=\\s*'((?:[^']|'')*)')?$`, 'i').exec(sql))) {
-      const { dir, name } = this.stageDir(s, m[1]);
+      // WRITE is enough to refresh an internal stage's directory table since bundle 2023_06
+      // (https://docs.snowflake.com/en/release-notes/bcr-bundles/2023_06/bcr-1222).
+      const { dir, name } = this.stageDir(s, m[1], 'WRITE');
       refreshDirectory(this.directoryTable(name), dir, (m[2] ?? '').replace(/''/g, "'"), this.listingHook(name));
       this.saveCatalog();
       return statusResult('Statement executed successfully.');
@@ -306,7 +399,7 @@ export class Engine {
       return this.listStage(s, m[2], (m[3] ?? '').replace(/^\//, ''));
     }
     if ((m = new RegExp(`^(REMOVE|RM)\\s+@(${QNAME})(/\\S*)?$`, 'i').exec(sql))) {
-      const { dir } = this.stageDir(s, m[2]);
+      const { dir } = this.stageDir(s, m[2], 'WRITE');
       const prefix = (m[3] ?? '').replace(/^\//, '');
       const files = walk(dir).filter((f) => f.startsWith(prefix));
       // A file another process removed meanwhile is gone either way.
@@ -317,7 +410,7 @@ export class Engine {
       // A hybrid table is a table whose PRIMARY KEY is enforced; secondary INDEX clauses only speed
       // up Snowflake, so they are dropped here.
       const ddl = sql.replace(/HYBRID\s+TABLE/i, 'TABLE').replace(/,\s*INDEX\s+\w+\s*\([^)]*\)/gi, '');
-      return this.runDuck(s, ddl, binds);
+      return this.createTable(s, ddl, binds);
     }
     if (/^(EXECUTE|CALL|PUT|GET|COPY\s+INTO\s+@|UNDROP|SHOW|DESCRIBE|DESC)\b/i.test(sql) || /^(CREATE|ALTER|DROP)\s+(OR\s+REPLACE\s+)?(TASK|SERVICE|MODEL|PROCEDURE|FUNCTION|STREAM|PIPE|DYNAMIC\s+TABLE|EXTERNAL|NOTEBOOK|STREAMLIT)\b/i.test(sql)) {
       throw Errors.notSupported(sql.split(/\s+/).slice(0, /^(CREATE|ALTER|DROP)$/i.test(sql.split(/\s+/)[0]) ? 3 : 2).join(' ').toUpperCase());
@@ -328,16 +421,62 @@ export class Engine {
       if (SNOWFLAKE_COMMANDS.has(word)) throw Errors.notSupported(word);
       throw Errors.syntax(`line 1 at position 0 unexpected '${word}'.`);
     }
+    if (/^(CREATE|DROP|ALTER|TRUNCATE)\b/i.test(sql)) return this.ddl(s, sql, binds);
+    this.checkTables(s, sql);
     return this.runDuck(s, await this.expandDirectory(s, sql), binds);
+  }
+
+  /** CREATE TABLE / VIEW: USAGE on the database and CREATE TABLE (VIEW) on the schema; the session's role owns it. */
+  private async createTable(s: SessionState, sql: string, binds?: BindValue[] | BindValue[][]): Promise<SfResult> {
+    const m = new RegExp(`^CREATE\\s+(OR\\s+REPLACE\\s+)?(?:(?:LOCAL\\s+|GLOBAL\\s+)?(TEMP|TEMPORARY|VOLATILE|TRANSIENT)\\s+)?(TABLE|VIEW)\\s+(IF\\s+NOT\\s+EXISTS\\s+)?(${QNAME})`, 'i').exec(sql);
+    if (!m) return this.runDuck(s, sql, binds);
+    const kind = m[3].toUpperCase() as 'TABLE' | 'VIEW';
+    const key = this.qualify(s, m[5]).join('.');
+    if (/^TEMP/i.test(m[2] ?? '') && s.ownersRights) throw ownersRightsTemporary(kind.toLowerCase(), key);
+    const existed = await this.exists(kind, key);
+    // Checked even when the table exists and IF NOT EXISTS makes the statement a no-op, as Snowflake
+    // does (snowflakedb/snowpark-python#425).
+    this.auth.create(s, kind, key, existed && Boolean(m[1]));
+    const asSelect = /\bAS\s*\(?\s*(SELECT|WITH)\b([\s\S]*)$/i.exec(sql);
+    if (asSelect) this.checkTables(s, `${asSelect[1]}${asSelect[2]}`.replace(/\)\s*$/, ''));
+    const r = await this.runDuck(s, sql, binds);
+    if (!existed || m[1]) this.auth.created(s, kind, key);
+    return r;
+  }
+
+  /** DDL on tables, views, schemas and databases: CREATE as above; DROP, ALTER need ownership; TRUNCATE the TRUNCATE privilege. */
+  private async ddl(s: SessionState, sql: string, binds?: BindValue[] | BindValue[][]): Promise<SfResult> {
+    let m: RegExpExecArray | null;
+    if (/^CREATE\b/i.test(sql)) return this.createTable(s, sql, binds);
+    if ((m = new RegExp(`^(DROP|ALTER)\\s+(TABLE|VIEW|SCHEMA|DATABASE)\\s+(IF\\s+EXISTS\\s+)?(${QNAME})`, 'i').exec(sql))) {
+      const kind = m[2].toUpperCase() as 'TABLE' | 'VIEW' | 'SCHEMA' | 'DATABASE';
+      const parts = nameParts(m[4]);
+      const key = kind === 'DATABASE' ? parts[0] : kind === 'SCHEMA' ? (parts.length === 2 ? parts : [s.database ?? '', parts[0]]).join('.') : this.qualify(s, m[4]).join('.');
+      const exists = await this.exists(kind, key);
+      // DROP and ALTER need OWNERSHIP of the object (e.g. https://docs.snowflake.com/en/sql-reference/sql/drop-table).
+      if (exists) this.auth.own(s, kind, key);
+      const r = await this.runDuck(s, sql, binds);
+      if (exists && m[1].toUpperCase() === 'DROP') this.auth.dropped(kind, key);
+      return r;
+    }
+    if (/^TRUNCATE\b/i.test(sql)) this.checkTables(s, sql);
+    return this.runDuck(s, sql, binds);
   }
 
   private async use(s: SessionState, kind: string, name: string): Promise<SfResult> {
     const parts = nameParts(name);
-    if (kind === 'WAREHOUSE') s.warehouse = parts[0];
-    else if (kind === 'ROLE') s.role = parts[0];
-    else if (kind === 'SCHEMA' || (kind === '' && parts.length === 2)) {
+    if (kind === 'WAREHOUSE') {
+      // USE WAREHOUSE needs USAGE on it (https://docs.snowflake.com/en/sql-reference/sql/use-warehouse).
+      this.auth.need(s, ['USAGE', 'OPERATE'], 'WAREHOUSE', parts[0]);
+      s.warehouse = parts[0];
+    } else if (kind === 'ROLE') {
+      // USE ROLE: a role granted to the user, directly or below a granted role (https://docs.snowflake.com/en/sql-reference/sql/use-role).
+      this.auth.useRole(s, parts[0]);
+      s.role = parts[0];
+    } else if (kind === 'SCHEMA' || (kind === '' && parts.length === 2)) {
       const [db, schema] = parts.length === 2 ? parts : [s.database, parts[0]];
       if (!db) throw Errors.objectMissing(`Schema '${schema}'`);
+      this.auth.need(s, 'USAGE', 'SCHEMA', `${db}.${schema}`);
       await s.conn.run(`USE "${db}"."${schema}"`).catch(() => {
         throw Errors.objectMissing(`Schema '${db}.${schema}'`);
       });
@@ -345,6 +484,7 @@ export class Engine {
       s.schema = schema;
     } else {
       if (!(await this.databases()).includes(parts[0])) throw Errors.objectMissing(`Database '${parts[0]}'`);
+      this.auth.need(s, 'USAGE', 'DATABASE', parts[0]);
       s.database = parts[0];
       s.schema = 'PUBLIC';
       await s.conn.run(`USE "${parts[0]}"."PUBLIC"`).catch(() => undefined);
@@ -370,7 +510,7 @@ export class Engine {
    */
   private async expandDirectory(s: SessionState, sql: string): Promise<string> {
     return sql.replace(new RegExp(`DIRECTORY\\(\\s*@(${QNAME})\\s*\\)`, 'gi'), (_m, ref: string) => {
-      const { dir, name } = this.stageDir(s, ref);
+      const { dir, name } = this.stageDir(s, ref, 'READ');
       const table = this.directoryTable(name);
       if (table.autoRefresh) refreshDirectory(table, dir, '', this.listingHook(name));
       return directoryRows(dir, table.files);
@@ -378,7 +518,7 @@ export class Engine {
   }
 
   private listStage(s: SessionState, ref: string, prefix: string): SfResult {
-    const { dir, name } = this.stageDir(s, ref);
+    const { dir, name } = this.stageDir(s, ref, 'READ');
     const stageShort = name.split('.').pop()!.toLowerCase();
     // LIST reads the stage's files, not its directory table; files that go meanwhile are left out.
     const files = listFiles(dir, '', this.listingHook(name)).filter((f) => f.relativePath.startsWith(prefix));
@@ -549,6 +689,14 @@ function readResult(r: DuckDBMaterializedResult): SfResult {
 }
 
 export { walk };
+
+/**
+ * Owner's-rights stored procedures cannot create named temporary objects
+ * (https://docs.snowflake.com/en/developer-guide/stored-procedure/python/procedure-python-limitations).
+ */
+export function ownersRightsTemporary(kind: string, name: string): SfError {
+  return new SfError('003001', `SQL access control error:\nCannot create the temporary ${kind} '${name}': creating named temporary objects is not supported in an owner's rights stored procedure.`, '42501');
+}
 
 /** A directory table's rows as an inline DuckDB table with DIRECTORY's columns. */
 function directoryRows(dir: string, files: readonly DirectoryEntry[]): string {

@@ -34,6 +34,15 @@ export const Errors = {
   internal: (detail: string) => new SfError('000603', `SQL execution internal error: Processing aborted due to error 300010 in the local server: ${detail}`, 'XX000'),
   /** A stand-in for Snowflake's Python runtime (procedure, model method) raised: 100357, as a handler's exception. */
   handlerFailed: (detail: string) => new SfError('100357', `Python Interpreter Error:\n${detail}`, 'P0000'),
+  /**
+   * The role may see the object but lacks the privilege the statement needs: Snowflake's 003001
+   * "SQL access control error: Insufficient privileges to operate on <kind> '<name>'", followed here
+   * by the role and the privilege it lacks.
+   */
+  insufficient: (kind: string, name: string, role: string, privilege: string) =>
+    new SfError('003001', `SQL access control error:\nInsufficient privileges to operate on ${kind.toLowerCase()} '${name}'. (role ${role} needs ${privilege})`, '42501'),
+  /** A role specified at login (or by USE ROLE) that the user has not been granted. */
+  roleNotGranted: (role: string) => new SfError('390189', `Role '${role}' specified in the connect string is not granted to this user. Contact your local system administrator, or attempt to login with another role, e.g. PUBLIC.`, '08004'),
 };
 
 /**

@@ -15,7 +15,11 @@ export function registrationStandIn(modelName: string, stageName: string, metric
     const catalog: ModelCatalog = ctx.models;
     const existing = catalog.models.get(modelName)?.versions.find((v) => v.name === versionName);
     if (existing) return JSON.stringify({ status: 'exists', model: modelName, version: versionName });
-    const dir = ctx.stageDir(stageName);
+    // Registry.log_model uploads the model through a temporary stage: a named temporary object,
+    // which an owner's-rights procedure may not create (procedure-python-limitations), so the
+    // registration procedure must run with the caller's rights (docs/roles.md).
+    ctx.createTemporary('STAGE');
+    const dir = ctx.stageDir(stageName, 'READ');
     const index = JSON.parse(fs.readFileSync(path.join(dir, String(indexPath)), 'utf8')) as { partitions: Record<string, string> | null };
     if (!index.partitions || Object.keys(index.partitions).length === 0) throw new Error(`the index of run ${runId} lists no trained partition: nothing to register`);
     const partitions = index.partitions;
@@ -24,7 +28,8 @@ export function registrationStandIn(modelName: string, stageName: string, metric
     const [m] = await ctx.query(
       `SELECT COUNT_IF(STATUS = 'OK') AS TRAINED, COUNT_IF(STATUS <> 'OK') AS FAILED, MEDIAN(IFF(STATUS = 'OK', MAPE, NULL)) AS MEDIAN_MAPE FROM (SELECT * FROM ${metricsTable} WHERE RUN_ID = '${String(runId).replace(/'/g, "''")}' QUALIFY ROW_NUMBER() OVER (PARTITION BY PARTITION_KEY ORDER BY IFF(STATUS = 'OK', 0, 1), MAPE ASC NULLS LAST) = 1)`,
     );
-    catalog.addVersion(modelName, String(versionName), { runId, indexPath, partitions: Object.keys(index.partitions).length, metrics: m }, dir);
+    // Registered as the procedure's effective role: it creates (and then owns) the model, or must own it.
+    ctx.addModelVersion(modelName, String(versionName), { runId, indexPath, partitions: Object.keys(index.partitions).length, metrics: m }, dir);
     return JSON.stringify({ status: 'registered', model: modelName, version: versionName, partitions: Object.keys(partitions).length });
   };
 }

@@ -9,7 +9,8 @@ import * as crypto from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
 import { parse as parseYaml } from 'yaml';
-import { Engine, SessionState, nameParts } from './engine';
+import { Engine, SessionState, nameParts, ownersRightsTemporary } from './engine';
+import { ObjectKind } from './access-control';
 import { Errors, SfError } from './errors';
 import { SfResult, statusResult } from './results';
 import { IDENT, QNAME, splitStatements } from './translate';
@@ -81,12 +82,37 @@ export interface ImageCommand {
 }
 
 export interface ProcedureContext {
-  /** Runs SQL on the engine as the caller's session. */
+  /**
+   * The role the procedure runs as: its owner for an owner's-rights procedure (EXECUTE AS OWNER,
+   * Snowflake's default), the caller's current role for EXECUTE AS CALLER
+   * (https://docs.snowflake.com/en/developer-guide/stored-procedure/stored-procedures-rights).
+   */
+  readonly role: string;
+  readonly executeAs: 'OWNER' | 'CALLER';
+  /** Runs SQL on the engine in the caller's session, as `role` (its privileges are checked). */
   query(sql: string): Promise<Record<string, string | null>[]>;
-  /** Local directory of an internal stage. */
-  stageDir(stage: string): string;
-  /** The model catalog, to register versions. */
+  /** Local directory of an internal stage; `role` needs READ (or WRITE for 'WRITE') on it. */
+  stageDir(stage: string, privilege?: 'READ' | 'WRITE'): string;
+  /**
+   * Creates a named temporary object (as snowflake-ml's `Registry.log_model` creates a temporary
+   * stage) and returns its name. Refused in an owner's-rights procedure, as Snowflake refuses it
+   * (https://docs.snowflake.com/en/developer-guide/stored-procedure/python/procedure-python-limitations).
+   */
+  createTemporary(kind: 'STAGE' | 'TABLE'): string;
+  /**
+   * Registers a model version as `role`: a new model needs CREATE MODEL on its schema (and is owned
+   * by `role`), an existing one OWNERSHIP (https://docs.snowflake.com/en/sql-reference/sql/alter-model).
+   */
+  addModelVersion(model: string, version: string, metadata?: Record<string, unknown>, artifactsDir?: string): ModelVersion;
+  /** The model catalog (read it; registering through it skips the privilege checks). */
   readonly models: ModelCatalog;
+}
+
+/** A procedure created with CREATE PROCEDURE: its signature, owner's or caller's rights. */
+export interface ProcedureEntry {
+  readonly name: string;
+  readonly argumentTypes: string[];
+  readonly executeAs: 'OWNER' | 'CALLER';
 }
 
 /** Stand-in for CALL of a stored procedure. */
@@ -223,6 +249,10 @@ const TASK_FUNCTION = String.raw`TABLE\s*\(\s*(?:${IDENT}\.)?INFORMATION_SCHEMA\
 
 interface Service {
   name: string;
+  /** The role that owns it (the role that executed the job); its container connects as it. */
+  owner: string;
+  image: string;
+  startedOn: string;
   pool: string;
   status: 'PENDING' | 'RUNNING' | 'DONE' | 'FAILED';
   message: string;
@@ -237,8 +267,8 @@ export interface ObjectsOptions {
   readonly imageCommands?: Readonly<Record<string, ImageCommand>>;
   readonly procedures?: Readonly<Record<string, ProcedureHandler>>;
   readonly predictor?: PredictHandler;
-  /** Connection settings handed to job containers, with a fresh OAuth token each. */
-  readonly containerConnection: () => { host: string; port: number; account: string; token: string };
+  /** Connection settings handed to job containers, with a fresh OAuth token each that logs in as `role`. */
+  readonly containerConnection: (role: string) => { host: string; port: number; account: string; token: string };
 }
 
 export class SnowflakeObjects {
@@ -247,12 +277,21 @@ export class SnowflakeObjects {
   readonly graphRuns: GraphRun[] = [];
   readonly services = new Map<string, Service>();
   readonly models = new ModelCatalog();
+  /** Procedures created with CREATE PROCEDURE (a CALL runs the stand-in registered for the name). */
+  readonly procedures = new Map<string, ProcedureEntry>();
   private readonly runningGraphs: Promise<void>[] = [];
 
   constructor(
     private readonly engine: Engine,
     private readonly opts: ObjectsOptions,
-  ) {}
+  ) {
+    engine.objectExists = (kind: ObjectKind, name: string) =>
+      kind === 'TASK' ? this.tasks.has(name) : kind === 'MODEL' ? this.models.models.has(name) : kind === 'SERVICE' ? this.services.has(name) : kind === 'PROCEDURE' ? this.procedures.has(name) : false;
+  }
+
+  private get auth() {
+    return this.engine.auth;
+  }
 
   /** Handles the statement when it is one of ours; returns undefined otherwise. */
   async handle(s: SessionState, sql: string): Promise<SfResult | undefined> {
@@ -260,10 +299,14 @@ export class SnowflakeObjects {
     if ((m = new RegExp(`^CREATE\\s+(OR\\s+REPLACE\\s+)?TASK\\s+(IF\\s+NOT\\s+EXISTS\\s+)?(${QNAME})([\\s\\S]*?)\\sAS\\s+([\\s\\S]+)$`, 'i').exec(sql))) {
       const [db, schema, name] = this.engine.qualify(s, m[3]);
       const key = `${db}.${schema}.${name}`;
+      // CREATE TASK needs CREATE TASK on the schema and USAGE on its database
+      // (https://docs.snowflake.com/en/sql-reference/sql/create-task); the creating role owns the task.
+      this.auth.create(s, 'TASK', key, this.tasks.has(key) && Boolean(m[1]));
       if (this.tasks.has(key) && !m[1]) {
         if (m[2]) return statusResult(`${name} already exists, statement succeeded.`);
         throw Errors.alreadyExists(key);
       }
+      this.auth.created(s, 'TASK', key);
       const header = m[4];
       const after = /\bAFTER\s+([\s\S]+?)(?=\s+(?:FINALIZE|WHEN|WAREHOUSE|SCHEDULE|USER_TASK|ALLOW|COMMENT)\b|$)/i.exec(header)?.[1];
       const finalize = new RegExp(`\\bFINALIZE\\s*=\\s*(${QNAME})`, 'i').exec(header)?.[1];
@@ -282,16 +325,28 @@ export class SnowflakeObjects {
     }
     if ((m = new RegExp(`^ALTER\\s+TASK\\s+(IF\\s+EXISTS\\s+)?(${QNAME})\\s+(RESUME|SUSPEND)$`, 'i').exec(sql))) {
       const t = this.task(s, m[2]);
+      const key = `${t.database}.${t.schema}.${t.name}`;
+      // ALTER TASK ... RESUME | SUSPEND: OWNERSHIP or OPERATE on the task; resuming also needs the
+      // owner's EXECUTE TASK (https://docs.snowflake.com/en/sql-reference/sql/alter-task).
+      this.auth.need(s, 'OPERATE', 'TASK', key);
+      if (m[3].toUpperCase() === 'RESUME') this.ownerMayExecute(key);
       t.started = m[3].toUpperCase() === 'RESUME';
       return statusResult('Statement executed successfully.');
     }
     if ((m = new RegExp(`^DROP\\s+TASK\\s+(IF\\s+EXISTS\\s+)?(${QNAME})$`, 'i').exec(sql))) {
       const key = this.engine.qualify(s, m[2]).join('.');
+      if (this.tasks.has(key)) this.auth.own(s, 'TASK', key);
       if (!this.tasks.delete(key) && !m[1]) throw Errors.objectMissing(`Task '${key}'`);
+      this.auth.dropped('TASK', key);
       return statusResult(`Task ${key} successfully dropped.`);
     }
     if ((m = new RegExp(`^EXECUTE\\s+TASK\\s+(${QNAME})$`, 'i').exec(sql))) {
       const root = this.task(s, m[1]);
+      const rootKey = `${root.database}.${root.schema}.${root.name}`;
+      // EXECUTE TASK: the caller needs OWNERSHIP or OPERATE on the task, and the task's owner the
+      // global EXECUTE TASK privilege (https://docs.snowflake.com/en/sql-reference/sql/execute-task).
+      this.auth.need(s, 'OPERATE', 'TASK', rootKey);
+      this.ownerMayExecute(rootKey);
       // The graph run is visible (CURRENT_TASK_GRAPHS) from here until its last task has finished.
       const run: GraphRun = {
         ROOT_TASK_NAME: root.name, DATABASE_NAME: root.database, SCHEMA_NAME: root.schema, STATE: 'SCHEDULED', SCHEDULED_FROM: 'EXECUTE_TASK',
@@ -313,41 +368,80 @@ export class SnowflakeObjects {
         if (m[1]) return statusResult('Drop statement executed successfully (service does not exist).');
         throw Errors.objectMissing(`Service '${key}'`);
       }
+      // DROP SERVICE needs OWNERSHIP (https://docs.snowflake.com/en/sql-reference/sql/drop-service).
+      this.auth.own(s, 'SERVICE', key);
       if (svc.child) killContainer(svc.child);
       this.services.delete(key);
+      this.auth.dropped('SERVICE', key);
       return statusResult(`${key} successfully dropped.`);
     }
     if ((m = new RegExp(`^(DESCRIBE|DESC)\\s+SERVICE\\s+(${QNAME})$`, 'i').exec(sql))) {
-      const key = this.engine.qualify(s, m[2]).join('.');
-      const svc = this.services.get(key);
-      if (!svc) throw Errors.objectMissing(`Service '${key}'`);
-      return this.table(['name', 'compute_pool', 'status', 'is_job'], [[svc.name, svc.pool, svc.status, 'true']]);
+      const svc = this.monitored(s, m[2]);
+      return this.table(['name', 'compute_pool', 'status', 'is_job', 'owner'], [[svc.name, svc.pool, svc.status, 'true', svc.owner]]);
+    }
+    if ((m = new RegExp(`^SHOW\\s+SERVICE\\s+CONTAINERS\\s+IN\\s+SERVICE\\s+(${QNAME})$`, 'i').exec(sql))) {
+      // https://docs.snowflake.com/en/sql-reference/sql/show-service-containers-in-service: OWNERSHIP or MONITOR on the service.
+      const svc = this.monitored(s, m[1]);
+      const [db, schema, name] = svc.name.split('.');
+      const status = svc.status === 'RUNNING' ? 'READY' : svc.status;
+      return this.table(
+        ['database_name', 'schema_name', 'service_name', 'service_status', 'instance_id', 'instance_status', 'container_name', 'status', 'message', 'image_name', 'image_digest', 'restart_count', 'start_time', 'last_exit_code', 'last_restart_time'],
+        [[db, schema, name, svc.status, '0', svc.status === 'RUNNING' ? 'READY' : svc.status, svc.container, status, svc.message, svc.image, null, '0', svc.startedOn, svc.exitCode === null ? null : String(svc.exitCode), null]],
+      );
     }
     if (/^SHOW\s+SERVICES\b/i.test(sql)) {
-      return this.table(['name', 'compute_pool', 'status', 'is_job'], [...this.services.values()].map((v) => [v.name, v.pool, v.status, 'true']));
+      // SHOW lists only the objects the role has a privilege on.
+      const visible = [...this.services.values()].filter((v) => !this.auth.checked(s) || this.engine.access.any(s.role!, 'SERVICE', v.name));
+      return this.table(['name', 'compute_pool', 'status', 'is_job', 'owner'], visible.map((v) => [v.name, v.pool, v.status, 'true', v.owner]));
     }
     if ((m = new RegExp(`^CREATE\\s+(OR\\s+REPLACE\\s+)?MODEL\\s+(IF\\s+NOT\\s+EXISTS\\s+)?(${QNAME})(?:\\s+WITH\\s+VERSION\\s+(${IDENT}))?`, 'i').exec(sql))) {
       const key = this.engine.qualify(s, m[3]).join('.');
-      if (this.models.models.has(key) && !m[1] && !m[2]) throw Errors.alreadyExists(key);
+      const existed = this.models.models.has(key);
+      // CREATE MODEL: CREATE MODEL on the schema (https://docs.snowflake.com/en/sql-reference/sql/create-model).
+      this.auth.create(s, 'MODEL', key, existed && Boolean(m[1]));
+      if (existed && !m[1] && !m[2]) throw Errors.alreadyExists(key);
       if (m[1]) this.models.models.delete(key);
-      if (!this.models.models.has(key)) this.models.models.set(key, { name: key, versions: [] });
+      if (!this.models.models.has(key)) {
+        this.models.models.set(key, { name: key, versions: [] });
+        this.auth.created(s, 'MODEL', key);
+      }
       if (m[4]) this.models.addVersion(key, nameParts(m[4])[0]);
       return statusResult(`Model ${key} successfully created.`);
     }
     if ((m = new RegExp(`^ALTER\\s+MODEL\\s+(IF\\s+EXISTS\\s+)?(${QNAME})\\s+([\\s\\S]+)$`, 'i').exec(sql))) {
-      return this.alterModel(this.engine.qualify(s, m[2]).join('.'), m[3].trim());
+      const key = this.engine.qualify(s, m[2]).join('.');
+      if (!this.models.models.has(key) && m[1]) return statusResult('Statement executed successfully.');
+      // ALTER MODEL (versions, aliases, default version, metadata) needs OWNERSHIP of the model
+      // (https://docs.snowflake.com/en/sql-reference/sql/alter-model).
+      if (this.models.models.has(key)) this.auth.own(s, 'MODEL', key);
+      return this.alterModel(key, m[3].trim());
     }
     if ((m = new RegExp(`^SHOW\\s+VERSIONS\\s+IN\\s+MODEL\\s+(${QNAME})$`, 'i').exec(sql))) {
-      const model = this.models.get(this.engine.qualify(s, m[1]).join('.'));
+      const key = this.engine.qualify(s, m[1]).join('.');
+      if (this.models.models.has(key)) this.auth.need(s, 'USAGE', 'MODEL', key);
+      const model = this.models.get(key);
       return this.table(['name', 'aliases', 'is_default_version', 'metadata', 'created_on'], model.versions.map((v) => [v.name, JSON.stringify(v.alias ? [v.alias] : []), String(v.name === model.defaultVersion), JSON.stringify(v.metadata), v.createdOn]));
     }
     if (/^SHOW\s+MODELS\b/i.test(sql)) {
-      return this.table(['name', 'default_version_name', 'versions'], [...this.models.models.values()].map((x) => [x.name, x.defaultVersion ?? null, JSON.stringify(x.versions.map((v) => v.name))]));
+      const visible = [...this.models.models.values()].filter((x) => !this.auth.checked(s) || this.engine.access.any(s.role!, 'MODEL', x.name));
+      return this.table(['name', 'default_version_name', 'versions'], visible.map((x) => [x.name, x.defaultVersion ?? null, JSON.stringify(x.versions.map((v) => v.name))]));
     }
     if ((m = new RegExp(`^DROP\\s+MODEL\\s+(IF\\s+EXISTS\\s+)?(${QNAME})$`, 'i').exec(sql))) {
       const key = this.engine.qualify(s, m[2]).join('.');
+      if (this.models.models.has(key)) this.auth.own(s, 'MODEL', key);
       if (!this.models.models.delete(key) && !m[1]) throw Errors.objectMissing(`Model '${key}'`);
+      this.auth.dropped('MODEL', key);
       return statusResult(`${key} successfully dropped.`);
+    }
+    if ((m = new RegExp(`^CREATE\\s+(OR\\s+REPLACE\\s+)?(?:SECURE\\s+)?PROCEDURE\\s+(IF\\s+NOT\\s+EXISTS\\s+)?(${QNAME})\\s*\\(([^)]*)\\)([\\s\\S]*)$`, 'i').exec(sql))) {
+      return this.createProcedure(s, Boolean(m[1]), Boolean(m[2]), m[3], m[4], m[5]);
+    }
+    if ((m = new RegExp(`^DROP\\s+PROCEDURE\\s+(IF\\s+EXISTS\\s+)?(${QNAME})\\s*(?:\\([^)]*\\))?$`, 'i').exec(sql))) {
+      const key = this.engine.qualify(s, m[2]).join('.');
+      if (this.procedures.has(key)) this.auth.own(s, 'PROCEDURE', key);
+      if (!this.procedures.delete(key) && !m[1]) throw Errors.objectMissing(`Procedure '${key}'`);
+      this.auth.dropped('PROCEDURE', key);
+      return statusResult(`${key.split('.').pop()} successfully dropped.`);
     }
     if ((m = new RegExp(`^CALL\\s+(${QNAME})\\s*\\(([\\s\\S]*)\\)$`, 'i').exec(sql))) {
       return this.call(s, m[1], m[2]);
@@ -363,10 +457,11 @@ export class SnowflakeObjects {
 
   /** Durable part of the catalog (tasks, task history, graph runs, models), saved beside the databases. */
   toJSON(): unknown {
-    return { tasks: [...this.tasks.entries()], history: this.history, graphRuns: this.graphRuns, models: [...this.models.models.entries()] };
+    return { tasks: [...this.tasks.entries()], history: this.history, graphRuns: this.graphRuns, models: [...this.models.models.entries()], procedures: [...this.procedures.entries()] };
   }
 
-  load(state: { tasks?: [string, Task][]; history?: HistoryRow[]; graphRuns?: GraphRun[]; models?: [string, ModelEntry][] }): void {
+  load(state: { tasks?: [string, Task][]; history?: HistoryRow[]; graphRuns?: GraphRun[]; models?: [string, ModelEntry][]; procedures?: [string, ProcedureEntry][] }): void {
+    for (const [k, p] of state.procedures ?? []) this.procedures.set(k, p);
     // Files written before tasks had ids get one: they only join history rows of later runs.
     for (const [k, t] of state.tasks ?? []) this.tasks.set(k, { ...t, id: t.id ?? crypto.randomUUID() });
     // Runs cut off by a restart are not resumed: they end FAILED, so no graph shows as running forever.
@@ -395,6 +490,47 @@ export class SnowflakeObjects {
     if (!svc?.child) return false;
     killContainer(svc.child);
     return true;
+  }
+
+  /**
+   * The task's owner must hold the global EXECUTE TASK privilege to run it ("EXECUTE TASK privilege
+   * must be granted to owner role": https://docs.snowflake.com/en/sql-reference/sql/execute-task).
+   */
+  private ownerMayExecute(key: string): void {
+    const owner = this.engine.access.ownerOf('TASK', key);
+    if (!this.engine.access.has(owner, 'EXECUTE TASK', 'ACCOUNT', 'ACCOUNT')) {
+      throw new SfError('003001', `SQL access control error:\nCannot execute task ${key}, EXECUTE TASK privilege must be granted to owner role ${owner}.`, '42501');
+    }
+  }
+
+  /** A service the session's role may watch: OWNERSHIP or MONITOR on it. */
+  private monitored(s: SessionState, ref: string): Service {
+    const key = this.engine.qualify(s, ref).join('.');
+    const svc = this.services.get(key);
+    if (!svc) throw Errors.objectMissing(`Service '${key}'`);
+    this.auth.need(s, 'MONITOR', 'SERVICE', key);
+    return svc;
+  }
+
+  /**
+   * CREATE [OR REPLACE] PROCEDURE name(args) ... [EXECUTE AS OWNER | CALLER] AS ...: recorded with its
+   * signature and rights (owner's by default); CREATE PROCEDURE on the schema
+   * (https://docs.snowflake.com/en/sql-reference/sql/create-procedure). The body does not run here:
+   * CALL dispatches to the stand-in registered for the name (ObjectsOptions.procedures).
+   */
+  private createProcedure(s: SessionState, replace: boolean, ifNotExists: boolean, ref: string, args: string, rest: string): SfResult {
+    const key = this.engine.qualify(s, ref).join('.');
+    const existed = this.procedures.has(key);
+    this.auth.create(s, 'PROCEDURE', key, existed && replace);
+    if (existed && ifNotExists) return statusResult(`${key.split('.').pop()} already exists, statement succeeded.`);
+    if (existed && !replace) throw Errors.alreadyExists(key);
+    // The header ends where the body starts (AS $$ / AS '); EXECUTE AS is read from the header only.
+    const header = rest.split(/\bAS\s*(?:\$\$|')/i)[0];
+    const executeAs = /\bEXECUTE\s+AS\s+(?:RESTRICTED\s+)?CALLER\b/i.test(header) ? 'CALLER' : 'OWNER';
+    const argumentTypes = args.trim() === '' ? [] : args.split(',').map((a) => a.trim().split(/\s+/).slice(1).join(' ').replace(/\s+DEFAULT\b[\s\S]*$/i, '').toUpperCase());
+    this.procedures.set(key, { name: key, argumentTypes, executeAs });
+    this.auth.created(s, 'PROCEDURE', key);
+    return statusResult(`Function ${key.split('.').pop()} successfully created.`);
   }
 
   private task(s: SessionState, ref: string): Task {
@@ -441,6 +577,8 @@ export class SnowflakeObjects {
       let session: SessionState | undefined;
       try {
         session = await this.engine.newSession();
+        // Tasks run with the privileges of their owner (https://docs.snowflake.com/en/user-guide/tasks-intro).
+        session.role = this.engine.access.ownerOf('TASK', key);
         await this.engine.execute(session, `USE SCHEMA "${t.database}"."${t.schema}"`);
         await this.executeScript(session, t.sql);
         row.STATE = 'SUCCEEDED';
@@ -485,11 +623,21 @@ export class SnowflakeObjects {
   private async executeJob(s: SessionState, pool: string, options: string, specText: string): Promise<SfResult> {
     const nameRef = new RegExp(`\\bNAME\\s*=\\s*(${QNAME})`, 'i').exec(options)?.[1];
     if (!nameRef) throw Errors.syntax('EXECUTE JOB SERVICE needs NAME = <name>');
+    // "NAME does not support quoted names" (https://docs.snowflake.com/en/sql-reference/sql/execute-job-service).
+    if (nameRef.includes('"')) throw Errors.syntax(`EXECUTE JOB SERVICE NAME = ${nameRef}: NAME does not support quoted names.`);
     const key = this.engine.qualify(s, nameRef).join('.');
     const isAsync = /\bASYNC\s*=\s*TRUE\b/i.test(options);
+    // Access control of EXECUTE JOB SERVICE (same page): CREATE SERVICE on the schema (USAGE on its
+    // database), USAGE on the compute pool, READ on the image repository, USAGE on the query
+    // warehouse. The job is owned by the role that executes it.
+    this.auth.create(s, 'SERVICE', key);
+    this.auth.need(s, 'USAGE', 'COMPUTE POOL', pool);
+    const warehouse = new RegExp(`\\bQUERY_WAREHOUSE\\s*=\\s*(${IDENT})`, 'i').exec(options)?.[1];
+    const wh = warehouse ? nameParts(warehouse)[0] : s.warehouse;
+    if (wh) this.auth.need(s, 'USAGE', 'WAREHOUSE', wh);
     if (this.services.has(key)) throw Errors.alreadyExists(key);
     const yamlText = specText.startsWith('$$') ? specText.slice(2, -2) : specText.slice(1, -1).replace(/''/g, "'");
-    let spec: { spec?: { containers?: { name: string; image: string; command?: string[]; args?: string[]; env?: Record<string, unknown>; volumeMounts?: { name: string; mountPath: string }[] }[]; volumes?: { name: string; source: string }[] } };
+    let spec: { spec?: { containers?: { name: string; image: string; command?: string[]; args?: string[]; env?: Record<string, unknown>; volumeMounts?: { name: string; mountPath: string }[] }[]; volumes?: { name: string; source: string; stageConfig?: { name?: string } }[] } };
     try {
       spec = parseYaml(yamlText);
     } catch (e) {
@@ -497,25 +645,45 @@ export class SnowflakeObjects {
     }
     const container = spec.spec?.containers?.[0];
     if (!container?.image) throw new SfError('395018', 'Invalid spec: spec.containers[0].image is required', '22000');
+    // `/db/schema/repo/image:tag` names its image repository DB.SCHEMA.REPO: the owner needs READ on it.
+    const repoParts = container.image.replace(/^[^/]*\.registry[^/]*/, '').split('/').filter((p) => p.length > 0);
+    if (repoParts.length >= 4) this.auth.need(s, 'READ', 'IMAGE REPOSITORY', repoParts.slice(0, 3).map((p) => p.toUpperCase()).join('.'));
+    // Stage volumes: the deprecated v1 form (`source: "@stage"`) is refused since bundle 2026_08
+    // (https://docs.snowflake.com/en/release-notes/bcr-bundles/2026_08/bcr-2449); v2 is `source: stage`
+    // with `stageConfig: { name: "@stage" }`
+    // (https://docs.snowflake.com/en/developer-guide/snowpark-container-services/snowflake-stage-volume).
+    for (const vol of spec.spec?.volumes ?? []) {
+      if (typeof vol.source === 'string' && vol.source.startsWith('@')) throw new SfError('395018', 'Invalid spec: stage mount v1 not supported, please use v2 instead', '22000');
+      if (String(vol.source).toLowerCase() === 'stage' && !vol.stageConfig?.name) throw new SfError('395018', `Invalid spec: volume ${vol.name}: source stage needs stageConfig.name`, '22000');
+    }
     const image = Object.entries(this.opts.imageCommands ?? {}).find(([k]) => container.image === k || container.image.startsWith(k));
     if (!image) throw new SfError('395019', `Image '${container.image}' is not mapped to a local command (LocalServerOptions.imageCommands)`, '22000');
-    const conn = this.opts.containerConnection();
+    const owner = s.role ?? 'ACCOUNTADMIN';
+    const mounts: { mount: { name: string; mountPath: string }; dir: string }[] = [];
+    for (const mount of container.volumeMounts ?? []) {
+      const vol = spec.spec?.volumes?.find((v) => v.name === mount.name);
+      if (String(vol?.source).toLowerCase() !== 'stage') continue;
+      // The service owner needs READ on a mounted stage (WRITE to write through it; writes are not
+      // refused here: the local mount is the stage's directory).
+      const stage = String(vol!.stageConfig!.name).split('/')[0];
+      mounts.push({ mount, dir: this.engine.stageDir(s, stage, 'READ').dir });
+    }
+    // The job's container connects as its owner role (a task-started job: the task owner).
+    const conn = this.opts.containerConnection(owner);
     const tokenDir = fs.mkdtempSync(path.join(this.engine.stageRoot, '..', `.svc-`));
     const tokenFile = path.join(tokenDir, 'token');
     fs.writeFileSync(tokenFile, conn.token, { mode: 0o600 });
     const env: Record<string, string> = {};
     for (const [k, v] of Object.entries(container.env ?? {})) env[k] = String(v);
-    for (const mount of container.volumeMounts ?? []) {
-      const vol = spec.spec?.volumes?.find((v) => v.name === mount.name);
-      if (!vol?.source?.startsWith('@')) continue;
-      const dir = this.engine.stageDir(s, vol.source).dir;
+    for (const { mount, dir } of mounts) {
       env[`SNOWFLAKE_MOUNT_${mount.name.toUpperCase().replace(/[^A-Z0-9]/g, '_')}`] = dir;
       // A container sees the stage at its mountPath; locally that path is the stage directory.
       for (const [k, v] of Object.entries(env)) if (v === mount.mountPath) env[k] = dir;
     }
     const childEnv = { ...process.env, SNOWFLAKE_DISABLE_PLATFORM_DETECTION: 'true', ...(image[1].env ?? {}), ...env, SNOWFLAKE_HOST: conn.host, SNOWFLAKE_PORT: String(conn.port), SNOWFLAKE_PROTOCOL: 'http', SNOWFLAKE_ACCOUNT: conn.account, SNOWFLAKE_DATABASE: s.database ?? '', SNOWFLAKE_SCHEMA: s.schema ?? '', SNOWFLAKE_TOKEN_FILE: tokenFile, SNOWFLAKE_SERVICE_NAME: key };
     const argv = [...image[1].command, ...(container.command ? [] : []), ...(container.args ?? [])];
-    const svc: Service = { name: key, pool, status: 'PENDING', message: 'Pending scheduling', container: container.name, logs: [], exitCode: null, finished: Promise.resolve() };
+    this.auth.created(s, 'SERVICE', key);
+    const svc: Service = { name: key, owner, image: container.image, startedOn: new Date().toISOString(), pool, status: 'PENDING', message: 'Pending scheduling', container: container.name, logs: [], exitCode: null, finished: Promise.resolve() };
     this.services.set(key, svc);
     svc.finished = new Promise<void>((resolve) => {
       const child = spawnContainer(argv, image[1].cwd, childEnv);
@@ -587,17 +755,43 @@ export class SnowflakeObjects {
     const parts = nameParts(ref);
     const full = this.engine.qualify(s, ref).join('.');
     const handler = this.opts.procedures?.[full] ?? this.opts.procedures?.[parts[parts.length - 1]];
-    if (!handler) throw Errors.objectMissing(`Procedure '${full}'`);
+    const declared = this.procedures.get(full);
+    // CALL needs USAGE on the procedure (and on its database and schema):
+    // https://docs.snowflake.com/en/sql-reference/sql/call. A stand-in never created with CREATE
+    // PROCEDURE is ACCOUNTADMIN's (lib/emulator/access-control.ts) and runs with the caller's rights.
+    if (declared || handler) this.auth.need(s, 'USAGE', 'PROCEDURE', full);
+    if (!handler) throw declared ? Errors.notSupported(`CALL ${full}: no stand-in is registered for it (LocalServerOptions.procedures)`) : Errors.objectMissing(`Procedure '${full}'`);
+    const executeAs = declared?.executeAs ?? 'CALLER';
+    const role = executeAs === 'OWNER' ? this.engine.access.ownerOf('PROCEDURE', full) : (s.role ?? 'ACCOUNTADMIN');
+    // The procedure's statements run on the caller's session as the effective role.
+    const ps: SessionState = Object.assign(Object.create(Object.getPrototypeOf(s)) as SessionState, s, { role: s.role === undefined ? undefined : role, ownersRights: executeAs === 'OWNER' });
     const args: (string | number | null)[] = [];
     const re = /\s*(?:'((?:[^']|'')*)'|(-?\d+(?:\.\d+)?)|(NULL))\s*(?:,|$)/giy;
     let m: RegExpExecArray | null;
     while (re.lastIndex < argText.length && (m = re.exec(argText))) args.push(m[1] !== undefined ? m[1].replace(/''/g, "'") : m[2] !== undefined ? Number(m[2]) : null);
+    let temporaries = 0;
     const ctx: ProcedureContext = {
+      role,
+      executeAs,
       query: async (sql) => {
-        const r = (await this.handle(s, sql)) ?? (await this.engine.execute(s, sql));
+        const r = (await this.handle(ps, sql)) ?? (await this.engine.execute(ps, sql));
         return r.rows.map((row) => Object.fromEntries(r.columns.map((c, i) => [c.name, row[i]])));
       },
-      stageDir: (stage) => this.engine.stageDir(s, stage).dir,
+      stageDir: (stage, privilege = 'READ') => this.engine.stageDir(ps, stage, privilege).dir,
+      createTemporary: (kind) => {
+        const name = `SNOWPARK_TEMP_${kind}_${crypto.randomBytes(5).toString('hex').toUpperCase()}_${++temporaries}`;
+        if (ps.ownersRights) throw ownersRightsTemporary(kind.toLowerCase(), name);
+        return name;
+      },
+      addModelVersion: (model, version, metadata, artifactsDir) => {
+        const key = this.engine.qualify(ps, model).join('.');
+        if (this.models.models.has(key)) this.auth.own(ps, 'MODEL', key);
+        else this.auth.create(ps, 'MODEL', key);
+        const isNew = !this.models.models.has(key);
+        const v = this.models.addVersion(key, version, metadata, artifactsDir);
+        if (isNew) this.auth.created(ps, 'MODEL', key);
+        return v;
+      },
       models: this.models,
     };
     // The stand-in's own exception is the procedure's, as a Python handler's would be (not 000603).
@@ -612,7 +806,7 @@ export class SnowflakeObjects {
     const slash = target.indexOf('/');
     const stageRef = slash < 0 ? target : target.slice(0, slash);
     const rel = slash < 0 ? '' : target.slice(slash + 1);
-    const { dir } = this.engine.stageDir(s, stageRef);
+    const { dir } = this.engine.stageDir(s, stageRef, 'WRITE');
     if (!/SINGLE\s*=\s*TRUE/i.test(options) || !rel || rel.endsWith('/')) throw Errors.notSupported('COPY INTO @stage without SINGLE = TRUE and a file name');
     const file = insideStage(dir, rel);
     if (fs.existsSync(file) && !/OVERWRITE\s*=\s*TRUE/i.test(options)) throw new SfError('001030', `Files already existing at the unload destination: ${rel}. Use overwrite option to force unloading.`, '22000');
@@ -627,14 +821,11 @@ export class SnowflakeObjects {
   /** Replaces service-status calls, task history tables and PREDICT with inline values. */
   private async rewriteQuery(s: SessionState, sql: string): Promise<string> {
     let out = sql.replace(/SYSTEM\$GET_SERVICE_STATUS\s*\(\s*'([^']+)'\s*(?:,\s*\d+\s*)?\)/gi, (_m, ref: string) => {
-      const key = this.engine.qualify(s, ref).join('.');
-      const svc = this.services.get(key);
-      if (!svc) throw Errors.objectMissing(`Service '${key}'`);
+      const svc = this.monitored(s, ref);
       return lit(JSON.stringify([{ status: svc.status, message: svc.message, containerName: svc.container, instanceId: '0', serviceName: svc.name, restartCount: 0 }]));
     });
     out = out.replace(/SYSTEM\$GET_SERVICE_LOGS\s*\(\s*'([^']+)'\s*,\s*\d+\s*,\s*'[^']*'(?:\s*,\s*(\d+))?\s*\)/gi, (_m, ref: string, n?: string) => {
-      const svc = this.services.get(this.engine.qualify(s, ref).join('.'));
-      if (!svc) throw Errors.objectMissing(`Service '${ref}'`);
+      const svc = this.monitored(s, ref);
       return lit(svc.logs.slice(-(Number(n ?? 100))).join('\n'));
     });
     out = out.replace(new RegExp(TASK_FUNCTION, 'gi'), (_m, which: string, args: string) => this.taskFunctionTable(which.toUpperCase() as keyof typeof TASK_FUNCTION_COLUMNS, args));
@@ -705,6 +896,8 @@ export class SnowflakeObjects {
     }
     const input = before.slice(open + 1, close);
     const modelKey = this.engine.qualify(s, head[1]).join('.');
+    // Predicting needs USAGE on the model (https://docs.snowflake.com/en/developer-guide/snowflake-ml/model-registry/model-management).
+    if (this.models.models.has(modelKey)) this.auth.need(s, 'USAGE', 'MODEL', modelKey);
     const version = this.models.resolve(modelKey, nameParts(head[2])[0]);
     const model = this.models.get(modelKey);
     const partitionCol = head[4].split('.').pop()!.replace(/"/g, '').toUpperCase();

@@ -8,7 +8,7 @@ import * as http from 'http';
 import { AddressInfo } from 'net';
 import { promisify } from 'util';
 import * as zlib from 'zlib';
-import { BindValue, Engine, SessionState, walk } from './engine';
+import { BindValue, Engine, SessionState, nameParts, walk } from './engine';
 import { Errors, SfError, fromEngineError } from './errors';
 import { Faults } from './faults';
 import { SfResult } from './results';
@@ -24,6 +24,14 @@ export interface LocalUser {
   readonly publicKeyPem?: string;
   /** Programmatic access token. */
   readonly pat?: string;
+  /**
+   * Account roles granted to the user (created at start when missing, owned by USERADMIN).
+   * @default ['ACCOUNTADMIN']: a user given no roles is an account administrator, so sessions that
+   * name no role may do anything, as before access control was enforced.
+   */
+  readonly roles?: readonly string[];
+  /** The role a login that names none uses. @default the first of `roles` (ACCOUNTADMIN) */
+  readonly defaultRole?: string;
 }
 
 export interface LocalServerOptions {
@@ -111,13 +119,21 @@ export class LocalSnowflakeServer {
     // Node's client stops reusing a socket 1 s before the server's keep-alive hint: leave room.
     this.http.keepAliveTimeout = 5000;
     this.dataDir = opts.dataDir;
+    // Users' roles: created when missing (as USERADMIN would) and granted to the user.
+    for (const u of this.users) {
+      for (const r of rolesOf(u)) {
+        const role = r.toUpperCase();
+        if (!engine.access.roleExists(role)) engine.access.createRole(role, 'USERADMIN');
+        engine.access.grantRoleToUser(role, u.name.toUpperCase());
+      }
+    }
     this.objects = new SnowflakeObjects(engine, {
       imageCommands: opts.imageCommands,
       procedures: opts.procedures,
       predictor: opts.predictor,
-      containerConnection: () => {
+      containerConnection: (role: string) => {
         const token = `OAUTH-${crypto.randomBytes(18).toString('hex')}`;
-        this.oauthTokens.add(token);
+        this.oauthTokens.set(token, role);
         return { host: '127.0.0.1', port: this.port, account: this.account.toLowerCase(), token };
       },
     });
@@ -319,12 +335,29 @@ export class LocalSnowflakeServer {
       return false;
     })();
     if (!ok) throw auth === 'SNOWFLAKE_JWT' ? new SfError('390144', 'JWT token is invalid.', '08001') : Errors.badCredentials();
+    // The session's role: a service container's token carries its service owner's role (SPCS
+    // connects as the owner role); a user names a role granted to it, or gets its default role.
+    // A role the user was not granted is refused at login, as Snowflake does (390189).
+    const asked = url.searchParams.get('roleName') ? nameParts(url.searchParams.get('roleName')!)[0] : undefined;
+    let role: string;
+    if (serviceToken) {
+      role = this.oauthTokens.get(String(data.TOKEN))!;
+      if (asked && asked !== role && !this.engine.access.effectiveRoles(role).has(asked)) throw Errors.roleNotGranted(asked);
+      if (asked) role = asked;
+    } else {
+      const name = user!.name.toUpperCase();
+      role = asked ?? (user!.defaultRole ?? rolesOf(user!)[0]).toUpperCase();
+      if (!this.engine.access.roleExists(role) || !this.engine.access.userHasRole(name, role)) throw Errors.roleNotGranted(role);
+    }
     const state = await this.engine.newSession();
+    state.user = serviceToken ? undefined : user!.name.toUpperCase();
+    state.role = role;
     const session: Session = { id: this.nextSessionId++, user: user ? user.name.toUpperCase() : 'SPCS_SERVICE', token: `ST-${crypto.randomBytes(18).toString('hex')}`, masterToken: `MT-${crypto.randomBytes(18).toString('hex')}`, state, expiredOnce: false };
     const db = url.searchParams.get('databaseName');
     const schema = url.searchParams.get('schemaName');
-    state.warehouse = url.searchParams.get('warehouse')?.toUpperCase();
-    state.role = url.searchParams.get('roleName')?.toUpperCase();
+    const warehouse = url.searchParams.get('warehouse') ? nameParts(url.searchParams.get('warehouse')!)[0] : undefined;
+    // A warehouse the role may not use is not the session's (Snowflake leaves it unset).
+    if (warehouse && this.engine.access.has(role, 'USAGE', 'WAREHOUSE', warehouse)) state.warehouse = warehouse;
     if (db) await this.engine.execute(state, `USE DATABASE ${db}`).catch(() => undefined);
     if (db && schema) await this.engine.execute(state, `USE SCHEMA ${db}.${schema}`).catch(() => undefined);
     this.sessions.set(session.token, session);
@@ -346,7 +379,7 @@ export class LocalSnowflakeServer {
   }
 
   /** OAuth tokens the server accepts (e.g. the SPCS token file it hands to job containers). */
-  readonly oauthTokens = new Set<string>();
+  readonly oauthTokens = new Map<string, string>();
 
   private masterSession(req: http.IncomingMessage): Session {
     const m = /Snowflake Token="([^"]+)"/.exec(String(req.headers.authorization ?? ''));
@@ -457,7 +490,7 @@ export class LocalSnowflakeServer {
     let m: RegExpExecArray | null;
     const stageRef = String.raw`@((?:"[^"]+"|[A-Za-z_][A-Za-z0-9_$]*)(?:\.(?:"[^"]+"|[A-Za-z_][A-Za-z0-9_$]*)){0,2})(/\S*)?`;
     if ((m = new RegExp(`^PUT\\s+${FILE_URL}\\s+${stageRef}([\\s\\S]*)$`, 'i').exec(sql))) {
-      const { dir } = this.engine.stageDir(state, m[2]);
+      const { dir } = this.engine.stageDir(state, m[2], 'WRITE');
       const sub = (m[3] ?? '').replace(/^\//, '');
       const opts = m[4] ?? '';
       return {
@@ -473,7 +506,7 @@ export class LocalSnowflakeServer {
       };
     }
     if ((m = new RegExp(`^GET\\s+${stageRef}\\s+${FILE_URL}\\s*$`, 'i').exec(sql))) {
-      const { dir } = this.engine.stageDir(state, m[1]);
+      const { dir } = this.engine.stageDir(state, m[1], 'READ');
       const prefix = (m[2] ?? '').replace(/^\//, '');
       const files = walk(dir).filter((f) => f.startsWith(prefix));
       if (!fs.existsSync(m[3])) fs.mkdirSync(m[3], { recursive: true });
@@ -499,7 +532,10 @@ export class LocalSnowflakeServer {
     const transfer = this.fileTransfer(s.state, sql.trim().replace(/;\s*$/, ''), queryId);
     if (transfer) return transfer;
     const own = binds === undefined ? await this.objects.handle(s.state, sql.trim().replace(/;\s*$/, '')) : undefined;
-    if (own) this.saveObjects();
+    if (own) {
+      this.saveObjects();
+      this.engine.saveCatalog();
+    }
     const r = own ?? (await this.engine.execute(s.state, sql, binds));
     return resultData(r, queryId, s.state);
   }
@@ -517,6 +553,11 @@ export const MAX_JSON_BYTES = 64 * 1024 * 1024;
 
 function tooLarge(what: string, limit: number): SfError {
   return new SfError('390413', `${what} exceeds the local server's limit of ${limit} bytes.`, '08P01', 413);
+}
+
+/** A user's roles; none means ACCOUNTADMIN (LocalUser.roles). */
+function rolesOf(u: LocalUser): readonly string[] {
+  return u.roles && u.roles.length > 0 ? u.roles : ['ACCOUNTADMIN'];
 }
 
 const FILE_URL = String.raw`'?file://([^'\s]+)'?`;

@@ -21,7 +21,9 @@ ${Object.entries(extra).map(([k, v]) => `      ${k}: "${v}"`).join('\n')}
       mountPath: /models
   volumes:
   - name: models
-    source: "@JOBS.S.MODELS"
+    source: stage
+    stageConfig:
+      name: "@JOBS.S.MODELS"
 `;
 
 beforeAll(async () => {

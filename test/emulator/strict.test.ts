@@ -277,7 +277,7 @@ describe('local server: job services die with their server', () => {
     const port = Number(/listening (\d+)/.exec(out)?.[1]);
     const sc = await connect({ account: 'local', username: 'test', password: 'test', host: '127.0.0.1', port, protocol: 'http', accessUrl: `http://127.0.0.1:${port}` });
     for (const sql of ['CREATE DATABASE CRASH', 'CREATE SCHEMA CRASH.S', 'CREATE STAGE CRASH.S.OUT']) await query(sc, sql);
-    const spec = 'spec:\n  containers:\n  - name: writer\n    image: /crash/s/repo/writer:1\n    env:\n      OUT_DIR: /out\n    volumeMounts:\n    - name: out\n      mountPath: /out\n  volumes:\n  - name: out\n    source: "@CRASH.S.OUT"\n';
+    const spec = 'spec:\n  containers:\n  - name: writer\n    image: /crash/s/repo/writer:1\n    env:\n      OUT_DIR: /out\n    volumeMounts:\n    - name: out\n      mountPath: /out\n  volumes:\n  - name: out\n    source: stage\n    stageConfig:\n      name: "@CRASH.S.OUT"\n';
     await query(sc, `EXECUTE JOB SERVICE IN COMPUTE POOL P NAME = CRASH.S.WRITER ASYNC = TRUE FROM SPECIFICATION $$${spec}$$`);
     let pid = 0;
     let pidFile = '';

@@ -53,6 +53,8 @@ async function newWorld(image: string): Promise<World> {
   const server = await startLocalServer(demoServerOptions(findPipeline(s.app), image, path.join(dir, 'data')));
   const session = await openSession(server);
   await loadSource(session, EXAMPLE.sourceTable, SERIES, 200);
+  // The example grants to an imported consumer role: it must exist, as on Snowflake (docs/roles.md, bootstrap).
+  await session.query('CREATE ROLE IF NOT EXISTS ANALYSTS');
   await applyLocally(session, s.tf as never);
   return { dir, server, port: server.port, session, stageDir: () => server.engine.stages.get(`${T}.FORECAST_MODELS`)!, out: s.out, manifest: s.manifest };
 }
