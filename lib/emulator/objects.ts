@@ -489,7 +489,7 @@ export class SnowflakeObjects {
     const isAsync = /\bASYNC\s*=\s*TRUE\b/i.test(options);
     if (this.services.has(key)) throw Errors.alreadyExists(key);
     const yamlText = specText.startsWith('$$') ? specText.slice(2, -2) : specText.slice(1, -1).replace(/''/g, "'");
-    let spec: { spec?: { containers?: { name: string; image: string; command?: string[]; args?: string[]; env?: Record<string, unknown>; volumeMounts?: { name: string; mountPath: string }[] }[]; volumes?: { name: string; source: string }[] } };
+    let spec: { spec?: { containers?: { name: string; image: string; command?: string[]; args?: string[]; env?: Record<string, unknown>; volumeMounts?: { name: string; mountPath: string }[] }[]; volumes?: { name: string; source: string; stageConfig?: { name?: string } }[] } };
     try {
       spec = parseYaml(yamlText);
     } catch (e) {
@@ -507,8 +507,10 @@ export class SnowflakeObjects {
     for (const [k, v] of Object.entries(container.env ?? {})) env[k] = String(v);
     for (const mount of container.volumeMounts ?? []) {
       const vol = spec.spec?.volumes?.find((v) => v.name === mount.name);
-      if (!vol?.source?.startsWith('@')) continue;
-      const dir = this.engine.stageDir(s, vol.source).dir;
+      // A stage volume: `source: stage` with `stageConfig.name` (v2), or the deprecated `source: "@stage"` (v1).
+      const stageRef = vol?.source === 'stage' ? vol.stageConfig?.name : vol?.source;
+      if (!stageRef?.startsWith('@')) continue;
+      const dir = this.engine.stageDir(s, stageRef).dir;
       env[`SNOWFLAKE_MOUNT_${mount.name.toUpperCase().replace(/[^A-Z0-9]/g, '_')}`] = dir;
       // A container sees the stage at its mountPath; locally that path is the stage directory.
       for (const [k, v] of Object.entries(env)) if (v === mount.mountPath) env[k] = dir;

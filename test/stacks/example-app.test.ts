@@ -56,12 +56,12 @@ describe('example app', () => {
       'forecast/Forecast/screen-start': '3901fa170798af4114f915be301eb2d529b2bc510c243c3c594a54183b4fc4b6',
       'forecast/Forecast/screen-train': '4312ca0d3581cb315b53a110dd7265b5a1838f29c02f74f8e59a0dd17c6db7b3',
       'forecast/Forecast/refine-start': 'b0ff4aacaed053d6a8db432faff4bf6cb812eec58322a2a9f466e73a91613605',
-      'forecast/Forecast/refine-workers': '28b7cec1ecb87a812c020c561d4d434f6a7b63dadb1eee659cea31a8ad6b9bae',
-      'forecast/Forecast/refine-wait': '72ec7ddc7b4015960f39fb349cf452190303c8a0858ffc3aa2c3a6165b06abb1',
-      'forecast/Forecast/buildModelIndex': '61d7cb34d80264b5f081ebebd9746e3f5a5fd887a2e2b99eaa237a492c22a549',
-      'forecast/Forecast/registerAggregator': 'def805b2e7afbe63ad18adcd67ac53e35b74aa53c1a47db175c0ff4efffe54f6',
-      'forecast/Forecast/promote': '13f198456c4e0d913fece70bb18d496da1d22cb039576e4e02fa415b2ea4ce19',
-      'forecast/Forecast/Scoring/batchScore': '532d5645113f7544d6fa8e13788617c063d927ad77bc9226b13a0a677711e458',
+      'forecast/Forecast/refine-workers': '9311a61e678f3b654c15c4ba325267a9dbac3cf4c04b3ce79c5cf0fd1fb9e39f',
+      'forecast/Forecast/refine-wait': '72c33dbcaef20588b61b184f375e846ac35dd8a404976f72540305373eb0bb99',
+      'forecast/Forecast/buildModelIndex': 'd6cc485e20356f0cef14f54d31d10d7a4736141d304c28a7c3d71894370d0e53',
+      'forecast/Forecast/registerAggregator': '77633eb08113140b1e9186fc0f7ed00b3b798b53c7c7c21517f312c63a364da3',
+      'forecast/Forecast/promote': '3ab40f09ce970fdce41cddb6d36affe95ffeffa7598e0980468ebbedf9ba14d2',
+      'forecast/Forecast/Scoring/batchScore': '603c7d7f4e0264ac58cfbf469300f9e3260aa97d263e37f0cc2a91250ed8bf71',
     });
   });
 });
