@@ -13,8 +13,12 @@
 import { InvalidValueError } from '../errors';
 import { ObjectName, dollarQuoted } from '../identifiers';
 
-/** Version of the worker contract (docs/worker-contract.md) the env below implements. */
-export const WORKER_CONTRACT_VERSION = '1';
+/**
+ * Version of the worker contract (docs/worker-contract.md) the env below implements. 2: artifacts
+ * go to shard directories (lib/sql/training.ts artifactPath); a version-1 worker would write one
+ * flat directory per pass, so it refuses version 2 rather than write the old layout.
+ */
+export const WORKER_CONTRACT_VERSION = '2';
 
 /** Where the model stage is mounted inside the worker container. */
 export const MODEL_MOUNT_PATH = '/models';

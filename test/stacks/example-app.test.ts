@@ -56,12 +56,12 @@ describe('example app', () => {
       'forecast/Forecast/screen-start': '3901fa170798af4114f915be301eb2d529b2bc510c243c3c594a54183b4fc4b6',
       'forecast/Forecast/screen-train': '4312ca0d3581cb315b53a110dd7265b5a1838f29c02f74f8e59a0dd17c6db7b3',
       'forecast/Forecast/refine-start': 'b0ff4aacaed053d6a8db432faff4bf6cb812eec58322a2a9f466e73a91613605',
-      'forecast/Forecast/refine-workers': '9311a61e678f3b654c15c4ba325267a9dbac3cf4c04b3ce79c5cf0fd1fb9e39f',
-      'forecast/Forecast/refine-wait': '72c33dbcaef20588b61b184f375e846ac35dd8a404976f72540305373eb0bb99',
-      'forecast/Forecast/buildModelIndex': 'd6cc485e20356f0cef14f54d31d10d7a4736141d304c28a7c3d71894370d0e53',
-      'forecast/Forecast/registerAggregator': '77633eb08113140b1e9186fc0f7ed00b3b798b53c7c7c21517f312c63a364da3',
-      'forecast/Forecast/promote': '3ab40f09ce970fdce41cddb6d36affe95ffeffa7598e0980468ebbedf9ba14d2',
-      'forecast/Forecast/Scoring/batchScore': '603c7d7f4e0264ac58cfbf469300f9e3260aa97d263e37f0cc2a91250ed8bf71',
+      'forecast/Forecast/refine-workers': 'e283fa5bfe16ace2d1ccff723d455d34ae55c4864fd50414ce29526bc155b45f',
+      'forecast/Forecast/refine-wait': '03be15e87ee7f53bafcd85f2be41f6cd2c1bfbcf4ad14623170c0a63710245f8',
+      'forecast/Forecast/buildModelIndex': '79d8bc4bf33d328b7774f037c2016ae654559ed116f030a401bbabda21c91488',
+      'forecast/Forecast/registerAggregator': 'e939dd001df47e3096b3817bd0dd6b765037f45fa7904a0df5c82ad3c19926c9',
+      'forecast/Forecast/promote': 'b760765b4b59ab33213a7a43a615f59d281b1ac621dbb09672abd98f67f22f1b',
+      'forecast/Forecast/Scoring/batchScore': 'adfffd271bf4c7e02eae89de47b118c118470641745622603a054423623135c5',
     });
   });
 });
