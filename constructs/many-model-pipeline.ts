@@ -9,7 +9,7 @@ import { CustomHookOptions, Hooks, IHookDependable } from '../lib/hooks/hooks';
 import { DEFAULT_RETRY, HookStepSpec, StepKind, WaitSpec, canonicalJson, sha256 } from '../lib/hooks/manifest';
 import { ObjectName, normalizeIdentifier } from '../lib/identifiers';
 import { Schedule } from '../lib/schedule';
-import { MODEL_MOUNT_PATH, WORKER_CONTRACT_VERSION, renderExecuteJobService, renderJobSpec } from '../lib/sql/job-spec';
+import { MODEL_MOUNT_PATH, UNQUOTED_UPPER_IDENTIFIER, WORKER_CONTRACT_VERSION, renderDropService, renderExecuteJobService, renderJobSpec } from '../lib/sql/job-spec';
 import { renderAbandonChunks, renderEnqueue, renderRequeueOrphaned } from '../lib/sql/queue';
 import { renderBuildModelIndex, renderGateQuery, renderPromote, renderRegisterCall } from '../lib/sql/registry';
 import { inlineParams, runVar } from '../lib/sql/statement';
@@ -195,6 +195,8 @@ export class ManyModelPipeline extends Construct implements IHookDependable {
     this.imageRepository = props.trainer.options.repository ?? ImageRepository.fromName(this, 'ImageRepository', props.trainer.repositoryName.toString());
     this.schema = props.schema ?? new Schema(this, 'Schema', { database: props.database, name: this.prefix, comment: 'many-model pipeline objects' });
     this.consumerWarehouse = props.consumerWarehouse;
+    // Before anything else reads the names: job service names must be unquoted identifiers.
+    this.jobServiceName(`${this.prefix}_SCREEN_W0`);
     this.warehouse = props.warehouse ?? new Warehouse(this, 'Warehouse', { name: `${this.prefix}_WH`, comment: 'many-model pipeline warehouse' });
     // Tables: metrics (one row per partition and pass) and runs (workers find their run here).
     this.metricsTable = columnTable(this, 'MetricsTable', this.schema, `${this.prefix}_TRAINING_METRICS`, METRICS_COLUMNS, 'Per-partition training metrics, one row per run, pass and partition');
@@ -275,7 +277,7 @@ export class ManyModelPipeline extends Construct implements IHookDependable {
     Hooks.of(this).setAbandon(this.runGroup, [
       { id: 'abandon-passes', sql: renderAbandonPasses(this.tables) },
       { id: 'abandon-chunks', sql: renderAbandonChunks(this.queue.model) },
-      ...this.jobServices.map((name, i) => ({ id: `drop-service-${i}`, sql: `DROP SERVICE IF EXISTS ${name.quoted}` })),
+      ...this.jobServices.map((name, i) => ({ id: `drop-service-${i}`, sql: renderDropService(name) })),
     ]);
   }
 
@@ -393,6 +395,26 @@ export class ManyModelPipeline extends Construct implements IHookDependable {
     return id;
   }
 
+  /**
+   * A job service's name in the pipeline's schema. EXECUTE JOB SERVICE's NAME does not support
+   * quoted names (https://docs.snowflake.com/en/sql-reference/sql/execute-job-service), so every
+   * part must be a plain upper-case identifier; checked here, where the name is formed, so the
+   * error names the prop to change.
+   */
+  private jobServiceName(name: string): ObjectName {
+    const full = this.schema.qualifiedName.child(name);
+    const [db, schema] = full.parts;
+    const plain = (p: string) => UNQUOTED_UPPER_IDENTIFIER.test(p);
+    const rule = 'is not an unquoted Snowflake identifier (upper-case letters, digits, _ and $, starting with a letter or _), and the job service names it is part of must be: EXECUTE JOB SERVICE does not support quoted names';
+    if (!plain(full.name)) {
+      throw new ValidationError(this.node.path, 'namePrefix', `${JSON.stringify(this.prefix)} (in the job service name ${full.name}) ${rule}`, "Give a namePrefix of letters, digits and _, e.g. 'FORECAST'");
+    }
+    for (const [prop, part] of [['database', db], ['schema', schema]] as const) {
+      if (!plain(part)) throw new ValidationError(this.node.path, prop, `${JSON.stringify(part)} (of the job service ${full.parts.join('.')}) ${rule}`, 'Use a database and schema with plain literal names such as ANALYTICS.FORECAST');
+    }
+    return full;
+  }
+
   /** The screen pass's root task, which the runner EXECUTEs and the runner role may monitor. */
   private screenRootName(): ObjectName {
     return this.schema.qualifiedName.child(`${this.prefix}_SCREEN_ROOT`);
@@ -462,7 +484,7 @@ export class ManyModelPipeline extends Construct implements IHookDependable {
 
   private createScreenSlotTask(pass: TasksPass, k: number, common: { database: string; schema: string; warehouse: string }, parent: Task, parentName: string): ObjectName {
     const schema = this.schema.qualifiedName;
-    const jobName = schema.child(`${this.prefix}_SCREEN_W${k}`);
+    const jobName = this.jobServiceName(`${this.prefix}_SCREEN_W${k}`);
     const execute = renderExecuteJobService({
       computePool: this.computePool.qualifiedName,
       name: jobName,
@@ -471,20 +493,19 @@ export class ManyModelPipeline extends Construct implements IHookDependable {
       async: false,
     });
     // A finished job service keeps its name until dropped; drop the previous run's first.
-    const body = `BEGIN\n  DROP SERVICE IF EXISTS ${jobName.quoted};\n  ${execute.replace(/\n/g, '\n  ')};\nEND`;
+    const body = `BEGIN\n  ${renderDropService(jobName)};\n  ${execute.replace(/\n/g, '\n  ')};\nEND`;
     const task = new Task(this, `ScreenWorkerTask${k}`, { ...common, name: `${this.prefix}_SCREEN_SLOT_${k}`, started: true, after: [schema.child(parentName).quoted], sqlStatement: body, userTaskTimeoutMs: pass.timeoutSeconds * 1000 });
     dependOn(task, parent);
     return jobName;
   }
 
   private addQueuePass(pass: PassName, q: QueuePass, after: string[]): string[] {
-    const schema = this.schema.qualifiedName;
     const keysQuery = q.topPercent !== undefined ? renderWorstKeysQuery(this.tables, q.topPercent) : renderAllKeysQuery(sourceOf(this.source));
     const start = this.step(`${pass}-start`, 'startPass', q.topPercent !== undefined ? `mark the ${pass} pass running and enqueue the worst ${q.topPercent} % of partitions (plus failed ones)` : `mark the ${pass} pass running and enqueue all partitions`, after, [
       { id: 'start-pass', sql: renderStartPass(this.tables, pass, this.trainingKey) },
       { id: 'enqueue', sql: renderEnqueue(this.queue.model, pass, q.chunkSize, { keysQuery }) },
     ]);
-    const jobNames = Array.from({ length: q.workers }, (_, k) => schema.child(`${this.prefix}_${pass.toUpperCase()}_W${k}`));
+    const jobNames = Array.from({ length: q.workers }, (_, k) => this.jobServiceName(`${this.prefix}_${pass.toUpperCase()}_W${k}`));
     this.jobServices.push(...jobNames);
     const workers = this.step(
       `${pass}-workers`,

@@ -4,6 +4,7 @@ import { Stage } from '@cdktf/provider-snowflake/lib/stage';
 import { Construct, IConstruct } from 'constructs';
 import { InvalidValueError, ValidationError, validateProp } from '../lib/errors';
 import { ObjectName, normalizeIdentifier } from '../lib/identifiers';
+import { ML_PYTHON, PROCEDURE_PACKAGES, checkPackagePins } from '../lib/registry/packages';
 import { renderRegisterProcedureSource } from '../lib/registry/python/render';
 import { GateMetric, GateMetricName } from '../lib/sql/registry';
 import { IRole, ISchema, Schema, grantUsageOnParents, newGrant } from './core';
@@ -119,7 +120,6 @@ export interface ModelRegistryAggregatorProps {
   readonly pythonVersion?: string;
 }
 
-const SNOWPARK_VERSION = '1.26.0';
 const PACKAGE_SPEC = /^[A-Za-z0-9_.\-]+(\[[A-Za-z0-9_,\-]+\])?((==|>=|<=|~=|>|<)[A-Za-z0-9_.*+\-]+)?$/;
 const SQL_TYPE = /^(VARCHAR|STRING|TEXT|NUMBER|INT|INTEGER|FLOAT|DOUBLE|REAL|BOOLEAN|DATE|TIMESTAMP_NTZ|TIMESTAMP_LTZ|TIMESTAMP_TZ|VARIANT|OBJECT|ARRAY)(\(\d+(,\d+)?\))?$/;
 
@@ -199,6 +199,8 @@ export class ModelRegistryAggregator extends AggregatorBase {
     }
     const conda = checkPackages(path, 'condaDependencies', props.condaDependencies ?? []);
     const pip = checkPackages(path, 'pipRequirements', props.pipRequirements ?? []);
+    validateProp(path, 'condaDependencies', () => checkPackagePins(conda));
+    validateProp(path, 'pipRequirements', () => checkPackagePins(pip));
     if (pip.length > 0 && this.targetPlatform === TargetPlatform.WAREHOUSE) {
       throw new ValidationError(path, 'pipRequirements', 'are set for a WAREHOUSE target, which installs only conda packages from the Snowflake channel', 'Use condaDependencies, or targetPlatform: TargetPlatform.SNOWPARK_CONTAINER_SERVICES');
     }
@@ -251,8 +253,9 @@ export class ModelRegistryAggregator extends AggregatorBase {
       ],
       returnType: 'VARCHAR',
       runtimeVersion: pythonVersion,
-      snowparkPackage: SNOWPARK_VERSION,
-      packages: ['snowflake-ml-python'],
+      // A pair snowflake-ml-python's conda recipe allows (lib/registry/packages.ts): 1.26.0 is excluded.
+      snowparkPackage: PROCEDURE_PACKAGES.snowpark,
+      packages: [`${ML_PYTHON}==${PROCEDURE_PACKAGES.mlPython}`],
       handler: 'main',
       // Caller's rights, so the runner that calls it creates and OWNS the model:
       // - owner's-rights procedures cannot create named temporary objects, and Registry.log_model

@@ -90,6 +90,8 @@ interface Ctx {
   readonly resumed: boolean;
   /** Set by the heartbeat when another runner took the lock over. */
   readonly lock: { lost: boolean };
+  /** The last state reported per job service, so each change is logged once. */
+  readonly serviceReports: Map<string, string>;
 }
 
 /**
@@ -187,18 +189,40 @@ async function verifyPass(ctx: Ctx): Promise<void> {
   }
 }
 
-/** Job-service status by name: RUNNING/PENDING/DONE/FAILED, or undefined when it does not exist. */
-async function serviceStatus(ctx: Ctx, name: string): Promise<string | undefined> {
+/** A job service name as the manifest gives it: `DB.SCHEMA.NAME`, unquoted parts (lib/sql/job-spec.ts). */
+const SERVICE_NAME = /^[A-Z_][A-Z0-9_$]*(\.[A-Z_][A-Z0-9_$]*){2}$/;
+
+/**
+ * What the runner can tell of a job service: its status (PENDING, RUNNING, DONE, FAILED, ...), or
+ * NOT_VISIBLE when Snowflake answers 002003 ("does not exist or not authorized"): the service is
+ * gone (dropped, or its metadata expired) or the runner's role holds neither OWNERSHIP nor MONITOR
+ * on it, which is how a job a task started (owned by the task owner) looks to a runner without
+ * MONITOR. The two cannot be told apart; docs/hooks-manifest.md says what each step does with it.
+ */
+type ServiceState = { readonly status: string } | 'NOT_VISIBLE';
+
+/**
+ * Job-service status by `DESCRIBE SERVICE` (its `status` column), which the execute-job-service
+ * page says to poll for a job's completion; SYSTEM$GET_SERVICE_STATUS is deprecated
+ * (https://docs.snowflake.com/en/sql-reference/sql/execute-job-service). The column is listed by
+ * the 2024_04 bundle (https://docs.snowflake.com/en/release-notes/bcr-bundles/2024_04/bcr-1596).
+ */
+async function serviceState(ctx: Ctx, name: string): Promise<ServiceState> {
+  if (!SERVICE_NAME.test(name)) throw new HookError(ctx.step.id, 'service-status', undefined, `job service name ${JSON.stringify(name)} is not DB.SCHEMA.NAME of unquoted identifiers. Synthesize the manifest again`);
   try {
-    const rows = await ctx.session.query<Record<string, unknown>>(`SELECT SYSTEM$GET_SERVICE_STATUS('${name.replace(/'/g, "''")}') AS S`);
+    const rows = await ctx.session.query<Record<string, unknown>>(`DESCRIBE SERVICE ${name}`);
     ctx.counters.polls++;
-    const parsed = JSON.parse(String(rows.rows[0]?.S ?? '[]')) as { status?: string }[];
-    return parsed[0]?.status;
+    const row = rows.rows[0] ?? {};
+    const status = row[Object.keys(row).find((k) => k.toLowerCase() === 'status') ?? 'status'];
+    if (status === undefined || status === null) return 'NOT_VISIBLE';
+    return { status: String(status).toUpperCase() };
   } catch (e) {
-    if (e instanceof SnowflakeError && (e.code === '2003' || e.code === '002003' || /does not exist/i.test(e.message))) return undefined;
+    if (e instanceof SnowflakeError && (e.code === '2003' || e.code === '002003' || /does not exist/i.test(e.message))) return 'NOT_VISIBLE';
     throw new HookError(ctx.step.id, 'service-status', (e as SnowflakeError).code, (e as Error).message);
   }
 }
+
+const isLive = (s: ServiceState) => s !== 'NOT_VISIBLE' && (s.status === 'RUNNING' || s.status === 'PENDING');
 
 /**
  * An executeTaskGraph step: EXECUTE TASK the root (or re-attach to a run in progress), follow the
@@ -296,14 +320,17 @@ async function runStep(ctx: Ctx): Promise<'SUCCEEDED' | 'GATED'> {
     case 'runWorkers': {
       for (const [i, st] of step.statements.entries()) {
         const name = w!.jobServices![i];
-        const status = await serviceStatus(ctx, name);
+        const state = await serviceState(ctx, name);
         // Only a resumed run's own workers are re-attached; a service running when a run starts
         // is an earlier run's and is replaced.
-        if (ctx.resumed && (status === 'RUNNING' || status === 'PENDING')) {
-          ctx.opts.log.info(`  [${step.id}] ${name} is ${status}: re-attaching`);
+        if (ctx.resumed && isLive(state)) {
+          ctx.opts.log.info(`  [${step.id}] ${name} is ${(state as { status: string }).status}: re-attaching`);
           continue;
         }
-        if (status !== undefined) await exec(ctx, { id: `drop-${i}`, sql: `DROP SERVICE IF EXISTS ${quoteQualified(name)}` });
+        // NOT_VISIBLE: the runner starts its queue workers itself and owns them, so a service it
+        // cannot see is not one of its own: it is started (a name another role holds fails the
+        // EXECUTE with that error).
+        if (state !== 'NOT_VISIBLE') await exec(ctx, { id: `drop-${i}`, sql: `DROP SERVICE IF EXISTS ${name}` });
         await exec(ctx, st);
       }
       return 'SUCCEEDED';
@@ -401,19 +428,30 @@ async function pendingChunks(ctx: Ctx): Promise<number> {
   return num(r, 'PENDING');
 }
 
+/**
+ * Whether any of the step's job services is PENDING or RUNNING. A service the runner cannot see
+ * counts as not running, and is said once per step: for queue workers (which the runner starts and
+ * owns) it is gone; for the task graph's jobs (owned by the task owner) the graph run decides, as
+ * the slot tasks run their jobs synchronously. A FAILED service is reported once with its status.
+ */
 async function anyRunning(ctx: Ctx, names: readonly string[]): Promise<boolean> {
+  let live = false;
   for (const n of names) {
-    const s = await serviceStatus(ctx, n);
-    if (s === 'RUNNING' || s === 'PENDING') return true;
+    const s = await serviceState(ctx, n);
+    const seen = ctx.serviceReports.get(n);
+    if (s === 'NOT_VISIBLE') {
+      if (seen !== 'NOT_VISIBLE') {
+        const why = ctx.step.kind === 'executeTaskGraph' ? 'following the task graph run instead' : 'counting it as not running';
+        ctx.opts.log.info(`  [${ctx.step.id}] job service ${n} cannot be seen (002003: it does not exist, or the runner's role has neither OWNERSHIP nor MONITOR on it); ${why}`);
+      }
+      ctx.serviceReports.set(n, 'NOT_VISIBLE');
+      continue;
+    }
+    if (s.status === 'FAILED' && seen !== 'FAILED') ctx.opts.log.info(`  [${ctx.step.id}] job service ${n} is FAILED; its logs: SELECT SYSTEM$GET_SERVICE_LOGS('${n}', '0', 'worker')`);
+    ctx.serviceReports.set(n, s.status);
+    if (isLive(s)) live = true;
   }
-  return false;
-}
-
-function quoteQualified(name: string): string {
-  return name
-    .split('.')
-    .map((p) => `"${p.replace(/"/g, '""')}"`)
-    .join('.');
+  return live;
 }
 
 /** Plans and runs (or, with dryRun, prints) the steps of one stack. */
@@ -486,7 +524,7 @@ async function runWithLedger(manifest: HookManifest, session: SnowflakeSession, 
       }
       opts.log.info(`run ${p.step.id} [${p.step.kind}] (${p.reason}) run ${p.runId}: ${p.step.description}`);
       const attempt = await ledger.start(p.step.id, p.runId!, p.step.fingerprint, runnerId);
-      const ctx: Ctx = { session, step: p.step, vars, queryIds: [], opts, ledger, runnerId, counters, details: {}, resumed: p.resumed === true, lock };
+      const ctx: Ctx = { session, step: p.step, vars, queryIds: [], opts, ledger, runnerId, counters, details: {}, resumed: p.resumed === true, lock, serviceReports: new Map() };
       try {
         const status = await runStep(ctx);
         await ledger.finish(p.step.id, p.runId!, attempt, status, ctx.queryIds, undefined, ctx.details);

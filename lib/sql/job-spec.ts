@@ -10,10 +10,15 @@
  * model for each was about a tenth of a 100-pipeline synth (`npm run bench`). The tests parse the
  * output with the `yaml` library and compare it with the model.
  */
+import { InvalidValueError } from '../errors';
 import { ObjectName, dollarQuoted } from '../identifiers';
 
-/** Version of the worker contract (docs/worker-contract.md) the env below implements. */
-export const WORKER_CONTRACT_VERSION = '1';
+/**
+ * Version of the worker contract (docs/worker-contract.md) the env below implements. 2: artifacts
+ * go to shard directories (lib/sql/training.ts artifactPath); a version-1 worker would write one
+ * flat directory per pass, so it refuses version 2 rather than write the old layout.
+ */
+export const WORKER_CONTRACT_VERSION = '2';
 
 /** Where the model stage is mounted inside the worker container. */
 export const MODEL_MOUNT_PATH = '/models';
@@ -53,7 +58,13 @@ export function renderJobSpec(m: JobSpecModel): string {
     if (r.cpu !== undefined) lines.push(`          cpu: ${yamlNumber(r.cpu)}`);
     if (r.memory !== undefined) lines.push(`          memory: ${yamlString(r.memory)}`);
   }
-  lines.push('  volumes:', `    - name: ${yamlString('models')}`, `      source: ${yamlString(`@${m.stage.quoted}`)}`);
+  // The generally available stage volume ("Using Snowflake stage volumes with services",
+  // https://docs.snowflake.com/en/developer-guide/snowpark-container-services/snowflake-stage-volume):
+  // `source: stage` with the stage in `stageConfig.name`. The deprecated form `source: "@stage"` is
+  // refused from bundle 2026_08 (https://docs.snowflake.com/en/release-notes/bcr-bundles/2026_08/bcr-2449).
+  // The name is written unquoted: its parts are validated unquoted identifiers, upper-cased, so
+  // `@DB.S.STAGE` names the same stage as `@"DB"."S"."STAGE"`.
+  lines.push('  volumes:', `    - name: ${yamlString('models')}`, `      source: ${yamlString('stage')}`, '      stageConfig:', `        name: ${yamlString(`@${unquotedName(m.stage)}`)}`);
   return lines.join('\n') + '\n';
 }
 
@@ -88,15 +99,41 @@ export interface ExecuteJobServiceModel {
   readonly name: ObjectName;
   readonly warehouse?: ObjectName;
   readonly spec: string;
-  /** Return at once (the runner polls SYSTEM$GET_SERVICE_STATUS) rather than when the job ends. */
+  /** Return at once (the runner polls DESCRIBE SERVICE) rather than when the job ends. */
   readonly async: boolean;
 }
 
-/** `EXECUTE JOB SERVICE IN COMPUTE POOL ... FROM SPECIFICATION $$...$$`. */
+/** An unquoted Snowflake identifier, as stored: upper-case letters, digits, `_` and `$`, not starting with a digit or `$`. */
+export const UNQUOTED_UPPER_IDENTIFIER = /^[A-Z_][A-Z0-9_$]*$/;
+
+/**
+ * `DB.SCHEMA.NAME` without quotes, refusing a name any part of which is not a plain upper-case
+ * identifier (or is an unresolved token). EXECUTE JOB SERVICE's `NAME` "does not support quoted
+ * names" (https://docs.snowflake.com/en/sql-reference/sql/execute-job-service), and a quoted
+ * upper-case identifier is the same object as the unquoted one, so every statement about a job
+ * service (EXECUTE, DESCRIBE, DROP) names it this one way.
+ */
+export function unquotedName(name: ObjectName): string {
+  const bad = name.parts.find((p) => !UNQUOTED_UPPER_IDENTIFIER.test(p));
+  if (bad !== undefined) {
+    throw new InvalidValueError(
+      `${JSON.stringify(bad)} (in ${name.parts.join('.')}) is not an unquoted Snowflake identifier (upper-case letters, digits, _ and $, starting with a letter or _), which EXECUTE JOB SERVICE's NAME requires`,
+      'Use plain names such as ANALYTICS, FORECAST and FORECAST_SCREEN_W0, given as literal strings',
+    );
+  }
+  return name.parts.join('.');
+}
+
+/** `EXECUTE JOB SERVICE IN COMPUTE POOL ... NAME = DB.S.X ... FROM SPECIFICATION $$...$$`. */
 export function renderExecuteJobService(m: ExecuteJobServiceModel): string {
-  const lines = [`EXECUTE JOB SERVICE`, `  IN COMPUTE POOL ${m.computePool.quoted}`, `  NAME = ${m.name.quoted}`];
+  const lines = [`EXECUTE JOB SERVICE`, `  IN COMPUTE POOL ${m.computePool.quoted}`, `  NAME = ${unquotedName(m.name)}`];
   if (m.async) lines.push('  ASYNC = TRUE');
   if (m.warehouse) lines.push(`  QUERY_WAREHOUSE = ${m.warehouse.quoted}`);
   lines.push(`  FROM SPECIFICATION ${dollarQuoted(m.spec)}`);
   return lines.join('\n');
+}
+
+/** `DROP SERVICE IF EXISTS DB.S.X`: a finished job keeps its name until dropped. */
+export function renderDropService(name: ObjectName): string {
+  return `DROP SERVICE IF EXISTS ${unquotedName(name)}`;
 }

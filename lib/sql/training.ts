@@ -2,6 +2,7 @@
  * SQL of the training passes: which keys to train, how a worker reads a chunk (one bulk query),
  * where artifacts go, the run-control rows, and the post-pass verification.
  */
+import { createHash } from 'crypto';
 import { ObjectName, quoteIdentifier, sqlString } from '../identifiers';
 import { BoundStatement, runVar } from './statement';
 
@@ -95,9 +96,39 @@ export function renderChunkReadStatement(s: SourceModel): BoundStatement {
   };
 }
 
-/** Relative stage path of one partition's artifact (the key is URI-encoded by the worker). */
+/**
+ * Hex digits of a partition's shard directory: 2 give 256 directories per pass, so a pass of
+ * 20,000 partitions puts about 80 files in each and a directory stays under the stage volume's
+ * advice of fewer than 100,000 files ("Using Snowflake stage volumes with services",
+ * https://docs.snowflake.com/en/developer-guide/snowpark-container-services/snowflake-stage-volume)
+ * up to millions of partitions per pass.
+ */
+export const ARTIFACT_SHARD_HEX_DIGITS = 2;
+
+/**
+ * A partition's shard directory: the first two hex digits (lower case) of the SHA-256 of the
+ * partition key's UTF-8 bytes. Stable across runs and languages (SQL: `LEFT(SHA2(key, 256), 2)`).
+ */
+export function artifactShard(partitionKey: string): string {
+  return createHash('sha256').update(partitionKey, 'utf8').digest('hex').slice(0, ARTIFACT_SHARD_HEX_DIGITS);
+}
+
+/** A run's pass directory on the stage, relative to the stage: `models/<run>/<pass>`. */
+export function passDirectory(runId: string, pass: string): string {
+  return `models/${runId}/${pass}`;
+}
+
+/**
+ * Relative stage path of one partition's artifact (docs/worker-contract.md, contract version 2):
+ * `models/<run>/<pass>/<shard>/<url-encoded key>.<ext>`. Written once under this name by the worker.
+ */
+export function artifactPath(runId: string, pass: string, partitionKey: string, extension: string): string {
+  return `${passDirectory(runId, pass)}/${artifactShard(partitionKey)}/${encodeURIComponent(partitionKey)}.${extension}`;
+}
+
+/** The layout of artifactPath, for documentation. */
 export function artifactPathPattern(pass: PassName, extension: string): string {
-  return `models/<RUN_ID>/${pass}/<urlencoded PARTITION_KEY>.${extension}`;
+  return `models/<RUN_ID>/${pass}/<first 2 hex digits of SHA-256(PARTITION_KEY)>/<urlencoded PARTITION_KEY>.${extension}`;
 }
 
 /** Statements a worker issues besides the queue's, with their binds. */
@@ -199,7 +230,8 @@ function passCounts(t: TrainingTablesModel, queue: ObjectName, pass: PassName): 
  * the runner role has READ and WRITE on the model stage.
  */
 export function renderRefreshPass(stage: ObjectName, pass: PassName): string {
-  return `ALTER STAGE ${stage.quoted} REFRESH SUBPATH = ${sqlString(`models/${runVar('RUN_ID')}/${pass}`)}`;
+  // The pass directory and, below it, its shard directories.
+  return `ALTER STAGE ${stage.quoted} REFRESH SUBPATH = ${sqlString(passDirectory(runVar('RUN_ID'), pass))}`;
 }
 
 /**

@@ -1,5 +1,5 @@
 /**
- * The reference training worker (docs/worker-contract.md, contract version 1). It runs in a job
+ * The reference training worker (docs/worker-contract.md, contract version 2). It runs in a job
  * service: claims chunks of partitions from the queue with a leased compare-and-set, reads each
  * chunk's series with ONE bulk query, fits the model contest per partition, clears the chunk's
  * metrics, writes each model to the stage mount once under its final name, records metrics in one
@@ -12,7 +12,8 @@ import * as path from 'path';
 import * as snowflake from 'snowflake-sdk';
 import { ObjectName } from '../identifiers';
 import { candidateStripes, renderQueueStatements } from '../sql/queue';
-import { renderWorkerStatements } from '../sql/training';
+import { WORKER_CONTRACT_VERSION } from '../sql/job-spec';
+import { artifactPath, passDirectory, renderWorkerStatements } from '../sql/training';
 import { SeriesError, prepareSeries, selectBest } from './forecast';
 
 export interface WorkerConfig {
@@ -47,7 +48,7 @@ function need(env: NodeJS.ProcessEnv, name: string): string {
 }
 
 export function configFromEnv(env: NodeJS.ProcessEnv): WorkerConfig {
-  if (need(env, 'MM_CONTRACT_VERSION') !== '1') throw new Error(`worker contract: version ${env.MM_CONTRACT_VERSION} is not supported (this worker implements 1)`);
+  if (need(env, 'MM_CONTRACT_VERSION') !== WORKER_CONTRACT_VERSION) throw new Error(`worker contract: version ${env.MM_CONTRACT_VERSION} is not supported (this worker implements ${WORKER_CONTRACT_VERSION})`);
   const n = (k: string) => Number(need(env, k));
   return {
     mode: need(env, 'MM_MODE') as 'tasks' | 'queue',
@@ -96,12 +97,12 @@ export function fitChunk(cfg: WorkerConfig, runId: string, keys: string[], rows:
   const now = new Date().toISOString().replace('T', ' ').replace('Z', '');
   const metricRows: unknown[][] = [];
   const artifacts: { stagePath: string; content: string }[] = [];
-  const rel = `models/${runId}/${cfg.pass}`;
   for (const key of keys) {
     try {
       const series = prepareSeries(byKey.get(key) ?? []);
       const { model, winner, metrics } = selectBest(series, { holdout: cfg.holdout, period: cfg.period, refine: cfg.refine });
-      const file = `${rel}/${encodeURIComponent(key)}.${cfg.ext}`;
+      // Sharded: no directory of the stage mount holds more than a small share of the pass's files.
+      const file = artifactPath(runId, cfg.pass, key, cfg.ext);
       artifacts.push({ stagePath: file, content: JSON.stringify(model) });
       metricRows.push([runId, cfg.pass, key, 'OK', winner, metrics.mape, metrics.rmse, metrics.smape, series.values.length, file, null, now, cfg.image]);
     } catch (e) {
@@ -162,7 +163,7 @@ export async function runWorker(cfg: WorkerConfig, conn: snowflake.Connection, l
       await exec(conn, w.clearMetrics.sql, [run, cfg.pass, JSON.stringify(keys)]);
       writeArtifacts(cfg.modelDir, artifacts);
       if (metricRows.length > 0) await exec(conn, w.insertMetrics.sql, metricRows);
-      const done = await exec(conn, q.complete.sql, [`models/${run}/${cfg.pass}/`, null, cand.QUEUE_ID, cfg.workerId]);
+      const done = await exec(conn, q.complete.sql, [`${passDirectory(run, cfg.pass)}/`, null, cand.QUEUE_ID, cfg.workerId]);
       if (done.updated !== 1) log(`lost the lease on ${String(cand.QUEUE_ID)}; its results will be redone by the next holder`);
       chunks++;
       log(`${String(cand.QUEUE_ID)}: ${metricRows.filter((r) => r[3] === 'OK').length}/${keys.length} partitions trained`);

@@ -18,7 +18,8 @@ describe('ModelRegistryAggregator', () => {
     const stack = newStack();
     aggregator(stack, { modelName: 'demand' });
     const proc = Object.values(resources(synthJson(stack), 'snowflake_procedure_python'))[0];
-    expect(proc.packages).toEqual(['snowflake-ml-python']);
+    expect(proc.packages).toEqual(['snowflake-ml-python==1.8.4']);
+    expect(proc.snowpark_package).toBe('1.25.0');
     expect(proc.execute_as).toBe('CALLER');
     expect(proc.arguments.map((a: any) => a.arg_name)).toEqual(['RUN_ID', 'VERSION_NAME', 'INDEX_PATH']);
     expect(proc.procedure_definition).toContain('ML.FC.DEMAND');

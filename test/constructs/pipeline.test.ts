@@ -1,7 +1,7 @@
 import 'cdktf/lib/testing/adapters/jest';
 import * as fs from 'fs';
 import * as path from 'path';
-import { Testing, TerraformStack } from 'cdktf';
+import { Testing, TerraformStack, TerraformVariable } from 'cdktf';
 import { Construct } from 'constructs';
 import {
   ComputePool,
@@ -64,7 +64,8 @@ describe('ManyModelPipeline', () => {
       const t = byName[`FORECAST_SCREEN_SLOT_${k}`];
       expect(t.started).toBe(true);
       expect(t.after).toEqual(['"ANALYTICS"."FORECAST"."FORECAST_SCREEN_ROOT"']);
-      expect(t.sql_statement).toContain(`DROP SERVICE IF EXISTS "ANALYTICS"."FORECAST"."FORECAST_SCREEN_W${k}"`);
+      expect(t.sql_statement).toContain(`DROP SERVICE IF EXISTS ANALYTICS.FORECAST.FORECAST_SCREEN_W${k};`);
+      expect(t.sql_statement).toContain(`NAME = ANALYTICS.FORECAST.FORECAST_SCREEN_W${k}\n`);
       expect(t.sql_statement).toContain('IN COMPUTE POOL "FORECASTPOOL"');
       expect(t.sql_statement).toContain(`MM_SLOT: '${k}'`);
       expect(t.sql_statement).toContain("MM_SLOTS: '3'");
@@ -96,7 +97,7 @@ describe('ManyModelPipeline', () => {
     pipeline(stack, 'Forecast', { training: TrainingStrategy.queue({ workers: 2, timeBudget: Duration.minutes(5) }) });
     const steps = Hooks.of(stack).manifest().steps;
     const workers = steps.find((s) => s.id.endsWith('screen-workers'))!;
-    expect(workers.statements.map((s) => s.sql.match(/NAME = (\S+)/)![1])).toEqual(['"ANALYTICS"."FORECAST"."FORECAST_SCREEN_W0"', '"ANALYTICS"."FORECAST"."FORECAST_SCREEN_W1"']);
+    expect(workers.statements.map((s) => s.sql.match(/NAME = (\S+)/)![1])).toEqual(['ANALYTICS.FORECAST.FORECAST_SCREEN_W0', 'ANALYTICS.FORECAST.FORECAST_SCREEN_W1']);
     expect(workers.statements[0].sql).toContain('ASYNC = TRUE');
     const wait = steps.find((s) => s.id.endsWith('screen-wait'))!;
     expect(wait.wait?.budgetSeconds).toBe(300);
@@ -210,6 +211,19 @@ describe('ManyModelPipeline', () => {
     expect(errorOf((s) => pipeline(s, 'Forecast', { schema: Schema.fromName(s, 'Other', 'OTHERDB.ML') }))).toBe(
       'test/Forecast: schema is in database OTHERDB, not in ANALYTICS. Pass a schema of the pipeline database, or leave schema unset',
     );
+  });
+
+  test('rejects a database whose name is not a literal unquoted identifier: job service names must be unquoted', () => {
+    const message = errorOf((s) => {
+      const name = new TerraformVariable(s, 'DbName', { type: 'string' }).stringValue;
+      pipeline(s, 'Forecast', { database: Database.fromName(s, 'TokenDb', name) });
+    });
+    expect(message).toMatch(/^test\/Forecast: database "\$\{TfToken\[TOKEN\.\d+\]\}" \(of the job service .*_SCREEN_W0\) is not an unquoted Snowflake identifier .* EXECUTE JOB SERVICE does not support quoted names\. Use a database and schema with plain literal names/);
+  });
+
+  test('rejects a name prefix that is a token: it ends up in the job service names', () => {
+    const message = errorOf((s) => pipeline(s, 'Forecast', { namePrefix: new TerraformVariable(s, 'Prefix', { type: 'string' }).stringValue }));
+    expect(message).toMatch(/^test\/Forecast: namePrefix .* is not an unquoted Snowflake identifier .*Give a namePrefix of letters, digits and _/);
   });
 
   test('warns when training asks for more concurrent jobs than the pool has nodes', () => {

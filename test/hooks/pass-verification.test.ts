@@ -1,3 +1,4 @@
+import { createHash } from 'crypto';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
@@ -11,9 +12,9 @@ import { HookManifest } from '../../lib/hooks/manifest';
 import { Ledger } from '../../lib/hooks/ledger';
 import { runHooks } from '../../lib/hooks/runner';
 import { ObjectName } from '../../lib/identifiers';
-import { renderChunkReadStatement } from '../../lib/sql/training';
+import { artifactPath, renderChunkReadStatement } from '../../lib/sql/training';
 import { SnowflakeSession } from '../../lib/snowflake/session';
-import { WorkerConfig, fitChunk, runWorker, writeArtifacts } from '../../lib/worker/main';
+import { WorkerConfig, configFromEnv, fitChunk, runWorker, writeArtifacts } from '../../lib/worker/main';
 import { memoryLog, openSession } from './fixtures';
 
 // The pipeline's queue pass, watched and verified by the runner: polls read chunk states and
@@ -77,12 +78,15 @@ async function startPass(): Promise<string> {
 
 /** What workers leave: every partition trained (artifact on the stage, then its metrics row), chunks DONE. */
 async function train(runId: string): Promise<void> {
-  fs.mkdirSync(path.join(stageDir, 'models', runId, 'screen'), { recursive: true });
-  for (const k of KEYS) fs.writeFileSync(path.join(stageDir, 'models', runId, 'screen', `${k}.json`), '{}');
+  // In the pass's shard directories (worker contract 2), as the reference worker writes them.
+  for (const k of KEYS) {
+    fs.mkdirSync(path.dirname(path.join(stageDir, artifactPath(runId, 'screen', k, 'json'))), { recursive: true });
+    fs.writeFileSync(path.join(stageDir, artifactPath(runId, 'screen', k, 'json')), '{}');
+  }
   await session.query(
     `INSERT INTO ANALYTICS.FORECAST.FORECAST_TRAINING_METRICS (RUN_ID, PASS, PARTITION_KEY, STATUS, MODEL_FAMILY, MAPE, RMSE, SMAPE, N_OBS, STAGE_PATH, ERROR_MSG, TRAINED_AT) ` +
       `VALUES (?, 'screen', ?, 'OK', 'drift', 0.1, 1, 0.1, 10, ?, NULL, CURRENT_TIMESTAMP())`,
-    KEYS.map((k) => [runId, k, `models/${runId}/screen/${k}.json`]),
+    KEYS.map((k) => [runId, k, artifactPath(runId, 'screen', k, 'json')]),
   );
   await session.query(`UPDATE ANALYTICS.FORECAST.FORECAST_QUEUE SET STATUS = 'DONE' WHERE RUN_ID = ?`, [runId]);
 }
@@ -118,7 +122,7 @@ describe('a training pass is polled without the stage and verified after refresh
   test('an OK metrics row whose artifact is not on the stage fails the verification', async () => {
     const runId = await startPass();
     await train(runId);
-    fs.rmSync(path.join(stageDir, 'models', runId, 'screen', 'C.json'));
+    fs.rmSync(path.join(stageDir, artifactPath(runId, 'screen', 'C', 'json')));
     const r = await waitStep();
     expect(r.status).toBe('FAILED');
     expect(r.error).toBe(`step ${id('screen-wait')}, statement verify: 1 partitions are recorded as trained but their artifacts are not on the stage`);
@@ -188,10 +192,11 @@ describe('the reference worker writes each artifact once, under its final name, 
     await session.query(
       `INSERT INTO ANALYTICS.FORECAST.FORECAST_TRAINING_METRICS (RUN_ID, PASS, PARTITION_KEY, STATUS, MODEL_FAMILY, MAPE, RMSE, SMAPE, N_OBS, STAGE_PATH, ERROR_MSG, TRAINED_AT) ` +
         `VALUES (?, 'screen', ?, 'OK', 'stale', 0.1, 1, 0.1, 10, ?, NULL, CURRENT_TIMESTAMP())`,
-      ['A', 'B'].map((k) => [runId, k, `models/${runId}/screen/${k}.json`]),
+      ['A', 'B'].map((k) => [runId, k, artifactPath(runId, 'screen', k, 'json')]),
     );
     // This attempt cannot write B's artifact (a directory is in the way): it fails between A and B.
-    fs.mkdirSync(path.join(dir, 'B.json'), { recursive: true });
+    const bFile = path.join(stageDir, artifactPath(runId, 'screen', 'B', 'json'));
+    fs.mkdirSync(bFile, { recursive: true });
     const first = await runOneWorker();
     // Every attempt (3) failed the same way: the chunk is FAILED, and no OK row names A's or B's
     // file, so the model index will not take a file a dying writer may have left half-written.
@@ -200,14 +205,14 @@ describe('the reference worker writes each artifact once, under its final name, 
     expect(await metrics(runId)).toEqual([{ PARTITION_KEY: 'C', STATUS: 'OK', MODEL_FAMILY: expect.any(String) }, { PARTITION_KEY: 'D', STATUS: 'OK', MODEL_FAMILY: expect.any(String) }]);
 
     // With the obstacle gone and the chunk claimable again, the next attempt writes and records it all.
-    fs.rmSync(path.join(dir, 'B.json'), { recursive: true });
+    fs.rmSync(bFile, { recursive: true });
     await session.query(`UPDATE ANALYTICS.FORECAST.FORECAST_QUEUE SET STATUS = 'PENDING', ATTEMPTS = 0 WHERE RUN_ID = ? AND CHUNK_ID = 0`, [runId]);
     await runOneWorker();
     expect((await metrics(runId)).map((m) => `${m.PARTITION_KEY}:${m.STATUS}`)).toEqual(['A:OK', 'B:OK', 'C:OK', 'D:OK']);
     expect((await metrics(runId)).some((m) => m.MODEL_FAMILY === 'stale')).toBe(false);
     expect(await queue(runId)).toEqual(['0:DONE:1', '1:DONE:1']);
     // Only final names were ever written: no temporary file in the stage, every artifact complete.
-    expect(files(dir)).toEqual(['A.json', 'B.json', 'C.json', 'D.json']);
+    expect(files(dir)).toEqual(['A', 'B', 'C', 'D'].map((k) => path.relative(dir, path.join(stageDir, artifactPath(runId, 'screen', k, 'json')))).sort());
     for (const f of files(dir)) expect(JSON.parse(fs.readFileSync(path.join(dir, f), 'utf8'))).toMatchObject({ format: 'many-model-forecast' });
     expect((await waitStep()).status).toBe('SUCCEEDED');
   });
@@ -225,9 +230,25 @@ describe('the reference worker writes each artifact once, under its final name, 
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mm-artifacts-'));
     const fitted = fitChunk({ pass: 'screen', refine: false, holdout: 7, period: 7, ext: 'json', modelDir: dir } as WorkerConfig, 'R1', ['A/1', 'Z'], Array.from({ length: 40 }, (_, i) => ({ PARTITION_KEY: 'A/1', DS: new Date(Date.UTC(2026, 0, 1 + i)), Y: 5 + (i % 7) })));
     expect(files(dir)).toEqual([]);
-    expect(fitted.metricRows.map((r) => [r[2], r[3], r[9]])).toEqual([['A/1', 'OK', 'models/R1/screen/A%2F1.json'], ['Z', 'FAILED', null]]);
+    const shard = createHash('sha256').update('A/1').digest('hex').slice(0, 2);
+    expect(fitted.metricRows.map((r) => [r[2], r[3], r[9]])).toEqual([['A/1', 'OK', `models/R1/screen/${shard}/A%2F1.json`], ['Z', 'FAILED', null]]);
     writeArtifacts(dir, fitted.artifacts);
-    expect(files(dir)).toEqual([path.join('models', 'R1', 'screen', 'A%2F1.json')]);
+    expect(files(dir)).toEqual([path.join('models', 'R1', 'screen', shard, 'A%2F1.json')]);
     fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  test('a worker refuses an environment of worker contract 1 (flat pass directories): the job fails rather than writing the old layout', () => {
+    expect(() => configFromEnv({ MM_CONTRACT_VERSION: '1' })).toThrow('worker contract: version 1 is not supported (this worker implements 2)');
+  });
+
+  test('at 20,000 partitions no directory of a pass holds more than a few hundred artifacts (a stage volume directory should hold fewer than 100,000 files)', () => {
+    const perDirectory = new Map<string, number>();
+    for (let i = 0; i < 20000; i++) {
+      const dir = path.posix.dirname(artifactPath('R1', 'screen', `store-${i}|sku-${(i * 7919) % 100003}`, 'json'));
+      perDirectory.set(dir, (perDirectory.get(dir) ?? 0) + 1);
+    }
+    expect(perDirectory.size).toBe(256);
+    expect(Math.max(...perDirectory.values())).toBeLessThan(200);
+    expect([...perDirectory.keys()].every((d) => /^models\/R1\/screen\/[0-9a-f]{2}$/.test(d))).toBe(true);
   });
 });

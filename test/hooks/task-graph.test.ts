@@ -134,6 +134,34 @@ describe('executeTaskGraph follows the graph run, not its job services', () => {
     expect((await chunkRows()).map((c) => `${c.STATUS}:${c.ATTEMPTS}`)).toEqual(Array(6).fill('DONE:1'));
   });
 
+  test('job services are watched with DESCRIBE SERVICE, never the deprecated SYSTEM$GET_SERVICE_STATUS', async () => {
+    // A dead worker's chunk makes the runner check the services before executing the graph again.
+    await createGraph({ rootMs: 300, chunks: [[0], [1, 2, 3]], chunkMs: 300, leaseSeconds: 1, dieOnFirstClaim: 0 });
+    server.faults.failStatement({ match: /SYSTEM\$GET_SERVICE_STATUS/i, times: 1000, code: '000904', message: 'SYSTEM$GET_SERVICE_STATUS is deprecated' });
+    const log = memoryLog();
+    const r = await runHooks(trainStep(), session, { log, pollMs: 100 });
+    server.faults.reset();
+    expect([r.outcomes[0].status, r.outcomes[0].error]).toEqual(['SUCCEEDED', undefined]);
+    expect(log.lines.filter((l) => /cannot be seen/.test(l))).toEqual([]);
+    expect(log.lines.filter((l) => /executing it again/.test(l))).toHaveLength(1);
+  });
+
+  test('a job service the runner cannot see (002003: not authorized, or gone) is said once; the step follows the graph run and succeeds', async () => {
+    // Slot 0's worker dies holding chunk 0, so the runner checks the services once the graph run
+    // has ended (before executing it again), and cannot see slot 0's.
+    await createGraph({ rootMs: 300, chunks: [[0], [1, 2, 3]], chunkMs: 300, leaseSeconds: 1, dieOnFirstClaim: 0 });
+    server.faults.failStatement({ match: /^DESCRIBE SERVICE OPS\.HOOKS\.G_W0$/, times: 1000, code: '002003', message: "SQL compilation error:\nService 'OPS.HOOKS.G_W0' does not exist or not authorized." });
+    const log = memoryLog();
+    const r = await runHooks(trainStep(), session, { log, pollMs: 100 });
+    server.faults.reset();
+    expect([r.outcomes[0].status, r.outcomes[0].error]).toEqual(['SUCCEEDED', undefined]);
+    expect(log.lines.filter((l) => /cannot be seen/.test(l))).toEqual([
+      "  [train] job service OPS.HOOKS.G_W0 cannot be seen (002003: it does not exist, or the runner's role has neither OWNERSHIP nor MONITOR on it); following the task graph run instead",
+    ]);
+    expect(log.lines.filter((l) => /executing it again/.test(l))).toHaveLength(1);
+    expect((await chunkRows()).map((c) => c.STATUS)).toEqual(Array(4).fill('DONE'));
+  });
+
   test('chunks a dead worker left behind are run by a second execution that starts only after the first graph run has completed', async () => {
     // Slot 0's worker dies holding chunk 0; slot 1 keeps the first graph run going meanwhile.
     await createGraph({ rootMs: 300, chunks: [[0], [1, 2, 3, 4]], chunkMs: 400, leaseSeconds: 1, dieOnFirstClaim: 0 });

@@ -1,5 +1,5 @@
 import { ObjectName } from '../../lib/identifiers';
-import { renderJobSpec } from '../../lib/sql/job-spec';
+import { renderDropService, renderExecuteJobService, renderJobSpec, unquotedName } from '../../lib/sql/job-spec';
 import { renderEnqueue, renderQueueCreate, renderQueueStatements } from '../../lib/sql/queue';
 import { inlineParams } from '../../lib/sql/statement';
 import { layoutTaskGraph, maxSlots } from '../../lib/sql/task-graph';
@@ -70,8 +70,26 @@ describe('worker SQL and specs', () => {
     const text = renderJobSpec({ image: '/a/b/c/img:1', stage: ObjectName.parse('A.B.S', 3), env: { Z: '1', A: '2' } });
     const spec = parse(text);
     expect(Object.keys(spec.spec.containers[0].env)).toEqual(['A', 'Z']);
-    expect(spec.spec.volumes[0].source).toBe('@"A"."B"."S"');
     expect(spec.spec.containers[0].volumeMounts[0].mountPath).toBe('/models');
+  });
+
+  test('the stage is mounted as a v2 stage volume (source: stage with stageConfig), never the v1 form the 2026_08 bundle refuses', () => {
+    const text = renderJobSpec({ image: '/a/b/c/img:1', stage: ObjectName.parse('a.b.s', 3), env: {} });
+    expect(parse(text).spec.volumes).toEqual([{ name: 'models', source: 'stage', stageConfig: { name: '@A.B.S' } }]);
+    expect(text).not.toMatch(/source: '@/);
+  });
+
+  test('EXECUTE JOB SERVICE names the job unquoted (NAME does not support quoted names); DROP SERVICE names it the same way', () => {
+    const name = ObjectName.parse('analytics.forecast.forecast_screen_w0', 3);
+    const sql = renderExecuteJobService({ computePool: ObjectName.parse('POOL', 1), name, spec: 'spec: {}', async: true });
+    expect(sql).toContain('\n  NAME = ANALYTICS.FORECAST.FORECAST_SCREEN_W0\n');
+    expect(sql).not.toMatch(/NAME = "/);
+    expect(renderDropService(name)).toBe('DROP SERVICE IF EXISTS ANALYTICS.FORECAST.FORECAST_SCREEN_W0');
+  });
+
+  test('a job service name with a part that is not a plain upper-case identifier (an unresolved token) is refused', () => {
+    const name = ObjectName.of('${TfToken[TOKEN.1]}', 'S', 'X');
+    expect(() => unquotedName(name)).toThrow(/is not an unquoted Snowflake identifier/);
   });
 
   test('job specs read back as exactly the model, whatever the strings hold', () => {
@@ -86,7 +104,7 @@ describe('worker SQL and specs', () => {
       expect(spec).toEqual({
         spec: {
           containers: [{ name: 'worker', image: m.image, command: m.command, args: tricky, env, volumeMounts: [{ name: 'models', mountPath: '/models' }], resources: { requests: { cpu: 0.5, memory: '4Gi' } } }],
-          volumes: [{ name: 'models', source: '@"A"."B"."S"' }],
+          volumes: [{ name: 'models', source: 'stage', stageConfig: { name: '@A.B.S' } }],
         },
       });
     }

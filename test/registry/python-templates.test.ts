@@ -14,6 +14,7 @@ import {
 } from '../../lib/registry/python/render';
 import { ForecastModel, predictFromModel, prepareSeries, selectBest } from '../../lib/worker/forecast/index';
 import { DEFAULT_INPUT_COLUMNS, DEFAULT_OUTPUT_COLUMNS } from '../../constructs/model-registry-aggregator';
+import { artifactPath, artifactShard } from '../../lib/sql/training';
 import { rows, trendSeason } from '../worker/series-helpers';
 
 const opts: RegisterProcedureOptions = {
@@ -115,13 +116,16 @@ describe('the registration procedure and the aggregator it logs (run against fak
   fs.writeFileSync(procFile, renderRegisterProcedureSource(opts));
 
   const fit = (seed: number, refine: boolean) => selectBest(prepareSeries(rows((t) => trendSeason(120, { level: 50 + seed, slope: 0.1, amp: 2, noise: 0.5, seed })[t], 120)), { refine }).model;
-  // Screen and refine artifacts share base names in two directories: the index picks refine for A.
+  // Screen and refine artifacts share base names in two pass directories, each under its shard
+  // directory (worker contract 2): the index picks refine for A. D is a contract-1 (flat) artifact.
+  const path1 = (pass: string, key: string) => artifactPath('R1', pass, key, 'json');
   const artifacts: Record<string, ForecastModel> = {
-    'models/R1/screen/A.json': fit(1, false),
-    'models/R1/refine/A.json': fit(2, true),
-    'models/R1/screen/B%2FC.json': fit(3, false),
+    [path1('screen', 'A')]: fit(1, false),
+    [path1('refine', 'A')]: fit(2, true),
+    [path1('screen', 'B/C')]: fit(3, false),
+    'models/R1/screen/D.json': fit(4, false),
   };
-  const index = { format: 'many-model-index', formatVersion: 1, runId: 'R1', partitions: { A: 'models/R1/refine/A.json', 'B/C': 'models/R1/screen/B%2FC.json' } };
+  const index = { format: 'many-model-index', formatVersion: 1, runId: 'R1', partitions: { A: path1('refine', 'A'), 'B/C': path1('screen', 'B/C'), D: 'models/R1/screen/D.json' } };
   const metricsRow = { TRAINED: 2, FAILED: 1, MEDIAN_MAPE: 0.042, MEAN_RMSE: 1.5 };
 
   function stage(name: string, files: Record<string, unknown>): string {
@@ -165,7 +169,13 @@ describe('the registration procedure and the aggregator it logs (run against fak
     expect(out.results[1]).toEqual({ status: 'exists', model: 'ANALYTICS.FORECAST.FORECAST_MODEL', version: 'V_R1', metrics: expect.objectContaining({ partitions_trained: 2 }) });
   });
 
-  test('reads the run with one GET for the index and one per artifact directory, and one metrics query per call', () => {
+  test('artifacts live in shard directories of their pass', () => {
+    expect(index.partitions.A).toBe(`models/R1/refine/${artifactShard('A')}/A.json`);
+    expect(index.partitions['B/C']).toMatch(/^models\/R1\/screen\/[0-9a-f]{2}\/B%2FC\.json$/);
+    expect(artifactShard('A')).not.toBe(artifactShard('B/C'));
+  });
+
+  test('reads the run with one GET for the index and one per pass directory (not per shard), and one metrics query per call', () => {
     expect(out.gets).toEqual([
       '@"ANALYTICS"."FORECAST"."FORECAST_MODELS"/models/R1/model_index.json',
       '@"ANALYTICS"."FORECAST"."FORECAST_MODELS"/models/R1/refine/',
@@ -186,14 +196,14 @@ describe('the registration procedure and the aggregator it logs (run against fak
       python_version: '3.11',
       conda_dependencies: ['pandas'],
       artifacts: ['model_index', 'partition_models'],
-      comment: 'many-model aggregator for run R1: 2 partitions',
+      comment: 'many-model aggregator for run R1: 3 partitions',
     });
     expect(log.metrics).toEqual({
       partitions_trained: 2,
       partitions_failed: 1,
       median_mape: 0.042,
       mean_rmse: 1.5,
-      lineage: { run_id: 'R1', stage: 'ANALYTICS.FORECAST.FORECAST_MODELS', index_path: 'models/R1/model_index.json', partitions: 2 },
+      lineage: { run_id: 'R1', stage: 'ANALYTICS.FORECAST.FORECAST_MODELS', index_path: 'models/R1/model_index.json', partitions: 3 },
     });
     expect(log.signature_inputs).toEqual([{ name: 'PARTITION_KEY', dtype: 'STRING' }, { name: 'STEP', dtype: 'INT64' }]);
     expect(log.signature_outputs.map((f: { dtype: string }) => f.dtype)).toEqual(['STRING', 'INT64', 'TIMESTAMP_NTZ', 'DOUBLE', 'DOUBLE', 'DOUBLE']);
@@ -201,10 +211,10 @@ describe('the registration procedure and the aggregator it logs (run against fak
 
   test("the logged version predicts each partition from its own artifact (relocated by the registry), as the TypeScript predict does", () => {
     const [a, bc, unknown, bad] = out.predictions;
-    const tsA = predictFromModel(artifacts['models/R1/refine/A.json'], 3);
+    const tsA = predictFromModel(artifacts[path1('refine', 'A')], 3);
     expect(a.columns).toEqual(['PARTITION_KEY', 'STEP', 'DS', 'FORECAST', 'LOWER', 'UPPER']);
     expect(a.rows).toEqual(tsA.map((s) => ({ PARTITION_KEY: 'A', STEP: s.step, DS: `${s.date}T00:00:00`, FORECAST: s.forecast, LOWER: s.lower, UPPER: s.upper })));
-    const tsBC = predictFromModel(artifacts['models/R1/screen/B%2FC.json'], 28)[27];
+    const tsBC = predictFromModel(artifacts[path1('screen', 'B/C')], 28)[27];
     expect(bc.rows).toEqual([{ PARTITION_KEY: 'B/C', STEP: 28, DS: `${tsBC.date}T00:00:00`, FORECAST: tsBC.forecast, LOWER: tsBC.lower, UPPER: tsBC.upper }]);
     expect(unknown).toEqual({ columns: ['PARTITION_KEY', 'STEP', 'DS', 'FORECAST', 'LOWER', 'UPPER'], rows: [] });
     expect(bad).toEqual({ error: 'ValueError: STEP must be a positive integer, got 0' });
@@ -223,7 +233,7 @@ describe('the registration procedure and the aggregator it logs (run against fak
       stage_dir: stage('stage3', {
         'models/E/model_index.json': { ...index, runId: 'E', partitions: {} },
         'models/M/model_index.json': { ...index, runId: 'M', partitions: { A: 'models/M/screen/A.json', B: 'models/M/screen/B.json' } },
-        'models/M/screen/A.json': artifacts['models/R1/screen/A.json'],
+        'models/M/screen/A.json': artifacts[path1('screen', 'A')],
         'models/U/model_index.json': { ...index, runId: 'U', partitions: { A: '../secrets/A.json' } },
       }),
       calls: [

@@ -65,12 +65,12 @@ describe('example app', () => {
       'forecast/Forecast/screen-start': '3901fa170798af4114f915be301eb2d529b2bc510c243c3c594a54183b4fc4b6',
       'forecast/Forecast/screen-train': '4312ca0d3581cb315b53a110dd7265b5a1838f29c02f74f8e59a0dd17c6db7b3',
       'forecast/Forecast/refine-start': 'b0ff4aacaed053d6a8db432faff4bf6cb812eec58322a2a9f466e73a91613605',
-      'forecast/Forecast/refine-workers': '28b7cec1ecb87a812c020c561d4d434f6a7b63dadb1eee659cea31a8ad6b9bae',
-      'forecast/Forecast/refine-wait': '72ec7ddc7b4015960f39fb349cf452190303c8a0858ffc3aa2c3a6165b06abb1',
-      'forecast/Forecast/buildModelIndex': '61d7cb34d80264b5f081ebebd9746e3f5a5fd887a2e2b99eaa237a492c22a549',
-      'forecast/Forecast/registerAggregator': 'def805b2e7afbe63ad18adcd67ac53e35b74aa53c1a47db175c0ff4efffe54f6',
-      'forecast/Forecast/promote': '13f198456c4e0d913fece70bb18d496da1d22cb039576e4e02fa415b2ea4ce19',
-      'forecast/Forecast/Scoring/batchScore': '532d5645113f7544d6fa8e13788617c063d927ad77bc9226b13a0a677711e458',
+      'forecast/Forecast/refine-workers': 'e283fa5bfe16ace2d1ccff723d455d34ae55c4864fd50414ce29526bc155b45f',
+      'forecast/Forecast/refine-wait': '03be15e87ee7f53bafcd85f2be41f6cd2c1bfbcf4ad14623170c0a63710245f8',
+      'forecast/Forecast/buildModelIndex': '79d8bc4bf33d328b7774f037c2016ae654559ed116f030a401bbabda21c91488',
+      'forecast/Forecast/registerAggregator': 'e939dd001df47e3096b3817bd0dd6b765037f45fa7904a0df5c82ad3c19926c9',
+      'forecast/Forecast/promote': 'b760765b4b59ab33213a7a43a615f59d281b1ac621dbb09672abd98f67f22f1b',
+      'forecast/Forecast/Scoring/batchScore': 'adfffd271bf4c7e02eae89de47b118c118470641745622603a054423623135c5',
     });
   });
 });
