@@ -18,6 +18,8 @@ import { SnowflakeSession } from '../snowflake/session';
 import { resolveConnection } from '../snowflake/connection';
 import { ManyModelPipeline } from '../../constructs/many-model-pipeline';
 import { prng } from '../prng';
+import { provisionLocally } from './provision';
+import { sqlString } from '../identifiers';
 
 export interface DemoOptions {
   readonly outdir: string;
@@ -52,6 +54,31 @@ export interface DemoResult {
   readonly maxChunkAttempts: number;
   /** (pass, partition) pairs with more than one metrics row: must be 0. */
   readonly duplicateMetricRows: number;
+  /** Rows of a PREDICT the consumer role ran through the promoted alias (one partition, a week ahead). */
+  readonly consumerPredictRows: number;
+}
+
+/** Connection settings of the demo's user on the local server, with a role and warehouse when given. */
+function localConnection(server: LocalSnowflakeServer, role?: string, warehouse?: string) {
+  return resolveConnection({
+    env: {
+      SNOWFLAKE_ACCOUNT: 'local', SNOWFLAKE_USER: 'test', SNOWFLAKE_PASSWORD: 'test', SNOWFLAKE_HOST: '127.0.0.1', SNOWFLAKE_PORT: String(server.port), SNOWFLAKE_PROTOCOL: 'http',
+      ...(role ? { SNOWFLAKE_ROLE: role } : {}),
+      ...(warehouse ? { SNOWFLAKE_WAREHOUSE: warehouse } : {}),
+    },
+  });
+}
+
+/** What an analyst does: PREDICT with the promoted alias, as the consumer role (USAGE on the model, nothing else). */
+async function predictAsConsumer(consumer: SnowflakeSession, pipeline: ManyModelPipeline, partition: string | undefined, sessions: SnowflakeSession[]): Promise<number> {
+  sessions.push(consumer);
+  if (!partition) return 0;
+  const agg = pipeline.aggregator;
+  const rows = await consumer.query(
+    `SELECT P.* FROM (SELECT ${sqlString(partition)} AS PARTITION_KEY, COLUMN1 AS STEP FROM VALUES (1), (2), (3), (4), (5), (6), (7)) I,\n` +
+      `  TABLE(MODEL(${agg.modelName.quoted}, ${agg.alias})!PREDICT(I.PARTITION_KEY, I.STEP) OVER (PARTITION BY I.PARTITION_KEY)) P`,
+  );
+  return rows.rows.length;
 }
 
 
@@ -126,21 +153,30 @@ export async function runDemo(opts: DemoOptions): Promise<DemoResult> {
   const agg = pipeline.aggregator;
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'many-model-demo-'));
   const server = await startLocalServer(demoServerOptions(pipeline, opts.image, dataDir));
-  const settings = resolveConnection({ env: { SNOWFLAKE_ACCOUNT: 'local', SNOWFLAKE_USER: 'test', SNOWFLAKE_PASSWORD: 'test', SNOWFLAKE_HOST: '127.0.0.1', SNOWFLAKE_PORT: String(server.port), SNOWFLAKE_PROTOCOL: 'http' } });
-  const session = await SnowflakeSession.open(settings);
+  // The demo's user plays every person: the administrator (its default role is ACCOUNTADMIN), the
+  // deployer, the hooks runner and the analyst, each as the role docs/roles.md gives them.
+  const openAs = (role?: string, warehouse?: string) => SnowflakeSession.open(localConnection(server, role, warehouse));
+  const session = await openAs();
+  const sessions: SnowflakeSession[] = [];
   try {
+    await session.query('USE ROLE SYSADMIN'); // the source belongs to the data team, not to the pipeline
     const loaded = await loadSource(session, opts.sourceTable, opts.series ?? 200, opts.days ?? 1095);
-    opts.log.info(`loaded ${loaded.rows} rows: ${loaded.series} series of ~${loaded.days} days into ${opts.sourceTable}`);
-    const plan = await applyLocally(session, tf);
-    opts.log.info(`local apply: ${plan.statements.length} statements; not emulated: ${Object.entries(plan.skipped).map(([k, v]) => `${v} ${k}`).join(', ')}`);
+    opts.log.info(`loaded ${loaded.rows} rows: ${loaded.series} series of ~${loaded.days} days into ${opts.sourceTable} (as SYSADMIN)`);
+    await session.query('USE ROLE ACCOUNTADMIN');
+    const provisioned = await provisionLocally(session, tf, { user: 'test', openAs: (role) => openAs(role) });
+    const plan = provisioned.plan;
+    opts.log.info(`bootstrap: ${provisioned.bootstrapStatements} statements as ACCOUNTADMIN; local apply: ${plan.statements.length} statements as ${provisioned.deployRole}${Object.keys(plan.skipped).length ? `; not emulated: ${Object.entries(plan.skipped).map(([k, v]) => `${v} ${k}`).join(', ')}` : ''}`);
 
     await opts.beforeHooks?.(server);
-    const result = await runHooks(manifest, session, { log: opts.log, pollMs: 500 });
+    const runner = await openAs(pipeline.runnerRole.roleName, pipeline.warehouse.warehouseName);
+    sessions.push(runner);
+    opts.log.info(`hooks run as ${pipeline.runnerRole.roleName}`);
+    const result = await runHooks(manifest, runner, { log: opts.log, pollMs: 500 });
 
     const runId = result.outcomes.find((o) => o.runId)?.runId ?? '';
     const metrics = agg.metricsTable.quoted;
-    const winners = (await session.query<{ MODEL_FAMILY: string | null; STATUS: string; MAPE: number | null; PASS: string }>(
-      `SELECT MODEL_FAMILY, STATUS, MAPE, PASS FROM ${metrics} WHERE RUN_ID = ? QUALIFY ROW_NUMBER() OVER (PARTITION BY PARTITION_KEY ORDER BY IFF(STATUS = 'OK', 0, 1), MAPE ASC NULLS LAST, IFF(PASS = 'screen', 0, 1)) = 1`,
+    const winners = (await session.query<{ PARTITION_KEY: string; MODEL_FAMILY: string | null; STATUS: string; MAPE: number | null; PASS: string }>(
+      `SELECT PARTITION_KEY, MODEL_FAMILY, STATUS, MAPE, PASS FROM ${metrics} WHERE RUN_ID = ? QUALIFY ROW_NUMBER() OVER (PARTITION BY PARTITION_KEY ORDER BY IFF(STATUS = 'OK', 0, 1), MAPE ASC NULLS LAST, IFF(PASS = 'screen', 0, 1)) = 1`,
       [runId],
     )).rows;
     const refinedRows = (await session.query<{ N: number; IMPROVED: number }>(
@@ -157,6 +193,7 @@ export async function runDemo(opts: DemoOptions): Promise<DemoResult> {
     const stageDir = server.engine.stages.get(agg.stageName.toString());
     const indexFile = stageDir ? path.join(stageDir, 'models', runId, 'model_index.json') : '';
     const indexed = indexFile && fs.existsSync(indexFile) ? Object.keys(JSON.parse(fs.readFileSync(indexFile, 'utf8')).partitions ?? {}).length : 0;
+    const consumerRows = result.failed ? 0 : await predictAsConsumer(await openAs(pipeline.consumerRole.roleName), pipeline, winners[0]?.PARTITION_KEY, sessions);
     return {
       failed: result.failed,
       runId,
@@ -174,8 +211,10 @@ export async function runDemo(opts: DemoOptions): Promise<DemoResult> {
       indexedPartitions: indexed,
       maxChunkAttempts: Number(attempts?.A ?? 0),
       duplicateMetricRows: Number(dup?.N ?? 0),
+      consumerPredictRows: consumerRows,
     };
   } finally {
+    for (const x of sessions) await x.close().catch(() => undefined);
     await session.close();
     await server.close();
     fs.rmSync(dataDir, { recursive: true, force: true });

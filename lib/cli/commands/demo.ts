@@ -65,11 +65,13 @@ export async function run(argv: string[]): Promise<number> {
     ['registration statements', `${result.registrationStatements} (one aggregator version for all partitions)`],
     ['model versions', result.versions.join(', ') || 'none'],
     ['rows scored', String(result.rowsScored)],
+    ['PREDICT as the consumer role', `${result.consumerPredictRows} rows (one partition, 7 steps, through the alias)`],
     ['wall time', `${result.wallSeconds.toFixed(1)} s`],
   ];
   log.info('');
   for (const [k, v] of rows) log.info(`  ${k.padEnd(32)} ${v}`);
   log.info('');
-  log.info('Snowflake here is the project\'s local test double (docs/local-server.md); registration and PREDICT are local stand-ins for Snowflake\'s Python runtime.');
+  log.info('Roles as on a real account (docs/roles.md): bootstrap as ACCOUNTADMIN, apply as the deploy role, hooks as the runner role, PREDICT as the consumer role.');
+  log.info('Snowflake here is the project\'s local test double (docs/local-server.md), which enforces access control; registration and PREDICT are local stand-ins for Snowflake\'s Python runtime.');
   return result.failed ? EXIT.STEP_FAILED : EXIT.OK;
 }

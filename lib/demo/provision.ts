@@ -1,0 +1,84 @@
+/**
+ * A synthesized stack set up on the local server as a real account would be (docs/roles.md):
+ * what the stack references already exists (the source table, the image repository, imported
+ * roles: created here as SYSADMIN, standing in for the teams that own them), an administrator ran
+ * `many-model bootstrap` (ACCOUNTADMIN), and `terraform apply` ran as the deploy role. The local
+ * server enforces the access control (docs/local-server.md), so a grant the stack lacks fails here
+ * as it would on Snowflake.
+ */
+import { TerraformJson, bootstrapStatements } from '../bootstrap/bootstrap';
+import { runBootstrap } from '../cli/commands/bootstrap';
+import { LocalApplyPlan, planLocalApply, providerRole } from '../emulator/local-apply';
+import { SnowflakeSession } from '../snowflake/session';
+
+/** The system roles, which exist in every account. */
+const SYSTEM_ROLES = new Set(['ACCOUNTADMIN', 'SECURITYADMIN', 'USERADMIN', 'SYSADMIN', 'ORGADMIN', 'PUBLIC']);
+
+export interface ProvisionOptions {
+  /** The user who deploys and runs the hooks (granted every role the stack creates, as a CI user would be). */
+  readonly user: string;
+  /** Opens a session of `user` with `role`. */
+  readonly openAs: (role: string) => Promise<SnowflakeSession>;
+}
+
+export interface Provisioned {
+  readonly deployRole: string;
+  readonly plan: LocalApplyPlan;
+  readonly bootstrapStatements: number;
+}
+
+/**
+ * Runs, with `admin` (an ACCOUNTADMIN session): the referenced objects that must exist, the
+ * bootstrap statements, then the local apply in a session of the deploy role; finally grants the
+ * roles the stack created to `opts.user`.
+ */
+export async function provisionLocally(admin: SnowflakeSession, tf: TerraformJson, opts: ProvisionOptions): Promise<Provisioned> {
+  const deployRole = providerRole(tf as never);
+  if (!deployRole) throw new Error("the stack's snowflake provider sets no role (the deploy role)");
+  const bootstrap = bootstrapStatements(tf, { users: [opts.user] });
+  await createReferencedObjects(admin, tf, bootstrap.map((s) => s.sql));
+  await runBootstrap(admin, bootstrap);
+  const deployer = await opts.openAs(deployRole);
+  let plan: LocalApplyPlan;
+  try {
+    plan = planLocalApply(tf as never);
+    for (const sql of plan.statements) {
+      try {
+        await deployer.query(sql);
+      } catch (e) {
+        throw new Error(`local apply as ${deployRole} failed: ${sql.split('\n')[0]}: ${(e as Error).message}`);
+      }
+    }
+  } finally {
+    await deployer.close();
+  }
+  await admin.query('USE ROLE ACCOUNTADMIN');
+  for (const role of createdRoles(tf)) await admin.query(`GRANT ROLE "${role}" TO USER "${opts.user.toUpperCase()}"`);
+  return { deployRole, plan, bootstrapStatements: bootstrap.length };
+}
+
+/** Roles the stack creates. */
+function createdRoles(tf: TerraformJson): string[] {
+  return Object.values(tf.resource?.snowflake_account_role ?? {}).map((r) => String(r.name).toUpperCase());
+}
+
+/**
+ * What the stack references and an account would already hold: roles it grants to or under, and
+ * image repositories its jobs run from (a repository name in the bootstrap statements).
+ */
+async function createReferencedObjects(admin: SnowflakeSession, tf: TerraformJson, bootstrap: readonly string[]): Promise<void> {
+  const created = new Set(createdRoles(tf));
+  const roles = new Set<string>();
+  for (const g of Object.values(tf.resource?.snowflake_grant_privileges_to_account_role ?? {})) roles.add(String(g.account_role_name).toUpperCase());
+  for (const g of Object.values(tf.resource?.snowflake_grant_account_role ?? {})) roles.add(String(g.parent_role_name).toUpperCase());
+  await admin.query('USE ROLE SYSADMIN');
+  for (const role of roles) if (!created.has(role) && !SYSTEM_ROLES.has(role)) await admin.query(`USE ROLE USERADMIN`).then(() => admin.query(`CREATE ROLE IF NOT EXISTS "${role}"`)).then(() => admin.query('USE ROLE SYSADMIN'));
+  for (const sql of bootstrap) {
+    const m = /ON IMAGE REPOSITORY ("[^"]+")\.("[^"]+")\.("[^"]+")/.exec(sql);
+    if (!m) continue;
+    await admin.query(`CREATE DATABASE IF NOT EXISTS ${m[1]}`);
+    await admin.query(`CREATE SCHEMA IF NOT EXISTS ${m[1]}.${m[2]}`);
+    await admin.query(`CREATE IMAGE REPOSITORY IF NOT EXISTS ${m[1]}.${m[2]}.${m[3]}`);
+  }
+  await admin.query('USE ROLE ACCOUNTADMIN');
+}
