@@ -180,8 +180,12 @@ export class ManyModelPipeline extends Construct implements IHookDependable {
   private readonly worker: WorkerSettings;
   /** The trainer's identity (image and settings): runs are started for it and workers join only its runs. */
   private readonly trainingKey: string;
-  /** Every job service the training passes start, by deterministic name. */
-  private readonly jobServices: ObjectName[] = [];
+  /**
+   * The job services the runner starts (queue workers), by deterministic name: the runner owns them
+   * and may drop them. The screen pass's services are started by its tasks and owned by the task
+   * owner, which only a DROP by that owner (or the next run of their slot task) stops.
+   */
+  private readonly runnerServices: ObjectName[] = [];
 
   // The constructor reads as the pipeline's outline; each part is a method of its own.
   constructor(scope: Construct, id: string, props: ManyModelPipelineProps) {
@@ -270,14 +274,17 @@ export class ManyModelPipeline extends Construct implements IHookDependable {
 
   /**
    * How the runner abandons an unfinished run (docs/hooks-manifest.md, "Run identity"): its
-   * passes stop being RUNNING, its open chunks close, and its job services are dropped, so no
-   * worker of the abandoned run trains into the next one.
+   * passes stop being RUNNING, its open chunks close, and the queue workers it started are dropped.
+   * The screen pass's job services belong to the task owner, which the runner is not (DROP SERVICE
+   * needs OWNERSHIP: https://docs.snowflake.com/en/sql-reference/sql/drop-service): with no RUNNING
+   * pass and no open chunk they find nothing to claim and end after their empty polls, a fit in
+   * progress loses its lease and writes nothing, and the next graph run's slot task drops them first.
    */
   private declareAbandon(): void {
     Hooks.of(this).setAbandon(this.runGroup, [
       { id: 'abandon-passes', sql: renderAbandonPasses(this.tables) },
       { id: 'abandon-chunks', sql: renderAbandonChunks(this.queue.model) },
-      ...this.jobServices.map((name, i) => ({ id: `drop-service-${i}`, sql: renderDropService(name) })),
+      ...this.runnerServices.map((name, i) => ({ id: `drop-service-${i}`, sql: renderDropService(name) })),
     ]);
   }
 
@@ -476,7 +483,6 @@ export class ManyModelPipeline extends Construct implements IHookDependable {
       const p = layout.parentOfSlot[k];
       jobNames.push(this.createScreenSlotTask(pass, k, common, p < 0 ? root : fanOuts[p], p < 0 ? rootName : fanOutNames[p]));
     }
-    this.jobServices.push(...jobNames);
     for (const f of fanOuts) dependOn(f, root);
     this.node.addValidation({ validate: () => (layout.totalTasks > 1000 ? [`${this.node.path}: the screen task graph has ${layout.totalTasks} tasks, over Snowflake's 1000-task limit. Lower training.slots.`] : []) });
     return jobNames;
@@ -506,7 +512,7 @@ export class ManyModelPipeline extends Construct implements IHookDependable {
       { id: 'enqueue', sql: renderEnqueue(this.queue.model, pass, q.chunkSize, { keysQuery }) },
     ]);
     const jobNames = Array.from({ length: q.workers }, (_, k) => this.jobServiceName(`${this.prefix}_${pass.toUpperCase()}_W${k}`));
-    this.jobServices.push(...jobNames);
+    this.runnerServices.push(...jobNames);
     const workers = this.step(
       `${pass}-workers`,
       'runWorkers',

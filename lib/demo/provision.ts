@@ -38,10 +38,22 @@ export async function provisionLocally(admin: SnowflakeSession, tf: TerraformJso
   const bootstrap = bootstrapStatements(tf, { users: [opts.user] });
   await createReferencedObjects(admin, tf, bootstrap.map((s) => s.sql));
   await runBootstrap(admin, bootstrap);
-  const deployer = await opts.openAs(deployRole);
-  let plan: LocalApplyPlan;
+  const plan = await applyAsDeployRole(tf, opts.openAs);
+  await admin.query('USE ROLE ACCOUNTADMIN');
+  for (const role of createdRoles(tf)) await admin.query(`GRANT ROLE "${role}" TO USER "${opts.user.toUpperCase()}"`);
+  return { deployRole, plan, bootstrapStatements: bootstrap.length };
+}
+
+/**
+ * The local stand-in for `terraform apply` (lib/emulator/local-apply.ts), in a session of the
+ * provider's role: what it creates, it owns. A failed statement is named with the role.
+ */
+export async function applyAsDeployRole(tf: TerraformJson, openAs: (role: string) => Promise<SnowflakeSession>): Promise<LocalApplyPlan> {
+  const deployRole = providerRole(tf as never);
+  if (!deployRole) throw new Error("the stack's snowflake provider sets no role (the deploy role)");
+  const deployer = await openAs(deployRole);
   try {
-    plan = planLocalApply(tf as never);
+    const plan = planLocalApply(tf as never);
     for (const sql of plan.statements) {
       try {
         await deployer.query(sql);
@@ -49,12 +61,10 @@ export async function provisionLocally(admin: SnowflakeSession, tf: TerraformJso
         throw new Error(`local apply as ${deployRole} failed: ${sql.split('\n')[0]}: ${(e as Error).message}`);
       }
     }
+    return plan;
   } finally {
     await deployer.close();
   }
-  await admin.query('USE ROLE ACCOUNTADMIN');
-  for (const role of createdRoles(tf)) await admin.query(`GRANT ROLE "${role}" TO USER "${opts.user.toUpperCase()}"`);
-  return { deployRole, plan, bootstrapStatements: bootstrap.length };
 }
 
 /** Roles the stack creates. */

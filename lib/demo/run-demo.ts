@@ -10,7 +10,6 @@ import * as path from 'path';
 import { App } from 'cdktf';
 import { LocalServerOptions, LocalSnowflakeServer, startLocalServer } from '../emulator';
 import { forecastPredictor, registrationStandIn } from '../emulator/forecast-standins';
-import { planLocalApply } from '../emulator/local-apply';
 import { readSynthOutput } from '../cli/synth-app';
 import { RunLog, runHooks } from '../hooks/runner';
 import { HookManifest } from '../hooks/manifest';
@@ -133,13 +132,6 @@ export async function loadSource(session: SnowflakeSession, sourceTable: string,
   const rows = generateSeries(series, days);
   await session.query(`INSERT INTO ${db}.${schema}.${table} (UNIT_ID, DATE, Y) VALUES (?, ?, ?)`, rows);
   return { rows: rows.length, series, days };
-}
-
-/** The local stand-in for `terraform apply` of a synthesized stack (lib/emulator/local-apply.ts). */
-export async function applyLocally(session: SnowflakeSession, tf: Parameters<typeof planLocalApply>[0]): Promise<ReturnType<typeof planLocalApply>> {
-  const plan = planLocalApply(tf);
-  for (const sql of plan.statements) await session.query(sql);
-  return plan;
 }
 
 export async function runDemo(opts: DemoOptions): Promise<DemoResult> {

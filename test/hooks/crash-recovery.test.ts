@@ -10,7 +10,8 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { readSynthOutput } from '../../lib/cli/synth-app';
-import { applyLocally, demoServerOptions, findPipeline, loadSource } from '../../lib/demo/run-demo';
+import { demoServerOptions, findPipeline, loadSource } from '../../lib/demo/run-demo';
+import { applyAsDeployRole, provisionLocally } from '../../lib/demo/provision';
 import { LocalSnowflakeServer, startLocalServer } from '../../lib/emulator';
 import { HookManifest } from '../../lib/hooks/manifest';
 import { runHooks } from '../../lib/hooks/runner';
@@ -19,7 +20,7 @@ import { SnowflakeSession } from '../../lib/snowflake/session';
 import { EXAMPLE } from '../../stacks/forecast-stack';
 import { buildApp } from '../../stacks/main';
 import { crashApp } from './fixtures/crash-app';
-import { env, memoryLog, openSession } from './fixtures';
+import { env, memoryLog } from './fixtures';
 
 const IMAGE_OLD = '/analytics/ml/images/forecast-worker:1.4.2';
 const IMAGE_NEW = '/analytics/ml/images/forecast-worker:1.4.3';
@@ -47,15 +48,34 @@ function synth(dir: string, image: string): { out: string; manifest: HookManifes
   return { out, manifest: stack.manifest as HookManifest, tf: JSON.parse(fs.readFileSync(stack.terraformFile, 'utf8')), app };
 }
 
+/** The pipeline's runner role: every runner here, in this process or its own, runs as it (docs/roles.md). */
+const RUNNER_ROLE = 'FORECAST_RUNNER';
+
+/** Opens a session of the test user with `role` (its default, ACCOUNTADMIN, when none). */
+const openAs = (port: number, role?: string) => SnowflakeSession.open(resolveConnection({ env: { ...env({ port } as LocalSnowflakeServer), ...(role ? { SNOWFLAKE_ROLE: role } : {}) } }));
+
+/**
+ * The source as the data team's (SYSADMIN), then the account set up as on Snowflake: bootstrap
+ * as ACCOUNTADMIN and the apply as the deploy role (lib/demo/provision.ts). Returns the runner's session.
+ */
+async function provision(port: number, tf: unknown): Promise<SnowflakeSession> {
+  const admin = await openAs(port);
+  try {
+    await admin.query('USE ROLE SYSADMIN');
+    await loadSource(admin, EXAMPLE.sourceTable, SERIES, 200);
+    await admin.query('USE ROLE ACCOUNTADMIN');
+    await provisionLocally(admin, tf as never, { user: 'test', openAs: (role) => openAs(port, role) });
+  } finally {
+    await admin.close();
+  }
+  return openAs(port, RUNNER_ROLE);
+}
+
 async function newWorld(image: string): Promise<World> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mm-crash-'));
   const s = synth(dir, image);
   const server = await startLocalServer(demoServerOptions(findPipeline(s.app), image, path.join(dir, 'data')));
-  const session = await openSession(server);
-  await loadSource(session, EXAMPLE.sourceTable, SERIES, 200);
-  // The example grants to an imported consumer role: it must exist, as on Snowflake (docs/roles.md, bootstrap).
-  await session.query('CREATE ROLE IF NOT EXISTS ANALYSTS');
-  await applyLocally(session, s.tf as never);
+  const session = await provision(server.port, s.tf);
   return { dir, server, port: server.port, session, stageDir: () => server.engine.stages.get(`${T}.FORECAST_MODELS`)!, out: s.out, manifest: s.manifest };
 }
 
@@ -65,7 +85,7 @@ async function closeWorld(w: World): Promise<void> {
   fs.rmSync(w.dir, { recursive: true, force: true });
 }
 
-const connectionEnv = (w: World) => env({ port: w.port } as LocalSnowflakeServer);
+const connectionEnv = (w: World) => ({ ...env({ port: w.port } as LocalSnowflakeServer), SNOWFLAKE_ROLE: RUNNER_ROLE });
 
 /** The runner as a process of its own (test/hooks/fixtures/run-hooks.ts). */
 function runnerProcess(w: World, force: string[] = []): { child: ChildProcess; output: () => string; done: Promise<number | null> } {
@@ -220,7 +240,7 @@ describe('a forced run and a run whose image changed, killed and resumed', () =>
       const oldRun = String((await q(w, `SELECT RUN_ID FROM ${T}.HOOK_RUNS WHERE STEP_ID = 'forecast/Forecast/screen-start'`))[0].RUN_ID);
       // The new image is synthesized and applied (the tasks' specs change) before the hooks run.
       const next = synth(w.dir, IMAGE_NEW);
-      await applyLocally(w.session, next.tf as never);
+      await applyAsDeployRole(next.tf as never, (role) => openAs(w.port, role));
       w.out = next.out;
       w.manifest = next.manifest;
       const r = await resume(w);
@@ -262,11 +282,9 @@ describe('the server killed (SIGKILL) mid-training and started again on its data
     const dataDir = path.join(dir, 'data');
     const s = synth(dir, IMAGE_OLD);
     let server = await serverProcess(IMAGE_OLD, dataDir, 0);
-    const open = () => SnowflakeSession.open(resolveConnection({ env: connectionEnv({ port: server.port } as World) }));
-    const w: World = { dir, port: server.port, session: await open(), stageDir: () => path.join(dataDir, 'stages', `${T}.FORECAST_MODELS`), out: s.out, manifest: s.manifest };
+    const open = () => openAs(server.port, RUNNER_ROLE);
+    const w: World = { dir, port: server.port, session: await provision(server.port, s.tf), stageDir: () => path.join(dataDir, 'stages', `${T}.FORECAST_MODELS`), out: s.out, manifest: s.manifest };
     try {
-      await loadSource(w.session, EXAMPLE.sourceTable, SERIES, 200);
-      await applyLocally(w.session, s.tf as never);
       const runner = runnerProcess(w);
       const until = Date.now() + 120000;
       // Workers have begun (a fit is short: a claim may be over before a poll sees it); the crash cuts the rest off.

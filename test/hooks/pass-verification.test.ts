@@ -43,7 +43,8 @@ beforeAll(async () => {
   manifest = Hooks.of(stack).manifest();
   server = await startLocalServer();
   session = await openSession(server);
-  for (const sql of ['CREATE DATABASE ANALYTICS', 'CREATE SCHEMA ANALYTICS.RAW', 'CREATE TABLE ANALYTICS.RAW.SERIES_EVENTS (UNIT_ID VARCHAR, DATE DATE, Y FLOAT)']) await session.query(sql);
+  // The image repository the trainer names exists (the runner is granted READ on it), as on an account.
+  for (const sql of ['CREATE DATABASE ANALYTICS', 'CREATE SCHEMA ANALYTICS.ML', 'CREATE IMAGE REPOSITORY ANALYTICS.ML.IMAGES', 'CREATE SCHEMA ANALYTICS.RAW', 'CREATE TABLE ANALYTICS.RAW.SERIES_EVENTS (UNIT_ID VARCHAR, DATE DATE, Y FLOAT)']) await session.query(sql);
   // 60 days per partition, enough for the reference worker's contest.
   const day = (i: number) => new Date(Date.UTC(2026, 0, 1 + i)).toISOString().slice(0, 10);
   await session.query('INSERT INTO ANALYTICS.RAW.SERIES_EVENTS VALUES (?, ?, ?)', KEYS.flatMap((k, j) => Array.from({ length: 60 }, (_, i) => [k, day(i), 10 + j + (i % 7) + i / 10])));
