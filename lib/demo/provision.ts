@@ -6,7 +6,7 @@
  * server enforces the access control (docs/local-server.md), so a grant the stack lacks fails here
  * as it would on Snowflake.
  */
-import { TerraformJson, bootstrapStatements } from '../bootstrap/bootstrap';
+import { BootstrapStatement, TerraformJson, bootstrapStatements } from '../bootstrap/bootstrap';
 import { runBootstrap } from '../cli/commands/bootstrap';
 import { LocalApplyPlan, planLocalApply, providerRole } from '../emulator/local-apply';
 import { SnowflakeSession } from '../snowflake/session';
@@ -19,6 +19,8 @@ export interface ProvisionOptions {
   readonly user: string;
   /** Opens a session of `user` with `role`. */
   readonly openAs: (role: string) => Promise<SnowflakeSession>;
+  /** The bootstrap statements to run. @default - bootstrapStatements(tf) granting the deploy role to `user` */
+  readonly bootstrap?: readonly BootstrapStatement[];
 }
 
 export interface Provisioned {
@@ -35,7 +37,7 @@ export interface Provisioned {
 export async function provisionLocally(admin: SnowflakeSession, tf: TerraformJson, opts: ProvisionOptions): Promise<Provisioned> {
   const deployRole = providerRole(tf as never);
   if (!deployRole) throw new Error("the stack's snowflake provider sets no role (the deploy role)");
-  const bootstrap = bootstrapStatements(tf, { users: [opts.user] });
+  const bootstrap = opts.bootstrap ?? bootstrapStatements(tf, { users: [opts.user] });
   await createReferencedObjects(admin, tf, bootstrap.map((s) => s.sql));
   await runBootstrap(admin, bootstrap);
   const plan = await applyAsDeployRole(tf, opts.openAs);

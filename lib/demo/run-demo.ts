@@ -55,6 +55,8 @@ export interface DemoResult {
   readonly duplicateMetricRows: number;
   /** Rows of a PREDICT the consumer role ran through the promoted alias (one partition, a week ahead). */
   readonly consumerPredictRows: number;
+  /** Who owns what the run made (the role that created it, on the local server). */
+  readonly owners: { readonly model: string; readonly screenJobs: string[]; readonly queueJobs: string[] };
 }
 
 /** Connection settings of the demo's user on the local server, with a role and warehouse when given. */
@@ -66,6 +68,13 @@ function localConnection(server: LocalSnowflakeServer, role?: string, warehouse?
       ...(warehouse ? { SNOWFLAKE_WAREHOUSE: warehouse } : {}),
     },
   });
+}
+
+/** The roles owning the model and the example's job services: the screen pass's (task-started) and the refine pass's (queue workers). */
+function ownersOf(server: LocalSnowflakeServer, model: string): DemoResult['owners'] {
+  const services = [...server.objects.services.keys()];
+  const owners = (pattern: RegExp) => [...new Set(services.filter((n) => pattern.test(n)).map((n) => server.engine.access.ownerOf('SERVICE', n)))];
+  return { model: server.engine.access.ownerOf('MODEL', model), screenJobs: owners(/_SCREEN_W\d+$/), queueJobs: owners(/_REFINE_W\d+$/) };
 }
 
 /** What an analyst does: PREDICT with the promoted alias, as the consumer role (USAGE on the model, nothing else). */
@@ -204,6 +213,7 @@ export async function runDemo(opts: DemoOptions): Promise<DemoResult> {
       maxChunkAttempts: Number(attempts?.A ?? 0),
       duplicateMetricRows: Number(dup?.N ?? 0),
       consumerPredictRows: consumerRows,
+      owners: ownersOf(server, agg.modelName.toString()),
     };
   } finally {
     for (const x of sessions) await x.close().catch(() => undefined);

@@ -24,6 +24,11 @@ describe('end to end on the local server (the demo flow)', () => {
       expect(r.rowsScored).toBe(200 * 28);
       expect(r.maxChunkAttempts).toBe(1);
       expect(r.duplicateMetricRows).toBe(0);
+      // Each step ran as its role (docs/roles.md): the task-started jobs as the task owner (the
+      // deploy role), the queue workers and the registration (caller's rights) as the runner, which
+      // therefore owns the model; the consumer role predicts through the alias.
+      expect(r.owners).toEqual({ model: 'FORECAST_RUNNER', screenJobs: ['MANY_MODEL_DEPLOYER'], queueJobs: ['FORECAST_RUNNER'] });
+      expect(r.consumerPredictRows).toBe(7);
       // The task graph ran once: nothing was left for a second execution.
       expect(quiet.lines.filter((l) => /executing it again/.test(l))).toEqual([]);
     } catch (e) {
