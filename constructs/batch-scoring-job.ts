@@ -61,6 +61,8 @@ export class BatchScoringJob extends SnowflakeObject implements IHookDependable 
   readonly qualifiedName: ObjectName;
   readonly resultsTable: Table;
   readonly task?: Task;
+  /** The scoring task's name, when it has one (it runs as its owner, the deploy role). */
+  readonly taskName?: ObjectName;
   readonly horizon: number;
   readonly hookStepIds: string[] = [];
   private readonly model: ScoringModel;
@@ -118,10 +120,11 @@ export class BatchScoringJob extends SnowflakeObject implements IHookDependable 
 
     if (props.schedule || after.length > 0) {
       const tasks = props.schema.qualifiedName;
+      this.taskName = tasks.child(nameFromPath(this, 'TASK'));
       this.task = new Task(this, 'Task', {
         database: tasks.parts[0],
         schema: tasks.parts[1],
-        name: nameFromPath(this, 'TASK'),
+        name: this.taskName.name,
         warehouse: props.warehouse.warehouseName,
         started: true,
         schedule: props.schedule?.toTaskSchedule(),

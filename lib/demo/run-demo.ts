@@ -18,7 +18,7 @@ import { resolveConnection } from '../snowflake/connection';
 import { ManyModelPipeline } from '../../constructs/many-model-pipeline';
 import { prng } from '../prng';
 import { provisionLocally } from './provision';
-import { sqlString } from '../identifiers';
+import { quoteIdentifier, sqlString } from '../identifiers';
 
 export interface DemoOptions {
   readonly outdir: string;
@@ -55,6 +55,8 @@ export interface DemoResult {
   readonly duplicateMetricRows: number;
   /** Rows of a PREDICT the consumer role ran through the promoted alias (one partition, a week ahead). */
   readonly consumerPredictRows: number;
+  /** Rows the scheduled scoring task wrote when run once now: it runs as its owner, the deploy role, which inherits the runner's model. */
+  readonly scheduledScoringRows: number;
   /** Who owns what the run made (the role that created it, on the local server). */
   readonly owners: { readonly model: string; readonly screenJobs: string[]; readonly queueJobs: string[] };
 }
@@ -75,6 +77,28 @@ function ownersOf(server: LocalSnowflakeServer, model: string): DemoResult['owne
   const services = [...server.objects.services.keys()];
   const owners = (pattern: RegExp) => [...new Set(services.filter((n) => pattern.test(n)).map((n) => server.engine.access.ownerOf('SERVICE', n)))];
   return { model: server.engine.access.ownerOf('MODEL', model), screenJobs: owners(/_SCREEN_W\d+$/), queueJobs: owners(/_REFINE_W\d+$/) };
+}
+
+/**
+ * Runs the scheduled scoring task once now (as an administrator may; it runs with its owner's
+ * privileges: the deploy role's, which reach the runner's model through the role hierarchy) and
+ * returns the rows it wrote, or 0 when it failed or the pipeline has no scheduled scoring.
+ */
+async function runScheduledScoring(admin: SnowflakeSession, pipeline: ManyModelPipeline): Promise<number> {
+  const job = pipeline.scoring;
+  if (!job?.taskName) return 0;
+  await admin.query('USE ROLE ACCOUNTADMIN');
+  await admin.query(`EXECUTE TASK ${job.taskName.quoted}`);
+  const runs = `SELECT STATE, FIRST_ERROR_MESSAGE FROM TABLE(${quoteIdentifier(job.taskName.parts[0])}.INFORMATION_SCHEMA.COMPLETE_TASK_GRAPHS(ROOT_TASK_NAME => ${sqlString(job.taskName.name)}))`;
+  for (let i = 0; i < 300; i++) {
+    const done = (await admin.query<{ STATE: string; FIRST_ERROR_MESSAGE: string | null }>(runs)).rows[0];
+    if (done) {
+      if (done.STATE !== 'SUCCEEDED') throw new Error(`the scheduled scoring task ${job.taskName} failed: ${done.FIRST_ERROR_MESSAGE}`);
+      return Number((await admin.query<{ N: number }>(`SELECT COUNT(*) AS N FROM ${job.qualifiedName.quoted} WHERE RUN_ID LIKE 'S%'`)).rows[0].N);
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`the scheduled scoring task ${job.taskName} did not finish within 30 s`);
 }
 
 /** What an analyst does: PREDICT with the promoted alias, as the consumer role (USAGE on the model, nothing else). */
@@ -194,6 +218,7 @@ export async function runDemo(opts: DemoOptions): Promise<DemoResult> {
     const stageDir = server.engine.stages.get(agg.stageName.toString());
     const indexFile = stageDir ? path.join(stageDir, 'models', runId, 'model_index.json') : '';
     const indexed = indexFile && fs.existsSync(indexFile) ? Object.keys(JSON.parse(fs.readFileSync(indexFile, 'utf8')).partitions ?? {}).length : 0;
+    const scheduledRows = result.failed ? 0 : await runScheduledScoring(session, pipeline);
     const consumerRows = result.failed ? 0 : await predictAsConsumer(await openAs(pipeline.consumerRole.roleName), pipeline, winners[0]?.PARTITION_KEY, sessions);
     return {
       failed: result.failed,
@@ -213,6 +238,7 @@ export async function runDemo(opts: DemoOptions): Promise<DemoResult> {
       maxChunkAttempts: Number(attempts?.A ?? 0),
       duplicateMetricRows: Number(dup?.N ?? 0),
       consumerPredictRows: consumerRows,
+      scheduledScoringRows: scheduledRows,
       owners: ownersOf(server, agg.modelName.toString()),
     };
   } finally {

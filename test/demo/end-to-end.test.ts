@@ -29,6 +29,8 @@ describe('end to end on the local server (the demo flow)', () => {
       // therefore owns the model; the consumer role predicts through the alias.
       expect(r.owners).toEqual({ model: 'FORECAST_RUNNER', screenJobs: ['MANY_MODEL_DEPLOYER'], queueJobs: ['FORECAST_RUNNER'] });
       expect(r.consumerPredictRows).toBe(7);
+      // The scheduled scoring task runs as its owner, the deploy role, which reaches the runner's model through the hierarchy.
+      expect(r.scheduledScoringRows).toBe(200 * 28);
       // The task graph ran once: nothing was left for a second execution.
       expect(quiet.lines.filter((l) => /executing it again/.test(l))).toEqual([]);
     } catch (e) {

@@ -65,6 +65,7 @@ export async function run(argv: string[]): Promise<number> {
     ['registration statements', `${result.registrationStatements} (one aggregator version for all partitions)`],
     ['model versions', result.versions.join(', ') || 'none'],
     ['rows scored', String(result.rowsScored)],
+    ['scheduled scoring task, run once', `${result.scheduledScoringRows} rows (as its owner, the deploy role)`],
     ['PREDICT as the consumer role', `${result.consumerPredictRows} rows (one partition, 7 steps, through the alias)`],
     ['wall time', `${result.wallSeconds.toFixed(1)} s`],
   ];
