@@ -219,6 +219,7 @@ export class ManyModelPipeline extends Construct implements IHookDependable {
     const ledger = ensureLedger(this, this.schema);
     const trained = this.addTraining(settings.strategy);
     this.declareAbandon();
+    Hooks.of(this).setRunnerRole(this.runGroup, this.runnerRole.roleName);
     const promoted = this.addRegistration(trained);
     if (props.scoring) this.scoring = this.addScoring(props.scoring, promoted);
     this.grantRunner(props.database, ledger);

@@ -423,7 +423,7 @@ export class Engine {
     }
     if (/^(CREATE|DROP|ALTER|TRUNCATE)\b/i.test(sql)) return this.ddl(s, sql, binds);
     this.checkTables(s, sql);
-    return this.runDuck(s, await this.expandDirectory(s, sql), binds);
+    return this.runDuck(s, sessionFunctions(s, await this.expandDirectory(s, sql)), binds);
   }
 
   /** CREATE TABLE / VIEW: USAGE on the database and CREATE TABLE (VIEW) on the schema; the session's role owns it. */
@@ -660,6 +660,12 @@ export class Engine {
  * The DuckDB type each bound column binds as (@duckdb/node-api's choice for a JS value; "NULL" for a
  * column of nulls only), or undefined when a column's values bind as different types.
  */
+/** CURRENT_ROLE() and CURRENT_WAREHOUSE() are the session's: literals here (DuckDB has neither). */
+function sessionFunctions(s: SessionState, sql: string): string {
+  const literal = (v: string | undefined) => (v === undefined ? 'NULL' : `'${v.replace(/'/g, "''")}'`);
+  return sql.replace(/\bCURRENT_ROLE\s*\(\s*\)/gi, () => literal(s.role ?? 'ACCOUNTADMIN')).replace(/\bCURRENT_WAREHOUSE\s*\(\s*\)/gi, () => literal(s.warehouse));
+}
+
 function bindTypes(rows: BindValue[][]): string[] | undefined {
   const typeOf = (v: BindValue) => (typeof v === 'string' ? 'VARCHAR' : typeof v === 'boolean' ? 'BOOLEAN' : !Number.isInteger(v) ? 'DOUBLE' : (v as number) >= -2147483648 && (v as number) <= 2147483647 ? 'INTEGER' : 'BIGINT');
   const types: string[] = [];

@@ -91,7 +91,12 @@ export class Hooks extends Construct {
 
   /** Declares how the runner abandons an unfinished run of `runGroup` (statements run in order). */
   setAbandon(runGroup: string, statements: readonly HookStatement[]): void {
-    this.groups.set(runGroup, { abandon: statements });
+    this.groups.set(runGroup, { ...this.groups.get(runGroup), abandon: statements });
+  }
+
+  /** Declares the role the steps of `runGroup` run as (RunGroupSpec.runnerRole). */
+  setRunnerRole(runGroup: string, role: string): void {
+    this.groups.set(runGroup, { abandon: [], ...this.groups.get(runGroup), runnerRole: role });
   }
 
   /**

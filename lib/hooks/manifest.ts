@@ -142,6 +142,12 @@ export interface RunGroupSpec {
    * stop its workers and close its queue rows, so nothing of it is ever mixed into another run.
    */
   readonly abandon: readonly HookStatement[];
+  /**
+   * The role the group's steps are meant to run as (the pipeline's runner role, docs/roles.md):
+   * the model registration creates belongs to it. Informational: the runner warns when its
+   * session uses another role, and `deploy --local` connects with it.
+   */
+  readonly runnerRole?: string;
 }
 
 export interface HookManifest {

@@ -114,6 +114,7 @@ export function parseManifest(text: string, source = 'hooks.json'): HookManifest
         str(st, 'id', `${at}.abandon[${j}]`);
         str(st, 'sql', `${at}.abandon[${j}]`);
       });
+      if (g.runnerRole !== undefined && (typeof g.runnerRole !== 'string' || g.runnerRole.length === 0)) throw new ManifestError(`${where(at)}.runnerRole must be a role name`);
     }
   }
   return raw as unknown as HookManifest;

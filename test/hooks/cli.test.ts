@@ -102,6 +102,24 @@ describe('many-model hooks (CLI, child process, local server)', () => {
     expect(runs[1].stdout).toMatch(/run\s+a\s+resume unfinished run/);
   }, 60000);
 
+  test('hooks plan warns when the session does not use the role the run group is meant to run as, and is quiet when it does', async () => {
+    const write = (role: string) => {
+      const m = manifestOf((h) => {
+        h.add({ id: 'a', statements: ['SELECT 1'], runGroup: 'g' });
+        h.setRunnerRole('g', role);
+      });
+      fs.writeFileSync(path.join(out, 'stacks', 'app', 'hooks.json'), serializeManifest(m));
+    };
+    write('G_RUNNER');
+    const other = await cli(['hooks', 'plan', '--out', out]).done;
+    expect(other.code).toBe(0);
+    expect(other.stdout).toContain("warning: the hooks of stack app are meant to run as G_RUNNER; this session's role is ACCOUNTADMIN. What they create (the registered model) will belong to ACCOUNTADMIN. Connect with role G_RUNNER");
+    write('ACCOUNTADMIN');
+    const same = await cli(['hooks', 'plan', '--out', out]).done;
+    expect(same.code).toBe(0);
+    expect(same.stdout).not.toContain('warning:');
+  });
+
   test('a manifest in another stack\'s directory is refused with exit 2, naming both stacks', async () => {
     const text = fs.readFileSync(path.join(out, 'stacks', 'app', 'hooks.json'), 'utf8').replace('"stack": "app"', '"stack": "billing"');
     fs.writeFileSync(path.join(out, 'stacks', 'app', 'hooks.json'), text);

@@ -129,6 +129,7 @@ export async function run(argv: string[]): Promise<number> {
     return e instanceof ConnectionFailedError && e.reason === 'unreachable' ? EXIT.STEP_FAILED : EXIT.USAGE;
   }
   try {
+    await warnOnRole(manifest, session, log);
     const selection = { force: flags.force, from: flags.from, only: flags.only };
     // Checked before connecting.
     const lockTimeout = flags['lock-timeout'] !== undefined ? Number(flags['lock-timeout']) : undefined;
@@ -169,6 +170,20 @@ export async function run(argv: string[]): Promise<number> {
   } finally {
     await session.close();
   }
+}
+
+/**
+ * Says when the session's role is not the one the manifest's run groups are meant to run as: what
+ * the steps create (the registered model) would belong to that role, and a later run as the runner
+ * role could not move its alias (docs/roles.md). A warning, not a refusal: a role the runner role
+ * is granted to can do what it does.
+ */
+async function warnOnRole(manifest: HookManifest, session: SnowflakeSession, log: RunLog): Promise<void> {
+  const roles = [...new Set(Object.values(manifest.runGroups ?? {}).flatMap((g) => (g.runnerRole ? [g.runnerRole] : [])))];
+  if (roles.length === 0) return;
+  const current = String((await session.query<{ R: string | null }>('SELECT CURRENT_ROLE() AS R')).rows[0]?.R ?? '').toUpperCase();
+  if (roles.includes(current)) return;
+  log.info(`warning: the hooks of stack ${manifest.stack} are meant to run as ${roles.join(' or ')}; this session's role is ${current || 'none'}. What they create (the registered model) will belong to ${current || 'it'}. Connect with role ${roles[0]} (SNOWFLAKE_ROLE or 'role' in connections.toml)`);
 }
 
 /** One line per run group for `hooks plan`: what happens to its runs. */
