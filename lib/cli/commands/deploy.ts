@@ -3,6 +3,9 @@
  * synthesizes the app, applies the stack with Terraform in its synthesized directory
  * (`terraform init` + `terraform apply -auto-approve`), and only when the apply succeeded runs the
  * stack's hooks. A failed apply runs no hooks and exits 1.
+ *
+ * `many-model deploy --local [--data DIR] [--images FILE]`: the same on the local server, with each
+ * step as its role (./deploy-local.ts).
  */
 import { spawnSync } from 'child_process';
 import * as path from 'path';
@@ -18,16 +21,19 @@ const FLAGS = {
   app: { kind: 'string', value: 'FILE', help: 'the app module exporting buildApp(outdir) (default stacks/main.ts)' },
   connection: { kind: 'string', value: 'NAME', help: 'a connection of ~/.snowflake/connections.toml (default: SNOWFLAKE_* variables)' },
   terraform: { kind: 'string', value: 'BIN', help: 'the Terraform binary (default terraform on PATH)' },
+  local: { kind: 'boolean', help: 'deploy to the local Snowflake-protocol server instead: bootstrap as ACCOUNTADMIN, apply as the deploy role, hooks as the runner role' },
+  data: { kind: 'string', value: 'DIR', help: '--local: the server keeps its state here (load your source tables into it first); default a temporary directory' },
+  images: { kind: 'string', value: 'FILE', help: '--local: JSON mapping trainer images (or prefixes) to local commands; unmapped images run the reference worker' },
 } as const;
 
 export const HELP: CommandHelp = {
-  usage: ['deploy [--stack S] [--out DIR] [--app FILE] [--connection NAME] [--terraform BIN]'],
+  usage: ['deploy [--stack S] [--out DIR] [--app FILE] [--connection NAME] [--terraform BIN]', 'deploy --local [--stack S] [--out DIR] [--app FILE] [--data DIR] [--images FILE]'],
   summary: "Synthesizes the app, runs terraform init and apply -auto-approve in the stack's synthesized directory, and only when the apply succeeded runs the stack's hooks (as 'hooks run').",
   flags: FLAGS,
   exitCodes: {
     0: 'applied and every hook step succeeded',
     1: 'the synth, terraform init/apply or a hook step failed, or Snowflake could not be reached',
-    2: 'usage or configuration: unknown flag, no such --app file, --out parent missing, no terraform binary, no connection, login refused',
+    2: 'usage or configuration: unknown flag, no such --app file, --out parent missing, no terraform binary, no connection, login refused; --local: a source table the local server does not hold, a bad --images file',
   },
   notes: ['Connection retries: MANY_MODEL_CONNECT_RETRIES (default 5), MANY_MODEL_CONNECT_RETRY_DELAY_MS (first wait, default 1000; doubles, up to 8x).'],
 };
@@ -42,13 +48,17 @@ export async function run(argv: string[]): Promise<number> {
     flags = parseFlags(argv, flagSpec(FLAGS));
     checkAppFile('--app', flags.app ?? 'stacks/main.ts');
     checkOutputDir('--out', flags.out ?? 'cdktf.out');
+    if (!flags.local && (flags.data !== undefined || flags.images !== undefined)) throw new UsageError('--data and --images belong to deploy --local');
+    if (flags.local && (flags.connection !== undefined || flags.terraform !== undefined)) throw new UsageError('deploy --local starts its own local server: --connection and --terraform do not apply');
+    if (flags.data !== undefined) checkOutputDir('--data', flags.data);
   } catch (e) {
     process.stderr.write(`many-model deploy: ${(e as Error).message}\n`);
     return EXIT.USAGE;
   }
   const out = flags.out ?? 'cdktf.out';
+  let app;
   try {
-    await synthApp(flags.app ?? 'stacks/main.ts', out);
+    app = await synthApp(flags.app ?? 'stacks/main.ts', out);
   } catch (e) {
     process.stderr.write(`many-model deploy: synth failed: ${(e as Error).message}\n`);
     return e instanceof UsageError ? EXIT.USAGE : EXIT.STEP_FAILED;
@@ -58,6 +68,17 @@ export async function run(argv: string[]): Promise<number> {
   if (!stack) {
     process.stderr.write(`many-model deploy: ${flags.stack ? `no stack '${flags.stack}'` : 'several stacks'} under ${out}/ (${stacks.map((s) => s.name).join(', ')}); choose one with --stack\n`);
     return EXIT.USAGE;
+  }
+  if (flags.local) {
+    try {
+      // Loaded only here: the local server (DuckDB) is not needed to deploy to an account.
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      const { deployLocal } = require('./deploy-local') as typeof import('./deploy-local');
+      return await deployLocal({ app, stack, dataDir: flags.data, imagesFile: flags.images });
+    } catch (e) {
+      process.stderr.write(`many-model deploy --local: ${(e as Error).message}\n`);
+      return e instanceof UsageError ? EXIT.USAGE : EXIT.STEP_FAILED;
+    }
   }
   const terraform = flags.terraform ?? 'terraform';
   const dir = path.dirname(stack.terraformFile);

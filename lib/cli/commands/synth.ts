@@ -3,6 +3,7 @@
  * JavaScript) in-process, then prints where it wrote the Terraform JSON and hook manifests.
  */
 import * as path from 'path';
+import type { App } from 'cdktf';
 import { EXIT } from '../exit-codes';
 import { CommandHelp, UsageError, checkAppFile, checkOutputDir, flagSpec, formatHelp, parseFlags, wantsHelp } from '../args';
 import { formatSummary, readSynthOutput } from '../synth-app';
@@ -19,14 +20,16 @@ export const HELP: CommandHelp = {
   exitCodes: { 0: 'synthesized', 1: 'the app failed to synthesize', 2: 'usage: unknown flag, no such --app file, --out parent missing, no buildApp export' },
 };
 
-export async function synthApp(appFile: string, outdir: string): Promise<void> {
+export async function synthApp(appFile: string, outdir: string): Promise<App> {
   const abs = path.resolve(appFile);
   // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const mod = require(abs) as { buildApp?: (outdir: string) => { synth(): void } };
+  const mod = require(abs) as { buildApp?: (outdir: string) => App };
   if (typeof mod.buildApp !== 'function') {
     throw new UsageError(`${appFile} must export buildApp(outdir) returning a cdktf App (see stacks/main.ts)`);
   }
-  mod.buildApp(outdir).synth();
+  const app = mod.buildApp(outdir);
+  app.synth();
+  return app;
 }
 
 export async function run(argv: string[]): Promise<number> {
