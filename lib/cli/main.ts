@@ -18,6 +18,7 @@ const COMMANDS: Record<string, { summary: string; load: () => CommandModule }> =
   hooks: { summary: 'hooks plan|run: plan or run the post-deploy steps of a synthesized stack', load: () => require('./commands/hooks') },
   plan: { summary: 'pull-request plan: Terraform changes, hook steps and destructive changes vs a base (--base DIR|REF)', load: () => require('./commands/plan') },
   bootstrap: { summary: 'the one-time ACCOUNTADMIN statements the synthesized stacks need (printed, or run with --connection)', load: () => require('./commands/bootstrap') },
+  doctor: { summary: 'read-only preflight before deploy: roles, grants, hybrid tables, image repositories, packages, instance families', load: () => require('./commands/doctor') },
   deploy: { summary: 'synth, terraform apply the stack, then run its hooks (no hooks when the apply fails)', load: () => require('./commands/deploy') },
   'local-server': { summary: 'start the local Snowflake-protocol server (--port N --data DIR)', load: () => require('./commands/local-server') },
 };

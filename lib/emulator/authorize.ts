@@ -11,6 +11,7 @@
  * see but lacks the privilege for, "Insufficient privileges to operate on ..." (003001 / 42501).
  */
 import { ACCOUNT, AccessControl, ObjectKind, PRIVILEGES_OF, SCHEMA_OBJECT_KINDS, kindOf } from './access-control';
+import { DOCUMENTED_INSTANCE_FAMILIES } from '../doctor/facts';
 import { Errors, SfError } from './errors';
 import { SfResult, statusResult } from './results';
 import { IDENT, QNAME } from './translate';
@@ -224,6 +225,28 @@ export class Authorizer {
       this.save();
       return statusResult('Statement executed successfully.');
     }
+    if ((m = new RegExp(`^SHOW\\s+IMAGE\\s+REPOSITORIES(?:\\s+LIKE\\s+'((?:[^']|'')*)')?(?:\\s+IN\\s+SCHEMA\\s+(${QNAME}))?$`, 'i').exec(sql))) {
+      // SHOW IMAGE REPOSITORIES (https://docs.snowflake.com/en/sql-reference/sql/show-image-repositories):
+      // the repositories the role holds a privilege on (READ, WRITE, ownership), else none.
+      const schema = m[2] ? this.qualify(s, 'SCHEMA', m[2]) : undefined;
+      const like = m[1] === undefined ? undefined : new RegExp(`^${m[1].replace(/''/g, "'").replace(/[.*+?^${}()|[\]\\]/g, '\\$&').replace(/%/g, '.*').replace(/_/g, '.')}$`, 'i');
+      const rows: string[][] = [];
+      for (const [k, owner] of this.access.owners) {
+        if (!k.startsWith('IMAGE REPOSITORY:')) continue;
+        const name = k.slice('IMAGE REPOSITORY:'.length);
+        const [db, sc, repo] = name.split('.');
+        if (schema && `${db}.${sc}` !== schema) continue;
+        if (like && !like.test(repo)) continue;
+        if (this.checked(s) && !this.access.any(s.role, 'IMAGE REPOSITORY', name)) continue;
+        rows.push([repo, db, sc, `local.registry.snowflakecomputing.com/${name.toLowerCase().replace(/\./g, '/')}`, owner]);
+      }
+      return this.table(['name', 'database_name', 'schema_name', 'repository_url', 'owner'], rows);
+    }
+    if (/^SHOW\s+COMPUTE\s+POOL\s+INSTANCE\s+FAMILIES$/i.test(sql)) {
+      // A stand-in: the families CREATE COMPUTE POOL documents, with only the name column filled in
+      // (https://docs.snowflake.com/en/sql-reference/sql/show-compute-pool-instance-families lists the columns).
+      return this.table(['name', 'description'], DOCUMENTED_INSTANCE_FAMILIES.map((f) => [f, 'local stand-in']));
+    }
     if ((m = /^SHOW\s+GRANTS\s+(TO\s+ROLE|ON)\s+([\s\S]+)$/i.exec(sql))) return this.showGrants(s, m[1].toUpperCase().startsWith('TO') ? 'TO' : 'ON', m[2].trim());
     if ((m = /^(GRANT|REVOKE)\s+(GRANT\s+OPTION\s+FOR\s+)?([\s\S]+?)\s+ON\s+([\s\S]+?)\s+(?:TO|FROM)\s+ROLE\s+("[^"]+"|[A-Za-z_][A-Za-z0-9_$]*)(\s+WITH\s+GRANT\s+OPTION)?(\s+(?:COPY|REVOKE)\s+CURRENT\s+GRANTS)?(\s+(?:RESTRICT|CASCADE))?$/i.exec(sql))) {
       return this.grant(s, m[1].toUpperCase() === 'GRANT', m[3], m[4], unquote(m[5])[0], Boolean(m[6]));
@@ -303,7 +326,9 @@ export class Authorizer {
         const [kind, name] = [k.slice(0, k.indexOf(':')), k.slice(k.indexOf(':') + 1)];
         rows.push(granted('OWNERSHIP', kind, name, role, true, role));
       }
-      for (const [parent, children] of this.access.roles) if (children.has(role)) rows.push(['USAGE', 'ROLE', role, 'ROLE', parent, 'FALSE', this.access.ownerOf('ROLE', role)]);
+      // The roles granted to it, as Snowflake lists them: USAGE on ROLE <child>, granted to this role
+      // ("SHOW GRANTS", TO ROLE: "all privileges and roles granted to the role").
+      for (const child of this.access.roles.get(role) ?? []) rows.push(['USAGE', 'ROLE', child, 'ROLE', role, 'FALSE', this.access.ownerOf('ROLE', child)]);
     } else {
       const m = /^([A-Z ]+?)\s+(\S+)$/i.exec(target);
       const kind = m ? kindOf(m[1]) : undefined;
@@ -313,8 +338,12 @@ export class Authorizer {
       rows.push(granted('OWNERSHIP', kind, name, this.access.ownerOf(kind, name), true, this.access.ownerOf(kind, name)));
       for (const g of this.access.grants) if (g.kind === kind && g.name === name) rows.push(granted(g.privilege, g.kind, g.name, g.role, g.grantOption, g.grantedBy));
     }
+    return this.table(['privilege', 'granted_on', 'name', 'granted_to', 'grantee_name', 'grant_option', 'granted_by'], rows);
+  }
+
+  /** A SHOW result: text columns. */
+  private table(names: string[], rows: string[][]): SfResult {
     const text = statusResult('').columns[0];
-    const names = ['privilege', 'granted_on', 'name', 'granted_to', 'grantee_name', 'grant_option', 'granted_by'];
     return { columns: names.map((n) => ({ ...text, name: n })), rows, statementTypeId: 0x1000 };
   }
 }

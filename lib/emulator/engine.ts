@@ -17,6 +17,10 @@ import { IDENT, QNAME, batchedInsertSelect, initTranslator, splitStatements, toD
 import { AccessControl, ObjectKind } from './access-control';
 import { Authorizer } from './authorize';
 import { tableRefs, tableRefsByScan } from './table-refs';
+import { ML_PYTHON, ML_PYTHON_REQUIREMENTS, PROCEDURE_PACKAGES, SNOWPARK } from '../registry/packages';
+
+/** The stand-in PACKAGES view's rows: the snowflake-ml-python releases this project records, and the pinned Snowpark. */
+const LOCAL_PACKAGES: readonly (readonly [string, string])[] = [...ML_PYTHON_REQUIREMENTS.map((r) => [ML_PYTHON, r.mlPython] as const), [SNOWPARK, PROCEDURE_PACKAGES.snowpark]];
 
 export type BindValue = string | number | boolean | null;
 
@@ -141,6 +145,8 @@ export class Engine {
   private readonly ephemeralStageRoot: boolean;
   /** Roles, ownership and grants (lib/emulator/access-control.ts), saved in catalog.json. */
   readonly access = new AccessControl();
+  /** Tables created as hybrid tables (for SHOW HYBRID TABLES; kept in memory, not in catalog.json). */
+  private readonly hybridTables = new Set<string>();
   /** Privilege checks and access-control statements. */
   readonly auth: Authorizer;
   /** Whether a task, model, service or procedure exists (set by the server's SnowflakeObjects). */
@@ -365,7 +371,7 @@ export class Engine {
       }
       return statusResult(`Schema ${schema} successfully created.`);
     }
-    if (/^(GRANT|REVOKE|SHOW\s+GRANTS)\s/i.test(sql) || /^(CREATE|ALTER|DROP)\s+(OR\s+REPLACE\s+)?(ROLE|WAREHOUSE|COMPUTE\s+POOL|USER|IMAGE\s+REPOSITORY)\b/i.test(sql)) {
+    if (/^(GRANT|REVOKE|SHOW\s+GRANTS|SHOW\s+IMAGE\s+REPOSITORIES|SHOW\s+COMPUTE\s+POOL\s+INSTANCE\s+FAMILIES)(\s|$)/i.test(sql) || /^(CREATE|ALTER|DROP)\s+(OR\s+REPLACE\s+)?(ROLE|WAREHOUSE|COMPUTE\s+POOL|USER|IMAGE\s+REPOSITORY)\b/i.test(sql)) {
       const r = await this.auth.statement(s, sql);
       if (r) return r;
       throw Errors.notSupported(sql.split(/\s+/).slice(0, 3).join(' ').toUpperCase());
@@ -410,7 +416,24 @@ export class Engine {
       // A hybrid table is a table whose PRIMARY KEY is enforced; secondary INDEX clauses only speed
       // up Snowflake, so they are dropped here.
       const ddl = sql.replace(/HYBRID\s+TABLE/i, 'TABLE').replace(/,\s*INDEX\s+\w+\s*\([^)]*\)/gi, '');
-      return this.createTable(s, ddl, binds);
+      const r = await this.createTable(s, ddl, binds);
+      const name = new RegExp(`HYBRID\\s+TABLE\\s+(?:IF\\s+NOT\\s+EXISTS\\s+)?(${QNAME})`, 'i').exec(sql);
+      if (name) this.hybridTables.add(this.qualify(s, name[1]).join('.'));
+      return r;
+    }
+    if ((m = /^SHOW\s+(?:TERSE\s+)?HYBRID\s+TABLES(?:\s+IN\s+ACCOUNT)?(?:\s+LIMIT\s+(\d+))?$/i.exec(sql))) {
+      // SHOW HYBRID TABLES (https://docs.snowflake.com/en/sql-reference/sql/show-hybrid-tables): the
+      // hybrid tables the role has a privilege on; here only the name columns, and only the forms
+      // without LIKE or a narrower scope.
+      const visible = [...this.hybridTables].filter((t) => !this.auth.checked(s) || this.access.any(s.role, 'TABLE', t)).sort();
+      const rows = visible.slice(0, m[1] === undefined ? undefined : Number(m[1])).map((t) => t.split('.')).map(([db, schema, name]) => [name, db, schema, 'HYBRID TABLE']);
+      const text = statusResult('').columns[0];
+      return { columns: ['name', 'database_name', 'schema_name', 'kind'].map((n) => ({ ...text, name: n })), rows, statementTypeId: 0x1000 };
+    }
+    if (/\bINFORMATION_SCHEMA\.PACKAGES\b/i.test(sql)) {
+      // A stand-in for the PACKAGES view (https://docs.snowflake.com/en/sql-reference/info-schema/packages):
+      // only the package versions this project pins (lib/registry/packages.ts), as Python 3.11 packages.
+      sql = sql.replace(new RegExp(`(?:${IDENT}\\.)?INFORMATION_SCHEMA\\.PACKAGES\\b`, 'gi'), `(SELECT * FROM (VALUES ${LOCAL_PACKAGES.map(([n, v]) => `('${n}', '${v}', 'python', '3.11')`).join(', ')}) AS P(PACKAGE_NAME, VERSION, LANGUAGE, RUNTIME_VERSION))`);
     }
     if (/^(EXECUTE|CALL|PUT|GET|COPY\s+INTO\s+@|UNDROP|SHOW|DESCRIBE|DESC)\b/i.test(sql) || /^(CREATE|ALTER|DROP)\s+(OR\s+REPLACE\s+)?(TASK|SERVICE|MODEL|PROCEDURE|FUNCTION|STREAM|PIPE|DYNAMIC\s+TABLE|EXTERNAL|NOTEBOOK|STREAMLIT)\b/i.test(sql)) {
       throw Errors.notSupported(sql.split(/\s+/).slice(0, /^(CREATE|ALTER|DROP)$/i.test(sql.split(/\s+/)[0]) ? 3 : 2).join(' ').toUpperCase());
@@ -457,6 +480,7 @@ export class Engine {
       if (exists) this.auth.own(s, kind, key);
       const r = await this.runDuck(s, sql, binds);
       if (exists && m[1].toUpperCase() === 'DROP') this.auth.dropped(kind, key);
+      if (m[1].toUpperCase() === 'DROP' && kind === 'TABLE') this.hybridTables.delete(key);
       return r;
     }
     if (/^TRUNCATE\b/i.test(sql)) this.checkTables(s, sql);
