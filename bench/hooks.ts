@@ -52,6 +52,9 @@ async function measureOnce(n: number, tf: Parameters<typeof planLocalApply>[0], 
   try {
     await session.query('CREATE DATABASE ANALYTICS');
     await session.query('CREATE SCHEMA ANALYTICS.RAW');
+    // The trainer's image repository exists before the apply grants READ on it, as on an account.
+    await session.query('CREATE SCHEMA ANALYTICS.ML');
+    await session.query('CREATE IMAGE REPOSITORY ANALYTICS.ML.IMAGES');
     await session.query('CREATE TABLE ANALYTICS.RAW.SERIES_EVENTS (UNIT_ID VARCHAR, DATE DATE, Y FLOAT)');
     const keys = Array.from({ length: n }, (_, i) => `U${String(i).padStart(6, '0')}`);
     await session.query('INSERT INTO ANALYTICS.RAW.SERIES_EVENTS VALUES (?, ?, ?)', keys.map((k) => [k, '2026-01-01', 1]));

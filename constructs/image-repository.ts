@@ -1,6 +1,7 @@
 import { GrantPrivilegesToAccountRole } from '@cdktf/provider-snowflake/lib/grant-privileges-to-account-role';
 import { ImageRepository as ImageRepositoryResource } from '@cdktf/provider-snowflake/lib/image-repository';
 import { TerraformResource } from 'cdktf';
+import { repositoryPartsOfImage } from '../lib/images';
 import { Construct, IConstruct } from 'constructs';
 import { InvalidValueError, validateProp } from '../lib/errors';
 import { ObjectName, normalizeIdentifier } from '../lib/identifiers';
@@ -67,14 +68,14 @@ export class ImageRepository extends ImageRepositoryBase {
    * and repository", https://docs.snowflake.com/en/developer-guide/snowpark-container-services/working-with-registry-repository
    */
   static repositoryOfImage(image: string): ObjectName {
-    const parts = image.split('/');
-    if (parts.length < 5 || parts[0] !== '') {
+    const parts = repositoryPartsOfImage(image);
+    if (!parts) {
       throw new InvalidValueError(`image ${JSON.stringify(image)} is not a path /<db>/<schema>/<repository>/<image>`, "Use e.g. '/analytics/ml/images/forecast-worker:1.4.0'");
     }
     try {
-      return ObjectName.of(parts[1], parts[2], parts[3]);
+      return ObjectName.of(...parts);
     } catch (e) {
-      throw new InvalidValueError(`image ${JSON.stringify(image)} names repository ${parts.slice(1, 4).join('.')}, which is not a valid unquoted identifier: ${(e as Error).message}`, 'Push the image to a repository with a plain name (letters, digits, _ and $)');
+      throw new InvalidValueError(`image ${JSON.stringify(image)} names repository ${parts.join('.')}, which is not a valid unquoted identifier: ${(e as Error).message}`, 'Push the image to a repository with a plain name (letters, digits, _ and $)');
     }
   }
 

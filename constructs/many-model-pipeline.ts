@@ -337,15 +337,16 @@ export class ManyModelPipeline extends Construct implements IHookDependable {
     // A ledger placed in a schema of its own (HooksLedger.place) needs USAGE there too.
     ledger.schema.grant(runner, 'USAGE');
     this.warehouse.grantUsage(runner);
+    // USAGE to start queue workers on the pool; nothing the runner runs reads the pool's state.
     this.computePool.grantUsage(runner);
-    this.computePool.grantMonitor(runner);
     this.source.grantRead(runner);
     // The queue workers are job services the runner starts, from the trainer image.
     this.imageRepository.grantRead(runner);
-    // DELETE only where a statement deletes: a worker replaces an earlier attempt's metrics rows
-    // (renderWorkerStatements); nothing deletes from the runs table or the ledger.
+    // DELETE and UPDATE only where a statement does them: a worker replaces an earlier attempt's
+    // metrics rows (renderWorkerStatements: DELETE then INSERT, never UPDATE); the runs table and
+    // the ledger are updated in place and never deleted from.
     for (const [tid, table, name, privileges] of [
-      ['Metrics', this.metricsTable, this.tables.metrics, ['DELETE', 'INSERT', 'SELECT', 'UPDATE']],
+      ['Metrics', this.metricsTable, this.tables.metrics, ['DELETE', 'INSERT', 'SELECT']],
       ['Runs', this.runsTable, this.tables.runs, ['INSERT', 'SELECT', 'UPDATE']],
       ['Ledger', ledger.table, ledger.name, ['INSERT', 'SELECT', 'UPDATE']],
     ] as const) {

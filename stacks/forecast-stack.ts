@@ -62,5 +62,7 @@ export class ForecastStack extends TerraformStack {
       ...overrides,
     });
     this.pipeline.aggregator.grantPredict(analysts);
+    // Predicting and reading the forecasts need a warehouse: the consumer role may use the pipeline's.
+    this.pipeline.warehouse.grantUsage(this.pipeline.consumerRole);
   }
 }

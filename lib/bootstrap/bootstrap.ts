@@ -19,6 +19,7 @@
  *   (https://docs.snowflake.com/en/sql-reference/sql/execute-job-service).
  */
 import { quoteIdentifier } from '../identifiers';
+import { imagesInSpecs, repositoryPartsOfImage } from '../images';
 
 type Res = Record<string, any>;
 
@@ -49,6 +50,9 @@ const SYSTEM_ROLE_PRIVILEGES: Readonly<Record<string, readonly string[]>> = {
   SYSADMIN: ['CREATE DATABASE', 'CREATE WAREHOUSE'],
   PUBLIC: [],
 };
+
+/** The roles Snowflake creates in every account. */
+export const SYSTEM_ROLES: ReadonlySet<string> = new Set([...Object.keys(SYSTEM_ROLE_PRIVILEGES), 'ORGADMIN']);
 
 /** The account privilege each created resource type needs. */
 const ACCOUNT_PRIVILEGE_OF: Readonly<Record<string, string>> = {
@@ -140,11 +144,15 @@ export function bootstrapStatements(tf: TerraformJson, opts: BootstrapOptions = 
 
   // 4. Grants the stack declares on objects it does not create: the deploy role must hold them WITH GRANT OPTION.
   for (const g of all('snowflake_grant_privileges_to_account_role')) {
-    const privileges = [...(g.privileges as string[])].sort();
+    // `all_privileges` grants every privilege of the object: held WITH GRANT OPTION, that is ALL.
+    const privileges = g.all_privileges === true || !Array.isArray(g.privileges) ? ['ALL'] : [...(g.privileges as string[])].sort();
     const list = privileges.join(', ');
     const grantee = g.account_role_name as string;
     if (g.on_account === true) {
-      add(`GRANT ${list} ON ACCOUNT TO ROLE ${role} WITH GRANT OPTION`, `the stack grants ${list} on the account to ${grantee}`);
+      // Granting an account privilege needs MANAGE GRANTS, which a grant option on the privilege
+      // does not give (https://docs.snowflake.com/en/sql-reference/sql/grant-privilege): an
+      // administrator grants it, and the stack's own grant cannot be applied by the deploy role.
+      add(`GRANT ${list} ON ACCOUNT TO ROLE ${quoteIdentifier(upper(grantee))}`, `the stack grants ${list} on the account to ${grantee}, which only an administrator can: granted here; remove that grant from the stack, or terraform apply fails on it`);
     } else if (g.on_account_object) {
       const name = parse(g.on_account_object.object_name, 1);
       const type = String(g.on_account_object.object_type).toUpperCase();
@@ -165,8 +173,9 @@ export function bootstrapStatements(tf: TerraformJson, opts: BootstrapOptions = 
     } else if (g.on_schema_object?.future?.in_schema) {
       const schema = parse(g.on_schema_object.future.in_schema, 2);
       if (created.schemas.has(schema)) continue;
-      // Only the schema's owner or a MANAGE GRANTS holder defines future grants in a managed-access schema.
-      add(`GRANT ${list} ON FUTURE ${String(g.on_schema_object.future.object_type_plural).toUpperCase()} IN SCHEMA ${q(schema)} TO ROLE ${quoteIdentifier(grantee)}`, `a future grant in schema ${schema}, which the stack does not own, cannot be delegated: granted here instead (remove it from the stack or keep both)`);
+      // Only the schema's owner or a MANAGE GRANTS holder defines future grants in a managed-access
+      // schema, and a grant option does not delegate it: granted here, by an administrator.
+      add(`GRANT ${list} ON FUTURE ${String(g.on_schema_object.future.object_type_plural).toUpperCase()} IN SCHEMA ${q(schema)} TO ROLE ${quoteIdentifier(upper(grantee))}`, `the stack declares a future grant in schema ${schema}, which it does not own and so cannot define: granted here; remove that grant from the stack, or terraform apply fails on it`);
     }
   }
 
@@ -174,13 +183,24 @@ export function bootstrapStatements(tf: TerraformJson, opts: BootstrapOptions = 
   for (const t of all('snowflake_task')) {
     const body = String(t.sql_statement ?? '');
     if (t.warehouse && !created.accountObjects.has(`WAREHOUSE:${upper(t.warehouse)}`)) add(`GRANT USAGE ON WAREHOUSE ${q(upper(t.warehouse))} TO ROLE ${role}`, 'the stack\'s tasks run on it');
+    for (const m of body.matchAll(/QUERY_WAREHOUSE\s*=\s*("[^"]+"|[A-Za-z_][A-Za-z0-9_$]*)/gi)) {
+      const wh = parse(m[1], 1);
+      if (!created.accountObjects.has(`WAREHOUSE:${wh}`)) add(`GRANT USAGE ON WAREHOUSE ${q(wh)} TO ROLE ${role}`, 'the job services the stack\'s tasks start query on it');
+    }
+    for (const m of body.matchAll(/^\s*name:\s*'@([^'\/]+)/gm)) {
+      const stage = parse(m[1], 3);
+      if (created.schemaObjects.has(stage)) continue;
+      usageOnSchema(stage.split('.').slice(0, 2).join('.'), `parent of stage ${stage}, which the stack's jobs mount`);
+      add(`GRANT READ, WRITE ON STAGE ${q(stage)} TO ROLE ${role}`, 'the job services the stack\'s tasks start mount it, and they run as the task owner');
+    }
     for (const m of body.matchAll(/IN\s+COMPUTE\s+POOL\s+("[^"]+"|[A-Za-z_][A-Za-z0-9_$]*)/gi)) {
       const pool = parse(m[1], 1);
       if (!created.accountObjects.has(`COMPUTE POOL:${pool}`)) add(`GRANT USAGE ON COMPUTE POOL ${q(pool)} TO ROLE ${role}`, 'the stack\'s tasks start job services on it');
     }
-    for (const m of body.matchAll(/^\s*image:\s*'?\/([^/\s']+)\/([^/\s']+)\/([^/\s']+)\//gim)) {
-      const repo = [m[1], m[2], m[3]].map((p) => p.toUpperCase()).join('.');
-      if (created.schemaObjects.has(repo)) continue;
+    for (const image of imagesInSpecs([body])) {
+      const parts = repositoryPartsOfImage(image);
+      const repo = parts?.join('.');
+      if (!repo || created.schemaObjects.has(repo)) continue;
       usageOnSchema(repo.split('.').slice(0, 2).join('.'), `parent of image repository ${repo}`);
       add(`GRANT READ ON IMAGE REPOSITORY ${q(repo)} TO ROLE ${role}`, 'the stack\'s tasks start job services from images in it, and a job runs as its owner, the task owner');
     }
@@ -243,8 +263,8 @@ function createdObjects(all: (type: string) => Res[]): Created {
     for (const r of all(type)) schemaObjects.add(`${upper(r.database)}.${upper(r.schema)}.${upper(r.name)}`);
   }
   for (const e of all('snowflake_execute')) {
-    const m = /CREATE\s+(?:OR\s+REPLACE\s+)?HYBRID\s+TABLE\s+(?:IF\s+NOT\s+EXISTS\s+)?("[^"]+"(?:\."[^"]+"){2})/i.exec(String(e.execute ?? ''));
-    if (m) schemaObjects.add(parse(m[1], 3));
+    const table = hybridTableOf(e);
+    if (table) schemaObjects.add(table);
   }
   const accountObjects = new Set<string>([
     ...all('snowflake_warehouse').map((w) => `WAREHOUSE:${upper(w.name)}`),
@@ -255,11 +275,14 @@ function createdObjects(all: (type: string) => Res[]): Created {
 }
 
 function schemaOfResource(type: string, r: Res): string | undefined {
-  if (type === 'snowflake_execute') {
-    const m = /CREATE\s+(?:OR\s+REPLACE\s+)?HYBRID\s+TABLE\s+(?:IF\s+NOT\s+EXISTS\s+)?("[^"]+"(?:\."[^"]+"){2})/i.exec(String(r.execute ?? ''));
-    return m ? parse(m[1], 3).split('.').slice(0, 2).join('.') : undefined;
-  }
+  if (type === 'snowflake_execute') return hybridTableOf(r)?.split('.').slice(0, 2).join('.');
   return r.database && r.schema ? `${upper(r.database)}.${upper(r.schema)}` : undefined;
+}
+
+/** The hybrid table a `snowflake_execute` creates (the queue: constructs/queue-table.ts), as a dotted key. */
+function hybridTableOf(e: Res): string | undefined {
+  const m = /CREATE\s+(?:OR\s+REPLACE\s+)?HYBRID\s+TABLE\s+(?:IF\s+NOT\s+EXISTS\s+)?("[^"]+"(?:\."[^"]+"){2})/i.exec(String(e.execute ?? ''));
+  return m ? parse(m[1], 3) : undefined;
 }
 
 /**

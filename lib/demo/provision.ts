@@ -6,13 +6,12 @@
  * server enforces the access control (docs/local-server.md), so a grant the stack lacks fails here
  * as it would on Snowflake.
  */
-import { BootstrapStatement, TerraformJson, bootstrapStatements } from '../bootstrap/bootstrap';
-import { runBootstrap } from '../cli/commands/bootstrap';
+import { BootstrapStatement, SYSTEM_ROLES, TerraformJson, bootstrapStatements } from '../bootstrap/bootstrap';
+import { runBootstrap } from '../bootstrap/run';
+import { imagesInSpecs, repositoryPartsOfImage } from '../images';
 import { LocalApplyPlan, planLocalApply, providerRole } from '../emulator/local-apply';
 import { SnowflakeSession } from '../snowflake/session';
 
-/** The system roles, which exist in every account. */
-const SYSTEM_ROLES = new Set(['ACCOUNTADMIN', 'SECURITYADMIN', 'USERADMIN', 'SYSADMIN', 'ORGADMIN', 'PUBLIC']);
 
 export interface ProvisionOptions {
   /** The user who deploys and runs the hooks (granted every role the stack creates, as a CI user would be). */
@@ -38,7 +37,7 @@ export async function provisionLocally(admin: SnowflakeSession, tf: TerraformJso
   const deployRole = providerRole(tf as never);
   if (!deployRole) throw new Error("the stack's snowflake provider sets no role (the deploy role)");
   const bootstrap = opts.bootstrap ?? bootstrapStatements(tf, { users: [opts.user] });
-  await createReferencedObjects(admin, tf, bootstrap.map((s) => s.sql));
+  await createReferencedObjects(admin, tf);
   await runBootstrap(admin, bootstrap);
   const plan = await applyAsDeployRole(tf, opts.openAs);
   await admin.query('USE ROLE ACCOUNTADMIN');
@@ -76,21 +75,32 @@ function createdRoles(tf: TerraformJson): string[] {
 
 /**
  * What the stack references and an account would already hold: roles it grants to or under, and
- * image repositories its jobs run from (a repository name in the bootstrap statements).
+ * the image repositories its tasks' jobs run from.
  */
-async function createReferencedObjects(admin: SnowflakeSession, tf: TerraformJson, bootstrap: readonly string[]): Promise<void> {
+async function createReferencedObjects(admin: SnowflakeSession, tf: TerraformJson): Promise<void> {
   const created = new Set(createdRoles(tf));
   const roles = new Set<string>();
   for (const g of Object.values(tf.resource?.snowflake_grant_privileges_to_account_role ?? {})) roles.add(String(g.account_role_name).toUpperCase());
   for (const g of Object.values(tf.resource?.snowflake_grant_account_role ?? {})) roles.add(String(g.parent_role_name).toUpperCase());
+  await admin.query('USE ROLE USERADMIN');
+  for (const role of roles) if (!created.has(role) && !SYSTEM_ROLES.has(role)) await admin.query(`CREATE ROLE IF NOT EXISTS "${role}"`);
   await admin.query('USE ROLE SYSADMIN');
-  for (const role of roles) if (!created.has(role) && !SYSTEM_ROLES.has(role)) await admin.query(`USE ROLE USERADMIN`).then(() => admin.query(`CREATE ROLE IF NOT EXISTS "${role}"`)).then(() => admin.query('USE ROLE SYSADMIN'));
-  for (const sql of bootstrap) {
-    const m = /ON IMAGE REPOSITORY ("[^"]+")\.("[^"]+")\.("[^"]+")/.exec(sql);
-    if (!m) continue;
-    await admin.query(`CREATE DATABASE IF NOT EXISTS ${m[1]}`);
-    await admin.query(`CREATE SCHEMA IF NOT EXISTS ${m[1]}.${m[2]}`);
-    await admin.query(`CREATE IMAGE REPOSITORY IF NOT EXISTS ${m[1]}.${m[2]}.${m[3]}`);
+  // Repositories the tasks' jobs pull from, and those the stack grants READ on (the queue workers').
+  const createdRepos = new Set(Object.values(tf.resource?.snowflake_image_repository ?? {}).map((r) => `${r.database}.${r.schema}.${r.name}`.toUpperCase()));
+  const repos = new Set<string>();
+  for (const image of imagesInSpecs(Object.values(tf.resource?.snowflake_task ?? {}).map((t) => String(t.sql_statement ?? '')))) {
+    const parts = repositoryPartsOfImage(image);
+    if (parts) repos.add(parts.join('.'));
+  }
+  for (const g of Object.values(tf.resource?.snowflake_grant_privileges_to_account_role ?? {})) {
+    if (String(g.on_schema_object?.object_type).toUpperCase() === 'IMAGE REPOSITORY') repos.add(String(g.on_schema_object.object_name).replace(/"/g, '').toUpperCase());
+  }
+  for (const name of repos) {
+    if (createdRepos.has(name)) continue;
+    const [db, schema, repo] = name.split('.').map((p) => `"${p}"`);
+    await admin.query(`CREATE DATABASE IF NOT EXISTS ${db}`);
+    await admin.query(`CREATE SCHEMA IF NOT EXISTS ${db}.${schema}`);
+    await admin.query(`CREATE IMAGE REPOSITORY IF NOT EXISTS ${db}.${schema}.${repo}`);
   }
   await admin.query('USE ROLE ACCOUNTADMIN');
 }

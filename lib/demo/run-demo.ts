@@ -219,7 +219,7 @@ export async function runDemo(opts: DemoOptions): Promise<DemoResult> {
     const indexFile = stageDir ? path.join(stageDir, 'models', runId, 'model_index.json') : '';
     const indexed = indexFile && fs.existsSync(indexFile) ? Object.keys(JSON.parse(fs.readFileSync(indexFile, 'utf8')).partitions ?? {}).length : 0;
     const scheduledRows = result.failed ? 0 : await runScheduledScoring(session, pipeline);
-    const consumerRows = result.failed ? 0 : await predictAsConsumer(await openAs(pipeline.consumerRole.roleName), pipeline, winners[0]?.PARTITION_KEY, sessions);
+    const consumerRows = result.failed ? 0 : await predictAsConsumer(await openAs(pipeline.consumerRole.roleName, pipeline.warehouse.warehouseName), pipeline, winners[0]?.PARTITION_KEY, sessions);
     return {
       failed: result.failed,
       runId,

@@ -89,6 +89,28 @@ describe('bootstrap statements', () => {
     expect(sql.filter((s) => s.startsWith('GRANT') && !s.includes('TO ROLE "SYSADMIN"'))).toEqual(['GRANT CREATE DATABASE ON ACCOUNT TO ROLE "DEPLOYER"']);
   });
 
+  test('an account privilege the stack grants is granted by the administrator to its grantee, not delegated (a grant option does not let a role grant account privileges)', () => {
+    const sql = sqlOf(stack({ snowflake_grant_privileges_to_account_role: { a: { account_role_name: 'AUDITOR', privileges: ['MONITOR USAGE'], on_account: true } } }));
+    expect(sql).toContain('GRANT MONITOR USAGE ON ACCOUNT TO ROLE "AUDITOR"');
+    expect(sql.some((s) => / ON ACCOUNT TO ROLE "DEPLOYER" WITH GRANT OPTION/.test(s))).toBe(false);
+    const why = bootstrapStatements(stack({ snowflake_grant_privileges_to_account_role: { a: { account_role_name: 'AUDITOR', privileges: ['MONITOR USAGE'], on_account: true } } })).find((s) => s.sql.includes('AUDITOR'))!.why;
+    expect(why).toContain('remove that grant from the stack');
+  });
+
+  test('a grant of all privileges on an imported object needs ALL with the grant option', () => {
+    const sql = sqlOf(stack({ snowflake_grant_privileges_to_account_role: { a: { account_role_name: 'R', all_privileges: true, on_schema_object: { object_type: 'TABLE', object_name: '"SRC"."RAW"."T"' } } } }));
+    expect(sql).toContain('GRANT ALL ON TABLE "SRC"."RAW"."T" TO ROLE "DEPLOYER" WITH GRANT OPTION');
+  });
+
+  test("the task owner gets USAGE on its jobs' query warehouse and READ, WRITE on a stage they mount, when the stack creates neither", () => {
+    const body = "BEGIN\n  EXECUTE JOB SERVICE\n    IN COMPUTE POOL \"POOL\"\n    NAME = DB.S.W0\n    QUERY_WAREHOUSE = \"JOBS_WH\"\n    FROM SPECIFICATION $$spec:\n  containers:\n    - name: 'worker'\n      image: '/db/s/repo/w:1'\n  volumes:\n    - name: 'models'\n      source: 'stage'\n      stageConfig:\n        name: '@OTHER.SHARED.MODELS'\n$$;\nEND";
+    const sql = sqlOf(stack({ snowflake_compute_pool: { p: { name: 'POOL' } }, snowflake_task: { t: { name: 'T', database: 'DB', schema: 'S', sql_statement: body } } }));
+    expect(sql).toContain('GRANT USAGE ON WAREHOUSE "JOBS_WH" TO ROLE "DEPLOYER"');
+    expect(sql).toContain('GRANT USAGE ON SCHEMA "OTHER"."SHARED" TO ROLE "DEPLOYER"');
+    expect(sql).toContain('GRANT READ, WRITE ON STAGE "OTHER"."SHARED"."MODELS" TO ROLE "DEPLOYER"');
+    expect(sql).toContain('GRANT READ ON IMAGE REPOSITORY "DB"."S"."REPO" TO ROLE "DEPLOYER"');
+  });
+
   test('a schema created in an imported database needs USAGE and CREATE SCHEMA on it', () => {
     const sql = sqlOf(stack({ snowflake_schema: { s: { database: 'ANALYTICS', name: 'FORECAST' } } }));
     expect(sql).toContain('GRANT USAGE ON DATABASE "ANALYTICS" TO ROLE "DEPLOYER"');

@@ -50,9 +50,9 @@ describe('runner role: least privilege', () => {
     expect(privilegesOn(grants, 'TASK "ANALYTICS"."FORECAST"."FORECAST_SCREEN_ROOT"')).toEqual(['MONITOR', 'OPERATE']);
   });
 
-  test('DELETE only on the tables a statement deletes from: metrics and results, not runs, ledger or queue', () => {
+  test('DELETE and UPDATE only on the tables a statement deletes from or updates: metrics are replaced (DELETE, INSERT), runs, ledger and queue updated in place', () => {
     const grants = runnerGrants(grantsOf());
-    expect(privilegesOn(grants, 'TABLE "ANALYTICS"."FORECAST"."FORECAST_TRAINING_METRICS"')).toEqual(['DELETE', 'INSERT', 'SELECT', 'UPDATE']);
+    expect(privilegesOn(grants, 'TABLE "ANALYTICS"."FORECAST"."FORECAST_TRAINING_METRICS"')).toEqual(['DELETE', 'INSERT', 'SELECT']);
     expect(privilegesOn(grants, 'TABLE "ANALYTICS"."FORECAST"."FORECAST_RESULTS"')).toContain('DELETE');
     for (const t of ['FORECAST_TRAINING_RUNS', 'HOOK_RUNS', 'FORECAST_QUEUE']) {
       expect(privilegesOn(grants, `TABLE "ANALYTICS"."FORECAST"."${t}"`)).toEqual(['INSERT', 'SELECT', 'UPDATE']);

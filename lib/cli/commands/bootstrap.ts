@@ -7,6 +7,7 @@
  */
 import * as fs from 'fs';
 import { BootstrapError, BootstrapStatement, TerraformJson, bootstrapStatements, renderBootstrapScript } from '../../bootstrap/bootstrap';
+import { runBootstrap } from '../../bootstrap/run';
 import { ConnectionConfigError, describeConnection, resolveConnection } from '../../snowflake/connection';
 import { ConnectionFailedError, SnowflakeSession } from '../../snowflake/session';
 import { CommandHelp, UsageError, flagSpec, formatHelp, parseFlags, wantsHelp } from '../args';
@@ -102,20 +103,5 @@ export async function run(argv: string[]): Promise<number> {
     return EXIT.STEP_FAILED;
   } finally {
     await session.close();
-  }
-}
-
-/** Runs the statements as ACCOUNTADMIN, in order, each once; a failure names the statement. */
-export async function runBootstrap(session: SnowflakeSession, statements: readonly BootstrapStatement[], log: (line: string) => void = () => undefined): Promise<void> {
-  const seen = new Set<string>();
-  for (const sql of ['USE ROLE ACCOUNTADMIN', ...statements.map((s) => s.sql)]) {
-    if (seen.has(sql)) continue;
-    seen.add(sql);
-    try {
-      await session.query(sql);
-    } catch (e) {
-      throw new Error(`bootstrap statement failed: ${sql}: ${(e as Error).message}`);
-    }
-    log(`ok  ${sql}`);
   }
 }

@@ -17,6 +17,7 @@ import type { App } from 'cdktf';
 import { ModelRegistryAggregator } from '../../../constructs/model-registry-aggregator';
 import { TerraformJson } from '../../bootstrap/bootstrap';
 import { provisionLocally } from '../../demo/provision';
+import { imagesInSpecs } from '../../images';
 import { ImageCommand, LocalSnowflakeServer, ProcedureHandler, startLocalServer } from '../../emulator';
 import { forecastPredictor, registrationStandIn } from '../../emulator/forecast-standins';
 import { HookManifest } from '../../hooks/manifest';
@@ -71,10 +72,7 @@ export function readImageCommands(file: string): Record<string, ImageCommand> {
 
 /** The images the stack's job specs name (`image: '/db/schema/repo/name:tag'`), in task bodies and hook statements. */
 export function imagesOf(tf: TerraformJson, manifest: HookManifest | undefined): string[] {
-  const texts = [...Object.values(tf.resource?.snowflake_task ?? {}).map((t) => String(t.sql_statement ?? '')), ...(manifest?.steps ?? []).flatMap((s) => s.statements.map((st) => st.sql))];
-  const images = new Set<string>();
-  for (const t of texts) for (const m of t.matchAll(/^\s*image:\s*'([^']+)'/gm)) images.add(m[1]);
-  return [...images].sort();
+  return imagesInSpecs([...Object.values(tf.resource?.snowflake_task ?? {}).map((t) => String(t.sql_statement ?? '')), ...(manifest?.steps ?? []).flatMap((s) => s.statements.map((st) => st.sql))]);
 }
 
 export async function deployLocal(opts: DeployLocalOptions): Promise<number> {
