@@ -19,6 +19,8 @@ import { IDENT, QNAME } from './translate';
 export interface AuthSession {
   role?: string;
   user?: string;
+  baseRole?: string;
+  fixedRole?: string;
   database?: string;
   schema?: string;
 }
@@ -100,11 +102,28 @@ export class Authorizer {
     this.save();
   }
 
-  /** USE ROLE: the role must be granted to the user, directly or below a granted role. */
+  /**
+   * USE ROLE: the role must be granted to the user, directly or below a granted role
+   * (https://docs.snowflake.com/en/sql-reference/sql/use-role: "the role must have been granted to
+   * the user"). A session without a user — a job container's, whose OAuth token carries its
+   * service's owner role — may use only the roles that role inherits. A task body and an
+   * owner's-rights procedure run as their owner and may not switch roles at all: a task "runs
+   * with the privileges of the task owner" (https://docs.snowflake.com/en/user-guide/tasks-intro)
+   * and an owner's-rights procedure "runs mostly with the privileges of the stored procedure's
+   * owner" (https://docs.snowflake.com/en/developer-guide/stored-procedure/stored-procedures-rights);
+   * letting either USE ROLE would hand the owner's privileges to any role, ACCOUNTADMIN included.
+   */
   useRole(s: AuthSession, role: string): void {
+    const refused = () => new SfError('003013', `SQL access control error:\nRequested role '${role}' is not assigned to the executing user. Specify another role to activate.`, '42501');
+    if (this.checked(s) && s.fixedRole !== undefined) {
+      throw new SfError('003013', `SQL access control error:\nUSE ROLE ${role} is not allowed in a ${s.fixedRole}: it runs as its owner role ${s.role}.`, '42501');
+    }
     if (!this.access.roleExists(role)) throw Errors.objectMissing(`Role '${role}'`);
-    if (s.user !== undefined && !this.access.userHasRole(s.user, role)) {
-      throw new SfError('003013', `SQL access control error:\nRequested role '${role}' is not assigned to the executing user. Specify another role to activate.`, '42501');
+    if (!this.checked(s)) return;
+    if (s.user !== undefined) {
+      if (!this.access.userHasRole(s.user, role)) throw refused();
+    } else if (!this.access.effectiveRoles(s.baseRole ?? s.role).has(role)) {
+      throw refused();
     }
   }
 

@@ -42,6 +42,15 @@ export interface SessionState {
   user?: string;
   /** Set inside an owner's-rights procedure: named temporary objects are refused. */
   ownersRights?: boolean;
+  /**
+   * A session without a user (a task's, a job container's): the role it started with. USE ROLE may
+   * reach only roles this role inherits (lib/emulator/authorize.ts, useRole).
+   */
+  baseRole?: string;
+  /** Where USE ROLE is refused outright: a task body, an owner's-rights procedure. */
+  fixedRole?: 'task' | "owner's rights stored procedure";
+  /** A serverless task's session: its compute is Snowflake's, it needs no warehouse. */
+  serverless?: boolean;
   conn: DuckDBConnection;
   /** Prepared DuckDB statements by translated SQL, most recently used last (see Engine.runPrepared). */
   readonly prepared: Map<string, DuckDBPreparedStatement>;
@@ -286,11 +295,29 @@ export class Engine {
   private checkTables(s: SessionState, sql: string): void {
     if (!this.auth.checked(s)) return;
     const refs = tableRefs(sql) ?? tableRefsByScan(sql);
+    // Compute: DML, and a query that reads a table or a stage's directory; a SELECT of literals
+    // and context functions (SELECT CURRENT_ROLE()) is answered without a warehouse.
+    if (/^(INSERT|UPDATE|DELETE|MERGE)\b/i.test(sql) || refs.length > 0 || /\bDIRECTORY\s*\(/i.test(sql)) this.requireWarehouse(s);
     for (const r of refs) {
       const parts = r.parts.length === 3 ? r.parts : r.parts.length === 2 && s.database ? [s.database, ...r.parts] : r.parts.length === 1 && s.database && s.schema ? [s.database, s.schema, r.parts[0]] : undefined;
       if (!parts) continue; // unqualifiable: DuckDB reports it missing
       this.auth.need(s, r.privilege, 'TABLE', parts.join('.'));
     }
+  }
+
+  /**
+   * A statement that needs compute needs a current warehouse the session's role may use: USAGE
+   * (or ownership), else 000606 ("A warehouse must be specified for a session and the warehouse
+   * must be running before queries and other DML statements can be executed":
+   * https://docs.snowflake.com/en/sql-reference/sql/use-warehouse). Not required of ACCOUNTADMIN
+   * sessions (the default user's, which connect without one: docs/local-server.md, "Access
+   * control"), nor of a serverless task's. In an owner's-rights procedure the warehouse is the
+   * caller's session's, checked when the caller chose it.
+   */
+  requireWarehouse(s: SessionState): void {
+    if (!this.auth.checked(s) || s.role === 'ACCOUNTADMIN' || s.serverless) return;
+    if (s.warehouse !== undefined && (s.ownersRights || this.access.has(s.role, 'USAGE', 'WAREHOUSE', s.warehouse))) return;
+    throw Errors.noWarehouse();
   }
 
   /** Runs one Snowflake statement (or a `BEGIN ... END` block) for a session. */
@@ -461,7 +488,12 @@ export class Engine {
     // does (snowflakedb/snowpark-python#425).
     this.auth.create(s, kind, key, existed && Boolean(m[1]));
     const asSelect = /\bAS\s*\(?\s*(SELECT|WITH)\b([\s\S]*)$/i.exec(sql);
-    if (asSelect) this.checkTables(s, `${asSelect[1]}${asSelect[2]}`.replace(/\)\s*$/, ''));
+    if (asSelect) {
+      // CREATE TABLE ... AS SELECT runs its query; CREATE VIEW ... AS only records it.
+      if (kind === 'TABLE') this.requireWarehouse(s);
+      const check = { ...s, warehouse: s.warehouse ?? '', serverless: s.serverless || kind === 'VIEW' };
+      this.checkTables(kind === 'VIEW' ? check : s, `${asSelect[1]}${asSelect[2]}`.replace(/\)\s*$/, ''));
+    }
     const r = await this.runDuck(s, sql, binds);
     if (!existed || m[1]) this.auth.created(s, kind, key);
     return r;

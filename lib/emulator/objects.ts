@@ -184,6 +184,8 @@ interface Task {
   sql: string;
   started: boolean;
   schedule?: string;
+  /** WAREHOUSE = w: a user-managed task's session warehouse; none: a serverless task. */
+  warehouse?: string;
 }
 
 /** One task run, as TASK_HISTORY shows it. */
@@ -268,7 +270,7 @@ export interface ObjectsOptions {
   readonly procedures?: Readonly<Record<string, ProcedureHandler>>;
   readonly predictor?: PredictHandler;
   /** Connection settings handed to job containers, with a fresh OAuth token each that logs in as `role`. */
-  readonly containerConnection: (role: string) => { host: string; port: number; account: string; token: string };
+  readonly containerConnection: (role: string, warehouse?: string) => { host: string; port: number; account: string; token: string };
 }
 
 export class SnowflakeObjects {
@@ -306,8 +308,13 @@ export class SnowflakeObjects {
         if (m[2]) return statusResult(`${name} already exists, statement succeeded.`);
         throw Errors.alreadyExists(key);
       }
-      this.auth.created(s, 'TASK', key);
       const header = m[4];
+      // A user-managed task names its warehouse, and its creator needs USAGE on it
+      // (https://docs.snowflake.com/en/sql-reference/sql/create-task, access control requirements).
+      const warehouseRef = new RegExp(`\\bWAREHOUSE\\s*=\\s*(${IDENT})`, 'i').exec(header)?.[1];
+      const warehouse = warehouseRef ? nameParts(warehouseRef)[0] : undefined;
+      if (warehouse) this.auth.need(s, 'USAGE', 'WAREHOUSE', warehouse);
+      this.auth.created(s, 'TASK', key);
       const after = /\bAFTER\s+([\s\S]+?)(?=\s+(?:FINALIZE|WHEN|WAREHOUSE|SCHEDULE|USER_TASK|ALLOW|COMMENT)\b|$)/i.exec(header)?.[1];
       const finalize = new RegExp(`\\bFINALIZE\\s*=\\s*(${QNAME})`, 'i').exec(header)?.[1];
       this.tasks.set(key, {
@@ -320,6 +327,7 @@ export class SnowflakeObjects {
         sql: m[5].trim(),
         started: false,
         schedule: /\bSCHEDULE\s*=\s*'([^']*)'/i.exec(header)?.[1],
+        warehouse,
       });
       return statusResult(`Task ${name} successfully created.`);
     }
@@ -450,6 +458,8 @@ export class SnowflakeObjects {
       return this.copyIntoStage(s, m[1], m[2], m[3], m[4]);
     }
     if (/\bSYSTEM\$GET_SERVICE_(STATUS|LOGS)\s*\(/i.test(sql) || new RegExp(TASK_FUNCTION, 'i').test(sql) || /!PREDICT\s*\(/i.test(sql)) {
+      // Information-schema table functions and model inference run on the session's warehouse.
+      if (new RegExp(TASK_FUNCTION, 'i').test(sql) || /!PREDICT\s*\(/i.test(sql)) this.engine.requireWarehouse(s);
       return this.engine.execute(s, await this.rewriteQuery(s, sql));
     }
     return undefined;
@@ -579,6 +589,12 @@ export class SnowflakeObjects {
         session = await this.engine.newSession();
         // Tasks run with the privileges of their owner (https://docs.snowflake.com/en/user-guide/tasks-intro).
         session.role = this.engine.access.ownerOf('TASK', key);
+        session.baseRole = session.role;
+        session.fixedRole = 'task';
+        // A user-managed task runs on its WAREHOUSE, which its owner must be able to use (else its
+        // statements fail with 000606); a task without one is serverless and needs none.
+        if (t.warehouse === undefined) session.serverless = true;
+        else if (this.engine.access.has(session.role, 'USAGE', 'WAREHOUSE', t.warehouse)) session.warehouse = t.warehouse;
         await this.engine.execute(session, `USE SCHEMA "${t.database}"."${t.schema}"`);
         await this.executeScript(session, t.sql);
         row.STATE = 'SUCCEEDED';
@@ -632,8 +648,10 @@ export class SnowflakeObjects {
     // warehouse. The job is owned by the role that executes it.
     this.auth.create(s, 'SERVICE', key);
     this.auth.need(s, 'USAGE', 'COMPUTE POOL', pool);
+    // QUERY_WAREHOUSE is the containers' session warehouse; without it they must USE WAREHOUSE
+    // themselves (the executing session's warehouse is not theirs).
     const warehouse = new RegExp(`\\bQUERY_WAREHOUSE\\s*=\\s*(${IDENT})`, 'i').exec(options)?.[1];
-    const wh = warehouse ? nameParts(warehouse)[0] : s.warehouse;
+    const wh = warehouse ? nameParts(warehouse)[0] : undefined;
     if (wh) this.auth.need(s, 'USAGE', 'WAREHOUSE', wh);
     if (this.services.has(key)) throw Errors.alreadyExists(key);
     const yamlText = specText.startsWith('$$') ? specText.slice(2, -2) : specText.slice(1, -1).replace(/''/g, "'");
@@ -669,7 +687,7 @@ export class SnowflakeObjects {
       mounts.push({ mount, dir: this.engine.stageDir(s, stage, 'READ').dir });
     }
     // The job's container connects as its owner role (a task-started job: the task owner).
-    const conn = this.opts.containerConnection(owner);
+    const conn = this.opts.containerConnection(owner, wh);
     const tokenDir = fs.mkdtempSync(path.join(this.engine.stageRoot, '..', `.svc-`));
     const tokenFile = path.join(tokenDir, 'token');
     fs.writeFileSync(tokenFile, conn.token, { mode: 0o600 });
@@ -764,7 +782,7 @@ export class SnowflakeObjects {
     const executeAs = declared?.executeAs ?? 'CALLER';
     const role = executeAs === 'OWNER' ? this.engine.access.ownerOf('PROCEDURE', full) : (s.role ?? 'ACCOUNTADMIN');
     // The procedure's statements run on the caller's session as the effective role.
-    const ps: SessionState = Object.assign(Object.create(Object.getPrototypeOf(s)) as SessionState, s, { role: s.role === undefined ? undefined : role, ownersRights: executeAs === 'OWNER' });
+    const ps: SessionState = Object.assign(Object.create(Object.getPrototypeOf(s)) as SessionState, s, { role: s.role === undefined ? undefined : role, ownersRights: executeAs === 'OWNER', fixedRole: executeAs === 'OWNER' ? "owner's rights stored procedure" : s.fixedRole });
     const args: (string | number | null)[] = [];
     const re = /\s*(?:'((?:[^']|'')*)'|(-?\d+(?:\.\d+)?)|(NULL))\s*(?:,|$)/giy;
     let m: RegExpExecArray | null;
@@ -807,6 +825,7 @@ export class SnowflakeObjects {
     const stageRef = slash < 0 ? target : target.slice(0, slash);
     const rel = slash < 0 ? '' : target.slice(slash + 1);
     const { dir } = this.engine.stageDir(s, stageRef, 'WRITE');
+    this.engine.requireWarehouse(s);
     if (!/SINGLE\s*=\s*TRUE/i.test(options) || !rel || rel.endsWith('/')) throw Errors.notSupported('COPY INTO @stage without SINGLE = TRUE and a file name');
     const file = insideStage(dir, rel);
     if (fs.existsSync(file) && !/OVERWRITE\s*=\s*TRUE/i.test(options)) throw new SfError('001030', `Files already existing at the unload destination: ${rel}. Use overwrite option to force unloading.`, '22000');

@@ -15,7 +15,8 @@ const open: Conn[] = [];
 const seen: { role: string; executeAs: string }[] = [];
 
 const as = async (user: string, extra: Record<string, unknown> = {}) => {
-  const c = await connect(server.connectionOptions({ username: user, password: 'pw', ...extra }));
+  // Narrower roles need a warehouse for queries and DML (000606 otherwise): every role here may use WH.
+  const c = await connect(server.connectionOptions({ username: user, password: 'pw', warehouse: 'WH', ...extra }));
   open.push(c);
   return c;
 };
@@ -45,7 +46,7 @@ beforeAll(async () => {
     predictor: async (_m, version, rows) => rows.map((r) => ({ PARTITION_KEY: r.PARTITION_KEY, VERSION: version.name })),
   });
   admin = await connect(server.connectionOptions());
-  await run(admin, 'CREATE DATABASE APP', 'CREATE SCHEMA APP.S', 'CREATE TABLE APP.S.T (X VARCHAR)', "INSERT INTO APP.S.T VALUES ('a')");
+  await run(admin, 'CREATE DATABASE APP', 'CREATE SCHEMA APP.S', 'CREATE TABLE APP.S.T (X VARCHAR)', "INSERT INTO APP.S.T VALUES ('a')", 'CREATE WAREHOUSE WH', 'GRANT USAGE ON WAREHOUSE WH TO ROLE PUBLIC');
 });
 afterAll(async () => {
   for (const c of [admin, ...open]) await close(c);
@@ -201,7 +202,7 @@ describe('access control: job services', () => {
 
   test('EXECUTE JOB SERVICE needs CREATE SERVICE, USAGE on the pool, READ on the image repository and on the mounted stage; the container connects as the owner role', async () => {
     const d = await as('deployer');
-    const job = (name: string) => query(d, `EXECUTE JOB SERVICE IN COMPUTE POOL POOL1 NAME = JOBS.S.${name} FROM SPECIFICATION $$${spec()}$$`);
+    const job = (name: string) => query(d, `EXECUTE JOB SERVICE IN COMPUTE POOL POOL1 NAME = JOBS.S.${name} QUERY_WAREHOUSE = WH FROM SPECIFICATION $$${spec()}$$`);
     expect((await failure(job('J1'))).message).toContain("schema 'JOBS.S'. (role DEPLOYER needs CREATE SERVICE)");
     await query(admin, 'GRANT CREATE SERVICE ON SCHEMA JOBS.S TO ROLE DEPLOYER');
     expect((await failure(job('J1'))).message).toContain("Compute pool 'POOL1' does not exist or not authorized");
