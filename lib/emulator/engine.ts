@@ -301,7 +301,10 @@ export class Engine {
     for (const r of refs) {
       const parts = r.parts.length === 3 ? r.parts : r.parts.length === 2 && s.database ? [s.database, ...r.parts] : r.parts.length === 1 && s.database && s.schema ? [s.database, s.schema, r.parts[0]] : undefined;
       if (!parts) continue; // unqualifiable: DuckDB reports it missing
-      this.auth.need(s, r.privilege, 'TABLE', parts.join('.'));
+      // A view is granted and owned as a VIEW (GRANT SELECT ON VIEW v), not as a table.
+      const name = parts.join('.');
+      const kind = this.access.recorded('VIEW', name) || this.access.grants.some((g) => g.kind === 'VIEW' && g.name === name) ? 'VIEW' : 'TABLE';
+      this.auth.need(s, r.privilege, kind, name);
     }
   }
 
@@ -443,7 +446,10 @@ export class Engine {
       // A hybrid table is a table whose PRIMARY KEY is enforced; secondary INDEX clauses only speed
       // up Snowflake, so they are dropped here.
       const ddl = sql.replace(/HYBRID\s+TABLE/i, 'TABLE').replace(/,\s*INDEX\s+\w+\s*\([^)]*\)/gi, '');
-      const r = await this.createTable(s, ddl, binds);
+      // CREATE HYBRID TABLE on the schema, not CREATE TABLE, since bundle 2026_02
+      // (https://docs.snowflake.com/en/release-notes/bcr-bundles/2026_02/bcr-2157: "The CREATE HYBRID
+      // TABLE privilege is required to create a new hybrid table"; the schema's owner needs none).
+      const r = await this.createTable(s, ddl, binds, 'CREATE HYBRID TABLE');
       const name = new RegExp(`HYBRID\\s+TABLE\\s+(?:IF\\s+NOT\\s+EXISTS\\s+)?(${QNAME})`, 'i').exec(sql);
       if (name) this.hybridTables.add(this.qualify(s, name[1]).join('.'));
       return r;
@@ -477,7 +483,7 @@ export class Engine {
   }
 
   /** CREATE TABLE / VIEW: USAGE on the database and CREATE TABLE (VIEW) on the schema; the session's role owns it. */
-  private async createTable(s: SessionState, sql: string, binds?: BindValue[] | BindValue[][]): Promise<SfResult> {
+  private async createTable(s: SessionState, sql: string, binds?: BindValue[] | BindValue[][], privilege?: string): Promise<SfResult> {
     const m = new RegExp(`^CREATE\\s+(OR\\s+REPLACE\\s+)?(?:(?:LOCAL\\s+|GLOBAL\\s+)?(TEMP|TEMPORARY|VOLATILE|TRANSIENT)\\s+)?(TABLE|VIEW)\\s+(IF\\s+NOT\\s+EXISTS\\s+)?(${QNAME})`, 'i').exec(sql);
     if (!m) return this.runDuck(s, sql, binds);
     const kind = m[3].toUpperCase() as 'TABLE' | 'VIEW';
@@ -486,7 +492,7 @@ export class Engine {
     const existed = await this.exists(kind, key);
     // Checked even when the table exists and IF NOT EXISTS makes the statement a no-op, as Snowflake
     // does (snowflakedb/snowpark-python#425).
-    this.auth.create(s, kind, key, existed && Boolean(m[1]));
+    this.auth.create(s, kind, key, existed && Boolean(m[1]), privilege);
     const asSelect = /\bAS\s*\(?\s*(SELECT|WITH)\b([\s\S]*)$/i.exec(sql);
     if (asSelect) {
       // CREATE TABLE ... AS SELECT runs its query; CREATE VIEW ... AS only records it.

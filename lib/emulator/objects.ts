@@ -98,13 +98,13 @@ export interface ProcedureContext {
    * stage) and returns its name. Refused in an owner's-rights procedure, as Snowflake refuses it
    * (https://docs.snowflake.com/en/developer-guide/stored-procedure/python/procedure-python-limitations).
    */
-  createTemporary(kind: 'STAGE' | 'TABLE'): string;
+  createTemporary(kind: 'STAGE' | 'TABLE', schema?: string): string;
   /**
    * Registers a model version as `role`: a new model needs CREATE MODEL on its schema (and is owned
    * by `role`), an existing one OWNERSHIP (https://docs.snowflake.com/en/sql-reference/sql/alter-model).
    */
   addModelVersion(model: string, version: string, metadata?: Record<string, unknown>, artifactsDir?: string): ModelVersion;
-  /** The model catalog (read it; registering through it skips the privilege checks). */
+  /** The models `role` may use (USAGE or ownership); its addVersion is addModelVersion, checked as it is. */
   readonly models: ModelCatalog;
 }
 
@@ -681,10 +681,12 @@ export class SnowflakeObjects {
     for (const mount of container.volumeMounts ?? []) {
       const vol = spec.spec?.volumes?.find((v) => v.name === mount.name);
       if (String(vol?.source).toLowerCase() !== 'stage') continue;
-      // The service owner needs READ on a mounted stage (WRITE to write through it; writes are not
-      // refused here: the local mount is the stage's directory).
+      // The service owner needs READ on a mounted stage, and WRITE: a local mount is the stage's
+      // directory and writable, so every mount is taken as a read-write one
+      // (https://docs.snowflake.com/en/developer-guide/snowpark-container-services/snowflake-stage-volume).
       const stage = String(vol!.stageConfig!.name).split('/')[0];
-      mounts.push({ mount, dir: this.engine.stageDir(s, stage, 'READ').dir });
+      this.engine.stageDir(s, stage, 'READ');
+      mounts.push({ mount, dir: this.engine.stageDir(s, stage, 'WRITE').dir });
     }
     // The job's container connects as its owner role (a task-started job: the task owner).
     const conn = this.opts.containerConnection(owner, wh);
@@ -796,9 +798,13 @@ export class SnowflakeObjects {
         return r.rows.map((row) => Object.fromEntries(r.columns.map((c, i) => [c.name, row[i]])));
       },
       stageDir: (stage, privilege = 'READ') => this.engine.stageDir(ps, stage, privilege).dir,
-      createTemporary: (kind) => {
+      createTemporary: (kind, schema) => {
         const name = `SNOWPARK_TEMP_${kind}_${crypto.randomBytes(5).toString('hex').toUpperCase()}_${++temporaries}`;
         if (ps.ownersRights) throw ownersRightsTemporary(kind.toLowerCase(), name);
+        // Creating it needs CREATE STAGE (TABLE) on its schema, as any CREATE TEMPORARY STAGE does
+        // (https://docs.snowflake.com/en/sql-reference/sql/create-stage, access control requirements).
+        const full = this.engine.qualify(ps, schema ? `${schema}.${name}` : name).join('.');
+        this.auth.create(ps, kind, full);
         return name;
       },
       addModelVersion: (model, version, metadata, artifactsDir) => {
@@ -810,13 +816,22 @@ export class SnowflakeObjects {
         if (isNew) this.auth.created(ps, 'MODEL', key);
         return v;
       },
-      models: this.models,
+      models: new ModelCatalog(),
     };
+    Object.assign(ctx, { models: this.visibleModels(ps, ctx.addModelVersion) });
     // The stand-in's own exception is the procedure's, as a Python handler's would be (not 000603).
     const out = await Promise.resolve()
       .then(() => handler(args, ctx))
       .catch((e: unknown) => Promise.reject(standInError(e)));
     return this.table([parts[parts.length - 1]], [[out === null ? null : String(out)]]);
+  }
+
+  /** The models the session's role may use (USAGE or ownership), sharing their entries. */
+  private visibleModels(s: SessionState, addVersion: ModelCatalog['addVersion']): ModelCatalog {
+    const view = new ModelCatalog();
+    for (const [k, m] of this.models.models) if (!this.auth.checked(s) || this.engine.access.has(s.role, 'USAGE', 'MODEL', k)) view.models.set(k, m);
+    // Registering through the view is registering through ctx.addModelVersion, with its checks.
+    return Object.assign(view, { addVersion });
   }
 
   private async copyIntoStage(s: SessionState, target: string, select: string, format: string, options: string): Promise<SfResult> {
@@ -847,7 +862,7 @@ export class SnowflakeObjects {
       const svc = this.monitored(s, ref);
       return lit(svc.logs.slice(-(Number(n ?? 100))).join('\n'));
     });
-    out = out.replace(new RegExp(TASK_FUNCTION, 'gi'), (_m, which: string, args: string) => this.taskFunctionTable(which.toUpperCase() as keyof typeof TASK_FUNCTION_COLUMNS, args));
+    out = out.replace(new RegExp(TASK_FUNCTION, 'gi'), (_m, which: string, args: string) => this.taskFunctionTable(s, which.toUpperCase() as keyof typeof TASK_FUNCTION_COLUMNS, args));
     if (/!PREDICT\s*\(/i.test(out)) out = await this.rewritePredict(s, out);
     return out;
   }
@@ -858,7 +873,7 @@ export class SnowflakeObjects {
    * TASK_NAME / ROOT_TASK_NAME (unqualified, case-insensitive), ROOT_TASK_ID, ERROR_ONLY, and
    * RESULT_LIMIT over the newest rows (TASK_HISTORY defaults to 100, the graph functions to 1000).
    */
-  private taskFunctionTable(which: keyof typeof TASK_FUNCTION_COLUMNS, argText: string): string {
+  private taskFunctionTable(s: SessionState, which: keyof typeof TASK_FUNCTION_COLUMNS, argText: string): string {
     const args = new Map<string, string>();
     for (const m of argText.matchAll(/(\w+)\s*=>\s*('(?:[^']|'')*'|[^,]+)/g)) args.set(m[1].toUpperCase(), m[2].trim().replace(/^'|'$/g, '').replace(/''/g, "'"));
     const known = ['RESULT_LIMIT', 'ERROR_ONLY', ...(which === 'TASK_HISTORY' ? ['TASK_NAME', 'ROOT_TASK_ID'] : ['ROOT_TASK_NAME'])];
@@ -873,6 +888,17 @@ export class SnowflakeObjects {
       rows = this.graphRuns
         .filter((g) => (g.COMPLETED_TIME === null) === current)
         .sort((a, b) => (current ? b.SCHEDULED_TIME.localeCompare(a.SCHEDULED_TIME) : (b.COMPLETED_TIME ?? '').localeCompare(a.COMPLETED_TIME ?? ''))) as unknown as Row[];
+    }
+    // Only the runs of tasks the role owns or holds MONITOR or OPERATE on (bundle 2025_01:
+    // https://docs.snowflake.com/en/release-notes/bcr-bundles/2025_01/bcr-1799); the graph
+    // functions by their root task.
+    if (this.auth.checked(s)) {
+      const role = s.role;
+      const visible = (r: Row) => {
+        const key = `${r.DATABASE_NAME}.${r.SCHEMA_NAME}.${which === 'TASK_HISTORY' ? r.NAME : r.ROOT_TASK_NAME}`;
+        return ['MONITOR', 'OPERATE'].some((p) => this.engine.access.has(role, p, 'TASK', key));
+      };
+      rows = rows.filter(visible);
     }
     const name = args.get('TASK_NAME') ?? args.get('ROOT_TASK_NAME');
     const nameColumn = which === 'TASK_HISTORY' ? 'NAME' : 'ROOT_TASK_NAME';

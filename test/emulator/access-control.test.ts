@@ -274,6 +274,9 @@ describe('access control: models and procedures', () => {
     await run(admin, 'GRANT USAGE ON PROCEDURE APP.S.REGISTER_OWNER(VARCHAR, VARCHAR, VARCHAR) TO ROLE RUNNER');
     const r = await as('runner');
     expect((await failure(query(r, "CALL APP.S.REGISTER_OWNER('R1', 'V1', 'R1/model_index.json')"))).message).toContain("creating named temporary objects is not supported in an owner's rights stored procedure");
+    // Registry.log_model's temporary stage is created in the model's schema: CREATE STAGE there.
+    expect((await failure(query(r, "CALL APP.S.REGISTER_CALLER('R1', 'V1', 'R1/model_index.json')"))).message).toContain("schema 'APP.S'. (role RUNNER needs CREATE STAGE)");
+    await query(admin, 'GRANT CREATE STAGE ON SCHEMA APP.S TO ROLE RUNNER');
     const out = JSON.parse((await query(r, "CALL APP.S.REGISTER_CALLER('R1', 'V1', 'R1/model_index.json')")).rows[0].REGISTER_CALLER);
     expect(out).toMatchObject({ status: 'registered', model: 'APP.S.FORECASTER', version: 'V1' });
     await query(r, 'ALTER MODEL APP.S.FORECASTER VERSION V1 SET ALIAS = PRODUCTION');
