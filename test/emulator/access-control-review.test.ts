@@ -172,3 +172,54 @@ describe('a warehouse for queries and DML', () => {
     expect((await query(l, "CALL D.S.RUN_SQL('SELECT COUNT(*) AS N FROM D.S.PUB')")).rows[0].RUN_SQL).toBe('[{"N":"1"}]');
   });
 });
+
+describe('views, privilege names, task history, stage mounts, registration', () => {
+  test('a view is checked as a VIEW: SELECT granted on the view is enough, without a grant on its table', async () => {
+    await run(admin, 'CREATE VIEW D.S.V AS SELECT X FROM D.S.SECRET', 'GRANT SELECT ON VIEW D.S.V TO ROLE LOW');
+    const l = await as('low', { warehouse: 'WH' });
+    expect((await query(l, 'SELECT X FROM D.S.V')).rows).toEqual([{ X: 'secret' }]);
+    expect((await failure(query(l, 'SELECT X FROM D.S.SECRET'))).code).toBe('002003');
+  });
+
+  test('a privilege the object kind does not have is refused with 003011; CREATE HYBRID TABLE is a schema privilege, and required', async () => {
+    expect(await failure(query(admin, 'GRANT FOO BAR ON TABLE D.S.PUB TO ROLE LOW'))).toMatchObject({ code: '003011', message: 'SQL compilation error:\nInvalid privilege FOO BAR.' });
+    expect((await failure(query(admin, 'GRANT READ ON TABLE D.S.PUB TO ROLE LOW'))).code).toBe('003011');
+    expect((await failure(query(admin, 'GRANT SELECT ON ACCOUNT TO ROLE LOW'))).code).toBe('003011');
+    expect((await failure(query(admin, 'GRANT SELECT ON FUTURE STAGES IN SCHEMA D.S TO ROLE LOW'))).code).toBe('003011');
+    const o = await as('owner', { warehouse: 'WH' });
+    // OWNER_R holds CREATE TABLE on D.S, not CREATE HYBRID TABLE.
+    expect(await failure(query(o, 'CREATE HYBRID TABLE D.S.H (K VARCHAR PRIMARY KEY)'))).toMatchObject({ code: '003001', message: expect.stringContaining('needs CREATE HYBRID TABLE') });
+    await query(admin, 'GRANT CREATE HYBRID TABLE ON SCHEMA D.S TO ROLE OWNER_R');
+    await query(o, 'CREATE HYBRID TABLE D.S.H (K VARCHAR PRIMARY KEY)');
+  });
+
+  test('REVOKE GRANT OPTION FOR revokes only the option', async () => {
+    await run(admin, 'GRANT SELECT ON TABLE D.S.PUB TO ROLE OWNER_R WITH GRANT OPTION', 'REVOKE GRANT OPTION FOR SELECT ON TABLE D.S.PUB FROM ROLE OWNER_R');
+    const shown = (await query(admin, 'SHOW GRANTS ON TABLE D.S.PUB')).rows.filter((g) => g.grantee_name === 'OWNER_R');
+    expect(shown).toEqual([expect.objectContaining({ privilege: 'SELECT', grant_option: 'FALSE' })]);
+    const o = await as('owner', { warehouse: 'WH' });
+    expect((await query(o, 'SELECT X FROM D.S.PUB')).rows).toHaveLength(1);
+    expect((await failure(query(o, 'GRANT SELECT ON TABLE D.S.PUB TO ROLE LOW'))).code).toBe('003001');
+  });
+
+  test('TASK_HISTORY and the graph functions show only tasks the role owns or holds MONITOR or OPERATE on', async () => {
+    const l = await as('low', { warehouse: 'WH' });
+    const names = async (fn: string) => (await query(l, `SELECT * FROM TABLE(D.INFORMATION_SCHEMA.${fn}())`)).rows.map((r) => r.NAME ?? r.ROOT_TASK_NAME);
+    expect(await names('TASK_HISTORY')).toEqual([]);
+    expect(await names('COMPLETE_TASK_GRAPHS')).toEqual([]);
+    const o = await as('owner', { warehouse: 'WH' });
+    await query(o, 'GRANT MONITOR ON TASK D.S.SERVERLESS TO ROLE LOW');
+    expect(new Set(await names('TASK_HISTORY'))).toEqual(new Set(['SERVERLESS']));
+    expect(new Set(await names('COMPLETE_TASK_GRAPHS'))).toEqual(new Set(['SERVERLESS']));
+    expect((await query(o, 'SELECT COUNT(*) AS N FROM TABLE(D.INFORMATION_SCHEMA.TASK_HISTORY()) WHERE NAME = \'ESCALATE\'')).rows[0].N).toBeGreaterThan(0);
+  });
+
+  test('a stage mount needs WRITE as well as READ', async () => {
+    const volumes = '    volumeMounts:\n    - name: files\n      mountPath: /files\n  volumes:\n  - name: files\n    source: stage\n    stageConfig:\n      name: "@D.S.FILES"\n';
+    const o = await as('owner', { warehouse: 'WH' });
+    await query(admin, 'GRANT READ ON STAGE D.S.FILES TO ROLE OWNER_R');
+    expect(await failure(inContainer(o, ['SELECT 1'], 'QUERY_WAREHOUSE = WH', volumes))).toMatchObject({ code: '003001', message: expect.stringContaining("stage 'D.S.FILES'. (role OWNER_R needs WRITE)") });
+    await query(admin, 'GRANT WRITE ON STAGE D.S.FILES TO ROLE OWNER_R');
+    expect(await inContainer(o, ['SELECT 1 AS ONE'], 'QUERY_WAREHOUSE = WH', volumes)).toEqual(['ok [{"ONE":1}]']);
+  });
+});
