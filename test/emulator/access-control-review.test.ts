@@ -223,3 +223,37 @@ describe('views, privilege names, task history, stage mounts, registration', () 
     expect(await inContainer(o, ['SELECT 1 AS ONE'], 'QUERY_WAREHOUSE = WH', volumes)).toEqual(['ok [{"ONE":1}]']);
   });
 });
+
+describe('a table the role has no privilege on cannot be read through any form of statement', () => {
+  test('subquery, CTE, JOIN, MERGE source, INSERT ... SELECT, UPDATE subquery, PREDICT input, CTAS, CREATE VIEW AS: 002003', async () => {
+    await run(
+      admin,
+      'GRANT INSERT, UPDATE, DELETE ON TABLE D.S.PUB TO ROLE LOW',
+      'GRANT CREATE TABLE, CREATE VIEW ON SCHEMA D.S TO ROLE LOW',
+      'CREATE MODEL D.S.M WITH VERSION V1',
+      'GRANT USAGE ON MODEL D.S.M TO ROLE LOW',
+    );
+    const l = await as('low', { warehouse: 'WH' });
+    const statements = [
+      'SELECT X FROM D.S.PUB WHERE X IN (SELECT X FROM D.S.SECRET)',
+      'WITH S AS (SELECT X FROM D.S.SECRET) SELECT X FROM S',
+      'SELECT P.X FROM D.S.PUB P JOIN D.S.SECRET S ON P.X = S.X',
+      'MERGE INTO D.S.PUB P USING D.S.SECRET S ON P.X = S.X WHEN NOT MATCHED THEN INSERT (X) VALUES (S.X)',
+      'INSERT INTO D.S.PUB SELECT X FROM D.S.SECRET',
+      'UPDATE D.S.PUB SET X = (SELECT MAX(X) FROM D.S.SECRET)',
+      "SELECT P.VERSION FROM (SELECT X AS PARTITION_KEY FROM D.S.SECRET) I, TABLE(MODEL(D.S.M, V1)!PREDICT(I.PARTITION_KEY) OVER (PARTITION BY I.PARTITION_KEY)) P",
+      'CREATE TABLE D.S.COPY AS SELECT X FROM D.S.SECRET',
+      'CREATE VIEW D.S.PEEK AS SELECT X FROM D.S.SECRET',
+    ];
+    for (const sql of statements) expect({ sql, ...(await failure(query(l, sql))) }).toMatchObject({ sql, code: '002003', message: expect.stringContaining("'D.S.SECRET' does not exist or not authorized") });
+    expect(await server.engineQuery('SELECT X FROM D.S.PUB')).toEqual([{ X: 'pub' }]);
+  });
+
+  test("a task body reads only what its owner may: the run fails with 002003", async () => {
+    const o = await as('owner', { warehouse: 'WH' });
+    await run(o, 'CREATE TASK D.S.READ_SECRET WAREHOUSE = WH AS INSERT INTO D.S.OUT SELECT X FROM D.S.SECRET', 'EXECUTE TASK D.S.READ_SECRET');
+    await server.objects.settle();
+    expect(await lastRun(o, 'READ_SECRET')).toMatchObject({ STATE: 'FAILED', ERROR_CODE: '002003' });
+    expect(await server.engineQuery("SELECT COUNT(*) AS N FROM D.S.OUT WHERE X = 'secret'")).toEqual([{ N: '0' }]);
+  });
+});
