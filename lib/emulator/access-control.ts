@@ -44,8 +44,8 @@ export const ACCOUNT_PRIVILEGES = [
 export const PRIVILEGES_OF: Record<ObjectKind | typeof ACCOUNT, string[]> = {
   ACCOUNT: ACCOUNT_PRIVILEGES,
   DATABASE: ['USAGE', 'CREATE SCHEMA', 'MONITOR', 'MODIFY'],
-  SCHEMA: ['USAGE', 'MODIFY', 'MONITOR', 'CREATE TABLE', 'CREATE VIEW', 'CREATE STAGE', 'CREATE TASK', 'CREATE MODEL', 'CREATE PROCEDURE', 'CREATE FUNCTION', 'CREATE SERVICE', 'CREATE IMAGE REPOSITORY', 'CREATE SEQUENCE'],
-  TABLE: ['SELECT', 'INSERT', 'UPDATE', 'DELETE', 'TRUNCATE', 'REFERENCES'],
+  SCHEMA: ['USAGE', 'MODIFY', 'MONITOR', 'CREATE TABLE', 'CREATE HYBRID TABLE', 'CREATE DYNAMIC TABLE', 'CREATE VIEW', 'CREATE STAGE', 'CREATE TASK', 'CREATE MODEL', 'CREATE PROCEDURE', 'CREATE FUNCTION', 'CREATE SERVICE', 'CREATE IMAGE REPOSITORY', 'CREATE SEQUENCE'],
+  TABLE: ['SELECT', 'INSERT', 'UPDATE', 'DELETE', 'TRUNCATE', 'REFERENCES', 'REBUILD', 'EVOLVE SCHEMA'],
   VIEW: ['SELECT', 'REFERENCES'],
   STAGE: ['READ', 'WRITE', 'USAGE'],
   TASK: ['OPERATE', 'MONITOR'],
@@ -260,8 +260,11 @@ export class AccessControl {
     else this.grants.push(g);
   }
 
-  revoke(privilege: string, kind: string, name: string, role: string): void {
-    this.grants = this.grants.filter((x) => !(x.kind === kind && x.name === name && x.privilege === privilege && x.role === role));
+  /** Revokes the privilege, or with `optionOnly` only its grant option. */
+  revoke(privilege: string, kind: string, name: string, role: string, optionOnly = false): void {
+    const same = (x: Grant) => x.kind === kind && x.name === name && x.privilege === privilege && x.role === role;
+    if (optionOnly) this.grants = this.grants.map((x) => (same(x) ? { ...x, grantOption: false } : x));
+    else this.grants = this.grants.filter((x) => !same(x));
   }
 
   grantFuture(f: FutureGrant): void {

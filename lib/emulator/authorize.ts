@@ -19,6 +19,8 @@ import { IDENT, QNAME } from './translate';
 export interface AuthSession {
   role?: string;
   user?: string;
+  baseRole?: string;
+  fixedRole?: string;
   database?: string;
   schema?: string;
 }
@@ -82,10 +84,10 @@ export class Authorizer {
    * Creating an object in a schema: USAGE on the database and `CREATE <kind>` on the schema (or its
    * ownership); replacing an existing object also needs its ownership.
    */
-  create(s: AuthSession, kind: ObjectKind, name: string, replacing = false): void {
+  create(s: AuthSession, kind: ObjectKind, name: string, replacing = false, privilege = `CREATE ${kind}`): void {
     if (!this.checked(s)) return;
     const schema = name.split('.').slice(0, 2).join('.');
-    this.need(s, [`CREATE ${kind}`], 'SCHEMA', schema);
+    this.need(s, [privilege], 'SCHEMA', schema);
     if (replacing) this.own(s, kind, name);
   }
 
@@ -100,11 +102,28 @@ export class Authorizer {
     this.save();
   }
 
-  /** USE ROLE: the role must be granted to the user, directly or below a granted role. */
+  /**
+   * USE ROLE: the role must be granted to the user, directly or below a granted role
+   * (https://docs.snowflake.com/en/sql-reference/sql/use-role: "the role must have been granted to
+   * the user"). A session without a user — a job container's, whose OAuth token carries its
+   * service's owner role — may use only the roles that role inherits. A task body and an
+   * owner's-rights procedure run as their owner and may not switch roles at all: a task "runs
+   * with the privileges of the task owner" (https://docs.snowflake.com/en/user-guide/tasks-intro)
+   * and an owner's-rights procedure "runs mostly with the privileges of the stored procedure's
+   * owner" (https://docs.snowflake.com/en/developer-guide/stored-procedure/stored-procedures-rights);
+   * letting either USE ROLE would hand the owner's privileges to any role, ACCOUNTADMIN included.
+   */
   useRole(s: AuthSession, role: string): void {
+    const refused = () => new SfError('003013', `SQL access control error:\nRequested role '${role}' is not assigned to the executing user. Specify another role to activate.`, '42501');
+    if (this.checked(s) && s.fixedRole !== undefined) {
+      throw new SfError('003013', `SQL access control error:\nUSE ROLE ${role} is not allowed in a ${s.fixedRole}: it runs as its owner role ${s.role}.`, '42501');
+    }
     if (!this.access.roleExists(role)) throw Errors.objectMissing(`Role '${role}'`);
-    if (s.user !== undefined && !this.access.userHasRole(s.user, role)) {
-      throw new SfError('003013', `SQL access control error:\nRequested role '${role}' is not assigned to the executing user. Specify another role to activate.`, '42501');
+    if (!this.checked(s)) return;
+    if (s.user !== undefined) {
+      if (!this.access.userHasRole(s.user, role)) throw refused();
+    } else if (!this.access.effectiveRoles(s.baseRole ?? s.role).has(role)) {
+      throw refused();
     }
   }
 
@@ -201,7 +220,9 @@ export class Authorizer {
     }
     if (/^(CREATE|ALTER|DROP)\s+(OR\s+REPLACE\s+)?USER\b/i.test(sql)) {
       // Users are the server's (LocalServerOptions.users); the statement is checked and recorded as a no-op.
-      this.onAccount(s, /^CREATE/i.test(sql) ? 'CREATE USER' : 'CREATE USER');
+      // CREATE USER creates one; ALTER and DROP USER need ownership of the user, which only the
+      // account's user administrators hold here (users are not objects of this catalog).
+      this.onAccount(s, 'CREATE USER');
       return statusResult('Statement executed successfully.');
     }
     if ((m = new RegExp(`^(GRANT|REVOKE)\\s+ROLE\\s+(${IDENT})\\s+(?:TO|FROM)\\s+(ROLE|USER)\\s+(${IDENT})$`, 'i').exec(sql))) {
@@ -249,23 +270,34 @@ export class Authorizer {
     }
     if ((m = /^SHOW\s+GRANTS\s+(TO\s+ROLE|ON)\s+([\s\S]+)$/i.exec(sql))) return this.showGrants(s, m[1].toUpperCase().startsWith('TO') ? 'TO' : 'ON', m[2].trim());
     if ((m = /^(GRANT|REVOKE)\s+(GRANT\s+OPTION\s+FOR\s+)?([\s\S]+?)\s+ON\s+([\s\S]+?)\s+(?:TO|FROM)\s+ROLE\s+("[^"]+"|[A-Za-z_][A-Za-z0-9_$]*)(\s+WITH\s+GRANT\s+OPTION)?(\s+(?:COPY|REVOKE)\s+CURRENT\s+GRANTS)?(\s+(?:RESTRICT|CASCADE))?$/i.exec(sql))) {
-      return this.grant(s, m[1].toUpperCase() === 'GRANT', m[3], m[4], unquote(m[5])[0], Boolean(m[6]));
+      if (m[2] && m[1].toUpperCase() === 'GRANT') throw Errors.syntax(`line 1 at position 6 unexpected 'GRANT OPTION FOR'.`);
+      return this.grant(s, m[1].toUpperCase() === 'GRANT', m[3], m[4], unquote(m[5])[0], Boolean(m[6]), Boolean(m[2]));
     }
     return undefined;
   }
 
-  private async grant(s: AuthSession, grant: boolean, privilegeText: string, onText: string, grantee: string, grantOption: boolean): Promise<SfResult> {
+  /** `optionOnly`: REVOKE GRANT OPTION FOR revokes only the grant option, the privilege stays (https://docs.snowflake.com/en/sql-reference/sql/revoke-privilege). */
+  private async grant(s: AuthSession, grant: boolean, privilegeText: string, onText: string, grantee: string, grantOption: boolean, optionOnly = false): Promise<SfResult> {
     this.requireRole(grantee);
     const role = s.role ?? 'ACCOUNTADMIN';
     const privileges = privilegeText.split(',').map((p) => p.trim().toUpperCase().replace(/\s+/g, ' '));
+    // A privilege the object kind does not have is refused before anything else is checked
+    // (the kinds' privileges: https://docs.snowflake.com/en/user-guide/security-access-control-privileges).
+    const validate = (kind: ObjectKind | typeof ACCOUNT) => {
+      for (const p of privileges) {
+        if (p === 'ALL' || p === 'ALL PRIVILEGES' || (p === 'OWNERSHIP' && kind !== ACCOUNT) || PRIVILEGES_OF[kind].includes(p)) continue;
+        throw new SfError('003011', `SQL compilation error:\nInvalid privilege ${p}.`, '42601');
+      }
+    };
     let m: RegExpExecArray | null;
     const expand = (kind: ObjectKind | typeof ACCOUNT) => privileges.flatMap((p) => (p === 'ALL' || p === 'ALL PRIVILEGES' ? PRIVILEGES_OF[kind] : [p]));
     if (/^ACCOUNT$/i.test(onText.trim())) {
+      validate(ACCOUNT);
       // Account privileges: MANAGE GRANTS (SECURITYADMIN and above): GRANT <privileges>, access control requirements.
       for (const p of expand(ACCOUNT)) {
         if (this.checked(s) && !this.access.mayGrant(s.role, p, ACCOUNT, ACCOUNT)) throw Errors.insufficient('account', this.account, s.role, `MANAGE GRANTS to grant ${p}`);
         if (grant) this.access.grant({ privilege: p, kind: ACCOUNT, name: ACCOUNT, role: grantee, grantOption, grantedBy: role });
-        else this.access.revoke(p, ACCOUNT, ACCOUNT, grantee);
+        else this.access.revoke(p, ACCOUNT, ACCOUNT, grantee, optionOnly);
       }
       this.save();
       return statusResult('Statement executed successfully.');
@@ -274,6 +306,7 @@ export class Authorizer {
       const kind = kindOf(m[2]);
       if (!kind) throw Errors.notSupported(`GRANT ON ${m[1].toUpperCase()} ${m[2].toUpperCase()}`);
       if (m[3].toUpperCase() !== 'SCHEMA') throw Errors.notSupported(`GRANT ON ${m[1].toUpperCase()} ... IN DATABASE`);
+      validate(kind);
       const schema = this.qualify(s, 'SCHEMA', m[4]);
       if (!(await this.exists('SCHEMA', schema))) throw Errors.objectMissing(`Schema '${schema}'`);
       if (m[1].toUpperCase() === 'ALL') throw Errors.notSupported('GRANT ON ALL <objects> IN SCHEMA (grant on each object, or ON FUTURE before creating them)');
@@ -289,6 +322,7 @@ export class Authorizer {
     m = /^((?:HYBRID\s+|DYNAMIC\s+|EXTERNAL\s+)?TABLE|VIEW|DATABASE|SCHEMA|STAGE|TASK|MODEL|PROCEDURE|FUNCTION|SERVICE|WAREHOUSE|COMPUTE\s+POOL|IMAGE\s+REPOSITORY|ROLE)\s+([\s\S]+)$/i.exec(onText.trim());
     const kind = m ? kindOf(m[1]) : undefined;
     if (!m || !kind) throw Errors.notSupported(`GRANT ... ON ${onText.split(/\s+/)[0].toUpperCase()}`);
+    validate(kind);
     const name = this.qualify(s, kind, m[2].trim());
     if (!(await this.exists(kind, name))) throw Errors.objectMissing(`${label(kind)} '${name}'`);
     if (this.checked(s) && SCHEMA_OBJECT_KINDS.includes(kind)) this.parents(s, kind, name);
@@ -306,7 +340,7 @@ export class Authorizer {
         throw Errors.insufficient(kind, name, s.role, `OWNERSHIP, ${p} WITH GRANT OPTION or MANAGE GRANTS to grant ${p}`);
       }
       if (grant) this.access.grant({ privilege: p, kind, name, role: grantee, grantOption, grantedBy: role });
-      else this.access.revoke(p, kind, name, grantee);
+      else this.access.revoke(p, kind, name, grantee, optionOnly);
     }
     this.save();
     return statusResult('Statement executed successfully.');

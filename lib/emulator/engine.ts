@@ -42,6 +42,15 @@ export interface SessionState {
   user?: string;
   /** Set inside an owner's-rights procedure: named temporary objects are refused. */
   ownersRights?: boolean;
+  /**
+   * A session without a user (a task's, a job container's): the role it started with. USE ROLE may
+   * reach only roles this role inherits (lib/emulator/authorize.ts, useRole).
+   */
+  baseRole?: string;
+  /** Where USE ROLE is refused outright: a task body, an owner's-rights procedure. */
+  fixedRole?: 'task' | "owner's rights stored procedure";
+  /** A serverless task's session: its compute is Snowflake's, it needs no warehouse. */
+  serverless?: boolean;
   conn: DuckDBConnection;
   /** Prepared DuckDB statements by translated SQL, most recently used last (see Engine.runPrepared). */
   readonly prepared: Map<string, DuckDBPreparedStatement>;
@@ -286,11 +295,32 @@ export class Engine {
   private checkTables(s: SessionState, sql: string): void {
     if (!this.auth.checked(s)) return;
     const refs = tableRefs(sql) ?? tableRefsByScan(sql);
+    // Compute: DML, and a query that reads a table or a stage's directory; a SELECT of literals
+    // and context functions (SELECT CURRENT_ROLE()) is answered without a warehouse.
+    if (/^(INSERT|UPDATE|DELETE|MERGE)\b/i.test(sql) || refs.length > 0 || /\bDIRECTORY\s*\(/i.test(sql)) this.requireWarehouse(s);
     for (const r of refs) {
       const parts = r.parts.length === 3 ? r.parts : r.parts.length === 2 && s.database ? [s.database, ...r.parts] : r.parts.length === 1 && s.database && s.schema ? [s.database, s.schema, r.parts[0]] : undefined;
       if (!parts) continue; // unqualifiable: DuckDB reports it missing
-      this.auth.need(s, r.privilege, 'TABLE', parts.join('.'));
+      // A view is granted and owned as a VIEW (GRANT SELECT ON VIEW v), not as a table.
+      const name = parts.join('.');
+      const kind = this.access.recorded('VIEW', name) || this.access.grants.some((g) => g.kind === 'VIEW' && g.name === name) ? 'VIEW' : 'TABLE';
+      this.auth.need(s, r.privilege, kind, name);
     }
+  }
+
+  /**
+   * A statement that needs compute needs a current warehouse the session's role may use: USAGE
+   * (or ownership), else 000606 ("A warehouse must be specified for a session and the warehouse
+   * must be running before queries and other DML statements can be executed":
+   * https://docs.snowflake.com/en/sql-reference/sql/use-warehouse). Not required of ACCOUNTADMIN
+   * sessions (the default user's, which connect without one: docs/local-server.md, "Access
+   * control"), nor of a serverless task's. In an owner's-rights procedure the warehouse is the
+   * caller's session's, checked when the caller chose it.
+   */
+  requireWarehouse(s: SessionState): void {
+    if (!this.auth.checked(s) || s.role === 'ACCOUNTADMIN' || s.serverless) return;
+    if (s.warehouse !== undefined && (s.ownersRights || this.access.has(s.role, 'USAGE', 'WAREHOUSE', s.warehouse))) return;
+    throw Errors.noWarehouse();
   }
 
   /** Runs one Snowflake statement (or a `BEGIN ... END` block) for a session. */
@@ -416,7 +446,10 @@ export class Engine {
       // A hybrid table is a table whose PRIMARY KEY is enforced; secondary INDEX clauses only speed
       // up Snowflake, so they are dropped here.
       const ddl = sql.replace(/HYBRID\s+TABLE/i, 'TABLE').replace(/,\s*INDEX\s+\w+\s*\([^)]*\)/gi, '');
-      const r = await this.createTable(s, ddl, binds);
+      // CREATE HYBRID TABLE on the schema, not CREATE TABLE, since bundle 2026_02
+      // (https://docs.snowflake.com/en/release-notes/bcr-bundles/2026_02/bcr-2157: "The CREATE HYBRID
+      // TABLE privilege is required to create a new hybrid table"; the schema's owner needs none).
+      const r = await this.createTable(s, ddl, binds, 'CREATE HYBRID TABLE');
       const name = new RegExp(`HYBRID\\s+TABLE\\s+(?:IF\\s+NOT\\s+EXISTS\\s+)?(${QNAME})`, 'i').exec(sql);
       if (name) this.hybridTables.add(this.qualify(s, name[1]).join('.'));
       return r;
@@ -450,7 +483,7 @@ export class Engine {
   }
 
   /** CREATE TABLE / VIEW: USAGE on the database and CREATE TABLE (VIEW) on the schema; the session's role owns it. */
-  private async createTable(s: SessionState, sql: string, binds?: BindValue[] | BindValue[][]): Promise<SfResult> {
+  private async createTable(s: SessionState, sql: string, binds?: BindValue[] | BindValue[][], privilege?: string): Promise<SfResult> {
     const m = new RegExp(`^CREATE\\s+(OR\\s+REPLACE\\s+)?(?:(?:LOCAL\\s+|GLOBAL\\s+)?(TEMP|TEMPORARY|VOLATILE|TRANSIENT)\\s+)?(TABLE|VIEW)\\s+(IF\\s+NOT\\s+EXISTS\\s+)?(${QNAME})`, 'i').exec(sql);
     if (!m) return this.runDuck(s, sql, binds);
     const kind = m[3].toUpperCase() as 'TABLE' | 'VIEW';
@@ -459,9 +492,14 @@ export class Engine {
     const existed = await this.exists(kind, key);
     // Checked even when the table exists and IF NOT EXISTS makes the statement a no-op, as Snowflake
     // does (snowflakedb/snowpark-python#425).
-    this.auth.create(s, kind, key, existed && Boolean(m[1]));
+    this.auth.create(s, kind, key, existed && Boolean(m[1]), privilege);
     const asSelect = /\bAS\s*\(?\s*(SELECT|WITH)\b([\s\S]*)$/i.exec(sql);
-    if (asSelect) this.checkTables(s, `${asSelect[1]}${asSelect[2]}`.replace(/\)\s*$/, ''));
+    if (asSelect) {
+      // CREATE TABLE ... AS SELECT runs its query; CREATE VIEW ... AS only records it.
+      if (kind === 'TABLE') this.requireWarehouse(s);
+      const check = { ...s, warehouse: s.warehouse ?? '', serverless: s.serverless || kind === 'VIEW' };
+      this.checkTables(kind === 'VIEW' ? check : s, `${asSelect[1]}${asSelect[2]}`.replace(/\)\s*$/, ''));
+    }
     const r = await this.runDuck(s, sql, binds);
     if (!existed || m[1]) this.auth.created(s, kind, key);
     return r;

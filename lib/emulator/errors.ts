@@ -42,6 +42,8 @@ export const Errors = {
   insufficient: (kind: string, name: string, role: string, privilege: string) =>
     new SfError('003001', `SQL access control error:\nInsufficient privileges to operate on ${kind.toLowerCase()} '${name}'. (role ${role} needs ${privilege})`, '42501'),
   /** A role specified at login (or by USE ROLE) that the user has not been granted. */
+  /** A query or DML statement in a session without a usable warehouse (https://docs.snowflake.com/en/sql-reference/sql/use-warehouse). */
+  noWarehouse: () => new SfError('000606', "No active warehouse selected in the current session.  Select an active warehouse with the 'use warehouse' command.\n", '57P03'),
   roleNotGranted: (role: string) => new SfError('390189', `Role '${role}' specified in the connect string is not granted to this user. Contact your local system administrator, or attempt to login with another role, e.g. PUBLIC.`, '08004'),
 };
 

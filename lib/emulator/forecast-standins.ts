@@ -18,7 +18,8 @@ export function registrationStandIn(modelName: string, stageName: string, metric
     // Registry.log_model uploads the model through a temporary stage: a named temporary object,
     // which an owner's-rights procedure may not create (procedure-python-limitations), so the
     // registration procedure must run with the caller's rights (docs/roles.md).
-    ctx.createTemporary('STAGE');
+    // Registry.log_model creates it in the registry's schema: the model's.
+    ctx.createTemporary('STAGE', modelName.split('.').length === 3 ? modelName.split('.').slice(0, 2).join('.') : undefined);
     const dir = ctx.stageDir(stageName, 'READ');
     const index = JSON.parse(fs.readFileSync(path.join(dir, String(indexPath)), 'utf8')) as { partitions: Record<string, string> | null };
     if (!index.partitions || Object.keys(index.partitions).length === 0) throw new Error(`the index of run ${runId} lists no trained partition: nothing to register`);

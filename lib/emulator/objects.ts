@@ -98,13 +98,13 @@ export interface ProcedureContext {
    * stage) and returns its name. Refused in an owner's-rights procedure, as Snowflake refuses it
    * (https://docs.snowflake.com/en/developer-guide/stored-procedure/python/procedure-python-limitations).
    */
-  createTemporary(kind: 'STAGE' | 'TABLE'): string;
+  createTemporary(kind: 'STAGE' | 'TABLE', schema?: string): string;
   /**
    * Registers a model version as `role`: a new model needs CREATE MODEL on its schema (and is owned
    * by `role`), an existing one OWNERSHIP (https://docs.snowflake.com/en/sql-reference/sql/alter-model).
    */
   addModelVersion(model: string, version: string, metadata?: Record<string, unknown>, artifactsDir?: string): ModelVersion;
-  /** The model catalog (read it; registering through it skips the privilege checks). */
+  /** The models `role` may use (USAGE or ownership); its addVersion is addModelVersion, checked as it is. */
   readonly models: ModelCatalog;
 }
 
@@ -184,6 +184,8 @@ interface Task {
   sql: string;
   started: boolean;
   schedule?: string;
+  /** WAREHOUSE = w: a user-managed task's session warehouse; none: a serverless task. */
+  warehouse?: string;
 }
 
 /** One task run, as TASK_HISTORY shows it. */
@@ -268,7 +270,7 @@ export interface ObjectsOptions {
   readonly procedures?: Readonly<Record<string, ProcedureHandler>>;
   readonly predictor?: PredictHandler;
   /** Connection settings handed to job containers, with a fresh OAuth token each that logs in as `role`. */
-  readonly containerConnection: (role: string) => { host: string; port: number; account: string; token: string };
+  readonly containerConnection: (role: string, warehouse?: string) => { host: string; port: number; account: string; token: string };
 }
 
 export class SnowflakeObjects {
@@ -306,8 +308,13 @@ export class SnowflakeObjects {
         if (m[2]) return statusResult(`${name} already exists, statement succeeded.`);
         throw Errors.alreadyExists(key);
       }
-      this.auth.created(s, 'TASK', key);
       const header = m[4];
+      // A user-managed task names its warehouse, and its creator needs USAGE on it
+      // (https://docs.snowflake.com/en/sql-reference/sql/create-task, access control requirements).
+      const warehouseRef = new RegExp(`\\bWAREHOUSE\\s*=\\s*(${IDENT})`, 'i').exec(header)?.[1];
+      const warehouse = warehouseRef ? nameParts(warehouseRef)[0] : undefined;
+      if (warehouse) this.auth.need(s, 'USAGE', 'WAREHOUSE', warehouse);
+      this.auth.created(s, 'TASK', key);
       const after = /\bAFTER\s+([\s\S]+?)(?=\s+(?:FINALIZE|WHEN|WAREHOUSE|SCHEDULE|USER_TASK|ALLOW|COMMENT)\b|$)/i.exec(header)?.[1];
       const finalize = new RegExp(`\\bFINALIZE\\s*=\\s*(${QNAME})`, 'i').exec(header)?.[1];
       this.tasks.set(key, {
@@ -320,6 +327,7 @@ export class SnowflakeObjects {
         sql: m[5].trim(),
         started: false,
         schedule: /\bSCHEDULE\s*=\s*'([^']*)'/i.exec(header)?.[1],
+        warehouse,
       });
       return statusResult(`Task ${name} successfully created.`);
     }
@@ -450,6 +458,8 @@ export class SnowflakeObjects {
       return this.copyIntoStage(s, m[1], m[2], m[3], m[4]);
     }
     if (/\bSYSTEM\$GET_SERVICE_(STATUS|LOGS)\s*\(/i.test(sql) || new RegExp(TASK_FUNCTION, 'i').test(sql) || /!PREDICT\s*\(/i.test(sql)) {
+      // Information-schema table functions and model inference run on the session's warehouse.
+      if (new RegExp(TASK_FUNCTION, 'i').test(sql) || /!PREDICT\s*\(/i.test(sql)) this.engine.requireWarehouse(s);
       return this.engine.execute(s, await this.rewriteQuery(s, sql));
     }
     return undefined;
@@ -579,6 +589,12 @@ export class SnowflakeObjects {
         session = await this.engine.newSession();
         // Tasks run with the privileges of their owner (https://docs.snowflake.com/en/user-guide/tasks-intro).
         session.role = this.engine.access.ownerOf('TASK', key);
+        session.baseRole = session.role;
+        session.fixedRole = 'task';
+        // A user-managed task runs on its WAREHOUSE, which its owner must be able to use (else its
+        // statements fail with 000606); a task without one is serverless and needs none.
+        if (t.warehouse === undefined) session.serverless = true;
+        else if (this.engine.access.has(session.role, 'USAGE', 'WAREHOUSE', t.warehouse)) session.warehouse = t.warehouse;
         await this.engine.execute(session, `USE SCHEMA "${t.database}"."${t.schema}"`);
         await this.executeScript(session, t.sql);
         row.STATE = 'SUCCEEDED';
@@ -632,8 +648,10 @@ export class SnowflakeObjects {
     // warehouse. The job is owned by the role that executes it.
     this.auth.create(s, 'SERVICE', key);
     this.auth.need(s, 'USAGE', 'COMPUTE POOL', pool);
+    // QUERY_WAREHOUSE is the containers' session warehouse; without it they must USE WAREHOUSE
+    // themselves (the executing session's warehouse is not theirs).
     const warehouse = new RegExp(`\\bQUERY_WAREHOUSE\\s*=\\s*(${IDENT})`, 'i').exec(options)?.[1];
-    const wh = warehouse ? nameParts(warehouse)[0] : s.warehouse;
+    const wh = warehouse ? nameParts(warehouse)[0] : undefined;
     if (wh) this.auth.need(s, 'USAGE', 'WAREHOUSE', wh);
     if (this.services.has(key)) throw Errors.alreadyExists(key);
     const yamlText = specText.startsWith('$$') ? specText.slice(2, -2) : specText.slice(1, -1).replace(/''/g, "'");
@@ -663,13 +681,15 @@ export class SnowflakeObjects {
     for (const mount of container.volumeMounts ?? []) {
       const vol = spec.spec?.volumes?.find((v) => v.name === mount.name);
       if (String(vol?.source).toLowerCase() !== 'stage') continue;
-      // The service owner needs READ on a mounted stage (WRITE to write through it; writes are not
-      // refused here: the local mount is the stage's directory).
+      // The service owner needs READ on a mounted stage, and WRITE: a local mount is the stage's
+      // directory and writable, so every mount is taken as a read-write one
+      // (https://docs.snowflake.com/en/developer-guide/snowpark-container-services/snowflake-stage-volume).
       const stage = String(vol!.stageConfig!.name).split('/')[0];
-      mounts.push({ mount, dir: this.engine.stageDir(s, stage, 'READ').dir });
+      this.engine.stageDir(s, stage, 'READ');
+      mounts.push({ mount, dir: this.engine.stageDir(s, stage, 'WRITE').dir });
     }
     // The job's container connects as its owner role (a task-started job: the task owner).
-    const conn = this.opts.containerConnection(owner);
+    const conn = this.opts.containerConnection(owner, wh);
     const tokenDir = fs.mkdtempSync(path.join(this.engine.stageRoot, '..', `.svc-`));
     const tokenFile = path.join(tokenDir, 'token');
     fs.writeFileSync(tokenFile, conn.token, { mode: 0o600 });
@@ -764,7 +784,7 @@ export class SnowflakeObjects {
     const executeAs = declared?.executeAs ?? 'CALLER';
     const role = executeAs === 'OWNER' ? this.engine.access.ownerOf('PROCEDURE', full) : (s.role ?? 'ACCOUNTADMIN');
     // The procedure's statements run on the caller's session as the effective role.
-    const ps: SessionState = Object.assign(Object.create(Object.getPrototypeOf(s)) as SessionState, s, { role: s.role === undefined ? undefined : role, ownersRights: executeAs === 'OWNER' });
+    const ps: SessionState = Object.assign(Object.create(Object.getPrototypeOf(s)) as SessionState, s, { role: s.role === undefined ? undefined : role, ownersRights: executeAs === 'OWNER', fixedRole: executeAs === 'OWNER' ? "owner's rights stored procedure" : s.fixedRole });
     const args: (string | number | null)[] = [];
     const re = /\s*(?:'((?:[^']|'')*)'|(-?\d+(?:\.\d+)?)|(NULL))\s*(?:,|$)/giy;
     let m: RegExpExecArray | null;
@@ -778,9 +798,13 @@ export class SnowflakeObjects {
         return r.rows.map((row) => Object.fromEntries(r.columns.map((c, i) => [c.name, row[i]])));
       },
       stageDir: (stage, privilege = 'READ') => this.engine.stageDir(ps, stage, privilege).dir,
-      createTemporary: (kind) => {
+      createTemporary: (kind, schema) => {
         const name = `SNOWPARK_TEMP_${kind}_${crypto.randomBytes(5).toString('hex').toUpperCase()}_${++temporaries}`;
         if (ps.ownersRights) throw ownersRightsTemporary(kind.toLowerCase(), name);
+        // Creating it needs CREATE STAGE (TABLE) on its schema, as any CREATE TEMPORARY STAGE does
+        // (https://docs.snowflake.com/en/sql-reference/sql/create-stage, access control requirements).
+        const full = this.engine.qualify(ps, schema ? `${schema}.${name}` : name).join('.');
+        this.auth.create(ps, kind, full);
         return name;
       },
       addModelVersion: (model, version, metadata, artifactsDir) => {
@@ -792,13 +816,22 @@ export class SnowflakeObjects {
         if (isNew) this.auth.created(ps, 'MODEL', key);
         return v;
       },
-      models: this.models,
+      models: new ModelCatalog(),
     };
+    Object.assign(ctx, { models: this.visibleModels(ps, ctx.addModelVersion) });
     // The stand-in's own exception is the procedure's, as a Python handler's would be (not 000603).
     const out = await Promise.resolve()
       .then(() => handler(args, ctx))
       .catch((e: unknown) => Promise.reject(standInError(e)));
     return this.table([parts[parts.length - 1]], [[out === null ? null : String(out)]]);
+  }
+
+  /** The models the session's role may use (USAGE or ownership), sharing their entries. */
+  private visibleModels(s: SessionState, addVersion: ModelCatalog['addVersion']): ModelCatalog {
+    const view = new ModelCatalog();
+    for (const [k, m] of this.models.models) if (!this.auth.checked(s) || this.engine.access.has(s.role, 'USAGE', 'MODEL', k)) view.models.set(k, m);
+    // Registering through the view is registering through ctx.addModelVersion, with its checks.
+    return Object.assign(view, { addVersion });
   }
 
   private async copyIntoStage(s: SessionState, target: string, select: string, format: string, options: string): Promise<SfResult> {
@@ -807,6 +840,7 @@ export class SnowflakeObjects {
     const stageRef = slash < 0 ? target : target.slice(0, slash);
     const rel = slash < 0 ? '' : target.slice(slash + 1);
     const { dir } = this.engine.stageDir(s, stageRef, 'WRITE');
+    this.engine.requireWarehouse(s);
     if (!/SINGLE\s*=\s*TRUE/i.test(options) || !rel || rel.endsWith('/')) throw Errors.notSupported('COPY INTO @stage without SINGLE = TRUE and a file name');
     const file = insideStage(dir, rel);
     if (fs.existsSync(file) && !/OVERWRITE\s*=\s*TRUE/i.test(options)) throw new SfError('001030', `Files already existing at the unload destination: ${rel}. Use overwrite option to force unloading.`, '22000');
@@ -828,7 +862,7 @@ export class SnowflakeObjects {
       const svc = this.monitored(s, ref);
       return lit(svc.logs.slice(-(Number(n ?? 100))).join('\n'));
     });
-    out = out.replace(new RegExp(TASK_FUNCTION, 'gi'), (_m, which: string, args: string) => this.taskFunctionTable(which.toUpperCase() as keyof typeof TASK_FUNCTION_COLUMNS, args));
+    out = out.replace(new RegExp(TASK_FUNCTION, 'gi'), (_m, which: string, args: string) => this.taskFunctionTable(s, which.toUpperCase() as keyof typeof TASK_FUNCTION_COLUMNS, args));
     if (/!PREDICT\s*\(/i.test(out)) out = await this.rewritePredict(s, out);
     return out;
   }
@@ -839,7 +873,7 @@ export class SnowflakeObjects {
    * TASK_NAME / ROOT_TASK_NAME (unqualified, case-insensitive), ROOT_TASK_ID, ERROR_ONLY, and
    * RESULT_LIMIT over the newest rows (TASK_HISTORY defaults to 100, the graph functions to 1000).
    */
-  private taskFunctionTable(which: keyof typeof TASK_FUNCTION_COLUMNS, argText: string): string {
+  private taskFunctionTable(s: SessionState, which: keyof typeof TASK_FUNCTION_COLUMNS, argText: string): string {
     const args = new Map<string, string>();
     for (const m of argText.matchAll(/(\w+)\s*=>\s*('(?:[^']|'')*'|[^,]+)/g)) args.set(m[1].toUpperCase(), m[2].trim().replace(/^'|'$/g, '').replace(/''/g, "'"));
     const known = ['RESULT_LIMIT', 'ERROR_ONLY', ...(which === 'TASK_HISTORY' ? ['TASK_NAME', 'ROOT_TASK_ID'] : ['ROOT_TASK_NAME'])];
@@ -854,6 +888,17 @@ export class SnowflakeObjects {
       rows = this.graphRuns
         .filter((g) => (g.COMPLETED_TIME === null) === current)
         .sort((a, b) => (current ? b.SCHEDULED_TIME.localeCompare(a.SCHEDULED_TIME) : (b.COMPLETED_TIME ?? '').localeCompare(a.COMPLETED_TIME ?? ''))) as unknown as Row[];
+    }
+    // Only the runs of tasks the role owns or holds MONITOR or OPERATE on (bundle 2025_01:
+    // https://docs.snowflake.com/en/release-notes/bcr-bundles/2025_01/bcr-1799); the graph
+    // functions by their root task.
+    if (this.auth.checked(s)) {
+      const role = s.role;
+      const visible = (r: Row) => {
+        const key = `${r.DATABASE_NAME}.${r.SCHEMA_NAME}.${which === 'TASK_HISTORY' ? r.NAME : r.ROOT_TASK_NAME}`;
+        return ['MONITOR', 'OPERATE'].some((p) => this.engine.access.has(role, p, 'TASK', key));
+      };
+      rows = rows.filter(visible);
     }
     const name = args.get('TASK_NAME') ?? args.get('ROOT_TASK_NAME');
     const nameColumn = which === 'TASK_HISTORY' ? 'NAME' : 'ROOT_TASK_NAME';

@@ -131,9 +131,10 @@ export class LocalSnowflakeServer {
       imageCommands: opts.imageCommands,
       procedures: opts.procedures,
       predictor: opts.predictor,
-      containerConnection: (role: string) => {
+      containerConnection: (role: string, warehouse?: string) => {
         const token = `OAUTH-${crypto.randomBytes(18).toString('hex')}`;
         this.oauthTokens.set(token, role);
+        if (warehouse) this.oauthWarehouses.set(token, warehouse);
         return { host: '127.0.0.1', port: this.port, account: this.account.toLowerCase(), token };
       },
     });
@@ -352,10 +353,15 @@ export class LocalSnowflakeServer {
     const state = await this.engine.newSession();
     state.user = serviceToken ? undefined : user!.name.toUpperCase();
     state.role = role;
+    // A container's session has no user: USE ROLE reaches only what its token's role inherits.
+    if (serviceToken) state.baseRole = this.oauthTokens.get(String(data.TOKEN))!;
     const session: Session = { id: this.nextSessionId++, user: user ? user.name.toUpperCase() : 'SPCS_SERVICE', token: `ST-${crypto.randomBytes(18).toString('hex')}`, masterToken: `MT-${crypto.randomBytes(18).toString('hex')}`, state, expiredOnce: false };
     const db = url.searchParams.get('databaseName');
     const schema = url.searchParams.get('schemaName');
-    const warehouse = url.searchParams.get('warehouse') ? nameParts(url.searchParams.get('warehouse')!)[0] : undefined;
+    // A job container that names no warehouse gets its job's QUERY_WAREHOUSE ("Warehouse to use if a
+    // service container connects to Snowflake to execute a query without explicitly specifying a
+    // warehouse": https://docs.snowflake.com/en/sql-reference/sql/execute-job-service).
+    const warehouse = url.searchParams.get('warehouse') ? nameParts(url.searchParams.get('warehouse')!)[0] : serviceToken ? this.oauthWarehouses.get(String(data.TOKEN)) : undefined;
     // A warehouse the role may not use is not the session's (Snowflake leaves it unset).
     if (warehouse && this.engine.access.has(role, 'USAGE', 'WAREHOUSE', warehouse)) state.warehouse = warehouse;
     if (db) await this.engine.execute(state, `USE DATABASE ${db}`).catch(() => undefined);
@@ -380,6 +386,8 @@ export class LocalSnowflakeServer {
 
   /** OAuth tokens the server accepts (e.g. the SPCS token file it hands to job containers). */
   readonly oauthTokens = new Map<string, string>();
+  /** The job's QUERY_WAREHOUSE by OAuth token: the warehouse of a container's session that names none. */
+  private readonly oauthWarehouses = new Map<string, string>();
 
   private masterSession(req: http.IncomingMessage): Session {
     const m = /Snowflake Token="([^"]+)"/.exec(String(req.headers.authorization ?? ''));

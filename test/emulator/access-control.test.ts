@@ -15,7 +15,8 @@ const open: Conn[] = [];
 const seen: { role: string; executeAs: string }[] = [];
 
 const as = async (user: string, extra: Record<string, unknown> = {}) => {
-  const c = await connect(server.connectionOptions({ username: user, password: 'pw', ...extra }));
+  // Narrower roles need a warehouse for queries and DML (000606 otherwise): every role here may use WH.
+  const c = await connect(server.connectionOptions({ username: user, password: 'pw', warehouse: 'WH', ...extra }));
   open.push(c);
   return c;
 };
@@ -45,7 +46,7 @@ beforeAll(async () => {
     predictor: async (_m, version, rows) => rows.map((r) => ({ PARTITION_KEY: r.PARTITION_KEY, VERSION: version.name })),
   });
   admin = await connect(server.connectionOptions());
-  await run(admin, 'CREATE DATABASE APP', 'CREATE SCHEMA APP.S', 'CREATE TABLE APP.S.T (X VARCHAR)', "INSERT INTO APP.S.T VALUES ('a')");
+  await run(admin, 'CREATE DATABASE APP', 'CREATE SCHEMA APP.S', 'CREATE TABLE APP.S.T (X VARCHAR)', "INSERT INTO APP.S.T VALUES ('a')", 'CREATE WAREHOUSE WH', 'GRANT USAGE ON WAREHOUSE WH TO ROLE PUBLIC');
 });
 afterAll(async () => {
   for (const c of [admin, ...open]) await close(c);
@@ -201,7 +202,7 @@ describe('access control: job services', () => {
 
   test('EXECUTE JOB SERVICE needs CREATE SERVICE, USAGE on the pool, READ on the image repository and on the mounted stage; the container connects as the owner role', async () => {
     const d = await as('deployer');
-    const job = (name: string) => query(d, `EXECUTE JOB SERVICE IN COMPUTE POOL POOL1 NAME = JOBS.S.${name} FROM SPECIFICATION $$${spec()}$$`);
+    const job = (name: string) => query(d, `EXECUTE JOB SERVICE IN COMPUTE POOL POOL1 NAME = JOBS.S.${name} QUERY_WAREHOUSE = WH FROM SPECIFICATION $$${spec()}$$`);
     expect((await failure(job('J1'))).message).toContain("schema 'JOBS.S'. (role DEPLOYER needs CREATE SERVICE)");
     await query(admin, 'GRANT CREATE SERVICE ON SCHEMA JOBS.S TO ROLE DEPLOYER');
     expect((await failure(job('J1'))).message).toContain("Compute pool 'POOL1' does not exist or not authorized");
@@ -273,6 +274,9 @@ describe('access control: models and procedures', () => {
     await run(admin, 'GRANT USAGE ON PROCEDURE APP.S.REGISTER_OWNER(VARCHAR, VARCHAR, VARCHAR) TO ROLE RUNNER');
     const r = await as('runner');
     expect((await failure(query(r, "CALL APP.S.REGISTER_OWNER('R1', 'V1', 'R1/model_index.json')"))).message).toContain("creating named temporary objects is not supported in an owner's rights stored procedure");
+    // Registry.log_model's temporary stage is created in the model's schema: CREATE STAGE there.
+    expect((await failure(query(r, "CALL APP.S.REGISTER_CALLER('R1', 'V1', 'R1/model_index.json')"))).message).toContain("schema 'APP.S'. (role RUNNER needs CREATE STAGE)");
+    await query(admin, 'GRANT CREATE STAGE ON SCHEMA APP.S TO ROLE RUNNER');
     const out = JSON.parse((await query(r, "CALL APP.S.REGISTER_CALLER('R1', 'V1', 'R1/model_index.json')")).rows[0].REGISTER_CALLER);
     expect(out).toMatchObject({ status: 'registered', model: 'APP.S.FORECASTER', version: 'V1' });
     await query(r, 'ALTER MODEL APP.S.FORECASTER VERSION V1 SET ALIAS = PRODUCTION');
