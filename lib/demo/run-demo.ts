@@ -159,6 +159,9 @@ export function demoServerOptions(pipeline: ManyModelPipeline, image: string, da
 /** Creates the source table (it exists before the pipeline: referenced, not created) and loads generated series. */
 export async function loadSource(session: SnowflakeSession, sourceTable: string, series: number, days: number): Promise<{ rows: number; series: number; days: number }> {
   const [db, schema, table] = sourceTable.split('.');
+  // The data team loads on a warehouse of its own (a query needs one, docs/local-server.md).
+  await session.query('CREATE WAREHOUSE IF NOT EXISTS DATA_LOAD_WH WITH WAREHOUSE_SIZE = XSMALL AUTO_SUSPEND = 60 INITIALLY_SUSPENDED = TRUE');
+  await session.query('USE WAREHOUSE DATA_LOAD_WH');
   await session.query(`CREATE DATABASE IF NOT EXISTS ${db}`);
   await session.query(`CREATE SCHEMA IF NOT EXISTS ${db}.${schema}`);
   await session.query(`CREATE TABLE IF NOT EXISTS ${db}.${schema}.${table} (UNIT_ID VARCHAR, DATE DATE, Y FLOAT)`);

@@ -33,7 +33,7 @@ describe('many-model deploy --local', () => {
     expect(first.status).toBe(0);
     expect(first.stdout).toContain(`image ${EXAMPLE.image} runs the reference worker locally`);
     expect(first.stdout).toMatch(/bootstrap: \d+ statements as ACCOUNTADMIN; apply: \d+ statements as MANY_MODEL_DEPLOYER/);
-    expect(first.stdout).toContain('hooks run as FORECAST_RUNNER');
+    expect(first.stdout).toContain('hooks run as FORECAST_RUNNER on warehouse FORECAST_WH');
     expect(first.stdout).toMatch(/done: 9 succeeded, 0 gated, 0 failed, 0 skipped/);
     // The state is kept: bootstrap and apply are idempotent, and every step is up to date.
     const second = cli(['deploy', '--local', '--data', data, '--out', out]);

@@ -20,8 +20,8 @@ beforeAll(() => {
   tf = JSON.parse(fs.readFileSync(readSynthOutput(out)[0].terraformFile, 'utf8'));
 });
 
-const openAs = (server: LocalSnowflakeServer, role?: string) =>
-  SnowflakeSession.open(resolveConnection({ env: { SNOWFLAKE_ACCOUNT: 'local', SNOWFLAKE_USER: 'test', SNOWFLAKE_PASSWORD: 'test', SNOWFLAKE_HOST: '127.0.0.1', SNOWFLAKE_PORT: String(server.port), SNOWFLAKE_PROTOCOL: 'http', ...(role ? { SNOWFLAKE_ROLE: role } : {}) } }));
+const openAs = (server: LocalSnowflakeServer, role?: string, warehouse?: string) =>
+  SnowflakeSession.open(resolveConnection({ env: { SNOWFLAKE_ACCOUNT: 'local', SNOWFLAKE_USER: 'test', SNOWFLAKE_PASSWORD: 'test', SNOWFLAKE_HOST: '127.0.0.1', SNOWFLAKE_PORT: String(server.port), SNOWFLAKE_PROTOCOL: 'http', ...(role ? { SNOWFLAKE_ROLE: role } : {}), ...(warehouse ? { SNOWFLAKE_WAREHOUSE: warehouse } : {}) } }));
 
 /** A server with the example's source table (the data team's, SYSADMIN) and an ACCOUNTADMIN session. */
 async function account(): Promise<{ server: LocalSnowflakeServer; admin: SnowflakeSession; close: () => Promise<void> }> {
@@ -62,8 +62,9 @@ describe('the example stack set up as on an account', () => {
     beforeAll(async () => {
       a = await account();
       await provisionLocally(a.admin, tf, { user: 'test', openAs: (role) => openAs(a.server, role) });
-      runner = await openAs(a.server, 'FORECAST_RUNNER');
-      consumer = await openAs(a.server, 'FORECAST_CONSUMER');
+      // Each with the pipeline's warehouse (the example lets the consumer use it): queries need one.
+      runner = await openAs(a.server, 'FORECAST_RUNNER', 'FORECAST_WH');
+      consumer = await openAs(a.server, 'FORECAST_CONSUMER', 'FORECAST_WH');
     });
     afterAll(async () => {
       await runner.close();
@@ -85,6 +86,15 @@ describe('the example stack set up as on an account', () => {
         expect(await refusal(runner, 'SELECT COUNT(*) AS N FROM ANALYTICS.RAW.SERIES_EVENTS')).toMatchObject({ code: '002003' });
       } finally {
         await a.admin.query('GRANT USAGE ON SCHEMA ANALYTICS.RAW TO ROLE FORECAST_RUNNER');
+      }
+    });
+
+    test('a query as the runner needs a warehouse it may use (000606 without one)', async () => {
+      const bare = await openAs(a.server, 'FORECAST_RUNNER');
+      try {
+        expect(await refusal(bare, 'SELECT COUNT(*) AS N FROM ANALYTICS.RAW.SERIES_EVENTS')).toMatchObject({ code: '000606' });
+      } finally {
+        await bare.close();
       }
     });
 

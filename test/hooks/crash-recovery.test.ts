@@ -48,11 +48,13 @@ function synth(dir: string, image: string): { out: string; manifest: HookManifes
   return { out, manifest: stack.manifest as HookManifest, tf: JSON.parse(fs.readFileSync(stack.terraformFile, 'utf8')), app };
 }
 
-/** The pipeline's runner role: every runner here, in this process or its own, runs as it (docs/roles.md). */
+/** The pipeline's runner role and warehouse: every runner here, in this process or its own, runs as it (docs/roles.md). */
 const RUNNER_ROLE = 'FORECAST_RUNNER';
+const RUNNER_WAREHOUSE = 'FORECAST_WH';
 
 /** Opens a session of the test user with `role` (its default, ACCOUNTADMIN, when none). */
-const openAs = (port: number, role?: string) => SnowflakeSession.open(resolveConnection({ env: { ...env({ port } as LocalSnowflakeServer), ...(role ? { SNOWFLAKE_ROLE: role } : {}) } }));
+const openAs = (port: number, role?: string) =>
+  SnowflakeSession.open(resolveConnection({ env: { ...env({ port } as LocalSnowflakeServer), ...(role ? { SNOWFLAKE_ROLE: role } : {}), ...(role === RUNNER_ROLE ? { SNOWFLAKE_WAREHOUSE: RUNNER_WAREHOUSE } : {}) } }));
 
 /**
  * The source as the data team's (SYSADMIN), then the account set up as on Snowflake: bootstrap
@@ -85,7 +87,7 @@ async function closeWorld(w: World): Promise<void> {
   fs.rmSync(w.dir, { recursive: true, force: true });
 }
 
-const connectionEnv = (w: World) => ({ ...env({ port: w.port } as LocalSnowflakeServer), SNOWFLAKE_ROLE: RUNNER_ROLE });
+const connectionEnv = (w: World) => ({ ...env({ port: w.port } as LocalSnowflakeServer), SNOWFLAKE_ROLE: RUNNER_ROLE, SNOWFLAKE_WAREHOUSE: RUNNER_WAREHOUSE });
 
 /** The runner as a process of its own (test/hooks/fixtures/run-hooks.ts). */
 function runnerProcess(w: World, force: string[] = []): { child: ChildProcess; output: () => string; done: Promise<number | null> } {

@@ -14,6 +14,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import type { App } from 'cdktf';
+import { ManyModelPipeline } from '../../../constructs/many-model-pipeline';
 import { ModelRegistryAggregator } from '../../../constructs/model-registry-aggregator';
 import { TerraformJson } from '../../bootstrap/bootstrap';
 import { provisionLocally } from '../../demo/provision';
@@ -93,8 +94,8 @@ export async function deployLocal(opts: DeployLocalOptions): Promise<number> {
   const dataDir = opts.dataDir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'many-model-local-'));
   const server = await startLocalServer({ dataDir, imageCommands, procedures, predictor: forecastPredictor });
   const sessions: SnowflakeSession[] = [];
-  const openAs = async (role?: string) => {
-    const s = await SnowflakeSession.open(localConnection(server, role));
+  const openAs = async (role?: string, warehouse?: string) => {
+    const s = await SnowflakeSession.open(localConnection(server, role, warehouse));
     sessions.push(s);
     return s;
   };
@@ -115,8 +116,10 @@ export async function deployLocal(opts: DeployLocalOptions): Promise<number> {
     const roles = [...new Set(Object.values(manifest.runGroups ?? {}).flatMap((g) => (g.runnerRole ? [g.runnerRole] : [])))];
     if (roles.length > 1) throw new UsageError(`stack ${opts.stack.name} runs its hooks as several roles (${roles.join(', ')}); one session runs them all: give its pipelines one runner role (roles.runner)`);
     const role = roles[0];
-    log.info(`hooks run as ${role ?? 'ACCOUNTADMIN (the manifest names no runner role)'}`);
-    const result = await runHooks(manifest, await openAs(role), { log });
+    // The runner queries on its pipeline's warehouse, as its connection would name it (SNOWFLAKE_WAREHOUSE).
+    const warehouse = opts.app.node.findAll().find((c): c is ManyModelPipeline => c instanceof ManyModelPipeline && c.runnerRole.roleName === role)?.warehouse.warehouseName;
+    log.info(`hooks run as ${role ?? 'ACCOUNTADMIN (the manifest names no runner role)'}${warehouse ? ` on warehouse ${warehouse}` : ''}`);
+    const result = await runHooks(manifest, await openAs(role, warehouse), { log });
     const count = (s: string) => result.outcomes.filter((o) => o.status === s).length;
     log.info(`done: ${count('SUCCEEDED')} succeeded, ${count('GATED')} gated, ${count('FAILED')} failed, ${count('SKIPPED')} skipped`);
     return result.failed || result.lockedBy ? EXIT.STEP_FAILED : EXIT.OK;
@@ -127,9 +130,9 @@ export async function deployLocal(opts: DeployLocalOptions): Promise<number> {
   }
 }
 
-function localConnection(server: LocalSnowflakeServer, role?: string) {
+function localConnection(server: LocalSnowflakeServer, role?: string, warehouse?: string) {
   return resolveConnection({
-    env: { SNOWFLAKE_ACCOUNT: 'local', SNOWFLAKE_USER: 'test', SNOWFLAKE_PASSWORD: 'test', SNOWFLAKE_HOST: '127.0.0.1', SNOWFLAKE_PORT: String(server.port), SNOWFLAKE_PROTOCOL: 'http', ...(role ? { SNOWFLAKE_ROLE: role } : {}) },
+    env: { SNOWFLAKE_ACCOUNT: 'local', SNOWFLAKE_USER: 'test', SNOWFLAKE_PASSWORD: 'test', SNOWFLAKE_HOST: '127.0.0.1', SNOWFLAKE_PORT: String(server.port), SNOWFLAKE_PROTOCOL: 'http', ...(role ? { SNOWFLAKE_ROLE: role } : {}), ...(warehouse ? { SNOWFLAKE_WAREHOUSE: warehouse } : {}) },
   });
 }
 
