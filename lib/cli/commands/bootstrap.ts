@@ -8,6 +8,7 @@
 import * as fs from 'fs';
 import { BootstrapError, BootstrapStatement, TerraformJson, bootstrapStatements, renderBootstrapScript } from '../../bootstrap/bootstrap';
 import { runBootstrap } from '../../bootstrap/run';
+import { renderRoleTable } from '../../bootstrap/role-table';
 import { ConnectionConfigError, describeConnection, resolveConnection } from '../../snowflake/connection';
 import { ConnectionFailedError, SnowflakeSession } from '../../snowflake/session';
 import { CommandHelp, UsageError, flagSpec, formatHelp, parseFlags, wantsHelp } from '../args';
@@ -21,10 +22,11 @@ const FLAGS = {
   user: { kind: 'list', value: 'U', help: 'grant the deploy role to this user (repeatable)' },
   connection: { kind: 'string', value: 'NAME', help: 'run the statements on this connection (~/.snowflake/connections.toml) as ACCOUNTADMIN' },
   print: { kind: 'boolean', help: 'print the statements even when a connection is given' },
+  roles: { kind: 'boolean', help: 'print, per stack, who holds what (the deploy role, bootstrap, the stack\'s grants) as a Markdown table instead' },
 } as const;
 
 export const HELP: CommandHelp = {
-  usage: ['bootstrap [--out DIR] [--stack S] [--deploy-role R] [--user U]... [--connection NAME] [--print]'],
+  usage: ['bootstrap [--out DIR] [--stack S] [--deploy-role R] [--user U]... [--connection NAME] [--print]', 'bootstrap --roles [--out DIR] [--stack S]'],
   summary:
     'The one-time statements an account administrator runs before the first deploy, derived from the synthesized stacks: the deploy role, ' +
     'the account privileges of what the stacks create (CREATE ROLE, CREATE COMPUTE POOL, EXECUTE TASK, ...), and the grants on objects they reference. ' +
@@ -42,7 +44,7 @@ export async function run(argv: string[]): Promise<number> {
     process.stdout.write(formatHelp(HELP));
     return EXIT.OK;
   }
-  let plans: { stack: string; statements: BootstrapStatement[] }[];
+  let plans: { stack: string; statements: BootstrapStatement[]; tf: TerraformJson }[];
   let flags;
   try {
     flags = parseFlags(argv, flagSpec(FLAGS));
@@ -60,7 +62,7 @@ export async function run(argv: string[]): Promise<number> {
     plans = stacks.map((s) => {
       const tf = JSON.parse(fs.readFileSync(s.terraformFile, 'utf8')) as TerraformJson;
       try {
-        return { stack: s.name, statements: bootstrapStatements(tf, { deployRole: flags!['deploy-role'], users: flags!.user }) };
+        return { stack: s.name, tf, statements: bootstrapStatements(tf, { deployRole: flags!['deploy-role'], users: flags!.user }) };
       } catch (e) {
         if (e instanceof BootstrapError) throw new UsageError(`stack ${s.name}: ${e.message}`);
         throw e;
@@ -72,6 +74,10 @@ export async function run(argv: string[]): Promise<number> {
       return EXIT.USAGE;
     }
     throw e;
+  }
+  if (flags.roles) {
+    for (const p of plans) process.stdout.write(`stack ${p.stack}: who holds what\n\n${renderRoleTable(p.tf)}\n`);
+    return EXIT.OK;
   }
   if (flags.connection === undefined || flags.print) {
     for (const p of plans) process.stdout.write(renderBootstrapScript(p.statements, `stack ${p.stack}: ${p.statements.length} statements`) + '\n');
