@@ -75,7 +75,7 @@ export class ImageRepository extends ImageRepositoryBase {
     try {
       return ObjectName.of(...parts);
     } catch (e) {
-      throw new InvalidValueError(`image ${JSON.stringify(image)} names repository ${parts.join('.')}, which is not a valid unquoted identifier: ${(e as Error).message}`, 'Push the image to a repository with a plain name (letters, digits, _ and $)');
+      throw new InvalidValueError(`image ${JSON.stringify(image)} names repository ${image.split('/').slice(1, 4).join('.')}, which is not a valid unquoted identifier: ${(e as Error).message}`, 'Push the image to a repository with a plain name (letters, digits, _ and $)');
     }
   }
 
