@@ -4,6 +4,7 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
+import { UsageError } from './args';
 import { HookManifest, MANIFEST_FILE_NAME } from '../hooks/manifest';
 
 export interface StackOutput {
@@ -47,4 +48,21 @@ export function formatSummary(stacks: StackOutput[], cwd = process.cwd()): strin
     }
   }
   return lines.join('\n');
+}
+
+/**
+ * The synthesized stacks under `outdir` (only `stack` when given), for commands that work on every
+ * stack by default; a missing synthesis or an unknown stack is a UsageError naming the fix.
+ */
+export function selectStacks(outdir: string, stack: string | undefined): StackOutput[] {
+  let stacks: StackOutput[];
+  try {
+    stacks = readSynthOutput(outdir);
+  } catch {
+    throw new UsageError(`no synthesized stacks under ${outdir}/. Run 'many-model synth' (or cdktf synth) first`);
+  }
+  if (stack === undefined) return stacks;
+  const chosen = stacks.filter((s) => s.name === stack);
+  if (chosen.length === 0) throw new UsageError(`no stack '${stack}' under ${outdir}/`);
+  return chosen;
 }

@@ -61,8 +61,8 @@ export interface DemoResult {
   readonly owners: { readonly model: string; readonly screenJobs: string[]; readonly queueJobs: string[] };
 }
 
-/** Connection settings of the demo's user on the local server, with a role and warehouse when given. */
-function localConnection(server: LocalSnowflakeServer, role?: string, warehouse?: string) {
+/** Connection settings of the local server's default user (ACCOUNTADMIN), with a role and warehouse when given. */
+export function localConnection(server: LocalSnowflakeServer, role?: string, warehouse?: string) {
   return resolveConnection({
     env: {
       SNOWFLAKE_ACCOUNT: 'local', SNOWFLAKE_USER: 'test', SNOWFLAKE_PASSWORD: 'test', SNOWFLAKE_HOST: '127.0.0.1', SNOWFLAKE_PORT: String(server.port), SNOWFLAKE_PROTOCOL: 'http',

@@ -9,11 +9,10 @@ import * as fs from 'fs';
 import { BootstrapError, BootstrapStatement, TerraformJson, bootstrapStatements, renderBootstrapScript } from '../../bootstrap/bootstrap';
 import { runBootstrap } from '../../bootstrap/run';
 import { renderRoleTable } from '../../bootstrap/role-table';
-import { ConnectionConfigError, describeConnection, resolveConnection } from '../../snowflake/connection';
-import { ConnectionFailedError, SnowflakeSession } from '../../snowflake/session';
 import { CommandHelp, UsageError, flagSpec, formatHelp, parseFlags, wantsHelp } from '../args';
 import { EXIT } from '../exit-codes';
-import { readSynthOutput } from '../synth-app';
+import { openCommandSession } from '../connect';
+import { selectStacks } from '../synth-app';
 
 const FLAGS = {
   out: { kind: 'string', value: 'DIR', help: 'the synthesis output directory (default cdktf.out)' },
@@ -48,18 +47,7 @@ export async function run(argv: string[]): Promise<number> {
   let flags;
   try {
     flags = parseFlags(argv, flagSpec(FLAGS));
-    const out = flags.out ?? 'cdktf.out';
-    let stacks;
-    try {
-      stacks = readSynthOutput(out);
-    } catch {
-      throw new UsageError(`no synthesized stacks under ${out}/. Run 'many-model synth' (or cdktf synth) first`);
-    }
-    if (flags.stack !== undefined) {
-      stacks = stacks.filter((s) => s.name === flags!.stack);
-      if (stacks.length === 0) throw new UsageError(`no stack '${flags.stack}' under ${out}/`);
-    }
-    plans = stacks.map((s) => {
+    plans = selectStacks(flags.out ?? 'cdktf.out', flags.stack).map((s) => {
       const tf = JSON.parse(fs.readFileSync(s.terraformFile, 'utf8')) as TerraformJson;
       try {
         return { stack: s.name, tf, statements: bootstrapStatements(tf, { deployRole: flags!['deploy-role'], users: flags!.user }) };
@@ -83,24 +71,8 @@ export async function run(argv: string[]): Promise<number> {
     for (const p of plans) process.stdout.write(renderBootstrapScript(p.statements, `stack ${p.stack}: ${p.statements.length} statements`) + '\n');
     return EXIT.OK;
   }
-  let settings;
-  try {
-    settings = resolveConnection({ connectionName: flags.connection });
-  } catch (e) {
-    if (e instanceof ConnectionConfigError) {
-      process.stderr.write(`many-model bootstrap: ${e.message}\n`);
-      return EXIT.USAGE;
-    }
-    throw e;
-  }
-  process.stdout.write(`connecting as ${describeConnection(settings)}\n`);
-  let session: SnowflakeSession;
-  try {
-    session = await SnowflakeSession.open(settings, { onProgress: (line) => process.stdout.write(line + '\n') });
-  } catch (e) {
-    process.stderr.write(`many-model bootstrap: cannot connect: ${(e as Error).message}\n`);
-    return e instanceof ConnectionFailedError && e.reason === 'unreachable' ? EXIT.STEP_FAILED : EXIT.USAGE;
-  }
+  const session = await openCommandSession('bootstrap', flags.connection);
+  if (typeof session === 'number') return session;
   try {
     await runBootstrap(session, plans.flatMap((p) => p.statements), (line) => process.stdout.write(line + '\n'));
     return EXIT.OK;

@@ -18,12 +18,12 @@ import { ManyModelPipeline } from '../../../constructs/many-model-pipeline';
 import { ModelRegistryAggregator } from '../../../constructs/model-registry-aggregator';
 import { TerraformJson } from '../../bootstrap/bootstrap';
 import { provisionLocally } from '../../demo/provision';
+import { localConnection } from '../../demo/run-demo';
 import { imagesInSpecs } from '../../images';
-import { ImageCommand, LocalSnowflakeServer, ProcedureHandler, startLocalServer } from '../../emulator';
+import { ImageCommand, ProcedureHandler, startLocalServer } from '../../emulator';
 import { forecastPredictor, registrationStandIn } from '../../emulator/forecast-standins';
 import { HookManifest } from '../../hooks/manifest';
 import { runHooks } from '../../hooks/runner';
-import { resolveConnection } from '../../snowflake/connection';
 import { SnowflakeSession } from '../../snowflake/session';
 import { UsageError } from '../args';
 import { EXIT } from '../exit-codes';
@@ -128,12 +128,6 @@ export async function deployLocal(opts: DeployLocalOptions): Promise<number> {
     await server.close();
     if (!opts.dataDir) fs.rmSync(dataDir, { recursive: true, force: true });
   }
-}
-
-function localConnection(server: LocalSnowflakeServer, role?: string, warehouse?: string) {
-  return resolveConnection({
-    env: { SNOWFLAKE_ACCOUNT: 'local', SNOWFLAKE_USER: 'test', SNOWFLAKE_PASSWORD: 'test', SNOWFLAKE_HOST: '127.0.0.1', SNOWFLAKE_PORT: String(server.port), SNOWFLAKE_PROTOCOL: 'http', ...(role ? { SNOWFLAKE_ROLE: role } : {}), ...(warehouse ? { SNOWFLAKE_WAREHOUSE: warehouse } : {}) },
-  });
 }
 
 /** Source tables the hooks read (the `FROM` of the all-keys queries) that the server does not hold. */

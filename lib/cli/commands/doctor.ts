@@ -8,11 +8,10 @@
 import { BootstrapError } from '../../bootstrap/bootstrap';
 import { diagnose, needsOfStacks, renderResults } from '../../doctor/doctor';
 import { StackNeeds } from '../../doctor/needs';
-import { ConnectionConfigError, describeConnection, resolveConnection } from '../../snowflake/connection';
-import { ConnectionFailedError, SnowflakeSession } from '../../snowflake/session';
 import { CommandHelp, UsageError, flagSpec, formatHelp, parseFlags, wantsHelp } from '../args';
 import { EXIT } from '../exit-codes';
-import { readSynthOutput } from '../synth-app';
+import { openCommandSession } from '../connect';
+import { selectStacks } from '../synth-app';
 
 const FLAGS = {
   out: { kind: 'string', value: 'DIR', help: 'the synthesis output directory (default cdktf.out)' },
@@ -43,17 +42,7 @@ export async function run(argv: string[]): Promise<number> {
   let flags;
   try {
     flags = parseFlags(argv, flagSpec(FLAGS));
-    const out = flags.out ?? 'cdktf.out';
-    let stacks;
-    try {
-      stacks = readSynthOutput(out);
-    } catch {
-      throw new UsageError(`no synthesized stacks under ${out}/. Run 'many-model synth' (or cdktf synth) first`);
-    }
-    if (flags.stack !== undefined) {
-      stacks = stacks.filter((s) => s.name === flags!.stack);
-      if (stacks.length === 0) throw new UsageError(`no stack '${flags.stack}' under ${out}/`);
-    }
+    const stacks = selectStacks(flags.out ?? 'cdktf.out', flags.stack);
     try {
       needs = needsOfStacks(stacks);
     } catch (e) {
@@ -67,24 +56,8 @@ export async function run(argv: string[]): Promise<number> {
     }
     throw e;
   }
-  let settings;
-  try {
-    settings = resolveConnection({ connectionName: flags.connection });
-  } catch (e) {
-    if (e instanceof ConnectionConfigError) {
-      process.stderr.write(`many-model doctor: ${e.message}\n`);
-      return EXIT.USAGE;
-    }
-    throw e;
-  }
-  process.stdout.write(`connecting as ${describeConnection(settings)}\n`);
-  let session: SnowflakeSession;
-  try {
-    session = await SnowflakeSession.open(settings, { onProgress: (line) => process.stdout.write(line + '\n') });
-  } catch (e) {
-    process.stderr.write(`many-model doctor: cannot connect: ${(e as Error).message}\n`);
-    return e instanceof ConnectionFailedError && e.reason === 'unreachable' ? EXIT.STEP_FAILED : EXIT.USAGE;
-  }
+  const session = await openCommandSession('doctor', flags.connection);
+  if (typeof session === 'number') return session;
   try {
     const reports = await diagnose(async (sql) => (await session.query(sql)).rows, needs);
     for (const r of reports) process.stdout.write(renderResults(r.stack, r.results));
