@@ -280,7 +280,7 @@ function schemaOfResource(type: string, r: Res): string | undefined {
 }
 
 /** The hybrid table a `snowflake_execute` creates (the queue: constructs/queue-table.ts), as a dotted key. */
-function hybridTableOf(e: Res): string | undefined {
+export function hybridTableOf(e: Res): string | undefined {
   const m = /CREATE\s+(?:OR\s+REPLACE\s+)?HYBRID\s+TABLE\s+(?:IF\s+NOT\s+EXISTS\s+)?("[^"]+"(?:\."[^"]+"){2})/i.exec(String(e.execute ?? ''));
   return m ? parse(m[1], 3) : undefined;
 }

@@ -4,7 +4,7 @@
  * deploy role owns because it creates it, what the bootstrap grants it, and every privilege the
  * stack grants to a role.
  */
-import { TerraformJson, bootstrapStatements } from './bootstrap';
+import { TerraformJson, bootstrapStatements, hybridTableOf } from './bootstrap';
 
 type Res = Record<string, any>;
 
@@ -47,8 +47,8 @@ export function roleRows(tf: TerraformJson): { role: string; holds: string; on: 
     rows.push({ role: deploy, holds: 'OWNERSHIP', on: shown, from: 'terraform apply creates it' });
   }
   for (const e of Object.values(res.snowflake_execute ?? {}) as Res[]) {
-    const m = /CREATE\s+(?:OR\s+REPLACE\s+)?HYBRID\s+TABLE\s+(?:IF\s+NOT\s+EXISTS\s+)?("[^"]+"(?:\."[^"]+"){2})/i.exec(String(e.execute ?? ''));
-    if (m) rows.push({ role: deploy, holds: 'OWNERSHIP', on: `hybrid table ${plain(m[1])}`, from: 'terraform apply creates it' });
+    const table = hybridTableOf(e);
+    if (table) rows.push({ role: deploy, holds: 'OWNERSHIP', on: `hybrid table ${table}`, from: 'terraform apply creates it' });
   }
   for (const s of bootstrapStatements(tf)) {
     const m = /^GRANT (.+?) ON (.+?) TO ROLE "([^"]+)"( WITH GRANT OPTION)?$/.exec(s.sql);
