@@ -9,7 +9,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { App } from 'cdktf';
 import { LocalServerOptions, LocalSnowflakeServer, startLocalServer } from '../emulator';
-import { forecastPredictor, registrationStandIn } from '../emulator/forecast-standins';
+import { pipelineServerOptions } from '../emulator/forecast-standins';
 import { readSynthOutput } from '../cli/synth-app';
 import { RunLog, runHooks } from '../hooks/runner';
 import { HookManifest } from '../hooks/manifest';
@@ -144,16 +144,11 @@ export function findPipeline(app: App): ManyModelPipeline {
 
 /**
  * The local server as the demo runs it: the example's image runs the reference worker, the
- * registration procedure and PREDICT are the TypeScript stand-ins (docs/local-server.md).
+ * registration procedure and PREDICT are the TypeScript stand-ins (docs/local-server.md), as
+ * `many-model local-server` and `deploy --local` run them.
  */
-export function demoServerOptions(pipeline: ManyModelPipeline, image: string, dataDir: string): LocalServerOptions {
-  const agg = pipeline.aggregator;
-  return {
-    dataDir,
-    imageCommands: { [image.replace(/:[^:/]*$/, '')]: { command: [process.execPath, '-r', require.resolve('tsx/cjs'), path.resolve(__dirname, '..', 'worker', 'main.ts')] } },
-    procedures: { [agg.procedureName.toString()]: registrationStandIn(agg.modelName.toString(), agg.stageName.toString(), agg.metricsTable.toString()) },
-    predictor: forecastPredictor,
-  };
+export function demoServerOptions(dataDir: string): LocalServerOptions {
+  return { dataDir, ...pipelineServerOptions() };
 }
 
 /** Creates the source table (it exists before the pipeline: referenced, not created) and loads generated series. */
@@ -180,7 +175,7 @@ export async function runDemo(opts: DemoOptions): Promise<DemoResult> {
   const tf = JSON.parse(fs.readFileSync(stack.terraformFile, 'utf8'));
   const agg = pipeline.aggregator;
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'many-model-demo-'));
-  const server = await startLocalServer(demoServerOptions(pipeline, opts.image, dataDir));
+  const server = await startLocalServer(demoServerOptions(dataDir));
   // The demo's user plays every person: the administrator (its default role is ACCOUNTADMIN), the
   // deployer, the hooks runner and the analyst, each as the role docs/roles.md gives them.
   const openAs = (role?: string, warehouse?: string) => SnowflakeSession.open(localConnection(server, role, warehouse));

@@ -7,7 +7,36 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { ForecastModel, predictFromModel } from '../worker/forecast';
-import { ModelCatalog, PredictHandler, ProcedureHandler } from './objects';
+import { referenceWorkerCommand } from '../worker/command';
+import { ImageCommand, ModelCatalog, PredictHandler, ProcedureHandler } from './objects';
+import type { LocalServerOptions } from './server';
+
+/** The first line of the registration procedure's body (lib/registry/python/register_procedure.py.tmpl). */
+const REGISTRATION_HEADER = '# Registration procedure of the many-model aggregator';
+
+/**
+ * The registration stand-in for a procedure whose body is the rendered registration template: its
+ * model, stage and metrics table are read from the body's constants (`MODEL_NAME = "DB.S.M"`), so
+ * a server that never saw the app (a running `many-model local-server`) serves any app's aggregator.
+ */
+export function registrationStandInFromDefinition(definition: string): ProcedureHandler | undefined {
+  if (!definition.trimStart().startsWith(REGISTRATION_HEADER)) return undefined;
+  const constant = (name: string): string | undefined => {
+    const m = new RegExp(`^${name} = ("(?:[^"\\\\]|\\\\.)*")$`, 'm').exec(definition);
+    return m ? (JSON.parse(m[1]) as string) : undefined;
+  };
+  const [model, stage, metrics] = [constant('MODEL_NAME'), constant('STAGE_NAME'), constant('METRICS_TABLE')];
+  return model && stage && metrics ? registrationStandIn(model, stage, metrics) : undefined;
+}
+
+/**
+ * The server options that run this project's pipelines locally: unmapped images run the reference
+ * worker, the registration procedure and PREDICT are the stand-ins above. `imageCommands` map the
+ * user's own images (`--images FILE`).
+ */
+export function pipelineServerOptions(imageCommands: Readonly<Record<string, ImageCommand>> = {}): Pick<LocalServerOptions, 'imageCommands' | 'defaultImageCommand' | 'procedureFromDefinition' | 'predictor'> {
+  return { imageCommands, defaultImageCommand: { command: referenceWorkerCommand() }, procedureFromDefinition: registrationStandInFromDefinition, predictor: forecastPredictor };
+}
 
 /** CALL <register>(run_id, version_name, index_path) for the model `modelName`. */
 export function registrationStandIn(modelName: string, stageName: string, metricsTable: string): ProcedureHandler {

@@ -113,6 +113,8 @@ export interface ProcedureEntry {
   readonly name: string;
   readonly argumentTypes: string[];
   readonly executeAs: 'OWNER' | 'CALLER';
+  /** The body (between `AS $$` and `$$`): a stand-in may be chosen by it (ObjectsOptions.procedureFromDefinition). */
+  readonly definition?: string;
 }
 
 /** Stand-in for CALL of a stored procedure. */
@@ -267,7 +269,11 @@ interface Service {
 
 export interface ObjectsOptions {
   readonly imageCommands?: Readonly<Record<string, ImageCommand>>;
+  /** The command of an image `imageCommands` does not map; without it such a job is refused. */
+  readonly defaultImageCommand?: ImageCommand;
   readonly procedures?: Readonly<Record<string, ProcedureHandler>>;
+  /** A stand-in chosen by a created procedure's body, for a CALL `procedures` does not name. */
+  readonly procedureFromDefinition?: (definition: string) => ProcedureHandler | undefined;
   readonly predictor?: PredictHandler;
   /** Connection settings handed to job containers, with a fresh OAuth token each that logs in as `role`. */
   readonly containerConnection: (role: string, warehouse?: string) => { host: string; port: number; account: string; token: string };
@@ -538,7 +544,8 @@ export class SnowflakeObjects {
     const header = rest.split(/\bAS\s*(?:\$\$|')/i)[0];
     const executeAs = /\bEXECUTE\s+AS\s+(?:RESTRICTED\s+)?CALLER\b/i.test(header) ? 'CALLER' : 'OWNER';
     const argumentTypes = args.trim() === '' ? [] : args.split(',').map((a) => a.trim().split(/\s+/).slice(1).join(' ').replace(/\s+DEFAULT\b[\s\S]*$/i, '').toUpperCase());
-    this.procedures.set(key, { name: key, argumentTypes, executeAs });
+    const body = /\bAS\s*\$\$([\s\S]*)\$\$\s*$/i.exec(rest);
+    this.procedures.set(key, { name: key, argumentTypes, executeAs, ...(body ? { definition: body[1] } : {}) });
     this.auth.created(s, 'PROCEDURE', key);
     return statusResult(`Function ${key.split('.').pop()} successfully created.`);
   }
@@ -674,7 +681,8 @@ export class SnowflakeObjects {
       if (typeof vol.source === 'string' && vol.source.startsWith('@')) throw new SfError('395018', 'Invalid spec: stage mount v1 not supported, please use v2 instead', '22000');
       if (String(vol.source).toLowerCase() === 'stage' && !vol.stageConfig?.name) throw new SfError('395018', `Invalid spec: volume ${vol.name}: source stage needs stageConfig.name`, '22000');
     }
-    const image = Object.entries(this.opts.imageCommands ?? {}).find(([k]) => container.image === k || container.image.startsWith(k));
+    const mapped = Object.entries(this.opts.imageCommands ?? {}).find(([k]) => container.image === k || container.image.startsWith(k));
+    const image = mapped ?? (this.opts.defaultImageCommand ? ([container.image, this.opts.defaultImageCommand] as const) : undefined);
     if (!image) throw new SfError('395019', `Image '${container.image}' is not mapped to a local command (LocalServerOptions.imageCommands)`, '22000');
     const owner = s.role ?? 'ACCOUNTADMIN';
     const mounts: { mount: { name: string; mountPath: string }; dir: string }[] = [];
@@ -774,8 +782,9 @@ export class SnowflakeObjects {
   private async call(s: SessionState, ref: string, argText: string): Promise<SfResult> {
     const parts = nameParts(ref);
     const full = this.engine.qualify(s, ref).join('.');
-    const handler = this.opts.procedures?.[full] ?? this.opts.procedures?.[parts[parts.length - 1]];
     const declared = this.procedures.get(full);
+    const handler =
+      this.opts.procedures?.[full] ?? this.opts.procedures?.[parts[parts.length - 1]] ?? (declared?.definition !== undefined ? this.opts.procedureFromDefinition?.(declared.definition) : undefined);
     // CALL needs USAGE on the procedure (and on its database and schema):
     // https://docs.snowflake.com/en/sql-reference/sql/call. A stand-in never created with CREATE
     // PROCEDURE is ACCOUNTADMIN's (lib/emulator/access-control.ts) and runs with the caller's rights.

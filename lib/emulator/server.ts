@@ -45,8 +45,12 @@ export interface LocalServerOptions {
   readonly account?: string;
   /** SPCS image name (exact or prefix) -> local command that runs it. @default none */
   readonly imageCommands?: Readonly<Record<string, ImageCommand>>;
+  /** The command of an image `imageCommands` does not map. @default none: such a job is refused */
+  readonly defaultImageCommand?: ImageCommand;
   /** Stand-ins for CALL of stored procedures, by upper-case qualified or bare name. @default none */
   readonly procedures?: Readonly<Record<string, ProcedureHandler>>;
+  /** A stand-in chosen by a created procedure's body (`AS $$...$$`), for a CALL `procedures` does not name. @default none */
+  readonly procedureFromDefinition?: (definition: string) => ProcedureHandler | undefined;
   /** Stand-in for MODEL(...)!PREDICT. @default none */
   readonly predictor?: PredictHandler;
 }
@@ -129,7 +133,9 @@ export class LocalSnowflakeServer {
     }
     this.objects = new SnowflakeObjects(engine, {
       imageCommands: opts.imageCommands,
+      defaultImageCommand: opts.defaultImageCommand,
       procedures: opts.procedures,
+      procedureFromDefinition: opts.procedureFromDefinition,
       predictor: opts.predictor,
       containerConnection: (role: string, warehouse?: string) => {
         const token = `OAUTH-${crypto.randomBytes(18).toString('hex')}`;

@@ -1,48 +1,17 @@
-import { ChildProcess, spawn } from 'child_process';
+import { spawn } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import { close, connect, query } from '../emulator/client';
 import { tempDir } from '../tmp';
+import { startCli, stopCli } from './local-server-process';
 
 const root = path.resolve(__dirname, '..', '..');
 const SECRET = 'canary-local-pw-3f9c2e71';
-
-interface Started {
-  child: ChildProcess;
-  port: number;
-  output: () => string;
-  exit: Promise<number | null>;
-}
-
-/** Starts `many-model local-server` and waits for its "listening on" line. */
-function startCli(args: string[], env: NodeJS.ProcessEnv = {}): Promise<Started> {
-  const child = spawn(process.execPath, [path.join(root, 'bin', 'many-model.js'), 'local-server', '--port', '0', ...args], { cwd: root, env: { ...process.env, ...env } });
-  let out = '';
-  child.stdout!.on('data', (d) => (out += d));
-  child.stderr!.on('data', (d) => (out += d));
-  const exit = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`no "listening on" line within 60 s: ${out}`)), 60000);
-    const check = () => {
-      const m = /listening on http:\/\/127\.0\.0\.1:(\d+)/.exec(out);
-      if (m) {
-        clearTimeout(timer);
-        resolve({ child, port: Number(m[1]), output: () => out, exit });
-      }
-    };
-    child.stdout!.on('data', check);
-    void exit.then((code) => reject(new Error(`exited ${code}: ${out}`)));
-  });
-}
 
 function options(port: number, user: string, password: string): Record<string, unknown> {
   return { account: 'local', username: user, password, host: '127.0.0.1', port, protocol: 'http', accessUrl: `http://127.0.0.1:${port}` };
 }
 
-async function stop(s: Started): Promise<number | null> {
-  s.child.kill('SIGTERM');
-  return s.exit;
-}
 
 describe('many-model local-server: the password stays off the command line', () => {
   test('from MANY_MODEL_LOCAL_SERVER_PASSWORD: that user logs in with it, others do not, and it is never printed', async () => {
@@ -53,7 +22,7 @@ describe('many-model local-server: the password stays off the command line', () 
       await close(c);
       await expect(connect(options(s.port, 'alice', 'test'))).rejects.toMatchObject({ code: '390100' });
     } finally {
-      expect(await stop(s)).toBe(0);
+      expect(await stopCli(s)).toBe(0);
     }
     expect(s.output()).not.toContain(SECRET);
   }, 90000);
@@ -67,7 +36,7 @@ describe('many-model local-server: the password stays off the command line', () 
       expect((await query(c, 'SELECT 2 AS X')).rows).toEqual([{ X: 2 }]);
       await close(c);
     } finally {
-      expect(await stop(s)).toBe(0);
+      expect(await stopCli(s)).toBe(0);
     }
   }, 90000);
 

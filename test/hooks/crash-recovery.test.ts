@@ -10,7 +10,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { readSynthOutput } from '../../lib/cli/synth-app';
-import { demoServerOptions, findPipeline, loadSource } from '../../lib/demo/run-demo';
+import { demoServerOptions, loadSource } from '../../lib/demo/run-demo';
 import { applyAsDeployRole, provisionLocally } from '../../lib/demo/provision';
 import { LocalSnowflakeServer, startLocalServer } from '../../lib/emulator';
 import { HookManifest } from '../../lib/hooks/manifest';
@@ -76,7 +76,7 @@ async function provision(port: number, tf: unknown): Promise<SnowflakeSession> {
 async function newWorld(image: string): Promise<World> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mm-crash-'));
   const s = synth(dir, image);
-  const server = await startLocalServer(demoServerOptions(findPipeline(s.app), image, path.join(dir, 'data')));
+  const server = await startLocalServer(demoServerOptions(path.join(dir, 'data')));
   const session = await provision(server.port, s.tf);
   return { dir, server, port: server.port, session, stageDir: () => server.engine.stages.get(`${T}.FORECAST_MODELS`)!, out: s.out, manifest: s.manifest };
 }

@@ -15,6 +15,7 @@ import {
 import { ForecastModel, predictFromModel, prepareSeries, selectBest } from '../../lib/worker/forecast/index';
 import { DEFAULT_INPUT_COLUMNS, DEFAULT_OUTPUT_COLUMNS } from '../../constructs/model-registry-aggregator';
 import { artifactPath, artifactShard } from '../../lib/sql/training';
+import { registrationStandInFromDefinition } from '../../lib/emulator/forecast-standins';
 import { rows, trendSeason } from '../worker/series-helpers';
 
 const opts: RegisterProcedureOptions = {
@@ -56,6 +57,14 @@ describe('template rendering', () => {
     expect(placeholdersOf(read('aggregator_model.py.tmpl')).sort()).toEqual([...AGGREGATOR_PLACEHOLDERS].sort());
     expect(placeholdersOf(read('register_procedure.py.tmpl')).sort()).toEqual([...REGISTER_PROCEDURE_PLACEHOLDERS].sort());
     expect(placeholdersOf(read('predict_core.py'))).toEqual([]);
+  });
+
+  test("the local server knows the rendered procedure by its body and reads its model, stage and metrics table from it; any other body gets no stand-in", () => {
+    const src = renderRegisterProcedureSource(opts);
+    expect(registrationStandInFromDefinition(src)).toBeInstanceOf(Function);
+    expect(registrationStandInFromDefinition(`\n${src}`)).toBeInstanceOf(Function);
+    expect(registrationStandInFromDefinition(src.replace(/^STAGE_NAME = .*$/m, ''))).toBeUndefined();
+    expect(registrationStandInFromDefinition('def main(session):\n    return "ok"\n')).toBeUndefined();
   });
 
   test('the rendered procedure is valid Python 3.9 with the settings inlined as literals and no placeholder left', () => {

@@ -1,27 +1,28 @@
 /**
- * `many-model deploy --local`: the demo's loop for any app. Starts the local Snowflake-protocol
- * server (state kept in `--data DIR`), sets the account up as a real one would be — the bootstrap
- * statements as ACCOUNTADMIN, the stack applied as the deploy role (lib/demo/provision.ts) — and
- * runs the stack's hooks as its runner role. The server enforces Snowflake's access control, so a
- * grant the stack lacks fails here first (docs/local-server.md).
+ * `many-model deploy --local`: the demo's loop for any app. On the local Snowflake-protocol server —
+ * one it starts (state kept in `--data DIR`) or a running `many-model local-server` (`--port N`) —
+ * it sets the account up as a real one would be: the bootstrap statements as ACCOUNTADMIN, the
+ * stack applied as the deploy role (lib/demo/provision.ts); then it runs the stack's hooks as its
+ * runner role. The server enforces Snowflake's access control, so a grant the stack lacks fails
+ * here first (docs/local-server.md).
  *
- * Trainer images run as local commands: `--images FILE` maps an image (or a prefix of it) to a
- * command; an image it does not map runs the reference worker (lib/worker), which is what the
- * default trainer contract expects. Registration and PREDICT are the local stand-ins of the
- * built-in aggregator (lib/emulator/forecast-standins.ts).
+ * Trainer images run as local commands: `--images FILE` (given to whichever starts the server)
+ * maps an image (or a prefix of it) to a command; an image it does not map runs the reference
+ * worker (lib/worker), which is what the default trainer contract expects. Registration and
+ * PREDICT are the local stand-ins of the built-in aggregator, chosen by the procedure's body
+ * (lib/emulator/forecast-standins.ts), so a running server needs nothing from the app.
  */
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import type { App } from 'cdktf';
 import { ManyModelPipeline } from '../../../constructs/many-model-pipeline';
-import { ModelRegistryAggregator } from '../../../constructs/model-registry-aggregator';
 import { TerraformJson } from '../../bootstrap/bootstrap';
 import { provisionLocally } from '../../demo/provision';
-import { localConnection } from '../../demo/run-demo';
 import { imagesInSpecs } from '../../images';
-import { ImageCommand, ProcedureHandler, startLocalServer } from '../../emulator';
-import { forecastPredictor, registrationStandIn } from '../../emulator/forecast-standins';
+import { LocalSnowflakeServer, startLocalServer } from '../../emulator';
+import { pipelineServerOptions } from '../../emulator/forecast-standins';
+import { resolveConnection } from '../../snowflake/connection';
 import { HookManifest } from '../../hooks/manifest';
 import { runHooks } from '../../hooks/runner';
 import { SnowflakeSession } from '../../snowflake/session';
@@ -29,6 +30,7 @@ import { UsageError } from '../args';
 import { EXIT } from '../exit-codes';
 import { StackOutput } from '../synth-app';
 import { consoleLog } from './hooks';
+import { readImageCommands } from '../image-commands';
 
 export interface DeployLocalOptions {
   readonly app: App;
@@ -37,38 +39,26 @@ export interface DeployLocalOptions {
   readonly dataDir?: string;
   /** The JSON file mapping images to local commands. */
   readonly imagesFile?: string;
+  /** A running local server on 127.0.0.1 to deploy to, instead of starting one. */
+  readonly server?: RunningServer;
 }
 
-/** The command that runs the reference worker: compiled (a package install) or through tsx (a checkout). */
-export function referenceWorkerCommand(): string[] {
-  const compiled = path.resolve(__dirname, '..', '..', 'worker', 'main.js');
-  if (fs.existsSync(compiled)) return [process.execPath, compiled];
-  return [process.execPath, '-r', require.resolve('tsx/cjs'), path.resolve(__dirname, '..', '..', 'worker', 'main.ts')];
+/** A running `many-model local-server`: its port and the user that logs in (an ACCOUNTADMIN). */
+export interface RunningServer {
+  readonly port: number;
+  readonly user: string;
+  readonly password: string;
 }
 
-/**
- * `--images FILE`: `{ "<image or prefix>": { "command": [...], "cwd"?: "...", "env"?: {...} } }`
- * or `{ "<image or prefix>": ["command", "arg", ...] }`. A relative `cwd` is relative to the file.
- */
-export function readImageCommands(file: string): Record<string, ImageCommand> {
-  let raw: unknown;
-  try {
-    raw = JSON.parse(fs.readFileSync(file, 'utf8'));
-  } catch (e) {
-    throw new UsageError(`--images ${file}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : `not JSON: ${(e as Error).message}`}`);
-  }
-  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new UsageError(`--images ${file}: must be an object of image -> command`);
-  const out: Record<string, ImageCommand> = {};
-  for (const [image, spec] of Object.entries(raw)) {
-    const command = Array.isArray(spec) ? spec : (spec as { command?: unknown })?.command;
-    if (!Array.isArray(command) || command.length === 0 || !command.every((c) => typeof c === 'string')) {
-      throw new UsageError(`--images ${file}: "${image}" needs a command: a non-empty array of strings, e.g. ["python", "worker.py"]`);
-    }
-    const cwd = Array.isArray(spec) ? undefined : (spec as { cwd?: string }).cwd;
-    const env = Array.isArray(spec) ? undefined : (spec as { env?: Record<string, string> }).env;
-    out[image] = { command, ...(cwd ? { cwd: path.resolve(path.dirname(file), cwd) } : {}), ...(env ? { env } : {}) };
-  }
-  return out;
+/** Connection settings for the local server as `role` on `warehouse`, as SNOWFLAKE_* variables would give them. */
+function connectionTo(server: RunningServer, role?: string, warehouse?: string) {
+  return resolveConnection({
+    env: {
+      SNOWFLAKE_ACCOUNT: 'local', SNOWFLAKE_USER: server.user, SNOWFLAKE_PASSWORD: server.password, SNOWFLAKE_HOST: '127.0.0.1', SNOWFLAKE_PORT: String(server.port), SNOWFLAKE_PROTOCOL: 'http',
+      ...(role ? { SNOWFLAKE_ROLE: role } : {}),
+      ...(warehouse ? { SNOWFLAKE_WAREHOUSE: warehouse } : {}),
+    },
+  });
 }
 
 /** The images the stack's job specs name (`image: '/db/schema/repo/name:tag'`), in task bodies and hook statements. */
@@ -80,34 +70,35 @@ export async function deployLocal(opts: DeployLocalOptions): Promise<number> {
   const log = consoleLog();
   const tf = JSON.parse(fs.readFileSync(opts.stack.terraformFile, 'utf8')) as TerraformJson;
   const manifest = opts.stack.manifest;
-  const mapped = opts.imagesFile ? readImageCommands(opts.imagesFile) : {};
-  const imageCommands: Record<string, ImageCommand> = { ...mapped };
-  for (const image of imagesOf(tf, manifest)) {
-    if (Object.keys(mapped).some((k) => image === k || image.startsWith(k))) continue;
-    imageCommands[image] = { command: referenceWorkerCommand() };
-    log.info(`image ${image} runs the reference worker locally (map it to your own command with --images FILE)`);
+  let started: { server: LocalSnowflakeServer; dataDir: string } | undefined;
+  if (!opts.server) {
+    const mapped = opts.imagesFile ? readImageCommands(opts.imagesFile) : {};
+    for (const image of imagesOf(tf, manifest)) {
+      if (!Object.keys(mapped).some((k) => image === k || image.startsWith(k))) log.info(`image ${image} runs the reference worker locally (map it to your own command with --images FILE)`);
+    }
+    const dataDir = opts.dataDir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'many-model-local-'));
+    started = { dataDir, server: await startLocalServer({ dataDir, ...pipelineServerOptions(mapped) }) };
   }
-  const procedures: Record<string, ProcedureHandler> = {};
-  for (const agg of opts.app.node.findAll().filter((c): c is ModelRegistryAggregator => c instanceof ModelRegistryAggregator)) {
-    procedures[agg.procedureName.toString()] = registrationStandIn(agg.modelName.toString(), agg.stageName.toString(), agg.metricsTable.toString());
-  }
-  const dataDir = opts.dataDir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'many-model-local-'));
-  const server = await startLocalServer({ dataDir, imageCommands, procedures, predictor: forecastPredictor });
+  const target: RunningServer = opts.server ?? { port: started!.server.port, user: 'test', password: 'test' };
   const sessions: SnowflakeSession[] = [];
   const openAs = async (role?: string, warehouse?: string) => {
-    const s = await SnowflakeSession.open(localConnection(server, role, warehouse));
+    const s = await SnowflakeSession.open(connectionTo(target, role, warehouse));
     sessions.push(s);
     return s;
   };
   try {
-    log.info(`local Snowflake-protocol server on ${server.url} (state in ${opts.dataDir ?? `${dataDir}, removed afterwards`})`);
+    if (started) log.info(`local Snowflake-protocol server on ${started.server.url} (state in ${opts.dataDir ?? `${started.dataDir}, removed afterwards`})`);
+    else log.info(`local Snowflake-protocol server on 127.0.0.1:${target.port} as ${target.user} (images it does not map run the reference worker)`);
     const admin = await openAs();
     const missing = await missingSources(admin, manifest);
     if (missing.length > 0) {
-      process.stderr.write(`many-model deploy --local: the stack reads ${missing.join(', ')}, which the local server does not hold. Load it first: start 'many-model local-server --data DIR', create and fill the table through any Snowflake client, stop the server, then 'many-model deploy --local --data DIR'\n`);
+      const load = started
+        ? "start 'many-model local-server --data DIR', create and fill the table through any Snowflake client, stop the server, then 'many-model deploy --local --data DIR'"
+        : `create and fill the table through any Snowflake client connected to 127.0.0.1:${target.port}, then deploy again`;
+      process.stderr.write(`many-model deploy --local: the stack reads ${missing.join(', ')}, which the local server does not hold. Load it first: ${load}\n`);
       return EXIT.USAGE;
     }
-    const provisioned = await provisionLocally(admin, tf, { user: 'test', openAs });
+    const provisioned = await provisionLocally(admin, tf, { user: target.user, openAs });
     log.info(`bootstrap: ${provisioned.bootstrapStatements} statements as ACCOUNTADMIN; apply: ${provisioned.plan.statements.length} statements as ${provisioned.deployRole}`);
     if (!manifest) {
       log.info(`stack ${opts.stack.name} declares no post-deploy steps`);
@@ -125,8 +116,10 @@ export async function deployLocal(opts: DeployLocalOptions): Promise<number> {
     return result.failed || result.lockedBy ? EXIT.STEP_FAILED : EXIT.OK;
   } finally {
     for (const s of sessions) await s.close().catch(() => undefined);
-    await server.close();
-    if (!opts.dataDir) fs.rmSync(dataDir, { recursive: true, force: true });
+    if (started) {
+      await started.server.close();
+      if (!opts.dataDir) fs.rmSync(started.dataDir, { recursive: true, force: true });
+    }
   }
 }
 

@@ -1,6 +1,9 @@
 /**
- * `many-model local-server [--port N] [--data DIR] [--user NAME] [--password-file FILE]`: runs the
- * local Snowflake-protocol server on 127.0.0.1 until interrupted, and prints how to connect.
+ * `many-model local-server [--port N] [--data DIR] [--user NAME] [--password-file FILE] [--images FILE]`:
+ * runs the local Snowflake-protocol server on 127.0.0.1 until interrupted, and prints how to
+ * connect. It runs this project's pipelines as `deploy --local` does: job images through
+ * `--images FILE` or the reference worker, the registration procedure and PREDICT as stand-ins
+ * (lib/emulator/forecast-standins.ts).
  *
  * The password comes from a file or from MANY_MODEL_LOCAL_SERVER_PASSWORD, not from the command
  * line, which any user of the machine can read (ps, /proc/<pid>/cmdline). `--password PW` still
@@ -8,6 +11,8 @@
  */
 import * as fs from 'fs';
 import { startLocalServer } from '../../emulator';
+import { pipelineServerOptions } from '../../emulator/forecast-standins';
+import { readImageCommands } from '../image-commands';
 import { checkPrivateFile } from '../../snowflake/connection';
 import { CommandHelp, UsageError, checkOutputDir, flagSpec, formatHelp, parseFlags, parsePort, wantsHelp } from '../args';
 import { EXIT } from '../exit-codes';
@@ -20,13 +25,14 @@ const FLAGS = {
   user: { kind: 'string', value: 'NAME', help: 'the user that may log in (default test)' },
   'password-file': { kind: 'string', value: 'FILE', help: `the user's password, first line of FILE (mode 0600); or set ${PASSWORD_ENV}` },
   password: { kind: 'string', value: 'PW', help: `discouraged: visible to every local user in ps; use --password-file or ${PASSWORD_ENV}` },
+  images: { kind: 'string', value: 'FILE', help: 'JSON mapping trainer images (or prefixes) to local commands; unmapped images run the reference worker (docs/local-server.md)' },
 } as const;
 
 export const HELP: CommandHelp = {
-  usage: ['local-server [--port N] [--data DIR] [--user NAME] [--password-file FILE]'],
+  usage: ['local-server [--port N] [--data DIR] [--user NAME] [--password-file FILE] [--images FILE]'],
   summary: 'Starts the local Snowflake-protocol server (a test double of Snowflake: docs/local-server.md) on 127.0.0.1 and runs until Ctrl-C or SIGTERM.',
   flags: FLAGS,
-  exitCodes: { 0: 'stopped by Ctrl-C or SIGTERM', 1: 'the server failed (e.g. the port is taken)', 2: 'usage: unknown flag, bad port, missing --data parent, no password for --user, unreadable password file' },
+  exitCodes: { 0: 'stopped by Ctrl-C or SIGTERM', 1: 'the server failed (e.g. the port is taken)', 2: 'usage: unknown flag, bad port, missing --data parent, no password for --user, unreadable password file, a bad --images file' },
   notes: [
     `Password: --password-file FILE, else ${PASSWORD_ENV}, else --password; without any, user 'test' with password 'test'.`,
     'A --user needs a password from one of them.',
@@ -62,12 +68,14 @@ export async function run(argv: string[]): Promise<number> {
   let flags;
   let port = 0;
   let password: string | undefined;
+  let images = {};
   try {
     flags = parseFlags(argv, flagSpec(FLAGS));
     if (flags.port !== undefined) port = parsePort('--port', flags.port);
     if (flags.data !== undefined) checkOutputDir('--data', flags.data);
     password = readPassword(flags);
     if (flags.user !== undefined && password === undefined) throw new UsageError(`--user ${flags.user} needs a password: --password-file FILE or ${PASSWORD_ENV}`);
+    if (flags.images !== undefined) images = readImageCommands(flags.images);
   } catch (e) {
     process.stderr.write(`many-model local-server: ${(e as Error).message}\n`);
     return EXIT.USAGE;
@@ -75,7 +83,7 @@ export async function run(argv: string[]): Promise<number> {
   const user = flags.user ?? 'test';
   let server;
   try {
-    server = await startLocalServer({ port, dataDir: flags.data, users: [{ name: user, password: password ?? 'test' }] });
+    server = await startLocalServer({ port, dataDir: flags.data, users: [{ name: user, password: password ?? 'test' }], ...pipelineServerOptions(images) });
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     process.stderr.write(`many-model local-server: cannot listen on 127.0.0.1:${port}: ${code === 'EADDRINUSE' ? 'the port is in use' : (e as Error).message}\n`);
@@ -86,6 +94,7 @@ export async function run(argv: string[]): Promise<number> {
       `local Snowflake-protocol server listening on ${server.url}${flags.data ? ` (state in ${flags.data})` : ' (in memory)'}`,
       'connect with:',
       `  SNOWFLAKE_ACCOUNT=local SNOWFLAKE_USER=${user} SNOWFLAKE_HOST=127.0.0.1 SNOWFLAKE_PORT=${server.port} SNOWFLAKE_PROTOCOL=http SNOWFLAKE_PASSWORD=<the password>`,
+      `deploy an app to it with: many-model deploy --local --port ${server.port}${user !== 'test' ? ` --user ${user}` : ''}`,
       'stop with Ctrl-C',
       '',
     ].join('\n'),
