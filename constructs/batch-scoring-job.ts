@@ -1,4 +1,3 @@
-import { GrantPrivilegesToAccountRole } from '@cdktf/provider-snowflake/lib/grant-privileges-to-account-role';
 import { Table } from '@cdktf/provider-snowflake/lib/table';
 import { Task } from '@cdktf/provider-snowflake/lib/task';
 import { TerraformResource } from 'cdktf';
@@ -11,6 +10,7 @@ import { ObjectName, normalizeIdentifier } from '../lib/identifiers';
 import { Schedule } from '../lib/schedule';
 import { RESULT_META_COLUMNS, ScoringModel, renderBatchScore, renderScheduledScoringBody } from '../lib/sql/scoring';
 import { GrantTarget, IRole, ISchema, IWarehouse, SnowflakeObject } from './core';
+import { Grant } from './grants';
 import { IModelRegistryAggregator } from './model-registry-aggregator';
 import { nameFromPath } from './names';
 import { checkPreviewFeatures } from './preview-features';
@@ -165,12 +165,12 @@ export class BatchScoringJob extends SnowflakeObject implements IHookDependable 
   }
 
   /** Grants SELECT on the results table. */
-  grantRead(role: IRole): GrantPrivilegesToAccountRole {
+  grantRead(role: IRole): Grant {
     return this.grant(role, 'SELECT');
   }
 
   /** Grants what the runner needs to replace a run's rows: SELECT, INSERT, DELETE. */
-  grantWrite(role: IRole): GrantPrivilegesToAccountRole {
+  grantWrite(role: IRole): Grant {
     return this.grant(role, 'SELECT', 'INSERT', 'DELETE');
   }
 }

@@ -1,11 +1,11 @@
 import { ComputePool as ComputePoolResource } from '@cdktf/provider-snowflake/lib/compute-pool';
-import { GrantPrivilegesToAccountRole } from '@cdktf/provider-snowflake/lib/grant-privileges-to-account-role';
 import { Annotations, TerraformResource, Token } from 'cdktf';
 import { Construct, IConstruct } from 'constructs';
 import { Duration } from '../lib/duration';
 import { ValidationError, validateProp } from '../lib/errors';
 import { ObjectName, normalizeIdentifier } from '../lib/identifiers';
 import { GrantTarget, IRole, SnowflakeObject } from './core';
+import { Grant } from './grants';
 import { nameFromPath } from './names';
 
 /**
@@ -50,9 +50,9 @@ export interface IComputePool extends IConstruct {
   /** Nodes the pool may grow to, when known. */
   readonly maxNodes?: number;
   /** Grants USAGE (run services on the pool) to `role`. */
-  grantUsage(role: IRole): GrantPrivilegesToAccountRole;
+  grantUsage(role: IRole): Grant;
   /** Grants MONITOR (see the pool's state) to `role`. */
-  grantMonitor(role: IRole): GrantPrivilegesToAccountRole;
+  grantMonitor(role: IRole): Grant;
 }
 
 abstract class ComputePoolBase extends SnowflakeObject implements IComputePool {
@@ -64,10 +64,10 @@ abstract class ComputePoolBase extends SnowflakeObject implements IComputePool {
   get qualifiedName(): ObjectName {
     return ObjectName.of(this.poolName);
   }
-  grantUsage(role: IRole): GrantPrivilegesToAccountRole {
+  grantUsage(role: IRole): Grant {
     return this.grant(role, 'USAGE');
   }
-  grantMonitor(role: IRole): GrantPrivilegesToAccountRole {
+  grantMonitor(role: IRole): Grant {
     return this.grant(role, 'MONITOR');
   }
 }

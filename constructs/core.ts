@@ -3,10 +3,9 @@
  * warehouses, each ownable (`new X(...)`) or importable (`X.fromName(...)`), plus the one generic
  * grant mechanism every Snowflake object uses.
  */
-import { TerraformResource, TerraformStack, Token } from 'cdktf';
+import { TerraformResource } from 'cdktf';
 import { AccountRole } from '@cdktf/provider-snowflake/lib/account-role';
 import { Database as DatabaseResource } from '@cdktf/provider-snowflake/lib/database';
-import { GrantPrivilegesToAccountRole, GrantPrivilegesToAccountRoleConfig } from '@cdktf/provider-snowflake/lib/grant-privileges-to-account-role';
 import { Schema as SchemaResource } from '@cdktf/provider-snowflake/lib/schema';
 import { Warehouse as WarehouseResource } from '@cdktf/provider-snowflake/lib/warehouse';
 import { Construct, IConstruct } from 'constructs';
@@ -15,6 +14,7 @@ import { ValidationError, validateProp } from '../lib/errors';
 import { ObjectName, normalizeIdentifier } from '../lib/identifiers';
 import { nameFromPath } from './names';
 import { dependOn } from './depends';
+import { Grant, GrantOn, grantPrivileges } from './grants';
 
 // ---------------------------------------------------------------------------------------------
 // Roles
@@ -63,10 +63,10 @@ export enum GrantTarget {
 }
 
 /**
- * Base of every Snowflake object construct, owned or imported: holds the one generic `grant`.
- * Grants are idempotent per (role, object, privileges) within a stack: granting twice returns the
- * first grant, also when two constructs stand for the same object (the pipeline's database and
- * the source's imported parent), so the stack never declares the same grant twice.
+ * Base of every Snowflake object construct, owned or imported: holds the one generic `grant`,
+ * which goes through the stack's grant registry (./grants.ts): a privilege is declared once per
+ * (role, object) in a stack, also when two constructs stand for the same object (the pipeline's
+ * database and the source's imported parent).
  */
 export abstract class SnowflakeObject extends Construct {
   /** Snowflake object type for grants (`COMPUTE POOL`, `TABLE`, `STAGE`, ...). */
@@ -80,90 +80,32 @@ export abstract class SnowflakeObject extends Construct {
     return undefined;
   }
 
-  /** Grants `privileges` on this object to `role` (a `snowflake_grant_privileges_to_account_role`). */
-  grant(role: IRole, ...privileges: string[]): GrantPrivilegesToAccountRole {
-    if (privileges.length === 0) {
-      throw new ValidationError(this.node.path, 'grant privileges', 'is empty', 'Name at least one privilege, e.g. USAGE');
-    }
-    const privs = [...new Set(privileges.map((p) => p.toUpperCase()))].sort();
-    for (const p of privs) {
-      if (!/^[A-Z][A-Z ]*[A-Z]$/.test(p)) {
-        throw new ValidationError(this.node.path, 'grant privileges', `contains ${JSON.stringify(p)}, which is not a privilege name`, 'Use names such as USAGE, SELECT, READ, MONITOR');
-      }
-    }
-    const roleKey = Token.isUnresolved(role.roleName) ? role.node.addr : role.roleName;
-    const id = `Grant-${roleKey}-${privs.join('-').replace(/ /g, '_')}`;
-    const existing = this.node.tryFindChild(id);
-    if (existing) return existing as GrantPrivilegesToAccountRole;
+  /** Grants `privileges` on this object to `role`; returns what it granted. */
+  grant(role: IRole, ...privileges: string[]): Grant {
+    const name = this.qualifiedName.quoted;
     const on =
       this.grantTarget === GrantTarget.ACCOUNT_OBJECT
-        ? { onAccountObject: { objectType: this.objectType, objectName: this.qualifiedName.quoted } }
+        ? GrantOn.accountObject(this.objectType, name)
         : this.grantTarget === GrantTarget.SCHEMA
-          ? { onSchema: { schemaName: this.qualifiedName.quoted } }
-          : { onSchemaObject: { objectType: this.objectType, objectName: this.qualifiedName.quoted } };
+          ? GrantOn.schema(name)
+          : GrantOn.schemaObject(this.objectType, name);
     const primary = this.primaryResource();
-    const key = [roleKey, this.grantTarget, this.objectType, this.qualifiedName.quoted, privs.join(',')].join('|');
-    const index = stackGrants(this);
-    const shared = index.get(key);
-    if (shared) {
-      if (primary) dependOn(shared, primary);
-      return shared;
-    }
-    const grant = newGrant(this, id, role, { privileges: privs, ...on }, primary ? [primary] : []);
-    index.set(key, grant);
-    return grant;
+    return grantPrivileges(this, role, on, privileges, primary ? [primary] : []);
   }
-}
-
-const STACK_GRANTS = new WeakMap<TerraformStack, Map<string, GrantPrivilegesToAccountRole>>();
-
-/** The grants `SnowflakeObject.grant` declared in the stack of `scope`, by (role, object, privileges). */
-function stackGrants(scope: IConstruct): Map<string, GrantPrivilegesToAccountRole> {
-  const stack = TerraformStack.of(scope);
-  let index = STACK_GRANTS.get(stack);
-  if (!index) STACK_GRANTS.set(stack, (index = new Map()));
-  return index;
 }
 
 /**
  * Grants USAGE on the database and the schema holding the schema object `name` (`DB.SCHEMA.X`):
  * operating on an object in a schema needs USAGE on its database and schema (access control of
  * https://docs.snowflake.com/en/sql-reference/sql/execute-job-service and of every schema-object
- * command). The parents are imported once under `scope` (`DatabaseRef`, `SchemaRef`); a grant the
- * stack already declares for the same role and parent is reused, not repeated.
+ * command). A grant the stack already declares for the same role and parent is the same grant.
  */
-export function grantUsageOnParents(scope: Construct, role: IRole, name: ObjectName): GrantPrivilegesToAccountRole[] {
+export function grantUsageOnParents(scope: Construct, role: IRole, name: ObjectName): Grant {
   const [db, schema] = name.parts;
-  const dbRef = parentRef(scope, 'DatabaseRef', db, () => Database.fromName(scope, 'DatabaseRef', db));
-  const schemaRef = parentRef(scope, 'SchemaRef', `${db}.${schema}`, () => Schema.fromName(scope, 'SchemaRef', `${db}.${schema}`));
-  return [dbRef.grant(role, 'USAGE'), schemaRef.grant(role, 'USAGE')];
-}
-
-function parentRef<T extends IDatabase | ISchema>(scope: Construct, id: string, name: string, create: () => T): T {
-  const existing = scope.node.tryFindChild(id) as T | undefined;
-  if (!existing) return create();
-  if (existing.qualifiedName.toString() !== name) {
-    throw new ValidationError(scope.node.path, id, `already refers to ${existing.qualifiedName}, not ${name}`, 'Grant parents of objects in one schema per construct');
-  }
-  return existing;
-}
-
-/**
- * The one way grants are created: a `snowflake_grant_privileges_to_account_role` that waits for
- * the role when this stack owns it and for the resources creating the object (Terraform only sees
- * names here, so it cannot infer the order itself).
- */
-export function newGrant(
-  scope: Construct,
-  id: string,
-  role: IRole,
-  config: Omit<GrantPrivilegesToAccountRoleConfig, 'accountRoleName'>,
-  after: TerraformResource[] = [],
-): GrantPrivilegesToAccountRole {
-  const grant = new GrantPrivilegesToAccountRole(scope, id, { ...config, accountRoleName: role.roleName });
-  const deps = [...(role instanceof Role ? [role.resource] : []), ...after];
-  if (deps.length > 0) dependOn(grant, ...deps);
-  return grant;
+  return Grant.combine(
+    grantPrivileges(scope, role, GrantOn.accountObject('DATABASE', ObjectName.of(db).quoted), ['USAGE']),
+    grantPrivileges(scope, role, GrantOn.schema(ObjectName.of(db, schema).quoted), ['USAGE']),
+  );
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -171,11 +113,11 @@ export function newGrant(
 
 export interface IDatabase extends IConstruct {
   /** Grants privileges on this object to `role`. */
-  grant(role: IRole, ...privileges: string[]): GrantPrivilegesToAccountRole;
+  grant(role: IRole, ...privileges: string[]): Grant;
   readonly databaseName: string;
   readonly qualifiedName: ObjectName;
   /** Grants USAGE on the database. */
-  grantUsage(role: IRole): GrantPrivilegesToAccountRole;
+  grantUsage(role: IRole): Grant;
 }
 
 abstract class DatabaseBase extends SnowflakeObject implements IDatabase {
@@ -185,7 +127,7 @@ abstract class DatabaseBase extends SnowflakeObject implements IDatabase {
   get qualifiedName(): ObjectName {
     return ObjectName.of(this.databaseName);
   }
-  grantUsage(role: IRole): GrantPrivilegesToAccountRole {
+  grantUsage(role: IRole): Grant {
     return this.grant(role, 'USAGE');
   }
 }
@@ -232,12 +174,12 @@ export class Database extends DatabaseBase {
 
 export interface ISchema extends IConstruct {
   /** Grants privileges on this object to `role`. */
-  grant(role: IRole, ...privileges: string[]): GrantPrivilegesToAccountRole;
+  grant(role: IRole, ...privileges: string[]): Grant;
   readonly databaseName: string;
   readonly schemaName: string;
   /** `"DB"."SCHEMA"`. */
   readonly qualifiedName: ObjectName;
-  grantUsage(role: IRole): GrantPrivilegesToAccountRole;
+  grantUsage(role: IRole): Grant;
 }
 
 abstract class SchemaBase extends SnowflakeObject implements ISchema {
@@ -248,7 +190,7 @@ abstract class SchemaBase extends SnowflakeObject implements ISchema {
   get qualifiedName(): ObjectName {
     return ObjectName.of(this.databaseName, this.schemaName);
   }
-  grantUsage(role: IRole): GrantPrivilegesToAccountRole {
+  grantUsage(role: IRole): Grant {
     return this.grant(role, 'USAGE');
   }
 }
@@ -300,10 +242,10 @@ export class Schema extends SchemaBase {
 
 export interface IWarehouse extends IConstruct {
   /** Grants privileges on this object to `role`. */
-  grant(role: IRole, ...privileges: string[]): GrantPrivilegesToAccountRole;
+  grant(role: IRole, ...privileges: string[]): Grant;
   readonly warehouseName: string;
   readonly qualifiedName: ObjectName;
-  grantUsage(role: IRole): GrantPrivilegesToAccountRole;
+  grantUsage(role: IRole): Grant;
 }
 
 abstract class WarehouseBase extends SnowflakeObject implements IWarehouse {
@@ -313,7 +255,7 @@ abstract class WarehouseBase extends SnowflakeObject implements IWarehouse {
   get qualifiedName(): ObjectName {
     return ObjectName.of(this.warehouseName);
   }
-  grantUsage(role: IRole): GrantPrivilegesToAccountRole {
+  grantUsage(role: IRole): Grant {
     return this.grant(role, 'USAGE');
   }
 }

@@ -1,4 +1,3 @@
-import { GrantPrivilegesToAccountRole } from '@cdktf/provider-snowflake/lib/grant-privileges-to-account-role';
 import { ImageRepository as ImageRepositoryResource } from '@cdktf/provider-snowflake/lib/image-repository';
 import { TerraformResource } from 'cdktf';
 import { repositoryPartsOfImage } from '../lib/images';
@@ -6,6 +5,7 @@ import { Construct, IConstruct } from 'constructs';
 import { InvalidValueError, validateProp } from '../lib/errors';
 import { ObjectName, normalizeIdentifier } from '../lib/identifiers';
 import { GrantTarget, IRole, ISchema, Schema, SnowflakeObject, grantUsageOnParents } from './core';
+import { Grant } from './grants';
 import { dependOn } from './depends';
 import { nameFromPath } from './names';
 
@@ -14,12 +14,12 @@ export interface IImageRepository extends IConstruct {
   /** `"DB"."SCHEMA"."REPOSITORY"`. */
   readonly qualifiedName: ObjectName;
   /** Grants privileges on the repository to `role`. */
-  grant(role: IRole, ...privileges: string[]): GrantPrivilegesToAccountRole;
+  grant(role: IRole, ...privileges: string[]): Grant;
   /**
    * Grants READ on the repository and USAGE on its database and schema: what a role needs to run
-   * a service or job from one of its images. Returns the READ grant.
+   * a service or job from one of its images. Returns what it granted.
    */
-  grantRead(role: IRole): GrantPrivilegesToAccountRole;
+  grantRead(role: IRole): Grant;
 }
 
 abstract class ImageRepositoryBase extends SnowflakeObject implements IImageRepository {
@@ -27,16 +27,15 @@ abstract class ImageRepositoryBase extends SnowflakeObject implements IImageRepo
   protected readonly grantTarget = GrantTarget.SCHEMA_OBJECT;
   abstract readonly qualifiedName: ObjectName;
 
-  grantRead(role: IRole): GrantPrivilegesToAccountRole {
+  grantRead(role: IRole): Grant {
     // EXECUTE JOB SERVICE needs READ on the repository of the specification's images, and USAGE on
     // its database and schema (access control of
     // https://docs.snowflake.com/en/sql-reference/sql/execute-job-service).
-    this.grantParentUsage(role);
-    return this.grant(role, 'READ');
+    return Grant.combine(this.grantParentUsage(role), this.grant(role, 'READ'));
   }
 
-  protected grantParentUsage(role: IRole): void {
-    grantUsageOnParents(this, role, this.qualifiedName);
+  protected grantParentUsage(role: IRole): Grant {
+    return grantUsageOnParents(this, role, this.qualifiedName);
   }
 }
 
@@ -102,8 +101,7 @@ export class ImageRepository extends ImageRepositoryBase {
   }
 
   /** The schema's USAGE through the schema construct, so an owned schema is created first. */
-  protected grantParentUsage(role: IRole): void {
-    grantUsageOnParents(this, role, this.qualifiedName);
-    this.schema.grant(role, 'USAGE');
+  protected grantParentUsage(role: IRole): Grant {
+    return Grant.combine(grantUsageOnParents(this, role, this.qualifiedName), this.schema.grant(role, 'USAGE'));
   }
 }

@@ -10,3 +10,4 @@ export * from './batch-scoring-job';
 export * from './many-model-pipeline';
 export * from './preview-features';
 export * from './hooks-ledger';
+export * from './grants';

@@ -1,4 +1,3 @@
-import { GrantAccountRole } from '@cdktf/provider-snowflake/lib/grant-account-role';
 import { Table } from '@cdktf/provider-snowflake/lib/table';
 import { Task } from '@cdktf/provider-snowflake/lib/task';
 import { Annotations } from 'cdktf';
@@ -37,7 +36,8 @@ import {
 } from '../lib/sql/training';
 import { BatchScoringJob } from './batch-scoring-job';
 import { IComputePool, INSTANCE_FAMILY_VCPUS } from './compute-pool';
-import { IDatabase, IRole, ISchema, IWarehouse, Role, Schema, Warehouse, newGrant } from './core';
+import { IDatabase, IRole, ISchema, IWarehouse, Role, Schema, Warehouse } from './core';
+import { GrantOn, grantPrivileges, grantRole } from './grants';
 import { IImageRepository, ImageRepository } from './image-repository';
 import { ColumnDefinition, ModelRegistryAggregator, PromotionGate, TargetPlatform } from './model-registry-aggregator';
 import { nameFromPath } from './names';
@@ -260,8 +260,8 @@ export class ManyModelPipeline extends Construct implements IHookDependable {
   }
 
   private grantRolesTo(owner: IRole): void {
-    for (const [rid, role] of [['Runner', this.runnerRole], ['Consumer', this.consumerRole]] as const) {
-      if (role instanceof Role) dependOn(new GrantAccountRole(this, `${rid}RoleToOwner`, { roleName: role.roleName, parentRoleName: owner.roleName }), role.resource);
+    for (const role of [this.runnerRole, this.consumerRole]) {
+      if (role instanceof Role) grantRole(this, role, owner);
     }
   }
 
@@ -345,12 +345,12 @@ export class ManyModelPipeline extends Construct implements IHookDependable {
     // DELETE and UPDATE only where a statement does them: a worker replaces an earlier attempt's
     // metrics rows (renderWorkerStatements: DELETE then INSERT, never UPDATE); the runs table and
     // the ledger are updated in place and never deleted from.
-    for (const [tid, table, name, privileges] of [
-      ['Metrics', this.metricsTable, this.tables.metrics, ['DELETE', 'INSERT', 'SELECT']],
-      ['Runs', this.runsTable, this.tables.runs, ['INSERT', 'SELECT', 'UPDATE']],
-      ['Ledger', ledger.table, ledger.name, ['INSERT', 'SELECT', 'UPDATE']],
+    for (const [table, name, privileges] of [
+      [this.metricsTable, this.tables.metrics, ['DELETE', 'INSERT', 'SELECT']],
+      [this.runsTable, this.tables.runs, ['INSERT', 'SELECT', 'UPDATE']],
+      [ledger.table, ledger.name, ['INSERT', 'SELECT', 'UPDATE']],
     ] as const) {
-      newGrant(this, `Runner${tid}Grant`, runner, { privileges: [...privileges], onSchemaObject: { objectType: 'TABLE', objectName: name.quoted } }, [table]);
+      grantPrivileges(this, runner, GrantOn.schemaObject('TABLE', name.quoted), privileges, [table]);
     }
     this.queue.grantWorker(runner);
     this.aggregator.grantStageReadWrite(runner);
@@ -366,14 +366,14 @@ export class ManyModelPipeline extends Construct implements IHookDependable {
    * (bootstrap does) — https://docs.snowflake.com/en/sql-reference/sql/execute-task
    */
   private grantRunnerTaskGraph(root: Task): void {
-    newGrant(this, 'RunnerTaskGrant', this.runnerRole, { privileges: ['MONITOR', 'OPERATE'], onSchemaObject: { objectType: 'TASK', objectName: this.screenRootName().quoted } }, [root]);
+    grantPrivileges(this, this.runnerRole, GrantOn.schemaObject('TASK', this.screenRootName().quoted), ['MONITOR', 'OPERATE'], [root]);
     // The job services the slot tasks start are owned by the task owner (the deploy role); the
     // runner watches them with DESCRIBE SERVICE and SHOW SERVICE CONTAINERS IN SERVICE, which
     // need OWNERSHIP or MONITOR. Their names are only created at run time, so a future grant
     // covers them (provider v2.11.0 accepts object_type_plural SERVICES for future grants:
     // pkg/sdk/grants_validations.go, after the GRANT <privileges> page's restrictions).
     const schema = this.schema;
-    newGrant(this, 'RunnerServicesMonitorGrant', this.runnerRole, { privileges: ['MONITOR'], onSchemaObject: { future: { objectTypePlural: 'SERVICES', inSchema: schema.qualifiedName.quoted } } }, schema instanceof Schema ? [schema.resource] : []);
+    grantPrivileges(this, this.runnerRole, GrantOn.future('SERVICES', schema.qualifiedName.quoted), ['MONITOR'], schema instanceof Schema ? [schema.resource] : []);
   }
 
   // Pool capacity is only a warning: an imported pool's size may be unknown or change.

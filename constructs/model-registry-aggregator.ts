@@ -1,4 +1,3 @@
-import { GrantPrivilegesToAccountRole } from '@cdktf/provider-snowflake/lib/grant-privileges-to-account-role';
 import { ProcedurePython } from '@cdktf/provider-snowflake/lib/procedure-python';
 import { Stage } from '@cdktf/provider-snowflake/lib/stage';
 import { Construct, IConstruct } from 'constructs';
@@ -7,7 +6,8 @@ import { ObjectName, normalizeIdentifier } from '../lib/identifiers';
 import { ML_PYTHON, PROCEDURE_PACKAGES, checkPackagePins } from '../lib/registry/packages';
 import { renderRegisterProcedureSource } from '../lib/registry/python/render';
 import { GateMetric, GateMetricName } from '../lib/sql/registry';
-import { IRole, ISchema, Schema, grantUsageOnParents, newGrant } from './core';
+import { IRole, ISchema, Schema, grantUsageOnParents } from './core';
+import { Grant, GrantOn, grantPrivileges } from './grants';
 import { nameFromPath } from './names';
 import { checkPreviewFeatures } from './preview-features';
 import { dependOn } from './depends';
@@ -69,7 +69,7 @@ export interface IModelRegistryAggregator extends IConstruct {
   readonly inputColumns: readonly ColumnDefinition[];
   readonly outputColumns: readonly ColumnDefinition[];
   /** Grants what inference needs and nothing more: USAGE on the database and schema, USAGE on the model. */
-  grantPredict(role: IRole): void;
+  grantPredict(role: IRole): Grant;
 }
 
 abstract class AggregatorBase extends Construct implements IModelRegistryAggregator {
@@ -78,14 +78,11 @@ abstract class AggregatorBase extends Construct implements IModelRegistryAggrega
   abstract readonly inputColumns: readonly ColumnDefinition[];
   abstract readonly outputColumns: readonly ColumnDefinition[];
 
-  grantPredict(role: IRole): void {
+  grantPredict(role: IRole): Grant {
     const [db, schema] = this.modelName.parts;
-    grantUsageOnParents(this, role, this.modelName);
-    const id = `PredictGrant-${role.node.addr}`;
-    if (this.node.tryFindChild(id)) return;
     // The model itself is created after deploy by the registration step, so Terraform cannot
     // grant on it by name: a future grant on the schema's models covers every version it logs.
-    newGrant(this, id, role, { privileges: ['USAGE'], onSchemaObject: { future: { objectTypePlural: 'MODELS', inSchema: ObjectName.of(db, schema).quoted } } });
+    return Grant.combine(grantUsageOnParents(this, role, this.modelName), grantPrivileges(this, role, GrantOn.future('MODELS', ObjectName.of(db, schema).quoted), ['USAGE']));
   }
 }
 
@@ -278,8 +275,8 @@ export class ModelRegistryAggregator extends AggregatorBase {
   }
 
   /** Grants READ and WRITE on the model stage (workers write artifacts, the registration reads them). */
-  grantStageReadWrite(role: IRole): void {
-    stageGrant(this, role, ['READ', 'WRITE']);
+  grantStageReadWrite(role: IRole): Grant {
+    return grantPrivileges(this, role, GrantOn.schemaObject('STAGE', this.stageName.quoted), ['READ', 'WRITE'], [this.stage]);
   }
 
   /**
@@ -288,19 +285,12 @@ export class ModelRegistryAggregator extends AggregatorBase {
    * CREATE MODEL and CREATE STAGE (log_model's temporary stage) on the schema, since the
    * procedure runs with the caller's rights and the caller owns the model it creates.
    */
-  grantRegister(role: IRole): GrantPrivilegesToAccountRole {
-    const id = `RegisterGrant-${role.node.addr}`;
-    const existing = this.node.tryFindChild(id);
-    if (existing) return existing as GrantPrivilegesToAccountRole;
-    this.schema.grant(role, 'CREATE MODEL', 'CREATE STAGE');
-    return newGrant(this, id, role, { privileges: ['USAGE'], onSchemaObject: { objectType: 'PROCEDURE', objectName: `${this.procedureName.quoted}(VARCHAR, VARCHAR, VARCHAR)` } }, [this.procedure]);
+  grantRegister(role: IRole): Grant {
+    return Grant.combine(
+      this.schema.grant(role, 'CREATE MODEL', 'CREATE STAGE'),
+      grantPrivileges(this, role, GrantOn.schemaObject('PROCEDURE', `${this.procedureName.quoted}(VARCHAR, VARCHAR, VARCHAR)`), ['USAGE'], [this.procedure]),
+    );
   }
-}
-
-function stageGrant(agg: ModelRegistryAggregator, role: IRole, privileges: string[]): void {
-  const id = `StageGrant-${role.node.addr}`;
-  if (agg.node.tryFindChild(id)) return;
-  newGrant(agg, id, role, { privileges, onSchemaObject: { objectType: 'STAGE', objectName: agg.stageName.quoted } }, [agg.stage]);
 }
 
 function checkColumns(path: string, prop: string, cols: readonly ColumnDefinition[]): ColumnDefinition[] {

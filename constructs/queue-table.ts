@@ -1,5 +1,4 @@
 import { Execute } from '@cdktf/provider-snowflake/lib/execute';
-import { GrantPrivilegesToAccountRole } from '@cdktf/provider-snowflake/lib/grant-privileges-to-account-role';
 import { TerraformResource, Token } from 'cdktf';
 import { Construct, IConstruct } from 'constructs';
 import { Duration } from '../lib/duration';
@@ -7,6 +6,7 @@ import { ValidationError, validateProp } from '../lib/errors';
 import { ObjectName, normalizeIdentifier } from '../lib/identifiers';
 import { QueueModel, renderQueueCreate, renderQueueDrop, renderQueueStatements } from '../lib/sql/queue';
 import { GrantTarget, IRole, ISchema, Schema, SnowflakeObject } from './core';
+import { Grant } from './grants';
 import { nameFromPath } from './names';
 import { dependOn } from './depends';
 
@@ -23,9 +23,9 @@ export interface IQueueTable extends IConstruct {
   /** Rendered statements (with `?` binds) for the queue protocol. */
   readonly statements: QueueStatements;
   /** Grants what a worker or runner needs: SELECT, INSERT, UPDATE (no queue statement deletes). */
-  grantWorker(role: IRole): GrantPrivilegesToAccountRole;
+  grantWorker(role: IRole): Grant;
   /** Grants SELECT (progress dashboards). */
-  grantRead(role: IRole): GrantPrivilegesToAccountRole;
+  grantRead(role: IRole): Grant;
 }
 
 abstract class QueueTableBase extends SnowflakeObject implements IQueueTable {
@@ -40,12 +40,12 @@ abstract class QueueTableBase extends SnowflakeObject implements IQueueTable {
   get statements(): QueueStatements {
     return renderQueueStatements(this.model);
   }
-  grantWorker(role: IRole): GrantPrivilegesToAccountRole {
+  grantWorker(role: IRole): Grant {
     // Chunks are enqueued, claimed, renewed, completed, failed and re-queued; none is deleted
     // (lib/sql/queue.ts), so DELETE is not granted.
     return this.grant(role, 'SELECT', 'INSERT', 'UPDATE');
   }
-  grantRead(role: IRole): GrantPrivilegesToAccountRole {
+  grantRead(role: IRole): Grant {
     return this.grant(role, 'SELECT');
   }
 }

@@ -1,9 +1,9 @@
-import { GrantPrivilegesToAccountRole } from '@cdktf/provider-snowflake/lib/grant-privileges-to-account-role';
 import { Construct, IConstruct } from 'constructs';
 import { ValidationError, validateProp } from '../lib/errors';
 import { ObjectName, normalizeIdentifier } from '../lib/identifiers';
 import { SourceModel } from '../lib/sql/training';
 import { GrantTarget, IRole, SnowflakeObject, grantUsageOnParents } from './core';
+import { Grant } from './grants';
 
 /** The existing table (or view) holding the series: one row per partition and time step. */
 export interface ISourceTable extends IConstruct {
@@ -17,7 +17,7 @@ export interface ISourceTable extends IConstruct {
   /** Extra columns passed to the worker and the aggregator. */
   readonly covariateColumns: readonly string[];
   /** Grants SELECT on the table, and USAGE on its database and schema, to `role`; returns the SELECT grant. */
-  grantRead(role: IRole): GrantPrivilegesToAccountRole;
+  grantRead(role: IRole): Grant;
 }
 
 export interface SourceTableOptions {
@@ -64,10 +64,9 @@ export class SourceTable extends SnowflakeObject implements ISourceTable {
     }
   }
 
-  grantRead(role: IRole): GrantPrivilegesToAccountRole {
+  grantRead(role: IRole): Grant {
     // SELECT alone is not enough: reading a table needs USAGE on its database and schema.
-    grantUsageOnParents(this, role, this.qualifiedName);
-    return this.grant(role, 'SELECT');
+    return Grant.combine(grantUsageOnParents(this, role, this.qualifiedName), this.grant(role, 'SELECT'));
   }
 
 }

@@ -5,7 +5,7 @@ import { ProcedurePython } from '@cdktf/provider-snowflake/lib/procedure-python'
 import { SnowflakeProviderConfig } from '@cdktf/provider-snowflake/lib/provider';
 import { Testing } from 'cdktf';
 import { Construct } from 'constructs';
-import { ComputePool, Database, ImageRepository, InstanceFamily, ManyModelPipeline, ManyModelPipelineProps, Role, Schema, SourceTable, Trainer, TrainingStrategy, Warehouse } from '../../index';
+import { ComputePool, Database, HooksLedger, ImageRepository, InstanceFamily, ManyModelPipeline, ManyModelPipelineProps, Role, Schema, SourceTable, Trainer, TrainingStrategy, Warehouse } from '../../index';
 import { errorOf, newStack, resources, synthJson } from './helpers';
 
 /** The role contract of docs/roles.md (issue #24), asserted on the synthesized grants. */
@@ -196,5 +196,64 @@ describe('consumer warehouse', () => {
   test('by default the consumer gets no warehouse (the pipeline\'s is not shared)', () => {
     const consumer = grantsOf().filter((g) => g.account_role_name === 'FORECAST_CONSUMER');
     expect(consumer.filter((g) => g.on_account_object?.object_type === 'WAREHOUSE')).toEqual([]);
+  });
+});
+
+describe('composition: one grant per (role, object), whichever construct asks', () => {
+  /** Two pipelines in one database; `runner` shared when given. */
+  function twoPipelines(stack: Construct, opts: { runner?: Role; only?: 'First' | 'Second' } = {}): ManyModelPipeline[] {
+    const db = Database.fromName(stack, 'Db', 'ANALYTICS');
+    // The ledger in a schema of its own, so that it stays where it is when a pipeline goes.
+    HooksLedger.place(stack, Schema.fromName(stack, 'Ops', 'ANALYTICS.OPS'));
+    const pool = new ComputePool(stack, 'Pool', { instanceFamily: InstanceFamily.CPU_X64_S, maxNodes: 8 });
+    const src = SourceTable.fromName(stack, 'Src', 'ANALYTICS.RAW.SERIES_EVENTS', { partitionColumn: 'UNIT_ID', orderColumn: 'DATE', targetColumn: 'Y' });
+    return (['First', 'Second'] as const)
+      .filter((id) => !opts.only || opts.only === id)
+      .map((id) => new ManyModelPipeline(stack, id, { database: db, source: src, computePool: pool, trainer: Trainer.fromImage('/analytics/ml/images/forecast-worker:1.4.0'), scoring: { horizon: 7 }, ...(opts.runner ? { roles: { runner: opts.runner } } : {}) }));
+  }
+
+  const allGrants = (stack: Construct) => resources(synthJson(stack as never), 'snowflake_grant_privileges_to_account_role') as Record<string, Grant>;
+
+  test('two pipelines granting PREDICT to one role declare USAGE on the database once; the grant returned says what was granted', () => {
+    const stack = newStack();
+    const analysts = Role.fromName(stack, 'Analysts', 'ANALYSTS');
+    const [a, b] = twoPipelines(stack);
+    const granted = a.aggregator.grantPredict(analysts);
+    b.aggregator.grantPredict(analysts);
+    expect(granted.describe()).toEqual(['USAGE ON DATABASE "ANALYTICS"', 'USAGE ON SCHEMA "ANALYTICS"."FIRST"', 'USAGE ON FUTURE MODELS IN SCHEMA "ANALYTICS"."FIRST"']);
+    const analystGrants = Object.values(allGrants(stack)).filter((g) => g.account_role_name === 'ANALYSTS');
+    expect(analystGrants.filter((g) => target(g) === 'DATABASE "ANALYTICS"')).toEqual([expect.objectContaining({ privileges: ['USAGE'] })]);
+  });
+
+  test('db.grantUsage(r) and grantPredict(r) declare USAGE on the database once, in one resource', () => {
+    const stack = newStack();
+    const analysts = Role.fromName(stack, 'Analysts', 'ANALYSTS');
+    const [a] = twoPipelines(stack, { only: 'First' });
+    const viaDb = Database.fromName(stack, 'SameDb', 'ANALYTICS').grantUsage(analysts);
+    const viaPredict = a.aggregator.grantPredict(analysts);
+    expect(viaPredict.granted[0].resource).toBe(viaDb.granted[0].resource);
+    expect(Object.values(allGrants(stack)).filter((g) => g.account_role_name === 'ANALYSTS' && target(g) === 'DATABASE "ANALYTICS"')).toHaveLength(1);
+  });
+
+  test('a runner shared by two pipelines holds each privilege on each object through exactly one resource (the ledger DML once)', () => {
+    const stack = newStack();
+    twoPipelines(stack, { runner: new Role(stack, 'Runner', { name: 'SHARED_RUNNER' }) });
+    const grants = Object.values(allGrants(stack));
+    const perTarget = grants.map((g) => `${g.account_role_name} ON ${target(g)}`);
+    expect(perTarget.filter((k, i) => perTarget.indexOf(k) !== i)).toEqual([]);
+    const ledger = grants.filter((g) => g.account_role_name === 'SHARED_RUNNER' && target(g).endsWith('."HOOK_RUNS"'));
+    expect(ledger).toEqual([expect.objectContaining({ privileges: ['INSERT', 'SELECT', 'UPDATE'] })]);
+  });
+
+  test('removing one pipeline keeps every grant the other declares at the same address, so no destroy revokes it', () => {
+    const both = newStack();
+    twoPipelines(both, { runner: new Role(both, 'Runner', { name: 'SHARED_RUNNER' }) });
+    const second = newStack();
+    twoPipelines(second, { runner: new Role(second, 'Runner', { name: 'SHARED_RUNNER' }), only: 'Second' });
+    const before = allGrants(both);
+    for (const [address, g] of Object.entries(allGrants(second))) {
+      expect([address, before[address] !== undefined]).toEqual([address, true]); // the address exists in both
+      expect(before[address].privileges).toEqual(expect.arrayContaining(g.privileges));
+    }
   });
 });
