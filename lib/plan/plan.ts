@@ -4,6 +4,7 @@
  * destructive changes and whether they are allowed, warnings and policy suppressions. A pure
  * function of two syntheses; rendering is in render-markdown.ts, JSON is this object.
  */
+import { movedPrivileges, regrantWarning } from './regrants';
 import { HookManifest } from '../hooks/manifest';
 import { PolicyReport } from '../policy/checks';
 import { HookChange, diffHooks } from './hook-diff';
@@ -115,7 +116,7 @@ export function buildPlan(base: Synthesis, head: Synthesis, opts: PlanOptions = 
       hooks,
       hooksToRun,
       moves,
-      warnings: [...(h?.warnings ?? [])],
+      warnings: [...(h?.warnings ?? []), ...regrantWarning(fromPlan ? [] : movedPrivileges(resources, b?.terraform, h?.terraform))],
       suppressions: (h?.policy?.findings ?? []).filter((f) => f.suppressed !== undefined).map((f) => ({ ruleId: f.ruleId, path: f.path, reason: f.suppressed! })),
     });
     for (const k of Object.keys(counts) as ResourceAction[]) totals[k] += counts[k];
