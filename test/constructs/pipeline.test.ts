@@ -12,6 +12,7 @@ import {
   ManyModelPipeline,
   ManyModelPipelineProps,
   Role,
+  Schedule,
   Schema,
   SourceTable,
   Trainer,
@@ -203,8 +204,22 @@ describe('ManyModelPipeline', () => {
     ['a zero horizon', { scoring: { horizon: 0 } }, 'test/Forecast/Scoring: horizon is 0'],
     ['a bad name prefix', { namePrefix: 'fc;drop' }, 'test/Forecast: namePrefix "fc;drop" is not a valid Snowflake identifier'],
     ['holdout 0', { holdoutSteps: 0 }, 'test/Forecast: holdoutSteps is 0'],
+    ['a negative lease', { leaseDuration: Duration.minutes(-1) }, 'test/Forecast: leaseDuration Duration.minutes(-1) is not a finite, non-negative duration'],
+    ['a negative time budget', { training: TrainingStrategy.queue({ timeBudget: Duration.hours(-1) }) }, 'test/Forecast: training.timeBudget Duration.hours(-1) is not a finite, non-negative duration'],
+    ['a NaN screen timeout', { training: TrainingStrategy.screenThenRefine({ screen: { timeout: Duration.seconds(NaN) } }) }, 'test/Forecast: training.screen.timeout Duration.seconds(NaN) is not a finite, non-negative duration'],
   ])('rejects %s', (_what, overrides, message) => {
     expect(errorOf((s) => pipeline(s, 'Forecast', overrides))).toContain(message);
+  });
+
+  test('an invalid scoring schedule is reported with the pipeline path and the prop it was given as', () => {
+    expect(errorOf((s) => pipeline(s, 'Forecast', { scoring: { horizon: 28, schedule: Schedule.cron('0 6 * *') } }))).toBe(
+      'test/Forecast: scoring.schedule cron expression "0 6 * *" must have five fields (minute hour day-of-month month day-of-week). Write it like \'0 6 * * *\'',
+    );
+  });
+
+  test('rejects a hook timeout that is not a duration, naming the hook', () => {
+    const message = errorOf((s) => pipeline(s).addHook({ id: 'notify', statements: ['SELECT 1'], timeout: Duration.minutes(-10) }));
+    expect(message).toBe("test/ManyModelHooks: hook 'test/Forecast/notify' timeout Duration.minutes(-10) is not a finite, non-negative duration. Use Duration.seconds/minutes/hours with a value >= 0");
   });
 
   test('rejects a schema from another database', () => {
