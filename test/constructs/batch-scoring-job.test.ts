@@ -65,7 +65,8 @@ describe('BatchScoringJob', () => {
     [{ horizon: 2.5 }, 'horizon is 2.5'],
     [{ schedule: Schedule.every(60), after: ['ML.FC.LOAD_TASK'] }, 'test/Score: schedule and after are both set'],
     [{ after: ['LOAD_TASK'] }, 'test/Score: after[0] "LOAD_TASK" must have the form DATABASE.SCHEMA.NAME'],
-    [{ schedule: Schedule.cron('0 6 * *') }, 'test/Score: schedule cron expression "0 6 * *" must have five fields'],
+    [{ schedule: Schedule.cron('0 0 * 13 *') }, 'test/Score: schedule cron expression "0 0 * 13 *": month 13 is outside 1-12. Write each field as'],
+    [{ schedule: Schedule.cron('0 6 * * *', 'Mars/Phobos') }, 'test/Score: schedule time zone "Mars/Phobos" is not an IANA time zone name'],
     [{ schedule: Schedule.every(0) }, 'test/Score: schedule interval 0 must be a whole number of minutes from 1 to 11520'],
     [{ timeout: Duration.minutes(-5) }, 'test/Score: timeout Duration.minutes(-5) is not a finite, non-negative duration'],
   ])('rejects %j', (props, message) => {

@@ -204,6 +204,7 @@ describe('ManyModelPipeline', () => {
     ['a zero horizon', { scoring: { horizon: 0 } }, 'test/Forecast/Scoring: horizon is 0'],
     ['a bad name prefix', { namePrefix: 'fc;drop' }, 'test/Forecast: namePrefix "fc;drop" is not a valid Snowflake identifier'],
     ['holdout 0', { holdoutSteps: 0 }, 'test/Forecast: holdoutSteps is 0'],
+    ['an unknown scoring time zone', { scoring: { horizon: 28, schedule: Schedule.cron('0 6 * * *', 'Mars/Phobos') } }, 'test/Forecast: scoring.schedule time zone "Mars/Phobos" is not an IANA time zone name'],
     ['a negative lease', { leaseDuration: Duration.minutes(-1) }, 'test/Forecast: leaseDuration Duration.minutes(-1) is not a finite, non-negative duration'],
     ['a negative time budget', { training: TrainingStrategy.queue({ timeBudget: Duration.hours(-1) }) }, 'test/Forecast: training.timeBudget Duration.hours(-1) is not a finite, non-negative duration'],
     ['a NaN screen timeout', { training: TrainingStrategy.screenThenRefine({ screen: { timeout: Duration.seconds(NaN) } }) }, 'test/Forecast: training.screen.timeout Duration.seconds(NaN) is not a finite, non-negative duration'],
@@ -212,8 +213,8 @@ describe('ManyModelPipeline', () => {
   });
 
   test('an invalid scoring schedule is reported with the pipeline path and the prop it was given as', () => {
-    expect(errorOf((s) => pipeline(s, 'Forecast', { scoring: { horizon: 28, schedule: Schedule.cron('0 6 * *') } }))).toBe(
-      'test/Forecast: scoring.schedule cron expression "0 6 * *" must have five fields (minute hour day-of-month month day-of-week). Write it like \'0 6 * * *\'',
+    expect(errorOf((s) => pipeline(s, 'Forecast', { scoring: { horizon: 28, schedule: Schedule.cron('99 25 * * *') } }))).toBe(
+      'test/Forecast: scoring.schedule cron expression "99 25 * * *": minute 99 is outside 0-59, hour 25 is outside 0-23. Write each field as a value in its range, *, a list (1,15), a range (1-5) or a step (*/15, 1-5/2)',
     );
   });
 
