@@ -17,6 +17,7 @@ import {
   SourceTable,
   Trainer,
   TrainingStrategy,
+  ValidationError,
   Warehouse,
 } from '../../index';
 import { errorOf, newStack, resources, synthJson } from './helpers';
@@ -216,6 +217,17 @@ describe('ManyModelPipeline', () => {
     expect(errorOf((s) => pipeline(s, 'Forecast', { scoring: { horizon: 28, schedule: Schedule.cron('99 25 * * *') } }))).toBe(
       'test/Forecast: scoring.schedule cron expression "99 25 * * *": minute 99 is outside 0-59, hour 25 is outside 0-23. Write each field as a value in its range, *, a list (1,15), a range (1-5) or a step (*/15, 1-5/2)',
     );
+  });
+
+  test('the error is the package root\'s ValidationError, carrying the path and the prop', () => {
+    let caught: unknown;
+    try {
+      pipeline(newStack(), 'Forecast', { scoring: { horizon: 28, schedule: Schedule.cron('0 6 * * *', 'Mars/Phobos') } });
+    } catch (e) {
+      caught = e;
+    }
+    expect(caught).toBeInstanceOf(ValidationError);
+    expect(caught).toMatchObject({ path: 'test/Forecast', prop: 'scoring.schedule', problem: 'time zone "Mars/Phobos" is not an IANA time zone name' });
   });
 
   test('rejects a hook timeout that is not a duration, naming the hook', () => {

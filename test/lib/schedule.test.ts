@@ -1,3 +1,4 @@
+import * as root from '../../index';
 import { InvalidValueError } from '../../lib/errors';
 import { Schedule } from '../../lib/schedule';
 
@@ -68,6 +69,11 @@ describe('Schedule.cron', () => {
     const schedule = Schedule.cron('99 * * * *');
     expect(() => schedule.toTaskSchedule()).toThrow(InvalidValueError);
     expect(schedule.toString()).toBe('cron(99 * * * * UTC)');
+  });
+
+  test('its error class is exported from the package root, so a caller can catch it', () => {
+    expect(root.InvalidValueError).toBe(InvalidValueError);
+    expect(() => root.Schedule.cron('0 0 * * 8').validate()).toThrow(root.InvalidValueError);
   });
 });
 
