@@ -5,7 +5,7 @@
 export * from './constructs';
 export { Duration } from './lib/duration';
 export { Schedule } from './lib/schedule';
-export { ValidationError } from './lib/errors';
+export { InvalidValueError, ValidationError } from './lib/errors';
 export { Hooks } from './lib/hooks/hooks';
 export type { CustomHookOptions, IHookDependable } from './lib/hooks/hooks';
 export { MANIFEST_SCHEMA_VERSION, MANIFEST_FILE_NAME } from './lib/hooks/manifest';

@@ -79,6 +79,8 @@ export class BatchScoringJob extends SnowflakeObject implements IHookDependable 
       throw new ValidationError(path, 'schedule', 'and after are both set; a Snowflake task runs either on a schedule or after other tasks, not both', 'Keep one of them');
     }
     const after = (props.after ?? []).map((a, i) => validateProp(path, `after[${i}]`, () => ObjectName.parse(a, 3)));
+    const schedule = props.schedule && validateProp(path, 'schedule', () => props.schedule!.toTaskSchedule());
+    const timeoutSeconds = validateProp(path, 'timeout', () => (props.timeout ?? Duration.hours(1)).toSeconds());
     const resultsName = validateProp(path, 'resultsTableName', () => normalizeIdentifier(props.resultsTableName ?? nameFromPath(this, 'RESULTS'), 'table name'));
     this.qualifiedName = props.schema.qualifiedName.child(resultsName);
     const versionOrAlias = validateProp(path, 'modelVersionOrAlias', () => normalizeIdentifier(props.modelVersionOrAlias ?? props.aggregator.alias, 'version or alias'));
@@ -118,7 +120,7 @@ export class BatchScoringJob extends SnowflakeObject implements IHookDependable 
       column: [...props.aggregator.outputColumns, ...RESULT_META_COLUMNS].map((c) => ({ name: c.name, type: c.type, nullable: c.name !== 'RUN_ID' })),
     });
 
-    if (props.schedule || after.length > 0) {
+    if (schedule || after.length > 0) {
       const tasks = props.schema.qualifiedName;
       this.taskName = tasks.child(nameFromPath(this, 'TASK'));
       this.task = new Task(this, 'Task', {
@@ -127,7 +129,7 @@ export class BatchScoringJob extends SnowflakeObject implements IHookDependable 
         name: this.taskName.name,
         warehouse: props.warehouse.warehouseName,
         started: true,
-        schedule: props.schedule?.toTaskSchedule(),
+        schedule,
         after: after.length > 0 ? after.map((a) => a.quoted) : undefined,
         sqlStatement: renderScheduledScoringBody(this.model),
         comment: `Scheduled scoring into ${this.qualifiedName}`,
@@ -146,7 +148,7 @@ export class BatchScoringJob extends SnowflakeObject implements IHookDependable 
         dependsOn: resolveDependencies(props.runAfter ?? []),
         runGroup: props.runGroup ?? path,
         statements,
-        timeoutSeconds: (props.timeout ?? Duration.hours(1)).toSeconds(),
+        timeoutSeconds,
         retry: DEFAULT_RETRY,
         triggers: {},
         executeOnChange: true,

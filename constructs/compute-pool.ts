@@ -145,7 +145,7 @@ export class ComputePool extends ComputePoolBase {
     if (!Token.isUnresolved(this.minNodes) && !Token.isUnresolved(this.maxNodes) && this.maxNodes < this.minNodes) {
       throw new ValidationError(path, 'maxNodes', `(${this.maxNodes}) is below minNodes (${this.minNodes})`, 'Raise maxNodes or lower minNodes');
     }
-    const autoSuspend = (props.autoSuspend ?? Duration.minutes(5)).toSeconds();
+    const autoSuspend = validateProp(path, 'autoSuspend', () => (props.autoSuspend ?? Duration.minutes(5)).toSeconds());
     if (autoSuspend === 0) {
       Annotations.of(this).addWarning(`${path}: autoSuspend is 0, so the pool never suspends and bills while idle. Set autoSuspend to a few minutes unless it serves a long-running service.`);
     }

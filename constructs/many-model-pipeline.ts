@@ -647,6 +647,9 @@ function validateSettings(path: string, prefix: string, props: ManyModelPipeline
     throw new ValidationError(path, 'namePrefix', `${prefix} is ${prefix.length} characters; derived names add up to 40 more and must stay under 255`, 'Give a shorter namePrefix');
   }
   validateProp(path, 'trainer', () => props.trainer.validate());
+  // Checked here, not only by the Queue and Scoring parts, so the error names the pipeline's own prop.
+  validateProp(path, 'leaseDuration', () => props.leaseDuration?.validate());
+  validateProp(path, 'scoring.schedule', () => props.scoring?.schedule?.validate());
   const strategy = (props.training ?? TrainingStrategy.screenThenRefine()).resolve(path);
   const holdout = wholeNumber(path, 'holdoutSteps', props.holdoutSteps ?? 28, 1, 3660);
   const period = wholeNumber(path, 'seasonPeriod', props.seasonPeriod ?? 7, 1, 366);

@@ -1,5 +1,5 @@
 import { Duration } from '../lib/duration';
-import { ValidationError } from '../lib/errors';
+import { ValidationError, validateProp } from '../lib/errors';
 import { maxSlots } from '../lib/sql/task-graph';
 
 /** Which model families a pass tries (docs/forecast-models.md). */
@@ -100,7 +100,7 @@ export class TrainingStrategy {
         slots: wholeInRange(path, `${prefix}slots`, o.slots ?? 4, 1, limit, `A task graph holds at most 1000 tasks (root and fan-outs included), so at most ${limit} worker tasks`),
         chunkSize: wholeInRange(path, `${prefix}chunkSize`, o.chunkSize ?? 50, 1, 10000, 'Use a chunk size from 1 to 10000 partitions'),
         modelSet: modelSet(path, `${prefix}modelSet`, o.modelSet ?? ModelSet.SCREEN),
-        timeoutSeconds: positive(path, `${prefix}timeout`, (o.timeout ?? Duration.hours(2)).toSeconds()),
+        timeoutSeconds: positiveSeconds(path, `${prefix}timeout`, o.timeout ?? Duration.hours(2)),
       };
     }
     if (this.queueOptions) {
@@ -110,7 +110,7 @@ export class TrainingStrategy {
         workers: wholeInRange(path, `${qp}workers`, o.workers ?? 4, 1, 1000, 'Use 1 to 1000 workers (and a pool with enough nodes)'),
         chunkSize: wholeInRange(path, `${qp}chunkSize`, o.chunkSize ?? 10, 1, 10000, 'Use a chunk size from 1 to 10000 partitions'),
         modelSet: modelSet(path, `${qp}modelSet`, o.modelSet ?? ModelSet.REFINE),
-        budgetSeconds: positive(path, 'training.timeBudget', (o.timeBudget ?? Duration.minutes(30)).toSeconds()),
+        budgetSeconds: positiveSeconds(path, 'training.timeBudget', o.timeBudget ?? Duration.minutes(30)),
       };
       if (this.topPercent !== undefined) {
         const p = this.topPercent;
@@ -129,7 +129,8 @@ function wholeInRange(path: string, prop: string, v: number, min: number, max: n
   return v;
 }
 
-function positive(path: string, prop: string, seconds: number): number {
+function positiveSeconds(path: string, prop: string, d: Duration): number {
+  const seconds = validateProp(path, prop, () => d.toSeconds());
   if (!(seconds > 0)) throw new ValidationError(path, prop, 'is 0', 'Give a positive duration');
   return seconds;
 }

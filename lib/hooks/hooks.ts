@@ -6,7 +6,7 @@
 import { TerraformStack } from 'cdktf';
 import { Construct, IConstruct } from 'constructs';
 import { Duration } from '../duration';
-import { ValidationError } from '../errors';
+import { ValidationError, validateProp } from '../errors';
 import { ObjectName } from '../identifiers';
 import { DEFAULT_RETRY, HookManifest, HookStatement, HookStepSpec, LedgerLocation, RunGroupSpec, MANIFEST_FILE_NAME, MANIFEST_SCHEMA_VERSION, finalizeSteps, serializeManifest } from './manifest';
 import { writeBesideStack } from './synth-writer';
@@ -74,6 +74,7 @@ export class Hooks extends Construct {
       throw new ValidationError(path, `hook '${options.id}' statements`, 'is empty', 'Give at least one SQL statement');
     }
     const statements: HookStatement[] = options.statements.map((sql, i) => ({ id: `s${i + 1}`, sql }));
+    const timeoutSeconds = validateProp(path, `hook '${options.id}' timeout`, () => (options.timeout ?? Duration.minutes(30)).toSeconds());
     this.addStep({
       id: options.id,
       kind: 'sql',
@@ -81,7 +82,7 @@ export class Hooks extends Construct {
       dependsOn: resolveDependencies(options.runAfter ?? []),
       runGroup: options.runGroup ?? options.id,
       statements,
-      timeoutSeconds: (options.timeout ?? Duration.minutes(30)).toSeconds(),
+      timeoutSeconds,
       retry: DEFAULT_RETRY,
       triggers: options.triggers ?? {},
       executeOnChange: options.executeOnChange ?? true,

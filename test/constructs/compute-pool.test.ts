@@ -60,6 +60,7 @@ describe('ComputePool', () => {
     [{ name: 'pool;drop' }, /test\/Pool: name "pool;drop" is not a valid Snowflake identifier/],
     [{ name: 'p"q' }, /name "p\\"q" is not a valid Snowflake identifier/],
     [{ name: 'P'.repeat(256) }, /name .* over Snowflake's 255-character identifier limit/],
+    [{ autoSuspend: Duration.minutes(-1) }, /^test\/Pool: autoSuspend Duration\.minutes\(-1\) is not a finite, non-negative duration\./],
   ])('rejects %j', (props, message) => {
     expect(errorOf((s) => new ComputePool(s, 'Pool', props))).toMatch(message);
   });

@@ -12,10 +12,12 @@ import {
   ManyModelPipeline,
   ManyModelPipelineProps,
   Role,
+  Schedule,
   Schema,
   SourceTable,
   Trainer,
   TrainingStrategy,
+  ValidationError,
   Warehouse,
 } from '../../index';
 import { errorOf, newStack, resources, synthJson } from './helpers';
@@ -203,8 +205,34 @@ describe('ManyModelPipeline', () => {
     ['a zero horizon', { scoring: { horizon: 0 } }, 'test/Forecast/Scoring: horizon is 0'],
     ['a bad name prefix', { namePrefix: 'fc;drop' }, 'test/Forecast: namePrefix "fc;drop" is not a valid Snowflake identifier'],
     ['holdout 0', { holdoutSteps: 0 }, 'test/Forecast: holdoutSteps is 0'],
+    ['an unknown scoring time zone', { scoring: { horizon: 28, schedule: Schedule.cron('0 6 * * *', 'Mars/Phobos') } }, 'test/Forecast: scoring.schedule time zone "Mars/Phobos" is not an IANA time zone name'],
+    ['a negative lease', { leaseDuration: Duration.minutes(-1) }, 'test/Forecast: leaseDuration Duration.minutes(-1) is not a finite, non-negative duration'],
+    ['a negative time budget', { training: TrainingStrategy.queue({ timeBudget: Duration.hours(-1) }) }, 'test/Forecast: training.timeBudget Duration.hours(-1) is not a finite, non-negative duration'],
+    ['a NaN screen timeout', { training: TrainingStrategy.screenThenRefine({ screen: { timeout: Duration.seconds(NaN) } }) }, 'test/Forecast: training.screen.timeout Duration.seconds(NaN) is not a finite, non-negative duration'],
   ])('rejects %s', (_what, overrides, message) => {
     expect(errorOf((s) => pipeline(s, 'Forecast', overrides))).toContain(message);
+  });
+
+  test('an invalid scoring schedule is reported with the pipeline path and the prop it was given as', () => {
+    expect(errorOf((s) => pipeline(s, 'Forecast', { scoring: { horizon: 28, schedule: Schedule.cron('99 25 * * *') } }))).toBe(
+      'test/Forecast: scoring.schedule cron expression "99 25 * * *": minute 99 is outside 0-59, hour 25 is outside 0-23. Write each field as a value in its range, *, a list (1,15), a range (1-5) or a step (*/15, 1-5/2)',
+    );
+  });
+
+  test('the error is the package root\'s ValidationError, carrying the path and the prop', () => {
+    let caught: unknown;
+    try {
+      pipeline(newStack(), 'Forecast', { scoring: { horizon: 28, schedule: Schedule.cron('0 6 * * *', 'Mars/Phobos') } });
+    } catch (e) {
+      caught = e;
+    }
+    expect(caught).toBeInstanceOf(ValidationError);
+    expect(caught).toMatchObject({ path: 'test/Forecast', prop: 'scoring.schedule', problem: 'time zone "Mars/Phobos" is not an IANA time zone name' });
+  });
+
+  test('rejects a hook timeout that is not a duration, naming the hook', () => {
+    const message = errorOf((s) => pipeline(s).addHook({ id: 'notify', statements: ['SELECT 1'], timeout: Duration.minutes(-10) }));
+    expect(message).toBe("test/ManyModelHooks: hook 'test/Forecast/notify' timeout Duration.minutes(-10) is not a finite, non-negative duration. Use Duration.seconds/minutes/hours with a value >= 0");
   });
 
   test('rejects a schema from another database', () => {

@@ -45,6 +45,7 @@ describe('QueueTable', () => {
 
   test.each([
     [{ leaseDuration: Duration.seconds(5) }, 'test/Queue: leaseDuration is 5s; it must be from 30 s to 24 h.'],
+    [{ leaseDuration: Duration.seconds(NaN) }, 'test/Queue: leaseDuration Duration.seconds(NaN) is not a finite, non-negative duration.'],
     [{ maxAttempts: 0 }, 'test/Queue: maxAttempts is 0; it must be a whole number from 1 to 100.'],
     [{ name: 'q;' }, 'test/Queue: name "q;" is not a valid Snowflake identifier'],
   ])('rejects %j', (props, message) => {
