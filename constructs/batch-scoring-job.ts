@@ -12,6 +12,7 @@ import { RESULT_META_COLUMNS, ScoringModel, renderBatchScore, renderScheduledSco
 import { GrantTarget, IRole, ISchema, IWarehouse, SnowflakeObject } from './core';
 import { Grant } from './grants';
 import { IModelRegistryAggregator } from './model-registry-aggregator';
+import { claimName } from './object-names';
 import { nameFromPath } from './names';
 import { checkPreviewFeatures } from './preview-features';
 import { ISourceTable } from './source-table';
@@ -83,6 +84,7 @@ export class BatchScoringJob extends SnowflakeObject implements IHookDependable 
     const timeoutSeconds = validateProp(path, 'timeout', () => (props.timeout ?? Duration.hours(1)).toSeconds());
     const resultsName = validateProp(path, 'resultsTableName', () => normalizeIdentifier(props.resultsTableName ?? nameFromPath(this, 'RESULTS'), 'table name'));
     this.qualifiedName = props.schema.qualifiedName.child(resultsName);
+    claimName(this, 'resultsTableName', 'TABLE', this.qualifiedName);
     const versionOrAlias = validateProp(path, 'modelVersionOrAlias', () => normalizeIdentifier(props.modelVersionOrAlias ?? props.aggregator.alias, 'version or alias'));
 
     // Schema contract: every model input besides the key and the step must come from the source.
@@ -123,6 +125,7 @@ export class BatchScoringJob extends SnowflakeObject implements IHookDependable 
     if (schedule || after.length > 0) {
       const tasks = props.schema.qualifiedName;
       this.taskName = tasks.child(nameFromPath(this, 'TASK'));
+      claimName(this, 'the task name (derived from the construct path: change its id)', 'TASK', this.taskName);
       this.task = new Task(this, 'Task', {
         database: tasks.parts[0],
         schema: tasks.parts[1],

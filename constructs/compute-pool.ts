@@ -6,6 +6,7 @@ import { ValidationError, validateProp } from '../lib/errors';
 import { ObjectName, normalizeIdentifier } from '../lib/identifiers';
 import { GrantTarget, IRole, SnowflakeObject } from './core';
 import { Grant } from './grants';
+import { claimName } from './object-names';
 import { nameFromPath } from './names';
 
 /**
@@ -132,6 +133,7 @@ export class ComputePool extends ComputePoolBase {
     super(scope, id);
     const path = this.node.path;
     this.poolName = validateProp(path, 'name', () => normalizeIdentifier(props.name ?? nameFromPath(this), 'compute pool name'));
+    claimName(this, 'name', 'COMPUTE POOL', ObjectName.of(this.poolName));
     this.instanceFamily = props.instanceFamily ?? InstanceFamily.CPU_X64_XS;
     checkFamily(path, this.instanceFamily);
     this.minNodes = props.minNodes ?? 1;

@@ -12,6 +12,7 @@ import { Construct, IConstruct } from 'constructs';
 import { Duration } from '../lib/duration';
 import { ValidationError, validateProp } from '../lib/errors';
 import { ObjectName, normalizeIdentifier } from '../lib/identifiers';
+import { claimName } from './object-names';
 import { nameFromPath } from './names';
 import { dependOn } from './depends';
 import { Grant, GrantOn, grantPrivileges } from './grants';
@@ -48,6 +49,7 @@ export class Role extends Construct implements IRole {
   constructor(scope: Construct, id: string, props: RoleProps = {}) {
     super(scope, id);
     this.roleName = validateProp(this.node.path, 'name', () => normalizeIdentifier(props.name ?? nameFromPath(this), 'role name'));
+    claimName(this, 'name', 'ROLE', ObjectName.of(this.roleName));
     this.resource = new AccountRole(this, 'Resource', { name: this.roleName, comment: props.comment });
   }
 }
@@ -161,6 +163,7 @@ export class Database extends DatabaseBase {
   constructor(scope: Construct, id: string, props: DatabaseProps = {}) {
     super(scope, id);
     this.databaseName = validateProp(this.node.path, 'name', () => normalizeIdentifier(props.name ?? nameFromPath(this), 'database name'));
+    claimName(this, 'name', 'DATABASE', ObjectName.of(this.databaseName));
     this.resource = new DatabaseResource(this, 'Resource', {
       name: this.databaseName,
       comment: props.comment,
@@ -227,6 +230,7 @@ export class Schema extends SchemaBase {
     super(scope, id);
     this.databaseName = props.database.databaseName;
     this.schemaName = validateProp(this.node.path, 'name', () => normalizeIdentifier(props.name ?? nameFromPath(this), 'schema name'));
+    claimName(this, 'name', 'SCHEMA', ObjectName.of(this.databaseName, this.schemaName));
     this.resource = new SchemaResource(this, 'Resource', {
       database: this.databaseName,
       name: this.schemaName,
@@ -300,6 +304,7 @@ export class Warehouse extends WarehouseBase {
   constructor(scope: Construct, id: string, props: WarehouseProps = {}) {
     super(scope, id);
     this.warehouseName = validateProp(this.node.path, 'name', () => normalizeIdentifier(props.name ?? nameFromPath(this), 'warehouse name'));
+    claimName(this, 'name', 'WAREHOUSE', ObjectName.of(this.warehouseName));
     const size = props.size ?? WarehouseSize.XSMALL;
     if (!Object.values(WarehouseSize).includes(size)) {
       throw new ValidationError(this.node.path, 'size', `${JSON.stringify(size)} is not a warehouse size`, `Use one of ${Object.values(WarehouseSize).join(', ')}`);

@@ -7,6 +7,7 @@ import { ObjectName, normalizeIdentifier } from '../lib/identifiers';
 import { GrantTarget, IRole, ISchema, Schema, SnowflakeObject, grantUsageOnParents } from './core';
 import { Grant } from './grants';
 import { dependOn } from './depends';
+import { claimName } from './object-names';
 import { nameFromPath } from './names';
 
 /** An SPCS image repository that job services pull their images from, owned or imported. */
@@ -91,6 +92,7 @@ export class ImageRepository extends ImageRepositoryBase {
     this.schema = props.schema;
     const name = validateProp(this.node.path, 'name', () => normalizeIdentifier(props.name ?? nameFromPath(this), 'image repository name'));
     this.qualifiedName = props.schema.qualifiedName.child(name);
+    claimName(this, 'name', 'IMAGE REPOSITORY', this.qualifiedName);
     this.resource = new ImageRepositoryResource(this, 'Resource', {
       database: props.schema.databaseName,
       schema: props.schema.schemaName,

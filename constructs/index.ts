@@ -11,3 +11,4 @@ export * from './many-model-pipeline';
 export * from './preview-features';
 export * from './hooks-ledger';
 export * from './grants';
+export { ManyModelNames } from './names';

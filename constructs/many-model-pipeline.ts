@@ -41,6 +41,7 @@ import { GrantOn, grantPrivileges, grantRole } from './grants';
 import { IImageRepository, ImageRepository } from './image-repository';
 import { ColumnDefinition, ModelRegistryAggregator, PromotionGate, TargetPlatform } from './model-registry-aggregator';
 import { nameFromPath } from './names';
+import { claimName, nameDerivedFrom } from './object-names';
 import { snowflakeProviderOf } from './provider';
 import { QueueTable } from './queue-table';
 import { ISourceTable } from './source-table';
@@ -193,6 +194,7 @@ export class ManyModelPipeline extends Construct implements IHookDependable {
     this.runGroup = this.node.path;
     this.prefix = validateProp(this.node.path, 'namePrefix', () => normalizeIdentifier(props.namePrefix ?? nameFromPath(this), 'name prefix'));
     const settings = validateSettings(this.node.path, this.prefix, props);
+    this.attributeDerivedNames(props);
     this.allowedFailurePercent = settings.allowedFailurePercent;
     this.source = props.source;
     this.computePool = props.computePool;
@@ -224,6 +226,31 @@ export class ManyModelPipeline extends Construct implements IHookDependable {
     if (props.scoring) this.scoring = this.addScoring(props.scoring, promoted);
     this.grantRunner(props.database, ledger);
     this.warnOnPoolCapacity(settings.strategy);
+  }
+
+  /**
+   * The objects this pipeline's children create under names derived from `namePrefix`: a clash
+   * over one of them names the pipeline and `namePrefix` (or the prop that set the name), the
+   * prop a user changes, rather than the child construct (./object-names.ts).
+   */
+  private attributeDerivedNames(props: ManyModelPipelineProps): void {
+    const p = this.prefix;
+    const schema = props.schema?.qualifiedName ?? ObjectName.of(props.database.databaseName, p);
+    if (!props.schema) nameDerivedFrom(this, 'namePrefix', 'SCHEMA', schema);
+    if (!props.warehouse) nameDerivedFrom(this, 'namePrefix', 'WAREHOUSE', ObjectName.of(`${p}_WH`));
+    if (!props.roles?.runner) nameDerivedFrom(this, 'namePrefix', 'ROLE', ObjectName.of(`${p}_RUNNER`));
+    if (!props.roles?.consumer) nameDerivedFrom(this, 'namePrefix', 'ROLE', ObjectName.of(`${p}_CONSUMER`));
+    const tables = ['TRAINING_METRICS', 'TRAINING_RUNS', 'QUEUE'].map((t) => `${p}_${t}`);
+    for (const t of tables) nameDerivedFrom(this, 'namePrefix', 'TABLE', schema.child(t));
+    nameDerivedFrom(this, 'namePrefix', 'STAGE', schema.child(`${p}_MODELS`));
+    nameDerivedFrom(this, props.registry?.modelName ? 'registry.modelName' : 'namePrefix', 'MODEL', schema.child(props.registry?.modelName ?? `${p}_MODEL`));
+    if (props.scoring) {
+      const results = props.scoring.resultsTableName ? normalizeIdentifier(props.scoring.resultsTableName) : `${p}_RESULTS`;
+      if (tables.includes(results)) {
+        throw new ValidationError(this.node.path, 'scoring.resultsTableName', `${results} is the name of this pipeline's ${results.slice(p.length + 1).toLowerCase().replace(/_/g, ' ')} table`, `Choose another name, e.g. '${p}_RESULTS'`);
+      }
+      nameDerivedFrom(this, props.scoring.resultsTableName ? 'scoring.resultsTableName' : 'namePrefix', 'TABLE', schema.child(results));
+    }
   }
 
   /** Adds a user hook step that runs after this pipeline's steps (shares its run id). */
@@ -476,9 +503,10 @@ export class ManyModelPipeline extends Construct implements IHookDependable {
     const common = { database: schema.parts[0], schema: schema.parts[1], warehouse: this.warehouse.warehouseName };
     // The root stays suspended (it has no schedule; the runner EXECUTEs it), children are resumed:
     // EXECUTE TASK runs a graph whose root is suspended but skips suspended children.
+    const fanOutNames = Array.from({ length: layout.fanOuts }, (_, j) => `${this.prefix}_SCREEN_FAN_${j}`);
+    for (const name of [rootName, ...fanOutNames]) claimName(this, 'namePrefix', 'TASK', schema.child(name));
     const root = new Task(this, 'ScreenRootTask', { ...common, name: rootName, started: false, sqlStatement: 'SELECT 1', comment: 'Root of the screen training pass (run by the hooks runner)', userTaskTimeoutMs: pass.timeoutSeconds * 1000 });
     this.rootTask = root;
-    const fanOutNames = Array.from({ length: layout.fanOuts }, (_, j) => `${this.prefix}_SCREEN_FAN_${j}`);
     const fanOuts = fanOutNames.map((name, j) => new Task(this, `ScreenFanOut${j}`, { ...common, name, started: true, after: [schema.child(rootName).quoted], sqlStatement: 'SELECT 1' }));
     const jobNames: ObjectName[] = [];
     for (let k = 0; k < pass.slots; k++) {
@@ -502,6 +530,7 @@ export class ManyModelPipeline extends Construct implements IHookDependable {
     });
     // A finished job service keeps its name until dropped; drop the previous run's first.
     const body = `BEGIN\n  ${renderDropService(jobName)};\n  ${execute.replace(/\n/g, '\n  ')};\nEND`;
+    claimName(this, 'namePrefix', 'TASK', schema.child(`${this.prefix}_SCREEN_SLOT_${k}`));
     const task = new Task(this, `ScreenWorkerTask${k}`, { ...common, name: `${this.prefix}_SCREEN_SLOT_${k}`, started: true, after: [schema.child(parentName).quoted], sqlStatement: body, userTaskTimeoutMs: pass.timeoutSeconds * 1000 });
     dependOn(task, parent);
     return jobName;

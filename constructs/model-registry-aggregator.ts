@@ -9,6 +9,7 @@ import { GateMetric, GateMetricName } from '../lib/sql/registry';
 import { IRole, ISchema, Schema, grantUsageOnParents } from './core';
 import { Grant, GrantOn, grantPrivileges } from './grants';
 import { nameFromPath } from './names';
+import { claimName } from './object-names';
 import { checkPreviewFeatures } from './preview-features';
 import { dependOn } from './depends';
 
@@ -163,6 +164,9 @@ export class ModelRegistryAggregator extends AggregatorBase {
     this.modelName = schema.child(validateProp(path, 'modelName', () => normalizeIdentifier(props.modelName ?? nameFromPath(this, 'MODEL'), 'model name')));
     this.stageName = schema.child(validateProp(path, 'stageName', () => normalizeIdentifier(props.stageName ?? nameFromPath(this, 'STAGE'), 'stage name')));
     this.procedureName = schema.child(nameFromPath(this, 'REGISTER'));
+    claimName(this, 'modelName', 'MODEL', this.modelName);
+    claimName(this, 'stageName', 'STAGE', this.stageName);
+    claimName(this, 'the procedure name (derived from the construct path: change its id)', 'PROCEDURE', this.procedureName, '(VARCHAR, VARCHAR, VARCHAR)');
     this.metricsTable = validateProp(path, 'metricsTableName', () => ObjectName.parse(props.metricsTableName, 3));
     this.alias = validateProp(path, 'alias', () => normalizeIdentifier(props.alias ?? 'PRODUCTION', 'alias'));
     if (['DEFAULT', 'FIRST', 'LAST'].includes(this.alias)) {

@@ -7,6 +7,7 @@ import { ObjectName, normalizeIdentifier } from '../lib/identifiers';
 import { QueueModel, renderQueueCreate, renderQueueDrop, renderQueueStatements } from '../lib/sql/queue';
 import { GrantTarget, IRole, ISchema, Schema, SnowflakeObject } from './core';
 import { Grant } from './grants';
+import { claimName } from './object-names';
 import { nameFromPath } from './names';
 import { dependOn } from './depends';
 
@@ -97,6 +98,7 @@ export class QueueTable extends QueueTableBase {
     const path = this.node.path;
     const tableName = validateProp(path, 'name', () => normalizeIdentifier(props.name ?? nameFromPath(this), 'table name'));
     this.qualifiedName = props.schema.qualifiedName.child(tableName);
+    claimName(this, 'name', 'TABLE', this.qualifiedName);
     const checked = checkQueueOptions(path, props);
     this.leaseSeconds = checked.leaseSeconds;
     this.maxAttempts = checked.maxAttempts;

@@ -6,10 +6,12 @@ import { LEDGER_COLUMNS, LEDGER_TABLE_NAME } from '../lib/hooks/ledger-schema';
 import { ISchema, Schema } from './core';
 import { checkPreviewFeatures } from './preview-features';
 import { dependOn } from './depends';
+import { claimName } from './object-names';
 
-/** A `snowflake_table` from (name, type, nullable) column triples. */
-export function columnTable(scope: Construct, id: string, schema: ISchema, name: string, columns: readonly (readonly [string, string, boolean])[], comment: string): Table {
+/** A `snowflake_table` from (name, type, nullable) column triples; `scope`'s `prop` names it. */
+export function columnTable(scope: Construct, id: string, schema: ISchema, name: string, columns: readonly (readonly [string, string, boolean])[], comment: string, prop = 'name'): Table {
   checkPreviewFeatures(scope);
+  claimName(scope, prop, 'TABLE', schema.qualifiedName.child(name));
   const t = new Table(scope, id, {
     database: schema.databaseName,
     schema: schema.schemaName,
@@ -33,7 +35,7 @@ export function ensureLedger(scope: Construct, schema: ISchema): { name: ObjectN
     return { name: ObjectName.of(l.database, l.schema, l.table), table: existing, schema: LEDGER_SCHEMAS.get(existing)! };
   }
   const name = schema.qualifiedName.child(LEDGER_TABLE_NAME);
-  const table = columnTable(hooks, 'Ledger', schema, LEDGER_TABLE_NAME, LEDGER_COLUMNS, 'many-model hooks ledger: one row per post-deploy step attempt');
+  const table = columnTable(hooks, 'Ledger', schema, LEDGER_TABLE_NAME, LEDGER_COLUMNS, 'many-model hooks ledger: one row per post-deploy step attempt', 'the hooks ledger (HooksLedger.place)');
   LEDGER_SCHEMAS.set(table, schema);
   hooks.useLedger(name);
   return { name, table, schema };

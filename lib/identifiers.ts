@@ -123,6 +123,8 @@ export function dollarQuoted(text: string): string {
  */
 export function deriveName(segments: string[], maxLength = 200): string {
   const cleaned = segments
+    // camelCase and PascalCase split into words: StoreDemand -> STORE_DEMAND, HTTPServer -> HTTP_SERVER.
+    .map((s) => s.replace(/([a-z0-9])([A-Z])/g, '$1_$2').replace(/([A-Z])([A-Z][a-z])/g, '$1_$2'))
     .map((s) => s.replace(/[^A-Za-z0-9]+/g, '_').replace(/^_+|_+$/g, ''))
     .filter((s) => s.length > 0)
     .join('_')

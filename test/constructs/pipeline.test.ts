@@ -68,7 +68,7 @@ describe('ManyModelPipeline', () => {
       expect(t.after).toEqual(['"ANALYTICS"."FORECAST"."FORECAST_SCREEN_ROOT"']);
       expect(t.sql_statement).toContain(`DROP SERVICE IF EXISTS ANALYTICS.FORECAST.FORECAST_SCREEN_W${k};`);
       expect(t.sql_statement).toContain(`NAME = ANALYTICS.FORECAST.FORECAST_SCREEN_W${k}\n`);
-      expect(t.sql_statement).toContain('IN COMPUTE POOL "FORECASTPOOL"');
+      expect(t.sql_statement).toContain('IN COMPUTE POOL "FORECAST_POOL"');
       expect(t.sql_statement).toContain(`MM_SLOT: '${k}'`);
       expect(t.sql_statement).toContain("MM_SLOTS: '3'");
     }
