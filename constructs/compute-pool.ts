@@ -80,7 +80,7 @@ export interface ComputePoolProps {
   readonly instanceFamily?: InstanceFamily;
   /** Nodes kept running while the pool is active. @default 1 */
   readonly minNodes?: number;
-  /** Nodes the pool may scale out to (Snowflake allows up to 150). @default 1 */
+  /** Nodes the pool may scale out to (Snowflake allows up to 150). @default - `minNodes` (1 by default) */
   readonly maxNodes?: number;
   /** Idle time before the pool suspends; 0 disables auto-suspend (not recommended). @default Duration.minutes(5) */
   readonly autoSuspend?: Duration;

@@ -6,8 +6,7 @@ import { Duration } from '../lib/duration';
 import { ValidationError, validateProp } from '../lib/errors';
 import { CustomHookOptions, Hooks, IHookDependable } from '../lib/hooks/hooks';
 import { DEFAULT_RETRY, HookStepSpec, StepKind, WaitSpec, canonicalJson, sha256 } from '../lib/hooks/manifest';
-import { ObjectName, normalizeIdentifier } from '../lib/identifiers';
-import { Schedule } from '../lib/schedule';
+import { ObjectName, deriveName, normalizeIdentifier } from '../lib/identifiers';
 import { MODEL_MOUNT_PATH, UNQUOTED_UPPER_IDENTIFIER, WORKER_CONTRACT_VERSION, renderDropService, renderExecuteJobService, renderJobSpec } from '../lib/sql/job-spec';
 import { renderAbandonChunks, renderEnqueue, renderRequeueOrphaned } from '../lib/sql/queue';
 import { renderBuildModelIndex, renderGateQuery, renderPromote, renderRegisterCall } from '../lib/sql/registry';
@@ -34,12 +33,12 @@ import {
   renderWorkerStatements,
   renderWorstKeysQuery,
 } from '../lib/sql/training';
-import { BatchScoringJob } from './batch-scoring-job';
+import { BatchScoringJob, BatchScoringJobProps } from './batch-scoring-job';
 import { IComputePool, INSTANCE_FAMILY_VCPUS } from './compute-pool';
-import { IDatabase, IRole, ISchema, IWarehouse, Role, Schema, Warehouse } from './core';
+import { Database, IDatabase, IRole, ISchema, IWarehouse, Role, Schema, Warehouse } from './core';
 import { GrantOn, grantPrivileges, grantRole } from './grants';
 import { IImageRepository, ImageRepository } from './image-repository';
-import { ColumnDefinition, ModelRegistryAggregator, PromotionGate, TargetPlatform } from './model-registry-aggregator';
+import { ModelRegistryAggregator, ModelRegistryAggregatorProps } from './model-registry-aggregator';
 import { nameFromPath } from './names';
 import { claimName, nameDerivedFrom } from './object-names';
 import { snowflakeProviderOf } from './provider';
@@ -50,39 +49,18 @@ import { Trainer } from './trainer';
 import { QueuePass, TasksPass, TrainingStrategy } from './training-strategy';
 import { dependOn } from './depends';
 
-/** Scoring settings of a pipeline. */
-export interface PipelineScoringOptions {
-  /** Steps ahead to forecast per partition. */
-  readonly horizon: number;
-  /** Score on this schedule (a task). @default - only after each deploy that trains */
-  readonly schedule?: Schedule;
-  /** Results table name. @default - derived from the construct path */
-  readonly resultsTableName?: string;
-}
+/**
+ * Scoring settings of a pipeline (its `scoring` prop and `addScoringJob`): the props of
+ * `BatchScoringJob` the pipeline does not supply itself (source, aggregator, schema, warehouse,
+ * run group and the steps it waits for are the pipeline's).
+ */
+export interface PipelineScoringOptions extends Pick<BatchScoringJobProps, 'horizon' | 'schedule' | 'resultsTableName' | 'after' | 'modelVersionOrAlias' | 'scoreAfterDeploy' | 'timeout'> {}
 
-/** Registry settings of a pipeline. */
-export interface PipelineRegistryOptions {
-  /** Model name. @default - derived from the construct path */
-  readonly modelName?: string;
-  /** Alias moved by promotion. @default 'PRODUCTION' */
-  readonly alias?: string;
-  /** Version name prefix. @default 'V_' */
-  readonly versionPrefix?: string;
-  /** Gate for promotion. @default PromotionGate.none() */
-  readonly promotionGate?: PromotionGate;
-  /** Inputs of predict. @default - PARTITION_KEY, STEP */
-  readonly inputColumns?: ColumnDefinition[];
-  /** Outputs of predict. @default - PARTITION_KEY, STEP, DS, FORECAST, LOWER, UPPER */
-  readonly outputColumns?: ColumnDefinition[];
-  /** Inference platform. @default TargetPlatform.WAREHOUSE */
-  readonly targetPlatform?: TargetPlatform;
-  /** Conda packages for inference. @default - none */
-  readonly condaDependencies?: string[];
-  /** Pip requirements (SPCS target only). @default - none */
-  readonly pipRequirements?: string[];
-  /** Custom aggregator model source (bring your own). @default - built-in forecast aggregator */
-  readonly aggregatorSource?: string;
-}
+/**
+ * Registry settings of a pipeline: the props of `ModelRegistryAggregator` except the ones the
+ * pipeline supplies (its schema, its metrics table and its stage).
+ */
+export interface PipelineRegistryOptions extends Omit<ModelRegistryAggregatorProps, 'schema' | 'metricsTableName' | 'stageName'> {}
 
 /** Roles of a pipeline. */
 export interface PipelineRoles {
@@ -99,8 +77,8 @@ export interface PipelineRoles {
 }
 
 export interface ManyModelPipelineProps {
-  /** Database of the pipeline's objects. */
-  readonly database: IDatabase;
+  /** Database of the pipeline's objects. @default - the database of `schema` (one of the two is required) */
+  readonly database?: IDatabase;
   /** Schema of the pipeline's objects. @default - a new managed-access schema named after the pipeline */
   readonly schema?: ISchema;
   /** The series to train on (existing, referenced). */
@@ -151,6 +129,8 @@ const POLL_SECONDS = 10;
  * the work after `cdktf deploy`.
  */
 export class ManyModelPipeline extends Construct implements IHookDependable {
+  /** The database of the pipeline's objects (`database`, or the database of `schema`). */
+  readonly database: IDatabase;
   readonly schema: ISchema;
   readonly warehouse: IWarehouse;
   readonly computePool: IComputePool;
@@ -174,6 +154,8 @@ export class ManyModelPipeline extends Construct implements IHookDependable {
   /** Ids of this pipeline's hook steps, in order. */
   readonly hookStepIds: string[] = [];
   private readonly prefix: string;
+  /** The steps after which the model version of a run is promoted (what scoring waits for). */
+  private promotedStepIds: string[] = [];
   private readonly runGroup: string;
   private readonly tables: TrainingTablesModel;
   private readonly triggers: Record<string, string>;
@@ -194,12 +176,13 @@ export class ManyModelPipeline extends Construct implements IHookDependable {
     this.runGroup = this.node.path;
     this.prefix = validateProp(this.node.path, 'namePrefix', () => normalizeIdentifier(props.namePrefix ?? nameFromPath(this), 'name prefix'));
     const settings = validateSettings(this.node.path, this.prefix, props);
+    this.database = props.database ?? Database.fromName(this, 'Database', props.schema!.databaseName);
     this.attributeDerivedNames(props);
     this.allowedFailurePercent = settings.allowedFailurePercent;
     this.source = props.source;
     this.computePool = props.computePool;
     this.imageRepository = props.trainer.options.repository ?? ImageRepository.fromName(this, 'ImageRepository', props.trainer.repositoryName.toString());
-    this.schema = props.schema ?? new Schema(this, 'Schema', { database: props.database, name: this.prefix, comment: 'many-model pipeline objects' });
+    this.schema = props.schema ?? new Schema(this, 'Schema', { database: this.database, name: this.prefix, comment: 'many-model pipeline objects' });
     this.consumerWarehouse = props.consumerWarehouse;
     // Before anything else reads the names: job service names must be unquoted identifiers.
     this.jobServiceName(`${this.prefix}_SCREEN_W0`);
@@ -222,9 +205,9 @@ export class ManyModelPipeline extends Construct implements IHookDependable {
     const trained = this.addTraining(settings.strategy);
     this.declareAbandon();
     Hooks.of(this).setRunnerRole(this.runGroup, this.runnerRole.roleName);
-    const promoted = this.addRegistration(trained);
-    if (props.scoring) this.scoring = this.addScoring(props.scoring, promoted);
-    this.grantRunner(props.database, ledger);
+    this.promotedStepIds = this.addRegistration(trained);
+    if (props.scoring) this.scoring = this.newScoringJob('Scoring', { ...props.scoring, resultsTableName: props.scoring.resultsTableName ?? `${this.prefix}_RESULTS` });
+    this.grantRunner(this.database, ledger);
     this.warnOnPoolCapacity(settings.strategy);
   }
 
@@ -235,7 +218,7 @@ export class ManyModelPipeline extends Construct implements IHookDependable {
    */
   private attributeDerivedNames(props: ManyModelPipelineProps): void {
     const p = this.prefix;
-    const schema = props.schema?.qualifiedName ?? ObjectName.of(props.database.databaseName, p);
+    const schema = props.schema?.qualifiedName ?? ObjectName.of(this.database.databaseName, p);
     if (!props.schema) nameDerivedFrom(this, 'namePrefix', 'SCHEMA', schema);
     if (!props.warehouse) nameDerivedFrom(this, 'namePrefix', 'WAREHOUSE', ObjectName.of(`${p}_WH`));
     if (!props.roles?.runner) nameDerivedFrom(this, 'namePrefix', 'ROLE', ObjectName.of(`${p}_RUNNER`));
@@ -256,24 +239,28 @@ export class ManyModelPipeline extends Construct implements IHookDependable {
   /** Adds a user hook step that runs after this pipeline's steps (shares its run id). */
   addHook(options: CustomHookOptions): string {
     const id = Hooks.of(this).add({ ...options, id: `${this.node.path}/${options.id}`, runAfter: options.runAfter ?? [this], runGroup: this.runGroup });
+    // What runs after the pipeline runs after its hooks too.
+    this.hookStepIds.push(id);
     return id;
+  }
+
+  /**
+   * Adds a scoring job that scores with this pipeline's model over its source, into a results
+   * table in its schema, on its warehouse, after its training and promotion (one run id with
+   * them); the runner may write its results. Results table: `<namePrefix>_<ID>_RESULTS` unless
+   * `resultsTableName` says otherwise.
+   */
+  addScoringJob(id: string, options: PipelineScoringOptions): BatchScoringJob {
+    return this.newScoringJob(id, { ...options, resultsTableName: options.resultsTableName ?? `${this.prefix}_${deriveName([id])}_RESULTS` });
   }
 
   private createAggregator(registry: PipelineRegistryOptions | undefined): ModelRegistryAggregator {
     return new ModelRegistryAggregator(this, 'Aggregator', {
+      ...registry,
       schema: this.schema,
       metricsTableName: this.schema.qualifiedName.child(`${this.prefix}_TRAINING_METRICS`).toString(),
       modelName: registry?.modelName ?? `${this.prefix}_MODEL`,
       stageName: `${this.prefix}_MODELS`,
-      alias: registry?.alias,
-      versionPrefix: registry?.versionPrefix,
-      promotionGate: registry?.promotionGate,
-      inputColumns: registry?.inputColumns,
-      outputColumns: registry?.outputColumns,
-      targetPlatform: registry?.targetPlatform,
-      condaDependencies: registry?.condaDependencies,
-      pipRequirements: registry?.pipRequirements,
-      aggregatorSource: registry?.aggregatorSource,
     });
   }
 
@@ -337,16 +324,14 @@ export class ManyModelPipeline extends Construct implements IHookDependable {
     return [this.step('promote', 'promote', description, [register], statements)];
   }
 
-  private addScoring(scoring: PipelineScoringOptions, after: string[]): BatchScoringJob {
-    const job = new BatchScoringJob(this, 'Scoring', {
+  private newScoringJob(id: string, scoring: PipelineScoringOptions): BatchScoringJob {
+    const job = new BatchScoringJob(this, id, {
+      ...scoring,
       source: this.source,
       aggregator: this.aggregator,
       schema: this.schema,
       warehouse: this.warehouse,
-      horizon: scoring.horizon,
-      schedule: scoring.schedule,
-      resultsTableName: scoring.resultsTableName ?? `${this.prefix}_RESULTS`,
-      runAfter: after,
+      runAfter: this.promotedStepIds,
       runGroup: this.runGroup,
     });
     this.hookStepIds.push(...job.hookStepIds);
@@ -689,7 +674,10 @@ function validateSettings(path: string, prefix: string, props: ManyModelPipeline
   if (props.runVersion !== undefined && !/^[A-Za-z0-9._-]{1,64}$/.test(props.runVersion)) {
     throw new ValidationError(path, 'runVersion', `${JSON.stringify(props.runVersion)} must be 1-64 letters, digits, . _ or -`, "Use e.g. '2026-11-23' or 'v2'");
   }
-  if (props.schema && props.schema.databaseName !== props.database.databaseName) {
+  if (!props.database && !props.schema) {
+    throw new ValidationError(path, 'database', 'is required when schema is not given', 'Pass database (the pipeline creates its schema there) or schema');
+  }
+  if (props.schema && props.database && props.schema.databaseName !== props.database.databaseName) {
     throw new ValidationError(path, 'schema', `is in database ${props.schema.databaseName}, not in ${props.database.databaseName}`, 'Pass a schema of the pipeline database, or leave schema unset');
   }
   return { strategy, holdout, period, allowedFailurePercent };
