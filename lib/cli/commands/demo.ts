@@ -3,10 +3,9 @@
  * cdktf.out/, then runs its post-deploy hooks end to end on the embedded local
  * Snowflake-protocol server (lib/demo/run-demo.ts) and prints a summary table.
  */
-import * as path from 'path';
-import { runDemo } from '../../demo/run-demo';
 import { CommandHelp, flagSpec, formatHelp, parseFlags, parsePositiveInt, wantsHelp } from '../args';
 import { EXIT } from '../exit-codes';
+import { checkLocalServerPackages } from '../local-server-packages';
 import { consoleLog } from './hooks';
 import { formatSummary, readSynthOutput } from '../synth-app';
 
@@ -17,9 +16,9 @@ const FLAGS = {
 
 export const HELP: CommandHelp = {
   usage: ['demo [--series N] [--days N]'],
-  summary: 'The offline demo: synthesizes the example app (stacks/main.ts) into cdktf.out/, starts the embedded local Snowflake-protocol server, loads generated series and runs the hooks end to end through snowflake-sdk, then prints a summary. Run it from the checkout.',
+  summary: 'The offline demo: synthesizes the example app (stacks/main.ts) into cdktf.out/ (under the current directory), starts the embedded local Snowflake-protocol server, loads generated series and runs the hooks end to end through snowflake-sdk, then prints a summary.',
   flags: FLAGS,
-  exitCodes: { 0: 'every step succeeded', 1: 'a step failed', 2: 'usage: unknown flag or a value that is not a positive whole number' },
+  exitCodes: { 0: 'every step succeeded', 1: 'a step failed', 2: "usage: unknown flag or a value that is not a positive whole number; or the local server's packages are not installed (the message says which)" },
 };
 
 export async function run(argv: string[]): Promise<number> {
@@ -35,11 +34,19 @@ export async function run(argv: string[]): Promise<number> {
     process.stderr.write(`many-model demo: ${(e as Error).message}\n`);
     return EXIT.USAGE;
   }
-  // The example app lives in the checkout; loaded here so `many-model synth` stays app-agnostic.
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const { buildApp } = require(path.resolve('stacks/main')) as typeof import('../../../stacks/main');
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const { EXAMPLE } = require(path.resolve('stacks/forecast-stack')) as typeof import('../../../stacks/forecast-stack');
+  const missing = checkLocalServerPackages('many-model demo');
+  if (missing) {
+    process.stderr.write(`${missing}\n`);
+    return EXIT.USAGE;
+  }
+  // Loaded only now: the server's engine is an optional install (../local-server-packages.ts).
+  // The example app is the package's own (stacks/, compiled to dist/stacks/ in the package), so
+  // the demo runs the same from a checkout and from an installed package.
+  /* eslint-disable @typescript-eslint/no-require-imports */
+  const { runDemo } = require('../../demo/run-demo') as typeof import('../../demo/run-demo');
+  const { buildApp } = require('../../../stacks/main') as typeof import('../../../stacks/main');
+  const { EXAMPLE } = require('../../../stacks/forecast-stack') as typeof import('../../../stacks/forecast-stack');
+  /* eslint-enable @typescript-eslint/no-require-imports */
   const log = consoleLog();
   const out = 'cdktf.out';
   const result = await runDemo({

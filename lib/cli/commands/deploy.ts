@@ -17,6 +17,7 @@ import { EXIT } from '../exit-codes';
 import { synthApp } from './synth';
 import { run as runHooksCommand } from './hooks';
 import { readSynthOutput } from '../synth-app';
+import { checkLocalServerPackages } from '../local-server-packages';
 
 const FLAGS = {
   stack: { kind: 'string', value: 'S', help: 'the stack to apply and run hooks for (needed when the app has several)' },
@@ -43,7 +44,7 @@ export const HELP: CommandHelp = {
   exitCodes: {
     0: 'applied and every hook step succeeded',
     1: 'the synth, terraform init/apply or a hook step failed, or Snowflake could not be reached',
-    2: 'usage or configuration: unknown flag, no such --app file, --out parent missing, no terraform binary, no connection, login refused; --local: a source table the local server does not hold, a bad --images file, --port with --data or --images',
+    2: 'usage or configuration: unknown flag, no such --app file, --out parent missing, no terraform binary, no connection, login refused; --local: a source table the local server does not hold, a bad --images file, --port with --data or --images, the local server packages not installed (the message says which)',
   },
   notes: ['Connection retries: MANY_MODEL_CONNECT_RETRIES (default 5), MANY_MODEL_CONNECT_RETRY_DELAY_MS (first wait, default 1000; doubles, up to 8x).'],
 };
@@ -74,6 +75,14 @@ export async function run(argv: string[]): Promise<number> {
     process.stderr.write(`many-model deploy: ${(e as Error).message}\n`);
     return EXIT.USAGE;
   }
+  if (flags.local) {
+    // Before the synth: without the local server's packages there is nothing to deploy to.
+    const missing = checkLocalServerPackages('many-model deploy --local');
+    if (missing) {
+      process.stderr.write(`${missing}\n`);
+      return EXIT.USAGE;
+    }
+  }
   const out = flags.out ?? 'cdktf.out';
   let app;
   try {
@@ -90,7 +99,8 @@ export async function run(argv: string[]): Promise<number> {
   }
   if (flags.local) {
     try {
-      // Loaded only here: the local server (DuckDB) is not needed to deploy to an account.
+      // Loaded only here: the local server (DuckDB) is not needed to deploy to an account, and its
+      // packages are an optional install (../local-server-packages.ts).
       // eslint-disable-next-line @typescript-eslint/no-require-imports
       const { deployLocal } = require('./deploy-local') as typeof import('./deploy-local');
       return await deployLocal({ app, stack, dataDir: flags.data, imagesFile: flags.images, server: running });

@@ -10,12 +10,11 @@
  * works for existing scripts.
  */
 import * as fs from 'fs';
-import { startLocalServer } from '../../emulator';
-import { pipelineServerOptions } from '../../emulator/forecast-standins';
 import { readImageCommands } from '../image-commands';
 import { checkPrivateFile } from '../../snowflake/connection';
 import { CommandHelp, UsageError, checkOutputDir, flagSpec, formatHelp, parseFlags, parsePort, wantsHelp } from '../args';
 import { EXIT } from '../exit-codes';
+import { checkLocalServerPackages } from '../local-server-packages';
 
 export const PASSWORD_ENV = 'MANY_MODEL_LOCAL_SERVER_PASSWORD';
 
@@ -32,7 +31,7 @@ export const HELP: CommandHelp = {
   usage: ['local-server [--port N] [--data DIR] [--user NAME] [--password-file FILE] [--images FILE]'],
   summary: 'Starts the local Snowflake-protocol server (a test double of Snowflake: docs/local-server.md) on 127.0.0.1 and runs until Ctrl-C or SIGTERM.',
   flags: FLAGS,
-  exitCodes: { 0: 'stopped by Ctrl-C or SIGTERM', 1: 'the server failed (e.g. the port is taken)', 2: 'usage: unknown flag, bad port, missing --data parent, no password for --user, unreadable password file, a bad --images file' },
+  exitCodes: { 0: 'stopped by Ctrl-C or SIGTERM', 1: 'the server failed (e.g. the port is taken)', 2: "usage: unknown flag, bad port, missing --data parent, no password for --user, unreadable password file, a bad --images file; or the local server's packages are not installed (the message says which)" },
   notes: [
     `Password: --password-file FILE, else ${PASSWORD_ENV}, else --password; without any, user 'test' with password 'test'.`,
     'A --user needs a password from one of them.',
@@ -80,6 +79,16 @@ export async function run(argv: string[]): Promise<number> {
     process.stderr.write(`many-model local-server: ${(e as Error).message}\n`);
     return EXIT.USAGE;
   }
+  const missing = checkLocalServerPackages('many-model local-server');
+  if (missing) {
+    process.stderr.write(`${missing}\n`);
+    return EXIT.USAGE;
+  }
+  // Loaded only now: the server's engine is an optional install (../local-server-packages.ts).
+  /* eslint-disable @typescript-eslint/no-require-imports */
+  const { startLocalServer } = require('../../emulator') as typeof import('../../emulator');
+  const { pipelineServerOptions } = require('../../emulator/forecast-standins') as typeof import('../../emulator/forecast-standins');
+  /* eslint-enable @typescript-eslint/no-require-imports */
   const user = flags.user ?? 'test';
   let server;
   try {
