@@ -16,6 +16,7 @@ import { claimName } from './object-names';
 import { nameFromPath } from './names';
 import { dependOn } from './depends';
 import { Grant, GrantOn, grantPrivileges } from './grants';
+import { useRelativeLocalState } from './local-backend';
 
 // ---------------------------------------------------------------------------------------------
 // Roles
@@ -38,6 +39,7 @@ export class Role extends Construct implements IRole {
   /** Imports an existing role by name. */
   static fromName(scope: Construct, id: string, name: string): IRole {
     const roleName = validateProp(`${scope.node.path}/${id}`, 'name', () => normalizeIdentifier(name, 'role name'));
+    useRelativeLocalState(scope);
     return new (class extends Construct implements IRole {
       readonly roleName = roleName;
     })(scope, id);
@@ -48,6 +50,7 @@ export class Role extends Construct implements IRole {
 
   constructor(scope: Construct, id: string, props: RoleProps = {}) {
     super(scope, id);
+    useRelativeLocalState(this);
     this.roleName = validateProp(this.node.path, 'name', () => normalizeIdentifier(props.name ?? nameFromPath(this), 'role name'));
     claimName(this, 'name', 'ROLE', ObjectName.of(this.roleName));
     this.resource = new AccountRole(this, 'Resource', { name: this.roleName, comment: props.comment });
@@ -76,6 +79,12 @@ export abstract class SnowflakeObject extends Construct {
   /** The object's name as `"DB"."SCHEMA"."NAME"` (or `"NAME"` for account objects). */
   abstract readonly qualifiedName: ObjectName;
   protected abstract readonly grantTarget: GrantTarget;
+
+  constructor(scope: Construct, id: string) {
+    super(scope, id);
+    // Every stack holding one of this library's objects synthesizes a portable local state path.
+    useRelativeLocalState(this);
+  }
 
   /** The resource that creates this object, when this stack owns it (grants wait for it). */
   protected primaryResource(): TerraformResource | undefined {

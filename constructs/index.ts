@@ -12,3 +12,4 @@ export * from './preview-features';
 export * from './hooks-ledger';
 export * from './grants';
 export { ManyModelNames } from './names';
+export { RelativeLocalState } from './local-backend';

@@ -12,6 +12,7 @@ import { nameFromPath } from './names';
 import { claimName } from './object-names';
 import { checkPreviewFeatures } from './preview-features';
 import { dependOn } from './depends';
+import { useRelativeLocalState } from './local-backend';
 
 /** Where the registered model runs its inference ("Model Registry: target platforms"). */
 export enum TargetPlatform {
@@ -78,6 +79,11 @@ abstract class AggregatorBase extends Construct implements IModelRegistryAggrega
   abstract readonly alias: string;
   abstract readonly inputColumns: readonly ColumnDefinition[];
   abstract readonly outputColumns: readonly ColumnDefinition[];
+
+  constructor(scope: Construct, id: string) {
+    super(scope, id);
+    useRelativeLocalState(this);
+  }
 
   grantPredict(role: IRole): Grant {
     const [db, schema] = this.modelName.parts;
