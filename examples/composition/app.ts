@@ -69,6 +69,9 @@ export class RetailForecasting extends TerraformStack {
       scoring: { horizon: 28, schedule: Schedule.cron('0 5 * * *', 'UTC') },
     });
     stores.aggregator.grantPredict(analysts);
+    // A week-ahead planning forecast of the same stores: everything but the horizon and the
+    // schedule is the pipeline's (its model, source, schema, warehouse and run).
+    stores.addScoringJob('Planning', { horizon: 7, schedule: Schedule.cron('0 4 * * 1', 'UTC') });
 
     // Weekly sales per SKU: a cheap screen of all SKUs, then the worst 5 % refined on the queue.
     const skus = new ManyModelPipeline(this, 'SkuDemand', {
@@ -83,6 +86,7 @@ export class RetailForecasting extends TerraformStack {
       registry: { promotionGate: PromotionGate.metricAtMost(GateMetric.MEDIAN_MAPE, 0.3) },
       scoring: { horizon: 13, schedule: Schedule.cron('0 6 * * 1', 'UTC') },
     });
+    // The same analysts, the same database: USAGE on RETAIL is granted once for both pipelines.
     skus.aggregator.grantPredict(analysts);
 
     // Stores about to open have their own sales table; the store model forecasts them too, into a

@@ -1,19 +1,11 @@
 import { Testing } from 'cdktf';
 import { Construct } from 'constructs';
-import { ComputePool, Hooks, InstanceFamily, ManyModelPipeline, ManyModelPipelineProps, Schema, SourceTable, Trainer } from '../../index';
+import { Hooks, ManyModelPipelineProps, Schema } from '../../index';
 import { HookManifest } from '../../lib/hooks/manifest';
-import { errorOf, newStack, resources, synthJson } from './helpers';
+import { errorOf, forecastPipeline, newStack, resources, synthJson } from './helpers';
 
-/** A pipeline in an existing schema, without `database`. */
-function pipeline(scope: Construct, overrides: Partial<ManyModelPipelineProps> = {}): ManyModelPipeline {
-  return new ManyModelPipeline(scope, 'Forecast', {
-    schema: Schema.fromName(scope, 'Ml', 'ANALYTICS.ML'),
-    source: SourceTable.fromName(scope, 'Src', 'ANALYTICS.RAW.SERIES_EVENTS', { partitionColumn: 'UNIT_ID', orderColumn: 'DATE', targetColumn: 'Y' }),
-    computePool: new ComputePool(scope, 'Pool', { instanceFamily: InstanceFamily.CPU_X64_S, maxNodes: 8 }),
-    trainer: Trainer.fromImage('/analytics/ml/images/forecast-worker:1.4.0'),
-    ...overrides,
-  });
-}
+/** The example's pipeline in an existing schema, without `database`. */
+const pipeline = (scope: Construct, overrides: Partial<ManyModelPipelineProps> = {}) => forecastPipeline(scope, { database: undefined, schema: Schema.fromName(scope, 'Ml', 'ANALYTICS.ML'), ...overrides });
 
 const manifestOf = (scope: Construct): HookManifest => Hooks.of(scope).manifest();
 const step = (m: HookManifest, id: string) => m.steps.find((s) => s.id === id)!;

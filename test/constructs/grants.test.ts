@@ -6,19 +6,10 @@ import { SnowflakeProviderConfig } from '@cdktf/provider-snowflake/lib/provider'
 import { Testing } from 'cdktf';
 import { Construct } from 'constructs';
 import { ComputePool, Database, HooksLedger, ImageRepository, InstanceFamily, ManyModelPipeline, ManyModelPipelineProps, Role, Schema, SourceTable, Trainer, TrainingStrategy, Warehouse } from '../../index';
-import { errorOf, newStack, resources, synthJson } from './helpers';
+import { errorOf, forecastPipeline, newStack, resources, synthJson } from './helpers';
 
 /** The role contract of docs/roles.md (issue #24), asserted on the synthesized grants. */
-function pipeline(scope: Construct, overrides: Partial<ManyModelPipelineProps> = {}): ManyModelPipeline {
-  return new ManyModelPipeline(scope, 'Forecast', {
-    database: Database.fromName(scope, 'Db', 'ANALYTICS'),
-    source: SourceTable.fromName(scope, 'Src', 'ANALYTICS.RAW.SERIES_EVENTS', { partitionColumn: 'UNIT_ID', orderColumn: 'DATE', targetColumn: 'Y' }),
-    computePool: new ComputePool(scope, 'Pool', { instanceFamily: InstanceFamily.CPU_X64_S, maxNodes: 8 }),
-    trainer: Trainer.fromImage('/analytics/ml/images/forecast-worker:1.4.0'),
-    scoring: { horizon: 28 },
-    ...overrides,
-  });
-}
+const pipeline = (scope: Construct, overrides: Partial<ManyModelPipelineProps> = {}) => forecastPipeline(scope, { scoring: { horizon: 28 }, ...overrides });
 
 type Grant = { account_role_name: string; privileges: string[]; on_account?: boolean; on_account_object?: any; on_schema?: any; on_schema_object?: any };
 

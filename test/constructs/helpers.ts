@@ -1,7 +1,7 @@
 import { SnowflakeProvider, SnowflakeProviderConfig } from '@cdktf/provider-snowflake/lib/provider';
 import { App, TerraformStack, Testing } from 'cdktf';
 import { Construct } from 'constructs';
-import { enablePreviewFeatures } from '../../index';
+import { ComputePool, Database, InstanceFamily, ManyModelPipeline, ManyModelPipelineProps, SourceTable, Trainer, enablePreviewFeatures } from '../../index';
 
 /** A stack with a Snowflake provider (configured by `provider`) whose preview features are enabled by our Aspect. */
 export function newStack(id = 'test', provider: SnowflakeProviderConfig = {}): TerraformStack {
@@ -35,3 +35,14 @@ export function errorOf(fn: (scope: Construct) => void): string {
 }
 
 export { App };
+
+/** The example's pipeline ('Forecast' in ANALYTICS, reading ANALYTICS.RAW.SERIES_EVENTS, its own pool), with `overrides`. */
+export function forecastPipeline(scope: Construct, overrides: Partial<ManyModelPipelineProps> = {}): ManyModelPipeline {
+  return new ManyModelPipeline(scope, 'Forecast', {
+    database: Database.fromName(scope, 'Db', 'ANALYTICS'),
+    source: SourceTable.fromName(scope, 'Src', 'ANALYTICS.RAW.SERIES_EVENTS', { partitionColumn: 'UNIT_ID', orderColumn: 'DATE', targetColumn: 'Y' }),
+    computePool: new ComputePool(scope, 'Pool', { instanceFamily: InstanceFamily.CPU_X64_S, maxNodes: 8 }),
+    trainer: Trainer.fromImage('/analytics/ml/images/forecast-worker:1.4.0'),
+    ...overrides,
+  });
+}
