@@ -80,12 +80,19 @@ export function nameDerivedFrom(owner: IConstruct, prop: string, kind: ObjectKin
   if (!list.some((d) => d.path === owner.node.path)) derived.set(key, [...list, { path: owner.node.path, prop }]);
 }
 
-/** The account a stack deploys into, as far as its provider block says. */
+const ACCOUNTS = new WeakMap<TerraformStack, string>();
+
+/** The account a stack deploys into, as far as its provider block says (read once per stack). */
 function accountOf(construct: IConstruct): string {
   const stack = TerraformStack.of(construct);
+  const known = ACCOUNTS.get(stack);
+  if (known !== undefined) return known;
   const provider = stack.node.children.find((c): c is SnowflakeProvider => c instanceof SnowflakeProvider && c.alias === undefined);
   const parts = [provider?.organizationName, provider?.accountName, provider?.profile].map((p) => p ?? '');
-  return parts.some((p) => p !== '') ? parts.join('|') : 'the account';
+  const account = parts.some((p) => p !== '') ? parts.join('|') : 'the account';
+  // Only a stack whose provider is declared is settled; constructs declared before it look again.
+  if (provider) ACCOUNTS.set(stack, account);
+  return account;
 }
 
 /**
