@@ -85,6 +85,15 @@ describe('many-model plan between pairs of apps', () => {
     expect(r.refused).toBe(true);
   });
 
+  test("upgrading to camelCase-split names (StoreDemand: STOREDEMAND -> STORE_DEMAND) shows the pipeline's tables as destructive replacements", () => {
+    // The base is the name the earlier derivation gave, written as namePrefix; the head derives it.
+    const r = plan({ forecastPrefix: 'STOREDEMAND' }, {}, { failOn: 'destructive' });
+    const renamed = plan({ forecastPrefix: 'FORECAST' }, {});
+    expect(renamed.destructive).toEqual([]);
+    expect(r.destructive.map((d) => d.constructPath)).toContain('forecast/Forecast/MetricsTable');
+    expect(r.refused).toBe(true);
+  });
+
   test('adding a pipeline: creates, new hook steps, and the policy warning of its missing schedule', () => {
     const r = plan({}, { extra: ['New'] });
     const s = stack(r);
