@@ -1,5 +1,6 @@
 import { ObjectName, unquotedName } from '../../lib/identifiers';
 import { renderExecuteJobService, renderJobSpec } from '../../lib/sql/job-spec';
+import { renderCreateImageRepository, renderGrantOn, renderGrantOnAccount, renderGrantOnFuture, renderGrantRoleToRole } from '../../lib/sql/account';
 import { LEDGER_COLUMNS, renderLedgerDdl, renderLedgerStatements, renderTakeLock } from '../../lib/sql/ledger';
 import { parseServiceName, renderDescribeService, renderDropService, renderServiceLogsQuery } from '../../lib/sql/services';
 import { opensTransaction } from '../../lib/sql/session';
@@ -111,11 +112,21 @@ describe('ledger statements', () => {
   });
 });
 
-describe('session statements', () => {
+describe('session and account statements', () => {
   test('BEGIN TRANSACTION opens a transaction; a scripting block does not', () => {
     expect(opensTransaction('BEGIN TRANSACTION')).toBe(true);
     expect(opensTransaction(' begin ')).toBe(true);
     expect(opensTransaction('BEGIN\n  DELETE FROM T;\nEND')).toBe(false);
+  });
+
+  test('grants quote roles and dotted names; an object that is SQL already goes in as it is', () => {
+    expect(renderGrantRoleToRole('RUNNER', 'SYSADMIN')).toBe('GRANT ROLE "RUNNER" TO ROLE "SYSADMIN"');
+    expect(renderGrantOnAccount(['CREATE ROLE', 'EXECUTE TASK'], 'DEPLOY')).toBe('GRANT CREATE ROLE, EXECUTE TASK ON ACCOUNT TO ROLE "DEPLOY"');
+    expect(renderGrantOn(['USAGE'], 'SCHEMA', 'DB.S', 'R', true)).toBe('GRANT USAGE ON SCHEMA "DB"."S" TO ROLE "R" WITH GRANT OPTION');
+    expect(renderGrantOn(['USAGE'], 'PROCEDURE', { sql: '"DB"."S"."P"(VARCHAR)' }, 'R')).toBe('GRANT USAGE ON PROCEDURE "DB"."S"."P"(VARCHAR) TO ROLE "R"');
+    expect(renderGrantOnFuture(['USAGE'], 'MODELS', 'SCHEMA', 'DB.S', 'R')).toBe('GRANT USAGE ON FUTURE MODELS IN SCHEMA "DB"."S" TO ROLE "R"');
+    expect(renderGrantRoleToRole('A"B', 'P')).toBe('GRANT ROLE "A""B" TO ROLE "P"');
+    expect(renderCreateImageRepository('DB.S.REPO')).toBe('CREATE IMAGE REPOSITORY IF NOT EXISTS "DB"."S"."REPO"');
   });
 });
 
