@@ -6,13 +6,14 @@ import { Duration } from '../lib/duration';
 import { ValidationError, validateProp } from '../lib/errors';
 import { CustomHookOptions, Hooks, IHookDependable } from '../lib/hooks/hooks';
 import { DEFAULT_RETRY, HookStepSpec, StepKind, WaitSpec, canonicalJson, sha256 } from '../lib/hooks/manifest';
-import { ObjectName, deriveName, normalizeIdentifier } from '../lib/identifiers';
-import { MODEL_MOUNT_PATH, UNQUOTED_UPPER_IDENTIFIER, WORKER_CONTRACT_VERSION, renderDropService, renderExecuteJobService, renderJobSpec } from '../lib/sql/job-spec';
+import { ObjectName, UNQUOTED_UPPER_IDENTIFIER, deriveName, normalizeIdentifier } from '../lib/identifiers';
+import { MODEL_MOUNT_PATH, WORKER_CONTRACT_VERSION, renderExecuteJobService, renderJobSpec } from '../lib/sql/job-spec';
+import { renderDropService } from '../lib/sql/services';
 import { renderAbandonChunks, renderEnqueue, renderRequeueOrphaned } from '../lib/sql/queue';
 import { renderBuildModelIndex, renderGateQuery, renderPromote, renderRegisterCall } from '../lib/sql/registry';
 import { inlineParams, runVar } from '../lib/sql/statement';
 import { renderGraphRunQuery } from '../lib/sql/graph-run';
-import { layoutTaskGraph } from '../lib/sql/task-graph';
+import { ORDERING_TASK_BODY, layoutTaskGraph, renderExecuteTask, renderSlotTaskBody } from '../lib/sql/task-graph';
 import {
   METRICS_COLUMNS,
   Pass,
@@ -455,7 +456,7 @@ export class ManyModelPipeline extends Construct implements IHookDependable {
       `run task graph ${rootName} (${pass.slots} job services on ${this.computePool.poolName}), wait, verify every chunk's artifacts`,
       [start],
       [
-        { id: 'execute-task', sql: `EXECUTE TASK ${root.quoted}` },
+        { id: 'execute-task', sql: renderExecuteTask(root) },
         { id: 'finish-pass', sql: renderFinishPass(this.tables, Pass.SCREEN) },
       ],
       {
@@ -490,9 +491,9 @@ export class ManyModelPipeline extends Construct implements IHookDependable {
     // EXECUTE TASK runs a graph whose root is suspended but skips suspended children.
     const fanOutNames = Array.from({ length: layout.fanOuts }, (_, j) => `${this.prefix}_SCREEN_FAN_${j}`);
     for (const name of [rootName, ...fanOutNames]) claimName(this, 'namePrefix', 'TASK', schema.child(name));
-    const root = new Task(this, 'ScreenRootTask', { ...common, name: rootName, started: false, sqlStatement: 'SELECT 1', comment: 'Root of the screen training pass (run by the hooks runner)', userTaskTimeoutMs: pass.timeoutSeconds * 1000 });
+    const root = new Task(this, 'ScreenRootTask', { ...common, name: rootName, started: false, sqlStatement: ORDERING_TASK_BODY, comment: 'Root of the screen training pass (run by the hooks runner)', userTaskTimeoutMs: pass.timeoutSeconds * 1000 });
     this.rootTask = root;
-    const fanOuts = fanOutNames.map((name, j) => new Task(this, `ScreenFanOut${j}`, { ...common, name, started: true, after: [schema.child(rootName).quoted], sqlStatement: 'SELECT 1' }));
+    const fanOuts = fanOutNames.map((name, j) => new Task(this, `ScreenFanOut${j}`, { ...common, name, started: true, after: [schema.child(rootName).quoted], sqlStatement: ORDERING_TASK_BODY }));
     const jobNames: ObjectName[] = [];
     for (let k = 0; k < pass.slots; k++) {
       const p = layout.parentOfSlot[k];
@@ -513,8 +514,8 @@ export class ManyModelPipeline extends Construct implements IHookDependable {
       spec: this.workerSpec({ pass: Pass.SCREEN, mode: 'tasks', modelSet: pass.modelSet, slot: k, slots: pass.slots, budgetSeconds: pass.timeoutSeconds, chunkSize: pass.chunkSize }),
       async: false,
     });
-    // A finished job service keeps its name until dropped; drop the previous run's first.
-    const body = `BEGIN\n  ${renderDropService(jobName)};\n  ${execute.replace(/\n/g, '\n  ')};\nEND`;
+    // A finished job service keeps its name until dropped; the body drops the previous run's first.
+    const body = renderSlotTaskBody(jobName, execute);
     claimName(this, 'namePrefix', 'TASK', schema.child(`${this.prefix}_SCREEN_SLOT_${k}`));
     const task = new Task(this, `ScreenWorkerTask${k}`, { ...common, name: `${this.prefix}_SCREEN_SLOT_${k}`, started: true, after: [schema.child(parentName).quoted], sqlStatement: body, userTaskTimeoutMs: pass.timeoutSeconds * 1000 });
     dependOn(task, parent);

@@ -5,7 +5,7 @@ import { InvalidValueError, ValidationError, validateProp } from '../lib/errors'
 import { ObjectName, normalizeIdentifier } from '../lib/identifiers';
 import { ML_PYTHON, PROCEDURE_PACKAGES, checkPackagePins } from '../lib/registry/packages';
 import { renderRegisterProcedureSource } from '../lib/registry/python/render';
-import { GateMetric, GateMetricName } from '../lib/sql/registry';
+import { GateMetric, GateMetricName, REGISTER_PROCEDURE_ARGUMENTS, registerProcedureArgumentTypes, registerProcedureSignature } from '../lib/sql/registry';
 import { IRole, ISchema, Schema, grantUsageOnParents } from './core';
 import { Grant, GrantOn, grantPrivileges } from './grants';
 import { nameFromPath } from './names';
@@ -172,7 +172,7 @@ export class ModelRegistryAggregator extends AggregatorBase {
     this.procedureName = schema.child(nameFromPath(this, 'REGISTER'));
     claimName(this, 'modelName', 'MODEL', this.modelName);
     claimName(this, 'stageName', 'STAGE', this.stageName);
-    claimName(this, 'the procedure name (derived from the construct path: change its id)', 'PROCEDURE', this.procedureName, '(VARCHAR, VARCHAR, VARCHAR)');
+    claimName(this, 'the procedure name (derived from the construct path: change its id)', 'PROCEDURE', this.procedureName, registerProcedureArgumentTypes());
     this.metricsTable = validateProp(path, 'metricsTableName', () => ObjectName.parse(props.metricsTableName, 3));
     this.alias = validateProp(path, 'alias', () => normalizeIdentifier(props.alias ?? 'PRODUCTION', 'alias'));
     if (['DEFAULT', 'FIRST', 'LAST'].includes(this.alias)) {
@@ -253,11 +253,7 @@ export class ModelRegistryAggregator extends AggregatorBase {
       database: schema.parts[0],
       schema: schema.parts[1],
       name: this.procedureName.name,
-      arguments: [
-        { argName: 'RUN_ID', argDataType: 'VARCHAR' },
-        { argName: 'VERSION_NAME', argDataType: 'VARCHAR' },
-        { argName: 'INDEX_PATH', argDataType: 'VARCHAR' },
-      ],
+      arguments: REGISTER_PROCEDURE_ARGUMENTS.map(([argName, argDataType]) => ({ argName, argDataType })),
       returnType: 'VARCHAR',
       runtimeVersion: pythonVersion,
       // A pair snowflake-ml-python's conda recipe allows (lib/registry/packages.ts): 1.26.0 is excluded.
@@ -298,7 +294,7 @@ export class ModelRegistryAggregator extends AggregatorBase {
   grantRegister(role: IRole): Grant {
     return Grant.combine(
       this.schema.grant(role, 'CREATE MODEL', 'CREATE STAGE'),
-      grantPrivileges(this, role, GrantOn.schemaObject('PROCEDURE', `${this.procedureName.quoted}(VARCHAR, VARCHAR, VARCHAR)`), ['USAGE'], [this.procedure]),
+      grantPrivileges(this, role, GrantOn.schemaObject('PROCEDURE', registerProcedureSignature(this.procedureName)), ['USAGE'], [this.procedure]),
     );
   }
 }

@@ -2,7 +2,7 @@ import { Table } from '@cdktf/provider-snowflake/lib/table';
 import { Construct } from 'constructs';
 import { ObjectName } from '../lib/identifiers';
 import { Hooks } from '../lib/hooks/hooks';
-import { LEDGER_COLUMNS, LEDGER_TABLE_NAME } from '../lib/hooks/ledger-schema';
+import { LEDGER_COLUMNS, LEDGER_TABLE_NAME } from '../lib/sql/ledger';
 import { ISchema, Schema } from './core';
 import { checkPreviewFeatures } from './preview-features';
 import { dependOn } from './depends';

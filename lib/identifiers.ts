@@ -1,10 +1,14 @@
 /**
- * The one place where Snowflake identifiers and literals are validated and quoted.
+ * The one place where Snowflake identifiers and literals are validated and quoted. Statements are
+ * rendered in lib/sql/ and quote through these functions only: identifiers with quoteIdentifier
+ * (ObjectName.quoted), string constants with sqlString, bodies with dollarQuoted.
  *
  * Names accepted here are Snowflake *unquoted* identifiers ("Identifier requirements": start with a
  * letter or underscore, then letters, digits, underscores or dollar signs, at most 255 characters).
  * They are normalised to upper case, as Snowflake stores unquoted identifiers, and always emitted
  * double-quoted, so reserved words are safe and no user text is ever spliced into SQL unchecked.
+ * The one exception is a job service's name, which EXECUTE JOB SERVICE takes unquoted only
+ * (unquotedName).
  */
 import { createHash } from 'crypto';
 import { Token } from 'cdktf';
@@ -44,9 +48,41 @@ export function normalizeIdentifier(value: string, what = 'name'): string {
   return value.toUpperCase();
 }
 
-/** Double-quotes an already normalised identifier part. */
+/**
+ * Double-quotes an already normalised identifier part. Inside a double-quoted identifier a quote is
+ * written twice ("Identifier requirements"); nothing else is an escape there.
+ */
 export function quoteIdentifier(part: string): string {
   return `"${part.replace(/"/g, '""')}"`;
+}
+
+/**
+ * A dotted name whose parts are already normalised (`DB.SCHEMA.NAME`, as the bootstrap and the
+ * doctor key objects) as quoted SQL. Parts holding a dot are not produced by the constructs.
+ */
+export function quoteDotted(dotted: string): string {
+  return dotted.split('.').map(quoteIdentifier).join('.');
+}
+
+/** An unquoted Snowflake identifier, as stored: upper-case letters, digits, `_` and `$`, not starting with a digit or `$`. */
+export const UNQUOTED_UPPER_IDENTIFIER = /^[A-Z_][A-Z0-9_$]*$/;
+
+/**
+ * `DB.SCHEMA.NAME` without quotes, refusing a name any part of which is not a plain upper-case
+ * identifier (or is an unresolved token). EXECUTE JOB SERVICE's `NAME` "does not support quoted
+ * names" (https://docs.snowflake.com/en/sql-reference/sql/execute-job-service), and a quoted
+ * upper-case identifier is the same object as the unquoted one, so every statement about a job
+ * service (EXECUTE, DESCRIBE, DROP, its logs) names it this one way.
+ */
+export function unquotedName(name: ObjectName): string {
+  const bad = name.parts.find((p) => !UNQUOTED_UPPER_IDENTIFIER.test(p));
+  if (bad !== undefined) {
+    throw new InvalidValueError(
+      `${JSON.stringify(bad)} (in ${name.parts.join('.')}) is not an unquoted Snowflake identifier (upper-case letters, digits, _ and $, starting with a letter or _), which EXECUTE JOB SERVICE's NAME requires`,
+      'Use plain names such as ANALYTICS, FORECAST and FORECAST_SCREEN_W0, given as literal strings',
+    );
+  }
+  return name.parts.join('.');
 }
 
 /** A validated, possibly qualified Snowflake object name. */
@@ -95,7 +131,19 @@ export class ObjectName {
   }
 }
 
-/** A single-quoted SQL string literal with quotes and backslashes escaped. */
+/**
+ * A single-quoted SQL string constant that Snowflake reads back as exactly `value`: the one
+ * function every rendered statement quotes a string value with.
+ *
+ * In a single-quoted constant a backslash starts an escape sequence ("String & binary data types",
+ * "Escape sequences in single-quoted string constants":
+ * https://docs.snowflake.com/en/sql-reference/data-types-text#escape-sequences-in-single-quoted-string-constants):
+ * `\n` is a newline, `\d` is `d`, `\'` a quote. So a backslash is written `\\` and a quote `''`;
+ * every other character, line breaks and non-ASCII included, stands for itself. A value that only
+ * doubled its quotes would lose its backslashes (a regular expression, a Windows path) and could
+ * end the constant early (a value ending in a backslash). test/lib/identifiers.test.ts checks the
+ * rule against the local server's parser with hostile values.
+ */
 export function sqlString(value: string): string {
   return `'${value.replace(/\\/g, '\\\\').replace(/'/g, "''")}'`;
 }
@@ -107,8 +155,9 @@ export function sqlNumber(value: number): string {
 }
 
 /**
- * A `$$...$$` dollar-quoted literal (used for job specifications and procedure bodies), refusing
- * text that would end the literal early.
+ * A `$$...$$` dollar-quoted constant (job specifications, procedure and task bodies): its text is
+ * taken as written, backslashes and quotes included, and cannot contain `$$` ("Dollar-quoted string
+ * constants", same page as sqlString's rule), so text holding `$$` is refused rather than escaped.
  */
 export function dollarQuoted(text: string): string {
   if (text.includes('$$')) {

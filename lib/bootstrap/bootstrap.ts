@@ -18,8 +18,18 @@
  *   query warehouse for the role that owns the job: for a task-started job, the task owner
  *   (https://docs.snowflake.com/en/sql-reference/sql/execute-job-service).
  */
-import { quoteIdentifier } from '../identifiers';
 import { imagesInSpecs, repositoryPartsOfImage } from '../images';
+import {
+  WITH_GRANT_OPTION,
+  renderCreateRole,
+  renderCreateWarehouse,
+  renderGrantOn,
+  renderGrantOnAccount,
+  renderGrantOnFuture,
+  renderGrantRoleToRole,
+  renderGrantRoleToUser,
+} from '../sql/account';
+import { renderUseSystemRole } from '../sql/session';
 
 type Res = Record<string, any>;
 
@@ -88,24 +98,23 @@ interface Created {
 export function bootstrapStatements(tf: TerraformJson, opts: BootstrapOptions = {}): BootstrapStatement[] {
   const resources = tf.resource ?? {};
   const all = (type: string): Res[] => Object.values(resources[type] ?? {});
-  const deploy = deployRoleOf(tf, opts);
-  const role = quoteIdentifier(deploy);
-  const held = SYSTEM_ROLE_PRIVILEGES[deploy];
+  const role = deployRoleOf(tf, opts);
+  const held = SYSTEM_ROLE_PRIVILEGES[role];
   const out = new StatementList();
   const add = (sql: string, why: string) => out.add(sql, why);
   if (held?.includes('*')) return []; // ACCOUNTADMIN needs nothing granted.
 
   // 1. The deploy role itself, in the system hierarchy.
   if (!held) {
-    add(`CREATE ROLE IF NOT EXISTS ${role}`, 'the role terraform apply runs as');
-    add(`GRANT ROLE ${role} TO ROLE "SYSADMIN"`, 'keeps the deploy role and what it creates under SYSADMIN, as Snowflake recommends for custom roles');
+    add(renderCreateRole(role), 'the role terraform apply runs as');
+    add(renderGrantRoleToRole(role, 'SYSADMIN'), 'keeps the deploy role and what it creates under SYSADMIN, as Snowflake recommends for custom roles');
   }
-  for (const user of opts.users ?? []) add(`GRANT ROLE ${role} TO USER ${quoteIdentifier(user.toUpperCase())}`, `lets ${user} deploy`);
+  for (const user of opts.users ?? []) add(renderGrantRoleToUser(role, user.toUpperCase()), `lets ${user} deploy`);
 
   // 2. Account privileges by what the stack creates.
   for (const [type, privilege] of Object.entries(ACCOUNT_PRIVILEGE_OF)) {
     if (all(type).length === 0 || held?.includes(privilege)) continue;
-    add(`GRANT ${privilege} ON ACCOUNT TO ROLE ${role}`, accountWhy(type));
+    add(renderGrantOnAccount([privilege], role), accountWhy(type));
   }
 
   const created = createdObjects(all);
@@ -113,17 +122,17 @@ export function bootstrapStatements(tf: TerraformJson, opts: BootstrapOptions = 
   // created with an active warehouse: provider docs/resources/procedure_python.md at v2.11.0).
   const providerWarehouse = tf.provider?.snowflake?.find((p) => p.alias === undefined)?.warehouse as string | undefined;
   if (providerWarehouse && !created.accountObjects.has(`WAREHOUSE:${upper(providerWarehouse)}`)) {
-    const wh = q(upper(providerWarehouse));
-    add(`CREATE WAREHOUSE IF NOT EXISTS ${wh} WITH WAREHOUSE_SIZE = XSMALL AUTO_SUSPEND = 60 AUTO_RESUME = TRUE INITIALLY_SUSPENDED = TRUE`, "the provider block's warehouse, where terraform apply runs its statements: the smallest size, suspended when idle");
-    add(`GRANT USAGE ON WAREHOUSE ${wh} TO ROLE ${role}`, "the deploy role runs the apply's statements on the provider block's warehouse");
+    const wh = upper(providerWarehouse);
+    add(renderCreateWarehouse(wh), "the provider block's warehouse, where terraform apply runs its statements: the smallest size, suspended when idle");
+    add(renderGrantOn(['USAGE'], 'WAREHOUSE', wh, role), "the deploy role runs the apply's statements on the provider block's warehouse");
   }
   const usageOnDatabase = (db: string, why: string, grantOption = false) => {
-    if (!created.databases.has(db)) add(`GRANT USAGE ON DATABASE ${q(db)} TO ROLE ${role}${grantOption ? ' WITH GRANT OPTION' : ''}`, why);
+    if (!created.databases.has(db)) add(renderGrantOn(['USAGE'], 'DATABASE', db, role, grantOption), why);
   };
   const usageOnSchema = (schema: string, why: string, grantOption = false) => {
     const [db] = schema.split('.');
     usageOnDatabase(db, why, grantOption);
-    if (!created.schemas.has(schema)) add(`GRANT USAGE ON SCHEMA ${q(schema)} TO ROLE ${role}${grantOption ? ' WITH GRANT OPTION' : ''}`, why);
+    if (!created.schemas.has(schema)) add(renderGrantOn(['USAGE'], 'SCHEMA', schema, role, grantOption), why);
   };
 
   // 3. Creating objects in a database or schema the stack does not create.
@@ -131,14 +140,14 @@ export function bootstrapStatements(tf: TerraformJson, opts: BootstrapOptions = 
     const db = upper(s.database);
     if (created.databases.has(db)) continue;
     usageOnDatabase(db, `the stack creates schema ${db}.${upper(s.name)} in it`);
-    add(`GRANT CREATE SCHEMA ON DATABASE ${q(db)} TO ROLE ${role}`, `the stack creates schema ${db}.${upper(s.name)} in it`);
+    add(renderGrantOn(['CREATE SCHEMA'], 'DATABASE', db, role), `the stack creates schema ${db}.${upper(s.name)} in it`);
   }
   for (const [type, privilege] of Object.entries(SCHEMA_PRIVILEGE_OF)) {
     for (const r of all(type)) {
       const schema = schemaOfResource(type, r);
       if (!schema || created.schemas.has(schema)) continue;
       usageOnSchema(schema, `the stack creates objects in ${schema}`);
-      add(`GRANT ${privilege} ON SCHEMA ${q(schema)} TO ROLE ${role}`, `the stack creates a ${type.replace(/^snowflake_/, '')} in ${schema}`);
+      add(renderGrantOn([privilege], 'SCHEMA', schema, role), `the stack creates a ${type.replace(/^snowflake_/, '')} in ${schema}`);
     }
   }
 
@@ -148,61 +157,62 @@ export function bootstrapStatements(tf: TerraformJson, opts: BootstrapOptions = 
     const privileges = g.all_privileges === true || !Array.isArray(g.privileges) ? ['ALL'] : [...(g.privileges as string[])].sort();
     const list = privileges.join(', ');
     const grantee = g.account_role_name as string;
+    const granteeRole = upper(grantee);
     if (g.on_account === true) {
       // Granting an account privilege needs MANAGE GRANTS, which a grant option on the privilege
       // does not give (https://docs.snowflake.com/en/sql-reference/sql/grant-privilege): an
       // administrator grants it, and the stack's own grant cannot be applied by the deploy role.
-      add(`GRANT ${list} ON ACCOUNT TO ROLE ${quoteIdentifier(upper(grantee))}`, `the stack grants ${list} on the account to ${grantee}, which only an administrator can: granted here; remove that grant from the stack, or terraform apply fails on it`);
+      add(renderGrantOnAccount(privileges, granteeRole), `the stack grants ${list} on the account to ${grantee}, which only an administrator can: granted here; remove that grant from the stack, or terraform apply fails on it`);
     } else if (g.on_account_object) {
       const name = parse(g.on_account_object.object_name, 1);
       const type = String(g.on_account_object.object_type).toUpperCase();
       const key = type === 'DATABASE' ? name : `${type}:${name}`;
       if (type === 'DATABASE' ? created.databases.has(name) : created.accountObjects.has(key)) continue;
-      add(`GRANT ${list} ON ${type} ${q(name)} TO ROLE ${role} WITH GRANT OPTION`, `the stack grants ${list} on ${type.toLowerCase()} ${name} to ${grantee}`);
+      add(renderGrantOn(privileges, type, name, role, true), `the stack grants ${list} on ${type.toLowerCase()} ${name} to ${grantee}`);
     } else if (g.on_schema?.schema_name) {
       const schema = parse(g.on_schema.schema_name, 2);
       if (created.schemas.has(schema)) continue;
       usageOnDatabase(schema.split('.')[0], `parent of schema ${schema}, on which the stack grants`);
-      add(`GRANT ${list} ON SCHEMA ${q(schema)} TO ROLE ${role} WITH GRANT OPTION`, `the stack grants ${list} on schema ${schema} to ${grantee}`);
+      add(renderGrantOn(privileges, 'SCHEMA', schema, role, true), `the stack grants ${list} on schema ${schema} to ${grantee}`);
     } else if (g.on_schema_object?.object_name) {
       const type = String(g.on_schema_object.object_type).toUpperCase();
       const name = parse(String(g.on_schema_object.object_name).replace(/\(.*\)$/, ''), 3);
       if (created.schemaObjects.has(name)) continue;
       usageOnSchema(name.split('.').slice(0, 2).join('.'), `parent of ${type.toLowerCase()} ${name}, on which the stack grants`);
-      add(`GRANT ${list} ON ${type} ${q(name)} TO ROLE ${role} WITH GRANT OPTION`, `the stack grants ${list} on ${type.toLowerCase()} ${name} to ${grantee}`);
+      add(renderGrantOn(privileges, type, name, role, true), `the stack grants ${list} on ${type.toLowerCase()} ${name} to ${grantee}`);
     } else if (g.on_schema_object?.future?.in_schema) {
       const schema = parse(g.on_schema_object.future.in_schema, 2);
       if (created.schemas.has(schema)) continue;
       // Only the schema's owner or a MANAGE GRANTS holder defines future grants in a managed-access
       // schema, and a grant option does not delegate it: granted here, by an administrator.
-      add(`GRANT ${list} ON FUTURE ${String(g.on_schema_object.future.object_type_plural).toUpperCase()} IN SCHEMA ${q(schema)} TO ROLE ${quoteIdentifier(upper(grantee))}`, `the stack declares a future grant in schema ${schema}, which it does not own and so cannot define: granted here; remove that grant from the stack, or terraform apply fails on it`);
+      add(renderGrantOnFuture(privileges, String(g.on_schema_object.future.object_type_plural).toUpperCase(), 'SCHEMA', schema, granteeRole), `the stack declares a future grant in schema ${schema}, which it does not own and so cannot define: granted here; remove that grant from the stack, or terraform apply fails on it`);
     }
   }
 
   // 5. What the deploy role uses itself as the owner of the tasks: the jobs they start run as it.
   for (const t of all('snowflake_task')) {
     const body = String(t.sql_statement ?? '');
-    if (t.warehouse && !created.accountObjects.has(`WAREHOUSE:${upper(t.warehouse)}`)) add(`GRANT USAGE ON WAREHOUSE ${q(upper(t.warehouse))} TO ROLE ${role}`, 'the stack\'s tasks run on it');
+    if (t.warehouse && !created.accountObjects.has(`WAREHOUSE:${upper(t.warehouse)}`)) add(renderGrantOn(['USAGE'], 'WAREHOUSE', upper(t.warehouse), role), 'the stack\'s tasks run on it');
     for (const m of body.matchAll(/QUERY_WAREHOUSE\s*=\s*("[^"]+"|[A-Za-z_][A-Za-z0-9_$]*)/gi)) {
       const wh = parse(m[1], 1);
-      if (!created.accountObjects.has(`WAREHOUSE:${wh}`)) add(`GRANT USAGE ON WAREHOUSE ${q(wh)} TO ROLE ${role}`, 'the job services the stack\'s tasks start query on it');
+      if (!created.accountObjects.has(`WAREHOUSE:${wh}`)) add(renderGrantOn(['USAGE'], 'WAREHOUSE', wh, role), 'the job services the stack\'s tasks start query on it');
     }
     for (const m of body.matchAll(/^\s*name:\s*'@([^'\/]+)/gm)) {
       const stage = parse(m[1], 3);
       if (created.schemaObjects.has(stage)) continue;
       usageOnSchema(stage.split('.').slice(0, 2).join('.'), `parent of stage ${stage}, which the stack's jobs mount`);
-      add(`GRANT READ, WRITE ON STAGE ${q(stage)} TO ROLE ${role}`, 'the job services the stack\'s tasks start mount it, and they run as the task owner');
+      add(renderGrantOn(['READ', 'WRITE'], 'STAGE', stage, role), 'the job services the stack\'s tasks start mount it, and they run as the task owner');
     }
     for (const m of body.matchAll(/IN\s+COMPUTE\s+POOL\s+("[^"]+"|[A-Za-z_][A-Za-z0-9_$]*)/gi)) {
       const pool = parse(m[1], 1);
-      if (!created.accountObjects.has(`COMPUTE POOL:${pool}`)) add(`GRANT USAGE ON COMPUTE POOL ${q(pool)} TO ROLE ${role}`, 'the stack\'s tasks start job services on it');
+      if (!created.accountObjects.has(`COMPUTE POOL:${pool}`)) add(renderGrantOn(['USAGE'], 'COMPUTE POOL', pool, role), 'the stack\'s tasks start job services on it');
     }
     for (const image of imagesInSpecs([body])) {
       const parts = repositoryPartsOfImage(image);
       const repo = parts?.join('.');
       if (!repo || created.schemaObjects.has(repo)) continue;
       usageOnSchema(repo.split('.').slice(0, 2).join('.'), `parent of image repository ${repo}`);
-      add(`GRANT READ ON IMAGE REPOSITORY ${q(repo)} TO ROLE ${role}`, 'the stack\'s tasks start job services from images in it, and a job runs as its owner, the task owner');
+      add(renderGrantOn(['READ'], 'IMAGE REPOSITORY', repo, role), 'the stack\'s tasks start job services from images in it, and a job runs as its owner, the task owner');
     }
   }
   return out.statements();
@@ -217,9 +227,9 @@ class StatementList {
   private readonly bySql = new Map<string, { sql: string; why: string[] }>();
 
   add(sql: string, why: string): void {
-    const withOption = sql.endsWith(' WITH GRANT OPTION') ? sql : undefined;
-    const plain = withOption ? sql.slice(0, -' WITH GRANT OPTION'.length) : sql;
-    const stronger = this.bySql.get(`${plain} WITH GRANT OPTION`);
+    const withOption = sql.endsWith(WITH_GRANT_OPTION) ? sql : undefined;
+    const plain = withOption ? sql.slice(0, -WITH_GRANT_OPTION.length) : sql;
+    const stronger = this.bySql.get(`${plain}${WITH_GRANT_OPTION}`);
     if (stronger) return void (stronger.why.includes(why) || stronger.why.push(why));
     const existing = this.bySql.get(sql);
     if (existing) return void (existing.why.includes(why) || existing.why.push(why));
@@ -243,7 +253,7 @@ class StatementList {
 
 /** The statements as a script a reviewer reads: each statement after a comment saying why. */
 export function renderBootstrapScript(statements: readonly BootstrapStatement[], header: string): string {
-  const lines = [`-- ${header}`, '-- Run as ACCOUNTADMIN, once, and again when the stack changes (every statement is idempotent).', 'USE ROLE ACCOUNTADMIN;'];
+  const lines = [`-- ${header}`, '-- Run as ACCOUNTADMIN, once, and again when the stack changes (every statement is idempotent).', `${renderUseSystemRole('ACCOUNTADMIN')};`];
   for (const s of statements) lines.push('', `-- ${s.why}`, `${s.sql};`);
   return lines.join('\n') + '\n';
 }
@@ -298,11 +308,6 @@ function parse(name: string, parts: 1 | 2 | 3): string {
 function upper(name: unknown): string {
   const s = String(name);
   return s.startsWith('"') ? s.slice(1, -1).replace(/""/g, '"') : s.toUpperCase();
-}
-
-/** A dotted key back as quoted SQL (names with dots inside quotes are not produced by the constructs). */
-function q(dotted: string): string {
-  return dotted.split('.').map(quoteIdentifier).join('.');
 }
 
 function accountWhy(type: string): string {

@@ -11,6 +11,8 @@ import { runBootstrap } from '../bootstrap/run';
 import { imagesInSpecs, repositoryPartsOfImage } from '../images';
 import { LocalApplyPlan, planLocalApply, providerRole } from '../emulator/local-apply';
 import { SnowflakeSession } from '../snowflake/session';
+import { renderCreateDatabase, renderCreateImageRepository, renderCreateRole, renderCreateSchema, renderGrantRoleToUser } from '../sql/account';
+import { renderUseSystemRole } from '../sql/session';
 
 
 export interface ProvisionOptions {
@@ -40,8 +42,8 @@ export async function provisionLocally(admin: SnowflakeSession, tf: TerraformJso
   await createReferencedObjects(admin, tf);
   await runBootstrap(admin, bootstrap);
   const plan = await applyAsDeployRole(tf, opts.openAs);
-  await admin.query('USE ROLE ACCOUNTADMIN');
-  for (const role of createdRoles(tf)) await admin.query(`GRANT ROLE "${role}" TO USER "${opts.user.toUpperCase()}"`);
+  await admin.query(renderUseSystemRole('ACCOUNTADMIN'));
+  for (const role of createdRoles(tf)) await admin.query(renderGrantRoleToUser(role, opts.user.toUpperCase()));
   return { deployRole, plan, bootstrapStatements: bootstrap.length };
 }
 
@@ -82,9 +84,9 @@ async function createReferencedObjects(admin: SnowflakeSession, tf: TerraformJso
   const roles = new Set<string>();
   for (const g of Object.values(tf.resource?.snowflake_grant_privileges_to_account_role ?? {})) roles.add(String(g.account_role_name).toUpperCase());
   for (const g of Object.values(tf.resource?.snowflake_grant_account_role ?? {})) roles.add(String(g.parent_role_name).toUpperCase());
-  await admin.query('USE ROLE USERADMIN');
-  for (const role of roles) if (!created.has(role) && !SYSTEM_ROLES.has(role)) await admin.query(`CREATE ROLE IF NOT EXISTS "${role}"`);
-  await admin.query('USE ROLE SYSADMIN');
+  await admin.query(renderUseSystemRole('USERADMIN'));
+  for (const role of roles) if (!created.has(role) && !SYSTEM_ROLES.has(role)) await admin.query(renderCreateRole(role));
+  await admin.query(renderUseSystemRole('SYSADMIN'));
   // Repositories the tasks' jobs pull from, and those the stack grants READ on (the queue workers').
   const createdRepos = new Set(Object.values(tf.resource?.snowflake_image_repository ?? {}).map((r) => `${r.database}.${r.schema}.${r.name}`.toUpperCase()));
   const repos = new Set<string>();
@@ -97,10 +99,10 @@ async function createReferencedObjects(admin: SnowflakeSession, tf: TerraformJso
   }
   for (const name of repos) {
     if (createdRepos.has(name)) continue;
-    const [db, schema, repo] = name.split('.').map((p) => `"${p}"`);
-    await admin.query(`CREATE DATABASE IF NOT EXISTS ${db}`);
-    await admin.query(`CREATE SCHEMA IF NOT EXISTS ${db}.${schema}`);
-    await admin.query(`CREATE IMAGE REPOSITORY IF NOT EXISTS ${db}.${schema}.${repo}`);
+    const [db, schema] = name.split('.');
+    await admin.query(renderCreateDatabase(db));
+    await admin.query(renderCreateSchema(`${db}.${schema}`));
+    await admin.query(renderCreateImageRepository(name));
   }
-  await admin.query('USE ROLE ACCOUNTADMIN');
+  await admin.query(renderUseSystemRole('ACCOUNTADMIN'));
 }

@@ -18,7 +18,12 @@ import { resolveConnection } from '../snowflake/connection';
 import { ManyModelPipeline } from '../../constructs/many-model-pipeline';
 import { prng } from '../prng';
 import { provisionLocally } from './provision';
-import { quoteIdentifier, sqlString } from '../identifiers';
+import { ObjectName } from '../identifiers';
+import { renderCreateDatabase, renderCreateSchema, renderCreateWarehouse } from '../sql/account';
+import { DEMO_LOAD_WAREHOUSE, renderCompletedRuns, renderConsumerPredict, renderDemoReport, renderDemoSource, renderScheduledRowCount } from '../sql/demo';
+import { renderExecuteTask } from '../sql/task-graph';
+import { renderUseSystemRole, renderUseWarehouse } from '../sql/session';
+import { BoundStatement, bindValues } from '../sql/statement';
 
 export interface DemoOptions {
   readonly outdir: string;
@@ -87,14 +92,14 @@ function ownersOf(server: LocalSnowflakeServer, model: string): DemoResult['owne
 async function runScheduledScoring(admin: SnowflakeSession, pipeline: ManyModelPipeline): Promise<number> {
   const job = pipeline.scoring;
   if (!job?.taskName) return 0;
-  await admin.query('USE ROLE ACCOUNTADMIN');
-  await admin.query(`EXECUTE TASK ${job.taskName.quoted}`);
-  const runs = `SELECT STATE, FIRST_ERROR_MESSAGE FROM TABLE(${quoteIdentifier(job.taskName.parts[0])}.INFORMATION_SCHEMA.COMPLETE_TASK_GRAPHS(ROOT_TASK_NAME => ${sqlString(job.taskName.name)}))`;
+  await admin.query(renderUseSystemRole('ACCOUNTADMIN'));
+  await admin.query(renderExecuteTask(job.taskName));
+  const runs = renderCompletedRuns(job.taskName);
   for (let i = 0; i < 300; i++) {
     const done = (await admin.query<{ STATE: string; FIRST_ERROR_MESSAGE: string | null }>(runs)).rows[0];
     if (done) {
       if (done.STATE !== 'SUCCEEDED') throw new Error(`the scheduled scoring task ${job.taskName} failed: ${done.FIRST_ERROR_MESSAGE}`);
-      return Number((await admin.query<{ N: number }>(`SELECT COUNT(*) AS N FROM ${job.qualifiedName.quoted} WHERE RUN_ID LIKE 'S%'`)).rows[0].N);
+      return Number((await admin.query<{ N: number }>(renderScheduledRowCount(job.qualifiedName))).rows[0].N);
     }
     await new Promise((r) => setTimeout(r, 100));
   }
@@ -106,10 +111,7 @@ async function predictAsConsumer(consumer: SnowflakeSession, pipeline: ManyModel
   sessions.push(consumer);
   if (!partition) return 0;
   const agg = pipeline.aggregator;
-  const rows = await consumer.query(
-    `SELECT P.* FROM (SELECT ${sqlString(partition)} AS PARTITION_KEY, COLUMN1 AS STEP FROM VALUES (1), (2), (3), (4), (5), (6), (7)) I,\n` +
-      `  TABLE(MODEL(${agg.modelName.quoted}, ${agg.alias})!PREDICT(I.PARTITION_KEY, I.STEP) OVER (PARTITION BY I.PARTITION_KEY)) P`,
-  );
+  const rows = await consumer.query(renderConsumerPredict(agg.modelName, agg.alias, partition));
   return rows.rows.length;
 }
 
@@ -153,15 +155,16 @@ export function demoServerOptions(dataDir: string): LocalServerOptions {
 
 /** Creates the source table (it exists before the pipeline: referenced, not created) and loads generated series. */
 export async function loadSource(session: SnowflakeSession, sourceTable: string, series: number, days: number): Promise<{ rows: number; series: number; days: number }> {
-  const [db, schema, table] = sourceTable.split('.');
+  const table = ObjectName.parse(sourceTable, 3);
+  const source = renderDemoSource(table);
   // The data team loads on a warehouse of its own (a query needs one, docs/local-server.md).
-  await session.query('CREATE WAREHOUSE IF NOT EXISTS DATA_LOAD_WH WITH WAREHOUSE_SIZE = XSMALL AUTO_SUSPEND = 60 INITIALLY_SUSPENDED = TRUE');
-  await session.query('USE WAREHOUSE DATA_LOAD_WH');
-  await session.query(`CREATE DATABASE IF NOT EXISTS ${db}`);
-  await session.query(`CREATE SCHEMA IF NOT EXISTS ${db}.${schema}`);
-  await session.query(`CREATE TABLE IF NOT EXISTS ${db}.${schema}.${table} (UNIT_ID VARCHAR, DATE DATE, Y FLOAT)`);
+  await session.query(renderCreateWarehouse(DEMO_LOAD_WAREHOUSE));
+  await session.query(renderUseWarehouse(DEMO_LOAD_WAREHOUSE));
+  await session.query(renderCreateDatabase(table.parts[0]));
+  await session.query(renderCreateSchema(`${table.parts[0]}.${table.parts[1]}`));
+  await session.query(source.create);
   const rows = generateSeries(series, days);
-  await session.query(`INSERT INTO ${db}.${schema}.${table} (UNIT_ID, DATE, Y) VALUES (?, ?, ?)`, rows);
+  await session.query(source.insert.sql, rows);
   return { rows: rows.length, series, days };
 }
 
@@ -182,10 +185,10 @@ export async function runDemo(opts: DemoOptions): Promise<DemoResult> {
   const session = await openAs();
   const sessions: SnowflakeSession[] = [];
   try {
-    await session.query('USE ROLE SYSADMIN'); // the source belongs to the data team, not to the pipeline
+    await session.query(renderUseSystemRole('SYSADMIN')); // the source belongs to the data team, not to the pipeline
     const loaded = await loadSource(session, opts.sourceTable, opts.series ?? 200, opts.days ?? 1095);
     opts.log.info(`loaded ${loaded.rows} rows: ${loaded.series} series of ~${loaded.days} days into ${opts.sourceTable} (as SYSADMIN)`);
-    await session.query('USE ROLE ACCOUNTADMIN');
+    await session.query(renderUseSystemRole('ACCOUNTADMIN'));
     const provisioned = await provisionLocally(session, tf, { user: 'test', openAs: (role) => openAs(role) });
     const plan = provisioned.plan;
     opts.log.info(`bootstrap: ${provisioned.bootstrapStatements} statements as ACCOUNTADMIN; local apply: ${plan.statements.length} statements as ${provisioned.deployRole}${Object.keys(plan.skipped).length ? `; not emulated: ${Object.entries(plan.skipped).map(([k, v]) => `${v} ${k}`).join(', ')}` : ''}`);
@@ -197,22 +200,17 @@ export async function runDemo(opts: DemoOptions): Promise<DemoResult> {
     const result = await runHooks(manifest, runner, { log: opts.log, pollMs: 500 });
 
     const runId = result.outcomes.find((o) => o.runId)?.runId ?? '';
-    const metrics = agg.metricsTable.quoted;
-    const winners = (await session.query<{ PARTITION_KEY: string; MODEL_FAMILY: string | null; STATUS: string; MAPE: number | null; PASS: string }>(
-      `SELECT PARTITION_KEY, MODEL_FAMILY, STATUS, MAPE, PASS FROM ${metrics} WHERE RUN_ID = ? QUALIFY ROW_NUMBER() OVER (PARTITION BY PARTITION_KEY ORDER BY IFF(STATUS = 'OK', 0, 1), MAPE ASC NULLS LAST, IFF(PASS = 'screen', 0, 1)) = 1`,
-      [runId],
-    )).rows;
-    const refinedRows = (await session.query<{ N: number; IMPROVED: number }>(
-      `SELECT COUNT(*) AS N, COUNT_IF(R.MAPE < S.MAPE) AS IMPROVED FROM ${metrics} R JOIN ${metrics} S ON S.PARTITION_KEY = R.PARTITION_KEY AND S.RUN_ID = R.RUN_ID AND S.PASS = 'screen' WHERE R.RUN_ID = ? AND R.PASS = 'refine' AND R.STATUS = 'OK'`,
-      [runId],
-    )).rows[0];
+    const report = renderDemoReport({ metrics: agg.metricsTable, queue: pipeline.queue.qualifiedName, results: pipeline.scoring?.qualifiedName });
+    const ask = <T>(st: BoundStatement) => session.query<T>(st.sql, bindValues(st, { RUN_ID: runId }));
+    const winners = (await ask<{ PARTITION_KEY: string; MODEL_FAMILY: string | null; STATUS: string; MAPE: number | null; PASS: string }>(report.winners)).rows;
+    const refinedRows = (await ask<{ N: number; IMPROVED: number }>(report.refined)).rows[0];
     const families: Record<string, number> = {};
     for (const w of winners) if (w.STATUS === 'OK') families[w.MODEL_FAMILY!] = (families[w.MODEL_FAMILY!] ?? 0) + 1;
     const mapes = winners.filter((w) => w.STATUS === 'OK' && w.MAPE !== null).map((w) => Number(w.MAPE)).sort((a, b) => a - b);
-    const scored = pipeline.scoring ? Number((await session.query<{ N: number }>(`SELECT COUNT(*) AS N FROM ${pipeline.scoring.qualifiedName.quoted} WHERE RUN_ID = ?`, [runId])).rows[0].N) : 0;
+    const scored = report.scored ? Number((await ask<{ N: number }>(report.scored)).rows[0].N) : 0;
     const registerStep = manifest.steps.find((s) => s.kind === 'registerAggregator');
-    const attempts = (await session.query<{ A: number }>(`SELECT MAX(ATTEMPTS) AS A FROM ${pipeline.queue.qualifiedName.quoted} WHERE RUN_ID = ?`, [runId])).rows[0];
-    const dup = (await session.query<{ N: number }>(`SELECT COUNT(*) AS N FROM (SELECT PASS, PARTITION_KEY FROM ${metrics} WHERE RUN_ID = ? GROUP BY PASS, PARTITION_KEY HAVING COUNT(*) > 1)`, [runId])).rows[0];
+    const attempts = (await ask<{ A: number }>(report.attempts)).rows[0];
+    const dup = (await ask<{ N: number }>(report.duplicates)).rows[0];
     const stageDir = server.engine.stages.get(agg.stageName.toString());
     const indexFile = stageDir ? path.join(stageDir, 'models', runId, 'model_index.json') : '';
     const indexed = indexFile && fs.existsSync(indexFile) ? Object.keys(JSON.parse(fs.readFileSync(indexFile, 'utf8')).partitions ?? {}).length : 0;

@@ -4,6 +4,8 @@
  */
 import { DOCUMENTED_INSTANCE_FAMILIES, SYSTEM_ROLE_ACCOUNT_PRIVILEGES, SYSTEM_ROLE_CHILDREN, hybridTablesUnavailableIn } from './facts';
 import { Need, StackNeeds } from './needs';
+import { renderCreateImageRepository, renderGrantOn } from '../sql/account';
+import { DOCTOR_QUERIES } from '../sql/doctor';
 
 /**
  * One row of SHOW GRANTS TO ROLE / ON <object> (https://docs.snowflake.com/en/sql-reference/sql/show-grants;
@@ -229,7 +231,7 @@ export function checkImageRepositories(needs: StackNeeds, answers: AccountAnswer
       ? { status: 'ok', what: `image repository ${repo.name} exists` }
       : listed && !listed.ok && !listed.missing
         ? { status: 'unknown', what: `image repository ${repo.name} exists (SHOW IMAGE REPOSITORIES: ${listed.error})` }
-        : { status: 'missing', what: `image repository ${repo.name} does not exist or is not visible to the connection's role (its owners create it and push the trainer image)`, fix: `CREATE IMAGE REPOSITORY IF NOT EXISTS "${db}"."${schema}"."${name}"` });
+        : { status: 'missing', what: `image repository ${repo.name} does not exist or is not visible to the connection's role (its owners create it and push the trainer image)`, fix: renderCreateImageRepository(repo.name) });
     for (const role of repo.readers) {
       const e = exists(answers, role);
       if (e === false && role !== needs.deployRole && needs.createdRoles.includes(role)) {
@@ -239,7 +241,7 @@ export function checkImageRepositories(needs: StackNeeds, answers: AccountAnswer
       const ok = e === true && holds(answers, role, 'READ', 'IMAGE REPOSITORY', repo.name);
       findings.push(ok
         ? { status: 'ok', what: `${role} holds READ on image repository ${repo.name}` }
-        : { status: e === undefined ? 'unknown' : 'missing', what: `${role} lacks READ on image repository ${repo.name}`, fix: `GRANT READ ON IMAGE REPOSITORY "${db}"."${schema}"."${name}" TO ROLE "${role}"` });
+        : { status: e === undefined ? 'unknown' : 'missing', what: `${role} lacks READ on image repository ${repo.name}`, fix: renderGrantOn(['READ'], 'IMAGE REPOSITORY', repo.name, role) });
     }
   }
   return conclude(id, findings, `${needs.imageRepositories.map((r) => r.name).join(', ')} readable by ${[...new Set(needs.imageRepositories.flatMap((r) => r.readers))].join(', ')}`, 'could not be told');
@@ -255,7 +257,7 @@ export function checkPackages(needs: StackNeeds, answers: AccountAnswers): Check
     if (!a || !a.ok) return { status: 'unknown', what: `${what}: ${a && !a.ok ? a.error : 'not asked'}` };
     return a.value
       ? { status: 'ok', what: `${what} is available` }
-      : { status: 'missing', what: `${what} is not listed in INFORMATION_SCHEMA.PACKAGES`, fix: `pin a listed version: SELECT VERSION FROM SNOWFLAKE.INFORMATION_SCHEMA.PACKAGES WHERE LANGUAGE = 'python' AND PACKAGE_NAME = '${p.name}'` };
+      : { status: 'missing', what: `${what} is not listed in INFORMATION_SCHEMA.PACKAGES`, fix: `pin a listed version: ${DOCTOR_QUERIES.packageVersions(p.name)}` };
   });
   return conclude(id, findings, needs.packages.map((p) => `${p.name}==${p.version}`).join(', ') + ' available', 'INFORMATION_SCHEMA.PACKAGES could not be read');
 }

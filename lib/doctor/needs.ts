@@ -6,6 +6,7 @@
  * families and its hybrid tables.
  */
 import { BootstrapStatement, TerraformJson, bootstrapStatements } from '../bootstrap/bootstrap';
+import { renderGrantOn, renderGrantOnAccount, renderGrantOnFuture, renderGrantRoleToRole } from '../sql/account';
 
 type Res = Record<string, any>;
 
@@ -51,7 +52,7 @@ export function dotted(name: string): string {
 const Q = String.raw`"(?:[^"]|"")+"`;
 const QNAME = String.raw`${Q}(?:\.${Q})*`;
 
-/** A bootstrap statement as what it makes true. The statements come from lib/bootstrap, whose grammar this follows. */
+/** A bootstrap statement as what it makes true. The statements come from lib/bootstrap (rendered by lib/sql/account.ts), whose grammar this follows. */
 export function needOf(s: BootstrapStatement): Need {
   const { sql, why } = s;
   let m: RegExpExecArray | null;
@@ -81,7 +82,7 @@ export function stackNeeds(stack: string, tf: TerraformJson, manifestText = ''):
   for (const g of all('snowflake_grant_account_role')) {
     if (!g.role_name || !g.parent_role_name || !created.has(dotted(g.role_name))) continue;
     const [child, parent] = [dotted(g.role_name), dotted(g.parent_role_name)];
-    afterApply.push({ kind: 'role-grant', child, parent, sql: `GRANT ROLE "${child}" TO ROLE "${parent}"`, why: `the stack grants role ${child} to ${parent}` });
+    afterApply.push({ kind: 'role-grant', child, parent, sql: renderGrantRoleToRole(child, parent), why: `the stack grants role ${child} to ${parent}` });
   }
   for (const g of all('snowflake_grant_privileges_to_account_role')) {
     const role = dotted(g.account_role_name);
@@ -131,29 +132,31 @@ export function imageRepositoriesIn(text: string): string[] {
   return [...out];
 }
 
-/** A `snowflake_grant_privileges_to_account_role` as a need, with the GRANT that terraform would run. */
+/**
+ * A `snowflake_grant_privileges_to_account_role` as a need, with the GRANT that terraform would run:
+ * the resource's object names are SQL already (the constructs quote them), and go in as they are.
+ */
 function grantNeed(role: string, g: Res): Need {
   const privileges = [...((g.privileges as string[] | undefined) ?? [])].map((p) => String(p).toUpperCase()).sort();
   const list = privileges.join(', ');
-  const to = `TO ROLE "${role}"`;
   const why = `the stack grants ${list || 'ALL PRIVILEGES'} to ${role}`;
   if (g.all_privileges || privileges.length === 0) return { kind: 'unchecked', reason: 'ALL PRIVILEGES grants are not read back', sql: '', why };
-  if (g.on_account === true) return { kind: 'privileges', role, privileges, on: 'ACCOUNT', name: 'ACCOUNT', grantOption: false, sql: `GRANT ${list} ON ACCOUNT ${to}`, why };
+  if (g.on_account === true) return { kind: 'privileges', role, privileges, on: 'ACCOUNT', name: 'ACCOUNT', grantOption: false, sql: renderGrantOnAccount(privileges, role), why };
   if (g.on_account_object?.object_name) {
     const on = String(g.on_account_object.object_type).toUpperCase();
-    return { kind: 'privileges', role, privileges, on, name: dotted(g.on_account_object.object_name), grantOption: false, sql: `GRANT ${list} ON ${on} ${g.on_account_object.object_name} ${to}`, why };
+    return { kind: 'privileges', role, privileges, on, name: dotted(g.on_account_object.object_name), grantOption: false, sql: renderGrantOn(privileges, on, { sql: String(g.on_account_object.object_name) }, role), why };
   }
   if (g.on_schema?.schema_name) {
-    return { kind: 'privileges', role, privileges, on: 'SCHEMA', name: dotted(g.on_schema.schema_name), grantOption: false, sql: `GRANT ${list} ON SCHEMA ${g.on_schema.schema_name} ${to}`, why };
+    return { kind: 'privileges', role, privileges, on: 'SCHEMA', name: dotted(g.on_schema.schema_name), grantOption: false, sql: renderGrantOn(privileges, 'SCHEMA', { sql: String(g.on_schema.schema_name) }, role), why };
   }
   if (g.on_schema_object?.object_name) {
     const on = String(g.on_schema_object.object_type).toUpperCase();
-    return { kind: 'privileges', role, privileges, on, name: dotted(g.on_schema_object.object_name), grantOption: false, sql: `GRANT ${list} ON ${on} ${g.on_schema_object.object_name} ${to}`, why };
+    return { kind: 'privileges', role, privileges, on, name: dotted(g.on_schema_object.object_name), grantOption: false, sql: renderGrantOn(privileges, on, { sql: String(g.on_schema_object.object_name) }, role), why };
   }
   if (g.on_schema_object?.future) {
     const f = g.on_schema_object.future;
-    const where = f.in_schema ? `SCHEMA ${f.in_schema}` : `DATABASE ${f.in_database}`;
-    return { kind: 'unchecked', reason: 'future grants are not read back', sql: `GRANT ${list} ON FUTURE ${String(f.object_type_plural).toUpperCase()} IN ${where} ${to}`, why };
+    const sql = renderGrantOnFuture(privileges, String(f.object_type_plural).toUpperCase(), f.in_schema ? 'SCHEMA' : 'DATABASE', { sql: String(f.in_schema ? f.in_schema : f.in_database) }, role);
+    return { kind: 'unchecked', reason: 'future grants are not read back', sql, why };
   }
   return { kind: 'unchecked', reason: 'grants on all objects of a kind are not read back', sql: '', why };
 }

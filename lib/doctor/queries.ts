@@ -1,40 +1,14 @@
 /**
- * Every statement `many-model doctor` sends, in one place, and how each answer is read. All of them
- * are read-only: SHOW commands and SELECTs on views.
+ * How `many-model doctor` asks the account what the checks need, each question once, and how each
+ * answer is read. The statements themselves are in lib/sql/doctor.ts.
  */
-import { quoteIdentifier, sqlString } from '../identifiers';
+import { DOCTOR_QUERIES as QUERIES } from '../sql/doctor';
 import { AccountAnswers, Answer, GrantRow } from './checks';
 import { dotted, StackNeeds } from './needs';
 
 type Row = Record<string, unknown>;
 /** Runs one statement; rejects with an error carrying Snowflake's `code`. */
 export type Query = (sql: string) => Promise<Row[]>;
-
-const q = (name: string) => name.split('.').map(quoteIdentifier).join('.');
-
-export const QUERIES = {
-  /** https://docs.snowflake.com/en/sql-reference/sql/show-grants: privileges and roles granted to the role. */
-  grantsTo: (role: string) => `SHOW GRANTS TO ROLE ${quoteIdentifier(role)}`,
-  /** https://docs.snowflake.com/en/sql-reference/sql/show-image-repositories: repositories the role has a privilege on. */
-  imageRepositories: (schema: string) => `SHOW IMAGE REPOSITORIES IN SCHEMA ${q(schema)}`,
-  /**
-   * https://docs.snowflake.com/en/sql-reference/sql/show-hybrid-tables. Snowflake documents no
-   * read-only switch that says whether hybrid tables are enabled; the command's being answered,
-   * with the region (below), is what can be told without creating one.
-   */
-  hybridTables: 'SHOW HYBRID TABLES IN ACCOUNT LIMIT 1',
-  /** https://docs.snowflake.com/en/sql-reference/functions/current_region: where the account runs (hybrid tables' limitations are by region). */
-  region: 'SELECT CURRENT_REGION() AS REGION',
-  /**
-   * The PACKAGES view (https://docs.snowflake.com/en/sql-reference/info-schema/packages): a row per
-   * package version usable in a procedure's PACKAGES clause. Every database has the view; the
-   * shared SNOWFLAKE database is in every account.
-   */
-  package: (name: string, version: string) =>
-    `SELECT PACKAGE_NAME, VERSION FROM SNOWFLAKE.INFORMATION_SCHEMA.PACKAGES WHERE LANGUAGE = 'python' AND PACKAGE_NAME = ${sqlString(name)} AND VERSION = ${sqlString(version)}`,
-  /** https://docs.snowflake.com/en/sql-reference/sql/show-compute-pool-instance-families */
-  instanceFamilies: 'SHOW COMPUTE POOL INSTANCE FAMILIES',
-} as const;
 
 const str = (row: Row, key: string): string => String(row[key] ?? row[key.toUpperCase()] ?? '');
 

@@ -15,6 +15,7 @@ import { DOCUMENTED_INSTANCE_FAMILIES } from '../doctor/facts';
 import { Errors, SfError } from './errors';
 import { SfResult, statusResult } from './results';
 import { IDENT, QNAME } from './translate';
+import { STRING_LITERAL, readLiteral } from './literals';
 
 export interface AuthSession {
   role?: string;
@@ -246,11 +247,11 @@ export class Authorizer {
       this.save();
       return statusResult('Statement executed successfully.');
     }
-    if ((m = new RegExp(`^SHOW\\s+IMAGE\\s+REPOSITORIES(?:\\s+LIKE\\s+'((?:[^']|'')*)')?(?:\\s+IN\\s+SCHEMA\\s+(${QNAME}))?$`, 'i').exec(sql))) {
+    if ((m = new RegExp(`^SHOW\\s+IMAGE\\s+REPOSITORIES(?:\\s+LIKE\\s+(${STRING_LITERAL}))?(?:\\s+IN\\s+SCHEMA\\s+(${QNAME}))?$`, 'i').exec(sql))) {
       // SHOW IMAGE REPOSITORIES (https://docs.snowflake.com/en/sql-reference/sql/show-image-repositories):
       // the repositories the role holds a privilege on (READ, WRITE, ownership), else none.
       const schema = m[2] ? this.qualify(s, 'SCHEMA', m[2]) : undefined;
-      const like = m[1] === undefined ? undefined : new RegExp(`^${m[1].replace(/''/g, "'").replace(/[.*+?^${}()|[\]\\]/g, '\\$&').replace(/%/g, '.*').replace(/_/g, '.')}$`, 'i');
+      const like = m[1] === undefined ? undefined : new RegExp(`^${readLiteral(m[1]).replace(/[.*+?^${}()|[\]\\]/g, '\\$&').replace(/%/g, '.*').replace(/_/g, '.')}$`, 'i');
       const rows: string[][] = [];
       for (const [k, owner] of this.access.owners) {
         if (!k.startsWith('IMAGE REPOSITORY:')) continue;

@@ -14,6 +14,7 @@ import { SfResult, dmlResult, statusResult, toSfResult } from './results';
 import { Faults } from './faults';
 import { DirectoryEntry, DirectoryTable, ListingHook, listFiles, refreshDirectory, walk } from './stage-directory';
 import { IDENT, QNAME, batchedInsertSelect, initTranslator, splitStatements, toDuckDb } from './translate';
+import { STRING_LITERAL, readLiteral, sfStringLiteral } from './literals';
 import { AccessControl, ObjectKind } from './access-control';
 import { Authorizer } from './authorize';
 import { tableRefs, tableRefsByScan } from './table-refs';
@@ -423,11 +424,11 @@ export class Engine {
       this.saveCatalog();
       return statusResult(`Stage area ${key.split('.').pop()} successfully created.`);
     }
-    if ((m = new RegExp(`^ALTER\\s+STAGE\\s+(?:IF\\s+EXISTS\\s+)?(${QNAME})\\s+REFRESH(?:\\s+SUBPATH\\s*=\\s*'((?:[^']|'')*)')?$`, 'i').exec(sql))) {
+    if ((m = new RegExp(`^ALTER\\s+STAGE\\s+(?:IF\\s+EXISTS\\s+)?(${QNAME})\\s+REFRESH(?:\\s+SUBPATH\\s*=\\s*(${STRING_LITERAL}))?$`, 'i').exec(sql))) {
       // WRITE is enough to refresh an internal stage's directory table since bundle 2023_06
       // (https://docs.snowflake.com/en/release-notes/bcr-bundles/2023_06/bcr-1222).
       const { dir, name } = this.stageDir(s, m[1], 'WRITE');
-      refreshDirectory(this.directoryTable(name), dir, (m[2] ?? '').replace(/''/g, "'"), this.listingHook(name));
+      refreshDirectory(this.directoryTable(name), dir, m[2] === undefined ? '' : readLiteral(m[2]), this.listingHook(name));
       this.saveCatalog();
       return statusResult('Statement executed successfully.');
     }
@@ -724,7 +725,8 @@ export class Engine {
  */
 /** CURRENT_ROLE() and CURRENT_WAREHOUSE() are the session's: literals here (DuckDB has neither). */
 function sessionFunctions(s: SessionState, sql: string): string {
-  const literal = (v: string | undefined) => (v === undefined ? 'NULL' : `'${v.replace(/'/g, "''")}'`);
+  // Written into Snowflake SQL, which the translator reads with Snowflake's escapes.
+  const literal = (v: string | undefined) => (v === undefined ? 'NULL' : sfStringLiteral(v));
   return sql.replace(/\bCURRENT_ROLE\s*\(\s*\)/gi, () => literal(s.role ?? 'ACCOUNTADMIN')).replace(/\bCURRENT_WAREHOUSE\s*\(\s*\)/gi, () => literal(s.warehouse));
 }
 
@@ -771,7 +773,8 @@ function directoryRows(dir: string, files: readonly DirectoryEntry[]): string {
   if (files.length === 0) {
     return `(SELECT CAST(NULL AS VARCHAR) AS RELATIVE_PATH, CAST(NULL AS BIGINT) AS SIZE, CAST(NULL AS TIMESTAMP) AS LAST_MODIFIED, CAST(NULL AS VARCHAR) AS MD5, CAST(NULL AS VARCHAR) AS FILE_URL WHERE FALSE)`;
   }
-  const lit = (v: string) => `'${v.replace(/'/g, "''")}'`;
+  // Substituted into Snowflake SQL before translation: Snowflake's escapes.
+  const lit = sfStringLiteral;
   const rows = files.map(
     (f) => `(${lit(f.relativePath)}, ${f.size}, TIMESTAMP ${lit(f.lastModified.replace('T', ' ').replace('Z', ''))}, ${lit(f.md5)}, ${lit(`file://${path.join(dir, f.relativePath)}`)})`,
   );

@@ -9,6 +9,7 @@ import * as path from 'path';
 import { ForecastModel, predictFromModel } from '../worker/forecast';
 import { referenceWorkerCommand } from '../worker/command';
 import { ImageCommand, ModelCatalog, PredictHandler, ProcedureHandler } from './objects';
+import { sfStringLiteral } from './literals';
 import type { LocalServerOptions } from './server';
 
 /** The first line of the registration procedure's body (lib/registry/python/register_procedure.py.tmpl). */
@@ -56,7 +57,7 @@ export function registrationStandIn(modelName: string, stageName: string, metric
     const missing = Object.values(partitions).filter((p) => !fs.existsSync(path.join(dir, p)));
     if (missing.length > 0) throw new Error(`${missing.length} artifacts named in the index are missing, e.g. ${missing[0]}`);
     const [m] = await ctx.query(
-      `SELECT COUNT_IF(STATUS = 'OK') AS TRAINED, COUNT_IF(STATUS <> 'OK') AS FAILED, MEDIAN(IFF(STATUS = 'OK', MAPE, NULL)) AS MEDIAN_MAPE FROM (SELECT * FROM ${metricsTable} WHERE RUN_ID = '${String(runId).replace(/'/g, "''")}' QUALIFY ROW_NUMBER() OVER (PARTITION BY PARTITION_KEY ORDER BY IFF(STATUS = 'OK', 0, 1), MAPE ASC NULLS LAST) = 1)`,
+      `SELECT COUNT_IF(STATUS = 'OK') AS TRAINED, COUNT_IF(STATUS <> 'OK') AS FAILED, MEDIAN(IFF(STATUS = 'OK', MAPE, NULL)) AS MEDIAN_MAPE FROM (SELECT * FROM ${metricsTable} WHERE RUN_ID = ${sfStringLiteral(String(runId))} QUALIFY ROW_NUMBER() OVER (PARTITION BY PARTITION_KEY ORDER BY IFF(STATUS = 'OK', 0, 1), MAPE ASC NULLS LAST) = 1)`,
     );
     // Registered as the procedure's effective role: it creates (and then owns) the model, or must own it.
     ctx.addModelVersion(modelName, String(versionName), { runId, indexPath, partitions: Object.keys(index.partitions).length, metrics: m }, dir);

@@ -14,15 +14,19 @@ import { ObjectKind } from './access-control';
 import { Errors, SfError } from './errors';
 import { SfResult, statusResult } from './results';
 import { IDENT, QNAME, splitStatements } from './translate';
+import { ANY_LITERAL, STRING_LITERAL, readLiteral, sfStringLiteral } from './literals';
 
 /** An exception of a stand-in for Snowflake's Python runtime, as Snowflake reports a handler's. */
 function standInError(e: unknown): SfError {
   return e instanceof SfError ? e : Errors.handlerFailed(e instanceof Error ? e.message : String(e));
 }
 
-/** A value as a SQL literal in the inline tables the server substitutes: NULL, a number, or a quoted string. */
+/**
+ * A value as a SQL literal in the inline tables the server substitutes: NULL, a number, or a quoted
+ * string. The text goes through the translator, which reads Snowflake's escapes.
+ */
 function lit(v: unknown): string {
-  return v === null || v === undefined ? 'NULL' : typeof v === 'number' ? String(v) : `'${String(v).replace(/'/g, "''")}'`;
+  return v === null || v === undefined ? 'NULL' : typeof v === 'number' ? String(v) : sfStringLiteral(String(v));
 }
 
 /**
@@ -248,8 +252,8 @@ const TASK_FUNCTION_COLUMNS: Record<'TASK_HISTORY' | 'CURRENT_TASK_GRAPHS' | 'CO
   };
 })();
 
-/** `TABLE([<db>.]INFORMATION_SCHEMA.<function>(<name> => <constant>, ...))`; arguments hold no parentheses. */
-const TASK_FUNCTION = String.raw`TABLE\s*\(\s*(?:${IDENT}\.)?INFORMATION_SCHEMA\.(TASK_HISTORY|CURRENT_TASK_GRAPHS|COMPLETE_TASK_GRAPHS)\s*\(([^()]*)\)\s*\)`;
+/** `TABLE([<db>.]INFORMATION_SCHEMA.<function>(<name> => <constant>, ...))`; arguments hold no parentheses outside string constants. */
+const TASK_FUNCTION = String.raw`TABLE\s*\(\s*(?:${IDENT}\.)?INFORMATION_SCHEMA\.(TASK_HISTORY|CURRENT_TASK_GRAPHS|COMPLETE_TASK_GRAPHS)\s*\(((?:${STRING_LITERAL}|[^()'])*)\)\s*\)`;
 
 interface Service {
   name: string;
@@ -323,6 +327,7 @@ export class SnowflakeObjects {
       this.auth.created(s, 'TASK', key);
       const after = /\bAFTER\s+([\s\S]+?)(?=\s+(?:FINALIZE|WHEN|WAREHOUSE|SCHEDULE|USER_TASK|ALLOW|COMMENT)\b|$)/i.exec(header)?.[1];
       const finalize = new RegExp(`\\bFINALIZE\\s*=\\s*(${QNAME})`, 'i').exec(header)?.[1];
+      const schedule = new RegExp(`\\bSCHEDULE\\s*=\\s*(${STRING_LITERAL})`, 'i').exec(header)?.[1];
       this.tasks.set(key, {
         id: crypto.randomUUID(),
         name,
@@ -332,7 +337,7 @@ export class SnowflakeObjects {
         finalize: finalize ? this.engine.qualify(s, finalize).join('.') : undefined,
         sql: m[5].trim(),
         started: false,
-        schedule: /\bSCHEDULE\s*=\s*'([^']*)'/i.exec(header)?.[1],
+        schedule: schedule === undefined ? undefined : readLiteral(schedule),
         warehouse,
       });
       return statusResult(`Task ${name} successfully created.`);
@@ -661,7 +666,7 @@ export class SnowflakeObjects {
     const wh = warehouse ? nameParts(warehouse)[0] : undefined;
     if (wh) this.auth.need(s, 'USAGE', 'WAREHOUSE', wh);
     if (this.services.has(key)) throw Errors.alreadyExists(key);
-    const yamlText = specText.startsWith('$$') ? specText.slice(2, -2) : specText.slice(1, -1).replace(/''/g, "'");
+    const yamlText = readLiteral(specText);
     let spec: { spec?: { containers?: { name: string; image: string; command?: string[]; args?: string[]; env?: Record<string, unknown>; volumeMounts?: { name: string; mountPath: string }[] }[]; volumes?: { name: string; source: string; stageConfig?: { name?: string } }[] } };
     try {
       spec = parseYaml(yamlText);
@@ -763,7 +768,7 @@ export class SnowflakeObjects {
       model.defaultVersion = this.models.resolve(key, nameParts(m[1])[0]).name;
     } else if ((m = new RegExp(`^MODIFY\\s+VERSION\\s+(${IDENT})\\s+SET\\s+METADATA\\s*=\\s*(\\$\\$[\\s\\S]*\\$\\$|'[\\s\\S]*')$`, 'i').exec(rest))) {
       const v = this.models.resolve(key, nameParts(m[1])[0]);
-      const text = m[2].startsWith('$$') ? m[2].slice(2, -2) : m[2].slice(1, -1).replace(/''/g, "'");
+      const text = readLiteral(m[2]);
       try {
         v.metadata = JSON.parse(text);
       } catch (e) {
@@ -795,9 +800,9 @@ export class SnowflakeObjects {
     // The procedure's statements run on the caller's session as the effective role.
     const ps: SessionState = Object.assign(Object.create(Object.getPrototypeOf(s)) as SessionState, s, { role: s.role === undefined ? undefined : role, ownersRights: executeAs === 'OWNER', fixedRole: executeAs === 'OWNER' ? "owner's rights stored procedure" : s.fixedRole });
     const args: (string | number | null)[] = [];
-    const re = /\s*(?:'((?:[^']|'')*)'|(-?\d+(?:\.\d+)?)|(NULL))\s*(?:,|$)/giy;
+    const re = new RegExp(String.raw`\s*(?:(${ANY_LITERAL})|(-?\d+(?:\.\d+)?)|(NULL))\s*(?:,|$)`, 'giy');
     let m: RegExpExecArray | null;
-    while (re.lastIndex < argText.length && (m = re.exec(argText))) args.push(m[1] !== undefined ? m[1].replace(/''/g, "'") : m[2] !== undefined ? Number(m[2]) : null);
+    while (re.lastIndex < argText.length && (m = re.exec(argText))) args.push(m[1] !== undefined ? readLiteral(m[1]) : m[2] !== undefined ? Number(m[2]) : null);
     let temporaries = 0;
     const ctx: ProcedureContext = {
       role,
@@ -863,12 +868,12 @@ export class SnowflakeObjects {
 
   /** Replaces service-status calls, task history tables and PREDICT with inline values. */
   private async rewriteQuery(s: SessionState, sql: string): Promise<string> {
-    let out = sql.replace(/SYSTEM\$GET_SERVICE_STATUS\s*\(\s*'([^']+)'\s*(?:,\s*\d+\s*)?\)/gi, (_m, ref: string) => {
-      const svc = this.monitored(s, ref);
+    let out = sql.replace(new RegExp(String.raw`SYSTEM\$GET_SERVICE_STATUS\s*\(\s*(${STRING_LITERAL})\s*(?:,\s*\d+\s*)?\)`, 'gi'), (_m, ref: string) => {
+      const svc = this.monitored(s, readLiteral(ref));
       return lit(JSON.stringify([{ status: svc.status, message: svc.message, containerName: svc.container, instanceId: '0', serviceName: svc.name, restartCount: 0 }]));
     });
-    out = out.replace(/SYSTEM\$GET_SERVICE_LOGS\s*\(\s*'([^']+)'\s*,\s*\d+\s*,\s*'[^']*'(?:\s*,\s*(\d+))?\s*\)/gi, (_m, ref: string, n?: string) => {
-      const svc = this.monitored(s, ref);
+    out = out.replace(new RegExp(String.raw`SYSTEM\$GET_SERVICE_LOGS\s*\(\s*(${STRING_LITERAL})\s*,\s*\d+\s*,\s*${STRING_LITERAL}(?:\s*,\s*(\d+))?\s*\)`, 'gi'), (_m, ref: string, n?: string) => {
+      const svc = this.monitored(s, readLiteral(ref));
       return lit(svc.logs.slice(-(Number(n ?? 100))).join('\n'));
     });
     out = out.replace(new RegExp(TASK_FUNCTION, 'gi'), (_m, which: string, args: string) => this.taskFunctionTable(s, which.toUpperCase() as keyof typeof TASK_FUNCTION_COLUMNS, args));
@@ -884,7 +889,10 @@ export class SnowflakeObjects {
    */
   private taskFunctionTable(s: SessionState, which: keyof typeof TASK_FUNCTION_COLUMNS, argText: string): string {
     const args = new Map<string, string>();
-    for (const m of argText.matchAll(/(\w+)\s*=>\s*('(?:[^']|'')*'|[^,]+)/g)) args.set(m[1].toUpperCase(), m[2].trim().replace(/^'|'$/g, '').replace(/''/g, "'"));
+    for (const m of argText.matchAll(new RegExp(String.raw`(\w+)\s*=>\s*(${STRING_LITERAL}|[^,]+)`, 'g'))) {
+      const v = m[2].trim();
+      args.set(m[1].toUpperCase(), v.startsWith("'") ? readLiteral(v) : v);
+    }
     const known = ['RESULT_LIMIT', 'ERROR_ONLY', ...(which === 'TASK_HISTORY' ? ['TASK_NAME', 'ROOT_TASK_ID'] : ['ROOT_TASK_NAME'])];
     const unknown = [...args.keys()].filter((k) => !known.includes(k));
     if (unknown.length > 0) throw Errors.notSupported(`${which} argument ${unknown.join(', ')}`);

@@ -5,6 +5,8 @@
  * heartbeat stopped for the stale window is dead and its lock is taken over.
  */
 import { ObjectName } from '../identifiers';
+import { renderLedgerStatements, renderTakeLock } from '../sql/ledger';
+import { BoundStatement, bindValues } from '../sql/statement';
 import { SnowflakeSession } from '../snowflake/session';
 import { LedgerLocation } from './manifest';
 import { AttemptStatus, LedgerRecord, LedgerState } from './planner';
@@ -33,22 +35,26 @@ export interface LockState {
 }
 
 export class Ledger {
-  readonly table: string;
+  private readonly name: ObjectName;
+  private readonly sql: ReturnType<typeof renderLedgerStatements>;
 
   constructor(
     private readonly session: SnowflakeSession,
     location: LedgerLocation,
     private readonly stack: string,
   ) {
-    this.table = ObjectName.of(location.database, location.schema, location.table).quoted;
+    this.name = ObjectName.of(location.database, location.schema, location.table);
+    this.sql = renderLedgerStatements(this.name);
+  }
+
+  /** Runs one ledger statement with its values by name; the stack and the marker step ids are always at hand. */
+  private run<T = Record<string, unknown>>(st: BoundStatement, values: Record<string, unknown> = {}) {
+    return this.session.query<T>(st.sql, bindValues(st, { STACK: this.stack, LOCK_STEP_ID, RUN_MARK_STEP_ID, ...values }));
   }
 
   /** Every attempt of this stack's steps, and the runs marked abandoned (one statement). */
   async state(): Promise<LedgerState> {
-    const r = await this.session.query<{ STEP_ID: string; RUN_ID: string; FINGERPRINT: string; STATUS: string; T: number | string; ATTEMPT: number | string }>(
-      `SELECT STEP_ID, RUN_ID, FINGERPRINT, STATUS, DATE_PART(EPOCH_MILLISECOND, STARTED_AT) AS T, ATTEMPT FROM ${this.table} WHERE STACK = ? AND STEP_ID <> ?`,
-      [this.stack, LOCK_STEP_ID],
-    );
+    const r = await this.run<{ STEP_ID: string; RUN_ID: string; FINGERPRINT: string; STATUS: string; T: number | string; ATTEMPT: number | string }>(this.sql.state);
     const records: LedgerRecord[] = [];
     const abandoned = new Set<string>();
     for (const x of r.rows) {
@@ -63,23 +69,23 @@ export class Ledger {
 
   /** Records the start of an attempt; returns its attempt number. */
   async start(stepId: string, runId: string, fingerprint: string, runnerId: string): Promise<number> {
-    const prior = await this.session.query<{ N: number }>(`SELECT COUNT(*) AS N FROM ${this.table} WHERE STACK = ? AND STEP_ID = ? AND RUN_ID = ?`, [this.stack, stepId, runId]);
+    const prior = await this.run<{ N: number }>(this.sql.countAttempts, { STEP_ID: stepId, RUN_ID: runId });
     const attempt = Number(prior.rows[0]?.N ?? 0) + 1;
-    await this.session.query(
-      `INSERT INTO ${this.table} (STACK, STEP_ID, RUN_ID, FINGERPRINT, ATTEMPT, STATUS, RUNNER_ID, STARTED_AT) VALUES (?, ?, ?, ?, ?, 'RUNNING', ?, CURRENT_TIMESTAMP())`,
-      [this.stack, stepId, runId, fingerprint, attempt, runnerId],
-    );
+    await this.run(this.sql.start, { STEP_ID: stepId, RUN_ID: runId, FINGERPRINT: fingerprint, ATTEMPT: attempt, RUNNER_ID: runnerId });
     return attempt;
   }
 
-  /** Records the end of an attempt. */
+  /** Records the end of an attempt (only while it is RUNNING: lib/sql/ledger.ts). */
   async finish(stepId: string, runId: string, attempt: number, status: 'SUCCEEDED' | 'FAILED' | 'GATED', queryIds: string[], error: string | undefined, details: unknown): Promise<void> {
-    await this.session.query(
-      // Only while the attempt is RUNNING: a runner whose lock was taken over must not overwrite
-      // the INTERRUPTED its successor recorded.
-      `UPDATE ${this.table} SET STATUS = ?, ENDED_AT = CURRENT_TIMESTAMP(), QUERY_IDS = PARSE_JSON(?), ERROR_MSG = ?, DETAILS = PARSE_JSON(?) WHERE STACK = ? AND STEP_ID = ? AND RUN_ID = ? AND ATTEMPT = ? AND STATUS = 'RUNNING'`,
-      [status, JSON.stringify(queryIds), error ? error.slice(0, 4000) : null, JSON.stringify(details ?? null), this.stack, stepId, runId, attempt],
-    );
+    await this.run(this.sql.finish, {
+      STATUS: status,
+      QUERY_IDS: JSON.stringify(queryIds),
+      ERROR_MSG: error ? error.slice(0, 4000) : null,
+      DETAILS: JSON.stringify(details ?? null),
+      STEP_ID: stepId,
+      RUN_ID: runId,
+      ATTEMPT: attempt,
+    });
   }
 
   /**
@@ -87,22 +93,13 @@ export class Ledger {
    * of this stack owns them; their runner was killed or lost its connection. Returns how many.
    */
   async markInterrupted(runnerId: string): Promise<number> {
-    const r = await this.session.query(
-      `UPDATE ${this.table} SET STATUS = 'INTERRUPTED', ENDED_AT = CURRENT_TIMESTAMP(), ` +
-        `ERROR_MSG = 'runner ' || COALESCE(RUNNER_ID, '?') || ' stopped before this attempt ended; runner ' || ? || ' took over' ` +
-        `WHERE STACK = ? AND STATUS = 'RUNNING' AND STEP_ID NOT IN (?, ?)`,
-      [runnerId, this.stack, LOCK_STEP_ID, RUN_MARK_STEP_ID],
-    );
+    const r = await this.run(this.sql.markInterrupted, { RUNNER_ID: runnerId });
     return r.updatedRows;
   }
 
   /** Records that a run is abandoned: the planner never resumes it again. */
   async markAbandoned(runId: string, runGroup: string, reason: string, runnerId: string): Promise<void> {
-    await this.session.query(
-      `INSERT INTO ${this.table} (STACK, STEP_ID, RUN_ID, FINGERPRINT, ATTEMPT, STATUS, RUNNER_ID, STARTED_AT, ENDED_AT, ERROR_MSG, DETAILS) ` +
-        `SELECT ?, ?, ?, '-', 0, 'ABANDONED', ?, CURRENT_TIMESTAMP(), CURRENT_TIMESTAMP(), ?, PARSE_JSON(?)`,
-      [this.stack, RUN_MARK_STEP_ID, runId, runnerId, reason.slice(0, 4000), JSON.stringify({ runGroup })],
-    );
+    await this.run(this.sql.markAbandoned, { RUN_ID: runId, RUNNER_ID: runnerId, ERROR_MSG: reason.slice(0, 4000), DETAILS: JSON.stringify({ runGroup }) });
   }
 
   /**
@@ -112,38 +109,27 @@ export class Ledger {
    * taken over.
    */
   async acquireLock(runnerId: string, staleSeconds: number): Promise<LockState> {
-    await this.session.query(
-      `INSERT INTO ${this.table} (STACK, STEP_ID, RUN_ID, FINGERPRINT, ATTEMPT, STATUS, STARTED_AT) ` +
-        `SELECT ?, ?, '-', '-', 0, 'LOCK', CURRENT_TIMESTAMP() WHERE NOT EXISTS (SELECT 1 FROM ${this.table} WHERE STACK = ? AND STEP_ID = ?)`,
-      [this.stack, LOCK_STEP_ID, this.stack, LOCK_STEP_ID],
-    );
+    await this.run(this.sql.createLockRow);
     const before = await this.lockHolder();
-    const r = await this.session.query(
-      `UPDATE ${this.table} SET RUNNER_ID = ?, STARTED_AT = CURRENT_TIMESTAMP() WHERE STACK = ? AND STEP_ID = ? ` +
-        `AND (RUNNER_ID IS NULL OR RUNNER_ID = ? OR STARTED_AT < DATEADD(second, -${Math.floor(staleSeconds)}, CURRENT_TIMESTAMP()))`,
-      [runnerId, this.stack, LOCK_STEP_ID, runnerId],
-    );
+    const r = await this.run(renderTakeLock(this.name, staleSeconds), { RUNNER_ID: runnerId });
     if (r.updatedRows >= 1) return { acquired: true, tookOverFrom: before.holder && before.holder !== runnerId ? before.holder : undefined };
     const now = await this.lockHolder();
     return { acquired: false, holder: now.holder, heartbeatAgeSeconds: now.ageSeconds };
   }
 
   private async lockHolder(): Promise<{ holder?: string; ageSeconds?: number }> {
-    const h = await this.session.query<{ RUNNER_ID: string | null; AGE: number | string | null }>(
-      `SELECT RUNNER_ID, DATEDIFF(second, STARTED_AT, CURRENT_TIMESTAMP()) AS AGE FROM ${this.table} WHERE STACK = ? AND STEP_ID = ?`,
-      [this.stack, LOCK_STEP_ID],
-    );
+    const h = await this.run<{ RUNNER_ID: string | null; AGE: number | string | null }>(this.sql.lockHolder);
     const row = h.rows[0];
     return { holder: row?.RUNNER_ID ?? undefined, ageSeconds: row?.AGE === null || row?.AGE === undefined ? undefined : Number(row.AGE) };
   }
 
   /** The holder's heartbeat. False when this runner no longer holds the lock (it was taken over). */
   async renewLock(runnerId: string): Promise<boolean> {
-    const r = await this.session.query(`UPDATE ${this.table} SET STARTED_AT = CURRENT_TIMESTAMP() WHERE STACK = ? AND STEP_ID = ? AND RUNNER_ID = ?`, [this.stack, LOCK_STEP_ID, runnerId]);
+    const r = await this.run(this.sql.renewLock, { RUNNER_ID: runnerId });
     return r.updatedRows >= 1;
   }
 
   async releaseLock(runnerId: string): Promise<void> {
-    await this.session.query(`UPDATE ${this.table} SET RUNNER_ID = NULL WHERE STACK = ? AND STEP_ID = ? AND RUNNER_ID = ?`, [this.stack, LOCK_STEP_ID, runnerId]);
+    await this.run(this.sql.releaseLock, { RUNNER_ID: runnerId });
   }
 }

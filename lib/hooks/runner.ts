@@ -4,6 +4,9 @@
  * and registrations are idempotent, job services and task graphs are re-attached by name.
  */
 import { randomBytes } from 'crypto';
+import { ObjectName } from '../identifiers';
+import { parseServiceName, renderDescribeService, renderDropService, renderServiceLogsQuery } from '../sql/services';
+import { ROLLBACK, opensTransaction } from '../sql/session';
 import { RUN_VARIABLES } from '../sql/statement';
 import { SnowflakeError, SnowflakeSession } from '../snowflake/session';
 import { sleep } from '../snowflake/retry';
@@ -189,9 +192,6 @@ async function verifyPass(ctx: Ctx): Promise<void> {
   }
 }
 
-/** A job service name as the manifest gives it: `DB.SCHEMA.NAME`, unquoted parts (lib/sql/job-spec.ts). */
-const SERVICE_NAME = /^[A-Z_][A-Z0-9_$]*(\.[A-Z_][A-Z0-9_$]*){2}$/;
-
 /**
  * What the runner can tell of a job service: its status (PENDING, RUNNING, DONE, FAILED, ...), or
  * NOT_VISIBLE when Snowflake answers 002003 ("does not exist or not authorized"): the service is
@@ -201,16 +201,20 @@ const SERVICE_NAME = /^[A-Z_][A-Z0-9_$]*(\.[A-Z_][A-Z0-9_$]*){2}$/;
  */
 type ServiceState = { readonly status: string } | 'NOT_VISIBLE';
 
-/**
- * Job-service status by `DESCRIBE SERVICE` (its `status` column), which the execute-job-service
- * page says to poll for a job's completion; SYSTEM$GET_SERVICE_STATUS is deprecated
- * (https://docs.snowflake.com/en/sql-reference/sql/execute-job-service). The column is listed by
- * the 2024_04 bundle (https://docs.snowflake.com/en/release-notes/bcr-bundles/2024_04/bcr-1596).
- */
-async function serviceState(ctx: Ctx, name: string): Promise<ServiceState> {
-  if (!SERVICE_NAME.test(name)) throw new HookError(ctx.step.id, 'service-status', undefined, `job service name ${JSON.stringify(name)} is not DB.SCHEMA.NAME of unquoted identifiers. Synthesize the manifest again`);
+/** The manifest's name of a job service, checked (lib/sql/services.ts), or the step fails naming it. */
+function serviceName(ctx: Ctx, name: string): ObjectName {
   try {
-    const rows = await ctx.session.query<Record<string, unknown>>(`DESCRIBE SERVICE ${name}`);
+    return parseServiceName(name);
+  } catch (e) {
+    throw new HookError(ctx.step.id, 'service-status', undefined, (e as Error).message);
+  }
+}
+
+/** Job-service status by `DESCRIBE SERVICE` (its `status` column: renderDescribeService). */
+async function serviceState(ctx: Ctx, name: string): Promise<ServiceState> {
+  const service = serviceName(ctx, name);
+  try {
+    const rows = await ctx.session.query<Record<string, unknown>>(renderDescribeService(service));
     ctx.counters.polls++;
     const row = rows.rows[0] ?? {};
     const status = row[Object.keys(row).find((k) => k.toLowerCase() === 'status') ?? 'status'];
@@ -330,7 +334,7 @@ async function runStep(ctx: Ctx): Promise<'SUCCEEDED' | 'GATED'> {
         // NOT_VISIBLE: the runner starts its queue workers itself and owns them, so a service it
         // cannot see is not one of its own: it is started (a name another role holds fails the
         // EXECUTE with that error).
-        if (state !== 'NOT_VISIBLE') await exec(ctx, { id: `drop-${i}`, sql: `DROP SERVICE IF EXISTS ${name}` });
+        if (state !== 'NOT_VISIBLE') await exec(ctx, { id: `drop-${i}`, sql: renderDropService(serviceName(ctx, name)) });
         await exec(ctx, st);
       }
       return 'SUCCEEDED';
@@ -447,7 +451,7 @@ async function anyRunning(ctx: Ctx, names: readonly string[]): Promise<boolean> 
       ctx.serviceReports.set(n, 'NOT_VISIBLE');
       continue;
     }
-    if (s.status === 'FAILED' && seen !== 'FAILED') ctx.opts.log.info(`  [${ctx.step.id}] job service ${n} is FAILED; its logs: SELECT SYSTEM$GET_SERVICE_LOGS('${n}', '0', 'worker')`);
+    if (s.status === 'FAILED' && seen !== 'FAILED') ctx.opts.log.info(`  [${ctx.step.id}] job service ${n} is FAILED; its logs: ${renderServiceLogsQuery(serviceName(ctx, n))}`);
     ctx.serviceReports.set(n, s.status);
     if (isLive(s)) live = true;
   }
@@ -531,7 +535,7 @@ async function runWithLedger(manifest: HookManifest, session: SnowflakeSession, 
         outcomes.push({ stepId: p.step.id, status, reason: p.reason, runId: p.runId });
       } catch (e) {
         // A step that failed inside a transaction it opened (batchScore) leaves nothing half done.
-        if (p.step.statements.some((st) => /^\s*BEGIN(\s+TRANSACTION|\s+WORK)?\s*$/i.test(st.sql))) await session.query('ROLLBACK').catch(() => undefined);
+        if (p.step.statements.some((st) => opensTransaction(st.sql))) await session.query(ROLLBACK).catch(() => undefined);
         const err = e instanceof HookError ? e : new HookError(p.step.id, undefined, undefined, session.redact((e as Error).message));
         await ledger.finish(p.step.id, p.runId!, attempt, 'FAILED', ctx.queryIds, err.message, ctx.details).catch(() => undefined);
         outcomes.push({ stepId: p.step.id, status: 'FAILED', reason: p.reason, runId: p.runId, error: err.message });

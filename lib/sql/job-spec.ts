@@ -10,8 +10,7 @@
  * model for each was about a tenth of a 100-pipeline synth (`npm run bench`). The tests parse the
  * output with the `yaml` library and compare it with the model.
  */
-import { InvalidValueError } from '../errors';
-import { ObjectName, dollarQuoted } from '../identifiers';
+import { ObjectName, dollarQuoted, unquotedName } from '../identifiers';
 
 /**
  * Version of the worker contract (docs/worker-contract.md) the env below implements. 2: artifacts
@@ -19,6 +18,9 @@ import { ObjectName, dollarQuoted } from '../identifiers';
  * flat directory per pass, so it refuses version 2 rather than write the old layout.
  */
 export const WORKER_CONTRACT_VERSION = '2';
+
+/** The one container of a worker's job service (the name its logs are asked for by). */
+export const WORKER_CONTAINER_NAME = 'worker';
 
 /** Where the model stage is mounted inside the worker container. */
 export const MODEL_MOUNT_PATH = '/models';
@@ -40,7 +42,7 @@ export interface JobSpecModel {
 
 /** The YAML job specification. */
 export function renderJobSpec(m: JobSpecModel): string {
-  const lines = ['spec:', '  containers:', `    - name: ${yamlString('worker')}`, `      image: ${yamlString(m.image)}`];
+  const lines = ['spec:', '  containers:', `    - name: ${yamlString(WORKER_CONTAINER_NAME)}`, `      image: ${yamlString(m.image)}`];
   const list = (key: string, items: readonly string[] | undefined) => {
     if (!items || items.length === 0) return;
     lines.push(`      ${key}:`);
@@ -74,7 +76,8 @@ const SINGLE_QUOTABLE = /^[\x20-\x7e\u00a0-\ud7ff\ue000-\ufffd]*$/;
 /**
  * A YAML string scalar that always reads back as that string: single-quoted (only `'` is escaped,
  * as `''`) when printable, else double-quoted with JSON escapes, which YAML's double-quoted style
- * accepts.
+ * accepts. YAML's rule, not SQL's: the spec travels in a `$$` constant (dollarQuoted), where no
+ * SQL escape applies.
  */
 function yamlString(v: string): string {
   return SINGLE_QUOTABLE.test(v) ? `'${v.replace(/'/g, "''")}'` : JSON.stringify(v);
@@ -103,27 +106,6 @@ export interface ExecuteJobServiceModel {
   readonly async: boolean;
 }
 
-/** An unquoted Snowflake identifier, as stored: upper-case letters, digits, `_` and `$`, not starting with a digit or `$`. */
-export const UNQUOTED_UPPER_IDENTIFIER = /^[A-Z_][A-Z0-9_$]*$/;
-
-/**
- * `DB.SCHEMA.NAME` without quotes, refusing a name any part of which is not a plain upper-case
- * identifier (or is an unresolved token). EXECUTE JOB SERVICE's `NAME` "does not support quoted
- * names" (https://docs.snowflake.com/en/sql-reference/sql/execute-job-service), and a quoted
- * upper-case identifier is the same object as the unquoted one, so every statement about a job
- * service (EXECUTE, DESCRIBE, DROP) names it this one way.
- */
-export function unquotedName(name: ObjectName): string {
-  const bad = name.parts.find((p) => !UNQUOTED_UPPER_IDENTIFIER.test(p));
-  if (bad !== undefined) {
-    throw new InvalidValueError(
-      `${JSON.stringify(bad)} (in ${name.parts.join('.')}) is not an unquoted Snowflake identifier (upper-case letters, digits, _ and $, starting with a letter or _), which EXECUTE JOB SERVICE's NAME requires`,
-      'Use plain names such as ANALYTICS, FORECAST and FORECAST_SCREEN_W0, given as literal strings',
-    );
-  }
-  return name.parts.join('.');
-}
-
 /** `EXECUTE JOB SERVICE IN COMPUTE POOL ... NAME = DB.S.X ... FROM SPECIFICATION $$...$$`. */
 export function renderExecuteJobService(m: ExecuteJobServiceModel): string {
   const lines = [`EXECUTE JOB SERVICE`, `  IN COMPUTE POOL ${m.computePool.quoted}`, `  NAME = ${unquotedName(m.name)}`];
@@ -131,9 +113,4 @@ export function renderExecuteJobService(m: ExecuteJobServiceModel): string {
   if (m.warehouse) lines.push(`  QUERY_WAREHOUSE = ${m.warehouse.quoted}`);
   lines.push(`  FROM SPECIFICATION ${dollarQuoted(m.spec)}`);
   return lines.join('\n');
-}
-
-/** `DROP SERVICE IF EXISTS DB.S.X`: a finished job keeps its name until dropped. */
-export function renderDropService(name: ObjectName): string {
-  return `DROP SERVICE IF EXISTS ${unquotedName(name)}`;
 }

@@ -39,6 +39,23 @@ export function renderBuildModelIndex(t: TrainingTablesModel): string {
   ].join('\n');
 }
 
+/** The registration procedure's arguments, in the order renderRegisterCall passes them. */
+export const REGISTER_PROCEDURE_ARGUMENTS: readonly (readonly [name: string, type: string])[] = [
+  ['RUN_ID', 'VARCHAR'],
+  ['VERSION_NAME', 'VARCHAR'],
+  ['INDEX_PATH', 'VARCHAR'],
+];
+
+/** `(VARCHAR, VARCHAR, VARCHAR)`: the argument types that tell the procedure from its overloads. */
+export function registerProcedureArgumentTypes(): string {
+  return `(${REGISTER_PROCEDURE_ARGUMENTS.map(([, type]) => type).join(', ')})`;
+}
+
+/** The procedure as a grant names it (a procedure is named with its argument types). */
+export function registerProcedureSignature(procedure: ObjectName): string {
+  return `${procedure.quoted}${registerProcedureArgumentTypes()}`;
+}
+
 /** Calls the registration procedure; it is idempotent (an existing version is returned as is). */
 export function renderRegisterCall(procedure: ObjectName, versionPrefix: string): string {
   return `CALL ${procedure.quoted}(${sqlString(runVar('RUN_ID'))}, ${sqlString(versionName(versionPrefix))}, ${sqlString(modelIndexPath())})`;

@@ -5,6 +5,7 @@
 import { ObjectName, quoteIdentifier, sqlString } from '../identifiers';
 import { StatementCapture } from '../hooks/manifest';
 import { runVar } from './statement';
+import { BEGIN_TRANSACTION, COMMIT } from './session';
 
 export interface ColumnSpec {
   readonly name: string;
@@ -91,13 +92,16 @@ export function renderBatchScore(m: ScoringModel): ScoringStatement[] {
         missing: `no version of ${m.model} holds ${target}: nothing to score with. Promote a version (or score with a version name)`,
       },
     },
-    { id: 'begin', sql: 'BEGIN TRANSACTION' },
+    { id: 'begin', sql: BEGIN_TRANSACTION },
     { id: 'delete-run', sql: `DELETE FROM ${m.results.quoted} WHERE RUN_ID = ${run}` },
     { id: 'insert', sql: `INSERT INTO ${m.results.quoted} (${insertColumns(m)})\n${renderScoringSelect(m, run, { name: v, recorded: sqlString(v) })}` },
-    { id: 'commit', sql: 'COMMIT' },
+    { id: 'commit', sql: COMMIT },
   ];
 }
 
+
+/** How the run ids of scheduled scoring start (runner run ids start with R: RUN_VARIABLES). */
+export const SCHEDULED_RUN_PREFIX = 'S';
 
 /**
  * The body of the scheduled scoring task: a Snowflake Scripting block doing the same replace,
@@ -105,14 +109,14 @@ export function renderBatchScore(m: ScoringModel): ScoringStatement[] {
  * replaces rather than duplicates.
  */
 export function renderScheduledScoringBody(m: ScoringModel): string {
-  const run = `'S' || TO_VARCHAR(CURRENT_DATE(), 'YYYYMMDD')`;
+  const run = `${sqlString(SCHEDULED_RUN_PREFIX)} || TO_VARCHAR(CURRENT_DATE(), ${sqlString('YYYYMMDD')})`;
   return [
     'BEGIN',
-    '  BEGIN TRANSACTION;',
+    `  ${BEGIN_TRANSACTION};`,
     `  DELETE FROM ${m.results.quoted} WHERE RUN_ID = ${run};`,
     `  INSERT INTO ${m.results.quoted} (${insertColumns(m)})`,
     renderScoringSelect(m, run).replace(/^/gm, '  ') + ';',
-    '  COMMIT;',
+    `  ${COMMIT};`,
     'END',
   ].join('\n');
 }

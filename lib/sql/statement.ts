@@ -1,3 +1,5 @@
+import { sqlNumber, sqlString } from '../identifiers';
+
 /**
  * A rendered SQL statement with `?` bind markers and the names of the values to bind, in order.
  * Workers and the runner bind the values through snowflake-sdk; nothing is spliced into the text.
@@ -28,9 +30,9 @@ export function runVar(name: RunVariable): string {
 }
 
 /**
- * Inlines the values of a BoundStatement's `?` markers as string literals, for manifest SQL whose
- * values are known at synth (pass names) or are runner placeholders (`{{RUN_ID}}`). Our renderers
- * never put `?` inside literals, which this checks by counting.
+ * Inlines the values of a BoundStatement's `?` markers as constants (sqlString, sqlNumber), for
+ * manifest SQL whose values are known at synth (pass names) or are runner placeholders
+ * (`{{RUN_ID}}`). Our renderers never put `?` inside literals, which this checks by counting.
  */
 export function inlineParams(b: BoundStatement, values: Readonly<Record<string, string | number>>): string {
   const markers = b.sql.split('?').length - 1;
@@ -40,6 +42,17 @@ export function inlineParams(b: BoundStatement, values: Readonly<Record<string, 
     const name = b.params[i++];
     const v = values[name];
     if (v === undefined) throw new Error(`no value for param ${name}`);
-    return typeof v === 'number' ? String(v) : `'${v.replace(/'/g, "''")}'`;
+    return typeof v === 'number' ? sqlNumber(v) : sqlString(v);
+  });
+}
+
+/**
+ * The values of a BoundStatement's markers in order, by the names in its `params` (a name may stand
+ * for several markers), so a caller never lines values up by position.
+ */
+export function bindValues<V>(b: BoundStatement, values: Readonly<Record<string, V>>): V[] {
+  return b.params.map((name) => {
+    if (!(name in values)) throw new Error(`no value for param ${name}`);
+    return values[name];
   });
 }

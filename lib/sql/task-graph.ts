@@ -1,11 +1,14 @@
 /**
- * Layout of the training task graph: a root, `slots` worker tasks (each runs one job service that
+ * The training task graph: its layout — a root, `slots` worker tasks (each runs one job service that
  * processes the chunks whose CHUNK_ID mod slots equals its slot), fan-out tasks when there are more
- * than 100 worker tasks. (No finalizer: the runner verifies the pass itself.)
+ * than 100 worker tasks (no finalizer: the runner verifies the pass itself) — and its statements:
+ * the tasks' bodies and the EXECUTE TASK that starts a run.
  *
  * Limits encoded ("Introduction to tasks" / task graphs): a task has at most 100 predecessors and
  * 100 child tasks, and a graph at most 1000 tasks in total.
  */
+import { ObjectName } from '../identifiers';
+import { renderDropService } from './services';
 export const MAX_CHILDREN_PER_TASK = 100;
 export const MAX_TASKS_PER_GRAPH = 1000;
 
@@ -41,4 +44,28 @@ export function maxSlots(): number {
     largestSlotCount = s;
   }
   return largestSlotCount;
+}
+
+/**
+ * The body of the root and fan-out tasks: they only order the graph, and a task must have a body.
+ */
+export const ORDERING_TASK_BODY = 'SELECT 1';
+
+/**
+ * `EXECUTE TASK root`: one run of the graph now. The root has no schedule and stays suspended;
+ * EXECUTE TASK runs a graph whose root is suspended but skips suspended children
+ * (https://docs.snowflake.com/en/sql-reference/sql/execute-task).
+ */
+export function renderExecuteTask(root: ObjectName): string {
+  return `EXECUTE TASK ${root.quoted}`;
+}
+
+/**
+ * A worker slot's task body: a Snowflake Scripting block that drops the slot's previous job service
+ * (a finished job keeps its name until dropped) and then runs `executeJobService`
+ * (renderExecuteJobService, synchronous), indented inside the block. The specification's lines
+ * below its first move by two spaces too, which YAML reads as the same document.
+ */
+export function renderSlotTaskBody(jobService: ObjectName, executeJobService: string): string {
+  return `BEGIN\n  ${renderDropService(jobService)};\n  ${executeJobService.replace(/\n/g, '\n  ')};\nEND`;
 }

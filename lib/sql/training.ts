@@ -63,6 +63,24 @@ export function renderAllKeysQuery(s: SourceModel): string {
 }
 
 /**
+ * The source tables that the all-keys queries (renderAllKeysQuery) in `sql` read: how a tool that
+ * has only the manifest finds the sources a pipeline reads. Follows renderAllKeysQuery's text.
+ */
+export function sourcesOfKeysQueries(sql: string): ObjectName[] {
+  const out = new Map<string, ObjectName>();
+  for (const m of sql.matchAll(/SELECT DISTINCT TO_VARCHAR\([^)]*\) AS PARTITION_KEY FROM "([^"]+)"\."([^"]+)"\."([^"]+)"/g)) {
+    const name = ObjectName.of(m[1], m[2], m[3]);
+    out.set(name.toString(), name);
+  }
+  return [...out.values()];
+}
+
+/** A read of one row of `table`: fails when the table is missing or the role may not read it. */
+export function renderReadProbe(table: ObjectName): string {
+  return `SELECT 1 FROM ${table.quoted} LIMIT 1`;
+}
+
+/**
  * The refine pass's keys: partitions of this run's screen pass that failed, plus the worst
  * `topPercent` % by MAPE (at least one when any exist).
  */

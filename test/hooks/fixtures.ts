@@ -1,6 +1,6 @@
 import { TerraformStack, Testing } from 'cdktf';
 import { Hooks } from '../../lib/hooks/hooks';
-import { renderLedgerDdl } from '../../lib/hooks/ledger-schema';
+import { renderLedgerDdl } from '../../lib/sql/ledger';
 import { HookManifest } from '../../lib/hooks/manifest';
 import { ObjectName } from '../../lib/identifiers';
 import { LocalSnowflakeServer } from '../../lib/emulator';
@@ -20,7 +20,7 @@ export function manifestOf(build: (hooks: Hooks) => void, stackId = 'app'): Hook
 }
 
 export async function prepareAccount(server: LocalSnowflakeServer): Promise<void> {
-  for (const sql of ['CREATE DATABASE IF NOT EXISTS OPS', 'CREATE SCHEMA IF NOT EXISTS OPS.HOOKS', renderLedgerDdl(LEDGER.quoted), 'CREATE TABLE IF NOT EXISTS OPS.HOOKS.EVENTS (RUN_ID VARCHAR, WHAT VARCHAR)']) {
+  for (const sql of ['CREATE DATABASE IF NOT EXISTS OPS', 'CREATE SCHEMA IF NOT EXISTS OPS.HOOKS', renderLedgerDdl(LEDGER), 'CREATE TABLE IF NOT EXISTS OPS.HOOKS.EVENTS (RUN_ID VARCHAR, WHAT VARCHAR)']) {
     await server.engineQuery(sql);
   }
 }

@@ -1,8 +1,12 @@
-import { ObjectName } from '../../lib/identifiers';
-import { renderDropService, renderExecuteJobService, renderJobSpec, unquotedName } from '../../lib/sql/job-spec';
+import { ObjectName, unquotedName } from '../../lib/identifiers';
+import { renderExecuteJobService, renderJobSpec } from '../../lib/sql/job-spec';
+import { renderCreateImageRepository, renderGrantOn, renderGrantOnAccount, renderGrantOnFuture, renderGrantRoleToRole } from '../../lib/sql/account';
+import { LEDGER_COLUMNS, renderLedgerDdl, renderLedgerStatements, renderTakeLock } from '../../lib/sql/ledger';
+import { parseServiceName, renderDescribeService, renderDropService, renderServiceLogsQuery } from '../../lib/sql/services';
+import { opensTransaction } from '../../lib/sql/session';
 import { renderEnqueue, renderQueueCreate, renderQueueStatements } from '../../lib/sql/queue';
-import { inlineParams } from '../../lib/sql/statement';
-import { layoutTaskGraph, maxSlots } from '../../lib/sql/task-graph';
+import { bindValues, inlineParams } from '../../lib/sql/statement';
+import { layoutTaskGraph, maxSlots, renderExecuteTask, renderSlotTaskBody } from '../../lib/sql/task-graph';
 import { renderChunkReadStatement } from '../../lib/sql/training';
 import { parse } from 'yaml';
 
@@ -36,9 +40,15 @@ describe('queue SQL', () => {
     expect(sql.match(/INSERT INTO/g)).toHaveLength(1);
   });
 
-  test('inlineParams quotes values and refuses a count mismatch', () => {
+  test('inlineParams quotes values as sqlString does (backslashes too) and refuses a count mismatch', () => {
     expect(inlineParams({ sql: 'X = ? AND Y = ?', params: ['A', 'B'] }, { A: "it's", B: 3 })).toBe("X = 'it''s' AND Y = 3");
+    expect(inlineParams({ sql: 'X = ?', params: ['A'] }, { A: 'a\\b' })).toBe("X = 'a\\\\b'");
     expect(() => inlineParams({ sql: 'X = ?', params: [] }, {})).toThrow(/markers/);
+  });
+
+  test('bindValues lines values up by the params names, a name standing for every marker it names', () => {
+    expect(bindValues({ sql: 'A = ? AND B = ? AND C = ?', params: ['X', 'Y', 'X'] }, { X: 1, Y: 'y' })).toEqual([1, 'y', 1]);
+    expect(() => bindValues({ sql: 'A = ?', params: ['X'] }, {})).toThrow(/no value for param X/);
   });
 });
 
@@ -54,6 +64,69 @@ describe('task graph layout', () => {
     const s = maxSlots();
     expect(layoutTaskGraph(s).totalTasks).toBeLessThanOrEqual(1000);
     expect(layoutTaskGraph(s + 1).totalTasks).toBeGreaterThan(1000);
+  });
+});
+
+describe('task graph statements', () => {
+  test('EXECUTE TASK names the root quoted', () => {
+    expect(renderExecuteTask(ObjectName.parse('db.s.root', 3))).toBe('EXECUTE TASK "DB"."S"."ROOT"');
+  });
+
+  test("a slot's body drops its previous job service, then runs the job, in one block", () => {
+    const job = ObjectName.parse('DB.S.W0', 3);
+    expect(renderSlotTaskBody(job, 'EXECUTE JOB SERVICE\n  X')).toBe('BEGIN\n  DROP SERVICE IF EXISTS DB.S.W0;\n  EXECUTE JOB SERVICE\n    X;\nEND');
+  });
+});
+
+describe('job service statements', () => {
+  test('DESCRIBE, DROP and the logs query name the service unquoted; the logs query quotes it as a string', () => {
+    const name = parseServiceName('ANALYTICS.FORECAST.FORECAST_REFINE_W0');
+    expect(renderDescribeService(name)).toBe('DESCRIBE SERVICE ANALYTICS.FORECAST.FORECAST_REFINE_W0');
+    expect(renderDropService(name)).toBe('DROP SERVICE IF EXISTS ANALYTICS.FORECAST.FORECAST_REFINE_W0');
+    expect(renderServiceLogsQuery(name)).toBe("SELECT SYSTEM$GET_SERVICE_LOGS('ANALYTICS.FORECAST.FORECAST_REFINE_W0', '0', 'worker')");
+  });
+
+  test.each(['analytics.forecast.w0', 'A.B', 'A.B.C;DROP', '"A"."B"."C"'])('refuses the manifest name %s', (name) => {
+    expect(() => parseServiceName(name)).toThrow(/is not DB.SCHEMA.NAME of unquoted identifiers/);
+  });
+});
+
+describe('ledger statements', () => {
+  const table = ObjectName.parse('OPS.HOOKS.HOOK_RUNS', 3);
+
+  test('the DDL has every column, NOT NULL where the runner always writes it', () => {
+    const ddl = renderLedgerDdl(table);
+    expect(ddl).toMatch(/^CREATE TABLE IF NOT EXISTS "OPS"."HOOKS"."HOOK_RUNS" \(STACK VARCHAR\(256\) NOT NULL, /);
+    const columns = ddl.slice(ddl.indexOf('(') + 1, -1).split(', ');
+    expect(columns).toEqual(LEDGER_COLUMNS.map(([name, type, nullable]) => `${name} ${type}${nullable ? '' : ' NOT NULL'}`));
+  });
+
+  test('every statement binds its values: one param per marker outside the constants', () => {
+    const markers = (sql: string) => sql.replace(/'(?:[^']|'')*'/g, '').split('?').length - 1;
+    for (const st of [...Object.values(renderLedgerStatements(table)), renderTakeLock(table, 60)]) expect(markers(st.sql)).toBe(st.params.length);
+  });
+
+  test('the stale window is rendered with its sign, so no value makes a comment', () => {
+    expect(renderTakeLock(table, 60).sql).toContain('DATEADD(second, -60, CURRENT_TIMESTAMP())');
+    expect(renderTakeLock(table, -5).sql).not.toContain('--');
+  });
+});
+
+describe('session and account statements', () => {
+  test('BEGIN TRANSACTION opens a transaction; a scripting block does not', () => {
+    expect(opensTransaction('BEGIN TRANSACTION')).toBe(true);
+    expect(opensTransaction(' begin ')).toBe(true);
+    expect(opensTransaction('BEGIN\n  DELETE FROM T;\nEND')).toBe(false);
+  });
+
+  test('grants quote roles and dotted names; an object that is SQL already goes in as it is', () => {
+    expect(renderGrantRoleToRole('RUNNER', 'SYSADMIN')).toBe('GRANT ROLE "RUNNER" TO ROLE "SYSADMIN"');
+    expect(renderGrantOnAccount(['CREATE ROLE', 'EXECUTE TASK'], 'DEPLOY')).toBe('GRANT CREATE ROLE, EXECUTE TASK ON ACCOUNT TO ROLE "DEPLOY"');
+    expect(renderGrantOn(['USAGE'], 'SCHEMA', 'DB.S', 'R', true)).toBe('GRANT USAGE ON SCHEMA "DB"."S" TO ROLE "R" WITH GRANT OPTION');
+    expect(renderGrantOn(['USAGE'], 'PROCEDURE', { sql: '"DB"."S"."P"(VARCHAR)' }, 'R')).toBe('GRANT USAGE ON PROCEDURE "DB"."S"."P"(VARCHAR) TO ROLE "R"');
+    expect(renderGrantOnFuture(['USAGE'], 'MODELS', 'SCHEMA', 'DB.S', 'R')).toBe('GRANT USAGE ON FUTURE MODELS IN SCHEMA "DB"."S" TO ROLE "R"');
+    expect(renderGrantRoleToRole('A"B', 'P')).toBe('GRANT ROLE "A""B" TO ROLE "P"');
+    expect(renderCreateImageRepository('DB.S.REPO')).toBe('CREATE IMAGE REPOSITORY IF NOT EXISTS "DB"."S"."REPO"');
   });
 });
 

@@ -24,6 +24,8 @@ import { LocalSnowflakeServer, startLocalServer } from '../../emulator';
 import { pipelineServerOptions } from '../../emulator/forecast-standins';
 import { resolveConnection } from '../../snowflake/connection';
 import { HookManifest } from '../../hooks/manifest';
+import { ObjectName } from '../../identifiers';
+import { renderReadProbe, sourcesOfKeysQueries } from '../../sql/training';
 import { runHooks } from '../../hooks/runner';
 import { SnowflakeSession } from '../../snowflake/session';
 import { UsageError } from '../args';
@@ -125,17 +127,17 @@ export async function deployLocal(opts: DeployLocalOptions): Promise<number> {
 
 /** Source tables the hooks read (the `FROM` of the all-keys queries) that the server does not hold. */
 async function missingSources(admin: SnowflakeSession, manifest: HookManifest | undefined): Promise<string[]> {
-  const sources = new Set<string>();
+  const sources = new Map<string, ObjectName>();
   for (const s of manifest?.steps ?? []) {
     if (s.kind !== 'startPass') continue;
-    for (const st of s.statements) for (const m of st.sql.matchAll(/SELECT DISTINCT TO_VARCHAR\([^)]*\) AS PARTITION_KEY FROM ("[^"]+"\."[^"]+"\."[^"]+")/g)) sources.add(m[1]);
+    for (const st of s.statements) for (const name of sourcesOfKeysQueries(st.sql)) sources.set(name.toString(), name);
   }
   const missing: string[] = [];
-  for (const src of sources) {
+  for (const src of sources.values()) {
     try {
-      await admin.query(`SELECT 1 FROM ${src} LIMIT 1`);
+      await admin.query(renderReadProbe(src));
     } catch {
-      missing.push(src.replace(/"/g, ''));
+      missing.push(src.toString());
     }
   }
   return missing;

@@ -14,6 +14,7 @@ import { Ledger } from '../../hooks/ledger';
 import { GroupPlan, PlanError, planRun } from '../../hooks/planner';
 import { HookError, RunLog, abandonUnfinished, runHooks } from '../../hooks/runner';
 import { ManifestError, parseManifest } from '../../hooks/validate';
+import { CURRENT_ROLE_QUERY } from '../../sql/session';
 import { ConnectionConfigError, ConnectionSettings, describeConnection, resolveConnection } from '../../snowflake/connection';
 import { ConnectionFailedError, SnowflakeSession } from '../../snowflake/session';
 import { CommandHelp, UsageError, formatHelp, parseFlags, wantsHelp } from '../args';
@@ -181,7 +182,7 @@ export async function run(argv: string[]): Promise<number> {
 async function warnOnRole(manifest: HookManifest, session: SnowflakeSession, log: RunLog): Promise<void> {
   const roles = [...new Set(Object.values(manifest.runGroups ?? {}).flatMap((g) => (g.runnerRole ? [g.runnerRole] : [])))];
   if (roles.length === 0) return;
-  const current = String((await session.query<{ R: string | null }>('SELECT CURRENT_ROLE() AS R')).rows[0]?.R ?? '').toUpperCase();
+  const current = String((await session.query<{ R: string | null }>(CURRENT_ROLE_QUERY)).rows[0]?.R ?? '').toUpperCase();
   if (roles.includes(current)) return;
   log.info(`warning: the hooks of stack ${manifest.stack} are meant to run as ${roles.join(' or ')}; this session's role is ${current || 'none'}. What they create (the registered model) will belong to ${current || 'it'}. Connect with role ${roles[0]} (SNOWFLAKE_ROLE or 'role' in connections.toml)`);
 }
