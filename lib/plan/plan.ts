@@ -1,12 +1,14 @@
 /**
  * The pull-request plan: per stack, the Terraform changes (from the synthesized diff, or from a
  * real Terraform plan when one is given), the hook steps a deploy will run and why, the
- * destructive changes and whether they are allowed, warnings and policy suppressions. A pure
- * function of two syntheses; rendering is in render-markdown.ts, JSON is this object.
+ * destructive changes and whether they are allowed, warnings and policy suppressions, and what the
+ * change costs (cost.ts). A pure function of two syntheses (and, for the cost, of the ledger's
+ * durations when the caller read them); rendering is in render-markdown.ts, JSON is this object.
  */
 import { movedPrivileges, regrantWarning } from './regrants';
 import { HookManifest } from '../hooks/manifest';
 import { PolicyReport } from '../policy/checks';
+import { CostOptions, PlanCost, StackCost, estimateStackCost, summarizeCost } from './cost';
 import { HookChange, diffHooks } from './hook-diff';
 import { ChangeSource, ResourceAction, ResourceChange, TerraformDocument, diffSyntheses, likelyMoves } from './resource-diff';
 
@@ -63,6 +65,8 @@ export interface PlanReport {
   readonly destructive: readonly DestructiveChange[];
   /** True when `failOn` is `destructive` and a destructive change is not allowed. */
   readonly refused: boolean;
+  /** What the change costs in credits, and whether `cost.maxCredits` refuses it (`cost.refused`). */
+  readonly cost: PlanCost;
 }
 
 export interface PlanOptions {
@@ -73,6 +77,8 @@ export interface PlanOptions {
   readonly failOn?: 'destructive' | 'never';
   /** Hook steps to report as forced (as `hooks run --force`). */
   readonly force?: readonly string[];
+  /** The cost estimate's partitions, ledger history, credit price and gate (cost.ts). */
+  readonly cost?: CostOptions;
 }
 
 const zero = (): Counts => ({ create: 0, update: 0, replace: 0, delete: 0 });
@@ -93,6 +99,7 @@ export function buildPlan(base: Synthesis, head: Synthesis, opts: PlanOptions = 
   const stacks: StackPlan[] = [];
   const destructive: DestructiveChange[] = [];
   const totals = { ...zero(), hooksToRun: 0 };
+  const costs: StackCost[] = [];
   for (const stack of names) {
     const b = base.stacks.get(stack);
     const h = head.stacks.get(stack);
@@ -102,6 +109,7 @@ export function buildPlan(base: Synthesis, head: Synthesis, opts: PlanOptions = 
     for (const r of resources) counts[r.action]++;
     const hooks = diffHooks(b?.hooks, h?.hooks, opts.force);
     const hooksToRun = hooks.filter((x) => x.action === 'run').length;
+    costs.push(estimateStackCost(stack, b, h, hooks, opts.cost));
     for (const r of resources) {
       if (!r.destructive) continue;
       destructive.push({ stack, address: r.address, constructPath: r.constructPath, action: r.action, reason: r.destructive, allowed: isAllowed(stack, r, allow), source: r.source });
@@ -126,5 +134,5 @@ export function buildPlan(base: Synthesis, head: Synthesis, opts: PlanOptions = 
     if (!head.stacks.has(name)) throw new Error(`a Terraform plan was given for stack '${name}', which the head synthesis does not have (stacks: ${[...head.stacks.keys()].join(', ') || 'none'})`);
   }
   const refused = (opts.failOn ?? 'never') === 'destructive' && destructive.some((d) => !d.allowed);
-  return { schemaVersion: PLAN_SCHEMA_VERSION, base: base.label, head: head.label, stacks, totals, destructive, refused };
+  return { schemaVersion: PLAN_SCHEMA_VERSION, base: base.label, head: head.label, stacks, totals, destructive, refused, cost: summarizeCost(costs, opts.cost) };
 }

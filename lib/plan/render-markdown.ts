@@ -1,9 +1,11 @@
 /**
  * The plan as one pull-request comment: a marker (so CI updates the same comment), a summary
- * line, destructive changes at the top, a counts table, a collapsible section per stack with its
- * resources and hook steps, warnings and policy suppressions. Long lists are truncated with a
- * count, and the whole comment is kept under GitHub's 65,536-character limit.
+ * line, destructive changes at the top, a counts table, the cost of the change, a collapsible
+ * section per stack with its resources, hook steps and their cost, warnings and policy
+ * suppressions. Long lists are truncated with a count, and the whole comment is kept under
+ * GitHub's 65,536-character limit.
  */
+import { PlanCost, ScheduledCost, StackCost, StepCost, IdleCost, fmtNumber, fmtSeconds } from './cost';
 import { PlanReport, StackPlan } from './plan';
 
 export const COMMENT_MARKER = '<!-- many-model-plan -->';
@@ -34,7 +36,7 @@ function summaryLine(r: PlanReport): string {
   return `**many-model plan** · ${parts.join(', ')} · ${hooks}`;
 }
 
-function stackSection(s: StackPlan, limit: number): string[] {
+function stackSection(s: StackPlan, cost: StackCost | undefined, limit: number): string[] {
   const c = s.counts;
   const out: string[] = [];
   const presence = s.presence === 'added' ? ' (new stack)' : s.presence === 'removed' ? ' (stack removed)' : '';
@@ -73,6 +75,7 @@ function stackSection(s: StackPlan, limit: number): string[] {
       '',
     );
   }
+  if (cost) out.push(...stackCostSection(cost, limit));
   if (s.suppressions.length) {
     out.push('Policy suppressions:', '', '| rule | construct | reason |', '|---|---|---|');
     out.push(...limited(s.suppressions, limit, (x) => `| ${x.ruleId} | ${cell(x.path)} | ${cell(x.reason)} |`, (n) => `| … and ${n} more | | |`), '');
@@ -104,17 +107,111 @@ function renderWith(r: PlanReport, limit: number): string {
       '',
     );
   }
+  if (r.cost.refused) out.push(`🔴 **${costGateLine(r.cost)}**`, '');
   out.push('| stack | add | change | replace | destroy | hook steps to run | Terraform source |', '|---|---:|---:|---:|---:|---:|---|');
   for (const s of r.stacks.slice(0, limit)) {
     out.push(`| ${cell(s.stack)} | ${s.counts.create} | ${s.counts.update} | ${s.counts.replace} | ${s.counts.delete} | ${s.hooksToRun} | ${s.resourceSource} |`);
   }
   if (r.stacks.length > limit) out.push(`| … and ${r.stacks.length - limit} more stacks | | | | | | |`);
   out.push('');
-  for (const s of r.stacks.slice(0, limit)) out.push(...stackSection(s, limit));
+  out.push(...costSection(r.cost, limit));
+  for (const s of r.stacks.slice(0, limit)) out.push(...stackSection(s, r.cost.stacks.find((c) => c.stack === s.stack), limit));
   const warnings = r.stacks.flatMap((s) => s.warnings.map((w) => `${s.stack}: ${w}`));
   if (warnings.length) {
     out.push('**Warnings**', '', ...limited(warnings, limit, (w) => `- ${cell(w)}`, (n) => `- … and ${n} more`), '');
   }
   out.push(`<sub>base ${cell(r.base)} → head ${cell(r.head)}; hook steps assume every base step succeeded in the target account.</sub>`, '');
   return out.join('\n');
+}
+
+// ---------------------------------------------------------------------------------------------
+// Cost
+
+const credits = (n: number) => fmtNumber(n);
+const signed = (n: number) => (n > 0 ? `+${fmtNumber(n)}` : n < 0 ? `−${fmtNumber(-n)}` : '±0');
+
+/** The gate's verdict in one line: over or within `--max-credits`. */
+export function costGateLine(c: PlanCost): string {
+  const atLeast = c.unpriced.length ? 'at least ' : '';
+  return c.refused
+    ? `estimated ${atLeast}${credits(c.changeCredits)} credits in this change's first month, over --max-credits ${fmtNumber(c.maxCredits!)} — refused`
+    : `estimated ${atLeast}${credits(c.changeCredits)} credits in this change's first month, within --max-credits ${fmtNumber(c.maxCredits!)}${c.unpriced.length ? ' (unpriced usage not counted)' : ''}`;
+}
+
+function costSection(c: PlanCost, limit: number): string[] {
+  const basis =
+    c.basis === 'ledger'
+      ? 'durations from the ledger (last successful run of each step), defaults where a step has none'
+      : 'no connection: durations are defaults, not this account’s history (`--ledger` reads it)';
+  const out = [`**Cost** in Snowflake credits: ${basis}; rates from ${c.rates.file} (read ${c.rates.readOn}).`, ''];
+  const price = c.creditPrice;
+  const money = (n: number) => (price === undefined ? '' : ` ${n < 0 ? '−' : n > 0 ? '+' : ''}${Math.abs(n * price).toLocaleString('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 })} |`);
+  out.push(`| | base | head | this change |${price === undefined ? '' : ` at ${fmtNumber(price)} per credit |`}`, `|---|---:|---:|---:|${price === undefined ? '' : '---:|'}`);
+  out.push(`| hook steps this deploy runs | | ${credits(c.deployCredits)} | ${signed(c.deployCredits)} |${money(c.deployCredits)}`);
+  out.push(`| scheduled work, a month | ${credits(c.monthlyCredits.base)} | ${credits(c.monthlyCredits.head)} | ${signed(c.monthlyCredits.delta)} |${money(c.monthlyCredits.delta)}`);
+  out.push(`| **first month** (the deploy, plus a month's increase of scheduled work) | | | **${signed(c.changeCredits)}** |${money(c.changeCredits)}`);
+  out.push('');
+  const assumed = c.stacks.flatMap((s) => s.partitions.filter((p) => p.source !== 'ledger').map((p) => `${p.runGroup}: ${fmtNumber(p.partitions)} (${p.source === 'option' ? '--partitions' : 'default'})`));
+  if (assumed.length) out.push(`Partitions assumed (the synthesis cannot know them): ${limited(assumed, limit, (a) => a, (n) => `… and ${n} more`).join(', ')}.`, '');
+  const unreadable = c.stacks.filter((s) => s.ledger?.error).map((s) => `${s.stack}: ledger ${s.ledger!.table} not read (${s.ledger!.error}); defaults used`);
+  if (unreadable.length) out.push(...unreadable.map((u) => `- ${cell(u)}`), '');
+  if (c.unpriced.length) {
+    out.push('Not priced (no rate for them), so the credits above are lower bounds:', '');
+    out.push(...limited(c.unpriced, limit, (u) => `- ${cell(u)}`, (n) => `- … and ${n} more`), '');
+  }
+  if (c.maxCredits !== undefined && !c.refused) out.push(`✅ ${costGateLine(c)}.`, '');
+  return out;
+}
+
+function usage(x: StepCost | IdleCost): string {
+  const parts: string[] = [];
+  if (x.computePool) parts.push(`${x.computePool.name} (${x.computePool.instanceFamily ?? 'family unknown'}, ${x.computePool.nodes} node${x.computePool.nodes === 1 ? '' : 's'})`);
+  if (x.warehouse) parts.push(`${x.warehouse.name}${x.warehouse.size ? ` (${x.warehouse.size})` : ''}`);
+  return parts.join(' + ') || '—';
+}
+
+function creditsCell(n: number, unpriced: readonly string[]): string {
+  return unpriced.length ? (n > 0 ? `${credits(n)} + unpriced` : 'unpriced') : credits(n);
+}
+
+function stackCostSection(c: StackCost, limit: number): string[] {
+  const out: string[] = [];
+  const lines = [...c.deploy.steps, ...c.deploy.idle];
+  if (lines.length) {
+    out.push(`Cost of the hook steps this deploy runs: ${creditsCell(c.deploy.credits, c.deploy.unpriced)} credits`, '', '| step | runs on | time | node-hours | credits | from |', '|---|---|---:|---:|---:|---|');
+    out.push(
+      ...limited(
+        lines,
+        limit,
+        (x) => {
+          const name = 'stepId' in x ? code(x.stepId) : cell(x.what);
+          const from = 'stepId' in x ? `${x.basis}: ${x.note}` : 'auto-suspend setting';
+          return `| ${name} | ${cell(usage(x))} | ${fmtSeconds(x.seconds)} | ${x.computePool ? fmtNumber(x.computePool.nodeHours) : ''} | ${creditsCell(x.credits, x.unpriced)} | ${cell(from)} |`;
+        },
+        (n) => `| … and ${n} more | | | | | |`,
+      ),
+      '',
+    );
+  }
+  const byAddress = new Map<string, { base?: ScheduledCost; head?: ScheduledCost }>();
+  for (const t of c.monthly.base.tasks) byAddress.set(t.address, { base: t });
+  for (const t of c.monthly.head.tasks) byAddress.set(t.address, { ...byAddress.get(t.address), head: t });
+  if (byAddress.size) {
+    out.push(`Scheduled work: ${credits(c.monthly.base.credits)} → ${creditsCell(c.monthly.head.credits, c.monthly.head.unpriced)} credits a month`, '', '| task | schedule | runs a month | warehouse | per run | credits a month (base → head) | from |', '|---|---|---:|---|---:|---:|---|');
+    out.push(
+      ...limited(
+        [...byAddress.values()],
+        limit,
+        ({ base, head }) => {
+          const t = (head ?? base)!;
+          const perRun = `${fmtSeconds(t.secondsPerRun)}${t.billedSecondsPerRun > t.secondsPerRun ? ` (billed ${fmtSeconds(t.billedSecondsPerRun)})` : ''}`;
+          const month = `${base ? creditsCell(base.creditsPerMonth, base.unpriced) : '—'} → ${head ? creditsCell(head.creditsPerMonth, head.unpriced) : 'removed'}`;
+          return `| ${code(t.task)} | ${cell(t.schedule)} | ${t.runsPerMonth === null ? '?' : fmtNumber(t.runsPerMonth)} | ${cell(t.warehouse ? `${t.warehouse.name}${t.warehouse.size ? ` (${t.warehouse.size})` : ''}` : 'serverless')} | ${perRun} | ${month} | ${cell(`${t.basis}: ${t.note}`)} |`;
+        },
+        (n) => `| … and ${n} more | | | | | | |`,
+      ),
+      '',
+    );
+  }
+  return out;
 }

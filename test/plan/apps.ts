@@ -10,6 +10,8 @@ export interface Variant {
   poolMaxNodes?: number;
   /** Pipeline construct ids to declare, beside the main one ('Forecast'). */
   extra?: string[];
+  /** Give the extra pipelines the main one's scoring schedule (by default they have none). */
+  extraScheduled?: boolean;
   forecastPrefix?: string;
   horizon?: number;
   /** Suppress MM-CP1 (node budget 4) on the pool with this reason. */
@@ -44,6 +46,6 @@ export function buildVariantApp(outdir: string, v: Variant = {}): App {
       namePrefix: extra.namePrefix,
     });
   pipeline('Forecast', { namePrefix: v.forecastPrefix, horizon: v.horizon });
-  for (const id of v.extra ?? []) pipeline(id, { schedule: false });
+  for (const id of v.extra ?? []) pipeline(id, { schedule: v.extraScheduled === true });
   return app;
 }

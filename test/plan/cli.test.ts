@@ -1,7 +1,10 @@
-import { spawnSync } from 'child_process';
+import { spawn, spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
+import { startLocalServer } from '../../lib/emulator';
+import { renderLedgerDdl } from '../../lib/hooks/ledger-schema';
 import { readSynthesis } from '../../lib/plan/read-synthesis';
+import { env as connectionEnv } from '../hooks/fixtures';
 import { synthVariant } from './apps';
 import { tempDir } from '../tmp';
 
@@ -104,5 +107,70 @@ describe('many-model plan (CLI)', () => {
     expect(report.base).toBe('HEAD');
     const first = report.stacks[0].hooks.find((h: { stepId: string }) => h.stepId === 'forecast/Forecast/screen-start');
     expect(first).toMatchObject({ action: 'run', reason: 'fingerprint changed', details: expect.arrayContaining(['trigger image: /db/s/r/worker:1.0 -> /db/s/r/worker:2.0']) });
+  });
+});
+
+describe('many-model plan: the cost estimate (CLI)', () => {
+  // `head` is the unchanged app; this one only changes the scoring horizon.
+  let horizon: string;
+  beforeAll(() => {
+    horizon = synthVariant({ horizon: 14 });
+  });
+  /** No connection configured, whatever the machine running the tests has. */
+  const noConnection = () => ({ SNOWFLAKE_ACCOUNT: '', SNOWFLAKE_USER: '', SNOWFLAKE_HOME: tempDir('mm-nosf-') });
+
+  test('--max-credits exits 3 when the change is estimated over it, and says so on stderr; within it, 0', () => {
+    const over = cli(['--base', head, '--head', horizon, '--max-credits', '0.05']);
+    expect(over.code).toBe(3);
+    expect(over.out).toMatch(/over --max-credits 0\.05 — refused/);
+    expect(over.err).toMatch(/^many-model plan: estimated [0-9.]+ credits in this change's first month, over --max-credits 0\.05 — refused$/m);
+    const within = cli(['--base', head, '--head', horizon, '--max-credits', '1']);
+    expect(within.code).toBe(0);
+    expect(within.err).toBe('');
+  });
+
+  test('--credit-price and --partitions reach the estimate; the JSON carries them', () => {
+    const r = cli(['--base', head, '--head', horizon, '--format', 'json', '--credit-price', '3', '--partitions', '2000'], { env: noConnection() });
+    expect(r.code).toBe(0);
+    const cost = JSON.parse(r.out).cost;
+    expect(cost).toMatchObject({ basis: 'defaults', creditPrice: 3, refused: false });
+    expect(cost.costs.change).toBeCloseTo(cost.changeCredits * 3, 3);
+    expect(cost.stacks[0].partitions).toEqual([{ runGroup: 'forecast/Forecast', partitions: 2000, source: 'option' }]);
+    expect(cost.stacks[0].deploy.steps[0]).toMatchObject({ stepId: 'forecast/Forecast/Scoring/batchScore', seconds: 1030 });
+  });
+
+  test('bad cost flags are usage errors; --ledger without a connection too', () => {
+    expect(cli(['--base', head, '--head', horizon, '--max-credits', 'lots']).err).toContain('--max-credits lots: must be a number of credits');
+    expect(cli(['--base', head, '--head', horizon, '--partitions', '0']).code).toBe(2);
+    const none = cli(['--base', head, '--head', horizon, '--ledger'], { env: noConnection() });
+    expect(none.code).toBe(2);
+    expect(none.err).toContain('no Snowflake connection');
+  });
+
+  test('--ledger reads the last successful durations from the stack\'s HOOK_RUNS (local server, through the driver)', async () => {
+    const password = 'pw-cost-7f3a';
+    const server = await startLocalServer({ users: [{ name: 'test', password }] });
+    try {
+      for (const sql of ['CREATE DATABASE IF NOT EXISTS ANALYTICS', 'CREATE SCHEMA IF NOT EXISTS ANALYTICS.FORECAST', renderLedgerDdl('"ANALYTICS"."FORECAST"."HOOK_RUNS"')]) await server.engineQuery(sql);
+      await server.engineQuery(
+        "INSERT INTO ANALYTICS.FORECAST.HOOK_RUNS (STACK, STEP_ID, RUN_ID, FINGERPRINT, ATTEMPT, STATUS, STARTED_AT, ENDED_AT) VALUES ('forecast', 'forecast/Forecast/Scoring/batchScore', 'R1', 'f', 1, 'SUCCEEDED', '2026-11-20 07:00:00', '2026-11-20 07:04:00')",
+      );
+      // The server answers in this process: the CLI runs as a child without blocking it.
+      const child = spawn(process.execPath, [CLI, 'plan', '--base', head, '--head', horizon, '--format', 'json', '--ledger'], { cwd: ROOT, env: { ...process.env, ...connectionEnv(server, password) } });
+      let out = '';
+      let err = '';
+      child.stdout.on('data', (d) => (out += d));
+      child.stderr.on('data', (d) => (err += d));
+      const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+      expect(code).toBe(0);
+      expect(err).toMatch(/^reading the hooks ledgers as /);
+      expect(err).not.toContain(password);
+      const cost = JSON.parse(out).cost;
+      expect(cost.basis).toBe('ledger');
+      expect(cost.stacks[0].ledger).toEqual({ table: 'ANALYTICS.FORECAST.HOOK_RUNS', stepsWithHistory: 1 });
+      expect(cost.stacks[0].deploy.steps[0]).toMatchObject({ stepId: 'forecast/Forecast/Scoring/batchScore', basis: 'ledger', seconds: 240 });
+    } finally {
+      await server.close();
+    }
   });
 });

@@ -1,23 +1,28 @@
 /**
  * `many-model plan --base <dir|git-ref> [--head DIR] [--app FILE] [--out DIR]
  *   [--format markdown|json] [--fail-on destructive|never] [--terraform-plan [STACK=]FILE]...
- *   [--allow ADDRESS|PATH]... [--force STEP]... [--output FILE]`
+ *   [--allow ADDRESS|PATH]... [--force STEP]... [--output FILE]
+ *   [--max-credits N] [--credit-price P] [--partitions N] [--ledger] [--connection NAME]`
  *
  * Compares the head synthesis (the app synthesized now, or `--head DIR`) with the base (a
  * synthesized directory, or a git ref whose app is synthesized in a temporary checkout) and prints
  * the pull-request plan. Exit 3 when `--fail-on destructive` and a destructive change is not
- * allowed (`--allow`, or MANY_MODEL_ALLOW_DESTRUCTIVE, comma- or newline-separated).
+ * allowed (`--allow`, or MANY_MODEL_ALLOW_DESTRUCTIVE, comma- or newline-separated), or when the
+ * change's estimated credits exceed `--max-credits`.
  */
 import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { CommandHelp, UsageError, checkAppFile, checkInputDir, checkOutputDir, checkOutputFile, flagSpec, formatHelp, parseFlags, wantsHelp } from '../args';
+import { CommandHelp, UsageError, checkAppFile, checkInputDir, checkOutputDir, checkOutputFile, flagSpec, formatHelp, parseFlags, parsePositiveInt, wantsHelp } from '../args';
 import { EXIT } from '../exit-codes';
+import { ConnectionConfigError } from '../../snowflake/connection';
+import { ConnectionFailedError } from '../../snowflake/session';
+import { loadCostHistory } from '../../plan/ledger-history';
 import { synthApp } from './synth';
 import { Synthesis, buildPlan } from '../../plan/plan';
 import { readSynthesis } from '../../plan/read-synthesis';
-import { renderMarkdown } from '../../plan/render-markdown';
+import { costGateLine, renderMarkdown } from '../../plan/render-markdown';
 import { ResourceChange, constructPaths } from '../../plan/resource-diff';
 import { TerraformPlanError, readTerraformPlan } from '../../plan/terraform-plan';
 
@@ -84,17 +89,26 @@ const FLAGS = {
   allow: { kind: 'list', value: 'ADDRESS|PATH', help: 'allow a destructive change (also MANY_MODEL_ALLOW_DESTRUCTIVE, comma- or newline-separated)' },
   force: { kind: 'list', value: 'STEP', help: "a hook step the plan should show as forced (as 'hooks run --force')" },
   output: { kind: 'string', value: 'FILE', help: 'also write the plan to FILE; its directory must exist' },
+  'max-credits': { kind: 'string', value: 'N', help: "exit 3 when the change's estimated first-month credits exceed N" },
+  'credit-price': { kind: 'string', value: 'P', help: 'the price of one credit: costs beside credits (no currency without it)' },
+  partitions: { kind: 'string', value: 'N', help: 'partitions per pipeline for the cost estimate (default: the ledger\'s, else 1000)' },
+  ledger: { kind: 'boolean', help: "read step durations from the stacks' HOOK_RUNS ledgers (--connection, or SNOWFLAKE_* variables)" },
+  connection: { kind: 'string', value: 'NAME', help: 'a connection of ~/.snowflake/connections.toml to read the ledgers with (implies --ledger)' },
 } as const;
 
 export const HELP: CommandHelp = {
-  usage: ['plan --base <DIR|REF> [--head DIR | --app FILE --out DIR] [--format markdown|json] [--fail-on destructive|never]', '     [--terraform-plan [STACK=]FILE]... [--allow ADDRESS|PATH]... [--force STEP]... [--output FILE]'],
-  summary: 'The pull-request plan: Terraform changes, hook steps that will run and why, and destructive changes to stateful objects, head against base (docs/gitops.md).',
+  usage: [
+    'plan --base <DIR|REF> [--head DIR | --app FILE --out DIR] [--format markdown|json] [--fail-on destructive|never]',
+    '     [--terraform-plan [STACK=]FILE]... [--allow ADDRESS|PATH]... [--force STEP]... [--output FILE]',
+    '     [--max-credits N] [--credit-price P] [--partitions N] [--ledger] [--connection NAME]',
+  ],
+  summary: 'The pull-request plan: Terraform changes, hook steps that will run and why, what they cost in credits, and destructive changes to stateful objects, head against base (docs/gitops.md).',
   flags: FLAGS,
   exitCodes: {
     0: 'planned (destructive changes shown but allowed or not gated)',
-    1: 'the app failed to synthesize (head or base)',
-    2: 'usage: unknown flag, missing --base, bad value, no such file, output directory missing, unreadable Terraform plan',
-    3: '--fail-on destructive and a destructive change is not allowed',
+    1: "the app failed to synthesize (head or base), or --ledger's account could not be reached",
+    2: 'usage: unknown flag, missing --base, bad value, no such file, output directory missing, unreadable Terraform plan, --ledger without a connection or with a refused login',
+    3: '--fail-on destructive and a destructive change is not allowed, or the estimated credits exceed --max-credits',
   },
 };
 
@@ -115,6 +129,10 @@ export async function run(argv: string[]): Promise<number> {
     if (flags.output) checkOutputFile('--output', flags.output);
     if (flags.format && !['markdown', 'json'].includes(flags.format)) throw new UsageError(`--format ${flags.format}: use markdown or json`);
     if (flags['fail-on'] && !['destructive', 'never'].includes(flags['fail-on'])) throw new UsageError(`--fail-on ${flags['fail-on']}: use destructive or never`);
+    if (flags.partitions !== undefined) parsePositiveInt('--partitions', flags.partitions);
+    for (const f of ['max-credits', 'credit-price'] as const) {
+      if (flags[f] !== undefined && !/^\d+(\.\d+)?$/.test(flags[f]!)) throw new UsageError(`--${f} ${flags[f]}: must be a number of credits, 0 or more`);
+    }
   } catch (e) {
     process.stderr.write(`many-model plan: ${(e as Error).message}\n`);
     return EXIT.USAGE;
@@ -134,10 +152,15 @@ export async function run(argv: string[]): Promise<number> {
     const pathsOf = (stack: string) => constructPaths(base.stacks.get(stack)?.terraform, head.stacks.get(stack)?.terraform);
     const terraformPlans = parseTerraformPlans(flags['terraform-plan'] ?? [], [...head.stacks.keys()], pathsOf);
     const allow = [...(flags.allow ?? []), ...(process.env[ALLOW_ENV] ?? '').split(/[,\n]/)].map((s) => s.trim()).filter(Boolean);
-    report = buildPlan(base, head, { terraformPlans, allow, failOn: (flags['fail-on'] as 'destructive' | 'never' | undefined) ?? 'never', force: flags.force });
+    // Durations for the cost estimate, from the ledgers, only when asked: a PR job need not connect.
+    const history = flags.ledger || flags.connection ? await loadCostHistory(flags.connection, head, (line) => process.stderr.write(`${line}\n`)) : undefined;
+    const num = (v: string | undefined) => (v === undefined ? undefined : Number(v));
+    const cost = { history, maxCredits: num(flags['max-credits']), creditPrice: num(flags['credit-price']), partitions: num(flags.partitions) };
+    report = buildPlan(base, head, { terraformPlans, allow, failOn: (flags['fail-on'] as 'destructive' | 'never' | undefined) ?? 'never', force: flags.force, cost });
   } catch (e) {
     process.stderr.write(`many-model plan: ${(e as Error).message}\n`);
-    return e instanceof UsageError || e instanceof TerraformPlanError ? EXIT.USAGE : EXIT.STEP_FAILED;
+    const usage = e instanceof UsageError || e instanceof TerraformPlanError || e instanceof ConnectionConfigError || (e instanceof ConnectionFailedError && e.reason === 'rejected');
+    return usage ? EXIT.USAGE : EXIT.STEP_FAILED;
   }
   const text = (flags.format ?? 'markdown') === 'json' ? JSON.stringify(report, null, 2) + '\n' : renderMarkdown(report);
   if (flags.output) fs.writeFileSync(flags.output, text);
@@ -145,7 +168,7 @@ export async function run(argv: string[]): Promise<number> {
   if (report.refused) {
     const blocked = report.destructive.filter((d) => !d.allowed).map((d) => `${d.stack}:${d.address}`);
     process.stderr.write(`many-model plan: refusing ${blocked.length} destructive change${blocked.length === 1 ? '' : 's'} (${blocked.slice(0, 5).join(', ')}${blocked.length > 5 ? ', …' : ''}); allow them with --allow or ${ALLOW_ENV}\n`);
-    return EXIT.DESTRUCTIVE_REFUSED;
   }
-  return EXIT.OK;
+  if (report.cost.refused) process.stderr.write(`many-model plan: ${costGateLine(report.cost)}\n`);
+  return report.refused || report.cost.refused ? EXIT.DESTRUCTIVE_REFUSED : EXIT.OK;
 }
