@@ -2,7 +2,7 @@ import { spawn, spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import { startLocalServer } from '../../lib/emulator';
-import { renderLedgerDdl } from '../../lib/hooks/ledger-schema';
+import { renderLedgerDdl } from '../../lib/sql/ledger';
 import { readSynthesis } from '../../lib/plan/read-synthesis';
 import { env as connectionEnv } from '../hooks/fixtures';
 import { synthVariant } from './apps';
