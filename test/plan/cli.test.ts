@@ -3,6 +3,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { startLocalServer } from '../../lib/emulator';
 import { renderLedgerDdl } from '../../lib/sql/ledger';
+import { ObjectName } from '../../lib/identifiers';
 import { readSynthesis } from '../../lib/plan/read-synthesis';
 import { env as connectionEnv } from '../hooks/fixtures';
 import { synthVariant } from './apps';
@@ -151,7 +152,7 @@ describe('many-model plan: the cost estimate (CLI)', () => {
     const password = 'pw-cost-7f3a';
     const server = await startLocalServer({ users: [{ name: 'test', password }] });
     try {
-      for (const sql of ['CREATE DATABASE IF NOT EXISTS ANALYTICS', 'CREATE SCHEMA IF NOT EXISTS ANALYTICS.FORECAST', renderLedgerDdl('"ANALYTICS"."FORECAST"."HOOK_RUNS"')]) await server.engineQuery(sql);
+      for (const sql of ['CREATE DATABASE IF NOT EXISTS ANALYTICS', 'CREATE SCHEMA IF NOT EXISTS ANALYTICS.FORECAST', renderLedgerDdl(ObjectName.of('ANALYTICS', 'FORECAST', 'HOOK_RUNS'))]) await server.engineQuery(sql);
       await server.engineQuery(
         "INSERT INTO ANALYTICS.FORECAST.HOOK_RUNS (STACK, STEP_ID, RUN_ID, FINGERPRINT, ATTEMPT, STATUS, STARTED_AT, ENDED_AT) VALUES ('forecast', 'forecast/Forecast/Scoring/batchScore', 'R1', 'f', 1, 'SUCCEEDED', '2026-11-20 07:00:00', '2026-11-20 07:04:00')",
       );
