@@ -5,7 +5,7 @@ import { Construct } from 'constructs';
 import { Duration } from '../lib/duration';
 import { ValidationError, validateProp } from '../lib/errors';
 import { CustomHookOptions, Hooks, IHookDependable } from '../lib/hooks/hooks';
-import { DEFAULT_RETRY, HookStepSpec, StepKind, WaitSpec, canonicalJson, sha256 } from '../lib/hooks/manifest';
+import { DEFAULT_RETRY, HookStatement, HookStepSpec, PassWait, canonicalJson, sha256 } from '../lib/hooks/manifest';
 import { ObjectName, UNQUOTED_UPPER_IDENTIFIER, deriveName, normalizeIdentifier } from '../lib/identifiers';
 import { MODEL_MOUNT_PATH, WORKER_CONTRACT_VERSION, renderExecuteJobService, renderJobSpec } from '../lib/sql/job-spec';
 import { renderDropService } from '../lib/sql/services';
@@ -306,11 +306,11 @@ export class ManyModelPipeline extends Construct implements IHookDependable {
 
   /** Index, register, promote; returns the promote step's id. */
   private addRegistration(after: string[]): string[] {
-    const index = this.step('buildModelIndex', 'buildModelIndex', `write model_index.json for the run from one DIRECTORY(@${this.tables.stage}) query`, after, [
+    const index = this.step('buildModelIndex', { kind: 'buildModelIndex' }, `write model_index.json for the run from one DIRECTORY(@${this.tables.stage}) query`, after, [
       { id: 'refresh-stage', sql: renderRefreshStage(this.tables.stage) },
       { id: 'copy-index', sql: renderBuildModelIndex(this.tables) },
     ]);
-    const register = this.step('registerAggregator', 'registerAggregator', `register ONE version ${this.aggregator.versionPrefix}<run id> of ${this.aggregator.modelName}`, [index], [
+    const register = this.step('registerAggregator', { kind: 'registerAggregator' }, `register ONE version ${this.aggregator.versionPrefix}<run id> of ${this.aggregator.modelName}`, [index], [
       { id: 'call-register', sql: renderRegisterCall(this.aggregator.procedureName, this.aggregator.versionPrefix) },
     ]);
     const { alias, gate } = this.aggregator;
@@ -322,7 +322,7 @@ export class ManyModelPipeline extends Construct implements IHookDependable {
       { id: 'set-default', sql: promote.setDefault },
     ];
     const description = gate.metric !== undefined ? `move ${alias} to the new version if ${gate.metric} <= ${gate.threshold}` : `move ${alias} to the new version (no gate)`;
-    return [this.step('promote', 'promote', description, [register], statements)];
+    return [this.step('promote', { kind: 'promote' }, description, [register], statements)];
   }
 
   private newScoringJob(id: string, scoring: PipelineScoringOptions): BatchScoringJob {
@@ -398,11 +398,11 @@ export class ManyModelPipeline extends Construct implements IHookDependable {
     }
   }
 
-  private step(name: string, kind: StepKind, description: string, dependsOn: string[], statements: HookStepSpec['statements'], extra: Partial<HookStepSpec> = {}): string {
+  private step(name: string, kindAndWait: KindAndWait, description: string, dependsOn: string[], statements: readonly HookStatement[], extra: Partial<Pick<HookStepSpec, 'timeoutSeconds' | 'allowedFailurePercent'>> = {}): string {
     const id = `${this.node.path}/${name}`;
     Hooks.of(this).addStep({
       id,
-      kind,
+      ...kindAndWait,
       description,
       dependsOn,
       runGroup: this.runGroup,
@@ -446,22 +446,14 @@ export class ManyModelPipeline extends Construct implements IHookDependable {
     const root = this.screenRootName();
     const rootName = root.name;
     const jobNames = this.createScreenTaskGraph(pass, rootName);
-    const start = this.step('screen-start', 'startPass', 'mark the screen pass running and enqueue all partitions in chunks (one statement)', after, [
+    const start = this.step('screen-start', { kind: 'startPass' }, 'mark the screen pass running and enqueue all partitions in chunks (one statement)', after, [
       { id: 'start-pass', sql: renderStartPass(this.tables, Pass.SCREEN, this.trainingKey) },
       { id: 'enqueue', sql: renderEnqueue(this.queue.model, Pass.SCREEN, pass.chunkSize, { keysQuery: renderAllKeysQuery(sourceOf(this.source)) }) },
     ]);
     const train = this.step(
       'screen-train',
-      'executeTaskGraph',
-      `run task graph ${rootName} (${pass.slots} job services on ${this.computePool.poolName}), wait, verify every chunk's artifacts`,
-      [start],
-      [
-        { id: 'execute-task', sql: renderExecuteTask(root) },
-        { id: 'finish-pass', sql: renderFinishPass(this.tables, Pass.SCREEN) },
-      ],
       {
-        timeoutSeconds: pass.timeoutSeconds,
-        allowedFailurePercent: this.allowedFailurePercent,
+        kind: 'executeTaskGraph',
         wait: {
           rootTask: root.toString(),
           graphRunSql: renderGraphRunQuery(root),
@@ -474,6 +466,16 @@ export class ManyModelPipeline extends Construct implements IHookDependable {
           queueTable: this.queue.qualifiedName.toString(),
           pollSeconds: POLL_SECONDS,
         },
+      },
+      `run task graph ${rootName} (${pass.slots} job services on ${this.computePool.poolName}), wait, verify every chunk's artifacts`,
+      [start],
+      [
+        { id: 'execute-task', sql: renderExecuteTask(root) },
+        { id: 'finish-pass', sql: renderFinishPass(this.tables, Pass.SCREEN) },
+      ],
+      {
+        timeoutSeconds: pass.timeoutSeconds,
+        allowedFailurePercent: this.allowedFailurePercent,
       },
     );
     return [train];
@@ -524,7 +526,7 @@ export class ManyModelPipeline extends Construct implements IHookDependable {
 
   private addQueuePass(pass: PassName, q: QueuePass, after: string[]): string[] {
     const keysQuery = q.topPercent !== undefined ? renderWorstKeysQuery(this.tables, q.topPercent) : renderAllKeysQuery(sourceOf(this.source));
-    const start = this.step(`${pass}-start`, 'startPass', q.topPercent !== undefined ? `mark the ${pass} pass running and enqueue the worst ${q.topPercent} % of partitions (plus failed ones)` : `mark the ${pass} pass running and enqueue all partitions`, after, [
+    const start = this.step(`${pass}-start`, { kind: 'startPass' }, q.topPercent !== undefined ? `mark the ${pass} pass running and enqueue the worst ${q.topPercent} % of partitions (plus failed ones)` : `mark the ${pass} pass running and enqueue all partitions`, after, [
       { id: 'start-pass', sql: renderStartPass(this.tables, pass, this.trainingKey) },
       { id: 'enqueue', sql: renderEnqueue(this.queue.model, pass, q.chunkSize, { keysQuery }) },
     ]);
@@ -532,25 +534,19 @@ export class ManyModelPipeline extends Construct implements IHookDependable {
     this.runnerServices.push(...jobNames);
     const workers = this.step(
       `${pass}-workers`,
-      'runWorkers',
+      { kind: 'runWorkers', wait: { jobServices: jobNames.map((n) => n.toString()), pollSeconds: POLL_SECONDS } },
       `start ${q.workers} queue workers on ${this.computePool.poolName} (re-attached by name when already running)`,
       [start],
       jobNames.map((name, k) => ({
         id: `start-worker-${k}`,
         sql: renderExecuteJobService({ computePool: this.computePool.qualifiedName, name, warehouse: this.warehouse.qualifiedName, spec: this.workerSpec({ pass, mode: 'queue', modelSet: q.modelSet, slot: k, slots: q.workers, budgetSeconds: q.budgetSeconds, chunkSize: q.chunkSize }), async: true }),
       })),
-      { wait: { jobServices: jobNames.map((n) => n.toString()), pollSeconds: POLL_SECONDS } },
     );
     const statements = this.queue.statements;
     const wait = this.step(
       `${pass}-wait`,
-      'waitQueue',
-      `wait until the ${pass} queue is drained or its ${q.budgetSeconds}s budget ends; re-queue expired leases`,
-      [workers],
-      [{ id: 'finish-pass', sql: renderFinishPass(this.tables, pass) }],
       {
-        timeoutSeconds: q.budgetSeconds + 600,
-        allowedFailurePercent: this.allowedFailurePercent,
+        kind: 'waitQueue',
         wait: {
           jobServices: jobNames.map((n) => n.toString()),
           ...this.passWatch(pass),
@@ -562,6 +558,13 @@ export class ManyModelPipeline extends Construct implements IHookDependable {
           budgetSeconds: q.budgetSeconds,
         },
       },
+      `wait until the ${pass} queue is drained or its ${q.budgetSeconds}s budget ends; re-queue expired leases`,
+      [workers],
+      [{ id: 'finish-pass', sql: renderFinishPass(this.tables, pass) }],
+      {
+        timeoutSeconds: q.budgetSeconds + 600,
+        allowedFailurePercent: this.allowedFailurePercent,
+      },
     );
     return [wait];
   }
@@ -571,7 +574,7 @@ export class ManyModelPipeline extends Construct implements IHookDependable {
    * and once the pass has ended refreshes the stage's directory table under the pass's artifacts
    * and verifies them (the runner role's WRITE on the stage allows the refresh).
    */
-  private passWatch(pass: PassName): Pick<WaitSpec, 'progressSql' | 'refreshSql' | 'verifySql' | 'requeueOrphanedSql'> {
+  private passWatch(pass: PassName): Pick<PassWait, 'progressSql' | 'refreshSql' | 'verifySql' | 'requeueOrphanedSql'> {
     return {
       progressSql: renderPassProgress(this.tables, this.queue.qualifiedName, pass),
       // Run only when none of the pass's job services runs: every claim left is a dead worker's.
@@ -634,6 +637,9 @@ export class ManyModelPipeline extends Construct implements IHookDependable {
 }
 
 type ResolvedStrategy = ReturnType<TrainingStrategy['resolve']>;
+
+/** A step's kind with the wait that kind has. */
+type KindAndWait = HookStepSpec extends infer S ? (S extends HookStepSpec ? Pick<S, 'kind' | 'wait'> : never) : never;
 
 /** What every worker of the pipeline shares. */
 interface WorkerSettings {
