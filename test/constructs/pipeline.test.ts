@@ -37,10 +37,10 @@ function pipeline(scope: Construct, id = 'Forecast', overrides: Partial<ManyMode
 const stepNames = (stack: TerraformStack) => Hooks.of(stack).manifest().steps.map((s) => s.id);
 
 /** The step whose id ends with `suffix`, which must be of `kind`. */
-function stepOf<K extends StepKind>(stack: TerraformStack, suffix: string, kind: K): Extract<HookStep, { kind: K }> {
+function stepOf<K extends StepKind>(stack: TerraformStack, suffix: string, kind: K): HookStep & { kind: K } {
   const step = Hooks.of(stack).manifest().steps.find((s) => s.id.endsWith(suffix))!;
   expect(step.kind).toBe(kind);
-  return step as Extract<HookStep, { kind: K }>;
+  return step as HookStep & { kind: K };
 }
 
 describe('ManyModelPipeline', () => {
