@@ -2,7 +2,7 @@ import { Construct } from 'constructs';
 import { Duration } from '../lib/duration';
 import { ValidationError, validateProp } from '../lib/errors';
 import { ObjectName, UNQUOTED_UPPER_IDENTIFIER, normalizeIdentifier } from '../lib/identifiers';
-import { ModelSet, PassModel, PipelineModel, QueuePassModel, TasksPassModel } from '../lib/pipeline/model';
+import { ModelSet, PassModel, PipelineModel, QueuePassModel, TasksPassModel, TrainerModel } from '../lib/pipeline/model';
 import { maxSlots } from '../lib/sql/task-graph';
 import { Pass, PassName, SourceModel } from '../lib/sql/training';
 import { INSTANCE_FAMILY_VCPUS } from './compute-pool';
@@ -174,7 +174,7 @@ function sourceModel(s: ISourceTable): SourceModel {
   return { table: s.qualifiedName, partitionColumn: s.partitionColumn, orderColumn: s.orderColumn, targetColumn: s.targetColumn, covariateColumns: s.covariateColumns };
 }
 
-function trainerModel(props: ManyModelPipelineProps): PipelineModel['trainer'] {
+function trainerModel(props: ManyModelPipelineProps): TrainerModel {
   const { trainer } = props;
   const { command, args, environment, cpu, memory } = trainer.options;
   return { image: trainer.image, command, args, environment: environment ?? {}, artifactExtension: trainer.artifactExtension, cpu, memory };
