@@ -3,6 +3,7 @@ import { Stage } from '@cdktf/provider-snowflake/lib/stage';
 import { Construct, IConstruct } from 'constructs';
 import { InvalidValueError, ValidationError, validateProp } from '../lib/errors';
 import { ObjectName, normalizeIdentifier } from '../lib/identifiers';
+import { PromotionGateModel } from '../lib/pipeline/model';
 import { ML_PYTHON, PROCEDURE_PACKAGES, checkPackagePins } from '../lib/registry/packages';
 import { renderRegisterProcedureSource } from '../lib/registry/python/render';
 import { GateMetric, GateMetricName, REGISTER_PROCEDURE_ARGUMENTS, registerProcedureArgumentTypes, registerProcedureSignature } from '../lib/sql/registry';
@@ -167,30 +168,17 @@ export class ModelRegistryAggregator extends AggregatorBase {
     const path = this.node.path;
     const schema = props.schema.qualifiedName;
     this.schema = props.schema;
-    this.modelName = schema.child(validateProp(path, 'modelName', () => normalizeIdentifier(props.modelName ?? nameFromPath(this, 'MODEL'), 'model name')));
-    this.stageName = schema.child(validateProp(path, 'stageName', () => normalizeIdentifier(props.stageName ?? nameFromPath(this, 'STAGE'), 'stage name')));
-    this.procedureName = schema.child(nameFromPath(this, 'REGISTER'));
+    const settings = aggregatorSettings(scope, id, schema, props);
+    this.modelName = settings.modelName;
+    this.stageName = settings.stageName;
+    this.procedureName = settings.procedureName;
     claimName(this, 'modelName', 'MODEL', this.modelName);
     claimName(this, 'stageName', 'STAGE', this.stageName);
     claimName(this, 'the procedure name (derived from the construct path: change its id)', 'PROCEDURE', this.procedureName, registerProcedureArgumentTypes());
     this.metricsTable = validateProp(path, 'metricsTableName', () => ObjectName.parse(props.metricsTableName, 3));
-    this.alias = validateProp(path, 'alias', () => normalizeIdentifier(props.alias ?? 'PRODUCTION', 'alias'));
-    if (['DEFAULT', 'FIRST', 'LAST'].includes(this.alias)) {
-      throw new ValidationError(path, 'alias', `${this.alias} is a system alias`, "Choose another name, e.g. 'PRODUCTION'");
-    }
-    this.versionPrefix = props.versionPrefix ?? 'V_';
-    if (!/^[A-Z][A-Z0-9_]{0,31}$/.test(this.versionPrefix)) {
-      throw new ValidationError(path, 'versionPrefix', `${JSON.stringify(this.versionPrefix)} must be 1-32 upper-case letters, digits or _ starting with a letter`, "Use e.g. 'V_'");
-    }
+    this.alias = settings.alias;
+    this.versionPrefix = settings.versionPrefix;
     this.gate = props.promotionGate ?? PromotionGate.none();
-    if (this.gate.metric !== undefined) {
-      if (!Object.values(GateMetric).includes(this.gate.metric)) {
-        throw new ValidationError(path, 'promotionGate', `metric ${JSON.stringify(this.gate.metric)} is unknown`, `Use one of ${Object.values(GateMetric).join(', ')}`);
-      }
-      if (!(typeof this.gate.threshold === 'number' && Number.isFinite(this.gate.threshold) && this.gate.threshold >= 0)) {
-        throw new ValidationError(path, 'promotionGate', `threshold ${this.gate.threshold} must be a finite number >= 0`, 'Give e.g. PromotionGate.metricAtMost(GateMetric.MEDIAN_MAPE, 0.2)');
-      }
-    }
     this.inputColumns = checkColumns(path, 'inputColumns', props.inputColumns ?? DEFAULT_INPUT_COLUMNS);
     this.outputColumns = checkColumns(path, 'outputColumns', props.outputColumns ?? DEFAULT_OUTPUT_COLUMNS);
     for (const required of ['PARTITION_KEY']) {
@@ -297,6 +285,48 @@ export class ModelRegistryAggregator extends AggregatorBase {
       grantPrivileges(this, role, GrantOn.schemaObject('PROCEDURE', registerProcedureSignature(this.procedureName)), ['USAGE'], [this.procedure]),
     );
   }
+}
+
+/** What registering and promoting a version need of an aggregator: its names and promotion rule. */
+export interface AggregatorSettings {
+  readonly modelName: ObjectName;
+  readonly stageName: ObjectName;
+  readonly procedureName: ObjectName;
+  readonly alias: string;
+  readonly versionPrefix: string;
+  /** The promotion gate, checked; undefined for none. */
+  readonly gate?: PromotionGateModel;
+}
+
+/**
+ * The settings of the aggregator `id` in `scope` (in `schema`), from its props, checked and with defaults
+ * applied. The aggregator reads them here, and so does a pipeline's model before the pipeline
+ * creates its aggregator (its steps are rendered from them): both derive the same names, and a
+ * wrong value is reported at the aggregator's path either way.
+ */
+export function aggregatorSettings(scope: IConstruct, id: string, schema: ObjectName, props: Pick<ModelRegistryAggregatorProps, 'modelName' | 'stageName' | 'alias' | 'versionPrefix' | 'promotionGate'>): AggregatorSettings {
+  const path = `${scope.node.path}/${id}`;
+  // nameFromPath(scope, id, ...) is the name the aggregator derives from its own path.
+  const modelName = schema.child(validateProp(path, 'modelName', () => normalizeIdentifier(props.modelName ?? nameFromPath(scope, id, 'MODEL'), 'model name')));
+  const stageName = schema.child(validateProp(path, 'stageName', () => normalizeIdentifier(props.stageName ?? nameFromPath(scope, id, 'STAGE'), 'stage name')));
+  const procedureName = schema.child(nameFromPath(scope, id, 'REGISTER'));
+  const alias = validateProp(path, 'alias', () => normalizeIdentifier(props.alias ?? 'PRODUCTION', 'alias'));
+  if (['DEFAULT', 'FIRST', 'LAST'].includes(alias)) {
+    throw new ValidationError(path, 'alias', `${alias} is a system alias`, "Choose another name, e.g. 'PRODUCTION'");
+  }
+  const versionPrefix = props.versionPrefix ?? 'V_';
+  if (!/^[A-Z][A-Z0-9_]{0,31}$/.test(versionPrefix)) {
+    throw new ValidationError(path, 'versionPrefix', `${JSON.stringify(versionPrefix)} must be 1-32 upper-case letters, digits or _ starting with a letter`, "Use e.g. 'V_'");
+  }
+  const { metric, threshold } = props.promotionGate ?? PromotionGate.none();
+  if (metric === undefined) return { modelName, stageName, procedureName, alias, versionPrefix };
+  if (!Object.values(GateMetric).includes(metric)) {
+    throw new ValidationError(path, 'promotionGate', `metric ${JSON.stringify(metric)} is unknown`, `Use one of ${Object.values(GateMetric).join(', ')}`);
+  }
+  if (!(typeof threshold === 'number' && Number.isFinite(threshold) && threshold >= 0)) {
+    throw new ValidationError(path, 'promotionGate', `threshold ${threshold} must be a finite number >= 0`, 'Give e.g. PromotionGate.metricAtMost(GateMetric.MEDIAN_MAPE, 0.2)');
+  }
+  return { modelName, stageName, procedureName, alias, versionPrefix, gate: { metric, threshold } };
 }
 
 function checkColumns(path: string, prop: string, cols: readonly ColumnDefinition[]): ColumnDefinition[] {

@@ -1,14 +1,7 @@
 import { Duration } from '../lib/duration';
-import { ValidationError, validateProp } from '../lib/errors';
-import { maxSlots } from '../lib/sql/task-graph';
+import { ModelSet } from '../lib/pipeline/model';
 
-/** Which model families a pass tries (docs/forecast-models.md). */
-export enum ModelSet {
-  /** Cheap contest: seasonal naive, linear trend, Holt-Winters. */
-  SCREEN = 'screen',
-  /** Richer contest with more variants; slower per partition. */
-  REFINE = 'refine',
-}
+export { ModelSet };
 
 export interface TasksPassOptions {
   /** Worker tasks in the graph, each one job service taking every slots-th chunk. @default 4 */
@@ -43,99 +36,41 @@ export interface ScreenThenRefineOptions {
   readonly refine?: Omit<QueuePassOptions, 'timeBudget'>;
 }
 
-/** The validated settings of a task-graph pass. */
-export interface TasksPass {
-  readonly slots: number;
-  readonly chunkSize: number;
-  readonly modelSet: ModelSet;
-  readonly timeoutSeconds: number;
-}
-
-/** The validated settings of a queue pass. */
-export interface QueuePass {
-  readonly workers: number;
-  readonly chunkSize: number;
-  readonly modelSet: ModelSet;
-  readonly budgetSeconds: number;
-  /** Set for a refine pass: the share of worst partitions it retrains. */
-  readonly topPercent?: number;
-}
+/** A strategy as it was chosen: the factory and its options as written. */
+export type TrainingChoice =
+  | { readonly mode: 'tasks'; readonly options: TasksPassOptions }
+  | { readonly mode: 'queue'; readonly options: QueuePassOptions }
+  | { readonly mode: 'screenThenRefine'; readonly options: ScreenThenRefineOptions };
 
 /**
  * How partitions are trained: a full pass on a task graph, an elastic time-boxed queue pass, or
- * both chained (screen everything cheaply, then refine the worst N %).
+ * both chained (screen everything cheaply, then refine the worst N %). The factories keep the
+ * options as written; the pipeline applies the defaults and checks them, with its other props
+ * (constructs/pipeline-model.ts).
  */
 export class TrainingStrategy {
   /** One full pass: a task graph of `slots` job services over all partitions. */
   static tasks(options: TasksPassOptions = {}): TrainingStrategy {
-    return new TrainingStrategy('tasks', options, undefined, undefined);
+    return new TrainingStrategy({ mode: 'tasks', options });
   }
 
   /** One elastic pass: `workers` job services claim chunks from the hybrid-table queue until done or out of budget. */
   static queue(options: QueuePassOptions = {}): TrainingStrategy {
-    return new TrainingStrategy('queue', undefined, options, undefined);
+    return new TrainingStrategy({ mode: 'queue', options });
   }
 
   /** Screen all partitions on a task graph, then refine the worst `refineTopPercent` % on the queue. */
   static screenThenRefine(options: ScreenThenRefineOptions = {}): TrainingStrategy {
-    return new TrainingStrategy('screenThenRefine', options.screen ?? {}, { ...(options.refine ?? {}), timeBudget: options.timeBudget }, options.refineTopPercent ?? 10);
+    return new TrainingStrategy({ mode: 'screenThenRefine', options });
   }
 
   private constructor(
-    /** `tasks`, `queue` or `screenThenRefine`. */
-    public readonly mode: 'tasks' | 'queue' | 'screenThenRefine',
-    private readonly tasksOptions: TasksPassOptions | undefined,
-    private readonly queueOptions: QueuePassOptions | undefined,
-    private readonly topPercent: number | undefined,
+    /** The factory and its options as written. */
+    public readonly choice: TrainingChoice,
   ) {}
 
-  /** Validates against construct `path` (props are reported as `training.<prop>`). */
-  resolve(path: string): { screen?: TasksPass; queue?: QueuePass } {
-    const out: { screen?: TasksPass; queue?: QueuePass } = {};
-    const prefix = this.mode === 'screenThenRefine' ? 'training.screen.' : 'training.';
-    if (this.tasksOptions) {
-      const o = this.tasksOptions;
-      const limit = maxSlots();
-      out.screen = {
-        slots: wholeInRange(path, `${prefix}slots`, o.slots ?? 4, 1, limit, `A task graph holds at most 1000 tasks (root and fan-outs included), so at most ${limit} worker tasks`),
-        chunkSize: wholeInRange(path, `${prefix}chunkSize`, o.chunkSize ?? 50, 1, 10000, 'Use a chunk size from 1 to 10000 partitions'),
-        modelSet: modelSet(path, `${prefix}modelSet`, o.modelSet ?? ModelSet.SCREEN),
-        timeoutSeconds: positiveSeconds(path, `${prefix}timeout`, o.timeout ?? Duration.hours(2)),
-      };
-    }
-    if (this.queueOptions) {
-      const o = this.queueOptions;
-      const qp = this.mode === 'screenThenRefine' ? 'training.refine.' : 'training.';
-      out.queue = {
-        workers: wholeInRange(path, `${qp}workers`, o.workers ?? 4, 1, 1000, 'Use 1 to 1000 workers (and a pool with enough nodes)'),
-        chunkSize: wholeInRange(path, `${qp}chunkSize`, o.chunkSize ?? 10, 1, 10000, 'Use a chunk size from 1 to 10000 partitions'),
-        modelSet: modelSet(path, `${qp}modelSet`, o.modelSet ?? ModelSet.REFINE),
-        budgetSeconds: positiveSeconds(path, 'training.timeBudget', o.timeBudget ?? Duration.minutes(30)),
-      };
-      if (this.topPercent !== undefined) {
-        const p = this.topPercent;
-        if (!(typeof p === 'number' && p > 0 && p <= 100)) {
-          throw new ValidationError(path, 'training.refineTopPercent', `is ${p}; it must be above 0 and at most 100`, 'Use e.g. 10 to refine the worst 10 % of partitions');
-        }
-        out.queue = { ...out.queue, topPercent: p };
-      }
-    }
-    return out;
+  /** `tasks`, `queue` or `screenThenRefine`. */
+  get mode(): TrainingChoice['mode'] {
+    return this.choice.mode;
   }
-}
-
-function wholeInRange(path: string, prop: string, v: number, min: number, max: number, fix: string): number {
-  if (!Number.isInteger(v) || v < min || v > max) throw new ValidationError(path, prop, `is ${v}; it must be a whole number from ${min} to ${max}`, fix);
-  return v;
-}
-
-function positiveSeconds(path: string, prop: string, d: Duration): number {
-  const seconds = validateProp(path, prop, () => d.toSeconds());
-  if (!(seconds > 0)) throw new ValidationError(path, prop, 'is 0', 'Give a positive duration');
-  return seconds;
-}
-
-function modelSet(path: string, prop: string, v: ModelSet): ModelSet {
-  if (!Object.values(ModelSet).includes(v)) throw new ValidationError(path, prop, `${JSON.stringify(v)} is not a model set`, 'Use ModelSet.SCREEN or ModelSet.REFINE');
-  return v;
 }

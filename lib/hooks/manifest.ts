@@ -8,17 +8,29 @@ import { createHash } from 'crypto';
 export const MANIFEST_SCHEMA_VERSION = 1;
 export const MANIFEST_FILE_NAME = 'hooks.json';
 
-/** What a step does; the runner has one handler per kind. */
-export type StepKind =
-  | 'sql' // run the statements in order
-  | 'startPass' // mark a training pass running and enqueue its chunks
-  | 'executeTaskGraph' // EXECUTE TASK the root, wait for the queue and for the graph run to end, then refresh the stage's directory table and verify artifacts
-  | 'runWorkers' // start N job services (deterministic names) that drain the queue
-  | 'waitQueue' // wait until the pass's queue is drained or the time budget ends
-  | 'buildModelIndex'
-  | 'registerAggregator'
-  | 'promote'
-  | 'batchScore';
+/**
+ * What a step does; the runner has one handler per kind. The manifest validator accepts exactly
+ * these (lib/hooks/validate.ts), so a kind added here is known to both.
+ */
+export const STEP_KINDS = [
+  'sql', // run the statements in order
+  'startPass', // mark a training pass running and enqueue its chunks
+  'executeTaskGraph', // EXECUTE TASK the root, wait for the queue and for the graph run to end, then refresh the stage's directory table and verify artifacts
+  'runWorkers', // start N job services (deterministic names) that drain the queue
+  'waitQueue', // wait until the pass's queue is drained or the time budget ends
+  'buildModelIndex',
+  'registerAggregator',
+  'promote',
+  'batchScore',
+] as const;
+
+export type StepKind = (typeof STEP_KINDS)[number];
+
+/** The kinds with a `wait` block: the runner follows work they start outside the session. */
+export type WaitingStepKind = 'executeTaskGraph' | 'runWorkers' | 'waitQueue';
+
+/** The kinds that only run their statements, in order. */
+export type StatementStepKind = Exclude<StepKind, WaitingStepKind>;
 
 /** A statement as the runner executes it. `{{RUN_ID}}` placeholders are filled by the runner. */
 export interface HookStatement {
@@ -49,29 +61,25 @@ export interface StatementCapture {
   readonly missing: string;
 }
 
-/** Kind-specific waiting and verification, interpreted by the runner. */
-export interface WaitSpec {
-  /** Task graph: the root task to EXECUTE and watch. */
-  readonly rootTask?: string;
-  /**
-   * Task graph: the query that follows the root's graph runs (running now, latest completed; see
-   * lib/sql/graph-run.ts). The runner decides from it that a graph run has ended.
-   */
-  readonly graphRunSql?: string;
-  /** Job services the step starts or re-attaches to, by deterministic name. */
+/**
+ * How the runner follows a training pass (`executeTaskGraph`, `waitQueue`): it polls progress,
+ * then refreshes the stage's directory table and verifies the pass (docs/hooks-manifest.md).
+ */
+export interface PassWait {
+  /** Job services the pass runs, by deterministic name. */
   readonly jobServices?: readonly string[];
   /** Statement the runner polls while a pass runs: chunk states and metrics rows, never the stage. */
-  readonly progressSql?: string;
+  readonly progressSql: string;
   /**
    * Statement that brings the stage's directory table up to date (`ALTER STAGE ... REFRESH`),
    * run once when the pass has ended, before verifySql.
    */
-  readonly refreshSql?: string;
+  readonly refreshSql: string;
   /**
    * Statement that verifies a pass once it has ended (chunk states, metrics, OK rows whose
    * artifact is missing from DIRECTORY(@stage)); see docs/hooks-manifest.md.
    */
-  readonly verifySql?: string;
+  readonly verifySql: string;
   /** The queue table whose leases the runner re-queues while waiting. */
   readonly queueTable?: string;
   /** Statement the runner uses to re-queue expired leases while waiting. */
@@ -89,9 +97,35 @@ export interface WaitSpec {
   readonly failuresSql?: string;
   /** Seconds between polls. */
   readonly pollSeconds: number;
-  /** The pass's time budget in seconds (queue passes stop claiming after it). */
+}
+
+/** An `executeTaskGraph` step's wait: the pass's, and the task graph it runs. */
+export interface TaskGraphWait extends PassWait {
+  /** The root task the step EXECUTEs and watches. */
+  readonly rootTask?: string;
+  /**
+   * The query that follows the root's graph runs (running now, latest completed; see
+   * lib/sql/graph-run.ts). The runner decides from it that a graph run has ended.
+   */
+  readonly graphRunSql: string;
+}
+
+/** A `waitQueue` step's wait: the pass's, within its time budget. */
+export interface QueueWait extends PassWait {
+  /** The pass's time budget in seconds (workers stop claiming after it). @default - the step's timeout */
   readonly budgetSeconds?: number;
 }
+
+/** A `runWorkers` step's wait: the job service each of its statements starts. */
+export interface WorkersWait {
+  /** Job services by deterministic name, one per statement and in their order: a running one is re-attached, not started twice. */
+  readonly jobServices: readonly string[];
+  /** Seconds between polls. */
+  readonly pollSeconds: number;
+}
+
+/** Kind-specific waiting and verification, interpreted by the runner. */
+export type WaitSpec = TaskGraphWait | QueueWait | WorkersWait;
 
 export interface RetryPolicy {
   /** Attempts for transient errors (network, 5xx/429, retryable Snowflake codes). */
@@ -100,17 +134,16 @@ export interface RetryPolicy {
   readonly maxDelayMs: number;
 }
 
-export interface HookStepSpec {
+/** What every step has, whatever its kind. */
+interface StepSpecBase {
   /** Unique in the stack: `<construct path>/<step>`. */
   readonly id: string;
-  readonly kind: StepKind;
   readonly description: string;
   /** Steps (ids) that must succeed first. */
   readonly dependsOn: readonly string[];
   /** Steps sharing a run group share one run id per deploy (a pipeline is one group). */
   readonly runGroup: string;
   readonly statements: readonly HookStatement[];
-  readonly wait?: WaitSpec;
   readonly timeoutSeconds: number;
   readonly retry: RetryPolicy;
   /** Values that re-run the step when they change (image tag, user runVersion, ...). */
@@ -124,10 +157,38 @@ export interface HookStepSpec {
   readonly allowedFailurePercent?: number;
 }
 
-export interface HookStep extends HookStepSpec {
+/** A step that runs its statements in order. */
+export interface StatementStepSpec extends StepSpecBase {
+  readonly kind: StatementStepKind;
+  readonly wait?: undefined;
+}
+
+/** A training pass on a task graph: EXECUTE TASK, follow the graph run and the queue, verify. */
+export interface TaskGraphStepSpec extends StepSpecBase {
+  readonly kind: 'executeTaskGraph';
+  readonly wait: TaskGraphWait;
+}
+
+/** Starts a queue pass's workers (re-attached by name when resumed). */
+export interface RunWorkersStepSpec extends StepSpecBase {
+  readonly kind: 'runWorkers';
+  readonly wait: WorkersWait;
+}
+
+/** Waits for a queue pass within its budget, then verifies it. */
+export interface WaitQueueStepSpec extends StepSpecBase {
+  readonly kind: 'waitQueue';
+  readonly wait: QueueWait;
+}
+
+/** A step as a construct declares it: its `kind` says which `wait` it has. */
+export type HookStepSpec = StatementStepSpec | TaskGraphStepSpec | RunWorkersStepSpec | WaitQueueStepSpec;
+
+/** A step as the manifest holds it. */
+export type HookStep = HookStepSpec & {
   /** sha256 of what the step runs (or only its triggers) and of its dependencies' fingerprints. */
   readonly fingerprint: string;
-}
+};
 
 export interface LedgerLocation {
   readonly database: string;
@@ -185,19 +246,21 @@ export function sha256(text: string): string {
   return createHash('sha256').update(text).digest('hex');
 }
 
+type WaitField = keyof TaskGraphWait | keyof QueueWait | keyof WorkersWait;
+
 /**
  * Wait fields that say how the runner watches a step, not what the step does: a change to them
  * (a library upgrade that follows task graphs or polls progress differently) must not re-run
  * training.
  */
-const WATCH_ONLY: readonly (keyof WaitSpec)[] = ['graphRunSql', 'progressSql', 'refreshSql', 'requeueOrphanedSql'];
+const WATCH_ONLY: readonly WaitField[] = ['graphRunSql', 'progressSql', 'refreshSql', 'requeueOrphanedSql'];
 
 /**
  * Wait fields hashed under an earlier name. verifySql is the query training steps polled as
  * progressSql until polls stopped reading the stage (issue #23); hashed under that name, it
  * keeps the fingerprints of manifests synthesized before, so upgrading re-runs no training.
  */
-const HASHED_AS: Readonly<Partial<Record<keyof WaitSpec, string>>> = { verifySql: 'progressSql' };
+const HASHED_AS: Readonly<Partial<Record<WaitField, string>>> = { verifySql: 'progressSql' };
 
 function withoutWatching(wait: WaitSpec | undefined): Record<string, unknown> | undefined {
   if (!wait) return undefined;

@@ -12,7 +12,7 @@ import { SnowflakeError, SnowflakeSession } from '../snowflake/session';
 import { sleep } from '../snowflake/retry';
 import { GraphRunState, graphRunEnded, graphRunListed, readGraphRun } from './graph-run';
 import { DEFAULT_STALE_LOCK_SECONDS, Ledger, heartbeatSeconds } from './ledger';
-import { HookManifest, HookStatement, HookStep } from './manifest';
+import { HookManifest, HookStatement, HookStep, PassWait, StatementCapture, TaskGraphWait } from './manifest';
 import { GroupPlan, PlanOptions, planRun, unfinishedRuns } from './planner';
 
 /** A step failure that names the step, the statement and the Snowflake code. */
@@ -136,13 +136,12 @@ function fmtDuration(ms: number): string {
 }
 
 /** Polls the pass's progress until every chunk is DONE or FAILED, or a deadline. */
-async function waitForPass(ctx: Ctx, startedAt: number, deadline: number, onPoll?: () => Promise<void>): Promise<Record<string, unknown>> {
-  const w = ctx.step.wait!;
+async function waitForPass(ctx: Ctx, w: PassWait, startedAt: number, deadline: number, onPoll?: () => Promise<void>): Promise<Record<string, unknown>> {
   const now = ctx.opts.now ?? Date.now;
   const pollMs = ctx.opts.pollMs ?? w.pollSeconds * 1000;
   for (;;) {
     if (onPoll) await onPoll();
-    const [p] = await exec(ctx, { id: 'progress', sql: w.progressSql! }, true);
+    const [p] = await exec(ctx, { id: 'progress', sql: w.progressSql }, true);
     const chunks = num(p, 'CHUNKS');
     const done = num(p, 'CHUNKS_DONE');
     const failed = num(p, 'CHUNKS_FAILED');
@@ -170,9 +169,7 @@ async function keepLock(ctx: Ctx): Promise<void> {
  * and one query counts chunks, partitions and OK metrics rows whose artifact is not on the stage;
  * then artifacts must all be present and the failure share within the allowance.
  */
-async function verifyPass(ctx: Ctx): Promise<void> {
-  const w = ctx.step.wait!;
-  if (!w.refreshSql || !w.verifySql) throw new HookError(ctx.step.id, 'verify', undefined, 'wait.refreshSql and wait.verifySql are required to verify a training pass. Synthesize the manifest again');
+async function verifyPass(ctx: Ctx, w: PassWait): Promise<void> {
   await exec(ctx, { id: 'refresh-stage', sql: w.refreshSql }, true);
   const [p] = await exec(ctx, { id: 'verify', sql: w.verifySql }, true);
   const partitions = num(p, 'PARTITIONS');
@@ -233,11 +230,9 @@ const isLive = (s: ServiceState) => s !== 'NOT_VISIBLE' && (s.status === 'RUNNIN
  * graph run through wait.graphRunSql while the chunks drain, re-execute for chunks a dead worker
  * left behind once the run has ended, then verify the pass (docs/hooks-manifest.md).
  */
-async function runTaskGraphStep(ctx: Ctx, started: number, deadline: number): Promise<'SUCCEEDED'> {
+async function runTaskGraphStep(ctx: Ctx, w: TaskGraphWait, started: number, deadline: number): Promise<'SUCCEEDED'> {
   const { step } = ctx;
   const [execute, ...rest] = step.statements;
-  const w = step.wait;
-  if (!w?.graphRunSql || !w.progressSql) throw new HookError(step.id, 'wait', undefined, 'wait.graphRunSql and wait.progressSql are required to follow a task graph. Synthesize the manifest again');
   const services = w.jobServices ?? [];
   const { graphRunSql, progressSql } = w;
   const graph = async () => readGraphRun((await exec(ctx, { id: 'graph-run', sql: graphRunSql }, true))[0]);
@@ -267,7 +262,7 @@ async function runTaskGraphStep(ctx: Ctx, started: number, deadline: number): Pr
     }
     // No worker of this step runs: chunks still CLAIMED belong to dead workers of an earlier
     // attempt and go back to the queue now, not when their leases expire.
-    await releaseOrphanedChunks(ctx);
+    await releaseOrphanedChunks(ctx, w);
     await executeGraph(first);
   }
   // A slot whose worker died leaves its chunks behind: once the graph run has ended and no job
@@ -277,7 +272,7 @@ async function runTaskGraphStep(ctx: Ctx, started: number, deadline: number): Pr
   let reported = false;
   // Whether any run of the graph was ever listed: if none is, the role cannot see them.
   let seen = attachedToGraph;
-  const result = await waitForPass(ctx, started, deadline, async () => {
+  const result = await waitForPass(ctx, w, started, deadline, async () => {
     const g = await graph();
     seen ||= graphRunListed(g, since);
     if (!graphRunEnded(g, since) || (await anyRunning(ctx, services))) return;
@@ -287,11 +282,11 @@ async function runTaskGraphStep(ctx: Ctx, started: number, deadline: number): Pr
       ctx.opts.log.info(`  [${step.id}] task graph run ended${last ? ` ${last.state}${last.error ? ` (first error in ${last.error})` : ''}` : ''}`);
     }
     if (!w.requeueSql) return;
-    await releaseOrphanedChunks(ctx);
+    await releaseOrphanedChunks(ctx, w);
     const [p] = await exec(ctx, { id: 'progress', sql: progressSql }, true);
     const open = num(p, 'CHUNKS') - num(p, 'CHUNKS_DONE') - num(p, 'CHUNKS_FAILED');
     if (open === 0) return;
-    const pending = await pendingChunks(ctx);
+    const pending = await pendingChunks(ctx, w);
     if (pending === 0) return; // live leases: their chunks are re-queued once they expire
     // Rounds used up: fail now rather than poll until the step's timeout; a re-run of the
     // hooks resumes this run (its done chunks stay done) with fresh rounds.
@@ -307,7 +302,7 @@ async function runTaskGraphStep(ctx: Ctx, started: number, deadline: number): Pr
     const unseen = seen ? '' : `; no run of ${w.rootTask ?? 'its root task'} was ever listed by CURRENT_TASK_GRAPHS or COMPLETE_TASK_GRAPHS, so the runner could not tell when it ended: the runner's role needs MONITOR on the root task`;
     throw new HookError(step.id, 'wait', undefined, `task graph did not finish within ${step.timeoutSeconds}s${unseen}`);
   }
-  await verifyPass(ctx);
+  await verifyPass(ctx, w);
   for (const st of rest) await exec(ctx, st);
   return 'SUCCEEDED';
 }
@@ -317,13 +312,12 @@ async function runStep(ctx: Ctx): Promise<'SUCCEEDED' | 'GATED'> {
   const now = ctx.opts.now ?? Date.now;
   const started = now();
   const deadline = started + step.timeoutSeconds * 1000;
-  const w = step.wait;
   switch (step.kind) {
     case 'executeTaskGraph':
-      return runTaskGraphStep(ctx, started, deadline);
+      return runTaskGraphStep(ctx, step.wait, started, deadline);
     case 'runWorkers': {
       for (const [i, st] of step.statements.entries()) {
-        const name = w!.jobServices![i];
+        const name = step.wait.jobServices[i];
         const state = await serviceState(ctx, name);
         // Only a resumed run's own workers are re-attached; a service running when a run starts
         // is an earlier run's and is replaced.
@@ -340,30 +334,31 @@ async function runStep(ctx: Ctx): Promise<'SUCCEEDED' | 'GATED'> {
       return 'SUCCEEDED';
     }
     case 'waitQueue': {
-      const budgetEnd = started + (w!.budgetSeconds ?? step.timeoutSeconds) * 1000;
+      const w = step.wait;
+      const budgetEnd = started + (w.budgetSeconds ?? step.timeoutSeconds) * 1000;
       let idlePolls = 0;
-      const result = await waitForPass(ctx, started, Math.min(deadline, budgetEnd), async () => {
+      const result = await waitForPass(ctx, w, started, Math.min(deadline, budgetEnd), async () => {
         // With a worker running only expired leases are re-queued; with none, every claim is orphaned.
-        if (!w!.requeueOrphanedSql || (await anyRunning(ctx, w!.jobServices ?? []))) {
+        if (!w.requeueOrphanedSql || (await anyRunning(ctx, w.jobServices ?? []))) {
           idlePolls = 0;
-          await releaseExpiredLeases(ctx);
+          await releaseExpiredLeases(ctx, w);
           return;
         }
-        await releaseOrphanedChunks(ctx);
+        await releaseOrphanedChunks(ctx, w);
         // Twice in a row no worker runs while chunks wait: nothing will drain them in this step.
-        if ((await pendingChunks(ctx)) > 0 && ++idlePolls >= 2) {
+        if ((await pendingChunks(ctx, w)) > 0 && ++idlePolls >= 2) {
           throw new HookError(step.id, 'wait', undefined, `no worker of this pass is running and chunks are waiting to be claimed; run the hooks again to restart the workers and resume this run`);
         }
       });
       if (result.TIMED_OUT) ctx.opts.log.info(`  [${step.id}] time budget reached: chunks not done are left to the next run`);
-      await verifyPass(ctx);
+      await verifyPass(ctx, w);
       for (const st of step.statements) await exec(ctx, st);
       return 'SUCCEEDED';
     }
     default: {
       for (const st of step.statements) {
         const rows = await exec(ctx, st);
-        if (st.capture) captureVariable(ctx, st, rows);
+        if (st.capture) captureVariable(ctx, st.id, st.capture, rows);
         if (st.gateColumn) {
           const row = rows[0] ?? {};
           const passed = row[st.gateColumn] === true || row[st.gateColumn] === 'true' || row[st.gateColumn] === 1;
@@ -379,9 +374,8 @@ async function runStep(ctx: Ctx): Promise<'SUCCEEDED' | 'GATED'> {
   }
 }
 
-/** Sets the variable a statement captures (HookStatement.capture) for the step's later statements. */
-function captureVariable(ctx: Ctx, st: HookStatement, rows: Record<string, unknown>[]): void {
-  const c = st.capture!;
+/** Sets the variable statement `statementId` captures (HookStatement.capture) for the step's later statements. */
+function captureVariable(ctx: Ctx, statementId: string, c: StatementCapture, rows: Record<string, unknown>[]): void {
   const want = c.match.value.toUpperCase();
   const holds = (v: unknown) => {
     let list: unknown = v;
@@ -397,17 +391,16 @@ function captureVariable(ctx: Ctx, st: HookStatement, rows: Record<string, unkno
   // SHOW output names its columns in lower case ("name", "aliases"); a query may not.
   const col = (r: Record<string, unknown>, name: string) => r[Object.keys(r).find((k) => k.toLowerCase() === name.toLowerCase()) ?? name];
   const row = rows.find((r) => String(col(r, c.column) ?? '').toUpperCase() === want || (c.match.arrayColumn !== undefined && holds(col(r, c.match.arrayColumn))));
-  if (!row) throw new HookError(ctx.step.id, st.id, undefined, c.missing);
+  if (!row) throw new HookError(ctx.step.id, statementId, undefined, c.missing);
   const value = String(col(row, c.column));
-  if (!RUN_VARIABLES[c.variable].test(value)) throw new HookError(ctx.step.id, st.id, undefined, `${c.variable} ${JSON.stringify(value)} does not match ${RUN_VARIABLES[c.variable]}`);
+  if (!RUN_VARIABLES[c.variable].test(value)) throw new HookError(ctx.step.id, statementId, undefined, `${c.variable} ${JSON.stringify(value)} does not match ${RUN_VARIABLES[c.variable]}`);
   ctx.vars[c.variable] = value;
   ctx.details[c.variable] = value;
-  ctx.opts.log.info(`  [${ctx.step.id}] ${st.id}: ${c.match.value} is ${value}`);
+  ctx.opts.log.info(`  [${ctx.step.id}] ${statementId}: ${c.match.value} is ${value}`);
 }
 
 /** Re-queues chunks whose leases expired, and fails those that used up their attempts. */
-async function releaseExpiredLeases(ctx: Ctx): Promise<void> {
-  const w = ctx.step.wait!;
+async function releaseExpiredLeases(ctx: Ctx, w: PassWait): Promise<void> {
   if (w.requeueSql) await exec(ctx, { id: 'requeue-expired', sql: w.requeueSql }, true);
   if (w.failExhaustedSql) await exec(ctx, { id: 'fail-exhausted', sql: w.failExhaustedSql }, true);
 }
@@ -416,17 +409,15 @@ async function releaseExpiredLeases(ctx: Ctx): Promise<void> {
  * Called only when none of the step's job services runs: a chunk still CLAIMED has no live
  * holder, so it is re-queued (or failed, attempts used up) without waiting for its lease.
  */
-async function releaseOrphanedChunks(ctx: Ctx): Promise<void> {
-  const w = ctx.step.wait!;
-  if (!w.requeueOrphanedSql) return releaseExpiredLeases(ctx);
+async function releaseOrphanedChunks(ctx: Ctx, w: PassWait): Promise<void> {
+  if (!w.requeueOrphanedSql) return releaseExpiredLeases(ctx, w);
   const rows = await exec(ctx, { id: 'requeue-orphaned', sql: w.requeueOrphanedSql }, true);
   const n = num(rows[0], 'number of rows updated');
   if (n > 0) ctx.opts.log.info(`  [${ctx.step.id}] ${n} chunks held by workers that are gone: back to the queue`);
   if (w.failExhaustedSql) await exec(ctx, { id: 'fail-exhausted', sql: w.failExhaustedSql }, true);
 }
 
-async function pendingChunks(ctx: Ctx): Promise<number> {
-  const w = ctx.step.wait!;
+async function pendingChunks(ctx: Ctx, w: PassWait): Promise<number> {
   if (!w.pendingSql) return 0;
   const [r] = await exec(ctx, { id: 'pending', sql: w.pendingSql }, true);
   return num(r, 'PENDING');
@@ -521,8 +512,9 @@ async function runWithLedger(manifest: HookManifest, session: SnowflakeSession, 
       if (opts.dryRun) {
         opts.log.info(`would run ${p.step.id} [${p.step.kind}] (${p.reason}) as run ${p.runId}${p.newRun ? ' (new)' : ''}`);
         for (const st of p.step.statements) opts.log.info(`-- ${st.id}${st.capture ? ` (sets {{${st.capture.variable}}})` : ''}\n${substitute(st.sql, vars, true)};`);
-        if (p.step.wait?.graphRunSql) opts.log.info(`-- follows the task graph's runs with\n${p.step.wait.graphRunSql};`);
-        if (p.step.wait?.progressSql) opts.log.info(`-- then polls\n${substitute(p.step.wait.progressSql, vars)};`);
+        const step = p.step;
+        if (step.kind === 'executeTaskGraph') opts.log.info(`-- follows the task graph's runs with\n${step.wait.graphRunSql};`);
+        if (step.kind === 'executeTaskGraph' || step.kind === 'waitQueue') opts.log.info(`-- then polls\n${substitute(step.wait.progressSql, vars)};`);
         outcomes.push({ stepId: p.step.id, status: 'DRY_RUN', reason: p.reason, runId: p.runId });
         continue;
       }

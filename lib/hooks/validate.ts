@@ -2,7 +2,7 @@
  * Loading a manifest: parse, check the schema version and the shape of every field, and check the
  * step graph, failing with a message that names the file, the step and the field.
  */
-import { HookManifest, MANIFEST_SCHEMA_VERSION } from './manifest';
+import { HookManifest, MANIFEST_SCHEMA_VERSION, STEP_KINDS } from './manifest';
 
 export class ManifestError extends Error {
   constructor(message: string) {
@@ -11,7 +11,7 @@ export class ManifestError extends Error {
   }
 }
 
-const KINDS = new Set(['sql', 'startPass', 'executeTaskGraph', 'runWorkers', 'waitQueue', 'buildModelIndex', 'registerAggregator', 'promote', 'batchScore']);
+const KINDS: ReadonlySet<string> = new Set(STEP_KINDS);
 
 type Obj = Record<string, unknown>;
 
@@ -97,6 +97,15 @@ export function parseManifest(text: string, source = 'hooks.json'): HookManifest
         }
       }
     }
+    if (s.kind === 'runWorkers') {
+      // The runner re-attaches to (or starts) the job service named for each statement.
+      const w = s.wait;
+      const statements = s.statements as unknown[];
+      if (!isObj(w) || !Array.isArray(w.jobServices) || w.jobServices.length !== statements.length || !w.jobServices.every((n) => typeof n === 'string' && n.length > 0)) {
+        throw new ManifestError(`${where(at)}.wait.jobServices must name one job service per statement (${statements.length})`);
+      }
+    }
+    if (s.kind === 'executeTaskGraph' || s.kind === 'waitQueue' || s.kind === 'runWorkers') num(s.wait as Obj, 'pollSeconds', `${at}.wait`, 1);
     if (!isObj(s.retry)) throw new ManifestError(`${where(at)}.retry must be an object`);
     num(s.retry, 'maxAttempts', `${at}.retry`, 1);
     if (!isObj(s.triggers)) throw new ManifestError(`${where(at)}.triggers must be an object`);

@@ -21,6 +21,7 @@ import {
   Warehouse,
 } from '../../index';
 import { errorOf, newStack, resources, synthJson } from './helpers';
+import { HookStep, StepKind } from '../../lib/hooks/manifest';
 
 function pipeline(scope: Construct, id = 'Forecast', overrides: Partial<ManyModelPipelineProps> = {}, pool?: ComputePool): ManyModelPipeline {
   return new ManyModelPipeline(scope, id, {
@@ -34,6 +35,13 @@ function pipeline(scope: Construct, id = 'Forecast', overrides: Partial<ManyMode
 }
 
 const stepNames = (stack: TerraformStack) => Hooks.of(stack).manifest().steps.map((s) => s.id);
+
+/** The step whose id ends with `suffix`, which must be of `kind`. */
+function stepOf<K extends StepKind>(stack: TerraformStack, suffix: string, kind: K): HookStep & { kind: K } {
+  const step = Hooks.of(stack).manifest().steps.find((s) => s.id.endsWith(suffix))!;
+  expect(step.kind).toBe(kind);
+  return step as HookStep & { kind: K };
+}
 
 describe('ManyModelPipeline', () => {
   test('screen-then-refine adds the hook steps of the design in dependency order', () => {
@@ -77,10 +85,10 @@ describe('ManyModelPipeline', () => {
   test('the task-graph step follows the root task\'s graph runs', () => {
     const stack = newStack();
     pipeline(stack);
-    const train = Hooks.of(stack).manifest().steps.find((s) => s.id.endsWith('screen-train'))!;
-    expect(train.wait?.rootTask).toBe('ANALYTICS.FORECAST.FORECAST_SCREEN_ROOT');
-    expect(train.wait?.graphRunSql).toContain(`"ANALYTICS".INFORMATION_SCHEMA.CURRENT_TASK_GRAPHS(ROOT_TASK_NAME => 'FORECAST_SCREEN_ROOT')`);
-    expect(train.wait?.graphRunSql).toContain("WHERE DATABASE_NAME = 'ANALYTICS' AND SCHEMA_NAME = 'FORECAST'");
+    const train = stepOf(stack, 'screen-train', 'executeTaskGraph');
+    expect(train.wait.rootTask).toBe('ANALYTICS.FORECAST.FORECAST_SCREEN_ROOT');
+    expect(train.wait.graphRunSql).toContain(`"ANALYTICS".INFORMATION_SCHEMA.CURRENT_TASK_GRAPHS(ROOT_TASK_NAME => 'FORECAST_SCREEN_ROOT')`);
+    expect(train.wait.graphRunSql).toContain("WHERE DATABASE_NAME = 'ANALYTICS' AND SCHEMA_NAME = 'FORECAST'");
   });
 
   test('more than 100 slots fan out so no task has more than 100 children', () => {
@@ -101,9 +109,9 @@ describe('ManyModelPipeline', () => {
     const workers = steps.find((s) => s.id.endsWith('screen-workers'))!;
     expect(workers.statements.map((s) => s.sql.match(/NAME = (\S+)/)![1])).toEqual(['ANALYTICS.FORECAST.FORECAST_SCREEN_W0', 'ANALYTICS.FORECAST.FORECAST_SCREEN_W1']);
     expect(workers.statements[0].sql).toContain('ASYNC = TRUE');
-    const wait = steps.find((s) => s.id.endsWith('screen-wait'))!;
-    expect(wait.wait?.budgetSeconds).toBe(300);
-    expect(wait.wait?.requeueSql).toContain("RUN_ID = '{{RUN_ID}}'");
+    const wait = stepOf(stack, 'screen-wait', 'waitQueue');
+    expect(wait.wait.budgetSeconds).toBe(300);
+    expect(wait.wait.requeueSql).toContain("RUN_ID = '{{RUN_ID}}'");
     expect(Object.keys(resources(synthJson(stack), 'snowflake_task'))).toHaveLength(0);
   });
 

@@ -102,7 +102,9 @@ const stepDetails = async () =>
 
 describe('a training pass is polled without the stage and verified after refreshing it', () => {
   test('the manifest polls chunk states and metrics only, and verifies after ALTER STAGE ... REFRESH of the pass', () => {
-    const wait = manifest.steps.find((s) => s.id === id('screen-wait'))!.wait!;
+    const step = manifest.steps.find((s) => s.id === id('screen-wait'))!;
+    if (step.kind !== 'waitQueue') throw new Error(`${step.id} is a ${step.kind} step`);
+    const { wait } = step;
     expect(wait.progressSql).not.toMatch(/DIRECTORY/i);
     expect(wait.refreshSql).toBe(`ALTER STAGE "ANALYTICS"."FORECAST"."FORECAST_MODELS" REFRESH SUBPATH = 'models/{{RUN_ID}}/screen'`);
     expect(wait.verifySql).toMatch(/LEFT JOIN DIRECTORY\(@"ANALYTICS"\."FORECAST"\."FORECAST_MODELS"\) D ON D\.RELATIVE_PATH = M\.STAGE_PATH/);

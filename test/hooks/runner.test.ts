@@ -169,7 +169,7 @@ describe('hooks runner against the local server', () => {
 
   test('a gate that does not pass ends the step as GATED without running what follows it', async () => {
     const m = manifestOf((h) => h.add({ id: 'noop', statements: ['SELECT 1'] }));
-    const gated = { ...m, steps: m.steps.map((s) => ({ ...s, kind: 'promote' as const, statements: [{ id: 'gate', sql: 'SELECT 0.4 AS VALUE, FALSE AS PASSED', gateColumn: 'PASSED' }, { id: 'move', sql: "INSERT INTO OPS.HOOKS.EVENTS VALUES ('x', 'moved')" }], retry: DEFAULT_RETRY })) };
+    const gated = { ...m, steps: m.steps.map((s) => ({ ...s, kind: 'promote' as const, wait: undefined, statements: [{ id: 'gate', sql: 'SELECT 0.4 AS VALUE, FALSE AS PASSED', gateColumn: 'PASSED' }, { id: 'move', sql: "INSERT INTO OPS.HOOKS.EVENTS VALUES ('x', 'moved')" }], retry: DEFAULT_RETRY })) };
     const r = await runHooks(gated, session, { log: memoryLog() });
     expect(r.outcomes[0].status).toBe('GATED');
     expect(await events()).toHaveLength(0);
@@ -183,6 +183,7 @@ describe('hooks runner against the local server', () => {
       steps: m.steps.map((x) => ({
         ...x,
         kind: 'batchScore' as const,
+        wait: undefined,
         statements: [
           { id: 'resolve-version', sql: versions, capture: { variable: 'MODEL_VERSION' as const, column: 'name', match: { value: alias, arrayColumn: 'aliases' }, missing: `no version holds ${alias}` } },
           { id: 'insert', sql: "INSERT INTO OPS.HOOKS.EVENTS VALUES ('{{RUN_ID}}', '{{MODEL_VERSION}}')" },

@@ -1,7 +1,8 @@
 import { DEFAULT_RETRY, HookStepSpec, canonicalJson, finalizeSteps, sha256 } from '../../lib/hooks/manifest';
 
-function spec(id: string, dependsOn: string[] = [], sql = `SELECT '${id}'`, extra: Partial<HookStepSpec> = {}): HookStepSpec {
-  return { id, kind: 'sql', description: id, dependsOn, runGroup: 'g', statements: [{ id: 's1', sql }], timeoutSeconds: 60, retry: DEFAULT_RETRY, triggers: {}, executeOnChange: true, ...extra };
+/** A sql step, or with `extra` another kind; its wait may be an older synthesis's, without fields the type now requires. */
+function spec(id: string, dependsOn: string[] = [], sql = `SELECT '${id}'`, extra: object = {}): HookStepSpec {
+  return { id, kind: 'sql', description: id, dependsOn, runGroup: 'g', statements: [{ id: 's1', sql }], timeoutSeconds: 60, retry: DEFAULT_RETRY, triggers: {}, executeOnChange: true, ...extra } as HookStepSpec;
 }
 
 describe('hook manifest steps', () => {
@@ -49,7 +50,7 @@ describe('hook manifest steps', () => {
     // The fingerprint of such a step before polls and verification were split: its progressSql was the verification query.
     const before = sha256(canonicalJson({ own: { kind: 'waitQueue', statements, wait: { queueTable: 'DB.S.Q', progressSql: 'SELECT 0 AS ARTIFACTS_MISSING', pollSeconds: 10 }, triggers: {} }, deps: [] }));
     const now = { kind: 'waitQueue' as const, wait: { queueTable: 'DB.S.Q', progressSql: 'SELECT 0 AS CHUNKS', refreshSql: 'ALTER STAGE ST REFRESH', verifySql: 'SELECT 0 AS ARTIFACTS_MISSING', pollSeconds: 10 } };
-    const fp = (extra: Partial<HookStepSpec>) => finalizeSteps([spec('w', [], statements[0].sql, extra)])[0].fingerprint;
+    const fp = (extra: object) => finalizeSteps([spec('w', [], statements[0].sql, extra)])[0].fingerprint;
     expect(fp(now)).toBe(before);
     expect(fp({ ...now, wait: { ...now.wait, verifySql: 'SELECT 1 AS ARTIFACTS_MISSING' } })).not.toBe(before);
   });

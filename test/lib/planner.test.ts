@@ -17,10 +17,11 @@ const PIPELINE: [string, StepKind, string[]][] = [
 const P = PIPELINE.map(([id]) => id);
 
 function manifest(o: { image?: string; sqlOf?: Record<string, string> } = {}): HookManifest {
+  // The planner reads kinds and never waits: the waiting kinds go without theirs here.
   const spec = (id: string, kind: StepKind, deps: string[], group = 'p'): HookStepSpec => ({
     id, kind, description: id, dependsOn: deps, runGroup: group, statements: [{ id: 's', sql: o.sqlOf?.[id] ?? `SELECT '${id}'` }],
     timeoutSeconds: 60, retry: DEFAULT_RETRY, triggers: id === 'start' ? { image: o.image ?? 'img:1' } : {}, executeOnChange: true,
-  });
+  }) as HookStepSpec;
   return {
     schemaVersion: 1, stack: 's', ledger: { database: 'D', schema: 'S', table: 'HOOK_RUNS' },
     steps: finalizeSteps([...PIPELINE.map(([id, kind, deps]) => spec(id, kind, deps)), spec('other', 'sql', [], 'q')]),

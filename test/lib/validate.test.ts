@@ -33,6 +33,8 @@ describe('manifest validation on load', () => {
     ['a task graph step without the graph-run query (an older synth)', () => mutate((m) => delete m.steps[1].wait.graphRunSql), /steps\[1\] \(forecast\/Forecast\/screen-train\)\.wait\.graphRunSql is missing: the runner follows the task graph's runs with it\. Synthesize again/],
     ['a queue wait step without the stage refresh (an older synth)', () => mutate((m) => delete m.steps[4].wait.refreshSql), /steps\[4\] \(forecast\/Forecast\/refine-wait\)\.wait\.refreshSql is missing: the runner refreshes the stage's directory table with it before verifying the pass\. Synthesize again/],
     ['a task graph step without the verification query (an older synth)', () => mutate((m) => delete m.steps[1].wait.verifySql), /steps\[1\] \(forecast\/Forecast\/screen-train\)\.wait\.verifySql is missing: the runner verifies the pass with it\. Synthesize again/],
+    ['a workers step naming fewer job services than it starts', () => mutate((m) => m.steps[3].wait.jobServices.pop()), /steps\[3\] \(forecast\/Forecast\/refine-workers\)\.wait\.jobServices must name one job service per statement \(4\)/],
+    ['a wait without its poll interval', () => mutate((m) => delete m.steps[4].wait.pollSeconds), /steps\[4\] \(forecast\/Forecast\/refine-wait\)\.wait\.pollSeconds must be a number >= 1/],
     ['a lower-case ledger name', () => mutate((m) => (m.ledger.table = 'hook_runs; drop')), /ledger\.table "hook_runs; drop" is not an upper-case Snowflake identifier/],
   ])('rejects %s', (_what, make, message) => {
     expect(() => parseManifest(make())).toThrow(ManifestError);

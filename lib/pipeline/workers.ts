@@ -1,0 +1,64 @@
+/**
+ * The job services that train: each one's specification and the statement that starts it. The
+ * screen pass's slot tasks (Terraform) and the queue pass's runWorkers step (hooks.json) start
+ * workers with the same rendering.
+ */
+import { MODEL_MOUNT_PATH, WORKER_CONTRACT_VERSION, renderExecuteJobService, renderJobSpec } from '../sql/job-spec';
+import { renderChunkReadStatement } from '../sql/training';
+import { PassModel, PipelineModel, trainingKey } from './model';
+
+/** Seconds a pass's worker keeps claiming chunks: a task-graph pass's timeout, a queue pass's budget. */
+export function workerBudgetSeconds(p: PassModel): number {
+  return p.mode === 'tasks' ? p.timeoutSeconds : p.timeBudgetSeconds;
+}
+
+/** The worker contract's environment (docs/worker-contract.md) of slot `slot` of pass `p`, the trainer's own first. */
+export function workerEnv(m: PipelineModel, p: PassModel, slot: number): Record<string, string> {
+  const { trainer } = m;
+  return {
+    ...trainer.environment,
+    MM_CONTRACT_VERSION: WORKER_CONTRACT_VERSION,
+    MM_MODE: p.mode,
+    MM_PASS: p.pass,
+    MM_MODEL_SET: p.modelSet,
+    MM_TRAINER_IMAGE: trainer.image,
+    MM_TRAINING_KEY: trainingKey(m),
+    MM_SLOT: String(slot),
+    MM_SLOTS: String(p.jobServices.length),
+    MM_CHUNK_SIZE: String(p.chunkSize),
+    MM_QUEUE_TABLE: m.queue.table.toString(),
+    MM_RUNS_TABLE: m.tables.runs.toString(),
+    MM_METRICS_TABLE: m.tables.metrics.toString(),
+    MM_STAGE: m.tables.stage.toString(),
+    MM_MODEL_DIR: MODEL_MOUNT_PATH,
+    MM_ARTIFACT_EXT: trainer.artifactExtension,
+    MM_SOURCE_TABLE: m.source.table.toString(),
+    MM_SOURCE_QUERY: renderChunkReadStatement(m.source).sql,
+    MM_LEASE_SECONDS: String(m.queue.leaseSeconds),
+    MM_MAX_ATTEMPTS: String(m.queue.maxAttempts),
+    MM_TIME_BUDGET_SECONDS: String(workerBudgetSeconds(p)),
+    MM_EMPTY_POLLS: '3',
+    MM_HOLDOUT: String(m.holdoutSteps),
+    MM_SEASON_PERIOD: String(m.seasonPeriod),
+    MM_WAREHOUSE: m.warehouse.name,
+    MM_WORKER_CPUS: String(m.workerCpus),
+  };
+}
+
+/**
+ * `EXECUTE JOB SERVICE` of slot `slot` of pass `p`: the trainer's container with the slot's
+ * environment, under the slot's deterministic name. A task-graph slot runs synchronously (its
+ * task ends with the job); a queue worker is asynchronous (the runner follows it by name).
+ */
+export function renderStartWorker(m: PipelineModel, p: PassModel, slot: number): string {
+  const { trainer } = m;
+  const spec = renderJobSpec({
+    image: trainer.image,
+    command: trainer.command,
+    args: trainer.args,
+    stage: m.tables.stage,
+    env: workerEnv(m, p, slot),
+    resources: { cpu: trainer.cpu, memory: trainer.memory },
+  });
+  return renderExecuteJobService({ computePool: m.computePool, name: p.jobServices[slot], warehouse: m.warehouse, spec, async: p.mode === 'queue' });
+}
