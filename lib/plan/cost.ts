@@ -293,7 +293,8 @@ function estimateStep(step: HookStep, ctx: Context): StepCost {
   const workers = Math.max(1, step.wait?.jobServices?.length ?? 1);
   // One worker per node: a worker trains with a whole node's vCPUs (MM_WORKER_CPUS).
   const nodes = pool ? Math.min(pool.maxNodes, Math.max(pool.minNodes, workers)) : workers;
-  const budget = step.wait?.budgetSeconds ?? step.timeoutSeconds;
+  // Only a queue pass has a time budget; other steps are bounded by their timeout.
+  const budget = (step.wait && 'budgetSeconds' in step.wait ? step.wait.budgetSeconds : undefined) ?? step.timeoutSeconds;
 
   let seconds: number;
   let basis: CostBasis;
