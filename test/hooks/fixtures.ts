@@ -3,7 +3,7 @@ import { Hooks } from '../../lib/hooks/hooks';
 import { renderLedgerDdl } from '../../lib/sql/ledger';
 import { HookManifest } from '../../lib/hooks/manifest';
 import { ObjectName } from '../../lib/identifiers';
-import { LocalSnowflakeServer } from '../../lib/emulator';
+import { LocalServerOptions, LocalSnowflakeServer, startLocalServer } from '../../lib/emulator';
 import { resolveConnection } from '../../lib/snowflake/connection';
 import { SnowflakeSession } from '../../lib/snowflake/session';
 import { RunLog } from '../../lib/hooks/runner';
@@ -36,4 +36,22 @@ export async function openSession(server: LocalSnowflakeServer): Promise<Snowfla
 export function memoryLog(): RunLog & { lines: string[] } {
   const lines: string[] = [];
   return { lines, info: (l) => lines.push(l), progress: (l) => lines.push(l) };
+}
+
+/**
+ * For a test file: a local server with the hooks account prepared and one session, started before
+ * its tests and closed after them. Read `account.server` and `account.session` inside tests.
+ */
+export function useHooksAccount(opts: LocalServerOptions = {}): { server: LocalSnowflakeServer; session: SnowflakeSession } {
+  const account = {} as { server: LocalSnowflakeServer; session: SnowflakeSession };
+  beforeAll(async () => {
+    account.server = await startLocalServer(opts);
+    await prepareAccount(account.server);
+    account.session = await openSession(account.server);
+  });
+  afterAll(async () => {
+    await account.session?.close();
+    await account.server?.close();
+  });
+  return account;
 }

@@ -1,31 +1,19 @@
-import { LocalSnowflakeServer, startLocalServer } from '../../lib/emulator';
 import { readCostHistory, readStepHistory } from '../../lib/plan/ledger-history';
 import { Synthesis } from '../../lib/plan/plan';
-import { SnowflakeSession } from '../../lib/snowflake/session';
-import { LEDGER, openSession, prepareAccount } from '../hooks/fixtures';
+import { LEDGER, useHooksAccount } from '../hooks/fixtures';
 
 // The plan's only read of an account: the last successful attempt of each step in HOOK_RUNS,
 // through snowflake-sdk against the local server, with ledger rows written as the runner writes
 // them (lib/hooks/ledger.ts: STARTED_AT/ENDED_AT, DETAILS as JSON).
-let server: LocalSnowflakeServer;
-let session: SnowflakeSession;
+const account = useHooksAccount({ users: [{ name: 'test', password: 'test' }] });
 const location = { database: 'OPS', schema: 'HOOKS', table: 'HOOK_RUNS' };
 
-beforeAll(async () => {
-  server = await startLocalServer({ users: [{ name: 'test', password: 'test' }] });
-  await prepareAccount(server);
-  session = await openSession(server);
-});
-afterAll(async () => {
-  await session.close();
-  await server.close();
-});
 beforeEach(async () => {
-  await server.engineQuery('DELETE FROM OPS.HOOKS.HOOK_RUNS');
+  await account.server.engineQuery('DELETE FROM OPS.HOOKS.HOOK_RUNS');
 });
 
 async function attempt(stack: string, stepId: string, runId: string, attempt: number, status: string, started: string, ended: string | null, details: unknown = null): Promise<void> {
-  await session.query(
+  await account.session.query(
     `INSERT INTO ${LEDGER.quoted} (STACK, STEP_ID, RUN_ID, FINGERPRINT, ATTEMPT, STATUS, RUNNER_ID, STARTED_AT, ENDED_AT, DETAILS) ` +
       `SELECT ?, ?, ?, 'f', ?, ?, 'runner-1', CAST(? AS TIMESTAMP_NTZ), CAST(? AS TIMESTAMP_NTZ), PARSE_JSON(?)`,
     [stack, stepId, runId, attempt, status, started, ended, JSON.stringify(details)],
@@ -48,7 +36,7 @@ describe('reading step durations from the ledger', () => {
     await attempt('forecast', '__lock__', '-', 0, 'LOCK', '2026-11-21 07:00:00', '2026-11-21 07:00:00');
     await attempt('forecast', '__run__', 'R1', 0, 'ABANDONED', '2026-11-21 07:00:00', '2026-11-21 08:00:00');
 
-    const h = await readStepHistory(session, location, 'forecast');
+    const h = await readStepHistory(account.session, location, 'forecast');
     expect([...h.keys()].sort()).toEqual(['forecast/Forecast/Scoring/batchScore', 'forecast/Forecast/refine-wait', 'forecast/Forecast/screen-train']);
     expect(h.get('forecast/Forecast/screen-train')).toMatchObject({ runId: 'R2', seconds: 1800, partitions: 1000, runPartitions: 1000 });
     expect(h.get('forecast/Forecast/refine-wait')).toMatchObject({ runId: 'R2', seconds: 600, partitions: 110, runPartitions: 1000 });
@@ -69,7 +57,7 @@ describe('reading step durations from the ledger', () => {
         ['nohooks', { terraform: {} }],
       ]),
     };
-    const history = await readCostHistory(session, head);
+    const history = await readCostHistory(account.session, head);
     expect(history.get('forecast')!.ledger).toBe('OPS.HOOKS.HOOK_RUNS');
     expect(history.get('forecast')!.error).toBeUndefined();
     expect(history.get('forecast')!.steps.get('forecast/Forecast/promote')!.seconds).toBe(9);
