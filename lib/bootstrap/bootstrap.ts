@@ -84,7 +84,9 @@ const SCHEMA_PRIVILEGE_OF: Readonly<Record<string, string>> = {
 };
 
 /** Thrown when the synthesis does not say enough to derive the statements. */
-export class BootstrapError extends Error {}
+export class BootstrapError extends Error {
+  override name = 'BootstrapError';
+}
 
 /** What the stack creates, by kind, as unquoted upper-case names. */
 interface Created {

@@ -1,17 +1,14 @@
 /**
- * Flags and help of the `many-model` commands. Tokenizing is Node's own `util.parseArgs` (no
- * dependency); this module adds what it leaves to callers: messages that name the flag, a
- * declarative help page per command, and the checks every command shares (ports, files, the
- * parent directory of an output).
+ * Flags of the `many-model` commands. Parsing, help and errors are commander's (lib/cli/program.ts);
+ * this module adds what this CLI asks of every value: a flag that takes a value gets one (not the
+ * next flag, not an empty string), only once, and the checks the commands share (ports, files, the
+ * parent directory of an output), each failing with a UsageError that names the flag.
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { parseArgs } from 'util';
+import { Option } from 'commander';
 
-export interface FlagSpec {
-  readonly [name: string]: 'string' | 'boolean' | 'list';
-}
-
+/** Bad usage or configuration: the CLI exits 2 with the message (lib/cli/exit-codes.ts). */
 export class UsageError extends Error {
   constructor(message: string) {
     super(message);
@@ -19,100 +16,47 @@ export class UsageError extends Error {
   }
 }
 
-type Parsed<S extends FlagSpec> = { [K in keyof S]?: S[K] extends 'boolean' ? boolean : S[K] extends 'list' ? string[] : string };
+/** Checks (and may convert) the value of `flag`; undefined keeps the text as the value. */
+export type ValueCheck = (flag: string, value: string) => unknown;
 
-/** `--name value`, `--name=value`, `--flag`; `list` flags repeat. Unknown flags and stray arguments are UsageErrors. */
-export function parseFlags<S extends FlagSpec>(argv: string[], spec: S): Parsed<S> {
-  const options = Object.fromEntries(Object.entries(spec).map(([name, kind]) => [name, { type: kind === 'boolean' ? ('boolean' as const) : ('string' as const), multiple: kind === 'list' }]));
-  let tokens;
-  try {
-    // Non-strict so that every problem is reported below in this CLI's words, flag by flag.
-    tokens = parseArgs({ args: argv, options, strict: false, allowPositionals: true, tokens: true }).tokens;
-  } catch (e) {
-    throw new UsageError((e as Error).message);
-  }
-  const known = () => Object.keys(spec).map((k) => `--${k}`).join(', ');
-  const out: Record<string, unknown> = {};
-  for (const t of tokens) {
-    if (t.kind === 'positional') throw new UsageError(`unexpected argument '${t.value}'`);
-    if (t.kind !== 'option') continue;
-    const kind = spec[t.name];
-    if (!kind || !t.rawName.startsWith('--')) throw new UsageError(`unknown flag ${t.rawName}; known: ${known() || 'none'}`);
-    if (kind === 'boolean') {
-      if (t.value !== undefined) throw new UsageError(`--${t.name} takes no value`);
-      out[t.name] = true;
-      continue;
-    }
-    if (t.value === undefined || (!t.inlineValue && t.value.startsWith('--'))) throw new UsageError(`--${t.name} needs a value`);
-    if (t.value === '') throw new UsageError(`--${t.name} needs a non-empty value`);
-    if (kind === 'list') out[t.name] = [...((out[t.name] as string[] | undefined) ?? []), t.value];
-    else if (out[t.name] !== undefined) throw new UsageError(`--${t.name} given twice`);
-    else out[t.name] = t.value;
-  }
-  return out as Parsed<S>;
+/**
+ * A flag that takes a value (`'--out <DIR>'`), given at most once, checked by `check`. commander
+ * takes the word after a flag as its value whatever it is; a value that is the next flag
+ * (`--out --app x`) or empty is refused here.
+ */
+export function flag(flags: string, description: string, check?: ValueCheck): Option {
+  const option = new Option(flags, description);
+  const name = option.long!;
+  let given = false;
+  return option.argParser((value: string) => {
+    checkValue(name, value);
+    if (given) throw new UsageError(`${name} given twice`);
+    given = true;
+    const checked = check?.(name, value);
+    return checked === undefined ? value : checked;
+  });
 }
 
-// ---------------------------------------------------------------------------------------------
-// Help
-
-export interface FlagHelp {
-  readonly kind: 'string' | 'boolean' | 'list';
-  /** The value's placeholder, e.g. FILE. */
-  readonly value?: string;
-  /** One line. */
-  readonly help: string;
+/** A flag that may be repeated (`--force A --force B`); its values in order. */
+export function repeatable(flags: string, description: string): Option {
+  const option = new Option(flags, description);
+  const name = option.long!;
+  return option.argParser((value: string, previous: string[] | undefined) => {
+    checkValue(name, value);
+    return [...(previous ?? []), value];
+  });
 }
 
-export interface CommandHelp {
-  /** Usage lines, without the leading `many-model `. */
-  readonly usage: readonly string[];
-  /** What the command does, a sentence or two. */
-  readonly summary: string;
-  readonly flags: Readonly<Record<string, FlagHelp>>;
-  /** What each exit code means for this command. */
-  readonly exitCodes: Readonly<Partial<Record<0 | 1 | 2 | 3, string>>>;
-  /** Further lines (environment variables, examples). */
-  readonly notes?: readonly string[];
+function checkValue(name: string, value: string): void {
+  if (value.startsWith('--')) throw new UsageError(`${name} needs a value`);
+  if (value === '') throw new UsageError(`${name} needs a non-empty value`);
 }
 
-/** The parser spec of a help page's flags (declare them `as const` to keep their kinds' types). */
-export function flagSpec<F extends Readonly<Record<string, FlagHelp>>>(flags: F): { [K in keyof F]: F[K]['kind'] } {
-  return Object.fromEntries(Object.entries(flags).map(([k, f]) => [k, f.kind])) as { [K in keyof F]: F[K]['kind'] };
-}
-
-/** True when argv asks for help (`--help` or `-h`) before any `--`. */
-export function wantsHelp(argv: readonly string[]): boolean {
-  for (const a of argv) {
-    if (a === '--') return false;
-    if (a === '--help' || a === '-h') return true;
-  }
-  return false;
-}
-
-export function formatHelp(help: CommandHelp): string {
-  // A usage line that starts with a space continues the one before it.
-  const lines = help.usage.map((u, i) => (u.startsWith(' ') ? `${' '.repeat(18)}${u.trim()}` : `${i === 0 ? 'usage: ' : '       '}many-model ${u}`));
-  lines.push('', ...wrap(help.summary, 100));
-  const flags: [string, string][] = Object.entries(help.flags).map(([name, f]) => [`--${name}${f.value ? ` ${f.value}` : ''}${f.kind === 'list' ? ' ...' : ''}`, f.help]);
-  flags.push(['-h, --help', 'show this help']);
-  const width = Math.max(...flags.map(([l]) => l.length));
-  lines.push('', 'flags:', ...flags.map(([l, h]) => `  ${l.padEnd(width)}  ${h}`));
-  lines.push('', 'exit codes:', ...Object.entries(help.exitCodes).map(([code, what]) => `  ${code}  ${what}`));
-  if (help.notes?.length) lines.push('', ...help.notes);
-  return lines.join('\n') + '\n';
-}
-
-function wrap(text: string, width: number): string[] {
-  const out: string[] = [];
-  let line = '';
-  for (const word of text.split(/\s+/)) {
-    if (line && line.length + 1 + word.length > width) {
-      out.push(line);
-      line = word;
-    } else line = line ? `${line} ${word}` : word;
-  }
-  if (line) out.push(line);
-  return out;
+/** A check that accepts one of `values`. */
+export function oneOf(...values: string[]): ValueCheck {
+  return (flag, value) => {
+    if (!values.includes(value)) throw new UsageError(`${flag} ${value}: use ${values.slice(0, -1).join(', ')} or ${values[values.length - 1]}`);
+  };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -127,6 +71,18 @@ export function parsePort(flag: string, text: string): number {
 /** A positive whole number. */
 export function parsePositiveInt(flag: string, text: string): number {
   if (!/^[1-9]\d*$/.test(text)) throw new UsageError(`${flag} ${text}: must be a positive whole number`);
+  return Number(text);
+}
+
+/** A number of credits (or the price of one), 0 or more. */
+export function parseCredits(flag: string, text: string): number {
+  if (!/^\d+(\.\d+)?$/.test(text)) throw new UsageError(`${flag} ${text}: must be a number of credits, 0 or more`);
+  return Number(text);
+}
+
+/** A positive number of seconds (fractions allowed). */
+export function parseSeconds(flag: string, text: string): number {
+  if (!(Number(text) > 0)) throw new UsageError(`${flag} must be a positive number of seconds`);
   return Number(text);
 }
 

@@ -9,8 +9,8 @@
  *
  * This module must not import the emulator (nor anything that does): it runs before it is loaded.
  */
-import * as fs from 'fs';
-import * as path from 'path';
+import { ownPackage } from '../own-package';
+import { UsageError } from './args';
 
 /** What lib/emulator loads, in the order the message lists them. */
 export const LOCAL_SERVER_PACKAGES = ['@duckdb/node-api', '@polyglot-sql/sdk', 'yaml'] as const;
@@ -29,14 +29,7 @@ export function missingLocalServerPackages(resolve: (id: string) => string = req
 
 /** The versions this package was built and tested with: its own package.json's devDependencies. */
 export function testedVersions(): Record<string, string> {
-  for (let dir = __dirname; ; dir = path.dirname(dir)) {
-    const file = path.join(dir, 'package.json');
-    if (fs.existsSync(file)) {
-      const pkg = JSON.parse(fs.readFileSync(file, 'utf8')) as { name?: string; devDependencies?: Record<string, string> };
-      if (pkg.name === 'cdktf-snowflake-many-model') return pkg.devDependencies ?? {};
-    }
-    if (path.dirname(dir) === dir) return {};
-  }
+  return { ...ownPackage().devDependencies };
 }
 
 /**
@@ -57,10 +50,10 @@ export function localServerInstallMessage(command: string, missing: readonly str
 }
 
 /**
- * Undefined when the local server can be loaded; otherwise the message naming what to install.
- * Commands print it and exit 2 (a configuration error) before loading anything of the server.
+ * Returns when the local server can be loaded; otherwise throws the UsageError naming what to
+ * install (exit 2, a configuration error), before anything of the server is loaded.
  */
-export function checkLocalServerPackages(command: string, resolve?: (id: string) => string): string | undefined {
+export function requireLocalServerPackages(command: string, resolve?: (id: string) => string): void {
   const missing = missingLocalServerPackages(resolve);
-  return missing.length === 0 ? undefined : localServerInstallMessage(command, missing);
+  if (missing.length > 0) throw new UsageError(localServerInstallMessage(command, missing));
 }

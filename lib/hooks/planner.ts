@@ -93,7 +93,10 @@ export interface Plan {
   readonly groups: GroupPlan[];
 }
 
-export class PlanError extends Error {}
+/** A selection (--force, --from, --only, an abandoned run) that the manifest and the ledger cannot satisfy. */
+export class PlanError extends Error {
+  override name = 'PlanError';
+}
 
 /**
  * Kinds whose effects a run keeps once made (queue rows, trained artifacts, a registered

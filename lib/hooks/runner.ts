@@ -13,7 +13,7 @@ import { sleep } from '../snowflake/retry';
 import { GraphRunState, graphRunEnded, graphRunListed, readGraphRun } from './graph-run';
 import { DEFAULT_STALE_LOCK_SECONDS, Ledger, heartbeatSeconds } from './ledger';
 import { HookManifest, HookStatement, HookStep, PassWait, StatementCapture, TaskGraphWait } from './manifest';
-import { GroupPlan, PlanOptions, planRun, unfinishedRuns } from './planner';
+import { GroupPlan, PlanError, PlanOptions, planRun, unfinishedRuns } from './planner';
 
 /** A step failure that names the step, the statement and the Snowflake code. */
 export class HookError extends Error {
@@ -591,7 +591,7 @@ export async function abandonUnfinished(manifest: HookManifest, session: Snowfla
       await abandonRun(manifest, session, ledger, g, runnerId);
       abandoned.push(u.runId);
     }
-    if (opts.runId && !abandoned.includes(opts.runId)) throw new HookError('abandon', undefined, undefined, `run ${opts.runId} is not an unfinished run of stack ${manifest.stack}`);
+    if (opts.runId && !abandoned.includes(opts.runId)) throw new PlanError(`run ${opts.runId} is not an unfinished run of stack ${manifest.stack}`);
     return { abandoned };
   } finally {
     await ledger.releaseLock(runnerId).catch(() => undefined);

@@ -8,7 +8,6 @@
 import { LOCK_STEP_ID, RUN_MARK_STEP_ID } from '../hooks/ledger';
 import { LedgerLocation } from '../hooks/manifest';
 import { ObjectName } from '../identifiers';
-import { describeConnection, resolveConnection } from '../snowflake/connection';
 import { SnowflakeSession } from '../snowflake/session';
 import { Synthesis } from './plan';
 
@@ -86,21 +85,4 @@ export async function readCostHistory(session: SnowflakeSession, head: Synthesis
     }
   }
   return out;
-}
-
-/**
- * Connects (`connectionName` from connections.toml, else the SNOWFLAKE_* variables), reads the
- * ledger history of `head`'s stacks and closes the session. `log` receives the connection's
- * description and retries (the plan writes them on stderr: stdout is the plan itself). Throws
- * ConnectionConfigError or ConnectionFailedError when there is no session to read with.
- */
-export async function loadCostHistory(connectionName: string | undefined, head: Synthesis, log: (line: string) => void): Promise<CostHistory> {
-  const settings = resolveConnection({ connectionName });
-  log(`reading the hooks ledgers as ${describeConnection(settings)}`);
-  const session = await SnowflakeSession.open(settings, { onProgress: log });
-  try {
-    return await readCostHistory(session, head);
-  } finally {
-    await session.close();
-  }
 }

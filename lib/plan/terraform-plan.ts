@@ -6,7 +6,10 @@
  */
 import { ResourceAction, ResourceChange, changedPaths, destructiveReason } from './resource-diff';
 
-export class TerraformPlanError extends Error {}
+/** A Terraform plan file this version cannot read. */
+export class TerraformPlanError extends Error {
+  override name = 'TerraformPlanError';
+}
 
 interface RawChange {
   address?: unknown;

@@ -41,7 +41,9 @@ describe('many-model CLI', () => {
   });
 });
 
-const COMMANDS = ['synth', 'demo', 'hooks', 'plan', 'deploy', 'local-server'];
+const COMMANDS = ['synth', 'demo', 'hooks', 'plan', 'bootstrap', 'doctor', 'deploy', 'local-server'];
+/** Every command that runs, `hooks` by its subcommands (each has its own flags and help). */
+const LEAVES = ['synth', 'demo', 'hooks plan', 'hooks run', 'hooks abandon', 'plan', 'bootstrap', 'doctor', 'deploy', 'local-server'];
 
 describe('many-model help and version', () => {
   test('--help lists every command and the exit codes, and exits 0', () => {
@@ -64,22 +66,31 @@ describe('many-model help and version', () => {
     expect(r.stderr).toContain('usage: many-model <command>');
   });
 
-  test.each(COMMANDS)('%s --help prints usage, one line per flag, the exit codes, and exits 0 without doing anything', (command) => {
-    const r = cli([command, '--help']);
+  test.each(LEAVES)('%s --help prints usage, one line per flag, the exit codes, and exits 0 without doing anything', (command) => {
+    const words = command.split(' ');
+    const r = cli([...words, '--help']);
     expect(r.stderr).toBe('');
     expect(r.status).toBe(0);
     expect(r.stdout).toMatch(new RegExp(`^usage: many-model ${command}\\b`));
     expect(r.stdout).toContain('\nflags:\n');
     expect(r.stdout).toMatch(/\nexit codes:\n  0  .+\n  1  .+\n  2  .+/);
     // Every flag the parser accepts is documented: the parser's own list (from an unknown flag).
-    const known = /known: (.*)$/m.exec(cli([command, ...(command === 'hooks' ? ['run'] : []), '--no-such-flag']).stderr)?.[1].split(', ') ?? [];
+    const known = /known: (.*)$/m.exec(cli([...words, '--no-such-flag']).stderr)?.[1].split(', ') ?? [];
     expect(known.length).toBeGreaterThan(0);
     const documented = [...r.stdout.matchAll(/^  (--[a-z-]+)/gm)].map((m) => m[1]).filter((f) => f !== '--help');
     expect(documented.sort()).toEqual(known.sort());
   });
 
-  test('hooks run --help and -h after other flags also print the help', () => {
-    expect(cli(['hooks', 'run', '--help']).stdout).toMatch(/^usage: many-model hooks plan/);
+  test('hooks --help lists its subcommands and their exit codes', () => {
+    const r = cli(['hooks', '--help']);
+    expect(r.status).toBe(0);
+    for (const sub of ['plan', 'run', 'abandon']) expect(r.stdout).toMatch(new RegExp(`^  ${sub} +\\S`, 'm'));
+    expect(r.stdout).toMatch(/\nexit codes:\n  0  .+\n  1  .+\n  2  .+/);
+  });
+
+  test('--help after a subcommand and -h after other flags also print the help', () => {
+    expect(cli(['hooks', 'run', '--help']).stdout).toMatch(/^usage: many-model hooks run/);
+    expect(cli(['hooks', 'help', 'run']).stdout).toMatch(/^usage: many-model hooks run/);
     expect(cli(['synth', '--out', 'x', '-h']).status).toBe(0);
   });
 });
@@ -104,9 +115,20 @@ describe('many-model usage errors exit 2 with a message naming the flag', () => 
     ['a non-number --series', ['demo', '--series', 'ten'], /--series ten: must be a positive whole number/],
     ['--lock-timeout that is not a number', ['hooks', 'run', '--lock-timeout', 'soon'], /--lock-timeout must be a positive number of seconds/],
     ['an unknown hooks subcommand', ['hooks', 'apply'], /unknown subcommand 'apply'/],
+    ['a flag of another subcommand', ['hooks', 'plan', '--dry-run'], /^many-model hooks plan: unknown flag --dry-run; known: --stack/m],
+    ['a flag given twice', ['synth', '--out', 'a', '--out', 'b'], /--out given twice/],
+    ['an empty value', ['synth', '--out', ''], /--out needs a non-empty value/],
+    ['a value not among the choices', ['plan', '--base', '.', '--fail-on', 'always'], /--fail-on always: use destructive or never/],
+    ['a missing required flag', ['plan', '--head', '.'], /^many-model plan: --base is required: a synthesized directory/m],
   ])('%s', (_what, args, message) => {
     const r = cli(args);
     expect(r.stderr).toMatch(message);
+    expect(r.status).toBe(2);
+  });
+
+  test('a default is checked as a given value is: synth where there is no stacks/main.ts', () => {
+    const r = cli(['synth'], tempDir('mm-cli-cwd-'));
+    expect(r.stderr).toMatch(/^many-model synth: --app stacks\/main\.ts: no such file$/m);
     expect(r.status).toBe(2);
   });
 });

@@ -3,42 +3,20 @@
  * cdktf.out/, then runs its post-deploy hooks end to end on the embedded local
  * Snowflake-protocol server (lib/demo/run-demo.ts) and prints a summary table.
  */
-import { CommandHelp, flagSpec, formatHelp, parseFlags, parsePositiveInt, wantsHelp } from '../args';
 import { EXIT } from '../exit-codes';
-import { checkLocalServerPackages } from '../local-server-packages';
+import { requireLocalServerPackages } from '../local-server-packages';
 import { consoleLog } from './hooks';
 import { formatSummary, readSynthOutput } from '../synth-app';
 
-const FLAGS = {
-  series: { kind: 'string', value: 'N', help: 'number of generated daily series (partitions) (default 200)' },
-  days: { kind: 'string', value: 'N', help: 'days of history per series (default 1095)' },
-} as const;
+export interface DemoOptions {
+  /** Generated daily series (partitions). */
+  readonly series: number;
+  /** Days of history per series. */
+  readonly days: number;
+}
 
-export const HELP: CommandHelp = {
-  usage: ['demo [--series N] [--days N]'],
-  summary: 'The offline demo: synthesizes the example app (stacks/main.ts) into cdktf.out/ (under the current directory), starts the embedded local Snowflake-protocol server, loads generated series and runs the hooks end to end through snowflake-sdk, then prints a summary.',
-  flags: FLAGS,
-  exitCodes: { 0: 'every step succeeded', 1: 'a step failed', 2: "usage: unknown flag or a value that is not a positive whole number; or the local server's packages are not installed (the message says which)" },
-};
-
-export async function run(argv: string[]): Promise<number> {
-  if (wantsHelp(argv)) {
-    process.stdout.write(formatHelp(HELP));
-    return EXIT.OK;
-  }
-  let flags;
-  try {
-    flags = parseFlags(argv, flagSpec(FLAGS));
-    for (const k of ['series', 'days'] as const) if (flags[k] !== undefined) parsePositiveInt(`--${k}`, flags[k]!);
-  } catch (e) {
-    process.stderr.write(`many-model demo: ${(e as Error).message}\n`);
-    return EXIT.USAGE;
-  }
-  const missing = checkLocalServerPackages('many-model demo');
-  if (missing) {
-    process.stderr.write(`${missing}\n`);
-    return EXIT.USAGE;
-  }
+export async function demo(opts: DemoOptions): Promise<number> {
+  requireLocalServerPackages('many-model demo');
   // Loaded only now: the server's engine is an optional install (../local-server-packages.ts).
   // The example app is the package's own (stacks/, compiled to dist/stacks/ in the package), so
   // the demo runs the same from a checkout and from an installed package.
@@ -54,8 +32,8 @@ export async function run(argv: string[]): Promise<number> {
     buildApp,
     sourceTable: EXAMPLE.sourceTable,
     image: EXAMPLE.image,
-    series: flags.series ? Number(flags.series) : 200,
-    days: flags.days ? Number(flags.days) : 1095,
+    series: opts.series,
+    days: opts.days,
     log,
   });
   log.info('');

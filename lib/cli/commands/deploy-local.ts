@@ -20,7 +20,7 @@ import { ManyModelPipeline } from '../../../constructs/many-model-pipeline';
 import { TerraformJson } from '../../bootstrap/bootstrap';
 import { provisionLocally } from '../../demo/provision';
 import { imagesInSpecs } from '../../images';
-import { LocalSnowflakeServer, startLocalServer } from '../../emulator';
+import { ImageCommand, LocalSnowflakeServer, startLocalServer } from '../../emulator';
 import { pipelineServerOptions } from '../../emulator/forecast-standins';
 import { resolveConnection } from '../../snowflake/connection';
 import { HookManifest } from '../../hooks/manifest';
@@ -32,15 +32,14 @@ import { UsageError } from '../args';
 import { EXIT } from '../exit-codes';
 import { StackOutput } from '../synth-app';
 import { consoleLog } from './hooks';
-import { readImageCommands } from '../image-commands';
 
 export interface DeployLocalOptions {
   readonly app: App;
   readonly stack: StackOutput;
   /** Where the server keeps its state; a temporary directory (removed afterwards) when absent. */
   readonly dataDir?: string;
-  /** The JSON file mapping images to local commands. */
-  readonly imagesFile?: string;
+  /** Images (or prefixes) mapped to local commands (`--images FILE`); unmapped images run the reference worker. */
+  readonly images?: Record<string, ImageCommand>;
   /** A running local server on 127.0.0.1 to deploy to, instead of starting one. */
   readonly server?: RunningServer;
 }
@@ -74,7 +73,7 @@ export async function deployLocal(opts: DeployLocalOptions): Promise<number> {
   const manifest = opts.stack.manifest;
   let started: { server: LocalSnowflakeServer; dataDir: string } | undefined;
   if (!opts.server) {
-    const mapped = opts.imagesFile ? readImageCommands(opts.imagesFile) : {};
+    const mapped = opts.images ?? {};
     for (const image of imagesOf(tf, manifest)) {
       if (!Object.keys(mapped).some((k) => image === k || image.startsWith(k))) log.info(`image ${image} runs the reference worker locally (map it to your own command with --images FILE)`);
     }
@@ -97,8 +96,7 @@ export async function deployLocal(opts: DeployLocalOptions): Promise<number> {
       const load = started
         ? "start 'many-model local-server --data DIR', create and fill the table through any Snowflake client, stop the server, then 'many-model deploy --local --data DIR'"
         : `create and fill the table through any Snowflake client connected to 127.0.0.1:${target.port}, then deploy again`;
-      process.stderr.write(`many-model deploy --local: the stack reads ${missing.join(', ')}, which the local server does not hold. Load it first: ${load}\n`);
-      return EXIT.USAGE;
+      throw new UsageError(`the stack reads ${missing.join(', ')}, which the local server does not hold. Load it first: ${load}`);
     }
     const provisioned = await provisionLocally(admin, tf, { user: target.user, openAs });
     log.info(`bootstrap: ${provisioned.bootstrapStatements} statements as ACCOUNTADMIN; apply: ${provisioned.plan.statements.length} statements as ${provisioned.deployRole}`);

@@ -10,119 +10,74 @@
  */
 import { spawnSync } from 'child_process';
 import * as path from 'path';
-import { CommandHelp, UsageError, checkAppFile, checkOutputDir, flagSpec, formatHelp, parseFlags, parsePort, wantsHelp } from '../args';
+import type { ImageCommand } from '../../emulator';
+import { UsageError } from '../args';
 import type { RunningServer } from './deploy-local';
-import { PASSWORD_ENV, readPassword } from './local-server';
-import { EXIT } from '../exit-codes';
+import { readPassword } from './local-server';
 import { synthApp } from './synth';
-import { run as runHooksCommand } from './hooks';
+import { runStackHooks } from './hooks';
 import { readSynthOutput } from '../synth-app';
-import { checkLocalServerPackages } from '../local-server-packages';
+import { requireLocalServerPackages } from '../local-server-packages';
 
-const FLAGS = {
-  stack: { kind: 'string', value: 'S', help: 'the stack to apply and run hooks for (needed when the app has several)' },
-  out: { kind: 'string', value: 'DIR', help: 'synthesis output directory; its parent must exist (default cdktf.out)' },
-  app: { kind: 'string', value: 'FILE', help: 'the app module exporting buildApp(outdir) (default stacks/main.ts)' },
-  connection: { kind: 'string', value: 'NAME', help: 'a connection of ~/.snowflake/connections.toml (default: SNOWFLAKE_* variables)' },
-  terraform: { kind: 'string', value: 'BIN', help: 'the Terraform binary (default terraform on PATH)' },
-  local: { kind: 'boolean', help: 'deploy to the local Snowflake-protocol server instead: bootstrap as ACCOUNTADMIN, apply as the deploy role, hooks as the runner role' },
-  data: { kind: 'string', value: 'DIR', help: '--local: the server keeps its state here (load your source tables into it first); default a temporary directory' },
-  images: { kind: 'string', value: 'FILE', help: '--local: JSON mapping trainer images (or prefixes) to local commands; unmapped images run the reference worker' },
-  port: { kind: 'string', value: 'N', help: '--local: deploy to a running many-model local-server on 127.0.0.1:N instead of starting one (give --data and --images to local-server)' },
-  user: { kind: 'string', value: 'NAME', help: `--local --port: the server's user (default test)` },
-  'password-file': { kind: 'string', value: 'FILE', help: `--local --port: the user's password, first line of FILE (mode 0600); or set ${PASSWORD_ENV} (default test)` },
-} as const;
+export interface DeployOptions {
+  readonly app: string;
+  readonly out: string;
+  /** The stack to apply; may be left out when the app has one. */
+  readonly stack?: string;
+  readonly connection?: string;
+  /** The Terraform binary; terraform on PATH without it. */
+  readonly terraform?: string;
+  /** Deploy to the local Snowflake-protocol server instead. */
+  readonly local?: boolean;
+  /** --local: where the server it starts keeps its state. */
+  readonly data?: string;
+  /** --local: trainer images mapped to local commands (`--images FILE`, read). */
+  readonly images?: Record<string, ImageCommand>;
+  /** --local: the port of a running local server to deploy to. */
+  readonly port?: number;
+  readonly user?: string;
+  readonly passwordFile?: string;
+}
 
-export const HELP: CommandHelp = {
-  usage: [
-    'deploy [--stack S] [--out DIR] [--app FILE] [--connection NAME] [--terraform BIN]',
-    'deploy --local [--stack S] [--out DIR] [--app FILE] [--data DIR] [--images FILE]',
-    'deploy --local --port N [--user NAME] [--password-file FILE] [--stack S] [--out DIR] [--app FILE]',
-  ],
-  summary: "Synthesizes the app, runs terraform init and apply -auto-approve in the stack's synthesized directory, and only when the apply succeeded runs the stack's hooks (as 'hooks run').",
-  flags: FLAGS,
-  exitCodes: {
-    0: 'applied and every hook step succeeded',
-    1: 'the synth, terraform init/apply or a hook step failed, or Snowflake could not be reached',
-    2: 'usage or configuration: unknown flag, no such --app file, --out parent missing, no terraform binary, no connection, login refused; --local: a source table the local server does not hold, a bad --images file, --port with --data or --images, the local server packages not installed (the message says which)',
-  },
-  notes: ['Connection retries: MANY_MODEL_CONNECT_RETRIES (default 5), MANY_MODEL_CONNECT_RETRY_DELAY_MS (first wait, default 1000; doubles, up to 8x).'],
-};
+/** The mode's flags hang together: the local ones only with --local, --port apart from --data and --images. */
+function checkModeFlags(opts: DeployOptions): void {
+  const localOnly = (['data', 'images', 'port', 'user', 'passwordFile'] as const).filter((f) => opts[f] !== undefined).map((f) => (f === 'passwordFile' ? '--password-file' : `--${f}`));
+  if (!opts.local && localOnly.length > 0) throw new UsageError(`${localOnly.join(', ')}: ${localOnly.length > 1 ? 'belong' : 'belongs'} to deploy --local`);
+  if (opts.local && (opts.connection !== undefined || opts.terraform !== undefined)) throw new UsageError('deploy --local deploys to the local server: --connection and --terraform do not apply');
+  if (opts.port !== undefined && (opts.data !== undefined || opts.images !== undefined)) throw new UsageError('--port deploys to a running local server, which keeps its own state and images: give --data and --images to many-model local-server');
+  if (opts.port === undefined && (opts.user !== undefined || opts.passwordFile !== undefined)) throw new UsageError('--user and --password-file log in to a running local server: give its --port');
+  if (opts.port === 0) throw new UsageError('--port 0: give the port the running local server printed');
+}
 
-export async function run(argv: string[]): Promise<number> {
-  if (wantsHelp(argv)) {
-    process.stdout.write(formatHelp(HELP));
-    return EXIT.OK;
+export async function deploy(opts: DeployOptions): Promise<number> {
+  checkModeFlags(opts);
+  const running: RunningServer | undefined = opts.port !== undefined ? { port: opts.port, user: opts.user ?? 'test', password: readPassword(opts) ?? 'test' } : undefined;
+  // Before the synth: without the local server's packages there is nothing to deploy to.
+  if (opts.local) requireLocalServerPackages('many-model deploy --local');
+  const app = await synthApp(opts.app, opts.out).catch((e: Error) => {
+    e.message = `synth failed: ${e.message}`;
+    throw e;
+  });
+  const stacks = readSynthOutput(opts.out);
+  const stack = opts.stack ? stacks.find((s) => s.name === opts.stack) : stacks.length === 1 ? stacks[0] : undefined;
+  if (!stack) throw new UsageError(`${opts.stack ? `no stack '${opts.stack}'` : 'several stacks'} under ${opts.out}/ (${stacks.map((s) => s.name).join(', ')}); choose one with --stack`);
+  if (opts.local) {
+    // Loaded only here: the local server (DuckDB) is not needed to deploy to an account, and its
+    // packages are an optional install (../local-server-packages.ts).
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { deployLocal } = require('./deploy-local') as typeof import('./deploy-local');
+    return deployLocal({ app, stack, dataDir: opts.data, images: opts.images, server: running });
   }
-  let flags;
-  let running: RunningServer | undefined;
-  try {
-    flags = parseFlags(argv, flagSpec(FLAGS));
-    checkAppFile('--app', flags.app ?? 'stacks/main.ts');
-    checkOutputDir('--out', flags.out ?? 'cdktf.out');
-    const localOnly = (['data', 'images', 'port', 'user', 'password-file'] as const).filter((f) => flags![f] !== undefined);
-    if (!flags.local && localOnly.length > 0) throw new UsageError(`${localOnly.map((f) => `--${f}`).join(', ')}: ${localOnly.length > 1 ? 'belong' : 'belongs'} to deploy --local`);
-    if (flags.local && (flags.connection !== undefined || flags.terraform !== undefined)) throw new UsageError('deploy --local deploys to the local server: --connection and --terraform do not apply');
-    if (flags.port !== undefined && (flags.data !== undefined || flags.images !== undefined)) throw new UsageError('--port deploys to a running local server, which keeps its own state and images: give --data and --images to many-model local-server');
-    if (flags.port === undefined && (flags.user !== undefined || flags['password-file'] !== undefined)) throw new UsageError('--user and --password-file log in to a running local server: give its --port');
-    if (flags.port !== undefined) {
-      const port = parsePort('--port', flags.port);
-      if (port === 0) throw new UsageError('--port 0: give the port the running local server printed');
-      running = { port, user: flags.user ?? 'test', password: readPassword(flags) ?? 'test' };
-    }
-    if (flags.data !== undefined) checkOutputDir('--data', flags.data);
-  } catch (e) {
-    process.stderr.write(`many-model deploy: ${(e as Error).message}\n`);
-    return EXIT.USAGE;
-  }
-  if (flags.local) {
-    // Before the synth: without the local server's packages there is nothing to deploy to.
-    const missing = checkLocalServerPackages('many-model deploy --local');
-    if (missing) {
-      process.stderr.write(`${missing}\n`);
-      return EXIT.USAGE;
-    }
-  }
-  const out = flags.out ?? 'cdktf.out';
-  let app;
-  try {
-    app = await synthApp(flags.app ?? 'stacks/main.ts', out);
-  } catch (e) {
-    process.stderr.write(`many-model deploy: synth failed: ${(e as Error).message}\n`);
-    return e instanceof UsageError ? EXIT.USAGE : EXIT.STEP_FAILED;
-  }
-  const stacks = readSynthOutput(out);
-  const stack = flags.stack ? stacks.find((s) => s.name === flags.stack) : stacks.length === 1 ? stacks[0] : undefined;
-  if (!stack) {
-    process.stderr.write(`many-model deploy: ${flags.stack ? `no stack '${flags.stack}'` : 'several stacks'} under ${out}/ (${stacks.map((s) => s.name).join(', ')}); choose one with --stack\n`);
-    return EXIT.USAGE;
-  }
-  if (flags.local) {
-    try {
-      // Loaded only here: the local server (DuckDB) is not needed to deploy to an account, and its
-      // packages are an optional install (../local-server-packages.ts).
-      // eslint-disable-next-line @typescript-eslint/no-require-imports
-      const { deployLocal } = require('./deploy-local') as typeof import('./deploy-local');
-      return await deployLocal({ app, stack, dataDir: flags.data, imagesFile: flags.images, server: running });
-    } catch (e) {
-      process.stderr.write(`many-model deploy --local: ${(e as Error).message}\n`);
-      return e instanceof UsageError ? EXIT.USAGE : EXIT.STEP_FAILED;
-    }
-  }
-  const terraform = flags.terraform ?? 'terraform';
+  const terraform = opts.terraform ?? 'terraform';
   const dir = path.dirname(stack.terraformFile);
   for (const args of [['init', '-input=false', '-no-color'], ['apply', '-input=false', '-auto-approve', '-no-color']]) {
     process.stdout.write(`many-model deploy: ${terraform} ${args.join(' ')} (in ${path.relative(process.cwd(), dir) || '.'})\n`);
     const r = spawnSync(terraform, args, { cwd: dir, stdio: 'inherit' });
     if (r.error) {
-      process.stderr.write(`many-model deploy: cannot run ${terraform}: ${(r.error as NodeJS.ErrnoException).code === 'ENOENT' ? 'not found on PATH (install Terraform or pass --terraform)' : r.error.message}\n`);
-      return EXIT.USAGE;
+      const notFound = (r.error as NodeJS.ErrnoException).code === 'ENOENT';
+      throw new UsageError(`cannot run ${terraform}: ${notFound ? 'not found on PATH (install Terraform or pass --terraform)' : r.error.message}`);
     }
-    if (r.status !== 0) {
-      process.stderr.write(`many-model deploy: terraform ${args[0]} failed (exit ${r.status}); no hooks were run\n`);
-      return EXIT.STEP_FAILED;
-    }
+    if (r.status !== 0) throw new Error(`terraform ${args[0]} failed (exit ${r.status}); no hooks were run`);
   }
-  const hookArgs = ['run', '--out', out, '--stack', stack.name, ...(flags.connection ? ['--connection', flags.connection] : [])];
-  return runHooksCommand(hookArgs);
+  return runStackHooks({ out: opts.out, stack: stack.name, connection: opts.connection });
 }

@@ -1,58 +1,38 @@
 /**
- * `many-model hooks plan|run`: reads a stack's hooks.json and the ledger, then prints the plan or
- * runs the steps through snowflake-sdk.
- *
- *   many-model hooks plan [--stack S] [--out DIR] [--connection NAME] [--force STEP]... [--from STEP] [--only STEP]...
- *   many-model hooks run  [same flags] [--dry-run] [--lock-timeout SECONDS]
- *   many-model hooks abandon [--stack S] [--out DIR] [--connection NAME] [--run RUN_ID]
+ * `many-model hooks plan|run|abandon`: reads a stack's hooks.json and the ledger, then prints the
+ * plan, runs the steps through snowflake-sdk, or abandons an unfinished run. `deploy` runs the
+ * hooks through runStackHooks, as `hooks run` does.
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { MANIFEST_FILE_NAME } from '../../hooks/manifest';
-import { HookManifest } from '../../hooks/manifest';
+import { HookManifest, MANIFEST_FILE_NAME } from '../../hooks/manifest';
 import { Ledger } from '../../hooks/ledger';
-import { GroupPlan, PlanError, planRun } from '../../hooks/planner';
-import { HookError, RunLog, abandonUnfinished, runHooks } from '../../hooks/runner';
-import { ManifestError, parseManifest } from '../../hooks/validate';
+import { GroupPlan, planRun } from '../../hooks/planner';
+import { RunLog, abandonUnfinished, runHooks } from '../../hooks/runner';
+import { parseManifest } from '../../hooks/validate';
 import { CURRENT_ROLE_QUERY } from '../../sql/session';
-import { ConnectionConfigError, ConnectionSettings, describeConnection, resolveConnection } from '../../snowflake/connection';
-import { ConnectionFailedError, SnowflakeSession } from '../../snowflake/session';
-import { CommandHelp, UsageError, formatHelp, parseFlags, wantsHelp } from '../args';
+import { SnowflakeSession } from '../../snowflake/session';
+import { UsageError } from '../args';
+import { withSession } from '../connect';
 import { EXIT } from '../exit-codes';
 
-const FLAGS = { stack: 'string', out: 'string', connection: 'string', force: 'list', from: 'string', only: 'list', 'dry-run': 'boolean', 'lock-timeout': 'string', run: 'string' } as const;
-
-export const HELP: CommandHelp = {
-  usage: [
-    'hooks plan [--stack S] [--out DIR] [--connection NAME] [--force STEP]... [--from STEP] [--only STEP]...',
-    'hooks run  [same flags] [--dry-run] [--lock-timeout SECONDS]',
-    'hooks abandon [--stack S] [--out DIR] [--connection NAME] [--run RUN_ID] [--lock-timeout SECONDS]',
-  ],
-  summary:
-    'plan: which post-deploy steps of a synthesized stack will run, why, and under which run (resumed, abandoned, new; reads the ledger). ' +
-    'run: runs them through snowflake-sdk, recording each attempt; an unfinished run is resumed, or abandoned when its inputs changed. ' +
-    'abandon: abandons an unfinished run (stops its workers, closes its chunks, marks it in the ledger). Run identity: docs/hooks-manifest.md.',
-  flags: {
-    stack: { kind: 'string', value: 'S', help: 'the stack (needed when the synthesis has several)' },
-    out: { kind: 'string', value: 'DIR', help: 'the synthesis output directory (default cdktf.out)' },
-    connection: { kind: 'string', value: 'NAME', help: 'a connection of ~/.snowflake/connections.toml (default: SNOWFLAKE_* variables)' },
-    force: { kind: 'list', value: 'STEP', help: 'run STEP even when it is up to date (steps that depend on it run too)' },
-    from: { kind: 'string', value: 'STEP', help: 'skip the steps before STEP (manifest order)' },
-    only: { kind: 'list', value: 'STEP', help: 'skip every step but STEP (its dependencies are not pulled in)' },
-    'dry-run': { kind: 'boolean', help: 'run: print the steps and their SQL instead of running them' },
-    'lock-timeout': { kind: 'string', value: 'SECONDS', help: "run, abandon: take over the lock of a runner whose heartbeat stopped this long ago (default 60)" },
-    run: { kind: 'string', value: 'RUN_ID', help: 'abandon: the unfinished run to abandon (default: every run group\'s unfinished run)' },
-  },
-  exitCodes: {
-    0: 'every step succeeded (or the plan was printed)',
-    1: 'a step failed, another runner holds the lock, or Snowflake could not be reached (after the connect retries)',
-    2: 'usage or configuration: unknown flag, no synthesis or stack, bad manifest, unknown step, no connection, login refused',
-  },
-  notes: [
-    'Connection: --connection NAME, or SNOWFLAKE_ACCOUNT, SNOWFLAKE_USER and SNOWFLAKE_PASSWORD (or _PRIVATE_KEY_PATH, _TOKEN), SNOWFLAKE_HOST/_PORT/_PROTOCOL.',
-    'Connection retries: MANY_MODEL_CONNECT_RETRIES (default 5), MANY_MODEL_CONNECT_RETRY_DELAY_MS (first wait, default 1000; doubles, up to 8x).',
-  ],
-};
+export interface HooksOptions {
+  /** The synthesis output directory. */
+  readonly out: string;
+  /** The stack; may be left out when the synthesis has one. */
+  readonly stack?: string;
+  /** A connection of connections.toml; SNOWFLAKE_* variables without it. */
+  readonly connection?: string;
+  readonly force?: string[];
+  readonly from?: string;
+  readonly only?: string[];
+  /** run: print the steps and their SQL instead of running them. */
+  readonly dryRun?: boolean;
+  /** run, abandon: seconds after which a silent runner's lock is taken over. */
+  readonly lockTimeout?: number;
+  /** abandon: the unfinished run to abandon. */
+  readonly run?: string;
+}
 
 /** Finds and loads the manifest of `--stack` (or the only stack) under the synth output. */
 export function loadStackManifest(out: string, stack?: string): HookManifest {
@@ -89,88 +69,54 @@ export function consoleLog(): RunLog {
   };
 }
 
-export async function run(argv: string[]): Promise<number> {
-  const [sub, ...rest] = argv;
-  if (wantsHelp(argv)) {
-    process.stdout.write(formatHelp(HELP));
-    return EXIT.OK;
-  }
-  if (sub !== 'plan' && sub !== 'run' && sub !== 'abandon') {
-    process.stderr.write(`many-model hooks: ${sub === undefined ? 'plan, run or abandon?' : `unknown subcommand '${sub}'`}\n${formatHelp(HELP)}`);
-    return EXIT.USAGE;
-  }
-  let flags;
-  let manifest: HookManifest;
-  let settings: ConnectionSettings;
-  try {
-    flags = parseFlags(rest, FLAGS);
-    if (sub !== 'run' && flags['dry-run']) throw new UsageError('--dry-run belongs to hooks run');
-    if (sub === 'plan' && flags['lock-timeout'] !== undefined) throw new UsageError('--lock-timeout belongs to hooks run and hooks abandon');
-    if (flags['lock-timeout'] !== undefined && !(Number(flags['lock-timeout']) > 0)) throw new UsageError('--lock-timeout must be a positive number of seconds');
-    if (sub !== 'abandon' && flags.run !== undefined) throw new UsageError('--run belongs to hooks abandon');
-    if (sub === 'abandon' && (flags.force?.length || flags.only?.length || flags.from !== undefined)) throw new UsageError('hooks abandon takes no step selection: it abandons unfinished runs (--run chooses one)');
-    manifest = loadStackManifest(flags.out ?? 'cdktf.out', flags.stack);
-    settings = resolveConnection({ connectionName: flags.connection });
-  } catch (e) {
-    if (e instanceof UsageError || e instanceof ManifestError || e instanceof ConnectionConfigError) {
-      process.stderr.write(`many-model hooks ${sub}: ${e.message}\n`);
-      return EXIT.USAGE;
-    }
-    throw e;
-  }
+/** The stack's manifest and a session for it, announced; warns when the session's role is not the runner role. */
+async function withStack(opts: HooksOptions, work: (manifest: HookManifest, session: SnowflakeSession, log: RunLog) => Promise<number>): Promise<number> {
+  const manifest = loadStackManifest(opts.out, opts.stack);
   const log = consoleLog();
-  log.info(`stack ${manifest.stack}: ${manifest.steps.length} steps; connecting as ${describeConnection(settings)}`);
-  let session: SnowflakeSession;
-  try {
-    // Retries, lost sessions and re-logins are reported as they happen (lib/snowflake/session.ts).
-    session = await SnowflakeSession.open(settings, { onProgress: (line) => log.info(line) });
-  } catch (e) {
-    process.stderr.write(`many-model hooks ${sub}: cannot connect: ${(e as Error).message}\n`);
-    // An unreachable server is not a usage error; a refused login or bad options are configuration.
-    return e instanceof ConnectionFailedError && e.reason === 'unreachable' ? EXIT.STEP_FAILED : EXIT.USAGE;
-  }
-  try {
+  log.info(`stack ${manifest.stack}: ${manifest.steps.length} steps`);
+  return withSession({ connection: opts.connection, say: (line) => log.info(line) }, async (session) => {
     await warnOnRole(manifest, session, log);
-    const selection = { force: flags.force, from: flags.from, only: flags.only };
-    // Checked before connecting.
-    const lockTimeout = flags['lock-timeout'] !== undefined ? Number(flags['lock-timeout']) : undefined;
-    if (sub === 'plan') {
-      if (!manifest.ledger) {
-        log.info('no steps');
-        return EXIT.OK;
-      }
-      const plan = planRun(manifest, await new Ledger(session, manifest.ledger, manifest.stack).state(), selection);
-      for (const g of plan.groups) log.info(describeGroup(g));
-      for (const p of plan.steps) log.info(`${p.action === 'run' ? 'run ' : 'skip'}  ${p.step.id.padEnd(48)} ${p.reason}${p.action === 'run' ? `  (run ${p.runId}${p.newRun ? ', new' : ''})` : ''}`);
-      log.info(`${plan.steps.filter((p) => p.action === 'run').length} to run, ${plan.steps.filter((p) => p.action === 'skip').length} skipped`);
+    return work(manifest, session, log);
+  });
+}
+
+/** `hooks plan`: which steps will run, why, and under which run. */
+export function planHooks(opts: HooksOptions): Promise<number> {
+  return withStack(opts, async (manifest, session, log) => {
+    if (!manifest.ledger) {
+      log.info('no steps');
       return EXIT.OK;
     }
-    if (sub === 'abandon') {
-      const r = await abandonUnfinished(manifest, session, { log, runId: flags.run, staleLockSeconds: lockTimeout });
-      if (r.lockedBy) return EXIT.STEP_FAILED;
-      log.info(r.abandoned.length > 0 ? `abandoned ${r.abandoned.join(', ')}` : 'no unfinished run to abandon');
-      return EXIT.OK;
-    }
-    const result = await runHooks(manifest, session, { ...selection, dryRun: flags['dry-run'], log, staleLockSeconds: lockTimeout });
-    // Refused for the lock: the runner said why and how to take over; nothing ran.
+    const plan = planRun(manifest, await new Ledger(session, manifest.ledger, manifest.stack).state(), opts);
+    for (const g of plan.groups) log.info(describeGroup(g));
+    for (const p of plan.steps) log.info(`${p.action === 'run' ? 'run ' : 'skip'}  ${p.step.id.padEnd(48)} ${p.reason}${p.action === 'run' ? `  (run ${p.runId}${p.newRun ? ', new' : ''})` : ''}`);
+    log.info(`${plan.steps.filter((p) => p.action === 'run').length} to run, ${plan.steps.filter((p) => p.action === 'skip').length} skipped`);
+    return EXIT.OK;
+  });
+}
+
+/**
+ * `hooks run`, and `deploy` once its apply succeeded: runs the stack's steps. 1 when a step failed,
+ * or when another runner holds the lock (the runner said why and how to take over; nothing ran).
+ */
+export function runStackHooks(opts: HooksOptions): Promise<number> {
+  return withStack(opts, async (manifest, session, log) => {
+    const result = await runHooks(manifest, session, { force: opts.force, from: opts.from, only: opts.only, dryRun: opts.dryRun, log, staleLockSeconds: opts.lockTimeout });
     if (result.lockedBy) return EXIT.STEP_FAILED;
     const count = (s: string) => result.outcomes.filter((o) => o.status === s).length;
-    log.info(`done: ${count('SUCCEEDED')} succeeded, ${count('GATED')} gated, ${count('FAILED')} failed, ${count('SKIPPED')} skipped${flags['dry-run'] ? `, ${count('DRY_RUN')} shown (dry run)` : ''}`);
+    log.info(`done: ${count('SUCCEEDED')} succeeded, ${count('GATED')} gated, ${count('FAILED')} failed, ${count('SKIPPED')} skipped${opts.dryRun ? `, ${count('DRY_RUN')} shown (dry run)` : ''}`);
     return result.failed ? EXIT.STEP_FAILED : EXIT.OK;
-  } catch (e) {
-    if (e instanceof HookError && e.stepId === 'abandon') {
-      process.stderr.write(`many-model hooks ${sub}: ${e.message}\n`);
-      return EXIT.USAGE;
-    }
-    if (e instanceof PlanError) {
-      process.stderr.write(`many-model hooks ${sub}: ${e.message}\n`);
-      return EXIT.USAGE;
-    }
-    process.stderr.write(`many-model hooks ${sub}: ${session.redact((e as Error).message)}\n`);
-    return EXIT.STEP_FAILED;
-  } finally {
-    await session.close();
-  }
+  });
+}
+
+/** `hooks abandon`: abandons the unfinished run (`--run`), or every run group's. */
+export function abandonHooks(opts: HooksOptions): Promise<number> {
+  return withStack(opts, async (manifest, session, log) => {
+    const r = await abandonUnfinished(manifest, session, { log, runId: opts.run, staleLockSeconds: opts.lockTimeout });
+    if (r.lockedBy) return EXIT.STEP_FAILED;
+    log.info(r.abandoned.length > 0 ? `abandoned ${r.abandoned.join(', ')}` : 'no unfinished run to abandon');
+    return EXIT.OK;
+  });
 }
 
 /**

@@ -6,20 +6,13 @@ import * as fs from 'fs';
 import * as path from 'path';
 import type { App } from 'cdktf';
 import { EXIT } from '../exit-codes';
-import { CommandHelp, UsageError, checkAppFile, checkOutputDir, flagSpec, formatHelp, parseFlags, wantsHelp } from '../args';
+import { UsageError } from '../args';
 import { formatSummary, readSynthOutput } from '../synth-app';
 
-const FLAGS = {
-  app: { kind: 'string', value: 'FILE', help: 'the app module (default stacks/main.ts)' },
-  out: { kind: 'string', value: 'DIR', help: 'output directory; its parent must exist (default cdktf.out)' },
-} as const;
-
-export const HELP: CommandHelp = {
-  usage: ['synth [--app FILE] [--out DIR]'],
-  summary: 'Synthesizes a cdktf app module that exports buildApp(outdir) (TypeScript or JavaScript) and prints, per stack, the Terraform resources and the hook steps it wrote.',
-  flags: FLAGS,
-  exitCodes: { 0: 'synthesized', 1: 'the app failed to synthesize', 2: 'usage: unknown flag, no such --app file, --out parent missing, no buildApp export, a TypeScript app without a TypeScript loader (tsx) installed' },
-};
+export interface SynthOptions {
+  readonly app: string;
+  readonly out: string;
+}
 
 /**
  * Lets require() load a TypeScript app. A checkout's CLI runs under tsx already; an installed
@@ -53,28 +46,8 @@ export async function synthApp(appFile: string, outdir: string): Promise<App> {
   return app;
 }
 
-export async function run(argv: string[]): Promise<number> {
-  if (wantsHelp(argv)) {
-    process.stdout.write(formatHelp(HELP));
-    return EXIT.OK;
-  }
-  let flags;
-  try {
-    flags = parseFlags(argv, flagSpec(FLAGS));
-    checkAppFile('--app', flags.app ?? 'stacks/main.ts');
-    checkOutputDir('--out', flags.out ?? 'cdktf.out');
-  } catch (e) {
-    process.stderr.write(`many-model synth: ${(e as Error).message}\n`);
-    return EXIT.USAGE;
-  }
-  const app = flags.app ?? 'stacks/main.ts';
-  const out = flags.out ?? 'cdktf.out';
-  try {
-    await synthApp(app, out);
-  } catch (e) {
-    process.stderr.write(`many-model synth: ${(e as Error).message}\n`);
-    return e instanceof UsageError ? EXIT.USAGE : EXIT.STEP_FAILED;
-  }
-  process.stdout.write(`Synthesized ${app} into ${out}/\n${formatSummary(readSynthOutput(out))}\n`);
+export async function synth(opts: SynthOptions): Promise<number> {
+  await synthApp(opts.app, opts.out);
+  process.stdout.write(`Synthesized ${opts.app} into ${opts.out}/\n${formatSummary(readSynthOutput(opts.out))}\n`);
   return EXIT.OK;
 }
