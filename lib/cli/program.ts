@@ -117,7 +117,7 @@ export function manyModelProgram(done: (code: number) => void = () => undefined)
     .addHelpText(
       'after',
       '\nexit codes: 0 ok, 1 a step (or the apply, or reaching Snowflake) failed, 2 usage or configuration error,\n' +
-        '            3 destructive change refused (plan --fail-on destructive)',
+        '            3 change refused by plan (--fail-on destructive, --max-credits)',
     );
 
   program
