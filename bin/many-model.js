@@ -10,6 +10,11 @@ if (process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED === undefined) 
 if (process.env.SNOWFLAKE_DISABLE_PLATFORM_DETECTION === undefined) {
   process.env.SNOWFLAKE_DISABLE_PLATFORM_DETECTION = 'true';
 }
+// Output piped into a reader that stops early (`many-model --help | head`) is not an error of ours.
+process.stdout.on('error', (err) => {
+  if (err && err.code === 'EPIPE') process.exit(process.exitCode || 0);
+  throw err;
+});
 const fs = require('fs');
 // A checkout (TypeScript sources present) runs the sources through tsx, so a stale dist/ never
 // shadows them; the published package ships only dist/ and runs that.

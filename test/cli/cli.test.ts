@@ -1,4 +1,4 @@
-import { spawnSync } from 'child_process';
+import { spawn, spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import { tempDir } from '../tmp';
@@ -94,6 +94,17 @@ describe('many-model help and version', () => {
     expect(cli(['synth', '--out', 'x', '-h']).status).toBe(0);
   });
 });
+
+test('help piped into a reader that has gone (| head -1 after its line) ends quietly, exit 0', async () => {
+  const child = spawn(process.execPath, [bin, 'plan', '--help'], { cwd: root });
+  let stderr = '';
+  child.stderr.on('data', (d) => (stderr += d));
+  // The reader is gone before the help is written, so every write fails with EPIPE.
+  child.stdout.destroy();
+  const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+  expect(stderr).not.toContain('EPIPE');
+  expect(code).toBe(0);
+}, 60000);
 
 describe('many-model usage errors exit 2 with a message naming the flag', () => {
   test.each<[string, string[], RegExp]>([
