@@ -10,16 +10,16 @@ import * as path from 'path';
 import { Testing, TerraformStack } from 'cdktf';
 import { SnowflakeProvider } from '@cdktf/provider-snowflake/lib/provider';
 import { ComputePool, Database, ManyModelPipeline, SourceTable, Trainer, TrainingStrategy, enablePreviewFeatures, Hooks } from '../index';
-import { startLocalServer } from '../lib/emulator';
-import { Spread, spread } from '../lib/emulator/bench';
-import { registrationStandIn } from '../lib/emulator/forecast-standins';
-import { planLocalApply } from '../lib/emulator/local-apply';
+import { startLocalServer } from '../local-server';
+import { Spread, spread } from '../local-server/bench';
+import { registrationStandIn } from '../local-server/forecast-standins';
+import { planLocalApply } from '../local-server/local-apply';
 import { HookManifest } from '../lib/hooks/manifest';
-import { Ledger } from '../lib/hooks/ledger';
-import { runHooks } from '../lib/hooks/runner';
+import { Ledger } from '../runner/hooks/ledger';
+import { runHooks } from '../runner/hooks/runner';
 import { ObjectName } from '../lib/identifiers';
-import { resolveConnection } from '../lib/snowflake/connection';
-import { SnowflakeSession } from '../lib/snowflake/session';
+import { resolveConnection } from '../runner/snowflake/connection';
+import { SnowflakeSession } from '../runner/snowflake/session';
 
 export interface HookBenchRow {
   partitions: number;

@@ -11,9 +11,9 @@ import * as path from 'path';
 import { SnowflakeProvider } from '@cdktf/provider-snowflake/lib/provider';
 import { App, TerraformStack } from 'cdktf';
 import { ComputePool, Database, InstanceFamily, ManyModelPipeline, Schedule, SourceTable, Trainer, enablePreviewFeatures } from '../index';
-import { buildPlan } from '../lib/plan/plan';
-import { readSynthesis } from '../lib/plan/read-synthesis';
-import { renderMarkdown } from '../lib/plan/render-markdown';
+import { buildPlan } from '../runner/plan/plan';
+import { readSynthesis } from '../runner/plan/read-synthesis';
+import { renderMarkdown } from '../runner/plan/render-markdown';
 
 export function synthPair(pipelines: string[], image: string): string {
   const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'mm-bench-plan-'));

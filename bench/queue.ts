@@ -17,14 +17,14 @@
  *    a while).
  * A killed worker's item is re-claimed once its lease expires: expected, not a double claim.
  */
-import '../lib/snowflake/driver-env';
-import { Spread, spread } from '../lib/emulator/bench';
-import { startLocalServer } from '../lib/emulator';
-import { LocalSnowflakeServer } from '../lib/emulator/server';
+import '../runner/snowflake/driver-env';
+import { Spread, spread } from '../local-server/bench';
+import { startLocalServer } from '../local-server';
+import { LocalSnowflakeServer } from '../local-server/server';
 import { ObjectName } from '../lib/identifiers';
-import { resolveConnection } from '../lib/snowflake/connection';
-import { SnowflakeSession } from '../lib/snowflake/session';
-import { substitute } from '../lib/hooks/runner';
+import { resolveConnection } from '../runner/snowflake/connection';
+import { SnowflakeSession } from '../runner/snowflake/session';
+import { substitute } from '../runner/hooks/runner';
 import { QueueModel, QueueStatus, candidateStripes, renderEnqueue, renderQueueCreate, renderQueueDrop, renderQueueStatements } from '../lib/sql/queue';
 
 export interface QueueBenchRow {
@@ -134,10 +134,10 @@ async function runOnce(server: LocalSnowflakeServer, admin: SnowflakeSession, n:
   const killAt = Array.from({ length: kills }, (_, k) => Math.max(1, Math.floor((n * (k + 1)) / (kills + 1))));
   const errors: Error[] = [];
 
-  // One worker: the reference worker's loop (lib/worker/main.ts runWorker) without the data read,
+  // One worker: the reference worker's loop (worker/main.ts runWorker) without the data read,
   // the metrics writes and the heartbeat; the fit is a sleep. Returns when the run is over or when
   // it is killed (right after a won claim: no complete, its connection destroyed).
-  // The worker protocol (lib/worker/main.ts, candidateStripes): own stripe first, then any chunk;
+  // The worker protocol (worker/main.ts, candidateStripes): own stripe first, then any chunk;
   // `contended` puts every worker on one stripe.
   const [slots, slotOf] = opts.contended ? [1, () => 0] : [workers, (i: number) => i];
   const candidate = async (session: SnowflakeSession, slot: number) => {

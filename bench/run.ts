@@ -3,11 +3,11 @@
  * bench/results.json with the machine they came from. Sections are added as the project grows
  * (docs/architecture.md, "Status").
  */
-import '../lib/snowflake/driver-env';
+import '../runner/snowflake/driver-env';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { benchLocalServer, spread } from '../lib/emulator/bench';
+import { benchLocalServer, spread } from '../local-server/bench';
 import { benchSynth } from './synth';
 import { benchHooks } from './hooks';
 import { benchPlan } from './plan';

@@ -3,7 +3,7 @@
  * measurement, so one side's garbage never slows the other, and the process's peak RSS is the
  * measurement's peak memory. Prints one JSON line.
  */
-import '../lib/snowflake/driver-env';
+import '../runner/snowflake/driver-env';
 import { measureOnce } from './synth';
 
 const [side, n, file] = [process.argv[2], Number(process.argv[3]), process.argv[4]];

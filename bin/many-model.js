@@ -18,13 +18,13 @@ process.stdout.on('error', (err) => {
 const fs = require('fs');
 // A checkout (TypeScript sources present) runs the sources through tsx, so a stale dist/ never
 // shadows them; the published package ships only dist/ and runs that.
-const sources = path.join(__dirname, '..', 'lib', 'cli', 'main.ts');
+const sources = path.join(__dirname, '..', 'runner', 'cli', 'main.ts');
 let mod;
 if (fs.existsSync(sources)) {
   require('tsx/cjs');
   mod = require(sources);
 } else {
-  mod = require(path.join(__dirname, '..', 'dist', 'lib', 'cli', 'main.js'));
+  mod = require(path.join(__dirname, '..', 'dist', 'runner', 'cli', 'main.js'));
 }
 mod.main(process.argv.slice(2)).then(
   (code) => { process.exitCode = code; },

@@ -1,7 +1,6 @@
 import { Construct, IConstruct } from 'constructs';
 import { ValidationError, validateProp } from '../lib/errors';
 import { ObjectName, normalizeIdentifier } from '../lib/identifiers';
-import { SourceModel } from '../lib/sql/training';
 import { GrantTarget, IRole, SnowflakeObject, grantUsageOnParents } from './core';
 import { Grant } from './grants';
 
@@ -69,15 +68,4 @@ export class SourceTable extends SnowflakeObject implements ISourceTable {
     return Grant.combine(grantUsageOnParents(this, role, this.qualifiedName), this.grant(role, 'SELECT'));
   }
 
-}
-
-/** The pure model of any ISourceTable. */
-export function sourceModel(s: ISourceTable): SourceModel {
-  return {
-    table: s.qualifiedName,
-    partitionColumn: s.partitionColumn,
-    orderColumn: s.orderColumn,
-    targetColumn: s.targetColumn,
-    covariateColumns: s.covariateColumns,
-  };
 }

@@ -1,5 +1,4 @@
-export * from './rule';
-export * from './checks';
+/** The rule pack: one rule per file under rules/ (ManyModelChecks runs them; lib/policy/checks.ts). */
 export { computePoolMaxNodes } from './rules/compute-pool-max-nodes';
 export { computePoolAutoSuspend } from './rules/compute-pool-auto-suspend';
 export { stageEncryption } from './rules/stage-encryption';

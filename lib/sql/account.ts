@@ -1,7 +1,7 @@
 /**
  * Statements that set an account up around a stack: roles, grants, and the containers a stack
  * references (warehouse, database, schema, image repository). `many-model bootstrap` renders them
- * from the synthesis (lib/bootstrap/bootstrap.ts), the doctor names them as fixes, and the demo
+ * from the synthesis (runner/bootstrap/bootstrap.ts), the doctor names them as fixes, and the demo
  * and `deploy --local` create what a real account would already hold.
  *
  * Names are given normalised (as Snowflake stores them: `DB.SCHEMA.NAME` dotted keys, role names)

@@ -1,5 +1,5 @@
 /**
- * The offline demo's own statements (lib/demo/run-demo.ts): loading the generated source the way
+ * The offline demo's own statements (runner/demo/run-demo.ts): loading the generated source the way
  * a data team would, and the queries behind its report. Nothing here runs in a deployment.
  */
 import { ObjectName, quoteIdentifier, sqlString } from '../identifiers';

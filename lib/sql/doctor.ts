@@ -1,5 +1,5 @@
 /**
- * Every statement `many-model doctor` sends (lib/doctor/queries.ts sends them and reads the
+ * Every statement `many-model doctor` sends (runner/doctor/queries.ts sends them and reads the
  * answers). All of them are read-only: SHOW commands and SELECTs on views.
  */
 import { quoteDotted, quoteIdentifier, sqlString } from '../identifiers';

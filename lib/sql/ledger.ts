@@ -1,7 +1,7 @@
 /**
  * The hooks ledger `HOOK_RUNS`: its columns (one row per step attempt; created by the constructs
  * through Terraform, written only by the hooks runner), its DDL, and every statement the runner
- * sends to it (lib/hooks/ledger.ts says what each is for). Values are bound, never spliced.
+ * sends to it (runner/hooks/ledger.ts says what each is for). Values are bound, never spliced.
  */
 import { ObjectName, sqlNumber } from '../identifiers';
 import { BoundStatement } from './statement';

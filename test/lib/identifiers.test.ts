@@ -1,10 +1,10 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { LocalSnowflakeServer, startLocalServer } from '../../lib/emulator';
+import { LocalSnowflakeServer, startLocalServer } from '../../local-server';
 import { InvalidValueError } from '../../lib/errors';
 import { ObjectName, deriveName, dollarQuoted, normalizeIdentifier, quoteIdentifier, sqlString, unquotedName } from '../../lib/identifiers';
 import { inlineParams } from '../../lib/sql/statement';
-import { Conn, close, connect, query } from '../emulator/client';
+import { Conn, close, connect, query } from '../local-server/client';
 
 describe('identifiers', () => {
   test('normalizes unquoted identifiers to upper case', () => {
@@ -71,7 +71,7 @@ describe('identifiers', () => {
  * The escaping rule checked against a parser, not against a string: each hostile value goes into a
  * statement through sqlString (or inlineParams, which uses it) and is selected back through
  * snowflake-sdk from the local server, which reads string constants with Snowflake's escapes
- * (test/emulator/literals.test.ts). A value that only doubled its quotes fails here.
+ * (test/local-server/literals.test.ts). A value that only doubled its quotes fails here.
  */
 describe('sqlString round-trips hostile values through a Snowflake SQL parser', () => {
   const HOSTILE: readonly [string, string][] = [
@@ -123,20 +123,21 @@ describe('sqlString round-trips hostile values through a Snowflake SQL parser', 
 });
 
 describe('one place quotes', () => {
-  // The client's sources: the local server (lib/emulator) is Snowflake's stand-in and reads and
-  // writes SQL on its own, and a job specification's YAML scalars follow YAML's rule (job-spec.ts).
+  // The client's sources: the local server (local-server/, not scanned) is Snowflake's stand-in and
+  // reads and writes SQL on its own, and a job specification's YAML scalars follow YAML's rule
+  // (job-spec.ts).
   const root = path.join(__dirname, '..', '..');
   const exempt = new Set(['lib/identifiers.ts', 'lib/sql/job-spec.ts']);
   const sources = (dir: string): string[] =>
     fs.readdirSync(path.join(root, dir), { withFileTypes: true }).flatMap((e) => {
       const rel = `${dir}/${e.name}`;
-      if (e.isDirectory()) return rel === 'lib/emulator' ? [] : sources(rel);
+      if (e.isDirectory()) return sources(rel);
       return e.name.endsWith('.ts') && !exempt.has(rel) ? [rel] : [];
     });
 
   test('no module but lib/identifiers.ts escapes quotes in SQL itself', () => {
     const adHoc = /replace\(\/'\/g|replace\(\/"\/g, '""'\)/;
-    const found = ['constructs', 'lib', 'stacks'].flatMap(sources).filter((f) => adHoc.test(fs.readFileSync(path.join(root, f), 'utf8')));
+    const found = ['constructs', 'lib', 'runner', 'worker', 'stacks'].flatMap(sources).filter((f) => adHoc.test(fs.readFileSync(path.join(root, f), 'utf8')));
     expect(found).toEqual([]);
   });
 });

@@ -1,7 +1,7 @@
-import { startLocalServer, LocalSnowflakeServer } from '../../lib/emulator';
+import { startLocalServer, LocalSnowflakeServer } from '../../local-server';
 import { ObjectName } from '../../lib/identifiers';
-import { resolveConnection } from '../../lib/snowflake/connection';
-import { SnowflakeSession } from '../../lib/snowflake/session';
+import { resolveConnection } from '../../runner/snowflake/connection';
+import { SnowflakeSession } from '../../runner/snowflake/session';
 import { QueueModel, renderQueueCreate, renderQueueStatements } from '../../lib/sql/queue';
 
 let server: LocalSnowflakeServer;

@@ -74,7 +74,7 @@ describe('the packed package in a project of its own', () => {
     // What the CLI needs at run time: its parser, connections.toml, the Snowflake driver.
     expect(Object.keys(installed.dependencies).sort()).toEqual(['commander', 'smol-toml', 'snowflake-sdk']);
     // What the package ships beside dist/: the license, and what the docs tell users to open.
-    for (const f of ['LICENSE', 'README.md', 'docs/constructs.md', 'examples/composition/app.ts', 'lib/worker/Dockerfile', 'dist/index.d.ts', 'dist/lib/worker/main.js']) {
+    for (const f of ['LICENSE', 'README.md', 'docs/constructs.md', 'examples/composition/app.ts', 'worker/Dockerfile', 'dist/index.d.ts', 'dist/worker/main.js']) {
       expect({ file: f, shipped: fs.existsSync(path.join(app, 'node_modules', 'cdktf-snowflake-many-model', f)) }).toEqual({ file: f, shipped: true });
     }
   });

@@ -13,7 +13,7 @@ import {
   prepareSeries,
   selectBest,
   toModelDocument,
-} from '../../lib/worker/forecast/index';
+} from '../../worker/forecast/index';
 import { TEMPLATE_DIR } from '../../lib/registry/python/render';
 import { prng } from '../../lib/prng';
 import { day, gaussian, rows, trendSeason } from '../worker/series-helpers';

@@ -12,10 +12,10 @@ import {
   renderAggregatorModelSource,
   renderRegisterProcedureSource,
 } from '../../lib/registry/python/render';
-import { ForecastModel, predictFromModel, prepareSeries, selectBest } from '../../lib/worker/forecast/index';
+import { ForecastModel, predictFromModel, prepareSeries, selectBest } from '../../worker/forecast/index';
 import { DEFAULT_INPUT_COLUMNS, DEFAULT_OUTPUT_COLUMNS } from '../../constructs/model-registry-aggregator';
 import { artifactPath, artifactShard } from '../../lib/sql/training';
-import { registrationStandInFromDefinition } from '../../lib/emulator/forecast-standins';
+import { registrationStandInFromDefinition } from '../../local-server/forecast-standins';
 import { rows, trendSeason } from '../worker/series-helpers';
 
 const opts: RegisterProcedureOptions = {

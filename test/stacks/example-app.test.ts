@@ -2,7 +2,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { buildApp } from '../../stacks/main';
-import { formatSummary, readSynthOutput } from '../../lib/cli/synth-app';
+import { formatSummary, readSynthOutput } from '../../runner/cli/synth-app';
 
 describe('example app', () => {
   const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'mm-example-'));

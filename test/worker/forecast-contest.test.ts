@@ -10,7 +10,7 @@ import {
   predictFromModel,
   prepareSeries,
   selectBest,
-} from '../../lib/worker/forecast/index';
+} from '../../worker/forecast/index';
 import { WEEK, day, gaussian, rows, trendSeason } from './series-helpers';
 
 const prep = (ys: readonly (number | null)[]) => prepareSeries(rows((t) => ys[t], ys.length));

@@ -10,7 +10,7 @@ import {
   linearTrendSeason,
   seasonalNaive,
   ses,
-} from '../../lib/worker/forecast/index';
+} from '../../worker/forecast/index';
 import { WEEK, gaussian, trendSeason } from './series-helpers';
 
 const Z = 1.959963984540054;

@@ -1,5 +1,5 @@
 import { spawnSync } from 'child_process';
-import { Z95, computeMetrics, normalQuantile, zForLevel } from '../../lib/worker/forecast/index';
+import { Z95, computeMetrics, normalQuantile, zForLevel } from '../../worker/forecast/index';
 
 describe('computeMetrics', () => {
   test('MAPE skips zero actuals; RMSE, sMAPE and MAE match hand-computed values', () => {

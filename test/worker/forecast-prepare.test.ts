@@ -1,4 +1,4 @@
-import { SeriesError, prepareSeries } from '../../lib/worker/forecast/index';
+import { SeriesError, prepareSeries } from '../../worker/forecast/index';
 import { day, rows } from './series-helpers';
 
 describe('prepareSeries', () => {

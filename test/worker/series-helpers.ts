@@ -1,5 +1,5 @@
 /** Deterministic synthetic series for the forecasting tests (a helper, not a test file). */
-import { Observation } from '../../lib/worker/forecast/index';
+import { Observation } from '../../worker/forecast/index';
 import { prng } from '../../lib/prng';
 
 /** Standard normal draws from a seeded PRNG (Box–Muller). */

@@ -1,0 +1,246 @@
+/**
+ * The offline end-to-end demo: synthesize the example app, start the embedded local
+ * Snowflake-protocol server, create the example's objects in it (a local-only apply), load a
+ * generated data set, run the post-deploy hooks (screen, refine, index, register, promote,
+ * score) through snowflake-sdk, and summarize. Everything Snowflake-side is the local test double.
+ */
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { App } from 'cdktf';
+import { LocalServerOptions, LocalSnowflakeServer, startLocalServer } from '../../local-server';
+import { pipelineServerOptions } from '../../local-server/forecast-standins';
+import { readSynthOutput } from '../cli/synth-app';
+import { RunLog, runHooks } from '../hooks/runner';
+import { HookManifest } from '../../lib/hooks/manifest';
+import { SnowflakeSession } from '../snowflake/session';
+import { resolveConnection } from '../snowflake/connection';
+import { ManyModelPipeline } from '../../constructs/many-model-pipeline';
+import { prng } from '../../lib/prng';
+import { provisionLocally } from './provision';
+import { ObjectName } from '../../lib/identifiers';
+import { renderCreateDatabase, renderCreateSchema, renderCreateWarehouse } from '../../lib/sql/account';
+import { DEMO_LOAD_WAREHOUSE, renderCompletedRuns, renderConsumerPredict, renderDemoReport, renderDemoSource, renderScheduledRowCount } from '../../lib/sql/demo';
+import { renderExecuteTask } from '../../lib/sql/task-graph';
+import { renderUseSystemRole, renderUseWarehouse } from '../../lib/sql/session';
+import { BoundStatement, bindValues } from '../../lib/sql/statement';
+
+export interface DemoOptions {
+  readonly outdir: string;
+  readonly buildApp: (outdir: string) => App;
+  /** The source table the example reads, `DB.SCHEMA.TABLE`. */
+  readonly sourceTable: string;
+  /** The trainer image the example uses (mapped to the reference worker). */
+  readonly image: string;
+  readonly series?: number;
+  readonly days?: number;
+  readonly log: RunLog;
+  /** Called with the server once the hooks are about to run (tests inject faults here). */
+  readonly beforeHooks?: (server: LocalSnowflakeServer) => Promise<void> | void;
+}
+
+export interface DemoResult {
+  readonly failed: boolean;
+  readonly runId: string;
+  readonly partitions: number;
+  readonly trained: number;
+  readonly failedPartitions: number;
+  readonly families: Record<string, number>;
+  readonly medianMape: number | null;
+  readonly registrationStatements: number;
+  readonly versions: string[];
+  readonly rowsScored: number;
+  readonly wallSeconds: number;
+  readonly refined: number;
+  readonly refinedImproved: number;
+  readonly indexedPartitions: number;
+  /** The most claims any chunk needed (1 when no worker died). */
+  readonly maxChunkAttempts: number;
+  /** (pass, partition) pairs with more than one metrics row: must be 0. */
+  readonly duplicateMetricRows: number;
+  /** Rows of a PREDICT the consumer role ran through the promoted alias (one partition, a week ahead). */
+  readonly consumerPredictRows: number;
+  /** Rows the scheduled scoring task wrote when run once now: it runs as its owner, the deploy role, which inherits the runner's model. */
+  readonly scheduledScoringRows: number;
+  /** Who owns what the run made (the role that created it, on the local server). */
+  readonly owners: { readonly model: string; readonly screenJobs: string[]; readonly queueJobs: string[] };
+}
+
+/** Connection settings of the local server's default user (ACCOUNTADMIN), with a role and warehouse when given. */
+export function localConnection(server: LocalSnowflakeServer, role?: string, warehouse?: string) {
+  return resolveConnection({
+    env: {
+      SNOWFLAKE_ACCOUNT: 'local', SNOWFLAKE_USER: 'test', SNOWFLAKE_PASSWORD: 'test', SNOWFLAKE_HOST: '127.0.0.1', SNOWFLAKE_PORT: String(server.port), SNOWFLAKE_PROTOCOL: 'http',
+      ...(role ? { SNOWFLAKE_ROLE: role } : {}),
+      ...(warehouse ? { SNOWFLAKE_WAREHOUSE: warehouse } : {}),
+    },
+  });
+}
+
+/** The roles owning the model and the example's job services: the screen pass's (task-started) and the refine pass's (queue workers). */
+function ownersOf(server: LocalSnowflakeServer, model: string): DemoResult['owners'] {
+  const services = [...server.objects.services.keys()];
+  const owners = (pattern: RegExp) => [...new Set(services.filter((n) => pattern.test(n)).map((n) => server.engine.access.ownerOf('SERVICE', n)))];
+  return { model: server.engine.access.ownerOf('MODEL', model), screenJobs: owners(/_SCREEN_W\d+$/), queueJobs: owners(/_REFINE_W\d+$/) };
+}
+
+/**
+ * Runs the scheduled scoring task once now (as an administrator may; it runs with its owner's
+ * privileges: the deploy role's, which reach the runner's model through the role hierarchy) and
+ * returns the rows it wrote, or 0 when it failed or the pipeline has no scheduled scoring.
+ */
+async function runScheduledScoring(admin: SnowflakeSession, pipeline: ManyModelPipeline): Promise<number> {
+  const job = pipeline.scoring;
+  if (!job?.taskName) return 0;
+  await admin.query(renderUseSystemRole('ACCOUNTADMIN'));
+  await admin.query(renderExecuteTask(job.taskName));
+  const runs = renderCompletedRuns(job.taskName);
+  for (let i = 0; i < 300; i++) {
+    const done = (await admin.query<{ STATE: string; FIRST_ERROR_MESSAGE: string | null }>(runs)).rows[0];
+    if (done) {
+      if (done.STATE !== 'SUCCEEDED') throw new Error(`the scheduled scoring task ${job.taskName} failed: ${done.FIRST_ERROR_MESSAGE}`);
+      return Number((await admin.query<{ N: number }>(renderScheduledRowCount(job.qualifiedName))).rows[0].N);
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`the scheduled scoring task ${job.taskName} did not finish within 30 s`);
+}
+
+/** What an analyst does: PREDICT with the promoted alias, as the consumer role (USAGE on the model, nothing else). */
+async function predictAsConsumer(consumer: SnowflakeSession, pipeline: ManyModelPipeline, partition: string | undefined, sessions: SnowflakeSession[]): Promise<number> {
+  sessions.push(consumer);
+  if (!partition) return 0;
+  const agg = pipeline.aggregator;
+  const rows = await consumer.query(renderConsumerPredict(agg.modelName, agg.alias, partition));
+  return rows.rows.length;
+}
+
+
+/** `series` daily series of `days` days: level, trend, weekly season and noise; a few gaps and NULLs. */
+export function generateSeries(series: number, days: number, seed = 42): [string, string, number | null][] {
+  const rand = prng(seed);
+  const rows: [string, string, number | null][] = [];
+  const start = Date.UTC(2023, 0, 1);
+  for (let s = 0; s < series; s++) {
+    const id = `U${String(s).padStart(4, '0')}`;
+    const level = 50 + rand() * 150;
+    const trend = (rand() - 0.3) * 0.05;
+    const amp = 5 + rand() * 25;
+    const noise = 1 + rand() * (s % 10 === 0 ? 20 : 6);
+    for (let d = 0; d < days; d++) {
+      if (s % 17 === 3 && d % 97 === 5) continue; // a missing day
+      const seasonal = amp * Math.sin((2 * Math.PI * d) / 7 + s);
+      const y = level + trend * d + seasonal + noise * (rand() - 0.5) * 2;
+      const date = new Date(start + d * 86400000).toISOString().slice(0, 10);
+      rows.push([id, date, s % 23 === 7 && d % 131 === 9 ? null : Math.round(y * 100) / 100]);
+    }
+  }
+  return rows;
+}
+
+export function findPipeline(app: App): ManyModelPipeline {
+  const p = app.node.findAll().find((c): c is ManyModelPipeline => c instanceof ManyModelPipeline);
+  if (!p) throw new Error('the example app has no ManyModelPipeline');
+  return p;
+}
+
+/**
+ * The local server as the demo runs it: the example's image runs the reference worker, the
+ * registration procedure and PREDICT are the TypeScript stand-ins (docs/local-server.md), as
+ * `many-model local-server` and `deploy --local` run them.
+ */
+export function demoServerOptions(dataDir: string): LocalServerOptions {
+  return { dataDir, ...pipelineServerOptions() };
+}
+
+/** Creates the source table (it exists before the pipeline: referenced, not created) and loads generated series. */
+export async function loadSource(session: SnowflakeSession, sourceTable: string, series: number, days: number): Promise<{ rows: number; series: number; days: number }> {
+  const table = ObjectName.parse(sourceTable, 3);
+  const source = renderDemoSource(table);
+  // The data team loads on a warehouse of its own (a query needs one, docs/local-server.md).
+  await session.query(renderCreateWarehouse(DEMO_LOAD_WAREHOUSE));
+  await session.query(renderUseWarehouse(DEMO_LOAD_WAREHOUSE));
+  await session.query(renderCreateDatabase(table.parts[0]));
+  await session.query(renderCreateSchema(`${table.parts[0]}.${table.parts[1]}`));
+  await session.query(source.create);
+  const rows = generateSeries(series, days);
+  await session.query(source.insert.sql, rows);
+  return { rows: rows.length, series, days };
+}
+
+export async function runDemo(opts: DemoOptions): Promise<DemoResult> {
+  const t0 = Date.now();
+  const app = opts.buildApp(opts.outdir);
+  app.synth();
+  const pipeline = findPipeline(app);
+  const [stack] = readSynthOutput(opts.outdir);
+  const manifest = stack.manifest as HookManifest;
+  const tf = JSON.parse(fs.readFileSync(stack.terraformFile, 'utf8'));
+  const agg = pipeline.aggregator;
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'many-model-demo-'));
+  const server = await startLocalServer(demoServerOptions(dataDir));
+  // The demo's user plays every person: the administrator (its default role is ACCOUNTADMIN), the
+  // deployer, the hooks runner and the analyst, each as the role docs/roles.md gives them.
+  const openAs = (role?: string, warehouse?: string) => SnowflakeSession.open(localConnection(server, role, warehouse));
+  const session = await openAs();
+  const sessions: SnowflakeSession[] = [];
+  try {
+    await session.query(renderUseSystemRole('SYSADMIN')); // the source belongs to the data team, not to the pipeline
+    const loaded = await loadSource(session, opts.sourceTable, opts.series ?? 200, opts.days ?? 1095);
+    opts.log.info(`loaded ${loaded.rows} rows: ${loaded.series} series of ~${loaded.days} days into ${opts.sourceTable} (as SYSADMIN)`);
+    await session.query(renderUseSystemRole('ACCOUNTADMIN'));
+    const provisioned = await provisionLocally(session, tf, { user: 'test', openAs: (role) => openAs(role) });
+    const plan = provisioned.plan;
+    opts.log.info(`bootstrap: ${provisioned.bootstrapStatements} statements as ACCOUNTADMIN; local apply: ${plan.statements.length} statements as ${provisioned.deployRole}${Object.keys(plan.skipped).length ? `; not emulated: ${Object.entries(plan.skipped).map(([k, v]) => `${v} ${k}`).join(', ')}` : ''}`);
+
+    await opts.beforeHooks?.(server);
+    const runner = await openAs(pipeline.runnerRole.roleName, pipeline.warehouse.warehouseName);
+    sessions.push(runner);
+    opts.log.info(`hooks run as ${pipeline.runnerRole.roleName}`);
+    const result = await runHooks(manifest, runner, { log: opts.log, pollMs: 500 });
+
+    const runId = result.outcomes.find((o) => o.runId)?.runId ?? '';
+    const report = renderDemoReport({ metrics: agg.metricsTable, queue: pipeline.queue.qualifiedName, results: pipeline.scoring?.qualifiedName });
+    const ask = <T>(st: BoundStatement) => session.query<T>(st.sql, bindValues(st, { RUN_ID: runId }));
+    const winners = (await ask<{ PARTITION_KEY: string; MODEL_FAMILY: string | null; STATUS: string; MAPE: number | null; PASS: string }>(report.winners)).rows;
+    const refinedRows = (await ask<{ N: number; IMPROVED: number }>(report.refined)).rows[0];
+    const families: Record<string, number> = {};
+    for (const w of winners) if (w.STATUS === 'OK') families[w.MODEL_FAMILY!] = (families[w.MODEL_FAMILY!] ?? 0) + 1;
+    const mapes = winners.filter((w) => w.STATUS === 'OK' && w.MAPE !== null).map((w) => Number(w.MAPE)).sort((a, b) => a - b);
+    const scored = report.scored ? Number((await ask<{ N: number }>(report.scored)).rows[0].N) : 0;
+    const registerStep = manifest.steps.find((s) => s.kind === 'registerAggregator');
+    const attempts = (await ask<{ A: number }>(report.attempts)).rows[0];
+    const dup = (await ask<{ N: number }>(report.duplicates)).rows[0];
+    const stageDir = server.engine.stages.get(agg.stageName.toString());
+    const indexFile = stageDir ? path.join(stageDir, 'models', runId, 'model_index.json') : '';
+    const indexed = indexFile && fs.existsSync(indexFile) ? Object.keys(JSON.parse(fs.readFileSync(indexFile, 'utf8')).partitions ?? {}).length : 0;
+    const scheduledRows = result.failed ? 0 : await runScheduledScoring(session, pipeline);
+    const consumerRows = result.failed ? 0 : await predictAsConsumer(await openAs(pipeline.consumerRole.roleName, pipeline.warehouse.warehouseName), pipeline, winners[0]?.PARTITION_KEY, sessions);
+    return {
+      failed: result.failed,
+      runId,
+      partitions: winners.length,
+      trained: winners.filter((w) => w.STATUS === 'OK').length,
+      failedPartitions: winners.filter((w) => w.STATUS !== 'OK').length,
+      families,
+      medianMape: mapes.length ? mapes[Math.floor(mapes.length / 2)] : null,
+      registrationStatements: registerStep?.statements.length ?? 0,
+      versions: server.objects.models.models.get(agg.modelName.toString())?.versions.map((v) => `${v.name}${v.alias ? ` (@${v.alias})` : ''}`) ?? [],
+      rowsScored: scored,
+      wallSeconds: (Date.now() - t0) / 1000,
+      refined: Number(refinedRows?.N ?? 0),
+      refinedImproved: Number(refinedRows?.IMPROVED ?? 0),
+      indexedPartitions: indexed,
+      maxChunkAttempts: Number(attempts?.A ?? 0),
+      duplicateMetricRows: Number(dup?.N ?? 0),
+      consumerPredictRows: consumerRows,
+      scheduledScoringRows: scheduledRows,
+      owners: ownersOf(server, agg.modelName.toString()),
+    };
+  } finally {
+    for (const x of sessions) await x.close().catch(() => undefined);
+    await session.close();
+    await server.close();
+    fs.rmSync(dataDir, { recursive: true, force: true });
+  }
+}

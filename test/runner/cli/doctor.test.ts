@@ -1,0 +1,73 @@
+import { spawn } from 'child_process';
+import * as fs from 'fs';
+import * as path from 'path';
+import { TerraformJson } from '../../../runner/bootstrap/bootstrap';
+import { readSynthOutput } from '../../../runner/cli/synth-app';
+import { provisionLocally } from '../../../runner/demo/provision';
+import { LocalSnowflakeServer, startLocalServer } from '../../../local-server';
+import { resolveConnection } from '../../../runner/snowflake/connection';
+import { SnowflakeSession } from '../../../runner/snowflake/session';
+import { buildApp } from '../../../stacks/main';
+import { tempDir } from '../../tmp';
+
+const root = path.resolve(__dirname, '..', '..', '..');
+const bin = path.join(root, 'bin', 'many-model.js');
+/** The CLI in its own process (asynchronous: the local server answers from this one). */
+const cli = (args: string[], env: Record<string, string> = {}) =>
+  new Promise<{ status: number | null; stdout: string; stderr: string }>((resolve) => {
+    const clean = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('SNOWFLAKE_')));
+    const child = spawn(process.execPath, [bin, ...args], { cwd: root, env: { ...clean, SNOWFLAKE_HOME: path.join(root, 'no-such-dir'), MANY_MODEL_CONNECT_RETRIES: '0', ...env } });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    child.on('close', (status) => resolve({ status, stdout, stderr }));
+  });
+const envOf = (server: LocalSnowflakeServer, password = 'test') => ({ SNOWFLAKE_ACCOUNT: 'local', SNOWFLAKE_USER: 'test', SNOWFLAKE_PASSWORD: password, SNOWFLAKE_HOST: '127.0.0.1', SNOWFLAKE_PORT: String(server.port), SNOWFLAKE_PROTOCOL: 'http' });
+
+describe('many-model doctor', () => {
+  const out = tempDir('mm-doctor-cli-');
+  let server: LocalSnowflakeServer;
+  beforeAll(async () => {
+    buildApp(out).synth();
+    server = await startLocalServer();
+  });
+  afterAll(async () => {
+    await server.close();
+  });
+
+  test('usage errors exit 2: no synthesis, an unknown stack, no connection, a refused login', async () => {
+    const missing = await cli(['doctor', '--out', path.join(out, 'missing')], envOf(server));
+    expect([missing.status, missing.stderr]).toEqual([2, expect.stringContaining("Run 'many-model synth'")]);
+    const unknown = await cli(['doctor', '--out', out, '--stack', 'nope'], envOf(server));
+    expect([unknown.status, unknown.stderr]).toEqual([2, expect.stringContaining("no stack 'nope'")]);
+    const none = await cli(['doctor', '--out', out]);
+    expect([none.status, none.stderr]).toEqual([2, expect.stringContaining('no Snowflake connection')]);
+    const refused = await cli(['doctor', '--out', out], envOf(server, 'wrong'));
+    expect(refused.status).toBe(2);
+  });
+
+  test('a fresh account exits 1 with the bootstrap statements as fixes; once provisioned every check passes and it exits 0', async () => {
+    const fresh = await cli(['doctor', '--out', out], envOf(server));
+    expect(fresh.status).toBe(1);
+    expect(fresh.stdout).toMatch(/^ {2}FAIL {2}deploy-role {6}deploy role MANY_MODEL_DEPLOYER does not exist/m);
+    expect(fresh.stdout).toContain('fix: GRANT CREATE COMPUTE POOL ON ACCOUNT TO ROLE "MANY_MODEL_DEPLOYER";');
+    expect(fresh.stdout).toMatch(/^ {2}skip {2}runner-role/m);
+
+    const openAs = (role?: string) => SnowflakeSession.open(resolveConnection({ env: { ...envOf(server), ...(role ? { SNOWFLAKE_ROLE: role } : {}) } }));
+    const admin = await openAs();
+    try {
+      for (const sql of ['USE ROLE SYSADMIN', 'CREATE DATABASE ANALYTICS', 'CREATE SCHEMA ANALYTICS.RAW', 'CREATE TABLE ANALYTICS.RAW.SERIES_EVENTS (UNIT_ID VARCHAR, DATE DATE, Y FLOAT)', 'USE ROLE ACCOUNTADMIN']) await admin.query(sql);
+      const tf = JSON.parse(fs.readFileSync(readSynthOutput(out)[0].terraformFile, 'utf8')) as TerraformJson;
+      await provisionLocally(admin, tf, { user: 'test', openAs });
+    } finally {
+      await admin.close();
+    }
+    const ready = await cli(['doctor', '--out', out, '--stack', 'forecast'], { ...envOf(server), SNOWFLAKE_ROLE: 'MANY_MODEL_DEPLOYER' });
+    expect(ready.stderr).toBe('');
+    expect(ready.status).toBe(0);
+    expect(ready.stdout.split('\n').filter((l) => /^ {2}(ok|FAIL|skip) /.test(l)).map((l) => l.trim().split(/\s+/).slice(0, 2).join(' '))).toEqual([
+      'ok deploy-role', 'ok runner-role', 'ok hybrid-tables', 'ok image-repository', 'ok packages', 'ok compute-pool',
+    ]);
+  });
+});

@@ -1,0 +1,207 @@
+/**
+ * The reference training worker (docs/worker-contract.md, contract version 2). It runs in a job
+ * service: claims chunks of partitions from the queue with a leased compare-and-set, reads each
+ * chunk's series with ONE bulk query, fits the model contest per partition, clears the chunk's
+ * metrics, writes each model to the stage mount once under its final name, records metrics in one
+ * batched insert, and marks the chunk done.
+ */
+import '../runner/snowflake/driver-env';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import * as snowflake from 'snowflake-sdk';
+import { ObjectName } from '../lib/identifiers';
+import { candidateStripes, renderQueueStatements } from '../lib/sql/queue';
+import { WORKER_CONTRACT_VERSION } from '../lib/sql/job-spec';
+import { artifactPath, passDirectory, renderWorkerStatements } from '../lib/sql/training';
+import { SeriesError, prepareSeries, selectBest } from './forecast';
+
+export interface WorkerConfig {
+  readonly mode: 'tasks' | 'queue';
+  readonly pass: string;
+  readonly refine: boolean;
+  readonly slot: number;
+  readonly slots: number;
+  readonly queue: ObjectName;
+  readonly runs: ObjectName;
+  readonly metrics: ObjectName;
+  readonly modelDir: string;
+  readonly ext: string;
+  readonly sourceQuery: string;
+  readonly leaseSeconds: number;
+  readonly maxAttempts: number;
+  readonly budgetSeconds: number;
+  readonly emptyPolls: number;
+  readonly holdout: number;
+  readonly period: number;
+  readonly workerId: string;
+  /** The image this worker runs (MM_TRAINER_IMAGE), recorded with every metrics row. */
+  readonly image: string | null;
+  /** The trainer identity (MM_TRAINING_KEY): the worker joins only runs started for it. */
+  readonly trainingKey: string;
+}
+
+function need(env: NodeJS.ProcessEnv, name: string): string {
+  const v = env[name];
+  if (v === undefined || v === '') throw new Error(`worker contract: ${name} is not set`);
+  return v;
+}
+
+export function configFromEnv(env: NodeJS.ProcessEnv): WorkerConfig {
+  if (need(env, 'MM_CONTRACT_VERSION') !== WORKER_CONTRACT_VERSION) throw new Error(`worker contract: version ${env.MM_CONTRACT_VERSION} is not supported (this worker implements ${WORKER_CONTRACT_VERSION})`);
+  const n = (k: string) => Number(need(env, k));
+  return {
+    mode: need(env, 'MM_MODE') as 'tasks' | 'queue',
+    pass: need(env, 'MM_PASS'),
+    refine: env.MM_MODEL_SET === 'refine',
+    slot: n('MM_SLOT'),
+    slots: n('MM_SLOTS'),
+    queue: ObjectName.parse(need(env, 'MM_QUEUE_TABLE'), 3),
+    runs: ObjectName.parse(need(env, 'MM_RUNS_TABLE'), 3),
+    metrics: ObjectName.parse(need(env, 'MM_METRICS_TABLE'), 3),
+    modelDir: need(env, 'MM_MODEL_DIR'),
+    ext: need(env, 'MM_ARTIFACT_EXT'),
+    sourceQuery: need(env, 'MM_SOURCE_QUERY'),
+    leaseSeconds: n('MM_LEASE_SECONDS'),
+    maxAttempts: n('MM_MAX_ATTEMPTS'),
+    budgetSeconds: n('MM_TIME_BUDGET_SECONDS'),
+    emptyPolls: n('MM_EMPTY_POLLS'),
+    holdout: n('MM_HOLDOUT'),
+    period: n('MM_SEASON_PERIOD'),
+    workerId: `${env.SNOWFLAKE_SERVICE_NAME ?? 'worker'}#${os.hostname()}:${process.pid}`,
+    image: env.MM_TRAINER_IMAGE || null,
+    trainingKey: need(env, 'MM_TRAINING_KEY'),
+  };
+}
+
+type Row = Record<string, unknown>;
+
+function exec(conn: snowflake.Connection, sqlText: string, binds?: unknown[]): Promise<{ rows: Row[]; updated: number }> {
+  return new Promise((resolve, reject) =>
+    conn.execute({ sqlText, binds: binds as snowflake.Binds, complete: (e, st, rows) => (e ? reject(e) : resolve({ rows: (rows ?? []) as Row[], updated: Number(st.getNumUpdatedRows() ?? 0) })) }),
+  );
+}
+
+/** A fitted chunk: metrics rows (in METRICS_COLUMNS order) and the artifacts they name. */
+export interface FittedChunk {
+  readonly metricRows: unknown[][];
+  /** Artifacts by path relative to the stage (STAGE_PATH), with their content. */
+  readonly artifacts: readonly { readonly stagePath: string; readonly content: string }[];
+}
+
+/** Fits one chunk in memory: writes nothing (writeArtifacts does, once the lease is confirmed). */
+export function fitChunk(cfg: WorkerConfig, runId: string, keys: string[], rows: Row[]): FittedChunk {
+  const byKey = new Map<string, { date: string | Date; y: number | null }[]>();
+  for (const k of keys) byKey.set(k, []);
+  for (const r of rows) byKey.get(String(r.PARTITION_KEY))?.push({ date: r.DS as Date, y: r.Y === null ? null : Number(r.Y) });
+  const now = new Date().toISOString().replace('T', ' ').replace('Z', '');
+  const metricRows: unknown[][] = [];
+  const artifacts: { stagePath: string; content: string }[] = [];
+  for (const key of keys) {
+    try {
+      const series = prepareSeries(byKey.get(key) ?? []);
+      const { model, winner, metrics } = selectBest(series, { holdout: cfg.holdout, period: cfg.period, refine: cfg.refine });
+      // Sharded: no directory of the stage mount holds more than a small share of the pass's files.
+      const file = artifactPath(runId, cfg.pass, key, cfg.ext);
+      artifacts.push({ stagePath: file, content: JSON.stringify(model) });
+      metricRows.push([runId, cfg.pass, key, 'OK', winner, metrics.mape, metrics.rmse, metrics.smape, series.values.length, file, null, now, cfg.image]);
+    } catch (e) {
+      const reason = e instanceof SeriesError ? e.message : `fit failed: ${(e as Error).message}`;
+      metricRows.push([runId, cfg.pass, key, 'FAILED', null, null, null, null, (byKey.get(key) ?? []).length, null, reason.slice(0, 4000), now, cfg.image]);
+    }
+  }
+  return { metricRows, artifacts };
+}
+
+/**
+ * Writes each artifact once, under its final name, in one sequential write. A stage mount streams
+ * files to the stage and supports neither renames nor changing a file in place ("Using Snowflake
+ * stage volumes with services", https://docs.snowflake.com/en/developer-guide/snowpark-container-services/snowflake-stage-volume),
+ * so there is no temporary file: a worker that dies mid-write leaves at most a partial file that no
+ * metrics row names (the chunk's rows were cleared before and are inserted after), and the chunk's
+ * next holder writes it again.
+ */
+export function writeArtifacts(modelDir: string, artifacts: FittedChunk['artifacts']): void {
+  for (const dir of new Set(artifacts.map((a) => path.dirname(a.stagePath)))) fs.mkdirSync(path.join(modelDir, dir), { recursive: true });
+  for (const a of artifacts) fs.writeFileSync(path.join(modelDir, a.stagePath), a.content);
+}
+
+export async function runWorker(cfg: WorkerConfig, conn: snowflake.Connection, log: (line: string) => void = (l) => process.stdout.write(l + '\n')): Promise<{ chunks: number }> {
+  const q = renderQueueStatements({ table: cfg.queue, leaseSeconds: cfg.leaseSeconds, maxAttempts: cfg.maxAttempts });
+  const w = renderWorkerStatements({ metrics: cfg.metrics, runs: cfg.runs, stage: cfg.queue });
+  const started = Date.now();
+  let empty = 0;
+  let chunks = 0;
+  while (empty < cfg.emptyPolls && Date.now() - started < cfg.budgetSeconds * 1000) {
+    const run = (await exec(conn, w.activeRun.sql, [cfg.pass, cfg.trainingKey])).rows[0]?.RUN_ID as string | undefined;
+    let cand: Row | undefined;
+    for (const [slots, slot] of run ? candidateStripes(cfg.mode, cfg.slots, cfg.slot) : []) {
+      cand = (await exec(conn, q.claimCandidate.sql, [run, cfg.pass, slots, slot])).rows[0];
+      if (cand) break;
+    }
+    if (!run || !cand) {
+      empty++;
+      await new Promise((r) => setTimeout(r, 500));
+      continue;
+    }
+    empty = 0;
+    const won = await exec(conn, q.claim.sql, [cfg.workerId, cand.QUEUE_ID, cand.STATUS, cand.ATTEMPTS]);
+    if (won.updated !== 1) continue; // another worker took it
+    const keys = (typeof cand.PARTITION_KEYS === 'string' ? JSON.parse(cand.PARTITION_KEYS) : cand.PARTITION_KEYS) as string[];
+    try {
+      const data = await exec(conn, cfg.sourceQuery, [JSON.stringify(keys)]);
+      const { metricRows, artifacts } = fitChunk(cfg, run, keys, data.rows);
+      const alive = await exec(conn, q.heartbeat.sql, [cand.QUEUE_ID, cfg.workerId]);
+      if (alive.updated !== 1) {
+        // The fit outlived the lease: the chunk may belong to another worker now. Write nothing:
+        // neither its artifacts nor its metrics.
+        log(`lost the lease on ${String(cand.QUEUE_ID)} during the fit; leaving the chunk to its next holder`);
+        continue;
+      }
+      // Metrics rows of an earlier attempt go before any artifact is rewritten, so no OK row ever
+      // names a file this attempt might leave half-written; this attempt's rows follow its files.
+      await exec(conn, w.clearMetrics.sql, [run, cfg.pass, JSON.stringify(keys)]);
+      writeArtifacts(cfg.modelDir, artifacts);
+      if (metricRows.length > 0) await exec(conn, w.insertMetrics.sql, metricRows);
+      const done = await exec(conn, q.complete.sql, [`${passDirectory(run, cfg.pass)}/`, null, cand.QUEUE_ID, cfg.workerId]);
+      if (done.updated !== 1) log(`lost the lease on ${String(cand.QUEUE_ID)}; its results will be redone by the next holder`);
+      chunks++;
+      log(`${String(cand.QUEUE_ID)}: ${metricRows.filter((r) => r[3] === 'OK').length}/${keys.length} partitions trained`);
+    } catch (e) {
+      await exec(conn, q.fail.sql, [String((e as Error).message).slice(0, 4000), cand.QUEUE_ID, cfg.workerId]).catch(() => undefined);
+      log(`${String(cand.QUEUE_ID)} failed: ${(e as Error).message}`);
+    }
+  }
+  return { chunks };
+}
+
+async function main(): Promise<void> {
+  snowflake.configure({ logLevel: 'OFF' } as snowflake.ConfigureOptions);
+  const cfg = configFromEnv(process.env);
+  const tokenFile = process.env.SNOWFLAKE_TOKEN_FILE ?? '/snowflake/session/token';
+  const token = fs.readFileSync(tokenFile, 'utf8').trim();
+  const host = need(process.env, 'SNOWFLAKE_HOST');
+  const protocol = process.env.SNOWFLAKE_PROTOCOL ?? 'https';
+  const port = process.env.SNOWFLAKE_PORT ? Number(process.env.SNOWFLAKE_PORT) : undefined;
+  const conn = snowflake.createConnection({
+    account: need(process.env, 'SNOWFLAKE_ACCOUNT'),
+    authenticator: 'OAUTH',
+    token,
+    host,
+    ...(port ? { port } : {}),
+    protocol,
+    accessUrl: `${protocol}://${host}${port ? `:${port}` : ''}`,
+    warehouse: process.env.MM_WAREHOUSE,
+  } as unknown as snowflake.ConnectionOptions);
+  await new Promise<void>((resolve, reject) => conn.connect((e) => (e ? reject(e) : resolve())));
+  const r = await runWorker(cfg, conn);
+  process.stdout.write(`worker ${cfg.workerId} finished: ${r.chunks} chunks\n`);
+  await new Promise<void>((resolve) => conn.destroy(() => resolve()));
+}
+
+if (require.main === module) {
+  main().catch((e) => {
+    process.stderr.write(`worker failed: ${(e as Error).message}\n`);
+    process.exitCode = 1;
+  });
+}
