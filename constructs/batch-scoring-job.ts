@@ -3,10 +3,9 @@ import { Task } from '@cdktf/provider-snowflake/lib/task';
 import { TerraformResource } from 'cdktf';
 import { Construct } from 'constructs';
 import { Duration } from '../lib/duration';
-import { ValidationError, validateProp } from '../lib/errors';
-import { Hooks, IHookDependable, resolveDependencies } from '../lib/hooks/hooks';
-import { DEFAULT_RETRY } from '../lib/hooks/manifest';
-import { ObjectName, normalizeIdentifier } from '../lib/identifiers';
+import { Hooks, IHookDependable } from '../lib/hooks/hooks';
+import { ObjectName } from '../lib/identifiers';
+import { ScoringJobModel, scoringSteps } from '../lib/pipeline/scoring';
 import { Schedule } from '../lib/schedule';
 import { RESULT_META_COLUMNS, ScoringModel, renderBatchScore, renderScheduledScoringBody } from '../lib/sql/scoring';
 import { GrantTarget, IRole, ISchema, IWarehouse, SnowflakeObject } from './core';
@@ -18,9 +17,9 @@ import { checkPreviewFeatures } from './preview-features';
 import { ISourceTable } from './source-table';
 import { ensureLedger } from './tables';
 import { dependOn } from './depends';
+import { MAX_HORIZON, scoringModel } from './scoring-model';
 
-/** Snowflake's task graphs and our step time limits keep horizons to a year of daily steps. */
-export const MAX_HORIZON = 366;
+export { MAX_HORIZON };
 
 export interface BatchScoringJobProps {
   /** Source whose partitions are scored. */
@@ -70,94 +69,53 @@ export class BatchScoringJob extends SnowflakeObject implements IHookDependable 
 
   constructor(scope: Construct, id: string, props: BatchScoringJobProps) {
     super(scope, id);
-    const path = this.node.path;
-    const h = props.horizon;
-    if (!Number.isInteger(h) || h <= 0 || h > MAX_HORIZON) {
-      throw new ValidationError(path, 'horizon', `is ${h}; it must be a whole number of steps from 1 to ${MAX_HORIZON}`, 'Give e.g. 28 for four weeks of daily forecasts');
-    }
-    this.horizon = h;
-    if (props.schedule && props.after && props.after.length > 0) {
-      throw new ValidationError(path, 'schedule', 'and after are both set; a Snowflake task runs either on a schedule or after other tasks, not both', 'Keep one of them');
-    }
-    const after = (props.after ?? []).map((a, i) => validateProp(path, `after[${i}]`, () => ObjectName.parse(a, 3)));
-    const schedule = props.schedule && validateProp(path, 'schedule', () => props.schedule!.toTaskSchedule());
-    const timeoutSeconds = validateProp(path, 'timeout', () => (props.timeout ?? Duration.hours(1)).toSeconds());
-    const resultsName = validateProp(path, 'resultsTableName', () => normalizeIdentifier(props.resultsTableName ?? nameFromPath(this, 'RESULTS'), 'table name'));
-    this.qualifiedName = props.schema.qualifiedName.child(resultsName);
+    const m = scoringModel(this, props);
+    this.model = m.scoring;
+    this.horizon = m.scoring.horizon;
+    this.qualifiedName = m.scoring.results;
     claimName(this, 'resultsTableName', 'TABLE', this.qualifiedName);
-    const versionOrAlias = validateProp(path, 'modelVersionOrAlias', () => normalizeIdentifier(props.modelVersionOrAlias ?? props.aggregator.alias, 'version or alias'));
-
-    // Schema contract: every model input besides the key and the step must come from the source.
-    const covariates = new Set(props.source.covariateColumns);
-    const covariateInputs: string[] = [];
-    for (const c of props.aggregator.inputColumns) {
-      if (c.name === 'PARTITION_KEY' || c.name === 'STEP') continue;
-      if (!covariates.has(c.name)) {
-        throw new ValidationError(path, 'aggregator.inputColumns', `require ${c.name}, which source ${props.source.qualifiedName} does not provide`, `Add '${c.name}' to the source's covariateColumns or remove it from the model's inputColumns`);
-      }
-      covariateInputs.push(c.name);
-    }
-    const clash = props.aggregator.outputColumns.find((c) => RESULT_META_COLUMNS.some((m) => m.name === c.name));
-    if (clash) {
-      throw new ValidationError(path, 'aggregator.outputColumns', `include ${clash.name}, which the results table reserves for bookkeeping`, 'Rename that output column');
-    }
-
-    this.model = {
-      source: props.source.qualifiedName,
-      partitionColumn: props.source.partitionColumn,
-      covariateInputs,
-      model: props.aggregator.modelName,
-      modelVersionOrAlias: versionOrAlias,
-      results: this.qualifiedName,
-      outputColumns: props.aggregator.outputColumns,
-      horizon: h,
-    };
-
     checkPreviewFeatures(this);
-    this.resultsTable = new Table(this, 'Resource', {
-      database: this.qualifiedName.parts[0],
-      schema: this.qualifiedName.parts[1],
-      name: resultsName,
-      comment: `Forecasts of ${props.aggregator.modelName}, keyed by RUN_ID`,
-      column: [...props.aggregator.outputColumns, ...RESULT_META_COLUMNS].map((c) => ({ name: c.name, type: c.type, nullable: c.name !== 'RUN_ID' })),
-    });
-
-    if (schedule || after.length > 0) {
-      const tasks = props.schema.qualifiedName;
-      this.taskName = tasks.child(nameFromPath(this, 'TASK'));
+    this.resultsTable = this.createResultsTable(m);
+    if (m.schedule || m.after.length > 0) {
+      this.taskName = props.schema.qualifiedName.child(nameFromPath(this, 'TASK'));
       claimName(this, 'the task name (derived from the construct path: change its id)', 'TASK', this.taskName);
-      this.task = new Task(this, 'Task', {
-        database: tasks.parts[0],
-        schema: tasks.parts[1],
-        name: this.taskName.name,
-        warehouse: props.warehouse.warehouseName,
-        started: true,
-        schedule,
-        after: after.length > 0 ? after.map((a) => a.quoted) : undefined,
-        sqlStatement: renderScheduledScoringBody(this.model),
-        comment: `Scheduled scoring into ${this.qualifiedName}`,
-      });
-      dependOn(this.task, this.resultsTable);
+      this.task = this.createTask(m, this.taskName, props.warehouse);
     }
+    const steps = scoringSteps(m);
+    if (steps.length > 0) ensureLedger(this, props.schema);
+    for (const step of steps) {
+      Hooks.of(this).addStep(step);
+      this.hookStepIds.push(step.id);
+    }
+  }
 
-    if (props.scoreAfterDeploy ?? true) {
-      ensureLedger(this, props.schema);
-      const stepId = `${path}/batchScore`;
-      const statements = renderBatchScore(this.model);
-      Hooks.of(this).addStep({
-        id: stepId,
-        kind: 'batchScore',
-        description: `score ${h} steps per partition of ${props.source.qualifiedName} with ${props.aggregator.modelName}@${versionOrAlias} into ${this.qualifiedName}`,
-        dependsOn: resolveDependencies(props.runAfter ?? []),
-        runGroup: props.runGroup ?? path,
-        statements,
-        timeoutSeconds,
-        retry: DEFAULT_RETRY,
-        triggers: {},
-        executeOnChange: true,
-      });
-      this.hookStepIds.push(stepId);
-    }
+  /** The results table: the model's outputs and the bookkeeping columns; only RUN_ID is required. */
+  private createResultsTable(m: ScoringJobModel): Table {
+    const [database, schema] = this.qualifiedName.parts;
+    return new Table(this, 'Resource', {
+      database,
+      schema,
+      name: m.resultsName,
+      comment: `Forecasts of ${m.scoring.model}, keyed by RUN_ID`,
+      column: [...m.scoring.outputColumns, ...RESULT_META_COLUMNS].map((c) => ({ name: c.name, type: c.type, nullable: c.name !== 'RUN_ID' })),
+    });
+  }
+
+  /** The scheduled scoring task: on a schedule or after other tasks, as its owner (the deploy role). */
+  private createTask(m: ScoringJobModel, name: ObjectName, warehouse: IWarehouse): Task {
+    const task = new Task(this, 'Task', {
+      database: name.parts[0],
+      schema: name.parts[1],
+      name: name.name,
+      warehouse: warehouse.warehouseName,
+      started: true,
+      schedule: m.schedule,
+      after: m.after.length > 0 ? m.after.map((a) => a.quoted) : undefined,
+      sqlStatement: renderScheduledScoringBody(m.scoring),
+      comment: `Scheduled scoring into ${this.qualifiedName}`,
+    });
+    dependOn(task, this.resultsTable);
+    return task;
   }
 
   protected primaryResource(): TerraformResource {

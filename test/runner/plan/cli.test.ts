@@ -95,7 +95,7 @@ describe('many-model plan (CLI)', () => {
       if (r.status !== 0) throw new Error(r.stderr);
     };
     const appSource = (image: string) =>
-      `import { buildVariantApp } from ${JSON.stringify(path.join(ROOT, 'test', 'plan', 'apps'))};\nexport const buildApp = (outdir: string) => buildVariantApp(outdir, { image: ${JSON.stringify(image)} });\n`;
+      `import { buildVariantApp } from ${JSON.stringify(path.join(__dirname, 'apps'))};\nexport const buildApp = (outdir: string) => buildVariantApp(outdir, { image: ${JSON.stringify(image)} });\n`;
     git('init', '-q');
     fs.writeFileSync(path.join(repo, 'app.ts'), appSource('/db/s/r/worker:1.0'));
     git('add', 'app.ts');
