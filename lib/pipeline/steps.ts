@@ -1,8 +1,8 @@
 /**
  * A pipeline's post-deploy steps as a pure function of its model: the training passes, the model
  * index, the registration of one aggregator version and its promotion (docs/hooks-manifest.md,
- * "Steps of a pipeline"). Scoring steps are the scoring jobs' own (constructs/batch-scoring-job.ts):
- * they run after the promotion.
+ * "Steps of a pipeline"). Scoring steps are the scoring jobs' own (lib/pipeline/scoring.ts): they
+ * run after the promotion.
  */
 import { DEFAULT_RETRY, HookStatement, HookStepSpec, PassWait, RunWorkersStepSpec, StatementStepSpec, TaskGraphStepSpec, WaitQueueStepSpec } from '../hooks/manifest';
 import { renderGraphRunQuery } from '../sql/graph-run';
