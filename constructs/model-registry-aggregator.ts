@@ -166,9 +166,8 @@ export class ModelRegistryAggregator extends AggregatorBase {
   constructor(scope: Construct, id: string, props: ModelRegistryAggregatorProps) {
     super(scope, id);
     const path = this.node.path;
-    const schema = props.schema.qualifiedName;
     this.schema = props.schema;
-    const settings = aggregatorSettings(scope, id, schema, props);
+    const settings = aggregatorSettings(scope, id, props.schema.qualifiedName, props);
     this.modelName = settings.modelName;
     this.stageName = settings.stageName;
     this.procedureName = settings.procedureName;
@@ -179,71 +178,61 @@ export class ModelRegistryAggregator extends AggregatorBase {
     this.alias = settings.alias;
     this.versionPrefix = settings.versionPrefix;
     this.gate = props.promotionGate ?? PromotionGate.none();
-    this.inputColumns = checkColumns(path, 'inputColumns', props.inputColumns ?? DEFAULT_INPUT_COLUMNS);
-    this.outputColumns = checkColumns(path, 'outputColumns', props.outputColumns ?? DEFAULT_OUTPUT_COLUMNS);
-    for (const required of ['PARTITION_KEY']) {
-      for (const [prop, cols] of [['inputColumns', this.inputColumns], ['outputColumns', this.outputColumns]] as const) {
-        if (!cols.some((c) => c.name === required)) {
-          throw new ValidationError(path, prop, `has no ${required} column; a partitioned model is called per partition and must receive and return its key`, `Add { name: '${required}', type: 'VARCHAR' }`);
-        }
-      }
-    }
-    this.targetPlatform = props.targetPlatform ?? TargetPlatform.WAREHOUSE;
-    if (!Object.values(TargetPlatform).includes(this.targetPlatform)) {
-      throw new ValidationError(path, 'targetPlatform', `${JSON.stringify(this.targetPlatform)} is unknown`, 'Use TargetPlatform.WAREHOUSE or TargetPlatform.SNOWPARK_CONTAINER_SERVICES');
-    }
-    const conda = checkPackages(path, 'condaDependencies', props.condaDependencies ?? []);
-    const pip = checkPackages(path, 'pipRequirements', props.pipRequirements ?? []);
-    validateProp(path, 'condaDependencies', () => checkPackagePins(conda));
-    validateProp(path, 'pipRequirements', () => checkPackagePins(pip));
-    if (pip.length > 0 && this.targetPlatform === TargetPlatform.WAREHOUSE) {
-      throw new ValidationError(path, 'pipRequirements', 'are set for a WAREHOUSE target, which installs only conda packages from the Snowflake channel', 'Use condaDependencies, or targetPlatform: TargetPlatform.SNOWPARK_CONTAINER_SERVICES');
-    }
-    const pythonVersion = props.pythonVersion ?? '3.11';
-    if (!/^3\.(9|10|11|12)$/.test(pythonVersion)) {
-      throw new ValidationError(path, 'pythonVersion', `${JSON.stringify(pythonVersion)} is not a Python runtime Snowflake offers`, "Use '3.9', '3.10', '3.11' or '3.12'");
-    }
-    if (props.aggregatorSource === undefined && !this.inputColumns.some((c) => c.name === 'STEP')) {
-      throw new ValidationError(path, 'inputColumns', 'have no STEP column, which the built-in forecast aggregator reads to know which horizon steps to return', "Add { name: 'STEP', type: 'NUMBER(10,0)' }, or bring your own aggregatorSource");
-    }
-    if (props.aggregatorSource !== undefined && !/class\s+ManyModelAggregator\s*\(/.test(props.aggregatorSource)) {
-      throw new ValidationError(path, 'aggregatorSource', 'does not define class ManyModelAggregator', 'Name your custom_model.CustomModel subclass ManyModelAggregator (docs/constructs.md, bring your own aggregator)');
-    }
+    const registration = registrationSettings(path, props);
+    this.inputColumns = registration.inputColumns;
+    this.outputColumns = registration.outputColumns;
+    this.targetPlatform = registration.targetPlatform;
 
     checkPreviewFeatures(this);
-    this.stage = new Stage(this, 'Stage', {
-      database: schema.parts[0],
-      schema: schema.parts[1],
+    this.stage = this.createStage();
+    this.procedure = this.createProcedure(registration, props.aggregatorSource);
+    if (props.schema instanceof Schema) {
+      dependOn(this.stage, props.schema.resource);
+      dependOn(this.procedure, props.schema.resource);
+    }
+  }
+
+  /** The artifacts' stage: a directory table (the runner refreshes it) and server-side encryption. */
+  private createStage(): Stage {
+    const [database, schema] = this.schema.qualifiedName.parts;
+    return new Stage(this, 'Stage', {
+      database,
+      schema,
       name: this.stageName.name,
       directory: 'ENABLE = true',
       encryption: "TYPE = 'SNOWFLAKE_SSE'",
       comment: `Per-partition model artifacts and model_index.json of ${this.modelName}`,
     });
-    const source = validateProp(path, 'aggregatorSource', () => {
+  }
+
+  /** The registration procedure: its Python body rendered from the templates (lib/registry/python). */
+  private createProcedure(r: RegistrationSettings, aggregatorSource: string | undefined): ProcedurePython {
+    const source = validateProp(this.node.path, 'aggregatorSource', () => {
       try {
         return renderRegisterProcedureSource({
           modelName: this.modelName.toString(),
           stageName: this.stageName.toString(),
           metricsTable: this.metricsTable.toString(),
-          inputColumns: this.inputColumns,
-          outputColumns: this.outputColumns,
-          targetPlatform: this.targetPlatform,
-          condaDependencies: conda,
-          pipRequirements: pip,
-          pythonVersion,
-          aggregatorSource: props.aggregatorSource,
+          inputColumns: r.inputColumns,
+          outputColumns: r.outputColumns,
+          targetPlatform: r.targetPlatform,
+          condaDependencies: r.condaDependencies,
+          pipRequirements: r.pipRequirements,
+          pythonVersion: r.pythonVersion,
+          aggregatorSource,
         });
       } catch (e) {
         throw new InvalidValueError(`could not be rendered into the registration procedure: ${(e as Error).message}`, 'Check the aggregator source');
       }
     });
-    this.procedure = new ProcedurePython(this, 'RegisterProcedure', {
-      database: schema.parts[0],
-      schema: schema.parts[1],
+    const [database, schema] = this.schema.qualifiedName.parts;
+    return new ProcedurePython(this, 'RegisterProcedure', {
+      database,
+      schema,
       name: this.procedureName.name,
       arguments: REGISTER_PROCEDURE_ARGUMENTS.map(([argName, argDataType]) => ({ argName, argDataType })),
       returnType: 'VARCHAR',
-      runtimeVersion: pythonVersion,
+      runtimeVersion: r.pythonVersion,
       // A pair snowflake-ml-python's conda recipe allows (lib/registry/packages.ts): 1.26.0 is excluded.
       snowparkPackage: PROCEDURE_PACKAGES.snowpark,
       packages: [`${ML_PYTHON}==${PROCEDURE_PACKAGES.mlPython}`],
@@ -262,10 +251,6 @@ export class ModelRegistryAggregator extends AggregatorBase {
       procedureDefinition: source,
       comment: `Registers one version of ${this.modelName} per training run`,
     });
-    if (props.schema instanceof Schema) {
-      dependOn(this.stage, props.schema.resource);
-      dependOn(this.procedure, props.schema.resource);
-    }
   }
 
   /** Grants READ and WRITE on the model stage (workers write artifacts, the registration reads them). */
@@ -327,6 +312,49 @@ export function aggregatorSettings(scope: IConstruct, id: string, schema: Object
     throw new ValidationError(path, 'promotionGate', `threshold ${threshold} must be a finite number >= 0`, 'Give e.g. PromotionGate.metricAtMost(GateMetric.MEDIAN_MAPE, 0.2)');
   }
   return { modelName, stageName, procedureName, alias, versionPrefix, gate: { metric, threshold } };
+}
+
+/** What the registration procedure is rendered from, checked and with defaults applied. */
+interface RegistrationSettings {
+  readonly inputColumns: ColumnDefinition[];
+  readonly outputColumns: ColumnDefinition[];
+  readonly targetPlatform: TargetPlatform;
+  readonly condaDependencies: string[];
+  readonly pipRequirements: string[];
+  readonly pythonVersion: string;
+}
+
+/** The model's signature, platform, packages and runtime: each prop checked against what Snowflake and the built-in aggregator accept. */
+function registrationSettings(path: string, props: ModelRegistryAggregatorProps): RegistrationSettings {
+  const inputColumns = checkColumns(path, 'inputColumns', props.inputColumns ?? DEFAULT_INPUT_COLUMNS);
+  const outputColumns = checkColumns(path, 'outputColumns', props.outputColumns ?? DEFAULT_OUTPUT_COLUMNS);
+  for (const [prop, cols] of [['inputColumns', inputColumns], ['outputColumns', outputColumns]] as const) {
+    if (!cols.some((c) => c.name === 'PARTITION_KEY')) {
+      throw new ValidationError(path, prop, 'has no PARTITION_KEY column; a partitioned model is called per partition and must receive and return its key', "Add { name: 'PARTITION_KEY', type: 'VARCHAR' }");
+    }
+  }
+  const targetPlatform = props.targetPlatform ?? TargetPlatform.WAREHOUSE;
+  if (!Object.values(TargetPlatform).includes(targetPlatform)) {
+    throw new ValidationError(path, 'targetPlatform', `${JSON.stringify(targetPlatform)} is unknown`, 'Use TargetPlatform.WAREHOUSE or TargetPlatform.SNOWPARK_CONTAINER_SERVICES');
+  }
+  const condaDependencies = checkPackages(path, 'condaDependencies', props.condaDependencies ?? []);
+  const pipRequirements = checkPackages(path, 'pipRequirements', props.pipRequirements ?? []);
+  validateProp(path, 'condaDependencies', () => checkPackagePins(condaDependencies));
+  validateProp(path, 'pipRequirements', () => checkPackagePins(pipRequirements));
+  if (pipRequirements.length > 0 && targetPlatform === TargetPlatform.WAREHOUSE) {
+    throw new ValidationError(path, 'pipRequirements', 'are set for a WAREHOUSE target, which installs only conda packages from the Snowflake channel', 'Use condaDependencies, or targetPlatform: TargetPlatform.SNOWPARK_CONTAINER_SERVICES');
+  }
+  const pythonVersion = props.pythonVersion ?? '3.11';
+  if (!/^3\.(9|10|11|12)$/.test(pythonVersion)) {
+    throw new ValidationError(path, 'pythonVersion', `${JSON.stringify(pythonVersion)} is not a Python runtime Snowflake offers`, "Use '3.9', '3.10', '3.11' or '3.12'");
+  }
+  if (props.aggregatorSource === undefined && !inputColumns.some((c) => c.name === 'STEP')) {
+    throw new ValidationError(path, 'inputColumns', 'have no STEP column, which the built-in forecast aggregator reads to know which horizon steps to return', "Add { name: 'STEP', type: 'NUMBER(10,0)' }, or bring your own aggregatorSource");
+  }
+  if (props.aggregatorSource !== undefined && !/class\s+ManyModelAggregator\s*\(/.test(props.aggregatorSource)) {
+    throw new ValidationError(path, 'aggregatorSource', 'does not define class ManyModelAggregator', 'Name your custom_model.CustomModel subclass ManyModelAggregator (docs/constructs.md, bring your own aggregator)');
+  }
+  return { inputColumns, outputColumns, targetPlatform, condaDependencies, pipRequirements, pythonVersion };
 }
 
 function checkColumns(path: string, prop: string, cols: readonly ColumnDefinition[]): ColumnDefinition[] {
