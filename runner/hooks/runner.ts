@@ -346,7 +346,7 @@ async function runStep(ctx: Ctx): Promise<'SUCCEEDED' | 'GATED'> {
         }
         await releaseOrphanedChunks(ctx, w);
         // Twice in a row no worker runs while chunks wait: nothing will drain them in this step.
-        if ((await pendingChunks(ctx, w)) > 0 && ++idlePolls >= 2) {
+        if ((await waitingChunks(ctx, w)) > 0 && ++idlePolls >= 2) {
           throw new HookError(step.id, 'wait', undefined, `no worker of this pass is running and chunks are waiting to be claimed; run the hooks again to restart the workers and resume this run`);
         }
       });
@@ -421,6 +421,18 @@ async function pendingChunks(ctx: Ctx, w: PassWait): Promise<number> {
   if (!w.pendingSql) return 0;
   const [r] = await exec(ctx, { id: 'pending', sql: w.pendingSql }, true);
   return num(r, 'PENDING');
+}
+
+/**
+ * Chunks of a queue pass that no worker holds and none has finished, asked right after orphaned
+ * chunks were released (so every unfinished chunk waits to be claimed). Queue waits carry no
+ * pendingSql in their manifests (only task-graph waits do), so the pass's progress query answers;
+ * adding the field would change the wait steps' fingerprints and re-run training on upgrade.
+ */
+async function waitingChunks(ctx: Ctx, w: PassWait): Promise<number> {
+  if (w.pendingSql) return pendingChunks(ctx, w);
+  const [p] = await exec(ctx, { id: 'progress', sql: w.progressSql }, true);
+  return num(p, 'CHUNKS') - num(p, 'CHUNKS_DONE') - num(p, 'CHUNKS_FAILED');
 }
 
 /**

@@ -131,6 +131,13 @@ describe('a training pass is polled without the stage and verified after refresh
     expect(r.error).toBe(`step ${id('screen-wait')}, statement verify: 1 partitions are recorded as trained but their artifacts are not on the stage`);
   });
 
+  test('when no worker of the pass runs and chunks wait, the wait fails after two polls, saying how to resume, rather than waiting out the budget', async () => {
+    await startPass();
+    const outcome = await waitStep();
+    expect(outcome.status).toBe('FAILED');
+    expect(outcome.error).toMatch(/no worker of this pass is running and chunks are waiting to be claimed; run the hooks again/);
+  });
+
   test('a progress poll, the refresh or the verification failing with an internal error (000603) is retried with a log line; the step succeeds', async () => {
     const runId = await startPass();
     await train(runId);
