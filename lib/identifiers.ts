@@ -185,3 +185,14 @@ export function deriveName(segments: string[], maxLength = 200): string {
   }
   return name;
 }
+
+/**
+ * The parts of an object name as Terraform's JSON or a rendered statement writes it
+ * (`"DB"."SCHEMA"."NAME"`, `DB.SCHEMA.NAME`, a procedure's `"DB"."S"."P"(VARCHAR)`): quoted parts
+ * unescaped, unquoted parts trimmed and upper-cased (Snowflake resolves them so), an argument list
+ * dropped. The one reader of such names for bootstrap and the doctor.
+ */
+export function splitRenderedName(text: string): string[] {
+  const parts = String(text).replace(/\([^"]*\)$/, '').match(/"(?:[^"]|"")+"|[^.]+/g) ?? [];
+  return parts.map((p) => (p.startsWith('"') ? p.slice(1, -1).replace(/""/g, '"') : p.trim().toUpperCase()));
+}

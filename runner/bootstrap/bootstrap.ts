@@ -18,6 +18,7 @@
  *   query warehouse for the role that owns the job: for a task-started job, the task owner
  *   (https://docs.snowflake.com/en/sql-reference/sql/execute-job-service).
  */
+import { splitRenderedName } from '../../lib/identifiers';
 import { imagesInSpecs, repositoryPartsOfImage } from '../../lib/images';
 import {
   WITH_GRANT_OPTION,
@@ -302,11 +303,12 @@ export function hybridTableOf(e: Res): string | undefined {
  * upper-case form used as keys here (quoted parts keep their case).
  */
 function parse(name: string, parts: 1 | 2 | 3): string {
-  const split = String(name).match(/"(?:[^"]|"")+"|[^.]+/g) ?? [];
+  const split = splitRenderedName(name);
   if (split.length !== parts) throw new BootstrapError(`${JSON.stringify(name)} is not a ${parts}-part object name`);
-  return split.map(upper).join('.');
+  return split.join('.');
 }
 
+/** One part of a name as Terraform's JSON holds it: quoted as written, unquoted upper-cased. */
 function upper(name: unknown): string {
   const s = String(name);
   return s.startsWith('"') ? s.slice(1, -1).replace(/""/g, '"') : s.toUpperCase();

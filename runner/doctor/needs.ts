@@ -5,6 +5,7 @@
  * repositories its jobs run from, the packages its procedures pin, its compute pools' instance
  * families and its hybrid tables.
  */
+import { splitRenderedName } from '../../lib/identifiers';
 import { BootstrapStatement, TerraformJson, bootstrapStatements } from '../bootstrap/bootstrap';
 import { renderGrantOn, renderGrantOnAccount, renderGrantOnFuture, renderGrantRoleToRole } from '../../lib/sql/account';
 
@@ -45,8 +46,7 @@ export interface StackNeeds {
 
 /** A quoted or plain dotted name (`"A"."B"`, `a.b`, `"A"."B"."P"(VARCHAR)`) as upper-case dotted parts (quoted parts keep their case). */
 export function dotted(name: string): string {
-  const parts = String(name).replace(/\([^"]*\)$/, '').match(/"(?:[^"]|"")+"|[^.]+/g) ?? [];
-  return parts.map((p) => (p.startsWith('"') ? p.slice(1, -1).replace(/""/g, '"') : p.trim().toUpperCase())).map((p) => p.replace(/\(.*$/s, '')).join('.');
+  return splitRenderedName(name).join('.');
 }
 
 const Q = String.raw`"(?:[^"]|"")+"`;

@@ -2,7 +2,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { LocalSnowflakeServer, startLocalServer } from '../../local-server';
 import { InvalidValueError } from '../../lib/errors';
-import { ObjectName, deriveName, dollarQuoted, normalizeIdentifier, quoteIdentifier, sqlString, unquotedName } from '../../lib/identifiers';
+import { ObjectName, deriveName, dollarQuoted, normalizeIdentifier, quoteIdentifier, splitRenderedName, sqlString, unquotedName } from '../../lib/identifiers';
 import { inlineParams } from '../../lib/sql/statement';
 import { Conn, close, connect, query } from '../local-server/client';
 
@@ -139,5 +139,13 @@ describe('one place quotes', () => {
     const adHoc = /replace\(\/'\/g|replace\(\/"\/g, '""'\)/;
     const found = ['constructs', 'lib', 'runner', 'worker', 'stacks'].flatMap(sources).filter((f) => adHoc.test(fs.readFileSync(path.join(root, f), 'utf8')));
     expect(found).toEqual([]);
+  });
+});
+
+describe('splitRenderedName reads names as Terraform and rendered statements write them', () => {
+  test('quoted parts are unescaped and keep their case; unquoted parts are trimmed and upper-cased; an argument list is dropped', () => {
+    expect(splitRenderedName('"Db"."A.B"."P""Q"')).toEqual(['Db', 'A.B', 'P"Q']);
+    expect(splitRenderedName('analytics. forecast .model')).toEqual(['ANALYTICS', 'FORECAST', 'MODEL']);
+    expect(splitRenderedName('"DB"."S"."REGISTER"(VARCHAR, NUMBER(10,0))')).toEqual(['DB', 'S', 'REGISTER']);
   });
 });
