@@ -80,6 +80,22 @@ export function parseCredits(flag: string, text: string): number {
   return Number(text);
 }
 
+/**
+ * `--pool-rate FAMILY=CREDITS` values as credits per node-hour by instance family: the rates
+ * runner/plan/credit-rates.ts cannot give (Snowflake publishes them only in its consumption table).
+ */
+export function parsePoolRates(flag: string, values: readonly string[], families: readonly string[]): Record<string, number> {
+  const rates: Record<string, number> = {};
+  for (const v of values) {
+    const m = /^([A-Z0-9_]+)=(\d+(?:\.\d+)?)$/.exec(v.trim().toUpperCase());
+    if (!m) throw new UsageError(`${flag} ${v}: write it as FAMILY=CREDITS, e.g. CPU_X64_S=0.11 (credits per node-hour)`);
+    if (!families.includes(m[1])) throw new UsageError(`${flag} ${v}: ${m[1]} is not an instance family; one of ${families.join(', ')}`);
+    if (m[1] in rates) throw new UsageError(`${flag} ${m[1]} given twice`);
+    rates[m[1]] = Number(m[2]);
+  }
+  return rates;
+}
+
 /** A positive number of seconds (fractions allowed). */
 export function parseSeconds(flag: string, text: string): number {
   if (!(Number(text) > 0)) throw new UsageError(`${flag} must be a positive number of seconds`);

@@ -198,6 +198,7 @@ export function manyModelProgram(done: (code: number) => void = () => undefined)
     .addOption(flag('--max-credits <N>', "exit 3 when the change's estimated first-month credits exceed N", parseCredits))
     .addOption(flag('--credit-price <P>', 'the price of one credit: costs beside credits (no currency without it)', parseCredits))
     .addOption(flag('--partitions <N>', "partitions per pipeline for the cost estimate (default: the ledger's, else 1000)", parsePositiveInt))
+    .addOption(repeatable('--pool-rate <FAMILY=CREDITS>', "credits per node-hour of a compute pool instance family, from Snowflake's consumption table or your contract (unpriced without); repeatable"))
     .option('--ledger', "read step durations from the stacks' HOOK_RUNS ledgers (--connection, or SNOWFLAKE_* variables)")
     .addOption(flag('--connection <NAME>', 'a connection of ~/.snowflake/connections.toml to read the ledgers with (implies --ledger)'))
     .exitCodes({

@@ -19,8 +19,8 @@
  *   among the pages the documentation search could read, and no page read gives a per-family
  *   number ("CREATE COMPUTE POOL" and "Working with compute pools" list the families without
  *   rates), so every instance family's rate is null here: node-hours are estimated and their
- *   credits shown as unpriced until a rate is supplied (`CostOptions.rates`, from the consumption
- *   table or the account's contract).
+ *   credits shown as unpriced until a rate is supplied (`many-model plan --pool-rate FAMILY=CREDITS`,
+ *   `CostOptions.rates`: from the consumption table or the account's contract).
  * - Gen2 standard warehouses (RESOURCE_CONSTRAINT = STANDARD_GEN_2) and serverless tasks are
  *   priced in the same consumption table: unpriced for the same reason.
  */

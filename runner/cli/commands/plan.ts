@@ -2,7 +2,7 @@
  * `many-model plan --base <dir|git-ref> [--head DIR] [--app FILE] [--out DIR]
  *   [--format markdown|json] [--fail-on destructive|never] [--terraform-plan [STACK=]FILE]...
  *   [--allow ADDRESS|PATH]... [--force STEP]... [--output FILE]
- *   [--max-credits N] [--credit-price P] [--partitions N] [--ledger] [--connection NAME]`
+ *   [--max-credits N] [--credit-price P] [--partitions N] [--pool-rate FAMILY=CREDITS ...] [--ledger] [--connection NAME]`
  *
  * Compares the head synthesis (the app synthesized now, or `--head DIR`) with the base (a
  * synthesized directory, or a git ref whose app is synthesized in a temporary checkout) and prints
@@ -14,7 +14,8 @@ import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { UsageError, checkAppFile, checkOutputDir } from '../args';
+import { UsageError, checkAppFile, checkOutputDir, parsePoolRates } from '../args';
+import { DOCUMENTED_INSTANCE_FAMILIES } from '../../../lib/snowflake-facts';
 import { withSession } from '../connect';
 import { ALLOW_ENV } from '../environment';
 import { EXIT } from '../exit-codes';
@@ -97,6 +98,8 @@ export interface PlanOptions {
   readonly creditPrice?: number;
   /** Partitions per pipeline for the cost estimate. */
   readonly partitions?: number;
+  /** `FAMILY=CREDITS` per node-hour of compute pool instance families. */
+  readonly poolRate?: string[];
   /** Read step durations from the stacks' ledgers. */
   readonly ledger?: boolean;
   /** The connection to read the ledgers with (implies ledger). */
@@ -126,7 +129,8 @@ export async function plan(opts: PlanOptions): Promise<number> {
   // Progress goes to stderr: stdout is the plan (JSON with --format json).
   const say = (line: string) => process.stderr.write(`${line}\n`);
   const history = opts.ledger || opts.connection ? await withSession({ connection: opts.connection, say, announce: 'reading the hooks ledgers as' }, (session) => readCostHistory(session, head)) : undefined;
-  const cost = { history, maxCredits: opts.maxCredits, creditPrice: opts.creditPrice, partitions: opts.partitions };
+  const rates = { computePool: parsePoolRates('--pool-rate', opts.poolRate ?? [], DOCUMENTED_INSTANCE_FAMILIES) };
+  const cost = { history, maxCredits: opts.maxCredits, creditPrice: opts.creditPrice, partitions: opts.partitions, rates };
   const report = buildPlan(base, head, { terraformPlans, allow, failOn: opts.failOn, force: opts.force, cost });
   const text = opts.format === 'json' ? JSON.stringify(report, null, 2) + '\n' : renderMarkdown(report);
   if (opts.output) fs.writeFileSync(opts.output, text);

@@ -140,6 +140,19 @@ describe('many-model plan: the cost estimate (CLI)', () => {
     expect(cost.stacks[0].deploy.steps[0]).toMatchObject({ stepId: 'forecast/Forecast/Scoring/batchScore', seconds: 1030 });
   });
 
+  test('--pool-rate prices compute pool node-hours that credit-rates.ts leaves unpriced; a bad one is a usage error', () => {
+    const withPipeline = synthVariant({ extra: ['New'] });
+    const unpriced = JSON.parse(cli(['--base', head, '--head', withPipeline, '--format', 'json'], { env: noConnection() }).out).cost;
+    expect(unpriced.unpriced).toEqual(expect.arrayContaining([expect.stringMatching(/node-hours on compute pool POOL \(CPU_X64_S; no rate/)]));
+    const r = cli(['--base', head, '--head', withPipeline, '--format', 'json', '--pool-rate', 'cpu_x64_s=0.5'], { env: noConnection() });
+    expect(r.code).toBe(0);
+    const priced = JSON.parse(r.out).cost;
+    expect(priced.unpriced.filter((u: string) => /node-hours/.test(u))).toEqual([]);
+    expect(priced.changeCredits).toBeGreaterThan(unpriced.changeCredits);
+    expect(cli(['--base', head, '--head', withPipeline, '--pool-rate', 'CPU_X64_HUGE=1']).err).toContain('CPU_X64_HUGE is not an instance family');
+    expect(cli(['--base', head, '--head', withPipeline, '--pool-rate', 'CPU_X64_S']).code).toBe(2);
+  });
+
   test('bad cost flags are usage errors; --ledger without a connection too', () => {
     expect(cli(['--base', head, '--head', horizon, '--max-credits', 'lots']).err).toContain('--max-credits lots: must be a number of credits');
     expect(cli(['--base', head, '--head', horizon, '--partitions', '0']).code).toBe(2);
