@@ -21,14 +21,12 @@
  * coverage of the held-out points, and fits per second on one core (screen and refine contests).
  */
 import { performance } from 'perf_hooks';
-import { ContestOptions, ContestResult, FamilyName, ForecastModel, predictFromModel, prepareSeries, selectBest } from '../lib/worker/forecast';
+import { ContestOptions, ContestResult, ForecastModel, LEGACY_REFINE_FAMILIES, LEGACY_SCREEN_FAMILIES, predictFromModel, prepareSeries, selectBest } from '../lib/worker/forecast';
 import { zForLevel } from '../lib/worker/forecast/normal';
 import { CorpusSeries, FrequencyGroup, GROUPS, forecastCorpus } from './forecast-corpus';
 
 const ORIGINS = 3;
 const REFINE_TOP_PERCENT = 10;
-const LEGACY_SCREEN: readonly FamilyName[] = ['seasonal_naive', 'linear_trend', 'holt_winters'];
-const LEGACY_REFINE: readonly FamilyName[] = ['seasonal_naive', 'linear_trend', 'drift', 'ses', 'linear_trend_season', 'holt_winters', 'holt_winters_damped'];
 
 /** A way to produce a forecast: a screen contest and, for the pipeline's worst partitions, a refine contest. */
 interface Method {
@@ -38,8 +36,9 @@ interface Method {
 }
 
 export const METHODS: readonly Method[] = [
-  { name: 'snaive', screen: { families: ['seasonal_naive'] } },
-  { name: 'previous', screen: { families: LEGACY_SCREEN, search: 'coarse' }, refine: { families: LEGACY_REFINE, search: 'fine' } },
+  { name: 'snaive', screen: { families: ['seasonal_naive'], calibrate: false } },
+  { name: 'previous', screen: { families: LEGACY_SCREEN_FAMILIES, search: 'coarse', calibrate: false }, refine: { families: LEGACY_REFINE_FAMILIES, search: 'fine', calibrate: false } },
+  { name: 'ets', screen: { families: ['ets'], calibrate: false } },
   { name: 'screen', screen: {} },
   { name: 'shipped', screen: {}, refine: { refine: true } },
 ];
