@@ -90,6 +90,26 @@ function polyMul(a: readonly number[], b: readonly number[]): number[] {
   return out;
 }
 
+/**
+ * Whether the autoregression Σ coef[i]·w_{t−lags[i]} is stationary: its impulse response (ψ-weights)
+ * has died out after 20 × the longest lag + 50 steps. An explosive fit (a nearly deterministic
+ * series can give one) would forecast without bound.
+ */
+function stationary(lags: readonly number[], coef: readonly number[]): boolean {
+  if (lags.length === 0) return true;
+  const maxLag = Math.max(...lags);
+  const steps = 20 * maxLag + 50;
+  const psi = new Float64Array(steps + 1);
+  psi[0] = 1;
+  for (let j = 1; j <= steps; j++) {
+    let v = 0;
+    for (let i = 0; i < lags.length; i++) if (lags[i] <= j) v += coef[i] * psi[j - lags[i]];
+    psi[j] = v;
+  }
+  for (let j = steps - maxLag; j <= steps; j++) if (!(Math.abs(psi[j]) < 0.05)) return false;
+  return true;
+}
+
 /** A fitted autoregression on one scale. */
 interface ArFit {
   state: ArimaState;
@@ -138,7 +158,7 @@ function fitOnScale(y: readonly number[], m: number, log: boolean): ArFit {
       }
       for (let i = 0; i < k; i++) for (let j = 0; j < i; j++) a[j][i] = a[i][j];
       const coef = k > 0 ? solveSpd(a, b) : [];
-      if (coef === null) continue;
+      if (coef === null || !stationary(lags, coef)) continue;
       let sse = 0;
       for (let t = start; t < w.length; t++) {
         let f = withC ? coef[k - 1] : 0;
