@@ -21,8 +21,8 @@
  * coverage of the held-out points, and fits per second on one core (screen and refine contests).
  */
 import { performance } from 'perf_hooks';
-import { ContestOptions, ContestResult, ForecastModel, LEGACY_REFINE_FAMILIES, LEGACY_SCREEN_FAMILIES, predictFromModel, prepareSeries, selectBest } from '../lib/worker/forecast';
-import { zForLevel } from '../lib/worker/forecast/normal';
+import { ContestOptions, ContestResult, ForecastModel, LEGACY_REFINE_FAMILIES, LEGACY_SCREEN_FAMILIES, predictFromModel, prepareSeries, selectBest } from '../worker/forecast';
+import { zForLevel } from '../worker/forecast/normal';
 import { CorpusSeries, FrequencyGroup, GROUPS, forecastCorpus } from './forecast-corpus';
 
 const ORIGINS = 3;

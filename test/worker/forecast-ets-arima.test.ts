@@ -1,4 +1,4 @@
-import { arima, autoEts, computeMetrics, ets, expPortable, forecast, kpss, predictFromModel, prepareSeries, selectBest, toModelDocument } from '../../lib/worker/forecast/index';
+import { arima, autoEts, computeMetrics, ets, expPortable, forecast, kpss, predictFromModel, prepareSeries, selectBest, toModelDocument } from '../../worker/forecast/index';
 import { WEEK, day, gaussian, rows, trendSeason } from './series-helpers';
 
 const noise = (n: number, seed: number, level = 100, sd = 5) => {

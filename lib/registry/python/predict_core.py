@@ -3,7 +3,7 @@
 #
 # It reads the per-partition artifact written by the reference worker (format
 # "many-model-forecast", formatVersion 3; versions 1 and 2 are still read) and forecasts `horizon` steps
-# after the model's last date. It is the line-by-line twin of lib/worker/forecast/predict.ts and
+# after the model's last date. It is the line-by-line twin of worker/forecast/predict.ts and
 # model.ts: same formulas, same order of floating-point operations, so both give the same doubles
 # (tests compare them on fitted models to 1e-9). Change both together; docs/forecast-models.md
 # documents the format.
