@@ -12,6 +12,7 @@ import { benchSynth } from './synth';
 import { benchHooks } from './hooks';
 import { benchPlan } from './plan';
 import { benchQueue } from './queue';
+import { benchForecast, printForecast } from './forecast';
 
 
 async function main(): Promise<void> {
@@ -63,8 +64,11 @@ async function main(): Promise<void> {
   console.log(`\nmany-model plan over a ${plan.resources.base}/${plan.resources.head}-resource stack pair (${plan.changes.create} add, ${plan.changes.update} change, ${plan.changes.replace} replace, ${plan.changes.delete} destroy, ${plan.changes.hooksToRun} hook steps, ${plan.changes.destructive} destructive)`);
   console.log(`  plan + Markdown in-process (ms)    ${fmt(plan.inProcessMs)}`);
   console.log(`  CLI end to end, process start incl. (ms) ${fmt(plan.cliMs)}`);
+  // About 10 s on one core: the corpus is small and every contest takes milliseconds.
+  const forecast = benchForecast();
+  printForecast(forecast);
   const out = path.join(__dirname, 'results.json');
-  fs.writeFileSync(out, JSON.stringify({ machine, localServer: server, synth: synthRows, hooks, queue: { items: queueItems, rows: queue }, plan }, null, 2) + '\n');
+  fs.writeFileSync(out, JSON.stringify({ machine, localServer: server, synth: synthRows, hooks, queue: { items: queueItems, rows: queue }, plan, forecast }, null, 2) + '\n');
   console.log(`\nwritten to ${path.relative(process.cwd(), out)}`);
 }
 

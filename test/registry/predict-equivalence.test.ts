@@ -75,16 +75,40 @@ describe('TypeScript and Python predict agree', () => {
       models.push({ name: `${family}/p${period}`, model: toModelDocument(fit, { startDate: day(0), lastDate: day(199), nFilled: 0 }) });
     }
   }
+  // ets and arima on both scales: a positive series with multiplicative growth (the log models
+  // win) and a series crossing zero (only the series' own scale is possible), each family fitted
+  // directly and through the refine contest (rolling windows, calibrated sigma).
+  const growth = Array.from({ length: 160 }, (_, t) => 50 * 1.01 ** t * (1 + 0.3 * Math.sin((2 * Math.PI * t) / 7)) * (1 + 0.03 * Math.sin(7.3 * t)));
+  const crossing = trendSeason(160, { level: 0, slope: 0.05, amp: 2, noise: 1, seed: 41 });
+  for (const [name, series] of [['growth', growth], ['crossing', crossing]] as const) {
+    for (const family of ['ets', 'arima'] as const) {
+      for (const [period, search] of [[7, 'coarse'], [7, 'fine'], [1, 'coarse']] as const) {
+        const fit = FAMILIES[family].fit(series, { period, search });
+        models.push({ name: `${family}/${name}/p${period}/${search}`, model: toModelDocument(fit, { startDate: day(0), lastDate: day(159), nFilled: 0 }) });
+      }
+    }
+    models.push({ name: `refine/${name}`, model: selectBest(prepareSeries(rows((t) => series[t], series.length)), { refine: true }).model });
+  }
+  // formatVersion 2 artifacts (the previous worker) read as before.
+  for (const family of ['holt_winters', 'linear_trend_season'] as const) {
+    const fit = FAMILIES[family].fit(y, { period: 7 });
+    models.push({ name: `v2/${family}`, model: { ...toModelDocument(fit, { startDate: day(0), lastDate: day(199), nFilled: 0 }), formatVersion: 2 } as AnyForecastModel });
+  }
   // formatVersion 1 artifacts of the first worker.
   const v1 = { format: 'many-model-forecast', formatVersion: 1, period: 7, lastDate: '2024-02-28', sigma: 1.7, z: 1.959963984540054 } as const;
   models.push({ name: 'v1/seasonal_naive', model: { ...v1, family: 'seasonal_naive', state: { season: [1.1, 2.2, 3.3, 4.4, 5.5, 6.6, 7.7] } } });
   models.push({ name: 'v1/linear_trend', model: { ...v1, family: 'linear_trend', state: { intercept: 10.25, slope: -0.3, t0: 99 } } });
   models.push({ name: 'v1/holt_winters', model: { ...v1, family: 'holt_winters', state: { level: 50.5, trend: 0.01, season: [0.1, -0.2, 0.3, -0.4, 0.5, -0.6, 0.3] } } });
 
-  test('the fixture covers every family, both format versions and many series', () => {
-    const v2 = models.filter((m) => m.model.formatVersion === 2);
-    expect(new Set(v2.map((m) => m.model.family))).toEqual(new Set(FAMILY_ORDER));
-    expect(new Set(models.filter((m) => m.name.endsWith('screen')).map((m) => m.model.family)).size).toBeGreaterThanOrEqual(3);
+  test('the fixture covers every family, all three format versions, both scales and many series', () => {
+    const v3 = models.filter((m) => m.model.formatVersion === 3);
+    expect(new Set(v3.map((m) => m.model.family))).toEqual(new Set(FAMILY_ORDER));
+    expect(new Set(models.map((m) => m.model.formatVersion))).toEqual(new Set([1, 2, 3]));
+    for (const family of ['ets', 'arima']) {
+      const scales = new Set(v3.filter((m) => m.model.family === family).map((m) => (m.model.state as { transform: string }).transform));
+      expect([family, [...scales].sort()]).toEqual([family, ['log', 'none']]);
+    }
+    expect(new Set(models.filter((m) => /(screen|refine)$/.test(m.name)).map((m) => m.model.family)).size).toBeGreaterThanOrEqual(2);
     expect(models.length).toBeGreaterThanOrEqual(80);
   });
 
@@ -121,7 +145,10 @@ describe('TypeScript and Python predict agree', () => {
     const base = models[0].model as unknown as Record<string, unknown>;
     const bad: Record<string, unknown>[] = [
       { ...base, format: 'x' },
-      { ...base, formatVersion: 3 },
+      { ...base, formatVersion: 4 },
+      { ...models.find((m) => m.model.family === 'ets')!.model, formatVersion: 2 },
+      { ...models.find((m) => m.model.family === 'ets')!.model, state: { ...(models.find((m) => m.model.family === 'ets')!.model.state as object), transform: 'exp' } },
+      { ...models.find((m) => m.model.family === 'arima')!.model, state: { ...(models.find((m) => m.model.family === 'arima')!.model.state as object), last: [] } },
       { ...base, family: 'arima' },
       { ...base, period: 0 },
       { ...base, lastDate: '2024-02-30' },

@@ -1,6 +1,7 @@
 import {
-  FAMILY_ORDER,
   FitError,
+  LEGACY_REFINE_FAMILIES,
+  LEGACY_SCREEN_FAMILIES,
   ForecastModel,
   ModelFormatError,
   REFINE_FAMILIES,
@@ -15,13 +16,13 @@ import { WEEK, day, gaussian, rows, trendSeason } from './series-helpers';
 
 const prep = (ys: readonly (number | null)[]) => prepareSeries(rows((t) => ys[t], ys.length));
 
-describe('the contest picks the family that generated the data', () => {
+describe('the holdout contest (the version 2 families) picks the family that generated the data', () => {
   // A holdout contest is noisy by nature (a close rival can win a 28-day holdout by chance), so
   // each generator runs with 20 seeds and the right family must win most of them.
-  const winners = (make: (seed: number) => ReturnType<typeof prep>, opts = {}) => {
+  const winners = (make: (seed: number) => ReturnType<typeof prep>, opts: { refine?: boolean } = {}) => {
     const count: Record<string, number> = {};
     for (let seed = 1; seed <= 20; seed++) {
-      const w = selectBest(make(seed), opts).winner;
+      const w = selectBest(make(seed), { families: opts.refine ? LEGACY_REFINE_FAMILIES : LEGACY_SCREEN_FAMILIES, windows: 1, ...opts }).winner;
       count[w] = (count[w] ?? 0) + 1;
     }
     return count;
@@ -48,7 +49,7 @@ describe('the contest picks the family that generated the data', () => {
   test('Holt-Winters on trends plus weekly season (screen set), with MAPE under 2 %', () => {
     const count = winners((seed) => prep(trendSeason(300, { level: 100, slope: 0.3, amp: 2, noise: 0.5, seed })));
     expect(count.holt_winters).toBe(20);
-    const r = selectBest(prep(trendSeason(300, { level: 100, slope: 0.3, amp: 2, noise: 0.5, seed: 13 })));
+    const r = selectBest(prep(trendSeason(300, { level: 100, slope: 0.3, amp: 2, noise: 0.5, seed: 13 })), { families: LEGACY_SCREEN_FAMILIES });
     expect(r.metrics.mape!).toBeLessThan(0.02);
   });
 
@@ -59,7 +60,7 @@ describe('the contest picks the family that generated the data', () => {
 
   test('a noisy line is fitted with its slope', () => {
     const g = gaussian(12);
-    const r = selectBest(prep(Array.from({ length: 150 }, (_, t) => 20 + 0.8 * t + 2 * g())));
+    const r = selectBest(prep(Array.from({ length: 150 }, (_, t) => 20 + 0.8 * t + 2 * g())), { families: LEGACY_SCREEN_FAMILIES });
     expect(r.winner).toBe('linear_trend');
     expect(r.model.params.slope).toBeCloseTo(0.8, 1);
   });
@@ -68,10 +69,10 @@ describe('the contest picks the family that generated the data', () => {
 describe('selectBest', () => {
   const series = prep(trendSeason(120, { level: 50, slope: 0.1, amp: 1, noise: 0.3, seed: 21 }));
 
-  test('returns the refitted winner as a version-2 artifact with every candidate\'s holdout metrics', () => {
-    const r = selectBest(series, { holdout: 14 });
-    expect(r.model).toMatchObject({ format: 'many-model-forecast', formatVersion: 2, family: r.winner, period: 7, startDate: day(0), lastDate: day(119), nObs: 120, nFilled: 0, level: 0.95, z: 1.959963984540054 });
-    expect(Object.keys(r.candidates)).toEqual([...SCREEN_FAMILIES]);
+  test('returns the refitted winner as a version-3 artifact with every candidate\'s holdout metrics', () => {
+    const r = selectBest(series, { holdout: 14, families: LEGACY_SCREEN_FAMILIES });
+    expect(r.model).toMatchObject({ format: 'many-model-forecast', formatVersion: 3, family: r.winner, period: 7, startDate: day(0), lastDate: day(119), nObs: 120, nFilled: 0, level: 0.95, z: 1.959963984540054 });
+    expect(Object.keys(r.candidates)).toEqual([...LEGACY_SCREEN_FAMILIES]);
     expect(r.model.metrics).toEqual({ selectedBy: 'MAPE', holdout: 14, winner: r.metrics, candidates: r.candidates });
     for (const c of Object.values(r.candidates)) expect(c!.status).toBe('OK');
     const best = Math.min(...Object.values(r.candidates).map((c) => (c!.status === 'OK' ? c!.metrics.mape! : Infinity)));
@@ -81,7 +82,7 @@ describe('selectBest', () => {
 
   test('ranks by the metric asked for', () => {
     for (const metric of ['RMSE', 'SMAPE'] as const) {
-      const r = selectBest(series, { metric, refine: true });
+      const r = selectBest(series, { metric, refine: true, windows: 1 });
       const key = metric === 'RMSE' ? 'rmse' : 'smape';
       const best = Math.min(...Object.values(r.candidates).map((c) => (c!.status === 'OK' ? c!.metrics[key] : Infinity)));
       expect(r.selectedBy).toBe(metric);
@@ -89,9 +90,11 @@ describe('selectBest', () => {
     }
   });
 
-  test('the refine preset runs every family', () => {
-    expect(REFINE_FAMILIES).toEqual(FAMILY_ORDER);
-    expect(Object.keys(selectBest(series, { refine: true }).candidates)).toEqual([...FAMILY_ORDER]);
+  test('the screen preset is ETS alone; the refine preset adds seasonal naive and the autoregression', () => {
+    expect(SCREEN_FAMILIES).toEqual(['ets']);
+    expect(REFINE_FAMILIES).toEqual(['seasonal_naive', 'ets', 'arima']);
+    expect(Object.keys(selectBest(series).candidates)).toEqual(['ets']);
+    expect(Object.keys(selectBest(series, { refine: true }).candidates)).toEqual([...REFINE_FAMILIES]);
   });
 
   test('the order of the families asked for does not change the result', () => {
@@ -134,7 +137,7 @@ describe('selectBest', () => {
   });
 
   test('a family that cannot fit the training window is recorded as FAILED while the others compete', () => {
-    const r = selectBest(prep(trendSeason(42, { level: 10, slope: 0, amp: 1, noise: 0.1, seed: 2 })));
+    const r = selectBest(prep(trendSeason(42, { level: 10, slope: 0, amp: 1, noise: 0.1, seed: 2 })), { families: LEGACY_SCREEN_FAMILIES });
     expect(r.candidates.holt_winters).toEqual({ status: 'FAILED', error: 'holt_winters needs at least 16 points for period 7, got 14' });
     expect(r.winner).not.toBe('holt_winters');
   });
@@ -151,7 +154,8 @@ describe('selectBest', () => {
   });
 
   test('rejects unknown families and bad options', () => {
-    expect(() => selectBest(series, { families: ['arima' as never] })).toThrow(/^unknown family "arima"; known: seasonal_naive, linear_trend/);
+    expect(() => selectBest(series, { families: ['prophet' as never] })).toThrow(/^unknown family "prophet"; known: seasonal_naive, linear_trend/);
+    expect(() => selectBest(series, { windows: 0 })).toThrow('windows must be an integer in [1, 10], got 0');
     expect(() => selectBest(series, { holdout: 0 })).toThrow('holdout must be an integer >= 1, got 0');
     expect(() => selectBest(series, { metric: 'MAE' as never })).toThrow('metric must be one of MAPE, RMSE, SMAPE, got "MAE"');
     expect(() => selectBest(series, { families: [] })).toThrow('families is empty');
@@ -191,8 +195,9 @@ describe('the model artifact', () => {
   test('an invalid document is rejected with a ModelFormatError naming the problem', () => {
     const bad = (patch: object) => () => predictFromModel({ ...r.model, ...patch } as ForecastModel, 1);
     expect(bad({ format: 'other' })).toThrow(new ModelFormatError('invalid many-model-forecast model: format is "other"'));
-    expect(bad({ formatVersion: 3 })).toThrow('formatVersion 3 is not supported (1 and 2 are)');
-    expect(bad({ family: 'arima' })).toThrow('family "arima" is unknown');
+    expect(bad({ formatVersion: 4 })).toThrow('formatVersion 4 is not supported (1, 2 and 3 are)');
+    expect(bad({ family: 'prophet' })).toThrow('family "prophet" is unknown');
+    expect(bad({ formatVersion: 2, family: 'ets' })).toThrow('family "ets" needs formatVersion 3');
     expect(bad({ lastDate: '2026-13-01' })).toThrow('lastDate "2026-13-01" is not a valid date');
     expect(bad({ sigma: -1 })).toThrow('sigma must be a finite number >= 0');
     expect(bad({ state: { ...r.model.state, season: [1, 2], coef: [1] } })).toThrow(/state\.(season|coef) must be an array of \d+ numbers/);

@@ -29,3 +29,39 @@ export function invert(a: readonly (readonly number[])[]): number[][] {
   for (let i = 0; i < p; i++) for (let j = i + 1; j < p; j++) inv[i][j] = inv[j][i] = (inv[i][j] + inv[j][i]) / 2;
   return inv;
 }
+
+/**
+ * Solves A·x = b for a symmetric positive semi-definite A by Cholesky, with a ridge of
+ * `ridge` × the largest diagonal entry added to the diagonal so a (nearly) collinear design still
+ * gives a finite answer. Returns null when even the ridged matrix is not positive definite.
+ */
+export function solveSpd(a: readonly (readonly number[])[], b: readonly number[], ridge = 1e-10): number[] | null {
+  const k = b.length;
+  let scale = 0;
+  for (let i = 0; i < k; i++) scale = Math.max(scale, a[i][i]);
+  if (!(scale > 0)) return new Array<number>(k).fill(0);
+  const l = Array.from({ length: k }, () => new Array<number>(k).fill(0));
+  for (let i = 0; i < k; i++) {
+    for (let j = 0; j <= i; j++) {
+      let s = a[i][j] + (i === j ? ridge * scale : 0);
+      for (let p = 0; p < j; p++) s -= l[i][p] * l[j][p];
+      if (i === j) {
+        if (!(s > 0)) return null;
+        l[i][i] = Math.sqrt(s);
+      } else l[i][j] = s / l[j][j];
+    }
+  }
+  const y = new Array<number>(k);
+  for (let i = 0; i < k; i++) {
+    let s = b[i];
+    for (let p = 0; p < i; p++) s -= l[i][p] * y[p];
+    y[i] = s / l[i][i];
+  }
+  const x = new Array<number>(k);
+  for (let i = k - 1; i >= 0; i--) {
+    let s = y[i];
+    for (let p = i + 1; p < k; p++) s -= l[p][i] * x[p];
+    x[i] = s / l[i][i];
+  }
+  return x;
+}

@@ -1,5 +1,5 @@
 /**
- * The model artifact: format "many-model-forecast", formatVersion 2 (docs/forecast-models.md).
+ * The model artifact: format "many-model-forecast", formatVersion 3 (docs/forecast-models.md).
  * It is self-contained: `predictFromModel` (TypeScript) and `predict_from_model`
  * (lib/registry/python/predict_core.py) need nothing but the document. Numbers are plain JSON
  * numbers; JSON.stringify writes the shortest decimal that parses back to the same double, so
@@ -11,11 +11,19 @@ import type { Metrics } from './metrics';
 
 /** The `format` of every artifact. */
 export const MODEL_FORMAT = 'many-model-forecast';
-/** The version this module writes. Version 1 (legacy, see {@link LegacyForecastModelV1}) is still read. */
-export const MODEL_FORMAT_VERSION = 2;
+/**
+ * The version this module writes. Version 3 added the families `ets` and `arima` (and the log
+ * scale they may forecast on); a version 2 document reads as before (its families and formulas
+ * are unchanged), and version 1 (legacy, see {@link LegacyForecastModelV1}) is still read.
+ */
+export const MODEL_FORMAT_VERSION = 3;
+/** The versions predict reads. */
+export const READ_VERSIONS = [1, 2, 3] as const;
 
 /** Model families, in the contest's tie-break order (simplest first). */
-export const FAMILY_ORDER = ['seasonal_naive', 'linear_trend', 'drift', 'ses', 'linear_trend_season', 'holt_winters', 'holt_winters_damped'] as const;
+export const FAMILY_ORDER = ['seasonal_naive', 'linear_trend', 'drift', 'ses', 'linear_trend_season', 'holt_winters', 'holt_winters_damped', 'ets', 'arima'] as const;
+/** Families that formatVersion 2 documents may hold (the others need version 3). */
+export const V2_FAMILIES: readonly FamilyName[] = ['seasonal_naive', 'linear_trend', 'drift', 'ses', 'linear_trend_season', 'holt_winters', 'holt_winters_damped'];
 /** A model family. */
 export type FamilyName = (typeof FAMILY_ORDER)[number];
 
@@ -60,6 +68,34 @@ export interface HoltWintersState {
   readonly phi: number;
 }
 
+/** The scale a model forecasts on: the series itself, or its natural logarithm (forecasts and bounds are exponentiated). */
+export type Transform = 'none' | 'log';
+
+/**
+ * ets: the final state of an additive-error ETS model on the series or its logarithm (`transform`),
+ * chosen by AICc (families/ets.ts). Predict reads it as holt_winters_damped on that scale (trend 0
+ * and beta 0 without trend, phi 1 without damping, season 0 and gamma 0 without season), then
+ * exponentiates point and bounds when `transform` is 'log'. `spec` names the model, e.g.
+ * "ETS(A,Ad,A) log" (informational).
+ */
+export interface EtsState extends HoltWintersState {
+  readonly transform: Transform;
+  readonly spec: string;
+}
+
+/**
+ * arima: an autoregression on the (seasonally) differenced series, expanded into one AR polynomial
+ * on the series' scale: z_t = intercept + Σᵢ ar[i]·z_{t−1−i} + e_t, z = y or log y. `last` holds
+ * the last `ar.length` values of z, oldest first. The interval uses the ψ-weights of 1/(1 − Σ ar[i]Bⁱ⁺¹).
+ */
+export interface ArimaState {
+  readonly ar: number[];
+  readonly intercept: number;
+  readonly last: number[];
+  readonly transform: Transform;
+  readonly spec: string;
+}
+
 /** The state type of each family. */
 export interface FamilyStates {
   seasonal_naive: SeasonalNaiveState;
@@ -69,6 +105,8 @@ export interface FamilyStates {
   linear_trend_season: RegressionState;
   holt_winters: HoltWintersState;
   holt_winters_damped: HoltWintersState;
+  ets: EtsState;
+  arima: ArimaState;
 }
 
 interface FittedOf<F extends FamilyName> {
@@ -110,11 +148,11 @@ export interface ContestRecord {
   readonly candidates: { readonly [F in FamilyName]?: CandidateResult };
 }
 
-/** The artifact, formatVersion 2 (what the reference worker writes). */
+/** The artifact, formatVersion 3 (what the reference worker writes); a version 2 document has the same shape. */
 export type ForecastModel<F extends FamilyName = FamilyName> = {
   [K in F]: {
     readonly format: typeof MODEL_FORMAT;
-    readonly formatVersion: typeof MODEL_FORMAT_VERSION;
+    readonly formatVersion: 2 | typeof MODEL_FORMAT_VERSION;
     readonly family: K;
     readonly period: number;
     /** First day of the fitted series. */
@@ -187,6 +225,10 @@ export function fittedFromDocument<F extends FamilyName>(doc: ForecastModel<F>):
 const isNum = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
 const isNumArray = (v: unknown, len?: number): v is number[] => Array.isArray(v) && v.every(isNum) && (len === undefined || v.length === len);
 
+const isTransform = (v: unknown) => v === 'none' || v === 'log';
+/** Longest AR polynomial an artifact may hold (a season of 366 days, differenced, plus a few lags). */
+export const MAX_AR = 800;
+
 function fail(msg: string): never {
   throw new ModelFormatError(`invalid ${MODEL_FORMAT} model: ${msg}`);
 }
@@ -201,7 +243,7 @@ export function parseModel(doc: unknown): AnyForecastModel {
   const m = doc as Record<string, unknown>;
   if (m.format !== MODEL_FORMAT) fail(`format is ${JSON.stringify(m.format)}`);
   const version = m.formatVersion;
-  if (version !== 1 && version !== 2) fail(`formatVersion ${JSON.stringify(version)} is not supported (1 and 2 are)`);
+  if (!(READ_VERSIONS as readonly unknown[]).includes(version)) fail(`formatVersion ${JSON.stringify(version)} is not supported (1, 2 and 3 are)`);
   const period = m.period;
   if (!(Number.isInteger(period) && (period as number) >= 1)) fail('period must be an integer >= 1');
   if (typeof m.lastDate !== 'string') fail('lastDate must be a YYYY-MM-DD string');
@@ -212,7 +254,7 @@ export function parseModel(doc: unknown): AnyForecastModel {
   }
   if (!(isNum(m.sigma) && m.sigma >= 0)) fail('sigma must be a finite number >= 0');
   if (m.z !== undefined && !(isNum(m.z) && m.z >= 0)) fail('z must be a finite number >= 0');
-  if (version === 2 && m.z === undefined) fail('z is required');
+  if (version !== 1 && m.z === undefined) fail('z is required');
   const s = m.state;
   if (s === null || typeof s !== 'object' || Array.isArray(s)) fail('state must be an object');
   const state = s as Record<string, unknown>;
@@ -227,6 +269,7 @@ export function parseModel(doc: unknown): AnyForecastModel {
     } else fail(`family ${JSON.stringify(family)} is not a formatVersion 1 family`);
     return m as unknown as LegacyForecastModelV1;
   }
+  if (version === 2 && !V2_FAMILIES.includes(family as FamilyName) && FAMILY_ORDER.includes(family as FamilyName)) fail(`family ${JSON.stringify(family)} needs formatVersion 3`);
   switch (family) {
     case 'seasonal_naive':
       need(state, 'season', (v) => isNumArray(v, p), `an array of ${p} numbers`);
@@ -250,6 +293,17 @@ export function parseModel(doc: unknown): AnyForecastModel {
     case 'holt_winters_damped':
       for (const f of ['level', 'trend', 'alpha', 'beta', 'gamma', 'phi']) need(state, f, isNum, 'a finite number');
       need(state, 'season', (v) => isNumArray(v, p), `an array of ${p} numbers`);
+      break;
+    case 'ets':
+      for (const f of ['level', 'trend', 'alpha', 'beta', 'gamma', 'phi']) need(state, f, isNum, 'a finite number');
+      need(state, 'season', (v) => isNumArray(v, p), `an array of ${p} numbers`);
+      need(state, 'transform', isTransform, '"none" or "log"');
+      break;
+    case 'arima':
+      need(state, 'ar', (v) => isNumArray(v) && v.length <= MAX_AR, `an array of at most ${MAX_AR} numbers`);
+      need(state, 'intercept', isNum, 'a finite number');
+      need(state, 'last', (v) => isNumArray(v, (state.ar as number[]).length), `an array of ${(state.ar as number[]).length} numbers (one per AR coefficient)`);
+      need(state, 'transform', isTransform, '"none" or "log"');
       break;
     default:
       fail(`family ${JSON.stringify(family)} is unknown`);

@@ -12,11 +12,39 @@
  * - linear_trend(_season): √(1 + x(t)ᵀ (XᵀX)⁻¹ x(t)), t = tLast + h
  * - holt_winters(_damped): √(1 + Σ_{j=1}^{h−1} c_j²), c_j = α + β·φ_j + γ·[j mod period = 0],
  *   φ_j = φ + φ² + … + φ^j (= j when undamped)
+ * - ets: as holt_winters_damped, on the model's scale; a log model's point and bounds are then
+ *   exponentiated (by {@link expPortable}, so the Python twin gets the same doubles)
+ * - arima: √(Σ_{j=0}^{h−1} ψ_j²), ψ₀ = 1, ψ_j = Σ_{i=1}^{min(j,K)} ar[i−1]·ψ_{j−i}; log models as ets
  * - formatVersion 1 (legacy): √h for every family
  */
 import { fromDayNumber, toDayNumber } from './dates';
 import { ForecastOptionsError } from './errors';
-import { AnyForecastModel, FittedModel, FamilyStates, HoltWintersState, RegressionState, parseModel } from './model';
+import { MODEL_FORMAT_VERSION } from './model';
+import { AnyForecastModel, ArimaState, EtsState, FittedModel, FamilyStates, HoltWintersState, RegressionState, parseModel } from './model';
+
+const LN2_HI = 0.693147180369123816490; // the high bits of ln 2: k·LN2_HI is exact for |k| < 2^11
+const LN2_LO = 1.90821492927058770002e-10;
+const INV_LN2 = 1.44269504088896338700;
+
+/**
+ * eˣ from +, −, ×, ÷ only (Cody–Waite reduction x = k·ln 2 + r, |r| ≤ ln 2 / 2, then a degree-14
+ * Taylor polynomial of eʳ by Horner, then × 2ᵏ, an exact power of two), so that
+ * lib/registry/python/predict_core.py's `_exp` gives the same double: Math.exp and Python's
+ * math.exp come from different libraries and may differ in the last bit. Relative error about
+ * 2e-16.
+ */
+export function expPortable(x: number): number {
+  if (Number.isNaN(x)) return NaN;
+  if (x > 709.782712893384) return Infinity;
+  if (x < -745.1332191019412) return 0;
+  const k = Math.floor(x * INV_LN2 + 0.5);
+  const r = x - k * LN2_HI - k * LN2_LO;
+  let p = 1;
+  for (let i = 14; i >= 1; i--) p = 1 + (p * r) / i;
+  // 2^k in two exact factors, so that neither overflows nor underflows before the product does.
+  const k1 = Math.trunc(k / 2);
+  return p * 2 ** k1 * 2 ** (k - k1);
+}
 
 /** Point forecasts and interval bounds of steps 1..h. */
 export interface Forecast {
@@ -122,16 +150,60 @@ function path(family: string, version: number, period: number, state: unknown, s
       }
       break;
     }
+    case 'ets': {
+      const s = state as EtsState;
+      let phiPow = 1;
+      let phiSum = 0;
+      let cum = 0;
+      for (let h = 1; h <= horizon; h++) {
+        phiPow = phiPow * s.phi;
+        phiSum = phiSum + phiPow;
+        push(s.level + phiSum * s.trend + s.season[(h - 1) % period], Math.sqrt(1 + cum));
+        let c = s.alpha + s.beta * phiSum;
+        if (h % period === 0) c = c + s.gamma;
+        cum = cum + c * c;
+      }
+      if (s.transform === 'log') backTransform(point, lower, upper);
+      break;
+    }
+    case 'arima': {
+      const s = state as ArimaState;
+      const k = s.ar.length;
+      const hist = s.last.slice();
+      const psi = [1];
+      let cum = 0;
+      for (let h = 1; h <= horizon; h++) {
+        let p = s.intercept;
+        for (let i = 0; i < k; i++) p = p + s.ar[i] * hist[hist.length - 1 - i];
+        hist.push(p);
+        cum = cum + psi[h - 1] * psi[h - 1];
+        push(p, Math.sqrt(cum));
+        let next = 0;
+        for (let i = 0; i < k && i < h; i++) next = next + s.ar[i] * psi[h - 1 - i];
+        psi.push(next);
+      }
+      if (s.transform === 'log') backTransform(point, lower, upper);
+      break;
+    }
     default:
       throw new ForecastOptionsError(`unknown family ${JSON.stringify(family)}`);
   }
   return { point, lower, upper };
 }
 
+/** Exponentiates a log-scale forecast in place (quantiles map to quantiles: the bounds keep their coverage). */
+function backTransform(point: number[], lower: number[], upper: number[]): void {
+  for (let i = 0; i < point.length; i++) {
+    point[i] = expPortable(point[i]);
+    lower[i] = expPortable(lower[i]);
+    upper[i] = expPortable(upper[i]);
+  }
+}
+
 /** Forecast of steps 1..h of a fitted model (the `forecast(model, h)` of every family). */
 export function forecast(model: FittedModel, h: number): Forecast {
   checkHorizon(h);
-  return path(model.family, 2, model.period, model.state, model.sigma, model.z, h);
+  return path(model.family, MODEL_FORMAT_VERSION, model.period, model.state, model.sigma, model.z, h);
 }
 
 /**

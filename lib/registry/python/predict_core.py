@@ -2,8 +2,8 @@
 # pandas, so it runs unchanged in a warehouse, a container or a test).
 #
 # It reads the per-partition artifact written by the reference worker (format
-# "many-model-forecast", formatVersion 2; version 1 is still read) and forecasts `horizon` steps
-# after the model's last date. It is the line-by-line twin of lib/worker/forecast/predict.ts and
+# "many-model-forecast", formatVersion 3; versions 1 and 2 are still read) and forecasts `horizon` steps
+# after the model's last date. It is the line-by-line twin of worker/forecast/predict.ts and
 # model.ts: same formulas, same order of floating-point operations, so both give the same doubles
 # (tests compare them on fitted models to 1e-9). Change both together; docs/forecast-models.md
 # documents the format.
@@ -15,12 +15,37 @@ import os
 import re
 
 MODEL_FORMAT = "many-model-forecast"
-SUPPORTED_VERSIONS = (1, 2)
+SUPPORTED_VERSIONS = (1, 2, 3)
 DEFAULT_Z = 1.959963984540054
 INDEX_FORMAT = "many-model-index"
 
 _ISO_DAY = re.compile(r"^(\d{4})-(\d{2})-(\d{2})")
 _V1_FAMILIES = ("seasonal_naive", "linear_trend", "holt_winters")
+_V2_FAMILIES = ("seasonal_naive", "linear_trend", "drift", "ses", "linear_trend_season", "holt_winters", "holt_winters_damped")
+_V3_FAMILIES = _V2_FAMILIES + ("ets", "arima")
+MAX_AR = 800
+
+_LN2_HI = 0.693147180369123816490
+_LN2_LO = 1.90821492927058770002e-10
+_INV_LN2 = 1.44269504088896338700
+
+
+def _exp(x):
+    """e**x from +, -, *, / only: the twin of expPortable in predict.ts (math.exp and JavaScript's
+    Math.exp come from different libraries and may differ in the last bit)."""
+    if math.isnan(x):
+        return x
+    if x > 709.782712893384:
+        return math.inf
+    if x < -745.1332191019412:
+        return 0.0
+    k = math.floor(x * _INV_LN2 + 0.5)
+    r = x - k * _LN2_HI - k * _LN2_LO
+    p = 1.0
+    for i in range(14, 0, -1):
+        p = 1 + (p * r) / i
+    k1 = int(k / 2)
+    return p * 2.0 ** k1 * 2.0 ** (k - k1)
 
 
 class ModelFormatError(ValueError):
@@ -37,6 +62,10 @@ def _is_int(v):
 
 def _is_num_array(v, length=None):
     return isinstance(v, list) and all(_is_num(x) for x in v) and (length is None or len(v) == length)
+
+
+def _is_transform(v):
+    return v in ("none", "log") and isinstance(v, str)
 
 
 def _fail(msg):
@@ -63,7 +92,7 @@ def check_model(model):
         _fail("format is %r" % (model.get("format"),))
     version = model.get("formatVersion")
     if not _is_int(version) or int(version) not in SUPPORTED_VERSIONS:
-        _fail("formatVersion %r is not supported (1 and 2 are)" % (version,))
+        _fail("formatVersion %r is not supported (1, 2 and 3 are)" % (version,))
     version = int(version)
     period = model.get("period")
     if not (_is_int(period) and period >= 1):
@@ -79,7 +108,7 @@ def check_model(model):
         _fail("sigma must be a finite number >= 0")
     if "z" in model and not (_is_num(model["z"]) and model["z"] >= 0):
         _fail("z must be a finite number >= 0")
-    if version == 2 and "z" not in model:
+    if version != 1 and "z" not in model:
         _fail("z is required")
     state = model.get("state")
     if not isinstance(state, dict):
@@ -99,6 +128,8 @@ def check_model(model):
         else:
             _fail("family %r is not a formatVersion 1 family" % (family,))
         return
+    if version == 2 and family in _V3_FAMILIES and family not in _V2_FAMILIES:
+        _fail("family %r needs formatVersion 3" % (family,))
     if family == "seasonal_naive":
         _need(state, "season", season, "an array of %d numbers" % p)
     elif family == "drift":
@@ -114,10 +145,18 @@ def check_model(model):
         for f in ("tCenter", "tLast"):
             _need(state, f, _is_num, "a finite number")
         _need(state, "xtxInv", lambda v: isinstance(v, list) and len(v) == k and all(_is_num_array(r, k) for r in v), "a %dx%d matrix" % (k, k))
-    elif family in ("holt_winters", "holt_winters_damped"):
+    elif family in ("holt_winters", "holt_winters_damped", "ets"):
         for f in ("level", "trend", "alpha", "beta", "gamma", "phi"):
             _need(state, f, _is_num, "a finite number")
         _need(state, "season", season, "an array of %d numbers" % p)
+        if family == "ets":
+            _need(state, "transform", _is_transform, '"none" or "log"')
+    elif family == "arima":
+        _need(state, "ar", lambda v: _is_num_array(v) and len(v) <= MAX_AR, "an array of at most %d numbers" % MAX_AR)
+        _need(state, "intercept", _is_num, "a finite number")
+        k = len(state["ar"])
+        _need(state, "last", lambda v: _is_num_array(v, k), "an array of %d numbers (one per AR coefficient)" % k)
+        _need(state, "transform", _is_transform, '"none" or "log"')
     else:
         _fail("family %r is unknown" % (family,))
 
@@ -185,7 +224,7 @@ def forecast_path(family, version, period, state, sigma, z, horizon):
                 quad += x[i] * row
             # Rounding can make a tiny quadratic form negative; it is >= 0 in exact arithmetic.
             push(p, math.sqrt(1 + max(0, quad)))
-    elif family in ("holt_winters", "holt_winters_damped"):
+    elif family in ("holt_winters", "holt_winters_damped", "ets"):
         level, trend, season = state["level"], state["trend"], state["season"]
         alpha, beta, gamma, phi = state["alpha"], state["beta"], state["gamma"], state["phi"]
         phi_pow = 1
@@ -199,9 +238,37 @@ def forecast_path(family, version, period, state, sigma, z, horizon):
             if h % period == 0:
                 c = c + gamma
             cum = cum + c * c
+        if family == "ets" and state["transform"] == "log":
+            _back_transform(point, lower, upper)
+    elif family == "arima":
+        ar, intercept = state["ar"], state["intercept"]
+        k = len(ar)
+        hist = list(state["last"])
+        psi = [1]
+        cum = 0
+        for h in range(1, horizon + 1):
+            p = intercept
+            for i in range(k):
+                p = p + ar[i] * hist[len(hist) - 1 - i]
+            hist.append(p)
+            cum = cum + psi[h - 1] * psi[h - 1]
+            push(p, math.sqrt(cum))
+            nxt = 0
+            for i in range(min(k, h)):
+                nxt = nxt + ar[i] * psi[h - 1 - i]
+            psi.append(nxt)
+        if state["transform"] == "log":
+            _back_transform(point, lower, upper)
     else:
         raise ModelFormatError("unknown family %r" % (family,))
     return point, lower, upper
+
+
+def _back_transform(point, lower, upper):
+    for i in range(len(point)):
+        point[i] = _exp(point[i])
+        lower[i] = _exp(lower[i])
+        upper[i] = _exp(upper[i])
 
 
 def predict_from_model(model, horizon):

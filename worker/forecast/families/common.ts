@@ -12,6 +12,8 @@ export interface FitOptions {
   readonly level?: number;
   /** Parameter search effort of the smoothing families: 'coarse' (screen pass) or 'fine' (refine pass). @default 'coarse' */
   readonly search?: 'coarse' | 'fine';
+  /** ets only: fit this model rather than choosing one (the contest's refit of the model it chose on the training window). */
+  readonly etsSpec?: { readonly trend: 'N' | 'A' | 'Ad'; readonly season: 'N' | 'A'; readonly transform: 'none' | 'log' };
 }
 
 /** A model family: fit on a regular series, forecast from the fitted model. */

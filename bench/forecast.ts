@@ -1,0 +1,217 @@
+/**
+ * The forecasting section of `npm run bench`: accuracy, interval coverage and speed of the
+ * reference worker's forecasting core on the evaluation corpus (bench/forecast-corpus.ts), with
+ * rolling-origin evaluation: each series is cut at three origins (the last `horizon` steps, then
+ * ⌈horizon/2⌉ and 2·⌈horizon/2⌉ steps earlier), every method is fitted on what precedes the origin
+ * and scored on the `horizon` steps after it, so nothing is judged on one window.
+ *
+ * Methods:
+ * - `snaive`: the project's seasonal naive (the floor every method must beat);
+ * - `previous`: the previous default pipeline (screen set seasonal naive, linear trend, coarse
+ *   Holt–Winters, picked on one holdout; refine: all seven legacy families, fine search);
+ * - `ets`: the state-space ETS family alone, selected by AICc: the stand-in for R's `ets` (R is
+ *   not available here; see docs/forecast-models.md);
+ * - `screen`, `shipped`: the current defaults, the screen pass alone and what the pipeline ships
+ *   (screen for every partition; refine for the worst 10 % by screen MAPE, as the example
+ *   configures it; per partition the artifact with the lower holdout MAPE, as the model index
+ *   keeps it).
+ *
+ * Reported per frequency group: median sMAPE (%) per method and its ratio to seasonal naive and
+ * to the previous default (min-max of the ratio over the three origins), 80 % / 95 % interval
+ * coverage of the held-out points, and fits per second on one core (screen and refine contests).
+ */
+import { performance } from 'perf_hooks';
+import { ContestOptions, ContestResult, ForecastModel, LEGACY_REFINE_FAMILIES, LEGACY_SCREEN_FAMILIES, predictFromModel, prepareSeries, selectBest } from '../worker/forecast';
+import { zForLevel } from '../worker/forecast/normal';
+import { CorpusSeries, FrequencyGroup, GROUPS, forecastCorpus } from './forecast-corpus';
+
+const ORIGINS = 3;
+const REFINE_TOP_PERCENT = 10;
+
+/** A way to produce a forecast: a screen contest and, for the pipeline's worst partitions, a refine contest. */
+interface Method {
+  readonly name: string;
+  readonly screen: ContestOptions;
+  readonly refine?: ContestOptions;
+}
+
+export const METHODS: readonly Method[] = [
+  { name: 'snaive', screen: { families: ['seasonal_naive'], calibrate: false } },
+  { name: 'previous', screen: { families: LEGACY_SCREEN_FAMILIES, search: 'coarse', calibrate: false }, refine: { families: LEGACY_REFINE_FAMILIES, search: 'fine', calibrate: false } },
+  { name: 'ets', screen: { families: ['ets'], calibrate: false } },
+  { name: 'screen', screen: {} },
+  { name: 'shipped', screen: {}, refine: { refine: true } },
+];
+
+/** One method's result on one series at one origin. */
+interface Outcome {
+  smape: number;
+  /** Held-out points inside the 80 % and 95 % intervals. */
+  in80: number;
+  in95: number;
+  points: number;
+}
+
+export interface ForecastBenchGroup {
+  group: FrequencyGroup['name'];
+  series: number;
+  period: number;
+  horizon: number;
+  /** Per method: median sMAPE (%) over series × origins, and per origin. */
+  medianSmape: Record<string, { all: number; byOrigin: number[] }>;
+  /** Per method: ratio of its median sMAPE to the reference's, overall and min-max over origins. */
+  ratioToSnaive: Record<string, { ratio: number; min: number; max: number }>;
+  ratioToPrevious: Record<string, { ratio: number; min: number; max: number }>;
+  /** Per method: share of held-out points inside the 80 % and 95 % intervals (%). */
+  coverage: Record<string, { c80: number; c95: number }>;
+  /** Contest fits per second on one core (median series): screen and refine. */
+  fitsPerSec: { screen: number; refine: number };
+  /** Share of (series, origin) where the shipped forecast came from the refine pass (%). */
+  refinedPercent: number;
+}
+
+const median = (v: number[]): number => {
+  const s = [...v].sort((a, b) => a - b);
+  const k = s.length >> 1;
+  return s.length % 2 ? s[k] : (s[k - 1] + s[k]) / 2;
+};
+
+function smape(actual: readonly number[], fc: readonly number[]): number {
+  let s = 0;
+  for (let i = 0; i < actual.length; i++) {
+    const d = Math.abs(actual[i]) + Math.abs(fc[i]);
+    s += d === 0 ? 0 : (2 * Math.abs(actual[i] - fc[i])) / d;
+  }
+  return (100 * s) / actual.length;
+}
+
+const day = (i: number) => new Date(Date.UTC(2000, 0, 1) + i * 86400000).toISOString().slice(0, 10);
+
+function contest(train: readonly number[], g: FrequencyGroup, opts: ContestOptions): ContestResult | null {
+  const series = prepareSeries(train.map((y, t) => ({ date: day(t), y })));
+  try {
+    return selectBest(series, { period: g.period, holdout: g.horizon, ...opts });
+  } catch {
+    return null;
+  }
+}
+
+function outcome(model: ForecastModel | null, train: readonly number[], actual: readonly number[], g: FrequencyGroup): Outcome {
+  const h = actual.length;
+  if (model === null) {
+    // A failed contest ships nothing; score the last value repeated, so failures cost accuracy.
+    const last = train[train.length - 1];
+    return { smape: smape(actual, new Array(h).fill(last)), in80: 0, in95: 0, points: h };
+  }
+  const p95 = predictFromModel(model, h);
+  const p80 = predictFromModel({ ...model, level: 0.8, z: zForLevel(0.8) } as ForecastModel, h);
+  let in80 = 0;
+  let in95 = 0;
+  actual.forEach((a, i) => {
+    if (a >= p80[i].lower && a <= p80[i].upper) in80++;
+    if (a >= p95[i].lower && a <= p95[i].upper) in95++;
+  });
+  void g;
+  return { smape: smape(actual, p95.map((s) => s.forecast)), in80, in95, points: h };
+}
+
+/** Runs the section; `perShape` generated series per shape and frequency. */
+export function benchForecast(perShape = Number(process.env.MM_BENCH_FORECAST_PER_SHAPE ?? 10), methods: readonly Method[] = METHODS): ForecastBenchGroup[] {
+  const corpus = forecastCorpus(perShape);
+  const out: ForecastBenchGroup[] = [];
+  for (const g of GROUPS) {
+    const series = corpus.filter((s) => s.group === g.name);
+    const step = Math.ceil(g.horizon / 2);
+    // results[method][origin][series]
+    const results: Record<string, Outcome[][]> = {};
+    const screenMs: number[] = [];
+    const refineMs: number[] = [];
+    let refined = 0;
+    let cases = 0;
+    for (const method of methods) {
+      results[method.name] = [];
+      for (let k = 0; k < ORIGINS; k++) {
+        const cut = series.map((s: CorpusSeries) => {
+          const origin = s.values.length - g.horizon - k * step;
+          return { train: s.values.slice(0, origin), actual: s.values.slice(origin, origin + g.horizon) };
+        });
+        const timed = method.name === 'shipped';
+        const screens = cut.map((c) => {
+          const t0 = performance.now();
+          const r = contest(c.train, g, method.screen);
+          if (timed) screenMs.push(performance.now() - t0);
+          return r;
+        });
+        const shipped = screens.map((r) => r?.model ?? null);
+        if (method.refine) {
+          // The refine pass takes the worst REFINE_TOP_PERCENT % by screen MAPE (failed first), as
+          // lib/sql/training.ts selects them; the index keeps the lower holdout MAPE.
+          const order = screens.map((r, i) => ({ i, mape: r === null ? Infinity : r.metrics.mape ?? Infinity })).sort((a, b) => b.mape - a.mape || a.i - b.i);
+          const take = Math.ceil((screens.length * REFINE_TOP_PERCENT) / 100);
+          for (const { i } of order.slice(0, take)) {
+            const t0 = performance.now();
+            const r = contest(cut[i].train, g, method.refine);
+            if (timed) refineMs.push(performance.now() - t0);
+            const s = screens[i];
+            if (r !== null && (s === null || (r.metrics.mape ?? Infinity) < (s.metrics.mape ?? Infinity))) {
+              shipped[i] = r.model;
+              if (timed) refined++;
+            }
+          }
+        }
+        if (timed) cases += cut.length;
+        results[method.name].push(cut.map((c, i) => outcome(shipped[i], c.train, c.actual, g)));
+      }
+    }
+    const medianSmape: ForecastBenchGroup['medianSmape'] = {};
+    const coverage: ForecastBenchGroup['coverage'] = {};
+    for (const m of methods) {
+      const byOrigin = results[m.name].map((o) => median(o.map((x) => x.smape)));
+      medianSmape[m.name] = { all: median(results[m.name].flat().map((x) => x.smape)), byOrigin };
+      const flat = results[m.name].flat();
+      const pts = flat.reduce((a, x) => a + x.points, 0);
+      coverage[m.name] = { c80: (100 * flat.reduce((a, x) => a + x.in80, 0)) / pts, c95: (100 * flat.reduce((a, x) => a + x.in95, 0)) / pts };
+    }
+    const ratio = (ref: string) =>
+      Object.fromEntries(
+        methods.map((m) => {
+          const per = medianSmape[m.name].byOrigin.map((v, k) => v / medianSmape[ref].byOrigin[k]);
+          return [m.name, { ratio: medianSmape[m.name].all / medianSmape[ref].all, min: Math.min(...per), max: Math.max(...per) }];
+        }),
+      );
+    out.push({
+      group: g.name,
+      series: series.length,
+      period: g.period,
+      horizon: g.horizon,
+      medianSmape,
+      ratioToSnaive: ratio('snaive'),
+      ratioToPrevious: ratio('previous'),
+      coverage,
+      fitsPerSec: { screen: screenMs.length ? 1000 / median(screenMs) : NaN, refine: refineMs.length ? 1000 / median(refineMs) : NaN },
+      refinedPercent: cases ? (100 * refined) / cases : 0,
+    });
+  }
+  return out;
+}
+
+/** Prints the section. */
+export function printForecast(rows: readonly ForecastBenchGroup[]): void {
+  console.log(`\nforecasting core on the evaluation corpus (bench/forecast-corpus.ts), ${ORIGINS} rolling origins per series`);
+  console.log('  median sMAPE % (ratio to seasonal naive, ratio to the previous default: overall [min-max over origins]); interval coverage 80/95 %');
+  for (const r of rows) {
+    console.log(`  ${r.group} (${r.series} series, period ${r.period}, horizon ${r.horizon}); fits/s on one core: screen ${r.fitsPerSec.screen.toFixed(0)}, refine ${r.fitsPerSec.refine.toFixed(0)}; shipped from refine ${r.refinedPercent.toFixed(1)} %`);
+    for (const m of Object.keys(r.medianSmape)) {
+      const a = r.ratioToSnaive[m];
+      const b = r.ratioToPrevious[m];
+      const c = r.coverage[m];
+      console.log(`    ${m.padEnd(9)} ${r.medianSmape[m].all.toFixed(2).padStart(6)}   vs snaive ${a.ratio.toFixed(3)} [${a.min.toFixed(2)}-${a.max.toFixed(2)}]   vs previous ${b.ratio.toFixed(3)} [${b.min.toFixed(2)}-${b.max.toFixed(2)}]   coverage ${c.c80.toFixed(1)}/${c.c95.toFixed(1)}`);
+    }
+  }
+}
+
+if (require.main === module) {
+  const t0 = performance.now();
+  printForecast(benchForecast());
+  console.log(`  (${((performance.now() - t0) / 1000).toFixed(1)} s)`);
+}

@@ -1,0 +1,305 @@
+/**
+ * State-space exponential smoothing (ETS) with additive errors, on the series or on its logarithm,
+ * after Hyndman, Koehler, Ord & Snyder, "Forecasting with Exponential Smoothing" (2008):
+ *
+ *   ŷ_t = ℓ + φb + s_{t−m}        e_t = z_t − ŷ_t        (z = y, or z = log y)
+ *   ℓ' = ℓ + φb + α·e_t           b' = φb + β·e_t        s_t = s_{t−m} + γ·e_t
+ *
+ * Trend none (b ≡ 0), additive (φ = 1) or damped (0.8 ≤ φ ≤ 0.98); season none or additive. On the
+ * log scale an additive season is a multiplicative one, and the errors are relative: that is how
+ * this core covers the multiplicative models of R's `ets` (ETS(M,·,M) ≈ ETS(A,·,A) on log y)
+ * while keeping one linear filter, whose forecast variance is known in closed form.
+ *
+ * Fitting, per model: the smoothing parameters by minimizing the one-step SSE (a fixed grid, then a
+ * compass search, optimize.ts), and the initial states (ℓ₀, b₀, s₀…s_{m−1}, seasons summing to
+ * zero) by least squares: for fixed parameters the filter is linear in its initial state, so the
+ * one-step errors are e = ẽ + U·x₀ (ẽ: the errors from a zero state, U: the errors of the unit
+ * states on a zero series) and the x₀ that minimizes Σe² is a regression. Parameters and initial
+ * states are optimized in turn (LS, search, LS, local search, LS); each step lowers the SSE.
+ *
+ * Selection among models by AICc on the original scale (the log models' likelihood carries the
+ * Jacobian Σ log y), counting smoothing parameters, initial states and σ, as R's `ets` does.
+ */
+import { FitError } from '../errors';
+import { solveSpd } from '../linalg';
+import { EtsState } from '../model';
+import { gridThenCompass } from '../optimize';
+import { ForecastFamily, familyForecast, fitted, resolve, sigmaOf } from './common';
+
+export type EtsTrend = 'N' | 'A' | 'Ad';
+export type EtsSeason = 'N' | 'A';
+export type EtsTransform = 'none' | 'log';
+
+/** One ETS model: its trend, season and scale. */
+export interface EtsSpec {
+  readonly trend: EtsTrend;
+  readonly season: EtsSeason;
+  readonly transform: EtsTransform;
+}
+
+/** A fitted ETS model. */
+export interface EtsFit {
+  readonly spec: EtsSpec;
+  readonly alpha: number;
+  readonly beta: number;
+  readonly gamma: number;
+  readonly phi: number;
+  /** Final state after the last point; `season[j]` is the term of forecast step j + 1. */
+  readonly level: number;
+  readonly trend: number;
+  readonly season: number[];
+  /** One-step SSE on the model's scale. */
+  readonly sse: number;
+  /** Free parameters: smoothing parameters and initial states (σ not included). */
+  readonly k: number;
+  readonly n: number;
+  /** AICc on the original scale (comparable across specs and transforms of the same series). */
+  readonly aicc: number;
+  /** Objective evaluations spent. */
+  readonly evaluations: number;
+}
+
+interface Params {
+  alpha: number;
+  beta: number;
+  gamma: number;
+  phi: number;
+}
+
+/** Runs the filter from the initial state; returns the SSE, or fills `err` and the final state when given. */
+function run(z: ArrayLike<number>, m: number, p: Params, l0: number, b0: number, s0: ArrayLike<number>, season: Float64Array, err?: Float64Array): { sse: number; level: number; trend: number } {
+  let level = l0;
+  let trend = b0;
+  for (let j = 0; j < m; j++) season[j] = s0[j];
+  const { alpha, beta, gamma, phi } = p;
+  let sse = 0;
+  let slot = 0;
+  for (let t = 0; t < z.length; t++) {
+    const db = phi * trend;
+    const e = z[t] - (level + db + season[slot]);
+    if (err) err[t] = e;
+    sse += e * e;
+    level = level + db + alpha * e;
+    trend = db + beta * e;
+    season[slot] = season[slot] + gamma * e;
+    if (++slot === m) slot = 0;
+  }
+  return { sse, level, trend };
+}
+
+/** Initial state (level, trend, seasons by slot) minimizing the SSE for fixed parameters. */
+function initialByLeastSquares(z: ArrayLike<number>, m: number, spec: EtsSpec, p: Params): { l0: number; b0: number; s0: Float64Array } | null {
+  const n = z.length;
+  const hasTrend = spec.trend !== 'N';
+  const seasonal = spec.season === 'A' && m > 1;
+  const k = 1 + (hasTrend ? 1 : 0) + (seasonal ? m - 1 : 0);
+  const zero = new Float64Array(m);
+  const buf = new Float64Array(m);
+  const base = new Float64Array(n);
+  run(z, m, p, 0, 0, zero, buf, base);
+  const zeros = new Float64Array(n);
+  const cols: Float64Array[] = [];
+  const unit = new Float64Array(m);
+  for (let c = 0; c < k; c++) {
+    const e = new Float64Array(n);
+    unit.fill(0);
+    let l0 = 0;
+    let b0 = 0;
+    if (c === 0) l0 = 1;
+    else if (hasTrend && c === 1) b0 = 1;
+    else {
+      // Seasonal contrast j: s_j = 1, s_{m−1} = −1 (the seasons sum to zero).
+      const j = c - 1 - (hasTrend ? 1 : 0);
+      unit[j] = 1;
+      unit[m - 1] = -1;
+    }
+    run(zeros, m, p, l0, b0, unit, buf, e);
+    cols.push(e);
+  }
+  const a = Array.from({ length: k }, () => new Array<number>(k).fill(0));
+  const rhs = new Array<number>(k).fill(0);
+  for (let i = 0; i < k; i++) {
+    const ci = cols[i];
+    let s = 0;
+    for (let t = 0; t < n; t++) s += ci[t] * base[t];
+    rhs[i] = -s;
+    for (let j = 0; j <= i; j++) {
+      const cj = cols[j];
+      let q = 0;
+      for (let t = 0; t < n; t++) q += ci[t] * cj[t];
+      a[i][j] = a[j][i] = q;
+    }
+  }
+  const x = solveSpd(a, rhs);
+  if (x === null || !x.every(Number.isFinite)) return null;
+  const s0 = new Float64Array(m);
+  if (seasonal) {
+    const off = hasTrend ? 2 : 1;
+    for (let j = 0; j < m - 1; j++) {
+      s0[j] = x[off + j];
+      s0[m - 1] -= x[off + j];
+    }
+  }
+  return { l0: x[0], b0: hasTrend ? x[1] : 0, s0 };
+}
+
+const A_BOX: [number, number] = [1e-4, 0.9999];
+const RATIO_BOX: [number, number] = [0, 0.999];
+const PHI_BOX: [number, number] = [0.8, 0.98];
+
+/** Search effort: the grid of the first parameter search, compass steps and evaluation budgets. */
+const EFFORT = {
+  coarse: { alpha: [0.1, 0.4, 0.8], ratio: [0.05, 0.3], phi: [0.9, 0.97], step: 0.1, tol: 0.01, evals: 60, localEvals: 30 },
+  fine: { alpha: [0.05, 0.2, 0.4, 0.6, 0.85], ratio: [0.02, 0.1, 0.3], phi: [0.85, 0.92, 0.97], step: 0.1, tol: 2e-3, evals: 200, localEvals: 80 },
+} as const;
+
+/** Number of free parameters of a spec (smoothing parameters and initial states). */
+export function etsParameterCount(spec: EtsSpec, m: number): number {
+  const seasonal = spec.season === 'A' && m > 1;
+  const smoothing = 1 + (spec.trend !== 'N' ? 1 : 0) + (spec.trend === 'Ad' ? 1 : 0) + (seasonal ? 1 : 0);
+  const states = 1 + (spec.trend !== 'N' ? 1 : 0) + (seasonal ? m - 1 : 0);
+  return smoothing + states;
+}
+
+/**
+ * Fits one ETS model to `y` (already positive when `spec.transform` is 'log'). Throws FitError when
+ * the initial-state regression cannot be solved.
+ */
+export function fitEts(y: readonly number[], m: number, spec: EtsSpec, effort: 'coarse' | 'fine' = 'coarse'): EtsFit {
+  const n = y.length;
+  const z = spec.transform === 'log' ? Float64Array.from(y, Math.log) : Float64Array.from(y);
+  const seasonal = spec.season === 'A' && m > 1;
+  const mm = seasonal ? m : 1;
+  const hasTrend = spec.trend !== 'N';
+  const damped = spec.trend === 'Ad';
+  const E = EFFORT[effort];
+  // Coordinates: α, then β/α (trend), γ/(1 − α) (season), φ (damped): every point is admissible.
+  const dims: ('a' | 'b' | 'g' | 'p')[] = ['a'];
+  if (hasTrend) dims.push('b');
+  if (seasonal) dims.push('g');
+  if (damped) dims.push('p');
+  const toParams = (x: readonly number[]): Params => {
+    const p: Params = { alpha: x[0], beta: 0, gamma: 0, phi: 1 };
+    let i = 1;
+    if (hasTrend) p.beta = p.alpha * x[i++];
+    if (seasonal) p.gamma = (1 - p.alpha) * x[i++];
+    if (damped) p.phi = x[i++];
+    return p;
+  };
+  const lo = dims.map((d) => (d === 'a' ? A_BOX[0] : d === 'p' ? PHI_BOX[0] : RATIO_BOX[0]));
+  const hi = dims.map((d) => (d === 'a' ? A_BOX[1] : d === 'p' ? PHI_BOX[1] : RATIO_BOX[1]));
+  const buf = new Float64Array(mm);
+  let x: number[] = dims.map((d) => (d === 'a' ? 0.3 : d === 'p' ? 0.95 : 0.1));
+  let init = initialByLeastSquares(z, mm, spec, toParams(x));
+  if (init === null) throw new FitError('ets: initial state regression is singular');
+  let evaluations = 0;
+  const search = (grid: readonly (readonly number[])[], maxEvals: number, step: number) => {
+    const s = init!;
+    const r = gridThenCompass((xx) => run(z, mm, toParams(xx), s.l0, s.b0, s.s0, buf).sse, { grid, lo, hi, step: new Array<number>(dims.length).fill(step), tol: E.tol, maxEvals });
+    evaluations += r.evals;
+    return r.x;
+  };
+  const grid = dims.map((d) => (d === 'a' ? [...E.alpha] : d === 'p' ? [...E.phi] : [...E.ratio]));
+  x = search(grid, E.evals, E.step);
+  for (let round = 0; round < 2; round++) {
+    const next = initialByLeastSquares(z, mm, spec, toParams(x));
+    if (next === null) break;
+    init = next;
+    if (round === 0) x = search(x.map((v) => [v]), E.localEvals, E.step / 4);
+  }
+  const p = toParams(x);
+  const s0 = init.s0;
+  const f = run(z, mm, p, init.l0, init.b0, s0, buf);
+  if (!Number.isFinite(f.sse)) throw new FitError('ets: the one-step errors are not finite');
+  const k = etsParameterCount(spec, m);
+  let jacobian = 0;
+  if (spec.transform === 'log') for (let t = 0; t < n; t++) jacobian += z[t];
+  // −2·log-likelihood up to a constant shared by every model of the same series.
+  const sseFloor = Math.max(f.sse, 1e-300);
+  const m2ll = n * Math.log(sseFloor / n) + 2 * jacobian;
+  const kk = k + 1;
+  const aicc = n - kk - 1 > 0 ? m2ll + 2 * kk + (2 * kk * (kk + 1)) / (n - kk - 1) : Infinity;
+  // Re-index the seasonal terms so that season[j] belongs to forecast step j + 1 (day n − 1 + h has slot (n + h − 1) mod m).
+  const season = Array.from({ length: m }, (_, j) => (seasonal ? buf[(n + j) % m] : 0));
+  return { spec, ...p, level: f.level, trend: hasTrend ? f.trend : 0, season, sse: f.sse, k, n, aicc, evaluations };
+}
+
+/**
+ * Fits the specs that the series can identify (more points than parameters + 6) and returns them
+ * sorted by AICc (ties: the earlier spec, the simpler one). With `chooseScale` (and a positive
+ * series), the scale is chosen first, by the AICc of the simplest seasonal (or level) model on
+ * each scale, and the other specs are fitted on that scale only: half the fits.
+ */
+export function autoEts(y: readonly number[], m: number, effort: 'coarse' | 'fine' = 'coarse', trends: readonly EtsTrend[] = ['N', 'A', 'Ad'], chooseScale = false): EtsFit[] {
+  let positive = true;
+  for (const v of y) if (!(v > 0)) positive = false;
+  const fits: EtsFit[] = [];
+  const tryFit = (spec: EtsSpec) => {
+    if (y.length < etsParameterCount(spec, m) + 6) return;
+    try {
+      fits.push(fitEts(y, m, spec, effort));
+    } catch (e) {
+      if (!(e instanceof FitError)) throw e;
+    }
+  };
+  let scales: EtsTransform[] = positive ? ['none', 'log'] : ['none'];
+  if (chooseScale && positive) {
+    const season: EtsSeason = m > 1 && y.length >= etsParameterCount({ trend: 'N', season: 'A', transform: 'none' }, m) + 6 ? 'A' : 'N';
+    tryFit({ trend: 'N', season, transform: 'none' });
+    tryFit({ trend: 'N', season, transform: 'log' });
+    if (fits.length === 2) scales = [fits[1].aicc < fits[0].aicc ? 'log' : 'none'];
+    fits.length = 0;
+  }
+  for (const transform of scales) {
+    for (const season of m > 1 ? (['N', 'A'] as const) : (['N'] as const)) for (const trend of trends) tryFit({ trend, season, transform });
+  }
+  return fits.map((f, i) => ({ f, i })).sort((a, b) => a.f.aicc - b.f.aicc || a.i - b.i).map((x) => x.f);
+}
+
+/** Point forecast of steps 1..h on the original scale (the log models' median). */
+export function etsPoint(f: EtsFit, h: number, m: number): number[] {
+  const out: number[] = [];
+  let phiPow = 1;
+  let phiSum = 0;
+  for (let i = 1; i <= h; i++) {
+    phiPow *= f.phi;
+    phiSum += phiPow;
+    const v = f.level + phiSum * f.trend + f.season[(i - 1) % m];
+    out.push(f.spec.transform === 'log' ? Math.exp(v) : v);
+  }
+  return out;
+}
+
+/** "ETS(A,Ad,A) log": the model's name in R's notation (additive errors on the named scale). */
+export function etsName(spec: EtsSpec): string {
+  return `ETS(A,${spec.trend},${spec.season})${spec.transform === 'log' ? ' log' : ''}`;
+}
+
+/** The spec of a name written by {@link etsName}, or undefined. */
+export function parseEtsName(name: string): EtsSpec | undefined {
+  const r = /^ETS\(A,(N|A|Ad),(N|A)\)( log)?$/.exec(name);
+  return r ? { trend: r[1] as EtsTrend, season: r[2] as EtsSeason, transform: r[3] ? 'log' : 'none' } : undefined;
+}
+
+/**
+ * The `ets` family: every identifiable model (trend none/additive/damped × season none/additive,
+ * on y and, for a positive series, on log y), the best by AICc. The coarse search (screen pass)
+ * picks the scale first with the level+season model on each scale and fits the rest on that
+ * scale only; the fine search (refine pass) fits every model on both scales with a larger budget.
+ */
+export const ets: ForecastFamily<'ets'> = {
+  name: 'ets',
+  minLength: () => 8,
+  fit(train, opts = {}) {
+    const o = resolve('ets', train, opts, ets.minLength);
+    const hint = opts.etsSpec;
+    const usable = hint !== undefined && (hint.transform === 'none' || train.every((v) => v > 0)) && train.length >= etsParameterCount(hint, o.period) + 6;
+    const fits = usable ? [fitEts(train, o.period, hint, o.search)] : autoEts(train, o.period, o.search, ['N', 'A', 'Ad'], o.search === 'coarse');
+    if (fits.length === 0) throw new FitError(`ets: no model is identifiable from ${train.length} points`);
+    const f = fits[0];
+    const state: EtsState = { level: f.level, trend: f.trend, season: f.season, alpha: f.alpha, beta: f.beta, gamma: f.gamma, phi: f.phi, transform: f.spec.transform, spec: etsName(f.spec) };
+    const params = { alpha: f.alpha, beta: f.beta, gamma: f.gamma, phi: f.phi, sse: f.sse, aicc: f.aicc, k: f.k, models: fits.length, evaluations: fits.reduce((a, x) => a + x.evaluations, 0) };
+    return fitted('ets', o, params, state, sigmaOf(f.sse, f.n - f.k), train.length);
+  },
+  forecast: familyForecast,
+};
