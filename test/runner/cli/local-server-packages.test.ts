@@ -87,7 +87,7 @@ describe("the local server's packages are an optional install", () => {
     jest.isolateModules(() => {
       /* eslint-disable @typescript-eslint/no-require-imports */
       require('../../../index');
-      for (const c of ['synth', 'hooks', 'plan', 'bootstrap', 'doctor', 'deploy', 'local-server', 'demo']) require(`../../runner/cli/commands/${c}`);
+      for (const c of ['synth', 'hooks', 'plan', 'bootstrap', 'doctor', 'deploy', 'local-server', 'demo']) require(`../../../runner/cli/commands/${c}`);
       /* eslint-enable @typescript-eslint/no-require-imports */
     });
     expect(loaded).toEqual([]);
