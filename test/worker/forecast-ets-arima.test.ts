@@ -118,9 +118,9 @@ describe('the contest with ETS, rolling windows and calibrated intervals', () =>
     expect(three.metrics).toEqual(three.candidates[three.winner]!.status === 'OK' ? (three.candidates[three.winner] as { metrics: unknown }).metrics : null);
   });
 
-  test('the screen artifact is an ets model of formatVersion 3', () => {
+  test('the screen artifact is an ets model of formatVersion 4', () => {
     const r = selectBest(series);
-    expect(r.model).toMatchObject({ formatVersion: 3, family: 'ets', state: { transform: 'log', spec: expect.stringMatching(/^ETS\(A,A/) } });
+    expect(r.model).toMatchObject({ formatVersion: 4, family: 'ets', state: { transform: 'log', spec: expect.stringMatching(/^ETS\(A,A/) } });
   });
 });
 
