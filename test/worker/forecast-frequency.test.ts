@@ -46,11 +46,14 @@ describe('the contest on monthly, quarterly and annual series with calendar date
     expect(predictFromModel(r.model, 3).map((s) => s.date)).toEqual(['2024-01-31', '2024-02-29', '2024-03-31']);
   });
 
-  test('a season that is given is kept; a monthly series too short for two default seasons and the holdout is fitted without one', () => {
+  test('defaults bend to a short series: a shorter holdout keeps two seasons to train on, down to a third of it; then no season; given settings are kept', () => {
     const long = prepareSeries(seasonal(96, 12, (i) => monthDate(2016, i, 1), 3));
     expect(selectBest(long, { period: 6, holdout: 12 }).model).toMatchObject({ period: 6, metrics: { holdout: 12 } });
     const short = prepareSeries(seasonal(36, 12, (i) => monthDate(2021, i, 1), 4));
-    expect(selectBest(short).model).toMatchObject({ period: 1, frequency: 'month' });
+    expect(selectBest(short).model).toMatchObject({ period: 12, frequency: 'month', metrics: { holdout: 12 } });
+    const shorter = prepareSeries(seasonal(29, 12, (i) => monthDate(2021, i, 1), 4));
+    expect(selectBest(shorter).model).toMatchObject({ period: 1, metrics: { holdout: 6 } });
+    expect(selectBest(short, { holdout: 18 }).model).toMatchObject({ period: 1, metrics: { holdout: 18 } });
     expect(() => selectBest(short, { period: 12 })).toThrow('series too short: 36 steps, need at least 42 (two seasons of 12 plus a holdout of 18)');
   });
 

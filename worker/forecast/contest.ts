@@ -31,7 +31,11 @@ export const LEGACY_REFINE_FAMILIES: readonly FamilyName[] = ['seasonal_naive', 
 export interface ContestOptions {
   /** Families that compete (their order does not matter: ties go to the earlier in FAMILY_ORDER). @default SCREEN_FAMILIES, or REFINE_FAMILIES when `refine` */
   readonly families?: readonly FamilyName[];
-  /** Steps held out for scoring. @default - the series' frequency's: 28 days, 13 weeks, 18 months, 8 quarters, 6 years */
+  /**
+   * Steps held out for scoring. @default - the series' frequency's: 28 days, 13 weeks, 18 months,
+   * 8 quarters, 6 years; when neither holdout nor period is given and the series is shorter than
+   * two seasons plus that, what leaves two seasons, down to a third of it
+   */
   readonly holdout?: number;
   /**
    * Season length in steps. @default - the series' frequency's: 7 for days, 52 weeks, 12 months,
@@ -128,10 +132,13 @@ const metricValue = (m: Metrics, name: MetricName): number | null => (name === '
  */
 export function selectBest(series: PreparedSeries, opts: ContestOptions = {}): ContestResult {
   const facts = FREQUENCIES[series.frequency ?? 'day'];
-  const holdout = opts.holdout ?? facts.holdout;
-  // A season the caller did not ask for is dropped when the series cannot show two of them.
+  let holdout = opts.holdout ?? facts.holdout;
   let period = opts.period ?? facts.seasonPeriod;
-  if (opts.period === undefined && series.values.length < 2 * period + holdout) period = 1;
+  // Defaults bend to a short series: first the holdout (down to a third of the frequency's), so
+  // that two seasons stay to train on, then the season itself. Given settings are kept as given.
+  const n0 = series.values.length;
+  if (opts.holdout === undefined && opts.period === undefined && n0 < 2 * period + holdout) holdout = Math.max(Math.ceil(facts.holdout / 3), n0 - 2 * period);
+  if (opts.period === undefined && n0 < 2 * period + holdout) period = 1;
   const metric = opts.metric ?? 'MAPE';
   const level = opts.level ?? 0.95;
   const refine = opts.refine ?? false;
