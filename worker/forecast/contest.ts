@@ -187,7 +187,7 @@ export function selectBest(series: PreparedSeries, opts: ContestOptions = {}): C
       const fc = forecast(model, holdout).point;
       if (!fc.every(Number.isFinite)) throw new FitError('forecast is not finite');
       const m = computeMetrics(actual, fc, use);
-      // Earlier windows: fit on what precedes each, score the `holdout` days after it.
+      // Earlier windows: fit on what precedes each, score the `holdout` steps after it.
       const earlier: Metrics[] = [];
       for (let w = 1; w < windows; w++) {
         const end = n - holdout - w * step;

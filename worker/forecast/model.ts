@@ -33,7 +33,7 @@ export type FamilyName = (typeof FAMILY_ORDER)[number];
 export interface SeasonalNaiveState {
   readonly season: number[];
 }
-/** drift: last value plus `slope` per day (the mean daily change); `n` points were fitted. */
+/** drift: last value plus `slope` per step (the mean change per step); `n` points were fitted. */
 export interface DriftState {
   readonly last: number;
   readonly slope: number;
