@@ -10,21 +10,30 @@
  * issue's acceptance uses series this project is not shown.
  */
 import { prng } from '../lib/prng';
+import { FREQUENCIES, Frequency, stepDate } from '../worker/forecast/dates';
 
-/** A frequency group: season length and the horizon evaluated. */
+/** A frequency group: its step, season length and the horizon evaluated. */
 export interface FrequencyGroup {
-  readonly name: 'monthly' | 'quarterly' | 'annual' | 'daily';
-  /** Season length (1: none). */
+  readonly name: 'monthly' | 'quarterly' | 'annual' | 'weekly' | 'daily';
+  /** The step of its series' dates. */
+  readonly frequency: Frequency;
+  /** Season length (1: none): the frequency's default, which the contest applies by itself. */
   readonly period: number;
-  /** Steps forecast from each origin (and the contest's holdout). */
+  /** Steps forecast from each origin (and the contest's holdout): the frequency's default holdout. */
   readonly horizon: number;
+  /** First date of a generated series (month starts, quarter ends, year ends, Mondays, days). */
+  readonly start: string;
 }
 
+const group = (name: FrequencyGroup['name'], frequency: Frequency, start: string): FrequencyGroup => ({ name, frequency, period: FREQUENCIES[frequency].seasonPeriod, horizon: FREQUENCIES[frequency].holdout, start });
+
 export const GROUPS: readonly FrequencyGroup[] = [
-  { name: 'monthly', period: 12, horizon: 18 },
-  { name: 'quarterly', period: 4, horizon: 8 },
-  { name: 'annual', period: 1, horizon: 6 },
-  { name: 'daily', period: 7, horizon: 28 },
+  group('monthly', 'month', '2000-01-01'),
+  group('quarterly', 'quarter', '2000-03-31'),
+  group('annual', 'year', '1950-12-31'),
+  group('daily', 'day', '2020-01-01'),
+  // Last, so that the other groups' generated series keep their seeds.
+  group('weekly', 'week', '2015-01-05'),
 ];
 
 /** One series of the corpus. */
@@ -34,6 +43,13 @@ export interface CorpusSeries {
   /** Where it comes from: 'public' (hand-entered) or the generator's shape. */
   readonly source: string;
   readonly values: readonly number[];
+  /** The date of each value, `YYYY-MM-DD`, in the group's step. */
+  readonly dates: readonly string[];
+}
+
+/** `n` dates from `start` in steps of `frequency`. */
+function datesFrom(start: string, frequency: Frequency, n: number): string[] {
+  return Array.from({ length: n }, (_, i) => stepDate(start, frequency, i));
 }
 
 // ---- public series ----
@@ -131,18 +147,23 @@ const DOWJ = [
   124.11, 124.14, 123.37, 123.02, 122.86, 123.02, 123.11, 123.05, 123.05, 122.83, 123.18, 122.67, 122.73, 122.86, 122.67, 122.09, 122, 121.23,
 ];
 
+/** A public series dated from its first period (month and quarter starts, as R's `ts` labels them; years on January 1). */
+const published = (name: string, group: FrequencyGroup['name'], frequency: Frequency, start: string, values: readonly number[]): CorpusSeries => ({ name, group, source: 'public', values, dates: datesFrom(start, frequency, values.length) });
+
 const PUBLIC: readonly CorpusSeries[] = [
-  { name: 'AirPassengers', group: 'monthly', source: 'public', values: AIR_PASSENGERS },
-  { name: 'wine', group: 'monthly', source: 'public', values: WINE },
-  { name: 'USdeaths', group: 'monthly', source: 'public', values: US_DEATHS },
-  { name: 'nottem', group: 'monthly', source: 'public', values: NOTTEM },
-  { name: 'UKgas', group: 'quarterly', source: 'public', values: UK_GAS },
-  { name: 'lynx', group: 'annual', source: 'public', values: LYNX },
-  { name: 'Nile', group: 'annual', source: 'public', values: NILE },
-  { name: 'LakeHuron', group: 'annual', source: 'public', values: LAKE },
-  { name: 'sunspots', group: 'annual', source: 'public', values: SUNSPOTS },
-  { name: 'strikes', group: 'annual', source: 'public', values: STRIKES },
-  { name: 'dowj', group: 'annual', source: 'public', values: DOWJ },
+  published('AirPassengers', 'monthly', 'month', '1949-01-01', AIR_PASSENGERS),
+  published('wine', 'monthly', 'month', '1980-01-01', WINE),
+  published('USdeaths', 'monthly', 'month', '1973-01-01', US_DEATHS),
+  published('nottem', 'monthly', 'month', '1920-01-01', NOTTEM),
+  published('UKgas', 'quarterly', 'quarter', '1960-01-01', UK_GAS),
+  published('lynx', 'annual', 'year', '1821-01-01', LYNX),
+  published('Nile', 'annual', 'year', '1871-01-01', NILE),
+  published('LakeHuron', 'annual', 'year', '1875-01-01', LAKE),
+  published('sunspots', 'annual', 'year', '1770-01-01', SUNSPOTS),
+  published('strikes', 'annual', 'year', '1951-01-01', STRIKES),
+  // Trading days, not years: the corpus keeps it as a season-free series in the annual group (no
+  // season, a short horizon), dated as years so that the pipeline reads it so.
+  published('dowj', 'annual', 'year', '1901-01-01', DOWJ),
 ];
 
 // ---- generated series ----
@@ -261,6 +282,7 @@ const LENGTH: { readonly [G in FrequencyGroup['name']]: [number, number] } = {
   monthly: [72, 180],
   quarterly: [40, 100],
   annual: [30, 70],
+  weekly: [160, 400],
   daily: [180, 500],
 };
 
@@ -274,7 +296,7 @@ export function forecastCorpus(perShape = 4): CorpusSeries[] {
       for (let i = 0; i < perShape; i++) {
         seed++;
         const n = lo + Math.floor(prng(seed * 7919)() * (hi - lo));
-        out.push({ name: `${g.name}-${shape}-${i}`, group: g.name, source: shape, values: generate(shape, g.period, n, seed) });
+        out.push({ name: `${g.name}-${shape}-${i}`, group: g.name, source: shape, values: generate(shape, g.period, n, seed), dates: datesFrom(g.start, g.frequency, n) });
       }
     }
   }

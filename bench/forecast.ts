@@ -5,6 +5,11 @@
  * ⌈horizon/2⌉ and 2·⌈horizon/2⌉ steps earlier), every method is fitted on what precedes the origin
  * and scored on the `horizon` steps after it, so nothing is judged on one window.
  *
+ * Every series carries calendar dates (month starts, quarter ends, years, Mondays, days) and goes
+ * through the worker's own path: `prepareSeries` reads the step from the dates, and the contest
+ * takes the season and holdout of that frequency (nothing is passed but the method's options), as
+ * the pipeline does when `seasonPeriod` and `holdoutSteps` are left out.
+ *
  * Methods:
  * - `snaive`: the project's seasonal naive (the floor every method must beat);
  * - `previous`: the previous default pipeline (screen set seasonal naive, linear trend, coarse
@@ -18,7 +23,11 @@
  *
  * Reported per frequency group: median sMAPE (%) per method and its ratio to seasonal naive and
  * to the previous default (min-max of the ratio over the three origins), 80 % / 95 % interval
- * coverage of the held-out points, and fits per second on one core (screen and refine contests).
+ * coverage of the held-out points, and contests per second of CPU time (screen and refine;
+ * CPU time rather than wall time, so that other processes on a shared machine do not count).
+ *
+ * `npx tsx bench/forecast.ts` runs this section alone; MM_BENCH_FORECAST_GROUPS=monthly,annual
+ * runs some groups only.
  */
 import { performance } from 'perf_hooks';
 import { ContestOptions, ContestResult, ForecastModel, LEGACY_REFINE_FAMILIES, LEGACY_SCREEN_FAMILIES, predictFromModel, prepareSeries, selectBest } from '../worker/forecast';
@@ -64,8 +73,10 @@ export interface ForecastBenchGroup {
   ratioToPrevious: Record<string, { ratio: number; min: number; max: number }>;
   /** Per method: share of held-out points inside the 80 % and 95 % intervals (%). */
   coverage: Record<string, { c80: number; c95: number }>;
-  /** Contest fits per second on one core (median series): screen and refine. */
+  /** Contests per second of CPU time (median series): screen and refine. */
   fitsPerSec: { screen: number; refine: number };
+  /** Screen contests that failed (too short, too sparse, no family fitted): the bench scores the last value repeated for them. */
+  failed: number;
   /** Share of (series, origin) where the shipped forecast came from the refine pass (%). */
   refinedPercent: number;
 }
@@ -85,15 +96,23 @@ function smape(actual: readonly number[], fc: readonly number[]): number {
   return (100 * s) / actual.length;
 }
 
-const day = (i: number) => new Date(Date.UTC(2000, 0, 1) + i * 86400000).toISOString().slice(0, 10);
-
-function contest(train: readonly number[], g: FrequencyGroup, opts: ContestOptions): ContestResult | null {
-  const series = prepareSeries(train.map((y, t) => ({ date: day(t), y })));
+/** The worker's path: rows with dates, prepared (the step read from the dates), the contest with the frequency's defaults. */
+function contest(train: readonly number[], dates: readonly string[], g: FrequencyGroup, opts: ContestOptions): ContestResult | null {
+  const series = prepareSeries(train.map((y, t) => ({ date: dates[t], y })));
+  if (series.frequency !== g.frequency) throw new Error(`the ${g.name} group's dates read as ${series.frequency}`);
   try {
-    return selectBest(series, { period: g.period, holdout: g.horizon, ...opts });
+    return selectBest(series, opts);
   } catch {
     return null;
   }
+}
+
+/** CPU milliseconds of `f` (user + system of this process). */
+function cpuMs<T>(f: () => T): [T, number] {
+  const t0 = process.cpuUsage();
+  const r = f();
+  const d = process.cpuUsage(t0);
+  return [r, (d.user + d.system) / 1000];
 }
 
 function outcome(model: ForecastModel | null, train: readonly number[], actual: readonly number[], g: FrequencyGroup): Outcome {
@@ -116,10 +135,10 @@ function outcome(model: ForecastModel | null, train: readonly number[], actual: 
 }
 
 /** Runs the section; `perShape` generated series per shape and frequency. */
-export function benchForecast(perShape = Number(process.env.MM_BENCH_FORECAST_PER_SHAPE ?? 10), methods: readonly Method[] = METHODS): ForecastBenchGroup[] {
+export function benchForecast(perShape = Number(process.env.MM_BENCH_FORECAST_PER_SHAPE ?? 10), methods: readonly Method[] = METHODS, groups = (process.env.MM_BENCH_FORECAST_GROUPS ?? '').split(',').filter(Boolean)): ForecastBenchGroup[] {
   const corpus = forecastCorpus(perShape);
   const out: ForecastBenchGroup[] = [];
-  for (const g of GROUPS) {
+  for (const g of GROUPS.filter((x) => groups.length === 0 || groups.includes(x.name))) {
     const series = corpus.filter((s) => s.group === g.name);
     const step = Math.ceil(g.horizon / 2);
     // results[method][origin][series]
@@ -128,18 +147,21 @@ export function benchForecast(perShape = Number(process.env.MM_BENCH_FORECAST_PE
     const refineMs: number[] = [];
     let refined = 0;
     let cases = 0;
+    let failed = 0;
     for (const method of methods) {
       results[method.name] = [];
       for (let k = 0; k < ORIGINS; k++) {
         const cut = series.map((s: CorpusSeries) => {
           const origin = s.values.length - g.horizon - k * step;
-          return { train: s.values.slice(0, origin), actual: s.values.slice(origin, origin + g.horizon) };
+          return { train: s.values.slice(0, origin), dates: s.dates.slice(0, origin), actual: s.values.slice(origin, origin + g.horizon) };
         });
         const timed = method.name === 'shipped';
         const screens = cut.map((c) => {
-          const t0 = performance.now();
-          const r = contest(c.train, g, method.screen);
-          if (timed) screenMs.push(performance.now() - t0);
+          const [r, ms] = cpuMs(() => contest(c.train, c.dates, g, method.screen));
+          if (timed) {
+            screenMs.push(ms);
+            if (r === null) failed++;
+          }
           return r;
         });
         const shipped = screens.map((r) => r?.model ?? null);
@@ -149,9 +171,8 @@ export function benchForecast(perShape = Number(process.env.MM_BENCH_FORECAST_PE
           const order = screens.map((r, i) => ({ i, mape: r === null ? Infinity : r.metrics.mape ?? Infinity })).sort((a, b) => b.mape - a.mape || a.i - b.i);
           const take = Math.ceil((screens.length * REFINE_TOP_PERCENT) / 100);
           for (const { i } of order.slice(0, take)) {
-            const t0 = performance.now();
-            const r = contest(cut[i].train, g, method.refine);
-            if (timed) refineMs.push(performance.now() - t0);
+            const [r, ms] = cpuMs(() => contest(cut[i].train, cut[i].dates, g, method.refine!));
+            if (timed) refineMs.push(ms);
             const s = screens[i];
             if (r !== null && (s === null || (r.metrics.mape ?? Infinity) < (s.metrics.mape ?? Infinity))) {
               shipped[i] = r.model;
@@ -190,6 +211,7 @@ export function benchForecast(perShape = Number(process.env.MM_BENCH_FORECAST_PE
       coverage,
       fitsPerSec: { screen: screenMs.length ? 1000 / median(screenMs) : NaN, refine: refineMs.length ? 1000 / median(refineMs) : NaN },
       refinedPercent: cases ? (100 * refined) / cases : 0,
+      failed,
     });
   }
   return out;
@@ -200,7 +222,7 @@ export function printForecast(rows: readonly ForecastBenchGroup[]): void {
   console.log(`\nforecasting core on the evaluation corpus (bench/forecast-corpus.ts), ${ORIGINS} rolling origins per series`);
   console.log('  median sMAPE % (ratio to seasonal naive, ratio to the previous default: overall [min-max over origins]); interval coverage 80/95 %');
   for (const r of rows) {
-    console.log(`  ${r.group} (${r.series} series, period ${r.period}, horizon ${r.horizon}); fits/s on one core: screen ${r.fitsPerSec.screen.toFixed(0)}, refine ${r.fitsPerSec.refine.toFixed(0)}; shipped from refine ${r.refinedPercent.toFixed(1)} %`);
+    console.log(`  ${r.group} (${r.series} series, period ${r.period}, horizon ${r.horizon}); contests per CPU second: screen ${r.fitsPerSec.screen.toFixed(0)}, refine ${r.fitsPerSec.refine.toFixed(0)}; shipped from refine ${r.refinedPercent.toFixed(1)} %; screen failed ${r.failed} of ${r.series * ORIGINS}`);
     for (const m of Object.keys(r.medianSmape)) {
       const a = r.ratioToSnaive[m];
       const b = r.ratioToPrevious[m];

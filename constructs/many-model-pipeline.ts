@@ -82,9 +82,18 @@ export interface ManyModelPipelineProps {
   readonly scoring?: PipelineScoringOptions;
   /** Roles. @default - see PipelineRoles */
   readonly roles?: PipelineRoles;
-  /** Last steps of each series held out to score the model contest. @default 28 */
+  /**
+   * Last steps of each series held out to score the model contest.
+   * @default - 28 (four weeks of daily data); the reference worker uses each series' own
+   * frequency's instead: 13 weeks, 18 months, 8 quarters, 6 years
+   */
   readonly holdoutSteps?: number;
-  /** Season length in steps (7 for weekly seasonality of daily data). @default 7 */
+  /**
+   * Season length in steps (7 for weekly seasonality of daily data, 12 for yearly seasonality of
+   * monthly data).
+   * @default - 7 (a week of daily data); the reference worker uses each series' own frequency's
+   * instead, read from its dates: 52 for weekly, 12 monthly, 4 quarterly, none for annual series
+   */
   readonly seasonPeriod?: number;
   /** Share of partitions allowed to fail before a training step fails, 0-100. @default 0 */
   readonly allowedFailurePercent?: number;

@@ -47,6 +47,7 @@ export function pipelineModel(pipeline: Construct, props: ManyModelPipelineProps
   const passes = trainingPasses(path, props.training ?? TrainingStrategy.screenThenRefine());
   const holdoutSteps = wholeNumber(path, 'holdoutSteps', props.holdoutSteps ?? 28, 1, 3660);
   const seasonPeriod = wholeNumber(path, 'seasonPeriod', props.seasonPeriod ?? 7, 1, 366);
+  const givenSettings = (['holdoutSteps', 'seasonPeriod'] as const).filter((k) => props[k] !== undefined);
   const allowedFailurePercent = props.allowedFailurePercent ?? 0;
   if (!(allowedFailurePercent >= 0 && allowedFailurePercent <= 100)) {
     throw new ValidationError(path, 'allowedFailurePercent', `is ${allowedFailurePercent}; it must be from 0 to 100`, 'Use 0 to fail on any failed partition, or e.g. 2');
@@ -76,6 +77,7 @@ export function pipelineModel(pipeline: Construct, props: ManyModelPipelineProps
     passes: named,
     holdoutSteps,
     seasonPeriod,
+    ...(givenSettings.length > 0 ? { givenSettings } : {}),
     allowedFailurePercent,
     runVersion: props.runVersion,
     registry: { model: registry.modelName, procedure: registry.procedureName, versionPrefix: registry.versionPrefix, alias: registry.alias, gate: registry.gate },

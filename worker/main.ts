@@ -32,8 +32,10 @@ export interface WorkerConfig {
   readonly maxAttempts: number;
   readonly budgetSeconds: number;
   readonly emptyPolls: number;
-  readonly holdout: number;
-  readonly period: number;
+  /** The contest's holdout in steps; undefined: each series' frequency's (MM_GIVEN_SETTINGS). */
+  readonly holdout: number | undefined;
+  /** The season in steps; undefined: each series' frequency's. */
+  readonly period: number | undefined;
   readonly workerId: string;
   /** The image this worker runs (MM_TRAINER_IMAGE), recorded with every metrics row. */
   readonly image: string | null;
@@ -45,6 +47,18 @@ function need(env: NodeJS.ProcessEnv, name: string): string {
   const v = env[name];
   if (v === undefined || v === '') throw new Error(`worker contract: ${name} is not set`);
   return v;
+}
+
+/**
+ * A setting the pipeline's props set, or undefined when it holds the pipeline's daily default
+ * (the series' own frequency's applies then: docs/worker-contract.md). Set: named in
+ * MM_GIVEN_SETTINGS, or a value other than the default (a pipeline synthesized before
+ * MM_GIVEN_SETTINGS existed passes only values).
+ */
+function given(env: NodeJS.ProcessEnv, name: string, pipelineDefault: number): number | undefined {
+  const v = Number(need(env, name));
+  const listed = (env.MM_GIVEN_SETTINGS ?? '').split(',').includes(name);
+  return listed || v !== pipelineDefault ? v : undefined;
 }
 
 export function configFromEnv(env: NodeJS.ProcessEnv): WorkerConfig {
@@ -66,8 +80,8 @@ export function configFromEnv(env: NodeJS.ProcessEnv): WorkerConfig {
     maxAttempts: n('MM_MAX_ATTEMPTS'),
     budgetSeconds: n('MM_TIME_BUDGET_SECONDS'),
     emptyPolls: n('MM_EMPTY_POLLS'),
-    holdout: n('MM_HOLDOUT'),
-    period: n('MM_SEASON_PERIOD'),
+    holdout: given(env, 'MM_HOLDOUT', 28),
+    period: given(env, 'MM_SEASON_PERIOD', 7),
     workerId: `${env.SNOWFLAKE_SERVICE_NAME ?? 'worker'}#${os.hostname()}:${process.pid}`,
     image: env.MM_TRAINER_IMAGE || null,
     trainingKey: need(env, 'MM_TRAINING_KEY'),

@@ -113,6 +113,11 @@ export interface PipelineModel {
   readonly holdoutSteps: number;
   /** Season length in steps. */
   readonly seasonPeriod: number;
+  /**
+   * Which of holdoutSteps and seasonPeriod the props set. The others hold the daily defaults (28,
+   * 7), which a worker may replace by a series' own frequency's (MM_GIVEN_SETTINGS). Absent: neither.
+   */
+  readonly givenSettings?: readonly ('holdoutSteps' | 'seasonPeriod')[];
   /** Share of partitions allowed to fail before a training step fails, 0-100. */
   readonly allowedFailurePercent: number;
   /** A user value whose change alone retrains. */
@@ -138,6 +143,8 @@ export function trainerDigest(m: PipelineModel): string {
       // Keys as first hashed: renaming them would start a new run of every pipeline.
       holdout: m.holdoutSteps,
       period: m.seasonPeriod,
+      // Only when some are given, so that a pipeline that sets neither keeps its key.
+      ...(m.givenSettings?.length ? { given: [...m.givenSettings] } : {}),
       source: { ...m.source, table: m.source.table.toString() },
       modelSets: [modelSetOf('tasks'), modelSetOf('queue')],
     }),

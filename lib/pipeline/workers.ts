@@ -7,6 +7,9 @@ import { MODEL_MOUNT_PATH, WORKER_CONTRACT_VERSION, renderExecuteJobService, ren
 import { renderChunkReadStatement } from '../sql/training';
 import { PassModel, PipelineModel, trainingKey } from './model';
 
+/** The contract variable of each setting a pipeline may leave to the worker's per-frequency defaults. */
+export const GIVEN_SETTING_VARIABLES = { holdoutSteps: 'MM_HOLDOUT', seasonPeriod: 'MM_SEASON_PERIOD' } as const;
+
 /** Seconds a pass's worker keeps claiming chunks: a task-graph pass's timeout, a queue pass's budget. */
 export function workerBudgetSeconds(p: PassModel): number {
   return p.mode === 'tasks' ? p.timeoutSeconds : p.timeBudgetSeconds;
@@ -40,6 +43,8 @@ export function workerEnv(m: PipelineModel, p: PassModel, slot: number): Record<
     MM_EMPTY_POLLS: '3',
     MM_HOLDOUT: String(m.holdoutSteps),
     MM_SEASON_PERIOD: String(m.seasonPeriod),
+    // Only when the props set them: a pipeline that sets neither keeps its job specification.
+    ...(m.givenSettings?.length ? { MM_GIVEN_SETTINGS: m.givenSettings.map((k) => GIVEN_SETTING_VARIABLES[k]).join(',') } : {}),
     MM_WAREHOUSE: m.warehouse.name,
     MM_WORKER_CPUS: String(m.workerCpus),
   };

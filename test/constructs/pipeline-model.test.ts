@@ -3,6 +3,8 @@ import { ComputePool, Database, Duration, Hooks, InstanceFamily, ManyModelPipeli
 import { finalizeSteps } from '../../lib/hooks/manifest';
 import { pipelineSteps } from '../../lib/pipeline/steps';
 import { pipelineModel } from '../../constructs/pipeline-model';
+import { trainingKey } from '../../lib/pipeline/model';
+import { workerEnv } from '../../lib/pipeline/workers';
 import { errorOf, newStack } from './helpers';
 
 /** The example pipeline's props, declared in `scope`, with `overrides`. */
@@ -39,6 +41,21 @@ describe('pipelineModel', () => {
     const m = modelOf({ training: TrainingStrategy.screenThenRefine({ refineTopPercent: 5, timeBudget: Duration.minutes(45) }), holdoutSteps: 8, seasonPeriod: 52 });
     expect(m.passes[1]).toMatchObject({ refineTopPercent: 5, timeBudgetSeconds: 2700 });
     expect(m).toMatchObject({ holdoutSteps: 8, seasonPeriod: 52 });
+  });
+
+  test('a setting the props leave out is not given: the worker gets the daily defaults and may use each series\' own frequency\'s instead', () => {
+    const p = (m: ReturnType<typeof modelOf>) => m.passes[0];
+    const neither = modelOf();
+    expect(neither).toMatchObject({ holdoutSteps: 28, seasonPeriod: 7 });
+    expect(neither).not.toHaveProperty('givenSettings');
+    expect(workerEnv(neither, p(neither), 0)).not.toHaveProperty('MM_GIVEN_SETTINGS');
+    const season = modelOf({ seasonPeriod: 7 });
+    expect(season.givenSettings).toEqual(['seasonPeriod']);
+    expect(workerEnv(season, p(season), 0)).toMatchObject({ MM_SEASON_PERIOD: '7', MM_HOLDOUT: '28', MM_GIVEN_SETTINGS: 'MM_SEASON_PERIOD' });
+    const both = modelOf({ seasonPeriod: 12, holdoutSteps: 18 });
+    expect(workerEnv(both, p(both), 0)).toMatchObject({ MM_GIVEN_SETTINGS: 'MM_HOLDOUT,MM_SEASON_PERIOD' });
+    // An explicit 7 trains differently from the default on a monthly series: a new run.
+    expect(trainingKey(season)).not.toBe(trainingKey(neither));
   });
 
   test('names derive from namePrefix in the pipeline\'s schema, job services and the root task included', () => {

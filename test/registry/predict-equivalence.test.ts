@@ -21,6 +21,14 @@ import { day, gaussian, rows, trendSeason } from '../worker/series-helpers';
 const HORIZON = 60;
 const DRIVER = path.join(__dirname, 'fixtures', 'predict_driver.py');
 
+/** Day `anchor` (or the month's last day) of month `month` counted from January of `year`. */
+function monthDate(year: number, month: number, anchor: number): string {
+  const y = year + Math.floor(month / 12);
+  const m = month % 12;
+  const last = new Date(Date.UTC(y, m + 1, 0)).getUTCDate();
+  return `${y}-${String(m + 1).padStart(2, '0')}-${String(Math.min(anchor, last)).padStart(2, '0')}`;
+}
+
 /** Runs predict_core.py over artifact files; one entry per file (forecast or error). */
 function pythonPredict(files: string[], horizon: number): (ForecastStep[] | { error: string })[] {
   const r = spawnSync('python3', [DRIVER, TEMPLATE_DIR], { input: JSON.stringify({ files, horizon }), encoding: 'utf8', timeout: 30000, env: { ...process.env, PYTHONDONTWRITEBYTECODE: '1' } });
@@ -89,6 +97,30 @@ describe('TypeScript and Python predict agree', () => {
     }
     models.push({ name: `refine/${name}`, model: selectBest(prepareSeries(rows((t) => series[t], series.length)), { refine: true }).model });
   }
+  // Series of every frequency with real calendar dates, through the contest: forecast dates step by
+  // weeks, calendar months (month starts, the 15th, month ends across February and leap years),
+  // quarters and years.
+  const calendar: [string, (i: number) => string, number][] = [
+    ['weekly', (i) => day(7 * i), 130],
+    ['monthly-start', (i) => monthDate(2001, i, 1), 60],
+    ['monthly-15th', (i) => monthDate(1999, i, 15), 50],
+    ['monthly-end', (i) => monthDate(1995, i, 31), 70],
+    ['monthly-30th', (i) => monthDate(2003, i, 30), 45],
+    ['quarterly-end', (i) => monthDate(1970, 3 * i + 2, 31), 40],
+    ['annual', (i) => monthDate(1901, 12 * i, 1), 30],
+    ['annual-end-feb', (i) => monthDate(1990, 12 * i + 1, 29), 30],
+  ];
+  for (const [name, date, n] of calendar) {
+    const ys = trendSeason(n, { level: 100, slope: 0.3, amp: 4, noise: 2, seed: n });
+    const obs = ys.map((v, i) => ({ date: date(i), y: v }));
+    for (const refine of [false, true]) models.push({ name: `${name}/${refine ? 'refine' : 'screen'}`, model: selectBest(prepareSeries(obs), { refine }).model });
+  }
+  // formatVersion 3 artifacts (the worker before the frequency) read as before: daily steps.
+  for (const family of ['ets', 'arima'] as const) {
+    const fit = FAMILIES[family].fit(growth, { period: 7 });
+    const { frequency: _f, ...doc } = toModelDocument(fit, { startDate: day(0), lastDate: day(159), nFilled: 0 });
+    models.push({ name: `v3/${family}`, model: { ...doc, formatVersion: 3 } as AnyForecastModel });
+  }
   // formatVersion 2 artifacts (the previous worker) read as before.
   for (const family of ['holt_winters', 'linear_trend_season'] as const) {
     const fit = FAMILIES[family].fit(y, { period: 7 });
@@ -100,10 +132,11 @@ describe('TypeScript and Python predict agree', () => {
   models.push({ name: 'v1/linear_trend', model: { ...v1, family: 'linear_trend', state: { intercept: 10.25, slope: -0.3, t0: 99 } } });
   models.push({ name: 'v1/holt_winters', model: { ...v1, family: 'holt_winters', state: { level: 50.5, trend: 0.01, season: [0.1, -0.2, 0.3, -0.4, 0.5, -0.6, 0.3] } } });
 
-  test('the fixture covers every family, all three format versions, both scales and many series', () => {
-    const v3 = models.filter((m) => m.model.formatVersion === 3);
+  test('the fixture covers every family, all four format versions, every frequency, both scales and many series', () => {
+    const v3 = models.filter((m) => m.model.formatVersion === 4);
     expect(new Set(v3.map((m) => m.model.family))).toEqual(new Set(FAMILY_ORDER));
-    expect(new Set(models.map((m) => m.model.formatVersion))).toEqual(new Set([1, 2, 3]));
+    expect(new Set(models.map((m) => m.model.formatVersion))).toEqual(new Set([1, 2, 3, 4]));
+    expect(new Set(v3.map((m) => (m.model as { frequency: string }).frequency))).toEqual(new Set(['day', 'week', 'month', 'quarter', 'year']));
     for (const family of ['ets', 'arima']) {
       const scales = new Set(v3.filter((m) => m.model.family === family).map((m) => (m.model.state as { transform: string }).transform));
       expect([family, [...scales].sort()]).toEqual([family, ['log', 'none']]);
@@ -143,9 +176,17 @@ describe('TypeScript and Python predict agree', () => {
 
   test('both reject the same invalid documents', () => {
     const base = models[0].model as unknown as Record<string, unknown>;
+    const monthly = models.find((m) => m.name === 'monthly-start/screen')!.model as unknown as Record<string, unknown>;
     const bad: Record<string, unknown>[] = [
       { ...base, format: 'x' },
-      { ...base, formatVersion: 4 },
+      { ...base, formatVersion: 5 },
+      { ...base, frequency: undefined },
+      { ...base, frequency: 'hour' },
+      { ...base, anchorDay: 1 },
+      { ...monthly, anchorDay: undefined },
+      { ...monthly, anchorDay: 32 },
+      { ...monthly, anchorDay: 1.5 },
+      { ...monthly, lastDate: '2005-12-02' },
       { ...models.find((m) => m.model.family === 'ets')!.model, formatVersion: 2 },
       { ...models.find((m) => m.model.family === 'ets')!.model, state: { ...(models.find((m) => m.model.family === 'ets')!.model.state as object), transform: 'exp' } },
       { ...models.find((m) => m.model.family === 'arima')!.model, state: { ...(models.find((m) => m.model.family === 'arima')!.model.state as object), last: [] } },

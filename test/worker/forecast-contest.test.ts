@@ -69,9 +69,9 @@ describe('the holdout contest (the version 2 families) picks the family that gen
 describe('selectBest', () => {
   const series = prep(trendSeason(120, { level: 50, slope: 0.1, amp: 1, noise: 0.3, seed: 21 }));
 
-  test('returns the refitted winner as a version-3 artifact with every candidate\'s holdout metrics', () => {
+  test('returns the refitted winner as a version-4 artifact with every candidate\'s holdout metrics', () => {
     const r = selectBest(series, { holdout: 14, families: LEGACY_SCREEN_FAMILIES });
-    expect(r.model).toMatchObject({ format: 'many-model-forecast', formatVersion: 3, family: r.winner, period: 7, startDate: day(0), lastDate: day(119), nObs: 120, nFilled: 0, level: 0.95, z: 1.959963984540054 });
+    expect(r.model).toMatchObject({ format: 'many-model-forecast', formatVersion: 4, family: r.winner, period: 7, frequency: 'day', startDate: day(0), lastDate: day(119), nObs: 120, nFilled: 0, level: 0.95, z: 1.959963984540054 });
     expect(Object.keys(r.candidates)).toEqual([...LEGACY_SCREEN_FAMILIES]);
     expect(r.model.metrics).toEqual({ selectedBy: 'MAPE', holdout: 14, winner: r.metrics, candidates: r.candidates });
     for (const c of Object.values(r.candidates)) expect(c!.status).toBe('OK');
@@ -121,13 +121,13 @@ describe('selectBest', () => {
   test('rejects a series shorter than two seasons plus the holdout, saying so', () => {
     let err: unknown;
     try {
-      selectBest(prep(new Array(41).fill(1)));
+      selectBest(prep(new Array(41).fill(1)), { period: 7 });
     } catch (e) {
       err = e;
     }
     expect(err).toBeInstanceOf(SeriesTooShortError);
     expect(err).toBeInstanceOf(SeriesError);
-    expect(err).toMatchObject({ reason: 'TOO_SHORT', length: 41, required: 42, message: 'series too short: 41 days, need at least 42 (two seasons of 7 plus a holdout of 28)' });
+    expect(err).toMatchObject({ reason: 'TOO_SHORT', length: 41, required: 42, message: 'series too short: 41 steps, need at least 42 (two seasons of 7 plus a holdout of 28)' });
   });
 
   test('rejects a series that is mostly interpolated', () => {
@@ -195,7 +195,7 @@ describe('the model artifact', () => {
   test('an invalid document is rejected with a ModelFormatError naming the problem', () => {
     const bad = (patch: object) => () => predictFromModel({ ...r.model, ...patch } as ForecastModel, 1);
     expect(bad({ format: 'other' })).toThrow(new ModelFormatError('invalid many-model-forecast model: format is "other"'));
-    expect(bad({ formatVersion: 4 })).toThrow('formatVersion 4 is not supported (1, 2 and 3 are)');
+    expect(bad({ formatVersion: 5 })).toThrow('formatVersion 5 is not supported (1, 2, 3 and 4 are)');
     expect(bad({ family: 'prophet' })).toThrow('family "prophet" is unknown');
     expect(bad({ formatVersion: 2, family: 'ets' })).toThrow('family "ets" needs formatVersion 3');
     expect(bad({ lastDate: '2026-13-01' })).toThrow('lastDate "2026-13-01" is not a valid date');

@@ -54,6 +54,17 @@ describe('ets: state-space exponential smoothing chosen by AICc', () => {
     expect(JSON.stringify(ets.fit(y, { period: 7 }))).toBe(JSON.stringify(ets.fit([...y], { period: 7 })));
   });
 
+  test('a season longer than 24 steps is estimated once and held fixed (gamma 0), and the forecast repeats it', () => {
+    // Weekly data with a yearly season: 52 slots, a profile that is not a sine.
+    const g = gaussian(12);
+    const profile = Array.from({ length: 52 }, (_, j) => 20 * Math.sin((2 * Math.PI * j) / 52) + (j % 13 === 0 ? 15 : 0));
+    const y = Array.from({ length: 260 }, (_, t) => 300 + 0.2 * t + profile[t % 52] + 2 * g());
+    const m = ets.fit(y.slice(0, 208), { period: 52 });
+    expect(m.state).toMatchObject({ gamma: 0, spec: expect.stringMatching(/,A\)$/) });
+    expect(m.params.k).toBe(m.state.trend === 0 ? 53 : m.state.phi === 1 ? 55 : 56);
+    expect(computeMetrics(y.slice(208), forecast(m, 52).point).mape!).toBeLessThan(0.02);
+  });
+
   test('a series with zeros or negatives is modelled on its own scale only', () => {
     const y = trendSeason(120, { level: 0, slope: 0.01, amp: 2, noise: 1, seed: 4 });
     expect(ets.fit(y, { period: 7 }).state.transform).toBe('none');
@@ -118,9 +129,9 @@ describe('the contest with ETS, rolling windows and calibrated intervals', () =>
     expect(three.metrics).toEqual(three.candidates[three.winner]!.status === 'OK' ? (three.candidates[three.winner] as { metrics: unknown }).metrics : null);
   });
 
-  test('the screen artifact is an ets model of formatVersion 3', () => {
+  test('the screen artifact is an ets model of formatVersion 4', () => {
     const r = selectBest(series);
-    expect(r.model).toMatchObject({ formatVersion: 3, family: 'ets', state: { transform: 'log', spec: expect.stringMatching(/^ETS\(A,A/) } });
+    expect(r.model).toMatchObject({ formatVersion: 4, family: 'ets', state: { transform: 'log', spec: expect.stringMatching(/^ETS\(A,A/) } });
   });
 });
 

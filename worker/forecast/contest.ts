@@ -1,11 +1,11 @@
 /**
  * The per-partition model contest: fit each family on the training window, score it on the
- * holdout (the last `holdout` days) — and, with `windows` > 1, on earlier holdouts too (rolling
+ * holdout (the last `holdout` steps) — and, with `windows` > 1, on earlier holdouts too (rolling
  * origins) — pick the best by the chosen metric, refit the winner on the whole series, calibrate
  * its interval on the holdout errors, and return it as an artifact with every family's holdout
  * metrics.
  */
-import { addDays } from './dates';
+import { FREQUENCIES } from './dates';
 import { FitError, ForecastError, ForecastOptionsError, SeriesError, SeriesTooShortError } from './errors';
 import { FAMILIES } from './families';
 import { Metrics, computeMetrics } from './metrics';
@@ -31,9 +31,17 @@ export const LEGACY_REFINE_FAMILIES: readonly FamilyName[] = ['seasonal_naive', 
 export interface ContestOptions {
   /** Families that compete (their order does not matter: ties go to the earlier in FAMILY_ORDER). @default SCREEN_FAMILIES, or REFINE_FAMILIES when `refine` */
   readonly families?: readonly FamilyName[];
-  /** Days held out for scoring. @default 28 */
+  /**
+   * Steps held out for scoring. @default - the series' frequency's: 28 days, 13 weeks, 18 months,
+   * 8 quarters, 6 years; when neither holdout nor period is given and the series is shorter than
+   * two seasons plus that, what leaves two seasons, down to a third of it
+   */
   readonly holdout?: number;
-  /** Season length in days. @default 7 */
+  /**
+   * Season length in steps. @default - the series' frequency's: 7 for days, 52 weeks, 12 months,
+   * 4 quarters, none (1) for years; none when the series is shorter than two such seasons plus the
+   * holdout
+   */
   readonly period?: number;
   /** Metric the winner is chosen by. @default 'MAPE' */
   readonly metric?: MetricName;
@@ -43,11 +51,11 @@ export interface ContestOptions {
   readonly refine?: boolean;
   /** Parameter search effort. @default 'fine' when `refine`, else 'coarse' */
   readonly search?: 'coarse' | 'fine';
-  /** Reject a series when more than this fraction of its days were interpolated. @default 0.5 */
+  /** Reject a series when more than this fraction of its steps were interpolated. @default 0.5 */
   readonly maxFilledFraction?: number;
   /**
-   * Holdouts each family is scored on: the last `holdout` days, then windows ending ⌈holdout/2⌉,
-   * 2·⌈holdout/2⌉, … days earlier (each fitted on what precedes it); the winner has the lowest mean
+   * Holdouts each family is scored on: the last `holdout` steps, then windows ending ⌈holdout/2⌉,
+   * 2·⌈holdout/2⌉, … steps earlier (each fitted on what precedes it); the winner has the lowest mean
    * metric. Windows the series is too short for are skipped. The reported metrics are the last
    * window's. @default 1, or 3 when `refine`
    */
@@ -123,8 +131,14 @@ const metricValue = (m: Metrics, name: MetricName): number | null => (name === '
  * Holdout points that were interpolated are not scored (unless all of them were).
  */
 export function selectBest(series: PreparedSeries, opts: ContestOptions = {}): ContestResult {
-  const holdout = opts.holdout ?? 28;
-  const period = opts.period ?? 7;
+  const facts = FREQUENCIES[series.frequency ?? 'day'];
+  let holdout = opts.holdout ?? facts.holdout;
+  let period = opts.period ?? facts.seasonPeriod;
+  // Defaults bend to a short series: first the holdout (down to a third of the frequency's), so
+  // that two seasons stay to train on, then the season itself. Given settings are kept as given.
+  const n0 = series.values.length;
+  if (opts.holdout === undefined && opts.period === undefined && n0 < 2 * period + holdout) holdout = Math.max(Math.ceil(facts.holdout / 3), n0 - 2 * period);
+  if (opts.period === undefined && n0 < 2 * period + holdout) period = 1;
   const metric = opts.metric ?? 'MAPE';
   const level = opts.level ?? 0.95;
   const refine = opts.refine ?? false;
@@ -147,7 +161,7 @@ export function selectBest(series: PreparedSeries, opts: ContestOptions = {}): C
   const required = 2 * period + holdout;
   if (n < required) throw new SeriesTooShortError(n, required, `two seasons of ${period} plus a holdout of ${holdout}`);
   if (series.filled > maxFilled * n) {
-    throw new SeriesError('TOO_SPARSE', `series too sparse: ${series.filled} of ${n} days were interpolated, more than maxFilledFraction ${maxFilled}`);
+    throw new SeriesError('TOO_SPARSE', `series too sparse: ${series.filled} of ${n} ${series.frequency ?? 'day'}s were interpolated, more than maxFilledFraction ${maxFilled}`);
   }
 
   const train = y.slice(0, n - holdout);
@@ -173,7 +187,7 @@ export function selectBest(series: PreparedSeries, opts: ContestOptions = {}): C
       const fc = forecast(model, holdout).point;
       if (!fc.every(Number.isFinite)) throw new FitError('forecast is not finite');
       const m = computeMetrics(actual, fc, use);
-      // Earlier windows: fit on what precedes each, score the `holdout` days after it.
+      // Earlier windows: fit on what precedes each, score the `holdout` steps after it.
       const earlier: Metrics[] = [];
       for (let w = 1; w < windows; w++) {
         const end = n - holdout - w * step;
@@ -229,6 +243,6 @@ export function selectBest(series: PreparedSeries, opts: ContestOptions = {}): C
   let final: FittedModel = best.family === 'ets' && etsFull !== undefined ? etsFull : FAMILIES[best.family].fit(y, fitOpts);
   if (calibrate) final = calibrated(final, best.fit, actual, use);
   const record: ContestRecord = { selectedBy, holdout, winner: best.metrics, candidates };
-  const model = toModelDocument(final, { startDate: series.start, lastDate: addDays(series.start, n - 1), nFilled: series.filled }, record);
+  const model = toModelDocument(final, { startDate: series.start, lastDate: series.end, nFilled: series.filled, frequency: series.frequency ?? 'day', anchorDay: series.anchorDay }, record);
   return { model, winner: best.family, metrics: best.metrics, selectedBy, candidates };
 }

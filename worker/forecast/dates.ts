@@ -1,6 +1,7 @@
 /**
- * Calendar days as integers (days since 1970-01-01, UTC). Dates carry no time zone in the model:
- * a `Date` input is read in UTC, which is how snowflake-sdk returns a DATE column.
+ * Calendar days as integers (days since 1970-01-01, UTC), and the steps of a series: a day, a
+ * week, a calendar month, a quarter or a year. Dates carry no time zone in the model: a `Date`
+ * input is read in UTC, which is how snowflake-sdk returns a DATE column.
  */
 import { SeriesError } from './errors';
 
@@ -34,4 +35,111 @@ export function fromDayNumber(n: number): string {
 /** `iso` plus `days` days. */
 export function addDays(iso: string, days: number): string {
   return fromDayNumber(toDayNumber(iso) + days);
+}
+
+/** The step of a series. */
+export type Frequency = 'day' | 'week' | 'month' | 'quarter' | 'year';
+
+/** What a frequency means: its step in days or calendar months, and the contest's defaults. */
+export interface FrequencyFacts {
+  /** The step is `count` days (`'day'`) or `count` calendar months (`'month'`). */
+  readonly unit: 'day' | 'month';
+  readonly count: number;
+  /** The season's length in steps when none is given: a week of days, a year of weeks, months or quarters; none for years. */
+  readonly seasonPeriod: number;
+  /** Steps held out for the contest when no holdout is given (the M4 competition's horizons; four weeks of days). */
+  readonly holdout: number;
+}
+
+/** The frequencies a series may have, in order of their step. */
+export const FREQUENCIES: { readonly [F in Frequency]: FrequencyFacts } = {
+  day: { unit: 'day', count: 1, seasonPeriod: 7, holdout: 28 },
+  week: { unit: 'day', count: 7, seasonPeriod: 52, holdout: 13 },
+  month: { unit: 'month', count: 1, seasonPeriod: 12, holdout: 18 },
+  quarter: { unit: 'month', count: 3, seasonPeriod: 4, holdout: 8 },
+  year: { unit: 'month', count: 12, seasonPeriod: 1, holdout: 6 },
+};
+
+/** Whether `f` is a {@link Frequency}. */
+export const isFrequency = (f: unknown): f is Frequency => typeof f === 'string' && Object.prototype.hasOwnProperty.call(FREQUENCIES, f);
+
+/** A day's calendar parts (month 0-11). */
+function parts(day: number): { year: number; month: number; dayOfMonth: number } {
+  const d = new Date(day * DAY_MS);
+  return { year: d.getUTCFullYear(), month: d.getUTCMonth(), dayOfMonth: d.getUTCDate() };
+}
+
+/** Days of month `month` (0-11) of `year` (proleptic Gregorian). */
+export function daysInMonth(year: number, month: number): number {
+  if (month === 1) return (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0 ? 29 : 28;
+  return month === 3 || month === 5 || month === 8 || month === 10 ? 30 : 31;
+}
+
+/** Months since January of year 0 of a day. */
+export function monthIndex(day: number): number {
+  const p = parts(day);
+  return p.year * 12 + p.month;
+}
+
+/** The day of month index `mi` on the month's day `anchorDay`, or its last day when the month is shorter. */
+export function dayOfMonthIndex(mi: number, anchorDay: number): number {
+  const year = Math.floor(mi / 12);
+  const month = mi - 12 * year;
+  const date = new Date(0);
+  date.setUTCFullYear(year, month, Math.min(anchorDay, daysInMonth(year, month)));
+  return date.getTime() / DAY_MS;
+}
+
+/**
+ * The date `steps` steps after `iso` at frequency `frequency`. For months, quarters and years the
+ * result is on day `anchorDay` of its month, or on the month's last day when the month is shorter
+ * (anchorDay 31: month ends; 1: month starts).
+ */
+export function stepDate(iso: string, frequency: Frequency, steps: number, anchorDay?: number): string {
+  const f = FREQUENCIES[frequency];
+  const day = toDayNumber(iso);
+  if (f.unit === 'day') return fromDayNumber(day + steps * f.count);
+  return fromDayNumber(dayOfMonthIndex(monthIndex(day) + steps * f.count, anchorDay ?? parts(day).dayOfMonth));
+}
+
+const gcd = (a: number, b: number): number => (b === 0 ? a : gcd(b, a % b));
+
+/** A series' step as {@link inferFrequency} finds it. */
+export interface InferredFrequency {
+  readonly frequency: Frequency;
+  /** Months, quarters and years: the day of month the dates fall on (31: month ends). */
+  readonly anchorDay?: number;
+}
+
+/**
+ * The step of a series from its distinct dates (day numbers, sorted ascending):
+ * - months, quarters or years when every date falls on the same day of its month, or on the
+ *   month's last day when the month is shorter than that day (so month ends, 28th-31st, count as
+ *   one anchor), no two dates share a month, and the month gaps are all multiples of 12 (years), of
+ *   3 (quarters) or not (months);
+ * - otherwise weeks when every gap is a multiple of 7 days, else days.
+ * A missing step (a gap of two months, say) keeps the frequency: the grid fills it. One date alone
+ * is a daily series.
+ */
+export function inferFrequency(days: readonly number[]): InferredFrequency {
+  if (days.length < 2) return { frequency: 'day' };
+  let anchor = 0;
+  for (const d of days) anchor = Math.max(anchor, parts(d).dayOfMonth);
+  let monthGcd = 0;
+  let aligned = true;
+  let prev = -Infinity;
+  for (const d of days) {
+    const p = parts(d);
+    const mi = p.year * 12 + p.month;
+    if (p.dayOfMonth !== Math.min(anchor, daysInMonth(p.year, p.month)) || mi === prev) {
+      aligned = false;
+      break;
+    }
+    if (prev !== -Infinity) monthGcd = gcd(mi - prev, monthGcd);
+    prev = mi;
+  }
+  if (aligned) return { frequency: monthGcd % 12 === 0 ? 'year' : monthGcd % 3 === 0 ? 'quarter' : 'month', anchorDay: anchor };
+  let dayGcd = 0;
+  for (let i = 1; i < days.length; i++) dayGcd = gcd(days[i] - days[i - 1], dayGcd);
+  return { frequency: dayGcd % 7 === 0 ? 'week' : 'day' };
 }

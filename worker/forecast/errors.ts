@@ -28,13 +28,13 @@ export class SeriesError extends ForecastError {
 /** The series has fewer points than the contest needs (two seasons plus the holdout). */
 export class SeriesTooShortError extends SeriesError {
   constructor(
-    /** Days on the regularized grid. */
+    /** Steps on the regularized grid. */
     public readonly length: number,
-    /** Days needed. */
+    /** Steps needed. */
     public readonly required: number,
     detail: string,
   ) {
-    super('TOO_SHORT', `series too short: ${length} days, need at least ${required} (${detail})`);
+    super('TOO_SHORT', `series too short: ${length} steps, need at least ${required} (${detail})`);
   }
 }
 

@@ -3,14 +3,15 @@
  * prepareSeries → selectBest → artifact JSON → predictFromModel (and its Python twin,
  * lib/registry/python/predict_core.py). See docs/forecast-models.md.
  */
-export { addDays, fromDayNumber, toDayNumber } from './dates';
+export { FREQUENCIES, addDays, fromDayNumber, inferFrequency, stepDate, toDayNumber } from './dates';
+export type { Frequency, FrequencyFacts, InferredFrequency } from './dates';
 export { FitError, ForecastError, ForecastOptionsError, ModelFormatError, SeriesError, SeriesTooShortError } from './errors';
 export type { SeriesProblem } from './errors';
 export { FAMILIES, arima, drift, ets, holtWinters, holtWintersDamped, linearTrend, linearTrendSeason, seasonalNaive, ses } from './families';
 export type { FitOptions, ForecastFamily } from './families';
 export { hwFilter, initialState } from './families/holt-winters';
 export { sesFilter } from './families/ses';
-export { autoEts, etsName, fitEts } from './families/ets';
+export { MAX_SMOOTHED_SEASON, autoEts, etsName, fitEts } from './families/ets';
 export type { EtsFit, EtsSpec, EtsSeason, EtsTransform, EtsTrend } from './families/ets';
 export { kpss, seasonalStrength } from './families/arima';
 export { computeMetrics } from './metrics';

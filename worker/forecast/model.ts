@@ -1,24 +1,26 @@
 /**
- * The model artifact: format "many-model-forecast", formatVersion 3 (docs/forecast-models.md).
+ * The model artifact: format "many-model-forecast", formatVersion 4 (docs/forecast-models.md).
  * It is self-contained: `predictFromModel` (TypeScript) and `predict_from_model`
  * (lib/registry/python/predict_core.py) need nothing but the document. Numbers are plain JSON
  * numbers; JSON.stringify writes the shortest decimal that parses back to the same double, so
  * the round trip is lossless.
  */
-import { toDayNumber } from './dates';
+import { Frequency, daysInMonth, isFrequency, toDayNumber } from './dates';
 import { ModelFormatError } from './errors';
 import type { Metrics } from './metrics';
 
 /** The `format` of every artifact. */
 export const MODEL_FORMAT = 'many-model-forecast';
 /**
- * The version this module writes. Version 3 added the families `ets` and `arima` (and the log
- * scale they may forecast on); a version 2 document reads as before (its families and formulas
- * are unchanged), and version 1 (legacy, see {@link LegacyForecastModelV1}) is still read.
+ * The version this module writes. Version 4 added the series' step (`frequency`, and `anchorDay`
+ * for months, quarters and years): forecast dates step by it rather than by days. Version 3 added
+ * the families `ets` and `arima` (and the log scale they may forecast on); versions 3 and 2 read
+ * as before (daily steps; version 2 without `ets` and `arima`), and version 1 (legacy, see
+ * {@link LegacyForecastModelV1}) is still read.
  */
-export const MODEL_FORMAT_VERSION = 3;
+export const MODEL_FORMAT_VERSION = 4;
 /** The versions predict reads. */
-export const READ_VERSIONS = [1, 2, 3] as const;
+export const READ_VERSIONS = [1, 2, 3, 4] as const;
 
 /** Model families, in the contest's tie-break order (simplest first). */
 export const FAMILY_ORDER = ['seasonal_naive', 'linear_trend', 'drift', 'ses', 'linear_trend_season', 'holt_winters', 'holt_winters_damped', 'ets', 'arima'] as const;
@@ -31,7 +33,7 @@ export type FamilyName = (typeof FAMILY_ORDER)[number];
 export interface SeasonalNaiveState {
   readonly season: number[];
 }
-/** drift: last value plus `slope` per day (the mean daily change); `n` points were fitted. */
+/** drift: last value plus `slope` per step (the mean change per step); `n` points were fitted. */
 export interface DriftState {
   readonly last: number;
   readonly slope: number;
@@ -111,7 +113,7 @@ export interface FamilyStates {
 
 interface FittedOf<F extends FamilyName> {
   readonly family: F;
-  /** Season length in days. */
+  /** Season length in steps of the series. */
   readonly period: number;
   /** Fitted hyper-parameters and fit diagnostics (informational; predict does not read them). */
   readonly params: Record<string, number>;
@@ -140,7 +142,7 @@ export type CandidateResult = { readonly status: 'OK'; readonly metrics: Metrics
 export interface ContestRecord {
   /** Metric the winner was chosen by (MAPE falls back to SMAPE when every holdout actual is 0). */
   readonly selectedBy: MetricName;
-  /** Holdout length in days. */
+  /** Holdout length in steps of the series. */
   readonly holdout: number;
   /** Holdout metrics of the winner. */
   readonly winner: Metrics;
@@ -148,19 +150,27 @@ export interface ContestRecord {
   readonly candidates: { readonly [F in FamilyName]?: CandidateResult };
 }
 
-/** The artifact, formatVersion 3 (what the reference worker writes); a version 2 document has the same shape. */
+/**
+ * The artifact, formatVersion 4 (what the reference worker writes); version 3 and 2 documents have
+ * the same shape without `frequency` and `anchorDay` (their steps are days).
+ */
 export type ForecastModel<F extends FamilyName = FamilyName> = {
   [K in F]: {
     readonly format: typeof MODEL_FORMAT;
-    readonly formatVersion: 2 | typeof MODEL_FORMAT_VERSION;
+    readonly formatVersion: 2 | 3 | typeof MODEL_FORMAT_VERSION;
     readonly family: K;
+    /** Season length in steps. */
     readonly period: number;
-    /** First day of the fitted series. */
+    /** The series' step (version 4; 'day' before). */
+    readonly frequency?: Frequency;
+    /** Months, quarters and years (version 4): forecast dates fall on this day of their month, or on its last day when the month is shorter. */
+    readonly anchorDay?: number;
+    /** First date of the fitted series. */
     readonly startDate: string;
-    /** Last day of the fitted series; step h is lastDate + h days. */
+    /** Last date of the fitted series; step h is h steps of `frequency` later. */
     readonly lastDate: string;
     readonly nObs: number;
-    /** Fitted days that were interpolated. */
+    /** Fitted steps that were interpolated. */
     readonly nFilled: number;
     readonly params: Record<string, number>;
     readonly state: FamilyStates[K];
@@ -194,12 +204,21 @@ export interface LegacyForecastModelV1 {
 export type AnyForecastModel = ForecastModel | LegacyForecastModelV1;
 
 /** Serializes a fitted model into the artifact (fixed key order, so equal models give equal bytes). */
-export function toModelDocument<F extends FamilyName>(fit: FittedModel<F>, dates: { startDate: string; lastDate: string; nFilled: number }, metrics?: ContestRecord): ForecastModel<F> {
+export function toModelDocument<F extends FamilyName>(
+  fit: FittedModel<F>,
+  dates: { startDate: string; lastDate: string; nFilled: number; frequency?: Frequency; anchorDay?: number },
+  metrics?: ContestRecord,
+): ForecastModel<F> {
+  const frequency = dates.frequency ?? 'day';
+  const monthly = frequency === 'month' || frequency === 'quarter' || frequency === 'year';
+  if (monthly !== (dates.anchorDay !== undefined)) throw new ModelFormatError(`anchorDay is required for frequency ${frequency} and only for months, quarters and years`);
   const doc = {
     format: MODEL_FORMAT,
     formatVersion: MODEL_FORMAT_VERSION,
     family: fit.family,
     period: fit.period,
+    frequency,
+    ...(monthly ? { anchorDay: dates.anchorDay } : {}),
     startDate: dates.startDate,
     lastDate: dates.lastDate,
     nObs: fit.nObs,
@@ -243,14 +262,27 @@ export function parseModel(doc: unknown): AnyForecastModel {
   const m = doc as Record<string, unknown>;
   if (m.format !== MODEL_FORMAT) fail(`format is ${JSON.stringify(m.format)}`);
   const version = m.formatVersion;
-  if (!(READ_VERSIONS as readonly unknown[]).includes(version)) fail(`formatVersion ${JSON.stringify(version)} is not supported (1, 2 and 3 are)`);
+  if (!(READ_VERSIONS as readonly unknown[]).includes(version)) fail(`formatVersion ${JSON.stringify(version)} is not supported (1, 2, 3 and 4 are)`);
   const period = m.period;
   if (!(Number.isInteger(period) && (period as number) >= 1)) fail('period must be an integer >= 1');
   if (typeof m.lastDate !== 'string') fail('lastDate must be a YYYY-MM-DD string');
+  let lastDay = 0;
   try {
-    toDayNumber(m.lastDate);
+    lastDay = toDayNumber(m.lastDate);
   } catch {
     fail(`lastDate ${JSON.stringify(m.lastDate)} is not a valid date`);
+  }
+  if (version === 4) {
+    if (!isFrequency(m.frequency)) fail('frequency must be one of "day", "week", "month", "quarter", "year"');
+    if (m.frequency === 'day' || m.frequency === 'week') {
+      if (m.anchorDay !== undefined) fail(`anchorDay is only for months, quarters and years, not ${m.frequency}`);
+    } else {
+      const a = m.anchorDay;
+      if (!(Number.isInteger(a) && (a as number) >= 1 && (a as number) <= 31)) fail('anchorDay must be an integer from 1 to 31');
+      // lastDate is on the anchor (or its month's last day): the dates predict steps to follow it.
+      const d = new Date(lastDay * 86_400_000);
+      if (d.getUTCDate() !== Math.min(a as number, daysInMonth(d.getUTCFullYear(), d.getUTCMonth()))) fail(`lastDate ${m.lastDate} is not on anchorDay ${a}`);
+    }
   }
   if (!(isNum(m.sigma) && m.sigma >= 0)) fail('sigma must be a finite number >= 0');
   if (m.z !== undefined && !(isNum(m.z) && m.z >= 0)) fail('z must be a finite number >= 0');

@@ -5,7 +5,9 @@
  * 1e-9). Change both together.
  *
  * Step h (1-based) of a horizon: point(h), half(h) = z · sigma · scale(h), lower = point − half,
- * upper = point + half, on day lastDate + h. scale(h) per family (docs/forecast-models.md):
+ * upper = point + half, dated h steps after lastDate (days before formatVersion 4; then the
+ * document's `frequency`: days, weeks, or calendar months, quarters and years on `anchorDay`).
+ * scale(h) per family (docs/forecast-models.md):
  * - seasonal_naive: √(k + 1), k = ⌊(h − 1)/period⌋
  * - drift: √(h · (1 + h/n))
  * - ses: √(1 + (h − 1)·α²)
@@ -17,7 +19,7 @@
  * - arima: √(Σ_{j=0}^{h−1} ψ_j²), ψ₀ = 1, ψ_j = Σ_{i=1}^{min(j,K)} ar[i−1]·ψ_{j−i}; log models as ets
  * - formatVersion 1 (legacy): √h for every family
  */
-import { fromDayNumber, toDayNumber } from './dates';
+import { FREQUENCIES, dayOfMonthIndex, fromDayNumber, monthIndex, toDayNumber } from './dates';
 import { ForecastOptionsError } from './errors';
 import { MODEL_FORMAT_VERSION } from './model';
 import { AnyForecastModel, ArimaState, EtsState, FittedModel, FamilyStates, HoltWintersState, RegressionState, parseModel } from './model';
@@ -57,7 +59,7 @@ export interface Forecast {
 export interface ForecastStep {
   /** 1-based step. */
   readonly step: number;
-  /** lastDate + step days, `YYYY-MM-DD`. */
+  /** `step` steps of the model's frequency after lastDate, `YYYY-MM-DD`. */
   readonly date: string;
   readonly forecast: number;
   readonly lower: number;
@@ -207,7 +209,7 @@ export function forecast(model: FittedModel, h: number): Forecast {
 }
 
 /**
- * Forecast of steps 1..horizon from an artifact alone (formatVersion 2, or 1 for compatibility).
+ * Forecast of steps 1..horizon from an artifact alone (formatVersion 4, or 1-3 for compatibility).
  * The twin of predict_core.predict_from_model. Throws ModelFormatError on an invalid document.
  */
 export function predictFromModel(model: AnyForecastModel, horizon: number): ForecastStep[] {
@@ -216,5 +218,10 @@ export function predictFromModel(model: AnyForecastModel, horizon: number): Fore
   const z = m.z ?? 1.959963984540054;
   const f = path(m.family, m.formatVersion, m.period, m.state, m.sigma, z, horizon);
   const last = toDayNumber(m.lastDate);
-  return f.point.map((p, i) => ({ step: i + 1, date: fromDayNumber(last + i + 1), forecast: p, lower: f.lower[i], upper: f.upper[i] }));
+  // Versions 1-3 step by days. Months, quarters and years count calendar months from lastDate's
+  // month and land on anchorDay, or on the month's last day when it is shorter.
+  const { unit, count } = FREQUENCIES[m.formatVersion === 4 ? m.frequency! : 'day'];
+  const lastMonth = monthIndex(last);
+  const dateOf = (h: number) => (unit === 'day' ? last + h * count : dayOfMonthIndex(lastMonth + h * count, (m as { anchorDay: number }).anchorDay));
+  return f.point.map((p, i) => ({ step: i + 1, date: fromDayNumber(dateOf(i + 1)), forecast: p, lower: f.lower[i], upper: f.upper[i] }));
 }

@@ -1,20 +1,23 @@
 /**
- * Series preparation: from raw rows (unsorted, duplicate dates, missing days, NULLs) to a regular
- * daily grid without holes.
+ * Series preparation: from raw rows (unsorted, duplicate dates, missing steps, NULLs) to a regular
+ * grid without holes, in the series' own step: days, weeks, calendar months, quarters or years,
+ * inferred from the dates (dates.ts, `inferFrequency`).
  *
  * Choices (docs/forecast-models.md, "Series preparation"):
+ * - The step is read from the dates, not assumed: first-of-month (or month-end) dates are a
+ *   monthly series, not a daily one with 29 missing days out of 30.
  * - Duplicate dates are averaged (default) or summed; their non-NULL values are sorted first, so
  *   the result does not depend on the input order. A date whose values are all NULL is a NULL.
  * - A value that is NULL, undefined or not finite (NaN, ±Infinity) is missing; a value of another
  *   type (a numeric string, say) is an error rather than silently missing.
  * - The grid runs from the first to the last date with a value: leading and trailing NULLs are
- *   dropped (they cannot be interpolated), so forecasts start the day after the last value.
- * - Missing days and NULLs inside the grid are filled by linear interpolation between the nearest
+ *   dropped (they cannot be interpolated), so forecasts start one step after the last value.
+ * - Missing steps and NULLs inside the grid are filled by linear interpolation between the nearest
  *   values on each side. It keeps level and trend, adds no noise, and is what a seasonal model's
  *   one-step errors tolerate best for short gaps; long gaps are bounded by `maxFilledFraction`
  *   at fit time.
  */
-import { fromDayNumber, toDayNumber } from './dates';
+import { FREQUENCIES, Frequency, dayOfMonthIndex, fromDayNumber, inferFrequency, monthIndex, toDayNumber } from './dates';
 import { ForecastOptionsError, SeriesError } from './errors';
 
 /** One input row. */
@@ -29,33 +32,37 @@ export interface Observation {
 export interface PrepareOptions {
   /** How values of the same date combine. @default 'mean' */
   readonly duplicates?: 'mean' | 'sum';
-  /** Longest grid accepted, in days (a bad date far in the past would otherwise allocate a huge grid). @default 36600 */
+  /** Longest grid accepted, in steps (a bad date far in the past would otherwise allocate a huge grid). @default 36600 */
   readonly maxLength?: number;
 }
 
-/** A series on a regular daily grid. */
+/** A series on a regular grid of its own step. */
 export interface PreparedSeries {
-  /** First day of the grid, `YYYY-MM-DD`. */
+  /** The grid's step, inferred from the dates. */
+  readonly frequency: Frequency;
+  /** Months, quarters and years: the day of month the grid's dates fall on (the month's last day when it is shorter; 31: month ends). */
+  readonly anchorDay?: number;
+  /** First date of the grid, `YYYY-MM-DD`. */
   readonly start: string;
-  /** Last day of the grid (the last observed value), `YYYY-MM-DD`. */
+  /** Last date of the grid (the last observed value), `YYYY-MM-DD`. */
   readonly end: string;
-  /** One value per day from `start` to `end`, holes filled. */
+  /** One value per step from `start` to `end`, holes filled. */
   readonly values: number[];
-  /** Per day: true when the value was observed, false when it was interpolated. */
+  /** Per step: true when the value was observed, false when it was interpolated. */
   readonly observed: boolean[];
-  /** Days filled by interpolation (`gapDays + nullDays`). */
+  /** Steps filled by interpolation (`gapDays + nullDays`). */
   readonly filled: number;
-  /** Filled days that had no row at all. */
+  /** Filled steps that had no row at all (days for a daily series, months for a monthly one, ...). */
   readonly gapDays: number;
-  /** Filled days whose rows were all NULL. */
+  /** Filled steps whose rows were all NULL. */
   readonly nullDays: number;
   /** Rows beyond the first for a date (merged by the `duplicates` rule). */
   readonly duplicateRows: number;
-  /** NULL days dropped before the first or after the last value. */
+  /** NULL steps dropped before the first or after the last value. */
   readonly trimmedDays: number;
 }
 
-/** Puts `rows` on a daily grid (see the module comment for the rules). */
+/** Puts `rows` on a regular grid of their step (see the module comment for the rules). */
 export function prepareSeries(rows: readonly Observation[], opts: PrepareOptions = {}): PreparedSeries {
   const combine = opts.duplicates ?? 'mean';
   if (combine !== 'mean' && combine !== 'sum') throw new ForecastOptionsError(`duplicates must be 'mean' or 'sum', got ${JSON.stringify(combine)}`);
@@ -77,6 +84,8 @@ export function prepareSeries(rows: readonly Observation[], opts: PrepareOptions
       throw new SeriesError('INVALID_VALUE', `value ${JSON.stringify(y)} on ${fromDayNumber(day)} is not a number or NULL`);
     }
   }
+  // The step, from every date with a row (a NULL row still says the period exists).
+  const { frequency, anchorDay } = inferFrequency([...byDay.keys()].sort((a, b) => a - b));
   const known: [number, number][] = [];
   for (const [day, vals] of byDay) {
     if (vals.length === 0) continue;
@@ -90,27 +99,51 @@ export function prepareSeries(rows: readonly Observation[], opts: PrepareOptions
 
   const first = known[0][0];
   const last = known[known.length - 1][0];
-  const length = last - first + 1;
-  if (length > maxLength) throw new SeriesError('TOO_LONG', `series spans ${length} days (${fromDayNumber(first)} to ${fromDayNumber(last)}), more than maxLength ${maxLength}`);
+  // Grid position of a date and date of a grid position. Every date is on the grid: the
+  // frequency was inferred so that their gaps are whole steps.
+  const { unit, count } = FREQUENCIES[frequency];
+  const firstMonth = monthIndex(first);
+  const index = unit === 'day' ? (day: number) => (day - first) / count : (day: number) => (monthIndex(day) - firstMonth) / count;
+  const dateOf = unit === 'day' ? (i: number) => first + i * count : (i: number) => dayOfMonthIndex(firstMonth + i * count, anchorDay as number);
+  const length = index(last) + 1;
+  if (length > maxLength) throw new SeriesError('TOO_LONG', `series spans ${length} ${frequency}s (${fromDayNumber(first)} to ${fromDayNumber(last)}), more than maxLength ${maxLength}`);
   let trimmedDays = 0;
-  for (const day of byDay.keys()) if (day < first || day > last) trimmedDays++;
+  const rowAt = new Set<number>();
+  for (const day of byDay.keys()) {
+    if (day < first || day > last) trimmedDays++;
+    else rowAt.add(index(day));
+  }
 
   const values = new Array<number>(length);
   const observed = new Array<boolean>(length);
   let gapDays = 0;
   let nullDays = 0;
   for (let k = 0; k < known.length; k++) {
-    const [d0, v0] = known[k];
-    values[d0 - first] = v0;
-    observed[d0 - first] = true;
+    const i0 = index(known[k][0]);
+    const v0 = known[k][1];
+    values[i0] = v0;
+    observed[i0] = true;
     if (k + 1 === known.length) break;
-    const [d1, v1] = known[k + 1];
-    for (let d = d0 + 1; d < d1; d++) {
-      values[d - first] = v0 + ((v1 - v0) * (d - d0)) / (d1 - d0);
-      observed[d - first] = false;
-      if (byDay.has(d)) nullDays++;
+    const i1 = index(known[k + 1][0]);
+    const v1 = known[k + 1][1];
+    for (let i = i0 + 1; i < i1; i++) {
+      values[i] = v0 + ((v1 - v0) * (i - i0)) / (i1 - i0);
+      observed[i] = false;
+      if (rowAt.has(i)) nullDays++;
       else gapDays++;
     }
   }
-  return { start: fromDayNumber(first), end: fromDayNumber(last), values, observed, filled: gapDays + nullDays, gapDays, nullDays, duplicateRows, trimmedDays };
+  return {
+    frequency,
+    ...(anchorDay === undefined ? {} : { anchorDay }),
+    start: fromDayNumber(dateOf(0)),
+    end: fromDayNumber(dateOf(length - 1)),
+    values,
+    observed,
+    filled: gapDays + nullDays,
+    gapDays,
+    nullDays,
+    duplicateRows,
+    trimmedDays,
+  };
 }

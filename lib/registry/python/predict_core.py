@@ -2,8 +2,8 @@
 # pandas, so it runs unchanged in a warehouse, a container or a test).
 #
 # It reads the per-partition artifact written by the reference worker (format
-# "many-model-forecast", formatVersion 3; versions 1 and 2 are still read) and forecasts `horizon` steps
-# after the model's last date. It is the line-by-line twin of worker/forecast/predict.ts and
+# "many-model-forecast", formatVersion 4; versions 1 to 3 are still read) and forecasts `horizon` steps
+# after the model's last date, stepping by the series' frequency (days before version 4). It is the line-by-line twin of worker/forecast/predict.ts and
 # model.ts: same formulas, same order of floating-point operations, so both give the same doubles
 # (tests compare them on fitted models to 1e-9). Change both together; docs/forecast-models.md
 # documents the format.
@@ -15,7 +15,7 @@ import os
 import re
 
 MODEL_FORMAT = "many-model-forecast"
-SUPPORTED_VERSIONS = (1, 2, 3)
+SUPPORTED_VERSIONS = (1, 2, 3, 4)
 DEFAULT_Z = 1.959963984540054
 INDEX_FORMAT = "many-model-index"
 
@@ -24,6 +24,8 @@ _V1_FAMILIES = ("seasonal_naive", "linear_trend", "holt_winters")
 _V2_FAMILIES = ("seasonal_naive", "linear_trend", "drift", "ses", "linear_trend_season", "holt_winters", "holt_winters_damped")
 _V3_FAMILIES = _V2_FAMILIES + ("ets", "arima")
 MAX_AR = 800
+# A step of each frequency: ("day", n) is n days, ("month", n) is n calendar months.
+_FREQUENCIES = {"day": ("day", 1), "week": ("day", 7), "month": ("month", 1), "quarter": ("month", 3), "year": ("month", 12)}
 
 _LN2_HI = 0.693147180369123816490
 _LN2_LO = 1.90821492927058770002e-10
@@ -84,6 +86,19 @@ def _parse_day(value):
     return datetime.date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
 
 
+def _days_in_month(year, month):
+    # month 1-12, proleptic Gregorian (the twin of daysInMonth in dates.ts, whose month is 0-11).
+    if month == 2:
+        return 29 if (year % 4 == 0 and year % 100 != 0) or year % 400 == 0 else 28
+    return 30 if month in (4, 6, 9, 11) else 31
+
+
+def _month_date(month_index, anchor_day):
+    # Month `month_index` (months since January of year 0) on day anchor_day, or its last day.
+    year, month0 = divmod(month_index, 12)
+    return datetime.date(year, month0 + 1, min(anchor_day, _days_in_month(year, month0 + 1)))
+
+
 def check_model(model):
     """Raises ModelFormatError naming the first problem (mirrors parseModel in model.ts)."""
     if not isinstance(model, dict):
@@ -92,7 +107,7 @@ def check_model(model):
         _fail("format is %r" % (model.get("format"),))
     version = model.get("formatVersion")
     if not _is_int(version) or int(version) not in SUPPORTED_VERSIONS:
-        _fail("formatVersion %r is not supported (1, 2 and 3 are)" % (version,))
+        _fail("formatVersion %r is not supported (1, 2, 3 and 4 are)" % (version,))
     version = int(version)
     period = model.get("period")
     if not (_is_int(period) and period >= 1):
@@ -101,9 +116,22 @@ def check_model(model):
     if not isinstance(model.get("lastDate"), str):
         _fail("lastDate must be a YYYY-MM-DD string")
     try:
-        _parse_day(model["lastDate"])
+        last_day = _parse_day(model["lastDate"])
     except ValueError:
         _fail("lastDate %r is not a valid date" % (model["lastDate"],))
+    if version == 4:
+        frequency = model.get("frequency")
+        if not isinstance(frequency, str) or frequency not in _FREQUENCIES:
+            _fail('frequency must be one of "day", "week", "month", "quarter", "year"')
+        if frequency in ("day", "week"):
+            if "anchorDay" in model:
+                _fail("anchorDay is only for months, quarters and years, not %s" % (frequency,))
+        else:
+            a = model.get("anchorDay")
+            if not (_is_int(a) and 1 <= a <= 31):
+                _fail("anchorDay must be an integer from 1 to 31")
+            if last_day.day != min(int(a), _days_in_month(last_day.year, last_day.month)):
+                _fail("lastDate %s is not on anchorDay %s" % (model["lastDate"], a))
     if not (_is_num(model.get("sigma")) and model["sigma"] >= 0):
         _fail("sigma must be a finite number >= 0")
     if "z" in model and not (_is_num(model["z"]) and model["z"] >= 0):
@@ -280,10 +308,20 @@ def predict_from_model(model, horizon):
     z = model.get("z", DEFAULT_Z)
     point, lower, upper = forecast_path(model["family"], version, period, model["state"], model["sigma"], z, horizon)
     last = _parse_day(model["lastDate"])
+    # Versions 1-3 step by days. Months, quarters and years count calendar months from lastDate's
+    # month and land on anchorDay, or on the month's last day when it is shorter.
+    unit, count = _FREQUENCIES[model["frequency"] if version == 4 else "day"]
+    last_month = last.year * 12 + last.month - 1
+
+    def date_of(h):
+        if unit == "day":
+            return last + datetime.timedelta(days=h * count)
+        return _month_date(last_month + h * count, int(model["anchorDay"]))
+
     return [
         {
             "step": i + 1,
-            "date": (last + datetime.timedelta(days=i + 1)).isoformat(),
+            "date": date_of(i + 1).isoformat(),
             "forecast": point[i],
             "lower": lower[i],
             "upper": upper[i],

@@ -22,7 +22,7 @@ import { ArimaState } from '../model';
 import { ForecastFamily, familyForecast, fitted, resolve } from './common';
 
 /** Seasonal terms (by slot t mod m, summing to zero) of a classical decomposition: centered moving average, slot means of the deviations. */
-export function seasonalIndices(z: readonly number[], m: number): { index: number[]; deviations: number[]; slots: number[] } {
+export function seasonalIndices(z: ArrayLike<number>, m: number): { index: number[]; deviations: number[]; slots: number[] } {
   const n = z.length;
   const half = Math.floor(m / 2);
   const sums = new Array<number>(m).fill(0);

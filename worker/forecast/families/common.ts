@@ -6,7 +6,7 @@ import { Forecast, forecast } from '../predict';
 
 /** Options of a family's `fit`. */
 export interface FitOptions {
-  /** Season length in days. @default 7 */
+  /** Season length in steps. @default 7 */
   readonly period?: number;
   /** Prediction-interval coverage. @default 0.95 */
   readonly level?: number;
@@ -21,7 +21,7 @@ export interface ForecastFamily<F extends FamilyName> {
   readonly name: F;
   /** Fewest points `fit` accepts for a season of `period`. */
   minLength(period: number): number;
-  /** Fits the family to `train` (a regular daily series without holes). Deterministic. */
+  /** Fits the family to `train` (a regular series without holes, one value per step). Deterministic. */
   fit(train: readonly number[], opts?: FitOptions): FittedModel<F>;
   /** Steps 1..h with prediction intervals. */
   forecast(model: FittedModel<F>, h: number): Forecast;

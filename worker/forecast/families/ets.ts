@@ -24,6 +24,7 @@ import { FitError } from '../errors';
 import { solveSpd } from '../linalg';
 import { EtsState } from '../model';
 import { gridThenCompass } from '../optimize';
+import { seasonalIndices } from './arima';
 import { ForecastFamily, familyForecast, fitted, resolve, sigmaOf } from './common';
 
 export type EtsTrend = 'N' | 'A' | 'Ad';
@@ -162,6 +163,17 @@ export function etsParameterCount(spec: EtsSpec, m: number): number {
 }
 
 /**
+ * Seasons longer than this are not smoothed state by state: their m − 1 initial states make the
+ * least-squares step cost O(m²·n) per model (about 25 ms for a weekly series of 200 points with m
+ * = 52, against 4 ms for the whole monthly screen), and R's `ets` refuses them (its limit is 24).
+ * Such a season is estimated by a classical decomposition (refined by one backfitting step) and
+ * held fixed (γ = 0): the model is ETS(A,·,N) on the seasonally adjusted series, as R's `stlf`
+ * does it, and forecasts add the season back. Its one-step errors are those of the full model with fixed seasonal terms, so its
+ * AICc (counting the m − 1 seasonal terms) compares with the others.
+ */
+export const MAX_SMOOTHED_SEASON = 24;
+
+/**
  * Fits one ETS model to `y` (already positive when `spec.transform` is 'log'). Throws FitError when
  * the initial-state regression cannot be solved.
  */
@@ -169,7 +181,59 @@ export function fitEts(y: readonly number[], m: number, spec: EtsSpec, effort: '
   const n = y.length;
   const z = spec.transform === 'log' ? Float64Array.from(y, Math.log) : Float64Array.from(y);
   const seasonal = spec.season === 'A' && m > 1;
-  const mm = seasonal ? m : 1;
+  const fixedSeason = seasonal && m > MAX_SMOOTHED_SEASON;
+  let f: Smoothed;
+  let season: number[];
+  let evaluations = 0;
+  if (fixedSeason) {
+    const { index } = seasonalIndices(z, m);
+    f = smooth(Float64Array.from(z, (v, t) => v - index[t % m]), 1, { ...spec, season: 'N' }, effort);
+    // One backfitting step: the decomposition's moving average loses half a season at each end
+    // and follows the level only roughly; the smoothed model's one-step errors, averaged by slot,
+    // correct the season, and the model is fitted again (weekly bench: median sMAPE 9.50 → 9.11).
+    const sum = new Array<number>(m).fill(0);
+    const count = new Array<number>(m).fill(0);
+    for (let t = 0; t < n; t++) {
+      sum[t % m] += f.errors[t];
+      count[t % m]++;
+    }
+    let mean = 0;
+    for (let j = 0; j < m; j++) mean += (index[j] += count[j] > 0 ? sum[j] / count[j] : 0) / m;
+    for (let j = 0; j < m; j++) index[j] -= mean;
+    evaluations = f.evaluations;
+    f = smooth(Float64Array.from(z, (v, t) => v - index[t % m]), 1, { ...spec, season: 'N' }, effort);
+    season = Array.from({ length: m }, (_, j) => index[(n + j) % m]);
+  } else {
+    f = smooth(z, seasonal ? m : 1, spec, effort);
+    // Re-index the seasonal terms so that season[j] belongs to forecast step j + 1 (point n − 1 + h has slot (n + h − 1) mod m).
+    season = Array.from({ length: m }, (_, j) => (seasonal ? f.season[(n + j) % m] : 0));
+  }
+  // A fixed season has no γ.
+  const k = etsParameterCount(spec, m) - (fixedSeason ? 1 : 0);
+  let jacobian = 0;
+  if (spec.transform === 'log') for (let t = 0; t < n; t++) jacobian += z[t];
+  // −2·log-likelihood up to a constant shared by every model of the same series.
+  const sseFloor = Math.max(f.sse, 1e-300);
+  const m2ll = n * Math.log(sseFloor / n) + 2 * jacobian;
+  const kk = k + 1;
+  const aicc = n - kk - 1 > 0 ? m2ll + 2 * kk + (2 * kk * (kk + 1)) / (n - kk - 1) : Infinity;
+  return { spec, ...f.params, level: f.level, trend: spec.trend !== 'N' ? f.trend : 0, season, sse: f.sse, k, n, aicc, evaluations: evaluations + f.evaluations };
+}
+
+/** A smoothed series: parameters, final state (seasons by slot), SSE. */
+interface Smoothed {
+  readonly params: Params;
+  readonly level: number;
+  readonly trend: number;
+  readonly season: Float64Array;
+  readonly sse: number;
+  readonly evaluations: number;
+  readonly errors: Float64Array;
+}
+
+/** Smoothing parameters and initial states of `spec` on the model's scale `z`, optimized in turn (season length `mm`, 1 without season). */
+function smooth(z: Float64Array, mm: number, spec: EtsSpec, effort: 'coarse' | 'fine'): Smoothed {
+  const seasonal = spec.season === 'A' && mm > 1;
   const hasTrend = spec.trend !== 'N';
   const damped = spec.trend === 'Ad';
   const E = EFFORT[effort];
@@ -207,21 +271,11 @@ export function fitEts(y: readonly number[], m: number, spec: EtsSpec, effort: '
     init = next;
     if (round === 0) x = search(x.map((v) => [v]), E.localEvals, E.step / 4);
   }
-  const p = toParams(x);
-  const s0 = init.s0;
-  const f = run(z, mm, p, init.l0, init.b0, s0, buf);
+  const params = toParams(x);
+  const errors = new Float64Array(z.length);
+  const f = run(z, mm, params, init.l0, init.b0, init.s0, buf, errors);
   if (!Number.isFinite(f.sse)) throw new FitError('ets: the one-step errors are not finite');
-  const k = etsParameterCount(spec, m);
-  let jacobian = 0;
-  if (spec.transform === 'log') for (let t = 0; t < n; t++) jacobian += z[t];
-  // −2·log-likelihood up to a constant shared by every model of the same series.
-  const sseFloor = Math.max(f.sse, 1e-300);
-  const m2ll = n * Math.log(sseFloor / n) + 2 * jacobian;
-  const kk = k + 1;
-  const aicc = n - kk - 1 > 0 ? m2ll + 2 * kk + (2 * kk * (kk + 1)) / (n - kk - 1) : Infinity;
-  // Re-index the seasonal terms so that season[j] belongs to forecast step j + 1 (day n − 1 + h has slot (n + h − 1) mod m).
-  const season = Array.from({ length: m }, (_, j) => (seasonal ? buf[(n + j) % m] : 0));
-  return { spec, ...p, level: f.level, trend: hasTrend ? f.trend : 0, season, sse: f.sse, k, n, aicc, evaluations };
+  return { params, level: f.level, trend: f.trend, season: buf, sse: f.sse, evaluations, errors };
 }
 
 /**
