@@ -137,23 +137,10 @@ function path(family: string, version: number, period: number, state: unknown, s
       break;
     }
     case 'holt_winters':
-    case 'holt_winters_damped': {
-      const s = state as HoltWintersState;
-      let phiPow = 1;
-      let phiSum = 0;
-      let cum = 0;
-      for (let h = 1; h <= horizon; h++) {
-        phiPow = phiPow * s.phi;
-        phiSum = phiSum + phiPow;
-        push(s.level + phiSum * s.trend + s.season[(h - 1) % period], Math.sqrt(1 + cum));
-        let c = s.alpha + s.beta * phiSum;
-        if (h % period === 0) c = c + s.gamma;
-        cum = cum + c * c;
-      }
-      break;
-    }
+    case 'holt_winters_damped':
     case 'ets': {
-      const s = state as EtsState;
+      // ETS keeps Holt-Winters' state and recursion (on y or log y); predict_core.py has one branch too.
+      const s = state as HoltWintersState | EtsState;
       let phiPow = 1;
       let phiSum = 0;
       let cum = 0;
@@ -165,7 +152,7 @@ function path(family: string, version: number, period: number, state: unknown, s
         if (h % period === 0) c = c + s.gamma;
         cum = cum + c * c;
       }
-      if (s.transform === 'log') backTransform(point, lower, upper);
+      if (family === 'ets' && (s as EtsState).transform === 'log') backTransform(point, lower, upper);
       break;
     }
     case 'arima': {
