@@ -167,7 +167,10 @@ export class ManyModelPipeline extends Construct implements IHookDependable {
     // Roles (least privilege), granted to the owner role so it manages what they create.
     this.runnerRole = props.roles?.runner ?? new Role(this, 'RunnerRole', { name: `${p}_RUNNER`, comment: 'Runs the many-model hooks and training workers' });
     this.consumerRole = props.roles?.consumer ?? new Role(this, 'ConsumerRole', { name: `${p}_CONSUMER`, comment: 'May call predict on the aggregator model' });
-    this.grantRolesTo(props.roles?.owner ?? this.defaultOwnerRole());
+    const owner = props.roles?.owner ?? this.defaultOwnerRole();
+    this.grantRolesTo(owner);
+    // An inference service of the aggregator (addInferenceService) follows this pipeline's promotion.
+    this.aggregator.bindPipeline({ promoteStepId: promoteStepId(model), runGroup: model.path, runnerRole: this.runnerRole, ownerRole: owner, addStepIds: (ids) => this.hookStepIds.push(...ids) });
     const ledger = ensureLedger(this, this.schema);
     for (const pass of model.passes) if (pass.mode === 'tasks') this.rootTask = this.createTaskGraph(pass);
     this.registerSteps();
