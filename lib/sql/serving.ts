@@ -164,8 +164,10 @@ export function renderDeployStatements(m: InferenceServiceModel): DeployStatemen
     grantEndpoints: `GRANT SERVICE ROLE ${service}!${ALL_ENDPOINTS_USAGE} TO ROLE ${role}`,
     ...(gateway
       ? {
-          createGateway: `CREATE GATEWAY IF NOT EXISTS ${unquotedName(gateway)} FROM SPECIFICATION $$\n${spec}\n$$`,
-          alterGateway: `ALTER GATEWAY ${unquotedName(gateway)} FROM SPECIFICATION $$\n${spec}\n$$`,
+          // A string constant, not $$...$$: these statements live in the deploy procedure's body,
+          // which is itself dollar-quoted and so cannot hold $$.
+          createGateway: `CREATE GATEWAY IF NOT EXISTS ${unquotedName(gateway)} FROM SPECIFICATION ${sqlString(spec)}`,
+          alterGateway: `ALTER GATEWAY ${unquotedName(gateway)} FROM SPECIFICATION ${sqlString(spec)}`,
           grantGateway: `GRANT USAGE ON GATEWAY ${unquotedName(gateway)} TO ROLE ${role}`,
         }
       : {}),

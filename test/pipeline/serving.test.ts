@@ -65,8 +65,8 @@ describe('the deploy procedure\'s statements (lib/sql/serving.ts)', () => {
     const st = deployStatementsByKey(model({ ingress: 'PUBLIC' }));
     const spec = 'spec:\n  type: traffic_split\n  split_type: custom\n  targets:\n  - type: endpoint\n    value: DB.ML.<SERVICE>!inference\n    weight: 100';
     expect(renderGatewaySpec(model())).toBe(spec);
-    expect(st.create_gateway).toBe(`CREATE GATEWAY IF NOT EXISTS DB.ML.DEMAND_ONLINE FROM SPECIFICATION $$\n${spec}\n$$`);
-    expect(st.alter_gateway).toBe(`ALTER GATEWAY DB.ML.DEMAND_ONLINE FROM SPECIFICATION $$\n${spec}\n$$`);
+    expect(st.create_gateway).toBe(`CREATE GATEWAY IF NOT EXISTS DB.ML.DEMAND_ONLINE FROM SPECIFICATION '${spec}'`);
+    expect(st.alter_gateway).toBe(`ALTER GATEWAY DB.ML.DEMAND_ONLINE FROM SPECIFICATION '${spec}'`);
     expect(st.grant_gateway).toBe('GRANT USAGE ON GATEWAY DB.ML.DEMAND_ONLINE TO ROLE "DEMAND_ONLINE_CALLER"');
     expect(Object.keys(deployStatementsByKey(model())).sort()).toEqual(['describe', 'drop', 'grant_endpoints', 'mark', 'show']);
   });

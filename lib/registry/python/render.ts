@@ -236,6 +236,8 @@ export function renderDeployProcedureSource(opts: DeployProcedureOptions): strin
   }
   if (!/^[0-9A-F]{8}$/.test(opts.settingsTag)) throw new Error(`settingsTag must be 8 upper-case hex digits, got ${JSON.stringify(opts.settingsTag)}`);
   const statements = Object.entries(opts.statements).sort(([a], [b]) => (a < b ? -1 : 1));
+  // The body is created as `AS $$...$$`, which cannot hold $$ (lib/identifiers.ts dollarQuoted).
+  for (const [k, v] of statements) if (v.includes('$$')) throw new Error(`statement ${k} contains $$, which the procedure's dollar-quoted body cannot hold`);
   return fillTemplate(
     readTemplate('deploy_procedure.py.tmpl'),
     {
