@@ -16,13 +16,17 @@ import { Hooks } from '../lib/hooks/hooks';
 import { ObjectName, normalizeIdentifier, unquotedName } from '../lib/identifiers';
 import { servingSteps } from '../lib/pipeline/serving';
 import { DEPLOY_PROCEDURE_PACKAGES, ML_PYTHON } from '../lib/registry/packages';
-import { renderDeployProcedureSource } from '../lib/registry/python/render';
+import { renderDeployProcedureSource, renderGrantProcedureSource } from '../lib/registry/python/render';
 import {
   DEPLOY_PROCEDURE_ARGUMENTS,
+  GRANT_PROCEDURE_ARGUMENTS,
   InferenceServiceModel,
   deployProcedureSignature,
   deployStatementsByKey,
   gatewayOf,
+  grantProcedureOf,
+  grantProcedureSignature,
+  grantStatementsByKey,
   serviceMarker,
   settingsTag,
 } from '../lib/sql/serving';
@@ -89,8 +93,10 @@ export class InferenceService extends Construct {
   readonly gateway?: ObjectName;
   /** The role callers are granted (`grantInvoke`). */
   readonly endpointRole: IRole;
-  /** The procedure the deploy step calls. */
+  /** The procedure the deploy step calls (caller's rights: the runner creates the services). */
   readonly deployProcedure: ProcedurePython;
+  /** The procedure the deploy procedure grants through (owner's rights: the deploy role decides grants). */
+  readonly grantProcedure: ProcedurePython;
   /** The deploy step's id (it runs after the pipeline's promotion). */
   readonly hookStepIds: readonly string[];
   /** The settings, checked and defaulted: what the procedure and the step are rendered from. */
@@ -111,10 +117,12 @@ export class InferenceService extends Construct {
     claimName(this, 'name', 'SERVICE', m.name);
     if (this.gateway) claimName(this, 'name', 'GATEWAY', this.gateway);
     claimName(this, 'name', 'PROCEDURE', m.procedure, '(VARCHAR)');
+    claimName(this, 'name', 'PROCEDURE', grantProcedureOf(m), '(VARCHAR)');
     this.endpointRole = props.endpointRole ?? new Role(this, 'EndpointRole', { name: m.endpointRole, comment: `May call the inference service ${m.name}` });
     // Served versions are logged with the row-wise online method, for SNOWPARK_CONTAINER_SERVICES too.
     aggregator.enableOnlineInference();
     this.deployProcedure = this.createProcedure(aggregator);
+    this.grantProcedure = this.createGrantProcedure(aggregator);
     this.grant(aggregator, binding.runnerRole, binding.ownerRole, props);
     const hooks = Hooks.of(this);
     const steps = servingSteps(m);
@@ -170,12 +178,41 @@ export class InferenceService extends Construct {
   }
 
   /**
+   * The grant procedure, owner's rights: it runs as the deploy role, which creates it. The
+   * pipeline's schema is managed access, where only the schema owner (or MANAGE GRANTS) grants on
+   * the objects in it, whoever owns them; the deploy role owns the schema it creates and, the
+   * runner role being granted to it, the services and gateway the runner creates, whose owner alone
+   * may grant a service role. It grants to the endpoint role only, and only on this construct's
+   * services (the names are in its body).
+   */
+  private createGrantProcedure(aggregator: ModelRegistryAggregator): ProcedurePython {
+    const m = this.model;
+    const name = grantProcedureOf(m);
+    const [database, schema] = name.parts;
+    const procedure = new ProcedurePython(this, 'GrantProcedure', {
+      database,
+      schema,
+      name: name.name,
+      arguments: GRANT_PROCEDURE_ARGUMENTS.map(([argName, argDataType]) => ({ argName, argDataType })),
+      returnType: 'VARCHAR',
+      runtimeVersion: '3.11',
+      snowparkPackage: DEPLOY_PROCEDURE_PACKAGES.snowpark,
+      handler: 'main',
+      executeAs: 'OWNER',
+      procedureDefinition: renderGrantProcedureSource({ servicePrefix: m.name.toString(), statements: grantStatementsByKey(m) }),
+      comment: `Grants ${m.endpointRole} the use of the inference service ${m.name}`,
+    });
+    if (aggregator.schema instanceof Schema) dependOn(procedure, aggregator.schema.resource);
+    return procedure;
+  }
+
+  /**
    * Least privilege (docs/roles.md). The runner, which runs the deploy step: USAGE on the pool
    * ("USAGE or OWNERSHIP on the compute pool where the service runs", real-time inference page),
    * CREATE SERVICE on the schema (and CREATE GATEWAY for PUBLIC ingress: CREATE GATEWAY's access
-   * control), USAGE on the deploy procedure; it owns the model. The endpoint role: USAGE on the
-   * service's database and schema; the service role and, with a gateway, USAGE on it are granted
-   * by the deploy step, since the service and gateway exist only then.
+   * control), USAGE on the deploy and grant procedures; it owns the model. The endpoint role: USAGE
+   * on the service's database and schema; the service role and, with a gateway, USAGE on it are
+   * granted by the grant procedure during the deploy step, since the service and gateway exist only then.
    */
   private grant(aggregator: ModelRegistryAggregator, runner: IRole, owner: IRole, props: InferenceServiceProps): Grant {
     const m = this.model;
@@ -183,6 +220,7 @@ export class InferenceService extends Construct {
     const schemaPrivileges = m.ingress === 'PUBLIC' ? ['CREATE SERVICE', 'CREATE GATEWAY'] : ['CREATE SERVICE'];
     aggregator.schema.grant(runner, ...schemaPrivileges);
     grantPrivileges(this, runner, GrantOn.schemaObject('PROCEDURE', deployProcedureSignature(m.procedure)), ['USAGE'], [this.deployProcedure]);
+    grantPrivileges(this, runner, GrantOn.schemaObject('PROCEDURE', grantProcedureSignature(grantProcedureOf(m))), ['USAGE'], [this.grantProcedure]);
     // A role this service creates sits under the owner role, as the pipeline's roles do.
     if (this.endpointRole instanceof Role) grantRole(this, this.endpointRole, owner);
     return grantUsageOnParents(this, this.endpointRole, m.name);

@@ -43,7 +43,7 @@ export function pipelineServerOptions(imageCommands: Readonly<Record<string, Ima
   return {
     imageCommands,
     defaultImageCommand: { command: referenceWorkerCommand() },
-    procedureFromDefinition: (definition) => registrationStandInFromDefinition(definition) ?? deployStandInFromDefinition(definition),
+    procedureFromDefinition: (definition) => registrationStandInFromDefinition(definition) ?? deployStandInFromDefinition(definition) ?? grantStandInFromDefinition(definition),
     predictor: forecastPredictor,
     onlineMethod: forecastOnlineMethod,
   };
@@ -94,6 +94,29 @@ export const forecastPredictor: PredictHandler = async (_model, version, rows) =
     .filter((f) => steps.has(f.step))
     .map((f) => ({ PARTITION_KEY: key, STEP: f.step, DS: f.date, FORECAST: f.forecast, LOWER: f.lower, UPPER: f.upper }));
 };
+
+/** The first line of an inference service's grant procedure (lib/registry/python/grant_procedure.py.tmpl). */
+const GRANT_HEADER = '# Grant procedure of a many-model inference service';
+
+/**
+ * The grant stand-in for a procedure whose body is the rendered grant template: what its main does,
+ * with the statements its body holds, run as the procedure's role (its owner: owner's rights).
+ */
+export function grantStandInFromDefinition(definition: string): ProcedureHandler | undefined {
+  if (!definition.trimStart().startsWith(GRANT_HEADER)) return undefined;
+  const prefix = /^SERVICE_PREFIX = (".*")$/m.exec(definition)?.[1];
+  const block = /^STATEMENTS = \{\n([\s\S]*?)\n\}$/m.exec(definition)?.[1];
+  if (!prefix || !block) return undefined;
+  const servicePrefix = JSON.parse(prefix) as string;
+  const statements = JSON.parse(`{${block.replace(/,$/, '')}}`) as Record<string, string>;
+  return async ([serviceName], ctx) => {
+    const service = String(serviceName ?? '');
+    if (!IDENTIFIER.test(service) || !service.startsWith(`${servicePrefix.split('.').pop()}_`)) throw new Error(`ValueError: ${JSON.stringify(serviceName)} is not a service of ${servicePrefix}`);
+    const keys = Object.keys(statements).sort();
+    for (const key of keys) await ctx.query(statements[key].split('<SERVICE>').join(service));
+    return keys.join(',');
+  };
+}
 
 /** The first line of an inference service's deploy procedure (lib/registry/python/deploy_procedure.py.tmpl). */
 const DEPLOY_HEADER = '# Deploy procedure of a many-model inference service';
@@ -168,13 +191,10 @@ export function deployStandIn(d: DeploySettings): ProcedureHandler {
       status = 'created';
     }
     await run('mark', service);
-    await run('grant_endpoints', service);
     const retired = [...existing.entries()].filter(([name, v]) => v.comment === d.marker && name !== service).map(([name]) => name).sort();
-    if (d.gateway !== null) {
-      await run('create_gateway', service);
-      await run('alter_gateway', service);
-      await run('grant_gateway');
-    }
+    if (d.gateway !== null) await run('create_gateway', service);
+    await run('grant', service);
+    if (d.gateway !== null) await run('alter_gateway', service);
     for (const name of retired) await run('drop', name);
     return JSON.stringify({ status, service: qualified, version, gateway: d.gateway, retired });
   };

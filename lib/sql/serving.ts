@@ -127,14 +127,12 @@ export interface DeployStatements {
   readonly describe: string;
   /** Marks a service as this construct's (its comment): only marked services are ever retired. */
   readonly mark: string;
-  /** The endpoint role may call the service's endpoints (and its service functions). */
-  readonly grantEndpoints: string;
+  /** Has the grant procedure give the endpoint role what calling the service needs. */
+  readonly grant: string;
   /** Creates the gateway pointing at the service (PUBLIC only). */
   readonly createGateway?: string;
   /** Re-points the gateway at the service (PUBLIC only). */
   readonly alterGateway?: string;
-  /** The endpoint role may call through the gateway (PUBLIC only). */
-  readonly grantGateway?: string;
   /** Drops a retired service. */
   readonly drop: string;
 }
@@ -144,35 +142,79 @@ export interface DeployStatements {
  * - SHOW SERVICES IN SCHEMA: https://docs.snowflake.com/en/sql-reference/sql/show-services
  * - DESCRIBE SERVICE (its status column): lib/sql/services.ts renderDescribeService
  * - ALTER SERVICE ... SET COMMENT: https://docs.snowflake.com/en/sql-reference/sql/alter-service
- * - GRANT SERVICE ROLE <service>!ALL_ENDPOINTS_USAGE: https://docs.snowflake.com/en/sql-reference/sql/grant-service-role
- *   (only the service's owner may grant it: the runner, which creates the service)
  * - CREATE / ALTER GATEWAY: https://docs.snowflake.com/en/sql-reference/sql/create-gateway ,
  *   https://docs.snowflake.com/en/sql-reference/sql/alter-gateway (CREATE GATEWAY on the schema and
  *   BIND SERVICE ENDPOINT; USAGE on the target endpoint, which the owner of the service has)
  * - DROP SERVICE: https://docs.snowflake.com/en/sql-reference/sql/drop-service (ownership)
+ * The grants go through the grant procedure (renderGrantStatements).
  */
 export function renderDeployStatements(m: InferenceServiceModel): DeployStatements {
   const [db, schema] = unquotedName(m.name).split('.');
   const service = serviceRef(m);
-  const role = quoteIdentifier(m.endpointRole);
   const gateway = gatewayOf(m);
   const spec = renderGatewaySpec(m);
   return {
     show: `SHOW SERVICES IN SCHEMA ${db}.${schema}`,
     describe: `DESCRIBE SERVICE ${service}`,
     mark: `ALTER SERVICE ${service} SET COMMENT = ${sqlString(serviceMarker(m))}`,
-    grantEndpoints: `GRANT SERVICE ROLE ${service}!${ALL_ENDPOINTS_USAGE} TO ROLE ${role}`,
+    grant: `CALL ${grantProcedureOf(m).quoted}(${sqlString(SERVICE_TOKEN)})`,
     ...(gateway
       ? {
           // A string constant, not $$...$$: these statements live in the deploy procedure's body,
           // which is itself dollar-quoted and so cannot hold $$.
           createGateway: `CREATE GATEWAY IF NOT EXISTS ${unquotedName(gateway)} FROM SPECIFICATION ${sqlString(spec)}`,
           alterGateway: `ALTER GATEWAY ${unquotedName(gateway)} FROM SPECIFICATION ${sqlString(spec)}`,
-          grantGateway: `GRANT USAGE ON GATEWAY ${unquotedName(gateway)} TO ROLE ${role}`,
         }
       : {}),
     drop: `DROP SERVICE IF EXISTS ${service}`,
   };
+}
+
+/**
+ * The grant procedure of a service (`NAME_GRANT(SERVICE_NAME VARCHAR)`): owned by the deploy role and
+ * run with its rights, because the pipeline's schema is managed access, where "the schema owner
+ * manages all privilege grants" and object owners (the runner, which creates the service and the
+ * gateway) cannot grant on their objects
+ * ("Overview of Access Control", managed access schemas: https://docs.snowflake.com/en/user-guide/security-access-control-overview).
+ * The deploy role owns the schema and inherits the runner's objects (the runner role is granted to
+ * it), so it is both the schema owner and, through the hierarchy, the services' owner, who alone
+ * may grant a service role.
+ */
+export function grantProcedureOf(m: Pick<InferenceServiceModel, 'name'>): ObjectName {
+  const [db, schema, name] = m.name.parts;
+  return ObjectName.of(db, schema, `${name}_GRANT`);
+}
+
+/** The grants the grant procedure makes, by key; `<SERVICE>` is the service. */
+export interface GrantStatements {
+  /** The endpoint role may call the service's endpoints (and its service functions). */
+  readonly grantEndpoints: string;
+  /** The endpoint role may call through the gateway (PUBLIC only). */
+  readonly grantGateway?: string;
+}
+
+/**
+ * - GRANT SERVICE ROLE <service>!ALL_ENDPOINTS_USAGE: https://docs.snowflake.com/en/sql-reference/sql/grant-service-role
+ *   ("Only the service owner can grant the service role")
+ * - GRANT USAGE ON GATEWAY: USAGE is a gateway privilege (DESCRIBE GATEWAY, SHOW GATEWAYS:
+ *   https://docs.snowflake.com/en/sql-reference/sql/desc-gateway); which privilege a gateway's
+ *   callers need is not spelled out in the pages read: docs/serving.md, "Not verified".
+ */
+export function renderGrantStatements(m: InferenceServiceModel): GrantStatements {
+  const role = quoteIdentifier(m.endpointRole);
+  const gateway = gatewayOf(m);
+  return {
+    grantEndpoints: `GRANT SERVICE ROLE ${serviceRef(m)}!${ALL_ENDPOINTS_USAGE} TO ROLE ${role}`,
+    ...(gateway ? { grantGateway: `GRANT USAGE ON GATEWAY ${unquotedName(gateway)} TO ROLE ${role}` } : {}),
+  };
+}
+
+/** The grant procedure's argument types. */
+export const GRANT_PROCEDURE_ARGUMENTS: readonly (readonly [name: string, type: string])[] = [['SERVICE_NAME', 'VARCHAR']];
+
+/** The grant procedure as a grant names it. */
+export function grantProcedureSignature(procedure: ObjectName): string {
+  return `${procedure.quoted}(${GRANT_PROCEDURE_ARGUMENTS.map(([, t]) => t).join(', ')})`;
 }
 
 /** The deploy procedure's argument types, in the order renderDeployCall passes them. */
@@ -201,7 +243,13 @@ export function renderDescribeGateway(gateway: ObjectName): string {
 /** The statements by the keys the deploy procedure reads them with (deploy_procedure.py.tmpl `STATEMENTS`). */
 export function deployStatementsByKey(m: InferenceServiceModel): Record<string, string> {
   const st = renderDeployStatements(m);
-  const out: Record<string, string> = { show: st.show, describe: st.describe, mark: st.mark, grant_endpoints: st.grantEndpoints, drop: st.drop };
-  if (st.createGateway && st.alterGateway && st.grantGateway) Object.assign(out, { create_gateway: st.createGateway, alter_gateway: st.alterGateway, grant_gateway: st.grantGateway });
+  const out: Record<string, string> = { show: st.show, describe: st.describe, mark: st.mark, grant: st.grant, drop: st.drop };
+  if (st.createGateway && st.alterGateway) Object.assign(out, { create_gateway: st.createGateway, alter_gateway: st.alterGateway });
   return out;
+}
+
+/** The grants by the keys the grant procedure reads them with (grant_procedure.py.tmpl `STATEMENTS`). */
+export function grantStatementsByKey(m: InferenceServiceModel): Record<string, string> {
+  const st = renderGrantStatements(m);
+  return { grant_endpoints: st.grantEndpoints, ...(st.grantGateway ? { grant_gateway: st.grantGateway } : {}) };
 }

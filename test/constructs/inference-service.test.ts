@@ -105,6 +105,18 @@ describe('InferenceService: resources and grants', () => {
     expect(proc.procedure_definition).toContain('GATEWAY = None\n');
   });
 
+  test('an owner\'s-rights grant procedure: in the managed-access schema only its owner (the deploy role) may grant on the runner\'s services', () => {
+    const { stack } = served();
+    expect(Testing.synth(stack)).toHaveResourceWithProperties({ tfResourceType: 'snowflake_procedure_python' } as never, {
+      name: 'FORECAST_AGGREGATOR_ONLINE_GRANT',
+      execute_as: 'OWNER',
+      arguments: [{ arg_name: 'SERVICE_NAME', arg_data_type: 'VARCHAR' }],
+    });
+    const proc = Object.values(resources(synthJson(stack), 'snowflake_procedure_python')).find((p: any) => p.name.endsWith('_GRANT')) as any;
+    expect(proc.procedure_definition).toContain('GRANT SERVICE ROLE ANALYTICS.FORECAST.<SERVICE>!ALL_ENDPOINTS_USAGE TO ROLE \\"FORECAST_AGGREGATOR_ONLINE_CALLER\\"');
+    expect(proc.packages).toBeUndefined();
+  });
+
   test('the registration procedure logs the online method, as a FUNCTION, for SNOWPARK_CONTAINER_SERVICES too; without a service it is unchanged', () => {
     const register = (json: any) => (Object.values(resources(json, 'snowflake_procedure_python')).find((p: any) => p.name.endsWith('_REGISTER')) as any).procedure_definition as string;
     const withService = register(synthJson(served().stack));
@@ -123,6 +135,7 @@ describe('InferenceService: resources and grants', () => {
     const json = synthJson(served().stack);
     expect(grantOf(json, 'FORECAST_RUNNER', (g) => g.on_account_object?.object_name === '"SERVING_POOL"').privileges).toEqual(['USAGE']);
     expect(grantOf(json, 'FORECAST_RUNNER', (g) => /_DEPLOY"\(VARCHAR\)$/.test(g.on_schema_object?.object_name ?? '')).privileges).toEqual(['USAGE']);
+    expect(grantOf(json, 'FORECAST_RUNNER', (g) => /_GRANT"\(VARCHAR\)$/.test(g.on_schema_object?.object_name ?? '')).privileges).toEqual(['USAGE']);
     const schema = grantOf(json, 'FORECAST_RUNNER', (g) => g.on_schema?.schema_name === '"ANALYTICS"."FORECAST"').privileges;
     expect(schema).toContain('CREATE SERVICE');
     expect(schema).not.toContain('CREATE GATEWAY');

@@ -1,9 +1,10 @@
 /**
  * Model Serving on the local server (docs/local-server.md, "Inference services"): a deploy
  * procedure rendered from the template, CALLed through snowflake-sdk as a narrow runner role,
- * creates a service from a model version, grants its service role, points a gateway at it and
- * retires the previous one; callers reach it over HTTP with their programmatic access token, as
- * the endpoint role, in Snowflake's REST shapes.
+ * creates a service from a model version, has the deploy role's grant procedure grant its service
+ * role and the gateway in the managed-access schema, points the gateway at it and retires the
+ * previous one; callers reach it over HTTP with their programmatic access token, as the endpoint
+ * role, in Snowflake's REST shapes.
  */
 import * as fs from 'fs';
 import * as os from 'os';
@@ -12,8 +13,8 @@ import { LocalSnowflakeServer, startLocalServer } from '../../local-server';
 import { pipelineServerOptions } from '../../local-server/forecast-standins';
 import { readRequest } from '../../local-server/model-serving';
 import { ObjectName } from '../../lib/identifiers';
-import { renderDeployProcedureSource } from '../../lib/registry/python/render';
-import { InferenceServiceModel, deployStatementsByKey, gatewayOf, serviceMarker, serviceNameFor, settingsTag } from '../../lib/sql/serving';
+import { renderDeployProcedureSource, renderGrantProcedureSource } from '../../lib/registry/python/render';
+import { InferenceServiceModel, deployStatementsByKey, gatewayOf, grantStatementsByKey, serviceMarker, serviceNameFor, settingsTag } from '../../lib/sql/serving';
 import { ForecastModel, predictFromModel, prepareSeries, selectBest } from '../../worker/forecast/index';
 import { rows, trendSeason } from '../worker/series-helpers';
 import { Conn, close, connect, query } from './client';
@@ -45,9 +46,11 @@ const body = renderDeployProcedureSource({
   serviceMarker: serviceMarker(m),
   statements: deployStatementsByKey(m),
 });
+const grantBody = renderGrantProcedureSource({ servicePrefix: m.name.toString(), statements: grantStatementsByKey(m) });
 
 let server: LocalSnowflakeServer;
 let admin: Conn;
+let deployer: Conn;
 let runner: Conn;
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mm-serving-'));
 const fit = (level: number): ForecastModel => selectBest(prepareSeries(rows((t) => trendSeason(120, { level, slope: 0.1, amp: 2, noise: 0.5, seed: 3 })[t], 120)), { refine: false }).model;
@@ -82,6 +85,7 @@ beforeAll(async () => {
   server = await startLocalServer({
     users: [
       { name: 'test', password: 'test' },
+      { name: 'deployer', password: 'pw', roles: ['DEPLOYER'] },
       { name: 'runner', password: 'pw', roles: ['RUNNER'] },
       { name: 'app', pat: 'PAT-APP', roles: ['STORE_APP'] },
       { name: 'other', pat: 'PAT-OTHER', roles: ['OTHER'] },
@@ -89,21 +93,32 @@ beforeAll(async () => {
     ...pipelineServerOptions(),
   });
   admin = await connect(server.connectionOptions());
+  // As a stack sets it up: the deploy role owns a managed-access schema, the procedures in it, and
+  // (the runner role granted to it) what the runner creates.
   for (const sql of [
     'CREATE DATABASE APP',
-    'CREATE SCHEMA APP.ML',
     'CREATE COMPUTE POOL SERVING MIN_NODES = 1 MAX_NODES = 1 INSTANCE_FAMILY = CPU_X64_XS',
+    'GRANT USAGE, CREATE SCHEMA ON DATABASE APP TO ROLE DEPLOYER',
+    'GRANT ROLE RUNNER TO ROLE DEPLOYER',
     'CREATE ROLE ONLINE_CALLER',
     'GRANT ROLE ONLINE_CALLER TO ROLE STORE_APP',
     'GRANT USAGE ON DATABASE APP TO ROLE RUNNER',
-    'GRANT USAGE, CREATE SERVICE, CREATE GATEWAY ON SCHEMA APP.ML TO ROLE RUNNER',
     'GRANT USAGE ON COMPUTE POOL SERVING TO ROLE RUNNER',
     'GRANT USAGE ON DATABASE APP TO ROLE ONLINE_CALLER',
-    'GRANT USAGE ON SCHEMA APP.ML TO ROLE ONLINE_CALLER',
-    `CREATE PROCEDURE APP.ML.ONLINE_DEPLOY(VERSION_NAME VARCHAR) RETURNS VARCHAR LANGUAGE PYTHON RUNTIME_VERSION = '3.11' HANDLER = 'main' EXECUTE AS CALLER AS $$${body}$$`,
-    'GRANT USAGE ON PROCEDURE APP.ML.ONLINE_DEPLOY(VARCHAR) TO ROLE RUNNER',
   ]) {
     await query(admin, sql);
+  }
+  deployer = await connect(server.connectionOptions({ username: 'deployer', password: 'pw' }));
+  for (const sql of [
+    'CREATE SCHEMA APP.ML WITH MANAGED ACCESS',
+    'GRANT USAGE, CREATE SERVICE, CREATE GATEWAY ON SCHEMA APP.ML TO ROLE RUNNER',
+    'GRANT USAGE ON SCHEMA APP.ML TO ROLE ONLINE_CALLER',
+    `CREATE PROCEDURE APP.ML.ONLINE_DEPLOY(VERSION_NAME VARCHAR) RETURNS VARCHAR LANGUAGE PYTHON RUNTIME_VERSION = '3.11' HANDLER = 'main' EXECUTE AS CALLER AS $$${body}$$`,
+    `CREATE PROCEDURE APP.ML.ONLINE_GRANT(SERVICE_NAME VARCHAR) RETURNS VARCHAR LANGUAGE PYTHON RUNTIME_VERSION = '3.11' HANDLER = 'main' EXECUTE AS OWNER AS $$${grantBody}$$`,
+    'GRANT USAGE ON PROCEDURE APP.ML.ONLINE_DEPLOY(VARCHAR) TO ROLE RUNNER',
+    'GRANT USAGE ON PROCEDURE APP.ML.ONLINE_GRANT(VARCHAR) TO ROLE RUNNER',
+  ]) {
+    await query(deployer, sql);
   }
   addVersion('V_R1');
   runner = await connect(server.connectionOptions({ username: 'runner', password: 'pw' }));
@@ -111,6 +126,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await close(runner);
+  await close(deployer);
   await close(admin);
   await server.close();
   fs.rmSync(dir, { recursive: true, force: true });
@@ -127,6 +143,12 @@ describe('inference services on the local server', () => {
     const gw = (await query(runner, `DESCRIBE GATEWAY ${GATEWAY}`)).rows[0];
     expect(gw.ingress_url).toBe(`127.0.0.1:${server.port}/ingress/${GATEWAY}`);
     expect(gw.spec).toContain(`value: ${service('V_R1')}!inference`);
+  });
+
+  test('in the managed-access schema the runner may not grant on what it owns; the grant procedure (the deploy role\'s rights) did', async () => {
+    expect(await failure(query(runner, `GRANT USAGE ON GATEWAY ${GATEWAY} TO ROLE OTHER`))).toMatch(/^003001: .*Insufficient privileges to operate on gateway/s);
+    expect(server.engine.access.has('ONLINE_CALLER', 'USAGE', 'GATEWAY', GATEWAY)).toBe(true);
+    expect(await failure(query(runner, "CALL APP.ML.ONLINE_GRANT('SOMEONE_ELSES_SERVICE')"))).toMatch(/^100357: .*is not a service of APP.ML.ONLINE/s);
   });
 
   test('a caller holding the endpoint role gets one answer row per input row, under its index, in the dataframe_split shape', async () => {

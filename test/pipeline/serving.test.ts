@@ -2,7 +2,7 @@ import { finalizeSteps } from '../../lib/hooks/manifest';
 import { parseManifest } from '../../lib/hooks/validate';
 import { ObjectName } from '../../lib/identifiers';
 import { servingSteps } from '../../lib/pipeline/serving';
-import { InferenceServiceModel, deployStatementsByKey, renderDeployStatements, renderGatewaySpec, restPath, serviceNameFor, settingsTag } from '../../lib/sql/serving';
+import { InferenceServiceModel, deployStatementsByKey, grantStatementsByKey, renderDeployStatements, renderGatewaySpec, restPath, serviceNameFor, settingsTag } from '../../lib/sql/serving';
 
 // A service written out by hand: its step and its statements are functions of the model alone.
 const model = (extra: Partial<InferenceServiceModel> = {}): InferenceServiceModel => ({
@@ -51,14 +51,15 @@ describe('servingSteps', () => {
 });
 
 describe('the deploy procedure\'s statements (lib/sql/serving.ts)', () => {
-  test('private ingress: list, describe, mark, grant the service role to the endpoint role, drop; no gateway', () => {
+  test('private ingress: list, describe, mark, grant through the grant procedure, drop; no gateway', () => {
     expect(renderDeployStatements(model())).toEqual({
       show: 'SHOW SERVICES IN SCHEMA DB.ML',
       describe: 'DESCRIBE SERVICE DB.ML.<SERVICE>',
       mark: "ALTER SERVICE DB.ML.<SERVICE> SET COMMENT = 'many-model inference service DB.ML.DEMAND_ONLINE'",
-      grantEndpoints: 'GRANT SERVICE ROLE DB.ML.<SERVICE>!ALL_ENDPOINTS_USAGE TO ROLE "DEMAND_ONLINE_CALLER"',
+      grant: `CALL "DB"."ML"."DEMAND_ONLINE_GRANT"('<SERVICE>')`,
       drop: 'DROP SERVICE IF EXISTS DB.ML.<SERVICE>',
     });
+    expect(grantStatementsByKey(model())).toEqual({ grant_endpoints: 'GRANT SERVICE ROLE DB.ML.<SERVICE>!ALL_ENDPOINTS_USAGE TO ROLE "DEMAND_ONLINE_CALLER"' });
   });
 
   test('public ingress adds the gateway (all traffic to the current service\'s inference endpoint) and USAGE on it for the endpoint role', () => {
@@ -67,8 +68,8 @@ describe('the deploy procedure\'s statements (lib/sql/serving.ts)', () => {
     expect(renderGatewaySpec(model())).toBe(spec);
     expect(st.create_gateway).toBe(`CREATE GATEWAY IF NOT EXISTS DB.ML.DEMAND_ONLINE FROM SPECIFICATION '${spec}'`);
     expect(st.alter_gateway).toBe(`ALTER GATEWAY DB.ML.DEMAND_ONLINE FROM SPECIFICATION '${spec}'`);
-    expect(st.grant_gateway).toBe('GRANT USAGE ON GATEWAY DB.ML.DEMAND_ONLINE TO ROLE "DEMAND_ONLINE_CALLER"');
-    expect(Object.keys(deployStatementsByKey(model())).sort()).toEqual(['describe', 'drop', 'grant_endpoints', 'mark', 'show']);
+    expect(grantStatementsByKey(model({ ingress: 'PUBLIC' })).grant_gateway).toBe('GRANT USAGE ON GATEWAY DB.ML.DEMAND_ONLINE TO ROLE "DEMAND_ONLINE_CALLER"');
+    expect(Object.keys(deployStatementsByKey(model())).sort()).toEqual(['describe', 'drop', 'grant', 'mark', 'show']);
   });
 
   test('a version\'s service is NAME_<VERSION>_<TAG>; the tag changes with the settings a service is created with', () => {

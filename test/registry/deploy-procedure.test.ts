@@ -3,8 +3,8 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { ObjectName } from '../../lib/identifiers';
-import { DEPLOY_PROCEDURE_PLACEHOLDERS, TEMPLATE_DIR, placeholdersOf, renderDeployProcedureSource } from '../../lib/registry/python/render';
-import { InferenceServiceModel, deployStatementsByKey, gatewayOf, serviceMarker, serviceNameFor, settingsTag } from '../../lib/sql/serving';
+import { DEPLOY_PROCEDURE_PLACEHOLDERS, GRANT_PROCEDURE_PLACEHOLDERS, TEMPLATE_DIR, placeholdersOf, renderDeployProcedureSource, renderGrantProcedureSource } from '../../lib/registry/python/render';
+import { InferenceServiceModel, deployStatementsByKey, gatewayOf, grantStatementsByKey, serviceMarker, serviceNameFor, settingsTag } from '../../lib/sql/serving';
 
 const FIXTURES = path.join(__dirname, 'fixtures');
 
@@ -56,8 +56,10 @@ interface Out {
 function run(m: InferenceServiceModel, job: { services?: { name: string; status: string; comment?: string }[]; calls: string[] }): Out {
   const file = path.join(dir, `deploy-${Math.random().toString(36).slice(2)}.py`);
   fs.writeFileSync(file, render(m));
+  const grantFile = `${file.slice(0, -3)}-grant.py`;
+  fs.writeFileSync(grantFile, renderGrantProcedureSource({ servicePrefix: m.name.toString(), statements: grantStatementsByKey(m) }));
   const versions = ['V_R1', 'V_R2'].map((version) => ({ model: 'DEMAND_MODEL', version }));
-  const r = spawnSync('python3', [path.join(FIXTURES, 'deploy_driver.py'), file, path.join(FIXTURES, 'fakes')], { encoding: 'utf8', input: JSON.stringify({ versions, ...job }), timeout: 30000, env: { ...process.env, PYTHONDONTWRITEBYTECODE: '1' } });
+  const r = spawnSync('python3', [path.join(FIXTURES, 'deploy_driver.py'), file, path.join(FIXTURES, 'fakes'), grantFile], { encoding: 'utf8', input: JSON.stringify({ versions, ...job }), timeout: 30000, env: { ...process.env, PYTHONDONTWRITEBYTECODE: '1' } });
   expect(r.stderr).toBe('');
   expect(r.status).toBe(0);
   return JSON.parse(r.stdout);
@@ -66,13 +68,18 @@ function run(m: InferenceServiceModel, job: { services?: { name: string; status:
 const svc = (m: InferenceServiceModel, version: string) => serviceNameFor(m, version).name;
 
 describe('the deploy procedure (run against fakes of snowflake-ml-python and a session)', () => {
-  test('its template has exactly its documented placeholders, and renders to valid Python 3.9 with the statements inlined', () => {
+  test('its templates have exactly their documented placeholders, and render to valid Python 3.9 with the statements inlined', () => {
     expect(placeholdersOf(fs.readFileSync(path.join(TEMPLATE_DIR, 'deploy_procedure.py.tmpl'), 'utf8')).sort()).toEqual([...DEPLOY_PROCEDURE_PLACEHOLDERS].sort());
-    const file = path.join(dir, 'syntax.py');
-    fs.writeFileSync(file, render(model()));
-    const r = spawnSync('python3', ['-c', 'import ast, sys; ast.parse(open(sys.argv[1]).read(), feature_version=(3, 9))', file], { encoding: 'utf8' });
-    expect(r.stderr).toBe('');
-    expect(render(model())).toContain('"grant_endpoints": "GRANT SERVICE ROLE DB.ML.<SERVICE>!ALL_ENDPOINTS_USAGE TO ROLE \\"DEMAND_ONLINE_CALLER\\"",');
+    expect(placeholdersOf(fs.readFileSync(path.join(TEMPLATE_DIR, 'grant_procedure.py.tmpl'), 'utf8')).sort()).toEqual([...GRANT_PROCEDURE_PLACEHOLDERS].sort());
+    const grant = renderGrantProcedureSource({ servicePrefix: 'DB.ML.DEMAND_ONLINE', statements: grantStatementsByKey(model()) });
+    for (const [name, source] of [['deploy', render(model())], ['grant', grant]]) {
+      const file = path.join(dir, `syntax-${name}.py`);
+      fs.writeFileSync(file, source);
+      const r = spawnSync('python3', ['-c', 'import ast, sys; ast.parse(open(sys.argv[1]).read(), feature_version=(3, 9))', file], { encoding: 'utf8' });
+      expect(r.stderr).toBe('');
+    }
+    expect(render(model())).toContain(`"grant": "CALL \\"DB\\".\\"ML\\".\\"DEMAND_ONLINE_GRANT\\"('<SERVICE>')",`);
+    expect(grant).toContain('"grant_endpoints": "GRANT SERVICE ROLE DB.ML.<SERVICE>!ALL_ENDPOINTS_USAGE TO ROLE \\"DEMAND_ONLINE_CALLER\\"",');
   });
 
   test('first promotion: creates the version\'s service with the settings (blocking), marks it, grants the endpoint role, points the gateway at it', () => {
@@ -108,7 +115,33 @@ describe('the deploy procedure (run against fakes of snowflake-ml-python and a s
     const drop = second.findIndex((s) => s === `DROP SERVICE IF EXISTS DB.ML.${old}`);
     expect(alter).toBeGreaterThan(-1);
     expect(drop).toBeGreaterThan(alter);
+    // Callers hold the new service's role before the gateway routes to it.
+    const grant = second.findIndex((s) => s === `CALL "DB"."ML"."DEMAND_ONLINE_GRANT"('${now}')`);
+    expect(grant).toBeGreaterThan(-1);
+    expect(grant).toBeLessThan(alter);
     expect(out.sleeps).toEqual([60]);
+  });
+
+  test('the grant procedure grants only on the services of its construct', () => {
+    const file = path.join(dir, 'grant-only.py');
+    fs.writeFileSync(file, renderGrantProcedureSource({ servicePrefix: 'DB.ML.DEMAND_ONLINE', statements: grantStatementsByKey(model()) }));
+    const script = [
+      'import importlib.util, sys',
+      'spec = importlib.util.spec_from_file_location("g", sys.argv[1]); g = importlib.util.module_from_spec(spec); spec.loader.exec_module(g)',
+      'class S:',
+      '    def __init__(self): self.sql_seen = []',
+      '    def sql(self, text):',
+      '        self.sql_seen.append(text)',
+      '        return type("R", (), {"collect": lambda _self: []})()',
+      'for name in ["OTHER_SERVICE", "DEMAND_ONLINE_V_R1_ABCD1234"]:',
+      '    s = S()',
+      '    try: print(g.main(s, name), s.sql_seen)',
+      '    except ValueError as e: print("ValueError:", e, s.sql_seen)',
+    ].join('\n');
+    const r = spawnSync('python3', ['-c', script, file], { encoding: 'utf8' });
+    expect(r.stderr).toBe('');
+    expect(r.stdout.split('\n')[0]).toBe("ValueError: 'OTHER_SERVICE' is not a service of DB.ML.DEMAND_ONLINE []");
+    expect(r.stdout.split('\n')[1]).toBe(`grant_endpoints,grant_gateway ['GRANT SERVICE ROLE DB.ML.DEMAND_ONLINE_V_R1_ABCD1234!ALL_ENDPOINTS_USAGE TO ROLE "DEMAND_ONLINE_CALLER"', 'GRANT USAGE ON GATEWAY DB.ML.DEMAND_ONLINE TO ROLE "DEMAND_ONLINE_CALLER"']`);
   });
 
   test('a private service has no gateway and retires at once', () => {

@@ -77,6 +77,8 @@ export const REGISTER_PROCEDURE_PLACEHOLDERS = [
   'SERVING_OPTIONS',
   'SERVING_PLATFORMS',
 ] as const;
+/** Placeholders of grant_procedure.py.tmpl. */
+export const GRANT_PROCEDURE_PLACEHOLDERS = ['SERVICE_PREFIX', 'STATEMENTS'] as const;
 /** Placeholders of deploy_procedure.py.tmpl. */
 export const DEPLOY_PROCEDURE_PLACEHOLDERS = [
   'MODEL_NAME',
@@ -235,9 +237,6 @@ export function renderDeployProcedureSource(opts: DeployProcedureOptions): strin
     if (typeof v !== 'string' || v.split('.').length !== 3) throw new Error(`${what} must be DATABASE.SCHEMA.NAME, got ${JSON.stringify(v)}`);
   }
   if (!/^[0-9A-F]{8}$/.test(opts.settingsTag)) throw new Error(`settingsTag must be 8 upper-case hex digits, got ${JSON.stringify(opts.settingsTag)}`);
-  const statements = Object.entries(opts.statements).sort(([a], [b]) => (a < b ? -1 : 1));
-  // The body is created as `AS $$...$$`, which cannot hold $$ (lib/identifiers.ts dollarQuoted).
-  for (const [k, v] of statements) if (v.includes('$$')) throw new Error(`statement ${k} contains $$, which the procedure's dollar-quoted body cannot hold`);
   return fillTemplate(
     readTemplate('deploy_procedure.py.tmpl'),
     {
@@ -250,8 +249,24 @@ export function renderDeployProcedureSource(opts: DeployProcedureOptions): strin
       MAX_INSTANCES: pyInt(opts.maxInstances, 'maxInstances'),
       GATEWAY: opts.gateway === undefined ? 'None' : pyString(opts.gateway, 'gateway'),
       SERVICE_MARKER: pyString(opts.serviceMarker, 'serviceMarker'),
-      STATEMENTS: `{\n${statements.map(([k, v]) => `    ${pyString(k, 'statement key')}: ${pyString(v, `statement ${k}`)},`).join('\n')}\n}`,
+      STATEMENTS: pyStatements(opts.statements),
     },
     'deploy_procedure.py.tmpl',
   );
+}
+
+/**
+ * Statements as a Python dict literal, one `"key": "statement",` line each, sorted by key. The
+ * body is created as `AS $$...$$`, which cannot hold $$ (lib/identifiers.ts dollarQuoted).
+ */
+function pyStatements(statements: Readonly<Record<string, string>>): string {
+  const entries = Object.entries(statements).sort(([a], [b]) => (a < b ? -1 : 1));
+  for (const [k, v] of entries) if (v.includes('$$')) throw new Error(`statement ${k} contains $$, which the procedure's dollar-quoted body cannot hold`);
+  return `{\n${entries.map(([k, v]) => `    ${pyString(k, 'statement key')}: ${pyString(v, `statement ${k}`)},`).join('\n')}\n}`;
+}
+
+/** The grant procedure's handler module (`main(session, service_name)`). */
+export function renderGrantProcedureSource(opts: { readonly servicePrefix: string; readonly statements: Readonly<Record<string, string>> }): string {
+  if (typeof opts.servicePrefix !== 'string' || opts.servicePrefix.split('.').length !== 3) throw new Error(`servicePrefix must be DATABASE.SCHEMA.NAME, got ${JSON.stringify(opts.servicePrefix)}`);
+  return fillTemplate(readTemplate('grant_procedure.py.tmpl'), { SERVICE_PREFIX: pyString(opts.servicePrefix, 'servicePrefix'), STATEMENTS: pyStatements(opts.statements) }, 'grant_procedure.py.tmpl');
 }
