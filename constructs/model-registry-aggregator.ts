@@ -5,7 +5,7 @@ import { InvalidValueError, ValidationError, validateProp } from '../lib/errors'
 import { ObjectName, normalizeIdentifier } from '../lib/identifiers';
 import { PromotionGateModel } from '../lib/pipeline/model';
 import { ML_PYTHON, PROCEDURE_PACKAGES, checkPackagePins } from '../lib/registry/packages';
-import { renderRegisterProcedureSource } from '../lib/registry/python/render';
+import { ONLINE_METHOD_NAME, renderRegisterProcedureSource } from '../lib/registry/python/render';
 import { GateMetric, GateMetricName, REGISTER_PROCEDURE_ARGUMENTS, registerProcedureArgumentTypes, registerProcedureSignature } from '../lib/sql/registry';
 import { IRole, ISchema, Schema, grantUsageOnParents } from './core';
 import { Grant, GrantOn, grantPrivileges } from './grants';
@@ -296,12 +296,13 @@ export class ModelRegistryAggregator extends AggregatorBase {
   /**
    * @internal A service serves this aggregator's versions: they are logged with the row-wise
    * online method and for SNOWPARK_CONTAINER_SERVICES too (the registration procedure is rendered
-   * again). Errors name `servicePath`'s construct when the aggregator cannot be served.
+   * again, and a pipeline's registration step is triggered anew: ManyModelPipeline, onServed).
    */
   enableOnlineInference(): void {
     if (this.online) return;
     this.online = true;
     this.procedure.procedureDefinition = this.registrationSource(this.registration, this.aggregatorSource);
+    this.pipeline?.onServed(ONLINE_METHOD_NAME);
   }
 
   /** Grants READ and WRITE on the model stage (workers write artifacts, the registration reads them). */
@@ -334,6 +335,8 @@ export interface AggregatorPipelineBinding {
   readonly ownerRole: IRole;
   /** Adds step ids to the pipeline's `hookStepIds`. */
   addStepIds(ids: readonly string[]): void;
+  /** Versions are to be registered with the online `method` (a trigger of the registration step). */
+  onServed(method: string): void;
 }
 
 /** What registering and promoting a version need of an aggregator: its names and promotion rule. */

@@ -187,6 +187,11 @@ export function deployStandIn(d: DeploySettings): ProcedureHandler {
       existing.delete(service);
     }
     if (!existing.has(service)) {
+      const registered = ctx.models.models.get(d.model)?.versions.find((v) => v.name === version);
+      const methods = (registered?.metadata[ONLINE_METHODS_METADATA] as { name: string }[] | undefined) ?? [];
+      if (registered && !methods.some((x) => x.name === 'predict_rows')) {
+        throw new Error(`ValueError: version ${version} of ${d.model} has no predict_rows method (it was registered before the inference service was added): a new training run registers one with it`);
+      }
       ctx.createModelService({ name: qualified, model: d.model, version, computePool: d.computePool, ingressEnabled: d.ingressEnabled, minInstances: d.minInstances, maxInstances: d.maxInstances });
       status = 'created';
     }

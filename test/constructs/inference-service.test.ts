@@ -184,6 +184,16 @@ describe('InferenceService: resources and grants', () => {
     expect(pipeline.hookStepIds).toContain(service.hookStepIds[0]);
   });
 
+  test('adding a service re-triggers registration (a promoted version lacks the online method): a new run registers one with it', () => {
+    const register = (stack: ReturnType<typeof newStack>) => Hooks.of(stack).manifest().steps.find((s) => s.kind === 'registerAggregator')!;
+    const plain = newStack('test', { role: 'DEPLOYER', warehouse: 'DEPLOY_WH' });
+    forecastPipeline(plain);
+    const { stack } = served();
+    expect(register(plain).triggers).toEqual({});
+    expect(register(stack).triggers).toEqual({ servedMethod: 'predict_rows' });
+    expect(register(stack).fingerprint).not.toBe(register(plain).fingerprint);
+  });
+
   test('is an InferenceService construct under the aggregator', () => {
     const { service, pipeline } = served();
     expect(service).toBeInstanceOf(InferenceService);

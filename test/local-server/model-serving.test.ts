@@ -193,9 +193,11 @@ describe('inference services on the local server', () => {
     expect([...server.objects.services.keys()]).toEqual([service('V_R2')]);
   });
 
-  test('a version logged without an online method cannot be served, as snowflake-ml-python refuses it', async () => {
+  test('a version logged without the online method (before the service was added) is refused with what to do', async () => {
     addVersion('V_OFFLINE', false);
-    expect(await failure(query(runner, "CALL APP.ML.ONLINE_DEPLOY('V_OFFLINE')"))).toMatch(/^100357: .*Online inference services do not support TABLE_FUNCTION methods/s);
+    expect(await failure(query(runner, "CALL APP.ML.ONLINE_DEPLOY('V_OFFLINE')"))).toMatch(/^100357: .*version V_OFFLINE of APP.ML.FORECASTER has no predict_rows method \(it was registered before the inference service was added\)/s);
+    // create_service's own refusal, when asked anyway.
+    expect(() => server.objects.serving.createService({ role: 'RUNNER' } as never, { name: 'APP.ML.X', model: 'APP.ML.FORECASTER', version: 'V_OFFLINE', computePool: 'SERVING', ingressEnabled: false, minInstances: 0, maxInstances: 1 })).toThrow(/Online inference services do not support TABLE_FUNCTION methods/);
   });
 
   test('only the service\'s owner grants its service role; a public endpoint needs BIND SERVICE ENDPOINT, which PUBLIC holds until revoked', async () => {

@@ -53,13 +53,13 @@ interface Out {
   sleeps: number[];
 }
 
-function run(m: InferenceServiceModel, job: { services?: { name: string; status: string; comment?: string }[]; calls: string[] }): Out {
+function run(m: InferenceServiceModel, job: { services?: { name: string; status: string; comment?: string }[]; calls: string[]; versions?: { model: string; version: string; methods: string[] }[] }): Out {
   const file = path.join(dir, `deploy-${Math.random().toString(36).slice(2)}.py`);
   fs.writeFileSync(file, render(m));
   const grantFile = `${file.slice(0, -3)}-grant.py`;
   fs.writeFileSync(grantFile, renderGrantProcedureSource({ servicePrefix: m.name.toString(), statements: grantStatementsByKey(m) }));
-  const versions = ['V_R1', 'V_R2'].map((version) => ({ model: 'DEMAND_MODEL', version }));
-  const r = spawnSync('python3', [path.join(FIXTURES, 'deploy_driver.py'), file, path.join(FIXTURES, 'fakes'), grantFile], { encoding: 'utf8', input: JSON.stringify({ versions, ...job }), timeout: 30000, env: { ...process.env, PYTHONDONTWRITEBYTECODE: '1' } });
+  const versions = [...['V_R1', 'V_R2'].map((version) => ({ model: 'DEMAND_MODEL', version })), ...(job.versions ?? [])];
+  const r = spawnSync('python3', [path.join(FIXTURES, 'deploy_driver.py'), file, path.join(FIXTURES, 'fakes'), grantFile], { encoding: 'utf8', input: JSON.stringify({ ...job, versions }), timeout: 30000, env: { ...process.env, PYTHONDONTWRITEBYTECODE: '1' } });
   expect(r.stderr).toBe('');
   expect(r.status).toBe(0);
   return JSON.parse(r.stdout);
@@ -180,6 +180,12 @@ describe('the deploy procedure (run against fakes of snowflake-ml-python and a s
     const out = run(after, { services: [{ name: svc(before, 'V_R1'), status: 'RUNNING', comment: serviceMarker(before) }], calls: ['V_R1'] });
     expect(out.results[0]).toMatchObject({ status: 'created', retired: [svc(before, 'V_R1')] });
     expect(Object.keys(out.services)).toEqual([svc(after, 'V_R1')]);
+  });
+
+  test('a version registered before the service was added (no predict_rows) is refused with what to do, and nothing is created', () => {
+    const out = run(model(), { calls: ['V_OLD'], versions: [{ model: 'DEMAND_MODEL', version: 'V_OLD', methods: ['predict'] }] });
+    expect(out.results[0].error).toBe('ValueError: version V_OLD of DB.ML.DEMAND_MODEL has no predict_rows method (it was registered before the inference service was added): a new training run registers one with it');
+    expect(out.created).toEqual({});
   });
 
   test('refuses a version name that is not an unquoted identifier before running any statement', () => {

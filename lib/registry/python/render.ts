@@ -15,6 +15,7 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
+import { ONLINE_METHOD } from '../../sql/serving';
 
 /** A typed column of the aggregator's schema contract. */
 export interface PythonColumn {
@@ -58,8 +59,8 @@ export const TEMPLATE_DIR = __dirname;
 
 /** Placeholders of aggregator_model.py.tmpl. */
 export const AGGREGATOR_PLACEHOLDERS = ['PREDICT_CORE', 'OUTPUT_COLUMNS'] as const;
-/** The row-wise method a served aggregator adds (lib/sql/serving.ts ONLINE_METHOD). */
-export const ONLINE_METHOD_NAME = 'predict_rows';
+/** The row-wise method a served aggregator adds (lib/sql/serving.ts). */
+export const ONLINE_METHOD_NAME = ONLINE_METHOD;
 /** Placeholders of register_procedure.py.tmpl. */
 export const REGISTER_PROCEDURE_PLACEHOLDERS = [
   'MODEL_NAME',
