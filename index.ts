@@ -24,6 +24,8 @@ export { ImageRepository } from './constructs/image-repository';
 export type { IImageRepository, ImageRepositoryProps } from './constructs/image-repository';
 export { DEFAULT_INPUT_COLUMNS, DEFAULT_OUTPUT_COLUMNS, ModelRegistryAggregator, PromotionGate, TargetPlatform } from './constructs/model-registry-aggregator';
 export type { ColumnDefinition, IModelRegistryAggregator, ModelRegistryAggregatorProps } from './constructs/model-registry-aggregator';
+export { InferenceService, ServiceIngress } from './constructs/inference-service';
+export type { InferenceServiceOptions, InferenceServiceProps } from './constructs/inference-service';
 export { GateMetric } from './lib/sql/registry';
 export { BatchScoringJob, MAX_HORIZON } from './constructs/batch-scoring-job';
 export type { BatchScoringJobProps } from './constructs/batch-scoring-job';
@@ -58,5 +60,5 @@ export { RuleResult } from './lib/policy/rule';
 export type { PolicyRule, RuleLevel, RuleSubject } from './lib/policy/rule';
 export {
   computePoolAutoSuspend, computePoolMaxNodes, consumerLeastPrivilege, procedureWarehouse,
-  promotionGate, queueLease, scoringSchedule, stageEncryption,
+  promotionGate, publicInferenceEndpoint, queueLease, scoringSchedule, stageEncryption,
 } from './lib/policy';

@@ -5,6 +5,7 @@ import { Construct } from 'constructs';
 import { Duration } from '../lib/duration';
 import { ValidationError } from '../lib/errors';
 import { CustomHookOptions, Hooks, IHookDependable } from '../lib/hooks/hooks';
+import { HookStepSpec } from '../lib/hooks/manifest';
 import { ObjectName, deriveName, normalizeIdentifier } from '../lib/identifiers';
 import { PipelineModel, TasksPassModel } from '../lib/pipeline/model';
 import { pipelineAbandon, pipelineSteps, promoteStepId } from '../lib/pipeline/steps';
@@ -144,6 +145,8 @@ export class ManyModelPipeline extends Construct implements IHookDependable {
   readonly hookStepIds: string[] = [];
   /** The props, checked and with their defaults: what the resources are named after and the steps rendered from. */
   private readonly model: PipelineModel;
+  /** The steps of `pipelineSteps(model)`, as registered. */
+  private readonly steps: HookStepSpec[] = [];
 
   // The constructor reads as the pipeline's outline; each part is a method of its own.
   constructor(scope: Construct, id: string, props: ManyModelPipelineProps) {
@@ -167,7 +170,17 @@ export class ManyModelPipeline extends Construct implements IHookDependable {
     // Roles (least privilege), granted to the owner role so it manages what they create.
     this.runnerRole = props.roles?.runner ?? new Role(this, 'RunnerRole', { name: `${p}_RUNNER`, comment: 'Runs the many-model hooks and training workers' });
     this.consumerRole = props.roles?.consumer ?? new Role(this, 'ConsumerRole', { name: `${p}_CONSUMER`, comment: 'May call predict on the aggregator model' });
-    this.grantRolesTo(props.roles?.owner ?? this.defaultOwnerRole());
+    const owner = props.roles?.owner ?? this.defaultOwnerRole();
+    this.grantRolesTo(owner);
+    // An inference service of the aggregator (addInferenceService) follows this pipeline's promotion.
+    this.aggregator.bindPipeline({
+      promoteStepId: promoteStepId(model),
+      runGroup: model.path,
+      runnerRole: this.runnerRole,
+      ownerRole: owner,
+      addStepIds: (ids) => this.hookStepIds.push(...ids),
+      onServed: (method) => this.registerServedMethod(method),
+    });
     const ledger = ensureLedger(this, this.schema);
     for (const pass of model.passes) if (pass.mode === 'tasks') this.rootTask = this.createTaskGraph(pass);
     this.registerSteps();
@@ -244,11 +257,23 @@ export class ManyModelPipeline extends Construct implements IHookDependable {
     }
   }
 
+  /**
+   * A service serves the aggregator's versions: they must be registered with its online method, so
+   * the registration step's triggers say so. A version already promoted lacks the method, and
+   * registration happens once per run: the changed fingerprint starts a new run, which trains and
+   * registers a version the service can serve (docs/serving.md).
+   */
+  private registerServedMethod(method: string): void {
+    const register = this.steps.find((s) => s.kind === 'registerAggregator');
+    if (register) (register as { triggers: Record<string, string> }).triggers = { ...register.triggers, servedMethod: method };
+  }
+
   /** Registers the model's steps, how the runner abandons a run of them, and the role they run as. */
   private registerSteps(): void {
     const hooks = Hooks.of(this);
     for (const step of pipelineSteps(this.model)) {
       hooks.addStep(step);
+      this.steps.push(step);
       this.hookStepIds.push(step.id);
     }
     hooks.setAbandon(this.model.path, pipelineAbandon(this.model));

@@ -5,7 +5,7 @@ import { InvalidValueError, ValidationError, validateProp } from '../lib/errors'
 import { ObjectName, normalizeIdentifier } from '../lib/identifiers';
 import { PromotionGateModel } from '../lib/pipeline/model';
 import { ML_PYTHON, PROCEDURE_PACKAGES, checkPackagePins } from '../lib/registry/packages';
-import { renderRegisterProcedureSource } from '../lib/registry/python/render';
+import { ONLINE_METHOD_NAME, renderRegisterProcedureSource } from '../lib/registry/python/render';
 import { GateMetric, GateMetricName, REGISTER_PROCEDURE_ARGUMENTS, registerProcedureArgumentTypes, registerProcedureSignature } from '../lib/sql/registry';
 import { IRole, ISchema, Schema, grantUsageOnParents } from './core';
 import { Grant, GrantOn, grantPrivileges } from './grants';
@@ -14,6 +14,7 @@ import { claimName } from './object-names';
 import { checkPreviewFeatures } from './preview-features';
 import { dependOn } from './depends';
 import { useRelativeLocalState } from './local-backend';
+import { InferenceService, InferenceServiceOptions } from './inference-service';
 
 /** Where the registered model runs its inference ("Model Registry: target platforms"). */
 export enum TargetPlatform {
@@ -161,7 +162,13 @@ export class ModelRegistryAggregator extends AggregatorBase {
   readonly targetPlatform: TargetPlatform;
   readonly stage: Stage;
   readonly procedure: ProcedurePython;
-  private readonly schema: ISchema;
+  /** The schema holding the model, its stage and its procedures. */
+  readonly schema: ISchema;
+  /** What the registration procedure is rendered from: rendered again when a service needs the online method. */
+  private readonly registration: RegistrationSettings;
+  private readonly aggregatorSource?: string;
+  private pipeline?: AggregatorPipelineBinding;
+  private online = false;
 
   constructor(scope: Construct, id: string, props: ModelRegistryAggregatorProps) {
     super(scope, id);
@@ -182,6 +189,9 @@ export class ModelRegistryAggregator extends AggregatorBase {
     this.inputColumns = registration.inputColumns;
     this.outputColumns = registration.outputColumns;
     this.targetPlatform = registration.targetPlatform;
+
+    this.registration = registration;
+    this.aggregatorSource = props.aggregatorSource;
 
     checkPreviewFeatures(this);
     this.stage = this.createStage();
@@ -207,24 +217,7 @@ export class ModelRegistryAggregator extends AggregatorBase {
 
   /** The registration procedure: its Python body rendered from the templates (lib/registry/python). */
   private createProcedure(r: RegistrationSettings, aggregatorSource: string | undefined): ProcedurePython {
-    const source = validateProp(this.node.path, 'aggregatorSource', () => {
-      try {
-        return renderRegisterProcedureSource({
-          modelName: this.modelName.toString(),
-          stageName: this.stageName.toString(),
-          metricsTable: this.metricsTable.toString(),
-          inputColumns: r.inputColumns,
-          outputColumns: r.outputColumns,
-          targetPlatform: r.targetPlatform,
-          condaDependencies: r.condaDependencies,
-          pipRequirements: r.pipRequirements,
-          pythonVersion: r.pythonVersion,
-          aggregatorSource,
-        });
-      } catch (e) {
-        throw new InvalidValueError(`could not be rendered into the registration procedure: ${(e as Error).message}`, 'Check the aggregator source');
-      }
-    });
+    const source = this.registrationSource(r, aggregatorSource);
     const [database, schema] = this.schema.qualifiedName.parts;
     return new ProcedurePython(this, 'RegisterProcedure', {
       database,
@@ -253,6 +246,65 @@ export class ModelRegistryAggregator extends AggregatorBase {
     });
   }
 
+  /** The registration procedure's source, with the online method when a service serves the versions. */
+  private registrationSource(r: RegistrationSettings, aggregatorSource: string | undefined): string {
+    return validateProp(this.node.path, 'aggregatorSource', () => {
+      try {
+        return renderRegisterProcedureSource({
+          modelName: this.modelName.toString(),
+          stageName: this.stageName.toString(),
+          metricsTable: this.metricsTable.toString(),
+          inputColumns: r.inputColumns,
+          outputColumns: r.outputColumns,
+          targetPlatform: r.targetPlatform,
+          condaDependencies: r.condaDependencies,
+          pipRequirements: r.pipRequirements,
+          pythonVersion: r.pythonVersion,
+          aggregatorSource,
+          online: this.online,
+        });
+      } catch (e) {
+        throw new InvalidValueError(`could not be rendered into the registration procedure: ${(e as Error).message}`, this.online ? `Define the row-wise method predict_rows in the aggregator source (docs/serving.md), or do not add an inference service` : 'Check the aggregator source');
+      }
+    });
+  }
+
+  /**
+   * Serves the alias's version from an inference service on Snowpark Container Services, for
+   * low-latency REST calls and external apps (docs/serving.md). The service follows the alias: each
+   * promotion deploys the new version's service, re-points the stable endpoint to it and then
+   * retires the old one. Callers get `service.endpointRole` (`service.grantInvoke(role)`).
+   * Only the aggregator of a `ManyModelPipeline` has a promotion to follow.
+   */
+  addInferenceService(id: string, options: InferenceServiceOptions): InferenceService {
+    return new InferenceService(this, id, { ...options, aggregator: this });
+  }
+
+  /**
+   * @internal What a service of this aggregator follows: the pipeline's promotion step, its run
+   * group and runner role (set by ManyModelPipeline), or undefined for an aggregator on its own.
+   */
+  get pipelineBinding(): AggregatorPipelineBinding | undefined {
+    return this.pipeline;
+  }
+
+  /** @internal ManyModelPipeline binds its aggregator to its promotion. */
+  bindPipeline(binding: AggregatorPipelineBinding): void {
+    this.pipeline = binding;
+  }
+
+  /**
+   * @internal A service serves this aggregator's versions: they are logged with the row-wise
+   * online method and for SNOWPARK_CONTAINER_SERVICES too (the registration procedure is rendered
+   * again, and a pipeline's registration step is triggered anew: ManyModelPipeline, onServed).
+   */
+  enableOnlineInference(): void {
+    if (this.online) return;
+    this.online = true;
+    this.procedure.procedureDefinition = this.registrationSource(this.registration, this.aggregatorSource);
+    this.pipeline?.onServed(ONLINE_METHOD_NAME);
+  }
+
   /** Grants READ and WRITE on the model stage (workers write artifacts, the registration reads them). */
   grantStageReadWrite(role: IRole): Grant {
     return grantPrivileges(this, role, GrantOn.schemaObject('STAGE', this.stageName.quoted), ['READ', 'WRITE'], [this.stage]);
@@ -270,6 +322,21 @@ export class ModelRegistryAggregator extends AggregatorBase {
       grantPrivileges(this, role, GrantOn.schemaObject('PROCEDURE', registerProcedureSignature(this.procedureName)), ['USAGE'], [this.procedure]),
     );
   }
+}
+
+/** @internal What an aggregator's inference service follows in its pipeline. */
+export interface AggregatorPipelineBinding {
+  /** The promotion step: the service is deployed after it, in the same run. */
+  readonly promoteStepId: string;
+  readonly runGroup: string;
+  /** The role the pipeline's hooks run as: it creates and owns the services. */
+  readonly runnerRole: IRole;
+  /** The role the pipeline's roles are granted to (the deploy role). */
+  readonly ownerRole: IRole;
+  /** Adds step ids to the pipeline's `hookStepIds`. */
+  addStepIds(ids: readonly string[]): void;
+  /** Versions are to be registered with the online `method` (a trigger of the registration step). */
+  onServed(method: string): void;
 }
 
 /** What registering and promoting a version need of an aggregator: its names and promotion rule. */

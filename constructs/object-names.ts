@@ -32,6 +32,7 @@ export type ObjectKind =
   | 'PROCEDURE'
   | 'MODEL'
   | 'SERVICE'
+  | 'GATEWAY'
   | 'IMAGE REPOSITORY';
 
 const ACCOUNT_KINDS: ReadonlySet<ObjectKind> = new Set(['ROLE', 'WAREHOUSE', 'DATABASE', 'COMPUTE POOL']);

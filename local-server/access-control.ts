@@ -26,7 +26,7 @@
  */
 
 export type ObjectKind =
-  | 'DATABASE' | 'SCHEMA' | 'TABLE' | 'VIEW' | 'STAGE' | 'TASK' | 'MODEL' | 'PROCEDURE' | 'SERVICE'
+  | 'DATABASE' | 'SCHEMA' | 'TABLE' | 'VIEW' | 'STAGE' | 'TASK' | 'MODEL' | 'PROCEDURE' | 'SERVICE' | 'GATEWAY'
   | 'WAREHOUSE' | 'COMPUTE POOL' | 'IMAGE REPOSITORY' | 'ROLE';
 
 /** The account itself, for account (global) privileges. */
@@ -44,7 +44,7 @@ export const ACCOUNT_PRIVILEGES = [
 export const PRIVILEGES_OF: Record<ObjectKind | typeof ACCOUNT, string[]> = {
   ACCOUNT: ACCOUNT_PRIVILEGES,
   DATABASE: ['USAGE', 'CREATE SCHEMA', 'MONITOR', 'MODIFY'],
-  SCHEMA: ['USAGE', 'MODIFY', 'MONITOR', 'CREATE TABLE', 'CREATE HYBRID TABLE', 'CREATE DYNAMIC TABLE', 'CREATE VIEW', 'CREATE STAGE', 'CREATE TASK', 'CREATE MODEL', 'CREATE PROCEDURE', 'CREATE FUNCTION', 'CREATE SERVICE', 'CREATE IMAGE REPOSITORY', 'CREATE SEQUENCE'],
+  SCHEMA: ['USAGE', 'MODIFY', 'MONITOR', 'CREATE TABLE', 'CREATE HYBRID TABLE', 'CREATE DYNAMIC TABLE', 'CREATE VIEW', 'CREATE STAGE', 'CREATE TASK', 'CREATE MODEL', 'CREATE PROCEDURE', 'CREATE FUNCTION', 'CREATE SERVICE', 'CREATE GATEWAY', 'CREATE IMAGE REPOSITORY', 'CREATE SEQUENCE'],
   TABLE: ['SELECT', 'INSERT', 'UPDATE', 'DELETE', 'TRUNCATE', 'REFERENCES', 'REBUILD', 'EVOLVE SCHEMA'],
   VIEW: ['SELECT', 'REFERENCES'],
   STAGE: ['READ', 'WRITE', 'USAGE'],
@@ -52,6 +52,8 @@ export const PRIVILEGES_OF: Record<ObjectKind | typeof ACCOUNT, string[]> = {
   MODEL: ['USAGE'],
   PROCEDURE: ['USAGE'],
   SERVICE: ['MONITOR', 'OPERATE', 'USAGE'],
+  // USAGE, MODIFY (DESCRIBE GATEWAY, ALTER GATEWAY: https://docs.snowflake.com/en/sql-reference/sql/alter-gateway).
+  GATEWAY: ['USAGE', 'MODIFY'],
   WAREHOUSE: ['USAGE', 'MONITOR', 'OPERATE', 'MODIFY'],
   'COMPUTE POOL': ['USAGE', 'MONITOR', 'OPERATE', 'MODIFY'],
   'IMAGE REPOSITORY': ['READ', 'WRITE'],
@@ -59,7 +61,14 @@ export const PRIVILEGES_OF: Record<ObjectKind | typeof ACCOUNT, string[]> = {
 };
 
 /** Kinds that live in a schema (their names have three parts). */
-export const SCHEMA_OBJECT_KINDS: readonly ObjectKind[] = ['TABLE', 'VIEW', 'STAGE', 'TASK', 'MODEL', 'PROCEDURE', 'SERVICE', 'IMAGE REPOSITORY'];
+export const SCHEMA_OBJECT_KINDS: readonly ObjectKind[] = ['TABLE', 'VIEW', 'STAGE', 'TASK', 'MODEL', 'PROCEDURE', 'SERVICE', 'GATEWAY', 'IMAGE REPOSITORY'];
+
+/**
+ * A service role granted with GRANT SERVICE ROLE <service>!ALL_ENDPOINTS_USAGE, kept as a grant of
+ * this pseudo-privilege on the service (it is not a privilege GRANT <privileges> accepts): USAGE on
+ * all of the service's endpoints (https://docs.snowflake.com/en/sql-reference/sql/grant-service-role).
+ */
+export const ALL_ENDPOINTS_USAGE_ROLE = 'SERVICE ROLE ALL_ENDPOINTS_USAGE';
 
 export interface Grant {
   readonly privilege: string;
@@ -116,6 +125,10 @@ export class AccessControl {
     account('SECURITYADMIN', ['MANAGE GRANTS']);
     account('SYSADMIN', ['CREATE DATABASE', 'CREATE WAREHOUSE']);
     account('ACCOUNTADMIN', ACCOUNT_PRIVILEGES);
+    // "The BIND SERVICE ENDPOINT on ACCOUNT privilege will be automatically granted to the PUBLIC
+    // role" (from May 2026: https://docs.snowflake.com/en/release-notes/bcr-bundles/un-bundled/bcr-2321);
+    // an administrator may revoke it (REVOKE BIND SERVICE ENDPOINT ON ACCOUNT FROM ROLE PUBLIC).
+    this.grants.push({ privilege: 'BIND SERVICE ENDPOINT', kind: ACCOUNT, name: ACCOUNT, role: 'PUBLIC', grantOption: false, grantedBy: 'SYSTEM' });
   }
 
   // ---- roles and users
@@ -309,7 +322,7 @@ export function kindOf(text: string): ObjectKind | undefined {
   const t = text.trim().toUpperCase().replace(/\s+/g, ' ').replace(/^(HYBRID|DYNAMIC|EXTERNAL|ICEBERG|TRANSIENT) TABLE/, 'TABLE');
   const plural: Record<string, ObjectKind> = {
     DATABASES: 'DATABASE', SCHEMAS: 'SCHEMA', TABLES: 'TABLE', VIEWS: 'VIEW', STAGES: 'STAGE', TASKS: 'TASK', MODELS: 'MODEL', PROCEDURES: 'PROCEDURE',
-    SERVICES: 'SERVICE', WAREHOUSES: 'WAREHOUSE', 'COMPUTE POOLS': 'COMPUTE POOL', 'IMAGE REPOSITORIES': 'IMAGE REPOSITORY', ROLES: 'ROLE',
+    SERVICES: 'SERVICE', GATEWAYS: 'GATEWAY', WAREHOUSES: 'WAREHOUSE', 'COMPUTE POOLS': 'COMPUTE POOL', 'IMAGE REPOSITORIES': 'IMAGE REPOSITORY', ROLES: 'ROLE',
   };
   if (plural[t]) return plural[t];
   return (Object.keys(PRIVILEGES_OF) as string[]).includes(t) && t !== ACCOUNT ? (t as ObjectKind) : undefined;

@@ -9,6 +9,7 @@ export { LocalSnowflakeServer } from './server';
 export type { LocalServerOptions, LocalUser } from './server';
 export type { StatementFault, HttpFault, DelayFault, DropFault, StageListingFault } from './faults';
 export type { ImageCommand, ProcedureHandler, ProcedureContext, PredictHandler, ModelEntry, ModelVersion } from './objects';
+export type { OnlineMethodHandler } from './model-serving';
 export { ModelCatalog } from './objects';
 
 export function startLocalServer(opts: LocalServerOptions = {}): Promise<LocalSnowflakeServer> {

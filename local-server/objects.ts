@@ -15,6 +15,7 @@ import { Errors, SfError } from './errors';
 import { SfResult, statusResult } from './results';
 import { IDENT, QNAME, splitStatements } from './translate';
 import { ANY_LITERAL, STRING_LITERAL, readLiteral, sfStringLiteral } from './literals';
+import { CreateServiceRequest, InferenceSpec, ModelServing, OnlineMethodHandler } from './model-serving';
 
 /** An exception of a stand-in for Snowflake's Python runtime, as Snowflake reports a handler's. */
 function standInError(e: unknown): SfError {
@@ -110,6 +111,11 @@ export interface ProcedureContext {
   addModelVersion(model: string, version: string, metadata?: Record<string, unknown>, artifactsDir?: string): ModelVersion;
   /** The models `role` may use (USAGE or ownership); its addVersion is addModelVersion, checked as it is. */
   readonly models: ModelCatalog;
+  /**
+   * Creates a service from a model version as `role` (the stand-in of snowflake-ml-python's
+   * `ModelVersion.create_service`, blocking until it runs: local-server/model-serving.ts).
+   */
+  createModelService(request: CreateServiceRequest): void;
 }
 
 /** A procedure created with CREATE PROCEDURE: its signature, owner's or caller's rights. */
@@ -255,7 +261,7 @@ const TASK_FUNCTION_COLUMNS: Record<'TASK_HISTORY' | 'CURRENT_TASK_GRAPHS' | 'CO
 /** `TABLE([<db>.]INFORMATION_SCHEMA.<function>(<name> => <constant>, ...))`; arguments hold no parentheses outside string constants. */
 const TASK_FUNCTION = String.raw`TABLE\s*\(\s*(?:${IDENT}\.)?INFORMATION_SCHEMA\.(TASK_HISTORY|CURRENT_TASK_GRAPHS|COMPLETE_TASK_GRAPHS)\s*\(((?:${STRING_LITERAL}|[^()'])*)\)\s*\)`;
 
-interface Service {
+export interface Service {
   name: string;
   /** The role that owns it (the role that executed the job); its container connects as it. */
   owner: string;
@@ -269,6 +275,10 @@ interface Service {
   exitCode: number | null;
   child?: ChildProcess;
   finished: Promise<void>;
+  /** A Model Serving service (created from a model version), not a job: what it serves. */
+  inference?: InferenceSpec;
+  /** ALTER SERVICE ... SET COMMENT. */
+  comment?: string;
 }
 
 export interface ObjectsOptions {
@@ -279,6 +289,10 @@ export interface ObjectsOptions {
   /** A stand-in chosen by a created procedure's body, for a CALL `procedures` does not name. */
   readonly procedureFromDefinition?: (definition: string) => ProcedureHandler | undefined;
   readonly predictor?: PredictHandler;
+  /** Stand-in for a served model's online methods (REST calls to an inference service). */
+  readonly onlineMethod?: OnlineMethodHandler;
+  /** `host:port` the server listens on: the root of the ingress URLs it reports. */
+  readonly host?: () => string;
   /** Connection settings handed to job containers, with a fresh OAuth token each that logs in as `role`. */
   readonly containerConnection: (role: string, warehouse?: string) => { host: string; port: number; account: string; token: string };
 }
@@ -291,14 +305,22 @@ export class SnowflakeObjects {
   readonly models = new ModelCatalog();
   /** Procedures created with CREATE PROCEDURE (a CALL runs the stand-in registered for the name). */
   readonly procedures = new Map<string, ProcedureEntry>();
+  /** Services created from model versions, their endpoints and the gateways in front of them. */
+  readonly serving: ModelServing;
   private readonly runningGraphs: Promise<void>[] = [];
 
   constructor(
     private readonly engine: Engine,
     private readonly opts: ObjectsOptions,
   ) {
+    this.serving = new ModelServing(engine, this, { onlineMethod: opts.onlineMethod, host: opts.host ?? (() => '127.0.0.1') });
     engine.objectExists = (kind: ObjectKind, name: string) =>
-      kind === 'TASK' ? this.tasks.has(name) : kind === 'MODEL' ? this.models.models.has(name) : kind === 'SERVICE' ? this.services.has(name) : kind === 'PROCEDURE' ? this.procedures.has(name) : false;
+      kind === 'TASK' ? this.tasks.has(name)
+      : kind === 'MODEL' ? this.models.models.has(name)
+      : kind === 'SERVICE' ? this.services.has(name)
+      : kind === 'GATEWAY' ? this.serving.gateways.has(name)
+      : kind === 'PROCEDURE' ? this.procedures.has(name)
+      : false;
   }
 
   private get auth() {
@@ -307,6 +329,8 @@ export class SnowflakeObjects {
 
   /** Handles the statement when it is one of ours; returns undefined otherwise. */
   async handle(s: SessionState, sql: string): Promise<SfResult | undefined> {
+    const served = await this.serving.handle(s, sql);
+    if (served) return served;
     let m: RegExpExecArray | null;
     if ((m = new RegExp(`^CREATE\\s+(OR\\s+REPLACE\\s+)?TASK\\s+(IF\\s+NOT\\s+EXISTS\\s+)?(${QNAME})([\\s\\S]*?)\\sAS\\s+([\\s\\S]+)$`, 'i').exec(sql))) {
       const [db, schema, name] = this.engine.qualify(s, m[3]);
@@ -396,7 +420,7 @@ export class SnowflakeObjects {
     }
     if ((m = new RegExp(`^(DESCRIBE|DESC)\\s+SERVICE\\s+(${QNAME})$`, 'i').exec(sql))) {
       const svc = this.monitored(s, m[2]);
-      return this.table(['name', 'compute_pool', 'status', 'is_job', 'owner'], [[svc.name, svc.pool, svc.status, 'true', svc.owner]]);
+      return this.table(['name', 'compute_pool', 'status', 'is_job', 'owner', 'comment'], [[svc.name, svc.pool, svc.status, String(!svc.inference), svc.owner, svc.comment ?? null]]);
     }
     if ((m = new RegExp(`^SHOW\\s+SERVICE\\s+CONTAINERS\\s+IN\\s+SERVICE\\s+(${QNAME})$`, 'i').exec(sql))) {
       // https://docs.snowflake.com/en/sql-reference/sql/show-service-containers-in-service: OWNERSHIP or MONITOR on the service.
@@ -408,10 +432,12 @@ export class SnowflakeObjects {
         [[db, schema, name, svc.status, '0', svc.status === 'RUNNING' ? 'READY' : svc.status, svc.container, status, svc.message, svc.image, null, '0', svc.startedOn, svc.exitCode === null ? null : String(svc.exitCode), null]],
       );
     }
-    if (/^SHOW\s+SERVICES\b/i.test(sql)) {
-      // SHOW lists only the objects the role has a privilege on.
-      const visible = [...this.services.values()].filter((v) => !this.auth.checked(s) || this.engine.access.any(s.role!, 'SERVICE', v.name));
-      return this.table(['name', 'compute_pool', 'status', 'is_job', 'owner'], visible.map((v) => [v.name, v.pool, v.status, 'true', v.owner]));
+    if ((m = new RegExp(`^SHOW\\s+SERVICES(?:\\s+IN\\s+SCHEMA\\s+(${QNAME}))?\\b`, 'i').exec(sql))) {
+      // SHOW lists only the objects the role has a privilege on; IN SCHEMA narrows to one schema
+      // (https://docs.snowflake.com/en/sql-reference/sql/show-services). `name` is qualified here.
+      const schema = m[1] ? this.engine.qualify(s, `${m[1]}.X`).slice(0, 2).join('.') + '.' : '';
+      const visible = [...this.services.values()].filter((v) => v.name.startsWith(schema) && (!this.auth.checked(s) || this.engine.access.any(s.role!, 'SERVICE', v.name)));
+      return this.table(['name', 'compute_pool', 'status', 'is_job', 'owner', 'comment'], visible.map((v) => [v.name, v.pool, v.status, String(!v.inference), v.owner, v.comment ?? null]));
     }
     if ((m = new RegExp(`^CREATE\\s+(OR\\s+REPLACE\\s+)?MODEL\\s+(IF\\s+NOT\\s+EXISTS\\s+)?(${QNAME})(?:\\s+WITH\\s+VERSION\\s+(${IDENT}))?`, 'i').exec(sql))) {
       const key = this.engine.qualify(s, m[3]).join('.');
@@ -478,10 +504,12 @@ export class SnowflakeObjects {
 
   /** Durable part of the catalog (tasks, task history, graph runs, models), saved beside the databases. */
   toJSON(): unknown {
-    return { tasks: [...this.tasks.entries()], history: this.history, graphRuns: this.graphRuns, models: [...this.models.models.entries()], procedures: [...this.procedures.entries()] };
+    return { tasks: [...this.tasks.entries()], history: this.history, graphRuns: this.graphRuns, models: [...this.models.models.entries()], procedures: [...this.procedures.entries()], serving: this.serving.toJSON() };
   }
 
-  load(state: { tasks?: [string, Task][]; history?: HistoryRow[]; graphRuns?: GraphRun[]; models?: [string, ModelEntry][]; procedures?: [string, ProcedureEntry][] }): void {
+  load(state: { tasks?: [string, Task][]; history?: HistoryRow[]; graphRuns?: GraphRun[]; models?: [string, ModelEntry][]; procedures?: [string, ProcedureEntry][]; serving?: Parameters<ModelServing['load']>[0] }): void {
+    // Inference services run until dropped: they are back after a restart, as their gateways are.
+    this.serving.load(state.serving);
     for (const [k, p] of state.procedures ?? []) this.procedures.set(k, p);
     // Files written before tasks had ids get one: they only join history rows of later runs.
     for (const [k, t] of state.tasks ?? []) this.tasks.set(k, { ...t, id: t.id ?? crypto.randomUUID() });
@@ -831,6 +859,7 @@ export class SnowflakeObjects {
         return v;
       },
       models: new ModelCatalog(),
+      createModelService: (request) => this.serving.createService(ps, request),
     };
     Object.assign(ctx, { models: this.visibleModels(ps, ctx.addModelVersion) });
     // The stand-in's own exception is the procedure's, as a Python handler's would be (not 000603).

@@ -14,6 +14,7 @@ import { Faults } from './faults';
 import { SfResult } from './results';
 import { splitStatements } from './translate';
 import { ImageCommand, PredictHandler, ProcedureHandler, SnowflakeObjects, insideStage } from './objects';
+import { OnlineMethodHandler } from './model-serving';
 import * as fs from 'fs';
 import * as path from 'path';
 
@@ -53,6 +54,8 @@ export interface LocalServerOptions {
   readonly procedureFromDefinition?: (definition: string) => ProcedureHandler | undefined;
   /** Stand-in for MODEL(...)!PREDICT. @default none */
   readonly predictor?: PredictHandler;
+  /** Stand-in for a served model's online methods, called over the ingress (`/ingress/...`). @default none */
+  readonly onlineMethod?: OnlineMethodHandler;
 }
 
 interface Session {
@@ -137,6 +140,8 @@ export class LocalSnowflakeServer {
       procedures: opts.procedures,
       procedureFromDefinition: opts.procedureFromDefinition,
       predictor: opts.predictor,
+      onlineMethod: opts.onlineMethod,
+      host: () => `127.0.0.1:${this.port}`,
       containerConnection: (role: string, warehouse?: string) => {
         const token = `OAUTH-${crypto.randomBytes(18).toString('hex')}`;
         this.oauthTokens.set(token, role);
@@ -296,6 +301,9 @@ export class LocalSnowflakeServer {
         return await this.query(req, res, s, await this.readBody(req));
       }
       let m: RegExpExecArray | null;
+      if (req.method === 'POST' && (m = /^\/ingress\/([A-Za-z0-9_$]+\.[A-Za-z0-9_$]+\.[A-Za-z0-9_$]+)(\/[A-Za-z0-9_-]+)$/.exec(p))) {
+        return await this.ingress(req, res, m[1].toUpperCase(), m[2]);
+      }
       if (req.method === 'POST' && (p === '/queries/v1/abort-request' || (m = /^\/queries\/([0-9a-f-]+)\/abort-request$/.exec(p)))) {
         this.session(req);
         const body = (await this.readBody(req)) as { requestId?: string };
@@ -323,6 +331,28 @@ export class LocalSnowflakeServer {
       const status = err.code === '390101' ? 401 : err.httpStatus;
       this.sendError(res, status, err);
     }
+  }
+
+  /**
+   * A REST call to an inference service's public endpoint or gateway (docs/local-server.md,
+   * "Inference services"). The caller authenticates as SPCS ingress accepts it
+   * (`Authorization: Snowflake Token="..."`: a programmatic access token, or a session token, as
+   * snowflake-ml-python's SnowflakePATAuth and SnowflakeJWTTokenAuth send them) and acts with the
+   * role of that token: a session's current role, a token user's default role.
+   */
+  private async ingress(req: http.IncomingMessage, res: http.ServerResponse, target: string, path: string): Promise<void> {
+    const token = /Snowflake Token="([^"]+)"/.exec(String(req.headers.authorization ?? ''))?.[1];
+    const session = token ? this.sessions.get(token) : undefined;
+    const patUser = token && !session ? this.users.find((u) => u.pat !== undefined && u.pat === token) : undefined;
+    const role = session?.state.role ?? (patUser ? (patUser.defaultRole ?? rolesOf(patUser)[0]).toUpperCase() : undefined);
+    if (!role) {
+      res.setHeader('connection', 'close');
+      return this.send(res, 401, { message: 'Authentication required: send Authorization: Snowflake Token="<token>".' });
+    }
+    const body = await this.readBody(req);
+    const answer = await this.objects.serving.ingress(role, target, path, body);
+    this.statementCount++;
+    this.send(res, answer.status, answer.body);
   }
 
   private async login(url: URL, body: unknown): Promise<unknown> {

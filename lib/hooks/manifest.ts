@@ -22,6 +22,7 @@ export const STEP_KINDS = [
   'registerAggregator',
   'promote',
   'batchScore',
+  'deployService', // the deploy procedure: the alias's version served by an inference service (blue/green), earlier ones retired
 ] as const;
 
 export type StepKind = (typeof STEP_KINDS)[number];
@@ -30,7 +31,7 @@ export type StepKind = (typeof STEP_KINDS)[number];
 export type WaitingStepKind = 'executeTaskGraph' | 'runWorkers' | 'waitQueue';
 
 /** The kinds that only run their statements, in order. */
-export type StatementStepKind = Exclude<StepKind, WaitingStepKind>;
+export type StatementStepKind = Exclude<StepKind, WaitingStepKind | 'deployService'>;
 
 /** A statement as the runner executes it. `{{RUN_ID}}` placeholders are filled by the runner. */
 export interface HookStatement {
@@ -181,8 +182,31 @@ export interface WaitQueueStepSpec extends StepSpecBase {
   readonly wait: QueueWait;
 }
 
+/**
+ * What a `deployService` step keeps running once it succeeded (docs/serving.md): an inference
+ * service on a compute pool, billed while it runs. `many-model plan` prices it from this block.
+ */
+export interface ServiceSpec {
+  /** `DB.SCHEMA.NAME`: the services are `NAME_<VERSION>_<TAG>`; with PUBLIC ingress the gateway is `NAME`. */
+  readonly name: string;
+  /** The model (`DB.SCHEMA.MODEL`) and the alias whose version the service runs. */
+  readonly model: string;
+  readonly alias: string;
+  readonly computePool: string;
+  readonly ingress: 'PRIVATE' | 'PUBLIC';
+  readonly minInstances: number;
+  readonly maxInstances: number;
+}
+
+/** Deploys the alias's version to an inference service: its statements in order (resolve the version, CALL the deploy procedure). */
+export interface DeployServiceStepSpec extends StepSpecBase {
+  readonly kind: 'deployService';
+  readonly wait?: undefined;
+  readonly service: ServiceSpec;
+}
+
 /** A step as a construct declares it: its `kind` says which `wait` it has. */
-export type HookStepSpec = StatementStepSpec | TaskGraphStepSpec | RunWorkersStepSpec | WaitQueueStepSpec;
+export type HookStepSpec = StatementStepSpec | TaskGraphStepSpec | RunWorkersStepSpec | WaitQueueStepSpec | DeployServiceStepSpec;
 
 /** A step as the manifest holds it. */
 export type HookStep = HookStepSpec & {
@@ -300,7 +324,7 @@ export function finalizeSteps(specs: readonly HookStepSpec[]): HookStep[] {
     for (const d of deps) visit(d, [...chain, id]);
     visiting.delete(id);
     const own = spec.executeOnChange
-      ? { kind: spec.kind, statements: spec.statements, wait: withoutWatching(spec.wait), triggers: spec.triggers, allowed: spec.allowedFailurePercent }
+      ? { kind: spec.kind, statements: spec.statements, wait: withoutWatching(spec.wait), triggers: spec.triggers, allowed: spec.allowedFailurePercent, service: spec.kind === 'deployService' ? spec.service : undefined }
       : { kind: spec.kind, triggers: spec.triggers };
     const fingerprint = sha256(canonicalJson({ own, deps: deps.map((d) => done.get(d)!.fingerprint) }));
     done.set(id, { ...spec, dependsOn: deps, fingerprint });

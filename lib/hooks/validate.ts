@@ -106,6 +106,15 @@ export function parseManifest(text: string, source = 'hooks.json'): HookManifest
       }
     }
     if (s.kind === 'executeTaskGraph' || s.kind === 'waitQueue' || s.kind === 'runWorkers') num(s.wait as Obj, 'pollSeconds', `${at}.wait`, 1);
+    if (s.kind === 'deployService') {
+      // What the step leaves running: `many-model plan` prices it (docs/serving.md).
+      if (!isObj(s.service)) throw new ManifestError(`${where(at)}.service must say what the step deploys`);
+      for (const k of ['name', 'model', 'alias', 'computePool']) str(s.service, k, `${at}.service`);
+      if (s.service.ingress !== 'PRIVATE' && s.service.ingress !== 'PUBLIC') throw new ManifestError(`${where(at)}.service.ingress must be PRIVATE or PUBLIC`);
+      const min = num(s.service, 'minInstances', `${at}.service`, 0);
+      const max = num(s.service, 'maxInstances', `${at}.service`, 1);
+      if (max < min) throw new ManifestError(`${where(at)}.service.maxInstances (${max}) is below minInstances (${min})`);
+    }
     if (!isObj(s.retry)) throw new ManifestError(`${where(at)}.retry must be an object`);
     num(s.retry, 'maxAttempts', `${at}.retry`, 1);
     if (!isObj(s.triggers)) throw new ManifestError(`${where(at)}.triggers must be an object`);

@@ -14,6 +14,7 @@ import { computePoolMaxNodes } from './rules/compute-pool-max-nodes';
 import { consumerLeastPrivilege } from './rules/consumer-least-privilege';
 import { procedureWarehouse } from './rules/procedure-warehouse';
 import { promotionGate } from './rules/promotion-gate';
+import { publicInferenceEndpoint } from './rules/public-inference-endpoint';
 import { queueLease } from './rules/queue-lease';
 import { scoringSchedule } from './rules/scoring-schedule';
 import { stageEncryption } from './rules/stage-encryption';
@@ -78,6 +79,7 @@ export class ManyModelChecks implements IAspect {
       promotionGate,
       scoringSchedule,
       procedureWarehouse,
+      publicInferenceEndpoint,
       ...(opts.extraRules ?? []),
     ];
     const ids = new Set<string>();

@@ -7,3 +7,4 @@ export { queueLease } from './rules/queue-lease';
 export { promotionGate } from './rules/promotion-gate';
 export { scoringSchedule } from './rules/scoring-schedule';
 export { procedureWarehouse } from './rules/procedure-warehouse';
+export { publicInferenceEndpoint } from './rules/public-inference-endpoint';

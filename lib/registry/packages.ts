@@ -30,6 +30,7 @@ export interface MlPythonRequirements {
 export const ML_PYTHON_REQUIREMENTS: readonly MlPythonRequirements[] = [
   { mlPython: '1.7.4', snowpark: '>=1.17.0,<2,!=1.26.0', python: '', source: 'snowflakedb/snowflake-ml-python@1.7.4:ci/conda_recipe/meta.yaml' },
   { mlPython: '1.8.4', snowpark: '>=1.17.0,<2,!=1.26.0', python: '>=3.9,<3.13', source: 'snowflakedb/snowflake-ml-python@1.8.4:ci/conda_recipe/meta.yaml' },
+  { mlPython: '1.25.0', snowpark: '>=1.17.0,<2,!=1.26.0', python: '>=3.9,<3.14', source: 'snowflakedb/snowflake-ml-python@1.25.0:ci/conda_recipe/meta.yaml' },
 ];
 
 /**
@@ -40,6 +41,17 @@ export const MIN_ML_PYTHON = '1.8.4';
 
 /** The pair the registration procedure runs with. */
 export const PROCEDURE_PACKAGES = { mlPython: '1.8.4', snowpark: '1.25.0' } as const;
+
+/**
+ * The first snowflake-ml-python whose `ModelVersion.create_service` takes `min_instances` ("Model
+ * serving: Introduced the `min_instances` field", CHANGELOG.md at tag 1.25.0); real-time inference
+ * is "generally available since snowflake-ml-python version 1.25.0"
+ * (https://docs.snowflake.com/en/developer-guide/snowflake-ml/inference/real-time-inference-rest-api).
+ */
+export const MIN_SERVING_ML_PYTHON = '1.25.0';
+
+/** The pair the inference service's deploy procedure runs with (its recipe allows Snowpark 1.25.0). */
+export const DEPLOY_PROCEDURE_PACKAGES = { mlPython: '1.25.0', snowpark: '1.25.0' } as const;
 
 /** The recipe's requirements of the pinned snowflake-ml-python. */
 export function pinnedRequirements(): MlPythonRequirements {

@@ -69,6 +69,25 @@ export interface ScoringStatement {
 }
 
 /**
+ * The statement that resolves an alias (or a version name) to the concrete version, which the
+ * runner captures as {{MODEL_VERSION}} for the step's later statements: `SHOW VERSIONS IN MODEL`
+ * lists each version with its aliases (https://docs.snowflake.com/en/sql-reference/sql/show-versions-in-model).
+ * `consequence` says what the step cannot do without one.
+ */
+export function renderResolveVersion(model: ObjectName, versionOrAlias: string, consequence: string): ScoringStatement {
+  return {
+    id: 'resolve-version',
+    sql: `SHOW VERSIONS IN MODEL ${model.quoted}`,
+    capture: {
+      variable: 'MODEL_VERSION',
+      column: 'name',
+      match: { value: versionOrAlias, arrayColumn: 'aliases' },
+      missing: `no version of ${model} holds ${versionOrAlias}: ${consequence}`,
+    },
+  };
+}
+
+/**
  * The statements of the post-deploy `batchScore` step, in order. The alias (or version) the job
  * scores with is first resolved to the concrete version (`SHOW VERSIONS IN MODEL`, whose `aliases`
  * column lists each version's aliases: https://docs.snowflake.com/en/sql-reference/sql/show-versions-in-model),
@@ -82,16 +101,7 @@ export function renderBatchScore(m: ScoringModel): ScoringStatement[] {
   // An alias (PRODUCTION) or a version name: either way the row that names it or holds it.
   const target = m.modelVersionOrAlias;
   return [
-    {
-      id: 'resolve-version',
-      sql: `SHOW VERSIONS IN MODEL ${m.model.quoted}`,
-      capture: {
-        variable: 'MODEL_VERSION',
-        column: 'name',
-        match: { value: target, arrayColumn: 'aliases' },
-        missing: `no version of ${m.model} holds ${target}: nothing to score with. Promote a version (or score with a version name)`,
-      },
-    },
+    renderResolveVersion(m.model, target, 'nothing to score with. Promote a version (or score with a version name)'),
     { id: 'begin', sql: BEGIN_TRANSACTION },
     { id: 'delete-run', sql: `DELETE FROM ${m.results.quoted} WHERE RUN_ID = ${run}` },
     { id: 'insert', sql: `INSERT INTO ${m.results.quoted} (${insertColumns(m)})\n${renderScoringSelect(m, run, { name: v, recorded: sqlString(v) })}` },

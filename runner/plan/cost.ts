@@ -37,6 +37,9 @@ export const COST_DEFAULTS = {
     batchScore: { fixed: 30, perPartition: 0.5 },
     sql: { fixed: 60, perPartition: 0 },
     runWorkers: { fixed: 5, perPartition: 0 },
+    // The deploy procedure waits while the model's image is built (on the service's pool) and the
+    // service starts; O(1) in partitions. Only when a promotion brings a new version (or new settings).
+    deployService: { fixed: 900, perPartition: 0 },
   } as Readonly<Record<string, { readonly fixed: number; readonly perPartition: number }>>,
   /** Seconds of one run of a scheduled task that matches no hook step. */
   scheduledTaskSeconds: 60,
@@ -130,10 +133,32 @@ export interface ScheduledCost {
   readonly note: string;
 }
 
+/**
+ * An inference service kept running (docs/serving.md): its minimum instances, each a node of its
+ * pool (Model Serving gives an instance the node's vCPUs unless told otherwise:
+ * snowflake-ml-python `create_service`, cpu_requests), for the whole month. Scaling out under load
+ * up to maxInstances is usage the plan cannot know.
+ */
+export interface ServiceCost {
+  /** The deployService step that keeps it. */
+  readonly stepId: string;
+  /** `DB.SCHEMA.NAME` of the services. */
+  readonly name: string;
+  readonly ingress: 'PRIVATE' | 'PUBLIC';
+  readonly minInstances: number;
+  readonly maxInstances: number;
+  readonly computePool: PoolUse;
+  readonly creditsPerMonth: number;
+  readonly unpriced: readonly string[];
+  readonly note: string;
+}
+
 export interface MonthlyCost {
   readonly credits: number;
   readonly unpriced: readonly string[];
   readonly tasks: readonly ScheduledCost[];
+  /** Inference services, running all month at their minimum instances. */
+  readonly services: readonly ServiceCost[];
 }
 
 export interface GroupPartitions {
@@ -327,7 +352,13 @@ function estimateStep(step: HookStep, ctx: Context): StepCost {
     note = scales && d.perPartition > 0 ? `${d.fixed} s + ${d.perPartition} X-Small s × ${fmtNumber(P)} partitions${speedup !== 1 ? ` ÷ ${speedup} (warehouse size)` : ''}` : `${d.fixed} s`;
   }
 
-  const computePool = training ? poolUse(pool, poolName ?? '(unknown)', nodes, seconds, ctx, unpriced, step.id) : undefined;
+  // A deploy builds the model's image on the service's pool (one node), while the procedure waits.
+  const servicePool = step.kind === 'deployService' ? step.service.computePool : undefined;
+  const computePool = training
+    ? poolUse(pool, poolName ?? '(unknown)', nodes, seconds, ctx, unpriced, step.id)
+    : servicePool
+      ? poolUse(ctx.inputs.pools.get(servicePool), servicePool, 1, seconds, ctx, unpriced, step.id)
+      : undefined;
   const warehouse = NO_WAREHOUSE.has(step.kind) ? undefined : warehouseUse(whName, seconds, ctx, unpriced, step.id);
   const credits = round((computePool?.credits ?? 0) + (warehouse?.credits ?? 0));
   return { stepId: step.id, kind: step.kind, runGroup: step.runGroup, basis, seconds: Math.round(seconds), partitions: scales ? P : undefined, computePool, warehouse, credits, unpriced, note };
@@ -396,7 +427,27 @@ function monthlyCost(ctx: Context): MonthlyCost {
     unpriced.push(...own);
     tasks.push({ task: t.name, address: t.address, constructPath: t.constructPath, schedule: t.schedule, runsPerMonth: runs === null ? null : round(runs), basis, secondsPerRun: Math.round(secondsPerRun), billedSecondsPerRun: Math.round(billed), warehouse, creditsPerMonth: warehouse?.credits ?? 0, unpriced: own, note });
   }
-  return { credits: round(sum(tasks.map((t) => t.creditsPerMonth))), unpriced, tasks };
+  const services = servicesCost(ctx);
+  unpriced.push(...services.flatMap((x) => x.unpriced));
+  return { credits: round(sum([...tasks.map((t) => t.creditsPerMonth), ...services.map((x) => x.creditsPerMonth)])), unpriced, tasks, services };
+}
+
+/** The month of each inference service a deployService step keeps: its minimum instances, all month. */
+function servicesCost(ctx: Context): ServiceCost[] {
+  const out: ServiceCost[] = [];
+  for (const step of ctx.byId.values()) {
+    if (step.kind !== 'deployService') continue;
+    const s = step.service;
+    const unpriced: string[] = [];
+    const pool = ctx.inputs.pools.get(s.computePool);
+    const computePool = poolUse(pool, s.computePool, s.minInstances, MINUTES_PER_MONTH * 60, ctx, unpriced, `${s.name} (a month)`);
+    const note =
+      s.minInstances === 0
+        ? `min 0 instances: suspends when idle, and calls resume it (their time, up to ${s.maxInstances} instance${s.maxInstances === 1 ? '' : 's'}, is not estimated)`
+        : `${s.minInstances} instance${s.minInstances === 1 ? '' : 's'} × ${fmtNumber(MINUTES_PER_MONTH / 60)} h, one node each; scaling out to ${s.maxInstances} under load is not estimated`;
+    out.push({ stepId: step.id, name: s.name, ingress: s.ingress, minInstances: s.minInstances, maxInstances: s.maxInstances, computePool, creditsPerMonth: computePool.credits ?? 0, unpriced: s.minInstances === 0 ? [] : unpriced, note });
+  }
+  return out.sort((a, b) => a.name.localeCompare(b.name));
 }
 
 function contextOf(s: StackSynthesis | undefined, history: StackHistory | undefined, rates: CreditRates, opts: CostOptions): Context {

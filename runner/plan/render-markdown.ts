@@ -5,7 +5,7 @@
  * suppressions. Long lists are truncated with a count, and the whole comment is kept under
  * GitHub's 65,536-character limit.
  */
-import { PlanCost, ScheduledCost, StackCost, StepCost, IdleCost, fmtNumber, fmtSeconds } from './cost';
+import { PlanCost, ScheduledCost, ServiceCost, StackCost, StepCost, IdleCost, fmtNumber, fmtSeconds } from './cost';
 import { PlanReport, StackPlan } from './plan';
 
 export const COMMENT_MARKER = '<!-- many-model-plan -->';
@@ -148,7 +148,7 @@ function costSection(c: PlanCost, limit: number): string[] {
   const money = (n: number) => (price === undefined ? '' : ` ${n < 0 ? '−' : n > 0 ? '+' : ''}${Math.abs(n * price).toLocaleString('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 })} |`);
   out.push(`| | base | head | this change |${price === undefined ? '' : ` at ${fmtNumber(price)} per credit |`}`, `|---|---:|---:|---:|${price === undefined ? '' : '---:|'}`);
   out.push(`| hook steps this deploy runs | | ${credits(c.deployCredits)} | ${signed(c.deployCredits)} |${money(c.deployCredits)}`);
-  out.push(`| scheduled work, a month | ${credits(c.monthlyCredits.base)} | ${credits(c.monthlyCredits.head)} | ${signed(c.monthlyCredits.delta)} |${money(c.monthlyCredits.delta)}`);
+  out.push(`| scheduled work and inference services, a month | ${credits(c.monthlyCredits.base)} | ${credits(c.monthlyCredits.head)} | ${signed(c.monthlyCredits.delta)} |${money(c.monthlyCredits.delta)}`);
   out.push(`| **first month** (the deploy, plus a month's increase of scheduled work) | | | **${signed(c.changeCredits)}** |${money(c.changeCredits)}`);
   out.push('');
   const assumed = c.stacks.flatMap((s) => s.partitions.filter((p) => p.source !== 'ledger').map((p) => `${p.runGroup}: ${fmtNumber(p.partitions)} (${p.source === 'option' ? '--partitions' : 'default'})`));
@@ -213,5 +213,40 @@ function stackCostSection(c: StackCost, limit: number): string[] {
       '',
     );
   }
+  out.push(...servicesSection(c, limit));
+  return out;
+}
+
+/**
+ * Inference services, base → head: each keeps its minimum instances (nodes of its pool) running
+ * all month. A service the change adds is flagged with what it keeps running.
+ */
+function servicesSection(c: StackCost, limit: number): string[] {
+  const byName = new Map<string, { base?: ServiceCost; head?: ServiceCost }>();
+  for (const x of c.monthly.base.services) byName.set(x.name, { base: x });
+  for (const x of c.monthly.head.services) byName.set(x.name, { ...byName.get(x.name), head: x });
+  if (!byName.size) return [];
+  const out: string[] = [];
+  for (const { base, head } of byName.values()) {
+    if (!head || (base && base.computePool.nodeHours >= head.computePool.nodeHours)) continue;
+    const more = head.computePool.nodeHours - (base?.computePool.nodeHours ?? 0);
+    if (more <= 0) continue;
+    const price = head.unpriced.length ? 'unpriced: no rate for the pool (`--pool-rate FAMILY=CREDITS`)' : `${signed(head.creditsPerMonth - (base?.creditsPerMonth ?? 0))} credits a month`;
+    out.push(`⚠️ ${base ? 'Inference service' : 'New inference service'} ${code(head.name)} keeps ${head.minInstances} node${head.minInstances === 1 ? '' : 's'} of compute pool ${head.computePool.name} running: +${fmtNumber(more)} node-hours a month, ${price}.`, '');
+  }
+  out.push('Inference services (kept running at their minimum instances):', '', '| service | ingress | pool | instances | node-hours a month | credits a month (base → head) | from |', '|---|---|---|---:|---:|---:|---|');
+  out.push(
+    ...limited(
+      [...byName.values()],
+      limit,
+      ({ base, head }) => {
+        const x = (head ?? base)!;
+        const month = `${base ? creditsCell(base.creditsPerMonth, base.unpriced) : '—'} → ${head ? creditsCell(head.creditsPerMonth, head.unpriced) : 'removed'}`;
+        return `| ${code(x.name)} | ${x.ingress.toLowerCase()} | ${cell(`${x.computePool.name} (${x.computePool.instanceFamily ?? 'family unknown'})`)} | ${x.minInstances}–${x.maxInstances} | ${fmtNumber(x.computePool.nodeHours)} | ${month} | ${cell(x.note)} |`;
+      },
+      (n) => `| … and ${n} more | | | | | | |`,
+    ),
+    '',
+  );
   return out;
 }

@@ -15,6 +15,7 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
+import { ONLINE_METHOD } from '../../sql/serving';
 
 /** A typed column of the aggregator's schema contract. */
 export interface PythonColumn {
@@ -28,6 +29,12 @@ export interface AggregatorModelOptions {
   readonly outputColumns: readonly PythonColumn[];
   /** A user aggregator class named ManyModelAggregator (bring your own); default: the built-in one. */
   readonly aggregatorSource?: string;
+  /**
+   * The aggregator is served by an inference service (docs/serving.md): the built-in class gets the
+   * row-wise `predict_rows` method (aggregator_online.py.tmpl), a user's class must define it, and
+   * the version is logged with it and for SNOWPARK_CONTAINER_SERVICES too.
+   */
+  readonly online?: boolean;
 }
 
 /** What the registration procedure source needs. */
@@ -52,6 +59,8 @@ export const TEMPLATE_DIR = __dirname;
 
 /** Placeholders of aggregator_model.py.tmpl. */
 export const AGGREGATOR_PLACEHOLDERS = ['PREDICT_CORE', 'OUTPUT_COLUMNS'] as const;
+/** The row-wise method a served aggregator adds (lib/sql/serving.ts). */
+export const ONLINE_METHOD_NAME = ONLINE_METHOD;
 /** Placeholders of register_procedure.py.tmpl. */
 export const REGISTER_PROCEDURE_PLACEHOLDERS = [
   'MODEL_NAME',
@@ -63,6 +72,26 @@ export const REGISTER_PROCEDURE_PLACEHOLDERS = [
   'PIP_REQUIREMENTS',
   'PYTHON_VERSION',
   'AGGREGATOR_SOURCE',
+  // Empty unless the aggregator is served, so an unserved procedure renders as before.
+  'SERVING_CONSTANTS',
+  'SERVING_SIGNATURES',
+  'SERVING_OPTIONS',
+  'SERVING_PLATFORMS',
+] as const;
+/** Placeholders of grant_procedure.py.tmpl. */
+export const GRANT_PROCEDURE_PLACEHOLDERS = ['SERVICE_PREFIX', 'STATEMENTS'] as const;
+/** Placeholders of deploy_procedure.py.tmpl. */
+export const DEPLOY_PROCEDURE_PLACEHOLDERS = [
+  'MODEL_NAME',
+  'SERVICE_PREFIX',
+  'SETTINGS_TAG',
+  'COMPUTE_POOL',
+  'INGRESS_ENABLED',
+  'MIN_INSTANCES',
+  'MAX_INSTANCES',
+  'GATEWAY',
+  'SERVICE_MARKER',
+  'STATEMENTS',
 ] as const;
 
 const PLACEHOLDER = /\{\{([A-Z_]+)\}\}/g;
@@ -125,9 +154,14 @@ export function renderAggregatorModelSource(opts: AggregatorModelOptions): strin
     if (!/class\s+ManyModelAggregator\s*\(/.test(opts.aggregatorSource)) {
       throw new Error('a custom aggregator source must define class ManyModelAggregator(custom_model.CustomModel)');
     }
+    if (opts.online && !new RegExp(`def\\s+${ONLINE_METHOD_NAME}\\s*\\(`).test(opts.aggregatorSource)) {
+      throw new Error(`a custom aggregator with an inference service must define the row-wise method ${ONLINE_METHOD_NAME} (@custom_model.inference_api)`);
+    }
     return `${predictCoreSource()}\n\nOUTPUT_COLUMNS = ${outputs}\n\n${opts.aggregatorSource.trim()}\n`;
   }
-  return fillTemplate(readTemplate('aggregator_model.py.tmpl'), { PREDICT_CORE: predictCoreSource(), OUTPUT_COLUMNS: outputs }, 'aggregator_model.py.tmpl');
+  const source = fillTemplate(readTemplate('aggregator_model.py.tmpl'), { PREDICT_CORE: predictCoreSource(), OUTPUT_COLUMNS: outputs }, 'aggregator_model.py.tmpl');
+  // The online method is a method of the class, which ends the module: appended after it.
+  return opts.online ? source + readTemplate('aggregator_online.py.tmpl') : source;
 }
 
 /** The registration procedure's handler module (`main(session, run_id, version_name, index_path)`). */
@@ -152,7 +186,88 @@ export function renderRegisterProcedureSource(opts: RegisterProcedureOptions): s
       PIP_REQUIREMENTS: pyStrings(opts.pipRequirements, 'pipRequirements'),
       PYTHON_VERSION: pyString(opts.pythonVersion, 'pythonVersion'),
       AGGREGATOR_SOURCE: renderAggregatorModelSource(opts).trim(),
+      ...servingValues(opts),
     },
     'register_procedure.py.tmpl',
   );
+}
+
+/**
+ * A served version is logged with its online method as a FUNCTION (the partitioned predict stays
+ * a TABLE_FUNCTION: `method_options` per method, snowflake-ml-python `model_method.py`) and for
+ * SNOWPARK_CONTAINER_SERVICES too, where Model Serving runs it; WAREHOUSE stays for batch PREDICT.
+ */
+function servingValues(opts: RegisterProcedureOptions): Record<string, string> {
+  if (!opts.online) return { SERVING_CONSTANTS: '', SERVING_SIGNATURES: '', SERVING_OPTIONS: '', SERVING_PLATFORMS: '' };
+  return {
+    SERVING_CONSTANTS: `\nONLINE_METHOD = ${pyString(ONLINE_METHOD_NAME, 'online method')}`,
+    SERVING_SIGNATURES: ', ONLINE_METHOD: signature',
+    SERVING_OPTIONS: ', "method_options": {ONLINE_METHOD: {"function_type": "FUNCTION"}}',
+    SERVING_PLATFORMS: opts.targetPlatform === 'SNOWPARK_CONTAINER_SERVICES' ? '' : ', "SNOWPARK_CONTAINER_SERVICES"',
+  };
+}
+
+/** What the deploy procedure source needs (lib/sql/serving.ts renders its statements). */
+export interface DeployProcedureOptions {
+  /** `DB.SCHEMA.MODEL` whose versions are served. */
+  readonly modelName: string;
+  /** `DB.SCHEMA.NAME`: services are `NAME_<VERSION>_<TAG>`. */
+  readonly servicePrefix: string;
+  /** 8 upper-case hex digits: the settings' digest. */
+  readonly settingsTag: string;
+  readonly computePool: string;
+  readonly ingressEnabled: boolean;
+  readonly minInstances: number;
+  readonly maxInstances: number;
+  /** `DB.SCHEMA.NAME` of the gateway (PUBLIC ingress), else undefined. */
+  readonly gateway?: string;
+  /** The comment that marks this construct's services. */
+  readonly serviceMarker: string;
+  /** The statements by key (snake_case, as the template reads them). */
+  readonly statements: Readonly<Record<string, string>>;
+}
+
+function pyInt(value: number, what: string): string {
+  if (!Number.isInteger(value) || value < 0) throw new Error(`${what} must be a whole number >= 0, got ${value}`);
+  return String(value);
+}
+
+/** The deploy procedure's handler module (`main(session, version_name)`). */
+export function renderDeployProcedureSource(opts: DeployProcedureOptions): string {
+  for (const [what, v] of [['modelName', opts.modelName], ['servicePrefix', opts.servicePrefix]] as const) {
+    if (typeof v !== 'string' || v.split('.').length !== 3) throw new Error(`${what} must be DATABASE.SCHEMA.NAME, got ${JSON.stringify(v)}`);
+  }
+  if (!/^[0-9A-F]{8}$/.test(opts.settingsTag)) throw new Error(`settingsTag must be 8 upper-case hex digits, got ${JSON.stringify(opts.settingsTag)}`);
+  return fillTemplate(
+    readTemplate('deploy_procedure.py.tmpl'),
+    {
+      MODEL_NAME: pyString(opts.modelName, 'modelName'),
+      SERVICE_PREFIX: pyString(opts.servicePrefix, 'servicePrefix'),
+      SETTINGS_TAG: pyString(opts.settingsTag, 'settingsTag'),
+      COMPUTE_POOL: pyString(opts.computePool, 'computePool'),
+      INGRESS_ENABLED: opts.ingressEnabled ? 'True' : 'False',
+      MIN_INSTANCES: pyInt(opts.minInstances, 'minInstances'),
+      MAX_INSTANCES: pyInt(opts.maxInstances, 'maxInstances'),
+      GATEWAY: opts.gateway === undefined ? 'None' : pyString(opts.gateway, 'gateway'),
+      SERVICE_MARKER: pyString(opts.serviceMarker, 'serviceMarker'),
+      STATEMENTS: pyStatements(opts.statements),
+    },
+    'deploy_procedure.py.tmpl',
+  );
+}
+
+/**
+ * Statements as a Python dict literal, one `"key": "statement",` line each, sorted by key. The
+ * body is created as `AS $$...$$`, which cannot hold $$ (lib/identifiers.ts dollarQuoted).
+ */
+function pyStatements(statements: Readonly<Record<string, string>>): string {
+  const entries = Object.entries(statements).sort(([a], [b]) => (a < b ? -1 : 1));
+  for (const [k, v] of entries) if (v.includes('$$')) throw new Error(`statement ${k} contains $$, which the procedure's dollar-quoted body cannot hold`);
+  return `{\n${entries.map(([k, v]) => `    ${pyString(k, 'statement key')}: ${pyString(v, `statement ${k}`)},`).join('\n')}\n}`;
+}
+
+/** The grant procedure's handler module (`main(session, service_name)`). */
+export function renderGrantProcedureSource(opts: { readonly servicePrefix: string; readonly statements: Readonly<Record<string, string>> }): string {
+  if (typeof opts.servicePrefix !== 'string' || opts.servicePrefix.split('.').length !== 3) throw new Error(`servicePrefix must be DATABASE.SCHEMA.NAME, got ${JSON.stringify(opts.servicePrefix)}`);
+  return fillTemplate(readTemplate('grant_procedure.py.tmpl'), { SERVICE_PREFIX: pyString(opts.servicePrefix, 'servicePrefix'), STATEMENTS: pyStatements(opts.statements) }, 'grant_procedure.py.tmpl');
 }

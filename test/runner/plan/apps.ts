@@ -1,7 +1,7 @@
 /** Pairs of small apps for the plan tests, synthesized for real into temporary directories. */
 import { SnowflakeProvider } from '@cdktf/provider-snowflake/lib/provider';
 import { App, Aspects, TerraformStack } from 'cdktf';
-import { ComputePool, Database, InstanceFamily, ManyModelChecks, ManyModelPipeline, PolicySuppressions, Schedule, SourceTable, Trainer, enablePreviewFeatures } from '../../../index';
+import { ComputePool, Database, InstanceFamily, ManyModelChecks, ManyModelPipeline, PolicySuppressions, Schedule, ServiceIngress, SourceTable, Trainer, enablePreviewFeatures } from '../../../index';
 import { tempDir } from '../../tmp';
 
 export interface Variant {
@@ -18,6 +18,8 @@ export interface Variant {
   suppressPool?: string;
   /** The construct id of the pool (a rename changes its logical id). */
   poolId?: string;
+  /** An inference service on the main pipeline's aggregator, on a pool of its own (CPU_X64_S). */
+  service?: { minInstances?: number; maxInstances?: number; ingress?: ServiceIngress };
 }
 
 export function synthVariant(v: Variant = {}): string {
@@ -45,7 +47,12 @@ export function buildVariantApp(outdir: string, v: Variant = {}): App {
       scoring: { horizon: extra.horizon ?? 28, ...(extra.schedule === false ? {} : { schedule: Schedule.cron('0 6 * * *', 'UTC') }) },
       namePrefix: extra.namePrefix,
     });
-  pipeline('Forecast', { namePrefix: v.forecastPrefix, horizon: v.horizon });
+  const main = pipeline('Forecast', { namePrefix: v.forecastPrefix, horizon: v.horizon });
+  if (v.service) {
+    const serving = new ComputePool(stack, 'ServingPool', { instanceFamily: InstanceFamily.CPU_X64_S, maxNodes: 2 });
+    const service = main.aggregator.addInferenceService('Online', { computePool: serving, ...v.service });
+    if (v.service.ingress === ServiceIngress.PUBLIC) PolicySuppressions.add(service, [{ id: 'MM-SV1', reason: 'the plan tests price a public service' }]);
+  }
   for (const id of v.extra ?? []) pipeline(id, { schedule: v.extraScheduled === true });
   return app;
 }
