@@ -11,7 +11,8 @@
 import { execFileSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
-import { buildPlan, readSynthesis } from '../../index';
+import { buildPlan } from '../../runner/plan/plan';
+import { readSynthesis } from '../../runner/plan/read-synthesis';
 import { tempDir } from '../tmp';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
