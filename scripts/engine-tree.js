@@ -14,7 +14,6 @@ const fs = require('fs');
 const path = require('path');
 
 const root = path.join(__dirname, '..');
-const own = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8'));
 
 /**
  * The engine packages of each setup, as an app pins them (docs/engines.md):
@@ -24,11 +23,13 @@ const own = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8'))
  *   peer dependency on cdktf ^0.21.0 the override points at the alias.
  */
 const ENGINES = {
+  // The checkout's own devDependencies (test/engine/engine.test.ts checks they agree), written out
+  // because a copy built for another engine has its devDependencies rewritten.
   cdktf: {
-    dependencies: { cdktf: own.devDependencies.cdktf, constructs: own.devDependencies.constructs, '@cdktf/provider-snowflake': own.devDependencies['@cdktf/provider-snowflake'] },
+    dependencies: { cdktf: '0.21.0', constructs: '10.8.1', '@cdktf/provider-snowflake': '15.9.1' },
   },
   cdktn: {
-    dependencies: { cdktf: 'npm:cdktn@0.24.0', constructs: '10.7.2', '@cdktf/provider-snowflake': own.devDependencies['@cdktf/provider-snowflake'] },
+    dependencies: { cdktf: 'npm:cdktn@0.24.0', constructs: '10.7.2', '@cdktf/provider-snowflake': '15.9.1' },
     overrides: { cdktf: '$cdktf' },
   },
   // CDK Terrain under its own name with bindings built on it, as an app that has moved to cdktn's

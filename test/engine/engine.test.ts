@@ -48,6 +48,16 @@ describe('the engine this checkout loads', () => {
   });
 });
 
+describe('the copies of the checkout on other engines (scripts/engine-tree.js)', () => {
+  test("pin the engine this checkout's package.json pins, for the engine it runs on", () => {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { ENGINES } = require('../../scripts/engine-tree.js') as { ENGINES: Record<string, { dependencies: Record<string, string> }> };
+    const pkg = JSON.parse(fs.readFileSync(path.resolve(__dirname, '..', '..', 'package.json'), 'utf8'));
+    const setup = ENGINE_PACKAGE.name === 'cdktn' ? 'cdktn' : 'cdktf';
+    for (const [name, spec] of Object.entries(ENGINES[setup].dependencies)) expect({ name, spec: pkg.devDependencies[name] }).toEqual({ name, spec });
+  });
+});
+
 describe('an app on another copy of the engine', () => {
   test('is refused at the first construct, with what was loaded and how to fix it', () => {
     // A second copy of cdktf, as an app gets when it imports cdktn while the library loaded cdktf.
