@@ -50,7 +50,7 @@ export interface EngineChoice {
   readonly module: EngineName;
   /** The Snowflake provider bindings package loaded with it. */
   readonly bindings: string;
-  /** Why this one (for error messages and `many-model --version`). */
+  /** Why this one, for the error messages that name it. */
   readonly reason: string;
 }
 
