@@ -94,7 +94,7 @@ export type Task = TaskModule.Task;
 export const Stage = load<typeof StageModule>('stage').Stage;
 export type Stage = StageModule.Stage;
 
-/** `snowflake_procedure_python`: the registration procedure. */
+/** `snowflake_procedure_python`: the registration procedure, an inference service's deploy and grant procedures. */
 export const ProcedurePython = load<typeof ProcedurePythonModule>('procedure-python').ProcedurePython;
 export type ProcedurePython = ProcedurePythonModule.ProcedurePython;
 
