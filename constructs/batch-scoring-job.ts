@@ -1,6 +1,5 @@
-import { Table } from '@cdktf/provider-snowflake/lib/table';
-import { Task } from '@cdktf/provider-snowflake/lib/task';
-import { TerraformResource } from 'cdktf';
+import { TerraformResource } from '../lib/engine';
+import { Table, Task } from './resources';
 import { Construct } from 'constructs';
 import { Duration } from '../lib/duration';
 import { Hooks, IHookDependable } from '../lib/hooks/hooks';

@@ -1,5 +1,5 @@
-import { ComputePool as ComputePoolResource } from '@cdktf/provider-snowflake/lib/compute-pool';
-import { Annotations, TerraformResource, Token } from 'cdktf';
+import { Annotations, TerraformResource, Token } from '../lib/engine';
+import { ComputePoolResource } from './resources';
 import { Construct, IConstruct } from 'constructs';
 import { Duration } from '../lib/duration';
 import { ValidationError, validateProp } from '../lib/errors';

@@ -3,11 +3,8 @@
  * warehouses, each ownable (`new X(...)`) or importable (`X.fromName(...)`), plus the one generic
  * grant mechanism every Snowflake object uses.
  */
-import { TerraformResource } from 'cdktf';
-import { AccountRole } from '@cdktf/provider-snowflake/lib/account-role';
-import { Database as DatabaseResource } from '@cdktf/provider-snowflake/lib/database';
-import { Schema as SchemaResource } from '@cdktf/provider-snowflake/lib/schema';
-import { Warehouse as WarehouseResource } from '@cdktf/provider-snowflake/lib/warehouse';
+import { TerraformResource } from '../lib/engine';
+import { AccountRole, DatabaseResource, SchemaResource, WarehouseResource } from './resources';
 import { Construct, IConstruct } from 'constructs';
 import { Duration } from '../lib/duration';
 import { ValidationError, validateProp } from '../lib/errors';

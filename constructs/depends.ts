@@ -1,4 +1,4 @@
-import { TerraformResource } from 'cdktf';
+import { TerraformResource } from '../lib/engine';
 
 /**
  * Makes `resource` wait for `others` in Terraform (`depends_on`). Needed where the dependency is

@@ -12,9 +12,8 @@
  * (https://docs.snowflake.com/en/sql-reference/sql/revoke-privilege), so two resources holding the
  * same privilege would let one's destroy revoke what the other declares.
  */
-import { TerraformResource, TerraformStack, Token } from 'cdktf';
-import { GrantAccountRole } from '@cdktf/provider-snowflake/lib/grant-account-role';
-import { GrantPrivilegesToAccountRole, GrantPrivilegesToAccountRoleConfig } from '@cdktf/provider-snowflake/lib/grant-privileges-to-account-role';
+import { TerraformResource, TerraformStack, Token } from '../lib/engine';
+import { GrantAccountRole, GrantPrivilegesToAccountRole, GrantPrivilegesToAccountRoleConfig } from './resources';
 import { Construct, IConstruct } from 'constructs';
 import { ValidationError } from '../lib/errors';
 import type { IRole } from './core';

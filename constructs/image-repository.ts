@@ -1,5 +1,5 @@
-import { ImageRepository as ImageRepositoryResource } from '@cdktf/provider-snowflake/lib/image-repository';
-import { TerraformResource } from 'cdktf';
+import { TerraformResource } from '../lib/engine';
+import { ImageRepositoryResource } from './resources';
 import { repositoryPartsOfImage } from '../lib/images';
 import { Construct, IConstruct } from 'constructs';
 import { InvalidValueError, validateProp } from '../lib/errors';

@@ -7,8 +7,8 @@
  * (lib/pipeline/serving.ts). Terraform never creates the service itself: a service runs one model
  * version, and versions exist only after the hooks have registered them.
  */
-import { ProcedurePython } from '@cdktf/provider-snowflake/lib/procedure-python';
-import { Annotations, Token } from 'cdktf';
+import { Annotations, Token } from '../lib/engine';
+import { ProcedurePython } from './resources';
 import { Construct } from 'constructs';
 import { Duration } from '../lib/duration';
 import { ValidationError, validateProp } from '../lib/errors';

@@ -1,5 +1,5 @@
 import * as path from 'path';
-import { App, Aspects, DataTerraformRemoteStateLocal, IAspect, LocalBackend, TerraformStack } from 'cdktf';
+import { App, Aspects, DataTerraformRemoteStateLocal, IAspect, LocalBackend, TerraformStack, assertSameEngine } from '../lib/engine';
 import { IConstruct } from 'constructs';
 
 /**
@@ -38,7 +38,7 @@ export class RelativeLocalState implements IAspect {
   }
 }
 
-/** The path cdktf 0.21's LocalBackend uses when given none (backends/local-backend.js). */
+/** The path LocalBackend uses when given none (backends/local-backend.js, the same in cdktf 0.21 and cdktn 0.24). */
 function defaultStatePath(stackId: string): string {
   return path.join(process.cwd(), `terraform.${stackId}.tfstate`);
 }
@@ -52,10 +52,15 @@ function relativeToStackDir(stack: TerraformStack, file: string): string {
 
 const REGISTERED = new WeakSet<TerraformStack>();
 
-/** Adds `RelativeLocalState` to the stack of `scope`, once; a scope outside any stack is left alone. */
+/**
+ * Adds `RelativeLocalState` to the stack of `scope`, once; a scope outside any stack is left alone.
+ * Every construct of the library comes through here first, so this is also where a stack of
+ * another cdktf/cdktn copy than the library's is refused (lib/engine.ts).
+ */
 export function useRelativeLocalState(scope: IConstruct): void {
   const stack = scope.node.scopes.find((s): s is TerraformStack => TerraformStack.isStack(s));
   if (!stack || REGISTERED.has(stack)) return;
+  assertSameEngine(stack);
   REGISTERED.add(stack);
   Aspects.of(stack).add(new RelativeLocalState());
 }

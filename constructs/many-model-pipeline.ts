@@ -1,6 +1,5 @@
-import { Table } from '@cdktf/provider-snowflake/lib/table';
-import { Task } from '@cdktf/provider-snowflake/lib/task';
-import { Annotations } from 'cdktf';
+import { Annotations } from '../lib/engine';
+import { Table, Task } from './resources';
 import { Construct } from 'constructs';
 import { Duration } from '../lib/duration';
 import { ValidationError } from '../lib/errors';

@@ -1,5 +1,4 @@
-import { ProcedurePython } from '@cdktf/provider-snowflake/lib/procedure-python';
-import { Stage } from '@cdktf/provider-snowflake/lib/stage';
+import { ProcedurePython, Stage } from './resources';
 import { Construct, IConstruct } from 'constructs';
 import { InvalidValueError, ValidationError, validateProp } from '../lib/errors';
 import { ObjectName, normalizeIdentifier } from '../lib/identifiers';

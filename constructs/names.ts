@@ -1,4 +1,4 @@
-import { TerraformStack } from 'cdktf';
+import { TerraformStack } from '../lib/engine';
 import { IConstruct } from 'constructs';
 import { ValidationError, validateProp } from '../lib/errors';
 import { deriveName, normalizeIdentifier } from '../lib/identifiers';

@@ -12,8 +12,8 @@
  * (`organizationName`/`accountName`/`profile`) may reuse names, stacks that do not say are taken
  * to deploy into the same one. Only created objects are claimed; `fromName` references are not.
  */
-import { TerraformStack } from 'cdktf';
-import { SnowflakeProvider } from '@cdktf/provider-snowflake/lib/provider';
+import { TerraformStack } from '../lib/engine';
+import { SnowflakeProvider } from './resources';
 import { IConstruct } from 'constructs';
 import { ValidationError } from '../lib/errors';
 import { ObjectName } from '../lib/identifiers';

@@ -1,18 +1,8 @@
-import { SnowflakeProvider } from '@cdktf/provider-snowflake/lib/provider';
-import { Aspects, IAspect, TerraformResource, TerraformStack } from 'cdktf';
+import { Aspects, ENGINE, ENGINE_ENV, IAspect, TerraformResource, TerraformStack } from '../lib/engine';
+import { PREVIEW_FEATURES, SNOWFLAKE_BINDINGS, SnowflakeProvider } from './resources';
 import { Construct, IConstruct } from 'constructs';
 
-/**
- * Resource types that provider 2.11 (`@cdktf/provider-snowflake` 15.9.x) ships as preview
- * features, disabled unless named in the provider's `preview_features_enabled` (the provider's
- * own documentation of that field lists them). Compute pools were promoted to stable.
- */
-export const PREVIEW_FEATURES: Readonly<Record<string, string>> = {
-  snowflake_stage: 'snowflake_stage_resource',
-  snowflake_table: 'snowflake_table_resource',
-  snowflake_procedure_python: 'snowflake_procedure_python_resource',
-  snowflake_job_service: 'snowflake_job_service_resource',
-};
+export { PREVIEW_FEATURES } from './resources';
 
 /** The preview features the resources in `stack` need, sorted. */
 export function requiredPreviewFeatures(stack: TerraformStack): string[] {
@@ -66,6 +56,10 @@ export function checkPreviewFeatures(scope: Construct): void {
       if (needed.length === 0) return [];
       const providers = providersOf(stack);
       if (providers.length === 0) {
+        const foreign = stack.node.findAll().find((c) => c.constructor.name === 'SnowflakeProvider');
+        if (foreign) {
+          return [`${foreign.node.path}: this SnowflakeProvider comes from other Snowflake bindings than the ones cdktf-snowflake-many-model loaded (${SNOWFLAKE_BINDINGS.package} ${SNOWFLAKE_BINDINGS.version}, chosen because ${ENGINE.reason}). Import SnowflakeProvider from ${SNOWFLAKE_BINDINGS.package}, or set ${ENGINE_ENV} to the engine the app uses (docs/engines.md).`];
+        }
         return [`${stack.node.path}: the stack has Snowflake resources but no SnowflakeProvider. Add new SnowflakeProvider(stack, 'snowflake', { previewFeaturesEnabled: ${JSON.stringify(needed)} }).`];
       }
       const errors: string[] = [];

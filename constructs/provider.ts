@@ -1,5 +1,5 @@
-import { SnowflakeProvider } from '@cdktf/provider-snowflake/lib/provider';
-import { TerraformResource, TerraformStack } from 'cdktf';
+import { TerraformResource, TerraformStack } from '../lib/engine';
+import { SnowflakeProvider } from './resources';
 import { IConstruct } from 'constructs';
 
 /**

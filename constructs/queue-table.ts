@@ -1,5 +1,5 @@
-import { Execute } from '@cdktf/provider-snowflake/lib/execute';
-import { TerraformResource, Token } from 'cdktf';
+import { TerraformResource, Token } from '../lib/engine';
+import { Execute } from './resources';
 import { Construct, IConstruct } from 'constructs';
 import { Duration } from '../lib/duration';
 import { ValidationError, validateProp } from '../lib/errors';

@@ -1,4 +1,4 @@
-import { Table } from '@cdktf/provider-snowflake/lib/table';
+import { Table } from './resources';
 import { Construct } from 'constructs';
 import { ObjectName } from '../lib/identifiers';
 import { Hooks } from '../lib/hooks/hooks';

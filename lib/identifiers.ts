@@ -11,7 +11,7 @@
  * (unquotedName).
  */
 import { createHash } from 'crypto';
-import { Token } from 'cdktf';
+import { Token } from './engine';
 import { InvalidValueError } from './errors';
 
 /** Snowflake's limit for identifiers ("Identifier requirements"). */

@@ -1,5 +1,5 @@
-import { SnowflakeProvider } from '@cdktf/provider-snowflake/lib/provider';
-import { Aspects, TerraformStack } from 'cdktf';
+import { Aspects, TerraformStack } from '../lib/engine';
+import { SnowflakeProvider } from '../constructs/resources';
 import { Construct } from 'constructs';
 import {
   ComputePool,

@@ -1,5 +1,7 @@
 /** The example app (cdktf.json's `app`): `npx tsx stacks/main.ts` synthesizes it into cdktf.out/. */
-import { App } from 'cdktf';
+// The engine (cdktf, or CDK Terrain) the way the library loads it, so that the packaged demo runs
+// on either; an app of your own imports 'cdktf' or 'cdktn' itself (examples/composition/app.ts).
+import { App } from '../lib/engine';
 import { ManyModelPipelineProps } from '../constructs/many-model-pipeline';
 import { ForecastStack } from './forecast-stack';
 

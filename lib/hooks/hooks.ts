@@ -3,7 +3,7 @@
  * Constructs add steps through `Hooks.of(this).addStep(...)`; users add their own with
  * `Hooks.of(stack).add(...)` (or `pipeline.addHook(...)`).
  */
-import { TerraformStack } from 'cdktf';
+import { TerraformStack } from '../engine';
 import { Construct, IConstruct } from 'constructs';
 import { Duration } from '../duration';
 import { ValidationError, validateProp } from '../errors';

@@ -1,11 +1,11 @@
 /**
- * The one module that touches cdktf's custom-synthesis API (a deep import, not a root export:
- * verified with cdktf 0.21.0, the last release). Writes a file beside the stack's cdk.tf.json.
+ * The one module that uses the engine's custom-synthesis API (`addCustomSynthesis`, a deep import
+ * in both cdktf 0.21.0 and cdktn 0.24.0, loaded by lib/engine.ts). Writes a file beside the stack's
+ * cdk.tf.json.
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { TerraformStack } from 'cdktf';
-import { addCustomSynthesis } from 'cdktf/lib/synthesize/synthesizer';
+import { TerraformStack, addCustomSynthesis } from '../engine';
 import { IConstruct } from 'constructs';
 
 /** Registers `render` to run at synth and writes its text as `fileName` in the stack's output folder. */

@@ -4,7 +4,7 @@
  * annotations, and honours suppressions that carry a reason. Users add their own rules the same
  * way (`new ManyModelChecks({ extraRules: [myRule] })`).
  */
-import { Annotations, IAspect, TerraformResource, TerraformStack } from 'cdktf';
+import { Annotations, IAspect, TerraformResource, TerraformStack } from '../engine';
 import { IConstruct } from 'constructs';
 import { ValidationError } from '../errors';
 import { writeBesideStack } from '../hooks/synth-writer';

@@ -7,7 +7,7 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { App } from 'cdktf';
+import { App } from '../../lib/engine';
 import { LocalServerOptions, LocalSnowflakeServer, startLocalServer } from '../../local-server';
 import { pipelineServerOptions } from '../../local-server/forecast-standins';
 import { readSynthOutput } from '../cli/synth-app';

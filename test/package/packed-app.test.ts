@@ -1,8 +1,9 @@
 /**
  * The package as its users get it: `npm run build` and `npm pack`, then
  * a project outside the source tree installs the tarball with cdktf, constructs and the provider
- * bindings (its peer dependencies), compiles the docs' composition example
- * (examples/composition/app.ts) against the package's types, and synthesizes it.
+ * bindings (its peer dependencies; in CI's CDK Terrain run, cdktn under the name cdktf), compiles
+ * the docs' composition example (examples/composition/app.ts) against the package's types, and
+ * synthesizes it.
  *
  * Slow: a build and an `npm install` (from npm's cache when it has the packages, `--prefer-offline`).
  * It writes nothing into the source tree but dist/ (ignored by git); the tarball, the project and
@@ -52,8 +53,14 @@ describe('the packed package in a project of its own', () => {
     app = path.join(work, 'platform-app');
     fs.mkdirSync(app);
     run(npm, ['init', '-y'], { cwd: app, env: npmEnv });
-    const peers = ['cdktf', 'constructs', '@cdktf/provider-snowflake'].map((name) => `${name}@${pkg.devDependencies[name]}`);
-    const install = spawnSync(npm, ['install', '--prefer-offline', tarball, ...peers], { cwd: app, env: npmEnv, encoding: 'utf8', timeout: 10 * 60 * 1000 });
+    // The package and its peers at the versions this checkout pins. On CDK Terrain under the name
+    // cdktf (scripts/engine-tree.js), the app also declares the override that lets the bindings'
+    // peer dependency on cdktf ^0.21.0 take it, as docs/engines.md tells users to.
+    const appPkg = JSON.parse(fs.readFileSync(path.join(app, 'package.json'), 'utf8'));
+    appPkg.dependencies = { 'cdktf-snowflake-many-model': `file:${tarball}`, ...Object.fromEntries(['cdktf', 'constructs', '@cdktf/provider-snowflake'].map((name) => [name, pkg.devDependencies[name]])) };
+    if (pkg.overrides) appPkg.overrides = pkg.overrides;
+    fs.writeFileSync(path.join(app, 'package.json'), JSON.stringify(appPkg, null, 2));
+    const install = spawnSync(npm, ['install', '--prefer-offline'], { cwd: app, env: npmEnv, encoding: 'utf8', timeout: 10 * 60 * 1000 });
     installLog = `${install.stdout}\n${install.stderr}`;
     if (install.status !== 0) throw new Error(`npm install exited ${install.status}:\n${installLog}`);
 

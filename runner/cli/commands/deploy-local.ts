@@ -15,7 +15,7 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import type { App } from 'cdktf';
+import type { App } from '../../../lib/engine';
 import { ManyModelPipeline } from '../../../constructs/many-model-pipeline';
 import { TerraformJson } from '../../bootstrap/bootstrap';
 import { provisionLocally } from '../../demo/provision';

@@ -4,7 +4,7 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import type { App } from 'cdktf';
+import type { App } from '../../../lib/engine';
 import { EXIT } from '../exit-codes';
 import { UsageError } from '../args';
 import { formatSummary, readSynthOutput } from '../synth-app';
