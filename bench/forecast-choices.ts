@@ -16,24 +16,10 @@ import { ContestResult, FAMILIES, forecast, predictFromModel, prepareSeries, sel
 import { seasonalIndices, seasonalStrength } from '../worker/forecast/families/arima';
 import { sesFilter } from '../worker/forecast/families/ses';
 import { gridThenCompass } from '../worker/forecast/optimize';
+import { median, smape } from './forecast';
 import { GROUPS, forecastCorpus } from './forecast-corpus';
 
 const ORIGINS = 3;
-
-const median = (v: readonly number[]): number => {
-  const s = [...v].sort((a, b) => a - b);
-  const k = s.length >> 1;
-  return s.length % 2 ? s[k] : (s[k - 1] + s[k]) / 2;
-};
-
-function smape(actual: readonly number[], fc: readonly number[]): number {
-  let s = 0;
-  for (let i = 0; i < actual.length; i++) {
-    const d = Math.abs(actual[i]) + Math.abs(fc[i]);
-    s += d === 0 ? 0 : (2 * Math.abs(actual[i] - fc[i])) / d;
-  }
-  return (100 * s) / actual.length;
-}
 
 /** The 90 % ACF test of R's `thetaf`: |r_m| > 1.645/√n · √(1 + 2 Σ_{k<m} r_k²). */
 function acfSeasonal(x: readonly number[], m: number): boolean {

@@ -30,7 +30,7 @@
  * runs some groups only.
  */
 import { performance } from 'perf_hooks';
-import { ContestOptions, ContestResult, ForecastModel, LEGACY_REFINE_FAMILIES, LEGACY_SCREEN_FAMILIES, predictFromModel, prepareSeries, selectBest } from '../worker/forecast';
+import { ContestOptions, ContestResult, ForecastModel, computeMetrics, LEGACY_REFINE_FAMILIES, LEGACY_SCREEN_FAMILIES, predictFromModel, prepareSeries, selectBest } from '../worker/forecast';
 import { zForLevel } from '../worker/forecast/normal';
 import { CorpusSeries, FrequencyGroup, GROUPS, forecastCorpus } from './forecast-corpus';
 
@@ -81,19 +81,15 @@ export interface ForecastBenchGroup {
   refinedPercent: number;
 }
 
-const median = (v: number[]): number => {
+export const median = (v: readonly number[]): number => {
   const s = [...v].sort((a, b) => a - b);
   const k = s.length >> 1;
   return s.length % 2 ? s[k] : (s[k - 1] + s[k]) / 2;
 };
 
-function smape(actual: readonly number[], fc: readonly number[]): number {
-  let s = 0;
-  for (let i = 0; i < actual.length; i++) {
-    const d = Math.abs(actual[i]) + Math.abs(fc[i]);
-    s += d === 0 ? 0 : (2 * Math.abs(actual[i] - fc[i])) / d;
-  }
-  return (100 * s) / actual.length;
+/** sMAPE in percent, as the worker scores its holdouts (computeMetrics). */
+export function smape(actual: readonly number[], fc: readonly number[]): number {
+  return 100 * computeMetrics(actual, fc).smape;
 }
 
 /** The worker's path: rows with dates, prepared (the step read from the dates), the contest with the frequency's defaults. */
