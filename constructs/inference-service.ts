@@ -16,19 +16,15 @@ import { Hooks } from '../lib/hooks/hooks';
 import { ObjectName, normalizeIdentifier, unquotedName } from '../lib/identifiers';
 import { servingSteps } from '../lib/pipeline/serving';
 import { DEPLOY_PROCEDURE_PACKAGES, ML_PYTHON } from '../lib/registry/packages';
-import { renderDeployProcedureSource, renderGrantProcedureSource } from '../lib/registry/python/render';
+import { deployProcedureSourceOf, grantProcedureSourceOf } from '../lib/registry/python/render';
 import {
   DEPLOY_PROCEDURE_ARGUMENTS,
   GRANT_PROCEDURE_ARGUMENTS,
   InferenceServiceModel,
   deployProcedureSignature,
-  deployStatementsByKey,
   gatewayOf,
   grantProcedureOf,
   grantProcedureSignature,
-  grantStatementsByKey,
-  serviceMarker,
-  settingsTag,
 } from '../lib/sql/serving';
 import { IComputePool } from './compute-pool';
 import { IRole, Role, Schema, grantUsageOnParents } from './core';
@@ -139,19 +135,7 @@ export class InferenceService extends Construct {
 
   private createProcedure(aggregator: ModelRegistryAggregator): ProcedurePython {
     const m = this.model;
-    const gateway = gatewayOf(m);
-    const source = renderDeployProcedureSource({
-      modelName: m.model.toString(),
-      servicePrefix: m.name.toString(),
-      settingsTag: settingsTag(m),
-      computePool: m.computePool.toString(),
-      ingressEnabled: m.ingress === 'PUBLIC',
-      minInstances: m.minInstances,
-      maxInstances: m.maxInstances,
-      gateway: gateway?.toString(),
-      serviceMarker: serviceMarker(m),
-      statements: deployStatementsByKey(m),
-    });
+    const source = deployProcedureSourceOf(m);
     const [database, schema] = m.procedure.parts;
     const procedure = new ProcedurePython(this, 'DeployProcedure', {
       database,
@@ -199,7 +183,7 @@ export class InferenceService extends Construct {
       snowparkPackage: DEPLOY_PROCEDURE_PACKAGES.snowpark,
       handler: 'main',
       executeAs: 'OWNER',
-      procedureDefinition: renderGrantProcedureSource({ servicePrefix: m.name.toString(), statements: grantStatementsByKey(m) }),
+      procedureDefinition: grantProcedureSourceOf(m),
       comment: `Grants ${m.endpointRole} the use of the inference service ${m.name}`,
     });
     if (aggregator.schema instanceof Schema) dependOn(procedure, aggregator.schema.resource);

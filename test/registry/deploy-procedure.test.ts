@@ -3,8 +3,8 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { ObjectName } from '../../lib/identifiers';
-import { DEPLOY_PROCEDURE_PLACEHOLDERS, GRANT_PROCEDURE_PLACEHOLDERS, TEMPLATE_DIR, placeholdersOf, renderDeployProcedureSource, renderGrantProcedureSource } from '../../lib/registry/python/render';
-import { InferenceServiceModel, deployStatementsByKey, gatewayOf, grantStatementsByKey, serviceMarker, serviceNameFor, settingsTag } from '../../lib/sql/serving';
+import { DEPLOY_PROCEDURE_PLACEHOLDERS, GRANT_PROCEDURE_PLACEHOLDERS, TEMPLATE_DIR, deployProcedureSourceOf, grantProcedureSourceOf, placeholdersOf, renderGrantProcedureSource } from '../../lib/registry/python/render';
+import { InferenceServiceModel, grantStatementsByKey, serviceMarker, serviceNameFor } from '../../lib/sql/serving';
 
 const FIXTURES = path.join(__dirname, 'fixtures');
 
@@ -25,21 +25,6 @@ const model = (extra: Partial<InferenceServiceModel> = {}): InferenceServiceMode
   ...extra,
 });
 
-function render(m: InferenceServiceModel): string {
-  return renderDeployProcedureSource({
-    modelName: m.model.toString(),
-    servicePrefix: m.name.toString(),
-    settingsTag: settingsTag(m),
-    computePool: m.computePool.toString(),
-    ingressEnabled: m.ingress === 'PUBLIC',
-    minInstances: m.minInstances,
-    maxInstances: m.maxInstances,
-    gateway: gatewayOf(m)?.toString(),
-    serviceMarker: serviceMarker(m),
-    statements: deployStatementsByKey(m),
-  });
-}
-
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mm-deploy-'));
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
@@ -55,9 +40,9 @@ interface Out {
 
 function run(m: InferenceServiceModel, job: { services?: { name: string; status: string; comment?: string }[]; calls: string[]; versions?: { model: string; version: string; methods: string[] }[] }): Out {
   const file = path.join(dir, `deploy-${Math.random().toString(36).slice(2)}.py`);
-  fs.writeFileSync(file, render(m));
+  fs.writeFileSync(file, deployProcedureSourceOf(m));
   const grantFile = `${file.slice(0, -3)}-grant.py`;
-  fs.writeFileSync(grantFile, renderGrantProcedureSource({ servicePrefix: m.name.toString(), statements: grantStatementsByKey(m) }));
+  fs.writeFileSync(grantFile, grantProcedureSourceOf(m));
   const versions = [...['V_R1', 'V_R2'].map((version) => ({ model: 'DEMAND_MODEL', version })), ...(job.versions ?? [])];
   const r = spawnSync('python3', [path.join(FIXTURES, 'deploy_driver.py'), file, path.join(FIXTURES, 'fakes'), grantFile], { encoding: 'utf8', input: JSON.stringify({ ...job, versions }), timeout: 30000, env: { ...process.env, PYTHONDONTWRITEBYTECODE: '1' } });
   expect(r.stderr).toBe('');
@@ -72,13 +57,13 @@ describe('the deploy procedure (run against fakes of snowflake-ml-python and a s
     expect(placeholdersOf(fs.readFileSync(path.join(TEMPLATE_DIR, 'deploy_procedure.py.tmpl'), 'utf8')).sort()).toEqual([...DEPLOY_PROCEDURE_PLACEHOLDERS].sort());
     expect(placeholdersOf(fs.readFileSync(path.join(TEMPLATE_DIR, 'grant_procedure.py.tmpl'), 'utf8')).sort()).toEqual([...GRANT_PROCEDURE_PLACEHOLDERS].sort());
     const grant = renderGrantProcedureSource({ servicePrefix: 'DB.ML.DEMAND_ONLINE', statements: grantStatementsByKey(model()) });
-    for (const [name, source] of [['deploy', render(model())], ['grant', grant]]) {
+    for (const [name, source] of [['deploy', deployProcedureSourceOf(model())], ['grant', grant]]) {
       const file = path.join(dir, `syntax-${name}.py`);
       fs.writeFileSync(file, source);
       const r = spawnSync('python3', ['-c', 'import ast, sys; ast.parse(open(sys.argv[1]).read(), feature_version=(3, 9))', file], { encoding: 'utf8' });
       expect(r.stderr).toBe('');
     }
-    expect(render(model())).toContain(`"grant": "CALL \\"DB\\".\\"ML\\".\\"DEMAND_ONLINE_GRANT\\"('<SERVICE>')",`);
+    expect(deployProcedureSourceOf(model())).toContain(`"grant": "CALL \\"DB\\".\\"ML\\".\\"DEMAND_ONLINE_GRANT\\"('<SERVICE>')",`);
     expect(grant).toContain('"grant_endpoints": "GRANT SERVICE ROLE DB.ML.<SERVICE>!ALL_ENDPOINTS_USAGE TO ROLE \\"DEMAND_ONLINE_CALLER\\"",');
   });
 

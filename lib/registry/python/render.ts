@@ -15,7 +15,7 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { ONLINE_METHOD } from '../../sql/serving';
+import { InferenceServiceModel, ONLINE_METHOD, deployStatementsByKey, gatewayOf, grantStatementsByKey, serviceMarker, settingsTag } from '../../sql/serving';
 
 /** A typed column of the aggregator's schema contract. */
 export interface PythonColumn {
@@ -270,4 +270,25 @@ function pyStatements(statements: Readonly<Record<string, string>>): string {
 export function renderGrantProcedureSource(opts: { readonly servicePrefix: string; readonly statements: Readonly<Record<string, string>> }): string {
   if (typeof opts.servicePrefix !== 'string' || opts.servicePrefix.split('.').length !== 3) throw new Error(`servicePrefix must be DATABASE.SCHEMA.NAME, got ${JSON.stringify(opts.servicePrefix)}`);
   return fillTemplate(readTemplate('grant_procedure.py.tmpl'), { SERVICE_PREFIX: pyString(opts.servicePrefix, 'servicePrefix'), STATEMENTS: pyStatements(opts.statements) }, 'grant_procedure.py.tmpl');
+}
+
+/** The deploy procedure of the inference service `m` (the construct creates it; tests run it). */
+export function deployProcedureSourceOf(m: InferenceServiceModel): string {
+  return renderDeployProcedureSource({
+    modelName: m.model.toString(),
+    servicePrefix: m.name.toString(),
+    settingsTag: settingsTag(m),
+    computePool: m.computePool.toString(),
+    ingressEnabled: m.ingress === 'PUBLIC',
+    minInstances: m.minInstances,
+    maxInstances: m.maxInstances,
+    gateway: gatewayOf(m)?.toString(),
+    serviceMarker: serviceMarker(m),
+    statements: deployStatementsByKey(m),
+  });
+}
+
+/** The grant procedure of the inference service `m`. */
+export function grantProcedureSourceOf(m: InferenceServiceModel): string {
+  return renderGrantProcedureSource({ servicePrefix: m.name.toString(), statements: grantStatementsByKey(m) });
 }
