@@ -18,6 +18,7 @@ import { STRING_LITERAL, readLiteral, sfStringLiteral } from './literals';
 import { AccessControl, ObjectKind } from './access-control';
 import { Authorizer } from './authorize';
 import { tableRefs, tableRefsByScan } from './table-refs';
+import { INLINE_PREFIX, InlineColumn, InlineTables, inlinePlaceholder, jsonTable, substituteInline } from './inline-tables';
 import { ML_PYTHON, ML_PYTHON_REQUIREMENTS, PROCEDURE_PACKAGES, SNOWPARK } from '../lib/registry/packages';
 
 /** The stand-in PACKAGES view's rows: the snowflake-ml-python releases this project records, and the pinned Snowpark. */
@@ -302,6 +303,7 @@ export class Engine {
     for (const r of refs) {
       const parts = r.parts.length === 3 ? r.parts : r.parts.length === 2 && s.database ? [s.database, ...r.parts] : r.parts.length === 1 && s.database && s.schema ? [s.database, s.schema, r.parts[0]] : undefined;
       if (!parts) continue; // unqualifiable: DuckDB reports it missing
+      if (parts[parts.length - 1].startsWith(INLINE_PREFIX)) continue; // rows the server computed (inline-tables.ts)
       // A view is granted and owned as a VIEW (GRANT SELECT ON VIEW v), not as a table.
       const name = parts.join('.');
       const kind = this.access.recorded('VIEW', name) || this.access.grants.some((g) => g.kind === 'VIEW' && g.name === name) ? 'VIEW' : 'TABLE';
@@ -325,20 +327,21 @@ export class Engine {
   }
 
   /** Runs one Snowflake statement (or a `BEGIN ... END` block) for a session. */
-  execute(s: SessionState, sql: string, binds?: BindValue[] | BindValue[][]): Promise<SfResult> {
-    return this.lock.run(() => this.executeUnlocked(s, sql, binds));
+  /** `inline` fills placeholders (local-server/inline-tables.ts) with tables the server computed. */
+  execute(s: SessionState, sql: string, binds?: BindValue[] | BindValue[][], inline?: InlineTables): Promise<SfResult> {
+    return this.lock.run(() => this.executeUnlocked(s, sql, binds, inline));
   }
 
-  private async executeUnlocked(s: SessionState, rawSql: string, binds?: BindValue[] | BindValue[][]): Promise<SfResult> {
+  private async executeUnlocked(s: SessionState, rawSql: string, binds?: BindValue[] | BindValue[][], inline?: InlineTables): Promise<SfResult> {
     const sql = rawSql.trim().replace(/;\s*$/, '');
     try {
-      return await this.dispatch(s, sql, binds);
+      return await this.dispatch(s, sql, binds, inline);
     } catch (e) {
       throw fromEngineError(e);
     }
   }
 
-  private async dispatch(s: SessionState, sql: string, binds?: BindValue[] | BindValue[][]): Promise<SfResult> {
+  private async dispatch(s: SessionState, sql: string, binds?: BindValue[] | BindValue[][], inline?: InlineTables): Promise<SfResult> {
     let m: RegExpExecArray | null;
     if (!DATA_STATEMENT.test(sql)) this.generation++;
     // Snowflake Scripting anonymous block: run its statements in order.
@@ -480,7 +483,8 @@ export class Engine {
     }
     if (/^(CREATE|DROP|ALTER|TRUNCATE)\b/i.test(sql)) return this.ddl(s, sql, binds);
     this.checkTables(s, sql);
-    return this.runDuck(s, sessionFunctions(s, await this.expandDirectory(s, sql)), binds);
+    const { sql: withDirectories, tables } = this.expandDirectory(s, sql);
+    return this.runDuck(s, sessionFunctions(s, withDirectories), binds, new Map([...(inline ?? []), ...tables]));
   }
 
   /** CREATE TABLE / VIEW: USAGE on the database and CREATE TABLE (VIEW) on the schema; the session's role owns it. */
@@ -569,15 +573,20 @@ export class Engine {
 
   /**
    * `DIRECTORY(@stage)` becomes an inline table of the stage's directory table: its rows as of the
-   * last refresh, not the files now (local-server/stage-directory.ts).
+   * last refresh, not the files now (local-server/stage-directory.ts). The statement names it by a
+   * placeholder, which runDuck replaces once translated (local-server/inline-tables.ts).
    */
-  private async expandDirectory(s: SessionState, sql: string): Promise<string> {
-    return sql.replace(new RegExp(`DIRECTORY\\(\\s*@(${QNAME})\\s*\\)`, 'gi'), (_m, ref: string) => {
+  private expandDirectory(s: SessionState, sql: string): { sql: string; tables: Map<string, string> } {
+    const tables = new Map<string, string>();
+    const out = sql.replace(new RegExp(`DIRECTORY\\(\\s*@(${QNAME})\\s*\\)`, 'gi'), (_m, ref: string) => {
       const { dir, name } = this.stageDir(s, ref, 'READ');
       const table = this.directoryTable(name);
       if (table.autoRefresh) refreshDirectory(table, dir, '', this.listingHook(name));
-      return directoryRows(dir, table.files);
+      const placeholder = inlinePlaceholder('DIRECTORY', tables.size);
+      tables.set(placeholder, directoryRows(dir, table.files));
+      return placeholder;
     });
+    return { sql: out, tables };
   }
 
   private listStage(s: SessionState, ref: string, prefix: string): SfResult {
@@ -689,8 +698,9 @@ export class Engine {
     return changed;
   }
 
-  private async runDuck(s: SessionState, sfSql: string, binds?: BindValue[] | BindValue[][]): Promise<SfResult> {
-    const duck = toDuckDb(sfSql);
+  /** Runs a Snowflake statement on DuckDB; `tables` fill the placeholders in its translation. */
+  private async runDuck(s: SessionState, sfSql: string, binds?: BindValue[] | BindValue[][], tables?: InlineTables): Promise<SfResult> {
+    const duck = substituteInline(toDuckDb(sfSql), tables);
     const kind = /^\s*(INSERT|UPDATE|DELETE|MERGE)\b/i.exec(duck)?.[1]?.toLowerCase() as 'insert' | 'update' | 'delete' | 'merge' | undefined;
     const isQuery = /^\s*(SELECT|WITH|VALUES|\(|FROM|PRAGMA|DESCRIBE|SHOW)\b/i.test(duck) && !kind;
     const rowsOfBinds: BindValue[][] | undefined = binds === undefined ? undefined : Array.isArray(binds[0]) ? (binds as BindValue[][]) : [binds as BindValue[]];
@@ -770,13 +780,8 @@ export function ownersRightsTemporary(kind: string, name: string): SfError {
 
 /** A directory table's rows as an inline DuckDB table with DIRECTORY's columns. */
 function directoryRows(dir: string, files: readonly DirectoryEntry[]): string {
-  if (files.length === 0) {
-    return `(SELECT CAST(NULL AS VARCHAR) AS RELATIVE_PATH, CAST(NULL AS BIGINT) AS SIZE, CAST(NULL AS TIMESTAMP) AS LAST_MODIFIED, CAST(NULL AS VARCHAR) AS MD5, CAST(NULL AS VARCHAR) AS FILE_URL WHERE FALSE)`;
-  }
-  // Substituted into Snowflake SQL before translation: Snowflake's escapes.
-  const lit = sfStringLiteral;
-  const rows = files.map(
-    (f) => `(${lit(f.relativePath)}, ${f.size}, TIMESTAMP ${lit(f.lastModified.replace('T', ' ').replace('Z', ''))}, ${lit(f.md5)}, ${lit(`file://${path.join(dir, f.relativePath)}`)})`,
-  );
-  return `(SELECT * FROM (VALUES ${rows.join(', ')}) AS D(RELATIVE_PATH, SIZE, LAST_MODIFIED, MD5, FILE_URL))`;
+  const rows = files.map((f) => ({ RELATIVE_PATH: f.relativePath, SIZE: f.size, LAST_MODIFIED: f.lastModified.replace('T', ' ').replace('Z', ''), MD5: f.md5, FILE_URL: `file://${path.join(dir, f.relativePath)}` }));
+  return jsonTable(DIRECTORY_COLUMNS, rows);
 }
+
+const DIRECTORY_COLUMNS: readonly InlineColumn[] = [['RELATIVE_PATH', 'VARCHAR'], ['SIZE', 'BIGINT'], ['LAST_MODIFIED', 'TIMESTAMP'], ['MD5', 'VARCHAR'], ['FILE_URL', 'VARCHAR']];
