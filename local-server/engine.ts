@@ -10,7 +10,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { DuckDBConnection, DuckDBInstance, DuckDBMaterializedResult, DuckDBPreparedStatement, JsonDuckDBValueConverter } from '@duckdb/node-api';
 import { Errors, SfError, fromEngineError } from './errors';
-import { SfResult, dmlResult, statusResult, toSfResult } from './results';
+import { SfResult, dmlResult, needsJson, statusResult, toSfResult } from './results';
 import { Faults } from './faults';
 import { DirectoryEntry, DirectoryTable, ListingHook, listFiles, refreshDirectory, walk } from './stage-directory';
 import { IDENT, QNAME, batchedInsertSelect, initTranslator, splitStatements, toDuckDb } from './translate';
@@ -798,14 +798,16 @@ function bindTypes(rows: BindValue[][]): string[] | undefined {
 
 /** A materialized result as a Snowflake result set; its chunks are read on this thread, no fetch round trips. */
 function readResult(r: DuckDBMaterializedResult): SfResult {
+  const types = r.columnTypes();
+  const withJson = needsJson(types as never);
   const rows: unknown[][] = [];
   const json: unknown[][] = [];
   for (let i = 0; i < r.chunkCount; i++) {
     const chunk = r.getChunk(i);
     for (const row of chunk.getRows()) rows.push(row);
-    for (const row of chunk.convertRows(JsonDuckDBValueConverter)) json.push(row);
+    if (withJson) for (const row of chunk.convertRows(JsonDuckDBValueConverter)) json.push(row);
   }
-  return toSfResult(r.columnNames(), r.columnTypes() as never, rows, json);
+  return toSfResult(r.columnNames(), types as never, rows, withJson ? json : undefined);
 }
 
 export { walk };
