@@ -9,6 +9,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { App } from '../../lib/engine';
 import { LocalServerOptions, LocalSnowflakeServer, startLocalServer } from '../../local-server';
+import type { ImageCommand } from '../../local-server/objects';
 import { pipelineServerOptions } from '../../local-server/forecast-standins';
 import { readSynthOutput } from '../cli/synth-app';
 import { RunLog, RunOptions, RunResult, runHooks } from '../hooks/runner';
@@ -41,6 +42,8 @@ export interface DemoOptions {
   readonly afterHooks?: (server: LocalSnowflakeServer, result: RunResult) => Promise<void> | void;
   /** Passed to the hooks runner (benchmarks time each step). @default none */
   readonly onStep?: RunOptions['onStep'];
+  /** Local commands for images (the bench runs the reference worker compiled). @default the reference worker through its default command */
+  readonly imageCommands?: Readonly<Record<string, ImageCommand>>;
   /**
    * After the hooks: run the scheduled scoring task once and PREDICT as the consumer role. The
    * benchmark leaves them out: a second scoring of every partition is not part of the hooks.
@@ -171,8 +174,8 @@ export function findPipeline(app: App): ManyModelPipeline {
  * registration procedure and PREDICT are the TypeScript stand-ins (docs/local-server.md), as
  * `many-model local-server` and `deploy --local` run them.
  */
-export function demoServerOptions(dataDir: string): LocalServerOptions {
-  return { dataDir, ...pipelineServerOptions() };
+export function demoServerOptions(dataDir: string, imageCommands?: Readonly<Record<string, ImageCommand>>): LocalServerOptions {
+  return { dataDir, ...pipelineServerOptions(imageCommands) };
 }
 
 /** Rows per insert of the generated source (about 35 bytes each in the request). */
@@ -208,7 +211,7 @@ export async function runDemo(opts: DemoOptions): Promise<DemoResult> {
   const tf = JSON.parse(fs.readFileSync(stack.terraformFile, 'utf8'));
   const agg = pipeline.aggregator;
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'many-model-demo-'));
-  const server = await startLocalServer(demoServerOptions(dataDir));
+  const server = await startLocalServer(demoServerOptions(dataDir, opts.imageCommands));
   // The demo's user plays every person: the administrator (its default role is ACCOUNTADMIN), the
   // deployer, the hooks runner and the analyst, each as the role docs/roles.md gives them.
   const openAs = (role?: string, warehouse?: string) => SnowflakeSession.open(localConnection(server, role, warehouse));
