@@ -55,6 +55,8 @@ export interface DemoOptions {
 export interface DemoResult {
   readonly failed: boolean;
   readonly runId: string;
+  /** Rows of the generated source. */
+  readonly sourceRows: number;
   readonly partitions: number;
   readonly trained: number;
   readonly failedPartitions: number;
@@ -254,6 +256,7 @@ export async function runDemo(opts: DemoOptions): Promise<DemoResult> {
     return {
       failed: result.failed,
       runId,
+      sourceRows: loaded.rows,
       partitions: winners.length,
       trained: winners.filter((w) => w.STATUS === 'OK').length,
       failedPartitions: winners.filter((w) => w.STATUS !== 'OK').length,
