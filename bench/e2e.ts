@@ -52,8 +52,11 @@ export interface E2EWorkers {
   /** Summed over the pass's workers, ms: process start to connected, and the claim loop. */
   readonly startMs: number;
   readonly runMs: number;
-  /** The claim loop's parts, summed over the workers (ms). */
+  /** The claim loop's parts, summed over the workers (ms): wall time, and the workers' CPU time. */
   readonly timings: WorkerTimings;
+  readonly cpu: WorkerTimings;
+  /** CPU time to connected, summed. */
+  readonly startCpuMs: number;
   /** The largest peak resident set of any of the pass's workers. */
   readonly peakRssMiB: number;
 }
@@ -91,6 +94,11 @@ export function workerStats(server: LocalSnowflakeServer): WorkerStats[] {
   return out;
 }
 
+function sumTimings(ts: WorkerTimings[]): WorkerTimings {
+  const sum = (k: keyof WorkerTimings) => ts.reduce((a, t) => a + t[k], 0);
+  return { fit: sum('fit'), read: sum('read'), write: sum('write'), queue: sum('queue'), idle: sum('idle') };
+}
+
 function byPass(stats: WorkerStats[]): Record<string, E2EWorkers> {
   const out: Record<string, E2EWorkers> = {};
   for (const pass of [...new Set(stats.map((s) => s.pass))]) {
@@ -102,7 +110,9 @@ function byPass(stats: WorkerStats[]): Record<string, E2EWorkers> {
       partitions: sum((s) => s.partitions),
       startMs: sum((s) => s.startMs),
       runMs: sum((s) => s.runMs),
-      timings: { fit: sum((s) => s.timings.fit), read: sum((s) => s.timings.read), write: sum((s) => s.timings.write), queue: sum((s) => s.timings.queue), idle: sum((s) => s.timings.idle) },
+      timings: sumTimings(of.map((s) => s.timings)),
+      cpu: sumTimings(of.map((s) => s.cpu)),
+      startCpuMs: sum((s) => s.startCpuMs),
       peakRssMiB: Math.max(...of.map((s) => s.peakRssMiB)),
     };
   }
@@ -260,6 +270,8 @@ export interface E2EShares {
   readonly idle: number;
   /** Fits as a share of the workers' whole lives: process start (container start and login here) included. */
   readonly fitOfAll: number;
+  /** Fits as a share of the workers' CPU time in their claim loops (waits for the server and for a CPU left out). */
+  readonly fitOfCpu: number;
 }
 
 export interface E2ERow {
@@ -288,7 +300,8 @@ const median = (xs: number[]) => spread(xs).median;
 
 function sharesOf(w: E2EWorkers): E2EShares {
   const t = w.timings;
-  return { fit: t.fit / w.runMs, read: t.read / w.runMs, write: t.write / w.runMs, queue: t.queue / w.runMs, idle: t.idle / w.runMs, fitOfAll: t.fit / (w.runMs + w.startMs) };
+  const c = w.cpu;
+  return { fit: t.fit / w.runMs, read: t.read / w.runMs, write: t.write / w.runMs, queue: t.queue / w.runMs, idle: t.idle / w.runMs, fitOfAll: t.fit / (w.runMs + w.startMs), fitOfCpu: c.fit / (c.fit + c.read + c.write + c.queue + c.idle) };
 }
 
 /** Spreads and medians over the repetitions of one size. */
@@ -326,7 +339,7 @@ export function summarizeEndToEnd(runs: E2EMeasurement[]): E2ERow {
       passes.map((p) => {
         const of = runs.filter((m) => m.workers[p]).map((m) => sharesOf(m.workers[p]));
         const med = (k: keyof E2EShares) => median(of.map((x) => x[k]));
-        return [p, { fit: med('fit'), read: med('read'), write: med('write'), queue: med('queue'), idle: med('idle'), fitOfAll: med('fitOfAll') }];
+        return [p, { fit: med('fit'), read: med('read'), write: med('write'), queue: med('queue'), idle: med('idle'), fitOfAll: med('fitOfAll'), fitOfCpu: med('fitOfCpu') }];
       }),
     ),
     workers: Object.fromEntries(passes.map((p) => [p, { workers: Math.max(...runs.map((m) => m.workers[p]?.workers ?? 0)), chunks: Math.max(...runs.map((m) => m.workers[p]?.chunks ?? 0)), peakRssMiB: Math.max(...runs.map((m) => m.workers[p]?.peakRssMiB ?? 0)) }])),

@@ -156,7 +156,10 @@ export interface WorkerTimings {
 export interface WorkerResult {
   readonly chunks: number;
   readonly partitions: number;
+  /** Wall time of each part (ms). */
   readonly timings: WorkerTimings;
+  /** The process's CPU time (user and system) in each part (ms): waits for the server and for a CPU left out. */
+  readonly cpu: WorkerTimings;
 }
 
 export async function runWorker(cfg: WorkerConfig, conn: snowflake.Connection, log: (line: string) => void = (l) => process.stdout.write(l + '\n')): Promise<WorkerResult> {
@@ -164,12 +167,16 @@ export async function runWorker(cfg: WorkerConfig, conn: snowflake.Connection, l
   const w = renderWorkerStatements({ metrics: cfg.metrics, runs: cfg.runs, stage: cfg.queue });
   const started = Date.now();
   const timings: WorkerTimings = { fit: 0, read: 0, write: 0, queue: 0, idle: 0 };
+  const cpu: WorkerTimings = { fit: 0, read: 0, write: 0, queue: 0, idle: 0 };
   const timed = async <T>(part: keyof WorkerTimings, f: () => T | Promise<T>): Promise<T> => {
     const t0 = performance.now();
+    const c0 = process.cpuUsage();
     try {
       return await f();
     } finally {
       timings[part] += performance.now() - t0;
+      const c = process.cpuUsage(c0);
+      cpu[part] += (c.user + c.system) / 1000;
     }
   };
   let empty = 0;
@@ -218,14 +225,15 @@ export async function runWorker(cfg: WorkerConfig, conn: snowflake.Connection, l
       log(`${String(cand.QUEUE_ID)} failed: ${(e as Error).message}`);
     }
   }
-  return { chunks, partitions, timings };
+  return { chunks, partitions, timings, cpu };
 }
 
 /**
  * The worker's last log line: what it did and where its time went, as one JSON object after
  * `WORKER_STATS_PREFIX`, for whoever reads the service's logs (the bench sums it over workers).
  * `startMs` is process start to connected (container start and login), `runMs` the loop, `timings`
- * the loop's parts, `peakRssMiB` the process's peak resident set.
+ * and `cpu` the loop's parts, `startCpuMs` the CPU time to connected, `peakRssMiB` the process's
+ * peak resident set.
  */
 export const WORKER_STATS_PREFIX = 'worker stats ';
 
@@ -233,6 +241,7 @@ export interface WorkerStats extends WorkerResult {
   readonly workerId: string;
   readonly pass: string;
   readonly startMs: number;
+  readonly startCpuMs: number;
   readonly runMs: number;
   readonly peakRssMiB: number;
 }
@@ -257,8 +266,9 @@ async function main(): Promise<void> {
   } as unknown as snowflake.ConnectionOptions);
   await new Promise<void>((resolve, reject) => conn.connect((e) => (e ? reject(e) : resolve())));
   const startMs = performance.now();
+  const started = process.cpuUsage();
   const r = await runWorker(cfg, conn);
-  const stats: WorkerStats = { workerId: cfg.workerId, pass: cfg.pass, ...r, startMs, runMs: performance.now() - startMs, peakRssMiB: process.resourceUsage().maxRSS / 1024 };
+  const stats: WorkerStats = { workerId: cfg.workerId, pass: cfg.pass, ...r, startMs, startCpuMs: (started.user + started.system) / 1000, runMs: performance.now() - startMs, peakRssMiB: process.resourceUsage().maxRSS / 1024 };
   process.stdout.write(`worker ${cfg.workerId} finished: ${r.chunks} chunks\n`);
   process.stdout.write(`${WORKER_STATS_PREFIX}${JSON.stringify(stats)}\n`);
   await new Promise<void>((resolve) => conn.destroy(() => resolve()));
