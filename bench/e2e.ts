@@ -22,6 +22,7 @@ import type { LocalSnowflakeServer } from '../local-server/server';
 import type { Traffic } from '../local-server/server';
 import type { StepEvent } from '../runner/hooks/runner';
 import { Spread, spread } from '../local-server/bench';
+import { compileForNode, nodeEnv } from './compile';
 import { WORKER_STATS_PREFIX, WorkerStats, WorkerTimings } from '../worker/main';
 import { runDemo } from '../runner/demo/run-demo';
 import { buildApp } from '../stacks/main';
@@ -119,24 +120,10 @@ function byPass(stats: WorkerStats[]): Record<string, E2EWorkers> {
   return out;
 }
 
-const ROOT = path.resolve(__dirname, '..');
-
-/**
- * The reference worker (worker/main.ts) bundled into `dir`/worker.js by esbuild (tsx's own
- * compiler), its packages left to the checkout's node_modules; undefined when esbuild cannot be
- * loaded (the workers then start through tsx).
- */
+/** The reference worker (worker/main.ts) compiled into `dir` (bench/compile.ts); undefined when it cannot be. */
 export function compiledWorker(dir: string): ImageCommand | undefined {
-  let esbuild: { buildSync(o: Record<string, unknown>): unknown };
-  try {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    esbuild = require('esbuild');
-  } catch {
-    return undefined;
-  }
-  const outfile = path.join(dir, 'worker.js');
-  esbuild.buildSync({ entryPoints: [path.join(ROOT, 'worker', 'main.ts')], outfile, bundle: true, platform: 'node', target: 'node20', external: ['snowflake-sdk', 'cdktf', 'constructs'], logLevel: 'warning' });
-  return workerCommand(outfile);
+  const file = compileForNode('worker/main.ts', dir, 'worker');
+  return file ? workerCommand(file) : undefined;
 }
 
 /**
@@ -147,7 +134,7 @@ export function compiledWorker(dir: string): ImageCommand | undefined {
  */
 export function workerCommand(file: string): ImageCommand {
   const node = [process.execPath, file];
-  return { command: fs.existsSync('/usr/bin/nice') ? ['/usr/bin/nice', '-n', '10', ...node] : node, env: { NODE_PATH: path.join(ROOT, 'node_modules') } };
+  return { command: fs.existsSync('/usr/bin/nice') ? ['/usr/bin/nice', '-n', '10', ...node] : node, env: nodeEnv() };
 }
 
 /**

@@ -22,7 +22,10 @@
  */
 import '../runner/snowflake/driver-env';
 import { ChildProcess, fork } from 'child_process';
+import * as fs from 'fs';
+import * as os from 'os';
 import * as path from 'path';
+import { compileForNode, nodeEnv } from './compile';
 import { Spread, spread } from '../local-server/bench';
 import { startLocalServer } from '../local-server';
 import { LocalSnowflakeServer } from '../local-server/server';
@@ -118,7 +121,7 @@ function settingsFor(server: LocalSnowflakeServer) {
 /** The i-th partition key; keys sort as their numbers do. */
 const keyOf = (i: number) => `K${String(i).padStart(8, '0')}`;
 
-async function runOnce(server: LocalSnowflakeServer, admin: SnowflakeSession, n: number, workers: number, kills: number, leaseSeconds: number, opts: QueueBenchOptions, label = ''): Promise<QueueRunResult> {
+async function runOnce(server: LocalSnowflakeServer, admin: SnowflakeSession, launcher: Launcher, n: number, workers: number, kills: number, leaseSeconds: number, opts: QueueBenchOptions, label = ''): Promise<QueueRunResult> {
   const fitMs = opts.fitMs ?? 0;
   const pollMs = opts.pollMs ?? 250;
   const stallMs = opts.stallMs ?? 30000;
@@ -157,7 +160,7 @@ async function runOnce(server: LocalSnowflakeServer, admin: SnowflakeSession, n:
   const start = (index: number): Promise<void> => {
     const workerId = `bench-worker-${index}#${generation++}`;
     const cfg: QueueWorkerConfig = { env: connectionEnv(server), workerId, runId: RUN_ID, pass: PASS, slots, slot: slotOf(index), fitMs, sql };
-    const child = fork(path.join(__dirname, 'queue-worker.ts'), [JSON.stringify(cfg)], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'ignore', 'pipe', 'ipc'] });
+    const child = fork(launcher.file, [JSON.stringify(cfg)], { execArgv: launcher.execArgv, env: { ...process.env, ...launcher.env }, stdio: ['ignore', 'ignore', 'pipe', 'ipc'] });
     live.add(child);
     let stderr = '';
     child.stderr!.on('data', (d) => (stderr += d));
@@ -273,7 +276,25 @@ async function runOnce(server: LocalSnowflakeServer, admin: SnowflakeSession, n:
   return { workers, kills: kills > 0, items: n, seconds: elapsed, claims: claimCount, lostRaces, claimsPerSec: claimCount / elapsed, claimedTwice, lost, killed, statements };
 }
 
+/** How a worker process starts: compiled once per bench (bench/compile.ts), else through tsx. */
+interface Launcher {
+  readonly file: string;
+  readonly execArgv: string[];
+  readonly env: Record<string, string>;
+}
+
 export async function benchQueue(workerCounts: number[], items: number, repetitions: number, options: QueueBenchOptions = {}): Promise<QueueBenchRow[]> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mm-bench-queue-'));
+  const compiled = compileForNode('bench/queue-worker.ts', dir, 'queue-worker');
+  const launcher: Launcher = compiled ? { file: compiled, execArgv: [], env: nodeEnv() } : { file: path.join(__dirname, 'queue-worker.ts'), execArgv: ['--import', 'tsx'], env: {} };
+  try {
+    return await benchQueueWith(launcher, workerCounts, items, repetitions, options);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+async function benchQueueWith(launcher: Launcher, workerCounts: number[], items: number, repetitions: number, options: QueueBenchOptions): Promise<QueueBenchRow[]> {
   const server = await startLocalServer();
   const admin = await SnowflakeSession.open(settingsFor(server));
   const out: QueueBenchRow[] = [];
@@ -286,7 +307,7 @@ export async function benchQueue(workerCounts: number[], items: number, repetiti
     if (keys.updatedRows !== items) throw new Error(`queue bench: ${keys.updatedRows} of ${items} keys inserted`);
     // Warm-up, not reported: the first statements of each shape pay for JIT, WASM tier-up and
     // DuckDB's first plans (a cold first run of 50 items took 6x as long as the same run warm).
-    await runOnce(server, admin, Math.min(items, 50), 2, 1, 1, options, '_WARMUP');
+    await runOnce(server, admin, launcher, Math.min(items, 50), 2, 1, 1, options, '_WARMUP');
     const variants: { kills: boolean; counts: number[]; reps: number }[] = [
       { kills: false, counts: workerCounts, reps: repetitions },
       { kills: true, counts: options.killWorkerCounts ?? workerCounts, reps: options.killRepetitions ?? repetitions },
@@ -297,7 +318,7 @@ export async function benchQueue(workerCounts: number[], items: number, repetiti
         for (let r = 0; r < v.reps; r++) {
           const kills = v.kills ? (options.killsPerRun ?? 3) : 0;
           const lease = v.kills ? (options.leaseSeconds ?? 2) : NO_KILL_LEASE_SECONDS;
-          const run = await runOnce(server, admin, items, workers, kills, lease, options);
+          const run = await runOnce(server, admin, launcher, items, workers, kills, lease, options);
           options.onRun?.(run);
           runs.push(run);
         }

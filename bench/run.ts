@@ -3,9 +3,11 @@
  * bench/results.json with the machine they came from. Sections are added as the project grows
  * (docs/architecture.md, "Status").
  *
- * `npm run bench -- --full` (or MM_BENCH_FULL=1) runs the full sizes: the queue drains 10,000
- * items (one run per variant) and the end-to-end loop also runs at 20,000 partitions. The default
- * run stays within 10 minutes on a shared 2-core machine.
+ * `npm run bench -- --full` (or MM_BENCH_FULL=1) runs the full sizes and more repetitions: the
+ * queue drains 10,000 items, the end-to-end loop also runs at 20,000 partitions, synth repeats 3
+ * times at 1,000 pipelines. The default run stays within 10 minutes on a shared 2-core machine:
+ * fewer repetitions of the long measurements (2 where a spread is reported, 1 for the kill runs
+ * and the per-partition hook run, whose figures are counts and correctness).
  */
 import '../runner/snowflake/driver-env';
 import * as fs from 'fs';
@@ -24,6 +26,18 @@ const list = (v: string) => v.split(',').map(Number);
 const fmt = (s: Spread, digits = 0) => `${s.median.toFixed(digits)}  (min ${s.min.toFixed(digits)}, max ${s.max.toFixed(digits)})`;
 const pct = (x: number) => `${(100 * x).toFixed(0)} %`;
 const secs = (ms: number) => (ms / 1000).toFixed(1);
+
+/** Seconds each section took, in order (results.json). */
+const sectionSeconds: Record<string, number> = {};
+
+async function section<T>(name: string, run: () => Promise<T>): Promise<T> {
+  const t0 = Date.now();
+  try {
+    return await run();
+  } finally {
+    sectionSeconds[name] = Math.round((Date.now() - t0) / 1000);
+  }
+}
 
 /** b / a for two sets of repetitions: the ratio of the medians, and the widest and narrowest pairings. */
 function ratio(a: Spread, b: Spread): Spread {
@@ -78,15 +92,17 @@ async function main(): Promise<void> {
   const started = Date.now();
   const machine = { node: process.version, platform: `${os.platform()} ${os.arch()}`, cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model ?? 'unknown', memoryGiB: Math.round(os.totalmem() / 2 ** 30), date: new Date().toISOString(), loadAverageAtStart: os.loadavg()[0] };
   console.log(`machine: ${machine.cpus} x ${machine.cpuModel}, ${machine.memoryGiB} GiB, Node ${machine.node}, load average ${machine.loadAverageAtStart.toFixed(1)}${full ? '; full sizes (--full)' : ''}`);
-  const server = await benchLocalServer(3);
+  const server = await section('local server', () => benchLocalServer(3));
   console.log('\nlocal Snowflake-protocol server, through snowflake-sdk (3 repetitions)');
   console.log(`  trivial query round trip (ms)      ${fmt(server.trivialQueryMs, 2)}`);
   console.log(`  20,000-row array-bind insert (rows/s) ${fmt(server.insert20kRowsPerSec)}`);
   console.log(`  20,000-row select (rows/s)         ${fmt(server.select20kRowsPerSec)}`);
 
   const sizes = list(process.env.MM_BENCH_PIPELINES ?? '1,10,100,1000');
-  const synth = await benchSynth(sizes, 3);
-  console.log('\nsynth (app.synth(), a fresh process per measurement): ManyModelPipeline vs the same resources declared directly (ms, median of 3; ratio constructs/raw; peak RSS constructs/raw)');
+  const synthRuns = Number(process.env.MM_BENCH_SYNTH_REPETITIONS ?? 3);
+  const largeSynthRuns = Number(process.env.MM_BENCH_SYNTH_LARGE_REPETITIONS ?? (full ? 3 : 2));
+  const synth = await section('synth', () => benchSynth(sizes, (n) => (n >= 1000 ? largeSynthRuns : synthRuns)));
+  console.log(`\nsynth (app.synth(), a fresh process per measurement): ManyModelPipeline vs the same resources declared directly (ms, median of ${synthRuns}, of ${largeSynthRuns} at 1,000 pipelines; ratio constructs/raw; peak RSS constructs/raw)`);
   const synthRows = synth.map((r) => {
     const c = spread(r.constructMs);
     const w = spread(r.rawMs);
@@ -112,8 +128,9 @@ async function main(): Promise<void> {
   const perPartitionLimit = Number(process.env.MM_BENCH_PER_PARTITION_LIMIT ?? 2000);
   // The per-partition way costs one round trip per statement: 6,000 at 2,000 partitions (about
   // 20 s here), 60,000 at 20,000 (minutes per run), so it runs up to 2,000 unless asked for more.
-  const hooks = await benchHooks(hookSizes, perPartitionLimit, 3, Number(process.env.MM_BENCH_PER_PARTITION_REPETITIONS || 3));
-  console.log('\nhook run against the local server: enqueue + model index + registration (statements incl. the runner\'s ledger and lock; wall time, median of 3 with min-max)');
+  const hookRuns = Number(process.env.MM_BENCH_HOOK_REPETITIONS ?? (full ? 3 : 2));
+  const hooks = await section('hooks', () => benchHooks(hookSizes, perPartitionLimit, hookRuns, Number(process.env.MM_BENCH_PER_PARTITION_REPETITIONS || (full ? 3 : 1))));
+  console.log(`\nhook run against the local server: enqueue + model index + registration (statements incl. the runner's ledger and lock; wall time, median of ${hookRuns} with min-max)`);
   for (const h of hooks) {
     const pp = h.perPartition.measured && h.perPartition.ms ? `${h.perPartition.statements} statements, ${fmt(h.perPartition.ms)} ms (${h.perPartition.repetitions} runs)` : `${h.perPartition.statements} statements (not run above ${perPartitionLimit} partitions: 3 per partition by construction)`;
     const ratioMs = h.perPartition.ms ? `, ${(h.perPartition.ms.median / h.ours.ms.median).toFixed(1)}x the wall time` : '';
@@ -125,10 +142,11 @@ async function main(): Promise<void> {
   // the reference worker's screen fits of one 25-partition chunk of one-year series (about 2 ms
   // each). The default drains 200 items, 3 runs per variant; --full drains 10,000, one run each.
   const queueItems = Number(process.env.MM_BENCH_QUEUE_ITEMS ?? (full ? 10000 : 200));
-  const queueRuns = Number(process.env.MM_BENCH_QUEUE_REPETITIONS ?? (full ? 1 : 3));
+  const queueRuns = Number(process.env.MM_BENCH_QUEUE_REPETITIONS ?? (full ? 1 : 2));
   const fitMs = Number(process.env.MM_BENCH_QUEUE_FIT_MS ?? 50);
-  const queue = await benchQueue([1, 2, 4, 8], queueItems, queueRuns, { killRepetitions: queueRuns, fitMs });
-  console.log(`\nqueue: workers draining ${queueItems} items through the claim protocol (own stripe, then any), each with a fake fit of ${fitMs} ms (a sleep); claims/s median of ${queueRuns} (min-max); kill runs: 3 workers killed mid-item (each replaced), 2 s lease`);
+  const killCounts = full ? [1, 2, 4, 8] : [2, 8];
+  const queue = await section('queue', () => benchQueue([1, 2, 4, 8], queueItems, queueRuns, { killWorkerCounts: killCounts, killRepetitions: 1, fitMs }));
+  console.log(`\nqueue: workers (a process each) draining ${queueItems} items through the claim protocol (own stripe, then any), each with a fake fit of ${fitMs} ms (a sleep); claims/s median of ${queueRuns} (min-max); kill runs (one each): 3 workers killed mid-item (each replaced), 2 s lease`);
   const one = queue.find((r) => r.workers === 1 && !r.kills)?.claimsPerSec.median;
   const queueTargets: Record<string, number> = {};
   for (const r of queue) {
@@ -138,15 +156,15 @@ async function main(): Promise<void> {
   }
   if (queueTargets.efficiency8 !== undefined) console.log(`  8 workers: ${queueTargets.efficiency8.toFixed(2)}x linear; target >= 0.8: ${queueTargets.efficiency8 >= 0.8 ? 'met' : 'NOT met'}`);
 
-  // The whole loop: 3 runs at 200 and 2,000 partitions (about a minute each here), and with --full
-  // 2 at 20,000 (about 5 minutes each, the data load included).
+  // The whole loop: 2 runs at 200 and at 2,000 partitions (under a minute each here), and with
+  // --full 3 each and 2 at 20,000 (about 5 minutes each, the data load included).
   const e2eSizes = list(process.env.MM_BENCH_E2E_PARTITIONS ?? (full ? '200,2000,20000' : '200,2000'));
-  const e2eReps = list(process.env.MM_BENCH_E2E_REPETITIONS ?? (full ? '3,3,2' : '3,3'));
-  const e2e = await benchEndToEnd(e2eSizes, e2eSizes.map((_, i) => e2eReps[i] ?? e2eReps[e2eReps.length - 1]));
+  const e2eReps = list(process.env.MM_BENCH_E2E_REPETITIONS ?? (full ? '3,3,2' : '2,2'));
+  const e2e = await section('end to end', () => benchEndToEnd(e2eSizes, e2eSizes.map((_, i) => e2eReps[i] ?? e2eReps[e2eReps.length - 1])));
   console.log(`\nend to end: the demo's post-deploy loop on the local server (enqueue, screen on the task graph, refine on the queue, index, registration, promotion, batch scoring) at N partitions of 365 days; the reference worker ${e2e.compiledWorker ? 'compiled to JavaScript' : 'through tsx'}, at a lower CPU priority than the server; median (min-max) of ${e2eReps.join('/')} runs`);
   const e2eTargets = printEndToEnd(e2e.rows);
 
-  const planRaw = benchPlan(Number(process.env.MM_BENCH_PLAN_RESOURCES ?? 1000), 3);
+  const planRaw = await section('plan', async () => benchPlan(Number(process.env.MM_BENCH_PLAN_RESOURCES ?? 1000), 3));
   const plan = { resources: planRaw.resources, changes: planRaw.changes, inProcessMs: spread(planRaw.inProcessMs), cliMs: spread(planRaw.cliMs) };
   console.log(`\nmany-model plan over a ${plan.resources.base}/${plan.resources.head}-resource stack pair (${plan.changes.create} add, ${plan.changes.update} change, ${plan.changes.replace} replace, ${plan.changes.delete} destroy, ${plan.changes.hooksToRun} hook steps, ${plan.changes.destructive} destructive)`);
   console.log(`  plan + Markdown in-process (ms)    ${fmt(plan.inProcessMs)}`);
@@ -161,6 +179,7 @@ async function main(): Promise<void> {
     machine: { ...machine, loadAverageAtEnd: os.loadavg()[0] },
     full,
     elapsedSeconds,
+    sectionSeconds,
     localServer: server,
     synth: { rows: synthRows, targets: synthTargets },
     hooks,
@@ -170,7 +189,7 @@ async function main(): Promise<void> {
     forecast,
   };
   fs.writeFileSync(out, JSON.stringify(results, null, 2) + '\n');
-  console.log(`\nwritten to ${path.relative(process.cwd(), out)}; the bench took ${Math.floor(elapsedSeconds / 60)}m${String(elapsedSeconds % 60).padStart(2, '0')}s`);
+  console.log(`\nwritten to ${path.relative(process.cwd(), out)}; the bench took ${Math.floor(elapsedSeconds / 60)}m${String(elapsedSeconds % 60).padStart(2, '0')}s (${Object.entries(sectionSeconds).map(([k, v]) => `${k} ${v} s`).join(', ')})`);
 }
 
 main().catch((e) => {
