@@ -5,7 +5,7 @@
  *
  * `npm run bench -- --full` (or MM_BENCH_FULL=1) runs the full sizes and more repetitions: the
  * queue drains 10,000 items, the end-to-end loop also runs at 20,000 partitions, synth repeats 3
- * times at 1,000 pipelines. The default run stays within 10 minutes on a shared 2-core machine:
+ * times at 1,000 pipelines and also measures 1 and 10 pipelines. The default run stays within 10 minutes on a shared 2-core machine:
  * fewer repetitions of the long measurements (2 where a spread is reported, 1 for the kill runs
  * and the per-partition hook run, whose figures are counts and correctness).
  */
@@ -98,7 +98,8 @@ async function main(): Promise<void> {
   console.log(`  20,000-row array-bind insert (rows/s) ${fmt(server.insert20kRowsPerSec)}`);
   console.log(`  20,000-row select (rows/s)         ${fmt(server.select20kRowsPerSec)}`);
 
-  const sizes = list(process.env.MM_BENCH_PIPELINES ?? '1,10,100,1000');
+  // 1 and 10 pipelines only in --full: each measurement is a fresh process of about 2 s start.
+  const sizes = list(process.env.MM_BENCH_PIPELINES ?? (full ? '1,10,100,1000' : '100,1000'));
   const synthRuns = Number(process.env.MM_BENCH_SYNTH_REPETITIONS ?? 3);
   const largeSynthRuns = Number(process.env.MM_BENCH_SYNTH_LARGE_REPETITIONS ?? (full ? 3 : 2));
   const synth = await section('synth', () => benchSynth(sizes, (n) => (n >= 1000 ? largeSynthRuns : synthRuns)));
