@@ -171,7 +171,7 @@ async function main(): Promise<void> {
   console.log(`  plan + Markdown in-process (ms)    ${fmt(plan.inProcessMs)}`);
   console.log(`  CLI end to end, process start incl. (ms) ${fmt(plan.cliMs)}`);
 
-  const forecast = benchForecast();
+  const forecast = await section('forecast', async () => benchForecast());
   printForecast(forecast);
 
   const elapsedSeconds = Math.round((Date.now() - started) / 1000);
