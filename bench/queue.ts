@@ -1,8 +1,9 @@
 /**
  * Queue throughput and correctness under contention, against the local server through
- * snowflake-sdk: 1, 2, 4 and 8 concurrent workers drain one pass of queue items with short fake
- * fits, with and without injected worker kills. Each worker is its own driver connection (its own
- * server session) looping the reference worker's protocol from lib/sql/queue.ts: claimCandidate ->
+ * snowflake-sdk: 1, 2, 4 and 8 concurrent workers drain one pass of queue items with fake fits (a
+ * sleep), with and without injected worker kills. Each worker is a process of its own
+ * (bench/queue-worker.ts) with its own driver connection (its own server session), looping the
+ * reference worker's protocol from lib/sql/queue.ts: claimCandidate ->
  * claim (compare-and-set; 0 rows updated = lost race, try again) -> fake fit -> complete. Workers
  * claim from their own stripe first and then from any chunk, as queue-mode workers do
  * (docs/worker-contract.md); `contended` makes them all race for the same lowest CHUNK_ID. A driver loop does what
@@ -16,8 +17,15 @@
  *  - lost: items not DONE when the run ends (no PENDING or CLAIMED row left, or no progress for
  *    a while).
  * A killed worker's item is re-claimed once its lease expires: expected, not a double claim.
+ * Claims/s count from the moment every worker is connected to the last completion; a killed
+ * worker's replacement starts a process (about a second here), as a container restarts.
  */
 import '../runner/snowflake/driver-env';
+import { ChildProcess, fork } from 'child_process';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { compileForNode, nodeEnv } from './compile';
 import { Spread, spread } from '../local-server/bench';
 import { startLocalServer } from '../local-server';
 import { LocalSnowflakeServer } from '../local-server/server';
@@ -25,7 +33,8 @@ import { ObjectName } from '../lib/identifiers';
 import { resolveConnection } from '../runner/snowflake/connection';
 import { SnowflakeSession } from '../runner/snowflake/session';
 import { substitute } from '../runner/hooks/runner';
-import { QueueModel, QueueStatus, candidateStripes, renderEnqueue, renderQueueCreate, renderQueueDrop, renderQueueStatements } from '../lib/sql/queue';
+import type { QueueWorkerConfig, QueueWorkerMessage } from './queue-worker';
+import { QueueModel, QueueStatus, renderEnqueue, renderQueueCreate, renderQueueDrop, renderQueueStatements } from '../lib/sql/queue';
 
 export interface QueueBenchRow {
   workers: number;
@@ -101,14 +110,18 @@ interface Claim {
 
 const sleep = (ms: number) => new Promise<void>((resolve) => (ms > 0 ? setTimeout(resolve, ms) : setImmediate(resolve)));
 
+function connectionEnv(server: LocalSnowflakeServer): Record<string, string> {
+  return { SNOWFLAKE_ACCOUNT: 'local', SNOWFLAKE_USER: 'test', SNOWFLAKE_PASSWORD: 'test', SNOWFLAKE_HOST: '127.0.0.1', SNOWFLAKE_PORT: String(server.port), SNOWFLAKE_PROTOCOL: 'http' };
+}
+
 function settingsFor(server: LocalSnowflakeServer) {
-  return resolveConnection({ env: { SNOWFLAKE_ACCOUNT: 'local', SNOWFLAKE_USER: 'test', SNOWFLAKE_PASSWORD: 'test', SNOWFLAKE_HOST: '127.0.0.1', SNOWFLAKE_PORT: String(server.port), SNOWFLAKE_PROTOCOL: 'http' } });
+  return resolveConnection({ env: connectionEnv(server) });
 }
 
 /** The i-th partition key; keys sort as their numbers do. */
 const keyOf = (i: number) => `K${String(i).padStart(8, '0')}`;
 
-async function runOnce(server: LocalSnowflakeServer, admin: SnowflakeSession, n: number, workers: number, kills: number, leaseSeconds: number, opts: QueueBenchOptions, label = ''): Promise<QueueRunResult> {
+async function runOnce(server: LocalSnowflakeServer, admin: SnowflakeSession, launcher: Launcher, n: number, workers: number, kills: number, leaseSeconds: number, opts: QueueBenchOptions, label = ''): Promise<QueueRunResult> {
   const fitMs = opts.fitMs ?? 0;
   const pollMs = opts.pollMs ?? 250;
   const stallMs = opts.stallMs ?? 30000;
@@ -123,7 +136,6 @@ async function runOnce(server: LocalSnowflakeServer, admin: SnowflakeSession, n:
   const enq = await admin.query(enqueue);
   if (enq.updatedRows !== n) throw new Error(`queue bench: enqueue inserted ${enq.updatedRows} of ${n} rows`);
 
-  const settings = settingsFor(server);
   const claims = new Map<string, Claim[]>();
   const completes = new Map<string, number>();
   let claimCount = 0;
@@ -133,74 +145,75 @@ async function runOnce(server: LocalSnowflakeServer, admin: SnowflakeSession, n:
   let generation = 0;
   const killAt = Array.from({ length: kills }, (_, k) => Math.max(1, Math.floor((n * (k + 1)) / (kills + 1))));
   const errors: Error[] = [];
+  const t0 = { at: process.hrtime.bigint() };
+  let lastCompletion = t0.at;
 
-  // One worker: the reference worker's loop (worker/main.ts runWorker) without the data read,
-  // the metrics writes and the heartbeat; the fit is a sleep. Returns when the run is over or when
-  // it is killed (right after a won claim: no complete, its connection destroyed).
-  // The worker protocol (worker/main.ts, candidateStripes): own stripe first, then any chunk;
-  // `contended` puts every worker on one stripe.
+  // Each worker is a process of its own (bench/queue-worker.ts). The worker protocol
+  // (worker/main.ts, candidateStripes): own stripe first, then any chunk; `contended` puts every
+  // worker on one stripe. A worker is killed (SIGKILL) right after a won claim, before its fit:
+  // no complete, its connection gone. It is replaced by a fresh process (new connection, new
+  // WORKER_ID), as a restarted job service container would be: the worker count stays constant.
   const [slots, slotOf] = opts.contended ? [1, () => 0] : [workers, (i: number) => i];
-  const candidate = async (session: SnowflakeSession, slot: number) => {
-    for (const [s, k] of candidateStripes('queue', slots, slot)) {
-      const row = (await session.query<{ QUEUE_ID: string; STATUS: string; ATTEMPTS: number }>(q.claimCandidate.sql, [RUN_ID, PASS, s, k])).rows[0];
-      if (row) return row;
-    }
-    return undefined;
-  };
-  const worker = async (session: SnowflakeSession, id: string, slot: number): Promise<'done' | 'killed'> => {
-    while (!finished) {
-      const cand = await candidate(session, slot);
-      if (!cand) {
-        await sleep(20);
-        continue;
-      }
-      const sent = Date.now();
-      const won = await session.query(claimSql, [id, cand.QUEUE_ID, cand.STATUS, cand.ATTEMPTS]);
-      const answered = Date.now();
-      if (won.updatedRows !== 1) {
+  const sql = { claimCandidate: q.claimCandidate.sql, claim: claimSql, complete: q.complete.sql, completePath: `models/${RUN_ID}/${PASS}/` };
+  const live = new Set<ChildProcess>();
+  const exited: Promise<void>[] = [];
+  const start = (index: number): Promise<void> => {
+    const workerId = `bench-worker-${index}#${generation++}`;
+    const cfg: QueueWorkerConfig = { env: connectionEnv(server), workerId, runId: RUN_ID, pass: PASS, slots, slot: slotOf(index), fitMs, sql };
+    const child = fork(launcher.file, [JSON.stringify(cfg)], { execArgv: launcher.execArgv, env: { ...process.env, ...launcher.env }, stdio: ['ignore', 'ignore', 'pipe', 'ipc'] });
+    live.add(child);
+    let stderr = '';
+    child.stderr!.on('data', (d) => (stderr += d));
+    let killedHere = false;
+    let ready!: () => void;
+    const isReady = new Promise<void>((resolve) => (ready = resolve));
+    child.on('message', (m: QueueWorkerMessage) => {
+      if (m.type === 'ready') return ready();
+      if (m.type === 'lostRace') {
         lostRaces++;
-        continue; // another worker took it
+        return;
+      }
+      if (m.type === 'error') {
+        errors.push(new Error(`${workerId}: ${m.message}`));
+        return;
+      }
+      if (m.type === 'completed') {
+        if (m.updated === 1) {
+          completes.set(m.queueId, (completes.get(m.queueId) ?? 0) + 1);
+          lastCompletion = process.hrtime.bigint();
+        }
+        return;
       }
       claimCount++;
-      const list = claims.get(cand.QUEUE_ID) ?? [];
-      list.push({ worker: id, sent, answered });
-      claims.set(cand.QUEUE_ID, list);
+      const list = claims.get(m.queueId) ?? [];
+      list.push({ worker: workerId, sent: m.sent, answered: m.answered });
+      claims.set(m.queueId, list);
       if (killed < killAt.length && claimCount >= killAt[killed]) {
         killed++;
-        await session.close();
-        return 'killed';
+        killedHere = true;
+        child.kill('SIGKILL');
+        return;
       }
-      await sleep(fitMs);
-      const done = await session.query(q.complete.sql, [`models/${RUN_ID}/${PASS}/`, null, cand.QUEUE_ID, id]);
-      if (done.updatedRows === 1) {
-        completes.set(cand.QUEUE_ID, (completes.get(cand.QUEUE_ID) ?? 0) + 1);
-        lastCompletion = process.hrtime.bigint();
-      }
-    }
-    return 'done';
+      child.send({ type: 'continue' });
+    });
+    exited.push(
+      new Promise<void>((resolve) =>
+        child.on('exit', (code, signal) => {
+          live.delete(child);
+          ready();
+          if (killedHere && !finished) void start(index).catch((e: Error) => errors.push(e));
+          else if (!killedHere && !finished && code !== 0) errors.push(new Error(`${workerId} exited (${signal ?? code}): ${stderr.trim().split('\n').slice(-5).join(' | ')}`));
+          resolve();
+        }),
+      ),
+    );
+    return isReady;
   };
 
-  // A killed worker is replaced by a fresh one (new connection, new WORKER_ID), as a restarted
-  // job service container would be: the worker count stays constant.
-  const keepStaffed = async (index: number, session: SnowflakeSession): Promise<void> => {
-    let s = session;
-    for (;;) {
-      const outcome = await worker(s, `bench-worker-${index}#${generation++}`, slotOf(index));
-      if (outcome === 'done') return s.close();
-      if (finished) return; // killed: its connection is already gone
-      s = await SnowflakeSession.open(settings);
-    }
-  };
-
-  const sessions = await Promise.all(Array.from({ length: workers }, () => SnowflakeSession.open(settings)));
+  await Promise.all(Array.from({ length: workers }, (_, i) => start(i)));
   const statementsBefore = server.statementCount;
-  const t0 = process.hrtime.bigint();
-  let lastCompletion = t0;
-  const running = sessions.map((s, i) =>
-    keepStaffed(i, s).catch((e: Error) => {
-      errors.push(e);
-    }),
-  );
+  t0.at = process.hrtime.bigint();
+  lastCompletion = t0.at;
   // The runner's waitQueue loop: re-queue expired leases, fail exhausted chunks, read progress.
   // The run ends when no item is PENDING or CLAIMED, or when nothing moved for stallMs.
   let drained = false;
@@ -224,11 +237,17 @@ async function runOnce(server: LocalSnowflakeServer, admin: SnowflakeSession, n:
     }
   } finally {
     finished = true;
-    await Promise.all(running);
+    for (const c of live) c.send({ type: 'stop' }, () => undefined);
+    // Workers that were killed and are being replaced finish starting, then stop too.
+    for (let i = 0; i < 100 && live.size > 0; i++) {
+      for (const c of live) if (c.connected) c.send({ type: 'stop' }, () => undefined);
+      await sleep(50);
+    }
+    await Promise.all(exited);
   }
   if (errors.length > 0) throw errors[0];
   // The drain's wall time: up to the last completion (not the poll that noticed it).
-  const elapsed = Number((drained ? lastCompletion : process.hrtime.bigint()) - t0) / 1e9;
+  const elapsed = Number((drained ? lastCompletion : process.hrtime.bigint()) - t0.at) / 1e9;
   const statements = server.statementCount - statementsBefore;
 
   // Check against the table.
@@ -257,7 +276,25 @@ async function runOnce(server: LocalSnowflakeServer, admin: SnowflakeSession, n:
   return { workers, kills: kills > 0, items: n, seconds: elapsed, claims: claimCount, lostRaces, claimsPerSec: claimCount / elapsed, claimedTwice, lost, killed, statements };
 }
 
+/** How a worker process starts: compiled once per bench (bench/compile.ts), else through tsx. */
+interface Launcher {
+  readonly file: string;
+  readonly execArgv: string[];
+  readonly env: Record<string, string>;
+}
+
 export async function benchQueue(workerCounts: number[], items: number, repetitions: number, options: QueueBenchOptions = {}): Promise<QueueBenchRow[]> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mm-bench-queue-'));
+  const compiled = compileForNode('bench/queue-worker.ts', dir, 'queue-worker');
+  const launcher: Launcher = compiled ? { file: compiled, execArgv: [], env: nodeEnv() } : { file: path.join(__dirname, 'queue-worker.ts'), execArgv: ['--import', 'tsx'], env: {} };
+  try {
+    return await benchQueueWith(launcher, workerCounts, items, repetitions, options);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+async function benchQueueWith(launcher: Launcher, workerCounts: number[], items: number, repetitions: number, options: QueueBenchOptions): Promise<QueueBenchRow[]> {
   const server = await startLocalServer();
   const admin = await SnowflakeSession.open(settingsFor(server));
   const out: QueueBenchRow[] = [];
@@ -270,7 +307,7 @@ export async function benchQueue(workerCounts: number[], items: number, repetiti
     if (keys.updatedRows !== items) throw new Error(`queue bench: ${keys.updatedRows} of ${items} keys inserted`);
     // Warm-up, not reported: the first statements of each shape pay for JIT, WASM tier-up and
     // DuckDB's first plans (a cold first run of 50 items took 6x as long as the same run warm).
-    await runOnce(server, admin, Math.min(items, 50), 2, 1, 1, options, '_WARMUP');
+    await runOnce(server, admin, launcher, Math.min(items, 50), 2, 1, 1, options, '_WARMUP');
     const variants: { kills: boolean; counts: number[]; reps: number }[] = [
       { kills: false, counts: workerCounts, reps: repetitions },
       { kills: true, counts: options.killWorkerCounts ?? workerCounts, reps: options.killRepetitions ?? repetitions },
@@ -281,7 +318,7 @@ export async function benchQueue(workerCounts: number[], items: number, repetiti
         for (let r = 0; r < v.reps; r++) {
           const kills = v.kills ? (options.killsPerRun ?? 3) : 0;
           const lease = v.kills ? (options.leaseSeconds ?? 2) : NO_KILL_LEASE_SECONDS;
-          const run = await runOnce(server, admin, items, workers, kills, lease, options);
+          const run = await runOnce(server, admin, launcher, items, workers, kills, lease, options);
           options.onRun?.(run);
           runs.push(run);
         }

@@ -208,11 +208,13 @@ export interface SynthBenchRow {
 }
 
 /** Each measurement runs in a fresh process; the two sides of a repetition run back to back. */
-export async function benchSynth(sizes: number[], repetitions = 3): Promise<SynthBenchRow[]> {
+/** `repetitions` per size: a number for all, or one per pipeline count. */
+export async function benchSynth(sizes: number[], repetitions: number | ((pipelines: number) => number) = 3): Promise<SynthBenchRow[]> {
   const rows: SynthBenchRow[] = [];
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mm-bench-synth-templates-'));
+  const reps = typeof repetitions === 'number' ? () => repetitions : repetitions;
   try {
-    for (const n of sizes) rows.push(await benchSize(n, repetitions, path.join(dir, `resources-${n}.json`)));
+    for (const n of sizes) rows.push(await benchSize(n, reps(n), path.join(dir, `resources-${n}.json`)));
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }

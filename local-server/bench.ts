@@ -14,7 +14,9 @@ export interface Spread {
 
 export function spread(values: number[]): Spread {
   const v = [...values].sort((a, b) => a - b);
-  return { min: v[0], median: v[Math.floor(v.length / 2)], max: v[v.length - 1] };
+  // An even count's median is the mean of the middle two (of two runs, not the larger).
+  const mid = v.length / 2;
+  return { min: v[0], median: v.length % 2 === 1 ? v[Math.floor(mid)] : (v[mid - 1] + v[mid]) / 2, max: v[v.length - 1] };
 }
 
 function exec(conn: snowflake.Connection, sqlText: string, binds?: unknown[]): Promise<unknown[]> {

@@ -80,11 +80,28 @@ export function registrationStandIn(modelName: string, stageName: string, metric
   };
 }
 
+/**
+ * The last index read, by file: the predictor is called once per partition, and reading the
+ * whole index for each made scoring quadratic in partitions (the Python aggregator loads it once,
+ * in lib/registry/python/aggregator_model.py.tmpl). Checked against the file's size and time, so a rewritten
+ * index is read again.
+ */
+let lastIndex: { file: string; size: number; mtimeMs: number; partitions: Record<string, string> } | undefined;
+
+function readIndex(file: string): Record<string, string> {
+  const st = fs.statSync(file);
+  if (lastIndex?.file !== file || lastIndex.size !== st.size || lastIndex.mtimeMs !== st.mtimeMs) {
+    const index = JSON.parse(fs.readFileSync(file, 'utf8')) as { partitions: Record<string, string> };
+    lastIndex = { file, size: st.size, mtimeMs: st.mtimeMs, partitions: index.partitions };
+  }
+  return lastIndex.partitions;
+}
+
 /** MODEL(m, v)!PREDICT(PARTITION_KEY, STEP) OVER (PARTITION BY PARTITION_KEY). */
 export const forecastPredictor: PredictHandler = async (_model, version, rows) => {
   if (rows.length === 0 || !version.artifactsDir) return [];
   const indexPath = String(version.metadata.indexPath);
-  const index = JSON.parse(fs.readFileSync(path.join(version.artifactsDir, indexPath), 'utf8')) as { partitions: Record<string, string> };
+  const index = { partitions: readIndex(path.join(version.artifactsDir, indexPath)) };
   const key = String(rows[0].PARTITION_KEY);
   const rel = index.partitions[key];
   if (!rel) return [];

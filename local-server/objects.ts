@@ -16,6 +16,7 @@ import { SfResult, statusResult } from './results';
 import { IDENT, QNAME, splitStatements } from './translate';
 import { ANY_LITERAL, STRING_LITERAL, readLiteral, sfStringLiteral } from './literals';
 import { CreateServiceRequest, InferenceSpec, ModelServing, OnlineMethodHandler } from './model-serving';
+import { InlineTables, inferColumns, inlinePlaceholder, jsonTable } from './inline-tables';
 
 /** An exception of a stand-in for Snowflake's Python runtime, as Snowflake reports a handler's. */
 function standInError(e: unknown): SfError {
@@ -497,7 +498,8 @@ export class SnowflakeObjects {
     if (/\bSYSTEM\$GET_SERVICE_(STATUS|LOGS)\s*\(/i.test(sql) || new RegExp(TASK_FUNCTION, 'i').test(sql) || /!PREDICT\s*\(/i.test(sql)) {
       // Information-schema table functions and model inference run on the session's warehouse.
       if (new RegExp(TASK_FUNCTION, 'i').test(sql) || /!PREDICT\s*\(/i.test(sql)) this.engine.requireWarehouse(s);
-      return this.engine.execute(s, await this.rewriteQuery(s, sql));
+      const q = await this.rewriteQuery(s, sql);
+      return this.engine.execute(s, q.sql, undefined, q.tables);
     }
     return undefined;
   }
@@ -887,7 +889,8 @@ export class SnowflakeObjects {
     if (!/SINGLE\s*=\s*TRUE/i.test(options) || !rel || rel.endsWith('/')) throw Errors.notSupported('COPY INTO @stage without SINGLE = TRUE and a file name');
     const file = insideStage(dir, rel);
     if (fs.existsSync(file) && !/OVERWRITE\s*=\s*TRUE/i.test(options)) throw new SfError('001030', `Files already existing at the unload destination: ${rel}. Use overwrite option to force unloading.`, '22000');
-    const r = await this.engine.execute(s, await this.rewriteQuery(s, select));
+    const q = await this.rewriteQuery(s, select);
+    const r = await this.engine.execute(s, q.sql, undefined, q.tables);
     fs.mkdirSync(path.dirname(file), { recursive: true });
     const tmp = `${file}.tmp-${process.pid}`;
     fs.writeFileSync(tmp, r.rows.map((row) => row[0] ?? 'null').join('\n') + '\n');
@@ -895,8 +898,8 @@ export class SnowflakeObjects {
     return this.table(['rows_unloaded', 'input_bytes', 'output_bytes'], [[String(r.rows.length), '0', String(fs.statSync(file).size)]]);
   }
 
-  /** Replaces service-status calls, task history tables and PREDICT with inline values. */
-  private async rewriteQuery(s: SessionState, sql: string): Promise<string> {
+  /** Replaces service-status calls, task history tables and PREDICT with inline values (PREDICT's as an inline table: `tables`). */
+  private async rewriteQuery(s: SessionState, sql: string): Promise<{ sql: string; tables?: InlineTables }> {
     let out = sql.replace(new RegExp(String.raw`SYSTEM\$GET_SERVICE_STATUS\s*\(\s*(${STRING_LITERAL})\s*(?:,\s*\d+\s*)?\)`, 'gi'), (_m, ref: string) => {
       const svc = this.monitored(s, readLiteral(ref));
       return lit(JSON.stringify([{ status: svc.status, message: svc.message, containerName: svc.container, instanceId: '0', serviceName: svc.name, restartCount: 0 }]));
@@ -906,8 +909,8 @@ export class SnowflakeObjects {
       return lit(svc.logs.slice(-(Number(n ?? 100))).join('\n'));
     });
     out = out.replace(new RegExp(TASK_FUNCTION, 'gi'), (_m, which: string, args: string) => this.taskFunctionTable(s, which.toUpperCase() as keyof typeof TASK_FUNCTION_COLUMNS, args));
-    if (/!PREDICT\s*\(/i.test(out)) out = await this.rewritePredict(s, out);
-    return out;
+    if (/!PREDICT\s*\(/i.test(out)) return this.rewritePredict(s, out);
+    return { sql: out };
   }
 
   /**
@@ -961,10 +964,11 @@ export class SnowflakeObjects {
 
   /**
    * `FROM (<input query>) I, TABLE(MODEL(m, v)!PREDICT(I.a, ...) OVER (PARTITION BY I.k)) P`
-   * becomes `FROM (VALUES <predictions>) P`: the input runs on the engine, rows are grouped by the
-   * partition column and handed to the predictor stand-in one partition at a time.
+   * becomes `FROM <predictions> P`: the input runs on the engine, rows are grouped by the
+   * partition column and handed to the predictor stand-in one partition at a time; the
+   * predictions are an inline table (local-server/inline-tables.ts).
    */
-  private async rewritePredict(s: SessionState, sql: string): Promise<string> {
+  private async rewritePredict(s: SessionState, sql: string): Promise<{ sql: string; tables?: InlineTables }> {
     const head = /TABLE\s*\(\s*MODEL\s*\(\s*([^,]+?)\s*,\s*([^)]+?)\s*\)\s*!PREDICT\s*\(([^)]*)\)\s*OVER\s*\(\s*PARTITION\s+BY\s+([^)]+?)\s*\)\s*\)\s*(\w+)/i.exec(sql);
     if (!head) throw Errors.notSupported('this form of MODEL(...)!PREDICT');
     if (!this.opts.predictor) throw Errors.notSupported('MODEL(...)!PREDICT without a predictor stand-in (LocalServerOptions.predictor)');
@@ -997,24 +1001,28 @@ export class SnowflakeObjects {
     const groups = new Map<string, Record<string, unknown>[]>();
     for (const row of rows) {
       const k = String(row[partitionCol]);
-      groups.set(k, [...(groups.get(k) ?? []), row]);
+      const group = groups.get(k);
+      if (group) group.push(row);
+      else groups.set(k, [row]);
     }
     const outRows: Record<string, unknown>[] = [];
     for (const g of groups.values()) {
       const rows = await Promise.resolve()
         .then(() => this.opts.predictor!(model, version, g))
         .catch((e: unknown) => Promise.reject(standInError(e)));
-      outRows.push(...rows);
+      for (const r of rows) outRows.push(r);
     }
     const alias = head[5];
+    const tables = new Map<string, string>();
     let replacement: string;
     if (outRows.length === 0) {
       replacement = `(SELECT NULL AS PARTITION_KEY WHERE FALSE) ${alias}`;
     } else {
-      const cols = Object.keys(outRows[0]);
-      replacement = `(SELECT * FROM (VALUES ${outRows.map((o) => `(${cols.map((c) => lit(o[c])).join(', ')})`).join(', ')}) AS PV(${cols.join(', ')})) ${alias}`;
+      const placeholder = inlinePlaceholder('PREDICT', 0);
+      tables.set(placeholder, jsonTable(inferColumns(Object.keys(outRows[0]), outRows), outRows));
+      replacement = `${placeholder} ${alias}`;
     }
-    return sql.slice(0, open) + replacement + sql.slice(head.index + head[0].length);
+    return { sql: sql.slice(0, open) + replacement + sql.slice(head.index + head[0].length), tables };
   }
 }
 

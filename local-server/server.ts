@@ -61,6 +61,8 @@ export interface LocalServerOptions {
 interface Session {
   readonly id: number;
   readonly user: string;
+  /** A job service container's session (it logged in with the token the server gave the job). */
+  readonly container: boolean;
   token: string;
   readonly masterToken: string;
   readonly state: SessionState;
@@ -107,6 +109,11 @@ export class LocalSnowflakeServer {
   private nextSessionId = 1;
   /** Statements executed, for tests and benchmarks (polls included). */
   statementCount = 0;
+  /**
+   * What clients sent and received, by who sent it (benchmarks): `containers` are job services'
+   * sessions (OAuth token logins), `users` every other login (runner, administrators, consumers).
+   */
+  readonly counters: ServerCounters = { users: emptyTraffic(), containers: emptyTraffic() };
   readonly account: string;
   /** Tasks, job services, the model catalog and the stand-ins. */
   readonly objects: SnowflakeObjects;
@@ -391,7 +398,7 @@ export class LocalSnowflakeServer {
     state.role = role;
     // A container's session has no user: USE ROLE reaches only what its token's role inherits.
     if (serviceToken) state.baseRole = this.oauthTokens.get(String(data.TOKEN))!;
-    const session: Session = { id: this.nextSessionId++, user: user ? user.name.toUpperCase() : 'SPCS_SERVICE', token: `ST-${crypto.randomBytes(18).toString('hex')}`, masterToken: `MT-${crypto.randomBytes(18).toString('hex')}`, state, expiredOnce: false };
+    const session: Session = { id: this.nextSessionId++, user: user ? user.name.toUpperCase() : 'SPCS_SERVICE', container: serviceToken, token: `ST-${crypto.randomBytes(18).toString('hex')}`, masterToken: `MT-${crypto.randomBytes(18).toString('hex')}`, state, expiredOnce: false };
     const db = url.searchParams.get('databaseName');
     const schema = url.searchParams.get('schemaName');
     // A job container that names no warehouse gets its job's QUERY_WAREHOUSE ("Warehouse to use if a
@@ -569,6 +576,21 @@ export class LocalSnowflakeServer {
 
   private async executeOne(s: Session, sql: string, binds: BindValue[] | BindValue[][] | undefined, queryId: string): Promise<unknown> {
     this.statementCount++;
+    const traffic = this.counters[s.container ? 'containers' : 'users'];
+    traffic.statements++;
+    // An array bind (a batch insert) moves one row per element; a scalar bind list is one row.
+    if (binds !== undefined && binds.length > 0) traffic.rowsIn += Array.isArray(binds[0]) ? binds.length : 1;
+    const t0 = process.hrtime.bigint();
+    try {
+      const data = await this.executeUncounted(s, sql, binds, queryId);
+      traffic.rowsOut += Number((data as { returned?: number }).returned ?? 0);
+      return data;
+    } finally {
+      traffic.ms += Number(process.hrtime.bigint() - t0) / 1e6;
+    }
+  }
+
+  private async executeUncounted(s: Session, sql: string, binds: BindValue[] | BindValue[][] | undefined, queryId: string): Promise<unknown> {
     const multi = /^ALTER\s+SESSION\s+(?:SET\s+MULTI_STATEMENT_COUNT\s*=\s*(\S+?)|UNSET\s+MULTI_STATEMENT_COUNT)\s*;?\s*$/i.exec(sql.trim());
     if (multi) s.multiStatementCount = multi[1] === undefined ? undefined : statementCount(multi[1]);
     const fault = this.faults.statementFault(sql);
@@ -576,13 +598,35 @@ export class LocalSnowflakeServer {
     const transfer = this.fileTransfer(s.state, sql.trim().replace(/;\s*$/, ''), queryId);
     if (transfer) return transfer;
     const own = binds === undefined ? await this.objects.handle(s.state, sql.trim().replace(/;\s*$/, '')) : undefined;
-    if (own) {
+    // What a read changes is nothing: the runner's polls (DESCRIBE SERVICE, the task graph
+    // functions) would otherwise rewrite both files, whose size grows with the run, twice a second.
+    if (own && !READ_ONLY.test(sql.trim())) {
       this.saveObjects();
       this.engine.saveCatalog();
     }
     const r = own ?? (await this.engine.execute(s.state, sql, binds));
     return resultData(r, queryId, s.state);
   }
+}
+
+/** Statements and rows of one kind of client (LocalSnowflakeServer.counters). */
+export interface Traffic {
+  statements: number;
+  /** Rows bound into statements: one per element of an array bind, one for a scalar bind list. */
+  rowsIn: number;
+  /** Rows of the results returned. */
+  rowsOut: number;
+  /** Time from a statement's start to its result, summed (statements overlap: not wall time). */
+  ms: number;
+}
+
+export interface ServerCounters {
+  readonly users: Traffic;
+  readonly containers: Traffic;
+}
+
+function emptyTraffic(): Traffic {
+  return { statements: 0, rowsIn: 0, rowsOut: 0, ms: 0 };
 }
 
 /**
@@ -603,6 +647,9 @@ function tooLarge(what: string, limit: number): SfError {
 function rolesOf(u: LocalUser): readonly string[] {
   return u.roles && u.roles.length > 0 ? u.roles : ['ACCOUNTADMIN'];
 }
+
+/** Statements of SnowflakeObjects that only read: no state file is written after them. */
+const READ_ONLY = /^(SHOW|DESCRIBE|DESC|SELECT|WITH|LIST|LS)\b/i;
 
 const FILE_URL = String.raw`'?file://([^'\s]+)'?`;
 

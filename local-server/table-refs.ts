@@ -32,10 +32,32 @@ function tableParts(n: unknown): string[] | undefined {
 }
 
 /**
+ * Parsing is a pure function of the text, and workers and the runner send the same statements over
+ * and over with different binds (a worker's claim, its chunk read): the most recent answers are
+ * kept (bounded), as translations are (translate.ts).
+ */
+const REFS_CACHE = new Map<string, readonly TableRef[] | undefined>();
+const REFS_CACHE_SIZE = 1000;
+
+/**
  * The tables of one statement, or undefined when the parser cannot read it (the caller then
  * falls back to reading names after FROM/JOIN/INTO/UPDATE).
  */
-export function tableRefs(sql: string): TableRef[] | undefined {
+export function tableRefs(sql: string): readonly TableRef[] | undefined {
+  if (REFS_CACHE.has(sql)) {
+    const hit = REFS_CACHE.get(sql);
+    // Refresh its place: Map iteration order is insertion order, so the oldest entry goes first.
+    REFS_CACHE.delete(sql);
+    REFS_CACHE.set(sql, hit);
+    return hit;
+  }
+  const refs = parseTableRefs(sql);
+  REFS_CACHE.set(sql, refs === undefined ? undefined : Object.freeze(refs.map((r) => Object.freeze(r))));
+  if (REFS_CACHE.size > REFS_CACHE_SIZE) REFS_CACHE.delete(REFS_CACHE.keys().next().value!);
+  return REFS_CACHE.get(sql);
+}
+
+function parseTableRefs(sql: string): TableRef[] | undefined {
   let r: { success: boolean; ast?: unknown[] };
   try {
     r = polyglot.parse(sql, polyglot.Dialect.Snowflake);

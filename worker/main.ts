@@ -140,32 +140,68 @@ export function writeArtifacts(modelDir: string, artifacts: FittedChunk['artifac
   for (const a of artifacts) fs.writeFileSync(path.join(modelDir, a.stagePath), a.content);
 }
 
-export async function runWorker(cfg: WorkerConfig, conn: snowflake.Connection, log: (line: string) => void = (l) => process.stdout.write(l + '\n')): Promise<{ chunks: number }> {
+/**
+ * Where a worker's wall time went, in ms: `fit` the model contests, `read` the chunks' source
+ * reads, `write` clearing metrics, writing artifacts and inserting metrics, `queue` finding the
+ * run, claiming, the lease check and completing, `idle` the waits between empty polls.
+ */
+export interface WorkerTimings {
+  fit: number;
+  read: number;
+  write: number;
+  queue: number;
+  idle: number;
+}
+
+export interface WorkerResult {
+  readonly chunks: number;
+  readonly partitions: number;
+  /** Wall time of each part (ms). */
+  readonly timings: WorkerTimings;
+  /** The process's CPU time (user and system) in each part (ms): waits for the server and for a CPU left out. */
+  readonly cpu: WorkerTimings;
+}
+
+export async function runWorker(cfg: WorkerConfig, conn: snowflake.Connection, log: (line: string) => void = (l) => process.stdout.write(l + '\n')): Promise<WorkerResult> {
   const q = renderQueueStatements({ table: cfg.queue, leaseSeconds: cfg.leaseSeconds, maxAttempts: cfg.maxAttempts });
   const w = renderWorkerStatements({ metrics: cfg.metrics, runs: cfg.runs, stage: cfg.queue });
   const started = Date.now();
+  const timings: WorkerTimings = { fit: 0, read: 0, write: 0, queue: 0, idle: 0 };
+  const cpu: WorkerTimings = { fit: 0, read: 0, write: 0, queue: 0, idle: 0 };
+  const timed = async <T>(part: keyof WorkerTimings, f: () => T | Promise<T>): Promise<T> => {
+    const t0 = performance.now();
+    const c0 = process.cpuUsage();
+    try {
+      return await f();
+    } finally {
+      timings[part] += performance.now() - t0;
+      const c = process.cpuUsage(c0);
+      cpu[part] += (c.user + c.system) / 1000;
+    }
+  };
   let empty = 0;
   let chunks = 0;
+  let partitions = 0;
   while (empty < cfg.emptyPolls && Date.now() - started < cfg.budgetSeconds * 1000) {
-    const run = (await exec(conn, w.activeRun.sql, [cfg.pass, cfg.trainingKey])).rows[0]?.RUN_ID as string | undefined;
+    const run = (await timed('queue', () => exec(conn, w.activeRun.sql, [cfg.pass, cfg.trainingKey]))).rows[0]?.RUN_ID as string | undefined;
     let cand: Row | undefined;
     for (const [slots, slot] of run ? candidateStripes(cfg.mode, cfg.slots, cfg.slot) : []) {
-      cand = (await exec(conn, q.claimCandidate.sql, [run, cfg.pass, slots, slot])).rows[0];
+      cand = (await timed('queue', () => exec(conn, q.claimCandidate.sql, [run, cfg.pass, slots, slot]))).rows[0];
       if (cand) break;
     }
     if (!run || !cand) {
       empty++;
-      await new Promise((r) => setTimeout(r, 500));
+      await timed('idle', () => new Promise((r) => setTimeout(r, 500)));
       continue;
     }
     empty = 0;
-    const won = await exec(conn, q.claim.sql, [cfg.workerId, cand.QUEUE_ID, cand.STATUS, cand.ATTEMPTS]);
+    const won = await timed('queue', () => exec(conn, q.claim.sql, [cfg.workerId, cand.QUEUE_ID, cand.STATUS, cand.ATTEMPTS]));
     if (won.updated !== 1) continue; // another worker took it
     const keys = (typeof cand.PARTITION_KEYS === 'string' ? JSON.parse(cand.PARTITION_KEYS) : cand.PARTITION_KEYS) as string[];
     try {
-      const data = await exec(conn, cfg.sourceQuery, [JSON.stringify(keys)]);
-      const { metricRows, artifacts } = fitChunk(cfg, run, keys, data.rows);
-      const alive = await exec(conn, q.heartbeat.sql, [cand.QUEUE_ID, cfg.workerId]);
+      const data = await timed('read', () => exec(conn, cfg.sourceQuery, [JSON.stringify(keys)]));
+      const { metricRows, artifacts } = await timed('fit', () => fitChunk(cfg, run, keys, data.rows));
+      const alive = await timed('queue', () => exec(conn, q.heartbeat.sql, [cand.QUEUE_ID, cfg.workerId]));
       if (alive.updated !== 1) {
         // The fit outlived the lease: the chunk may belong to another worker now. Write nothing:
         // neither its artifacts nor its metrics.
@@ -174,19 +210,40 @@ export async function runWorker(cfg: WorkerConfig, conn: snowflake.Connection, l
       }
       // Metrics rows of an earlier attempt go before any artifact is rewritten, so no OK row ever
       // names a file this attempt might leave half-written; this attempt's rows follow its files.
-      await exec(conn, w.clearMetrics.sql, [run, cfg.pass, JSON.stringify(keys)]);
-      writeArtifacts(cfg.modelDir, artifacts);
-      if (metricRows.length > 0) await exec(conn, w.insertMetrics.sql, metricRows);
-      const done = await exec(conn, q.complete.sql, [`${passDirectory(run, cfg.pass)}/`, null, cand.QUEUE_ID, cfg.workerId]);
+      await timed('write', async () => {
+        await exec(conn, w.clearMetrics.sql, [run, cfg.pass, JSON.stringify(keys)]);
+        writeArtifacts(cfg.modelDir, artifacts);
+        if (metricRows.length > 0) await exec(conn, w.insertMetrics.sql, metricRows);
+      });
+      const done = await timed('queue', () => exec(conn, q.complete.sql, [`${passDirectory(run, cfg.pass)}/`, null, cand.QUEUE_ID, cfg.workerId]));
       if (done.updated !== 1) log(`lost the lease on ${String(cand.QUEUE_ID)}; its results will be redone by the next holder`);
       chunks++;
+      partitions += keys.length;
       log(`${String(cand.QUEUE_ID)}: ${metricRows.filter((r) => r[3] === 'OK').length}/${keys.length} partitions trained`);
     } catch (e) {
       await exec(conn, q.fail.sql, [String((e as Error).message).slice(0, 4000), cand.QUEUE_ID, cfg.workerId]).catch(() => undefined);
       log(`${String(cand.QUEUE_ID)} failed: ${(e as Error).message}`);
     }
   }
-  return { chunks };
+  return { chunks, partitions, timings, cpu };
+}
+
+/**
+ * The worker's last log line: what it did and where its time went, as one JSON object after
+ * `WORKER_STATS_PREFIX`, for whoever reads the service's logs (the bench sums it over workers).
+ * `startMs` is process start to connected (container start and login), `runMs` the loop, `timings`
+ * and `cpu` the loop's parts, `startCpuMs` the CPU time to connected, `peakRssMiB` the process's
+ * peak resident set.
+ */
+export const WORKER_STATS_PREFIX = 'worker stats ';
+
+export interface WorkerStats extends WorkerResult {
+  readonly workerId: string;
+  readonly pass: string;
+  readonly startMs: number;
+  readonly startCpuMs: number;
+  readonly runMs: number;
+  readonly peakRssMiB: number;
 }
 
 async function main(): Promise<void> {
@@ -208,8 +265,12 @@ async function main(): Promise<void> {
     warehouse: process.env.MM_WAREHOUSE,
   } as unknown as snowflake.ConnectionOptions);
   await new Promise<void>((resolve, reject) => conn.connect((e) => (e ? reject(e) : resolve())));
+  const startMs = performance.now();
+  const started = process.cpuUsage();
   const r = await runWorker(cfg, conn);
+  const stats: WorkerStats = { workerId: cfg.workerId, pass: cfg.pass, ...r, startMs, startCpuMs: (started.user + started.system) / 1000, runMs: performance.now() - startMs, peakRssMiB: process.resourceUsage().maxRSS / 1024 };
   process.stdout.write(`worker ${cfg.workerId} finished: ${r.chunks} chunks\n`);
+  process.stdout.write(`${WORKER_STATS_PREFIX}${JSON.stringify(stats)}\n`);
   await new Promise<void>((resolve) => conn.destroy(() => resolve()));
 }
 

@@ -9,9 +9,10 @@ import * as os from 'os';
 import * as path from 'path';
 import { App } from '../../lib/engine';
 import { LocalServerOptions, LocalSnowflakeServer, startLocalServer } from '../../local-server';
+import type { ImageCommand } from '../../local-server/objects';
 import { pipelineServerOptions } from '../../local-server/forecast-standins';
 import { readSynthOutput } from '../cli/synth-app';
-import { RunLog, runHooks } from '../hooks/runner';
+import { RunLog, RunOptions, RunResult, runHooks } from '../hooks/runner';
 import { HookManifest } from '../../lib/hooks/manifest';
 import { SnowflakeSession } from '../snowflake/session';
 import { resolveConnection } from '../snowflake/connection';
@@ -37,11 +38,25 @@ export interface DemoOptions {
   readonly log: RunLog;
   /** Called with the server once the hooks are about to run (tests inject faults here). */
   readonly beforeHooks?: (server: LocalSnowflakeServer) => Promise<void> | void;
+  /** Called with the server and the hooks' result once they have run, before the report (benchmarks read the server's counters here). */
+  readonly afterHooks?: (server: LocalSnowflakeServer, result: RunResult) => Promise<void> | void;
+  /** Passed to the hooks runner (benchmarks time each step). @default none */
+  readonly onStep?: RunOptions['onStep'];
+  /** Local commands for images (the bench runs the reference worker compiled). @default the reference worker through its default command */
+  readonly imageCommands?: Readonly<Record<string, ImageCommand>>;
+  /**
+   * After the hooks: run the scheduled scoring task once and PREDICT as the consumer role. The
+   * benchmark leaves them out: a second scoring of every partition is not part of the hooks.
+   * @default true
+   */
+  readonly checks?: boolean;
 }
 
 export interface DemoResult {
   readonly failed: boolean;
   readonly runId: string;
+  /** Rows of the generated source. */
+  readonly sourceRows: number;
   readonly partitions: number;
   readonly trained: number;
   readonly failedPartitions: number;
@@ -118,10 +133,23 @@ async function predictAsConsumer(consumer: SnowflakeSession, pipeline: ManyModel
 
 /** `series` daily series of `days` days: level, trend, weekly season and noise; a few gaps and NULLs. */
 export function generateSeries(series: number, days: number, seed = 42): [string, string, number | null][] {
+  return [...seriesBatches(series, days, Infinity, seed)].flat();
+}
+
+/**
+ * generateSeries's rows in batches of whole series, at most `maxRows` rows each (at least one
+ * series), so a large data set is never held at once: the rows are the same, in the same order.
+ */
+export function* seriesBatches(series: number, days: number, maxRows: number, seed = 42): Generator<[string, string, number | null][]> {
   const rand = prng(seed);
-  const rows: [string, string, number | null][] = [];
   const start = Date.UTC(2023, 0, 1);
+  const dates = Array.from({ length: days }, (_, d) => new Date(start + d * 86400000).toISOString().slice(0, 10));
+  let rows: [string, string, number | null][] = [];
   for (let s = 0; s < series; s++) {
+    if (rows.length > 0 && rows.length + days > maxRows) {
+      yield rows;
+      rows = [];
+    }
     const id = `U${String(s).padStart(4, '0')}`;
     const level = 50 + rand() * 150;
     const trend = (rand() - 0.3) * 0.05;
@@ -131,11 +159,10 @@ export function generateSeries(series: number, days: number, seed = 42): [string
       if (s % 17 === 3 && d % 97 === 5) continue; // a missing day
       const seasonal = amp * Math.sin((2 * Math.PI * d) / 7 + s);
       const y = level + trend * d + seasonal + noise * (rand() - 0.5) * 2;
-      const date = new Date(start + d * 86400000).toISOString().slice(0, 10);
-      rows.push([id, date, s % 23 === 7 && d % 131 === 9 ? null : Math.round(y * 100) / 100]);
+      rows.push([id, dates[d], s % 23 === 7 && d % 131 === 9 ? null : Math.round(y * 100) / 100]);
     }
   }
-  return rows;
+  if (rows.length > 0) yield rows;
 }
 
 export function findPipeline(app: App): ManyModelPipeline {
@@ -149,9 +176,12 @@ export function findPipeline(app: App): ManyModelPipeline {
  * registration procedure and PREDICT are the TypeScript stand-ins (docs/local-server.md), as
  * `many-model local-server` and `deploy --local` run them.
  */
-export function demoServerOptions(dataDir: string): LocalServerOptions {
-  return { dataDir, ...pipelineServerOptions() };
+export function demoServerOptions(dataDir: string, imageCommands?: Readonly<Record<string, ImageCommand>>): LocalServerOptions {
+  return { dataDir, ...pipelineServerOptions(imageCommands) };
 }
+
+/** Rows per insert of the generated source (about 35 bytes each in the request). */
+const LOAD_BATCH_ROWS = 250_000;
 
 /** Creates the source table (it exists before the pipeline: referenced, not created) and loads generated series. */
 export async function loadSource(session: SnowflakeSession, sourceTable: string, series: number, days: number): Promise<{ rows: number; series: number; days: number }> {
@@ -163,9 +193,14 @@ export async function loadSource(session: SnowflakeSession, sourceTable: string,
   await session.query(renderCreateDatabase(table.parts[0]));
   await session.query(renderCreateSchema(`${table.parts[0]}.${table.parts[1]}`));
   await session.query(source.create);
-  const rows = generateSeries(series, days);
-  await session.query(source.insert.sql, rows);
-  return { rows: rows.length, series, days };
+  // Array binds of at most LOAD_BATCH_ROWS rows: a request stays well under the server's body
+  // limit (local-server/server.ts, MAX_REQUEST_BYTES) at any number of series.
+  let rows = 0;
+  for (const batch of seriesBatches(series, days, LOAD_BATCH_ROWS)) {
+    await session.query(source.insert.sql, batch);
+    rows += batch.length;
+  }
+  return { rows, series, days };
 }
 
 export async function runDemo(opts: DemoOptions): Promise<DemoResult> {
@@ -178,7 +213,7 @@ export async function runDemo(opts: DemoOptions): Promise<DemoResult> {
   const tf = JSON.parse(fs.readFileSync(stack.terraformFile, 'utf8'));
   const agg = pipeline.aggregator;
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'many-model-demo-'));
-  const server = await startLocalServer(demoServerOptions(dataDir));
+  const server = await startLocalServer(demoServerOptions(dataDir, opts.imageCommands));
   // The demo's user plays every person: the administrator (its default role is ACCOUNTADMIN), the
   // deployer, the hooks runner and the analyst, each as the role docs/roles.md gives them.
   const openAs = (role?: string, warehouse?: string) => SnowflakeSession.open(localConnection(server, role, warehouse));
@@ -197,7 +232,8 @@ export async function runDemo(opts: DemoOptions): Promise<DemoResult> {
     const runner = await openAs(pipeline.runnerRole.roleName, pipeline.warehouse.warehouseName);
     sessions.push(runner);
     opts.log.info(`hooks run as ${pipeline.runnerRole.roleName}`);
-    const result = await runHooks(manifest, runner, { log: opts.log, pollMs: 500 });
+    const result = await runHooks(manifest, runner, { log: opts.log, pollMs: 500, onStep: opts.onStep });
+    await opts.afterHooks?.(server, result);
 
     const runId = result.outcomes.find((o) => o.runId)?.runId ?? '';
     const report = renderDemoReport({ metrics: agg.metricsTable, queue: pipeline.queue.qualifiedName, results: pipeline.scoring?.qualifiedName });
@@ -214,11 +250,13 @@ export async function runDemo(opts: DemoOptions): Promise<DemoResult> {
     const stageDir = server.engine.stages.get(agg.stageName.toString());
     const indexFile = stageDir ? path.join(stageDir, 'models', runId, 'model_index.json') : '';
     const indexed = indexFile && fs.existsSync(indexFile) ? Object.keys(JSON.parse(fs.readFileSync(indexFile, 'utf8')).partitions ?? {}).length : 0;
-    const scheduledRows = result.failed ? 0 : await runScheduledScoring(session, pipeline);
-    const consumerRows = result.failed ? 0 : await predictAsConsumer(await openAs(pipeline.consumerRole.roleName, pipeline.warehouse.warehouseName), pipeline, winners[0]?.PARTITION_KEY, sessions);
+    const checks = !result.failed && opts.checks !== false;
+    const scheduledRows = checks ? await runScheduledScoring(session, pipeline) : 0;
+    const consumerRows = checks ? await predictAsConsumer(await openAs(pipeline.consumerRole.roleName, pipeline.warehouse.warehouseName), pipeline, winners[0]?.PARTITION_KEY, sessions) : 0;
     return {
       failed: result.failed,
       runId,
+      sourceRows: loaded.rows,
       partitions: winners.length,
       trained: winners.filter((w) => w.STATUS === 'OK').length,
       failedPartitions: winners.filter((w) => w.STATUS !== 'OK').length,

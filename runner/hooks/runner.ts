@@ -44,6 +44,20 @@ export interface RunOptions extends PlanOptions {
   readonly log: RunLog;
   /** Injected clock (tests). */
   readonly now?: () => number;
+  /** Called as each step that runs starts and ends (benchmarks measure per step). @default none */
+  readonly onStep?: (event: StepEvent) => void;
+}
+
+/** A step that runs starting (before its ledger attempt) or ending (after its outcome is recorded). */
+export interface StepEvent {
+  readonly stepId: string;
+  readonly kind: HookStep['kind'];
+  readonly phase: 'start' | 'end';
+  /** The step's outcome (at `end`). */
+  readonly status?: StepOutcome['status'];
+  /** The runner's statements and polls so far (RunResult's counters). */
+  readonly statements: number;
+  readonly polls: number;
 }
 
 export interface StepOutcome {
@@ -531,6 +545,7 @@ async function runWithLedger(manifest: HookManifest, session: SnowflakeSession, 
         continue;
       }
       opts.log.info(`run ${p.step.id} [${p.step.kind}] (${p.reason}) run ${p.runId}: ${p.step.description}`);
+      opts.onStep?.({ stepId: p.step.id, kind: p.step.kind, phase: 'start', ...counters });
       const attempt = await ledger.start(p.step.id, p.runId!, p.step.fingerprint, runnerId);
       const ctx: Ctx = { session, step: p.step, vars, queryIds: [], opts, ledger, runnerId, counters, details: {}, resumed: p.resumed === true, lock, serviceReports: new Map() };
       try {
@@ -546,6 +561,7 @@ async function runWithLedger(manifest: HookManifest, session: SnowflakeSession, 
         opts.log.info(`FAILED ${err.message}`);
         failed = true;
       }
+      opts.onStep?.({ stepId: p.step.id, kind: p.step.kind, phase: 'end', status: outcomes[outcomes.length - 1].status, ...counters });
     }
   } finally {
     if (renew) clearInterval(renew);

@@ -97,6 +97,28 @@ describe('local server: queries, types, binds and errors', () => {
     expect(sum.rows[0]).toEqual({ N: 20000, S: (19999 * 20000) / 2 });
   });
 
+  test('an array-bound insert keeps every value: quotes, backslashes, non-ASCII text, dates, integers among fractions, booleans and NULLs', async () => {
+    await query(c, 'CREATE OR REPLACE TABLE QDB.S.KINDS (K VARCHAR, D DATE, Y FLOAT, N NUMBER(10,0), B BOOLEAN)');
+    const rows = [
+      [`a'b"c\\d`, '2023-01-01', 57, 3, true],
+      ['é ✓', null, 57.125, null, false],
+      [null, '2023-01-03', null, 12345, null],
+    ];
+    expect((await query(c, 'INSERT INTO QDB.S.KINDS (K, D, Y, N, B) VALUES (?, ?, ?, ?, ?)', rows)).updated).toBe(3);
+    const back = (await query(c, 'SELECT K, TO_VARCHAR(D) AS D, Y, N, B FROM QDB.S.KINDS ORDER BY Y NULLS LAST')).rows;
+    expect(back).toEqual([
+      { K: `a'b"c\\d`, D: '2023-01-01', Y: 57, N: 3, B: true },
+      { K: 'é ✓', D: null, Y: 57.125, N: null, B: false },
+      { K: null, D: '2023-01-03', Y: null, N: 12345, B: null },
+    ]);
+  });
+
+  test('an array-bound insert with one bad row inserts nothing and names the value', async () => {
+    await query(c, 'CREATE OR REPLACE TABLE QDB.S.BAD (K VARCHAR, D DATE)');
+    await expect(query(c, 'INSERT INTO QDB.S.BAD (K, D) VALUES (?, ?)', [['x', '2023-01-01'], ['y', 'not a date']])).rejects.toThrow(/Numeric value or date is not recognized: .*"not a date"/);
+    expect((await query(c, 'SELECT COUNT(*) AS N FROM QDB.S.BAD')).rows).toEqual([{ N: 0 }]);
+  });
+
   test('numbered binds (:1, :2) can repeat and reorder values', async () => {
     const r = await query(c, "SELECT :2 AS B, :1 AS A, :1 || ':1' AS AA", ['x', 'y']);
     expect(r.rows).toEqual([{ B: 'y', A: 'x', AA: 'x:1' }]);

@@ -1,0 +1,99 @@
+/**
+ * One queue-bench worker in a process of its own (started by bench/queue.ts with an IPC channel),
+ * as a job service's container is: its own driver connection and its own CPU, so adding workers
+ * measures the claim protocol against the server, not one process running every driver.
+ *
+ * The loop is the reference worker's (worker/main.ts runWorker) without the data read, the metrics
+ * writes and the heartbeat; the fit is a sleep. After each won claim it reports the claim and waits
+ * for the driver's go-ahead: the driver kills it there (SIGKILL) when the run injects a kill.
+ */
+import '../runner/snowflake/driver-env';
+import * as os from 'os';
+import { SnowflakeSession } from '../runner/snowflake/session';
+import { resolveConnection } from '../runner/snowflake/connection';
+import { candidateStripes } from '../lib/sql/queue';
+
+/** What the driver sends the worker at start (JSON in argv[2]). */
+export interface QueueWorkerConfig {
+  readonly env: Record<string, string>;
+  readonly workerId: string;
+  readonly runId: string;
+  readonly pass: string;
+  readonly slots: number;
+  readonly slot: number;
+  readonly fitMs: number;
+  readonly sql: { readonly claimCandidate: string; readonly claim: string; readonly complete: string; readonly completePath: string };
+}
+
+/** Messages to the driver. */
+export type QueueWorkerMessage =
+  | { readonly type: 'ready' }
+  | { readonly type: 'claimed'; readonly queueId: string; readonly sent: number; readonly answered: number }
+  | { readonly type: 'lostRace' }
+  | { readonly type: 'completed'; readonly queueId: string; readonly updated: number }
+  | { readonly type: 'error'; readonly message: string };
+
+/** Statements of each kind a worker runs before it reports ready (matching no row). */
+const WARM_UP_STATEMENTS = 30;
+
+const sleep = (ms: number) => new Promise<void>((resolve) => (ms > 0 ? setTimeout(resolve, ms) : setImmediate(resolve)));
+const send = (m: QueueWorkerMessage) => new Promise<void>((resolve) => process.send!(m, undefined, undefined, () => resolve()));
+
+async function main(): Promise<void> {
+  const cfg = JSON.parse(process.argv[2]) as QueueWorkerConfig;
+  // Below the server's CPU priority, as bench/e2e.ts runs its workers: in SPCS a worker has its
+  // node's CPU, and Snowflake its own; here eight workers and the server share two cores.
+  try {
+    os.setPriority(10);
+  } catch {
+    /* not permitted: run at the same priority */
+  }
+  const session = await SnowflakeSession.open(resolveConnection({ env: cfg.env }));
+  let stopped = false;
+  let proceed: (() => void) | undefined;
+  process.on('message', (m: { type: string }) => {
+    if (m.type === 'stop') stopped = true;
+    if (m.type === 'continue') proceed?.();
+  });
+  process.on('disconnect', () => (stopped = true));
+  // Warm up before reporting ready: a fresh process runs its first statements several times slower
+  // (JIT), which would count against the runs with more workers, whose workers claim fewer items.
+  for (let i = 0; i < WARM_UP_STATEMENTS; i++) {
+    await session.query(cfg.sql.claimCandidate, ['warm-up', cfg.pass, 1, 0]);
+    await session.query(cfg.sql.claim, [cfg.workerId, 'warm-up', 'PENDING', 0]);
+  }
+  await send({ type: 'ready' });
+  try {
+    while (!stopped) {
+      let cand: { QUEUE_ID: string; STATUS: string; ATTEMPTS: number } | undefined;
+      for (const [s, k] of candidateStripes('queue', cfg.slots, cfg.slot)) {
+        cand = (await session.query<{ QUEUE_ID: string; STATUS: string; ATTEMPTS: number }>(cfg.sql.claimCandidate, [cfg.runId, cfg.pass, s, k])).rows[0];
+        if (cand) break;
+      }
+      if (!cand) {
+        await sleep(20);
+        continue;
+      }
+      const sent = Date.now();
+      const won = await session.query(cfg.sql.claim, [cfg.workerId, cand.QUEUE_ID, cand.STATUS, cand.ATTEMPTS]);
+      const answered = Date.now();
+      if (won.updatedRows !== 1) {
+        await send({ type: 'lostRace' });
+        continue;
+      }
+      const goAhead = new Promise<void>((resolve) => (proceed = resolve));
+      await send({ type: 'claimed', queueId: cand.QUEUE_ID, sent, answered });
+      await goAhead;
+      await sleep(cfg.fitMs);
+      const done = await session.query(cfg.sql.complete, [cfg.sql.completePath, null, cand.QUEUE_ID, cfg.workerId]);
+      await send({ type: 'completed', queueId: cand.QUEUE_ID, updated: done.updatedRows ?? 0 });
+    }
+  } catch (e) {
+    await send({ type: 'error', message: (e as Error).message });
+  } finally {
+    await session.close().catch(() => undefined);
+    process.disconnect?.();
+  }
+}
+
+if (require.main === module) void main();
