@@ -236,7 +236,7 @@ export async function runDemo(opts: DemoOptions): Promise<DemoResult> {
     await opts.afterHooks?.(server, result);
 
     const runId = result.outcomes.find((o) => o.runId)?.runId ?? '';
-    const report = renderDemoReport({ metrics: agg.metricsTable, queue: pipeline.queue.qualifiedName, results: pipeline.scoring?.qualifiedName });
+    const report = renderDemoReport({ metrics: agg.metricsTable, queue: pipeline.queue?.qualifiedName, results: pipeline.scoring?.qualifiedName });
     const ask = <T>(st: BoundStatement) => session.query<T>(st.sql, bindValues(st, { RUN_ID: runId }));
     const winners = (await ask<{ PARTITION_KEY: string; MODEL_FAMILY: string | null; STATUS: string; MAPE: number | null; PASS: string }>(report.winners)).rows;
     const refinedRows = (await ask<{ N: number; IMPROVED: number }>(report.refined)).rows[0];
@@ -245,7 +245,7 @@ export async function runDemo(opts: DemoOptions): Promise<DemoResult> {
     const mapes = winners.filter((w) => w.STATUS === 'OK' && w.MAPE !== null).map((w) => Number(w.MAPE)).sort((a, b) => a - b);
     const scored = report.scored ? Number((await ask<{ N: number }>(report.scored)).rows[0].N) : 0;
     const registerStep = manifest.steps.find((s) => s.kind === 'registerAggregator');
-    const attempts = (await ask<{ A: number }>(report.attempts)).rows[0];
+    const attempts = report.attempts ? (await ask<{ A: number }>(report.attempts)).rows[0] : undefined;
     const dup = (await ask<{ N: number }>(report.duplicates)).rows[0];
     const stageDir = server.engine.stages.get(agg.stageName.toString());
     const indexFile = stageDir ? path.join(stageDir, 'models', runId, 'model_index.json') : '';
