@@ -182,7 +182,6 @@ export class ManyModelPipeline extends Construct implements IHookDependable {
     }
     for (const pass of model.passes) {
       if (pass.mode !== 'warehouse') continue;
-      claimName(this, 'namePrefix', 'TABLE', pass.fits);
       const fits = columnTable(this, `${pass.pass === 'screen' ? 'Screen' : 'Refine'}FitsTable`, this.schema, pass.fits.name, FITS_COLUMNS, 'Per-partition fits of a training pass in the warehouse (the UDTF\'s rows), one row per run, pass and partition');
       (this.fitsTables as Record<string, Table>)[pass.pass] = fits;
     }
@@ -220,7 +219,8 @@ export class ManyModelPipeline extends Construct implements IHookDependable {
     if (!props.warehouse) nameDerivedFrom(this, 'namePrefix', 'WAREHOUSE', this.model.warehouse);
     if (!props.roles?.runner) nameDerivedFrom(this, 'namePrefix', 'ROLE', ObjectName.of(`${p}_RUNNER`));
     if (!props.roles?.consumer) nameDerivedFrom(this, 'namePrefix', 'ROLE', ObjectName.of(`${p}_CONSUMER`));
-    const ownTables = [tables.metrics, tables.runs, queue.table];
+    const fits = this.model.passes.flatMap((pass) => (pass.mode === 'warehouse' ? [pass.fits] : []));
+    const ownTables = [tables.metrics, tables.runs, queue.table, ...fits];
     for (const t of ownTables) nameDerivedFrom(this, 'namePrefix', 'TABLE', t);
     nameDerivedFrom(this, 'namePrefix', 'STAGE', tables.stage);
     nameDerivedFrom(this, props.registry?.modelName ? 'registry.modelName' : 'namePrefix', 'MODEL', registry.model);

@@ -17,6 +17,8 @@ import { IDENT, QNAME, splitStatements } from './translate';
 import { ANY_LITERAL, STRING_LITERAL, readLiteral, sfStringLiteral } from './literals';
 import { CreateServiceRequest, InferenceSpec, ModelServing, OnlineMethodHandler } from './model-serving';
 import { InlineTables, inferColumns, inlinePlaceholder, jsonTable } from './inline-tables';
+import { JavascriptFunctions } from './javascript-functions';
+import { parsePartitionedUnload, partitionedUnload } from './partitioned-unload';
 
 /** An exception of a stand-in for Snowflake's Python runtime, as Snowflake reports a handler's. */
 function standInError(e: unknown): SfError {
@@ -308,6 +310,8 @@ export class SnowflakeObjects {
   readonly procedures = new Map<string, ProcedureEntry>();
   /** Services created from model versions, their endpoints and the gateways in front of them. */
   readonly serving: ModelServing;
+  /** JavaScript table functions (CREATE FUNCTION ... LANGUAGE JAVASCRIPT) and the queries that call them. */
+  readonly javascriptFunctions: JavascriptFunctions;
   private readonly runningGraphs: Promise<void>[] = [];
 
   constructor(
@@ -315,12 +319,14 @@ export class SnowflakeObjects {
     private readonly opts: ObjectsOptions,
   ) {
     this.serving = new ModelServing(engine, this, { onlineMethod: opts.onlineMethod, host: opts.host ?? (() => '127.0.0.1') });
+    this.javascriptFunctions = new JavascriptFunctions(engine);
     engine.objectExists = (kind: ObjectKind, name: string) =>
       kind === 'TASK' ? this.tasks.has(name)
       : kind === 'MODEL' ? this.models.models.has(name)
       : kind === 'SERVICE' ? this.services.has(name)
       : kind === 'GATEWAY' ? this.serving.gateways.has(name)
       : kind === 'PROCEDURE' ? this.procedures.has(name)
+      : kind === 'FUNCTION' ? this.javascriptFunctions.functions.has(name)
       : false;
   }
 
@@ -332,6 +338,8 @@ export class SnowflakeObjects {
   async handle(s: SessionState, sql: string): Promise<SfResult | undefined> {
     const served = await this.serving.handle(s, sql);
     if (served) return served;
+    const udtf = await this.javascriptFunctions.handle(s, sql);
+    if (udtf) return udtf;
     let m: RegExpExecArray | null;
     if ((m = new RegExp(`^CREATE\\s+(OR\\s+REPLACE\\s+)?TASK\\s+(IF\\s+NOT\\s+EXISTS\\s+)?(${QNAME})([\\s\\S]*?)\\sAS\\s+([\\s\\S]+)$`, 'i').exec(sql))) {
       const [db, schema, name] = this.engine.qualify(s, m[3]);
@@ -492,6 +500,8 @@ export class SnowflakeObjects {
     if ((m = new RegExp(`^CALL\\s+(${QNAME})\\s*\\(([\\s\\S]*)\\)$`, 'i').exec(sql))) {
       return this.call(s, m[1], m[2]);
     }
+    const unload = parsePartitionedUnload(sql);
+    if (unload) return partitionedUnload(this.engine, s, unload);
     if ((m = /^COPY\s+INTO\s+@(\S+?)\s+FROM\s+\(([\s\S]+)\)\s+FILE_FORMAT\s*=\s*\(([^)]*)\)([\s\S]*)$/i.exec(sql))) {
       return this.copyIntoStage(s, m[1], m[2], m[3], m[4]);
     }
@@ -506,10 +516,11 @@ export class SnowflakeObjects {
 
   /** Durable part of the catalog (tasks, task history, graph runs, models), saved beside the databases. */
   toJSON(): unknown {
-    return { tasks: [...this.tasks.entries()], history: this.history, graphRuns: this.graphRuns, models: [...this.models.models.entries()], procedures: [...this.procedures.entries()], serving: this.serving.toJSON() };
+    return { tasks: [...this.tasks.entries()], history: this.history, graphRuns: this.graphRuns, models: [...this.models.models.entries()], procedures: [...this.procedures.entries()], serving: this.serving.toJSON(), functions: this.javascriptFunctions.toJSON() };
   }
 
-  load(state: { tasks?: [string, Task][]; history?: HistoryRow[]; graphRuns?: GraphRun[]; models?: [string, ModelEntry][]; procedures?: [string, ProcedureEntry][]; serving?: Parameters<ModelServing['load']>[0] }): void {
+  load(state: { tasks?: [string, Task][]; history?: HistoryRow[]; graphRuns?: GraphRun[]; models?: [string, ModelEntry][]; procedures?: [string, ProcedureEntry][]; serving?: Parameters<ModelServing['load']>[0]; functions?: Parameters<JavascriptFunctions['load']>[0] }): void {
+    this.javascriptFunctions.load(state.functions);
     // Inference services run until dropped: they are back after a restart, as their gateways are.
     this.serving.load(state.serving);
     for (const [k, p] of state.procedures ?? []) this.procedures.set(k, p);
