@@ -14,7 +14,7 @@
  *   a SQL NULL argument is `undefined`; numbers are JavaScript doubles; VARIANT is its JSON value.
  * - "JavaScript UDF limitations", https://docs.snowflake.com/en/developer-guide/udf/javascript/udf-javascript-limitations:
  *   global state may survive between partitions (one context per statement here); a call that
- *   takes too long is killed (a per-call time limit here); Snowflake recommends at most 100 KB of
+ *   takes too long is killed (a time limit per partition here); Snowflake recommends at most 100 KB of
  *   source, and a body over it is refused here (the exact limit depends on how well it compresses).
  */
 import * as vm from 'vm';
@@ -31,7 +31,7 @@ export interface JavascriptUdtf {
 /** Snowflake's recommended ceiling on a JavaScript UDF's source (the limitations page). */
 export const MAX_JAVASCRIPT_SOURCE_BYTES = 100 * 1024;
 
-/** Milliseconds one callback may run before the call is killed (Snowflake documents no number). */
+/** Milliseconds one partition's callbacks may run before the call is killed (Snowflake documents no number). */
 const CALLBACK_TIMEOUT_MS = 60_000;
 
 /** The parts of `CREATE [OR REPLACE] [SECURE] FUNCTION name(args) RETURNS TABLE (cols) LANGUAGE JAVASCRIPT AS $$body$$`, or undefined for another statement. */
@@ -103,24 +103,26 @@ export function runJavascriptUdtf(udtf: JavascriptUdtf, partitions: Iterable<rea
       out.push(Object.fromEntries(udtf.returns.map(([c, t]) => [c, sqlValue(t, row?.[c])])));
     },
   };
-  // Each callback runs in the context, under a time limit, with `this` the handler object.
+  // One partition's callbacks run in the context in one call, under one time limit, with `this`
+  // the handler object (a script compiled once; a script per row cost more than the fits).
   const argumentInfo = Object.fromEntries(udtf.args.map(([n, t]) => [n, { type: t, isConst: false }]));
-  context.__mm = { handler, rowWriter, argumentInfo };
-  const call = (fn: string, args: string) => {
-    if (typeof handler[fn] !== 'function') return;
-    try {
-      new vm.Script(`__mm.handler.${fn}(${args})`).runInContext(context, { timeout: CALLBACK_TIMEOUT_MS });
-    } catch (e) {
-      throw executionError(`${udtf.name}.${fn}`, e);
-    }
-  };
+  context.__mm = { handler, rowWriter, argumentInfo, rows: [] };
+  const partition = new vm.Script(
+    `(function (m) {
+      var h = m.handler;
+      if (typeof h.initialize === 'function') h.initialize(m.argumentInfo, {});
+      for (var i = 0; i < m.rows.length; i++) h.processRow(m.rows[i], m.rowWriter, {});
+      if (typeof h.finalize === 'function') h.finalize(m.rowWriter, {});
+    })(__mm)`,
+    { filename: `${udtf.name} (partition)` },
+  );
   for (const rows of partitions) {
-    call('initialize', '__mm.argumentInfo, {}');
-    for (const values of rows) {
-      context.__mm.row = Object.fromEntries(udtf.args.map(([n, t], i) => [n, jsValue(t, values[i])]));
-      call('processRow', '__mm.row, __mm.rowWriter, {}');
+    context.__mm.rows = rows.map((values) => Object.fromEntries(udtf.args.map(([n, t], i) => [n, jsValue(t, values[i])])));
+    try {
+      partition.runInContext(context, { timeout: CALLBACK_TIMEOUT_MS });
+    } catch (e) {
+      throw executionError(udtf.name, e);
     }
-    call('finalize', '__mm.rowWriter, {}');
   }
   return out;
 }
