@@ -6,7 +6,7 @@ import { ValidationError } from '../lib/errors';
 import { CustomHookOptions, Hooks, IHookDependable } from '../lib/hooks/hooks';
 import { HookStepSpec } from '../lib/hooks/manifest';
 import { ObjectName, deriveName, normalizeIdentifier } from '../lib/identifiers';
-import { PipelineModel, TasksPassModel } from '../lib/pipeline/model';
+import { ModelSet, PipelineModel, TasksPassModel } from '../lib/pipeline/model';
 import { pipelineAbandon, pipelineSteps, promoteStepId } from '../lib/pipeline/steps';
 import { renderStartWorker } from '../lib/pipeline/workers';
 import { ORDERING_TASK_BODY, layoutTaskGraph, renderSlotTaskBody } from '../lib/sql/task-graph';
@@ -420,6 +420,11 @@ export class ManyModelPipeline extends Construct implements IHookDependable {
     for (const f of fanOuts) dependOn(f, root);
     this.node.addValidation({ validate: () => (layout.totalTasks > 1000 ? [`${this.node.path}: the screen task graph has ${layout.totalTasks} tasks, over Snowflake's 1000-task limit. Lower training.slots.`] : []) });
     return root;
+  }
+
+  /** The passes that train in the warehouse (TrainingStrategy.warehouse, screenInWarehouse), with their model sets; policy rules read them. */
+  get warehousePasses(): readonly { readonly pass: string; readonly modelSet: ModelSet }[] {
+    return this.model.passes.flatMap((p) => (p.mode === 'warehouse' ? [{ pass: p.pass, modelSet: p.modelSet }] : []));
   }
 
   /** Statements the workers issue (for docs/worker-contract.md and tests). */

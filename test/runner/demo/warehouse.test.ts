@@ -75,4 +75,31 @@ describe('training in the warehouse, end to end on the local server (the demo fl
       throw e;
     }
   }, 240000);
+
+  test('screen in the warehouse, refine the worst on the queue: the refine pass retrains the screen pass\'s worst partitions and the index keeps the better model of each', async () => {
+    const outdir = tempDir('mm-wh-refine-');
+    const r = await runDemo({
+      outdir,
+      buildApp: (o) => buildApp(o, { training: TrainingStrategy.screenThenRefine({ refineTopPercent: 10, screenInWarehouse: {}, refine: { workers: 2, chunkSize: 2 } }) }),
+      sourceTable: EXAMPLE.sourceTable,
+      image: EXAMPLE.image,
+      series: 40,
+      days: 400,
+      log: quiet,
+      checks: false,
+    });
+    try {
+      expect(r.failed).toBe(false);
+      expect(r.trained).toBe(40);
+      expect(r.indexedPartitions).toBe(40);
+      expect(r.refined).toBe(4); // the worst 10 % of the screen pass, by MAPE
+      expect(r.versions).toEqual([`V_${r.runId} (@PRODUCTION)`]);
+      expect(r.duplicateMetricRows).toBe(0);
+      // The refine pass ran on queue workers as the runner; no task graph was executed for the screen pass.
+      expect(r.owners).toEqual({ model: 'FORECAST_RUNNER', screenJobs: [], queueJobs: ['FORECAST_RUNNER'] });
+    } catch (e) {
+      console.error(quiet.lines.join('\n'));
+      throw e;
+    }
+  }, 240000);
 });
