@@ -3,7 +3,7 @@ import { Duration } from '../lib/duration';
 import { ValidationError, validateProp } from '../lib/errors';
 import { ObjectName, UNQUOTED_UPPER_IDENTIFIER, normalizeIdentifier } from '../lib/identifiers';
 import { ModelSet, PassModel, PipelineModel, QueuePassModel, TasksPassModel, TrainerModel, WarehousePassModel } from '../lib/pipeline/model';
-import { FORECAST_CORE_SHA256 } from '../lib/warehouse/forecast-core.generated';
+import { WAREHOUSE_TRAINER_IMAGE } from '../lib/sql/warehouse';
 import { maxSlots } from '../lib/sql/task-graph';
 import { Pass, PassName, SourceModel } from '../lib/sql/training';
 import { INSTANCE_FAMILY_VCPUS } from './compute-pool';
@@ -28,12 +28,6 @@ const QUEUE_PASS_DEFAULTS = { workers: 4, chunkSize: 10, modelSet: ModelSet.REFI
 
 /** A warehouse pass's defaults, as WarehousePassOptions documents them. */
 const WAREHOUSE_PASS_DEFAULTS = { modelSet: ModelSet.SCREEN, timeout: Duration.hours(1) };
-
-/**
- * What a warehouse pass records as its trainer image (TRAINER_IMAGE, the training key): the
- * forecasting core it runs, by digest, so a new core starts a new run as a new image does.
- */
-export const WAREHOUSE_TRAINER_IMAGE = `warehouse:forecast-core@${FORECAST_CORE_SHA256.slice(0, 16)}`;
 
 /** ScreenThenRefineOptions.refineTopPercent's default. */
 const REFINE_TOP_PERCENT_DEFAULT = 10;

@@ -203,7 +203,6 @@ export function warehousePassSql(m: PipelineModel, p: WarehousePassModel): Wareh
     ...(given.has('holdoutSteps') ? { holdout: m.holdoutSteps } : {}),
     ...(given.has('seasonPeriod') ? { period: m.seasonPeriod } : {}),
     refine: p.modelSet === 'refine',
-    lineage: m.trainer.image,
     ...(p.refineTopPercent !== undefined ? { keysQuery: renderWorstKeysQuery(m.tables, p.refineTopPercent) } : {}),
   };
 }

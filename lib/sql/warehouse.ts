@@ -22,9 +22,16 @@
  *   write files, so the fits go to a table and one COPY unloads them, one directory per artifact.
  */
 import { ObjectName, dollarQuoted, quoteIdentifier, sqlNumber, sqlString } from '../identifiers';
-import { FORECAST_CORE_JS } from '../warehouse/forecast-core.generated';
+import { FORECAST_CORE_JS, FORECAST_CORE_SHA256 } from '../warehouse/forecast-core.generated';
 import { runVar } from './statement';
 import { METRICS_COLUMNS, PassName, SourceModel, TrainingTablesModel, passDirectory } from './training';
+
+/**
+ * What a warehouse pass records as its trainer image (TRAINER_IMAGE, and the training key of a
+ * pipeline without a trainer): the forecasting core it runs, by digest, so a new core starts a
+ * new run as a new image does.
+ */
+export const WAREHOUSE_TRAINER_IMAGE = `warehouse:forecast-core@${FORECAST_CORE_SHA256.slice(0, 16)}`;
 
 /** What a warehouse pass's statements name: the function, the fits table and the pipeline's tables. */
 export interface WarehousePassSql {
@@ -37,8 +44,6 @@ export interface WarehousePassSql {
   readonly holdout?: number;
   readonly period?: number;
   readonly refine: boolean;
-  /** The image recorded in TRAINER_IMAGE (lineage): the core's identity. */
-  readonly lineage: string;
   /** The refine pass's keys (a query of PARTITION_KEY); undefined: all of the source's. */
   readonly keysQuery?: string;
 }
@@ -200,7 +205,7 @@ export function renderInsertPassMetrics(w: WarehousePassSql): string {
   return [
     `INSERT INTO ${w.tables.metrics.quoted} (${cols.join(', ')})`,
     `SELECT F.RUN_ID, F.PASS, F.PARTITION_KEY, IFF(F.STATUS = 'OK' AND D.RELATIVE_PATH IS NULL, 'FAILED', F.STATUS), F.MODEL_FAMILY, F.MAPE, F.RMSE, F.SMAPE, F.N_OBS, D.RELATIVE_PATH,`,
-    `  IFF(F.STATUS = 'OK' AND D.RELATIVE_PATH IS NULL, 'the artifact was not found on the stage after the unload', F.ERROR_MSG), F.TRAINED_AT, ${sqlString(w.lineage)}`,
+    `  IFF(F.STATUS = 'OK' AND D.RELATIVE_PATH IS NULL, 'the artifact was not found on the stage after the unload', F.ERROR_MSG), F.TRAINED_AT, ${sqlString(WAREHOUSE_TRAINER_IMAGE)}`,
     `FROM ${w.fits.quoted} F LEFT JOIN DIRECTORY(@${w.tables.stage.quoted}) D ON F.STATUS = 'OK' AND STARTSWITH(D.RELATIVE_PATH, ${dir})`,
     `WHERE F.RUN_ID = ${run} AND F.PASS = ${sqlString(w.pass)}`,
     `QUALIFY ROW_NUMBER() OVER (PARTITION BY F.PARTITION_KEY ORDER BY D.RELATIVE_PATH) = 1`,
