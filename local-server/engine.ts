@@ -448,7 +448,7 @@ export class Engine {
       for (const f of files) fs.rmSync(path.join(dir, f), { force: true });
       return { ...statusResult(''), rows: files.map((f) => [f]), columns: [{ ...statusResult('').columns[0], name: 'name' }] };
     }
-    if ((m = new RegExp(`^CREATE\\s+(OR\\s+REPLACE\\s+)?HYBRID\\s+TABLE\\s+`, 'i').exec(sql))) {
+    if ((m = /^CREATE\s+(OR\s+REPLACE\s+)?HYBRID\s+TABLE\s+/i.exec(sql))) {
       // A hybrid table is a table whose PRIMARY KEY is enforced; secondary INDEX clauses only speed
       // up Snowflake, so they are dropped here.
       const ddl = sql.replace(/HYBRID\s+TABLE/i, 'TABLE').replace(/,\s*INDEX\s+\w+\s*\([^)]*\)/gi, '');
