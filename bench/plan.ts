@@ -59,7 +59,7 @@ export function benchPlan(targetResources = 1000, repetitions = 3): PlanBenchRes
   const headDir = synthPair([...ids.slice(1), `P${n}`], '/analytics/ml/images/forecast-worker:1.5.0');
   const inProcessMs: number[] = [];
   const cliMs: number[] = [];
-  let report;
+  let report: ReturnType<typeof buildPlan> | undefined;
   for (let r = 0; r < repetitions; r++) {
     const t0 = process.hrtime.bigint();
     report = buildPlan(readSynthesis(baseDir), readSynthesis(headDir), { failOn: 'never' });

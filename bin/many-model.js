@@ -28,5 +28,5 @@ if (fs.existsSync(sources)) {
 }
 mod.main(process.argv.slice(2)).then(
   (code) => { process.exitCode = code; },
-  (err) => { process.stderr.write(`many-model: ${err && err.message ? err.message : String(err)}\n`); process.exitCode = 1; },
+  (err) => { process.stderr.write(`many-model: ${err?.message ? err.message : String(err)}\n`); process.exitCode = 1; },
 );

@@ -125,7 +125,7 @@ export interface ModelRegistryAggregatorProps {
   readonly pythonVersion?: string;
 }
 
-const PACKAGE_SPEC = /^[A-Za-z0-9_.\-]+(\[[A-Za-z0-9_,\-]+\])?((==|>=|<=|~=|>|<)[A-Za-z0-9_.*+\-]+)?$/;
+const PACKAGE_SPEC = /^[A-Za-z0-9_.-]+(\[[A-Za-z0-9_,-]+\])?((==|>=|<=|~=|>|<)[A-Za-z0-9_.*+-]+)?$/;
 const SQL_TYPE = /^(VARCHAR|STRING|TEXT|NUMBER|INT|INTEGER|FLOAT|DOUBLE|REAL|BOOLEAN|DATE|TIMESTAMP_NTZ|TIMESTAMP_LTZ|TIMESTAMP_TZ|VARIANT|OBJECT|ARRAY)(\(\d+(,\d+)?\))?$/;
 
 /**

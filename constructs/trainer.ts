@@ -28,7 +28,7 @@ export interface TrainerOptions {
  * Image path in an SPCS image repository: `/<db>/<schema>/<repo>/<image>:<tag>` or `@sha256:<digest>`
  * ("Working with an image registry and repository").
  */
-const IMAGE_PATH = /^\/[A-Za-z_][A-Za-z0-9_$]*\/[A-Za-z_][A-Za-z0-9_$]*\/[A-Za-z_][A-Za-z0-9_$-]*\/[a-z0-9][a-z0-9._\/-]*(:[A-Za-z0-9_][A-Za-z0-9._-]{0,127}|@sha256:[a-f0-9]{64})$/;
+const IMAGE_PATH = /^\/[A-Za-z_][A-Za-z0-9_$]*\/[A-Za-z_][A-Za-z0-9_$]*\/[A-Za-z_][A-Za-z0-9_$-]*\/[a-z0-9][a-z0-9._/-]*(:[A-Za-z0-9_][A-Za-z0-9._-]{0,127}|@sha256:[a-f0-9]{64})$/;
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const SECRET_LIKE = /PASSWORD|SECRET|TOKEN|PRIVATE_KEY|CREDENTIAL/i;
 

@@ -343,150 +343,165 @@ export class Engine {
     }
   }
 
+  /**
+   * Statements the engine carries out itself, tried in order before the refusals and DuckDB: each
+   * pattern's captures become the arguments of the method that does the work.
+   */
+  private readonly routes: readonly EngineRoute[] = [
+    [/^(BEGIN|START)(\s+(TRANSACTION|WORK))?$/i, (s) => this.transaction(s, 'BEGIN TRANSACTION')],
+    [/^COMMIT(\s+WORK)?$/i, (s) => this.transaction(s, 'COMMIT')],
+    [/^ROLLBACK(\s+WORK)?$/i, (s) => this.transaction(s, 'ROLLBACK')],
+    [re(`^USE\\s+(DATABASE\\s+|SCHEMA\\s+|WAREHOUSE\\s+|ROLE\\s+)?(${QNAME})$`), (s, m) => this.use(s, (m[1] ?? '').trim().toUpperCase(), m[2])],
+    [re(`^CREATE\\s+(OR\\s+REPLACE\\s+)?DATABASE\\s+(IF\\s+NOT\\s+EXISTS\\s+)?(${IDENT})`), (s, m) => this.createDatabase(s, { replace: Boolean(m[1]), ifNotExists: Boolean(m[2]), ref: m[3] })],
+    [re(`^CREATE\\s+(OR\\s+REPLACE\\s+)?SCHEMA\\s+(IF\\s+NOT\\s+EXISTS\\s+)?(${QNAME})`), (s, m, sql) => this.createSchema(s, sql, { replace: Boolean(m[1]), ifNotExists: Boolean(m[2]), ref: m[3] })],
+    [ACCESS_STATEMENT, (s, _m, sql) => this.accessStatement(s, sql)],
+    [/^ALTER\s+SESSION\b/i, () => statusResult('Statement executed successfully.')],
+    [
+      re(`^CREATE\\s+(OR\\s+REPLACE\\s+)?(TEMPORARY\\s+)?STAGE\\s+(IF\\s+NOT\\s+EXISTS\\s+)?(${QNAME})`),
+      (s, m, sql) => this.createStage(s, sql, { replace: Boolean(m[1]), temporary: Boolean(m[2]), ifNotExists: Boolean(m[3]), ref: m[4] }),
+    ],
+    [re(`^ALTER\\s+STAGE\\s+(?:IF\\s+EXISTS\\s+)?(${QNAME})\\s+REFRESH(?:\\s+SUBPATH\\s*=\\s*(${STRING_LITERAL}))?$`), (s, m) => this.refreshStage(s, m[1], m[2])],
+    [re(`^(LIST|LS)\\s+@(${QNAME})(/\\S*)?$`), (s, m) => this.listStage(s, m[2], (m[3] ?? '').replace(/^\//, ''))],
+    [re(`^(REMOVE|RM)\\s+@(${QNAME})(/\\S*)?$`), (s, m) => this.removeFromStage(s, m[2], m[3])],
+    [/^CREATE\s+(OR\s+REPLACE\s+)?HYBRID\s+TABLE\s+/i, (s, _m, sql, binds) => this.createHybridTable(s, sql, binds)],
+    [/^SHOW\s+(?:TERSE\s+)?HYBRID\s+TABLES(?:\s+IN\s+ACCOUNT)?(?:\s+LIMIT\s+(\d+))?$/i, (s, m) => this.showHybridTables(s, m[1])],
+  ];
+
   private async dispatch(s: SessionState, sql: string, binds?: BindValue[] | BindValue[][], inline?: InlineTables): Promise<SfResult> {
-    let m: RegExpExecArray | null;
     if (!DATA_STATEMENT.test(sql)) this.generation++;
     // Snowflake Scripting anonymous block: run its statements in order.
-    if ((m = /^BEGIN\s+([\s\S]*\S)\s*END$/i.exec(sql)) && !/^BEGIN\s+(TRANSACTION|WORK)\s*$/i.test(sql)) {
+    const block = /^BEGIN\s+([\s\S]*\S)\s*END$/i.exec(sql);
+    if (block && !/^BEGIN\s+(TRANSACTION|WORK)\s*$/i.test(sql)) {
       let last = statusResult('Anonymous block executed successfully.');
-      for (const st of splitStatements(m[1])) last = await this.dispatch(s, st);
+      for (const st of splitStatements(block[1])) last = await this.dispatch(s, st);
       return last;
     }
-    if (/^(BEGIN|START)(\s+(TRANSACTION|WORK))?$/i.test(sql)) {
-      await s.conn.run('BEGIN TRANSACTION');
-      return statusResult('Statement executed successfully.', 0x5000);
+    for (const [pattern, run] of this.routes) {
+      const m = pattern.exec(sql);
+      if (m) return run(s, m, sql, binds);
     }
-    if (/^COMMIT(\s+WORK)?$/i.test(sql)) {
+    const query = withPackagesView(sql);
+    refuseUnemulated(query);
+    if (/^(CREATE|DROP|ALTER|TRUNCATE)\b/i.test(query)) return this.ddl(s, query, binds);
+    this.checkTables(s, query);
+    const { sql: withDirectories, tables } = this.expandDirectory(s, query);
+    return this.runDuck(s, sessionFunctions(s, withDirectories), binds, new Map([...(inline ?? []), ...tables]));
+  }
+
+  /** BEGIN / COMMIT / ROLLBACK on the session's DuckDB connection (a COMMIT or ROLLBACK outside a transaction succeeds, as in Snowflake). */
+  private async transaction(s: SessionState, statement: 'BEGIN TRANSACTION' | 'COMMIT' | 'ROLLBACK'): Promise<SfResult> {
+    if (statement === 'BEGIN TRANSACTION') await s.conn.run(statement);
+    else if (statement === 'COMMIT') {
       await s.conn.run('COMMIT').catch((e: Error) => {
         if (!/no transaction is active/i.test(e.message)) throw e;
       });
-      return statusResult('Statement executed successfully.', 0x5000);
+    } else await s.conn.run('ROLLBACK').catch(() => undefined);
+    return statusResult('Statement executed successfully.', 0x5000);
+  }
+
+  private async createDatabase(s: SessionState, d: { replace: boolean; ifNotExists: boolean; ref: string }): Promise<SfResult> {
+    const name = nameParts(d.ref)[0];
+    const exists = (await this.databases()).includes(name);
+    // CREATE DATABASE is an account privilege (SYSADMIN's by default): https://docs.snowflake.com/en/sql-reference/sql/create-database
+    this.auth.onAccount(s, 'CREATE DATABASE');
+    if (exists && !d.ifNotExists && !d.replace) throw Errors.alreadyExists(name);
+    if (exists && d.replace && !d.ifNotExists) this.auth.own(s, 'DATABASE', name);
+    if (!exists) {
+      await this.attach(name);
+      this.auth.created(s, 'DATABASE', name);
+      this.auth.created(s, 'SCHEMA', `${name}.PUBLIC`);
     }
-    if (/^ROLLBACK(\s+WORK)?$/i.test(sql)) {
-      await s.conn.run('ROLLBACK').catch(() => undefined);
-      return statusResult('Statement executed successfully.', 0x5000);
-    }
-    if ((m = new RegExp(`^USE\\s+(DATABASE\\s+|SCHEMA\\s+|WAREHOUSE\\s+|ROLE\\s+)?(${QNAME})$`, 'i').exec(sql))) {
-      return this.use(s, (m[1] ?? '').trim().toUpperCase(), m[2]);
-    }
-    if ((m = new RegExp(`^CREATE\\s+(OR\\s+REPLACE\\s+)?DATABASE\\s+(IF\\s+NOT\\s+EXISTS\\s+)?(${IDENT})`, 'i').exec(sql))) {
-      const name = nameParts(m[3])[0];
-      const exists = (await this.databases()).includes(name);
-      // CREATE DATABASE is an account privilege (SYSADMIN's by default): https://docs.snowflake.com/en/sql-reference/sql/create-database
-      this.auth.onAccount(s, 'CREATE DATABASE');
-      if (exists && !m[2] && !m[1]) throw Errors.alreadyExists(name);
-      if (exists && m[1] && !m[2]) this.auth.own(s, 'DATABASE', name);
-      if (!exists) {
-        await this.attach(name);
-        this.auth.created(s, 'DATABASE', name);
-        this.auth.created(s, 'SCHEMA', `${name}.PUBLIC`);
+    s.database = name;
+    s.schema = 'PUBLIC';
+    await this.admin.run(`CREATE SCHEMA IF NOT EXISTS "${name}"."PUBLIC"`);
+    await s.conn.run(`USE "${name}"."PUBLIC"`);
+    return statusResult(`Database ${name} successfully created.`);
+  }
+
+  private async createSchema(s: SessionState, sql: string, d: { replace: boolean; ifNotExists: boolean; ref: string }): Promise<SfResult> {
+    const parts = nameParts(d.ref);
+    const [db, schema] = parts.length === 2 ? parts : [s.database, parts[0]];
+    if (!db) throw Errors.objectMissing(`Database for schema '${schema}'`);
+    if (!(await this.databases()).includes(db)) throw Errors.objectMissing(`Database '${db}'`);
+    const exists = await this.exists('SCHEMA', `${db}.${schema}`);
+    // CREATE SCHEMA needs CREATE SCHEMA on the database (https://docs.snowflake.com/en/sql-reference/sql/create-schema).
+    this.auth.need(s, 'CREATE SCHEMA', 'DATABASE', db);
+    if (exists && d.replace && !d.ifNotExists) this.auth.own(s, 'SCHEMA', `${db}.${schema}`);
+    await s.conn.run(`CREATE SCHEMA ${d.ifNotExists || d.replace ? 'IF NOT EXISTS ' : ''}"${db}"."${schema}"`);
+    if (!exists) {
+      this.auth.created(s, 'SCHEMA', `${db}.${schema}`);
+      // WITH MANAGED ACCESS: only the schema owner (or MANAGE GRANTS) grants on its objects.
+      if (/\bWITH\s+MANAGED\s+ACCESS\b/i.test(sql)) {
+        this.access.managedSchemas.add(`${db}.${schema}`);
+        this.saveCatalog();
       }
-      s.database = name;
-      s.schema = 'PUBLIC';
-      await this.admin.run(`CREATE SCHEMA IF NOT EXISTS "${name}"."PUBLIC"`);
-      await s.conn.run(`USE "${name}"."PUBLIC"`);
-      return statusResult(`Database ${name} successfully created.`);
     }
-    if ((m = new RegExp(`^CREATE\\s+(OR\\s+REPLACE\\s+)?SCHEMA\\s+(IF\\s+NOT\\s+EXISTS\\s+)?(${QNAME})`, 'i').exec(sql))) {
-      const parts = nameParts(m[3]);
-      const [db, schema] = parts.length === 2 ? parts : [s.database, parts[0]];
-      if (!db) throw Errors.objectMissing(`Database for schema '${schema}'`);
-      if (!(await this.databases()).includes(db)) throw Errors.objectMissing(`Database '${db}'`);
-      const exists = await this.exists('SCHEMA', `${db}.${schema}`);
-      // CREATE SCHEMA needs CREATE SCHEMA on the database (https://docs.snowflake.com/en/sql-reference/sql/create-schema).
-      this.auth.need(s, 'CREATE SCHEMA', 'DATABASE', db);
-      if (exists && m[1] && !m[2]) this.auth.own(s, 'SCHEMA', `${db}.${schema}`);
-      await s.conn.run(`CREATE SCHEMA ${m[2] || m[1] ? 'IF NOT EXISTS ' : ''}"${db}"."${schema}"`);
-      if (!exists) {
-        this.auth.created(s, 'SCHEMA', `${db}.${schema}`);
-        // WITH MANAGED ACCESS: only the schema owner (or MANAGE GRANTS) grants on its objects.
-        if (/\bWITH\s+MANAGED\s+ACCESS\b/i.test(sql)) {
-          this.access.managedSchemas.add(`${db}.${schema}`);
-          this.saveCatalog();
-        }
-      }
-      return statusResult(`Schema ${schema} successfully created.`);
-    }
-    if (/^(GRANT|REVOKE|SHOW\s+GRANTS|SHOW\s+IMAGE\s+REPOSITORIES|SHOW\s+COMPUTE\s+POOL\s+INSTANCE\s+FAMILIES)(\s|$)/i.test(sql) || /^(CREATE|ALTER|DROP)\s+(OR\s+REPLACE\s+)?(ROLE|WAREHOUSE|COMPUTE\s+POOL|USER|IMAGE\s+REPOSITORY)\b/i.test(sql)) {
-      const r = await this.auth.statement(s, sql);
-      if (r) return r;
-      throw Errors.notSupported(sql.split(/\s+/).slice(0, 3).join(' ').toUpperCase());
-    }
-    if (/^ALTER\s+SESSION\b/i.test(sql)) return statusResult('Statement executed successfully.');
-    if ((m = new RegExp(`^CREATE\\s+(OR\\s+REPLACE\\s+)?(TEMPORARY\\s+)?STAGE\\s+(IF\\s+NOT\\s+EXISTS\\s+)?(${QNAME})`, 'i').exec(sql))) {
-      const key = this.qualify(s, m[4]).join('.');
-      if (this.stages.has(key) && !m[1] && !m[3]) throw Errors.alreadyExists(key);
-      if (m[2] && s.ownersRights) throw ownersRightsTemporary('stage', key);
-      const existed = this.stages.has(key);
-      this.auth.create(s, 'STAGE', key, existed && Boolean(m[1]));
-      const dir = this.stages.get(key) ?? path.join(this.stageRoot, key.replace(/[^A-Za-z0-9_.$-]/g, '_'));
-      if (m[1]) fs.rmSync(dir, { recursive: true, force: true });
-      fs.mkdirSync(dir, { recursive: true });
-      // A new stage's directory table is empty until ALTER STAGE ... REFRESH ("Managing directory tables").
-      if (m[1] || !this.directories.has(key)) this.directories.set(key, { autoRefresh: /\bAUTO_REFRESH\s*=\s*TRUE\b/i.test(sql), files: [] });
-      this.stages.set(key, dir);
-      if (!existed || m[1]) this.auth.created(s, 'STAGE', key);
-      this.saveCatalog();
-      return statusResult(`Stage area ${key.split('.').pop()} successfully created.`);
-    }
-    if ((m = new RegExp(`^ALTER\\s+STAGE\\s+(?:IF\\s+EXISTS\\s+)?(${QNAME})\\s+REFRESH(?:\\s+SUBPATH\\s*=\\s*(${STRING_LITERAL}))?$`, 'i').exec(sql))) {
-      // WRITE is enough to refresh an internal stage's directory table since bundle 2023_06
-      // (https://docs.snowflake.com/en/release-notes/bcr-bundles/2023_06/bcr-1222).
-      const { dir, name } = this.stageDir(s, m[1], 'WRITE');
-      refreshDirectory(this.directoryTable(name), dir, m[2] === undefined ? '' : readLiteral(m[2]), this.listingHook(name));
-      this.saveCatalog();
-      return statusResult('Statement executed successfully.');
-    }
-    if ((m = new RegExp(`^(LIST|LS)\\s+@(${QNAME})(/\\S*)?$`, 'i').exec(sql))) {
-      return this.listStage(s, m[2], (m[3] ?? '').replace(/^\//, ''));
-    }
-    if ((m = new RegExp(`^(REMOVE|RM)\\s+@(${QNAME})(/\\S*)?$`, 'i').exec(sql))) {
-      const { dir } = this.stageDir(s, m[2], 'WRITE');
-      const prefix = (m[3] ?? '').replace(/^\//, '');
-      const files = walk(dir).filter((f) => f.startsWith(prefix));
-      // A file another process removed meanwhile is gone either way.
-      for (const f of files) fs.rmSync(path.join(dir, f), { force: true });
-      return { ...statusResult(''), rows: files.map((f) => [f]), columns: [{ ...statusResult('').columns[0], name: 'name' }] };
-    }
-    if ((m = new RegExp(`^CREATE\\s+(OR\\s+REPLACE\\s+)?HYBRID\\s+TABLE\\s+`, 'i').exec(sql))) {
-      // A hybrid table is a table whose PRIMARY KEY is enforced; secondary INDEX clauses only speed
-      // up Snowflake, so they are dropped here.
-      const ddl = sql.replace(/HYBRID\s+TABLE/i, 'TABLE').replace(/,\s*INDEX\s+\w+\s*\([^)]*\)/gi, '');
-      // CREATE HYBRID TABLE on the schema, not CREATE TABLE, since bundle 2026_02
-      // (https://docs.snowflake.com/en/release-notes/bcr-bundles/2026_02/bcr-2157: "The CREATE HYBRID
-      // TABLE privilege is required to create a new hybrid table"; the schema's owner needs none).
-      const r = await this.createTable(s, ddl, binds, 'CREATE HYBRID TABLE');
-      const name = new RegExp(`HYBRID\\s+TABLE\\s+(?:IF\\s+NOT\\s+EXISTS\\s+)?(${QNAME})`, 'i').exec(sql);
-      if (name) this.hybridTables.add(this.qualify(s, name[1]).join('.'));
-      return r;
-    }
-    if ((m = /^SHOW\s+(?:TERSE\s+)?HYBRID\s+TABLES(?:\s+IN\s+ACCOUNT)?(?:\s+LIMIT\s+(\d+))?$/i.exec(sql))) {
-      // SHOW HYBRID TABLES (https://docs.snowflake.com/en/sql-reference/sql/show-hybrid-tables): the
-      // hybrid tables the role has a privilege on; here only the name columns, and only the forms
-      // without LIKE or a narrower scope.
-      const visible = [...this.hybridTables].filter((t) => !this.auth.checked(s) || this.access.any(s.role, 'TABLE', t)).sort();
-      const rows = visible.slice(0, m[1] === undefined ? undefined : Number(m[1])).map((t) => t.split('.')).map(([db, schema, name]) => [name, db, schema, 'HYBRID TABLE']);
-      const text = statusResult('').columns[0];
-      return { columns: ['name', 'database_name', 'schema_name', 'kind'].map((n) => ({ ...text, name: n })), rows, statementTypeId: 0x1000 };
-    }
-    if (/\bINFORMATION_SCHEMA\.PACKAGES\b/i.test(sql)) {
-      // A stand-in for the PACKAGES view (https://docs.snowflake.com/en/sql-reference/info-schema/packages):
-      // only the package versions this project pins (lib/registry/packages.ts), as Python 3.11 packages.
-      sql = sql.replace(new RegExp(`(?:${IDENT}\\.)?INFORMATION_SCHEMA\\.PACKAGES\\b`, 'gi'), `(SELECT * FROM (VALUES ${LOCAL_PACKAGES.map(([n, v]) => `('${n}', '${v}', 'python', '3.11')`).join(', ')}) AS P(PACKAGE_NAME, VERSION, LANGUAGE, RUNTIME_VERSION))`);
-    }
-    if (/^(EXECUTE|CALL|PUT|GET|COPY\s+INTO\s+@|UNDROP|SHOW|DESCRIBE|DESC)\b/i.test(sql) || /^(CREATE|ALTER|DROP)\s+(OR\s+REPLACE\s+)?(TASK|SERVICE|MODEL|PROCEDURE|FUNCTION|STREAM|PIPE|DYNAMIC\s+TABLE|EXTERNAL|NOTEBOOK|STREAMLIT)\b/i.test(sql)) {
-      throw Errors.notSupported(sql.split(/\s+/).slice(0, /^(CREATE|ALTER|DROP)$/i.test(sql.split(/\s+/)[0]) ? 3 : 2).join(' ').toUpperCase());
-    }
-    if (!/^(SELECT|WITH|INSERT|UPDATE|DELETE|MERGE|CREATE|DROP|ALTER|TRUNCATE|VALUES|\()/i.test(sql)) {
-      const word = sql.split(/\s+/)[0].toUpperCase();
-      // Snowflake commands the server does not emulate are refused by name; anything else is a typo.
-      if (SNOWFLAKE_COMMANDS.has(word)) throw Errors.notSupported(word);
-      throw Errors.syntax(`line 1 at position 0 unexpected '${word}'.`);
-    }
-    if (/^(CREATE|DROP|ALTER|TRUNCATE)\b/i.test(sql)) return this.ddl(s, sql, binds);
-    this.checkTables(s, sql);
-    const { sql: withDirectories, tables } = this.expandDirectory(s, sql);
-    return this.runDuck(s, sessionFunctions(s, withDirectories), binds, new Map([...(inline ?? []), ...tables]));
+    return statusResult(`Schema ${schema} successfully created.`);
+  }
+
+  /** Roles, grants, warehouses, compute pools, users and image repositories: access control's (authorize.ts). */
+  private async accessStatement(s: SessionState, sql: string): Promise<SfResult> {
+    const r = await this.auth.statement(s, sql);
+    if (r) return r;
+    throw Errors.notSupported(sql.split(/\s+/).slice(0, 3).join(' ').toUpperCase());
+  }
+
+  private createStage(s: SessionState, sql: string, d: { replace: boolean; temporary: boolean; ifNotExists: boolean; ref: string }): SfResult {
+    const key = this.qualify(s, d.ref).join('.');
+    if (this.stages.has(key) && !d.replace && !d.ifNotExists) throw Errors.alreadyExists(key);
+    if (d.temporary && s.ownersRights) throw ownersRightsTemporary('stage', key);
+    const existed = this.stages.has(key);
+    this.auth.create(s, 'STAGE', key, existed && d.replace);
+    const dir = this.stages.get(key) ?? path.join(this.stageRoot, key.replace(/[^A-Za-z0-9_.$-]/g, '_'));
+    if (d.replace) fs.rmSync(dir, { recursive: true, force: true });
+    fs.mkdirSync(dir, { recursive: true });
+    // A new stage's directory table is empty until ALTER STAGE ... REFRESH ("Managing directory tables").
+    if (d.replace || !this.directories.has(key)) this.directories.set(key, { autoRefresh: /\bAUTO_REFRESH\s*=\s*TRUE\b/i.test(sql), files: [] });
+    this.stages.set(key, dir);
+    if (!existed || d.replace) this.auth.created(s, 'STAGE', key);
+    this.saveCatalog();
+    return statusResult(`Stage area ${key.split('.').pop()} successfully created.`);
+  }
+
+  private refreshStage(s: SessionState, ref: string, subpath: string | undefined): SfResult {
+    // WRITE is enough to refresh an internal stage's directory table since bundle 2023_06
+    // (https://docs.snowflake.com/en/release-notes/bcr-bundles/2023_06/bcr-1222).
+    const { dir, name } = this.stageDir(s, ref, 'WRITE');
+    refreshDirectory(this.directoryTable(name), dir, subpath === undefined ? '' : readLiteral(subpath), this.listingHook(name));
+    this.saveCatalog();
+    return statusResult('Statement executed successfully.');
+  }
+
+  private removeFromStage(s: SessionState, ref: string, subpath: string | undefined): SfResult {
+    const { dir } = this.stageDir(s, ref, 'WRITE');
+    const prefix = (subpath ?? '').replace(/^\//, '');
+    const files = walk(dir).filter((f) => f.startsWith(prefix));
+    // A file another process removed meanwhile is gone either way.
+    for (const f of files) fs.rmSync(path.join(dir, f), { force: true });
+    return { ...statusResult(''), rows: files.map((f) => [f]), columns: [{ ...statusResult('').columns[0], name: 'name' }] };
+  }
+
+  private async createHybridTable(s: SessionState, sql: string, binds: BindValue[] | BindValue[][] | undefined): Promise<SfResult> {
+    // A hybrid table is a table whose PRIMARY KEY is enforced; secondary INDEX clauses only speed
+    // up Snowflake, so they are dropped here.
+    const ddl = sql.replace(/HYBRID\s+TABLE/i, 'TABLE').replace(/,\s*INDEX\s+\w+\s*\([^)]*\)/gi, '');
+    // CREATE HYBRID TABLE on the schema, not CREATE TABLE, since bundle 2026_02
+    // (https://docs.snowflake.com/en/release-notes/bcr-bundles/2026_02/bcr-2157: "The CREATE HYBRID
+    // TABLE privilege is required to create a new hybrid table"; the schema's owner needs none).
+    const r = await this.createTable(s, ddl, binds, 'CREATE HYBRID TABLE');
+    const name = new RegExp(`HYBRID\\s+TABLE\\s+(?:IF\\s+NOT\\s+EXISTS\\s+)?(${QNAME})`, 'i').exec(sql);
+    if (name) this.hybridTables.add(this.qualify(s, name[1]).join('.'));
+    return r;
+  }
+
+  private showHybridTables(s: SessionState, limit: string | undefined): SfResult {
+    // SHOW HYBRID TABLES (https://docs.snowflake.com/en/sql-reference/sql/show-hybrid-tables): the
+    // hybrid tables the role has a privilege on; here only the name columns, and only the forms
+    // without LIKE or a narrower scope.
+    const visible = [...this.hybridTables].filter((t) => !this.auth.checked(s) || this.access.any(s.role, 'TABLE', t)).sort();
+    const rows = visible.slice(0, limit === undefined ? undefined : Number(limit)).map((t) => t.split('.')).map(([db, schema, name]) => [name, db, schema, 'HYBRID TABLE']);
+    const text = statusResult('').columns[0];
+    return { columns: ['name', 'database_name', 'schema_name', 'kind'].map((n) => ({ ...text, name: n })), rows, statementTypeId: 0x1000 };
   }
 
   /** CREATE TABLE / VIEW: USAGE on the database and CREATE TABLE (VIEW) on the schema; the session's role owns it. */
@@ -749,6 +764,39 @@ export class Engine {
  * column of nulls only), or undefined when a column's values bind as different types.
  */
 /** CURRENT_ROLE() and CURRENT_WAREHOUSE() are the session's: literals here (DuckDB has neither). */
+/** Statements access control carries out (authorize.ts). */
+const ACCESS_STATEMENT = /^(?:(?:GRANT|REVOKE|SHOW\s+GRANTS|SHOW\s+IMAGE\s+REPOSITORIES|SHOW\s+COMPUTE\s+POOL\s+INSTANCE\s+FAMILIES)(?:\s|$)|(?:CREATE|ALTER|DROP)\s+(?:OR\s+REPLACE\s+)?(?:ROLE|WAREHOUSE|COMPUTE\s+POOL|USER|IMAGE\s+REPOSITORY)\b)/i;
+
+/** A statement form the engine carries out itself: its pattern, and what to do with the captures. */
+type EngineRoute = readonly [pattern: RegExp, run: (s: SessionState, m: RegExpExecArray, sql: string, binds: BindValue[] | BindValue[][] | undefined) => SfResult | Promise<SfResult>];
+
+/** A case-insensitive pattern from a source string (routes build theirs from IDENT and QNAME). */
+function re(source: string): RegExp {
+  return new RegExp(source, 'i');
+}
+
+/**
+ * A stand-in for the PACKAGES view (https://docs.snowflake.com/en/sql-reference/info-schema/packages):
+ * only the package versions this project pins (lib/registry/packages.ts), as Python 3.11 packages.
+ */
+function withPackagesView(sql: string): string {
+  if (!/\bINFORMATION_SCHEMA\.PACKAGES\b/i.test(sql)) return sql;
+  return sql.replace(new RegExp(`(?:${IDENT}\\.)?INFORMATION_SCHEMA\\.PACKAGES\\b`, 'gi'), `(SELECT * FROM (VALUES ${LOCAL_PACKAGES.map(([n, v]) => `('${n}', '${v}', 'python', '3.11')`).join(', ')}) AS P(PACKAGE_NAME, VERSION, LANGUAGE, RUNTIME_VERSION))`);
+}
+
+/** Refuses what the engine does not emulate by the command's name, and anything that is no statement as a syntax error. */
+function refuseUnemulated(sql: string): void {
+  if (/^(EXECUTE|CALL|PUT|GET|COPY\s+INTO\s+@|UNDROP|SHOW|DESCRIBE|DESC)\b/i.test(sql) || /^(CREATE|ALTER|DROP)\s+(OR\s+REPLACE\s+)?(TASK|SERVICE|MODEL|PROCEDURE|FUNCTION|STREAM|PIPE|DYNAMIC\s+TABLE|EXTERNAL|NOTEBOOK|STREAMLIT)\b/i.test(sql)) {
+    throw Errors.notSupported(sql.split(/\s+/).slice(0, /^(CREATE|ALTER|DROP)$/i.test(sql.split(/\s+/)[0]) ? 3 : 2).join(' ').toUpperCase());
+  }
+  if (!/^(SELECT|WITH|INSERT|UPDATE|DELETE|MERGE|CREATE|DROP|ALTER|TRUNCATE|VALUES|\()/i.test(sql)) {
+    const word = sql.split(/\s+/)[0].toUpperCase();
+    // Snowflake commands the server does not emulate are refused by name; anything else is a typo.
+    if (SNOWFLAKE_COMMANDS.has(word)) throw Errors.notSupported(word);
+    throw Errors.syntax(`line 1 at position 0 unexpected '${word}'.`);
+  }
+}
+
 function sessionFunctions(s: SessionState, sql: string): string {
   // Written into Snowflake SQL, which the translator reads with Snowflake's escapes.
   const literal = (v: string | undefined) => (v === undefined ? 'NULL' : sfStringLiteral(v));

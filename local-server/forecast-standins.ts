@@ -158,7 +158,7 @@ export function deploySettingsOf(definition: string): DeploySettings | undefined
   const line = (name: string) => new RegExp(`^${name} = (.*)$`, 'm').exec(definition)?.[1];
   const str = (name: string) => {
     const v = line(name);
-    return v && v.startsWith('"') ? (JSON.parse(v) as string) : undefined;
+    return v?.startsWith('"') ? (JSON.parse(v) as string) : undefined;
   };
   const int = (name: string) => (line(name) !== undefined && /^\d+$/.test(line(name)!) ? Number(line(name)) : undefined);
   const block = /^STATEMENTS = \{\n([\s\S]*?)\n\}$/m.exec(definition)?.[1];

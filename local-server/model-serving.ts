@@ -250,7 +250,7 @@ export class ModelServing {
     }
     const spec = (doc as { spec?: { type?: string; split_type?: string; targets?: unknown } } | null)?.spec;
     const bad = (why: string) => new SfError('395018', `Invalid gateway specification: ${why}`, '22023');
-    if (!spec || spec.type !== 'traffic_split') throw bad("spec.type must be 'traffic_split'");
+    if (spec?.type !== 'traffic_split') throw bad("spec.type must be 'traffic_split'");
     if (spec.split_type !== 'custom') throw bad("spec.split_type must be 'custom'");
     if (!Array.isArray(spec.targets) || spec.targets.length === 0) throw bad('spec.targets must list at least one endpoint');
     if (spec.targets.length > 5) throw bad('a gateway routes to at most 5 endpoints');

@@ -264,6 +264,17 @@ const TASK_FUNCTION_COLUMNS: Record<'TASK_HISTORY' | 'CURRENT_TASK_GRAPHS' | 'CO
 /** `TABLE([<db>.]INFORMATION_SCHEMA.<function>(<name> => <constant>, ...))`; arguments hold no parentheses outside string constants. */
 const TASK_FUNCTION = String.raw`TABLE\s*\(\s*(?:${IDENT}\.)?INFORMATION_SCHEMA\.(TASK_HISTORY|CURRENT_TASK_GRAPHS|COMPLETE_TASK_GRAPHS)\s*\(((?:${STRING_LITERAL}|[^()'])*)\)\s*\)`;
 
+/** Queries that read what only the server knows, rewritten before they run (rewriteQuery). */
+const SERVER_VALUES = new RegExp(String.raw`\bSYSTEM\$GET_SERVICE_(STATUS|LOGS)\s*\(|!PREDICT\s*\(|${TASK_FUNCTION}`, 'i');
+
+/** A statement form SnowflakeObjects carries out: its pattern, and what to do with the captures. */
+type Route = readonly [pattern: RegExp, run: (s: SessionState, m: RegExpExecArray) => SfResult | Promise<SfResult>];
+
+/** A case-insensitive pattern from a source string (routes build theirs from IDENT and QNAME). */
+function re(source: string): RegExp {
+  return new RegExp(source, 'i');
+}
+
 export interface Service {
   name: string;
   /** The role that owns it (the role that executed the job); its container connects as it. */
@@ -334,184 +345,227 @@ export class SnowflakeObjects {
     return this.engine.auth;
   }
 
+  /**
+   * The statements this class carries out, tried in order: each pattern's captures become the
+   * arguments of the method that does the work (compiled once, not per statement).
+   */
+  private readonly routes: readonly Route[] = [
+    [re(`^CREATE\\s+(OR\\s+REPLACE\\s+)?TASK\\s+(IF\\s+NOT\\s+EXISTS\\s+)?(${QNAME})([\\s\\S]*?)\\sAS\\s+([\\s\\S]+)$`), (s, m) => this.createTask(s, { replace: Boolean(m[1]), ifNotExists: Boolean(m[2]), ref: m[3], header: m[4], body: m[5] })],
+    [re(`^ALTER\\s+TASK\\s+(IF\\s+EXISTS\\s+)?(${QNAME})\\s+(RESUME|SUSPEND)$`), (s, m) => this.resumeOrSuspendTask(s, m[2], m[3].toUpperCase() === 'RESUME')],
+    [re(`^DROP\\s+TASK\\s+(IF\\s+EXISTS\\s+)?(${QNAME})$`), (s, m) => this.dropTask(s, m[2], Boolean(m[1]))],
+    [re(`^EXECUTE\\s+TASK\\s+(${QNAME})$`), (s, m) => this.executeTask(s, m[1])],
+    [
+      re(`^EXECUTE\\s+JOB\\s+SERVICE\\s+IN\\s+COMPUTE\\s+POOL\\s+(${IDENT})\\s+([\\s\\S]*?)FROM\\s+SPECIFICATION\\s+(\\$\\$[\\s\\S]*\\$\\$|'[\\s\\S]*')\\s*$`),
+      (s, m) => this.executeJob(s, nameParts(m[1])[0], m[2], m[3]),
+    ],
+    [re(`^DROP\\s+SERVICE\\s+(IF\\s+EXISTS\\s+)?(${QNAME})$`), (s, m) => this.dropService(s, m[2], Boolean(m[1]))],
+    [re(`^(DESCRIBE|DESC)\\s+SERVICE\\s+(${QNAME})$`), (s, m) => this.describeService(s, m[2])],
+    [re(`^SHOW\\s+SERVICE\\s+CONTAINERS\\s+IN\\s+SERVICE\\s+(${QNAME})$`), (s, m) => this.showServiceContainers(s, m[1])],
+    [re(`^SHOW\\s+SERVICES(?:\\s+IN\\s+SCHEMA\\s+(${QNAME}))?\\b`), (s, m) => this.showServices(s, m[1])],
+    [
+      re(`^CREATE\\s+(OR\\s+REPLACE\\s+)?MODEL\\s+(IF\\s+NOT\\s+EXISTS\\s+)?(${QNAME})(?:\\s+WITH\\s+VERSION\\s+(${IDENT}))?`),
+      (s, m) => this.createModel(s, { replace: Boolean(m[1]), ifNotExists: Boolean(m[2]), ref: m[3], version: m[4] }),
+    ],
+    [re(`^ALTER\\s+MODEL\\s+(IF\\s+EXISTS\\s+)?(${QNAME})\\s+([\\s\\S]+)$`), (s, m) => this.alterModelStatement(s, m[2], Boolean(m[1]), m[3].trim())],
+    [re(`^SHOW\\s+VERSIONS\\s+IN\\s+MODEL\\s+(${QNAME})$`), (s, m) => this.showVersions(s, m[1])],
+    [/^SHOW\s+MODELS\b/i, (s) => this.showModels(s)],
+    [re(`^DROP\\s+MODEL\\s+(IF\\s+EXISTS\\s+)?(${QNAME})$`), (s, m) => this.dropModel(s, m[2], Boolean(m[1]))],
+    [
+      re(`^CREATE\\s+(OR\\s+REPLACE\\s+)?(?:SECURE\\s+)?PROCEDURE\\s+(IF\\s+NOT\\s+EXISTS\\s+)?(${QNAME})\\s*\\(([^)]*)\\)([\\s\\S]*)$`),
+      (s, m) => this.createProcedure(s, Boolean(m[1]), Boolean(m[2]), m[3], m[4], m[5]),
+    ],
+    [re(`^DROP\\s+PROCEDURE\\s+(IF\\s+EXISTS\\s+)?(${QNAME})\\s*(?:\\([^)]*\\))?$`), (s, m) => this.dropProcedure(s, m[2], Boolean(m[1]))],
+    [re(`^CALL\\s+(${QNAME})\\s*\\(([\\s\\S]*)\\)$`), (s, m) => this.call(s, m[1], m[2])],
+    [/^COPY\s+INTO\s+@(\S+?)\s+FROM\s+\(([\s\S]+)\)\s+FILE_FORMAT\s*=\s*\(([^)]*)\)([\s\S]*)$/i, (s, m) => this.copyIntoStage(s, m[1], m[2], m[3], m[4])],
+  ];
+
   /** Handles the statement when it is one of ours; returns undefined otherwise. */
   async handle(s: SessionState, sql: string): Promise<SfResult | undefined> {
     const served = await this.serving.handle(s, sql);
     if (served) return served;
     const udtf = await this.javascriptFunctions.handle(s, sql);
     if (udtf) return udtf;
-    let m: RegExpExecArray | null;
-    if ((m = new RegExp(`^CREATE\\s+(OR\\s+REPLACE\\s+)?TASK\\s+(IF\\s+NOT\\s+EXISTS\\s+)?(${QNAME})([\\s\\S]*?)\\sAS\\s+([\\s\\S]+)$`, 'i').exec(sql))) {
-      const [db, schema, name] = this.engine.qualify(s, m[3]);
-      const key = `${db}.${schema}.${name}`;
-      // CREATE TASK needs CREATE TASK on the schema and USAGE on its database
-      // (https://docs.snowflake.com/en/sql-reference/sql/create-task); the creating role owns the task.
-      this.auth.create(s, 'TASK', key, this.tasks.has(key) && Boolean(m[1]));
-      if (this.tasks.has(key) && !m[1]) {
-        if (m[2]) return statusResult(`${name} already exists, statement succeeded.`);
-        throw Errors.alreadyExists(key);
-      }
-      const header = m[4];
-      // A user-managed task names its warehouse, and its creator needs USAGE on it
-      // (https://docs.snowflake.com/en/sql-reference/sql/create-task, access control requirements).
-      const warehouseRef = new RegExp(`\\bWAREHOUSE\\s*=\\s*(${IDENT})`, 'i').exec(header)?.[1];
-      const warehouse = warehouseRef ? nameParts(warehouseRef)[0] : undefined;
-      if (warehouse) this.auth.need(s, 'USAGE', 'WAREHOUSE', warehouse);
-      this.auth.created(s, 'TASK', key);
-      const after = /\bAFTER\s+([\s\S]+?)(?=\s+(?:FINALIZE|WHEN|WAREHOUSE|SCHEDULE|USER_TASK|ALLOW|COMMENT)\b|$)/i.exec(header)?.[1];
-      const finalize = new RegExp(`\\bFINALIZE\\s*=\\s*(${QNAME})`, 'i').exec(header)?.[1];
-      const schedule = new RegExp(`\\bSCHEDULE\\s*=\\s*(${STRING_LITERAL})`, 'i').exec(header)?.[1];
-      this.tasks.set(key, {
-        id: crypto.randomUUID(),
-        name,
-        database: db,
-        schema,
-        after: after ? after.split(',').map((a) => this.engine.qualify(s, a.trim()).join('.')) : [],
-        finalize: finalize ? this.engine.qualify(s, finalize).join('.') : undefined,
-        sql: m[5].trim(),
-        started: false,
-        schedule: schedule === undefined ? undefined : readLiteral(schedule),
-        warehouse,
-      });
-      return statusResult(`Task ${name} successfully created.`);
-    }
-    if ((m = new RegExp(`^ALTER\\s+TASK\\s+(IF\\s+EXISTS\\s+)?(${QNAME})\\s+(RESUME|SUSPEND)$`, 'i').exec(sql))) {
-      const t = this.task(s, m[2]);
-      const key = `${t.database}.${t.schema}.${t.name}`;
-      // ALTER TASK ... RESUME | SUSPEND: OWNERSHIP or OPERATE on the task; resuming also needs the
-      // owner's EXECUTE TASK (https://docs.snowflake.com/en/sql-reference/sql/alter-task).
-      this.auth.need(s, 'OPERATE', 'TASK', key);
-      if (m[3].toUpperCase() === 'RESUME') this.ownerMayExecute(key);
-      t.started = m[3].toUpperCase() === 'RESUME';
-      return statusResult('Statement executed successfully.');
-    }
-    if ((m = new RegExp(`^DROP\\s+TASK\\s+(IF\\s+EXISTS\\s+)?(${QNAME})$`, 'i').exec(sql))) {
-      const key = this.engine.qualify(s, m[2]).join('.');
-      if (this.tasks.has(key)) this.auth.own(s, 'TASK', key);
-      if (!this.tasks.delete(key) && !m[1]) throw Errors.objectMissing(`Task '${key}'`);
-      this.auth.dropped('TASK', key);
-      return statusResult(`Task ${key} successfully dropped.`);
-    }
-    if ((m = new RegExp(`^EXECUTE\\s+TASK\\s+(${QNAME})$`, 'i').exec(sql))) {
-      const root = this.task(s, m[1]);
-      const rootKey = `${root.database}.${root.schema}.${root.name}`;
-      // EXECUTE TASK: the caller needs OWNERSHIP or OPERATE on the task, and the task's owner the
-      // global EXECUTE TASK privilege (https://docs.snowflake.com/en/sql-reference/sql/execute-task).
-      this.auth.need(s, 'OPERATE', 'TASK', rootKey);
-      this.ownerMayExecute(rootKey);
-      // The graph run is visible (CURRENT_TASK_GRAPHS) from here until its last task has finished.
-      const run: GraphRun = {
-        ROOT_TASK_NAME: root.name, DATABASE_NAME: root.database, SCHEMA_NAME: root.schema, STATE: 'SCHEDULED', SCHEDULED_FROM: 'EXECUTE_TASK',
-        FIRST_ERROR_TASK_NAME: null, FIRST_ERROR_CODE: null, FIRST_ERROR_MESSAGE: null,
-        SCHEDULED_TIME: new Date().toISOString(), QUERY_START_TIME: null, COMPLETED_TIME: null,
-        ROOT_TASK_ID: root.id, ATTEMPT_NUMBER: 1, GRAPH_RUN_GROUP_ID: crypto.randomUUID(),
-      };
-      this.graphRuns.push(run);
-      this.runningGraphs.push(this.runGraph(root, run));
-      return statusResult(`Task ${root.name} is scheduled to run immediately.`);
-    }
-    if ((m = new RegExp(`^EXECUTE\\s+JOB\\s+SERVICE\\s+IN\\s+COMPUTE\\s+POOL\\s+(${IDENT})\\s+([\\s\\S]*?)FROM\\s+SPECIFICATION\\s+(\\$\\$[\\s\\S]*\\$\\$|'[\\s\\S]*')\\s*$`, 'i').exec(sql))) {
-      return this.executeJob(s, nameParts(m[1])[0], m[2], m[3]);
-    }
-    if ((m = new RegExp(`^DROP\\s+SERVICE\\s+(IF\\s+EXISTS\\s+)?(${QNAME})$`, 'i').exec(sql))) {
-      const key = this.engine.qualify(s, m[2]).join('.');
-      const svc = this.services.get(key);
-      if (!svc) {
-        if (m[1]) return statusResult('Drop statement executed successfully (service does not exist).');
-        throw Errors.objectMissing(`Service '${key}'`);
-      }
-      // DROP SERVICE needs OWNERSHIP (https://docs.snowflake.com/en/sql-reference/sql/drop-service).
-      this.auth.own(s, 'SERVICE', key);
-      if (svc.child) killContainer(svc.child);
-      this.services.delete(key);
-      this.auth.dropped('SERVICE', key);
-      return statusResult(`${key} successfully dropped.`);
-    }
-    if ((m = new RegExp(`^(DESCRIBE|DESC)\\s+SERVICE\\s+(${QNAME})$`, 'i').exec(sql))) {
-      const svc = this.monitored(s, m[2]);
-      return this.table(['name', 'compute_pool', 'status', 'is_job', 'owner', 'comment'], [[svc.name, svc.pool, svc.status, String(!svc.inference), svc.owner, svc.comment ?? null]]);
-    }
-    if ((m = new RegExp(`^SHOW\\s+SERVICE\\s+CONTAINERS\\s+IN\\s+SERVICE\\s+(${QNAME})$`, 'i').exec(sql))) {
-      // https://docs.snowflake.com/en/sql-reference/sql/show-service-containers-in-service: OWNERSHIP or MONITOR on the service.
-      const svc = this.monitored(s, m[1]);
-      const [db, schema, name] = svc.name.split('.');
-      const status = svc.status === 'RUNNING' ? 'READY' : svc.status;
-      return this.table(
-        ['database_name', 'schema_name', 'service_name', 'service_status', 'instance_id', 'instance_status', 'container_name', 'status', 'message', 'image_name', 'image_digest', 'restart_count', 'start_time', 'last_exit_code', 'last_restart_time'],
-        [[db, schema, name, svc.status, '0', svc.status === 'RUNNING' ? 'READY' : svc.status, svc.container, status, svc.message, svc.image, null, '0', svc.startedOn, svc.exitCode === null ? null : String(svc.exitCode), null]],
-      );
-    }
-    if ((m = new RegExp(`^SHOW\\s+SERVICES(?:\\s+IN\\s+SCHEMA\\s+(${QNAME}))?\\b`, 'i').exec(sql))) {
-      // SHOW lists only the objects the role has a privilege on; IN SCHEMA narrows to one schema
-      // (https://docs.snowflake.com/en/sql-reference/sql/show-services). `name` is qualified here.
-      const schema = m[1] ? this.engine.qualify(s, `${m[1]}.X`).slice(0, 2).join('.') + '.' : '';
-      const visible = [...this.services.values()].filter((v) => v.name.startsWith(schema) && (!this.auth.checked(s) || this.engine.access.any(s.role!, 'SERVICE', v.name)));
-      return this.table(['name', 'compute_pool', 'status', 'is_job', 'owner', 'comment'], visible.map((v) => [v.name, v.pool, v.status, String(!v.inference), v.owner, v.comment ?? null]));
-    }
-    if ((m = new RegExp(`^CREATE\\s+(OR\\s+REPLACE\\s+)?MODEL\\s+(IF\\s+NOT\\s+EXISTS\\s+)?(${QNAME})(?:\\s+WITH\\s+VERSION\\s+(${IDENT}))?`, 'i').exec(sql))) {
-      const key = this.engine.qualify(s, m[3]).join('.');
-      const existed = this.models.models.has(key);
-      // CREATE MODEL: CREATE MODEL on the schema (https://docs.snowflake.com/en/sql-reference/sql/create-model).
-      this.auth.create(s, 'MODEL', key, existed && Boolean(m[1]));
-      if (existed && !m[1] && !m[2]) throw Errors.alreadyExists(key);
-      if (m[1]) this.models.models.delete(key);
-      if (!this.models.models.has(key)) {
-        this.models.models.set(key, { name: key, versions: [] });
-        this.auth.created(s, 'MODEL', key);
-      }
-      if (m[4]) this.models.addVersion(key, nameParts(m[4])[0]);
-      return statusResult(`Model ${key} successfully created.`);
-    }
-    if ((m = new RegExp(`^ALTER\\s+MODEL\\s+(IF\\s+EXISTS\\s+)?(${QNAME})\\s+([\\s\\S]+)$`, 'i').exec(sql))) {
-      const key = this.engine.qualify(s, m[2]).join('.');
-      if (!this.models.models.has(key) && m[1]) return statusResult('Statement executed successfully.');
-      // ALTER MODEL (versions, aliases, default version, metadata) needs OWNERSHIP of the model
-      // (https://docs.snowflake.com/en/sql-reference/sql/alter-model).
-      if (this.models.models.has(key)) this.auth.own(s, 'MODEL', key);
-      return this.alterModel(key, m[3].trim());
-    }
-    if ((m = new RegExp(`^SHOW\\s+VERSIONS\\s+IN\\s+MODEL\\s+(${QNAME})$`, 'i').exec(sql))) {
-      const key = this.engine.qualify(s, m[1]).join('.');
-      if (this.models.models.has(key)) this.auth.need(s, 'USAGE', 'MODEL', key);
-      const model = this.models.get(key);
-      return this.table(['name', 'aliases', 'is_default_version', 'metadata', 'created_on'], model.versions.map((v) => [v.name, JSON.stringify(v.alias ? [v.alias] : []), String(v.name === model.defaultVersion), JSON.stringify(v.metadata), v.createdOn]));
-    }
-    if (/^SHOW\s+MODELS\b/i.test(sql)) {
-      const visible = [...this.models.models.values()].filter((x) => !this.auth.checked(s) || this.engine.access.any(s.role!, 'MODEL', x.name));
-      return this.table(['name', 'default_version_name', 'versions'], visible.map((x) => [x.name, x.defaultVersion ?? null, JSON.stringify(x.versions.map((v) => v.name))]));
-    }
-    if ((m = new RegExp(`^DROP\\s+MODEL\\s+(IF\\s+EXISTS\\s+)?(${QNAME})$`, 'i').exec(sql))) {
-      const key = this.engine.qualify(s, m[2]).join('.');
-      if (this.models.models.has(key)) this.auth.own(s, 'MODEL', key);
-      if (!this.models.models.delete(key) && !m[1]) throw Errors.objectMissing(`Model '${key}'`);
-      this.auth.dropped('MODEL', key);
-      return statusResult(`${key} successfully dropped.`);
-    }
-    if ((m = new RegExp(`^CREATE\\s+(OR\\s+REPLACE\\s+)?(?:SECURE\\s+)?PROCEDURE\\s+(IF\\s+NOT\\s+EXISTS\\s+)?(${QNAME})\\s*\\(([^)]*)\\)([\\s\\S]*)$`, 'i').exec(sql))) {
-      return this.createProcedure(s, Boolean(m[1]), Boolean(m[2]), m[3], m[4], m[5]);
-    }
-    if ((m = new RegExp(`^DROP\\s+PROCEDURE\\s+(IF\\s+EXISTS\\s+)?(${QNAME})\\s*(?:\\([^)]*\\))?$`, 'i').exec(sql))) {
-      const key = this.engine.qualify(s, m[2]).join('.');
-      if (this.procedures.has(key)) this.auth.own(s, 'PROCEDURE', key);
-      if (!this.procedures.delete(key) && !m[1]) throw Errors.objectMissing(`Procedure '${key}'`);
-      this.auth.dropped('PROCEDURE', key);
-      return statusResult(`${key.split('.').pop()} successfully dropped.`);
-    }
-    if ((m = new RegExp(`^CALL\\s+(${QNAME})\\s*\\(([\\s\\S]*)\\)$`, 'i').exec(sql))) {
-      return this.call(s, m[1], m[2]);
-    }
+    // Before the routes: the plain COPY INTO @stage route would also match a partitioned unload.
     const unload = parsePartitionedUnload(sql);
     if (unload) return partitionedUnload(this.engine, s, unload);
-    if ((m = /^COPY\s+INTO\s+@(\S+?)\s+FROM\s+\(([\s\S]+)\)\s+FILE_FORMAT\s*=\s*\(([^)]*)\)([\s\S]*)$/i.exec(sql))) {
-      return this.copyIntoStage(s, m[1], m[2], m[3], m[4]);
+    for (const [pattern, run] of this.routes) {
+      const m = pattern.exec(sql);
+      if (m) return run(s, m);
     }
-    if (/\bSYSTEM\$GET_SERVICE_(STATUS|LOGS)\s*\(/i.test(sql) || new RegExp(TASK_FUNCTION, 'i').test(sql) || /!PREDICT\s*\(/i.test(sql)) {
-      // Information-schema table functions and model inference run on the session's warehouse.
-      if (new RegExp(TASK_FUNCTION, 'i').test(sql) || /!PREDICT\s*\(/i.test(sql)) this.engine.requireWarehouse(s);
-      const q = await this.rewriteQuery(s, sql);
-      return this.engine.execute(s, q.sql, undefined, q.tables);
-    }
+    if (SERVER_VALUES.test(sql)) return this.queryWithServerValues(s, sql);
     return undefined;
+  }
+
+  /** A query that reads what only the server knows: service status and logs, task history, PREDICT. */
+  private async queryWithServerValues(s: SessionState, sql: string): Promise<SfResult> {
+    // Information-schema table functions and model inference run on the session's warehouse.
+    if (new RegExp(TASK_FUNCTION, 'i').test(sql) || /!PREDICT\s*\(/i.test(sql)) this.engine.requireWarehouse(s);
+    const q = await this.rewriteQuery(s, sql);
+    return this.engine.execute(s, q.sql, undefined, q.tables);
+  }
+
+  private createTask(s: SessionState, t: { replace: boolean; ifNotExists: boolean; ref: string; header: string; body: string }): SfResult {
+    const [db, schema, name] = this.engine.qualify(s, t.ref);
+    const key = `${db}.${schema}.${name}`;
+    // CREATE TASK needs CREATE TASK on the schema and USAGE on its database
+    // (https://docs.snowflake.com/en/sql-reference/sql/create-task); the creating role owns the task.
+    this.auth.create(s, 'TASK', key, this.tasks.has(key) && t.replace);
+    if (this.tasks.has(key) && !t.replace) {
+      if (t.ifNotExists) return statusResult(`${name} already exists, statement succeeded.`);
+      throw Errors.alreadyExists(key);
+    }
+    const header = t.header;
+    // A user-managed task names its warehouse, and its creator needs USAGE on it
+    // (https://docs.snowflake.com/en/sql-reference/sql/create-task, access control requirements).
+    const warehouseRef = new RegExp(`\\bWAREHOUSE\\s*=\\s*(${IDENT})`, 'i').exec(header)?.[1];
+    const warehouse = warehouseRef ? nameParts(warehouseRef)[0] : undefined;
+    if (warehouse) this.auth.need(s, 'USAGE', 'WAREHOUSE', warehouse);
+    this.auth.created(s, 'TASK', key);
+    const after = /\bAFTER\s+([\s\S]+?)(?=\s+(?:FINALIZE|WHEN|WAREHOUSE|SCHEDULE|USER_TASK|ALLOW|COMMENT)\b|$)/i.exec(header)?.[1];
+    const finalize = new RegExp(`\\bFINALIZE\\s*=\\s*(${QNAME})`, 'i').exec(header)?.[1];
+    const schedule = new RegExp(`\\bSCHEDULE\\s*=\\s*(${STRING_LITERAL})`, 'i').exec(header)?.[1];
+    this.tasks.set(key, {
+      id: crypto.randomUUID(),
+      name,
+      database: db,
+      schema,
+      after: after ? after.split(',').map((a) => this.engine.qualify(s, a.trim()).join('.')) : [],
+      finalize: finalize ? this.engine.qualify(s, finalize).join('.') : undefined,
+      sql: t.body.trim(),
+      started: false,
+      schedule: schedule === undefined ? undefined : readLiteral(schedule),
+      warehouse,
+    });
+    return statusResult(`Task ${name} successfully created.`);
+  }
+
+  private resumeOrSuspendTask(s: SessionState, ref: string, resume: boolean): SfResult {
+    const t = this.task(s, ref);
+    const key = `${t.database}.${t.schema}.${t.name}`;
+    // ALTER TASK ... RESUME | SUSPEND: OWNERSHIP or OPERATE on the task; resuming also needs the
+    // owner's EXECUTE TASK (https://docs.snowflake.com/en/sql-reference/sql/alter-task).
+    this.auth.need(s, 'OPERATE', 'TASK', key);
+    if (resume) this.ownerMayExecute(key);
+    t.started = resume;
+    return statusResult('Statement executed successfully.');
+  }
+
+  private dropTask(s: SessionState, ref: string, ifExists: boolean): SfResult {
+    const key = this.engine.qualify(s, ref).join('.');
+    if (this.tasks.has(key)) this.auth.own(s, 'TASK', key);
+    if (!this.tasks.delete(key) && !ifExists) throw Errors.objectMissing(`Task '${key}'`);
+    this.auth.dropped('TASK', key);
+    return statusResult(`Task ${key} successfully dropped.`);
+  }
+
+  private executeTask(s: SessionState, ref: string): SfResult {
+    const root = this.task(s, ref);
+    const rootKey = `${root.database}.${root.schema}.${root.name}`;
+    // EXECUTE TASK: the caller needs OWNERSHIP or OPERATE on the task, and the task's owner the
+    // global EXECUTE TASK privilege (https://docs.snowflake.com/en/sql-reference/sql/execute-task).
+    this.auth.need(s, 'OPERATE', 'TASK', rootKey);
+    this.ownerMayExecute(rootKey);
+    // The graph run is visible (CURRENT_TASK_GRAPHS) from here until its last task has finished.
+    const run: GraphRun = {
+      ROOT_TASK_NAME: root.name, DATABASE_NAME: root.database, SCHEMA_NAME: root.schema, STATE: 'SCHEDULED', SCHEDULED_FROM: 'EXECUTE_TASK',
+      FIRST_ERROR_TASK_NAME: null, FIRST_ERROR_CODE: null, FIRST_ERROR_MESSAGE: null,
+      SCHEDULED_TIME: new Date().toISOString(), QUERY_START_TIME: null, COMPLETED_TIME: null,
+      ROOT_TASK_ID: root.id, ATTEMPT_NUMBER: 1, GRAPH_RUN_GROUP_ID: crypto.randomUUID(),
+    };
+    this.graphRuns.push(run);
+    this.runningGraphs.push(this.runGraph(root, run));
+    return statusResult(`Task ${root.name} is scheduled to run immediately.`);
+  }
+
+  private dropService(s: SessionState, ref: string, ifExists: boolean): SfResult {
+    const key = this.engine.qualify(s, ref).join('.');
+    const svc = this.services.get(key);
+    if (!svc) {
+      if (ifExists) return statusResult('Drop statement executed successfully (service does not exist).');
+      throw Errors.objectMissing(`Service '${key}'`);
+    }
+    // DROP SERVICE needs OWNERSHIP (https://docs.snowflake.com/en/sql-reference/sql/drop-service).
+    this.auth.own(s, 'SERVICE', key);
+    if (svc.child) killContainer(svc.child);
+    this.services.delete(key);
+    this.auth.dropped('SERVICE', key);
+    return statusResult(`${key} successfully dropped.`);
+  }
+
+  private describeService(s: SessionState, ref: string): SfResult {
+    const svc = this.monitored(s, ref);
+    return this.table(['name', 'compute_pool', 'status', 'is_job', 'owner', 'comment'], [[svc.name, svc.pool, svc.status, String(!svc.inference), svc.owner, svc.comment ?? null]]);
+  }
+
+  private showServiceContainers(s: SessionState, ref: string): SfResult {
+    // https://docs.snowflake.com/en/sql-reference/sql/show-service-containers-in-service: OWNERSHIP or MONITOR on the service.
+    const svc = this.monitored(s, ref);
+    const [db, schema, name] = svc.name.split('.');
+    const status = svc.status === 'RUNNING' ? 'READY' : svc.status;
+    return this.table(
+      ['database_name', 'schema_name', 'service_name', 'service_status', 'instance_id', 'instance_status', 'container_name', 'status', 'message', 'image_name', 'image_digest', 'restart_count', 'start_time', 'last_exit_code', 'last_restart_time'],
+      [[db, schema, name, svc.status, '0', svc.status === 'RUNNING' ? 'READY' : svc.status, svc.container, status, svc.message, svc.image, null, '0', svc.startedOn, svc.exitCode === null ? null : String(svc.exitCode), null]],
+    );
+  }
+
+  private showServices(s: SessionState, schemaRef: string | undefined): SfResult {
+    // SHOW lists only the objects the role has a privilege on; IN SCHEMA narrows to one schema
+    // (https://docs.snowflake.com/en/sql-reference/sql/show-services). `name` is qualified here.
+    const schema = schemaRef ? this.engine.qualify(s, `${schemaRef}.X`).slice(0, 2).join('.') + '.' : '';
+    const visible = [...this.services.values()].filter((v) => v.name.startsWith(schema) && (!this.auth.checked(s) || this.engine.access.any(s.role!, 'SERVICE', v.name)));
+    return this.table(['name', 'compute_pool', 'status', 'is_job', 'owner', 'comment'], visible.map((v) => [v.name, v.pool, v.status, String(!v.inference), v.owner, v.comment ?? null]));
+  }
+
+  private createModel(s: SessionState, d: { replace: boolean; ifNotExists: boolean; ref: string; version: string | undefined }): SfResult {
+    const key = this.engine.qualify(s, d.ref).join('.');
+    const existed = this.models.models.has(key);
+    // CREATE MODEL: CREATE MODEL on the schema (https://docs.snowflake.com/en/sql-reference/sql/create-model).
+    this.auth.create(s, 'MODEL', key, existed && d.replace);
+    if (existed && !d.replace && !d.ifNotExists) throw Errors.alreadyExists(key);
+    if (d.replace) this.models.models.delete(key);
+    if (!this.models.models.has(key)) {
+      this.models.models.set(key, { name: key, versions: [] });
+      this.auth.created(s, 'MODEL', key);
+    }
+    if (d.version) this.models.addVersion(key, nameParts(d.version)[0]);
+    return statusResult(`Model ${key} successfully created.`);
+  }
+
+  private alterModelStatement(s: SessionState, ref: string, ifExists: boolean, action: string): SfResult {
+    const key = this.engine.qualify(s, ref).join('.');
+    if (!this.models.models.has(key) && ifExists) return statusResult('Statement executed successfully.');
+    // ALTER MODEL (versions, aliases, default version, metadata) needs OWNERSHIP of the model
+    // (https://docs.snowflake.com/en/sql-reference/sql/alter-model).
+    if (this.models.models.has(key)) this.auth.own(s, 'MODEL', key);
+    return this.alterModel(key, action);
+  }
+
+  private showVersions(s: SessionState, ref: string): SfResult {
+    const key = this.engine.qualify(s, ref).join('.');
+    if (this.models.models.has(key)) this.auth.need(s, 'USAGE', 'MODEL', key);
+    const model = this.models.get(key);
+    return this.table(['name', 'aliases', 'is_default_version', 'metadata', 'created_on'], model.versions.map((v) => [v.name, JSON.stringify(v.alias ? [v.alias] : []), String(v.name === model.defaultVersion), JSON.stringify(v.metadata), v.createdOn]));
+  }
+
+  private showModels(s: SessionState): SfResult {
+    const visible = [...this.models.models.values()].filter((x) => !this.auth.checked(s) || this.engine.access.any(s.role!, 'MODEL', x.name));
+    return this.table(['name', 'default_version_name', 'versions'], visible.map((x) => [x.name, x.defaultVersion ?? null, JSON.stringify(x.versions.map((v) => v.name))]));
+  }
+
+  private dropModel(s: SessionState, ref: string, ifExists: boolean): SfResult {
+    const key = this.engine.qualify(s, ref).join('.');
+    if (this.models.models.has(key)) this.auth.own(s, 'MODEL', key);
+    if (!this.models.models.delete(key) && !ifExists) throw Errors.objectMissing(`Model '${key}'`);
+    this.auth.dropped('MODEL', key);
+    return statusResult(`${key} successfully dropped.`);
+  }
+
+  private dropProcedure(s: SessionState, ref: string, ifExists: boolean): SfResult {
+    const key = this.engine.qualify(s, ref).join('.');
+    if (this.procedures.has(key)) this.auth.own(s, 'PROCEDURE', key);
+    if (!this.procedures.delete(key) && !ifExists) throw Errors.objectMissing(`Procedure '${key}'`);
+    this.auth.dropped('PROCEDURE', key);
+    return statusResult(`${key.split('.').pop()} successfully dropped.`);
   }
 
   /** Durable part of the catalog (tasks, task history, graph runs, models), saved beside the databases. */

@@ -69,7 +69,10 @@ function parseTableRefs(sql: string): TableRef[] | undefined {
   const ctes = new Set<string>();
   const found: { node: unknown; parts: string[] }[] = [];
   const visit = (n: unknown, parentKey: string | undefined): void => {
-    if (Array.isArray(n)) return n.forEach((x) => visit(x, parentKey));
+    if (Array.isArray(n)) {
+      for (const x of n) visit(x, parentKey);
+      return;
+    }
     if (!n || typeof n !== 'object') return;
     const o = n as Node;
     if (parentKey === 'ctes' && o.alias) {

@@ -13,7 +13,7 @@ const polyglot = require('@polyglot-sql/sdk') as {
 import { SfError } from './errors';
 
 /** A Snowflake identifier, quoted or not, as a regular-expression source. */
-export const IDENT = String.raw`(?:"[^"]+"|[A-Za-z_][A-Za-z0-9_$]*)`;
+export const IDENT = '(?:"[^"]+"|[A-Za-z_][A-Za-z0-9_$]*)';
 /** A one- to three-part object name (`NAME`, `SCHEMA.NAME`, `DB.SCHEMA.NAME`). */
 export const QNAME = String.raw`${IDENT}(?:\.${IDENT}){0,2}`;
 

@@ -67,7 +67,7 @@ export class Hooks extends Construct {
   /** Adds a user-defined SQL step and returns its id. */
   add(options: CustomHookOptions): string {
     const path = this.node.path;
-    if (!/^[A-Za-z0-9_.\/-]+$/.test(options.id)) {
+    if (!/^[A-Za-z0-9_./-]+$/.test(options.id)) {
       throw new ValidationError(path, 'id', `${JSON.stringify(options.id)} is not a valid hook step id`, 'Use letters, digits, _ . / -');
     }
     if (options.statements.length === 0) {

@@ -97,8 +97,8 @@ export function satisfies(version: string, requirement: string): boolean {
 export function checkPackagePins(specs: readonly string[]): void {
   const req = pinnedRequirements();
   for (const spec of specs) {
-    const m = /^([A-Za-z0-9_.\-]+)(?:\[[^\]]*\])?(==|<=|<|>=|>|~=)?(.*)$/.exec(spec.trim());
-    if (!m || !m[2]) continue;
+    const m = /^([A-Za-z0-9_.-]+)(?:\[[^\]]*\])?(==|<=|<|>=|>|~=)?(.*)$/.exec(spec.trim());
+    if (!m?.[2]) continue;
     const name = m[1].toLowerCase().replace(/_/g, '-');
     const [op, version] = [m[2], m[3]];
     if (name === ML_PYTHON) {

@@ -200,7 +200,7 @@ export function bootstrapStatements(tf: TerraformJson, opts: BootstrapOptions = 
       const wh = parse(m[1], 1);
       if (!created.accountObjects.has(`WAREHOUSE:${wh}`)) add(renderGrantOn(['USAGE'], 'WAREHOUSE', wh, role), 'the job services the stack\'s tasks start query on it');
     }
-    for (const m of body.matchAll(/^\s*name:\s*'@([^'\/]+)/gm)) {
+    for (const m of body.matchAll(/^\s*name:\s*'@([^'/]+)/gm)) {
       const stage = parse(m[1], 3);
       if (created.schemaObjects.has(stage)) continue;
       usageOnSchema(stage.split('.').slice(0, 2).join('.'), `parent of stage ${stage}, which the stack's jobs mount`);

@@ -19,6 +19,7 @@ import { resolveConnection } from '../snowflake/connection';
 import { ManyModelPipeline } from '../../constructs/many-model-pipeline';
 import { prng } from '../../lib/prng';
 import { provisionLocally } from './provision';
+import type { TerraformJson } from '../bootstrap/bootstrap';
 import { ObjectName } from '../../lib/identifiers';
 import { renderCreateDatabase, renderCreateSchema, renderCreateWarehouse } from '../../lib/sql/account';
 import { DEMO_LOAD_WAREHOUSE, renderCompletedRuns, renderConsumerPredict, renderDemoReport, renderDemoSource, renderScheduledRowCount } from '../../lib/sql/demo';
@@ -205,13 +206,7 @@ export async function loadSource(session: SnowflakeSession, sourceTable: string,
 
 export async function runDemo(opts: DemoOptions): Promise<DemoResult> {
   const t0 = Date.now();
-  const app = opts.buildApp(opts.outdir);
-  app.synth();
-  const pipeline = findPipeline(app);
-  const [stack] = readSynthOutput(opts.outdir);
-  const manifest = stack.manifest as HookManifest;
-  const tf = JSON.parse(fs.readFileSync(stack.terraformFile, 'utf8'));
-  const agg = pipeline.aggregator;
+  const { pipeline, manifest, terraform } = synthesize(opts);
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'many-model-demo-'));
   const server = await startLocalServer(demoServerOptions(dataDir, opts.imageCommands));
   // The demo's user plays every person: the administrator (its default role is ACCOUNTADMIN), the
@@ -220,60 +215,22 @@ export async function runDemo(opts: DemoOptions): Promise<DemoResult> {
   const session = await openAs();
   const sessions: SnowflakeSession[] = [];
   try {
-    await session.query(renderUseSystemRole('SYSADMIN')); // the source belongs to the data team, not to the pipeline
-    const loaded = await loadSource(session, opts.sourceTable, opts.series ?? 200, opts.days ?? 1095);
-    opts.log.info(`loaded ${loaded.rows} rows: ${loaded.series} series of ~${loaded.days} days into ${opts.sourceTable} (as SYSADMIN)`);
-    await session.query(renderUseSystemRole('ACCOUNTADMIN'));
-    const provisioned = await provisionLocally(session, tf, { user: 'test', openAs: (role) => openAs(role) });
-    const plan = provisioned.plan;
-    opts.log.info(`bootstrap: ${provisioned.bootstrapStatements} statements as ACCOUNTADMIN; local apply: ${plan.statements.length} statements as ${provisioned.deployRole}${Object.keys(plan.skipped).length ? `; not emulated: ${Object.entries(plan.skipped).map(([k, v]) => `${v} ${k}`).join(', ')}` : ''}`);
-
+    const loaded = await loadAsDataTeam(session, opts);
+    await provision(session, terraform, openAs, opts.log);
     await opts.beforeHooks?.(server);
     const runner = await openAs(pipeline.runnerRole.roleName, pipeline.warehouse.warehouseName);
     sessions.push(runner);
     opts.log.info(`hooks run as ${pipeline.runnerRole.roleName}`);
     const result = await runHooks(manifest, runner, { log: opts.log, pollMs: 500, onStep: opts.onStep });
     await opts.afterHooks?.(server, result);
-
-    const runId = result.outcomes.find((o) => o.runId)?.runId ?? '';
-    const report = renderDemoReport({ metrics: agg.metricsTable, queue: pipeline.queue?.qualifiedName, results: pipeline.scoring?.qualifiedName });
-    const ask = <T>(st: BoundStatement) => session.query<T>(st.sql, bindValues(st, { RUN_ID: runId }));
-    const winners = (await ask<{ PARTITION_KEY: string; MODEL_FAMILY: string | null; STATUS: string; MAPE: number | null; PASS: string }>(report.winners)).rows;
-    const refinedRows = (await ask<{ N: number; IMPROVED: number }>(report.refined)).rows[0];
-    const families: Record<string, number> = {};
-    for (const w of winners) if (w.STATUS === 'OK') families[w.MODEL_FAMILY!] = (families[w.MODEL_FAMILY!] ?? 0) + 1;
-    const mapes = winners.filter((w) => w.STATUS === 'OK' && w.MAPE !== null).map((w) => Number(w.MAPE)).sort((a, b) => a - b);
-    const scored = report.scored ? Number((await ask<{ N: number }>(report.scored)).rows[0].N) : 0;
-    const registerStep = manifest.steps.find((s) => s.kind === 'registerAggregator');
-    const attempts = report.attempts ? (await ask<{ A: number }>(report.attempts)).rows[0] : undefined;
-    const dup = (await ask<{ N: number }>(report.duplicates)).rows[0];
-    const stageDir = server.engine.stages.get(agg.stageName.toString());
-    const indexFile = stageDir ? path.join(stageDir, 'models', runId, 'model_index.json') : '';
-    const indexed = indexFile && fs.existsSync(indexFile) ? Object.keys(JSON.parse(fs.readFileSync(indexFile, 'utf8')).partitions ?? {}).length : 0;
+    const { firstPartition, ...outcome } = await readOutcome(session, server, pipeline, manifest, result);
     const checks = !result.failed && opts.checks !== false;
-    const scheduledRows = checks ? await runScheduledScoring(session, pipeline) : 0;
-    const consumerRows = checks ? await predictAsConsumer(await openAs(pipeline.consumerRole.roleName, pipeline.warehouse.warehouseName), pipeline, winners[0]?.PARTITION_KEY, sessions) : 0;
     return {
-      failed: result.failed,
-      runId,
+      ...outcome,
       sourceRows: loaded.rows,
-      partitions: winners.length,
-      trained: winners.filter((w) => w.STATUS === 'OK').length,
-      failedPartitions: winners.filter((w) => w.STATUS !== 'OK').length,
-      families,
-      medianMape: mapes.length ? mapes[Math.floor(mapes.length / 2)] : null,
-      registrationStatements: registerStep?.statements.length ?? 0,
-      versions: server.objects.models.models.get(agg.modelName.toString())?.versions.map((v) => `${v.name}${v.alias ? ` (@${v.alias})` : ''}`) ?? [],
-      rowsScored: scored,
       wallSeconds: (Date.now() - t0) / 1000,
-      refined: Number(refinedRows?.N ?? 0),
-      refinedImproved: Number(refinedRows?.IMPROVED ?? 0),
-      indexedPartitions: indexed,
-      maxChunkAttempts: Number(attempts?.A ?? 0),
-      duplicateMetricRows: Number(dup?.N ?? 0),
-      consumerPredictRows: consumerRows,
-      scheduledScoringRows: scheduledRows,
-      owners: ownersOf(server, agg.modelName.toString()),
+      scheduledScoringRows: checks ? await runScheduledScoring(session, pipeline) : 0,
+      consumerPredictRows: checks ? await predictAsConsumer(await openAs(pipeline.consumerRole.roleName, pipeline.warehouse.warehouseName), pipeline, firstPartition, sessions) : 0,
     };
   } finally {
     for (const x of sessions) await x.close().catch(() => undefined);
@@ -281,4 +238,76 @@ export async function runDemo(opts: DemoOptions): Promise<DemoResult> {
     await server.close();
     fs.rmSync(dataDir, { recursive: true, force: true });
   }
+}
+
+/** The example app synthesized: its pipeline, hook manifest and Terraform. */
+function synthesize(opts: DemoOptions): { pipeline: ManyModelPipeline; manifest: HookManifest; terraform: TerraformJson } {
+  const app = opts.buildApp(opts.outdir);
+  app.synth();
+  const [stack] = readSynthOutput(opts.outdir);
+  return { pipeline: findPipeline(app), manifest: stack.manifest as HookManifest, terraform: JSON.parse(fs.readFileSync(stack.terraformFile, 'utf8')) };
+}
+
+/** The source exists before the pipeline and belongs to the data team, not to the pipeline: it is loaded as SYSADMIN. */
+async function loadAsDataTeam(session: SnowflakeSession, opts: DemoOptions): Promise<{ rows: number }> {
+  await session.query(renderUseSystemRole('SYSADMIN'));
+  const loaded = await loadSource(session, opts.sourceTable, opts.series ?? 200, opts.days ?? 1095);
+  opts.log.info(`loaded ${loaded.rows} rows: ${loaded.series} series of ~${loaded.days} days into ${opts.sourceTable} (as SYSADMIN)`);
+  await session.query(renderUseSystemRole('ACCOUNTADMIN'));
+  return loaded;
+}
+
+/** The stack set up as on an account: the bootstrap as ACCOUNTADMIN, then the apply as the deploy role. */
+async function provision(session: SnowflakeSession, terraform: TerraformJson, openAs: (role?: string) => Promise<SnowflakeSession>, log: RunLog): Promise<void> {
+  const provisioned = await provisionLocally(session, terraform, { user: 'test', openAs: (role) => openAs(role) });
+  const plan = provisioned.plan;
+  const skipped = Object.entries(plan.skipped);
+  log.info(`bootstrap: ${provisioned.bootstrapStatements} statements as ACCOUNTADMIN; local apply: ${plan.statements.length} statements as ${provisioned.deployRole}${skipped.length ? `; not emulated: ${skipped.map(([k, v]) => `${v} ${k}`).join(', ')}` : ''}`);
+}
+
+/** What the hooks left behind, read back: the winners per partition, the index, the versions, the scoring, the owners. */
+async function readOutcome(
+  session: SnowflakeSession,
+  server: LocalSnowflakeServer,
+  pipeline: ManyModelPipeline,
+  manifest: HookManifest,
+  result: RunResult,
+): Promise<Omit<DemoResult, 'sourceRows' | 'wallSeconds' | 'scheduledScoringRows' | 'consumerPredictRows'> & { firstPartition: string | undefined }> {
+  const agg = pipeline.aggregator;
+  const runId = result.outcomes.find((o) => o.runId)?.runId ?? '';
+  const report = renderDemoReport({ metrics: agg.metricsTable, queue: pipeline.queue?.qualifiedName, results: pipeline.scoring?.qualifiedName });
+  const ask = <T>(st: BoundStatement) => session.query<T>(st.sql, bindValues(st, { RUN_ID: runId }));
+  const winners = (await ask<{ PARTITION_KEY: string; MODEL_FAMILY: string | null; STATUS: string; MAPE: number | null; PASS: string }>(report.winners)).rows;
+  const refinedRows = (await ask<{ N: number; IMPROVED: number }>(report.refined)).rows[0];
+  const families: Record<string, number> = {};
+  for (const w of winners) if (w.STATUS === 'OK') families[w.MODEL_FAMILY!] = (families[w.MODEL_FAMILY!] ?? 0) + 1;
+  const mapes = winners.filter((w) => w.STATUS === 'OK' && w.MAPE !== null).map((w) => Number(w.MAPE)).sort((a, b) => a - b);
+  const attempts = report.attempts ? (await ask<{ A: number }>(report.attempts)).rows[0] : undefined;
+  const dup = (await ask<{ N: number }>(report.duplicates)).rows[0];
+  return {
+    failed: result.failed,
+    runId,
+    partitions: winners.length,
+    firstPartition: winners[0]?.PARTITION_KEY,
+    trained: winners.filter((w) => w.STATUS === 'OK').length,
+    failedPartitions: winners.filter((w) => w.STATUS !== 'OK').length,
+    families,
+    medianMape: mapes.length ? mapes[Math.floor(mapes.length / 2)] : null,
+    registrationStatements: manifest.steps.find((s) => s.kind === 'registerAggregator')?.statements.length ?? 0,
+    versions: server.objects.models.models.get(agg.modelName.toString())?.versions.map((v) => `${v.name}${v.alias ? ` (@${v.alias})` : ''}`) ?? [],
+    rowsScored: report.scored ? Number((await ask<{ N: number }>(report.scored)).rows[0].N) : 0,
+    refined: Number(refinedRows?.N ?? 0),
+    refinedImproved: Number(refinedRows?.IMPROVED ?? 0),
+    indexedPartitions: indexedPartitions(server, agg.stageName.toString(), runId),
+    maxChunkAttempts: Number(attempts?.A ?? 0),
+    duplicateMetricRows: Number(dup?.N ?? 0),
+    owners: ownersOf(server, agg.modelName.toString()),
+  };
+}
+
+/** Partitions in the run's model_index.json on the stage (0 when the run wrote none). */
+function indexedPartitions(server: LocalSnowflakeServer, stage: string, runId: string): number {
+  const stageDir = server.engine.stages.get(stage);
+  const indexFile = stageDir ? path.join(stageDir, 'models', runId, 'model_index.json') : '';
+  return indexFile && fs.existsSync(indexFile) ? Object.keys(JSON.parse(fs.readFileSync(indexFile, 'utf8')).partitions ?? {}).length : 0;
 }

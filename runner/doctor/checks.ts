@@ -254,7 +254,7 @@ export function checkPackages(needs: StackNeeds, answers: AccountAnswers): Check
   const findings: Finding[] = needs.packages.map((p) => {
     const a = answers.packages[`${p.name}==${p.version}`];
     const what = `${p.name} ${p.version} (${p.procedure})`;
-    if (!a || !a.ok) return { status: 'unknown', what: `${what}: ${a && !a.ok ? a.error : 'not asked'}` };
+    if (!a?.ok) return { status: 'unknown', what: `${what}: ${a && !a.ok ? a.error : 'not asked'}` };
     return a.value
       ? { status: 'ok', what: `${what} is available` }
       : { status: 'missing', what: `${what} is not listed in INFORMATION_SCHEMA.PACKAGES`, fix: `pin a listed version: ${DOCTOR_QUERIES.packageVersions(p.name)}` };

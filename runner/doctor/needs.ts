@@ -49,7 +49,7 @@ export function dotted(name: string): string {
   return splitRenderedName(name).join('.');
 }
 
-const Q = String.raw`"(?:[^"]|"")+"`;
+const Q = '"(?:[^"]|"")+"';
 const QNAME = String.raw`${Q}(?:\.${Q})*`;
 
 /** A bootstrap statement as what it makes true. The statements come from runner/bootstrap (rendered by lib/sql/account.ts), whose grammar this follows. */

@@ -169,7 +169,9 @@ describe('worker SQL and specs', () => {
     // Values a general YAML reader would otherwise take as numbers, booleans, null or structure.
     const tricky = ['0', '1.0', 'yes', 'off', 'null', '~', '', ' lead', "it's", 'a: b', '- x', '#c', '@x', '"q"', 'line\nbreak', 'tab\there', '\u0007bell', 'é ü 中', '{x}', '[1]', '*ref', '&anchor', '!tag', '%dir', '`tick`'];
     const env: Record<string, string> = { NULL: 'n', Y: 'y', True: 't', '1X': 'odd', 'A-B': 'dash' };
-    tricky.forEach((v, i) => (env[`V${String(i).padStart(2, '0')}`] = v));
+    tricky.forEach((v, i) => {
+      env[`V${String(i).padStart(2, '0')}`] = v;
+    });
     const m = { image: '/a/b/c/img:1', command: ['python', '-m', 'worker'], args: tricky, stage: ObjectName.parse('A.B.S', 3), env, resources: { cpu: 0.5, memory: '4Gi' } };
     const read = parse(renderJobSpec(m), { version: '1.1' });
     const again = parse(renderJobSpec(m));

@@ -56,7 +56,10 @@ afterAll(async () => {
 describe('access control: users, roles and sessions', () => {
   test('a login naming a role the user was not granted is refused with 390189; the default user is ACCOUNTADMIN', async () => {
     const e = await connect(server.connectionOptions({ username: 'consumer', password: 'pw', role: 'RUNNER' })).then(
-      (c) => (open.push(c), 'connected'),
+      (c) => {
+        open.push(c);
+        return 'connected';
+      },
       (err) => `${err.code}: ${err.message}`,
     );
     expect(e).toMatch(/^390189: Role 'RUNNER' specified in the connect string is not granted to this user/);

@@ -53,8 +53,8 @@ let admin: Conn;
 let deployer: Conn;
 let runner: Conn;
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mm-serving-'));
-const fit = (level: number): ForecastModel => selectBest(prepareSeries(rows((t) => trendSeason(120, { level, slope: 0.1, amp: 2, noise: 0.5, seed: 3 })[t], 120)), { refine: false }).model;
-const models: Record<string, ForecastModel> = { V_R1: fit(50), V_R2: fit(500) };
+const fitted = (level: number): ForecastModel => selectBest(prepareSeries(rows((t) => trendSeason(120, { level, slope: 0.1, amp: 2, noise: 0.5, seed: 3 })[t], 120)), { refine: false }).model;
+const models: Record<string, ForecastModel> = { V_R1: fitted(50), V_R2: fitted(500) };
 const failure = (p: Promise<unknown>) => p.then(() => 'succeeded', (e) => `${e.code}: ${e.message}`);
 
 /** A version registered as the runner's, with its artifacts, logged with predict_rows or not. */

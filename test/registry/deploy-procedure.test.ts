@@ -97,11 +97,11 @@ describe('the deploy procedure (run against fakes of snowflake-ml-python and a s
     expect(out.gateway.target).toBe(`DB.ML.${now}!inference`);
     const second = out.sql.slice(out.sql.lastIndexOf('SHOW SERVICES IN SCHEMA DB.ML'));
     const alter = second.findIndex((s) => s.startsWith('ALTER GATEWAY'));
-    const drop = second.findIndex((s) => s === `DROP SERVICE IF EXISTS DB.ML.${old}`);
+    const drop = second.indexOf(`DROP SERVICE IF EXISTS DB.ML.${old}`);
     expect(alter).toBeGreaterThan(-1);
     expect(drop).toBeGreaterThan(alter);
     // Callers hold the new service's role before the gateway routes to it.
-    const grant = second.findIndex((s) => s === `CALL "DB"."ML"."DEMAND_ONLINE_GRANT"('${now}')`);
+    const grant = second.indexOf(`CALL "DB"."ML"."DEMAND_ONLINE_GRANT"('${now}')`);
     expect(grant).toBeGreaterThan(-1);
     expect(grant).toBeLessThan(alter);
     expect(out.sleeps).toEqual([60]);

@@ -124,15 +124,15 @@ describe('the registration procedure and the aggregator it logs (run against fak
   const procFile = path.join(dir, 'register.py');
   fs.writeFileSync(procFile, renderRegisterProcedureSource(opts));
 
-  const fit = (seed: number, refine: boolean) => selectBest(prepareSeries(rows((t) => trendSeason(120, { level: 50 + seed, slope: 0.1, amp: 2, noise: 0.5, seed })[t], 120)), { refine }).model;
+  const fitted = (seed: number, refine: boolean) => selectBest(prepareSeries(rows((t) => trendSeason(120, { level: 50 + seed, slope: 0.1, amp: 2, noise: 0.5, seed })[t], 120)), { refine }).model;
   // Screen and refine artifacts share base names in two pass directories, each under its shard
   // directory (worker contract 2): the index picks refine for A. D is a contract-1 (flat) artifact.
   const path1 = (pass: string, key: string) => artifactPath('R1', pass, key, 'json');
   const artifacts: Record<string, ForecastModel> = {
-    [path1('screen', 'A')]: fit(1, false),
-    [path1('refine', 'A')]: fit(2, true),
-    [path1('screen', 'B/C')]: fit(3, false),
-    'models/R1/screen/D.json': fit(4, false),
+    [path1('screen', 'A')]: fitted(1, false),
+    [path1('refine', 'A')]: fitted(2, true),
+    [path1('screen', 'B/C')]: fitted(3, false),
+    'models/R1/screen/D.json': fitted(4, false),
   };
   const index = { format: 'many-model-index', formatVersion: 1, runId: 'R1', partitions: { A: path1('refine', 'A'), 'B/C': path1('screen', 'B/C'), D: 'models/R1/screen/D.json' } };
   const metricsRow = { TRAINED: 2, FAILED: 1, MEDIAN_MAPE: 0.042, MEAN_RMSE: 1.5 };

@@ -98,7 +98,9 @@ describe('arima: autoregression on the differenced series', () => {
     const m = arima.fit(y, { period: 7 });
     expect(m.params.D).toBe(1);
     const f = forecast(m, 7).point;
-    f.forEach((v, i) => expect(Math.abs(v - (50 + 4 * WEEK[(140 + i) % 7]))).toBeLessThan(1.5));
+    f.forEach((v, i) => {
+      expect(Math.abs(v - (50 + 4 * WEEK[(140 + i) % 7]))).toBeLessThan(1.5);
+    });
   });
 
   test('an explosive fit is refused: a nearly deterministic series still forecasts finite values', () => {

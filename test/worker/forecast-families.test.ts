@@ -43,7 +43,9 @@ describe('linear trend', () => {
     expect(m.params.slope).toBeCloseTo(0.5, 12);
     expect(m.sigma).toBeLessThan(1e-12);
     const f = linearTrend.forecast(m, 3);
-    f.point.forEach((p, i) => expect(p).toBeCloseTo(3 + 0.5 * (60 + i), 10));
+    f.point.forEach((p, i) => {
+      expect(p).toBeCloseTo(3 + 0.5 * (60 + i), 10);
+    });
   });
 
   test('the interval is the OLS prediction interval sqrt(1 + 1/n + (t − t̄)²/Sxx)', () => {
@@ -65,7 +67,9 @@ describe('linear trend', () => {
     const m = linearTrendSeason.fit(y, { period: 7 });
     expect(m.params.slope).toBeCloseTo(0.3, 10);
     const f = linearTrendSeason.forecast(m, 14);
-    f.point.forEach((p, i) => expect(p).toBeCloseTo(20 + 0.3 * (70 + i) + WEEK[(70 + i) % 7], 9));
+    f.point.forEach((p, i) => {
+      expect(p).toBeCloseTo(20 + 0.3 * (70 + i) + WEEK[(70 + i) % 7], 9);
+    });
   });
 });
 

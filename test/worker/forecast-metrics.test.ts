@@ -39,7 +39,9 @@ describe('normal quantiles', () => {
     const r = spawnSync('python3', ['-c', 'import json,sys; from statistics import NormalDist as N; print(json.dumps([N().inv_cdf(p) for p in json.load(sys.stdin)]))'], { input: JSON.stringify(ps), encoding: 'utf8' });
     expect(r.stderr).toBe('');
     const py = JSON.parse(r.stdout) as number[];
-    ps.forEach((p, i) => expect(Math.abs(normalQuantile(p) - py[i])).toBeLessThanOrEqual(1e-15 * Math.max(1, Math.abs(py[i]))));
+    ps.forEach((p, i) => {
+      expect(Math.abs(normalQuantile(p) - py[i])).toBeLessThanOrEqual(1e-15 * Math.max(1, Math.abs(py[i])));
+    });
   });
 
   test('rejects levels outside (0, 1)', () => {

@@ -61,7 +61,7 @@ export const FREQUENCIES: { readonly [F in Frequency]: FrequencyFacts } = {
 };
 
 /** Whether `f` is a {@link Frequency}. */
-export const isFrequency = (f: unknown): f is Frequency => typeof f === 'string' && Object.prototype.hasOwnProperty.call(FREQUENCIES, f);
+export const isFrequency = (f: unknown): f is Frequency => typeof f === 'string' && Object.hasOwn(FREQUENCIES, f);
 
 /** A day's calendar parts (month 0-11). */
 function parts(day: number): { year: number; month: number; dayOfMonth: number } {

@@ -117,7 +117,7 @@ export function placeholdersOf(template: string): string[] {
 export function fillTemplate(template: string, values: Readonly<Record<string, string>>, name: string): string {
   const used = new Set<string>();
   const out = template.replace(PLACEHOLDER, (_m, key: string) => {
-    if (!Object.prototype.hasOwnProperty.call(values, key)) throw new Error(`${name}: placeholder {{${key}}} has no value`);
+    if (!Object.hasOwn(values, key)) throw new Error(`${name}: placeholder {{${key}}} has no value`);
     used.add(key);
     return values[key];
   });

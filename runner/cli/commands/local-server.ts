@@ -60,7 +60,7 @@ export async function localServer(opts: LocalServerOptions): Promise<number> {
   const { pipelineServerOptions } = require('../../../local-server/forecast-standins') as typeof import('../../../local-server/forecast-standins');
   /* eslint-enable @typescript-eslint/no-require-imports */
   const user = opts.user ?? 'test';
-  let server;
+  let server: Awaited<ReturnType<typeof startLocalServer>>;
   try {
     server = await startLocalServer({ port: opts.port, dataDir: opts.data, users: [{ name: user, password: password ?? 'test' }], ...pipelineServerOptions(opts.images ?? {}) });
   } catch (e) {

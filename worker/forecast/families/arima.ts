@@ -175,7 +175,9 @@ function fitOnScale(y: readonly number[], m: number, log: boolean): ArFit {
   const maxLag = best.lags.length ? Math.max(...best.lags) : 0;
   let poly = new Array<number>(maxLag + 1).fill(0);
   poly[0] = 1;
-  best.lags.forEach((l, i) => (poly[l] -= best!.coef[i]));
+  best.lags.forEach((l, i) => {
+    poly[l] -= best!.coef[i];
+  });
   for (let i = 0; i < d; i++) poly = polyMul(poly, [1, -1]);
   if (D === 1) {
     const s = new Array<number>(m + 1).fill(0);
