@@ -3,6 +3,7 @@ import { Construct } from 'constructs';
 import { ObjectName } from '../lib/identifiers';
 import { MonitoringModel } from '../lib/pipeline/monitoring';
 import { Schedule } from '../lib/schedule';
+import { allowConsumerRead } from '../lib/policy/consumer-readable';
 import { ACCURACY_COLUMNS, DRIFT_COLUMNS, renderMonitoringStatements, renderMonitoringTaskBody } from '../lib/sql/monitoring';
 import type { BatchScoringJob } from './batch-scoring-job';
 import { IRole, ISchema, IWarehouse, Schema, grantUsageOnParents } from './core';
@@ -102,6 +103,8 @@ export class PipelineMonitor extends Construct {
     this.driftTable = columnTable(this, 'DriftTable', props.schema, m.sql.drift.name, DRIFT_COLUMNS, 'Drift of recent actuals per evaluation date and partition', 'driftTableName');
     claimName(this, 'the task name (derived from the construct path: change its id)', 'TASK', m.task);
     this.task = this.createTask(m, props);
+    // Read-only outputs for model consumers: the policy pack's MM-RL1 lets consumer roles read them.
+    for (const t of [m.sql.accuracy, m.sql.drift]) allowConsumerRead(this, 'TABLE', t.quoted);
     for (const reader of props.readers ?? []) this.grantRead(reader);
     if (props.operator) this.grantOperate(props.operator);
   }
