@@ -13,6 +13,7 @@ export const MONITORING_DEFAULTS = {
   baselineDays: 91,
   degradedWhen: { smapeAbove: 25, coverageBelow: 0.8, minPoints: 7 },
   driftWhen: { levelShift: 2, scaleRatio: 2, missingDays: 3, lateDays: 2, minPoints: 7 },
+  alert: { degradedPercentAbove: 10, schedule: Schedule.cron('30 7 * * *', 'UTC') },
 } as const;
 
 /** A year of daily steps: the longest window a rolling accuracy is useful over (and the scoring horizon's limit). */
@@ -68,6 +69,22 @@ export function monitoringModel(monitor: Construct, props: PipelineMonitorProps)
   if (accuracy.name === drift.name) {
     throw new ValidationError(path, 'driftTableName', `is ${drift.name}, the accuracy table's name too`, 'Give the two tables different names');
   }
+  const alert = props.alert && (() => {
+    const a = props.alert!;
+    const pct = a.degradedPercentAbove ?? D.alert.degradedPercentAbove;
+    within('alert.degradedPercentAbove', pct, pct >= 0 && pct < 100, 'a percentage from 0 to below 100', 'Give e.g. 10: the alert fires when more than 10 % of partitions are degraded');
+    const sched = a.schedule ?? D.alert.schedule;
+    validateProp(path, 'alert.schedule', () => sched.validate());
+    const events = schema.child(validateProp(path, 'alert.eventsTableName', () => normalizeIdentifier(a.eventsTableName ?? nameFromPath(monitor, 'ALERTS'), 'table name')));
+    if (events.name === accuracy.name || events.name === drift.name) {
+      throw new ValidationError(path, 'alert.eventsTableName', `is ${events.name}, which names the ${events.name === accuracy.name ? 'accuracy' : 'drift'} table too`, 'Give the events table a name of its own');
+    }
+    return {
+      name: schema.child(nameFromPath(monitor, 'ALERT')),
+      sql: { accuracy, events, degradedPercentAbove: pct },
+      schedule: sched.cronExpression !== undefined ? { cron: { expression: sched.cronExpression, timeZone: sched.timeZone! } } : { intervalMinutes: sched.intervalMinutes },
+    };
+  })();
   return {
     path,
     sql: {
@@ -84,5 +101,6 @@ export function monitoringModel(monitor: Construct, props: PipelineMonitorProps)
     task: schema.child(nameFromPath(monitor, 'TASK')),
     schedule,
     warehouse: props.warehouse.qualifiedName,
+    ...(alert ? { alert } : {}),
   };
 }

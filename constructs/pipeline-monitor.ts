@@ -1,10 +1,11 @@
-import { Table, Task } from './resources';
+import { Alert, Table, Task } from './resources';
 import { Construct } from 'constructs';
 import { ObjectName } from '../lib/identifiers';
 import { MonitoringModel } from '../lib/pipeline/monitoring';
 import { Schedule } from '../lib/schedule';
 import { allowConsumerRead } from '../lib/policy/consumer-readable';
 import { ACCURACY_COLUMNS, DRIFT_COLUMNS, renderMonitoringStatements, renderMonitoringTaskBody } from '../lib/sql/monitoring';
+import { ALERT_EVENT_COLUMNS, renderDegradedShareAction, renderDegradedShareCondition } from '../lib/sql/monitoring-alert';
 import type { BatchScoringJob } from './batch-scoring-job';
 import { IRole, ISchema, IWarehouse, Schema, grantUsageOnParents } from './core';
 import { Grant, GrantOn, grantPrivileges } from './grants';
@@ -38,6 +39,16 @@ export interface DriftThresholds {
   readonly minPoints?: number;
 }
 
+/** A Snowflake alert on the share of degraded partitions (MonitoringOptions.alert). */
+export interface DegradedShareAlertOptions {
+  /** The alert fires when more than this percentage (0-100) of partitions is degraded on the latest evaluation date. @default 10 */
+  readonly degradedPercentAbove?: number;
+  /** When the alert checks. @default Schedule.cron('30 7 * * *', 'UTC'): half an hour after the default monitoring run */
+  readonly schedule?: Schedule;
+  /** Table each firing is recorded in. @default - derived from the construct path (`<PIPELINE>_MONITORING_ALERTS`) */
+  readonly eventsTableName?: string;
+}
+
 /** What a pipeline's monitoring watches and when (`pipeline.addMonitoring`). */
 export interface MonitoringOptions {
   /** When the monitoring task refreshes the accuracy and drift tables. @default Schedule.cron('0 7 * * *', 'UTC'): daily, an hour after a 06:00 scoring */
@@ -56,6 +67,8 @@ export interface MonitoringOptions {
   readonly driftTableName?: string;
   /** Roles that may read the accuracy and drift tables (SELECT, USAGE on their database and schema). @default - the pipeline's consumer role */
   readonly readers?: IRole[];
+  /** A Snowflake alert when the share of degraded partitions passes a threshold (`alert: {}` for the defaults). @default - no alert */
+  readonly alert?: DegradedShareAlertOptions;
 }
 
 /** A monitor's props: its options and what its pipeline supplies. */
@@ -84,6 +97,9 @@ export class PipelineMonitor extends Construct {
   readonly accuracyTable: Table;
   readonly driftTable: Table;
   readonly task: Task;
+  /** The degraded-share alert and its events table, when `alert` is set. */
+  readonly alert?: Alert;
+  readonly alertEventsTable?: Table;
   /** `DB.SCHEMA.NAME` of the accuracy table. */
   readonly accuracyTableName: ObjectName;
   /** `DB.SCHEMA.NAME` of the drift table. */
@@ -103,8 +119,13 @@ export class PipelineMonitor extends Construct {
     this.driftTable = columnTable(this, 'DriftTable', props.schema, m.sql.drift.name, DRIFT_COLUMNS, 'Drift of recent actuals per evaluation date and partition', 'driftTableName');
     claimName(this, 'the task name (derived from the construct path: change its id)', 'TASK', m.task);
     this.task = this.createTask(m, props);
+    if (m.alert) {
+      this.alertEventsTable = columnTable(this, 'AlertEventsTable', props.schema, m.alert.sql.events.name, ALERT_EVENT_COLUMNS, 'Firings of the degraded-share alert', 'alert.eventsTableName');
+      claimName(this, 'the alert name (derived from the construct path: change its id)', 'ALERT', m.alert.name);
+      this.alert = this.createAlert(m, props);
+    }
     // Read-only outputs for model consumers: the policy pack's MM-RL1 lets consumer roles read them.
-    for (const t of [m.sql.accuracy, m.sql.drift]) allowConsumerRead(this, 'TABLE', t.quoted);
+    for (const t of this.readableTables()) allowConsumerRead(this, 'TABLE', t[1].quoted);
     for (const reader of props.readers ?? []) this.grantRead(reader);
     if (props.operator) this.grantOperate(props.operator);
   }
@@ -130,18 +151,46 @@ export class PipelineMonitor extends Construct {
     return task;
   }
 
+  /**
+   * The alert: created enabled (resumed), owned by the deploy role, which needs the global EXECUTE
+   * ALERT (bootstrap grants it); it runs as its owner on the pipeline's warehouse
+   * (https://docs.snowflake.com/en/user-guide/alerts).
+   */
+  private createAlert(m: MonitoringModel, props: PipelineMonitorProps): Alert {
+    const a = m.alert!;
+    const alert = new Alert(this, 'Alert', {
+      database: a.name.parts[0],
+      schema: a.name.parts[1],
+      name: a.name.name,
+      warehouse: m.warehouse.name,
+      enabled: true,
+      alertSchedule: a.schedule.cron ? { cron: a.schedule.cron } : { interval: a.schedule.intervalMinutes },
+      condition: renderDegradedShareCondition(a.sql),
+      action: renderDegradedShareAction(a.sql),
+      comment: `More than ${a.sql.degradedPercentAbove} % of partitions degraded in ${a.sql.accuracy}`,
+    });
+    dependOn(alert, this.accuracyTable, this.alertEventsTable!);
+    if (props.schema instanceof Schema) dependOn(alert, props.schema.resource);
+    return alert;
+  }
+
+  private readableTables(): [Table, ObjectName][] {
+    const tables: [Table, ObjectName][] = [
+      [this.accuracyTable, this.accuracyTableName],
+      [this.driftTable, this.driftTableName],
+    ];
+    if (this.alertEventsTable && this.model.alert) tables.push([this.alertEventsTable, this.model.alert.sql.events]);
+    return tables;
+  }
+
   /** The statements of one refresh, in order (what the task body runs). */
   renderStatements(): string[] {
     return renderMonitoringStatements(this.model.sql);
   }
 
-  /** Grants SELECT on the accuracy and drift tables (and USAGE on their database and schema). */
+  /** Grants SELECT on the accuracy and drift tables and the alert's events table (and USAGE on their database and schema). */
   grantRead(role: IRole): Grant {
-    const tables: [Table, ObjectName][] = [
-      [this.accuracyTable, this.accuracyTableName],
-      [this.driftTable, this.driftTableName],
-    ];
-    return Grant.combine(grantUsageOnParents(this, role, this.accuracyTableName), ...tables.map(([t, n]) => grantPrivileges(this, role, GrantOn.schemaObject('TABLE', n.quoted), ['SELECT'], [t])));
+    return Grant.combine(grantUsageOnParents(this, role, this.accuracyTableName), ...this.readableTables().map(([t, n]) => grantPrivileges(this, role, GrantOn.schemaObject('TABLE', n.quoted), ['SELECT'], [t])));
   }
 
   /**

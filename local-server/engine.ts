@@ -474,7 +474,7 @@ export class Engine {
       // only the package versions this project pins (lib/registry/packages.ts), as Python 3.11 packages.
       sql = sql.replace(new RegExp(`(?:${IDENT}\\.)?INFORMATION_SCHEMA\\.PACKAGES\\b`, 'gi'), `(SELECT * FROM (VALUES ${LOCAL_PACKAGES.map(([n, v]) => `('${n}', '${v}', 'python', '3.11')`).join(', ')}) AS P(PACKAGE_NAME, VERSION, LANGUAGE, RUNTIME_VERSION))`);
     }
-    if (/^(EXECUTE|CALL|PUT|GET|COPY\s+INTO\s+@|UNDROP|SHOW|DESCRIBE|DESC)\b/i.test(sql) || /^(CREATE|ALTER|DROP)\s+(OR\s+REPLACE\s+)?(TASK|SERVICE|MODEL|PROCEDURE|FUNCTION|STREAM|PIPE|DYNAMIC\s+TABLE|EXTERNAL|NOTEBOOK|STREAMLIT)\b/i.test(sql)) {
+    if (/^(EXECUTE|CALL|PUT|GET|COPY\s+INTO\s+@|UNDROP|SHOW|DESCRIBE|DESC)\b/i.test(sql) || /^(CREATE|ALTER|DROP)\s+(OR\s+REPLACE\s+)?(TASK|ALERT|SERVICE|MODEL|PROCEDURE|FUNCTION|STREAM|PIPE|DYNAMIC\s+TABLE|EXTERNAL|NOTEBOOK|STREAMLIT)\b/i.test(sql)) {
       throw Errors.notSupported(sql.split(/\s+/).slice(0, /^(CREATE|ALTER|DROP)$/i.test(sql.split(/\s+/)[0]) ? 3 : 2).join(' ').toUpperCase());
     }
     if (!/^(SELECT|WITH|INSERT|UPDATE|DELETE|MERGE|CREATE|DROP|ALTER|TRUNCATE|VALUES|\()/i.test(sql)) {

@@ -5,6 +5,7 @@
  */
 import { ObjectName } from '../identifiers';
 import { MonitoringSqlModel } from '../sql/monitoring';
+import { DegradedShareAlertSqlModel } from '../sql/monitoring-alert';
 
 /** A validated, defaulted monitor of one pipeline's scoring job. */
 export interface MonitoringModel {
@@ -16,6 +17,16 @@ export interface MonitoringModel {
   readonly task: ObjectName;
   /** The task's schedule (the task's `schedule` block). */
   readonly schedule: { readonly usingCron?: string; readonly minutes?: number };
-  /** The warehouse the task runs on. */
+  /** The warehouse the task (and the alert) run on. */
   readonly warehouse: ObjectName;
+  /** The degraded-share alert, when there is one. */
+  readonly alert?: DegradedShareAlertModel;
+}
+
+/** A Snowflake alert on the share of degraded partitions. */
+export interface DegradedShareAlertModel {
+  readonly name: ObjectName;
+  readonly sql: DegradedShareAlertSqlModel;
+  /** The alert's schedule: a cron expression and time zone, or an interval in minutes. */
+  readonly schedule: { readonly cron?: { readonly expression: string; readonly timeZone: string }; readonly intervalMinutes?: number };
 }

@@ -52,6 +52,27 @@ describe('ManyModelPipeline.addMonitoring', () => {
     expect(Object.values(resources(json, 'snowflake_table')).map((t: any) => t.name)).toEqual(expect.arrayContaining(['ACC', 'DRIFT']));
   });
 
+  test('alert: {} adds an enabled snowflake_alert on the degraded share, its events table, the preview feature, and consumer SELECT on the events', () => {
+    const stack = newStack();
+    forecastPipeline(stack, scored).addMonitoring({ alert: { degradedPercentAbove: 20 } });
+    const json = synthJson(stack);
+    const alert = Object.values(resources(json, 'snowflake_alert'))[0];
+    expect(alert).toMatchObject({ database: 'ANALYTICS', schema: 'FORECAST', name: 'FORECAST_MONITORING_ALERT', warehouse: 'FORECAST_WH', enabled: true, alert_schedule: { cron: { expression: '30 7 * * *', time_zone: 'UTC' } } });
+    expect(alert.condition).toContain('100 * X.DEGRADED / X.PARTITIONS > 20');
+    expect(alert.action).toMatch(/^INSERT INTO "ANALYTICS"."FORECAST"."FORECAST_MONITORING_ALERTS"/);
+    expect(json.provider.snowflake[0].preview_features_enabled).toContain('snowflake_alert_resource');
+    const grants = Object.values(resources(json, 'snowflake_grant_privileges_to_account_role'));
+    expect(grants.find((g: any) => g.account_role_name === 'FORECAST_CONSUMER' && g.on_schema_object?.object_name === '"ANALYTICS"."FORECAST"."FORECAST_MONITORING_ALERTS"')?.privileges).toEqual(['SELECT']);
+  });
+
+  test('without alert there is no snowflake_alert and no alert preview feature', () => {
+    const stack = newStack();
+    forecastPipeline(stack, scored).addMonitoring();
+    const json = synthJson(stack);
+    expect(resources(json, 'snowflake_alert')).toEqual({});
+    expect(json.provider.snowflake[0].preview_features_enabled).not.toContain('snowflake_alert_resource');
+  });
+
   test('a stack that does not call addMonitoring has no monitoring objects', () => {
     const stack = newStack();
     forecastPipeline(stack, scored);
@@ -84,6 +105,9 @@ describe('ManyModelPipeline.addMonitoring', () => {
     [{ driftWhen: { lateDays: -1 } }, 'test/Forecast/Monitoring: driftWhen.lateDays is -1; it must be a whole number from 0 to 366'],
     [{ schedule: Schedule.every(0) }, 'test/Forecast/Monitoring: schedule interval 0 must be a whole number of minutes from 1 to 11520'],
     [{ accuracyTableName: 'X', driftTableName: 'x' }, "test/Forecast/Monitoring: driftTableName is X, the accuracy table's name too"],
+    [{ alert: { degradedPercentAbove: 100 } }, 'test/Forecast/Monitoring: alert.degradedPercentAbove is 100; it must be a percentage from 0 to below 100'],
+    [{ alert: { schedule: Schedule.cron('61 * * * *') } }, 'test/Forecast/Monitoring: alert.schedule '],
+    [{ alert: { eventsTableName: 'FORECAST_MONITORING_DRIFT' } }, 'test/Forecast/Monitoring: alert.eventsTableName is FORECAST_MONITORING_DRIFT, which names the drift table too'],
     [{ accuracyTableName: 'bad name' }, 'test/Forecast/Monitoring: accuracyTableName "bad name" is not a valid Snowflake identifier'],
   ])('rejects %j at construction, naming the monitor, the prop and the fix', (options, message) => {
     expect(errorOf((s) => forecastPipeline(s, scored).addMonitoring(options as any))).toContain(message);

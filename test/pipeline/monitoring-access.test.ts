@@ -41,7 +41,7 @@ beforeAll(async () => {
   const out = tempDir('mm-monitor-');
   const app = new App({ outdir: out });
   const stack = new ForecastStack(app, 'forecast');
-  stack.pipeline.addMonitoring({ windowDays: 3, degradedWhen: { minPoints: 2 }, driftWhen: { minPoints: 2 } });
+  stack.pipeline.addMonitoring({ windowDays: 3, degradedWhen: { minPoints: 2, smapeAbove: 1 }, driftWhen: { minPoints: 2 }, alert: { degradedPercentAbove: 50 } });
   app.synth();
   tf = JSON.parse(fs.readFileSync(readSynthOutput(out)[0].terraformFile, 'utf8'));
   server = await startLocalServer();
@@ -83,5 +83,16 @@ describe('monitoring on the example stack set up as on an account', () => {
     expect((await consumer.query(`SELECT PARTITION_KEY, DAYS_LATE FROM ${DRIFT}`)).rows).toEqual([{ PARTITION_KEY: 'A', DAYS_LATE: 0 }]);
     expect(await refusal(consumer, `DELETE FROM ${ACCURACY}`)).toMatchObject({ code: '003001' });
     expect(await refusal(consumer, `EXECUTE TASK ${TASK}`)).toBeDefined();
+  });
+
+  test('the alert, owned by the deploy role (EXECUTE ALERT from bootstrap), records the firing; the consumer reads it', async () => {
+    expect(server.engine.access.ownerOf('ALERT', 'ANALYTICS.FORECAST.FORECAST_MONITORING_ALERT')).toBe('MANY_MODEL_DEPLOYER');
+    expect(server.objects.alerts.alerts.get('ANALYTICS.FORECAST.FORECAST_MONITORING_ALERT')!.started).toBe(true);
+    const deployer = await openAs('MANY_MODEL_DEPLOYER', 'FORECAST_WH');
+    await deployer.query('EXECUTE ALERT ANALYTICS.FORECAST.FORECAST_MONITORING_ALERT');
+    await server.objects.settle();
+    const consumer = await openAs('FORECAST_CONSUMER', 'FORECAST_WH');
+    // A's sMAPE (0 and 2 * 10 / 50 = 40 %, mean 20 %) is over 1 %: 1 of 1 partitions degraded.
+    expect((await consumer.query('SELECT PARTITIONS, DEGRADED, DEGRADED_PERCENT FROM ANALYTICS.FORECAST.FORECAST_MONITORING_ALERTS')).rows).toEqual([{ PARTITIONS: 1, DEGRADED: 1, DEGRADED_PERCENT: 100 }]);
   });
 });

@@ -1,6 +1,7 @@
 import { LocalSnowflakeServer, startLocalServer } from '../../local-server';
 import { ObjectName } from '../../lib/identifiers';
 import { ACCURACY_COLUMNS, DRIFT_COLUMNS, MonitoringSqlModel, renderMonitoringStatements, renderMonitoringTaskBody } from '../../lib/sql/monitoring';
+import { ALERT_EVENT_COLUMNS, renderDegradedShareAction, renderDegradedShareCondition } from '../../lib/sql/monitoring-alert';
 import { Conn, close, connect, query } from '../local-server/client';
 
 /**
@@ -103,6 +104,21 @@ describe('realized accuracy', () => {
     // C: accurate (sMAPE 2/21/3) but no actual inside its interval: degraded by coverage.
     expect(cc).toMatchObject({ PARTITION_KEY: 'C', N_POINTS: 3, COVERAGE: 0, DEGRADED: true });
     expect(cc.SMAPE).toBeCloseTo((100 * (2 / 21)) / 3, 9);
+  });
+
+  test('the degraded-share alert finds 2 of 3 partitions degraded on the latest day: above 50 %, not above 70 %', async () => {
+    const events = ObjectName.of('M', 'S', 'ACC1_EVENTS');
+    await query(c, ddl(events, ALERT_EVENT_COLUMNS));
+    // A has two versions and counts once; B and C are degraded.
+    const at = (pct: number) => ({ accuracy: m.accuracy, events, degradedPercentAbove: pct });
+    expect((await query(c, renderDegradedShareCondition(at(70)))).rows).toEqual([]);
+    await query(c, renderDegradedShareAction(at(70)));
+    expect((await query(c, renderDegradedShareCondition(at(50)))).rows).toHaveLength(1);
+    await query(c, renderDegradedShareAction(at(50)));
+    const rows = (await query(c, `SELECT TO_VARCHAR(AS_OF) AS AS_OF, PARTITIONS, DEGRADED, DEGRADED_PERCENT, THRESHOLD_PERCENT FROM ${events.quoted}`)).rows;
+    expect(rows).toHaveLength(1);
+    expect(rows[0]).toMatchObject({ AS_OF: '2026-01-10', PARTITIONS: 3, DEGRADED: 2, THRESHOLD_PERCENT: 50 });
+    expect(rows[0].DEGRADED_PERCENT).toBeCloseTo(200 / 3, 9);
   });
 
   test('a re-run on the same data replaces its rows rather than adding to them', async () => {
