@@ -2,6 +2,8 @@ import { LocalSnowflakeServer, startLocalServer } from '../../local-server';
 import { ObjectName } from '../../lib/identifiers';
 import { ACCURACY_COLUMNS, DRIFT_COLUMNS, MonitoringSqlModel, renderMonitoringStatements, renderMonitoringTaskBody } from '../../lib/sql/monitoring';
 import { ALERT_EVENT_COLUMNS, renderDegradedShareAction, renderDegradedShareCondition } from '../../lib/sql/monitoring-alert';
+import { renderQueueCreate } from '../../lib/sql/queue';
+import { renderEnqueueRetrain } from '../../lib/sql/retrain';
 import { Conn, close, connect, query } from '../local-server/client';
 
 /**
@@ -194,5 +196,23 @@ describe('drift', () => {
     const [run] = (await query(c, "SELECT STATE, ERROR_MESSAGE FROM TABLE(INFORMATION_SCHEMA.TASK_HISTORY(TASK_NAME => 'MONITOR'))")).rows;
     expect(run).toEqual({ STATE: 'SUCCEEDED', ERROR_MESSAGE: null });
     expect(await read()).toEqual(before);
+  });
+
+  test('the closed loop enqueues only the degraded or drifted partitions, nothing when none is, and once per evaluation date', async () => {
+    const queue = { table: ObjectName.of('M', 'S', 'DR1_QUEUE'), leaseSeconds: 600, maxAttempts: 3 };
+    await query(c, renderQueueCreate(queue));
+    const rows = async () => (await query(c, `SELECT QUEUE_ID, RUN_ID, PASS, PARTITION_KEYS, STATUS, ATTEMPTS FROM ${queue.table.quoted} ORDER BY QUEUE_ID`)).rows;
+    // Lenient thresholds: nothing degraded or drifted, so nothing to train.
+    const lenient = model('DR1', { windowDays: 4, baselineDays: 4, degradedWhen: { smapeAbove: 199, coverageBelow: 0, minPoints: 2 }, driftWhen: { levelShift: 100, scaleRatio: 100, missingDays: 0, lateDays: 0, minPoints: 2 } });
+    await refresh(lenient);
+    expect((await query(c, renderEnqueueRetrain(lenient, queue, 1))).updated).toBe(0);
+    expect(await rows()).toEqual([]);
+    // The test's thresholds: Q is degraded (sMAPE of 11 against 20-22) and its level drifted; L is
+    // only missing and late, which does not retrain.
+    await refresh(m);
+    expect((await query(c, renderEnqueueRetrain(m, queue, 1))).updated).toBe(1);
+    expect(await rows()).toEqual([{ QUEUE_ID: 'M20260120/refine/0', RUN_ID: 'M20260120', PASS: 'refine', PARTITION_KEYS: ['Q'], STATUS: 'PENDING', ATTEMPTS: 0 }]);
+    expect((await query(c, renderEnqueueRetrain(m, queue, 1))).updated).toBe(0);
+    expect(await rows()).toHaveLength(1);
   });
 });
