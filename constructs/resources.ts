@@ -91,7 +91,10 @@ export type Table = TableModule.Table;
 export const Task = load<typeof TaskModule>('task').Task;
 export type Task = TaskModule.Task;
 
-/** `snowflake_alert`: a pipeline monitor's degraded-share alert (a preview resource: PREVIEW_FEATURES). */
+/**
+ * `snowflake_alert`: a pipeline monitor's degraded-share alert (a preview resource: PREVIEW_FEATURES).
+ * CDK Terrain's bindings have it too (`src/alert` in cdktn-io/cdktn-provider-snowflake).
+ */
 export const Alert = load<typeof AlertModule>('alert').Alert;
 export type Alert = AlertModule.Alert;
 

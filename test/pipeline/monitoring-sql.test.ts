@@ -3,7 +3,8 @@ import { ObjectName } from '../../lib/identifiers';
 import { ACCURACY_COLUMNS, DRIFT_COLUMNS, MonitoringSqlModel, renderMonitoringStatements, renderMonitoringTaskBody } from '../../lib/sql/monitoring';
 import { ALERT_EVENT_COLUMNS, renderDegradedShareAction, renderDegradedShareCondition } from '../../lib/sql/monitoring-alert';
 import { renderQueueCreate } from '../../lib/sql/queue';
-import { renderEnqueueRetrain } from '../../lib/sql/retrain';
+import { renderCarryOver, renderEnqueueRetrain } from '../../lib/sql/retrain';
+import { METRICS_COLUMNS } from '../../lib/sql/training';
 import { Conn, close, connect, query } from '../local-server/client';
 
 /**
@@ -198,15 +199,25 @@ describe('drift', () => {
     expect(await read()).toEqual(before);
   });
 
-  test('the closed loop enqueues only the degraded or drifted partitions, nothing when none is, and once per evaluation date', async () => {
+  test('the closed loop enqueues only the degraded or drifted partitions and carries every other one over, nothing when none is, and once per evaluation date', async () => {
     const queue = { table: ObjectName.of('M', 'S', 'DR1_QUEUE'), leaseSeconds: 600, maxAttempts: 3 };
     await query(c, renderQueueCreate(queue));
     const rows = async () => (await query(c, `SELECT QUEUE_ID, RUN_ID, PASS, PARTITION_KEYS, STATUS, ATTEMPTS FROM ${queue.table.quoted} ORDER BY QUEUE_ID`)).rows;
+    const metrics = ObjectName.of('M', 'S', 'DR1_METRICS');
+    const tables = { metrics, runs: ObjectName.of('M', 'S', 'DR1_RUNS'), stage: ObjectName.of('M', 'S', 'DR1_STAGE') };
+    await query(c, ddl(metrics, METRICS_COLUMNS));
+    // The production run R1: P improved in refine, L failed, N and Q trained once.
+    const trained = (key: string, pass: string, status: string, mape: number | null) => ['R1', pass, key, status, 'ets', mape, 1, 0.1, 100, status === 'OK' ? `models/R1/${pass}/${key}.json` : null, null, '2026-01-16 00:00:00', 'img:1'];
+    await query(c, `INSERT INTO ${metrics.quoted} VALUES (${METRICS_COLUMNS.map(() => '?').join(', ')})`, [
+      trained('P', 'screen', 'OK', 0.1), trained('P', 'refine', 'OK', 0.05), trained('Q', 'screen', 'OK', 0.1), trained('L', 'screen', 'FAILED', null), trained('N', 'screen', 'OK', 0.2),
+    ]);
+    const carried = async () => (await query(c, `SELECT RUN_ID, PASS, PARTITION_KEY, STAGE_PATH, MAPE FROM ${metrics.quoted} WHERE RUN_ID <> 'R1' ORDER BY PARTITION_KEY`)).rows;
     // Lenient thresholds: nothing degraded or drifted, so nothing to train.
     const lenient = model('DR1', { windowDays: 4, baselineDays: 4, degradedWhen: { smapeAbove: 199, coverageBelow: 0, minPoints: 2 }, driftWhen: { levelShift: 100, scaleRatio: 100, missingDays: 0, lateDays: 0, minPoints: 2 } });
     await refresh(lenient);
     expect((await query(c, renderEnqueueRetrain(lenient, queue, 1))).updated).toBe(0);
     expect(await rows()).toEqual([]);
+    expect((await query(c, renderCarryOver(tables, lenient, "'R1'"))).updated).toBe(0);
     // The test's thresholds: Q is degraded (sMAPE of 11 against 20-22) and its level drifted; L is
     // only missing and late, which does not retrain.
     await refresh(m);
@@ -214,5 +225,14 @@ describe('drift', () => {
     expect(await rows()).toEqual([{ QUEUE_ID: 'M20260120/refine/0', RUN_ID: 'M20260120', PASS: 'refine', PARTITION_KEYS: ['Q'], STATUS: 'PENDING', ATTEMPTS: 0 }]);
     expect((await query(c, renderEnqueueRetrain(m, queue, 1))).updated).toBe(0);
     expect(await rows()).toHaveLength(1);
+    // Every other partition keeps the artifact its current index chose: P the refine one; L had none.
+    await query(c, renderCarryOver(tables, m, "'R1'"));
+    const expected = [
+      { RUN_ID: 'M20260120', PASS: 'carried', PARTITION_KEY: 'N', STAGE_PATH: 'models/R1/screen/N.json', MAPE: 0.2 },
+      { RUN_ID: 'M20260120', PASS: 'carried', PARTITION_KEY: 'P', STAGE_PATH: 'models/R1/refine/P.json', MAPE: 0.05 },
+    ];
+    expect(await carried()).toEqual(expected);
+    expect((await query(c, renderCarryOver(tables, m, "'R1'"))).updated).toBe(0);
+    expect(await carried()).toEqual(expected);
   });
 });
