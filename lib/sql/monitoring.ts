@@ -13,7 +13,8 @@
  * https://docs.snowflake.com/en/sql-reference/functions/datediff), so monitoring as rendered here
  * suits daily series, the construct's default use.
  */
-import { ObjectName, quoteIdentifier, sqlNumber } from '../identifiers';
+import { ObjectName, quoteIdentifier, sqlNumber, sqlString } from '../identifiers';
+import { SCHEDULED_RUN_PREFIX } from './scoring';
 import { BEGIN_TRANSACTION, COMMIT } from './session';
 import { SourceModel } from './training';
 
@@ -172,13 +173,17 @@ export function renderAccuracyInsert(m: MonitoringSqlModel): string {
 /**
  * Per partition, the last day the version it was last scored with was trained on: the day before
  * that version's first forecast for it (scoring forecasts from the day after the data it was
- * trained on).
+ * trained on). Only rows of post-deploy scoring count: they record the concrete version, while
+ * the scheduled scoring task records the alias (its run ids start with SCHEDULED_RUN_PREFIX), whose
+ * first forecast says nothing about the version scoring with it now.
  */
 function trainEnds(m: MonitoringSqlModel): string {
+  const versioned = `"RUN_ID" NOT LIKE ${sqlString(`${SCHEDULED_RUN_PREFIX}%`)}`;
   return [
     `(SELECT R."PARTITION_KEY", DATEADD(DAY, -1, MIN(CAST(R."DS" AS DATE))) AS TRAIN_END FROM ${m.results.quoted} R`,
-    `  JOIN (SELECT "PARTITION_KEY", "MODEL_VERSION" FROM ${m.results.quoted} QUALIFY ROW_NUMBER() OVER (PARTITION BY "PARTITION_KEY" ORDER BY "SCORED_AT" DESC, "RUN_ID" DESC) = 1) L`,
+    `  JOIN (SELECT "PARTITION_KEY", "MODEL_VERSION" FROM ${m.results.quoted} WHERE ${versioned} QUALIFY ROW_NUMBER() OVER (PARTITION BY "PARTITION_KEY" ORDER BY "SCORED_AT" DESC, "RUN_ID" DESC) = 1) L`,
     `    ON L."PARTITION_KEY" = R."PARTITION_KEY" AND L."MODEL_VERSION" = R."MODEL_VERSION"`,
+    `  WHERE R.${versioned}`,
     `  GROUP BY R."PARTITION_KEY")`,
   ].join('\n');
 }

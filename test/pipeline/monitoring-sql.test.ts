@@ -162,6 +162,9 @@ describe('drift', () => {
         ...scored('P', 'V1', 17, '2026-01-16 00:00:00'),
         ...scored('Q', 'V1', 17, '2026-01-16 00:00:00'),
         ...scored('L', 'V1', 17, '2026-01-16 00:00:00'),
+        // The scheduled scoring task's rows name the alias, whatever version it held: they do not
+        // move the training cutoff, though scored last.
+        ...scored('P', 'PRODUCTION', 5, '2026-01-18 00:00:00').map((r) => Object.assign(r, { 5: 'S20260118' })),
       ],
     );
     await refresh(m);
