@@ -17,6 +17,7 @@ import { IDENT, QNAME, splitStatements } from './translate';
 import { ANY_LITERAL, STRING_LITERAL, readLiteral, sfStringLiteral } from './literals';
 import { CreateServiceRequest, InferenceSpec, ModelServing, OnlineMethodHandler } from './model-serving';
 import { InlineTables, inferColumns, inlinePlaceholder, jsonTable } from './inline-tables';
+import { LocalAlerts } from './alerts';
 
 /** An exception of a stand-in for Snowflake's Python runtime, as Snowflake reports a handler's. */
 function standInError(e: unknown): SfError {
@@ -319,6 +320,8 @@ export class SnowflakeObjects {
   readonly procedures = new Map<string, ProcedureEntry>();
   /** Services created from model versions, their endpoints and the gateways in front of them. */
   readonly serving: ModelServing;
+  /** Alerts (CREATE / ALTER / DROP / EXECUTE ALERT): ./alerts.ts. */
+  readonly alerts: LocalAlerts;
   private readonly runningGraphs: Promise<void>[] = [];
 
   constructor(
@@ -326,12 +329,14 @@ export class SnowflakeObjects {
     private readonly opts: ObjectsOptions,
   ) {
     this.serving = new ModelServing(engine, this, { onlineMethod: opts.onlineMethod, host: opts.host ?? (() => '127.0.0.1') });
+    this.alerts = new LocalAlerts(engine, async (session, sql) => (await this.handle(session, sql)) ?? this.engine.execute(session, sql));
     engine.objectExists = (kind: ObjectKind, name: string) =>
       kind === 'TASK' ? this.tasks.has(name)
       : kind === 'MODEL' ? this.models.models.has(name)
       : kind === 'SERVICE' ? this.services.has(name)
       : kind === 'GATEWAY' ? this.serving.gateways.has(name)
       : kind === 'PROCEDURE' ? this.procedures.has(name)
+      : kind === 'ALERT' ? this.alerts.has(name)
       : false;
   }
 
@@ -377,6 +382,8 @@ export class SnowflakeObjects {
   async handle(s: SessionState, sql: string): Promise<SfResult | undefined> {
     const served = await this.serving.handle(s, sql);
     if (served) return served;
+    const alerted = await this.alerts.handle(s, sql);
+    if (alerted) return alerted;
     for (const [pattern, run] of this.routes) {
       const m = pattern.exec(sql);
       if (m) return run(s, m);
@@ -559,10 +566,11 @@ export class SnowflakeObjects {
 
   /** Durable part of the catalog (tasks, task history, graph runs, models), saved beside the databases. */
   toJSON(): unknown {
-    return { tasks: [...this.tasks.entries()], history: this.history, graphRuns: this.graphRuns, models: [...this.models.models.entries()], procedures: [...this.procedures.entries()], serving: this.serving.toJSON() };
+    return { tasks: [...this.tasks.entries()], history: this.history, graphRuns: this.graphRuns, models: [...this.models.models.entries()], procedures: [...this.procedures.entries()], serving: this.serving.toJSON(), alerts: this.alerts.toJSON() };
   }
 
-  load(state: { tasks?: [string, Task][]; history?: HistoryRow[]; graphRuns?: GraphRun[]; models?: [string, ModelEntry][]; procedures?: [string, ProcedureEntry][]; serving?: Parameters<ModelServing['load']>[0] }): void {
+  load(state: { tasks?: [string, Task][]; history?: HistoryRow[]; graphRuns?: GraphRun[]; models?: [string, ModelEntry][]; procedures?: [string, ProcedureEntry][]; serving?: Parameters<ModelServing['load']>[0]; alerts?: Parameters<LocalAlerts['load']>[0] }): void {
+    this.alerts.load(state.alerts);
     // Inference services run until dropped: they are back after a restart, as their gateways are.
     this.serving.load(state.serving);
     for (const [k, p] of state.procedures ?? []) this.procedures.set(k, p);
@@ -581,6 +589,7 @@ export class SnowflakeObjects {
   /** Waits for task graphs and job services started so far (tests, shutdown). */
   async settle(): Promise<void> {
     await Promise.allSettled(this.runningGraphs);
+    await this.alerts.settle();
     await Promise.allSettled([...this.services.values()].map((v) => v.finished));
   }
 
