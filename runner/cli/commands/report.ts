@@ -29,6 +29,10 @@ export interface ReportOptions {
   readonly connection?: string;
 }
 
+const ROLE_HINT =
+  'The report reads the monitoring tables (the consumer role\'s), the source, the results, the training metrics and queue (the runner role\'s) and the model: ' +
+  'run it as the deploy role, which holds both (docs/roles.md), after the stack is applied.';
+
 /** The monitor the report is about: `--monitor`, or the stack's only one. */
 export function chooseMonitor(stack: string, monitors: readonly MonitorSpec[], chosen?: string): MonitorSpec {
   if (monitors.length === 0) throw new UsageError(`stack ${stack} has no monitoring: call pipeline.addMonitoring() in the app and synthesize again`);
@@ -47,7 +51,16 @@ export async function report(opts: ReportOptions): Promise<number> {
   const say = (line: string) => process.stdout.write(line + '\n');
   say(`stack ${manifest.stack}: monitor ${monitor.path} (${monitor.accuracyTable}, ${monitor.driftTable})`);
   return withSession({ connection: opts.connection, say }, async (session) => {
-    const data = await collectReport(async (sql) => (await session.query<Record<string, unknown>>(sql)).rows, manifest.stack, monitor);
+    let data;
+    try {
+      data = await collectReport(async (sql) => (await session.query<Record<string, unknown>>(sql)).rows, manifest.stack, monitor);
+    } catch (e) {
+      // A role that misses one of the reads sees Snowflake's "does not exist or not authorized"
+      // (002003) or "Insufficient privileges" (003001): say which role reads them all.
+      const code = (e as { code?: string }).code;
+      if (e instanceof Error && (code === '002003' || code === '003001')) e.message = `${e.message.trim()} ${ROLE_HINT}`;
+      throw e;
+    }
     fs.writeFileSync(opts.out, renderReportHtml(data));
     const parts = partitionAccuracy(data.accuracy);
     say(

@@ -168,6 +168,15 @@ describe('many-model report', () => {
     expect(renderInChromium(file).console).toEqual([expect.stringContaining('violates the following Content Security Policy directive')]);
   }, 120000);
 
+  test('as the consumer role, which reads the monitoring tables but not the source, it fails (exit 1) with the refusal and writes nothing', async () => {
+    const file = path.join(tempDir('mm-report-consumer-'), 'r.html');
+    const r = await cli(['report', '--synth', path.join(out, 'cdktf.out'), '--out', file], envOf('FORECAST_CONSUMER'));
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain("Object 'ANALYTICS.RAW.SERIES_EVENTS' does not exist or not authorized. The report reads the monitoring tables");
+    expect(r.stderr).toContain('run it as the deploy role, which holds both (docs/roles.md)');
+    expect(fs.existsSync(file)).toBe(false);
+  }, 120000);
+
   test('usage errors exit 2: a stack without monitoring, an unknown --monitor', async () => {
     const bare = tempDir('mm-report-bare-');
     const app = new App({ outdir: bare });
