@@ -16,7 +16,7 @@ import {
   renderSeriesActuals,
   renderSeriesForecasts,
 } from '../../lib/sql/report';
-import { AccuracyRow, DriftRow, ModelVersion, PartitionSeries, ReportData, RetrainRunData, WORST_PARTITIONS, worstPartitions } from './model';
+import { AccuracyRow, DriftRow, ModelVersion, PartitionAccuracy, PartitionSeries, ReportData, RetrainRunData, WORST_PARTITIONS, championVersions, worstPartitions } from './model';
 
 type Row = Record<string, unknown>;
 /** Runs one statement and returns its rows (column names as Snowflake returns them). */
@@ -42,7 +42,7 @@ const bool = (v: unknown): boolean => v === true || v === 'true' || v === 1 || v
 const str = (v: unknown): string | null => (v === null || v === undefined ? null : String(v));
 const list = (v: unknown): string[] => (Array.isArray(v) ? v.map(String) : typeof v === 'string' && v.length > 0 ? (JSON.parse(v) as unknown[]).map(String) : []);
 
-/** Snowflake's "does not exist or not authorized" (002003): a model not registered yet reads as none. */
+/** Snowflake's "does not exist or not authorized" (002003): a model not registered yet (or not visible to the role) reads as none. */
 const doesNotExist = (e: unknown) => (e as { code?: string }).code === '002003' || /does not exist/i.test((e as Error).message ?? '');
 
 /** Everything the report shows for `monitor` of `stack`. */
@@ -74,7 +74,6 @@ export async function collectReport(query: Query, stack: string, monitor: Monito
   }));
   const asOf = str(accRows[0]?.AS_OF);
   const windowStart = str(accRows[0]?.WINDOW_START);
-  const worst = asOf && windowStart ? await readSeries(query, m, accuracy, windowStart, asOf) : [];
   let versions: ModelVersion[] | null;
   try {
     versions = (await query(renderModelVersions(m))).map((r) => ({ name: String(r.name), aliases: list(r.aliases), createdOn: String(r.created_on ?? '') }));
@@ -82,6 +81,7 @@ export async function collectReport(query: Query, stack: string, monitor: Monito
     if (!doesNotExist(e)) throw e;
     versions = null;
   }
+  const worst = asOf && windowStart ? await readSeries(query, m, worstPartitions(accuracy, WORST_PARTITIONS, championVersions({ versions, alias: monitor.alias })), windowStart, asOf) : [];
   const runId = str((await query(renderLatestRetrainRun(m)))[0]?.RUN_ID);
   let retrain: RetrainRunData | null = null;
   if (runId) {
@@ -93,8 +93,7 @@ export async function collectReport(query: Query, stack: string, monitor: Monito
 }
 
 /** The worst partitions' actuals over the window and their version's forecasts from the window on. */
-async function readSeries(query: Query, m: ReportSqlModel, accuracy: readonly AccuracyRow[], from: string, to: string): Promise<PartitionSeries[]> {
-  const worst = worstPartitions(accuracy, WORST_PARTITIONS);
+async function readSeries(query: Query, m: ReportSqlModel, worst: readonly PartitionAccuracy[], from: string, to: string): Promise<PartitionSeries[]> {
   if (worst.length === 0) return [];
   const keys = worst.map((w) => w.partitionKey);
   const actuals = await query(renderSeriesActuals(m, keys, from, to));

@@ -5,7 +5,7 @@
  * a ticket as it is. Every value from the account (partition keys above all: user data) is
  * escaped; numbers are formatted here and only here.
  */
-import { PartitionSeries, ReportData, VersionAccuracy, WORST_PARTITIONS, championChallenger, partitionAccuracy, retrainSummary, smapeHistogram, worstPartitions } from './model';
+import { PartitionSeries, ReportData, VersionAccuracy, WORST_PARTITIONS, championChallenger, championVersions, partitionAccuracy, retrainSummary, smapeHistogram, worstPartitions } from './model';
 
 /** Text and attribute values: the five characters HTML gives meaning to. */
 export function escapeHtml(value: unknown): string {
@@ -56,7 +56,7 @@ export function renderReportHtml(d: ReportData): string {
 }
 
 function accuracySection(d: ReportData): string {
-  const parts = partitionAccuracy(d.accuracy);
+  const parts = partitionAccuracy(d.accuracy, championVersions(d));
   if (parts.length === 0) return `<section id="accuracy"><h2>Realized accuracy</h2><p class="none">No accuracy rows yet: the monitoring task has not found actuals for any forecast.</p></section>`;
   const degraded = parts.filter((p) => p.degraded).length;
   const smapes = parts.map((p) => p.row.smape).filter((v): v is number => v !== null).sort((a, b) => a - b);
@@ -91,7 +91,7 @@ function histogramSvg(width: number, counts: readonly number[], threshold: numbe
 }
 
 function worstSection(d: ReportData): string {
-  const worst = worstPartitions(d.accuracy, WORST_PARTITIONS);
+  const worst = worstPartitions(d.accuracy, WORST_PARTITIONS, championVersions(d));
   if (worst.length === 0) return `<section id="worst"><h2>Worst partitions</h2><p class="none">None yet.</p></section>`;
   const series = new Map(d.worst.map((s) => [s.partitionKey, s]));
   const rows = worst
@@ -170,7 +170,7 @@ function championSection(d: ReportData): string {
   const c = championChallenger(d);
   const head = `<section id="champion"><h2>Champion and challenger</h2>`;
   const text = (t: string) => `${head}<p id="champion-status">${t}</p></section>`;
-  if (c.kind === 'no-model') return text(`No model registered yet (${escapeHtml(d.model)}).`);
+  if (c.kind === 'no-model') return text(`No model ${escapeHtml(d.model)} registered yet (or this role may not see it).`);
   if (c.kind === 'no-champion') return text(`No version holds the alias ${escapeHtml(d.alias)}${c.newest ? `; the newest is ${escapeHtml(c.newest)}` : ''}.`);
   if (c.kind === 'no-challenger') return text(`Champion <span class="key">${escapeHtml(c.champion)}</span> (${escapeHtml(d.alias)}); no challenger: ${escapeHtml(c.why)}.`);
   const row = (label: string, f: (v: VersionAccuracy) => string) => `<tr><th>${label}</th><td class="n">${f(c.champion)}</td><td class="n">${f(c.challenger)}</td></tr>`;

@@ -85,27 +85,43 @@ export interface ReportData {
 /** A partition's accuracy as the report ranks it. */
 export interface PartitionAccuracy {
   readonly partitionKey: string;
-  /** The row of the version with the most points in the window (the one that forecast it). */
+  /** The champion's row (its version's, else the alias's); without one, the row of the version with the most points in the window. */
   readonly row: AccuracyRow;
   /** Any of its versions' rows is degraded (as the degraded-share alert counts). */
   readonly degraded: boolean;
 }
 
-/** One row per partition: its main version's row (most points; ties: the greater version name). */
-export function partitionAccuracy(rows: readonly AccuracyRow[]): PartitionAccuracy[] {
+/**
+ * The versions whose rows speak for production, in order: the version holding the alias, then the
+ * alias itself (rows of the scheduled scoring task record it). Empty when no version holds it.
+ */
+export function championVersions(data: Pick<ReportData, 'versions' | 'alias'>): string[] {
+  const holder = data.versions?.find((v) => v.aliases.some((a) => a.toUpperCase() === data.alias.toUpperCase()));
+  return holder ? [holder.name, data.alias] : [];
+}
+
+/**
+ * One row per partition: the row of the first of `preferred` versions it has (the champion's:
+ * championVersions), else of the version with the most points (ties: the greater version name).
+ */
+export function partitionAccuracy(rows: readonly AccuracyRow[], preferred: readonly string[] = []): PartitionAccuracy[] {
+  const rank = (r: AccuracyRow) => {
+    const i = preferred.findIndex((p) => p.toUpperCase() === (r.modelVersion ?? '').toUpperCase());
+    return i < 0 ? preferred.length : i;
+  };
   const by = new Map<string, AccuracyRow[]>();
   for (const r of rows) by.set(r.partitionKey, [...(by.get(r.partitionKey) ?? []), r]);
   return [...by].map(([partitionKey, rs]) => {
-    const row = [...rs].sort((a, b) => b.nPoints - a.nPoints || compare(b.modelVersion ?? '', a.modelVersion ?? ''))[0];
+    const row = [...rs].sort((a, b) => rank(a) - rank(b) || b.nPoints - a.nPoints || compare(b.modelVersion ?? '', a.modelVersion ?? ''))[0];
     return { partitionKey, row, degraded: rs.some((r) => r.degraded) };
   });
 }
 
 const compare = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 
-/** The `n` partitions with the highest sMAPE (no sMAPE last; ties by key). */
-export function worstPartitions(rows: readonly AccuracyRow[], n: number): PartitionAccuracy[] {
-  return partitionAccuracy(rows)
+/** The `n` partitions with the highest sMAPE (no sMAPE last; ties by key), each by its row of partitionAccuracy. */
+export function worstPartitions(rows: readonly AccuracyRow[], n: number, preferred: readonly string[] = []): PartitionAccuracy[] {
+  return partitionAccuracy(rows, preferred)
     .sort((a, b) => (b.row.smape ?? -1) - (a.row.smape ?? -1) || compare(a.partitionKey, b.partitionKey))
     .slice(0, n);
 }

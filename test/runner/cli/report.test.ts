@@ -141,8 +141,8 @@ describe('many-model report', () => {
     expect(text('window-start')).toBe('2026-01-15');
     expect(text('partitions')).toBe('5');
     expect(text('degraded-count')).toBe('2');
-    // sMAPE per partition (its champion row: 7 points, the challenger's too, ties to the greater
-    // version name R1): A 0, B 2*50/250 = 40, C 2*10/210 = 9.52, D 0, hostile 2*20/220 = 18.18.
+    // sMAPE per partition, by its champion row (R1, though the challenger has as many points for
+    // A and B): A 0, B 2*50/250 = 40, C 2*10/210 = 9.52, D 0, hostile 2*20/220 = 18.18.
     expect(text('median-smape')).toBe('9.52 %');
     // The worst partition first, with its sMAPE; the hostile key second, as text.
     const worst = [...dom.matchAll(/<tr><td class="n">(\d+)<\/td><td class="key">([^<]*)<\/td><td class="key">[^<]*<\/td><td class="n smape">([^<]*)<\/td>/g)].map((m) => [m[1], m[2], m[3]]);

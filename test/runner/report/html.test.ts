@@ -1,5 +1,5 @@
 import { escapeHtml, renderReportHtml, seriesSvg } from '../../../runner/report/html';
-import { AccuracyRow, ReportData, championChallenger, partitionAccuracy, retrainSummary, smapeHistogram, worstPartitions } from '../../../runner/report/model';
+import { AccuracyRow, ReportData, championChallenger, championVersions, partitionAccuracy, retrainSummary, smapeHistogram, worstPartitions } from '../../../runner/report/model';
 
 /**
  * The report's figures and page from a hand-built dataset: which numbers it derives (worst
@@ -75,6 +75,14 @@ describe('report figures', () => {
       ['C', 'V_R1', false],
       ['D', 'V_R1', false],
     ]);
+  });
+
+  test("the champion's row speaks for a partition even where another version has more points; the alias's where its version has none", () => {
+    expect(championVersions(data)).toEqual(['V_R1', 'PRODUCTION']);
+    const rows = [acc('E', 'V_M1', 5, { nPoints: 7 }), acc('E', 'V_R1', 30, { nPoints: 4 }), acc('F', 'V_M1', 5), acc('F', 'PRODUCTION', 12, { nPoints: 2 })];
+    expect(partitionAccuracy(rows, championVersions(data)).map((p) => [p.partitionKey, p.row.modelVersion])).toEqual([['E', 'V_R1'], ['F', 'PRODUCTION']]);
+    expect(partitionAccuracy(rows).map((p) => [p.partitionKey, p.row.modelVersion])).toEqual([['E', 'V_M1'], ['F', 'V_M1']]);
+    expect(championVersions({ ...data, versions: null })).toEqual([]);
   });
 
   test('the worst partitions are ordered by sMAPE, a partition without one last', () => {
@@ -165,7 +173,7 @@ describe('report page', () => {
     const empty = renderReportHtml({ ...data, asOf: null, windowStart: null, accuracy: [], drift: [], worst: [], versions: null, retrain: null });
     expect(empty).toContain('id="as-of">not evaluated yet');
     expect(empty).toContain('No accuracy rows yet');
-    expect(empty).toContain('No model registered yet');
+    expect(empty).toContain('No model ANALYTICS.FORECAST.FORECAST_MODEL registered yet');
   });
 
   test('a series chart draws the band from the bounds, the forecast and the actuals on one scale', () => {
