@@ -253,7 +253,7 @@ export class ManyModelPipeline extends Construct implements IHookDependable {
       const clash = given !== undefined && own.find(([, n]) => n.name === given.toUpperCase());
       if (clash) throw new ValidationError(`${this.node.path}/Monitoring`, prop, `is ${clash[1].name}, the name of this pipeline's ${clash[0]} table`, `Choose another name, e.g. '${this.model.namePrefix}_${prop === 'accuracyTableName' ? 'ACCURACY' : 'DRIFT'}'`);
     }
-    return new PipelineMonitor(this, 'Monitoring', {
+    const monitor = new PipelineMonitor(this, 'Monitoring', {
       ...options,
       readers: options.readers ?? [this.consumerRole],
       source: this.source,
@@ -262,6 +262,25 @@ export class ManyModelPipeline extends Construct implements IHookDependable {
       warehouse: this.warehouse,
       operator: this.runnerRole,
     });
+    // `many-model report` finds the monitor's tables and the pipeline's model in hooks.json.
+    const m = monitor.sqlModel;
+    const { registry } = this.model;
+    Hooks.of(this).addMonitor({
+      path: monitor.node.path,
+      accuracyTable: String(m.accuracy),
+      driftTable: String(m.drift),
+      resultsTable: String(m.results),
+      hasInterval: m.hasInterval,
+      source: { table: String(m.source.table), partitionColumn: m.source.partitionColumn, orderColumn: m.source.orderColumn, targetColumn: m.source.targetColumn },
+      windowDays: m.windowDays,
+      smapeAbove: m.degradedWhen.smapeAbove,
+      metricsTable: String(this.model.tables.metrics),
+      queueTable: String(this.model.queue.table),
+      model: String(registry.model),
+      alias: registry.alias,
+      versionPrefix: registry.versionPrefix,
+    });
+    return monitor;
   }
 
   private createAggregator(registry: PipelineRegistryOptions | undefined): ModelRegistryAggregator {

@@ -4,7 +4,7 @@ import { ObjectName } from '../lib/identifiers';
 import { MonitoringModel } from '../lib/pipeline/monitoring';
 import { Schedule } from '../lib/schedule';
 import { allowConsumerRead } from '../lib/policy/consumer-readable';
-import { ACCURACY_COLUMNS, DRIFT_COLUMNS, renderMonitoringStatements, renderMonitoringTaskBody } from '../lib/sql/monitoring';
+import { ACCURACY_COLUMNS, DRIFT_COLUMNS, MonitoringSqlModel, renderMonitoringStatements, renderMonitoringTaskBody } from '../lib/sql/monitoring';
 import { ALERT_EVENT_COLUMNS, renderDegradedShareAction, renderDegradedShareCondition } from '../lib/sql/monitoring-alert';
 import type { BatchScoringJob } from './batch-scoring-job';
 import { IRole, ISchema, IWarehouse, Schema, grantUsageOnParents } from './core';
@@ -181,6 +181,11 @@ export class PipelineMonitor extends Construct {
     ];
     if (this.alertEventsTable && this.model.alert) tables.push([this.alertEventsTable, this.model.alert.sql.events]);
     return tables;
+  }
+
+  /** What the refresh reads and writes, and its thresholds. */
+  get sqlModel(): MonitoringSqlModel {
+    return this.model.sql;
   }
 
   /** The statements of one refresh, in order (what the task body runs). */
