@@ -19,11 +19,18 @@
  * whole contest (prepareSeries, the holdout fit, the refit on the whole series), which is what a
  * partition costs the worker.
  *
- * R runs in a child process while this one computes ours (two processes; the CPU time of each is
- * its own). Without Rscript on the PATH it says so and exits with status 2. Nothing in `npm test`
- * or CI runs this. MM_BENCH_FORECAST_GROUPS=monthly,annual limits the groups;
- * MM_BENCH_FORECAST_PER_SHAPE sets the generated series per shape (default 10);
- * MM_BENCH_RESULTS=0 skips writing bench/results.json's `forecastVsR` key.
+ * R runs in child processes (MM_BENCH_R_JOBS, default 3, the cases split round-robin) while this
+ * one computes ours; each process's CPU time is its own, so the split changes the wall time, not
+ * the figures. Without Rscript (or R's forecast package) it says so and exits with status 2.
+ * Nothing in `npm test` or CI runs R.
+ *
+ * The groups are the issue's — monthly, quarterly, annual, daily with a weekly season — with 4
+ * generated series per shape (bench/forecast.ts has 10): R's auto.arima costs seconds per monthly
+ * series, and the whole run takes about half an hour on a busy 2-core machine.
+ * MM_BENCH_FORECAST_GROUPS (e.g. weekly: R's ets ignores a season of 52) and
+ * MM_BENCH_FORECAST_PER_SHAPE change that; MM_BENCH_RESULTS=0 skips writing bench/results.json's
+ * `forecastVsR` key; MM_BENCH_R_CACHE=<dir> reuses R's output for identical cases while iterating
+ * on the core (the recorded runs do not).
  */
 import { spawn, spawnSync } from 'child_process';
 import { createHash } from 'crypto';
