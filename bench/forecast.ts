@@ -14,8 +14,8 @@
  * - `snaive`: the project's seasonal naive (the floor every method must beat);
  * - `previous`: the previous default pipeline (screen set seasonal naive, linear trend, coarse
  *   Holt–Winters, picked on one holdout; refine: all seven legacy families, fine search);
- * - `ets`: the state-space ETS family alone, selected by AICc: the stand-in for R's `ets` (R is
- *   not available here; see docs/forecast-models.md);
+ * - `ets`: the state-space ETS family alone, selected by AICc, without interval calibration (R's
+ *   own `ets` is compared in bench/forecast-vs-r.ts, which needs R);
  * - `screen`, `shipped`: the current defaults, the screen pass alone and what the pipeline ships
  *   (screen for every partition; refine for the worst 10 % by screen MAPE, as the example
  *   configures it; per partition the artifact with the lower holdout MAPE, as the model index
@@ -23,8 +23,10 @@
  *
  * Reported per frequency group: median sMAPE (%) per method and its ratio to seasonal naive and
  * to the previous default (min-max of the ratio over the three origins), 80 % / 95 % interval
- * coverage of the held-out points, and contests per second of CPU time (screen and refine;
- * CPU time rather than wall time, so that other processes on a shared machine do not count).
+ * coverage of the held-out points, and the fit cost per series measured one way (timeContests):
+ * CPU time of this process (not wall time, so that other processes on a shared machine do not
+ * count), warm, over every series × origin, for the screen and refine contests and the shipped
+ * mean per partition. bench/forecast-vs-r.ts compares all of this with R's forecast package.
  *
  * `npx tsx bench/forecast.ts` runs this section alone; MM_BENCH_FORECAST_GROUPS=monthly,annual
  * runs some groups only.
