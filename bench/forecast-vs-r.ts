@@ -147,7 +147,7 @@ function parseR(file: string): Map<string, { fc: Fc | null; ms: number }> {
     const [id, method, ms, ...rest] = line.split('\t');
     const nums = (s: string) => s.split(',').map(Number);
     const fc = rest[0] === 'ERROR' ? null : { point: nums(rest[0]), lo80: nums(rest[1]), hi80: nums(rest[2]), lo95: nums(rest[3]), hi95: nums(rest[4]) };
-    out.set(`${id}\t${method}`, { fc: fc && fc.point.every(Number.isFinite) ? fc : null, ms: Number(ms) });
+    out.set(`${id}\t${method}`, { fc: fc?.point.every(Number.isFinite) ? fc : null, ms: Number(ms) });
   }
   return out;
 }
@@ -198,7 +198,11 @@ async function main(): Promise<void> {
       const series = corpus.filter((s) => s.group === g.name);
       const cuts = Array.from({ length: ORIGINS }, (_, k) => cutAt(series, g, k));
       cutsByGroup.set(g.name, cuts);
-      cuts.forEach((cut, k) => cut.forEach((c, i) => lines.push(`${g.name}:${k}:${i}\t${g.period}\t${g.horizon}\t${c.train.join(',')}`)));
+      cuts.forEach((cut, k) => {
+        cut.forEach((c, i) => {
+          lines.push(`${g.name}:${k}:${i}\t${g.period}\t${g.horizon}\t${c.train.join(',')}`);
+        });
+      });
     }
     fs.writeFileSync(input, lines.join('\n') + '\n');
     fs.writeFileSync(script, R_SCRIPT);
