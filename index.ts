@@ -27,6 +27,8 @@ export type { ColumnDefinition, IModelRegistryAggregator, ModelRegistryAggregato
 export { InferenceService, ServiceIngress } from './constructs/inference-service';
 export type { InferenceServiceOptions, InferenceServiceProps } from './constructs/inference-service';
 export { GateMetric } from './lib/sql/registry';
+export { PipelineMonitor } from './constructs/pipeline-monitor';
+export type { DegradationThresholds, DriftThresholds, MonitoringOptions, PipelineMonitorProps } from './constructs/pipeline-monitor';
 export { BatchScoringJob, MAX_HORIZON } from './constructs/batch-scoring-job';
 export type { BatchScoringJobProps } from './constructs/batch-scoring-job';
 export { HooksLedger } from './constructs/hooks-ledger';

@@ -6,7 +6,7 @@ import { Hooks, IHookDependable } from '../lib/hooks/hooks';
 import { ObjectName } from '../lib/identifiers';
 import { ScoringJobModel, scoringSteps } from '../lib/pipeline/scoring';
 import { Schedule } from '../lib/schedule';
-import { RESULT_META_COLUMNS, ScoringModel, renderBatchScore, renderScheduledScoringBody } from '../lib/sql/scoring';
+import { ColumnSpec, RESULT_META_COLUMNS, ScoringModel, renderBatchScore, renderScheduledScoringBody } from '../lib/sql/scoring';
 import { GrantTarget, IRole, ISchema, IWarehouse, SnowflakeObject } from './core';
 import { Grant } from './grants';
 import { IModelRegistryAggregator } from './model-registry-aggregator';
@@ -115,6 +115,16 @@ export class BatchScoringJob extends SnowflakeObject implements IHookDependable 
     });
     dependOn(task, this.resultsTable);
     return task;
+  }
+
+  /** The model the job scores with. */
+  get modelName(): ObjectName {
+    return this.model.model;
+  }
+
+  /** The model's output columns, which the results table holds before its bookkeeping columns. */
+  get outputColumns(): readonly ColumnSpec[] {
+    return this.model.outputColumns;
   }
 
   protected primaryResource(): TerraformResource {

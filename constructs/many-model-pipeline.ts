@@ -19,6 +19,7 @@ import { GrantOn, grantPrivileges, grantRole } from './grants';
 import { IImageRepository, ImageRepository } from './image-repository';
 import { ModelRegistryAggregator, ModelRegistryAggregatorProps } from './model-registry-aggregator';
 import { nameDerivedFrom, claimName } from './object-names';
+import { MonitoringOptions, PipelineMonitor } from './pipeline-monitor';
 import { PIPELINE_CHILD_IDS, pipelineModel } from './pipeline-model';
 import { snowflakeProviderOf } from './provider';
 import { QueueTable } from './queue-table';
@@ -249,6 +250,58 @@ export class ManyModelPipeline extends Construct implements IHookDependable {
    */
   addScoringJob(id: string, options: PipelineScoringOptions): BatchScoringJob {
     return this.newScoringJob(id, { ...options, resultsTableName: options.resultsTableName ?? `${this.model.namePrefix}_${deriveName([id])}_RESULTS` });
+  }
+
+  /**
+   * Adds monitoring of this pipeline's scoring job (`scoring`): a scheduled task inside Snowflake
+   * that writes realized accuracy per partition and version, and drift per partition, into two
+   * tables its consumer role (or `readers`) may read; the runner role may run it on demand
+   * (`EXECUTE TASK`). See docs/constructs.md, "Monitoring".
+   */
+  addMonitoring(options: MonitoringOptions = {}): PipelineMonitor {
+    if (!this.scoring) {
+      throw new ValidationError(this.node.path, 'scoring', 'is not set, and monitoring compares the scoring job\'s forecasts with the actuals', 'Set scoring: { horizon: 28 } on the pipeline before calling addMonitoring()');
+    }
+    if (this.node.tryFindChild('Monitoring')) {
+      throw new ValidationError(this.node.path, 'addMonitoring', 'was called twice; a pipeline has one monitor', 'Call addMonitoring() once with all its options');
+    }
+    // The pipeline's derived names are attributed to its namePrefix (./object-names.ts), so a clash
+    // with one of them is reported here, naming the monitor's prop the user wrote.
+    const { tables, queue } = this.model;
+    const own: [string, ObjectName][] = [['metrics', tables.metrics], ['runs', tables.runs], ['queue', queue.table], ['results', this.scoring.qualifiedName]];
+    for (const prop of ['accuracyTableName', 'driftTableName'] as const) {
+      const given = options[prop];
+      const clash = given !== undefined && own.find(([, n]) => n.name === given.toUpperCase());
+      if (clash) throw new ValidationError(`${this.node.path}/Monitoring`, prop, `is ${clash[1].name}, the name of this pipeline's ${clash[0]} table`, `Choose another name, e.g. '${this.model.namePrefix}_${prop === 'accuracyTableName' ? 'ACCURACY' : 'DRIFT'}'`);
+    }
+    const monitor = new PipelineMonitor(this, 'Monitoring', {
+      ...options,
+      readers: options.readers ?? [this.consumerRole],
+      source: this.source,
+      scoringJob: this.scoring,
+      schema: this.schema,
+      warehouse: this.warehouse,
+      operator: this.runnerRole,
+    });
+    // `many-model report` finds the monitor's tables and the pipeline's model in hooks.json.
+    const m = monitor.sqlModel;
+    const { registry } = this.model;
+    Hooks.of(this).addMonitor({
+      path: monitor.node.path,
+      accuracyTable: String(m.accuracy),
+      driftTable: String(m.drift),
+      resultsTable: String(m.results),
+      hasInterval: m.hasInterval,
+      source: { table: String(m.source.table), partitionColumn: m.source.partitionColumn, orderColumn: m.source.orderColumn, targetColumn: m.source.targetColumn },
+      windowDays: m.windowDays,
+      smapeAbove: m.degradedWhen.smapeAbove,
+      metricsTable: String(this.model.tables.metrics),
+      queueTable: String(this.model.queue.table),
+      model: String(registry.model),
+      alias: registry.alias,
+      versionPrefix: registry.versionPrefix,
+    });
+    return monitor;
   }
 
   private createAggregator(registry: PipelineRegistryOptions | undefined): ModelRegistryAggregator {

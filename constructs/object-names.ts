@@ -29,6 +29,7 @@ export type ObjectKind =
   | 'VIEW'
   | 'STAGE'
   | 'TASK'
+  | 'ALERT'
   | 'PROCEDURE'
   | 'MODEL'
   | 'SERVICE'

@@ -23,6 +23,7 @@
  *   `snowflake_job_service` resources (a preview resource since provider 2.2).
  */
 import type * as AccountRoleModule from '@cdktf/provider-snowflake/lib/account-role';
+import type * as AlertModule from '@cdktf/provider-snowflake/lib/alert';
 import type * as ComputePoolModule from '@cdktf/provider-snowflake/lib/compute-pool';
 import type * as DatabaseModule from '@cdktf/provider-snowflake/lib/database';
 import type * as ExecuteModule from '@cdktf/provider-snowflake/lib/execute';
@@ -90,6 +91,13 @@ export type Table = TableModule.Table;
 export const Task = load<typeof TaskModule>('task').Task;
 export type Task = TaskModule.Task;
 
+/**
+ * `snowflake_alert`: a pipeline monitor's degraded-share alert (a preview resource: PREVIEW_FEATURES).
+ * CDK Terrain's bindings have it too (`src/alert` in cdktn-io/cdktn-provider-snowflake).
+ */
+export const Alert = load<typeof AlertModule>('alert').Alert;
+export type Alert = AlertModule.Alert;
+
 /** `snowflake_stage` (internal): the aggregator's artifact stage. See the module comment. */
 export const Stage = load<typeof StageModule>('stage').Stage;
 export type Stage = StageModule.Stage;
@@ -123,4 +131,7 @@ export const PREVIEW_FEATURES: Readonly<Record<string, string>> = {
   snowflake_table: 'snowflake_table_resource',
   snowflake_procedure_python: 'snowflake_procedure_python_resource',
   snowflake_job_service: 'snowflake_job_service_resource',
+  // Listed among preview_features_enabled's values by provider 2.11's provider schema (the bindings'
+  // SnowflakeProvider.previewFeaturesEnabled), as snowflake_alert_resource.
+  snowflake_alert: 'snowflake_alert_resource',
 };

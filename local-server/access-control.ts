@@ -26,7 +26,7 @@
  */
 
 export type ObjectKind =
-  | 'DATABASE' | 'SCHEMA' | 'TABLE' | 'VIEW' | 'STAGE' | 'TASK' | 'MODEL' | 'PROCEDURE' | 'FUNCTION' | 'SERVICE' | 'GATEWAY'
+  | 'DATABASE' | 'SCHEMA' | 'TABLE' | 'VIEW' | 'STAGE' | 'TASK' | 'ALERT' | 'MODEL' | 'PROCEDURE' | 'FUNCTION' | 'SERVICE' | 'GATEWAY'
   | 'WAREHOUSE' | 'COMPUTE POOL' | 'IMAGE REPOSITORY' | 'ROLE';
 
 /** The account itself, for account (global) privileges. */
@@ -37,18 +37,20 @@ export const SYSTEM_ROLES = ['ACCOUNTADMIN', 'SECURITYADMIN', 'USERADMIN', 'SYSA
 /** Account privileges ACCOUNTADMIN holds (it may grant each of them). */
 export const ACCOUNT_PRIVILEGES = [
   'CREATE ROLE', 'CREATE USER', 'MANAGE GRANTS', 'CREATE DATABASE', 'CREATE WAREHOUSE', 'CREATE COMPUTE POOL',
-  'EXECUTE TASK', 'EXECUTE MANAGED TASK', 'CREATE INTEGRATION', 'MONITOR USAGE', 'BIND SERVICE ENDPOINT',
+  'EXECUTE TASK', 'EXECUTE MANAGED TASK', 'EXECUTE ALERT', 'EXECUTE MANAGED ALERT', 'CREATE INTEGRATION', 'MONITOR USAGE', 'BIND SERVICE ENDPOINT',
 ];
 
 /** Privileges `ALL [PRIVILEGES]` expands to, by object kind (OWNERSHIP is never part of ALL). */
 export const PRIVILEGES_OF: Record<ObjectKind | typeof ACCOUNT, string[]> = {
   ACCOUNT: ACCOUNT_PRIVILEGES,
   DATABASE: ['USAGE', 'CREATE SCHEMA', 'MONITOR', 'MODIFY'],
-  SCHEMA: ['USAGE', 'MODIFY', 'MONITOR', 'CREATE TABLE', 'CREATE HYBRID TABLE', 'CREATE DYNAMIC TABLE', 'CREATE VIEW', 'CREATE STAGE', 'CREATE TASK', 'CREATE MODEL', 'CREATE PROCEDURE', 'CREATE FUNCTION', 'CREATE SERVICE', 'CREATE GATEWAY', 'CREATE IMAGE REPOSITORY', 'CREATE SEQUENCE'],
+  SCHEMA: ['USAGE', 'MODIFY', 'MONITOR', 'CREATE TABLE', 'CREATE HYBRID TABLE', 'CREATE DYNAMIC TABLE', 'CREATE VIEW', 'CREATE STAGE', 'CREATE TASK', 'CREATE ALERT', 'CREATE MODEL', 'CREATE PROCEDURE', 'CREATE FUNCTION', 'CREATE SERVICE', 'CREATE GATEWAY', 'CREATE IMAGE REPOSITORY', 'CREATE SEQUENCE'],
   TABLE: ['SELECT', 'INSERT', 'UPDATE', 'DELETE', 'TRUNCATE', 'REFERENCES', 'REBUILD', 'EVOLVE SCHEMA'],
   VIEW: ['SELECT', 'REFERENCES'],
   STAGE: ['READ', 'WRITE', 'USAGE'],
   TASK: ['OPERATE', 'MONITOR'],
+  // OPERATE (RESUME, SUSPEND, EXECUTE), MONITOR (DESCRIBE): https://docs.snowflake.com/en/sql-reference/sql/desc-alert
+  ALERT: ['OPERATE', 'MONITOR'],
   MODEL: ['USAGE'],
   PROCEDURE: ['USAGE'],
   // Calling a UDF needs USAGE on it (https://docs.snowflake.com/en/sql-reference/sql/create-function, access control).
@@ -63,7 +65,7 @@ export const PRIVILEGES_OF: Record<ObjectKind | typeof ACCOUNT, string[]> = {
 };
 
 /** Kinds that live in a schema (their names have three parts). */
-export const SCHEMA_OBJECT_KINDS: readonly ObjectKind[] = ['TABLE', 'VIEW', 'STAGE', 'TASK', 'MODEL', 'PROCEDURE', 'FUNCTION', 'SERVICE', 'GATEWAY', 'IMAGE REPOSITORY'];
+export const SCHEMA_OBJECT_KINDS: readonly ObjectKind[] = ['TABLE', 'VIEW', 'STAGE', 'TASK', 'ALERT', 'MODEL', 'PROCEDURE', 'FUNCTION', 'SERVICE', 'GATEWAY', 'IMAGE REPOSITORY'];
 
 /**
  * A service role granted with GRANT SERVICE ROLE <service>!ALL_ENDPOINTS_USAGE, kept as a grant of
@@ -323,7 +325,7 @@ export class AccessControl {
 export function kindOf(text: string): ObjectKind | undefined {
   const t = text.trim().toUpperCase().replace(/\s+/g, ' ').replace(/^(HYBRID|DYNAMIC|EXTERNAL|ICEBERG|TRANSIENT) TABLE/, 'TABLE');
   const plural: Record<string, ObjectKind> = {
-    DATABASES: 'DATABASE', SCHEMAS: 'SCHEMA', TABLES: 'TABLE', VIEWS: 'VIEW', STAGES: 'STAGE', TASKS: 'TASK', MODELS: 'MODEL', PROCEDURES: 'PROCEDURE', FUNCTIONS: 'FUNCTION',
+    DATABASES: 'DATABASE', SCHEMAS: 'SCHEMA', TABLES: 'TABLE', VIEWS: 'VIEW', STAGES: 'STAGE', TASKS: 'TASK', ALERTS: 'ALERT', MODELS: 'MODEL', PROCEDURES: 'PROCEDURE', FUNCTIONS: 'FUNCTION',
     SERVICES: 'SERVICE', GATEWAYS: 'GATEWAY', WAREHOUSES: 'WAREHOUSE', 'COMPUTE POOLS': 'COMPUTE POOL', 'IMAGE REPOSITORIES': 'IMAGE REPOSITORY', ROLES: 'ROLE',
   };
   if (plural[t]) return plural[t];

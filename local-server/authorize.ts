@@ -320,7 +320,7 @@ export class Authorizer {
       this.save();
       return statusResult('Statement executed successfully.');
     }
-    m = /^((?:HYBRID\s+|DYNAMIC\s+|EXTERNAL\s+)?TABLE|VIEW|DATABASE|SCHEMA|STAGE|TASK|MODEL|PROCEDURE|FUNCTION|SERVICE|GATEWAY|WAREHOUSE|COMPUTE\s+POOL|IMAGE\s+REPOSITORY|ROLE)\s+([\s\S]+)$/i.exec(onText.trim());
+    m = /^((?:HYBRID\s+|DYNAMIC\s+|EXTERNAL\s+)?TABLE|VIEW|DATABASE|SCHEMA|STAGE|TASK|ALERT|MODEL|PROCEDURE|FUNCTION|SERVICE|GATEWAY|WAREHOUSE|COMPUTE\s+POOL|IMAGE\s+REPOSITORY|ROLE)\s+([\s\S]+)$/i.exec(onText.trim());
     const kind = m ? kindOf(m[1]) : undefined;
     if (!m || !kind) throw Errors.notSupported(`GRANT ... ON ${onText.split(/\s+/)[0].toUpperCase()}`);
     validate(kind);

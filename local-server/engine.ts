@@ -786,7 +786,7 @@ function withPackagesView(sql: string): string {
 
 /** Refuses what the engine does not emulate by the command's name, and anything that is no statement as a syntax error. */
 function refuseUnemulated(sql: string): void {
-  if (/^(EXECUTE|CALL|PUT|GET|COPY\s+INTO\s+@|UNDROP|SHOW|DESCRIBE|DESC)\b/i.test(sql) || /^(CREATE|ALTER|DROP)\s+(OR\s+REPLACE\s+)?(TASK|SERVICE|MODEL|PROCEDURE|FUNCTION|STREAM|PIPE|DYNAMIC\s+TABLE|EXTERNAL|NOTEBOOK|STREAMLIT)\b/i.test(sql)) {
+  if (/^(EXECUTE|CALL|PUT|GET|COPY\s+INTO\s+@|UNDROP|SHOW|DESCRIBE|DESC)\b/i.test(sql) || /^(CREATE|ALTER|DROP)\s+(OR\s+REPLACE\s+)?(TASK|ALERT|SERVICE|MODEL|PROCEDURE|FUNCTION|STREAM|PIPE|DYNAMIC\s+TABLE|EXTERNAL|NOTEBOOK|STREAMLIT)\b/i.test(sql)) {
     throw Errors.notSupported(sql.split(/\s+/).slice(0, /^(CREATE|ALTER|DROP)$/i.test(sql.split(/\s+/)[0]) ? 3 : 2).join(' ').toUpperCase());
   }
   if (!/^(SELECT|WITH|INSERT|UPDATE|DELETE|MERGE|CREATE|DROP|ALTER|TRUNCATE|VALUES|\()/i.test(sql)) {

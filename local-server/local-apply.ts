@@ -136,10 +136,16 @@ export function planLocalApply(tf: Tf): LocalApplyPlan {
     if (t.started === true || t.started === 'true') resume.push(`ALTER TASK ${key} RESUME`);
   };
   for (const t of tasks) visit(t);
+  // Alerts (snowflake_alert): created suspended, resumed with the tasks when `enabled`.
+  for (const a of all('snowflake_alert')) {
+    const sched = a.alert_schedule?.cron ? `USING CRON ${a.alert_schedule.cron.expression} ${a.alert_schedule.cron.time_zone}` : `${a.alert_schedule?.interval} MINUTE`;
+    statements.push(`CREATE OR REPLACE ALERT ${fqn(a)} WAREHOUSE = ${q(a.warehouse)} SCHEDULE = '${sched}' IF (EXISTS (${a.condition})) THEN ${a.action}`);
+    if (a.enabled === true || a.enabled === 'true') resume.push(`ALTER ALERT ${fqn(a)} RESUME`);
+  }
   for (const g of grants) if (g && !g.future) statements.push(g.sql);
   statements.push(...resume.reverse());
   const handled = new Set([
-    'snowflake_database', 'snowflake_schema', 'snowflake_table', 'snowflake_execute', 'snowflake_stage', 'snowflake_task', 'snowflake_warehouse',
+    'snowflake_database', 'snowflake_schema', 'snowflake_table', 'snowflake_execute', 'snowflake_stage', 'snowflake_task', 'snowflake_alert', 'snowflake_warehouse',
     'snowflake_compute_pool', 'snowflake_account_role', 'snowflake_procedure_python', 'snowflake_grant_account_role', 'snowflake_grant_privileges_to_account_role',
   ]);
   const skipped: Record<string, number> = {};

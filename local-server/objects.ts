@@ -19,6 +19,7 @@ import { CreateServiceRequest, InferenceSpec, ModelServing, OnlineMethodHandler 
 import { InlineTables, inferColumns, inlinePlaceholder, jsonTable } from './inline-tables';
 import { JavascriptFunctions } from './javascript-functions';
 import { parsePartitionedUnload, partitionedUnload } from './partitioned-unload';
+import { LocalAlerts } from './alerts';
 
 /** An exception of a stand-in for Snowflake's Python runtime, as Snowflake reports a handler's. */
 function standInError(e: unknown): SfError {
@@ -323,6 +324,8 @@ export class SnowflakeObjects {
   readonly serving: ModelServing;
   /** JavaScript table functions (CREATE FUNCTION ... LANGUAGE JAVASCRIPT) and the queries that call them. */
   readonly javascriptFunctions: JavascriptFunctions;
+  /** Alerts (CREATE / ALTER / DROP / EXECUTE ALERT): ./alerts.ts. */
+  readonly alerts: LocalAlerts;
   private readonly runningGraphs: Promise<void>[] = [];
 
   constructor(
@@ -331,6 +334,7 @@ export class SnowflakeObjects {
   ) {
     this.serving = new ModelServing(engine, this, { onlineMethod: opts.onlineMethod, host: opts.host ?? (() => '127.0.0.1') });
     this.javascriptFunctions = new JavascriptFunctions(engine);
+    this.alerts = new LocalAlerts(engine, async (session, sql) => (await this.handle(session, sql)) ?? this.engine.execute(session, sql));
     engine.objectExists = (kind: ObjectKind, name: string) =>
       kind === 'TASK' ? this.tasks.has(name)
       : kind === 'MODEL' ? this.models.models.has(name)
@@ -338,6 +342,7 @@ export class SnowflakeObjects {
       : kind === 'GATEWAY' ? this.serving.gateways.has(name)
       : kind === 'PROCEDURE' ? this.procedures.has(name)
       : kind === 'FUNCTION' ? this.javascriptFunctions.functions.has(name)
+      : kind === 'ALERT' ? this.alerts.has(name)
       : false;
   }
 
@@ -388,6 +393,8 @@ export class SnowflakeObjects {
     // Before the routes: the plain COPY INTO @stage route would also match a partitioned unload.
     const unload = parsePartitionedUnload(sql);
     if (unload) return partitionedUnload(this.engine, s, unload);
+    const alerted = await this.alerts.handle(s, sql);
+    if (alerted) return alerted;
     for (const [pattern, run] of this.routes) {
       const m = pattern.exec(sql);
       if (m) return run(s, m);
@@ -570,10 +577,11 @@ export class SnowflakeObjects {
 
   /** Durable part of the catalog (tasks, task history, graph runs, models), saved beside the databases. */
   toJSON(): unknown {
-    return { tasks: [...this.tasks.entries()], history: this.history, graphRuns: this.graphRuns, models: [...this.models.models.entries()], procedures: [...this.procedures.entries()], serving: this.serving.toJSON(), functions: this.javascriptFunctions.toJSON() };
+    return { tasks: [...this.tasks.entries()], history: this.history, graphRuns: this.graphRuns, models: [...this.models.models.entries()], procedures: [...this.procedures.entries()], serving: this.serving.toJSON(), alerts: this.alerts.toJSON(), functions: this.javascriptFunctions.toJSON() };
   }
 
-  load(state: { tasks?: [string, Task][]; history?: HistoryRow[]; graphRuns?: GraphRun[]; models?: [string, ModelEntry][]; procedures?: [string, ProcedureEntry][]; serving?: Parameters<ModelServing['load']>[0]; functions?: Parameters<JavascriptFunctions['load']>[0] }): void {
+  load(state: { tasks?: [string, Task][]; history?: HistoryRow[]; graphRuns?: GraphRun[]; models?: [string, ModelEntry][]; procedures?: [string, ProcedureEntry][]; serving?: Parameters<ModelServing['load']>[0]; alerts?: Parameters<LocalAlerts['load']>[0]; functions?: Parameters<JavascriptFunctions['load']>[0] }): void {
+    this.alerts.load(state.alerts);
     this.javascriptFunctions.load(state.functions);
     // Inference services run until dropped: they are back after a restart, as their gateways are.
     this.serving.load(state.serving);
@@ -593,6 +601,7 @@ export class SnowflakeObjects {
   /** Waits for task graphs and job services started so far (tests, shutdown). */
   async settle(): Promise<void> {
     await Promise.allSettled(this.runningGraphs);
+    await this.alerts.settle();
     await Promise.allSettled([...this.services.values()].map((v) => v.finished));
   }
 

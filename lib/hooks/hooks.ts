@@ -8,7 +8,7 @@ import { Construct, IConstruct } from 'constructs';
 import { Duration } from '../duration';
 import { ValidationError, validateProp } from '../errors';
 import { ObjectName } from '../identifiers';
-import { DEFAULT_RETRY, HookManifest, HookStatement, HookStepSpec, LedgerLocation, RunGroupSpec, MANIFEST_FILE_NAME, MANIFEST_SCHEMA_VERSION, finalizeSteps, serializeManifest } from './manifest';
+import { DEFAULT_RETRY, HookManifest, HookStatement, HookStepSpec, LedgerLocation, MonitorSpec, RunGroupSpec, MANIFEST_FILE_NAME, MANIFEST_SCHEMA_VERSION, finalizeSteps, serializeManifest } from './manifest';
 import { writeBesideStack } from './synth-writer';
 
 /** Something hook steps can run after: a construct that added steps, or a step id. */
@@ -50,6 +50,7 @@ export class Hooks extends Construct {
 
   private readonly specs: HookStepSpec[] = [];
   private readonly groups = new Map<string, RunGroupSpec>();
+  private readonly monitors: MonitorSpec[] = [];
   private ledgerLocation: LedgerLocation | null = null;
   private readonly stack: TerraformStack;
 
@@ -100,6 +101,11 @@ export class Hooks extends Construct {
     this.groups.set(runGroup, { abandon: [], ...this.groups.get(runGroup), runnerRole: role });
   }
 
+  /** Records a pipeline monitor's tables and model for `many-model report` (MonitorSpec). */
+  addMonitor(spec: MonitorSpec): void {
+    this.monitors.push(spec);
+  }
+
   /**
    * Sets where the runner keeps its ledger. The first pipeline of a stack sets it; others in the
    * same stack share it.
@@ -122,6 +128,7 @@ export class Hooks extends Construct {
       ledger: this.specs.length > 0 ? this.ledgerLocation : null,
       steps: finalizeSteps(this.specs),
       ...(this.groups.size > 0 ? { runGroups: Object.fromEntries([...this.groups].sort(([a], [b]) => (a < b ? -1 : 1))) } : {}),
+      ...(this.monitors.length > 0 ? { monitors: [...this.monitors].sort((a, b) => (a.path < b.path ? -1 : 1)) } : {}),
     };
   }
 }

@@ -254,6 +254,34 @@ export interface RunGroupSpec {
   readonly runnerRole?: string;
 }
 
+/**
+ * Where a pipeline's monitoring reads and writes (`pipeline.addMonitoring()`), for `many-model
+ * report`: the tables it joins and writes and the model it compares. Names are `DB.SCHEMA.NAME`.
+ * Not a step: nothing runs from it, and it enters no fingerprint.
+ */
+export interface MonitorSpec {
+  /** The monitor's construct path. */
+  readonly path: string;
+  readonly accuracyTable: string;
+  readonly driftTable: string;
+  /** The scoring job's results table (forecasts, with LOWER and UPPER when `hasInterval`). */
+  readonly resultsTable: string;
+  readonly hasInterval: boolean;
+  /** The source of the actuals, and its partition, order (date) and target columns as written. */
+  readonly source: { readonly table: string; readonly partitionColumn: string; readonly orderColumn: string; readonly targetColumn: string };
+  /** Days of the accuracy window. */
+  readonly windowDays: number;
+  /** sMAPE (percent) above which a partition is degraded. */
+  readonly smapeAbove: number;
+  /** The pipeline's training metrics and queue tables (the closed loop's retraining runs write them). */
+  readonly metricsTable: string;
+  readonly queueTable: string;
+  /** The model the scoring job scores with, the alias promotion moves, and how a run's version is named (`<versionPrefix><run id>`). */
+  readonly model: string;
+  readonly alias: string;
+  readonly versionPrefix: string;
+}
+
 export interface HookManifest {
   readonly schemaVersion: number;
   readonly stack: string;
@@ -263,6 +291,8 @@ export interface HookManifest {
   readonly steps: readonly HookStep[];
   /** Per run group: how to abandon one of its runs. Groups without an entry need nothing. */
   readonly runGroups?: Readonly<Record<string, RunGroupSpec>>;
+  /** The stack's pipeline monitors, by construct path (`many-model report` reads them). */
+  readonly monitors?: readonly MonitorSpec[];
 }
 
 export const DEFAULT_RETRY: RetryPolicy = { maxAttempts: 5, initialDelayMs: 1000, maxDelayMs: 30000 };

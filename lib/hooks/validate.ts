@@ -141,6 +141,19 @@ export function parseManifest(text: string, source = 'hooks.json'): HookManifest
       if (g.runnerRole !== undefined && (typeof g.runnerRole !== 'string' || g.runnerRole.length === 0)) throw new ManifestError(`${where(at)}.runnerRole must be a role name`);
     }
   }
+  if (raw.monitors !== undefined) {
+    if (!Array.isArray(raw.monitors)) throw new ManifestError(`${where('monitors')} must be an array`);
+    (raw.monitors as unknown[]).forEach((m, i) => {
+      const at = `monitors[${i}]`;
+      if (!isObj(m) || !isObj(m.source)) throw new ManifestError(`${where(at)} must be an object with a source`);
+      for (const k of ['path', 'accuracyTable', 'driftTable', 'resultsTable', 'metricsTable', 'queueTable', 'model', 'alias']) str(m, k, at);
+      if (typeof m.versionPrefix !== 'string') throw new ManifestError(`${where(at)}.versionPrefix must be a string`);
+      for (const k of ['table', 'partitionColumn', 'orderColumn', 'targetColumn']) str(m.source, k, `${at}.source`);
+      num(m, 'windowDays', at, 1);
+      num(m, 'smapeAbove', at, 0);
+      if (typeof m.hasInterval !== 'boolean') throw new ManifestError(`${where(at)}.hasInterval must be true or false`);
+    });
+  }
   return raw as unknown as HookManifest;
 }
 

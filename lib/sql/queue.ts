@@ -155,10 +155,10 @@ export interface EnqueueSource {
 /**
  * ONE statement that enqueues every partition of a pass, chunked server-side: keys are numbered in
  * order and grouped `chunkSize` to a row. Idempotent: a run whose pass is already enqueued inserts
- * nothing, so a resumed runner never duplicates queue rows.
+ * nothing, so a resumed runner never duplicates queue rows. `run` is the run id as SQL: the
+ * runner's {{RUN_ID}} by default, or an expression where no runner substitutes it (a task).
  */
-export function renderEnqueue(q: QueueModel, pass: string, chunkSize: number, source: EnqueueSource): string {
-  const run = sqlString(runVar('RUN_ID'));
+export function renderEnqueue(q: QueueModel, pass: string, chunkSize: number, source: EnqueueSource, run = sqlString(runVar('RUN_ID'))): string {
   const passLit = sqlString(pass);
   return [
     `INSERT INTO ${q.table.quoted} (QUEUE_ID, RUN_ID, PASS, CHUNK_ID, PARTITION_KEYS, STATUS, ATTEMPTS, CREATED_AT)`,

@@ -72,6 +72,9 @@ const ACCOUNT_PRIVILEGE_OF: Readonly<Record<string, string>> = {
   snowflake_warehouse: 'CREATE WAREHOUSE',
   snowflake_compute_pool: 'CREATE COMPUTE POOL',
   snowflake_task: 'EXECUTE TASK',
+  // An alert's creator and owner need the global EXECUTE ALERT ("Setting up alerts":
+  // https://docs.snowflake.com/en/user-guide/alerts).
+  snowflake_alert: 'EXECUTE ALERT',
 };
 
 /** The schema privilege creating each schema-object resource type needs, in a schema the deploy role does not own. */
@@ -80,6 +83,7 @@ const SCHEMA_PRIVILEGE_OF: Readonly<Record<string, string>> = {
   snowflake_execute: 'CREATE HYBRID TABLE',
   snowflake_stage: 'CREATE STAGE',
   snowflake_task: 'CREATE TASK',
+  snowflake_alert: 'CREATE ALERT',
   snowflake_procedure_python: 'CREATE PROCEDURE',
   snowflake_image_repository: 'CREATE IMAGE REPOSITORY',
 };
@@ -272,7 +276,7 @@ function createdObjects(all: (type: string) => Res[]): Created {
   const databases = new Set(all('snowflake_database').map((d) => upper(d.name)));
   const schemas = new Set(all('snowflake_schema').map((s) => `${upper(s.database)}.${upper(s.name)}`));
   const schemaObjects = new Set<string>();
-  for (const type of ['snowflake_table', 'snowflake_stage', 'snowflake_task', 'snowflake_procedure_python', 'snowflake_image_repository']) {
+  for (const type of ['snowflake_table', 'snowflake_stage', 'snowflake_task', 'snowflake_alert', 'snowflake_procedure_python', 'snowflake_image_repository']) {
     for (const r of all(type)) schemaObjects.add(`${upper(r.database)}.${upper(r.schema)}.${upper(r.name)}`);
   }
   for (const e of all('snowflake_execute')) {
@@ -322,6 +326,8 @@ function accountWhy(type: string): string {
       return 'the stack creates a compute pool';
     case 'snowflake_task':
       return 'the deploy role owns the stack\'s tasks, and a task runs only when its owner holds EXECUTE TASK';
+    case 'snowflake_alert':
+      return 'the deploy role creates and owns the stack\'s alerts, and an alert is created and runs only when its owner holds EXECUTE ALERT';
     case 'snowflake_database':
       return 'the stack creates a database';
     default:

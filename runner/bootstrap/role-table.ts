@@ -32,6 +32,7 @@ const CREATED: readonly [string, string][] = [
   ['snowflake_stage', 'stage'],
   ['snowflake_procedure_python', 'procedure'],
   ['snowflake_task', 'task'],
+  ['snowflake_alert', 'alert'],
   ['snowflake_image_repository', 'image repository'],
 ];
 

@@ -19,6 +19,7 @@ import type { DoctorOptions } from './commands/doctor';
 import type { HooksOptions } from './commands/hooks';
 import type { LocalServerOptions } from './commands/local-server';
 import type { PlanOptions } from './commands/plan';
+import type { ReportOptions } from './commands/report';
 import type { SynthOptions } from './commands/synth';
 
 type ExitCode = (typeof EXIT)[keyof typeof EXIT];
@@ -82,6 +83,7 @@ const load = {
   bootstrap: () => require('./commands/bootstrap') as typeof import('./commands/bootstrap'),
   doctor: () => require('./commands/doctor') as typeof import('./commands/doctor'),
   deploy: () => require('./commands/deploy') as typeof import('./commands/deploy'),
+  report: () => require('./commands/report') as typeof import('./commands/report'),
   localServer: () => require('./commands/local-server') as typeof import('./commands/local-server'),
 };
 /* eslint-enable @typescript-eslint/no-require-imports */
@@ -97,7 +99,7 @@ export function manyModelProgram(done: (code: number) => void = () => undefined)
       done(await work(opts));
   const program = new CliCommand('many-model')
     .usage('<command> [flags]')
-    .description("Synthesize, plan, bootstrap, check, deploy and run the post-deploy hooks of Snowflake many-model pipelines. 'many-model <command> --help' shows a command's flags, exit codes and environment; docs/cli.md has them all.")
+    .description("Synthesize, plan, bootstrap, check, deploy, run the post-deploy hooks of and report on Snowflake many-model pipelines. 'many-model <command> --help' shows a command's flags, exit codes and environment; docs/cli.md has them all.")
     .version(`many-model ${ownPackage().version}`, '-V, --version', 'print the package version')
     .helpOption('-h, --help', 'show this help')
     .helpCommand('help [command]', 'show the help of a command')
@@ -275,6 +277,27 @@ export function manyModelProgram(done: (code: number) => void = () => undefined)
     })
     .environment({ ...CONNECTION_ENV, [PASSWORD_ENV]: '--local --port: the password of --user, when no --password-file' })
     .action(run((o: DeployOptions) => load.deploy().deploy(o)));
+
+  program
+    .command('report')
+    .summary('one self-contained HTML page of a pipeline\'s monitoring: accuracy, worst partitions, drift, champion vs challenger, retraining')
+    .description(
+      "Writes one self-contained HTML page (inline CSS and SVG, no script, no request) of a pipeline's monitoring (pipeline.addMonitoring()): the distribution of realized sMAPE, " +
+        'the worst partitions with their forecasts, intervals and actuals, the drift flags, the champion (the alias\'s version) against the newest version, and what the last ' +
+        "closed-loop run retrained. The tables come from the synthesized stack's hooks.json; run it as a role that reads them and the model (the deploy role, which holds the runner and consumer roles).",
+    )
+    .addOption(flag('--out <FILE>', 'the HTML file to write; its directory must exist', checkOutputFile).default('report.html'))
+    .addOption(flag('--synth <DIR>', 'the synthesis output directory').default('cdktf.out'))
+    .addOption(flag('--stack <S>', 'the stack (needed when the synthesis has several)'))
+    .addOption(flag('--monitor <PATH>', "the monitor's construct path (needed when the stack has several)"))
+    .addOption(flag('--connection <NAME>', CONNECTION_FLAG))
+    .exitCodes({
+      0: 'the report was written',
+      1: 'a query failed (a table not deployed, a privilege missing), or Snowflake could not be reached',
+      2: 'usage or configuration: unknown flag, no synthesis or stack, a stack without monitoring, an unknown --monitor, no connection, login refused',
+    })
+    .environment(CONNECTION_ENV)
+    .action(run((o: ReportOptions) => load.report().report(o)));
 
   program
     .command('local-server')

@@ -5,6 +5,23 @@ import { parseManifest, ManifestError } from '../../lib/hooks/validate';
 import { TrainingStrategy } from '../../index';
 import { buildApp } from '../../stacks/main';
 
+/** A monitor entry as `addMonitoring()` writes it (lib/hooks/manifest.ts MonitorSpec). */
+const MONITOR = {
+  path: 'forecast/Forecast/Monitoring',
+  accuracyTable: 'ANALYTICS.FORECAST.FORECAST_MONITORING_ACCURACY',
+  driftTable: 'ANALYTICS.FORECAST.FORECAST_MONITORING_DRIFT',
+  resultsTable: 'ANALYTICS.FORECAST.FORECAST_RESULTS',
+  hasInterval: true,
+  source: { table: 'ANALYTICS.RAW.SERIES_EVENTS', partitionColumn: 'UNIT_ID', orderColumn: 'DATE', targetColumn: 'Y' },
+  windowDays: 28,
+  smapeAbove: 25,
+  metricsTable: 'ANALYTICS.FORECAST.FORECAST_TRAINING_METRICS',
+  queueTable: 'ANALYTICS.FORECAST.FORECAST_QUEUE',
+  model: 'ANALYTICS.FORECAST.FORECAST_MODEL',
+  alias: 'PRODUCTION',
+  versionPrefix: 'V_',
+};
+
 describe('manifest validation on load', () => {
   const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'mm-validate-'));
   let text = '';
@@ -32,6 +49,12 @@ describe('manifest validation on load', () => {
     }
   });
 
+  test('accepts a monitor entry', () => {
+    const withMonitor = JSON.parse(text);
+    withMonitor.monitors = [MONITOR];
+    expect(parseManifest(JSON.stringify(withMonitor)).monitors).toEqual([MONITOR]);
+  });
+
   const mutate = (f: (m: any) => void) => {
     const m = JSON.parse(text);
     f(m);
@@ -51,6 +74,8 @@ describe('manifest validation on load', () => {
     ['a workers step naming fewer job services than it starts', () => mutate((m) => m.steps[3].wait.jobServices.pop()), /steps\[3\] \(forecast\/Forecast\/refine-workers\)\.wait\.jobServices must name one job service per statement \(4\)/],
     ['a wait without its poll interval', () => mutate((m) => delete m.steps[4].wait.pollSeconds), /steps\[4\] \(forecast\/Forecast\/refine-wait\)\.wait\.pollSeconds must be a number >= 1/],
     ['a lower-case ledger name', () => mutate((m) => (m.ledger.table = 'hook_runs; drop')), /ledger\.table "hook_runs; drop" is not an upper-case Snowflake identifier/],
+    ['a monitor without its accuracy table', () => mutate((m) => (m.monitors = [{ ...MONITOR, accuracyTable: '' }])), /monitors\[0\]\.accuracyTable must be a non-empty string/],
+    ['a monitor whose source names no target column', () => mutate((m) => (m.monitors = [{ ...MONITOR, source: { ...MONITOR.source, targetColumn: undefined } }])), /monitors\[0\]\.source\.targetColumn must be a non-empty string/],
   ])('rejects %s', (_what, make, message) => {
     expect(() => parseManifest(make())).toThrow(ManifestError);
     expect(() => parseManifest(make())).toThrow(message);

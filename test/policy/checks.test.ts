@@ -40,6 +40,21 @@ describe('policy rules (one compliant and one non-compliant case each)', () => {
     expect(consumerLeastPrivilege.evaluate(subject('snowflake_grant_privileges_to_account_role', { account_role_name: 'FC_CONSUMER', privileges: ['SELECT'] }))).toBe(RuleResult.NON_COMPLIANT);
     expect(consumerLeastPrivilege.evaluate(subject('snowflake_grant_privileges_to_account_role', { account_role_name: 'FC_RUNNER', privileges: ['SELECT'] }))).toBe(RuleResult.NOT_APPLICABLE);
   });
+  test('MM-RL1 lets a consumer read a pipeline\'s monitoring tables, and no other table', () => {
+    const stack = newStack();
+    new ManyModelPipeline(stack, 'Fc', {
+      database: Database.fromName(stack, 'Db', 'ML'),
+      source: SourceTable.fromName(stack, 'Src', 'ML.RAW.T', { partitionColumn: 'K', orderColumn: 'D', targetColumn: 'Y' }),
+      computePool: new ComputePool(stack, 'Pool', {}),
+      trainer: Trainer.fromImage('/ml/img/repo/w:1'),
+      scoring: { horizon: 7 },
+    }).addMonitoring();
+    const grant = (name: string) => ({ construct: stack, resourceType: 'snowflake_grant_privileges_to_account_role', config: { account_role_name: 'FC_CONSUMER', privileges: ['SELECT'], on_schema_object: { object_type: 'TABLE', object_name: name } } });
+    expect(consumerLeastPrivilege.evaluate(grant('"ML"."FC"."FC_MONITORING_ACCURACY"'))).toBe(RuleResult.COMPLIANT);
+    expect(consumerLeastPrivilege.evaluate(grant('"ML"."FC"."FC_MONITORING_DRIFT"'))).toBe(RuleResult.COMPLIANT);
+    expect(consumerLeastPrivilege.evaluate(grant('"ML"."FC"."FC_TRAINING_METRICS"'))).toBe(RuleResult.NON_COMPLIANT);
+    expect(consumerLeastPrivilege.evaluate({ ...grant('"ML"."FC"."FC_MONITORING_ACCURACY"'), config: { ...grant('"ML"."FC"."FC_MONITORING_ACCURACY"').config, privileges: ['DELETE', 'SELECT'] } })).toBe(RuleResult.NON_COMPLIANT);
+  });
   test('MM-QU1 queue lease and attempts', () => {
     expect(queueLease.evaluate(subject('snowflake_execute', { execute: 'CREATE HYBRID TABLE Q (QUEUE_ID VARCHAR, LEASE_UNTIL TIMESTAMP_NTZ, ATTEMPTS NUMBER)' }))).toBe(RuleResult.COMPLIANT);
     expect(queueLease.evaluate(subject('snowflake_execute', { execute: 'CREATE HYBRID TABLE Q (QUEUE_ID VARCHAR, STATUS VARCHAR)' }))).toBe(RuleResult.NON_COMPLIANT);

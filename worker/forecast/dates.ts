@@ -17,14 +17,41 @@ export function toDayNumber(d: string | Date): number {
   }
   const m = typeof d === 'string' ? ISO_DAY.exec(d) : null;
   if (!m) throw new SeriesError('INVALID_DATE', `invalid date ${JSON.stringify(d)}: expected YYYY-MM-DD`);
-  // setUTCFullYear, unlike Date.UTC, does not map years 0-99 to 1900-1999.
-  const date = new Date(0);
-  date.setUTCFullYear(Number(m[1]), Number(m[2]) - 1, Number(m[3]));
-  const n = date.getTime() / DAY_MS;
-  // A day that does not exist (2024-02-30) rolls over to another: it does not round-trip. Year 0
-  // is refused too, as Python's datetime.date refuses it.
-  if (m[1] === '0000' || fromDayNumber(n) !== `${m[1]}-${m[2]}-${m[3]}`) throw new SeriesError('INVALID_DATE', `invalid date ${JSON.stringify(d)}: no such day`);
-  return n;
+  const year = Number(m[1]);
+  const month = Number(m[2]);
+  const day = Number(m[3]);
+  // A day that does not exist (2024-02-30) is refused, and so is year 0, as Python's
+  // datetime.date refuses it. Checked and counted with integers: a Date per row cost more than
+  // the rest of a short series' preparation.
+  if (year === 0 || month < 1 || month > 12 || day < 1 || day > daysInMonth(year, month - 1)) throw new SeriesError('INVALID_DATE', `invalid date ${JSON.stringify(d)}: no such day`);
+  return daysFromCivil(year, month, day);
+}
+
+/**
+ * Days since 1970-01-01 of a proleptic Gregorian date (month 1-12), by the era arithmetic of
+ * H. Hinnant's "chrono-Compatible Low-Level Date Algorithms": 400-year eras of 146,097 days,
+ * years starting in March so that the leap day ends the year.
+ */
+function daysFromCivil(year: number, month: number, day: number): number {
+  const y = month <= 2 ? year - 1 : year;
+  const era = Math.floor(y / 400);
+  const yoe = y - era * 400;
+  const doy = Math.floor((153 * (month + (month > 2 ? -3 : 9)) + 2) / 5) + day - 1;
+  const doe = yoe * 365 + Math.floor(yoe / 4) - Math.floor(yoe / 100) + doy;
+  return era * 146097 + doe - 719468;
+}
+
+/** The inverse of daysFromCivil: year, month (0-11) and day of month of a day number. */
+function civilFromDays(n: number): { year: number; month: number; dayOfMonth: number } {
+  const z = n + 719468;
+  const era = Math.floor(z / 146097);
+  const doe = z - era * 146097;
+  const yoe = Math.floor((doe - Math.floor(doe / 1460) + Math.floor(doe / 36524) - Math.floor(doe / 146096)) / 365);
+  const doy = doe - (365 * yoe + Math.floor(yoe / 4) - Math.floor(yoe / 100));
+  const mp = Math.floor((5 * doy + 2) / 153);
+  const dayOfMonth = doy - Math.floor((153 * mp + 2) / 5) + 1;
+  const month = mp < 10 ? mp + 2 : mp - 10;
+  return { year: yoe + era * 400 + (month <= 1 ? 1 : 0), month, dayOfMonth };
 }
 
 /** `YYYY-MM-DD` of a day number. */
@@ -65,8 +92,7 @@ export const isFrequency = (f: unknown): f is Frequency => typeof f === 'string'
 
 /** A day's calendar parts (month 0-11). */
 function parts(day: number): { year: number; month: number; dayOfMonth: number } {
-  const d = new Date(day * DAY_MS);
-  return { year: d.getUTCFullYear(), month: d.getUTCMonth(), dayOfMonth: d.getUTCDate() };
+  return civilFromDays(day);
 }
 
 /** Days of month `month` (0-11) of `year` (proleptic Gregorian). */
@@ -85,9 +111,7 @@ export function monthIndex(day: number): number {
 export function dayOfMonthIndex(mi: number, anchorDay: number): number {
   const year = Math.floor(mi / 12);
   const month = mi - 12 * year;
-  const date = new Date(0);
-  date.setUTCFullYear(year, month, Math.min(anchorDay, daysInMonth(year, month)));
-  return date.getTime() / DAY_MS;
+  return daysFromCivil(year, month + 1, Math.min(anchorDay, daysInMonth(year, month)));
 }
 
 /**

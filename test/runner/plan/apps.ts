@@ -20,6 +20,8 @@ export interface Variant {
   poolId?: string;
   /** An inference service on the main pipeline's aggregator, on a pool of its own (CPU_X64_S). */
   service?: { minInstances?: number; maxInstances?: number; ingress?: ServiceIngress };
+  /** The main pipeline's monitoring (addMonitoring), with its degraded-share alert. */
+  monitoring?: boolean;
 }
 
 export function synthVariant(v: Variant = {}): string {
@@ -53,6 +55,7 @@ export function buildVariantApp(outdir: string, v: Variant = {}): App {
     const service = main.aggregator.addInferenceService('Online', { computePool: serving, ...v.service });
     if (v.service.ingress === ServiceIngress.PUBLIC) PolicySuppressions.add(service, [{ id: 'MM-SV1', reason: 'the plan tests price a public service' }]);
   }
+  if (v.monitoring) main.addMonitoring({ alert: {} });
   for (const id of v.extra ?? []) pipeline(id, { schedule: v.extraScheduled === true });
   return app;
 }

@@ -33,6 +33,16 @@ describe('many-model plan between pairs of apps', () => {
     expect(r.totals.replace + r.totals.delete).toBe(0);
   });
 
+  test('adding monitoring shows its tables, task, alert and grants as creations, runs no hook step, and prices its task monthly', () => {
+    const r = plan({}, { monitoring: true }, { failOn: 'destructive' });
+    const created = stack(r).resources.filter((c) => c.action === 'create');
+    expect(created.map((c) => c.constructPath)).toEqual(expect.arrayContaining(['forecast/Forecast/Monitoring/AccuracyTable', 'forecast/Forecast/Monitoring/DriftTable', 'forecast/Forecast/Monitoring/AlertEventsTable', 'forecast/Forecast/Monitoring/Task', 'forecast/Forecast/Monitoring/Alert']));
+    expect(stack(r).resources.every((c) => c.action === 'create')).toBe(true);
+    expect(stack(r).hooks.every((h) => h.action === 'skip')).toBe(true);
+    expect(r.refused).toBe(false);
+    expect(r.cost.stacks[0].monthly.head.tasks.map((t) => t.task)).toContain('ANALYTICS.FORECAST.FORECAST_MONITORING_TASK');
+  });
+
   test('a changed force-new attribute is a replacement, named; a compute pool is not stateful', () => {
     const r = plan({}, { poolFamily: InstanceFamily.CPU_X64_M });
     const pool = stack(r).resources.find((c) => c.type === 'snowflake_compute_pool')!;

@@ -288,8 +288,16 @@ export function autoEts(y: readonly number[], m: number, effort: 'coarse' | 'fin
   let positive = true;
   for (const v of y) if (!(v > 0)) positive = false;
   const fits: EtsFit[] = [];
+  // Fits of the scale choice, reused when the same spec comes up again (fitting is deterministic:
+  // the same spec on the same series gives the same fit).
+  const done: EtsFit[] = [];
   const tryFit = (spec: EtsSpec) => {
     if (y.length < etsParameterCount(spec, m) + 6) return;
+    const again = done.find((f) => f.spec.trend === spec.trend && f.spec.season === spec.season && f.spec.transform === spec.transform);
+    if (again !== undefined) {
+      fits.push(again);
+      return;
+    }
     try {
       fits.push(fitEts(y, m, spec, effort));
     } catch (e) {
@@ -302,6 +310,7 @@ export function autoEts(y: readonly number[], m: number, effort: 'coarse' | 'fin
     tryFit({ trend: 'N', season, transform: 'none' });
     tryFit({ trend: 'N', season, transform: 'log' });
     if (fits.length === 2) scales = [fits[1].aicc < fits[0].aicc ? 'log' : 'none'];
+    done.push(...fits);
     fits.length = 0;
   }
   for (const transform of scales) {
