@@ -11,6 +11,7 @@ const polyglot = require('@polyglot-sql/sdk') as {
   Dialect: Record<string, unknown>;
 };
 import { SfError } from './errors';
+import { rewriteToVarchar } from './to-varchar';
 
 /** A Snowflake identifier, quoted or not, as a regular-expression source. */
 export const IDENT = '(?:"[^"]+"|[A-Za-z_][A-Za-z0-9_$]*)';
@@ -46,9 +47,6 @@ function fixDdlTypes(sql: string): string {
 const POST_FIXES: [RegExp, string | ((...m: string[]) => string)][] = [
   [/CURRENT_TIMESTAMP\(\)/gi, 'CAST(CURRENT_TIMESTAMP AS TIMESTAMP)'],
   [/INTERVAL (-\d+(?:\.\d+)?) (\w+)/gi, 'INTERVAL ($1) $2'],
-  [/\bTO_VARCHAR\(([^,()]+(?:\([^()]*\))?), 'YYYYMMDD'\)/gi, "strftime($1, '%Y%m%d')"],
-  [/\bTO_VARCHAR\(([^,()]+(?:\([^()]*\))?), 'YYYY-MM-DD'\)/gi, "strftime($1, '%Y-%m-%d')"],
-  [/\bTO_VARCHAR\(([^()]*)\)/gi, 'CAST($1 AS VARCHAR)'],
   // SHA2(x, 256) is the hex digest of x's UTF-8 bytes (https://docs.snowflake.com/en/sql-reference/functions/sha2); x may nest two calls deep.
   [/\bSHA2\(((?:[^()]|\((?:[^()]|\([^()]*\))*\))*?), 256\)/gi, 'sha256($1)'],
   [/\bSTARTSWITH\(/gi, 'starts_with('],
@@ -87,6 +85,7 @@ export function toDuckDb(sql: string): string {
 function translate(sql: string): string {
   // Semi-structured constructors become DuckDB JSON (not STRUCT/LIST literals) so numbers stay numbers.
   sql = sql.replace(/\bOBJECT_CONSTRUCT\s*\(/gi, 'JSON_OBJECT(').replace(/\bARRAY_CONSTRUCT\s*\(/gi, 'JSON_ARRAY(');
+  if (/\bTO_(VARCHAR|CHAR)\s*\(/i.test(sql)) sql = rewriteToVarchar(sql);
   const r = polyglot.transpile(sql, polyglot.Dialect.Snowflake, polyglot.Dialect.DuckDB);
   if (!r.success || !r.sql || r.sql.length === 0) {
     throw new SfError('001003', `SQL compilation error:\nsyntax error: ${r.error ?? 'statement could not be parsed'}`, '42000');
