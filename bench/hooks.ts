@@ -99,7 +99,7 @@ async function measureOnce(n: number, tf: Parameters<typeof planLocalApply>[0], 
     before = server.statementCount;
     t0 = Date.now();
     for (const [i, k] of keys.entries()) {
-      await session.query(`INSERT INTO ${pipeline.queue.qualifiedName.quoted} (QUEUE_ID, RUN_ID, PASS, CHUNK_ID, PARTITION_KEYS, STATUS, ATTEMPTS, CREATED_AT) SELECT ?, 'RPP', 'screen', ?, PARSE_JSON(?), 'PENDING', 0, CURRENT_TIMESTAMP()`, [`RPP/${i}`, i, JSON.stringify([k])]);
+      await session.query(`INSERT INTO ${pipeline.queue!.qualifiedName.quoted} (QUEUE_ID, RUN_ID, PASS, CHUNK_ID, PARTITION_KEYS, STATUS, ATTEMPTS, CREATED_AT) SELECT ?, 'RPP', 'screen', ?, PARSE_JSON(?), 'PENDING', 0, CURRENT_TIMESTAMP()`, [`RPP/${i}`, i, JSON.stringify([k])]);
     }
     for (const k of keys) await session.query('INSERT INTO ANALYTICS.FORECAST.PER_PARTITION_INDEX VALUES (?, ?)', [k, `models/${runId}/screen/${k}.json`]);
     for (const k of keys) await session.query(`ALTER MODEL ${ppModel} ADD VERSION V_${k}`);

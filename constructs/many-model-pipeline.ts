@@ -6,11 +6,12 @@ import { ValidationError } from '../lib/errors';
 import { CustomHookOptions, Hooks, IHookDependable } from '../lib/hooks/hooks';
 import { HookStepSpec } from '../lib/hooks/manifest';
 import { ObjectName, deriveName, normalizeIdentifier } from '../lib/identifiers';
-import { PipelineModel, TasksPassModel } from '../lib/pipeline/model';
+import { ModelSet, PipelineModel, TasksPassModel } from '../lib/pipeline/model';
 import { pipelineAbandon, pipelineSteps, promoteStepId } from '../lib/pipeline/steps';
 import { renderStartWorker } from '../lib/pipeline/workers';
 import { ORDERING_TASK_BODY, layoutTaskGraph, renderSlotTaskBody } from '../lib/sql/task-graph';
 import { METRICS_COLUMNS, RUNS_COLUMNS, renderWorkerStatements } from '../lib/sql/training';
+import { FITS_COLUMNS } from '../lib/sql/warehouse';
 import { BatchScoringJob, BatchScoringJobProps } from './batch-scoring-job';
 import { IComputePool } from './compute-pool';
 import { Database, IDatabase, IRole, ISchema, IWarehouse, Role, Schema, Warehouse } from './core';
@@ -62,8 +63,11 @@ export interface ManyModelPipelineProps {
   readonly schema?: ISchema;
   /** The series to train on (existing, referenced). */
   readonly source: ISourceTable;
-  /** Compute pool running the training job services (may be shared by several pipelines). */
-  readonly computePool: IComputePool;
+  /**
+   * Compute pool running the training job services (may be shared by several pipelines).
+   * @default - none; required unless the training strategy is TrainingStrategy.warehouse()
+   */
+  readonly computePool?: IComputePool;
   /** Warehouse for source reads, tasks and scoring. @default - a new X-Small warehouse, auto-suspended after 60 s */
   readonly warehouse?: IWarehouse;
   /**
@@ -73,8 +77,11 @@ export interface ManyModelPipelineProps {
    * never queue behind training on the pipeline's warehouse; grant it one of your own
    */
   readonly consumerWarehouse?: IWarehouse;
-  /** The training container. */
-  readonly trainer: Trainer;
+  /**
+   * The training container.
+   * @default - none; required unless the training strategy is TrainingStrategy.warehouse(), which trains with the built-in forecasting core
+   */
+  readonly trainer?: Trainer;
   /** How partitions are trained. @default TrainingStrategy.screenThenRefine() */
   readonly training?: TrainingStrategy;
   /** Registry settings. @default - see PipelineRegistryOptions */
@@ -123,13 +130,17 @@ export class ManyModelPipeline extends Construct implements IHookDependable {
   readonly database: IDatabase;
   readonly schema: ISchema;
   readonly warehouse: IWarehouse;
-  readonly computePool: IComputePool;
+  /** The compute pool of the training job services; undefined when every pass runs in the warehouse. */
+  readonly computePool?: IComputePool;
   readonly source: ISourceTable;
-  /** The repository of the trainer image (the trainer's `repository`, else imported from the image path). */
-  readonly imageRepository: IImageRepository;
+  /** The repository of the trainer image (the trainer's `repository`, else imported from the image path); undefined without a trainer. */
+  readonly imageRepository?: IImageRepository;
   readonly metricsTable: Table;
   readonly runsTable: Table;
-  readonly queue: QueueTable;
+  /** The work queue (a hybrid table); undefined when no pass runs on the queue or a task graph. */
+  readonly queue?: QueueTable;
+  /** The fits tables of the passes that run in the warehouse (TrainingStrategy.warehouse), by pass. */
+  readonly fitsTables: Readonly<Record<string, Table>> = {};
   readonly aggregator: ModelRegistryAggregator;
   readonly scoring?: BatchScoringJob;
   readonly runnerRole: IRole;
@@ -158,14 +169,23 @@ export class ManyModelPipeline extends Construct implements IHookDependable {
     this.attributeDerivedNames(props);
     this.source = props.source;
     this.computePool = props.computePool;
-    this.imageRepository = props.trainer.options.repository ?? ImageRepository.fromName(this, 'ImageRepository', props.trainer.repositoryName.toString());
+    const trainer = props.trainer;
+    this.imageRepository = trainer ? (trainer.options.repository ?? ImageRepository.fromName(this, 'ImageRepository', trainer.repositoryName.toString())) : undefined;
     this.schema = props.schema ?? new Schema(this, 'Schema', { database: this.database, name: model.schema.name, comment: 'many-model pipeline objects' });
     this.consumerWarehouse = props.consumerWarehouse;
     this.warehouse = props.warehouse ?? new Warehouse(this, 'Warehouse', { name: model.warehouse.name, comment: 'many-model pipeline warehouse' });
     // Tables: metrics (one row per partition and pass) and runs (workers find their run here).
     this.metricsTable = columnTable(this, 'MetricsTable', this.schema, model.tables.metrics.name, METRICS_COLUMNS, 'Per-partition training metrics, one row per run, pass and partition');
     this.runsTable = columnTable(this, 'RunsTable', this.schema, model.tables.runs.name, RUNS_COLUMNS, 'Training runs and passes; workers read the active run here');
-    this.queue = new QueueTable(this, PIPELINE_CHILD_IDS.queue, { schema: this.schema, name: model.queue.table.name, leaseDuration: props.leaseDuration, maxAttempts: props.maxAttempts });
+    // A hybrid table only where a pass claims chunks from it: none for passes in the warehouse.
+    if (model.passes.some((pass) => pass.mode !== 'warehouse')) {
+      this.queue = new QueueTable(this, PIPELINE_CHILD_IDS.queue, { schema: this.schema, name: model.queue.table.name, leaseDuration: props.leaseDuration, maxAttempts: props.maxAttempts });
+    }
+    for (const pass of model.passes) {
+      if (pass.mode !== 'warehouse') continue;
+      const fits = columnTable(this, `${pass.pass === 'screen' ? 'Screen' : 'Refine'}FitsTable`, this.schema, pass.fits.name, FITS_COLUMNS, 'Per-partition fits of a training pass in the warehouse (the UDTF\'s rows), one row per run, pass and partition');
+      (this.fitsTables as Record<string, Table>)[pass.pass] = fits;
+    }
     this.aggregator = this.createAggregator(props.registry);
     // Roles (least privilege), granted to the owner role so it manages what they create.
     this.runnerRole = props.roles?.runner ?? new Role(this, 'RunnerRole', { name: `${p}_RUNNER`, comment: 'Runs the many-model hooks and training workers' });
@@ -200,7 +220,8 @@ export class ManyModelPipeline extends Construct implements IHookDependable {
     if (!props.warehouse) nameDerivedFrom(this, 'namePrefix', 'WAREHOUSE', this.model.warehouse);
     if (!props.roles?.runner) nameDerivedFrom(this, 'namePrefix', 'ROLE', ObjectName.of(`${p}_RUNNER`));
     if (!props.roles?.consumer) nameDerivedFrom(this, 'namePrefix', 'ROLE', ObjectName.of(`${p}_CONSUMER`));
-    const ownTables = [tables.metrics, tables.runs, queue.table];
+    const fits = this.model.passes.flatMap((pass) => (pass.mode === 'warehouse' ? [pass.fits] : []));
+    const ownTables = [tables.metrics, tables.runs, queue.table, ...fits];
     for (const t of ownTables) nameDerivedFrom(this, 'namePrefix', 'TABLE', t);
     nameDerivedFrom(this, 'namePrefix', 'STAGE', tables.stage);
     nameDerivedFrom(this, props.registry?.modelName ? 'registry.modelName' : 'namePrefix', 'MODEL', registry.model);
@@ -352,17 +373,19 @@ export class ManyModelPipeline extends Construct implements IHookDependable {
     const { tables } = this.model;
     // USAGE on a container is always a grant of its own, so the stack-wide dedupe of
     // SnowflakeObject.grant finds it when the source, the image repository or the ledger share it.
+    const jobs = this.model.passes.some((pass) => pass.mode !== 'warehouse');
     database.grant(runner, 'USAGE');
     this.schema.grant(runner, 'USAGE');
-    this.schema.grant(runner, 'CREATE SERVICE');
+    if (jobs) this.schema.grant(runner, 'CREATE SERVICE');
     // A ledger placed in a schema of its own (HooksLedger.place) needs USAGE there too.
     ledger.schema.grant(runner, 'USAGE');
     this.warehouse.grantUsage(runner);
     // USAGE to start queue workers on the pool; nothing the runner runs reads the pool's state.
-    this.computePool.grantUsage(runner);
+    this.computePool?.grantUsage(runner);
     this.source.grantRead(runner);
     // The queue workers are job services the runner starts, from the trainer image.
-    this.imageRepository.grantRead(runner);
+    this.imageRepository?.grantRead(runner);
+    this.grantRunnerWarehousePasses(runner);
     // DELETE and UPDATE only where a statement does them: a worker replaces an earlier attempt's
     // metrics rows (renderWorkerStatements: DELETE then INSERT, never UPDATE); the runs table and
     // the ledger are updated in place and never deleted from.
@@ -373,13 +396,28 @@ export class ManyModelPipeline extends Construct implements IHookDependable {
     ] as const) {
       grantPrivileges(this, runner, GrantOn.schemaObject('TABLE', name.quoted), privileges, [table]);
     }
-    this.queue.grantWorker(runner);
+    this.queue?.grantWorker(runner);
     this.aggregator.grantStageReadWrite(runner);
     this.aggregator.grantRegister(runner);
     this.aggregator.grantPredict(this.consumerRole);
     this.consumerWarehouse?.grantUsage(this.consumerRole);
     const graph = this.model.passes.find((pass) => pass.mode === 'tasks');
     if (this.rootTask && graph?.mode === 'tasks') this.grantRunnerTaskGraph(this.rootTask, graph.rootTask);
+  }
+
+  /**
+   * A warehouse pass's runner creates its UDTF (CREATE FUNCTION on the schema: "CREATE FUNCTION",
+   * https://docs.snowflake.com/en/sql-reference/sql/create-function; as owner it may call it) and
+   * replaces its run's rows in the fits table. Unloading, REMOVE and the refresh need WRITE on the
+   * stage, which grantStageReadWrite gives.
+   */
+  private grantRunnerWarehousePasses(runner: IRole): void {
+    const passes = this.model.passes.filter((pass) => pass.mode === 'warehouse');
+    if (passes.length === 0) return;
+    this.schema.grant(runner, 'CREATE FUNCTION');
+    for (const pass of passes) {
+      grantPrivileges(this, runner, GrantOn.schemaObject('TABLE', pass.fits.quoted), ['DELETE', 'INSERT', 'SELECT'], [this.fitsTables[pass.pass]]);
+    }
   }
 
   /**
@@ -401,9 +439,9 @@ export class ManyModelPipeline extends Construct implements IHookDependable {
   // Pool capacity is only a warning: an imported pool's size may be unknown or change.
   private warnOnPoolCapacity(): void {
     const wanted = Math.max(0, ...this.model.passes.map((pass) => pass.jobServices.length));
-    const cap = this.computePool.maxNodes;
+    const cap = this.computePool?.maxNodes;
     if (cap !== undefined && wanted > cap) {
-      Annotations.of(this).addWarning(`${this.node.path}: training asks for ${wanted} concurrent job services but compute pool ${this.computePool.poolName} has maxNodes ${cap}; jobs will queue for nodes. Raise maxNodes or lower training.slots/workers.`);
+      Annotations.of(this).addWarning(`${this.node.path}: training asks for ${wanted} concurrent job services but compute pool ${this.computePool?.poolName} has maxNodes ${cap}; jobs will queue for nodes. Raise maxNodes or lower training.slots/workers.`);
     }
   }
 
@@ -435,6 +473,11 @@ export class ManyModelPipeline extends Construct implements IHookDependable {
     for (const f of fanOuts) dependOn(f, root);
     this.node.addValidation({ validate: () => (layout.totalTasks > 1000 ? [`${this.node.path}: the screen task graph has ${layout.totalTasks} tasks, over Snowflake's 1000-task limit. Lower training.slots.`] : []) });
     return root;
+  }
+
+  /** The passes that train in the warehouse (TrainingStrategy.warehouse, screenInWarehouse), with their model sets; policy rules read them. */
+  get warehousePasses(): readonly { readonly pass: string; readonly modelSet: ModelSet }[] {
+    return this.model.passes.flatMap((p) => (p.mode === 'warehouse' ? [{ pass: p.pass, modelSet: p.modelSet }] : []));
   }
 
   /** Statements the workers issue (for docs/worker-contract.md and tests). */

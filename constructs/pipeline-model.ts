@@ -2,7 +2,8 @@ import { Construct } from 'constructs';
 import { Duration } from '../lib/duration';
 import { ValidationError, validateProp } from '../lib/errors';
 import { ObjectName, UNQUOTED_UPPER_IDENTIFIER, normalizeIdentifier } from '../lib/identifiers';
-import { ModelSet, PassModel, PipelineModel, QueuePassModel, TasksPassModel, TrainerModel } from '../lib/pipeline/model';
+import { ModelSet, PassModel, PipelineModel, QueuePassModel, TasksPassModel, TrainerModel, WarehousePassModel } from '../lib/pipeline/model';
+import { WAREHOUSE_TRAINER_IMAGE } from '../lib/sql/warehouse';
 import { maxSlots } from '../lib/sql/task-graph';
 import { Pass, PassName, SourceModel } from '../lib/sql/training';
 import { INSTANCE_FAMILY_VCPUS } from './compute-pool';
@@ -11,7 +12,7 @@ import { aggregatorSettings } from './model-registry-aggregator';
 import { nameFromPath } from './names';
 import { checkQueueOptions } from './queue-table';
 import { ISourceTable } from './source-table';
-import { QueuePassOptions, TasksPassOptions, TrainingStrategy } from './training-strategy';
+import { QueuePassOptions, TasksPassOptions, TrainingStrategy, WarehousePassOptions } from './training-strategy';
 
 /**
  * The ids of the children the pipeline creates from the model: the model derives their names, and
@@ -24,6 +25,9 @@ const TASKS_PASS_DEFAULTS = { slots: 4, chunkSize: 50, modelSet: ModelSet.SCREEN
 
 /** A queue pass's defaults, as QueuePassOptions documents them. */
 const QUEUE_PASS_DEFAULTS = { workers: 4, chunkSize: 10, modelSet: ModelSet.REFINE, timeBudget: Duration.minutes(30) };
+
+/** A warehouse pass's defaults, as WarehousePassOptions documents them. */
+const WAREHOUSE_PASS_DEFAULTS = { modelSet: ModelSet.SCREEN, timeout: Duration.hours(1) };
 
 /** ScreenThenRefineOptions.refineTopPercent's default. */
 const REFINE_TOP_PERCENT_DEFAULT = 10;
@@ -40,11 +44,17 @@ export function pipelineModel(pipeline: Construct, props: ManyModelPipelineProps
   if (namePrefix.length > 150) {
     throw new ValidationError(path, 'namePrefix', `${namePrefix} is ${namePrefix.length} characters; derived names add up to 40 more and must stay under 255`, 'Give a shorter namePrefix');
   }
-  validateProp(path, 'trainer', () => props.trainer.validate());
+  const passes = trainingPasses(path, props.training ?? TrainingStrategy.screenThenRefine());
+  const spcs = passes.some((p) => p.mode !== 'warehouse');
+  // A pool and an image only where a pass runs job services (TrainingStrategy.warehouse runs none).
+  if (spcs && !props.computePool) throw new ValidationError(path, 'computePool', 'is required: the training strategy runs job services on a compute pool', 'Pass computePool, or use TrainingStrategy.warehouse() to train in the warehouse');
+  if (spcs && !props.trainer) throw new ValidationError(path, 'trainer', 'is required: the training strategy runs a training container', "Pass trainer (e.g. Trainer.fromImage('/db/schema/repo/worker:1.0')), or use TrainingStrategy.warehouse()");
+  if (!spcs && props.trainer) throw new ValidationError(path, 'trainer', 'is set, but TrainingStrategy.warehouse() trains with the built-in forecasting core in the warehouse and runs no container', 'Remove trainer, or choose a strategy that runs job services');
+  if (!spcs && props.computePool) throw new ValidationError(path, 'computePool', 'is set, but TrainingStrategy.warehouse() runs no job service', 'Remove computePool (no pool is used or granted), or choose a strategy that runs job services');
+  validateProp(path, 'trainer', () => props.trainer?.validate());
   // Checked here, not only by the Queue and Scoring parts, so the error names the pipeline's own prop.
   validateProp(path, 'leaseDuration', () => props.leaseDuration?.validate());
   validateProp(path, 'scoring.schedule', () => props.scoring?.schedule?.validate());
-  const passes = trainingPasses(path, props.training ?? TrainingStrategy.screenThenRefine());
   const holdoutSteps = wholeNumber(path, 'holdoutSteps', props.holdoutSteps ?? 28, 1, 3660);
   const seasonPeriod = wholeNumber(path, 'seasonPeriod', props.seasonPeriod ?? 7, 1, 366);
   const givenSettings = (['holdoutSteps', 'seasonPeriod'] as const).filter((k) => props[k] !== undefined);
@@ -58,6 +68,10 @@ export function pipelineModel(pipeline: Construct, props: ManyModelPipelineProps
   const schema = schemaName(path, namePrefix, props);
   const name = (suffix: string) => `${namePrefix}_${suffix}`;
   const named = passes.map((p): PassModel => {
+    if (p.mode === 'warehouse') {
+      const tag = p.pass.toUpperCase();
+      return { ...p, function: schema.child(name(`${tag}_FIT`)), fits: schema.child(name(`${tag}_FITS`)), jobServices: [] };
+    }
     const jobServices = Array.from({ length: p.mode === 'tasks' ? p.slots : p.workers }, (_, k) => jobServiceName(path, namePrefix, schema.child(name(`${p.pass.toUpperCase()}_W${k}`))));
     return p.mode === 'tasks' ? { ...p, rootTask: schema.child(name(`${p.pass.toUpperCase()}_ROOT`)), jobServices } : { ...p, jobServices };
   });
@@ -68,10 +82,10 @@ export function pipelineModel(pipeline: Construct, props: ManyModelPipelineProps
     namePrefix,
     schema,
     warehouse: props.warehouse?.qualifiedName ?? ObjectName.of(name('WH')),
-    computePool: props.computePool.qualifiedName,
+    ...(props.computePool ? { computePool: props.computePool.qualifiedName } : {}),
     source: sourceModel(props.source),
     trainer: trainerModel(props),
-    workerCpus: props.trainer.options.cpu ?? (props.computePool.instanceFamily ? INSTANCE_FAMILY_VCPUS[props.computePool.instanceFamily] : 1),
+    workerCpus: props.trainer?.options.cpu ?? (props.computePool?.instanceFamily ? INSTANCE_FAMILY_VCPUS[props.computePool.instanceFamily] : 1),
     tables: { metrics: schema.child(name('TRAINING_METRICS')), runs: schema.child(name('TRAINING_RUNS')), stage: registry.stageName },
     queue: { table: schema.child(name('QUEUE')), ...queue },
     passes: named,
@@ -100,7 +114,8 @@ function schemaName(path: string, namePrefix: string, props: ManyModelPipelinePr
 /** A pass's settings before its objects are named. */
 type TasksPassSettings = Omit<TasksPassModel, 'rootTask' | 'jobServices'>;
 type QueuePassSettings = Omit<QueuePassModel, 'jobServices'>;
-type PassSettings = TasksPassSettings | QueuePassSettings;
+type WarehousePassSettings = Omit<WarehousePassModel, 'function' | 'fits' | 'jobServices'>;
+type PassSettings = TasksPassSettings | QueuePassSettings | WarehousePassSettings;
 
 /**
  * The strategy's passes with their defaults, checked against construct `path`. Props are named as
@@ -115,8 +130,14 @@ function trainingPasses(path: string, strategy: TrainingStrategy): PassSettings[
       return [tasksPass(path, 'training.', c.options)];
     case 'queue':
       return [queuePass(path, 'training.', Pass.SCREEN, c.options)];
+    case 'warehouse':
+      return [warehousePass(path, 'training.', c.options)];
     case 'screenThenRefine': {
-      const screen = tasksPass(path, 'training.screen.', c.options.screen ?? {});
+      const inWarehouse = c.options.screenInWarehouse;
+      if (inWarehouse && c.options.screen) {
+        throw new ValidationError(path, 'training.screen', 'is set together with training.screenInWarehouse; the screen pass runs either on a task graph or in the warehouse', 'Remove one of the two');
+      }
+      const screen = inWarehouse ? warehousePass(path, 'training.screenInWarehouse.', inWarehouse) : tasksPass(path, 'training.screen.', c.options.screen ?? {});
       const refine = queuePass(path, 'training.refine.', Pass.REFINE, { ...(c.options.refine ?? {}), timeBudget: c.options.timeBudget });
       const p = c.options.refineTopPercent ?? REFINE_TOP_PERCENT_DEFAULT;
       if (!(typeof p === 'number' && p > 0 && p <= 100)) {
@@ -135,6 +156,16 @@ function tasksPass(path: string, prefix: string, o: TasksPassOptions): TasksPass
     pass: Pass.SCREEN,
     slots: wholeNumber(path, `${prefix}slots`, o.slots ?? d.slots, 1, limit, `A task graph holds at most 1000 tasks (root and fan-outs included), so at most ${limit} worker tasks`),
     chunkSize: wholeNumber(path, `${prefix}chunkSize`, o.chunkSize ?? d.chunkSize, 1, 10000, 'Use a chunk size from 1 to 10000 partitions'),
+    modelSet: modelSet(path, `${prefix}modelSet`, o.modelSet ?? d.modelSet),
+    timeoutSeconds: positiveSeconds(path, `${prefix}timeout`, o.timeout ?? d.timeout),
+  };
+}
+
+function warehousePass(path: string, prefix: string, o: WarehousePassOptions): WarehousePassSettings {
+  const d = WAREHOUSE_PASS_DEFAULTS;
+  return {
+    mode: 'warehouse',
+    pass: Pass.SCREEN,
     modelSet: modelSet(path, `${prefix}modelSet`, o.modelSet ?? d.modelSet),
     timeoutSeconds: positiveSeconds(path, `${prefix}timeout`, o.timeout ?? d.timeout),
   };
@@ -178,6 +209,8 @@ function sourceModel(s: ISourceTable): SourceModel {
 
 function trainerModel(props: ManyModelPipelineProps): TrainerModel {
   const { trainer } = props;
+  // No container: the warehouse pass's function is the trainer, named by its core's digest.
+  if (!trainer) return { image: WAREHOUSE_TRAINER_IMAGE, environment: {}, artifactExtension: 'json' };
   const { command, args, environment, cpu, memory } = trainer.options;
   return { image: trainer.image, command, args, environment: environment ?? {}, artifactExtension: trainer.artifactExtension, cpu, memory };
 }

@@ -25,6 +25,14 @@ export interface QueuePassOptions {
   readonly timeBudget?: Duration;
 }
 
+/** A pass in the pipeline's warehouse: one statement fits every partition through a JavaScript UDTF. */
+export interface WarehousePassOptions {
+  /** Model families to try. @default ModelSet.SCREEN */
+  readonly modelSet?: ModelSet;
+  /** Time limit of the pass's step (the fitting statement runs within it). @default Duration.hours(1) */
+  readonly timeout?: Duration;
+}
+
 export interface ScreenThenRefineOptions {
   /** Share of partitions, worst by holdout MAPE (plus all that failed), that the refine pass retrains. @default 10 */
   readonly refineTopPercent?: number;
@@ -34,13 +42,20 @@ export interface ScreenThenRefineOptions {
   readonly screen?: TasksPassOptions;
   /** The refine (queue) pass; its timeBudget is `timeBudget`. @default - QueuePassOptions defaults */
   readonly refine?: Omit<QueuePassOptions, 'timeBudget'>;
+  /**
+   * Screen in the pipeline's warehouse instead of on a task graph (then `screen` must be left out):
+   * every partition fitted by one statement, the worst refined on the queue.
+   * @default - the screen pass runs on a task graph
+   */
+  readonly screenInWarehouse?: WarehousePassOptions;
 }
 
 /** A strategy as it was chosen: the factory and its options as written. */
 export type TrainingChoice =
   | { readonly mode: 'tasks'; readonly options: TasksPassOptions }
   | { readonly mode: 'queue'; readonly options: QueuePassOptions }
-  | { readonly mode: 'screenThenRefine'; readonly options: ScreenThenRefineOptions };
+  | { readonly mode: 'screenThenRefine'; readonly options: ScreenThenRefineOptions }
+  | { readonly mode: 'warehouse'; readonly options: WarehousePassOptions };
 
 /**
  * How partitions are trained: a full pass on a task graph, an elastic time-boxed queue pass, or
@@ -64,12 +79,23 @@ export class TrainingStrategy {
     return new TrainingStrategy({ mode: 'screenThenRefine', options });
   }
 
+  /**
+   * One pass in the pipeline's warehouse, no compute pool, queue or job service: a JavaScript UDTF
+   * built from the reference worker's forecasting core fits every partition in one statement
+   * (`OVER (PARTITION BY key)`, spread over the warehouse's nodes), and the artifacts, metrics,
+   * index, version and scoring are those of the other strategies. For accounts without Snowpark
+   * Container Services or hybrid tables, and for cheap models (docs/constructs.md).
+   */
+  static warehouse(options: WarehousePassOptions = {}): TrainingStrategy {
+    return new TrainingStrategy({ mode: 'warehouse', options });
+  }
+
   private constructor(
     /** The factory and its options as written. */
     public readonly choice: TrainingChoice,
   ) {}
 
-  /** `tasks`, `queue` or `screenThenRefine`. */
+  /** `tasks`, `queue`, `screenThenRefine` or `warehouse`. */
   get mode(): TrainingChoice['mode'] {
     return this.choice.mode;
   }

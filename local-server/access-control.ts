@@ -26,7 +26,7 @@
  */
 
 export type ObjectKind =
-  | 'DATABASE' | 'SCHEMA' | 'TABLE' | 'VIEW' | 'STAGE' | 'TASK' | 'ALERT' | 'MODEL' | 'PROCEDURE' | 'SERVICE' | 'GATEWAY'
+  | 'DATABASE' | 'SCHEMA' | 'TABLE' | 'VIEW' | 'STAGE' | 'TASK' | 'ALERT' | 'MODEL' | 'PROCEDURE' | 'FUNCTION' | 'SERVICE' | 'GATEWAY'
   | 'WAREHOUSE' | 'COMPUTE POOL' | 'IMAGE REPOSITORY' | 'ROLE';
 
 /** The account itself, for account (global) privileges. */
@@ -53,6 +53,8 @@ export const PRIVILEGES_OF: Record<ObjectKind | typeof ACCOUNT, string[]> = {
   ALERT: ['OPERATE', 'MONITOR'],
   MODEL: ['USAGE'],
   PROCEDURE: ['USAGE'],
+  // Calling a UDF needs USAGE on it (https://docs.snowflake.com/en/sql-reference/sql/create-function, access control).
+  FUNCTION: ['USAGE'],
   SERVICE: ['MONITOR', 'OPERATE', 'USAGE'],
   // USAGE, MODIFY (DESCRIBE GATEWAY, ALTER GATEWAY: https://docs.snowflake.com/en/sql-reference/sql/alter-gateway).
   GATEWAY: ['USAGE', 'MODIFY'],
@@ -63,7 +65,7 @@ export const PRIVILEGES_OF: Record<ObjectKind | typeof ACCOUNT, string[]> = {
 };
 
 /** Kinds that live in a schema (their names have three parts). */
-export const SCHEMA_OBJECT_KINDS: readonly ObjectKind[] = ['TABLE', 'VIEW', 'STAGE', 'TASK', 'ALERT', 'MODEL', 'PROCEDURE', 'SERVICE', 'GATEWAY', 'IMAGE REPOSITORY'];
+export const SCHEMA_OBJECT_KINDS: readonly ObjectKind[] = ['TABLE', 'VIEW', 'STAGE', 'TASK', 'ALERT', 'MODEL', 'PROCEDURE', 'FUNCTION', 'SERVICE', 'GATEWAY', 'IMAGE REPOSITORY'];
 
 /**
  * A service role granted with GRANT SERVICE ROLE <service>!ALL_ENDPOINTS_USAGE, kept as a grant of
@@ -323,7 +325,7 @@ export class AccessControl {
 export function kindOf(text: string): ObjectKind | undefined {
   const t = text.trim().toUpperCase().replace(/\s+/g, ' ').replace(/^(HYBRID|DYNAMIC|EXTERNAL|ICEBERG|TRANSIENT) TABLE/, 'TABLE');
   const plural: Record<string, ObjectKind> = {
-    DATABASES: 'DATABASE', SCHEMAS: 'SCHEMA', TABLES: 'TABLE', VIEWS: 'VIEW', STAGES: 'STAGE', TASKS: 'TASK', ALERTS: 'ALERT', MODELS: 'MODEL', PROCEDURES: 'PROCEDURE',
+    DATABASES: 'DATABASE', SCHEMAS: 'SCHEMA', TABLES: 'TABLE', VIEWS: 'VIEW', STAGES: 'STAGE', TASKS: 'TASK', ALERTS: 'ALERT', MODELS: 'MODEL', PROCEDURES: 'PROCEDURE', FUNCTIONS: 'FUNCTION',
     SERVICES: 'SERVICE', GATEWAYS: 'GATEWAY', WAREHOUSES: 'WAREHOUSE', 'COMPUTE POOLS': 'COMPUTE POOL', 'IMAGE REPOSITORIES': 'IMAGE REPOSITORY', ROLES: 'ROLE',
   };
   if (plural[t]) return plural[t];

@@ -17,6 +17,8 @@ import { IDENT, QNAME, splitStatements } from './translate';
 import { ANY_LITERAL, STRING_LITERAL, readLiteral, sfStringLiteral } from './literals';
 import { CreateServiceRequest, InferenceSpec, ModelServing, OnlineMethodHandler } from './model-serving';
 import { InlineTables, inferColumns, inlinePlaceholder, jsonTable } from './inline-tables';
+import { JavascriptFunctions } from './javascript-functions';
+import { parsePartitionedUnload, partitionedUnload } from './partitioned-unload';
 import { LocalAlerts } from './alerts';
 
 /** An exception of a stand-in for Snowflake's Python runtime, as Snowflake reports a handler's. */
@@ -320,6 +322,8 @@ export class SnowflakeObjects {
   readonly procedures = new Map<string, ProcedureEntry>();
   /** Services created from model versions, their endpoints and the gateways in front of them. */
   readonly serving: ModelServing;
+  /** JavaScript table functions (CREATE FUNCTION ... LANGUAGE JAVASCRIPT) and the queries that call them. */
+  readonly javascriptFunctions: JavascriptFunctions;
   /** Alerts (CREATE / ALTER / DROP / EXECUTE ALERT): ./alerts.ts. */
   readonly alerts: LocalAlerts;
   private readonly runningGraphs: Promise<void>[] = [];
@@ -329,6 +333,7 @@ export class SnowflakeObjects {
     private readonly opts: ObjectsOptions,
   ) {
     this.serving = new ModelServing(engine, this, { onlineMethod: opts.onlineMethod, host: opts.host ?? (() => '127.0.0.1') });
+    this.javascriptFunctions = new JavascriptFunctions(engine);
     this.alerts = new LocalAlerts(engine, async (session, sql) => (await this.handle(session, sql)) ?? this.engine.execute(session, sql));
     engine.objectExists = (kind: ObjectKind, name: string) =>
       kind === 'TASK' ? this.tasks.has(name)
@@ -336,6 +341,7 @@ export class SnowflakeObjects {
       : kind === 'SERVICE' ? this.services.has(name)
       : kind === 'GATEWAY' ? this.serving.gateways.has(name)
       : kind === 'PROCEDURE' ? this.procedures.has(name)
+      : kind === 'FUNCTION' ? this.javascriptFunctions.functions.has(name)
       : kind === 'ALERT' ? this.alerts.has(name)
       : false;
   }
@@ -382,6 +388,11 @@ export class SnowflakeObjects {
   async handle(s: SessionState, sql: string): Promise<SfResult | undefined> {
     const served = await this.serving.handle(s, sql);
     if (served) return served;
+    const udtf = await this.javascriptFunctions.handle(s, sql);
+    if (udtf) return udtf;
+    // Before the routes: the plain COPY INTO @stage route would also match a partitioned unload.
+    const unload = parsePartitionedUnload(sql);
+    if (unload) return partitionedUnload(this.engine, s, unload);
     const alerted = await this.alerts.handle(s, sql);
     if (alerted) return alerted;
     for (const [pattern, run] of this.routes) {
@@ -566,11 +577,12 @@ export class SnowflakeObjects {
 
   /** Durable part of the catalog (tasks, task history, graph runs, models), saved beside the databases. */
   toJSON(): unknown {
-    return { tasks: [...this.tasks.entries()], history: this.history, graphRuns: this.graphRuns, models: [...this.models.models.entries()], procedures: [...this.procedures.entries()], serving: this.serving.toJSON(), alerts: this.alerts.toJSON() };
+    return { tasks: [...this.tasks.entries()], history: this.history, graphRuns: this.graphRuns, models: [...this.models.models.entries()], procedures: [...this.procedures.entries()], serving: this.serving.toJSON(), alerts: this.alerts.toJSON(), functions: this.javascriptFunctions.toJSON() };
   }
 
-  load(state: { tasks?: [string, Task][]; history?: HistoryRow[]; graphRuns?: GraphRun[]; models?: [string, ModelEntry][]; procedures?: [string, ProcedureEntry][]; serving?: Parameters<ModelServing['load']>[0]; alerts?: Parameters<LocalAlerts['load']>[0] }): void {
+  load(state: { tasks?: [string, Task][]; history?: HistoryRow[]; graphRuns?: GraphRun[]; models?: [string, ModelEntry][]; procedures?: [string, ProcedureEntry][]; serving?: Parameters<ModelServing['load']>[0]; alerts?: Parameters<LocalAlerts['load']>[0]; functions?: Parameters<JavascriptFunctions['load']>[0] }): void {
     this.alerts.load(state.alerts);
+    this.javascriptFunctions.load(state.functions);
     // Inference services run until dropped: they are back after a restart, as their gateways are.
     this.serving.load(state.serving);
     for (const [k, p] of state.procedures ?? []) this.procedures.set(k, p);

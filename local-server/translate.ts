@@ -47,6 +47,9 @@ function fixDdlTypes(sql: string): string {
 const POST_FIXES: [RegExp, string | ((...m: string[]) => string)][] = [
   [/CURRENT_TIMESTAMP\(\)/gi, 'CAST(CURRENT_TIMESTAMP AS TIMESTAMP)'],
   [/INTERVAL (-\d+(?:\.\d+)?) (\w+)/gi, 'INTERVAL ($1) $2'],
+  // SHA2(x, 256) is the hex digest of x's UTF-8 bytes (https://docs.snowflake.com/en/sql-reference/functions/sha2); x may nest two calls deep.
+  [/\bSHA2\(((?:[^()]|\((?:[^()]|\([^()]*\))*\))*?), 256\)/gi, 'sha256($1)'],
+  [/\bSTARTSWITH\(/gi, 'starts_with('],
   [/ARRAY_AGG\(([^()]*?) ORDER BY ([^()]*?)\) FILTER\(WHERE [^()]*? IS NOT NULL\)/gi, 'to_json(list($1 ORDER BY $2) FILTER (WHERE $1 IS NOT NULL))'],
   [/\bARRAY_LENGTH\(/gi, 'json_array_length('],
   [/\bOBJECT_AGG\(/gi, 'json_group_object('],

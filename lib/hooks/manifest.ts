@@ -18,6 +18,7 @@ export const STEP_KINDS = [
   'executeTaskGraph', // EXECUTE TASK the root, wait for the queue and for the graph run to end, then refresh the stage's directory table and verify artifacts
   'runWorkers', // start N job services (deterministic names) that drain the queue
   'waitQueue', // wait until the pass's queue is drained or the time budget ends
+  'warehousePass', // a pass in the warehouse: its statements in order (one fits every partition), then the pass's verification
   'buildModelIndex',
   'registerAggregator',
   'promote',
@@ -28,7 +29,7 @@ export const STEP_KINDS = [
 export type StepKind = (typeof STEP_KINDS)[number];
 
 /** The kinds with a `wait` block: the runner follows work they start outside the session. */
-export type WaitingStepKind = 'executeTaskGraph' | 'runWorkers' | 'waitQueue';
+export type WaitingStepKind = 'executeTaskGraph' | 'runWorkers' | 'waitQueue' | 'warehousePass';
 
 /** The kinds that only run their statements, in order. */
 export type StatementStepKind = Exclude<StepKind, WaitingStepKind | 'deployService'>;
@@ -126,7 +127,7 @@ export interface WorkersWait {
 }
 
 /** Kind-specific waiting and verification, interpreted by the runner. */
-export type WaitSpec = TaskGraphWait | QueueWait | WorkersWait;
+export type WaitSpec = TaskGraphWait | QueueWait | WorkersWait | PassVerification;
 
 export interface RetryPolicy {
   /** Attempts for transient errors (network, 5xx/429, retryable Snowflake codes). */
@@ -182,6 +183,24 @@ export interface WaitQueueStepSpec extends StepSpecBase {
   readonly wait: QueueWait;
 }
 
+/** How a warehouse pass is verified once its statements have run (the checks of verifyPass, without polling). */
+export interface PassVerification {
+  /** Refreshes the stage's directory table under the pass's artifacts. */
+  readonly refreshSql: string;
+  /** One row: PARTITIONS, PARTITIONS_OK, ARTIFACTS_MISSING. */
+  readonly verifySql: string;
+  /** Failed partitions with their errors, for the report. */
+  readonly failuresSql?: string;
+  /** None: a warehouse pass runs no job service. */
+  readonly jobServices?: undefined;
+}
+
+/** A training pass in the warehouse: its statements in order, then the pass's verification. */
+export interface WarehousePassStepSpec extends StepSpecBase {
+  readonly kind: 'warehousePass';
+  readonly wait: PassVerification;
+}
+
 /**
  * What a `deployService` step keeps running once it succeeded (docs/serving.md): an inference
  * service on a compute pool, billed while it runs. `many-model plan` prices it from this block.
@@ -206,7 +225,7 @@ export interface DeployServiceStepSpec extends StepSpecBase {
 }
 
 /** A step as a construct declares it: its `kind` says which `wait` it has. */
-export type HookStepSpec = StatementStepSpec | TaskGraphStepSpec | RunWorkersStepSpec | WaitQueueStepSpec | DeployServiceStepSpec;
+export type HookStepSpec = StatementStepSpec | TaskGraphStepSpec | RunWorkersStepSpec | WaitQueueStepSpec | WarehousePassStepSpec | DeployServiceStepSpec;
 
 /** A step as the manifest holds it. */
 export type HookStep = HookStepSpec & {

@@ -97,6 +97,12 @@ export function parseManifest(text: string, source = 'hooks.json'): HookManifest
         }
       }
     }
+    if (s.kind === 'warehousePass') {
+      const w = isObj(s.wait) ? s.wait : {};
+      for (const k of ['refreshSql', 'verifySql']) {
+        if (typeof w[k] !== 'string' || (w[k] as string).length === 0) throw new ManifestError(`${where(at)}.wait.${k} is missing: the runner verifies the pass with it`);
+      }
+    }
     if (s.kind === 'runWorkers') {
       // The runner re-attaches to (or starts) the job service named for each statement.
       const w = s.wait;

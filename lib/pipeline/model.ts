@@ -55,7 +55,31 @@ export interface QueuePassModel {
   readonly jobServices: readonly ObjectName[];
 }
 
-export type PassModel = TasksPassModel | QueuePassModel;
+/**
+ * A pass in the pipeline's warehouse: the runner creates the UDTF and fits every partition with
+ * one statement into the fits table, unloads the artifacts and records the metrics
+ * (lib/sql/warehouse.ts). No job service runs.
+ */
+export interface WarehousePassModel {
+  readonly mode: 'warehouse';
+  readonly pass: PassName;
+  readonly modelSet: ModelSet;
+  /** Time limit of the pass's step (`timeout`). */
+  readonly timeoutSeconds: number;
+  /** Set for a refine pass: the share of worst partitions (plus failed ones) it retrains. */
+  readonly refineTopPercent?: number;
+  /** The JavaScript UDTF the runner creates. */
+  readonly function: ObjectName;
+  /** The table the UDTF's rows go to. */
+  readonly fits: ObjectName;
+  /** None: the pass runs in the warehouse. */
+  readonly jobServices: readonly ObjectName[];
+}
+
+export type PassModel = TasksPassModel | QueuePassModel | WarehousePassModel;
+
+/** A pass whose workers are job services on the compute pool. */
+export type JobPassModel = TasksPassModel | QueuePassModel;
 
 /** The training container, as its options were given (the environment defaults to none). */
 export interface TrainerModel {
@@ -99,7 +123,8 @@ export interface PipelineModel {
   readonly schema: ObjectName;
   /** Warehouse for source reads, tasks and scoring. */
   readonly warehouse: ObjectName;
-  readonly computePool: ObjectName;
+  /** The compute pool of the job services; absent when every pass runs in the warehouse. */
+  readonly computePool?: ObjectName;
   readonly source: SourceModel;
   readonly trainer: TrainerModel;
   /** vCPUs a worker may use (MM_WORKER_CPUS): the trainer's CPU request, else the pool's instance size. */
@@ -147,6 +172,8 @@ export function trainerDigest(m: PipelineModel): string {
       ...(m.givenSettings?.length ? { given: [...m.givenSettings] } : {}),
       source: { ...m.source, table: m.source.table.toString() },
       modelSets: [modelSetOf('tasks'), modelSetOf('queue')],
+      // Only for pipelines with a warehouse pass, so that the others keep their key.
+      ...(modelSetOf('warehouse') ? { warehouseModelSet: modelSetOf('warehouse') } : {}),
     }),
   ).slice(0, 16);
 }

@@ -4,7 +4,7 @@
  * "Steps of a pipeline"). Scoring steps are the scoring jobs' own (lib/pipeline/scoring.ts): they
  * run after the promotion.
  */
-import { DEFAULT_RETRY, HookStatement, HookStepSpec, PassWait, RunWorkersStepSpec, StatementStepSpec, TaskGraphStepSpec, WaitQueueStepSpec } from '../hooks/manifest';
+import { DEFAULT_RETRY, HookStatement, HookStepSpec, PassWait, RunWorkersStepSpec, StatementStepSpec, TaskGraphStepSpec, WaitQueueStepSpec, WarehousePassStepSpec } from '../hooks/manifest';
 import { renderGraphRunQuery } from '../sql/graph-run';
 import { renderAbandonChunks, renderEnqueue, renderQueueStatements, renderRequeueOrphaned } from '../sql/queue';
 import { renderBuildModelIndex, renderGateQuery, renderPromote, renderRegisterCall } from '../sql/registry';
@@ -24,7 +24,18 @@ import {
   renderVerifyPass,
   renderWorstKeysQuery,
 } from '../sql/training';
-import { PassModel, PipelineModel, QueuePassModel, TasksPassModel, trainingKey, trainingTriggers } from './model';
+import {
+  WarehousePassSql,
+  renderClearFits,
+  renderClearPassMetrics,
+  renderCreateWarehouseFunction,
+  renderInsertPassMetrics,
+  renderRemovePassArtifacts,
+  renderUnloadArtifacts,
+  renderVerifyWarehousePass,
+  renderWarehouseFit,
+} from '../sql/warehouse';
+import { JobPassModel, PipelineModel, QueuePassModel, TasksPassModel, WarehousePassModel, trainingKey, trainingTriggers } from './model';
 import { renderStartWorker } from './workers';
 
 /** Seconds between the runner's polls of a pass. */
@@ -44,7 +55,9 @@ const QUEUE_WAIT_GRACE_SECONDS = 600;
 export function pipelineSteps(m: PipelineModel): HookStepSpec[] {
   const steps: HookStepSpec[] = [];
   const last = () => (steps.length > 0 ? [steps[steps.length - 1].id] : []);
-  for (const p of m.passes) steps.push(...(p.mode === 'tasks' ? taskGraphPassSteps(m, p, last()) : queuePassSteps(m, p, last())));
+  for (const p of m.passes) {
+    steps.push(...(p.mode === 'tasks' ? taskGraphPassSteps(m, p, last()) : p.mode === 'queue' ? queuePassSteps(m, p, last()) : [warehousePassStep(m, p, last())]));
+  }
   steps.push(...registrationSteps(m, last()));
   return steps;
 }
@@ -64,9 +77,11 @@ export function promoteStepId(m: PipelineModel): string {
  */
 export function pipelineAbandon(m: PipelineModel): HookStatement[] {
   const runnerServices = m.passes.filter((p) => p.mode === 'queue').flatMap((p) => p.jobServices);
+  // Passes in the warehouse have no queue table and no worker: marking the run is all there is.
+  const queued = m.passes.some((p) => p.mode !== 'warehouse');
   return [
     { id: 'abandon-passes', sql: renderAbandonPasses(m.tables) },
-    { id: 'abandon-chunks', sql: renderAbandonChunks(m.queue) },
+    ...(queued ? [{ id: 'abandon-chunks', sql: renderAbandonChunks(m.queue) }] : []),
     ...runnerServices.map((name, i) => ({ id: `drop-service-${i}`, sql: renderDropService(name) })),
   ];
 }
@@ -90,7 +105,7 @@ function common(m: PipelineModel, name: string, description: string, dependsOn: 
 }
 
 /** Marks the pass running (for the trainer's training key) and enqueues its partitions in chunks, in one step. */
-function startPassStep(m: PipelineModel, p: PassModel, dependsOn: string[]): StatementStepSpec {
+function startPassStep(m: PipelineModel, p: JobPassModel, dependsOn: string[]): StatementStepSpec {
   const refine = p.mode === 'queue' ? p.refineTopPercent : undefined;
   const keysQuery = refine !== undefined ? renderWorstKeysQuery(m.tables, refine) : renderAllKeysQuery(m.source);
   const description =
@@ -116,7 +131,7 @@ function startPassStep(m: PipelineModel, p: PassModel, dependsOn: string[]): Sta
  * directory table under the pass's artifacts and verifies them (the runner role's WRITE on the
  * stage allows the refresh).
  */
-function passWait(m: PipelineModel, p: PassModel): PassWait {
+function passWait(m: PipelineModel, p: JobPassModel): PassWait {
   const queue = renderQueueStatements(m.queue);
   return {
     jobServices: p.jobServices.map((n) => n.toString()),
@@ -136,7 +151,7 @@ function passWait(m: PipelineModel, p: PassModel): PassWait {
 function taskGraphPassSteps(m: PipelineModel, p: TasksPassModel, after: string[]): HookStepSpec[] {
   const start = startPassStep(m, p, after);
   const train: TaskGraphStepSpec = {
-    ...common(m, `${p.pass}-train`, `run task graph ${p.rootTask.name} (${p.slots} job services on ${m.computePool.name}), wait, verify every chunk's artifacts`, [start.id]),
+    ...common(m, `${p.pass}-train`, `run task graph ${p.rootTask.name} (${p.slots} job services on ${m.computePool?.name}), wait, verify every chunk's artifacts`, [start.id]),
     kind: 'executeTaskGraph',
     statements: [
       { id: 'execute-task', sql: renderExecuteTask(p.rootTask) },
@@ -159,7 +174,7 @@ function taskGraphPassSteps(m: PipelineModel, p: TasksPassModel, after: string[]
 function queuePassSteps(m: PipelineModel, p: QueuePassModel, after: string[]): HookStepSpec[] {
   const start = startPassStep(m, p, after);
   const workers: RunWorkersStepSpec = {
-    ...common(m, `${p.pass}-workers`, `start ${p.workers} queue workers on ${m.computePool.name} (re-attached by name when already running)`, [start.id]),
+    ...common(m, `${p.pass}-workers`, `start ${p.workers} queue workers on ${m.computePool?.name} (re-attached by name when already running)`, [start.id]),
     kind: 'runWorkers',
     statements: p.jobServices.map((_, k) => ({ id: `start-worker-${k}`, sql: renderStartWorker(m, p, k) })),
     wait: { jobServices: p.jobServices.map((n) => n.toString()), pollSeconds: POLL_SECONDS },
@@ -173,6 +188,54 @@ function queuePassSteps(m: PipelineModel, p: QueuePassModel, after: string[]): H
     wait: { ...passWait(m, p), budgetSeconds: p.timeBudgetSeconds },
   };
   return [start, workers, wait];
+}
+
+/** What a warehouse pass's statements name. */
+export function warehousePassSql(m: PipelineModel, p: WarehousePassModel): WarehousePassSql {
+  const given = new Set(m.givenSettings ?? []);
+  return {
+    function: p.function,
+    fits: p.fits,
+    tables: m.tables,
+    source: m.source,
+    pass: p.pass,
+    // As a worker reads MM_GIVEN_SETTINGS: a setting the props left out is each series' frequency's.
+    ...(given.has('holdoutSteps') ? { holdout: m.holdoutSteps } : {}),
+    ...(given.has('seasonPeriod') ? { period: m.seasonPeriod } : {}),
+    refine: p.modelSet === 'refine',
+    ...(p.refineTopPercent !== undefined ? { keysQuery: renderWorstKeysQuery(m.tables, p.refineTopPercent) } : {}),
+  };
+}
+
+/**
+ * A pass in the warehouse, as ONE step: mark it running, create the UDTF, fit every partition in
+ * one statement, unload the artifacts with one COPY, refresh the pass's directory, record the
+ * metrics from the fits and the files found, finish; then the runner verifies it as any pass
+ * (failed share within allowedFailurePercent, no OK row without its file). Every statement is
+ * idempotent for the run, so a retried or resumed step starts again from the top.
+ */
+function warehousePassStep(m: PipelineModel, p: WarehousePassModel, dependsOn: string[]): WarehousePassStepSpec {
+  const w = warehousePassSql(m, p);
+  const scope = p.refineTopPercent !== undefined ? `the worst ${p.refineTopPercent} % of partitions (plus failed ones)` : 'every partition';
+  return {
+    ...common(m, `${p.pass}-train`, `fit ${scope} in warehouse ${m.warehouse.name} with one statement through ${p.function.name}, unload the artifacts, record the metrics`, dependsOn),
+    kind: 'warehousePass',
+    timeoutSeconds: p.timeoutSeconds,
+    allowedFailurePercent: m.allowedFailurePercent,
+    statements: [
+      { id: 'start-pass', sql: renderStartPass(m.tables, p.pass, trainingKey(m)) },
+      { id: 'create-function', sql: renderCreateWarehouseFunction(p.function) },
+      { id: 'clear-fits', sql: renderClearFits(w) },
+      { id: 'fit', sql: renderWarehouseFit(w) },
+      { id: 'remove-artifacts', sql: renderRemovePassArtifacts(w) },
+      { id: 'unload-artifacts', sql: renderUnloadArtifacts(w) },
+      { id: 'refresh-stage', sql: renderRefreshPass(m.tables.stage, p.pass) },
+      { id: 'clear-metrics', sql: renderClearPassMetrics(w) },
+      { id: 'insert-metrics', sql: renderInsertPassMetrics(w) },
+      { id: 'finish-pass', sql: renderFinishPass(m.tables, p.pass) },
+    ],
+    wait: { refreshSql: renderRefreshPass(m.tables.stage, p.pass), verifySql: renderVerifyWarehousePass(w), failuresSql: renderFailedPartitions(m.tables, p.pass) },
+  };
 }
 
 /** Index the run's artifacts, register ONE version of the aggregator, move the alias to it (gated). */

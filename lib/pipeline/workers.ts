@@ -5,18 +5,18 @@
  */
 import { MODEL_MOUNT_PATH, WORKER_CONTRACT_VERSION, renderExecuteJobService, renderJobSpec } from '../sql/job-spec';
 import { renderChunkReadStatement } from '../sql/training';
-import { PassModel, PipelineModel, trainingKey } from './model';
+import { JobPassModel, PipelineModel, trainingKey } from './model';
 
 /** The contract variable of each setting a pipeline may leave to the worker's per-frequency defaults. */
 export const GIVEN_SETTING_VARIABLES = { holdoutSteps: 'MM_HOLDOUT', seasonPeriod: 'MM_SEASON_PERIOD' } as const;
 
 /** Seconds a pass's worker keeps claiming chunks: a task-graph pass's timeout, a queue pass's budget. */
-export function workerBudgetSeconds(p: PassModel): number {
+export function workerBudgetSeconds(p: JobPassModel): number {
   return p.mode === 'tasks' ? p.timeoutSeconds : p.timeBudgetSeconds;
 }
 
 /** The worker contract's environment (docs/worker-contract.md) of slot `slot` of pass `p`, the trainer's own first. */
-export function workerEnv(m: PipelineModel, p: PassModel, slot: number): Record<string, string> {
+export function workerEnv(m: PipelineModel, p: JobPassModel, slot: number): Record<string, string> {
   const { trainer } = m;
   return {
     ...trainer.environment,
@@ -55,8 +55,10 @@ export function workerEnv(m: PipelineModel, p: PassModel, slot: number): Record<
  * environment, under the slot's deterministic name. A task-graph slot runs synchronously (its
  * task ends with the job); a queue worker is asynchronous (the runner follows it by name).
  */
-export function renderStartWorker(m: PipelineModel, p: PassModel, slot: number): string {
-  const { trainer } = m;
+export function renderStartWorker(m: PipelineModel, p: JobPassModel, slot: number): string {
+  const { trainer, computePool } = m;
+  // The pipeline's model has a pool whenever a pass runs job services (constructs/pipeline-model.ts).
+  if (!computePool) throw new Error(`${m.path}: a ${p.mode} pass needs a compute pool`);
   const spec = renderJobSpec({
     image: trainer.image,
     command: trainer.command,
@@ -65,5 +67,5 @@ export function renderStartWorker(m: PipelineModel, p: PassModel, slot: number):
     env: workerEnv(m, p, slot),
     resources: { cpu: trainer.cpu, memory: trainer.memory },
   });
-  return renderExecuteJobService({ computePool: m.computePool, name: p.jobServices[slot], warehouse: m.warehouse, spec, async: p.mode === 'queue' });
+  return renderExecuteJobService({ computePool, name: p.jobServices[slot], warehouse: m.warehouse, spec, async: p.mode === 'queue' });
 }

@@ -18,6 +18,7 @@ import { publicInferenceEndpoint } from './rules/public-inference-endpoint';
 import { queueLease } from './rules/queue-lease';
 import { scoringSchedule } from './rules/scoring-schedule';
 import { stageEncryption } from './rules/stage-encryption';
+import { warehouseRefine } from './rules/warehouse-refine';
 
 export interface PolicySuppression {
   /** The rule id, e.g. MM-PR1. */
@@ -80,6 +81,7 @@ export class ManyModelChecks implements IAspect {
       scoringSchedule,
       procedureWarehouse,
       publicInferenceEndpoint,
+      warehouseRefine,
       ...(opts.extraRules ?? []),
     ];
     const ids = new Set<string>();

@@ -8,3 +8,4 @@ export { promotionGate } from './rules/promotion-gate';
 export { scoringSchedule } from './rules/scoring-schedule';
 export { procedureWarehouse } from './rules/procedure-warehouse';
 export { publicInferenceEndpoint } from './rules/public-inference-endpoint';
+export { warehouseRefine } from './rules/warehouse-refine';

@@ -36,7 +36,7 @@ export function renderConsumerPredict(model: ObjectName, versionOrAlias: string,
 }
 
 /** The queries of the demo's report on one run (RUN_ID bound). */
-export function renderDemoReport(t: { readonly metrics: ObjectName; readonly queue: ObjectName; readonly results?: ObjectName }): Record<'winners' | 'refined' | 'attempts' | 'duplicates', BoundStatement> & { readonly scored?: BoundStatement } {
+export function renderDemoReport(t: { readonly metrics: ObjectName; readonly queue?: ObjectName; readonly results?: ObjectName }): Record<'winners' | 'refined' | 'duplicates', BoundStatement> & { readonly attempts?: BoundStatement; readonly scored?: BoundStatement } {
   const metrics = t.metrics.quoted;
   return {
     // Per partition, the artifact the index keeps: an OK one with the lowest MAPE, the screen pass's on a tie.
@@ -48,7 +48,8 @@ export function renderDemoReport(t: { readonly metrics: ObjectName; readonly que
       sql: `SELECT COUNT(*) AS N, COUNT_IF(R.MAPE < S.MAPE) AS IMPROVED FROM ${metrics} R JOIN ${metrics} S ON S.PARTITION_KEY = R.PARTITION_KEY AND S.RUN_ID = R.RUN_ID AND S.PASS = 'screen' WHERE R.RUN_ID = ? AND R.PASS = 'refine' AND R.STATUS = 'OK'`,
       params: ['RUN_ID'],
     },
-    attempts: { sql: `SELECT MAX(ATTEMPTS) AS A FROM ${t.queue.quoted} WHERE RUN_ID = ?`, params: ['RUN_ID'] },
+    // A pipeline that trains only in the warehouse has no queue.
+    ...(t.queue ? { attempts: { sql: `SELECT MAX(ATTEMPTS) AS A FROM ${t.queue.quoted} WHERE RUN_ID = ?`, params: ['RUN_ID'] } } : {}),
     duplicates: { sql: `SELECT COUNT(*) AS N FROM (SELECT PASS, PARTITION_KEY FROM ${metrics} WHERE RUN_ID = ? GROUP BY PASS, PARTITION_KEY HAVING COUNT(*) > 1)`, params: ['RUN_ID'] },
     ...(t.results ? { scored: { sql: `SELECT COUNT(*) AS N FROM ${t.results.quoted} WHERE RUN_ID = ?`, params: ['RUN_ID'] } } : {}),
   };

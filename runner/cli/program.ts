@@ -140,6 +140,7 @@ export function manyModelProgram(done: (code: number) => void = () => undefined)
     )
     .addOption(flag('--series <N>', 'number of generated daily series (partitions)', parsePositiveInt).default(200))
     .addOption(flag('--days <N>', 'days of history per series', parsePositiveInt).default(1095))
+    .option('--warehouse', 'train in the warehouse (TrainingStrategy.warehouse()): one statement through a JavaScript UDTF, no compute pool, queue or job service')
     .exitCodes({ 0: 'every step succeeded', 1: 'a step failed', 2: `usage: unknown flag or a value that is not a positive whole number; ${LOCAL_SERVER_PACKAGES_MISSING}` })
     .action(run((o: DemoOptions) => load.demo().demo(o)));
 

@@ -275,14 +275,14 @@ async function readOutcome(
 ): Promise<Omit<DemoResult, 'sourceRows' | 'wallSeconds' | 'scheduledScoringRows' | 'consumerPredictRows'> & { firstPartition: string | undefined }> {
   const agg = pipeline.aggregator;
   const runId = result.outcomes.find((o) => o.runId)?.runId ?? '';
-  const report = renderDemoReport({ metrics: agg.metricsTable, queue: pipeline.queue.qualifiedName, results: pipeline.scoring?.qualifiedName });
+  const report = renderDemoReport({ metrics: agg.metricsTable, queue: pipeline.queue?.qualifiedName, results: pipeline.scoring?.qualifiedName });
   const ask = <T>(st: BoundStatement) => session.query<T>(st.sql, bindValues(st, { RUN_ID: runId }));
   const winners = (await ask<{ PARTITION_KEY: string; MODEL_FAMILY: string | null; STATUS: string; MAPE: number | null; PASS: string }>(report.winners)).rows;
   const refinedRows = (await ask<{ N: number; IMPROVED: number }>(report.refined)).rows[0];
   const families: Record<string, number> = {};
   for (const w of winners) if (w.STATUS === 'OK') families[w.MODEL_FAMILY!] = (families[w.MODEL_FAMILY!] ?? 0) + 1;
   const mapes = winners.filter((w) => w.STATUS === 'OK' && w.MAPE !== null).map((w) => Number(w.MAPE)).sort((a, b) => a - b);
-  const attempts = (await ask<{ A: number }>(report.attempts)).rows[0];
+  const attempts = report.attempts ? (await ask<{ A: number }>(report.attempts)).rows[0] : undefined;
   const dup = (await ask<{ N: number }>(report.duplicates)).rows[0];
   return {
     failed: result.failed,

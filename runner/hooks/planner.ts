@@ -103,7 +103,7 @@ export class PlanError extends Error {
  * version): they succeed at most once per run, under one fingerprint. The other kinds replace
  * their effects when re-run (the index file, the alias, the run's results rows, user SQL).
  */
-export const ONCE_PER_RUN: ReadonlySet<StepKind> = new Set<StepKind>(['startPass', 'executeTaskGraph', 'waitQueue', 'registerAggregator']);
+export const ONCE_PER_RUN: ReadonlySet<StepKind> = new Set<StepKind>(['startPass', 'executeTaskGraph', 'waitQueue', 'warehousePass', 'registerAggregator']);
 
 /** Kinds that start workers another step waits for: they re-run whenever that wait resumes. */
 const RESTARTS_WITH_DEPENDENTS: ReadonlySet<StepKind> = new Set<StepKind>(['runWorkers']);

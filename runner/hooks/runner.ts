@@ -12,7 +12,7 @@ import { SnowflakeError, SnowflakeSession } from '../snowflake/session';
 import { sleep } from '../snowflake/retry';
 import { GraphRunState, graphRunEnded, graphRunListed, readGraphRun } from './graph-run';
 import { DEFAULT_STALE_LOCK_SECONDS, Ledger, heartbeatSeconds } from './ledger';
-import { HookManifest, HookStatement, HookStep, PassWait, StatementCapture, TaskGraphWait } from '../../lib/hooks/manifest';
+import { HookManifest, HookStatement, HookStep, PassVerification, PassWait, StatementCapture, TaskGraphWait } from '../../lib/hooks/manifest';
 import { GroupPlan, PlanError, PlanOptions, planRun, unfinishedRuns } from './planner';
 
 /** A step failure that names the step, the statement and the Snowflake code. */
@@ -183,7 +183,7 @@ async function keepLock(ctx: Ctx): Promise<void> {
  * and one query counts chunks, partitions and OK metrics rows whose artifact is not on the stage;
  * then artifacts must all be present and the failure share within the allowance.
  */
-async function verifyPass(ctx: Ctx, w: PassWait): Promise<void> {
+async function verifyPass(ctx: Ctx, w: Pick<PassVerification, 'refreshSql' | 'verifySql' | 'failuresSql'>): Promise<void> {
   await exec(ctx, { id: 'refresh-stage', sql: w.refreshSql }, true);
   const [p] = await exec(ctx, { id: 'verify', sql: w.verifySql }, true);
   const partitions = num(p, 'PARTITIONS');
@@ -367,6 +367,12 @@ async function runStep(ctx: Ctx): Promise<'SUCCEEDED' | 'GATED'> {
       if (result.TIMED_OUT) ctx.opts.log.info(`  [${step.id}] time budget reached: chunks not done are left to the next run`);
       await verifyPass(ctx, w);
       for (const st of step.statements) await exec(ctx, st);
+      return 'SUCCEEDED';
+    }
+    case 'warehousePass': {
+      // Every partition is fitted by one of the statements; the pass is then verified as any pass.
+      for (const st of step.statements) await exec(ctx, st);
+      await verifyPass(ctx, step.wait);
       return 'SUCCEEDED';
     }
     default: {

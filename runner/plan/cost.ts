@@ -37,6 +37,9 @@ export const COST_DEFAULTS = {
     batchScore: { fixed: 30, perPartition: 0.5 },
     sql: { fixed: 60, perPartition: 0 },
     runWorkers: { fixed: 5, perPartition: 0 },
+    // A warehouse pass fits in the warehouse: trainingCoreSecondsPerPartition over an assumed 8
+    // cores of an X-Small (Snowflake does not document a warehouse's cores).
+    warehousePass: { fixed: 60, perPartition: 2.5 },
     // The deploy procedure waits while the model's image is built (on the service's pool) and the
     // service starts; O(1) in partitions. Only when a promotion brings a new version (or new settings).
     deployService: { fixed: 900, perPartition: 0 },
@@ -46,7 +49,7 @@ export const COST_DEFAULTS = {
 } as const;
 
 /** Step kinds whose work grows with the number of partitions (the others are O(1) in it). */
-const SCALES_WITH_PARTITIONS = new Set(['startPass', 'executeTaskGraph', 'waitQueue', 'buildModelIndex', 'batchScore']);
+const SCALES_WITH_PARTITIONS = new Set(['startPass', 'executeTaskGraph', 'waitQueue', 'warehousePass', 'buildModelIndex', 'batchScore']);
 /** Training passes: job services on a compute pool, querying on the pipeline's warehouse. */
 const TRAINING = new Set(['executeTaskGraph', 'waitQueue']);
 /** Kinds whose statements need no warehouse (EXECUTE JOB SERVICE ... ASYNC returns at once). */

@@ -3,7 +3,7 @@ import { ComputePool, Database, Duration, Hooks, InstanceFamily, ManyModelPipeli
 import { finalizeSteps } from '../../lib/hooks/manifest';
 import { pipelineSteps } from '../../lib/pipeline/steps';
 import { pipelineModel } from '../../constructs/pipeline-model';
-import { trainingKey } from '../../lib/pipeline/model';
+import { JobPassModel, trainingKey } from '../../lib/pipeline/model';
 import { workerEnv } from '../../lib/pipeline/workers';
 import { errorOf, newStack } from './helpers';
 
@@ -44,7 +44,7 @@ describe('pipelineModel', () => {
   });
 
   test('a setting the props leave out is not given: the worker gets the daily defaults and may use each series\' own frequency\'s instead', () => {
-    const p = (m: ReturnType<typeof modelOf>) => m.passes[0];
+    const p = (m: ReturnType<typeof modelOf>) => m.passes[0] as JobPassModel;
     const neither = modelOf();
     expect(neither).toMatchObject({ holdoutSteps: 28, seasonPeriod: 7 });
     expect(neither).not.toHaveProperty('givenSettings');
@@ -80,7 +80,7 @@ describe('pipelineModel', () => {
     const pipeline = new ManyModelPipeline(stack, 'Forecast', propsIn(stack, overrides));
     expect(pipeline.aggregator.procedureName).toEqual(m.registry.procedure);
     expect(pipeline.aggregator.stageName).toEqual(m.tables.stage);
-    expect(pipeline.queue.model).toEqual(m.queue);
+    expect(pipeline.queue?.model).toEqual(m.queue);
     expect(m.registry).toMatchObject({ versionPrefix: 'R_', alias: 'PRODUCTION', gate: { metric: 'MEDIAN_MAPE', threshold: 0.25 } });
     expect(Hooks.of(stack).manifest().steps).toEqual(finalizeSteps(pipelineSteps(m)));
   });

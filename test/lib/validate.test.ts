@@ -2,6 +2,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { parseManifest, ManifestError } from '../../lib/hooks/validate';
+import { TrainingStrategy } from '../../index';
 import { buildApp } from '../../stacks/main';
 
 /** A monitor entry as `addMonitoring()` writes it (lib/hooks/manifest.ts MonitorSpec). */
@@ -32,6 +33,20 @@ describe('manifest validation on load', () => {
 
   test('accepts what synth writes', () => {
     expect(parseManifest(text).steps).toHaveLength(9);
+  });
+
+  test('a warehouse pass must say how the runner verifies it', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mm-validate-wh-'));
+    try {
+      buildApp(dir, { training: TrainingStrategy.warehouse() }).synth();
+      const wh = fs.readFileSync(path.join(dir, 'stacks', 'forecast', 'hooks.json'), 'utf8');
+      expect(parseManifest(wh).steps[0].kind).toBe('warehousePass');
+      const m = JSON.parse(wh);
+      delete m.steps[0].wait.verifySql;
+      expect(() => parseManifest(JSON.stringify(m))).toThrow(/steps\[0\] \(forecast\/Forecast\/screen-train\)\.wait\.verifySql is missing: the runner verifies the pass with it/);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   test('accepts a monitor entry', () => {

@@ -13,6 +13,8 @@ export interface DemoOptions {
   readonly series: number;
   /** Days of history per series. */
   readonly days: number;
+  /** Train in the warehouse (TrainingStrategy.warehouse()) instead of screen-then-refine on job services. */
+  readonly warehouse?: boolean;
 }
 
 export async function demo(opts: DemoOptions): Promise<number> {
@@ -24,12 +26,13 @@ export async function demo(opts: DemoOptions): Promise<number> {
   const { runDemo } = require('../../demo/run-demo') as typeof import('../../demo/run-demo');
   const { buildApp } = require('../../../stacks/main') as typeof import('../../../stacks/main');
   const { EXAMPLE } = require('../../../stacks/forecast-stack') as typeof import('../../../stacks/forecast-stack');
+  const { TrainingStrategy } = require('../../../constructs/training-strategy') as typeof import('../../../constructs/training-strategy');
   /* eslint-enable @typescript-eslint/no-require-imports */
   const log = consoleLog();
   const out = 'cdktf.out';
   const result = await runDemo({
     outdir: out,
-    buildApp,
+    buildApp: opts.warehouse ? (o: string) => buildApp(o, { training: TrainingStrategy.warehouse() }) : buildApp,
     sourceTable: EXAMPLE.sourceTable,
     image: EXAMPLE.image,
     series: opts.series,

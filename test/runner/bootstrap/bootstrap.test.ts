@@ -3,6 +3,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { BootstrapError, TerraformJson, bootstrapStatements, renderBootstrapScript } from '../../../runner/bootstrap/bootstrap';
 import { readSynthOutput } from '../../../runner/cli/synth-app';
+import { TrainingStrategy } from '../../../index';
 import { buildApp } from '../../../stacks/main';
 
 const sqlOf = (tf: TerraformJson, deployRole?: string) => bootstrapStatements(tf, deployRole ? { deployRole } : {}).map((s) => s.sql);
@@ -151,6 +152,19 @@ describe('bootstrap statements', () => {
       for (const privilege of ['CREATE ROLE', 'CREATE COMPUTE POOL', 'EXECUTE TASK']) expect(sql).toContain(`GRANT ${privilege} ON ACCOUNT TO ROLE "${role}"`);
       expect(sql.some((s) => s.startsWith('GRANT READ ON IMAGE REPOSITORY "ANALYTICS"."ML"."IMAGES" TO ROLE'))).toBe(true);
       expect(sql.some((s) => s.startsWith('GRANT SELECT ON TABLE "ANALYTICS"."RAW"."SERIES_EVENTS" TO ROLE') && s.endsWith('WITH GRANT OPTION'))).toBe(true);
+    });
+  });
+
+  describe('of the example stack training in the warehouse', () => {
+    const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'mm-bootstrap-wh-'));
+    beforeAll(() => buildApp(outdir, { training: TrainingStrategy.warehouse() }).synth());
+    afterAll(() => fs.rmSync(outdir, { recursive: true, force: true }));
+
+    test('ask no CREATE COMPUTE POOL and no READ on an image repository: nothing of Snowpark Container Services is used', () => {
+      const tf = JSON.parse(fs.readFileSync(readSynthOutput(outdir)[0].terraformFile, 'utf8'));
+      const sql = sqlOf(tf);
+      expect(sql.filter((s) => /COMPUTE POOL|IMAGE REPOSITORY/.test(s))).toEqual([]);
+      expect(sql).toContain(`GRANT CREATE ROLE ON ACCOUNT TO ROLE "${tf.provider.snowflake[0].role}"`);
     });
   });
 });
