@@ -1,3 +1,4 @@
+import { RetrainLoop } from './retrain-loop';
 import { Annotations } from '../lib/engine';
 import { Table, Task } from './resources';
 import { Construct } from 'constructs';
@@ -253,7 +254,7 @@ export class ManyModelPipeline extends Construct implements IHookDependable {
       const clash = given !== undefined && own.find(([, n]) => n.name === given.toUpperCase());
       if (clash) throw new ValidationError(`${this.node.path}/Monitoring`, prop, `is ${clash[1].name}, the name of this pipeline's ${clash[0]} table`, `Choose another name, e.g. '${this.model.namePrefix}_${prop === 'accuracyTableName' ? 'ACCURACY' : 'DRIFT'}'`);
     }
-    return new PipelineMonitor(this, 'Monitoring', {
+    const monitor = new PipelineMonitor(this, 'Monitoring', {
       ...options,
       readers: options.readers ?? [this.consumerRole],
       source: this.source,
@@ -262,6 +263,19 @@ export class ManyModelPipeline extends Construct implements IHookDependable {
       warehouse: this.warehouse,
       operator: this.runnerRole,
     });
+    // Only when asked: a monitor without `retrain` synthesizes as before.
+    if (options.retrain) {
+      this.retrainLoop = new RetrainLoop(monitor, 'Retrain', { ...options.retrain, pipeline: this.model, monitoring: monitor.sqlModel, monitorTask: monitor.task, monitorTaskName: monitor.taskName });
+    }
+    return monitor;
+  }
+
+  /** The closed loop's tasks, when addMonitoring({ retrain }) was called. */
+  retrainLoop?: RetrainLoop;
+
+  /** The monitor addMonitoring() added, if any. */
+  get monitor(): PipelineMonitor | undefined {
+    return this.node.tryFindChild('Monitoring') as PipelineMonitor | undefined;
   }
 
   private createAggregator(registry: PipelineRegistryOptions | undefined): ModelRegistryAggregator {
