@@ -61,7 +61,7 @@ export interface DemoOptions {
   /** Whether the future actuals change the regime of regimeChangedSeries. @default true */
   readonly regimeChange?: boolean;
   /** Called after the closed loop with the server and the runner's session (tests run the graph again here). */
-  readonly afterClosedLoop?: (server: LocalSnowflakeServer, runner: SnowflakeSession, loop: LoopOutcome) => Promise<void> | void;
+  readonly afterClosedLoop?: (server: LocalSnowflakeServer, runner: SnowflakeSession, loop: LoopOutcome, pipeline: ManyModelPipeline) => Promise<void> | void;
 }
 
 /** What the closed loop did. */
@@ -419,7 +419,7 @@ export async function runDemo(opts: DemoOptions): Promise<DemoResult> {
     if (checks && closedLoop) {
       loop = await runClosedLoop({ admin: session, runner, server, pipeline, sourceTable: opts.sourceTable, series: loaded.series, days: loaded.days, regimeChange: opts.regimeChange !== false });
       opts.log.info(`closed loop: run ${loop.runId} retrained ${loop.retrained.length} partitions (${loop.retrained.join(', ') || 'none'}), carried ${loop.rowsByPass.carried ?? 0}; versions added: ${loop.versionsAdded.join(', ') || 'none'}; alias on ${loop.aliasVersion}`);
-      await opts.afterClosedLoop?.(server, runner, loop);
+      await opts.afterClosedLoop?.(server, runner, loop, pipeline);
     }
     return {
       failed: result.failed,
