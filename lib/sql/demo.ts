@@ -24,6 +24,11 @@ export function renderCompletedRuns(task: ObjectName): string {
   return `SELECT STATE, FIRST_ERROR_MESSAGE FROM TABLE(${quoteIdentifier(task.parts[0])}.INFORMATION_SCHEMA.COMPLETE_TASK_GRAPHS(ROOT_TASK_NAME => ${sqlString(task.name)}))`;
 }
 
+/** renderCompletedRuns oldest first (COMPLETED_TIME), for a caller that waits for the n-th run. */
+export function renderCompletedRunsInOrder(task: ObjectName): string {
+  return `${renderCompletedRuns(task)} ORDER BY COMPLETED_TIME`;
+}
+
 /** Rows the scheduled scoring wrote (its run ids start with SCHEDULED_RUN_PREFIX). */
 export function renderScheduledRowCount(results: ObjectName): string {
   return `SELECT COUNT(*) AS N FROM ${results.quoted} WHERE RUN_ID LIKE ${sqlString(`${SCHEDULED_RUN_PREFIX}%`)}`;

@@ -10,7 +10,7 @@
  * retrain: a model fitted on a gap would be worse, not better.
  */
 import { ObjectName, dollarQuoted, quoteIdentifier, sqlNumber, sqlString } from '../identifiers';
-import { QueueModel, renderEnqueue, renderQueueStatements } from './queue';
+import { QueueModel, renderEnqueue, renderQueueStatements, renderRequeueOrphaned } from './queue';
 import { MonitoringSqlModel } from './monitoring';
 import { GateMetricName, renderBuildModelIndex, renderGateQuery, renderPromote, renderRegisterCall } from './registry';
 import { inlineParams, runVar } from './statement';
@@ -168,6 +168,12 @@ export function renderRetrainStartBody(l: RetrainLoopModel): string {
       `IF (ENQUEUED = 0) THEN RETURN 'nothing to retrain'; END IF;`,
       `${renderCarryOver(l.tables, l.monitoring, ':FROM_RUN')};`,
       ...dynamic(renderStartPass(l.tables, Pass.REFINE, l.trainingKey)),
+      // A chunk still CLAIMED now is held by a worker of an earlier run of this graph that died
+      // (its task failed, so that run never finished): runs of one task graph do not overlap
+      // (ALLOW_OVERLAPPING_EXECUTION defaults to FALSE: https://docs.snowflake.com/en/sql-reference/sql/create-task),
+      // so no worker of this graph runs before this task ends. Its chunks are claimable again at
+      // once (or failed when their attempts are used up), and this run's workers resume them.
+      `${bindRetrainRun(renderRequeueOrphaned(l.queue, RETRAIN_PASS))};`,
       `RETURN ${RUN};`,
     ],
   );

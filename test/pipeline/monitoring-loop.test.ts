@@ -121,3 +121,63 @@ describe('a monitor run with no degradation', () => {
     expect(n.workerJobs![1]).toEqual([]);
   }, 600_000);
 });
+
+describe('a killed retrain', () => {
+  test("fails the graph run without registering; the next run re-queues the dead worker's chunk, trains it and promotes one version", async () => {
+    let killed = '';
+    let after: { first: LoopOutcome; second: LoopOutcome; attempts: number; finishFirst?: string } | undefined;
+    await runDemo({
+      outdir: tempDir('mm-loop-kill-'),
+      buildApp,
+      sourceTable: EXAMPLE.sourceTable,
+      image: EXAMPLE.image,
+      series: SERIES,
+      days: DAYS,
+      log: quiet,
+      beforeClosedLoop: (server) => {
+        // Hold the retraining worker's chunk read long enough to kill its process while it holds the lease.
+        server.faults.delayStatement({ match: /PARSE_JSON\(\?\)\)\) ORDER BY PARTITION_KEY, DS/, ms: 6000 });
+        void (async () => {
+          for (let i = 0; i < 600 && !killed; i++) {
+            await new Promise((res) => setTimeout(res, 100));
+            const rows = await server.engineQuery("SELECT WORKER_ID FROM ANALYTICS.FORECAST.FORECAST_QUEUE WHERE STATUS = 'CLAIMED' AND RUN_ID LIKE 'M%'").catch(() => []);
+            const holder = rows[0]?.WORKER_ID;
+            if (holder) {
+              const service = String(holder).split('#')[0];
+              if (server.objects.killService(service)) killed = service;
+            }
+          }
+        })();
+      },
+      afterClosedLoop: async (server, runner, first, pipeline) => {
+        const admin = await SnowflakeSession.open(localConnection(server));
+        try {
+          const versionsBefore = new Set(server.objects.models.models.get(pipeline.aggregator.modelName.toString())!.versions.map((v) => v.name));
+          const finishFirst = server.objects.history.find((h) => h.NAME === 'FORECAST_MONITORING_RETRAIN_FINISH')?.STATE;
+          const task = pipeline.monitor!.taskName;
+          await runner.query(renderExecuteTask(task));
+          const done = await waitForGraphRun(runner, task, 2);
+          const second = await readLoopOutcome(admin, server, pipeline, first.changed, versionsBefore, done.STATE, 0);
+          const attempts = Number((await admin.query<{ A: number }>(`SELECT MAX(ATTEMPTS) AS A FROM ${pipeline.queue.qualifiedName.quoted} WHERE RUN_ID = 'M20240303'`)).rows[0].A);
+          after = { first, second, attempts, finishFirst };
+        } finally {
+          await admin.close();
+        }
+      },
+    });
+    expect(killed).toBe('ANALYTICS.FORECAST.FORECAST_RETRAIN_W0');
+    const { first, second, attempts, finishFirst } = after!;
+    // The killed worker's task failed, so its dependent (the finish task) never ran: nothing registered.
+    expect(first.state).toMatch(/^FAILED/);
+    expect(finishFirst).toBeUndefined();
+    expect(first.versionsAdded).toEqual([]);
+    expect(first.retrained).toEqual([]);
+    // The next run of the same evaluation date resumes the run: the chunk claimed a second time.
+    expect(second.state).toBe('SUCCEEDED');
+    expect(attempts).toBe(2);
+    expect(second.retrained).toEqual(['U0005', 'U0025']);
+    expect(second.rowsByPass).toEqual({ carried: 38, refine: 2 });
+    expect(second.versionsAdded).toEqual(['V_M20240303']);
+    expect(second.aliasVersion).toBe('V_M20240303');
+  }, 600_000);
+});

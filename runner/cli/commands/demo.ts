@@ -56,6 +56,7 @@ export async function demo(opts: DemoOptions): Promise<number> {
     ['PREDICT as the consumer role', `${result.consumerPredictRows} rows (one partition, 7 steps, through the alias)`],
     ...(result.loop
       ? ([
+          ['closed loop: task graph', result.loop.state],
           ['closed loop: future actuals', `${result.loop.changed.length} series changed regime (${result.loop.changed.join(', ')})`],
           ['closed loop: retrained', `${result.loop.retrained.length} partitions in run ${result.loop.runId} (${result.loop.retrained.join(', ') || 'none'}): ${sameSet(result.loop.retrained, result.loop.changed) ? 'exactly the changed series' : 'NOT the changed series'}`],
           ['closed loop: index', `${result.loop.indexedPartitions} partitions, ${result.loop.reusedArtifacts} reusing the replaced version's artifacts`],
@@ -69,6 +70,6 @@ export async function demo(opts: DemoOptions): Promise<number> {
   log.info('');
   log.info('Roles as on a real account (docs/roles.md): bootstrap as ACCOUNTADMIN, apply as the deploy role, hooks as the runner role, PREDICT as the consumer role.');
   log.info('Snowflake here is the project\'s local test double (docs/local-server.md), which enforces access control; registration and PREDICT are local stand-ins for Snowflake\'s Python runtime.');
-  const loopOff = result.loop !== undefined && (!sameSet(result.loop.retrained, result.loop.changed) || result.loop.versionsAdded.length !== 1 || result.loop.aliasVersion !== result.loop.versionsAdded[0]);
+  const loopOff = result.loop !== undefined && (result.loop.state !== 'SUCCEEDED' || !sameSet(result.loop.retrained, result.loop.changed) || result.loop.versionsAdded.length !== 1 || result.loop.aliasVersion !== result.loop.versionsAdded[0]);
   return result.failed || loopOff ? EXIT.STEP_FAILED : EXIT.OK;
 }
