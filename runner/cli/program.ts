@@ -139,7 +139,7 @@ export function manyModelProgram(done: (code: number) => void = () => undefined)
     )
     .addOption(flag('--series <N>', 'number of generated daily series (partitions)', parsePositiveInt).default(200))
     .addOption(flag('--days <N>', 'days of history per series', parsePositiveInt).default(1095))
-    .exitCodes({ 0: 'every step succeeded', 1: 'a step failed, or the closed loop did not retrain exactly the changed series into one promoted version', 2: `usage: unknown flag or a value that is not a positive whole number; ${LOCAL_SERVER_PACKAGES_MISSING}` })
+    .exitCodes({ 0: 'every step succeeded', 1: 'a step failed, or the closed loop did not promote exactly the changed series', 2: `usage: unknown flag or a value that is not a positive whole number; ${LOCAL_SERVER_PACKAGES_MISSING}` })
     .action(run((o: DemoOptions) => load.demo().demo(o)));
 
   const hooks = program
