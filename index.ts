@@ -28,7 +28,9 @@ export { InferenceService, ServiceIngress } from './constructs/inference-service
 export type { InferenceServiceOptions, InferenceServiceProps } from './constructs/inference-service';
 export { GateMetric } from './lib/sql/registry';
 export { PipelineMonitor } from './constructs/pipeline-monitor';
-export type { DegradationThresholds, DriftThresholds, MonitoringOptions, PipelineMonitorProps } from './constructs/pipeline-monitor';
+export type { DegradationThresholds, DegradedShareAlertOptions, DriftThresholds, MonitoringOptions, PipelineMonitorProps } from './constructs/pipeline-monitor';
+export { RetrainLoop } from './constructs/retrain-loop';
+export type { RetrainLoopProps, RetrainOptions } from './constructs/retrain-loop';
 export { BatchScoringJob, MAX_HORIZON } from './constructs/batch-scoring-job';
 export type { BatchScoringJobProps } from './constructs/batch-scoring-job';
 export { HooksLedger } from './constructs/hooks-ledger';

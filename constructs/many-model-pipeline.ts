@@ -1,3 +1,4 @@
+import { RetrainLoop } from './retrain-loop';
 import { Annotations } from '../lib/engine';
 import { Table, Task } from './resources';
 import { Construct } from 'constructs';
@@ -301,7 +302,19 @@ export class ManyModelPipeline extends Construct implements IHookDependable {
       alias: registry.alias,
       versionPrefix: registry.versionPrefix,
     });
+    // Only when asked: a monitor without `retrain` synthesizes as before.
+    if (options.retrain) {
+      this.retrainLoop = new RetrainLoop(monitor, 'Retrain', { ...options.retrain, pipeline: this.model, monitoring: monitor.sqlModel, monitorTask: monitor.task, monitorTaskName: monitor.taskName });
+    }
     return monitor;
+  }
+
+  /** The closed loop's tasks, when addMonitoring({ retrain }) was called. */
+  retrainLoop?: RetrainLoop;
+
+  /** The monitor addMonitoring() added, if any. */
+  get monitor(): PipelineMonitor | undefined {
+    return this.node.tryFindChild('Monitoring') as PipelineMonitor | undefined;
   }
 
   private createAggregator(registry: PipelineRegistryOptions | undefined): ModelRegistryAggregator {

@@ -14,6 +14,7 @@ import { ISourceTable } from './source-table';
 import { columnTable } from './tables';
 import { dependOn } from './depends';
 import { monitoringModel } from './monitoring-model';
+import type { RetrainOptions } from './retrain-loop';
 
 /** When a partition's realized accuracy over the window counts as degraded. */
 export interface DegradationThresholds {
@@ -69,6 +70,13 @@ export interface MonitoringOptions {
   readonly readers?: IRole[];
   /** A Snowflake alert when the share of degraded partitions passes a threshold (`alert: {}` for the defaults). @default - no alert */
   readonly alert?: DegradedShareAlertOptions;
+  /**
+   * The closed loop (`retrain: {}` for the defaults): after each refresh, a task graph inside the
+   * account retrains only the degraded or drifted partitions on the pool, registers ONE version that
+   * reuses every other partition's artifact and promotes it through the pipeline's gate.
+   * @default - no retraining: the monitor only measures
+   */
+  readonly retrain?: RetrainOptions;
 }
 
 /** A monitor's props: its options and what its pipeline supplies. */
@@ -183,7 +191,7 @@ export class PipelineMonitor extends Construct {
     return tables;
   }
 
-  /** What the refresh reads and writes, and its thresholds. */
+  /** What the refresh reads and writes, and its thresholds (the closed loop and the report render from it too). */
   get sqlModel(): MonitoringSqlModel {
     return this.model.sql;
   }

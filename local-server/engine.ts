@@ -164,6 +164,8 @@ export class Engine {
   readonly auth: Authorizer;
   /** Whether a task, model, service or procedure exists (set by the server's SnowflakeObjects). */
   objectExists?: (kind: ObjectKind, name: string) => boolean;
+  /** The model versions of the catalog, `DB.SCHEMA.MODEL` with each version's name and alias (set by SnowflakeObjects). */
+  modelVersions?: () => { model: string; version: string; aliases: string[]; owner: string }[];
 
   private constructor(
     private readonly instance: DuckDBInstance,
@@ -298,7 +300,10 @@ export class Engine {
    */
   private checkTables(s: SessionState, sql: string): void {
     if (!this.auth.checked(s)) return;
-    const refs = tableRefs(sql) ?? tableRefsByScan(sql);
+    // DIRECTORY(@stage) is a table function on a stage (READ on the stage, checked where it is
+    // expanded), not a table: its name must not read as one, as it did in a session with a schema.
+    const scanned = sql.replace(new RegExp(`DIRECTORY\\(\\s*@(${QNAME})\\s*\\)`, 'gi'), `${INLINE_PREFIX}DIRECTORY`);
+    const refs = tableRefs(scanned) ?? tableRefsByScan(scanned);
     // Compute: DML, and a query that reads a table or a stage's directory; a SELECT of literals
     // and context functions (SELECT CURRENT_ROLE()) is answered without a warehouse.
     if (/^(INSERT|UPDATE|DELETE|MERGE)\b/i.test(sql) || refs.length > 0 || /\bDIRECTORY\s*\(/i.test(sql)) this.requireWarehouse(s);
@@ -326,6 +331,28 @@ export class Engine {
     if (!this.auth.checked(s) || s.role === 'ACCOUNTADMIN' || s.serverless) return;
     if (s.warehouse !== undefined && (s.ownersRights || this.access.has(s.role, 'USAGE', 'WAREHOUSE', s.warehouse))) return;
     throw Errors.noWarehouse();
+  }
+
+  /**
+   * `<db>.INFORMATION_SCHEMA.MODEL_VERSIONS` (https://docs.snowflake.com/en/sql-reference/info-schema/model_versions):
+   * one row per version of the database's models, VERSION_ALIASES an ARRAY; "the view only displays
+   * objects for which the current role for the session has been granted access privileges". The
+   * columns this project reads (names, aliases, owner, created), as an inline table.
+   */
+  private modelVersionsView(s: SessionState, sql: string): string {
+    return sql.replace(new RegExp(`(?:(${IDENT})\\s*\\.\\s*)?"?INFORMATION_SCHEMA"?\\s*\\.\\s*"?MODEL_VERSIONS"?`, 'gi'), (_all, dbRef: string | undefined) => {
+      const db = dbRef ? nameParts(dbRef)[0] : s.database;
+      if (!db) throw Errors.syntax("Cannot perform SELECT. This session does not have a current database. Call 'USE DATABASE', or use a qualified name.");
+      const visible = (this.modelVersions?.() ?? []).filter((v) => v.model.split('.')[0] === db && (!this.auth.checked(s) || this.access.any(s.role, 'MODEL', v.model)));
+      const lit = (x: string) => `'${x.replace(/'/g, "''")}'`;
+      const rows = visible.map((v) => {
+        const [d, sc, m] = v.model.split('.');
+        return `(${lit(d)}, ${lit(sc)}, ${lit(m)}, ${lit(v.version)}, PARSE_JSON(${lit(JSON.stringify(v.aliases))}), ${lit(v.owner)})`;
+      });
+      // No version: an empty table of the same columns.
+      const values = rows.length > 0 ? rows.join(', ') : `(NULL, NULL, NULL, NULL, PARSE_JSON('[]'), NULL)`;
+      return `(SELECT * FROM (VALUES ${values}) AS MV(DATABASE_NAME, SCHEMA_NAME, MODEL_NAME, MODEL_VERSION_NAME, VERSION_ALIASES, OWNER)${rows.length > 0 ? '' : ' WHERE FALSE'})`;
+    });
   }
 
   /** Runs one Snowflake statement (or a `BEGIN ... END` block) for a session. */
@@ -380,7 +407,8 @@ export class Engine {
       const m = pattern.exec(sql);
       if (m) return run(s, m, sql, binds);
     }
-    const query = withPackagesView(sql);
+    let query = withPackagesView(sql);
+    if (/\bINFORMATION_SCHEMA"?\s*\.\s*"?MODEL_VERSIONS\b/i.test(query)) query = this.modelVersionsView(s, query);
     refuseUnemulated(query);
     if (/^(CREATE|DROP|ALTER|TRUNCATE)\b/i.test(query)) return this.ddl(s, query, binds);
     this.checkTables(s, query);

@@ -20,6 +20,7 @@ import { InlineTables, inferColumns, inlinePlaceholder, jsonTable } from './inli
 import { JavascriptFunctions } from './javascript-functions';
 import { parsePartitionedUnload, partitionedUnload } from './partitioned-unload';
 import { LocalAlerts } from './alerts';
+import { runScriptingBlock, scriptingBlockOf } from './scripting';
 
 /** An exception of a stand-in for Snowflake's Python runtime, as Snowflake reports a handler's. */
 function standInError(e: unknown): SfError {
@@ -335,6 +336,8 @@ export class SnowflakeObjects {
     this.serving = new ModelServing(engine, this, { onlineMethod: opts.onlineMethod, host: opts.host ?? (() => '127.0.0.1') });
     this.javascriptFunctions = new JavascriptFunctions(engine);
     this.alerts = new LocalAlerts(engine, async (session, sql) => (await this.handle(session, sql)) ?? this.engine.execute(session, sql));
+    engine.modelVersions = () =>
+      [...this.models.models.values()].flatMap((m) => m.versions.map((v) => ({ model: m.name, version: v.name, aliases: v.alias ? [v.alias] : [], owner: engine.access.ownerOf('MODEL', m.name) })));
     engine.objectExists = (kind: ObjectKind, name: string) =>
       kind === 'TASK' ? this.tasks.has(name)
       : kind === 'MODEL' ? this.models.models.has(name)
@@ -744,6 +747,12 @@ export class SnowflakeObjects {
 
   /** Runs a task body: one statement or a BEGIN ... END block, each statement through the server's paths. */
   private async executeScript(s: SessionState, sql: string): Promise<void> {
+    // A block with declarations runs through the Snowflake Scripting interpreter (./scripting.ts).
+    const block = scriptingBlockOf(sql);
+    if (block !== undefined) {
+      await runScriptingBlock(block, async (st) => (await this.handle(s, st.trim())) ?? this.engine.execute(s, st));
+      return;
+    }
     const body = /^BEGIN\s+([\s\S]*\S)\s*END;?$/i.exec(sql.trim());
     const statements = body ? splitStatements(body[1]) : [sql];
     for (const st of statements) {

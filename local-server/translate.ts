@@ -52,12 +52,20 @@ const POST_FIXES: [RegExp, string | ((...m: string[]) => string)][] = [
   [/\bSTARTSWITH\(/gi, 'starts_with('],
   [/ARRAY_AGG\(([^()]*?) ORDER BY ([^()]*?)\) FILTER\(WHERE [^()]*? IS NOT NULL\)/gi, 'to_json(list($1 ORDER BY $2) FILTER (WHERE $1 IS NOT NULL))'],
   [/\bARRAY_LENGTH\(/gi, 'json_array_length('],
+  // STARTSWITH (https://docs.snowflake.com/en/sql-reference/functions/startswith) is DuckDB's starts_with.
+  [/\bSTARTSWITH\(/gi, 'starts_with('],
   [/\bOBJECT_AGG\(/gi, 'json_group_object('],
   [/CAST\(([A-Za-z_."]+) AS VARIANT\)/gi, 'to_json($1)'],
   [/\bAS VARIANT\b/gi, 'AS JSON'],
   // A function replacement: the SQL contains '$' and '$[*]', which a replacement string would expand.
   [/FROM UNNEST\(INPUT => JSON\(([^()]*)\)\)/gi, (_m: string, arg: string) => `FROM (SELECT json_extract_string(E.V, '$') AS VALUE FROM (SELECT unnest(json_extract(CAST(${arg} AS JSON), '$[*]')) AS V) AS E) AS F`],
   [/FROM VALUES ((?:\(\s*[^()]*\)\s*,\s*)*\(\s*[^()]*\))/gi, (_m: string, rows: string) => `FROM (VALUES ${rows}) AS V(COLUMN1)`],
+  // ARRAY_CONTAINS(value::VARIANT, array) (https://docs.snowflake.com/en/sql-reference/functions/array_contains)
+  // on an ARRAY held as DuckDB JSON: the transpiler's list form does not apply to JSON, json_contains does.
+  [
+    /CASE WHEN (CAST\(('(?:[^']|'')*') AS JSON\)|to_json\(([^()]+)\)) IS NULL THEN NULLIF\((?:json_array_length|ARRAY_LENGTH)\(([^()]+)\) <> LIST_COUNT\(\4\), FALSE\) ELSE ARRAY_CONTAINS\(\4, \1\) END/gi,
+    (_m: string, _needle: string, lit: string | undefined, expr: string | undefined, arr: string) => `json_contains(${arr}, to_json(${lit ?? expr}))`,
+  ],
 ];
 
 /**

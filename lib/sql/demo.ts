@@ -5,6 +5,8 @@
 import { ObjectName, quoteIdentifier, sqlString } from '../identifiers';
 import { SCHEDULED_RUN_PREFIX } from './scoring';
 import { BoundStatement } from './statement';
+import { MonitoringSqlModel } from './monitoring';
+import { renderRetrainRunId } from './retrain';
 
 /** The warehouse the demo's data team loads the source on (a query needs one: docs/local-server.md). */
 export const DEMO_LOAD_WAREHOUSE = 'DATA_LOAD_WH';
@@ -20,6 +22,11 @@ export function renderDemoSource(table: ObjectName): { readonly create: string; 
 /** The completed runs of the graph rooted at `task` (the scheduled scoring task, EXECUTEd by the demo). */
 export function renderCompletedRuns(task: ObjectName): string {
   return `SELECT STATE, FIRST_ERROR_MESSAGE FROM TABLE(${quoteIdentifier(task.parts[0])}.INFORMATION_SCHEMA.COMPLETE_TASK_GRAPHS(ROOT_TASK_NAME => ${sqlString(task.name)}))`;
+}
+
+/** renderCompletedRuns oldest first (COMPLETED_TIME), for a caller that waits for the n-th run. */
+export function renderCompletedRunsInOrder(task: ObjectName): string {
+  return `${renderCompletedRuns(task)} ORDER BY COMPLETED_TIME`;
 }
 
 /** Rows the scheduled scoring wrote (its run ids start with SCHEDULED_RUN_PREFIX). */
@@ -53,4 +60,17 @@ export function renderDemoReport(t: { readonly metrics: ObjectName; readonly que
     duplicates: { sql: `SELECT COUNT(*) AS N FROM (SELECT PASS, PARTITION_KEY FROM ${metrics} WHERE RUN_ID = ? GROUP BY PASS, PARTITION_KEY HAVING COUNT(*) > 1)`, params: ['RUN_ID'] },
     ...(t.results ? { scored: { sql: `SELECT COUNT(*) AS N FROM ${t.results.quoted} WHERE RUN_ID = ?`, params: ['RUN_ID'] } } : {}),
   };
+}
+
+/** The closed loop's report on the retraining run (RUN_ID bound): its metrics rows by pass, and the partitions it retrained. */
+export function renderLoopReport(metrics: ObjectName): Record<'passes' | 'retrained', BoundStatement> {
+  return {
+    passes: { sql: `SELECT PASS, COUNT(*) AS N FROM ${metrics.quoted} WHERE RUN_ID = ? GROUP BY PASS ORDER BY PASS`, params: ['RUN_ID'] },
+    retrained: { sql: `SELECT DISTINCT PARTITION_KEY FROM ${metrics.quoted} WHERE RUN_ID = ? AND PASS = 'refine' AND STATUS = 'OK' ORDER BY PARTITION_KEY`, params: ['RUN_ID'] },
+  };
+}
+
+/** The retraining run id of the latest evaluation (RUN_ID), as the loop's tasks compute it. */
+export function renderRetrainRunQuery(m: MonitoringSqlModel): string {
+  return `SELECT ${renderRetrainRunId(m)} AS RUN_ID`;
 }

@@ -9,10 +9,12 @@
  * (any version scored for it) or its level or scale drifted. Missing or late data alone does not
  * retrain: a model fitted on a gap would be worse, not better.
  */
-import { quoteIdentifier, sqlString } from '../identifiers';
-import { QueueModel, renderEnqueue } from './queue';
+import { ObjectName, dollarQuoted, quoteIdentifier, sqlNumber, sqlString } from '../identifiers';
+import { QueueModel, renderEnqueue, renderQueueStatements, renderRequeueOrphaned } from './queue';
 import { MonitoringSqlModel } from './monitoring';
-import { METRICS_COLUMNS, TrainingTablesModel } from './training';
+import { GateMetricName, renderBuildModelIndex, renderGateQuery, renderPromote, renderRegisterCall } from './registry';
+import { inlineParams, runVar } from './statement';
+import { METRICS_COLUMNS, Pass, TrainingTablesModel, renderFinishPass, renderRefreshPass, renderStartPass, renderVerifyPass } from './training';
 
 /** How the run ids of monitor-triggered retraining start (runner: R, scheduled scoring: S). */
 export const RETRAIN_RUN_PREFIX = 'M';
@@ -69,4 +71,219 @@ export function renderCarryOver(t: TrainingTablesModel, m: MonitoringSqlModel, f
     `  AND EXISTS (${renderRetrainKeysQuery(m)})`,
     `  AND NOT EXISTS (SELECT 1 FROM ${t.metrics.quoted} WHERE "RUN_ID" = ${to} AND "PASS" = ${sqlString(CARRIED_PASS)})`,
   ].join('\n');
+}
+
+/**
+ * The closed loop inside the account (issue #17, slice 4): a task graph after the monitoring task
+ * whose bodies are Snowflake Scripting blocks ("BEGIN ... END", DECLARE, SELECT ... INTO, IF,
+ * RAISE: https://docs.snowflake.com/en/developer-guide/snowflake-scripting/index). No runner
+ * substitutes `{{RUN_ID}}` there, so the bodies reuse the runner's own renderers in two ways:
+ * - a statement whose run id is a string constant `'{{RUN_ID}}'` gets the Scripting variable
+ *   `:RETRAIN_RUN` in its place ("Using a variable in a SQL statement (binding)",
+ *   https://docs.snowflake.com/en/developer-guide/snowflake-scripting/variables);
+ * - a statement whose run id is part of a path or a name (COPY INTO @stage/models/{{RUN_ID}}/...,
+ *   ALTER MODEL ... VERSION V_{{RUN_ID}}, the registration CALL) is run as dynamic SQL:
+ *   `STMT := REPLACE('<text>', '{{RUN_ID}}', RETRAIN_RUN); EXECUTE IMMEDIATE :STMT;`
+ *   ("EXECUTE IMMEDIATE": https://docs.snowflake.com/en/sql-reference/sql/execute-immediate).
+ * The run id is `M` + 8 digits (renderRetrainRunId), so nothing user-given reaches the text.
+ */
+export interface RetrainLoopModel {
+  readonly monitoring: MonitoringSqlModel;
+  readonly tables: TrainingTablesModel;
+  readonly queue: QueueModel;
+  /** Partitions per queue row. */
+  readonly chunkSize: number;
+  /** The trainer's digest (TRAINING_RUNS.TRAINING_KEY): the loop's workers are the pipeline's. */
+  readonly trainingKey: string;
+  readonly model: ObjectName;
+  readonly procedure: ObjectName;
+  readonly versionPrefix: string;
+  readonly alias: string;
+  readonly gate?: { readonly metric: GateMetricName; readonly threshold: number };
+  /** Share of retrained partitions (0-100) allowed to fail before the run fails. */
+  readonly allowedFailurePercent: number;
+}
+
+/** The Scripting variable that holds the retraining run id in the loop's task bodies. */
+const RUN = 'RETRAIN_RUN';
+
+/** `'{{RUN_ID}}'` constants of a runner statement as the bound variable `:RETRAIN_RUN`. */
+export function bindRetrainRun(sql: string): string {
+  return sql.split(sqlString(runVar('RUN_ID'))).join(`:${RUN}`);
+}
+
+/** A runner statement run as dynamic SQL with the retraining run id in place of `{{RUN_ID}}`. */
+function dynamic(sql: string): string[] {
+  return [`STMT := REPLACE(${sqlString(sql)}, ${sqlString(runVar('RUN_ID'))}, ${RUN});`, 'EXECUTE IMMEDIATE :STMT;'];
+}
+
+/**
+ * A Scripting block with declarations, as a task body: `EXECUTE IMMEDIATE $$ DECLARE ... END $$`,
+ * the form CREATE TASK's page gives for a task whose body is a block with a DECLARE section
+ * (https://docs.snowflake.com/en/sql-reference/sql/create-task, "procedural logic using Snowflake
+ * Scripting"). The body's lines each already end with `;`.
+ */
+function block(declare: string[], body: string[]): string {
+  const text = ['DECLARE', ...declare.map((d) => `  ${d};`), 'BEGIN', ...body.map((l) => `  ${l.replace(/\n/g, '\n  ')}`), 'END;'].join('\n');
+  return `EXECUTE IMMEDIATE ${dollarQuoted(`\n${text}\n`)}`;
+}
+
+/**
+ * The run the production alias points to, as a scalar subquery: the version holding `alias` in
+ * `<db>.INFORMATION_SCHEMA.MODEL_VERSIONS` (VERSION_ALIASES, an ARRAY:
+ * https://docs.snowflake.com/en/sql-reference/info-schema/model_versions), without its prefix.
+ * NULL when no version holds it. The view shows what the task owner has a privilege on.
+ */
+export function renderAliasRunQuery(l: RetrainLoopModel): string {
+  const [db, schema, model] = l.model.parts;
+  return (
+    `(SELECT SUBSTR(MAX("MODEL_VERSION_NAME"), ${sqlNumber(l.versionPrefix.length + 1)}) FROM ${quoteIdentifier(db)}.INFORMATION_SCHEMA.MODEL_VERSIONS ` +
+    `WHERE "SCHEMA_NAME" = ${sqlString(schema)} AND "MODEL_NAME" = ${sqlString(model)} AND ARRAY_CONTAINS(${sqlString(l.alias)}::VARIANT, "VERSION_ALIASES") ` +
+    `AND STARTSWITH("MODEL_VERSION_NAME", ${sqlString(l.versionPrefix)}))`
+  );
+}
+
+/** Counts the retraining run's queue rows into the variable ENQUEUED. */
+function countEnqueued(l: RetrainLoopModel): string {
+  return `SELECT COUNT(*) INTO :ENQUEUED FROM ${l.queue.table.quoted} WHERE RUN_ID = :${RUN} AND PASS = ${sqlString(RETRAIN_PASS)};`;
+}
+
+/**
+ * The first task after the monitoring refresh: the retraining run id of this evaluation date,
+ * the degraded partitions enqueued (renderEnqueueRetrain: once per date, nothing when nothing is
+ * degraded), every other partition carried over from the run PRODUCTION points to
+ * (renderCarryOver), and the pass marked running for the pipeline's trainer (renderStartPass), so
+ * the worker tasks' job services find it. Returns early, doing nothing, when no version holds the
+ * alias or nothing is degraded. Every statement is idempotent, so a re-run adds nothing.
+ */
+export function renderRetrainStartBody(l: RetrainLoopModel): string {
+  return block(
+    [`${RUN} VARCHAR`, 'FROM_RUN VARCHAR', 'ENQUEUED NUMBER', 'STMT VARCHAR'],
+    [
+      `SELECT ${renderRetrainRunId(l.monitoring)} INTO :${RUN};`,
+      `SELECT ${renderAliasRunQuery(l)} INTO :FROM_RUN;`,
+      `IF (${RUN} IS NULL OR FROM_RUN IS NULL) THEN RETURN 'nothing to retrain: no evaluation or no version holds ${l.alias}'; END IF;`,
+      `${renderEnqueueRetrain(l.monitoring, l.queue, l.chunkSize)};`,
+      countEnqueued(l),
+      `IF (ENQUEUED = 0) THEN RETURN 'nothing to retrain'; END IF;`,
+      `${renderCarryOver(l.tables, l.monitoring, ':FROM_RUN')};`,
+      ...dynamic(renderStartPass(l.tables, Pass.REFINE, l.trainingKey)),
+      // A chunk still CLAIMED now is held by a worker of an earlier run of this graph that died
+      // (its task failed, so that run never finished): runs of one task graph do not overlap
+      // (ALLOW_OVERLAPPING_EXECUTION defaults to FALSE: https://docs.snowflake.com/en/sql-reference/sql/create-task),
+      // so no worker of this graph runs before this task ends. Its chunks are claimable again at
+      // once (or failed when their attempts are used up), and this run's workers resume them.
+      `${bindRetrainRun(renderRequeueOrphaned(l.queue, RETRAIN_PASS))};`,
+      `RETURN ${RUN};`,
+    ],
+  );
+}
+
+/**
+ * A worker task's body: when a retraining pass of this trainer is running, the slot's previous
+ * job service is dropped and its job service run synchronously (renderSlotTaskBody's statements:
+ * the task ends with the job); otherwise nothing starts, so a scheduled run that found nothing
+ * degraded uses no compute pool.
+ */
+export function renderRetrainWorkerBody(l: RetrainLoopModel, dropService: string, executeJobService: string): string {
+  // A BEGIN ... END block with LET, not EXECUTE IMMEDIATE $$...$$: the job specification is itself
+  // dollar-quoted, and dollar quotes do not nest.
+  const lines = [
+    'LET RUNNING NUMBER := 0;',
+    `SELECT COUNT(*) INTO :RUNNING FROM ${l.tables.runs.quoted} WHERE PASS = ${sqlString(RETRAIN_PASS)} AND STATUS = 'RUNNING' AND STARTSWITH(RUN_ID, ${sqlString(RETRAIN_RUN_PREFIX)}) AND TRAINING_KEY = ${sqlString(l.trainingKey)};`,
+    `IF (RUNNING = 0) THEN RETURN 'nothing to retrain'; END IF;`,
+    `${dropService};`,
+    `${executeJobService};`,
+    `RETURN 'trained';`,
+  ];
+  return ['BEGIN', ...lines.map((x) => `  ${x.replace(/\n/g, '\n  ')}`), 'END'].join('\n');
+}
+
+/** Whether the retraining run's version holds the alias, into the variable PROMOTED. */
+function countPromoted(l: RetrainLoopModel): string {
+  const [db, schema, model] = l.model.parts;
+  return (
+    `SELECT COUNT(*) INTO :PROMOTED FROM ${quoteIdentifier(db)}.INFORMATION_SCHEMA.MODEL_VERSIONS WHERE "SCHEMA_NAME" = ${sqlString(schema)} AND "MODEL_NAME" = ${sqlString(model)} ` +
+    `AND "MODEL_VERSION_NAME" = ${sqlString(l.versionPrefix)} || :${RUN} AND ARRAY_CONTAINS(${sqlString(l.alias)}::VARIANT, "VERSION_ALIASES");`
+  );
+}
+
+/**
+ * The retrained partitions whose training failed keep their current artifact: the winning row of
+ * the run PRODUCTION points to (`fromRun`, SQL), carried into the retraining run (pass `carried`),
+ * for every partition the run enqueued that has no OK row in it. Idempotent (a carried row is OK).
+ */
+export function renderCarryOverUntrained(t: TrainingTablesModel, queue: QueueModel, to: string, fromRun: string): string {
+  const cols = METRICS_COLUMNS.map(([c]) => quoteIdentifier(c));
+  const copied = METRICS_COLUMNS.map(([c]) => (c === 'RUN_ID' ? to : c === 'PASS' ? sqlString(CARRIED_PASS) : `W.${quoteIdentifier(c)}`));
+  return [
+    `INSERT INTO ${t.metrics.quoted} (${cols.join(', ')})`,
+    `SELECT ${copied.join(', ')}`,
+    `FROM (SELECT * FROM ${t.metrics.quoted} WHERE "RUN_ID" = ${fromRun} AND "STATUS" = 'OK'`,
+    `  QUALIFY ROW_NUMBER() OVER (PARTITION BY "PARTITION_KEY" ORDER BY "MAPE" ASC NULLS LAST, IFF("PASS" = 'screen', 0, 1)) = 1) W`,
+    `WHERE EXISTS (SELECT 1 FROM ${queue.table.quoted} Q WHERE Q.RUN_ID = ${to} AND Q.PASS = ${sqlString(RETRAIN_PASS)} AND ARRAY_CONTAINS(W."PARTITION_KEY"::VARIANT, Q.PARTITION_KEYS))`,
+    `  AND W."PARTITION_KEY" NOT IN (SELECT "PARTITION_KEY" FROM ${t.metrics.quoted} WHERE "RUN_ID" = ${to} AND "STATUS" = 'OK')`,
+  ].join('\n');
+}
+
+/**
+ * The last task, after every worker task: the same policy as the runner's waitQueue step. Expired
+ * leases are re-queued and chunks whose attempts are used up failed (the queue's requeueExpired
+ * and failExhausted); while chunks remain open the run stays RUNNING and the next scheduled run
+ * resumes it (its workers claim them again). Then the pass is finished, the stage refreshed under
+ * the pass and verified (renderVerifyPass: artifacts missing fail the task), the allowed-failure
+ * share checked, failed partitions keep their current artifact, and the index (renderBuildModelIndex),
+ * ONE version (renderRegisterCall), the gate (renderGateQuery) and the alias move (renderPromote)
+ * follow, as the runner's steps render them. A run whose version already holds the alias does
+ * nothing, so re-runs of an evaluation date are no-ops.
+ */
+export function renderRetrainFinishBody(l: RetrainLoopModel): string {
+  const q = renderQueueStatements(l.queue);
+  const promote = renderPromote(l.model, l.alias, l.versionPrefix);
+  const [db, schema, model] = l.model.parts;
+  const held = `SELECT COUNT(*) INTO :HELD FROM ${quoteIdentifier(db)}.INFORMATION_SCHEMA.MODEL_VERSIONS WHERE "SCHEMA_NAME" = ${sqlString(schema)} AND "MODEL_NAME" = ${sqlString(model)} AND ARRAY_CONTAINS(${sqlString(l.alias)}::VARIANT, "VERSION_ALIASES");`;
+  const allowed = sqlNumber(l.allowedFailurePercent);
+  return block(
+    [
+      `${RUN} VARCHAR`, 'FROM_RUN VARCHAR', 'ENQUEUED NUMBER', 'PROMOTED NUMBER', 'OPEN_CHUNKS NUMBER', 'CHUNKS NUMBER', 'CHUNKS_DONE NUMBER', 'CHUNKS_FAILED NUMBER', 'PARTITIONS NUMBER', 'TRAINED NUMBER', 'FAILED NUMBER', 'MISSING NUMBER', 'HELD NUMBER', 'PASSED BOOLEAN', 'STMT VARCHAR',
+      `ARTIFACTS_MISSING EXCEPTION (-20001, 'retraining: artifacts of trained partitions are missing on the stage')`,
+      `TOO_MANY_FAILED EXCEPTION (-20002, 'retraining: more than ${allowed} % of the retrained partitions failed')`,
+    ],
+    [
+      `SELECT ${renderRetrainRunId(l.monitoring)} INTO :${RUN};`,
+      countEnqueued(l),
+      `IF (ENQUEUED = 0) THEN RETURN 'nothing to retrain'; END IF;`,
+      countPromoted(l),
+      `IF (PROMOTED > 0) THEN RETURN 'already promoted'; END IF;`,
+      ...dynamic(inlineParams(q.requeueExpired, { RUN_ID: runVar('RUN_ID') })),
+      ...dynamic(inlineParams(q.failExhausted, { RUN_ID: runVar('RUN_ID') })),
+      `SELECT COUNT(*) INTO :OPEN_CHUNKS FROM ${l.queue.table.quoted} WHERE RUN_ID = :${RUN} AND PASS = ${sqlString(RETRAIN_PASS)} AND STATUS IN ('PENDING', 'CLAIMED');`,
+      `IF (OPEN_CHUNKS > 0) THEN RETURN 'unfinished: the next run resumes it'; END IF;`,
+      ...dynamic(renderFinishPass(l.tables, Pass.REFINE)),
+      ...dynamic(renderRefreshPass(l.tables.stage, Pass.REFINE)),
+      // The verification's columns in order: CHUNKS, CHUNKS_DONE, CHUNKS_FAILED, PARTITIONS, PARTITIONS_OK, PARTITIONS_FAILED, ARTIFACTS_MISSING.
+      `${bindRetrainRun(renderVerifyPass(l.tables, l.queue.table, Pass.REFINE))}\nINTO :CHUNKS, :CHUNKS_DONE, :CHUNKS_FAILED, :PARTITIONS, :TRAINED, :FAILED, :MISSING;`,
+      `IF (MISSING > 0) THEN RAISE ARTIFACTS_MISSING; END IF;`,
+      `IF (100 * (PARTITIONS - TRAINED) > ${allowed} * PARTITIONS) THEN RAISE TOO_MANY_FAILED; END IF;`,
+      `SELECT ${renderAliasRunQuery(l)} INTO :FROM_RUN;`,
+      `IF (FROM_RUN IS NOT NULL) THEN`,
+      `  ${renderCarryOverUntrained(l.tables, l.queue, `:${RUN}`, ':FROM_RUN').replace(/\n/g, '\n  ')};`,
+      `END IF;`,
+      ...dynamic(renderBuildModelIndex(l.tables)),
+      ...dynamic(renderRegisterCall(l.procedure, l.versionPrefix)),
+      ...(l.gate
+        ? [
+            `SELECT G.PASSED INTO :PASSED FROM (${bindRetrainRun(renderGateQuery(l.tables, l.gate.metric, l.gate.threshold))}) G;`,
+            `IF (NOT PASSED) THEN RETURN 'registered, not promoted: ${l.gate.metric} above ${sqlNumber(l.gate.threshold)}'; END IF;`,
+          ]
+        : []),
+      held,
+      `IF (HELD > 0) THEN`,
+      ...dynamic(promote.unsetAlias).map((s) => `  ${s}`),
+      `END IF;`,
+      ...dynamic(promote.setAlias),
+      ...dynamic(promote.setDefault),
+      `RETURN 'promoted ' || ${sqlString(l.versionPrefix)} || ${RUN};`,
+    ],
+  );
 }

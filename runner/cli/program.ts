@@ -136,12 +136,13 @@ export function manyModelProgram(done: (code: number) => void = () => undefined)
     .summary('the offline demo: synthesize the example app and run it on the local server')
     .description(
       'The offline demo: synthesizes the example app (stacks/main.ts) into cdktf.out/ (under the current directory), starts the embedded local Snowflake-protocol server, ' +
-        'loads generated series and runs the hooks end to end through snowflake-sdk, then prints a summary.',
+        'loads generated series and runs the hooks end to end through snowflake-sdk, then closes the loop (future actuals in which known series change regime, ' +
+        'the monitoring task run once, its task graph retraining them into one promoted version) and prints a summary.',
     )
     .addOption(flag('--series <N>', 'number of generated daily series (partitions)', parsePositiveInt).default(200))
     .addOption(flag('--days <N>', 'days of history per series', parsePositiveInt).default(1095))
     .option('--warehouse', 'train in the warehouse (TrainingStrategy.warehouse()): one statement through a JavaScript UDTF, no compute pool, queue or job service')
-    .exitCodes({ 0: 'every step succeeded', 1: 'a step failed', 2: `usage: unknown flag or a value that is not a positive whole number; ${LOCAL_SERVER_PACKAGES_MISSING}` })
+    .exitCodes({ 0: 'every step succeeded', 1: 'a step failed, or the closed loop did not promote exactly the changed series', 2: `usage: unknown flag or a value that is not a positive whole number; ${LOCAL_SERVER_PACKAGES_MISSING}` })
     .action(run((o: DemoOptions) => load.demo().demo(o)));
 
   const hooks = program

@@ -22,8 +22,9 @@ import { provisionLocally } from './provision';
 import type { TerraformJson } from '../bootstrap/bootstrap';
 import { ObjectName } from '../../lib/identifiers';
 import { renderCreateDatabase, renderCreateSchema, renderCreateWarehouse } from '../../lib/sql/account';
-import { DEMO_LOAD_WAREHOUSE, renderCompletedRuns, renderConsumerPredict, renderDemoReport, renderDemoSource, renderScheduledRowCount } from '../../lib/sql/demo';
+import { DEMO_LOAD_WAREHOUSE, renderCompletedRuns, renderConsumerPredict, renderCompletedRunsInOrder, renderDemoReport, renderDemoSource, renderLoopReport, renderRetrainRunQuery, renderScheduledRowCount } from '../../lib/sql/demo';
 import { renderExecuteTask } from '../../lib/sql/task-graph';
+import type { MonitoringOptions } from '../../constructs/pipeline-monitor';
 import { renderUseSystemRole, renderUseWarehouse } from '../../lib/sql/session';
 import { BoundStatement, bindValues } from '../../lib/sql/statement';
 
@@ -51,6 +52,40 @@ export interface DemoOptions {
    * @default true
    */
   readonly checks?: boolean;
+  /**
+   * After the checks, the closed loop (issue #17): future actuals appended, in which the series of
+   * regimeChangedSeries change regime (none with `regimeChange: false`), the monitoring task run as
+   * the runner would (EXECUTE TASK), and its retraining graph followed to the end.
+   * @default the value of `checks`
+   */
+  readonly closedLoop?: boolean;
+  /** Whether the future actuals change the regime of regimeChangedSeries. @default true */
+  readonly regimeChange?: boolean;
+  /** Called with the server before the closed loop's monitoring task runs (tests inject faults here). */
+  readonly beforeClosedLoop?: (server: LocalSnowflakeServer) => Promise<void> | void;
+  /** Called after the closed loop with the server and the runner's session (tests run the graph again here). */
+  readonly afterClosedLoop?: (server: LocalSnowflakeServer, runner: SnowflakeSession, loop: LoopOutcome, pipeline: ManyModelPipeline) => Promise<void> | void;
+}
+
+/** What the closed loop did. */
+export interface LoopOutcome {
+  /** The retraining run (`M` + the evaluation date). */
+  readonly runId: string;
+  /** The series whose regime the future actuals changed. */
+  readonly changed: string[];
+  /** The partitions the retraining run trained (its refine pass's OK rows). */
+  readonly retrained: string[];
+  /** Metrics rows of the run by pass (refine: trained; carried: reused from the version it replaces). */
+  readonly rowsByPass: Record<string, number>;
+  /** Partitions in the run's model_index.json, and how many of them point at another run's artifact. */
+  readonly indexedPartitions: number;
+  readonly reusedArtifacts: number;
+  /** Model versions added by the loop, and the version the alias points to afterwards. */
+  readonly versionsAdded: string[];
+  readonly aliasVersion: string | null;
+  /** The graph run's state (SUCCEEDED) and the finish task's message. */
+  readonly state: string;
+  readonly seconds: number;
 }
 
 export interface DemoResult {
@@ -80,6 +115,8 @@ export interface DemoResult {
   readonly scheduledScoringRows: number;
   /** Who owns what the run made (the role that created it, on the local server). */
   readonly owners: { readonly model: string; readonly screenJobs: string[]; readonly queueJobs: string[] };
+  /** The closed loop's outcome, when it ran. */
+  readonly loop?: LoopOutcome;
 }
 
 /** Connection settings of the local server's default user (ACCOUNTADMIN), with a role and warehouse when given. */
@@ -142,28 +179,154 @@ export function generateSeries(series: number, days: number, seed = 42): [string
  * series), so a large data set is never held at once: the rows are the same, in the same order.
  */
 export function* seriesBatches(series: number, days: number, maxRows: number, seed = 42): Generator<[string, string, number | null][]> {
-  const rand = prng(seed);
-  const start = Date.UTC(2023, 0, 1);
-  const dates = Array.from({ length: days }, (_, d) => new Date(start + d * 86400000).toISOString().slice(0, 10));
   let rows: [string, string, number | null][] = [];
-  for (let s = 0; s < series; s++) {
-    if (rows.length > 0 && rows.length + days > maxRows) {
+  for (const one of generatedSeries(series, days, seed)) {
+    if (rows.length > 0 && rows.length + one.rows.length > maxRows) {
       yield rows;
       rows = [];
     }
-    const id = `U${String(s).padStart(4, '0')}`;
-    const level = 50 + rand() * 150;
-    const trend = (rand() - 0.3) * 0.05;
-    const amp = 5 + rand() * 25;
-    const noise = 1 + rand() * (s % 10 === 0 ? 20 : 6);
-    for (let d = 0; d < days; d++) {
-      if (s % 17 === 3 && d % 97 === 5) continue; // a missing day
-      const seasonal = amp * Math.sin((2 * Math.PI * d) / 7 + s);
-      const y = level + trend * d + seasonal + noise * (rand() - 0.5) * 2;
-      rows.push([id, dates[d], s % 23 === 7 && d % 131 === 9 ? null : Math.round(y * 100) / 100]);
-    }
+    rows.push(...one.rows);
   }
   if (rows.length > 0) yield rows;
+}
+
+/** What makes one generated series: its level, trend, weekly amplitude and noise. */
+interface SeriesShape {
+  readonly id: string;
+  readonly index: number;
+  readonly level: number;
+  readonly trend: number;
+  readonly amp: number;
+  readonly noise: number;
+}
+
+const DEMO_START = Date.UTC(2023, 0, 1);
+const dayOf = (d: number) => new Date(DEMO_START + d * 86400000).toISOString().slice(0, 10);
+
+/** The generated series one by one, each with its shape (one random stream, in the order of seriesBatches). */
+function* generatedSeries(series: number, days: number, seed: number): Generator<{ shape: SeriesShape; rows: [string, string, number | null][] }> {
+  const rand = prng(seed);
+  const dates = Array.from({ length: days }, (_, d) => dayOf(d));
+  for (let s = 0; s < series; s++) {
+    const shape: SeriesShape = { id: `U${String(s).padStart(4, '0')}`, index: s, level: 50 + rand() * 150, trend: (rand() - 0.3) * 0.05, amp: 5 + rand() * 25, noise: 1 + rand() * (s % 10 === 0 ? 20 : 6) };
+    const rows: [string, string, number | null][] = [];
+    for (let d = 0; d < days; d++) {
+      if (s % 17 === 3 && d % 97 === 5) continue; // a missing day
+      const y = shapeValue(shape, d) + shape.noise * (rand() - 0.5) * 2;
+      rows.push([shape.id, dates[d], s % 23 === 7 && d % 131 === 9 ? null : Math.round(y * 100) / 100]);
+    }
+    yield { shape, rows };
+  }
+}
+
+function shapeValue(shape: SeriesShape, d: number): number {
+  return shape.level + shape.trend * d + shape.amp * Math.sin((2 * Math.PI * d) / 7 + shape.index);
+}
+
+/**
+ * The demo's "future": `horizon` more days of every series after the generated history, from the
+ * same shapes (and a noise stream of their own), except the series in `changed`, whose regime
+ * changes on the first future day: level doubled and 50 added. Every row has a value.
+ */
+export function futureActuals(series: number, days: number, horizon: number, changed: ReadonlySet<string>, seed = 42): [string, string, number][] {
+  const rand = prng(seed + 1);
+  const out: [string, string, number][] = [];
+  for (const { shape } of generatedSeries(series, days, seed)) {
+    for (let d = days; d < days + horizon; d++) {
+      const base = shapeValue(shape, d) + shape.noise * (rand() - 0.5) * 2;
+      const y = changed.has(shape.id) ? 2 * base + 50 : base;
+      out.push([shape.id, dayOf(d), Math.round(y * 100) / 100]);
+    }
+  }
+  return out;
+}
+
+/** The series whose regime the demo changes: every twentieth (U0005, U0025, ...), 5 % of them. */
+export function regimeChangedSeries(series: number): Set<string> {
+  return new Set(Array.from({ length: series }, (_, s) => s).filter((s) => s % 20 === 5).map((s) => `U${String(s).padStart(4, '0')}`));
+}
+
+/**
+ * The demo's monitoring: accuracy over the 28 forecast days, degraded above 40 % sMAPE (the
+ * changed series' forecasts are off by more than half; the generated noise stays far below), the
+ * coverage rule off (the reference worker's intervals are not what the demo shows), and the
+ * closed loop with two workers.
+ */
+export const DEMO_MONITORING: MonitoringOptions = { windowDays: 28, degradedWhen: { smapeAbove: 40, coverageBelow: 0 }, retrain: { workers: 2 } };
+
+interface LoopInputs {
+  readonly admin: SnowflakeSession;
+  readonly runner: SnowflakeSession;
+  readonly server: LocalSnowflakeServer;
+  readonly pipeline: ManyModelPipeline;
+  readonly sourceTable: string;
+  readonly series: number;
+  readonly days: number;
+  readonly regimeChange: boolean;
+  readonly before?: DemoOptions['beforeClosedLoop'];
+}
+
+/** Waits for the `n`th completed run of the graph rooted at `task`, as `session` sees it. */
+export async function waitForGraphRun(session: SnowflakeSession, task: ObjectName, n: number, timeoutSeconds = 300): Promise<{ STATE: string; FIRST_ERROR_MESSAGE: string | null }> {
+  const runs = renderCompletedRunsInOrder(task);
+  for (let i = 0; i < timeoutSeconds * 5; i++) {
+    const done = (await session.query<{ STATE: string; FIRST_ERROR_MESSAGE: string | null }>(runs)).rows;
+    if (done.length >= n) return done[done.length - 1];
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error(`the task graph of ${task} did not complete within ${timeoutSeconds} s`);
+}
+
+/**
+ * The closed loop as it runs on an account: the data team appends the actuals of the forecast
+ * days (a known subset of series changed regime), the monitoring task runs (EXECUTE TASK as the
+ * runner, which holds OPERATE on it; on an account its schedule starts it), and its graph
+ * retrains, registers and promotes inside the account. Then the outcome is read back.
+ */
+async function runClosedLoop(x: LoopInputs): Promise<LoopOutcome> {
+  const t0 = Date.now();
+  const monitor = x.pipeline.monitor!;
+  const horizon = x.pipeline.scoring!.horizon;
+  const changed = x.regimeChange ? regimeChangedSeries(x.series) : new Set<string>();
+  const source = renderDemoSource(ObjectName.parse(x.sourceTable, 3));
+  await x.admin.query(renderUseSystemRole('SYSADMIN'));
+  await x.admin.query(renderUseWarehouse(DEMO_LOAD_WAREHOUSE));
+  await x.admin.query(source.insert.sql, futureActuals(x.series, x.days, horizon, changed));
+  await x.admin.query(renderUseSystemRole('ACCOUNTADMIN'));
+  const model = x.pipeline.aggregator.modelName.toString();
+  const before = new Set(x.server.objects.models.models.get(model)?.versions.map((v) => v.name) ?? []);
+  await x.before?.(x.server);
+  await x.runner.query(renderExecuteTask(monitor.taskName));
+  const done = await waitForGraphRun(x.runner, monitor.taskName, 1);
+  // A failed graph run is reported, not thrown: the next scheduled run resumes it (the tests run it again).
+  const state = done.STATE === 'SUCCEEDED' ? done.STATE : `${done.STATE}: ${done.FIRST_ERROR_MESSAGE}`;
+  return readLoopOutcome(x.admin, x.server, x.pipeline, [...changed].sort(), before, state, (Date.now() - t0) / 1000);
+}
+
+/** The closed loop's outcome as the tables, the stage and the model catalog show it. */
+export async function readLoopOutcome(admin: SnowflakeSession, server: LocalSnowflakeServer, pipeline: ManyModelPipeline, changed: string[], before: ReadonlySet<string>, state: string, seconds: number): Promise<LoopOutcome> {
+  const monitor = pipeline.monitor!;
+  const runId = String((await admin.query<{ RUN_ID: string | null }>(renderRetrainRunQuery(monitor.sqlModel))).rows[0]?.RUN_ID ?? '');
+  const report = renderLoopReport(pipeline.aggregator.metricsTable);
+  const ask = <T>(st: BoundStatement) => admin.query<T>(st.sql, bindValues(st, { RUN_ID: runId }));
+  const rowsByPass = Object.fromEntries((await ask<{ PASS: string; N: number }>(report.passes)).rows.map((r) => [r.PASS, Number(r.N)]));
+  const retrained = (await ask<{ PARTITION_KEY: string }>(report.retrained)).rows.map((r) => r.PARTITION_KEY);
+  const stageDir = server.engine.stages.get(pipeline.aggregator.stageName.toString());
+  const indexFile = stageDir ? path.join(stageDir, 'models', runId, 'model_index.json') : '';
+  const index = indexFile && fs.existsSync(indexFile) ? (JSON.parse(fs.readFileSync(indexFile, 'utf8')).partitions as Record<string, string>) : {};
+  const versions = server.objects.models.models.get(pipeline.aggregator.modelName.toString())?.versions ?? [];
+  return {
+    runId,
+    changed,
+    retrained,
+    rowsByPass,
+    indexedPartitions: Object.keys(index).length,
+    reusedArtifacts: Object.values(index).filter((p) => !p.startsWith(`models/${runId}/`)).length,
+    versionsAdded: versions.filter((v) => !before.has(v.name)).map((v) => v.name),
+    aliasVersion: versions.find((v) => v.alias === pipeline.aggregator.alias)?.name ?? null,
+    state,
+    seconds,
+  };
 }
 
 export function findPipeline(app: App): ManyModelPipeline {
@@ -206,7 +369,7 @@ export async function loadSource(session: SnowflakeSession, sourceTable: string,
 
 export async function runDemo(opts: DemoOptions): Promise<DemoResult> {
   const t0 = Date.now();
-  const { pipeline, manifest, terraform } = synthesize(opts);
+  const { pipeline, manifest, terraform, closedLoop } = synthesize(opts);
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'many-model-demo-'));
   const server = await startLocalServer(demoServerOptions(dataDir, opts.imageCommands));
   // The demo's user plays every person: the administrator (its default role is ACCOUNTADMIN), the
@@ -225,12 +388,19 @@ export async function runDemo(opts: DemoOptions): Promise<DemoResult> {
     await opts.afterHooks?.(server, result);
     const { firstPartition, ...outcome } = await readOutcome(session, server, pipeline, manifest, result);
     const checks = !result.failed && opts.checks !== false;
+    let loop: LoopOutcome | undefined;
+    if (checks && closedLoop) {
+      loop = await runClosedLoop({ admin: session, runner, server, pipeline, sourceTable: opts.sourceTable, series: loaded.series, days: loaded.days, regimeChange: opts.regimeChange !== false, before: opts.beforeClosedLoop });
+      opts.log.info(`closed loop: run ${loop.runId} retrained ${loop.retrained.length} partitions (${loop.retrained.join(', ') || 'none'}), carried ${loop.rowsByPass.carried ?? 0}; versions added: ${loop.versionsAdded.join(', ') || 'none'}; alias on ${loop.aliasVersion}`);
+      await opts.afterClosedLoop?.(server, runner, loop, pipeline);
+    }
     return {
       ...outcome,
       sourceRows: loaded.rows,
       wallSeconds: (Date.now() - t0) / 1000,
       scheduledScoringRows: checks ? await runScheduledScoring(session, pipeline) : 0,
       consumerPredictRows: checks ? await predictAsConsumer(await openAs(pipeline.consumerRole.roleName, pipeline.warehouse.warehouseName), pipeline, firstPartition, sessions) : 0,
+      loop,
     };
   } finally {
     for (const x of sessions) await x.close().catch(() => undefined);
@@ -241,15 +411,20 @@ export async function runDemo(opts: DemoOptions): Promise<DemoResult> {
 }
 
 /** The example app synthesized: its pipeline, hook manifest and Terraform. */
-function synthesize(opts: DemoOptions): { pipeline: ManyModelPipeline; manifest: HookManifest; terraform: TerraformJson } {
+function synthesize(opts: DemoOptions): { pipeline: ManyModelPipeline; manifest: HookManifest; terraform: TerraformJson; closedLoop: boolean } {
   const app = opts.buildApp(opts.outdir);
+  const pipeline = findPipeline(app);
+  // The demo's stack gains monitoring with the closed loop, which retrains on the compute pool; the
+  // example app itself has none, and a pipeline that trains in the warehouse has no pool to retrain on.
+  const closedLoop = opts.closedLoop ?? (opts.checks !== false && pipeline.computePool !== undefined);
+  if (closedLoop) pipeline.addMonitoring(DEMO_MONITORING);
   app.synth();
   const [stack] = readSynthOutput(opts.outdir);
-  return { pipeline: findPipeline(app), manifest: stack.manifest as HookManifest, terraform: JSON.parse(fs.readFileSync(stack.terraformFile, 'utf8')) };
+  return { pipeline, manifest: stack.manifest as HookManifest, terraform: JSON.parse(fs.readFileSync(stack.terraformFile, 'utf8')), closedLoop };
 }
 
 /** The source exists before the pipeline and belongs to the data team, not to the pipeline: it is loaded as SYSADMIN. */
-async function loadAsDataTeam(session: SnowflakeSession, opts: DemoOptions): Promise<{ rows: number }> {
+async function loadAsDataTeam(session: SnowflakeSession, opts: DemoOptions): Promise<{ rows: number; series: number; days: number }> {
   await session.query(renderUseSystemRole('SYSADMIN'));
   const loaded = await loadSource(session, opts.sourceTable, opts.series ?? 200, opts.days ?? 1095);
   opts.log.info(`loaded ${loaded.rows} rows: ${loaded.series} series of ~${loaded.days} days into ${opts.sourceTable} (as SYSADMIN)`);

@@ -122,3 +122,50 @@ describe('ManyModelPipeline.addMonitoring', () => {
     expect(msg).toMatch(/^test\/Forecast\/Monitoring: scoringJob scores with ANALYTICS.FORECAST.FORECAST_MODEL, whose outputColumns have no DS/);
   });
 });
+
+describe('addMonitoring({ retrain }): the closed loop', () => {
+  const tasksOf = (json: any) => Object.values(resources(json, 'snowflake_task')) as any[];
+
+  test('adds a start task after the monitoring task, one worker task per worker after it and a finish task after all of them, all started on the pipeline warehouse', () => {
+    const stack = newStack();
+    forecastPipeline(stack, scored).addMonitoring({ retrain: { workers: 3 } });
+    const tasks = tasksOf(synthJson(stack));
+    const byName = (n: string) => tasks.find((t) => t.name === n);
+    const start = byName('FORECAST_MONITORING_RETRAIN_START');
+    expect(start).toMatchObject({ database: 'ANALYTICS', schema: 'FORECAST', warehouse: 'FORECAST_WH', started: true, after: ['"ANALYTICS"."FORECAST"."FORECAST_MONITORING_TASK"'] });
+    expect(start.schedule).toBeUndefined();
+    for (const k of [0, 1, 2]) expect(byName(`FORECAST_MONITORING_RETRAIN_W${k}`).after).toEqual(['"ANALYTICS"."FORECAST"."FORECAST_MONITORING_RETRAIN_START"']);
+    expect(byName('FORECAST_MONITORING_RETRAIN_FINISH').after).toEqual([0, 1, 2].map((k) => `"ANALYTICS"."FORECAST"."FORECAST_MONITORING_RETRAIN_W${k}"`));
+  });
+
+  test('the bodies reuse the runner\'s statements: the enqueue and carry-over, a synchronous job service of the trainer, and the index, registration and gated alias move with the run id bound or replaced', () => {
+    const stack = newStack();
+    forecastPipeline(stack, scored).addMonitoring({ retrain: {} });
+    const tasks = tasksOf(synthJson(stack));
+    const body = (n: string) => tasks.find((t) => t.name === n).sql_statement as string;
+    expect(body('FORECAST_MONITORING_RETRAIN_START')).toMatch(/^EXECUTE IMMEDIATE \$\$\nDECLARE\n/);
+    expect(body('FORECAST_MONITORING_RETRAIN_START')).toContain('INSERT INTO "ANALYTICS"."FORECAST"."FORECAST_QUEUE"');
+    expect(body('FORECAST_MONITORING_RETRAIN_START')).toContain('INFORMATION_SCHEMA.MODEL_VERSIONS');
+    const w0 = body('FORECAST_MONITORING_RETRAIN_W0');
+    expect(w0).toMatch(/^BEGIN\n {2}LET RUNNING NUMBER := 0;/);
+    expect(w0).toContain('DROP SERVICE IF EXISTS ANALYTICS.FORECAST.FORECAST_RETRAIN_W0');
+    expect(w0).toContain('NAME = ANALYTICS.FORECAST.FORECAST_RETRAIN_W0');
+    expect(w0).not.toContain('ASYNC = TRUE');
+    expect(w0).toContain("MM_PASS: 'refine'");
+    const finish = body('FORECAST_MONITORING_RETRAIN_FINISH');
+    expect(finish).toContain("REPLACE('COPY INTO @\"ANALYTICS\".\"FORECAST\".\"FORECAST_MODELS\"/models/{{RUN_ID}}/model_index.json");
+    expect(finish).toContain("REPLACE('CALL \"ANALYTICS\".\"FORECAST\".\"FORECAST_AGGREGATOR_REGISTER\"(''{{RUN_ID}}''");
+    expect(finish).toContain('WHERE RUN_ID = :RETRAIN_RUN');
+    expect(finish).not.toContain("= '{{RUN_ID}}'");
+  });
+
+  test('a monitor without retrain has no retraining tasks', () => {
+    const stack = newStack();
+    forecastPipeline(stack, scored).addMonitoring();
+    expect(Testing.synth(stack, true)).not.toContain('RETRAIN');
+  });
+
+  test('rejects a worker count over a task\'s 100 children, naming the monitor, the prop and the fix', () => {
+    expect(errorOf((s) => forecastPipeline(s, scored).addMonitoring({ retrain: { workers: 101 } }))).toBe("test/Forecast/Monitoring: retrain.workers is 101; it must be a whole number from 1 to 100 (the start task's children). Give e.g. 2");
+  });
+});

@@ -17,6 +17,8 @@ export interface DemoOptions {
   readonly warehouse?: boolean;
 }
 
+const sameSet = (a: readonly string[], b: readonly string[]) => a.length === b.length && [...a].sort().every((x, i) => x === [...b].sort()[i]);
+
 export async function demo(opts: DemoOptions): Promise<number> {
   requireLocalServerPackages('many-model demo');
   // Loaded only now: the server's engine is an optional install (../local-server-packages.ts).
@@ -55,6 +57,15 @@ export async function demo(opts: DemoOptions): Promise<number> {
     ['rows scored', String(result.rowsScored)],
     ['scheduled scoring task, run once', `${result.scheduledScoringRows} rows (as its owner, the deploy role)`],
     ['PREDICT as the consumer role', `${result.consumerPredictRows} rows (one partition, 7 steps, through the alias)`],
+    ...(result.loop
+      ? ([
+          ['closed loop: task graph', result.loop.state],
+          ['closed loop: future actuals', `${result.loop.changed.length} series changed regime (${result.loop.changed.join(', ')})`],
+          ['closed loop: retrained', `${result.loop.retrained.length} partitions in run ${result.loop.runId} (${result.loop.retrained.join(', ') || 'none'}): ${sameSet(result.loop.retrained, result.loop.changed) ? 'exactly the changed series' : 'NOT the changed series'}`],
+          ['closed loop: index', `${result.loop.indexedPartitions} partitions, ${result.loop.reusedArtifacts} reusing the replaced version's artifacts`],
+          ['closed loop: versions', `${result.loop.versionsAdded.join(', ') || 'none'} registered; ${result.loop.aliasVersion ?? 'none'} holds the alias (${result.loop.seconds.toFixed(1)} s, inside the account: task graph after the monitoring task)`],
+        ] as [string, string][])
+      : []),
     ['wall time', `${result.wallSeconds.toFixed(1)} s`],
   ];
   log.info('');
@@ -62,5 +73,6 @@ export async function demo(opts: DemoOptions): Promise<number> {
   log.info('');
   log.info('Roles as on a real account (docs/roles.md): bootstrap as ACCOUNTADMIN, apply as the deploy role, hooks as the runner role, PREDICT as the consumer role.');
   log.info('Snowflake here is the project\'s local test double (docs/local-server.md), which enforces access control; registration and PREDICT are local stand-ins for Snowflake\'s Python runtime.');
-  return result.failed ? EXIT.STEP_FAILED : EXIT.OK;
+  const loopOff = result.loop !== undefined && (result.loop.state !== 'SUCCEEDED' || !sameSet(result.loop.retrained, result.loop.changed) || result.loop.versionsAdded.length !== 1 || result.loop.aliasVersion !== result.loop.versionsAdded[0]);
+  return result.failed || loopOff ? EXIT.STEP_FAILED : EXIT.OK;
 }

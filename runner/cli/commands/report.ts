@@ -51,7 +51,7 @@ export async function report(opts: ReportOptions): Promise<number> {
   const say = (line: string) => process.stdout.write(line + '\n');
   say(`stack ${manifest.stack}: monitor ${monitor.path} (${monitor.accuracyTable}, ${monitor.driftTable})`);
   return withSession({ connection: opts.connection, say }, async (session) => {
-    let data;
+    let data: Awaited<ReturnType<typeof collectReport>>;
     try {
       data = await collectReport(async (sql) => (await session.query<Record<string, unknown>>(sql)).rows, manifest.stack, monitor);
     } catch (e) {

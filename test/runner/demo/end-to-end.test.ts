@@ -33,6 +33,14 @@ describe('end to end on the local server (the demo flow)', () => {
       expect(r.scheduledScoringRows).toBe(200 * 28);
       // The task graph ran once: nothing was left for a second execution.
       expect(quiet.lines.filter((l) => /executing it again/.test(l))).toEqual([]);
+      // The closed loop (issue #17): the 10 series whose regime changed, and only they, retrained
+      // inside the account into one new version that reuses the other 190 artifacts.
+      expect(r.loop!.state).toBe('SUCCEEDED');
+      expect(r.loop!.changed).toHaveLength(10);
+      expect(r.loop!.retrained).toEqual(r.loop!.changed);
+      expect(r.loop!.reusedArtifacts).toBe(190);
+      expect(r.loop!.versionsAdded).toEqual([`V_${r.loop!.runId}`]);
+      expect(r.loop!.aliasVersion).toBe(`V_${r.loop!.runId}`);
     } catch (e) {
       console.error(quiet.lines.join('\n'));
       throw e;

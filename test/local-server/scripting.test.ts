@@ -1,0 +1,81 @@
+/**
+ * Snowflake Scripting in task bodies on the local server (local-server/scripting.ts): what the
+ * closed loop's tasks use, and the refusals Snowflake gives, through real snowflake-sdk sessions.
+ */
+import { LocalSnowflakeServer, startLocalServer } from '../../local-server';
+import { Conn, close, connect, query } from './client';
+
+let server: LocalSnowflakeServer;
+let admin: Conn;
+
+const run = async (...sql: string[]) => {
+  for (const s of sql) await query(admin, s);
+};
+
+/** Creates task `name` with `body`, runs it, and returns its TASK_HISTORY state and error. */
+async function runTask(name: string, body: string): Promise<{ STATE: string; ERROR_CODE: string | null; ERROR_MESSAGE: string | null }> {
+  await run(`CREATE OR REPLACE TASK D.S.${name} WAREHOUSE = WH AS ${body}`, `EXECUTE TASK D.S.${name}`);
+  await server.objects.settle();
+  const rows = (await query(admin, `SELECT STATE, ERROR_CODE, ERROR_MESSAGE FROM TABLE(D.INFORMATION_SCHEMA.TASK_HISTORY(TASK_NAME => '${name}'))`)).rows;
+  return rows[rows.length - 1] as never;
+}
+
+const outRows = async () => (await query(admin, 'SELECT X FROM D.S.OUT ORDER BY X')).rows.map((r) => r.X);
+
+beforeAll(async () => {
+  server = await startLocalServer();
+  admin = await connect(server.connectionOptions());
+  await run('CREATE WAREHOUSE WH', 'CREATE DATABASE D', 'CREATE SCHEMA D.S', 'CREATE TABLE D.S.OUT (X VARCHAR)', "CREATE TABLE D.S.T (K VARCHAR, N NUMBER)", "INSERT INTO D.S.T VALUES ('a', 1), ('b', 2)");
+});
+afterAll(async () => {
+  await close(admin);
+  await server?.close();
+});
+
+beforeEach(async () => {
+  await run('DELETE FROM D.S.OUT');
+});
+
+describe('Snowflake Scripting task bodies', () => {
+  test('a DECLARE block (EXECUTE IMMEDIATE $$...$$) binds SELECT INTO variables into statements and runs dynamic SQL built with REPLACE', async () => {
+    const r = await runTask('DYN', [
+      'EXECUTE IMMEDIATE $$',
+      'DECLARE',
+      '  TOTAL NUMBER;',
+      '  STMT VARCHAR;',
+      'BEGIN',
+      '  SELECT SUM(N) INTO :TOTAL FROM D.S.T;',
+      "  INSERT INTO D.S.OUT VALUES ('total ' || :TOTAL);",
+      "  STMT := REPLACE('INSERT INTO D.S.OUT VALUES (''run {{X}}'')', '{{X}}', 'M1');",
+      '  EXECUTE IMMEDIATE :STMT;',
+      "  IF (TOTAL > 2) THEN INSERT INTO D.S.OUT VALUES ('big'); END IF;",
+      "  IF (TOTAL > 5) THEN INSERT INTO D.S.OUT VALUES ('huge'); END IF;",
+      "  RETURN 'done';",
+      "  INSERT INTO D.S.OUT VALUES ('after return');",
+      'END;',
+      '$$',
+    ].join('\n'));
+    expect(r).toMatchObject({ STATE: 'SUCCEEDED' });
+    expect(await outRows()).toEqual(['big', 'run M1', 'total 3']);
+  });
+
+  test('a BEGIN block with LET runs its IF and returns early', async () => {
+    const r = await runTask('LETS', "BEGIN\n  LET C NUMBER := 0;\n  SELECT COUNT(*) INTO :C FROM D.S.T WHERE K = 'z';\n  IF (C = 0) THEN RETURN 'nothing'; END IF;\n  INSERT INTO D.S.OUT VALUES ('not reached');\nEND");
+    expect(r.STATE).toBe('SUCCEEDED');
+    expect(await outRows()).toEqual([]);
+  });
+
+  test('RAISE of a declared exception fails the task with its code and message', async () => {
+    const r = await runTask('RAISES', "EXECUTE IMMEDIATE $$\nDECLARE\n  TOO_MANY EXCEPTION (-20002, 'too many failed');\nBEGIN\n  RAISE TOO_MANY;\nEND;\n$$");
+    expect(r).toMatchObject({ STATE: 'FAILED', ERROR_CODE: '-20002' });
+    expect(r.ERROR_MESSAGE).toContain('too many failed');
+  });
+
+  test('refuses an undeclared variable (000904) and a SELECT INTO of more than one row', async () => {
+    const undeclared = await runTask('UNDECLARED', "EXECUTE IMMEDIATE $$\nDECLARE\n  A NUMBER;\nBEGIN\n  INSERT INTO D.S.OUT VALUES (:B);\nEND;\n$$");
+    expect(undeclared).toMatchObject({ STATE: 'FAILED', ERROR_CODE: '000904' });
+    const many = await runTask('MANY', "EXECUTE IMMEDIATE $$\nDECLARE\n  A NUMBER;\nBEGIN\n  SELECT N INTO :A FROM D.S.T;\nEND;\n$$");
+    expect(many.STATE).toBe('FAILED');
+    expect(many.ERROR_MESSAGE).toContain('must return exactly one');
+  });
+});
