@@ -1,6 +1,6 @@
 import 'cdktf/lib/testing/adapters/jest';
 import { Testing } from 'cdktf';
-import { Schedule } from '../../index';
+import { Schedule, TrainingStrategy } from '../../index';
 import { ACCURACY_COLUMNS, DRIFT_COLUMNS } from '../../lib/sql/monitoring';
 import { errorOf, forecastPipeline, newStack, resources, synthJson } from './helpers';
 
@@ -163,6 +163,13 @@ describe('addMonitoring({ retrain }): the closed loop', () => {
     const stack = newStack();
     forecastPipeline(stack, scored).addMonitoring();
     expect(Testing.synth(stack, true)).not.toContain('RETRAIN');
+  });
+
+  test('refuses retrain on a pipeline that trains every pass in the warehouse: the loop retrains on a pool', () => {
+    const inWarehouse = { ...scored, computePool: undefined, trainer: undefined, training: TrainingStrategy.warehouse() };
+    expect(errorOf((s) => forecastPipeline(s, inWarehouse).addMonitoring({ retrain: {} }))).toBe(
+      'test/Forecast/Monitoring: retrain retrains on the compute pool, and this pipeline trains every pass in the warehouse (TrainingStrategy.warehouse()). Leave retrain out, or refine on a pool: TrainingStrategy.screenThenRefine({ screenInWarehouse: {} })',
+    );
   });
 
   test('rejects a worker count over a task\'s 100 children, naming the monitor, the prop and the fix', () => {
