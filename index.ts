@@ -63,6 +63,13 @@ export type { ManyModelChecksOptions, PolicyFinding, PolicyReport, PolicySuppres
 export { RuleResult } from './lib/policy/rule';
 export type { PolicyRule, RuleLevel, RuleSubject } from './lib/policy/rule';
 export {
-  computePoolAutoSuspend, computePoolMaxNodes, consumerLeastPrivilege, procedureWarehouse,
-  promotionGate, publicInferenceEndpoint, queueLease, scoringSchedule, stageEncryption,
+  computePoolAutoSuspend,
+  computePoolMaxNodes,
+  consumerLeastPrivilege,
+  procedureWarehouse,
+  promotionGate,
+  publicInferenceEndpoint,
+  queueLease,
+  scoringSchedule,
+  stageEncryption,
 } from './lib/policy';

@@ -24,7 +24,15 @@ export function compileForNode(entry: string, dir: string, name: string): string
     return undefined;
   }
   const outfile = path.join(dir, `${name}.js`);
-  esbuild.buildSync({ entryPoints: [path.join(ROOT, entry)], outfile, bundle: true, platform: 'node', target: 'node20', external: EXTERNAL, logLevel: 'warning' });
+  esbuild.buildSync({
+    entryPoints: [path.join(ROOT, entry)],
+    outfile,
+    bundle: true,
+    platform: 'node',
+    target: 'node20',
+    external: EXTERNAL,
+    logLevel: 'warning',
+  });
   return outfile;
 }
 

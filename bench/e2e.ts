@@ -84,7 +84,12 @@ export interface E2EMeasurement {
   readonly processMaxRssMiB: number;
 }
 
-const subtract = (a: Traffic, b: Traffic): Traffic => ({ statements: a.statements - b.statements, rowsIn: a.rowsIn - b.rowsIn, rowsOut: a.rowsOut - b.rowsOut, ms: a.ms - b.ms });
+const subtract = (a: Traffic, b: Traffic): Traffic => ({
+  statements: a.statements - b.statements,
+  rowsIn: a.rowsIn - b.rowsIn,
+  rowsOut: a.rowsOut - b.rowsOut,
+  ms: a.ms - b.ms,
+});
 
 /** The workers' stats lines in the server's job services' logs. */
 export function workerStats(server: LocalSnowflakeServer): WorkerStats[] {
@@ -232,7 +237,9 @@ export async function measureEndToEnd(partitions: number, log: (line: string) =>
 /** One measurement in a fresh process (bench/e2e-child.ts); `workerFile` is compiledWorker's output. */
 export function measureInChild(partitions: number, workerFile?: string, onLine?: (line: string) => void): Promise<E2EMeasurement> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', path.join(__dirname, 'e2e-child.ts'), String(partitions), ...(workerFile ? [workerFile] : [])], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, ['--import', 'tsx', path.join(__dirname, 'e2e-child.ts'), String(partitions), ...(workerFile ? [workerFile] : [])], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let out = '';
     let err = '';
     child.stdout.on('data', (d) => (out += d));
@@ -288,7 +295,15 @@ const median = (xs: number[]) => spread(xs).median;
 function sharesOf(w: E2EWorkers): E2EShares {
   const t = w.timings;
   const c = w.cpu;
-  return { fit: t.fit / w.runMs, read: t.read / w.runMs, write: t.write / w.runMs, queue: t.queue / w.runMs, idle: t.idle / w.runMs, fitOfAll: t.fit / (w.runMs + w.startMs), fitOfCpu: c.fit / (c.fit + c.read + c.write + c.queue + c.idle) };
+  return {
+    fit: t.fit / w.runMs,
+    read: t.read / w.runMs,
+    write: t.write / w.runMs,
+    queue: t.queue / w.runMs,
+    idle: t.idle / w.runMs,
+    fitOfAll: t.fit / (w.runMs + w.startMs),
+    fitOfCpu: c.fit / (c.fit + c.read + c.write + c.queue + c.idle),
+  };
 }
 
 /** Spreads and medians over the repetitions of one size. */
@@ -299,8 +314,18 @@ export function summarizeEndToEnd(runs: E2EMeasurement[]): E2ERow {
   // Statements per chunk: the workers' statements in the steps they run in: the screen pass's
   // during the task graph's step (its jobs are synchronous), the refine pass's from their start
   // on (queue workers outlive their pass by a few empty polls).
-  const workerSteps = (m: E2EMeasurement, pass: string) => (pass === 'screen' ? m.steps.filter((s) => s.kind === 'executeTaskGraph') : m.steps.slice(Math.max(0, m.steps.findIndex((s) => s.kind === 'runWorkers'))));
-  const perChunk = Object.fromEntries(passes.map((p) => [p, median(runs.map((m) => workerSteps(m, p).reduce((a, s) => a + s.containers.statements, 0) / (m.workers[p]?.chunks || 1)))]));
+  const workerSteps = (m: E2EMeasurement, pass: string) =>
+    pass === 'screen'
+      ? m.steps.filter((s) => s.kind === 'executeTaskGraph')
+      : m.steps.slice(
+          Math.max(
+            0,
+            m.steps.findIndex((s) => s.kind === 'runWorkers'),
+          ),
+        );
+  const perChunk = Object.fromEntries(
+    passes.map((p) => [p, median(runs.map((m) => workerSteps(m, p).reduce((a, s) => a + s.containers.statements, 0) / (m.workers[p]?.chunks || 1)))]),
+  );
   return {
     partitions: first.partitions,
     repetitions: runs.length,
@@ -326,10 +351,30 @@ export function summarizeEndToEnd(runs: E2EMeasurement[]): E2ERow {
       passes.map((p) => {
         const of = runs.filter((m) => m.workers[p]).map((m) => sharesOf(m.workers[p]));
         const med = (k: keyof E2EShares) => median(of.map((x) => x[k]));
-        return [p, { fit: med('fit'), read: med('read'), write: med('write'), queue: med('queue'), idle: med('idle'), fitOfAll: med('fitOfAll'), fitOfCpu: med('fitOfCpu') }];
+        return [
+          p,
+          {
+            fit: med('fit'),
+            read: med('read'),
+            write: med('write'),
+            queue: med('queue'),
+            idle: med('idle'),
+            fitOfAll: med('fitOfAll'),
+            fitOfCpu: med('fitOfCpu'),
+          },
+        ];
       }),
     ),
-    workers: Object.fromEntries(passes.map((p) => [p, { workers: Math.max(...runs.map((m) => m.workers[p]?.workers ?? 0)), chunks: Math.max(...runs.map((m) => m.workers[p]?.chunks ?? 0)), peakRssMiB: Math.max(...runs.map((m) => m.workers[p]?.peakRssMiB ?? 0)) }])),
+    workers: Object.fromEntries(
+      passes.map((p) => [
+        p,
+        {
+          workers: Math.max(...runs.map((m) => m.workers[p]?.workers ?? 0)),
+          chunks: Math.max(...runs.map((m) => m.workers[p]?.chunks ?? 0)),
+          peakRssMiB: Math.max(...runs.map((m) => m.workers[p]?.peakRssMiB ?? 0)),
+        },
+      ]),
+    ),
     serverPeakRssMiB: Math.max(...runs.map((m) => m.serverPeakRssMiB)),
     processMaxRssMiB: Math.max(...runs.map((m) => m.processMaxRssMiB)),
   };
@@ -339,7 +384,11 @@ export function summarizeEndToEnd(runs: E2EMeasurement[]): E2ERow {
  * `repetitions[i]` runs at `sizes[i]` partitions, each in a fresh process, the sizes interleaved
  * (a slow spell of the shared machine then falls on every size alike). The worker is compiled once.
  */
-export async function benchEndToEnd(sizes: number[], repetitions: number[], onRun?: (m: E2EMeasurement) => void): Promise<{ rows: E2ERow[]; runs: E2EMeasurement[]; compiledWorker: boolean }> {
+export async function benchEndToEnd(
+  sizes: number[],
+  repetitions: number[],
+  onRun?: (m: E2EMeasurement) => void,
+): Promise<{ rows: E2ERow[]; runs: E2EMeasurement[]; compiledWorker: boolean }> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mm-bench-e2e-worker-'));
   try {
     const worker = compiledWorker(dir);

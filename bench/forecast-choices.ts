@@ -40,8 +40,12 @@ function acfSeasonal(x: readonly number[], m: number): boolean {
 }
 
 const DETECTORS: Record<string, (y: readonly number[], m: number) => boolean> = {
-  'acf': (y, m) => acfSeasonal(y, m),
-  'acf on differences': (y, m) => acfSeasonal(y.slice(1).map((v, i) => v - y[i]), m),
+  acf: (y, m) => acfSeasonal(y, m),
+  'acf on differences': (y, m) =>
+    acfSeasonal(
+      y.slice(1).map((v, i) => v - y[i]),
+      m,
+    ),
   'strength > 0.3': (y, m) => seasonalStrength(y, m) > 0.3,
 };
 
@@ -51,7 +55,14 @@ function theta(y: readonly number[], m: number, h: number): number[] {
   const seasonal = m > 1 && n >= 2 * m && y.every((v) => v > 0) && acfSeasonal(y, m);
   const index = seasonal ? seasonalIndices(y.map(Math.log), m).index : [0];
   const adj = y.map((v, t) => (seasonal ? v / Math.exp(index[t % m]) : v));
-  const alpha = gridThenCompass(([a]) => sesFilter(adj, a).sse, { grid: [[0.1, 0.3, 0.5, 0.7, 0.9]], step: [0.1], tol: 1e-3, maxEvals: 60, lo: [1e-4], hi: [0.9999] }).x[0];
+  const alpha = gridThenCompass(([a]) => sesFilter(adj, a).sse, {
+    grid: [[0.1, 0.3, 0.5, 0.7, 0.9]],
+    step: [0.1],
+    tol: 1e-3,
+    maxEvals: 60,
+    lo: [1e-4],
+    hi: [0.9999],
+  }).x[0];
   const { level } = sesFilter(adj, alpha);
   const tm = (n - 1) / 2;
   const ym = adj.reduce((a, b) => a + b, 0) / n;
@@ -102,7 +113,8 @@ function run(): void {
           // The autoregression cannot fit: the combinations fall back to ETS's forecast for it.
         }
         const t = theta(series.values, m, g.horizon);
-        const combine = (fs: number[][], how: 'mean' | 'median') => e.map((_, i) => (how === 'mean' ? fs.reduce((x, f) => x + f[i], 0) / fs.length : median(fs.map((f) => f[i]))));
+        const combine = (fs: number[][], how: 'mean' | 'median') =>
+          e.map((_, i) => (how === 'mean' ? fs.reduce((x, f) => x + f[i], 0) / fs.length : median(fs.map((f) => f[i]))));
         out['autoregression'] = smape(actual, a);
         out['theta'] = smape(actual, t);
         out['mean(ETS, AR, theta)'] = smape(actual, combine([e, a, t], 'mean'));
@@ -112,7 +124,9 @@ function run(): void {
         cases.push({ origin: k, pub: s.source === 'public', smape: out });
       }
     }
-    console.log(`${g.name} (${cases.length} series x origins, period ${g.period}, horizon ${g.horizon}): median sMAPE %, ratio to the shipped screen [min-max over origins], share of cases better than it${cases.some((c) => c.pub) ? ', public series alone' : ''}`);
+    console.log(
+      `${g.name} (${cases.length} series x origins, period ${g.period}, horizon ${g.horizon}): median sMAPE %, ratio to the shipped screen [min-max over origins], share of cases better than it${cases.some((c) => c.pub) ? ', public series alone' : ''}`,
+    );
     const ref = 'ETS (shipped screen)';
     const byOrigin = (key: string, k: number) => median(cases.filter((c) => c.origin === k).map((c) => c.smape[key]));
     for (const key of Object.keys(cases[0].smape)) {
@@ -120,8 +134,12 @@ function run(): void {
       const per = [0, 1, 2].map((k) => byOrigin(key, k) / byOrigin(ref, k));
       const better = cases.filter((c) => c.smape[key] < c.smape[ref]).length;
       const pub = cases.filter((c) => c.pub);
-      const pubText = pub.length ? `   public ${median(pub.map((c) => c.smape[key])).toFixed(2)} (${(median(pub.map((c) => c.smape[key])) / median(pub.map((c) => c.smape[ref]))).toFixed(3)})` : '';
-      console.log(`  ${key.padEnd(28)} ${all.toFixed(2).padStart(6)}  ${(all / median(cases.map((c) => c.smape[ref]))).toFixed(3)} [${Math.min(...per).toFixed(2)}-${Math.max(...per).toFixed(2)}]  better in ${((100 * better) / cases.length).toFixed(0).padStart(2)} %${pubText}`);
+      const pubText = pub.length
+        ? `   public ${median(pub.map((c) => c.smape[key])).toFixed(2)} (${(median(pub.map((c) => c.smape[key])) / median(pub.map((c) => c.smape[ref]))).toFixed(3)})`
+        : '';
+      console.log(
+        `  ${key.padEnd(28)} ${all.toFixed(2).padStart(6)}  ${(all / median(cases.map((c) => c.smape[ref]))).toFixed(3)} [${Math.min(...per).toFixed(2)}-${Math.max(...per).toFixed(2)}]  better in ${((100 * better) / cases.length).toFixed(0).padStart(2)} %${pubText}`,
+      );
     }
   }
 }

@@ -168,12 +168,14 @@ function scoreR(fc: Fc | null, c: Cut): { smape: number; in80: number; in95: num
 async function main(): Promise<void> {
   const version = rscript();
   if (version === null) {
-    console.error('Rscript was not found on the PATH: this bench compares with R\'s forecast package and needs R with it installed (Debian: apt-get install r-cran-forecast). Nothing was measured.');
+    console.error(
+      "Rscript was not found on the PATH: this bench compares with R's forecast package and needs R with it installed (Debian: apt-get install r-cran-forecast). Nothing was measured.",
+    );
     process.exit(2);
   }
   const forecastVersion = rForecastVersion();
   if (forecastVersion === 'unknown') {
-    console.error('R\'s forecast package is not installed (Debian: apt-get install r-cran-forecast). Nothing was measured.');
+    console.error("R's forecast package is not installed (Debian: apt-get install r-cran-forecast). Nothing was measured.");
     process.exit(2);
   }
   const started = Date.now();
@@ -183,8 +185,18 @@ async function main(): Promise<void> {
   // 4 generated series per shape (not bench/forecast.ts's 10): R's auto.arima costs seconds per monthly series.
   const corpus = forecastCorpus(Number(process.env.MM_BENCH_FORECAST_PER_SHAPE ?? 4));
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'forecast-vs-r-'));
-  const machine = { node: process.version, r: version, forecast: forecastVersion, cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model ?? 'unknown', date: new Date().toISOString(), loadAverageAtStart: os.loadavg()[0] };
-  console.log(`machine: ${machine.cpus} x ${machine.cpuModel}, Node ${machine.node}, ${version}, forecast ${forecastVersion}, load average ${machine.loadAverageAtStart.toFixed(1)}`);
+  const machine = {
+    node: process.version,
+    r: version,
+    forecast: forecastVersion,
+    cpus: os.cpus().length,
+    cpuModel: os.cpus()[0]?.model ?? 'unknown',
+    date: new Date().toISOString(),
+    loadAverageAtStart: os.loadavg()[0],
+  };
+  console.log(
+    `machine: ${machine.cpus} x ${machine.cpuModel}, Node ${machine.node}, ${version}, forecast ${forecastVersion}, load average ${machine.loadAverageAtStart.toFixed(1)}`,
+  );
   const rows: ForecastVsRGroup[] = [];
   try {
     const selected = GROUPS.filter((x) => groups.length === 0 || groups.includes(x.name));
@@ -210,7 +222,10 @@ async function main(): Promise<void> {
     // are deterministic; its CPU times are then those of the run that made the cache). For
     // iterating on the core only: a recorded run is made without it.
     const cacheDir = process.env.MM_BENCH_R_CACHE;
-    const key = createHash('sha256').update(`${version}\n${forecastVersion}\n${R_SCRIPT}\n${lines.join('\n')}`).digest('hex').slice(0, 16);
+    const key = createHash('sha256')
+      .update(`${version}\n${forecastVersion}\n${R_SCRIPT}\n${lines.join('\n')}`)
+      .digest('hex')
+      .slice(0, 16);
     const cached = cacheDir ? path.join(cacheDir, `forecast-vs-r-${key}.tsv`) : undefined;
     if (cached && fs.existsSync(cached)) {
       fs.copyFileSync(cached, output);
@@ -238,7 +253,10 @@ async function main(): Promise<void> {
             }
           });
     // Ours, meanwhile.
-    const ours = new Map<string, { outcomes: Record<string, ReturnType<typeof outcome>[][]>; cpu: ReturnType<typeof timeContests>; failed: Record<string, number> }>();
+    const ours = new Map<
+      string,
+      { outcomes: Record<string, ReturnType<typeof outcome>[][]>; cpu: ReturnType<typeof timeContests>; failed: Record<string, number> }
+    >();
     for (const g of selected) {
       const cuts = cutsByGroup.get(g.name)!;
       const outcomes: Record<string, ReturnType<typeof outcome>[][]> = {};
@@ -299,15 +317,36 @@ async function main(): Promise<void> {
           const a = perCase[o].flat();
           const b = perCase[m].flat();
           const better = a.reduce((s, x, i) => s + (x.smape < b[i].smape ? 1 : x.smape === b[i].smape ? 0.5 : 0), 0);
-          ratios[o][m] = { ratio: methods[o].medianSmape / methods[m].medianSmape, min: Math.min(...per), max: Math.max(...per), better: (100 * better) / a.length };
+          ratios[o][m] = {
+            ratio: methods[o].medianSmape / methods[m].medianSmape,
+            min: Math.min(...per),
+            max: Math.max(...per),
+            better: (100 * better) / a.length,
+          };
         }
       }
       const cpu = (ms: number[]): CpuPerSeries => ({ median: median(ms), mean: ms.reduce((a, b) => a + b, 0) / ms.length, p90: quantile(ms, 0.9) });
       // Median sMAPE per source (public, or the generator's shape), to see where each side wins.
       const sources = [...new Set(corpus.filter((x) => x.group === g.name).map((x) => x.source))];
       const sourceOf = corpus.filter((x) => x.group === g.name).map((x) => x.source);
-      const bySource = Object.fromEntries(sources.map((src) => [src, Object.fromEntries(Object.entries(perCase).map(([name, oc]) => [name, median(oc.flatMap((o) => o.filter((_, i) => sourceOf[i] === src).map((x) => x.smape)))]))]));
-      rows.push({ group: g.name, cases: cuts.flat().length, period: g.period, horizon: g.horizon, methods, ratios, bySource, cpuMs: { ours: mine.cpu, r: Object.fromEntries(R_METHODS.map((m) => [m, cpu(rMs[m])])) } });
+      const bySource = Object.fromEntries(
+        sources.map((src) => [
+          src,
+          Object.fromEntries(
+            Object.entries(perCase).map(([name, oc]) => [name, median(oc.flatMap((o) => o.filter((_, i) => sourceOf[i] === src).map((x) => x.smape)))]),
+          ),
+        ]),
+      );
+      rows.push({
+        group: g.name,
+        cases: cuts.flat().length,
+        period: g.period,
+        horizon: g.horizon,
+        methods,
+        ratios,
+        bySource,
+        cpuMs: { ours: mine.cpu, r: Object.fromEntries(R_METHODS.map((m) => [m, cpu(rMs[m])])) },
+      });
     }
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
@@ -318,7 +357,13 @@ async function main(): Promise<void> {
   if (process.env.MM_BENCH_RESULTS !== '0') {
     const file = path.join(__dirname, 'results.json');
     const results = fs.existsSync(file) ? JSON.parse(fs.readFileSync(file, 'utf8')) : {};
-    results.forecastVsR = { rFromCache: Boolean(process.env.MM_BENCH_R_CACHE), machine: { ...machine, loadAverageAtEnd: os.loadavg()[0] }, elapsedSeconds, origins: ORIGINS, groups: rows };
+    results.forecastVsR = {
+      rFromCache: Boolean(process.env.MM_BENCH_R_CACHE),
+      machine: { ...machine, loadAverageAtEnd: os.loadavg()[0] },
+      elapsedSeconds,
+      origins: ORIGINS,
+      groups: rows,
+    };
     fs.writeFileSync(file, JSON.stringify(results, null, 2) + '\n');
     console.log(`written to ${path.relative(process.cwd(), file)} (forecastVsR)`);
   }
@@ -330,16 +375,33 @@ function print(rows: readonly ForecastVsRGroup[]): void {
   for (const r of rows) {
     console.log(`\n  ${r.group} (${r.cases} series x origins, period ${r.period}, horizon ${r.horizon})`);
     for (const [name, m] of Object.entries(r.methods)) {
-      console.log(`    ${name.padEnd(10)} ${m.medianSmape.toFixed(2).padStart(6)} [${m.q25.toFixed(2)}-${m.q75.toFixed(2)}]  coverage ${m.coverage.c80.toFixed(1)}/${m.coverage.c95.toFixed(1)}${m.failed ? `  failed ${m.failed}` : ''}`);
+      console.log(
+        `    ${name.padEnd(10)} ${m.medianSmape.toFixed(2).padStart(6)} [${m.q25.toFixed(2)}-${m.q75.toFixed(2)}]  coverage ${m.coverage.c80.toFixed(1)}/${m.coverage.c95.toFixed(1)}${m.failed ? `  failed ${m.failed}` : ''}`,
+      );
     }
     for (const [o, by] of Object.entries(r.ratios)) {
-      console.log(`    ${o.padEnd(8)} ${Object.entries(by).map(([m, x]) => `/${m} ${x.ratio.toFixed(3)} [${x.min.toFixed(2)}-${x.max.toFixed(2)}] ${x.better.toFixed(0)} %`).join('   ')}`);
+      console.log(
+        `    ${o.padEnd(8)} ${Object.entries(by)
+          .map(([m, x]) => `/${m} ${x.ratio.toFixed(3)} [${x.min.toFixed(2)}-${x.max.toFixed(2)}] ${x.better.toFixed(0)} %`)
+          .join('   ')}`,
+      );
     }
     console.log(`    by source, median sMAPE ${Object.keys(r.methods).join(' / ')}:`);
-    for (const [src, by] of Object.entries(r.bySource)) console.log(`      ${src.padEnd(22)} ${Object.values(by).map((v) => v.toFixed(2)).join(' / ')}`);
+    for (const [src, by] of Object.entries(r.bySource))
+      console.log(
+        `      ${src.padEnd(22)} ${Object.values(by)
+          .map((v) => v.toFixed(2))
+          .join(' / ')}`,
+      );
     const c = r.cpuMs;
     const f = (x: CpuPerSeries) => `${x.median.toFixed(2)}/${x.mean.toFixed(2)}`;
-    console.log(`    CPU ms per series (median/mean, warm): ours screen ${f(c.ours.screen)}, refine ${c.ours.refine ? f(c.ours.refine) : '-'}, shipped (mean) ${c.ours.shipped.toFixed(2)};  R ${Object.entries(c.r).map(([m, x]) => `${m} ${f(x)}`).join(', ')};  R ets / ours shipped ${(c.r.ets.mean / c.ours.shipped).toFixed(0)}x`);
+    console.log(
+      `    CPU ms per series (median/mean, warm): ours screen ${f(c.ours.screen)}, refine ${c.ours.refine ? f(c.ours.refine) : '-'}, shipped (mean) ${c.ours.shipped.toFixed(2)};  R ${Object.entries(
+        c.r,
+      )
+        .map(([m, x]) => `${m} ${f(x)}`)
+        .join(', ')};  R ets / ours shipped ${(c.r.ets.mean / c.ours.shipped).toFixed(0)}x`,
+    );
   }
 }
 

@@ -32,7 +32,17 @@
  * runs some groups only.
  */
 import { performance } from 'perf_hooks';
-import { ContestOptions, ContestResult, ForecastModel, computeMetrics, LEGACY_REFINE_FAMILIES, LEGACY_SCREEN_FAMILIES, predictFromModel, prepareSeries, selectBest } from '../worker/forecast';
+import {
+  ContestOptions,
+  ContestResult,
+  ForecastModel,
+  computeMetrics,
+  LEGACY_REFINE_FAMILIES,
+  LEGACY_SCREEN_FAMILIES,
+  predictFromModel,
+  prepareSeries,
+  selectBest,
+} from '../worker/forecast';
 import { zForLevel } from '../worker/forecast/normal';
 import { CorpusSeries, FrequencyGroup, GROUPS, forecastCorpus } from './forecast-corpus';
 
@@ -51,7 +61,11 @@ export interface Method {
 
 export const METHODS: readonly Method[] = [
   { name: 'snaive', screen: { families: ['seasonal_naive'], calibrate: false } },
-  { name: 'previous', screen: { families: LEGACY_SCREEN_FAMILIES, search: 'coarse', calibrate: false }, refine: { families: LEGACY_REFINE_FAMILIES, search: 'fine', calibrate: false } },
+  {
+    name: 'previous',
+    screen: { families: LEGACY_SCREEN_FAMILIES, search: 'coarse', calibrate: false },
+    refine: { families: LEGACY_REFINE_FAMILIES, search: 'fine', calibrate: false },
+  },
   { name: 'ets', screen: { families: ['ets'], calibrate: false } },
   { name: 'screen', screen: {} },
   { name: 'shipped', screen: {}, refine: { refine: true } },
@@ -136,7 +150,15 @@ export function outcome(model: ForecastModel | null, train: readonly number[], a
     if (a >= p95[i].lower && a <= p95[i].upper) in95++;
   });
   void g;
-  return { smape: smape(actual, p95.map((s) => s.forecast)), in80, in95, points: h };
+  return {
+    smape: smape(
+      actual,
+      p95.map((s) => s.forecast),
+    ),
+    in80,
+    in95,
+    points: h,
+  };
 }
 
 /** One series cut at one origin: what precedes the origin, and the `horizon` steps after it. */
@@ -166,7 +188,7 @@ export function shipMethod(cut: readonly Cut[], g: FrequencyGroup, method: Metho
   const models = screens.map((r) => r?.model ?? null);
   let refined = 0;
   if (method.refine) {
-    const order = screens.map((r, i) => ({ i, mape: r === null ? Infinity : r.metrics.mape ?? Infinity })).sort((a, b) => b.mape - a.mape || a.i - b.i);
+    const order = screens.map((r, i) => ({ i, mape: r === null ? Infinity : (r.metrics.mape ?? Infinity) })).sort((a, b) => b.mape - a.mape || a.i - b.i);
     const take = Math.ceil((screens.length * REFINE_TOP_PERCENT) / 100);
     for (const { i } of order.slice(0, take)) {
       const r = contest(cut[i].train, cut[i].dates, g, method.refine);
@@ -212,7 +234,11 @@ export function timeContests(cases: readonly Cut[], g: FrequencyGroup, method: M
 }
 
 /** Runs the section; `perShape` generated series per shape and frequency. */
-export function benchForecast(perShape = Number(process.env.MM_BENCH_FORECAST_PER_SHAPE ?? 10), methods: readonly Method[] = METHODS, groups = (process.env.MM_BENCH_FORECAST_GROUPS ?? '').split(',').filter(Boolean)): ForecastBenchGroup[] {
+export function benchForecast(
+  perShape = Number(process.env.MM_BENCH_FORECAST_PER_SHAPE ?? 10),
+  methods: readonly Method[] = METHODS,
+  groups = (process.env.MM_BENCH_FORECAST_GROUPS ?? '').split(',').filter(Boolean),
+): ForecastBenchGroup[] {
   const corpus = forecastCorpus(perShape);
   const out: ForecastBenchGroup[] = [];
   for (const g of GROUPS.filter((x) => groups.length === 0 || groups.includes(x.name))) {
@@ -271,15 +297,21 @@ export function benchForecast(perShape = Number(process.env.MM_BENCH_FORECAST_PE
 export function printForecast(rows: readonly ForecastBenchGroup[]): void {
   console.log(`\nforecasting core on the evaluation corpus (bench/forecast-corpus.ts), ${ORIGINS} rolling origins per series`);
   console.log('  median sMAPE % (ratio to seasonal naive, ratio to the previous default: overall [min-max over origins]); interval coverage 80/95 %');
-  console.log(`  fit cost: CPU ms per series (user + system of this process), warm (after ${WARM_UP} untimed contests), every series x origin, median / mean / p90; shipped = screen mean + ${REFINE_TOP_PERCENT} % x refine mean`);
+  console.log(
+    `  fit cost: CPU ms per series (user + system of this process), warm (after ${WARM_UP} untimed contests), every series x origin, median / mean / p90; shipped = screen mean + ${REFINE_TOP_PERCENT} % x refine mean`,
+  );
   const ms = (c: CpuPerSeries | undefined) => (c ? `${c.median.toFixed(2)} / ${c.mean.toFixed(2)} / ${c.p90.toFixed(2)}` : '-');
   for (const r of rows) {
-    console.log(`  ${r.group} (${r.series} series, period ${r.period}, horizon ${r.horizon}); CPU ms per series: screen ${ms(r.cpuMsPerSeries.screen)}, refine ${ms(r.cpuMsPerSeries.refine)}, shipped ${r.cpuMsPerSeries.shipped.toFixed(2)}; shipped from refine ${r.refinedPercent.toFixed(1)} %; screen failed ${r.failed} of ${r.series * ORIGINS}`);
+    console.log(
+      `  ${r.group} (${r.series} series, period ${r.period}, horizon ${r.horizon}); CPU ms per series: screen ${ms(r.cpuMsPerSeries.screen)}, refine ${ms(r.cpuMsPerSeries.refine)}, shipped ${r.cpuMsPerSeries.shipped.toFixed(2)}; shipped from refine ${r.refinedPercent.toFixed(1)} %; screen failed ${r.failed} of ${r.series * ORIGINS}`,
+    );
     for (const m of Object.keys(r.medianSmape)) {
       const a = r.ratioToSnaive[m];
       const b = r.ratioToPrevious[m];
       const c = r.coverage[m];
-      console.log(`    ${m.padEnd(9)} ${r.medianSmape[m].all.toFixed(2).padStart(6)}   vs snaive ${a.ratio.toFixed(3)} [${a.min.toFixed(2)}-${a.max.toFixed(2)}]   vs previous ${b.ratio.toFixed(3)} [${b.min.toFixed(2)}-${b.max.toFixed(2)}]   coverage ${c.c80.toFixed(1)}/${c.c95.toFixed(1)}`);
+      console.log(
+        `    ${m.padEnd(9)} ${r.medianSmape[m].all.toFixed(2).padStart(6)}   vs snaive ${a.ratio.toFixed(3)} [${a.min.toFixed(2)}-${a.max.toFixed(2)}]   vs previous ${b.ratio.toFixed(3)} [${b.min.toFixed(2)}-${b.max.toFixed(2)}]   coverage ${c.c80.toFixed(1)}/${c.c95.toFixed(1)}`,
+      );
     }
   }
 }

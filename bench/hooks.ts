@@ -44,11 +44,31 @@ function app(): { stack: TerraformStack; pipeline: ManyModelPipeline } {
 }
 
 /** One measurement: a fresh server, the data set, our way, then (when asked) the per-partition way. */
-async function measureOnce(n: number, tf: Parameters<typeof planLocalApply>[0], manifest: HookManifest, pipeline: ManyModelPipeline, perPartition: boolean): Promise<{ ours: { statements: number; ms: number }; perPartition?: { statements: number; ms: number } }> {
+async function measureOnce(
+  n: number,
+  tf: Parameters<typeof planLocalApply>[0],
+  manifest: HookManifest,
+  pipeline: ManyModelPipeline,
+  perPartition: boolean,
+): Promise<{ ours: { statements: number; ms: number }; perPartition?: { statements: number; ms: number } }> {
   const agg = pipeline.aggregator;
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'mm-bench-hooks-'));
-  const server = await startLocalServer({ dataDir, procedures: { [agg.procedureName.toString()]: registrationStandIn(agg.modelName.toString(), agg.stageName.toString(), agg.metricsTable.toString()) } });
-  const session = await SnowflakeSession.open(resolveConnection({ env: { SNOWFLAKE_ACCOUNT: 'local', SNOWFLAKE_USER: 'test', SNOWFLAKE_PASSWORD: 'test', SNOWFLAKE_HOST: '127.0.0.1', SNOWFLAKE_PORT: String(server.port), SNOWFLAKE_PROTOCOL: 'http' } }));
+  const server = await startLocalServer({
+    dataDir,
+    procedures: { [agg.procedureName.toString()]: registrationStandIn(agg.modelName.toString(), agg.stageName.toString(), agg.metricsTable.toString()) },
+  });
+  const session = await SnowflakeSession.open(
+    resolveConnection({
+      env: {
+        SNOWFLAKE_ACCOUNT: 'local',
+        SNOWFLAKE_USER: 'test',
+        SNOWFLAKE_PASSWORD: 'test',
+        SNOWFLAKE_HOST: '127.0.0.1',
+        SNOWFLAKE_PORT: String(server.port),
+        SNOWFLAKE_PROTOCOL: 'http',
+      },
+    }),
+  );
   try {
     await session.query('CREATE DATABASE ANALYTICS');
     await session.query('CREATE SCHEMA ANALYTICS.RAW');
@@ -57,7 +77,10 @@ async function measureOnce(n: number, tf: Parameters<typeof planLocalApply>[0], 
     await session.query('CREATE IMAGE REPOSITORY ANALYTICS.ML.IMAGES');
     await session.query('CREATE TABLE ANALYTICS.RAW.SERIES_EVENTS (UNIT_ID VARCHAR, DATE DATE, Y FLOAT)');
     const keys = Array.from({ length: n }, (_, i) => `U${String(i).padStart(6, '0')}`);
-    await session.query('INSERT INTO ANALYTICS.RAW.SERIES_EVENTS VALUES (?, ?, ?)', keys.map((k) => [k, '2026-01-01', 1]));
+    await session.query(
+      'INSERT INTO ANALYTICS.RAW.SERIES_EVENTS VALUES (?, ?, ?)',
+      keys.map((k) => [k, '2026-01-01', 1]),
+    );
     for (const sql of planLocalApply(tf).statements) await session.query(sql);
 
     // Our way: the runner's startPass (one enqueue), then index and registration, with training
@@ -73,12 +96,20 @@ async function measureOnce(n: number, tf: Parameters<typeof planLocalApply>[0], 
     const stageDir = server.engine.stages.get(agg.stageName.toString())!;
     fs.mkdirSync(path.join(stageDir, 'models', runId, 'screen'), { recursive: true });
     for (const k of keys) fs.writeFileSync(path.join(stageDir, 'models', runId, 'screen', `${k}.json`), '{}');
-    await session.query(`INSERT INTO ${agg.metricsTable.quoted} (RUN_ID, PASS, PARTITION_KEY, STATUS, MODEL_FAMILY, MAPE, RMSE, SMAPE, N_OBS, STAGE_PATH, ERROR_MSG, TRAINED_AT) VALUES (?, 'screen', ?, 'OK', 'holt_winters', 0.05, 1, 0.05, 100, ?, NULL, CURRENT_TIMESTAMP())`, keys.map((k) => [runId, k, `models/${runId}/screen/${k}.json`]));
+    await session.query(
+      `INSERT INTO ${agg.metricsTable.quoted} (RUN_ID, PASS, PARTITION_KEY, STATUS, MODEL_FAMILY, MAPE, RMSE, SMAPE, N_OBS, STAGE_PATH, ERROR_MSG, TRAINED_AT) VALUES (?, 'screen', ?, 'OK', 'holt_winters', 0.05, 1, 0.05, 100, ?, NULL, CURRENT_TIMESTAMP())`,
+      keys.map((k) => [runId, k, `models/${runId}/screen/${k}.json`]),
+    );
     // The training steps are recorded as done in the run, as the workers' passes would leave them:
     // the planner runs index and registration only on a run whose producers succeeded.
     const rest = manifest.steps.filter((s) => s.kind === 'buildModelIndex' || s.kind === 'registerAggregator').map((s) => s.id);
     const ledger = new Ledger(session, manifest.ledger!, manifest.stack);
-    for (const s of manifest.steps.filter((x) => x.id !== startStep && x.kind !== 'buildModelIndex' && manifest.steps.findIndex((y) => y.id === x.id) < manifest.steps.findIndex((y) => y.kind === 'buildModelIndex'))) {
+    for (const s of manifest.steps.filter(
+      (x) =>
+        x.id !== startStep &&
+        x.kind !== 'buildModelIndex' &&
+        manifest.steps.findIndex((y) => y.id === x.id) < manifest.steps.findIndex((y) => y.kind === 'buildModelIndex'),
+    )) {
       const attempt = await ledger.start(s.id, runId, s.fingerprint, 'bench');
       await ledger.finish(s.id, runId, attempt, 'SUCCEEDED', [], undefined, null);
     }
@@ -99,7 +130,10 @@ async function measureOnce(n: number, tf: Parameters<typeof planLocalApply>[0], 
     before = server.statementCount;
     t0 = Date.now();
     for (const [i, k] of keys.entries()) {
-      await session.query(`INSERT INTO ${pipeline.queue!.qualifiedName.quoted} (QUEUE_ID, RUN_ID, PASS, CHUNK_ID, PARTITION_KEYS, STATUS, ATTEMPTS, CREATED_AT) SELECT ?, 'RPP', 'screen', ?, PARSE_JSON(?), 'PENDING', 0, CURRENT_TIMESTAMP()`, [`RPP/${i}`, i, JSON.stringify([k])]);
+      await session.query(
+        `INSERT INTO ${pipeline.queue!.qualifiedName.quoted} (QUEUE_ID, RUN_ID, PASS, CHUNK_ID, PARTITION_KEYS, STATUS, ATTEMPTS, CREATED_AT) SELECT ?, 'RPP', 'screen', ?, PARSE_JSON(?), 'PENDING', 0, CURRENT_TIMESTAMP()`,
+        [`RPP/${i}`, i, JSON.stringify([k])],
+      );
     }
     for (const k of keys) await session.query('INSERT INTO ANALYTICS.FORECAST.PER_PARTITION_INDEX VALUES (?, ?)', [k, `models/${runId}/screen/${k}.json`]);
     for (const k of keys) await session.query(`ALTER MODEL ${ppModel} ADD VERSION V_${k}`);
@@ -132,7 +166,9 @@ export async function benchHooks(sizes: number[], perPartitionLimit = 2000, repe
     rows.push({
       partitions: n,
       ours: { statements: Math.max(...ours.map((o) => o.statements)), ms: spread(ours.map((o) => o.ms)) },
-      perPartition: pp.length ? { statements: Math.max(...pp.map((p) => p.statements)), ms: spread(pp.map((p) => p.ms)), measured: true, repetitions: pp.length } : { statements: 3 * n, measured: false, repetitions: 0 },
+      perPartition: pp.length
+        ? { statements: Math.max(...pp.map((p) => p.statements)), ms: spread(pp.map((p) => p.ms)), measured: true, repetitions: pp.length }
+        : { statements: 3 * n, measured: false, repetitions: 0 },
     });
   }
   return rows;

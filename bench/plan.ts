@@ -66,7 +66,11 @@ export function benchPlan(targetResources = 1000, repetitions = 3): PlanBenchRes
     renderMarkdown(report);
     inProcessMs.push(Number(process.hrtime.bigint() - t0) / 1e6);
     const t1 = process.hrtime.bigint();
-    const cli = spawnSync(process.execPath, [path.join(__dirname, '..', 'bin', 'many-model.js'), 'plan', '--base', baseDir, '--head', headDir, '--format', 'json'], { encoding: 'utf8', maxBuffer: 256 * 2 ** 20 });
+    const cli = spawnSync(
+      process.execPath,
+      [path.join(__dirname, '..', 'bin', 'many-model.js'), 'plan', '--base', baseDir, '--head', headDir, '--format', 'json'],
+      { encoding: 'utf8', maxBuffer: 256 * 2 ** 20 },
+    );
     cliMs.push(Number(process.hrtime.bigint() - t1) / 1e6);
     if (cli.status !== 0) throw new Error(`bench plan: the CLI failed: ${cli.stderr}`);
   }

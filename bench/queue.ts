@@ -111,7 +111,14 @@ interface Claim {
 const sleep = (ms: number) => new Promise<void>((resolve) => (ms > 0 ? setTimeout(resolve, ms) : setImmediate(resolve)));
 
 function connectionEnv(server: LocalSnowflakeServer): Record<string, string> {
-  return { SNOWFLAKE_ACCOUNT: 'local', SNOWFLAKE_USER: 'test', SNOWFLAKE_PASSWORD: 'test', SNOWFLAKE_HOST: '127.0.0.1', SNOWFLAKE_PORT: String(server.port), SNOWFLAKE_PROTOCOL: 'http' };
+  return {
+    SNOWFLAKE_ACCOUNT: 'local',
+    SNOWFLAKE_USER: 'test',
+    SNOWFLAKE_PASSWORD: 'test',
+    SNOWFLAKE_HOST: '127.0.0.1',
+    SNOWFLAKE_PORT: String(server.port),
+    SNOWFLAKE_PROTOCOL: 'http',
+  };
 }
 
 function settingsFor(server: LocalSnowflakeServer) {
@@ -121,18 +128,34 @@ function settingsFor(server: LocalSnowflakeServer) {
 /** The i-th partition key; keys sort as their numbers do. */
 const keyOf = (i: number) => `K${String(i).padStart(8, '0')}`;
 
-async function runOnce(server: LocalSnowflakeServer, admin: SnowflakeSession, launcher: Launcher, n: number, workers: number, kills: number, leaseSeconds: number, opts: QueueBenchOptions, label = ''): Promise<QueueRunResult> {
+async function runOnce(
+  server: LocalSnowflakeServer,
+  admin: SnowflakeSession,
+  launcher: Launcher,
+  n: number,
+  workers: number,
+  kills: number,
+  leaseSeconds: number,
+  opts: QueueBenchOptions,
+  label = '',
+): Promise<QueueRunResult> {
   const fitMs = opts.fitMs ?? 0;
   const pollMs = opts.pollMs ?? 250;
   const stallMs = opts.stallMs ?? 30000;
-  const model: QueueModel = { table: ObjectName.of('BENCH', 'QUEUE', `Q${label}_${workers}_${kills > 0 ? 'KILL' : 'CLEAN'}`), leaseSeconds, maxAttempts: MAX_ATTEMPTS };
+  const model: QueueModel = {
+    table: ObjectName.of('BENCH', 'QUEUE', `Q${label}_${workers}_${kills > 0 ? 'KILL' : 'CLEAN'}`),
+    leaseSeconds,
+    maxAttempts: MAX_ATTEMPTS,
+  };
   const q = renderQueueStatements(model);
   const claimSql = opts.claimSql?.(model) ?? q.claim.sql;
   await admin.query(renderQueueDrop(model));
   await admin.query(renderQueueCreate(model));
   // The pass is enqueued as the hooks runner's startPass does it: renderEnqueue's ONE statement,
   // here with chunks of one key, so one queue row per item (the keys were array-bound once).
-  const enqueue = substitute(renderEnqueue(model, PASS, 1, { keysQuery: `SELECT PARTITION_KEY FROM ${KEYS_TABLE} WHERE PARTITION_KEY < '${keyOf(n)}'` }), { RUN_ID });
+  const enqueue = substitute(renderEnqueue(model, PASS, 1, { keysQuery: `SELECT PARTITION_KEY FROM ${KEYS_TABLE} WHERE PARTITION_KEY < '${keyOf(n)}'` }), {
+    RUN_ID,
+  });
   const enq = await admin.query(enqueue);
   if (enq.updatedRows !== n) throw new Error(`queue bench: enqueue inserted ${enq.updatedRows} of ${n} rows`);
 
@@ -160,7 +183,11 @@ async function runOnce(server: LocalSnowflakeServer, admin: SnowflakeSession, la
   const start = (index: number): Promise<void> => {
     const workerId = `bench-worker-${index}#${generation++}`;
     const cfg: QueueWorkerConfig = { env: connectionEnv(server), workerId, runId: RUN_ID, pass: PASS, slots, slot: slotOf(index), fitMs, sql };
-    const child = fork(launcher.file, [JSON.stringify(cfg)], { execArgv: launcher.execArgv, env: { ...process.env, ...launcher.env }, stdio: ['ignore', 'ignore', 'pipe', 'ipc'] });
+    const child = fork(launcher.file, [JSON.stringify(cfg)], {
+      execArgv: launcher.execArgv,
+      env: { ...process.env, ...launcher.env },
+      stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
+    });
     live.add(child);
     let stderr = '';
     child.stderr!.on('data', (d) => (stderr += d));
@@ -202,7 +229,8 @@ async function runOnce(server: LocalSnowflakeServer, admin: SnowflakeSession, la
           live.delete(child);
           ready();
           if (killedHere && !finished) void start(index).catch((e: Error) => errors.push(e));
-          else if (!killedHere && !finished && code !== 0) errors.push(new Error(`${workerId} exited (${signal ?? code}): ${stderr.trim().split('\n').slice(-5).join(' | ')}`));
+          else if (!killedHere && !finished && code !== 0)
+            errors.push(new Error(`${workerId} exited (${signal ?? code}): ${stderr.trim().split('\n').slice(-5).join(' | ')}`));
           resolve();
         }),
       ),
@@ -251,7 +279,12 @@ async function runOnce(server: LocalSnowflakeServer, admin: SnowflakeSession, la
   const statements = server.statementCount - statementsBefore;
 
   // Check against the table.
-  const table = (await admin.query<{ QUEUE_ID: string; STATUS: string; ATTEMPTS: number }>(`SELECT QUEUE_ID, STATUS, ATTEMPTS FROM ${model.table.quoted} WHERE RUN_ID = ? AND PASS = ?`, [RUN_ID, PASS])).rows;
+  const table = (
+    await admin.query<{ QUEUE_ID: string; STATUS: string; ATTEMPTS: number }>(
+      `SELECT QUEUE_ID, STATUS, ATTEMPTS FROM ${model.table.quoted} WHERE RUN_ID = ? AND PASS = ?`,
+      [RUN_ID, PASS],
+    )
+  ).rows;
   if (table.length !== n) throw new Error(`queue bench: the table holds ${table.length} rows, ${n} were enqueued`);
   let lost = 0;
   let claimedTwice = 0;
@@ -273,7 +306,19 @@ async function runOnce(server: LocalSnowflakeServer, admin: SnowflakeSession, la
   }
   if (attemptsTotal !== claimCount) throw new Error(`queue bench: the table counts ${attemptsTotal} claims, workers won ${claimCount}`);
   await admin.query(renderQueueDrop(model));
-  return { workers, kills: kills > 0, items: n, seconds: elapsed, claims: claimCount, lostRaces, claimsPerSec: claimCount / elapsed, claimedTwice, lost, killed, statements };
+  return {
+    workers,
+    kills: kills > 0,
+    items: n,
+    seconds: elapsed,
+    claims: claimCount,
+    lostRaces,
+    claimsPerSec: claimCount / elapsed,
+    claimedTwice,
+    lost,
+    killed,
+    statements,
+  };
 }
 
 /** How a worker process starts: compiled once per bench (bench/compile.ts), else through tsx. */
@@ -286,7 +331,9 @@ interface Launcher {
 export async function benchQueue(workerCounts: number[], items: number, repetitions: number, options: QueueBenchOptions = {}): Promise<QueueBenchRow[]> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mm-bench-queue-'));
   const compiled = compileForNode('bench/queue-worker.ts', dir, 'queue-worker');
-  const launcher: Launcher = compiled ? { file: compiled, execArgv: [], env: nodeEnv() } : { file: path.join(__dirname, 'queue-worker.ts'), execArgv: ['--import', 'tsx'], env: {} };
+  const launcher: Launcher = compiled
+    ? { file: compiled, execArgv: [], env: nodeEnv() }
+    : { file: path.join(__dirname, 'queue-worker.ts'), execArgv: ['--import', 'tsx'], env: {} };
   try {
     return await benchQueueWith(launcher, workerCounts, items, repetitions, options);
   } finally {
@@ -294,7 +341,13 @@ export async function benchQueue(workerCounts: number[], items: number, repetiti
   }
 }
 
-async function benchQueueWith(launcher: Launcher, workerCounts: number[], items: number, repetitions: number, options: QueueBenchOptions): Promise<QueueBenchRow[]> {
+async function benchQueueWith(
+  launcher: Launcher,
+  workerCounts: number[],
+  items: number,
+  repetitions: number,
+  options: QueueBenchOptions,
+): Promise<QueueBenchRow[]> {
   const server = await startLocalServer();
   const admin = await SnowflakeSession.open(settingsFor(server));
   const out: QueueBenchRow[] = [];
@@ -303,7 +356,10 @@ async function benchQueueWith(launcher: Launcher, workerCounts: number[], items:
     await admin.query('CREATE SCHEMA BENCH.QUEUE');
     // The partitions to train: ONE array-bound insert.
     await admin.query(`CREATE TABLE ${KEYS_TABLE} (PARTITION_KEY VARCHAR)`);
-    const keys = await admin.query(`INSERT INTO ${KEYS_TABLE} (PARTITION_KEY) VALUES (?)`, Array.from({ length: items }, (_, i) => [keyOf(i)]));
+    const keys = await admin.query(
+      `INSERT INTO ${KEYS_TABLE} (PARTITION_KEY) VALUES (?)`,
+      Array.from({ length: items }, (_, i) => [keyOf(i)]),
+    );
     if (keys.updatedRows !== items) throw new Error(`queue bench: ${keys.updatedRows} of ${items} keys inserted`);
     // Warm-up, not reported: the first statements of each shape pay for JIT, WASM tier-up and
     // DuckDB's first plans (a cold first run of 50 items took 6x as long as the same run warm).

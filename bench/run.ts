@@ -46,9 +46,13 @@ function ratio(a: Spread, b: Spread): Spread {
 
 function printEndToEnd(rows: E2ERow[]): Record<string, unknown> {
   const steps = rows[0].steps.map((s) => s.id);
-  console.log(`  ${'partitions'.padStart(10)}  ${'loop s'.padEnd(24)}  ${'setup s'.padEnd(8)}  runner statements (+ polls)  worker statements per chunk  rows returned to workers  peak RSS server / worker`);
+  console.log(
+    `  ${'partitions'.padStart(10)}  ${'loop s'.padEnd(24)}  ${'setup s'.padEnd(8)}  runner statements (+ polls)  worker statements per chunk  rows returned to workers  peak RSS server / worker`,
+  );
   for (const r of rows) {
-    const perChunk = Object.entries(r.workerStatementsPerChunk).map(([p, n]) => `${p} ${n.toFixed(1)}`).join(', ');
+    const perChunk = Object.entries(r.workerStatementsPerChunk)
+      .map(([p, n]) => `${p} ${n.toFixed(1)}`)
+      .join(', ');
     const workerPeak = Math.max(...Object.values(r.workers).map((w) => w.peakRssMiB));
     console.log(
       `  ${String(r.partitions).padStart(10)}  ${`${secs(r.loopMs.median)} (${secs(r.loopMs.min)}-${secs(r.loopMs.max)})`.padEnd(24)}  ${secs(r.setupMs.median).padEnd(8)}  ${`${r.runnerStatements} (+ ${r.runnerPolls.median})`.padEnd(27)}  ${perChunk.padEnd(26)}  ${String(r.rows.containersOut).padEnd(23)}  ${r.serverPeakRssMiB.toFixed(0)} / ${workerPeak.toFixed(0)} MiB`,
@@ -56,11 +60,19 @@ function printEndToEnd(rows: E2ERow[]): Record<string, unknown> {
   }
   console.log(`  per step, s (median of the repetitions; the runner's statements in brackets):`);
   console.log(`  ${'partitions'.padStart(10)}  ${steps.map((s) => s.padStart(Math.max(8, s.length))).join(' ')}`);
-  for (const r of rows) console.log(`  ${String(r.partitions).padStart(10)}  ${r.steps.map((s) => `${secs(s.ms.median)} [${s.runnerStatements}]`.padStart(Math.max(8, s.id.length))).join(' ')}`);
-  console.log(`  where the workers' claim loops spent their wall time; then fits as a share of the workers' CPU time in the loop, and of their wall time with process start:`);
+  for (const r of rows)
+    console.log(
+      `  ${String(r.partitions).padStart(10)}  ${r.steps.map((s) => `${secs(s.ms.median)} [${s.runnerStatements}]`.padStart(Math.max(8, s.id.length))).join(' ')}`,
+    );
+  console.log(
+    `  where the workers' claim loops spent their wall time; then fits as a share of the workers' CPU time in the loop, and of their wall time with process start:`,
+  );
   for (const r of rows) {
     const line = Object.entries(r.workerShares)
-      .map(([p, s]) => `${p} (${r.workers[p].workers} workers, ${r.workers[p].chunks} chunks): fit ${pct(s.fit)}, read ${pct(s.read)}, write ${pct(s.write)}, queue ${pct(s.queue)}, idle ${pct(s.idle)}; ${pct(s.fitOfCpu)} of CPU, ${pct(s.fitOfAll)} with start`)
+      .map(
+        ([p, s]) =>
+          `${p} (${r.workers[p].workers} workers, ${r.workers[p].chunks} chunks): fit ${pct(s.fit)}, read ${pct(s.read)}, write ${pct(s.write)}, queue ${pct(s.queue)}, idle ${pct(s.idle)}; ${pct(s.fitOfCpu)} of CPU, ${pct(s.fitOfAll)} with start`,
+      )
       .join('   ');
     console.log(`  ${String(r.partitions).padStart(10)}  ${line}`);
   }
@@ -75,23 +87,41 @@ function printEndToEnd(rows: E2ERow[]): Record<string, unknown> {
   if (mid && large) {
     const x = ratio(mid.loopMs, large.loopMs);
     targets.loop20000over2000 = x;
-    console.log(`  loop 20,000 / 2,000 partitions: ${x.median.toFixed(1)}x (${x.min.toFixed(1)}-${x.max.toFixed(1)}); target <= 11x: ${x.median <= 11 ? 'met' : 'NOT met'}`);
-    console.log(`  20,000 partitions end to end: ${(large.loopMs.median / 60000).toFixed(1)} min (${(large.loopMs.min / 60000).toFixed(1)}-${(large.loopMs.max / 60000).toFixed(1)}); target < 15 min: ${large.loopMs.max < 15 * 60000 ? 'met' : 'NOT met'}`);
+    console.log(
+      `  loop 20,000 / 2,000 partitions: ${x.median.toFixed(1)}x (${x.min.toFixed(1)}-${x.max.toFixed(1)}); target <= 11x: ${x.median <= 11 ? 'met' : 'NOT met'}`,
+    );
+    console.log(
+      `  20,000 partitions end to end: ${(large.loopMs.median / 60000).toFixed(1)} min (${(large.loopMs.min / 60000).toFixed(1)}-${(large.loopMs.max / 60000).toFixed(1)}); target < 15 min: ${large.loopMs.max < 15 * 60000 ? 'met' : 'NOT met'}`,
+    );
   }
   if (mid) {
     const fit = mid.workerShares.screen?.fit ?? 0;
     targets.fitShareAt2000 = { screen: mid.workerShares.screen, refine: mid.workerShares.refine };
-    console.log(`  fits at 2,000 partitions: ${pct(fit)} of the screen workers' claim loops, ${pct(mid.workerShares.refine?.fit ?? 0)} of the refine workers'; target >= 50 %: ${fit >= 0.5 ? 'met' : 'NOT met'}`);
+    console.log(
+      `  fits at 2,000 partitions: ${pct(fit)} of the screen workers' claim loops, ${pct(mid.workerShares.refine?.fit ?? 0)} of the refine workers'; target >= 50 %: ${fit >= 0.5 ? 'met' : 'NOT met'}`,
+    );
   }
   const statements = new Set(rows.map((r) => r.runnerStatements));
-  console.log(`  the runner's statements (polls aside) at every size: ${[...statements].join(', ')}${statements.size === 1 ? ' (independent of the partition count)' : ''}`);
+  console.log(
+    `  the runner's statements (polls aside) at every size: ${[...statements].join(', ')}${statements.size === 1 ? ' (independent of the partition count)' : ''}`,
+  );
   return targets;
 }
 
 async function main(): Promise<void> {
   const started = Date.now();
-  const machine = { node: process.version, platform: `${os.platform()} ${os.arch()}`, cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model ?? 'unknown', memoryGiB: Math.round(os.totalmem() / 2 ** 30), date: new Date().toISOString(), loadAverageAtStart: os.loadavg()[0] };
-  console.log(`machine: ${machine.cpus} x ${machine.cpuModel}, ${machine.memoryGiB} GiB, Node ${machine.node}, load average ${machine.loadAverageAtStart.toFixed(1)}${full ? '; full sizes (--full)' : ''}`);
+  const machine = {
+    node: process.version,
+    platform: `${os.platform()} ${os.arch()}`,
+    cpus: os.cpus().length,
+    cpuModel: os.cpus()[0]?.model ?? 'unknown',
+    memoryGiB: Math.round(os.totalmem() / 2 ** 30),
+    date: new Date().toISOString(),
+    loadAverageAtStart: os.loadavg()[0],
+  };
+  console.log(
+    `machine: ${machine.cpus} x ${machine.cpuModel}, ${machine.memoryGiB} GiB, Node ${machine.node}, load average ${machine.loadAverageAtStart.toFixed(1)}${full ? '; full sizes (--full)' : ''}`,
+  );
   const server = await section('local server', () => benchLocalServer(3));
   console.log('\nlocal Snowflake-protocol server, through snowflake-sdk (3 repetitions)');
   console.log(`  trivial query round trip (ms)      ${fmt(server.trivialQueryMs, 2)}`);
@@ -103,14 +133,30 @@ async function main(): Promise<void> {
   const synthRuns = Number(process.env.MM_BENCH_SYNTH_REPETITIONS ?? 3);
   const largeSynthRuns = Number(process.env.MM_BENCH_SYNTH_LARGE_REPETITIONS ?? (full ? 3 : 2));
   const synth = await section('synth', () => benchSynth(sizes, (n) => (n >= 1000 ? largeSynthRuns : synthRuns)));
-  console.log(`\nsynth (app.synth(), a fresh process per measurement): ManyModelPipeline vs the same resources declared directly (ms, median of ${synthRuns}, of ${largeSynthRuns} at 1,000 pipelines; ratio constructs/raw; peak RSS constructs/raw)`);
+  console.log(
+    `\nsynth (app.synth(), a fresh process per measurement): ManyModelPipeline vs the same resources declared directly (ms, median of ${synthRuns}, of ${largeSynthRuns} at 1,000 pipelines; ratio constructs/raw; peak RSS constructs/raw)`,
+  );
   const synthRows = synth.map((r) => {
     const c = spread(r.constructMs);
     const w = spread(r.rawMs);
-    return { pipelines: r.pipelines, constructMs: c, rawMs: w, ratio: c.median / w.median, ratioSpread: { min: Math.min(...r.constructMs.map((x, i) => x / r.rawMs[i])), max: Math.max(...r.constructMs.map((x, i) => x / r.rawMs[i])) }, constructBuildMs: spread(r.constructBuildMs), rawBuildMs: spread(r.rawBuildMs), constructHeapMiB: r.constructHeapMiB, rawHeapMiB: r.rawHeapMiB, constructPeakRssMiB: r.constructPeakRssMiB, rawPeakRssMiB: r.rawPeakRssMiB };
+    return {
+      pipelines: r.pipelines,
+      constructMs: c,
+      rawMs: w,
+      ratio: c.median / w.median,
+      ratioSpread: { min: Math.min(...r.constructMs.map((x, i) => x / r.rawMs[i])), max: Math.max(...r.constructMs.map((x, i) => x / r.rawMs[i])) },
+      constructBuildMs: spread(r.constructBuildMs),
+      rawBuildMs: spread(r.rawBuildMs),
+      constructHeapMiB: r.constructHeapMiB,
+      rawHeapMiB: r.rawHeapMiB,
+      constructPeakRssMiB: r.constructPeakRssMiB,
+      rawPeakRssMiB: r.rawPeakRssMiB,
+    };
   });
   for (const r of synthRows) {
-    console.log(`  ${String(r.pipelines).padStart(5)} pipelines  constructs ${r.constructMs.median.toFixed(0).padStart(7)} ms (${r.constructMs.min.toFixed(0)}-${r.constructMs.max.toFixed(0)})  raw ${r.rawMs.median.toFixed(0).padStart(7)} ms (${r.rawMs.min.toFixed(0)}-${r.rawMs.max.toFixed(0)})  ratio ${r.ratio.toFixed(2)} (pairs ${r.ratioSpread.min.toFixed(2)}-${r.ratioSpread.max.toFixed(2)})  peak RSS ${r.constructPeakRssMiB.toFixed(0)}/${r.rawPeakRssMiB.toFixed(0)} MiB`);
+    console.log(
+      `  ${String(r.pipelines).padStart(5)} pipelines  constructs ${r.constructMs.median.toFixed(0).padStart(7)} ms (${r.constructMs.min.toFixed(0)}-${r.constructMs.max.toFixed(0)})  raw ${r.rawMs.median.toFixed(0).padStart(7)} ms (${r.rawMs.min.toFixed(0)}-${r.rawMs.max.toFixed(0)})  ratio ${r.ratio.toFixed(2)} (pairs ${r.ratioSpread.min.toFixed(2)}-${r.ratioSpread.max.toFixed(2)})  peak RSS ${r.constructPeakRssMiB.toFixed(0)}/${r.rawPeakRssMiB.toFixed(0)} MiB`,
+    );
   }
   const at = (n: number) => synthRows.find((r) => r.pipelines === n);
   const synthTargets: Record<string, unknown> = {};
@@ -121,7 +167,9 @@ async function main(): Promise<void> {
     const growth = ours.median / raw.median;
     const memory = at(1000)!.constructPeakRssMiB / at(1000)!.rawPeakRssMiB;
     Object.assign(synthTargets, { oursGrowth1000over100: ours, rawGrowth1000over100: raw, growthRatio: growth, peakRssRatioAt1000: memory });
-    console.log(`  1,000 / 100 pipelines: ours ${ours.median.toFixed(1)}x, raw ${raw.median.toFixed(1)}x, ours/raw ${growth.toFixed(2)}; target <= 1.1: ${growth <= 1.1 ? 'met' : 'NOT met'}`);
+    console.log(
+      `  1,000 / 100 pipelines: ours ${ours.median.toFixed(1)}x, raw ${raw.median.toFixed(1)}x, ours/raw ${growth.toFixed(2)}; target <= 1.1: ${growth <= 1.1 ? 'met' : 'NOT met'}`,
+    );
     console.log(`  peak RSS at 1,000 pipelines: ours/raw ${memory.toFixed(2)}; target <= 1.2: ${memory <= 1.2 ? 'met' : 'NOT met'}`);
   }
 
@@ -130,12 +178,21 @@ async function main(): Promise<void> {
   // The per-partition way costs one round trip per statement: 6,000 at 2,000 partitions (about
   // 20 s here), 60,000 at 20,000 (minutes per run), so it runs up to 2,000 unless asked for more.
   const hookRuns = Number(process.env.MM_BENCH_HOOK_REPETITIONS ?? (full ? 3 : 2));
-  const hooks = await section('hooks', () => benchHooks(hookSizes, perPartitionLimit, hookRuns, Number(process.env.MM_BENCH_PER_PARTITION_REPETITIONS || (full ? 3 : 1))));
-  console.log(`\nhook run against the local server: enqueue + model index + registration (statements incl. the runner's ledger and lock; wall time, median of ${hookRuns} with min-max)`);
+  const hooks = await section('hooks', () =>
+    benchHooks(hookSizes, perPartitionLimit, hookRuns, Number(process.env.MM_BENCH_PER_PARTITION_REPETITIONS || (full ? 3 : 1))),
+  );
+  console.log(
+    `\nhook run against the local server: enqueue + model index + registration (statements incl. the runner's ledger and lock; wall time, median of ${hookRuns} with min-max)`,
+  );
   for (const h of hooks) {
-    const pp = h.perPartition.measured && h.perPartition.ms ? `${h.perPartition.statements} statements, ${fmt(h.perPartition.ms)} ms (${h.perPartition.repetitions} runs)` : `${h.perPartition.statements} statements (not run above ${perPartitionLimit} partitions: 3 per partition by construction)`;
+    const pp =
+      h.perPartition.measured && h.perPartition.ms
+        ? `${h.perPartition.statements} statements, ${fmt(h.perPartition.ms)} ms (${h.perPartition.repetitions} runs)`
+        : `${h.perPartition.statements} statements (not run above ${perPartitionLimit} partitions: 3 per partition by construction)`;
     const ratioMs = h.perPartition.ms ? `, ${(h.perPartition.ms.median / h.ours.ms.median).toFixed(1)}x the wall time` : '';
-    console.log(`  ${String(h.partitions).padStart(6)} partitions  ours ${h.ours.statements} statements, ${fmt(h.ours.ms)} ms   per-partition ${pp}   ${(h.perPartition.statements / h.ours.statements).toFixed(0)}x the statements${ratioMs}`);
+    console.log(
+      `  ${String(h.partitions).padStart(6)} partitions  ours ${h.ours.statements} statements, ${fmt(h.ours.ms)} ms   per-partition ${pp}   ${(h.perPartition.statements / h.ours.statements).toFixed(0)}x the statements${ratioMs}`,
+    );
   }
 
   // Every claim costs three round trips (candidate, claim, complete) and a fake fit: a sleep, so
@@ -147,27 +204,41 @@ async function main(): Promise<void> {
   const fitMs = Number(process.env.MM_BENCH_QUEUE_FIT_MS ?? 50);
   const killCounts = full ? [1, 2, 4, 8] : [2, 8];
   const queue = await section('queue', () => benchQueue([1, 2, 4, 8], queueItems, queueRuns, { killWorkerCounts: killCounts, killRepetitions: 1, fitMs }));
-  console.log(`\nqueue: workers (a process each) draining ${queueItems} items through the claim protocol (own stripe, then any), each with a fake fit of ${fitMs} ms (a sleep); claims/s median of ${queueRuns} (min-max); kill runs (one each): 3 workers killed mid-item (each replaced), 2 s lease`);
+  console.log(
+    `\nqueue: workers (a process each) draining ${queueItems} items through the claim protocol (own stripe, then any), each with a fake fit of ${fitMs} ms (a sleep); claims/s median of ${queueRuns} (min-max); kill runs (one each): 3 workers killed mid-item (each replaced), 2 s lease`,
+  );
   const one = queue.find((r) => r.workers === 1 && !r.kills)?.claimsPerSec.median;
   const queueTargets: Record<string, number> = {};
   for (const r of queue) {
     const efficiency = one && !r.kills ? r.claimsPerSec.median / (r.workers * one) : undefined;
     if (efficiency !== undefined) queueTargets[`efficiency${r.workers}`] = efficiency;
-    console.log(`  ${String(r.workers).padStart(2)} workers${r.kills ? ', with kills' : '            '}  claims/s ${fmt(r.claimsPerSec, 1)}${efficiency !== undefined ? `  ${efficiency.toFixed(2)}x linear` : ''}  claimed twice ${r.claimedTwice}  lost ${r.lost}${r.kills ? `  killed ${r.killed}` : ''}`);
+    console.log(
+      `  ${String(r.workers).padStart(2)} workers${r.kills ? ', with kills' : '            '}  claims/s ${fmt(r.claimsPerSec, 1)}${efficiency !== undefined ? `  ${efficiency.toFixed(2)}x linear` : ''}  claimed twice ${r.claimedTwice}  lost ${r.lost}${r.kills ? `  killed ${r.killed}` : ''}`,
+    );
   }
-  if (queueTargets.efficiency8 !== undefined) console.log(`  8 workers: ${queueTargets.efficiency8.toFixed(2)}x linear; target >= 0.8: ${queueTargets.efficiency8 >= 0.8 ? 'met' : 'NOT met'}`);
+  if (queueTargets.efficiency8 !== undefined)
+    console.log(`  8 workers: ${queueTargets.efficiency8.toFixed(2)}x linear; target >= 0.8: ${queueTargets.efficiency8 >= 0.8 ? 'met' : 'NOT met'}`);
 
   // The whole loop: 2 runs at 200 and at 2,000 partitions (under a minute each here), and with
   // --full 3 each and 2 at 20,000 (about 5 minutes each, the data load included).
   const e2eSizes = list(process.env.MM_BENCH_E2E_PARTITIONS ?? (full ? '200,2000,20000' : '200,2000'));
   const e2eReps = list(process.env.MM_BENCH_E2E_REPETITIONS ?? (full ? '3,3,2' : '2,2'));
-  const e2e = await section('end to end', () => benchEndToEnd(e2eSizes, e2eSizes.map((_, i) => e2eReps[i] ?? e2eReps[e2eReps.length - 1])));
-  console.log(`\nend to end: the demo's post-deploy loop on the local server (enqueue, screen on the task graph, refine on the queue, index, registration, promotion, batch scoring) at N partitions of 365 days; the reference worker ${e2e.compiledWorker ? 'compiled to JavaScript' : 'through tsx'}, at a lower CPU priority than the server; median (min-max) of ${e2eReps.join('/')} runs`);
+  const e2e = await section('end to end', () =>
+    benchEndToEnd(
+      e2eSizes,
+      e2eSizes.map((_, i) => e2eReps[i] ?? e2eReps[e2eReps.length - 1]),
+    ),
+  );
+  console.log(
+    `\nend to end: the demo's post-deploy loop on the local server (enqueue, screen on the task graph, refine on the queue, index, registration, promotion, batch scoring) at N partitions of 365 days; the reference worker ${e2e.compiledWorker ? 'compiled to JavaScript' : 'through tsx'}, at a lower CPU priority than the server; median (min-max) of ${e2eReps.join('/')} runs`,
+  );
   const e2eTargets = printEndToEnd(e2e.rows);
 
   const planRaw = await section('plan', async () => benchPlan(Number(process.env.MM_BENCH_PLAN_RESOURCES ?? 1000), 3));
   const plan = { resources: planRaw.resources, changes: planRaw.changes, inProcessMs: spread(planRaw.inProcessMs), cliMs: spread(planRaw.cliMs) };
-  console.log(`\nmany-model plan over a ${plan.resources.base}/${plan.resources.head}-resource stack pair (${plan.changes.create} add, ${plan.changes.update} change, ${plan.changes.replace} replace, ${plan.changes.delete} destroy, ${plan.changes.hooksToRun} hook steps, ${plan.changes.destructive} destructive)`);
+  console.log(
+    `\nmany-model plan over a ${plan.resources.base}/${plan.resources.head}-resource stack pair (${plan.changes.create} add, ${plan.changes.update} change, ${plan.changes.replace} replace, ${plan.changes.delete} destroy, ${plan.changes.hooksToRun} hook steps, ${plan.changes.destructive} destructive)`,
+  );
   console.log(`  plan + Markdown in-process (ms)    ${fmt(plan.inProcessMs)}`);
   console.log(`  CLI end to end, process start incl. (ms) ${fmt(plan.cliMs)}`);
 
@@ -190,7 +261,13 @@ async function main(): Promise<void> {
     forecast,
   };
   fs.writeFileSync(out, JSON.stringify(results, null, 2) + '\n');
-  console.log(`\nwritten to ${path.relative(process.cwd(), out)}; the bench took ${Math.floor(elapsedSeconds / 60)}m${String(elapsedSeconds % 60).padStart(2, '0')}s (${Object.entries(sectionSeconds).map(([k, v]) => `${k} ${v} s`).join(', ')})`);
+  console.log(
+    `\nwritten to ${path.relative(process.cwd(), out)}; the bench took ${Math.floor(elapsedSeconds / 60)}m${String(elapsedSeconds % 60).padStart(2, '0')}s (${Object.entries(
+      sectionSeconds,
+    )
+      .map(([k, v]) => `${k} ${v} s`)
+      .join(', ')})`,
+  );
 }
 
 main().catch((e) => {

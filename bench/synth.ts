@@ -60,7 +60,13 @@ interface RawDecl {
 export function rawDecls(resources: Template): RawDecl[] {
   const classes = loadClasses(Object.keys(resources));
   return Object.entries(resources).flatMap(([type, byId]) =>
-    Object.entries(byId).map(([id, config]) => ({ id, key: `${type}.${id}`, Cls: classes[type], config: camel(config), deps: ((config.depends_on as string[] | undefined) ?? []).map((d) => d.replace(/^\$\{|\}$/g, '')) })),
+    Object.entries(byId).map(([id, config]) => ({
+      id,
+      key: `${type}.${id}`,
+      Cls: classes[type],
+      config: camel(config),
+      deps: ((config.depends_on as string[] | undefined) ?? []).map((d) => d.replace(/^\$\{|\}$/g, '')),
+    })),
   );
 }
 
@@ -84,7 +90,12 @@ export function rawStack(app: App, decls: RawDecl[]): TerraformStack {
 
 function camel(o: unknown): unknown {
   if (Array.isArray(o)) return o.map(camel);
-  if (o && typeof o === 'object') return Object.fromEntries(Object.entries(o).filter(([k]) => k !== 'depends_on' && k !== '//').map(([k, v]) => [k.replace(/_([a-z])/g, (_m, c: string) => c.toUpperCase()), camel(v)]));
+  if (o && typeof o === 'object')
+    return Object.fromEntries(
+      Object.entries(o)
+        .filter(([k]) => k !== 'depends_on' && k !== '//')
+        .map(([k, v]) => [k.replace(/_([a-z])/g, (_m, c: string) => c.toUpperCase()), camel(v)]),
+    );
   return o;
 }
 
@@ -100,7 +111,10 @@ function loadClasses(types: string[]): Record<string, new (scope: Construct, id:
 }
 
 /** `afterwards` runs once the figures are taken, before the output folder is removed. */
-function measure(build: (app: App) => TerraformStack, afterwards?: (outdir: string) => void): { ms: number; buildMs: number; heapMiB: number; peakRssMiB: number } {
+function measure(
+  build: (app: App) => TerraformStack,
+  afterwards?: (outdir: string) => void,
+): { ms: number; buildMs: number; heapMiB: number; peakRssMiB: number } {
   const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'mm-bench-synth-'));
   try {
     // Both sides start from a collected heap: the raw side's parsed template is garbage by now
@@ -174,14 +188,18 @@ export function measureOnce(side: 'constructs' | 'raw', n: number, templateFile:
     const decls = rawDecls(JSON.parse(fs.readFileSync(templateFile, 'utf8')) as Template);
     return measure((app) => rawStack(app, decls));
   }
-  const writeTemplate = fs.existsSync(templateFile) ? undefined : (outdir: string) => fs.writeFileSync(templateFile, JSON.stringify(resourcesIn(outdir, 'bench')));
+  const writeTemplate = fs.existsSync(templateFile)
+    ? undefined
+    : (outdir: string) => fs.writeFileSync(templateFile, JSON.stringify(resourcesIn(outdir, 'bench')));
   return measure((app) => constructStack(app, n), writeTemplate);
 }
 
 /** One measurement in a fresh process (bench/synth-child.ts). */
 function measureInChild(side: 'constructs' | 'raw', n: number, templateFile: string): Promise<SynthMeasurement> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--expose-gc', '--import', 'tsx', path.join(__dirname, 'synth-child.ts'), side, String(n), templateFile], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, ['--expose-gc', '--import', 'tsx', path.join(__dirname, 'synth-child.ts'), side, String(n), templateFile], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let out = '';
     let err = '';
     child.stdout.on('data', (d) => (out += d));
@@ -222,7 +240,17 @@ export async function benchSynth(sizes: number[], repetitions: number | ((pipeli
 }
 
 async function benchSize(n: number, repetitions: number, templateFile: string): Promise<SynthBenchRow> {
-  const row: SynthBenchRow = { pipelines: n, constructMs: [], rawMs: [], constructBuildMs: [], rawBuildMs: [], constructHeapMiB: 0, rawHeapMiB: 0, constructPeakRssMiB: 0, rawPeakRssMiB: 0 };
+  const row: SynthBenchRow = {
+    pipelines: n,
+    constructMs: [],
+    rawMs: [],
+    constructBuildMs: [],
+    rawBuildMs: [],
+    constructHeapMiB: 0,
+    rawHeapMiB: 0,
+    constructPeakRssMiB: 0,
+    rawPeakRssMiB: 0,
+  };
   for (let r = 0; r < repetitions; r++) {
     // One at a time (run together, the side with the larger heap suffers more from the shared
     // memory bandwidth), alternating which goes first. The constructs go first in the first

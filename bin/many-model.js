@@ -27,6 +27,11 @@ if (fs.existsSync(sources)) {
   mod = require(path.join(__dirname, '..', 'dist', 'runner', 'cli', 'main.js'));
 }
 mod.main(process.argv.slice(2)).then(
-  (code) => { process.exitCode = code; },
-  (err) => { process.stderr.write(`many-model: ${err?.message ? err.message : String(err)}\n`); process.exitCode = 1; },
+  (code) => {
+    process.exitCode = code;
+  },
+  (err) => {
+    process.stderr.write(`many-model: ${err?.message ? err.message : String(err)}\n`);
+    process.exitCode = 1;
+  },
 );

@@ -138,10 +138,18 @@ export class ComputePool extends ComputePoolBase {
     checkFamily(path, this.instanceFamily);
     this.minNodes = props.minNodes ?? 1;
     this.maxNodes = props.maxNodes ?? Math.max(1, this.minNodes);
-    for (const [prop, v] of [['minNodes', this.minNodes], ['maxNodes', this.maxNodes]] as const) {
+    for (const [prop, v] of [
+      ['minNodes', this.minNodes],
+      ['maxNodes', this.maxNodes],
+    ] as const) {
       if (Token.isUnresolved(v)) continue;
       if (!Number.isInteger(v) || v < 1 || v > MAX_COMPUTE_POOL_NODES) {
-        throw new ValidationError(path, prop, `is ${v}; it must be a whole number from 1 to ${MAX_COMPUTE_POOL_NODES}`, `Set ${prop} within 1..${MAX_COMPUTE_POOL_NODES}`);
+        throw new ValidationError(
+          path,
+          prop,
+          `is ${v}; it must be a whole number from 1 to ${MAX_COMPUTE_POOL_NODES}`,
+          `Set ${prop} within 1..${MAX_COMPUTE_POOL_NODES}`,
+        );
       }
     }
     if (!Token.isUnresolved(this.minNodes) && !Token.isUnresolved(this.maxNodes) && this.maxNodes < this.minNodes) {
@@ -149,7 +157,9 @@ export class ComputePool extends ComputePoolBase {
     }
     const autoSuspend = validateProp(path, 'autoSuspend', () => (props.autoSuspend ?? Duration.minutes(5)).toSeconds());
     if (autoSuspend === 0) {
-      Annotations.of(this).addWarning(`${path}: autoSuspend is 0, so the pool never suspends and bills while idle. Set autoSuspend to a few minutes unless it serves a long-running service.`);
+      Annotations.of(this).addWarning(
+        `${path}: autoSuspend is 0, so the pool never suspends and bills while idle. Set autoSuspend to a few minutes unless it serves a long-running service.`,
+      );
     }
     this.resource = new ComputePoolResource(this, 'Resource', {
       name: this.poolName,
@@ -166,6 +176,11 @@ export class ComputePool extends ComputePoolBase {
 
 function checkFamily(path: string, family: string): void {
   if (!Object.values(InstanceFamily).includes(family as InstanceFamily)) {
-    throw new ValidationError(path, 'instanceFamily', `${JSON.stringify(family)} is not a known instance family`, `Use one of InstanceFamily.${Object.values(InstanceFamily).join(', InstanceFamily.')}`);
+    throw new ValidationError(
+      path,
+      'instanceFamily',
+      `${JSON.stringify(family)} is not a known instance family`,
+      `Use one of InstanceFamily.${Object.values(InstanceFamily).join(', InstanceFamily.')}`,
+    );
   }
 }

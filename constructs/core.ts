@@ -313,11 +313,21 @@ export class Warehouse extends WarehouseBase {
     claimName(this, 'name', 'WAREHOUSE', ObjectName.of(this.warehouseName));
     const size = props.size ?? WarehouseSize.XSMALL;
     if (!Object.values(WarehouseSize).includes(size)) {
-      throw new ValidationError(this.node.path, 'size', `${JSON.stringify(size)} is not a warehouse size`, `Use one of ${Object.values(WarehouseSize).join(', ')}`);
+      throw new ValidationError(
+        this.node.path,
+        'size',
+        `${JSON.stringify(size)} is not a warehouse size`,
+        `Use one of ${Object.values(WarehouseSize).join(', ')}`,
+      );
     }
     const suspend = validateProp(this.node.path, 'autoSuspend', () => (props.autoSuspend ?? Duration.seconds(60)).toSeconds());
     if (suspend < 60) {
-      throw new ValidationError(this.node.path, 'autoSuspend', `is ${suspend}s; below 60 s a warehouse bills a full minute on every resume anyway`, 'Use Duration.seconds(60) or more');
+      throw new ValidationError(
+        this.node.path,
+        'autoSuspend',
+        `is ${suspend}s; below 60 s a warehouse bills a full minute on every resume anyway`,
+        'Use Duration.seconds(60) or more',
+      );
     }
     this.resource = new WarehouseResource(this, 'Resource', {
       name: this.warehouseName,

@@ -73,7 +73,10 @@ export class Grant {
     for (const g of rest) {
       if (g.role.roleName !== first.role.roleName) throw new Error(`Grant.combine: grants to ${first.role.roleName} and ${g.role.roleName} cannot be combined`);
     }
-    return new Grant(first.role, [first, ...rest].flatMap((g) => g.granted));
+    return new Grant(
+      first.role,
+      [first, ...rest].flatMap((g) => g.granted),
+    );
   }
 
   constructor(
@@ -111,7 +114,12 @@ export function grantPrivileges(scope: IConstruct, role: IRole, on: GrantOn, pri
   const privs = [...new Set(privileges.map((p) => p.trim().toUpperCase()))].sort();
   for (const p of privs) {
     if (!/^[A-Z][A-Z ]*[A-Z]$/.test(p)) {
-      throw new ValidationError(scope.node.path, 'grant privileges', `contains ${JSON.stringify(p)}, which is not a privilege name`, 'Use names such as USAGE, SELECT, READ, MONITOR');
+      throw new ValidationError(
+        scope.node.path,
+        'grant privileges',
+        `contains ${JSON.stringify(p)}, which is not a privilege name`,
+        'Use names such as USAGE, SELECT, READ, MONITOR',
+      );
     }
   }
   const resource = StackGrants.of(scope).declare(role, on, privs, after);

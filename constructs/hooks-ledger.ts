@@ -21,7 +21,12 @@ export class HooksLedger {
     if (existing) {
       const wanted = schema.qualifiedName.toString();
       if (`${existing.database}.${existing.schema}` !== wanted) {
-        throw new ValidationError(scope.node.path, 'HooksLedger.place', `comes after the ledger was already created in ${existing.database}.${existing.schema}`, 'Call HooksLedger.place(stack, schema) before declaring the first pipeline or scoring job of the stack');
+        throw new ValidationError(
+          scope.node.path,
+          'HooksLedger.place',
+          `comes after the ledger was already created in ${existing.database}.${existing.schema}`,
+          'Call HooksLedger.place(stack, schema) before declaring the first pipeline or scoring job of the stack',
+        );
       }
       return;
     }

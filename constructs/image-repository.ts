@@ -70,12 +70,18 @@ export class ImageRepository extends ImageRepositoryBase {
   static repositoryOfImage(image: string): ObjectName {
     const parts = repositoryPartsOfImage(image);
     if (!parts) {
-      throw new InvalidValueError(`image ${JSON.stringify(image)} is not a path /<db>/<schema>/<repository>/<image>`, "Use e.g. '/analytics/ml/images/forecast-worker:1.4.0'");
+      throw new InvalidValueError(
+        `image ${JSON.stringify(image)} is not a path /<db>/<schema>/<repository>/<image>`,
+        "Use e.g. '/analytics/ml/images/forecast-worker:1.4.0'",
+      );
     }
     try {
       return ObjectName.of(...parts);
     } catch (e) {
-      throw new InvalidValueError(`image ${JSON.stringify(image)} names repository ${image.split('/').slice(1, 4).join('.')}, which is not a valid unquoted identifier: ${(e as Error).message}`, 'Push the image to a repository with a plain name (letters, digits, _ and $)');
+      throw new InvalidValueError(
+        `image ${JSON.stringify(image)} names repository ${image.split('/').slice(1, 4).join('.')}, which is not a valid unquoted identifier: ${(e as Error).message}`,
+        'Push the image to a repository with a plain name (letters, digits, _ and $)',
+      );
     }
   }
 

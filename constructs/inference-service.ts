@@ -103,7 +103,12 @@ export class InferenceService extends Construct {
     const aggregator = props.aggregator;
     const binding = aggregator.pipelineBinding;
     if (!binding) {
-      throw new ValidationError(this.node.path, 'aggregator', `${aggregator.node.path} is not the aggregator of a ManyModelPipeline, so no promotion moves its alias for the service to follow`, 'Add the service to a pipeline\'s aggregator: pipeline.aggregator.addInferenceService(...)');
+      throw new ValidationError(
+        this.node.path,
+        'aggregator',
+        `${aggregator.node.path} is not the aggregator of a ManyModelPipeline, so no promotion moves its alias for the service to follow`,
+        "Add the service to a pipeline's aggregator: pipeline.aggregator.addInferenceService(...)",
+      );
     }
     const endpointRoleName = props.endpointRole?.roleName;
     this.model = inferenceServiceModel(this, props, binding, endpointRoleName);
@@ -214,7 +219,9 @@ export class InferenceService extends Construct {
   private warnOnPoolCapacity(pool: IComputePool): void {
     const cap = pool.maxNodes;
     if (cap !== undefined && this.model.maxInstances > cap) {
-      Annotations.of(this).addWarning(`${this.node.path}: maxInstances is ${this.model.maxInstances} but compute pool ${pool.poolName} has maxNodes ${cap}; instances beyond it wait for nodes. Raise the pool's maxNodes or lower maxInstances.`);
+      Annotations.of(this).addWarning(
+        `${this.node.path}: maxInstances is ${this.model.maxInstances} but compute pool ${pool.poolName} has maxNodes ${cap}; instances beyond it wait for nodes. Raise the pool's maxNodes or lower maxInstances.`,
+      );
     }
   }
 }
@@ -234,18 +241,33 @@ export function inferenceServiceModel(
   const schema = aggregator.schema.qualifiedName;
   const name = validateProp(path, 'name', () => normalizeIdentifier(props.name ?? nameFromPath(service), 'service name'));
   if (name.length > MAX_NAME_LENGTH) {
-    throw new ValidationError(path, 'name', `${name} is ${name.length} characters; a service is named NAME_<VERSION>_<TAG>, which must stay under 255`, `Give a name of at most ${MAX_NAME_LENGTH} characters`);
+    throw new ValidationError(
+      path,
+      'name',
+      `${name} is ${name.length} characters; a service is named NAME_<VERSION>_<TAG>, which must stay under 255`,
+      `Give a name of at most ${MAX_NAME_LENGTH} characters`,
+    );
   }
   const qualified = schema.child(name);
   // Services are named unquoted, as the job services are (EXECUTE JOB SERVICE takes no quoted name).
   validateProp(path, 'name', () => unquotedName(qualified));
   const minInstances = props.minInstances ?? 0;
   if (!Token.isUnresolved(minInstances) && !(Number.isInteger(minInstances) && minInstances >= 0)) {
-    throw new ValidationError(path, 'minInstances', `is ${minInstances}; it must be a whole number >= 0`, 'Use 0 to let the service suspend when idle, or 1 or more to keep instances running');
+    throw new ValidationError(
+      path,
+      'minInstances',
+      `is ${minInstances}; it must be a whole number >= 0`,
+      'Use 0 to let the service suspend when idle, or 1 or more to keep instances running',
+    );
   }
   const maxInstances = props.maxInstances ?? Math.max(1, minInstances);
   if (!Token.isUnresolved(maxInstances) && !(Number.isInteger(maxInstances) && maxInstances >= 1)) {
-    throw new ValidationError(path, 'maxInstances', `is ${maxInstances}; it must be a whole number >= 1`, 'Give the most instances the service may scale out to, e.g. 2');
+    throw new ValidationError(
+      path,
+      'maxInstances',
+      `is ${maxInstances}; it must be a whole number >= 1`,
+      'Give the most instances the service may scale out to, e.g. 2',
+    );
   }
   if (maxInstances < minInstances) {
     throw new ValidationError(path, 'maxInstances', `(${maxInstances}) is below minInstances (${minInstances})`, 'Raise maxInstances or lower minInstances');
@@ -257,7 +279,12 @@ export function inferenceServiceModel(
   const alias = validateProp(path, 'alias', () => normalizeIdentifier(props.alias ?? aggregator.alias, 'alias'));
   const timeoutSeconds = validateProp(path, 'timeout', () => (props.timeout ?? Duration.hours(1)).toSeconds());
   if (timeoutSeconds < 60) {
-    throw new ValidationError(path, 'timeout', `is ${timeoutSeconds} s; building the model's image and starting the service take minutes`, 'Give at least Duration.minutes(10)');
+    throw new ValidationError(
+      path,
+      'timeout',
+      `is ${timeoutSeconds} s; building the model's image and starting the service take minutes`,
+      'Give at least Duration.minutes(10)',
+    );
   }
   return {
     path,

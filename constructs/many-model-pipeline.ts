@@ -35,7 +35,8 @@ import { dependOn } from './depends';
  * `BatchScoringJob` the pipeline does not supply itself (source, aggregator, schema, warehouse,
  * run group and the steps it waits for are the pipeline's).
  */
-export interface PipelineScoringOptions extends Pick<BatchScoringJobProps, 'horizon' | 'schedule' | 'resultsTableName' | 'after' | 'modelVersionOrAlias' | 'scoreAfterDeploy' | 'timeout'> {}
+export interface PipelineScoringOptions
+  extends Pick<BatchScoringJobProps, 'horizon' | 'schedule' | 'resultsTableName' | 'after' | 'modelVersionOrAlias' | 'scoreAfterDeploy' | 'timeout'> {}
 
 /**
  * Registry settings of a pipeline: the props of `ModelRegistryAggregator` except the ones the
@@ -171,20 +172,48 @@ export class ManyModelPipeline extends Construct implements IHookDependable {
     this.source = props.source;
     this.computePool = props.computePool;
     const trainer = props.trainer;
-    this.imageRepository = trainer ? (trainer.options.repository ?? ImageRepository.fromName(this, 'ImageRepository', trainer.repositoryName.toString())) : undefined;
+    this.imageRepository = trainer
+      ? (trainer.options.repository ?? ImageRepository.fromName(this, 'ImageRepository', trainer.repositoryName.toString()))
+      : undefined;
     this.schema = props.schema ?? new Schema(this, 'Schema', { database: this.database, name: model.schema.name, comment: 'many-model pipeline objects' });
     this.consumerWarehouse = props.consumerWarehouse;
     this.warehouse = props.warehouse ?? new Warehouse(this, 'Warehouse', { name: model.warehouse.name, comment: 'many-model pipeline warehouse' });
     // Tables: metrics (one row per partition and pass) and runs (workers find their run here).
-    this.metricsTable = columnTable(this, 'MetricsTable', this.schema, model.tables.metrics.name, METRICS_COLUMNS, 'Per-partition training metrics, one row per run, pass and partition');
-    this.runsTable = columnTable(this, 'RunsTable', this.schema, model.tables.runs.name, RUNS_COLUMNS, 'Training runs and passes; workers read the active run here');
+    this.metricsTable = columnTable(
+      this,
+      'MetricsTable',
+      this.schema,
+      model.tables.metrics.name,
+      METRICS_COLUMNS,
+      'Per-partition training metrics, one row per run, pass and partition',
+    );
+    this.runsTable = columnTable(
+      this,
+      'RunsTable',
+      this.schema,
+      model.tables.runs.name,
+      RUNS_COLUMNS,
+      'Training runs and passes; workers read the active run here',
+    );
     // A hybrid table only where a pass claims chunks from it: none for passes in the warehouse.
     if (model.passes.some((pass) => pass.mode !== 'warehouse')) {
-      this.queue = new QueueTable(this, PIPELINE_CHILD_IDS.queue, { schema: this.schema, name: model.queue.table.name, leaseDuration: props.leaseDuration, maxAttempts: props.maxAttempts });
+      this.queue = new QueueTable(this, PIPELINE_CHILD_IDS.queue, {
+        schema: this.schema,
+        name: model.queue.table.name,
+        leaseDuration: props.leaseDuration,
+        maxAttempts: props.maxAttempts,
+      });
     }
     for (const pass of model.passes) {
       if (pass.mode !== 'warehouse') continue;
-      const fits = columnTable(this, `${pass.pass === 'screen' ? 'Screen' : 'Refine'}FitsTable`, this.schema, pass.fits.name, FITS_COLUMNS, 'Per-partition fits of a training pass in the warehouse (the UDTF\'s rows), one row per run, pass and partition');
+      const fits = columnTable(
+        this,
+        `${pass.pass === 'screen' ? 'Screen' : 'Refine'}FitsTable`,
+        this.schema,
+        pass.fits.name,
+        FITS_COLUMNS,
+        "Per-partition fits of a training pass in the warehouse (the UDTF's rows), one row per run, pass and partition",
+      );
       (this.fitsTables as Record<string, Table>)[pass.pass] = fits;
     }
     this.aggregator = this.createAggregator(props.registry);
@@ -229,7 +258,15 @@ export class ManyModelPipeline extends Construct implements IHookDependable {
     if (props.scoring) {
       const results = props.scoring.resultsTableName ? normalizeIdentifier(props.scoring.resultsTableName) : `${p}_RESULTS`;
       if (ownTables.some((t) => t.name === results)) {
-        throw new ValidationError(this.node.path, 'scoring.resultsTableName', `${results} is the name of this pipeline's ${results.slice(p.length + 1).toLowerCase().replace(/_/g, ' ')} table`, `Choose another name, e.g. '${p}_RESULTS'`);
+        throw new ValidationError(
+          this.node.path,
+          'scoring.resultsTableName',
+          `${results} is the name of this pipeline's ${results
+            .slice(p.length + 1)
+            .toLowerCase()
+            .replace(/_/g, ' ')} table`,
+          `Choose another name, e.g. '${p}_RESULTS'`,
+        );
       }
       nameDerivedFrom(this, props.scoring.resultsTableName ? 'scoring.resultsTableName' : 'namePrefix', 'TABLE', schema.child(results));
     }
@@ -261,19 +298,40 @@ export class ManyModelPipeline extends Construct implements IHookDependable {
    */
   addMonitoring(options: MonitoringOptions = {}): PipelineMonitor {
     if (!this.scoring) {
-      throw new ValidationError(this.node.path, 'scoring', 'is not set, and monitoring compares the scoring job\'s forecasts with the actuals', 'Set scoring: { horizon: 28 } on the pipeline before calling addMonitoring()');
+      throw new ValidationError(
+        this.node.path,
+        'scoring',
+        "is not set, and monitoring compares the scoring job's forecasts with the actuals",
+        'Set scoring: { horizon: 28 } on the pipeline before calling addMonitoring()',
+      );
     }
     if (this.node.tryFindChild('Monitoring')) {
-      throw new ValidationError(this.node.path, 'addMonitoring', 'was called twice; a pipeline has one monitor', 'Call addMonitoring() once with all its options');
+      throw new ValidationError(
+        this.node.path,
+        'addMonitoring',
+        'was called twice; a pipeline has one monitor',
+        'Call addMonitoring() once with all its options',
+      );
     }
     // The pipeline's derived names are attributed to its namePrefix (./object-names.ts), so a clash
     // with one of them is reported here, naming the monitor's prop the user wrote.
     const { tables, queue } = this.model;
-    const own: [string, ObjectName][] = [['metrics', tables.metrics], ['runs', tables.runs], ['queue', queue.table], ['results', this.scoring.qualifiedName]];
+    const own: [string, ObjectName][] = [
+      ['metrics', tables.metrics],
+      ['runs', tables.runs],
+      ['queue', queue.table],
+      ['results', this.scoring.qualifiedName],
+    ];
     for (const prop of ['accuracyTableName', 'driftTableName'] as const) {
       const given = options[prop];
       const clash = given !== undefined && own.find(([, n]) => n.name === given.toUpperCase());
-      if (clash) throw new ValidationError(`${this.node.path}/Monitoring`, prop, `is ${clash[1].name}, the name of this pipeline's ${clash[0]} table`, `Choose another name, e.g. '${this.model.namePrefix}_${prop === 'accuracyTableName' ? 'ACCURACY' : 'DRIFT'}'`);
+      if (clash)
+        throw new ValidationError(
+          `${this.node.path}/Monitoring`,
+          prop,
+          `is ${clash[1].name}, the name of this pipeline's ${clash[0]} table`,
+          `Choose another name, e.g. '${this.model.namePrefix}_${prop === 'accuracyTableName' ? 'ACCURACY' : 'DRIFT'}'`,
+        );
     }
     const monitor = new PipelineMonitor(this, 'Monitoring', {
       ...options,
@@ -293,7 +351,12 @@ export class ManyModelPipeline extends Construct implements IHookDependable {
       driftTable: String(m.drift),
       resultsTable: String(m.results),
       hasInterval: m.hasInterval,
-      source: { table: String(m.source.table), partitionColumn: m.source.partitionColumn, orderColumn: m.source.orderColumn, targetColumn: m.source.targetColumn },
+      source: {
+        table: String(m.source.table),
+        partitionColumn: m.source.partitionColumn,
+        orderColumn: m.source.orderColumn,
+        targetColumn: m.source.targetColumn,
+      },
       windowDays: m.windowDays,
       smapeAbove: m.degradedWhen.smapeAbove,
       metricsTable: String(this.model.tables.metrics),
@@ -304,7 +367,13 @@ export class ManyModelPipeline extends Construct implements IHookDependable {
     });
     // Only when asked: a monitor without `retrain` synthesizes as before.
     if (options.retrain) {
-      this.retrainLoop = new RetrainLoop(monitor, 'Retrain', { ...options.retrain, pipeline: this.model, monitoring: monitor.sqlModel, monitorTask: monitor.task, monitorTaskName: monitor.taskName });
+      this.retrainLoop = new RetrainLoop(monitor, 'Retrain', {
+        ...options.retrain,
+        pipeline: this.model,
+        monitoring: monitor.sqlModel,
+        monitorTask: monitor.task,
+        monitorTaskName: monitor.taskName,
+      });
     }
     return monitor;
   }
@@ -446,7 +515,13 @@ export class ManyModelPipeline extends Construct implements IHookDependable {
     // covers them (provider v2.11.0 accepts object_type_plural SERVICES for future grants:
     // pkg/sdk/grants_validations.go, after the GRANT <privileges> page's restrictions).
     const schema = this.schema;
-    grantPrivileges(this, this.runnerRole, GrantOn.future('SERVICES', schema.qualifiedName.quoted), ['MONITOR'], schema instanceof Schema ? [schema.resource] : []);
+    grantPrivileges(
+      this,
+      this.runnerRole,
+      GrantOn.future('SERVICES', schema.qualifiedName.quoted),
+      ['MONITOR'],
+      schema instanceof Schema ? [schema.resource] : [],
+    );
   }
 
   // Pool capacity is only a warning: an imported pool's size may be unknown or change.
@@ -454,7 +529,9 @@ export class ManyModelPipeline extends Construct implements IHookDependable {
     const wanted = Math.max(0, ...this.model.passes.map((pass) => pass.jobServices.length));
     const cap = this.computePool?.maxNodes;
     if (cap !== undefined && wanted > cap) {
-      Annotations.of(this).addWarning(`${this.node.path}: training asks for ${wanted} concurrent job services but compute pool ${this.computePool?.poolName} has maxNodes ${cap}; jobs will queue for nodes. Raise maxNodes or lower training.slots/workers.`);
+      Annotations.of(this).addWarning(
+        `${this.node.path}: training asks for ${wanted} concurrent job services but compute pool ${this.computePool?.poolName} has maxNodes ${cap}; jobs will queue for nodes. Raise maxNodes or lower training.slots/workers.`,
+      );
     }
   }
 
@@ -472,19 +549,41 @@ export class ManyModelPipeline extends Construct implements IHookDependable {
     // EXECUTE TASK runs a graph whose root is suspended but skips suspended children.
     const fanOutNames = Array.from({ length: layout.fanOuts }, (_, j) => `${model.namePrefix}_SCREEN_FAN_${j}`);
     for (const name of [rootName, ...fanOutNames]) claimName(this, 'namePrefix', 'TASK', schema.child(name));
-    const root = new Task(this, 'ScreenRootTask', { ...common, name: rootName, started: false, sqlStatement: ORDERING_TASK_BODY, comment: 'Root of the screen training pass (run by the hooks runner)', userTaskTimeoutMs: pass.timeoutSeconds * 1000 });
-    const fanOuts = fanOutNames.map((name, j) => new Task(this, `ScreenFanOut${j}`, { ...common, name, started: true, after: [schema.child(rootName).quoted], sqlStatement: ORDERING_TASK_BODY }));
+    const root = new Task(this, 'ScreenRootTask', {
+      ...common,
+      name: rootName,
+      started: false,
+      sqlStatement: ORDERING_TASK_BODY,
+      comment: 'Root of the screen training pass (run by the hooks runner)',
+      userTaskTimeoutMs: pass.timeoutSeconds * 1000,
+    });
+    const fanOuts = fanOutNames.map(
+      (name, j) =>
+        new Task(this, `ScreenFanOut${j}`, { ...common, name, started: true, after: [schema.child(rootName).quoted], sqlStatement: ORDERING_TASK_BODY }),
+    );
     for (let k = 0; k < pass.slots; k++) {
       const parent = layout.parentOfSlot[k];
       const name = `${model.namePrefix}_SCREEN_SLOT_${k}`;
       claimName(this, 'namePrefix', 'TASK', schema.child(name));
       // A finished job service keeps its name until dropped; the body drops the previous run's first.
       const body = renderSlotTaskBody(pass.jobServices[k], renderStartWorker(model, pass, k));
-      const task = new Task(this, `ScreenWorkerTask${k}`, { ...common, name, started: true, after: [schema.child(parent < 0 ? rootName : fanOutNames[parent]).quoted], sqlStatement: body, userTaskTimeoutMs: pass.timeoutSeconds * 1000 });
+      const task = new Task(this, `ScreenWorkerTask${k}`, {
+        ...common,
+        name,
+        started: true,
+        after: [schema.child(parent < 0 ? rootName : fanOutNames[parent]).quoted],
+        sqlStatement: body,
+        userTaskTimeoutMs: pass.timeoutSeconds * 1000,
+      });
       dependOn(task, parent < 0 ? root : fanOuts[parent]);
     }
     for (const f of fanOuts) dependOn(f, root);
-    this.node.addValidation({ validate: () => (layout.totalTasks > 1000 ? [`${this.node.path}: the screen task graph has ${layout.totalTasks} tasks, over Snowflake's 1000-task limit. Lower training.slots.`] : []) });
+    this.node.addValidation({
+      validate: () =>
+        layout.totalTasks > 1000
+          ? [`${this.node.path}: the screen task graph has ${layout.totalTasks} tasks, over Snowflake's 1000-task limit. Lower training.slots.`]
+          : [],
+    });
     return root;
   }
 

@@ -90,7 +90,10 @@ abstract class AggregatorBase extends Construct implements IModelRegistryAggrega
     const [db, schema] = this.modelName.parts;
     // The model itself is created after deploy by the registration step, so Terraform cannot
     // grant on it by name: a future grant on the schema's models covers every version it logs.
-    return Grant.combine(grantUsageOnParents(this, role, this.modelName), grantPrivileges(this, role, GrantOn.future('MODELS', ObjectName.of(db, schema).quoted), ['USAGE']));
+    return Grant.combine(
+      grantUsageOnParents(this, role, this.modelName),
+      grantPrivileges(this, role, GrantOn.future('MODELS', ObjectName.of(db, schema).quoted), ['USAGE']),
+    );
   }
 }
 
@@ -126,7 +129,8 @@ export interface ModelRegistryAggregatorProps {
 }
 
 const PACKAGE_SPEC = /^[A-Za-z0-9_.-]+(\[[A-Za-z0-9_,-]+\])?((==|>=|<=|~=|>|<)[A-Za-z0-9_.*+-]+)?$/;
-const SQL_TYPE = /^(VARCHAR|STRING|TEXT|NUMBER|INT|INTEGER|FLOAT|DOUBLE|REAL|BOOLEAN|DATE|TIMESTAMP_NTZ|TIMESTAMP_LTZ|TIMESTAMP_TZ|VARIANT|OBJECT|ARRAY)(\(\d+(,\d+)?\))?$/;
+const SQL_TYPE =
+  /^(VARCHAR|STRING|TEXT|NUMBER|INT|INTEGER|FLOAT|DOUBLE|REAL|BOOLEAN|DATE|TIMESTAMP_NTZ|TIMESTAMP_LTZ|TIMESTAMP_TZ|VARIANT|OBJECT|ARRAY)(\(\d+(,\d+)?\))?$/;
 
 /**
  * The many-model aggregator: a stage for per-partition artifacts (directory table, server-side
@@ -135,7 +139,12 @@ const SQL_TYPE = /^(VARCHAR|STRING|TEXT|NUMBER|INT|INTEGER|FLOAT|DOUBLE|REAL|BOO
  */
 export class ModelRegistryAggregator extends AggregatorBase {
   /** References a model already in the registry (`DB.SCHEMA.MODEL`), e.g. to score with it. */
-  static fromName(scope: Construct, id: string, qualifiedName: string, options: { alias?: string; inputColumns?: ColumnDefinition[]; outputColumns?: ColumnDefinition[] } = {}): IModelRegistryAggregator {
+  static fromName(
+    scope: Construct,
+    id: string,
+    qualifiedName: string,
+    options: { alias?: string; inputColumns?: ColumnDefinition[]; outputColumns?: ColumnDefinition[] } = {},
+  ): IModelRegistryAggregator {
     const path = `${scope.node.path}/${id}`;
     const name = validateProp(path, 'qualifiedName', () => ObjectName.parse(qualifiedName, 3));
     const alias = validateProp(path, 'alias', () => normalizeIdentifier(options.alias ?? 'PRODUCTION', 'alias'));
@@ -263,7 +272,12 @@ export class ModelRegistryAggregator extends AggregatorBase {
           online: this.online,
         });
       } catch (e) {
-        throw new InvalidValueError(`could not be rendered into the registration procedure: ${(e as Error).message}`, this.online ? `Define the row-wise method predict_rows in the aggregator source (docs/serving.md), or do not add an inference service` : 'Check the aggregator source');
+        throw new InvalidValueError(
+          `could not be rendered into the registration procedure: ${(e as Error).message}`,
+          this.online
+            ? `Define the row-wise method predict_rows in the aggregator source (docs/serving.md), or do not add an inference service`
+            : 'Check the aggregator source',
+        );
       }
     });
   }
@@ -355,7 +369,12 @@ export interface AggregatorSettings {
  * creates its aggregator (its steps are rendered from them): both derive the same names, and a
  * wrong value is reported at the aggregator's path either way.
  */
-export function aggregatorSettings(scope: IConstruct, id: string, schema: ObjectName, props: Pick<ModelRegistryAggregatorProps, 'modelName' | 'stageName' | 'alias' | 'versionPrefix' | 'promotionGate'>): AggregatorSettings {
+export function aggregatorSettings(
+  scope: IConstruct,
+  id: string,
+  schema: ObjectName,
+  props: Pick<ModelRegistryAggregatorProps, 'modelName' | 'stageName' | 'alias' | 'versionPrefix' | 'promotionGate'>,
+): AggregatorSettings {
   const path = `${scope.node.path}/${id}`;
   // nameFromPath(scope, id, ...) is the name the aggregator derives from its own path.
   const modelName = schema.child(validateProp(path, 'modelName', () => normalizeIdentifier(props.modelName ?? nameFromPath(scope, id, 'MODEL'), 'model name')));
@@ -367,7 +386,12 @@ export function aggregatorSettings(scope: IConstruct, id: string, schema: Object
   }
   const versionPrefix = props.versionPrefix ?? 'V_';
   if (!/^[A-Z][A-Z0-9_]{0,31}$/.test(versionPrefix)) {
-    throw new ValidationError(path, 'versionPrefix', `${JSON.stringify(versionPrefix)} must be 1-32 upper-case letters, digits or _ starting with a letter`, "Use e.g. 'V_'");
+    throw new ValidationError(
+      path,
+      'versionPrefix',
+      `${JSON.stringify(versionPrefix)} must be 1-32 upper-case letters, digits or _ starting with a letter`,
+      "Use e.g. 'V_'",
+    );
   }
   const { metric, threshold } = props.promotionGate ?? PromotionGate.none();
   if (metric === undefined) return { modelName, stageName, procedureName, alias, versionPrefix };
@@ -375,7 +399,12 @@ export function aggregatorSettings(scope: IConstruct, id: string, schema: Object
     throw new ValidationError(path, 'promotionGate', `metric ${JSON.stringify(metric)} is unknown`, `Use one of ${Object.values(GateMetric).join(', ')}`);
   }
   if (!(typeof threshold === 'number' && Number.isFinite(threshold) && threshold >= 0)) {
-    throw new ValidationError(path, 'promotionGate', `threshold ${threshold} must be a finite number >= 0`, 'Give e.g. PromotionGate.metricAtMost(GateMetric.MEDIAN_MAPE, 0.2)');
+    throw new ValidationError(
+      path,
+      'promotionGate',
+      `threshold ${threshold} must be a finite number >= 0`,
+      'Give e.g. PromotionGate.metricAtMost(GateMetric.MEDIAN_MAPE, 0.2)',
+    );
   }
   return { modelName, stageName, procedureName, alias, versionPrefix, gate: { metric, threshold } };
 }
@@ -394,31 +423,64 @@ interface RegistrationSettings {
 function registrationSettings(path: string, props: ModelRegistryAggregatorProps): RegistrationSettings {
   const inputColumns = checkColumns(path, 'inputColumns', props.inputColumns ?? DEFAULT_INPUT_COLUMNS);
   const outputColumns = checkColumns(path, 'outputColumns', props.outputColumns ?? DEFAULT_OUTPUT_COLUMNS);
-  for (const [prop, cols] of [['inputColumns', inputColumns], ['outputColumns', outputColumns]] as const) {
+  for (const [prop, cols] of [
+    ['inputColumns', inputColumns],
+    ['outputColumns', outputColumns],
+  ] as const) {
     if (!cols.some((c) => c.name === 'PARTITION_KEY')) {
-      throw new ValidationError(path, prop, 'has no PARTITION_KEY column; a partitioned model is called per partition and must receive and return its key', "Add { name: 'PARTITION_KEY', type: 'VARCHAR' }");
+      throw new ValidationError(
+        path,
+        prop,
+        'has no PARTITION_KEY column; a partitioned model is called per partition and must receive and return its key',
+        "Add { name: 'PARTITION_KEY', type: 'VARCHAR' }",
+      );
     }
   }
   const targetPlatform = props.targetPlatform ?? TargetPlatform.WAREHOUSE;
   if (!Object.values(TargetPlatform).includes(targetPlatform)) {
-    throw new ValidationError(path, 'targetPlatform', `${JSON.stringify(targetPlatform)} is unknown`, 'Use TargetPlatform.WAREHOUSE or TargetPlatform.SNOWPARK_CONTAINER_SERVICES');
+    throw new ValidationError(
+      path,
+      'targetPlatform',
+      `${JSON.stringify(targetPlatform)} is unknown`,
+      'Use TargetPlatform.WAREHOUSE or TargetPlatform.SNOWPARK_CONTAINER_SERVICES',
+    );
   }
   const condaDependencies = checkPackages(path, 'condaDependencies', props.condaDependencies ?? []);
   const pipRequirements = checkPackages(path, 'pipRequirements', props.pipRequirements ?? []);
   validateProp(path, 'condaDependencies', () => checkPackagePins(condaDependencies));
   validateProp(path, 'pipRequirements', () => checkPackagePins(pipRequirements));
   if (pipRequirements.length > 0 && targetPlatform === TargetPlatform.WAREHOUSE) {
-    throw new ValidationError(path, 'pipRequirements', 'are set for a WAREHOUSE target, which installs only conda packages from the Snowflake channel', 'Use condaDependencies, or targetPlatform: TargetPlatform.SNOWPARK_CONTAINER_SERVICES');
+    throw new ValidationError(
+      path,
+      'pipRequirements',
+      'are set for a WAREHOUSE target, which installs only conda packages from the Snowflake channel',
+      'Use condaDependencies, or targetPlatform: TargetPlatform.SNOWPARK_CONTAINER_SERVICES',
+    );
   }
   const pythonVersion = props.pythonVersion ?? '3.11';
   if (!/^3\.(9|10|11|12)$/.test(pythonVersion)) {
-    throw new ValidationError(path, 'pythonVersion', `${JSON.stringify(pythonVersion)} is not a Python runtime Snowflake offers`, "Use '3.9', '3.10', '3.11' or '3.12'");
+    throw new ValidationError(
+      path,
+      'pythonVersion',
+      `${JSON.stringify(pythonVersion)} is not a Python runtime Snowflake offers`,
+      "Use '3.9', '3.10', '3.11' or '3.12'",
+    );
   }
   if (props.aggregatorSource === undefined && !inputColumns.some((c) => c.name === 'STEP')) {
-    throw new ValidationError(path, 'inputColumns', 'have no STEP column, which the built-in forecast aggregator reads to know which horizon steps to return', "Add { name: 'STEP', type: 'NUMBER(10,0)' }, or bring your own aggregatorSource");
+    throw new ValidationError(
+      path,
+      'inputColumns',
+      'have no STEP column, which the built-in forecast aggregator reads to know which horizon steps to return',
+      "Add { name: 'STEP', type: 'NUMBER(10,0)' }, or bring your own aggregatorSource",
+    );
   }
   if (props.aggregatorSource !== undefined && !/class\s+ManyModelAggregator\s*\(/.test(props.aggregatorSource)) {
-    throw new ValidationError(path, 'aggregatorSource', 'does not define class ManyModelAggregator', 'Name your custom_model.CustomModel subclass ManyModelAggregator (docs/constructs.md, bring your own aggregator)');
+    throw new ValidationError(
+      path,
+      'aggregatorSource',
+      'does not define class ManyModelAggregator',
+      'Name your custom_model.CustomModel subclass ManyModelAggregator (docs/constructs.md, bring your own aggregator)',
+    );
   }
   return { inputColumns, outputColumns, targetPlatform, condaDependencies, pipRequirements, pythonVersion };
 }
@@ -430,7 +492,13 @@ function checkColumns(path: string, prop: string, cols: readonly ColumnDefinitio
     type: c.type.toUpperCase().replace(/\s+/g, ''),
   }));
   out.forEach((c, i) => {
-    if (!SQL_TYPE.test(c.type)) throw new ValidationError(path, `${prop}[${i}].type`, `${JSON.stringify(cols[i].type)} is not a supported column type`, 'Use VARCHAR, NUMBER(p,s), FLOAT, BOOLEAN, DATE, TIMESTAMP_NTZ, VARIANT, ...');
+    if (!SQL_TYPE.test(c.type))
+      throw new ValidationError(
+        path,
+        `${prop}[${i}].type`,
+        `${JSON.stringify(cols[i].type)} is not a supported column type`,
+        'Use VARCHAR, NUMBER(p,s), FLOAT, BOOLEAN, DATE, TIMESTAMP_NTZ, VARIANT, ...',
+      );
     if (out.findIndex((o) => o.name === c.name) !== i) throw new ValidationError(path, prop, `declares ${c.name} twice`, 'Give each column once');
   });
   return out;
@@ -438,8 +506,8 @@ function checkColumns(path: string, prop: string, cols: readonly ColumnDefinitio
 
 function checkPackages(path: string, prop: string, pkgs: string[]): string[] {
   pkgs.forEach((p, i) => {
-    if (!PACKAGE_SPEC.test(p)) throw new ValidationError(path, `${prop}[${i}]`, `${JSON.stringify(p)} is not a package specification`, "Write it as 'name' or 'name==1.2.3'");
+    if (!PACKAGE_SPEC.test(p))
+      throw new ValidationError(path, `${prop}[${i}]`, `${JSON.stringify(p)} is not a package specification`, "Write it as 'name' or 'name==1.2.3'");
   });
   return [...pkgs].sort();
 }
-

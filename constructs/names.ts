@@ -18,7 +18,12 @@ export class ManyModelNames {
   static prefix(scope: IConstruct, prefix: string): void {
     const name = validateProp(scope.node.path, 'ManyModelNames.prefix', () => normalizeIdentifier(prefix, 'name prefix'));
     if (hasClaimsWithin(scope)) {
-      throw new ValidationError(scope.node.path, 'ManyModelNames.prefix', 'comes after constructs of this scope already derived their names', 'Call ManyModelNames.prefix(scope, prefix) first, before declaring pipelines, pools, roles or warehouses under it');
+      throw new ValidationError(
+        scope.node.path,
+        'ManyModelNames.prefix',
+        'comes after constructs of this scope already derived their names',
+        'Call ManyModelNames.prefix(scope, prefix) first, before declaring pipelines, pools, roles or warehouses under it',
+      );
     }
     PREFIXES.set(scope, name);
   }

@@ -42,15 +42,44 @@ export function pipelineModel(pipeline: Construct, props: ManyModelPipelineProps
   const path = pipeline.node.path;
   const namePrefix = validateProp(path, 'namePrefix', () => normalizeIdentifier(props.namePrefix ?? nameFromPath(pipeline), 'name prefix'));
   if (namePrefix.length > 150) {
-    throw new ValidationError(path, 'namePrefix', `${namePrefix} is ${namePrefix.length} characters; derived names add up to 40 more and must stay under 255`, 'Give a shorter namePrefix');
+    throw new ValidationError(
+      path,
+      'namePrefix',
+      `${namePrefix} is ${namePrefix.length} characters; derived names add up to 40 more and must stay under 255`,
+      'Give a shorter namePrefix',
+    );
   }
   const passes = trainingPasses(path, props.training ?? TrainingStrategy.screenThenRefine());
   const spcs = passes.some((p) => p.mode !== 'warehouse');
   // A pool and an image only where a pass runs job services (TrainingStrategy.warehouse runs none).
-  if (spcs && !props.computePool) throw new ValidationError(path, 'computePool', 'is required: the training strategy runs job services on a compute pool', 'Pass computePool, or use TrainingStrategy.warehouse() to train in the warehouse');
-  if (spcs && !props.trainer) throw new ValidationError(path, 'trainer', 'is required: the training strategy runs a training container', "Pass trainer (e.g. Trainer.fromImage('/db/schema/repo/worker:1.0')), or use TrainingStrategy.warehouse()");
-  if (!spcs && props.trainer) throw new ValidationError(path, 'trainer', 'is set, but TrainingStrategy.warehouse() trains with the built-in forecasting core in the warehouse and runs no container', 'Remove trainer, or choose a strategy that runs job services');
-  if (!spcs && props.computePool) throw new ValidationError(path, 'computePool', 'is set, but TrainingStrategy.warehouse() runs no job service', 'Remove computePool (no pool is used or granted), or choose a strategy that runs job services');
+  if (spcs && !props.computePool)
+    throw new ValidationError(
+      path,
+      'computePool',
+      'is required: the training strategy runs job services on a compute pool',
+      'Pass computePool, or use TrainingStrategy.warehouse() to train in the warehouse',
+    );
+  if (spcs && !props.trainer)
+    throw new ValidationError(
+      path,
+      'trainer',
+      'is required: the training strategy runs a training container',
+      "Pass trainer (e.g. Trainer.fromImage('/db/schema/repo/worker:1.0')), or use TrainingStrategy.warehouse()",
+    );
+  if (!spcs && props.trainer)
+    throw new ValidationError(
+      path,
+      'trainer',
+      'is set, but TrainingStrategy.warehouse() trains with the built-in forecasting core in the warehouse and runs no container',
+      'Remove trainer, or choose a strategy that runs job services',
+    );
+  if (!spcs && props.computePool)
+    throw new ValidationError(
+      path,
+      'computePool',
+      'is set, but TrainingStrategy.warehouse() runs no job service',
+      'Remove computePool (no pool is used or granted), or choose a strategy that runs job services',
+    );
   validateProp(path, 'trainer', () => props.trainer?.validate());
   // Checked here, not only by the Queue and Scoring parts, so the error names the pipeline's own prop.
   validateProp(path, 'leaseDuration', () => props.leaseDuration?.validate());
@@ -60,10 +89,20 @@ export function pipelineModel(pipeline: Construct, props: ManyModelPipelineProps
   const givenSettings = (['holdoutSteps', 'seasonPeriod'] as const).filter((k) => props[k] !== undefined);
   const allowedFailurePercent = props.allowedFailurePercent ?? 0;
   if (!(allowedFailurePercent >= 0 && allowedFailurePercent <= 100)) {
-    throw new ValidationError(path, 'allowedFailurePercent', `is ${allowedFailurePercent}; it must be from 0 to 100`, 'Use 0 to fail on any failed partition, or e.g. 2');
+    throw new ValidationError(
+      path,
+      'allowedFailurePercent',
+      `is ${allowedFailurePercent}; it must be from 0 to 100`,
+      'Use 0 to fail on any failed partition, or e.g. 2',
+    );
   }
   if (props.runVersion !== undefined && !/^[A-Za-z0-9._-]{1,64}$/.test(props.runVersion)) {
-    throw new ValidationError(path, 'runVersion', `${JSON.stringify(props.runVersion)} must be 1-64 letters, digits, . _ or -`, "Use e.g. '2026-11-23' or 'v2'");
+    throw new ValidationError(
+      path,
+      'runVersion',
+      `${JSON.stringify(props.runVersion)} must be 1-64 letters, digits, . _ or -`,
+      "Use e.g. '2026-11-23' or 'v2'",
+    );
   }
   const schema = schemaName(path, namePrefix, props);
   const name = (suffix: string) => `${namePrefix}_${suffix}`;
@@ -72,11 +111,17 @@ export function pipelineModel(pipeline: Construct, props: ManyModelPipelineProps
       const tag = p.pass.toUpperCase();
       return { ...p, function: schema.child(name(`${tag}_FIT`)), fits: schema.child(name(`${tag}_FITS`)), jobServices: [] };
     }
-    const jobServices = Array.from({ length: p.mode === 'tasks' ? p.slots : p.workers }, (_, k) => jobServiceName(path, namePrefix, schema.child(name(`${p.pass.toUpperCase()}_W${k}`))));
+    const jobServices = Array.from({ length: p.mode === 'tasks' ? p.slots : p.workers }, (_, k) =>
+      jobServiceName(path, namePrefix, schema.child(name(`${p.pass.toUpperCase()}_W${k}`))),
+    );
     return p.mode === 'tasks' ? { ...p, rootTask: schema.child(name(`${p.pass.toUpperCase()}_ROOT`)), jobServices } : { ...p, jobServices };
   });
   const queue = checkQueueOptions(`${path}/${PIPELINE_CHILD_IDS.queue}`, props);
-  const registry = aggregatorSettings(pipeline, PIPELINE_CHILD_IDS.aggregator, schema, { ...props.registry, modelName: props.registry?.modelName ?? name('MODEL'), stageName: name('MODELS') });
+  const registry = aggregatorSettings(pipeline, PIPELINE_CHILD_IDS.aggregator, schema, {
+    ...props.registry,
+    modelName: props.registry?.modelName ?? name('MODEL'),
+    stageName: name('MODELS'),
+  });
   return {
     path,
     namePrefix,
@@ -94,7 +139,13 @@ export function pipelineModel(pipeline: Construct, props: ManyModelPipelineProps
     ...(givenSettings.length > 0 ? { givenSettings } : {}),
     allowedFailurePercent,
     runVersion: props.runVersion,
-    registry: { model: registry.modelName, procedure: registry.procedureName, versionPrefix: registry.versionPrefix, alias: registry.alias, gate: registry.gate },
+    registry: {
+      model: registry.modelName,
+      procedure: registry.procedureName,
+      versionPrefix: registry.versionPrefix,
+      alias: registry.alias,
+      gate: registry.gate,
+    },
   };
 }
 
@@ -102,11 +153,17 @@ export function pipelineModel(pipeline: Construct, props: ManyModelPipelineProps
 function schemaName(path: string, namePrefix: string, props: ManyModelPipelineProps): ObjectName {
   const { database, schema } = props;
   if (!schema) {
-    if (!database) throw new ValidationError(path, 'database', 'is required when schema is not given', 'Pass database (the pipeline creates its schema there) or schema');
+    if (!database)
+      throw new ValidationError(path, 'database', 'is required when schema is not given', 'Pass database (the pipeline creates its schema there) or schema');
     return ObjectName.of(database.databaseName, namePrefix);
   }
   if (database && schema.databaseName !== database.databaseName) {
-    throw new ValidationError(path, 'schema', `is in database ${schema.databaseName}, not in ${database.databaseName}`, 'Pass a schema of the pipeline database, or leave schema unset');
+    throw new ValidationError(
+      path,
+      'schema',
+      `is in database ${schema.databaseName}, not in ${database.databaseName}`,
+      'Pass a schema of the pipeline database, or leave schema unset',
+    );
   }
   return schema.qualifiedName;
 }
@@ -135,13 +192,25 @@ function trainingPasses(path: string, strategy: TrainingStrategy): PassSettings[
     case 'screenThenRefine': {
       const inWarehouse = c.options.screenInWarehouse;
       if (inWarehouse && c.options.screen) {
-        throw new ValidationError(path, 'training.screen', 'is set together with training.screenInWarehouse; the screen pass runs either on a task graph or in the warehouse', 'Remove one of the two');
+        throw new ValidationError(
+          path,
+          'training.screen',
+          'is set together with training.screenInWarehouse; the screen pass runs either on a task graph or in the warehouse',
+          'Remove one of the two',
+        );
       }
-      const screen = inWarehouse ? warehousePass(path, 'training.screenInWarehouse.', inWarehouse) : tasksPass(path, 'training.screen.', c.options.screen ?? {});
+      const screen = inWarehouse
+        ? warehousePass(path, 'training.screenInWarehouse.', inWarehouse)
+        : tasksPass(path, 'training.screen.', c.options.screen ?? {});
       const refine = queuePass(path, 'training.refine.', Pass.REFINE, { ...(c.options.refine ?? {}), timeBudget: c.options.timeBudget });
       const p = c.options.refineTopPercent ?? REFINE_TOP_PERCENT_DEFAULT;
       if (!(typeof p === 'number' && p > 0 && p <= 100)) {
-        throw new ValidationError(path, 'training.refineTopPercent', `is ${p}; it must be above 0 and at most 100`, 'Use e.g. 10 to refine the worst 10 % of partitions');
+        throw new ValidationError(
+          path,
+          'training.refineTopPercent',
+          `is ${p}; it must be above 0 and at most 100`,
+          'Use e.g. 10 to refine the worst 10 % of partitions',
+        );
       }
       return [screen, { ...refine, refineTopPercent: p }];
     }
@@ -154,7 +223,14 @@ function tasksPass(path: string, prefix: string, o: TasksPassOptions): TasksPass
   return {
     mode: 'tasks',
     pass: Pass.SCREEN,
-    slots: wholeNumber(path, `${prefix}slots`, o.slots ?? d.slots, 1, limit, `A task graph holds at most 1000 tasks (root and fan-outs included), so at most ${limit} worker tasks`),
+    slots: wholeNumber(
+      path,
+      `${prefix}slots`,
+      o.slots ?? d.slots,
+      1,
+      limit,
+      `A task graph holds at most 1000 tasks (root and fan-outs included), so at most ${limit} worker tasks`,
+    ),
     chunkSize: wholeNumber(path, `${prefix}chunkSize`, o.chunkSize ?? d.chunkSize, 1, 10000, 'Use a chunk size from 1 to 10000 partitions'),
     modelSet: modelSet(path, `${prefix}modelSet`, o.modelSet ?? d.modelSet),
     timeoutSeconds: positiveSeconds(path, `${prefix}timeout`, o.timeout ?? d.timeout),
@@ -193,18 +269,39 @@ function queuePass(path: string, prefix: string, pass: PassName, o: QueuePassOpt
 function jobServiceName(path: string, namePrefix: string, full: ObjectName): ObjectName {
   const [db, schema] = full.parts;
   const plain = (p: string) => UNQUOTED_UPPER_IDENTIFIER.test(p);
-  const rule = 'is not an unquoted Snowflake identifier (upper-case letters, digits, _ and $, starting with a letter or _), and the job service names it is part of must be: EXECUTE JOB SERVICE does not support quoted names';
+  const rule =
+    'is not an unquoted Snowflake identifier (upper-case letters, digits, _ and $, starting with a letter or _), and the job service names it is part of must be: EXECUTE JOB SERVICE does not support quoted names';
   if (!plain(full.name)) {
-    throw new ValidationError(path, 'namePrefix', `${JSON.stringify(namePrefix)} (in the job service name ${full.name}) ${rule}`, "Give a namePrefix of letters, digits and _, e.g. 'FORECAST'");
+    throw new ValidationError(
+      path,
+      'namePrefix',
+      `${JSON.stringify(namePrefix)} (in the job service name ${full.name}) ${rule}`,
+      "Give a namePrefix of letters, digits and _, e.g. 'FORECAST'",
+    );
   }
-  for (const [prop, part] of [['database', db], ['schema', schema]] as const) {
-    if (!plain(part)) throw new ValidationError(path, prop, `${JSON.stringify(part)} (of the job service ${full.parts.join('.')}) ${rule}`, 'Use a database and schema with plain literal names such as ANALYTICS.FORECAST');
+  for (const [prop, part] of [
+    ['database', db],
+    ['schema', schema],
+  ] as const) {
+    if (!plain(part))
+      throw new ValidationError(
+        path,
+        prop,
+        `${JSON.stringify(part)} (of the job service ${full.parts.join('.')}) ${rule}`,
+        'Use a database and schema with plain literal names such as ANALYTICS.FORECAST',
+      );
   }
   return full;
 }
 
 function sourceModel(s: ISourceTable): SourceModel {
-  return { table: s.qualifiedName, partitionColumn: s.partitionColumn, orderColumn: s.orderColumn, targetColumn: s.targetColumn, covariateColumns: s.covariateColumns };
+  return {
+    table: s.qualifiedName,
+    partitionColumn: s.partitionColumn,
+    orderColumn: s.orderColumn,
+    targetColumn: s.targetColumn,
+    covariateColumns: s.covariateColumns,
+  };
 }
 
 function trainerModel(props: ManyModelPipelineProps): TrainerModel {
@@ -227,6 +324,7 @@ function positiveSeconds(path: string, prop: string, d: Duration): number {
 }
 
 function modelSet(path: string, prop: string, v: ModelSet): ModelSet {
-  if (!Object.values(ModelSet).includes(v)) throw new ValidationError(path, prop, `${JSON.stringify(v)} is not a model set`, 'Use ModelSet.SCREEN or ModelSet.REFINE');
+  if (!Object.values(ModelSet).includes(v))
+    throw new ValidationError(path, prop, `${JSON.stringify(v)} is not a model set`, 'Use ModelSet.SCREEN or ModelSet.REFINE');
   return v;
 }

@@ -123,12 +123,36 @@ export class PipelineMonitor extends Construct {
     this.accuracyTableName = m.sql.accuracy;
     this.driftTableName = m.sql.drift;
     this.taskName = m.task;
-    this.accuracyTable = columnTable(this, 'AccuracyTable', props.schema, m.sql.accuracy.name, ACCURACY_COLUMNS, 'Realized forecast accuracy per evaluation date, partition and model version', 'accuracyTableName');
-    this.driftTable = columnTable(this, 'DriftTable', props.schema, m.sql.drift.name, DRIFT_COLUMNS, 'Drift of recent actuals per evaluation date and partition', 'driftTableName');
+    this.accuracyTable = columnTable(
+      this,
+      'AccuracyTable',
+      props.schema,
+      m.sql.accuracy.name,
+      ACCURACY_COLUMNS,
+      'Realized forecast accuracy per evaluation date, partition and model version',
+      'accuracyTableName',
+    );
+    this.driftTable = columnTable(
+      this,
+      'DriftTable',
+      props.schema,
+      m.sql.drift.name,
+      DRIFT_COLUMNS,
+      'Drift of recent actuals per evaluation date and partition',
+      'driftTableName',
+    );
     claimName(this, 'the task name (derived from the construct path: change its id)', 'TASK', m.task);
     this.task = this.createTask(m, props);
     if (m.alert) {
-      this.alertEventsTable = columnTable(this, 'AlertEventsTable', props.schema, m.alert.sql.events.name, ALERT_EVENT_COLUMNS, 'Firings of the degraded-share alert', 'alert.eventsTableName');
+      this.alertEventsTable = columnTable(
+        this,
+        'AlertEventsTable',
+        props.schema,
+        m.alert.sql.events.name,
+        ALERT_EVENT_COLUMNS,
+        'Firings of the degraded-share alert',
+        'alert.eventsTableName',
+      );
       claimName(this, 'the alert name (derived from the construct path: change its id)', 'ALERT', m.alert.name);
       this.alert = this.createAlert(m, props);
     }
@@ -203,7 +227,10 @@ export class PipelineMonitor extends Construct {
 
   /** Grants SELECT on the accuracy and drift tables and the alert's events table (and USAGE on their database and schema). */
   grantRead(role: IRole): Grant {
-    return Grant.combine(grantUsageOnParents(this, role, this.accuracyTableName), ...this.readableTables().map(([t, n]) => grantPrivileges(this, role, GrantOn.schemaObject('TABLE', n.quoted), ['SELECT'], [t])));
+    return Grant.combine(
+      grantUsageOnParents(this, role, this.accuracyTableName),
+      ...this.readableTables().map(([t, n]) => grantPrivileges(this, role, GrantOn.schemaObject('TABLE', n.quoted), ['SELECT'], [t])),
+    );
   }
 
   /**

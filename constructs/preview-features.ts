@@ -58,16 +58,22 @@ export function checkPreviewFeatures(scope: Construct): void {
       if (providers.length === 0) {
         const foreign = stack.node.findAll().find((c) => c.constructor.name === 'SnowflakeProvider');
         if (foreign) {
-          return [`${foreign.node.path}: this SnowflakeProvider comes from other Snowflake bindings than the ones cdktf-snowflake-many-model loaded (${SNOWFLAKE_BINDINGS.package} ${SNOWFLAKE_BINDINGS.version}, chosen because ${ENGINE.reason}). Import SnowflakeProvider from ${SNOWFLAKE_BINDINGS.package}, or set ${ENGINE_ENV} to the engine the app uses (docs/engines.md).`];
+          return [
+            `${foreign.node.path}: this SnowflakeProvider comes from other Snowflake bindings than the ones cdktf-snowflake-many-model loaded (${SNOWFLAKE_BINDINGS.package} ${SNOWFLAKE_BINDINGS.version}, chosen because ${ENGINE.reason}). Import SnowflakeProvider from ${SNOWFLAKE_BINDINGS.package}, or set ${ENGINE_ENV} to the engine the app uses (docs/engines.md).`,
+          ];
         }
-        return [`${stack.node.path}: the stack has Snowflake resources but no SnowflakeProvider. Add new SnowflakeProvider(stack, 'snowflake', { previewFeaturesEnabled: ${JSON.stringify(needed)} }).`];
+        return [
+          `${stack.node.path}: the stack has Snowflake resources but no SnowflakeProvider. Add new SnowflakeProvider(stack, 'snowflake', { previewFeaturesEnabled: ${JSON.stringify(needed)} }).`,
+        ];
       }
       const errors: string[] = [];
       for (const p of providers) {
         const enabled = new Set(p.previewFeaturesEnabled ?? []);
         const missing = needed.filter((f) => !enabled.has(f));
         if (missing.length > 0) {
-          errors.push(`${p.node.path}: previewFeaturesEnabled lacks ${missing.join(', ')}, which resources in this stack need (the provider refuses preview resources otherwise). Add them to previewFeaturesEnabled, or call enablePreviewFeatures(stack).`);
+          errors.push(
+            `${p.node.path}: previewFeaturesEnabled lacks ${missing.join(', ')}, which resources in this stack need (the provider refuses preview resources otherwise). Add them to previewFeaturesEnabled, or call enablePreviewFeatures(stack).`,
+          );
         }
       }
       return errors;

@@ -112,14 +112,18 @@ export class QueueTable extends QueueTableBase {
   protected primaryResource(): TerraformResource {
     return this.resource;
   }
-
 }
 
 /** A queue's lease and attempt cap, checked, with defaults; `path` is the queue's (a pipeline checks its queue's before creating it). */
 export function checkQueueOptions(path: string, o: QueueTableImportOptions): { leaseSeconds: number; maxAttempts: number } {
   const leaseSeconds = validateProp(path, 'leaseDuration', () => (o.leaseDuration ?? Duration.minutes(10)).toSeconds());
   if (leaseSeconds < 30 || leaseSeconds > 24 * 3600) {
-    throw new ValidationError(path, 'leaseDuration', `is ${leaseSeconds}s; it must be from 30 s to 24 h`, 'A lease a few times longer than a chunk fit, e.g. Duration.minutes(10)');
+    throw new ValidationError(
+      path,
+      'leaseDuration',
+      `is ${leaseSeconds}s; it must be from 30 s to 24 h`,
+      'A lease a few times longer than a chunk fit, e.g. Duration.minutes(10)',
+    );
   }
   const maxAttempts = o.maxAttempts ?? 3;
   if (!Token.isUnresolved(maxAttempts) && (!Number.isInteger(maxAttempts) || maxAttempts < 1 || maxAttempts > 100)) {

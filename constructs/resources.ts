@@ -46,12 +46,18 @@ function load<T>(dir: string): T {
 }
 
 /** The bindings package loaded, and the provider version its resources are generated from. */
-export const SNOWFLAKE_BINDINGS: { readonly package: string; readonly version: string; readonly providerSource: string; readonly providerVersion: string } = (() => {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const pkg = require(`${ENGINE.bindings}/package.json`) as { name: string; version: string; cdktf?: { provider: { name: string; version: string } }; cdktn?: { provider: { name: string; version: string } } };
-  const provider = (pkg.cdktn ?? pkg.cdktf)?.provider;
-  return { package: pkg.name, version: pkg.version, providerSource: provider?.name ?? 'unknown', providerVersion: provider?.version ?? 'unknown' };
-})();
+export const SNOWFLAKE_BINDINGS: { readonly package: string; readonly version: string; readonly providerSource: string; readonly providerVersion: string } =
+  (() => {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const pkg = require(`${ENGINE.bindings}/package.json`) as {
+      name: string;
+      version: string;
+      cdktf?: { provider: { name: string; version: string } };
+      cdktn?: { provider: { name: string; version: string } };
+    };
+    const provider = (pkg.cdktn ?? pkg.cdktf)?.provider;
+    return { package: pkg.name, version: pkg.version, providerSource: provider?.name ?? 'unknown', providerVersion: provider?.version ?? 'unknown' };
+  })();
 
 const provider = load<typeof ProviderModule>('provider');
 /** The Snowflake provider (`provider "snowflake"`). */

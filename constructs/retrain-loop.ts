@@ -52,7 +52,12 @@ export class RetrainLoop extends Construct {
     const m = props.pipeline;
     const workers = props.workers ?? 2;
     if (!Number.isInteger(workers) || workers < 1 || workers > MAX_CHILDREN_PER_TASK) {
-      throw new ValidationError(scope.node.path, 'retrain.workers', `is ${workers}; it must be a whole number from 1 to ${MAX_CHILDREN_PER_TASK} (the start task's children)`, 'Give e.g. 2');
+      throw new ValidationError(
+        scope.node.path,
+        'retrain.workers',
+        `is ${workers}; it must be a whole number from 1 to ${MAX_CHILDREN_PER_TASK} (the start task's children)`,
+        'Give e.g. 2',
+      );
     }
     const schema = props.monitorTaskName.parts.slice(0, 2);
     const named = (suffix: string) => ObjectName.of(schema[0], schema[1], `${props.monitorTaskName.name.replace(/_TASK$/, '')}_RETRAIN_${suffix}`);
@@ -98,19 +103,38 @@ export class RetrainLoop extends Construct {
     };
     const common = { database: schema[0], schema: schema[1], warehouse: m.warehouse.name, started: true };
     claimName(this, 'the retraining task names (derived from the monitor: change its id)', 'TASK', start);
-    this.startTask = new Task(this, 'StartTask', { ...common, name: start.name, after: [props.monitorTaskName.quoted], sqlStatement: renderRetrainStartBody(loop), comment: 'Closed loop: enqueue the degraded partitions, carry the others over' });
+    this.startTask = new Task(this, 'StartTask', {
+      ...common,
+      name: start.name,
+      after: [props.monitorTaskName.quoted],
+      sqlStatement: renderRetrainStartBody(loop),
+      comment: 'Closed loop: enqueue the degraded partitions, carry the others over',
+    });
     dependOn(this.startTask, props.monitorTask);
     this.workerTasks = jobServices.map((svc, k) => {
       const name = named(`W${k}`);
       claimName(this, 'the retraining task names (derived from the monitor: change its id)', 'TASK', name);
       const body = renderRetrainWorkerBody(loop, renderDropService(svc), renderStartWorker(m, pass, k));
-      const task = new Task(this, `WorkerTask${k}`, { ...common, name: name.name, after: [start.quoted], sqlStatement: body, userTaskTimeoutMs: pass.timeoutSeconds * 1000, comment: `Closed loop: retraining worker ${k} on ${computePool.name}` });
+      const task = new Task(this, `WorkerTask${k}`, {
+        ...common,
+        name: name.name,
+        after: [start.quoted],
+        sqlStatement: body,
+        userTaskTimeoutMs: pass.timeoutSeconds * 1000,
+        comment: `Closed loop: retraining worker ${k} on ${computePool.name}`,
+      });
       dependOn(task, this.startTask);
       return task;
     });
     const finish = named('FINISH');
     claimName(this, 'the retraining task names (derived from the monitor: change its id)', 'TASK', finish);
-    this.finishTask = new Task(this, 'FinishTask', { ...common, name: finish.name, after: this.workerTasks.map((_, k) => named(`W${k}`).quoted), sqlStatement: renderRetrainFinishBody(loop), comment: 'Closed loop: verify, index, register one version, promote through the gate' });
+    this.finishTask = new Task(this, 'FinishTask', {
+      ...common,
+      name: finish.name,
+      after: this.workerTasks.map((_, k) => named(`W${k}`).quoted),
+      sqlStatement: renderRetrainFinishBody(loop),
+      comment: 'Closed loop: verify, index, register one version, promote through the gate',
+    });
     dependOn(this.finishTask, ...this.workerTasks);
   }
 }

@@ -20,17 +20,28 @@ export function scoringModel(job: Construct, props: BatchScoringJobProps): Scori
   const path = job.node.path;
   const horizon = props.horizon;
   if (!Number.isInteger(horizon) || horizon <= 0 || horizon > MAX_HORIZON) {
-    throw new ValidationError(path, 'horizon', `is ${horizon}; it must be a whole number of steps from 1 to ${MAX_HORIZON}`, 'Give e.g. 28 for four weeks of daily forecasts');
+    throw new ValidationError(
+      path,
+      'horizon',
+      `is ${horizon}; it must be a whole number of steps from 1 to ${MAX_HORIZON}`,
+      'Give e.g. 28 for four weeks of daily forecasts',
+    );
   }
   if (props.schedule && props.after && props.after.length > 0) {
-    throw new ValidationError(path, 'schedule', 'and after are both set; a Snowflake task runs either on a schedule or after other tasks, not both', 'Keep one of them');
+    throw new ValidationError(
+      path,
+      'schedule',
+      'and after are both set; a Snowflake task runs either on a schedule or after other tasks, not both',
+      'Keep one of them',
+    );
   }
   const after = (props.after ?? []).map((a, i) => validateProp(path, `after[${i}]`, () => ObjectName.parse(a, 3)));
   const schedule = props.schedule && validateProp(path, 'schedule', () => props.schedule!.toTaskSchedule());
   const timeoutSeconds = validateProp(path, 'timeout', () => (props.timeout ?? Duration.hours(1)).toSeconds());
   const resultsName = validateProp(path, 'resultsTableName', () => normalizeIdentifier(props.resultsTableName ?? nameFromPath(job, 'RESULTS'), 'table name'));
   const modelVersionOrAlias = validateProp(path, 'modelVersionOrAlias', () =>
-    normalizeIdentifier(props.modelVersionOrAlias ?? props.aggregator.alias, 'version or alias'));
+    normalizeIdentifier(props.modelVersionOrAlias ?? props.aggregator.alias, 'version or alias'),
+  );
   return {
     path,
     scoring: {
@@ -60,7 +71,12 @@ function covariateInputs(path: string, props: BatchScoringJobProps): string[] {
   for (const c of props.aggregator.inputColumns) {
     if (c.name === 'PARTITION_KEY' || c.name === 'STEP') continue;
     if (!covariates.has(c.name)) {
-      throw new ValidationError(path, 'aggregator.inputColumns', `require ${c.name}, which source ${props.source.qualifiedName} does not provide`, `Add '${c.name}' to the source's covariateColumns or remove it from the model's inputColumns`);
+      throw new ValidationError(
+        path,
+        'aggregator.inputColumns',
+        `require ${c.name}, which source ${props.source.qualifiedName} does not provide`,
+        `Add '${c.name}' to the source's covariateColumns or remove it from the model's inputColumns`,
+      );
     }
     inputs.push(c.name);
   }
@@ -71,7 +87,12 @@ function covariateInputs(path: string, props: BatchScoringJobProps): string[] {
 function checkedOutputColumns(path: string, props: BatchScoringJobProps): BatchScoringJobProps['aggregator']['outputColumns'] {
   const clash = props.aggregator.outputColumns.find((c) => RESULT_META_COLUMNS.some((m) => m.name === c.name));
   if (clash) {
-    throw new ValidationError(path, 'aggregator.outputColumns', `include ${clash.name}, which the results table reserves for bookkeeping`, 'Rename that output column');
+    throw new ValidationError(
+      path,
+      'aggregator.outputColumns',
+      `include ${clash.name}, which the results table reserves for bookkeeping`,
+      'Rename that output column',
+    );
   }
   return props.aggregator.outputColumns;
 }

@@ -67,5 +67,4 @@ export class SourceTable extends SnowflakeObject implements ISourceTable {
     // SELECT alone is not enough: reading a table needs USAGE on its database and schema.
     return Grant.combine(grantUsageOnParents(this, role, this.qualifiedName), this.grant(role, 'SELECT'));
   }
-
 }

@@ -9,7 +9,15 @@ import { dependOn } from './depends';
 import { claimName } from './object-names';
 
 /** A `snowflake_table` from (name, type, nullable) column triples; `scope`'s `prop` names it. */
-export function columnTable(scope: Construct, id: string, schema: ISchema, name: string, columns: readonly (readonly [string, string, boolean])[], comment: string, prop = 'name'): Table {
+export function columnTable(
+  scope: Construct,
+  id: string,
+  schema: ISchema,
+  name: string,
+  columns: readonly (readonly [string, string, boolean])[],
+  comment: string,
+  prop = 'name',
+): Table {
   checkPreviewFeatures(scope);
   claimName(scope, prop, 'TABLE', schema.qualifiedName.child(name));
   const t = new Table(scope, id, {
@@ -35,7 +43,15 @@ export function ensureLedger(scope: Construct, schema: ISchema): { name: ObjectN
     return { name: ObjectName.of(l.database, l.schema, l.table), table: existing, schema: LEDGER_SCHEMAS.get(existing)! };
   }
   const name = schema.qualifiedName.child(LEDGER_TABLE_NAME);
-  const table = columnTable(hooks, 'Ledger', schema, LEDGER_TABLE_NAME, LEDGER_COLUMNS, 'many-model hooks ledger: one row per post-deploy step attempt', 'the hooks ledger (HooksLedger.place)');
+  const table = columnTable(
+    hooks,
+    'Ledger',
+    schema,
+    LEDGER_TABLE_NAME,
+    LEDGER_COLUMNS,
+    'many-model hooks ledger: one row per post-deploy step attempt',
+    'the hooks ledger (HooksLedger.place)',
+  );
   LEDGER_SCHEMAS.set(table, schema);
   hooks.useLedger(name);
   return { name, table, schema };

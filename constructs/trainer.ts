@@ -28,7 +28,8 @@ export interface TrainerOptions {
  * Image path in an SPCS image repository: `/<db>/<schema>/<repo>/<image>:<tag>` or `@sha256:<digest>`
  * ("Working with an image registry and repository").
  */
-const IMAGE_PATH = /^\/[A-Za-z_][A-Za-z0-9_$]*\/[A-Za-z_][A-Za-z0-9_$]*\/[A-Za-z_][A-Za-z0-9_$-]*\/[a-z0-9][a-z0-9._/-]*(:[A-Za-z0-9_][A-Za-z0-9._-]{0,127}|@sha256:[a-f0-9]{64})$/;
+const IMAGE_PATH =
+  /^\/[A-Za-z_][A-Za-z0-9_$]*\/[A-Za-z_][A-Za-z0-9_$]*\/[A-Za-z_][A-Za-z0-9_$-]*\/[a-z0-9][a-z0-9._/-]*(:[A-Za-z0-9_][A-Za-z0-9._-]{0,127}|@sha256:[a-f0-9]{64})$/;
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const SECRET_LIKE = /PASSWORD|SECRET|TOKEN|PRIVATE_KEY|CREDENTIAL/i;
 
@@ -73,20 +74,36 @@ export class Trainer {
     const repository = this.repositoryName;
     const given = this.options.repository?.qualifiedName;
     if (given && given.toString() !== repository.toString()) {
-      throw new InvalidValueError(`repository ${given} is not the repository the image path names (${repository})`, `Pass the repository ${repository}, or an image path in ${given}`);
+      throw new InvalidValueError(
+        `repository ${given} is not the repository the image path names (${repository})`,
+        `Pass the repository ${repository}, or an image path in ${given}`,
+      );
     }
     if (this.imageVersion === 'latest') {
-      throw new InvalidValueError(`image ${JSON.stringify(this.image)} uses the mutable tag 'latest', so a new image would not re-run training`, 'Pin a version tag or a sha256 digest');
+      throw new InvalidValueError(
+        `image ${JSON.stringify(this.image)} uses the mutable tag 'latest', so a new image would not re-run training`,
+        'Pin a version tag or a sha256 digest',
+      );
     }
     for (const [k, v] of Object.entries(this.options.environment ?? {})) {
       if (!ENV_NAME.test(k)) throw new InvalidValueError(`environment name ${JSON.stringify(k)} is not a valid variable name`, 'Use letters, digits and _');
-      if (k.toUpperCase().startsWith('MM_')) throw new InvalidValueError(`environment name ${k} uses the reserved MM_ prefix`, 'Rename it; MM_ variables are set by the pipeline (docs/worker-contract.md)');
-      if (SECRET_LIKE.test(k)) throw new InvalidValueError(`environment variable ${k} looks like a secret; job specs are stored in plain text in Terraform state and the hook manifest`, 'Pass secrets as Snowflake secrets, never as environment values');
+      if (k.toUpperCase().startsWith('MM_'))
+        throw new InvalidValueError(
+          `environment name ${k} uses the reserved MM_ prefix`,
+          'Rename it; MM_ variables are set by the pipeline (docs/worker-contract.md)',
+        );
+      if (SECRET_LIKE.test(k))
+        throw new InvalidValueError(
+          `environment variable ${k} looks like a secret; job specs are stored in plain text in Terraform state and the hook manifest`,
+          'Pass secrets as Snowflake secrets, never as environment values',
+        );
       if (typeof v !== 'string') throw new InvalidValueError(`environment value of ${k} must be a string`, 'Convert it with String()');
     }
     const ext = this.artifactExtension;
-    if (!/^[a-z0-9]{1,10}$/.test(ext)) throw new InvalidValueError(`artifactExtension ${JSON.stringify(ext)} is not a plain file extension`, "Use e.g. 'json' or 'rds'");
-    if (this.options.cpu !== undefined && !(this.options.cpu > 0)) throw new InvalidValueError(`cpu ${this.options.cpu} must be positive`, 'Give vCPUs such as 2 or 0.5');
+    if (!/^[a-z0-9]{1,10}$/.test(ext))
+      throw new InvalidValueError(`artifactExtension ${JSON.stringify(ext)} is not a plain file extension`, "Use e.g. 'json' or 'rds'");
+    if (this.options.cpu !== undefined && !(this.options.cpu > 0))
+      throw new InvalidValueError(`cpu ${this.options.cpu} must be positive`, 'Give vCPUs such as 2 or 0.5');
     if (this.options.memory !== undefined && !/^[0-9]+(\.[0-9]+)?(Mi|Gi|M|G)$/.test(this.options.memory)) {
       throw new InvalidValueError(`memory ${JSON.stringify(this.options.memory)} is not a quantity`, "Use e.g. '4Gi' or '512Mi'");
     }

@@ -21,7 +21,10 @@ export class ValidationError extends Error {
 
 /** A value that must be fixed by the caller, raised by pure helpers that do not know the construct path. */
 export class InvalidValueError extends Error {
-  constructor(public readonly problem: string, public readonly fix: string) {
+  constructor(
+    public readonly problem: string,
+    public readonly fix: string,
+  ) {
     super(`${problem}. ${fix}`);
     this.name = 'InvalidValueError';
   }

@@ -193,6 +193,9 @@ export function deriveName(segments: string[], maxLength = 200): string {
  * dropped. The one reader of such names for bootstrap and the doctor.
  */
 export function splitRenderedName(text: string): string[] {
-  const parts = String(text).replace(/\([^"]*\)$/, '').match(/"(?:[^"]|"")+"|[^.]+/g) ?? [];
+  const parts =
+    String(text)
+      .replace(/\([^"]*\)$/, '')
+      .match(/"(?:[^"]|"")+"|[^.]+/g) ?? [];
   return parts.map((p) => (p.startsWith('"') ? p.slice(1, -1).replace(/""/g, '"') : p.trim().toUpperCase()));
 }

@@ -45,9 +45,7 @@ export class Schedule {
   /** The Terraform `schedule` block of `snowflake_task`; throws InvalidValueError as `validate()`. */
   toTaskSchedule(): { usingCron?: string; minutes?: number } {
     this.validate();
-    return this.cronExpression !== undefined
-      ? { usingCron: `${this.cronExpression} ${this.timeZone}` }
-      : { minutes: this.intervalMinutes };
+    return this.cronExpression !== undefined ? { usingCron: `${this.cronExpression} ${this.timeZone}` } : { minutes: this.intervalMinutes };
   }
 
   toString(): string {
@@ -81,7 +79,14 @@ const CRON_FIELDS: readonly CronField[] = [
   { name: 'hour', min: 0, max: 23, allowed: '0-23' },
   { name: 'day-of-month', min: 1, max: 31, last: 'alone', allowed: '1-31 or L for the last day' },
   { name: 'month', min: 1, max: 12, names: ['JAN', 'FEB', 'MAR', 'APR', 'MAY', 'JUN', 'JUL', 'AUG', 'SEP', 'OCT', 'NOV', 'DEC'], allowed: '1-12 or JAN-DEC' },
-  { name: 'day-of-week', min: 0, max: 6, names: ['SUN', 'MON', 'TUE', 'WED', 'THU', 'FRI', 'SAT'], last: 'afterDay', allowed: '0-6 or SUN-SAT with 0 for Sunday, L, or 5L for the last Friday' },
+  {
+    name: 'day-of-week',
+    min: 0,
+    max: 6,
+    names: ['SUN', 'MON', 'TUE', 'WED', 'THU', 'FRI', 'SAT'],
+    last: 'afterDay',
+    allowed: '0-6 or SUN-SAT with 0 for Sunday, L, or 5L for the last Friday',
+  },
 ];
 
 function cronProblem(expression: string, fields: string[]): InvalidValueError | undefined {

@@ -12,9 +12,17 @@
  * falls back to this list when that command is refused.
  */
 export const DOCUMENTED_INSTANCE_FAMILIES: readonly string[] = [
-  'CPU_X64_XS', 'CPU_X64_S', 'CPU_X64_M', 'CPU_X64_SL', 'CPU_X64_L',
-  'HIGHMEM_X64_S', 'HIGHMEM_X64_M', 'HIGHMEM_X64_L',
-  'GPU_NV_S', 'GPU_NV_M', 'GPU_NV_L',
+  'CPU_X64_XS',
+  'CPU_X64_S',
+  'CPU_X64_M',
+  'CPU_X64_SL',
+  'CPU_X64_L',
+  'HIGHMEM_X64_S',
+  'HIGHMEM_X64_M',
+  'HIGHMEM_X64_L',
+  'GPU_NV_S',
+  'GPU_NV_M',
+  'GPU_NV_L',
 ];
 
 /**

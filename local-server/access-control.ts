@@ -26,8 +26,22 @@
  */
 
 export type ObjectKind =
-  | 'DATABASE' | 'SCHEMA' | 'TABLE' | 'VIEW' | 'STAGE' | 'TASK' | 'ALERT' | 'MODEL' | 'PROCEDURE' | 'FUNCTION' | 'SERVICE' | 'GATEWAY'
-  | 'WAREHOUSE' | 'COMPUTE POOL' | 'IMAGE REPOSITORY' | 'ROLE';
+  | 'DATABASE'
+  | 'SCHEMA'
+  | 'TABLE'
+  | 'VIEW'
+  | 'STAGE'
+  | 'TASK'
+  | 'ALERT'
+  | 'MODEL'
+  | 'PROCEDURE'
+  | 'FUNCTION'
+  | 'SERVICE'
+  | 'GATEWAY'
+  | 'WAREHOUSE'
+  | 'COMPUTE POOL'
+  | 'IMAGE REPOSITORY'
+  | 'ROLE';
 
 /** The account itself, for account (global) privileges. */
 export const ACCOUNT = 'ACCOUNT';
@@ -36,15 +50,44 @@ export const SYSTEM_ROLES = ['ACCOUNTADMIN', 'SECURITYADMIN', 'USERADMIN', 'SYSA
 
 /** Account privileges ACCOUNTADMIN holds (it may grant each of them). */
 export const ACCOUNT_PRIVILEGES = [
-  'CREATE ROLE', 'CREATE USER', 'MANAGE GRANTS', 'CREATE DATABASE', 'CREATE WAREHOUSE', 'CREATE COMPUTE POOL',
-  'EXECUTE TASK', 'EXECUTE MANAGED TASK', 'EXECUTE ALERT', 'EXECUTE MANAGED ALERT', 'CREATE INTEGRATION', 'MONITOR USAGE', 'BIND SERVICE ENDPOINT',
+  'CREATE ROLE',
+  'CREATE USER',
+  'MANAGE GRANTS',
+  'CREATE DATABASE',
+  'CREATE WAREHOUSE',
+  'CREATE COMPUTE POOL',
+  'EXECUTE TASK',
+  'EXECUTE MANAGED TASK',
+  'EXECUTE ALERT',
+  'EXECUTE MANAGED ALERT',
+  'CREATE INTEGRATION',
+  'MONITOR USAGE',
+  'BIND SERVICE ENDPOINT',
 ];
 
 /** Privileges `ALL [PRIVILEGES]` expands to, by object kind (OWNERSHIP is never part of ALL). */
 export const PRIVILEGES_OF: Record<ObjectKind | typeof ACCOUNT, string[]> = {
   ACCOUNT: ACCOUNT_PRIVILEGES,
   DATABASE: ['USAGE', 'CREATE SCHEMA', 'MONITOR', 'MODIFY'],
-  SCHEMA: ['USAGE', 'MODIFY', 'MONITOR', 'CREATE TABLE', 'CREATE HYBRID TABLE', 'CREATE DYNAMIC TABLE', 'CREATE VIEW', 'CREATE STAGE', 'CREATE TASK', 'CREATE ALERT', 'CREATE MODEL', 'CREATE PROCEDURE', 'CREATE FUNCTION', 'CREATE SERVICE', 'CREATE GATEWAY', 'CREATE IMAGE REPOSITORY', 'CREATE SEQUENCE'],
+  SCHEMA: [
+    'USAGE',
+    'MODIFY',
+    'MONITOR',
+    'CREATE TABLE',
+    'CREATE HYBRID TABLE',
+    'CREATE DYNAMIC TABLE',
+    'CREATE VIEW',
+    'CREATE STAGE',
+    'CREATE TASK',
+    'CREATE ALERT',
+    'CREATE MODEL',
+    'CREATE PROCEDURE',
+    'CREATE FUNCTION',
+    'CREATE SERVICE',
+    'CREATE GATEWAY',
+    'CREATE IMAGE REPOSITORY',
+    'CREATE SEQUENCE',
+  ],
   TABLE: ['SELECT', 'INSERT', 'UPDATE', 'DELETE', 'TRUNCATE', 'REFERENCES', 'REBUILD', 'EVOLVE SCHEMA'],
   VIEW: ['SELECT', 'REFERENCES'],
   STAGE: ['READ', 'WRITE', 'USAGE'],
@@ -65,7 +108,19 @@ export const PRIVILEGES_OF: Record<ObjectKind | typeof ACCOUNT, string[]> = {
 };
 
 /** Kinds that live in a schema (their names have three parts). */
-export const SCHEMA_OBJECT_KINDS: readonly ObjectKind[] = ['TABLE', 'VIEW', 'STAGE', 'TASK', 'ALERT', 'MODEL', 'PROCEDURE', 'FUNCTION', 'SERVICE', 'GATEWAY', 'IMAGE REPOSITORY'];
+export const SCHEMA_OBJECT_KINDS: readonly ObjectKind[] = [
+  'TABLE',
+  'VIEW',
+  'STAGE',
+  'TASK',
+  'ALERT',
+  'MODEL',
+  'PROCEDURE',
+  'FUNCTION',
+  'SERVICE',
+  'GATEWAY',
+  'IMAGE REPOSITORY',
+];
 
 /**
  * A service role granted with GRANT SERVICE ROLE <service>!ALL_ENDPOINTS_USAGE, kept as a grant of
@@ -218,7 +273,8 @@ export class AccessControl {
     if (SCHEMA_OBJECT_KINDS.includes(kind)) {
       const schema = name.split('.').slice(0, 2).join('.');
       for (const f of this.future) {
-        if (f.kind === kind && f.schema === schema) this.grants.push({ privilege: f.privilege, kind, name, role: f.role, grantOption: f.grantOption, grantedBy: this.ownerOf('SCHEMA', schema) });
+        if (f.kind === kind && f.schema === schema)
+          this.grants.push({ privilege: f.privilege, kind, name, role: f.role, grantOption: f.grantOption, grantedBy: this.ownerOf('SCHEMA', schema) });
       }
     }
   }
@@ -323,10 +379,28 @@ export class AccessControl {
 
 /** Singular object kind of a GRANT's `ON <kind>` or `ON FUTURE <kinds>` (plural) clause. */
 export function kindOf(text: string): ObjectKind | undefined {
-  const t = text.trim().toUpperCase().replace(/\s+/g, ' ').replace(/^(HYBRID|DYNAMIC|EXTERNAL|ICEBERG|TRANSIENT) TABLE/, 'TABLE');
+  const t = text
+    .trim()
+    .toUpperCase()
+    .replace(/\s+/g, ' ')
+    .replace(/^(HYBRID|DYNAMIC|EXTERNAL|ICEBERG|TRANSIENT) TABLE/, 'TABLE');
   const plural: Record<string, ObjectKind> = {
-    DATABASES: 'DATABASE', SCHEMAS: 'SCHEMA', TABLES: 'TABLE', VIEWS: 'VIEW', STAGES: 'STAGE', TASKS: 'TASK', ALERTS: 'ALERT', MODELS: 'MODEL', PROCEDURES: 'PROCEDURE', FUNCTIONS: 'FUNCTION',
-    SERVICES: 'SERVICE', GATEWAYS: 'GATEWAY', WAREHOUSES: 'WAREHOUSE', 'COMPUTE POOLS': 'COMPUTE POOL', 'IMAGE REPOSITORIES': 'IMAGE REPOSITORY', ROLES: 'ROLE',
+    DATABASES: 'DATABASE',
+    SCHEMAS: 'SCHEMA',
+    TABLES: 'TABLE',
+    VIEWS: 'VIEW',
+    STAGES: 'STAGE',
+    TASKS: 'TASK',
+    ALERTS: 'ALERT',
+    MODELS: 'MODEL',
+    PROCEDURES: 'PROCEDURE',
+    FUNCTIONS: 'FUNCTION',
+    SERVICES: 'SERVICE',
+    GATEWAYS: 'GATEWAY',
+    WAREHOUSES: 'WAREHOUSE',
+    'COMPUTE POOLS': 'COMPUTE POOL',
+    'IMAGE REPOSITORIES': 'IMAGE REPOSITORY',
+    ROLES: 'ROLE',
   };
   if (plural[t]) return plural[t];
   return (Object.keys(PRIVILEGES_OF) as string[]).includes(t) && t !== ACCOUNT ? (t as ObjectKind) : undefined;

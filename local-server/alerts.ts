@@ -60,7 +60,12 @@ export class LocalAlerts {
   /** Handles an ALERT statement; undefined for anything else. */
   async handle(s: SessionState, sql: string): Promise<SfResult | undefined> {
     let m: RegExpExecArray | null;
-    if ((m = new RegExp(`^CREATE\\s+(OR\\s+REPLACE\\s+)?ALERT\\s+(IF\\s+NOT\\s+EXISTS\\s+)?(${QNAME})([\\s\\S]*?)\\bIF\\s*\\(\\s*EXISTS\\s*\\(([\\s\\S]*)\\)\\s*\\)\\s*THEN\\s+([\\s\\S]+)$`, 'i').exec(sql))) {
+    if (
+      (m = new RegExp(
+        `^CREATE\\s+(OR\\s+REPLACE\\s+)?ALERT\\s+(IF\\s+NOT\\s+EXISTS\\s+)?(${QNAME})([\\s\\S]*?)\\bIF\\s*\\(\\s*EXISTS\\s*\\(([\\s\\S]*)\\)\\s*\\)\\s*THEN\\s+([\\s\\S]+)$`,
+        'i',
+      ).exec(sql))
+    ) {
       const [db, schema, name] = this.engine.qualify(s, m[3]);
       const key = `${db}.${schema}.${name}`;
       const exists = this.alerts.has(key);
@@ -77,8 +82,17 @@ export class LocalAlerts {
       const warehouse = warehouseRef ? nameParts(warehouseRef)[0] : undefined;
       if (warehouse) this.auth.need(s, 'USAGE', 'WAREHOUSE', warehouse);
       const schedule = new RegExp(`\\bSCHEDULE\\s*=\\s*(${STRING_LITERAL})`, 'i').exec(header)?.[1];
-      if (schedule === undefined) throw Errors.syntax('CREATE ALERT needs SCHEDULE = \'...\' (alerts on new data are not emulated)');
-      this.alerts.set(key, { name, database: db, schema, warehouse, schedule: readLiteral(schedule), condition: m[5].trim(), action: m[6].trim().replace(/;\s*$/, ''), started: false });
+      if (schedule === undefined) throw Errors.syntax("CREATE ALERT needs SCHEDULE = '...' (alerts on new data are not emulated)");
+      this.alerts.set(key, {
+        name,
+        database: db,
+        schema,
+        warehouse,
+        schedule: readLiteral(schedule),
+        condition: m[5].trim(),
+        action: m[6].trim().replace(/;\s*$/, ''),
+        started: false,
+      });
       this.auth.created(s, 'ALERT', key);
       return statusResult(`Alert ${name} successfully created.`);
     }
@@ -108,7 +122,16 @@ export class LocalAlerts {
       this.auth.onAccount(s, 'EXECUTE ALERT');
       this.auth.need(s, 'OPERATE', 'ALERT', key);
       if (a.warehouse) this.auth.need(s, 'USAGE', 'WAREHOUSE', a.warehouse);
-      const run: AlertRun = { NAME: a.name, DATABASE_NAME: a.database, SCHEMA_NAME: a.schema, STATE: 'EXECUTING', ERROR_CODE: null, ERROR_MESSAGE: null, SCHEDULED_TIME: new Date().toISOString(), COMPLETED_TIME: null };
+      const run: AlertRun = {
+        NAME: a.name,
+        DATABASE_NAME: a.database,
+        SCHEMA_NAME: a.schema,
+        STATE: 'EXECUTING',
+        ERROR_CODE: null,
+        ERROR_MESSAGE: null,
+        SCHEDULED_TIME: new Date().toISOString(),
+        COMPLETED_TIME: null,
+      };
       this.history.push(run);
       this.running.push(this.execute(a, key, run));
       return statusResult(`Alert ${a.name} is scheduled to run immediately.`);
@@ -137,7 +160,11 @@ export class LocalAlerts {
   private ownerMayExecute(key: string): void {
     const owner = this.engine.access.ownerOf('ALERT', key);
     if (!this.engine.access.has(owner, 'EXECUTE ALERT', 'ACCOUNT', 'ACCOUNT')) {
-      throw new SfError('003001', `SQL access control error:\nCannot execute alert ${key}, EXECUTE ALERT privilege must be granted to owner role ${owner}.`, '42501');
+      throw new SfError(
+        '003001',
+        `SQL access control error:\nCannot execute alert ${key}, EXECUTE ALERT privilege must be granted to owner role ${owner}.`,
+        '42501',
+      );
     }
   }
 
@@ -180,6 +207,10 @@ export class LocalAlerts {
     for (const [k, a] of state?.alerts ?? []) this.alerts.set(k, a);
     const now = new Date().toISOString();
     // A run cut off by a restart ends failed, as a task's does.
-    this.history.push(...(state?.history ?? []).map((h): AlertRun => (h.STATE === 'EXECUTING' ? { ...h, STATE: 'CONDITION_FAILED', ERROR_MESSAGE: 'server restarted', COMPLETED_TIME: now } : h)));
+    this.history.push(
+      ...(state?.history ?? []).map(
+        (h): AlertRun => (h.STATE === 'EXECUTING' ? { ...h, STATE: 'CONDITION_FAILED', ERROR_MESSAGE: 'server restarted', COMPLETED_TIME: now } : h),
+      ),
+    );
   }
 }

@@ -53,7 +53,9 @@ export class Authorizer {
   parents(s: AuthSession, kind: string, name: string): void {
     if (!this.checked(s)) return;
     const [db, schema] = name.split('.');
-    const ok = this.access.has(s.role, 'USAGE', 'DATABASE', db) && (schema === undefined || name.split('.').length < 3 || this.access.has(s.role, 'USAGE', 'SCHEMA', `${db}.${schema}`));
+    const ok =
+      this.access.has(s.role, 'USAGE', 'DATABASE', db) &&
+      (schema === undefined || name.split('.').length < 3 || this.access.has(s.role, 'USAGE', 'SCHEMA', `${db}.${schema}`));
     if (!ok) throw Errors.objectMissing(`${label(kind)} '${name}'`);
   }
 
@@ -115,9 +117,18 @@ export class Authorizer {
    * letting either USE ROLE would hand the owner's privileges to any role, ACCOUNTADMIN included.
    */
   useRole(s: AuthSession, role: string): void {
-    const refused = () => new SfError('003013', `SQL access control error:\nRequested role '${role}' is not assigned to the executing user. Specify another role to activate.`, '42501');
+    const refused = () =>
+      new SfError(
+        '003013',
+        `SQL access control error:\nRequested role '${role}' is not assigned to the executing user. Specify another role to activate.`,
+        '42501',
+      );
     if (this.checked(s) && s.fixedRole !== undefined) {
-      throw new SfError('003013', `SQL access control error:\nUSE ROLE ${role} is not allowed in a ${s.fixedRole}: it runs as its owner role ${s.role}.`, '42501');
+      throw new SfError(
+        '003013',
+        `SQL access control error:\nUSE ROLE ${role} is not allowed in a ${s.fixedRole}: it runs as its owner role ${s.role}.`,
+        '42501',
+      );
     }
     if (!this.access.roleExists(role)) throw Errors.objectMissing(`Role '${role}'`);
     if (!this.checked(s)) return;
@@ -251,7 +262,16 @@ export class Authorizer {
       // SHOW IMAGE REPOSITORIES (https://docs.snowflake.com/en/sql-reference/sql/show-image-repositories):
       // the repositories the role holds a privilege on (READ, WRITE, ownership), else none.
       const schema = m[2] ? this.qualify(s, 'SCHEMA', m[2]) : undefined;
-      const like = m[1] === undefined ? undefined : new RegExp(`^${readLiteral(m[1]).replace(/[.*+?^${}()|[\]\\]/g, '\\$&').replace(/%/g, '.*').replace(/_/g, '.')}$`, 'i');
+      const like =
+        m[1] === undefined
+          ? undefined
+          : new RegExp(
+              `^${readLiteral(m[1])
+                .replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
+                .replace(/%/g, '.*')
+                .replace(/_/g, '.')}$`,
+              'i',
+            );
       const rows: string[][] = [];
       for (const [k, owner] of this.access.owners) {
         if (!k.startsWith('IMAGE REPOSITORY:')) continue;
@@ -267,10 +287,19 @@ export class Authorizer {
     if (/^SHOW\s+COMPUTE\s+POOL\s+INSTANCE\s+FAMILIES$/i.test(sql)) {
       // A stand-in: the families CREATE COMPUTE POOL documents, with only the name column filled in
       // (https://docs.snowflake.com/en/sql-reference/sql/show-compute-pool-instance-families lists the columns).
-      return this.table(['name', 'description'], DOCUMENTED_INSTANCE_FAMILIES.map((f) => [f, 'local stand-in']));
+      return this.table(
+        ['name', 'description'],
+        DOCUMENTED_INSTANCE_FAMILIES.map((f) => [f, 'local stand-in']),
+      );
     }
-    if ((m = /^SHOW\s+GRANTS\s+(TO\s+ROLE|ON)\s+([\s\S]+)$/i.exec(sql))) return this.showGrants(s, m[1].toUpperCase().startsWith('TO') ? 'TO' : 'ON', m[2].trim());
-    if ((m = /^(GRANT|REVOKE)\s+(GRANT\s+OPTION\s+FOR\s+)?([\s\S]+?)\s+ON\s+([\s\S]+?)\s+(?:TO|FROM)\s+ROLE\s+("[^"]+"|[A-Za-z_][A-Za-z0-9_$]*)(\s+WITH\s+GRANT\s+OPTION)?(\s+(?:COPY|REVOKE)\s+CURRENT\s+GRANTS)?(\s+(?:RESTRICT|CASCADE))?$/i.exec(sql))) {
+    if ((m = /^SHOW\s+GRANTS\s+(TO\s+ROLE|ON)\s+([\s\S]+)$/i.exec(sql)))
+      return this.showGrants(s, m[1].toUpperCase().startsWith('TO') ? 'TO' : 'ON', m[2].trim());
+    if (
+      (m =
+        /^(GRANT|REVOKE)\s+(GRANT\s+OPTION\s+FOR\s+)?([\s\S]+?)\s+ON\s+([\s\S]+?)\s+(?:TO|FROM)\s+ROLE\s+("[^"]+"|[A-Za-z_][A-Za-z0-9_$]*)(\s+WITH\s+GRANT\s+OPTION)?(\s+(?:COPY|REVOKE)\s+CURRENT\s+GRANTS)?(\s+(?:RESTRICT|CASCADE))?$/i.exec(
+          sql,
+        ))
+    ) {
       if (m[2] && m[1].toUpperCase() === 'GRANT') throw Errors.syntax(`line 1 at position 6 unexpected 'GRANT OPTION FOR'.`);
       return this.grant(s, m[1].toUpperCase() === 'GRANT', m[3], m[4], unquote(m[5])[0], Boolean(m[6]), Boolean(m[2]));
     }
@@ -278,7 +307,15 @@ export class Authorizer {
   }
 
   /** `optionOnly`: REVOKE GRANT OPTION FOR revokes only the grant option, the privilege stays (https://docs.snowflake.com/en/sql-reference/sql/revoke-privilege). */
-  private async grant(s: AuthSession, grant: boolean, privilegeText: string, onText: string, grantee: string, grantOption: boolean, optionOnly = false): Promise<SfResult> {
+  private async grant(
+    s: AuthSession,
+    grant: boolean,
+    privilegeText: string,
+    onText: string,
+    grantee: string,
+    grantOption: boolean,
+    optionOnly = false,
+  ): Promise<SfResult> {
     this.requireRole(grantee);
     const role = s.role ?? 'ACCOUNTADMIN';
     const privileges = privilegeText.split(',').map((p) => p.trim().toUpperCase().replace(/\s+/g, ' '));
@@ -296,7 +333,8 @@ export class Authorizer {
       validate(ACCOUNT);
       // Account privileges: MANAGE GRANTS (SECURITYADMIN and above): GRANT <privileges>, access control requirements.
       for (const p of expand(ACCOUNT)) {
-        if (this.checked(s) && !this.access.mayGrant(s.role, p, ACCOUNT, ACCOUNT)) throw Errors.insufficient('account', this.account, s.role, `MANAGE GRANTS to grant ${p}`);
+        if (this.checked(s) && !this.access.mayGrant(s.role, p, ACCOUNT, ACCOUNT))
+          throw Errors.insufficient('account', this.account, s.role, `MANAGE GRANTS to grant ${p}`);
         if (grant) this.access.grant({ privilege: p, kind: ACCOUNT, name: ACCOUNT, role: grantee, grantOption, grantedBy: role });
         else this.access.revoke(p, ACCOUNT, ACCOUNT, grantee, optionOnly);
       }
@@ -312,7 +350,8 @@ export class Authorizer {
       if (!(await this.exists('SCHEMA', schema))) throw Errors.objectMissing(`Schema '${schema}'`);
       if (m[1].toUpperCase() === 'ALL') throw Errors.notSupported('GRANT ON ALL <objects> IN SCHEMA (grant on each object, or ON FUTURE before creating them)');
       // Future grants: MANAGE GRANTS, or the owner of a managed-access schema (GRANT <privileges>).
-      if (this.checked(s) && !this.access.mayGrantFuture(s.role, schema)) throw Errors.insufficient('schema', schema, s.role, 'MANAGE GRANTS (or ownership of a managed-access schema) for future grants');
+      if (this.checked(s) && !this.access.mayGrantFuture(s.role, schema))
+        throw Errors.insufficient('schema', schema, s.role, 'MANAGE GRANTS (or ownership of a managed-access schema) for future grants');
       for (const p of expand(kind)) {
         if (grant) this.access.grantFuture({ privilege: p, kind, schema, role: grantee, grantOption });
         else this.access.revokeFuture(p, kind, schema, grantee);
@@ -320,7 +359,10 @@ export class Authorizer {
       this.save();
       return statusResult('Statement executed successfully.');
     }
-    m = /^((?:HYBRID\s+|DYNAMIC\s+|EXTERNAL\s+)?TABLE|VIEW|DATABASE|SCHEMA|STAGE|TASK|ALERT|MODEL|PROCEDURE|FUNCTION|SERVICE|GATEWAY|WAREHOUSE|COMPUTE\s+POOL|IMAGE\s+REPOSITORY|ROLE)\s+([\s\S]+)$/i.exec(onText.trim());
+    m =
+      /^((?:HYBRID\s+|DYNAMIC\s+|EXTERNAL\s+)?TABLE|VIEW|DATABASE|SCHEMA|STAGE|TASK|ALERT|MODEL|PROCEDURE|FUNCTION|SERVICE|GATEWAY|WAREHOUSE|COMPUTE\s+POOL|IMAGE\s+REPOSITORY|ROLE)\s+([\s\S]+)$/i.exec(
+        onText.trim(),
+      );
     const kind = m ? kindOf(m[1]) : undefined;
     if (!m || !kind) throw Errors.notSupported(`GRANT ... ON ${onText.split(/\s+/)[0].toUpperCase()}`);
     validate(kind);
@@ -351,7 +393,15 @@ export class Authorizer {
   private showGrants(s: AuthSession, how: 'TO' | 'ON', target: string): SfResult {
     type Row = [string, string, string, string, string, string, string];
     const rows: Row[] = [];
-    const granted = (privilege: string, kind: string, name: string, to: string, option: boolean, by: string): Row => [privilege, kind === ACCOUNT ? 'ACCOUNT' : kind, kind === ACCOUNT ? this.account : name, 'ROLE', to, String(option).toUpperCase(), by];
+    const granted = (privilege: string, kind: string, name: string, to: string, option: boolean, by: string): Row => [
+      privilege,
+      kind === ACCOUNT ? 'ACCOUNT' : kind,
+      kind === ACCOUNT ? this.account : name,
+      'ROLE',
+      to,
+      String(option).toUpperCase(),
+      by,
+    ];
     if (how === 'TO') {
       const role = unquote(target)[0];
       this.requireRole(role);
@@ -371,7 +421,8 @@ export class Authorizer {
       const name = this.qualify(s, kind, m[2]);
       if (this.checked(s) && !this.access.any(s.role, kind, name)) throw Errors.objectMissing(`${label(kind)} '${name}'`);
       rows.push(granted('OWNERSHIP', kind, name, this.access.ownerOf(kind, name), true, this.access.ownerOf(kind, name)));
-      for (const g of this.access.grants) if (g.kind === kind && g.name === name) rows.push(granted(g.privilege, g.kind, g.name, g.role, g.grantOption, g.grantedBy));
+      for (const g of this.access.grants)
+        if (g.kind === kind && g.name === name) rows.push(granted(g.privilege, g.kind, g.name, g.role, g.grantOption, g.grantedBy));
     }
     return this.table(['privilege', 'granted_on', 'name', 'granted_to', 'grantee_name', 'grant_option', 'granted_by'], rows);
   }

@@ -20,7 +20,9 @@ export function spread(values: number[]): Spread {
 }
 
 function exec(conn: snowflake.Connection, sqlText: string, binds?: unknown[]): Promise<unknown[]> {
-  return new Promise((resolve, reject) => conn.execute({ sqlText, binds: binds as snowflake.Binds, complete: (e, _s, rows) => (e ? reject(e) : resolve(rows ?? [])) }));
+  return new Promise((resolve, reject) =>
+    conn.execute({ sqlText, binds: binds as snowflake.Binds, complete: (e, _s, rows) => (e ? reject(e) : resolve(rows ?? [])) }),
+  );
 }
 
 export async function benchLocalServer(repetitions = 3): Promise<{ trivialQueryMs: Spread; insert20kRowsPerSec: Spread; select20kRowsPerSec: Spread }> {

@@ -22,7 +22,10 @@ import { INLINE_PREFIX, InlineColumn, InlineTables, inlinePlaceholder, jsonTable
 import { ML_PYTHON, ML_PYTHON_REQUIREMENTS, PROCEDURE_PACKAGES, SNOWPARK } from '../lib/registry/packages';
 
 /** The stand-in PACKAGES view's rows: the snowflake-ml-python releases this project records, and the pinned Snowpark. */
-const LOCAL_PACKAGES: readonly (readonly [string, string])[] = [...ML_PYTHON_REQUIREMENTS.map((r) => [ML_PYTHON, r.mlPython] as const), [SNOWPARK, PROCEDURE_PACKAGES.snowpark]];
+const LOCAL_PACKAGES: readonly (readonly [string, string])[] = [
+  ...ML_PYTHON_REQUIREMENTS.map((r) => [ML_PYTHON, r.mlPython] as const),
+  [SNOWPARK, PROCEDURE_PACKAGES.snowpark],
+];
 
 export type BindValue = string | number | boolean | null;
 
@@ -78,7 +81,24 @@ export function nameParts(qualified: string): string[] {
 }
 
 /** First keywords of Snowflake commands (refused as unsupported rather than as syntax errors). */
-const SNOWFLAKE_COMMANDS = new Set(['EXECUTE', 'CALL', 'PUT', 'GET', 'COPY', 'SHOW', 'DESCRIBE', 'DESC', 'UNDROP', 'COMMENT', 'EXPLAIN', 'UNSET', 'SET', 'UNDROP', 'REMOVE', 'LIST']);
+const SNOWFLAKE_COMMANDS = new Set([
+  'EXECUTE',
+  'CALL',
+  'PUT',
+  'GET',
+  'COPY',
+  'SHOW',
+  'DESCRIBE',
+  'DESC',
+  'UNDROP',
+  'COMMENT',
+  'EXPLAIN',
+  'UNSET',
+  'SET',
+  'UNDROP',
+  'REMOVE',
+  'LIST',
+]);
 
 class Mutex {
   private tail: Promise<void> = Promise.resolve();
@@ -106,7 +126,11 @@ export class Engine {
     // into the plan (a filter on a value no row had yet becomes FALSE): sessions keep prepared
     // statements across data changes (runPrepared), and a repeated poll then returned the counts
     // of its first run (seen with the runner's progress query: 0 chunks done, forever).
-    const instance = await DuckDBInstance.create(':memory:', { threads: '1', late_materialization_max_rows: '0', disabled_optimizers: 'statistics_propagation' });
+    const instance = await DuckDBInstance.create(':memory:', {
+      threads: '1',
+      late_materialization_max_rows: '0',
+      disabled_optimizers: 'statistics_propagation',
+    });
     // DuckDB spills to its temp directory, by default `.tmp` in the working directory: one of the
     // server's own instead (DuckDB creates it when it first spills and removes it on close).
     const spillDir = path.resolve(dataDir ? path.join(dataDir, 'duckdb-tmp') : path.join(stageRoot, '.duckdb-tmp'));
@@ -175,7 +199,12 @@ export class Engine {
     private readonly spillDir: string,
   ) {
     this.ephemeralStageRoot = !dataDir;
-    this.auth = new Authorizer(this.access, (kind, name) => this.exists(kind, name), () => this.saveCatalog(), 'LOCAL');
+    this.auth = new Authorizer(
+      this.access,
+      (kind, name) => this.exists(kind, name),
+      () => this.saveCatalog(),
+      'LOCAL',
+    );
   }
 
   /** Whether an object exists, for GRANT on it. */
@@ -190,7 +219,9 @@ export class Engine {
         return any(`SELECT 1 FROM duckdb_schemas() WHERE database_name = ${lit(db)} AND lower(schema_name) = lower(${lit(schema)})`);
       case 'TABLE':
       case 'VIEW':
-        return any(`SELECT 1 FROM duckdb_tables() WHERE database_name = ${lit(db)} AND lower(schema_name) = lower(${lit(schema)}) AND lower(table_name) = lower(${lit(obj)}) UNION ALL SELECT 1 FROM duckdb_views() WHERE database_name = ${lit(db)} AND lower(schema_name) = lower(${lit(schema)}) AND lower(view_name) = lower(${lit(obj)})`);
+        return any(
+          `SELECT 1 FROM duckdb_tables() WHERE database_name = ${lit(db)} AND lower(schema_name) = lower(${lit(schema)}) AND lower(table_name) = lower(${lit(obj)}) UNION ALL SELECT 1 FROM duckdb_views() WHERE database_name = ${lit(db)} AND lower(schema_name) = lower(${lit(schema)}) AND lower(view_name) = lower(${lit(obj)})`,
+        );
       case 'STAGE':
         return this.stages.has(name);
       case 'ROLE':
@@ -254,7 +285,11 @@ export class Engine {
   private async loadCatalog(): Promise<void> {
     const f = this.catalogFile();
     if (!f || !fs.existsSync(f)) return;
-    const c = JSON.parse(fs.readFileSync(f, 'utf8')) as { stages?: Record<string, string>; directories?: Record<string, DirectoryTable>; access?: ReturnType<AccessControl['toJSON']> };
+    const c = JSON.parse(fs.readFileSync(f, 'utf8')) as {
+      stages?: Record<string, string>;
+      directories?: Record<string, DirectoryTable>;
+      access?: ReturnType<AccessControl['toJSON']>;
+    };
     // A catalog written before access control was kept has none: its objects are ACCOUNTADMIN's.
     if (c.access) this.access.load(c.access);
     for (const [k, v] of Object.entries(c.stages ?? {})) this.stages.set(k, v);
@@ -265,7 +300,10 @@ export class Engine {
   saveCatalog(): void {
     const f = this.catalogFile();
     if (!f) return;
-    fs.writeFileSync(f, JSON.stringify({ stages: Object.fromEntries(this.stages), directories: Object.fromEntries(this.directories), access: this.access.toJSON() }, null, 2));
+    fs.writeFileSync(
+      f,
+      JSON.stringify({ stages: Object.fromEntries(this.stages), directories: Object.fromEntries(this.directories), access: this.access.toJSON() }, null, 2),
+    );
   }
 
   /** Qualifies a possibly partial name with the session's database and schema. */
@@ -276,7 +314,12 @@ export class Engine {
       if (!s.database) throw Errors.objectMissing(`Database for '${qualified}'`);
       return [s.database, ...parts];
     }
-    if (!s.database || !s.schema) throw new SfError('090105', `Cannot perform operation. This session does not have a current database and schema. Call 'USE DATABASE', or use a qualified name.`, '22000');
+    if (!s.database || !s.schema)
+      throw new SfError(
+        '090105',
+        `Cannot perform operation. This session does not have a current database and schema. Call 'USE DATABASE', or use a qualified name.`,
+        '22000',
+      );
     return [s.database, s.schema, parts[0]];
   }
 
@@ -308,7 +351,14 @@ export class Engine {
     // and context functions (SELECT CURRENT_ROLE()) is answered without a warehouse.
     if (/^(INSERT|UPDATE|DELETE|MERGE)\b/i.test(sql) || refs.length > 0 || /\bDIRECTORY\s*\(/i.test(sql)) this.requireWarehouse(s);
     for (const r of refs) {
-      const parts = r.parts.length === 3 ? r.parts : r.parts.length === 2 && s.database ? [s.database, ...r.parts] : r.parts.length === 1 && s.database && s.schema ? [s.database, s.schema, r.parts[0]] : undefined;
+      const parts =
+        r.parts.length === 3
+          ? r.parts
+          : r.parts.length === 2 && s.database
+            ? [s.database, ...r.parts]
+            : r.parts.length === 1 && s.database && s.schema
+              ? [s.database, s.schema, r.parts[0]]
+              : undefined;
       if (!parts) continue; // unqualifiable: DuckDB reports it missing
       if (parts[parts.length - 1].startsWith(INLINE_PREFIX)) continue; // rows the server computed (inline-tables.ts)
       // A view is granted and owned as a VIEW (GRANT SELECT ON VIEW v), not as a table.
@@ -343,7 +393,9 @@ export class Engine {
     return sql.replace(new RegExp(`(?:(${IDENT})\\s*\\.\\s*)?"?INFORMATION_SCHEMA"?\\s*\\.\\s*"?MODEL_VERSIONS"?`, 'gi'), (_all, dbRef: string | undefined) => {
       const db = dbRef ? nameParts(dbRef)[0] : s.database;
       if (!db) throw Errors.syntax("Cannot perform SELECT. This session does not have a current database. Call 'USE DATABASE', or use a qualified name.");
-      const visible = (this.modelVersions?.() ?? []).filter((v) => v.model.split('.')[0] === db && (!this.auth.checked(s) || this.access.any(s.role, 'MODEL', v.model)));
+      const visible = (this.modelVersions?.() ?? []).filter(
+        (v) => v.model.split('.')[0] === db && (!this.auth.checked(s) || this.access.any(s.role, 'MODEL', v.model)),
+      );
       const lit = (x: string) => `'${x.replace(/'/g, "''")}'`;
       const rows = visible.map((v) => {
         const [d, sc, m] = v.model.split('.');
@@ -379,15 +431,24 @@ export class Engine {
     [/^COMMIT(\s+WORK)?$/i, (s) => this.transaction(s, 'COMMIT')],
     [/^ROLLBACK(\s+WORK)?$/i, (s) => this.transaction(s, 'ROLLBACK')],
     [re(`^USE\\s+(DATABASE\\s+|SCHEMA\\s+|WAREHOUSE\\s+|ROLE\\s+)?(${QNAME})$`), (s, m) => this.use(s, (m[1] ?? '').trim().toUpperCase(), m[2])],
-    [re(`^CREATE\\s+(OR\\s+REPLACE\\s+)?DATABASE\\s+(IF\\s+NOT\\s+EXISTS\\s+)?(${IDENT})`), (s, m) => this.createDatabase(s, { replace: Boolean(m[1]), ifNotExists: Boolean(m[2]), ref: m[3] })],
-    [re(`^CREATE\\s+(OR\\s+REPLACE\\s+)?SCHEMA\\s+(IF\\s+NOT\\s+EXISTS\\s+)?(${QNAME})`), (s, m, sql) => this.createSchema(s, sql, { replace: Boolean(m[1]), ifNotExists: Boolean(m[2]), ref: m[3] })],
+    [
+      re(`^CREATE\\s+(OR\\s+REPLACE\\s+)?DATABASE\\s+(IF\\s+NOT\\s+EXISTS\\s+)?(${IDENT})`),
+      (s, m) => this.createDatabase(s, { replace: Boolean(m[1]), ifNotExists: Boolean(m[2]), ref: m[3] }),
+    ],
+    [
+      re(`^CREATE\\s+(OR\\s+REPLACE\\s+)?SCHEMA\\s+(IF\\s+NOT\\s+EXISTS\\s+)?(${QNAME})`),
+      (s, m, sql) => this.createSchema(s, sql, { replace: Boolean(m[1]), ifNotExists: Boolean(m[2]), ref: m[3] }),
+    ],
     [ACCESS_STATEMENT, (s, _m, sql) => this.accessStatement(s, sql)],
     [/^ALTER\s+SESSION\b/i, () => statusResult('Statement executed successfully.')],
     [
       re(`^CREATE\\s+(OR\\s+REPLACE\\s+)?(TEMPORARY\\s+)?STAGE\\s+(IF\\s+NOT\\s+EXISTS\\s+)?(${QNAME})`),
       (s, m, sql) => this.createStage(s, sql, { replace: Boolean(m[1]), temporary: Boolean(m[2]), ifNotExists: Boolean(m[3]), ref: m[4] }),
     ],
-    [re(`^ALTER\\s+STAGE\\s+(?:IF\\s+EXISTS\\s+)?(${QNAME})\\s+REFRESH(?:\\s+SUBPATH\\s*=\\s*(${STRING_LITERAL}))?$`), (s, m) => this.refreshStage(s, m[1], m[2])],
+    [
+      re(`^ALTER\\s+STAGE\\s+(?:IF\\s+EXISTS\\s+)?(${QNAME})\\s+REFRESH(?:\\s+SUBPATH\\s*=\\s*(${STRING_LITERAL}))?$`),
+      (s, m) => this.refreshStage(s, m[1], m[2]),
+    ],
     [re(`^(LIST|LS)\\s+@(${QNAME})(/\\S*)?$`), (s, m) => this.listStage(s, m[2], (m[3] ?? '').replace(/^\//, ''))],
     [re(`^(REMOVE|RM)\\s+@(${QNAME})(/\\S*)?$`), (s, m) => this.removeFromStage(s, m[2], m[3])],
     [/^CREATE\s+(OR\s+REPLACE\s+)?HYBRID\s+TABLE\s+/i, (s, _m, sql, binds) => this.createHybridTable(s, sql, binds)],
@@ -527,14 +588,20 @@ export class Engine {
     // hybrid tables the role has a privilege on; here only the name columns, and only the forms
     // without LIKE or a narrower scope.
     const visible = [...this.hybridTables].filter((t) => !this.auth.checked(s) || this.access.any(s.role, 'TABLE', t)).sort();
-    const rows = visible.slice(0, limit === undefined ? undefined : Number(limit)).map((t) => t.split('.')).map(([db, schema, name]) => [name, db, schema, 'HYBRID TABLE']);
+    const rows = visible
+      .slice(0, limit === undefined ? undefined : Number(limit))
+      .map((t) => t.split('.'))
+      .map(([db, schema, name]) => [name, db, schema, 'HYBRID TABLE']);
     const text = statusResult('').columns[0];
     return { columns: ['name', 'database_name', 'schema_name', 'kind'].map((n) => ({ ...text, name: n })), rows, statementTypeId: 0x1000 };
   }
 
   /** CREATE TABLE / VIEW: USAGE on the database and CREATE TABLE (VIEW) on the schema; the session's role owns it. */
   private async createTable(s: SessionState, sql: string, binds?: BindValue[] | BindValue[][], privilege?: string): Promise<SfResult> {
-    const m = new RegExp(`^CREATE\\s+(OR\\s+REPLACE\\s+)?(?:(?:LOCAL\\s+|GLOBAL\\s+)?(TEMP|TEMPORARY|VOLATILE|TRANSIENT)\\s+)?(TABLE|VIEW)\\s+(IF\\s+NOT\\s+EXISTS\\s+)?(${QNAME})`, 'i').exec(sql);
+    const m = new RegExp(
+      `^CREATE\\s+(OR\\s+REPLACE\\s+)?(?:(?:LOCAL\\s+|GLOBAL\\s+)?(TEMP|TEMPORARY|VOLATILE|TRANSIENT)\\s+)?(TABLE|VIEW)\\s+(IF\\s+NOT\\s+EXISTS\\s+)?(${QNAME})`,
+      'i',
+    ).exec(sql);
     if (!m) return this.runDuck(s, sql, binds);
     const kind = m[3].toUpperCase() as 'TABLE' | 'VIEW';
     const key = this.qualify(s, m[5]).join('.');
@@ -562,7 +629,12 @@ export class Engine {
     if ((m = new RegExp(`^(DROP|ALTER)\\s+(TABLE|VIEW|SCHEMA|DATABASE)\\s+(IF\\s+EXISTS\\s+)?(${QNAME})`, 'i').exec(sql))) {
       const kind = m[2].toUpperCase() as 'TABLE' | 'VIEW' | 'SCHEMA' | 'DATABASE';
       const parts = nameParts(m[4]);
-      const key = kind === 'DATABASE' ? parts[0] : kind === 'SCHEMA' ? (parts.length === 2 ? parts : [s.database ?? '', parts[0]]).join('.') : this.qualify(s, m[4]).join('.');
+      const key =
+        kind === 'DATABASE'
+          ? parts[0]
+          : kind === 'SCHEMA'
+            ? (parts.length === 2 ? parts : [s.database ?? '', parts[0]]).join('.')
+            : this.qualify(s, m[4]).join('.');
       const exists = await this.exists(kind, key);
       // DROP and ALTER need OWNERSHIP of the object (e.g. https://docs.snowflake.com/en/sql-reference/sql/drop-table).
       if (exists) this.auth.own(s, kind, key);
@@ -714,13 +786,25 @@ export class Engine {
       // batch instead of one per cell (250,000 rows of three columns: 0.2 s, not 10 s).
       const cols = jsonTypes.map((t, i) => `CAST(R[${i + 1}] AS ${t})`).join(', ');
       const sql = `${values[1]}SELECT ${cols} FROM (SELECT UNNEST(from_json($1::VARCHAR, '[["VARCHAR"]]')) AS R)`;
-      return this.runBatches(s, rows, () => sql, (batch) => [JSON.stringify(batch)], JSON_BATCH).catch((e: Error) => {
+      return this.runBatches(
+        s,
+        rows,
+        () => sql,
+        (batch) => [JSON.stringify(batch)],
+        JSON_BATCH,
+      ).catch((e: Error) => {
         // The statement that ran is internal: report the value, not where it sits in that text.
         e.message = e.message.replace(/\s*LINE \d+:[\s\S]*$/, '');
         throw e;
       });
     }
-    if (values) return this.runBatches(s, rows, (n) => `${values[1]}VALUES ` + Array(n).fill(values[2]).join(', '), (batch) => batch.flat());
+    if (values)
+      return this.runBatches(
+        s,
+        rows,
+        (n) => `${values[1]}VALUES ` + Array(n).fill(values[2]).join(', '),
+        (batch) => batch.flat(),
+      );
     const types = kind === 'insert' ? bindTypes(rows) : undefined;
     const select = types && batchedInsertSelect(duck, types);
     if (select && (await this.prepared(s, select(Math.min(ARRAY_BATCH, rows.length))))) {
@@ -747,7 +831,13 @@ export class Engine {
    * Runs `rows` in batches of ARRAY_BATCH through `sql(batch size)`, as the session's prepared
    * statements (full batches repeat the same text); returns the rows changed.
    */
-  private async runBatches(s: SessionState, rows: BindValue[][], sql: (n: number) => string, binds: (batch: BindValue[][]) => BindValue[], size = ARRAY_BATCH): Promise<number> {
+  private async runBatches(
+    s: SessionState,
+    rows: BindValue[][],
+    sql: (n: number) => string,
+    binds: (batch: BindValue[][]) => BindValue[],
+    size = ARRAY_BATCH,
+  ): Promise<number> {
     let changed = 0;
     for (let i = 0; i < rows.length; i += size) {
       const batch = rows.slice(i, i + size);
@@ -761,7 +851,8 @@ export class Engine {
     const duck = substituteInline(toDuckDb(sfSql), tables);
     const kind = /^\s*(INSERT|UPDATE|DELETE|MERGE)\b/i.exec(duck)?.[1]?.toLowerCase() as 'insert' | 'update' | 'delete' | 'merge' | undefined;
     const isQuery = /^\s*(SELECT|WITH|VALUES|\(|FROM|PRAGMA|DESCRIBE|SHOW)\b/i.test(duck) && !kind;
-    const rowsOfBinds: BindValue[][] | undefined = binds === undefined ? undefined : Array.isArray(binds[0]) ? (binds as BindValue[][]) : [binds as BindValue[]];
+    const rowsOfBinds: BindValue[][] | undefined =
+      binds === undefined ? undefined : Array.isArray(binds[0]) ? (binds as BindValue[][]) : [binds as BindValue[]];
     if (isQuery) return readResult(await this.runPrepared(s, duck, rowsOfBinds?.[0]));
     let changed = 0;
     if (rowsOfBinds && rowsOfBinds.length > 1) {
@@ -793,10 +884,14 @@ export class Engine {
  */
 /** CURRENT_ROLE() and CURRENT_WAREHOUSE() are the session's: literals here (DuckDB has neither). */
 /** Statements access control carries out (authorize.ts). */
-const ACCESS_STATEMENT = /^(?:(?:GRANT|REVOKE|SHOW\s+GRANTS|SHOW\s+IMAGE\s+REPOSITORIES|SHOW\s+COMPUTE\s+POOL\s+INSTANCE\s+FAMILIES)(?:\s|$)|(?:CREATE|ALTER|DROP)\s+(?:OR\s+REPLACE\s+)?(?:ROLE|WAREHOUSE|COMPUTE\s+POOL|USER|IMAGE\s+REPOSITORY)\b)/i;
+const ACCESS_STATEMENT =
+  /^(?:(?:GRANT|REVOKE|SHOW\s+GRANTS|SHOW\s+IMAGE\s+REPOSITORIES|SHOW\s+COMPUTE\s+POOL\s+INSTANCE\s+FAMILIES)(?:\s|$)|(?:CREATE|ALTER|DROP)\s+(?:OR\s+REPLACE\s+)?(?:ROLE|WAREHOUSE|COMPUTE\s+POOL|USER|IMAGE\s+REPOSITORY)\b)/i;
 
 /** A statement form the engine carries out itself: its pattern, and what to do with the captures. */
-type EngineRoute = readonly [pattern: RegExp, run: (s: SessionState, m: RegExpExecArray, sql: string, binds: BindValue[] | BindValue[][] | undefined) => SfResult | Promise<SfResult>];
+type EngineRoute = readonly [
+  pattern: RegExp,
+  run: (s: SessionState, m: RegExpExecArray, sql: string, binds: BindValue[] | BindValue[][] | undefined) => SfResult | Promise<SfResult>,
+];
 
 /** A case-insensitive pattern from a source string (routes build theirs from IDENT and QNAME). */
 function re(source: string): RegExp {
@@ -809,13 +904,27 @@ function re(source: string): RegExp {
  */
 function withPackagesView(sql: string): string {
   if (!/\bINFORMATION_SCHEMA\.PACKAGES\b/i.test(sql)) return sql;
-  return sql.replace(new RegExp(`(?:${IDENT}\\.)?INFORMATION_SCHEMA\\.PACKAGES\\b`, 'gi'), `(SELECT * FROM (VALUES ${LOCAL_PACKAGES.map(([n, v]) => `('${n}', '${v}', 'python', '3.11')`).join(', ')}) AS P(PACKAGE_NAME, VERSION, LANGUAGE, RUNTIME_VERSION))`);
+  return sql.replace(
+    new RegExp(`(?:${IDENT}\\.)?INFORMATION_SCHEMA\\.PACKAGES\\b`, 'gi'),
+    `(SELECT * FROM (VALUES ${LOCAL_PACKAGES.map(([n, v]) => `('${n}', '${v}', 'python', '3.11')`).join(', ')}) AS P(PACKAGE_NAME, VERSION, LANGUAGE, RUNTIME_VERSION))`,
+  );
 }
 
 /** Refuses what the engine does not emulate by the command's name, and anything that is no statement as a syntax error. */
 function refuseUnemulated(sql: string): void {
-  if (/^(EXECUTE|CALL|PUT|GET|COPY\s+INTO\s+@|UNDROP|SHOW|DESCRIBE|DESC)\b/i.test(sql) || /^(CREATE|ALTER|DROP)\s+(OR\s+REPLACE\s+)?(TASK|ALERT|SERVICE|MODEL|PROCEDURE|FUNCTION|STREAM|PIPE|DYNAMIC\s+TABLE|EXTERNAL|NOTEBOOK|STREAMLIT)\b/i.test(sql)) {
-    throw Errors.notSupported(sql.split(/\s+/).slice(0, /^(CREATE|ALTER|DROP)$/i.test(sql.split(/\s+/)[0]) ? 3 : 2).join(' ').toUpperCase());
+  if (
+    /^(EXECUTE|CALL|PUT|GET|COPY\s+INTO\s+@|UNDROP|SHOW|DESCRIBE|DESC)\b/i.test(sql) ||
+    /^(CREATE|ALTER|DROP)\s+(OR\s+REPLACE\s+)?(TASK|ALERT|SERVICE|MODEL|PROCEDURE|FUNCTION|STREAM|PIPE|DYNAMIC\s+TABLE|EXTERNAL|NOTEBOOK|STREAMLIT)\b/i.test(
+      sql,
+    )
+  ) {
+    throw Errors.notSupported(
+      sql
+        .split(/\s+/)
+        .slice(0, /^(CREATE|ALTER|DROP)$/i.test(sql.split(/\s+/)[0]) ? 3 : 2)
+        .join(' ')
+        .toUpperCase(),
+    );
   }
   if (!/^(SELECT|WITH|INSERT|UPDATE|DELETE|MERGE|CREATE|DROP|ALTER|TRUNCATE|VALUES|\()/i.test(sql)) {
     const word = sql.split(/\s+/)[0].toUpperCase();
@@ -828,7 +937,9 @@ function refuseUnemulated(sql: string): void {
 function sessionFunctions(s: SessionState, sql: string): string {
   // Written into Snowflake SQL, which the translator reads with Snowflake's escapes.
   const literal = (v: string | undefined) => (v === undefined ? 'NULL' : sfStringLiteral(v));
-  return sql.replace(/\bCURRENT_ROLE\s*\(\s*\)/gi, () => literal(s.role ?? 'ACCOUNTADMIN')).replace(/\bCURRENT_WAREHOUSE\s*\(\s*\)/gi, () => literal(s.warehouse));
+  return sql
+    .replace(/\bCURRENT_ROLE\s*\(\s*\)/gi, () => literal(s.role ?? 'ACCOUNTADMIN'))
+    .replace(/\bCURRENT_WAREHOUSE\s*\(\s*\)/gi, () => literal(s.warehouse));
 }
 
 /**
@@ -857,7 +968,16 @@ function columnTypesForJson(rows: BindValue[][]): string[] | undefined {
 }
 
 function bindTypes(rows: BindValue[][]): string[] | undefined {
-  const typeOf = (v: BindValue) => (typeof v === 'string' ? 'VARCHAR' : typeof v === 'boolean' ? 'BOOLEAN' : !Number.isInteger(v) ? 'DOUBLE' : (v as number) >= -2147483648 && (v as number) <= 2147483647 ? 'INTEGER' : 'BIGINT');
+  const typeOf = (v: BindValue) =>
+    typeof v === 'string'
+      ? 'VARCHAR'
+      : typeof v === 'boolean'
+        ? 'BOOLEAN'
+        : !Number.isInteger(v)
+          ? 'DOUBLE'
+          : (v as number) >= -2147483648 && (v as number) <= 2147483647
+            ? 'INTEGER'
+            : 'BIGINT';
   const types: string[] = [];
   for (let j = 0; j < rows[0].length; j++) {
     let seen: string | undefined;
@@ -893,13 +1013,29 @@ export { walk };
  * (https://docs.snowflake.com/en/developer-guide/stored-procedure/python/procedure-python-limitations).
  */
 export function ownersRightsTemporary(kind: string, name: string): SfError {
-  return new SfError('003001', `SQL access control error:\nCannot create the temporary ${kind} '${name}': creating named temporary objects is not supported in an owner's rights stored procedure.`, '42501');
+  return new SfError(
+    '003001',
+    `SQL access control error:\nCannot create the temporary ${kind} '${name}': creating named temporary objects is not supported in an owner's rights stored procedure.`,
+    '42501',
+  );
 }
 
 /** A directory table's rows as an inline DuckDB table with DIRECTORY's columns. */
 function directoryRows(dir: string, files: readonly DirectoryEntry[]): string {
-  const rows = files.map((f) => ({ RELATIVE_PATH: f.relativePath, SIZE: f.size, LAST_MODIFIED: f.lastModified.replace('T', ' ').replace('Z', ''), MD5: f.md5, FILE_URL: `file://${path.join(dir, f.relativePath)}` }));
+  const rows = files.map((f) => ({
+    RELATIVE_PATH: f.relativePath,
+    SIZE: f.size,
+    LAST_MODIFIED: f.lastModified.replace('T', ' ').replace('Z', ''),
+    MD5: f.md5,
+    FILE_URL: `file://${path.join(dir, f.relativePath)}`,
+  }));
   return jsonTable(DIRECTORY_COLUMNS, rows);
 }
 
-const DIRECTORY_COLUMNS: readonly InlineColumn[] = [['RELATIVE_PATH', 'VARCHAR'], ['SIZE', 'BIGINT'], ['LAST_MODIFIED', 'TIMESTAMP'], ['MD5', 'VARCHAR'], ['FILE_URL', 'VARCHAR']];
+const DIRECTORY_COLUMNS: readonly InlineColumn[] = [
+  ['RELATIVE_PATH', 'VARCHAR'],
+  ['SIZE', 'BIGINT'],
+  ['LAST_MODIFIED', 'TIMESTAMP'],
+  ['MD5', 'VARCHAR'],
+  ['FILE_URL', 'VARCHAR'],
+];

@@ -31,7 +31,8 @@ export const Errors = {
    * XX000) "SQL execution internal error: Processing aborted due to error <n>; incident <n>.", and
    * the same statement may well succeed when run again.
    */
-  internal: (detail: string) => new SfError('000603', `SQL execution internal error: Processing aborted due to error 300010 in the local server: ${detail}`, 'XX000'),
+  internal: (detail: string) =>
+    new SfError('000603', `SQL execution internal error: Processing aborted due to error 300010 in the local server: ${detail}`, 'XX000'),
   /** A stand-in for Snowflake's Python runtime (procedure, model method) raised: 100357, as a handler's exception. */
   handlerFailed: (detail: string) => new SfError('100357', `Python Interpreter Error:\n${detail}`, 'P0000'),
   /**
@@ -40,11 +41,21 @@ export const Errors = {
    * by the role and the privilege it lacks.
    */
   insufficient: (kind: string, name: string, role: string, privilege: string) =>
-    new SfError('003001', `SQL access control error:\nInsufficient privileges to operate on ${kind.toLowerCase()} '${name}'. (role ${role} needs ${privilege})`, '42501'),
+    new SfError(
+      '003001',
+      `SQL access control error:\nInsufficient privileges to operate on ${kind.toLowerCase()} '${name}'. (role ${role} needs ${privilege})`,
+      '42501',
+    ),
   /** A role specified at login (or by USE ROLE) that the user has not been granted. */
   /** A query or DML statement in a session without a usable warehouse (https://docs.snowflake.com/en/sql-reference/sql/use-warehouse). */
-  noWarehouse: () => new SfError('000606', "No active warehouse selected in the current session.  Select an active warehouse with the 'use warehouse' command.\n", '57P03'),
-  roleNotGranted: (role: string) => new SfError('390189', `Role '${role}' specified in the connect string is not granted to this user. Contact your local system administrator, or attempt to login with another role, e.g. PUBLIC.`, '08004'),
+  noWarehouse: () =>
+    new SfError('000606', "No active warehouse selected in the current session.  Select an active warehouse with the 'use warehouse' command.\n", '57P03'),
+  roleNotGranted: (role: string) =>
+    new SfError(
+      '390189',
+      `Role '${role}' specified in the connect string is not granted to this user. Contact your local system administrator, or attempt to login with another role, e.g. PUBLIC.`,
+      '08004',
+    ),
 };
 
 /**
@@ -85,7 +96,12 @@ export function fromEngineError(e: unknown): SfError {
     return new SfError('000904', `SQL compilation error: error line 0 at position 0\ninvalid identifier '${col.toUpperCase()}'`, '42000');
   }
   // DuckDB refused a file outside the server's own (Engine.closeFileAccess): the host's files are not SQL's.
-  if (/\bPermission Error:/.test(msg)) return new SfError('003001', "SQL access control error:\nInsufficient privileges to operate on the host's files: the local server gives SQL no file system access.", '42501');
+  if (/\bPermission Error:/.test(msg))
+    return new SfError(
+      '003001',
+      "SQL access control error:\nInsufficient privileges to operate on the host's files: the local server gives SQL no file system access.",
+      '42501',
+    );
   if (/Parser Error/i.test(msg)) return Errors.syntax(msg.replace(/^Parser Error:\s*/i, ''));
   if (/Constraint Error: Duplicate key/i.test(msg)) return Errors.duplicateKey(msg.replace(/^Constraint Error:\s*/i, ''));
   if (/Constraint Error: NOT NULL/i.test(msg)) return new SfError('100072', `NULL result in a non-nullable column: ${msg}`, '22000');

@@ -39,11 +39,14 @@ export function registrationStandInFromDefinition(definition: string): Procedure
  * worker, the registration procedure and PREDICT are the stand-ins above. `imageCommands` map the
  * user's own images (`--images FILE`).
  */
-export function pipelineServerOptions(imageCommands: Readonly<Record<string, ImageCommand>> = {}): Pick<LocalServerOptions, 'imageCommands' | 'defaultImageCommand' | 'procedureFromDefinition' | 'predictor' | 'onlineMethod'> {
+export function pipelineServerOptions(
+  imageCommands: Readonly<Record<string, ImageCommand>> = {},
+): Pick<LocalServerOptions, 'imageCommands' | 'defaultImageCommand' | 'procedureFromDefinition' | 'predictor' | 'onlineMethod'> {
   return {
     imageCommands,
     defaultImageCommand: { command: referenceWorkerCommand() },
-    procedureFromDefinition: (definition) => registrationStandInFromDefinition(definition) ?? deployStandInFromDefinition(definition) ?? grantStandInFromDefinition(definition),
+    procedureFromDefinition: (definition) =>
+      registrationStandInFromDefinition(definition) ?? deployStandInFromDefinition(definition) ?? grantStandInFromDefinition(definition),
     predictor: forecastPredictor,
     onlineMethod: forecastOnlineMethod,
   };
@@ -54,7 +57,12 @@ export function pipelineServerOptions(imageCommands: Readonly<Record<string, Ima
  * the row-wise methods the version is logged with (a served aggregator's predict_rows): recorded in
  * its metadata, so an inference service can serve it (local-server/model-serving.ts).
  */
-export function registrationStandIn(modelName: string, stageName: string, metricsTable: string, onlineMethods: readonly { name: string; inputs: string[] }[] = []): ProcedureHandler {
+export function registrationStandIn(
+  modelName: string,
+  stageName: string,
+  metricsTable: string,
+  onlineMethods: readonly { name: string; inputs: string[] }[] = [],
+): ProcedureHandler {
   return async ([runId, versionName, indexPath], ctx) => {
     const catalog: ModelCatalog = ctx.models;
     const existing = catalog.models.get(modelName)?.versions.find((v) => v.name === versionName);
@@ -66,7 +74,8 @@ export function registrationStandIn(modelName: string, stageName: string, metric
     ctx.createTemporary('STAGE', modelName.split('.').length === 3 ? modelName.split('.').slice(0, 2).join('.') : undefined);
     const dir = ctx.stageDir(stageName, 'READ');
     const index = JSON.parse(fs.readFileSync(path.join(dir, String(indexPath)), 'utf8')) as { partitions: Record<string, string> | null };
-    if (!index.partitions || Object.keys(index.partitions).length === 0) throw new Error(`the index of run ${runId} lists no trained partition: nothing to register`);
+    if (!index.partitions || Object.keys(index.partitions).length === 0)
+      throw new Error(`the index of run ${runId} lists no trained partition: nothing to register`);
     const partitions = index.partitions;
     const missing = Object.values(partitions).filter((p) => !fs.existsSync(path.join(dir, p)));
     if (missing.length > 0) throw new Error(`${missing.length} artifacts named in the index are missing, e.g. ${missing[0]}`);
@@ -128,7 +137,8 @@ export function grantStandInFromDefinition(definition: string): ProcedureHandler
   const statements = JSON.parse(`{${block.replace(/,$/, '')}}`) as Record<string, string>;
   return async ([serviceName], ctx) => {
     const service = String(serviceName ?? '');
-    if (!IDENTIFIER.test(service) || !service.startsWith(`${servicePrefix.split('.').pop()}_`)) throw new Error(`ValueError: ${JSON.stringify(serviceName)} is not a service of ${servicePrefix}`);
+    if (!IDENTIFIER.test(service) || !service.startsWith(`${servicePrefix.split('.').pop()}_`))
+      throw new Error(`ValueError: ${JSON.stringify(serviceName)} is not a service of ${servicePrefix}`);
     const keys = Object.keys(statements).sort();
     for (const key of keys) await ctx.query(statements[key].split('<SERVICE>').join(service));
     return keys.join(',');
@@ -162,11 +172,29 @@ export function deploySettingsOf(definition: string): DeploySettings | undefined
   };
   const int = (name: string) => (line(name) !== undefined && /^\d+$/.test(line(name)!) ? Number(line(name)) : undefined);
   const block = /^STATEMENTS = \{\n([\s\S]*?)\n\}$/m.exec(definition)?.[1];
-  const [model, servicePrefix, settingsTag, computePool, marker] = [str('MODEL_NAME'), str('SERVICE_PREFIX'), str('SETTINGS_TAG'), str('COMPUTE_POOL'), str('SERVICE_MARKER')];
+  const [model, servicePrefix, settingsTag, computePool, marker] = [
+    str('MODEL_NAME'),
+    str('SERVICE_PREFIX'),
+    str('SETTINGS_TAG'),
+    str('COMPUTE_POOL'),
+    str('SERVICE_MARKER'),
+  ];
   const [minInstances, maxInstances] = [int('MIN_INSTANCES'), int('MAX_INSTANCES')];
   const ingress = line('INGRESS_ENABLED');
   const gateway = line('GATEWAY') === 'None' ? null : str('GATEWAY');
-  if (!model || !servicePrefix || !settingsTag || !computePool || !marker || minInstances === undefined || maxInstances === undefined || (ingress !== 'True' && ingress !== 'False') || gateway === undefined || !block) return undefined;
+  if (
+    !model ||
+    !servicePrefix ||
+    !settingsTag ||
+    !computePool ||
+    !marker ||
+    minInstances === undefined ||
+    maxInstances === undefined ||
+    (ingress !== 'True' && ingress !== 'False') ||
+    gateway === undefined ||
+    !block
+  )
+    return undefined;
   // Each line is `    "key": "statement",` with JSON string literals (render.ts writes them so).
   const statements = JSON.parse(`{${block.replace(/,$/, '')}}`) as Record<string, string>;
   return { model, servicePrefix, settingsTag, computePool, ingressEnabled: ingress === 'True', minInstances, maxInstances, gateway, marker, statements };
@@ -196,7 +224,8 @@ export function deployStandIn(d: DeploySettings): ProcedureHandler {
     const run = (key: string, name?: string) => ctx.query(name === undefined ? d.statements[key] : d.statements[key].split('<SERVICE>').join(name));
     const col = (row: Record<string, unknown>, name: string) => row[Object.keys(row).find((k) => k.toLowerCase() === name) ?? name];
     const existing = new Map<string, { status: string; comment: unknown }>();
-    for (const row of await run('show')) existing.set(String(col(row, 'name')).split('.').pop()!, { status: String(col(row, 'status') ?? '').toUpperCase(), comment: col(row, 'comment') });
+    for (const row of await run('show'))
+      existing.set(String(col(row, 'name')).split('.').pop()!, { status: String(col(row, 'status') ?? '').toUpperCase(), comment: col(row, 'comment') });
     let status = 'exists';
     const mine = existing.get(service);
     if (mine && !['RUNNING', 'READY', 'PENDING', 'STARTING', 'SUSPENDED', 'SUSPENDING'].includes(mine.status)) {
@@ -207,13 +236,26 @@ export function deployStandIn(d: DeploySettings): ProcedureHandler {
       const registered = ctx.models.models.get(d.model)?.versions.find((v) => v.name === version);
       const methods = (registered?.metadata[ONLINE_METHODS_METADATA] as { name: string }[] | undefined) ?? [];
       if (registered && !methods.some((x) => x.name === 'predict_rows')) {
-        throw new Error(`ValueError: version ${version} of ${d.model} has no predict_rows method (it was registered before the inference service was added): a new training run registers one with it`);
+        throw new Error(
+          `ValueError: version ${version} of ${d.model} has no predict_rows method (it was registered before the inference service was added): a new training run registers one with it`,
+        );
       }
-      ctx.createModelService({ name: qualified, model: d.model, version, computePool: d.computePool, ingressEnabled: d.ingressEnabled, minInstances: d.minInstances, maxInstances: d.maxInstances });
+      ctx.createModelService({
+        name: qualified,
+        model: d.model,
+        version,
+        computePool: d.computePool,
+        ingressEnabled: d.ingressEnabled,
+        minInstances: d.minInstances,
+        maxInstances: d.maxInstances,
+      });
       status = 'created';
     }
     await run('mark', service);
-    const retired = [...existing.entries()].filter(([name, v]) => v.comment === d.marker && name !== service).map(([name]) => name).sort();
+    const retired = [...existing.entries()]
+      .filter(([name, v]) => v.comment === d.marker && name !== service)
+      .map(([name]) => name)
+      .sort();
     if (d.gateway !== null) await run('create_gateway', service);
     await run('grant', service);
     if (d.gateway !== null) await run('alter_gateway', service);
@@ -230,7 +272,9 @@ export function deployStandIn(d: DeploySettings): ProcedureHandler {
 export const forecastOnlineMethod: OnlineMethodHandler = async (_model: ModelEntry, version: ModelVersion, method, rows) => {
   if (method !== 'predict_rows') throw new Error(`ValueError: the aggregator has no online method ${method}`);
   if (!version.artifactsDir) throw new Error('the version has no artifacts');
-  const index = JSON.parse(fs.readFileSync(path.join(version.artifactsDir, String(version.metadata.indexPath)), 'utf8')) as { partitions: Record<string, string> };
+  const index = JSON.parse(fs.readFileSync(path.join(version.artifactsDir, String(version.metadata.indexPath)), 'utf8')) as {
+    partitions: Record<string, string>;
+  };
   const step = (v: unknown) => {
     const f = Number(v);
     if (!(Number.isFinite(f) && Number.isInteger(f) && f >= 1)) throw new Error(`ValueError: STEP must be a positive integer, got ${JSON.stringify(v)}`);
@@ -243,7 +287,8 @@ export const forecastOnlineMethod: OnlineMethodHandler = async (_model: ModelEnt
     const rel = index.partitions[key];
     if (!rel) continue;
     const model = JSON.parse(fs.readFileSync(path.join(version.artifactsDir, rel), 'utf8')) as ForecastModel;
-    for (const f of predictFromModel(model, Math.max(...steps))) found.set(`${key}\u0000${f.step}`, { PARTITION_KEY: key, STEP: f.step, DS: f.date, FORECAST: f.forecast, LOWER: f.lower, UPPER: f.upper });
+    for (const f of predictFromModel(model, Math.max(...steps)))
+      found.set(`${key}\u0000${f.step}`, { PARTITION_KEY: key, STEP: f.step, DS: f.date, FORECAST: f.forecast, LOWER: f.lower, UPPER: f.upper });
   }
   return rows.map((r) => {
     const key = String(r.PARTITION_KEY);

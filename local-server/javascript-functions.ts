@@ -78,7 +78,10 @@ export class JavascriptFunctions {
 
   /** `(<input>) I, TABLE(f(args) OVER (...)) F` becomes `<inline rows> F`; undefined when no function of ours is called. */
   private async rewrite(s: SessionState, sql: string): Promise<{ sql: string; tables: InlineTables } | undefined> {
-    const call = new RegExp(`TABLE\\s*\\(\\s*(${QNAME})\\s*\\(([^()]*)\\)\\s*OVER\\s*\\(\\s*PARTITION\\s+BY\\s+([^()]+?)(?:\\s+ORDER\\s+BY\\s+([^()]+?))?\\s*\\)\\s*\\)\\s*(\\w+)`, 'i').exec(sql);
+    const call = new RegExp(
+      `TABLE\\s*\\(\\s*(${QNAME})\\s*\\(([^()]*)\\)\\s*OVER\\s*\\(\\s*PARTITION\\s+BY\\s+([^()]+?)(?:\\s+ORDER\\s+BY\\s+([^()]+?))?\\s*\\)\\s*\\)\\s*(\\w+)`,
+      'i',
+    ).exec(sql);
     if (!call) return undefined;
     const key = this.engine.qualify(s, call[1]).join('.');
     const udtf = this.functions.get(key);
@@ -101,7 +104,10 @@ export class JavascriptFunctions {
     }
     const input = before.slice(open + 1, close);
     const alias = aliasMatch[1];
-    const args = call[2].split(',').map((a) => a.trim()).filter((a) => a !== '');
+    const args = call[2]
+      .split(',')
+      .map((a) => a.trim())
+      .filter((a) => a !== '');
     if (args.length !== udtf.args.length) throw Errors.notSupported(`${key} called with ${args.length} arguments; it takes ${udtf.args.length}`);
     const cols = [...args.map((a, i) => `${a} AS A${i}`), `${call[3]} AS MM_PARTITION`, ...(call[4] ? [`${call[4]} AS MM_ORDER`] : [])];
     const r = await this.engine.execute(s, `SELECT ${cols.join(', ')} FROM (${input}) ${alias} ORDER BY MM_PARTITION${call[4] ? ', MM_ORDER' : ''}`);
@@ -117,7 +123,13 @@ export class JavascriptFunctions {
     const out = runJavascriptUdtf(udtf, groups.values());
     const tables = new Map<string, string>();
     const placeholder = inlinePlaceholder('UDTF', 0);
-    tables.set(placeholder, jsonTable(udtf.returns.map(([c, t]) => [c, inlineType(t)] as const), out));
+    tables.set(
+      placeholder,
+      jsonTable(
+        udtf.returns.map(([c, t]) => [c, inlineType(t)] as const),
+        out,
+      ),
+    );
     return { sql: sql.slice(0, open) + `${placeholder} ${call[5]}` + sql.slice(call.index + call[0].length), tables };
   }
 }

@@ -35,8 +35,13 @@ export const MAX_JAVASCRIPT_SOURCE_BYTES = 100 * 1024;
 const CALLBACK_TIMEOUT_MS = 60_000;
 
 /** The parts of `CREATE [OR REPLACE] [SECURE] FUNCTION name(args) RETURNS TABLE (cols) LANGUAGE JAVASCRIPT AS $$body$$`, or undefined for another statement. */
-export function parseCreateJavascriptUdtf(sql: string): { replace: boolean; ifNotExists: boolean; ref: string; udtf: Omit<JavascriptUdtf, 'name'> } | undefined {
-  const m = /^CREATE\s+(OR\s+REPLACE\s+)?(?:SECURE\s+)?FUNCTION\s+(IF\s+NOT\s+EXISTS\s+)?((?:"[^"]+"|[A-Za-z_$][\w$]*)(?:\.(?:"[^"]+"|[A-Za-z_$][\w$]*)){0,2})\s*\(([^)]*)\)\s*RETURNS\s+TABLE\s*\(([^)]*)\)\s*LANGUAGE\s+JAVASCRIPT\b[\s\S]*?\bAS\s*\$\$([\s\S]*)\$\$\s*$/i.exec(sql);
+export function parseCreateJavascriptUdtf(
+  sql: string,
+): { replace: boolean; ifNotExists: boolean; ref: string; udtf: Omit<JavascriptUdtf, 'name'> } | undefined {
+  const m =
+    /^CREATE\s+(OR\s+REPLACE\s+)?(?:SECURE\s+)?FUNCTION\s+(IF\s+NOT\s+EXISTS\s+)?((?:"[^"]+"|[A-Za-z_$][\w$]*)(?:\.(?:"[^"]+"|[A-Za-z_$][\w$]*)){0,2})\s*\(([^)]*)\)\s*RETURNS\s+TABLE\s*\(([^)]*)\)\s*LANGUAGE\s+JAVASCRIPT\b[\s\S]*?\bAS\s*\$\$([\s\S]*)\$\$\s*$/i.exec(
+      sql,
+    );
   if (!m) return undefined;
   const pairs = (text: string) =>
     text.trim() === ''
@@ -49,7 +54,11 @@ export function parseCreateJavascriptUdtf(sql: string): { replace: boolean; ifNo
   const returns = pairs(m[5]);
   if (args.length > 500 || returns.length > 500) throw Errors.notSupported('a table function with more than 500 arguments or 500 output columns');
   if (Buffer.byteLength(m[6], 'utf8') > MAX_JAVASCRIPT_SOURCE_BYTES) {
-    throw new SfError('100131', `JavaScript source of ${Buffer.byteLength(m[6], 'utf8')} bytes is over the ${MAX_JAVASCRIPT_SOURCE_BYTES} bytes this server accepts (Snowflake recommends at most 100 KB)`, '22000');
+    throw new SfError(
+      '100131',
+      `JavaScript source of ${Buffer.byteLength(m[6], 'utf8')} bytes is over the ${MAX_JAVASCRIPT_SOURCE_BYTES} bytes this server accepts (Snowflake recommends at most 100 KB)`,
+      '22000',
+    );
   }
   return { replace: Boolean(m[1]), ifNotExists: Boolean(m[2]), ref: m[3], udtf: { args, returns, body: m[6] } };
 }

@@ -47,7 +47,8 @@ function resolvePass(res: Record<string, Record<string, Res>>): Record<string, R
     return typeof r[attr] === 'string' || typeof r[attr] === 'number' ? String(r[attr]) : undefined;
   };
   const walk = (v: unknown): unknown => {
-    if (typeof v === 'string') return v.replace(/\$\{(snowflake_[a-z_]+)\.([^.}]+)\.([a-z_]+)\}/g, (m, type: string, id: string, attr: string) => lookup(type, id, attr) ?? m);
+    if (typeof v === 'string')
+      return v.replace(/\$\{(snowflake_[a-z_]+)\.([^.}]+)\.([a-z_]+)\}/g, (m, type: string, id: string, attr: string) => lookup(type, id, attr) ?? m);
     if (Array.isArray(v)) return v.map(walk);
     if (v && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, walk(x)]));
     return v;
@@ -80,9 +81,12 @@ export function planLocalApply(tf: Tf): LocalApplyPlan {
   const unplanned: Record<string, number> = {};
   // Account objects first, then the roles grants go to, then schemas and what lives in them.
   for (const d of all('snowflake_database')) statements.push(`CREATE DATABASE IF NOT EXISTS ${q(d.name)}`);
-  for (const w of all('snowflake_warehouse')) statements.push(`CREATE WAREHOUSE IF NOT EXISTS ${q(w.name)}${w.warehouse_size ? ` WAREHOUSE_SIZE = '${w.warehouse_size}'` : ''}`);
+  for (const w of all('snowflake_warehouse'))
+    statements.push(`CREATE WAREHOUSE IF NOT EXISTS ${q(w.name)}${w.warehouse_size ? ` WAREHOUSE_SIZE = '${w.warehouse_size}'` : ''}`);
   for (const p of all('snowflake_compute_pool')) {
-    statements.push(`CREATE COMPUTE POOL IF NOT EXISTS ${q(p.name)} MIN_NODES = ${p.min_nodes ?? 1} MAX_NODES = ${p.max_nodes ?? 1} INSTANCE_FAMILY = ${p.instance_family ?? 'CPU_X64_XS'}`);
+    statements.push(
+      `CREATE COMPUTE POOL IF NOT EXISTS ${q(p.name)} MIN_NODES = ${p.min_nodes ?? 1} MAX_NODES = ${p.max_nodes ?? 1} INSTANCE_FAMILY = ${p.instance_family ?? 'CPU_X64_XS'}`,
+    );
   }
   for (const r of all('snowflake_account_role')) statements.push(`CREATE ROLE IF NOT EXISTS ${q(r.name)}`);
   for (const s of all('snowflake_schema')) {
@@ -106,7 +110,10 @@ export function planLocalApply(tf: Tf): LocalApplyPlan {
   for (const st of all('snowflake_stage')) statements.push(`CREATE STAGE IF NOT EXISTS ${fqn(st)}${st.directory ? ` DIRECTORY = (${st.directory})` : ''}`);
   for (const p of all('snowflake_procedure_python')) {
     const args = ((p.arguments as Res[] | undefined) ?? []).map((a) => `${a.arg_name} ${a.arg_data_type}`).join(', ');
-    const packages = [p.snowpark_package ? `'snowflake-snowpark-python==${p.snowpark_package}'` : undefined, ...((p.packages as string[] | undefined) ?? []).map((x) => `'${x}'`)].filter(Boolean);
+    const packages = [
+      p.snowpark_package ? `'snowflake-snowpark-python==${p.snowpark_package}'` : undefined,
+      ...((p.packages as string[] | undefined) ?? []).map((x) => `'${x}'`),
+    ].filter(Boolean);
     statements.push(
       `CREATE OR REPLACE PROCEDURE ${fqn(p)}(${args}) RETURNS ${p.return_type ?? 'VARCHAR'} LANGUAGE PYTHON RUNTIME_VERSION = '${p.runtime_version ?? '3.11'}'` +
         `${packages.length > 0 ? ` PACKAGES = (${packages.join(', ')})` : ''} HANDLER = '${p.handler}' EXECUTE AS ${String(p.execute_as ?? 'OWNER').toUpperCase()} AS $$${p.procedure_definition ?? ''}$$`,
@@ -138,15 +145,28 @@ export function planLocalApply(tf: Tf): LocalApplyPlan {
   for (const t of tasks) visit(t);
   // Alerts (snowflake_alert): created suspended, resumed with the tasks when `enabled`.
   for (const a of all('snowflake_alert')) {
-    const sched = a.alert_schedule?.cron ? `USING CRON ${a.alert_schedule.cron.expression} ${a.alert_schedule.cron.time_zone}` : `${a.alert_schedule?.interval} MINUTE`;
+    const sched = a.alert_schedule?.cron
+      ? `USING CRON ${a.alert_schedule.cron.expression} ${a.alert_schedule.cron.time_zone}`
+      : `${a.alert_schedule?.interval} MINUTE`;
     statements.push(`CREATE OR REPLACE ALERT ${fqn(a)} WAREHOUSE = ${q(a.warehouse)} SCHEDULE = '${sched}' IF (EXISTS (${a.condition})) THEN ${a.action}`);
     if (a.enabled === true || a.enabled === 'true') resume.push(`ALTER ALERT ${fqn(a)} RESUME`);
   }
   for (const g of grants) if (g && !g.future) statements.push(g.sql);
   statements.push(...resume.reverse());
   const handled = new Set([
-    'snowflake_database', 'snowflake_schema', 'snowflake_table', 'snowflake_execute', 'snowflake_stage', 'snowflake_task', 'snowflake_alert', 'snowflake_warehouse',
-    'snowflake_compute_pool', 'snowflake_account_role', 'snowflake_procedure_python', 'snowflake_grant_account_role', 'snowflake_grant_privileges_to_account_role',
+    'snowflake_database',
+    'snowflake_schema',
+    'snowflake_table',
+    'snowflake_execute',
+    'snowflake_stage',
+    'snowflake_task',
+    'snowflake_alert',
+    'snowflake_warehouse',
+    'snowflake_compute_pool',
+    'snowflake_account_role',
+    'snowflake_procedure_python',
+    'snowflake_grant_account_role',
+    'snowflake_grant_privileges_to_account_role',
   ]);
   const skipped: Record<string, number> = {};
   for (const [type, byId] of Object.entries(res)) if (!handled.has(type)) skipped[type] = Object.keys(byId).length;

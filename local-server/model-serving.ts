@@ -55,7 +55,12 @@ export interface Gateway {
  * Stand-in for a model's online (FUNCTION) method as Model Serving runs it: input rows in, one output
  * row per input row, in order.
  */
-export type OnlineMethodHandler = (model: ModelEntry, version: ModelVersion, method: string, rows: Record<string, unknown>[]) => Promise<Record<string, unknown>[]>;
+export type OnlineMethodHandler = (
+  model: ModelEntry,
+  version: ModelVersion,
+  method: string,
+  rows: Record<string, unknown>[],
+) => Promise<Record<string, unknown>[]>;
 
 /** What an ingress request is answered with. */
 export interface IngressResponse {
@@ -112,10 +117,18 @@ export class ModelServing {
     const version = this.objects.models.resolve(model, r.version);
     const methods = version.metadata[ONLINE_METHODS_METADATA];
     if (!Array.isArray(methods) || methods.length === 0) {
-      throw new SfError('100357', 'Python Interpreter Error:\nValueError: Online inference services do not support TABLE_FUNCTION methods. The following methods have TABLE_FUNCTION type: PREDICT. Consider using batch inference jobs instead.', 'P0000');
+      throw new SfError(
+        '100357',
+        'Python Interpreter Error:\nValueError: Online inference services do not support TABLE_FUNCTION methods. The following methods have TABLE_FUNCTION type: PREDICT. Consider using batch inference jobs instead.',
+        'P0000',
+      );
     }
     if (!(Number.isInteger(r.minInstances) && r.minInstances >= 0 && Number.isInteger(r.maxInstances) && r.maxInstances >= Math.max(1, r.minInstances))) {
-      throw new SfError('100357', `Python Interpreter Error:\nValueError: min_instances ${r.minInstances} and max_instances ${r.maxInstances} are not a valid range`, 'P0000');
+      throw new SfError(
+        '100357',
+        `Python Interpreter Error:\nValueError: min_instances ${r.minInstances} and max_instances ${r.maxInstances} are not a valid range`,
+        'P0000',
+      );
     }
     if (this.objects.services.has(key)) throw Errors.alreadyExists(key);
     const now = new Date().toISOString();
@@ -138,7 +151,12 @@ export class ModelServing {
 
   /** Handles the statements about model services and gateways; undefined for any other. */
   async handle(s: SessionState, sql: string): Promise<SfResult | undefined> {
-    if (!/^(ALTER\s+SERVICE|GRANT\s+SERVICE\s+ROLE|REVOKE\s+SERVICE\s+ROLE|SHOW\s+ENDPOINTS|(CREATE|ALTER|DROP|DESC|DESCRIBE|SHOW)\s+(OR\s+REPLACE\s+)?GATEWAYS?)\b/i.test(sql)) return undefined;
+    if (
+      !/^(ALTER\s+SERVICE|GRANT\s+SERVICE\s+ROLE|REVOKE\s+SERVICE\s+ROLE|SHOW\s+ENDPOINTS|(CREATE|ALTER|DROP|DESC|DESCRIBE|SHOW)\s+(OR\s+REPLACE\s+)?GATEWAYS?)\b/i.test(
+        sql,
+      )
+    )
+      return undefined;
     let m: RegExpExecArray | null;
     // ALTER SERVICE ... SET COMMENT: OWNERSHIP or OPERATE (https://docs.snowflake.com/en/sql-reference/sql/alter-service).
     if ((m = new RegExp(`^ALTER\\s+SERVICE\\s+(IF\\s+EXISTS\\s+)?(${QNAME})\\s+SET\\s+COMMENT\\s*=\\s*('(?:[^'\\\\]|''|\\\\[\\s\\S])*')$`, 'i').exec(sql))) {
@@ -164,7 +182,15 @@ export class ModelServing {
       this.auth.own(s, 'SERVICE', key);
       if (serviceRole !== 'ALL_ENDPOINTS_USAGE') throw Errors.objectMissing(`Service role '${key}!${serviceRole}'`);
       if (!this.engine.access.roleExists(role)) throw Errors.objectMissing(`Role '${role}'`);
-      if (m[1].toUpperCase() === 'GRANT') this.engine.access.grant({ privilege: ALL_ENDPOINTS_USAGE_ROLE, kind: 'SERVICE', name: key, role, grantOption: false, grantedBy: s.role ?? 'ACCOUNTADMIN' });
+      if (m[1].toUpperCase() === 'GRANT')
+        this.engine.access.grant({
+          privilege: ALL_ENDPOINTS_USAGE_ROLE,
+          kind: 'SERVICE',
+          name: key,
+          role,
+          grantOption: false,
+          grantedBy: s.role ?? 'ACCOUNTADMIN',
+        });
       else this.engine.access.revoke(ALL_ENDPOINTS_USAGE_ROLE, 'SERVICE', key, role);
       return statusResult('Statement executed successfully.');
     }
@@ -175,10 +201,18 @@ export class ModelServing {
       const svc = this.objects.services.get(key);
       if (!svc || (this.auth.checked(s) && !this.engine.access.any(s.role, 'SERVICE', key))) throw Errors.objectMissing(`Service '${key}'`);
       const usable = !this.auth.checked(s) || this.mayCallService(s.role, key);
-      const rows = svc.inference && usable ? [[INFERENCE_ENDPOINT, '5000', 'HTTP', String(svc.inference.ingress), svc.inference.ingress ? this.ingressUrl(key) : 'Endpoints not public']] : [];
+      const rows =
+        svc.inference && usable
+          ? [[INFERENCE_ENDPOINT, '5000', 'HTTP', String(svc.inference.ingress), svc.inference.ingress ? this.ingressUrl(key) : 'Endpoints not public']]
+          : [];
       return table(['name', 'port', 'protocol', 'is_public', 'ingress_url'], rows);
     }
-    if ((m = new RegExp(`^CREATE\\s+(OR\\s+REPLACE\\s+)?GATEWAY\\s+(IF\\s+NOT\\s+EXISTS\\s+)?(${QNAME})\\s+FROM\\s+SPECIFICATION\\s+(\\$\\$[\\s\\S]*\\$\\$|'[\\s\\S]*')$`, 'i').exec(sql))) {
+    if (
+      (m = new RegExp(
+        `^CREATE\\s+(OR\\s+REPLACE\\s+)?GATEWAY\\s+(IF\\s+NOT\\s+EXISTS\\s+)?(${QNAME})\\s+FROM\\s+SPECIFICATION\\s+(\\$\\$[\\s\\S]*\\$\\$|'[\\s\\S]*')$`,
+        'i',
+      ).exec(sql))
+    ) {
       const key = this.engine.qualify(s, m[3]).join('.');
       const exists = this.gateways.has(key);
       // CREATE GATEWAY on the schema, BIND SERVICE ENDPOINT on the account, USAGE on the target
@@ -195,7 +229,9 @@ export class ModelServing {
       this.auth.created(s, 'GATEWAY', key);
       return statusResult(`Gateway ${key.split('.').pop()} successfully created.`);
     }
-    if ((m = new RegExp(`^ALTER\\s+GATEWAY\\s+(IF\\s+EXISTS\\s+)?(${QNAME})\\s+FROM\\s+SPECIFICATION\\s+(\\$\\$[\\s\\S]*\\$\\$|'[\\s\\S]*')$`, 'i').exec(sql))) {
+    if (
+      (m = new RegExp(`^ALTER\\s+GATEWAY\\s+(IF\\s+EXISTS\\s+)?(${QNAME})\\s+FROM\\s+SPECIFICATION\\s+(\\$\\$[\\s\\S]*\\$\\$|'[\\s\\S]*')$`, 'i').exec(sql))
+    ) {
       const key = this.engine.qualify(s, m[2]).join('.');
       const g = this.gateways.get(key);
       if (!g) {
@@ -215,7 +251,10 @@ export class ModelServing {
       const g = this.gateways.get(key);
       if (!g || (this.auth.checked(s) && !this.engine.access.any(s.role, 'GATEWAY', key))) throw Errors.objectMissing(`Gateway '${key}'`);
       const [db, schema, name] = key.split('.');
-      return table(['name', 'ingress_url', 'database_name', 'schema_name', 'owner', 'spec', 'created_on'], [[name, this.ingressUrl(key), db, schema, this.engine.access.ownerOf('GATEWAY', key), g.spec, g.createdOn]]);
+      return table(
+        ['name', 'ingress_url', 'database_name', 'schema_name', 'owner', 'spec', 'created_on'],
+        [[name, this.ingressUrl(key), db, schema, this.engine.access.ownerOf('GATEWAY', key), g.spec, g.createdOn]],
+      );
     }
     if ((m = new RegExp(`^DROP\\s+GATEWAY\\s+(IF\\s+EXISTS\\s+)?(${QNAME})$`, 'i').exec(sql))) {
       const key = this.engine.qualify(s, m[2]).join('.');
@@ -231,7 +270,10 @@ export class ModelServing {
     if (/^SHOW\s+GATEWAYS\b/i.test(sql)) {
       // Listed when the role has USAGE, MODIFY or OWNERSHIP (gateway page).
       const visible = [...this.gateways.values()].filter((g) => !this.auth.checked(s) || this.engine.access.any(s.role, 'GATEWAY', g.name));
-      return table(['name', 'ingress_url', 'owner'], visible.map((g) => [g.name, this.ingressUrl(g.name), this.engine.access.ownerOf('GATEWAY', g.name)]));
+      return table(
+        ['name', 'ingress_url', 'owner'],
+        visible.map((g) => [g.name, this.ingressUrl(g.name), this.engine.access.ownerOf('GATEWAY', g.name)]),
+      );
     }
     throw Errors.notSupported(sql.split(/\s+/).slice(0, 3).join(' ').toUpperCase());
   }
@@ -255,12 +297,14 @@ export class ModelServing {
     if (!Array.isArray(spec.targets) || spec.targets.length === 0) throw bad('spec.targets must list at least one endpoint');
     if (spec.targets.length > 5) throw bad('a gateway routes to at most 5 endpoints');
     const targets = spec.targets.map((t: { type?: string; value?: string; weight?: number }) => {
-      if (t?.type !== 'endpoint' || typeof t.value !== 'string' || !Number.isInteger(t.weight)) throw bad('each target needs type endpoint, a value db.schema.service!endpoint and an integer weight');
+      if (t?.type !== 'endpoint' || typeof t.value !== 'string' || !Number.isInteger(t.weight))
+        throw bad('each target needs type endpoint, a value db.schema.service!endpoint and an integer weight');
       const [ref, endpoint] = t.value.split('!');
       const service = this.engine.qualify(s, ref).join('.');
       const svc = this.objects.services.get(service);
       if (!svc || endpoint?.toLowerCase() !== INFERENCE_ENDPOINT) throw Errors.objectMissing(`Endpoint '${t.value}'`);
-      if (this.auth.checked(s) && !this.mayCallService(s.role, service)) throw Errors.insufficient('service endpoint', t.value, s.role, 'USAGE (the service role ALL_ENDPOINTS_USAGE)');
+      if (this.auth.checked(s) && !this.mayCallService(s.role, service))
+        throw Errors.insufficient('service endpoint', t.value, s.role, 'USAGE (the service role ALL_ENDPOINTS_USAGE)');
       return { endpoint: endpoint.toLowerCase(), service, weight: t.weight! };
     });
     if (targets.reduce((a, t) => a + t.weight, 0) !== 100) throw bad('the weights of the targets must add up to 100');
@@ -313,7 +357,12 @@ export class ModelServing {
     if (!this.opts.onlineMethod) return refuse(501, 'the local server has no stand-in for online methods (LocalServerOptions.onlineMethod)');
     let out: Record<string, unknown>[];
     try {
-      out = await this.opts.onlineMethod(model, version, method, rows.map((r) => r.row));
+      out = await this.opts.onlineMethod(
+        model,
+        version,
+        method,
+        rows.map((r) => r.row),
+      );
     } catch (e) {
       return refuse(400, (e as Error).message);
     }
@@ -354,8 +403,12 @@ export function readRequest(body: unknown, inputs: readonly string[]): { index: 
   };
   if (b && b.dataframe_split !== undefined) {
     const { index, columns, data } = b.dataframe_split;
-    if (!Array.isArray(columns) || !Array.isArray(data) || !data.every(Array.isArray)) throw new Error('dataframe_split needs columns and data (a list of rows)');
-    return data.map((values, i) => ({ index: Array.isArray(index) ? index[i] : i, row: named(Object.fromEntries((columns as string[]).map((c, j) => [c, (values as unknown[])[j]]))) }));
+    if (!Array.isArray(columns) || !Array.isArray(data) || !data.every(Array.isArray))
+      throw new Error('dataframe_split needs columns and data (a list of rows)');
+    return data.map((values, i) => ({
+      index: Array.isArray(index) ? index[i] : i,
+      row: named(Object.fromEntries((columns as string[]).map((c, j) => [c, (values as unknown[])[j]]))),
+    }));
   }
   if (b && b.dataframe_records !== undefined) {
     if (!Array.isArray(b.dataframe_records)) throw new Error('dataframe_records must be a list of rows');
@@ -364,7 +417,8 @@ export function readRequest(body: unknown, inputs: readonly string[]): { index: 
   if (b && Array.isArray(b.data)) {
     return b.data.map((r) => {
       if (!Array.isArray(r) || r.length < 2) throw new Error('each row of data is [index, values...]');
-      if (r.length === 2 && r[1] !== null && typeof r[1] === 'object' && !Array.isArray(r[1])) return { index: r[0], row: named(r[1] as Record<string, unknown>) };
+      if (r.length === 2 && r[1] !== null && typeof r[1] === 'object' && !Array.isArray(r[1]))
+        return { index: r[0], row: named(r[1] as Record<string, unknown>) };
       if (r.length !== inputs.length + 1) throw new Error(`each row of data is [index, ${inputs.join(', ')}]`);
       return { index: r[0], row: Object.fromEntries(inputs.map((c, j) => [c, r[j + 1]])) };
     });

@@ -181,10 +181,13 @@ export class ModelCatalog {
     const m = this.get(model);
     const key = versionOrAlias.toUpperCase();
     const v =
-      key === 'DEFAULT' ? m.versions.find((x) => x.name === m.defaultVersion)
-      : key === 'FIRST' ? m.versions[0]
-      : key === 'LAST' ? m.versions[m.versions.length - 1]
-      : m.versions.find((x) => x.name.toUpperCase() === key || x.alias === key);
+      key === 'DEFAULT'
+        ? m.versions.find((x) => x.name === m.defaultVersion)
+        : key === 'FIRST'
+          ? m.versions[0]
+          : key === 'LAST'
+            ? m.versions[m.versions.length - 1]
+            : m.versions.find((x) => x.name.toUpperCase() === key || x.alias === key);
     if (!v) throw Errors.objectMissing(`Model version or alias '${versionOrAlias}' of model '${model}'`);
     return v;
   }
@@ -248,15 +251,35 @@ type Column = readonly [name: string, type: 'VARCHAR' | 'NUMBER' | 'TIMESTAMP_LT
 /** Output columns of the task table functions (a subset of Snowflake's, with its names and types). */
 const TASK_FUNCTION_COLUMNS: Record<'TASK_HISTORY' | 'CURRENT_TASK_GRAPHS' | 'COMPLETE_TASK_GRAPHS', readonly Column[]> = (() => {
   const graph: Column[] = [
-    ['ROOT_TASK_NAME', 'VARCHAR'], ['DATABASE_NAME', 'VARCHAR'], ['SCHEMA_NAME', 'VARCHAR'], ['STATE', 'VARCHAR'], ['SCHEDULED_FROM', 'VARCHAR'],
-    ['FIRST_ERROR_TASK_NAME', 'VARCHAR'], ['FIRST_ERROR_CODE', 'VARCHAR'], ['FIRST_ERROR_MESSAGE', 'VARCHAR'],
-    ['SCHEDULED_TIME', 'TIMESTAMP_LTZ'], ['QUERY_START_TIME', 'TIMESTAMP_LTZ'],
+    ['ROOT_TASK_NAME', 'VARCHAR'],
+    ['DATABASE_NAME', 'VARCHAR'],
+    ['SCHEMA_NAME', 'VARCHAR'],
+    ['STATE', 'VARCHAR'],
+    ['SCHEDULED_FROM', 'VARCHAR'],
+    ['FIRST_ERROR_TASK_NAME', 'VARCHAR'],
+    ['FIRST_ERROR_CODE', 'VARCHAR'],
+    ['FIRST_ERROR_MESSAGE', 'VARCHAR'],
+    ['SCHEDULED_TIME', 'TIMESTAMP_LTZ'],
+    ['QUERY_START_TIME', 'TIMESTAMP_LTZ'],
   ];
-  const ids: Column[] = [['ROOT_TASK_ID', 'VARCHAR'], ['ATTEMPT_NUMBER', 'NUMBER'], ['GRAPH_RUN_GROUP_ID', 'VARCHAR']];
+  const ids: Column[] = [
+    ['ROOT_TASK_ID', 'VARCHAR'],
+    ['ATTEMPT_NUMBER', 'NUMBER'],
+    ['GRAPH_RUN_GROUP_ID', 'VARCHAR'],
+  ];
   return {
     TASK_HISTORY: [
-      ['NAME', 'VARCHAR'], ['DATABASE_NAME', 'VARCHAR'], ['SCHEMA_NAME', 'VARCHAR'], ['STATE', 'VARCHAR'], ['ERROR_CODE', 'VARCHAR'], ['ERROR_MESSAGE', 'VARCHAR'],
-      ['SCHEDULED_TIME', 'TIMESTAMP_LTZ'], ['QUERY_START_TIME', 'TIMESTAMP_LTZ'], ['COMPLETED_TIME', 'TIMESTAMP_LTZ'], ['SCHEDULED_FROM', 'VARCHAR'], ...ids,
+      ['NAME', 'VARCHAR'],
+      ['DATABASE_NAME', 'VARCHAR'],
+      ['SCHEMA_NAME', 'VARCHAR'],
+      ['STATE', 'VARCHAR'],
+      ['ERROR_CODE', 'VARCHAR'],
+      ['ERROR_MESSAGE', 'VARCHAR'],
+      ['SCHEDULED_TIME', 'TIMESTAMP_LTZ'],
+      ['QUERY_START_TIME', 'TIMESTAMP_LTZ'],
+      ['COMPLETED_TIME', 'TIMESTAMP_LTZ'],
+      ['SCHEDULED_FROM', 'VARCHAR'],
+      ...ids,
     ],
     CURRENT_TASK_GRAPHS: [...graph, ...ids],
     COMPLETE_TASK_GRAPHS: [...graph, ['COMPLETED_TIME', 'TIMESTAMP_LTZ'], ...ids],
@@ -337,16 +360,25 @@ export class SnowflakeObjects {
     this.javascriptFunctions = new JavascriptFunctions(engine);
     this.alerts = new LocalAlerts(engine, async (session, sql) => (await this.handle(session, sql)) ?? this.engine.execute(session, sql));
     engine.modelVersions = () =>
-      [...this.models.models.values()].flatMap((m) => m.versions.map((v) => ({ model: m.name, version: v.name, aliases: v.alias ? [v.alias] : [], owner: engine.access.ownerOf('MODEL', m.name) })));
+      [...this.models.models.values()].flatMap((m) =>
+        m.versions.map((v) => ({ model: m.name, version: v.name, aliases: v.alias ? [v.alias] : [], owner: engine.access.ownerOf('MODEL', m.name) })),
+      );
     engine.objectExists = (kind: ObjectKind, name: string) =>
-      kind === 'TASK' ? this.tasks.has(name)
-      : kind === 'MODEL' ? this.models.models.has(name)
-      : kind === 'SERVICE' ? this.services.has(name)
-      : kind === 'GATEWAY' ? this.serving.gateways.has(name)
-      : kind === 'PROCEDURE' ? this.procedures.has(name)
-      : kind === 'FUNCTION' ? this.javascriptFunctions.functions.has(name)
-      : kind === 'ALERT' ? this.alerts.has(name)
-      : false;
+      kind === 'TASK'
+        ? this.tasks.has(name)
+        : kind === 'MODEL'
+          ? this.models.models.has(name)
+          : kind === 'SERVICE'
+            ? this.services.has(name)
+            : kind === 'GATEWAY'
+              ? this.serving.gateways.has(name)
+              : kind === 'PROCEDURE'
+                ? this.procedures.has(name)
+                : kind === 'FUNCTION'
+                  ? this.javascriptFunctions.functions.has(name)
+                  : kind === 'ALERT'
+                    ? this.alerts.has(name)
+                    : false;
   }
 
   private get auth() {
@@ -358,7 +390,10 @@ export class SnowflakeObjects {
    * arguments of the method that does the work (compiled once, not per statement).
    */
   private readonly routes: readonly Route[] = [
-    [re(`^CREATE\\s+(OR\\s+REPLACE\\s+)?TASK\\s+(IF\\s+NOT\\s+EXISTS\\s+)?(${QNAME})([\\s\\S]*?)\\sAS\\s+([\\s\\S]+)$`), (s, m) => this.createTask(s, { replace: Boolean(m[1]), ifNotExists: Boolean(m[2]), ref: m[3], header: m[4], body: m[5] })],
+    [
+      re(`^CREATE\\s+(OR\\s+REPLACE\\s+)?TASK\\s+(IF\\s+NOT\\s+EXISTS\\s+)?(${QNAME})([\\s\\S]*?)\\sAS\\s+([\\s\\S]+)$`),
+      (s, m) => this.createTask(s, { replace: Boolean(m[1]), ifNotExists: Boolean(m[2]), ref: m[3], header: m[4], body: m[5] }),
+    ],
     [re(`^ALTER\\s+TASK\\s+(IF\\s+EXISTS\\s+)?(${QNAME})\\s+(RESUME|SUSPEND)$`), (s, m) => this.resumeOrSuspendTask(s, m[2], m[3].toUpperCase() === 'RESUME')],
     [re(`^DROP\\s+TASK\\s+(IF\\s+EXISTS\\s+)?(${QNAME})$`), (s, m) => this.dropTask(s, m[2], Boolean(m[1]))],
     [re(`^EXECUTE\\s+TASK\\s+(${QNAME})$`), (s, m) => this.executeTask(s, m[1])],
@@ -477,10 +512,20 @@ export class SnowflakeObjects {
     this.ownerMayExecute(rootKey);
     // The graph run is visible (CURRENT_TASK_GRAPHS) from here until its last task has finished.
     const run: GraphRun = {
-      ROOT_TASK_NAME: root.name, DATABASE_NAME: root.database, SCHEMA_NAME: root.schema, STATE: 'SCHEDULED', SCHEDULED_FROM: 'EXECUTE_TASK',
-      FIRST_ERROR_TASK_NAME: null, FIRST_ERROR_CODE: null, FIRST_ERROR_MESSAGE: null,
-      SCHEDULED_TIME: new Date().toISOString(), QUERY_START_TIME: null, COMPLETED_TIME: null,
-      ROOT_TASK_ID: root.id, ATTEMPT_NUMBER: 1, GRAPH_RUN_GROUP_ID: crypto.randomUUID(),
+      ROOT_TASK_NAME: root.name,
+      DATABASE_NAME: root.database,
+      SCHEMA_NAME: root.schema,
+      STATE: 'SCHEDULED',
+      SCHEDULED_FROM: 'EXECUTE_TASK',
+      FIRST_ERROR_TASK_NAME: null,
+      FIRST_ERROR_CODE: null,
+      FIRST_ERROR_MESSAGE: null,
+      SCHEDULED_TIME: new Date().toISOString(),
+      QUERY_START_TIME: null,
+      COMPLETED_TIME: null,
+      ROOT_TASK_ID: root.id,
+      ATTEMPT_NUMBER: 1,
+      GRAPH_RUN_GROUP_ID: crypto.randomUUID(),
     };
     this.graphRuns.push(run);
     this.runningGraphs.push(this.runGraph(root, run));
@@ -504,7 +549,10 @@ export class SnowflakeObjects {
 
   private describeService(s: SessionState, ref: string): SfResult {
     const svc = this.monitored(s, ref);
-    return this.table(['name', 'compute_pool', 'status', 'is_job', 'owner', 'comment'], [[svc.name, svc.pool, svc.status, String(!svc.inference), svc.owner, svc.comment ?? null]]);
+    return this.table(
+      ['name', 'compute_pool', 'status', 'is_job', 'owner', 'comment'],
+      [[svc.name, svc.pool, svc.status, String(!svc.inference), svc.owner, svc.comment ?? null]],
+    );
   }
 
   private showServiceContainers(s: SessionState, ref: string): SfResult {
@@ -513,8 +561,42 @@ export class SnowflakeObjects {
     const [db, schema, name] = svc.name.split('.');
     const status = svc.status === 'RUNNING' ? 'READY' : svc.status;
     return this.table(
-      ['database_name', 'schema_name', 'service_name', 'service_status', 'instance_id', 'instance_status', 'container_name', 'status', 'message', 'image_name', 'image_digest', 'restart_count', 'start_time', 'last_exit_code', 'last_restart_time'],
-      [[db, schema, name, svc.status, '0', svc.status === 'RUNNING' ? 'READY' : svc.status, svc.container, status, svc.message, svc.image, null, '0', svc.startedOn, svc.exitCode === null ? null : String(svc.exitCode), null]],
+      [
+        'database_name',
+        'schema_name',
+        'service_name',
+        'service_status',
+        'instance_id',
+        'instance_status',
+        'container_name',
+        'status',
+        'message',
+        'image_name',
+        'image_digest',
+        'restart_count',
+        'start_time',
+        'last_exit_code',
+        'last_restart_time',
+      ],
+      [
+        [
+          db,
+          schema,
+          name,
+          svc.status,
+          '0',
+          svc.status === 'RUNNING' ? 'READY' : svc.status,
+          svc.container,
+          status,
+          svc.message,
+          svc.image,
+          null,
+          '0',
+          svc.startedOn,
+          svc.exitCode === null ? null : String(svc.exitCode),
+          null,
+        ],
+      ],
     );
   }
 
@@ -522,8 +604,13 @@ export class SnowflakeObjects {
     // SHOW lists only the objects the role has a privilege on; IN SCHEMA narrows to one schema
     // (https://docs.snowflake.com/en/sql-reference/sql/show-services). `name` is qualified here.
     const schema = schemaRef ? this.engine.qualify(s, `${schemaRef}.X`).slice(0, 2).join('.') + '.' : '';
-    const visible = [...this.services.values()].filter((v) => v.name.startsWith(schema) && (!this.auth.checked(s) || this.engine.access.any(s.role!, 'SERVICE', v.name)));
-    return this.table(['name', 'compute_pool', 'status', 'is_job', 'owner', 'comment'], visible.map((v) => [v.name, v.pool, v.status, String(!v.inference), v.owner, v.comment ?? null]));
+    const visible = [...this.services.values()].filter(
+      (v) => v.name.startsWith(schema) && (!this.auth.checked(s) || this.engine.access.any(s.role!, 'SERVICE', v.name)),
+    );
+    return this.table(
+      ['name', 'compute_pool', 'status', 'is_job', 'owner', 'comment'],
+      visible.map((v) => [v.name, v.pool, v.status, String(!v.inference), v.owner, v.comment ?? null]),
+    );
   }
 
   private createModel(s: SessionState, d: { replace: boolean; ifNotExists: boolean; ref: string; version: string | undefined }): SfResult {
@@ -554,12 +641,24 @@ export class SnowflakeObjects {
     const key = this.engine.qualify(s, ref).join('.');
     if (this.models.models.has(key)) this.auth.need(s, 'USAGE', 'MODEL', key);
     const model = this.models.get(key);
-    return this.table(['name', 'aliases', 'is_default_version', 'metadata', 'created_on'], model.versions.map((v) => [v.name, JSON.stringify(v.alias ? [v.alias] : []), String(v.name === model.defaultVersion), JSON.stringify(v.metadata), v.createdOn]));
+    return this.table(
+      ['name', 'aliases', 'is_default_version', 'metadata', 'created_on'],
+      model.versions.map((v) => [
+        v.name,
+        JSON.stringify(v.alias ? [v.alias] : []),
+        String(v.name === model.defaultVersion),
+        JSON.stringify(v.metadata),
+        v.createdOn,
+      ]),
+    );
   }
 
   private showModels(s: SessionState): SfResult {
     const visible = [...this.models.models.values()].filter((x) => !this.auth.checked(s) || this.engine.access.any(s.role!, 'MODEL', x.name));
-    return this.table(['name', 'default_version_name', 'versions'], visible.map((x) => [x.name, x.defaultVersion ?? null, JSON.stringify(x.versions.map((v) => v.name))]));
+    return this.table(
+      ['name', 'default_version_name', 'versions'],
+      visible.map((x) => [x.name, x.defaultVersion ?? null, JSON.stringify(x.versions.map((v) => v.name))]),
+    );
   }
 
   private dropModel(s: SessionState, ref: string, ifExists: boolean): SfResult {
@@ -580,10 +679,28 @@ export class SnowflakeObjects {
 
   /** Durable part of the catalog (tasks, task history, graph runs, models), saved beside the databases. */
   toJSON(): unknown {
-    return { tasks: [...this.tasks.entries()], history: this.history, graphRuns: this.graphRuns, models: [...this.models.models.entries()], procedures: [...this.procedures.entries()], serving: this.serving.toJSON(), alerts: this.alerts.toJSON(), functions: this.javascriptFunctions.toJSON() };
+    return {
+      tasks: [...this.tasks.entries()],
+      history: this.history,
+      graphRuns: this.graphRuns,
+      models: [...this.models.models.entries()],
+      procedures: [...this.procedures.entries()],
+      serving: this.serving.toJSON(),
+      alerts: this.alerts.toJSON(),
+      functions: this.javascriptFunctions.toJSON(),
+    };
   }
 
-  load(state: { tasks?: [string, Task][]; history?: HistoryRow[]; graphRuns?: GraphRun[]; models?: [string, ModelEntry][]; procedures?: [string, ProcedureEntry][]; serving?: Parameters<ModelServing['load']>[0]; alerts?: Parameters<LocalAlerts['load']>[0]; functions?: Parameters<JavascriptFunctions['load']>[0] }): void {
+  load(state: {
+    tasks?: [string, Task][];
+    history?: HistoryRow[];
+    graphRuns?: GraphRun[];
+    models?: [string, ModelEntry][];
+    procedures?: [string, ProcedureEntry][];
+    serving?: Parameters<ModelServing['load']>[0];
+    alerts?: Parameters<LocalAlerts['load']>[0];
+    functions?: Parameters<JavascriptFunctions['load']>[0];
+  }): void {
     this.alerts.load(state.alerts);
     this.javascriptFunctions.load(state.functions);
     // Inference services run until dropped: they are back after a restart, as their gateways are.
@@ -594,9 +711,14 @@ export class SnowflakeObjects {
     // Runs cut off by a restart are not resumed: they end FAILED, so no graph shows as running forever.
     const restarted = 'server restarted';
     const now = new Date().toISOString();
-    this.history.push(...(state.history ?? []).map((h): HistoryRow => (h.STATE === 'EXECUTING' ? { ...h, STATE: 'FAILED', ERROR_MESSAGE: restarted, COMPLETED_TIME: now } : h)));
+    this.history.push(
+      ...(state.history ?? []).map((h): HistoryRow => (h.STATE === 'EXECUTING' ? { ...h, STATE: 'FAILED', ERROR_MESSAGE: restarted, COMPLETED_TIME: now } : h)),
+    );
     this.graphRuns.push(
-      ...(state.graphRuns ?? []).map((g): GraphRun => (g.COMPLETED_TIME === null ? { ...g, STATE: 'FAILED', FIRST_ERROR_MESSAGE: g.FIRST_ERROR_MESSAGE ?? restarted, COMPLETED_TIME: now } : g)),
+      ...(state.graphRuns ?? []).map(
+        (g): GraphRun =>
+          g.COMPLETED_TIME === null ? { ...g, STATE: 'FAILED', FIRST_ERROR_MESSAGE: g.FIRST_ERROR_MESSAGE ?? restarted, COMPLETED_TIME: now } : g,
+      ),
     );
     for (const [k, m] of state.models ?? []) this.models.models.set(k, m);
   }
@@ -627,7 +749,11 @@ export class SnowflakeObjects {
   private ownerMayExecute(key: string): void {
     const owner = this.engine.access.ownerOf('TASK', key);
     if (!this.engine.access.has(owner, 'EXECUTE TASK', 'ACCOUNT', 'ACCOUNT')) {
-      throw new SfError('003001', `SQL access control error:\nCannot execute task ${key}, EXECUTE TASK privilege must be granted to owner role ${owner}.`, '42501');
+      throw new SfError(
+        '003001',
+        `SQL access control error:\nCannot execute task ${key}, EXECUTE TASK privilege must be granted to owner role ${owner}.`,
+        '42501',
+      );
     }
   }
 
@@ -655,7 +781,18 @@ export class SnowflakeObjects {
     // The header ends where the body starts (AS $$ / AS '); EXECUTE AS is read from the header only.
     const header = rest.split(/\bAS\s*(?:\$\$|')/i)[0];
     const executeAs = /\bEXECUTE\s+AS\s+(?:RESTRICTED\s+)?CALLER\b/i.test(header) ? 'CALLER' : 'OWNER';
-    const argumentTypes = args.trim() === '' ? [] : args.split(',').map((a) => a.trim().split(/\s+/).slice(1).join(' ').replace(/\s+DEFAULT\b[\s\S]*$/i, '').toUpperCase());
+    const argumentTypes =
+      args.trim() === ''
+        ? []
+        : args.split(',').map((a) =>
+            a
+              .trim()
+              .split(/\s+/)
+              .slice(1)
+              .join(' ')
+              .replace(/\s+DEFAULT\b[\s\S]*$/i, '')
+              .toUpperCase(),
+          );
     const body = /\bAS\s*\$\$([\s\S]*)\$\$\s*$/i.exec(rest);
     this.procedures.set(key, { name: key, argumentTypes, executeAs, ...(body ? { definition: body[1] } : {}) });
     this.auth.created(s, 'PROCEDURE', key);
@@ -696,9 +833,19 @@ export class SnowflakeObjects {
       const t = this.tasks.get(key)!;
       const started = new Date().toISOString();
       const row: HistoryRow = {
-        NAME: t.name, DATABASE_NAME: t.database, SCHEMA_NAME: t.schema, STATE: 'EXECUTING', ERROR_CODE: null, ERROR_MESSAGE: null,
-        SCHEDULED_TIME: key === rootKey ? run.SCHEDULED_TIME : started, QUERY_START_TIME: started, COMPLETED_TIME: null,
-        ROOT_TASK_ID: root.id, SCHEDULED_FROM: 'EXECUTE_TASK', ATTEMPT_NUMBER: run.ATTEMPT_NUMBER, GRAPH_RUN_GROUP_ID: run.GRAPH_RUN_GROUP_ID,
+        NAME: t.name,
+        DATABASE_NAME: t.database,
+        SCHEMA_NAME: t.schema,
+        STATE: 'EXECUTING',
+        ERROR_CODE: null,
+        ERROR_MESSAGE: null,
+        SCHEDULED_TIME: key === rootKey ? run.SCHEDULED_TIME : started,
+        QUERY_START_TIME: started,
+        COMPLETED_TIME: null,
+        ROOT_TASK_ID: root.id,
+        SCHEDULED_FROM: 'EXECUTE_TASK',
+        ATTEMPT_NUMBER: run.ATTEMPT_NUMBER,
+        GRAPH_RUN_GROUP_ID: run.GRAPH_RUN_GROUP_ID,
       };
       this.history.push(row);
       if (key === rootKey) Object.assign(run, { STATE: 'EXECUTING', QUERY_START_TIME: started });
@@ -721,7 +868,8 @@ export class SnowflakeObjects {
         row.STATE = 'FAILED';
         row.ERROR_CODE = e instanceof SfError ? e.code : '000603';
         row.ERROR_MESSAGE = (e as Error).message;
-        if (run.FIRST_ERROR_TASK_NAME === null) Object.assign(run, { FIRST_ERROR_TASK_NAME: t.name, FIRST_ERROR_CODE: row.ERROR_CODE, FIRST_ERROR_MESSAGE: row.ERROR_MESSAGE });
+        if (run.FIRST_ERROR_TASK_NAME === null)
+          Object.assign(run, { FIRST_ERROR_TASK_NAME: t.name, FIRST_ERROR_CODE: row.ERROR_CODE, FIRST_ERROR_MESSAGE: row.ERROR_MESSAGE });
       } finally {
         row.COMPLETED_TIME = new Date().toISOString();
         state.set(key, row.STATE);
@@ -732,7 +880,9 @@ export class SnowflakeObjects {
     // Children run when every predecessor succeeded; siblings run in parallel, as in Snowflake.
     const pending = new Set(order.filter((k) => this.tasks.get(k)!.started));
     while (pending.size > 0) {
-      const ready = [...pending].filter((k) => this.tasks.get(k)!.after.every((p) => state.get(p) === 'SUCCEEDED' || (!pending.has(p) && !this.tasks.get(p)?.started && p !== rootKey)));
+      const ready = [...pending].filter((k) =>
+        this.tasks.get(k)!.after.every((p) => state.get(p) === 'SUCCEEDED' || (!pending.has(p) && !this.tasks.get(p)?.started && p !== rootKey)),
+      );
       const blocked = [...pending].filter((k) => this.tasks.get(k)!.after.some((p) => state.get(p) === 'FAILED'));
       for (const b of blocked) pending.delete(b);
       if (ready.length === 0) break;
@@ -780,7 +930,19 @@ export class SnowflakeObjects {
     if (wh) this.auth.need(s, 'USAGE', 'WAREHOUSE', wh);
     if (this.services.has(key)) throw Errors.alreadyExists(key);
     const yamlText = readLiteral(specText);
-    let spec: { spec?: { containers?: { name: string; image: string; command?: string[]; args?: string[]; env?: Record<string, unknown>; volumeMounts?: { name: string; mountPath: string }[] }[]; volumes?: { name: string; source: string; stageConfig?: { name?: string } }[] } };
+    let spec: {
+      spec?: {
+        containers?: {
+          name: string;
+          image: string;
+          command?: string[];
+          args?: string[];
+          env?: Record<string, unknown>;
+          volumeMounts?: { name: string; mountPath: string }[];
+        }[];
+        volumes?: { name: string; source: string; stageConfig?: { name?: string } }[];
+      };
+    };
     try {
       spec = parseYaml(yamlText);
     } catch (e) {
@@ -789,15 +951,29 @@ export class SnowflakeObjects {
     const container = spec.spec?.containers?.[0];
     if (!container?.image) throw new SfError('395018', 'Invalid spec: spec.containers[0].image is required', '22000');
     // `/db/schema/repo/image:tag` names its image repository DB.SCHEMA.REPO: the owner needs READ on it.
-    const repoParts = container.image.replace(/^[^/]*\.registry[^/]*/, '').split('/').filter((p) => p.length > 0);
-    if (repoParts.length >= 4) this.auth.need(s, 'READ', 'IMAGE REPOSITORY', repoParts.slice(0, 3).map((p) => p.toUpperCase()).join('.'));
+    const repoParts = container.image
+      .replace(/^[^/]*\.registry[^/]*/, '')
+      .split('/')
+      .filter((p) => p.length > 0);
+    if (repoParts.length >= 4)
+      this.auth.need(
+        s,
+        'READ',
+        'IMAGE REPOSITORY',
+        repoParts
+          .slice(0, 3)
+          .map((p) => p.toUpperCase())
+          .join('.'),
+      );
     // Stage volumes: the deprecated v1 form (`source: "@stage"`) is refused since bundle 2026_08
     // (https://docs.snowflake.com/en/release-notes/bcr-bundles/2026_08/bcr-2449); v2 is `source: stage`
     // with `stageConfig: { name: "@stage" }`
     // (https://docs.snowflake.com/en/developer-guide/snowpark-container-services/snowflake-stage-volume).
     for (const vol of spec.spec?.volumes ?? []) {
-      if (typeof vol.source === 'string' && vol.source.startsWith('@')) throw new SfError('395018', 'Invalid spec: stage mount v1 not supported, please use v2 instead', '22000');
-      if (String(vol.source).toLowerCase() === 'stage' && !vol.stageConfig?.name) throw new SfError('395018', `Invalid spec: volume ${vol.name}: source stage needs stageConfig.name`, '22000');
+      if (typeof vol.source === 'string' && vol.source.startsWith('@'))
+        throw new SfError('395018', 'Invalid spec: stage mount v1 not supported, please use v2 instead', '22000');
+      if (String(vol.source).toLowerCase() === 'stage' && !vol.stageConfig?.name)
+        throw new SfError('395018', `Invalid spec: volume ${vol.name}: source stage needs stageConfig.name`, '22000');
     }
     const mapped = Object.entries(this.opts.imageCommands ?? {}).find(([k]) => container.image === k || container.image.startsWith(k));
     const image = mapped ?? (this.opts.defaultImageCommand ? ([container.image, this.opts.defaultImageCommand] as const) : undefined);
@@ -826,10 +1002,35 @@ export class SnowflakeObjects {
       // A container sees the stage at its mountPath; locally that path is the stage directory.
       for (const [k, v] of Object.entries(env)) if (v === mount.mountPath) env[k] = dir;
     }
-    const childEnv = { ...process.env, SNOWFLAKE_DISABLE_PLATFORM_DETECTION: 'true', ...(image[1].env ?? {}), ...env, SNOWFLAKE_HOST: conn.host, SNOWFLAKE_PORT: String(conn.port), SNOWFLAKE_PROTOCOL: 'http', SNOWFLAKE_ACCOUNT: conn.account, SNOWFLAKE_DATABASE: s.database ?? '', SNOWFLAKE_SCHEMA: s.schema ?? '', SNOWFLAKE_TOKEN_FILE: tokenFile, SNOWFLAKE_SERVICE_NAME: key };
+    const childEnv = {
+      ...process.env,
+      SNOWFLAKE_DISABLE_PLATFORM_DETECTION: 'true',
+      ...(image[1].env ?? {}),
+      ...env,
+      SNOWFLAKE_HOST: conn.host,
+      SNOWFLAKE_PORT: String(conn.port),
+      SNOWFLAKE_PROTOCOL: 'http',
+      SNOWFLAKE_ACCOUNT: conn.account,
+      SNOWFLAKE_DATABASE: s.database ?? '',
+      SNOWFLAKE_SCHEMA: s.schema ?? '',
+      SNOWFLAKE_TOKEN_FILE: tokenFile,
+      SNOWFLAKE_SERVICE_NAME: key,
+    };
     const argv = [...image[1].command, ...(container.command ? [] : []), ...(container.args ?? [])];
     this.auth.created(s, 'SERVICE', key);
-    const svc: Service = { name: key, owner, image: container.image, startedOn: new Date().toISOString(), pool, status: 'PENDING', message: 'Pending scheduling', container: container.name, logs: [], exitCode: null, finished: Promise.resolve() };
+    const svc: Service = {
+      name: key,
+      owner,
+      image: container.image,
+      startedOn: new Date().toISOString(),
+      pool,
+      status: 'PENDING',
+      message: 'Pending scheduling',
+      container: container.name,
+      logs: [],
+      exitCode: null,
+      finished: Promise.resolve(),
+    };
     this.services.set(key, svc);
     svc.finished = new Promise<void>((resolve) => {
       const child = spawnContainer(argv, image[1].cwd, childEnv);
@@ -837,7 +1038,12 @@ export class SnowflakeObjects {
       svc.status = 'RUNNING';
       svc.message = 'Running';
       const keep = (d: Buffer) => {
-        svc.logs.push(...d.toString('utf8').split('\n').filter((l) => l.length > 0));
+        svc.logs.push(
+          ...d
+            .toString('utf8')
+            .split('\n')
+            .filter((l) => l.length > 0),
+        );
         if (svc.logs.length > 2000) svc.logs.splice(0, svc.logs.length - 2000);
       };
       child.stdout!.on('data', keep);
@@ -872,7 +1078,8 @@ export class SnowflakeObjects {
     } else if ((m = new RegExp(`^VERSION\\s+(${IDENT})\\s+SET\\s+ALIAS\\s*=\\s*'?(${IDENT})'?$`, 'i').exec(rest))) {
       const v = this.models.resolve(key, nameParts(m[1])[0]);
       const alias = nameParts(m[2])[0];
-      if (model.versions.some((x) => x.alias === alias && x !== v)) throw new SfError('002002', `Alias ${alias} is already used by another version of model ${key}.`, '42710');
+      if (model.versions.some((x) => x.alias === alias && x !== v))
+        throw new SfError('002002', `Alias ${alias} is already used by another version of model ${key}.`, '42710');
       v.alias = alias;
     } else if ((m = new RegExp(`^VERSION\\s+(${IDENT})\\s+UNSET\\s+ALIAS$`, 'i').exec(rest))) {
       const v = this.models.resolve(key, nameParts(m[1])[0]);
@@ -902,20 +1109,30 @@ export class SnowflakeObjects {
     const full = this.engine.qualify(s, ref).join('.');
     const declared = this.procedures.get(full);
     const handler =
-      this.opts.procedures?.[full] ?? this.opts.procedures?.[parts[parts.length - 1]] ?? (declared?.definition !== undefined ? this.opts.procedureFromDefinition?.(declared.definition) : undefined);
+      this.opts.procedures?.[full] ??
+      this.opts.procedures?.[parts[parts.length - 1]] ??
+      (declared?.definition !== undefined ? this.opts.procedureFromDefinition?.(declared.definition) : undefined);
     // CALL needs USAGE on the procedure (and on its database and schema):
     // https://docs.snowflake.com/en/sql-reference/sql/call. A stand-in never created with CREATE
     // PROCEDURE is ACCOUNTADMIN's (local-server/access-control.ts) and runs with the caller's rights.
     if (declared || handler) this.auth.need(s, 'USAGE', 'PROCEDURE', full);
-    if (!handler) throw declared ? Errors.notSupported(`CALL ${full}: no stand-in is registered for it (LocalServerOptions.procedures)`) : Errors.objectMissing(`Procedure '${full}'`);
+    if (!handler)
+      throw declared
+        ? Errors.notSupported(`CALL ${full}: no stand-in is registered for it (LocalServerOptions.procedures)`)
+        : Errors.objectMissing(`Procedure '${full}'`);
     const executeAs = declared?.executeAs ?? 'CALLER';
     const role = executeAs === 'OWNER' ? this.engine.access.ownerOf('PROCEDURE', full) : (s.role ?? 'ACCOUNTADMIN');
     // The procedure's statements run on the caller's session as the effective role.
-    const ps: SessionState = Object.assign(Object.create(Object.getPrototypeOf(s)) as SessionState, s, { role: s.role === undefined ? undefined : role, ownersRights: executeAs === 'OWNER', fixedRole: executeAs === 'OWNER' ? "owner's rights stored procedure" : s.fixedRole });
+    const ps: SessionState = Object.assign(Object.create(Object.getPrototypeOf(s)) as SessionState, s, {
+      role: s.role === undefined ? undefined : role,
+      ownersRights: executeAs === 'OWNER',
+      fixedRole: executeAs === 'OWNER' ? "owner's rights stored procedure" : s.fixedRole,
+    });
     const args: (string | number | null)[] = [];
     const re = new RegExp(String.raw`\s*(?:(${ANY_LITERAL})|(-?\d+(?:\.\d+)?)|(NULL))\s*(?:,|$)`, 'giy');
     let m: RegExpExecArray | null;
-    while (re.lastIndex < argText.length && (m = re.exec(argText))) args.push(m[1] !== undefined ? readLiteral(m[1]) : m[2] !== undefined ? Number(m[2]) : null);
+    while (re.lastIndex < argText.length && (m = re.exec(argText)))
+      args.push(m[1] !== undefined ? readLiteral(m[1]) : m[2] !== undefined ? Number(m[2]) : null);
     let temporaries = 0;
     const ctx: ProcedureContext = {
       role,
@@ -971,7 +1188,8 @@ export class SnowflakeObjects {
     this.engine.requireWarehouse(s);
     if (!/SINGLE\s*=\s*TRUE/i.test(options) || !rel || rel.endsWith('/')) throw Errors.notSupported('COPY INTO @stage without SINGLE = TRUE and a file name');
     const file = insideStage(dir, rel);
-    if (fs.existsSync(file) && !/OVERWRITE\s*=\s*TRUE/i.test(options)) throw new SfError('001030', `Files already existing at the unload destination: ${rel}. Use overwrite option to force unloading.`, '22000');
+    if (fs.existsSync(file) && !/OVERWRITE\s*=\s*TRUE/i.test(options))
+      throw new SfError('001030', `Files already existing at the unload destination: ${rel}. Use overwrite option to force unloading.`, '22000');
     const q = await this.rewriteQuery(s, select);
     const r = await this.engine.execute(s, q.sql, undefined, q.tables);
     fs.mkdirSync(path.dirname(file), { recursive: true });
@@ -985,13 +1203,20 @@ export class SnowflakeObjects {
   private async rewriteQuery(s: SessionState, sql: string): Promise<{ sql: string; tables?: InlineTables }> {
     let out = sql.replace(new RegExp(String.raw`SYSTEM\$GET_SERVICE_STATUS\s*\(\s*(${STRING_LITERAL})\s*(?:,\s*\d+\s*)?\)`, 'gi'), (_m, ref: string) => {
       const svc = this.monitored(s, readLiteral(ref));
-      return lit(JSON.stringify([{ status: svc.status, message: svc.message, containerName: svc.container, instanceId: '0', serviceName: svc.name, restartCount: 0 }]));
+      return lit(
+        JSON.stringify([{ status: svc.status, message: svc.message, containerName: svc.container, instanceId: '0', serviceName: svc.name, restartCount: 0 }]),
+      );
     });
-    out = out.replace(new RegExp(String.raw`SYSTEM\$GET_SERVICE_LOGS\s*\(\s*(${STRING_LITERAL})\s*,\s*\d+\s*,\s*${STRING_LITERAL}(?:\s*,\s*(\d+))?\s*\)`, 'gi'), (_m, ref: string, n?: string) => {
-      const svc = this.monitored(s, readLiteral(ref));
-      return lit(svc.logs.slice(-(Number(n ?? 100))).join('\n'));
-    });
-    out = out.replace(new RegExp(TASK_FUNCTION, 'gi'), (_m, which: string, args: string) => this.taskFunctionTable(s, which.toUpperCase() as keyof typeof TASK_FUNCTION_COLUMNS, args));
+    out = out.replace(
+      new RegExp(String.raw`SYSTEM\$GET_SERVICE_LOGS\s*\(\s*(${STRING_LITERAL})\s*,\s*\d+\s*,\s*${STRING_LITERAL}(?:\s*,\s*(\d+))?\s*\)`, 'gi'),
+      (_m, ref: string, n?: string) => {
+        const svc = this.monitored(s, readLiteral(ref));
+        return lit(svc.logs.slice(-Number(n ?? 100)).join('\n'));
+      },
+    );
+    out = out.replace(new RegExp(TASK_FUNCTION, 'gi'), (_m, which: string, args: string) =>
+      this.taskFunctionTable(s, which.toUpperCase() as keyof typeof TASK_FUNCTION_COLUMNS, args),
+    );
     if (/!PREDICT\s*\(/i.test(out)) return this.rewritePredict(s, out);
     return { sql: out };
   }
@@ -1019,7 +1244,9 @@ export class SnowflakeObjects {
       const current = which === 'CURRENT_TASK_GRAPHS';
       rows = this.graphRuns
         .filter((g) => (g.COMPLETED_TIME === null) === current)
-        .sort((a, b) => (current ? b.SCHEDULED_TIME.localeCompare(a.SCHEDULED_TIME) : (b.COMPLETED_TIME ?? '').localeCompare(a.COMPLETED_TIME ?? ''))) as unknown as Row[];
+        .sort((a, b) =>
+          current ? b.SCHEDULED_TIME.localeCompare(a.SCHEDULED_TIME) : (b.COMPLETED_TIME ?? '').localeCompare(a.COMPLETED_TIME ?? ''),
+        ) as unknown as Row[];
     }
     // Only the runs of tasks the role owns or holds MONITOR or OPERATE on (bundle 2025_01:
     // https://docs.snowflake.com/en/release-notes/bcr-bundles/2025_01/bcr-1799); the graph
@@ -1052,7 +1279,8 @@ export class SnowflakeObjects {
    * predictions are an inline table (local-server/inline-tables.ts).
    */
   private async rewritePredict(s: SessionState, sql: string): Promise<{ sql: string; tables?: InlineTables }> {
-    const head = /TABLE\s*\(\s*MODEL\s*\(\s*([^,]+?)\s*,\s*([^)]+?)\s*\)\s*!PREDICT\s*\(([^)]*)\)\s*OVER\s*\(\s*PARTITION\s+BY\s+([^)]+?)\s*\)\s*\)\s*(\w+)/i.exec(sql);
+    const head =
+      /TABLE\s*\(\s*MODEL\s*\(\s*([^,]+?)\s*,\s*([^)]+?)\s*\)\s*!PREDICT\s*\(([^)]*)\)\s*OVER\s*\(\s*PARTITION\s+BY\s+([^)]+?)\s*\)\s*\)\s*(\w+)/i.exec(sql);
     if (!head) throw Errors.notSupported('this form of MODEL(...)!PREDICT');
     if (!this.opts.predictor) throw Errors.notSupported('MODEL(...)!PREDICT without a predictor stand-in (LocalServerOptions.predictor)');
     // Find the "(<input>) <alias>," right before TABLE(MODEL ...).
@@ -1108,4 +1336,3 @@ export class SnowflakeObjects {
     return { sql: sql.slice(0, open) + replacement + sql.slice(head.index + head[0].length), tables };
   }
 }
-

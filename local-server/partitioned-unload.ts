@@ -24,16 +24,28 @@ export function parsePartitionedUnload(sql: string): { target: string; query: st
 }
 
 export async function partitionedUnload(engine: Engine, s: SessionState, u: NonNullable<ReturnType<typeof parsePartitionedUnload>>): Promise<SfResult> {
-  if (!/TYPE\s*=\s*'?JSON'?/i.test(u.format) || !/COMPRESSION\s*=\s*'?NONE'?/i.test(u.format)) throw Errors.notSupported(`a partitioned unload with FILE_FORMAT (${u.format.trim()}); only TYPE = JSON COMPRESSION = NONE`);
-  if (/SINGLE\s*=\s*TRUE/i.test(u.options)) throw new SfError('001008', 'SQL compilation error:\nThe SINGLE copy option cannot be used with PARTITION BY.', '22023');
+  if (!/TYPE\s*=\s*'?JSON'?/i.test(u.format) || !/COMPRESSION\s*=\s*'?NONE'?/i.test(u.format))
+    throw Errors.notSupported(`a partitioned unload with FILE_FORMAT (${u.format.trim()}); only TYPE = JSON COMPRESSION = NONE`);
+  if (/SINGLE\s*=\s*TRUE/i.test(u.options))
+    throw new SfError('001008', 'SQL compilation error:\nThe SINGLE copy option cannot be used with PARTITION BY.', '22023');
   const slash = u.target.indexOf('/');
   const stageRef = slash < 0 ? u.target : u.target.slice(0, slash);
-  const base = slash < 0 ? '' : u.target.slice(slash + 1).replace(/\/?$/, '/').replace(/^\/$/, '');
+  const base =
+    slash < 0
+      ? ''
+      : u.target
+          .slice(slash + 1)
+          .replace(/\/?$/, '/')
+          .replace(/^\/$/, '');
   const { dir } = engine.stageDir(s, stageRef, 'WRITE');
   engine.requireWarehouse(s);
   const r = await engine.execute(s, `SELECT Q.*, ${u.partitionBy} AS MM_PARTITION FROM (${u.query}) Q`);
   if (r.columns.length !== 2) {
-    throw new SfError('002018', 'SQL compilation error:\nJSON file format can produce one and only one column of type variant, object, or array. Use CSV file format if you want to unload more than one column.', '22023');
+    throw new SfError(
+      '002018',
+      'SQL compilation error:\nJSON file format can produce one and only one column of type variant, object, or array. Use CSV file format if you want to unload more than one column.',
+      '22023',
+    );
   }
   const queryId = crypto.randomUUID();
   const files = new Map<string, string[]>();
@@ -54,5 +66,9 @@ export async function partitionedUnload(engine: Engine, s: SessionState, u: NonN
     bytes += Buffer.byteLength(text);
   }
   const text = statusResult('').columns[0];
-  return { columns: ['rows_unloaded', 'input_bytes', 'output_bytes'].map((n) => ({ ...text, name: n })), rows: [[String(r.rows.length), '0', String(bytes)]], statementTypeId: 0x1000 };
+  return {
+    columns: ['rows_unloaded', 'input_bytes', 'output_bytes'].map((n) => ({ ...text, name: n })),
+    rows: [[String(r.rows.length), '0', String(bytes)]],
+    statementTypeId: 0x1000,
+  };
 }

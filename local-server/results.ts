@@ -33,28 +33,78 @@ interface DuckType {
 }
 
 // @duckdb/node-api DuckDBTypeId values used below.
-const T = { BOOLEAN: 1, TINYINT: 2, SMALLINT: 3, INTEGER: 4, BIGINT: 5, UTINYINT: 6, USMALLINT: 7, UINTEGER: 8, UBIGINT: 9, FLOAT: 10, DOUBLE: 11, TIMESTAMP: 12, DATE: 13, VARCHAR: 17, DECIMAL: 19, TIMESTAMP_S: 20, TIMESTAMP_MS: 21, TIMESTAMP_NS: 22, LIST: 24, STRUCT: 25, MAP: 26, HUGEINT: 16, TIMESTAMP_TZ: 31, ARRAY: 33 } as const;
+const T = {
+  BOOLEAN: 1,
+  TINYINT: 2,
+  SMALLINT: 3,
+  INTEGER: 4,
+  BIGINT: 5,
+  UTINYINT: 6,
+  USMALLINT: 7,
+  UINTEGER: 8,
+  UBIGINT: 9,
+  FLOAT: 10,
+  DOUBLE: 11,
+  TIMESTAMP: 12,
+  DATE: 13,
+  VARCHAR: 17,
+  DECIMAL: 19,
+  TIMESTAMP_S: 20,
+  TIMESTAMP_MS: 21,
+  TIMESTAMP_NS: 22,
+  LIST: 24,
+  STRUCT: 25,
+  MAP: 26,
+  HUGEINT: 16,
+  TIMESTAMP_TZ: 31,
+  ARRAY: 33,
+} as const;
 
 function column(name: string, t: DuckType): SfColumn {
-  const base = { name: name.toUpperCase(), precision: null, scale: null, length: null, nullable: true, byteLength: null, database: '', schema: '', table: '', collation: null } as SfColumn;
+  const base = {
+    name: name.toUpperCase(),
+    precision: null,
+    scale: null,
+    length: null,
+    nullable: true,
+    byteLength: null,
+    database: '',
+    schema: '',
+    table: '',
+    collation: null,
+  } as SfColumn;
   switch (t.typeId) {
     case T.BOOLEAN:
       return { ...base, type: 'boolean' };
-    case T.TINYINT: case T.SMALLINT: case T.INTEGER: case T.BIGINT: case T.UTINYINT: case T.USMALLINT: case T.UINTEGER: case T.UBIGINT: case T.HUGEINT:
+    case T.TINYINT:
+    case T.SMALLINT:
+    case T.INTEGER:
+    case T.BIGINT:
+    case T.UTINYINT:
+    case T.USMALLINT:
+    case T.UINTEGER:
+    case T.UBIGINT:
+    case T.HUGEINT:
       return { ...base, type: 'fixed', precision: 38, scale: 0 };
     case T.DECIMAL:
       return { ...base, type: 'fixed', precision: t.width ?? 38, scale: t.scale ?? 0 };
-    case T.FLOAT: case T.DOUBLE:
+    case T.FLOAT:
+    case T.DOUBLE:
       return { ...base, type: 'real' };
     case T.DATE:
       return { ...base, type: 'date' };
-    case T.TIMESTAMP: case T.TIMESTAMP_S: case T.TIMESTAMP_MS: case T.TIMESTAMP_NS:
+    case T.TIMESTAMP:
+    case T.TIMESTAMP_S:
+    case T.TIMESTAMP_MS:
+    case T.TIMESTAMP_NS:
       return { ...base, type: 'timestamp_ntz', scale: 9, precision: 0 };
     case T.TIMESTAMP_TZ:
       return { ...base, type: 'timestamp_ltz', scale: 9, precision: 0 };
-    case T.LIST: case T.ARRAY:
+    case T.LIST:
+    case T.ARRAY:
       return { ...base, type: 'array' };
-    case T.STRUCT: case T.MAP:
+    case T.STRUCT:
+    case T.MAP:
       return { ...base, type: 'object' };
     case T.VARCHAR:
       return t.alias === 'JSON' ? { ...base, type: 'variant' } : { ...base, type: 'text', length: 16777216, byteLength: 16777216 };
@@ -112,7 +162,26 @@ export function needsJson(types: DuckType[]): boolean {
 }
 
 /** Type ids whose raw values encode needs nothing else for. */
-const KNOWN_RAW = new Set<number>([T.BOOLEAN, T.TINYINT, T.SMALLINT, T.INTEGER, T.BIGINT, T.UTINYINT, T.USMALLINT, T.UINTEGER, T.UBIGINT, T.FLOAT, T.DOUBLE, T.TIMESTAMP, T.DATE, T.VARCHAR, T.TIMESTAMP_S, T.TIMESTAMP_MS, T.TIMESTAMP_NS, T.TIMESTAMP_TZ]);
+const KNOWN_RAW = new Set<number>([
+  T.BOOLEAN,
+  T.TINYINT,
+  T.SMALLINT,
+  T.INTEGER,
+  T.BIGINT,
+  T.UTINYINT,
+  T.USMALLINT,
+  T.UINTEGER,
+  T.UBIGINT,
+  T.FLOAT,
+  T.DOUBLE,
+  T.TIMESTAMP,
+  T.DATE,
+  T.VARCHAR,
+  T.TIMESTAMP_S,
+  T.TIMESTAMP_MS,
+  T.TIMESTAMP_NS,
+  T.TIMESTAMP_TZ,
+]);
 
 /** Converts a DuckDB materialized result; `jsonRows` may be left out when needsJson says so. */
 export function toSfResult(names: string[], types: DuckType[], rawRows: unknown[][], jsonRows: unknown[][] | undefined, statementTypeId = 0x1000): SfResult {
@@ -124,7 +193,21 @@ export function toSfResult(names: string[], types: DuckType[], rawRows: unknown[
 /** A one-column status result, as Snowflake returns for DDL and commands. */
 export function statusResult(message: string, statementTypeId = 0x6000): SfResult {
   return {
-    columns: [{ name: 'status', type: 'text', precision: null, scale: null, length: 16777216, nullable: true, byteLength: 16777216, database: '', schema: '', table: '', collation: null }],
+    columns: [
+      {
+        name: 'status',
+        type: 'text',
+        precision: null,
+        scale: null,
+        length: 16777216,
+        nullable: true,
+        byteLength: 16777216,
+        database: '',
+        schema: '',
+        table: '',
+        collation: null,
+      },
+    ],
     rows: [[message]],
     statementTypeId,
   };
@@ -132,10 +215,14 @@ export function statusResult(message: string, statementTypeId = 0x6000): SfResul
 
 /** The DML result: one fixed column per count, as Snowflake names them. */
 export function dmlResult(kind: 'insert' | 'update' | 'delete' | 'merge', changed: number): SfResult {
-  const name = { insert: 'number of rows inserted', update: 'number of rows updated', delete: 'number of rows deleted', merge: 'number of rows inserted' }[kind];
+  const name = { insert: 'number of rows inserted', update: 'number of rows updated', delete: 'number of rows deleted', merge: 'number of rows inserted' }[
+    kind
+  ];
   const id = { insert: 0x3100, update: 0x3200, delete: 0x3300, merge: 0x3400 }[kind];
   return {
-    columns: [{ name, type: 'fixed', precision: 19, scale: 0, length: null, nullable: false, byteLength: null, database: '', schema: '', table: '', collation: null }],
+    columns: [
+      { name, type: 'fixed', precision: 19, scale: 0, length: null, nullable: false, byteLength: null, database: '', schema: '', table: '', collation: null },
+    ],
     rows: [[String(changed)]],
     statementTypeId: id,
   };

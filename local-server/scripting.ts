@@ -124,7 +124,8 @@ async function runStatements(statements: string[], c: Context): Promise<string |
     if ((m = /^(SELECT\s[\s\S]*?)\s+INTO\s+(:[A-Za-z_][A-Za-z0-9_$]*(?:\s*,\s*:[A-Za-z_][A-Za-z0-9_$]*)*)(\s[\s\S]*)?$/i.exec(st))) {
       const targets = m[2].split(',').map((t) => variable(c.vars, t.trim().slice(1)));
       const res = await c.run(bind(`${m[1]}${m[3] ?? ''}`, c.vars));
-      if (res.rows.length !== 1) throw new SfError('092219', `Snowflake Scripting: SELECT INTO returned ${res.rows.length} rows; it must return exactly one`, '22000');
+      if (res.rows.length !== 1)
+        throw new SfError('092219', `Snowflake Scripting: SELECT INTO returned ${res.rows.length} rows; it must return exactly one`, '22000');
       targets.forEach((t, k) => {
         t.value = normalize(res.rows[0][k] ?? null, t.type);
       });

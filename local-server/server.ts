@@ -172,7 +172,16 @@ export class LocalSnowflakeServer {
 
   /** snowflake-sdk connection options for this server (add credentials for other users). */
   connectionOptions(extra: Record<string, unknown> = {}): Record<string, unknown> {
-    return { account: this.account.toLowerCase(), username: 'test', password: 'test', host: '127.0.0.1', port: this.port, protocol: 'http', accessUrl: this.url, ...extra };
+    return {
+      account: this.account.toLowerCase(),
+      username: 'test',
+      password: 'test',
+      host: '127.0.0.1',
+      port: this.port,
+      protocol: 'http',
+      accessUrl: this.url,
+      ...extra,
+    };
   }
 
   /** Runs SQL directly on the engine (tests' assertions), outside any client session. */
@@ -322,13 +331,24 @@ export class LocalSnowflakeServer {
         this.session(req);
         const q = this.async.get(m[1]);
         const status = q ? q.status : 'NO_DATA';
-        return this.send(res, 200, { success: true, code: null, message: null, data: { queries: q ? [{ id: m[1], status, errorCode: q.error?.code ?? null, errorMessage: q.error?.message ?? null }] : [] } });
+        return this.send(res, 200, {
+          success: true,
+          code: null,
+          message: null,
+          data: { queries: q ? [{ id: m[1], status, errorCode: q.error?.code ?? null, errorMessage: q.error?.message ?? null }] : [] },
+        });
       }
       if (req.method === 'GET' && (m = /^\/queries\/([0-9a-f-]+)\/result$/.exec(p))) {
         this.session(req);
         const q = this.async.get(m[1]);
         if (!q) throw new SfError('000709', `Statement ${m[1]} not found`, '02000');
-        if (q.status === 'RUNNING') return this.send(res, 200, { success: true, code: '333334', message: 'Asynchronous execution in progress.', data: { queryId: m[1], getResultUrl: `/queries/${m[1]}/result` } });
+        if (q.status === 'RUNNING')
+          return this.send(res, 200, {
+            success: true,
+            code: '333334',
+            message: 'Asynchronous execution in progress.',
+            data: { queryId: m[1], getResultUrl: `/queries/${m[1]}/result` },
+          });
         if (q.error) return this.sendError(res, 200, q.error, m[1]);
         return this.send(res, 200, q.body);
       }
@@ -373,7 +393,8 @@ export class LocalSnowflakeServer {
       if (serviceToken) return true;
       if (!user) return false;
       if (auth === 'SNOWFLAKE') return user.password !== undefined && data.PASSWORD === user.password;
-      if (auth === 'SNOWFLAKE_JWT') return user.publicKeyPem !== undefined && verifyJwt(String(data.TOKEN ?? ''), user.publicKeyPem, this.account, user.name.toUpperCase());
+      if (auth === 'SNOWFLAKE_JWT')
+        return user.publicKeyPem !== undefined && verifyJwt(String(data.TOKEN ?? ''), user.publicKeyPem, this.account, user.name.toUpperCase());
       if (auth === 'PROGRAMMATIC_ACCESS_TOKEN') return user.pat !== undefined && data.TOKEN === user.pat;
       if (auth === 'OAUTH') return this.oauthTokens.has(String(data.TOKEN ?? '')) || (user.pat !== undefined && data.TOKEN === user.pat);
       return false;
@@ -398,13 +419,25 @@ export class LocalSnowflakeServer {
     state.role = role;
     // A container's session has no user: USE ROLE reaches only what its token's role inherits.
     if (serviceToken) state.baseRole = this.oauthTokens.get(String(data.TOKEN))!;
-    const session: Session = { id: this.nextSessionId++, user: user ? user.name.toUpperCase() : 'SPCS_SERVICE', container: serviceToken, token: `ST-${crypto.randomBytes(18).toString('hex')}`, masterToken: `MT-${crypto.randomBytes(18).toString('hex')}`, state, expiredOnce: false };
+    const session: Session = {
+      id: this.nextSessionId++,
+      user: user ? user.name.toUpperCase() : 'SPCS_SERVICE',
+      container: serviceToken,
+      token: `ST-${crypto.randomBytes(18).toString('hex')}`,
+      masterToken: `MT-${crypto.randomBytes(18).toString('hex')}`,
+      state,
+      expiredOnce: false,
+    };
     const db = url.searchParams.get('databaseName');
     const schema = url.searchParams.get('schemaName');
     // A job container that names no warehouse gets its job's QUERY_WAREHOUSE ("Warehouse to use if a
     // service container connects to Snowflake to execute a query without explicitly specifying a
     // warehouse": https://docs.snowflake.com/en/sql-reference/sql/execute-job-service).
-    const warehouse = url.searchParams.get('warehouse') ? nameParts(url.searchParams.get('warehouse')!)[0] : serviceToken ? this.oauthWarehouses.get(String(data.TOKEN)) : undefined;
+    const warehouse = url.searchParams.get('warehouse')
+      ? nameParts(url.searchParams.get('warehouse')!)[0]
+      : serviceToken
+        ? this.oauthWarehouses.get(String(data.TOKEN))
+        : undefined;
     // A warehouse the role may not use is not the session's (Snowflake leaves it unset).
     if (warehouse && this.engine.access.has(role, 'USAGE', 'WAREHOUSE', warehouse)) state.warehouse = warehouse;
     if (db) await this.engine.execute(state, `USE DATABASE ${db}`).catch(() => undefined);
@@ -422,7 +455,12 @@ export class LocalSnowflakeServer {
         masterValidityInSeconds: 14400,
         sessionId: session.id,
         parameters: SESSION_PARAMETERS,
-        sessionInfo: { databaseName: state.database ?? null, schemaName: state.schema ?? null, warehouseName: state.warehouse ?? null, roleName: state.role ?? 'PUBLIC' },
+        sessionInfo: {
+          databaseName: state.database ?? null,
+          schemaName: state.schema ?? null,
+          warehouseName: state.warehouse ?? null,
+          roleName: state.role ?? 'PUBLIC',
+        },
       },
     };
   }
@@ -445,7 +483,12 @@ export class LocalSnowflakeServer {
     this.sessions.delete(s.token);
     s.token = `ST-${crypto.randomBytes(18).toString('hex')}`;
     this.sessions.set(s.token, s);
-    return { success: true, code: null, message: null, data: { sessionToken: s.token, validityInSecondsST: 3600, masterToken: s.masterToken, validityInSecondsMT: 14400 } };
+    return {
+      success: true,
+      code: null,
+      message: null,
+      data: { sessionToken: s.token, validityInSecondsST: 3600, masterToken: s.masterToken, validityInSecondsMT: 14400 },
+    };
   }
 
   private async query(req: http.IncomingMessage, res: http.ServerResponse, s: Session, body: unknown): Promise<void> {
@@ -453,7 +496,12 @@ export class LocalSnowflakeServer {
       s.expiredOnce = true;
       throw Errors.sessionGone();
     }
-    const b = body as { sqlText?: string; asyncExec?: boolean; bindings?: Record<string, { type: string; value: unknown }>; parameters?: Record<string, unknown> };
+    const b = body as {
+      sqlText?: string;
+      asyncExec?: boolean;
+      bindings?: Record<string, { type: string; value: unknown }>;
+      parameters?: Record<string, unknown>;
+    };
     if (typeof b.sqlText !== 'string' || b.sqlText.trim() === '') throw Errors.syntax('empty SQL text');
     const requestId = new URL(req.url ?? '/', 'http://x').searchParams.get('requestId') ?? crypto.randomUUID();
     const queryId = crypto.randomUUID();
@@ -467,7 +515,12 @@ export class LocalSnowflakeServer {
         (data) => Object.assign(entry, { status: 'SUCCESS', body: { success: true, code: null, message: null, data } }),
         (e) => Object.assign(entry, { status: e instanceof SfError && e.code === '000604' ? 'ABORTED' : 'FAILED_WITH_ERROR', error: fromEngineError(e) }),
       );
-      return this.send(res, 200, { success: true, code: '333334', message: 'Asynchronous execution in progress. Use provided query id to perform query monitoring and management.', data: { queryId, getResultUrl: `/queries/${queryId}/result` } });
+      return this.send(res, 200, {
+        success: true,
+        code: '333334',
+        message: 'Asynchronous execution in progress. Use provided query id to perform query monitoring and management.',
+        data: { queryId, getResultUrl: `/queries/${queryId}/result` },
+      });
     }
     let data: unknown;
     try {
@@ -487,7 +540,14 @@ export class LocalSnowflakeServer {
     res.end(text);
   }
 
-  private async runStatement(s: Session, sqlText: string, binds: BindValue[] | BindValue[][] | undefined, multi: number, requestId: string, queryId: string): Promise<unknown> {
+  private async runStatement(
+    s: Session,
+    sqlText: string,
+    binds: BindValue[] | BindValue[][] | undefined,
+    multi: number,
+    requestId: string,
+    queryId: string,
+  ): Promise<unknown> {
     let cancelled = false;
     let wake: (() => void) | undefined;
     const cancel = () => {
@@ -524,7 +584,11 @@ export class LocalSnowflakeServer {
           this.async.set(childId, { status: 'SUCCESS', body: { success: true, code: null, message: null, data: r } });
           ids.push(childId);
         }
-        return { ...resultData(statusOnly('Multiple statements executed successfully.'), queryId, s.state), resultIds: ids.join(','), resultTypes: ids.map(() => '4096').join(',') };
+        return {
+          ...resultData(statusOnly('Multiple statements executed successfully.'), queryId, s.state),
+          resultIds: ids.join(','),
+          resultTypes: ids.map(() => '4096').join(','),
+        };
       }
       return await this.executeOne(s, sqlText, binds, queryId);
     } finally {
@@ -551,7 +615,15 @@ export class LocalSnowflakeServer {
         sourceCompression: 'auto_detect',
         parallel: 1,
         overwrite: /OVERWRITE\s*=\s*TRUE/i.test(opts),
-        stageInfo: { locationType: 'LOCAL_FS', location: insideStage(dir, sub) + path.sep, path: sub, region: null, storageAccount: null, isClientSideEncrypted: false, creds: {} },
+        stageInfo: {
+          locationType: 'LOCAL_FS',
+          location: insideStage(dir, sub) + path.sep,
+          path: sub,
+          region: null,
+          storageAccount: null,
+          isClientSideEncrypted: false,
+          creds: {},
+        },
         encryptionMaterial: null,
         queryId,
       };
@@ -566,7 +638,15 @@ export class LocalSnowflakeServer {
         src_locations: files,
         localLocation: m[3],
         parallel: 1,
-        stageInfo: { locationType: 'LOCAL_FS', location: dir + path.sep, path: '', region: null, storageAccount: null, isClientSideEncrypted: false, creds: {} },
+        stageInfo: {
+          locationType: 'LOCAL_FS',
+          location: dir + path.sep,
+          path: '',
+          region: null,
+          storageAccount: null,
+          isClientSideEncrypted: false,
+          creds: {},
+        },
         encryptionMaterial: [],
         queryId,
       };
@@ -661,7 +741,25 @@ function statementCount(v: unknown): number {
 }
 
 function statusOnly(message: string): SfResult {
-  return { columns: [{ name: 'status', type: 'text', precision: null, scale: null, length: 16777216, nullable: true, byteLength: 16777216, database: '', schema: '', table: '', collation: null }], rows: [[message]], statementTypeId: 0x1000 };
+  return {
+    columns: [
+      {
+        name: 'status',
+        type: 'text',
+        precision: null,
+        scale: null,
+        length: 16777216,
+        nullable: true,
+        byteLength: 16777216,
+        database: '',
+        schema: '',
+        table: '',
+        collation: null,
+      },
+    ],
+    rows: [[message]],
+    statementTypeId: 0x1000,
+  };
 }
 
 function resultData(r: SfResult, queryId: string, state: SessionState): Record<string, unknown> {
@@ -715,7 +813,12 @@ export function verifyJwt(token: string, publicKeyPem: string, account: string, 
     const claims = JSON.parse(Buffer.from(parts[1], 'base64url').toString('utf8')) as { iss?: string; sub?: string; exp?: number };
     const sub = String(claims.sub ?? '').toUpperCase();
     if (sub !== `${account}.${user}`) return false;
-    if (!String(claims.iss ?? '').toUpperCase().startsWith(`${account}.${user}.SHA256:`)) return false;
+    if (
+      !String(claims.iss ?? '')
+        .toUpperCase()
+        .startsWith(`${account}.${user}.SHA256:`)
+    )
+      return false;
     return typeof claims.exp === 'number' && claims.exp * 1000 > Date.now();
   } catch {
     return false;

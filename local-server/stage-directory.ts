@@ -128,7 +128,12 @@ function underSubpath(relativePath: string, subpath: string): boolean {
  * there now; rows elsewhere are kept as they were. Returns how many rows were added, updated and
  * removed.
  */
-export function refreshDirectory(table: DirectoryTable, dir: string, subpath = '', meanwhile?: ListingHook): { added: number; updated: number; removed: number } {
+export function refreshDirectory(
+  table: DirectoryTable,
+  dir: string,
+  subpath = '',
+  meanwhile?: ListingHook,
+): { added: number; updated: number; removed: number } {
   const now = listFiles(dir, subpath, meanwhile);
   const before = new Map(table.files.filter((f) => underSubpath(f.relativePath, subpath)).map((f) => [f.relativePath, f]));
   let added = 0;

@@ -5,7 +5,10 @@
  * subquery aliases are not tables; INFORMATION_SCHEMA views are left to the engine.
  */
 // eslint-disable-next-line @typescript-eslint/no-require-imports
-const polyglot = require('@polyglot-sql/sdk') as { parse(sql: string, dialect: unknown): { success: boolean; ast?: unknown[]; error?: string }; Dialect: Record<string, unknown> };
+const polyglot = require('@polyglot-sql/sdk') as {
+  parse(sql: string, dialect: unknown): { success: boolean; ast?: unknown[]; error?: string };
+  Dialect: Record<string, unknown>;
+};
 
 export interface TableRef {
   /** 1 to 3 parts, unquoted parts upper-cased. */
@@ -107,7 +110,15 @@ function parseTableRefs(sql: string): TableRef[] | undefined {
     let t = body.this as Node | undefined;
     while (t && !t.table && (t.alias || t.this)) t = ((t.alias as Node | undefined)?.this ?? t.this) as Node | undefined;
     target = t?.table;
-  } else if (kind !== 'select' && kind !== 'union' && kind !== 'intersect' && kind !== 'except' && kind !== 'values' && kind !== 'subquery' && kind !== 'with') {
+  } else if (
+    kind !== 'select' &&
+    kind !== 'union' &&
+    kind !== 'intersect' &&
+    kind !== 'except' &&
+    kind !== 'values' &&
+    kind !== 'subquery' &&
+    kind !== 'with'
+  ) {
     return undefined;
   }
   const out: TableRef[] = [];
@@ -130,7 +141,11 @@ export function tableRefsByScan(sql: string): TableRef[] {
   for (const m of sql.matchAll(re)) {
     const parts = (m[2].match(/"[^"]+"|[^.]+/g) ?? []).map((p) => (p.startsWith('"') ? p.slice(1, -1) : p.toUpperCase()));
     const word = m[1].toUpperCase();
-    const isTarget = (verb === 'INSERT' && word === 'INTO') || (verb === 'UPDATE' && word === 'UPDATE') || (verb === 'DELETE' && word === 'FROM' && out.length === 0) || (verb === 'TRUNCATE' && word === 'TABLE');
+    const isTarget =
+      (verb === 'INSERT' && word === 'INTO') ||
+      (verb === 'UPDATE' && word === 'UPDATE') ||
+      (verb === 'DELETE' && word === 'FROM' && out.length === 0) ||
+      (verb === 'TRUNCATE' && word === 'TABLE');
     if (['SELECT', 'VALUES', 'LATERAL', 'TABLE'].includes(parts[0]) && parts.length === 1) continue;
     out.push({ parts, privilege: isTarget ? (verb as TableRef['privilege']) : 'SELECT' });
   }

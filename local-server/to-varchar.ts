@@ -88,7 +88,8 @@ function rewriteCall(args: string[], name: string): string {
   if (args.length === 1) return `CAST(${args[0]} AS VARCHAR)`;
   const literal = /^\s*'((?:[^']|'')*)'\s*$/.exec(args[1] ?? '');
   const format = args.length === 2 && literal ? strftimeFormat(literal[1].replace(/''/g, "'")) : undefined;
-  if (format === undefined) throw Errors.notSupported(`${name} with the format ${args.slice(1).join(',').trim()} (the local server knows date and time format elements only)`);
+  if (format === undefined)
+    throw Errors.notSupported(`${name} with the format ${args.slice(1).join(',').trim()} (the local server knows date and time format elements only)`);
   return `STRFTIME(${args[0]}, '${format.replace(/'/g, "''")}')`;
 }
 

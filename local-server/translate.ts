@@ -58,7 +58,11 @@ const POST_FIXES: [RegExp, string | ((...m: string[]) => string)][] = [
   [/CAST\(([A-Za-z_."]+) AS VARIANT\)/gi, 'to_json($1)'],
   [/\bAS VARIANT\b/gi, 'AS JSON'],
   // A function replacement: the SQL contains '$' and '$[*]', which a replacement string would expand.
-  [/FROM UNNEST\(INPUT => JSON\(([^()]*)\)\)/gi, (_m: string, arg: string) => `FROM (SELECT json_extract_string(E.V, '$') AS VALUE FROM (SELECT unnest(json_extract(CAST(${arg} AS JSON), '$[*]')) AS V) AS E) AS F`],
+  [
+    /FROM UNNEST\(INPUT => JSON\(([^()]*)\)\)/gi,
+    (_m: string, arg: string) =>
+      `FROM (SELECT json_extract_string(E.V, '$') AS VALUE FROM (SELECT unnest(json_extract(CAST(${arg} AS JSON), '$[*]')) AS V) AS E) AS F`,
+  ],
   [/FROM VALUES ((?:\(\s*[^()]*\)\s*,\s*)*\(\s*[^()]*\))/gi, (_m: string, rows: string) => `FROM (VALUES ${rows}) AS V(COLUMN1)`],
   // ARRAY_CONTAINS(value::VARIANT, array) (https://docs.snowflake.com/en/sql-reference/functions/array_contains)
   // on an ARRAY held as DuckDB JSON: the transpiler's list form does not apply to JSON, json_contains does.
@@ -224,7 +228,23 @@ function findClosing(text: string, start: number, q: string): number {
 
 const INSERT_HEAD = new RegExp(String.raw`^\s*INSERT\s+INTO\s+${QNAME}\s*(?:\([^()]*\))?\s*SELECT\s`, 'i');
 /** Words that give a select list a source, a filter, a subquery or a meaning across rows. */
-const ROW_CLAUSES = new Set(['SELECT', 'FROM', 'WHERE', 'GROUP', 'HAVING', 'QUALIFY', 'ORDER', 'LIMIT', 'OFFSET', 'UNION', 'EXCEPT', 'INTERSECT', 'WINDOW', 'DISTINCT', 'RETURNING']);
+const ROW_CLAUSES = new Set([
+  'SELECT',
+  'FROM',
+  'WHERE',
+  'GROUP',
+  'HAVING',
+  'QUALIFY',
+  'ORDER',
+  'LIMIT',
+  'OFFSET',
+  'UNION',
+  'EXCEPT',
+  'INTERSECT',
+  'WINDOW',
+  'DISTINCT',
+  'RETURNING',
+]);
 
 /**
  * An array-bound `INSERT INTO t [(cols)] SELECT <expressions of binds>` (a select list only) as

@@ -36,7 +36,10 @@ function bundle() {
       // (optional chaining, ??, class fields) reaches the UDTF untranspiled.
       compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2017, removeComments: true, esModuleInterop: false, importHelpers: false },
     }).outputText;
-    return `${JSON.stringify(id)}: function (module, exports, require) {\n${js.replace(/^"use strict";\n/, '').replace(/\n\/\/# sourceMappingURL=.*$/, '').trim()}\n}`;
+    return `${JSON.stringify(id)}: function (module, exports, require) {\n${js
+      .replace(/^"use strict";\n/, '')
+      .replace(/\n\/\/# sourceMappingURL=.*$/, '')
+      .trim()}\n}`;
   });
   return [
     '(function () {',
@@ -73,7 +76,7 @@ function render() {
     '/** The forecasting core (worker/forecast/index.ts) as one JavaScript expression whose value is its exports. */',
     `export const FORECAST_CORE_JS: string = ${JSON.stringify(js)};`,
     '',
-    '/** SHA-256 of FORECAST_CORE_JS: what a warehouse pass\'s training key records of the core. */',
+    "/** SHA-256 of FORECAST_CORE_JS: what a warehouse pass's training key records of the core. */",
     `export const FORECAST_CORE_SHA256 = ${JSON.stringify(digest)};`,
     '',
   ].join('\n');
@@ -89,5 +92,7 @@ if (process.argv.includes('--check')) {
 } else {
   fs.mkdirSync(path.dirname(outFile), { recursive: true });
   fs.writeFileSync(outFile, text);
-  process.stdout.write(`${path.relative(root, outFile)}: ${Buffer.byteLength(JSON.parse(text.match(/FORECAST_CORE_JS: string = (.*);\n/)[1]), 'utf8')} bytes of JavaScript\n`);
+  process.stdout.write(
+    `${path.relative(root, outFile)}: ${Buffer.byteLength(JSON.parse(text.match(/FORECAST_CORE_JS: string = (.*);\n/)[1]), 'utf8')} bytes of JavaScript\n`,
+  );
 }

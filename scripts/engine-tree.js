@@ -52,7 +52,14 @@ function writeStandInBindings(name, nodeModules) {
   const from = path.dirname(require.resolve('@cdktf/provider-snowflake/package.json', { paths: [root] }));
   const to = path.join(nodeModules, name);
   const pkg = JSON.parse(fs.readFileSync(path.join(from, 'package.json'), 'utf8'));
-  const standIn = { name, version: pkg.version, description: `stand-in for ${name}: ${pkg.name} ${pkg.version} importing cdktn (scripts/engine-tree.js)`, main: 'lib/index.js', peerDependencies: { cdktn: '^0.24.0', constructs: pkg.peerDependencies.constructs }, cdktn: pkg.cdktf };
+  const standIn = {
+    name,
+    version: pkg.version,
+    description: `stand-in for ${name}: ${pkg.name} ${pkg.version} importing cdktn (scripts/engine-tree.js)`,
+    main: 'lib/index.js',
+    peerDependencies: { cdktn: '^0.24.0', constructs: pkg.peerDependencies.constructs },
+    cdktn: pkg.cdktf,
+  };
   fs.mkdirSync(to, { recursive: true });
   fs.writeFileSync(path.join(to, 'package.json'), `${JSON.stringify(standIn, null, 2)}\n`);
   const resources = fs.readFileSync(path.join(root, 'constructs', 'resources.ts'), 'utf8');
@@ -68,7 +75,12 @@ function writeStandInBindings(name, nodeModules) {
 }
 
 function run(cmd, args, cwd) {
-  return execFileSync(cmd, args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, npm_config_update_notifier: 'false', npm_config_fund: 'false', npm_config_audit: 'false' } });
+  return execFileSync(cmd, args, {
+    cwd,
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, npm_config_update_notifier: 'false', npm_config_fund: 'false', npm_config_audit: 'false' },
+  });
 }
 
 /** Copies the checkout's files (tracked and new, as git lists them) into `dir`. */
@@ -122,7 +134,10 @@ function buildEngineTree(engine, dir) {
 
   const engineDir = path.join(dir, '.engine');
   fs.mkdirSync(engineDir);
-  fs.writeFileSync(path.join(engineDir, 'package.json'), `${JSON.stringify({ name: 'engine', private: true, dependencies: spec.dependencies, overrides: spec.overrides }, null, 2)}\n`);
+  fs.writeFileSync(
+    path.join(engineDir, 'package.json'),
+    `${JSON.stringify({ name: 'engine', private: true, dependencies: spec.dependencies, overrides: spec.overrides }, null, 2)}\n`,
+  );
   run('npm', ['install', '--prefer-offline', '--ignore-scripts', '--no-package-lock'], engineDir);
   if (spec.standInBindings) writeStandInBindings(spec.standInBindings, path.join(engineDir, 'node_modules'));
 

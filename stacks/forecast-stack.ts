@@ -51,13 +51,20 @@ export class ForecastStack extends TerraformStack {
 
     // Training in the warehouse (the demo's --training warehouse) needs no pool and no image.
     const inWarehouse = overrides.training?.mode === 'warehouse';
-    const containers = inWarehouse ? {} : { computePool: new ComputePool(this, 'Pool', { instanceFamily: InstanceFamily.CPU_X64_S, maxNodes: 8 }), trainer: Trainer.fromImage(EXAMPLE.image) };
+    const containers = inWarehouse
+      ? {}
+      : { computePool: new ComputePool(this, 'Pool', { instanceFamily: InstanceFamily.CPU_X64_S, maxNodes: 8 }), trainer: Trainer.fromImage(EXAMPLE.image) };
     const analysts = Role.fromName(this, 'Analysts', 'ANALYSTS');
     this.pipeline = new ManyModelPipeline(this, 'Forecast', {
       database: Database.fromName(this, 'Db', EXAMPLE.database),
       source: SourceTable.fromName(this, 'Src', EXAMPLE.sourceTable, { partitionColumn: 'UNIT_ID', orderColumn: 'DATE', targetColumn: 'Y' }),
       ...containers,
-      training: TrainingStrategy.screenThenRefine({ refineTopPercent: 10, timeBudget: Duration.minutes(30), screen: { slots: 8, chunkSize: 25 }, refine: { workers: 4, chunkSize: 5 } }),
+      training: TrainingStrategy.screenThenRefine({
+        refineTopPercent: 10,
+        timeBudget: Duration.minutes(30),
+        screen: { slots: 8, chunkSize: 25 },
+        refine: { workers: 4, chunkSize: 5 },
+      }),
       registry: { promotionGate: PromotionGate.metricAtMost(GateMetric.MEDIAN_MAPE, 0.25) },
       scoring: { horizon: 28, schedule: Schedule.cron('0 6 * * *', 'UTC'), resultsTableName: 'FORECAST_RESULTS' },
       ...overrides,

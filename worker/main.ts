@@ -62,7 +62,8 @@ function given(env: NodeJS.ProcessEnv, name: string, pipelineDefault: number): n
 }
 
 export function configFromEnv(env: NodeJS.ProcessEnv): WorkerConfig {
-  if (need(env, 'MM_CONTRACT_VERSION') !== WORKER_CONTRACT_VERSION) throw new Error(`worker contract: version ${env.MM_CONTRACT_VERSION} is not supported (this worker implements ${WORKER_CONTRACT_VERSION})`);
+  if (need(env, 'MM_CONTRACT_VERSION') !== WORKER_CONTRACT_VERSION)
+    throw new Error(`worker contract: version ${env.MM_CONTRACT_VERSION} is not supported (this worker implements ${WORKER_CONTRACT_VERSION})`);
   const n = (k: string) => Number(need(env, k));
   return {
     mode: need(env, 'MM_MODE') as 'tasks' | 'queue',
@@ -92,7 +93,11 @@ type Row = Record<string, unknown>;
 
 function exec(conn: snowflake.Connection, sqlText: string, binds?: unknown[]): Promise<{ rows: Row[]; updated: number }> {
   return new Promise((resolve, reject) =>
-    conn.execute({ sqlText, binds: binds as snowflake.Binds, complete: (e, st, rows) => (e ? reject(e) : resolve({ rows: (rows ?? []) as Row[], updated: Number(st.getNumUpdatedRows() ?? 0) })) }),
+    conn.execute({
+      sqlText,
+      binds: binds as snowflake.Binds,
+      complete: (e, st, rows) => (e ? reject(e) : resolve({ rows: (rows ?? []) as Row[], updated: Number(st.getNumUpdatedRows() ?? 0) })),
+    }),
   );
 }
 
@@ -162,7 +167,11 @@ export interface WorkerResult {
   readonly cpu: WorkerTimings;
 }
 
-export async function runWorker(cfg: WorkerConfig, conn: snowflake.Connection, log: (line: string) => void = (l) => process.stdout.write(l + '\n')): Promise<WorkerResult> {
+export async function runWorker(
+  cfg: WorkerConfig,
+  conn: snowflake.Connection,
+  log: (line: string) => void = (l) => process.stdout.write(l + '\n'),
+): Promise<WorkerResult> {
   const q = renderQueueStatements({ table: cfg.queue, leaseSeconds: cfg.leaseSeconds, maxAttempts: cfg.maxAttempts });
   const w = renderWorkerStatements({ metrics: cfg.metrics, runs: cfg.runs, stage: cfg.queue });
   const started = Date.now();
@@ -268,7 +277,15 @@ async function main(): Promise<void> {
   const startMs = performance.now();
   const started = process.cpuUsage();
   const r = await runWorker(cfg, conn);
-  const stats: WorkerStats = { workerId: cfg.workerId, pass: cfg.pass, ...r, startMs, startCpuMs: (started.user + started.system) / 1000, runMs: performance.now() - startMs, peakRssMiB: process.resourceUsage().maxRSS / 1024 };
+  const stats: WorkerStats = {
+    workerId: cfg.workerId,
+    pass: cfg.pass,
+    ...r,
+    startMs,
+    startCpuMs: (started.user + started.system) / 1000,
+    runMs: performance.now() - startMs,
+    peakRssMiB: process.resourceUsage().maxRSS / 1024,
+  };
   process.stdout.write(`worker ${cfg.workerId} finished: ${r.chunks} chunks\n`);
   process.stdout.write(`${WORKER_STATS_PREFIX}${JSON.stringify(stats)}\n`);
   await new Promise<void>((resolve) => conn.destroy(() => resolve()));

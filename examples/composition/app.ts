@@ -62,7 +62,11 @@ export class RetailForecasting extends TerraformStack {
       database: retail,
       warehouse,
       computePool: pool,
-      source: SourceTable.fromName(this, 'StoreSales', 'RETAIL.RAW.STORE_DAILY_SALES', { partitionColumn: 'STORE_ID', orderColumn: 'DAY', targetColumn: 'UNITS' }),
+      source: SourceTable.fromName(this, 'StoreSales', 'RETAIL.RAW.STORE_DAILY_SALES', {
+        partitionColumn: 'STORE_ID',
+        orderColumn: 'DAY',
+        targetColumn: 'UNITS',
+      }),
       trainer: Trainer.fromImage(`/retail/ml/${WORKER}`),
       training: TrainingStrategy.tasks({ slots: 4, chunkSize: 50 }),
       registry: { promotionGate: PromotionGate.metricAtMost(GateMetric.MEDIAN_MAPE, 0.2) },
@@ -92,7 +96,11 @@ export class RetailForecasting extends TerraformStack {
     // Stores about to open have their own sales table; the store model forecasts them too, into a
     // results table of their own, after each deploy that trains and every morning.
     new BatchScoringJob(this, 'NewStoreForecast', {
-      source: SourceTable.fromName(this, 'NewStoreSales', 'RETAIL.RAW.NEW_STORE_DAILY_SALES', { partitionColumn: 'STORE_ID', orderColumn: 'DAY', targetColumn: 'UNITS' }),
+      source: SourceTable.fromName(this, 'NewStoreSales', 'RETAIL.RAW.NEW_STORE_DAILY_SALES', {
+        partitionColumn: 'STORE_ID',
+        orderColumn: 'DAY',
+        targetColumn: 'UNITS',
+      }),
       aggregator: stores.aggregator,
       schema: stores.schema,
       warehouse,
@@ -117,7 +125,11 @@ export class OperationsForecasting extends TerraformStack {
     const sensors = new ManyModelPipeline(this, 'SensorLoad', {
       database: ops,
       computePool: pool,
-      source: SourceTable.fromName(this, 'Readings', 'OPERATIONS.RAW.SENSOR_HOURLY_LOAD', { partitionColumn: 'SENSOR_ID', orderColumn: 'HOUR', targetColumn: 'LOAD_KW' }),
+      source: SourceTable.fromName(this, 'Readings', 'OPERATIONS.RAW.SENSOR_HOURLY_LOAD', {
+        partitionColumn: 'SENSOR_ID',
+        orderColumn: 'HOUR',
+        targetColumn: 'LOAD_KW',
+      }),
       trainer: Trainer.fromImage(`/operations/ml/${WORKER}`),
       training: TrainingStrategy.queue({ workers: 4, chunkSize: 20, timeBudget: Duration.minutes(20) }),
       seasonPeriod: 24,

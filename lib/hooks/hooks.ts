@@ -8,7 +8,19 @@ import { Construct, IConstruct } from 'constructs';
 import { Duration } from '../duration';
 import { ValidationError, validateProp } from '../errors';
 import { ObjectName } from '../identifiers';
-import { DEFAULT_RETRY, HookManifest, HookStatement, HookStepSpec, LedgerLocation, MonitorSpec, RunGroupSpec, MANIFEST_FILE_NAME, MANIFEST_SCHEMA_VERSION, finalizeSteps, serializeManifest } from './manifest';
+import {
+  DEFAULT_RETRY,
+  HookManifest,
+  HookStatement,
+  HookStepSpec,
+  LedgerLocation,
+  MonitorSpec,
+  RunGroupSpec,
+  MANIFEST_FILE_NAME,
+  MANIFEST_SCHEMA_VERSION,
+  finalizeSteps,
+  serializeManifest,
+} from './manifest';
 import { writeBesideStack } from './synth-writer';
 
 /** Something hook steps can run after: a construct that added steps, or a step id. */

@@ -373,7 +373,14 @@ export function finalizeSteps(specs: readonly HookStepSpec[]): HookStep[] {
     for (const d of deps) visit(d, [...chain, id]);
     visiting.delete(id);
     const own = spec.executeOnChange
-      ? { kind: spec.kind, statements: spec.statements, wait: withoutWatching(spec.wait), triggers: spec.triggers, allowed: spec.allowedFailurePercent, service: spec.kind === 'deployService' ? spec.service : undefined }
+      ? {
+          kind: spec.kind,
+          statements: spec.statements,
+          wait: withoutWatching(spec.wait),
+          triggers: spec.triggers,
+          allowed: spec.allowedFailurePercent,
+          service: spec.kind === 'deployService' ? spec.service : undefined,
+        }
       : { kind: spec.kind, triggers: spec.triggers };
     const fingerprint = sha256(canonicalJson({ own, deps: deps.map((d) => done.get(d)!.fingerprint) }));
     done.set(id, { ...spec, dependsOn: deps, fingerprint });

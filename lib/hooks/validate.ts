@@ -63,8 +63,10 @@ export function parseManifest(text: string, source = 'hooks.json'): HookManifest
     str(s, 'fingerprint', at);
     if (!/^[0-9a-f]{64}$/.test(s.fingerprint as string)) throw new ManifestError(`${where(at)}.fingerprint must be a sha256 hex digest`);
     num(s, 'timeoutSeconds', at, 1);
-    if (!Array.isArray(s.dependsOn) || !s.dependsOn.every((d) => typeof d === 'string')) throw new ManifestError(`${where(at)}.dependsOn must be an array of step ids`);
-    for (const d of s.dependsOn as string[]) if (!ids.has(d)) throw new ManifestError(`${where(at)} depends on ${JSON.stringify(d)}, which is not an earlier step`);
+    if (!Array.isArray(s.dependsOn) || !s.dependsOn.every((d) => typeof d === 'string'))
+      throw new ManifestError(`${where(at)}.dependsOn must be an array of step ids`);
+    for (const d of s.dependsOn as string[])
+      if (!ids.has(d)) throw new ManifestError(`${where(at)} depends on ${JSON.stringify(d)}, which is not an earlier step`);
     if (!Array.isArray(s.statements)) throw new ManifestError(`${where(at)}.statements must be an array`);
     (s.statements as unknown[]).forEach((st, j) => {
       if (!isObj(st)) throw new ManifestError(`${where(at)}.statements[${j}] must be an object`);
@@ -73,7 +75,8 @@ export function parseManifest(text: string, source = 'hooks.json'): HookManifest
       if (st.capture !== undefined) {
         const c = st.capture;
         const cat = `${at}.statements[${j}].capture`;
-        if (!isObj(c) || c.variable !== 'MODEL_VERSION' || !isObj(c.match)) throw new ManifestError(`${where(cat)} must be { variable: 'MODEL_VERSION', column, match: { value, arrayColumn? }, missing }`);
+        if (!isObj(c) || c.variable !== 'MODEL_VERSION' || !isObj(c.match))
+          throw new ManifestError(`${where(cat)} must be { variable: 'MODEL_VERSION', column, match: { value, arrayColumn? }, missing }`);
         str(c, 'column', cat);
         str(c, 'missing', cat);
         str(c.match, 'value', `${cat}.match`);
@@ -100,14 +103,20 @@ export function parseManifest(text: string, source = 'hooks.json'): HookManifest
     if (s.kind === 'warehousePass') {
       const w = isObj(s.wait) ? s.wait : {};
       for (const k of ['refreshSql', 'verifySql']) {
-        if (typeof w[k] !== 'string' || (w[k] as string).length === 0) throw new ManifestError(`${where(at)}.wait.${k} is missing: the runner verifies the pass with it`);
+        if (typeof w[k] !== 'string' || (w[k] as string).length === 0)
+          throw new ManifestError(`${where(at)}.wait.${k} is missing: the runner verifies the pass with it`);
       }
     }
     if (s.kind === 'runWorkers') {
       // The runner re-attaches to (or starts) the job service named for each statement.
       const w = s.wait;
       const statements = s.statements as unknown[];
-      if (!isObj(w) || !Array.isArray(w.jobServices) || w.jobServices.length !== statements.length || !w.jobServices.every((n) => typeof n === 'string' && n.length > 0)) {
+      if (
+        !isObj(w) ||
+        !Array.isArray(w.jobServices) ||
+        w.jobServices.length !== statements.length ||
+        !w.jobServices.every((n) => typeof n === 'string' && n.length > 0)
+      ) {
         throw new ManifestError(`${where(at)}.wait.jobServices must name one job service per statement (${statements.length})`);
       }
     }
@@ -138,7 +147,8 @@ export function parseManifest(text: string, source = 'hooks.json'): HookManifest
         str(st, 'id', `${at}.abandon[${j}]`);
         str(st, 'sql', `${at}.abandon[${j}]`);
       });
-      if (g.runnerRole !== undefined && (typeof g.runnerRole !== 'string' || g.runnerRole.length === 0)) throw new ManifestError(`${where(at)}.runnerRole must be a role name`);
+      if (g.runnerRole !== undefined && (typeof g.runnerRole !== 'string' || g.runnerRole.length === 0))
+        throw new ManifestError(`${where(at)}.runnerRole must be a role name`);
     }
   }
   if (raw.monitors !== undefined) {
@@ -156,4 +166,3 @@ export function parseManifest(text: string, source = 'hooks.json'): HookManifest
   }
   return raw as unknown as HookManifest;
 }
-

@@ -4,7 +4,17 @@
  * "Steps of a pipeline"). Scoring steps are the scoring jobs' own (lib/pipeline/scoring.ts): they
  * run after the promotion.
  */
-import { DEFAULT_RETRY, HookStatement, HookStepSpec, PassWait, RunWorkersStepSpec, StatementStepSpec, TaskGraphStepSpec, WaitQueueStepSpec, WarehousePassStepSpec } from '../hooks/manifest';
+import {
+  DEFAULT_RETRY,
+  HookStatement,
+  HookStepSpec,
+  PassWait,
+  RunWorkersStepSpec,
+  StatementStepSpec,
+  TaskGraphStepSpec,
+  WaitQueueStepSpec,
+  WarehousePassStepSpec,
+} from '../hooks/manifest';
 import { renderGraphRunQuery } from '../sql/graph-run';
 import { renderAbandonChunks, renderEnqueue, renderQueueStatements, renderRequeueOrphaned } from '../sql/queue';
 import { renderBuildModelIndex, renderGateQuery, renderPromote, renderRegisterCall } from '../sql/registry';
@@ -56,7 +66,9 @@ export function pipelineSteps(m: PipelineModel): HookStepSpec[] {
   const steps: HookStepSpec[] = [];
   const last = () => (steps.length > 0 ? [steps[steps.length - 1].id] : []);
   for (const p of m.passes) {
-    steps.push(...(p.mode === 'tasks' ? taskGraphPassSteps(m, p, last()) : p.mode === 'queue' ? queuePassSteps(m, p, last()) : [warehousePassStep(m, p, last())]));
+    steps.push(
+      ...(p.mode === 'tasks' ? taskGraphPassSteps(m, p, last()) : p.mode === 'queue' ? queuePassSteps(m, p, last()) : [warehousePassStep(m, p, last())]),
+    );
   }
   steps.push(...registrationSteps(m, last()));
   return steps;
@@ -151,7 +163,12 @@ function passWait(m: PipelineModel, p: JobPassModel): PassWait {
 function taskGraphPassSteps(m: PipelineModel, p: TasksPassModel, after: string[]): HookStepSpec[] {
   const start = startPassStep(m, p, after);
   const train: TaskGraphStepSpec = {
-    ...common(m, `${p.pass}-train`, `run task graph ${p.rootTask.name} (${p.slots} job services on ${m.computePool?.name}), wait, verify every chunk's artifacts`, [start.id]),
+    ...common(
+      m,
+      `${p.pass}-train`,
+      `run task graph ${p.rootTask.name} (${p.slots} job services on ${m.computePool?.name}), wait, verify every chunk's artifacts`,
+      [start.id],
+    ),
     kind: 'executeTaskGraph',
     statements: [
       { id: 'execute-task', sql: renderExecuteTask(p.rootTask) },
@@ -180,7 +197,9 @@ function queuePassSteps(m: PipelineModel, p: QueuePassModel, after: string[]): H
     wait: { jobServices: p.jobServices.map((n) => n.toString()), pollSeconds: POLL_SECONDS },
   };
   const wait: WaitQueueStepSpec = {
-    ...common(m, `${p.pass}-wait`, `wait until the ${p.pass} queue is drained or its ${p.timeBudgetSeconds}s budget ends; re-queue expired leases`, [workers.id]),
+    ...common(m, `${p.pass}-wait`, `wait until the ${p.pass} queue is drained or its ${p.timeBudgetSeconds}s budget ends; re-queue expired leases`, [
+      workers.id,
+    ]),
     kind: 'waitQueue',
     statements: [{ id: 'finish-pass', sql: renderFinishPass(m.tables, p.pass) }],
     timeoutSeconds: p.timeBudgetSeconds + QUEUE_WAIT_GRACE_SECONDS,
@@ -218,7 +237,12 @@ function warehousePassStep(m: PipelineModel, p: WarehousePassModel, dependsOn: s
   const w = warehousePassSql(m, p);
   const scope = p.refineTopPercent !== undefined ? `the worst ${p.refineTopPercent} % of partitions (plus failed ones)` : 'every partition';
   return {
-    ...common(m, `${p.pass}-train`, `fit ${scope} in warehouse ${m.warehouse.name} with one statement through ${p.function.name}, unload the artifacts, record the metrics`, dependsOn),
+    ...common(
+      m,
+      `${p.pass}-train`,
+      `fit ${scope} in warehouse ${m.warehouse.name} with one statement through ${p.function.name}, unload the artifacts, record the metrics`,
+      dependsOn,
+    ),
     kind: 'warehousePass',
     timeoutSeconds: p.timeoutSeconds,
     allowedFailurePercent: m.allowedFailurePercent,
@@ -234,7 +258,11 @@ function warehousePassStep(m: PipelineModel, p: WarehousePassModel, dependsOn: s
       { id: 'insert-metrics', sql: renderInsertPassMetrics(w) },
       { id: 'finish-pass', sql: renderFinishPass(m.tables, p.pass) },
     ],
-    wait: { refreshSql: renderRefreshPass(m.tables.stage, p.pass), verifySql: renderVerifyWarehousePass(w), failuresSql: renderFailedPartitions(m.tables, p.pass) },
+    wait: {
+      refreshSql: renderRefreshPass(m.tables.stage, p.pass),
+      verifySql: renderVerifyWarehousePass(w),
+      failuresSql: renderFailedPartitions(m.tables, p.pass),
+    },
   };
 }
 
@@ -262,7 +290,11 @@ function registrationSteps(m: PipelineModel, after: string[]): HookStepSpec[] {
     kind: 'promote',
     statements: [
       ...(gate ? [{ id: 'gate', sql: renderGateQuery(tables, gate.metric, gate.threshold), gateColumn: 'PASSED' }] : []),
-      { id: 'unset-alias', sql: promote.unsetAlias, allowError: { messagePattern: 'does not exist|not found|no version', reason: `no version holds ${alias} yet (first promotion)` } },
+      {
+        id: 'unset-alias',
+        sql: promote.unsetAlias,
+        allowError: { messagePattern: 'does not exist|not found|no version', reason: `no version holds ${alias} yet (first promotion)` },
+      },
       { id: 'set-alias', sql: promote.setAlias },
       { id: 'set-default', sql: promote.setDefault },
     ],

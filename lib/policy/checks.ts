@@ -34,7 +34,12 @@ export class PolicySuppressions {
   static add(construct: IConstruct, suppressions: PolicySuppression[]): void {
     for (const s of suppressions) {
       if (!s.reason || s.reason.trim().length < 10) {
-        throw new ValidationError(construct.node.path, `suppression of ${s.id}`, 'has no reason (at least 10 characters)', 'Say why the finding is acceptable here');
+        throw new ValidationError(
+          construct.node.path,
+          `suppression of ${s.id}`,
+          'has no reason (at least 10 characters)',
+          'Say why the finding is acceptable here',
+        );
       }
     }
     SUPPRESSIONS.set(construct, [...(SUPPRESSIONS.get(construct) ?? []), ...suppressions]);
@@ -93,7 +98,8 @@ export class ManyModelChecks implements IAspect {
 
   visit(node: IConstruct): void {
     this.reportOnce(TerraformStack.of(node));
-    const subject: RuleSubject = node instanceof TerraformResource ? { construct: node, resourceType: node.terraformResourceType, config: synthesizedConfig(node) } : { construct: node };
+    const subject: RuleSubject =
+      node instanceof TerraformResource ? { construct: node, resourceType: node.terraformResourceType, config: synthesizedConfig(node) } : { construct: node };
     for (const rule of this.rules) {
       if (rule.evaluate(subject) !== RuleResult.NON_COMPLIANT) continue;
       const suppression = PolicySuppressions.find(node, rule.id);
@@ -117,7 +123,9 @@ export class ManyModelChecks implements IAspect {
     writeBesideStack(stack, stack, POLICY_REPORT_FILE, () => {
       const report: PolicyReport = {
         rules: this.rules.map((r) => ({ id: r.id, level: r.level })),
-        findings: this.findings.filter((f) => (f.path + '/').startsWith(prefix) && (f.suppressed !== undefined || f.level === 'warning')).sort((a, b) => (a.path + a.ruleId).localeCompare(b.path + b.ruleId)),
+        findings: this.findings
+          .filter((f) => (f.path + '/').startsWith(prefix) && (f.suppressed !== undefined || f.level === 'warning'))
+          .sort((a, b) => (a.path + a.ruleId).localeCompare(b.path + b.ruleId)),
       };
       return JSON.stringify(report, null, 2) + '\n';
     });

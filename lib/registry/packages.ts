@@ -102,7 +102,10 @@ export function checkPackagePins(specs: readonly string[]): void {
     const name = m[1].toLowerCase().replace(/_/g, '-');
     const [op, version] = [m[2], m[3]];
     if (name === ML_PYTHON) {
-      const excludesMin = (op === '==' && compare(version, MIN_ML_PYTHON) < 0) || (op === '<' && compare(version, MIN_ML_PYTHON) <= 0) || (op === '<=' && compare(version, MIN_ML_PYTHON) < 0);
+      const excludesMin =
+        (op === '==' && compare(version, MIN_ML_PYTHON) < 0) ||
+        (op === '<' && compare(version, MIN_ML_PYTHON) <= 0) ||
+        (op === '<=' && compare(version, MIN_ML_PYTHON) < 0);
       if (excludesMin) {
         throw new InvalidValueError(
           `${JSON.stringify(spec)} allows only ${ML_PYTHON} older than ${MIN_ML_PYTHON}, which has no custom_model.partitioned_api (the aggregator's predict); the registration procedure runs ${ML_PYTHON}==${PROCEDURE_PACKAGES.mlPython}`,

@@ -38,7 +38,13 @@ export function renderGrantOnAccount(privileges: readonly string[], role: string
  * `GRANT p, q ON <TYPE> <name> TO ROLE "R" [WITH GRANT OPTION]`. `name` is a dotted key, or
  * `{ sql }` for an object reference that is SQL already.
  */
-export function renderGrantOn(privileges: readonly string[], objectType: string, name: string | { readonly sql: string }, role: string, grantOption = false): string {
+export function renderGrantOn(
+  privileges: readonly string[],
+  objectType: string,
+  name: string | { readonly sql: string },
+  role: string,
+  grantOption = false,
+): string {
   const on = typeof name === 'string' ? quoteDotted(name) : name.sql;
   return `GRANT ${privileges.join(', ')} ON ${objectType} ${on} TO ROLE ${quoteIdentifier(role)}${grantOption ? WITH_GRANT_OPTION : ''}`;
 }
@@ -47,7 +53,13 @@ export function renderGrantOn(privileges: readonly string[], objectType: string,
  * `GRANT p ON FUTURE <PLURAL> IN SCHEMA|DATABASE <container> TO ROLE "R"`. `container` is a dotted
  * key, or `{ sql }` for a name that is SQL already.
  */
-export function renderGrantOnFuture(privileges: readonly string[], objectTypePlural: string, containerType: 'SCHEMA' | 'DATABASE', container: string | { readonly sql: string }, role: string): string {
+export function renderGrantOnFuture(
+  privileges: readonly string[],
+  objectTypePlural: string,
+  containerType: 'SCHEMA' | 'DATABASE',
+  container: string | { readonly sql: string },
+  role: string,
+): string {
   const inWhat = typeof container === 'string' ? quoteDotted(container) : container.sql;
   return `GRANT ${privileges.join(', ')} ON FUTURE ${objectTypePlural} IN ${containerType} ${inWhat} TO ROLE ${quoteIdentifier(role)}`;
 }

@@ -43,7 +43,11 @@ export function renderConsumerPredict(model: ObjectName, versionOrAlias: string,
 }
 
 /** The queries of the demo's report on one run (RUN_ID bound). */
-export function renderDemoReport(t: { readonly metrics: ObjectName; readonly queue?: ObjectName; readonly results?: ObjectName }): Record<'winners' | 'refined' | 'duplicates', BoundStatement> & { readonly attempts?: BoundStatement; readonly scored?: BoundStatement } {
+export function renderDemoReport(t: {
+  readonly metrics: ObjectName;
+  readonly queue?: ObjectName;
+  readonly results?: ObjectName;
+}): Record<'winners' | 'refined' | 'duplicates', BoundStatement> & { readonly attempts?: BoundStatement; readonly scored?: BoundStatement } {
   const metrics = t.metrics.quoted;
   return {
     // Per partition, the artifact the index keeps: an OK one with the lowest MAPE, the screen pass's on a tie.
@@ -57,7 +61,10 @@ export function renderDemoReport(t: { readonly metrics: ObjectName; readonly que
     },
     // A pipeline that trains only in the warehouse has no queue.
     ...(t.queue ? { attempts: { sql: `SELECT MAX(ATTEMPTS) AS A FROM ${t.queue.quoted} WHERE RUN_ID = ?`, params: ['RUN_ID'] } } : {}),
-    duplicates: { sql: `SELECT COUNT(*) AS N FROM (SELECT PASS, PARTITION_KEY FROM ${metrics} WHERE RUN_ID = ? GROUP BY PASS, PARTITION_KEY HAVING COUNT(*) > 1)`, params: ['RUN_ID'] },
+    duplicates: {
+      sql: `SELECT COUNT(*) AS N FROM (SELECT PASS, PARTITION_KEY FROM ${metrics} WHERE RUN_ID = ? GROUP BY PASS, PARTITION_KEY HAVING COUNT(*) > 1)`,
+      params: ['RUN_ID'],
+    },
     ...(t.results ? { scored: { sql: `SELECT COUNT(*) AS N FROM ${t.results.quoted} WHERE RUN_ID = ?`, params: ['RUN_ID'] } } : {}),
   };
 }
@@ -66,7 +73,10 @@ export function renderDemoReport(t: { readonly metrics: ObjectName; readonly que
 export function renderLoopReport(metrics: ObjectName): Record<'passes' | 'retrained', BoundStatement> {
   return {
     passes: { sql: `SELECT PASS, COUNT(*) AS N FROM ${metrics.quoted} WHERE RUN_ID = ? GROUP BY PASS ORDER BY PASS`, params: ['RUN_ID'] },
-    retrained: { sql: `SELECT DISTINCT PARTITION_KEY FROM ${metrics.quoted} WHERE RUN_ID = ? AND PASS = 'refine' AND STATUS = 'OK' ORDER BY PARTITION_KEY`, params: ['RUN_ID'] },
+    retrained: {
+      sql: `SELECT DISTINCT PARTITION_KEY FROM ${metrics.quoted} WHERE RUN_ID = ? AND PASS = 'refine' AND STATUS = 'OK' ORDER BY PARTITION_KEY`,
+      params: ['RUN_ID'],
+    },
   };
 }
 

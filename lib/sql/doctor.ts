@@ -25,7 +25,8 @@ export const DOCTOR_QUERIES = {
   package: (name: string, version: string) =>
     `SELECT PACKAGE_NAME, VERSION FROM SNOWFLAKE.INFORMATION_SCHEMA.PACKAGES WHERE LANGUAGE = ${sqlString('python')} AND PACKAGE_NAME = ${sqlString(name)} AND VERSION = ${sqlString(version)}`,
   /** The versions of a package the PACKAGES view lists: what the doctor tells a user to pick a pin from. */
-  packageVersions: (name: string) => `SELECT VERSION FROM SNOWFLAKE.INFORMATION_SCHEMA.PACKAGES WHERE LANGUAGE = ${sqlString('python')} AND PACKAGE_NAME = ${sqlString(name)}`,
+  packageVersions: (name: string) =>
+    `SELECT VERSION FROM SNOWFLAKE.INFORMATION_SCHEMA.PACKAGES WHERE LANGUAGE = ${sqlString('python')} AND PACKAGE_NAME = ${sqlString(name)}`,
   /** https://docs.snowflake.com/en/sql-reference/sql/show-compute-pool-instance-families */
   instanceFamilies: 'SHOW COMPUTE POOL INSTANCE FAMILIES',
 } as const;

@@ -33,7 +33,8 @@ export interface GraphRunRow {
  * EXECUTEs it), so every current run is one that an EXECUTE TASK started.
  */
 export function renderGraphRunQuery(root: ObjectName): string {
-  if (root.parts.length !== 3) throw new InvalidValueError(`root task ${root.toString()} must be qualified as DATABASE.SCHEMA.NAME`, 'Pass the fully qualified root task name');
+  if (root.parts.length !== 3)
+    throw new InvalidValueError(`root task ${root.toString()} must be qualified as DATABASE.SCHEMA.NAME`, 'Pass the fully qualified root task name');
   const [database, schema, name] = root.parts;
   const fn = (table: 'CURRENT_TASK_GRAPHS' | 'COMPLETE_TASK_GRAPHS') =>
     `TABLE(${quoteIdentifier(database)}.INFORMATION_SCHEMA.${table}(ROOT_TASK_NAME => ${sqlString(name)}))`;

@@ -66,7 +66,13 @@ export function renderJobSpec(m: JobSpecModel): string {
   // refused from bundle 2026_08 (https://docs.snowflake.com/en/release-notes/bcr-bundles/2026_08/bcr-2449).
   // The name is written unquoted: its parts are validated unquoted identifiers, upper-cased, so
   // `@DB.S.STAGE` names the same stage as `@"DB"."S"."STAGE"`.
-  lines.push('  volumes:', `    - name: ${yamlString('models')}`, `      source: ${yamlString('stage')}`, '      stageConfig:', `        name: ${yamlString(`@${unquotedName(m.stage)}`)}`);
+  lines.push(
+    '  volumes:',
+    `    - name: ${yamlString('models')}`,
+    `      source: ${yamlString('stage')}`,
+    '      stageConfig:',
+    `        name: ${yamlString(`@${unquotedName(m.stage)}`)}`,
+  );
   return lines.join('\n') + '\n';
 }
 

@@ -31,7 +31,9 @@ export function renderLedgerDdl(table: ObjectName): string {
 }
 
 /** The statements of the ledger in `table`. LOCK_STEP_ID and RUN_MARK_STEP_ID are bound as values. */
-export function renderLedgerStatements(table: ObjectName): Record<
+export function renderLedgerStatements(
+  table: ObjectName,
+): Record<
   'state' | 'countAttempts' | 'start' | 'finish' | 'markInterrupted' | 'markAbandoned' | 'createLockRow' | 'lockHolder' | 'renewLock' | 'releaseLock',
   BoundStatement
 > {
@@ -75,7 +77,10 @@ export function renderLedgerStatements(table: ObjectName): Record<
       sql: `SELECT RUNNER_ID, DATEDIFF(second, STARTED_AT, CURRENT_TIMESTAMP()) AS AGE FROM ${t} WHERE STACK = ? AND STEP_ID = ?`,
       params: ['STACK', 'LOCK_STEP_ID'],
     },
-    renewLock: { sql: `UPDATE ${t} SET STARTED_AT = CURRENT_TIMESTAMP() WHERE STACK = ? AND STEP_ID = ? AND RUNNER_ID = ?`, params: ['STACK', 'LOCK_STEP_ID', 'RUNNER_ID'] },
+    renewLock: {
+      sql: `UPDATE ${t} SET STARTED_AT = CURRENT_TIMESTAMP() WHERE STACK = ? AND STEP_ID = ? AND RUNNER_ID = ?`,
+      params: ['STACK', 'LOCK_STEP_ID', 'RUNNER_ID'],
+    },
     releaseLock: { sql: `UPDATE ${t} SET RUNNER_ID = NULL WHERE STACK = ? AND STEP_ID = ? AND RUNNER_ID = ?`, params: ['STACK', 'LOCK_STEP_ID', 'RUNNER_ID'] },
   };
 }

@@ -228,14 +228,7 @@ export function renderDriftInsert(m: MonitoringSqlModel): string {
 
 /** The refresh as separate statements, in order (for a hook step, a test, or the task body below). */
 export function renderMonitoringStatements(m: MonitoringSqlModel): string[] {
-  return [
-    BEGIN_TRANSACTION,
-    deleteAsOf(m.accuracy, m.source),
-    renderAccuracyInsert(m),
-    deleteAsOf(m.drift, m.source),
-    renderDriftInsert(m),
-    COMMIT,
-  ];
+  return [BEGIN_TRANSACTION, deleteAsOf(m.accuracy, m.source), renderAccuracyInsert(m), deleteAsOf(m.drift, m.source), renderDriftInsert(m), COMMIT];
 }
 
 /**

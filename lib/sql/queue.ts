@@ -59,7 +59,9 @@ export function renderQueueDrop(q: QueueModel): string {
  * The statements workers and the runner issue against the queue (documented in
  * docs/worker-contract.md). Every one is a single round trip, independent of the partition count.
  */
-export function renderQueueStatements(q: QueueModel): Record<'claimCandidate' | 'claim' | 'heartbeat' | 'complete' | 'fail' | 'requeueExpired' | 'failExhausted' | 'progress', BoundStatement> {
+export function renderQueueStatements(
+  q: QueueModel,
+): Record<'claimCandidate' | 'claim' | 'heartbeat' | 'complete' | 'fail' | 'requeueExpired' | 'failExhausted' | 'progress', BoundStatement> {
   const t = q.table.quoted;
   const claimable = `RUN_ID = ? AND PASS = ? AND ATTEMPTS < ${q.maxAttempts} AND (STATUS = 'PENDING' OR (STATUS = 'CLAIMED' AND LEASE_UNTIL < CURRENT_TIMESTAMP()))`;
   return {
@@ -143,7 +145,12 @@ export function renderAbandonChunks(q: QueueModel): string {
  * for a dead or slow worker. Tasks-mode workers keep to their stripe.
  */
 export function candidateStripes(mode: 'tasks' | 'queue', slots: number, slot: number): [number, number][] {
-  return mode === 'queue' && slots > 1 ? [[slots, slot], [1, 0]] : [[slots, slot]];
+  return mode === 'queue' && slots > 1
+    ? [
+        [slots, slot],
+        [1, 0],
+      ]
+    : [[slots, slot]];
 }
 
 /** Where the keys to enqueue come from. */

@@ -245,7 +245,21 @@ export function renderRetrainFinishBody(l: RetrainLoopModel): string {
   const allowed = sqlNumber(l.allowedFailurePercent);
   return block(
     [
-      `${RUN} VARCHAR`, 'FROM_RUN VARCHAR', 'ENQUEUED NUMBER', 'PROMOTED NUMBER', 'OPEN_CHUNKS NUMBER', 'CHUNKS NUMBER', 'CHUNKS_DONE NUMBER', 'CHUNKS_FAILED NUMBER', 'PARTITIONS NUMBER', 'TRAINED NUMBER', 'FAILED NUMBER', 'MISSING NUMBER', 'HELD NUMBER', 'PASSED BOOLEAN', 'STMT VARCHAR',
+      `${RUN} VARCHAR`,
+      'FROM_RUN VARCHAR',
+      'ENQUEUED NUMBER',
+      'PROMOTED NUMBER',
+      'OPEN_CHUNKS NUMBER',
+      'CHUNKS NUMBER',
+      'CHUNKS_DONE NUMBER',
+      'CHUNKS_FAILED NUMBER',
+      'PARTITIONS NUMBER',
+      'TRAINED NUMBER',
+      'FAILED NUMBER',
+      'MISSING NUMBER',
+      'HELD NUMBER',
+      'PASSED BOOLEAN',
+      'STMT VARCHAR',
       `ARTIFACTS_MISSING EXCEPTION (-20001, 'retraining: artifacts of trained partitions are missing on the stage')`,
       `TOO_MANY_FAILED EXCEPTION (-20002, 'retraining: more than ${allowed} % of the retrained partitions failed')`,
     ],

@@ -42,7 +42,11 @@ function stepsTable(horizon: number): string {
  * `version` is what MODEL(m, ...) names and MODEL_VERSION records: by default the alias or version
  * the job was given; the post-deploy step passes the concrete version the alias points to.
  */
-export function renderScoringSelect(m: ScoringModel, runIdExpr: string, version: { readonly name: string; readonly recorded: string } = { name: m.modelVersionOrAlias, recorded: sqlString(m.modelVersionOrAlias) }): string {
+export function renderScoringSelect(
+  m: ScoringModel,
+  runIdExpr: string,
+  version: { readonly name: string; readonly recorded: string } = { name: m.modelVersionOrAlias, recorded: sqlString(m.modelVersionOrAlias) },
+): string {
   const p = quoteIdentifier(m.partitionColumn);
   const cov = m.covariateInputs.map((c) => `, ${quoteIdentifier(c)}`).join('');
   const keys = m.covariateInputs.length
@@ -108,7 +112,6 @@ export function renderBatchScore(m: ScoringModel): ScoringStatement[] {
     { id: 'commit', sql: COMMIT },
   ];
 }
-
 
 /** How the run ids of scheduled scoring start (runner run ids start with R: RUN_VARIABLES). */
 export const SCHEDULED_RUN_PREFIX = 'S';

@@ -88,7 +88,13 @@ export function gatewayOf(m: Pick<InferenceServiceModel, 'name' | 'ingress'>): O
  * instead of leaving the old settings in place.
  */
 export function settingsTag(m: Pick<InferenceServiceModel, 'model' | 'computePool' | 'ingress' | 'minInstances' | 'maxInstances'>): string {
-  const settings = { model: m.model.toString(), computePool: m.computePool.toString(), ingress: m.ingress, minInstances: m.minInstances, maxInstances: m.maxInstances };
+  const settings = {
+    model: m.model.toString(),
+    computePool: m.computePool.toString(),
+    ingress: m.ingress,
+    minInstances: m.minInstances,
+    maxInstances: m.maxInstances,
+  };
   return createHash('sha256').update(canonicalJson(settings)).digest('hex').slice(0, 8).toUpperCase();
 }
 
@@ -98,8 +104,12 @@ export function serviceMarker(m: Pick<InferenceServiceModel, 'name'>): string {
 }
 
 /** The name of version `version`'s service (what the procedure computes at run time), for tests and docs. */
-export function serviceNameFor(m: Pick<InferenceServiceModel, 'name' | 'model' | 'computePool' | 'ingress' | 'minInstances' | 'maxInstances'>, version: string): ObjectName {
-  if (!UNQUOTED_UPPER_IDENTIFIER.test(version)) throw new InvalidValueError(`version ${JSON.stringify(version)} is not an unquoted identifier`, 'Use the version name as SHOW VERSIONS IN MODEL lists it');
+export function serviceNameFor(
+  m: Pick<InferenceServiceModel, 'name' | 'model' | 'computePool' | 'ingress' | 'minInstances' | 'maxInstances'>,
+  version: string,
+): ObjectName {
+  if (!UNQUOTED_UPPER_IDENTIFIER.test(version))
+    throw new InvalidValueError(`version ${JSON.stringify(version)} is not an unquoted identifier`, 'Use the version name as SHOW VERSIONS IN MODEL lists it');
   const [db, schema, name] = m.name.parts;
   return ObjectName.of(db, schema, `${name}_${version}_${settingsTag(m)}`);
 }
@@ -116,7 +126,15 @@ function serviceRef(m: Pick<InferenceServiceModel, 'name'>): string {
  * weights add up to 100).
  */
 export function renderGatewaySpec(m: Pick<InferenceServiceModel, 'name'>): string {
-  return ['spec:', '  type: traffic_split', '  split_type: custom', '  targets:', '  - type: endpoint', `    value: ${serviceRef(m)}!${INFERENCE_ENDPOINT}`, '    weight: 100'].join('\n');
+  return [
+    'spec:',
+    '  type: traffic_split',
+    '  split_type: custom',
+    '  targets:',
+    '  - type: endpoint',
+    `    value: ${serviceRef(m)}!${INFERENCE_ENDPOINT}`,
+    '    weight: 100',
+  ].join('\n');
 }
 
 /** The statements the deploy procedure runs, by purpose; `<SERVICE>` is the service each is about. */

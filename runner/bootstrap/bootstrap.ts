@@ -169,7 +169,10 @@ export function bootstrapStatements(tf: TerraformJson, opts: BootstrapOptions = 
       // Granting an account privilege needs MANAGE GRANTS, which a grant option on the privilege
       // does not give (https://docs.snowflake.com/en/sql-reference/sql/grant-privilege): an
       // administrator grants it, and the stack's own grant cannot be applied by the deploy role.
-      add(renderGrantOnAccount(privileges, granteeRole), `the stack grants ${list} on the account to ${grantee}, which only an administrator can: granted here; remove that grant from the stack, or terraform apply fails on it`);
+      add(
+        renderGrantOnAccount(privileges, granteeRole),
+        `the stack grants ${list} on the account to ${grantee}, which only an administrator can: granted here; remove that grant from the stack, or terraform apply fails on it`,
+      );
     } else if (g.on_account_object) {
       const name = parse(g.on_account_object.object_name, 1);
       const type = String(g.on_account_object.object_type).toUpperCase();
@@ -192,34 +195,43 @@ export function bootstrapStatements(tf: TerraformJson, opts: BootstrapOptions = 
       if (created.schemas.has(schema)) continue;
       // Only the schema's owner or a MANAGE GRANTS holder defines future grants in a managed-access
       // schema, and a grant option does not delegate it: granted here, by an administrator.
-      add(renderGrantOnFuture(privileges, String(g.on_schema_object.future.object_type_plural).toUpperCase(), 'SCHEMA', schema, granteeRole), `the stack declares a future grant in schema ${schema}, which it does not own and so cannot define: granted here; remove that grant from the stack, or terraform apply fails on it`);
+      add(
+        renderGrantOnFuture(privileges, String(g.on_schema_object.future.object_type_plural).toUpperCase(), 'SCHEMA', schema, granteeRole),
+        `the stack declares a future grant in schema ${schema}, which it does not own and so cannot define: granted here; remove that grant from the stack, or terraform apply fails on it`,
+      );
     }
   }
 
   // 5. What the deploy role uses itself as the owner of the tasks: the jobs they start run as it.
   for (const t of all('snowflake_task')) {
     const body = String(t.sql_statement ?? '');
-    if (t.warehouse && !created.accountObjects.has(`WAREHOUSE:${upper(t.warehouse)}`)) add(renderGrantOn(['USAGE'], 'WAREHOUSE', upper(t.warehouse), role), 'the stack\'s tasks run on it');
+    if (t.warehouse && !created.accountObjects.has(`WAREHOUSE:${upper(t.warehouse)}`))
+      add(renderGrantOn(['USAGE'], 'WAREHOUSE', upper(t.warehouse), role), "the stack's tasks run on it");
     for (const m of body.matchAll(/QUERY_WAREHOUSE\s*=\s*("[^"]+"|[A-Za-z_][A-Za-z0-9_$]*)/gi)) {
       const wh = parse(m[1], 1);
-      if (!created.accountObjects.has(`WAREHOUSE:${wh}`)) add(renderGrantOn(['USAGE'], 'WAREHOUSE', wh, role), 'the job services the stack\'s tasks start query on it');
+      if (!created.accountObjects.has(`WAREHOUSE:${wh}`))
+        add(renderGrantOn(['USAGE'], 'WAREHOUSE', wh, role), "the job services the stack's tasks start query on it");
     }
     for (const m of body.matchAll(/^\s*name:\s*'@([^'/]+)/gm)) {
       const stage = parse(m[1], 3);
       if (created.schemaObjects.has(stage)) continue;
       usageOnSchema(stage.split('.').slice(0, 2).join('.'), `parent of stage ${stage}, which the stack's jobs mount`);
-      add(renderGrantOn(['READ', 'WRITE'], 'STAGE', stage, role), 'the job services the stack\'s tasks start mount it, and they run as the task owner');
+      add(renderGrantOn(['READ', 'WRITE'], 'STAGE', stage, role), "the job services the stack's tasks start mount it, and they run as the task owner");
     }
     for (const m of body.matchAll(/IN\s+COMPUTE\s+POOL\s+("[^"]+"|[A-Za-z_][A-Za-z0-9_$]*)/gi)) {
       const pool = parse(m[1], 1);
-      if (!created.accountObjects.has(`COMPUTE POOL:${pool}`)) add(renderGrantOn(['USAGE'], 'COMPUTE POOL', pool, role), 'the stack\'s tasks start job services on it');
+      if (!created.accountObjects.has(`COMPUTE POOL:${pool}`))
+        add(renderGrantOn(['USAGE'], 'COMPUTE POOL', pool, role), "the stack's tasks start job services on it");
     }
     for (const image of imagesInSpecs([body])) {
       const parts = repositoryPartsOfImage(image);
       const repo = parts?.join('.');
       if (!repo || created.schemaObjects.has(repo)) continue;
       usageOnSchema(repo.split('.').slice(0, 2).join('.'), `parent of image repository ${repo}`);
-      add(renderGrantOn(['READ'], 'IMAGE REPOSITORY', repo, role), 'the stack\'s tasks start job services from images in it, and a job runs as its owner, the task owner');
+      add(
+        renderGrantOn(['READ'], 'IMAGE REPOSITORY', repo, role),
+        "the stack's tasks start job services from images in it, and a job runs as its owner, the task owner",
+      );
     }
   }
   return out.statements();
@@ -260,7 +272,11 @@ class StatementList {
 
 /** The statements as a script a reviewer reads: each statement after a comment saying why. */
 export function renderBootstrapScript(statements: readonly BootstrapStatement[], header: string): string {
-  const lines = [`-- ${header}`, '-- Run as ACCOUNTADMIN, once, and again when the stack changes (every statement is idempotent).', `${renderUseSystemRole('ACCOUNTADMIN')};`];
+  const lines = [
+    `-- ${header}`,
+    '-- Run as ACCOUNTADMIN, once, and again when the stack changes (every statement is idempotent).',
+    `${renderUseSystemRole('ACCOUNTADMIN')};`,
+  ];
   for (const s of statements) lines.push('', `-- ${s.why}`, `${s.sql};`);
   return lines.join('\n') + '\n';
 }
@@ -325,9 +341,9 @@ function accountWhy(type: string): string {
     case 'snowflake_compute_pool':
       return 'the stack creates a compute pool';
     case 'snowflake_task':
-      return 'the deploy role owns the stack\'s tasks, and a task runs only when its owner holds EXECUTE TASK';
+      return "the deploy role owns the stack's tasks, and a task runs only when its owner holds EXECUTE TASK";
     case 'snowflake_alert':
-      return 'the deploy role creates and owns the stack\'s alerts, and an alert is created and runs only when its owner holds EXECUTE ALERT';
+      return "the deploy role creates and owns the stack's alerts, and an alert is created and runs only when its owner holds EXECUTE ALERT";
     case 'snowflake_database':
       return 'the stack creates a database';
     default:

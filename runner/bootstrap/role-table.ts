@@ -18,7 +18,8 @@ function targetOf(g: Res): string {
   if (g.on_account === true) return 'the account';
   if (g.on_account_object) return `${String(g.on_account_object.object_type).toLowerCase()} ${plain(g.on_account_object.object_name)}`;
   if (g.on_schema?.schema_name) return `schema ${plain(g.on_schema.schema_name)}`;
-  if (g.on_schema_object?.future) return `future ${String(g.on_schema_object.future.object_type_plural).toLowerCase()} in schema ${plain(g.on_schema_object.future.in_schema)}`;
+  if (g.on_schema_object?.future)
+    return `future ${String(g.on_schema_object.future.object_type_plural).toLowerCase()} in schema ${plain(g.on_schema_object.future.in_schema)}`;
   if (g.on_schema_object?.object_name) return `${String(g.on_schema_object.object_type).toLowerCase()} ${plain(g.on_schema_object.object_name)}`;
   return 'unknown';
 }
@@ -42,9 +43,12 @@ export function roleRows(tf: TerraformJson): { role: string; holds: string; on: 
   const deploy = String(tf.provider?.snowflake?.find((p) => p.alias === undefined)?.role ?? '').toUpperCase();
   const rows: { role: string; holds: string; on: string; from: string }[] = [];
   for (const [type, kind] of CREATED) {
-    const names = Object.values(res[type] ?? {}).map((r: Res) => (r.database ? `${r.database}.${r.schema ? `${r.schema}.` : ''}${r.name}` : String(r.name)).toUpperCase()).sort();
+    const names = Object.values(res[type] ?? {})
+      .map((r: Res) => (r.database ? `${r.database}.${r.schema ? `${r.schema}.` : ''}${r.name}` : String(r.name)).toUpperCase())
+      .sort();
     if (names.length === 0) continue;
-    const shown = names.length > 3 ? `${names.length} ${kind === 'task' ? 'tasks' : `${kind}s`} (${names[0]}, ...)` : names.map((n) => `${kind} ${n}`).join(', ');
+    const shown =
+      names.length > 3 ? `${names.length} ${kind === 'task' ? 'tasks' : `${kind}s`} (${names[0]}, ...)` : names.map((n) => `${kind} ${n}`).join(', ');
     rows.push({ role: deploy, holds: 'OWNERSHIP', on: shown, from: 'terraform apply creates it' });
   }
   for (const e of Object.values(res.snowflake_execute ?? {}) as Res[]) {
@@ -53,10 +57,21 @@ export function roleRows(tf: TerraformJson): { role: string; holds: string; on: 
   }
   for (const s of bootstrapStatements(tf)) {
     const m = /^GRANT (.+?) ON (.+?) TO ROLE "([^"]+)"( WITH GRANT OPTION)?$/.exec(s.sql);
-    if (m) rows.push({ role: m[3], holds: `${m[1]}${m[4] ? ' (with grant option)' : ''}`, on: m[2] === 'ACCOUNT' ? 'the account' : plain(m[2]).replace(/^(\w+(?: \w+)?) /, (k) => k.toLowerCase()), from: 'many-model bootstrap' });
+    if (m)
+      rows.push({
+        role: m[3],
+        holds: `${m[1]}${m[4] ? ' (with grant option)' : ''}`,
+        on: m[2] === 'ACCOUNT' ? 'the account' : plain(m[2]).replace(/^(\w+(?: \w+)?) /, (k) => k.toLowerCase()),
+        from: 'many-model bootstrap',
+      });
   }
   for (const g of Object.values(res.snowflake_grant_privileges_to_account_role ?? {}) as Res[]) {
-    rows.push({ role: String(g.account_role_name), holds: (g.all_privileges ? ['ALL'] : [...g.privileges].sort()).join(', '), on: targetOf(g), from: 'the stack' });
+    rows.push({
+      role: String(g.account_role_name),
+      holds: (g.all_privileges ? ['ALL'] : [...g.privileges].sort()).join(', '),
+      on: targetOf(g),
+      from: 'the stack',
+    });
   }
   for (const g of Object.values(res.snowflake_grant_account_role ?? {}) as Res[]) {
     rows.push({ role: String(g.parent_role_name), holds: `role ${g.role_name} (and what it holds)`, on: '', from: 'the stack' });
@@ -64,7 +79,10 @@ export function roleRows(tf: TerraformJson): { role: string; holds: string; on: 
   const order = (r: string) => (r === deploy ? 0 : 1);
   // The account's privileges first, then objects by name, then the roles a role holds.
   const place = (on: string) => (on === 'the account' ? 0 : on === '' ? 2 : 1);
-  return rows.sort((a, b) => order(a.role) - order(b.role) || a.role.localeCompare(b.role) || place(a.on) - place(b.on) || a.on.localeCompare(b.on) || a.holds.localeCompare(b.holds));
+  return rows.sort(
+    (a, b) =>
+      order(a.role) - order(b.role) || a.role.localeCompare(b.role) || place(a.on) - place(b.on) || a.on.localeCompare(b.on) || a.holds.localeCompare(b.holds),
+  );
 }
 
 /** The rows as a Markdown table. */

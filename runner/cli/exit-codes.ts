@@ -18,7 +18,14 @@ export const EXIT = {
  * loads no layer the command did not load (runner/bootstrap pulls in cdktf, runner/hooks/runner the
  * Snowflake driver).
  */
-const USAGE_ERRORS: ReadonlySet<string> = new Set(['UsageError', 'ManifestError', 'PlanError', 'TerraformPlanError', 'ConnectionConfigError', 'BootstrapError']);
+const USAGE_ERRORS: ReadonlySet<string> = new Set([
+  'UsageError',
+  'ManifestError',
+  'PlanError',
+  'TerraformPlanError',
+  'ConnectionConfigError',
+  'BootstrapError',
+]);
 
 /** The exit code of an error that ended a command. */
 export function exitCodeOf(e: unknown): number {

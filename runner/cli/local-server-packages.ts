@@ -36,7 +36,12 @@ export function testedVersions(): Record<string, string> {
  * The message for `command` when `missing` packages are absent: what they are for and the one
  * command that installs them, at the versions the package was tested with.
  */
-export function localServerInstallMessage(command: string, missing: readonly string[], versions: Record<string, string> = testedVersions(), nodeVersion = process.versions.node): string {
+export function localServerInstallMessage(
+  command: string,
+  missing: readonly string[],
+  versions: Record<string, string> = testedVersions(),
+  nodeVersion = process.versions.node,
+): string {
   const names = missing.length === 1 ? missing[0] : `${missing.slice(0, -1).join(', ')} and ${missing[missing.length - 1]}`;
   const specs = missing.map((name) => (versions[name] ? `${name}@${versions[name]}` : name));
   const lines = [
@@ -44,7 +49,9 @@ export function localServerInstallMessage(command: string, missing: readonly str
     `  npm install --save-dev ${specs.join(' ')}`,
   ];
   if (missing.includes('@polyglot-sql/sdk') && Number(nodeVersion.split('.')[0]) < 22) {
-    lines.push(`@polyglot-sql/sdk declares Node >= 22, so npm warns EBADENGINE on Node ${nodeVersion}; the local server runs on Node 20 all the same (this package's tests do).`);
+    lines.push(
+      `@polyglot-sql/sdk declares Node >= 22, so npm warns EBADENGINE on Node ${nodeVersion}; the local server runs on Node 20 all the same (this package's tests do).`,
+    );
   }
   return lines.join('\n');
 }

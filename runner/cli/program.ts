@@ -10,7 +10,19 @@ import { Command, Help, HelpConfiguration } from 'commander';
 import { ownPackage } from '../own-package';
 import { ALLOW_ENV, CONNECTION_ENV, PASSWORD_ENV } from './environment';
 import { EXIT } from './exit-codes';
-import { checkAppFile, checkInputDir, checkOutputDir, checkOutputFile, flag, oneOf, parseCredits, parsePort, parsePositiveInt, parseSeconds, repeatable } from './args';
+import {
+  checkAppFile,
+  checkInputDir,
+  checkOutputDir,
+  checkOutputFile,
+  flag,
+  oneOf,
+  parseCredits,
+  parsePort,
+  parsePositiveInt,
+  parseSeconds,
+  repeatable,
+} from './args';
 import { readImageCommands } from './image-commands';
 import type { BootstrapOptions } from './commands/bootstrap';
 import type { DemoOptions } from './commands/demo';
@@ -57,7 +69,11 @@ const HELP: HelpConfiguration = {
     if (!(cmd instanceof CliCommand)) return text;
     const section = (title: string, rows: readonly [string, string][]) => {
       const width = Math.max(...rows.map(([term]) => term.length));
-      return helper.formatItemList(title, rows.map(([term, what]) => helper.formatItem(term, width, what, helper)), helper);
+      return helper.formatItemList(
+        title,
+        rows.map(([term, what]) => helper.formatItem(term, width, what, helper)),
+        helper,
+      );
     };
     const sections = [...section('exit codes:', cmd.exitCodeHelp), ...section('environment:', cmd.environmentHelp)];
     return sections.length > 0 ? `${text}\n${sections.join('\n')}` : text;
@@ -68,7 +84,9 @@ const CONNECTION_FLAG = 'a connection of ~/.snowflake/connections.toml (default:
 
 /** bootstrap and doctor: every synthesized stack, or --stack. */
 const everyStack = (cmd: CliCommand) =>
-  cmd.addOption(flag('--out <DIR>', 'the synthesis output directory').default('cdktf.out')).addOption(flag('--stack <S>', 'only this stack (default: every synthesized stack)'));
+  cmd
+    .addOption(flag('--out <DIR>', 'the synthesis output directory').default('cdktf.out'))
+    .addOption(flag('--stack <S>', 'only this stack (default: every synthesized stack)'));
 const EVERY_STACK_USAGE = 'usage or configuration: unknown flag, no synthesis or stack, a stack without a provider role, no connection, login refused';
 
 const LOCAL_SERVER_PACKAGES_MISSING = "or the local server's packages are not installed (the message says which)";
@@ -99,7 +117,9 @@ export function manyModelProgram(done: (code: number) => void = () => undefined)
       done(await work(opts));
   const program = new CliCommand('many-model')
     .usage('<command> [flags]')
-    .description("Synthesize, plan, bootstrap, check, deploy, run the post-deploy hooks of and report on Snowflake many-model pipelines. 'many-model <command> --help' shows a command's flags, exit codes and environment; docs/cli.md has them all.")
+    .description(
+      "Synthesize, plan, bootstrap, check, deploy, run the post-deploy hooks of and report on Snowflake many-model pipelines. 'many-model <command> --help' shows a command's flags, exit codes and environment; docs/cli.md has them all.",
+    )
     .version(`many-model ${ownPackage().version}`, '-V, --version', 'print the package version')
     .helpOption('-h, --help', 'show this help')
     .helpCommand('help [command]', 'show the help of a command')
@@ -125,10 +145,16 @@ export function manyModelProgram(done: (code: number) => void = () => undefined)
   program
     .command('synth')
     .summary('synthesize the app (Terraform JSON + hooks.json) and print a summary')
-    .description('Synthesizes a cdktf app module that exports buildApp(outdir) (TypeScript or JavaScript) and prints, per stack, the Terraform resources and the hook steps it wrote.')
+    .description(
+      'Synthesizes a cdktf app module that exports buildApp(outdir) (TypeScript or JavaScript) and prints, per stack, the Terraform resources and the hook steps it wrote.',
+    )
     .addOption(flag('--app <FILE>', 'the app module', checkAppFile).default('stacks/main.ts'))
     .addOption(flag('--out <DIR>', 'output directory; its parent must exist', checkOutputDir).default('cdktf.out'))
-    .exitCodes({ 0: 'synthesized', 1: 'the app failed to synthesize', 2: 'usage: unknown flag, no such --app file, --out parent missing, no buildApp export, a TypeScript app without a TypeScript loader (tsx) installed' })
+    .exitCodes({
+      0: 'synthesized',
+      1: 'the app failed to synthesize',
+      2: 'usage: unknown flag, no such --app file, --out parent missing, no buildApp export, a TypeScript app without a TypeScript loader (tsx) installed',
+    })
     .action(run((o: SynthOptions) => load.synth().synth(o)));
 
   program
@@ -141,15 +167,24 @@ export function manyModelProgram(done: (code: number) => void = () => undefined)
     )
     .addOption(flag('--series <N>', 'number of generated daily series (partitions)', parsePositiveInt).default(200))
     .addOption(flag('--days <N>', 'days of history per series', parsePositiveInt).default(1095))
-    .option('--warehouse', 'train in the warehouse (TrainingStrategy.warehouse()): one statement through a JavaScript UDTF, no compute pool, queue or job service')
-    .exitCodes({ 0: 'every step succeeded', 1: 'a step failed, or the closed loop did not promote exactly the changed series', 2: `usage: unknown flag or a value that is not a positive whole number; ${LOCAL_SERVER_PACKAGES_MISSING}` })
+    .option(
+      '--warehouse',
+      'train in the warehouse (TrainingStrategy.warehouse()): one statement through a JavaScript UDTF, no compute pool, queue or job service',
+    )
+    .exitCodes({
+      0: 'every step succeeded',
+      1: 'a step failed, or the closed loop did not promote exactly the changed series',
+      2: `usage: unknown flag or a value that is not a positive whole number; ${LOCAL_SERVER_PACKAGES_MISSING}`,
+    })
     .action(run((o: DemoOptions) => load.demo().demo(o)));
 
   const hooks = program
     .command('hooks')
     .usage('<plan|run|abandon> [flags]')
     .summary('hooks plan|run|abandon: plan, run or abandon the post-deploy steps of a synthesized stack')
-    .description("The post-deploy steps of a synthesized stack (its hooks.json), with the ledger that records each attempt. Run identity: docs/hooks-manifest.md.");
+    .description(
+      'The post-deploy steps of a synthesized stack (its hooks.json), with the ledger that records each attempt. Run identity: docs/hooks-manifest.md.',
+    );
   const hooksExitCodes = {
     0: 'every step succeeded (or the plan was printed, or the run abandoned)',
     1: 'a step failed, another runner holds the lock, or Snowflake stayed unreachable (retried)',
@@ -173,9 +208,15 @@ export function manyModelProgram(done: (code: number) => void = () => undefined)
       .addOption(repeatable('--only <STEP>', 'skip every step but STEP (its dependencies are not pulled in); repeatable'));
   const lockTimeout = () => flag('--lock-timeout <SECONDS>', 'take over the lock of a runner whose heartbeat stopped this long ago (default 60)', parseSeconds);
 
-  selection(hooksCommand('plan', 'Which post-deploy steps will run, why, and under which run (resumed, abandoned, new); reads the ledger.'))
-    .action(run((o: HooksOptions) => load.hooks().planHooks(o)));
-  selection(hooksCommand('run', 'Runs the post-deploy steps through snowflake-sdk, recording each attempt; an unfinished run is resumed, or abandoned when its inputs changed.'))
+  selection(hooksCommand('plan', 'Which post-deploy steps will run, why, and under which run (resumed, abandoned, new); reads the ledger.')).action(
+    run((o: HooksOptions) => load.hooks().planHooks(o)),
+  );
+  selection(
+    hooksCommand(
+      'run',
+      'Runs the post-deploy steps through snowflake-sdk, recording each attempt; an unfinished run is resumed, or abandoned when its inputs changed.',
+    ),
+  )
     .option('--dry-run', 'print the steps and their SQL instead of running them')
     .addOption(lockTimeout())
     .action(run((o: HooksOptions) => load.hooks().runStackHooks(o)));
@@ -188,7 +229,9 @@ export function manyModelProgram(done: (code: number) => void = () => undefined)
     .command('plan')
     .usage('--base <DIR|REF> [flags]')
     .summary('pull-request plan: Terraform changes, hook steps, their credits and destructive changes vs a base (--base DIR|REF)')
-    .description('The pull-request plan: Terraform changes, hook steps that will run and why, what they cost in credits, and destructive changes to stateful objects, head against base (docs/gitops.md).')
+    .description(
+      'The pull-request plan: Terraform changes, hook steps that will run and why, what they cost in credits, and destructive changes to stateful objects, head against base (docs/gitops.md).',
+    )
     .addOption(flag('--base <DIR|REF>', 'required: a synthesized directory (a cdktf.out of the target branch) or a git ref (origin/main)'))
     .addOption(flag('--head <DIR>', 'an already synthesized head (default: synthesize --app now)', checkInputDir))
     .addOption(flag('--app <FILE>', 'without --head: the app module exporting buildApp(outdir) (default stacks/main.ts)', checkAppFile))
@@ -202,7 +245,12 @@ export function manyModelProgram(done: (code: number) => void = () => undefined)
     .addOption(flag('--max-credits <N>', "exit 3 when the change's estimated first-month credits exceed N", parseCredits))
     .addOption(flag('--credit-price <P>', 'the price of one credit: costs beside credits (no currency without it)', parseCredits))
     .addOption(flag('--partitions <N>', "partitions per pipeline for the cost estimate (default: the ledger's, else 1000)", parsePositiveInt))
-    .addOption(repeatable('--pool-rate <FAMILY=CREDITS>', "credits per node-hour of a compute pool instance family, from Snowflake's consumption table or your contract (unpriced without); repeatable"))
+    .addOption(
+      repeatable(
+        '--pool-rate <FAMILY=CREDITS>',
+        "credits per node-hour of a compute pool instance family, from Snowflake's consumption table or your contract (unpriced without); repeatable",
+      ),
+    )
     .option('--ledger', "read step durations from the stacks' HOOK_RUNS ledgers (--connection, or SNOWFLAKE_* variables)")
     .addOption(flag('--connection <NAME>', 'a connection of ~/.snowflake/connections.toml to read the ledgers with (implies --ledger)'))
     .exitCodes({
@@ -264,8 +312,14 @@ export function manyModelProgram(done: (code: number) => void = () => undefined)
     .addOption(flag('--connection <NAME>', CONNECTION_FLAG))
     .addOption(flag('--terraform <BIN>', 'the Terraform binary (default: terraform on PATH)'))
     .option('--local', 'deploy to the local Snowflake-protocol server instead')
-    .addOption(flag('--data <DIR>', '--local: the server keeps its state here (load your source tables into it first); default a temporary directory', checkOutputDir))
-    .addOption(flag('--images <FILE>', '--local: JSON mapping trainer images (or prefixes) to local commands; unmapped images run the reference worker', (_flag, file) => readImageCommands(file)))
+    .addOption(
+      flag('--data <DIR>', '--local: the server keeps its state here (load your source tables into it first); default a temporary directory', checkOutputDir),
+    )
+    .addOption(
+      flag('--images <FILE>', '--local: JSON mapping trainer images (or prefixes) to local commands; unmapped images run the reference worker', (_flag, file) =>
+        readImageCommands(file),
+      ),
+    )
     .addOption(flag('--port <N>', '--local: deploy to a running many-model local-server on 127.0.0.1:N instead of starting one', parsePort))
     .addOption(flag('--user <NAME>', "--local --port: the server's user (default test)"))
     .addOption(flag('--password-file <FILE>', `--local --port: the user's password, first line of FILE (mode 0600); or set ${PASSWORD_ENV} (default test)`))
@@ -281,10 +335,10 @@ export function manyModelProgram(done: (code: number) => void = () => undefined)
 
   program
     .command('report')
-    .summary('one self-contained HTML page of a pipeline\'s monitoring: accuracy, worst partitions, drift, champion vs challenger, retraining')
+    .summary("one self-contained HTML page of a pipeline's monitoring: accuracy, worst partitions, drift, champion vs challenger, retraining")
     .description(
       "Writes one self-contained HTML page (inline CSS and SVG, no script, no request) of a pipeline's monitoring (pipeline.addMonitoring()): the distribution of realized sMAPE, " +
-        'the worst partitions with their forecasts, intervals and actuals, the drift flags, the champion (the alias\'s version) against the newest version, and what the last ' +
+        "the worst partitions with their forecasts, intervals and actuals, the drift flags, the champion (the alias's version) against the newest version, and what the last " +
         "closed-loop run retrained. The tables come from the synthesized stack's hooks.json; run it as a role that reads them and the model (the deploy role, which holds the runner and consumer roles).",
     )
     .addOption(flag('--out <FILE>', 'the HTML file to write; its directory must exist', checkOutputFile).default('report.html'))
@@ -312,7 +366,13 @@ export function manyModelProgram(done: (code: number) => void = () => undefined)
     .addOption(flag('--user <NAME>', 'the user that may log in (default test)'))
     .addOption(flag('--password-file <FILE>', `the user's password, first line of FILE (mode 0600); or set ${PASSWORD_ENV}`))
     .addOption(flag('--password <PW>', `discouraged: visible to every local user in ps; use --password-file or ${PASSWORD_ENV}`))
-    .addOption(flag('--images <FILE>', 'JSON mapping trainer images (or prefixes) to local commands; unmapped images run the reference worker (docs/local-server.md)', (_flag, file) => readImageCommands(file)))
+    .addOption(
+      flag(
+        '--images <FILE>',
+        'JSON mapping trainer images (or prefixes) to local commands; unmapped images run the reference worker (docs/local-server.md)',
+        (_flag, file) => readImageCommands(file),
+      ),
+    )
     .exitCodes({
       0: 'stopped by Ctrl-C or SIGTERM',
       1: 'the server failed (e.g. the port is taken)',

@@ -27,7 +27,13 @@ export function readSynthOutput(outdir: string): StackOutput[] {
     for (const [type, byId] of Object.entries(tf.resource ?? {})) resourceCounts[type] = Object.keys(byId).length;
     const manifestFile = path.join(path.dirname(terraformFile), MANIFEST_FILE_NAME);
     const has = fs.existsSync(manifestFile);
-    return { name, terraformFile, manifestFile: has ? manifestFile : undefined, resourceCounts, manifest: has ? (JSON.parse(fs.readFileSync(manifestFile, 'utf8')) as HookManifest) : undefined };
+    return {
+      name,
+      terraformFile,
+      manifestFile: has ? manifestFile : undefined,
+      resourceCounts,
+      manifest: has ? (JSON.parse(fs.readFileSync(manifestFile, 'utf8')) as HookManifest) : undefined,
+    };
   });
 }
 
@@ -41,7 +47,9 @@ export function formatSummary(stacks: StackOutput[], cwd = process.cwd()): strin
     for (const [type, n] of Object.entries(s.resourceCounts).sort()) lines.push(`    ${String(n).padStart(4)}  ${type}`);
     if (s.manifest && s.manifestFile) {
       const ledger = s.manifest.ledger ? `${s.manifest.ledger.database}.${s.manifest.ledger.schema}.${s.manifest.ledger.table}` : 'none';
-      lines.push(`  hook manifest    ${path.relative(cwd, s.manifestFile)}  (schema v${s.manifest.schemaVersion}, ${s.manifest.steps.length} steps, ledger ${ledger})`);
+      lines.push(
+        `  hook manifest    ${path.relative(cwd, s.manifestFile)}  (schema v${s.manifest.schemaVersion}, ${s.manifest.steps.length} steps, ledger ${ledger})`,
+      );
       for (const step of s.manifest.steps) lines.push(`    ${step.kind.padEnd(18)} ${step.id}  [${step.fingerprint.slice(0, 12)}]`);
     } else {
       lines.push('  hook manifest    none (no post-deploy steps)');

@@ -14,7 +14,6 @@ import { SnowflakeSession } from '../snowflake/session';
 import { renderCreateDatabase, renderCreateImageRepository, renderCreateRole, renderCreateSchema, renderGrantRoleToUser } from '../../lib/sql/account';
 import { renderUseSystemRole } from '../../lib/sql/session';
 
-
 export interface ProvisionOptions {
   /** The user who deploys and runs the hooks (granted every role the stack creates, as a CI user would be). */
   readonly user: string;
@@ -95,7 +94,8 @@ async function createReferencedObjects(admin: SnowflakeSession, tf: TerraformJso
     if (parts) repos.add(parts.join('.'));
   }
   for (const g of Object.values(tf.resource?.snowflake_grant_privileges_to_account_role ?? {})) {
-    if (String(g.on_schema_object?.object_type).toUpperCase() === 'IMAGE REPOSITORY') repos.add(String(g.on_schema_object.object_name).replace(/"/g, '').toUpperCase());
+    if (String(g.on_schema_object?.object_type).toUpperCase() === 'IMAGE REPOSITORY')
+      repos.add(String(g.on_schema_object.object_name).replace(/"/g, '').toUpperCase());
   }
   for (const name of repos) {
     if (createdRepos.has(name)) continue;

@@ -22,7 +22,17 @@ import { provisionLocally } from './provision';
 import type { TerraformJson } from '../bootstrap/bootstrap';
 import { ObjectName } from '../../lib/identifiers';
 import { renderCreateDatabase, renderCreateSchema, renderCreateWarehouse } from '../../lib/sql/account';
-import { DEMO_LOAD_WAREHOUSE, renderCompletedRuns, renderConsumerPredict, renderCompletedRunsInOrder, renderDemoReport, renderDemoSource, renderLoopReport, renderRetrainRunQuery, renderScheduledRowCount } from '../../lib/sql/demo';
+import {
+  DEMO_LOAD_WAREHOUSE,
+  renderCompletedRuns,
+  renderConsumerPredict,
+  renderCompletedRunsInOrder,
+  renderDemoReport,
+  renderDemoSource,
+  renderLoopReport,
+  renderRetrainRunQuery,
+  renderScheduledRowCount,
+} from '../../lib/sql/demo';
 import { renderExecuteTask } from '../../lib/sql/task-graph';
 import type { MonitoringOptions } from '../../constructs/pipeline-monitor';
 import { renderUseSystemRole, renderUseWarehouse } from '../../lib/sql/session';
@@ -123,7 +133,12 @@ export interface DemoResult {
 export function localConnection(server: LocalSnowflakeServer, role?: string, warehouse?: string) {
   return resolveConnection({
     env: {
-      SNOWFLAKE_ACCOUNT: 'local', SNOWFLAKE_USER: 'test', SNOWFLAKE_PASSWORD: 'test', SNOWFLAKE_HOST: '127.0.0.1', SNOWFLAKE_PORT: String(server.port), SNOWFLAKE_PROTOCOL: 'http',
+      SNOWFLAKE_ACCOUNT: 'local',
+      SNOWFLAKE_USER: 'test',
+      SNOWFLAKE_PASSWORD: 'test',
+      SNOWFLAKE_HOST: '127.0.0.1',
+      SNOWFLAKE_PORT: String(server.port),
+      SNOWFLAKE_PROTOCOL: 'http',
       ...(role ? { SNOWFLAKE_ROLE: role } : {}),
       ...(warehouse ? { SNOWFLAKE_WAREHOUSE: warehouse } : {}),
     },
@@ -160,14 +175,18 @@ async function runScheduledScoring(admin: SnowflakeSession, pipeline: ManyModelP
 }
 
 /** What an analyst does: PREDICT with the promoted alias, as the consumer role (USAGE on the model, nothing else). */
-async function predictAsConsumer(consumer: SnowflakeSession, pipeline: ManyModelPipeline, partition: string | undefined, sessions: SnowflakeSession[]): Promise<number> {
+async function predictAsConsumer(
+  consumer: SnowflakeSession,
+  pipeline: ManyModelPipeline,
+  partition: string | undefined,
+  sessions: SnowflakeSession[],
+): Promise<number> {
   sessions.push(consumer);
   if (!partition) return 0;
   const agg = pipeline.aggregator;
   const rows = await consumer.query(renderConsumerPredict(agg.modelName, agg.alias, partition));
   return rows.rows.length;
 }
-
 
 /** `series` daily series of `days` days: level, trend, weekly season and noise; a few gaps and NULLs. */
 export function generateSeries(series: number, days: number, seed = 42): [string, string, number | null][] {
@@ -208,7 +227,14 @@ function* generatedSeries(series: number, days: number, seed: number): Generator
   const rand = prng(seed);
   const dates = Array.from({ length: days }, (_, d) => dayOf(d));
   for (let s = 0; s < series; s++) {
-    const shape: SeriesShape = { id: `U${String(s).padStart(4, '0')}`, index: s, level: 50 + rand() * 150, trend: (rand() - 0.3) * 0.05, amp: 5 + rand() * 25, noise: 1 + rand() * (s % 10 === 0 ? 20 : 6) };
+    const shape: SeriesShape = {
+      id: `U${String(s).padStart(4, '0')}`,
+      index: s,
+      level: 50 + rand() * 150,
+      trend: (rand() - 0.3) * 0.05,
+      amp: 5 + rand() * 25,
+      noise: 1 + rand() * (s % 10 === 0 ? 20 : 6),
+    };
     const rows: [string, string, number | null][] = [];
     for (let d = 0; d < days; d++) {
       if (s % 17 === 3 && d % 97 === 5) continue; // a missing day
@@ -243,7 +269,11 @@ export function futureActuals(series: number, days: number, horizon: number, cha
 
 /** The series whose regime the demo changes: every twentieth (U0005, U0025, ...), 5 % of them. */
 export function regimeChangedSeries(series: number): Set<string> {
-  return new Set(Array.from({ length: series }, (_, s) => s).filter((s) => s % 20 === 5).map((s) => `U${String(s).padStart(4, '0')}`));
+  return new Set(
+    Array.from({ length: series }, (_, s) => s)
+      .filter((s) => s % 20 === 5)
+      .map((s) => `U${String(s).padStart(4, '0')}`),
+  );
 }
 
 /**
@@ -267,7 +297,12 @@ interface LoopInputs {
 }
 
 /** Waits for the `n`th completed run of the graph rooted at `task`, as `session` sees it. */
-export async function waitForGraphRun(session: SnowflakeSession, task: ObjectName, n: number, timeoutSeconds = 300): Promise<{ STATE: string; FIRST_ERROR_MESSAGE: string | null }> {
+export async function waitForGraphRun(
+  session: SnowflakeSession,
+  task: ObjectName,
+  n: number,
+  timeoutSeconds = 300,
+): Promise<{ STATE: string; FIRST_ERROR_MESSAGE: string | null }> {
   const runs = renderCompletedRunsInOrder(task);
   for (let i = 0; i < timeoutSeconds * 5; i++) {
     const done = (await session.query<{ STATE: string; FIRST_ERROR_MESSAGE: string | null }>(runs)).rows;
@@ -304,7 +339,15 @@ async function runClosedLoop(x: LoopInputs): Promise<LoopOutcome> {
 }
 
 /** The closed loop's outcome as the tables, the stage and the model catalog show it. */
-export async function readLoopOutcome(admin: SnowflakeSession, server: LocalSnowflakeServer, pipeline: ManyModelPipeline, changed: string[], before: ReadonlySet<string>, state: string, seconds: number): Promise<LoopOutcome> {
+export async function readLoopOutcome(
+  admin: SnowflakeSession,
+  server: LocalSnowflakeServer,
+  pipeline: ManyModelPipeline,
+  changed: string[],
+  before: ReadonlySet<string>,
+  state: string,
+  seconds: number,
+): Promise<LoopOutcome> {
   const monitor = pipeline.monitor!;
   const runId = String((await admin.query<{ RUN_ID: string | null }>(renderRetrainRunQuery(monitor.sqlModel))).rows[0]?.RUN_ID ?? '');
   const report = renderLoopReport(pipeline.aggregator.metricsTable);
@@ -348,7 +391,12 @@ export function demoServerOptions(dataDir: string, imageCommands?: Readonly<Reco
 const LOAD_BATCH_ROWS = 250_000;
 
 /** Creates the source table (it exists before the pipeline: referenced, not created) and loads generated series. */
-export async function loadSource(session: SnowflakeSession, sourceTable: string, series: number, days: number): Promise<{ rows: number; series: number; days: number }> {
+export async function loadSource(
+  session: SnowflakeSession,
+  sourceTable: string,
+  series: number,
+  days: number,
+): Promise<{ rows: number; series: number; days: number }> {
   const table = ObjectName.parse(sourceTable, 3);
   const source = renderDemoSource(table);
   // The data team loads on a warehouse of its own (a query needs one, docs/local-server.md).
@@ -390,8 +438,20 @@ export async function runDemo(opts: DemoOptions): Promise<DemoResult> {
     const checks = !result.failed && opts.checks !== false;
     let loop: LoopOutcome | undefined;
     if (checks && closedLoop) {
-      loop = await runClosedLoop({ admin: session, runner, server, pipeline, sourceTable: opts.sourceTable, series: loaded.series, days: loaded.days, regimeChange: opts.regimeChange !== false, before: opts.beforeClosedLoop });
-      opts.log.info(`closed loop: run ${loop.runId} retrained ${loop.retrained.length} partitions (${loop.retrained.join(', ') || 'none'}), carried ${loop.rowsByPass.carried ?? 0}; versions added: ${loop.versionsAdded.join(', ') || 'none'}; alias on ${loop.aliasVersion}`);
+      loop = await runClosedLoop({
+        admin: session,
+        runner,
+        server,
+        pipeline,
+        sourceTable: opts.sourceTable,
+        series: loaded.series,
+        days: loaded.days,
+        regimeChange: opts.regimeChange !== false,
+        before: opts.beforeClosedLoop,
+      });
+      opts.log.info(
+        `closed loop: run ${loop.runId} retrained ${loop.retrained.length} partitions (${loop.retrained.join(', ') || 'none'}), carried ${loop.rowsByPass.carried ?? 0}; versions added: ${loop.versionsAdded.join(', ') || 'none'}; alias on ${loop.aliasVersion}`,
+      );
       await opts.afterClosedLoop?.(server, runner, loop, pipeline);
     }
     return {
@@ -399,7 +459,9 @@ export async function runDemo(opts: DemoOptions): Promise<DemoResult> {
       sourceRows: loaded.rows,
       wallSeconds: (Date.now() - t0) / 1000,
       scheduledScoringRows: checks ? await runScheduledScoring(session, pipeline) : 0,
-      consumerPredictRows: checks ? await predictAsConsumer(await openAs(pipeline.consumerRole.roleName, pipeline.warehouse.warehouseName), pipeline, firstPartition, sessions) : 0,
+      consumerPredictRows: checks
+        ? await predictAsConsumer(await openAs(pipeline.consumerRole.roleName, pipeline.warehouse.warehouseName), pipeline, firstPartition, sessions)
+        : 0,
       loop,
     };
   } finally {
@@ -433,11 +495,18 @@ async function loadAsDataTeam(session: SnowflakeSession, opts: DemoOptions): Pro
 }
 
 /** The stack set up as on an account: the bootstrap as ACCOUNTADMIN, then the apply as the deploy role. */
-async function provision(session: SnowflakeSession, terraform: TerraformJson, openAs: (role?: string) => Promise<SnowflakeSession>, log: RunLog): Promise<void> {
+async function provision(
+  session: SnowflakeSession,
+  terraform: TerraformJson,
+  openAs: (role?: string) => Promise<SnowflakeSession>,
+  log: RunLog,
+): Promise<void> {
   const provisioned = await provisionLocally(session, terraform, { user: 'test', openAs: (role) => openAs(role) });
   const plan = provisioned.plan;
   const skipped = Object.entries(plan.skipped);
-  log.info(`bootstrap: ${provisioned.bootstrapStatements} statements as ACCOUNTADMIN; local apply: ${plan.statements.length} statements as ${provisioned.deployRole}${skipped.length ? `; not emulated: ${skipped.map(([k, v]) => `${v} ${k}`).join(', ')}` : ''}`);
+  log.info(
+    `bootstrap: ${provisioned.bootstrapStatements} statements as ACCOUNTADMIN; local apply: ${plan.statements.length} statements as ${provisioned.deployRole}${skipped.length ? `; not emulated: ${skipped.map(([k, v]) => `${v} ${k}`).join(', ')}` : ''}`,
+  );
 }
 
 /** What the hooks left behind, read back: the winners per partition, the index, the versions, the scoring, the owners. */
@@ -456,7 +525,10 @@ async function readOutcome(
   const refinedRows = (await ask<{ N: number; IMPROVED: number }>(report.refined)).rows[0];
   const families: Record<string, number> = {};
   for (const w of winners) if (w.STATUS === 'OK') families[w.MODEL_FAMILY!] = (families[w.MODEL_FAMILY!] ?? 0) + 1;
-  const mapes = winners.filter((w) => w.STATUS === 'OK' && w.MAPE !== null).map((w) => Number(w.MAPE)).sort((a, b) => a - b);
+  const mapes = winners
+    .filter((w) => w.STATUS === 'OK' && w.MAPE !== null)
+    .map((w) => Number(w.MAPE))
+    .sort((a, b) => a - b);
   const attempts = report.attempts ? (await ask<{ A: number }>(report.attempts)).rows[0] : undefined;
   const dup = (await ask<{ N: number }>(report.duplicates)).rows[0];
   return {

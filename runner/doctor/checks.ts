@@ -135,7 +135,11 @@ export function evaluate(answers: AccountAnswers, need: Need): Finding {
   switch (need.kind) {
     case 'role': {
       const e = exists(answers, need.role);
-      return { status: e === undefined ? 'unknown' : e ? 'ok' : 'missing', what: e === false ? `role ${need.role} does not exist` : `role ${need.role} exists`, fix };
+      return {
+        status: e === undefined ? 'unknown' : e ? 'ok' : 'missing',
+        what: e === false ? `role ${need.role} does not exist` : `role ${need.role} exists`,
+        fix,
+      };
     }
     case 'role-grant': {
       const what = `role ${need.child} is granted to ${need.parent}`;
@@ -156,7 +160,8 @@ export function evaluate(answers: AccountAnswers, need: Need): Finding {
       const e = exists(answers, need.role);
       const lacking = e === false ? need.privileges : need.privileges.filter((p) => !holds(answers, need.role, p, need.on, need.name, need.grantOption));
       const option = need.grantOption ? ' WITH GRANT OPTION' : '';
-      if (e === undefined) return { status: 'unknown', what: `${need.role} holds ${need.privileges.join(', ')} on ${on}${option} (its grants could not be read)`, fix };
+      if (e === undefined)
+        return { status: 'unknown', what: `${need.role} holds ${need.privileges.join(', ')} on ${on}${option} (its grants could not be read)`, fix };
       if (lacking.length === 0) return { status: 'ok', what: `${need.role} holds ${need.privileges.join(', ')} on ${on}${option}` };
       return { status: 'missing', what: `${need.role} lacks ${lacking.join(', ')} on ${on}${option}`, fix };
     }
@@ -170,8 +175,15 @@ export function checkDeployRole(needs: StackNeeds, answers: AccountAnswers): Che
   const id = 'deploy-role';
   const e = exists(answers, needs.deployRole);
   // A deploy role that does not exist holds nothing: every bootstrap statement is missing.
-  const findings = needs.beforeApply.map((n) => (e === false && n.kind !== 'unchecked' ? { status: 'missing' as const, what: evaluate(answers, n).what, fix: n.sql } : evaluate(answers, n)));
-  const r = conclude(id, findings, `${needs.deployRole} holds what the stack needs before apply (${findings.length} bootstrap statements)`, `${needs.deployRole}'s grants could not be read`);
+  const findings = needs.beforeApply.map((n) =>
+    e === false && n.kind !== 'unchecked' ? { status: 'missing' as const, what: evaluate(answers, n).what, fix: n.sql } : evaluate(answers, n),
+  );
+  const r = conclude(
+    id,
+    findings,
+    `${needs.deployRole} holds what the stack needs before apply (${findings.length} bootstrap statements)`,
+    `${needs.deployRole}'s grants could not be read`,
+  );
   if (e === false) return { ...r, summary: `deploy role ${needs.deployRole} does not exist: run 'many-model bootstrap' as ACCOUNTADMIN (${r.summary})` };
   return r.status === 'FAIL' ? { ...r, summary: `${needs.deployRole}: ${r.summary} (each fix is a bootstrap statement)` } : r;
 }
@@ -189,7 +201,12 @@ export function checkStackRoles(needs: StackNeeds, answers: AccountAnswers): Che
   const findings: Finding[] = [];
   for (const n of needs.afterApply) {
     const role = n.kind === 'privileges' ? n.role : n.kind === 'role-grant' ? n.child : undefined;
-    if (role && absent.includes(role)) findings.push({ status: 'missing', what: `role ${role} does not exist (the stack creates it)`, fix: 'cdktf deploy (terraform apply) as the deploy role' });
+    if (role && absent.includes(role))
+      findings.push({
+        status: 'missing',
+        what: `role ${role} does not exist (the stack creates it)`,
+        fix: 'cdktf deploy (terraform apply) as the deploy role',
+      });
     else findings.push(evaluate(answers, n));
   }
   const unique = dedupe(findings);
@@ -205,16 +222,31 @@ export function checkHybridTables(needs: StackNeeds, answers: AccountAnswers): C
   const limits = 'https://docs.snowflake.com/en/user-guide/tables-hybrid-limitations';
   const h = answers.hybridTables;
   if (h) {
-    findings.push(h.ok
-      ? { status: 'ok', what: 'SHOW HYBRID TABLES answers' }
-      : { status: 'missing', what: `SHOW HYBRID TABLES is refused: ${h.error}`, fix: `no SQL enables hybrid tables: use an account where they are available (${limits})` });
+    findings.push(
+      h.ok
+        ? { status: 'ok', what: 'SHOW HYBRID TABLES answers' }
+        : {
+            status: 'missing',
+            what: `SHOW HYBRID TABLES is refused: ${h.error}`,
+            fix: `no SQL enables hybrid tables: use an account where they are available (${limits})`,
+          },
+    );
   }
   const region = answers.region;
   if (region?.ok) {
     const refused = hybridTablesUnavailableIn(region.value);
-    findings.push(refused ? { status: 'missing', what: refused, fix: `no SQL enables hybrid tables: ${limits}` } : { status: 'ok', what: `region ${region.value} is not excluded` });
+    findings.push(
+      refused
+        ? { status: 'missing', what: refused, fix: `no SQL enables hybrid tables: ${limits}` }
+        : { status: 'ok', what: `region ${region.value} is not excluded` },
+    );
   }
-  const r = conclude(id, findings, `available as far as a read-only check tells (${needs.hybridTables.length} hybrid table${needs.hybridTables.length === 1 ? '' : 's'}; trial accounts cannot be told apart)`, 'could not be told');
+  const r = conclude(
+    id,
+    findings,
+    `available as far as a read-only check tells (${needs.hybridTables.length} hybrid table${needs.hybridTables.length === 1 ? '' : 's'}; trial accounts cannot be told apart)`,
+    'could not be told',
+  );
   return r;
 }
 
@@ -227,11 +259,17 @@ export function checkImageRepositories(needs: StackNeeds, answers: AccountAnswer
     const [db, schema, name] = repo.name.split('.');
     const listed = answers.imageRepositories[`${db}.${schema}`];
     const visible = (listed?.ok && listed.value.includes(name)) || seen(answers, Object.keys(answers.grantsTo), 'IMAGE REPOSITORY', repo.name);
-    findings.push(visible
-      ? { status: 'ok', what: `image repository ${repo.name} exists` }
-      : listed && !listed.ok && !listed.missing
-        ? { status: 'unknown', what: `image repository ${repo.name} exists (SHOW IMAGE REPOSITORIES: ${listed.error})` }
-        : { status: 'missing', what: `image repository ${repo.name} does not exist or is not visible to the connection's role (its owners create it and push the trainer image)`, fix: renderCreateImageRepository(repo.name) });
+    findings.push(
+      visible
+        ? { status: 'ok', what: `image repository ${repo.name} exists` }
+        : listed && !listed.ok && !listed.missing
+          ? { status: 'unknown', what: `image repository ${repo.name} exists (SHOW IMAGE REPOSITORIES: ${listed.error})` }
+          : {
+              status: 'missing',
+              what: `image repository ${repo.name} does not exist or is not visible to the connection's role (its owners create it and push the trainer image)`,
+              fix: renderCreateImageRepository(repo.name),
+            },
+    );
     for (const role of repo.readers) {
       const e = exists(answers, role);
       if (e === false && role !== needs.deployRole && needs.createdRoles.includes(role)) {
@@ -239,12 +277,23 @@ export function checkImageRepositories(needs: StackNeeds, answers: AccountAnswer
         continue;
       }
       const ok = e === true && holds(answers, role, 'READ', 'IMAGE REPOSITORY', repo.name);
-      findings.push(ok
-        ? { status: 'ok', what: `${role} holds READ on image repository ${repo.name}` }
-        : { status: e === undefined ? 'unknown' : 'missing', what: `${role} lacks READ on image repository ${repo.name}`, fix: renderGrantOn(['READ'], 'IMAGE REPOSITORY', repo.name, role) });
+      findings.push(
+        ok
+          ? { status: 'ok', what: `${role} holds READ on image repository ${repo.name}` }
+          : {
+              status: e === undefined ? 'unknown' : 'missing',
+              what: `${role} lacks READ on image repository ${repo.name}`,
+              fix: renderGrantOn(['READ'], 'IMAGE REPOSITORY', repo.name, role),
+            },
+      );
     }
   }
-  return conclude(id, findings, `${needs.imageRepositories.map((r) => r.name).join(', ')} readable by ${[...new Set(needs.imageRepositories.flatMap((r) => r.readers))].join(', ')}`, 'could not be told');
+  return conclude(
+    id,
+    findings,
+    `${needs.imageRepositories.map((r) => r.name).join(', ')} readable by ${[...new Set(needs.imageRepositories.flatMap((r) => r.readers))].join(', ')}`,
+    'could not be told',
+  );
 }
 
 /** 5. The Python packages the stack's procedures pin are available (INFORMATION_SCHEMA.PACKAGES). */
@@ -257,9 +306,18 @@ export function checkPackages(needs: StackNeeds, answers: AccountAnswers): Check
     if (!a?.ok) return { status: 'unknown', what: `${what}: ${a && !a.ok ? a.error : 'not asked'}` };
     return a.value
       ? { status: 'ok', what: `${what} is available` }
-      : { status: 'missing', what: `${what} is not listed in INFORMATION_SCHEMA.PACKAGES`, fix: `pin a listed version: ${DOCTOR_QUERIES.packageVersions(p.name)}` };
+      : {
+          status: 'missing',
+          what: `${what} is not listed in INFORMATION_SCHEMA.PACKAGES`,
+          fix: `pin a listed version: ${DOCTOR_QUERIES.packageVersions(p.name)}`,
+        };
   });
-  return conclude(id, findings, needs.packages.map((p) => `${p.name}==${p.version}`).join(', ') + ' available', 'INFORMATION_SCHEMA.PACKAGES could not be read');
+  return conclude(
+    id,
+    findings,
+    needs.packages.map((p) => `${p.name}==${p.version}`).join(', ') + ' available',
+    'INFORMATION_SCHEMA.PACKAGES could not be read',
+  );
 }
 
 /** 6. The instance family of each compute pool the stack creates is one the account offers. */
@@ -268,13 +326,24 @@ export function checkComputePools(needs: StackNeeds, answers: AccountAnswers): C
   if (needs.computePools.length === 0) return { id, status: 'skip', summary: 'the stack creates no compute pool', findings: [] };
   const listed = answers.instanceFamilies;
   const families = listed?.ok ? listed.value.map((f) => f.toUpperCase()) : DOCUMENTED_INSTANCE_FAMILIES;
-  const source = listed?.ok ? 'SHOW COMPUTE POOL INSTANCE FAMILIES' : `the families CREATE COMPUTE POOL documents${listed && !listed.ok ? ` (SHOW COMPUTE POOL INSTANCE FAMILIES: ${listed.error})` : ''}`;
+  const source = listed?.ok
+    ? 'SHOW COMPUTE POOL INSTANCE FAMILIES'
+    : `the families CREATE COMPUTE POOL documents${listed && !listed.ok ? ` (SHOW COMPUTE POOL INSTANCE FAMILIES: ${listed.error})` : ''}`;
   const findings: Finding[] = needs.computePools.map((p) =>
     families.includes(p.instanceFamily)
       ? { status: 'ok', what: `compute pool ${p.name}: ${p.instanceFamily} is listed by ${source}` }
-      : { status: 'missing', what: `compute pool ${p.name}: instance family ${p.instanceFamily || '(none)'} is not listed by ${source}`, fix: `set the pool's instanceFamily to one of ${families.join(', ')}` },
+      : {
+          status: 'missing',
+          what: `compute pool ${p.name}: instance family ${p.instanceFamily || '(none)'} is not listed by ${source}`,
+          fix: `set the pool's instanceFamily to one of ${families.join(', ')}`,
+        },
   );
-  return conclude(id, findings, needs.computePools.map((p) => `${p.name} (${p.instanceFamily})`).join(', ') + ` listed by ${listed?.ok ? 'the account' : 'the documentation'}`, 'could not be told');
+  return conclude(
+    id,
+    findings,
+    needs.computePools.map((p) => `${p.name} (${p.instanceFamily})`).join(', ') + ` listed by ${listed?.ok ? 'the account' : 'the documentation'}`,
+    'could not be told',
+  );
 }
 
 /** Every check of one stack, in the order printed. */

@@ -15,7 +15,14 @@ type Res = Record<string, any>;
 export type Need = (
   | { readonly kind: 'role'; readonly role: string }
   | { readonly kind: 'role-grant'; readonly child: string; readonly parent: string }
-  | { readonly kind: 'privileges'; readonly role: string; readonly privileges: readonly string[]; readonly on: string; readonly name: string; readonly grantOption: boolean }
+  | {
+      readonly kind: 'privileges';
+      readonly role: string;
+      readonly privileges: readonly string[];
+      readonly on: string;
+      readonly name: string;
+      readonly grantOption: boolean;
+    }
   | { readonly kind: 'object'; readonly objectKind: string; readonly name: string }
   | { readonly kind: 'unchecked'; readonly reason: string }
 ) & { readonly sql: string; readonly why: string };
@@ -62,7 +69,8 @@ export function needOf(s: BootstrapStatement): Need {
   if ((m = new RegExp(`^GRANT (.+?) ON ACCOUNT TO ROLE (${Q})( WITH GRANT OPTION)?$`).exec(sql))) {
     return { kind: 'privileges', role: dotted(m[2]), privileges: m[1].split(', '), on: 'ACCOUNT', name: 'ACCOUNT', grantOption: Boolean(m[3]), sql, why };
   }
-  if (/^GRANT .+? ON FUTURE /.test(sql)) return { kind: 'unchecked', reason: 'future grants are not read back (SHOW FUTURE GRANTS IN SCHEMA is not queried)', sql, why };
+  if (/^GRANT .+? ON FUTURE /.test(sql))
+    return { kind: 'unchecked', reason: 'future grants are not read back (SHOW FUTURE GRANTS IN SCHEMA is not queried)', sql, why };
   if ((m = new RegExp(`^GRANT (.+?) ON ([A-Z ]+?) (${QNAME}) TO ROLE (${Q})( WITH GRANT OPTION)?$`).exec(sql))) {
     return { kind: 'privileges', role: dotted(m[4]), privileges: m[1].split(', '), on: m[2], name: dotted(m[3]), grantOption: Boolean(m[5]), sql, why };
   }
@@ -100,7 +108,11 @@ export function stackNeeds(stack: string, tf: TerraformJson, manifestText = ''):
   for (const repo of imageRepositoriesIn(manifestText)) if (!readers.has(repo)) readers.set(repo, new Set());
   for (const g of all('snowflake_grant_privileges_to_account_role')) {
     const o = g.on_schema_object;
-    if (String(o?.object_type ?? '').toUpperCase() === 'IMAGE REPOSITORY' && o.object_name && (g.privileges as string[]).some((p) => ['READ', 'WRITE'].includes(String(p).toUpperCase()))) {
+    if (
+      String(o?.object_type ?? '').toUpperCase() === 'IMAGE REPOSITORY' &&
+      o.object_name &&
+      (g.privileges as string[]).some((p) => ['READ', 'WRITE'].includes(String(p).toUpperCase()))
+    ) {
       reader(dotted(o.object_name), dotted(g.account_role_name));
     }
   }
@@ -119,7 +131,9 @@ export function stackNeeds(stack: string, tf: TerraformJson, manifestText = ''):
   const computePools = all('snowflake_compute_pool').map((p) => ({ name: dotted(p.name), instanceFamily: String(p.instance_family ?? '').toUpperCase() }));
   const hybridTables: string[] = [];
   for (const e of all('snowflake_execute')) {
-    const m = new RegExp(`CREATE\\s+(?:OR\\s+REPLACE\\s+)?HYBRID\\s+TABLE\\s+(?:IF\\s+NOT\\s+EXISTS\\s+)?(${QNAME}|[A-Za-z_][A-Za-z0-9_$.]*)`, 'i').exec(String(e.execute ?? ''));
+    const m = new RegExp(`CREATE\\s+(?:OR\\s+REPLACE\\s+)?HYBRID\\s+TABLE\\s+(?:IF\\s+NOT\\s+EXISTS\\s+)?(${QNAME}|[A-Za-z_][A-Za-z0-9_$.]*)`, 'i').exec(
+      String(e.execute ?? ''),
+    );
     if (m) hybridTables.push(dotted(m[1]));
   }
   return { stack, deployRole, beforeApply, createdRoles, afterApply, imageRepositories, packages, computePools, hybridTables };
@@ -128,7 +142,8 @@ export function stackNeeds(stack: string, tf: TerraformJson, manifestText = ''):
 /** Image repositories (`DB.SCHEMA.REPO`) named by job specifications' `image: /db/schema/repo/name:tag` in a text. */
 export function imageRepositoriesIn(text: string): string[] {
   const out = new Set<string>();
-  for (const m of text.matchAll(/\bimage["']?\s*:\s*["']?\/([^/\s'"\\]+)\/([^/\s'"\\]+)\/([^/\s'"\\]+)\//gi)) out.add([m[1], m[2], m[3]].map((p) => p.toUpperCase()).join('.'));
+  for (const m of text.matchAll(/\bimage["']?\s*:\s*["']?\/([^/\s'"\\]+)\/([^/\s'"\\]+)\/([^/\s'"\\]+)\//gi))
+    out.add([m[1], m[2], m[3]].map((p) => p.toUpperCase()).join('.'));
   return [...out];
 }
 
@@ -141,21 +156,55 @@ function grantNeed(role: string, g: Res): Need {
   const list = privileges.join(', ');
   const why = `the stack grants ${list || 'ALL PRIVILEGES'} to ${role}`;
   if (g.all_privileges || privileges.length === 0) return { kind: 'unchecked', reason: 'ALL PRIVILEGES grants are not read back', sql: '', why };
-  if (g.on_account === true) return { kind: 'privileges', role, privileges, on: 'ACCOUNT', name: 'ACCOUNT', grantOption: false, sql: renderGrantOnAccount(privileges, role), why };
+  if (g.on_account === true)
+    return { kind: 'privileges', role, privileges, on: 'ACCOUNT', name: 'ACCOUNT', grantOption: false, sql: renderGrantOnAccount(privileges, role), why };
   if (g.on_account_object?.object_name) {
     const on = String(g.on_account_object.object_type).toUpperCase();
-    return { kind: 'privileges', role, privileges, on, name: dotted(g.on_account_object.object_name), grantOption: false, sql: renderGrantOn(privileges, on, { sql: String(g.on_account_object.object_name) }, role), why };
+    return {
+      kind: 'privileges',
+      role,
+      privileges,
+      on,
+      name: dotted(g.on_account_object.object_name),
+      grantOption: false,
+      sql: renderGrantOn(privileges, on, { sql: String(g.on_account_object.object_name) }, role),
+      why,
+    };
   }
   if (g.on_schema?.schema_name) {
-    return { kind: 'privileges', role, privileges, on: 'SCHEMA', name: dotted(g.on_schema.schema_name), grantOption: false, sql: renderGrantOn(privileges, 'SCHEMA', { sql: String(g.on_schema.schema_name) }, role), why };
+    return {
+      kind: 'privileges',
+      role,
+      privileges,
+      on: 'SCHEMA',
+      name: dotted(g.on_schema.schema_name),
+      grantOption: false,
+      sql: renderGrantOn(privileges, 'SCHEMA', { sql: String(g.on_schema.schema_name) }, role),
+      why,
+    };
   }
   if (g.on_schema_object?.object_name) {
     const on = String(g.on_schema_object.object_type).toUpperCase();
-    return { kind: 'privileges', role, privileges, on, name: dotted(g.on_schema_object.object_name), grantOption: false, sql: renderGrantOn(privileges, on, { sql: String(g.on_schema_object.object_name) }, role), why };
+    return {
+      kind: 'privileges',
+      role,
+      privileges,
+      on,
+      name: dotted(g.on_schema_object.object_name),
+      grantOption: false,
+      sql: renderGrantOn(privileges, on, { sql: String(g.on_schema_object.object_name) }, role),
+      why,
+    };
   }
   if (g.on_schema_object?.future) {
     const f = g.on_schema_object.future;
-    const sql = renderGrantOnFuture(privileges, String(f.object_type_plural).toUpperCase(), f.in_schema ? 'SCHEMA' : 'DATABASE', { sql: String(f.in_schema ? f.in_schema : f.in_database) }, role);
+    const sql = renderGrantOnFuture(
+      privileges,
+      String(f.object_type_plural).toUpperCase(),
+      f.in_schema ? 'SCHEMA' : 'DATABASE',
+      { sql: String(f.in_schema ? f.in_schema : f.in_database) },
+      role,
+    );
     return { kind: 'unchecked', reason: 'future grants are not read back', sql, why };
   }
   return { kind: 'unchecked', reason: 'grants on all objects of a kind are not read back', sql: '', why };

@@ -55,7 +55,8 @@ export async function gatherAnswers(query: Query, stacks: readonly StackNeeds[])
   for (const s of stacks) {
     for (const repo of s.imageRepositories) {
       const schema = repo.name.split('.').slice(0, 2).join('.');
-      if (!(schema in imageRepositories)) imageRepositories[schema] = await ask(query, QUERIES.imageRepositories(schema), (rows) => rows.map((r) => str(r, 'name').toUpperCase()));
+      if (!(schema in imageRepositories))
+        imageRepositories[schema] = await ask(query, QUERIES.imageRepositories(schema), (rows) => rows.map((r) => str(r, 'name').toUpperCase()));
     }
   }
   const wantsHybrid = stacks.some((s) => s.hybridTables.length > 0);

@@ -54,14 +54,23 @@ export class Ledger {
 
   /** Every attempt of this stack's steps, and the runs marked abandoned (one statement). */
   async state(): Promise<LedgerState> {
-    const r = await this.run<{ STEP_ID: string; RUN_ID: string; FINGERPRINT: string; STATUS: string; T: number | string; ATTEMPT: number | string }>(this.sql.state);
+    const r = await this.run<{ STEP_ID: string; RUN_ID: string; FINGERPRINT: string; STATUS: string; T: number | string; ATTEMPT: number | string }>(
+      this.sql.state,
+    );
     const records: LedgerRecord[] = [];
     const abandoned = new Set<string>();
     for (const x of r.rows) {
       if (x.STEP_ID === RUN_MARK_STEP_ID) {
         if (x.STATUS === 'ABANDONED') abandoned.add(x.RUN_ID);
       } else {
-        records.push({ stepId: x.STEP_ID, runId: x.RUN_ID, fingerprint: x.FINGERPRINT, status: x.STATUS as AttemptStatus, startedAt: Number(x.T), attempt: Number(x.ATTEMPT) });
+        records.push({
+          stepId: x.STEP_ID,
+          runId: x.RUN_ID,
+          fingerprint: x.FINGERPRINT,
+          status: x.STATUS as AttemptStatus,
+          startedAt: Number(x.T),
+          attempt: Number(x.ATTEMPT),
+        });
       }
     }
     return { records, abandoned };
@@ -76,7 +85,15 @@ export class Ledger {
   }
 
   /** Records the end of an attempt (only while it is RUNNING: lib/sql/ledger.ts). */
-  async finish(stepId: string, runId: string, attempt: number, status: 'SUCCEEDED' | 'FAILED' | 'GATED', queryIds: string[], error: string | undefined, details: unknown): Promise<void> {
+  async finish(
+    stepId: string,
+    runId: string,
+    attempt: number,
+    status: 'SUCCEEDED' | 'FAILED' | 'GATED',
+    queryIds: string[],
+    error: string | undefined,
+    details: unknown,
+  ): Promise<void> {
     await this.run(this.sql.finish, {
       STATUS: status,
       QUERY_IDS: JSON.stringify(queryIds),

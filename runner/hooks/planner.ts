@@ -198,13 +198,20 @@ export function planRun(manifest: HookManifest, ledger: LedgerState, options: Pl
   }
   const steps = manifest.steps.map((step): PlannedStep => {
     const d = decided.get(step.id)!;
-    return d.action === 'run' ? { step, action: 'run', reason: d.reason, runId: d.runId, newRun: d.newRun, resumed: d.resumed } : { step, action: 'skip', reason: d.reason };
+    return d.action === 'run'
+      ? { step, action: 'run', reason: d.reason, runId: d.runId, newRun: d.newRun, resumed: d.resumed }
+      : { step, action: 'skip', reason: d.reason };
   });
   return { steps, groups };
 }
 
 /** The planned steps only (for callers that do not show run groups). */
-export function planSteps(manifest: HookManifest, records: readonly LedgerRecord[], options: PlanOptions = {}, mintRunId: () => string = defaultRunId): PlannedStep[] {
+export function planSteps(
+  manifest: HookManifest,
+  records: readonly LedgerRecord[],
+  options: PlanOptions = {},
+  mintRunId: () => string = defaultRunId,
+): PlannedStep[] {
   return planRun(manifest, { records }, options, mintRunId).steps;
 }
 
@@ -279,7 +286,10 @@ function planGroup(
       if (!unfinished.settled() || lost.length > 0) {
         abandon = {
           runId: unfinished.runId,
-          reason: changed.length > 0 ? `its inputs changed: ${changed.map((s) => s.id).join(', ')} ran under another fingerprint` : `its steps changed: ${lost.join(', ')} is no longer in the manifest`,
+          reason:
+            changed.length > 0
+              ? `its inputs changed: ${changed.map((s) => s.id).join(', ')} ran under another fingerprint`
+              : `its steps changed: ${lost.join(', ')} is no longer in the manifest`,
         };
         superseded = unfinished;
       }
@@ -290,34 +300,56 @@ function planGroup(
   // 1. Resume the unfinished run: every step not done in it runs.
   if (unfinished) {
     const run = unfinished;
-    const d = decide(group, sel, (s, depRuns) => {
-      if (sel.forced.has(s.id)) return 'forced';
-      if (!run.done(s)) return run.latest(s.id) && run.latest(s.id)!.fingerprint !== s.fingerprint ? 'fingerprint changed' : 'resume unfinished run';
-      if (depRuns || crossDepRuns(s)) return 'dependency re-runs';
-      if (RESTARTS_WITH_DEPENDENTS.has(s.kind) && group.some((o) => o.dependsOn.includes(s.id) && !run.done(o))) return 'restart workers of the resumed pass';
-      return undefined;
-    }, 'done in this run');
+    const d = decide(
+      group,
+      sel,
+      (s, depRuns) => {
+        if (sel.forced.has(s.id)) return 'forced';
+        if (!run.done(s)) return run.latest(s.id) && run.latest(s.id)!.fingerprint !== s.fingerprint ? 'fingerprint changed' : 'resume unfinished run';
+        if (depRuns || crossDepRuns(s)) return 'dependency re-runs';
+        if (RESTARTS_WITH_DEPENDENTS.has(s.kind) && group.some((o) => o.dependsOn.includes(s.id) && !run.done(o))) return 'restart workers of the resumed pass';
+        return undefined;
+      },
+      'done in this run',
+    );
     const blocked = onceStepsDoneIn(run, group, d);
     if (blocked.length === 0) {
       requireProducers(group, d, (dep) => run.done(dep), `run ${run.runId}`);
-      return finish({ runGroup: name, mode: anyRuns(d) ? 'resume' : 'none', runId: anyRuns(d) ? run.runId : undefined, current: current?.runId }, d, run.runId, false, run);
+      return finish(
+        { runGroup: name, mode: anyRuns(d) ? 'resume' : 'none', runId: anyRuns(d) ? run.runId : undefined, current: current?.runId },
+        d,
+        run.runId,
+        false,
+        run,
+      );
     }
     // A forced once-per-run step the run already did: the user asks for a new run.
     const forced = blocked.filter((s) => sel.forced.has(s.id));
-    abandon = { runId: run.runId, reason: forced.length > 0 ? `superseded by a new run (${forced.map((s) => s.id).join(', ')} forced)` : `superseded by a new run (${blocked.map((s) => s.id).join(', ')} must run again)` };
+    abandon = {
+      runId: run.runId,
+      reason:
+        forced.length > 0
+          ? `superseded by a new run (${forced.map((s) => s.id).join(', ')} forced)`
+          : `superseded by a new run (${blocked.map((s) => s.id).join(', ')} must run again)`,
+    };
   }
 
   // 2. What changed against the run in effect (the latest finished one). An abandoned run that
   // had moved the alias leaves it on its own version: the run in effect promotes again.
   const restore = superseded && group.some((s) => s.kind === 'promote' && superseded!.succeededAny(s));
-  const wanted = decide(group, sel, (s, depRuns) => {
-    if (sel.forced.has(s.id)) return 'forced';
-    if (restore && s.kind === 'promote' && current) return 'the abandoned run had moved the alias';
-    if (current?.done(s)) return depRuns || crossDepRuns(s) ? 'dependency re-runs' : undefined;
-    if (!runs.live.some((r) => r.started(s))) return 'never run';
-    if (depRuns) return 'dependency re-runs';
-    return 'fingerprint changed';
-  }, 'up to date');
+  const wanted = decide(
+    group,
+    sel,
+    (s, depRuns) => {
+      if (sel.forced.has(s.id)) return 'forced';
+      if (restore && s.kind === 'promote' && current) return 'the abandoned run had moved the alias';
+      if (current?.done(s)) return depRuns || crossDepRuns(s) ? 'dependency re-runs' : undefined;
+      if (!runs.live.some((r) => r.started(s))) return 'never run';
+      if (depRuns) return 'dependency re-runs';
+      return 'fingerprint changed';
+    },
+    'up to date',
+  );
   if (!anyRuns(wanted)) return finish({ runGroup: name, mode: 'none', abandon, current: current?.runId }, wanted);
 
   // 3. Re-run replaceable steps inside the run in effect, when it can host them.
@@ -328,10 +360,15 @@ function planGroup(
   }
 
   // 4. A new run: every selected step runs in it, so no step consumes another run's outputs.
-  const fresh = decide(group, sel, (s) => {
-    const w = wanted.get(s.id)!;
-    return w.action === 'run' ? w.reason : 'new run: every step runs';
-  }, 'new run: every step runs');
+  const fresh = decide(
+    group,
+    sel,
+    (s) => {
+      const w = wanted.get(s.id)!;
+      return w.action === 'run' ? w.reason : 'new run: every step runs';
+    },
+    'new run: every step runs',
+  );
   const runId = mintRunId();
   requireProducers(group, fresh, () => false, `a new run (${runId})`);
   const open = resumable(group, runs);
@@ -364,7 +401,12 @@ function resumable(group: readonly HookStep[], runs: GroupRuns): RunRecord | und
 }
 
 /** Decides each step in order; `why` returns a run reason, or undefined to skip with `skip`. */
-function decide(group: readonly HookStep[], sel: Selection, why: (s: HookStep, depRuns: boolean) => PlanReason | undefined, skip: PlanReason): Map<string, Decision> {
+function decide(
+  group: readonly HookStep[],
+  sel: Selection,
+  why: (s: HookStep, depRuns: boolean) => PlanReason | undefined,
+  skip: PlanReason,
+): Map<string, Decision> {
   const out = new Map<string, Decision>();
   for (const s of group) {
     const excluded = sel.excluded.get(s.id);
@@ -396,7 +438,11 @@ function requireProducers(group: readonly HookStep[], d: ReadonlyMap<string, Dec
 }
 
 /** The first running step with an in-group producer that neither runs nor is done in the run. */
-function missingProducer(group: readonly HookStep[], d: ReadonlyMap<string, Decision>, doneThere: (dep: HookStep) => boolean): [HookStep, HookStep] | undefined {
+function missingProducer(
+  group: readonly HookStep[],
+  d: ReadonlyMap<string, Decision>,
+  doneThere: (dep: HookStep) => boolean,
+): [HookStep, HookStep] | undefined {
   const byId = new Map(group.map((s) => [s.id, s]));
   for (const s of group) {
     if (d.get(s.id)!.action !== 'run') continue;
@@ -420,7 +466,13 @@ function finish(plan: GroupPlan, d: Map<string, Decision>, runId?: string, newRu
 
 /** `R` + UTC timestamp + random suffix: sortable, unique, and valid for `{{RUN_ID}}`. */
 export function defaultRunId(now = new Date()): string {
-  const ts = now.toISOString().replace(/[-:T.Z]/g, '').slice(0, 14);
-  const rand = Math.floor(Math.random() * 36 ** 6).toString(36).toUpperCase().padStart(6, '0');
+  const ts = now
+    .toISOString()
+    .replace(/[-:T.Z]/g, '')
+    .slice(0, 14);
+  const rand = Math.floor(Math.random() * 36 ** 6)
+    .toString(36)
+    .toUpperCase()
+    .padStart(6, '0');
   return `R${ts}_${rand}`;
 }

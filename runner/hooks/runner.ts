@@ -126,7 +126,10 @@ async function exec(ctx: Ctx, st: HookStatement | { id: string; sql: string }, p
       sql,
       undefined,
       ctx.step.retry,
-      (attempt, err, wait) => ctx.opts.log.info(`  [${ctx.step.id}] ${st.id}: transient error ${err.code ?? ''} ${err.message}; retry ${attempt} of ${ctx.step.retry.maxAttempts - 1} in ${wait} ms`),
+      (attempt, err, wait) =>
+        ctx.opts.log.info(
+          `  [${ctx.step.id}] ${st.id}: transient error ${err.code ?? ''} ${err.message}; retry ${attempt} of ${ctx.step.retry.maxAttempts - 1} in ${wait} ms`,
+        ),
       { idempotent: poll },
     );
     if (r.queryId) ctx.queryIds.push(r.queryId);
@@ -162,7 +165,9 @@ async function waitForPass(ctx: Ctx, w: PassWait, startedAt: number, deadline: n
     const elapsed = now() - startedAt;
     const finished = done + failed;
     const eta = finished > 0 && finished < chunks ? fmtDuration((elapsed / finished) * (chunks - finished)) : '-';
-    ctx.opts.log.progress(`  [${ctx.step.id}] chunks ${finished}/${chunks} (failed ${failed}), partitions ok ${num(p, 'PARTITIONS_OK')}/${num(p, 'PARTITIONS')}, elapsed ${fmtDuration(elapsed)}, ETA ${eta}`);
+    ctx.opts.log.progress(
+      `  [${ctx.step.id}] chunks ${finished}/${chunks} (failed ${failed}), partitions ok ${num(p, 'PARTITIONS_OK')}/${num(p, 'PARTITIONS')}, elapsed ${fmtDuration(elapsed)}, ETA ${eta}`,
+    );
     if (chunks > 0 && finished >= chunks) return p ?? {};
     if (now() >= deadline) return { ...(p ?? {}), TIMED_OUT: true };
     await keepLock(ctx);
@@ -174,7 +179,12 @@ async function waitForPass(ctx: Ctx, w: PassWait, startedAt: number, deadline: n
 async function keepLock(ctx: Ctx): Promise<void> {
   if (ctx.lock.lost || !(await ctx.ledger.renewLock(ctx.runnerId))) {
     ctx.lock.lost = true;
-    throw new HookError(ctx.step.id, 'lock', undefined, `another runner took over the stack's lock (this runner's heartbeat was missed for too long); stopping so two runners never drive one run`);
+    throw new HookError(
+      ctx.step.id,
+      'lock',
+      undefined,
+      `another runner took over the stack's lock (this runner's heartbeat was missed for too long); stopping so two runners never drive one run`,
+    );
   }
 }
 
@@ -194,12 +204,19 @@ async function verifyPass(ctx: Ctx, w: Pick<PassVerification, 'refreshSql' | 've
   if (w.failuresSql && ok < partitions) {
     const rows = await exec(ctx, { id: 'failures', sql: w.failuresSql }, true);
     for (const r of rows) ctx.opts.log.info(`  [${ctx.step.id}] failed partition ${String(r.PARTITION_KEY)}: ${String(r.ERROR_MSG ?? 'no error recorded')}`);
-    if (partitions - ok > rows.length) ctx.opts.log.info(`  [${ctx.step.id}] ... and ${partitions - ok - rows.length} more partitions without a successful model`);
+    if (partitions - ok > rows.length)
+      ctx.opts.log.info(`  [${ctx.step.id}] ... and ${partitions - ok - rows.length} more partitions without a successful model`);
   }
-  if (missing > 0) throw new HookError(ctx.step.id, 'verify', undefined, `${missing} partitions are recorded as trained but their artifacts are not on the stage`);
+  if (missing > 0)
+    throw new HookError(ctx.step.id, 'verify', undefined, `${missing} partitions are recorded as trained but their artifacts are not on the stage`);
   const allowed = ctx.step.allowedFailurePercent ?? 0;
   if (failedShare > allowed) {
-    throw new HookError(ctx.step.id, 'verify', undefined, `${partitions - ok} of ${partitions} partitions failed (${failedShare.toFixed(1)} %), over allowedFailurePercent ${allowed}`);
+    throw new HookError(
+      ctx.step.id,
+      'verify',
+      undefined,
+      `${partitions - ok} of ${partitions} partitions failed (${failedShare.toFixed(1)} %), over allowedFailurePercent ${allowed}`,
+    );
   }
 }
 
@@ -268,7 +285,13 @@ async function runTaskGraphStep(ctx: Ctx, w: TaskGraphWait, started: number, dea
     if (first.running > 0) {
       ctx.opts.log.info(`  [${step.id}] a run of the task graph this run did not start is in progress: waiting for it to end before executing`);
       while (first.running > 0) {
-        if ((ctx.opts.now ?? Date.now)() >= deadline) throw new HookError(step.id, 'wait', undefined, `a run of ${w.rootTask ?? 'the task graph'} that this run did not start was still in progress after ${step.timeoutSeconds}s`);
+        if ((ctx.opts.now ?? Date.now)() >= deadline)
+          throw new HookError(
+            step.id,
+            'wait',
+            undefined,
+            `a run of ${w.rootTask ?? 'the task graph'} that this run did not start was still in progress after ${step.timeoutSeconds}s`,
+          );
         await keepLock(ctx);
         await sleep(ctx.opts.pollMs ?? w.pollSeconds * 1000);
         first = await graph();
@@ -305,7 +328,12 @@ async function runTaskGraphStep(ctx: Ctx, w: TaskGraphWait, started: number, dea
     // Rounds used up: fail now rather than poll until the step's timeout; a re-run of the
     // hooks resumes this run (its done chunks stay done) with fresh rounds.
     if (rounds >= step.retry.maxAttempts) {
-      throw new HookError(step.id, 'wait', undefined, `the task graph ran ${rounds} time(s) (retry.maxAttempts) and ${open} chunks are still not done, ${pending} of them waiting to be claimed; see the graph's first error above and the job services' logs, then run the hooks again to resume`);
+      throw new HookError(
+        step.id,
+        'wait',
+        undefined,
+        `the task graph ran ${rounds} time(s) (retry.maxAttempts) and ${open} chunks are still not done, ${pending} of them waiting to be claimed; see the graph's first error above and the job services' logs, then run the hooks again to resume`,
+      );
     }
     rounds++;
     reported = false;
@@ -313,7 +341,9 @@ async function runTaskGraphStep(ctx: Ctx, w: TaskGraphWait, started: number, dea
     await executeGraph(g);
   });
   if (result.TIMED_OUT) {
-    const unseen = seen ? '' : `; no run of ${w.rootTask ?? 'its root task'} was ever listed by CURRENT_TASK_GRAPHS or COMPLETE_TASK_GRAPHS, so the runner could not tell when it ended: the runner's role needs MONITOR on the root task`;
+    const unseen = seen
+      ? ''
+      : `; no run of ${w.rootTask ?? 'its root task'} was ever listed by CURRENT_TASK_GRAPHS or COMPLETE_TASK_GRAPHS, so the runner could not tell when it ended: the runner's role needs MONITOR on the root task`;
     throw new HookError(step.id, 'wait', undefined, `task graph did not finish within ${step.timeoutSeconds}s${unseen}`);
   }
   await verifyPass(ctx, w);
@@ -361,7 +391,12 @@ async function runStep(ctx: Ctx): Promise<'SUCCEEDED' | 'GATED'> {
         await releaseOrphanedChunks(ctx, w);
         // Twice in a row no worker runs while chunks wait: nothing will drain them in this step.
         if ((await waitingChunks(ctx, w)) > 0 && ++idlePolls >= 2) {
-          throw new HookError(step.id, 'wait', undefined, `no worker of this pass is running and chunks are waiting to be claimed; run the hooks again to restart the workers and resume this run`);
+          throw new HookError(
+            step.id,
+            'wait',
+            undefined,
+            `no worker of this pass is running and chunks are waiting to be claimed; run the hooks again to restart the workers and resume this run`,
+          );
         }
       });
       if (result.TIMED_OUT) ctx.opts.log.info(`  [${step.id}] time budget reached: chunks not done are left to the next run`);
@@ -410,10 +445,13 @@ function captureVariable(ctx: Ctx, statementId: string, c: StatementCapture, row
   };
   // SHOW output names its columns in lower case ("name", "aliases"); a query may not.
   const col = (r: Record<string, unknown>, name: string) => r[Object.keys(r).find((k) => k.toLowerCase() === name.toLowerCase()) ?? name];
-  const row = rows.find((r) => String(col(r, c.column) ?? '').toUpperCase() === want || (c.match.arrayColumn !== undefined && holds(col(r, c.match.arrayColumn))));
+  const row = rows.find(
+    (r) => String(col(r, c.column) ?? '').toUpperCase() === want || (c.match.arrayColumn !== undefined && holds(col(r, c.match.arrayColumn))),
+  );
   if (!row) throw new HookError(ctx.step.id, statementId, undefined, c.missing);
   const value = String(col(row, c.column));
-  if (!RUN_VARIABLES[c.variable].test(value)) throw new HookError(ctx.step.id, statementId, undefined, `${c.variable} ${JSON.stringify(value)} does not match ${RUN_VARIABLES[c.variable]}`);
+  if (!RUN_VARIABLES[c.variable].test(value))
+    throw new HookError(ctx.step.id, statementId, undefined, `${c.variable} ${JSON.stringify(value)} does not match ${RUN_VARIABLES[c.variable]}`);
   ctx.vars[c.variable] = value;
   ctx.details[c.variable] = value;
   ctx.opts.log.info(`  [${ctx.step.id}] ${statementId}: ${c.match.value} is ${value}`);
@@ -469,12 +507,15 @@ async function anyRunning(ctx: Ctx, names: readonly string[]): Promise<boolean> 
     if (s === 'NOT_VISIBLE') {
       if (seen !== 'NOT_VISIBLE') {
         const why = ctx.step.kind === 'executeTaskGraph' ? 'following the task graph run instead' : 'counting it as not running';
-        ctx.opts.log.info(`  [${ctx.step.id}] job service ${n} cannot be seen (002003: it does not exist, or the runner's role has neither OWNERSHIP nor MONITOR on it); ${why}`);
+        ctx.opts.log.info(
+          `  [${ctx.step.id}] job service ${n} cannot be seen (002003: it does not exist, or the runner's role has neither OWNERSHIP nor MONITOR on it); ${why}`,
+        );
       }
       ctx.serviceReports.set(n, 'NOT_VISIBLE');
       continue;
     }
-    if (s.status === 'FAILED' && seen !== 'FAILED') ctx.opts.log.info(`  [${ctx.step.id}] job service ${n} is FAILED; its logs: ${renderServiceLogsQuery(serviceName(ctx, n))}`);
+    if (s.status === 'FAILED' && seen !== 'FAILED')
+      ctx.opts.log.info(`  [${ctx.step.id}] job service ${n} is FAILED; its logs: ${renderServiceLogsQuery(serviceName(ctx, n))}`);
     ctx.serviceReports.set(n, s.status);
     if (isLive(s)) live = true;
   }
@@ -500,7 +541,14 @@ export async function runHooks(manifest: HookManifest, session: SnowflakeSession
   }
 }
 
-async function runWithLedger(manifest: HookManifest, session: SnowflakeSession, ledger: Ledger, runnerId: string, opts: RunOptions, counters: { statements: number; polls: number }): Promise<RunResult> {
+async function runWithLedger(
+  manifest: HookManifest,
+  session: SnowflakeSession,
+  ledger: Ledger,
+  runnerId: string,
+  opts: RunOptions,
+  counters: { statements: number; polls: number },
+): Promise<RunResult> {
   const staleSeconds = opts.staleLockSeconds ?? DEFAULT_STALE_LOCK_SECONDS;
   if (!opts.dryRun) {
     const refused = await takeLock(ledger, manifest.stack, runnerId, staleSeconds, opts);
@@ -512,7 +560,14 @@ async function runWithLedger(manifest: HookManifest, session: SnowflakeSession, 
   const lock = { lost: false };
   const renew = opts.dryRun
     ? undefined
-    : setInterval(() => void ledger.renewLock(runnerId).then((held) => (lock.lost ||= !held)).catch(() => undefined), Math.max(250, heartbeatSeconds(staleSeconds) * 1000));
+    : setInterval(
+        () =>
+          void ledger
+            .renewLock(runnerId)
+            .then((held) => (lock.lost ||= !held))
+            .catch(() => undefined),
+        Math.max(250, heartbeatSeconds(staleSeconds) * 1000),
+      );
   renew?.unref();
   try {
     if (!opts.dryRun) {
@@ -543,7 +598,8 @@ async function runWithLedger(manifest: HookManifest, session: SnowflakeSession, 
       }
       if (opts.dryRun) {
         opts.log.info(`would run ${p.step.id} [${p.step.kind}] (${p.reason}) as run ${p.runId}${p.newRun ? ' (new)' : ''}`);
-        for (const st of p.step.statements) opts.log.info(`-- ${st.id}${st.capture ? ` (sets {{${st.capture.variable}}})` : ''}\n${substitute(st.sql, vars, true)};`);
+        for (const st of p.step.statements)
+          opts.log.info(`-- ${st.id}${st.capture ? ` (sets {{${st.capture.variable}}})` : ''}\n${substitute(st.sql, vars, true)};`);
         const step = p.step;
         if (step.kind === 'executeTaskGraph') opts.log.info(`-- follows the task graph's runs with\n${step.wait.graphRunSql};`);
         if (step.kind === 'executeTaskGraph' || step.kind === 'waitQueue') opts.log.info(`-- then polls\n${substitute(step.wait.progressSql, vars)};`);
@@ -553,7 +609,20 @@ async function runWithLedger(manifest: HookManifest, session: SnowflakeSession, 
       opts.log.info(`run ${p.step.id} [${p.step.kind}] (${p.reason}) run ${p.runId}: ${p.step.description}`);
       opts.onStep?.({ stepId: p.step.id, kind: p.step.kind, phase: 'start', ...counters });
       const attempt = await ledger.start(p.step.id, p.runId!, p.step.fingerprint, runnerId);
-      const ctx: Ctx = { session, step: p.step, vars, queryIds: [], opts, ledger, runnerId, counters, details: {}, resumed: p.resumed === true, lock, serviceReports: new Map() };
+      const ctx: Ctx = {
+        session,
+        step: p.step,
+        vars,
+        queryIds: [],
+        opts,
+        ledger,
+        runnerId,
+        counters,
+        details: {},
+        resumed: p.resumed === true,
+        lock,
+        serviceReports: new Map(),
+      };
       try {
         const status = await runStep(ctx);
         await ledger.finish(p.step.id, p.runId!, attempt, status, ctx.queryIds, undefined, ctx.details);
@@ -587,7 +656,8 @@ async function takeLock(ledger: Ledger, stack: string, runnerId: string, staleSe
   for (;;) {
     const lock = await ledger.acquireLock(runnerId, staleSeconds);
     if (lock.acquired) {
-      if (lock.tookOverFrom) opts.log.info(`stack ${stack}: took over the lock of runner ${lock.tookOverFrom}, whose heartbeat stopped over ${staleSeconds}s ago`);
+      if (lock.tookOverFrom)
+        opts.log.info(`stack ${stack}: took over the lock of runner ${lock.tookOverFrom}, whose heartbeat stopped over ${staleSeconds}s ago`);
       return undefined;
     }
     const age = lock.heartbeatAgeSeconds ?? 0;
@@ -608,7 +678,11 @@ async function takeLock(ledger: Ledger, stack: string, runnerId: string, staleSe
  * `hooks abandon`: abandons the unfinished run of each run group (or only `runId`), under the
  * stack's lock. Returns the runs abandoned.
  */
-export async function abandonUnfinished(manifest: HookManifest, session: SnowflakeSession, opts: RunOptions & { readonly runId?: string; readonly reason?: string }): Promise<{ abandoned: string[]; lockedBy?: string }> {
+export async function abandonUnfinished(
+  manifest: HookManifest,
+  session: SnowflakeSession,
+  opts: RunOptions & { readonly runId?: string; readonly reason?: string },
+): Promise<{ abandoned: string[]; lockedBy?: string }> {
   if (!manifest.ledger) return { abandoned: [] };
   const runnerId = runnerIdOf(opts);
   const ledger = new Ledger(session, manifest.ledger, manifest.stack);
@@ -620,7 +694,11 @@ export async function abandonUnfinished(manifest: HookManifest, session: Snowfla
     const abandoned: string[] = [];
     for (const u of unfinishedRuns(manifest, await ledger.state())) {
       if (opts.runId && u.runId !== opts.runId) continue;
-      const g: GroupPlan = { runGroup: u.runGroup, mode: 'none', abandon: { runId: u.runId, reason: opts.reason ?? 'abandoned by hand (many-model hooks abandon)' } };
+      const g: GroupPlan = {
+        runGroup: u.runGroup,
+        mode: 'none',
+        abandon: { runId: u.runId, reason: opts.reason ?? 'abandoned by hand (many-model hooks abandon)' },
+      };
       logGroup(g, opts);
       await abandonRun(manifest, session, ledger, g, runnerId);
       abandoned.push(u.runId);

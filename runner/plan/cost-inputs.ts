@@ -79,7 +79,8 @@ function num(v: unknown, fallback: number): number {
   return Number.isFinite(n) ? n : fallback;
 }
 
-const JOB = /EXECUTE\s+JOB\s+SERVICE\s+IN\s+COMPUTE\s+POOL\s+("(?:[^"]|"")+"|[A-Za-z_][A-Za-z0-9_$]*)\s+NAME\s*=\s*([A-Za-z0-9_$.]+)([\s\S]*?)FROM\s+SPECIFICATION\s+\$\$([\s\S]*?)\$\$/gi;
+const JOB =
+  /EXECUTE\s+JOB\s+SERVICE\s+IN\s+COMPUTE\s+POOL\s+("(?:[^"]|"")+"|[A-Za-z_][A-Za-z0-9_$]*)\s+NAME\s*=\s*([A-Za-z0-9_$.]+)([\s\S]*?)FROM\s+SPECIFICATION\s+\$\$([\s\S]*?)\$\$/gi;
 
 /** The job services started by `texts` (task bodies and hook statements). */
 export function jobServicesIn(texts: Iterable<string>): Map<string, JobServiceUse> {
@@ -88,7 +89,12 @@ export function jobServicesIn(texts: Iterable<string>): Map<string, JobServiceUs
     for (const m of t.matchAll(JOB)) {
       const warehouse = /QUERY_WAREHOUSE\s*=\s*("(?:[^"]|"")+"|[A-Za-z_][A-Za-z0-9_$]*)/i.exec(m[3])?.[1];
       const cpus = Number(/MM_WORKER_CPUS:\s*'([0-9.]+)'/.exec(m[4])?.[1]);
-      out.set(m[2].toUpperCase(), { service: m[2].toUpperCase(), pool: storedName(m[1]), warehouse: warehouse ? storedName(warehouse) : undefined, workerCpus: Number.isFinite(cpus) && cpus > 0 ? cpus : undefined });
+      out.set(m[2].toUpperCase(), {
+        service: m[2].toUpperCase(),
+        pool: storedName(m[1]),
+        warehouse: warehouse ? storedName(warehouse) : undefined,
+        workerCpus: Number.isFinite(cpus) && cpus > 0 ? cpus : undefined,
+      });
     }
   }
   return out;
@@ -111,7 +117,13 @@ export function costInputs(stack: StackSynthesis | undefined): CostInputs {
     const name = literal(r.name);
     if (!name) continue;
     const minNodes = num(r.min_nodes, 1);
-    pools.set(storedName(name), { name: storedName(name), instanceFamily: literal(r.instance_family)?.toUpperCase(), minNodes, maxNodes: num(r.max_nodes, minNodes), autoSuspendSeconds: num(r.auto_suspend_secs, 3600) });
+    pools.set(storedName(name), {
+      name: storedName(name),
+      instanceFamily: literal(r.instance_family)?.toUpperCase(),
+      minNodes,
+      maxNodes: num(r.max_nodes, minNodes),
+      autoSuspendSeconds: num(r.auto_suspend_secs, 3600),
+    });
   }
 
   const warehouses = new Map<string, WarehouseInfo>();

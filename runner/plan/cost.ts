@@ -9,7 +9,14 @@
  */
 import { HookManifest, HookStep } from '../../lib/hooks/manifest';
 import { CostInputs, PoolInfo, WarehouseInfo, costInputs } from './cost-inputs';
-import { CreditRates, RATES_READ_ON, STANDARD_WAREHOUSE_CREDITS_PER_HOUR, WAREHOUSE_MINIMUM_BILLED_SECONDS, creditRates, normalizeWarehouseSize } from './credit-rates';
+import {
+  CreditRates,
+  RATES_READ_ON,
+  STANDARD_WAREHOUSE_CREDITS_PER_HOUR,
+  WAREHOUSE_MINIMUM_BILLED_SECONDS,
+  creditRates,
+  normalizeWarehouseSize,
+} from './credit-rates';
 import { HookChange } from './hook-diff';
 import { CostHistory, StackHistory, StepRecord } from './ledger-history';
 import { StackSynthesis } from './plan';
@@ -234,7 +241,11 @@ function warehouseUse(name: string | undefined, seconds: number, ctx: Context, u
   const rate = warehouseRate(w, ctx.rates);
   const hours = seconds / 3600;
   if (rate === null) {
-    const why = !w ? 'not created by this stack: its size is unknown' : w.resourceConstraint ? `resource constraint ${w.resourceConstraint} has no rate` : `no rate for size ${w.size ?? '(not a literal)'}`;
+    const why = !w
+      ? 'not created by this stack: its size is unknown'
+      : w.resourceConstraint
+        ? `resource constraint ${w.resourceConstraint} has no rate`
+        : `no rate for size ${w.size ?? '(not a literal)'}`;
     unpriced.push(`${what}: ${fmtSeconds(seconds)} on warehouse ${name} (${why})`);
   }
   return { name, size: w?.size, hours: round(hours), creditsPerHour: rate, credits: rate === null ? null : round(hours * rate) };
@@ -247,7 +258,14 @@ function poolUse(pool: PoolInfo | undefined, poolName: string, nodes: number, se
     const family = pool?.instanceFamily ?? 'family unknown: the pool is not created by this stack';
     unpriced.push(`${what}: ${fmtNumber(nodeHours)} node-hours on compute pool ${poolName} (${family}; no rate in runner/plan/credit-rates.ts)`);
   }
-  return { name: poolName, instanceFamily: pool?.instanceFamily, nodes, nodeHours: round(nodeHours), creditsPerNodeHour: rate, credits: rate === null ? null : round(nodeHours * rate) };
+  return {
+    name: poolName,
+    instanceFamily: pool?.instanceFamily,
+    nodes,
+    nodeHours: round(nodeHours),
+    creditsPerNodeHour: rate,
+    credits: rate === null ? null : round(nodeHours * rate),
+  };
 }
 
 /** The warehouse each run group's statements and workers use: its job services' QUERY_WAREHOUSE, else its tasks'. */
@@ -284,7 +302,12 @@ function passShare(step: HookStep, byId: ReadonlyMap<string, HookStep>): { share
   return { share: 1 };
 }
 
-function partitionsOf(groups: readonly string[], history: StackHistory | undefined, manifest: HookManifest | undefined, opts: CostOptions): Map<string, GroupPartitions> {
+function partitionsOf(
+  groups: readonly string[],
+  history: StackHistory | undefined,
+  manifest: HookManifest | undefined,
+  opts: CostOptions,
+): Map<string, GroupPartitions> {
   const out = new Map<string, GroupPartitions>();
   const recordsOf = new Map<string, StepRecord[]>();
   for (const s of manifest?.steps ?? []) {
@@ -299,7 +322,10 @@ function partitionsOf(groups: readonly string[], history: StackHistory | undefin
     }
     // The latest run of the group that recorded a partition count.
     const latest = (recordsOf.get(runGroup) ?? []).sort((a, b) => b.endedAt - a.endedAt)[0];
-    out.set(runGroup, latest ? { runGroup, partitions: latest.runPartitions!, source: 'ledger' } : { runGroup, partitions: COST_DEFAULTS.partitions, source: 'default' });
+    out.set(
+      runGroup,
+      latest ? { runGroup, partitions: latest.runPartitions!, source: 'ledger' } : { runGroup, partitions: COST_DEFAULTS.partitions, source: 'default' },
+    );
   }
   return out;
 }
@@ -352,7 +378,10 @@ function estimateStep(step: HookStep, ctx: Context): StepCost {
     const d = COST_DEFAULTS.stepSeconds[step.kind] ?? COST_DEFAULTS.stepSeconds.sql;
     const speedup = sizeFactor(whName ? ctx.inputs.warehouses.get(whName) : undefined);
     seconds = d.fixed + (scales ? (d.perPartition * P) / speedup : 0);
-    note = scales && d.perPartition > 0 ? `${d.fixed} s + ${d.perPartition} X-Small s × ${fmtNumber(P)} partitions${speedup !== 1 ? ` ÷ ${speedup} (warehouse size)` : ''}` : `${d.fixed} s`;
+    note =
+      scales && d.perPartition > 0
+        ? `${d.fixed} s + ${d.perPartition} X-Small s × ${fmtNumber(P)} partitions${speedup !== 1 ? ` ÷ ${speedup} (warehouse size)` : ''}`
+        : `${d.fixed} s`;
   }
 
   // A deploy builds the model's image on the service's pool (one node), while the procedure waits.
@@ -364,7 +393,19 @@ function estimateStep(step: HookStep, ctx: Context): StepCost {
       : undefined;
   const warehouse = NO_WAREHOUSE.has(step.kind) ? undefined : warehouseUse(whName, seconds, ctx, unpriced, step.id);
   const credits = round((computePool?.credits ?? 0) + (warehouse?.credits ?? 0));
-  return { stepId: step.id, kind: step.kind, runGroup: step.runGroup, basis, seconds: Math.round(seconds), partitions: scales ? P : undefined, computePool, warehouse, credits, unpriced, note };
+  return {
+    stepId: step.id,
+    kind: step.kind,
+    runGroup: step.runGroup,
+    basis,
+    seconds: Math.round(seconds),
+    partitions: scales ? P : undefined,
+    computePool,
+    warehouse,
+    credits,
+    unpriced,
+    note,
+  };
 }
 
 /** The deploy's compute left idle until it auto-suspends: each pool at MIN_NODES, each warehouse. */
@@ -376,7 +417,13 @@ function idleAfter(steps: readonly StepCost[], ctx: Context): IdleCost[] {
     if (seconds <= 0) continue;
     const unpriced: string[] = [];
     const computePool = poolUse(pool, name, pool!.minNodes, seconds, ctx, unpriced, `compute pool ${name} idle`);
-    out.push({ what: `compute pool ${name}: ${pool!.minNodes} node${pool!.minNodes === 1 ? '' : 's'} idle ${fmtSeconds(seconds)} before auto-suspend`, seconds, computePool, credits: computePool.credits ?? 0, unpriced });
+    out.push({
+      what: `compute pool ${name}: ${pool!.minNodes} node${pool!.minNodes === 1 ? '' : 's'} idle ${fmtSeconds(seconds)} before auto-suspend`,
+      seconds,
+      computePool,
+      credits: computePool.credits ?? 0,
+      unpriced,
+    });
   }
   for (const name of [...new Set(steps.flatMap((s) => (s.warehouse ? [s.warehouse.name] : [])))].sort()) {
     const seconds = ctx.inputs.warehouses.get(name)?.autoSuspendSeconds ?? 0;
@@ -428,7 +475,20 @@ function monthlyCost(ctx: Context): MonthlyCost {
       warehouse = warehouseUse(t.warehouse, monthSeconds, ctx, own, `${t.name} (a month)`);
     }
     unpriced.push(...own);
-    tasks.push({ task: t.name, address: t.address, constructPath: t.constructPath, schedule: t.schedule, runsPerMonth: runs === null ? null : round(runs), basis, secondsPerRun: Math.round(secondsPerRun), billedSecondsPerRun: Math.round(billed), warehouse, creditsPerMonth: warehouse?.credits ?? 0, unpriced: own, note });
+    tasks.push({
+      task: t.name,
+      address: t.address,
+      constructPath: t.constructPath,
+      schedule: t.schedule,
+      runsPerMonth: runs === null ? null : round(runs),
+      basis,
+      secondsPerRun: Math.round(secondsPerRun),
+      billedSecondsPerRun: Math.round(billed),
+      warehouse,
+      creditsPerMonth: warehouse?.credits ?? 0,
+      unpriced: own,
+      note,
+    });
   }
   const services = servicesCost(ctx);
   unpriced.push(...services.flatMap((x) => x.unpriced));
@@ -448,7 +508,17 @@ function servicesCost(ctx: Context): ServiceCost[] {
       s.minInstances === 0
         ? `min 0 instances: suspends when idle, and calls resume it (their time, up to ${s.maxInstances} instance${s.maxInstances === 1 ? '' : 's'}, is not estimated)`
         : `${s.minInstances} instance${s.minInstances === 1 ? '' : 's'} × ${fmtNumber(MINUTES_PER_MONTH / 60)} h, one node each; scaling out to ${s.maxInstances} under load is not estimated`;
-    out.push({ stepId: step.id, name: s.name, ingress: s.ingress, minInstances: s.minInstances, maxInstances: s.maxInstances, computePool, creditsPerMonth: computePool.credits ?? 0, unpriced: s.minInstances === 0 ? [] : unpriced, note });
+    out.push({
+      stepId: step.id,
+      name: s.name,
+      ingress: s.ingress,
+      minInstances: s.minInstances,
+      maxInstances: s.maxInstances,
+      computePool,
+      creditsPerMonth: computePool.credits ?? 0,
+      unpriced: s.minInstances === 0 ? [] : unpriced,
+      note,
+    });
   }
   return out.sort((a, b) => a.name.localeCompare(b.name));
 }
@@ -462,7 +532,13 @@ function contextOf(s: StackSynthesis | undefined, history: StackHistory | undefi
 }
 
 /** The cost of one stack's change: the deploy's hook steps that will run, and scheduled work base and head. */
-export function estimateStackCost(stack: string, base: StackSynthesis | undefined, head: StackSynthesis | undefined, hooks: readonly HookChange[], opts: CostOptions = {}): StackCost {
+export function estimateStackCost(
+  stack: string,
+  base: StackSynthesis | undefined,
+  head: StackSynthesis | undefined,
+  hooks: readonly HookChange[],
+  opts: CostOptions = {},
+): StackCost {
   const rates = creditRates(opts.rates);
   const history = opts.history?.get(stack);
   const headCtx = contextOf(head, history, rates, opts);

@@ -24,7 +24,20 @@ export const FORCE_NEW: Readonly<Record<string, readonly ForceNewRule[]>> = {
   snowflake_table: any('database', 'schema'),
   snowflake_stage: any('database', 'schema', 'name', 'directory'),
   snowflake_task: any('database', 'schema', 'name'),
-  snowflake_procedure_python: any('database', 'schema', 'arguments', 'return_type', 'null_input_behavior', 'runtime_version', 'imports', 'snowpark_package', 'handler', 'packages', 'procedure_definition', 'target_path'),
+  snowflake_procedure_python: any(
+    'database',
+    'schema',
+    'arguments',
+    'return_type',
+    'null_input_behavior',
+    'runtime_version',
+    'imports',
+    'snowpark_package',
+    'handler',
+    'packages',
+    'procedure_definition',
+    'target_path',
+  ),
   snowflake_execute: [{ attribute: 'execute', when: (b) => present(b), note: 'a changed execute statement runs revert, then the new execute' }],
   snowflake_warehouse: [{ attribute: 'warehouse_size', when: (b, a) => present(b) && !present(a), note: 'removing warehouse_size recreates the warehouse' }],
   // Snowflake cannot ALTER a compute pool's instance family (ALTER COMPUTE POOL); the provider recreates it.
@@ -34,8 +47,15 @@ export const FORCE_NEW: Readonly<Record<string, readonly ForceNewRule[]>> = {
 };
 
 /** The changed top-level attributes that force a replacement, with a note each. */
-export function forceNewAttributes(type: string, before: Record<string, unknown>, after: Record<string, unknown>, changed: readonly string[]): { attribute: string; note?: string }[] {
+export function forceNewAttributes(
+  type: string,
+  before: Record<string, unknown>,
+  after: Record<string, unknown>,
+  changed: readonly string[],
+): { attribute: string; note?: string }[] {
   const rules = FORCE_NEW[type] ?? [];
   const top = new Set(changed.map((p) => p.split(/[.[]/, 1)[0]));
-  return rules.filter((r) => top.has(r.attribute) && (r.when ? r.when(before[r.attribute], after[r.attribute]) : true)).map((r) => ({ attribute: r.attribute, note: r.note }));
+  return rules
+    .filter((r) => top.has(r.attribute) && (r.when ? r.when(before[r.attribute], after[r.attribute]) : true))
+    .map((r) => ({ attribute: r.attribute, note: r.note }));
 }

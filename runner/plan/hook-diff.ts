@@ -45,7 +45,13 @@ export function diffHooks(base: HookManifest | undefined, head: HookManifest | u
   const out: HookChange[] = [];
   if (head) {
     // The base's fingerprints as a ledger of successes: exactly what the runner would compare with.
-    const ledger: LedgerRecord[] = (base?.steps ?? []).map((s, i) => ({ stepId: s.id, runId: 'BASE', fingerprint: s.fingerprint, status: 'SUCCEEDED', startedAt: i }));
+    const ledger: LedgerRecord[] = (base?.steps ?? []).map((s, i) => ({
+      stepId: s.id,
+      runId: 'BASE',
+      fingerprint: s.fingerprint,
+      status: 'SUCCEEDED',
+      startedAt: i,
+    }));
     const known = new Set(head.steps.map((s) => s.id));
     const planned = planSteps(head, ledger, { force: force.filter((f) => known.has(f)) }, () => 'HEAD');
     const baseById = new Map((base?.steps ?? []).map((s) => [s.id, s]));

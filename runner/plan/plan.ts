@@ -112,7 +112,15 @@ export function buildPlan(base: Synthesis, head: Synthesis, opts: PlanOptions = 
     costs.push(estimateStackCost(stack, b, h, hooks, opts.cost));
     for (const r of resources) {
       if (!r.destructive) continue;
-      destructive.push({ stack, address: r.address, constructPath: r.constructPath, action: r.action, reason: r.destructive, allowed: isAllowed(stack, r, allow), source: r.source });
+      destructive.push({
+        stack,
+        address: r.address,
+        constructPath: r.constructPath,
+        action: r.action,
+        reason: r.destructive,
+        allowed: isAllowed(stack, r, allow),
+        source: r.source,
+      });
     }
     const moves = fromPlan ? [] : likelyMoves(resources, b?.terraform, h?.terraform);
     stacks.push({
@@ -125,14 +133,28 @@ export function buildPlan(base: Synthesis, head: Synthesis, opts: PlanOptions = 
       hooksToRun,
       moves,
       warnings: [...(h?.warnings ?? []), ...regrantWarning(fromPlan ? [] : movedPrivileges(resources, b?.terraform, h?.terraform))],
-      suppressions: (h?.policy?.findings ?? []).filter((f) => f.suppressed !== undefined).map((f) => ({ ruleId: f.ruleId, path: f.path, reason: f.suppressed! })),
+      suppressions: (h?.policy?.findings ?? [])
+        .filter((f) => f.suppressed !== undefined)
+        .map((f) => ({ ruleId: f.ruleId, path: f.path, reason: f.suppressed! })),
     });
     for (const k of Object.keys(counts) as ResourceAction[]) totals[k] += counts[k];
     totals.hooksToRun += hooksToRun;
   }
   for (const name of opts.terraformPlans?.keys() ?? []) {
-    if (!head.stacks.has(name)) throw new Error(`a Terraform plan was given for stack '${name}', which the head synthesis does not have (stacks: ${[...head.stacks.keys()].join(', ') || 'none'})`);
+    if (!head.stacks.has(name))
+      throw new Error(
+        `a Terraform plan was given for stack '${name}', which the head synthesis does not have (stacks: ${[...head.stacks.keys()].join(', ') || 'none'})`,
+      );
   }
   const refused = (opts.failOn ?? 'never') === 'destructive' && destructive.some((d) => !d.allowed);
-  return { schemaVersion: PLAN_SCHEMA_VERSION, base: base.label, head: head.label, stacks, totals, destructive, refused, cost: summarizeCost(costs, opts.cost) };
+  return {
+    schemaVersion: PLAN_SCHEMA_VERSION,
+    base: base.label,
+    head: head.label,
+    stacks,
+    totals,
+    destructive,
+    refused,
+    cost: summarizeCost(costs, opts.cost),
+  };
 }

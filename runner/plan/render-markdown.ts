@@ -40,7 +40,10 @@ function stackSection(s: StackPlan, cost: StackCost | undefined, limit: number):
   const c = s.counts;
   const out: string[] = [];
   const presence = s.presence === 'added' ? ' (new stack)' : s.presence === 'removed' ? ' (stack removed)' : '';
-  out.push(`<details><summary>stack <b>${cell(s.stack)}</b>${presence}: +${c.create} ~${c.update} -/+${c.replace} -${c.delete}, ${s.hooksToRun} hook step${s.hooksToRun === 1 ? '' : 's'} to run</summary>`, '');
+  out.push(
+    `<details><summary>stack <b>${cell(s.stack)}</b>${presence}: +${c.create} ~${c.update} -/+${c.replace} -${c.delete}, ${s.hooksToRun} hook step${s.hooksToRun === 1 ? '' : 's'} to run</summary>`,
+    '',
+  );
   if (s.resources.length === 0) out.push(`No Terraform changes (${s.resourceSource}).`, '');
   else {
     out.push(`Terraform changes, from the ${s.resourceSource}:`, '', '| | resource | construct | what |', '|---|---|---|---|');
@@ -49,7 +52,12 @@ function stackSection(s: StackPlan, cost: StackCost | undefined, limit: number):
         s.resources,
         limit,
         (r) => {
-          const what = r.action === 'replace' ? `replaced because ${r.replacedBecause.join(', ') || 'the provider requires it'}` : r.attributes.length ? r.attributes.slice(0, 8).join(', ') + (r.attributes.length > 8 ? ` (+${r.attributes.length - 8})` : '') : '';
+          const what =
+            r.action === 'replace'
+              ? `replaced because ${r.replacedBecause.join(', ') || 'the provider requires it'}`
+              : r.attributes.length
+                ? r.attributes.slice(0, 8).join(', ') + (r.attributes.length > 8 ? ` (+${r.attributes.length - 8})` : '')
+                : '';
           return `| ${ACTION_ICON[r.action]}${r.destructive ? ' 🔴' : ''} | ${code(r.address)} | ${cell(r.constructPath ?? '')} | ${cell(what)} |`;
         },
         (n) => `| | … and ${n} more | | |`,
@@ -59,7 +67,15 @@ function stackSection(s: StackPlan, cost: StackCost | undefined, limit: number):
   }
   if (s.moves.length) {
     out.push('Possibly renamed constructs (Terraform destroys and re-creates these unless the stack declares the move):', '');
-    out.push(...limited(s.moves, limit, (m) => `- ${code(m.from)} → ${code(m.to)}`, (n) => `- … and ${n} more`), '');
+    out.push(
+      ...limited(
+        s.moves,
+        limit,
+        (m) => `- ${code(m.from)} → ${code(m.to)}`,
+        (n) => `- … and ${n} more`,
+      ),
+      '',
+    );
   }
   if (s.hooks.length) {
     out.push('Hook steps on deploy:', '', '| step | kind | on deploy | why |', '|---|---|---|---|');
@@ -69,7 +85,8 @@ function stackSection(s: StackPlan, cost: StackCost | undefined, limit: number):
       ...limited(
         sorted,
         limit,
-        (h) => `| ${code(h.stepId)} | ${h.kind} | ${h.action === 'run' ? '**runs**' : h.action === 'removed' ? 'removed' : 'skipped'} | ${cell([h.reason, ...h.details].join('; '))} |`,
+        (h) =>
+          `| ${code(h.stepId)} | ${h.kind} | ${h.action === 'run' ? '**runs**' : h.action === 'removed' ? 'removed' : 'skipped'} | ${cell([h.reason, ...h.details].join('; '))} |`,
         (n) => `| … and ${n} more | | | |`,
       ),
       '',
@@ -78,7 +95,15 @@ function stackSection(s: StackPlan, cost: StackCost | undefined, limit: number):
   if (cost) out.push(...stackCostSection(cost, limit));
   if (s.suppressions.length) {
     out.push('Policy suppressions:', '', '| rule | construct | reason |', '|---|---|---|');
-    out.push(...limited(s.suppressions, limit, (x) => `| ${x.ruleId} | ${cell(x.path)} | ${cell(x.reason)} |`, (n) => `| … and ${n} more | | |`), '');
+    out.push(
+      ...limited(
+        s.suppressions,
+        limit,
+        (x) => `| ${x.ruleId} | ${cell(x.path)} | ${cell(x.reason)} |`,
+        (n) => `| … and ${n} more | | |`,
+      ),
+      '',
+    );
   }
   out.push('</details>', '');
   return out;
@@ -87,7 +112,8 @@ function stackSection(s: StackPlan, cost: StackCost | undefined, limit: number):
 export function renderMarkdown(r: PlanReport, opts: { limit?: number } = {}): string {
   for (let limit = opts.limit ?? 50; ; limit = Math.floor(limit / 2)) {
     const text = renderWith(r, limit);
-    if (text.length <= MAX_COMMENT_CHARS || limit <= 1) return text.length <= MAX_COMMENT_CHARS ? text : text.slice(0, MAX_COMMENT_CHARS - 40) + '\n\n… (truncated)\n';
+    if (text.length <= MAX_COMMENT_CHARS || limit <= 1)
+      return text.length <= MAX_COMMENT_CHARS ? text : text.slice(0, MAX_COMMENT_CHARS - 40) + '\n\n… (truncated)\n';
   }
 }
 
@@ -95,12 +121,17 @@ function renderWith(r: PlanReport, limit: number): string {
   const out: string[] = [COMMENT_MARKER, summaryLine(r), ''];
   const blocking = r.destructive.filter((d) => !d.allowed);
   if (r.destructive.length) {
-    out.push(`🔴 **${r.destructive.length} destructive change${r.destructive.length === 1 ? '' : 's'}**${blocking.length ? (r.refused ? ' — refused: name them in an allow list to proceed' : '') : ' (all allowed)'}`, '', '```diff');
+    out.push(
+      `🔴 **${r.destructive.length} destructive change${r.destructive.length === 1 ? '' : 's'}**${blocking.length ? (r.refused ? ' — refused: name them in an allow list to proceed' : '') : ' (all allowed)'}`,
+      '',
+      '```diff',
+    );
     out.push(
       ...limited(
         r.destructive,
         limit,
-        (d) => `${d.allowed ? '!' : '-'} ${d.stack}: ${d.address}${d.constructPath ? ` (${d.constructPath})` : ''}: ${d.reason}${d.allowed ? ' [allowed]' : ''}`,
+        (d) =>
+          `${d.allowed ? '!' : '-'} ${d.stack}: ${d.address}${d.constructPath ? ` (${d.constructPath})` : ''}: ${d.reason}${d.allowed ? ' [allowed]' : ''}`,
         (n) => `- … and ${n} more`,
       ),
       '```',
@@ -110,15 +141,34 @@ function renderWith(r: PlanReport, limit: number): string {
   if (r.cost.refused) out.push(`🔴 **${costGateLine(r.cost)}**`, '');
   out.push('| stack | add | change | replace | destroy | hook steps to run | Terraform source |', '|---|---:|---:|---:|---:|---:|---|');
   for (const s of r.stacks.slice(0, limit)) {
-    out.push(`| ${cell(s.stack)} | ${s.counts.create} | ${s.counts.update} | ${s.counts.replace} | ${s.counts.delete} | ${s.hooksToRun} | ${s.resourceSource} |`);
+    out.push(
+      `| ${cell(s.stack)} | ${s.counts.create} | ${s.counts.update} | ${s.counts.replace} | ${s.counts.delete} | ${s.hooksToRun} | ${s.resourceSource} |`,
+    );
   }
   if (r.stacks.length > limit) out.push(`| … and ${r.stacks.length - limit} more stacks | | | | | | |`);
   out.push('');
   out.push(...costSection(r.cost, limit));
-  for (const s of r.stacks.slice(0, limit)) out.push(...stackSection(s, r.cost.stacks.find((c) => c.stack === s.stack), limit));
+  for (const s of r.stacks.slice(0, limit))
+    out.push(
+      ...stackSection(
+        s,
+        r.cost.stacks.find((c) => c.stack === s.stack),
+        limit,
+      ),
+    );
   const warnings = r.stacks.flatMap((s) => s.warnings.map((w) => `${s.stack}: ${w}`));
   if (warnings.length) {
-    out.push('**Warnings**', '', ...limited(warnings, limit, (w) => `- ${cell(w)}`, (n) => `- … and ${n} more`), '');
+    out.push(
+      '**Warnings**',
+      '',
+      ...limited(
+        warnings,
+        limit,
+        (w) => `- ${cell(w)}`,
+        (n) => `- … and ${n} more`,
+      ),
+      '',
+    );
   }
   out.push(`<sub>base ${cell(r.base)} → head ${cell(r.head)}; hook steps assume every base step succeeded in the target account.</sub>`, '');
   return out.join('\n');
@@ -145,19 +195,48 @@ function costSection(c: PlanCost, limit: number): string[] {
       : 'no connection: durations are defaults, not this account’s history (`--ledger` reads it)';
   const out = [`**Cost** in Snowflake credits: ${basis}; rates from ${c.rates.file} (read ${c.rates.readOn}).`, ''];
   const price = c.creditPrice;
-  const money = (n: number) => (price === undefined ? '' : ` ${n < 0 ? '−' : n > 0 ? '+' : ''}${Math.abs(n * price).toLocaleString('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 })} |`);
-  out.push(`| | base | head | this change |${price === undefined ? '' : ` at ${fmtNumber(price)} per credit |`}`, `|---|---:|---:|---:|${price === undefined ? '' : '---:|'}`);
+  const money = (n: number) =>
+    price === undefined
+      ? ''
+      : ` ${n < 0 ? '−' : n > 0 ? '+' : ''}${Math.abs(n * price).toLocaleString('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 })} |`;
+  out.push(
+    `| | base | head | this change |${price === undefined ? '' : ` at ${fmtNumber(price)} per credit |`}`,
+    `|---|---:|---:|---:|${price === undefined ? '' : '---:|'}`,
+  );
   out.push(`| hook steps this deploy runs | | ${credits(c.deployCredits)} | ${signed(c.deployCredits)} |${money(c.deployCredits)}`);
-  out.push(`| scheduled work and inference services, a month | ${credits(c.monthlyCredits.base)} | ${credits(c.monthlyCredits.head)} | ${signed(c.monthlyCredits.delta)} |${money(c.monthlyCredits.delta)}`);
+  out.push(
+    `| scheduled work and inference services, a month | ${credits(c.monthlyCredits.base)} | ${credits(c.monthlyCredits.head)} | ${signed(c.monthlyCredits.delta)} |${money(c.monthlyCredits.delta)}`,
+  );
   out.push(`| **first month** (the deploy, plus a month's increase of scheduled work) | | | **${signed(c.changeCredits)}** |${money(c.changeCredits)}`);
   out.push('');
-  const assumed = c.stacks.flatMap((s) => s.partitions.filter((p) => p.source !== 'ledger').map((p) => `${p.runGroup}: ${fmtNumber(p.partitions)} (${p.source === 'option' ? '--partitions' : 'default'})`));
-  if (assumed.length) out.push(`Partitions assumed (the synthesis cannot know them): ${limited(assumed, limit, (a) => a, (n) => `… and ${n} more`).join(', ')}.`, '');
+  const assumed = c.stacks.flatMap((s) =>
+    s.partitions
+      .filter((p) => p.source !== 'ledger')
+      .map((p) => `${p.runGroup}: ${fmtNumber(p.partitions)} (${p.source === 'option' ? '--partitions' : 'default'})`),
+  );
+  if (assumed.length)
+    out.push(
+      `Partitions assumed (the synthesis cannot know them): ${limited(
+        assumed,
+        limit,
+        (a) => a,
+        (n) => `… and ${n} more`,
+      ).join(', ')}.`,
+      '',
+    );
   const unreadable = c.stacks.filter((s) => s.ledger?.error).map((s) => `${s.stack}: ledger ${s.ledger!.table} not read (${s.ledger!.error}); defaults used`);
   if (unreadable.length) out.push(...unreadable.map((u) => `- ${cell(u)}`), '');
   if (c.unpriced.length) {
     out.push('Not priced (no rate for them), so the credits above are lower bounds:', '');
-    out.push(...limited(c.unpriced, limit, (u) => `- ${cell(u)}`, (n) => `- … and ${n} more`), '');
+    out.push(
+      ...limited(
+        c.unpriced,
+        limit,
+        (u) => `- ${cell(u)}`,
+        (n) => `- … and ${n} more`,
+      ),
+      '',
+    );
   }
   if (c.maxCredits !== undefined && !c.refused) out.push(`✅ ${costGateLine(c)}.`, '');
   return out;
@@ -165,7 +244,10 @@ function costSection(c: PlanCost, limit: number): string[] {
 
 function usage(x: StepCost | IdleCost): string {
   const parts: string[] = [];
-  if (x.computePool) parts.push(`${x.computePool.name} (${x.computePool.instanceFamily ?? 'family unknown'}, ${x.computePool.nodes} node${x.computePool.nodes === 1 ? '' : 's'})`);
+  if (x.computePool)
+    parts.push(
+      `${x.computePool.name} (${x.computePool.instanceFamily ?? 'family unknown'}, ${x.computePool.nodes} node${x.computePool.nodes === 1 ? '' : 's'})`,
+    );
   if (x.warehouse) parts.push(`${x.warehouse.name}${x.warehouse.size ? ` (${x.warehouse.size})` : ''}`);
   return parts.join(' + ') || '—';
 }
@@ -178,7 +260,12 @@ function stackCostSection(c: StackCost, limit: number): string[] {
   const out: string[] = [];
   const lines = [...c.deploy.steps, ...c.deploy.idle];
   if (lines.length) {
-    out.push(`Cost of the hook steps this deploy runs: ${creditsCell(c.deploy.credits, c.deploy.unpriced)} credits`, '', '| step | runs on | time | node-hours | credits | from |', '|---|---|---:|---:|---:|---|');
+    out.push(
+      `Cost of the hook steps this deploy runs: ${creditsCell(c.deploy.credits, c.deploy.unpriced)} credits`,
+      '',
+      '| step | runs on | time | node-hours | credits | from |',
+      '|---|---|---:|---:|---:|---|',
+    );
     out.push(
       ...limited(
         lines,
@@ -197,7 +284,12 @@ function stackCostSection(c: StackCost, limit: number): string[] {
   for (const t of c.monthly.base.tasks) byAddress.set(t.address, { base: t });
   for (const t of c.monthly.head.tasks) byAddress.set(t.address, { ...byAddress.get(t.address), head: t });
   if (byAddress.size) {
-    out.push(`Scheduled work: ${credits(c.monthly.base.credits)} → ${creditsCell(c.monthly.head.credits, c.monthly.head.unpriced)} credits a month`, '', '| task | schedule | runs a month | warehouse | per run | credits a month (base → head) | from |', '|---|---|---:|---|---:|---:|---|');
+    out.push(
+      `Scheduled work: ${credits(c.monthly.base.credits)} → ${creditsCell(c.monthly.head.credits, c.monthly.head.unpriced)} credits a month`,
+      '',
+      '| task | schedule | runs a month | warehouse | per run | credits a month (base → head) | from |',
+      '|---|---|---:|---|---:|---:|---|',
+    );
     out.push(
       ...limited(
         [...byAddress.values()],
@@ -231,10 +323,20 @@ function servicesSection(c: StackCost, limit: number): string[] {
     if (!head || (base && base.computePool.nodeHours >= head.computePool.nodeHours)) continue;
     const more = head.computePool.nodeHours - (base?.computePool.nodeHours ?? 0);
     if (more <= 0) continue;
-    const price = head.unpriced.length ? 'unpriced: no rate for the pool (`--pool-rate FAMILY=CREDITS`)' : `${signed(head.creditsPerMonth - (base?.creditsPerMonth ?? 0))} credits a month`;
-    out.push(`⚠️ ${base ? 'Inference service' : 'New inference service'} ${code(head.name)} keeps ${head.minInstances} node${head.minInstances === 1 ? '' : 's'} of compute pool ${head.computePool.name} running: +${fmtNumber(more)} node-hours a month, ${price}.`, '');
+    const price = head.unpriced.length
+      ? 'unpriced: no rate for the pool (`--pool-rate FAMILY=CREDITS`)'
+      : `${signed(head.creditsPerMonth - (base?.creditsPerMonth ?? 0))} credits a month`;
+    out.push(
+      `⚠️ ${base ? 'Inference service' : 'New inference service'} ${code(head.name)} keeps ${head.minInstances} node${head.minInstances === 1 ? '' : 's'} of compute pool ${head.computePool.name} running: +${fmtNumber(more)} node-hours a month, ${price}.`,
+      '',
+    );
   }
-  out.push('Inference services (kept running at their minimum instances):', '', '| service | ingress | pool | instances | node-hours a month | credits a month (base → head) | from |', '|---|---|---|---:|---:|---:|---|');
+  out.push(
+    'Inference services (kept running at their minimum instances):',
+    '',
+    '| service | ingress | pool | instances | node-hours a month | credits a month (base → head) | from |',
+    '|---|---|---|---:|---:|---:|---|',
+  );
   out.push(
     ...limited(
       [...byName.values()],

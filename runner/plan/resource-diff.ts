@@ -95,11 +95,18 @@ function updateDataLoss(type: string, before: Record<string, unknown>, after: Re
   if (type !== 'snowflake_table') return undefined;
   const kept = new Set(columnNames(after));
   const dropped = columnNames(before).filter((c) => !kept.has(c));
-  return dropped.length ? `drops column${dropped.length > 1 ? 's' : ''} ${dropped.join(', ')} and the data in ${dropped.length > 1 ? 'them' : 'it'}` : undefined;
+  return dropped.length
+    ? `drops column${dropped.length > 1 ? 's' : ''} ${dropped.join(', ')} and the data in ${dropped.length > 1 ? 'them' : 'it'}`
+    : undefined;
 }
 
 /** Why a change loses state, or undefined: the one rule for synth diffs and Terraform plans. */
-export function destructiveReason(action: ResourceAction, type: string, before: Record<string, unknown> | undefined, after: Record<string, unknown> | undefined): string | undefined {
+export function destructiveReason(
+  action: ResourceAction,
+  type: string,
+  before: Record<string, unknown> | undefined,
+  after: Record<string, unknown> | undefined,
+): string | undefined {
   if (action === 'update') return before && after ? updateDataLoss(type, before, after) : undefined;
   if (action === 'create') return undefined;
   const why = statefulReason(type, before ?? after ?? {});
@@ -134,7 +141,16 @@ export function diffSyntheses(base: TerraformDocument | undefined, head: Terrafo
   }
   for (const [address, was] of b) {
     if (h.has(address)) continue;
-    out.push({ address, type: was.type, constructPath: was.constructPath, action: 'delete', attributes: [], replacedBecause: [], destructive: destructiveReason('delete', was.type, was.config, undefined), source: 'synth diff' });
+    out.push({
+      address,
+      type: was.type,
+      constructPath: was.constructPath,
+      action: 'delete',
+      attributes: [],
+      replacedBecause: [],
+      destructive: destructiveReason('delete', was.type, was.config, undefined),
+      source: 'synth diff',
+    });
   }
   return out.sort((x, y) => (x.address < y.address ? -1 : x.address > y.address ? 1 : 0));
 }
@@ -145,7 +161,11 @@ export function diffSyntheses(base: TerraformDocument | undefined, head: Terrafo
  * destroys and re-creates them unless the stack declares the move (cdktf `moveTo`/`moveFromId`,
  * or a `moved` block).
  */
-export function likelyMoves(changes: readonly ResourceChange[], base: TerraformDocument | undefined, head: TerraformDocument | undefined): { from: string; to: string }[] {
+export function likelyMoves(
+  changes: readonly ResourceChange[],
+  base: TerraformDocument | undefined,
+  head: TerraformDocument | undefined,
+): { from: string; to: string }[] {
   const b = index(base);
   const h = index(head);
   const created = changes.filter((c) => c.action === 'create');

@@ -35,7 +35,9 @@ function actionOf(actions: string[], address: string, file: string): ResourceAct
     case 'create,delete':
       return 'replace';
     default:
-      throw new TerraformPlanError(`${file}: ${address} has actions [${key}], which this version does not know (expected no-op, read, create, update, delete, or a delete/create pair)`);
+      throw new TerraformPlanError(
+        `${file}: ${address} has actions [${key}], which this version does not know (expected no-op, read, create, update, delete, or a delete/create pair)`,
+      );
   }
 }
 
@@ -73,7 +75,14 @@ export function readTerraformPlan(text: string, file: string, constructPathOf: (
       // Attributes known only after apply show as unknown: a change Terraform cannot spell out yet.
       for (const p of changedPaths({}, unknown && typeof unknown === 'object' ? pickTrue(unknown) : {})) if (!attributes.includes(p)) attributes.push(p);
     }
-    const replacePaths = Array.isArray(r.change?.replace_paths) ? (r.change!.replace_paths as unknown[][]).map((p) => p.map((s) => (typeof s === 'number' ? `[${s}]` : String(s))).join('.').replace(/\.\[/g, '[')) : [];
+    const replacePaths = Array.isArray(r.change?.replace_paths)
+      ? (r.change!.replace_paths as unknown[][]).map((p) =>
+          p
+            .map((s) => (typeof s === 'number' ? `[${s}]` : String(s)))
+            .join('.')
+            .replace(/\.\[/g, '['),
+        )
+      : [];
     const reason = typeof r.action_reason === 'string' ? r.action_reason : undefined;
     out.push({
       address,

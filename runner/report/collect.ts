@@ -16,7 +16,18 @@ import {
   renderSeriesActuals,
   renderSeriesForecasts,
 } from '../../lib/sql/report';
-import { AccuracyRow, DriftRow, ModelVersion, PartitionAccuracy, PartitionSeries, ReportData, RetrainRunData, WORST_PARTITIONS, championVersions, worstPartitions } from './model';
+import {
+  AccuracyRow,
+  DriftRow,
+  ModelVersion,
+  PartitionAccuracy,
+  PartitionSeries,
+  ReportData,
+  RetrainRunData,
+  WORST_PARTITIONS,
+  championVersions,
+  worstPartitions,
+} from './model';
 
 type Row = Record<string, unknown>;
 /** Runs one statement and returns its rows (column names as Snowflake returns them). */
@@ -40,7 +51,8 @@ export function reportSqlModel(m: MonitorSpec): ReportSqlModel {
 const num = (v: unknown): number | null => (v === null || v === undefined || v === '' ? null : Number(v));
 const bool = (v: unknown): boolean => v === true || v === 'true' || v === 1 || v === '1';
 const str = (v: unknown): string | null => (v === null || v === undefined ? null : String(v));
-const list = (v: unknown): string[] => (Array.isArray(v) ? v.map(String) : typeof v === 'string' && v.length > 0 ? (JSON.parse(v) as unknown[]).map(String) : []);
+const list = (v: unknown): string[] =>
+  Array.isArray(v) ? v.map(String) : typeof v === 'string' && v.length > 0 ? (JSON.parse(v) as unknown[]).map(String) : [];
 
 /** Snowflake's "does not exist or not authorized" (002003): a model not registered yet (or not visible to the role) reads as none. */
 const doesNotExist = (e: unknown) => (e as { code?: string }).code === '002003' || /does not exist/i.test((e as Error).message ?? '');
@@ -81,15 +93,38 @@ export async function collectReport(query: Query, stack: string, monitor: Monito
     if (!doesNotExist(e)) throw e;
     versions = null;
   }
-  const worst = asOf && windowStart ? await readSeries(query, m, worstPartitions(accuracy, WORST_PARTITIONS, championVersions({ versions, alias: monitor.alias })), windowStart, asOf) : [];
+  const worst =
+    asOf && windowStart
+      ? await readSeries(query, m, worstPartitions(accuracy, WORST_PARTITIONS, championVersions({ versions, alias: monitor.alias })), windowStart, asOf)
+      : [];
   const runId = str((await query(renderLatestRetrainRun(m)))[0]?.RUN_ID);
   let retrain: RetrainRunData | null = null;
   if (runId) {
     const chunks = (await query(renderRetrainChunks(m, runId))).map((r) => ({ status: String(r.STATUS), partitionKeys: list(r.PARTITION_KEYS) }));
-    const metrics = (await query(renderRetrainMetrics(m, runId))).map((r) => ({ pass: String(r.PASS), partitionKey: String(r.PARTITION_KEY), status: String(r.STATUS), modelFamily: str(r.MODEL_FAMILY), mape: num(r.MAPE) }));
+    const metrics = (await query(renderRetrainMetrics(m, runId))).map((r) => ({
+      pass: String(r.PASS),
+      partitionKey: String(r.PARTITION_KEY),
+      status: String(r.STATUS),
+      modelFamily: str(r.MODEL_FAMILY),
+      mape: num(r.MAPE),
+    }));
     retrain = { runId, chunks, metrics };
   }
-  return { stack, monitor: monitor.path, asOf, windowStart, smapeAbove: monitor.smapeAbove, accuracy, drift, worst, model: monitor.model, alias: monitor.alias, versionPrefix: monitor.versionPrefix, versions, retrain };
+  return {
+    stack,
+    monitor: monitor.path,
+    asOf,
+    windowStart,
+    smapeAbove: monitor.smapeAbove,
+    accuracy,
+    drift,
+    worst,
+    model: monitor.model,
+    alias: monitor.alias,
+    versionPrefix: monitor.versionPrefix,
+    versions,
+    retrain,
+  };
 }
 
 /** The worst partitions' actuals over the window and their version's forecasts from the window on. */

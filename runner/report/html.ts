@@ -5,7 +5,18 @@
  * a ticket as it is. Every value from the account (partition keys above all: user data) is
  * escaped; numbers are formatted here and only here.
  */
-import { PartitionSeries, ReportData, VersionAccuracy, WORST_PARTITIONS, championChallenger, championVersions, partitionAccuracy, retrainSummary, smapeHistogram, worstPartitions } from './model';
+import {
+  PartitionSeries,
+  ReportData,
+  VersionAccuracy,
+  WORST_PARTITIONS,
+  championChallenger,
+  championVersions,
+  partitionAccuracy,
+  retrainSummary,
+  smapeHistogram,
+  worstPartitions,
+} from './model';
 
 /** Text and attribute values: the five characters HTML gives meaning to. */
 export function escapeHtml(value: unknown): string {
@@ -43,7 +54,9 @@ export function renderReportHtml(d: ReportData): string {
     `<title>${escapeHtml(title)}</title><style>${CSS}</style></head><body>`,
     `<h1>Forecast monitoring report</h1>`,
     `<p class="meta">stack <span class="key" id="stack">${escapeHtml(d.stack)}</span>, monitor <span class="key" id="monitor">${escapeHtml(d.monitor)}</span>; ` +
-      (d.asOf ? `evaluated <span id="as-of">${escapeHtml(d.asOf)}</span> over <span id="window-start">${escapeHtml(d.windowStart ?? '')}</span> to ${escapeHtml(d.asOf)}` : '<span id="as-of">not evaluated yet</span>') +
+      (d.asOf
+        ? `evaluated <span id="as-of">${escapeHtml(d.asOf)}</span> over <span id="window-start">${escapeHtml(d.windowStart ?? '')}</span> to ${escapeHtml(d.asOf)}`
+        : '<span id="as-of">not evaluated yet</span>') +
       '</p>',
     accuracySection(d),
     worstSection(d),
@@ -57,9 +70,13 @@ export function renderReportHtml(d: ReportData): string {
 
 function accuracySection(d: ReportData): string {
   const parts = partitionAccuracy(d.accuracy, championVersions(d));
-  if (parts.length === 0) return `<section id="accuracy"><h2>Realized accuracy</h2><p class="none">No accuracy rows yet: the monitoring task has not found actuals for any forecast.</p></section>`;
+  if (parts.length === 0)
+    return `<section id="accuracy"><h2>Realized accuracy</h2><p class="none">No accuracy rows yet: the monitoring task has not found actuals for any forecast.</p></section>`;
   const degraded = parts.filter((p) => p.degraded).length;
-  const smapes = parts.map((p) => p.row.smape).filter((v): v is number => v !== null).sort((a, b) => a - b);
+  const smapes = parts
+    .map((p) => p.row.smape)
+    .filter((v): v is number => v !== null)
+    .sort((a, b) => a - b);
   const median = smapes.length ? (smapes.length % 2 ? smapes[(smapes.length - 1) / 2] : (smapes[smapes.length / 2 - 1] + smapes[smapes.length / 2]) / 2) : null;
   const h = smapeHistogram(parts);
   return [
@@ -82,9 +99,14 @@ function histogramSvg(width: number, counts: readonly number[], threshold: numbe
   const bw = (W - pad.l - pad.r) / counts.length;
   const y = (c: number) => pad.t + (H - pad.t - pad.b) * (1 - c / max);
   const bars = counts
-    .map((c, i) => `<rect class="bin" x="${fmt(pad.l + i * bw + 1, 1)}" y="${fmt(y(c), 1)}" width="${fmt(bw - 2, 1)}" height="${fmt(H - pad.b - y(c), 1)}" fill="#4c78a8"><title>${i * width}–${(i + 1) * width} %: ${c}</title></rect>`)
+    .map(
+      (c, i) =>
+        `<rect class="bin" x="${fmt(pad.l + i * bw + 1, 1)}" y="${fmt(y(c), 1)}" width="${fmt(bw - 2, 1)}" height="${fmt(H - pad.b - y(c), 1)}" fill="#4c78a8"><title>${i * width}–${(i + 1) * width} %: ${c}</title></rect>`,
+    )
     .join('');
-  const labels = counts.map((_, i) => (i % Math.ceil(counts.length / 10) === 0 ? `<text x="${fmt(pad.l + i * bw, 1)}" y="${H - 10}" font-size="11">${i * width}</text>` : '')).join('');
+  const labels = counts
+    .map((_, i) => (i % Math.ceil(counts.length / 10) === 0 ? `<text x="${fmt(pad.l + i * bw, 1)}" y="${H - 10}" font-size="11">${i * width}</text>` : ''))
+    .join('');
   const tx = pad.l + (threshold / width) * bw;
   const mark = tx <= W - pad.r ? `<line x1="${fmt(tx, 1)}" x2="${fmt(tx, 1)}" y1="${pad.t}" y2="${H - pad.b}" stroke="#b42318" stroke-dasharray="4 3"/>` : '';
   return `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" role="img" aria-label="sMAPE histogram"><text x="2" y="${pad.t + 10}" font-size="11">${max}</text><text x="2" y="${H - pad.b}" font-size="11">0</text>${bars}${labels}${mark}<line x1="${pad.l}" x2="${W - pad.r}" y1="${H - pad.b}" y2="${H - pad.b}" stroke="#57606a"/></svg>`;
@@ -134,9 +156,18 @@ export function seriesSvg(s: PartitionSeries): string {
   const y = (v: number) => pad.t + (1 - (v - v0) / (v1 - v0)) * (H - pad.t - pad.b);
   const pt = (ds: string, v: number) => `${fmt(x(ds), 1)},${fmt(y(v), 1)}`;
   const banded = s.forecasts.filter((f) => f.lower !== null && f.upper !== null);
-  const band = banded.length > 0 ? `<polygon class="band" fill="#4c78a8" fill-opacity="0.18" points="${[...banded.map((f) => pt(f.ds, f.upper!)), ...[...banded].reverse().map((f) => pt(f.ds, f.lower!))].join(' ')}"/>` : '';
-  const forecast = s.forecasts.length > 0 ? `<polyline class="forecast" fill="none" stroke="#4c78a8" stroke-width="1.5" points="${s.forecasts.map((f) => pt(f.ds, f.forecast)).join(' ')}"/>` : '';
-  const actual = s.actuals.length > 0 ? `<polyline class="actual" fill="none" stroke="#1b1f24" stroke-width="1.2" points="${s.actuals.map((a) => pt(a.ds, a.y)).join(' ')}"/>${s.actuals.map((a) => `<circle cx="${fmt(x(a.ds), 1)}" cy="${fmt(y(a.y), 1)}" r="1.8" fill="#1b1f24"/>`).join('')}` : '';
+  const band =
+    banded.length > 0
+      ? `<polygon class="band" fill="#4c78a8" fill-opacity="0.18" points="${[...banded.map((f) => pt(f.ds, f.upper!)), ...[...banded].reverse().map((f) => pt(f.ds, f.lower!))].join(' ')}"/>`
+      : '';
+  const forecast =
+    s.forecasts.length > 0
+      ? `<polyline class="forecast" fill="none" stroke="#4c78a8" stroke-width="1.5" points="${s.forecasts.map((f) => pt(f.ds, f.forecast)).join(' ')}"/>`
+      : '';
+  const actual =
+    s.actuals.length > 0
+      ? `<polyline class="actual" fill="none" stroke="#1b1f24" stroke-width="1.2" points="${s.actuals.map((a) => pt(a.ds, a.y)).join(' ')}"/>${s.actuals.map((a) => `<circle cx="${fmt(x(a.ds), 1)}" cy="${fmt(y(a.y), 1)}" r="1.8" fill="#1b1f24"/>`).join('')}`
+      : '';
   const first = s.actuals[0]?.ds ?? s.forecasts[0].ds;
   const dates = [...s.actuals.map((a) => a.ds), ...s.forecasts.map((f) => f.ds)].sort();
   return (
@@ -172,8 +203,10 @@ function championSection(d: ReportData): string {
   const text = (t: string) => `${head}<p id="champion-status">${t}</p></section>`;
   if (c.kind === 'no-model') return text(`No model ${escapeHtml(d.model)} registered yet (or this role may not see it).`);
   if (c.kind === 'no-champion') return text(`No version holds the alias ${escapeHtml(d.alias)}${c.newest ? `; the newest is ${escapeHtml(c.newest)}` : ''}.`);
-  if (c.kind === 'no-challenger') return text(`Champion <span class="key">${escapeHtml(c.champion)}</span> (${escapeHtml(d.alias)}); no challenger: ${escapeHtml(c.why)}.`);
-  const row = (label: string, f: (v: VersionAccuracy) => string) => `<tr><th>${label}</th><td class="n">${f(c.champion)}</td><td class="n">${f(c.challenger)}</td></tr>`;
+  if (c.kind === 'no-challenger')
+    return text(`Champion <span class="key">${escapeHtml(c.champion)}</span> (${escapeHtml(d.alias)}); no challenger: ${escapeHtml(c.why)}.`);
+  const row = (label: string, f: (v: VersionAccuracy) => string) =>
+    `<tr><th>${label}</th><td class="n">${f(c.champion)}</td><td class="n">${f(c.challenger)}</td></tr>`;
   return [
     head,
     `<p id="champion-status">Over the <b>${c.partitions}</b> partitions both have realized accuracy for, the challenger is better (lower sMAPE) in <b id="challenger-better">${c.challengerBetter}</b>.</p>`,
@@ -191,9 +224,16 @@ function retrainSection(d: ReportData): string {
   const r = retrainSummary(d);
   const head = `<section id="retrain"><h2>Last closed-loop run</h2>`;
   if (!r) return `${head}<p id="retrain-status">none yet: the monitor has not sent any partition back to training.</p></section>`;
-  const version = r.promoted ? `version ${escapeHtml(r.version)}, promoted to ${escapeHtml(d.alias)}` : r.registered ? `version ${escapeHtml(r.version)}, registered, not promoted` : 'no version registered yet';
+  const version = r.promoted
+    ? `version ${escapeHtml(r.version)}, promoted to ${escapeHtml(d.alias)}`
+    : r.registered
+      ? `version ${escapeHtml(r.version)}, registered, not promoted`
+      : 'no version registered yet';
   const rows = r.retrained
-    .map((p) => `<tr><td class="key">${escapeHtml(p.partitionKey)}</td><td class="${p.status === 'FAILED' ? 'flag' : ''}">${escapeHtml(p.status)}</td><td>${escapeHtml(p.modelFamily ?? '–')}</td><td class="n">${fmt(p.mape, 4)}</td></tr>`)
+    .map(
+      (p) =>
+        `<tr><td class="key">${escapeHtml(p.partitionKey)}</td><td class="${p.status === 'FAILED' ? 'flag' : ''}">${escapeHtml(p.status)}</td><td>${escapeHtml(p.modelFamily ?? '–')}</td><td class="n">${fmt(p.mape, 4)}</td></tr>`,
+    )
     .join('\n');
   return [
     head,

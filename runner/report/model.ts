@@ -57,7 +57,13 @@ export interface ModelVersion {
 export interface RetrainRunData {
   readonly runId: string;
   readonly chunks: readonly { readonly status: string; readonly partitionKeys: readonly string[] }[];
-  readonly metrics: readonly { readonly pass: string; readonly partitionKey: string; readonly status: string; readonly modelFamily: string | null; readonly mape: number | null }[];
+  readonly metrics: readonly {
+    readonly pass: string;
+    readonly partitionKey: string;
+    readonly status: string;
+    readonly modelFamily: string | null;
+    readonly mape: number | null;
+  }[];
 }
 
 /** Everything the report shows. */
@@ -166,7 +172,13 @@ export type ChampionChallenger =
   | { readonly kind: 'no-model' }
   | { readonly kind: 'no-champion'; readonly newest: string | null }
   | { readonly kind: 'no-challenger'; readonly champion: string; readonly why: string }
-  | { readonly kind: 'compared'; readonly partitions: number; readonly champion: VersionAccuracy; readonly challenger: VersionAccuracy; readonly challengerBetter: number };
+  | {
+      readonly kind: 'compared';
+      readonly partitions: number;
+      readonly champion: VersionAccuracy;
+      readonly challenger: VersionAccuracy;
+      readonly challengerBetter: number;
+    };
 
 /**
  * The alias's version (the champion) against the newest version (the challenger) over the
@@ -177,7 +189,9 @@ export function championChallenger(data: Pick<ReportData, 'versions' | 'alias' |
   if (data.versions === null) return { kind: 'no-model' };
   const up = (s: string | null) => (s ?? '').toUpperCase();
   const alias = up(data.alias);
-  const ordered = data.versions.map((v, i) => ({ v, i, t: Date.parse(v.createdOn) })).sort((a, b) => (Number.isNaN(a.t) || Number.isNaN(b.t) ? 0 : a.t - b.t) || a.i - b.i);
+  const ordered = data.versions
+    .map((v, i) => ({ v, i, t: Date.parse(v.createdOn) }))
+    .sort((a, b) => (Number.isNaN(a.t) || Number.isNaN(b.t) ? 0 : a.t - b.t) || a.i - b.i);
   const newest = ordered.length > 0 ? ordered[ordered.length - 1].v : undefined;
   const champion = data.versions.find((v) => v.aliases.some((a) => up(a) === alias));
   if (!champion) return { kind: 'no-champion', newest: newest?.name ?? null };
@@ -190,10 +204,17 @@ export function championChallenger(data: Pick<ReportData, 'versions' | 'alias' |
   const champ = rowsOf([up(champion.name), alias]);
   const chall = rowsOf([up(newest.name)]);
   const common = [...chall.keys()].filter((k) => champ.has(k)).sort();
-  if (common.length === 0) return { kind: 'no-challenger', champion: champion.name, why: `the newest version, ${newest.name}, has no realized accuracy beside the champion's yet` };
+  if (common.length === 0)
+    return { kind: 'no-challenger', champion: champion.name, why: `the newest version, ${newest.name}, has no realized accuracy beside the champion's yet` };
   const side = (version: string, m: Map<string, AccuracyRow>): VersionAccuracy => {
     const rs = common.map((k) => m.get(k)!);
-    return { version, medianSmape: median(present(rs.map((r) => r.smape))), meanMae: mean(present(rs.map((r) => r.mae))), meanCoverage: mean(present(rs.map((r) => r.coverage))), degraded: rs.filter((r) => r.degraded).length };
+    return {
+      version,
+      medianSmape: median(present(rs.map((r) => r.smape))),
+      meanMae: mean(present(rs.map((r) => r.mae))),
+      meanCoverage: mean(present(rs.map((r) => r.coverage))),
+      degraded: rs.filter((r) => r.degraded).length,
+    };
   };
   const challengerBetter = common.filter((k) => (chall.get(k)!.smape ?? Infinity) < (champ.get(k)!.smape ?? Infinity)).length;
   return { kind: 'compared', partitions: common.length, champion: side(champion.name, champ), challenger: side(newest.name, chall), challengerBetter };

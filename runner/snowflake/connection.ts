@@ -83,8 +83,7 @@ function fromRaw(raw: Raw, source: string): ConnectionSettings {
     secrets.token = fs.readFileSync(tokenFile, 'utf8').trim();
   }
   const declared = str(raw, 'authenticator')?.toUpperCase();
-  const authenticator = (declared ??
-    (secrets.privateKey || secrets.privateKeyPath ? 'SNOWFLAKE_JWT' : secrets.token ? 'OAUTH' : 'SNOWFLAKE')) as Authenticator;
+  const authenticator = (declared ?? (secrets.privateKey || secrets.privateKeyPath ? 'SNOWFLAKE_JWT' : secrets.token ? 'OAUTH' : 'SNOWFLAKE')) as Authenticator;
   if (!AUTHENTICATORS.includes(authenticator)) {
     throw new ConnectionConfigError(`${source}: authenticator ${declared} is not supported by the runner. Use one of ${AUTHENTICATORS.join(', ')}`);
   }
@@ -99,9 +98,11 @@ function fromRaw(raw: Raw, source: string): ConnectionSettings {
   if (secrets.privateKeyPath) checkPrivateFile(secrets.privateKeyPath, 'private key file');
   const portText = str(raw, 'port');
   const port = portText !== undefined ? Number(portText) : undefined;
-  if (port !== undefined && (!Number.isInteger(port) || port <= 0 || port > 65535)) throw new ConnectionConfigError(`${source}: port ${portText} is not a TCP port`);
+  if (port !== undefined && (!Number.isInteger(port) || port <= 0 || port > 65535))
+    throw new ConnectionConfigError(`${source}: port ${portText} is not a TCP port`);
   const protocol = str(raw, 'protocol')?.toLowerCase();
-  if (protocol !== undefined && protocol !== 'http' && protocol !== 'https') throw new ConnectionConfigError(`${source}: protocol ${protocol} must be http or https`);
+  if (protocol !== undefined && protocol !== 'http' && protocol !== 'https')
+    throw new ConnectionConfigError(`${source}: protocol ${protocol} must be http or https`);
   return {
     source,
     account,
@@ -131,7 +132,8 @@ export function resolveConnection(options: ResolveOptions = {}): ConnectionSetti
   if (options.connectionName) {
     const dir = env.SNOWFLAKE_HOME || path.join(os.homedir(), '.snowflake');
     const file = path.join(dir, 'connections.toml');
-    if (!fs.existsSync(file)) throw new ConnectionConfigError(`--connection ${options.connectionName}: ${file} does not exist. Create it or set SNOWFLAKE_HOME`);
+    if (!fs.existsSync(file))
+      throw new ConnectionConfigError(`--connection ${options.connectionName}: ${file} does not exist. Create it or set SNOWFLAKE_HOME`);
     checkPrivateFile(file, 'connections file');
     let parsed: Raw;
     try {
@@ -147,14 +149,28 @@ export function resolveConnection(options: ResolveOptions = {}): ConnectionSetti
   }
   const raw: Raw = {};
   const map: Record<string, string> = {
-    SNOWFLAKE_ACCOUNT: 'account', SNOWFLAKE_USER: 'user', SNOWFLAKE_PASSWORD: 'password', SNOWFLAKE_AUTHENTICATOR: 'authenticator',
-    SNOWFLAKE_PRIVATE_KEY: 'private_key', SNOWFLAKE_PRIVATE_KEY_PATH: 'private_key_file', SNOWFLAKE_PRIVATE_KEY_PASSPHRASE: 'private_key_file_pwd',
-    SNOWFLAKE_TOKEN: 'token', SNOWFLAKE_TOKEN_FILE_PATH: 'token_file_path', SNOWFLAKE_ROLE: 'role', SNOWFLAKE_WAREHOUSE: 'warehouse',
-    SNOWFLAKE_DATABASE: 'database', SNOWFLAKE_SCHEMA: 'schema', SNOWFLAKE_HOST: 'host', SNOWFLAKE_PORT: 'port', SNOWFLAKE_PROTOCOL: 'protocol',
+    SNOWFLAKE_ACCOUNT: 'account',
+    SNOWFLAKE_USER: 'user',
+    SNOWFLAKE_PASSWORD: 'password',
+    SNOWFLAKE_AUTHENTICATOR: 'authenticator',
+    SNOWFLAKE_PRIVATE_KEY: 'private_key',
+    SNOWFLAKE_PRIVATE_KEY_PATH: 'private_key_file',
+    SNOWFLAKE_PRIVATE_KEY_PASSPHRASE: 'private_key_file_pwd',
+    SNOWFLAKE_TOKEN: 'token',
+    SNOWFLAKE_TOKEN_FILE_PATH: 'token_file_path',
+    SNOWFLAKE_ROLE: 'role',
+    SNOWFLAKE_WAREHOUSE: 'warehouse',
+    SNOWFLAKE_DATABASE: 'database',
+    SNOWFLAKE_SCHEMA: 'schema',
+    SNOWFLAKE_HOST: 'host',
+    SNOWFLAKE_PORT: 'port',
+    SNOWFLAKE_PROTOCOL: 'protocol',
   };
   for (const [k, v] of Object.entries(map)) if (env[k]) raw[v] = env[k];
   if (!raw.account && !raw.user) {
-    throw new ConnectionConfigError('no Snowflake connection: pass --connection NAME (from ~/.snowflake/connections.toml) or set SNOWFLAKE_ACCOUNT, SNOWFLAKE_USER and a credential');
+    throw new ConnectionConfigError(
+      'no Snowflake connection: pass --connection NAME (from ~/.snowflake/connections.toml) or set SNOWFLAKE_ACCOUNT, SNOWFLAKE_USER and a credential',
+    );
   }
   return withConnectRetry(fromRaw(raw, 'environment'), env);
 }

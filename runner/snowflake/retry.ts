@@ -62,7 +62,10 @@ export function socketCode(err: unknown): string | undefined {
   const fromCause = typeof cause === 'string' ? cause : typeof cause?.code === 'string' ? cause.code : undefined;
   if (fromCause && /^E[A-Z_]+$/.test(fromCause)) return fromCause;
   if (typeof e.code === 'string' && /^E[A-Z_]+$/.test(e.code)) return e.code;
-  const m = typeof e.message === 'string' ? /\b(E(?:CONNREFUSED|CONNRESET|TIMEDOUT|PIPE|AI_AGAIN|NOTFOUND|HOSTUNREACH|NETUNREACH|CONNABORTED))\b/.exec(e.message) : null;
+  const m =
+    typeof e.message === 'string'
+      ? /\b(E(?:CONNREFUSED|CONNRESET|TIMEDOUT|PIPE|AI_AGAIN|NOTFOUND|HOSTUNREACH|NETUNREACH|CONNABORTED))\b/.exec(e.message)
+      : null;
   return m?.[1];
 }
 

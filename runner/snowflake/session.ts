@@ -168,7 +168,11 @@ export class SnowflakeSession {
         if (!isUnreachable(e)) throw new ConnectionFailedError(`login to ${this.endpoint} refused: ${err.message}`, err.code, 'rejected');
         const cause = err.socketCode ?? (err.code ? `Snowflake ${err.code}` : 'no answer');
         if (attempt >= retries) {
-          throw new ConnectionFailedError(`cannot reach ${this.endpoint} (${cause}) after ${attempt + 1} attempt${attempt === 0 ? '' : 's'}: ${err.message}`, err.code, 'unreachable');
+          throw new ConnectionFailedError(
+            `cannot reach ${this.endpoint} (${cause}) after ${attempt + 1} attempt${attempt === 0 ? '' : 's'}: ${err.message}`,
+            err.code,
+            'unreachable',
+          );
         }
         const wait = reconnectDelayMs(attempt, initialDelayMs, maxDelayMs);
         this.progress(`cannot reach ${this.endpoint} (${cause}): retry ${attempt + 1} of ${retries} in ${fmtWait(wait)}`);
@@ -252,7 +256,13 @@ export class SnowflakeSession {
    * `idempotent`, also the failures worth retrying only for a statement that may safely run twice
    * (an internal error, retry.ts).
    */
-  async queryWithRetry<T = Record<string, unknown>>(sql: string, binds: unknown[] | undefined, retry: RetryOptions, onRetry?: (attempt: number, err: SnowflakeError, waitMs: number) => void, opts: TransientOptions = {}): Promise<QueryResult<T>> {
+  async queryWithRetry<T = Record<string, unknown>>(
+    sql: string,
+    binds: unknown[] | undefined,
+    retry: RetryOptions,
+    onRetry?: (attempt: number, err: SnowflakeError, waitMs: number) => void,
+    opts: TransientOptions = {},
+  ): Promise<QueryResult<T>> {
     let requestId = randomUUID();
     for (let attempt = 0; ; attempt++) {
       try {

@@ -14,7 +14,7 @@ describe('ModelRegistryAggregator', () => {
     expect(stage).toMatchObject({ database: 'ML', schema: 'FC', name: 'AGG_STAGE', directory: 'ENABLE = true', encryption: "TYPE = 'SNOWFLAKE_SSE'" });
   });
 
-  test('creates the registration procedure with snowflake-ml-python, running with the caller\'s rights (the runner owns the model)', () => {
+  test("creates the registration procedure with snowflake-ml-python, running with the caller's rights (the runner owns the model)", () => {
     const stack = newStack();
     aggregator(stack, { modelName: 'demand' });
     const proc = Object.values(resources(synthJson(stack), 'snowflake_procedure_python'))[0];
@@ -32,7 +32,11 @@ describe('ModelRegistryAggregator', () => {
     const grants = Object.values(resources(synthJson(stack), 'snowflake_grant_privileges_to_account_role'));
     expect(grants).toHaveLength(3);
     for (const g of grants) expect(g.privileges).toEqual(['USAGE']);
-    expect(grants.map((g) => g.on_account_object?.object_name ?? g.on_schema?.schema_name ?? g.on_schema_object.future.object_type_plural).sort()).toEqual(['"ML"', '"ML"."FC"', 'MODELS']);
+    expect(grants.map((g) => g.on_account_object?.object_name ?? g.on_schema?.schema_name ?? g.on_schema_object.future.object_type_plural).sort()).toEqual([
+      '"ML"',
+      '"ML"."FC"',
+      'MODELS',
+    ]);
   });
 
   test('enables the preview features its resources need through the Aspect', () => {

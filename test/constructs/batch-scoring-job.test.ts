@@ -4,7 +4,12 @@ import { errorOf, newStack, resources, synthJson } from './helpers';
 
 function job(scope: any, props: Record<string, unknown> = {}, modelOptions: Record<string, unknown> = {}) {
   return new BatchScoringJob(scope, 'Score', {
-    source: SourceTable.fromName(scope, 'Src', 'RAW.PUB.SERIES', { partitionColumn: 'UNIT_ID', orderColumn: 'DATE', targetColumn: 'Y', covariateColumns: ['PRICE'] }),
+    source: SourceTable.fromName(scope, 'Src', 'RAW.PUB.SERIES', {
+      partitionColumn: 'UNIT_ID',
+      orderColumn: 'DATE',
+      targetColumn: 'Y',
+      covariateColumns: ['PRICE'],
+    }),
     aggregator: ModelRegistryAggregator.fromName(scope, 'Model', 'ML.FC.DEMAND', modelOptions),
     schema: Schema.fromName(scope, 'S', 'ML.FC'),
     warehouse: Warehouse.fromName(scope, 'Wh', 'SCORING_WH'),
@@ -37,10 +42,17 @@ describe('BatchScoringJob', () => {
     expect(insert).toContain('(14)');
     expect(insert).not.toContain('(15)');
     expect(commit).toBe('COMMIT');
-    const step = Hooks.of(stack).manifest().steps.find((s) => s.id === 'test/Score/batchScore')!;
+    const step = Hooks.of(stack)
+      .manifest()
+      .steps.find((s) => s.id === 'test/Score/batchScore')!;
     expect(step.kind).toBe('batchScore');
     expect(step.statements.map((s) => s.id)).toEqual(['resolve-version', 'begin', 'delete-run', 'insert', 'commit']);
-    expect(step.statements[0].capture).toEqual({ variable: 'MODEL_VERSION', column: 'name', match: { value: 'PRODUCTION', arrayColumn: 'aliases' }, missing: 'no version of ML.FC.DEMAND holds PRODUCTION: nothing to score with. Promote a version (or score with a version name)' });
+    expect(step.statements[0].capture).toEqual({
+      variable: 'MODEL_VERSION',
+      column: 'name',
+      match: { value: 'PRODUCTION', arrayColumn: 'aliases' },
+      missing: 'no version of ML.FC.DEMAND holds PRODUCTION: nothing to score with. Promote a version (or score with a version name)',
+    });
   });
 
   test('a schedule creates a started task running a keyed replace', () => {
@@ -55,7 +67,17 @@ describe('BatchScoringJob', () => {
 
   test('model inputs beyond key and step are read from the source covariates', () => {
     const stack = newStack();
-    const j = job(stack, {}, { inputColumns: [{ name: 'PARTITION_KEY', type: 'VARCHAR' }, { name: 'STEP', type: 'NUMBER' }, { name: 'PRICE', type: 'FLOAT' }] });
+    const j = job(
+      stack,
+      {},
+      {
+        inputColumns: [
+          { name: 'PARTITION_KEY', type: 'VARCHAR' },
+          { name: 'STEP', type: 'NUMBER' },
+          { name: 'PRICE', type: 'FLOAT' },
+        ],
+      },
+    );
     expect(j.renderStatements()[3]).toContain('PREDICT(I.PARTITION_KEY, I.STEP, I."PRICE")');
   });
 
@@ -74,11 +96,37 @@ describe('BatchScoringJob', () => {
   });
 
   test('rejects a model input the source does not provide (schema contract)', () => {
-    const msg = errorOf((s) => job(s, {}, { inputColumns: [{ name: 'PARTITION_KEY', type: 'VARCHAR' }, { name: 'TEMPERATURE', type: 'FLOAT' }] }));
-    expect(msg).toBe("test/Score: aggregator.inputColumns require TEMPERATURE, which source RAW.PUB.SERIES does not provide. Add 'TEMPERATURE' to the source's covariateColumns or remove it from the model's inputColumns");
+    const msg = errorOf((s) =>
+      job(
+        s,
+        {},
+        {
+          inputColumns: [
+            { name: 'PARTITION_KEY', type: 'VARCHAR' },
+            { name: 'TEMPERATURE', type: 'FLOAT' },
+          ],
+        },
+      ),
+    );
+    expect(msg).toBe(
+      "test/Score: aggregator.inputColumns require TEMPERATURE, which source RAW.PUB.SERIES does not provide. Add 'TEMPERATURE' to the source's covariateColumns or remove it from the model's inputColumns",
+    );
   });
 
   test('rejects an output column that clashes with the bookkeeping columns', () => {
-    expect(errorOf((s) => job(s, {}, { outputColumns: [{ name: 'PARTITION_KEY', type: 'VARCHAR' }, { name: 'RUN_ID', type: 'VARCHAR' }] }))).toContain('include RUN_ID, which the results table reserves');
+    expect(
+      errorOf((s) =>
+        job(
+          s,
+          {},
+          {
+            outputColumns: [
+              { name: 'PARTITION_KEY', type: 'VARCHAR' },
+              { name: 'RUN_ID', type: 'VARCHAR' },
+            ],
+          },
+        ),
+      ),
+    ).toContain('include RUN_ID, which the results table reserves');
   });
 });

@@ -5,13 +5,14 @@ import { HookManifest } from '../../lib/hooks/manifest';
 import { errorOf, forecastPipeline, newStack, resources, synthJson } from './helpers';
 
 /** The example's pipeline in an existing schema, without `database`. */
-const pipeline = (scope: Construct, overrides: Partial<ManyModelPipelineProps> = {}) => forecastPipeline(scope, { database: undefined, schema: Schema.fromName(scope, 'Ml', 'ANALYTICS.ML'), ...overrides });
+const pipeline = (scope: Construct, overrides: Partial<ManyModelPipelineProps> = {}) =>
+  forecastPipeline(scope, { database: undefined, schema: Schema.fromName(scope, 'Ml', 'ANALYTICS.ML'), ...overrides });
 
 const manifestOf = (scope: Construct): HookManifest => Hooks.of(scope).manifest();
 const step = (m: HookManifest, id: string) => m.steps.find((s) => s.id === id)!;
 
 describe('composing a pipeline', () => {
-  test('database may be left out when schema is given: it is the schema\'s', () => {
+  test("database may be left out when schema is given: it is the schema's", () => {
     const stack = newStack();
     const p = pipeline(stack);
     expect(p.database.databaseName).toBe('ANALYTICS');
@@ -19,7 +20,7 @@ describe('composing a pipeline', () => {
     expect(errorOf((s) => pipeline(s, { schema: undefined }))).toContain('test/Forecast: database is required when schema is not given. Pass database');
   });
 
-  test('pipeline.addHook steps are among the pipeline\'s hook steps, so runAfter: [pipeline] waits for them', () => {
+  test("pipeline.addHook steps are among the pipeline's hook steps, so runAfter: [pipeline] waits for them", () => {
     const stack = newStack();
     const p = pipeline(stack);
     const notify = p.addHook({ id: 'notify', statements: ['SELECT 1'] });
@@ -28,7 +29,7 @@ describe('composing a pipeline', () => {
     expect(step(manifestOf(stack), 'dashboard').dependsOn).toContain('test/Forecast/notify');
   });
 
-  test('pipeline.addScoringJob scores with the pipeline\'s model, source, schema and warehouse, after its promotion, in its run', () => {
+  test("pipeline.addScoringJob scores with the pipeline's model, source, schema and warehouse, after its promotion, in its run", () => {
     const stack = newStack();
     const p = pipeline(stack, { scoring: { horizon: 28 } });
     const weekly = p.addScoringJob('Weekly', { horizon: 7, modelVersionOrAlias: 'STAGING' });
@@ -39,8 +40,15 @@ describe('composing a pipeline', () => {
     expect(score.runGroup).toBe('test/Forecast');
     expect(score.dependsOn).toEqual(step(m, p.scoring!.hookStepIds[0]).dependsOn);
     expect(score.description).toContain('ANALYTICS.ML.FORECAST_MODEL@STAGING into ANALYTICS.ML.FORECAST_WEEKLY_RESULTS');
-    const grants = Object.values(resources(synthJson(stack), 'snowflake_grant_privileges_to_account_role')) as { account_role_name: string; privileges: string[]; on_schema_object?: { object_name?: string } }[];
-    expect(grants.find((g) => g.on_schema_object?.object_name === '"ANALYTICS"."ML"."FORECAST_WEEKLY_RESULTS"')).toMatchObject({ account_role_name: 'FORECAST_RUNNER', privileges: ['DELETE', 'INSERT', 'SELECT'] });
+    const grants = Object.values(resources(synthJson(stack), 'snowflake_grant_privileges_to_account_role')) as {
+      account_role_name: string;
+      privileges: string[];
+      on_schema_object?: { object_name?: string };
+    }[];
+    expect(grants.find((g) => g.on_schema_object?.object_name === '"ANALYTICS"."ML"."FORECAST_WEEKLY_RESULTS"')).toMatchObject({
+      account_role_name: 'FORECAST_RUNNER',
+      privileges: ['DELETE', 'INSERT', 'SELECT'],
+    });
   });
 
   test("the pipeline's scoring takes after and modelVersionOrAlias as a BatchScoringJob does", () => {
@@ -51,7 +59,7 @@ describe('composing a pipeline', () => {
     expect(task.sql_statement).toContain('STAGING');
   });
 
-  test('registry options are the aggregator\'s props: pythonVersion reaches the registration procedure', () => {
+  test("registry options are the aggregator's props: pythonVersion reaches the registration procedure", () => {
     const stack = newStack();
     pipeline(stack, { registry: { pythonVersion: '3.12' } });
     const [proc] = Object.values(resources(synthJson(stack), 'snowflake_procedure_python')) as { runtime_version: string }[];

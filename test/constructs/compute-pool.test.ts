@@ -23,8 +23,20 @@ describe('ComputePool', () => {
 
   test('takes the family, node range, suspend time and name', () => {
     const stack = newStack();
-    new ComputePool(stack, 'Pool', { name: 'ml_pool', instanceFamily: InstanceFamily.HIGHMEM_X64_M, minNodes: 2, maxNodes: 10, autoSuspend: Duration.minutes(1) });
-    expect(Testing.synth(stack)).toHaveResourceWithProperties(ComputePoolResource, { name: 'ML_POOL', instance_family: 'HIGHMEM_X64_M', min_nodes: 2, max_nodes: 10, auto_suspend_secs: 60 });
+    new ComputePool(stack, 'Pool', {
+      name: 'ml_pool',
+      instanceFamily: InstanceFamily.HIGHMEM_X64_M,
+      minNodes: 2,
+      maxNodes: 10,
+      autoSuspend: Duration.minutes(1),
+    });
+    expect(Testing.synth(stack)).toHaveResourceWithProperties(ComputePoolResource, {
+      name: 'ML_POOL',
+      instance_family: 'HIGHMEM_X64_M',
+      min_nodes: 2,
+      max_nodes: 10,
+      auto_suspend_secs: 60,
+    });
   });
 
   test('grantUsage grants USAGE on the pool to the role', () => {
@@ -44,19 +56,26 @@ describe('ComputePool', () => {
     pool.grantUsage(Role.fromName(stack, 'R', 'X'));
     const out = Testing.synth(stack);
     expect(out).not.toHaveResource(ComputePoolResource);
-    expect(out).toHaveResourceWithProperties(GrantPrivilegesToAccountRole, { on_account_object: { object_type: 'COMPUTE POOL', object_name: '"SHARED_POOL"' } });
+    expect(out).toHaveResourceWithProperties(GrantPrivilegesToAccountRole, {
+      on_account_object: { object_type: 'COMPUTE POOL', object_name: '"SHARED_POOL"' },
+    });
     expect(pool.maxNodes).toBe(4);
   });
 
   test('rejects maxNodes below minNodes, naming the path, the prop and the fix', () => {
-    expect(errorOf((s) => new ComputePool(s, 'Pool', { minNodes: 3, maxNodes: 2 }))).toBe('test/Pool: maxNodes (2) is below minNodes (3). Raise maxNodes or lower minNodes');
+    expect(errorOf((s) => new ComputePool(s, 'Pool', { minNodes: 3, maxNodes: 2 }))).toBe(
+      'test/Pool: maxNodes (2) is below minNodes (3). Raise maxNodes or lower minNodes',
+    );
   });
 
   test.each([
     [{ minNodes: 0 }, /minNodes is 0; it must be a whole number from 1 to 150/],
     [{ maxNodes: 151 }, /maxNodes is 151/],
     [{ minNodes: 1.5, maxNodes: 2 }, /minNodes is 1.5/],
-    [{ instanceFamily: 'CPU_X64_HUGE' as InstanceFamily }, /instanceFamily "CPU_X64_HUGE" is not a known instance family. Use one of InstanceFamily.CPU_X64_XS/],
+    [
+      { instanceFamily: 'CPU_X64_HUGE' as InstanceFamily },
+      /instanceFamily "CPU_X64_HUGE" is not a known instance family. Use one of InstanceFamily.CPU_X64_XS/,
+    ],
     [{ name: 'pool;drop' }, /test\/Pool: name "pool;drop" is not a valid Snowflake identifier/],
     [{ name: 'p"q' }, /name "p\\"q" is not a valid Snowflake identifier/],
     [{ name: 'P'.repeat(256) }, /name .* over Snowflake's 255-character identifier limit/],

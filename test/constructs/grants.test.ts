@@ -5,7 +5,21 @@ import { ProcedurePython } from '@cdktf/provider-snowflake/lib/procedure-python'
 import { SnowflakeProviderConfig } from '@cdktf/provider-snowflake/lib/provider';
 import { Testing } from 'cdktf';
 import { Construct } from 'constructs';
-import { ComputePool, Database, HooksLedger, ImageRepository, InstanceFamily, ManyModelPipeline, ManyModelPipelineProps, Role, Schema, SourceTable, Trainer, TrainingStrategy, Warehouse } from '../../index';
+import {
+  ComputePool,
+  Database,
+  HooksLedger,
+  ImageRepository,
+  InstanceFamily,
+  ManyModelPipeline,
+  ManyModelPipelineProps,
+  Role,
+  Schema,
+  SourceTable,
+  Trainer,
+  TrainingStrategy,
+  Warehouse,
+} from '../../index';
 import { errorOf, forecastPipeline, newStack, resources, synthJson } from './helpers';
 
 /** The role contract of docs/roles.md (issue #24), asserted on the synthesized grants. */
@@ -31,10 +45,14 @@ function target(g: Grant): string {
 }
 
 const runnerGrants = (grants: Grant[]) => grants.filter((g) => g.account_role_name === 'FORECAST_RUNNER');
-const privilegesOn = (grants: Grant[], on: string) => grants.filter((g) => target(g) === on).flatMap((g) => g.privileges).sort();
+const privilegesOn = (grants: Grant[], on: string) =>
+  grants
+    .filter((g) => target(g) === on)
+    .flatMap((g) => g.privileges)
+    .sort();
 
 describe('runner role: least privilege', () => {
-  test('the runner gets no account privilege: EXECUTE TASK is the task owner\'s, the runner only OPERATEs the root', () => {
+  test("the runner gets no account privilege: EXECUTE TASK is the task owner's, the runner only OPERATEs the root", () => {
     const grants = runnerGrants(grantsOf());
     expect(grants.filter((g) => g.on_account)).toEqual([]);
     expect(grants.flatMap((g) => g.privileges)).not.toContain('EXECUTE TASK');
@@ -62,7 +80,7 @@ describe('runner role: least privilege', () => {
 });
 
 describe('USAGE on every parent', () => {
-  test('the runner gets USAGE on the source\'s database and schema (ANALYTICS.RAW), not only SELECT on the table', () => {
+  test("the runner gets USAGE on the source's database and schema (ANALYTICS.RAW), not only SELECT on the table", () => {
     const grants = runnerGrants(grantsOf());
     expect(privilegesOn(grants, 'TABLE "ANALYTICS"."RAW"."SERIES_EVENTS"')).toEqual(['SELECT']);
     expect(privilegesOn(grants, 'SCHEMA "ANALYTICS"."RAW"')).toEqual(['USAGE']);
@@ -74,9 +92,21 @@ describe('USAGE on every parent', () => {
     const src = SourceTable.fromName(stack, 'Src', 'RAWDB.LANDING.EVENTS', { partitionColumn: 'K', orderColumn: 'D', targetColumn: 'Y' });
     src.grantRead(Role.fromName(stack, 'R', 'READER'));
     const out = Testing.synth(stack);
-    expect(out).toHaveResourceWithProperties(GrantPrivilegesToAccountRole, { account_role_name: 'READER', privileges: ['USAGE'], on_account_object: { object_type: 'DATABASE', object_name: '"RAWDB"' } });
-    expect(out).toHaveResourceWithProperties(GrantPrivilegesToAccountRole, { account_role_name: 'READER', privileges: ['USAGE'], on_schema: { schema_name: '"RAWDB"."LANDING"' } });
-    expect(out).toHaveResourceWithProperties(GrantPrivilegesToAccountRole, { account_role_name: 'READER', privileges: ['SELECT'], on_schema_object: { object_type: 'TABLE', object_name: '"RAWDB"."LANDING"."EVENTS"' } });
+    expect(out).toHaveResourceWithProperties(GrantPrivilegesToAccountRole, {
+      account_role_name: 'READER',
+      privileges: ['USAGE'],
+      on_account_object: { object_type: 'DATABASE', object_name: '"RAWDB"' },
+    });
+    expect(out).toHaveResourceWithProperties(GrantPrivilegesToAccountRole, {
+      account_role_name: 'READER',
+      privileges: ['USAGE'],
+      on_schema: { schema_name: '"RAWDB"."LANDING"' },
+    });
+    expect(out).toHaveResourceWithProperties(GrantPrivilegesToAccountRole, {
+      account_role_name: 'READER',
+      privileges: ['SELECT'],
+      on_schema_object: { object_type: 'TABLE', object_name: '"RAWDB"."LANDING"."EVENTS"' },
+    });
   });
 
   test('no grant is declared twice: one resource per (role, object, privileges) across the stack', () => {
@@ -111,27 +141,33 @@ describe('image repository', () => {
     const repository = new ImageRepository(stack, 'Repo', { schema, name: 'IMAGES' });
     pipeline(stack, { trainer: Trainer.fromImage('/analytics/ml/images/forecast-worker:1.4.0', { repository }) });
     const json = synthJson(stack);
-    expect(Object.values(resources(json, 'snowflake_image_repository'))).toEqual([expect.objectContaining({ database: 'ANALYTICS', schema: 'ML', name: 'IMAGES' })]);
-    const read = (Object.values(resources(json, 'snowflake_grant_privileges_to_account_role')) as any[]).find((g) => g.on_schema_object?.object_type === 'IMAGE REPOSITORY');
+    expect(Object.values(resources(json, 'snowflake_image_repository'))).toEqual([
+      expect.objectContaining({ database: 'ANALYTICS', schema: 'ML', name: 'IMAGES' }),
+    ]);
+    const read = (Object.values(resources(json, 'snowflake_grant_privileges_to_account_role')) as any[]).find(
+      (g) => g.on_schema_object?.object_type === 'IMAGE REPOSITORY',
+    );
     expect(read.privileges).toEqual(['READ']);
     expect(read.depends_on.some((d: string) => d.startsWith('${snowflake_image_repository.'))).toBe(true);
   });
 
   test('an explicit repository must be the one the image path names', () => {
-    expect(errorOf((s) => pipeline(s, { trainer: Trainer.fromImage('/analytics/ml/images/w:1', { repository: ImageRepository.fromName(s, 'Other', 'ANALYTICS.ML.OTHER') }) }))).toContain(
-      'test/Forecast: trainer repository ANALYTICS.ML.OTHER is not the repository the image path names (ANALYTICS.ML.IMAGES)',
-    );
+    expect(
+      errorOf((s) =>
+        pipeline(s, { trainer: Trainer.fromImage('/analytics/ml/images/w:1', { repository: ImageRepository.fromName(s, 'Other', 'ANALYTICS.ML.OTHER') }) }),
+      ),
+    ).toContain('test/Forecast: trainer repository ANALYTICS.ML.OTHER is not the repository the image path names (ANALYTICS.ML.IMAGES)');
   });
 });
 
-describe('registration with the caller\'s rights: the runner owns the model', () => {
+describe("registration with the caller's rights: the runner owns the model", () => {
   test('the registration procedure runs as CALLER', () => {
     const stack = newStack();
     pipeline(stack);
     expect(Testing.synth(stack)).toHaveResourceWithProperties(ProcedurePython, { name: 'FORECAST_AGGREGATOR_REGISTER', execute_as: 'CALLER' });
   });
 
-  test('the runner can create the model and log_model\'s temporary stage, and read what the procedure reads', () => {
+  test("the runner can create the model and log_model's temporary stage, and read what the procedure reads", () => {
     const grants = runnerGrants(grantsOf());
     expect(privilegesOn(grants, 'SCHEMA "ANALYTICS"."FORECAST"')).toEqual(['CREATE MODEL', 'CREATE SERVICE', 'CREATE STAGE', 'USAGE']);
     expect(privilegesOn(grants, 'TABLE "ANALYTICS"."FORECAST"."FORECAST_TRAINING_METRICS"')).toContain('SELECT');
@@ -161,10 +197,12 @@ describe('role hierarchy: the deploy role holds the runner and consumer roles', 
   const parents = (provider: SnowflakeProviderConfig, overrides: Partial<ManyModelPipelineProps> = {}) => {
     const stack = newStack('test', provider);
     pipeline(stack, overrides);
-    return Object.values(resources(synthJson(stack), 'snowflake_grant_account_role')).map((g: any) => `${g.role_name} -> ${g.parent_role_name}`).sort();
+    return Object.values(resources(synthJson(stack), 'snowflake_grant_account_role'))
+      .map((g: any) => `${g.role_name} -> ${g.parent_role_name}`)
+      .sort();
   };
 
-  test('roles.owner defaults to the stack provider\'s role', () => {
+  test("roles.owner defaults to the stack provider's role", () => {
     expect(parents({ role: 'MANY_MODEL_DEPLOYER' })).toEqual(['FORECAST_CONSUMER -> MANY_MODEL_DEPLOYER', 'FORECAST_RUNNER -> MANY_MODEL_DEPLOYER']);
   });
 
@@ -181,10 +219,14 @@ describe('consumer warehouse', () => {
     const stack = newStack();
     const p = pipeline(stack, { consumerWarehouse: Warehouse.fromName(stack, 'Bi', 'BI_WH') });
     expect(p.consumerWarehouse!.qualifiedName.toString()).toBe('BI_WH');
-    expect(Testing.synth(stack)).toHaveResourceWithProperties(GrantPrivilegesToAccountRole, { account_role_name: 'FORECAST_CONSUMER', privileges: ['USAGE'], on_account_object: { object_type: 'WAREHOUSE', object_name: '"BI_WH"' } });
+    expect(Testing.synth(stack)).toHaveResourceWithProperties(GrantPrivilegesToAccountRole, {
+      account_role_name: 'FORECAST_CONSUMER',
+      privileges: ['USAGE'],
+      on_account_object: { object_type: 'WAREHOUSE', object_name: '"BI_WH"' },
+    });
   });
 
-  test('by default the consumer gets no warehouse (the pipeline\'s is not shared)', () => {
+  test("by default the consumer gets no warehouse (the pipeline's is not shared)", () => {
     const consumer = grantsOf().filter((g) => g.account_role_name === 'FORECAST_CONSUMER');
     expect(consumer.filter((g) => g.on_account_object?.object_type === 'WAREHOUSE')).toEqual([]);
   });
@@ -200,7 +242,17 @@ describe('composition: one grant per (role, object), whichever construct asks', 
     const src = SourceTable.fromName(stack, 'Src', 'ANALYTICS.RAW.SERIES_EVENTS', { partitionColumn: 'UNIT_ID', orderColumn: 'DATE', targetColumn: 'Y' });
     return (['First', 'Second'] as const)
       .filter((id) => !opts.only || opts.only === id)
-      .map((id) => new ManyModelPipeline(stack, id, { database: db, source: src, computePool: pool, trainer: Trainer.fromImage('/analytics/ml/images/forecast-worker:1.4.0'), scoring: { horizon: 7 }, ...(opts.runner ? { roles: { runner: opts.runner } } : {}) }));
+      .map(
+        (id) =>
+          new ManyModelPipeline(stack, id, {
+            database: db,
+            source: src,
+            computePool: pool,
+            trainer: Trainer.fromImage('/analytics/ml/images/forecast-worker:1.4.0'),
+            scoring: { horizon: 7 },
+            ...(opts.runner ? { roles: { runner: opts.runner } } : {}),
+          }),
+      );
   }
 
   const allGrants = (stack: Construct) => resources(synthJson(stack as never), 'snowflake_grant_privileges_to_account_role') as Record<string, Grant>;
@@ -211,7 +263,11 @@ describe('composition: one grant per (role, object), whichever construct asks', 
     const [a, b] = twoPipelines(stack);
     const granted = a.aggregator.grantPredict(analysts);
     b.aggregator.grantPredict(analysts);
-    expect(granted.describe()).toEqual(['USAGE ON DATABASE "ANALYTICS"', 'USAGE ON SCHEMA "ANALYTICS"."FIRST"', 'USAGE ON FUTURE MODELS IN SCHEMA "ANALYTICS"."FIRST"']);
+    expect(granted.describe()).toEqual([
+      'USAGE ON DATABASE "ANALYTICS"',
+      'USAGE ON SCHEMA "ANALYTICS"."FIRST"',
+      'USAGE ON FUTURE MODELS IN SCHEMA "ANALYTICS"."FIRST"',
+    ]);
     const analystGrants = Object.values(allGrants(stack)).filter((g) => g.account_role_name === 'ANALYSTS');
     expect(analystGrants.filter((g) => target(g) === 'DATABASE "ANALYTICS"')).toEqual([expect.objectContaining({ privileges: ['USAGE'] })]);
   });

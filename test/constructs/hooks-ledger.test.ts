@@ -34,15 +34,19 @@ describe('HooksLedger', () => {
     const ledgers = Object.values(resources(json, 'snowflake_table')).filter((t) => t.name === 'HOOK_RUNS');
     expect(ledgers).toHaveLength(1);
     expect(ledgers[0].schema).toBe('MM_OPS');
-    const usage = Object.values(resources(json, 'snowflake_grant_privileges_to_account_role')).filter((g) => g.on_schema?.schema_name === '"ANALYTICS"."MM_OPS"');
+    const usage = Object.values(resources(json, 'snowflake_grant_privileges_to_account_role')).filter(
+      (g) => g.on_schema?.schema_name === '"ANALYTICS"."MM_OPS"',
+    );
     expect(usage.map((g) => g.account_role_name).sort()).toEqual(['A_RUNNER', 'B_RUNNER']);
   });
 
   test('placing it after a pipeline created it elsewhere is an error that says what to do', () => {
-    expect(errorOf((s) => {
-      const db = Database.fromName(s, 'Db', 'ANALYTICS');
-      pipeline(s, 'A', db, new ComputePool(s, 'Pool'));
-      HooksLedger.place(s, new Schema(s, 'Ops', { database: db, name: 'MM_OPS' }));
-    })).toContain('test: HooksLedger.place comes after the ledger was already created in ANALYTICS.A');
+    expect(
+      errorOf((s) => {
+        const db = Database.fromName(s, 'Db', 'ANALYTICS');
+        pipeline(s, 'A', db, new ComputePool(s, 'Pool'));
+        HooksLedger.place(s, new Schema(s, 'Ops', { database: db, name: 'MM_OPS' }));
+      }),
+    ).toContain('test: HooksLedger.place comes after the ledger was already created in ANALYTICS.A');
   });
 });

@@ -1,15 +1,39 @@
 import { SnowflakeProvider } from '@cdktf/provider-snowflake/lib/provider';
 import { App, TerraformStack, Testing } from 'cdktf';
 import { Construct } from 'constructs';
-import { BatchScoringJob, ComputePool, Database, InstanceFamily, ManyModelNames, ManyModelPipeline, ManyModelPipelineProps, Schema, SourceTable, Trainer, ValidationError, Warehouse, enablePreviewFeatures } from '../../index';
+import {
+  BatchScoringJob,
+  ComputePool,
+  Database,
+  InstanceFamily,
+  ManyModelNames,
+  ManyModelPipeline,
+  ManyModelPipelineProps,
+  Schema,
+  SourceTable,
+  Trainer,
+  ValidationError,
+  Warehouse,
+  enablePreviewFeatures,
+} from '../../index';
 import { errorOf, newStack } from './helpers';
 
 function pipeline(scope: Construct, id: string, overrides: Partial<ManyModelPipelineProps> = {}): ManyModelPipeline {
   const node = scope.node;
   const db = (node.tryFindChild('Db') as Database | undefined) ?? Database.fromName(scope, 'Db', 'ANALYTICS');
-  const src = (node.tryFindChild('Src') as SourceTable | undefined) ?? SourceTable.fromName(scope, 'Src', 'ANALYTICS.RAW.SERIES_EVENTS', { partitionColumn: 'UNIT_ID', orderColumn: 'DATE', targetColumn: 'Y' });
-  const pool = (node.tryFindChild('Pool') as ComputePool | undefined) ?? new ComputePool(scope, 'Pool', { instanceFamily: InstanceFamily.CPU_X64_S, maxNodes: 8 });
-  return new ManyModelPipeline(scope, id, { database: db, source: src, computePool: pool, trainer: Trainer.fromImage('/analytics/ml/images/forecast-worker:1.4.0'), scoring: { horizon: 7 }, ...overrides });
+  const src =
+    (node.tryFindChild('Src') as SourceTable | undefined) ??
+    SourceTable.fromName(scope, 'Src', 'ANALYTICS.RAW.SERIES_EVENTS', { partitionColumn: 'UNIT_ID', orderColumn: 'DATE', targetColumn: 'Y' });
+  const pool =
+    (node.tryFindChild('Pool') as ComputePool | undefined) ?? new ComputePool(scope, 'Pool', { instanceFamily: InstanceFamily.CPU_X64_S, maxNodes: 8 });
+  return new ManyModelPipeline(scope, id, {
+    database: db,
+    source: src,
+    computePool: pool,
+    trainer: Trainer.fromImage('/analytics/ml/images/forecast-worker:1.4.0'),
+    scoring: { horizon: 7 },
+    ...overrides,
+  });
 }
 
 function stackIn(app: App, id: string, provider: ConstructorParameters<typeof SnowflakeProvider>[2] = {}, prefix?: string): TerraformStack {
@@ -30,34 +54,49 @@ describe('two constructs that would create the same Snowflake object fail at syn
   });
 
   test("construct ids 'Sales-Forecast' and 'Sales_Forecast' derive the same names", () => {
-    expect(errorOf((s) => {
-      pipeline(s, 'Sales-Forecast');
-      pipeline(s, 'Sales_Forecast');
-    })).toContain('test/Sales_Forecast: namePrefix names schema ANALYTICS.SALES_FORECAST, which test/Sales-Forecast also creates (namePrefix)');
+    expect(
+      errorOf((s) => {
+        pipeline(s, 'Sales-Forecast');
+        pipeline(s, 'Sales_Forecast');
+      }),
+    ).toContain('test/Sales_Forecast: namePrefix names schema ANALYTICS.SALES_FORECAST, which test/Sales-Forecast also creates (namePrefix)');
   });
 
   test('two compute pools with one name', () => {
-    expect(errorOf((s) => {
-      new ComputePool(s, 'A', { name: 'POOL', instanceFamily: InstanceFamily.CPU_X64_S, maxNodes: 1 });
-      new ComputePool(s, 'B', { name: 'POOL', instanceFamily: InstanceFamily.CPU_X64_S, maxNodes: 1 });
-    })).toContain('test/B: name names compute pool POOL, which test/A also creates (name); names are unique per kind in the account');
+    expect(
+      errorOf((s) => {
+        new ComputePool(s, 'A', { name: 'POOL', instanceFamily: InstanceFamily.CPU_X64_S, maxNodes: 1 });
+        new ComputePool(s, 'B', { name: 'POOL', instanceFamily: InstanceFamily.CPU_X64_S, maxNodes: 1 });
+      }),
+    ).toContain('test/B: name names compute pool POOL, which test/A also creates (name); names are unique per kind in the account');
   });
 
   test("a results table named like the pipeline's metrics table, in the pipeline or in a standalone scoring job", () => {
     expect(errorOf((s) => pipeline(s, 'Forecast', { scoring: { horizon: 7, resultsTableName: 'FORECAST_TRAINING_METRICS' } }))).toContain(
       "test/Forecast: scoring.resultsTableName FORECAST_TRAINING_METRICS is the name of this pipeline's training metrics table",
     );
-    expect(errorOf((s) => {
-      const p = pipeline(s, 'Forecast', { scoring: undefined });
-      new BatchScoringJob(s, 'Nightly', { schema: p.schema, source: p.source, aggregator: p.aggregator, warehouse: p.warehouse, horizon: 7, resultsTableName: 'FORECAST_TRAINING_METRICS' });
-    })).toContain('test/Nightly: resultsTableName names table ANALYTICS.FORECAST.FORECAST_TRAINING_METRICS, which test/Forecast also creates (namePrefix)');
+    expect(
+      errorOf((s) => {
+        const p = pipeline(s, 'Forecast', { scoring: undefined });
+        new BatchScoringJob(s, 'Nightly', {
+          schema: p.schema,
+          source: p.source,
+          aggregator: p.aggregator,
+          warehouse: p.warehouse,
+          horizon: 7,
+          resultsTableName: 'FORECAST_TRAINING_METRICS',
+        });
+      }),
+    ).toContain('test/Nightly: resultsTableName names table ANALYTICS.FORECAST.FORECAST_TRAINING_METRICS, which test/Forecast also creates (namePrefix)');
   });
 
   test("a warehouse named like a pipeline's own one", () => {
-    expect(errorOf((s) => {
-      new Warehouse(s, 'Wh', { name: 'FORECAST_WH' });
-      pipeline(s, 'Forecast');
-    })).toContain('test/Forecast: namePrefix names warehouse FORECAST_WH, which test/Wh also creates (name)');
+    expect(
+      errorOf((s) => {
+        new Warehouse(s, 'Wh', { name: 'FORECAST_WH' });
+        pipeline(s, 'Forecast');
+      }),
+    ).toContain('test/Forecast: namePrefix names warehouse FORECAST_WH, which test/Wh also creates (name)');
   });
 
   test('the error is a ValidationError with the construct path and the prop', () => {
@@ -93,7 +132,9 @@ describe('account objects across the stacks of one app', () => {
     const dev = stackIn(app, 'dev');
     const prod = stackIn(app, 'prod');
     pipeline(dev, 'Forecast');
-    expect(() => pipeline(prod, 'Forecast')).toThrow(/prod\/Pool: name names compute pool POOL, which dev\/Pool also creates \(name\).*ManyModelNames\.prefix\(scope, 'DEV'\)/);
+    expect(() => pipeline(prod, 'Forecast')).toThrow(
+      /prod\/Pool: name names compute pool POOL, which dev\/Pool also creates \(name\).*ManyModelNames\.prefix\(scope, 'DEV'\)/,
+    );
   });
 
   test("ManyModelNames.prefix namespaces a whole stack's derived names", () => {
@@ -108,13 +149,21 @@ describe('account objects across the stacks of one app', () => {
 
   test('stacks whose providers name different accounts may reuse names', () => {
     const app = Testing.app();
-    expect(() => build(app, stackIn(app, 'dev', { organizationName: 'ACME', accountName: 'DEV' }), stackIn(app, 'prod', { organizationName: 'ACME', accountName: 'PROD' }))).not.toThrow();
+    expect(() =>
+      build(
+        app,
+        stackIn(app, 'dev', { organizationName: 'ACME', accountName: 'DEV' }),
+        stackIn(app, 'prod', { organizationName: 'ACME', accountName: 'PROD' }),
+      ),
+    ).not.toThrow();
   });
 
   test('ManyModelNames.prefix after the constructs it should cover is refused', () => {
     const stack = newStack();
     pipeline(stack, 'Forecast');
-    expect(() => ManyModelNames.prefix(stack, 'DEV')).toThrow("test: ManyModelNames.prefix comes after constructs of this scope already derived their names. Call ManyModelNames.prefix(scope, prefix) first");
+    expect(() => ManyModelNames.prefix(stack, 'DEV')).toThrow(
+      'test: ManyModelNames.prefix comes after constructs of this scope already derived their names. Call ManyModelNames.prefix(scope, prefix) first',
+    );
   });
 });
 

@@ -1,5 +1,19 @@
 import { Construct } from 'constructs';
-import { ComputePool, Database, Duration, Hooks, InstanceFamily, ManyModelPipeline, ManyModelPipelineProps, ModelSet, PromotionGate, GateMetric, SourceTable, Trainer, TrainingStrategy } from '../../index';
+import {
+  ComputePool,
+  Database,
+  Duration,
+  Hooks,
+  InstanceFamily,
+  ManyModelPipeline,
+  ManyModelPipelineProps,
+  ModelSet,
+  PromotionGate,
+  GateMetric,
+  SourceTable,
+  Trainer,
+  TrainingStrategy,
+} from '../../index';
 import { finalizeSteps } from '../../lib/hooks/manifest';
 import { pipelineSteps } from '../../lib/pipeline/steps';
 import { pipelineModel } from '../../constructs/pipeline-model';
@@ -28,22 +42,38 @@ describe('pipelineModel', () => {
   test('the default strategy is screen-then-refine with every default applied here: a 4-slot graph screen, then a 4-worker queue refine of the worst 10 %', () => {
     const [screen, refine] = modelOf().passes;
     expect(screen).toMatchObject({ mode: 'tasks', pass: 'screen', slots: 4, chunkSize: 50, modelSet: ModelSet.SCREEN, timeoutSeconds: 7200 });
-    expect(refine).toMatchObject({ mode: 'queue', pass: 'refine', workers: 4, chunkSize: 10, modelSet: ModelSet.REFINE, timeBudgetSeconds: 1800, refineTopPercent: 10 });
+    expect(refine).toMatchObject({
+      mode: 'queue',
+      pass: 'refine',
+      workers: 4,
+      chunkSize: 10,
+      modelSet: ModelSet.REFINE,
+      timeBudgetSeconds: 1800,
+      refineTopPercent: 10,
+    });
   });
 
-  test('a one-pass strategy is the screen pass, on the queue or on a task graph, with that pass\'s defaults', () => {
-    expect(modelOf({ training: TrainingStrategy.queue() }).passes).toEqual([expect.objectContaining({ mode: 'queue', pass: 'screen', workers: 4, modelSet: ModelSet.REFINE, timeBudgetSeconds: 1800 })]);
+  test("a one-pass strategy is the screen pass, on the queue or on a task graph, with that pass's defaults", () => {
+    expect(modelOf({ training: TrainingStrategy.queue() }).passes).toEqual([
+      expect.objectContaining({ mode: 'queue', pass: 'screen', workers: 4, modelSet: ModelSet.REFINE, timeBudgetSeconds: 1800 }),
+    ]);
     expect(modelOf({ training: TrainingStrategy.queue() }).passes[0]).not.toHaveProperty('refineTopPercent');
-    expect(modelOf({ training: TrainingStrategy.tasks({ slots: 3 }) }).passes).toEqual([expect.objectContaining({ mode: 'tasks', pass: 'screen', slots: 3, chunkSize: 50 })]);
+    expect(modelOf({ training: TrainingStrategy.tasks({ slots: 3 }) }).passes).toEqual([
+      expect.objectContaining({ mode: 'tasks', pass: 'screen', slots: 3, chunkSize: 50 }),
+    ]);
   });
 
   test('the model keeps the names users write: refineTopPercent, holdoutSteps, seasonPeriod, timeBudget', () => {
-    const m = modelOf({ training: TrainingStrategy.screenThenRefine({ refineTopPercent: 5, timeBudget: Duration.minutes(45) }), holdoutSteps: 8, seasonPeriod: 52 });
+    const m = modelOf({
+      training: TrainingStrategy.screenThenRefine({ refineTopPercent: 5, timeBudget: Duration.minutes(45) }),
+      holdoutSteps: 8,
+      seasonPeriod: 52,
+    });
     expect(m.passes[1]).toMatchObject({ refineTopPercent: 5, timeBudgetSeconds: 2700 });
     expect(m).toMatchObject({ holdoutSteps: 8, seasonPeriod: 52 });
   });
 
-  test('a setting the props leave out is not given: the worker gets the daily defaults and may use each series\' own frequency\'s instead', () => {
+  test("a setting the props leave out is not given: the worker gets the daily defaults and may use each series' own frequency's instead", () => {
     const p = (m: ReturnType<typeof modelOf>) => m.passes[0] as JobPassModel;
     const neither = modelOf();
     expect(neither).toMatchObject({ holdoutSteps: 28, seasonPeriod: 7 });
@@ -58,7 +88,7 @@ describe('pipelineModel', () => {
     expect(trainingKey(season)).not.toBe(trainingKey(neither));
   });
 
-  test('names derive from namePrefix in the pipeline\'s schema, job services and the root task included', () => {
+  test("names derive from namePrefix in the pipeline's schema, job services and the root task included", () => {
     const m = modelOf({ training: TrainingStrategy.screenThenRefine({ screen: { slots: 2 }, refine: { workers: 1 } }) });
     expect(m.schema.toString()).toBe('ANALYTICS.FORECAST');
     expect(m.warehouse.toString()).toBe('FORECAST_WH');
@@ -69,11 +99,15 @@ describe('pipelineModel', () => {
       'ANALYTICS.FORECAST.FORECAST_QUEUE',
       'ANALYTICS.FORECAST.FORECAST_MODEL',
     ]);
-    expect(m.passes.flatMap((p) => p.jobServices.map(String))).toEqual(['ANALYTICS.FORECAST.FORECAST_SCREEN_W0', 'ANALYTICS.FORECAST.FORECAST_SCREEN_W1', 'ANALYTICS.FORECAST.FORECAST_REFINE_W0']);
+    expect(m.passes.flatMap((p) => p.jobServices.map(String))).toEqual([
+      'ANALYTICS.FORECAST.FORECAST_SCREEN_W0',
+      'ANALYTICS.FORECAST.FORECAST_SCREEN_W1',
+      'ANALYTICS.FORECAST.FORECAST_REFINE_W0',
+    ]);
     expect(m.passes[0].mode === 'tasks' && m.passes[0].rootTask.toString()).toBe('ANALYTICS.FORECAST.FORECAST_SCREEN_ROOT');
   });
 
-  test('the model\'s names are the ones the pipeline\'s children create, and its steps are the ones the pipeline registers', () => {
+  test("the model's names are the ones the pipeline's children create, and its steps are the ones the pipeline registers", () => {
     const overrides = { registry: { promotionGate: PromotionGate.metricAtMost(GateMetric.MEDIAN_MAPE, 0.25), versionPrefix: 'R_' } };
     const m = modelOf(overrides);
     const stack = newStack();
@@ -86,7 +120,7 @@ describe('pipelineModel', () => {
   });
 
   test.each<[string, Partial<ManyModelPipelineProps>, string]>([
-    ['the queue\'s attempt cap', { maxAttempts: 0 }, 'test/Forecast/Queue: maxAttempts is 0; it must be a whole number from 1 to 100'],
+    ["the queue's attempt cap", { maxAttempts: 0 }, 'test/Forecast/Queue: maxAttempts is 0; it must be a whole number from 1 to 100'],
     ['a short lease', { leaseDuration: Duration.seconds(5) }, 'test/Forecast/Queue: leaseDuration is 5s; it must be from 30 s to 24 h'],
     ['a system alias', { registry: { alias: 'default' } }, 'test/Forecast/Aggregator: alias DEFAULT is a system alias'],
     ['a lower-case version prefix', { registry: { versionPrefix: 'v_' } }, 'test/Forecast/Aggregator: versionPrefix "v_" must be 1-32 upper-case letters'],

@@ -34,11 +34,16 @@ function pipeline(scope: Construct, id = 'Forecast', overrides: Partial<ManyMode
   });
 }
 
-const stepNames = (stack: TerraformStack) => Hooks.of(stack).manifest().steps.map((s) => s.id);
+const stepNames = (stack: TerraformStack) =>
+  Hooks.of(stack)
+    .manifest()
+    .steps.map((s) => s.id);
 
 /** The step whose id ends with `suffix`, which must be of `kind`. */
 function stepOf<K extends StepKind>(stack: TerraformStack, suffix: string, kind: K): HookStep & { kind: K } {
-  const step = Hooks.of(stack).manifest().steps.find((s) => s.id.endsWith(suffix))!;
+  const step = Hooks.of(stack)
+    .manifest()
+    .steps.find((s) => s.id.endsWith(suffix))!;
   expect(step.kind).toBe(kind);
   return step as HookStep & { kind: K };
 }
@@ -82,7 +87,7 @@ describe('ManyModelPipeline', () => {
     }
   });
 
-  test('the task-graph step follows the root task\'s graph runs', () => {
+  test("the task-graph step follows the root task's graph runs", () => {
     const stack = newStack();
     pipeline(stack);
     const train = stepOf(stack, 'screen-train', 'executeTaskGraph');
@@ -107,7 +112,10 @@ describe('ManyModelPipeline', () => {
     pipeline(stack, 'Forecast', { training: TrainingStrategy.queue({ workers: 2, timeBudget: Duration.minutes(5) }) });
     const steps = Hooks.of(stack).manifest().steps;
     const workers = steps.find((s) => s.id.endsWith('screen-workers'))!;
-    expect(workers.statements.map((s) => s.sql.match(/NAME = (\S+)/)![1])).toEqual(['ANALYTICS.FORECAST.FORECAST_SCREEN_W0', 'ANALYTICS.FORECAST.FORECAST_SCREEN_W1']);
+    expect(workers.statements.map((s) => s.sql.match(/NAME = (\S+)/)![1])).toEqual([
+      'ANALYTICS.FORECAST.FORECAST_SCREEN_W0',
+      'ANALYTICS.FORECAST.FORECAST_SCREEN_W1',
+    ]);
     expect(workers.statements[0].sql).toContain('ASYNC = TRUE');
     const wait = stepOf(stack, 'screen-wait', 'waitQueue');
     expect(wait.wait.budgetSeconds).toBe(300);
@@ -119,7 +127,9 @@ describe('ManyModelPipeline', () => {
     const stack = newStack();
     const { PromotionGate, GateMetric } = require('../../index');
     pipeline(stack, 'Forecast', { registry: { promotionGate: PromotionGate.metricAtMost(GateMetric.MEDIAN_MAPE, 0.2) } });
-    const promote = Hooks.of(stack).manifest().steps.find((s) => s.id.endsWith('promote'))!;
+    const promote = Hooks.of(stack)
+      .manifest()
+      .steps.find((s) => s.id.endsWith('promote'))!;
     expect(promote.statements.map((s) => s.id)).toEqual(['gate', 'unset-alias', 'set-alias', 'set-default']);
     expect(promote.statements[0].gateColumn).toBe('PASSED');
     expect(promote.statements[0].sql).toContain('VALUE <= 0.2');
@@ -135,7 +145,15 @@ describe('ManyModelPipeline', () => {
     const json = synthJson(stack);
     expect(Object.keys(resources(json, 'snowflake_compute_pool'))).toHaveLength(1);
     const names = (type: string) => Object.values(resources(json, type)).map((r: any) => `${r.database ?? ''}.${r.schema ?? ''}.${r.name}`);
-    for (const type of ['snowflake_table', 'snowflake_task', 'snowflake_stage', 'snowflake_procedure_python', 'snowflake_account_role', 'snowflake_schema', 'snowflake_warehouse']) {
+    for (const type of [
+      'snowflake_table',
+      'snowflake_task',
+      'snowflake_stage',
+      'snowflake_procedure_python',
+      'snowflake_account_role',
+      'snowflake_schema',
+      'snowflake_warehouse',
+    ]) {
       const n = names(type);
       expect(new Set(n).size).toBe(n.length);
     }
@@ -148,18 +166,25 @@ describe('ManyModelPipeline', () => {
   test('works with imported schema, warehouse, pool and roles and creates none of them', () => {
     const stack = newStack();
     const runner = Role.fromName(stack, 'Runner', 'ML_RUNNER');
-    pipeline(stack, 'Forecast', {
-      schema: Schema.fromName(stack, 'Sch', 'ANALYTICS.ML'),
-      warehouse: Warehouse.fromName(stack, 'Wh', 'ML_WH'),
-      roles: { runner, consumer: Role.fromName(stack, 'Cons', 'ANALYSTS') },
-    }, ComputePool.fromName(stack, 'Pool', 'TEAM_POOL') as ComputePool);
+    pipeline(
+      stack,
+      'Forecast',
+      {
+        schema: Schema.fromName(stack, 'Sch', 'ANALYTICS.ML'),
+        warehouse: Warehouse.fromName(stack, 'Wh', 'ML_WH'),
+        roles: { runner, consumer: Role.fromName(stack, 'Cons', 'ANALYSTS') },
+      },
+      ComputePool.fromName(stack, 'Pool', 'TEAM_POOL') as ComputePool,
+    );
     const json = synthJson(stack);
     for (const type of ['snowflake_schema', 'snowflake_warehouse', 'snowflake_compute_pool', 'snowflake_account_role', 'snowflake_grant_account_role']) {
       expect(Object.keys(resources(json, type))).toHaveLength(0);
     }
     const grants = Object.values(resources(json, 'snowflake_grant_privileges_to_account_role')) as any[];
     expect(grants.filter((g) => g.account_role_name === 'ML_RUNNER').length).toBeGreaterThan(5);
-    expect(grants.find((g) => g.on_account_object?.object_type === 'COMPUTE POOL' && g.privileges.includes('USAGE'))!.on_account_object.object_name).toBe('"TEAM_POOL"');
+    expect(grants.find((g) => g.on_account_object?.object_type === 'COMPUTE POOL' && g.privileges.includes('USAGE'))!.on_account_object.object_name).toBe(
+      '"TEAM_POOL"',
+    );
     expect(Object.values(resources(json, 'snowflake_task')).every((t: any) => t.warehouse === 'ML_WH')).toBe(true);
   });
 
@@ -179,7 +204,11 @@ describe('ManyModelPipeline', () => {
     const fps = (overrides: Partial<ManyModelPipelineProps>) => {
       const stack = newStack();
       pipeline(stack, 'Forecast', overrides);
-      return Object.fromEntries(Hooks.of(stack).manifest().steps.map((s) => [s.id.split('/').pop(), s.fingerprint]));
+      return Object.fromEntries(
+        Hooks.of(stack)
+          .manifest()
+          .steps.map((s) => [s.id.split('/').pop(), s.fingerprint]),
+      );
     };
     const base = fps({});
     const image = fps({ trainer: Trainer.fromImage('/analytics/ml/images/forecast-worker:1.5.0') });
@@ -193,30 +222,68 @@ describe('ManyModelPipeline', () => {
     const stack = newStack();
     const p = pipeline(stack);
     const id = p.addHook({ id: 'notify', statements: ["INSERT INTO OPS.PUB.EVENTS VALUES ('{{RUN_ID}}')"], triggers: { channel: 'ml' } });
-    const step = Hooks.of(stack).manifest().steps.find((s) => s.id === id)!;
+    const step = Hooks.of(stack)
+      .manifest()
+      .steps.find((s) => s.id === id)!;
     expect(id).toBe('test/Forecast/notify');
     expect(step.dependsOn).toEqual(expect.arrayContaining(['test/Forecast/Scoring/batchScore', 'test/Forecast/promote']));
     expect(step.runGroup).toBe('test/Forecast');
   });
 
   test.each<[string, Partial<ManyModelPipelineProps>, string]>([
-    ['chunk size 0', { training: TrainingStrategy.tasks({ chunkSize: 0 }) }, 'test/Forecast: training.chunkSize is 0; it must be a whole number from 1 to 10000'],
-    ['too many slots', { training: TrainingStrategy.tasks({ slots: 2000 }) }, 'test/Forecast: training.slots is 2000; it must be a whole number from 1 to 989. A task graph holds at most 1000 tasks'],
-    ['refine share 0', { training: TrainingStrategy.screenThenRefine({ refineTopPercent: 0 }) }, 'test/Forecast: training.refineTopPercent is 0; it must be above 0 and at most 100'],
+    [
+      'chunk size 0',
+      { training: TrainingStrategy.tasks({ chunkSize: 0 }) },
+      'test/Forecast: training.chunkSize is 0; it must be a whole number from 1 to 10000',
+    ],
+    [
+      'too many slots',
+      { training: TrainingStrategy.tasks({ slots: 2000 }) },
+      'test/Forecast: training.slots is 2000; it must be a whole number from 1 to 989. A task graph holds at most 1000 tasks',
+    ],
+    [
+      'refine share 0',
+      { training: TrainingStrategy.screenThenRefine({ refineTopPercent: 0 }) },
+      'test/Forecast: training.refineTopPercent is 0; it must be above 0 and at most 100',
+    ],
     ['no queue workers', { training: TrainingStrategy.queue({ workers: 0 }) }, 'test/Forecast: training.workers is 0'],
-    ['an image without a tag', { trainer: Trainer.fromImage('/a/b/c/worker') }, 'test/Forecast: trainer image "/a/b/c/worker" is not an SPCS image path with a tag or digest'],
-    ['the latest tag', { trainer: Trainer.fromImage('/a/b/c/worker:latest') }, "test/Forecast: trainer image \"/a/b/c/worker:latest\" uses the mutable tag 'latest'"],
-    ['a secret in the env', { trainer: Trainer.fromImage('/a/b/c/w:1', { environment: { DB_PASSWORD: 'x' } }) }, 'test/Forecast: trainer environment variable DB_PASSWORD looks like a secret'],
+    [
+      'an image without a tag',
+      { trainer: Trainer.fromImage('/a/b/c/worker') },
+      'test/Forecast: trainer image "/a/b/c/worker" is not an SPCS image path with a tag or digest',
+    ],
+    [
+      'the latest tag',
+      { trainer: Trainer.fromImage('/a/b/c/worker:latest') },
+      'test/Forecast: trainer image "/a/b/c/worker:latest" uses the mutable tag \'latest\'',
+    ],
+    [
+      'a secret in the env',
+      { trainer: Trainer.fromImage('/a/b/c/w:1', { environment: { DB_PASSWORD: 'x' } }) },
+      'test/Forecast: trainer environment variable DB_PASSWORD looks like a secret',
+    ],
     ['a reserved env name', { trainer: Trainer.fromImage('/a/b/c/w:1', { environment: { MM_PASS: 'x' } }) }, 'reserved MM_ prefix'],
     ['a bad runVersion', { runVersion: 'v 2; drop' }, 'test/Forecast: runVersion "v 2; drop" must be 1-64 letters'],
     ['a negative failure share', { allowedFailurePercent: -1 }, 'test/Forecast: allowedFailurePercent is -1'],
     ['a zero horizon', { scoring: { horizon: 0 } }, 'test/Forecast/Scoring: horizon is 0'],
     ['a bad name prefix', { namePrefix: 'fc;drop' }, 'test/Forecast: namePrefix "fc;drop" is not a valid Snowflake identifier'],
     ['holdout 0', { holdoutSteps: 0 }, 'test/Forecast: holdoutSteps is 0'],
-    ['an unknown scoring time zone', { scoring: { horizon: 28, schedule: Schedule.cron('0 6 * * *', 'Mars/Phobos') } }, 'test/Forecast: scoring.schedule time zone "Mars/Phobos" is not an IANA time zone name'],
+    [
+      'an unknown scoring time zone',
+      { scoring: { horizon: 28, schedule: Schedule.cron('0 6 * * *', 'Mars/Phobos') } },
+      'test/Forecast: scoring.schedule time zone "Mars/Phobos" is not an IANA time zone name',
+    ],
     ['a negative lease', { leaseDuration: Duration.minutes(-1) }, 'test/Forecast: leaseDuration Duration.minutes(-1) is not a finite, non-negative duration'],
-    ['a negative time budget', { training: TrainingStrategy.queue({ timeBudget: Duration.hours(-1) }) }, 'test/Forecast: training.timeBudget Duration.hours(-1) is not a finite, non-negative duration'],
-    ['a NaN screen timeout', { training: TrainingStrategy.screenThenRefine({ screen: { timeout: Duration.seconds(NaN) } }) }, 'test/Forecast: training.screen.timeout Duration.seconds(NaN) is not a finite, non-negative duration'],
+    [
+      'a negative time budget',
+      { training: TrainingStrategy.queue({ timeBudget: Duration.hours(-1) }) },
+      'test/Forecast: training.timeBudget Duration.hours(-1) is not a finite, non-negative duration',
+    ],
+    [
+      'a NaN screen timeout',
+      { training: TrainingStrategy.screenThenRefine({ screen: { timeout: Duration.seconds(NaN) } }) },
+      'test/Forecast: training.screen.timeout Duration.seconds(NaN) is not a finite, non-negative duration',
+    ],
   ])('rejects %s', (_what, overrides, message) => {
     expect(errorOf((s) => pipeline(s, 'Forecast', overrides))).toContain(message);
   });
@@ -227,7 +294,7 @@ describe('ManyModelPipeline', () => {
     );
   });
 
-  test('the error is the package root\'s ValidationError, carrying the path and the prop', () => {
+  test("the error is the package root's ValidationError, carrying the path and the prop", () => {
     let caught: unknown;
     try {
       pipeline(newStack(), 'Forecast', { scoring: { horizon: 28, schedule: Schedule.cron('0 6 * * *', 'Mars/Phobos') } });
@@ -240,7 +307,9 @@ describe('ManyModelPipeline', () => {
 
   test('rejects a hook timeout that is not a duration, naming the hook', () => {
     const message = errorOf((s) => pipeline(s).addHook({ id: 'notify', statements: ['SELECT 1'], timeout: Duration.minutes(-10) }));
-    expect(message).toBe("test/ManyModelHooks: hook 'test/Forecast/notify' timeout Duration.minutes(-10) is not a finite, non-negative duration. Use Duration.seconds/minutes/hours with a value >= 0");
+    expect(message).toBe(
+      "test/ManyModelHooks: hook 'test/Forecast/notify' timeout Duration.minutes(-10) is not a finite, non-negative duration. Use Duration.seconds/minutes/hours with a value >= 0",
+    );
   });
 
   test('rejects a schema from another database', () => {
@@ -254,7 +323,9 @@ describe('ManyModelPipeline', () => {
       const name = new TerraformVariable(s, 'DbName', { type: 'string' }).stringValue;
       pipeline(s, 'Forecast', { database: Database.fromName(s, 'TokenDb', name) });
     });
-    expect(message).toMatch(/^test\/Forecast: database "\$\{TfToken\[TOKEN\.\d+\]\}" \(of the job service .*_SCREEN_W0\) is not an unquoted Snowflake identifier .* EXECUTE JOB SERVICE does not support quoted names\. Use a database and schema with plain literal names/);
+    expect(message).toMatch(
+      /^test\/Forecast: database "\$\{TfToken\[TOKEN\.\d+\]\}" \(of the job service .*_SCREEN_W0\) is not an unquoted Snowflake identifier .* EXECUTE JOB SERVICE does not support quoted names\. Use a database and schema with plain literal names/,
+    );
   });
 
   test('rejects a name prefix that is a token: it ends up in the job service names', () => {

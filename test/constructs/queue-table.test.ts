@@ -21,7 +21,7 @@ describe('QueueTable', () => {
     const q = new QueueTable(stack, 'Queue', { schema: Schema.fromName(stack, 'S', 'ML.WORK'), leaseDuration: Duration.minutes(2), maxAttempts: 5 });
     expect(q.statements.claim.sql).toContain('DATEADD(second, 120, CURRENT_TIMESTAMP())');
     expect(q.statements.claim.sql).toContain('ATTEMPTS < 5');
-    expect(q.statements.requeueExpired.sql).toContain("LEASE_UNTIL < CURRENT_TIMESTAMP()");
+    expect(q.statements.requeueExpired.sql).toContain('LEASE_UNTIL < CURRENT_TIMESTAMP()');
   });
 
   test('grants for workers wait for the Execute resource that creates the table', () => {

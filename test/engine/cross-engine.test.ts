@@ -52,18 +52,21 @@ describe('the same app on CDK for Terraform and on CDK Terrain', () => {
   const trees = {} as Record<Setup, string>;
   const outputs = ['cdktf.out', 'composition.out'];
 
-  beforeAll(() => {
-    const work = tempDir('mm-engines-');
-    for (const setup of ['cdktf', ...OTHERS] as Setup[]) {
-      const dir = buildEngineTree(setup, path.join(work, setup, 'project'));
-      trees[setup] = dir;
-      const composition = setup === 'cdktn-native' ? compositionOnCdktn(dir) : 'examples/composition/app.ts';
-      // The example app (cdktf.json's app) into cdktf.out/, the composition into composition.out/.
-      for (const args of [['synth'], ['synth', '--app', composition, '--out', 'composition.out']]) {
-        execFileSync(process.execPath, [path.join(dir, 'bin', 'many-model.js'), ...args], { cwd: dir, stdio: 'pipe' });
+  beforeAll(
+    () => {
+      const work = tempDir('mm-engines-');
+      for (const setup of ['cdktf', ...OTHERS] as Setup[]) {
+        const dir = buildEngineTree(setup, path.join(work, setup, 'project'));
+        trees[setup] = dir;
+        const composition = setup === 'cdktn-native' ? compositionOnCdktn(dir) : 'examples/composition/app.ts';
+        // The example app (cdktf.json's app) into cdktf.out/, the composition into composition.out/.
+        for (const args of [['synth'], ['synth', '--app', composition, '--out', 'composition.out']]) {
+          execFileSync(process.execPath, [path.join(dir, 'bin', 'many-model.js'), ...args], { cwd: dir, stdio: 'pipe' });
+        }
       }
-    }
-  }, 5 * 60 * 1000);
+    },
+    5 * 60 * 1000,
+  );
 
   test('each copy runs the engine it was built for', () => {
     const pkg = (setup: Setup, name: string) => JSON.parse(fs.readFileSync(path.join(trees[setup], 'node_modules', name, 'package.json'), 'utf8'));
@@ -115,8 +118,16 @@ describe('the same app on CDK for Terraform and on CDK Terrain', () => {
     expect(Object.keys(paths)).toEqual(['cdktf', 'cdktf/*', '@cdktf/provider-snowflake/lib/*']);
     fs.writeFileSync(
       path.join(dir, 'tsconfig.cdktn.json'),
-      JSON.stringify({ extends: './tsconfig.json', compilerOptions: { types: ['node'], paths: { ...paths, 'cdktf-snowflake-many-model': ['./index.ts'] } }, include: [], files: ['examples/composition/app-cdktn.ts'] }),
+      JSON.stringify({
+        extends: './tsconfig.json',
+        compilerOptions: { types: ['node'], paths: { ...paths, 'cdktf-snowflake-many-model': ['./index.ts'] } },
+        include: [],
+        files: ['examples/composition/app-cdktn.ts'],
+      }),
     );
-    execFileSync(process.execPath, [path.join(dir, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.cdktn.json', '--noEmit'], { cwd: dir, stdio: 'pipe' });
+    execFileSync(process.execPath, [path.join(dir, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.cdktn.json', '--noEmit'], {
+      cwd: dir,
+      stdio: 'pipe',
+    });
   }, 120000);
 });

@@ -7,11 +7,18 @@ import { Database } from '../../index';
 import { forecastPipeline, newStack } from '../constructs/helpers';
 
 /** A resolver that finds exactly `installed`. */
-const installed = (...ids: string[]) => (id: string) => (ids.includes(id) ? `/app/node_modules/${id}` : undefined);
+const installed =
+  (...ids: string[]) =>
+  (id: string) =>
+    ids.includes(id) ? `/app/node_modules/${id}` : undefined;
 
 describe('choosing the engine', () => {
   test('takes cdktf with the @cdktf bindings, which import it', () => {
-    expect(chooseEngine({}, installed('@cdktf/provider-snowflake/package.json', 'cdktf'))).toEqual({ module: 'cdktf', bindings: '@cdktf/provider-snowflake', reason: '@cdktf/provider-snowflake is installed' });
+    expect(chooseEngine({}, installed('@cdktf/provider-snowflake/package.json', 'cdktf'))).toEqual({
+      module: 'cdktf',
+      bindings: '@cdktf/provider-snowflake',
+      reason: '@cdktf/provider-snowflake is installed',
+    });
   });
 
   test('takes cdktn with the @cdktn bindings, also when another package brought cdktf along', () => {
@@ -19,13 +26,19 @@ describe('choosing the engine', () => {
   });
 
   test('takes cdktf over cdktn when both bindings or neither are installed', () => {
-    expect(chooseEngine({}, installed('@cdktf/provider-snowflake/package.json', '@cdktn/provider-snowflake/package.json', 'cdktf', 'cdktn')).module).toBe('cdktf');
+    expect(chooseEngine({}, installed('@cdktf/provider-snowflake/package.json', '@cdktn/provider-snowflake/package.json', 'cdktf', 'cdktn')).module).toBe(
+      'cdktf',
+    );
     expect(chooseEngine({}, installed('cdktf', 'cdktn')).module).toBe('cdktf');
     expect(chooseEngine({}, installed('cdktn'))).toEqual({ module: 'cdktn', bindings: '@cdktn/provider-snowflake', reason: 'cdktn is installed' });
   });
 
   test(`follows ${ENGINE_ENV} over what is installed`, () => {
-    expect(chooseEngine({ [ENGINE_ENV]: 'cdktn' }, installed('@cdktf/provider-snowflake/package.json', 'cdktf', 'cdktn'))).toEqual({ module: 'cdktn', bindings: '@cdktn/provider-snowflake', reason: `${ENGINE_ENV}=cdktn` });
+    expect(chooseEngine({ [ENGINE_ENV]: 'cdktn' }, installed('@cdktf/provider-snowflake/package.json', 'cdktf', 'cdktn'))).toEqual({
+      module: 'cdktn',
+      bindings: '@cdktn/provider-snowflake',
+      reason: `${ENGINE_ENV}=cdktn`,
+    });
   });
 
   test(`rejects a ${ENGINE_ENV} that names no engine`, () => {
@@ -44,7 +57,11 @@ describe('the engine this checkout loads', () => {
     // cdktf 0.21.0, or CDK Terrain installed under the name cdktf (the CI's second run).
     expect(ENGINE_PACKAGE).toEqual({ name: require('cdktf/package.json').name, version: require('cdktf/package.json').version });
     expect(ENGINE_DIR).toBe(path.dirname(require.resolve('cdktf/package.json')));
-    expect(SNOWFLAKE_BINDINGS).toMatchObject({ package: '@cdktf/provider-snowflake', providerSource: 'registry.terraform.io/snowflakedb/snowflake', providerVersion: '2.11.0' });
+    expect(SNOWFLAKE_BINDINGS).toMatchObject({
+      package: '@cdktf/provider-snowflake',
+      providerSource: 'registry.terraform.io/snowflakedb/snowflake',
+      providerVersion: '2.11.0',
+    });
   });
 });
 
@@ -66,7 +83,9 @@ describe('an app on another copy of the engine', () => {
       other = require('cdktf');
     });
     const stack = new other!.TerraformStack(new other!.App(), 'foreign');
-    expect(() => new Database(stack, 'Db')).toThrow(/^foreign: this stack comes from another copy of cdktf\/cdktn than the one cdktf-snowflake-many-model loaded \(.* as 'cdktf' from .*\)\. Install one engine .* or set MANY_MODEL_CDK_ENGINE/);
+    expect(() => new Database(stack, 'Db')).toThrow(
+      /^foreign: this stack comes from another copy of cdktf\/cdktn than the one cdktf-snowflake-many-model loaded \(.* as 'cdktf' from .*\)\. Install one engine .* or set MANY_MODEL_CDK_ENGINE/,
+    );
   });
 
   test('whose Snowflake provider comes from other bindings gets told so at synth', () => {
@@ -81,7 +100,9 @@ describe('an app on another copy of the engine', () => {
     stack.node.tryRemoveChild('snowflake');
     new OtherProvider!(stack, 'snowflake-other', {});
     forecastPipeline(stack);
-    expect(() => Testing.synth(stack, true)).toThrow(/test\/snowflake-other: this SnowflakeProvider comes from other Snowflake bindings than the ones cdktf-snowflake-many-model loaded \(@cdktf\/provider-snowflake 15\.9\.1/);
+    expect(() => Testing.synth(stack, true)).toThrow(
+      /test\/snowflake-other: this SnowflakeProvider comes from other Snowflake bindings than the ones cdktf-snowflake-many-model loaded \(@cdktf\/provider-snowflake 15\.9\.1/,
+    );
   });
 });
 
@@ -90,7 +111,9 @@ describe('one place loads the engine', () => {
   const sources = (dir: string): string[] =>
     !fs.existsSync(path.join(root, dir))
       ? []
-      : fs.readdirSync(path.join(root, dir), { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? sources(path.join(dir, e.name)) : e.name.endsWith('.ts') ? [path.join(dir, e.name)] : []));
+      : fs
+          .readdirSync(path.join(root, dir), { withFileTypes: true })
+          .flatMap((e) => (e.isDirectory() ? sources(path.join(dir, e.name)) : e.name.endsWith('.ts') ? [path.join(dir, e.name)] : []));
 
   test('no module of the package imports cdktf or the bindings but lib/engine.ts and constructs/resources.ts, and those only for types', () => {
     const files = ['index.ts', ...['constructs', 'lib', 'runner', 'local-server', 'worker', 'stacks'].flatMap(sources)];

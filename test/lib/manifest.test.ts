@@ -2,7 +2,19 @@ import { DEFAULT_RETRY, HookStepSpec, canonicalJson, finalizeSteps, sha256 } fro
 
 /** A sql step, or with `extra` another kind; its wait may be an older synthesis's, without fields the type now requires. */
 function spec(id: string, dependsOn: string[] = [], sql = `SELECT '${id}'`, extra: object = {}): HookStepSpec {
-  return { id, kind: 'sql', description: id, dependsOn, runGroup: 'g', statements: [{ id: 's1', sql }], timeoutSeconds: 60, retry: DEFAULT_RETRY, triggers: {}, executeOnChange: true, ...extra } as HookStepSpec;
+  return {
+    id,
+    kind: 'sql',
+    description: id,
+    dependsOn,
+    runGroup: 'g',
+    statements: [{ id: 's1', sql }],
+    timeoutSeconds: 60,
+    retry: DEFAULT_RETRY,
+    triggers: {},
+    executeOnChange: true,
+    ...extra,
+  } as HookStepSpec;
 }
 
 describe('hook manifest steps', () => {
@@ -30,7 +42,8 @@ describe('hook manifest steps', () => {
 
   test('how the runner watches a task graph (wait.graphRunSql) is not part of the fingerprint; what it waits on is', () => {
     const wait = { rootTask: 'DB.S.ROOT', verifySql: 'SELECT 1 AS CHUNKS', pollSeconds: 10 };
-    const step = (w: object) => finalizeSteps([spec('t', [], 'EXECUTE TASK "DB"."S"."ROOT"', { kind: 'executeTaskGraph', wait: { ...wait, ...w } })])[0].fingerprint;
+    const step = (w: object) =>
+      finalizeSteps([spec('t', [], 'EXECUTE TASK "DB"."S"."ROOT"', { kind: 'executeTaskGraph', wait: { ...wait, ...w } })])[0].fingerprint;
     // A manifest from before graphRunSql existed keeps its fingerprint: upgrading re-runs no training.
     expect(step({ graphRunSql: 'SELECT 1 AS NOW_MS' })).toBe(step({}));
     expect(step({ graphRunSql: 'SELECT 2 AS NOW_MS' })).toBe(step({ graphRunSql: 'SELECT 1 AS NOW_MS' }));
@@ -48,8 +61,22 @@ describe('hook manifest steps', () => {
   test('verifySql is hashed as progressSql was: a step that polled a query before verifies with it now under the same fingerprint', () => {
     const statements = [{ id: 's1', sql: 'UPDATE RUNS SET STATUS = 1' }];
     // The fingerprint of such a step before polls and verification were split: its progressSql was the verification query.
-    const before = sha256(canonicalJson({ own: { kind: 'waitQueue', statements, wait: { queueTable: 'DB.S.Q', progressSql: 'SELECT 0 AS ARTIFACTS_MISSING', pollSeconds: 10 }, triggers: {} }, deps: [] }));
-    const now = { kind: 'waitQueue' as const, wait: { queueTable: 'DB.S.Q', progressSql: 'SELECT 0 AS CHUNKS', refreshSql: 'ALTER STAGE ST REFRESH', verifySql: 'SELECT 0 AS ARTIFACTS_MISSING', pollSeconds: 10 } };
+    const before = sha256(
+      canonicalJson({
+        own: { kind: 'waitQueue', statements, wait: { queueTable: 'DB.S.Q', progressSql: 'SELECT 0 AS ARTIFACTS_MISSING', pollSeconds: 10 }, triggers: {} },
+        deps: [],
+      }),
+    );
+    const now = {
+      kind: 'waitQueue' as const,
+      wait: {
+        queueTable: 'DB.S.Q',
+        progressSql: 'SELECT 0 AS CHUNKS',
+        refreshSql: 'ALTER STAGE ST REFRESH',
+        verifySql: 'SELECT 0 AS ARTIFACTS_MISSING',
+        pollSeconds: 10,
+      },
+    };
     const fp = (extra: object) => finalizeSteps([spec('w', [], statements[0].sql, extra)])[0].fingerprint;
     expect(fp(now)).toBe(before);
     expect(fp({ ...now, wait: { ...now.wait, verifySql: 'SELECT 1 AS ARTIFACTS_MISSING' } })).not.toBe(before);

@@ -9,7 +9,16 @@ let a: SnowflakeSession;
 let b: SnowflakeSession;
 beforeAll(async () => {
   server = await startLocalServer();
-  const settings = resolveConnection({ env: { SNOWFLAKE_ACCOUNT: 'local', SNOWFLAKE_USER: 'test', SNOWFLAKE_PASSWORD: 'test', SNOWFLAKE_HOST: '127.0.0.1', SNOWFLAKE_PORT: String(server.port), SNOWFLAKE_PROTOCOL: 'http' } });
+  const settings = resolveConnection({
+    env: {
+      SNOWFLAKE_ACCOUNT: 'local',
+      SNOWFLAKE_USER: 'test',
+      SNOWFLAKE_PASSWORD: 'test',
+      SNOWFLAKE_HOST: '127.0.0.1',
+      SNOWFLAKE_PORT: String(server.port),
+      SNOWFLAKE_PROTOCOL: 'http',
+    },
+  });
   a = await SnowflakeSession.open(settings);
   b = await SnowflakeSession.open(settings);
   await a.query('CREATE DATABASE D');

@@ -16,12 +16,13 @@ describe('queue SQL', () => {
   test('the DDL carries the lease and attempt columns and the primary key', () => {
     const ddl = renderQueueCreate(q);
     expect(ddl).toMatch(/^CREATE HYBRID TABLE IF NOT EXISTS "DB"."S"."Q"/);
-    for (const col of ['LEASE_UNTIL TIMESTAMP_NTZ', 'ATTEMPTS NUMBER', 'WORKER_ID', 'PARTITION_KEYS ARRAY', 'PRIMARY KEY (QUEUE_ID)']) expect(ddl).toContain(col);
+    for (const col of ['LEASE_UNTIL TIMESTAMP_NTZ', 'ATTEMPTS NUMBER', 'WORKER_ID', 'PARTITION_KEYS ARRAY', 'PRIMARY KEY (QUEUE_ID)'])
+      expect(ddl).toContain(col);
   });
 
   test('the claim is a compare-and-set on status and attempts, capped', () => {
     const s = renderQueueStatements(q);
-    expect(s.claim.sql).toContain("WHERE QUEUE_ID = ? AND STATUS = ? AND ATTEMPTS = ? AND ATTEMPTS < 3");
+    expect(s.claim.sql).toContain('WHERE QUEUE_ID = ? AND STATUS = ? AND ATTEMPTS = ? AND ATTEMPTS < 3');
     expect(s.claim.params).toEqual(['WORKER_ID', 'QUEUE_ID', 'OBSERVED_STATUS', 'OBSERVED_ATTEMPTS']);
     expect(s.claim.sql.split('?').length - 1).toBe(s.claim.params.length);
     for (const st of Object.values(s)) expect(st.sql.split('?').length - 1).toBe(st.params.length);
@@ -36,7 +37,7 @@ describe('queue SQL', () => {
   test('enqueue is one idempotent statement chunking server-side', () => {
     const sql = renderEnqueue(q, 'screen', 25, { keysQuery: 'SELECT K AS PARTITION_KEY FROM T' });
     expect(sql).toContain('/ 25)');
-    expect(sql).toContain("WHERE NOT EXISTS (SELECT 1 FROM \"DB\".\"S\".\"Q\" WHERE RUN_ID = '{{RUN_ID}}' AND PASS = 'screen')");
+    expect(sql).toContain('WHERE NOT EXISTS (SELECT 1 FROM "DB"."S"."Q" WHERE RUN_ID = \'{{RUN_ID}}\' AND PASS = \'screen\')');
     expect(sql.match(/INSERT INTO/g)).toHaveLength(1);
   });
 
@@ -132,7 +133,13 @@ describe('session and account statements', () => {
 
 describe('worker SQL and specs', () => {
   test('one bulk read per chunk, keys bound as a JSON array', () => {
-    const r = renderChunkReadStatement({ table: ObjectName.parse('A.B.C', 3), partitionColumn: 'UNIT_ID', orderColumn: 'DATE', targetColumn: 'Y', covariateColumns: ['PRICE'] });
+    const r = renderChunkReadStatement({
+      table: ObjectName.parse('A.B.C', 3),
+      partitionColumn: 'UNIT_ID',
+      orderColumn: 'DATE',
+      targetColumn: 'Y',
+      covariateColumns: ['PRICE'],
+    });
     expect(r.params).toEqual(['PARTITION_KEYS_JSON']);
     expect(r.sql).toContain('FLATTEN(INPUT => PARSE_JSON(?))');
     expect(r.sql).toContain('"PRICE"');
@@ -167,18 +174,61 @@ describe('worker SQL and specs', () => {
 
   test('job specs read back as exactly the model, whatever the strings hold', () => {
     // Values a general YAML reader would otherwise take as numbers, booleans, null or structure.
-    const tricky = ['0', '1.0', 'yes', 'off', 'null', '~', '', ' lead', "it's", 'a: b', '- x', '#c', '@x', '"q"', 'line\nbreak', 'tab\there', '\u0007bell', 'é ü 中', '{x}', '[1]', '*ref', '&anchor', '!tag', '%dir', '`tick`'];
+    const tricky = [
+      '0',
+      '1.0',
+      'yes',
+      'off',
+      'null',
+      '~',
+      '',
+      ' lead',
+      "it's",
+      'a: b',
+      '- x',
+      '#c',
+      '@x',
+      '"q"',
+      'line\nbreak',
+      'tab\there',
+      '\u0007bell',
+      'é ü 中',
+      '{x}',
+      '[1]',
+      '*ref',
+      '&anchor',
+      '!tag',
+      '%dir',
+      '`tick`',
+    ];
     const env: Record<string, string> = { NULL: 'n', Y: 'y', True: 't', '1X': 'odd', 'A-B': 'dash' };
     tricky.forEach((v, i) => {
       env[`V${String(i).padStart(2, '0')}`] = v;
     });
-    const m = { image: '/a/b/c/img:1', command: ['python', '-m', 'worker'], args: tricky, stage: ObjectName.parse('A.B.S', 3), env, resources: { cpu: 0.5, memory: '4Gi' } };
+    const m = {
+      image: '/a/b/c/img:1',
+      command: ['python', '-m', 'worker'],
+      args: tricky,
+      stage: ObjectName.parse('A.B.S', 3),
+      env,
+      resources: { cpu: 0.5, memory: '4Gi' },
+    };
     const read = parse(renderJobSpec(m), { version: '1.1' });
     const again = parse(renderJobSpec(m));
     for (const spec of [read, again]) {
       expect(spec).toEqual({
         spec: {
-          containers: [{ name: 'worker', image: m.image, command: m.command, args: tricky, env, volumeMounts: [{ name: 'models', mountPath: '/models' }], resources: { requests: { cpu: 0.5, memory: '4Gi' } } }],
+          containers: [
+            {
+              name: 'worker',
+              image: m.image,
+              command: m.command,
+              args: tricky,
+              env,
+              volumeMounts: [{ name: 'models', mountPath: '/models' }],
+              resources: { requests: { cpu: 0.5, memory: '4Gi' } },
+            },
+          ],
           volumes: [{ name: 'models', source: 'stage', stageConfig: { name: '@A.B.S' } }],
         },
       });

@@ -21,7 +21,11 @@ const as = async (user: string, extra: Record<string, unknown> = {}) => {
   open.push(c);
   return c;
 };
-const failure = (p: Promise<unknown>) => p.then(() => ({ code: 'none', sqlState: '', message: 'succeeded' }), (e) => ({ code: String(e.code), sqlState: String(e.sqlState), message: String(e.message) }));
+const failure = (p: Promise<unknown>) =>
+  p.then(
+    () => ({ code: 'none', sqlState: '', message: 'succeeded' }),
+    (e) => ({ code: String(e.code), sqlState: String(e.sqlState), message: String(e.message) }),
+  );
 const run = async (c: Conn, ...sql: string[]) => {
   for (const s of sql) await query(c, s);
 };
@@ -85,26 +89,42 @@ afterAll(async () => {
 });
 
 /** The last run of a task, as its owner sees it in TASK_HISTORY. */
-const lastRun = async (c: Conn, task: string) => (await query(c, `SELECT STATE, ERROR_CODE, ERROR_MESSAGE FROM TABLE(D.INFORMATION_SCHEMA.TASK_HISTORY(TASK_NAME => '${task}', RESULT_LIMIT => 1))`)).rows[0];
+const lastRun = async (c: Conn, task: string) =>
+  (await query(c, `SELECT STATE, ERROR_CODE, ERROR_MESSAGE FROM TABLE(D.INFORMATION_SCHEMA.TASK_HISTORY(TASK_NAME => '${task}', RESULT_LIMIT => 1))`)).rows[0];
 
 describe('USE ROLE in sessions without a user', () => {
   test('a task body cannot USE ROLE (not even ACCOUNTADMIN): the run fails with 003013 and writes nothing', async () => {
     const o = await as('owner', { warehouse: 'WH' });
-    await run(o, 'CREATE TASK D.S.ESCALATE WAREHOUSE = WH AS BEGIN USE ROLE ACCOUNTADMIN; INSERT INTO D.S.OUT SELECT X FROM D.S.SECRET; END', 'EXECUTE TASK D.S.ESCALATE');
+    await run(
+      o,
+      'CREATE TASK D.S.ESCALATE WAREHOUSE = WH AS BEGIN USE ROLE ACCOUNTADMIN; INSERT INTO D.S.OUT SELECT X FROM D.S.SECRET; END',
+      'EXECUTE TASK D.S.ESCALATE',
+    );
     await server.objects.settle();
-    expect(await lastRun(o, 'ESCALATE')).toMatchObject({ STATE: 'FAILED', ERROR_CODE: '003013', ERROR_MESSAGE: expect.stringContaining('USE ROLE ACCOUNTADMIN is not allowed in a task') });
+    expect(await lastRun(o, 'ESCALATE')).toMatchObject({
+      STATE: 'FAILED',
+      ERROR_CODE: '003013',
+      ERROR_MESSAGE: expect.stringContaining('USE ROLE ACCOUNTADMIN is not allowed in a task'),
+    });
     expect(await server.engineQuery('SELECT COUNT(*) AS N FROM D.S.OUT')).toEqual([{ N: '0' }]);
   });
 
   test("an owner's-rights procedure cannot USE ROLE, whoever calls it", async () => {
     const o = await as('owner', { warehouse: 'WH' });
-    await run(o, "CREATE PROCEDURE D.S.RUN_SQL(SQL VARCHAR) RETURNS VARCHAR LANGUAGE PYTHON RUNTIME_VERSION = '3.11' HANDLER = 'main' EXECUTE AS OWNER AS $$def main(s, q): return q$$", 'GRANT USAGE ON PROCEDURE D.S.RUN_SQL(VARCHAR) TO ROLE ACCOUNTADMIN');
+    await run(
+      o,
+      "CREATE PROCEDURE D.S.RUN_SQL(SQL VARCHAR) RETURNS VARCHAR LANGUAGE PYTHON RUNTIME_VERSION = '3.11' HANDLER = 'main' EXECUTE AS OWNER AS $$def main(s, q): return q$$",
+      'GRANT USAGE ON PROCEDURE D.S.RUN_SQL(VARCHAR) TO ROLE ACCOUNTADMIN',
+    );
     // The default user holds ACCOUNTADMIN and SYSADMIN; inside OWNER_R's procedure neither may be used.
-    expect(await failure(query(admin, "CALL D.S.RUN_SQL('USE ROLE SYSADMIN')"))).toMatchObject({ code: '003013', message: expect.stringContaining("is not allowed in a owner's rights stored procedure") });
+    expect(await failure(query(admin, "CALL D.S.RUN_SQL('USE ROLE SYSADMIN')"))).toMatchObject({
+      code: '003013',
+      message: expect.stringContaining("is not allowed in a owner's rights stored procedure"),
+    });
     expect((await query(admin, "CALL D.S.RUN_SQL('SELECT CURRENT_ROLE() AS R')")).rows[0].RUN_SQL).toBe('[{"R":"OWNER_R"}]');
   });
 
-  test("a job container may USE ROLE only roles its owner role inherits", async () => {
+  test('a job container may USE ROLE only roles its owner role inherits', async () => {
     await run(admin, 'CREATE ROLE BELOW', 'GRANT ROLE BELOW TO ROLE OWNER_R');
     const o = await as('owner', { warehouse: 'WH' });
     const out = await inContainer(o, ['USE ROLE ACCOUNTADMIN', 'SELECT CURRENT_ROLE() AS R', 'USE ROLE BELOW', 'SELECT CURRENT_ROLE() AS R']);
@@ -119,7 +139,11 @@ describe('a warehouse for queries and DML', () => {
   test('a narrower role without a warehouse gets 000606 for queries and DML, not for metadata or literal SELECTs', async () => {
     const l = await as('low');
     const e = await failure(query(l, 'SELECT X FROM D.S.PUB'));
-    expect(e).toMatchObject({ code: '000606', sqlState: '57P03', message: expect.stringContaining("No active warehouse selected in the current session.  Select an active warehouse with the 'use warehouse' command.") });
+    expect(e).toMatchObject({
+      code: '000606',
+      sqlState: '57P03',
+      message: expect.stringContaining("No active warehouse selected in the current session.  Select an active warehouse with the 'use warehouse' command."),
+    });
     expect((await failure(query(l, "INSERT INTO D.S.PUB VALUES ('x')"))).code).toBe('000606');
     // Metadata and literals need none.
     await run(l, 'USE SCHEMA D.S', 'SHOW MODELS', 'SELECT 1 AS ONE');
@@ -140,10 +164,16 @@ describe('a warehouse for queries and DML', () => {
     expect((await query(l, 'SELECT X FROM D.S.PUB')).rows).toHaveLength(1);
   });
 
-  test("a task runs on its WAREHOUSE, which its creator and owner must be able to use; a serverless task needs none", async () => {
+  test('a task runs on its WAREHOUSE, which its creator and owner must be able to use; a serverless task needs none', async () => {
     const o = await as('owner', { warehouse: 'WH' });
     expect((await failure(query(o, "CREATE TASK D.S.ON_WH2 WAREHOUSE = WH2 AS INSERT INTO D.S.OUT VALUES ('wh2')"))).code).toBe('002003');
-    await run(o, "CREATE TASK D.S.ON_WH WAREHOUSE = WH AS INSERT INTO D.S.OUT SELECT CURRENT_WAREHOUSE()", "CREATE TASK D.S.SERVERLESS AS INSERT INTO D.S.OUT VALUES ('serverless')", 'EXECUTE TASK D.S.ON_WH', 'EXECUTE TASK D.S.SERVERLESS');
+    await run(
+      o,
+      'CREATE TASK D.S.ON_WH WAREHOUSE = WH AS INSERT INTO D.S.OUT SELECT CURRENT_WAREHOUSE()',
+      "CREATE TASK D.S.SERVERLESS AS INSERT INTO D.S.OUT VALUES ('serverless')",
+      'EXECUTE TASK D.S.ON_WH',
+      'EXECUTE TASK D.S.SERVERLESS',
+    );
     await server.objects.settle();
     expect(await lastRun(o, 'ON_WH')).toMatchObject({ STATE: 'SUCCEEDED' });
     expect(await lastRun(o, 'SERVERLESS')).toMatchObject({ STATE: 'SUCCEEDED' });
@@ -182,13 +212,19 @@ describe('views, privilege names, task history, stage mounts, registration', () 
   });
 
   test('a privilege the object kind does not have is refused with 003011; CREATE HYBRID TABLE is a schema privilege, and required', async () => {
-    expect(await failure(query(admin, 'GRANT FOO BAR ON TABLE D.S.PUB TO ROLE LOW'))).toMatchObject({ code: '003011', message: 'SQL compilation error:\nInvalid privilege FOO BAR.' });
+    expect(await failure(query(admin, 'GRANT FOO BAR ON TABLE D.S.PUB TO ROLE LOW'))).toMatchObject({
+      code: '003011',
+      message: 'SQL compilation error:\nInvalid privilege FOO BAR.',
+    });
     expect((await failure(query(admin, 'GRANT READ ON TABLE D.S.PUB TO ROLE LOW'))).code).toBe('003011');
     expect((await failure(query(admin, 'GRANT SELECT ON ACCOUNT TO ROLE LOW'))).code).toBe('003011');
     expect((await failure(query(admin, 'GRANT SELECT ON FUTURE STAGES IN SCHEMA D.S TO ROLE LOW'))).code).toBe('003011');
     const o = await as('owner', { warehouse: 'WH' });
     // OWNER_R holds CREATE TABLE on D.S, not CREATE HYBRID TABLE.
-    expect(await failure(query(o, 'CREATE HYBRID TABLE D.S.H (K VARCHAR PRIMARY KEY)'))).toMatchObject({ code: '003001', message: expect.stringContaining('needs CREATE HYBRID TABLE') });
+    expect(await failure(query(o, 'CREATE HYBRID TABLE D.S.H (K VARCHAR PRIMARY KEY)'))).toMatchObject({
+      code: '003001',
+      message: expect.stringContaining('needs CREATE HYBRID TABLE'),
+    });
     await query(admin, 'GRANT CREATE HYBRID TABLE ON SCHEMA D.S TO ROLE OWNER_R');
     await query(o, 'CREATE HYBRID TABLE D.S.H (K VARCHAR PRIMARY KEY)');
   });
@@ -211,14 +247,18 @@ describe('views, privilege names, task history, stage mounts, registration', () 
     await query(o, 'GRANT MONITOR ON TASK D.S.SERVERLESS TO ROLE LOW');
     expect(new Set(await names('TASK_HISTORY'))).toEqual(new Set(['SERVERLESS']));
     expect(new Set(await names('COMPLETE_TASK_GRAPHS'))).toEqual(new Set(['SERVERLESS']));
-    expect((await query(o, 'SELECT COUNT(*) AS N FROM TABLE(D.INFORMATION_SCHEMA.TASK_HISTORY()) WHERE NAME = \'ESCALATE\'')).rows[0].N).toBeGreaterThan(0);
+    expect((await query(o, "SELECT COUNT(*) AS N FROM TABLE(D.INFORMATION_SCHEMA.TASK_HISTORY()) WHERE NAME = 'ESCALATE'")).rows[0].N).toBeGreaterThan(0);
   });
 
   test('a stage mount needs WRITE as well as READ', async () => {
-    const volumes = '    volumeMounts:\n    - name: files\n      mountPath: /files\n  volumes:\n  - name: files\n    source: stage\n    stageConfig:\n      name: "@D.S.FILES"\n';
+    const volumes =
+      '    volumeMounts:\n    - name: files\n      mountPath: /files\n  volumes:\n  - name: files\n    source: stage\n    stageConfig:\n      name: "@D.S.FILES"\n';
     const o = await as('owner', { warehouse: 'WH' });
     await query(admin, 'GRANT READ ON STAGE D.S.FILES TO ROLE OWNER_R');
-    expect(await failure(inContainer(o, ['SELECT 1'], 'QUERY_WAREHOUSE = WH', volumes))).toMatchObject({ code: '003001', message: expect.stringContaining("stage 'D.S.FILES'. (role OWNER_R needs WRITE)") });
+    expect(await failure(inContainer(o, ['SELECT 1'], 'QUERY_WAREHOUSE = WH', volumes))).toMatchObject({
+      code: '003001',
+      message: expect.stringContaining("stage 'D.S.FILES'. (role OWNER_R needs WRITE)"),
+    });
     await query(admin, 'GRANT WRITE ON STAGE D.S.FILES TO ROLE OWNER_R');
     expect(await inContainer(o, ['SELECT 1 AS ONE'], 'QUERY_WAREHOUSE = WH', volumes)).toEqual(['ok [{"ONE":1}]']);
   });
@@ -241,15 +281,20 @@ describe('a table the role has no privilege on cannot be read through any form o
       'MERGE INTO D.S.PUB P USING D.S.SECRET S ON P.X = S.X WHEN NOT MATCHED THEN INSERT (X) VALUES (S.X)',
       'INSERT INTO D.S.PUB SELECT X FROM D.S.SECRET',
       'UPDATE D.S.PUB SET X = (SELECT MAX(X) FROM D.S.SECRET)',
-      "SELECT P.VERSION FROM (SELECT X AS PARTITION_KEY FROM D.S.SECRET) I, TABLE(MODEL(D.S.M, V1)!PREDICT(I.PARTITION_KEY) OVER (PARTITION BY I.PARTITION_KEY)) P",
+      'SELECT P.VERSION FROM (SELECT X AS PARTITION_KEY FROM D.S.SECRET) I, TABLE(MODEL(D.S.M, V1)!PREDICT(I.PARTITION_KEY) OVER (PARTITION BY I.PARTITION_KEY)) P',
       'CREATE TABLE D.S.COPY AS SELECT X FROM D.S.SECRET',
       'CREATE VIEW D.S.PEEK AS SELECT X FROM D.S.SECRET',
     ];
-    for (const sql of statements) expect({ sql, ...(await failure(query(l, sql))) }).toMatchObject({ sql, code: '002003', message: expect.stringContaining("'D.S.SECRET' does not exist or not authorized") });
+    for (const sql of statements)
+      expect({ sql, ...(await failure(query(l, sql))) }).toMatchObject({
+        sql,
+        code: '002003',
+        message: expect.stringContaining("'D.S.SECRET' does not exist or not authorized"),
+      });
     expect(await server.engineQuery('SELECT X FROM D.S.PUB')).toEqual([{ X: 'pub' }]);
   });
 
-  test("a task body reads only what its owner may: the run fails with 002003", async () => {
+  test('a task body reads only what its owner may: the run fails with 002003', async () => {
     const o = await as('owner', { warehouse: 'WH' });
     await run(o, 'CREATE TASK D.S.READ_SECRET WAREHOUSE = WH AS INSERT INTO D.S.OUT SELECT X FROM D.S.SECRET', 'EXECUTE TASK D.S.READ_SECRET');
     await server.objects.settle();

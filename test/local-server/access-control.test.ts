@@ -20,7 +20,11 @@ const as = async (user: string, extra: Record<string, unknown> = {}) => {
   open.push(c);
   return c;
 };
-const failure = (p: Promise<unknown>) => p.then(() => ({ code: 'none', sqlState: '', message: 'succeeded' }), (e) => ({ code: String(e.code), sqlState: String(e.sqlState), message: String(e.message) }));
+const failure = (p: Promise<unknown>) =>
+  p.then(
+    () => ({ code: 'none', sqlState: '', message: 'succeeded' }),
+    (e) => ({ code: String(e.code), sqlState: String(e.sqlState), message: String(e.message) }),
+  );
 const run = async (c: Conn, ...sql: string[]) => {
   for (const s of sql) await query(c, s);
 };
@@ -46,7 +50,15 @@ beforeAll(async () => {
     predictor: async (_m, version, rows) => rows.map((r) => ({ PARTITION_KEY: r.PARTITION_KEY, VERSION: version.name })),
   });
   admin = await connect(server.connectionOptions());
-  await run(admin, 'CREATE DATABASE APP', 'CREATE SCHEMA APP.S', 'CREATE TABLE APP.S.T (X VARCHAR)', "INSERT INTO APP.S.T VALUES ('a')", 'CREATE WAREHOUSE WH', 'GRANT USAGE ON WAREHOUSE WH TO ROLE PUBLIC');
+  await run(
+    admin,
+    'CREATE DATABASE APP',
+    'CREATE SCHEMA APP.S',
+    'CREATE TABLE APP.S.T (X VARCHAR)',
+    "INSERT INTO APP.S.T VALUES ('a')",
+    'CREATE WAREHOUSE WH',
+    'GRANT USAGE ON WAREHOUSE WH TO ROLE PUBLIC',
+  );
 });
 afterAll(async () => {
   for (const c of [admin, ...open]) await close(c);
@@ -66,10 +78,13 @@ describe('access control: users, roles and sessions', () => {
     // The default user: ACCOUNTADMIN holds SYSADMIN below it, not a role nobody granted it.
     await query(admin, 'USE ROLE SYSADMIN');
     await query(admin, 'USE ROLE ACCOUNTADMIN');
-    expect(await failure(query(admin, 'USE ROLE RUNNER'))).toMatchObject({ code: '003013', message: expect.stringContaining("Requested role 'RUNNER' is not assigned to the executing user") });
+    expect(await failure(query(admin, 'USE ROLE RUNNER'))).toMatchObject({
+      code: '003013',
+      message: expect.stringContaining("Requested role 'RUNNER' is not assigned to the executing user"),
+    });
   });
 
-  test('USE ROLE reaches a role granted below the user\'s role, and only then', async () => {
+  test("USE ROLE reaches a role granted below the user's role, and only then", async () => {
     const d = await as('deployer');
     expect((await failure(query(d, 'USE ROLE RUNNER'))).code).toBe('003013');
     await query(admin, 'GRANT ROLE RUNNER TO ROLE DEPLOYER');
@@ -83,9 +98,21 @@ describe('access control: users, roles and sessions', () => {
 describe('access control: ordinary SQL', () => {
   test('a role without USAGE on the schema cannot select from its table (002003); with USAGE but no SELECT it gets 003001', async () => {
     const r = await as('runner');
-    expect(await failure(query(r, 'SELECT X FROM APP.S.T'))).toMatchObject({ code: '002003', message: "SQL compilation error:\nObject 'APP.S.T' does not exist or not authorized." });
-    await run(admin, 'GRANT USAGE ON DATABASE APP TO ROLE RUNNER', 'GRANT USAGE ON SCHEMA APP.S TO ROLE RUNNER', 'GRANT INSERT ON TABLE APP.S.T TO ROLE RUNNER');
-    expect(await failure(query(r, 'SELECT X FROM APP.S.T'))).toMatchObject({ code: '003001', sqlState: '42501', message: expect.stringMatching(/^SQL access control error:\nInsufficient privileges to operate on table 'APP.S.T'\. \(role RUNNER needs SELECT\)/) });
+    expect(await failure(query(r, 'SELECT X FROM APP.S.T'))).toMatchObject({
+      code: '002003',
+      message: "SQL compilation error:\nObject 'APP.S.T' does not exist or not authorized.",
+    });
+    await run(
+      admin,
+      'GRANT USAGE ON DATABASE APP TO ROLE RUNNER',
+      'GRANT USAGE ON SCHEMA APP.S TO ROLE RUNNER',
+      'GRANT INSERT ON TABLE APP.S.T TO ROLE RUNNER',
+    );
+    expect(await failure(query(r, 'SELECT X FROM APP.S.T'))).toMatchObject({
+      code: '003001',
+      sqlState: '42501',
+      message: expect.stringMatching(/^SQL access control error:\nInsufficient privileges to operate on table 'APP.S.T'\. \(role RUNNER needs SELECT\)/),
+    });
     // INSERT ... VALUES needs INSERT only; INSERT ... SELECT also SELECT on its source.
     await query(r, "INSERT INTO APP.S.T VALUES ('r')");
     expect((await failure(query(r, 'INSERT INTO APP.S.T SELECT X FROM APP.S.T'))).code).toBe('003001');
@@ -100,18 +127,29 @@ describe('access control: ordinary SQL', () => {
 
   test('creating needs the CREATE privilege on the parent, the creator owns the object, and only the owner drops it', async () => {
     const d = await as('deployer');
-    expect(await failure(query(d, 'CREATE DATABASE DEP'))).toMatchObject({ code: '003001', message: expect.stringContaining("Insufficient privileges to operate on account 'LOCAL'. (role DEPLOYER needs CREATE DATABASE)") });
+    expect(await failure(query(d, 'CREATE DATABASE DEP'))).toMatchObject({
+      code: '003001',
+      message: expect.stringContaining("Insufficient privileges to operate on account 'LOCAL'. (role DEPLOYER needs CREATE DATABASE)"),
+    });
     await query(admin, 'GRANT CREATE DATABASE ON ACCOUNT TO ROLE DEPLOYER');
     await run(d, 'CREATE DATABASE DEP', 'CREATE SCHEMA DEP.S', 'CREATE TABLE DEP.S.OWNED (X INT)', 'INSERT INTO DEP.S.OWNED VALUES (1)');
     expect((await query(d, 'SELECT X FROM DEP.S.OWNED')).rows).toEqual([{ X: 1 }]);
     // Not in APP.S, where DEPLOYER has no CREATE TABLE.
     expect((await failure(query(d, 'CREATE TABLE APP.S.NOPE (X INT)'))).code).toBe('002003');
     await run(admin, 'GRANT USAGE ON DATABASE APP TO ROLE DEPLOYER', 'GRANT USAGE ON SCHEMA APP.S TO ROLE DEPLOYER');
-    expect(await failure(query(d, 'CREATE TABLE APP.S.NOPE (X INT)'))).toMatchObject({ code: '003001', message: expect.stringContaining("schema 'APP.S'. (role DEPLOYER needs CREATE TABLE)") });
+    expect(await failure(query(d, 'CREATE TABLE APP.S.NOPE (X INT)'))).toMatchObject({
+      code: '003001',
+      message: expect.stringContaining("schema 'APP.S'. (role DEPLOYER needs CREATE TABLE)"),
+    });
     // ACCOUNTADMIN does not own DEPLOYER's table and DEPLOYER is not below it: not visible to it.
     expect((await failure(query(admin, 'SELECT * FROM DEP.S.OWNED'))).code).toBe('002003');
     const r = await as('runner');
-    await run(d, 'GRANT USAGE ON DATABASE DEP TO ROLE RUNNER', 'GRANT USAGE ON SCHEMA DEP.S TO ROLE RUNNER', 'GRANT SELECT ON TABLE DEP.S.OWNED TO ROLE RUNNER');
+    await run(
+      d,
+      'GRANT USAGE ON DATABASE DEP TO ROLE RUNNER',
+      'GRANT USAGE ON SCHEMA DEP.S TO ROLE RUNNER',
+      'GRANT SELECT ON TABLE DEP.S.OWNED TO ROLE RUNNER',
+    );
     expect(await failure(query(r, 'DROP TABLE DEP.S.OWNED'))).toMatchObject({ code: '003001', message: expect.stringContaining('needs OWNERSHIP') });
     await query(d, 'DROP TABLE DEP.S.OWNED');
   });
@@ -120,19 +158,29 @@ describe('access control: ordinary SQL', () => {
     const r = await as('runner');
     const c = await as('consumer');
     await run(admin, 'CREATE TABLE APP.S.G (X INT)', 'GRANT SELECT ON TABLE APP.S.G TO ROLE RUNNER');
-    expect(await failure(query(r, 'GRANT SELECT ON TABLE APP.S.G TO ROLE CONSUMER'))).toMatchObject({ code: '003001', message: expect.stringContaining("Insufficient privileges to operate on table 'APP.S.G'") });
+    expect(await failure(query(r, 'GRANT SELECT ON TABLE APP.S.G TO ROLE CONSUMER'))).toMatchObject({
+      code: '003001',
+      message: expect.stringContaining("Insufficient privileges to operate on table 'APP.S.G'"),
+    });
     await query(admin, 'GRANT SELECT ON TABLE APP.S.G TO ROLE RUNNER WITH GRANT OPTION');
     await run(r, 'GRANT SELECT ON TABLE APP.S.G TO ROLE CONSUMER');
     await run(admin, 'GRANT USAGE ON DATABASE APP TO ROLE CONSUMER', 'GRANT USAGE ON SCHEMA APP.S TO ROLE CONSUMER');
     expect((await query(c, 'SELECT COUNT(*) AS N FROM APP.S.G')).rows).toEqual([{ N: 0 }]);
-    expect((await failure(query(r, 'GRANT EXECUTE TASK ON ACCOUNT TO ROLE RUNNER'))).message).toContain("account 'LOCAL'. (role RUNNER needs MANAGE GRANTS to grant EXECUTE TASK)");
+    expect((await failure(query(r, 'GRANT EXECUTE TASK ON ACCOUNT TO ROLE RUNNER'))).message).toContain(
+      "account 'LOCAL'. (role RUNNER needs MANAGE GRANTS to grant EXECUTE TASK)",
+    );
     expect((await failure(query(admin, 'GRANT SELECT ON TABLE APP.S.NO_SUCH TO ROLE RUNNER'))).code).toBe('002003');
     const shown = (await query(admin, 'SHOW GRANTS ON TABLE APP.S.G')).rows.map((g) => `${g.privilege} ${g.grantee_name} ${g.grant_option}`);
     expect(shown).toEqual(['OWNERSHIP ACCOUNTADMIN TRUE', 'SELECT RUNNER TRUE', 'SELECT CONSUMER FALSE']);
   });
 
   test('in a managed-access schema only the schema owner grants, even on objects another role owns', async () => {
-    await run(admin, 'CREATE SCHEMA APP.M WITH MANAGED ACCESS', 'GRANT USAGE ON SCHEMA APP.M TO ROLE DEPLOYER', 'GRANT CREATE TABLE ON SCHEMA APP.M TO ROLE DEPLOYER');
+    await run(
+      admin,
+      'CREATE SCHEMA APP.M WITH MANAGED ACCESS',
+      'GRANT USAGE ON SCHEMA APP.M TO ROLE DEPLOYER',
+      'GRANT CREATE TABLE ON SCHEMA APP.M TO ROLE DEPLOYER',
+    );
     const d = await as('deployer');
     await query(d, 'CREATE TABLE APP.M.OWNED_BY_DEPLOYER (X INT)');
     expect((await failure(query(d, 'GRANT SELECT ON TABLE APP.M.OWNED_BY_DEPLOYER TO ROLE CONSUMER'))).code).toBe('003001');
@@ -142,7 +190,11 @@ describe('access control: ordinary SQL', () => {
   });
 
   test('stages: LIST and DIRECTORY need READ, REMOVE and REFRESH need WRITE', async () => {
-    await run(admin, 'CREATE STAGE APP.S.FILES', "COPY INTO @APP.S.FILES/a.json FROM (SELECT OBJECT_CONSTRUCT('x', 1)) FILE_FORMAT = (TYPE = JSON) SINGLE = TRUE");
+    await run(
+      admin,
+      'CREATE STAGE APP.S.FILES',
+      "COPY INTO @APP.S.FILES/a.json FROM (SELECT OBJECT_CONSTRUCT('x', 1)) FILE_FORMAT = (TYPE = JSON) SINGLE = TRUE",
+    );
     const c = await as('consumer');
     expect((await failure(query(c, 'LIST @APP.S.FILES'))).code).toBe('002003');
     await query(admin, 'GRANT READ ON STAGE APP.S.FILES TO ROLE CONSUMER');
@@ -155,16 +207,30 @@ describe('access control: ordinary SQL', () => {
 
 describe('access control: tasks', () => {
   beforeAll(async () => {
-    await run(admin, 'CREATE SCHEMA APP.TK', 'GRANT USAGE ON SCHEMA APP.TK TO ROLE DEPLOYER', 'GRANT CREATE TASK, CREATE TABLE ON SCHEMA APP.TK TO ROLE DEPLOYER', 'GRANT USAGE ON SCHEMA APP.TK TO ROLE RUNNER');
+    await run(
+      admin,
+      'CREATE SCHEMA APP.TK',
+      'GRANT USAGE ON SCHEMA APP.TK TO ROLE DEPLOYER',
+      'GRANT CREATE TASK, CREATE TABLE ON SCHEMA APP.TK TO ROLE DEPLOYER',
+      'GRANT USAGE ON SCHEMA APP.TK TO ROLE RUNNER',
+    );
     const d = await as('deployer');
     // Only the task owner (DEPLOYER) may write the table the task writes.
-    await run(d, 'CREATE TABLE APP.TK.OUT (V VARCHAR)', "CREATE TASK APP.TK.ROOT AS INSERT INTO APP.TK.OUT VALUES ('ran')", 'GRANT OPERATE, MONITOR ON TASK APP.TK.ROOT TO ROLE RUNNER');
+    await run(
+      d,
+      'CREATE TABLE APP.TK.OUT (V VARCHAR)',
+      "CREATE TASK APP.TK.ROOT AS INSERT INTO APP.TK.OUT VALUES ('ran')",
+      'GRANT OPERATE, MONITOR ON TASK APP.TK.ROOT TO ROLE RUNNER',
+    );
   });
 
   test('a task whose owner lacks EXECUTE TASK fails, whoever executes it', async () => {
     const r = await as('runner');
     const e = await failure(query(r, 'EXECUTE TASK APP.TK.ROOT'));
-    expect(e).toMatchObject({ code: '003001', message: 'SQL access control error:\nCannot execute task APP.TK.ROOT, EXECUTE TASK privilege must be granted to owner role DEPLOYER.' });
+    expect(e).toMatchObject({
+      code: '003001',
+      message: 'SQL access control error:\nCannot execute task APP.TK.ROOT, EXECUTE TASK privilege must be granted to owner role DEPLOYER.',
+    });
     const d = await as('deployer');
     expect((await failure(query(d, 'ALTER TASK APP.TK.ROOT RESUME'))).message).toContain('EXECUTE TASK privilege must be granted to owner role DEPLOYER');
   });
@@ -181,7 +247,10 @@ describe('access control: tasks', () => {
     const c = await as('consumer');
     expect((await failure(query(c, 'EXECUTE TASK APP.TK.ROOT'))).code).toBe('002003');
     await query(d, 'REVOKE OPERATE ON TASK APP.TK.ROOT FROM ROLE RUNNER');
-    expect(await failure(query(r, 'EXECUTE TASK APP.TK.ROOT'))).toMatchObject({ code: '003001', message: expect.stringContaining("task 'APP.TK.ROOT'. (role RUNNER needs OPERATE)") });
+    expect(await failure(query(r, 'EXECUTE TASK APP.TK.ROOT'))).toMatchObject({
+      code: '003001',
+      message: expect.stringContaining("task 'APP.TK.ROOT'. (role RUNNER needs OPERATE)"),
+    });
     expect((await failure(query(r, 'ALTER TASK APP.TK.ROOT SUSPEND'))).code).toBe('003001');
   });
 });
@@ -205,7 +274,8 @@ describe('access control: job services', () => {
 
   test('EXECUTE JOB SERVICE needs CREATE SERVICE, USAGE on the pool, READ on the image repository and on the mounted stage; the container connects as the owner role', async () => {
     const d = await as('deployer');
-    const job = (name: string) => query(d, `EXECUTE JOB SERVICE IN COMPUTE POOL POOL1 NAME = JOBS.S.${name} QUERY_WAREHOUSE = WH FROM SPECIFICATION $$${spec()}$$`);
+    const job = (name: string) =>
+      query(d, `EXECUTE JOB SERVICE IN COMPUTE POOL POOL1 NAME = JOBS.S.${name} QUERY_WAREHOUSE = WH FROM SPECIFICATION $$${spec()}$$`);
     expect((await failure(job('J1'))).message).toContain("schema 'JOBS.S'. (role DEPLOYER needs CREATE SERVICE)");
     await query(admin, 'GRANT CREATE SERVICE ON SCHEMA JOBS.S TO ROLE DEPLOYER');
     expect((await failure(job('J1'))).message).toContain("Compute pool 'POOL1' does not exist or not authorized");
@@ -224,8 +294,33 @@ describe('access control: job services', () => {
   test('SHOW SERVICE CONTAINERS IN SERVICE and DESCRIBE SERVICE need OWNERSHIP or MONITOR; DROP SERVICE needs OWNERSHIP', async () => {
     const d = await as('deployer');
     const rows = (await query(d, 'SHOW SERVICE CONTAINERS IN SERVICE JOBS.S.J2')).rows;
-    expect(rows[0]).toMatchObject({ database_name: 'JOBS', schema_name: 'S', service_name: 'J2', service_status: 'DONE', container_name: 'worker', image_name: '/jobs/s/repo/worker:1', last_exit_code: '0', restart_count: '0' });
-    expect(Object.keys(rows[0])).toEqual(['database_name', 'schema_name', 'service_name', 'service_status', 'instance_id', 'instance_status', 'container_name', 'status', 'message', 'image_name', 'image_digest', 'restart_count', 'start_time', 'last_exit_code', 'last_restart_time']);
+    expect(rows[0]).toMatchObject({
+      database_name: 'JOBS',
+      schema_name: 'S',
+      service_name: 'J2',
+      service_status: 'DONE',
+      container_name: 'worker',
+      image_name: '/jobs/s/repo/worker:1',
+      last_exit_code: '0',
+      restart_count: '0',
+    });
+    expect(Object.keys(rows[0])).toEqual([
+      'database_name',
+      'schema_name',
+      'service_name',
+      'service_status',
+      'instance_id',
+      'instance_status',
+      'container_name',
+      'status',
+      'message',
+      'image_name',
+      'image_digest',
+      'restart_count',
+      'start_time',
+      'last_exit_code',
+      'last_restart_time',
+    ]);
     const r = await as('runner');
     await run(admin, 'GRANT USAGE ON DATABASE JOBS TO ROLE RUNNER', 'GRANT USAGE ON SCHEMA JOBS.S TO ROLE RUNNER');
     expect((await failure(query(r, 'DESCRIBE SERVICE JOBS.S.J2'))).code).toBe('002003');
@@ -237,8 +332,12 @@ describe('access control: job services', () => {
 
   test('v1 stage mounts are refused as the 2026_08 bundle refuses them; NAME does not take quoted names', async () => {
     const v1 = spec('    source: "@JOBS.S.MODELS"\n');
-    expect((await failure(query(admin, `EXECUTE JOB SERVICE IN COMPUTE POOL POOL1 NAME = JOBS.S.V1 FROM SPECIFICATION $$${v1}$$`))).message).toContain('stage mount v1 not supported, please use v2 instead');
-    expect((await failure(query(admin, `EXECUTE JOB SERVICE IN COMPUTE POOL POOL1 NAME = JOBS.S."quoted" FROM SPECIFICATION $$${spec()}$$`))).message).toContain('NAME does not support quoted names');
+    expect((await failure(query(admin, `EXECUTE JOB SERVICE IN COMPUTE POOL POOL1 NAME = JOBS.S.V1 FROM SPECIFICATION $$${v1}$$`))).message).toContain(
+      'stage mount v1 not supported, please use v2 instead',
+    );
+    expect(
+      (await failure(query(admin, `EXECUTE JOB SERVICE IN COMPUTE POOL POOL1 NAME = JOBS.S."quoted" FROM SPECIFICATION $$${spec()}$$`))).message,
+    ).toContain('NAME does not support quoted names');
   });
 });
 
@@ -263,22 +362,31 @@ describe('access control: models and procedures', () => {
       'GRANT USAGE ON PROCEDURE APP.S.WHOAMI() TO ROLE RUNNER',
       'GRANT USAGE ON PROCEDURE APP.S.REGISTER_CALLER(VARCHAR, VARCHAR, VARCHAR) TO ROLE RUNNER',
     );
-    await run(admin, 'GRANT CREATE MODEL ON SCHEMA APP.S TO ROLE RUNNER', 'GRANT READ, WRITE ON STAGE APP.S.MODELS TO ROLE RUNNER', 'GRANT SELECT ON TABLE APP.S.METRICS TO ROLE RUNNER');
+    await run(
+      admin,
+      'GRANT CREATE MODEL ON SCHEMA APP.S TO ROLE RUNNER',
+      'GRANT READ, WRITE ON STAGE APP.S.MODELS TO ROLE RUNNER',
+      'GRANT SELECT ON TABLE APP.S.METRICS TO ROLE RUNNER',
+    );
   });
 
-  test('CALL needs USAGE on the procedure; an owner\'s-rights stand-in runs as the owner', async () => {
+  test("CALL needs USAGE on the procedure; an owner's-rights stand-in runs as the owner", async () => {
     const r = await as('runner');
     expect((await query(r, 'CALL APP.S.WHOAMI()')).rows[0]).toEqual({ WHOAMI: 'DEPLOYER' });
     expect(seen).toEqual([{ role: 'DEPLOYER', executeAs: 'OWNER' }]);
     expect((await failure(query(r, "CALL APP.S.REGISTER_OWNER('R1', 'V1', 'R1/model_index.json')"))).code).toBe('002003');
   });
 
-  test('registration in an owner\'s-rights procedure fails on its temporary stage; with the caller\'s rights the caller owns the model and moves its alias', async () => {
+  test("registration in an owner's-rights procedure fails on its temporary stage; with the caller's rights the caller owns the model and moves its alias", async () => {
     await run(admin, 'GRANT USAGE ON PROCEDURE APP.S.REGISTER_OWNER(VARCHAR, VARCHAR, VARCHAR) TO ROLE RUNNER');
     const r = await as('runner');
-    expect((await failure(query(r, "CALL APP.S.REGISTER_OWNER('R1', 'V1', 'R1/model_index.json')"))).message).toContain("creating named temporary objects is not supported in an owner's rights stored procedure");
+    expect((await failure(query(r, "CALL APP.S.REGISTER_OWNER('R1', 'V1', 'R1/model_index.json')"))).message).toContain(
+      "creating named temporary objects is not supported in an owner's rights stored procedure",
+    );
     // Registry.log_model's temporary stage is created in the model's schema: CREATE STAGE there.
-    expect((await failure(query(r, "CALL APP.S.REGISTER_CALLER('R1', 'V1', 'R1/model_index.json')"))).message).toContain("schema 'APP.S'. (role RUNNER needs CREATE STAGE)");
+    expect((await failure(query(r, "CALL APP.S.REGISTER_CALLER('R1', 'V1', 'R1/model_index.json')"))).message).toContain(
+      "schema 'APP.S'. (role RUNNER needs CREATE STAGE)",
+    );
     await query(admin, 'GRANT CREATE STAGE ON SCHEMA APP.S TO ROLE RUNNER');
     const out = JSON.parse((await query(r, "CALL APP.S.REGISTER_CALLER('R1', 'V1', 'R1/model_index.json')")).rows[0].REGISTER_CALLER);
     expect(out).toMatchObject({ status: 'registered', model: 'APP.S.FORECASTER', version: 'V1' });
@@ -295,10 +403,14 @@ describe('access control: models and procedures', () => {
     await run(d, 'CREATE MODEL APP.S.LATER WITH VERSION V1');
     const c = await as('consumer');
     expect((await query(c, 'SHOW VERSIONS IN MODEL APP.S.LATER')).rows.map((v) => v.name)).toEqual(['V1']);
-    expect(await failure(query(c, 'ALTER MODEL APP.S.LATER VERSION V1 SET ALIAS = PROD'))).toMatchObject({ code: '003001', message: expect.stringContaining("model 'APP.S.LATER'. (role CONSUMER needs OWNERSHIP)") });
+    expect(await failure(query(c, 'ALTER MODEL APP.S.LATER VERSION V1 SET ALIAS = PROD'))).toMatchObject({
+      code: '003001',
+      message: expect.stringContaining("model 'APP.S.LATER'. (role CONSUMER needs OWNERSHIP)"),
+    });
     // The model created before the future grant stays out of the consumer's reach until granted.
     expect((await failure(query(c, 'SHOW VERSIONS IN MODEL APP.S.FORECASTER'))).code).toBe('002003');
-    const predict = "SELECT P.VERSION FROM (SELECT 'k1' AS PARTITION_KEY) I, TABLE(MODEL(APP.S.FORECASTER, V1)!PREDICT(I.PARTITION_KEY) OVER (PARTITION BY I.PARTITION_KEY)) P";
+    const predict =
+      "SELECT P.VERSION FROM (SELECT 'k1' AS PARTITION_KEY) I, TABLE(MODEL(APP.S.FORECASTER, V1)!PREDICT(I.PARTITION_KEY) OVER (PARTITION BY I.PARTITION_KEY)) P";
     expect((await failure(query(c, predict))).code).toBe('002003');
     const r = await as('runner');
     await query(r, 'GRANT USAGE ON MODEL APP.S.FORECASTER TO ROLE CONSUMER');

@@ -15,7 +15,13 @@ const as = async (user: string, role: string) => {
 };
 
 beforeAll(async () => {
-  server = await startLocalServer({ users: [{ name: 'test', password: 'test' }, { name: 'owner', password: 'pw', roles: ['AL_OWNER'] }, { name: 'op', password: 'pw', roles: ['AL_OP'] }] });
+  server = await startLocalServer({
+    users: [
+      { name: 'test', password: 'test' },
+      { name: 'owner', password: 'pw', roles: ['AL_OWNER'] },
+      { name: 'op', password: 'pw', roles: ['AL_OP'] },
+    ],
+  });
   admin = await connect(server.connectionOptions());
   for (const sql of [
     'CREATE DATABASE AL',
@@ -31,7 +37,8 @@ beforeAll(async () => {
     'GRANT USAGE ON DATABASE AL TO ROLE AL_OP',
     'GRANT USAGE ON SCHEMA AL.S TO ROLE AL_OP',
     'GRANT USAGE ON WAREHOUSE WH TO ROLE AL_OP',
-  ]) await query(admin, sql);
+  ])
+    await query(admin, sql);
 });
 afterAll(async () => {
   for (const c of open) await close(c);
@@ -39,7 +46,8 @@ afterAll(async () => {
   await server.close();
 });
 
-const create = "CREATE OR REPLACE ALERT AL.S.HIGH WAREHOUSE = WH SCHEDULE = 'USING CRON 0 7 * * * UTC' IF (EXISTS (SELECT V FROM AL.S.GAUGE WHERE V > 100)) THEN INSERT INTO AL.S.FIRED SELECT MAX(V) FROM AL.S.GAUGE";
+const create =
+  "CREATE OR REPLACE ALERT AL.S.HIGH WAREHOUSE = WH SCHEDULE = 'USING CRON 0 7 * * * UTC' IF (EXISTS (SELECT V FROM AL.S.GAUGE WHERE V > 100)) THEN INSERT INTO AL.S.FIRED SELECT MAX(V) FROM AL.S.GAUGE";
 
 describe('local server: alerts', () => {
   test('creating an alert needs the global EXECUTE ALERT besides CREATE ALERT on the schema', async () => {
@@ -82,7 +90,9 @@ describe('local server: alerts', () => {
     await query(owner, 'ALTER ALERT AL.S.HIGH RESUME');
     expect(server.objects.alerts.alerts.get('AL.S.HIGH')!.started).toBe(true);
     await query(admin, 'REVOKE EXECUTE ALERT ON ACCOUNT FROM ROLE AL_OWNER');
-    await expect(query(owner, 'ALTER ALERT AL.S.HIGH RESUME')).rejects.toMatchObject({ message: expect.stringContaining('EXECUTE ALERT privilege must be granted to owner role AL_OWNER') });
+    await expect(query(owner, 'ALTER ALERT AL.S.HIGH RESUME')).rejects.toMatchObject({
+      message: expect.stringContaining('EXECUTE ALERT privilege must be granted to owner role AL_OWNER'),
+    });
     await query(admin, 'GRANT EXECUTE ALERT ON ACCOUNT TO ROLE AL_OWNER');
     await query(admin, 'REVOKE INSERT ON TABLE AL.S.FIRED FROM ROLE AL_OWNER');
     await query(owner, 'EXECUTE ALERT AL.S.HIGH');

@@ -23,7 +23,8 @@ export function query(conn: Conn, sqlText: string, binds?: unknown[], extra: Rec
       sqlText,
       binds: binds as snowflake.Binds,
       ...extra,
-      complete: (e, st, rows) => (e ? reject(e) : resolve({ rows: (rows ?? []) as Record<string, any>[], updated: Number(st.getNumUpdatedRows()), queryId: st.getQueryId() })),
+      complete: (e, st, rows) =>
+        e ? reject(e) : resolve({ rows: (rows ?? []) as Record<string, any>[], updated: Number(st.getNumUpdatedRows()), queryId: st.getQueryId() }),
     }),
   );
 }

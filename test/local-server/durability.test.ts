@@ -16,7 +16,7 @@ describe('local server durability and CLI', () => {
     await query(c, 'INSERT INTO D.S.T VALUES (41), (1)');
     await query(c, 'CREATE HYBRID TABLE D.S.Q (ID VARCHAR NOT NULL, STATUS VARCHAR, PRIMARY KEY (ID))');
     await query(c, "INSERT INTO D.S.Q VALUES ('q1', 'CLAIMED')");
-    await query(c, "CREATE STAGE D.S.MODELS DIRECTORY = (ENABLE = TRUE)");
+    await query(c, 'CREATE STAGE D.S.MODELS DIRECTORY = (ENABLE = TRUE)');
     const stageDir = first.engine.stages.get('D.S.MODELS')!;
     fs.mkdirSync(path.join(stageDir, 'models', 'R1'), { recursive: true });
     fs.writeFileSync(path.join(stageDir, 'models', 'R1', 'a.json'), '{"x":1}');
@@ -45,15 +45,48 @@ describe('local server durability and CLI', () => {
   test('a graph run cut off by a stop is not resumed: after a restart it is complete and FAILED, not running', async () => {
     const dataDir = tempDir('mm-durable-graph-');
     const at = new Date(Date.now() - 5000).toISOString();
-    const run = { ROOT_TASK_NAME: 'ROOT', DATABASE_NAME: 'D', SCHEMA_NAME: 'S', STATE: 'EXECUTING', SCHEDULED_FROM: 'EXECUTE_TASK', FIRST_ERROR_TASK_NAME: null, FIRST_ERROR_CODE: null, FIRST_ERROR_MESSAGE: null, SCHEDULED_TIME: at, QUERY_START_TIME: at, COMPLETED_TIME: null, ROOT_TASK_ID: 't1', ATTEMPT_NUMBER: 1, GRAPH_RUN_GROUP_ID: 'g1' };
-    const row = { NAME: 'ROOT', DATABASE_NAME: 'D', SCHEMA_NAME: 'S', STATE: 'EXECUTING', ERROR_CODE: null, ERROR_MESSAGE: null, SCHEDULED_TIME: at, QUERY_START_TIME: at, COMPLETED_TIME: null, ROOT_TASK_ID: 't1', SCHEDULED_FROM: 'EXECUTE_TASK', ATTEMPT_NUMBER: 1, GRAPH_RUN_GROUP_ID: 'g1' };
+    const run = {
+      ROOT_TASK_NAME: 'ROOT',
+      DATABASE_NAME: 'D',
+      SCHEMA_NAME: 'S',
+      STATE: 'EXECUTING',
+      SCHEDULED_FROM: 'EXECUTE_TASK',
+      FIRST_ERROR_TASK_NAME: null,
+      FIRST_ERROR_CODE: null,
+      FIRST_ERROR_MESSAGE: null,
+      SCHEDULED_TIME: at,
+      QUERY_START_TIME: at,
+      COMPLETED_TIME: null,
+      ROOT_TASK_ID: 't1',
+      ATTEMPT_NUMBER: 1,
+      GRAPH_RUN_GROUP_ID: 'g1',
+    };
+    const row = {
+      NAME: 'ROOT',
+      DATABASE_NAME: 'D',
+      SCHEMA_NAME: 'S',
+      STATE: 'EXECUTING',
+      ERROR_CODE: null,
+      ERROR_MESSAGE: null,
+      SCHEDULED_TIME: at,
+      QUERY_START_TIME: at,
+      COMPLETED_TIME: null,
+      ROOT_TASK_ID: 't1',
+      SCHEDULED_FROM: 'EXECUTE_TASK',
+      ATTEMPT_NUMBER: 1,
+      GRAPH_RUN_GROUP_ID: 'g1',
+    };
     // What a server that died mid-run leaves in its objects file.
     fs.writeFileSync(path.join(dataDir, 'objects.json'), JSON.stringify({ tasks: [], history: [row], graphRuns: [run], models: [] }));
     const server = await startLocalServer({ dataDir });
     const c = await connect(server.connectionOptions());
     expect((await query(c, 'SELECT COUNT(*) AS N FROM TABLE(INFORMATION_SCHEMA.CURRENT_TASK_GRAPHS())')).rows).toEqual([{ N: 0 }]);
-    expect((await query(c, 'SELECT STATE, FIRST_ERROR_MESSAGE FROM TABLE(INFORMATION_SCHEMA.COMPLETE_TASK_GRAPHS())')).rows).toEqual([{ STATE: 'FAILED', FIRST_ERROR_MESSAGE: 'server restarted' }]);
-    expect((await query(c, 'SELECT STATE, ERROR_MESSAGE FROM TABLE(INFORMATION_SCHEMA.TASK_HISTORY())')).rows).toEqual([{ STATE: 'FAILED', ERROR_MESSAGE: 'server restarted' }]);
+    expect((await query(c, 'SELECT STATE, FIRST_ERROR_MESSAGE FROM TABLE(INFORMATION_SCHEMA.COMPLETE_TASK_GRAPHS())')).rows).toEqual([
+      { STATE: 'FAILED', FIRST_ERROR_MESSAGE: 'server restarted' },
+    ]);
+    expect((await query(c, 'SELECT STATE, ERROR_MESSAGE FROM TABLE(INFORMATION_SCHEMA.TASK_HISTORY())')).rows).toEqual([
+      { STATE: 'FAILED', ERROR_MESSAGE: 'server restarted' },
+    ]);
     await close(c);
     await server.close();
     fs.rmSync(dataDir, { recursive: true, force: true });
@@ -63,7 +96,10 @@ describe('local server durability and CLI', () => {
     const server = await startLocalServer();
     const c = await connect(server.connectionOptions());
     server.faults.dropConnection({ path: /query-request/ });
-    const r = await query(c, 'SELECT 5 AS N').then((x) => x.rows[0].N, (e) => `error ${e.code}`);
+    const r = await query(c, 'SELECT 5 AS N').then(
+      (x) => x.rows[0].N,
+      (e) => `error ${e.code}`,
+    );
     // The driver either retries the request (5) or reports a network error; the server stays up.
     expect([5, 'error 401001', 'error 401002', 'error 401003']).toContain(r);
     expect((await query(c, 'SELECT 6 AS N')).rows[0].N).toBe(6);
@@ -74,13 +110,25 @@ describe('local server durability and CLI', () => {
   test('many-model local-server starts on the given port, serves the driver and stops on SIGTERM', async () => {
     const root = path.resolve(__dirname, '..', '..');
     const port = 20000 + Math.floor(Math.random() * 20000);
-    const child = spawn(process.execPath, [path.join(root, 'bin', 'many-model.js'), 'local-server', '--port', String(port), '--user', 'ops', '--password', 'pw-1'], { cwd: root });
+    const child = spawn(
+      process.execPath,
+      [path.join(root, 'bin', 'many-model.js'), 'local-server', '--port', String(port), '--user', 'ops', '--password', 'pw-1'],
+      { cwd: root },
+    );
     let out = '';
     child.stdout.on('data', (d) => (out += d));
     for (let i = 0; i < 100 && !out.includes('listening'); i++) await new Promise((r) => setTimeout(r, 100));
     expect(out).toContain(`listening on http://127.0.0.1:${port}`);
     expect(out).not.toContain('pw-1');
-    const c = await connect({ account: 'local', username: 'ops', password: 'pw-1', host: '127.0.0.1', port, protocol: 'http', accessUrl: `http://127.0.0.1:${port}` });
+    const c = await connect({
+      account: 'local',
+      username: 'ops',
+      password: 'pw-1',
+      host: '127.0.0.1',
+      port,
+      protocol: 'http',
+      accessUrl: `http://127.0.0.1:${port}`,
+    });
     expect((await query(c, 'SELECT 1 AS ONE')).rows[0].ONE).toBe(1);
     await close(c);
     const code = await new Promise<number | null>((resolve) => {

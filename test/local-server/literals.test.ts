@@ -12,7 +12,7 @@ describe('readLiteral: the documented escapes', () => {
   test.each([
     ["'it''s'", "it's"],
     ["'it\\'s'", "it's"],
-    ["'say \\\"hi\\\"'", 'say "hi"'],
+    ['\'say \\"hi\\"\'', 'say "hi"'],
     ["'a\\\\b'", 'a\\b'],
     ["'\\b\\f\\n\\r\\t'", '\b\f\n\r\t'],
     ["'x\\0y'", 'x\0y'],

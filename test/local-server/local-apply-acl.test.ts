@@ -50,7 +50,9 @@ describe('local apply with access control', () => {
         'GRANT USAGE ON PROCEDURE "ANALYTICS"."MM"."REGISTER"(VARCHAR) TO ROLE "MM_RUNNER"',
       ]),
     );
-    expect(plan.statements.find((s) => s.startsWith('CREATE OR REPLACE PROCEDURE'))).toMatch(/^CREATE OR REPLACE PROCEDURE "ANALYTICS"."MM"."REGISTER"\(RUN_ID VARCHAR\) RETURNS VARCHAR LANGUAGE PYTHON RUNTIME_VERSION = '3.11' HANDLER = 'main' EXECUTE AS CALLER AS \$\$def main/);
+    expect(plan.statements.find((s) => s.startsWith('CREATE OR REPLACE PROCEDURE'))).toMatch(
+      /^CREATE OR REPLACE PROCEDURE "ANALYTICS"."MM"."REGISTER"\(RUN_ID VARCHAR\) RETURNS VARCHAR LANGUAGE PYTHON RUNTIME_VERSION = '3.11' HANDLER = 'main' EXECUTE AS CALLER AS \$\$def main/,
+    );
     expect(at(/^CREATE ROLE IF NOT EXISTS "MM_RUNNER"/)).toBeLessThan(at(/^GRANT ROLE "MM_RUNNER"/));
     expect(at(/ON FUTURE MODELS/)).toBeLessThan(at(/^CREATE TABLE/));
     expect(at(/^CREATE OR REPLACE TASK/)).toBeLessThan(at(/ON TASK/));
@@ -67,14 +69,24 @@ describe('local apply with access control', () => {
       'GRANT ROLE MM_DEPLOYER TO ROLE SYSADMIN',
       'GRANT CREATE ROLE, CREATE WAREHOUSE, CREATE COMPUTE POOL, EXECUTE TASK ON ACCOUNT TO ROLE MM_DEPLOYER',
       'GRANT USAGE, CREATE SCHEMA ON DATABASE ANALYTICS TO ROLE MM_DEPLOYER WITH GRANT OPTION',
-    ]) await query(admin, sql);
+    ])
+      await query(admin, sql);
     const deployer = await as('deployer', providerRole(tf));
     const plan = planLocalApply(tf);
     // Without its account privileges the deploy role could not run the plan; with them it can.
     for (const sql of plan.statements) await query(deployer, sql);
     const grants = (await query(deployer, 'SHOW GRANTS TO ROLE MM_RUNNER')).rows.map((g) => `${g.privilege} ON ${g.granted_on} ${g.name}`);
     expect(grants).toEqual(
-      expect.arrayContaining(['USAGE ON DATABASE ANALYTICS', 'USAGE ON SCHEMA ANALYTICS.MM', 'INSERT ON TABLE ANALYTICS.MM.METRICS', 'SELECT ON TABLE ANALYTICS.MM.METRICS', 'USAGE ON PROCEDURE ANALYTICS.MM.REGISTER', 'OPERATE ON TASK ANALYTICS.MM.ROOT', 'USAGE ON WAREHOUSE MM_WH', 'USAGE ON COMPUTE POOL MM_POOL']),
+      expect.arrayContaining([
+        'USAGE ON DATABASE ANALYTICS',
+        'USAGE ON SCHEMA ANALYTICS.MM',
+        'INSERT ON TABLE ANALYTICS.MM.METRICS',
+        'SELECT ON TABLE ANALYTICS.MM.METRICS',
+        'USAGE ON PROCEDURE ANALYTICS.MM.REGISTER',
+        'OPERATE ON TASK ANALYTICS.MM.ROOT',
+        'USAGE ON WAREHOUSE MM_WH',
+        'USAGE ON COMPUTE POOL MM_POOL',
+      ]),
     );
     const owned = (await query(deployer, 'SHOW GRANTS ON SCHEMA ANALYTICS.MM')).rows[0];
     expect(owned).toMatchObject({ privilege: 'OWNERSHIP', grantee_name: 'MM_DEPLOYER' });

@@ -11,7 +11,12 @@ beforeAll(async () => {
   server = await startLocalServer();
   c = await connect(server.connectionOptions());
   other = await connect(server.connectionOptions());
-  for (const sql of ['CREATE DATABASE PD', 'CREATE SCHEMA PD.S', 'CREATE HYBRID TABLE PD.S.Q (ID VARCHAR NOT NULL, RUN VARCHAR, STATUS VARCHAR, PRIMARY KEY (ID))']) await query(c, sql);
+  for (const sql of [
+    'CREATE DATABASE PD',
+    'CREATE SCHEMA PD.S',
+    'CREATE HYBRID TABLE PD.S.Q (ID VARCHAR NOT NULL, RUN VARCHAR, STATUS VARCHAR, PRIMARY KEY (ID))',
+  ])
+    await query(c, sql);
 });
 afterAll(async () => {
   await close(other);

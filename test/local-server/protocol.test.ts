@@ -10,7 +10,12 @@ const privateKeyPem = keys.privateKey.export({ type: 'pkcs8', format: 'pem' }).t
 
 let server: LocalSnowflakeServer;
 beforeAll(async () => {
-  server = await startLocalServer({ users: [{ name: 'test', password: 'test' }, { name: 'robot', publicKeyPem, pat: 'pat-token-123' }] });
+  server = await startLocalServer({
+    users: [
+      { name: 'test', password: 'test' },
+      { name: 'robot', publicKeyPem, pat: 'pat-token-123' },
+    ],
+  });
 });
 afterAll(async () => server.close());
 
@@ -22,7 +27,10 @@ describe('local server: login and sessions through snowflake-sdk', () => {
   });
 
   test('a wrong password gets Snowflake 390100', async () => {
-    await expect(connect(server.connectionOptions({ password: 'nope' }))).rejects.toMatchObject({ code: '390100', message: expect.stringContaining('Incorrect username or password') });
+    await expect(connect(server.connectionOptions({ password: 'nope' }))).rejects.toMatchObject({
+      code: '390100',
+      message: expect.stringContaining('Incorrect username or password'),
+    });
   });
 
   test('key-pair (SNOWFLAKE_JWT) login verifies the signature against the registered key', async () => {
@@ -30,19 +38,33 @@ describe('local server: login and sessions through snowflake-sdk', () => {
     expect((await query(ok, 'SELECT 7 AS N')).rows[0].N).toBe(7);
     await close(ok);
     const other = crypto.generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
-    await expect(connect(server.connectionOptions({ username: 'robot', password: undefined, authenticator: 'SNOWFLAKE_JWT', privateKey: other }))).rejects.toMatchObject({ code: '390144' });
+    await expect(
+      connect(server.connectionOptions({ username: 'robot', password: undefined, authenticator: 'SNOWFLAKE_JWT', privateKey: other })),
+    ).rejects.toMatchObject({ code: '390144' });
   });
 
   test('programmatic access token login', async () => {
-    const c = await connect(server.connectionOptions({ username: 'robot', password: undefined, authenticator: 'PROGRAMMATIC_ACCESS_TOKEN', token: 'pat-token-123' }));
+    const c = await connect(
+      server.connectionOptions({ username: 'robot', password: undefined, authenticator: 'PROGRAMMATIC_ACCESS_TOKEN', token: 'pat-token-123' }),
+    );
     expect((await query(c, "SELECT 'pat' AS A")).rows[0].A).toBe('pat');
     await close(c);
   });
 
   test('a connections.toml-style entry (host, port, protocol = http) reaches the server', async () => {
-    const toml = parseToml(`[local]\naccount = "local"\nuser = "test"\npassword = "test"\nhost = "127.0.0.1"\nport = ${server.port}\nprotocol = "http"\n`) as any;
+    const toml = parseToml(
+      `[local]\naccount = "local"\nuser = "test"\npassword = "test"\nhost = "127.0.0.1"\nport = ${server.port}\nprotocol = "http"\n`,
+    ) as any;
     const e = toml.local;
-    const c = await connect({ account: e.account, username: e.user, password: e.password, host: e.host, port: e.port, protocol: e.protocol, accessUrl: `${e.protocol}://${e.host}:${e.port}` });
+    const c = await connect({
+      account: e.account,
+      username: e.user,
+      password: e.password,
+      host: e.host,
+      port: e.port,
+      protocol: e.protocol,
+      accessUrl: `${e.protocol}://${e.host}:${e.port}`,
+    });
     expect((await query(c, 'SELECT 1 AS ONE')).rows[0].ONE).toBe(1);
     await close(c);
   });
@@ -73,8 +95,14 @@ describe('local server: queries, types, binds and errors', () => {
   afterAll(async () => close(c));
 
   test('rowtypes convert to the right JavaScript types', async () => {
-    await query(c, 'CREATE OR REPLACE TABLE QDB.S.TYPES (T VARCHAR(20), N NUMBER(10,2), I NUMBER(10,0), R FLOAT, B BOOLEAN, D DATE, TS TIMESTAMP_NTZ, V VARIANT, A ARRAY)');
-    await query(c, "INSERT INTO QDB.S.TYPES SELECT 'x', 12.5, 42, 0.25, TRUE, '2026-03-01', '2026-03-01 10:20:30', PARSE_JSON('{\"k\": [1, 2]}'), PARSE_JSON('[1, 2]')");
+    await query(
+      c,
+      'CREATE OR REPLACE TABLE QDB.S.TYPES (T VARCHAR(20), N NUMBER(10,2), I NUMBER(10,0), R FLOAT, B BOOLEAN, D DATE, TS TIMESTAMP_NTZ, V VARIANT, A ARRAY)',
+    );
+    await query(
+      c,
+      "INSERT INTO QDB.S.TYPES SELECT 'x', 12.5, 42, 0.25, TRUE, '2026-03-01', '2026-03-01 10:20:30', PARSE_JSON('{\"k\": [1, 2]}'), PARSE_JSON('[1, 2]')",
+    );
     const [row] = (await query(c, 'SELECT * FROM QDB.S.TYPES')).rows;
     expect(row.T).toBe('x');
     expect(row.N).toBe(12.5);
@@ -115,7 +143,12 @@ describe('local server: queries, types, binds and errors', () => {
 
   test('an array-bound insert with one bad row inserts nothing and names the value', async () => {
     await query(c, 'CREATE OR REPLACE TABLE QDB.S.BAD (K VARCHAR, D DATE)');
-    await expect(query(c, 'INSERT INTO QDB.S.BAD (K, D) VALUES (?, ?)', [['x', '2023-01-01'], ['y', 'not a date']])).rejects.toThrow(/Numeric value or date is not recognized: .*"not a date"/);
+    await expect(
+      query(c, 'INSERT INTO QDB.S.BAD (K, D) VALUES (?, ?)', [
+        ['x', '2023-01-01'],
+        ['y', 'not a date'],
+      ]),
+    ).rejects.toThrow(/Numeric value or date is not recognized: .*"not a date"/);
     expect((await query(c, 'SELECT COUNT(*) AS N FROM QDB.S.BAD')).rows).toEqual([{ N: 0 }]);
   });
 
@@ -132,7 +165,9 @@ describe('local server: queries, types, binds and errors', () => {
   });
 
   test('multi-statement requests run every statement', async () => {
-    const r = await query(c, 'CREATE OR REPLACE TABLE QDB.S.M (X NUMBER); INSERT INTO QDB.S.M VALUES (1); INSERT INTO QDB.S.M VALUES (2)', undefined, { parameters: { MULTI_STATEMENT_COUNT: 3 } });
+    const r = await query(c, 'CREATE OR REPLACE TABLE QDB.S.M (X NUMBER); INSERT INTO QDB.S.M VALUES (1); INSERT INTO QDB.S.M VALUES (2)', undefined, {
+      parameters: { MULTI_STATEMENT_COUNT: 3 },
+    });
     expect(r.rows.length).toBeGreaterThanOrEqual(1);
     expect((await query(c, 'SELECT SUM(X) AS S FROM QDB.S.M')).rows[0].S).toBe(3);
   });
@@ -140,7 +175,11 @@ describe('local server: queries, types, binds and errors', () => {
   test('asynchronous submission, status polling and result fetch', async () => {
     server.faults.delayStatement({ match: /ASYNC_MARK/, ms: 300 });
     const queryId: string = await new Promise((resolve, reject) =>
-      c.execute({ sqlText: "SELECT 'ASYNC_MARK' AS M, 5 AS N", asyncExec: true, complete: (e: any, st: any) => (e ? reject(e) : resolve(st.getQueryId())) } as any),
+      c.execute({
+        sqlText: "SELECT 'ASYNC_MARK' AS M, 5 AS N",
+        asyncExec: true,
+        complete: (e: any, st: any) => (e ? reject(e) : resolve(st.getQueryId())),
+      } as any),
     );
     expect(await c.getQueryStatus(queryId)).toBe('RUNNING');
     let status = '';
@@ -151,7 +190,15 @@ describe('local server: queries, types, binds and errors', () => {
     expect(status).toBe('SUCCESS');
     const rows: any[] = await new Promise((resolve, reject) => {
       const out: any[] = [];
-      Promise.resolve(c.getResultsFromQueryId({ queryId } as any)).then((st: any) => st.streamRows().on('data', (r: any) => out.push(r)).on('end', () => resolve(out)).on('error', reject), reject);
+      Promise.resolve(c.getResultsFromQueryId({ queryId } as any)).then(
+        (st: any) =>
+          st
+            .streamRows()
+            .on('data', (r: any) => out.push(r))
+            .on('end', () => resolve(out))
+            .on('error', reject),
+        reject,
+      );
     });
     expect(rows).toEqual([{ M: 'ASYNC_MARK', N: 5 }]);
   });
@@ -159,7 +206,10 @@ describe('local server: queries, types, binds and errors', () => {
   test('errors carry Snowflake code, SQL state and message', async () => {
     await expect(query(c, 'SELECT * FROM QDB.S.NOPE')).rejects.toMatchObject({ code: '002003', sqlState: '02000' });
     await expect(query(c, 'SELEC 1')).rejects.toMatchObject({ code: '001003' });
-    await expect(query(c, 'CREATE STREAM QDB.S.X ON TABLE QDB.S.TYPES')).rejects.toMatchObject({ code: '000002', message: expect.stringContaining('not supported by the local server: CREATE STREAM') });
+    await expect(query(c, 'CREATE STREAM QDB.S.X ON TABLE QDB.S.TYPES')).rejects.toMatchObject({
+      code: '000002',
+      message: expect.stringContaining('not supported by the local server: CREATE STREAM'),
+    });
   });
 
   test('a hanging statement is aborted by cancel', async () => {
@@ -179,12 +229,18 @@ describe('local server: hybrid tables', () => {
     const b = await connect(server.connectionOptions());
     await query(a, 'CREATE DATABASE IF NOT EXISTS HDB');
     await query(a, 'CREATE SCHEMA IF NOT EXISTS HDB.S');
-    await query(a, "CREATE OR REPLACE HYBRID TABLE HDB.S.Q (QUEUE_ID VARCHAR NOT NULL, STATUS VARCHAR NOT NULL DEFAULT 'PENDING', WORKER_ID VARCHAR, ATTEMPTS NUMBER(5,0) NOT NULL DEFAULT 0, PRIMARY KEY (QUEUE_ID), INDEX IDX_S (STATUS))");
+    await query(
+      a,
+      "CREATE OR REPLACE HYBRID TABLE HDB.S.Q (QUEUE_ID VARCHAR NOT NULL, STATUS VARCHAR NOT NULL DEFAULT 'PENDING', WORKER_ID VARCHAR, ATTEMPTS NUMBER(5,0) NOT NULL DEFAULT 0, PRIMARY KEY (QUEUE_ID), INDEX IDX_S (STATUS))",
+    );
     const ids = Array.from({ length: 20 }, (_, i) => [`q${i}`]);
     await query(a, 'INSERT INTO HDB.S.Q (QUEUE_ID) VALUES (?)', ids);
     await expect(query(a, "INSERT INTO HDB.S.Q (QUEUE_ID) VALUES ('q1')")).rejects.toMatchObject({ code: '200001' });
     const claim = (conn: snowflake.Connection, worker: string, id: string) =>
-      query(conn, "UPDATE HDB.S.Q SET STATUS = 'CLAIMED', WORKER_ID = ?, ATTEMPTS = ATTEMPTS + 1 WHERE QUEUE_ID = ? AND STATUS = 'PENDING' AND ATTEMPTS = 0", [worker, id]).then((r) => r.updated);
+      query(conn, "UPDATE HDB.S.Q SET STATUS = 'CLAIMED', WORKER_ID = ?, ATTEMPTS = ATTEMPTS + 1 WHERE QUEUE_ID = ? AND STATUS = 'PENDING' AND ATTEMPTS = 0", [
+        worker,
+        id,
+      ]).then((r) => r.updated);
     const results = await Promise.all(ids.flatMap(([id]) => [claim(a, 'A', id), claim(b, 'B', id), claim(a, 'A2', id), claim(b, 'B2', id)]));
     expect(results.reduce((x, y) => x + y, 0)).toBe(20);
     const rows = (await query(a, "SELECT COUNT(*) AS N, SUM(ATTEMPTS) AS ATT FROM HDB.S.Q WHERE STATUS = 'CLAIMED'")).rows[0];
@@ -215,7 +271,8 @@ describe('local server: fault injection and bad input', () => {
   });
 
   test('malformed bodies, missing tokens and unknown endpoints get Snowflake-shaped errors', async () => {
-    const post = (path: string, body: string, headers: Record<string, string> = {}) => fetch(`${server.url}${path}`, { method: 'POST', body, headers: { 'content-type': 'application/json', ...headers } });
+    const post = (path: string, body: string, headers: Record<string, string> = {}) =>
+      fetch(`${server.url}${path}`, { method: 'POST', body, headers: { 'content-type': 'application/json', ...headers } });
     const bad = await post('/session/v1/login-request', '{not json');
     expect(bad.status).toBe(400);
     expect(await bad.json()).toMatchObject({ success: false, code: '390400' });

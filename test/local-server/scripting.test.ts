@@ -25,7 +25,14 @@ const outRows = async () => (await query(admin, 'SELECT X FROM D.S.OUT ORDER BY 
 beforeAll(async () => {
   server = await startLocalServer();
   admin = await connect(server.connectionOptions());
-  await run('CREATE WAREHOUSE WH', 'CREATE DATABASE D', 'CREATE SCHEMA D.S', 'CREATE TABLE D.S.OUT (X VARCHAR)', "CREATE TABLE D.S.T (K VARCHAR, N NUMBER)", "INSERT INTO D.S.T VALUES ('a', 1), ('b', 2)");
+  await run(
+    'CREATE WAREHOUSE WH',
+    'CREATE DATABASE D',
+    'CREATE SCHEMA D.S',
+    'CREATE TABLE D.S.OUT (X VARCHAR)',
+    'CREATE TABLE D.S.T (K VARCHAR, N NUMBER)',
+    "INSERT INTO D.S.T VALUES ('a', 1), ('b', 2)",
+  );
 });
 afterAll(async () => {
   await close(admin);
@@ -38,29 +45,35 @@ beforeEach(async () => {
 
 describe('Snowflake Scripting task bodies', () => {
   test('a DECLARE block (EXECUTE IMMEDIATE $$...$$) binds SELECT INTO variables into statements and runs dynamic SQL built with REPLACE', async () => {
-    const r = await runTask('DYN', [
-      'EXECUTE IMMEDIATE $$',
-      'DECLARE',
-      '  TOTAL NUMBER;',
-      '  STMT VARCHAR;',
-      'BEGIN',
-      '  SELECT SUM(N) INTO :TOTAL FROM D.S.T;',
-      "  INSERT INTO D.S.OUT VALUES ('total ' || :TOTAL);",
-      "  STMT := REPLACE('INSERT INTO D.S.OUT VALUES (''run {{X}}'')', '{{X}}', 'M1');",
-      '  EXECUTE IMMEDIATE :STMT;',
-      "  IF (TOTAL > 2) THEN INSERT INTO D.S.OUT VALUES ('big'); END IF;",
-      "  IF (TOTAL > 5) THEN INSERT INTO D.S.OUT VALUES ('huge'); END IF;",
-      "  RETURN 'done';",
-      "  INSERT INTO D.S.OUT VALUES ('after return');",
-      'END;',
-      '$$',
-    ].join('\n'));
+    const r = await runTask(
+      'DYN',
+      [
+        'EXECUTE IMMEDIATE $$',
+        'DECLARE',
+        '  TOTAL NUMBER;',
+        '  STMT VARCHAR;',
+        'BEGIN',
+        '  SELECT SUM(N) INTO :TOTAL FROM D.S.T;',
+        "  INSERT INTO D.S.OUT VALUES ('total ' || :TOTAL);",
+        "  STMT := REPLACE('INSERT INTO D.S.OUT VALUES (''run {{X}}'')', '{{X}}', 'M1');",
+        '  EXECUTE IMMEDIATE :STMT;',
+        "  IF (TOTAL > 2) THEN INSERT INTO D.S.OUT VALUES ('big'); END IF;",
+        "  IF (TOTAL > 5) THEN INSERT INTO D.S.OUT VALUES ('huge'); END IF;",
+        "  RETURN 'done';",
+        "  INSERT INTO D.S.OUT VALUES ('after return');",
+        'END;',
+        '$$',
+      ].join('\n'),
+    );
     expect(r).toMatchObject({ STATE: 'SUCCEEDED' });
     expect(await outRows()).toEqual(['big', 'run M1', 'total 3']);
   });
 
   test('a BEGIN block with LET runs its IF and returns early', async () => {
-    const r = await runTask('LETS', "BEGIN\n  LET C NUMBER := 0;\n  SELECT COUNT(*) INTO :C FROM D.S.T WHERE K = 'z';\n  IF (C = 0) THEN RETURN 'nothing'; END IF;\n  INSERT INTO D.S.OUT VALUES ('not reached');\nEND");
+    const r = await runTask(
+      'LETS',
+      "BEGIN\n  LET C NUMBER := 0;\n  SELECT COUNT(*) INTO :C FROM D.S.T WHERE K = 'z';\n  IF (C = 0) THEN RETURN 'nothing'; END IF;\n  INSERT INTO D.S.OUT VALUES ('not reached');\nEND",
+    );
     expect(r.STATE).toBe('SUCCEEDED');
     expect(await outRows()).toEqual([]);
   });
@@ -72,9 +85,9 @@ describe('Snowflake Scripting task bodies', () => {
   });
 
   test('refuses an undeclared variable (000904) and a SELECT INTO of more than one row', async () => {
-    const undeclared = await runTask('UNDECLARED', "EXECUTE IMMEDIATE $$\nDECLARE\n  A NUMBER;\nBEGIN\n  INSERT INTO D.S.OUT VALUES (:B);\nEND;\n$$");
+    const undeclared = await runTask('UNDECLARED', 'EXECUTE IMMEDIATE $$\nDECLARE\n  A NUMBER;\nBEGIN\n  INSERT INTO D.S.OUT VALUES (:B);\nEND;\n$$');
     expect(undeclared).toMatchObject({ STATE: 'FAILED', ERROR_CODE: '000904' });
-    const many = await runTask('MANY', "EXECUTE IMMEDIATE $$\nDECLARE\n  A NUMBER;\nBEGIN\n  SELECT N INTO :A FROM D.S.T;\nEND;\n$$");
+    const many = await runTask('MANY', 'EXECUTE IMMEDIATE $$\nDECLARE\n  A NUMBER;\nBEGIN\n  SELECT N INTO :A FROM D.S.T;\nEND;\n$$');
     expect(many.STATE).toBe('FAILED');
     expect(many.ERROR_MESSAGE).toContain('must return exactly one');
   });

@@ -20,7 +20,13 @@ beforeAll(async () => {
     },
   });
   c = await connect(server.connectionOptions());
-  for (const sql of ['CREATE DATABASE SD', 'CREATE SCHEMA SD.S', 'CREATE STAGE SD.S.MODELS DIRECTORY = (ENABLE = TRUE)', 'CREATE STAGE SD.S.LIVE DIRECTORY = (ENABLE = TRUE AUTO_REFRESH = TRUE)']) await query(c, sql);
+  for (const sql of [
+    'CREATE DATABASE SD',
+    'CREATE SCHEMA SD.S',
+    'CREATE STAGE SD.S.MODELS DIRECTORY = (ENABLE = TRUE)',
+    'CREATE STAGE SD.S.LIVE DIRECTORY = (ENABLE = TRUE AUTO_REFRESH = TRUE)',
+  ])
+    await query(c, sql);
   dir = server.engine.stages.get('SD.S.MODELS')!;
 });
 afterAll(async () => {
@@ -158,7 +164,12 @@ describe('local server: listing a stage while its files are written, renamed and
     expect(refreshes).toBeGreaterThan(0);
     // Once the writer has stopped, a refresh lists exactly what is there.
     await query(c, 'ALTER STAGE SD.S.MODELS REFRESH');
-    expect((await paths()).sort()).toEqual(fs.readdirSync(path.join(dir, 'models', 'R9', 'refine')).map((f) => `models/R9/refine/${f}`).sort());
+    expect((await paths()).sort()).toEqual(
+      fs
+        .readdirSync(path.join(dir, 'models', 'R9', 'refine'))
+        .map((f) => `models/R9/refine/${f}`)
+        .sort(),
+    );
   });
 });
 
@@ -179,7 +190,7 @@ describe('local server: internal failures are internal errors, not compilation e
     expect(await paths()).toEqual(['a.json']);
   });
 
-  test('an exception of a stand-in for a Python procedure is that procedure\'s error (100357), not an internal one', async () => {
+  test("an exception of a stand-in for a Python procedure is that procedure's error (100357), not an internal one", async () => {
     const err = await query(c, "CALL SD.S.BOOM('R1')").catch((e) => e);
     expect(err).toMatchObject({ code: '100357', sqlState: 'P0000' });
     expect(err.message).toBe('Python Interpreter Error:\nthe index of run R1 lists no trained partition: nothing to register');

@@ -24,7 +24,10 @@ describe('local server: repeated statements see catalog changes', () => {
     await query(c, 'CREATE OR REPLACE TABLE PDB.S.T (A NUMBER, B VARCHAR)');
     await query(c, 'INSERT INTO PDB.S.T VALUES (?, ?)', [1, 'x']);
     await query(c, 'INSERT INTO PDB.S.T VALUES (?, ?)', [2, 'y']);
-    expect((await query(c, 'SELECT * FROM PDB.S.T ORDER BY A')).rows).toEqual([{ A: 1, B: 'x' }, { A: 2, B: 'y' }]);
+    expect((await query(c, 'SELECT * FROM PDB.S.T ORDER BY A')).rows).toEqual([
+      { A: 1, B: 'x' },
+      { A: 2, B: 'y' },
+    ]);
     await query(c, 'CREATE OR REPLACE TABLE PDB.S.T (C VARCHAR, A NUMBER, D BOOLEAN)');
     expect((await query(c, 'SELECT * FROM PDB.S.T ORDER BY A')).rows).toEqual([]);
     await expect(query(c, 'INSERT INTO PDB.S.T VALUES (?, ?)', [3, 'z'])).rejects.toBeDefined();
@@ -57,7 +60,7 @@ describe('local server: repeated statements see catalog changes', () => {
   test('a DDL statement inside a block is seen by the next statement of the block', async () => {
     await query(c, 'CREATE OR REPLACE TABLE PDB.S.BL (A NUMBER)');
     await query(c, 'INSERT INTO PDB.S.BL VALUES (1)');
-    await query(c, "BEGIN CREATE OR REPLACE TABLE PDB.S.BL (A VARCHAR, B VARCHAR); INSERT INTO PDB.S.BL VALUES (1); END").catch(() => undefined);
+    await query(c, 'BEGIN CREATE OR REPLACE TABLE PDB.S.BL (A VARCHAR, B VARCHAR); INSERT INTO PDB.S.BL VALUES (1); END').catch(() => undefined);
     await query(c, "BEGIN CREATE OR REPLACE TABLE PDB.S.BL (A VARCHAR, B VARCHAR); INSERT INTO PDB.S.BL VALUES ('a', 'b'); END");
     expect((await query(c, 'SELECT * FROM PDB.S.BL')).rows).toEqual([{ A: 'a', B: 'b' }]);
   });
@@ -120,16 +123,32 @@ describe('local server: array-bound INSERT ... SELECT', () => {
 
   test('aggregates, numbered binds and mixed bind types keep their per-row meaning', async () => {
     await query(c, 'CREATE OR REPLACE TABLE PDB.S.AGG (K VARCHAR, N NUMBER(10,2))');
-    await query(c, 'INSERT INTO PDB.S.AGG (K, N) SELECT ?, COUNT(?)', [['a', 1], ['b', 2], ['c', 3]]);
-    expect((await query(c, 'SELECT K, N FROM PDB.S.AGG ORDER BY K')).rows).toEqual([{ K: 'a', N: 1 }, { K: 'b', N: 1 }, { K: 'c', N: 1 }]);
-    await query(c, 'INSERT INTO PDB.S.AGG (K, N) SELECT :2, :1 + 1', [[1, 'd'], [2.5, 'e']]);
-    expect((await query(c, "SELECT K, N FROM PDB.S.AGG WHERE K IN ('d', 'e') ORDER BY K")).rows).toEqual([{ K: 'd', N: 2 }, { K: 'e', N: 3.5 }]);
+    await query(c, 'INSERT INTO PDB.S.AGG (K, N) SELECT ?, COUNT(?)', [
+      ['a', 1],
+      ['b', 2],
+      ['c', 3],
+    ]);
+    expect((await query(c, 'SELECT K, N FROM PDB.S.AGG ORDER BY K')).rows).toEqual([
+      { K: 'a', N: 1 },
+      { K: 'b', N: 1 },
+      { K: 'c', N: 1 },
+    ]);
+    await query(c, 'INSERT INTO PDB.S.AGG (K, N) SELECT :2, :1 + 1', [
+      [1, 'd'],
+      [2.5, 'e'],
+    ]);
+    expect((await query(c, "SELECT K, N FROM PDB.S.AGG WHERE K IN ('d', 'e') ORDER BY K")).rows).toEqual([
+      { K: 'd', N: 2 },
+      { K: 'e', N: 3.5 },
+    ]);
   });
 
   test('10,000 rows', async () => {
     await query(c, 'CREATE OR REPLACE TABLE PDB.S.BIG (K VARCHAR, D VARIANT)');
     const big = Array.from({ length: 10000 }, (_, i) => [`k${i}`, JSON.stringify({ i })]);
     expect((await query(c, 'INSERT INTO PDB.S.BIG (K, D) SELECT ?, PARSE_JSON(?)', big)).updated).toBe(10000);
-    expect((await query(c, 'SELECT COUNT(*) AS N, SUM(D:i::NUMBER) AS S, MIN(K) AS K FROM PDB.S.BIG')).rows).toEqual([{ N: 10000, S: (9999 * 10000) / 2, K: 'k0' }]);
+    expect((await query(c, 'SELECT COUNT(*) AS N, SUM(D:i::NUMBER) AS S, MIN(K) AS K FROM PDB.S.BIG')).rows).toEqual([
+      { N: 10000, S: (9999 * 10000) / 2, K: 'k0' },
+    ]);
   });
 });

@@ -23,7 +23,14 @@ beforeAll(async () => {
   dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'mm-strict-'));
   server = await startLocalServer({ dataDir });
   c = await connect(server.connectionOptions());
-  for (const sql of ['CREATE DATABASE STRICT', 'CREATE SCHEMA STRICT.S', 'CREATE STAGE STRICT.S.ST', 'CREATE TABLE STRICT.S.T (X VARCHAR)', 'USE SCHEMA STRICT.S']) await query(c, sql);
+  for (const sql of [
+    'CREATE DATABASE STRICT',
+    'CREATE SCHEMA STRICT.S',
+    'CREATE STAGE STRICT.S.ST',
+    'CREATE TABLE STRICT.S.T (X VARCHAR)',
+    'USE SCHEMA STRICT.S',
+  ])
+    await query(c, sql);
 });
 afterAll(async () => {
   await close(c);
@@ -31,7 +38,11 @@ afterAll(async () => {
   fs.rmSync(dataDir, { recursive: true, force: true });
 });
 
-const failure = (p: Promise<unknown>) => p.then(() => ({ code: 'none', sqlState: '', message: 'succeeded' }), (e) => ({ code: String(e.code), sqlState: String(e.sqlState), message: String(e.message) }));
+const failure = (p: Promise<unknown>) =>
+  p.then(
+    () => ({ code: 'none', sqlState: '', message: 'succeeded' }),
+    (e) => ({ code: String(e.code), sqlState: String(e.sqlState), message: String(e.message) }),
+  );
 const count = async (sql: string) => Number((await query(c, sql)).rows[0].N);
 
 describe('local server: MULTI_STATEMENT_COUNT as Snowflake applies it', () => {
@@ -47,7 +58,9 @@ describe('local server: MULTI_STATEMENT_COUNT as Snowflake applies it', () => {
 
   test('a count that does not match is refused; 0 runs any number; a trailing semicolon is no statement', async () => {
     const three = "INSERT INTO STRICT.S.T VALUES ('a'); INSERT INTO STRICT.S.T VALUES ('b'); INSERT INTO STRICT.S.T VALUES ('c');";
-    expect((await failure(query(c, three, undefined, { parameters: { MULTI_STATEMENT_COUNT: 2 } }))).message).toBe('Actual statement count 3 did not match the desired statement count 2.');
+    expect((await failure(query(c, three, undefined, { parameters: { MULTI_STATEMENT_COUNT: 2 } }))).message).toBe(
+      'Actual statement count 3 did not match the desired statement count 2.',
+    );
     expect(await count('SELECT COUNT(*) AS N FROM STRICT.S.T')).toBe(0);
     await query(c, three, undefined, { parameters: { MULTI_STATEMENT_COUNT: 0 } });
     expect(await count('SELECT COUNT(*) AS N FROM STRICT.S.T')).toBe(3);
@@ -56,11 +69,16 @@ describe('local server: MULTI_STATEMENT_COUNT as Snowflake applies it', () => {
   });
 
   test('a Snowflake Scripting block and a task whose body is a block are one statement each', async () => {
-    await query(c, "BEGIN\n  INSERT INTO STRICT.S.T VALUES ('a');\n  INSERT INTO STRICT.S.T SELECT CASE WHEN COUNT(*) = 1 THEN 'b' ELSE 'x' END FROM STRICT.S.T;\nEND;");
+    await query(
+      c,
+      "BEGIN\n  INSERT INTO STRICT.S.T VALUES ('a');\n  INSERT INTO STRICT.S.T SELECT CASE WHEN COUNT(*) = 1 THEN 'b' ELSE 'x' END FROM STRICT.S.T;\nEND;",
+    );
     expect((await query(c, 'SELECT X FROM STRICT.S.T ORDER BY X')).rows).toEqual([{ X: 'a' }, { X: 'b' }]);
     await query(c, "CREATE OR REPLACE TASK STRICT.S.TK AS BEGIN DELETE FROM STRICT.S.T; INSERT INTO STRICT.S.T VALUES ('t'); END");
     // An explicit transaction is three statements, not a block.
-    expect((await failure(query(c, "BEGIN TRANSACTION; INSERT INTO STRICT.S.T VALUES ('z'); COMMIT"))).message).toBe('Actual statement count 3 did not match the desired statement count 1.');
+    expect((await failure(query(c, "BEGIN TRANSACTION; INSERT INTO STRICT.S.T VALUES ('z'); COMMIT"))).message).toBe(
+      'Actual statement count 3 did not match the desired statement count 1.',
+    );
   });
 
   test('ALTER SESSION SET MULTI_STATEMENT_COUNT applies to the session, and a statement parameter wins', async () => {
@@ -116,7 +134,13 @@ describe("local server: SQL cannot reach the host's files", () => {
 
   test('COPY TO a file, ATTACH, INSTALL and LOAD write nothing and load nothing', async () => {
     const out = path.join(secretDir, 'out.csv');
-    for (const sql of [`COPY (SELECT 1) TO '${out}'`, `ATTACH '${path.join(secretDir, 'x.duckdb')}' AS X`, 'INSTALL httpfs', 'LOAD httpfs', `EXPORT DATABASE '${secretDir}/exp'`]) {
+    for (const sql of [
+      `COPY (SELECT 1) TO '${out}'`,
+      `ATTACH '${path.join(secretDir, 'x.duckdb')}' AS X`,
+      'INSTALL httpfs',
+      'LOAD httpfs',
+      `EXPORT DATABASE '${secretDir}/exp'`,
+    ]) {
       expect((await failure(query(c, sql))).code).not.toBe('none');
     }
     expect(fs.readdirSync(secretDir)).toEqual(['secret.csv']);
@@ -124,7 +148,9 @@ describe("local server: SQL cannot reach the host's files", () => {
 
   test('COPY INTO @stage and PUT refuse a stage path that leaves the stage', async () => {
     const out = path.relative(server.engine.stages.get('STRICT.S.ST')!, secretDir);
-    const copy = await failure(query(c, `COPY INTO @STRICT.S.ST/${out}/evil.json FROM (SELECT OBJECT_CONSTRUCT('a', 1)) FILE_FORMAT = (TYPE = JSON) SINGLE = TRUE`));
+    const copy = await failure(
+      query(c, `COPY INTO @STRICT.S.ST/${out}/evil.json FROM (SELECT OBJECT_CONSTRUCT('a', 1)) FILE_FORMAT = (TYPE = JSON) SINGLE = TRUE`),
+    );
     expect(copy).toMatchObject({ code: '003001', sqlState: '42501' });
     const src = path.join(os.tmpdir(), `mm-put-${process.pid}.json`);
     fs.writeFileSync(src, '{}');
@@ -145,7 +171,10 @@ describe("local server: SQL cannot reach the host's files", () => {
     await query(c, `PUT file://${src} @STRICT.S.ST/in/ AUTO_COMPRESS = FALSE`);
     fs.rmSync(src);
     await query(c, 'ALTER STAGE STRICT.S.ST REFRESH');
-    expect((await query(c, 'SELECT RELATIVE_PATH FROM DIRECTORY(@STRICT.S.ST) ORDER BY 1')).rows).toEqual([{ RELATIVE_PATH: 'in/up.json' }, { RELATIVE_PATH: 'out/a.json' }]);
+    expect((await query(c, 'SELECT RELATIVE_PATH FROM DIRECTORY(@STRICT.S.ST) ORDER BY 1')).rows).toEqual([
+      { RELATIVE_PATH: 'in/up.json' },
+      { RELATIVE_PATH: 'out/a.json' },
+    ]);
     const down = fs.mkdtempSync(path.join(os.tmpdir(), 'mm-get-'));
     await query(c, `GET @STRICT.S.ST/out/ file://${down}/`);
     expect(JSON.parse(fs.readFileSync(path.join(down, 'a.json'), 'utf8'))).toEqual({ a: 1 });
@@ -154,13 +183,21 @@ describe("local server: SQL cannot reach the host's files", () => {
 });
 
 /** A raw HTTP request to the server; resolves with the response as soon as it arrives. */
-function raw(opts: { path: string; headers?: Record<string, string | number>; body?: Buffer; holdOpen?: boolean }): Promise<{ status: number; body: any; req: http.ClientRequest }> {
+function raw(opts: {
+  path: string;
+  headers?: Record<string, string | number>;
+  body?: Buffer;
+  holdOpen?: boolean;
+}): Promise<{ status: number; body: any; req: http.ClientRequest }> {
   return new Promise((resolve, reject) => {
-    const req = http.request({ host: '127.0.0.1', port: server.port, method: 'POST', path: opts.path, headers: { 'content-type': 'application/json', ...opts.headers } }, (res) => {
-      let text = '';
-      res.on('data', (d) => (text += d));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text ? JSON.parse(text) : null, req }));
-    });
+    const req = http.request(
+      { host: '127.0.0.1', port: server.port, method: 'POST', path: opts.path, headers: { 'content-type': 'application/json', ...opts.headers } },
+      (res) => {
+        let text = '';
+        res.on('data', (d) => (text += d));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text ? JSON.parse(text) : null, req }));
+      },
+    );
     // Writes may fail once the server hangs up on a refused upload; the response is what counts.
     req.on('error', (e) => (opts.holdOpen ? undefined : reject(e)));
     if (opts.body) req.write(opts.body);
@@ -176,7 +213,12 @@ async function login(): Promise<string> {
 describe('local server: request bodies are bounded and read only after authentication', () => {
   test('an unauthenticated query request is refused before its body is read', async () => {
     // Announces 512 MB and sends 1 MB: the answer can only come before the body has been read.
-    const r = await raw({ path: '/queries/v1/query-request', headers: { 'content-length': 512 * 1024 * 1024 }, body: Buffer.alloc(1024 * 1024, 0x20), holdOpen: true });
+    const r = await raw({
+      path: '/queries/v1/query-request',
+      headers: { 'content-length': 512 * 1024 * 1024 },
+      body: Buffer.alloc(1024 * 1024, 0x20),
+      holdOpen: true,
+    });
     r.req.destroy();
     expect(r.status).toBe(401);
     expect(r.body).toMatchObject({ success: false, code: '390101' });
@@ -184,7 +226,12 @@ describe('local server: request bodies are bounded and read only after authentic
 
   test('a body announced above the limit is refused before it is read', async () => {
     const token = await login();
-    const r = await raw({ path: '/queries/v1/query-request', headers: { authorization: `Snowflake Token="${token}"`, 'content-length': MAX_REQUEST_BYTES + 1 }, body: Buffer.alloc(1024 * 1024, 0x20), holdOpen: true });
+    const r = await raw({
+      path: '/queries/v1/query-request',
+      headers: { authorization: `Snowflake Token="${token}"`, 'content-length': MAX_REQUEST_BYTES + 1 },
+      body: Buffer.alloc(1024 * 1024, 0x20),
+      holdOpen: true,
+    });
     r.req.destroy();
     expect(r.status).toBe(413);
     expect(r.body).toMatchObject({ success: false, code: '390413' });
@@ -194,11 +241,20 @@ describe('local server: request bodies are bounded and read only after authentic
     const token = await login();
     const block = Buffer.alloc(4 * 1024 * 1024, 0x20);
     const r = await new Promise<{ status: number; body: any }>((resolve, reject) => {
-      const req = http.request({ host: '127.0.0.1', port: server.port, method: 'POST', path: '/queries/v1/query-request', headers: { authorization: `Snowflake Token="${token}"`, 'transfer-encoding': 'chunked' } }, (res) => {
-        let text = '';
-        res.on('data', (d) => (text += d));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: JSON.parse(text) }));
-      });
+      const req = http.request(
+        {
+          host: '127.0.0.1',
+          port: server.port,
+          method: 'POST',
+          path: '/queries/v1/query-request',
+          headers: { authorization: `Snowflake Token="${token}"`, 'transfer-encoding': 'chunked' },
+        },
+        (res) => {
+          let text = '';
+          res.on('data', (d) => (text += d));
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, body: JSON.parse(text) }));
+        },
+      );
       req.on('error', () => undefined);
       let sent = 0;
       const more = () => {
@@ -231,11 +287,19 @@ describe('local server: request bodies are bounded and read only after authentic
     const base = process.memoryUsage().rss;
     let peak = base;
     const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 5);
-    const r = await raw({ path: '/queries/v1/query-request', headers: { authorization: `Snowflake Token="${token}"`, 'content-encoding': 'gzip' }, body: bomb });
+    const r = await raw({
+      path: '/queries/v1/query-request',
+      headers: { authorization: `Snowflake Token="${token}"`, 'content-encoding': 'gzip' },
+      body: bomb,
+    });
     clearInterval(sampler);
     peak = Math.max(peak, process.memoryUsage().rss);
     expect(r.status).toBe(413);
-    expect(r.body).toMatchObject({ success: false, code: '390413', message: `Decompressed request body exceeds the local server's limit of ${MAX_JSON_BYTES} bytes.` });
+    expect(r.body).toMatchObject({
+      success: false,
+      code: '390413',
+      message: `Decompressed request body exceeds the local server's limit of ${MAX_JSON_BYTES} bytes.`,
+    });
     // Inflating all of it would take 1 GiB; the server stops at the limit.
     expect(peak - base).toBeLessThan(MAX_JSON_BYTES * 6);
     expect((await query(c, 'SELECT 42 AS N')).rows).toEqual([{ N: 42 }]);
@@ -270,14 +334,26 @@ describe('local server: job services die with their server', () => {
 
   test('SIGKILL of the server process kills the worker of a running job service', async () => {
     // A data directory of the test's: what a killed server leaves (its services' token files) is removed with it.
-    child = spawn(process.execPath, ['-r', require.resolve('tsx/cjs'), path.join(__dirname, 'fixtures', 'server-process.ts'), tempDir('mm-strict-crash-')], { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] });
+    child = spawn(process.execPath, ['-r', require.resolve('tsx/cjs'), path.join(__dirname, 'fixtures', 'server-process.ts'), tempDir('mm-strict-crash-')], {
+      cwd: root,
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
     let out = '';
     child.stdout!.on('data', (d) => (out += d));
     for (let i = 0; i < 300 && !/listening \d+/.test(out); i++) await new Promise((r) => setTimeout(r, 100));
     const port = Number(/listening (\d+)/.exec(out)?.[1]);
-    const sc = await connect({ account: 'local', username: 'test', password: 'test', host: '127.0.0.1', port, protocol: 'http', accessUrl: `http://127.0.0.1:${port}` });
+    const sc = await connect({
+      account: 'local',
+      username: 'test',
+      password: 'test',
+      host: '127.0.0.1',
+      port,
+      protocol: 'http',
+      accessUrl: `http://127.0.0.1:${port}`,
+    });
     for (const sql of ['CREATE DATABASE CRASH', 'CREATE SCHEMA CRASH.S', 'CREATE STAGE CRASH.S.OUT']) await query(sc, sql);
-    const spec = 'spec:\n  containers:\n  - name: writer\n    image: /crash/s/repo/writer:1\n    env:\n      OUT_DIR: /out\n    volumeMounts:\n    - name: out\n      mountPath: /out\n  volumes:\n  - name: out\n    source: stage\n    stageConfig:\n      name: "@CRASH.S.OUT"\n';
+    const spec =
+      'spec:\n  containers:\n  - name: writer\n    image: /crash/s/repo/writer:1\n    env:\n      OUT_DIR: /out\n    volumeMounts:\n    - name: out\n      mountPath: /out\n  volumes:\n  - name: out\n    source: stage\n    stageConfig:\n      name: "@CRASH.S.OUT"\n';
     await query(sc, `EXECUTE JOB SERVICE IN COMPUTE POOL P NAME = CRASH.S.WRITER ASYNC = TRUE FROM SPECIFICATION $$${spec}$$`);
     let pid = 0;
     let pidFile = '';

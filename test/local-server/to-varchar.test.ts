@@ -17,7 +17,7 @@ describe('TO_VARCHAR and TO_CHAR on the local server', () => {
   test('a date inside a CAST or a scalar subquery converts, with and without a format', async () => {
     const c = await connect(server.connectionOptions());
     await query(c, 'CREATE DATABASE TV');
-    await query(c, "CREATE TABLE TV.PUBLIC.D (K VARCHAR, D DATE, TS TIMESTAMP_NTZ)");
+    await query(c, 'CREATE TABLE TV.PUBLIC.D (K VARCHAR, D DATE, TS TIMESTAMP_NTZ)');
     await query(c, "INSERT INTO TV.PUBLIC.D VALUES ('a', '2026-01-21', '2026-01-21 07:05:09.123'), ('b', '2025-12-31', '2025-12-31 23:59:59')");
     const r = await query(
       c,

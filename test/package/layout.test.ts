@@ -44,7 +44,7 @@ describe('the layout keeps its deliverables apart', () => {
     expect(violations(['constructs', 'lib'], (f) => f === 'constructs' || f === 'lib')).toEqual([]);
   });
 
-  test('the reference worker imports only itself and the library\'s shared code (lib/)', () => {
+  test("the reference worker imports only itself and the library's shared code (lib/)", () => {
     expect(violations(['worker'], (f) => f === 'worker' || f === 'lib')).toEqual([]);
   });
 
@@ -53,12 +53,15 @@ describe('the layout keeps its deliverables apart', () => {
   });
 
   test('the runner loads the local server only in the commands that start it, and the demo they load', () => {
-    const starters = (file: string) => ['runner/cli/commands/deploy-local.ts', 'runner/cli/commands/local-server.ts'].includes(file) || file.startsWith('runner/demo/');
+    const starters = (file: string) =>
+      ['runner/cli/commands/deploy-local.ts', 'runner/cli/commands/local-server.ts'].includes(file) || file.startsWith('runner/demo/');
     expect(violations(['runner'], (f, file) => f !== 'local-server' || starters(file))).toEqual([]);
   });
 
   test('the demo is loaded only by the commands that start the local server', () => {
-    const loaders = sources('runner').filter((file) => !file.startsWith('runner/demo/') && fs.readFileSync(path.join(root, file), 'utf8').match(/^(?!\s*\*)[^\n]*'(\.\.\/)+demo\//m));
+    const loaders = sources('runner').filter(
+      (file) => !file.startsWith('runner/demo/') && fs.readFileSync(path.join(root, file), 'utf8').match(/^(?!\s*\*)[^\n]*'(\.\.\/)+demo\//m),
+    );
     expect(loaders.sort()).toEqual(['runner/cli/commands/demo.ts', 'runner/cli/commands/deploy-local.ts']);
   });
 

@@ -38,41 +38,65 @@ describe('the packed package in a project of its own', () => {
   let npmEnv: NodeJS.ProcessEnv;
   let installLog: string;
 
-  beforeAll(() => {
-    work = tempDir('mm-packed-');
-    // npm's own temporary files go with the test's directory.
-    fs.mkdirSync(path.join(work, 'npm-tmp'));
-    npmEnv = { ...process.env, TMPDIR: path.join(work, 'npm-tmp'), npm_config_update_notifier: 'false', npm_config_fund: 'false', npm_config_audit: 'false' };
+  beforeAll(
+    () => {
+      work = tempDir('mm-packed-');
+      // npm's own temporary files go with the test's directory.
+      fs.mkdirSync(path.join(work, 'npm-tmp'));
+      npmEnv = { ...process.env, TMPDIR: path.join(work, 'npm-tmp'), npm_config_update_notifier: 'false', npm_config_fund: 'false', npm_config_audit: 'false' };
 
-    // What prepack does on `npm pack`, run here on its own so that its output stays out of pack's JSON.
-    run(npm, ['run', 'build'], { cwd: root, env: npmEnv });
-    const packed = JSON.parse(run(npm, ['pack', '--ignore-scripts', '--json', '--pack-destination', work], { cwd: root, env: npmEnv })) as { filename: string; files: { path: string }[] }[];
-    const tarball = path.join(work, packed[0].filename);
-    expect(fs.existsSync(tarball)).toBe(true);
+      // What prepack does on `npm pack`, run here on its own so that its output stays out of pack's JSON.
+      run(npm, ['run', 'build'], { cwd: root, env: npmEnv });
+      const packed = JSON.parse(run(npm, ['pack', '--ignore-scripts', '--json', '--pack-destination', work], { cwd: root, env: npmEnv })) as {
+        filename: string;
+        files: { path: string }[];
+      }[];
+      const tarball = path.join(work, packed[0].filename);
+      expect(fs.existsSync(tarball)).toBe(true);
 
-    app = path.join(work, 'platform-app');
-    fs.mkdirSync(app);
-    run(npm, ['init', '-y'], { cwd: app, env: npmEnv });
-    // The package and its peers at the versions this checkout pins. On CDK Terrain under the name
-    // cdktf (scripts/engine-tree.js), the app also declares the override that lets the bindings'
-    // peer dependency on cdktf ^0.21.0 take it, as docs/engines.md tells users to.
-    const appPkg = JSON.parse(fs.readFileSync(path.join(app, 'package.json'), 'utf8'));
-    appPkg.dependencies = { 'cdktf-snowflake-many-model': `file:${tarball}`, ...Object.fromEntries(['cdktf', 'constructs', '@cdktf/provider-snowflake'].map((name) => [name, pkg.devDependencies[name]])) };
-    if (pkg.overrides) appPkg.overrides = pkg.overrides;
-    fs.writeFileSync(path.join(app, 'package.json'), JSON.stringify(appPkg, null, 2));
-    const install = spawnSync(npm, ['install', '--prefer-offline'], { cwd: app, env: npmEnv, encoding: 'utf8', timeout: 10 * 60 * 1000 });
-    installLog = `${install.stdout}\n${install.stderr}`;
-    if (install.status !== 0) throw new Error(`npm install exited ${install.status}:\n${installLog}`);
+      app = path.join(work, 'platform-app');
+      fs.mkdirSync(app);
+      run(npm, ['init', '-y'], { cwd: app, env: npmEnv });
+      // The package and its peers at the versions this checkout pins. On CDK Terrain under the name
+      // cdktf (scripts/engine-tree.js), the app also declares the override that lets the bindings'
+      // peer dependency on cdktf ^0.21.0 take it, as docs/engines.md tells users to.
+      const appPkg = JSON.parse(fs.readFileSync(path.join(app, 'package.json'), 'utf8'));
+      appPkg.dependencies = {
+        'cdktf-snowflake-many-model': `file:${tarball}`,
+        ...Object.fromEntries(['cdktf', 'constructs', '@cdktf/provider-snowflake'].map((name) => [name, pkg.devDependencies[name]])),
+      };
+      if (pkg.overrides) appPkg.overrides = pkg.overrides;
+      fs.writeFileSync(path.join(app, 'package.json'), JSON.stringify(appPkg, null, 2));
+      const install = spawnSync(npm, ['install', '--prefer-offline'], { cwd: app, env: npmEnv, encoding: 'utf8', timeout: 10 * 60 * 1000 });
+      installLog = `${install.stdout}\n${install.stderr}`;
+      if (install.status !== 0) throw new Error(`npm install exited ${install.status}:\n${installLog}`);
 
-    // The docs' composition, compiled as a user's TypeScript app: strict, against the package's
-    // .d.ts (Node's types from this checkout: the app itself installs only what it runs).
-    fs.copyFileSync(path.join(root, 'examples', 'composition', 'app.ts'), path.join(app, 'app.ts'));
-    fs.writeFileSync(
-      path.join(app, 'tsconfig.json'),
-      JSON.stringify({ compilerOptions: { target: 'ES2022', module: 'commonjs', moduleResolution: 'node', strict: true, skipLibCheck: true, typeRoots: [path.join(root, 'node_modules', '@types')], types: ['node'] }, files: ['app.ts'] }, null, 2),
-    );
-    run(process.execPath, [path.join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.json'], { cwd: app });
-  }, 15 * 60 * 1000);
+      // The docs' composition, compiled as a user's TypeScript app: strict, against the package's
+      // .d.ts (Node's types from this checkout: the app itself installs only what it runs).
+      fs.copyFileSync(path.join(root, 'examples', 'composition', 'app.ts'), path.join(app, 'app.ts'));
+      fs.writeFileSync(
+        path.join(app, 'tsconfig.json'),
+        JSON.stringify(
+          {
+            compilerOptions: {
+              target: 'ES2022',
+              module: 'commonjs',
+              moduleResolution: 'node',
+              strict: true,
+              skipLibCheck: true,
+              typeRoots: [path.join(root, 'node_modules', '@types')],
+              types: ['node'],
+            },
+            files: ['app.ts'],
+          },
+          null,
+          2,
+        ),
+      );
+      run(process.execPath, [path.join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.json'], { cwd: app });
+    },
+    15 * 60 * 1000,
+  );
 
   test('installs without the local server packages, and without an engine warning', () => {
     for (const name of ['@duckdb', '@polyglot-sql']) expect(fs.existsSync(path.join(app, 'node_modules', name))).toBe(false);
@@ -81,7 +105,15 @@ describe('the packed package in a project of its own', () => {
     // What the CLI needs at run time: its parser, connections.toml, the Snowflake driver.
     expect(Object.keys(installed.dependencies).sort()).toEqual(['commander', 'smol-toml', 'snowflake-sdk']);
     // What the package ships beside dist/: the license, and what the docs tell users to open.
-    for (const f of ['LICENSE', 'README.md', 'docs/constructs.md', 'examples/composition/app.ts', 'worker/Dockerfile', 'dist/index.d.ts', 'dist/worker/main.js']) {
+    for (const f of [
+      'LICENSE',
+      'README.md',
+      'docs/constructs.md',
+      'examples/composition/app.ts',
+      'worker/Dockerfile',
+      'dist/index.d.ts',
+      'dist/worker/main.js',
+    ]) {
       expect({ file: f, shipped: fs.existsSync(path.join(app, 'node_modules', 'cdktf-snowflake-many-model', f)) }).toEqual({ file: f, shipped: true });
     }
   });
@@ -90,7 +122,10 @@ describe('the packed package in a project of its own', () => {
     run(process.execPath, ['app.js'], { cwd: app });
     const stack = (id: string) => {
       const dir = path.join(app, 'cdktf.out', 'stacks', id);
-      return { tf: JSON.parse(fs.readFileSync(path.join(dir, 'cdk.tf.json'), 'utf8')), hooks: JSON.parse(fs.readFileSync(path.join(dir, 'hooks.json'), 'utf8')) };
+      return {
+        tf: JSON.parse(fs.readFileSync(path.join(dir, 'cdk.tf.json'), 'utf8')),
+        hooks: JSON.parse(fs.readFileSync(path.join(dir, 'hooks.json'), 'utf8')),
+      };
     };
     const retail = stack('retail');
     const ops = stack('operations');
@@ -105,7 +140,9 @@ describe('the packed package in a project of its own', () => {
     // operations: its own database and pool, a queue pass.
     expect(Object.keys(ops.tf.resource.snowflake_database)).toHaveLength(1);
     expect(Object.keys(ops.tf.resource.snowflake_compute_pool)).toHaveLength(1);
-    expect(ops.hooks.steps.map((s: { id: string }) => s.id)).toEqual(expect.arrayContaining(['operations/SensorLoad/screen-workers', 'operations/SensorLoad/screen-wait']));
+    expect(ops.hooks.steps.map((s: { id: string }) => s.id)).toEqual(
+      expect.arrayContaining(['operations/SensorLoad/screen-workers', 'operations/SensorLoad/screen-wait']),
+    );
     // The state file as cdktf keeps it (the project root), spelled relative to the stack's directory.
     expect(retail.tf.terraform.backend).toEqual({ local: { path: '../../../terraform.retail.tfstate' } });
   });
@@ -135,7 +172,9 @@ describe('the packed package in a project of its own', () => {
     // The TypeScript source needs a loader the package does not bring (tsx is a devDependency).
     const ts = spawnSync(bin, ['synth', '--app', 'app.ts', '--out', 'cli.out'], { cwd: app, encoding: 'utf8', timeout: 120000 });
     expect(ts.status).toBe(2);
-    expect(ts.stderr).toContain('app.ts is TypeScript, and neither this CLI nor your project has a TypeScript loader. Install one (npm install --save-dev tsx)');
+    expect(ts.stderr).toContain(
+      'app.ts is TypeScript, and neither this CLI nor your project has a TypeScript loader. Install one (npm install --save-dev tsx)',
+    );
 
     const server = spawnSync(bin, ['local-server'], { cwd: app, encoding: 'utf8', timeout: 120000 });
     expect(server.status).toBe(2);

@@ -23,7 +23,20 @@ const ACCURACY = 'ANALYTICS.FORECAST.FORECAST_MONITORING_ACCURACY';
 const DRIFT = 'ANALYTICS.FORECAST.FORECAST_MONITORING_DRIFT';
 
 const openAs = async (role?: string, warehouse?: string) => {
-  const s = await SnowflakeSession.open(resolveConnection({ env: { SNOWFLAKE_ACCOUNT: 'local', SNOWFLAKE_USER: 'test', SNOWFLAKE_PASSWORD: 'test', SNOWFLAKE_HOST: '127.0.0.1', SNOWFLAKE_PORT: String(server.port), SNOWFLAKE_PROTOCOL: 'http', ...(role ? { SNOWFLAKE_ROLE: role } : {}), ...(warehouse ? { SNOWFLAKE_WAREHOUSE: warehouse } : {}) } }));
+  const s = await SnowflakeSession.open(
+    resolveConnection({
+      env: {
+        SNOWFLAKE_ACCOUNT: 'local',
+        SNOWFLAKE_USER: 'test',
+        SNOWFLAKE_PASSWORD: 'test',
+        SNOWFLAKE_HOST: '127.0.0.1',
+        SNOWFLAKE_PORT: String(server.port),
+        SNOWFLAKE_PROTOCOL: 'http',
+        ...(role ? { SNOWFLAKE_ROLE: role } : {}),
+        ...(warehouse ? { SNOWFLAKE_WAREHOUSE: warehouse } : {}),
+      },
+    }),
+  );
   sessions.push(s);
   return s;
 };
@@ -41,17 +54,32 @@ beforeAll(async () => {
   const out = tempDir('mm-monitor-');
   const app = new App({ outdir: out });
   const stack = new ForecastStack(app, 'forecast');
-  stack.pipeline.addMonitoring({ windowDays: 3, degradedWhen: { minPoints: 2, smapeAbove: 1 }, driftWhen: { minPoints: 2 }, alert: { degradedPercentAbove: 50 } });
+  stack.pipeline.addMonitoring({
+    windowDays: 3,
+    degradedWhen: { minPoints: 2, smapeAbove: 1 },
+    driftWhen: { minPoints: 2 },
+    alert: { degradedPercentAbove: 50 },
+  });
   app.synth();
   tf = JSON.parse(fs.readFileSync(readSynthOutput(out)[0].terraformFile, 'utf8'));
   server = await startLocalServer();
   admin = await openAs();
-  for (const sql of ['USE ROLE SYSADMIN', 'CREATE DATABASE ANALYTICS', 'CREATE SCHEMA ANALYTICS.RAW', 'CREATE TABLE ANALYTICS.RAW.SERIES_EVENTS (UNIT_ID VARCHAR, DATE DATE, Y FLOAT)']) await admin.query(sql);
+  for (const sql of [
+    'USE ROLE SYSADMIN',
+    'CREATE DATABASE ANALYTICS',
+    'CREATE SCHEMA ANALYTICS.RAW',
+    'CREATE TABLE ANALYTICS.RAW.SERIES_EVENTS (UNIT_ID VARCHAR, DATE DATE, Y FLOAT)',
+  ])
+    await admin.query(sql);
   await admin.query('USE ROLE ACCOUNTADMIN');
-  await admin.query("INSERT INTO ANALYTICS.RAW.SERIES_EVENTS (UNIT_ID, DATE, Y) VALUES ('A', '2026-01-01', 10), ('A', '2026-01-02', 20), ('A', '2026-01-03', 30)");
+  await admin.query(
+    "INSERT INTO ANALYTICS.RAW.SERIES_EVENTS (UNIT_ID, DATE, Y) VALUES ('A', '2026-01-01', 10), ('A', '2026-01-02', 20), ('A', '2026-01-03', 30)",
+  );
   await provisionLocally(admin, tf, { user: 'test', openAs: (role) => openAs(role) });
   // The scoring job's rows, as the post-deploy scoring step would have written them.
-  await admin.query("INSERT INTO ANALYTICS.FORECAST.FORECAST_RESULTS (PARTITION_KEY, STEP, DS, FORECAST, LOWER, UPPER, RUN_ID, MODEL_VERSION, SCORED_AT) VALUES ('A', 1, '2026-01-02', 20, 15, 25, 'R1', 'V_R1', '2026-01-01 06:00:00'), ('A', 2, '2026-01-03', 20, 15, 25, 'R1', 'V_R1', '2026-01-01 06:00:00')");
+  await admin.query(
+    "INSERT INTO ANALYTICS.FORECAST.FORECAST_RESULTS (PARTITION_KEY, STEP, DS, FORECAST, LOWER, UPPER, RUN_ID, MODEL_VERSION, SCORED_AT) VALUES ('A', 1, '2026-01-02', 20, 15, 25, 'R1', 'V_R1', '2026-01-01 06:00:00'), ('A', 2, '2026-01-03', 20, 15, 25, 'R1', 'V_R1', '2026-01-01 06:00:00')",
+  );
 });
 afterAll(async () => {
   for (const s of sessions) await s.close();
@@ -60,7 +88,11 @@ afterAll(async () => {
 
 describe('monitoring on the example stack set up as on an account', () => {
   test('the deploy role owns the monitoring task and tables', () => {
-    for (const [kind, name] of [['TASK', TASK], ['TABLE', ACCURACY], ['TABLE', DRIFT]] as const) {
+    for (const [kind, name] of [
+      ['TASK', TASK],
+      ['TABLE', ACCURACY],
+      ['TABLE', DRIFT],
+    ] as const) {
       expect(`${kind} ${name}: ${server.engine.access.ownerOf(kind, name)}`).toBe(`${kind} ${name}: MANY_MODEL_DEPLOYER`);
     }
   });
@@ -69,7 +101,9 @@ describe('monitoring on the example stack set up as on an account', () => {
     const runner = await openAs('FORECAST_RUNNER', 'FORECAST_WH');
     await runner.query(`EXECUTE TASK ${TASK}`);
     await server.objects.settle();
-    const runs = await runner.query<{ STATE: string; ERROR_MESSAGE: string | null }>("SELECT STATE, ERROR_MESSAGE FROM TABLE(ANALYTICS.INFORMATION_SCHEMA.TASK_HISTORY(TASK_NAME => 'FORECAST_MONITORING_TASK'))");
+    const runs = await runner.query<{ STATE: string; ERROR_MESSAGE: string | null }>(
+      "SELECT STATE, ERROR_MESSAGE FROM TABLE(ANALYTICS.INFORMATION_SCHEMA.TASK_HISTORY(TASK_NAME => 'FORECAST_MONITORING_TASK'))",
+    );
     expect(runs.rows).toEqual([{ STATE: 'SUCCEEDED', ERROR_MESSAGE: null }]);
     // The runner reads neither table: reading them is the consumer's.
     expect(await refusal(runner, `SELECT * FROM ${ACCURACY}`)).toMatchObject({ code: '002003' });
@@ -93,6 +127,8 @@ describe('monitoring on the example stack set up as on an account', () => {
     await server.objects.settle();
     const consumer = await openAs('FORECAST_CONSUMER', 'FORECAST_WH');
     // A's sMAPE (0 and 2 * 10 / 50 = 40 %, mean 20 %) is over 1 %: 1 of 1 partitions degraded.
-    expect((await consumer.query('SELECT PARTITIONS, DEGRADED, DEGRADED_PERCENT FROM ANALYTICS.FORECAST.FORECAST_MONITORING_ALERTS')).rows).toEqual([{ PARTITIONS: 1, DEGRADED: 1, DEGRADED_PERCENT: 100 }]);
+    expect((await consumer.query('SELECT PARTITIONS, DEGRADED, DEGRADED_PERCENT FROM ANALYTICS.FORECAST.FORECAST_MONITORING_ALERTS')).rows).toEqual([
+      { PARTITIONS: 1, DEGRADED: 1, DEGRADED_PERCENT: 100 },
+    ]);
   });
 });

@@ -30,7 +30,10 @@ interface Outcome {
 
 /** The loop's job services with the time each started. */
 const retrainJobs = (server: LocalSnowflakeServer) =>
-  [...server.objects.services.entries()].filter(([n]) => /_RETRAIN_W\d+$/.test(n)).map(([n, v]) => `${n} ${v.startedOn}`).sort();
+  [...server.objects.services.entries()]
+    .filter(([n]) => /_RETRAIN_W\d+$/.test(n))
+    .map(([n, v]) => `${n} ${v.startedOn}`)
+    .sort();
 
 async function runWithLoop(regimeChange: boolean): Promise<Outcome> {
   let extra: Omit<Outcome, 'failed' | 'loop'> = {};
@@ -46,7 +49,8 @@ async function runWithLoop(regimeChange: boolean): Promise<Outcome> {
     afterClosedLoop: async (server, runner, loop, pipeline) => {
       const admin = await SnowflakeSession.open(localConnection(server));
       try {
-        const metricsRows = async () => Number((await admin.query<{ N: number }>(`SELECT COUNT(*) AS N FROM ${pipeline.aggregator.metricsTable.quoted}`)).rows[0].N);
+        const metricsRows = async () =>
+          Number((await admin.query<{ N: number }>(`SELECT COUNT(*) AS N FROM ${pipeline.aggregator.metricsTable.quoted}`)).rows[0].N);
         const rowsBefore = await metricsRows();
         const jobsBefore = retrainJobs(server);
         const versionsBefore = new Set(server.objects.models.models.get(pipeline.aggregator.modelName.toString())!.versions.map((v) => v.name));
@@ -99,7 +103,13 @@ describe('the closed loop on the local server', () => {
 
   test('a second run of the graph for the same evaluation date trains, registers and promotes nothing, and starts no job service', () => {
     expect(o.secondRunTasks!.filter((t) => t.STATE !== 'SUCCEEDED')).toEqual([]);
-    expect(o.secondRunTasks!.map((t) => t.NAME).sort()).toEqual(['FORECAST_MONITORING_RETRAIN_FINISH', 'FORECAST_MONITORING_RETRAIN_START', 'FORECAST_MONITORING_RETRAIN_W0', 'FORECAST_MONITORING_RETRAIN_W1', 'FORECAST_MONITORING_TASK']);
+    expect(o.secondRunTasks!.map((t) => t.NAME).sort()).toEqual([
+      'FORECAST_MONITORING_RETRAIN_FINISH',
+      'FORECAST_MONITORING_RETRAIN_START',
+      'FORECAST_MONITORING_RETRAIN_W0',
+      'FORECAST_MONITORING_RETRAIN_W1',
+      'FORECAST_MONITORING_TASK',
+    ]);
     expect(o.again!.versionsAdded).toEqual([]);
     expect(o.again!.aliasVersion).toBe('V_M20240303');
     expect(o.again!.rowsByPass).toEqual({ carried: 38, refine: 2 });
@@ -140,7 +150,9 @@ describe('a killed retrain', () => {
         void (async () => {
           for (let i = 0; i < 600 && !killed; i++) {
             await new Promise((res) => setTimeout(res, 100));
-            const rows = await server.engineQuery("SELECT WORKER_ID FROM ANALYTICS.FORECAST.FORECAST_QUEUE WHERE STATUS = 'CLAIMED' AND RUN_ID LIKE 'M%'").catch(() => []);
+            const rows = await server
+              .engineQuery("SELECT WORKER_ID FROM ANALYTICS.FORECAST.FORECAST_QUEUE WHERE STATUS = 'CLAIMED' AND RUN_ID LIKE 'M%'")
+              .catch(() => []);
             const holder = rows[0]?.WORKER_ID;
             if (holder) {
               const service = String(holder).split('#')[0];
@@ -158,7 +170,9 @@ describe('a killed retrain', () => {
           await runner.query(renderExecuteTask(task));
           const done = await waitForGraphRun(runner, task, 2);
           const second = await readLoopOutcome(admin, server, pipeline, first.changed, versionsBefore, done.STATE, 0);
-          const attempts = Number((await admin.query<{ A: number }>(`SELECT MAX(ATTEMPTS) AS A FROM ${pipeline.queue!.qualifiedName.quoted} WHERE RUN_ID = 'M20240303'`)).rows[0].A);
+          const attempts = Number(
+            (await admin.query<{ A: number }>(`SELECT MAX(ATTEMPTS) AS A FROM ${pipeline.queue!.qualifiedName.quoted} WHERE RUN_ID = 'M20240303'`)).rows[0].A,
+          );
           after = { first, second, attempts, finishFirst };
         } finally {
           await admin.close();

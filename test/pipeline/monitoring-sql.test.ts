@@ -27,16 +27,28 @@ const model = (name: string, overrides: Partial<MonitoringSqlModel> = {}): Monit
   ...overrides,
 });
 
-const ddl = (t: ObjectName, cols: readonly (readonly [string, string, boolean])[]) => `CREATE TABLE ${t.quoted} (${cols.map(([n, ty, nullable]) => `"${n}" ${ty}${nullable ? '' : ' NOT NULL'}`).join(', ')})`;
+const ddl = (t: ObjectName, cols: readonly (readonly [string, string, boolean])[]) =>
+  `CREATE TABLE ${t.quoted} (${cols.map(([n, ty, nullable]) => `"${n}" ${ty}${nullable ? '' : ' NOT NULL'}`).join(', ')})`;
 
-async function setUp(m: MonitoringSqlModel, actuals: [string, string, number | null][], forecasts: [string, string, number, number | null, number | null, string, string, string][]): Promise<void> {
+async function setUp(
+  m: MonitoringSqlModel,
+  actuals: [string, string, number | null][],
+  forecasts: [string, string, number, number | null, number | null, string, string, string][],
+): Promise<void> {
   await query(c, `CREATE TABLE ${m.source.table.quoted} (UNIT_ID VARCHAR, DAY DATE, Y FLOAT)`);
-  await query(c, `CREATE TABLE ${m.results.quoted} (PARTITION_KEY VARCHAR, STEP NUMBER, DS DATE, FORECAST FLOAT, LOWER FLOAT, UPPER FLOAT, RUN_ID VARCHAR(64), MODEL_VERSION VARCHAR(256), SCORED_AT TIMESTAMP_NTZ)`);
+  await query(
+    c,
+    `CREATE TABLE ${m.results.quoted} (PARTITION_KEY VARCHAR, STEP NUMBER, DS DATE, FORECAST FLOAT, LOWER FLOAT, UPPER FLOAT, RUN_ID VARCHAR(64), MODEL_VERSION VARCHAR(256), SCORED_AT TIMESTAMP_NTZ)`,
+  );
   await query(c, ddl(m.accuracy, ACCURACY_COLUMNS));
   await query(c, ddl(m.drift, DRIFT_COLUMNS));
   await query(c, `INSERT INTO ${m.source.table.quoted} (UNIT_ID, DAY, Y) VALUES (?, ?, ?)`, actuals);
   if (forecasts.length > 0) {
-    await query(c, `INSERT INTO ${m.results.quoted} (PARTITION_KEY, STEP, DS, FORECAST, LOWER, UPPER, RUN_ID, MODEL_VERSION, SCORED_AT) VALUES (?, 1, ?, ?, ?, ?, ?, ?, ?)`, forecasts);
+    await query(
+      c,
+      `INSERT INTO ${m.results.quoted} (PARTITION_KEY, STEP, DS, FORECAST, LOWER, UPPER, RUN_ID, MODEL_VERSION, SCORED_AT) VALUES (?, 1, ?, ?, ?, ?, ?, ?, ?)`,
+      forecasts,
+    );
   }
 }
 
@@ -62,9 +74,16 @@ describe('realized accuracy', () => {
     await setUp(
       m,
       [
-        ['A', '2026-01-07', 50], ['A', '2026-01-08', 10], ['A', '2026-01-09', 20], ['A', '2026-01-10', 0],
-        ['B', '2026-01-08', 100], ['B', '2026-01-09', 100], ['B', '2026-01-10', 100],
-        ['C', '2026-01-08', 10], ['C', '2026-01-09', 10], ['C', '2026-01-10', 10],
+        ['A', '2026-01-07', 50],
+        ['A', '2026-01-08', 10],
+        ['A', '2026-01-09', 20],
+        ['A', '2026-01-10', 0],
+        ['B', '2026-01-08', 100],
+        ['B', '2026-01-09', 100],
+        ['B', '2026-01-10', 100],
+        ['C', '2026-01-08', 10],
+        ['C', '2026-01-09', 10],
+        ['C', '2026-01-10', 10],
       ],
       [
         // Outside the 3-day window (01-08..01-10): ignored.
@@ -88,7 +107,12 @@ describe('realized accuracy', () => {
   });
 
   test('sMAPE, MAE, bias and coverage per partition and version match a hand computation', async () => {
-    const rows = (await query(c, `SELECT TO_VARCHAR(AS_OF) AS AS_OF, TO_VARCHAR(WINDOW_START) AS WINDOW_START, PARTITION_KEY, MODEL_VERSION, N_POINTS, SMAPE, MAE, BIAS, COVERAGE, DEGRADED FROM ${m.accuracy.quoted} ORDER BY PARTITION_KEY, MODEL_VERSION`)).rows;
+    const rows = (
+      await query(
+        c,
+        `SELECT TO_VARCHAR(AS_OF) AS AS_OF, TO_VARCHAR(WINDOW_START) AS WINDOW_START, PARTITION_KEY, MODEL_VERSION, N_POINTS, SMAPE, MAE, BIAS, COVERAGE, DEGRADED FROM ${m.accuracy.quoted} ORDER BY PARTITION_KEY, MODEL_VERSION`,
+      )
+    ).rows;
     // A/V1: errors (f - a) 2, -5, 0 on actuals 10, 20, 0; sMAPE terms 4/22, 10/35 and 0 (both zero).
     const smapeA = (100 * (4 / 22 + 10 / 35 + 0)) / 3;
     expect(rows).toHaveLength(4);
@@ -136,17 +160,37 @@ describe('realized accuracy', () => {
     await refresh(m);
     const days = (await query(c, `SELECT TO_VARCHAR(AS_OF) AS D, COUNT(*) AS N FROM ${m.accuracy.quoted} GROUP BY AS_OF ORDER BY AS_OF`)).rows;
     // On 01-11 the window is 01-09..01-11: A/V1 (01-09, 01-10), A/V2 (01-10), B and C (01-09, 01-10).
-    expect(days).toEqual([{ D: '2026-01-10', N: 4 }, { D: '2026-01-11', N: 4 }]);
+    expect(days).toEqual([
+      { D: '2026-01-10', N: 4 },
+      { D: '2026-01-11', N: 4 },
+    ]);
   });
 });
 
 describe('drift', () => {
   const m = model('DR1', { windowDays: 4, baselineDays: 4 });
   const series = (key: string, days: [number, number][]) => days.map(([d, y]) => [key, `2026-01-${String(d).padStart(2, '0')}`, y] as [string, string, number]);
-  const base: [number, number][] = [[13, 10], [14, 12], [15, 10], [16, 12]];
+  const base: [number, number][] = [
+    [13, 10],
+    [14, 12],
+    [15, 10],
+    [16, 12],
+  ];
   beforeAll(async () => {
     const scored = (key: string, version: string, from: number, scoredAt: string) =>
-      [0, 1, 2, 3].map((i) => [key, `2026-01-${String(from + i).padStart(2, '0')}`, 11, 9, 13, `R_${version}`, version, scoredAt] as [string, string, number, number, number, string, string, string]);
+      [0, 1, 2, 3].map(
+        (i) =>
+          [key, `2026-01-${String(from + i).padStart(2, '0')}`, 11, 9, 13, `R_${version}`, version, scoredAt] as [
+            string,
+            string,
+            number,
+            number,
+            number,
+            string,
+            string,
+            string,
+          ],
+      );
     await setUp(
       m,
       [
@@ -171,7 +215,12 @@ describe('drift', () => {
   });
 
   test('level and scale shift, missing and late days per partition match a hand computation, each flag beside its statistic', async () => {
-    const rows = (await query(c, `SELECT PARTITION_KEY, TO_VARCHAR(TRAIN_END) AS TRAIN_END, N_BASELINE, MEAN_BASELINE, SD_BASELINE, N_RECENT, MEAN_RECENT, SD_RECENT, LEVEL_SHIFT, SCALE_RATIO, MISSING_DAYS, DAYS_LATE, LEVEL_DRIFT, SCALE_DRIFT, MISSING_DATA, LATE_DATA, DRIFTED FROM ${m.drift.quoted} ORDER BY PARTITION_KEY`)).rows;
+    const rows = (
+      await query(
+        c,
+        `SELECT PARTITION_KEY, TO_VARCHAR(TRAIN_END) AS TRAIN_END, N_BASELINE, MEAN_BASELINE, SD_BASELINE, N_RECENT, MEAN_RECENT, SD_RECENT, LEVEL_SHIFT, SCALE_RATIO, MISSING_DAYS, DAYS_LATE, LEVEL_DRIFT, SCALE_DRIFT, MISSING_DATA, LATE_DATA, DRIFTED FROM ${m.drift.quoted} ORDER BY PARTITION_KEY`,
+      )
+    ).rows;
     const byKey = Object.fromEntries(rows.map((r) => [r.PARTITION_KEY, r]));
     const sdBase = Math.sqrt(4 / 3);
     for (const k of ['L', 'N', 'P', 'Q']) {
@@ -182,11 +231,29 @@ describe('drift', () => {
     expect(byKey.P).toMatchObject({ N_RECENT: 4, MEAN_RECENT: 11, LEVEL_SHIFT: 0, MISSING_DAYS: 0, DAYS_LATE: 0, DRIFTED: false });
     expect(byKey.P.SCALE_RATIO).toBeCloseTo(Math.sqrt(2 / 3) / sdBase, 9);
     // Q: recent mean 21, ten units up: 10 / sd = 8.66 baseline standard deviations.
-    expect(byKey.Q).toMatchObject({ N_RECENT: 4, MEAN_RECENT: 21, LEVEL_DRIFT: true, SCALE_DRIFT: false, MISSING_DATA: false, LATE_DATA: false, DRIFTED: true });
+    expect(byKey.Q).toMatchObject({
+      N_RECENT: 4,
+      MEAN_RECENT: 21,
+      LEVEL_DRIFT: true,
+      SCALE_DRIFT: false,
+      MISSING_DATA: false,
+      LATE_DATA: false,
+      DRIFTED: true,
+    });
     expect(byKey.Q.LEVEL_SHIFT).toBeCloseTo(10 / sdBase, 9);
     expect(byKey.Q.SCALE_RATIO).toBeCloseTo(1, 9);
     // L: 01-17 and 01-19 only: 01-18 missing, one day late on 01-20.
-    expect(byKey.L).toMatchObject({ N_RECENT: 2, MEAN_RECENT: 11, MISSING_DAYS: 1, DAYS_LATE: 1, LEVEL_DRIFT: false, SCALE_DRIFT: false, MISSING_DATA: true, LATE_DATA: true, DRIFTED: true });
+    expect(byKey.L).toMatchObject({
+      N_RECENT: 2,
+      MEAN_RECENT: 11,
+      MISSING_DAYS: 1,
+      DAYS_LATE: 1,
+      LEVEL_DRIFT: false,
+      SCALE_DRIFT: false,
+      MISSING_DATA: true,
+      LATE_DATA: true,
+      DRIFTED: true,
+    });
     // N was never scored: its baseline ends the day before the window.
     expect(byKey.N).toMatchObject({ N_RECENT: 4, MEAN_RECENT: 11, DRIFTED: false });
   });
@@ -205,18 +272,43 @@ describe('drift', () => {
   test('the closed loop enqueues only the degraded or drifted partitions and carries every other one over, nothing when none is, and once per evaluation date', async () => {
     const queue = { table: ObjectName.of('M', 'S', 'DR1_QUEUE'), leaseSeconds: 600, maxAttempts: 3 };
     await query(c, renderQueueCreate(queue));
-    const rows = async () => (await query(c, `SELECT QUEUE_ID, RUN_ID, PASS, PARTITION_KEYS, STATUS, ATTEMPTS FROM ${queue.table.quoted} ORDER BY QUEUE_ID`)).rows;
+    const rows = async () =>
+      (await query(c, `SELECT QUEUE_ID, RUN_ID, PASS, PARTITION_KEYS, STATUS, ATTEMPTS FROM ${queue.table.quoted} ORDER BY QUEUE_ID`)).rows;
     const metrics = ObjectName.of('M', 'S', 'DR1_METRICS');
     const tables = { metrics, runs: ObjectName.of('M', 'S', 'DR1_RUNS'), stage: ObjectName.of('M', 'S', 'DR1_STAGE') };
     await query(c, ddl(metrics, METRICS_COLUMNS));
     // The production run R1: P improved in refine, L failed, N and Q trained once.
-    const trained = (key: string, pass: string, status: string, mape: number | null) => ['R1', pass, key, status, 'ets', mape, 1, 0.1, 100, status === 'OK' ? `models/R1/${pass}/${key}.json` : null, null, '2026-01-16 00:00:00', 'img:1'];
+    const trained = (key: string, pass: string, status: string, mape: number | null) => [
+      'R1',
+      pass,
+      key,
+      status,
+      'ets',
+      mape,
+      1,
+      0.1,
+      100,
+      status === 'OK' ? `models/R1/${pass}/${key}.json` : null,
+      null,
+      '2026-01-16 00:00:00',
+      'img:1',
+    ];
     await query(c, `INSERT INTO ${metrics.quoted} VALUES (${METRICS_COLUMNS.map(() => '?').join(', ')})`, [
-      trained('P', 'screen', 'OK', 0.1), trained('P', 'refine', 'OK', 0.05), trained('Q', 'screen', 'OK', 0.1), trained('L', 'screen', 'FAILED', null), trained('N', 'screen', 'OK', 0.2),
+      trained('P', 'screen', 'OK', 0.1),
+      trained('P', 'refine', 'OK', 0.05),
+      trained('Q', 'screen', 'OK', 0.1),
+      trained('L', 'screen', 'FAILED', null),
+      trained('N', 'screen', 'OK', 0.2),
     ]);
-    const carried = async () => (await query(c, `SELECT RUN_ID, PASS, PARTITION_KEY, STAGE_PATH, MAPE FROM ${metrics.quoted} WHERE RUN_ID <> 'R1' ORDER BY PARTITION_KEY`)).rows;
+    const carried = async () =>
+      (await query(c, `SELECT RUN_ID, PASS, PARTITION_KEY, STAGE_PATH, MAPE FROM ${metrics.quoted} WHERE RUN_ID <> 'R1' ORDER BY PARTITION_KEY`)).rows;
     // Lenient thresholds: nothing degraded or drifted, so nothing to train.
-    const lenient = model('DR1', { windowDays: 4, baselineDays: 4, degradedWhen: { smapeAbove: 199, coverageBelow: 0, minPoints: 2 }, driftWhen: { levelShift: 100, scaleRatio: 100, missingDays: 0, lateDays: 0, minPoints: 2 } });
+    const lenient = model('DR1', {
+      windowDays: 4,
+      baselineDays: 4,
+      degradedWhen: { smapeAbove: 199, coverageBelow: 0, minPoints: 2 },
+      driftWhen: { levelShift: 100, scaleRatio: 100, missingDays: 0, lateDays: 0, minPoints: 2 },
+    });
     await refresh(lenient);
     expect((await query(c, renderEnqueueRetrain(lenient, queue, 1))).updated).toBe(0);
     expect(await rows()).toEqual([]);
@@ -225,7 +317,9 @@ describe('drift', () => {
     // only missing and late, which does not retrain.
     await refresh(m);
     expect((await query(c, renderEnqueueRetrain(m, queue, 1))).updated).toBe(1);
-    expect(await rows()).toEqual([{ QUEUE_ID: 'M20260120/refine/0', RUN_ID: 'M20260120', PASS: 'refine', PARTITION_KEYS: ['Q'], STATUS: 'PENDING', ATTEMPTS: 0 }]);
+    expect(await rows()).toEqual([
+      { QUEUE_ID: 'M20260120/refine/0', RUN_ID: 'M20260120', PASS: 'refine', PARTITION_KEYS: ['Q'], STATUS: 'PENDING', ATTEMPTS: 0 },
+    ]);
     expect((await query(c, renderEnqueueRetrain(m, queue, 1))).updated).toBe(0);
     expect(await rows()).toHaveLength(1);
     // Every other partition keeps the artifact its current index chose: P the refine one; L had none.

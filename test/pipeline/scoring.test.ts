@@ -12,7 +12,10 @@ const job = (extra: Partial<ScoringJobModel> = {}): ScoringJobModel => ({
     model: ObjectName.of('DB', 'ML', 'DEMAND_MODEL'),
     modelVersionOrAlias: 'PRODUCTION',
     results: ObjectName.of('DB', 'ML', 'DEMAND_RESULTS'),
-    outputColumns: [{ name: 'PARTITION_KEY', type: 'VARCHAR' }, { name: 'FORECAST', type: 'FLOAT' }],
+    outputColumns: [
+      { name: 'PARTITION_KEY', type: 'VARCHAR' },
+      { name: 'FORECAST', type: 'FLOAT' },
+    ],
     horizon: 28,
   },
   resultsName: 'DEMAND_RESULTS',
@@ -25,14 +28,21 @@ const job = (extra: Partial<ScoringJobModel> = {}): ScoringJobModel => ({
 });
 
 describe('scoringSteps', () => {
-  test('a job that scores after deploy has one batchScore step in the pipeline\'s run group, after the steps it waits for', () => {
+  test("a job that scores after deploy has one batchScore step in the pipeline's run group, after the steps it waits for", () => {
     const [step, ...rest] = scoringSteps(job());
     expect(rest).toEqual([]);
-    expect(step).toMatchObject({ id: 'app/Demand/Scoring/batchScore', kind: 'batchScore', runGroup: 'app/Demand', dependsOn: ['app/Demand/promote'], timeoutSeconds: 1800, executeOnChange: true });
+    expect(step).toMatchObject({
+      id: 'app/Demand/Scoring/batchScore',
+      kind: 'batchScore',
+      runGroup: 'app/Demand',
+      dependsOn: ['app/Demand/promote'],
+      timeoutSeconds: 1800,
+      executeOnChange: true,
+    });
     expect(step.description).toBe('score 28 steps per partition of DB.RAW.SALES with DB.ML.DEMAND_MODEL@PRODUCTION into DB.ML.DEMAND_RESULTS');
   });
 
-  test('its statements resolve the alias to a version, then replace the run\'s rows in one transaction', () => {
+  test("its statements resolve the alias to a version, then replace the run's rows in one transaction", () => {
     const [step] = scoringSteps(job());
     expect(step.statements.map((s) => s.id)).toEqual(['resolve-version', 'begin', 'delete-run', 'insert', 'commit']);
     expect(step.statements[0].capture?.match).toEqual({ value: 'PRODUCTION', arrayColumn: 'aliases' });

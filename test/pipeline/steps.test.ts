@@ -55,7 +55,8 @@ function model(passes: PipelineModel['passes'], extra: Partial<PipelineModel> = 
 const queueOnly = model([onQueue(Pass.SCREEN)]);
 const screenThenRefine = model([screenOnGraph(), onQueue(Pass.REFINE, 3, { refineTopPercent: 15 })]);
 
-const chain = (steps: HookStepSpec[]) => steps.map((s) => `${s.id.replace('app/Demand/', '')}:${s.kind}<-${s.dependsOn.map((d) => d.replace('app/Demand/', '')).join(',')}`);
+const chain = (steps: HookStepSpec[]) =>
+  steps.map((s) => `${s.id.replace('app/Demand/', '')}:${s.kind}<-${s.dependsOn.map((d) => d.replace('app/Demand/', '')).join(',')}`);
 
 /** The step `name` of `steps`, which must be of `kind`. */
 function stepOf<K extends HookStepSpec['kind']>(steps: HookStepSpec[], name: string, kind: K): HookStepSpec & { kind: K } {
@@ -95,7 +96,7 @@ describe('pipelineSteps', () => {
     expect(stepOf(steps, 'screen-start', 'startPass').statements.find((s) => s.id === 'enqueue')!.sql).toContain('"DB"."RAW"."SALES"');
   });
 
-  test('every step runs in the pipeline\'s run group, and only the first carries the triggers', () => {
+  test("every step runs in the pipeline's run group, and only the first carries the triggers", () => {
     const steps = pipelineSteps(screenThenRefine);
     expect(new Set(steps.map((s) => s.runGroup))).toEqual(new Set(['app/Demand']));
     expect(steps[0].triggers).toEqual({ image: '/db/ml/images/worker:1.0.0', runVersion: '', trainer: expect.stringMatching(/^[0-9a-f]{16}$/) });
@@ -107,7 +108,12 @@ describe('pipelineSteps', () => {
     expect(train.timeoutSeconds).toBe(7200);
     expect(train.allowedFailurePercent).toBe(2);
     expect(train.statements.map((s) => s.id)).toEqual(['execute-task', 'finish-pass']);
-    expect(train.wait).toMatchObject({ rootTask: 'DB.ML.DEMAND_SCREEN_ROOT', jobServices: ['DB.ML.DEMAND_SCREEN_W0', 'DB.ML.DEMAND_SCREEN_W1'], queueTable: 'DB.ML.DEMAND_QUEUE', pollSeconds: 10 });
+    expect(train.wait).toMatchObject({
+      rootTask: 'DB.ML.DEMAND_SCREEN_ROOT',
+      jobServices: ['DB.ML.DEMAND_SCREEN_W0', 'DB.ML.DEMAND_SCREEN_W1'],
+      queueTable: 'DB.ML.DEMAND_QUEUE',
+      pollSeconds: 10,
+    });
     expect(train.wait.graphRunSql).toContain("ROOT_TASK_NAME => 'DEMAND_SCREEN_ROOT'");
     expect(train.wait.pendingSql).toContain("'PENDING'");
     expect(train.wait.requeueSql).toContain("RUN_ID = '{{RUN_ID}}'");
@@ -116,12 +122,20 @@ describe('pipelineSteps', () => {
   test('the queue wait carries the budget, a timeout 10 minutes past it and the poll interval; the workers step names one job service per statement', () => {
     const steps = pipelineSteps(queueOnly);
     const wait = stepOf(steps, 'screen-wait', 'waitQueue');
-    expect(wait.wait).toMatchObject({ budgetSeconds: 900, pollSeconds: 10, jobServices: ['DB.ML.DEMAND_SCREEN_W0', 'DB.ML.DEMAND_SCREEN_W1', 'DB.ML.DEMAND_SCREEN_W2'] });
+    expect(wait.wait).toMatchObject({
+      budgetSeconds: 900,
+      pollSeconds: 10,
+      jobServices: ['DB.ML.DEMAND_SCREEN_W0', 'DB.ML.DEMAND_SCREEN_W1', 'DB.ML.DEMAND_SCREEN_W2'],
+    });
     expect(wait.timeoutSeconds).toBe(1500);
     expect(wait.description).toBe('wait until the screen queue is drained or its 900s budget ends; re-queue expired leases');
     const workers = stepOf(steps, 'screen-workers', 'runWorkers');
     expect(workers.wait).toEqual({ jobServices: wait.wait.jobServices, pollSeconds: 10 });
-    expect(workers.statements.map((s) => s.sql.match(/NAME = (\S+)/)![1])).toEqual(['DB.ML.DEMAND_SCREEN_W0', 'DB.ML.DEMAND_SCREEN_W1', 'DB.ML.DEMAND_SCREEN_W2']);
+    expect(workers.statements.map((s) => s.sql.match(/NAME = (\S+)/)![1])).toEqual([
+      'DB.ML.DEMAND_SCREEN_W0',
+      'DB.ML.DEMAND_SCREEN_W1',
+      'DB.ML.DEMAND_SCREEN_W2',
+    ]);
     expect(workers.statements[2].sql).toContain("MM_SLOTS: '3'");
     expect(workers.statements[2].sql).toContain("MM_TIME_BUDGET_SECONDS: '900'");
     expect(workers.statements[2].sql).toContain(`MM_TRAINING_KEY: '${trainingKey(queueOnly)}'`);
@@ -130,13 +144,27 @@ describe('pipelineSteps', () => {
   test('both kinds of training wait watch a pass the same way: one builder for the progress, refresh, verification and lease upkeep', () => {
     const graph = stepOf(pipelineSteps(model([screenOnGraph()])), 'screen-train', 'executeTaskGraph').wait;
     const queue = stepOf(pipelineSteps(queueOnly), 'screen-wait', 'waitQueue').wait;
-    for (const k of ['progressSql', 'refreshSql', 'verifySql', 'requeueSql', 'requeueOrphanedSql', 'failExhaustedSql', 'failuresSql', 'queueTable', 'pollSeconds'] as const) {
+    for (const k of [
+      'progressSql',
+      'refreshSql',
+      'verifySql',
+      'requeueSql',
+      'requeueOrphanedSql',
+      'failExhaustedSql',
+      'failuresSql',
+      'queueTable',
+      'pollSeconds',
+    ] as const) {
       expect([k, queue[k]]).toEqual([k, graph[k]]);
     }
   });
 
   test('promotion is gated when the registry has a gate, and moves the alias unconditionally when it has none', () => {
-    const gated = stepOf(pipelineSteps(model([onQueue(Pass.SCREEN)], { registry: { ...queueOnly.registry, gate: { metric: 'MEDIAN_MAPE', threshold: 0.2 } } })), 'promote', 'promote');
+    const gated = stepOf(
+      pipelineSteps(model([onQueue(Pass.SCREEN)], { registry: { ...queueOnly.registry, gate: { metric: 'MEDIAN_MAPE', threshold: 0.2 } } })),
+      'promote',
+      'promote',
+    );
     expect(gated.statements.map((s) => s.id)).toEqual(['gate', 'unset-alias', 'set-alias', 'set-default']);
     expect(gated.description).toBe('move PRODUCTION to the new version if MEDIAN_MAPE <= 0.2');
     const open = stepOf(pipelineSteps(queueOnly), 'promote', 'promote');
@@ -150,7 +178,7 @@ describe('pipelineSteps', () => {
     expect(trigger(model([onQueue(Pass.SCREEN)], { holdoutSteps: 14 }))).not.toBe(trigger(queueOnly));
   });
 
-  test('abandoning a run drops the queue workers the runner started, not the task graph\'s job services', () => {
+  test("abandoning a run drops the queue workers the runner started, not the task graph's job services", () => {
     const abandon = pipelineAbandon(screenThenRefine);
     expect(abandon.map((s) => s.id)).toEqual(['abandon-passes', 'abandon-chunks', 'drop-service-0', 'drop-service-1', 'drop-service-2']);
     expect(abandon.slice(2).map((s) => s.sql)).toEqual(services(Pass.REFINE, 3).map((n) => `DROP SERVICE IF EXISTS ${n}`));
@@ -158,7 +186,12 @@ describe('pipelineSteps', () => {
 
   test('the steps make a manifest the validator accepts', () => {
     const steps = finalizeSteps(pipelineSteps(screenThenRefine));
-    const text = serializeManifest({ schemaVersion: MANIFEST_SCHEMA_VERSION, stack: 'app', ledger: { database: 'DB', schema: 'ML', table: 'HOOK_RUNS' }, steps });
+    const text = serializeManifest({
+      schemaVersion: MANIFEST_SCHEMA_VERSION,
+      stack: 'app',
+      ledger: { database: 'DB', schema: 'ML', table: 'HOOK_RUNS' },
+      steps,
+    });
     expect(parseManifest(text).steps.map((s) => s.kind)).toEqual(steps.map((s) => s.kind));
   });
 });

@@ -2,11 +2,42 @@ import 'cdktf/lib/testing/adapters/jest';
 import { SnowflakeProviderConfig } from '@cdktf/provider-snowflake/lib/provider';
 import { Aspects, TerraformStack, Testing } from 'cdktf';
 import { Construct } from 'constructs';
-import { BatchScoringJob, ComputePool, Database, GateMetric, ManyModelChecks, ManyModelPipeline, ModelRegistryAggregator, PolicyRule, PolicySuppressions, PromotionGate, Role, RuleResult, Schedule, Schema, SourceTable, Trainer, Warehouse } from '../../index';
-import { computePoolAutoSuspend, computePoolMaxNodes, consumerLeastPrivilege, procedureWarehouse, promotionGate, queueLease, scoringSchedule, stageEncryption } from '../../lib/policy';
+import {
+  BatchScoringJob,
+  ComputePool,
+  Database,
+  GateMetric,
+  ManyModelChecks,
+  ManyModelPipeline,
+  ModelRegistryAggregator,
+  PolicyRule,
+  PolicySuppressions,
+  PromotionGate,
+  Role,
+  RuleResult,
+  Schedule,
+  Schema,
+  SourceTable,
+  Trainer,
+  Warehouse,
+} from '../../index';
+import {
+  computePoolAutoSuspend,
+  computePoolMaxNodes,
+  consumerLeastPrivilege,
+  procedureWarehouse,
+  promotionGate,
+  queueLease,
+  scoringSchedule,
+  stageEncryption,
+} from '../../lib/policy';
 import { newStack } from '../constructs/helpers';
 
-function checked(build: (s: TerraformStack) => void, checks = new ManyModelChecks(), provider: SnowflakeProviderConfig = {}): { stack: TerraformStack; checks: ManyModelChecks; error?: string; warnings: string[] } {
+function checked(
+  build: (s: TerraformStack) => void,
+  checks = new ManyModelChecks(),
+  provider: SnowflakeProviderConfig = {},
+): { stack: TerraformStack; checks: ManyModelChecks; error?: string; warnings: string[] } {
   const stack = newStack('test', provider);
   build(stack);
   Aspects.of(stack).add(checks);
@@ -36,11 +67,17 @@ describe('policy rules (one compliant and one non-compliant case each)', () => {
     expect(stageEncryption.evaluate(subject('snowflake_stage', {}))).toBe(RuleResult.NON_COMPLIANT);
   });
   test('MM-RL1 consumer least privilege', () => {
-    expect(consumerLeastPrivilege.evaluate(subject('snowflake_grant_privileges_to_account_role', { account_role_name: 'FC_CONSUMER', privileges: ['USAGE'] }))).toBe(RuleResult.COMPLIANT);
-    expect(consumerLeastPrivilege.evaluate(subject('snowflake_grant_privileges_to_account_role', { account_role_name: 'FC_CONSUMER', privileges: ['SELECT'] }))).toBe(RuleResult.NON_COMPLIANT);
-    expect(consumerLeastPrivilege.evaluate(subject('snowflake_grant_privileges_to_account_role', { account_role_name: 'FC_RUNNER', privileges: ['SELECT'] }))).toBe(RuleResult.NOT_APPLICABLE);
+    expect(
+      consumerLeastPrivilege.evaluate(subject('snowflake_grant_privileges_to_account_role', { account_role_name: 'FC_CONSUMER', privileges: ['USAGE'] })),
+    ).toBe(RuleResult.COMPLIANT);
+    expect(
+      consumerLeastPrivilege.evaluate(subject('snowflake_grant_privileges_to_account_role', { account_role_name: 'FC_CONSUMER', privileges: ['SELECT'] })),
+    ).toBe(RuleResult.NON_COMPLIANT);
+    expect(
+      consumerLeastPrivilege.evaluate(subject('snowflake_grant_privileges_to_account_role', { account_role_name: 'FC_RUNNER', privileges: ['SELECT'] })),
+    ).toBe(RuleResult.NOT_APPLICABLE);
   });
-  test('MM-RL1 lets a consumer read a pipeline\'s monitoring tables, and no other table', () => {
+  test("MM-RL1 lets a consumer read a pipeline's monitoring tables, and no other table", () => {
     const stack = newStack();
     new ManyModelPipeline(stack, 'Fc', {
       database: Database.fromName(stack, 'Db', 'ML'),
@@ -49,20 +86,37 @@ describe('policy rules (one compliant and one non-compliant case each)', () => {
       trainer: Trainer.fromImage('/ml/img/repo/w:1'),
       scoring: { horizon: 7 },
     }).addMonitoring();
-    const grant = (name: string) => ({ construct: stack, resourceType: 'snowflake_grant_privileges_to_account_role', config: { account_role_name: 'FC_CONSUMER', privileges: ['SELECT'], on_schema_object: { object_type: 'TABLE', object_name: name } } });
+    const grant = (name: string) => ({
+      construct: stack,
+      resourceType: 'snowflake_grant_privileges_to_account_role',
+      config: { account_role_name: 'FC_CONSUMER', privileges: ['SELECT'], on_schema_object: { object_type: 'TABLE', object_name: name } },
+    });
     expect(consumerLeastPrivilege.evaluate(grant('"ML"."FC"."FC_MONITORING_ACCURACY"'))).toBe(RuleResult.COMPLIANT);
     expect(consumerLeastPrivilege.evaluate(grant('"ML"."FC"."FC_MONITORING_DRIFT"'))).toBe(RuleResult.COMPLIANT);
     expect(consumerLeastPrivilege.evaluate(grant('"ML"."FC"."FC_TRAINING_METRICS"'))).toBe(RuleResult.NON_COMPLIANT);
-    expect(consumerLeastPrivilege.evaluate({ ...grant('"ML"."FC"."FC_MONITORING_ACCURACY"'), config: { ...grant('"ML"."FC"."FC_MONITORING_ACCURACY"').config, privileges: ['DELETE', 'SELECT'] } })).toBe(RuleResult.NON_COMPLIANT);
+    expect(
+      consumerLeastPrivilege.evaluate({
+        ...grant('"ML"."FC"."FC_MONITORING_ACCURACY"'),
+        config: { ...grant('"ML"."FC"."FC_MONITORING_ACCURACY"').config, privileges: ['DELETE', 'SELECT'] },
+      }),
+    ).toBe(RuleResult.NON_COMPLIANT);
   });
   test('MM-QU1 queue lease and attempts', () => {
-    expect(queueLease.evaluate(subject('snowflake_execute', { execute: 'CREATE HYBRID TABLE Q (QUEUE_ID VARCHAR, LEASE_UNTIL TIMESTAMP_NTZ, ATTEMPTS NUMBER)' }))).toBe(RuleResult.COMPLIANT);
-    expect(queueLease.evaluate(subject('snowflake_execute', { execute: 'CREATE HYBRID TABLE Q (QUEUE_ID VARCHAR, STATUS VARCHAR)' }))).toBe(RuleResult.NON_COMPLIANT);
+    expect(
+      queueLease.evaluate(subject('snowflake_execute', { execute: 'CREATE HYBRID TABLE Q (QUEUE_ID VARCHAR, LEASE_UNTIL TIMESTAMP_NTZ, ATTEMPTS NUMBER)' })),
+    ).toBe(RuleResult.COMPLIANT);
+    expect(queueLease.evaluate(subject('snowflake_execute', { execute: 'CREATE HYBRID TABLE Q (QUEUE_ID VARCHAR, STATUS VARCHAR)' }))).toBe(
+      RuleResult.NON_COMPLIANT,
+    );
   });
   test('MM-PR1 promotion gate and MM-SC1 scoring schedule look at our constructs', () => {
     const stack = newStack();
     const schema = Schema.fromName(stack, 'S', 'ML.FC');
-    const gated = new ModelRegistryAggregator(stack, 'A', { schema, metricsTableName: 'ML.FC.M', promotionGate: PromotionGate.metricAtMost(GateMetric.MEDIAN_MAPE, 0.2) });
+    const gated = new ModelRegistryAggregator(stack, 'A', {
+      schema,
+      metricsTableName: 'ML.FC.M',
+      promotionGate: PromotionGate.metricAtMost(GateMetric.MEDIAN_MAPE, 0.2),
+    });
     const open = new ModelRegistryAggregator(stack, 'B', { schema, metricsTableName: 'ML.FC.M' });
     expect(promotionGate.evaluate({ construct: gated })).toBe(RuleResult.COMPLIANT);
     expect(promotionGate.evaluate({ construct: open })).toBe(RuleResult.NON_COMPLIANT);
@@ -92,9 +146,18 @@ describe('MM-WH1 procedure warehouse', () => {
   });
 
   test('the pack warns, naming the procedure, and synth still succeeds', () => {
-    const r = checked((s) => new ModelRegistryAggregator(s, 'A', { schema: Schema.fromName(s, 'S', 'ML.FC'), metricsTableName: 'ML.FC.M', promotionGate: PromotionGate.metricAtMost(GateMetric.MEDIAN_MAPE, 0.2) }));
+    const r = checked(
+      (s) =>
+        new ModelRegistryAggregator(s, 'A', {
+          schema: Schema.fromName(s, 'S', 'ML.FC'),
+          metricsTableName: 'ML.FC.M',
+          promotionGate: PromotionGate.metricAtMost(GateMetric.MEDIAN_MAPE, 0.2),
+        }),
+    );
     expect(r.error).toBeUndefined();
-    expect(r.warnings.filter((w) => w.startsWith('[MM-WH1] test/A/RegisterProcedure: Creating a snowflake_procedure_python needs an active warehouse'))).toHaveLength(1);
+    expect(
+      r.warnings.filter((w) => w.startsWith('[MM-WH1] test/A/RegisterProcedure: Creating a snowflake_procedure_python needs an active warehouse')),
+    ).toHaveLength(1);
   });
 });
 
@@ -127,7 +190,12 @@ describe('ManyModelChecks pack', () => {
       PolicySuppressions.add(p, [{ id: 'MM-PR1', reason: 'promotion is approved by a human in the release checklist' }]);
     });
     expect(r.warnings.filter((w) => w.includes('MM-PR1'))).toEqual([]);
-    expect(r.checks.findings).toContainEqual({ ruleId: 'MM-PR1', level: 'warning', path: 'test/Forecast/Aggregator', suppressed: 'promotion is approved by a human in the release checklist' });
+    expect(r.checks.findings).toContainEqual({
+      ruleId: 'MM-PR1',
+      level: 'warning',
+      path: 'test/Forecast/Aggregator',
+      suppressed: 'promotion is approved by a human in the release checklist',
+    });
   });
 
   test('a suppression without a reason is itself an error', () => {
@@ -140,7 +208,12 @@ describe('ManyModelChecks pack', () => {
       id: 'ACME-1',
       level: 'error',
       explanation: 'Never grant to PUBLIC.',
-      evaluate: (s) => (s.resourceType !== 'snowflake_grant_privileges_to_account_role' ? RuleResult.NOT_APPLICABLE : s.config?.account_role_name === 'PUBLIC' ? RuleResult.NON_COMPLIANT : RuleResult.COMPLIANT),
+      evaluate: (s) =>
+        s.resourceType !== 'snowflake_grant_privileges_to_account_role'
+          ? RuleResult.NOT_APPLICABLE
+          : s.config?.account_role_name === 'PUBLIC'
+            ? RuleResult.NON_COMPLIANT
+            : RuleResult.COMPLIANT,
     };
     const r = checked((s) => new ComputePool(s, 'P').grantUsage(Role.fromName(s, 'Pub', 'PUBLIC')), new ManyModelChecks({ extraRules: [noPublicRole] }));
     expect(r.error).toMatch(/\[ACME-1\]/);
@@ -148,9 +221,16 @@ describe('ManyModelChecks pack', () => {
   });
 
   test('the example-style pipeline with a gate, a schedule and a provider warehouse passes every rule', () => {
-    const r = checked((s) => pipeline(s, { registry: { promotionGate: PromotionGate.metricAtMost(GateMetric.MEDIAN_MAPE, 0.25) }, scoring: { horizon: 7, schedule: Schedule.cron('0 6 * * *') } }), new ManyModelChecks(), { warehouse: 'DEPLOY_WH' });
+    const r = checked(
+      (s) =>
+        pipeline(s, {
+          registry: { promotionGate: PromotionGate.metricAtMost(GateMetric.MEDIAN_MAPE, 0.25) },
+          scoring: { horizon: 7, schedule: Schedule.cron('0 6 * * *') },
+        }),
+      new ManyModelChecks(),
+      { warehouse: 'DEPLOY_WH' },
+    );
     expect(r.error).toBeUndefined();
     expect(r.checks.findings).toEqual([]);
   });
 });
-

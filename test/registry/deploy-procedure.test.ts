@@ -3,7 +3,15 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { ObjectName } from '../../lib/identifiers';
-import { DEPLOY_PROCEDURE_PLACEHOLDERS, GRANT_PROCEDURE_PLACEHOLDERS, TEMPLATE_DIR, deployProcedureSourceOf, grantProcedureSourceOf, placeholdersOf, renderGrantProcedureSource } from '../../lib/registry/python/render';
+import {
+  DEPLOY_PROCEDURE_PLACEHOLDERS,
+  GRANT_PROCEDURE_PLACEHOLDERS,
+  TEMPLATE_DIR,
+  deployProcedureSourceOf,
+  grantProcedureSourceOf,
+  placeholdersOf,
+  renderGrantProcedureSource,
+} from '../../lib/registry/python/render';
 import { InferenceServiceModel, grantStatementsByKey, serviceMarker, serviceNameFor } from '../../lib/sql/serving';
 
 const FIXTURES = path.join(__dirname, 'fixtures');
@@ -38,13 +46,21 @@ interface Out {
   sleeps: number[];
 }
 
-function run(m: InferenceServiceModel, job: { services?: { name: string; status: string; comment?: string }[]; calls: string[]; versions?: { model: string; version: string; methods: string[] }[] }): Out {
+function run(
+  m: InferenceServiceModel,
+  job: { services?: { name: string; status: string; comment?: string }[]; calls: string[]; versions?: { model: string; version: string; methods: string[] }[] },
+): Out {
   const file = path.join(dir, `deploy-${Math.random().toString(36).slice(2)}.py`);
   fs.writeFileSync(file, deployProcedureSourceOf(m));
   const grantFile = `${file.slice(0, -3)}-grant.py`;
   fs.writeFileSync(grantFile, grantProcedureSourceOf(m));
   const versions = [...['V_R1', 'V_R2'].map((version) => ({ model: 'DEMAND_MODEL', version })), ...(job.versions ?? [])];
-  const r = spawnSync('python3', [path.join(FIXTURES, 'deploy_driver.py'), file, path.join(FIXTURES, 'fakes'), grantFile], { encoding: 'utf8', input: JSON.stringify({ ...job, versions }), timeout: 30000, env: { ...process.env, PYTHONDONTWRITEBYTECODE: '1' } });
+  const r = spawnSync('python3', [path.join(FIXTURES, 'deploy_driver.py'), file, path.join(FIXTURES, 'fakes'), grantFile], {
+    encoding: 'utf8',
+    input: JSON.stringify({ ...job, versions }),
+    timeout: 30000,
+    env: { ...process.env, PYTHONDONTWRITEBYTECODE: '1' },
+  });
   expect(r.stderr).toBe('');
   expect(r.status).toBe(0);
   return JSON.parse(r.stdout);
@@ -54,10 +70,17 @@ const svc = (m: InferenceServiceModel, version: string) => serviceNameFor(m, ver
 
 describe('the deploy procedure (run against fakes of snowflake-ml-python and a session)', () => {
   test('its templates have exactly their documented placeholders, and render to valid Python 3.9 with the statements inlined', () => {
-    expect(placeholdersOf(fs.readFileSync(path.join(TEMPLATE_DIR, 'deploy_procedure.py.tmpl'), 'utf8')).sort()).toEqual([...DEPLOY_PROCEDURE_PLACEHOLDERS].sort());
-    expect(placeholdersOf(fs.readFileSync(path.join(TEMPLATE_DIR, 'grant_procedure.py.tmpl'), 'utf8')).sort()).toEqual([...GRANT_PROCEDURE_PLACEHOLDERS].sort());
+    expect(placeholdersOf(fs.readFileSync(path.join(TEMPLATE_DIR, 'deploy_procedure.py.tmpl'), 'utf8')).sort()).toEqual(
+      [...DEPLOY_PROCEDURE_PLACEHOLDERS].sort(),
+    );
+    expect(placeholdersOf(fs.readFileSync(path.join(TEMPLATE_DIR, 'grant_procedure.py.tmpl'), 'utf8')).sort()).toEqual(
+      [...GRANT_PROCEDURE_PLACEHOLDERS].sort(),
+    );
     const grant = renderGrantProcedureSource({ servicePrefix: 'DB.ML.DEMAND_ONLINE', statements: grantStatementsByKey(model()) });
-    for (const [name, source] of [['deploy', deployProcedureSourceOf(model())], ['grant', grant]]) {
+    for (const [name, source] of [
+      ['deploy', deployProcedureSourceOf(model())],
+      ['grant', grant],
+    ]) {
       const file = path.join(dir, `syntax-${name}.py`);
       fs.writeFileSync(file, source);
       const r = spawnSync('python3', ['-c', 'import ast, sys; ast.parse(open(sys.argv[1]).read(), feature_version=(3, 9))', file], { encoding: 'utf8' });
@@ -67,15 +90,28 @@ describe('the deploy procedure (run against fakes of snowflake-ml-python and a s
     expect(grant).toContain('"grant_endpoints": "GRANT SERVICE ROLE DB.ML.<SERVICE>!ALL_ENDPOINTS_USAGE TO ROLE \\"DEMAND_ONLINE_CALLER\\"",');
   });
 
-  test('first promotion: creates the version\'s service with the settings (blocking), marks it, grants the endpoint role, points the gateway at it', () => {
+  test("first promotion: creates the version's service with the settings (blocking), marks it, grants the endpoint role, points the gateway at it", () => {
     const m = model();
     const out = run(m, { calls: ['V_R1'] });
     const name = svc(m, 'V_R1');
     expect(out.results).toEqual([{ status: 'created', service: `DB.ML.${name}`, version: 'V_R1', gateway: 'DB.ML.DEMAND_ONLINE', retired: [] }]);
-    expect(out.created).toEqual({ [`DB.ML.${name}`]: { model: 'DEMAND_MODEL', version: 'V_R1', service_compute_pool: 'SERVING', ingress_enabled: true, min_instances: 1, max_instances: 2, block: true } });
+    expect(out.created).toEqual({
+      [`DB.ML.${name}`]: {
+        model: 'DEMAND_MODEL',
+        version: 'V_R1',
+        service_compute_pool: 'SERVING',
+        ingress_enabled: true,
+        min_instances: 1,
+        max_instances: 2,
+        block: true,
+      },
+    });
     expect(out.services).toEqual({ [name]: { status: 'RUNNING', comment: 'many-model inference service DB.ML.DEMAND_ONLINE' } });
     expect(out.gateway).toEqual({ name: 'DB.ML.DEMAND_ONLINE', target: `DB.ML.${name}!inference` });
-    expect(out.grants).toEqual([['SERVICE ROLE', name, 'DEMAND_ONLINE_CALLER'], ['GATEWAY', 'DB.ML.DEMAND_ONLINE', 'DEMAND_ONLINE_CALLER']]);
+    expect(out.grants).toEqual([
+      ['SERVICE ROLE', name, 'DEMAND_ONLINE_CALLER'],
+      ['GATEWAY', 'DB.ML.DEMAND_ONLINE', 'DEMAND_ONLINE_CALLER'],
+    ]);
     expect(out.sleeps).toEqual([]);
   });
 
@@ -88,7 +124,7 @@ describe('the deploy procedure (run against fakes of snowflake-ml-python and a s
     expect(out.sql.filter((s) => s.startsWith('DROP'))).toEqual([]);
   });
 
-  test('a promotion: the new version\'s service runs and the gateway points at it before the old one is dropped, a minute later', () => {
+  test("a promotion: the new version's service runs and the gateway points at it before the old one is dropped, a minute later", () => {
     const m = model();
     const out = run(m, { calls: ['V_R1', 'V_R2'] });
     const [old, now] = [svc(m, 'V_R1'), svc(m, 'V_R2')];
@@ -126,7 +162,9 @@ describe('the deploy procedure (run against fakes of snowflake-ml-python and a s
     const r = spawnSync('python3', ['-c', script, file], { encoding: 'utf8' });
     expect(r.stderr).toBe('');
     expect(r.stdout.split('\n')[0]).toBe("ValueError: 'OTHER_SERVICE' is not a service of DB.ML.DEMAND_ONLINE []");
-    expect(r.stdout.split('\n')[1]).toBe(`grant_endpoints,grant_gateway ['GRANT SERVICE ROLE DB.ML.DEMAND_ONLINE_V_R1_ABCD1234!ALL_ENDPOINTS_USAGE TO ROLE "DEMAND_ONLINE_CALLER"', 'GRANT USAGE ON GATEWAY DB.ML.DEMAND_ONLINE TO ROLE "DEMAND_ONLINE_CALLER"']`);
+    expect(r.stdout.split('\n')[1]).toBe(
+      `grant_endpoints,grant_gateway ['GRANT SERVICE ROLE DB.ML.DEMAND_ONLINE_V_R1_ABCD1234!ALL_ENDPOINTS_USAGE TO ROLE "DEMAND_ONLINE_CALLER"', 'GRANT USAGE ON GATEWAY DB.ML.DEMAND_ONLINE TO ROLE "DEMAND_ONLINE_CALLER"']`,
+    );
   });
 
   test('a private service has no gateway and retires at once', () => {
@@ -142,7 +180,13 @@ describe('the deploy procedure (run against fakes of snowflake-ml-python and a s
   test('services it did not mark are never dropped; a FAILED service of the version is dropped and created again', () => {
     const m = model({ ingress: 'PRIVATE' });
     const name = svc(m, 'V_R1');
-    const out = run(m, { services: [{ name: 'DEMAND_ONLINE_V_R0_FOREIGN', status: 'RUNNING', comment: 'someone else' }, { name, status: 'FAILED', comment: serviceMarker(m) }], calls: ['V_R1'] });
+    const out = run(m, {
+      services: [
+        { name: 'DEMAND_ONLINE_V_R0_FOREIGN', status: 'RUNNING', comment: 'someone else' },
+        { name, status: 'FAILED', comment: serviceMarker(m) },
+      ],
+      calls: ['V_R1'],
+    });
     expect(out.results[0]).toMatchObject({ status: 'created', retired: [] });
     expect(Object.keys(out.services).sort()).toEqual(['DEMAND_ONLINE_V_R0_FOREIGN', name]);
     expect(out.services[name].status).toBe('RUNNING');
@@ -169,7 +213,9 @@ describe('the deploy procedure (run against fakes of snowflake-ml-python and a s
 
   test('a version registered before the service was added (no predict_rows) is refused with what to do, and nothing is created', () => {
     const out = run(model(), { calls: ['V_OLD'], versions: [{ model: 'DEMAND_MODEL', version: 'V_OLD', methods: ['predict'] }] });
-    expect(out.results[0].error).toBe('ValueError: version V_OLD of DB.ML.DEMAND_MODEL has no predict_rows method (it was registered before the inference service was added): a new training run registers one with it');
+    expect(out.results[0].error).toBe(
+      'ValueError: version V_OLD of DB.ML.DEMAND_MODEL has no predict_rows method (it was registered before the inference service was added): a new training run registers one with it',
+    );
     expect(out.created).toEqual({});
   });
 

@@ -22,12 +22,21 @@ const opts: RegisterProcedureOptions = {
   online: true,
 };
 
-describe('a served aggregator\'s online method predict_rows (registration procedure run against the fakes)', () => {
+describe("a served aggregator's online method predict_rows (registration procedure run against the fakes)", () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mm-online-'));
   afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
-  const fitted = (seed: number) => selectBest(prepareSeries(rows((t) => trendSeason(120, { level: 50 + seed, slope: 0.1, amp: 2, noise: 0.5, seed })[t], 120)), { refine: false }).model;
-  const artifacts: Record<string, ForecastModel> = { [artifactPath('R1', 'screen', 'A', 'json')]: fitted(1), [artifactPath('R1', 'screen', 'B', 'json')]: fitted(2) };
-  const index = { format: 'many-model-index', formatVersion: 1, runId: 'R1', partitions: { A: artifactPath('R1', 'screen', 'A', 'json'), B: artifactPath('R1', 'screen', 'B', 'json') } };
+  const fitted = (seed: number) =>
+    selectBest(prepareSeries(rows((t) => trendSeason(120, { level: 50 + seed, slope: 0.1, amp: 2, noise: 0.5, seed })[t], 120)), { refine: false }).model;
+  const artifacts: Record<string, ForecastModel> = {
+    [artifactPath('R1', 'screen', 'A', 'json')]: fitted(1),
+    [artifactPath('R1', 'screen', 'B', 'json')]: fitted(2),
+  };
+  const index = {
+    format: 'many-model-index',
+    formatVersion: 1,
+    runId: 'R1',
+    partitions: { A: artifactPath('R1', 'screen', 'A', 'json'), B: artifactPath('R1', 'screen', 'B', 'json') },
+  };
   const stageDir = path.join(dir, 'stage');
   for (const [rel, body] of Object.entries({ ...artifacts, 'models/R1/model_index.json': index })) {
     fs.mkdirSync(path.dirname(path.join(stageDir, rel)), { recursive: true });

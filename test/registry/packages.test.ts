@@ -6,7 +6,12 @@ import { errorOf, newStack, resources, synthJson } from '../constructs/helpers';
 describe('the registration procedure packages', () => {
   test('the pinned Snowpark satisfies the pinned snowflake-ml-python recipe requirement; 1.26.0 would not', () => {
     const req = pinnedRequirements();
-    expect(req).toEqual({ mlPython: '1.8.4', snowpark: '>=1.17.0,<2,!=1.26.0', python: '>=3.9,<3.13', source: 'snowflakedb/snowflake-ml-python@1.8.4:ci/conda_recipe/meta.yaml' });
+    expect(req).toEqual({
+      mlPython: '1.8.4',
+      snowpark: '>=1.17.0,<2,!=1.26.0',
+      python: '>=3.9,<3.13',
+      source: 'snowflakedb/snowflake-ml-python@1.8.4:ci/conda_recipe/meta.yaml',
+    });
     expect(satisfies(PROCEDURE_PACKAGES.snowpark, req.snowpark)).toBe(true);
     expect(satisfies('1.26.0', req.snowpark)).toBe(false);
     expect(satisfies('1.16.0', req.snowpark)).toBe(false);
@@ -29,16 +34,37 @@ describe('the registration procedure packages', () => {
   });
 
   test.each([
-    ['snowflake-snowpark-python==1.26.0', /condaDependencies "snowflake-snowpark-python==1.26.0" conflicts with snowflake-ml-python 1.8.4, which requires snowflake-snowpark-python >=1.17.0,<2,!=1.26.0 .*Remove the pin, or pin a version that satisfies/],
-    ['snowflake-ml-python==1.7.4', /condaDependencies "snowflake-ml-python==1.7.4" allows only snowflake-ml-python older than 1.8.4, which has no custom_model.partitioned_api/],
+    [
+      'snowflake-snowpark-python==1.26.0',
+      /condaDependencies "snowflake-snowpark-python==1.26.0" conflicts with snowflake-ml-python 1.8.4, which requires snowflake-snowpark-python >=1.17.0,<2,!=1.26.0 .*Remove the pin, or pin a version that satisfies/,
+    ],
+    [
+      'snowflake-ml-python==1.7.4',
+      /condaDependencies "snowflake-ml-python==1.7.4" allows only snowflake-ml-python older than 1.8.4, which has no custom_model.partitioned_api/,
+    ],
     ['snowflake-ml-python<1.8.4', /allows only snowflake-ml-python older than 1.8.4/],
   ])('refuses at synth a condaDependencies pin against the rule: %s', (spec, message) => {
-    const error = errorOf((s) => new ModelRegistryAggregator(s, 'Agg', { schema: Schema.fromName(s, 'S', 'ML.FC'), metricsTableName: 'ML.FC.METRICS', condaDependencies: ['pandas', spec] }));
+    const error = errorOf(
+      (s) =>
+        new ModelRegistryAggregator(s, 'Agg', {
+          schema: Schema.fromName(s, 'S', 'ML.FC'),
+          metricsTableName: 'ML.FC.METRICS',
+          condaDependencies: ['pandas', spec],
+        }),
+    );
     expect(error).toMatch(/^test\/Agg: /);
     expect(error).toMatch(message);
   });
 
   test('accepts pins within the rule and leaves other packages alone', () => {
-    expect(() => checkPackagePins(['snowflake-snowpark-python==1.25.0', 'snowflake-ml-python==1.9.0', 'snowflake-ml-python>=1.8.4', 'pandas==2.2.3', 'snowflake-ml-python'])).not.toThrow();
+    expect(() =>
+      checkPackagePins([
+        'snowflake-snowpark-python==1.25.0',
+        'snowflake-ml-python==1.9.0',
+        'snowflake-ml-python>=1.8.4',
+        'pandas==2.2.3',
+        'snowflake-ml-python',
+      ]),
+    ).not.toThrow();
   });
 });

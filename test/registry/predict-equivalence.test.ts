@@ -31,7 +31,12 @@ function monthDate(year: number, month: number, anchor: number): string {
 
 /** Runs predict_core.py over artifact files; one entry per file (forecast or error). */
 function pythonPredict(files: string[], horizon: number): (ForecastStep[] | { error: string })[] {
-  const r = spawnSync('python3', [DRIVER, TEMPLATE_DIR], { input: JSON.stringify({ files, horizon }), encoding: 'utf8', timeout: 30000, env: { ...process.env, PYTHONDONTWRITEBYTECODE: '1' } });
+  const r = spawnSync('python3', [DRIVER, TEMPLATE_DIR], {
+    input: JSON.stringify({ files, horizon }),
+    encoding: 'utf8',
+    timeout: 30000,
+    env: { ...process.env, PYTHONDONTWRITEBYTECODE: '1' },
+  });
   expect(r.stderr).toBe('');
   expect(r.status).toBe(0);
   return JSON.parse(r.stdout);
@@ -73,12 +78,17 @@ describe('TypeScript and Python predict agree', () => {
   const models: { name: string; model: AnyForecastModel }[] = [];
   syntheticSeries().forEach(({ name, obs }, i) => {
     const series = prepareSeries(obs);
-    for (const refine of [false, true]) models.push({ name: `${name}/${refine ? 'refine' : 'screen'}`, model: selectBest(series, { refine, level: i % 7 === 3 ? 0.8 : 0.95 }).model });
+    for (const refine of [false, true])
+      models.push({ name: `${name}/${refine ? 'refine' : 'screen'}`, model: selectBest(series, { refine, level: i % 7 === 3 ? 0.8 : 0.95 }).model });
   });
   // Every family, fitted directly, including other periods and interval levels.
   const y = trendSeason(200, { level: 60, slope: 0.1, amp: 3, noise: 1.5, seed: 9 });
   for (const family of FAMILY_ORDER) {
-    for (const [period, level, search] of [[7, 0.95, 'fine'], [12, 0.8, 'coarse'], [1, 0.99, 'coarse']] as const) {
+    for (const [period, level, search] of [
+      [7, 0.95, 'fine'],
+      [12, 0.8, 'coarse'],
+      [1, 0.99, 'coarse'],
+    ] as const) {
       const fit = FAMILIES[family].fit(y, { period, level, search });
       models.push({ name: `${family}/p${period}`, model: toModelDocument(fit, { startDate: day(0), lastDate: day(199), nFilled: 0 }) });
     }
@@ -88,9 +98,16 @@ describe('TypeScript and Python predict agree', () => {
   // directly and through the refine contest (rolling windows, calibrated sigma).
   const growth = Array.from({ length: 160 }, (_, t) => 50 * 1.01 ** t * (1 + 0.3 * Math.sin((2 * Math.PI * t) / 7)) * (1 + 0.03 * Math.sin(7.3 * t)));
   const crossing = trendSeason(160, { level: 0, slope: 0.05, amp: 2, noise: 1, seed: 41 });
-  for (const [name, series] of [['growth', growth], ['crossing', crossing]] as const) {
+  for (const [name, series] of [
+    ['growth', growth],
+    ['crossing', crossing],
+  ] as const) {
     for (const family of ['ets', 'arima'] as const) {
-      for (const [period, search] of [[7, 'coarse'], [7, 'fine'], [1, 'coarse']] as const) {
+      for (const [period, search] of [
+        [7, 'coarse'],
+        [7, 'fine'],
+        [1, 'coarse'],
+      ] as const) {
         const fit = FAMILIES[family].fit(series, { period, search });
         models.push({ name: `${family}/${name}/p${period}/${search}`, model: toModelDocument(fit, { startDate: day(0), lastDate: day(159), nFilled: 0 }) });
       }
@@ -113,7 +130,8 @@ describe('TypeScript and Python predict agree', () => {
   for (const [name, date, n] of calendar) {
     const ys = trendSeason(n, { level: 100, slope: 0.3, amp: 4, noise: 2, seed: n });
     const obs = ys.map((v, i) => ({ date: date(i), y: v }));
-    for (const refine of [false, true]) models.push({ name: `${name}/${refine ? 'refine' : 'screen'}`, model: selectBest(prepareSeries(obs), { refine }).model });
+    for (const refine of [false, true])
+      models.push({ name: `${name}/${refine ? 'refine' : 'screen'}`, model: selectBest(prepareSeries(obs), { refine }).model });
   }
   // formatVersion 3 artifacts (the worker before the frequency) read as before: daily steps.
   for (const family of ['ets', 'arima'] as const) {
@@ -124,13 +142,19 @@ describe('TypeScript and Python predict agree', () => {
   // formatVersion 2 artifacts (the previous worker) read as before.
   for (const family of ['holt_winters', 'linear_trend_season'] as const) {
     const fit = FAMILIES[family].fit(y, { period: 7 });
-    models.push({ name: `v2/${family}`, model: { ...toModelDocument(fit, { startDate: day(0), lastDate: day(199), nFilled: 0 }), formatVersion: 2 } as AnyForecastModel });
+    models.push({
+      name: `v2/${family}`,
+      model: { ...toModelDocument(fit, { startDate: day(0), lastDate: day(199), nFilled: 0 }), formatVersion: 2 } as AnyForecastModel,
+    });
   }
   // formatVersion 1 artifacts of the first worker.
   const v1 = { format: 'many-model-forecast', formatVersion: 1, period: 7, lastDate: '2024-02-28', sigma: 1.7, z: 1.959963984540054 } as const;
   models.push({ name: 'v1/seasonal_naive', model: { ...v1, family: 'seasonal_naive', state: { season: [1.1, 2.2, 3.3, 4.4, 5.5, 6.6, 7.7] } } });
   models.push({ name: 'v1/linear_trend', model: { ...v1, family: 'linear_trend', state: { intercept: 10.25, slope: -0.3, t0: 99 } } });
-  models.push({ name: 'v1/holt_winters', model: { ...v1, family: 'holt_winters', state: { level: 50.5, trend: 0.01, season: [0.1, -0.2, 0.3, -0.4, 0.5, -0.6, 0.3] } } });
+  models.push({
+    name: 'v1/holt_winters',
+    model: { ...v1, family: 'holt_winters', state: { level: 50.5, trend: 0.01, season: [0.1, -0.2, 0.3, -0.4, 0.5, -0.6, 0.3] } },
+  });
 
   test('the fixture covers every family, all four format versions, every frequency, both scales and many series', () => {
     const v3 = models.filter((m) => m.model.formatVersion === 4);
@@ -188,8 +212,14 @@ describe('TypeScript and Python predict agree', () => {
       { ...monthly, anchorDay: 1.5 },
       { ...monthly, lastDate: '2005-12-02' },
       { ...models.find((m) => m.model.family === 'ets')!.model, formatVersion: 2 },
-      { ...models.find((m) => m.model.family === 'ets')!.model, state: { ...(models.find((m) => m.model.family === 'ets')!.model.state as object), transform: 'exp' } },
-      { ...models.find((m) => m.model.family === 'arima')!.model, state: { ...(models.find((m) => m.model.family === 'arima')!.model.state as object), last: [] } },
+      {
+        ...models.find((m) => m.model.family === 'ets')!.model,
+        state: { ...(models.find((m) => m.model.family === 'ets')!.model.state as object), transform: 'exp' },
+      },
+      {
+        ...models.find((m) => m.model.family === 'arima')!.model,
+        state: { ...(models.find((m) => m.model.family === 'arima')!.model.state as object), last: [] },
+      },
       { ...base, family: 'arima' },
       { ...base, period: 0 },
       { ...base, lastDate: '2024-02-30' },

@@ -39,7 +39,11 @@ function python(args: string[], input?: string) {
 /** Parses `source` as Python 3.9 (the oldest runtime Snowflake offers) and byte-compiles it. */
 function expectValidPython(source: string, file: string): void {
   fs.writeFileSync(file, source);
-  const r = python(['-c', 'import ast, sys, py_compile; ast.parse(open(sys.argv[1]).read(), feature_version=(3, 9)); py_compile.compile(sys.argv[1], doraise=True)', file]);
+  const r = python([
+    '-c',
+    'import ast, sys, py_compile; ast.parse(open(sys.argv[1]).read(), feature_version=(3, 9)); py_compile.compile(sys.argv[1], doraise=True)',
+    file,
+  ]);
   expect(r.stderr).toBe('');
   expect(r.status).toBe(0);
 }
@@ -59,7 +63,7 @@ describe('template rendering', () => {
     expect(placeholdersOf(read('predict_core.py'))).toEqual([]);
   });
 
-  test("the local server knows the rendered procedure by its body and reads its model, stage and metrics table from it; any other body gets no stand-in", () => {
+  test('the local server knows the rendered procedure by its body and reads its model, stage and metrics table from it; any other body gets no stand-in', () => {
     const src = renderRegisterProcedureSource(opts);
     expect(registrationStandInFromDefinition(src)).toBeInstanceOf(Function);
     expect(registrationStandInFromDefinition(`\n${src}`)).toBeInstanceOf(Function);
@@ -80,7 +84,9 @@ describe('template rendering', () => {
 
   test('the aggregator module alone is valid Python 3.9 and declares the outputs', () => {
     const src = renderAggregatorModelSource({ outputColumns: DEFAULT_OUTPUT_COLUMNS });
-    expect(src).toContain('OUTPUT_COLUMNS = [("PARTITION_KEY", "VARCHAR"), ("STEP", "NUMBER(10,0)"), ("DS", "DATE"), ("FORECAST", "FLOAT"), ("LOWER", "FLOAT"), ("UPPER", "FLOAT")]');
+    expect(src).toContain(
+      'OUTPUT_COLUMNS = [("PARTITION_KEY", "VARCHAR"), ("STEP", "NUMBER(10,0)"), ("DS", "DATE"), ("FORECAST", "FLOAT"), ("LOWER", "FLOAT"), ("UPPER", "FLOAT")]',
+    );
     expect(src).toMatch(/class ManyModelAggregator\(custom_model\.CustomModel\):/);
     expectValidPython(src, path.join(dir, 'aggregator.py'));
   });
@@ -110,7 +116,9 @@ describe('template rendering', () => {
   });
 
   test('the renderer rejects settings it cannot render', () => {
-    expect(() => renderRegisterProcedureSource({ ...opts, targetPlatform: 'GPU' as never })).toThrow('targetPlatform must be WAREHOUSE or SNOWPARK_CONTAINER_SERVICES, got "GPU"');
+    expect(() => renderRegisterProcedureSource({ ...opts, targetPlatform: 'GPU' as never })).toThrow(
+      'targetPlatform must be WAREHOUSE or SNOWPARK_CONTAINER_SERVICES, got "GPU"',
+    );
     expect(() => renderRegisterProcedureSource({ ...opts, pythonVersion: 'latest' })).toThrow('pythonVersion must look like 3.11, got "latest"');
     expect(() => renderRegisterProcedureSource({ ...opts, modelName: 'MODEL' })).toThrow('modelName must be DATABASE.SCHEMA.NAME, got "MODEL"');
     expect(() => renderAggregatorModelSource({ outputColumns: [] })).toThrow('outputColumns must be a non-empty list of columns');
@@ -124,7 +132,8 @@ describe('the registration procedure and the aggregator it logs (run against fak
   const procFile = path.join(dir, 'register.py');
   fs.writeFileSync(procFile, renderRegisterProcedureSource(opts));
 
-  const fitted = (seed: number, refine: boolean) => selectBest(prepareSeries(rows((t) => trendSeason(120, { level: 50 + seed, slope: 0.1, amp: 2, noise: 0.5, seed })[t], 120)), { refine }).model;
+  const fitted = (seed: number, refine: boolean) =>
+    selectBest(prepareSeries(rows((t) => trendSeason(120, { level: 50 + seed, slope: 0.1, amp: 2, noise: 0.5, seed })[t], 120)), { refine }).model;
   // Screen and refine artifacts share base names in two pass directories, each under its shard
   // directory (worker contract 2): the index picks refine for A. D is a contract-1 (flat) artifact.
   const path1 = (pass: string, key: string) => artifactPath('R1', pass, key, 'json');
@@ -134,7 +143,12 @@ describe('the registration procedure and the aggregator it logs (run against fak
     [path1('screen', 'B/C')]: fitted(3, false),
     'models/R1/screen/D.json': fitted(4, false),
   };
-  const index = { format: 'many-model-index', formatVersion: 1, runId: 'R1', partitions: { A: path1('refine', 'A'), 'B/C': path1('screen', 'B/C'), D: 'models/R1/screen/D.json' } };
+  const index = {
+    format: 'many-model-index',
+    formatVersion: 1,
+    runId: 'R1',
+    partitions: { A: path1('refine', 'A'), 'B/C': path1('screen', 'B/C'), D: 'models/R1/screen/D.json' },
+  };
   const metricsRow = { TRAINED: 2, FAILED: 1, MEDIAN_MAPE: 0.042, MEAN_RMSE: 1.5 };
 
   function stage(name: string, files: Record<string, unknown>): string {
@@ -147,7 +161,10 @@ describe('the registration procedure and the aggregator it logs (run against fak
   }
 
   function run(job: object) {
-    const r = python([path.join(FIXTURES, 'registration_driver.py'), procFile, path.join(FIXTURES, 'fakes')], JSON.stringify({ metrics_row: metricsRow, ...job }));
+    const r = python(
+      [path.join(FIXTURES, 'registration_driver.py'), procFile, path.join(FIXTURES, 'fakes')],
+      JSON.stringify({ metrics_row: metricsRow, ...job }),
+    );
     expect(r.stderr).toBe('');
     expect(r.status).toBe(0);
     return JSON.parse(r.stdout);
@@ -164,7 +181,12 @@ describe('the registration procedure and the aggregator it logs (run against fak
       model: 'FORECAST_MODEL',
       version: 'V_R1',
       batches: [
-        [{ PARTITION_KEY: 'A', STEP: 3 }, { PARTITION_KEY: 'A', STEP: 1 }, { PARTITION_KEY: 'A', STEP: 2 }, { PARTITION_KEY: 'A', STEP: 1 }],
+        [
+          { PARTITION_KEY: 'A', STEP: 3 },
+          { PARTITION_KEY: 'A', STEP: 1 },
+          { PARTITION_KEY: 'A', STEP: 2 },
+          { PARTITION_KEY: 'A', STEP: 1 },
+        ],
         [{ PARTITION_KEY: 'B/C', STEP: 28 }],
         [{ PARTITION_KEY: 'UNKNOWN', STEP: 1 }],
         [{ PARTITION_KEY: 'A', STEP: 0 }],
@@ -175,7 +197,12 @@ describe('the registration procedure and the aggregator it logs (run against fak
   test('logs ONE version, then returns it as it is on the second call (versions are immutable)', () => {
     expect(out.results.map((r: { status: string }) => r.status)).toEqual(['registered', 'exists']);
     expect(out.log).toHaveLength(1);
-    expect(out.results[1]).toEqual({ status: 'exists', model: 'ANALYTICS.FORECAST.FORECAST_MODEL', version: 'V_R1', metrics: expect.objectContaining({ partitions_trained: 2 }) });
+    expect(out.results[1]).toEqual({
+      status: 'exists',
+      model: 'ANALYTICS.FORECAST.FORECAST_MODEL',
+      version: 'V_R1',
+      metrics: expect.objectContaining({ partitions_trained: 2 }),
+    });
   });
 
   test('artifacts live in shard directories of their pass', () => {
@@ -214,15 +241,20 @@ describe('the registration procedure and the aggregator it logs (run against fak
       mean_rmse: 1.5,
       lineage: { run_id: 'R1', stage: 'ANALYTICS.FORECAST.FORECAST_MODELS', index_path: 'models/R1/model_index.json', partitions: 3 },
     });
-    expect(log.signature_inputs).toEqual([{ name: 'PARTITION_KEY', dtype: 'STRING' }, { name: 'STEP', dtype: 'INT64' }]);
+    expect(log.signature_inputs).toEqual([
+      { name: 'PARTITION_KEY', dtype: 'STRING' },
+      { name: 'STEP', dtype: 'INT64' },
+    ]);
     expect(log.signature_outputs.map((f: { dtype: string }) => f.dtype)).toEqual(['STRING', 'INT64', 'TIMESTAMP_NTZ', 'DOUBLE', 'DOUBLE', 'DOUBLE']);
   });
 
-  test("the logged version predicts each partition from its own artifact (relocated by the registry), as the TypeScript predict does", () => {
+  test('the logged version predicts each partition from its own artifact (relocated by the registry), as the TypeScript predict does', () => {
     const [a, bc, unknown, bad] = out.predictions;
     const tsA = predictFromModel(artifacts[path1('refine', 'A')], 3);
     expect(a.columns).toEqual(['PARTITION_KEY', 'STEP', 'DS', 'FORECAST', 'LOWER', 'UPPER']);
-    expect(a.rows).toEqual(tsA.map((s) => ({ PARTITION_KEY: 'A', STEP: s.step, DS: `${s.date}T00:00:00`, FORECAST: s.forecast, LOWER: s.lower, UPPER: s.upper })));
+    expect(a.rows).toEqual(
+      tsA.map((s) => ({ PARTITION_KEY: 'A', STEP: s.step, DS: `${s.date}T00:00:00`, FORECAST: s.forecast, LOWER: s.lower, UPPER: s.upper })),
+    );
     const tsBC = predictFromModel(artifacts[path1('screen', 'B/C')], 28)[27];
     expect(bc.rows).toEqual([{ PARTITION_KEY: 'B/C', STEP: 28, DS: `${tsBC.date}T00:00:00`, FORECAST: tsBC.forecast, LOWER: tsBC.lower, UPPER: tsBC.upper }]);
     expect(unknown).toEqual({ columns: ['PARTITION_KEY', 'STEP', 'DS', 'FORECAST', 'LOWER', 'UPPER'], rows: [] });

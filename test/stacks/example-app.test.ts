@@ -22,7 +22,15 @@ describe('example app', () => {
       snowflake_task: 10, // root + 8 slots + daily scoring
     });
     expect(stack.manifest!.steps.map((s) => s.kind)).toEqual([
-      'startPass', 'executeTaskGraph', 'startPass', 'runWorkers', 'waitQueue', 'buildModelIndex', 'registerAggregator', 'promote', 'batchScore',
+      'startPass',
+      'executeTaskGraph',
+      'startPass',
+      'runWorkers',
+      'waitQueue',
+      'buildModelIndex',
+      'registerAggregator',
+      'promote',
+      'batchScore',
     ]);
   });
 
@@ -32,13 +40,19 @@ describe('example app', () => {
     const scoring = tasks.find((t) => t.schedule)!;
     expect(scoring.schedule.using_cron).toBe('0 6 * * * UTC');
     expect(scoring.sql_statement).toContain('"ANALYTICS"."FORECAST"."FORECAST_RESULTS"');
-    expect(tf.provider.snowflake[0].preview_features_enabled).toEqual(['snowflake_procedure_python_resource', 'snowflake_stage_resource', 'snowflake_table_resource']);
+    expect(tf.provider.snowflake[0].preview_features_enabled).toEqual([
+      'snowflake_procedure_python_resource',
+      'snowflake_stage_resource',
+      'snowflake_table_resource',
+    ]);
   });
 
   test('the provider deploys as MANY_MODEL_DEPLOYER with a warehouse of its own, and that role holds the runner and consumer roles', () => {
     const tf = JSON.parse(fs.readFileSync(readSynthOutput(outdir)[0].terraformFile, 'utf8'));
     expect(tf.provider.snowflake[0]).toMatchObject({ role: 'MANY_MODEL_DEPLOYER', warehouse: 'MANY_MODEL_DEPLOY_WH' });
-    const parents = Object.values(tf.resource.snowflake_grant_account_role).map((g: any) => `${g.role_name} -> ${g.parent_role_name}`).sort();
+    const parents = Object.values(tf.resource.snowflake_grant_account_role)
+      .map((g: any) => `${g.role_name} -> ${g.parent_role_name}`)
+      .sort();
     expect(parents).toEqual(['FORECAST_CONSUMER -> MANY_MODEL_DEPLOYER', 'FORECAST_RUNNER -> MANY_MODEL_DEPLOYER']);
     const policy = JSON.parse(fs.readFileSync(path.join(path.dirname(readSynthOutput(outdir)[0].terraformFile), 'policy.json'), 'utf8'));
     expect(policy.findings.filter((f: any) => f.ruleId === 'MM-WH1')).toEqual([]);

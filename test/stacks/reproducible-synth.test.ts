@@ -7,7 +7,9 @@ const root = path.resolve(__dirname, '..', '..');
 
 /** A copy of the checkout's files (tracked and new, as git lists them) at another path, sharing node_modules. */
 function cloneAt(dir: string): string {
-  const files = execFileSync('git', ['ls-files', '--cached', '--others', '--exclude-standard', '-z'], { cwd: root, encoding: 'utf8' }).split('\0').filter(Boolean);
+  const files = execFileSync('git', ['ls-files', '--cached', '--others', '--exclude-standard', '-z'], { cwd: root, encoding: 'utf8' })
+    .split('\0')
+    .filter(Boolean);
   for (const f of files) {
     // Skip files deleted but not yet committed, and a node_modules symlink (a git worktree's).
     if (f === 'node_modules' || !fs.existsSync(path.join(root, f))) continue;
@@ -49,7 +51,9 @@ describe('synthesis does not depend on where the project is checked out', () => 
       }
     }
     const example = expectIdentical(path.join(clones[0], 'cdktf.out'), path.join(clones[1], 'cdktf.out'), clones);
-    expect(example).toEqual(expect.arrayContaining(['manifest.json', path.join('stacks', 'forecast', 'cdk.tf.json'), path.join('stacks', 'forecast', 'hooks.json')]));
+    expect(example).toEqual(
+      expect.arrayContaining(['manifest.json', path.join('stacks', 'forecast', 'cdk.tf.json'), path.join('stacks', 'forecast', 'hooks.json')]),
+    );
     const composition = expectIdentical(path.join(clones[0], 'composition.out'), path.join(clones[1], 'composition.out'), clones);
     expect(composition).toEqual(expect.arrayContaining([path.join('stacks', 'retail', 'cdk.tf.json'), path.join('stacks', 'operations', 'cdk.tf.json')]));
     // The state stays where cdktf keeps it by default: terraform.<stack>.tfstate in the project root.

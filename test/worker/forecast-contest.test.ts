@@ -69,9 +69,21 @@ describe('the holdout contest (the version 2 families) picks the family that gen
 describe('selectBest', () => {
   const series = prep(trendSeason(120, { level: 50, slope: 0.1, amp: 1, noise: 0.3, seed: 21 }));
 
-  test('returns the refitted winner as a version-4 artifact with every candidate\'s holdout metrics', () => {
+  test("returns the refitted winner as a version-4 artifact with every candidate's holdout metrics", () => {
     const r = selectBest(series, { holdout: 14, families: LEGACY_SCREEN_FAMILIES });
-    expect(r.model).toMatchObject({ format: 'many-model-forecast', formatVersion: 4, family: r.winner, period: 7, frequency: 'day', startDate: day(0), lastDate: day(119), nObs: 120, nFilled: 0, level: 0.95, z: 1.959963984540054 });
+    expect(r.model).toMatchObject({
+      format: 'many-model-forecast',
+      formatVersion: 4,
+      family: r.winner,
+      period: 7,
+      frequency: 'day',
+      startDate: day(0),
+      lastDate: day(119),
+      nObs: 120,
+      nFilled: 0,
+      level: 0.95,
+      z: 1.959963984540054,
+    });
     expect(Object.keys(r.candidates)).toEqual([...LEGACY_SCREEN_FAMILIES]);
     expect(r.model.metrics).toEqual({ selectedBy: 'MAPE', holdout: 14, winner: r.metrics, candidates: r.candidates });
     for (const c of Object.values(r.candidates)) expect(c!.status).toBe('OK');
@@ -107,7 +119,11 @@ describe('selectBest', () => {
     const r = selectBest(prep(new Array(90).fill(42)), { refine: true });
     expect(r.winner).toBe('seasonal_naive');
     expect(r.metrics.mape).toBe(0);
-    expect(predictFromModel(r.model, 3).map((p) => [p.forecast, p.lower, p.upper])).toEqual([[42, 42, 42], [42, 42, 42], [42, 42, 42]]);
+    expect(predictFromModel(r.model, 3).map((p) => [p.forecast, p.lower, p.upper])).toEqual([
+      [42, 42, 42],
+      [42, 42, 42],
+      [42, 42, 42],
+    ]);
   });
 
   test('falls back to sMAPE, then RMSE, when MAPE is undefined (every holdout actual is 0)', () => {
@@ -127,7 +143,12 @@ describe('selectBest', () => {
     }
     expect(err).toBeInstanceOf(SeriesTooShortError);
     expect(err).toBeInstanceOf(SeriesError);
-    expect(err).toMatchObject({ reason: 'TOO_SHORT', length: 41, required: 42, message: 'series too short: 41 steps, need at least 42 (two seasons of 7 plus a holdout of 28)' });
+    expect(err).toMatchObject({
+      reason: 'TOO_SHORT',
+      length: 41,
+      required: 42,
+      message: 'series too short: 41 steps, need at least 42 (two seasons of 7 plus a holdout of 28)',
+    });
   });
 
   test('rejects a series that is mostly interpolated', () => {
@@ -143,7 +164,9 @@ describe('selectBest', () => {
   });
 
   test('throws a FitError naming every failure when no family fits', () => {
-    expect(() => selectBest(prep(new Array(42).fill(1)), { families: ['holt_winters'] })).toThrow(new FitError('no family could be fitted: holt_winters: holt_winters needs at least 16 points for period 7, got 14'));
+    expect(() => selectBest(prep(new Array(42).fill(1)), { families: ['holt_winters'] })).toThrow(
+      new FitError('no family could be fitted: holt_winters: holt_winters needs at least 16 points for period 7, got 14'),
+    );
   });
 
   test('interpolated holdout days are not scored', () => {
@@ -173,7 +196,11 @@ describe('the model artifact', () => {
 
   test('predictFromModel gives dated steps after lastDate from the document alone', () => {
     const f = predictFromModel(r.model, 3);
-    expect(f.map((s) => [s.step, s.date])).toEqual([[1, day(200)], [2, day(201)], [3, day(202)]]);
+    expect(f.map((s) => [s.step, s.date])).toEqual([
+      [1, day(200)],
+      [2, day(201)],
+      [3, day(202)],
+    ]);
     for (const s of f) {
       expect(s.lower).toBeLessThan(s.forecast);
       expect(s.upper).toBeGreaterThan(s.forecast);
@@ -183,7 +210,16 @@ describe('the model artifact', () => {
   });
 
   test('reads formatVersion 1 artifacts of the first worker (interval scale √h)', () => {
-    const v1 = { format: 'many-model-forecast', formatVersion: 1, family: 'linear_trend', period: 7, lastDate: '2026-01-31', state: { intercept: 10, slope: 2, t0: 100 }, sigma: 1, z: 2 } as const;
+    const v1 = {
+      format: 'many-model-forecast',
+      formatVersion: 1,
+      family: 'linear_trend',
+      period: 7,
+      lastDate: '2026-01-31',
+      state: { intercept: 10, slope: 2, t0: 100 },
+      sigma: 1,
+      z: 2,
+    } as const;
     expect(predictFromModel(v1, 4).map((s) => [s.date, s.forecast, s.lower, s.upper])).toEqual([
       ['2026-02-01', 212, 210, 214],
       ['2026-02-02', 214, 214 - 2 * Math.SQRT2, 214 + 2 * Math.SQRT2],

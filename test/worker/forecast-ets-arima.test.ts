@@ -1,4 +1,16 @@
-import { arima, autoEts, computeMetrics, ets, expPortable, forecast, kpss, predictFromModel, prepareSeries, selectBest, toModelDocument } from '../../worker/forecast/index';
+import {
+  arima,
+  autoEts,
+  computeMetrics,
+  ets,
+  expPortable,
+  forecast,
+  kpss,
+  predictFromModel,
+  prepareSeries,
+  selectBest,
+  toModelDocument,
+} from '../../worker/forecast/index';
 import { WEEK, day, gaussian, rows, trendSeason } from './series-helpers';
 
 const noise = (n: number, seed: number, level = 100, sd = 5) => {
@@ -123,7 +135,7 @@ describe('the contest with ETS, rolling windows and calibrated intervals', () =>
     expect(cal.model.sigma).toBeCloseTo(raw.model.sigma * cal.model.params.intervalScale, 12);
   });
 
-  test('the refine contest runs on three windows and reports the last one\'s metrics', () => {
+  test("the refine contest runs on three windows and reports the last one's metrics", () => {
     const one = selectBest(series, { refine: true, windows: 1 });
     const three = selectBest(series, { refine: true });
     // The last window's metrics of each family do not depend on how many windows rank them.

@@ -114,7 +114,12 @@ describe('Holt-Winters (additive trend and season)', () => {
     expect(m.state.phi).toBe(1);
     const sse = hwFilter(y, 7, alpha, beta, gamma, 1).sse;
     expect(m.params.sse).toBe(sse);
-    for (const [da, db, dg] of [[0.02, 0, 0], [-0.02, 0, 0], [0, 0.005, 0], [0, 0, 0.02]]) {
+    for (const [da, db, dg] of [
+      [0.02, 0, 0],
+      [-0.02, 0, 0],
+      [0, 0.005, 0],
+      [0, 0, 0.02],
+    ]) {
       expect(hwFilter(y, 7, alpha + da, Math.max(0, beta + db), Math.max(0, gamma + dg), 1).sse).toBeGreaterThanOrEqual(sse);
     }
   });

@@ -19,10 +19,23 @@ function seasonal(n: number, m: number, date: (i: number) => string, seed: numbe
 describe('the contest on monthly, quarterly and annual series with calendar dates', () => {
   test('a monthly series with first-of-month dates is accepted, fitted with a 12-month season and an 18-month holdout, and forecast on month starts', () => {
     const r = selectBest(prepareSeries(seasonal(96, 12, (i) => monthDate(2016, i, 1), 3)));
-    expect(r.model).toMatchObject({ formatVersion: 4, frequency: 'month', anchorDay: 1, period: 12, startDate: '2016-01-01', lastDate: '2023-12-01', nObs: 96, nFilled: 0 });
+    expect(r.model).toMatchObject({
+      formatVersion: 4,
+      frequency: 'month',
+      anchorDay: 1,
+      period: 12,
+      startDate: '2016-01-01',
+      lastDate: '2023-12-01',
+      nObs: 96,
+      nFilled: 0,
+    });
     expect(r.model.metrics!.holdout).toBe(18);
     expect((r.model.state as { spec: string }).spec).toMatch(/,A\)/);
-    expect(predictFromModel(r.model, 14).map((s) => s.date)).toEqual([...Array.from({ length: 12 }, (_, i) => `2024-${String(i + 1).padStart(2, '0')}-01`), '2025-01-01', '2025-02-01']);
+    expect(predictFromModel(r.model, 14).map((s) => s.date)).toEqual([
+      ...Array.from({ length: 12 }, (_, i) => `2024-${String(i + 1).padStart(2, '0')}-01`),
+      '2025-01-01',
+      '2025-02-01',
+    ]);
     // The season is there in the forecast: a year later, the same phase.
     const f = predictFromModel(r.model, 24).map((s) => s.forecast);
     expect(Math.abs(f[15] - f[3] - 12 * 0.8)).toBeLessThan(6);
@@ -58,7 +71,9 @@ describe('the contest on monthly, quarterly and annual series with calendar date
   });
 
   test('a daily series keeps the daily defaults: a weekly season and a 28-day holdout', () => {
-    const r = selectBest(prepareSeries(seasonal(120, 7, (i) => new Date(Date.UTC(2024, 0, 1 + i)).toISOString().slice(0, 10), 2)), { families: SCREEN_FAMILIES });
+    const r = selectBest(prepareSeries(seasonal(120, 7, (i) => new Date(Date.UTC(2024, 0, 1 + i)).toISOString().slice(0, 10), 2)), {
+      families: SCREEN_FAMILIES,
+    });
     expect(r.model).toMatchObject({ frequency: 'day', period: 7, metrics: { holdout: 28 } });
     expect(r.model).not.toHaveProperty('anchorDay');
   });
@@ -82,10 +97,29 @@ describe('artifacts of earlier versions and invalid calendar fields', () => {
   });
 });
 
-describe('the reference worker\'s settings', () => {
-  const env = { MM_CONTRACT_VERSION: '2', MM_MODE: 'queue', MM_PASS: 'screen', MM_SLOT: '0', MM_SLOTS: '1', MM_QUEUE_TABLE: 'A.B.Q', MM_RUNS_TABLE: 'A.B.R', MM_METRICS_TABLE: 'A.B.M', MM_MODEL_DIR: '/models', MM_ARTIFACT_EXT: 'json', MM_SOURCE_QUERY: 'SELECT 1', MM_LEASE_SECONDS: '600', MM_MAX_ATTEMPTS: '3', MM_TIME_BUDGET_SECONDS: '60', MM_EMPTY_POLLS: '3', MM_TRAINING_KEY: 'k', MM_HOLDOUT: '28', MM_SEASON_PERIOD: '7' };
+describe("the reference worker's settings", () => {
+  const env = {
+    MM_CONTRACT_VERSION: '2',
+    MM_MODE: 'queue',
+    MM_PASS: 'screen',
+    MM_SLOT: '0',
+    MM_SLOTS: '1',
+    MM_QUEUE_TABLE: 'A.B.Q',
+    MM_RUNS_TABLE: 'A.B.R',
+    MM_METRICS_TABLE: 'A.B.M',
+    MM_MODEL_DIR: '/models',
+    MM_ARTIFACT_EXT: 'json',
+    MM_SOURCE_QUERY: 'SELECT 1',
+    MM_LEASE_SECONDS: '600',
+    MM_MAX_ATTEMPTS: '3',
+    MM_TIME_BUDGET_SECONDS: '60',
+    MM_EMPTY_POLLS: '3',
+    MM_TRAINING_KEY: 'k',
+    MM_HOLDOUT: '28',
+    MM_SEASON_PERIOD: '7',
+  };
 
-  test('the pipeline\'s daily defaults leave holdout and season to each series\' frequency; given ones, or other values, are used as they are', () => {
+  test("the pipeline's daily defaults leave holdout and season to each series' frequency; given ones, or other values, are used as they are", () => {
     expect(configFromEnv(env)).toMatchObject({ holdout: undefined, period: undefined });
     expect(configFromEnv({ ...env, MM_GIVEN_SETTINGS: 'MM_SEASON_PERIOD' })).toMatchObject({ holdout: undefined, period: 7 });
     expect(configFromEnv({ ...env, MM_SEASON_PERIOD: '12', MM_HOLDOUT: '10' })).toMatchObject({ holdout: 10, period: 12 });

@@ -36,7 +36,11 @@ describe('normal quantiles', () => {
 
   test('AS 241 agrees with Python statistics.NormalDist.inv_cdf', () => {
     const ps = [1e-12, 1e-6, 0.001, 0.01, 0.025, 0.1, 0.3, 0.5, 0.7, 0.9, 0.95, 0.975, 0.99, 0.999999];
-    const r = spawnSync('python3', ['-c', 'import json,sys; from statistics import NormalDist as N; print(json.dumps([N().inv_cdf(p) for p in json.load(sys.stdin)]))'], { input: JSON.stringify(ps), encoding: 'utf8' });
+    const r = spawnSync(
+      'python3',
+      ['-c', 'import json,sys; from statistics import NormalDist as N; print(json.dumps([N().inv_cdf(p) for p in json.load(sys.stdin)]))'],
+      { input: JSON.stringify(ps), encoding: 'utf8' },
+    );
     expect(r.stderr).toBe('');
     const py = JSON.parse(r.stdout) as number[];
     ps.forEach((p, i) => {

@@ -33,7 +33,15 @@ describe('prepareSeries', () => {
   });
 
   test('sums duplicate dates when asked', () => {
-    expect(prepareSeries([{ date: day(0), y: 2 }, { date: day(0), y: 3 }], { duplicates: 'sum' }).values).toEqual([5]);
+    expect(
+      prepareSeries(
+        [
+          { date: day(0), y: 2 },
+          { date: day(0), y: 3 },
+        ],
+        { duplicates: 'sum' },
+      ).values,
+    ).toEqual([5]);
   });
 
   test('fills missing days and NULL days by linear interpolation and reports each count', () => {
@@ -81,37 +89,70 @@ describe('prepareSeries', () => {
     expect(reason(() => prepareSeries([]))).toEqual(['EMPTY', 'series has no rows']);
     expect(reason(() => prepareSeries([{ date: '2024-02-30', y: 1 }]))).toEqual(['INVALID_DATE', 'invalid date "2024-02-30": no such day']);
     expect(reason(() => prepareSeries([{ date: '01/02/2024', y: 1 }]))[0]).toBe('INVALID_DATE');
-    expect(reason(() => prepareSeries([{ date: '2024-01-01', y: '12.5' as unknown as number }]))).toEqual(['INVALID_VALUE', 'value "12.5" on 2024-01-01 is not a number or NULL']);
+    expect(reason(() => prepareSeries([{ date: '2024-01-01', y: '12.5' as unknown as number }]))).toEqual([
+      'INVALID_VALUE',
+      'value "12.5" on 2024-01-01 is not a number or NULL',
+    ]);
     // A typo in a daily series (1900 for 2024); two January firsts alone would be an annual series.
-    expect(reason(() => prepareSeries([{ date: '1900-01-01', y: 1 }, { date: '2024-01-01', y: 1 }, { date: '2024-01-02', y: 1 }]))[1]).toMatch(/^series spans 45292 days .* more than maxLength 36600$/);
+    expect(
+      reason(() =>
+        prepareSeries([
+          { date: '1900-01-01', y: 1 },
+          { date: '2024-01-01', y: 1 },
+          { date: '2024-01-02', y: 1 },
+        ]),
+      )[1],
+    ).toMatch(/^series spans 45292 days .* more than maxLength 36600$/);
   });
 });
 
-describe('prepareSeries reads the series\' step from its dates', () => {
+describe("prepareSeries reads the series' step from its dates", () => {
   const months = (dates: string[], f: (i: number) => number | null = (i) => 10 + i) => dates.map((date, i) => ({ date, y: f(i) }));
 
   test('first-of-month dates are a monthly series: no day is interpolated, a missing month is', () => {
     const p = prepareSeries(months(['2023-11-01', '2023-12-01', '2024-01-01', '2024-03-01', '2024-04-01']));
-    expect(p).toMatchObject({ frequency: 'month', anchorDay: 1, start: '2023-11-01', end: '2024-04-01', values: [10, 11, 12, 12.5, 13, 14], gapDays: 1, filled: 1 });
+    expect(p).toMatchObject({
+      frequency: 'month',
+      anchorDay: 1,
+      start: '2023-11-01',
+      end: '2024-04-01',
+      values: [10, 11, 12, 12.5, 13, 14],
+      gapDays: 1,
+      filled: 1,
+    });
     expect(p.observed).toEqual([true, true, true, false, true, true]);
   });
 
-  test('month ends are one anchor, whatever the month\'s length', () => {
+  test("month ends are one anchor, whatever the month's length", () => {
     const p = prepareSeries(months(['2024-01-31', '2024-02-29', '2024-03-31', '2024-04-30', '2024-06-30']));
     expect(p).toMatchObject({ frequency: 'month', anchorDay: 31, end: '2024-06-30', values: [10, 11, 12, 13, 13.5, 14] });
   });
 
   test('quarter ends are a quarterly series and years an annual one', () => {
-    expect(prepareSeries(months(['2023-03-31', '2023-06-30', '2023-09-30', '2023-12-31', '2024-06-30']))).toMatchObject({ frequency: 'quarter', anchorDay: 31, values: [10, 11, 12, 13, 13.5, 14] });
+    expect(prepareSeries(months(['2023-03-31', '2023-06-30', '2023-09-30', '2023-12-31', '2024-06-30']))).toMatchObject({
+      frequency: 'quarter',
+      anchorDay: 31,
+      values: [10, 11, 12, 13, 13.5, 14],
+    });
     expect(prepareSeries(months(['1871-01-01', '1872-01-01', '1874-01-01']))).toMatchObject({ frequency: 'year', anchorDay: 1, values: [10, 11, 11.5, 12] });
   });
 
   test('dates seven days apart (or a multiple) are a weekly series', () => {
-    expect(prepareSeries(months([day(0), day(7), day(21), day(28)]))).toMatchObject({ frequency: 'week', start: day(0), end: day(28), values: [10, 11, 11.5, 12, 13], gapDays: 1 });
+    expect(prepareSeries(months([day(0), day(7), day(21), day(28)]))).toMatchObject({
+      frequency: 'week',
+      start: day(0),
+      end: day(28),
+      values: [10, 11, 11.5, 12, 13],
+      gapDays: 1,
+    });
   });
 
   test('a NULL month keeps the step and is interpolated; dates on different days of the month are a daily series', () => {
-    expect(prepareSeries(months(['2024-01-01', '2024-02-01', '2024-03-01'], (i) => (i === 1 ? null : i)))).toMatchObject({ frequency: 'month', values: [0, 1, 2], nullDays: 1 });
+    expect(prepareSeries(months(['2024-01-01', '2024-02-01', '2024-03-01'], (i) => (i === 1 ? null : i)))).toMatchObject({
+      frequency: 'month',
+      values: [0, 1, 2],
+      nullDays: 1,
+    });
     expect(prepareSeries(months(['2024-01-01', '2024-02-02', '2024-03-01'])).frequency).toBe('day');
   });
 });

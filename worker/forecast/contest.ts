@@ -25,7 +25,15 @@ export const REFINE_FAMILIES: readonly FamilyName[] = ['seasonal_naive', 'ets', 
 /** The screen set before formatVersion 3 (seasonal naive, linear trend, Holt–Winters), for comparison. */
 export const LEGACY_SCREEN_FAMILIES: readonly FamilyName[] = ['seasonal_naive', 'linear_trend', 'holt_winters'];
 /** The refine set before formatVersion 3: the seven families of version 2. */
-export const LEGACY_REFINE_FAMILIES: readonly FamilyName[] = ['seasonal_naive', 'linear_trend', 'drift', 'ses', 'linear_trend_season', 'holt_winters', 'holt_winters_damped'];
+export const LEGACY_REFINE_FAMILIES: readonly FamilyName[] = [
+  'seasonal_naive',
+  'linear_trend',
+  'drift',
+  'ses',
+  'linear_trend_season',
+  'holt_winters',
+  'holt_winters_damped',
+];
 
 /** Options of {@link selectBest}. */
 export interface ContestOptions {
@@ -153,7 +161,8 @@ export function selectBest(series: PreparedSeries, opts: ContestOptions = {}): C
   if (!(maxFilled >= 0 && maxFilled <= 1)) throw new ForecastOptionsError(`maxFilledFraction must be in [0, 1], got ${maxFilled}`);
   const requested = opts.families ?? (refine ? REFINE_FAMILIES : SCREEN_FAMILIES);
   if (requested.length === 0) throw new ForecastOptionsError('families is empty');
-  for (const f of requested) if (!FAMILY_ORDER.includes(f)) throw new ForecastOptionsError(`unknown family ${JSON.stringify(f)}; known: ${FAMILY_ORDER.join(', ')}`);
+  for (const f of requested)
+    if (!FAMILY_ORDER.includes(f)) throw new ForecastOptionsError(`unknown family ${JSON.stringify(f)}; known: ${FAMILY_ORDER.join(', ')}`);
   const families = FAMILY_ORDER.filter((f) => requested.includes(f));
 
   const y = series.values;
@@ -161,7 +170,10 @@ export function selectBest(series: PreparedSeries, opts: ContestOptions = {}): C
   const required = 2 * period + holdout;
   if (n < required) throw new SeriesTooShortError(n, required, `two seasons of ${period} plus a holdout of ${holdout}`);
   if (series.filled > maxFilled * n) {
-    throw new SeriesError('TOO_SPARSE', `series too sparse: ${series.filled} of ${n} ${series.frequency ?? 'day'}s were interpolated, more than maxFilledFraction ${maxFilled}`);
+    throw new SeriesError(
+      'TOO_SPARSE',
+      `series too sparse: ${series.filled} of ${n} ${series.frequency ?? 'day'}s were interpolated, more than maxFilledFraction ${maxFilled}`,
+    );
   }
 
   const train = y.slice(0, n - holdout);
@@ -194,7 +206,14 @@ export function selectBest(series: PreparedSeries, opts: ContestOptions = {}): C
         if (end < Math.max(FAMILIES[family].minLength(period), 2 * period + 2)) break;
         try {
           const fw = forecast(FAMILIES[family].fit(y.slice(0, end), famOpts), holdout).point;
-          if (fw.every(Number.isFinite)) earlier.push(computeMetrics(y.slice(end, end + holdout), fw, series.observed.slice(end, end + holdout).some(Boolean) ? series.observed.slice(end, end + holdout) : undefined));
+          if (fw.every(Number.isFinite))
+            earlier.push(
+              computeMetrics(
+                y.slice(end, end + holdout),
+                fw,
+                series.observed.slice(end, end + holdout).some(Boolean) ? series.observed.slice(end, end + holdout) : undefined,
+              ),
+            );
         } catch (e) {
           if (!(e instanceof ForecastError)) throw e;
         }
@@ -243,6 +262,10 @@ export function selectBest(series: PreparedSeries, opts: ContestOptions = {}): C
   let final: FittedModel = best.family === 'ets' && etsFull !== undefined ? etsFull : FAMILIES[best.family].fit(y, fitOpts);
   if (calibrate) final = calibrated(final, best.fit, actual, use);
   const record: ContestRecord = { selectedBy, holdout, winner: best.metrics, candidates };
-  const model = toModelDocument(final, { startDate: series.start, lastDate: series.end, nFilled: series.filled, frequency: series.frequency ?? 'day', anchorDay: series.anchorDay }, record);
+  const model = toModelDocument(
+    final,
+    { startDate: series.start, lastDate: series.end, nFilled: series.filled, frequency: series.frequency ?? 'day', anchorDay: series.anchorDay },
+    record,
+  );
   return { model, winner: best.family, metrics: best.metrics, selectedBy, candidates };
 }

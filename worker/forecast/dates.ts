@@ -23,7 +23,8 @@ export function toDayNumber(d: string | Date): number {
   // A day that does not exist (2024-02-30) is refused, and so is year 0, as Python's
   // datetime.date refuses it. Checked and counted with integers: a Date per row cost more than
   // the rest of a short series' preparation.
-  if (year === 0 || month < 1 || month > 12 || day < 1 || day > daysInMonth(year, month - 1)) throw new SeriesError('INVALID_DATE', `invalid date ${JSON.stringify(d)}: no such day`);
+  if (year === 0 || month < 1 || month > 12 || day < 1 || day > daysInMonth(year, month - 1))
+    throw new SeriesError('INVALID_DATE', `invalid date ${JSON.stringify(d)}: no such day`);
   return daysFromCivil(year, month, day);
 }
 

@@ -23,9 +23,27 @@ export const MODEL_FORMAT_VERSION = 4;
 export const READ_VERSIONS = [1, 2, 3, 4] as const;
 
 /** Model families, in the contest's tie-break order (simplest first). */
-export const FAMILY_ORDER = ['seasonal_naive', 'linear_trend', 'drift', 'ses', 'linear_trend_season', 'holt_winters', 'holt_winters_damped', 'ets', 'arima'] as const;
+export const FAMILY_ORDER = [
+  'seasonal_naive',
+  'linear_trend',
+  'drift',
+  'ses',
+  'linear_trend_season',
+  'holt_winters',
+  'holt_winters_damped',
+  'ets',
+  'arima',
+] as const;
 /** Families that formatVersion 2 documents may hold (the others need version 3). */
-export const V2_FAMILIES: readonly FamilyName[] = ['seasonal_naive', 'linear_trend', 'drift', 'ses', 'linear_trend_season', 'holt_winters', 'holt_winters_damped'];
+export const V2_FAMILIES: readonly FamilyName[] = [
+  'seasonal_naive',
+  'linear_trend',
+  'drift',
+  'ses',
+  'linear_trend_season',
+  'holt_winters',
+  'holt_winters_damped',
+];
 /** A model family. */
 export type FamilyName = (typeof FAMILY_ORDER)[number];
 
@@ -194,7 +212,14 @@ export interface LegacyForecastModelV1 {
   readonly family: 'seasonal_naive' | 'linear_trend' | 'holt_winters';
   readonly period: number;
   readonly lastDate: string;
-  readonly state: { readonly season?: number[]; readonly intercept?: number; readonly slope?: number; readonly t0?: number; readonly level?: number; readonly trend?: number };
+  readonly state: {
+    readonly season?: number[];
+    readonly intercept?: number;
+    readonly slope?: number;
+    readonly t0?: number;
+    readonly level?: number;
+    readonly trend?: number;
+  };
   readonly sigma: number;
   readonly z?: number;
   readonly [extra: string]: unknown;
@@ -211,7 +236,8 @@ export function toModelDocument<F extends FamilyName>(
 ): ForecastModel<F> {
   const frequency = dates.frequency ?? 'day';
   const monthly = frequency === 'month' || frequency === 'quarter' || frequency === 'year';
-  if (monthly !== (dates.anchorDay !== undefined)) throw new ModelFormatError(`anchorDay is required for frequency ${frequency} and only for months, quarters and years`);
+  if (monthly !== (dates.anchorDay !== undefined))
+    throw new ModelFormatError(`anchorDay is required for frequency ${frequency} and only for months, quarters and years`);
   const doc = {
     format: MODEL_FORMAT,
     formatVersion: MODEL_FORMAT_VERSION,
@@ -301,7 +327,8 @@ export function parseModel(doc: unknown): AnyForecastModel {
     } else fail(`family ${JSON.stringify(family)} is not a formatVersion 1 family`);
     return m as unknown as LegacyForecastModelV1;
   }
-  if (version === 2 && !V2_FAMILIES.includes(family as FamilyName) && FAMILY_ORDER.includes(family as FamilyName)) fail(`family ${JSON.stringify(family)} needs formatVersion 3`);
+  if (version === 2 && !V2_FAMILIES.includes(family as FamilyName) && FAMILY_ORDER.includes(family as FamilyName))
+    fail(`family ${JSON.stringify(family)} needs formatVersion 3`);
   switch (family) {
     case 'seasonal_naive':
       need(state, 'season', (v) => isNumArray(v, p), `an array of ${p} numbers`);

@@ -24,9 +24,9 @@ import { ForecastOptionsError } from './errors';
 import { MODEL_FORMAT_VERSION } from './model';
 import { AnyForecastModel, ArimaState, EtsState, FittedModel, FamilyStates, HoltWintersState, RegressionState, parseModel } from './model';
 
-const LN2_HI = 0.693147180369123816490; // the high bits of ln 2: k·LN2_HI is exact for |k| < 2^11
+const LN2_HI = 0.69314718036912381649; // the high bits of ln 2: k·LN2_HI is exact for |k| < 2^11
 const LN2_LO = 1.90821492927058770002e-10;
-const INV_LN2 = 1.44269504088896338700;
+const INV_LN2 = 1.442695040888963387;
 
 /**
  * eˣ from +, −, ×, ÷ only (Cody–Waite reduction x = k·ln 2 + r, |r| ≤ ln 2 / 2, then a degree-14

@@ -106,7 +106,11 @@ export function prepareSeries(rows: readonly Observation[], opts: PrepareOptions
   const index = unit === 'day' ? (day: number) => (day - first) / count : (day: number) => (monthIndex(day) - firstMonth) / count;
   const dateOf = unit === 'day' ? (i: number) => first + i * count : (i: number) => dayOfMonthIndex(firstMonth + i * count, anchorDay as number);
   const length = index(last) + 1;
-  if (length > maxLength) throw new SeriesError('TOO_LONG', `series spans ${length} ${frequency}s (${fromDayNumber(first)} to ${fromDayNumber(last)}), more than maxLength ${maxLength}`);
+  if (length > maxLength)
+    throw new SeriesError(
+      'TOO_LONG',
+      `series spans ${length} ${frequency}s (${fromDayNumber(first)} to ${fromDayNumber(last)}), more than maxLength ${maxLength}`,
+    );
   let trimmedDays = 0;
   const rowAt = new Set<number>();
   for (const day of byDay.keys()) {

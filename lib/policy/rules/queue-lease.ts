@@ -4,7 +4,8 @@ import { PolicyRule, RuleResult, RuleSubject } from '../rule';
 export const queueLease: PolicyRule = {
   id: 'MM-QU1',
   level: 'error',
-  explanation: 'Without LEASE_UNTIL and ATTEMPTS a crashed worker keeps its chunk forever, or a poison chunk is retried forever. Work queues need both (the reference implementation forgot them).',
+  explanation:
+    'Without LEASE_UNTIL and ATTEMPTS a crashed worker keeps its chunk forever, or a poison chunk is retried forever. Work queues need both (the reference implementation forgot them).',
   evaluate: (s: RuleSubject) => {
     if (s.resourceType !== 'snowflake_execute') return RuleResult.NOT_APPLICABLE;
     const ddl = String(s.config?.execute ?? '');

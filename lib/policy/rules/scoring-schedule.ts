@@ -6,5 +6,6 @@ export const scoringSchedule: PolicyRule = {
   id: 'MM-SC1',
   level: 'warning',
   explanation: 'Scoring that only runs after a deploy goes stale between releases. Give the scoring a schedule (or run it after the task that loads the data).',
-  evaluate: (s: RuleSubject) => (!(s.construct instanceof BatchScoringJob) ? RuleResult.NOT_APPLICABLE : s.construct.task ? RuleResult.COMPLIANT : RuleResult.NON_COMPLIANT),
+  evaluate: (s: RuleSubject) =>
+    !(s.construct instanceof BatchScoringJob) ? RuleResult.NOT_APPLICABLE : s.construct.task ? RuleResult.COMPLIANT : RuleResult.NON_COMPLIANT,
 };

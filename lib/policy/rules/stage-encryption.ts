@@ -4,7 +4,8 @@ import { PolicyRule, RuleResult, RuleSubject } from '../rule';
 export const stageEncryption: PolicyRule = {
   id: 'MM-ST1',
   level: 'error',
-  explanation: "Model artifacts are derived from business data. Internal stages must declare SNOWFLAKE_SSE or SNOWFLAKE_FULL encryption so the artifacts are encrypted at rest under Snowflake-managed keys.",
+  explanation:
+    'Model artifacts are derived from business data. Internal stages must declare SNOWFLAKE_SSE or SNOWFLAKE_FULL encryption so the artifacts are encrypted at rest under Snowflake-managed keys.',
   evaluate: (s: RuleSubject) => {
     if (s.resourceType !== 'snowflake_stage' || s.config?.url) return RuleResult.NOT_APPLICABLE;
     return /TYPE\s*=\s*'SNOWFLAKE_(SSE|FULL)'/i.test(String(s.config?.encryption ?? '')) ? RuleResult.COMPLIANT : RuleResult.NON_COMPLIANT;

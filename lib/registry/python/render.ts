@@ -149,7 +149,8 @@ export function predictCoreSource(): string {
 /** The aggregator model module: the built-in one, or the user's class with the predict core and OUTPUT_COLUMNS available. */
 export function renderAggregatorModelSource(opts: AggregatorModelOptions): string {
   const outputs = pyColumns(opts.outputColumns, 'outputColumns');
-  if (!opts.outputColumns.some((c) => c.name === 'PARTITION_KEY')) throw new Error('outputColumns must include PARTITION_KEY: a partitioned model returns its key');
+  if (!opts.outputColumns.some((c) => c.name === 'PARTITION_KEY'))
+    throw new Error('outputColumns must include PARTITION_KEY: a partitioned model returns its key');
   if (opts.aggregatorSource !== undefined) {
     if (!/class\s+ManyModelAggregator\s*\(/.test(opts.aggregatorSource)) {
       throw new Error('a custom aggregator source must define class ManyModelAggregator(custom_model.CustomModel)');
@@ -159,7 +160,11 @@ export function renderAggregatorModelSource(opts: AggregatorModelOptions): strin
     }
     return `${predictCoreSource()}\n\nOUTPUT_COLUMNS = ${outputs}\n\n${opts.aggregatorSource.trim()}\n`;
   }
-  const source = fillTemplate(readTemplate('aggregator_model.py.tmpl'), { PREDICT_CORE: predictCoreSource(), OUTPUT_COLUMNS: outputs }, 'aggregator_model.py.tmpl');
+  const source = fillTemplate(
+    readTemplate('aggregator_model.py.tmpl'),
+    { PREDICT_CORE: predictCoreSource(), OUTPUT_COLUMNS: outputs },
+    'aggregator_model.py.tmpl',
+  );
   // The online method is a method of the class, which ends the module: appended after it.
   return opts.online ? source + readTemplate('aggregator_online.py.tmpl') : source;
 }
@@ -170,9 +175,14 @@ export function renderRegisterProcedureSource(opts: RegisterProcedureOptions): s
     throw new Error(`targetPlatform must be WAREHOUSE or SNOWPARK_CONTAINER_SERVICES, got ${JSON.stringify(opts.targetPlatform)}`);
   }
   if (!/^3\.\d+$/.test(opts.pythonVersion)) throw new Error(`pythonVersion must look like 3.11, got ${JSON.stringify(opts.pythonVersion)}`);
-  for (const [what, v] of [['modelName', opts.modelName], ['stageName', opts.stageName], ['metricsTable', opts.metricsTable]] as const) {
+  for (const [what, v] of [
+    ['modelName', opts.modelName],
+    ['stageName', opts.stageName],
+    ['metricsTable', opts.metricsTable],
+  ] as const) {
     // An unresolved cdktf token (${TfToken[...]}) is resolved at synth; only literal names are checked.
-    if (typeof v !== 'string' || (!v.includes('${') && v.split('.').length !== 3)) throw new Error(`${what} must be DATABASE.SCHEMA.NAME, got ${JSON.stringify(v)}`);
+    if (typeof v !== 'string' || (!v.includes('${') && v.split('.').length !== 3))
+      throw new Error(`${what} must be DATABASE.SCHEMA.NAME, got ${JSON.stringify(v)}`);
   }
   return fillTemplate(
     readTemplate('register_procedure.py.tmpl'),
@@ -234,7 +244,10 @@ function pyInt(value: number, what: string): string {
 
 /** The deploy procedure's handler module (`main(session, version_name)`). */
 export function renderDeployProcedureSource(opts: DeployProcedureOptions): string {
-  for (const [what, v] of [['modelName', opts.modelName], ['servicePrefix', opts.servicePrefix]] as const) {
+  for (const [what, v] of [
+    ['modelName', opts.modelName],
+    ['servicePrefix', opts.servicePrefix],
+  ] as const) {
     if (typeof v !== 'string' || v.split('.').length !== 3) throw new Error(`${what} must be DATABASE.SCHEMA.NAME, got ${JSON.stringify(v)}`);
   }
   if (!/^[0-9A-F]{8}$/.test(opts.settingsTag)) throw new Error(`settingsTag must be 8 upper-case hex digits, got ${JSON.stringify(opts.settingsTag)}`);
@@ -268,8 +281,13 @@ function pyStatements(statements: Readonly<Record<string, string>>): string {
 
 /** The grant procedure's handler module (`main(session, service_name)`). */
 export function renderGrantProcedureSource(opts: { readonly servicePrefix: string; readonly statements: Readonly<Record<string, string>> }): string {
-  if (typeof opts.servicePrefix !== 'string' || opts.servicePrefix.split('.').length !== 3) throw new Error(`servicePrefix must be DATABASE.SCHEMA.NAME, got ${JSON.stringify(opts.servicePrefix)}`);
-  return fillTemplate(readTemplate('grant_procedure.py.tmpl'), { SERVICE_PREFIX: pyString(opts.servicePrefix, 'servicePrefix'), STATEMENTS: pyStatements(opts.statements) }, 'grant_procedure.py.tmpl');
+  if (typeof opts.servicePrefix !== 'string' || opts.servicePrefix.split('.').length !== 3)
+    throw new Error(`servicePrefix must be DATABASE.SCHEMA.NAME, got ${JSON.stringify(opts.servicePrefix)}`);
+  return fillTemplate(
+    readTemplate('grant_procedure.py.tmpl'),
+    { SERVICE_PREFIX: pyString(opts.servicePrefix, 'servicePrefix'), STATEMENTS: pyStatements(opts.statements) },
+    'grant_procedure.py.tmpl',
+  );
 }
 
 /** The deploy procedure of the inference service `m` (the construct creates it; tests run it). */

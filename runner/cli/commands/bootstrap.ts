@@ -50,6 +50,12 @@ export async function bootstrap(opts: BootstrapOptions): Promise<number> {
     return EXIT.OK;
   }
   const say = (line: string) => process.stdout.write(line + '\n');
-  await withSession({ connection: opts.connection, say }, (session) => runBootstrap(session, plans.flatMap((p) => p.statements), say));
+  await withSession({ connection: opts.connection, say }, (session) =>
+    runBootstrap(
+      session,
+      plans.flatMap((p) => p.statements),
+      say,
+    ),
+  );
   return EXIT.OK;
 }

@@ -48,7 +48,13 @@ export async function demo(opts: DemoOptions): Promise<number> {
   const rows: [string, string][] = [
     ['run id', result.runId],
     ['partitions trained / failed', `${result.trained} / ${result.failedPartitions} (of ${result.partitions})`],
-    ['model families chosen', Object.entries(result.families).sort((a, b) => b[1] - a[1]).map(([f, n]) => `${f} ${n}`).join(', ')],
+    [
+      'model families chosen',
+      Object.entries(result.families)
+        .sort((a, b) => b[1] - a[1])
+        .map(([f, n]) => `${f} ${n}`)
+        .join(', '),
+    ],
     ['median holdout MAPE', pct(result.medianMape)],
     ['refined partitions (improved)', `${result.refined} (${result.refinedImproved})`],
     ['partitions in model_index.json', String(result.indexedPartitions)],
@@ -61,9 +67,15 @@ export async function demo(opts: DemoOptions): Promise<number> {
       ? ([
           ['closed loop: task graph', result.loop.state],
           ['closed loop: future actuals', `${result.loop.changed.length} series changed regime (${result.loop.changed.join(', ')})`],
-          ['closed loop: retrained', `${result.loop.retrained.length} partitions in run ${result.loop.runId} (${result.loop.retrained.join(', ') || 'none'}): ${sameSet(result.loop.retrained, result.loop.changed) ? 'exactly the changed series' : 'NOT the changed series'}`],
+          [
+            'closed loop: retrained',
+            `${result.loop.retrained.length} partitions in run ${result.loop.runId} (${result.loop.retrained.join(', ') || 'none'}): ${sameSet(result.loop.retrained, result.loop.changed) ? 'exactly the changed series' : 'NOT the changed series'}`,
+          ],
           ['closed loop: index', `${result.loop.indexedPartitions} partitions, ${result.loop.reusedArtifacts} reusing the replaced version's artifacts`],
-          ['closed loop: versions', `${result.loop.versionsAdded.join(', ') || 'none'} registered; ${result.loop.aliasVersion ?? 'none'} holds the alias (${result.loop.seconds.toFixed(1)} s, inside the account: task graph after the monitoring task)`],
+          [
+            'closed loop: versions',
+            `${result.loop.versionsAdded.join(', ') || 'none'} registered; ${result.loop.aliasVersion ?? 'none'} holds the alias (${result.loop.seconds.toFixed(1)} s, inside the account: task graph after the monitoring task)`,
+          ],
         ] as [string, string][])
       : []),
     ['wall time', `${result.wallSeconds.toFixed(1)} s`],
@@ -71,8 +83,17 @@ export async function demo(opts: DemoOptions): Promise<number> {
   log.info('');
   for (const [k, v] of rows) log.info(`  ${k.padEnd(32)} ${v}`);
   log.info('');
-  log.info('Roles as on a real account (docs/roles.md): bootstrap as ACCOUNTADMIN, apply as the deploy role, hooks as the runner role, PREDICT as the consumer role.');
-  log.info('Snowflake here is the project\'s local test double (docs/local-server.md), which enforces access control; registration and PREDICT are local stand-ins for Snowflake\'s Python runtime.');
-  const loopOff = result.loop !== undefined && (result.loop.state !== 'SUCCEEDED' || !sameSet(result.loop.retrained, result.loop.changed) || result.loop.versionsAdded.length !== 1 || result.loop.aliasVersion !== result.loop.versionsAdded[0]);
+  log.info(
+    'Roles as on a real account (docs/roles.md): bootstrap as ACCOUNTADMIN, apply as the deploy role, hooks as the runner role, PREDICT as the consumer role.',
+  );
+  log.info(
+    "Snowflake here is the project's local test double (docs/local-server.md), which enforces access control; registration and PREDICT are local stand-ins for Snowflake's Python runtime.",
+  );
+  const loopOff =
+    result.loop !== undefined &&
+    (result.loop.state !== 'SUCCEEDED' ||
+      !sameSet(result.loop.retrained, result.loop.changed) ||
+      result.loop.versionsAdded.length !== 1 ||
+      result.loop.aliasVersion !== result.loop.versionsAdded[0]);
   return result.failed || loopOff ? EXIT.STEP_FAILED : EXIT.OK;
 }

@@ -55,7 +55,12 @@ export interface RunningServer {
 function connectionTo(server: RunningServer, role?: string, warehouse?: string) {
   return resolveConnection({
     env: {
-      SNOWFLAKE_ACCOUNT: 'local', SNOWFLAKE_USER: server.user, SNOWFLAKE_PASSWORD: server.password, SNOWFLAKE_HOST: '127.0.0.1', SNOWFLAKE_PORT: String(server.port), SNOWFLAKE_PROTOCOL: 'http',
+      SNOWFLAKE_ACCOUNT: 'local',
+      SNOWFLAKE_USER: server.user,
+      SNOWFLAKE_PASSWORD: server.password,
+      SNOWFLAKE_HOST: '127.0.0.1',
+      SNOWFLAKE_PORT: String(server.port),
+      SNOWFLAKE_PROTOCOL: 'http',
       ...(role ? { SNOWFLAKE_ROLE: role } : {}),
       ...(warehouse ? { SNOWFLAKE_WAREHOUSE: warehouse } : {}),
     },
@@ -64,7 +69,10 @@ function connectionTo(server: RunningServer, role?: string, warehouse?: string) 
 
 /** The images the stack's job specs name (`image: '/db/schema/repo/name:tag'`), in task bodies and hook statements. */
 export function imagesOf(tf: TerraformJson, manifest: HookManifest | undefined): string[] {
-  return imagesInSpecs([...Object.values(tf.resource?.snowflake_task ?? {}).map((t) => String(t.sql_statement ?? '')), ...(manifest?.steps ?? []).flatMap((s) => s.statements.map((st) => st.sql))]);
+  return imagesInSpecs([
+    ...Object.values(tf.resource?.snowflake_task ?? {}).map((t) => String(t.sql_statement ?? '')),
+    ...(manifest?.steps ?? []).flatMap((s) => s.statements.map((st) => st.sql)),
+  ]);
 }
 
 export async function deployLocal(opts: DeployLocalOptions): Promise<number> {
@@ -75,7 +83,8 @@ export async function deployLocal(opts: DeployLocalOptions): Promise<number> {
   if (!opts.server) {
     const mapped = opts.images ?? {};
     for (const image of imagesOf(tf, manifest)) {
-      if (!Object.keys(mapped).some((k) => image === k || image.startsWith(k))) log.info(`image ${image} runs the reference worker locally (map it to your own command with --images FILE)`);
+      if (!Object.keys(mapped).some((k) => image === k || image.startsWith(k)))
+        log.info(`image ${image} runs the reference worker locally (map it to your own command with --images FILE)`);
     }
     const dataDir = opts.dataDir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'many-model-local-'));
     started = { dataDir, server: await startLocalServer({ dataDir, ...pipelineServerOptions(mapped) }) };
@@ -99,16 +108,22 @@ export async function deployLocal(opts: DeployLocalOptions): Promise<number> {
       throw new UsageError(`the stack reads ${missing.join(', ')}, which the local server does not hold. Load it first: ${load}`);
     }
     const provisioned = await provisionLocally(admin, tf, { user: target.user, openAs });
-    log.info(`bootstrap: ${provisioned.bootstrapStatements} statements as ACCOUNTADMIN; apply: ${provisioned.plan.statements.length} statements as ${provisioned.deployRole}`);
+    log.info(
+      `bootstrap: ${provisioned.bootstrapStatements} statements as ACCOUNTADMIN; apply: ${provisioned.plan.statements.length} statements as ${provisioned.deployRole}`,
+    );
     if (!manifest) {
       log.info(`stack ${opts.stack.name} declares no post-deploy steps`);
       return EXIT.OK;
     }
     const roles = [...new Set(Object.values(manifest.runGroups ?? {}).flatMap((g) => (g.runnerRole ? [g.runnerRole] : [])))];
-    if (roles.length > 1) throw new UsageError(`stack ${opts.stack.name} runs its hooks as several roles (${roles.join(', ')}); one session runs them all: give its pipelines one runner role (roles.runner)`);
+    if (roles.length > 1)
+      throw new UsageError(
+        `stack ${opts.stack.name} runs its hooks as several roles (${roles.join(', ')}); one session runs them all: give its pipelines one runner role (roles.runner)`,
+      );
     const role = roles[0];
     // The runner queries on its pipeline's warehouse, as its connection would name it (SNOWFLAKE_WAREHOUSE).
-    const warehouse = opts.app.node.findAll().find((c): c is ManyModelPipeline => c instanceof ManyModelPipeline && c.runnerRole.roleName === role)?.warehouse.warehouseName;
+    const warehouse = opts.app.node.findAll().find((c): c is ManyModelPipeline => c instanceof ManyModelPipeline && c.runnerRole.roleName === role)
+      ?.warehouse.warehouseName;
     log.info(`hooks run as ${role ?? 'ACCOUNTADMIN (the manifest names no runner role)'}${warehouse ? ` on warehouse ${warehouse}` : ''}`);
     const result = await runHooks(manifest, await openAs(role, warehouse), { log });
     const count = (s: string) => result.outcomes.filter((o) => o.status === s).length;

@@ -41,17 +41,23 @@ export interface DeployOptions {
 
 /** The mode's flags hang together: the local ones only with --local, --port apart from --data and --images. */
 function checkModeFlags(opts: DeployOptions): void {
-  const localOnly = (['data', 'images', 'port', 'user', 'passwordFile'] as const).filter((f) => opts[f] !== undefined).map((f) => (f === 'passwordFile' ? '--password-file' : `--${f}`));
+  const localOnly = (['data', 'images', 'port', 'user', 'passwordFile'] as const)
+    .filter((f) => opts[f] !== undefined)
+    .map((f) => (f === 'passwordFile' ? '--password-file' : `--${f}`));
   if (!opts.local && localOnly.length > 0) throw new UsageError(`${localOnly.join(', ')}: ${localOnly.length > 1 ? 'belong' : 'belongs'} to deploy --local`);
-  if (opts.local && (opts.connection !== undefined || opts.terraform !== undefined)) throw new UsageError('deploy --local deploys to the local server: --connection and --terraform do not apply');
-  if (opts.port !== undefined && (opts.data !== undefined || opts.images !== undefined)) throw new UsageError('--port deploys to a running local server, which keeps its own state and images: give --data and --images to many-model local-server');
-  if (opts.port === undefined && (opts.user !== undefined || opts.passwordFile !== undefined)) throw new UsageError('--user and --password-file log in to a running local server: give its --port');
+  if (opts.local && (opts.connection !== undefined || opts.terraform !== undefined))
+    throw new UsageError('deploy --local deploys to the local server: --connection and --terraform do not apply');
+  if (opts.port !== undefined && (opts.data !== undefined || opts.images !== undefined))
+    throw new UsageError('--port deploys to a running local server, which keeps its own state and images: give --data and --images to many-model local-server');
+  if (opts.port === undefined && (opts.user !== undefined || opts.passwordFile !== undefined))
+    throw new UsageError('--user and --password-file log in to a running local server: give its --port');
   if (opts.port === 0) throw new UsageError('--port 0: give the port the running local server printed');
 }
 
 export async function deploy(opts: DeployOptions): Promise<number> {
   checkModeFlags(opts);
-  const running: RunningServer | undefined = opts.port !== undefined ? { port: opts.port, user: opts.user ?? 'test', password: readPassword(opts) ?? 'test' } : undefined;
+  const running: RunningServer | undefined =
+    opts.port !== undefined ? { port: opts.port, user: opts.user ?? 'test', password: readPassword(opts) ?? 'test' } : undefined;
   // Before the synth: without the local server's packages there is nothing to deploy to.
   if (opts.local) requireLocalServerPackages('many-model deploy --local');
   const app = await synthApp(opts.app, opts.out).catch((e: Error) => {
@@ -60,7 +66,10 @@ export async function deploy(opts: DeployOptions): Promise<number> {
   });
   const stacks = readSynthOutput(opts.out);
   const stack = opts.stack ? stacks.find((s) => s.name === opts.stack) : stacks.length === 1 ? stacks[0] : undefined;
-  if (!stack) throw new UsageError(`${opts.stack ? `no stack '${opts.stack}'` : 'several stacks'} under ${opts.out}/ (${stacks.map((s) => s.name).join(', ')}); choose one with --stack`);
+  if (!stack)
+    throw new UsageError(
+      `${opts.stack ? `no stack '${opts.stack}'` : 'several stacks'} under ${opts.out}/ (${stacks.map((s) => s.name).join(', ')}); choose one with --stack`,
+    );
   if (opts.local) {
     // Loaded only here: the local server (DuckDB) is not needed to deploy to an account, and its
     // packages are an optional install (../local-server-packages.ts).
@@ -70,7 +79,10 @@ export async function deploy(opts: DeployOptions): Promise<number> {
   }
   const terraform = opts.terraform ?? 'terraform';
   const dir = path.dirname(stack.terraformFile);
-  for (const args of [['init', '-input=false', '-no-color'], ['apply', '-input=false', '-auto-approve', '-no-color']]) {
+  for (const args of [
+    ['init', '-input=false', '-no-color'],
+    ['apply', '-input=false', '-auto-approve', '-no-color'],
+  ]) {
     process.stdout.write(`many-model deploy: ${terraform} ${args.join(' ')} (in ${path.relative(process.cwd(), dir) || '.'})\n`);
     const r = spawnSync(terraform, args, { cwd: dir, stdio: 'inherit' });
     if (r.error) {

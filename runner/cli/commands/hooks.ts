@@ -47,7 +47,10 @@ export function loadStackManifest(out: string, stack?: string): HookManifest {
   const manifest = parseManifest(fs.readFileSync(file, 'utf8'), file);
   // A manifest copied from another stack would train into that stack's tables under this one's
   // ledger key: refused.
-  if (manifest.stack !== name) throw new UsageError(`${file} belongs to stack '${manifest.stack}', not to stack '${name}' whose directory holds it. Synthesize again rather than copying manifests between stacks`);
+  if (manifest.stack !== name)
+    throw new UsageError(
+      `${file} belongs to stack '${manifest.stack}', not to stack '${name}' whose directory holds it. Synthesize again rather than copying manifests between stacks`,
+    );
   return manifest;
 }
 
@@ -89,7 +92,10 @@ export function planHooks(opts: HooksOptions): Promise<number> {
     }
     const plan = planRun(manifest, await new Ledger(session, manifest.ledger, manifest.stack).state(), opts);
     for (const g of plan.groups) log.info(describeGroup(g));
-    for (const p of plan.steps) log.info(`${p.action === 'run' ? 'run ' : 'skip'}  ${p.step.id.padEnd(48)} ${p.reason}${p.action === 'run' ? `  (run ${p.runId}${p.newRun ? ', new' : ''})` : ''}`);
+    for (const p of plan.steps)
+      log.info(
+        `${p.action === 'run' ? 'run ' : 'skip'}  ${p.step.id.padEnd(48)} ${p.reason}${p.action === 'run' ? `  (run ${p.runId}${p.newRun ? ', new' : ''})` : ''}`,
+      );
     log.info(`${plan.steps.filter((p) => p.action === 'run').length} to run, ${plan.steps.filter((p) => p.action === 'skip').length} skipped`);
     return EXIT.OK;
   });
@@ -101,10 +107,19 @@ export function planHooks(opts: HooksOptions): Promise<number> {
  */
 export function runStackHooks(opts: HooksOptions): Promise<number> {
   return withStack(opts, async (manifest, session, log) => {
-    const result = await runHooks(manifest, session, { force: opts.force, from: opts.from, only: opts.only, dryRun: opts.dryRun, log, staleLockSeconds: opts.lockTimeout });
+    const result = await runHooks(manifest, session, {
+      force: opts.force,
+      from: opts.from,
+      only: opts.only,
+      dryRun: opts.dryRun,
+      log,
+      staleLockSeconds: opts.lockTimeout,
+    });
     if (result.lockedBy) return EXIT.STEP_FAILED;
     const count = (s: string) => result.outcomes.filter((o) => o.status === s).length;
-    log.info(`done: ${count('SUCCEEDED')} succeeded, ${count('GATED')} gated, ${count('FAILED')} failed, ${count('SKIPPED')} skipped${opts.dryRun ? `, ${count('DRY_RUN')} shown (dry run)` : ''}`);
+    log.info(
+      `done: ${count('SUCCEEDED')} succeeded, ${count('GATED')} gated, ${count('FAILED')} failed, ${count('SKIPPED')} skipped${opts.dryRun ? `, ${count('DRY_RUN')} shown (dry run)` : ''}`,
+    );
     return result.failed ? EXIT.STEP_FAILED : EXIT.OK;
   });
 }
@@ -130,7 +145,9 @@ async function warnOnRole(manifest: HookManifest, session: SnowflakeSession, log
   if (roles.length === 0) return;
   const current = String((await session.query<{ R: string | null }>(CURRENT_ROLE_QUERY)).rows[0]?.R ?? '').toUpperCase();
   if (roles.includes(current)) return;
-  log.info(`warning: the hooks of stack ${manifest.stack} are meant to run as ${roles.join(' or ')}; this session's role is ${current || 'none'}. What they create (the registered model) will belong to ${current || 'it'}. Connect with role ${roles[0]} (SNOWFLAKE_ROLE or 'role' in connections.toml)`);
+  log.info(
+    `warning: the hooks of stack ${manifest.stack} are meant to run as ${roles.join(' or ')}; this session's role is ${current || 'none'}. What they create (the registered model) will belong to ${current || 'it'}. Connect with role ${roles[0]} (SNOWFLAKE_ROLE or 'role' in connections.toml)`,
+  );
 }
 
 /** One line per run group for `hooks plan`: what happens to its runs. */

@@ -62,7 +62,12 @@ export async function localServer(opts: LocalServerOptions): Promise<number> {
   const user = opts.user ?? 'test';
   let server: Awaited<ReturnType<typeof startLocalServer>>;
   try {
-    server = await startLocalServer({ port: opts.port, dataDir: opts.data, users: [{ name: user, password: password ?? 'test' }], ...pipelineServerOptions(opts.images ?? {}) });
+    server = await startLocalServer({
+      port: opts.port,
+      dataDir: opts.data,
+      users: [{ name: user, password: password ?? 'test' }],
+      ...pipelineServerOptions(opts.images ?? {}),
+    });
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     throw new Error(`cannot listen on 127.0.0.1:${opts.port}: ${code === 'EADDRINUSE' ? 'the port is in use' : (e as Error).message}`);

@@ -72,7 +72,10 @@ function parseTerraformPlans(entries: string[], stacks: string[], pathsOf: (stac
     else throw new UsageError(`--terraform-plan ${entry}: the head has several stacks (${stacks.join(', ')}); write STACK=FILE`);
     if (!fs.existsSync(file)) throw new UsageError(`--terraform-plan: no file ${file}`);
     const paths = pathsOf(stack);
-    out.set(stack, readTerraformPlan(fs.readFileSync(file, 'utf8'), file, (address) => paths.get(address)));
+    out.set(
+      stack,
+      readTerraformPlan(fs.readFileSync(file, 'utf8'), file, (address) => paths.get(address)),
+    );
   }
   return out;
 }
@@ -128,7 +131,10 @@ export async function plan(opts: PlanOptions): Promise<number> {
   // Durations for the cost estimate, from the ledgers, only when asked: a PR job need not connect.
   // Progress goes to stderr: stdout is the plan (JSON with --format json).
   const say = (line: string) => process.stderr.write(`${line}\n`);
-  const history = opts.ledger || opts.connection ? await withSession({ connection: opts.connection, say, announce: 'reading the hooks ledgers as' }, (session) => readCostHistory(session, head)) : undefined;
+  const history =
+    opts.ledger || opts.connection
+      ? await withSession({ connection: opts.connection, say, announce: 'reading the hooks ledgers as' }, (session) => readCostHistory(session, head))
+      : undefined;
   const rates = { computePool: parsePoolRates('--pool-rate', opts.poolRate ?? [], DOCUMENTED_INSTANCE_FAMILIES) };
   const cost = { history, maxCredits: opts.maxCredits, creditPrice: opts.creditPrice, partitions: opts.partitions, rates };
   const report = buildPlan(base, head, { terraformPlans, allow, failOn: opts.failOn, force: opts.force, cost });
@@ -137,7 +143,9 @@ export async function plan(opts: PlanOptions): Promise<number> {
   process.stdout.write(text);
   if (report.refused) {
     const blocked = report.destructive.filter((d) => !d.allowed).map((d) => `${d.stack}:${d.address}`);
-    process.stderr.write(`many-model plan: refusing ${blocked.length} destructive change${blocked.length === 1 ? '' : 's'} (${blocked.slice(0, 5).join(', ')}${blocked.length > 5 ? ', …' : ''}); allow them with --allow or ${ALLOW_ENV}\n`);
+    process.stderr.write(
+      `many-model plan: refusing ${blocked.length} destructive change${blocked.length === 1 ? '' : 's'} (${blocked.slice(0, 5).join(', ')}${blocked.length > 5 ? ', …' : ''}); allow them with --allow or ${ALLOW_ENV}\n`,
+    );
   }
   if (report.cost.refused) process.stderr.write(`many-model plan: ${costGateLine(report.cost)}\n`);
   return report.refused || report.cost.refused ? EXIT.DESTRUCTIVE_REFUSED : EXIT.OK;

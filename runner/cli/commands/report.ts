@@ -30,7 +30,7 @@ export interface ReportOptions {
 }
 
 const ROLE_HINT =
-  'The report reads the monitoring tables (the consumer role\'s), the source, the results, the training metrics and queue (the runner role\'s) and the model: ' +
+  "The report reads the monitoring tables (the consumer role's), the source, the results, the training metrics and queue (the runner role's) and the model: " +
   'run it as the deploy role, which holds both (docs/roles.md), after the stack is applied.';
 
 /** The monitor the report is about: `--monitor`, or the stack's only one. */
@@ -41,7 +41,8 @@ export function chooseMonitor(stack: string, monitors: readonly MonitorSpec[], c
     if (!m) throw new UsageError(`--monitor ${chosen}: stack ${stack} has no such monitor; its monitors: ${monitors.map((x) => x.path).join(', ')}`);
     return m;
   }
-  if (monitors.length > 1) throw new UsageError(`stack ${stack} has ${monitors.length} monitors (${monitors.map((x) => x.path).join(', ')}): choose one with --monitor`);
+  if (monitors.length > 1)
+    throw new UsageError(`stack ${stack} has ${monitors.length} monitors (${monitors.map((x) => x.path).join(', ')}): choose one with --monitor`);
   return monitors[0];
 }
 

@@ -27,7 +27,9 @@ function ensureTypeScriptLoader(appFile: string): void {
   try {
     tsx = require.resolve('tsx/cjs', { paths: [path.dirname(file), process.cwd()] });
   } catch {
-    throw new UsageError(`${appFile} is TypeScript, and neither this CLI nor your project has a TypeScript loader. Install one (npm install --save-dev tsx) or pass the compiled JavaScript`);
+    throw new UsageError(
+      `${appFile} is TypeScript, and neither this CLI nor your project has a TypeScript loader. Install one (npm install --save-dev tsx) or pass the compiled JavaScript`,
+    );
   }
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   require(tsx);

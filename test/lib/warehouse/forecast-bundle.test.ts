@@ -13,11 +13,17 @@ function bundled(): typeof core {
 }
 
 function daily(n: number, seed: number): { date: string; y: number | null }[] {
-  return Array.from({ length: n }, (_, i) => ({ date: new Date(Date.UTC(2023, 0, 1 + i)).toISOString().slice(0, 10), y: i === 40 ? null : 50 + seed + 8 * Math.sin((2 * Math.PI * i) / 7) + 0.05 * i + ((i * 7919 + seed) % 13) / 4 }));
+  return Array.from({ length: n }, (_, i) => ({
+    date: new Date(Date.UTC(2023, 0, 1 + i)).toISOString().slice(0, 10),
+    y: i === 40 ? null : 50 + seed + 8 * Math.sin((2 * Math.PI * i) / 7) + 0.05 * i + ((i * 7919 + seed) % 13) / 4,
+  }));
 }
 
 function monthly(n: number): { date: string; y: number }[] {
-  return Array.from({ length: n }, (_, i) => ({ date: new Date(Date.UTC(2015, i, 1)).toISOString().slice(0, 10), y: 200 + 30 * Math.cos((2 * Math.PI * i) / 12) + i }));
+  return Array.from({ length: n }, (_, i) => ({
+    date: new Date(Date.UTC(2015, i, 1)).toISOString().slice(0, 10),
+    y: 200 + 30 * Math.cos((2 * Math.PI * i) / 12) + i,
+  }));
 }
 
 describe('the forecasting core bundled for the warehouse UDTF', () => {

@@ -15,12 +15,14 @@ function stack(resource: Record<string, Record<string, Record<string, unknown>>>
 
 describe('bootstrap statements', () => {
   test('a custom deploy role is created, placed under SYSADMIN, and given the account privileges of what the stack creates', () => {
-    const sql = sqlOf(stack({
-      snowflake_account_role: { r: { name: 'RUNNER' } },
-      snowflake_compute_pool: { p: { name: 'POOL' } },
-      snowflake_warehouse: { w: { name: 'WH' } },
-      snowflake_database: { d: { name: 'DB' } },
-    }));
+    const sql = sqlOf(
+      stack({
+        snowflake_account_role: { r: { name: 'RUNNER' } },
+        snowflake_compute_pool: { p: { name: 'POOL' } },
+        snowflake_warehouse: { w: { name: 'WH' } },
+        snowflake_database: { d: { name: 'DB' } },
+      }),
+    );
     expect(sql).toEqual([
       'CREATE ROLE IF NOT EXISTS "DEPLOYER"',
       'GRANT ROLE "DEPLOYER" TO ROLE "SYSADMIN"',
@@ -32,7 +34,12 @@ describe('bootstrap statements', () => {
   });
 
   test('SYSADMIN as the deploy role is not created and gets only what it lacks by default (no CREATE DATABASE or CREATE WAREHOUSE)', () => {
-    const sql = sqlOf(stack({ snowflake_account_role: { r: { name: 'RUNNER' } }, snowflake_warehouse: { w: { name: 'WH' } }, snowflake_database: { d: { name: 'DB' } } }, 'SYSADMIN'));
+    const sql = sqlOf(
+      stack(
+        { snowflake_account_role: { r: { name: 'RUNNER' } }, snowflake_warehouse: { w: { name: 'WH' } }, snowflake_database: { d: { name: 'DB' } } },
+        'SYSADMIN',
+      ),
+    );
     expect(sql).toEqual(['GRANT CREATE ROLE ON ACCOUNT TO ROLE "SYSADMIN"']);
   });
 
@@ -41,12 +48,15 @@ describe('bootstrap statements', () => {
   });
 
   test('the task owner gets EXECUTE TASK, and USAGE on a warehouse and pool it does not create, and READ on the image repository its jobs use', () => {
-    const body = 'BEGIN\n  EXECUTE JOB SERVICE\n    IN COMPUTE POOL "SHARED_POOL"\n    NAME = DB.S.W0\n    FROM SPECIFICATION $$spec:\n  containers:\n    - name: \'worker\'\n      image: \'/img_db/img_schema/repo/worker:1.0\'\n$$;\nEND';
-    const sql = sqlOf(stack({
-      snowflake_database: { d: { name: 'DB' } },
-      snowflake_schema: { s: { database: 'DB', name: 'S' } },
-      snowflake_task: { t: { name: 'T', database: 'DB', schema: 'S', warehouse: 'SHARED_WH', sql_statement: body } },
-    }));
+    const body =
+      "BEGIN\n  EXECUTE JOB SERVICE\n    IN COMPUTE POOL \"SHARED_POOL\"\n    NAME = DB.S.W0\n    FROM SPECIFICATION $$spec:\n  containers:\n    - name: 'worker'\n      image: '/img_db/img_schema/repo/worker:1.0'\n$$;\nEND";
+    const sql = sqlOf(
+      stack({
+        snowflake_database: { d: { name: 'DB' } },
+        snowflake_schema: { s: { database: 'DB', name: 'S' } },
+        snowflake_task: { t: { name: 'T', database: 'DB', schema: 'S', warehouse: 'SHARED_WH', sql_statement: body } },
+      }),
+    );
     expect(sql).toContain('GRANT EXECUTE TASK ON ACCOUNT TO ROLE "DEPLOYER"');
     expect(sql).toContain('GRANT USAGE ON WAREHOUSE "SHARED_WH" TO ROLE "DEPLOYER"');
     expect(sql).toContain('GRANT USAGE ON COMPUTE POOL "SHARED_POOL" TO ROLE "DEPLOYER"');
@@ -58,13 +68,15 @@ describe('bootstrap statements', () => {
   });
 
   test('a grant on an object the stack does not create needs the privilege WITH GRANT OPTION and USAGE on its parents', () => {
-    const sql = sqlOf(stack({
-      snowflake_grant_privileges_to_account_role: {
-        a: { account_role_name: 'RUNNER', privileges: ['SELECT'], on_schema_object: { object_type: 'TABLE', object_name: '"SRC"."RAW"."EVENTS"' } },
-        b: { account_role_name: 'RUNNER', privileges: ['USAGE'], on_schema: { schema_name: '"SRC"."RAW"' } },
-        c: { account_role_name: 'RUNNER', privileges: ['USAGE'], on_account_object: { object_type: 'DATABASE', object_name: '"SRC"' } },
-      },
-    }));
+    const sql = sqlOf(
+      stack({
+        snowflake_grant_privileges_to_account_role: {
+          a: { account_role_name: 'RUNNER', privileges: ['SELECT'], on_schema_object: { object_type: 'TABLE', object_name: '"SRC"."RAW"."EVENTS"' } },
+          b: { account_role_name: 'RUNNER', privileges: ['USAGE'], on_schema: { schema_name: '"SRC"."RAW"' } },
+          c: { account_role_name: 'RUNNER', privileges: ['USAGE'], on_account_object: { object_type: 'DATABASE', object_name: '"SRC"' } },
+        },
+      }),
+    );
     expect(sql).toEqual([
       'CREATE ROLE IF NOT EXISTS "DEPLOYER"',
       'GRANT ROLE "DEPLOYER" TO ROLE "SYSADMIN"',
@@ -76,36 +88,55 @@ describe('bootstrap statements', () => {
   });
 
   test('grants on objects the stack creates need nothing: the deploy role owns them', () => {
-    const sql = sqlOf(stack({
-      snowflake_database: { d: { name: 'DB' } },
-      snowflake_schema: { s: { database: 'DB', name: 'S' } },
-      snowflake_table: { t: { database: 'DB', schema: 'S', name: 'T' } },
-      snowflake_procedure_python: { p: { database: 'DB', schema: 'S', name: 'P' } },
-      snowflake_grant_privileges_to_account_role: {
-        a: { account_role_name: 'RUNNER', privileges: ['SELECT', 'INSERT'], on_schema_object: { object_type: 'TABLE', object_name: '"DB"."S"."T"' } },
-        b: { account_role_name: 'RUNNER', privileges: ['USAGE'], on_schema_object: { object_type: 'PROCEDURE', object_name: '"DB"."S"."P"(VARCHAR, VARCHAR)' } },
-        c: { account_role_name: 'CONSUMER', privileges: ['USAGE'], on_schema_object: { future: { object_type_plural: 'MODELS', in_schema: '"DB"."S"' } } },
-      },
-    }));
+    const sql = sqlOf(
+      stack({
+        snowflake_database: { d: { name: 'DB' } },
+        snowflake_schema: { s: { database: 'DB', name: 'S' } },
+        snowflake_table: { t: { database: 'DB', schema: 'S', name: 'T' } },
+        snowflake_procedure_python: { p: { database: 'DB', schema: 'S', name: 'P' } },
+        snowflake_grant_privileges_to_account_role: {
+          a: { account_role_name: 'RUNNER', privileges: ['SELECT', 'INSERT'], on_schema_object: { object_type: 'TABLE', object_name: '"DB"."S"."T"' } },
+          b: {
+            account_role_name: 'RUNNER',
+            privileges: ['USAGE'],
+            on_schema_object: { object_type: 'PROCEDURE', object_name: '"DB"."S"."P"(VARCHAR, VARCHAR)' },
+          },
+          c: { account_role_name: 'CONSUMER', privileges: ['USAGE'], on_schema_object: { future: { object_type_plural: 'MODELS', in_schema: '"DB"."S"' } } },
+        },
+      }),
+    );
     expect(sql.filter((s) => s.startsWith('GRANT') && !s.includes('TO ROLE "SYSADMIN"'))).toEqual(['GRANT CREATE DATABASE ON ACCOUNT TO ROLE "DEPLOYER"']);
   });
 
   test('an account privilege the stack grants is granted by the administrator to its grantee, not delegated (a grant option does not let a role grant account privileges)', () => {
-    const sql = sqlOf(stack({ snowflake_grant_privileges_to_account_role: { a: { account_role_name: 'AUDITOR', privileges: ['MONITOR USAGE'], on_account: true } } }));
+    const sql = sqlOf(
+      stack({ snowflake_grant_privileges_to_account_role: { a: { account_role_name: 'AUDITOR', privileges: ['MONITOR USAGE'], on_account: true } } }),
+    );
     expect(sql).toContain('GRANT MONITOR USAGE ON ACCOUNT TO ROLE "AUDITOR"');
     expect(sql.some((s) => / ON ACCOUNT TO ROLE "DEPLOYER" WITH GRANT OPTION/.test(s))).toBe(false);
-    const why = bootstrapStatements(stack({ snowflake_grant_privileges_to_account_role: { a: { account_role_name: 'AUDITOR', privileges: ['MONITOR USAGE'], on_account: true } } })).find((s) => s.sql.includes('AUDITOR'))!.why;
+    const why = bootstrapStatements(
+      stack({ snowflake_grant_privileges_to_account_role: { a: { account_role_name: 'AUDITOR', privileges: ['MONITOR USAGE'], on_account: true } } }),
+    ).find((s) => s.sql.includes('AUDITOR'))!.why;
     expect(why).toContain('remove that grant from the stack');
   });
 
   test('a grant of all privileges on an imported object needs ALL with the grant option', () => {
-    const sql = sqlOf(stack({ snowflake_grant_privileges_to_account_role: { a: { account_role_name: 'R', all_privileges: true, on_schema_object: { object_type: 'TABLE', object_name: '"SRC"."RAW"."T"' } } } }));
+    const sql = sqlOf(
+      stack({
+        snowflake_grant_privileges_to_account_role: {
+          a: { account_role_name: 'R', all_privileges: true, on_schema_object: { object_type: 'TABLE', object_name: '"SRC"."RAW"."T"' } },
+        },
+      }),
+    );
     expect(sql).toContain('GRANT ALL ON TABLE "SRC"."RAW"."T" TO ROLE "DEPLOYER" WITH GRANT OPTION');
   });
 
   test("the task owner gets USAGE on its jobs' query warehouse and READ, WRITE on a stage they mount, when the stack creates neither", () => {
-    const body = "BEGIN\n  EXECUTE JOB SERVICE\n    IN COMPUTE POOL \"POOL\"\n    NAME = DB.S.W0\n    QUERY_WAREHOUSE = \"JOBS_WH\"\n    FROM SPECIFICATION $$spec:\n  containers:\n    - name: 'worker'\n      image: '/db/s/repo/w:1'\n  volumes:\n    - name: 'models'\n      source: 'stage'\n      stageConfig:\n        name: '@OTHER.SHARED.MODELS'\n$$;\nEND";
-    const sql = sqlOf(stack({ snowflake_compute_pool: { p: { name: 'POOL' } }, snowflake_task: { t: { name: 'T', database: 'DB', schema: 'S', sql_statement: body } } }));
+    const body =
+      "BEGIN\n  EXECUTE JOB SERVICE\n    IN COMPUTE POOL \"POOL\"\n    NAME = DB.S.W0\n    QUERY_WAREHOUSE = \"JOBS_WH\"\n    FROM SPECIFICATION $$spec:\n  containers:\n    - name: 'worker'\n      image: '/db/s/repo/w:1'\n  volumes:\n    - name: 'models'\n      source: 'stage'\n      stageConfig:\n        name: '@OTHER.SHARED.MODELS'\n$$;\nEND";
+    const sql = sqlOf(
+      stack({ snowflake_compute_pool: { p: { name: 'POOL' } }, snowflake_task: { t: { name: 'T', database: 'DB', schema: 'S', sql_statement: body } } }),
+    );
     expect(sql).toContain('GRANT USAGE ON WAREHOUSE "JOBS_WH" TO ROLE "DEPLOYER"');
     expect(sql).toContain('GRANT USAGE ON SCHEMA "OTHER"."SHARED" TO ROLE "DEPLOYER"');
     expect(sql).toContain('GRANT READ, WRITE ON STAGE "OTHER"."SHARED"."MODELS" TO ROLE "DEPLOYER"');

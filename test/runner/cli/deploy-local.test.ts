@@ -12,13 +12,25 @@ import { startCli, stopCli } from './local-server-process';
 
 const root = path.resolve(__dirname, '..', '..', '..');
 const bin = path.join(root, 'bin', 'many-model.js');
-const cli = (args: string[], env: NodeJS.ProcessEnv = {}) => spawnSync(process.execPath, [bin, ...args], { cwd: root, encoding: 'utf8', timeout: 240000, env: { ...process.env, CI: 'true', ...env } });
+const cli = (args: string[], env: NodeJS.ProcessEnv = {}) =>
+  spawnSync(process.execPath, [bin, ...args], { cwd: root, encoding: 'utf8', timeout: 240000, env: { ...process.env, CI: 'true', ...env } });
 
 /** A data directory whose server holds the example's source table (the data team's, SYSADMIN), as a user loads it first. */
 async function dataWithSource(): Promise<string> {
   const data = tempDir('mm-deploy-local-data-');
   const server = await startLocalServer({ dataDir: data });
-  const session = await SnowflakeSession.open(resolveConnection({ env: { SNOWFLAKE_ACCOUNT: 'local', SNOWFLAKE_USER: 'test', SNOWFLAKE_PASSWORD: 'test', SNOWFLAKE_HOST: '127.0.0.1', SNOWFLAKE_PORT: String(server.port), SNOWFLAKE_PROTOCOL: 'http' } }));
+  const session = await SnowflakeSession.open(
+    resolveConnection({
+      env: {
+        SNOWFLAKE_ACCOUNT: 'local',
+        SNOWFLAKE_USER: 'test',
+        SNOWFLAKE_PASSWORD: 'test',
+        SNOWFLAKE_HOST: '127.0.0.1',
+        SNOWFLAKE_PORT: String(server.port),
+        SNOWFLAKE_PROTOCOL: 'http',
+      },
+    }),
+  );
   await session.query('USE ROLE SYSADMIN');
   await loadSource(session, EXAMPLE.sourceTable, 20, 200);
   await session.close();
@@ -50,7 +62,18 @@ describe('many-model deploy --local', () => {
     const server = await startCli(['--user', 'ops', '--password-file', pw]);
     try {
       expect(server.output()).toContain(`many-model deploy --local --port ${server.port} --user ops`);
-      const conn = (role?: string) => resolveConnection({ env: { SNOWFLAKE_ACCOUNT: 'local', SNOWFLAKE_USER: 'ops', SNOWFLAKE_PASSWORD: 'ops-secret-5d1e', SNOWFLAKE_HOST: '127.0.0.1', SNOWFLAKE_PORT: String(server.port), SNOWFLAKE_PROTOCOL: 'http', ...(role ? { SNOWFLAKE_ROLE: role } : {}) } });
+      const conn = (role?: string) =>
+        resolveConnection({
+          env: {
+            SNOWFLAKE_ACCOUNT: 'local',
+            SNOWFLAKE_USER: 'ops',
+            SNOWFLAKE_PASSWORD: 'ops-secret-5d1e',
+            SNOWFLAKE_HOST: '127.0.0.1',
+            SNOWFLAKE_PORT: String(server.port),
+            SNOWFLAKE_PROTOCOL: 'http',
+            ...(role ? { SNOWFLAKE_ROLE: role } : {}),
+          },
+        });
       // Before the data is loaded the deploy is refused, saying where to load it.
       const early = cli(['deploy', '--local', '--port', String(server.port), '--user', 'ops', '--password-file', pw, '--out', path.join(dir, 'out')]);
       expect(early.status).toBe(2);

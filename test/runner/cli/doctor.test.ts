@@ -16,14 +16,24 @@ const bin = path.join(root, 'bin', 'many-model.js');
 const cli = (args: string[], env: Record<string, string> = {}) =>
   new Promise<{ status: number | null; stdout: string; stderr: string }>((resolve) => {
     const clean = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('SNOWFLAKE_')));
-    const child = spawn(process.execPath, [bin, ...args], { cwd: root, env: { ...clean, SNOWFLAKE_HOME: path.join(root, 'no-such-dir'), MANY_MODEL_CONNECT_RETRIES: '0', ...env } });
+    const child = spawn(process.execPath, [bin, ...args], {
+      cwd: root,
+      env: { ...clean, SNOWFLAKE_HOME: path.join(root, 'no-such-dir'), MANY_MODEL_CONNECT_RETRIES: '0', ...env },
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d) => (stdout += d));
     child.stderr.on('data', (d) => (stderr += d));
     child.on('close', (status) => resolve({ status, stdout, stderr }));
   });
-const envOf = (server: LocalSnowflakeServer, password = 'test') => ({ SNOWFLAKE_ACCOUNT: 'local', SNOWFLAKE_USER: 'test', SNOWFLAKE_PASSWORD: password, SNOWFLAKE_HOST: '127.0.0.1', SNOWFLAKE_PORT: String(server.port), SNOWFLAKE_PROTOCOL: 'http' });
+const envOf = (server: LocalSnowflakeServer, password = 'test') => ({
+  SNOWFLAKE_ACCOUNT: 'local',
+  SNOWFLAKE_USER: 'test',
+  SNOWFLAKE_PASSWORD: password,
+  SNOWFLAKE_HOST: '127.0.0.1',
+  SNOWFLAKE_PORT: String(server.port),
+  SNOWFLAKE_PROTOCOL: 'http',
+});
 
 describe('many-model doctor', () => {
   const out = tempDir('mm-doctor-cli-');
@@ -57,7 +67,14 @@ describe('many-model doctor', () => {
     const openAs = (role?: string) => SnowflakeSession.open(resolveConnection({ env: { ...envOf(server), ...(role ? { SNOWFLAKE_ROLE: role } : {}) } }));
     const admin = await openAs();
     try {
-      for (const sql of ['USE ROLE SYSADMIN', 'CREATE DATABASE ANALYTICS', 'CREATE SCHEMA ANALYTICS.RAW', 'CREATE TABLE ANALYTICS.RAW.SERIES_EVENTS (UNIT_ID VARCHAR, DATE DATE, Y FLOAT)', 'USE ROLE ACCOUNTADMIN']) await admin.query(sql);
+      for (const sql of [
+        'USE ROLE SYSADMIN',
+        'CREATE DATABASE ANALYTICS',
+        'CREATE SCHEMA ANALYTICS.RAW',
+        'CREATE TABLE ANALYTICS.RAW.SERIES_EVENTS (UNIT_ID VARCHAR, DATE DATE, Y FLOAT)',
+        'USE ROLE ACCOUNTADMIN',
+      ])
+        await admin.query(sql);
       const tf = JSON.parse(fs.readFileSync(readSynthOutput(out)[0].terraformFile, 'utf8')) as TerraformJson;
       await provisionLocally(admin, tf, { user: 'test', openAs });
     } finally {
@@ -66,8 +83,11 @@ describe('many-model doctor', () => {
     const ready = await cli(['doctor', '--out', out, '--stack', 'forecast'], { ...envOf(server), SNOWFLAKE_ROLE: 'MANY_MODEL_DEPLOYER' });
     expect(ready.stderr).toBe('');
     expect(ready.status).toBe(0);
-    expect(ready.stdout.split('\n').filter((l) => /^ {2}(ok|FAIL|skip) /.test(l)).map((l) => l.trim().split(/\s+/).slice(0, 2).join(' '))).toEqual([
-      'ok deploy-role', 'ok runner-role', 'ok hybrid-tables', 'ok image-repository', 'ok packages', 'ok compute-pool',
-    ]);
+    expect(
+      ready.stdout
+        .split('\n')
+        .filter((l) => /^ {2}(ok|FAIL|skip) /.test(l))
+        .map((l) => l.trim().split(/\s+/).slice(0, 2).join(' ')),
+    ).toEqual(['ok deploy-role', 'ok runner-role', 'ok hybrid-tables', 'ok image-repository', 'ok packages', 'ok compute-pool']);
   });
 });

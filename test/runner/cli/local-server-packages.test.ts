@@ -42,7 +42,12 @@ describe("the local server's packages are an optional install", () => {
   });
 
   test('the message names what is missing and the one command that installs it', () => {
-    const msg = localServerInstallMessage('many-model local-server', ['@duckdb/node-api', '@polyglot-sql/sdk'], { '@duckdb/node-api': '1.5.6-r.1', '@polyglot-sql/sdk': '0.12.1' }, '22.3.0');
+    const msg = localServerInstallMessage(
+      'many-model local-server',
+      ['@duckdb/node-api', '@polyglot-sql/sdk'],
+      { '@duckdb/node-api': '1.5.6-r.1', '@polyglot-sql/sdk': '0.12.1' },
+      '22.3.0',
+    );
     expect(msg).toBe(
       'many-model local-server needs @duckdb/node-api and @polyglot-sql/sdk, which cdktf-snowflake-many-model does not install: only the local Snowflake-protocol server uses them (its engine and SQL transpiler, about 94 MB). Install them in your project:\n' +
         '  npm install --save-dev @duckdb/node-api@1.5.6-r.1 @polyglot-sql/sdk@0.12.1',
@@ -50,13 +55,18 @@ describe("the local server's packages are an optional install", () => {
   });
 
   test("on Node 20 the message says npm's EBADENGINE warning for @polyglot-sql/sdk is expected", () => {
-    expect(localServerInstallMessage('many-model demo', ['@polyglot-sql/sdk'], {}, '20.20.2')).toContain('@polyglot-sql/sdk declares Node >= 22, so npm warns EBADENGINE on Node 20.20.2; the local server runs on Node 20 all the same');
+    expect(localServerInstallMessage('many-model demo', ['@polyglot-sql/sdk'], {}, '20.20.2')).toContain(
+      '@polyglot-sql/sdk declares Node >= 22, so npm warns EBADENGINE on Node 20.20.2; the local server runs on Node 20 all the same',
+    );
     expect(localServerInstallMessage('many-model demo', ['yaml'], {}, '20.20.2')).not.toContain('EBADENGINE');
   });
 
   test('a checkout has them all', () => {
     expect(missingLocalServerPackages()).toEqual([]);
-    expect(missingLocalServerPackages((id) => (id === 'yaml' ? id : require.resolve(`${id}-not-installed`)))).toEqual(['@duckdb/node-api', '@polyglot-sql/sdk']);
+    expect(missingLocalServerPackages((id) => (id === 'yaml' ? id : require.resolve(`${id}-not-installed`)))).toEqual([
+      '@duckdb/node-api',
+      '@polyglot-sql/sdk',
+    ]);
   });
 
   test.each([

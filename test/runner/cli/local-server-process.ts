@@ -13,7 +13,10 @@ export interface Started {
 
 /** Starts `many-model local-server` and waits for its "listening on" line. */
 export function startCli(args: string[], env: NodeJS.ProcessEnv = {}): Promise<Started> {
-  const child = spawn(process.execPath, [path.join(root, 'bin', 'many-model.js'), 'local-server', '--port', '0', ...args], { cwd: root, env: { ...process.env, ...env } });
+  const child = spawn(process.execPath, [path.join(root, 'bin', 'many-model.js'), 'local-server', '--port', '0', ...args], {
+    cwd: root,
+    env: { ...process.env, ...env },
+  });
   let out = '';
   child.stdout!.on('data', (d) => (out += d));
   child.stderr!.on('data', (d) => (out += d));

@@ -12,7 +12,6 @@ function options(port: number, user: string, password: string): Record<string, u
   return { account: 'local', username: user, password, host: '127.0.0.1', port, protocol: 'http', accessUrl: `http://127.0.0.1:${port}` };
 }
 
-
 describe('many-model local-server: the password stays off the command line', () => {
   test('from MANY_MODEL_LOCAL_SERVER_PASSWORD: that user logs in with it, others do not, and it is never printed', async () => {
     const s = await startCli(['--user', 'alice'], { MANY_MODEL_LOCAL_SERVER_PASSWORD: SECRET });
@@ -41,28 +40,50 @@ describe('many-model local-server: the password stays off the command line', () 
   }, 90000);
 
   test.each<[string, (dir: string) => string[], NodeJS.ProcessEnv, RegExp]>([
-    ['a password file others can read', (dir) => {
-      const f = path.join(dir, 'pw');
-      fs.writeFileSync(f, SECRET, { mode: 0o644 });
-      fs.chmodSync(f, 0o644);
-      return ['--password-file', f];
-    }, {}, /password file .* is accessible by group or others \(mode 0644\)\. Run: chmod 0600/],
+    [
+      'a password file others can read',
+      (dir) => {
+        const f = path.join(dir, 'pw');
+        fs.writeFileSync(f, SECRET, { mode: 0o644 });
+        fs.chmodSync(f, 0o644);
+        return ['--password-file', f];
+      },
+      {},
+      /password file .* is accessible by group or others \(mode 0644\)\. Run: chmod 0600/,
+    ],
     ['a missing password file', (dir) => ['--password-file', path.join(dir, 'nope')], {}, /--password-file .*nope: no such file/],
-    ['--user without any password', () => ['--user', 'carol'], { MANY_MODEL_LOCAL_SERVER_PASSWORD: '' }, /--user carol needs a password: --password-file FILE or MANY_MODEL_LOCAL_SERVER_PASSWORD/],
-    ['two password sources on the command line', (dir) => {
-      const f = path.join(dir, 'pw');
-      fs.writeFileSync(f, SECRET, { mode: 0o600 });
-      return ['--password-file', f, '--password', 'x'];
-    }, {}, /give the password once/],
-  ])('%s is a usage error (exit 2)', async (_what, args, env, message) => {
-    const dir = tempDir('mm-pwbad-');
-    const child = spawn(process.execPath, [path.join(root, 'bin', 'many-model.js'), 'local-server', '--port', '0', ...args(dir)], { cwd: root, env: { ...process.env, ...env } });
-    let err = '';
-    child.stderr.on('data', (d) => (err += d));
-    child.stdout.on('data', () => undefined);
-    const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
-    expect(err).toMatch(message);
-    expect(err).not.toContain(SECRET);
-    expect(code).toBe(2);
-  }, 60000);
+    [
+      '--user without any password',
+      () => ['--user', 'carol'],
+      { MANY_MODEL_LOCAL_SERVER_PASSWORD: '' },
+      /--user carol needs a password: --password-file FILE or MANY_MODEL_LOCAL_SERVER_PASSWORD/,
+    ],
+    [
+      'two password sources on the command line',
+      (dir) => {
+        const f = path.join(dir, 'pw');
+        fs.writeFileSync(f, SECRET, { mode: 0o600 });
+        return ['--password-file', f, '--password', 'x'];
+      },
+      {},
+      /give the password once/,
+    ],
+  ])(
+    '%s is a usage error (exit 2)',
+    async (_what, args, env, message) => {
+      const dir = tempDir('mm-pwbad-');
+      const child = spawn(process.execPath, [path.join(root, 'bin', 'many-model.js'), 'local-server', '--port', '0', ...args(dir)], {
+        cwd: root,
+        env: { ...process.env, ...env },
+      });
+      let err = '';
+      child.stderr.on('data', (d) => (err += d));
+      child.stdout.on('data', () => undefined);
+      const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+      expect(err).toMatch(message);
+      expect(err).not.toContain(SECRET);
+      expect(code).toBe(2);
+    },
+    60000,
+  );
 });

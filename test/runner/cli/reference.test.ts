@@ -6,7 +6,7 @@ import { cliReference, referenceIn } from '../../../runner/cli/reference';
 const root = path.resolve(__dirname, '..', '..', '..');
 
 describe('docs/cli.md', () => {
-  test('holds every command\'s help as the command definitions print it', () => {
+  test("holds every command's help as the command definitions print it", () => {
     const doc = fs.readFileSync(path.join(root, 'docs', 'cli.md'), 'utf8');
     // On a mismatch: `npm run docs:cli` writes the reference again.
     expect(referenceIn(doc)).toBe(cliReference());

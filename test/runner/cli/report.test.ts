@@ -27,7 +27,10 @@ const bin = path.join(root, 'bin', 'many-model.js');
 const cli = (args: string[], env: Record<string, string> = {}) =>
   new Promise<{ status: number | null; stdout: string; stderr: string }>((resolve) => {
     const clean = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('SNOWFLAKE_')));
-    const child = spawn(process.execPath, [bin, ...args], { cwd: root, env: { ...clean, SNOWFLAKE_HOME: path.join(root, 'no-such-dir'), MANY_MODEL_CONNECT_RETRIES: '0', ...env } });
+    const child = spawn(process.execPath, [bin, ...args], {
+      cwd: root,
+      env: { ...clean, SNOWFLAKE_HOME: path.join(root, 'no-such-dir'), MANY_MODEL_CONNECT_RETRIES: '0', ...env },
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d) => (stdout += d));
@@ -38,13 +41,28 @@ const cli = (args: string[], env: Record<string, string> = {}) =>
 const HOSTILE = `<script>alert("x")</script>&'`;
 const KEYS = ['A', 'B', 'C', 'D', HOSTILE];
 /** Forecast and interval per partition for the champion (actuals are 100 every day). */
-const CHAMPION: Record<string, [number, number, number]> = { A: [100, 90, 110], B: [150, 140, 160], C: [110, 100, 120], D: [100, 90, 110], [HOSTILE]: [120, 110, 130] };
+const CHAMPION: Record<string, [number, number, number]> = {
+  A: [100, 90, 110],
+  B: [150, 140, 160],
+  C: [110, 100, 120],
+  D: [100, 90, 110],
+  [HOSTILE]: [120, 110, 130],
+};
 
 let server: LocalSnowflakeServer;
 let out: string;
 let spec: MonitorSpec;
 const sessions: SnowflakeSession[] = [];
-const envOf = (role: string) => ({ SNOWFLAKE_ACCOUNT: 'local', SNOWFLAKE_USER: 'test', SNOWFLAKE_PASSWORD: 'test', SNOWFLAKE_HOST: '127.0.0.1', SNOWFLAKE_PORT: String(server.port), SNOWFLAKE_PROTOCOL: 'http', SNOWFLAKE_ROLE: role, SNOWFLAKE_WAREHOUSE: 'FORECAST_WH' });
+const envOf = (role: string) => ({
+  SNOWFLAKE_ACCOUNT: 'local',
+  SNOWFLAKE_USER: 'test',
+  SNOWFLAKE_PASSWORD: 'test',
+  SNOWFLAKE_HOST: '127.0.0.1',
+  SNOWFLAKE_PORT: String(server.port),
+  SNOWFLAKE_PROTOCOL: 'http',
+  SNOWFLAKE_ROLE: role,
+  SNOWFLAKE_WAREHOUSE: 'FORECAST_WH',
+});
 const openAs = async (role?: string) => {
   const s = await SnowflakeSession.open(resolveConnection({ env: { ...envOf(role ?? ''), ...(role ? {} : { SNOWFLAKE_ROLE: '', SNOWFLAKE_WAREHOUSE: '' }) } }));
   sessions.push(s);
@@ -64,7 +82,13 @@ beforeAll(async () => {
 
   server = await startLocalServer();
   const admin = await openAs();
-  for (const sql of ['USE ROLE SYSADMIN', 'CREATE DATABASE ANALYTICS', 'CREATE SCHEMA ANALYTICS.RAW', 'CREATE TABLE ANALYTICS.RAW.SERIES_EVENTS (UNIT_ID VARCHAR, DATE DATE, Y FLOAT)']) await admin.query(sql);
+  for (const sql of [
+    'USE ROLE SYSADMIN',
+    'CREATE DATABASE ANALYTICS',
+    'CREATE SCHEMA ANALYTICS.RAW',
+    'CREATE TABLE ANALYTICS.RAW.SERIES_EVENTS (UNIT_ID VARCHAR, DATE DATE, Y FLOAT)',
+  ])
+    await admin.query(sql);
   await admin.query('USE ROLE ACCOUNTADMIN');
   await provisionLocally(admin, tf, { user: 'test', openAs: (role) => openAs(role) });
   await admin.query('USE WAREHOUSE FORECAST_WH');
@@ -80,7 +104,10 @@ beforeAll(async () => {
     ...KEYS.flatMap((k) => days(15, 28).map((d, i) => [k, i + 1, d, ...CHAMPION[k], 'R1', champion, '2026-01-14 06:00:00'])),
     ...['A', 'B'].flatMap((k) => days(15, 21).map((d, i) => [k, i + 1, d, k === 'A' ? 100 : 110, 90, 120, 'R2', challenger, '2026-01-14 07:00:00'])),
   ];
-  await admin.query(`INSERT INTO ${spec.resultsTable} (PARTITION_KEY, STEP, DS, FORECAST, LOWER, UPPER, RUN_ID, MODEL_VERSION, SCORED_AT) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`, rows);
+  await admin.query(
+    `INSERT INTO ${spec.resultsTable} (PARTITION_KEY, STEP, DS, FORECAST, LOWER, UPPER, RUN_ID, MODEL_VERSION, SCORED_AT) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    rows,
+  );
   // The champion's training metrics (run R1), as workers write them.
   await admin.query(
     `INSERT INTO ${spec.metricsTable} (RUN_ID, PASS, PARTITION_KEY, STATUS, MODEL_FAMILY, MAPE, STAGE_PATH, TRAINED_AT) VALUES (?, 'screen', ?, 'OK', 'naive', 0.01, ?, '2026-01-14 05:00:00')`,
@@ -100,7 +127,9 @@ beforeAll(async () => {
   await admin.query(renderEnqueueRetrain(monitor.sqlModel, queue, 10));
   const metrics = ObjectName.parse(spec.metricsTable, 3);
   await admin.query(renderCarryOver({ metrics, runs: metrics, stage: metrics }, monitor.sqlModel, sqlString('R1')));
-  await admin.query(`INSERT INTO ${metrics.quoted} (RUN_ID, PASS, PARTITION_KEY, STATUS, MODEL_FAMILY, MAPE, TRAINED_AT) VALUES ('M20260121', 'refine', 'B', 'OK', 'ets', 0.05, '2026-01-21 08:00:00')`);
+  await admin.query(
+    `INSERT INTO ${metrics.quoted} (RUN_ID, PASS, PARTITION_KEY, STATUS, MODEL_FAMILY, MAPE, TRAINED_AT) VALUES ('M20260121', 'refine', 'B', 'OK', 'ets', 0.05, '2026-01-21 08:00:00')`,
+  );
 }, 240000);
 
 afterAll(async () => {
@@ -128,7 +157,9 @@ describe('many-model report', () => {
     const r = await cli(['report', '--synth', path.join(out, 'cdktf.out'), '--out', file], envOf('MANY_MODEL_DEPLOYER'));
     expect(r.stderr).toBe('');
     expect(r.status).toBe(0);
-    expect(r.stdout).toContain('stack forecast: monitor forecast/Forecast/Monitoring (ANALYTICS.FORECAST.FORECAST_MONITORING_ACCURACY, ANALYTICS.FORECAST.FORECAST_MONITORING_DRIFT)');
+    expect(r.stdout).toContain(
+      'stack forecast: monitor forecast/Forecast/Monitoring (ANALYTICS.FORECAST.FORECAST_MONITORING_ACCURACY, ANALYTICS.FORECAST.FORECAST_MONITORING_DRIFT)',
+    );
     // Degraded: B (sMAPE 40 %) and the hostile key (coverage 0: 100 is outside [110, 130]). Drifted: D (late).
     expect(r.stdout).toContain('evaluated 2026-01-21: 5 partitions, 2 degraded, 1 drifted');
     expect(r.stdout).toContain(`wrote ${file}`);
@@ -145,8 +176,14 @@ describe('many-model report', () => {
     // A and B): A 0, B 2*50/250 = 40, C 2*10/210 = 9.52, D 0, hostile 2*20/220 = 18.18.
     expect(text('median-smape')).toBe('9.52 %');
     // The worst partition first, with its sMAPE; the hostile key second, as text.
-    const worst = [...dom.matchAll(/<tr><td class="n">(\d+)<\/td><td class="key">([^<]*)<\/td><td class="key">[^<]*<\/td><td class="n smape">([^<]*)<\/td>/g)].map((m) => [m[1], m[2], m[3]]);
-    expect(worst.slice(0, 3)).toEqual([['1', 'B', '40.00'], ['2', '&lt;script&gt;alert("x")&lt;/script&gt;&amp;\'', '18.18'], ['3', 'C', '9.52']]);
+    const worst = [
+      ...dom.matchAll(/<tr><td class="n">(\d+)<\/td><td class="key">([^<]*)<\/td><td class="key">[^<]*<\/td><td class="n smape">([^<]*)<\/td>/g),
+    ].map((m) => [m[1], m[2], m[3]]);
+    expect(worst.slice(0, 3)).toEqual([
+      ['1', 'B', '40.00'],
+      ['2', '&lt;script&gt;alert("x")&lt;/script&gt;&amp;\'', '18.18'],
+      ['3', 'C', '9.52'],
+    ]);
     expect(dom).not.toMatch(/<script/i);
     // Five charts, each with the forecast; the worst has its interval band.
     expect(dom.match(/<polyline class="forecast"/g)).toHaveLength(5);
@@ -159,7 +196,9 @@ describe('many-model report', () => {
     // The retraining run: B and the hostile key enqueued (degraded), B trained, A, C and D carried.
     expect(text('retrain-run')).toBe('M20260121');
     expect(text('retrained-count')).toBe('2');
-    expect(dom).toContain('carried 3 over; version FORECAST_V_M20260121, registered, not promoted'.replace('FORECAST_V_M20260121', `${spec.versionPrefix}M20260121`));
+    expect(dom).toContain(
+      'carried 3 over; version FORECAST_V_M20260121, registered, not promoted'.replace('FORECAST_V_M20260121', `${spec.versionPrefix}M20260121`),
+    );
   }, 240000);
 
   test("the browser check catches a page's console errors: a request the page's policy blocks is one", () => {
@@ -183,8 +222,14 @@ describe('many-model report', () => {
     new ForecastStack(app, 'forecast');
     app.synth();
     const none = await cli(['report', '--synth', bare, '--out', path.join(bare, 'r.html')], envOf('MANY_MODEL_DEPLOYER'));
-    expect([none.status, none.stderr.trim()]).toEqual([2, 'many-model report: stack forecast has no monitoring: call pipeline.addMonitoring() in the app and synthesize again']);
-    const unknown = await cli(['report', '--synth', path.join(out, 'cdktf.out'), '--monitor', 'nope', '--out', path.join(bare, 'r.html')], envOf('MANY_MODEL_DEPLOYER'));
+    expect([none.status, none.stderr.trim()]).toEqual([
+      2,
+      'many-model report: stack forecast has no monitoring: call pipeline.addMonitoring() in the app and synthesize again',
+    ]);
+    const unknown = await cli(
+      ['report', '--synth', path.join(out, 'cdktf.out'), '--monitor', 'nope', '--out', path.join(bare, 'r.html')],
+      envOf('MANY_MODEL_DEPLOYER'),
+    );
     expect(unknown.status).toBe(2);
     expect(unknown.stderr).toContain('--monitor nope: stack forecast has no such monitor; its monitors: forecast/Forecast/Monitoring');
     expect(fs.existsSync(path.join(bare, 'r.html'))).toBe(false);

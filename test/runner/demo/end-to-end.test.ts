@@ -4,7 +4,15 @@ import { EXAMPLE } from '../../../stacks/forecast-stack';
 import { buildApp } from '../../../stacks/main';
 import { tempDir } from '../../tmp';
 
-const quiet = { lines: [] as string[], info(l: string) { this.lines.push(l); }, progress(l: string) { this.lines.push(l); } };
+const quiet = {
+  lines: [] as string[],
+  info(l: string) {
+    this.lines.push(l);
+  },
+  progress(l: string) {
+    this.lines.push(l);
+  },
+};
 
 describe('end to end on the local server (the demo flow)', () => {
   test('200 series: screen, refine, one registered version, promotion and scoring', async () => {

@@ -21,14 +21,41 @@ beforeAll(() => {
 });
 
 const openAs = (server: LocalSnowflakeServer, role?: string, warehouse?: string) =>
-  SnowflakeSession.open(resolveConnection({ env: { SNOWFLAKE_ACCOUNT: 'local', SNOWFLAKE_USER: 'test', SNOWFLAKE_PASSWORD: 'test', SNOWFLAKE_HOST: '127.0.0.1', SNOWFLAKE_PORT: String(server.port), SNOWFLAKE_PROTOCOL: 'http', ...(role ? { SNOWFLAKE_ROLE: role } : {}), ...(warehouse ? { SNOWFLAKE_WAREHOUSE: warehouse } : {}) } }));
+  SnowflakeSession.open(
+    resolveConnection({
+      env: {
+        SNOWFLAKE_ACCOUNT: 'local',
+        SNOWFLAKE_USER: 'test',
+        SNOWFLAKE_PASSWORD: 'test',
+        SNOWFLAKE_HOST: '127.0.0.1',
+        SNOWFLAKE_PORT: String(server.port),
+        SNOWFLAKE_PROTOCOL: 'http',
+        ...(role ? { SNOWFLAKE_ROLE: role } : {}),
+        ...(warehouse ? { SNOWFLAKE_WAREHOUSE: warehouse } : {}),
+      },
+    }),
+  );
 
 /** A server with the example's source table (the data team's, SYSADMIN) and an ACCOUNTADMIN session. */
 async function account(): Promise<{ server: LocalSnowflakeServer; admin: SnowflakeSession; close: () => Promise<void> }> {
   const server = await startLocalServer();
   const admin = await openAs(server);
-  for (const sql of ['USE ROLE SYSADMIN', 'CREATE DATABASE ANALYTICS', 'CREATE SCHEMA ANALYTICS.RAW', 'CREATE TABLE ANALYTICS.RAW.SERIES_EVENTS (UNIT_ID VARCHAR, DATE DATE, Y FLOAT)', 'USE ROLE ACCOUNTADMIN']) await admin.query(sql);
-  return { server, admin, close: async () => { await admin.close(); await server.close(); } };
+  for (const sql of [
+    'USE ROLE SYSADMIN',
+    'CREATE DATABASE ANALYTICS',
+    'CREATE SCHEMA ANALYTICS.RAW',
+    'CREATE TABLE ANALYTICS.RAW.SERIES_EVENTS (UNIT_ID VARCHAR, DATE DATE, Y FLOAT)',
+    'USE ROLE ACCOUNTADMIN',
+  ])
+    await admin.query(sql);
+  return {
+    server,
+    admin,
+    close: async () => {
+      await admin.close();
+      await server.close();
+    },
+  };
 }
 
 /** The error code and message of `sql` run by `session`, or undefined when it succeeds. */
@@ -47,7 +74,10 @@ describe('the example stack set up as on an account', () => {
     try {
       const withoutCreateRole = bootstrapStatements(tf, { users: ['test'] }).filter((s) => !s.sql.startsWith('GRANT CREATE ROLE ON ACCOUNT'));
       // The same provisioning, with a bootstrap that lacks one statement.
-      const failure = await provisionLocally(a.admin, tf, { user: 'test', openAs: (role) => openAs(a.server, role), bootstrap: withoutCreateRole }).then(() => undefined, (e: Error) => e.message);
+      const failure = await provisionLocally(a.admin, tf, { user: 'test', openAs: (role) => openAs(a.server, role), bootstrap: withoutCreateRole }).then(
+        () => undefined,
+        (e: Error) => e.message,
+      );
       expect(failure).toMatch(/local apply as MANY_MODEL_DEPLOYER failed: CREATE ROLE IF NOT EXISTS "FORECAST_(RUNNER|CONSUMER)"/);
       expect(failure).toMatch(/Insufficient privileges/);
     } finally {
@@ -73,7 +103,12 @@ describe('the example stack set up as on an account', () => {
     });
 
     test('the deploy role owns what the stack created, tasks included', async () => {
-      for (const [kind, name] of [['TASK', 'ANALYTICS.FORECAST.FORECAST_SCREEN_ROOT'], ['TABLE', 'ANALYTICS.FORECAST.FORECAST_QUEUE'], ['STAGE', 'ANALYTICS.FORECAST.FORECAST_MODELS'], ['ROLE', 'FORECAST_RUNNER']] as const) {
+      for (const [kind, name] of [
+        ['TASK', 'ANALYTICS.FORECAST.FORECAST_SCREEN_ROOT'],
+        ['TABLE', 'ANALYTICS.FORECAST.FORECAST_QUEUE'],
+        ['STAGE', 'ANALYTICS.FORECAST.FORECAST_MODELS'],
+        ['ROLE', 'FORECAST_RUNNER'],
+      ] as const) {
         expect(`${kind} ${name}: ${a.server.engine.access.ownerOf(kind, name)}`).toBe(`${kind} ${name}: MANY_MODEL_DEPLOYER`);
       }
     });
@@ -108,7 +143,9 @@ describe('the example stack set up as on an account', () => {
       expect(await refusal(runner, 'EXECUTE TASK ANALYTICS.FORECAST.FORECAST_SCREEN_ROOT')).toBeUndefined();
       await a.admin.query('REVOKE EXECUTE TASK ON ACCOUNT FROM ROLE MANY_MODEL_DEPLOYER');
       try {
-        expect((await refusal(runner, 'EXECUTE TASK ANALYTICS.FORECAST.FORECAST_SCREEN_ROOT'))?.message).toMatch(/EXECUTE TASK privilege must be granted to owner role/);
+        expect((await refusal(runner, 'EXECUTE TASK ANALYTICS.FORECAST.FORECAST_SCREEN_ROOT'))?.message).toMatch(
+          /EXECUTE TASK privilege must be granted to owner role/,
+        );
       } finally {
         await a.admin.query('GRANT EXECUTE TASK ON ACCOUNT TO ROLE MANY_MODEL_DEPLOYER');
       }

@@ -21,7 +21,15 @@ import { SnowflakeSession } from '../../../runner/snowflake/session';
 import { EXAMPLE, ForecastStack } from '../../../stacks/forecast-stack';
 import { tempDir } from '../../tmp';
 
-const log = { lines: [] as string[], info(l: string) { this.lines.push(l); }, progress(l: string) { this.lines.push(l); } };
+const log = {
+  lines: [] as string[],
+  info(l: string) {
+    this.lines.push(l);
+  },
+  progress(l: string) {
+    this.lines.push(l);
+  },
+};
 const GATEWAY = 'ANALYTICS.FORECAST.FORECAST_AGGREGATOR_ONLINE';
 
 let server: LocalSnowflakeServer;
@@ -44,7 +52,10 @@ async function predictRows(token: string, rows: [string, number][]): Promise<{ s
 
 /** What batch scoring wrote for a run: the forecasts PREDICT made with the version the run promoted. */
 async function scored(runId: string, key: string, step: number): Promise<number> {
-  const r = await admin.query<{ FORECAST: number }>('SELECT FORECAST FROM ANALYTICS.FORECAST.FORECAST_RESULTS WHERE RUN_ID = ? AND PARTITION_KEY = ? AND STEP = ?', [runId, key, step]);
+  const r = await admin.query<{ FORECAST: number }>(
+    'SELECT FORECAST FROM ANALYTICS.FORECAST.FORECAST_RESULTS WHERE RUN_ID = ? AND PARTITION_KEY = ? AND STEP = ?',
+    [runId, key, step],
+  );
   return Number(r.rows[0].FORECAST);
 }
 
@@ -66,7 +77,11 @@ beforeAll(async () => {
 
   server = await startLocalServer({
     dataDir,
-    users: [{ name: 'test', password: 'test' }, { name: 'store', pat: 'PAT-STORE', roles: ['STORE_APP'] }, { name: 'intruder', pat: 'PAT-INTRUDER', roles: ['ANALYSTS'] }],
+    users: [
+      { name: 'test', password: 'test' },
+      { name: 'store', pat: 'PAT-STORE', roles: ['STORE_APP'] },
+      { name: 'intruder', pat: 'PAT-INTRUDER', roles: ['ANALYSTS'] },
+    ],
     ...pipelineServerOptions(),
   });
   admin = await SnowflakeSession.open(localConnection(server));
@@ -92,7 +107,9 @@ describe('a pipeline with an inference service on the local server', () => {
       const deploy = runs[0].outcomes.find((o) => o.stepId === service.hookStepIds[0]);
       expect(deploy).toMatchObject({ status: 'SUCCEEDED' });
       const services = inferenceServices();
-      expect(services.map((s) => [s.inference!.version, s.owner, s.pool, s.inference!.ingress])).toEqual([[`V_${runIdOf(runs[0])}`, 'FORECAST_RUNNER', 'SERVING_POOL', true]]);
+      expect(services.map((s) => [s.inference!.version, s.owner, s.pool, s.inference!.ingress])).toEqual([
+        [`V_${runIdOf(runs[0])}`, 'FORECAST_RUNNER', 'SERVING_POOL', true],
+      ]);
       expect(server.objects.serving.gateways.get(GATEWAY)?.targets.map((t) => t.service)).toEqual([services[0].name]);
     } catch (e) {
       console.error(log.lines.join('\n'));
@@ -101,9 +118,15 @@ describe('a pipeline with an inference service on the local server', () => {
   });
 
   test('an application holding the endpoint role calls the online method over HTTP and gets what batch scoring made with the same version', async () => {
-    const r = await predictRows('PAT-STORE', [['U0001', 1], ['U0003', 7]]);
+    const r = await predictRows('PAT-STORE', [
+      ['U0001', 1],
+      ['U0003', 7],
+    ]);
     expect(r.status).toBe(200);
-    expect(r.body.data.map((d: [number, { PARTITION_KEY: string; STEP: number }]) => [d[0], d[1].PARTITION_KEY, d[1].STEP])).toEqual([[0, 'U0001', 1], [1, 'U0003', 7]]);
+    expect(r.body.data.map((d: [number, { PARTITION_KEY: string; STEP: number }]) => [d[0], d[1].PARTITION_KEY, d[1].STEP])).toEqual([
+      [0, 'U0001', 1],
+      [1, 'U0003', 7],
+    ]);
     const run = runIdOf(runs[0]);
     expect(r.body.data[0][1].FORECAST).toBeCloseTo(await scored(run, 'U0001', 1), 9);
     expect(r.body.data[1][1].FORECAST).toBeCloseTo(await scored(run, 'U0003', 7), 9);

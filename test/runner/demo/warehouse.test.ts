@@ -6,12 +6,30 @@ import { EXAMPLE } from '../../../stacks/forecast-stack';
 import { buildApp } from '../../../stacks/main';
 import { tempDir } from '../../tmp';
 
-const quiet = { lines: [] as string[], info(l: string) { this.lines.push(l); }, progress(l: string) { this.lines.push(l); } };
+const quiet = {
+  lines: [] as string[],
+  info(l: string) {
+    this.lines.push(l);
+  },
+  progress(l: string) {
+    this.lines.push(l);
+  },
+};
 
 describe('training in the warehouse, end to end on the local server (the demo flow with --warehouse)', () => {
   test('40 series: one statement fits every partition through the JavaScript UDTF; artifacts, metrics, index, one version, promotion and scoring as with job services', async () => {
     const outdir = tempDir('mm-wh-');
-    let seen: { metrics: Record<string, string | null>[]; files: string[]; fits: number; services: number; hybrid: number; functionOwner: string; indexFiles: string[] } | undefined;
+    let seen:
+      | {
+          metrics: Record<string, string | null>[];
+          files: string[];
+          fits: number;
+          services: number;
+          hybrid: number;
+          functionOwner: string;
+          indexFiles: string[];
+        }
+      | undefined;
     const r = await runDemo({
       outdir,
       buildApp: (o) => buildApp(o, { training: TrainingStrategy.warehouse() }),
@@ -21,9 +39,14 @@ describe('training in the warehouse, end to end on the local server (the demo fl
       days: 400,
       log: quiet,
       afterHooks: async (server) => {
-        const metrics = await server.engineQuery('SELECT PARTITION_KEY, STATUS, STAGE_PATH, MAPE, TRAINER_IMAGE FROM ANALYTICS.FORECAST.FORECAST_TRAINING_METRICS ORDER BY PARTITION_KEY');
+        const metrics = await server.engineQuery(
+          'SELECT PARTITION_KEY, STATUS, STAGE_PATH, MAPE, TRAINER_IMAGE FROM ANALYTICS.FORECAST.FORECAST_TRAINING_METRICS ORDER BY PARTITION_KEY',
+        );
         const stage = server.engine.stageDir({ role: 'ACCOUNTADMIN' } as never, 'ANALYTICS.FORECAST.FORECAST_MODELS').dir;
-        const walk = (d: string): string[] => fs.readdirSync(d, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? walk(path.join(d, e.name)) : [path.relative(stage, path.join(d, e.name)).split(path.sep).join('/')]));
+        const walk = (d: string): string[] =>
+          fs
+            .readdirSync(d, { withFileTypes: true })
+            .flatMap((e) => (e.isDirectory() ? walk(path.join(d, e.name)) : [path.relative(stage, path.join(d, e.name)).split(path.sep).join('/')]));
         const fits = Number((await server.engineQuery('SELECT COUNT(*) AS N FROM ANALYTICS.FORECAST.FORECAST_SCREEN_FITS'))[0].N);
         const indexFile = walk(stage).find((f) => f.endsWith('model_index.json'))!;
         const index = JSON.parse(fs.readFileSync(path.join(stage, indexFile), 'utf8'));
@@ -76,11 +99,12 @@ describe('training in the warehouse, end to end on the local server (the demo fl
     }
   }, 240000);
 
-  test('screen in the warehouse, refine the worst on the queue: the refine pass retrains the screen pass\'s worst partitions and the index keeps the better model of each', async () => {
+  test("screen in the warehouse, refine the worst on the queue: the refine pass retrains the screen pass's worst partitions and the index keeps the better model of each", async () => {
     const outdir = tempDir('mm-wh-refine-');
     const r = await runDemo({
       outdir,
-      buildApp: (o) => buildApp(o, { training: TrainingStrategy.screenThenRefine({ refineTopPercent: 10, screenInWarehouse: {}, refine: { workers: 2, chunkSize: 2 } }) }),
+      buildApp: (o) =>
+        buildApp(o, { training: TrainingStrategy.screenThenRefine({ refineTopPercent: 10, screenInWarehouse: {}, refine: { workers: 2, chunkSize: 2 } }) }),
       sourceTable: EXAMPLE.sourceTable,
       image: EXAMPLE.image,
       series: 40,

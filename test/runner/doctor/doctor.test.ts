@@ -23,7 +23,19 @@ beforeAll(() => {
 });
 
 const openAs = (server: LocalSnowflakeServer, role?: string) =>
-  SnowflakeSession.open(resolveConnection({ env: { SNOWFLAKE_ACCOUNT: 'local', SNOWFLAKE_USER: 'test', SNOWFLAKE_PASSWORD: 'test', SNOWFLAKE_HOST: '127.0.0.1', SNOWFLAKE_PORT: String(server.port), SNOWFLAKE_PROTOCOL: 'http', ...(role ? { SNOWFLAKE_ROLE: role } : {}) } }));
+  SnowflakeSession.open(
+    resolveConnection({
+      env: {
+        SNOWFLAKE_ACCOUNT: 'local',
+        SNOWFLAKE_USER: 'test',
+        SNOWFLAKE_PASSWORD: 'test',
+        SNOWFLAKE_HOST: '127.0.0.1',
+        SNOWFLAKE_PORT: String(server.port),
+        SNOWFLAKE_PROTOCOL: 'http',
+        ...(role ? { SNOWFLAKE_ROLE: role } : {}),
+      },
+    }),
+  );
 
 async function check(session: SnowflakeSession): Promise<Record<string, CheckResult>> {
   const [report] = await diagnose(async (sql) => (await session.query(sql)).rows, needs);
@@ -53,7 +65,14 @@ describe('many-model doctor on the local server', () => {
     beforeAll(async () => {
       server = await startLocalServer();
       admin = await openAs(server);
-      for (const sql of ['USE ROLE SYSADMIN', 'CREATE DATABASE ANALYTICS', 'CREATE SCHEMA ANALYTICS.RAW', 'CREATE TABLE ANALYTICS.RAW.SERIES_EVENTS (UNIT_ID VARCHAR, DATE DATE, Y FLOAT)', 'USE ROLE ACCOUNTADMIN']) await admin.query(sql);
+      for (const sql of [
+        'USE ROLE SYSADMIN',
+        'CREATE DATABASE ANALYTICS',
+        'CREATE SCHEMA ANALYTICS.RAW',
+        'CREATE TABLE ANALYTICS.RAW.SERIES_EVENTS (UNIT_ID VARCHAR, DATE DATE, Y FLOAT)',
+        'USE ROLE ACCOUNTADMIN',
+      ])
+        await admin.query(sql);
       await provisionLocally(admin, tf, { user: 'test', openAs: (role) => openAs(server, role) });
     });
     afterAll(async () => {
@@ -66,7 +85,12 @@ describe('many-model doctor on the local server', () => {
       try {
         const results = await check(deployer);
         expect(Object.fromEntries(Object.entries(results).map(([id, r]) => [id, r.status]))).toEqual({
-          'deploy-role': 'ok', 'runner-role': 'ok', 'hybrid-tables': 'ok', 'image-repository': 'ok', packages: 'ok', 'compute-pool': 'ok',
+          'deploy-role': 'ok',
+          'runner-role': 'ok',
+          'hybrid-tables': 'ok',
+          'image-repository': 'ok',
+          packages: 'ok',
+          'compute-pool': 'ok',
         });
       } finally {
         await deployer.close();
@@ -79,7 +103,11 @@ describe('many-model doctor on the local server', () => {
         const results = await check(admin);
         expect(results['runner-role'].status).toBe('FAIL');
         expect(results['runner-role'].findings.filter((f) => f.status === 'missing')).toEqual([
-          { status: 'missing', what: 'FORECAST_RUNNER lacks UPDATE on table ANALYTICS.FORECAST.FORECAST_QUEUE', fix: 'GRANT INSERT, SELECT, UPDATE ON TABLE "ANALYTICS"."FORECAST"."FORECAST_QUEUE" TO ROLE "FORECAST_RUNNER"' },
+          {
+            status: 'missing',
+            what: 'FORECAST_RUNNER lacks UPDATE on table ANALYTICS.FORECAST.FORECAST_QUEUE',
+            fix: 'GRANT INSERT, SELECT, UPDATE ON TABLE "ANALYTICS"."FORECAST"."FORECAST_QUEUE" TO ROLE "FORECAST_RUNNER"',
+          },
         ]);
         expect(results['deploy-role'].status).toBe('ok');
       } finally {
@@ -92,7 +120,11 @@ describe('many-model doctor on the local server', () => {
       try {
         const results = await check(admin);
         expect(results['deploy-role'].findings.filter((f) => f.status === 'missing')).toEqual([
-          { status: 'missing', what: 'MANY_MODEL_DEPLOYER lacks EXECUTE TASK on the account', fix: 'GRANT EXECUTE TASK ON ACCOUNT TO ROLE "MANY_MODEL_DEPLOYER"' },
+          {
+            status: 'missing',
+            what: 'MANY_MODEL_DEPLOYER lacks EXECUTE TASK on the account',
+            fix: 'GRANT EXECUTE TASK ON ACCOUNT TO ROLE "MANY_MODEL_DEPLOYER"',
+          },
         ]);
       } finally {
         await admin.query('GRANT EXECUTE TASK ON ACCOUNT TO ROLE MANY_MODEL_DEPLOYER');

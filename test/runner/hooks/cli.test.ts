@@ -24,7 +24,14 @@ beforeEach(async () => {
   const m = manifestOf((h) => {
     const a = h.add({ id: 'a', statements: ["INSERT INTO OPS.HOOKS.EVENTS VALUES ('{{RUN_ID}}', 'a')"], runGroup: 'g' });
     // Idempotent, as pipeline steps are: a resumed run inserts nothing twice.
-    const slow = h.add({ id: 'slow', statements: ["INSERT INTO OPS.HOOKS.EVENTS SELECT '{{RUN_ID}}', 'slow' WHERE NOT EXISTS (SELECT 1 FROM OPS.HOOKS.EVENTS WHERE RUN_ID = '{{RUN_ID}}' AND WHAT = 'slow')"], runAfter: [a], runGroup: 'g' });
+    const slow = h.add({
+      id: 'slow',
+      statements: [
+        "INSERT INTO OPS.HOOKS.EVENTS SELECT '{{RUN_ID}}', 'slow' WHERE NOT EXISTS (SELECT 1 FROM OPS.HOOKS.EVENTS WHERE RUN_ID = '{{RUN_ID}}' AND WHAT = 'slow')",
+      ],
+      runAfter: [a],
+      runGroup: 'g',
+    });
     h.add({ id: 'c', statements: ["INSERT INTO OPS.HOOKS.EVENTS VALUES ('{{RUN_ID}}', 'c')"], runAfter: [slow], runGroup: 'g' });
   });
   fs.mkdirSync(path.join(out, 'stacks', 'app'), { recursive: true });
@@ -33,12 +40,17 @@ beforeEach(async () => {
 });
 
 function cli(args: string[], password = CANARY): { child: ChildProcess; done: Promise<{ code: number | null; stdout: string; stderr: string }> } {
-  const child = spawn(process.execPath, [path.join(root, 'bin', 'many-model.js'), ...args], { cwd: root, env: { ...process.env, ...env(server, password), CI: 'true' } });
+  const child = spawn(process.execPath, [path.join(root, 'bin', 'many-model.js'), ...args], {
+    cwd: root,
+    env: { ...process.env, ...env(server, password), CI: 'true' },
+  });
   let stdout = '';
   let stderr = '';
   child.stdout!.on('data', (d) => (stdout += d));
   child.stderr!.on('data', (d) => (stderr += d));
-  const done = new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => child.on('close', (code) => resolve({ code, stdout, stderr })));
+  const done = new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) =>
+    child.on('close', (code) => resolve({ code, stdout, stderr })),
+  );
   return { child, done };
 }
 
@@ -55,7 +67,9 @@ describe('many-model hooks (CLI, child process, local server)', () => {
   test('killed with SIGKILL in the middle of a step, a second run resumes without duplicating effects', async () => {
     server.faults.delayStatement({ match: /'slow' WHERE NOT EXISTS/, ms: 2500 });
     const first = cli(['hooks', 'run', '--out', out, '--lock-timeout', '1']);
-    await waitFor(async () => (await server.engineQuery("SELECT COUNT(*) AS N FROM OPS.HOOKS.HOOK_RUNS WHERE STEP_ID = 'slow' AND STATUS = 'RUNNING'"))[0].N === '1').catch(async (e) => {
+    await waitFor(
+      async () => (await server.engineQuery("SELECT COUNT(*) AS N FROM OPS.HOOKS.HOOK_RUNS WHERE STEP_ID = 'slow' AND STATUS = 'RUNNING'"))[0].N === '1',
+    ).catch(async (e) => {
       first.child.kill('SIGKILL');
       const r = await first.done;
       throw new Error(`${e.message}: ${r.stdout} ${r.stderr} ${JSON.stringify(await server.engineQuery('SELECT * FROM OPS.HOOKS.HOOK_RUNS'))}`);
@@ -75,7 +89,11 @@ describe('many-model hooks (CLI, child process, local server)', () => {
     expect(slow.map((x) => x.STATUS)).toEqual(['INTERRUPTED', 'SUCCEEDED']);
     expect(String(slow[0].ERROR_MSG)).toMatch(/^runner runner-[0-9a-f]+ stopped before this attempt ended; runner runner-[0-9a-f]+ took over$/);
     const events = await server.engineQuery('SELECT WHAT, COUNT(*) AS N, COUNT(DISTINCT RUN_ID) AS RUNS FROM OPS.HOOKS.EVENTS GROUP BY WHAT ORDER BY WHAT');
-    expect(events).toEqual([{ WHAT: 'a', N: '1', RUNS: '1' }, { WHAT: 'c', N: '1', RUNS: '1' }, { WHAT: 'slow', N: '1', RUNS: '1' }]);
+    expect(events).toEqual([
+      { WHAT: 'a', N: '1', RUNS: '1' },
+      { WHAT: 'c', N: '1', RUNS: '1' },
+      { WHAT: 'slow', N: '1', RUNS: '1' },
+    ]);
     expect((await server.engineQuery('SELECT COUNT(DISTINCT RUN_ID) AS R FROM OPS.HOOKS.EVENTS'))[0].R).toBe('1');
   }, 60000);
 
@@ -93,7 +111,12 @@ describe('many-model hooks (CLI, child process, local server)', () => {
 
   test('the password never appears in output, errors or the ledger (canary)', async () => {
     server.faults.failStatement({ match: /'a'\)$/, code: '002003', message: 'Object does not exist or not authorized.' });
-    const runs = [await cli(['hooks', 'run', '--out', out]).done, await cli(['hooks', 'plan', '--out', out]).done, await cli(['hooks', 'run', '--out', out, '--dry-run']).done, await cli(['hooks', 'run', '--out', out], 'wrong').done];
+    const runs = [
+      await cli(['hooks', 'run', '--out', out]).done,
+      await cli(['hooks', 'plan', '--out', out]).done,
+      await cli(['hooks', 'run', '--out', out, '--dry-run']).done,
+      await cli(['hooks', 'run', '--out', out], 'wrong').done,
+    ];
     for (const r of runs) {
       expect(r.stdout + r.stderr).not.toContain(CANARY);
     }
@@ -113,14 +136,16 @@ describe('many-model hooks (CLI, child process, local server)', () => {
     write('G_RUNNER');
     const other = await cli(['hooks', 'plan', '--out', out]).done;
     expect(other.code).toBe(0);
-    expect(other.stdout).toContain("warning: the hooks of stack app are meant to run as G_RUNNER; this session's role is ACCOUNTADMIN. What they create (the registered model) will belong to ACCOUNTADMIN. Connect with role G_RUNNER");
+    expect(other.stdout).toContain(
+      "warning: the hooks of stack app are meant to run as G_RUNNER; this session's role is ACCOUNTADMIN. What they create (the registered model) will belong to ACCOUNTADMIN. Connect with role G_RUNNER",
+    );
     write('ACCOUNTADMIN');
     const same = await cli(['hooks', 'plan', '--out', out]).done;
     expect(same.code).toBe(0);
     expect(same.stdout).not.toContain('warning:');
   });
 
-  test('a manifest in another stack\'s directory is refused with exit 2, naming both stacks', async () => {
+  test("a manifest in another stack's directory is refused with exit 2, naming both stacks", async () => {
     const text = fs.readFileSync(path.join(out, 'stacks', 'app', 'hooks.json'), 'utf8').replace('"stack": "app"', '"stack": "billing"');
     fs.writeFileSync(path.join(out, 'stacks', 'app', 'hooks.json'), text);
     const r = await cli(['hooks', 'run', '--out', out]).done;
@@ -132,12 +157,16 @@ describe('many-model hooks (CLI, child process, local server)', () => {
   test('a runner killed holding the lock: a re-run at once is refused (exit 1) saying how to take over; once its heartbeat is stale the lock is taken over', async () => {
     server.faults.delayStatement({ match: /'slow' WHERE NOT EXISTS/, ms: 4000 });
     const first = cli(['hooks', 'run', '--out', out]);
-    await waitFor(async () => (await server.engineQuery("SELECT COUNT(*) AS N FROM OPS.HOOKS.HOOK_RUNS WHERE STEP_ID = 'slow' AND STATUS = 'RUNNING'"))[0].N === '1');
+    await waitFor(
+      async () => (await server.engineQuery("SELECT COUNT(*) AS N FROM OPS.HOOKS.HOOK_RUNS WHERE STEP_ID = 'slow' AND STATUS = 'RUNNING'"))[0].N === '1',
+    );
     first.child.kill('SIGKILL');
     await first.done;
     const refused = await cli(['hooks', 'run', '--out', out]).done;
     expect(refused.code).toBe(1);
-    expect(refused.stdout).toMatch(/runner runner-[0-9a-f]+ is running its hooks \(last heartbeat \d+s ago\); refusing to run them twice\. If that runner was killed, its heartbeat has stopped and its lock is taken over 60s after the last one/);
+    expect(refused.stdout).toMatch(
+      /runner runner-[0-9a-f]+ is running its hooks \(last heartbeat \d+s ago\); refusing to run them twice\. If that runner was killed, its heartbeat has stopped and its lock is taken over 60s after the last one/,
+    );
     expect(refused.stdout).not.toMatch(/^done:/m);
     // With a 3 s window (1 s beats) the dead runner's silence shows after two missed beats: the
     // runner waits it out and takes over.

@@ -54,7 +54,15 @@ const RUNNER_WAREHOUSE = 'FORECAST_WH';
 
 /** Opens a session of the test user with `role` (its default, ACCOUNTADMIN, when none). */
 const openAs = (port: number, role?: string) =>
-  SnowflakeSession.open(resolveConnection({ env: { ...env({ port } as LocalSnowflakeServer), ...(role ? { SNOWFLAKE_ROLE: role } : {}), ...(role === RUNNER_ROLE ? { SNOWFLAKE_WAREHOUSE: RUNNER_WAREHOUSE } : {}) } }));
+  SnowflakeSession.open(
+    resolveConnection({
+      env: {
+        ...env({ port } as LocalSnowflakeServer),
+        ...(role ? { SNOWFLAKE_ROLE: role } : {}),
+        ...(role === RUNNER_ROLE ? { SNOWFLAKE_WAREHOUSE: RUNNER_WAREHOUSE } : {}),
+      },
+    }),
+  );
 
 /**
  * The source as the data team's (SYSADMIN), then the account set up as on Snowflake: bootstrap
@@ -92,7 +100,9 @@ const connectionEnv = (w: World) => ({ ...env({ port: w.port } as LocalSnowflake
 /** The runner as a process of its own (test/runner/hooks/fixtures/run-hooks.ts). */
 function runnerProcess(w: World, force: string[] = []): { child: ChildProcess; output: () => string; done: Promise<number | null> } {
   const script = path.join(__dirname, 'fixtures', 'run-hooks.ts');
-  const child = spawn(process.execPath, ['-r', require.resolve('tsx/cjs'), script, w.out, ...force.flatMap((f) => ['--force', f])], { env: { ...process.env, ...connectionEnv(w), CI: 'true' } });
+  const child = spawn(process.execPath, ['-r', require.resolve('tsx/cjs'), script, w.out, ...force.flatMap((f) => ['--force', f])], {
+    env: { ...process.env, ...connectionEnv(w), CI: 'true' },
+  });
   let text = '';
   child.stdout!.on('data', (d) => (text += d));
   child.stderr!.on('data', (d) => (text += d));
@@ -157,7 +167,10 @@ async function resume(w: World) {
 
 /** What a user relies on after the resume, for the run that finished (`runId`). */
 async function expectConsistent(w: World, runId: string, image: string, versions: string[], interrupted: number): Promise<void> {
-  const shown = (await q(w, `SHOW VERSIONS IN MODEL ${T}.FORECAST_MODEL`)).map((v) => ({ name: String(v.name), aliases: JSON.parse(String(v.aliases)) as string[] }));
+  const shown = (await q(w, `SHOW VERSIONS IN MODEL ${T}.FORECAST_MODEL`)).map((v) => ({
+    name: String(v.name),
+    aliases: JSON.parse(String(v.aliases)) as string[],
+  }));
   expect(shown.map((v) => v.name).sort()).toEqual(versions.map((v) => `V_${v}`).sort());
   expect(shown.filter((v) => v.aliases.includes('PRODUCTION')).map((v) => v.name)).toEqual([`V_${runId}`]);
   // The index maps every partition to an artifact of this run, each trained by this run's image.
@@ -168,13 +181,27 @@ async function expectConsistent(w: World, runId: string, image: string, versions
     expect(p.startsWith(`models/${runId}/`)).toBe(true);
     expect(fs.existsSync(path.join(stage, p))).toBe(true);
   }
-  expect(await count(w, `SELECT COUNT(*) AS N FROM ${T}.FORECAST_TRAINING_METRICS WHERE RUN_ID = '${runId}' AND PASS = 'screen' AND STATUS = 'OK'`)).toBe(SERIES);
-  expect(await count(w, `SELECT COUNT(*) AS N FROM ${T}.FORECAST_TRAINING_METRICS WHERE RUN_ID = '${runId}' AND TRAINER_IMAGE IS DISTINCT FROM '${image}'`)).toBe(0);
-  expect(await count(w, `SELECT COUNT(*) AS N FROM (SELECT PASS, PARTITION_KEY FROM ${T}.FORECAST_TRAINING_METRICS WHERE RUN_ID = '${runId}' GROUP BY 1, 2 HAVING COUNT(*) > 1)`)).toBe(0);
+  expect(await count(w, `SELECT COUNT(*) AS N FROM ${T}.FORECAST_TRAINING_METRICS WHERE RUN_ID = '${runId}' AND PASS = 'screen' AND STATUS = 'OK'`)).toBe(
+    SERIES,
+  );
+  expect(
+    await count(w, `SELECT COUNT(*) AS N FROM ${T}.FORECAST_TRAINING_METRICS WHERE RUN_ID = '${runId}' AND TRAINER_IMAGE IS DISTINCT FROM '${image}'`),
+  ).toBe(0);
+  expect(
+    await count(
+      w,
+      `SELECT COUNT(*) AS N FROM (SELECT PASS, PARTITION_KEY FROM ${T}.FORECAST_TRAINING_METRICS WHERE RUN_ID = '${runId}' GROUP BY 1, 2 HAVING COUNT(*) > 1)`,
+    ),
+  ).toBe(0);
   // Results: once per partition and step, for this run only, made by (and naming) this run's version.
   expect(await count(w, `SELECT COUNT(*) AS N FROM ${T}.FORECAST_RESULTS WHERE RUN_ID = '${runId}'`)).toBe(SERIES * HORIZON);
   expect(await q(w, `SELECT DISTINCT MODEL_VERSION FROM ${T}.FORECAST_RESULTS WHERE RUN_ID = '${runId}'`)).toEqual([{ MODEL_VERSION: `V_${runId}` }]);
-  expect(await count(w, `SELECT COUNT(*) AS N FROM (SELECT PARTITION_KEY, STEP FROM ${T}.FORECAST_RESULTS WHERE RUN_ID = '${runId}' GROUP BY 1, 2 HAVING COUNT(*) > 1)`)).toBe(0);
+  expect(
+    await count(
+      w,
+      `SELECT COUNT(*) AS N FROM (SELECT PARTITION_KEY, STEP FROM ${T}.FORECAST_RESULTS WHERE RUN_ID = '${runId}' GROUP BY 1, 2 HAVING COUNT(*) > 1)`,
+    ),
+  ).toBe(0);
   // No chunk of any run is left CLAIMED; this run's chunks are all DONE.
   expect(await count(w, `SELECT COUNT(*) AS N FROM ${T}.FORECAST_QUEUE WHERE STATUS = 'CLAIMED'`)).toBe(0);
   expect(await count(w, `SELECT COUNT(*) AS N FROM ${T}.FORECAST_QUEUE WHERE RUN_ID = '${runId}' AND STATUS <> 'DONE'`)).toBe(0);
@@ -185,7 +212,17 @@ async function expectConsistent(w: World, runId: string, image: string, versions
   expect(ok.map((r) => r.STEP_ID).sort()).toEqual(w.manifest.steps.map((s) => s.id).sort());
 }
 
-const STEPS = ['screen-start', 'screen-train', 'refine-start', 'refine-workers', 'refine-wait', 'buildModelIndex', 'registerAggregator', 'promote', 'Scoring/batchScore'];
+const STEPS = [
+  'screen-start',
+  'screen-train',
+  'refine-start',
+  'refine-workers',
+  'refine-wait',
+  'buildModelIndex',
+  'registerAggregator',
+  'promote',
+  'Scoring/batchScore',
+];
 const CASES: [string, (w: World) => Promise<boolean>][] = [
   ...STEPS.map((s): [string, (w: World) => Promise<boolean>] => [`as ${s} starts`, killPoint(s)]),
   ['inside screen-train, chunks done and chunks claimed', killPoint('screen-train', 'screen')],
@@ -193,47 +230,58 @@ const CASES: [string, (w: World) => Promise<boolean>][] = [
 ];
 
 describe('a plain run killed (SIGKILL) and resumed', () => {
-  test.each(CASES)('%s: the resumed run finishes the same run, nothing mixed, duplicated or left claimed', async (_name, when) => {
-    const w = await newWorld(IMAGE_OLD);
-    try {
-      const killed = await runUntilKilled(w, when);
-      const r = await resume(w);
-      if (r.failed) throw new Error(`resume failed:\n${r.log.join('\n')}\n--- killed runner:\n${killed.output}\n${JSON.stringify(await q(w, `SELECT * FROM ${T}.FORECAST_TRAINING_METRICS WHERE PASS = 'refine'`))}\n${JSON.stringify(await q(w, `SELECT * FROM ${T}.FORECAST_QUEUE WHERE PASS = 'refine'`))}`);
-      const runIds = new Set(r.outcomes.filter((o) => o.runId).map((o) => o.runId));
-      expect(runIds.size).toBe(1);
-      const [runId] = [...runIds] as string[];
-      expect(r.log).toContain(`forecast/Forecast: resuming unfinished run ${runId}`);
-      await expectConsistent(w, runId, IMAGE_OLD, [runId], killed.leftRunning);
-    } finally {
-      await closeWorld(w);
-    }
-  }, 180000);
+  test.each(CASES)(
+    '%s: the resumed run finishes the same run, nothing mixed, duplicated or left claimed',
+    async (_name, when) => {
+      const w = await newWorld(IMAGE_OLD);
+      try {
+        const killed = await runUntilKilled(w, when);
+        const r = await resume(w);
+        if (r.failed)
+          throw new Error(
+            `resume failed:\n${r.log.join('\n')}\n--- killed runner:\n${killed.output}\n${JSON.stringify(await q(w, `SELECT * FROM ${T}.FORECAST_TRAINING_METRICS WHERE PASS = 'refine'`))}\n${JSON.stringify(await q(w, `SELECT * FROM ${T}.FORECAST_QUEUE WHERE PASS = 'refine'`))}`,
+          );
+        const runIds = new Set(r.outcomes.filter((o) => o.runId).map((o) => o.runId));
+        expect(runIds.size).toBe(1);
+        const [runId] = [...runIds] as string[];
+        expect(r.log).toContain(`forecast/Forecast: resuming unfinished run ${runId}`);
+        await expectConsistent(w, runId, IMAGE_OLD, [runId], killed.leftRunning);
+      } finally {
+        await closeWorld(w);
+      }
+    },
+    180000,
+  );
 });
 
 describe('a forced run and a run whose image changed, killed and resumed', () => {
   test.each([
     ['inside screen-train', killPoint('screen-train', 'screen')],
     ['as registerAggregator starts', killPoint('registerAggregator')],
-  ])('a forced run killed %s is finished by the next plain run, not dropped', async (_name, when) => {
-    const w = await newWorld(IMAGE_OLD);
-    try {
-      const first = await resume(w);
-      expect(first.failed).toBe(false);
-      const firstRun = first.outcomes[0].runId!;
-      const killed = await runUntilKilled(w, when, ['forecast/Forecast/screen-start']);
-      const r = await resume(w);
-      expect(r.failed).toBe(false);
-      const forcedRun = r.outcomes.find((o) => o.runId)!.runId!;
-      expect(forcedRun).not.toBe(firstRun);
-      expect(r.log).toContain(`forecast/Forecast: resuming unfinished run ${forcedRun}`);
-      await expectConsistent(w, forcedRun, IMAGE_OLD, [firstRun, forcedRun], killed.leftRunning);
-      // Run again: nothing is left to do.
-      const again = await resume(w);
-      expect(again.outcomes.every((o) => o.status === 'SKIPPED' && o.reason === 'up to date')).toBe(true);
-    } finally {
-      await closeWorld(w);
-    }
-  }, 180000);
+  ])(
+    'a forced run killed %s is finished by the next plain run, not dropped',
+    async (_name, when) => {
+      const w = await newWorld(IMAGE_OLD);
+      try {
+        const first = await resume(w);
+        expect(first.failed).toBe(false);
+        const firstRun = first.outcomes[0].runId!;
+        const killed = await runUntilKilled(w, when, ['forecast/Forecast/screen-start']);
+        const r = await resume(w);
+        expect(r.failed).toBe(false);
+        const forcedRun = r.outcomes.find((o) => o.runId)!.runId!;
+        expect(forcedRun).not.toBe(firstRun);
+        expect(r.log).toContain(`forecast/Forecast: resuming unfinished run ${forcedRun}`);
+        await expectConsistent(w, forcedRun, IMAGE_OLD, [firstRun, forcedRun], killed.leftRunning);
+        // Run again: nothing is left to do.
+        const again = await resume(w);
+        expect(again.outcomes.every((o) => o.status === 'SKIPPED' && o.reason === 'up to date')).toBe(true);
+      } finally {
+        await closeWorld(w);
+      }
+    },
+    180000,
+  );
 
   test('a run killed mid-training whose image then changes is abandoned; the new run trains every partition with the new image', async () => {
     const w = await newWorld(IMAGE_OLD);
@@ -262,7 +310,9 @@ describe('a forced run and a run whose image changed, killed and resumed', () =>
 
 /** The demo's server in a process of its own (test/runner/hooks/fixtures/demo-server.ts). */
 async function serverProcess(image: string, dataDir: string, port: number): Promise<{ child: ChildProcess; port: number }> {
-  const child = spawn(process.execPath, ['-r', require.resolve('tsx/cjs'), path.join(__dirname, 'fixtures', 'demo-server.ts'), image, dataDir, String(port)], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, ['-r', require.resolve('tsx/cjs'), path.join(__dirname, 'fixtures', 'demo-server.ts'), image, dataDir, String(port)], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let text = '';
   const listening = await new Promise<number>((resolve, reject) => {
     child.stdout!.on('data', (d) => {
@@ -285,7 +335,14 @@ describe('the server killed (SIGKILL) mid-training and started again on its data
     const s = synth(dir, IMAGE_OLD);
     let server = await serverProcess(IMAGE_OLD, dataDir, 0);
     const open = () => openAs(server.port, RUNNER_ROLE);
-    const w: World = { dir, port: server.port, session: await provision(server.port, s.tf), stageDir: () => path.join(dataDir, 'stages', `${T}.FORECAST_MODELS`), out: s.out, manifest: s.manifest };
+    const w: World = {
+      dir,
+      port: server.port,
+      session: await provision(server.port, s.tf),
+      stageDir: () => path.join(dataDir, 'stages', `${T}.FORECAST_MODELS`),
+      out: s.out,
+      manifest: s.manifest,
+    };
     try {
       const runner = runnerProcess(w);
       const until = Date.now() + 120000;

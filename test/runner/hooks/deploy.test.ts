@@ -21,7 +21,20 @@ function fakeTerraform(dir: string, applyExit: number): string {
 }
 
 function deploy(dir: string, terraform: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const child = spawn(process.execPath, [path.join(root, 'bin', 'many-model.js'), 'deploy', '--app', path.join(__dirname, 'fixtures', 'deploy-app.ts'), '--out', path.join(dir, 'out'), '--terraform', terraform], { cwd: root, env: { ...process.env, ...env(server), CI: 'true' } });
+  const child = spawn(
+    process.execPath,
+    [
+      path.join(root, 'bin', 'many-model.js'),
+      'deploy',
+      '--app',
+      path.join(__dirname, 'fixtures', 'deploy-app.ts'),
+      '--out',
+      path.join(dir, 'out'),
+      '--terraform',
+      terraform,
+    ],
+    { cwd: root, env: { ...process.env, ...env(server), CI: 'true' } },
+  );
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (d) => (stdout += d));

@@ -20,13 +20,25 @@ export function manifestOf(build: (hooks: Hooks) => void, stackId = 'app'): Hook
 }
 
 export async function prepareAccount(server: LocalSnowflakeServer): Promise<void> {
-  for (const sql of ['CREATE DATABASE IF NOT EXISTS OPS', 'CREATE SCHEMA IF NOT EXISTS OPS.HOOKS', renderLedgerDdl(LEDGER), 'CREATE TABLE IF NOT EXISTS OPS.HOOKS.EVENTS (RUN_ID VARCHAR, WHAT VARCHAR)']) {
+  for (const sql of [
+    'CREATE DATABASE IF NOT EXISTS OPS',
+    'CREATE SCHEMA IF NOT EXISTS OPS.HOOKS',
+    renderLedgerDdl(LEDGER),
+    'CREATE TABLE IF NOT EXISTS OPS.HOOKS.EVENTS (RUN_ID VARCHAR, WHAT VARCHAR)',
+  ]) {
     await server.engineQuery(sql);
   }
 }
 
 export function env(server: LocalSnowflakeServer, password = 'test'): NodeJS.ProcessEnv {
-  return { SNOWFLAKE_ACCOUNT: 'local', SNOWFLAKE_USER: 'test', SNOWFLAKE_PASSWORD: password, SNOWFLAKE_HOST: '127.0.0.1', SNOWFLAKE_PORT: String(server.port), SNOWFLAKE_PROTOCOL: 'http' };
+  return {
+    SNOWFLAKE_ACCOUNT: 'local',
+    SNOWFLAKE_USER: 'test',
+    SNOWFLAKE_PASSWORD: password,
+    SNOWFLAKE_HOST: '127.0.0.1',
+    SNOWFLAKE_PORT: String(server.port),
+    SNOWFLAKE_PROTOCOL: 'http',
+  };
 }
 
 export async function openSession(server: LocalSnowflakeServer): Promise<SnowflakeSession> {

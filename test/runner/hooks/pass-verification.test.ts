@@ -44,10 +44,20 @@ beforeAll(async () => {
   server = await startLocalServer();
   session = await openSession(server);
   // The image repository the trainer names exists (the runner is granted READ on it), as on an account.
-  for (const sql of ['CREATE DATABASE ANALYTICS', 'CREATE SCHEMA ANALYTICS.ML', 'CREATE IMAGE REPOSITORY ANALYTICS.ML.IMAGES', 'CREATE SCHEMA ANALYTICS.RAW', 'CREATE TABLE ANALYTICS.RAW.SERIES_EVENTS (UNIT_ID VARCHAR, DATE DATE, Y FLOAT)']) await session.query(sql);
+  for (const sql of [
+    'CREATE DATABASE ANALYTICS',
+    'CREATE SCHEMA ANALYTICS.ML',
+    'CREATE IMAGE REPOSITORY ANALYTICS.ML.IMAGES',
+    'CREATE SCHEMA ANALYTICS.RAW',
+    'CREATE TABLE ANALYTICS.RAW.SERIES_EVENTS (UNIT_ID VARCHAR, DATE DATE, Y FLOAT)',
+  ])
+    await session.query(sql);
   // 60 days per partition, enough for the reference worker's contest.
   const day = (i: number) => new Date(Date.UTC(2026, 0, 1 + i)).toISOString().slice(0, 10);
-  await session.query('INSERT INTO ANALYTICS.RAW.SERIES_EVENTS VALUES (?, ?, ?)', KEYS.flatMap((k, j) => Array.from({ length: 60 }, (_, i) => [k, day(i), 10 + j + (i % 7) + i / 10])));
+  await session.query(
+    'INSERT INTO ANALYTICS.RAW.SERIES_EVENTS VALUES (?, ?, ?)',
+    KEYS.flatMap((k, j) => Array.from({ length: 60 }, (_, i) => [k, day(i), 10 + j + (i % 7) + i / 10])),
+  );
   for (const sql of planLocalApply(JSON.parse(Testing.synth(stack, true))).statements) await session.query(sql);
   stageDir = server.engine.stages.get('ANALYTICS.FORECAST.FORECAST_MODELS')!;
 });
@@ -57,7 +67,8 @@ afterAll(async () => {
 });
 beforeEach(async () => {
   server.faults.reset();
-  for (const t of ['HOOK_RUNS', 'FORECAST_QUEUE', 'FORECAST_TRAINING_METRICS', 'FORECAST_TRAINING_RUNS']) await session.query(`DELETE FROM ANALYTICS.FORECAST.${t}`);
+  for (const t of ['HOOK_RUNS', 'FORECAST_QUEUE', 'FORECAST_TRAINING_METRICS', 'FORECAST_TRAINING_RUNS'])
+    await session.query(`DELETE FROM ANALYTICS.FORECAST.${t}`);
 });
 
 /**
@@ -98,7 +109,12 @@ async function waitStep(log = memoryLog()) {
   return r.outcomes.find((o) => o.stepId === id('screen-wait'))!;
 }
 const stepDetails = async () =>
-  JSON.parse(String((await server.engineQuery(`SELECT DETAILS FROM ANALYTICS.FORECAST.HOOK_RUNS WHERE STEP_ID = '${id('screen-wait')}' ORDER BY STARTED_AT DESC LIMIT 1`))[0].DETAILS));
+  JSON.parse(
+    String(
+      (await server.engineQuery(`SELECT DETAILS FROM ANALYTICS.FORECAST.HOOK_RUNS WHERE STEP_ID = '${id('screen-wait')}' ORDER BY STARTED_AT DESC LIMIT 1`))[0]
+        .DETAILS,
+    ),
+  );
 
 describe('a training pass is polled without the stage and verified after refreshing it', () => {
   test('the manifest polls chunk states and metrics only, and verifies after ALTER STAGE ... REFRESH of the pass', () => {
@@ -148,13 +164,26 @@ describe('a training pass is polled without the stage and verified after refresh
     const log = memoryLog();
     const r = await waitStep(log);
     expect(r.status).toBe('SUCCEEDED');
-    const retries = log.lines.filter((l) => /transient error 000603/.test(l)).map((l) => /\] ([\w-]+): transient error 000603 .*; retry (\d) of 4 in \d+ ms$/.exec(l)?.slice(1));
-    expect(retries).toEqual([['progress', '1'], ['progress', '2'], ['refresh-stage', '1'], ['verify', '1']]);
+    const retries = log.lines
+      .filter((l) => /transient error 000603/.test(l))
+      .map((l) => /\] ([\w-]+): transient error 000603 .*; retry (\d) of 4 in \d+ ms$/.exec(l)?.slice(1));
+    expect(retries).toEqual([
+      ['progress', '1'],
+      ['progress', '2'],
+      ['refresh-stage', '1'],
+      ['verify', '1'],
+    ]);
   });
 
   test('a poll that keeps failing fails the step after the retry attempts, naming the statement and the code', async () => {
     await startPass();
-    server.faults.failStatement({ match: /AS PARTITIONS_FAILED$/, times: 10, code: '000603', sqlState: 'XX000', message: 'SQL execution internal error: injected' });
+    server.faults.failStatement({
+      match: /AS PARTITIONS_FAILED$/,
+      times: 10,
+      code: '000603',
+      sqlState: 'XX000',
+      message: 'SQL execution internal error: injected',
+    });
     const log = memoryLog();
     const r = await waitStep(log);
     expect(r.status).toBe('FAILED');
@@ -164,14 +193,31 @@ describe('a training pass is polled without the stage and verified after refresh
 });
 
 describe('the reference worker writes each artifact once, under its final name, between clearing and recording the metrics', () => {
-  const files = (dir: string): string[] => (fs.existsSync(dir) ? fs.readdirSync(dir, { recursive: true, encoding: 'utf8' }).filter((f) => fs.statSync(path.join(dir, f)).isFile()).sort() : []);
+  const files = (dir: string): string[] =>
+    fs.existsSync(dir)
+      ? fs
+          .readdirSync(dir, { recursive: true, encoding: 'utf8' })
+          .filter((f) => fs.statSync(path.join(dir, f)).isFile())
+          .sort()
+      : [];
   const metrics = async (runId: string) =>
-    (await session.query<{ PARTITION_KEY: string; STATUS: string; MODEL_FAMILY: string }>(`SELECT PARTITION_KEY, STATUS, MODEL_FAMILY FROM ANALYTICS.FORECAST.FORECAST_TRAINING_METRICS WHERE RUN_ID = ? ORDER BY PARTITION_KEY`, [runId])).rows;
+    (
+      await session.query<{ PARTITION_KEY: string; STATUS: string; MODEL_FAMILY: string }>(
+        `SELECT PARTITION_KEY, STATUS, MODEL_FAMILY FROM ANALYTICS.FORECAST.FORECAST_TRAINING_METRICS WHERE RUN_ID = ? ORDER BY PARTITION_KEY`,
+        [runId],
+      )
+    ).rows;
   const queue = async (runId: string) =>
-    (await session.query<{ CHUNK_ID: number; STATUS: string; ATTEMPTS: number }>(`SELECT CHUNK_ID, STATUS, ATTEMPTS FROM ANALYTICS.FORECAST.FORECAST_QUEUE WHERE RUN_ID = ? ORDER BY CHUNK_ID`, [runId])).rows.map((r) => `${r.CHUNK_ID}:${r.STATUS}:${r.ATTEMPTS}`);
+    (
+      await session.query<{ CHUNK_ID: number; STATUS: string; ATTEMPTS: number }>(
+        `SELECT CHUNK_ID, STATUS, ATTEMPTS FROM ANALYTICS.FORECAST.FORECAST_QUEUE WHERE RUN_ID = ? ORDER BY CHUNK_ID`,
+        [runId],
+      )
+    ).rows.map((r) => `${r.CHUNK_ID}:${r.STATUS}:${r.ATTEMPTS}`);
 
   /** The trainer identity the pipeline starts its passes for (in the screen-start MERGE). */
-  const trainingKey = () => /'RUNNING', CURRENT_TIMESTAMP\(\), '([0-9a-f]{16})'\)/.exec(manifest.steps.find((s) => s.id === id('screen-start'))!.statements[0].sql)![1];
+  const trainingKey = () =>
+    /'RUNNING', CURRENT_TIMESTAMP\(\), '([0-9a-f]{16})'\)/.exec(manifest.steps.find((s) => s.id === id('screen-start'))!.statements[0].sql)![1];
 
   async function runOneWorker(key = trainingKey()): Promise<string[]> {
     const conn = snowflake.createConnection(server.connectionOptions() as unknown as snowflake.ConnectionOptions);
@@ -180,11 +226,32 @@ describe('the reference worker writes each artifact once, under its final name, 
     try {
       await runWorker(
         {
-          mode: 'queue', pass: 'screen', refine: false, slot: 0, slots: 1,
-          queue: ObjectName.of('ANALYTICS', 'FORECAST', 'FORECAST_QUEUE'), runs: ObjectName.of('ANALYTICS', 'FORECAST', 'FORECAST_TRAINING_RUNS'), metrics: ObjectName.of('ANALYTICS', 'FORECAST', 'FORECAST_TRAINING_METRICS'),
-          modelDir: stageDir, ext: 'json',
-          sourceQuery: renderChunkReadStatement({ table: ObjectName.of('ANALYTICS', 'RAW', 'SERIES_EVENTS'), partitionColumn: 'UNIT_ID', orderColumn: 'DATE', targetColumn: 'Y', covariateColumns: [] }).sql,
-          leaseSeconds: 60, maxAttempts: 3, budgetSeconds: 30, emptyPolls: 1, holdout: 7, period: 7, workerId: 'test-worker', image: '/test/images/worker:1', trainingKey: key,
+          mode: 'queue',
+          pass: 'screen',
+          refine: false,
+          slot: 0,
+          slots: 1,
+          queue: ObjectName.of('ANALYTICS', 'FORECAST', 'FORECAST_QUEUE'),
+          runs: ObjectName.of('ANALYTICS', 'FORECAST', 'FORECAST_TRAINING_RUNS'),
+          metrics: ObjectName.of('ANALYTICS', 'FORECAST', 'FORECAST_TRAINING_METRICS'),
+          modelDir: stageDir,
+          ext: 'json',
+          sourceQuery: renderChunkReadStatement({
+            table: ObjectName.of('ANALYTICS', 'RAW', 'SERIES_EVENTS'),
+            partitionColumn: 'UNIT_ID',
+            orderColumn: 'DATE',
+            targetColumn: 'Y',
+            covariateColumns: [],
+          }).sql,
+          leaseSeconds: 60,
+          maxAttempts: 3,
+          budgetSeconds: 30,
+          emptyPolls: 1,
+          holdout: 7,
+          period: 7,
+          workerId: 'test-worker',
+          image: '/test/images/worker:1',
+          trainingKey: key,
         },
         conn,
         (l) => lines.push(l),
@@ -195,7 +262,7 @@ describe('the reference worker writes each artifact once, under its final name, 
     return lines;
   }
 
-  test('a worker failing mid-write leaves no metrics row naming a file of the chunk (an earlier attempt\'s rows are gone); the next attempt writes it all', async () => {
+  test("a worker failing mid-write leaves no metrics row naming a file of the chunk (an earlier attempt's rows are gone); the next attempt writes it all", async () => {
     const runId = await startPass();
     const dir = path.join(stageDir, 'models', runId, 'screen');
     // An earlier attempt of chunk 0 (A, B) recorded both partitions, then lost its lease.
@@ -212,7 +279,10 @@ describe('the reference worker writes each artifact once, under its final name, 
     // file, so the model index will not take a file a dying writer may have left half-written.
     expect(first.filter((l) => /failed: EISDIR/.test(l))).toHaveLength(3);
     expect(await queue(runId)).toEqual(['0:FAILED:3', '1:DONE:1']);
-    expect(await metrics(runId)).toEqual([{ PARTITION_KEY: 'C', STATUS: 'OK', MODEL_FAMILY: expect.any(String) }, { PARTITION_KEY: 'D', STATUS: 'OK', MODEL_FAMILY: expect.any(String) }]);
+    expect(await metrics(runId)).toEqual([
+      { PARTITION_KEY: 'C', STATUS: 'OK', MODEL_FAMILY: expect.any(String) },
+      { PARTITION_KEY: 'D', STATUS: 'OK', MODEL_FAMILY: expect.any(String) },
+    ]);
 
     // With the obstacle gone and the chunk claimable again, the next attempt writes and records it all.
     fs.rmSync(bFile, { recursive: true });
@@ -227,7 +297,7 @@ describe('the reference worker writes each artifact once, under its final name, 
     expect((await waitStep()).status).toBe('SUCCEEDED');
   });
 
-  test('a worker of another trainer (an abandoned run\'s image still running) joins no run: it claims nothing', async () => {
+  test("a worker of another trainer (an abandoned run's image still running) joins no run: it claims nothing", async () => {
     const runId = await startPass();
     const lines = await runOneWorker('0123456789abcdef');
     expect(lines).toEqual([]);
@@ -238,10 +308,18 @@ describe('the reference worker writes each artifact once, under its final name, 
 
   test('fitting a chunk writes nothing; writeArtifacts writes each file once under its final name', () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mm-artifacts-'));
-    const fitted = fitChunk({ pass: 'screen', refine: false, holdout: 7, period: 7, ext: 'json', modelDir: dir } as WorkerConfig, 'R1', ['A/1', 'Z'], Array.from({ length: 40 }, (_, i) => ({ PARTITION_KEY: 'A/1', DS: new Date(Date.UTC(2026, 0, 1 + i)), Y: 5 + (i % 7) })));
+    const fitted = fitChunk(
+      { pass: 'screen', refine: false, holdout: 7, period: 7, ext: 'json', modelDir: dir } as WorkerConfig,
+      'R1',
+      ['A/1', 'Z'],
+      Array.from({ length: 40 }, (_, i) => ({ PARTITION_KEY: 'A/1', DS: new Date(Date.UTC(2026, 0, 1 + i)), Y: 5 + (i % 7) })),
+    );
     expect(files(dir)).toEqual([]);
     const shard = createHash('sha256').update('A/1').digest('hex').slice(0, 2);
-    expect(fitted.metricRows.map((r) => [r[2], r[3], r[9]])).toEqual([['A/1', 'OK', `models/R1/screen/${shard}/A%2F1.json`], ['Z', 'FAILED', null]]);
+    expect(fitted.metricRows.map((r) => [r[2], r[3], r[9]])).toEqual([
+      ['A/1', 'OK', `models/R1/screen/${shard}/A%2F1.json`],
+      ['Z', 'FAILED', null],
+    ]);
     writeArtifacts(dir, fitted.artifacts);
     expect(files(dir)).toEqual([path.join('models', 'R1', 'screen', shard, 'A%2F1.json')]);
     fs.rmSync(dir, { recursive: true, force: true });

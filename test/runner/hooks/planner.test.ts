@@ -18,12 +18,23 @@ const P = PIPELINE.map(([id]) => id);
 
 function manifest(o: { image?: string; sqlOf?: Record<string, string> } = {}): HookManifest {
   // The planner reads kinds and never waits: the waiting kinds go without theirs here.
-  const spec = (id: string, kind: StepKind, deps: string[], group = 'p'): HookStepSpec => ({
-    id, kind, description: id, dependsOn: deps, runGroup: group, statements: [{ id: 's', sql: o.sqlOf?.[id] ?? `SELECT '${id}'` }],
-    timeoutSeconds: 60, retry: DEFAULT_RETRY, triggers: id === 'start' ? { image: o.image ?? 'img:1' } : {}, executeOnChange: true,
-  }) as HookStepSpec;
+  const spec = (id: string, kind: StepKind, deps: string[], group = 'p'): HookStepSpec =>
+    ({
+      id,
+      kind,
+      description: id,
+      dependsOn: deps,
+      runGroup: group,
+      statements: [{ id: 's', sql: o.sqlOf?.[id] ?? `SELECT '${id}'` }],
+      timeoutSeconds: 60,
+      retry: DEFAULT_RETRY,
+      triggers: id === 'start' ? { image: o.image ?? 'img:1' } : {},
+      executeOnChange: true,
+    }) as HookStepSpec;
   return {
-    schemaVersion: 1, stack: 's', ledger: { database: 'D', schema: 'S', table: 'HOOK_RUNS' },
+    schemaVersion: 1,
+    stack: 's',
+    ledger: { database: 'D', schema: 'S', table: 'HOOK_RUNS' },
     steps: finalizeSteps([...PIPELINE.map(([id, kind, deps]) => spec(id, kind, deps)), spec('other', 'sql', [], 'q')]),
   };
 }
@@ -32,7 +43,13 @@ let n = 0;
 const mint = () => `RNEW${String(++n).padStart(10, '0')}`;
 let clock = 0;
 const fp = (m: HookManifest, id: string) => m.steps.find((s) => s.id === id)!.fingerprint;
-const rec = (m: HookManifest, stepId: string, runId: string, status: LedgerRecord['status']): LedgerRecord => ({ stepId, runId, fingerprint: fp(m, stepId), status, startedAt: ++clock });
+const rec = (m: HookManifest, stepId: string, runId: string, status: LedgerRecord['status']): LedgerRecord => ({
+  stepId,
+  runId,
+  fingerprint: fp(m, stepId),
+  status,
+  startedAt: ++clock,
+});
 /** A run of group p in which `steps` succeeded, and optionally a last step left in `last`. */
 const run = (m: HookManifest, runId: string, steps: string[], last?: [string, LedgerRecord['status']]): LedgerRecord[] => [
   ...steps.map((id) => rec(m, id, runId, 'SUCCEEDED')),
@@ -83,8 +100,14 @@ describe('planner: run identity', () => {
     const plan = planRun(m, state(records), {}, mint);
     expect(group(plan)).toMatchObject({ mode: 'resume', runId: 'RF', current: 'RA' });
     expect(summary(plan)).toEqual([
-      'start:skip:done in this run', 'train:skip:done in this run', 'workers:skip:done in this run', 'wait:skip:done in this run',
-      'index:run:resume unfinished run', 'register:run:resume unfinished run', 'promote:run:resume unfinished run', 'score:run:resume unfinished run',
+      'start:skip:done in this run',
+      'train:skip:done in this run',
+      'workers:skip:done in this run',
+      'wait:skip:done in this run',
+      'index:run:resume unfinished run',
+      'register:run:resume unfinished run',
+      'promote:run:resume unfinished run',
+      'score:run:resume unfinished run',
     ]);
   });
 
@@ -121,7 +144,10 @@ describe('planner: what a review found', () => {
 
   test('a run that lost a step (a pass removed from the manifest) is abandoned, not resumed into registration', () => {
     const m = manifest();
-    const records = [...run(m, 'RB', ['start', 'train']), { stepId: 'refine-wait', runId: 'RB', fingerprint: 'f'.repeat(64), status: 'INTERRUPTED' as const, startedAt: ++clock }];
+    const records = [
+      ...run(m, 'RB', ['start', 'train']),
+      { stepId: 'refine-wait', runId: 'RB', fingerprint: 'f'.repeat(64), status: 'INTERRUPTED' as const, startedAt: ++clock },
+    ];
     const plan = planRun(m, state(records), {}, mint);
     expect(group(plan)).toMatchObject({ mode: 'new', abandon: { runId: 'RB', reason: 'its steps changed: refine-wait is no longer in the manifest' } });
   });
@@ -129,7 +155,18 @@ describe('planner: what a review found', () => {
   test('a finished run of an older manifest (a step added since) is not abandoned when inputs change too', () => {
     const a = manifest({ image: 'img:A' });
     const b = manifest({ image: 'img:B' });
-    const notify: HookStepSpec = { id: 'notify', kind: 'sql', description: 'notify', dependsOn: ['score'], runGroup: 'p', statements: [{ id: 's', sql: 'SELECT 1' }], timeoutSeconds: 60, retry: DEFAULT_RETRY, triggers: {}, executeOnChange: true };
+    const notify: HookStepSpec = {
+      id: 'notify',
+      kind: 'sql',
+      description: 'notify',
+      dependsOn: ['score'],
+      runGroup: 'p',
+      statements: [{ id: 's', sql: 'SELECT 1' }],
+      timeoutSeconds: 60,
+      retry: DEFAULT_RETRY,
+      triggers: {},
+      executeOnChange: true,
+    };
     const withNotify: HookManifest = { ...b, steps: finalizeSteps([...b.steps.map(({ fingerprint: _f, ...x }) => x as HookStepSpec), notify]) };
     const records = run(a, 'RA', P);
     const plan = planRun(withNotify, state(records), {}, mint);
@@ -146,7 +183,11 @@ describe('planner: what a review found', () => {
   test('attempts started in the same millisecond are ordered by attempt number', () => {
     const m = manifest();
     const t = ++clock;
-    const records: LedgerRecord[] = [...run(m, 'RB', ['start']), { ...rec(m, 'train', 'RB', 'SUCCEEDED'), startedAt: t, attempt: 2 }, { ...rec(m, 'train', 'RB', 'INTERRUPTED'), startedAt: t, attempt: 1 }];
+    const records: LedgerRecord[] = [
+      ...run(m, 'RB', ['start']),
+      { ...rec(m, 'train', 'RB', 'SUCCEEDED'), startedAt: t, attempt: 2 },
+      { ...rec(m, 'train', 'RB', 'INTERRUPTED'), startedAt: t, attempt: 1 },
+    ];
     const plan = planRun(m, state(records), {}, mint);
     expect(group(plan)).toMatchObject({ mode: 'resume', runId: 'RB' });
     expect(ofP(plan).find((p) => p.step.id === 'train')!.action).toBe('skip');
@@ -155,7 +196,18 @@ describe('planner: what a review found', () => {
   test('a group depending on another is planned after it, whatever the order of their steps', () => {
     const base = manifest();
     // Group q2's first step sorts before every step of p, and its second depends on p's scoring.
-    const q2 = (id: string, dependsOn: string[]): HookStepSpec => ({ id, kind: 'sql', description: id, dependsOn, runGroup: 'q2', statements: [{ id: 's', sql: 'SELECT 1' }], timeoutSeconds: 60, retry: DEFAULT_RETRY, triggers: {}, executeOnChange: true });
+    const q2 = (id: string, dependsOn: string[]): HookStepSpec => ({
+      id,
+      kind: 'sql',
+      description: id,
+      dependsOn,
+      runGroup: 'q2',
+      statements: [{ id: 's', sql: 'SELECT 1' }],
+      timeoutSeconds: 60,
+      retry: DEFAULT_RETRY,
+      triggers: {},
+      executeOnChange: true,
+    });
     const specs = base.steps.map(({ fingerprint: _f, ...x }) => x as HookStepSpec);
     const m: HookManifest = { ...base, steps: finalizeSteps([...specs, q2('a0', []), q2('zzz', ['a0', 'score'])]) };
     expect(m.steps[0].id).toBe('a0');
@@ -190,14 +242,17 @@ describe('planner: downstream changes and forcing, per step kind', () => {
     expect(ofP(plan).find((p) => p.step.id === step)!.reason).toBe('forced');
   });
 
-  test.each(['start', 'train', 'wait', 'register', 'index', 'workers'])('--force %s starts a new run in which every step runs, its producers included', (step) => {
-    const m = manifest();
-    const plan = planRun(m, state(finished(m, 'RA')), { force: [step] }, mint);
-    expect(group(plan).mode).toBe('new');
-    expect(ofP(plan).every((p) => p.action === 'run' && p.newRun)).toBe(true);
-    expect(ofP(plan).find((p) => p.step.id === step)!.reason).toBe('forced');
-    expect(ofP(plan).find((p) => p.step.id === 'start')!.reason).toBe(step === 'start' ? 'forced' : 'new run: every step runs');
-  });
+  test.each(['start', 'train', 'wait', 'register', 'index', 'workers'])(
+    '--force %s starts a new run in which every step runs, its producers included',
+    (step) => {
+      const m = manifest();
+      const plan = planRun(m, state(finished(m, 'RA')), { force: [step] }, mint);
+      expect(group(plan).mode).toBe('new');
+      expect(ofP(plan).every((p) => p.action === 'run' && p.newRun)).toBe(true);
+      expect(ofP(plan).find((p) => p.step.id === step)!.reason).toBe('forced');
+      expect(ofP(plan).find((p) => p.step.id === 'start')!.reason).toBe(step === 'start' ? 'forced' : 'new run: every step runs');
+    },
+  );
 
   test('--force of a done training step while a run is unfinished abandons that run for a new one', () => {
     const m = manifest();
@@ -222,7 +277,9 @@ describe('planner: downstream changes and forcing, per step kind', () => {
 
   test('an unknown step name is an error listing the steps', () => {
     expect(() => planRun(manifest(), state([]), { force: ['nope'] })).toThrow(PlanError);
-    expect(() => planRun(manifest(), state([]), { only: ['nope'] })).toThrow(/no step 'nope' in stack s; steps: start, train, workers, wait, index, other, register, promote, score/);
+    expect(() => planRun(manifest(), state([]), { only: ['nope'] })).toThrow(
+      /no step 'nope' in stack s; steps: start, train, workers, wait, index, other, register, promote, score/,
+    );
   });
 
   test('minted run ids satisfy the RUN_ID placeholder pattern', () => {

@@ -29,7 +29,8 @@ const twoSteps = (sqlB = "INSERT INTO OPS.HOOKS.EVENTS VALUES ('{{RUN_ID}}', 'b'
   });
 
 const events = async () => (await server.engineQuery('SELECT RUN_ID, WHAT FROM OPS.HOOKS.EVENTS ORDER BY WHAT')) as { RUN_ID: string; WHAT: string }[];
-const ledger = async () => server.engineQuery('SELECT STEP_ID, RUN_ID, STATUS, ATTEMPT, ERROR_MSG FROM OPS.HOOKS.HOOK_RUNS WHERE STEP_ID <> \'__lock__\' ORDER BY STARTED_AT, STEP_ID');
+const ledger = async () =>
+  server.engineQuery("SELECT STEP_ID, RUN_ID, STATUS, ATTEMPT, ERROR_MSG FROM OPS.HOOKS.HOOK_RUNS WHERE STEP_ID <> '__lock__' ORDER BY STARTED_AT, STEP_ID");
 
 describe('hooks runner against the local server', () => {
   test('runs steps in order under one run id and records them; a second run skips them', async () => {
@@ -77,9 +78,9 @@ describe('hooks runner against the local server', () => {
   });
 
   test.each([
-    ['001003', 'SQL compilation error: syntax error line 1 at position 0 unexpected \'INSERTT\'.'],
+    ['001003', "SQL compilation error: syntax error line 1 at position 0 unexpected 'INSERTT'."],
     ['002003', "SQL compilation error: Object 'OPS.HOOKS.EVENTS' does not exist or not authorized."],
-    ['003001', 'Insufficient privileges to operate on table \'EVENTS\''],
+    ['003001', "Insufficient privileges to operate on table 'EVENTS'"],
     ['100038', "Numeric value 'abc' is not recognized"],
     ['090105', 'Cannot perform operation. This session does not have a current database.'],
   ])('user error %s is not retried: one attempt, the step fails', async (code, message) => {
@@ -93,16 +94,28 @@ describe('hooks runner against the local server', () => {
   });
 
   test('an internal error (000603) of a statement with effects is not retried: its effects may have happened', async () => {
-    server.faults.failStatement({ match: /'a'\)$/, code: '000603', sqlState: 'XX000', message: 'SQL execution internal error: Processing aborted due to error 300010:1; incident 1.', times: 5 });
+    server.faults.failStatement({
+      match: /'a'\)$/,
+      code: '000603',
+      sqlState: 'XX000',
+      message: 'SQL execution internal error: Processing aborted due to error 300010:1; incident 1.',
+      times: 5,
+    });
     const log = memoryLog();
     const r = await runHooks(twoSteps(), session, { log });
     expect(r.failed).toBe(true);
     expect(log.lines.some((l) => l.includes('transient error'))).toBe(false);
-    expect(r.outcomes.find((o) => o.stepId === 'a')?.error).toBe("step a, statement s1 (Snowflake 000603): SQL execution internal error: Processing aborted due to error 300010:1; incident 1.");
+    expect(r.outcomes.find((o) => o.stepId === 'a')?.error).toBe(
+      'step a, statement s1 (Snowflake 000603): SQL execution internal error: Processing aborted due to error 300010:1; incident 1.',
+    );
   });
 
   test('an internal error (000603) is transient only for a statement that may run twice', () => {
-    const internal = { code: '000603', sqlState: 'XX000', message: 'SQL execution internal error: Processing aborted due to error 300010:391167117; incident 8611483.' };
+    const internal = {
+      code: '000603',
+      sqlState: 'XX000',
+      message: 'SQL execution internal error: Processing aborted due to error 300010:391167117; incident 8611483.',
+    };
     expect(isTransient(internal)).toBe(false);
     expect(isTransient(internal, { idempotent: true })).toBe(true);
     expect(isTransient({ ...internal, code: 603 }, { idempotent: true })).toBe(true);
@@ -132,14 +145,21 @@ describe('hooks runner against the local server', () => {
     server.faults.failStatement({ match: /'a'\)$/, code: '002003', message: "Object 'X' does not exist or not authorized." });
     const r = await runHooks(m, session, { log: memoryLog() });
     expect(r.failed).toBe(true);
-    expect(r.outcomes[0]).toMatchObject({ stepId: 'a', status: 'FAILED', error: "step a, statement s1 (Snowflake 002003): Object 'X' does not exist or not authorized." });
+    expect(r.outcomes[0]).toMatchObject({
+      stepId: 'a',
+      status: 'FAILED',
+      error: "step a, statement s1 (Snowflake 002003): Object 'X' does not exist or not authorized.",
+    });
     expect(r.outcomes[1]).toMatchObject({ stepId: 'b', status: 'SKIPPED', reason: 'an earlier step failed' });
     const rows = await ledger();
     expect(rows).toHaveLength(1);
     expect(rows[0]).toMatchObject({ STEP_ID: 'a', STATUS: 'FAILED' });
     // The next run resumes the unfinished run: same run id, a second attempt.
     const again = await runHooks(m, session, { log: memoryLog() });
-    expect(again.outcomes.map((o) => `${o.stepId}:${o.status}:${o.reason}`)).toEqual(['a:SUCCEEDED:resume unfinished run', 'b:SUCCEEDED:resume unfinished run']);
+    expect(again.outcomes.map((o) => `${o.stepId}:${o.status}:${o.reason}`)).toEqual([
+      'a:SUCCEEDED:resume unfinished run',
+      'b:SUCCEEDED:resume unfinished run',
+    ]);
     const after = await ledger();
     expect(after.map((x) => `${x.STEP_ID}:${x.ATTEMPT}:${x.STATUS}`)).toEqual(['a:1:FAILED', 'a:2:SUCCEEDED', 'b:1:SUCCEEDED']);
     expect(new Set(after.map((x) => x.RUN_ID)).size).toBe(1);
@@ -169,15 +189,27 @@ describe('hooks runner against the local server', () => {
 
   test('a gate that does not pass ends the step as GATED without running what follows it', async () => {
     const m = manifestOf((h) => h.add({ id: 'noop', statements: ['SELECT 1'] }));
-    const gated = { ...m, steps: m.steps.map((s) => ({ ...s, kind: 'promote' as const, wait: undefined, statements: [{ id: 'gate', sql: 'SELECT 0.4 AS VALUE, FALSE AS PASSED', gateColumn: 'PASSED' }, { id: 'move', sql: "INSERT INTO OPS.HOOKS.EVENTS VALUES ('x', 'moved')" }], retry: DEFAULT_RETRY })) };
+    const gated = {
+      ...m,
+      steps: m.steps.map((s) => ({
+        ...s,
+        kind: 'promote' as const,
+        wait: undefined,
+        statements: [
+          { id: 'gate', sql: 'SELECT 0.4 AS VALUE, FALSE AS PASSED', gateColumn: 'PASSED' },
+          { id: 'move', sql: "INSERT INTO OPS.HOOKS.EVENTS VALUES ('x', 'moved')" },
+        ],
+        retry: DEFAULT_RETRY,
+      })),
+    };
     const r = await runHooks(gated, session, { log: memoryLog() });
     expect(r.outcomes[0].status).toBe('GATED');
     expect(await events()).toHaveLength(0);
   });
 
-  test('a captured variable (the version an alias points to) is used by the step\'s later statements and recorded', async () => {
+  test("a captured variable (the version an alias points to) is used by the step's later statements and recorded", async () => {
     const m = manifestOf((h) => h.add({ id: 'score', statements: ['SELECT 1'] }));
-    const versions = "SELECT 'V_ONE' AS \"name\", '[\"STAGING\"]' AS \"aliases\" UNION ALL SELECT 'V_TWO', '[\"PRODUCTION\"]'";
+    const versions = 'SELECT \'V_ONE\' AS "name", \'["STAGING"]\' AS "aliases" UNION ALL SELECT \'V_TWO\', \'["PRODUCTION"]\'';
     const step = (alias: string) => ({
       ...m,
       steps: m.steps.map((x) => ({
@@ -185,7 +217,16 @@ describe('hooks runner against the local server', () => {
         kind: 'batchScore' as const,
         wait: undefined,
         statements: [
-          { id: 'resolve-version', sql: versions, capture: { variable: 'MODEL_VERSION' as const, column: 'name', match: { value: alias, arrayColumn: 'aliases' }, missing: `no version holds ${alias}` } },
+          {
+            id: 'resolve-version',
+            sql: versions,
+            capture: {
+              variable: 'MODEL_VERSION' as const,
+              column: 'name',
+              match: { value: alias, arrayColumn: 'aliases' },
+              missing: `no version holds ${alias}`,
+            },
+          },
           { id: 'insert', sql: "INSERT INTO OPS.HOOKS.EVENTS VALUES ('{{RUN_ID}}', '{{MODEL_VERSION}}')" },
         ],
       })),
@@ -203,8 +244,10 @@ describe('hooks runner against the local server', () => {
     expect(missing.outcomes[0]).toMatchObject({ status: 'FAILED', error: 'step score, statement resolve-version: no version holds CANARY' });
   });
 
-  test('a step failing inside its transaction is rolled back, and its failure, recorded on the ledger\'s own session, survives', async () => {
-    const m = manifestOf((h) => h.add({ id: 'tx', statements: ['BEGIN TRANSACTION', "INSERT INTO OPS.HOOKS.EVENTS VALUES ('{{RUN_ID}}', 'half')", 'SELECT FAILS_HERE', 'COMMIT'] }));
+  test("a step failing inside its transaction is rolled back, and its failure, recorded on the ledger's own session, survives", async () => {
+    const m = manifestOf((h) =>
+      h.add({ id: 'tx', statements: ['BEGIN TRANSACTION', "INSERT INTO OPS.HOOKS.EVENTS VALUES ('{{RUN_ID}}', 'half')", 'SELECT FAILS_HERE', 'COMMIT'] }),
+    );
     server.faults.failStatement({ match: /FAILS_HERE/, code: '002003', message: 'Object does not exist or not authorized.' });
     const r = await runHooks(m, session, { log: memoryLog() });
     expect(r.outcomes[0].status).toBe('FAILED');

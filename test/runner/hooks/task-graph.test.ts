@@ -30,7 +30,9 @@ beforeAll(async () => {
     },
   });
   await prepareAccount(server);
-  await server.engineQuery('CREATE TABLE IF NOT EXISTS OPS.HOOKS.CHUNKS (CHUNK_ID NUMBER, SLOT NUMBER, STATUS VARCHAR, WORKER VARCHAR, ATTEMPTS NUMBER, LEASE_UNTIL TIMESTAMP_NTZ)');
+  await server.engineQuery(
+    'CREATE TABLE IF NOT EXISTS OPS.HOOKS.CHUNKS (CHUNK_ID NUMBER, SLOT NUMBER, STATUS VARCHAR, WORKER VARCHAR, ATTEMPTS NUMBER, LEASE_UNTIL TIMESTAMP_NTZ)',
+  );
   await server.engineQuery('CREATE STAGE IF NOT EXISTS OPS.HOOKS.ARTIFACTS DIRECTORY = (ENABLE = TRUE)');
   session = await openSession(server);
 });
@@ -62,7 +64,9 @@ async function createGraph(o: GraphOptions): Promise<void> {
   await session.query(`CREATE OR REPLACE TASK ${ROOT.quoted} WAREHOUSE = WH AS CALL OPS.HOOKS.PAUSE(${o.rootMs})`);
   for (let k = 0; k < SLOTS; k++) {
     const env = { SLOT: k, CHUNK_MS: o.chunkMs, LEASE_SECONDS: o.leaseSeconds ?? 30, DIE_ON_FIRST_CLAIM: o.dieOnFirstClaim ?? -1 };
-    const spec = `spec:\n  containers:\n  - name: worker\n    image: ${IMAGE}:1\n    env:\n${Object.entries(env).map(([n, v]) => `      ${n}: "${v}"`).join('\n')}\n`;
+    const spec = `spec:\n  containers:\n  - name: worker\n    image: ${IMAGE}:1\n    env:\n${Object.entries(env)
+      .map(([n, v]) => `      ${n}: "${v}"`)
+      .join('\n')}\n`;
     await session.query(
       `CREATE OR REPLACE TASK OPS.HOOKS.G_SLOT_${k} WAREHOUSE = WH AFTER ${ROOT.quoted} AS BEGIN\n` +
         `  DROP SERVICE IF EXISTS ${service(k)};\n` +
@@ -119,12 +123,21 @@ async function graphRunsSince(ms: number): Promise<{ STATE: string; SCHEDULED_MS
   return rows.filter((r) => r.SCHEDULED_MS >= ms);
 }
 
-const chunkRows = async () => (await session.query<{ CHUNK_ID: number; STATUS: string; ATTEMPTS: number }>('SELECT CHUNK_ID, STATUS, ATTEMPTS FROM OPS.HOOKS.CHUNKS ORDER BY CHUNK_ID')).rows;
+const chunkRows = async () =>
+  (await session.query<{ CHUNK_ID: number; STATUS: string; ATTEMPTS: number }>('SELECT CHUNK_ID, STATUS, ATTEMPTS FROM OPS.HOOKS.CHUNKS ORDER BY CHUNK_ID'))
+    .rows;
 const serverNow = async () => Number((await session.query<{ T: number }>('SELECT DATE_PART(EPOCH_MILLISECOND, CURRENT_TIMESTAMP()) AS T')).rows[0].T);
 
 describe('executeTaskGraph follows the graph run, not its job services', () => {
   test('a normal run executes the graph once, though its job services start well after EXECUTE TASK', async () => {
-    await createGraph({ rootMs: 1500, chunks: [[0, 2, 4], [1, 3, 5]], chunkMs: 150 });
+    await createGraph({
+      rootMs: 1500,
+      chunks: [
+        [0, 2, 4],
+        [1, 3, 5],
+      ],
+      chunkMs: 150,
+    });
     const since = await serverNow();
     const log = memoryLog();
     const r = await runHooks(trainStep(), session, { log, pollMs: 100 });
@@ -150,7 +163,12 @@ describe('executeTaskGraph follows the graph run, not its job services', () => {
     // Slot 0's worker dies holding chunk 0, so the runner checks the services once the graph run
     // has ended (before executing it again), and cannot see slot 0's.
     await createGraph({ rootMs: 300, chunks: [[0], [1, 2, 3]], chunkMs: 300, leaseSeconds: 1, dieOnFirstClaim: 0 });
-    server.faults.failStatement({ match: /^DESCRIBE SERVICE OPS\.HOOKS\.G_W0$/, times: 1000, code: '002003', message: "SQL compilation error:\nService 'OPS.HOOKS.G_W0' does not exist or not authorized." });
+    server.faults.failStatement({
+      match: /^DESCRIBE SERVICE OPS\.HOOKS\.G_W0$/,
+      times: 1000,
+      code: '002003',
+      message: "SQL compilation error:\nService 'OPS.HOOKS.G_W0' does not exist or not authorized.",
+    });
     const log = memoryLog();
     const r = await runHooks(trainStep(), session, { log, pollMs: 100 });
     server.faults.reset();
@@ -181,7 +199,14 @@ describe('executeTaskGraph follows the graph run, not its job services', () => {
   });
 
   test('a runner resuming the run finds the graph running, re-attaches to it and does not execute it again', async () => {
-    await createGraph({ rootMs: 1500, chunks: [[0, 2], [1, 3]], chunkMs: 150 });
+    await createGraph({
+      rootMs: 1500,
+      chunks: [
+        [0, 2],
+        [1, 3],
+      ],
+      chunkMs: 150,
+    });
     const since = await serverNow();
     // An earlier runner started the step, executed the graph and died before its job services started.
     const m = trainStep();
@@ -230,7 +255,10 @@ describe('executeTaskGraph follows the graph run, not its job services', () => {
   test('a step that never sees a run of its graph says, when it times out, that the role needs MONITOR on the root', async () => {
     // The query watches a root that never runs: what a role without MONITOR on the root sees.
     await createGraph({ rootMs: 200, chunks: [[0], [1]], chunkMs: 100, leaseSeconds: 1, dieOnFirstClaim: 0 });
-    const r = await runHooks(trainStep({ timeoutSeconds: 3, watchedRoot: ObjectName.of('OPS', 'HOOKS', 'G_UNSEEN') }), session, { log: memoryLog(), pollMs: 100 });
+    const r = await runHooks(trainStep({ timeoutSeconds: 3, watchedRoot: ObjectName.of('OPS', 'HOOKS', 'G_UNSEEN') }), session, {
+      log: memoryLog(),
+      pollMs: 100,
+    });
     expect(r.outcomes.map((o) => o.status)).toEqual(['FAILED']);
     expect(r.outcomes[0].error).toBe(
       "step train, statement wait: task graph did not finish within 3s; no run of OPS.HOOKS.G_ROOT was ever listed by CURRENT_TASK_GRAPHS or COMPLETE_TASK_GRAPHS, so the runner could not tell when it ended: the runner's role needs MONITOR on the root task",

@@ -38,16 +38,29 @@ const TRAIN = 'wh/Forecast/screen-train';
 
 const files = (runId: string): string[] => {
   const root = path.join(stageDir, 'models', runId, 'screen');
-  const walk = (d: string): string[] => (fs.existsSync(d) ? fs.readdirSync(d, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? walk(path.join(d, e.name)) : [path.relative(stageDir, path.join(d, e.name)).split(path.sep).join('/')])) : []);
+  const walk = (d: string): string[] =>
+    fs.existsSync(d)
+      ? fs
+          .readdirSync(d, { withFileTypes: true })
+          .flatMap((e) => (e.isDirectory() ? walk(path.join(d, e.name)) : [path.relative(stageDir, path.join(d, e.name)).split(path.sep).join('/')]))
+      : [];
   return walk(root).sort();
 };
 
 beforeAll(async () => {
   server = await startLocalServer();
   session = await openSession(server);
-  for (const sql of ['CREATE DATABASE ANALYTICS', 'CREATE SCHEMA ANALYTICS.RAW', 'CREATE TABLE ANALYTICS.RAW.SERIES_EVENTS (UNIT_ID VARCHAR, DATE DATE, Y FLOAT)']) await session.query(sql);
+  for (const sql of [
+    'CREATE DATABASE ANALYTICS',
+    'CREATE SCHEMA ANALYTICS.RAW',
+    'CREATE TABLE ANALYTICS.RAW.SERIES_EVENTS (UNIT_ID VARCHAR, DATE DATE, Y FLOAT)',
+  ])
+    await session.query(sql);
   const day = (i: number) => new Date(Date.UTC(2026, 0, 1 + i)).toISOString().slice(0, 10);
-  await session.query('INSERT INTO ANALYTICS.RAW.SERIES_EVENTS VALUES (?, ?, ?)', KEYS.flatMap((k, j) => Array.from({ length: 90 }, (_, i) => [k, day(i), 10 + j + (i % 7) + i / 10])));
+  await session.query(
+    'INSERT INTO ANALYTICS.RAW.SERIES_EVENTS VALUES (?, ?, ?)',
+    KEYS.flatMap((k, j) => Array.from({ length: 90 }, (_, i) => [k, day(i), 10 + j + (i % 7) + i / 10])),
+  );
   for (const sql of pendingApply) await session.query(sql);
   stageDir = server.engine.stages.get('ANALYTICS.FORECAST.FORECAST_MODELS')!;
 });
@@ -57,16 +70,25 @@ afterAll(async () => {
 });
 beforeEach(async () => {
   server.faults.reset();
-  for (const t of ['HOOK_RUNS', 'FORECAST_TRAINING_METRICS', 'FORECAST_TRAINING_RUNS', 'FORECAST_SCREEN_FITS']) await session.query(`DELETE FROM ANALYTICS.FORECAST.${t}`);
+  for (const t of ['HOOK_RUNS', 'FORECAST_TRAINING_METRICS', 'FORECAST_TRAINING_RUNS', 'FORECAST_SCREEN_FITS'])
+    await session.query(`DELETE FROM ANALYTICS.FORECAST.${t}`);
 });
 
 const okMetrics = async (runId: string) =>
-  (await server.engineQuery(`SELECT STAGE_PATH FROM ANALYTICS.FORECAST.FORECAST_TRAINING_METRICS WHERE RUN_ID = '${runId}' AND STATUS = 'OK' ORDER BY STAGE_PATH`)).map((r) => String(r.STAGE_PATH));
+  (
+    await server.engineQuery(
+      `SELECT STAGE_PATH FROM ANALYTICS.FORECAST.FORECAST_TRAINING_METRICS WHERE RUN_ID = '${runId}' AND STATUS = 'OK' ORDER BY STAGE_PATH`,
+    )
+  ).map((r) => String(r.STAGE_PATH));
 
 describe('a pass in the warehouse, run by the hooks runner', () => {
   test('an attempt that failed after the unload is run again from the top in the same run: one file per partition, every metrics row naming one', async () => {
     // The first attempt dies after COPY wrote its files, before the metrics rows.
-    server.faults.failStatement({ match: /^INSERT INTO "ANALYTICS"\."FORECAST"\."FORECAST_TRAINING_METRICS"/, code: '100132', message: 'JavaScript execution error: injected' });
+    server.faults.failStatement({
+      match: /^INSERT INTO "ANALYTICS"\."FORECAST"\."FORECAST_TRAINING_METRICS"/,
+      code: '100132',
+      message: 'JavaScript execution error: injected',
+    });
     const first = await runHooks(strict, session, { log: memoryLog(), only: [TRAIN] });
     const failed = first.outcomes.find((o) => o.stepId === TRAIN)!;
     expect(failed.status).toBe('FAILED');
@@ -91,7 +113,9 @@ describe('a pass in the warehouse, run by the hooks runner', () => {
       expect(o.status).toBe('FAILED');
       expect(o.error).toMatch(/1 of 5 partitions failed \(20\.0 %\), over allowedFailurePercent 0/);
       expect(log.lines.some((l) => /failed partition SHORT: .+/.test(l))).toBe(true);
-      const short = await server.engineQuery(`SELECT STATUS, STAGE_PATH, ERROR_MSG FROM ANALYTICS.FORECAST.FORECAST_TRAINING_METRICS WHERE PARTITION_KEY = 'SHORT'`);
+      const short = await server.engineQuery(
+        `SELECT STATUS, STAGE_PATH, ERROR_MSG FROM ANALYTICS.FORECAST.FORECAST_TRAINING_METRICS WHERE PARTITION_KEY = 'SHORT'`,
+      );
       expect(short).toEqual([{ STATUS: 'FAILED', STAGE_PATH: null, ERROR_MSG: expect.stringMatching(/.+/) }]);
       await session.query('DELETE FROM ANALYTICS.FORECAST.HOOK_RUNS');
       const ok = await runHooks(lenient, session, { log: memoryLog(), only: [TRAIN] });

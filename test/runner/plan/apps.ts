@@ -1,7 +1,19 @@
 /** Pairs of small apps for the plan tests, synthesized for real into temporary directories. */
 import { SnowflakeProvider } from '@cdktf/provider-snowflake/lib/provider';
 import { App, Aspects, TerraformStack } from 'cdktf';
-import { ComputePool, Database, InstanceFamily, ManyModelChecks, ManyModelPipeline, PolicySuppressions, Schedule, ServiceIngress, SourceTable, Trainer, enablePreviewFeatures } from '../../../index';
+import {
+  ComputePool,
+  Database,
+  InstanceFamily,
+  ManyModelChecks,
+  ManyModelPipeline,
+  PolicySuppressions,
+  Schedule,
+  ServiceIngress,
+  SourceTable,
+  Trainer,
+  enablePreviewFeatures,
+} from '../../../index';
 import { tempDir } from '../../tmp';
 
 export interface Variant {

@@ -13,7 +13,11 @@ const ROOT = path.resolve(__dirname, '..', '..', '..');
 const CLI = path.join(ROOT, 'bin', 'many-model.js');
 
 function cli(args: string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv } = {}) {
-  const r = spawnSync(process.execPath, [CLI, 'plan', ...args], { cwd: opts.cwd ?? ROOT, encoding: 'utf8', env: { ...process.env, MANY_MODEL_ALLOW_DESTRUCTIVE: '', ...opts.env } });
+  const r = spawnSync(process.execPath, [CLI, 'plan', ...args], {
+    cwd: opts.cwd ?? ROOT,
+    encoding: 'utf8',
+    env: { ...process.env, MANY_MODEL_ALLOW_DESTRUCTIVE: '', ...opts.env },
+  });
   return { code: r.status, out: r.stdout, err: r.stderr };
 }
 
@@ -58,25 +62,61 @@ describe('many-model plan (CLI)', () => {
     const pool = addressOf(head, 'forecast/Pool/Resource');
     const planFile = path.join(tempDir('mm-tfplan-'), 'plan.json');
     // The shape `terraform show -json` writes (format_version 1.x; only the fields we read are filled).
-    fs.writeFileSync(planFile, JSON.stringify({
-      format_version: '1.2',
-      terraform_version: '1.9.8',
-      planned_values: { root_module: {} },
-      resource_changes: [
-        { address: table, mode: 'managed', type: 'snowflake_table', name: table.split('.')[1], provider_name: 'registry.terraform.io/snowflake-labs/snowflake', change: { actions: ['delete', 'create'], before: { name: 'METRICS', schema: 'A' }, after: { name: 'METRICS', schema: 'B' }, after_unknown: { id: true }, replace_paths: [['schema']] }, action_reason: 'replace_because_cannot_update' },
-        { address: pool, mode: 'managed', type: 'snowflake_compute_pool', name: pool.split('.')[1], change: { actions: ['update'], before: { max_nodes: 4, min_nodes: 1 }, after: { max_nodes: 6, min_nodes: 1 }, after_unknown: {} } },
-        { address: 'snowflake_warehouse.X', mode: 'managed', type: 'snowflake_warehouse', name: 'X', change: { actions: ['no-op'], before: {}, after: {} } },
-        { address: 'data.snowflake_database.d', mode: 'data', type: 'snowflake_database', name: 'd', change: { actions: ['read'], before: null, after: {} } },
-      ],
-    }));
+    fs.writeFileSync(
+      planFile,
+      JSON.stringify({
+        format_version: '1.2',
+        terraform_version: '1.9.8',
+        planned_values: { root_module: {} },
+        resource_changes: [
+          {
+            address: table,
+            mode: 'managed',
+            type: 'snowflake_table',
+            name: table.split('.')[1],
+            provider_name: 'registry.terraform.io/snowflake-labs/snowflake',
+            change: {
+              actions: ['delete', 'create'],
+              before: { name: 'METRICS', schema: 'A' },
+              after: { name: 'METRICS', schema: 'B' },
+              after_unknown: { id: true },
+              replace_paths: [['schema']],
+            },
+            action_reason: 'replace_because_cannot_update',
+          },
+          {
+            address: pool,
+            mode: 'managed',
+            type: 'snowflake_compute_pool',
+            name: pool.split('.')[1],
+            change: { actions: ['update'], before: { max_nodes: 4, min_nodes: 1 }, after: { max_nodes: 6, min_nodes: 1 }, after_unknown: {} },
+          },
+          { address: 'snowflake_warehouse.X', mode: 'managed', type: 'snowflake_warehouse', name: 'X', change: { actions: ['no-op'], before: {}, after: {} } },
+          { address: 'data.snowflake_database.d', mode: 'data', type: 'snowflake_database', name: 'd', change: { actions: ['read'], before: null, after: {} } },
+        ],
+      }),
+    );
     const r = cli(['--base', head, '--head', head, '--terraform-plan', `forecast=${planFile}`, '--format', 'json']);
     expect(r.code).toBe(0);
     const report = JSON.parse(r.out);
     const s = report.stacks[0];
     expect(s.resourceSource).toBe('terraform plan');
     expect(s.resources).toEqual([
-      expect.objectContaining({ address: pool, action: 'update', attributes: ['max_nodes'], source: 'terraform plan', constructPath: 'forecast/Pool/Resource' }),
-      expect.objectContaining({ address: table, action: 'replace', replacedBecause: ['schema'], source: 'terraform plan', constructPath: 'forecast/Forecast/MetricsTable', destructive: expect.stringMatching(/^replaced: a table/) }),
+      expect.objectContaining({
+        address: pool,
+        action: 'update',
+        attributes: ['max_nodes'],
+        source: 'terraform plan',
+        constructPath: 'forecast/Pool/Resource',
+      }),
+      expect.objectContaining({
+        address: table,
+        action: 'replace',
+        replacedBecause: ['schema'],
+        source: 'terraform plan',
+        constructPath: 'forecast/Forecast/MetricsTable',
+        destructive: expect.stringMatching(/^replaced: a table/),
+      }),
     ]);
     expect(report.destructive).toHaveLength(1);
     // The synthesized diff (no change between the same directories) is not used for that stack.
@@ -91,7 +131,11 @@ describe('many-model plan (CLI)', () => {
   test('--base as a git ref synthesizes the app as it is at that commit', () => {
     const repo = tempDir('mm-gitref-');
     const git = (...args: string[]) => {
-      const r = spawnSync('git', args, { cwd: repo, encoding: 'utf8', env: { ...process.env, GIT_AUTHOR_NAME: 't', GIT_AUTHOR_EMAIL: 't@e', GIT_COMMITTER_NAME: 't', GIT_COMMITTER_EMAIL: 't@e' } });
+      const r = spawnSync('git', args, {
+        cwd: repo,
+        encoding: 'utf8',
+        env: { ...process.env, GIT_AUTHOR_NAME: 't', GIT_AUTHOR_EMAIL: 't@e', GIT_COMMITTER_NAME: 't', GIT_COMMITTER_EMAIL: 't@e' },
+      });
       if (r.status !== 0) throw new Error(r.stderr);
     };
     const appSource = (image: string) =>
@@ -107,7 +151,11 @@ describe('many-model plan (CLI)', () => {
     const report = JSON.parse(r.out);
     expect(report.base).toBe('HEAD');
     const first = report.stacks[0].hooks.find((h: { stepId: string }) => h.stepId === 'forecast/Forecast/screen-start');
-    expect(first).toMatchObject({ action: 'run', reason: 'fingerprint changed', details: expect.arrayContaining(['trigger image: /db/s/r/worker:1.0 -> /db/s/r/worker:2.0']) });
+    expect(first).toMatchObject({
+      action: 'run',
+      reason: 'fingerprint changed',
+      details: expect.arrayContaining(['trigger image: /db/s/r/worker:1.0 -> /db/s/r/worker:2.0']),
+    });
   });
 });
 
@@ -161,16 +209,24 @@ describe('many-model plan: the cost estimate (CLI)', () => {
     expect(none.err).toContain('no Snowflake connection');
   });
 
-  test('--ledger reads the last successful durations from the stack\'s HOOK_RUNS (local server, through the driver)', async () => {
+  test("--ledger reads the last successful durations from the stack's HOOK_RUNS (local server, through the driver)", async () => {
     const password = 'pw-cost-7f3a';
     const server = await startLocalServer({ users: [{ name: 'test', password }] });
     try {
-      for (const sql of ['CREATE DATABASE IF NOT EXISTS ANALYTICS', 'CREATE SCHEMA IF NOT EXISTS ANALYTICS.FORECAST', renderLedgerDdl(ObjectName.of('ANALYTICS', 'FORECAST', 'HOOK_RUNS'))]) await server.engineQuery(sql);
+      for (const sql of [
+        'CREATE DATABASE IF NOT EXISTS ANALYTICS',
+        'CREATE SCHEMA IF NOT EXISTS ANALYTICS.FORECAST',
+        renderLedgerDdl(ObjectName.of('ANALYTICS', 'FORECAST', 'HOOK_RUNS')),
+      ])
+        await server.engineQuery(sql);
       await server.engineQuery(
         "INSERT INTO ANALYTICS.FORECAST.HOOK_RUNS (STACK, STEP_ID, RUN_ID, FINGERPRINT, ATTEMPT, STATUS, STARTED_AT, ENDED_AT) VALUES ('forecast', 'forecast/Forecast/Scoring/batchScore', 'R1', 'f', 1, 'SUCCEEDED', '2026-11-20 07:00:00', '2026-11-20 07:04:00')",
       );
       // The server answers in this process: the CLI runs as a child without blocking it.
-      const child = spawn(process.execPath, [CLI, 'plan', '--base', head, '--head', horizon, '--format', 'json', '--ledger'], { cwd: ROOT, env: { ...process.env, ...connectionEnv(server, password) } });
+      const child = spawn(process.execPath, [CLI, 'plan', '--base', head, '--head', horizon, '--format', 'json', '--ledger'], {
+        cwd: ROOT,
+        env: { ...process.env, ...connectionEnv(server, password) },
+      });
       let out = '';
       let err = '';
       child.stdout.on('data', (d) => (out += d));

@@ -22,7 +22,14 @@ const step = (r: PlanReport, id: string): StepCost => stackCost(r).deploy.steps.
 function ledger(records: Record<string, { seconds: number; partitions?: number }>, runPartitions = 1000): CostHistory {
   const steps = new Map<string, StepRecord>();
   for (const [id, r] of Object.entries(records)) {
-    steps.set(`forecast/Forecast/${id}`, { stepId: `forecast/Forecast/${id}`, runId: 'R7', seconds: r.seconds, endedAt: Date.parse('2026-11-20T07:00:00Z'), partitions: r.partitions, runPartitions });
+    steps.set(`forecast/Forecast/${id}`, {
+      stepId: `forecast/Forecast/${id}`,
+      runId: 'R7',
+      seconds: r.seconds,
+      endedAt: Date.parse('2026-11-20T07:00:00Z'),
+      partitions: r.partitions,
+      runPartitions,
+    });
   }
   return new Map([['forecast', { ledger: 'ANALYTICS.FORECAST.HOOK_RUNS', steps }]]);
 }
@@ -39,13 +46,22 @@ describe('cost of a change without a connection (defaults)', () => {
     const screen = step(r, 'New/screen-train');
     const seconds = (1000 * COST_DEFAULTS.trainingCoreSecondsPerPartition) / 3 / 4;
     expect(screen).toMatchObject({ basis: 'default', seconds: Math.round(seconds), partitions: 1000 });
-    expect(screen.computePool).toMatchObject({ name: 'POOL', instanceFamily: 'CPU_X64_S', nodes: 4, nodeHours: Math.round(((4 * seconds) / 3600) * 1e4) / 1e4, creditsPerNodeHour: null, credits: null });
+    expect(screen.computePool).toMatchObject({
+      name: 'POOL',
+      instanceFamily: 'CPU_X64_S',
+      nodes: 4,
+      nodeHours: Math.round(((4 * seconds) / 3600) * 1e4) / 1e4,
+      creditsPerNodeHour: null,
+      credits: null,
+    });
     // The workers query on the pipeline's own X-Small warehouse for the whole pass.
     expect(screen.warehouse).toMatchObject({ name: 'NEW_WH', size: 'XSMALL', creditsPerHour: 1 });
     // The refine pass trains the worst 10 %.
     expect(step(r, 'New/refine-wait').note).toMatch(/^100 partitions \(the worst 10 %, plus failed ones\)/);
     // No rate for the pool: unpriced, listed, never counted as zero silently.
-    expect(r.cost.unpriced).toEqual(expect.arrayContaining([expect.stringMatching(/^forecast: forecast\/New\/screen-train: 1\.85 node-hours on compute pool POOL \(CPU_X64_S; no rate/)]));
+    expect(r.cost.unpriced).toEqual(
+      expect.arrayContaining([expect.stringMatching(/^forecast: forecast\/New\/screen-train: 1\.85 node-hours on compute pool POOL \(CPU_X64_S; no rate/)]),
+    );
     const md = renderMarkdown(r);
     expect(md).toContain('no connection: durations are defaults');
     expect(md).toContain('Partitions assumed (the synthesis cannot know them): forecast/Forecast: 1,000 (default), forecast/New: 1,000 (default).');
@@ -102,7 +118,10 @@ describe('cost from a fixed ledger', () => {
   test('scaled by the partition count then and now: training and scoring grow, registration does not, a pass stops at its budget', () => {
     const r = plan({}, { image: IMAGE_2 }, { cost: { history: ledger(records), partitions: 1500, rates: TEST_POOL_RATES } });
     expect(stackCost(r).partitions).toEqual([{ runGroup: 'forecast/Forecast', partitions: 1500, source: 'option' }]);
-    expect(step(r, 'Forecast/screen-train')).toMatchObject({ seconds: 2700, note: 'last success 2026-11-20 (run R7): 30 min for 1,000 partitions, scaled to 1,500' });
+    expect(step(r, 'Forecast/screen-train')).toMatchObject({
+      seconds: 2700,
+      note: 'last success 2026-11-20 (run R7): 30 min for 1,000 partitions, scaled to 1,500',
+    });
     expect(step(r, 'Forecast/Scoring/batchScore').seconds).toBe(315);
     expect(step(r, 'Forecast/screen-start').seconds).toBe(60);
     expect(step(r, 'Forecast/registerAggregator').seconds).toBe(90);
@@ -111,10 +130,14 @@ describe('cost from a fixed ledger', () => {
   });
 
   test('a ledger that could not be read is said in the comment, and the defaults are used', () => {
-    const history: CostHistory = new Map([['forecast', { ledger: 'ANALYTICS.FORECAST.HOOK_RUNS', steps: new Map(), error: "Table 'HOOK_RUNS' does not exist or not authorized." }]]);
+    const history: CostHistory = new Map([
+      ['forecast', { ledger: 'ANALYTICS.FORECAST.HOOK_RUNS', steps: new Map(), error: "Table 'HOOK_RUNS' does not exist or not authorized." }],
+    ]);
     const r = plan({}, { image: IMAGE_2 }, { cost: { history } });
     expect(step(r, 'Forecast/screen-train').basis).toBe('default');
-    expect(renderMarkdown(r)).toContain("forecast: ledger ANALYTICS.FORECAST.HOOK_RUNS not read (Table 'HOOK_RUNS' does not exist or not authorized.); defaults used");
+    expect(renderMarkdown(r)).toContain(
+      "forecast: ledger ANALYTICS.FORECAST.HOOK_RUNS not read (Table 'HOOK_RUNS' does not exist or not authorized.); defaults used",
+    );
   });
 });
 
@@ -122,10 +145,23 @@ describe('what a change costs: a new pipeline against a new scoring horizon', ()
   test('adding a pipeline costs its whole training run and, with a schedule, its scoring every month', () => {
     const r = plan({}, { extra: ['New'], extraScheduled: true }, { cost: { rates: TEST_POOL_RATES } });
     const kinds = stackCost(r).deploy.steps.map((s) => s.kind);
-    expect(kinds).toEqual(['startPass', 'executeTaskGraph', 'startPass', 'runWorkers', 'waitQueue', 'buildModelIndex', 'registerAggregator', 'promote', 'batchScore']);
+    expect(kinds).toEqual([
+      'startPass',
+      'executeTaskGraph',
+      'startPass',
+      'runWorkers',
+      'waitQueue',
+      'buildModelIndex',
+      'registerAggregator',
+      'promote',
+      'batchScore',
+    ]);
     expect(stackCost(r).deploy.steps.every((s) => s.runGroup === 'forecast/New')).toBe(true);
     // The new pipeline's compute stays up until it auto-suspends: the pool's node and its warehouse.
-    expect(stackCost(r).deploy.idle.map((i) => i.what)).toEqual(['compute pool POOL: 1 node idle 5 min before auto-suspend', 'warehouse NEW_WH: idle 60 s before auto-suspend']);
+    expect(stackCost(r).deploy.idle.map((i) => i.what)).toEqual([
+      'compute pool POOL: 1 node idle 5 min before auto-suspend',
+      'warehouse NEW_WH: idle 60 s before auto-suspend',
+    ]);
     const { base, head, delta } = r.cost.monthlyCredits;
     expect(stackCost(r).monthly.head.tasks.map((t) => t.task)).toEqual(['ANALYTICS.FORECAST.FORECAST_SCORING_TASK', 'ANALYTICS.NEW.NEW_SCORING_TASK']);
     expect(head).toBeCloseTo(2 * base, 3);
@@ -168,7 +204,11 @@ describe('the credit gate and the price per credit', () => {
 
   test('a credit price adds costs beside credits; without one there is no currency anywhere', () => {
     const priced = plan({}, { horizon: 14 }, { cost: { creditPrice: 3 } });
-    expect(priced.cost.costs).toEqual({ deploy: Math.round(priced.cost.deployCredits * 3 * 1e4) / 1e4, monthlyDelta: 0, change: Math.round(priced.cost.changeCredits * 3 * 1e4) / 1e4 });
+    expect(priced.cost.costs).toEqual({
+      deploy: Math.round(priced.cost.deployCredits * 3 * 1e4) / 1e4,
+      monthlyDelta: 0,
+      change: Math.round(priced.cost.changeCredits * 3 * 1e4) / 1e4,
+    });
     expect(renderMarkdown(priced)).toContain('| | base | head | this change | at 3 per credit |');
     const plain = plan({}, { horizon: 14 });
     expect(plain.cost.costs).toBeUndefined();
@@ -178,9 +218,28 @@ describe('the credit gate and the price per credit', () => {
   test('the JSON output carries the numbers', () => {
     const r = plan({}, { horizon: 14 }, { cost: { creditPrice: 2, maxCredits: 5 } });
     const json = JSON.parse(JSON.stringify(r)) as { cost: PlanCost };
-    expect(Object.keys(json.cost).sort()).toEqual(['basis', 'changeCredits', 'costs', 'creditPrice', 'deployCredits', 'maxCredits', 'monthlyCredits', 'rates', 'refused', 'stacks', 'unpriced']);
+    expect(Object.keys(json.cost).sort()).toEqual([
+      'basis',
+      'changeCredits',
+      'costs',
+      'creditPrice',
+      'deployCredits',
+      'maxCredits',
+      'monthlyCredits',
+      'rates',
+      'refused',
+      'stacks',
+      'unpriced',
+    ]);
     expect(json.cost.rates).toEqual({ file: 'runner/plan/credit-rates.ts', readOn: '2026-12-03' });
-    expect(json.cost.stacks[0].deploy.steps[0]).toMatchObject({ stepId: 'forecast/Forecast/Scoring/batchScore', kind: 'batchScore', basis: 'default', seconds: 530, partitions: 1000, warehouse: { name: 'FORECAST_WH', size: 'XSMALL', creditsPerHour: 1 } });
+    expect(json.cost.stacks[0].deploy.steps[0]).toMatchObject({
+      stepId: 'forecast/Forecast/Scoring/batchScore',
+      kind: 'batchScore',
+      basis: 'default',
+      seconds: 530,
+      partitions: 1000,
+      warehouse: { name: 'FORECAST_WH', size: 'XSMALL', creditsPerHour: 1 },
+    });
   });
 });
 
@@ -190,7 +249,16 @@ describe('rates and schedules', () => {
   });
 
   test("warehouse sizes in the provider's spellings map to the rate table's", () => {
-    expect(['XSMALL', 'X-SMALL', 'x-small', 'XXLARGE', '2X-LARGE', 'X2LARGE', 'X4LARGE', '4X-LARGE'].map(normalizeWarehouseSize)).toEqual(['XSMALL', 'XSMALL', 'XSMALL', 'XXLARGE', 'XXLARGE', 'XXLARGE', 'X4LARGE', 'X4LARGE']);
+    expect(['XSMALL', 'X-SMALL', 'x-small', 'XXLARGE', '2X-LARGE', 'X2LARGE', 'X4LARGE', '4X-LARGE'].map(normalizeWarehouseSize)).toEqual([
+      'XSMALL',
+      'XSMALL',
+      'XSMALL',
+      'XXLARGE',
+      'XXLARGE',
+      'XXLARGE',
+      'X4LARGE',
+      'X4LARGE',
+    ]);
   });
 
   test('runs per average month of cron and interval schedules', () => {

@@ -12,7 +12,16 @@ beforeEach(async () => {
   await account.server.engineQuery('DELETE FROM OPS.HOOKS.HOOK_RUNS');
 });
 
-async function attempt(stack: string, stepId: string, runId: string, attempt: number, status: string, started: string, ended: string | null, details: unknown = null): Promise<void> {
+async function attempt(
+  stack: string,
+  stepId: string,
+  runId: string,
+  attempt: number,
+  status: string,
+  started: string,
+  ended: string | null,
+  details: unknown = null,
+): Promise<void> {
   await account.session.query(
     `INSERT INTO ${LEDGER.quoted} (STACK, STEP_ID, RUN_ID, FINGERPRINT, ATTEMPT, STATUS, RUNNER_ID, STARTED_AT, ENDED_AT, DETAILS) ` +
       `SELECT ?, ?, ?, 'f', ?, ?, 'runner-1', CAST(? AS TIMESTAMP_NTZ), CAST(? AS TIMESTAMP_NTZ), PARSE_JSON(?)`,
@@ -23,13 +32,21 @@ async function attempt(stack: string, stepId: string, runId: string, attempt: nu
 describe('reading step durations from the ledger', () => {
   test("each step's last successful attempt: its duration, its own partitions, and its run's", async () => {
     // An older run, then a newer one whose training took longer over more partitions.
-    await attempt('forecast', 'forecast/Forecast/screen-train', 'R1', 1, 'SUCCEEDED', '2026-11-01 06:00:00', '2026-11-01 06:20:00', { partitions: 800, partitionsOk: 800 });
+    await attempt('forecast', 'forecast/Forecast/screen-train', 'R1', 1, 'SUCCEEDED', '2026-11-01 06:00:00', '2026-11-01 06:20:00', {
+      partitions: 800,
+      partitionsOk: 800,
+    });
     await attempt('forecast', 'forecast/Forecast/screen-train', 'R2', 1, 'FAILED', '2026-11-08 06:00:00', '2026-11-08 06:05:00');
-    await attempt('forecast', 'forecast/Forecast/screen-train', 'R2', 2, 'SUCCEEDED', '2026-11-08 06:10:00', '2026-11-08 06:40:00', { partitions: 1000, partitionsOk: 990 });
+    await attempt('forecast', 'forecast/Forecast/screen-train', 'R2', 2, 'SUCCEEDED', '2026-11-08 06:10:00', '2026-11-08 06:40:00', {
+      partitions: 1000,
+      partitionsOk: 990,
+    });
     await attempt('forecast', 'forecast/Forecast/refine-wait', 'R2', 1, 'SUCCEEDED', '2026-11-08 06:41:00', '2026-11-08 06:51:00', { partitions: 110 });
     // Scoring re-ran later inside run R2 (a new horizon): its own attempt records no partitions.
     await attempt('forecast', 'forecast/Forecast/Scoring/batchScore', 'R2', 1, 'SUCCEEDED', '2026-11-08 07:00:00', '2026-11-08 07:02:00', {});
-    await attempt('forecast', 'forecast/Forecast/Scoring/batchScore', 'R2', 2, 'SUCCEEDED', '2026-11-20 07:00:00', '2026-11-20 07:03:30', { MODEL_VERSION: 'V_R2' });
+    await attempt('forecast', 'forecast/Forecast/Scoring/batchScore', 'R2', 2, 'SUCCEEDED', '2026-11-20 07:00:00', '2026-11-20 07:03:30', {
+      MODEL_VERSION: 'V_R2',
+    });
     // Still running, another stack, the lock row and a run mark: never a duration.
     await attempt('forecast', 'forecast/Forecast/promote', 'R3', 1, 'RUNNING', '2026-11-21 07:00:00', null);
     await attempt('other', 'other/X/screen-train', 'R9', 1, 'SUCCEEDED', '2026-11-01 06:00:00', '2026-11-01 09:00:00', { partitions: 5 });
@@ -53,7 +70,13 @@ describe('reading step durations from the ledger', () => {
       label: 'head',
       stacks: new Map([
         ['forecast', { terraform: {}, hooks: { schemaVersion: 1, stack: 'forecast', ledger: location, steps: [step] } }],
-        ['missing', { terraform: {}, hooks: { schemaVersion: 1, stack: 'missing', ledger: { database: 'OPS', schema: 'HOOKS', table: 'NO_SUCH_LEDGER' }, steps: [step] } }],
+        [
+          'missing',
+          {
+            terraform: {},
+            hooks: { schemaVersion: 1, stack: 'missing', ledger: { database: 'OPS', schema: 'HOOKS', table: 'NO_SUCH_LEDGER' }, steps: [step] },
+          },
+        ],
         ['nohooks', { terraform: {} }],
       ]),
     };

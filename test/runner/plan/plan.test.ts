@@ -28,7 +28,10 @@ describe('many-model plan between pairs of apps', () => {
     expect(first.details).toContain('trigger image: /analytics/ml/images/forecast-worker:1.4.0 -> /analytics/ml/images/forecast-worker:1.5.0');
     // Every later step of the pipeline runs again, because a step it depends on changed.
     expect(hooks.filter((h) => h.action === 'run').length).toBe(hooks.length);
-    expect(hooks.find((h) => h.stepId === 'forecast/Forecast/promote')).toMatchObject({ reason: 'dependency re-runs', details: ['after forecast/Forecast/registerAggregator'] });
+    expect(hooks.find((h) => h.stepId === 'forecast/Forecast/promote')).toMatchObject({
+      reason: 'dependency re-runs',
+      details: ['after forecast/Forecast/registerAggregator'],
+    });
     expect(r.destructive).toEqual([]);
     expect(r.totals.replace + r.totals.delete).toBe(0);
   });
@@ -36,7 +39,15 @@ describe('many-model plan between pairs of apps', () => {
   test('adding monitoring shows its tables, task, alert and grants as creations, runs no hook step, and prices its task monthly', () => {
     const r = plan({}, { monitoring: true }, { failOn: 'destructive' });
     const created = stack(r).resources.filter((c) => c.action === 'create');
-    expect(created.map((c) => c.constructPath)).toEqual(expect.arrayContaining(['forecast/Forecast/Monitoring/AccuracyTable', 'forecast/Forecast/Monitoring/DriftTable', 'forecast/Forecast/Monitoring/AlertEventsTable', 'forecast/Forecast/Monitoring/Task', 'forecast/Forecast/Monitoring/Alert']));
+    expect(created.map((c) => c.constructPath)).toEqual(
+      expect.arrayContaining([
+        'forecast/Forecast/Monitoring/AccuracyTable',
+        'forecast/Forecast/Monitoring/DriftTable',
+        'forecast/Forecast/Monitoring/AlertEventsTable',
+        'forecast/Forecast/Monitoring/Task',
+        'forecast/Forecast/Monitoring/Alert',
+      ]),
+    );
     expect(stack(r).resources.every((c) => c.action === 'create')).toBe(true);
     expect(stack(r).hooks.every((h) => h.action === 'skip')).toBe(true);
     expect(r.refused).toBe(false);
@@ -65,12 +76,14 @@ describe('many-model plan between pairs of apps', () => {
     expect(s.counts.delete).toBeGreaterThan(5);
     expect(s.counts.create).toBe(0);
     const reasons = refused.destructive.map((d) => `${d.constructPath}: ${d.reason}`);
-    expect(reasons).toEqual(expect.arrayContaining([
-      'forecast/Old/Aggregator/Stage: destroyed: a stage: the model artifacts and model_index.json files on it are lost',
-      'forecast/Old/MetricsTable: destroyed: a table: its rows (metrics, results, history) are lost',
-      'forecast/Old/Schema/Resource: destroyed: a schema: its tables, stages and registered models are dropped',
-      'forecast/Old/Queue/Resource: destroyed: a table created by SQL (queue or ledger): revert drops it with its rows',
-    ]));
+    expect(reasons).toEqual(
+      expect.arrayContaining([
+        'forecast/Old/Aggregator/Stage: destroyed: a stage: the model artifacts and model_index.json files on it are lost',
+        'forecast/Old/MetricsTable: destroyed: a table: its rows (metrics, results, history) are lost',
+        'forecast/Old/Schema/Resource: destroyed: a schema: its tables, stages and registered models are dropped',
+        'forecast/Old/Queue/Resource: destroyed: a table created by SQL (queue or ledger): revert drops it with its rows',
+      ]),
+    );
     expect(refused.destructive.every((d) => d.action === 'delete' && !d.allowed)).toBe(true);
     // Warehouses, tasks, procedures, roles and grants are not stateful.
     expect(refused.destructive.some((d) => /snowflake_(warehouse|task|procedure_python|grant_|account_role)/.test(d.address))).toBe(false);
@@ -119,7 +132,9 @@ describe('many-model plan between pairs of apps', () => {
   test('a renamed construct shows as destroy + create and is reported as a likely move', () => {
     const r = plan({}, { poolId: 'SharedPool' });
     const s = stack(r);
-    expect(s.moves).toEqual([{ from: expect.stringMatching(/^snowflake_compute_pool\.Pool_/), to: expect.stringMatching(/^snowflake_compute_pool\.SharedPool_/) }]);
+    expect(s.moves).toEqual([
+      { from: expect.stringMatching(/^snowflake_compute_pool\.Pool_/), to: expect.stringMatching(/^snowflake_compute_pool\.SharedPool_/) },
+    ]);
   });
 
   test('forced steps and policy suppressions are reported', () => {
@@ -132,11 +147,17 @@ describe('many-model plan between pairs of apps', () => {
 
 describe('plan Markdown', () => {
   test('one comment: marker, summary, destructive block first, counts table, details, suppressions', () => {
-    const r = plan({ extra: ['Old'] }, { image: IMAGE_2, poolMaxNodes: 8, suppressPool: 'Capacity agreed with the platform team for Q4' }, { failOn: 'destructive', allow: ['forecast/Old/Aggregator'] });
+    const r = plan(
+      { extra: ['Old'] },
+      { image: IMAGE_2, poolMaxNodes: 8, suppressPool: 'Capacity agreed with the platform team for Q4' },
+      { failOn: 'destructive', allow: ['forecast/Old/Aggregator'] },
+    );
     const md = renderMarkdown(r);
     const lines = md.split('\n');
     expect(lines[0]).toBe('<!-- many-model-plan -->');
-    expect(lines[1]).toBe(`**many-model plan** · 0 to add, ${r.totals.update} to change, 0 to replace, ${r.totals.delete} to destroy · ${r.totals.hooksToRun} hook steps will run`);
+    expect(lines[1]).toBe(
+      `**many-model plan** · 0 to add, ${r.totals.update} to change, 0 to replace, ${r.totals.delete} to destroy · ${r.totals.hooksToRun} hook steps will run`,
+    );
     expect(lines[3]).toMatch(new RegExp(`^🔴 \\*\\*${r.destructive.length} destructive changes\\*\\* — refused`));
     expect(md.indexOf('```diff')).toBeLessThan(md.indexOf('| stack | add |'));
     expect(md).toContain('! forecast: snowflake_stage.');

@@ -2,7 +2,14 @@ import { movedPrivileges, regrantWarning } from '../../../runner/plan/regrants';
 import { ResourceChange } from '../../../runner/plan/resource-diff';
 
 const GRANT = 'snowflake_grant_privileges_to_account_role';
-const change = (id: string, action: ResourceChange['action']): ResourceChange => ({ address: `${GRANT}.${id}`, type: GRANT, action, attributes: [], replacedBecause: [], source: 'synth diff' });
+const change = (id: string, action: ResourceChange['action']): ResourceChange => ({
+  address: `${GRANT}.${id}`,
+  type: GRANT,
+  action,
+  attributes: [],
+  replacedBecause: [],
+  source: 'synth diff',
+});
 const doc = (grants: Record<string, Record<string, unknown>>) => ({ resource: { [GRANT]: grants } });
 const onDb = { on_account_object: { object_type: 'DATABASE', object_name: '"ANALYTICS"' } };
 
@@ -17,7 +24,10 @@ describe('privileges that move between grant resources', () => {
   });
 
   test('another role, another object, or a grant only added or only removed is no move', () => {
-    const base = doc({ Old: { account_role_name: 'RUNNER', privileges: ['USAGE'], ...onDb }, Gone: { account_role_name: 'X', privileges: ['SELECT'], on_schema_object: { object_type: 'TABLE', object_name: '"A"."B"."C"' } } });
+    const base = doc({
+      Old: { account_role_name: 'RUNNER', privileges: ['USAGE'], ...onDb },
+      Gone: { account_role_name: 'X', privileges: ['SELECT'], on_schema_object: { object_type: 'TABLE', object_name: '"A"."B"."C"' } },
+    });
     const head = doc({
       OtherRole: { account_role_name: 'ANALYSTS', privileges: ['USAGE'], ...onDb },
       OtherObject: { account_role_name: 'RUNNER', privileges: ['USAGE'], on_schema: { schema_name: '"ANALYTICS"."RAW"' } },

@@ -17,7 +17,9 @@ export function chromiumPath(): string {
     const candidate = path.join(dir, 'chromium');
     if (fs.existsSync(candidate)) return candidate;
   }
-  throw new Error("Chromium is not installed, and the report's browser test needs it: apt-get install -y chromium (Debian; .ci/run installs it when missing), or set CHROMIUM_PATH");
+  throw new Error(
+    "Chromium is not installed, and the report's browser test needs it: apt-get install -y chromium (Debian; .ci/run installs it when missing), or set CHROMIUM_PATH",
+  );
 }
 
 export interface Rendered {
@@ -32,8 +34,19 @@ export function renderInChromium(file: string): Rendered {
   const r = spawnSync(
     chromiumPath(),
     [
-      '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync',
-      `--user-data-dir=${tempDir('mm-chromium-')}`, '--enable-logging=stderr', '--v=0', '--dump-dom', pathToFileURL(file).href,
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      `--user-data-dir=${tempDir('mm-chromium-')}`,
+      '--enable-logging=stderr',
+      '--v=0',
+      '--dump-dom',
+      pathToFileURL(file).href,
     ],
     // Chromium's own temporary files go where the test file's directories go (removed after it).
     { encoding: 'utf8', timeout: 120000, maxBuffer: 64 * 1024 * 1024, env: { ...process.env, TMPDIR: tempDir('mm-chromium-tmp-') } },

@@ -1,5 +1,14 @@
 import { escapeHtml, renderReportHtml, seriesSvg } from '../../../runner/report/html';
-import { AccuracyRow, ReportData, championChallenger, championVersions, partitionAccuracy, retrainSummary, smapeHistogram, worstPartitions } from '../../../runner/report/model';
+import {
+  AccuracyRow,
+  ReportData,
+  championChallenger,
+  championVersions,
+  partitionAccuracy,
+  retrainSummary,
+  smapeHistogram,
+  worstPartitions,
+} from '../../../runner/report/model';
 
 /**
  * The report's figures and page from a hand-built dataset: which numbers it derives (worst
@@ -36,15 +45,46 @@ const data: ReportData = {
     acc('D', 'V_R1', null, { nPoints: 0 }),
   ],
   drift: [
-    { partitionKey: 'A', trainEnd: '2026-01-14', levelShift: 0.1, scaleRatio: 1, missingDays: 0, daysLate: 0, levelDrift: false, scaleDrift: false, missingData: false, lateData: false, drifted: false },
-    { partitionKey: HOSTILE, trainEnd: '2026-01-14', levelShift: 3.5, scaleRatio: 1, missingDays: 0, daysLate: 4, levelDrift: true, scaleDrift: false, missingData: false, lateData: true, drifted: true },
+    {
+      partitionKey: 'A',
+      trainEnd: '2026-01-14',
+      levelShift: 0.1,
+      scaleRatio: 1,
+      missingDays: 0,
+      daysLate: 0,
+      levelDrift: false,
+      scaleDrift: false,
+      missingData: false,
+      lateData: false,
+      drifted: false,
+    },
+    {
+      partitionKey: HOSTILE,
+      trainEnd: '2026-01-14',
+      levelShift: 3.5,
+      scaleRatio: 1,
+      missingDays: 0,
+      daysLate: 4,
+      levelDrift: true,
+      scaleDrift: false,
+      missingData: false,
+      lateData: true,
+      drifted: true,
+    },
   ],
   worst: [
     {
       partitionKey: 'B',
       modelVersion: 'V_R1',
-      actuals: [{ ds: '2026-01-15', y: 100 }, { ds: '2026-01-16', y: 100 }],
-      forecasts: [{ ds: '2026-01-15', forecast: 150, lower: 140, upper: 160 }, { ds: '2026-01-16', forecast: 150, lower: 140, upper: 160 }, { ds: '2026-01-22', forecast: 150, lower: 140, upper: 160 }],
+      actuals: [
+        { ds: '2026-01-15', y: 100 },
+        { ds: '2026-01-16', y: 100 },
+      ],
+      forecasts: [
+        { ds: '2026-01-15', forecast: 150, lower: 140, upper: 160 },
+        { ds: '2026-01-16', forecast: 150, lower: 140, upper: 160 },
+        { ds: '2026-01-22', forecast: 150, lower: 140, upper: 160 },
+      ],
     },
   ],
   model: 'ANALYTICS.FORECAST.FORECAST_MODEL',
@@ -80,13 +120,25 @@ describe('report figures', () => {
   test("the champion's row speaks for a partition even where another version has more points; the alias's where its version has none", () => {
     expect(championVersions(data)).toEqual(['V_R1', 'PRODUCTION']);
     const rows = [acc('E', 'V_M1', 5, { nPoints: 7 }), acc('E', 'V_R1', 30, { nPoints: 4 }), acc('F', 'V_M1', 5), acc('F', 'PRODUCTION', 12, { nPoints: 2 })];
-    expect(partitionAccuracy(rows, championVersions(data)).map((p) => [p.partitionKey, p.row.modelVersion])).toEqual([['E', 'V_R1'], ['F', 'PRODUCTION']]);
-    expect(partitionAccuracy(rows).map((p) => [p.partitionKey, p.row.modelVersion])).toEqual([['E', 'V_M1'], ['F', 'V_M1']]);
+    expect(partitionAccuracy(rows, championVersions(data)).map((p) => [p.partitionKey, p.row.modelVersion])).toEqual([
+      ['E', 'V_R1'],
+      ['F', 'PRODUCTION'],
+    ]);
+    expect(partitionAccuracy(rows).map((p) => [p.partitionKey, p.row.modelVersion])).toEqual([
+      ['E', 'V_M1'],
+      ['F', 'V_M1'],
+    ]);
     expect(championVersions({ ...data, versions: null })).toEqual([]);
   });
 
   test('the worst partitions are ordered by sMAPE, a partition without one last', () => {
-    expect(worstPartitions(data.accuracy, 10).map((p) => [p.partitionKey, p.row.smape])).toEqual([['B', 40], [HOSTILE, 18], ['C', 9], ['A', 0], ['D', null]]);
+    expect(worstPartitions(data.accuracy, 10).map((p) => [p.partitionKey, p.row.smape])).toEqual([
+      ['B', 40],
+      [HOSTILE, 18],
+      ['C', 9],
+      ['A', 0],
+      ['D', null],
+    ]);
     expect(worstPartitions(data.accuracy, 2).map((p) => p.partitionKey)).toEqual(['B', HOSTILE]);
   });
 
@@ -111,7 +163,10 @@ describe('report figures', () => {
 
   test('no challenger when the newest version is the champion, or has no accuracy beside it; no model before one is registered', () => {
     expect(championChallenger({ ...data, versions: [data.versions![0]] })).toMatchObject({ kind: 'no-challenger', why: 'the newest version is the champion' });
-    expect(championChallenger({ ...data, accuracy: data.accuracy.filter((r) => r.modelVersion !== 'V_M1') })).toMatchObject({ kind: 'no-challenger', why: expect.stringContaining('V_M1, has no realized accuracy') });
+    expect(championChallenger({ ...data, accuracy: data.accuracy.filter((r) => r.modelVersion !== 'V_M1') })).toMatchObject({
+      kind: 'no-challenger',
+      why: expect.stringContaining('V_M1, has no realized accuracy'),
+    });
     expect(championChallenger({ ...data, versions: null })).toEqual({ kind: 'no-model' });
     expect(championChallenger({ ...data, versions: [{ ...data.versions![0], aliases: [] }] })).toEqual({ kind: 'no-champion', newest: 'V_R1' });
   });

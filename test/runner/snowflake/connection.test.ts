@@ -15,15 +15,28 @@ function home(toml: string, mode = 0o600): string {
 
 describe('connection settings', () => {
   test('reads a named connections.toml entry pointing at a local server', () => {
-    const dir = home(`[local]\naccount = "acme"\nuser = "runner"\npassword = "${CANARY}"\nhost = "127.0.0.1"\nport = 8123\nprotocol = "http"\nrole = "ML_RUNNER"\n`);
+    const dir = home(
+      `[local]\naccount = "acme"\nuser = "runner"\npassword = "${CANARY}"\nhost = "127.0.0.1"\nport = 8123\nprotocol = "http"\nrole = "ML_RUNNER"\n`,
+    );
     const s = resolveConnection({ connectionName: 'local', env: { SNOWFLAKE_HOME: dir } });
-    expect(toDriverOptions(s)).toMatchObject({ account: 'acme', username: 'runner', password: CANARY, host: '127.0.0.1', port: 8123, protocol: 'http', accessUrl: 'http://127.0.0.1:8123', authenticator: 'SNOWFLAKE' });
+    expect(toDriverOptions(s)).toMatchObject({
+      account: 'acme',
+      username: 'runner',
+      password: CANARY,
+      host: '127.0.0.1',
+      port: 8123,
+      protocol: 'http',
+      accessUrl: 'http://127.0.0.1:8123',
+      authenticator: 'SNOWFLAKE',
+    });
     expect(describeConnection(s)).toBe('runner@http://127.0.0.1:8123 (SNOWFLAKE, from connections.toml [local], role ML_RUNNER)');
   });
 
   test('refuses a connections.toml readable by others and says how to fix it', () => {
     const dir = home('[x]\naccount="a"\nuser="u"\npassword="p"\n', 0o644);
-    expect(() => resolveConnection({ connectionName: 'x', env: { SNOWFLAKE_HOME: dir } })).toThrow(/is accessible by group or others \(mode 0644\)\. Run: chmod 0600/);
+    expect(() => resolveConnection({ connectionName: 'x', env: { SNOWFLAKE_HOME: dir } })).toThrow(
+      /is accessible by group or others \(mode 0644\)\. Run: chmod 0600/,
+    );
   });
 
   test('names the entries when the connection is unknown', () => {
@@ -56,7 +69,11 @@ describe('connection settings', () => {
     fs.writeFileSync(key, 'not-a-real-key');
     fs.chmodSync(key, 0o600);
     expect(resolveConnection({ env: { SNOWFLAKE_ACCOUNT: 'a', SNOWFLAKE_USER: 'u', SNOWFLAKE_PRIVATE_KEY_PATH: key } }).authenticator).toBe('SNOWFLAKE_JWT');
-    expect(resolveConnection({ env: { SNOWFLAKE_ACCOUNT: 'a', SNOWFLAKE_USER: 'u', SNOWFLAKE_AUTHENTICATOR: 'programmatic_access_token', SNOWFLAKE_TOKEN: 't0ken' } }).authenticator).toBe('PROGRAMMATIC_ACCESS_TOKEN');
+    expect(
+      resolveConnection({
+        env: { SNOWFLAKE_ACCOUNT: 'a', SNOWFLAKE_USER: 'u', SNOWFLAKE_AUTHENTICATOR: 'programmatic_access_token', SNOWFLAKE_TOKEN: 't0ken' },
+      }).authenticator,
+    ).toBe('PROGRAMMATIC_ACCESS_TOKEN');
     const oauth = resolveConnection({ env: { SNOWFLAKE_ACCOUNT: 'a', SNOWFLAKE_USER: 'u', SNOWFLAKE_TOKEN: 't0ken' } });
     expect(toDriverOptions(oauth)).toMatchObject({ authenticator: 'OAUTH', token: 't0ken' });
   });
@@ -65,8 +82,16 @@ describe('connection settings', () => {
     ['nothing set', {}, /no Snowflake connection: pass --connection NAME/],
     ['no account', { SNOWFLAKE_USER: 'u', SNOWFLAKE_PASSWORD: 'p' }, /environment: account is missing/],
     ['no credential', { SNOWFLAKE_ACCOUNT: 'a', SNOWFLAKE_USER: 'u' }, /authenticator SNOWFLAKE needs password/],
-    ['an unsupported authenticator', { SNOWFLAKE_ACCOUNT: 'a', SNOWFLAKE_USER: 'u', SNOWFLAKE_AUTHENTICATOR: 'externalbrowser' }, /EXTERNALBROWSER is not supported/],
-    ['a bad port', { SNOWFLAKE_ACCOUNT: 'a', SNOWFLAKE_USER: 'u', SNOWFLAKE_PASSWORD: 'p', SNOWFLAKE_HOST: 'h', SNOWFLAKE_PORT: '99999' }, /port 99999 is not a TCP port/],
+    [
+      'an unsupported authenticator',
+      { SNOWFLAKE_ACCOUNT: 'a', SNOWFLAKE_USER: 'u', SNOWFLAKE_AUTHENTICATOR: 'externalbrowser' },
+      /EXTERNALBROWSER is not supported/,
+    ],
+    [
+      'a bad port',
+      { SNOWFLAKE_ACCOUNT: 'a', SNOWFLAKE_USER: 'u', SNOWFLAKE_PASSWORD: 'p', SNOWFLAKE_HOST: 'h', SNOWFLAKE_PORT: '99999' },
+      /port 99999 is not a TCP port/,
+    ],
   ])('rejects %s', (_what, env, message) => {
     expect(() => resolveConnection({ env })).toThrow(ConnectionConfigError);
     expect(() => resolveConnection({ env })).toThrow(message);
@@ -76,7 +101,14 @@ describe('connection settings', () => {
     const s = resolveConnection({ env: { SNOWFLAKE_ACCOUNT: 'a', SNOWFLAKE_USER: 'u', SNOWFLAKE_PASSWORD: CANARY } });
     expect(redactor(s)(`login failed for u with ${CANARY}!`)).toBe('login failed for u with ***!');
     expect(describeConnection(s)).not.toContain(CANARY);
-    const k = resolveConnection({ env: { SNOWFLAKE_ACCOUNT: 'a', SNOWFLAKE_USER: 'u', SNOWFLAKE_AUTHENTICATOR: 'SNOWFLAKE_JWT', SNOWFLAKE_PRIVATE_KEY: '-----BEGIN KEY-----\nMIIEvQIBADANBgkqhkiG9w0BAQEF\n-----END KEY-----' } });
+    const k = resolveConnection({
+      env: {
+        SNOWFLAKE_ACCOUNT: 'a',
+        SNOWFLAKE_USER: 'u',
+        SNOWFLAKE_AUTHENTICATOR: 'SNOWFLAKE_JWT',
+        SNOWFLAKE_PRIVATE_KEY: '-----BEGIN KEY-----\nMIIEvQIBADANBgkqhkiG9w0BAQEF\n-----END KEY-----',
+      },
+    });
     expect(redactor(k)('oops MIIEvQIBADANBgkqhkiG9w0BAQEF here')).toBe('oops *** here');
   });
 });

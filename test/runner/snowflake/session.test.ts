@@ -11,7 +11,16 @@ import { ConnectRetry, ConnectionFailedError, SnowflakeSession } from '../../../
 const FAST: ConnectRetry = { retries: 3, initialDelayMs: 50, maxDelayMs: 200 };
 
 function settingsFor(port: number) {
-  return resolveConnection({ env: { SNOWFLAKE_ACCOUNT: 'local', SNOWFLAKE_USER: 'test', SNOWFLAKE_PASSWORD: 'test', SNOWFLAKE_HOST: '127.0.0.1', SNOWFLAKE_PORT: String(port), SNOWFLAKE_PROTOCOL: 'http' } });
+  return resolveConnection({
+    env: {
+      SNOWFLAKE_ACCOUNT: 'local',
+      SNOWFLAKE_USER: 'test',
+      SNOWFLAKE_PASSWORD: 'test',
+      SNOWFLAKE_HOST: '127.0.0.1',
+      SNOWFLAKE_PORT: String(port),
+      SNOWFLAKE_PROTOCOL: 'http',
+    },
+  });
 }
 
 /** A port where nothing listens (a server's, after it closed). */
@@ -57,7 +66,16 @@ describe('SnowflakeSession: reaching the server', () => {
   test('wrong credentials are refused at once, without retries', async () => {
     const { server } = await durableServer();
     const lines: string[] = [];
-    const settings = resolveConnection({ env: { SNOWFLAKE_ACCOUNT: 'local', SNOWFLAKE_USER: 'test', SNOWFLAKE_PASSWORD: 'wrong-pw', SNOWFLAKE_HOST: '127.0.0.1', SNOWFLAKE_PORT: String(server.port), SNOWFLAKE_PROTOCOL: 'http' } });
+    const settings = resolveConnection({
+      env: {
+        SNOWFLAKE_ACCOUNT: 'local',
+        SNOWFLAKE_USER: 'test',
+        SNOWFLAKE_PASSWORD: 'wrong-pw',
+        SNOWFLAKE_HOST: '127.0.0.1',
+        SNOWFLAKE_PORT: String(server.port),
+        SNOWFLAKE_PROTOCOL: 'http',
+      },
+    });
     const err = await SnowflakeSession.open(settings, { connectRetry: FAST, onProgress: (l) => lines.push(l) }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ConnectionFailedError);
     expect((err as ConnectionFailedError).reason).toBe('rejected');
@@ -69,7 +87,10 @@ describe('SnowflakeSession: reaching the server', () => {
     const { server } = await durableServer();
     const lines: string[] = [];
     const port = server.port;
-    const session = await SnowflakeSession.open(settingsFor(port), { connectRetry: { retries: 1, initialDelayMs: 50, maxDelayMs: 50 }, onProgress: (l) => lines.push(l) });
+    const session = await SnowflakeSession.open(settingsFor(port), {
+      connectRetry: { retries: 1, initialDelayMs: 50, maxDelayMs: 50 },
+      onProgress: (l) => lines.push(l),
+    });
     try {
       await server.close();
       const t0 = Date.now();
@@ -133,7 +154,10 @@ describe('SnowflakeSession: a lost session is reopened', () => {
     const first = await durableServer();
     const port = first.server.port;
     const lines: string[] = [];
-    const session = await SnowflakeSession.open(settingsFor(port), { connectRetry: { retries: 30, initialDelayMs: 100, maxDelayMs: 400 }, onProgress: (l) => lines.push(l) });
+    const session = await SnowflakeSession.open(settingsFor(port), {
+      connectRetry: { retries: 30, initialDelayMs: 100, maxDelayMs: 400 },
+      onProgress: (l) => lines.push(l),
+    });
     try {
       await session.query('CREATE DATABASE D');
       await session.query('CREATE TABLE D.PUBLIC.T (X NUMBER)');

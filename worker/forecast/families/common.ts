@@ -52,7 +52,14 @@ export function resolve(family: FamilyName, train: readonly number[], opts: FitO
 }
 
 /** Assembles a FittedModel. */
-export function fitted<F extends FamilyName>(family: F, o: ResolvedFitOptions, params: Record<string, number>, state: FamilyStates[F], sigma: number, nObs: number): FittedModel<F> {
+export function fitted<F extends FamilyName>(
+  family: F,
+  o: ResolvedFitOptions,
+  params: Record<string, number>,
+  state: FamilyStates[F],
+  sigma: number,
+  nObs: number,
+): FittedModel<F> {
   return { family, period: o.period, params, state, sigma, level: o.level, z: o.z, nObs } as FittedModel as FittedModel<F>;
 }
 

@@ -43,7 +43,14 @@ export function initialState(y: readonly number[], m: number): { level: number; 
 }
 
 /** Runs the filter; returns the one-step SSE and the final state (season by slot t mod m). */
-export function hwFilter(y: readonly number[], m: number, alpha: number, beta: number, gamma: number, phi: number): { sse: number; level: number; trend: number; season: number[] } {
+export function hwFilter(
+  y: readonly number[],
+  m: number,
+  alpha: number,
+  beta: number,
+  gamma: number,
+  phi: number,
+): { sse: number; level: number; trend: number; season: number[] } {
   const init = initialState(y, m);
   let level = init.level;
   let trend = init.trend;
@@ -67,7 +74,15 @@ const PHI_BOX: [number, number] = [0.8, 0.98];
 
 const SEARCH = {
   coarse: { alpha: [0.1, 0.3, 0.6], beta: [0.01, 0.1, 0.3], gamma: [0.05, 0.2, 0.5], phi: [0.9], step: 0.1, tol: 0.01, maxEvals: 90 },
-  fine: { alpha: [0.05, 0.15, 0.3, 0.5, 0.7, 0.9], beta: [0, 0.02, 0.1, 0.3, 0.6], gamma: [0, 0.05, 0.15, 0.35, 0.6], phi: [0.8, 0.9, 0.98], step: 0.05, tol: 1e-3, maxEvals: 600 },
+  fine: {
+    alpha: [0.05, 0.15, 0.3, 0.5, 0.7, 0.9],
+    beta: [0, 0.02, 0.1, 0.3, 0.6],
+    gamma: [0, 0.05, 0.15, 0.35, 0.6],
+    phi: [0.8, 0.9, 0.98],
+    step: 0.05,
+    tol: 1e-3,
+    maxEvals: 600,
+  },
 };
 
 const toParams = (a: number, br: number, gr: number) => ({ alpha: a, beta: a * br, gamma: (1 - a) * gr });
@@ -84,7 +99,14 @@ function fitHw(y: readonly number[], o: ResolvedFitOptions, damped: boolean): { 
       const p = toParams(x[0], x[1], x[2]);
       return hwFilter(y, m, p.alpha, p.beta, p.gamma, damped ? x[3] : 1).sse;
     },
-    { grid, lo: lo.slice(0, dims), hi: hi.slice(0, dims), step: new Array<number>(dims).fill(s.step), tol: s.tol, maxEvals: damped ? s.maxEvals * 2 : s.maxEvals },
+    {
+      grid,
+      lo: lo.slice(0, dims),
+      hi: hi.slice(0, dims),
+      step: new Array<number>(dims).fill(s.step),
+      tol: s.tol,
+      maxEvals: damped ? s.maxEvals * 2 : s.maxEvals,
+    },
   );
   const p = toParams(r.x[0], r.x[1], r.x[2]);
   const phi = damped ? r.x[3] : 1;
