@@ -59,14 +59,7 @@ async function measureOnce(
   });
   const session = await SnowflakeSession.open(
     resolveConnection({
-      env: {
-        SNOWFLAKE_ACCOUNT: 'local',
-        SNOWFLAKE_USER: 'test',
-        SNOWFLAKE_PASSWORD: 'test',
-        SNOWFLAKE_HOST: '127.0.0.1',
-        SNOWFLAKE_PORT: String(server.port),
-        SNOWFLAKE_PROTOCOL: 'http',
-      },
+      env: server.connectionEnv(),
     }),
   );
   try {

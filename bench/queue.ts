@@ -110,19 +110,8 @@ interface Claim {
 
 const sleep = (ms: number) => new Promise<void>((resolve) => (ms > 0 ? setTimeout(resolve, ms) : setImmediate(resolve)));
 
-function connectionEnv(server: LocalSnowflakeServer): Record<string, string> {
-  return {
-    SNOWFLAKE_ACCOUNT: 'local',
-    SNOWFLAKE_USER: 'test',
-    SNOWFLAKE_PASSWORD: 'test',
-    SNOWFLAKE_HOST: '127.0.0.1',
-    SNOWFLAKE_PORT: String(server.port),
-    SNOWFLAKE_PROTOCOL: 'http',
-  };
-}
-
 function settingsFor(server: LocalSnowflakeServer) {
-  return resolveConnection({ env: connectionEnv(server) });
+  return resolveConnection({ env: server.connectionEnv() });
 }
 
 /** The i-th partition key; keys sort as their numbers do. */
@@ -182,7 +171,7 @@ async function runOnce(
   const exited: Promise<void>[] = [];
   const start = (index: number): Promise<void> => {
     const workerId = `bench-worker-${index}#${generation++}`;
-    const cfg: QueueWorkerConfig = { env: connectionEnv(server), workerId, runId: RUN_ID, pass: PASS, slots, slot: slotOf(index), fitMs, sql };
+    const cfg: QueueWorkerConfig = { env: server.connectionEnv(), workerId, runId: RUN_ID, pass: PASS, slots, slot: slotOf(index), fitMs, sql };
     const child = fork(launcher.file, [JSON.stringify(cfg)], {
       execArgv: launcher.execArgv,
       env: { ...process.env, ...launcher.env },

@@ -184,6 +184,23 @@ export class LocalSnowflakeServer {
     };
   }
 
+  /**
+   * The same settings as SNOWFLAKE_* variables (runner/snowflake/connection.ts reads them), for the
+   * CLI's processes and resolveConnection: the default user, with a role and warehouse when given.
+   */
+  connectionEnv(opts: { role?: string; warehouse?: string; password?: string } = {}): Record<string, string> {
+    return {
+      SNOWFLAKE_ACCOUNT: 'local',
+      SNOWFLAKE_USER: 'test',
+      SNOWFLAKE_PASSWORD: opts.password ?? 'test',
+      SNOWFLAKE_HOST: '127.0.0.1',
+      SNOWFLAKE_PORT: String(this.port),
+      SNOWFLAKE_PROTOCOL: 'http',
+      ...(opts.role ? { SNOWFLAKE_ROLE: opts.role } : {}),
+      ...(opts.warehouse ? { SNOWFLAKE_WAREHOUSE: opts.warehouse } : {}),
+    };
+  }
+
   /** Runs SQL directly on the engine (tests' assertions), outside any client session. */
   async engineQuery(sql: string): Promise<Record<string, string | null>[]> {
     const s = await this.engine.newSession();

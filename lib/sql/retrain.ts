@@ -50,6 +50,21 @@ export function renderEnqueueRetrain(m: MonitoringSqlModel, queue: QueueModel, c
 }
 
 /**
+ * The head of a carry-over: the winning OK row of each partition in `fromRun` (lowest MAPE, the
+ * screen pass first on a tie), inserted into run `to` as pass 'carried'; the caller adds WHERE.
+ */
+function carryWinners(t: TrainingTablesModel, to: string, fromRun: string): string[] {
+  const cols = METRICS_COLUMNS.map(([c]) => quoteIdentifier(c));
+  const copied = METRICS_COLUMNS.map(([c]) => (c === 'RUN_ID' ? to : c === 'PASS' ? sqlString(CARRIED_PASS) : `W.${quoteIdentifier(c)}`));
+  return [
+    `INSERT INTO ${t.metrics.quoted} (${cols.join(', ')})`,
+    `SELECT ${copied.join(', ')}`,
+    `FROM (SELECT * FROM ${t.metrics.quoted} WHERE "RUN_ID" = ${fromRun} AND "STATUS" = 'OK'`,
+    `  QUALIFY ROW_NUMBER() OVER (PARTITION BY "PARTITION_KEY" ORDER BY "MAPE" ASC NULLS LAST, IFF("PASS" = 'screen', 0, 1)) = 1) W`,
+  ];
+}
+
+/**
  * Carries every partition the retraining run does not retrain over from the run whose version it
  * replaces (`fromRun`, a SQL expression): that run's winning OK row per partition, chosen as its
  * index chose (lowest MAPE, screen before refine on ties: lib/sql/registry.ts), copied into the
@@ -60,13 +75,8 @@ export function renderEnqueueRetrain(m: MonitoringSqlModel, queue: QueueModel, c
  */
 export function renderCarryOver(t: TrainingTablesModel, m: MonitoringSqlModel, fromRun: string): string {
   const to = renderRetrainRunId(m);
-  const cols = METRICS_COLUMNS.map(([c]) => quoteIdentifier(c));
-  const copied = METRICS_COLUMNS.map(([c]) => (c === 'RUN_ID' ? to : c === 'PASS' ? sqlString(CARRIED_PASS) : `W.${quoteIdentifier(c)}`));
   return [
-    `INSERT INTO ${t.metrics.quoted} (${cols.join(', ')})`,
-    `SELECT ${copied.join(', ')}`,
-    `FROM (SELECT * FROM ${t.metrics.quoted} WHERE "RUN_ID" = ${fromRun} AND "STATUS" = 'OK'`,
-    `  QUALIFY ROW_NUMBER() OVER (PARTITION BY "PARTITION_KEY" ORDER BY "MAPE" ASC NULLS LAST, IFF("PASS" = 'screen', 0, 1)) = 1) W`,
+    ...carryWinners(t, to, fromRun),
     `WHERE W."PARTITION_KEY" NOT IN (${renderRetrainKeysQuery(m)})`,
     `  AND EXISTS (${renderRetrainKeysQuery(m)})`,
     `  AND NOT EXISTS (SELECT 1 FROM ${t.metrics.quoted} WHERE "RUN_ID" = ${to} AND "PASS" = ${sqlString(CARRIED_PASS)})`,
@@ -214,13 +224,8 @@ function countPromoted(l: RetrainLoopModel): string {
  * for every partition the run enqueued that has no OK row in it. Idempotent (a carried row is OK).
  */
 export function renderCarryOverUntrained(t: TrainingTablesModel, queue: QueueModel, to: string, fromRun: string): string {
-  const cols = METRICS_COLUMNS.map(([c]) => quoteIdentifier(c));
-  const copied = METRICS_COLUMNS.map(([c]) => (c === 'RUN_ID' ? to : c === 'PASS' ? sqlString(CARRIED_PASS) : `W.${quoteIdentifier(c)}`));
   return [
-    `INSERT INTO ${t.metrics.quoted} (${cols.join(', ')})`,
-    `SELECT ${copied.join(', ')}`,
-    `FROM (SELECT * FROM ${t.metrics.quoted} WHERE "RUN_ID" = ${fromRun} AND "STATUS" = 'OK'`,
-    `  QUALIFY ROW_NUMBER() OVER (PARTITION BY "PARTITION_KEY" ORDER BY "MAPE" ASC NULLS LAST, IFF("PASS" = 'screen', 0, 1)) = 1) W`,
+    ...carryWinners(t, to, fromRun),
     `WHERE EXISTS (SELECT 1 FROM ${queue.table.quoted} Q WHERE Q.RUN_ID = ${to} AND Q.PASS = ${sqlString(RETRAIN_PASS)} AND ARRAY_CONTAINS(W."PARTITION_KEY"::VARIANT, Q.PARTITION_KEYS))`,
     `  AND W."PARTITION_KEY" NOT IN (SELECT "PARTITION_KEY" FROM ${t.metrics.quoted} WHERE "RUN_ID" = ${to} AND "STATUS" = 'OK')`,
   ].join('\n');

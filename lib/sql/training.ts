@@ -26,8 +26,11 @@ export interface TrainingTablesModel {
   readonly stage: ObjectName;
 }
 
-/** Columns of TRAINING_METRICS, shared by the construct (snowflake_table) and the statements. */
-export const METRICS_COLUMNS: readonly (readonly [string, string, boolean])[] = [
+/** A column: name, Snowflake type, nullable. */
+export type ColumnSpec = readonly [name: string, type: string, nullable: boolean];
+
+/** The outcome of one partition's fit, the first columns of TRAINING_METRICS and of a warehouse pass's fits table. */
+export const FIT_OUTCOME_COLUMNS: readonly ColumnSpec[] = [
   ['RUN_ID', 'VARCHAR(64)', false],
   ['PASS', 'VARCHAR(16)', false],
   ['PARTITION_KEY', 'VARCHAR(1024)', false],
@@ -37,6 +40,11 @@ export const METRICS_COLUMNS: readonly (readonly [string, string, boolean])[] = 
   ['RMSE', 'FLOAT', true],
   ['SMAPE', 'FLOAT', true],
   ['N_OBS', 'NUMBER(10,0)', true],
+];
+
+/** Columns of TRAINING_METRICS, shared by the construct (snowflake_table) and the statements. */
+export const METRICS_COLUMNS: readonly ColumnSpec[] = [
+  ...FIT_OUTCOME_COLUMNS,
   ['STAGE_PATH', 'VARCHAR(1024)', true],
   ['ERROR_MSG', 'VARCHAR(4000)', true],
   ['TRAINED_AT', 'TIMESTAMP_NTZ', false],

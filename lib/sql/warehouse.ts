@@ -24,7 +24,7 @@
 import { ObjectName, dollarQuoted, quoteIdentifier, sqlNumber, sqlString } from '../identifiers';
 import { FORECAST_CORE_JS, FORECAST_CORE_SHA256 } from '../warehouse/forecast-core.generated';
 import { runVar } from './statement';
-import { METRICS_COLUMNS, PassName, SourceModel, TrainingTablesModel, passDirectory } from './training';
+import { ColumnSpec, FIT_OUTCOME_COLUMNS, METRICS_COLUMNS, PassName, SourceModel, TrainingTablesModel, passDirectory } from './training';
 
 /**
  * What a warehouse pass records as its trainer image (TRAINER_IMAGE, and the training key of a
@@ -72,16 +72,8 @@ export const WAREHOUSE_FIT_COLUMNS: readonly (readonly [string, string])[] = [
 ];
 
 /** Columns of the fits table (snowflake_table): the UDTF's rows of each run and pass, and where each artifact went. */
-export const FITS_COLUMNS: readonly (readonly [string, string, boolean])[] = [
-  ['RUN_ID', 'VARCHAR(64)', false],
-  ['PASS', 'VARCHAR(16)', false],
-  ['PARTITION_KEY', 'VARCHAR(1024)', false],
-  ['STATUS', 'VARCHAR(16)', false],
-  ['MODEL_FAMILY', 'VARCHAR(64)', true],
-  ['MAPE', 'FLOAT', true],
-  ['RMSE', 'FLOAT', true],
-  ['SMAPE', 'FLOAT', true],
-  ['N_OBS', 'NUMBER(10,0)', true],
+export const FITS_COLUMNS: readonly ColumnSpec[] = [
+  ...FIT_OUTCOME_COLUMNS,
   ['ERROR_MSG', 'VARCHAR(4000)', true],
   // The artifact's directory under the pass directory: `<2 hex>/<SHA-256 of the artifact's JSON>`.
   ['ARTIFACT_DIR', 'VARCHAR(128)', true],

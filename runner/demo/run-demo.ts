@@ -132,16 +132,7 @@ export interface DemoResult {
 /** Connection settings of the local server's default user (ACCOUNTADMIN), with a role and warehouse when given. */
 export function localConnection(server: LocalSnowflakeServer, role?: string, warehouse?: string) {
   return resolveConnection({
-    env: {
-      SNOWFLAKE_ACCOUNT: 'local',
-      SNOWFLAKE_USER: 'test',
-      SNOWFLAKE_PASSWORD: 'test',
-      SNOWFLAKE_HOST: '127.0.0.1',
-      SNOWFLAKE_PORT: String(server.port),
-      SNOWFLAKE_PROTOCOL: 'http',
-      ...(role ? { SNOWFLAKE_ROLE: role } : {}),
-      ...(warehouse ? { SNOWFLAKE_WAREHOUSE: warehouse } : {}),
-    },
+    env: server.connectionEnv({ role, warehouse }),
   });
 }
 

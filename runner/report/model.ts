@@ -260,6 +260,6 @@ export function retrainSummary(data: Pick<ReportData, 'retrain' | 'versions' | '
     carried: r.metrics.filter((m) => m.pass === 'carried').length,
     version,
     registered: v !== undefined,
-    promoted: v !== undefined && v.aliases.some((a) => a.toUpperCase() === data.alias.toUpperCase()),
+    promoted: v?.aliases.some((a) => a.toUpperCase() === data.alias.toUpperCase()) === true,
   };
 }

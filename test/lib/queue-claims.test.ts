@@ -10,14 +10,7 @@ let b: SnowflakeSession;
 beforeAll(async () => {
   server = await startLocalServer();
   const settings = resolveConnection({
-    env: {
-      SNOWFLAKE_ACCOUNT: 'local',
-      SNOWFLAKE_USER: 'test',
-      SNOWFLAKE_PASSWORD: 'test',
-      SNOWFLAKE_HOST: '127.0.0.1',
-      SNOWFLAKE_PORT: String(server.port),
-      SNOWFLAKE_PROTOCOL: 'http',
-    },
+    env: server.connectionEnv(),
   });
   a = await SnowflakeSession.open(settings);
   b = await SnowflakeSession.open(settings);

@@ -25,16 +25,7 @@ const DRIFT = 'ANALYTICS.FORECAST.FORECAST_MONITORING_DRIFT';
 const openAs = async (role?: string, warehouse?: string) => {
   const s = await SnowflakeSession.open(
     resolveConnection({
-      env: {
-        SNOWFLAKE_ACCOUNT: 'local',
-        SNOWFLAKE_USER: 'test',
-        SNOWFLAKE_PASSWORD: 'test',
-        SNOWFLAKE_HOST: '127.0.0.1',
-        SNOWFLAKE_PORT: String(server.port),
-        SNOWFLAKE_PROTOCOL: 'http',
-        ...(role ? { SNOWFLAKE_ROLE: role } : {}),
-        ...(warehouse ? { SNOWFLAKE_WAREHOUSE: warehouse } : {}),
-      },
+      env: server.connectionEnv({ role, warehouse }),
     }),
   );
   sessions.push(s);

@@ -1,4 +1,3 @@
-import { spawn } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import { TerraformJson } from '../../../runner/bootstrap/bootstrap';
@@ -9,31 +8,10 @@ import { resolveConnection } from '../../../runner/snowflake/connection';
 import { SnowflakeSession } from '../../../runner/snowflake/session';
 import { buildApp } from '../../../stacks/main';
 import { tempDir } from '../../tmp';
+import { cliProcess } from './cli-process';
 
-const root = path.resolve(__dirname, '..', '..', '..');
-const bin = path.join(root, 'bin', 'many-model.js');
-/** The CLI in its own process (asynchronous: the local server answers from this one). */
-const cli = (args: string[], env: Record<string, string> = {}) =>
-  new Promise<{ status: number | null; stdout: string; stderr: string }>((resolve) => {
-    const clean = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('SNOWFLAKE_')));
-    const child = spawn(process.execPath, [bin, ...args], {
-      cwd: root,
-      env: { ...clean, SNOWFLAKE_HOME: path.join(root, 'no-such-dir'), MANY_MODEL_CONNECT_RETRIES: '0', ...env },
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    child.on('close', (status) => resolve({ status, stdout, stderr }));
-  });
-const envOf = (server: LocalSnowflakeServer, password = 'test') => ({
-  SNOWFLAKE_ACCOUNT: 'local',
-  SNOWFLAKE_USER: 'test',
-  SNOWFLAKE_PASSWORD: password,
-  SNOWFLAKE_HOST: '127.0.0.1',
-  SNOWFLAKE_PORT: String(server.port),
-  SNOWFLAKE_PROTOCOL: 'http',
-});
+const cli = cliProcess;
+const envOf = (server: LocalSnowflakeServer, password = 'test') => server.connectionEnv({ password });
 
 describe('many-model doctor', () => {
   const out = tempDir('mm-doctor-cli-');

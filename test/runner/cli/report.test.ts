@@ -1,4 +1,3 @@
-import { spawn } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import { TerraformJson } from '../../../runner/bootstrap/bootstrap';
@@ -15,6 +14,7 @@ import { PipelineMonitor } from '../../../constructs/pipeline-monitor';
 import { ForecastStack } from '../../../stacks/forecast-stack';
 import { renderInChromium } from '../report/chromium';
 import { tempDir } from '../../tmp';
+import { cliProcess } from './cli-process';
 
 /**
  * `many-model report` end to end: the example stack with monitoring, set up on the local server as
@@ -22,21 +22,7 @@ import { tempDir } from '../../tmp';
  * and carry-over run as rendered; then the CLI, in its own process as the deploy role, writes the
  * page, and headless Chromium loads it: no console message, and the numbers computed by hand.
  */
-const root = path.resolve(__dirname, '..', '..', '..');
-const bin = path.join(root, 'bin', 'many-model.js');
-const cli = (args: string[], env: Record<string, string> = {}) =>
-  new Promise<{ status: number | null; stdout: string; stderr: string }>((resolve) => {
-    const clean = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('SNOWFLAKE_')));
-    const child = spawn(process.execPath, [bin, ...args], {
-      cwd: root,
-      env: { ...clean, SNOWFLAKE_HOME: path.join(root, 'no-such-dir'), MANY_MODEL_CONNECT_RETRIES: '0', ...env },
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    child.on('close', (status) => resolve({ status, stdout, stderr }));
-  });
+const cli = cliProcess;
 
 const HOSTILE = `<script>alert("x")</script>&'`;
 const KEYS = ['A', 'B', 'C', 'D', HOSTILE];
@@ -53,16 +39,7 @@ let server: LocalSnowflakeServer;
 let out: string;
 let spec: MonitorSpec;
 const sessions: SnowflakeSession[] = [];
-const envOf = (role: string) => ({
-  SNOWFLAKE_ACCOUNT: 'local',
-  SNOWFLAKE_USER: 'test',
-  SNOWFLAKE_PASSWORD: 'test',
-  SNOWFLAKE_HOST: '127.0.0.1',
-  SNOWFLAKE_PORT: String(server.port),
-  SNOWFLAKE_PROTOCOL: 'http',
-  SNOWFLAKE_ROLE: role,
-  SNOWFLAKE_WAREHOUSE: 'FORECAST_WH',
-});
+const envOf = (role: string) => server.connectionEnv({ role, warehouse: 'FORECAST_WH' });
 const openAs = async (role?: string) => {
   const s = await SnowflakeSession.open(resolveConnection({ env: { ...envOf(role ?? ''), ...(role ? {} : { SNOWFLAKE_ROLE: '', SNOWFLAKE_WAREHOUSE: '' }) } }));
   sessions.push(s);

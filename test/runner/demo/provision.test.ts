@@ -23,16 +23,7 @@ beforeAll(() => {
 const openAs = (server: LocalSnowflakeServer, role?: string, warehouse?: string) =>
   SnowflakeSession.open(
     resolveConnection({
-      env: {
-        SNOWFLAKE_ACCOUNT: 'local',
-        SNOWFLAKE_USER: 'test',
-        SNOWFLAKE_PASSWORD: 'test',
-        SNOWFLAKE_HOST: '127.0.0.1',
-        SNOWFLAKE_PORT: String(server.port),
-        SNOWFLAKE_PROTOCOL: 'http',
-        ...(role ? { SNOWFLAKE_ROLE: role } : {}),
-        ...(warehouse ? { SNOWFLAKE_WAREHOUSE: warehouse } : {}),
-      },
+      env: server.connectionEnv({ role, warehouse }),
     }),
   );
 

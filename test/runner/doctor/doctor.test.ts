@@ -25,15 +25,7 @@ beforeAll(() => {
 const openAs = (server: LocalSnowflakeServer, role?: string) =>
   SnowflakeSession.open(
     resolveConnection({
-      env: {
-        SNOWFLAKE_ACCOUNT: 'local',
-        SNOWFLAKE_USER: 'test',
-        SNOWFLAKE_PASSWORD: 'test',
-        SNOWFLAKE_HOST: '127.0.0.1',
-        SNOWFLAKE_PORT: String(server.port),
-        SNOWFLAKE_PROTOCOL: 'http',
-        ...(role ? { SNOWFLAKE_ROLE: role } : {}),
-      },
+      env: server.connectionEnv({ role }),
     }),
   );
 
