@@ -310,6 +310,11 @@ export async function waitForGraphRun(
  * retrains, registers and promotes inside the account. Then the outcome is read back.
  */
 async function runClosedLoop(x: LoopInputs): Promise<LoopOutcome> {
+  // The post-deploy pass's queue workers poll a few more times after the last chunk before they
+  // exit. On an account the loop runs days later; here it runs at once, so it waits for them: a
+  // worker still polling would join the retraining run (workers find the newest RUNNING run of
+  // their pass, docs/architecture.md).
+  await x.server.objects.settle();
   const t0 = Date.now();
   const monitor = x.pipeline.monitor!;
   const horizon = x.pipeline.scoring!.horizon;
