@@ -156,7 +156,9 @@ describe('executeTaskGraph follows the graph run, not its job services', () => {
     server.faults.reset();
     expect([r.outcomes[0].status, r.outcomes[0].error]).toEqual(['SUCCEEDED', undefined]);
     expect(log.lines.filter((l) => /cannot be seen/.test(l))).toEqual([]);
-    expect(log.lines.filter((l) => /executing it again/.test(l))).toHaveLength(1);
+    // At least one re-execution, which is what makes the runner look at the services; a second one
+    // follows when the dead worker's 1 s lease has not lapsed by the time the new worker polls.
+    expect(log.lines.filter((l) => /executing it again/.test(l)).length).toBeGreaterThanOrEqual(1);
   });
 
   test('a job service the runner cannot see (002003: not authorized, or gone) is said once; the step follows the graph run and succeeds', async () => {
@@ -176,7 +178,7 @@ describe('executeTaskGraph follows the graph run, not its job services', () => {
     expect(log.lines.filter((l) => /cannot be seen/.test(l))).toEqual([
       "  [train] job service OPS.HOOKS.G_W0 cannot be seen (002003: it does not exist, or the runner's role has neither OWNERSHIP nor MONITOR on it); following the task graph run instead",
     ]);
-    expect(log.lines.filter((l) => /executing it again/.test(l))).toHaveLength(1);
+    expect(log.lines.filter((l) => /executing it again/.test(l)).length).toBeGreaterThanOrEqual(1);
     expect((await chunkRows()).map((c) => c.STATUS)).toEqual(Array(4).fill('DONE'));
   });
 
