@@ -11,7 +11,7 @@ import * as zlib from 'zlib';
 import { BindValue, Engine, SessionState, nameParts, walk } from './engine';
 import { Errors, SfError, fromEngineError } from './errors';
 import { Faults } from './faults';
-import { SfResult } from './results';
+import { SfResult, statusResult } from './results';
 import { splitStatements } from './translate';
 import { ImageCommand, PredictHandler, ProcedureHandler, SnowflakeObjects, insideStage } from './objects';
 import { OnlineMethodHandler } from './model-serving';
@@ -602,7 +602,7 @@ export class LocalSnowflakeServer {
           ids.push(childId);
         }
         return {
-          ...resultData(statusOnly('Multiple statements executed successfully.'), queryId, s.state),
+          ...resultData(statusResult('Multiple statements executed successfully.', 0x1000), queryId, s.state),
           resultIds: ids.join(','),
           resultTypes: ids.map(() => '4096').join(','),
         };
@@ -757,27 +757,6 @@ function statementCount(v: unknown): number {
   return n;
 }
 
-function statusOnly(message: string): SfResult {
-  return {
-    columns: [
-      {
-        name: 'status',
-        type: 'text',
-        precision: null,
-        scale: null,
-        length: 16777216,
-        nullable: true,
-        byteLength: 16777216,
-        database: '',
-        schema: '',
-        table: '',
-        collation: null,
-      },
-    ],
-    rows: [[message]],
-    statementTypeId: 0x1000,
-  };
-}
 
 function resultData(r: SfResult, queryId: string, state: SessionState): Record<string, unknown> {
   return {
