@@ -102,7 +102,7 @@ export class LocalAlerts {
       const key = `${a.database}.${a.schema}.${a.name}`;
       // RESUME / SUSPEND: OWNERSHIP or OPERATE on the alert (https://docs.snowflake.com/en/sql-reference/sql/alter-alert).
       this.auth.need(s, 'OPERATE', 'ALERT', key);
-      if (m[3].toUpperCase() === 'RESUME') this.ownerMayExecute(key);
+      if (m[3].toUpperCase() === 'RESUME') this.engine.auth.ownerMayExecute('ALERT', key);
       a.started = m[3].toUpperCase() === 'RESUME';
       return statusResult('Statement executed successfully.');
     }
@@ -156,24 +156,12 @@ export class LocalAlerts {
     return a;
   }
 
-  /** An alert runs as its owner, who must hold the global EXECUTE ALERT (as a task's owner EXECUTE TASK). */
-  private ownerMayExecute(key: string): void {
-    const owner = this.engine.access.ownerOf('ALERT', key);
-    if (!this.engine.access.has(owner, 'EXECUTE ALERT', 'ACCOUNT', 'ACCOUNT')) {
-      throw new SfError(
-        '003001',
-        `SQL access control error:\nCannot execute alert ${key}, EXECUTE ALERT privilege must be granted to owner role ${owner}.`,
-        '42501',
-      );
-    }
-  }
-
   /** The condition, then (when it returned a row) the action, in a session of the owner on the alert's warehouse. */
   private async execute(a: AlertEntry, key: string, run: AlertRun): Promise<void> {
     let session: SessionState | undefined;
     let phase: 'CONDITION_FAILED' | 'ACTION_FAILED' = 'CONDITION_FAILED';
     try {
-      this.ownerMayExecute(key);
+      this.engine.auth.ownerMayExecute('ALERT', key);
       session = await this.engine.newSession();
       session.role = this.engine.access.ownerOf('ALERT', key);
       session.baseRole = session.role;

@@ -44,6 +44,24 @@ export class Authorizer {
     readonly account: string,
   ) {}
 
+  /**
+   * A task or an alert runs as its owner, who must hold the global EXECUTE TASK or EXECUTE ALERT
+   * ("EXECUTE TASK privilege must be granted to owner role":
+   * https://docs.snowflake.com/en/sql-reference/sql/execute-task; alerts likewise:
+   * https://docs.snowflake.com/en/sql-reference/sql/execute-alert).
+   */
+  ownerMayExecute(kind: 'TASK' | 'ALERT', key: string): void {
+    const owner = this.access.ownerOf(kind, key);
+    const what = kind.toLowerCase();
+    if (!this.access.has(owner, `EXECUTE ${kind}`, 'ACCOUNT', 'ACCOUNT')) {
+      throw new SfError(
+        '003001',
+        `SQL access control error:\nCannot execute ${what} ${key}, EXECUTE ${kind} privilege must be granted to owner role ${owner}.`,
+        '42501',
+      );
+    }
+  }
+
   /** Whether the session is checked at all (client sessions are; the server's own are not). */
   checked(s: AuthSession): s is AuthSession & { role: string } {
     return s.role !== undefined;

@@ -13,7 +13,7 @@ import { Errors, SfError, fromEngineError } from './errors';
 import { SfResult, dmlResult, needsJson, statusResult, toSfResult } from './results';
 import { Faults } from './faults';
 import { DirectoryEntry, DirectoryTable, ListingHook, listFiles, refreshDirectory, walk } from './stage-directory';
-import { IDENT, QNAME, batchedInsertSelect, initTranslator, splitStatements, toDuckDb } from './translate';
+import { IDENT, QNAME, statementPattern, batchedInsertSelect, initTranslator, splitStatements, toDuckDb } from './translate';
 import { STRING_LITERAL, readLiteral, sfStringLiteral } from './literals';
 import { AccessControl, ObjectKind } from './access-control';
 import { Authorizer } from './authorize';
@@ -430,27 +430,27 @@ export class Engine {
     [/^(BEGIN|START)(\s+(TRANSACTION|WORK))?$/i, (s) => this.transaction(s, 'BEGIN TRANSACTION')],
     [/^COMMIT(\s+WORK)?$/i, (s) => this.transaction(s, 'COMMIT')],
     [/^ROLLBACK(\s+WORK)?$/i, (s) => this.transaction(s, 'ROLLBACK')],
-    [re(`^USE\\s+(DATABASE\\s+|SCHEMA\\s+|WAREHOUSE\\s+|ROLE\\s+)?(${QNAME})$`), (s, m) => this.use(s, (m[1] ?? '').trim().toUpperCase(), m[2])],
+    [statementPattern(`^USE\\s+(DATABASE\\s+|SCHEMA\\s+|WAREHOUSE\\s+|ROLE\\s+)?(${QNAME})$`), (s, m) => this.use(s, (m[1] ?? '').trim().toUpperCase(), m[2])],
     [
-      re(`^CREATE\\s+(OR\\s+REPLACE\\s+)?DATABASE\\s+(IF\\s+NOT\\s+EXISTS\\s+)?(${IDENT})`),
+      statementPattern(`^CREATE\\s+(OR\\s+REPLACE\\s+)?DATABASE\\s+(IF\\s+NOT\\s+EXISTS\\s+)?(${IDENT})`),
       (s, m) => this.createDatabase(s, { replace: Boolean(m[1]), ifNotExists: Boolean(m[2]), ref: m[3] }),
     ],
     [
-      re(`^CREATE\\s+(OR\\s+REPLACE\\s+)?SCHEMA\\s+(IF\\s+NOT\\s+EXISTS\\s+)?(${QNAME})`),
+      statementPattern(`^CREATE\\s+(OR\\s+REPLACE\\s+)?SCHEMA\\s+(IF\\s+NOT\\s+EXISTS\\s+)?(${QNAME})`),
       (s, m, sql) => this.createSchema(s, sql, { replace: Boolean(m[1]), ifNotExists: Boolean(m[2]), ref: m[3] }),
     ],
     [ACCESS_STATEMENT, (s, _m, sql) => this.accessStatement(s, sql)],
     [/^ALTER\s+SESSION\b/i, () => statusResult('Statement executed successfully.')],
     [
-      re(`^CREATE\\s+(OR\\s+REPLACE\\s+)?(TEMPORARY\\s+)?STAGE\\s+(IF\\s+NOT\\s+EXISTS\\s+)?(${QNAME})`),
+      statementPattern(`^CREATE\\s+(OR\\s+REPLACE\\s+)?(TEMPORARY\\s+)?STAGE\\s+(IF\\s+NOT\\s+EXISTS\\s+)?(${QNAME})`),
       (s, m, sql) => this.createStage(s, sql, { replace: Boolean(m[1]), temporary: Boolean(m[2]), ifNotExists: Boolean(m[3]), ref: m[4] }),
     ],
     [
-      re(`^ALTER\\s+STAGE\\s+(?:IF\\s+EXISTS\\s+)?(${QNAME})\\s+REFRESH(?:\\s+SUBPATH\\s*=\\s*(${STRING_LITERAL}))?$`),
+      statementPattern(`^ALTER\\s+STAGE\\s+(?:IF\\s+EXISTS\\s+)?(${QNAME})\\s+REFRESH(?:\\s+SUBPATH\\s*=\\s*(${STRING_LITERAL}))?$`),
       (s, m) => this.refreshStage(s, m[1], m[2]),
     ],
-    [re(`^(LIST|LS)\\s+@(${QNAME})(/\\S*)?$`), (s, m) => this.listStage(s, m[2], (m[3] ?? '').replace(/^\//, ''))],
-    [re(`^(REMOVE|RM)\\s+@(${QNAME})(/\\S*)?$`), (s, m) => this.removeFromStage(s, m[2], m[3])],
+    [statementPattern(`^(LIST|LS)\\s+@(${QNAME})(/\\S*)?$`), (s, m) => this.listStage(s, m[2], (m[3] ?? '').replace(/^\//, ''))],
+    [statementPattern(`^(REMOVE|RM)\\s+@(${QNAME})(/\\S*)?$`), (s, m) => this.removeFromStage(s, m[2], m[3])],
     [/^CREATE\s+(OR\s+REPLACE\s+)?HYBRID\s+TABLE\s+/i, (s, _m, sql, binds) => this.createHybridTable(s, sql, binds)],
     [/^SHOW\s+(?:TERSE\s+)?HYBRID\s+TABLES(?:\s+IN\s+ACCOUNT)?(?:\s+LIMIT\s+(\d+))?$/i, (s, m) => this.showHybridTables(s, m[1])],
   ];
@@ -892,11 +892,6 @@ type EngineRoute = readonly [
   pattern: RegExp,
   run: (s: SessionState, m: RegExpExecArray, sql: string, binds: BindValue[] | BindValue[][] | undefined) => SfResult | Promise<SfResult>,
 ];
-
-/** A case-insensitive pattern from a source string (routes build theirs from IDENT and QNAME). */
-function re(source: string): RegExp {
-  return new RegExp(source, 'i');
-}
 
 /**
  * A stand-in for the PACKAGES view (https://docs.snowflake.com/en/sql-reference/info-schema/packages):

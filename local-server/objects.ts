@@ -13,7 +13,7 @@ import { Engine, SessionState, nameParts, ownersRightsTemporary } from './engine
 import { ObjectKind } from './access-control';
 import { Errors, SfError } from './errors';
 import { SfResult, statusResult } from './results';
-import { IDENT, QNAME, splitStatements } from './translate';
+import { IDENT, QNAME, statementPattern, splitStatements } from './translate';
 import { ANY_LITERAL, STRING_LITERAL, readLiteral, sfStringLiteral } from './literals';
 import { CreateServiceRequest, InferenceSpec, ModelServing, OnlineMethodHandler } from './model-serving';
 import { InlineTables, inferColumns, inlinePlaceholder, jsonTable } from './inline-tables';
@@ -292,13 +292,11 @@ const TASK_FUNCTION = String.raw`TABLE\s*\(\s*(?:${IDENT}\.)?INFORMATION_SCHEMA\
 /** Queries that read what only the server knows, rewritten before they run (rewriteQuery). */
 const SERVER_VALUES = new RegExp(String.raw`\bSYSTEM\$GET_SERVICE_(STATUS|LOGS)\s*\(|!PREDICT\s*\(|${TASK_FUNCTION}`, 'i');
 
+/** Those of them that run on the session's warehouse: the information-schema task functions and model inference. */
+const ON_WAREHOUSE = new RegExp(String.raw`!PREDICT\s*\(|${TASK_FUNCTION}`, 'i');
+
 /** A statement form SnowflakeObjects carries out: its pattern, and what to do with the captures. */
 type Route = readonly [pattern: RegExp, run: (s: SessionState, m: RegExpExecArray) => SfResult | Promise<SfResult>];
-
-/** A case-insensitive pattern from a source string (routes build theirs from IDENT and QNAME). */
-function re(source: string): RegExp {
-  return new RegExp(source, 'i');
-}
 
 export interface Service {
   name: string;
@@ -391,34 +389,42 @@ export class SnowflakeObjects {
    */
   private readonly routes: readonly Route[] = [
     [
-      re(`^CREATE\\s+(OR\\s+REPLACE\\s+)?TASK\\s+(IF\\s+NOT\\s+EXISTS\\s+)?(${QNAME})([\\s\\S]*?)\\sAS\\s+([\\s\\S]+)$`),
+      statementPattern(`^CREATE\\s+(OR\\s+REPLACE\\s+)?TASK\\s+(IF\\s+NOT\\s+EXISTS\\s+)?(${QNAME})([\\s\\S]*?)\\sAS\\s+([\\s\\S]+)$`),
       (s, m) => this.createTask(s, { replace: Boolean(m[1]), ifNotExists: Boolean(m[2]), ref: m[3], header: m[4], body: m[5] }),
     ],
-    [re(`^ALTER\\s+TASK\\s+(IF\\s+EXISTS\\s+)?(${QNAME})\\s+(RESUME|SUSPEND)$`), (s, m) => this.resumeOrSuspendTask(s, m[2], m[3].toUpperCase() === 'RESUME')],
-    [re(`^DROP\\s+TASK\\s+(IF\\s+EXISTS\\s+)?(${QNAME})$`), (s, m) => this.dropTask(s, m[2], Boolean(m[1]))],
-    [re(`^EXECUTE\\s+TASK\\s+(${QNAME})$`), (s, m) => this.executeTask(s, m[1])],
     [
-      re(`^EXECUTE\\s+JOB\\s+SERVICE\\s+IN\\s+COMPUTE\\s+POOL\\s+(${IDENT})\\s+([\\s\\S]*?)FROM\\s+SPECIFICATION\\s+(\\$\\$[\\s\\S]*\\$\\$|'[\\s\\S]*')\\s*$`),
+      statementPattern(`^ALTER\\s+TASK\\s+(IF\\s+EXISTS\\s+)?(${QNAME})\\s+(RESUME|SUSPEND)$`),
+      (s, m) => this.resumeOrSuspendTask(s, m[2], m[3].toUpperCase() === 'RESUME'),
+    ],
+    [statementPattern(`^DROP\\s+TASK\\s+(IF\\s+EXISTS\\s+)?(${QNAME})$`), (s, m) => this.dropTask(s, m[2], Boolean(m[1]))],
+    [statementPattern(`^EXECUTE\\s+TASK\\s+(${QNAME})$`), (s, m) => this.executeTask(s, m[1])],
+    [
+      statementPattern(
+        `^EXECUTE\\s+JOB\\s+SERVICE\\s+IN\\s+COMPUTE\\s+POOL\\s+(${IDENT})\\s+([\\s\\S]*?)FROM\\s+SPECIFICATION\\s+(\\$\\$[\\s\\S]*\\$\\$|'[\\s\\S]*')\\s*$`,
+      ),
       (s, m) => this.executeJob(s, nameParts(m[1])[0], m[2], m[3]),
     ],
-    [re(`^DROP\\s+SERVICE\\s+(IF\\s+EXISTS\\s+)?(${QNAME})$`), (s, m) => this.dropService(s, m[2], Boolean(m[1]))],
-    [re(`^(DESCRIBE|DESC)\\s+SERVICE\\s+(${QNAME})$`), (s, m) => this.describeService(s, m[2])],
-    [re(`^SHOW\\s+SERVICE\\s+CONTAINERS\\s+IN\\s+SERVICE\\s+(${QNAME})$`), (s, m) => this.showServiceContainers(s, m[1])],
-    [re(`^SHOW\\s+SERVICES(?:\\s+IN\\s+SCHEMA\\s+(${QNAME}))?\\b`), (s, m) => this.showServices(s, m[1])],
+    [statementPattern(`^DROP\\s+SERVICE\\s+(IF\\s+EXISTS\\s+)?(${QNAME})$`), (s, m) => this.dropService(s, m[2], Boolean(m[1]))],
+    [statementPattern(`^(DESCRIBE|DESC)\\s+SERVICE\\s+(${QNAME})$`), (s, m) => this.describeService(s, m[2])],
+    [statementPattern(`^SHOW\\s+SERVICE\\s+CONTAINERS\\s+IN\\s+SERVICE\\s+(${QNAME})$`), (s, m) => this.showServiceContainers(s, m[1])],
+    [statementPattern(`^SHOW\\s+SERVICES(?:\\s+IN\\s+SCHEMA\\s+(${QNAME}))?\\b`), (s, m) => this.showServices(s, m[1])],
     [
-      re(`^CREATE\\s+(OR\\s+REPLACE\\s+)?MODEL\\s+(IF\\s+NOT\\s+EXISTS\\s+)?(${QNAME})(?:\\s+WITH\\s+VERSION\\s+(${IDENT}))?`),
+      statementPattern(`^CREATE\\s+(OR\\s+REPLACE\\s+)?MODEL\\s+(IF\\s+NOT\\s+EXISTS\\s+)?(${QNAME})(?:\\s+WITH\\s+VERSION\\s+(${IDENT}))?`),
       (s, m) => this.createModel(s, { replace: Boolean(m[1]), ifNotExists: Boolean(m[2]), ref: m[3], version: m[4] }),
     ],
-    [re(`^ALTER\\s+MODEL\\s+(IF\\s+EXISTS\\s+)?(${QNAME})\\s+([\\s\\S]+)$`), (s, m) => this.alterModelStatement(s, m[2], Boolean(m[1]), m[3].trim())],
-    [re(`^SHOW\\s+VERSIONS\\s+IN\\s+MODEL\\s+(${QNAME})$`), (s, m) => this.showVersions(s, m[1])],
-    [/^SHOW\s+MODELS\b/i, (s) => this.showModels(s)],
-    [re(`^DROP\\s+MODEL\\s+(IF\\s+EXISTS\\s+)?(${QNAME})$`), (s, m) => this.dropModel(s, m[2], Boolean(m[1]))],
     [
-      re(`^CREATE\\s+(OR\\s+REPLACE\\s+)?(?:SECURE\\s+)?PROCEDURE\\s+(IF\\s+NOT\\s+EXISTS\\s+)?(${QNAME})\\s*\\(([^)]*)\\)([\\s\\S]*)$`),
+      statementPattern(`^ALTER\\s+MODEL\\s+(IF\\s+EXISTS\\s+)?(${QNAME})\\s+([\\s\\S]+)$`),
+      (s, m) => this.alterModelStatement(s, m[2], Boolean(m[1]), m[3].trim()),
+    ],
+    [statementPattern(`^SHOW\\s+VERSIONS\\s+IN\\s+MODEL\\s+(${QNAME})$`), (s, m) => this.showVersions(s, m[1])],
+    [/^SHOW\s+MODELS\b/i, (s) => this.showModels(s)],
+    [statementPattern(`^DROP\\s+MODEL\\s+(IF\\s+EXISTS\\s+)?(${QNAME})$`), (s, m) => this.dropModel(s, m[2], Boolean(m[1]))],
+    [
+      statementPattern(`^CREATE\\s+(OR\\s+REPLACE\\s+)?(?:SECURE\\s+)?PROCEDURE\\s+(IF\\s+NOT\\s+EXISTS\\s+)?(${QNAME})\\s*\\(([^)]*)\\)([\\s\\S]*)$`),
       (s, m) => this.createProcedure(s, Boolean(m[1]), Boolean(m[2]), m[3], m[4], m[5]),
     ],
-    [re(`^DROP\\s+PROCEDURE\\s+(IF\\s+EXISTS\\s+)?(${QNAME})\\s*(?:\\([^)]*\\))?$`), (s, m) => this.dropProcedure(s, m[2], Boolean(m[1]))],
-    [re(`^CALL\\s+(${QNAME})\\s*\\(([\\s\\S]*)\\)$`), (s, m) => this.call(s, m[1], m[2])],
+    [statementPattern(`^DROP\\s+PROCEDURE\\s+(IF\\s+EXISTS\\s+)?(${QNAME})\\s*(?:\\([^)]*\\))?$`), (s, m) => this.dropProcedure(s, m[2], Boolean(m[1]))],
+    [statementPattern(`^CALL\\s+(${QNAME})\\s*\\(([\\s\\S]*)\\)$`), (s, m) => this.call(s, m[1], m[2])],
     [/^COPY\s+INTO\s+@(\S+?)\s+FROM\s+\(([\s\S]+)\)\s+FILE_FORMAT\s*=\s*\(([^)]*)\)([\s\S]*)$/i, (s, m) => this.copyIntoStage(s, m[1], m[2], m[3], m[4])],
   ];
 
@@ -443,8 +449,7 @@ export class SnowflakeObjects {
 
   /** A query that reads what only the server knows: service status and logs, task history, PREDICT. */
   private async queryWithServerValues(s: SessionState, sql: string): Promise<SfResult> {
-    // Information-schema table functions and model inference run on the session's warehouse.
-    if (new RegExp(TASK_FUNCTION, 'i').test(sql) || /!PREDICT\s*\(/i.test(sql)) this.engine.requireWarehouse(s);
+    if (ON_WAREHOUSE.test(sql)) this.engine.requireWarehouse(s);
     const q = await this.rewriteQuery(s, sql);
     return this.engine.execute(s, q.sql, undefined, q.tables);
   }
@@ -490,7 +495,7 @@ export class SnowflakeObjects {
     // ALTER TASK ... RESUME | SUSPEND: OWNERSHIP or OPERATE on the task; resuming also needs the
     // owner's EXECUTE TASK (https://docs.snowflake.com/en/sql-reference/sql/alter-task).
     this.auth.need(s, 'OPERATE', 'TASK', key);
-    if (resume) this.ownerMayExecute(key);
+    if (resume) this.auth.ownerMayExecute('TASK', key);
     t.started = resume;
     return statusResult('Statement executed successfully.');
   }
@@ -509,7 +514,7 @@ export class SnowflakeObjects {
     // EXECUTE TASK: the caller needs OWNERSHIP or OPERATE on the task, and the task's owner the
     // global EXECUTE TASK privilege (https://docs.snowflake.com/en/sql-reference/sql/execute-task).
     this.auth.need(s, 'OPERATE', 'TASK', rootKey);
-    this.ownerMayExecute(rootKey);
+    this.auth.ownerMayExecute('TASK', rootKey);
     // The graph run is visible (CURRENT_TASK_GRAPHS) from here until its last task has finished.
     const run: GraphRun = {
       ROOT_TASK_NAME: root.name,
@@ -740,21 +745,6 @@ export class SnowflakeObjects {
     if (!svc?.child) return false;
     killContainer(svc.child);
     return true;
-  }
-
-  /**
-   * The task's owner must hold the global EXECUTE TASK privilege to run it ("EXECUTE TASK privilege
-   * must be granted to owner role": https://docs.snowflake.com/en/sql-reference/sql/execute-task).
-   */
-  private ownerMayExecute(key: string): void {
-    const owner = this.engine.access.ownerOf('TASK', key);
-    if (!this.engine.access.has(owner, 'EXECUTE TASK', 'ACCOUNT', 'ACCOUNT')) {
-      throw new SfError(
-        '003001',
-        `SQL access control error:\nCannot execute task ${key}, EXECUTE TASK privilege must be granted to owner role ${owner}.`,
-        '42501',
-      );
-    }
   }
 
   /** A service the session's role may watch: OWNERSHIP or MONITOR on it. */

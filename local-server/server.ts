@@ -757,7 +757,6 @@ function statementCount(v: unknown): number {
   return n;
 }
 
-
 function resultData(r: SfResult, queryId: string, state: SessionState): Record<string, unknown> {
   return {
     parameters: SESSION_PARAMETERS,

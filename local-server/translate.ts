@@ -18,6 +18,11 @@ export const IDENT = '(?:"[^"]+"|[A-Za-z_][A-Za-z0-9_$]*)';
 /** A one- to three-part object name (`NAME`, `SCHEMA.NAME`, `DB.SCHEMA.NAME`). */
 export const QNAME = String.raw`${IDENT}(?:\.${IDENT}){0,2}`;
 
+/** A case-insensitive statement pattern from a source string built from IDENT and QNAME (the engine's and the objects' routes). */
+export function statementPattern(source: string): RegExp {
+  return new RegExp(source, 'i');
+}
+
 let ready: Promise<void> | undefined;
 
 /** Loads the WASM transpiler once. */
