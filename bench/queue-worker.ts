@@ -4,14 +4,15 @@
  * measures the claim protocol against the server, not one process running every driver.
  *
  * The loop is the reference worker's (worker/main.ts runWorker) without the data read, the metrics
- * writes and the heartbeat; the fit is a sleep. After each won claim it reports the claim and waits
- * for the driver's go-ahead: the driver kills it there (SIGKILL) when the run injects a kill.
+ * writes and the heartbeat, claiming up to `batch` items at a time (lib/sql/queue.ts, claimBatch);
+ * the fit is a sleep per item. After each won claim it reports the items and waits for the
+ * driver's go-ahead: the driver kills it there (SIGKILL) when the run injects a kill.
  */
 import '../runner/snowflake/driver-env';
 import * as os from 'os';
 import { SnowflakeSession } from '../runner/snowflake/session';
 import { resolveConnection } from '../runner/snowflake/connection';
-import { candidateStripes } from '../lib/sql/queue';
+import { candidateStripes, claimBatchCandidates } from '../lib/sql/queue';
 
 /** What the driver sends the worker at start (JSON in argv[2]). */
 export interface QueueWorkerConfig {
@@ -22,15 +23,22 @@ export interface QueueWorkerConfig {
   readonly slots: number;
   readonly slot: number;
   readonly fitMs: number;
-  readonly sql: { readonly claimCandidate: string; readonly claim: string; readonly complete: string; readonly completePath: string };
+  readonly sql: {
+    readonly claimCandidate: string;
+    readonly claimBatch: string;
+    readonly claimedBatch: string;
+    readonly completeBatch: string;
+    readonly completedBatch: string;
+    readonly completePath: string;
+  };
 }
 
 /** Messages to the driver. */
 export type QueueWorkerMessage =
   | { readonly type: 'ready' }
-  | { readonly type: 'claimed'; readonly queueId: string; readonly sent: number; readonly answered: number }
+  | { readonly type: 'claimed'; readonly queueIds: string[]; readonly sent: number; readonly answered: number }
   | { readonly type: 'lostRace' }
-  | { readonly type: 'completed'; readonly queueId: string; readonly updated: number }
+  | { readonly type: 'completed'; readonly queueIds: string[] }
   | { readonly type: 'error'; readonly message: string };
 
 /** Statements of each kind a worker runs before it reports ready (matching no row). */
@@ -60,33 +68,50 @@ async function main(): Promise<void> {
   // (JIT), which would count against the runs with more workers, whose workers claim fewer items.
   for (let i = 0; i < WARM_UP_STATEMENTS; i++) {
     await session.query(cfg.sql.claimCandidate, ['warm-up', cfg.pass, 1, 0]);
-    await session.query(cfg.sql.claim, [cfg.workerId, 'warm-up', 'PENDING', 0]);
+    await session.query(cfg.sql.claimBatch, [cfg.workerId, 'warm-up', cfg.pass, '["0:warm-up"]']);
+    await session.query(cfg.sql.completeBatch, [cfg.sql.completePath, '["warm-up"]', cfg.workerId]);
   }
   await send({ type: 'ready' });
   try {
     while (!stopped) {
-      let cand: { QUEUE_ID: string; STATUS: string; ATTEMPTS: number } | undefined;
-      for (const [s, k] of candidateStripes('queue', cfg.slots, cfg.slot)) {
-        cand = (await session.query<{ QUEUE_ID: string; STATUS: string; ATTEMPTS: number }>(cfg.sql.claimCandidate, [cfg.runId, cfg.pass, s, k])).rows[0];
-        if (cand) break;
+      type Candidate = { QUEUE_ID: string; STATUS: string; ATTEMPTS: number };
+      let cands: Candidate[] = [];
+      for (const [n, k] of candidateStripes('queue', cfg.slots, cfg.slot)) {
+        cands = (await session.query<Candidate>(cfg.sql.claimCandidate, [cfg.runId, cfg.pass, n, k])).rows;
+        if (cands.length > 0) break;
       }
-      if (!cand) {
+      if (cands.length === 0) {
         await sleep(20);
         continue;
       }
       const sent = Date.now();
-      const won = await session.query(cfg.sql.claim, [cfg.workerId, cand.QUEUE_ID, cand.STATUS, cand.ATTEMPTS]);
+      const won = await session.query(cfg.sql.claimBatch, [cfg.workerId, cfg.runId, cfg.pass, claimBatchCandidates(cands)]);
       const answered = Date.now();
-      if (won.updatedRows !== 1) {
+      let mine = cands.map((c) => c.QUEUE_ID);
+      if ((won.updatedRows ?? 0) < cands.length) {
+        // Some went to another worker: ours are those at our reading's ATTEMPTS + 1.
+        const held = won.updatedRows
+          ? (await session.query<{ QUEUE_ID: string; ATTEMPTS: number }>(cfg.sql.claimedBatch, [JSON.stringify(mine), cfg.workerId])).rows
+          : [];
+        const observed = new Map(cands.map((c) => [c.QUEUE_ID, Number(c.ATTEMPTS)]));
+        mine = held.filter((r) => Number(r.ATTEMPTS) === observed.get(r.QUEUE_ID)! + 1).map((r) => r.QUEUE_ID);
+      }
+      if (mine.length === 0) {
         await send({ type: 'lostRace' });
         continue;
       }
       const goAhead = new Promise<void>((resolve) => (proceed = resolve));
-      await send({ type: 'claimed', queueId: cand.QUEUE_ID, sent, answered });
+      await send({ type: 'claimed', queueIds: mine, sent, answered });
       await goAhead;
-      await sleep(cfg.fitMs);
-      const done = await session.query(cfg.sql.complete, [cfg.sql.completePath, null, cand.QUEUE_ID, cfg.workerId]);
-      await send({ type: 'completed', queueId: cand.QUEUE_ID, updated: done.updatedRows ?? 0 });
+      // One fit per item, one after the other.
+      for (let i = 0; i < mine.length; i++) await sleep(cfg.fitMs);
+      const ids = JSON.stringify(mine);
+      const done = await session.query(cfg.sql.completeBatch, [cfg.sql.completePath, ids, cfg.workerId]);
+      const completed =
+        (done.updatedRows ?? 0) === mine.length
+          ? mine
+          : (await session.query<{ QUEUE_ID: string }>(cfg.sql.completedBatch, [ids, cfg.workerId])).rows.map((r) => r.QUEUE_ID);
+      await send({ type: 'completed', queueIds: completed });
     }
   } catch (e) {
     await send({ type: 'error', message: (e as Error).message });

@@ -3,8 +3,9 @@
  * snowflake-sdk: 1, 2, 4 and 8 concurrent workers drain one pass of queue items with fake fits (a
  * sleep), with and without injected worker kills. Each worker is a process of its own
  * (bench/queue-worker.ts) with its own driver connection (its own server session), looping the
- * reference worker's protocol from lib/sql/queue.ts: claimCandidate ->
- * claim (compare-and-set; 0 rows updated = lost race, try again) -> fake fit -> complete. Workers
+ * claim protocol from lib/sql/queue.ts, `batch` items at a time: claimCandidate (up to `batch`
+ * rows) -> claimBatch (compare-and-set on each row's ATTEMPTS; the rows not taken went to another
+ * worker) -> a fake fit per item -> completeBatch. Three statements per batch. Workers
  * claim from their own stripe first and then from any chunk, as queue-mode workers do
  * (docs/worker-contract.md); `contended` makes them all race for the same lowest CHUNK_ID. A driver loop does what
  * the hooks runner's waitQueue step does: requeueExpired, failExhausted and progress.
@@ -38,6 +39,8 @@ import { QueueModel, QueueStatus, renderEnqueue, renderQueueCreate, renderQueueD
 
 export interface QueueBenchRow {
   workers: number;
+  /** Items claimed per statement. */
+  batch: number;
   kills: boolean;
   items: number;
   /** Successful claims (re-claims of killed workers' items included) per second of the drain. */
@@ -60,6 +63,8 @@ export interface QueueBenchOptions {
   readonly killsPerRun?: number;
   /** Lease of the kill variant, seconds. @default 2 */
   readonly leaseSeconds?: number;
+  /** Items a worker claims with one statement (lib/sql/queue.ts, claimBatch). @default 1 */
+  readonly batch?: number;
   /** Fake fit per item, ms (0: yield to the event loop only). @default 0 */
   readonly fitMs?: number;
   /** The driver loop's requeue/progress poll, ms. @default 250 */
@@ -72,8 +77,8 @@ export interface QueueBenchOptions {
    */
   readonly contended?: boolean;
   /**
-   * Replaces the claim statement (same four binds as `claim`). Only for testing that the
-   * accounting catches a broken compare-and-set. @default renderQueueStatements(...).claim.sql
+   * Replaces the claim statement (same four binds as `claimBatch`). Only for testing that the
+   * accounting catches a broken compare-and-set. @default renderQueueStatements(...).claimBatch.sql
    */
   readonly claimSql?: (model: QueueModel) => string;
   /** Called after each run, for progress output. */
@@ -136,8 +141,8 @@ async function runOnce(
     leaseSeconds,
     maxAttempts: MAX_ATTEMPTS,
   };
-  const q = renderQueueStatements(model);
-  const claimSql = opts.claimSql?.(model) ?? q.claim.sql;
+  const q = renderQueueStatements(model, opts.batch ?? 1);
+  const claimSql = opts.claimSql?.(model) ?? q.claimBatch.sql;
   await admin.query(renderQueueDrop(model));
   await admin.query(renderQueueCreate(model));
   // The pass is enqueued as the hooks runner's startPass does it: renderEnqueue's ONE statement,
@@ -166,7 +171,14 @@ async function runOnce(
   // no complete, its connection gone. It is replaced by a fresh process (new connection, new
   // WORKER_ID), as a restarted job service container would be: the worker count stays constant.
   const [slots, slotOf] = opts.contended ? [1, () => 0] : [workers, (i: number) => i];
-  const sql = { claimCandidate: q.claimCandidate.sql, claim: claimSql, complete: q.complete.sql, completePath: `models/${RUN_ID}/${PASS}/` };
+  const sql = {
+    claimCandidate: q.claimCandidate.sql,
+    claimBatch: claimSql,
+    claimedBatch: q.claimedBatch.sql,
+    completeBatch: q.completeBatch.sql,
+    completedBatch: q.completedBatch.sql,
+    completePath: `models/${RUN_ID}/${PASS}/`,
+  };
   const live = new Set<ChildProcess>();
   const exited: Promise<void>[] = [];
   const start = (index: number): Promise<void> => {
@@ -194,16 +206,16 @@ async function runOnce(
         return;
       }
       if (m.type === 'completed') {
-        if (m.updated === 1) {
-          completes.set(m.queueId, (completes.get(m.queueId) ?? 0) + 1);
-          lastCompletion = process.hrtime.bigint();
-        }
+        for (const id of m.queueIds) completes.set(id, (completes.get(id) ?? 0) + 1);
+        if (m.queueIds.length > 0) lastCompletion = process.hrtime.bigint();
         return;
       }
-      claimCount++;
-      const list = claims.get(m.queueId) ?? [];
-      list.push({ worker: workerId, sent: m.sent, answered: m.answered });
-      claims.set(m.queueId, list);
+      claimCount += m.queueIds.length;
+      for (const id of m.queueIds) {
+        const list = claims.get(id) ?? [];
+        list.push({ worker: workerId, sent: m.sent, answered: m.answered });
+        claims.set(id, list);
+      }
       if (killed < killAt.length && claimCount >= killAt[killed]) {
         killed++;
         killedHere = true;
@@ -370,6 +382,7 @@ async function benchQueueWith(
         if (runs.length === 0) continue;
         out.push({
           workers,
+          batch: options.batch ?? 1,
           kills: v.kills,
           items,
           claimsPerSec: spread(runs.map((r) => r.claimsPerSec)),

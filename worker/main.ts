@@ -191,8 +191,11 @@ export async function runWorker(
   let empty = 0;
   let chunks = 0;
   let partitions = 0;
+  // The run is looked up again only when a poll finds nothing to claim: while a run has claimable
+  // chunks it is not abandoned (abandoning fails its open chunks) and its pass is not finished.
+  let run: string | undefined;
   while (empty < cfg.emptyPolls && Date.now() - started < cfg.budgetSeconds * 1000) {
-    const run = (await timed('queue', () => exec(conn, w.activeRun.sql, [cfg.pass, cfg.trainingKey]))).rows[0]?.RUN_ID as string | undefined;
+    run ??= (await timed('queue', () => exec(conn, w.activeRun.sql, [cfg.pass, cfg.trainingKey]))).rows[0]?.RUN_ID as string | undefined;
     let cand: Row | undefined;
     for (const [slots, slot] of run ? candidateStripes(cfg.mode, cfg.slots, cfg.slot) : []) {
       cand = (await timed('queue', () => exec(conn, q.claimCandidate.sql, [run, cfg.pass, slots, slot]))).rows[0];
@@ -200,16 +203,22 @@ export async function runWorker(
     }
     if (!run || !cand) {
       empty++;
+      run = undefined;
       await timed('idle', () => new Promise((r) => setTimeout(r, 500)));
       continue;
     }
     empty = 0;
+    const runId = run;
     const won = await timed('queue', () => exec(conn, q.claim.sql, [cfg.workerId, cand.QUEUE_ID, cand.STATUS, cand.ATTEMPTS]));
     if (won.updated !== 1) continue; // another worker took it
+    // The compare-and-set took the chunk at the ATTEMPTS it read; 0 means no worker ever claimed
+    // it before, so none can have written metrics rows for its keys in this run and pass (every
+    // claim adds an attempt, nothing resets them, and a key is in one chunk of a pass).
+    const firstAttempt = Number(cand.ATTEMPTS) === 0;
     const keys = (typeof cand.PARTITION_KEYS === 'string' ? JSON.parse(cand.PARTITION_KEYS) : cand.PARTITION_KEYS) as string[];
     try {
       const data = await timed('read', () => exec(conn, cfg.sourceQuery, [JSON.stringify(keys)]));
-      const { metricRows, artifacts } = await timed('fit', () => fitChunk(cfg, run, keys, data.rows));
+      const { metricRows, artifacts } = await timed('fit', () => fitChunk(cfg, runId, keys, data.rows));
       const alive = await timed('queue', () => exec(conn, q.heartbeat.sql, [cand.QUEUE_ID, cfg.workerId]));
       if (alive.updated !== 1) {
         // The fit outlived the lease: the chunk may belong to another worker now. Write nothing:
@@ -219,12 +228,13 @@ export async function runWorker(
       }
       // Metrics rows of an earlier attempt go before any artifact is rewritten, so no OK row ever
       // names a file this attempt might leave half-written; this attempt's rows follow its files.
+      // A first attempt has none to clear.
       await timed('write', async () => {
-        await exec(conn, w.clearMetrics.sql, [run, cfg.pass, JSON.stringify(keys)]);
+        if (!firstAttempt) await exec(conn, w.clearMetrics.sql, [runId, cfg.pass, JSON.stringify(keys)]);
         writeArtifacts(cfg.modelDir, artifacts);
         if (metricRows.length > 0) await exec(conn, w.insertMetrics.sql, metricRows);
       });
-      const done = await timed('queue', () => exec(conn, q.complete.sql, [`${passDirectory(run, cfg.pass)}/`, null, cand.QUEUE_ID, cfg.workerId]));
+      const done = await timed('queue', () => exec(conn, q.complete.sql, [`${passDirectory(runId, cfg.pass)}/`, null, cand.QUEUE_ID, cfg.workerId]));
       if (done.updated !== 1) log(`lost the lease on ${String(cand.QUEUE_ID)}; its results will be redone by the next holder`);
       chunks++;
       partitions += keys.length;

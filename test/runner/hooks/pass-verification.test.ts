@@ -265,19 +265,20 @@ describe('the reference worker writes each artifact once, under its final name, 
   test("a worker failing mid-write leaves no metrics row naming a file of the chunk (an earlier attempt's rows are gone); the next attempt writes it all", async () => {
     const runId = await startPass();
     const dir = path.join(stageDir, 'models', runId, 'screen');
-    // An earlier attempt of chunk 0 (A, B) recorded both partitions, then lost its lease.
+    // An earlier attempt of chunk 0 (A, B) claimed it (ATTEMPTS 1), recorded both partitions, then lost its lease.
     await session.query(
       `INSERT INTO ANALYTICS.FORECAST.FORECAST_TRAINING_METRICS (RUN_ID, PASS, PARTITION_KEY, STATUS, MODEL_FAMILY, MAPE, RMSE, SMAPE, N_OBS, STAGE_PATH, ERROR_MSG, TRAINED_AT) ` +
         `VALUES (?, 'screen', ?, 'OK', 'stale', 0.1, 1, 0.1, 10, ?, NULL, CURRENT_TIMESTAMP())`,
       ['A', 'B'].map((k) => [runId, k, artifactPath(runId, 'screen', k, 'json')]),
     );
+    await session.query(`UPDATE ANALYTICS.FORECAST.FORECAST_QUEUE SET ATTEMPTS = 1 WHERE RUN_ID = ? AND CHUNK_ID = 0`, [runId]);
     // This attempt cannot write B's artifact (a directory is in the way): it fails between A and B.
     const bFile = path.join(stageDir, artifactPath(runId, 'screen', 'B', 'json'));
     fs.mkdirSync(bFile, { recursive: true });
     const first = await runOneWorker();
-    // Every attempt (3) failed the same way: the chunk is FAILED, and no OK row names A's or B's
-    // file, so the model index will not take a file a dying writer may have left half-written.
-    expect(first.filter((l) => /failed: EISDIR/.test(l))).toHaveLength(3);
+    // The two attempts left (of 3) failed the same way: the chunk is FAILED, and no OK row names
+    // A's or B's file, so the model index will not take a file a dying writer may have left half-written.
+    expect(first.filter((l) => /failed: EISDIR/.test(l))).toHaveLength(2);
     expect(await queue(runId)).toEqual(['0:FAILED:3', '1:DONE:1']);
     expect(await metrics(runId)).toEqual([
       { PARTITION_KEY: 'C', STATUS: 'OK', MODEL_FAMILY: expect.any(String) },
@@ -286,15 +287,29 @@ describe('the reference worker writes each artifact once, under its final name, 
 
     // With the obstacle gone and the chunk claimable again, the next attempt writes and records it all.
     fs.rmSync(bFile, { recursive: true });
-    await session.query(`UPDATE ANALYTICS.FORECAST.FORECAST_QUEUE SET STATUS = 'PENDING', ATTEMPTS = 0 WHERE RUN_ID = ? AND CHUNK_ID = 0`, [runId]);
+    await session.query(`UPDATE ANALYTICS.FORECAST.FORECAST_QUEUE SET STATUS = 'PENDING', ATTEMPTS = 2 WHERE RUN_ID = ? AND CHUNK_ID = 0`, [runId]);
     await runOneWorker();
     expect((await metrics(runId)).map((m) => `${m.PARTITION_KEY}:${m.STATUS}`)).toEqual(['A:OK', 'B:OK', 'C:OK', 'D:OK']);
     expect((await metrics(runId)).some((m) => m.MODEL_FAMILY === 'stale')).toBe(false);
-    expect(await queue(runId)).toEqual(['0:DONE:1', '1:DONE:1']);
+    expect(await queue(runId)).toEqual(['0:DONE:3', '1:DONE:1']);
     // Only final names were ever written: no temporary file in the stage, every artifact complete.
     expect(files(dir)).toEqual(['A', 'B', 'C', 'D'].map((k) => path.relative(dir, path.join(stageDir, artifactPath(runId, 'screen', k, 'json')))).sort());
     for (const f of files(dir)) expect(JSON.parse(fs.readFileSync(path.join(dir, f), 'utf8'))).toMatchObject({ format: 'many-model-forecast' });
     expect((await waitStep()).status).toBe('SUCCEEDED');
+  });
+
+  test('a chunk on its first attempt is trained without clearing metrics (no earlier holder can have written any); a retried chunk is cleared', async () => {
+    const runId = await startPass();
+    // Any DELETE of metrics rows fails: the first attempts of both chunks must not send one.
+    server.faults.failStatement({ match: /^DELETE FROM .*FORECAST_TRAINING_METRICS/, times: 10, code: '000603', message: 'no clear expected' });
+    const lines = await runOneWorker();
+    expect(lines.filter((l) => /failed/.test(l))).toEqual([]);
+    expect(await queue(runId)).toEqual(['0:DONE:1', '1:DONE:1']);
+    // Chunk 0 again, as if its holder had lost the lease after recording: the retry clears first.
+    await session.query(`UPDATE ANALYTICS.FORECAST.FORECAST_QUEUE SET STATUS = 'PENDING' WHERE RUN_ID = ? AND CHUNK_ID = 0`, [runId]);
+    const retried = await runOneWorker();
+    expect(retried.filter((l) => /failed: .*no clear expected/.test(l))).toHaveLength(2);
+    expect(await queue(runId)).toEqual(['0:FAILED:3', '1:DONE:1']);
   });
 
   test("a worker of another trainer (an abandoned run's image still running) joins no run: it claims nothing", async () => {
