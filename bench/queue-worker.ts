@@ -55,11 +55,20 @@ async function main(): Promise<void> {
   const session = await SnowflakeSession.open(resolveConnection({ env: cfg.env }));
   let stopped = false;
   let proceed: (() => void) | undefined;
+  let go!: () => void;
+  const started = new Promise<void>((resolve) => (go = resolve));
   process.on('message', (m: { type: string }) => {
-    if (m.type === 'stop') stopped = true;
+    if (m.type === 'stop') {
+      stopped = true;
+      go();
+    }
     if (m.type === 'continue') proceed?.();
+    if (m.type === 'start') go();
   });
-  process.on('disconnect', () => (stopped = true));
+  process.on('disconnect', () => {
+    stopped = true;
+    go();
+  });
   // Warm up before reporting ready: a fresh process runs its first statements several times slower
   // (JIT), which would count against the runs with more workers, whose workers claim fewer items.
   for (let i = 0; i < WARM_UP_STATEMENTS; i++) {
@@ -68,6 +77,8 @@ async function main(): Promise<void> {
     await session.query(cfg.sql.completeBatch, [cfg.sql.completePath, '["warm-up"]', cfg.workerId]);
   }
   await send({ type: 'ready' });
+  // Nothing is claimed before the driver's start: the clock starts when every worker is ready.
+  await started;
   try {
     while (!stopped) {
       type Candidate = { QUEUE_ID: string; STATUS: string; ATTEMPTS: number };

@@ -18,7 +18,8 @@
  *  - lost: items not DONE when the run ends (no PENDING or CLAIMED row left, or no progress for
  *    a while).
  * A killed worker's item is re-claimed once its lease expires: expected, not a double claim.
- * Claims/s count from the moment every worker is connected to the last completion; a killed
+ * Claims/s count from the moment every worker is connected (no worker claims before: each waits
+ * for the driver's start) to the last completion; a killed
  * worker's replacement starts a process (about a second here), as a container restarts.
  */
 import '../runner/snowflake/driver-env';
@@ -159,6 +160,8 @@ async function runOnce(
   let lostRaces = 0;
   let killed = 0;
   let finished = false;
+  // Set once every first worker is ready: until then no worker claims (the drain's clock starts then).
+  let running = false;
   let generation = 0;
   const killAt = Array.from({ length: kills }, (_, k) => Math.max(1, Math.floor((n * (k + 1)) / (kills + 1))));
   const errors: Error[] = [];
@@ -196,7 +199,11 @@ async function runOnce(
     let ready!: () => void;
     const isReady = new Promise<void>((resolve) => (ready = resolve));
     child.on('message', (m: QueueWorkerMessage) => {
-      if (m.type === 'ready') return ready();
+      if (m.type === 'ready') {
+        // A replacement for a killed worker starts at once; the first ones when all are ready.
+        if (running) child.send({ type: 'start' }, () => undefined);
+        return ready();
+      }
       if (m.type === 'lostRace') {
         lostRaces++;
         return;
@@ -243,6 +250,8 @@ async function runOnce(
   const statementsBefore = server.statementCount;
   t0.at = process.hrtime.bigint();
   lastCompletion = t0.at;
+  running = true;
+  for (const c of live) c.send({ type: 'start' }, () => undefined);
   // The runner's waitQueue loop: re-queue expired leases, fail exhausted chunks, read progress.
   // The run ends when no item is PENDING or CLAIMED, or when nothing moved for stallMs.
   let drained = false;
