@@ -4,7 +4,7 @@ import { renderCreateImageRepository, renderGrantOn, renderGrantOnAccount, rende
 import { LEDGER_COLUMNS, renderLedgerDdl, renderLedgerStatements, renderTakeLock } from '../../lib/sql/ledger';
 import { parseServiceName, renderDescribeService, renderDropService, renderServiceLogsQuery } from '../../lib/sql/services';
 import { opensTransaction } from '../../lib/sql/session';
-import { renderEnqueue, renderQueueCreate, renderQueueStatements } from '../../lib/sql/queue';
+import { claimBatchCandidates, renderEnqueue, renderQueueCreate, renderQueueStatements } from '../../lib/sql/queue';
 import { bindValues, inlineParams } from '../../lib/sql/statement';
 import { layoutTaskGraph, maxSlots, renderExecuteTask, renderSlotTaskBody } from '../../lib/sql/task-graph';
 import { renderChunkReadStatement } from '../../lib/sql/training';
@@ -26,6 +26,16 @@ describe('queue SQL', () => {
     expect(s.claim.params).toEqual(['WORKER_ID', 'QUEUE_ID', 'OBSERVED_STATUS', 'OBSERVED_ATTEMPTS']);
     expect(s.claim.sql.split('?').length - 1).toBe(s.claim.params.length);
     for (const st of Object.values(s)) expect(st.sql.split('?').length - 1).toBe(st.params.length);
+  });
+
+  test('a batched claim reads up to k candidates and takes only rows still claimable at the ATTEMPTS read; k must be a positive integer', () => {
+    const s = renderQueueStatements(q, 4);
+    expect(s.claimCandidate.sql).toMatch(/ORDER BY CHUNK_ID LIMIT 4$/);
+    expect(s.claimBatch.sql).toContain("ATTEMPTS < 3 AND (STATUS = 'PENDING' OR (STATUS = 'CLAIMED' AND LEASE_UNTIL < CURRENT_TIMESTAMP()))");
+    expect(s.claimBatch.sql).toContain("ATTEMPTS::VARCHAR || ':' || QUEUE_ID IN (SELECT VALUE::VARCHAR FROM TABLE(FLATTEN(INPUT => PARSE_JSON(?))))");
+    expect(claimBatchCandidates([{ QUEUE_ID: 'R/screen/7', ATTEMPTS: 1 }])).toBe('["1:R/screen/7"]');
+    for (const st of Object.values(s)) expect(st.sql.split('?').length - 1).toBe(st.params.length);
+    expect(() => renderQueueStatements(q, 0)).toThrow('batch must be a positive integer, got 0');
   });
 
   test('only the lease holder can complete or fail a chunk', () => {
