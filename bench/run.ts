@@ -8,8 +8,8 @@
  * times at 1,000 pipelines and also measures 1 and 10 pipelines, the per-partition hook run goes
  * up to 2,000 partitions. The default run is sized to stay within 10 minutes on a shared 2-core
  * machine: 1 measurement pair at 1,000 pipelines, the per-partition hook run at 200 partitions
- * only, 1 end-to-end run at 200 partitions and 2 at 2,000, 3 queue runs per worker count (the
- * short runs with 8 workers are the noisiest), 1 for the kill runs and the batch-1 comparison.
+ * only, 1 end-to-end run at 200 partitions and 2 at 2,000, 2 queue runs per worker count, 1 for
+ * the kill runs and the batch-1 comparison (9m54s with 3 queue runs at load average 2-5).
  */
 import '../runner/snowflake/driver-env';
 import * as fs from 'fs';
@@ -204,11 +204,11 @@ async function main(): Promise<void> {
   // batch (candidates, claim, complete) and a fake fit per item: a sleep, so that adding workers
   // measures the claim protocol's coordination, not the driver's CPU. 50 ms is the reference
   // worker's screen fits of one 25-partition chunk of one-year series (about 2 ms each). The
-  // default drains 200 items, 3 runs per worker count; --full drains 10,000, one run each (at
+  // default drains 200 items, 2 runs per worker count; --full drains 10,000, one run each (at
   // least 10,000 x 50 ms x (1 + 1/2 + 1/4 + 1/8) = 16 minutes of fits, as much again with kills).
   // The one-item claim (batch 1) runs beside it at 1 and 8 workers, for comparison.
   const queueItems = Number(process.env.MM_BENCH_QUEUE_ITEMS ?? (full ? 10000 : 200));
-  const queueRuns = Number(process.env.MM_BENCH_QUEUE_REPETITIONS ?? (full ? 1 : 3));
+  const queueRuns = Number(process.env.MM_BENCH_QUEUE_REPETITIONS ?? (full ? 1 : 2));
   const fitMs = Number(process.env.MM_BENCH_QUEUE_FIT_MS ?? 50);
   const queueBatch = Number(process.env.MM_BENCH_QUEUE_BATCH ?? 4);
   const killCounts = full ? [1, 2, 4, 8] : [2, 8];
