@@ -9,7 +9,9 @@
  * (any version scored for it) or its level or scale drifted. Missing or late data alone does not
  * retrain: a model fitted on a gap would be worse, not better.
  */
-import { ObjectName, dollarQuoted, quoteIdentifier, sqlNumber, sqlString } from '../identifiers';
+import { ObjectName, quoteIdentifier, sqlNumber, sqlString } from '../identifiers';
+import type { ChallengeOpening } from './challenger';
+import { dynamicSql, scriptingBlock as block } from './scripting';
 import { QueueModel, renderEnqueue, renderQueueStatements, renderRequeueOrphaned } from './queue';
 import { MonitoringSqlModel } from './monitoring';
 import { GateMetricName, renderBuildModelIndex, renderGateQuery, renderPromote, renderRegisterCall } from './registry';
@@ -51,11 +53,11 @@ export function renderEnqueueRetrain(m: MonitoringSqlModel, queue: QueueModel, c
 
 /**
  * The head of a carry-over: the winning OK row of each partition in `fromRun` (lowest MAPE, the
- * screen pass first on a tie), inserted into run `to` as pass 'carried'; the caller adds WHERE.
+ * screen pass first on a tie), inserted into run `to` as `pass` ('carried'); the caller adds WHERE.
  */
-function carryWinners(t: TrainingTablesModel, to: string, fromRun: string): string[] {
+export function carryWinners(t: TrainingTablesModel, to: string, fromRun: string, pass: string = CARRIED_PASS): string[] {
   const cols = METRICS_COLUMNS.map(([c]) => quoteIdentifier(c));
-  const copied = METRICS_COLUMNS.map(([c]) => (c === 'RUN_ID' ? to : c === 'PASS' ? sqlString(CARRIED_PASS) : `W.${quoteIdentifier(c)}`));
+  const copied = METRICS_COLUMNS.map(([c]) => (c === 'RUN_ID' ? to : c === 'PASS' ? sqlString(pass) : `W.${quoteIdentifier(c)}`));
   return [
     `INSERT INTO ${t.metrics.quoted} (${cols.join(', ')})`,
     `SELECT ${copied.join(', ')}`,
@@ -112,6 +114,8 @@ export interface RetrainLoopModel {
   readonly gate?: { readonly metric: GateMetricName; readonly threshold: number };
   /** Share of retrained partitions (0-100) allowed to fail before the run fails. */
   readonly allowedFailurePercent: number;
+  /** With a champion/challenger policy: the run's version becomes the challenger instead of moving the alias (lib/sql/challenger.ts). */
+  readonly challenge?: ChallengeOpening;
 }
 
 /** The Scripting variable that holds the retraining run id in the loop's task bodies. */
@@ -124,18 +128,7 @@ export function bindRetrainRun(sql: string): string {
 
 /** A runner statement run as dynamic SQL with the retraining run id in place of `{{RUN_ID}}`. */
 function dynamic(sql: string): string[] {
-  return [`STMT := REPLACE(${sqlString(sql)}, ${sqlString(runVar('RUN_ID'))}, ${RUN});`, 'EXECUTE IMMEDIATE :STMT;'];
-}
-
-/**
- * A Scripting block with declarations, as a task body: `EXECUTE IMMEDIATE $$ DECLARE ... END $$`,
- * the form CREATE TASK's page gives for a task whose body is a block with a DECLARE section
- * (https://docs.snowflake.com/en/sql-reference/sql/create-task, "procedural logic using Snowflake
- * Scripting"). The body's lines each already end with `;`.
- */
-function block(declare: string[], body: string[]): string {
-  const text = ['DECLARE', ...declare.map((d) => `  ${d};`), 'BEGIN', ...body.map((l) => `  ${l.replace(/\n/g, '\n  ')}`), 'END;'].join('\n');
-  return `EXECUTE IMMEDIATE ${dollarQuoted(`\n${text}\n`)}`;
+  return dynamicSql(sql, { RUN_ID: RUN });
 }
 
 /**
@@ -164,15 +157,17 @@ function countEnqueued(l: RetrainLoopModel): string {
  * degraded), every other partition carried over from the run PRODUCTION points to
  * (renderCarryOver), and the pass marked running for the pipeline's trainer (renderStartPass), so
  * the worker tasks' job services find it. Returns early, doing nothing, when no version holds the
- * alias or nothing is degraded. Every statement is idempotent, so a re-run adds nothing.
+ * alias or nothing is degraded, or (with a champion/challenger policy) while a challenger is
+ * being scored. Every statement is idempotent, so a re-run adds nothing.
  */
 export function renderRetrainStartBody(l: RetrainLoopModel): string {
   return block(
-    [`${RUN} VARCHAR`, 'FROM_RUN VARCHAR', 'ENQUEUED NUMBER', 'STMT VARCHAR'],
+    [`${RUN} VARCHAR`, 'FROM_RUN VARCHAR', 'ENQUEUED NUMBER', 'STMT VARCHAR', ...(l.challenge?.declare ?? [])],
     [
       `SELECT ${renderRetrainRunId(l.monitoring)} INTO :${RUN};`,
       `SELECT ${renderAliasRunQuery(l)} INTO :FROM_RUN;`,
       `IF (${RUN} IS NULL OR FROM_RUN IS NULL) THEN RETURN 'nothing to retrain: no evaluation or no version holds ${l.alias}'; END IF;`,
+      ...(l.challenge?.whileOpen ?? []),
       `${renderEnqueueRetrain(l.monitoring, l.queue, l.chunkSize)};`,
       countEnqueued(l),
       `IF (ENQUEUED = 0) THEN RETURN 'nothing to retrain'; END IF;`,
@@ -240,7 +235,9 @@ export function renderCarryOverUntrained(t: TrainingTablesModel, queue: QueueMod
  * share checked, failed partitions keep their current artifact, and the index (renderBuildModelIndex),
  * ONE version (renderRegisterCall), the gate (renderGateQuery) and the alias move (renderPromote)
  * follow, as the runner's steps render them. A run whose version already holds the alias does
- * nothing, so re-runs of an evaluation date are no-ops.
+ * nothing, so re-runs of an evaluation date are no-ops. With a champion/challenger policy
+ * (`challenge`) the version becomes the challenger in place of the alias move, and a run whose
+ * challenge is open or decided does nothing.
  */
 export function renderRetrainFinishBody(l: RetrainLoopModel): string {
   const q = renderQueueStatements(l.queue);
@@ -265,6 +262,7 @@ export function renderRetrainFinishBody(l: RetrainLoopModel): string {
       'HELD NUMBER',
       'PASSED BOOLEAN',
       'STMT VARCHAR',
+      ...(l.challenge?.declare ?? []),
       `ARTIFACTS_MISSING EXCEPTION (-20001, 'retraining: artifacts of trained partitions are missing on the stage')`,
       `TOO_MANY_FAILED EXCEPTION (-20002, 'retraining: more than ${allowed} % of the retrained partitions failed')`,
     ],
@@ -274,6 +272,7 @@ export function renderRetrainFinishBody(l: RetrainLoopModel): string {
       `IF (ENQUEUED = 0) THEN RETURN 'nothing to retrain'; END IF;`,
       countPromoted(l),
       `IF (PROMOTED > 0) THEN RETURN 'already promoted'; END IF;`,
+      ...(l.challenge?.opened ?? []),
       ...dynamic(inlineParams(q.requeueExpired, { RUN_ID: runVar('RUN_ID') })),
       ...dynamic(inlineParams(q.failExhausted, { RUN_ID: runVar('RUN_ID') })),
       `SELECT COUNT(*) INTO :OPEN_CHUNKS FROM ${l.queue.table.quoted} WHERE RUN_ID = :${RUN} AND PASS = ${sqlString(RETRAIN_PASS)} AND STATUS IN ('PENDING', 'CLAIMED');`,
@@ -296,13 +295,17 @@ export function renderRetrainFinishBody(l: RetrainLoopModel): string {
             `IF (NOT PASSED) THEN RETURN 'registered, not promoted: ${l.gate.metric} above ${sqlNumber(l.gate.threshold)}'; END IF;`,
           ]
         : []),
-      held,
-      `IF (HELD > 0) THEN`,
-      ...dynamic(promote.unsetAlias).map((s) => `  ${s}`),
-      `END IF;`,
-      ...dynamic(promote.setAlias),
-      ...dynamic(promote.setDefault),
-      `RETURN 'promoted ' || ${sqlString(l.versionPrefix)} || ${RUN};`,
+      ...(l.challenge
+        ? l.challenge.open
+        : [
+            held,
+            `IF (HELD > 0) THEN`,
+            ...dynamic(promote.unsetAlias).map((s) => `  ${s}`),
+            `END IF;`,
+            ...dynamic(promote.setAlias),
+            ...dynamic(promote.setDefault),
+            `RETURN 'promoted ' || ${sqlString(l.versionPrefix)} || ${RUN};`,
+          ]),
     ],
   );
 }
