@@ -14,7 +14,7 @@ import { ObjectKind } from './access-control';
 import { Errors, SfError } from './errors';
 import { SfResult, statusResult } from './results';
 import { IDENT, QNAME, statementPattern, splitStatements } from './translate';
-import { ANY_LITERAL, STRING_LITERAL, readLiteral, sfStringLiteral } from './literals';
+import { ANY_LITERAL, STRING_LITERAL, outsideLiterals, readLiteral, sfStringLiteral } from './literals';
 import { CreateServiceRequest, InferenceSpec, ModelServing, OnlineMethodHandler } from './model-serving';
 import { InlineTables, inferColumns, inlinePlaceholder, jsonTable } from './inline-tables';
 import { JavascriptFunctions } from './javascript-functions';
@@ -443,7 +443,8 @@ export class SnowflakeObjects {
       const m = pattern.exec(sql);
       if (m) return run(s, m);
     }
-    if (SERVER_VALUES.test(sql)) return this.queryWithServerValues(s, sql);
+    // A PREDICT or task function inside a string constant (dynamic SQL being built) is text, not a call.
+    if (SERVER_VALUES.test(outsideLiterals(sql))) return this.queryWithServerValues(s, sql);
     return undefined;
   }
 
