@@ -6,6 +6,7 @@ import { Pass } from '../lib/sql/training';
 import { PassModel, PipelineModel, TasksPassModel, WarehousePassModel, trainingKey } from '../lib/pipeline/model';
 import { renderStartWorker } from '../lib/pipeline/workers';
 import { RetrainLoopModel, renderRetrainFinishBody, renderRetrainStartBody, renderRetrainWorkerBody } from '../lib/sql/retrain';
+import { ChallengeOpening } from '../lib/sql/challenger';
 import { MonitoringSqlModel } from '../lib/sql/monitoring';
 import { renderDropService } from '../lib/sql/services';
 import { MAX_CHILDREN_PER_TASK } from '../lib/sql/task-graph';
@@ -25,6 +26,8 @@ export interface RetrainLoopProps extends RetrainOptions {
   /** The monitoring task: the loop's graph runs after it (it becomes the graph's root). */
   readonly monitorTask: Task;
   readonly monitorTaskName: ObjectName;
+  /** With a champion/challenger policy: the finish task opens a challenge instead of moving the alias (lib/sql/challenger.ts). */
+  readonly challenge?: ChallengeOpening;
 }
 
 /**
@@ -44,6 +47,8 @@ export class RetrainLoop extends Construct {
   readonly startTask: Task;
   readonly workerTasks: Task[];
   readonly finishTask: Task;
+  /** `DB.SCHEMA.NAME` of the finish task (what the challenger's decision runs after). */
+  readonly finishTaskName: ObjectName;
   /** The job services the worker tasks run, by deterministic name. */
   readonly jobServices: readonly ObjectName[];
 
@@ -100,6 +105,7 @@ export class RetrainLoop extends Construct {
       alias: m.registry.alias,
       gate: m.registry.gate,
       allowedFailurePercent: m.allowedFailurePercent,
+      ...(props.challenge ? { challenge: props.challenge } : {}),
     };
     const common = { database: schema[0], schema: schema[1], warehouse: m.warehouse.name, started: true };
     claimName(this, 'the retraining task names (derived from the monitor: change its id)', 'TASK', start);
@@ -127,13 +133,16 @@ export class RetrainLoop extends Construct {
       return task;
     });
     const finish = named('FINISH');
+    this.finishTaskName = finish;
     claimName(this, 'the retraining task names (derived from the monitor: change its id)', 'TASK', finish);
     this.finishTask = new Task(this, 'FinishTask', {
       ...common,
       name: finish.name,
       after: this.workerTasks.map((_, k) => named(`W${k}`).quoted),
       sqlStatement: renderRetrainFinishBody(loop),
-      comment: 'Closed loop: verify, index, register one version, promote through the gate',
+      comment: props.challenge
+        ? 'Closed loop: verify, index, register one version, make it the challenger through the gate'
+        : 'Closed loop: verify, index, register one version, promote through the gate',
     });
     dependOn(this.finishTask, ...this.workerTasks);
   }
