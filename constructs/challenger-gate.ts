@@ -85,7 +85,8 @@ export function challengerModel(monitor: Construct, options: ChallengerOptions, 
   const path = monitor.node.path;
   const D = CHALLENGER_DEFAULTS;
   const whole = (prop: string, v: number, min: number, max: number, fix: string): number => {
-    if (!Number.isInteger(v) || v < min || v > max) throw new ValidationError(path, `challenger.${prop}`, `is ${v}; it must be a whole number from ${min} to ${max}`, fix);
+    if (!Number.isInteger(v) || v < min || v > max)
+      throw new ValidationError(path, `challenger.${prop}`, `is ${v}; it must be a whole number from ${min} to ${max}`, fix);
     return v;
   };
   const windowDays = whole('windowDays', options.windowDays ?? D.windowDays, 1, MAX_WINDOW_DAYS, 'Give e.g. 14: two weeks of daily actuals');

@@ -170,7 +170,18 @@ export interface ChallengeOpening {
 export function renderChallengeOpening(c: ChallengerSqlModel): ChallengeOpening {
   const version = `${sqlString(c.versionPrefix)} || :RETRAIN_RUN`;
   const asOf = `(SELECT MAX("AS_OF") AS AS_OF FROM ${c.monitoring.accuracy.quoted})`;
-  const cols = ['CHALLENGER_RUN', 'CHALLENGER_VERSION', 'CHAMPION_RUN', 'CHAMPION_VERSION', 'OPENED_ON', 'DECIDE_ON', 'STATUS', 'PROMOTE_WHEN', 'MERGE', 'OPENED_AT'];
+  const cols = [
+    'CHALLENGER_RUN',
+    'CHALLENGER_VERSION',
+    'CHAMPION_RUN',
+    'CHAMPION_VERSION',
+    'OPENED_ON',
+    'DECIDE_ON',
+    'STATUS',
+    'PROMOTE_WHEN',
+    'MERGE',
+    'OPENED_AT',
+  ];
   return {
     declare: ['CHALLENGES NUMBER', 'CHALLENGER_HELD NUMBER', 'CHALLENGER_MINE NUMBER'],
     whileOpen: [
@@ -188,7 +199,9 @@ export function renderChallengeOpening(c: ChallengerSqlModel): ChallengeOpening 
       `  ALTER MODEL ${c.model.quoted} VERSION ${c.challengerAlias} UNSET ALIAS;`,
       `END IF;`,
       `IF (CHALLENGER_MINE = 0) THEN`,
-      ...dynamicSql(setAlias(c, c.challengerAlias).replace(runVar('MODEL_VERSION'), `${c.versionPrefix}${runVar('RUN_ID')}`), { RUN_ID: 'RETRAIN_RUN' }).map((l) => `  ${l}`),
+      ...dynamicSql(setAlias(c, c.challengerAlias).replace(runVar('MODEL_VERSION'), `${c.versionPrefix}${runVar('RUN_ID')}`), { RUN_ID: 'RETRAIN_RUN' }).map(
+        (l) => `  ${l}`,
+      ),
       `END IF;`,
       [
         `INSERT INTO ${c.challenges.quoted} (${cols.map(quoteIdentifier).join(', ')})`,
@@ -356,7 +369,9 @@ export function renderChallengerDecisionBody(c: ChallengerSqlModel): string {
       `END IF;`,
       `IF (TARGET IS NOT NULL AND COALESCE(HOLDER, '') <> TARGET) THEN`,
       ...dynamicSql(setAlias(c, c.alias), { MODEL_VERSION: 'TARGET' }).map((l) => `  ${l}`),
-      ...dynamicSql(`ALTER MODEL ${c.model.quoted} SET DEFAULT_VERSION = ${sqlString(runVar('MODEL_VERSION'))}`, { MODEL_VERSION: 'TARGET' }).map((l) => `  ${l}`),
+      ...dynamicSql(`ALTER MODEL ${c.model.quoted} SET DEFAULT_VERSION = ${sqlString(runVar('MODEL_VERSION'))}`, { MODEL_VERSION: 'TARGET' }).map(
+        (l) => `  ${l}`,
+      ),
       `END IF;`,
       `UPDATE ${t} SET "STATUS" = 'CLOSED', "CLOSED_AT" = CURRENT_TIMESTAMP() WHERE "CHALLENGER_RUN" = :CHALLENGER_RUN AND "STATUS" = 'DECIDED';`,
       `RETURN OUTCOME || ' ' || CHALLENGER_VERSION || COALESCE(': ' || TARGET || ' holds ${c.alias}', '');`,

@@ -79,13 +79,22 @@ describe('addMonitoring({ retrain, challenger }): champion and challenger', () =
   test.each([
     [{ windowDays: 0 }, 'challenger.windowDays is 0; it must be a whole number from 1 to 366. Give e.g. 14: two weeks of daily actuals'],
     [{ windowDays: 7.5 }, 'challenger.windowDays is 7.5; it must be a whole number from 1 to 366'],
-    [{ windowDays: 5, minPoints: 6 }, "challenger.minPoints is 6; it must be a whole number from 1 to 5. Give at most windowDays (5): a partition needs that many days of both versions' forecasts to be compared"],
+    [
+      { windowDays: 5, minPoints: 6 },
+      "challenger.minPoints is 6; it must be a whole number from 1 to 5. Give at most windowDays (5): a partition needs that many days of both versions' forecasts to be compared",
+    ],
     [{ promoteWhen: 'ALWAYS' }, 'challenger.promoteWhen is "ALWAYS"; it must be one of BEATS_CHAMPION, NOT_WORSE. Use ChallengerPromotion.BEATS_CHAMPION'],
     [{ merge: 'per-partition' }, 'challenger.merge is "per-partition"; it must be one of NONE, PER_PARTITION_BEST'],
-    [{ alias: 'production' }, "challenger.alias is PRODUCTION, the alias the champion holds (the pipeline's registry alias). Give another alias, e.g. 'CHALLENGER'"],
+    [
+      { alias: 'production' },
+      "challenger.alias is PRODUCTION, the alias the champion holds (the pipeline's registry alias). Give another alias, e.g. 'CHALLENGER'",
+    ],
     [{ alias: 'LAST' }, 'challenger.alias is LAST, an alias Snowflake reserves for every model'],
     [{ alias: 'not ok' }, 'challenger.alias'],
-    [{ challengesTableName: 'FORECAST_MONITORING_ACCURACY' }, 'challenger.challengesTableName is FORECAST_MONITORING_ACCURACY, the name of the accuracy table. Give each table a name of its own'],
+    [
+      { challengesTableName: 'FORECAST_MONITORING_ACCURACY' },
+      'challenger.challengesTableName is FORECAST_MONITORING_ACCURACY, the name of the accuracy table. Give each table a name of its own',
+    ],
     [{ challengesTableName: 'X', partitionsTableName: 'x' }, 'challenger.partitionsTableName is X, the name of the challenges table'],
   ])('refuses challenger %j naming the monitor path, the prop and the fix', (challenger, message) => {
     const msg = errorOf((s) => forecastPipeline(s, scored).addMonitoring({ retrain: {}, challenger: challenger as any }));

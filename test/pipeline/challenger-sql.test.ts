@@ -11,7 +11,9 @@ import {
   renderChallengerDecisionBody,
   renderChallengerScoringBody,
 } from '../../lib/sql/challenger';
-import { ACCURACY_COLUMNS, MonitoringSqlModel } from '../../lib/sql/monitoring';
+import { ACCURACY_COLUMNS, DRIFT_COLUMNS, MonitoringSqlModel } from '../../lib/sql/monitoring';
+import { MonitorSpec } from '../../lib/hooks/manifest';
+import { collectReport } from '../../runner/report/collect';
 import { renderBuildModelIndex, renderRegisterCall } from '../../lib/sql/registry';
 import { METRICS_COLUMNS } from '../../lib/sql/training';
 import { Conn, close, connect, query } from '../local-server/client';
@@ -134,7 +136,14 @@ beforeAll(async () => {
     procedures: { 'CC.S.REGISTER': registrationStandIn('CC.S.FORECASTER', 'CC.S.MODELS', 'CC.S.METRICS') },
     // Each version forecasts its own constant: what the scoring test tells the versions' rows apart by.
     predictor: async (_m, version, input) =>
-      input.map((r) => ({ PARTITION_KEY: r.PARTITION_KEY, STEP: r.STEP, DS: `2026-01-${20 + Number(r.STEP)}`, FORECAST: version.name === 'V_M1' ? 1 : 2, LOWER: null, UPPER: null })),
+      input.map((r) => ({
+        PARTITION_KEY: r.PARTITION_KEY,
+        STEP: r.STEP,
+        DS: `2026-01-${20 + Number(r.STEP)}`,
+        FORECAST: version.name === 'V_M1' ? 1 : 2,
+        LOWER: null,
+        UPPER: null,
+      })),
   });
   c = await connect(server.connectionOptions());
   await run(
@@ -202,7 +211,9 @@ describe('a challenger that wins some partitions and loses others, with per-part
   beforeAll(async () => {
     await openChallenge(m, '2026-01-10');
     before = versions();
-    opened = await rows(`SELECT CHALLENGER_VERSION, CHAMPION_VERSION, TO_VARCHAR(OPENED_ON) AS OPENED_ON, TO_VARCHAR(DECIDE_ON) AS DECIDE_ON, STATUS, OUTCOME FROM ${m.challenges.quoted}`);
+    opened = await rows(
+      `SELECT CHALLENGER_VERSION, CHAMPION_VERSION, TO_VARCHAR(OPENED_ON) AS OPENED_ON, TO_VARCHAR(DECIDE_ON) AS DECIDE_ON, STATUS, OUTCOME FROM ${m.challenges.quoted}`,
+    );
     // A day before the window ends: nothing is decided.
     await setAsOf('2026-01-13');
     expect(await runTask('DECIDE_EARLY', renderChallengerDecisionBody(m))).toMatchObject({ STATE: 'SUCCEEDED' });
@@ -245,7 +256,12 @@ describe('a challenger that wins some partitions and loses others, with per-part
   });
 
   test('the merged index takes exactly the winners: the challenger where it won or the champion has none, the champion elsewhere', async () => {
-    const index = JSON.parse(fs.readFileSync(path.join(server.objects.models.models.get('CC.S.FORECASTER')!.versions.find((v) => v.name === 'V_BM1')!.artifactsDir!, 'models/BM1/model_index.json'), 'utf8'));
+    const index = JSON.parse(
+      fs.readFileSync(
+        path.join(server.objects.models.models.get('CC.S.FORECASTER')!.versions.find((v) => v.name === 'V_BM1')!.artifactsDir!, 'models/BM1/model_index.json'),
+        'utf8',
+      ),
+    );
     expect(index.partitions).toEqual({
       A: 'models/M1/screen/A.json',
       B: 'models/R1/screen/B.json',
@@ -274,6 +290,43 @@ describe('a challenger that wins some partitions and loses others, with per-part
       PROMOTED_VERSION: 'V_BM1',
     });
     expect(afterFirst.challenges[0].CHAMPION_SMAPE).toBeCloseTo(40, 10);
+  });
+
+  test('many-model report reads the decided challenge and its partitions from the tables', async () => {
+    await run(
+      ddl(monitoring.drift, DRIFT_COLUMNS),
+      'CREATE TABLE CC.S.QUEUE (RUN_ID VARCHAR, PASS VARCHAR, CHUNK_ID NUMBER, STATUS VARCHAR, PARTITION_KEYS ARRAY)',
+    );
+    const spec: MonitorSpec = {
+      path: 'test/Forecast/Monitoring',
+      accuracyTable: 'CC.S.ACC',
+      driftTable: 'CC.S.DRIFT',
+      resultsTable: 'CC.S.RES',
+      hasInterval: true,
+      source: { table: 'CC.S.SRC', partitionColumn: 'UNIT_ID', orderColumn: 'DAY', targetColumn: 'Y' },
+      windowDays: 28,
+      smapeAbove: 25,
+      metricsTable: 'CC.S.METRICS',
+      queueTable: 'CC.S.QUEUE',
+      model: 'CC.S.FORECASTER',
+      alias: 'PRODUCTION',
+      versionPrefix: 'V_',
+      challenger: { challengesTable: String(m.challenges), partitionsTable: String(m.partitions), alias: 'CHALLENGER', windowDays: 4 },
+    };
+    const data = await collectReport(async (sql) => (await query(c, sql)).rows, 'test', spec);
+    expect(data.challenge).toMatchObject({
+      challengerVersion: 'V_M1',
+      championVersion: 'V_R1',
+      openedOn: '2026-01-10',
+      decideOn: '2026-01-14',
+      status: 'CLOSED',
+      outcome: 'MERGED',
+      partitionsCompared: 3,
+      challengerWins: 2,
+      promotedVersion: 'V_BM1',
+    });
+    expect(data.challenge!.partitions.map((p) => `${p.partitionKey}:${p.winner}`)).toEqual(['A:CHALLENGER', 'B:CHAMPION', 'C:CHALLENGER', 'D:null']);
+    expect((await collectReport(async (sql) => (await query(c, sql)).rows, 'test', { ...spec, challenger: undefined })).challenge).toBeNull();
   });
 
   test('a re-run of the decision task does nothing', async () => {
@@ -314,7 +367,7 @@ describe('a challenger worse than the champion in every partition', () => {
 });
 
 describe('a challenger better overall, without merge', () => {
-  test('is promoted itself when its median realized sMAPE beats the champion\'s', async () => {
+  test("is promoted itself when its median realized sMAPE beats the champion's", async () => {
     await resetAliases();
     const m = model('WHOLE', { merge: false });
     await openChallenge(m, '2026-01-10');
@@ -344,9 +397,11 @@ describe('a challenger better overall, without merge', () => {
 describe('the challenger scoring task', () => {
   const m = model('SCORE');
   const scored = async () =>
-    (await rows(`SELECT MODEL_VERSION, FORECAST, COUNT(*) AS N FROM CC.S.RES WHERE RUN_ID = 'C' || TO_VARCHAR(CURRENT_DATE(), 'YYYYMMDD') GROUP BY 1, 2 ORDER BY 1`)).map(
-      (r) => `${r.MODEL_VERSION}=${r.FORECAST} x${r.N}`,
-    );
+    (
+      await rows(
+        `SELECT MODEL_VERSION, FORECAST, COUNT(*) AS N FROM CC.S.RES WHERE RUN_ID = 'C' || TO_VARCHAR(CURRENT_DATE(), 'YYYYMMDD') GROUP BY 1, 2 ORDER BY 1`,
+      )
+    ).map((r) => `${r.MODEL_VERSION}=${r.FORECAST} x${r.N}`);
 
   test("scores the challenger and the champion under one run id of the day, every partition and step; a re-run replaces the day's rows", async () => {
     await resetAliases();
