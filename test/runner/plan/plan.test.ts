@@ -54,6 +54,29 @@ describe('many-model plan between pairs of apps', () => {
     expect(r.cost.stacks[0].monthly.head.tasks.map((t) => t.task)).toContain('ANALYTICS.FORECAST.FORECAST_MONITORING_TASK');
   });
 
+  test("adding a challenger policy to the closed loop shows its tables and tasks as creations and the loop's start and finish tasks as changed bodies; no hook step runs", () => {
+    const r = plan({ closedLoop: {} }, { closedLoop: { challenger: true } }, { failOn: 'destructive' });
+    const changes = stack(r).resources;
+    expect(changes.filter((c) => c.action === 'create').map((c) => c.constructPath)).toEqual(
+      expect.arrayContaining([
+        'forecast/Forecast/Monitoring/Challenger/ChallengesTable',
+        'forecast/Forecast/Monitoring/Challenger/PartitionsTable',
+        'forecast/Forecast/Monitoring/Challenger/DecideTask',
+        'forecast/Forecast/Monitoring/Challenger/ScoreTask',
+      ]),
+    );
+    const updated = changes.filter((c) => c.action === 'update');
+    expect(updated.map((c) => [c.constructPath, c.attributes])).toEqual(
+      expect.arrayContaining([
+        ['forecast/Forecast/Monitoring/Retrain/StartTask', ['sql_statement']],
+        ['forecast/Forecast/Monitoring/Retrain/FinishTask', expect.arrayContaining(['sql_statement'])],
+      ]),
+    );
+    expect(changes.some((c) => c.action === 'delete' || c.action === 'replace')).toBe(false);
+    expect(stack(r).hooks.every((h) => h.action === 'skip')).toBe(true);
+    expect(r.refused).toBe(false);
+  });
+
   test('a changed force-new attribute is a replacement, named; a compute pool is not stateful', () => {
     const r = plan({}, { poolFamily: InstanceFamily.CPU_X64_M });
     const pool = stack(r).resources.find((c) => c.type === 'snowflake_compute_pool')!;
