@@ -97,6 +97,16 @@ export function challengerModel(monitor: Construct, options: ChallengerOptions, 
     windowDays,
     `Give at most windowDays (${windowDays}): a partition needs that many days of both versions' forecasts to be compared`,
   );
+  // Forecasts start where a version's training data ends, so the champion forecasts only `horizon`
+  // days from its own; the window counts days both versions forecast, which must fit in it.
+  if (windowDays >= ctx.scoring.horizon) {
+    throw new ValidationError(
+      path,
+      'challenger.windowDays',
+      `is ${windowDays}; it must be below the scoring horizon (${ctx.scoring.horizon}): the challenge compares the days both versions forecast, and the champion forecasts ${ctx.scoring.horizon} days from the end of its training data`,
+      `Give at most ${ctx.scoring.horizon - 1}, or score further ahead (scoring.horizon)`,
+    );
+  }
   const oneOf = <T extends string>(prop: string, v: T, values: readonly string[], fix: string): T => {
     if (!values.includes(v)) throw new ValidationError(path, `challenger.${prop}`, `is ${JSON.stringify(v)}; it must be one of ${values.join(', ')}`, fix);
     return v;

@@ -71,6 +71,8 @@ export interface DemoOptions {
   readonly closedLoop?: boolean;
   /** Whether the future actuals change the regime of regimeChangedSeries. @default true */
   readonly regimeChange?: boolean;
+  /** The monitoring the closed loop adds to the example's pipeline. @default DEMO_MONITORING */
+  readonly monitoring?: MonitoringOptions;
   /** Called with the server before the closed loop's monitoring task runs (tests inject faults here). */
   readonly beforeClosedLoop?: (server: LocalSnowflakeServer) => Promise<void> | void;
   /** Called after the closed loop with the server and the runner's session (tests run the graph again here). */
@@ -475,7 +477,7 @@ function synthesize(opts: DemoOptions): { pipeline: ManyModelPipeline; manifest:
   // The demo's stack gains monitoring with the closed loop, which retrains on the compute pool; the
   // example app itself has none, and a pipeline that trains in the warehouse has no pool to retrain on.
   const closedLoop = opts.closedLoop ?? (opts.checks !== false && pipeline.computePool !== undefined);
-  if (closedLoop) pipeline.addMonitoring(DEMO_MONITORING);
+  if (closedLoop) pipeline.addMonitoring(opts.monitoring ?? DEMO_MONITORING);
   app.synth();
   const [stack] = readSynthOutput(opts.outdir);
   return { pipeline, manifest: stack.manifest as HookManifest, terraform: JSON.parse(fs.readFileSync(stack.terraformFile, 'utf8')), closedLoop };

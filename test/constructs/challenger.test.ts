@@ -78,6 +78,10 @@ describe('addMonitoring({ retrain, challenger }): champion and challenger', () =
 
   test.each([
     [{ windowDays: 0 }, 'challenger.windowDays is 0; it must be a whole number from 1 to 366. Give e.g. 14: two weeks of daily actuals'],
+    [
+      { windowDays: 28 },
+      'challenger.windowDays is 28; it must be below the scoring horizon (28): the challenge compares the days both versions forecast, and the champion forecasts 28 days from the end of its training data. Give at most 27, or score further ahead (scoring.horizon)',
+    ],
     [{ windowDays: 7.5 }, 'challenger.windowDays is 7.5; it must be a whole number from 1 to 366'],
     [
       { windowDays: 5, minPoints: 6 },
