@@ -25,6 +25,8 @@ import { Conn, close, connect, query } from '../local-server/client';
  */
 let server: LocalSnowflakeServer;
 let c: Conn;
+let failRegistration = false;
+const register = registrationStandIn('CC.S.FORECASTER', 'CC.S.MODELS', 'CC.S.METRICS');
 
 const S = (name: string) => ObjectName.of('CC', 'S', name);
 const MODEL = S('FORECASTER');
@@ -83,12 +85,14 @@ const run = async (...sql: string[]) => {
 };
 const rows = async (sql: string) => (await query(c, sql)).rows;
 
-/** Runs `body` as task `name` (as the loop's tasks run) and returns its TASK_HISTORY state and error. */
+/** Runs `body` as task `name` (as the loop's tasks run) and returns the state and error of that run (TASK_HISTORY's newest row). */
 async function runTask(name: string, body: string): Promise<{ STATE: string; ERROR_MESSAGE: string | null }> {
   await run(`CREATE OR REPLACE TASK CC.S.${name} WAREHOUSE = WH AS ${body}`, `EXECUTE TASK CC.S.${name}`);
   await server.objects.settle();
-  const h = await rows(`SELECT STATE, ERROR_MESSAGE FROM TABLE(CC.INFORMATION_SCHEMA.TASK_HISTORY(TASK_NAME => '${name}'))`);
-  return h[h.length - 1] as never;
+  const h = await rows(
+    `SELECT STATE, ERROR_MESSAGE FROM TABLE(CC.INFORMATION_SCHEMA.TASK_HISTORY(TASK_NAME => '${name}')) ORDER BY QUERY_START_TIME DESC, COMPLETED_TIME DESC LIMIT 1`,
+  );
+  return h[0] as never;
 }
 
 /** A trained run: each partition's artifact on the stage (its forecast level) and its OK metrics row. */
@@ -133,7 +137,16 @@ async function writeForecasts(version: string, forecasts: Record<string, number[
 
 beforeAll(async () => {
   server = await startLocalServer({
-    procedures: { 'CC.S.REGISTER': registrationStandIn('CC.S.FORECASTER', 'CC.S.MODELS', 'CC.S.METRICS') },
+    procedures: {
+      // The registration procedure, failing once when asked: a decision interrupted half-way.
+      'CC.S.REGISTER': async (args, ctx) => {
+        if (failRegistration) {
+          failRegistration = false;
+          throw new Error('registration interrupted');
+        }
+        return register(args, ctx);
+      },
+    },
     // Each version forecasts its own constant: what the scoring test tells the versions' rows apart by.
     predictor: async (_m, version, input) =>
       input.map((r) => ({
@@ -391,6 +404,38 @@ describe('a challenger better overall, without merge', () => {
     expect(await runTask('DECIDE_SUPERSEDED', renderChallengerDecisionBody(m))).toMatchObject({ STATE: 'SUCCEEDED' });
     expect(versions().filter((v) => v.includes(':'))).toEqual(['V_M2:PRODUCTION']);
     expect((await rows(`SELECT OUTCOME FROM ${m.challenges.quoted}`))[0].OUTCOME).toBe('SUPERSEDED');
+  });
+});
+
+describe('a decision interrupted after it was recorded', () => {
+  test('is carried out by the next run without deciding again: one merged version, its rows once', async () => {
+    await resetAliases();
+    await trainRun('M3', { A: 12, B: 22, C: 32, D: 42, E: 52 });
+    await writeForecasts('V_M3', { A: [10, 10, 10, 10], B: [15, 15, 15, 15], C: [8, 12, 8, 12], D: [10, 10], E: [10, 10, 10, 10] });
+    const m = model('RESUME');
+    await openChallenge(m, '2026-01-10', 'M3');
+    await setAsOf('2026-01-14');
+    failRegistration = true;
+    const first = await runTask('DECIDE_RESUME', renderChallengerDecisionBody(m));
+    expect(first.STATE).toBe('FAILED');
+    expect(first.ERROR_MESSAGE).toContain('registration interrupted');
+    const decided = await rows(`SELECT STATUS, OUTCOME, PROMOTED_VERSION, DECIDED_AT FROM ${m.challenges.quoted}`);
+    expect(decided).toEqual([expect.objectContaining({ STATUS: 'DECIDED', OUTCOME: 'MERGED', PROMOTED_VERSION: 'V_BM3' })]);
+    expect(versions().filter((v) => v.includes(':'))).toEqual(['V_M3:CHALLENGER', 'V_R1:PRODUCTION']);
+    const compared = await rows(`SELECT PARTITION_KEY, WINNER, COMPUTED_AT FROM ${m.partitions.quoted} ORDER BY 1`);
+
+    expect(await runTask('DECIDE_RESUME', renderChallengerDecisionBody(m))).toEqual({ STATE: 'SUCCEEDED', ERROR_MESSAGE: null });
+    expect(versions().filter((v) => v.includes(':'))).toEqual(['V_BM3:PRODUCTION']);
+    expect(await rows(`SELECT PARTITION_KEY, WINNER, COMPUTED_AT FROM ${m.partitions.quoted} ORDER BY 1`)).toEqual(compared);
+    const [closed] = await rows(`SELECT STATUS, DECIDED_AT FROM ${m.challenges.quoted}`);
+    expect(closed).toEqual({ STATUS: 'CLOSED', DECIDED_AT: decided[0].DECIDED_AT });
+    expect((await rows(`SELECT PARTITION_KEY, PASS FROM CC.S.METRICS WHERE RUN_ID = 'BM3' ORDER BY 1`)).map((r) => `${r.PARTITION_KEY}:${r.PASS}`)).toEqual([
+      'A:challenger',
+      'B:champion',
+      'C:challenger',
+      'D:champion',
+      'E:challenger',
+    ]);
   });
 });
 

@@ -1,0 +1,121 @@
+import { DEMO_MONITORING, localConnection, runDemo, waitForGraphRun } from '../../runner/demo/run-demo';
+import { buildApp } from '../../stacks/main';
+import { EXAMPLE } from '../../stacks/forecast-stack';
+import { ChallengerMerge } from '../../index';
+import { SnowflakeSession } from '../../runner/snowflake/session';
+import { renderExecuteTask } from '../../lib/sql/task-graph';
+import { tempDir } from '../tmp';
+
+/**
+ * The closed loop with a champion/challenger policy on the local server, through snowflake-sdk:
+ * the demo's stack with `challenger` added to its monitoring, its hooks run, future actuals in
+ * which U0005 and U0025 change regime, and the monitoring task run. The loop's version becomes the
+ * challenger (not the champion), the same graph run scores it beside the champion, and the next
+ * run of the graph retrains nothing while the challenge is open.
+ */
+const quiet = { info: () => undefined, progress: () => undefined };
+
+interface Seen {
+  aliases: Record<string, string>;
+  versions: number;
+  challenges: Record<string, unknown>[];
+  scoredVersions: string[];
+  tasks: { NAME: string; STATE: string }[];
+  again?: {
+    aliases: Record<string, string>;
+    versions: number;
+    metricsRows: [number, number];
+    tasks: { NAME: string; STATE: string; ERROR_MESSAGE: string | null }[];
+  };
+}
+
+describe('the closed loop with a challenger policy', () => {
+  let seen: Seen | undefined;
+  let loopState = '';
+
+  beforeAll(async () => {
+    const r = await runDemo({
+      outdir: tempDir('mm-challenger-'),
+      buildApp,
+      sourceTable: EXAMPLE.sourceTable,
+      image: EXAMPLE.image,
+      series: 40,
+      days: 400,
+      log: quiet,
+      monitoring: { ...DEMO_MONITORING, challenger: { windowDays: 7, minPoints: 3, merge: ChallengerMerge.PER_PARTITION_BEST } },
+      afterClosedLoop: async (server, runner, loop, pipeline) => {
+        loopState = loop.state;
+        const admin = await SnowflakeSession.open(localConnection(server));
+        try {
+          const model = () => server.objects.models.models.get(pipeline.aggregator.modelName.toString())!;
+          const aliases = () =>
+            Object.fromEntries(
+              model()
+                .versions.filter((v) => v.alias)
+                .map((v) => [v.alias!, v.name]),
+            );
+          const gate = pipeline.challengerGate!;
+          const challenges = (
+            await admin.query(
+              `SELECT CHALLENGER_VERSION, CHAMPION_VERSION, TO_VARCHAR(OPENED_ON) AS OPENED_ON, TO_VARCHAR(DECIDE_ON) AS DECIDE_ON, STATUS, OUTCOME FROM ${gate.sqlModel.challenges.quoted}`,
+            )
+          ).rows;
+          const scoredVersions = (
+            await admin.query<{ V: string }>(
+              `SELECT DISTINCT MODEL_VERSION AS V FROM ${pipeline.scoring!.qualifiedName.quoted} WHERE RUN_ID LIKE 'C%' ORDER BY 1`,
+            )
+          ).rows.map((x) => x.V);
+          const tasks = server.objects.history.map((h) => ({ NAME: h.NAME, STATE: h.STATE }));
+          seen = { aliases: aliases(), versions: model().versions.length, challenges, scoredVersions, tasks };
+          // The next scheduled run of the same evaluation date, the challenge open.
+          const metricsRows = async () =>
+            Number((await admin.query<{ N: number }>(`SELECT COUNT(*) AS N FROM ${pipeline.aggregator.metricsTable.quoted}`)).rows[0].N);
+          const rowsBefore = await metricsRows();
+          const historyBefore = server.objects.history.length;
+          await runner.query(renderExecuteTask(pipeline.monitor!.taskName));
+          await waitForGraphRun(runner, pipeline.monitor!.taskName, 2);
+          seen.again = {
+            aliases: aliases(),
+            versions: model().versions.length,
+            metricsRows: [rowsBefore, await metricsRows()],
+            tasks: server.objects.history.slice(historyBefore).map((h) => ({ NAME: h.NAME, STATE: h.STATE, ERROR_MESSAGE: h.ERROR_MESSAGE })),
+          };
+        } finally {
+          await admin.close();
+        }
+      },
+    });
+    expect(r.failed).toBe(false);
+  }, 600_000);
+
+  test('the retrained version takes the challenger alias and an OPEN challenge; the champion keeps the production alias', () => {
+    expect(loopState).toBe('SUCCEEDED');
+    expect(seen!.aliases.CHALLENGER).toBe('V_M20240303');
+    expect(seen!.aliases.PRODUCTION).toMatch(/^V_R/);
+    expect(seen!.challenges).toEqual([
+      {
+        CHALLENGER_VERSION: 'V_M20240303',
+        CHAMPION_VERSION: seen!.aliases.PRODUCTION,
+        OPENED_ON: '2024-03-03',
+        DECIDE_ON: '2024-03-10',
+        STATUS: 'OPEN',
+        OUTCOME: null,
+      },
+    ]);
+  });
+
+  test('the same graph run decides nothing yet and scores the challenger beside the champion', () => {
+    const names = seen!.tasks.map((t) => t.NAME);
+    expect(names).toEqual(expect.arrayContaining(['FORECAST_MONITORING_CHALLENGER_DECIDE', 'FORECAST_MONITORING_CHALLENGER_SCORE']));
+    expect(seen!.tasks.filter((t) => /CHALLENGER/.test(t.NAME)).every((t) => t.STATE === 'SUCCEEDED')).toBe(true);
+    expect(seen!.scoredVersions).toEqual([seen!.aliases.PRODUCTION, 'V_M20240303'].sort());
+  });
+
+  test('the next run of the graph, the challenge open, retrains and registers nothing and moves no alias', () => {
+    const again = seen!.again!;
+    expect(again.tasks.filter((t) => t.STATE !== 'SUCCEEDED')).toEqual([]);
+    expect(again.aliases).toEqual(seen!.aliases);
+    expect(again.versions).toBe(seen!.versions);
+    expect(again.metricsRows[1]).toBe(again.metricsRows[0]);
+  });
+});
