@@ -251,7 +251,7 @@ function challengeForecasts(c: ChallengerSqlModel, version: string): string {
   ].join('\n');
 }
 
-/** sMAPE's term of one day in percent's units before the 100 (0 where actual and forecast are both 0), as the monitor computes it. */
+/** One day's sMAPE term, 2|f - a| / (|a| + |f|) (0 where both are 0), as the monitor computes it; x 100 gives percent. */
 const smapeTerm = (f: string) => `IFF(ABS(A.Y) + ABS(${f}) = 0, 0, 2 * ABS(${f} - A.Y) / (ABS(A.Y) + ABS(${f})))`;
 
 /**
