@@ -1,4 +1,7 @@
-import { DEMO_MONITORING, localConnection, runDemo, waitForGraphRun } from '../../runner/demo/run-demo';
+import { DEMO_MONITORING, futureActuals, localConnection, regimeChangedSeries, runDemo, waitForGraphRun } from '../../runner/demo/run-demo';
+import { ObjectName } from '../../lib/identifiers';
+import { DEMO_LOAD_WAREHOUSE, renderDemoSource } from '../../lib/sql/demo';
+import { renderUseSystemRole, renderUseWarehouse } from '../../lib/sql/session';
 import { buildApp } from '../../stacks/main';
 import { EXAMPLE } from '../../stacks/forecast-stack';
 import { ChallengerMerge } from '../../index';
@@ -11,7 +14,8 @@ import { tempDir } from '../tmp';
  * the demo's stack with `challenger` added to its monitoring, its hooks run, future actuals in
  * which U0005 and U0025 change regime, and the monitoring task run. The loop's version becomes the
  * challenger (not the champion), the same graph run scores it beside the champion, and the next
- * run of the graph retrains nothing while the challenge is open.
+ * run of the graph retrains nothing while the challenge is open. Seven more days of actuals then
+ * reach the decision date, and the graph decides.
  */
 const quiet = { info: () => undefined, progress: () => undefined };
 
@@ -27,6 +31,7 @@ interface Seen {
     metricsRows: [number, number];
     tasks: { NAME: string; STATE: string; ERROR_MESSAGE: string | null }[];
   };
+  decided?: { aliases: Record<string, string>; versions: number; challenge: Record<string, unknown>; state: string };
 }
 
 describe('the closed loop with a challenger policy', () => {
@@ -80,6 +85,19 @@ describe('the closed loop with a challenger policy', () => {
             metricsRows: [rowsBefore, await metricsRows()],
             tasks: server.objects.history.slice(historyBefore).map((h) => ({ NAME: h.NAME, STATE: h.STATE, ERROR_MESSAGE: h.ERROR_MESSAGE })),
           };
+          // Seven more days of actuals: the window has passed, and the next run decides.
+          await admin.query(renderUseSystemRole('SYSADMIN'));
+          await admin.query(renderUseWarehouse(DEMO_LOAD_WAREHOUSE));
+          await admin.query(renderDemoSource(ObjectName.parse(EXAMPLE.sourceTable, 3)).insert.sql, futureActuals(40, 428, 7, regimeChangedSeries(40)));
+          await admin.query(renderUseSystemRole('ACCOUNTADMIN'));
+          await runner.query(renderExecuteTask(pipeline.monitor!.taskName));
+          const done = await waitForGraphRun(runner, pipeline.monitor!.taskName, 3);
+          const [challenge] = (
+            await admin.query(
+              `SELECT STATUS, OUTCOME, PARTITIONS_COMPARED, CHALLENGER_WINS, PROMOTED_VERSION FROM ${pipeline.challengerGate!.sqlModel.challenges.quoted}`,
+            )
+          ).rows;
+          seen.decided = { aliases: aliases(), versions: model().versions.length, challenge, state: done.STATE };
         } finally {
           await admin.close();
         }
@@ -117,5 +135,13 @@ describe('the closed loop with a challenger policy', () => {
     expect(again.aliases).toEqual(seen!.aliases);
     expect(again.versions).toBe(seen!.versions);
     expect(again.metricsRows[1]).toBe(again.metricsRows[0]);
+  });
+
+  test("once actuals reach the decision date the graph decides: here REJECTED, no partition compared (the champion's forecasts end where the challenger's begin), the champion keeps the alias", () => {
+    const d = seen!.decided!;
+    expect(d.state).toBe('SUCCEEDED');
+    expect(d.challenge).toEqual({ STATUS: 'CLOSED', OUTCOME: 'REJECTED', PARTITIONS_COMPARED: 0, CHALLENGER_WINS: 0, PROMOTED_VERSION: null });
+    expect(d.aliases).toEqual({ PRODUCTION: seen!.aliases.PRODUCTION });
+    expect(d.versions).toBe(seen!.versions);
   });
 });
