@@ -7,7 +7,6 @@ import { PassModel, PipelineModel, TasksPassModel, WarehousePassModel, trainingK
 import { renderStartWorker } from '../lib/pipeline/workers';
 import { RetrainLoopModel, renderRetrainFinishBody, renderRetrainStartBody, renderRetrainWorkerBody } from '../lib/sql/retrain';
 import { MonitoringSqlModel } from '../lib/sql/monitoring';
-import { renderDropService } from '../lib/sql/services';
 import { MAX_CHILDREN_PER_TASK } from '../lib/sql/task-graph';
 import { claimName } from './object-names';
 import { dependOn } from './depends';
@@ -114,7 +113,7 @@ export class RetrainLoop extends Construct {
     this.workerTasks = jobServices.map((svc, k) => {
       const name = named(`W${k}`);
       claimName(this, 'the retraining task names (derived from the monitor: change its id)', 'TASK', name);
-      const body = renderRetrainWorkerBody(loop, renderDropService(svc), renderStartWorker(m, pass, k));
+      const body = renderRetrainWorkerBody(loop, svc, renderStartWorker(m, pass, k));
       const task = new Task(this, `WorkerTask${k}`, {
         ...common,
         name: name.name,

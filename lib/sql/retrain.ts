@@ -14,6 +14,7 @@ import { QueueModel, renderEnqueue, renderQueueStatements, renderRequeueOrphaned
 import { MonitoringSqlModel } from './monitoring';
 import { GateMetricName, renderBuildModelIndex, renderGateQuery, renderPromote, renderRegisterCall } from './registry';
 import { inlineParams, runVar } from './statement';
+import { beginEnd, runBoundJobLines } from './task-graph';
 import { METRICS_COLUMNS, Pass, TrainingTablesModel, renderFinishPass, renderRefreshPass, renderStartPass, renderVerifyPass } from './training';
 
 /** How the run ids of monitor-triggered retraining start (runner: R, scheduled scoring: S). */
@@ -190,23 +191,24 @@ export function renderRetrainStartBody(l: RetrainLoopModel): string {
 }
 
 /**
- * A worker task's body: when a retraining pass of this trainer is running, the slot's previous
- * job service is dropped and its job service run synchronously (renderSlotTaskBody's statements:
- * the task ends with the job); otherwise nothing starts, so a scheduled run that found nothing
- * degraded uses no compute pool.
+ * A worker task's body: this evaluation's retraining run (the start task's, renderRetrainRunId);
+ * when it is running for this trainer, the slot's previous job service is dropped and its job
+ * service run synchronously for that run only (runBoundJobLines: the task ends with the job);
+ * otherwise nothing starts, so a scheduled run that found nothing degraded uses no compute pool.
  */
-export function renderRetrainWorkerBody(l: RetrainLoopModel, dropService: string, executeJobService: string): string {
+export function renderRetrainWorkerBody(l: RetrainLoopModel, jobService: ObjectName, executeJobService: string): string {
   // A BEGIN ... END block with LET, not EXECUTE IMMEDIATE $$...$$: the job specification is itself
   // dollar-quoted, and dollar quotes do not nest.
-  const lines = [
+  return beginEnd([
+    `LET ${RUN} VARCHAR := '';`,
+    `SELECT ${renderRetrainRunId(l.monitoring)} INTO :${RUN};`,
     'LET RUNNING NUMBER := 0;',
-    `SELECT COUNT(*) INTO :RUNNING FROM ${l.tables.runs.quoted} WHERE PASS = ${sqlString(RETRAIN_PASS)} AND STATUS = 'RUNNING' AND STARTSWITH(RUN_ID, ${sqlString(RETRAIN_RUN_PREFIX)}) AND TRAINING_KEY = ${sqlString(l.trainingKey)};`,
+    `SELECT COUNT(*) INTO :RUNNING FROM ${l.tables.runs.quoted} WHERE RUN_ID = :${RUN} AND PASS = ${sqlString(RETRAIN_PASS)} AND STATUS = 'RUNNING' AND TRAINING_KEY = ${sqlString(l.trainingKey)};`,
     `IF (RUNNING = 0) THEN RETURN 'nothing to retrain'; END IF;`,
-    `${dropService};`,
-    `${executeJobService};`,
-    `RETURN 'trained';`,
-  ];
-  return ['BEGIN', ...lines.map((x) => `  ${x.replace(/\n/g, '\n  ')}`), 'END'].join('\n');
+    // The run id is `M` + 8 digits (renderRetrainRunId): nothing user-given reaches the specification.
+    ...runBoundJobLines(RUN, jobService, executeJobService),
+    `RETURN 'trained for ' || ${RUN};`,
+  ]);
 }
 
 /** Whether the retraining run's version holds the alias, into the variable PROMOTED. */
