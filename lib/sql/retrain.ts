@@ -15,6 +15,7 @@ import { MonitoringSqlModel } from './monitoring';
 import { GateMetricName, renderBuildModelIndex, renderGateQuery, renderPromote, renderRegisterCall } from './registry';
 import { inlineParams, runVar } from './statement';
 import { beginEnd, runBoundJobLines } from './task-graph';
+import { TaskRunLedgerModel, renderTaskRunFinish, renderTaskRunStart } from './ledger';
 import { METRICS_COLUMNS, Pass, TrainingTablesModel, renderFinishPass, renderRefreshPass, renderStartPass, renderVerifyPass } from './training';
 
 /** How the run ids of monitor-triggered retraining start (runner: R, scheduled scoring: S). */
@@ -113,6 +114,21 @@ export interface RetrainLoopModel {
   readonly gate?: { readonly metric: GateMetricName; readonly threshold: number };
   /** Share of retrained partitions (0-100) allowed to fail before the run fails. */
   readonly allowedFailurePercent: number;
+  /** Where the loop records its runs beside the runner's (the stack's HOOK_RUNS); none: not recorded. */
+  readonly ledger?: TaskRunLedgerModel;
+}
+
+/** A ledger statement of the loop, when it records its runs (RetrainLoopModel.ledger). */
+function ledgerLines(l: RetrainLoopModel, render: (ledger: TaskRunLedgerModel) => string): string[] {
+  return l.ledger ? [`${render(l.ledger)};`] : [];
+}
+
+/** The loop's outcome in its ledger row: what it retrained, how many trained or failed, the version. */
+function finishDetails(l: RetrainLoopModel, promoted: boolean): string {
+  return (
+    `OBJECT_CONSTRUCT('trigger', 'closed loop', 'fromRun', :FROM_RUN, 'partitions', :PARTITIONS, 'trained', :TRAINED, 'failed', :FAILED, ` +
+    `'version', ${sqlString(l.versionPrefix)} || :${RUN}, 'promoted', ${promoted ? 'TRUE' : 'FALSE'})`
+  );
 }
 
 /** The Scripting variable that holds the retraining run id in the loop's task bodies. */
@@ -185,6 +201,14 @@ export function renderRetrainStartBody(l: RetrainLoopModel): string {
       // so no worker of this graph runs before this task ends. Its chunks are claimable again at
       // once (or failed when their attempts are used up), and this run's workers resume them.
       `${bindRetrainRun(renderRequeueOrphaned(l.queue, RETRAIN_PASS))};`,
+      // The run in the stack's ledger, beside the runner's: what it retrains and from which run.
+      ...ledgerLines(l, (g) =>
+        renderTaskRunStart(
+          g,
+          `:${RUN}`,
+          `OBJECT_CONSTRUCT('trigger', 'closed loop', 'fromRun', :FROM_RUN, 'partitions', (SELECT SUM(ARRAY_SIZE(PARTITION_KEYS)) FROM ${l.queue.table.quoted} WHERE RUN_ID = :${RUN} AND PASS = ${sqlString(RETRAIN_PASS)}))`,
+        ),
+      ),
       `RETURN ${RUN};`,
     ],
   );
@@ -275,7 +299,8 @@ export function renderRetrainFinishBody(l: RetrainLoopModel): string {
       countEnqueued(l),
       `IF (ENQUEUED = 0) THEN RETURN 'nothing to retrain'; END IF;`,
       countPromoted(l),
-      `IF (PROMOTED > 0) THEN RETURN 'already promoted'; END IF;`,
+      // Promoted by an earlier run of the graph that ended before its ledger row did.
+      `IF (PROMOTED > 0) THEN ${ledgerLines(l, (g) => renderTaskRunFinish(g, `:${RUN}`, 'SUCCEEDED', null)).join(' ')} RETURN 'already promoted'; END IF;`,
       ...dynamic(inlineParams(q.requeueExpired, { RUN_ID: runVar('RUN_ID') })),
       ...dynamic(inlineParams(q.failExhausted, { RUN_ID: runVar('RUN_ID') })),
       `SELECT COUNT(*) INTO :OPEN_CHUNKS FROM ${l.queue.table.quoted} WHERE RUN_ID = :${RUN} AND PASS = ${sqlString(RETRAIN_PASS)} AND STATUS IN ('PENDING', 'CLAIMED');`,
@@ -284,8 +309,8 @@ export function renderRetrainFinishBody(l: RetrainLoopModel): string {
       ...dynamic(renderRefreshPass(l.tables.stage, Pass.REFINE)),
       // The verification's columns in order: CHUNKS, CHUNKS_DONE, CHUNKS_FAILED, PARTITIONS, PARTITIONS_OK, PARTITIONS_FAILED, ARTIFACTS_MISSING.
       `${bindRetrainRun(renderVerifyPass(l.tables, l.queue.table, Pass.REFINE))}\nINTO :CHUNKS, :CHUNKS_DONE, :CHUNKS_FAILED, :PARTITIONS, :TRAINED, :FAILED, :MISSING;`,
-      `IF (MISSING > 0) THEN RAISE ARTIFACTS_MISSING; END IF;`,
-      `IF (100 * (PARTITIONS - TRAINED) > ${allowed} * PARTITIONS) THEN RAISE TOO_MANY_FAILED; END IF;`,
+      `IF (MISSING > 0) THEN ${ledgerLines(l, (g) => renderTaskRunFinish(g, `:${RUN}`, 'FAILED', 'retraining: artifacts of trained partitions are missing on the stage')).join(' ')} RAISE ARTIFACTS_MISSING; END IF;`,
+      `IF (100 * (PARTITIONS - TRAINED) > ${allowed} * PARTITIONS) THEN ${ledgerLines(l, (g) => renderTaskRunFinish(g, `:${RUN}`, 'FAILED', `retraining: more than ${allowed} % of the retrained partitions failed`)).join(' ')} RAISE TOO_MANY_FAILED; END IF;`,
       `SELECT ${renderAliasRunQuery(l)} INTO :FROM_RUN;`,
       `IF (FROM_RUN IS NOT NULL) THEN`,
       `  ${renderCarryOverUntrained(l.tables, l.queue, `:${RUN}`, ':FROM_RUN').replace(/\n/g, '\n  ')};`,
@@ -295,7 +320,7 @@ export function renderRetrainFinishBody(l: RetrainLoopModel): string {
       ...(l.gate
         ? [
             `SELECT G.PASSED INTO :PASSED FROM (${bindRetrainRun(renderGateQuery(l.tables, l.gate.metric, l.gate.threshold))}) G;`,
-            `IF (NOT PASSED) THEN RETURN 'registered, not promoted: ${l.gate.metric} above ${sqlNumber(l.gate.threshold)}'; END IF;`,
+            `IF (NOT PASSED) THEN ${ledgerLines(l, (g) => renderTaskRunFinish(g, `:${RUN}`, 'GATED', `registered, not promoted: ${l.gate!.metric} above ${sqlNumber(l.gate!.threshold)}`, finishDetails(l, false))).join(' ')} RETURN 'registered, not promoted: ${l.gate.metric} above ${sqlNumber(l.gate.threshold)}'; END IF;`,
           ]
         : []),
       held,
@@ -304,6 +329,7 @@ export function renderRetrainFinishBody(l: RetrainLoopModel): string {
       `END IF;`,
       ...dynamic(promote.setAlias),
       ...dynamic(promote.setDefault),
+      ...ledgerLines(l, (g) => renderTaskRunFinish(g, `:${RUN}`, 'SUCCEEDED', null, finishDetails(l, true))),
       `RETURN 'promoted ' || ${sqlString(l.versionPrefix)} || ${RUN};`,
     ],
   );
