@@ -1,4 +1,7 @@
+import { createHash } from 'crypto';
+import { TerraformStack } from 'cdktf';
 import { Construct } from 'constructs';
+import { Hooks } from '../lib/hooks/hooks';
 import { Task } from './resources';
 import { ValidationError } from '../lib/errors';
 import { ObjectName } from '../lib/identifiers';
@@ -8,12 +11,14 @@ import { renderStartWorker } from '../lib/pipeline/workers';
 import { RetrainLoopModel, renderRetrainFinishBody, renderRetrainStartBody, renderRetrainWorkerBody } from '../lib/sql/retrain';
 import { ChallengeOpening } from '../lib/sql/challenger';
 import { MonitoringSqlModel } from '../lib/sql/monitoring';
-import { renderDropService } from '../lib/sql/services';
 import { MAX_CHILDREN_PER_TASK } from '../lib/sql/task-graph';
 import { claimName } from './object-names';
 import { dependOn } from './depends';
 
 /** The closed loop of a pipeline's monitoring (`addMonitoring({ retrain: {} })`). */
+/** The step id (after the pipeline's path) under which the loop's runs are recorded in the ledger. */
+export const RETRAIN_LOOP_STEP = 'retrain-loop';
+
 export interface RetrainOptions {
   /** Job services that retrain the degraded partitions in parallel, one worker task each (at most 100: a task's children). @default 2 */
   readonly workers?: number;
@@ -107,20 +112,38 @@ export class RetrainLoop extends Construct {
       allowedFailurePercent: m.allowedFailurePercent,
       ...(props.challenge ? { challenge: props.challenge } : {}),
     };
+    const workerBody = (k: number) => renderRetrainWorkerBody(loop, jobServices[k], renderStartWorker(m, pass, k));
+    // The loop's runs go to the stack's ledger beside the runner's (the pipeline created it), under
+    // a step id of their own; the fingerprint is the loop's definition: its bodies without the ledger.
+    const location = Hooks.of(this).ledger;
+    const recorded: RetrainLoopModel = location
+      ? {
+          ...loop,
+          ledger: {
+            table: ObjectName.of(location.database, location.schema, location.table),
+            stack: TerraformStack.of(this).node.id,
+            stepId: `${m.path}/${RETRAIN_LOOP_STEP}`,
+            fingerprint: createHash('sha256')
+              .update([renderRetrainStartBody(loop), ...jobServices.map((_, k) => workerBody(k)), renderRetrainFinishBody(loop)].join('\n'))
+              .digest('hex'),
+            task: start,
+          },
+        }
+      : loop;
     const common = { database: schema[0], schema: schema[1], warehouse: m.warehouse.name, started: true };
     claimName(this, 'the retraining task names (derived from the monitor: change its id)', 'TASK', start);
     this.startTask = new Task(this, 'StartTask', {
       ...common,
       name: start.name,
       after: [props.monitorTaskName.quoted],
-      sqlStatement: renderRetrainStartBody(loop),
+      sqlStatement: renderRetrainStartBody(recorded),
       comment: 'Closed loop: enqueue the degraded partitions, carry the others over',
     });
     dependOn(this.startTask, props.monitorTask);
-    this.workerTasks = jobServices.map((svc, k) => {
+    this.workerTasks = jobServices.map((_, k) => {
       const name = named(`W${k}`);
       claimName(this, 'the retraining task names (derived from the monitor: change its id)', 'TASK', name);
-      const body = renderRetrainWorkerBody(loop, renderDropService(svc), renderStartWorker(m, pass, k));
+      const body = workerBody(k);
       const task = new Task(this, `WorkerTask${k}`, {
         ...common,
         name: name.name,
@@ -139,7 +162,7 @@ export class RetrainLoop extends Construct {
       ...common,
       name: finish.name,
       after: this.workerTasks.map((_, k) => named(`W${k}`).quoted),
-      sqlStatement: renderRetrainFinishBody(loop),
+      sqlStatement: renderRetrainFinishBody(recorded),
       comment: props.challenge
         ? 'Closed loop: verify, index, register one version, make it the challenger through the gate'
         : 'Closed loop: verify, index, register one version, promote through the gate',

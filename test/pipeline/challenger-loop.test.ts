@@ -7,6 +7,8 @@ import { EXAMPLE } from '../../stacks/forecast-stack';
 import { ChallengerMerge } from '../../index';
 import { SnowflakeSession } from '../../runner/snowflake/session';
 import { renderExecuteTask } from '../../lib/sql/task-graph';
+import { Ledger, TaskRunRecord } from '../../runner/hooks/ledger';
+import { HookManifest } from '../../lib/hooks/manifest';
 import { tempDir } from '../tmp';
 
 /**
@@ -25,6 +27,7 @@ interface Seen {
   challenges: Record<string, unknown>[];
   scoredVersions: string[];
   tasks: { NAME: string; STATE: string }[];
+  ledger?: TaskRunRecord[];
   again?: {
     aliases: Record<string, string>;
     versions: number;
@@ -37,6 +40,7 @@ interface Seen {
 describe('the closed loop with a challenger policy', () => {
   let seen: Seen | undefined;
   let loopState = '';
+  let manifest: HookManifest | undefined;
 
   beforeAll(async () => {
     const r = await runDemo({
@@ -48,6 +52,9 @@ describe('the closed loop with a challenger policy', () => {
       days: 400,
       log: quiet,
       monitoring: { ...DEMO_MONITORING, challenger: { windowDays: 7, minPoints: 3, merge: ChallengerMerge.PER_PARTITION_BEST } },
+      beforeClosedLoop: (_server, _runner, m) => {
+        manifest = m;
+      },
       afterClosedLoop: async (server, runner, loop, pipeline) => {
         loopState = loop.state;
         const admin = await SnowflakeSession.open(localConnection(server));
@@ -71,7 +78,8 @@ describe('the closed loop with a challenger policy', () => {
             )
           ).rows.map((x) => x.V);
           const tasks = server.objects.history.map((h) => ({ NAME: h.NAME, STATE: h.STATE }));
-          seen = { aliases: aliases(), versions: model().versions.length, challenges, scoredVersions, tasks };
+          const ledger = await new Ledger(runner, manifest!.ledger!, manifest!.stack).taskRuns();
+          seen = { aliases: aliases(), versions: model().versions.length, challenges, scoredVersions, tasks, ledger };
           // The next scheduled run of the same evaluation date, the challenge open.
           const metricsRows = async () =>
             Number((await admin.query<{ N: number }>(`SELECT COUNT(*) AS N FROM ${pipeline.aggregator.metricsTable.quoted}`)).rows[0].N);
@@ -119,6 +127,17 @@ describe('the closed loop with a challenger policy', () => {
         STATUS: 'OPEN',
         OUTCOME: null,
       },
+    ]);
+  });
+
+  test("the loop's run is recorded in the ledger as SUCCEEDED with its version, not promoted", () => {
+    expect(seen!.ledger).toEqual([
+      expect.objectContaining({
+        stepId: 'forecast/Forecast/retrain-loop',
+        runId: 'M20240303',
+        status: 'SUCCEEDED',
+        details: expect.objectContaining({ version: 'V_M20240303', promoted: false }),
+      }),
     ]);
   });
 
