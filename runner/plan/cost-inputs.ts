@@ -88,7 +88,8 @@ export function jobServicesIn(texts: Iterable<string>): Map<string, JobServiceUs
   for (const t of texts) {
     for (const m of t.matchAll(JOB)) {
       const warehouse = /QUERY_WAREHOUSE\s*=\s*("(?:[^"]|"")+"|[A-Za-z_][A-Za-z0-9_$]*)/i.exec(m[3])?.[1];
-      const cpus = Number(/MM_WORKER_CPUS:\s*'([0-9.]+)'/.exec(m[4])?.[1]);
+      // A slot task runs the statement as a string constant (renderSlotTaskBody), its quotes doubled.
+      const cpus = Number(/MM_WORKER_CPUS:\s*'{1,2}([0-9.]+)'/.exec(m[4])?.[1]);
       out.set(m[2].toUpperCase(), {
         service: m[2].toUpperCase(),
         pool: storedName(m[1]),
