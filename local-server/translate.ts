@@ -60,6 +60,14 @@ const POST_FIXES: [RegExp, string | ((...m: string[]) => string)][] = [
   // STARTSWITH (https://docs.snowflake.com/en/sql-reference/functions/startswith) is DuckDB's starts_with.
   [/\bSTARTSWITH\(/gi, 'starts_with('],
   [/\bOBJECT_AGG\(/gi, 'json_group_object('],
+  // A VARIANT's string cast to VARCHAR is the string itself, not its JSON text; other values are
+  // their JSON text, JSON null the word null (TO_CHAR / TO_VARCHAR, usage notes:
+  // https://docs.snowflake.com/en/sql-reference/functions/to_char). DuckDB's cast of JSON keeps the
+  // quotes, so a path's value (`v:k::VARCHAR`, here `v -> '$.k'`) is unwrapped when it is a string.
+  [
+    /CAST\(((?:[A-Za-z_][A-Za-z0-9_$]*|"[^"]+")(?:\.(?:[A-Za-z_][A-Za-z0-9_$]*|"[^"]+"))* -> '(?:[^']|'')*') AS (?:TEXT|VARCHAR)\)/gi,
+    (_m: string, path: string) => `(CASE WHEN json_type(${path}) = 'VARCHAR' THEN (${path}) ->> '$' ELSE CAST(${path} AS TEXT) END)`,
+  ],
   [/CAST\(([A-Za-z_."]+) AS VARIANT\)/gi, 'to_json($1)'],
   [/\bAS VARIANT\b/gi, 'AS JSON'],
   // A function replacement: the SQL contains '$' and '$[*]', which a replacement string would expand.

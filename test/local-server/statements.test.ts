@@ -152,3 +152,17 @@ describe('local server: array-bound INSERT ... SELECT', () => {
     ]);
   });
 });
+
+describe('local server: a VARIANT value cast to VARCHAR', () => {
+  // TO_CHAR / TO_VARCHAR usage notes: a string in a VARIANT is kept as it is, not made a JSON
+  // string; other values are their JSON text, JSON null the word null
+  // (https://docs.snowflake.com/en/sql-reference/functions/to_char).
+  test('a string is the string without quotes; a number, an object and JSON null are their JSON text; a missing key is NULL', async () => {
+    await query(c, 'CREATE OR REPLACE TABLE PDB.S.VAR (ID NUMBER, V VARIANT)');
+    await query(c, `INSERT INTO PDB.S.VAR SELECT 1, PARSE_JSON('{"k": "a \\\\"b\\\\"", "n": 1.5, "o": {"z": [1, "q"]}, "x": null}')`);
+    const row = (await query(c, 'SELECT V:k::VARCHAR AS K, TO_VARCHAR(V:n) AS N, V:o::STRING AS O, V:x::VARCHAR AS X, V:nope::VARCHAR AS M FROM PDB.S.VAR'))
+      .rows[0];
+    expect(row).toEqual({ K: 'a "b"', N: '1.5', O: '{"z":[1,"q"]}', X: 'null', M: null });
+    expect((await query(c, 'SELECT COUNT(*) AS N FROM PDB.S.VAR WHERE V:k::VARCHAR = \'a "b"\'')).rows).toEqual([{ N: 1 }]);
+  });
+});
