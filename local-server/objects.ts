@@ -20,6 +20,7 @@ import { InlineTables, inferColumns, inlinePlaceholder, jsonTable } from './inli
 import { JavascriptFunctions } from './javascript-functions';
 import { parsePartitionedUnload, partitionedUnload } from './partitioned-unload';
 import { LocalAlerts } from './alerts';
+import { LocalModelMonitors } from './model-monitors';
 import { runScriptingBlock, scriptingBlockOf } from './scripting';
 import { modelVersionSource, versionName } from './model-source';
 
@@ -349,6 +350,8 @@ export class SnowflakeObjects {
   readonly javascriptFunctions: JavascriptFunctions;
   /** Alerts (CREATE / ALTER / DROP / EXECUTE ALERT): ./alerts.ts. */
   readonly alerts: LocalAlerts;
+  /** Model monitors (CREATE / DROP / SHOW MODEL MONITORS): ./model-monitors.ts. */
+  readonly modelMonitors: LocalModelMonitors;
   private readonly runningGraphs: Promise<void>[] = [];
 
   constructor(
@@ -358,6 +361,7 @@ export class SnowflakeObjects {
     this.serving = new ModelServing(engine, this, { onlineMethod: opts.onlineMethod, host: opts.host ?? (() => '127.0.0.1') });
     this.javascriptFunctions = new JavascriptFunctions(engine);
     this.alerts = new LocalAlerts(engine, async (session, sql) => (await this.handle(session, sql)) ?? this.engine.execute(session, sql));
+    this.modelMonitors = new LocalModelMonitors(engine, this.models);
     engine.modelVersions = () =>
       [...this.models.models.values()].flatMap((m) =>
         m.versions.map((v) => ({ model: m.name, version: v.name, aliases: v.alias ? [v.alias] : [], owner: engine.access.ownerOf('MODEL', m.name) })),
@@ -377,7 +381,9 @@ export class SnowflakeObjects {
                   ? this.javascriptFunctions.functions.has(name)
                   : kind === 'ALERT'
                     ? this.alerts.has(name)
-                    : false;
+                    : kind === 'MODEL MONITOR'
+                      ? this.modelMonitors.has(name)
+                      : false;
   }
 
   private get auth() {
@@ -442,6 +448,8 @@ export class SnowflakeObjects {
     if (unload) return partitionedUnload(this.engine, s, unload);
     const alerted = await this.alerts.handle(s, sql);
     if (alerted) return alerted;
+    const monitored = await this.modelMonitors.handle(s, sql);
+    if (monitored) return monitored;
     for (const [pattern, run] of this.routes) {
       const m = pattern.exec(sql);
       if (m) return run(s, m);
@@ -708,6 +716,7 @@ export class SnowflakeObjects {
       procedures: [...this.procedures.entries()],
       serving: this.serving.toJSON(),
       alerts: this.alerts.toJSON(),
+      modelMonitors: this.modelMonitors.toJSON(),
       functions: this.javascriptFunctions.toJSON(),
     };
   }
@@ -720,9 +729,11 @@ export class SnowflakeObjects {
     procedures?: [string, ProcedureEntry][];
     serving?: Parameters<ModelServing['load']>[0];
     alerts?: Parameters<LocalAlerts['load']>[0];
+    modelMonitors?: Parameters<LocalModelMonitors['load']>[0];
     functions?: Parameters<JavascriptFunctions['load']>[0];
   }): void {
     this.alerts.load(state.alerts);
+    this.modelMonitors.load(state.modelMonitors);
     this.javascriptFunctions.load(state.functions);
     // Inference services run until dropped: they are back after a restart, as their gateways are.
     this.serving.load(state.serving);
