@@ -31,6 +31,8 @@ export { PipelineMonitor } from './constructs/pipeline-monitor';
 export type { DegradationThresholds, DegradedShareAlertOptions, DriftThresholds, MonitoringOptions, PipelineMonitorProps } from './constructs/pipeline-monitor';
 export { RetrainLoop } from './constructs/retrain-loop';
 export type { RetrainLoopProps, RetrainOptions } from './constructs/retrain-loop';
+export { VersionMonitor } from './constructs/version-monitor';
+export type { ModelMonitorOptions } from './constructs/version-monitor';
 export { BatchScoringJob, MAX_HORIZON } from './constructs/batch-scoring-job';
 export type { BatchScoringJobProps } from './constructs/batch-scoring-job';
 export { HooksLedger } from './constructs/hooks-ledger';

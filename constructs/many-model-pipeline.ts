@@ -1,4 +1,5 @@
 import { RetrainLoop } from './retrain-loop';
+import { VersionMonitor } from './version-monitor';
 import { Annotations } from '../lib/engine';
 import { Table, Task } from './resources';
 import { Construct } from 'constructs';
@@ -375,11 +376,23 @@ export class ManyModelPipeline extends Construct implements IHookDependable {
         monitorTaskName: monitor.taskName,
       });
     }
+    if (options.modelMonitor) {
+      this.versionMonitor = new VersionMonitor(monitor, 'VersionMonitor', {
+        ...options.modelMonitor,
+        aggregator: this.aggregator,
+        scoringJob: this.scoring,
+        source: monitor.sqlModel.source,
+        pipelineWarehouse: this.warehouse,
+      });
+    }
     return monitor;
   }
 
   /** The closed loop's tasks, when addMonitoring({ retrain }) was called. */
   retrainLoop?: RetrainLoop;
+
+  /** The model monitor that follows the promoted version, when addMonitoring({ modelMonitor }) was called. */
+  versionMonitor?: VersionMonitor;
 
   /** The monitor addMonitoring() added, if any. */
   get monitor(): PipelineMonitor | undefined {

@@ -15,6 +15,7 @@ import { columnTable } from './tables';
 import { dependOn } from './depends';
 import { monitoringModel } from './monitoring-model';
 import type { RetrainOptions } from './retrain-loop';
+import type { ModelMonitorOptions } from './version-monitor';
 
 /** When a partition's realized accuracy over the window counts as degraded. */
 export interface DegradationThresholds {
@@ -77,6 +78,12 @@ export interface MonitoringOptions {
    * @default - no retraining: the monitor only measures
    */
   readonly retrain?: RetrainOptions;
+  /**
+   * A Snowflake model monitor on the version the alias points to, with the partition as its segment
+   * (`modelMonitor: {}` for the defaults); it follows each promotion (constructs/version-monitor.ts).
+   * @default - no model monitor
+   */
+  readonly modelMonitor?: ModelMonitorOptions;
 }
 
 /** A monitor's props: its options and what its pipeline supplies. */
