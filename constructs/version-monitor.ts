@@ -39,7 +39,7 @@ export interface ModelMonitorOptions {
   readonly aggregationWindowDays?: number;
   /** Whether the partition key is the monitor's segment column (one of at most 5; Snowflake advises fewer than 25 values). @default true */
   readonly segmentByPartition?: boolean;
-  /** When the task that moves the monitor to the promoted version checks (also run after each post-deploy promotion). @default Schedule.every(60) */
+  /** When the task that moves the monitor to the promoted version checks (it also runs after each post-deploy promotion). @default Schedule.cron('0 8 * * *', 'UTC'): an hour after the default monitoring run, so a promotion of the closed loop is followed the same day */
   readonly followSchedule?: Schedule;
   /** Warehouse the monitor refreshes on and the task runs on. @default - the pipeline's warehouse */
   readonly warehouse?: IWarehouse;
@@ -155,7 +155,7 @@ export class VersionMonitor extends Construct {
       name: m.task.name,
       warehouse: m.warehouse.name,
       started: true,
-      schedule: (props.followSchedule ?? Schedule.every(60)).toTaskSchedule(),
+      schedule: (props.followSchedule ?? Schedule.cron('0 8 * * *', 'UTC')).toTaskSchedule(),
       sqlStatement: renderVersionMonitorBody(m),
       comment: `Keeps the model monitor ${m.monitor.name} on the version of ${m.model} holding ${m.alias}`,
     });

@@ -7,14 +7,14 @@ const scored = { scoring: { horizon: 28 } };
 const task = (json: any) => Object.values(resources(json, 'snowflake_task')).find((t: any) => t.name === 'FORECAST_MONITORING_VERSION_MONITOR_FOLLOW');
 
 describe('addMonitoring({ modelMonitor }): a Snowflake model monitor on the promoted version', () => {
-  test('adds a log table and a started hourly task, in the model schema on the pipeline warehouse, whose body puts the monitor on the alias version', () => {
+  test('adds a log table and a started daily task, in the model schema on the pipeline warehouse, whose body puts the monitor on the alias version', () => {
     const stack = newStack();
     forecastPipeline(stack, scored).addMonitoring({ modelMonitor: {} });
     const json = synthJson(stack);
     const log = Object.values(resources(json, 'snowflake_table')).find((t: any) => t.name === 'FORECAST_MONITORING_VERSION_MONITOR_LOG');
     expect(log.column.map((c: any) => c.name)).toEqual(VERSION_MONITOR_LOG_COLUMNS.map(([n]) => n));
     const t = task(json);
-    expect(t).toMatchObject({ database: 'ANALYTICS', schema: 'FORECAST', warehouse: 'FORECAST_WH', started: true, schedule: { minutes: 60 } });
+    expect(t).toMatchObject({ database: 'ANALYTICS', schema: 'FORECAST', warehouse: 'FORECAST_WH', started: true, schedule: { using_cron: '0 8 * * * UTC' } });
     expect(t.sql_statement).toContain('CREATE OR REPLACE MODEL MONITOR "ANALYTICS"."FORECAST"."FORECAST_MONITORING_VERSION_MONITOR" WITH');
     expect(t.sql_statement).toContain(`ARRAY_CONTAINS('PRODUCTION'::VARIANT, "VERSION_ALIASES")`);
     expect(t.sql_statement).toContain(`REFRESH_INTERVAL = ''1 day'' AGGREGATION_WINDOW = ''1 day''`);

@@ -34,6 +34,8 @@ export interface Variant {
   service?: { minInstances?: number; maxInstances?: number; ingress?: ServiceIngress };
   /** The main pipeline's monitoring (addMonitoring), with its degraded-share alert. */
   monitoring?: boolean;
+  /** With monitoring: a Snowflake model monitor on the promoted version (addMonitoring({ modelMonitor })). */
+  modelMonitor?: boolean;
 }
 
 export function synthVariant(v: Variant = {}): string {
@@ -67,7 +69,7 @@ export function buildVariantApp(outdir: string, v: Variant = {}): App {
     const service = main.aggregator.addInferenceService('Online', { computePool: serving, ...v.service });
     if (v.service.ingress === ServiceIngress.PUBLIC) PolicySuppressions.add(service, [{ id: 'MM-SV1', reason: 'the plan tests price a public service' }]);
   }
-  if (v.monitoring) main.addMonitoring({ alert: {} });
+  if (v.monitoring) main.addMonitoring({ alert: {}, ...(v.modelMonitor ? { modelMonitor: {} } : {}) });
   for (const id of v.extra ?? []) pipeline(id, { schedule: v.extraScheduled === true });
   return app;
 }
