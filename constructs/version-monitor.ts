@@ -101,6 +101,8 @@ export function versionMonitorModel(scope: Construct, props: VersionMonitorProps
     refreshInterval: refreshIntervalText(refreshSeconds),
     aggregationWindowDays: days,
     segmentByPartition: props.segmentByPartition ?? true,
+    // The scheduled scoring task records the alias it scores with, not the version.
+    scheduledAs: props.scoringJob.modelVersionOrAlias === props.aggregator.alias ? props.aggregator.alias : undefined,
   };
 }
 

@@ -41,10 +41,27 @@ export interface VersionMonitorSqlModel {
   readonly aggregationWindowDays: number;
   /** Whether the partition is the monitor's segment column. */
   readonly segmentByPartition: boolean;
+  /**
+   * The alias the scheduled scoring task records as MODEL_VERSION when it scores with the monitored
+   * alias (it has no runner to resolve the version: docs/architecture.md); undefined otherwise.
+   */
+  readonly scheduledAs?: string;
 }
 
-/** The placeholder of the version in the statements the task body runs as dynamic SQL. */
+/** The placeholder of the version (a SQL string constant) in the monitor statement the task body runs as dynamic SQL. */
 export const VERSION_PLACEHOLDER = '{{MONITORED_VERSION}}';
+/** The placeholder of the view's row filter (which results rows are the version's) in its statement. */
+export const ROWS_PLACEHOLDER = '{{MONITORED_ROWS}}';
+
+/**
+ * Which results rows are the version's: those recorded under its name, and, when the scheduled
+ * scoring task scores with the monitored alias, those it recorded under the alias from `since` on
+ * (the time the monitor moved to the version; both SQL constants).
+ */
+export function versionRows(m: VersionMonitorSqlModel, version: string, since: string): string {
+  const named = `"MODEL_VERSION" = ${version}`;
+  return m.scheduledAs === undefined ? named : `(${named} OR ("MODEL_VERSION" = ${sqlString(m.scheduledAs)} AND "SCORED_AT" >= ${since}))`;
+}
 
 /** Columns of the log table. */
 export const VERSION_MONITOR_LOG_COLUMNS: readonly (readonly [string, string, boolean])[] = [
@@ -54,20 +71,20 @@ export const VERSION_MONITOR_LOG_COLUMNS: readonly (readonly [string, string, bo
 ];
 
 /**
- * The view over the forecasts of `version` (a SQL string constant) and the actuals, one row per
- * partition and day: the latest scored forecast of that day by the version (SCORED_AT, then RUN_ID,
- * as the accuracy refresh picks it), its actual when one has arrived (NULL before: a monitor reads
- * predictions and ground truth from the same rows). ROW_ID identifies a row; FORECAST_TIME is the
- * day as TIMESTAMP_NTZ, the type TIMESTAMP_COLUMN must have.
+ * The view over the version's forecasts (the results rows `rows` selects: versionRows) and the
+ * actuals, one row per partition and day: the latest scored forecast of that day (SCORED_AT, then
+ * RUN_ID, as the accuracy refresh picks it), its actual when one has arrived (NULL before: a monitor
+ * reads predictions and ground truth from the same rows). ROW_ID identifies a row; FORECAST_TIME is
+ * the day as TIMESTAMP_NTZ, the type TIMESTAMP_COLUMN must have.
  */
-export function renderVersionMonitorView(m: VersionMonitorSqlModel, version: string): string {
+export function renderVersionMonitorView(m: VersionMonitorSqlModel, rows: string): string {
   const s = m.source;
   const target = quoteIdentifier(s.targetColumn);
   return (
     `CREATE OR REPLACE VIEW ${m.view.quoted} AS ` +
     `SELECT R."PARTITION_KEY" || '/' || CAST(R."DS" AS VARCHAR) AS "ROW_ID", R."PARTITION_KEY", CAST(R."DS" AS TIMESTAMP_NTZ) AS "FORECAST_TIME", ` +
     `R."FORECAST", A."ACTUAL", R."MODEL_VERSION" ` +
-    `FROM (SELECT "PARTITION_KEY", CAST("DS" AS DATE) AS "DS", "FORECAST", "MODEL_VERSION" FROM ${m.results.quoted} WHERE "MODEL_VERSION" = ${version} ` +
+    `FROM (SELECT "PARTITION_KEY", CAST("DS" AS DATE) AS "DS", "FORECAST", "MODEL_VERSION" FROM ${m.results.quoted} WHERE ${rows} ` +
     `QUALIFY ROW_NUMBER() OVER (PARTITION BY "PARTITION_KEY", "DS" ORDER BY "SCORED_AT" DESC, "RUN_ID" DESC) = 1) R ` +
     `LEFT JOIN (SELECT TO_VARCHAR(${quoteIdentifier(s.partitionColumn)}) AS "PARTITION_KEY", CAST(${quoteIdentifier(s.orderColumn)} AS DATE) AS "DS", AVG(${target}) AS "ACTUAL" ` +
     `FROM ${s.table.quoted} WHERE ${target} IS NOT NULL GROUP BY 1, 2) A ON A."PARTITION_KEY" = R."PARTITION_KEY" AND A."DS" = R."DS"`
@@ -114,30 +131,29 @@ function loggedVersion(m: VersionMonitorSqlModel): string {
  * holds the alias, or when the monitor is already on the one that does.
  */
 export function renderVersionMonitorBody(m: VersionMonitorSqlModel): string {
-  const placeholder = sqlString(VERSION_PLACEHOLDER);
-  const dynamic = (sql: string) => [`STMT := REPLACE(${sqlString(sql)}, ${placeholder}, QUOTED);`, 'EXECUTE IMMEDIATE :STMT;'];
+  const dynamic = (sql: string, placeholder: string, variable: string) => [
+    `STMT := REPLACE(${sqlString(sql)}, ${sqlString(placeholder)}, ${variable});`,
+    'EXECUTE IMMEDIATE :STMT;',
+  ];
+  // The version and the time as SQL string constants inside the statements' text (a version name
+  // is an identifier, the time digits and separators: no quote in either).
+  const rows = sqlString(versionRows(m, "'@VERSION@'", "'@SINCE@'"))
+    .replace('@VERSION@', "' || :PROMOTED || '")
+    .replace('@SINCE@', "' || :FOLLOWED_AT || '");
   const lines = [
     `SELECT ${aliasVersion(m)} INTO :PROMOTED;`,
     `IF (PROMOTED IS NULL) THEN RETURN ${sqlString(`no version holds ${m.alias}`)}; END IF;`,
     `SELECT ${loggedVersion(m)} INTO :WATCHED;`,
     `IF (WATCHED = PROMOTED) THEN RETURN 'the monitor is on the promoted version'; END IF;`,
-    // The version as a SQL string constant for the two statements (a version name is an identifier: no quote in it).
-    `SELECT '''' || :PROMOTED || '''' INTO :QUOTED;`,
-    ...dynamic(renderVersionMonitorView(m, VERSION_PLACEHOLDER)),
-    ...dynamic(renderCreateModelMonitor(m, VERSION_PLACEHOLDER)),
-    `INSERT INTO ${m.log.quoted} ("MONITOR_NAME", "MODEL_VERSION", "CREATED_AT") SELECT ${sqlString(String(m.monitor))}, :PROMOTED, CURRENT_TIMESTAMP();`,
+    `SELECT TO_VARCHAR(CURRENT_TIMESTAMP()::TIMESTAMP_NTZ, 'YYYY-MM-DD HH24:MI:SS.FF3') INTO :FOLLOWED_AT;`,
+    `SELECT '''' || :PROMOTED || '''', ${rows} INTO :QUOTED, :ROWS_OF;`,
+    ...dynamic(renderVersionMonitorView(m, ROWS_PLACEHOLDER), ROWS_PLACEHOLDER, 'ROWS_OF'),
+    ...dynamic(renderCreateModelMonitor(m, VERSION_PLACEHOLDER), VERSION_PLACEHOLDER, 'QUOTED'),
+    `INSERT INTO ${m.log.quoted} ("MONITOR_NAME", "MODEL_VERSION", "CREATED_AT") SELECT ${sqlString(String(m.monitor))}, :PROMOTED, :FOLLOWED_AT;`,
     `RETURN 'the monitor follows the promoted version';`,
   ];
-  const text = [
-    'DECLARE',
-    '  PROMOTED VARCHAR;',
-    '  WATCHED VARCHAR;',
-    '  QUOTED VARCHAR;',
-    '  STMT VARCHAR;',
-    'BEGIN',
-    ...lines.map((l) => `  ${l}`),
-    'END;',
-  ].join('\n');
+  const declare = ['PROMOTED', 'WATCHED', 'FOLLOWED_AT', 'QUOTED', 'ROWS_OF', 'STMT'].map((v) => `  ${v} VARCHAR;`);
+  const text = ['DECLARE', ...declare, 'BEGIN', ...lines.map((l) => `  ${l}`), 'END;'].join('\n');
   return `EXECUTE IMMEDIATE ${dollarQuoted(`\n${text}\n`)}`;
 }
 

@@ -121,6 +121,18 @@ describe('the model monitor follows the promoted version', () => {
     expect(runs.rows.map((r) => r.STATE)).toEqual(['SUCCEEDED', 'SUCCEEDED', 'SUCCEEDED', 'SUCCEEDED']);
   });
 
+  test('rows the scheduled scoring task records under the alias count from the time the monitor moved to the version on', async () => {
+    // The scheduled task has no runner to resolve the alias: it records PRODUCTION as MODEL_VERSION.
+    await admin.query(
+      'INSERT INTO ANALYTICS.FORECAST.FORECAST_RESULTS (PARTITION_KEY, STEP, DS, FORECAST, LOWER, UPPER, RUN_ID, MODEL_VERSION, SCORED_AT) VALUES ' +
+        "('B', 1, '2026-01-02', 99, 0, 0, 'S0', 'PRODUCTION', '2026-01-01 00:00:00'), ('B', 1, '2026-01-03', 11, 9, 13, 'S1', 'PRODUCTION', '2099-01-01 06:00:00')",
+    );
+    expect((await admin.query(`SELECT ROW_ID, FORECAST, ACTUAL FROM ${MONITOR}_SOURCE ORDER BY ROW_ID`)).rows).toEqual([
+      { ROW_ID: 'A/2026-01-02', FORECAST: 30, ACTUAL: 21 },
+      { ROW_ID: 'B/2026-01-03', FORECAST: 11, ACTUAL: null },
+    ]);
+  });
+
   test('a run that stopped after replacing the monitor but before logging it is finished by the next run', async () => {
     // As the task leaves things when it dies between CREATE OR REPLACE MODEL MONITOR and the INSERT.
     const deployer = await openAs('MANY_MODEL_DEPLOYER', 'FORECAST_WH');
