@@ -68,6 +68,24 @@ const POST_FIXES: [RegExp, string | ((...m: string[]) => string)][] = [
     /CAST\(((?:[A-Za-z_][A-Za-z0-9_$]*|"[^"]+")(?:\.(?:[A-Za-z_][A-Za-z0-9_$]*|"[^"]+"))* -> '(?:[^']|'')*') AS (?:TEXT|VARCHAR)\)/gi,
     (_m: string, path: string) => `(CASE WHEN json_type(${path}) = 'VARCHAR' THEN (${path}) ->> '$' ELSE CAST(${path} AS TEXT) END)`,
   ],
+  // LATERAL FLATTEN(INPUT => <array column>): the transpiler's LATERAL UNNEST(...) AS f(SEQ, ...) is
+  // not DuckDB's; one row per element instead, with FLATTEN's columns (FLATTEN:
+  // https://docs.snowflake.com/en/sql-reference/functions/flatten): INDEX from 0, VALUE the element
+  // (VARIANT), PATH '[i]', THIS the array, KEY NULL (arrays have none) and SEQ not modelled (NULL).
+  // An OBJECT input, PATH, OUTER, RECURSIVE and MODE are refused, not guessed.
+  [
+    /LATERAL UNNEST\(INPUT => ([^(),]+?)\) AS (\w+)\(SEQ, KEY, PATH, INDEX, VALUE, THIS\)/gi,
+    (_m: string, input: string, alias: string) => {
+      const arr = `CAST(${input} AS JSON)`;
+      const n =
+        `CASE WHEN ${arr} IS NULL THEN 0 WHEN json_type(${arr}) = 'ARRAY' THEN json_array_length(${arr}) ` +
+        `ELSE error('Unsupported feature: not supported by the local server: FLATTEN of a value that is not an ARRAY') END`;
+      return (
+        `LATERAL (SELECT CAST(NULL AS BIGINT) AS SEQ, CAST(NULL AS VARCHAR) AS "KEY", '[' || CAST(U.I AS VARCHAR) || ']' AS PATH, U.I AS "INDEX", ` +
+        `json_extract(${arr}, '$[' || CAST(U.I AS VARCHAR) || ']') AS "VALUE", ${arr} AS THIS FROM range(CAST(${n} AS BIGINT)) AS U(I)) AS ${alias}`
+      );
+    },
+  ],
   [/CAST\(([A-Za-z_."]+) AS VARIANT\)/gi, 'to_json($1)'],
   [/\bAS VARIANT\b/gi, 'AS JSON'],
   // A function replacement: the SQL contains '$' and '$[*]', which a replacement string would expand.
@@ -116,7 +134,14 @@ function translate(sql: string): string {
     throw new SfError('001003', `SQL compilation error:\nsyntax error: ${r.error ?? 'statement could not be parsed'}`, '42000');
   }
   let out = numberedBinds(r.sql.join(';\n'));
+  // A flattened element cast to VARCHAR is the string itself, as a path's value is (below).
+  const flattened = [...out.matchAll(/LATERAL UNNEST\(INPUT => [^(),]+?\) AS (\w+)\(SEQ, KEY, PATH, INDEX, VALUE, THIS\)/gi)].map((m) => m[1]);
   for (const [re, to] of POST_FIXES) out = out.replace(re, to as string);
+  for (const alias of flattened)
+    out = out.replace(
+      new RegExp(`CAST\\((${alias}\\.(?:"VALUE"|VALUE)) AS (?:TEXT|VARCHAR)\\)`, 'gi'),
+      (_m, v: string) => `(CASE WHEN json_type(${v}) = 'VARCHAR' THEN ${v} ->> '$' ELSE CAST(${v} AS TEXT) END)`,
+    );
   if (/^\s*CREATE\b/i.test(out) || /^\s*ALTER\s+TABLE\b/i.test(out)) out = fixDdlTypes(out);
   return out;
 }

@@ -166,3 +166,29 @@ describe('local server: a VARIANT value cast to VARCHAR', () => {
     expect((await query(c, 'SELECT COUNT(*) AS N FROM PDB.S.VAR WHERE V:k::VARCHAR = \'a "b"\'')).rows).toEqual([{ N: 1 }]);
   });
 });
+
+describe('local server: LATERAL FLATTEN over an array column', () => {
+  // FLATTEN: https://docs.snowflake.com/en/sql-reference/functions/flatten
+  test('one row per element with its INDEX, PATH and VALUE (a string element cast to VARCHAR is the string); NULL and empty arrays give no row', async () => {
+    await query(c, 'CREATE OR REPLACE TABLE PDB.S.ARRS (K VARCHAR, ARR ARRAY)');
+    await query(c, `INSERT INTO PDB.S.ARRS SELECT 'a', PARSE_JSON('["x", "y z", 3]')`);
+    await query(c, `INSERT INTO PDB.S.ARRS SELECT 'b', PARSE_JSON('[]')`);
+    await query(c, `INSERT INTO PDB.S.ARRS SELECT 'c', NULL`);
+    const rows = (
+      await query(c, 'SELECT T.K, F.INDEX AS I, F.PATH AS P, F.VALUE::VARCHAR AS V FROM PDB.S.ARRS T, LATERAL FLATTEN(INPUT => T.ARR) F ORDER BY T.K, F.INDEX')
+    ).rows;
+    expect(rows).toEqual([
+      { K: 'a', I: 0, P: '[0]', V: 'x' },
+      { K: 'a', I: 1, P: '[1]', V: 'y z' },
+      { K: 'a', I: 2, P: '[2]', V: '3' },
+    ]);
+  });
+
+  test('an OBJECT input is refused rather than flattened wrongly', async () => {
+    await query(c, 'CREATE OR REPLACE TABLE PDB.S.OBJS (O VARIANT)');
+    await query(c, `INSERT INTO PDB.S.OBJS SELECT PARSE_JSON('{"a": 1}')`);
+    await expect(query(c, 'SELECT F.VALUE FROM PDB.S.OBJS T, LATERAL FLATTEN(INPUT => T.O) F')).rejects.toMatchObject({
+      message: expect.stringContaining('FLATTEN of a value that is not an ARRAY'),
+    });
+  });
+});
