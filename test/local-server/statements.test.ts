@@ -192,3 +192,21 @@ describe('local server: LATERAL FLATTEN over an array column', () => {
     });
   });
 });
+
+describe('local server: string constants are data', () => {
+  // Snowflake never looks inside a string constant; the server's rewriting of statements must not either.
+  test('a constant that reads like SQL the server rewrites comes back as written', async () => {
+    const texts = [
+      'CURRENT_TIMESTAMP() STARTSWITH(x, y)',
+      "OBJECT_CONSTRUCT('a', 1) ARRAY_CONSTRUCT(1)",
+      'VARCHAR(10) TIMESTAMP_NTZ VARIANT,',
+      'INTERVAL -1 day SHA2(x, 256)',
+    ];
+    await query(c, "CREATE OR REPLACE TABLE PDB.S.TEXTS (ID NUMBER, T VARCHAR DEFAULT 'TIMESTAMP_LTZ VARCHAR(5)')");
+    for (const [i, t] of texts.entries()) await query(c, `INSERT INTO PDB.S.TEXTS (ID, T) SELECT ${i}, '${t.replace(/'/g, "''")}'`);
+    await query(c, 'INSERT INTO PDB.S.TEXTS (ID) SELECT 9');
+    const rows = (await query(c, 'SELECT T FROM PDB.S.TEXTS ORDER BY ID')).rows.map((r) => r.T);
+    expect(rows).toEqual([...texts, 'TIMESTAMP_LTZ VARCHAR(5)']);
+    expect((await query(c, `SELECT $$OBJECT_CONSTRUCT('k', 1)$$ AS D`)).rows).toEqual([{ D: "OBJECT_CONSTRUCT('k', 1)" }]);
+  });
+});
