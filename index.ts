@@ -33,6 +33,8 @@ export { RetrainLoop } from './constructs/retrain-loop';
 export type { RetrainLoopProps, RetrainOptions } from './constructs/retrain-loop';
 export { VersionMonitor } from './constructs/version-monitor';
 export type { ModelMonitorOptions } from './constructs/version-monitor';
+export { ChallengerGate, ChallengerMerge, ChallengerPromotion } from './constructs/challenger-gate';
+export type { ChallengerGateProps, ChallengerOptions } from './constructs/challenger-gate';
 export { BatchScoringJob, MAX_HORIZON } from './constructs/batch-scoring-job';
 export type { BatchScoringJobProps } from './constructs/batch-scoring-job';
 export { HooksLedger } from './constructs/hooks-ledger';

@@ -127,6 +127,11 @@ export class BatchScoringJob extends SnowflakeObject implements IHookDependable 
     return this.model.model;
   }
 
+  /** What the job's PREDICT and results table render from (a challenger is scored the same way). */
+  get scoringSqlModel(): ScoringModel {
+    return this.model;
+  }
+
   /** The model's output columns, which the results table holds before its bookkeeping columns. */
   get outputColumns(): readonly ColumnSpec[] {
     return this.model.outputColumns;

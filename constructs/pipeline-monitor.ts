@@ -16,6 +16,7 @@ import { dependOn } from './depends';
 import { monitoringModel } from './monitoring-model';
 import type { RetrainOptions } from './retrain-loop';
 import type { ModelMonitorOptions } from './version-monitor';
+import type { ChallengerOptions } from './challenger-gate';
 
 /** When a partition's realized accuracy over the window counts as degraded. */
 export interface DegradationThresholds {
@@ -84,6 +85,14 @@ export interface MonitoringOptions {
    * @default - no model monitor
    */
   readonly modelMonitor?: ModelMonitorOptions;
+  /**
+   * Champion and challenger (`challenger: {}` for the defaults; needs `retrain`): the closed loop's
+   * new version takes a challenger alias and is scored beside the champion for a window; then it is
+   * promoted, merged per partition with the champion into ONE new version, or rejected, on realized
+   * accuracy. See docs/constructs.md, "Champion and challenger".
+   * @default - no challenger: the closed loop promotes its version through the pipeline's gate at once
+   */
+  readonly challenger?: ChallengerOptions;
 }
 
 /** A monitor's props: its options and what its pipeline supplies. */

@@ -14,7 +14,7 @@ import { ObjectKind } from './access-control';
 import { Errors, SfError } from './errors';
 import { SfResult, statusResult } from './results';
 import { IDENT, QNAME, statementPattern, splitStatements } from './translate';
-import { ANY_LITERAL, STRING_LITERAL, readLiteral, sfStringLiteral } from './literals';
+import { ANY_LITERAL, STRING_LITERAL, outsideLiterals, readLiteral, sfStringLiteral } from './literals';
 import { CreateServiceRequest, InferenceSpec, ModelServing, OnlineMethodHandler } from './model-serving';
 import { InlineTables, inferColumns, inlinePlaceholder, jsonTable } from './inline-tables';
 import { JavascriptFunctions } from './javascript-functions';
@@ -404,7 +404,10 @@ export class SnowflakeObjects {
       (s, m) => this.resumeOrSuspendTask(s, m[2], m[3].toUpperCase() === 'RESUME'),
     ],
     [statementPattern(`^DROP\\s+TASK\\s+(IF\\s+EXISTS\\s+)?(${QNAME})$`), (s, m) => this.dropTask(s, m[2], Boolean(m[1]))],
-    [statementPattern(`^EXECUTE\\s+TASK\\s+(${QNAME})$`), (s, m) => this.executeTask(s, m[1])],
+    [
+      statementPattern(`^EXECUTE\\s+TASK\\s+(${QNAME})(?:\\s+USING\\s+CONFIG\\s*=\\s*(\\$\\$[\\s\\S]*\\$\\$|'(?:[^']|'')*'))?$`),
+      (s, m) => this.executeTask(s, m[1], m[2]),
+    ],
     [
       statementPattern(
         `^EXECUTE\\s+JOB\\s+SERVICE\\s+IN\\s+COMPUTE\\s+POOL\\s+(${IDENT})\\s+([\\s\\S]*?)FROM\\s+SPECIFICATION\\s+(\\$\\$[\\s\\S]*\\$\\$|'[\\s\\S]*')\\s*$`,
@@ -454,7 +457,8 @@ export class SnowflakeObjects {
       const m = pattern.exec(sql);
       if (m) return run(s, m);
     }
-    if (SERVER_VALUES.test(sql)) return this.queryWithServerValues(s, sql);
+    // A PREDICT or task function inside a string constant (dynamic SQL being built) is text, not a call.
+    if (SERVER_VALUES.test(outsideLiterals(sql))) return this.queryWithServerValues(s, sql);
     return undefined;
   }
 
@@ -519,8 +523,21 @@ export class SnowflakeObjects {
     return statusResult(`Task ${key} successfully dropped.`);
   }
 
-  private executeTask(s: SessionState, ref: string): SfResult {
+  private executeTask(s: SessionState, ref: string, configText?: string): SfResult {
     const root = this.task(s, ref);
+    // USING CONFIG: a JSON object for this run only, read by the graph's tasks through
+    // SYSTEM$GET_TASK_GRAPH_CONFIG (https://docs.snowflake.com/en/sql-reference/sql/execute-task).
+    // The tasks here have no CONFIG of their own to merge it with.
+    let config: Record<string, unknown> | undefined;
+    if (configText !== undefined) {
+      try {
+        config = JSON.parse(readLiteral(configText)) as Record<string, unknown>;
+      } catch (e) {
+        throw Errors.syntax(`EXECUTE TASK ... USING CONFIG: the configuration is not valid JSON (${(e as Error).message})`);
+      }
+      if (config === null || typeof config !== 'object' || Array.isArray(config))
+        throw Errors.syntax('EXECUTE TASK ... USING CONFIG: the configuration must be a JSON object');
+    }
     const rootKey = `${root.database}.${root.schema}.${root.name}`;
     // EXECUTE TASK: the caller needs OWNERSHIP or OPERATE on the task, and the task's owner the
     // global EXECUTE TASK privilege (https://docs.snowflake.com/en/sql-reference/sql/execute-task).
@@ -544,7 +561,7 @@ export class SnowflakeObjects {
       GRAPH_RUN_GROUP_ID: crypto.randomUUID(),
     };
     this.graphRuns.push(run);
-    this.runningGraphs.push(this.runGraph(root, run));
+    this.runningGraphs.push(this.runGraph(root, run, config));
     return statusResult(`Task ${root.name} is scheduled to run immediately.`);
   }
 
@@ -828,7 +845,7 @@ export class SnowflakeObjects {
     return { columns: names.map((n) => ({ ...text, name: n })), rows, statementTypeId: 0x1000 };
   }
 
-  private async runGraph(root: Task, run: GraphRun): Promise<void> {
+  private async runGraph(root: Task, run: GraphRun, config?: Readonly<Record<string, unknown>>): Promise<void> {
     const rootKey = `${root.database}.${root.schema}.${root.name}`;
     const children = (key: string) => [...this.tasks.entries()].filter(([, t]) => t.after.includes(key)).map(([k]) => k);
     const order: string[] = [];
@@ -874,6 +891,7 @@ export class SnowflakeObjects {
         session.role = this.engine.access.ownerOf('TASK', key);
         session.baseRole = session.role;
         session.fixedRole = 'task';
+        session.taskGraphConfig = config;
         // A user-managed task runs on its WAREHOUSE, which its owner must be able to use (else its
         // statements fail with 000606); a task without one is serverless and needs none.
         if (t.warehouse === undefined) session.serverless = true;
