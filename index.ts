@@ -31,6 +31,8 @@ export { PipelineMonitor } from './constructs/pipeline-monitor';
 export type { DegradationThresholds, DegradedShareAlertOptions, DriftThresholds, MonitoringOptions, PipelineMonitorProps } from './constructs/pipeline-monitor';
 export { RetrainLoop } from './constructs/retrain-loop';
 export type { RetrainLoopProps, RetrainOptions } from './constructs/retrain-loop';
+export { VersionMonitor } from './constructs/version-monitor';
+export type { ModelMonitorOptions } from './constructs/version-monitor';
 export { ChallengerGate, ChallengerMerge, ChallengerPromotion } from './constructs/challenger-gate';
 export type { ChallengerGateProps, ChallengerOptions } from './constructs/challenger-gate';
 export { BatchScoringJob, MAX_HORIZON } from './constructs/batch-scoring-job';

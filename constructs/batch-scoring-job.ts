@@ -117,6 +117,11 @@ export class BatchScoringJob extends SnowflakeObject implements IHookDependable 
     return task;
   }
 
+  /** The alias or version the job scores with, which its scheduled task records as MODEL_VERSION. */
+  get modelVersionOrAlias(): string {
+    return this.model.modelVersionOrAlias;
+  }
+
   /** The model the job scores with. */
   get modelName(): ObjectName {
     return this.model.model;

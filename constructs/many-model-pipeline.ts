@@ -1,4 +1,5 @@
 import { RetrainLoop } from './retrain-loop';
+import { VersionMonitor } from './version-monitor';
 import { ChallengerGate, challengerModel } from './challenger-gate';
 import { ChallengerSqlModel, renderChallengeOpening } from '../lib/sql/challenger';
 import { Annotations } from '../lib/engine';
@@ -399,11 +400,23 @@ export class ManyModelPipeline extends Construct implements IHookDependable {
           }
         : {}),
     });
+    if (options.modelMonitor) {
+      this.versionMonitor = new VersionMonitor(monitor, 'VersionMonitor', {
+        ...options.modelMonitor,
+        aggregator: this.aggregator,
+        scoringJob: this.scoring,
+        source: monitor.sqlModel.source,
+        pipelineWarehouse: this.warehouse,
+      });
+    }
     return monitor;
   }
 
   /** The closed loop's tasks, when addMonitoring({ retrain }) was called. */
   retrainLoop?: RetrainLoop;
+
+  /** The model monitor that follows the promoted version, when addMonitoring({ modelMonitor }) was called. */
+  versionMonitor?: VersionMonitor;
 
   /** The champion/challenger tables and tasks, when addMonitoring({ challenger }) was called. */
   challengerGate?: ChallengerGate;

@@ -82,6 +82,23 @@ describe('many-model plan between pairs of apps', () => {
     expect(r.refused).toBe(false);
   });
 
+  test('adding a model monitor shows its log table and follow task as creations, the step that follows promotion as the one to run, the segment warning and the task priced', () => {
+    const r = plan({ monitoring: true }, { monitoring: true, modelMonitor: true }, { failOn: 'destructive' });
+    const created = stack(r).resources.filter((c) => c.action === 'create');
+    expect(created.map((c) => c.constructPath)).toEqual(
+      expect.arrayContaining(['forecast/Forecast/Monitoring/VersionMonitor/LogTable', 'forecast/Forecast/Monitoring/VersionMonitor/Task']),
+    );
+    expect(stack(r).resources.every((c) => c.action === 'create')).toBe(true);
+    // The one step to run: a new step of the pipeline's run group runs inside the run in effect.
+    const follow = stack(r).hooks.filter((h) => h.action === 'run');
+    expect(follow.map((h) => h.stepId)).toEqual(['forecast/Forecast/Monitoring/VersionMonitor/follow-promotion']);
+    expect(stack(r).warnings.some((w) => w.includes('fewer than 25 values per segment column'))).toBe(true);
+    expect(r.cost.stacks[0].monthly.head.tasks.map((t) => t.task)).toContain('ANALYTICS.FORECAST.FORECAST_MONITORING_VERSION_MONITOR_FOLLOW');
+    const md = renderMarkdown(r);
+    expect(md).toContain('forecast/Forecast/Monitoring/VersionMonitor/follow-promotion');
+    expect(r.refused).toBe(false);
+  });
+
   test('a changed force-new attribute is a replacement, named; a compute pool is not stateful', () => {
     const r = plan({}, { poolFamily: InstanceFamily.CPU_X64_M });
     const pool = stack(r).resources.find((c) => c.type === 'snowflake_compute_pool')!;
