@@ -89,7 +89,7 @@ export function prepareSeries(rows: readonly Observation[], opts: PrepareOptions
   const known: [number, number][] = [];
   for (const [day, vals] of byDay) {
     if (vals.length === 0) continue;
-    vals.sort((a, b) => a - b);
+    if (vals.length > 1) vals.sort((a, b) => a - b);
     let s = 0;
     for (const v of vals) s += v;
     known.push([day, combine === 'mean' ? s / vals.length : s]);
@@ -104,6 +104,13 @@ export function prepareSeries(rows: readonly Observation[], opts: PrepareOptions
   const { unit, count } = FREQUENCIES[frequency];
   const firstMonth = monthIndex(first);
   const index = unit === 'day' ? (day: number) => (day - first) / count : (day: number) => (monthIndex(day) - firstMonth) / count;
+  // Each distinct day's grid position, computed once (a calendar conversion per call for months).
+  const positions = new Map<number, number>();
+  const positionOf = (day: number): number => {
+    let i = positions.get(day);
+    if (i === undefined) positions.set(day, (i = index(day)));
+    return i;
+  };
   const dateOf = unit === 'day' ? (i: number) => first + i * count : (i: number) => dayOfMonthIndex(firstMonth + i * count, anchorDay as number);
   const length = index(last) + 1;
   if (length > maxLength)
@@ -115,7 +122,7 @@ export function prepareSeries(rows: readonly Observation[], opts: PrepareOptions
   const rowAt = new Set<number>();
   for (const day of byDay.keys()) {
     if (day < first || day > last) trimmedDays++;
-    else rowAt.add(index(day));
+    else rowAt.add(positionOf(day));
   }
 
   const values = new Array<number>(length);
@@ -123,12 +130,12 @@ export function prepareSeries(rows: readonly Observation[], opts: PrepareOptions
   let gapDays = 0;
   let nullDays = 0;
   for (let k = 0; k < known.length; k++) {
-    const i0 = index(known[k][0]);
+    const i0 = positionOf(known[k][0]);
     const v0 = known[k][1];
     values[i0] = v0;
     observed[i0] = true;
     if (k + 1 === known.length) break;
-    const i1 = index(known[k + 1][0]);
+    const i1 = positionOf(known[k + 1][0]);
     const v1 = known[k + 1][1];
     for (let i = i0 + 1; i < i1; i++) {
       values[i] = v0 + ((v1 - v0) * (i - i0)) / (i1 - i0);
