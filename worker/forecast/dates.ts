@@ -82,7 +82,10 @@ function civilFromDays(n: number): { year: number; month: number; dayOfMonth: nu
 
 /** `YYYY-MM-DD` of a day number. */
 export function fromDayNumber(n: number): string {
-  return new Date(n * DAY_MS).toISOString().slice(0, 10);
+  const { year, month, dayOfMonth } = civilFromDays(n);
+  // Years 0-9999 by arithmetic (what toISOString writes for them); others as toISOString does.
+  if (year < 0 || year > 9999) return new Date(n * DAY_MS).toISOString().slice(0, 10);
+  return `${String(year).padStart(4, '0')}-${month < 9 ? '0' : ''}${month + 1}-${dayOfMonth < 10 ? '0' : ''}${dayOfMonth}`;
 }
 
 /** `iso` plus `days` days. */
@@ -173,13 +176,13 @@ export interface InferredFrequency {
  */
 export function inferFrequency(days: readonly number[]): InferredFrequency {
   if (days.length < 2) return { frequency: 'day' };
+  const all = days.map(parts);
   let anchor = 0;
-  for (const d of days) anchor = Math.max(anchor, parts(d).dayOfMonth);
+  for (const p of all) anchor = Math.max(anchor, p.dayOfMonth);
   let monthGcd = 0;
   let aligned = true;
   let prev = -Infinity;
-  for (const d of days) {
-    const p = parts(d);
+  for (const p of all) {
     const mi = p.year * 12 + p.month;
     if (p.dayOfMonth !== Math.min(anchor, daysInMonth(p.year, p.month)) || mi === prev) {
       aligned = false;

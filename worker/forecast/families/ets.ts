@@ -295,7 +295,7 @@ export const MAX_SMOOTHED_SEASON = 24;
 export function fitEts(y: readonly number[], m: number, spec: EtsSpec, effort: 'coarse' | 'fine' = 'coarse', start?: Params, logY?: Float64Array): EtsFit {
   const n = y.length;
   // `logY`: log y computed once by autoEts for all its log models (never modified here).
-  const z = spec.transform === 'log' ? (logY ?? Float64Array.from(y, Math.log)) : Float64Array.from(y);
+  const z = spec.transform === 'log' ? (logY ?? logOf(y)) : new Float64Array(y);
   const seasonal = spec.season === 'A' && m > 1;
   const fixedSeason = seasonal && m > MAX_SMOOTHED_SEASON;
   let f: Smoothed;
@@ -309,6 +309,7 @@ export function fitEts(y: readonly number[], m: number, spec: EtsSpec, effort: '
       { ...spec, season: 'N' },
       effort,
       start,
+      true,
     );
     // One backfitting step: the decomposition's moving average loses half a season at each end
     // and follows the level only roughly; the smoothed model's one-step errors, averaged by slot,
@@ -316,7 +317,7 @@ export function fitEts(y: readonly number[], m: number, spec: EtsSpec, effort: '
     const sum = new Array<number>(m).fill(0);
     const count = new Array<number>(m).fill(0);
     for (let t = 0; t < n; t++) {
-      sum[t % m] += f.errors[t];
+      sum[t % m] += (f.errors as Float64Array)[t];
       count[t % m]++;
     }
     let mean = 0;
@@ -334,7 +335,8 @@ export function fitEts(y: readonly number[], m: number, spec: EtsSpec, effort: '
   } else {
     f = smooth(z, seasonal ? m : 1, spec, effort, start);
     // Re-index the seasonal terms so that season[j] belongs to forecast step j + 1 (point n − 1 + h has slot (n + h − 1) mod m).
-    season = Array.from({ length: m }, (_, j) => (seasonal ? f.season[(n + j) % m] : 0));
+    season = new Array<number>(m);
+    for (let j = 0; j < m; j++) season[j] = seasonal ? f.season[(n + j) % m] : 0;
   }
   // A fixed season has no γ.
   const k = etsParameterCount(spec, m) - (fixedSeason ? 1 : 0);
@@ -359,6 +361,13 @@ export function fitEts(y: readonly number[], m: number, spec: EtsSpec, effort: '
   };
 }
 
+/** log y in a typed array (a loop: Float64Array.from goes through the iterator protocol). */
+function logOf(y: readonly number[]): Float64Array {
+  const z = new Float64Array(y.length);
+  for (let t = 0; t < y.length; t++) z[t] = Math.log(y[t]);
+  return z;
+}
+
 /** A smoothed series: parameters, final state (seasons by slot), SSE. */
 interface Smoothed {
   readonly params: Params;
@@ -367,11 +376,11 @@ interface Smoothed {
   readonly season: Float64Array;
   readonly sse: number;
   readonly evaluations: number;
-  readonly errors: Float64Array;
+  readonly errors?: Float64Array;
 }
 
 /** Smoothing parameters and initial states of `spec` on the model's scale `z`, optimized in turn (season length `mm`, 1 without season). */
-function smooth(z: Float64Array, mm: number, spec: EtsSpec, effort: 'coarse' | 'fine', start?: Params): Smoothed {
+function smooth(z: Float64Array, mm: number, spec: EtsSpec, effort: 'coarse' | 'fine', start?: Params, keepErrors = false): Smoothed {
   const seasonal = spec.season === 'A' && mm > 1;
   const hasTrend = spec.trend !== 'N';
   const damped = spec.trend === 'Ad';
@@ -452,7 +461,8 @@ function smooth(z: Float64Array, mm: number, spec: EtsSpec, effort: 'coarse' | '
       );
   }
   const params = toParams(x);
-  const errors = new Float64Array(z.length);
+  // The one-step errors are kept for the fixed season's backfitting only.
+  const errors = keepErrors ? new Float64Array(z.length) : undefined;
   const f = run(z, mm, params, init.l0, init.b0, init.s0, buf, errors);
   if (!Number.isFinite(f.sse)) throw new FitError('ets: the one-step errors are not finite');
   return { params, level: f.level, trend: f.trend, season: buf, sse: f.sse, evaluations, errors };
@@ -486,7 +496,7 @@ export function autoEts(
       return;
     }
     try {
-      if (spec.transform === 'log' && logY === undefined) logY = Float64Array.from(y, Math.log);
+      if (spec.transform === 'log' && logY === undefined) logY = logOf(y);
       fits.push(fitEts(y, m, spec, effort, undefined, logY));
     } catch (e) {
       if (!(e instanceof FitError)) throw e;
