@@ -309,7 +309,7 @@ export function fitEts(y: readonly number[], m: number, spec: EtsSpec, effort: '
       { ...spec, season: 'N' },
       effort,
       start,
-      true,
+      { keepErrors: true },
     );
     // One backfitting step: the decomposition's moving average loses half a season at each end
     // and follows the level only roughly; the smoothed model's one-step errors, averaged by slot,
@@ -333,7 +333,7 @@ export function fitEts(y: readonly number[], m: number, spec: EtsSpec, effort: '
     );
     season = Array.from({ length: m }, (_, j) => index[(n + j) % m]);
   } else {
-    f = smooth(z, seasonal ? m : 1, spec, effort, start);
+    f = smooth(z, seasonal ? m : 1, spec, effort, start, { flatBudget: m === 1 });
     // Re-index the seasonal terms so that season[j] belongs to forecast step j + 1 (point n − 1 + h has slot (n + h − 1) mod m).
     season = new Array<number>(m);
     for (let j = 0; j < m; j++) season[j] = seasonal ? f.season[(n + j) % m] : 0;
@@ -380,15 +380,23 @@ interface Smoothed {
 }
 
 /** Smoothing parameters and initial states of `spec` on the model's scale `z`, optimized in turn (season length `mm`, 1 without season). */
-function smooth(z: Float64Array, mm: number, spec: EtsSpec, effort: 'coarse' | 'fine', start?: Params, keepErrors = false): Smoothed {
+function smooth(
+  z: Float64Array,
+  mm: number,
+  spec: EtsSpec,
+  effort: 'coarse' | 'fine',
+  start?: Params,
+  { keepErrors = false, flatBudget = false }: { keepErrors?: boolean; flatBudget?: boolean } = {},
+): Smoothed {
   const seasonal = spec.season === 'A' && mm > 1;
   const hasTrend = spec.trend !== 'N';
   const damped = spec.trend === 'Ad';
-  // A model without a smoothed season (annual series, the season-free candidates, a fixed long
-  // season) searches with smaller budgets (`coarseFlat`, `fineFlat`): at most three smooth
-  // dimensions. They changed no group's median sMAPE in the bench and cut the annual screen and
-  // refine contests' cost (docs/forecast-models.md, "Against R").
-  const E = seasonal ? EFFORT[effort] : effort === 'coarse' ? EFFORT.coarseFlat : EFFORT.fineFlat;
+  // A series without a season (annual, or too short for one) searches with smaller budgets
+  // (`coarseFlat`, `fineFlat`): at most three smooth dimensions. They changed no median sMAPE on
+  // the annual bench group and cut its contests' cost (docs/forecast-models.md). Not the
+  // season-free candidates of a seasonal series: there they change which model AICc picks (weekly
+  // bench group 9.11 → 9.20).
+  const E = flatBudget && !seasonal ? (effort === 'coarse' ? EFFORT.coarseFlat : EFFORT.fineFlat) : EFFORT[effort];
   // Coordinates: α, then β/α (trend), γ/(1 − α) (season), φ (damped): every point is admissible.
   const dims: ('a' | 'b' | 'g' | 'p')[] = ['a'];
   if (hasTrend) dims.push('b');
