@@ -75,7 +75,7 @@ export function prepareSeries(rows: readonly Observation[], opts: PrepareOptions
   // those cost more than the rest of the preparation.
   const n = rows.length;
   const dayOf = new Array<number>(n);
-  const valueOf = new Array<number>(n);
+  const valueAt = new Array<number>(n);
   let inOrder = true;
   for (let i = 0; i < n; i++) {
     const day = toDayNumber(rows[i].date);
@@ -83,10 +83,10 @@ export function prepareSeries(rows: readonly Observation[], opts: PrepareOptions
     if (i > 0 && day < dayOf[i - 1]) inOrder = false;
     const y: unknown = rows[i].y;
     if (typeof y === 'number') {
-      valueOf[i] = Number.isFinite(y) ? y : Number.NaN;
+      valueAt[i] = Number.isFinite(y) ? y : Number.NaN;
     } else if (y !== null && y !== undefined) {
       throw new SeriesError('INVALID_VALUE', `value ${JSON.stringify(y)} on ${fromDayNumber(day)} is not a number or NULL`);
-    } else valueOf[i] = Number.NaN;
+    } else valueAt[i] = Number.NaN;
   }
   const order = new Array<number>(n);
   for (let i = 0; i < n; i++) order[i] = i;
@@ -101,7 +101,7 @@ export function prepareSeries(rows: readonly Observation[], opts: PrepareOptions
     const day = dayOf[order[i]];
     vals.length = 0;
     for (; i < n && dayOf[order[i]] === day; i++) {
-      const v = valueOf[order[i]];
+      const v = valueAt[order[i]];
       if (!Number.isNaN(v)) vals.push(v);
     }
     days.push(day);
