@@ -119,7 +119,10 @@ async function measureOnce(
     // Per-partition way: one queue row, one index row and one model version per partition.
     await session.query('CREATE TABLE ANALYTICS.FORECAST.PER_PARTITION_INDEX (PARTITION_KEY VARCHAR, PATH VARCHAR)');
     const ppModel = ObjectName.of(...agg.modelName.parts.slice(0, 2), `${agg.modelName.name}_PP`).quoted;
-    await session.query(`CREATE MODEL ${ppModel}`);
+    // Each version from its partition's artifact on the stage (the FROM clause is required:
+    // https://docs.snowflake.com/en/sql-reference/sql/alter-model-add-version).
+    const artifact = (k: string) => `@${agg.stageName.quoted}/models/${runId}/screen/${k}.json`;
+    await session.query(`CREATE MODEL ${ppModel} WITH VERSION V_BASE FROM ${artifact(keys[0])}`);
     before = server.statementCount;
     t0 = Date.now();
     for (const [i, k] of keys.entries()) {
@@ -129,7 +132,7 @@ async function measureOnce(
       );
     }
     for (const k of keys) await session.query('INSERT INTO ANALYTICS.FORECAST.PER_PARTITION_INDEX VALUES (?, ?)', [k, `models/${runId}/screen/${k}.json`]);
-    for (const k of keys) await session.query(`ALTER MODEL ${ppModel} ADD VERSION V_${k}`);
+    for (const k of keys) await session.query(`ALTER MODEL ${ppModel} ADD VERSION V_${k} FROM ${artifact(k)}`);
     return { ours: { statements: ourStatements, ms: ourMs }, perPartition: { statements: server.statementCount - before, ms: Date.now() - t0 } };
   } finally {
     await session.close();

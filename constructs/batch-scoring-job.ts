@@ -117,9 +117,19 @@ export class BatchScoringJob extends SnowflakeObject implements IHookDependable 
     return task;
   }
 
+  /** The alias or version the job scores with, which its scheduled task records as MODEL_VERSION. */
+  get modelVersionOrAlias(): string {
+    return this.model.modelVersionOrAlias;
+  }
+
   /** The model the job scores with. */
   get modelName(): ObjectName {
     return this.model.model;
+  }
+
+  /** What the job's PREDICT and results table render from (a challenger is scored the same way). */
+  get scoringSqlModel(): ScoringModel {
+    return this.model;
   }
 
   /** The model's output columns, which the results table holds before its bookkeeping columns. */

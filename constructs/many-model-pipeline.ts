@@ -1,4 +1,7 @@
 import { RetrainLoop } from './retrain-loop';
+import { VersionMonitor } from './version-monitor';
+import { ChallengerGate, challengerModel } from './challenger-gate';
+import { ChallengerSqlModel, renderChallengeOpening } from '../lib/sql/challenger';
 import { Annotations } from '../lib/engine';
 import { Table, Task } from './resources';
 import { Construct } from 'constructs';
@@ -345,6 +348,28 @@ export class ManyModelPipeline extends Construct implements IHookDependable {
     // `many-model report` finds the monitor's tables and the pipeline's model in hooks.json.
     const m = monitor.sqlModel;
     const { registry } = this.model;
+    const challenge = options.challenger && this.challengerModel(monitor, options);
+    // Only when asked: a monitor without `retrain` synthesizes as before.
+    if (options.retrain) {
+      this.retrainLoop = new RetrainLoop(monitor, 'Retrain', {
+        ...options.retrain,
+        pipeline: this.model,
+        monitoring: monitor.sqlModel,
+        monitorTask: monitor.task,
+        monitorTaskName: monitor.taskName,
+        ...(challenge ? { challenge: renderChallengeOpening(challenge) } : {}),
+      });
+    }
+    if (challenge && this.retrainLoop) {
+      this.challengerGate = new ChallengerGate(monitor, 'Challenger', {
+        model: challenge,
+        schema: this.schema,
+        warehouse: this.model.warehouse,
+        after: this.retrainLoop.finishTask,
+        afterName: this.retrainLoop.finishTaskName,
+        readers: options.readers ?? [this.consumerRole],
+      });
+    }
     Hooks.of(this).addMonitor({
       path: monitor.node.path,
       accuracyTable: String(m.accuracy),
@@ -364,15 +389,24 @@ export class ManyModelPipeline extends Construct implements IHookDependable {
       model: String(registry.model),
       alias: registry.alias,
       versionPrefix: registry.versionPrefix,
+      ...(challenge
+        ? {
+            challenger: {
+              challengesTable: String(challenge.challenges),
+              partitionsTable: String(challenge.partitions),
+              alias: challenge.challengerAlias,
+              windowDays: challenge.windowDays,
+            },
+          }
+        : {}),
     });
-    // Only when asked: a monitor without `retrain` synthesizes as before.
-    if (options.retrain) {
-      this.retrainLoop = new RetrainLoop(monitor, 'Retrain', {
-        ...options.retrain,
-        pipeline: this.model,
-        monitoring: monitor.sqlModel,
-        monitorTask: monitor.task,
-        monitorTaskName: monitor.taskName,
+    if (options.modelMonitor) {
+      this.versionMonitor = new VersionMonitor(monitor, 'VersionMonitor', {
+        ...options.modelMonitor,
+        aggregator: this.aggregator,
+        scoringJob: this.scoring,
+        source: monitor.sqlModel.source,
+        pipelineWarehouse: this.warehouse,
       });
     }
     return monitor;
@@ -380,6 +414,35 @@ export class ManyModelPipeline extends Construct implements IHookDependable {
 
   /** The closed loop's tasks, when addMonitoring({ retrain }) was called. */
   retrainLoop?: RetrainLoop;
+
+  /** The model monitor that follows the promoted version, when addMonitoring({ modelMonitor }) was called. */
+  versionMonitor?: VersionMonitor;
+
+  /** The champion/challenger tables and tasks, when addMonitoring({ challenger }) was called. */
+  challengerGate?: ChallengerGate;
+
+  /** The challenger's model (constructs/challenger-gate.ts), checked against what the pipeline and its monitor name. */
+  private challengerModel(monitor: PipelineMonitor, options: MonitoringOptions): ChallengerSqlModel {
+    if (!options.retrain) {
+      throw new ValidationError(
+        monitor.node.path,
+        'challenger',
+        'challenges the versions the closed loop trains, and retrain is not set',
+        'Set retrain: {} beside challenger (a deploy still promotes its own version through the gate)',
+      );
+    }
+    const { tables, queue } = this.model;
+    const m = monitor.sqlModel;
+    const taken: [string, ObjectName][] = [
+      ['metrics', tables.metrics],
+      ['runs', tables.runs],
+      ['queue', queue.table],
+      ['results', m.results],
+      ['accuracy', m.accuracy],
+      ['drift', m.drift],
+    ];
+    return challengerModel(monitor, options.challenger!, { pipeline: this.model, monitoring: m, scoring: this.scoring!.scoringSqlModel, taken });
+  }
 
   /** The monitor addMonitoring() added, if any. */
   get monitor(): PipelineMonitor | undefined {

@@ -105,11 +105,13 @@ function accountOf(construct: IConstruct): string {
 export function claimName(owner: IConstruct, ownProp: string, kind: ObjectKind, name: ObjectName, signature = ''): void {
   const claims = registry(CLAIMS, owner);
   const key = keyOf(owner, kind, name, signature);
-  const derived = (registry(DERIVED, owner).get(key) ?? []).find((d) => within(owner.node.path, d.path));
+  const prior = claims.get(key);
+  // A name the enclosing construct derived is blamed on it, unless it already claimed the name
+  // itself: then this child set the name with a prop of its own, and that prop is the one to change.
+  const derived = (registry(DERIVED, owner).get(key) ?? []).find((d) => within(owner.node.path, d.path) && prior?.path !== d.path);
   const by = derived ?? { path: owner.node.path, prop: ownProp };
   const prop = by.prop;
   const stack = TerraformStack.of(owner).node.path;
-  const prior = claims.get(key);
   if (!prior) {
     claims.set(key, { path: by.path, prop, stack });
     return;

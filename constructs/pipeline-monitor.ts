@@ -15,6 +15,8 @@ import { columnTable } from './tables';
 import { dependOn } from './depends';
 import { monitoringModel } from './monitoring-model';
 import type { RetrainOptions } from './retrain-loop';
+import type { ModelMonitorOptions } from './version-monitor';
+import type { ChallengerOptions } from './challenger-gate';
 
 /** When a partition's realized accuracy over the window counts as degraded. */
 export interface DegradationThresholds {
@@ -77,6 +79,20 @@ export interface MonitoringOptions {
    * @default - no retraining: the monitor only measures
    */
   readonly retrain?: RetrainOptions;
+  /**
+   * A Snowflake model monitor on the version the alias points to, with the partition as its segment
+   * (`modelMonitor: {}` for the defaults); it follows each promotion (constructs/version-monitor.ts).
+   * @default - no model monitor
+   */
+  readonly modelMonitor?: ModelMonitorOptions;
+  /**
+   * Champion and challenger (`challenger: {}` for the defaults; needs `retrain`): the closed loop's
+   * new version takes a challenger alias and is scored beside the champion for a window; then it is
+   * promoted, merged per partition with the champion into ONE new version, or rejected, on realized
+   * accuracy. See docs/constructs.md, "Champion and challenger".
+   * @default - no challenger: the closed loop promotes its version through the pipeline's gate at once
+   */
+  readonly challenger?: ChallengerOptions;
 }
 
 /** A monitor's props: its options and what its pipeline supplies. */

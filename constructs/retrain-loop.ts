@@ -1,4 +1,7 @@
+import { createHash } from 'crypto';
+import { TerraformStack } from 'cdktf';
 import { Construct } from 'constructs';
+import { Hooks } from '../lib/hooks/hooks';
 import { Task } from './resources';
 import { ValidationError } from '../lib/errors';
 import { ObjectName } from '../lib/identifiers';
@@ -6,13 +9,16 @@ import { Pass } from '../lib/sql/training';
 import { PassModel, PipelineModel, TasksPassModel, WarehousePassModel, trainingKey } from '../lib/pipeline/model';
 import { renderStartWorker } from '../lib/pipeline/workers';
 import { RetrainLoopModel, renderRetrainFinishBody, renderRetrainStartBody, renderRetrainWorkerBody } from '../lib/sql/retrain';
+import { ChallengeOpening } from '../lib/sql/challenger';
 import { MonitoringSqlModel } from '../lib/sql/monitoring';
-import { renderDropService } from '../lib/sql/services';
 import { MAX_CHILDREN_PER_TASK } from '../lib/sql/task-graph';
 import { claimName } from './object-names';
 import { dependOn } from './depends';
 
 /** The closed loop of a pipeline's monitoring (`addMonitoring({ retrain: {} })`). */
+/** The step id (after the pipeline's path) under which the loop's runs are recorded in the ledger. */
+export const RETRAIN_LOOP_STEP = 'retrain-loop';
+
 export interface RetrainOptions {
   /** Job services that retrain the degraded partitions in parallel, one worker task each (at most 100: a task's children). @default 2 */
   readonly workers?: number;
@@ -25,6 +31,8 @@ export interface RetrainLoopProps extends RetrainOptions {
   /** The monitoring task: the loop's graph runs after it (it becomes the graph's root). */
   readonly monitorTask: Task;
   readonly monitorTaskName: ObjectName;
+  /** With a champion/challenger policy: the finish task opens a challenge instead of moving the alias (lib/sql/challenger.ts). */
+  readonly challenge?: ChallengeOpening;
 }
 
 /**
@@ -44,6 +52,8 @@ export class RetrainLoop extends Construct {
   readonly startTask: Task;
   readonly workerTasks: Task[];
   readonly finishTask: Task;
+  /** `DB.SCHEMA.NAME` of the finish task (what the challenger's decision runs after). */
+  readonly finishTaskName: ObjectName;
   /** The job services the worker tasks run, by deterministic name. */
   readonly jobServices: readonly ObjectName[];
 
@@ -100,21 +110,40 @@ export class RetrainLoop extends Construct {
       alias: m.registry.alias,
       gate: m.registry.gate,
       allowedFailurePercent: m.allowedFailurePercent,
+      ...(props.challenge ? { challenge: props.challenge } : {}),
     };
+    const workerBody = (k: number) => renderRetrainWorkerBody(loop, jobServices[k], renderStartWorker(m, pass, k));
+    // The loop's runs go to the stack's ledger beside the runner's (the pipeline created it), under
+    // a step id of their own; the fingerprint is the loop's definition: its bodies without the ledger.
+    const location = Hooks.of(this).ledger;
+    const recorded: RetrainLoopModel = location
+      ? {
+          ...loop,
+          ledger: {
+            table: ObjectName.of(location.database, location.schema, location.table),
+            stack: TerraformStack.of(this).node.id,
+            stepId: `${m.path}/${RETRAIN_LOOP_STEP}`,
+            fingerprint: createHash('sha256')
+              .update([renderRetrainStartBody(loop), ...jobServices.map((_, k) => workerBody(k)), renderRetrainFinishBody(loop)].join('\n'))
+              .digest('hex'),
+            task: start,
+          },
+        }
+      : loop;
     const common = { database: schema[0], schema: schema[1], warehouse: m.warehouse.name, started: true };
     claimName(this, 'the retraining task names (derived from the monitor: change its id)', 'TASK', start);
     this.startTask = new Task(this, 'StartTask', {
       ...common,
       name: start.name,
       after: [props.monitorTaskName.quoted],
-      sqlStatement: renderRetrainStartBody(loop),
+      sqlStatement: renderRetrainStartBody(recorded),
       comment: 'Closed loop: enqueue the degraded partitions, carry the others over',
     });
     dependOn(this.startTask, props.monitorTask);
-    this.workerTasks = jobServices.map((svc, k) => {
+    this.workerTasks = jobServices.map((_, k) => {
       const name = named(`W${k}`);
       claimName(this, 'the retraining task names (derived from the monitor: change its id)', 'TASK', name);
-      const body = renderRetrainWorkerBody(loop, renderDropService(svc), renderStartWorker(m, pass, k));
+      const body = workerBody(k);
       const task = new Task(this, `WorkerTask${k}`, {
         ...common,
         name: name.name,
@@ -127,13 +156,16 @@ export class RetrainLoop extends Construct {
       return task;
     });
     const finish = named('FINISH');
+    this.finishTaskName = finish;
     claimName(this, 'the retraining task names (derived from the monitor: change its id)', 'TASK', finish);
     this.finishTask = new Task(this, 'FinishTask', {
       ...common,
       name: finish.name,
       after: this.workerTasks.map((_, k) => named(`W${k}`).quoted),
-      sqlStatement: renderRetrainFinishBody(loop),
-      comment: 'Closed loop: verify, index, register one version, promote through the gate',
+      sqlStatement: renderRetrainFinishBody(recorded),
+      comment: props.challenge
+        ? 'Closed loop: verify, index, register one version, make it the challenger through the gate'
+        : 'Closed loop: verify, index, register one version, promote through the gate',
     });
     dependOn(this.finishTask, ...this.workerTasks);
   }

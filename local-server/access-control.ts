@@ -34,6 +34,7 @@ export type ObjectKind =
   | 'TASK'
   | 'ALERT'
   | 'MODEL'
+  | 'MODEL MONITOR'
   | 'PROCEDURE'
   | 'FUNCTION'
   | 'SERVICE'
@@ -81,6 +82,8 @@ export const PRIVILEGES_OF: Record<ObjectKind | typeof ACCOUNT, string[]> = {
     'CREATE TASK',
     'CREATE ALERT',
     'CREATE MODEL',
+    // https://docs.snowflake.com/en/developer-guide/snowflake-ml/model-registry/model-observability
+    'CREATE MODEL MONITOR',
     'CREATE PROCEDURE',
     'CREATE FUNCTION',
     'CREATE SERVICE',
@@ -95,6 +98,8 @@ export const PRIVILEGES_OF: Record<ObjectKind | typeof ACCOUNT, string[]> = {
   // OPERATE (RESUME, SUSPEND, EXECUTE), MONITOR (DESCRIBE): https://docs.snowflake.com/en/sql-reference/sql/desc-alert
   ALERT: ['OPERATE', 'MONITOR'],
   MODEL: ['USAGE'],
+  // Only its owner acts on a monitor here; Snowflake's other privileges on it are not modelled.
+  'MODEL MONITOR': ['MONITOR'],
   PROCEDURE: ['USAGE'],
   // Calling a UDF needs USAGE on it (https://docs.snowflake.com/en/sql-reference/sql/create-function, access control).
   FUNCTION: ['USAGE'],
@@ -115,6 +120,7 @@ export const SCHEMA_OBJECT_KINDS: readonly ObjectKind[] = [
   'TASK',
   'ALERT',
   'MODEL',
+  'MODEL MONITOR',
   'PROCEDURE',
   'FUNCTION',
   'SERVICE',
@@ -393,6 +399,7 @@ export function kindOf(text: string): ObjectKind | undefined {
     TASKS: 'TASK',
     ALERTS: 'ALERT',
     MODELS: 'MODEL',
+    'MODEL MONITORS': 'MODEL MONITOR',
     PROCEDURES: 'PROCEDURE',
     FUNCTIONS: 'FUNCTION',
     SERVICES: 'SERVICE',

@@ -56,6 +56,11 @@ export interface SessionState {
   fixedRole?: 'task' | "owner's rights stored procedure";
   /** A serverless task's session: its compute is Snowflake's, it needs no warehouse. */
   serverless?: boolean;
+  /**
+   * A task's session: its graph run's configuration (EXECUTE TASK ... USING CONFIG), which
+   * SYSTEM$GET_TASK_GRAPH_CONFIG reads. Undefined outside a task.
+   */
+  taskGraphConfig?: Readonly<Record<string, unknown>>;
   conn: DuckDBConnection;
   /** Prepared DuckDB statements by translated SQL, most recently used last (see Engine.runPrepared). */
   readonly prepared: Map<string, DuckDBPreparedStatement>;
@@ -934,7 +939,14 @@ function sessionFunctions(s: SessionState, sql: string): string {
   const literal = (v: string | undefined) => (v === undefined ? 'NULL' : sfStringLiteral(v));
   return sql
     .replace(/\bCURRENT_ROLE\s*\(\s*\)/gi, () => literal(s.role ?? 'ACCOUNTADMIN'))
-    .replace(/\bCURRENT_WAREHOUSE\s*\(\s*\)/gi, () => literal(s.warehouse));
+    .replace(/\bCURRENT_WAREHOUSE\s*\(\s*\)/gi, () => literal(s.warehouse))
+    .replace(/\bSYSTEM\$GET_TASK_GRAPH_CONFIG\s*\(\s*'([A-Za-z0-9_]+)'\s*\)/gi, (_, key: string) => {
+      // SYSTEM$GET_TASK_GRAPH_CONFIG('<key>'): the value of a top-level key of the graph run's
+      // configuration, NULL when it has none (https://docs.snowflake.com/en/sql-reference/functions/system_get_task_graph_config).
+      // Only top-level keys, as this project's task bodies use it.
+      const v = s.taskGraphConfig?.[key];
+      return v === undefined || v === null ? 'NULL' : literal(typeof v === 'string' ? v : JSON.stringify(v));
+    });
 }
 
 /**

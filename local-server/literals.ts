@@ -19,6 +19,15 @@ export const STRING_LITERAL = String.raw`'(?:[^'\\]|''|\\[\s\S])*'`;
 /** A single-quoted or dollar-quoted string constant, as a regular-expression source. */
 export const ANY_LITERAL = String.raw`(?:${STRING_LITERAL}|\$\$[\s\S]*?\$\$)`;
 
+/**
+ * `sql` with every string constant emptied (`''`), for tests of what a statement does rather than
+ * what its constants say: SQL text inside a constant (a statement a Scripting block builds for
+ * EXECUTE IMMEDIATE) is data until it runs.
+ */
+export function outsideLiterals(sql: string): string {
+  return sql.replace(new RegExp(ANY_LITERAL, 'g'), "''");
+}
+
 const SIMPLE: Readonly<Record<string, string>> = { b: '\b', f: '\f', n: '\n', r: '\r', t: '\t', 0: '\0' };
 
 /** The value of a string constant: `'...'` with its escapes read, or `$$...$$` as written. */

@@ -14,13 +14,15 @@ import { ObjectKind } from './access-control';
 import { Errors, SfError } from './errors';
 import { SfResult, statusResult } from './results';
 import { IDENT, QNAME, statementPattern, splitStatements } from './translate';
-import { ANY_LITERAL, STRING_LITERAL, readLiteral, sfStringLiteral } from './literals';
+import { ANY_LITERAL, STRING_LITERAL, outsideLiterals, readLiteral, sfStringLiteral } from './literals';
 import { CreateServiceRequest, InferenceSpec, ModelServing, OnlineMethodHandler } from './model-serving';
 import { InlineTables, inferColumns, inlinePlaceholder, jsonTable } from './inline-tables';
 import { JavascriptFunctions } from './javascript-functions';
 import { parsePartitionedUnload, partitionedUnload } from './partitioned-unload';
 import { LocalAlerts } from './alerts';
+import { LocalModelMonitors } from './model-monitors';
 import { runScriptingBlock, scriptingBlockOf } from './scripting';
+import { modelVersionSource, versionName } from './model-source';
 
 /** An exception of a stand-in for Snowflake's Python runtime, as Snowflake reports a handler's. */
 function standInError(e: unknown): SfError {
@@ -348,6 +350,8 @@ export class SnowflakeObjects {
   readonly javascriptFunctions: JavascriptFunctions;
   /** Alerts (CREATE / ALTER / DROP / EXECUTE ALERT): ./alerts.ts. */
   readonly alerts: LocalAlerts;
+  /** Model monitors (CREATE / DROP / SHOW MODEL MONITORS): ./model-monitors.ts. */
+  readonly modelMonitors: LocalModelMonitors;
   private readonly runningGraphs: Promise<void>[] = [];
 
   constructor(
@@ -357,6 +361,7 @@ export class SnowflakeObjects {
     this.serving = new ModelServing(engine, this, { onlineMethod: opts.onlineMethod, host: opts.host ?? (() => '127.0.0.1') });
     this.javascriptFunctions = new JavascriptFunctions(engine);
     this.alerts = new LocalAlerts(engine, async (session, sql) => (await this.handle(session, sql)) ?? this.engine.execute(session, sql));
+    this.modelMonitors = new LocalModelMonitors(engine, this.models);
     engine.modelVersions = () =>
       [...this.models.models.values()].flatMap((m) =>
         m.versions.map((v) => ({ model: m.name, version: v.name, aliases: v.alias ? [v.alias] : [], owner: engine.access.ownerOf('MODEL', m.name) })),
@@ -376,7 +381,9 @@ export class SnowflakeObjects {
                   ? this.javascriptFunctions.functions.has(name)
                   : kind === 'ALERT'
                     ? this.alerts.has(name)
-                    : false;
+                    : kind === 'MODEL MONITOR'
+                      ? this.modelMonitors.has(name)
+                      : false;
   }
 
   private get auth() {
@@ -397,7 +404,10 @@ export class SnowflakeObjects {
       (s, m) => this.resumeOrSuspendTask(s, m[2], m[3].toUpperCase() === 'RESUME'),
     ],
     [statementPattern(`^DROP\\s+TASK\\s+(IF\\s+EXISTS\\s+)?(${QNAME})$`), (s, m) => this.dropTask(s, m[2], Boolean(m[1]))],
-    [statementPattern(`^EXECUTE\\s+TASK\\s+(${QNAME})$`), (s, m) => this.executeTask(s, m[1])],
+    [
+      statementPattern(`^EXECUTE\\s+TASK\\s+(${QNAME})(?:\\s+USING\\s+CONFIG\\s*=\\s*(\\$\\$[\\s\\S]*\\$\\$|'(?:[^']|'')*'))?$`),
+      (s, m) => this.executeTask(s, m[1], m[2]),
+    ],
     [
       statementPattern(
         `^EXECUTE\\s+JOB\\s+SERVICE\\s+IN\\s+COMPUTE\\s+POOL\\s+(${IDENT})\\s+([\\s\\S]*?)FROM\\s+SPECIFICATION\\s+(\\$\\$[\\s\\S]*\\$\\$|'[\\s\\S]*')\\s*$`,
@@ -409,12 +419,14 @@ export class SnowflakeObjects {
     [statementPattern(`^SHOW\\s+SERVICE\\s+CONTAINERS\\s+IN\\s+SERVICE\\s+(${QNAME})$`), (s, m) => this.showServiceContainers(s, m[1])],
     [statementPattern(`^SHOW\\s+SERVICES(?:\\s+IN\\s+SCHEMA\\s+(${QNAME}))?\\b`), (s, m) => this.showServices(s, m[1])],
     [
-      statementPattern(`^CREATE\\s+(OR\\s+REPLACE\\s+)?MODEL\\s+(IF\\s+NOT\\s+EXISTS\\s+)?(${QNAME})(?:\\s+WITH\\s+VERSION\\s+(${IDENT}))?`),
-      (s, m) => this.createModel(s, { replace: Boolean(m[1]), ifNotExists: Boolean(m[2]), ref: m[3], version: m[4] }),
+      statementPattern(
+        `^CREATE\\s+(OR\\s+REPLACE\\s+)?MODEL\\s+(IF\\s+NOT\\s+EXISTS\\s+)?(${QNAME})(?:\\s+WITH\\s+VERSION\\s+(${IDENT}))?(?![A-Za-z0-9_$.])([\\s\\S]*)$`,
+      ),
+      (s, m) => this.createModel(s, { replace: Boolean(m[1]), ifNotExists: Boolean(m[2]), ref: m[3], version: m[4], statement: m[0], from: m[5] }),
     ],
     [
       statementPattern(`^ALTER\\s+MODEL\\s+(IF\\s+EXISTS\\s+)?(${QNAME})\\s+([\\s\\S]+)$`),
-      (s, m) => this.alterModelStatement(s, m[2], Boolean(m[1]), m[3].trim()),
+      (s, m) => this.alterModelStatement(s, m[2], Boolean(m[1]), m[3].trim(), m[0]),
     ],
     [statementPattern(`^SHOW\\s+VERSIONS\\s+IN\\s+MODEL\\s+(${QNAME})$`), (s, m) => this.showVersions(s, m[1])],
     [/^SHOW\s+MODELS\b/i, (s) => this.showModels(s)],
@@ -439,11 +451,14 @@ export class SnowflakeObjects {
     if (unload) return partitionedUnload(this.engine, s, unload);
     const alerted = await this.alerts.handle(s, sql);
     if (alerted) return alerted;
+    const monitored = await this.modelMonitors.handle(s, sql);
+    if (monitored) return monitored;
     for (const [pattern, run] of this.routes) {
       const m = pattern.exec(sql);
       if (m) return run(s, m);
     }
-    if (SERVER_VALUES.test(sql)) return this.queryWithServerValues(s, sql);
+    // A PREDICT or task function inside a string constant (dynamic SQL being built) is text, not a call.
+    if (SERVER_VALUES.test(outsideLiterals(sql))) return this.queryWithServerValues(s, sql);
     return undefined;
   }
 
@@ -508,8 +523,21 @@ export class SnowflakeObjects {
     return statusResult(`Task ${key} successfully dropped.`);
   }
 
-  private executeTask(s: SessionState, ref: string): SfResult {
+  private executeTask(s: SessionState, ref: string, configText?: string): SfResult {
     const root = this.task(s, ref);
+    // USING CONFIG: a JSON object for this run only, read by the graph's tasks through
+    // SYSTEM$GET_TASK_GRAPH_CONFIG (https://docs.snowflake.com/en/sql-reference/sql/execute-task).
+    // The tasks here have no CONFIG of their own to merge it with.
+    let config: Record<string, unknown> | undefined;
+    if (configText !== undefined) {
+      try {
+        config = JSON.parse(readLiteral(configText)) as Record<string, unknown>;
+      } catch (e) {
+        throw Errors.syntax(`EXECUTE TASK ... USING CONFIG: the configuration is not valid JSON (${(e as Error).message})`);
+      }
+      if (config === null || typeof config !== 'object' || Array.isArray(config))
+        throw Errors.syntax('EXECUTE TASK ... USING CONFIG: the configuration must be a JSON object');
+    }
     const rootKey = `${root.database}.${root.schema}.${root.name}`;
     // EXECUTE TASK: the caller needs OWNERSHIP or OPERATE on the task, and the task's owner the
     // global EXECUTE TASK privilege (https://docs.snowflake.com/en/sql-reference/sql/execute-task).
@@ -533,7 +561,7 @@ export class SnowflakeObjects {
       GRAPH_RUN_GROUP_ID: crypto.randomUUID(),
     };
     this.graphRuns.push(run);
-    this.runningGraphs.push(this.runGraph(root, run));
+    this.runningGraphs.push(this.runGraph(root, run, config));
     return statusResult(`Task ${root.name} is scheduled to run immediately.`);
   }
 
@@ -618,27 +646,40 @@ export class SnowflakeObjects {
     );
   }
 
-  private createModel(s: SessionState, d: { replace: boolean; ifNotExists: boolean; ref: string; version: string | undefined }): SfResult {
+  private createModel(
+    s: SessionState,
+    d: { replace: boolean; ifNotExists: boolean; ref: string; version: string | undefined; statement: string; from: string },
+  ): SfResult {
     const key = this.engine.qualify(s, d.ref).join('.');
     const existed = this.models.models.has(key);
     // CREATE MODEL: CREATE MODEL on the schema (https://docs.snowflake.com/en/sql-reference/sql/create-model).
     this.auth.create(s, 'MODEL', key, existed && d.replace);
+    // The FROM clause is required: a model is made from another model's version or from a stage's files.
+    const source = modelVersionSource(this.engine, this.models, s, d.statement, d.from);
     if (existed && !d.replace && !d.ifNotExists) throw Errors.alreadyExists(key);
+    if (existed && !d.replace) return statusResult(`${key} already exists, statement succeeded.`);
     if (d.replace) this.models.models.delete(key);
-    if (!this.models.models.has(key)) {
-      this.models.models.set(key, { name: key, versions: [] });
-      this.auth.created(s, 'MODEL', key);
-    }
-    if (d.version) this.models.addVersion(key, nameParts(d.version)[0]);
+    this.models.models.set(key, { name: key, versions: [] });
+    this.auth.created(s, 'MODEL', key);
+    // Every model has at least one version, the first its default.
+    this.models.addVersion(key, versionName(d.version, source), source.metadata, source.artifactsDir);
     return statusResult(`Model ${key} successfully created.`);
   }
 
-  private alterModelStatement(s: SessionState, ref: string, ifExists: boolean, action: string): SfResult {
+  private alterModelStatement(s: SessionState, ref: string, ifExists: boolean, action: string, statement: string): SfResult {
     const key = this.engine.qualify(s, ref).join('.');
     if (!this.models.models.has(key) && ifExists) return statusResult('Statement executed successfully.');
     // ALTER MODEL (versions, aliases, default version, metadata) needs OWNERSHIP of the model
     // (https://docs.snowflake.com/en/sql-reference/sql/alter-model).
     if (this.models.models.has(key)) this.auth.own(s, 'MODEL', key);
+    const add = new RegExp(`^ADD\\s+VERSION\\s+(${IDENT})(?![A-Za-z0-9_$.])([\\s\\S]*)$`, 'i').exec(action);
+    if (add) {
+      this.models.get(key);
+      // ADD VERSION needs its FROM clause (https://docs.snowflake.com/en/sql-reference/sql/alter-model-add-version).
+      const source = modelVersionSource(this.engine, this.models, s, statement, add[2]);
+      this.models.addVersion(key, nameParts(add[1])[0], source.metadata, source.artifactsDir);
+      return statusResult('Statement executed successfully.');
+    }
     return this.alterModel(key, action);
   }
 
@@ -692,6 +733,7 @@ export class SnowflakeObjects {
       procedures: [...this.procedures.entries()],
       serving: this.serving.toJSON(),
       alerts: this.alerts.toJSON(),
+      modelMonitors: this.modelMonitors.toJSON(),
       functions: this.javascriptFunctions.toJSON(),
     };
   }
@@ -704,9 +746,11 @@ export class SnowflakeObjects {
     procedures?: [string, ProcedureEntry][];
     serving?: Parameters<ModelServing['load']>[0];
     alerts?: Parameters<LocalAlerts['load']>[0];
+    modelMonitors?: Parameters<LocalModelMonitors['load']>[0];
     functions?: Parameters<JavascriptFunctions['load']>[0];
   }): void {
     this.alerts.load(state.alerts);
+    this.modelMonitors.load(state.modelMonitors);
     this.javascriptFunctions.load(state.functions);
     // Inference services run until dropped: they are back after a restart, as their gateways are.
     this.serving.load(state.serving);
@@ -801,7 +845,7 @@ export class SnowflakeObjects {
     return { columns: names.map((n) => ({ ...text, name: n })), rows, statementTypeId: 0x1000 };
   }
 
-  private async runGraph(root: Task, run: GraphRun): Promise<void> {
+  private async runGraph(root: Task, run: GraphRun, config?: Readonly<Record<string, unknown>>): Promise<void> {
     const rootKey = `${root.database}.${root.schema}.${root.name}`;
     const children = (key: string) => [...this.tasks.entries()].filter(([, t]) => t.after.includes(key)).map(([k]) => k);
     const order: string[] = [];
@@ -847,6 +891,7 @@ export class SnowflakeObjects {
         session.role = this.engine.access.ownerOf('TASK', key);
         session.baseRole = session.role;
         session.fixedRole = 'task';
+        session.taskGraphConfig = config;
         // A user-managed task runs on its WAREHOUSE, which its owner must be able to use (else its
         // statements fail with 000606); a task without one is serverless and needs none.
         if (t.warehouse === undefined) session.serverless = true;
@@ -1063,9 +1108,7 @@ export class SnowflakeObjects {
   private alterModel(key: string, rest: string): SfResult {
     let m: RegExpExecArray | null;
     const model = this.models.get(key);
-    if ((m = new RegExp(`^ADD\\s+VERSION\\s+(${IDENT})`, 'i').exec(rest))) {
-      this.models.addVersion(key, nameParts(m[1])[0]);
-    } else if ((m = new RegExp(`^VERSION\\s+(${IDENT})\\s+SET\\s+ALIAS\\s*=\\s*'?(${IDENT})'?$`, 'i').exec(rest))) {
+    if ((m = new RegExp(`^VERSION\\s+(${IDENT})\\s+SET\\s+ALIAS\\s*=\\s*'?(${IDENT})'?$`, 'i').exec(rest))) {
       const v = this.models.resolve(key, nameParts(m[1])[0]);
       const alias = nameParts(m[2])[0];
       if (model.versions.some((x) => x.alias === alias && x !== v))

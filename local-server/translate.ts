@@ -60,6 +60,32 @@ const POST_FIXES: [RegExp, string | ((...m: string[]) => string)][] = [
   // STARTSWITH (https://docs.snowflake.com/en/sql-reference/functions/startswith) is DuckDB's starts_with.
   [/\bSTARTSWITH\(/gi, 'starts_with('],
   [/\bOBJECT_AGG\(/gi, 'json_group_object('],
+  // A VARIANT's string cast to VARCHAR is the string itself, not its JSON text; other values are
+  // their JSON text, JSON null the word null (TO_CHAR / TO_VARCHAR, usage notes:
+  // https://docs.snowflake.com/en/sql-reference/functions/to_char). DuckDB's cast of JSON keeps the
+  // quotes, so a path's value (`v:k::VARCHAR`, here `v -> '$.k'`) is unwrapped when it is a string.
+  [
+    /CAST\(((?:[A-Za-z_][A-Za-z0-9_$]*|"[^"]+")(?:\.(?:[A-Za-z_][A-Za-z0-9_$]*|"[^"]+"))* -> '(?:[^']|'')*') AS (?:TEXT|VARCHAR)\)/gi,
+    (_m: string, path: string) => `(CASE WHEN json_type(${path}) = 'VARCHAR' THEN (${path}) ->> '$' ELSE CAST(${path} AS TEXT) END)`,
+  ],
+  // LATERAL FLATTEN(INPUT => <array column>): the transpiler's LATERAL UNNEST(...) AS f(SEQ, ...) is
+  // not DuckDB's; one row per element instead, with FLATTEN's columns (FLATTEN:
+  // https://docs.snowflake.com/en/sql-reference/functions/flatten): INDEX from 0, VALUE the element
+  // (VARIANT), PATH '[i]', THIS the array, KEY NULL (arrays have none) and SEQ not modelled (NULL).
+  // An OBJECT input, PATH, OUTER, RECURSIVE and MODE are refused, not guessed.
+  [
+    /LATERAL UNNEST\(INPUT => ([^(),]+?)\) AS (\w+)\(SEQ, KEY, PATH, INDEX, VALUE, THIS\)/gi,
+    (_m: string, input: string, alias: string) => {
+      const arr = `CAST(${input} AS JSON)`;
+      const n =
+        `CASE WHEN ${arr} IS NULL THEN 0 WHEN json_type(${arr}) = 'ARRAY' THEN json_array_length(${arr}) ` +
+        `ELSE error('Unsupported feature: not supported by the local server: FLATTEN of a value that is not an ARRAY') END`;
+      return (
+        `LATERAL (SELECT CAST(NULL AS BIGINT) AS SEQ, CAST(NULL AS VARCHAR) AS "KEY", '[' || CAST(U.I AS VARCHAR) || ']' AS PATH, U.I AS "INDEX", ` +
+        `json_extract(${arr}, '$[' || CAST(U.I AS VARCHAR) || ']') AS "VALUE", ${arr} AS THIS FROM range(CAST(${n} AS BIGINT)) AS U(I)) AS ${alias}`
+      );
+    },
+  ],
   [/CAST\(([A-Za-z_."]+) AS VARIANT\)/gi, 'to_json($1)'],
   [/\bAS VARIANT\b/gi, 'AS JSON'],
   // A function replacement: the SQL contains '$' and '$[*]', which a replacement string would expand.
@@ -101,16 +127,80 @@ export function toDuckDb(sql: string): string {
 
 function translate(sql: string): string {
   // Semi-structured constructors become DuckDB JSON (not STRUCT/LIST literals) so numbers stay numbers.
-  sql = sql.replace(/\bOBJECT_CONSTRUCT\s*\(/gi, 'JSON_OBJECT(').replace(/\bARRAY_CONSTRUCT\s*\(/gi, 'JSON_ARRAY(');
+  sql = outsideSnowflakeConstants(sql, (code) => code.replace(/\bOBJECT_CONSTRUCT\s*\(/gi, 'JSON_OBJECT(').replace(/\bARRAY_CONSTRUCT\s*\(/gi, 'JSON_ARRAY('));
   if (/\bTO_(VARCHAR|CHAR)\s*\(/i.test(sql)) sql = rewriteToVarchar(sql);
   const r = polyglot.transpile(sql, polyglot.Dialect.Snowflake, polyglot.Dialect.DuckDB);
   if (!r.success || !r.sql || r.sql.length === 0) {
     throw new SfError('001003', `SQL compilation error:\nsyntax error: ${r.error ?? 'statement could not be parsed'}`, '42000');
   }
-  let out = numberedBinds(r.sql.join(';\n'));
+  // The fix-ups never look inside a string constant, as Snowflake never does: the constants are
+  // masked while they run (a statement's text held in a constant stays as written).
+  const constants = maskConstants(numberedBinds(r.sql.join(';\n')));
+  let out = constants.masked;
+  // A flattened element cast to VARCHAR is the string itself, as a path's value is (below).
+  const flattened = [...out.matchAll(/LATERAL UNNEST\(INPUT => [^(),]+?\) AS (\w+)\(SEQ, KEY, PATH, INDEX, VALUE, THIS\)/gi)].map((m) => m[1]);
   for (const [re, to] of POST_FIXES) out = out.replace(re, to as string);
+  for (const alias of flattened)
+    out = out.replace(
+      new RegExp(`CAST\\((${alias}\\.(?:"VALUE"|VALUE)) AS (?:TEXT|VARCHAR)\\)`, 'gi'),
+      (_m, v: string) => `(CASE WHEN json_type(${v}) = 'VARCHAR' THEN ${v} ->> '$' ELSE CAST(${v} AS TEXT) END)`,
+    );
   if (/^\s*CREATE\b/i.test(out) || /^\s*ALTER\s+TABLE\b/i.test(out)) out = fixDdlTypes(out);
-  return out;
+  return constants.restore(out);
+}
+
+/** Marks a masked constant's content: private-use characters no statement contains. */
+const MASK = /\uE000(\d+)\uE001/g;
+
+/**
+ * DuckDB SQL (as the transpiler writes it: '...' with '' for a quote, "..." identifiers) with the
+ * content of every string constant replaced by a marker, and the function that puts them back.
+ */
+export function maskConstants(sql: string): { masked: string; restore: (s: string) => string } {
+  const saved: string[] = [];
+  const index = new Map<string, number>();
+  let masked = '';
+  let i = 0;
+  while (i < sql.length) {
+    const c = sql[i];
+    if (c === '"' || c === "'") {
+      let j = i + 1;
+      while (j < sql.length && !(sql[j] === c && sql[j + 1] !== c)) j += sql[j] === c ? 2 : 1;
+      if (c === "'") {
+        // Equal constants share a marker: fix-ups match a constant repeated (a backreference).
+        const content = sql.slice(i + 1, j);
+        let k = index.get(content);
+        if (k === undefined) {
+          k = saved.push(content) - 1;
+          index.set(content, k);
+        }
+        masked += `'\uE000${k}\uE001'`;
+      } else masked += sql.slice(i, j + 1);
+      i = j + 1;
+      continue;
+    }
+    masked += c;
+    i++;
+  }
+  return { masked, restore: (s) => s.replace(MASK, (_m, k: string) => saved[Number(k)]) };
+}
+
+/** Applies `fn` to a Snowflake statement's text outside its string constants ('...' with backslash escapes, $$...$$). */
+function outsideSnowflakeConstants(sql: string, fn: (code: string) => string): string {
+  let out = '';
+  let code = '';
+  let i = 0;
+  while (i < sql.length) {
+    const end = sql[i] === "'" ? findClosing(sql, i, "'") : sql.startsWith('$$', i) ? sql.indexOf('$$', i + 2) + 1 || sql.length - 1 : -1;
+    if (end < 0) {
+      code += sql[i++];
+      continue;
+    }
+    out += fn(code) + sql.slice(i, end + 1);
+    code = '';
+    i = end + 1;
+  }
+  return out + fn(code);
 }
 
 /** Snowflake's numbered bind markers `:1` become DuckDB's `$1` (outside string literals). */

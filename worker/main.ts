@@ -41,7 +41,12 @@ export interface WorkerConfig {
   readonly image: string | null;
   /** The trainer identity (MM_TRAINING_KEY): the worker joins only runs started for it. */
   readonly trainingKey: string;
+  /** The run this worker works for (MM_RUN_ID), and no other. */
+  readonly runId: string;
 }
+
+/** A run id as the pipeline mints them (runner: R..., closed loop: M<YYYYMMDD>): a TRAINING_RUNS.RUN_ID value. */
+const RUN_ID_SHAPE = /^[A-Z][A-Z0-9_]{1,63}$/;
 
 function need(env: NodeJS.ProcessEnv, name: string): string {
   const v = env[name];
@@ -86,7 +91,15 @@ export function configFromEnv(env: NodeJS.ProcessEnv): WorkerConfig {
     workerId: `${env.SNOWFLAKE_SERVICE_NAME ?? 'worker'}#${os.hostname()}:${process.pid}`,
     image: env.MM_TRAINER_IMAGE || null,
     trainingKey: need(env, 'MM_TRAINING_KEY'),
+    runId: runIdFrom(env),
   };
+}
+
+/** MM_RUN_ID, refused when it is not a run id (a `{{RUN_ID}}` nobody filled in, say). */
+function runIdFrom(env: NodeJS.ProcessEnv): string {
+  const v = need(env, 'MM_RUN_ID');
+  if (!RUN_ID_SHAPE.test(v)) throw new Error(`worker contract: MM_RUN_ID ${JSON.stringify(v.slice(0, 80))} is not a run id (${RUN_ID_SHAPE.source})`);
+  return v;
 }
 
 type Row = Record<string, unknown>;
@@ -191,19 +204,30 @@ export async function runWorker(
   let empty = 0;
   let chunks = 0;
   let partitions = 0;
-  // The run is looked up again only when a poll finds nothing to claim: while a run has claimable
-  // chunks it is not abandoned (abandoning fails its open chunks) and its pass is not finished.
-  let run: string | undefined;
+  const run = cfg.runId;
+  // The worker's own run, still RUNNING for its trainer, is checked before the first claim and
+  // again after each poll that finds nothing: any other state (finished, abandoned, or no such run
+  // of this pass and trainer) ends the worker cleanly, without claiming, so it never works for
+  // another run. Between those checks a claimable chunk is proof enough: abandoning a run fails its
+  // open chunks, and a finished pass has none.
+  let checked = false;
   while (empty < cfg.emptyPolls && Date.now() - started < cfg.budgetSeconds * 1000) {
-    run ??= (await timed('queue', () => exec(conn, w.activeRun.sql, [cfg.pass, cfg.trainingKey]))).rows[0]?.RUN_ID as string | undefined;
+    if (!checked) {
+      const status = (await timed('queue', () => exec(conn, w.runStatus.sql, [run, cfg.pass, cfg.trainingKey]))).rows[0]?.STATUS as string | undefined;
+      if (status !== 'RUNNING') {
+        log(`run ${run} (${cfg.pass}) is ${status ?? 'not a run of this pass and trainer'}: stopping without claiming`);
+        break;
+      }
+      checked = true;
+    }
     let cand: Row | undefined;
-    for (const [slots, slot] of run ? candidateStripes(cfg.mode, cfg.slots, cfg.slot) : []) {
+    for (const [slots, slot] of candidateStripes(cfg.mode, cfg.slots, cfg.slot)) {
       cand = (await timed('queue', () => exec(conn, q.claimCandidate.sql, [run, cfg.pass, slots, slot]))).rows[0];
       if (cand) break;
     }
-    if (!run || !cand) {
+    if (!cand) {
       empty++;
-      run = undefined;
+      checked = false;
       await timed('idle', () => new Promise((r) => setTimeout(r, 500)));
       continue;
     }

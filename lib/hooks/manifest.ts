@@ -280,6 +280,8 @@ export interface MonitorSpec {
   readonly model: string;
   readonly alias: string;
   readonly versionPrefix: string;
+  /** With a champion/challenger policy: its tables (lib/sql/challenger.ts), the challenger's alias and its window in days. */
+  readonly challenger?: { readonly challengesTable: string; readonly partitionsTable: string; readonly alias: string; readonly windowDays: number };
 }
 
 export interface HookManifest {

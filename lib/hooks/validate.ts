@@ -162,6 +162,11 @@ export function parseManifest(text: string, source = 'hooks.json'): HookManifest
       num(m, 'windowDays', at, 1);
       num(m, 'smapeAbove', at, 0);
       if (typeof m.hasInterval !== 'boolean') throw new ManifestError(`${where(at)}.hasInterval must be true or false`);
+      if (m.challenger !== undefined) {
+        if (!isObj(m.challenger)) throw new ManifestError(`${where(at)}.challenger must be an object`);
+        for (const k of ['challengesTable', 'partitionsTable', 'alias']) str(m.challenger, k, `${at}.challenger`);
+        num(m.challenger, 'windowDays', `${at}.challenger`, 1);
+      }
     });
   }
   return raw as unknown as HookManifest;

@@ -20,7 +20,7 @@ import { renderAbandonChunks, renderEnqueue, renderQueueStatements, renderRequeu
 import { renderBuildModelIndex, renderGateQuery, renderPromote, renderRegisterCall } from '../sql/registry';
 import { renderDropService } from '../sql/services';
 import { inlineParams, runVar } from '../sql/statement';
-import { renderExecuteTask } from '../sql/task-graph';
+import { renderExecuteTaskForRun } from '../sql/task-graph';
 import {
   renderAbandonPasses,
   renderAllKeysQuery,
@@ -171,7 +171,8 @@ function taskGraphPassSteps(m: PipelineModel, p: TasksPassModel, after: string[]
     ),
     kind: 'executeTaskGraph',
     statements: [
-      { id: 'execute-task', sql: renderExecuteTask(p.rootTask) },
+      // The run id travels in the graph run's configuration to the slot tasks, which give it to their workers.
+      { id: 'execute-task', sql: renderExecuteTaskForRun(p.rootTask) },
       { id: 'finish-pass', sql: renderFinishPass(m.tables, p.pass) },
     ],
     timeoutSeconds: p.timeoutSeconds,

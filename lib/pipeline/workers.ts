@@ -4,6 +4,7 @@
  * workers with the same rendering.
  */
 import { MODEL_MOUNT_PATH, WORKER_CONTRACT_VERSION, renderExecuteJobService, renderJobSpec } from '../sql/job-spec';
+import { runVar } from '../sql/statement';
 import { renderChunkReadStatement } from '../sql/training';
 import { JobPassModel, PipelineModel, trainingKey } from './model';
 
@@ -26,6 +27,12 @@ export function workerEnv(m: PipelineModel, p: JobPassModel, slot: number): Reco
     MM_MODEL_SET: p.modelSet,
     MM_TRAINER_IMAGE: trainer.image,
     MM_TRAINING_KEY: trainingKey(m),
+    // The run this worker works for, and no other: `{{RUN_ID}}` is filled in by the runner (queue
+    // workers), by the slot task from its graph run's configuration (task-graph passes) and by the
+    // closed loop's worker task (its run id). An env value of the job specification
+    // ("Service specification reference", spec.containers.env:
+    // https://docs.snowflake.com/en/developer-guide/snowpark-container-services/specification-reference).
+    MM_RUN_ID: runVar('RUN_ID'),
     MM_SLOT: String(slot),
     MM_SLOTS: String(p.jobServices.length),
     MM_CHUNK_SIZE: String(p.chunkSize),

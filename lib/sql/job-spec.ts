@@ -15,9 +15,11 @@ import { ObjectName, dollarQuoted, unquotedName } from '../identifiers';
 /**
  * Version of the worker contract (docs/worker-contract.md) the env below implements. 2: artifacts
  * go to shard directories (lib/sql/training.ts artifactPath); a version-1 worker would write one
- * flat directory per pass, so it refuses version 2 rather than write the old layout.
+ * flat directory per pass, so it refuses version 2 rather than write the old layout. 3: the worker
+ * is given its run (MM_RUN_ID) and works for no other; a version-2 worker would join the newest
+ * running run of its pass, whichever that is, so it refuses version 3.
  */
-export const WORKER_CONTRACT_VERSION = '2';
+export const WORKER_CONTRACT_VERSION = '3';
 
 /** The one container of a worker's job service (the name its logs are asked for by). */
 export const WORKER_CONTAINER_NAME = 'worker';

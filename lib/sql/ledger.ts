@@ -1,9 +1,11 @@
 /**
  * The hooks ledger `HOOK_RUNS`: its columns (one row per step attempt; created by the constructs
  * through Terraform, written only by the hooks runner), its DDL, and every statement the runner
- * sends to it (runner/hooks/ledger.ts says what each is for). Values are bound, never spliced.
+ * sends to it (runner/hooks/ledger.ts says what each is for). Values are bound, never spliced; the
+ * statements of a task graph's rows (renderTaskRunStart, renderTaskRunFinish) run in task bodies,
+ * where nothing binds, and take validated names and constants only.
  */
-import { ObjectName, sqlNumber } from '../identifiers';
+import { ObjectName, sqlNumber, sqlString } from '../identifiers';
 import { BoundStatement } from './statement';
 
 export const LEDGER_TABLE_NAME = 'HOOK_RUNS';
@@ -58,8 +60,10 @@ export function renderLedgerStatements(
       sql:
         `UPDATE ${t} SET STATUS = 'INTERRUPTED', ENDED_AT = CURRENT_TIMESTAMP(), ` +
         `ERROR_MSG = 'runner ' || COALESCE(RUNNER_ID, '?') || ' stopped before this attempt ended; runner ' || ? || ' took over' ` +
-        `WHERE STACK = ? AND STATUS = 'RUNNING' AND STEP_ID NOT IN (?, ?)`,
-      params: ['RUNNER_ID', 'STACK', 'LOCK_STEP_ID', 'RUN_MARK_STEP_ID'],
+        // A task graph's rows (TASK_RUNNER_PREFIX) are no runner's: a loop run stays RUNNING
+        // across graph runs until its finish task ends it.
+        `WHERE STACK = ? AND STATUS = 'RUNNING' AND STEP_ID NOT IN (?, ?) AND NOT STARTSWITH(COALESCE(RUNNER_ID, ''), ?)`,
+      params: ['RUNNER_ID', 'STACK', 'LOCK_STEP_ID', 'RUN_MARK_STEP_ID', 'TASK_RUNNER_PREFIX'],
     },
     markAbandoned: {
       sql:
@@ -96,5 +100,76 @@ export function renderTakeLock(table: ObjectName, staleSeconds: number): BoundSt
       `UPDATE ${table.quoted} SET RUNNER_ID = ?, STARTED_AT = CURRENT_TIMESTAMP() WHERE STACK = ? AND STEP_ID = ? ` +
       `AND (RUNNER_ID IS NULL OR RUNNER_ID = ? OR STARTED_AT < DATEADD(second, ${sqlNumber(-Math.floor(staleSeconds))}, CURRENT_TIMESTAMP()))`,
     params: ['RUNNER_ID', 'STACK', 'LOCK_STEP_ID', 'RUNNER_ID'],
+  };
+}
+
+/**
+ * RUNNER_ID of the rows a task graph writes (`task:<DB.SCHEMA.TASK>`): no runner wrote them, so no
+ * runner marks them INTERRUPTED when it takes the lock over (markInterrupted leaves them alone).
+ */
+export const TASK_RUNNER_PREFIX = 'task:';
+
+/**
+ * Where a task graph inside the account (the closed loop) records its runs in the stack's ledger,
+ * in the runner's shape: one row per attempt of a run, under a step id of its own.
+ */
+export interface TaskRunLedgerModel {
+  readonly table: ObjectName;
+  /** The stack's name, as hooks.json's `stack` (the runner's STACK). */
+  readonly stack: string;
+  /** The STEP_ID of the graph's rows: `<pipeline path>/retrain-loop`, beside the pipeline's steps. */
+  readonly stepId: string;
+  /** What the graph's definition is (a digest of its task bodies): the FINGERPRINT of its rows. */
+  readonly fingerprint: string;
+  /** The task that writes the rows: RUNNER_ID is `task:` and its name. */
+  readonly task: ObjectName;
+}
+
+/** `STACK = ... AND STEP_ID = ... AND RUN_ID = <run>`: the rows of one run of the graph. */
+function taskRunRows(l: TaskRunLedgerModel, run: string): string {
+  return `STACK = ${sqlString(l.stack)} AND STEP_ID = ${sqlString(l.stepId)} AND RUN_ID = ${run}`;
+}
+
+/**
+ * A run of the graph starts: a RUNNING row (attempt 1, or the next after a FAILED attempt of the
+ * same run), unless the run already has a row that did not fail. Idempotent: a re-run of the graph
+ * for the same run adds nothing while its row is RUNNING, SUCCEEDED or GATED. `run` and `details`
+ * are SQL expressions (a Scripting variable, an OBJECT_CONSTRUCT).
+ */
+export function renderTaskRunStart(l: TaskRunLedgerModel, run: string, details: string): string {
+  const t = l.table.quoted;
+  return (
+    `INSERT INTO ${t} (STACK, STEP_ID, RUN_ID, FINGERPRINT, ATTEMPT, STATUS, RUNNER_ID, STARTED_AT, DETAILS) ` +
+    `SELECT ${sqlString(l.stack)}, ${sqlString(l.stepId)}, ${run}, ${sqlString(l.fingerprint)}, ` +
+    `COALESCE((SELECT MAX(ATTEMPT) FROM ${t} WHERE ${taskRunRows(l, run)}), 0) + 1, 'RUNNING', ` +
+    `${sqlString(`${TASK_RUNNER_PREFIX}${l.task.toString()}`)}, CURRENT_TIMESTAMP(), ${details} ` +
+    `WHERE NOT EXISTS (SELECT 1 FROM ${t} WHERE ${taskRunRows(l, run)} AND STATUS <> 'FAILED')`
+  );
+}
+
+/**
+ * A run of the graph ends: its RUNNING row gets `status`, ENDED_AT, the error and, when given, new
+ * details (SQL expressions). Only while RUNNING, as the runner's finish: a re-run changes nothing.
+ */
+export function renderTaskRunFinish(
+  l: TaskRunLedgerModel,
+  run: string,
+  status: 'SUCCEEDED' | 'FAILED' | 'GATED',
+  error: string | null,
+  details?: string,
+): string {
+  return (
+    `UPDATE ${l.table.quoted} SET STATUS = ${sqlString(status)}, ENDED_AT = CURRENT_TIMESTAMP(), ERROR_MSG = ${error === null ? 'NULL' : sqlString(error)}` +
+    `${details ? `, DETAILS = ${details}` : ''} WHERE ${taskRunRows(l, run)} AND STATUS = 'RUNNING'`
+  );
+}
+
+/** The latest runs task graphs recorded in a stack's ledger (newest first), for `hooks plan`. */
+export function renderTaskRuns(table: ObjectName, limit: number): BoundStatement {
+  return {
+    sql:
+      `SELECT STEP_ID, RUN_ID, STATUS, ATTEMPT, TO_VARCHAR(STARTED_AT) AS STARTED, TO_VARCHAR(ENDED_AT) AS ENDED, ERROR_MSG, TO_JSON(DETAILS) AS DETAILS FROM ${table.quoted} ` +
+      `WHERE STACK = ? AND STARTSWITH(RUNNER_ID, ?) ORDER BY STARTED_AT DESC, RUN_ID DESC LIMIT ${sqlNumber(Math.floor(limit))}`,
+    params: ['STACK', 'TASK_RUNNER_PREFIX'],
   };
 }

@@ -14,7 +14,7 @@
  * suits daily series, the construct's default use.
  */
 import { ObjectName, quoteIdentifier, sqlNumber, sqlString } from '../identifiers';
-import { SCHEDULED_RUN_PREFIX } from './scoring';
+import { CHALLENGE_SCORING_RUN_PREFIX, SCHEDULED_RUN_PREFIX } from './scoring';
 import { BEGIN_TRANSACTION, COMMIT } from './session';
 import { SourceModel } from './training';
 
@@ -122,7 +122,7 @@ function windowRow(m: MonitoringSqlModel): string {
 }
 
 /** The source's actuals as (PARTITION_KEY, DS, Y), keys as text as the results hold them. */
-function actuals(s: SourceModel): string {
+export function actuals(s: SourceModel): string {
   const p = quoteIdentifier(s.partitionColumn);
   const y = quoteIdentifier(s.targetColumn);
   return `(SELECT TO_VARCHAR(${p}) AS PARTITION_KEY, CAST(${quoteIdentifier(s.orderColumn)} AS DATE) AS DS, ${y} AS Y FROM ${s.table.quoted} WHERE ${p} IS NOT NULL AND ${y} IS NOT NULL)`;
@@ -175,10 +175,12 @@ export function renderAccuracyInsert(m: MonitoringSqlModel): string {
  * that version's first forecast for it (scoring forecasts from the day after the data it was
  * trained on). Only rows of post-deploy scoring count: they record the concrete version, while
  * the scheduled scoring task records the alias (its run ids start with SCHEDULED_RUN_PREFIX), whose
- * first forecast says nothing about the version scoring with it now.
+ * first forecast says nothing about the version scoring with it now; a challenger's scoring
+ * (CHALLENGE_SCORING_RUN_PREFIX) scores the champion and the challenger in one run, and the
+ * champion's baseline stays the one its post-deploy scoring set.
  */
 function trainEnds(m: MonitoringSqlModel): string {
-  const versioned = `"RUN_ID" NOT LIKE ${sqlString(`${SCHEDULED_RUN_PREFIX}%`)}`;
+  const versioned = `"RUN_ID" NOT LIKE ${sqlString(`${SCHEDULED_RUN_PREFIX}%`)} AND "RUN_ID" NOT LIKE ${sqlString(`${CHALLENGE_SCORING_RUN_PREFIX}%`)}`;
   return [
     `(SELECT R."PARTITION_KEY", DATEADD(DAY, -1, MIN(CAST(R."DS" AS DATE))) AS TRAIN_END FROM ${m.results.quoted} R`,
     `  JOIN (SELECT "PARTITION_KEY", "MODEL_VERSION" FROM ${m.results.quoted} WHERE ${versioned} QUALIFY ROW_NUMBER() OVER (PARTITION BY "PARTITION_KEY" ORDER BY "SCORED_AT" DESC, "RUN_ID" DESC) = 1) L`,

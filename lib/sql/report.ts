@@ -20,6 +20,8 @@ export interface ReportSqlModel {
   readonly metrics: ObjectName;
   readonly queue: ObjectName;
   readonly model: ObjectName;
+  /** With a champion/challenger policy: its challenges table and per-partition comparison (lib/sql/challenger.ts). */
+  readonly challenger?: { readonly challenges: ObjectName; readonly partitions: ObjectName };
 }
 
 /** A DATE (or a value cast to one) as `YYYY-MM-DD` text. */
@@ -101,4 +103,18 @@ export function renderRetrainChunks(m: ReportSqlModel, runId: string): string {
 /** The retraining run's metrics rows: retrained (pass refine) and carried over. */
 export function renderRetrainMetrics(m: ReportSqlModel, runId: string): string {
   return `SELECT "PASS", "PARTITION_KEY", "STATUS", "MODEL_FAMILY", "MAPE" FROM ${m.metrics.quoted} WHERE "RUN_ID" = ${sqlString(runId)} ORDER BY "PARTITION_KEY", "PASS"`;
+}
+
+/** The latest challenge (by when it opened), its window and outcome; no row before the first. */
+export function renderLatestChallenge(challenges: ObjectName): string {
+  return [
+    `SELECT "CHALLENGER_RUN", "CHALLENGER_VERSION", "CHAMPION_VERSION", ${dateText('"OPENED_ON"')} AS OPENED_ON, ${dateText('"DECIDE_ON"')} AS DECIDE_ON, "STATUS", "OUTCOME",`,
+    `  "PROMOTE_WHEN", "MERGE", "PARTITIONS_COMPARED", "CHALLENGER_WINS", "CHAMPION_SMAPE", "CHALLENGER_SMAPE", "PROMOTED_VERSION"`,
+    `FROM ${challenges.quoted} ORDER BY "OPENED_AT" DESC, "CHALLENGER_RUN" DESC LIMIT 1`,
+  ].join('\n');
+}
+
+/** A challenge's per-partition comparison (written when it is decided). */
+export function renderChallengePartitions(partitions: ObjectName, challengerRun: string): string {
+  return `SELECT "PARTITION_KEY", "N_POINTS", "CHAMPION_SMAPE", "CHALLENGER_SMAPE", "WINNER" FROM ${partitions.quoted} WHERE "CHALLENGER_RUN" = ${sqlString(challengerRun)} ORDER BY "PARTITION_KEY"`;
 }

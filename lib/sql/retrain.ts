@@ -9,11 +9,15 @@
  * (any version scored for it) or its level or scale drifted. Missing or late data alone does not
  * retrain: a model fitted on a gap would be worse, not better.
  */
-import { ObjectName, dollarQuoted, quoteIdentifier, sqlNumber, sqlString } from '../identifiers';
+import { ObjectName, quoteIdentifier, sqlNumber, sqlString } from '../identifiers';
+import type { ChallengeOpening } from './challenger';
+import { dynamicSql, scriptingBlock as block } from './scripting';
 import { QueueModel, renderEnqueue, renderQueueStatements, renderRequeueOrphaned } from './queue';
 import { MonitoringSqlModel } from './monitoring';
 import { GateMetricName, renderBuildModelIndex, renderGateQuery, renderPromote, renderRegisterCall } from './registry';
 import { inlineParams, runVar } from './statement';
+import { beginEnd, runBoundJobLines } from './task-graph';
+import { TaskRunLedgerModel, renderTaskRunFinish, renderTaskRunStart } from './ledger';
 import { METRICS_COLUMNS, Pass, TrainingTablesModel, renderFinishPass, renderRefreshPass, renderStartPass, renderVerifyPass } from './training';
 
 /** How the run ids of monitor-triggered retraining start (runner: R, scheduled scoring: S). */
@@ -51,11 +55,11 @@ export function renderEnqueueRetrain(m: MonitoringSqlModel, queue: QueueModel, c
 
 /**
  * The head of a carry-over: the winning OK row of each partition in `fromRun` (lowest MAPE, the
- * screen pass first on a tie), inserted into run `to` as pass 'carried'; the caller adds WHERE.
+ * screen pass first on a tie), inserted into run `to` as `pass` ('carried'); the caller adds WHERE.
  */
-function carryWinners(t: TrainingTablesModel, to: string, fromRun: string): string[] {
+export function carryWinners(t: TrainingTablesModel, to: string, fromRun: string, pass: string = CARRIED_PASS): string[] {
   const cols = METRICS_COLUMNS.map(([c]) => quoteIdentifier(c));
-  const copied = METRICS_COLUMNS.map(([c]) => (c === 'RUN_ID' ? to : c === 'PASS' ? sqlString(CARRIED_PASS) : `W.${quoteIdentifier(c)}`));
+  const copied = METRICS_COLUMNS.map(([c]) => (c === 'RUN_ID' ? to : c === 'PASS' ? sqlString(pass) : `W.${quoteIdentifier(c)}`));
   return [
     `INSERT INTO ${t.metrics.quoted} (${cols.join(', ')})`,
     `SELECT ${copied.join(', ')}`,
@@ -112,6 +116,29 @@ export interface RetrainLoopModel {
   readonly gate?: { readonly metric: GateMetricName; readonly threshold: number };
   /** Share of retrained partitions (0-100) allowed to fail before the run fails. */
   readonly allowedFailurePercent: number;
+  /** With a champion/challenger policy: the run's version becomes the challenger instead of moving the alias (lib/sql/challenger.ts). */
+  readonly challenge?: ChallengeOpening;
+  /** Where the loop records its runs beside the runner's (the stack's HOOK_RUNS); none: not recorded. */
+  readonly ledger?: TaskRunLedgerModel;
+}
+
+/** A ledger statement of the loop, when it records its runs (RetrainLoopModel.ledger). */
+function ledgerLines(l: RetrainLoopModel, render: (ledger: TaskRunLedgerModel) => string): string[] {
+  return l.ledger ? [`${render(l.ledger)};`] : [];
+}
+
+/** `lines` with the ledger statements run before each of their RETURNs (a line's own, or after THEN). */
+function withLedgerOnReturn(lines: readonly string[], ledger: readonly string[]): string[] {
+  if (ledger.length === 0) return [...lines];
+  return lines.map((line) => line.replace(/(^|THEN )RETURN /g, (_, before: string) => `${before}${ledger.join(' ')} RETURN `));
+}
+
+/** The loop's outcome in its ledger row: what it retrained, how many trained or failed, the version. */
+function finishDetails(l: RetrainLoopModel, promoted: boolean): string {
+  return (
+    `OBJECT_CONSTRUCT('trigger', 'closed loop', 'fromRun', :FROM_RUN, 'partitions', :PARTITIONS, 'trained', :TRAINED, 'failed', :FAILED, ` +
+    `'version', ${sqlString(l.versionPrefix)} || :${RUN}, 'promoted', ${promoted ? 'TRUE' : 'FALSE'})`
+  );
 }
 
 /** The Scripting variable that holds the retraining run id in the loop's task bodies. */
@@ -124,18 +151,7 @@ export function bindRetrainRun(sql: string): string {
 
 /** A runner statement run as dynamic SQL with the retraining run id in place of `{{RUN_ID}}`. */
 function dynamic(sql: string): string[] {
-  return [`STMT := REPLACE(${sqlString(sql)}, ${sqlString(runVar('RUN_ID'))}, ${RUN});`, 'EXECUTE IMMEDIATE :STMT;'];
-}
-
-/**
- * A Scripting block with declarations, as a task body: `EXECUTE IMMEDIATE $$ DECLARE ... END $$`,
- * the form CREATE TASK's page gives for a task whose body is a block with a DECLARE section
- * (https://docs.snowflake.com/en/sql-reference/sql/create-task, "procedural logic using Snowflake
- * Scripting"). The body's lines each already end with `;`.
- */
-function block(declare: string[], body: string[]): string {
-  const text = ['DECLARE', ...declare.map((d) => `  ${d};`), 'BEGIN', ...body.map((l) => `  ${l.replace(/\n/g, '\n  ')}`), 'END;'].join('\n');
-  return `EXECUTE IMMEDIATE ${dollarQuoted(`\n${text}\n`)}`;
+  return dynamicSql(sql, { RUN_ID: RUN });
 }
 
 /**
@@ -164,15 +180,17 @@ function countEnqueued(l: RetrainLoopModel): string {
  * degraded), every other partition carried over from the run PRODUCTION points to
  * (renderCarryOver), and the pass marked running for the pipeline's trainer (renderStartPass), so
  * the worker tasks' job services find it. Returns early, doing nothing, when no version holds the
- * alias or nothing is degraded. Every statement is idempotent, so a re-run adds nothing.
+ * alias or nothing is degraded, or (with a champion/challenger policy) while a challenger is
+ * being scored. Every statement is idempotent, so a re-run adds nothing.
  */
 export function renderRetrainStartBody(l: RetrainLoopModel): string {
   return block(
-    [`${RUN} VARCHAR`, 'FROM_RUN VARCHAR', 'ENQUEUED NUMBER', 'STMT VARCHAR'],
+    [`${RUN} VARCHAR`, 'FROM_RUN VARCHAR', 'ENQUEUED NUMBER', 'STMT VARCHAR', ...(l.challenge?.declare ?? [])],
     [
       `SELECT ${renderRetrainRunId(l.monitoring)} INTO :${RUN};`,
       `SELECT ${renderAliasRunQuery(l)} INTO :FROM_RUN;`,
       `IF (${RUN} IS NULL OR FROM_RUN IS NULL) THEN RETURN 'nothing to retrain: no evaluation or no version holds ${l.alias}'; END IF;`,
+      ...(l.challenge?.whileOpen ?? []),
       `${renderEnqueueRetrain(l.monitoring, l.queue, l.chunkSize)};`,
       countEnqueued(l),
       `IF (ENQUEUED = 0) THEN RETURN 'nothing to retrain'; END IF;`,
@@ -184,29 +202,38 @@ export function renderRetrainStartBody(l: RetrainLoopModel): string {
       // so no worker of this graph runs before this task ends. Its chunks are claimable again at
       // once (or failed when their attempts are used up), and this run's workers resume them.
       `${bindRetrainRun(renderRequeueOrphaned(l.queue, RETRAIN_PASS))};`,
+      // The run in the stack's ledger, beside the runner's: what it retrains and from which run.
+      ...ledgerLines(l, (g) =>
+        renderTaskRunStart(
+          g,
+          `:${RUN}`,
+          `OBJECT_CONSTRUCT('trigger', 'closed loop', 'fromRun', :FROM_RUN, 'partitions', (SELECT SUM(ARRAY_SIZE(PARTITION_KEYS)) FROM ${l.queue.table.quoted} WHERE RUN_ID = :${RUN} AND PASS = ${sqlString(RETRAIN_PASS)}))`,
+        ),
+      ),
       `RETURN ${RUN};`,
     ],
   );
 }
 
 /**
- * A worker task's body: when a retraining pass of this trainer is running, the slot's previous
- * job service is dropped and its job service run synchronously (renderSlotTaskBody's statements:
- * the task ends with the job); otherwise nothing starts, so a scheduled run that found nothing
- * degraded uses no compute pool.
+ * A worker task's body: this evaluation's retraining run (the start task's, renderRetrainRunId);
+ * when it is running for this trainer, the slot's previous job service is dropped and its job
+ * service run synchronously for that run only (runBoundJobLines: the task ends with the job);
+ * otherwise nothing starts, so a scheduled run that found nothing degraded uses no compute pool.
  */
-export function renderRetrainWorkerBody(l: RetrainLoopModel, dropService: string, executeJobService: string): string {
+export function renderRetrainWorkerBody(l: RetrainLoopModel, jobService: ObjectName, executeJobService: string): string {
   // A BEGIN ... END block with LET, not EXECUTE IMMEDIATE $$...$$: the job specification is itself
   // dollar-quoted, and dollar quotes do not nest.
-  const lines = [
+  return beginEnd([
+    `LET ${RUN} VARCHAR := '';`,
+    `SELECT ${renderRetrainRunId(l.monitoring)} INTO :${RUN};`,
     'LET RUNNING NUMBER := 0;',
-    `SELECT COUNT(*) INTO :RUNNING FROM ${l.tables.runs.quoted} WHERE PASS = ${sqlString(RETRAIN_PASS)} AND STATUS = 'RUNNING' AND STARTSWITH(RUN_ID, ${sqlString(RETRAIN_RUN_PREFIX)}) AND TRAINING_KEY = ${sqlString(l.trainingKey)};`,
+    `SELECT COUNT(*) INTO :RUNNING FROM ${l.tables.runs.quoted} WHERE RUN_ID = :${RUN} AND PASS = ${sqlString(RETRAIN_PASS)} AND STATUS = 'RUNNING' AND TRAINING_KEY = ${sqlString(l.trainingKey)};`,
     `IF (RUNNING = 0) THEN RETURN 'nothing to retrain'; END IF;`,
-    `${dropService};`,
-    `${executeJobService};`,
-    `RETURN 'trained';`,
-  ];
-  return ['BEGIN', ...lines.map((x) => `  ${x.replace(/\n/g, '\n  ')}`), 'END'].join('\n');
+    // The run id is `M` + 8 digits (renderRetrainRunId): nothing user-given reaches the specification.
+    ...runBoundJobLines(RUN, jobService, executeJobService),
+    `RETURN 'trained for ' || ${RUN};`,
+  ]);
 }
 
 /** Whether the retraining run's version holds the alias, into the variable PROMOTED. */
@@ -240,7 +267,9 @@ export function renderCarryOverUntrained(t: TrainingTablesModel, queue: QueueMod
  * share checked, failed partitions keep their current artifact, and the index (renderBuildModelIndex),
  * ONE version (renderRegisterCall), the gate (renderGateQuery) and the alias move (renderPromote)
  * follow, as the runner's steps render them. A run whose version already holds the alias does
- * nothing, so re-runs of an evaluation date are no-ops.
+ * nothing, so re-runs of an evaluation date are no-ops. With a champion/challenger policy
+ * (`challenge`) the version becomes the challenger in place of the alias move, and a run whose
+ * challenge is open or decided does nothing.
  */
 export function renderRetrainFinishBody(l: RetrainLoopModel): string {
   const q = renderQueueStatements(l.queue);
@@ -248,6 +277,9 @@ export function renderRetrainFinishBody(l: RetrainLoopModel): string {
   const [db, schema, model] = l.model.parts;
   const held = `SELECT COUNT(*) INTO :HELD FROM ${quoteIdentifier(db)}.INFORMATION_SCHEMA.MODEL_VERSIONS WHERE "SCHEMA_NAME" = ${sqlString(schema)} AND "MODEL_NAME" = ${sqlString(model)} AND ARRAY_CONTAINS(${sqlString(l.alias)}::VARIANT, "VERSION_ALIASES");`;
   const allowed = sqlNumber(l.allowedFailurePercent);
+  // With a challenger the run ends by opening a challenge (or finding it open): SUCCEEDED, not promoted.
+  const opened = ledgerLines(l, (g) => renderTaskRunFinish(g, `:${RUN}`, 'SUCCEEDED', null));
+  const challenging = ledgerLines(l, (g) => renderTaskRunFinish(g, `:${RUN}`, 'SUCCEEDED', null, finishDetails(l, false)));
   return block(
     [
       `${RUN} VARCHAR`,
@@ -265,6 +297,7 @@ export function renderRetrainFinishBody(l: RetrainLoopModel): string {
       'HELD NUMBER',
       'PASSED BOOLEAN',
       'STMT VARCHAR',
+      ...(l.challenge?.declare ?? []),
       `ARTIFACTS_MISSING EXCEPTION (-20001, 'retraining: artifacts of trained partitions are missing on the stage')`,
       `TOO_MANY_FAILED EXCEPTION (-20002, 'retraining: more than ${allowed} % of the retrained partitions failed')`,
     ],
@@ -273,7 +306,9 @@ export function renderRetrainFinishBody(l: RetrainLoopModel): string {
       countEnqueued(l),
       `IF (ENQUEUED = 0) THEN RETURN 'nothing to retrain'; END IF;`,
       countPromoted(l),
-      `IF (PROMOTED > 0) THEN RETURN 'already promoted'; END IF;`,
+      // Promoted by an earlier run of the graph that ended before its ledger row did.
+      `IF (PROMOTED > 0) THEN ${ledgerLines(l, (g) => renderTaskRunFinish(g, `:${RUN}`, 'SUCCEEDED', null)).join(' ')} RETURN 'already promoted'; END IF;`,
+      ...withLedgerOnReturn(l.challenge?.opened ?? [], opened),
       ...dynamic(inlineParams(q.requeueExpired, { RUN_ID: runVar('RUN_ID') })),
       ...dynamic(inlineParams(q.failExhausted, { RUN_ID: runVar('RUN_ID') })),
       `SELECT COUNT(*) INTO :OPEN_CHUNKS FROM ${l.queue.table.quoted} WHERE RUN_ID = :${RUN} AND PASS = ${sqlString(RETRAIN_PASS)} AND STATUS IN ('PENDING', 'CLAIMED');`,
@@ -282,8 +317,8 @@ export function renderRetrainFinishBody(l: RetrainLoopModel): string {
       ...dynamic(renderRefreshPass(l.tables.stage, Pass.REFINE)),
       // The verification's columns in order: CHUNKS, CHUNKS_DONE, CHUNKS_FAILED, PARTITIONS, PARTITIONS_OK, PARTITIONS_FAILED, ARTIFACTS_MISSING.
       `${bindRetrainRun(renderVerifyPass(l.tables, l.queue.table, Pass.REFINE))}\nINTO :CHUNKS, :CHUNKS_DONE, :CHUNKS_FAILED, :PARTITIONS, :TRAINED, :FAILED, :MISSING;`,
-      `IF (MISSING > 0) THEN RAISE ARTIFACTS_MISSING; END IF;`,
-      `IF (100 * (PARTITIONS - TRAINED) > ${allowed} * PARTITIONS) THEN RAISE TOO_MANY_FAILED; END IF;`,
+      `IF (MISSING > 0) THEN ${ledgerLines(l, (g) => renderTaskRunFinish(g, `:${RUN}`, 'FAILED', 'retraining: artifacts of trained partitions are missing on the stage')).join(' ')} RAISE ARTIFACTS_MISSING; END IF;`,
+      `IF (100 * (PARTITIONS - TRAINED) > ${allowed} * PARTITIONS) THEN ${ledgerLines(l, (g) => renderTaskRunFinish(g, `:${RUN}`, 'FAILED', `retraining: more than ${allowed} % of the retrained partitions failed`)).join(' ')} RAISE TOO_MANY_FAILED; END IF;`,
       `SELECT ${renderAliasRunQuery(l)} INTO :FROM_RUN;`,
       `IF (FROM_RUN IS NOT NULL) THEN`,
       `  ${renderCarryOverUntrained(l.tables, l.queue, `:${RUN}`, ':FROM_RUN').replace(/\n/g, '\n  ')};`,
@@ -293,16 +328,21 @@ export function renderRetrainFinishBody(l: RetrainLoopModel): string {
       ...(l.gate
         ? [
             `SELECT G.PASSED INTO :PASSED FROM (${bindRetrainRun(renderGateQuery(l.tables, l.gate.metric, l.gate.threshold))}) G;`,
-            `IF (NOT PASSED) THEN RETURN 'registered, not promoted: ${l.gate.metric} above ${sqlNumber(l.gate.threshold)}'; END IF;`,
+            `IF (NOT PASSED) THEN ${ledgerLines(l, (g) => renderTaskRunFinish(g, `:${RUN}`, 'GATED', `registered, not promoted: ${l.gate!.metric} above ${sqlNumber(l.gate!.threshold)}`, finishDetails(l, false))).join(' ')} RETURN 'registered, not promoted: ${l.gate.metric} above ${sqlNumber(l.gate.threshold)}'; END IF;`,
           ]
         : []),
-      held,
-      `IF (HELD > 0) THEN`,
-      ...dynamic(promote.unsetAlias).map((s) => `  ${s}`),
-      `END IF;`,
-      ...dynamic(promote.setAlias),
-      ...dynamic(promote.setDefault),
-      `RETURN 'promoted ' || ${sqlString(l.versionPrefix)} || ${RUN};`,
+      ...(l.challenge
+        ? withLedgerOnReturn(l.challenge.open, challenging)
+        : [
+            held,
+            `IF (HELD > 0) THEN`,
+            ...dynamic(promote.unsetAlias).map((s) => `  ${s}`),
+            `END IF;`,
+            ...dynamic(promote.setAlias),
+            ...dynamic(promote.setDefault),
+            ...ledgerLines(l, (g) => renderTaskRunFinish(g, `:${RUN}`, 'SUCCEEDED', null, finishDetails(l, true))),
+            `RETURN 'promoted ' || ${sqlString(l.versionPrefix)} || ${RUN};`,
+          ]),
     ],
   );
 }

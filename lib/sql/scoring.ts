@@ -61,7 +61,8 @@ export function renderScoringSelect(
   ].join('\n');
 }
 
-function insertColumns(m: ScoringModel): string {
+/** The results table's columns an insert names: the model's outputs, then RESULT_META_COLUMNS. */
+export function insertColumns(m: ScoringModel): string {
   return [...m.outputColumns, ...RESULT_META_COLUMNS].map((c) => quoteIdentifier(c.name)).join(', ');
 }
 
@@ -115,6 +116,9 @@ export function renderBatchScore(m: ScoringModel): ScoringStatement[] {
 
 /** How the run ids of scheduled scoring start (runner run ids start with R: RUN_VARIABLES). */
 export const SCHEDULED_RUN_PREFIX = 'S';
+
+/** How the run ids of a challenger's daily scoring beside the champion start (lib/sql/challenger.ts). */
+export const CHALLENGE_SCORING_RUN_PREFIX = 'C';
 
 /**
  * The body of the scheduled scoring task: a Snowflake Scripting block doing the same replace,

@@ -158,12 +158,14 @@ export function artifactPathPattern(pass: PassName, extension: string): string {
 }
 
 /** Statements a worker issues besides the queue's, with their binds. */
-export function renderWorkerStatements(t: TrainingTablesModel): Record<'activeRun' | 'clearMetrics' | 'insertMetrics', BoundStatement> {
+export function renderWorkerStatements(t: TrainingTablesModel): Record<'runStatus' | 'clearMetrics' | 'insertMetrics', BoundStatement> {
   const cols = METRICS_COLUMNS.map(([c]) => c);
   return {
-    activeRun: {
-      sql: `SELECT RUN_ID FROM ${t.runs.quoted} WHERE PASS = ? AND STATUS = 'RUNNING' AND TRAINING_KEY = ? ORDER BY STARTED_AT DESC LIMIT 1`,
-      params: ['PASS', 'TRAINING_KEY'],
+    // The state of the worker's own run (MM_RUN_ID), started for its trainer: a worker claims only
+    // while it is RUNNING, and exits once it is not (finished, abandoned, or never this trainer's).
+    runStatus: {
+      sql: `SELECT STATUS FROM ${t.runs.quoted} WHERE RUN_ID = ? AND PASS = ? AND TRAINING_KEY = ?`,
+      params: ['RUN_ID', 'PASS', 'TRAINING_KEY'],
     },
     clearMetrics: {
       sql: `DELETE FROM ${t.metrics.quoted} WHERE RUN_ID = ? AND PASS = ? AND PARTITION_KEY IN (SELECT VALUE::VARCHAR FROM TABLE(FLATTEN(INPUT => PARSE_JSON(?))))`,
@@ -214,8 +216,8 @@ export function renderFinishPass(t: TrainingTablesModel, pass: PassName): string
 }
 
 /**
- * Abandons a run's passes: workers look for a RUNNING pass (renderWorkerStatements.activeRun), so
- * an abandoned run is never picked up again.
+ * Abandons a run's passes: a worker claims for its run only while the run is RUNNING
+ * (renderWorkerStatements.runStatus), so the workers of an abandoned run stop.
  */
 export function renderAbandonPasses(t: TrainingTablesModel): string {
   return `UPDATE ${t.runs.quoted} SET STATUS = 'ABANDONED', FINISHED_AT = CURRENT_TIMESTAMP() WHERE RUN_ID = ${sqlString(runVar('RUN_ID'))} AND STATUS = 'RUNNING'`;

@@ -208,9 +208,12 @@ export function manyModelProgram(done: (code: number) => void = () => undefined)
       .addOption(repeatable('--only <STEP>', 'skip every step but STEP (its dependencies are not pulled in); repeatable'));
   const lockTimeout = () => flag('--lock-timeout <SECONDS>', 'take over the lock of a runner whose heartbeat stopped this long ago (default 60)', parseSeconds);
 
-  selection(hooksCommand('plan', 'Which post-deploy steps will run, why, and under which run (resumed, abandoned, new); reads the ledger.')).action(
-    run((o: HooksOptions) => load.hooks().planHooks(o)),
-  );
+  selection(
+    hooksCommand(
+      'plan',
+      "Which post-deploy steps will run, why, and under which run (resumed, abandoned, new), and the closed loop's latest runs; reads the ledger.",
+    ),
+  ).action(run((o: HooksOptions) => load.hooks().planHooks(o)));
   selection(
     hooksCommand(
       'run',

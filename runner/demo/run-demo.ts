@@ -71,8 +71,10 @@ export interface DemoOptions {
   readonly closedLoop?: boolean;
   /** Whether the future actuals change the regime of regimeChangedSeries. @default true */
   readonly regimeChange?: boolean;
-  /** Called with the server before the closed loop's monitoring task runs (tests inject faults here). */
-  readonly beforeClosedLoop?: (server: LocalSnowflakeServer) => Promise<void> | void;
+  /** The monitoring the closed loop adds to the example's pipeline. @default DEMO_MONITORING */
+  readonly monitoring?: MonitoringOptions;
+  /** Called with the server, the runner's session and the manifest before the closed loop's monitoring task runs (tests inject faults here). */
+  readonly beforeClosedLoop?: (server: LocalSnowflakeServer, runner: SnowflakeSession, manifest: HookManifest) => Promise<void> | void;
   /** Called after the closed loop with the server and the runner's session (tests run the graph again here). */
   readonly afterClosedLoop?: (server: LocalSnowflakeServer, runner: SnowflakeSession, loop: LoopOutcome, pipeline: ManyModelPipeline) => Promise<void> | void;
 }
@@ -285,6 +287,7 @@ interface LoopInputs {
   readonly days: number;
   readonly regimeChange: boolean;
   readonly before?: DemoOptions['beforeClosedLoop'];
+  readonly manifest: HookManifest;
 }
 
 /** Waits for the `n`th completed run of the graph rooted at `task`, as `session` sees it. */
@@ -310,11 +313,8 @@ export async function waitForGraphRun(
  * retrains, registers and promotes inside the account. Then the outcome is read back.
  */
 async function runClosedLoop(x: LoopInputs): Promise<LoopOutcome> {
-  // The post-deploy pass's queue workers poll a few more times after the last chunk before they
-  // exit. On an account the loop runs days later; here it runs at once, so it waits for them: a
-  // worker still polling would join the retraining run (workers find the newest RUNNING run of
-  // their pass, docs/architecture.md).
-  await x.server.objects.settle();
+  // The post-deploy pass's queue workers may still be polling: each works for its own run only
+  // (MM_RUN_ID, docs/worker-contract.md) and stops once that run is finished, so the loop starts at once.
   const t0 = Date.now();
   const monitor = x.pipeline.monitor!;
   const horizon = x.pipeline.scoring!.horizon;
@@ -326,7 +326,7 @@ async function runClosedLoop(x: LoopInputs): Promise<LoopOutcome> {
   await x.admin.query(renderUseSystemRole('ACCOUNTADMIN'));
   const model = x.pipeline.aggregator.modelName.toString();
   const before = new Set(x.server.objects.models.models.get(model)?.versions.map((v) => v.name) ?? []);
-  await x.before?.(x.server);
+  await x.before?.(x.server, x.runner, x.manifest);
   await x.runner.query(renderExecuteTask(monitor.taskName));
   const done = await waitForGraphRun(x.runner, monitor.taskName, 1);
   // A failed graph run is reported, not thrown: the next scheduled run resumes it (the tests run it again).
@@ -444,6 +444,7 @@ export async function runDemo(opts: DemoOptions): Promise<DemoResult> {
         days: loaded.days,
         regimeChange: opts.regimeChange !== false,
         before: opts.beforeClosedLoop,
+        manifest,
       });
       opts.log.info(
         `closed loop: run ${loop.runId} retrained ${loop.retrained.length} partitions (${loop.retrained.join(', ') || 'none'}), carried ${loop.rowsByPass.carried ?? 0}; versions added: ${loop.versionsAdded.join(', ') || 'none'}; alias on ${loop.aliasVersion}`,
@@ -475,7 +476,7 @@ function synthesize(opts: DemoOptions): { pipeline: ManyModelPipeline; manifest:
   // The demo's stack gains monitoring with the closed loop, which retrains on the compute pool; the
   // example app itself has none, and a pipeline that trains in the warehouse has no pool to retrain on.
   const closedLoop = opts.closedLoop ?? (opts.checks !== false && pipeline.computePool !== undefined);
-  if (closedLoop) pipeline.addMonitoring(DEMO_MONITORING);
+  if (closedLoop) pipeline.addMonitoring(opts.monitoring ?? DEMO_MONITORING);
   app.synth();
   const [stack] = readSynthOutput(opts.outdir);
   return { pipeline, manifest: stack.manifest as HookManifest, terraform: JSON.parse(fs.readFileSync(stack.terraformFile, 'utf8')), closedLoop };

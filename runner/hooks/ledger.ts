@@ -5,7 +5,7 @@
  * heartbeat stopped for the stale window is dead and its lock is taken over.
  */
 import { ObjectName } from '../../lib/identifiers';
-import { renderLedgerStatements, renderTakeLock } from '../../lib/sql/ledger';
+import { TASK_RUNNER_PREFIX, renderLedgerStatements, renderTakeLock, renderTaskRuns } from '../../lib/sql/ledger';
 import { BoundStatement, bindValues } from '../../lib/sql/statement';
 import { SnowflakeSession } from '../snowflake/session';
 import { LedgerLocation } from '../../lib/hooks/manifest';
@@ -34,6 +34,18 @@ export interface LockState {
   readonly tookOverFrom?: string;
 }
 
+/** A run a task graph recorded in the ledger (the closed loop's: lib/sql/ledger.ts renderTaskRunStart). */
+export interface TaskRunRecord {
+  readonly stepId: string;
+  readonly runId: string;
+  readonly status: string;
+  readonly attempt: number;
+  readonly startedAt: string;
+  readonly endedAt?: string;
+  readonly error?: string;
+  readonly details: Record<string, unknown>;
+}
+
 export class Ledger {
   private readonly name: ObjectName;
   private readonly sql: ReturnType<typeof renderLedgerStatements>;
@@ -49,7 +61,7 @@ export class Ledger {
 
   /** Runs one ledger statement with its values by name; the stack and the marker step ids are always at hand. */
   private run<T = Record<string, unknown>>(st: BoundStatement, values: Record<string, unknown> = {}) {
-    return this.session.query<T>(st.sql, bindValues(st, { STACK: this.stack, LOCK_STEP_ID, RUN_MARK_STEP_ID, ...values }));
+    return this.session.query<T>(st.sql, bindValues(st, { STACK: this.stack, LOCK_STEP_ID, RUN_MARK_STEP_ID, TASK_RUNNER_PREFIX, ...values }));
   }
 
   /** Every attempt of this stack's steps, and the runs marked abandoned (one statement). */
@@ -144,6 +156,30 @@ export class Ledger {
   async renewLock(runnerId: string): Promise<boolean> {
     const r = await this.run(this.sql.renewLock, { RUNNER_ID: runnerId });
     return r.updatedRows >= 1;
+  }
+
+  /** The latest runs task graphs of this stack recorded (the closed loop's), newest first. */
+  async taskRuns(limit = 5): Promise<TaskRunRecord[]> {
+    const r = await this.run<{
+      STEP_ID: string;
+      RUN_ID: string;
+      STATUS: string;
+      ATTEMPT: unknown;
+      STARTED: string;
+      ENDED: string | null;
+      ERROR_MSG: string | null;
+      DETAILS: string | null;
+    }>(renderTaskRuns(this.name, limit));
+    return r.rows.map((x) => ({
+      stepId: x.STEP_ID,
+      runId: x.RUN_ID,
+      status: x.STATUS,
+      attempt: Number(x.ATTEMPT),
+      startedAt: x.STARTED,
+      endedAt: x.ENDED ?? undefined,
+      error: x.ERROR_MSG ?? undefined,
+      details: x.DETAILS ? (JSON.parse(x.DETAILS) as Record<string, unknown>) : {},
+    }));
   }
 
   async releaseLock(runnerId: string): Promise<void> {

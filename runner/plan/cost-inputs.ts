@@ -88,7 +88,8 @@ export function jobServicesIn(texts: Iterable<string>): Map<string, JobServiceUs
   for (const t of texts) {
     for (const m of t.matchAll(JOB)) {
       const warehouse = /QUERY_WAREHOUSE\s*=\s*("(?:[^"]|"")+"|[A-Za-z_][A-Za-z0-9_$]*)/i.exec(m[3])?.[1];
-      const cpus = Number(/MM_WORKER_CPUS:\s*'([0-9.]+)'/.exec(m[4])?.[1]);
+      // A slot task runs the statement as a string constant (renderSlotTaskBody), its quotes doubled.
+      const cpus = Number(/MM_WORKER_CPUS:\s*'{1,2}([0-9.]+)'/.exec(m[4])?.[1]);
       out.set(m[2].toUpperCase(), {
         service: m[2].toUpperCase(),
         pool: storedName(m[1]),
@@ -171,5 +172,31 @@ export function costInputs(stack: StackSynthesis | undefined): CostInputs {
       children: children.get(me) ?? 0,
     });
   }
+  // An enabled alert evaluates its condition on its warehouse at each scheduled time, like a task
+  // (CREATE ALERT: https://docs.snowflake.com/en/sql-reference/sql/create-alert). The action's
+  // rare runs are not counted.
+  for (const [address, r] of all('snowflake_alert')) {
+    if (String(r.enabled) !== 'true') continue;
+    const warehouse = literal(r.warehouse);
+    const schedule = alertScheduleAsTask(r.alert_schedule);
+    scheduledTasks.push({
+      address,
+      name: fqn(r),
+      constructPath: pathOf(r),
+      warehouse: warehouse ? storedName(warehouse) : undefined,
+      schedule: describeSchedule(schedule),
+      runsPerMonth: runsPerMonth(schedule),
+      children: 0,
+    });
+  }
   return { pools, warehouses, jobServices, scheduledTasks, taskWarehouses };
+}
+
+/** An alert's `alert_schedule` block (`interval` minutes, or `cron { expression, time_zone }`) in a task's schedule shape. */
+function alertScheduleAsTask(block: unknown): { minutes?: unknown; using_cron?: string } | undefined {
+  const s = (Array.isArray(block) ? block[0] : block) as { interval?: unknown; cron?: unknown } | undefined;
+  if (!s) return undefined;
+  const cron = (Array.isArray(s.cron) ? s.cron[0] : s.cron) as { expression?: unknown; time_zone?: unknown } | undefined;
+  if (cron?.expression !== undefined) return { using_cron: `${String(cron.expression)} ${String(cron.time_zone ?? '')}`.trim() };
+  return s.interval !== undefined ? { minutes: s.interval } : undefined;
 }

@@ -1,7 +1,8 @@
 /**
  * Which attribute changes make Terraform replace (destroy, then create) a resource, for the
  * resource types our constructs emit. Read from the Snowflake provider's resource schemas
- * (`ForceNew: true` and `customdiff.ForceNewIf*`, terraform-provider-snowflake v1/v2 sources);
+ * (`ForceNew: true` and `customdiff.ForceNewIf*` in pkg/resources/*.go of terraform-provider-snowflake
+ * v2.11.0, the release @cdktf/provider-snowflake 15.9 binds);
  * docs/gitops.md lists them. A synthesized diff cannot see the provider's schema, so this table is
  * how `many-model plan` predicts replacements; a real `terraform show -json` plan overrides it.
  */
@@ -19,11 +20,16 @@ const any = (...attrs: string[]): ForceNewRule[] => attrs.map((attribute) => ({ 
 const present = (v: unknown): boolean => v !== undefined && v !== null && v !== '';
 
 export const FORCE_NEW: Readonly<Record<string, readonly ForceNewRule[]>> = {
+  // Renamed in place (ALTER ROLE ... RENAME TO): nothing forces a new role.
+  snowflake_account_role: [],
   snowflake_database: any('is_transient'),
   snowflake_schema: any('database', 'is_transient'),
   snowflake_table: any('database', 'schema'),
   snowflake_stage: any('database', 'schema', 'name', 'directory'),
   snowflake_task: any('database', 'schema', 'name'),
+  // A changed condition or action is altered in place; a new warehouse recreates the alert.
+  snowflake_alert: any('database', 'schema', 'name', 'warehouse'),
+  snowflake_image_repository: any('database', 'schema', 'name'),
   snowflake_procedure_python: any(
     'database',
     'schema',
@@ -41,7 +47,7 @@ export const FORCE_NEW: Readonly<Record<string, readonly ForceNewRule[]>> = {
   snowflake_execute: [{ attribute: 'execute', when: (b) => present(b), note: 'a changed execute statement runs revert, then the new execute' }],
   snowflake_warehouse: [{ attribute: 'warehouse_size', when: (b, a) => present(b) && !present(a), note: 'removing warehouse_size recreates the warehouse' }],
   // Snowflake cannot ALTER a compute pool's instance family (ALTER COMPUTE POOL); the provider recreates it.
-  snowflake_compute_pool: any('instance_family'),
+  snowflake_compute_pool: any('name', 'for_application', 'instance_family'),
   snowflake_grant_privileges_to_account_role: any('account_role_name', 'on_account', 'on_account_object', 'on_schema', 'on_schema_object', 'with_grant_option'),
   snowflake_grant_account_role: any('parent_role_name', 'role_name', 'user_name'),
 };

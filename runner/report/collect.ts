@@ -7,7 +7,9 @@ import { MonitorSpec } from '../../lib/hooks/manifest';
 import { ObjectName } from '../../lib/identifiers';
 import {
   ReportSqlModel,
+  renderChallengePartitions,
   renderLatestAccuracy,
+  renderLatestChallenge,
   renderLatestDrift,
   renderLatestRetrainRun,
   renderModelVersions,
@@ -18,6 +20,7 @@ import {
 } from '../../lib/sql/report';
 import {
   AccuracyRow,
+  ChallengeData,
   DriftRow,
   ModelVersion,
   PartitionAccuracy,
@@ -45,6 +48,7 @@ export function reportSqlModel(m: MonitorSpec): ReportSqlModel {
     metrics: name(m.metricsTable),
     queue: name(m.queueTable),
     model: name(m.model),
+    ...(m.challenger ? { challenger: { challenges: name(m.challenger.challengesTable), partitions: name(m.challenger.partitionsTable) } } : {}),
   };
 }
 
@@ -112,6 +116,7 @@ export async function collectReport(query: Query, stack: string, monitor: Monito
   }
   return {
     stack,
+    challenge: await readChallenge(query, m, monitor),
     monitor: monitor.path,
     asOf,
     windowStart,
@@ -141,4 +146,37 @@ async function readSeries(query: Query, m: ReportSqlModel, worst: readonly Parti
       .filter((r) => String(r.PARTITION_KEY) === w.partitionKey && str(r.MODEL_VERSION) === w.row.modelVersion)
       .map((r) => ({ ds: String(r.DS), forecast: Number(r.FORECAST), lower: num(r.LOWER), upper: num(r.UPPER) })),
   }));
+}
+
+/** The latest challenge and, once decided, its per-partition comparison; null without a challenger policy or before the first. */
+async function readChallenge(query: Query, m: ReportSqlModel, monitor: MonitorSpec): Promise<ChallengeData | null> {
+  if (!m.challenger || !monitor.challenger) return null;
+  const [r] = await query(renderLatestChallenge(m.challenger.challenges));
+  if (!r) return null;
+  const run = String(r.CHALLENGER_RUN);
+  const partitions = (await query(renderChallengePartitions(m.challenger.partitions, run))).map((p) => ({
+    partitionKey: String(p.PARTITION_KEY),
+    nPoints: Number(p.N_POINTS),
+    championSmape: num(p.CHAMPION_SMAPE),
+    challengerSmape: num(p.CHALLENGER_SMAPE),
+    winner: str(p.WINNER),
+  }));
+  return {
+    challengerAlias: monitor.challenger.alias,
+    challengerRun: run,
+    challengerVersion: String(r.CHALLENGER_VERSION),
+    championVersion: String(r.CHAMPION_VERSION),
+    openedOn: String(r.OPENED_ON),
+    decideOn: String(r.DECIDE_ON),
+    status: String(r.STATUS),
+    outcome: str(r.OUTCOME),
+    promoteWhen: String(r.PROMOTE_WHEN),
+    merge: String(r.MERGE),
+    partitionsCompared: num(r.PARTITIONS_COMPARED),
+    challengerWins: num(r.CHALLENGER_WINS),
+    championSmape: num(r.CHAMPION_SMAPE),
+    challengerSmape: num(r.CHALLENGER_SMAPE),
+    promotedVersion: str(r.PROMOTED_VERSION),
+    partitions,
+  };
 }

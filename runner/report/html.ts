@@ -6,9 +6,11 @@
  * escaped; numbers are formatted here and only here.
  */
 import {
+  ChallengeData,
   PartitionSeries,
   ReportData,
   VersionAccuracy,
+  VersionComparison,
   WORST_PARTITIONS,
   championChallenger,
   championVersions,
@@ -201,22 +203,86 @@ function championSection(d: ReportData): string {
   const c = championChallenger(d);
   const head = `<section id="champion"><h2>Champion and challenger</h2>`;
   const text = (t: string) => `${head}<p id="champion-status">${t}</p></section>`;
+  if (c.kind === 'challenge') return challengeSection(d, c.challenge, c.sofar, head);
   if (c.kind === 'no-model') return text(`No model ${escapeHtml(d.model)} registered yet (or this role may not see it).`);
   if (c.kind === 'no-champion') return text(`No version holds the alias ${escapeHtml(d.alias)}${c.newest ? `; the newest is ${escapeHtml(c.newest)}` : ''}.`);
   if (c.kind === 'no-challenger')
     return text(`Champion <span class="key">${escapeHtml(c.champion)}</span> (${escapeHtml(d.alias)}); no challenger: ${escapeHtml(c.why)}.`);
-  const row = (label: string, f: (v: VersionAccuracy) => string) =>
-    `<tr><th>${label}</th><td class="n">${f(c.champion)}</td><td class="n">${f(c.challenger)}</td></tr>`;
   return [
     head,
     `<p id="champion-status">Over the <b>${c.partitions}</b> partitions both have realized accuracy for, the challenger is better (lower sMAPE) in <b id="challenger-better">${c.challengerBetter}</b>.</p>`,
-    `<table id="champion-table"><thead><tr><th></th><th class="n">champion (${escapeHtml(d.alias)})</th><th class="n">challenger (newest)</th></tr></thead><tbody>`,
+    comparisonTable(c, escapeHtml(d.alias), 'newest'),
+    `</section>`,
+  ].join('\n');
+}
+
+/** The champion's and the challenger's realized accuracy over the partitions both have, side by side. */
+function comparisonTable(c: VersionComparison, championLabel: string, challengerLabel: string): string {
+  const row = (label: string, f: (v: VersionAccuracy) => string) =>
+    `<tr><th>${label}</th><td class="n">${f(c.champion)}</td><td class="n">${f(c.challenger)}</td></tr>`;
+  return [
+    `<table id="champion-table"><thead><tr><th></th><th class="n">champion (${championLabel})</th><th class="n">challenger (${challengerLabel})</th></tr></thead><tbody>`,
     row('version', (v) => `<span class="key">${escapeHtml(v.version)}</span>`),
     row('median sMAPE %', (v) => fmt(v.medianSmape)),
     row('mean MAE', (v) => fmt(v.meanMae)),
     row('mean coverage', (v) => pct(v.meanCoverage)),
     row('degraded', (v) => String(v.degraded)),
-    `</tbody></table></section>`,
+    `</tbody></table>`,
+  ].join('\n');
+}
+
+/** How many of a decided challenge's partitions the page lists (those the challenger gained most in first). */
+export const CHALLENGE_PARTITIONS_SHOWN = 20;
+
+const OUTCOME_TEXT: Record<string, (c: ChallengeData, alias: string) => string> = {
+  PROMOTED: (c, a) => `promoted: <span class="key">${escapeHtml(c.challengerVersion)}</span> holds ${a}`,
+  MERGED: (c, a) =>
+    `merged: ONE version <span class="key" id="promoted-version">${escapeHtml(c.promotedVersion ?? '')}</span> takes the challenger's model in the partitions it won and the champion's elsewhere, and holds ${a}`,
+  REJECTED: (_c, a) => `rejected: the champion keeps ${a}`,
+  SUPERSEDED: (_c, a) => `superseded: the champion lost ${a} during the window (a deploy promoted another version); nothing promoted`,
+};
+
+/** The latest challenge of a champion/challenger policy, from the challenges tables. */
+function challengeSection(d: ReportData, c: ChallengeData, sofar: VersionComparison | null, head: string): string {
+  const alias = escapeHtml(d.alias);
+  const who = `Challenger <span class="key" id="challenger-version">${escapeHtml(c.challengerVersion)}</span> (${escapeHtml(c.challengerAlias)}) against champion <span class="key" id="champion-version">${escapeHtml(c.championVersion)}</span>`;
+  const rule = `${escapeHtml(c.promoteWhen)}, merge ${escapeHtml(c.merge)}`;
+  if (c.status === 'OPEN') {
+    return [
+      head,
+      `<p id="champion-status">${who}: <b id="challenge-outcome">open</b>, scored beside the champion since ${escapeHtml(c.openedOn)}; decided once actuals reach ${escapeHtml(c.decideOn)} (${rule}).</p>`,
+      sofar
+        ? `<p>So far, over the <b>${sofar.partitions}</b> partitions both have realized accuracy for, the challenger is better in <b id="challenger-better">${sofar.challengerBetter}</b>.</p>\n${comparisonTable(sofar, alias, escapeHtml(c.challengerAlias))}`
+        : '<p class="none">No realized accuracy of both yet.</p>',
+      '</section>',
+    ].join('\n');
+  }
+  const outcome = c.outcome ?? '';
+  const text = OUTCOME_TEXT[outcome]?.(c, alias) ?? escapeHtml(outcome);
+  const shown = [...c.partitions]
+    .sort(
+      (a, b) =>
+        (b.championSmape ?? 0) - (b.challengerSmape ?? 0) - ((a.championSmape ?? 0) - (a.challengerSmape ?? 0)) || (a.partitionKey < b.partitionKey ? -1 : 1),
+    )
+    .slice(0, CHALLENGE_PARTITIONS_SHOWN);
+  const rows = shown
+    .map(
+      (p) =>
+        `<tr><td class="key">${escapeHtml(p.partitionKey)}</td><td class="n">${p.nPoints}</td><td class="n">${fmt(p.championSmape)}</td><td class="n">${fmt(p.challengerSmape)}</td><td class="${p.winner === 'CHALLENGER' ? 'ok' : ''}">${escapeHtml(p.winner?.toLowerCase() ?? 'not compared')}</td></tr>`,
+    )
+    .join('\n');
+  return [
+    head,
+    `<p id="champion-status">${who}, window ${escapeHtml(c.openedOn)} to ${escapeHtml(c.decideOn)} (${rule}): <b id="challenge-outcome">${escapeHtml(outcome.toLowerCase())}</b>. ` +
+      `The challenger was better in <b id="challenger-wins">${c.challengerWins ?? 0}</b> of <b id="partitions-compared">${c.partitionsCompared ?? 0}</b> compared partitions ` +
+      `(median realized sMAPE ${fmt(c.challengerSmape)} % against ${fmt(c.championSmape)} %); ${text}.</p>`,
+    c.partitions.length > 0
+      ? `<table id="challenge-partitions"><thead><tr><th>partition</th><th class="n">days</th><th class="n">champion sMAPE %</th><th class="n">challenger sMAPE %</th><th>winner</th></tr></thead><tbody>\n${rows}\n</tbody></table>` +
+        (c.partitions.length > shown.length
+          ? `<p class="meta">${shown.length} of ${c.partitions.length} partitions, the challenger's largest gains first.</p>`
+          : '')
+      : '',
+    '</section>',
   ].join('\n');
 }
 

@@ -66,6 +66,41 @@ export interface RetrainRunData {
   }[];
 }
 
+/** A partition of a decided challenge: both versions' realized sMAPE over the window's paired days. */
+export interface ChallengePartition {
+  readonly partitionKey: string;
+  readonly nPoints: number;
+  readonly championSmape: number | null;
+  readonly challengerSmape: number | null;
+  /** CHALLENGER or CHAMPION; null when the partition had too few paired days to be compared. */
+  readonly winner: string | null;
+}
+
+/** The latest challenge of a champion/challenger policy (lib/sql/challenger.ts CHALLENGE_COLUMNS). */
+export interface ChallengeData {
+  /** The alias the challenger holds during its window. */
+  readonly challengerAlias: string;
+  readonly challengerRun: string;
+  readonly challengerVersion: string;
+  readonly championVersion: string;
+  readonly openedOn: string;
+  readonly decideOn: string;
+  /** OPEN, DECIDED or CLOSED. */
+  readonly status: string;
+  /** PROMOTED, MERGED, REJECTED or SUPERSEDED; null while open. */
+  readonly outcome: string | null;
+  readonly promoteWhen: string;
+  readonly merge: string;
+  readonly partitionsCompared: number | null;
+  readonly challengerWins: number | null;
+  /** Medians over the compared partitions (percent). */
+  readonly championSmape: number | null;
+  readonly challengerSmape: number | null;
+  readonly promotedVersion: string | null;
+  /** Empty until the challenge is decided. */
+  readonly partitions: readonly ChallengePartition[];
+}
+
 /** Everything the report shows. */
 export interface ReportData {
   readonly stack: string;
@@ -86,6 +121,8 @@ export interface ReportData {
   readonly versions: readonly ModelVersion[] | null;
   /** The latest retraining run; null when the closed loop has not retrained yet. */
   readonly retrain: RetrainRunData | null;
+  /** The latest challenge; null (or absent) without a challenger policy or before the first. */
+  readonly challenge?: ChallengeData | null;
 }
 
 /** A partition's accuracy as the report ranks it. */
@@ -168,8 +205,18 @@ export interface VersionAccuracy {
   readonly degraded: number;
 }
 
+/** Champion against challenger over the partitions the accuracy table has both for. */
+export interface VersionComparison {
+  readonly partitions: number;
+  readonly champion: VersionAccuracy;
+  readonly challenger: VersionAccuracy;
+  readonly challengerBetter: number;
+}
+
 export type ChampionChallenger =
   | { readonly kind: 'no-model' }
+  /** A challenge of the champion/challenger policy, and (while it is open) the accuracy table's comparison of its two versions so far. */
+  | { readonly kind: 'challenge'; readonly challenge: ChallengeData; readonly sofar: VersionComparison | null }
   | { readonly kind: 'no-champion'; readonly newest: string | null }
   | { readonly kind: 'no-challenger'; readonly champion: string; readonly why: string }
   | {
@@ -181,11 +228,17 @@ export type ChampionChallenger =
     };
 
 /**
- * The alias's version (the champion) against the newest version (the challenger) over the
- * partitions the accuracy table has both for. Rows that record the alias (scheduled scoring) count
- * as the champion's where it has no row of its concrete version.
+ * With a champion/challenger policy, its latest challenge (read from the challenges table) and,
+ * while it is open, how its two versions compare in the accuracy table so far. Without one, the
+ * alias's version (the champion) against the newest version (the challenger) over the partitions
+ * the accuracy table has both for. Rows that record the alias (scheduled scoring) count as the
+ * champion's where it has no row of its concrete version.
  */
-export function championChallenger(data: Pick<ReportData, 'versions' | 'alias' | 'accuracy'>): ChampionChallenger {
+export function championChallenger(data: Pick<ReportData, 'versions' | 'alias' | 'accuracy' | 'challenge'>): ChampionChallenger {
+  if (data.challenge) {
+    const c = data.challenge;
+    return { kind: 'challenge', challenge: c, sofar: c.status === 'OPEN' ? compareVersions(data.accuracy, [c.championVersion], c.challengerVersion) : null };
+  }
   if (data.versions === null) return { kind: 'no-model' };
   const up = (s: string | null) => (s ?? '').toUpperCase();
   const alias = up(data.alias);
@@ -196,16 +249,27 @@ export function championChallenger(data: Pick<ReportData, 'versions' | 'alias' |
   const champion = data.versions.find((v) => v.aliases.some((a) => up(a) === alias));
   if (!champion) return { kind: 'no-champion', newest: newest?.name ?? null };
   if (!newest || up(newest.name) === up(champion.name)) return { kind: 'no-challenger', champion: champion.name, why: `the newest version is the champion` };
-  const rowsOf = (names: string[]) => {
+  const compared = compareVersions(data.accuracy, [champion.name, data.alias], newest.name);
+  if (!compared)
+    return { kind: 'no-challenger', champion: champion.name, why: `the newest version, ${newest.name}, has no realized accuracy beside the champion's yet` };
+  return { kind: 'compared', ...compared };
+}
+
+/**
+ * `challenger`'s accuracy rows against the champion's (the first of `champion`'s names a partition
+ * has rows of) over the partitions both have; null when there is none.
+ */
+function compareVersions(accuracy: readonly AccuracyRow[], champion: readonly string[], challenger: string): VersionComparison | null {
+  const up = (s: string | null) => (s ?? '').toUpperCase();
+  const rowsOf = (names: readonly string[]) => {
     const m = new Map<string, AccuracyRow>();
-    for (const name of names) for (const r of data.accuracy) if (up(r.modelVersion) === name && !m.has(r.partitionKey)) m.set(r.partitionKey, r);
+    for (const name of names) for (const r of accuracy) if (up(r.modelVersion) === up(name) && !m.has(r.partitionKey)) m.set(r.partitionKey, r);
     return m;
   };
-  const champ = rowsOf([up(champion.name), alias]);
-  const chall = rowsOf([up(newest.name)]);
+  const champ = rowsOf(champion);
+  const chall = rowsOf([challenger]);
   const common = [...chall.keys()].filter((k) => champ.has(k)).sort();
-  if (common.length === 0)
-    return { kind: 'no-challenger', champion: champion.name, why: `the newest version, ${newest.name}, has no realized accuracy beside the champion's yet` };
+  if (common.length === 0) return null;
   const side = (version: string, m: Map<string, AccuracyRow>): VersionAccuracy => {
     const rs = common.map((k) => m.get(k)!);
     return {
@@ -217,7 +281,7 @@ export function championChallenger(data: Pick<ReportData, 'versions' | 'alias' |
     };
   };
   const challengerBetter = common.filter((k) => (chall.get(k)!.smape ?? Infinity) < (champ.get(k)!.smape ?? Infinity)).length;
-  return { kind: 'compared', partitions: common.length, champion: side(champion.name, champ), challenger: side(newest.name, chall), challengerBetter };
+  return { partitions: common.length, champion: side(champion[0], champ), challenger: side(challenger, chall), challengerBetter };
 }
 
 /** A partition the retraining run sent back to training, and how far it got. */

@@ -202,11 +202,15 @@ describe('addMonitoring({ retrain }): the closed loop', () => {
     expect(body('FORECAST_MONITORING_RETRAIN_START')).toContain('INSERT INTO "ANALYTICS"."FORECAST"."FORECAST_QUEUE"');
     expect(body('FORECAST_MONITORING_RETRAIN_START')).toContain('INFORMATION_SCHEMA.MODEL_VERSIONS');
     const w0 = body('FORECAST_MONITORING_RETRAIN_W0');
-    expect(w0).toMatch(/^BEGIN\n {2}LET RUNNING NUMBER := 0;/);
+    // The worker task starts its job for this evaluation's run only: MM_RUN_ID is the run id REPLACEd in.
+    expect(w0).toMatch(/^BEGIN\n {2}LET RETRAIN_RUN VARCHAR := '';\n {2}SELECT \(SELECT 'M' \|\| TO_VARCHAR\(MAX\("AS_OF"\)/);
+    expect(w0).toContain("WHERE RUN_ID = :RETRAIN_RUN AND PASS = 'refine' AND STATUS = 'RUNNING'");
+    expect(w0).toContain("MM_RUN_ID: ''{{RUN_ID}}''");
+    expect(w0).toContain("$$', '{{RUN_ID}}', RETRAIN_RUN);\n  EXECUTE IMMEDIATE :JOB_STMT;");
     expect(w0).toContain('DROP SERVICE IF EXISTS ANALYTICS.FORECAST.FORECAST_RETRAIN_W0');
     expect(w0).toContain('NAME = ANALYTICS.FORECAST.FORECAST_RETRAIN_W0');
     expect(w0).not.toContain('ASYNC = TRUE');
-    expect(w0).toContain("MM_PASS: 'refine'");
+    expect(w0).toContain("MM_PASS: ''refine''");
     const finish = body('FORECAST_MONITORING_RETRAIN_FINISH');
     expect(finish).toContain('REPLACE(\'COPY INTO @"ANALYTICS"."FORECAST"."FORECAST_MODELS"/models/{{RUN_ID}}/model_index.json');
     expect(finish).toContain('REPLACE(\'CALL "ANALYTICS"."FORECAST"."FORECAST_AGGREGATOR_REGISTER"(\'\'{{RUN_ID}}\'\'');

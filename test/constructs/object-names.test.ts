@@ -99,6 +99,16 @@ describe('two constructs that would create the same Snowflake object fail at syn
     ).toContain('test/Forecast: namePrefix names warehouse FORECAST_WH, which test/Wh also creates (name)');
   });
 
+  test("a child that names its own table like one its pipeline derives is blamed, with its own prop, not the pipeline's namePrefix", () => {
+    const msg = errorOf((s) => {
+      pipeline(s, 'Sales').addMonitoring({ alert: { eventsTableName: 'SALES_TRAINING_METRICS' } });
+    });
+    expect(msg).toContain(
+      'test/Sales/Monitoring: alert.eventsTableName names table ANALYTICS.SALES.SALES_TRAINING_METRICS, which test/Sales also creates (namePrefix)',
+    );
+    expect(msg).toContain('test/Sales (namePrefix) or this one (alert.eventsTableName)');
+  });
+
   test('the error is a ValidationError with the construct path and the prop', () => {
     const stack = newStack();
     new Schema(stack, 'A', { database: Database.fromName(stack, 'Db', 'ANALYTICS'), name: 'OPS' });

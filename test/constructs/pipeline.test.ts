@@ -82,8 +82,11 @@ describe('ManyModelPipeline', () => {
       expect(t.sql_statement).toContain(`DROP SERVICE IF EXISTS ANALYTICS.FORECAST.FORECAST_SCREEN_W${k};`);
       expect(t.sql_statement).toContain(`NAME = ANALYTICS.FORECAST.FORECAST_SCREEN_W${k}\n`);
       expect(t.sql_statement).toContain('IN COMPUTE POOL "FORECAST_POOL"');
-      expect(t.sql_statement).toContain(`MM_SLOT: '${k}'`);
-      expect(t.sql_statement).toContain("MM_SLOTS: '3'");
+      // The specification is a string constant of the block (run as EXECUTE IMMEDIATE with the graph run's run id in it).
+      expect(t.sql_statement).toContain(`MM_SLOT: ''${k}''`);
+      expect(t.sql_statement).toContain("MM_SLOTS: ''3''");
+      expect(t.sql_statement).toContain("MM_RUN_ID: ''{{RUN_ID}}''");
+      expect(t.sql_statement).toContain("SYSTEM$GET_TASK_GRAPH_CONFIG('RUN_ID')");
     }
   });
 

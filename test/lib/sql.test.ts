@@ -6,7 +6,7 @@ import { parseServiceName, renderDescribeService, renderDropService, renderServi
 import { opensTransaction } from '../../lib/sql/session';
 import { claimBatchCandidates, renderEnqueue, renderQueueCreate, renderQueueStatements } from '../../lib/sql/queue';
 import { bindValues, inlineParams } from '../../lib/sql/statement';
-import { layoutTaskGraph, maxSlots, renderExecuteTask, renderSlotTaskBody } from '../../lib/sql/task-graph';
+import { layoutTaskGraph, maxSlots, renderExecuteTask, renderExecuteTaskForRun, renderSlotTaskBody } from '../../lib/sql/task-graph';
 import { renderChunkReadStatement } from '../../lib/sql/training';
 import { parse } from 'yaml';
 
@@ -83,9 +83,24 @@ describe('task graph statements', () => {
     expect(renderExecuteTask(ObjectName.parse('db.s.root', 3))).toBe('EXECUTE TASK "DB"."S"."ROOT"');
   });
 
-  test("a slot's body drops its previous job service, then runs the job, in one block", () => {
+  test("EXECUTE TASK for a pipeline run passes the run id in the graph run's configuration", () => {
+    expect(renderExecuteTaskForRun(ObjectName.parse('db.s.root', 3))).toBe('EXECUTE TASK "DB"."S"."ROOT" USING CONFIG = $${"RUN_ID":"{{RUN_ID}}"}$$');
+  });
+
+  test("a slot's body reads the run id from the graph run's configuration, starts nothing without one, and runs the job for that run only", () => {
     const job = ObjectName.parse('DB.S.W0', 3);
-    expect(renderSlotTaskBody(job, 'EXECUTE JOB SERVICE\n  X')).toBe('BEGIN\n  DROP SERVICE IF EXISTS DB.S.W0;\n  EXECUTE JOB SERVICE\n    X;\nEND');
+    expect(renderSlotTaskBody(job, "EXECUTE JOB SERVICE $$ MM_RUN_ID: '{{RUN_ID}}' $$")).toBe(
+      [
+        'BEGIN',
+        "  LET PIPELINE_RUN VARCHAR := SYSTEM$GET_TASK_GRAPH_CONFIG('RUN_ID')::VARCHAR;",
+        "  IF (PIPELINE_RUN IS NULL OR NOT REGEXP_LIKE(PIPELINE_RUN, '^R[A-Z0-9_]{12,40}$')) THEN RETURN 'no pipeline run id in the graph run configuration: nothing started'; END IF;",
+        '  DROP SERVICE IF EXISTS DB.S.W0;',
+        "  LET JOB_STMT VARCHAR := REPLACE('EXECUTE JOB SERVICE $$ MM_RUN_ID: ''{{RUN_ID}}'' $$', '{{RUN_ID}}', PIPELINE_RUN);",
+        '  EXECUTE IMMEDIATE :JOB_STMT;',
+        "  RETURN 'trained for ' || PIPELINE_RUN;",
+        'END',
+      ].join('\n'),
+    );
   });
 });
 

@@ -9,6 +9,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { LocalSnowflakeServer, startLocalServer } from '../../local-server';
 import { Conn, close, connect, query } from './client';
+import { createModelStatements } from '../fixtures/model-files';
 
 const sqlWorker = path.join(__dirname, 'fixtures', 'sql-worker.js');
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'mm-acl-review-'));
@@ -270,7 +271,7 @@ describe('a table the role has no privilege on cannot be read through any form o
       admin,
       'GRANT INSERT, UPDATE, DELETE ON TABLE D.S.PUB TO ROLE LOW',
       'GRANT CREATE TABLE, CREATE VIEW ON SCHEMA D.S TO ROLE LOW',
-      'CREATE MODEL D.S.M WITH VERSION V1',
+      ...createModelStatements('D.S.M', 'V1', 'D.S.FILES'),
       'GRANT USAGE ON MODEL D.S.M TO ROLE LOW',
     );
     const l = await as('low', { warehouse: 'WH' });

@@ -398,9 +398,14 @@ describe('access control: models and procedures', () => {
   });
 
   test('ALTER MODEL needs ownership; PREDICT and SHOW VERSIONS need USAGE; future grants apply to a model created later', async () => {
-    await run(admin, 'GRANT USAGE ON FUTURE MODELS IN SCHEMA APP.S TO ROLE CONSUMER', 'GRANT CREATE MODEL ON SCHEMA APP.S TO ROLE DEPLOYER');
+    await run(
+      admin,
+      'GRANT USAGE ON FUTURE MODELS IN SCHEMA APP.S TO ROLE CONSUMER',
+      'GRANT CREATE MODEL ON SCHEMA APP.S TO ROLE DEPLOYER',
+      'GRANT READ ON STAGE APP.S.MODELS TO ROLE DEPLOYER',
+    );
     const d = await as('deployer');
-    await run(d, 'CREATE MODEL APP.S.LATER WITH VERSION V1');
+    await run(d, 'CREATE MODEL APP.S.LATER WITH VERSION V1 FROM @APP.S.MODELS/R1');
     const c = await as('consumer');
     expect((await query(c, 'SHOW VERSIONS IN MODEL APP.S.LATER')).rows.map((v) => v.name)).toEqual(['V1']);
     expect(await failure(query(c, 'ALTER MODEL APP.S.LATER VERSION V1 SET ALIAS = PROD'))).toMatchObject({

@@ -22,7 +22,7 @@ describe('local server durability and CLI', () => {
     fs.writeFileSync(path.join(stageDir, 'models', 'R1', 'a.json'), '{"x":1}');
     await query(c, 'ALTER STAGE D.S.MODELS REFRESH');
     fs.writeFileSync(path.join(stageDir, 'models', 'R1', 'b.json'), '{}'); // after the refresh
-    await query(c, 'CREATE MODEL D.S.M WITH VERSION V1');
+    await query(c, 'CREATE MODEL D.S.M WITH VERSION V1 FROM @D.S.MODELS/models/R1');
     await query(c, 'ALTER MODEL D.S.M VERSION V1 SET ALIAS = PRODUCTION');
     await close(c);
     await first.close();

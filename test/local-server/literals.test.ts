@@ -64,6 +64,13 @@ describe('local server: string constants through snowflake-sdk', () => {
     expect(await v("'\\d'")).toBe('d');
   });
 
+  test('a PREDICT or a task function inside a string constant is text, not a call (dynamic SQL being built)', async () => {
+    const text = 'SELECT P.* FROM (SELECT 1 AS K) I, TABLE(MODEL(LIT.S.NONE, V1)!PREDICT(I.K) OVER (PARTITION BY I.K)) P';
+    expect((await query(c, `SELECT REPLACE('${text}', 'V1', 'V2') AS V`)).rows[0].V).toBe(text.replace('V1', 'V2'));
+    const history = "TABLE(LIT.INFORMATION_SCHEMA.TASK_HISTORY(TASK_NAME => 'T'))";
+    expect((await query(c, `SELECT ${sfStringLiteral(history)} AS V`)).rows[0].V).toBe(history);
+  });
+
   test("CALL's arguments are read with the same escapes", async () => {
     echoed.length = 0;
     await query(c, "CALL LIT.S.ECHO('a\\\\b', 'it\\'s', 'x''y', $$c\\d$$, 2, NULL)");

@@ -178,7 +178,7 @@ describe('local server: job services, tasks, models and stand-ins', () => {
     const call = await query(c, "CALL JOBS.S.REGISTER('R1', 'V_R1', 'models/R1/model_index.json')");
     expect(Object.values(call.rows[0])).toEqual(['registered V_R1']);
     expect(calls).toEqual([['R1', 'V_R1', 'models/R1/model_index.json']]);
-    await query(c, 'ALTER MODEL JOBS.S.M ADD VERSION V_R2');
+    await query(c, 'ALTER MODEL JOBS.S.M ADD VERSION V_R2 FROM MODEL JOBS.S.M VERSION V_R1');
     await query(c, 'ALTER MODEL JOBS.S.M VERSION V_R1 SET ALIAS = PRODUCTION');
     await expect(query(c, 'ALTER MODEL JOBS.S.M VERSION V_R2 SET ALIAS = PRODUCTION')).rejects.toMatchObject({ code: '002002' });
     await query(c, 'ALTER MODEL JOBS.S.M VERSION PRODUCTION UNSET ALIAS');

@@ -4,6 +4,8 @@
  */
 import { LocalSnowflakeServer, startLocalServer } from '../../local-server';
 import { Conn, close, connect, query } from './client';
+import { ObjectName } from '../../lib/identifiers';
+import { renderExecuteTaskForRun, renderSlotTaskBody } from '../../lib/sql/task-graph';
 
 let server: LocalSnowflakeServer;
 let admin: Conn;
@@ -13,8 +15,12 @@ const run = async (...sql: string[]) => {
 };
 
 /** Creates task `name` with `body`, runs it, and returns its TASK_HISTORY state and error. */
-async function runTask(name: string, body: string): Promise<{ STATE: string; ERROR_CODE: string | null; ERROR_MESSAGE: string | null }> {
-  await run(`CREATE OR REPLACE TASK D.S.${name} WAREHOUSE = WH AS ${body}`, `EXECUTE TASK D.S.${name}`);
+async function runTask(
+  name: string,
+  body: string,
+  execute = `EXECUTE TASK D.S.${name}`,
+): Promise<{ STATE: string; ERROR_CODE: string | null; ERROR_MESSAGE: string | null }> {
+  await run(`CREATE OR REPLACE TASK D.S.${name} WAREHOUSE = WH AS ${body}`, execute);
   await server.objects.settle();
   const rows = (await query(admin, `SELECT STATE, ERROR_CODE, ERROR_MESSAGE FROM TABLE(D.INFORMATION_SCHEMA.TASK_HISTORY(TASK_NAME => '${name}'))`)).rows;
   return rows[rows.length - 1] as never;
@@ -76,6 +82,27 @@ describe('Snowflake Scripting task bodies', () => {
     );
     expect(r.STATE).toBe('SUCCEEDED');
     expect(await outRows()).toEqual([]);
+  });
+
+  test("a slot task's body runs its job for the run id of the graph run's configuration (EXECUTE TASK ... USING CONFIG), and starts nothing without one or with one that is no run id", async () => {
+    // The slot body as the pipeline renders it, its "job" a statement that records the run it was given.
+    const body = renderSlotTaskBody(ObjectName.of('D', 'S', 'W0'), "INSERT INTO D.S.OUT VALUES ('job for {{RUN_ID}}')");
+    const root = ObjectName.of('D', 'S', 'SLOT');
+    const forRun = (id: string) => renderExecuteTaskForRun(root).replace('{{RUN_ID}}', id);
+    expect((await runTask('SLOT', body, forRun('R20260101120000_ABC123'))).STATE).toBe('SUCCEEDED');
+    expect(await outRows()).toEqual(['job for R20260101120000_ABC123']);
+    await run('DELETE FROM D.S.OUT');
+    // Executed by hand (no configuration), or with a value that could reach into the job's text.
+    expect((await runTask('SLOT', body)).STATE).toBe('SUCCEEDED');
+    expect((await runTask('SLOT', body, forRun("R20260101120000_ABC123') --"))).STATE).toBe('SUCCEEDED');
+    expect((await runTask('SLOT', body, forRun('r20260101120000_abc123'))).STATE).toBe('SUCCEEDED');
+    expect(await outRows()).toEqual([]);
+  });
+
+  test('EXECUTE TASK ... USING CONFIG refuses a configuration that is not a JSON object', async () => {
+    await run("CREATE OR REPLACE TASK D.S.CFG WAREHOUSE = WH AS INSERT INTO D.S.OUT VALUES ('x')");
+    await expect(query(admin, 'EXECUTE TASK D.S.CFG USING CONFIG = $${"RUN_ID": }$$')).rejects.toThrow('the configuration is not valid JSON');
+    await expect(query(admin, 'EXECUTE TASK D.S.CFG USING CONFIG = $$[1]$$')).rejects.toThrow('the configuration must be a JSON object');
   });
 
   test('RAISE of a declared exception fails the task with its code and message', async () => {

@@ -152,3 +152,61 @@ describe('local server: array-bound INSERT ... SELECT', () => {
     ]);
   });
 });
+
+describe('local server: a VARIANT value cast to VARCHAR', () => {
+  // TO_CHAR / TO_VARCHAR usage notes: a string in a VARIANT is kept as it is, not made a JSON
+  // string; other values are their JSON text, JSON null the word null
+  // (https://docs.snowflake.com/en/sql-reference/functions/to_char).
+  test('a string is the string without quotes; a number, an object and JSON null are their JSON text; a missing key is NULL', async () => {
+    await query(c, 'CREATE OR REPLACE TABLE PDB.S.VAR (ID NUMBER, V VARIANT)');
+    await query(c, `INSERT INTO PDB.S.VAR SELECT 1, PARSE_JSON('{"k": "a \\\\"b\\\\"", "n": 1.5, "o": {"z": [1, "q"]}, "x": null}')`);
+    const row = (await query(c, 'SELECT V:k::VARCHAR AS K, TO_VARCHAR(V:n) AS N, V:o::STRING AS O, V:x::VARCHAR AS X, V:nope::VARCHAR AS M FROM PDB.S.VAR'))
+      .rows[0];
+    expect(row).toEqual({ K: 'a "b"', N: '1.5', O: '{"z":[1,"q"]}', X: 'null', M: null });
+    expect((await query(c, 'SELECT COUNT(*) AS N FROM PDB.S.VAR WHERE V:k::VARCHAR = \'a "b"\'')).rows).toEqual([{ N: 1 }]);
+  });
+});
+
+describe('local server: LATERAL FLATTEN over an array column', () => {
+  // FLATTEN: https://docs.snowflake.com/en/sql-reference/functions/flatten
+  test('one row per element with its INDEX, PATH and VALUE (a string element cast to VARCHAR is the string); NULL and empty arrays give no row', async () => {
+    await query(c, 'CREATE OR REPLACE TABLE PDB.S.ARRS (K VARCHAR, ARR ARRAY)');
+    await query(c, `INSERT INTO PDB.S.ARRS SELECT 'a', PARSE_JSON('["x", "y z", 3]')`);
+    await query(c, `INSERT INTO PDB.S.ARRS SELECT 'b', PARSE_JSON('[]')`);
+    await query(c, `INSERT INTO PDB.S.ARRS SELECT 'c', NULL`);
+    const rows = (
+      await query(c, 'SELECT T.K, F.INDEX AS I, F.PATH AS P, F.VALUE::VARCHAR AS V FROM PDB.S.ARRS T, LATERAL FLATTEN(INPUT => T.ARR) F ORDER BY T.K, F.INDEX')
+    ).rows;
+    expect(rows).toEqual([
+      { K: 'a', I: 0, P: '[0]', V: 'x' },
+      { K: 'a', I: 1, P: '[1]', V: 'y z' },
+      { K: 'a', I: 2, P: '[2]', V: '3' },
+    ]);
+  });
+
+  test('an OBJECT input is refused rather than flattened wrongly', async () => {
+    await query(c, 'CREATE OR REPLACE TABLE PDB.S.OBJS (O VARIANT)');
+    await query(c, `INSERT INTO PDB.S.OBJS SELECT PARSE_JSON('{"a": 1}')`);
+    await expect(query(c, 'SELECT F.VALUE FROM PDB.S.OBJS T, LATERAL FLATTEN(INPUT => T.O) F')).rejects.toMatchObject({
+      message: expect.stringContaining('FLATTEN of a value that is not an ARRAY'),
+    });
+  });
+});
+
+describe('local server: string constants are data', () => {
+  // Snowflake never looks inside a string constant; the server's rewriting of statements must not either.
+  test('a constant that reads like SQL the server rewrites comes back as written', async () => {
+    const texts = [
+      'CURRENT_TIMESTAMP() STARTSWITH(x, y)',
+      "OBJECT_CONSTRUCT('a', 1) ARRAY_CONSTRUCT(1)",
+      'VARCHAR(10) TIMESTAMP_NTZ VARIANT,',
+      'INTERVAL -1 day SHA2(x, 256)',
+    ];
+    await query(c, "CREATE OR REPLACE TABLE PDB.S.TEXTS (ID NUMBER, T VARCHAR DEFAULT 'TIMESTAMP_LTZ VARCHAR(5)')");
+    for (const [i, t] of texts.entries()) await query(c, `INSERT INTO PDB.S.TEXTS (ID, T) SELECT ${i}, '${t.replace(/'/g, "''")}'`);
+    await query(c, 'INSERT INTO PDB.S.TEXTS (ID) SELECT 9');
+    const rows = (await query(c, 'SELECT T FROM PDB.S.TEXTS ORDER BY ID')).rows.map((r) => r.T);
+    expect(rows).toEqual([...texts, 'TIMESTAMP_LTZ VARCHAR(5)']);
+    expect((await query(c, `SELECT $$OBJECT_CONSTRUCT('k', 1)$$ AS D`)).rows).toEqual([{ D: "OBJECT_CONSTRUCT('k', 1)" }]);
+  });
+});

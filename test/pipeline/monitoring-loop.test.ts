@@ -5,6 +5,10 @@ import { LocalSnowflakeServer } from '../../local-server';
 import { SnowflakeSession } from '../../runner/snowflake/session';
 import { renderExecuteTask } from '../../lib/sql/task-graph';
 import { tempDir } from '../tmp';
+import { HookManifest } from '../../lib/hooks/manifest';
+import { Ledger, TaskRunRecord } from '../../runner/hooks/ledger';
+import { substitute } from '../../runner/hooks/runner';
+import { describeTaskRun } from '../../runner/cli/commands/hooks';
 
 /**
  * The closed loop (issue #17, slice 4) end to end on the local server, through snowflake-sdk: the
@@ -26,7 +30,50 @@ interface Outcome {
   readonly metricsRows?: [before: number, after: number];
   readonly workerJobs?: [before: string[], after: string[]];
   readonly secondRunTasks?: { NAME: string; STATE: string; ERROR_MESSAGE: string | null }[];
+  /** The loop's runs in the stack's ledger after its first and its second graph run. */
+  readonly loopLedger?: [first: TaskRunRecord[], second: TaskRunRecord[]];
+  readonly leftover?: Leftover;
 }
+
+/** A post-deploy refine worker left polling its own run while the loop ran. */
+interface Leftover {
+  /** The post-deploy run it works for. */
+  readonly runId: string;
+  /** Its job service's status when the loop had ended (RUNNING: it polled all along). */
+  readonly statusAfterLoop: string;
+  /** Who holds or completed the loop run's chunks. */
+  readonly loopChunkWorkers: string[];
+  /** Its log, and how it ended, once its own run was finished. */
+  readonly logs: string[];
+  readonly exitCode: number | null;
+}
+
+const LEFTOVER = 'ANALYTICS.FORECAST.FORECAST_LEFTOVER_W';
+const RUNS = 'ANALYTICS.FORECAST.FORECAST_TRAINING_RUNS';
+
+/**
+ * Leaves a post-deploy refine worker polling, a real process as the runner starts them (the
+ * manifest's runWorkers statement, its MM_RUN_ID the post-deploy run): that run's refine pass is
+ * put back to RUNNING with nothing left to claim, as while its runner still waits on other
+ * workers' chunks, and the worker given empty polls enough to outlive the loop. A worker that
+ * looked its run up (the newest RUNNING run of its pass and trainer) would join the loop's run.
+ */
+async function leaveWorkerPolling(server: LocalSnowflakeServer, runner: SnowflakeSession, manifest: HookManifest): Promise<string> {
+  const runId = (await runner.query<{ RUN_ID: string }>(`SELECT RUN_ID FROM ${RUNS} WHERE PASS = 'refine' AND STARTSWITH(RUN_ID, 'R')`)).rows[0].RUN_ID;
+  await runner.query(`UPDATE ${RUNS} SET STATUS = 'RUNNING', FINISHED_AT = NULL WHERE RUN_ID = ? AND PASS = 'refine'`, [runId]);
+  const start = manifest.steps.find((s) => s.kind === 'runWorkers')!.statements[0].sql;
+  await runner.query(
+    substitute(start, { RUN_ID: runId })
+      .replace(/NAME = \S+/, `NAME = ${LEFTOVER}`)
+      .replace("MM_EMPTY_POLLS: '3'", "MM_EMPTY_POLLS: '100000'"),
+  );
+  // Running, and past its login into its polls (every 500 ms) before the loop starts.
+  for (let i = 0; i < 200 && server.objects.services.get(LEFTOVER)?.status !== 'RUNNING'; i++) await new Promise((r) => setTimeout(r, 100));
+  await new Promise((r) => setTimeout(r, 3000));
+  return runId;
+}
+
+const loopRuns = (runner: SnowflakeSession, manifest: HookManifest) => new Ledger(runner, manifest.ledger!, manifest.stack).taskRuns();
 
 /** The loop's job services with the time each started. */
 const retrainJobs = (server: LocalSnowflakeServer) =>
@@ -35,8 +82,10 @@ const retrainJobs = (server: LocalSnowflakeServer) =>
     .map(([n, v]) => `${n} ${v.startedOn}`)
     .sort();
 
-async function runWithLoop(regimeChange: boolean): Promise<Outcome> {
+async function runWithLoop(regimeChange: boolean, leaveWorker = false): Promise<Outcome> {
   let extra: Omit<Outcome, 'failed' | 'loop'> = {};
+  let manifest: HookManifest | undefined;
+  let leftoverRun = '';
   const r = await runDemo({
     outdir: tempDir('mm-loop-'),
     buildApp,
@@ -46,9 +95,31 @@ async function runWithLoop(regimeChange: boolean): Promise<Outcome> {
     days: DAYS,
     log: quiet,
     regimeChange,
+    beforeClosedLoop: async (server, runner, m) => {
+      manifest = m;
+      if (leaveWorker) leftoverRun = await leaveWorkerPolling(server, runner, m);
+    },
     afterClosedLoop: async (server, runner, loop, pipeline) => {
       const admin = await SnowflakeSession.open(localConnection(server));
       try {
+        let leftover: Leftover | undefined;
+        if (leaveWorker) {
+          const statusAfterLoop = server.objects.services.get(LEFTOVER)!.status;
+          const loopChunkWorkers = (
+            await admin.query<{ W: string }>(
+              `SELECT DISTINCT SPLIT_PART(WORKER_ID, '#', 1) AS W FROM ${pipeline.queue!.qualifiedName.quoted} WHERE RUN_ID = ? ORDER BY W`,
+              [loop.runId],
+            )
+          ).rows.map((x) => x.W);
+          // Its run ends as the runner ends it (renderFinishPass): the worker stops at its next check.
+          await runner.query(`UPDATE ${RUNS} SET STATUS = 'FINISHED', FINISHED_AT = CURRENT_TIMESTAMP() WHERE RUN_ID = ? AND PASS = 'refine'`, [leftoverRun]);
+          const svc = server.objects.services.get(LEFTOVER)!;
+          await Promise.race([svc.finished, new Promise((r) => setTimeout(r, 30_000))]);
+          leftover = { runId: leftoverRun, statusAfterLoop, loopChunkWorkers, logs: [...svc.logs], exitCode: svc.exitCode };
+          // Should it still run (the test then fails on its exit code), it does not outlive the test.
+          server.objects.killService(LEFTOVER);
+        }
+        const ledgerFirst = await loopRuns(runner, manifest!);
         const metricsRows = async () =>
           Number((await admin.query<{ N: number }>(`SELECT COUNT(*) AS N FROM ${pipeline.aggregator.metricsTable.quoted}`)).rows[0].N);
         const rowsBefore = await metricsRows();
@@ -64,6 +135,8 @@ async function runWithLoop(regimeChange: boolean): Promise<Outcome> {
           metricsRows: [rowsBefore, await metricsRows()],
           workerJobs: [jobsBefore, retrainJobs(server)],
           secondRunTasks: server.objects.history.slice(historyBefore).map((h) => ({ NAME: h.NAME, STATE: h.STATE, ERROR_MESSAGE: h.ERROR_MESSAGE })),
+          loopLedger: [ledgerFirst, await loopRuns(runner, manifest!)],
+          leftover,
         };
       } finally {
         await admin.close();
@@ -77,7 +150,7 @@ describe('the closed loop on the local server', () => {
   let o: Outcome;
 
   beforeAll(async () => {
-    o = await runWithLoop(true);
+    o = await runWithLoop(true, true);
   }, 600_000);
 
   test('retrains exactly the partitions whose regime changed, in the run of the evaluation date', () => {
@@ -99,6 +172,37 @@ describe('the closed loop on the local server', () => {
   test('registers one version and promotes it through the gate', () => {
     expect(o.loop!.versionsAdded).toEqual(['V_M20240303']);
     expect(o.loop!.aliasVersion).toBe('V_M20240303');
+  });
+
+  test("a post-deploy worker still polling its own run while the loop's run starts claims none of the loop's chunks, and stops cleanly once its run is finished", () => {
+    const l = o.leftover!;
+    expect(l.runId).toMatch(/^R/);
+    // It polled through the whole loop run (its run RUNNING, nothing to claim) ...
+    expect(l.statusAfterLoop).toBe('RUNNING');
+    // ... and every chunk of the loop's run was claimed by the loop's own workers.
+    expect(l.loopChunkWorkers.length).toBeGreaterThan(0);
+    for (const w of l.loopChunkWorkers) expect(w).toMatch(/^ANALYTICS\.FORECAST\.FORECAST_RETRAIN_W\d$/);
+    expect(l.logs.filter((x) => /partitions trained/.test(x))).toEqual([]);
+    expect(l.logs).toContain(`run ${l.runId} (refine) is FINISHED: stopping without claiming`);
+    expect(l.logs.find((x) => /^worker .* finished: 0 chunks$/.test(x))).toBeDefined();
+    expect(l.exitCode).toBe(0);
+  });
+
+  test("records the loop's run in the stack's ledger beside the runner's: run id, what it retrained, the version and the outcome; a second graph run adds nothing", () => {
+    const [first, second] = o.loopLedger!;
+    expect(first).toHaveLength(1);
+    expect(first[0]).toMatchObject({
+      stepId: 'forecast/Forecast/retrain-loop',
+      runId: 'M20240303',
+      status: 'SUCCEEDED',
+      attempt: 1,
+      details: { trigger: 'closed loop', partitions: 2, trained: 2, failed: 0, version: 'V_M20240303', promoted: true, fromRun: expect.stringMatching(/^R/) },
+    });
+    expect(first[0].endedAt).toBeDefined();
+    expect(describeTaskRun(first[0])).toMatch(
+      /^closed loop forecast\/Forecast\/retrain-loop: run M20240303 SUCCEEDED, started .+; retrained 2 partitions; from run R\w+; version V_M20240303 promoted$/,
+    );
+    expect(second).toEqual(first);
   });
 
   test('a second run of the graph for the same evaluation date trains, registers and promotes nothing, and starts no job service', () => {

@@ -77,6 +77,18 @@ describe('ets: state-space exponential smoothing chosen by AICc', () => {
     expect(computeMetrics(y.slice(208), forecast(m, 52).point).mape!).toBeLessThan(0.02);
   });
 
+  test('a refit started from a fitted model searches locally: fewer evaluations, and an SSE as low as a search from the grid', () => {
+    const y = trendSeason(200, { level: 100, slope: 0.3, amp: 8, noise: 2, seed: 11 });
+    const full = ets.fit(y, { period: 7 });
+    const spec = { trend: 'Ad', season: 'A', transform: 'none' } as const;
+    const train = y.slice(0, 172);
+    const cold = ets.fit(train, { period: 7, etsSpec: spec });
+    const warm = ets.fit(train, { period: 7, etsSpec: spec, etsStart: full.state });
+    expect(warm.state.spec).toBe('ETS(A,Ad,A)');
+    expect(warm.params.evaluations).toBeLessThan(cold.params.evaluations / 2);
+    expect(warm.params.sse).toBeLessThanOrEqual(cold.params.sse * 1.01);
+  });
+
   test('a series with zeros or negatives is modelled on its own scale only', () => {
     const y = trendSeason(120, { level: 0, slope: 0.01, amp: 2, noise: 1, seed: 4 });
     expect(ets.fit(y, { period: 7 }).state.transform).toBe('none');

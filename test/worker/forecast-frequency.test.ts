@@ -99,7 +99,8 @@ describe('artifacts of earlier versions and invalid calendar fields', () => {
 
 describe("the reference worker's settings", () => {
   const env = {
-    MM_CONTRACT_VERSION: '2',
+    MM_CONTRACT_VERSION: '3',
+    MM_RUN_ID: 'R20260101000000ABCD',
     MM_MODE: 'queue',
     MM_PASS: 'screen',
     MM_SLOT: '0',
@@ -123,6 +124,12 @@ describe("the reference worker's settings", () => {
     expect(configFromEnv(env)).toMatchObject({ holdout: undefined, period: undefined });
     expect(configFromEnv({ ...env, MM_GIVEN_SETTINGS: 'MM_SEASON_PERIOD' })).toMatchObject({ holdout: undefined, period: 7 });
     expect(configFromEnv({ ...env, MM_SEASON_PERIOD: '12', MM_HOLDOUT: '10' })).toMatchObject({ holdout: 10, period: 12 });
+  });
+
+  test('the worker works for the run MM_RUN_ID names, and refuses a value that is no run id (a placeholder nobody filled in) or none', () => {
+    expect(configFromEnv(env).runId).toBe('R20260101000000ABCD');
+    expect(() => configFromEnv({ ...env, MM_RUN_ID: '{{RUN_ID}}' })).toThrow('worker contract: MM_RUN_ID "{{RUN_ID}}" is not a run id');
+    expect(() => configFromEnv({ ...env, MM_RUN_ID: undefined })).toThrow('worker contract: MM_RUN_ID is not set');
   });
 
   test('a chunk of monthly series with first-of-month dates trains under the default settings', () => {

@@ -89,6 +89,10 @@ describe('prepareSeries', () => {
     expect(reason(() => prepareSeries([]))).toEqual(['EMPTY', 'series has no rows']);
     expect(reason(() => prepareSeries([{ date: '2024-02-30', y: 1 }]))).toEqual(['INVALID_DATE', 'invalid date "2024-02-30": no such day']);
     expect(reason(() => prepareSeries([{ date: '01/02/2024', y: 1 }]))[0]).toBe('INVALID_DATE');
+    // Read by character code: only ASCII digits in YYYY-MM-DD, a timestamp cut to its date.
+    for (const bad of ['2024-1-01', '2024-01-1', '2024/01/01', '２０２４-01-01', '2024-0a-01', '0000-01-01', '2024-13-01', '2024-00-10', '20240101xx'])
+      expect(reason(() => prepareSeries([{ date: bad, y: 1 }]))[0]).toBe('INVALID_DATE');
+    expect(prepareSeries([{ date: '2024-02-29T23:59:59Z', y: 1 }]).start).toBe('2024-02-29');
     expect(reason(() => prepareSeries([{ date: '2024-01-01', y: '12.5' as unknown as number }]))).toEqual([
       'INVALID_VALUE',
       'value "12.5" on 2024-01-01 is not a number or NULL',

@@ -8,6 +8,7 @@
 import { FREQUENCIES } from './dates';
 import { FitError, ForecastError, ForecastOptionsError, SeriesError, SeriesTooShortError } from './errors';
 import { FAMILIES } from './families';
+import { FitOptions } from './families/common';
 import { Metrics, computeMetrics } from './metrics';
 import { parseEtsName } from './families/ets';
 import { CandidateResult, ContestRecord, FAMILY_ORDER, FamilyName, FittedModel, ForecastModel, MetricName, toModelDocument } from './model';
@@ -190,10 +191,10 @@ export function selectBest(series: PreparedSeries, opts: ContestOptions = {}): C
   let etsFull: FittedModel | undefined;
   for (const family of families) {
     try {
-      let famOpts: typeof fitOpts & { etsSpec?: ReturnType<typeof parseEtsName> } = fitOpts;
+      let famOpts: FitOptions = fitOpts;
       if (family === 'ets') {
         etsFull = FAMILIES.ets.fit(y, fitOpts);
-        famOpts = { ...fitOpts, etsSpec: parseEtsName(etsFull.state.spec) };
+        famOpts = { ...fitOpts, etsSpec: parseEtsName(etsFull.state.spec), etsStart: etsFull.state };
       }
       const model = FAMILIES[family].fit(train, famOpts);
       const fc = forecast(model, holdout).point;

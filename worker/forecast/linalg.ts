@@ -65,3 +65,38 @@ export function solveSpd(a: readonly (readonly number[])[], b: readonly number[]
   }
   return x;
 }
+
+/**
+ * {@link solveSpd} of −`atb` on flat arrays: A's lower triangle row by row in `ata` (k × k, the
+ * upper part unread). The same operations in the same order, so the same doubles; for the ETS
+ * initial state, which is solved a few times per model.
+ */
+export function solveSpdLower(ata: Float64Array, atb: Float64Array, k: number, ridge = 1e-10): Float64Array | null {
+  let scale = 0;
+  for (let i = 0; i < k; i++) scale = Math.max(scale, ata[i * k + i]);
+  if (!(scale > 0)) return new Float64Array(k);
+  const l = new Float64Array(k * k);
+  for (let i = 0; i < k; i++) {
+    for (let j = 0; j <= i; j++) {
+      let s = ata[i * k + j] + (i === j ? ridge * scale : 0);
+      for (let p = 0; p < j; p++) s -= l[i * k + p] * l[j * k + p];
+      if (i === j) {
+        if (!(s > 0)) return null;
+        l[i * k + i] = Math.sqrt(s);
+      } else l[i * k + j] = s / l[j * k + j];
+    }
+  }
+  const y = new Float64Array(k);
+  for (let i = 0; i < k; i++) {
+    let s = -atb[i];
+    for (let p = 0; p < i; p++) s -= l[i * k + p] * y[p];
+    y[i] = s / l[i * k + i];
+  }
+  const x = new Float64Array(k);
+  for (let i = k - 1; i >= 0; i--) {
+    let s = y[i];
+    for (let p = i + 1; p < k; p++) s -= l[p * k + i] * x[p];
+    x[i] = s / l[i * k + i];
+  }
+  return x;
+}

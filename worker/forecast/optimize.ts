@@ -32,39 +32,45 @@ export interface SearchResult {
  * strictly better, so ties keep the earlier point of the visiting order.
  */
 export function gridThenCompass(f: (x: readonly number[]) => number, spec: SearchSpec): SearchResult {
+  // Written without per-evaluation allocations (the ETS screen calls it a few hundred times per
+  // series); the visiting order and the comparisons are those of the plain form.
   const dims = spec.grid.length;
   let evals = 0;
-  const g = (x: readonly number[]) => {
-    evals++;
-    const v = f(x);
-    return Number.isFinite(v) ? v : Infinity;
-  };
   let best: number[] = [];
   let fBest = Infinity;
   const idx = new Array<number>(dims).fill(0);
+  const x = new Array<number>(dims);
   for (;;) {
-    const x = idx.map((k, d) => spec.grid[d][k]);
-    const v = g(x);
+    for (let d = 0; d < dims; d++) x[d] = spec.grid[d][idx[d]];
+    evals++;
+    const fx = f(x);
+    const v = Number.isFinite(fx) ? fx : Infinity;
     if (v < fBest || best.length === 0) {
-      best = x;
+      best = x.slice();
       fBest = v;
     }
     let d = dims - 1;
     while (d >= 0 && ++idx[d] === spec.grid[d].length) idx[d--] = 0;
     if (d < 0) break;
   }
-  const step = [...spec.step];
-  while (evals < spec.maxEvals && step.some((s) => s >= spec.tol)) {
+  const step = spec.step.slice();
+  const coarse = () => {
+    for (let d = 0; d < dims; d++) if (step[d] >= spec.tol) return true;
+    return false;
+  };
+  while (evals < spec.maxEvals && coarse()) {
     let improved = false;
     for (let d = 0; d < dims && evals < spec.maxEvals; d++) {
-      for (const dir of [1, -1]) {
+      for (let dir = 1; dir >= -1; dir -= 2) {
         const xd = Math.min(spec.hi[d], Math.max(spec.lo[d], best[d] + dir * step[d]));
         if (xd === best[d]) continue;
-        const x = best.slice();
+        for (let e = 0; e < dims; e++) x[e] = best[e];
         x[d] = xd;
-        const v = g(x);
+        evals++;
+        const fx = f(x);
+        const v = Number.isFinite(fx) ? fx : Infinity;
         if (v < fBest) {
-          best = x;
+          best[d] = xd;
           fBest = v;
           improved = true;
           break;

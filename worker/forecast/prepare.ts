@@ -70,35 +70,56 @@ export function prepareSeries(rows: readonly Observation[], opts: PrepareOptions
   if (!Number.isInteger(maxLength) || maxLength < 1) throw new ForecastOptionsError(`maxLength must be a positive integer, got ${maxLength}`);
   if (rows.length === 0) throw new SeriesError('EMPTY', 'series has no rows');
 
-  const byDay = new Map<number, number[]>();
-  let duplicateRows = 0;
-  for (const r of rows) {
-    const day = toDayNumber(r.date);
-    let vals = byDay.get(day);
-    if (vals === undefined) byDay.set(day, (vals = []));
-    else duplicateRows++;
-    const y: unknown = r.y;
+  // Rows as parallel arrays (day, value or NaN when missing), checked in row order; then in date
+  // order (stable: a date's rows keep their order). No Map or array per date: on a short series
+  // those cost more than the rest of the preparation.
+  const n = rows.length;
+  const dayOf = new Array<number>(n);
+  const valueAt = new Array<number>(n);
+  let inOrder = true;
+  for (let i = 0; i < n; i++) {
+    const day = toDayNumber(rows[i].date);
+    dayOf[i] = day;
+    if (i > 0 && day < dayOf[i - 1]) inOrder = false;
+    const y: unknown = rows[i].y;
     if (typeof y === 'number') {
-      if (Number.isFinite(y)) vals.push(y);
+      valueAt[i] = Number.isFinite(y) ? y : Number.NaN;
     } else if (y !== null && y !== undefined) {
       throw new SeriesError('INVALID_VALUE', `value ${JSON.stringify(y)} on ${fromDayNumber(day)} is not a number or NULL`);
+    } else valueAt[i] = Number.NaN;
+  }
+  const order = new Array<number>(n);
+  for (let i = 0; i < n; i++) order[i] = i;
+  if (!inOrder) order.sort((a, b) => dayOf[a] - dayOf[b] || a - b);
+  // Distinct dates (every row's, NULL rows included), and the combined value of those with one.
+  const days: number[] = [];
+  const knownDay: number[] = [];
+  const knownValue: number[] = [];
+  const knownAt: number[] = [];
+  const vals: number[] = [];
+  for (let i = 0; i < n; ) {
+    const day = dayOf[order[i]];
+    vals.length = 0;
+    for (; i < n && dayOf[order[i]] === day; i++) {
+      const v = valueAt[order[i]];
+      if (!Number.isNaN(v)) vals.push(v);
     }
-  }
-  // The step, from every date with a row (a NULL row still says the period exists).
-  const { frequency, anchorDay } = inferFrequency([...byDay.keys()].sort((a, b) => a - b));
-  const known: [number, number][] = [];
-  for (const [day, vals] of byDay) {
+    days.push(day);
     if (vals.length === 0) continue;
-    vals.sort((a, b) => a - b);
-    let s = 0;
-    for (const v of vals) s += v;
-    known.push([day, combine === 'mean' ? s / vals.length : s]);
+    if (vals.length > 1) vals.sort((a, b) => a - b);
+    let sum = 0;
+    for (const v of vals) sum += v;
+    knownDay.push(day);
+    knownValue.push(combine === 'mean' ? sum / vals.length : sum);
+    knownAt.push(days.length - 1);
   }
-  if (known.length === 0) throw new SeriesError('ALL_NULL', `series has ${rows.length} rows but no non-NULL value`);
-  known.sort((a, b) => a[0] - b[0]);
+  const duplicateRows = n - days.length;
+  // The step, from every date with a row (a NULL row still says the period exists).
+  const { frequency, anchorDay } = inferFrequency(days);
+  if (knownDay.length === 0) throw new SeriesError('ALL_NULL', `series has ${rows.length} rows but no non-NULL value`);
 
-  const first = known[0][0];
-  const last = known[known.length - 1][0];
+  const first = knownDay[0];
+  const last = knownDay[knownDay.length - 1];
   // Grid position of a date and date of a grid position. Every date is on the grid: the
   // frequency was inferred so that their gaps are whole steps.
   const { unit, count } = FREQUENCIES[frequency];
@@ -111,29 +132,31 @@ export function prepareSeries(rows: readonly Observation[], opts: PrepareOptions
       'TOO_LONG',
       `series spans ${length} ${frequency}s (${fromDayNumber(first)} to ${fromDayNumber(last)}), more than maxLength ${maxLength}`,
     );
+  // Each distinct date's grid position, once; dates before the first or after the last value are trimmed.
   let trimmedDays = 0;
-  const rowAt = new Set<number>();
-  for (const day of byDay.keys()) {
-    if (day < first || day > last) trimmedDays++;
-    else rowAt.add(index(day));
+  const position = new Array<number>(days.length);
+  const rowAt = new Array<boolean>(length).fill(false);
+  for (let k = 0; k < days.length; k++) {
+    if (days[k] < first || days[k] > last) trimmedDays++;
+    else rowAt[(position[k] = index(days[k]))] = true;
   }
 
   const values = new Array<number>(length);
   const observed = new Array<boolean>(length);
   let gapDays = 0;
   let nullDays = 0;
-  for (let k = 0; k < known.length; k++) {
-    const i0 = index(known[k][0]);
-    const v0 = known[k][1];
+  for (let k = 0; k < knownDay.length; k++) {
+    const i0 = position[knownAt[k]];
+    const v0 = knownValue[k];
     values[i0] = v0;
     observed[i0] = true;
-    if (k + 1 === known.length) break;
-    const i1 = index(known[k + 1][0]);
-    const v1 = known[k + 1][1];
+    if (k + 1 === knownDay.length) break;
+    const i1 = position[knownAt[k + 1]];
+    const v1 = knownValue[k + 1];
     for (let i = i0 + 1; i < i1; i++) {
       values[i] = v0 + ((v1 - v0) * (i - i0)) / (i1 - i0);
       observed[i] = false;
-      if (rowAt.has(i)) nullDays++;
+      if (rowAt[i]) nullDays++;
       else gapDays++;
     }
   }

@@ -6,7 +6,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { HookManifest, MANIFEST_FILE_NAME } from '../../../lib/hooks/manifest';
-import { Ledger } from '../../hooks/ledger';
+import { Ledger, TaskRunRecord } from '../../hooks/ledger';
 import { GroupPlan, planRun } from '../../hooks/planner';
 import { RunLog, abandonUnfinished, runHooks } from '../../hooks/runner';
 import { parseManifest } from '../../../lib/hooks/validate';
@@ -90,8 +90,11 @@ export function planHooks(opts: HooksOptions): Promise<number> {
       log.info('no steps');
       return EXIT.OK;
     }
-    const plan = planRun(manifest, await new Ledger(session, manifest.ledger, manifest.stack).state(), opts);
+    const ledger = new Ledger(session, manifest.ledger, manifest.stack);
+    const plan = planRun(manifest, await ledger.state(), opts);
     for (const g of plan.groups) log.info(describeGroup(g));
+    // Runs the closed loop made inside the account, beside the runner's: the planner never resumes them.
+    for (const r of await ledger.taskRuns()) log.info(describeTaskRun(r));
     for (const p of plan.steps)
       log.info(
         `${p.action === 'run' ? 'run ' : 'skip'}  ${p.step.id.padEnd(48)} ${p.reason}${p.action === 'run' ? `  (run ${p.runId}${p.newRun ? ', new' : ''})` : ''}`,
@@ -148,6 +151,18 @@ async function warnOnRole(manifest: HookManifest, session: SnowflakeSession, log
   log.info(
     `warning: the hooks of stack ${manifest.stack} are meant to run as ${roles.join(' or ')}; this session's role is ${current || 'none'}. What they create (the registered model) will belong to ${current || 'it'}. Connect with role ${roles[0]} (SNOWFLAKE_ROLE or 'role' in connections.toml)`,
   );
+}
+
+/** One line per run a task graph recorded (the closed loop's), for `hooks plan`. */
+export function describeTaskRun(r: TaskRunRecord): string {
+  const d = r.details;
+  const what = [
+    d.partitions !== undefined && d.partitions !== null ? `retrained ${String(d.partitions)} partitions` : undefined,
+    d.fromRun ? `from run ${String(d.fromRun)}` : undefined,
+    d.version ? `version ${String(d.version)}${d.promoted === true ? ' promoted' : d.promoted === false ? ' not promoted' : ''}` : undefined,
+    r.error,
+  ].filter((x): x is string => x !== undefined);
+  return `closed loop ${r.stepId}: run ${r.runId} ${r.status}${r.attempt > 1 ? ` (attempt ${r.attempt})` : ''}, started ${r.startedAt}${what.length > 0 ? `; ${what.join('; ')}` : ''}`;
 }
 
 /** One line per run group for `hooks plan`: what happens to its runs. */

@@ -15,6 +15,7 @@ import { ForecastStack } from '../../../stacks/forecast-stack';
 import { renderInChromium } from '../report/chromium';
 import { tempDir } from '../../tmp';
 import { cliProcess } from './cli-process';
+import { addVersionStatements, createModelStatements } from '../../fixtures/model-files';
 
 /**
  * `many-model report` end to end: the example stack with monitoring, set up on the local server as
@@ -92,10 +93,11 @@ beforeAll(async () => {
   );
   // The model: the champion holds the alias, the challenger is the newest version (the runner owns the model).
   const runner = await openAs('FORECAST_RUNNER');
-  await runner.query(`CREATE MODEL ${spec.model} WITH VERSION ${champion}`);
+  const stage = stack.pipeline.aggregator.stageName.quoted;
+  for (const sql of createModelStatements(spec.model, champion, stage)) await runner.query(sql);
   await runner.query(`ALTER MODEL ${spec.model} VERSION ${champion} SET ALIAS = ${spec.alias}`);
   await new Promise((r) => setTimeout(r, 20));
-  await runner.query(`ALTER MODEL ${spec.model} ADD VERSION ${challenger}`);
+  for (const sql of addVersionStatements(spec.model, challenger, stage)) await runner.query(sql);
 
   // The monitoring refresh, then the closed loop: enqueue the degraded partitions as run M20260121,
   // carry every other over from R1; B is retrained (its metrics row), the hostile key still pending.

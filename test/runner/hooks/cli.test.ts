@@ -5,6 +5,8 @@ import { LocalSnowflakeServer, startLocalServer } from '../../../local-server';
 import { serializeManifest } from '../../../lib/hooks/manifest';
 import { env, manifestOf, prepareAccount } from './fixtures';
 import { tempDir } from '../../tmp';
+import { ObjectName, sqlString } from '../../../lib/identifiers';
+import { TaskRunLedgerModel, renderTaskRunFinish, renderTaskRunStart } from '../../../lib/sql/ledger';
 
 const root = path.resolve(__dirname, '..', '..', '..');
 const CANARY = 'canary-pw-51e0c7d2';
@@ -175,6 +177,49 @@ describe('many-model hooks (CLI, child process, local server)', () => {
     if (taken.code !== 0) throw new Error(taken.stdout + taken.stderr);
     expect(taken.stdout).toMatch(/took over the lock of runner runner-[0-9a-f]+, whose heartbeat stopped over 3s ago/);
     expect(taken.stdout).toContain('g: resuming unfinished run');
+  }, 60000);
+
+  test('a closed-loop run a task graph records is listed by hooks plan, kept RUNNING by a runner that marks interrupted attempts, and recorded once per attempt', async () => {
+    // The rows the loop's start and finish tasks write (lib/sql/retrain.ts), here written directly.
+    const loop: TaskRunLedgerModel = {
+      table: ObjectName.of('OPS', 'HOOKS', 'HOOK_RUNS'),
+      stack: 'app',
+      stepId: 'app/Forecast/retrain-loop',
+      fingerprint: 'f'.repeat(64),
+      task: ObjectName.of('OPS', 'HOOKS', 'FORECAST_MONITORING_RETRAIN_START'),
+    };
+    const run = sqlString('M20240303');
+    const start = () =>
+      server.engineQuery(renderTaskRunStart(loop, run, "OBJECT_CONSTRUCT('trigger', 'closed loop', 'fromRun', 'R20240101000000_ABCDEF', 'partitions', 2)"));
+    const rows = () =>
+      server.engineQuery("SELECT ATTEMPT, STATUS, RUNNER_ID, ERROR_MSG FROM OPS.HOOKS.HOOK_RUNS WHERE STEP_ID = 'app/Forecast/retrain-loop' ORDER BY ATTEMPT");
+    await start();
+    await start();
+    expect(await rows()).toEqual([{ ATTEMPT: '1', STATUS: 'RUNNING', RUNNER_ID: 'task:OPS.HOOKS.FORECAST_MONITORING_RETRAIN_START', ERROR_MSG: null }]);
+    // A runner run (which marks a dead runner's RUNNING attempts INTERRUPTED) leaves the loop's row alone.
+    const ran = await cli(['hooks', 'run', '--out', out]).done;
+    expect(ran.code).toBe(0);
+    expect(ran.stdout).not.toContain('INTERRUPTED');
+    expect((await rows()).map((x) => x.STATUS)).toEqual(['RUNNING']);
+    const plan = await cli(['hooks', 'plan', '--out', out]).done;
+    expect(plan.stdout).toMatch(
+      /closed loop app\/Forecast\/retrain-loop: run M20240303 RUNNING, started [^;]+; retrained 2 partitions; from run R20240101000000_ABCDEF\n/,
+    );
+    // A failed attempt ends its row; the graph resuming the run starts attempt 2; a re-run adds nothing.
+    await server.engineQuery(renderTaskRunFinish(loop, run, 'FAILED', 'retraining: artifacts of trained partitions are missing on the stage'));
+    await server.engineQuery(renderTaskRunFinish(loop, run, 'SUCCEEDED', null));
+    await start();
+    await start();
+    expect((await rows()).map((x) => `${x.ATTEMPT}:${x.STATUS}`)).toEqual(['1:FAILED', '2:RUNNING']);
+    await server.engineQuery(
+      renderTaskRunFinish(loop, run, 'SUCCEEDED', null, "OBJECT_CONSTRUCT('partitions', 2, 'version', 'V_M20240303', 'promoted', TRUE)"),
+    );
+    await start();
+    expect((await rows()).map((x) => `${x.ATTEMPT}:${x.STATUS}`)).toEqual(['1:FAILED', '2:SUCCEEDED']);
+    const after = await cli(['hooks', 'plan', '--out', out]).done;
+    expect(after.stdout).toMatch(
+      /closed loop app\/Forecast\/retrain-loop: run M20240303 SUCCEEDED \(attempt 2\), started [^;]+; retrained 2 partitions; version V_M20240303 promoted\n/,
+    );
   }, 60000);
 
   test('hooks plan names the unfinished run it would resume; hooks abandon abandons it and the next run starts a new one', async () => {

@@ -219,7 +219,7 @@ describe('the reference worker writes each artifact once, under its final name, 
   const trainingKey = () =>
     /'RUNNING', CURRENT_TIMESTAMP\(\), '([0-9a-f]{16})'\)/.exec(manifest.steps.find((s) => s.id === id('screen-start'))!.statements[0].sql)![1];
 
-  async function runOneWorker(key = trainingKey()): Promise<string[]> {
+  async function runOneWorker(runId: string, key = trainingKey()): Promise<string[]> {
     const conn = snowflake.createConnection(server.connectionOptions() as unknown as snowflake.ConnectionOptions);
     await new Promise<void>((resolve, reject) => conn.connect((e) => (e ? reject(e) : resolve())));
     const lines: string[] = [];
@@ -252,6 +252,7 @@ describe('the reference worker writes each artifact once, under its final name, 
           workerId: 'test-worker',
           image: '/test/images/worker:1',
           trainingKey: key,
+          runId,
         },
         conn,
         (l) => lines.push(l),
@@ -275,7 +276,7 @@ describe('the reference worker writes each artifact once, under its final name, 
     // This attempt cannot write B's artifact (a directory is in the way): it fails between A and B.
     const bFile = path.join(stageDir, artifactPath(runId, 'screen', 'B', 'json'));
     fs.mkdirSync(bFile, { recursive: true });
-    const first = await runOneWorker();
+    const first = await runOneWorker(runId);
     // The two attempts left (of 3) failed the same way: the chunk is FAILED, and no OK row names
     // A's or B's file, so the model index will not take a file a dying writer may have left half-written.
     expect(first.filter((l) => /failed: EISDIR/.test(l))).toHaveLength(2);
@@ -288,7 +289,7 @@ describe('the reference worker writes each artifact once, under its final name, 
     // With the obstacle gone and the chunk claimable again, the next attempt writes and records it all.
     fs.rmSync(bFile, { recursive: true });
     await session.query(`UPDATE ANALYTICS.FORECAST.FORECAST_QUEUE SET STATUS = 'PENDING', ATTEMPTS = 2 WHERE RUN_ID = ? AND CHUNK_ID = 0`, [runId]);
-    await runOneWorker();
+    await runOneWorker(runId);
     expect((await metrics(runId)).map((m) => `${m.PARTITION_KEY}:${m.STATUS}`)).toEqual(['A:OK', 'B:OK', 'C:OK', 'D:OK']);
     expect((await metrics(runId)).some((m) => m.MODEL_FAMILY === 'stale')).toBe(false);
     expect(await queue(runId)).toEqual(['0:DONE:3', '1:DONE:1']);
@@ -302,23 +303,51 @@ describe('the reference worker writes each artifact once, under its final name, 
     const runId = await startPass();
     // Any DELETE of metrics rows fails: the first attempts of both chunks must not send one.
     server.faults.failStatement({ match: /^DELETE FROM .*FORECAST_TRAINING_METRICS/, times: 10, code: '000603', message: 'no clear expected' });
-    const lines = await runOneWorker();
+    const lines = await runOneWorker(runId);
     expect(lines.filter((l) => /failed/.test(l))).toEqual([]);
     expect(await queue(runId)).toEqual(['0:DONE:1', '1:DONE:1']);
     // Chunk 0 again, as if its holder had lost the lease after recording: the retry clears first.
     await session.query(`UPDATE ANALYTICS.FORECAST.FORECAST_QUEUE SET STATUS = 'PENDING' WHERE RUN_ID = ? AND CHUNK_ID = 0`, [runId]);
-    const retried = await runOneWorker();
+    const retried = await runOneWorker(runId);
     expect(retried.filter((l) => /failed: .*no clear expected/.test(l))).toHaveLength(2);
     expect(await queue(runId)).toEqual(['0:FAILED:3', '1:DONE:1']);
   });
 
   test("a worker of another trainer (an abandoned run's image still running) joins no run: it claims nothing", async () => {
     const runId = await startPass();
-    const lines = await runOneWorker('0123456789abcdef');
-    expect(lines).toEqual([]);
+    const lines = await runOneWorker(runId, '0123456789abcdef');
+    expect(lines).toEqual([`run ${runId} (screen) is not a run of this pass and trainer: stopping without claiming`]);
     expect(await queue(runId)).toEqual(['0:PENDING:0', '1:PENDING:0']);
-    await runOneWorker();
+    await runOneWorker(runId);
     expect(await queue(runId)).toEqual(['0:DONE:1', '1:DONE:1']);
+  });
+
+  test('a worker given its run claims nothing of a later run of its pass that is running too: it trains its own run only', async () => {
+    const runId = await startPass();
+    // A later run of the same pass and trainer, started after this one, with chunks of its own:
+    // the newest RUNNING run, which a worker that looked its run up would have joined.
+    const later = 'M20990101';
+    await session.query(
+      `INSERT INTO ANALYTICS.FORECAST.FORECAST_TRAINING_RUNS (RUN_ID, PASS, STATUS, STARTED_AT, TRAINING_KEY) VALUES (?, 'screen', 'RUNNING', DATEADD(minute, 1, CURRENT_TIMESTAMP()), ?)`,
+      [later, trainingKey()],
+    );
+    await session.query(
+      `INSERT INTO ANALYTICS.FORECAST.FORECAST_QUEUE (QUEUE_ID, RUN_ID, PASS, CHUNK_ID, PARTITION_KEYS, STATUS, ATTEMPTS, CREATED_AT) ` +
+        `SELECT ? || '/screen/' || CHUNK_ID, ?, PASS, CHUNK_ID, PARTITION_KEYS, 'PENDING', 0, CURRENT_TIMESTAMP() FROM ANALYTICS.FORECAST.FORECAST_QUEUE WHERE RUN_ID = ?`,
+      [later, later, runId],
+    );
+    await runOneWorker(runId);
+    expect(await queue(runId)).toEqual(['0:DONE:1', '1:DONE:1']);
+    expect(await queue(later)).toEqual(['0:PENDING:0', '1:PENDING:0']);
+    expect(await metrics(later)).toEqual([]);
+  });
+
+  test.each(['FINISHED', 'ABANDONED'])('a worker whose run is %s stops at once without claiming anything', async (state) => {
+    const runId = await startPass();
+    await session.query(`UPDATE ANALYTICS.FORECAST.FORECAST_TRAINING_RUNS SET STATUS = ? WHERE RUN_ID = ?`, [state, runId]);
+    const lines = await runOneWorker(runId);
+    expect(lines).toEqual([`run ${runId} (screen) is ${state}: stopping without claiming`]);
+    expect(await queue(runId)).toEqual(['0:PENDING:0', '1:PENDING:0']);
   });
 
   test('fitting a chunk writes nothing; writeArtifacts writes each file once under its final name', () => {
@@ -341,7 +370,11 @@ describe('the reference worker writes each artifact once, under its final name, 
   });
 
   test('a worker refuses an environment of worker contract 1 (flat pass directories): the job fails rather than writing the old layout', () => {
-    expect(() => configFromEnv({ MM_CONTRACT_VERSION: '1' })).toThrow('worker contract: version 1 is not supported (this worker implements 2)');
+    expect(() => configFromEnv({ MM_CONTRACT_VERSION: '1' })).toThrow('worker contract: version 1 is not supported (this worker implements 3)');
+  });
+
+  test('a worker refuses an environment of worker contract 2 (no run of its own: it would join the newest running run of its pass)', () => {
+    expect(() => configFromEnv({ MM_CONTRACT_VERSION: '2' })).toThrow('worker contract: version 2 is not supported (this worker implements 3)');
   });
 
   test('at 20,000 partitions no directory of a pass holds more than a few hundred artifacts (a stage volume directory should hold fewer than 100,000 files)', () => {

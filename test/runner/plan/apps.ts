@@ -2,6 +2,7 @@
 import { SnowflakeProvider } from '@cdktf/provider-snowflake/lib/provider';
 import { App, Aspects, TerraformStack } from 'cdktf';
 import {
+  ChallengerMerge,
   ComputePool,
   Database,
   InstanceFamily,
@@ -34,6 +35,10 @@ export interface Variant {
   service?: { minInstances?: number; maxInstances?: number; ingress?: ServiceIngress };
   /** The main pipeline's monitoring (addMonitoring), with its degraded-share alert. */
   monitoring?: boolean;
+  /** With monitoring: a Snowflake model monitor on the promoted version (addMonitoring({ modelMonitor })). */
+  modelMonitor?: boolean;
+  /** The main pipeline's monitoring with the closed loop (`retrain`), and a per-partition champion/challenger policy when `challenger`. */
+  closedLoop?: { challenger?: boolean };
 }
 
 export function synthVariant(v: Variant = {}): string {
@@ -67,7 +72,8 @@ export function buildVariantApp(outdir: string, v: Variant = {}): App {
     const service = main.aggregator.addInferenceService('Online', { computePool: serving, ...v.service });
     if (v.service.ingress === ServiceIngress.PUBLIC) PolicySuppressions.add(service, [{ id: 'MM-SV1', reason: 'the plan tests price a public service' }]);
   }
-  if (v.monitoring) main.addMonitoring({ alert: {} });
+  if (v.monitoring) main.addMonitoring({ alert: {}, ...(v.modelMonitor ? { modelMonitor: {} } : {}) });
+  if (v.closedLoop) main.addMonitoring({ retrain: {}, ...(v.closedLoop.challenger ? { challenger: { merge: ChallengerMerge.PER_PARTITION_BEST } } : {}) });
   for (const id of v.extra ?? []) pipeline(id, { schedule: v.extraScheduled === true });
   return app;
 }

@@ -36,7 +36,7 @@ describe('many-model plan between pairs of apps', () => {
     expect(r.totals.replace + r.totals.delete).toBe(0);
   });
 
-  test('adding monitoring shows its tables, task, alert and grants as creations, runs no hook step, and prices its task monthly', () => {
+  test('adding monitoring shows its tables, task, alert and grants as creations, runs no hook step, and prices its task and alert monthly', () => {
     const r = plan({}, { monitoring: true }, { failOn: 'destructive' });
     const created = stack(r).resources.filter((c) => c.action === 'create');
     expect(created.map((c) => c.constructPath)).toEqual(
@@ -52,6 +52,51 @@ describe('many-model plan between pairs of apps', () => {
     expect(stack(r).hooks.every((h) => h.action === 'skip')).toBe(true);
     expect(r.refused).toBe(false);
     expect(r.cost.stacks[0].monthly.head.tasks.map((t) => t.task)).toContain('ANALYTICS.FORECAST.FORECAST_MONITORING_TASK');
+    // The enabled alert checks its condition on the warehouse at every scheduled time: it is priced like a task.
+    const alert = r.cost.stacks[0].monthly.head.tasks.find((t) => t.address.startsWith('snowflake_alert.'))!;
+    expect(alert).toMatchObject({ task: 'ANALYTICS.FORECAST.FORECAST_MONITORING_ALERT', basis: 'default' });
+    expect(alert.runsPerMonth).toBeGreaterThan(0);
+    expect(alert.creditsPerMonth).toBeGreaterThan(0);
+  });
+
+  test("adding a challenger policy to the closed loop shows its tables and tasks as creations and the loop's start and finish tasks as changed bodies; no hook step runs", () => {
+    const r = plan({ closedLoop: {} }, { closedLoop: { challenger: true } }, { failOn: 'destructive' });
+    const changes = stack(r).resources;
+    expect(changes.filter((c) => c.action === 'create').map((c) => c.constructPath)).toEqual(
+      expect.arrayContaining([
+        'forecast/Forecast/Monitoring/Challenger/ChallengesTable',
+        'forecast/Forecast/Monitoring/Challenger/PartitionsTable',
+        'forecast/Forecast/Monitoring/Challenger/DecideTask',
+        'forecast/Forecast/Monitoring/Challenger/ScoreTask',
+      ]),
+    );
+    const updated = changes.filter((c) => c.action === 'update');
+    expect(updated.map((c) => [c.constructPath, c.attributes])).toEqual(
+      expect.arrayContaining([
+        ['forecast/Forecast/Monitoring/Retrain/StartTask', ['sql_statement']],
+        ['forecast/Forecast/Monitoring/Retrain/FinishTask', expect.arrayContaining(['sql_statement'])],
+      ]),
+    );
+    expect(changes.some((c) => c.action === 'delete' || c.action === 'replace')).toBe(false);
+    expect(stack(r).hooks.every((h) => h.action === 'skip')).toBe(true);
+    expect(r.refused).toBe(false);
+  });
+
+  test('adding a model monitor shows its log table and follow task as creations, the step that follows promotion as the one to run, the segment warning and the task priced', () => {
+    const r = plan({ monitoring: true }, { monitoring: true, modelMonitor: true }, { failOn: 'destructive' });
+    const created = stack(r).resources.filter((c) => c.action === 'create');
+    expect(created.map((c) => c.constructPath)).toEqual(
+      expect.arrayContaining(['forecast/Forecast/Monitoring/VersionMonitor/LogTable', 'forecast/Forecast/Monitoring/VersionMonitor/Task']),
+    );
+    expect(stack(r).resources.every((c) => c.action === 'create')).toBe(true);
+    // The one step to run: a new step of the pipeline's run group runs inside the run in effect.
+    const follow = stack(r).hooks.filter((h) => h.action === 'run');
+    expect(follow.map((h) => h.stepId)).toEqual(['forecast/Forecast/Monitoring/VersionMonitor/follow-promotion']);
+    expect(stack(r).warnings.some((w) => w.includes('fewer than 25 values per segment column'))).toBe(true);
+    expect(r.cost.stacks[0].monthly.head.tasks.map((t) => t.task)).toContain('ANALYTICS.FORECAST.FORECAST_MONITORING_VERSION_MONITOR_FOLLOW');
+    const md = renderMarkdown(r);
+    expect(md).toContain('forecast/Forecast/Monitoring/VersionMonitor/follow-promotion');
+    expect(r.refused).toBe(false);
   });
 
   test('a changed force-new attribute is a replacement, named; a compute pool is not stateful', () => {

@@ -1,6 +1,7 @@
 import { escapeHtml, renderReportHtml, seriesSvg } from '../../../runner/report/html';
 import {
   AccuracyRow,
+  ChallengeData,
   ReportData,
   championChallenger,
   championVersions,
@@ -238,5 +239,75 @@ describe('report page', () => {
     expect(svg).toMatch(/<polyline class="actual" [^>]*points="44\.0,120\.0 88\.3,120\.0"/);
     expect(svg).toMatch(/<polyline class="forecast" [^>]*points="44\.0,25\.0 88\.3,25\.0 354\.0,25\.0"/);
     expect(svg).toMatch(/<polygon class="band" [^>]*points="44\.0,6\.0 88\.3,6\.0 354\.0,6\.0 354\.0,44\.0 88\.3,44\.0 44\.0,44\.0"/);
+  });
+});
+
+describe('report: a champion/challenger policy', () => {
+  const challenge: ChallengeData = {
+    challengerAlias: 'CHALLENGER',
+    challengerRun: 'M20260107',
+    challengerVersion: 'V_M1',
+    championVersion: 'V_R1',
+    openedOn: '2026-01-07',
+    decideOn: '2026-01-21',
+    status: 'OPEN',
+    outcome: null,
+    promoteWhen: 'BEATS_CHAMPION',
+    merge: 'PER_PARTITION_BEST',
+    partitionsCompared: null,
+    challengerWins: null,
+    championSmape: null,
+    challengerSmape: null,
+    promotedVersion: null,
+    partitions: [],
+  };
+  const decided: ChallengeData = {
+    ...challenge,
+    status: 'CLOSED',
+    outcome: 'MERGED',
+    partitionsCompared: 3,
+    challengerWins: 2,
+    championSmape: 40,
+    challengerSmape: 20.2,
+    promotedVersion: 'V_BM20260107',
+    partitions: [
+      { partitionKey: 'A', nPoints: 14, championSmape: 40, challengerSmape: 0, winner: 'CHALLENGER' },
+      { partitionKey: 'B', nPoints: 14, championSmape: 0, challengerSmape: 40, winner: 'CHAMPION' },
+      { partitionKey: HOSTILE, nPoints: 14, championSmape: 50, challengerSmape: 20.2, winner: 'CHALLENGER' },
+      { partitionKey: 'D', nPoints: 2, championSmape: 0, challengerSmape: 0, winner: null },
+    ],
+  };
+  const text = (html: string, id: string) => new RegExp(`id="${id}"[^>]*>([^<]*)<`).exec(html)?.[1];
+
+  test("an open challenge compares its two versions in the accuracy table so far (not the newest version's)", () => {
+    // V_M9 is newer but not the challenger: the challenge names its versions.
+    const versions = [...data.versions!, { name: 'V_M9', aliases: [], createdOn: '2026-01-22T00:00:00Z' }];
+    const c = championChallenger({ ...data, versions, challenge });
+    expect(c).toMatchObject({ kind: 'challenge', challenge, sofar: { partitions: 2, challengerBetter: 1, challenger: { version: 'V_M1' } } });
+    const html = renderReportHtml({ ...data, versions, challenge });
+    expect(text(html, 'challenge-outcome')).toBe('open');
+    expect(text(html, 'challenger-version')).toBe('V_M1');
+    expect(text(html, 'challenger-better')).toBe('1');
+    expect(html).toContain('decided once actuals reach 2026-01-21');
+  });
+
+  test('a decided challenge shows its outcome, the counts and the partitions from the challenges tables, the largest gains first, keys escaped', () => {
+    const c = championChallenger({ ...data, challenge: decided });
+    expect(c).toEqual({ kind: 'challenge', challenge: decided, sofar: null });
+    const html = renderReportHtml({ ...data, challenge: decided });
+    expect(text(html, 'challenge-outcome')).toBe('merged');
+    expect(text(html, 'challenger-wins')).toBe('2');
+    expect(text(html, 'partitions-compared')).toBe('3');
+    expect(text(html, 'promoted-version')).toBe('V_BM20260107');
+    const table = /<table id="challenge-partitions">[\s\S]*?<\/table>/.exec(html)![0];
+    expect([...table.matchAll(/<td class="key">([^<]*)<\/td>/g)].map((m) => m[1])).toEqual(['A', escapeHtml(HOSTILE), 'D', 'B']);
+    expect(table).toContain('not compared');
+    expect(html).not.toContain(HOSTILE);
+  });
+
+  test('a rejected challenge says the champion keeps the alias', () => {
+    const html = renderReportHtml({ ...data, challenge: { ...decided, outcome: 'REJECTED', challengerWins: 0, promotedVersion: null } });
+    expect(text(html, 'challenge-outcome')).toBe('rejected');
+    expect(html).toContain('rejected: the champion keeps PRODUCTION');
   });
 });

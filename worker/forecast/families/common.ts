@@ -14,6 +14,8 @@ export interface FitOptions {
   readonly search?: 'coarse' | 'fine';
   /** ets only: fit this model rather than choosing one (the contest's refit of the model it chose on the training window). */
   readonly etsSpec?: { readonly trend: 'N' | 'A' | 'Ad'; readonly season: 'N' | 'A'; readonly transform: 'none' | 'log' };
+  /** ets with `etsSpec` only: start the parameter search here (a local search) instead of from the grid. */
+  readonly etsStart?: { readonly alpha: number; readonly beta: number; readonly gamma: number; readonly phi: number };
 }
 
 /** A model family: fit on a regular series, forecast from the fitted model. */
