@@ -1,5 +1,5 @@
 import { createHash } from 'crypto';
-import { TerraformStack } from 'cdktf';
+import { TerraformStack } from '../lib/engine';
 import { Construct } from 'constructs';
 import { Hooks } from '../lib/hooks/hooks';
 import { Task } from './resources';
