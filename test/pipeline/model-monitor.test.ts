@@ -9,6 +9,7 @@ import { App } from '../../lib/engine';
 import { ForecastStack } from '../../stacks/forecast-stack';
 import { addVersionStatements, createModelStatements } from '../fixtures/model-files';
 import { tempDir } from '../tmp';
+import { createExampleSourceAsDataTeam } from '../fixtures/example-source';
 
 /**
  * The model monitor of the promoted version (addMonitoring({ modelMonitor })) on the example stack,
@@ -51,14 +52,7 @@ beforeAll(async () => {
   step = synthesized.manifest!.steps.find((s) => s.id.endsWith('/follow-promotion'))!.statements[0].sql;
   server = await startLocalServer();
   admin = await openAs();
-  for (const sql of [
-    'USE ROLE SYSADMIN',
-    'CREATE DATABASE ANALYTICS',
-    'CREATE SCHEMA ANALYTICS.RAW',
-    'CREATE TABLE ANALYTICS.RAW.SERIES_EVENTS (UNIT_ID VARCHAR, DATE DATE, Y FLOAT)',
-    'USE ROLE ACCOUNTADMIN',
-  ])
-    await admin.query(sql);
+  await createExampleSourceAsDataTeam(admin);
   await provisionLocally(admin, tf, { user: 'test', openAs: (role) => openAs(role) });
   await admin.query('USE WAREHOUSE FORECAST_WH');
   await admin.query("INSERT INTO ANALYTICS.RAW.SERIES_EVENTS (UNIT_ID, DATE, Y) VALUES ('A', '2026-01-02', 21), ('B', '2026-01-02', 7)");

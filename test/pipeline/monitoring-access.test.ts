@@ -8,6 +8,7 @@ import { SnowflakeSession } from '../../runner/snowflake/session';
 import { App } from '../../lib/engine';
 import { ForecastStack } from '../../stacks/forecast-stack';
 import { tempDir } from '../tmp';
+import { createExampleSourceAsDataTeam } from '../fixtures/example-source';
 
 /**
  * The example stack with monitoring, set up on the strict local server as on an account (bootstrap
@@ -55,14 +56,7 @@ beforeAll(async () => {
   tf = JSON.parse(fs.readFileSync(readSynthOutput(out)[0].terraformFile, 'utf8'));
   server = await startLocalServer();
   admin = await openAs();
-  for (const sql of [
-    'USE ROLE SYSADMIN',
-    'CREATE DATABASE ANALYTICS',
-    'CREATE SCHEMA ANALYTICS.RAW',
-    'CREATE TABLE ANALYTICS.RAW.SERIES_EVENTS (UNIT_ID VARCHAR, DATE DATE, Y FLOAT)',
-  ])
-    await admin.query(sql);
-  await admin.query('USE ROLE ACCOUNTADMIN');
+  await createExampleSourceAsDataTeam(admin);
   await admin.query(
     "INSERT INTO ANALYTICS.RAW.SERIES_EVENTS (UNIT_ID, DATE, Y) VALUES ('A', '2026-01-01', 10), ('A', '2026-01-02', 20), ('A', '2026-01-03', 30)",
   );

@@ -9,6 +9,7 @@ import { SnowflakeSession } from '../../../runner/snowflake/session';
 import { buildApp } from '../../../stacks/main';
 import { tempDir } from '../../tmp';
 import { cliProcess } from './cli-process';
+import { createExampleSourceAsDataTeam } from '../../fixtures/example-source';
 
 const cli = cliProcess;
 const envOf = (server: LocalSnowflakeServer, password = 'test') => server.connectionEnv({ password });
@@ -45,14 +46,7 @@ describe('many-model doctor', () => {
     const openAs = (role?: string) => SnowflakeSession.open(resolveConnection({ env: { ...envOf(server), ...(role ? { SNOWFLAKE_ROLE: role } : {}) } }));
     const admin = await openAs();
     try {
-      for (const sql of [
-        'USE ROLE SYSADMIN',
-        'CREATE DATABASE ANALYTICS',
-        'CREATE SCHEMA ANALYTICS.RAW',
-        'CREATE TABLE ANALYTICS.RAW.SERIES_EVENTS (UNIT_ID VARCHAR, DATE DATE, Y FLOAT)',
-        'USE ROLE ACCOUNTADMIN',
-      ])
-        await admin.query(sql);
+      await createExampleSourceAsDataTeam(admin);
       const tf = JSON.parse(fs.readFileSync(readSynthOutput(out)[0].terraformFile, 'utf8')) as TerraformJson;
       await provisionLocally(admin, tf, { user: 'test', openAs });
     } finally {

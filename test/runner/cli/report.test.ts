@@ -16,6 +16,7 @@ import { renderInChromium } from '../report/chromium';
 import { tempDir } from '../../tmp';
 import { cliProcess } from './cli-process';
 import { addVersionStatements, createModelStatements } from '../../fixtures/model-files';
+import { createExampleSourceAsDataTeam } from '../../fixtures/example-source';
 
 /**
  * `many-model report` end to end: the example stack with monitoring, set up on the local server as
@@ -60,14 +61,7 @@ beforeAll(async () => {
 
   server = await startLocalServer();
   const admin = await openAs();
-  for (const sql of [
-    'USE ROLE SYSADMIN',
-    'CREATE DATABASE ANALYTICS',
-    'CREATE SCHEMA ANALYTICS.RAW',
-    'CREATE TABLE ANALYTICS.RAW.SERIES_EVENTS (UNIT_ID VARCHAR, DATE DATE, Y FLOAT)',
-  ])
-    await admin.query(sql);
-  await admin.query('USE ROLE ACCOUNTADMIN');
+  await createExampleSourceAsDataTeam(admin);
   await provisionLocally(admin, tf, { user: 'test', openAs: (role) => openAs(role) });
   await admin.query('USE WAREHOUSE FORECAST_WH');
 

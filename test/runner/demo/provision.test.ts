@@ -7,6 +7,7 @@ import { resolveConnection } from '../../../runner/snowflake/connection';
 import { SnowflakeSession } from '../../../runner/snowflake/session';
 import { buildApp } from '../../../stacks/main';
 import { tempDir } from '../../tmp';
+import { createExampleSourceAsDataTeam } from '../../fixtures/example-source';
 
 /**
  * The example stack on the strict local server, set up as an account would be: what each role may
@@ -31,14 +32,7 @@ const openAs = (server: LocalSnowflakeServer, role?: string, warehouse?: string)
 async function account(): Promise<{ server: LocalSnowflakeServer; admin: SnowflakeSession; close: () => Promise<void> }> {
   const server = await startLocalServer();
   const admin = await openAs(server);
-  for (const sql of [
-    'USE ROLE SYSADMIN',
-    'CREATE DATABASE ANALYTICS',
-    'CREATE SCHEMA ANALYTICS.RAW',
-    'CREATE TABLE ANALYTICS.RAW.SERIES_EVENTS (UNIT_ID VARCHAR, DATE DATE, Y FLOAT)',
-    'USE ROLE ACCOUNTADMIN',
-  ])
-    await admin.query(sql);
+  await createExampleSourceAsDataTeam(admin);
   return {
     server,
     admin,

@@ -10,6 +10,7 @@ import { resolveConnection } from '../../../runner/snowflake/connection';
 import { SnowflakeSession } from '../../../runner/snowflake/session';
 import { buildApp } from '../../../stacks/main';
 import { tempDir } from '../../tmp';
+import { createExampleSourceAsDataTeam } from '../../fixtures/example-source';
 
 /** The example stack's checks against the local server through snowflake-sdk, before and after it is provisioned as an account would be. */
 let tf: TerraformJson;
@@ -57,14 +58,7 @@ describe('many-model doctor on the local server', () => {
     beforeAll(async () => {
       server = await startLocalServer();
       admin = await openAs(server);
-      for (const sql of [
-        'USE ROLE SYSADMIN',
-        'CREATE DATABASE ANALYTICS',
-        'CREATE SCHEMA ANALYTICS.RAW',
-        'CREATE TABLE ANALYTICS.RAW.SERIES_EVENTS (UNIT_ID VARCHAR, DATE DATE, Y FLOAT)',
-        'USE ROLE ACCOUNTADMIN',
-      ])
-        await admin.query(sql);
+      await createExampleSourceAsDataTeam(admin);
       await provisionLocally(admin, tf, { user: 'test', openAs: (role) => openAs(server, role) });
     });
     afterAll(async () => {
