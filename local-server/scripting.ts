@@ -10,7 +10,8 @@
  * - `IF (condition) THEN statements END IF`, `RETURN expr`, `RAISE name`;
  * - one exception handler at the end of the block, `EXCEPTION WHEN name [OR name] THEN ... [WHEN
  *   OTHER THEN ...]` (https://docs.snowflake.com/en/sql-reference/snowflake-scripting/exception):
- *   the first WHEN that matches runs, with SQLCODE, SQLERRM and SQLSTATE set, and `RAISE;` in it
+ *   the first WHEN that matches runs, with SQLCODE, SQLERRM and SQLSTATE set and only the DECLAREd
+ *   variables in scope (not a LET of the body), and `RAISE;` in it
  *   raises the same exception again (https://docs.snowflake.com/en/sql-reference/snowflake-scripting/raise);
  *   an exception no WHEN matches ends the block with it;
  * - `EXECUTE IMMEDIATE :variable` (https://docs.snowflake.com/en/sql-reference/sql/execute-immediate);
@@ -73,6 +74,7 @@ export async function runScriptingBlock(text: string, run: StatementRunner): Pro
       throw Errors.syntax(`Snowflake Scripting: cannot read the declaration '${d}'`);
     }
   }
+  const declared = new Set(vars.keys());
   const statements = splitStatements(body);
   const at = statements.findIndex((st) => /^EXCEPTION\s+WHEN\b/i.test(st.trim()));
   const handler = at < 0 ? undefined : handlerClauses(statements.slice(at), exceptions);
@@ -86,11 +88,14 @@ export async function runScriptingBlock(text: string, run: StatementRunner): Pro
     // The handler's built-in variables ("Handling exceptions": SQLCODE, SQLERRM, SQLSTATE).
     const err = e instanceof SfError ? e : new SfError('100132', String((e as Error)?.message ?? e), 'P0000');
     const code = /^-?\d+$/.test(err.code) ? String(Number(err.code)) : '-1';
-    vars.set('SQLCODE', { type: 'NUMBER', value: code });
+    // "To use a variable in an exception handler, the variable must be declared in the DECLARE
+    // section": a LET of the body is out of the handler's scope (the EXCEPTION page's usage notes).
+    const scope = new Map([...vars].filter(([name]) => declared.has(name)));
+    scope.set('SQLCODE', { type: 'NUMBER', value: code });
     // A declared exception's SQLERRM is its declared message (the EXCEPTION page's example).
-    vars.set('SQLERRM', { type: 'TEXT', value: raised ? raised.message : err.message });
-    vars.set('SQLSTATE', { type: 'TEXT', value: err.sqlState });
-    result = await runStatements(clause.statements, { vars, exceptions, run, handling: e });
+    scope.set('SQLERRM', { type: 'TEXT', value: raised ? raised.message : err.message });
+    scope.set('SQLSTATE', { type: 'TEXT', value: err.sqlState });
+    result = await runStatements(clause.statements, { vars: scope, exceptions, run, handling: e });
   }
   return result === NO_RETURN ? {} : { returned: result };
 }
@@ -116,8 +121,9 @@ function handlerClauses(statements: string[], exceptions: Map<string, DeclaredEx
       // "An exception handler can handle a specified exception only if that specified exception is in scope."
       for (const n of names) if (n !== 'OTHER' && !exceptions.has(n)) throw Errors.syntax(`Snowflake Scripting: exception '${n}' is not declared`);
       clauses.push({ names: names[0] === 'OTHER' ? 'OTHER' : names, statements: m[2] ? [m[2]] : [] });
-    } else if (clauses.length === 0) {
-      throw Errors.syntax('Snowflake Scripting: EXCEPTION WHEN ... THEN expected');
+    } else if (clauses.length === 0 || /^WHEN\s/i.test(st)) {
+      // WHEN ... { EXIT | CONTINUE } THEN is not supported here: refused, not run as EXIT.
+      throw Errors.syntax(`Snowflake Scripting: cannot read the handler clause '${st.split('\n')[0]}' (WHEN name [OR name] THEN, or WHEN OTHER THEN)`);
     } else {
       clauses[clauses.length - 1].statements.push(raw);
     }

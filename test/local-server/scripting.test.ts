@@ -170,7 +170,7 @@ describe('Snowflake Scripting task bodies', () => {
     expect(await outRows()).toEqual(['e2 -20002 second']);
   });
 
-  test('an exception no WHEN names is not handled, and a WHEN naming an undeclared exception or a RAISE; outside a handler is refused', async () => {
+  test('an exception no WHEN names is not handled; a WHEN naming an undeclared exception, a LET variable used in the handler, a CONTINUE handler and a RAISE; outside a handler are refused', async () => {
     const unhandled = await runTask(
       'UNHANDLED',
       "EXECUTE IMMEDIATE $$\nDECLARE\n  E1 EXCEPTION (-20001, 'first');\nBEGIN\n  SELECT 1 FROM D.S.MISSING;\nEXCEPTION\n  WHEN E1 THEN INSERT INTO D.S.OUT VALUES ('e1');\nEND;\n$$",
@@ -183,6 +183,17 @@ describe('Snowflake Scripting task bodies', () => {
     );
     expect(undeclared.STATE).toBe('FAILED');
     expect(undeclared.ERROR_MESSAGE).toContain("exception 'NOPE' is not declared");
+    const letInHandler = await runTask(
+      'LET_IN_HANDLER',
+      "EXECUTE IMMEDIATE $$\nDECLARE\n  A NUMBER;\nBEGIN\n  LET B VARCHAR := 'b';\n  SELECT 1 FROM D.S.MISSING;\nEXCEPTION\n  WHEN OTHER THEN INSERT INTO D.S.OUT VALUES (:B);\nEND;\n$$",
+    );
+    expect(letInHandler).toMatchObject({ STATE: 'FAILED', ERROR_CODE: '000904' });
+    const continueHandler = await runTask(
+      'CONTINUE_WHEN',
+      "EXECUTE IMMEDIATE $$\nDECLARE\n  A NUMBER;\nBEGIN\n  A := 1;\nEXCEPTION\n  WHEN OTHER CONTINUE THEN RETURN 'x';\nEND;\n$$",
+    );
+    expect(continueHandler.STATE).toBe('FAILED');
+    expect(continueHandler.ERROR_MESSAGE).toContain('cannot read the handler clause');
     const bare = await runTask('BARE_RAISE', 'EXECUTE IMMEDIATE $$\nDECLARE\n  A NUMBER;\nBEGIN\n  RAISE;\nEND;\n$$');
     expect(bare.STATE).toBe('FAILED');
     expect(bare.ERROR_MESSAGE).toContain('only in an exception handler');
