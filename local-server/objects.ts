@@ -930,17 +930,30 @@ export class SnowflakeObjects {
     Object.assign(run, { STATE: run.FIRST_ERROR_TASK_NAME === null ? 'SUCCEEDED' : 'FAILED', COMPLETED_TIME: new Date().toISOString() });
   }
 
+  /**
+   * A statement fault (server.faults.failStatement) for a statement of a task body: the task's
+   * statements never pass the server's request path, where client statements meet their faults.
+   */
+  private injectedFault(sql: string): void {
+    const fault = this.engine.faults?.statementFault(sql);
+    if (fault) throw new SfError(fault.code, fault.message ?? `injected failure ${fault.code}`, fault.sqlState ?? '57P01');
+  }
+
   /** Runs a task body: one statement or a BEGIN ... END block, each statement through the server's paths. */
   private async executeScript(s: SessionState, sql: string): Promise<void> {
     // A block with declarations runs through the Snowflake Scripting interpreter (./scripting.ts).
     const block = scriptingBlockOf(sql);
     if (block !== undefined) {
-      await runScriptingBlock(block, async (st) => (await this.handle(s, st.trim())) ?? this.engine.execute(s, st));
+      await runScriptingBlock(block, async (st) => {
+        this.injectedFault(st);
+        return (await this.handle(s, st.trim())) ?? this.engine.execute(s, st);
+      });
       return;
     }
     const body = /^BEGIN\s+([\s\S]*\S)\s*END;?$/i.exec(sql.trim());
     const statements = body ? splitStatements(body[1]) : [sql];
     for (const st of statements) {
+      this.injectedFault(st);
       const handled = await this.handle(s, st.trim());
       if (!handled) await this.engine.execute(s, st);
     }

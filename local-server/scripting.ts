@@ -8,6 +8,12 @@
  *   https://docs.snowflake.com/en/developer-guide/snowflake-scripting/variables);
  * - `SELECT ... INTO :a, :b ...` (one row, else an error: the page's "SELECT INTO" rule);
  * - `IF (condition) THEN statements END IF`, `RETURN expr`, `RAISE name`;
+ * - one exception handler at the end of the block, `EXCEPTION WHEN name [OR name] THEN ... [WHEN
+ *   OTHER THEN ...]` (https://docs.snowflake.com/en/sql-reference/snowflake-scripting/exception):
+ *   the first WHEN that matches runs, with SQLCODE, SQLERRM and SQLSTATE set and only the DECLAREd
+ *   variables in scope (not a LET of the body), and `RAISE;` in it
+ *   raises the same exception again (https://docs.snowflake.com/en/sql-reference/snowflake-scripting/raise);
+ *   an exception no WHEN matches ends the block with it;
  * - `EXECUTE IMMEDIATE :variable` (https://docs.snowflake.com/en/sql-reference/sql/execute-immediate);
  * - any other statement is SQL, with `:name` bound to the variable's value. An undeclared `:name`
  *   is refused, as Snowflake's compiler refuses it.
@@ -68,8 +74,62 @@ export async function runScriptingBlock(text: string, run: StatementRunner): Pro
       throw Errors.syntax(`Snowflake Scripting: cannot read the declaration '${d}'`);
     }
   }
-  const result = await runStatements(splitStatements(body), { vars, exceptions, run });
+  const declared = new Set(vars.keys());
+  const statements = splitStatements(body);
+  const at = statements.findIndex((st) => /^EXCEPTION\s+WHEN\b/i.test(st.trim()));
+  const handler = at < 0 ? undefined : handlerClauses(statements.slice(at), exceptions);
+  let result: string | null | typeof NO_RETURN;
+  try {
+    result = await runStatements(at < 0 ? statements : statements.slice(0, at), { vars, exceptions, run });
+  } catch (e) {
+    const raised = RAISED.get(e as object);
+    const clause = handler?.find((h) => h.names === 'OTHER' || h.names.includes(raised?.name ?? ''));
+    if (!clause) throw e;
+    // The handler's built-in variables ("Handling exceptions": SQLCODE, SQLERRM, SQLSTATE).
+    const err = e instanceof SfError ? e : new SfError('100132', String((e as Error)?.message ?? e), 'P0000');
+    const code = /^-?\d+$/.test(err.code) ? String(Number(err.code)) : '-1';
+    // "To use a variable in an exception handler, the variable must be declared in the DECLARE
+    // section": a LET of the body is out of the handler's scope (the EXCEPTION page's usage notes).
+    const scope = new Map([...vars].filter(([name]) => declared.has(name)));
+    scope.set('SQLCODE', { type: 'NUMBER', value: code });
+    // A declared exception's SQLERRM is its declared message (the EXCEPTION page's example).
+    scope.set('SQLERRM', { type: 'TEXT', value: raised ? raised.message : err.message });
+    scope.set('SQLSTATE', { type: 'TEXT', value: err.sqlState });
+    result = await runStatements(clause.statements, { vars: scope, exceptions, run, handling: e });
+  }
   return result === NO_RETURN ? {} : { returned: result };
+}
+
+/** The declared exception a RAISE threw, by its error: what a `WHEN name` clause matches. */
+const RAISED = new WeakMap<object, { name: string; message: string }>();
+
+interface HandlerClause {
+  /** The exception names of the WHEN, or OTHER. */
+  readonly names: readonly string[] | 'OTHER';
+  readonly statements: string[];
+}
+
+/** `EXCEPTION WHEN a [OR b] THEN s; ... [WHEN ... THEN ...] [WHEN OTHER THEN ...]`: the block's last part. */
+function handlerClauses(statements: string[], exceptions: Map<string, DeclaredException>): HandlerClause[] {
+  const clauses: { names: string[] | 'OTHER'; statements: string[] }[] = [];
+  statements.forEach((raw, k) => {
+    const st = k === 0 ? raw.trim().replace(/^EXCEPTION\s+/i, '') : raw.trim();
+    const m = /^WHEN\s+([A-Za-z_][A-Za-z0-9_$]*(?:\s+OR\s+[A-Za-z_][A-Za-z0-9_$]*)*)\s+THEN\b\s*([\s\S]*)$/i.exec(st);
+    if (m) {
+      const names = m[1].split(/\s+OR\s+/i).map((n) => n.toUpperCase());
+      if (names.includes('OTHER') && names.length > 1) throw Errors.syntax('Snowflake Scripting: WHEN OTHER takes no other exception');
+      // "An exception handler can handle a specified exception only if that specified exception is in scope."
+      for (const n of names) if (n !== 'OTHER' && !exceptions.has(n)) throw Errors.syntax(`Snowflake Scripting: exception '${n}' is not declared`);
+      clauses.push({ names: names[0] === 'OTHER' ? 'OTHER' : names, statements: m[2] ? [m[2]] : [] });
+    } else if (clauses.length === 0 || /^WHEN\s/i.test(st)) {
+      // WHEN ... { EXIT | CONTINUE } THEN is not supported here: refused, not run as EXIT.
+      throw Errors.syntax(`Snowflake Scripting: cannot read the handler clause '${st.split('\n')[0]}' (WHEN name [OR name] THEN, or WHEN OTHER THEN)`);
+    } else {
+      clauses[clauses.length - 1].statements.push(raw);
+    }
+  });
+  for (const c of clauses) if (c.statements.length === 0) throw Errors.syntax('Snowflake Scripting: a WHEN clause needs a statement');
+  return clauses;
 }
 
 const NO_RETURN = Symbol('no return');
@@ -78,6 +138,8 @@ interface Context {
   readonly vars: Map<string, Variable>;
   readonly exceptions: Map<string, DeclaredException>;
   readonly run: StatementRunner;
+  /** The exception an exception handler is handling (what `RAISE;` raises again). */
+  readonly handling?: unknown;
 }
 
 async function runStatements(statements: string[], c: Context): Promise<string | null | typeof NO_RETURN> {
@@ -105,10 +167,16 @@ async function runStatements(statements: string[], c: Context): Promise<string |
       continue;
     }
     if ((m = /^RETURN(?:\s+([\s\S]+))?$/i.exec(st))) return m[1] ? evaluate(m[1], c.vars, c.run, 'TEXT') : null;
+    if (/^RAISE$/i.test(st)) {
+      if (c.handling === undefined) throw Errors.syntax('Snowflake Scripting: RAISE without an exception name is valid only in an exception handler');
+      throw c.handling;
+    }
     if ((m = /^RAISE\s+([A-Za-z_][A-Za-z0-9_$]*)$/i.exec(st))) {
       const e = c.exceptions.get(m[1].toUpperCase());
       if (!e) throw Errors.syntax(`Snowflake Scripting: exception '${m[1]}' is not declared`);
-      throw new SfError(String(e.code), `Uncaught exception of type '${m[1].toUpperCase()}' with message '${e.message}'`, 'P0001');
+      const err = new SfError(String(e.code), `Uncaught exception of type '${m[1].toUpperCase()}' with message '${e.message}'`, 'P0001');
+      RAISED.set(err, { name: m[1].toUpperCase(), message: e.message });
+      throw err;
     }
     if ((m = /^([A-Za-z_][A-Za-z0-9_$]*)\s*:=\s*([\s\S]+)$/.exec(st))) {
       const v = variable(c.vars, m[1]);

@@ -164,6 +164,34 @@ export function renderTaskRunFinish(
   );
 }
 
+/**
+ * A run of the graph failed in a statement that did not record it (a task body's exception
+ * handler, lib/sql/scripting.ts): its RUNNING row gets FAILED, ENDED_AT and the error, `error` a
+ * SQL expression (the handler's copy of SQLERRM) cut to ERROR_MSG's 4000 characters. Only while
+ * RUNNING: a row the body already ended (FAILED before its RAISE) keeps its own error, and a later
+ * graph run of the same run adds the next attempt (renderTaskRunStart), as the runner resumes a
+ * failed step with a new attempt.
+ */
+export function renderTaskRunFailed(l: TaskRunLedgerModel, run: string, error: string): string {
+  return (
+    `UPDATE ${l.table.quoted} SET STATUS = 'FAILED', ENDED_AT = CURRENT_TIMESTAMP(), ERROR_MSG = LEFT(${error}, 4000) ` +
+    `WHERE ${taskRunRows(l, run)} AND STATUS = 'RUNNING'`
+  );
+}
+
+/**
+ * The graph's runs older than `run` still RUNNING are ABANDONED, with the reason: a newer run
+ * superseded them, and nothing ends them later (the graph only ever works on its newest run).
+ * `run` is a SQL expression; run ids of one graph sort by their date (M + YYYYMMDD).
+ */
+export function renderTaskRunsSuperseded(l: TaskRunLedgerModel, run: string): string {
+  return (
+    `UPDATE ${l.table.quoted} SET STATUS = 'ABANDONED', ENDED_AT = CURRENT_TIMESTAMP(), ` +
+    `ERROR_MSG = 'superseded by run ' || ${run} || ' before it finished: abandoned, never promoted' ` +
+    `WHERE STACK = ${sqlString(l.stack)} AND STEP_ID = ${sqlString(l.stepId)} AND RUN_ID < ${run} AND STATUS = 'RUNNING'`
+  );
+}
+
 /** The latest runs task graphs recorded in a stack's ledger (newest first), for `hooks plan`. */
 export function renderTaskRuns(table: ObjectName, limit: number): BoundStatement {
   return {

@@ -12,13 +12,22 @@
 import { ObjectName, quoteIdentifier, sqlNumber, sqlString } from '../identifiers';
 import type { ChallengeOpening } from './challenger';
 import { dynamicSql, scriptingBlock as block } from './scripting';
-import { QueueModel, renderEnqueue, renderQueueStatements, renderRequeueOrphaned } from './queue';
+import { QueueModel, renderAbandonChunks, renderEnqueue, renderQueueStatements, renderRequeueOrphaned } from './queue';
 import { MonitoringSqlModel } from './monitoring';
 import { GateMetricName, renderBuildModelIndex, renderGateQuery, renderPromote, renderRegisterCall } from './registry';
 import { inlineParams, runVar } from './statement';
 import { beginEnd, runBoundJobLines } from './task-graph';
-import { TaskRunLedgerModel, renderTaskRunFinish, renderTaskRunStart } from './ledger';
-import { METRICS_COLUMNS, Pass, TrainingTablesModel, renderFinishPass, renderRefreshPass, renderStartPass, renderVerifyPass } from './training';
+import { TaskRunLedgerModel, renderTaskRunFailed, renderTaskRunFinish, renderTaskRunStart, renderTaskRunsSuperseded } from './ledger';
+import {
+  METRICS_COLUMNS,
+  Pass,
+  TrainingTablesModel,
+  renderAbandonPasses,
+  renderFinishPass,
+  renderRefreshPass,
+  renderStartPass,
+  renderVerifyPass,
+} from './training';
 
 /** How the run ids of monitor-triggered retraining start (runner: R, scheduled scoring: S). */
 export const RETRAIN_RUN_PREFIX = 'M';
@@ -133,6 +142,54 @@ function withLedgerOnReturn(lines: readonly string[], ledger: readonly string[])
   return lines.map((line) => line.replace(/(^|THEN )RETURN /g, (_, before: string) => `${before}${ledger.join(' ')} RETURN `));
 }
 
+/** The variable an exception handler copies SQLERRM into, for the ledger row (declared with the ledger only). */
+const ERROR_VAR = 'LOOP_ERROR';
+
+/** The declaration of ERROR_VAR, when the loop records its runs. */
+function errorDeclare(l: RetrainLoopModel): string[] {
+  return l.ledger ? [`${ERROR_VAR} VARCHAR`] : [];
+}
+
+/**
+ * The exception handler's statements of a loop task that records its runs: any statement of the
+ * body that fails (or RAISE) ends the run's RUNNING row FAILED with the task and the error
+ * (SQLERRM: "Handling exceptions", https://docs.snowflake.com/en/developer-guide/snowflake-scripting/exceptions),
+ * before scriptingBlock's handler raises it again, so the task fails as before. None without a
+ * ledger: the body is then what it was.
+ */
+function recordFailure(l: RetrainLoopModel, task: string): string[] {
+  if (!l.ledger) return [];
+  return [
+    `${ERROR_VAR} := ${sqlString(`closed loop ${task} task: `)} || SQLERRM;`,
+    ...ledgerLines(l, (g) => renderTaskRunFailed(g, `:${RUN}`, `:${ERROR_VAR}`)),
+  ];
+}
+
+/**
+ * The retraining runs older than this one's evaluation date (`M` + an earlier YYYYMMDD) that
+ * never finished are abandoned as the runner abandons a run (lib/sql/training.ts
+ * renderAbandonPasses, lib/sql/queue.ts renderAbandonChunks): their passes ABANDONED, their open
+ * chunks FAILED ('run abandoned'), their RUNNING ledger rows ABANDONED with the run that
+ * superseded them. The loop's tasks only ever work on the newest date's run, so an older one
+ * could never finish; abandoned, no worker claims for it and no finish task registers or
+ * promotes it. Idempotent: each statement changes only what is still open.
+ */
+function abandonStaleRuns(l: RetrainLoopModel): string[] {
+  const stale = `STARTSWITH(RUN_ID, ${sqlString(RETRAIN_RUN_PREFIX)}) AND RUN_ID < :${RUN}`;
+  const older = (sql: string) => {
+    const one = `RUN_ID = ${sqlString(runVar('RUN_ID'))}`;
+    if (!sql.includes(one)) throw new Error(`abandonStaleRuns: expected "${one}" in ${sql}`);
+    return sql.split(one).join(stale);
+  };
+  return [
+    `IF (${RUN} IS NOT NULL) THEN`,
+    `  ${older(renderAbandonChunks(l.queue))};`,
+    `  ${older(renderAbandonPasses(l.tables))};`,
+    ...ledgerLines(l, (g) => renderTaskRunsSuperseded(g, `:${RUN}`)).map((s) => `  ${s}`),
+    'END IF;',
+  ];
+}
+
 /** The loop's outcome in its ledger row: what it retrained, how many trained or failed, the version. */
 function finishDetails(l: RetrainLoopModel, promoted: boolean): string {
   return (
@@ -181,13 +238,16 @@ function countEnqueued(l: RetrainLoopModel): string {
  * (renderCarryOver), and the pass marked running for the pipeline's trainer (renderStartPass), so
  * the worker tasks' job services find it. Returns early, doing nothing, when no version holds the
  * alias or nothing is degraded, or (with a champion/challenger policy) while a challenger is
- * being scored. Every statement is idempotent, so a re-run adds nothing.
+ * being scored. Every statement is idempotent, so a re-run adds nothing. Before anything else,
+ * older retraining runs left open are abandoned (abandonStaleRuns); with a ledger, a statement
+ * that fails ends the run's RUNNING row FAILED before the task fails (recordFailure).
  */
 export function renderRetrainStartBody(l: RetrainLoopModel): string {
   return block(
-    [`${RUN} VARCHAR`, 'FROM_RUN VARCHAR', 'ENQUEUED NUMBER', 'STMT VARCHAR', ...(l.challenge?.declare ?? [])],
+    [`${RUN} VARCHAR`, 'FROM_RUN VARCHAR', 'ENQUEUED NUMBER', 'STMT VARCHAR', ...(l.challenge?.declare ?? []), ...errorDeclare(l)],
     [
       `SELECT ${renderRetrainRunId(l.monitoring)} INTO :${RUN};`,
+      ...abandonStaleRuns(l),
       `SELECT ${renderAliasRunQuery(l)} INTO :FROM_RUN;`,
       `IF (${RUN} IS NULL OR FROM_RUN IS NULL) THEN RETURN 'nothing to retrain: no evaluation or no version holds ${l.alias}'; END IF;`,
       ...(l.challenge?.whileOpen ?? []),
@@ -212,6 +272,7 @@ export function renderRetrainStartBody(l: RetrainLoopModel): string {
       ),
       `RETURN ${RUN};`,
     ],
+    recordFailure(l, 'start'),
   );
 }
 
@@ -269,7 +330,9 @@ export function renderCarryOverUntrained(t: TrainingTablesModel, queue: QueueMod
  * follow, as the runner's steps render them. A run whose version already holds the alias does
  * nothing, so re-runs of an evaluation date are no-ops. With a champion/challenger policy
  * (`challenge`) the version becomes the challenger in place of the alias move, and a run whose
- * challenge is open or decided does nothing.
+ * challenge is open or decided does nothing. With a ledger, any statement that fails (the
+ * registration CALL, the index build, ...) ends the run's RUNNING row FAILED with its error before
+ * the task fails (recordFailure); the next graph run resumes the run as its next attempt.
  */
 export function renderRetrainFinishBody(l: RetrainLoopModel): string {
   const q = renderQueueStatements(l.queue);
@@ -300,6 +363,7 @@ export function renderRetrainFinishBody(l: RetrainLoopModel): string {
       ...(l.challenge?.declare ?? []),
       `ARTIFACTS_MISSING EXCEPTION (-20001, 'retraining: artifacts of trained partitions are missing on the stage')`,
       `TOO_MANY_FAILED EXCEPTION (-20002, 'retraining: more than ${allowed} % of the retrained partitions failed')`,
+      ...errorDeclare(l),
     ],
     [
       `SELECT ${renderRetrainRunId(l.monitoring)} INTO :${RUN};`,
@@ -344,5 +408,6 @@ export function renderRetrainFinishBody(l: RetrainLoopModel): string {
             `RETURN 'promoted ' || ${sqlString(l.versionPrefix)} || ${RUN};`,
           ]),
     ],
+    recordFailure(l, 'finish'),
   );
 }

@@ -12,9 +12,17 @@ import { RunVariable, runVar } from './statement';
  * the form CREATE TASK's page gives for a task whose body is a block with a DECLARE section
  * (https://docs.snowflake.com/en/sql-reference/sql/create-task, "procedural logic using Snowflake
  * Scripting"). The body's lines each already end with `;`.
+ *
+ * With `onError`, the block ends with an exception handler, `EXCEPTION WHEN OTHER THEN <onError>
+ * RAISE;`: any failed statement or RAISE of the body runs `onError` (where SQLCODE, SQLERRM and
+ * SQLSTATE describe it), then is raised again unchanged, so the task still fails with its own
+ * error ("Handling exceptions": https://docs.snowflake.com/en/developer-guide/snowflake-scripting/exceptions,
+ * `RAISE;` in a handler: https://docs.snowflake.com/en/sql-reference/snowflake-scripting/raise).
  */
-export function scriptingBlock(declare: readonly string[], body: readonly string[]): string {
-  const text = ['DECLARE', ...declare.map((d) => `  ${d};`), 'BEGIN', ...body.map((l) => `  ${l.replace(/\n/g, '\n  ')}`), 'END;'].join('\n');
+export function scriptingBlock(declare: readonly string[], body: readonly string[], onError: readonly string[] = []): string {
+  const indent = (l: string, by: string) => `${by}${l.replace(/\n/g, `\n${by}`)}`;
+  const handler = onError.length ? ['EXCEPTION', '  WHEN OTHER THEN', ...onError.map((l) => indent(l, '    ')), '    RAISE;'] : [];
+  const text = ['DECLARE', ...declare.map((d) => `  ${d};`), 'BEGIN', ...body.map((l) => indent(l, '  ')), ...handler, 'END;'].join('\n');
   return `EXECUTE IMMEDIATE ${dollarQuoted(`\n${text}\n`)}`;
 }
 

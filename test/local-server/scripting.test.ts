@@ -118,4 +118,84 @@ describe('Snowflake Scripting task bodies', () => {
     expect(many.STATE).toBe('FAILED');
     expect(many.ERROR_MESSAGE).toContain('must return exactly one');
   });
+  test('an exception handler (WHEN OTHER) catches a failed statement, sees SQLCODE, SQLERRM and SQLSTATE, and RAISE; fails the task with the same error', async () => {
+    const r = await runTask(
+      'HANDLED',
+      [
+        'EXECUTE IMMEDIATE $$',
+        'DECLARE',
+        '  ERR VARCHAR;',
+        'BEGIN',
+        "  INSERT INTO D.S.OUT VALUES ('before');",
+        '  SELECT N INTO :ERR FROM D.S.MISSING;',
+        "  INSERT INTO D.S.OUT VALUES ('not reached');",
+        'EXCEPTION',
+        '  WHEN OTHER THEN',
+        "    ERR := SQLCODE || ' ' || SQLSTATE || ' ' || SQLERRM;",
+        "    INSERT INTO D.S.OUT VALUES ('handled: ' || :ERR);",
+        '    RAISE;',
+        'END;',
+        '$$',
+      ].join('\n'),
+    );
+    expect(r).toMatchObject({ STATE: 'FAILED', ERROR_CODE: '002003' });
+    expect(r.ERROR_MESSAGE).toContain('MISSING');
+    const rows = await outRows();
+    expect(rows[0]).toBe('before');
+    expect(rows[1]).toMatch(/^handled: 2003 02000 SQL compilation error:[\s\S]*'MISSING' does not exist/);
+    expect(rows).toHaveLength(2);
+  });
+
+  test('the first WHEN naming a raised exception handles it, with its declared message as SQLERRM; a handler that does not raise ends the block', async () => {
+    const r = await runTask(
+      'NAMED',
+      [
+        'EXECUTE IMMEDIATE $$',
+        'DECLARE',
+        "  E1 EXCEPTION (-20001, 'first');",
+        "  E2 EXCEPTION (-20002, 'second');",
+        '  ERR VARCHAR;',
+        'BEGIN',
+        '  RAISE E2;',
+        'EXCEPTION',
+        "  WHEN E1 THEN INSERT INTO D.S.OUT VALUES ('e1');",
+        "  WHEN E2 OR E1 THEN ERR := 'e2 ' || SQLCODE || ' ' || SQLERRM;",
+        '    INSERT INTO D.S.OUT VALUES (:ERR);',
+        "  WHEN OTHER THEN INSERT INTO D.S.OUT VALUES ('other');",
+        'END;',
+        '$$',
+      ].join('\n'),
+    );
+    expect(r).toMatchObject({ STATE: 'SUCCEEDED', ERROR_MESSAGE: null });
+    expect(await outRows()).toEqual(['e2 -20002 second']);
+  });
+
+  test('an exception no WHEN names is not handled; a WHEN naming an undeclared exception, a LET variable used in the handler, a CONTINUE handler and a RAISE; outside a handler are refused', async () => {
+    const unhandled = await runTask(
+      'UNHANDLED',
+      "EXECUTE IMMEDIATE $$\nDECLARE\n  E1 EXCEPTION (-20001, 'first');\nBEGIN\n  SELECT 1 FROM D.S.MISSING;\nEXCEPTION\n  WHEN E1 THEN INSERT INTO D.S.OUT VALUES ('e1');\nEND;\n$$",
+    );
+    expect(unhandled).toMatchObject({ STATE: 'FAILED', ERROR_CODE: '002003' });
+    expect(await outRows()).toEqual([]);
+    const undeclared = await runTask(
+      'UNDECLARED_WHEN',
+      "EXECUTE IMMEDIATE $$\nDECLARE\n  A NUMBER;\nBEGIN\n  A := 1;\nEXCEPTION\n  WHEN NOPE THEN RETURN 'x';\nEND;\n$$",
+    );
+    expect(undeclared.STATE).toBe('FAILED');
+    expect(undeclared.ERROR_MESSAGE).toContain("exception 'NOPE' is not declared");
+    const letInHandler = await runTask(
+      'LET_IN_HANDLER',
+      "EXECUTE IMMEDIATE $$\nDECLARE\n  A NUMBER;\nBEGIN\n  LET B VARCHAR := 'b';\n  SELECT 1 FROM D.S.MISSING;\nEXCEPTION\n  WHEN OTHER THEN INSERT INTO D.S.OUT VALUES (:B);\nEND;\n$$",
+    );
+    expect(letInHandler).toMatchObject({ STATE: 'FAILED', ERROR_CODE: '000904' });
+    const continueHandler = await runTask(
+      'CONTINUE_WHEN',
+      "EXECUTE IMMEDIATE $$\nDECLARE\n  A NUMBER;\nBEGIN\n  A := 1;\nEXCEPTION\n  WHEN OTHER CONTINUE THEN RETURN 'x';\nEND;\n$$",
+    );
+    expect(continueHandler.STATE).toBe('FAILED');
+    expect(continueHandler.ERROR_MESSAGE).toContain('cannot read the handler clause');
+    const bare = await runTask('BARE_RAISE', 'EXECUTE IMMEDIATE $$\nDECLARE\n  A NUMBER;\nBEGIN\n  RAISE;\nEND;\n$$');
+    expect(bare.STATE).toBe('FAILED');
+    expect(bare.ERROR_MESSAGE).toContain('only in an exception handler');
+  });
 });

@@ -299,3 +299,103 @@ describe('a killed retrain', () => {
     expect(second.aliasVersion).toBe('V_M20240303');
   }, 600_000);
 });
+
+describe('a closed loop run that fails in its finish task', () => {
+  const QUEUE = 'ANALYTICS.FORECAST.FORECAST_QUEUE';
+  const STALE = 'M20240302';
+  let first: LoopOutcome | undefined;
+  let failedLedger: TaskRunRecord[] = [];
+  let second: LoopOutcome | undefined;
+  let resumedLedger: TaskRunRecord[] = [];
+  let stale:
+    | { runs: string[]; chunks: { STATUS: string; ERROR_MSG: string | null }[]; ledger?: TaskRunRecord; versions: string[]; alias: string | null }
+    | undefined;
+
+  beforeAll(async () => {
+    let manifest: HookManifest | undefined;
+    await runDemo({
+      outdir: tempDir('mm-loop-fail-'),
+      buildApp,
+      sourceTable: EXAMPLE.sourceTable,
+      image: EXAMPLE.image,
+      series: SERIES,
+      days: DAYS,
+      log: quiet,
+      beforeClosedLoop: (server, _runner, m) => {
+        manifest = m;
+        // The loop's registration CALL (its run id `M...`) fails once, as a procedure that raises.
+        server.faults.failStatement({ match: /^CALL .*\('M\d{8}'/, code: '100357', message: 'injected: the registration procedure raised', sqlState: 'P0000' });
+      },
+      afterClosedLoop: async (server, runner, loop, pipeline) => {
+        const admin = await SnowflakeSession.open(localConnection(server));
+        try {
+          first = loop;
+          failedLedger = await loopRuns(runner, manifest!);
+          const task = pipeline.monitor!.taskName;
+          const versionsBefore = new Set(server.objects.models.models.get(pipeline.aggregator.modelName.toString())!.versions.map((v) => v.name));
+          await runner.query(renderExecuteTask(task));
+          second = await readLoopOutcome(admin, server, pipeline, loop.changed, versionsBefore, (await waitForGraphRun(runner, task, 2)).STATE, 0);
+          resumedLedger = await loopRuns(runner, manifest!);
+          // A run of an older evaluation date left unfinished (its graph runs ended before its
+          // chunks did), as its start task left it: pass RUNNING, a chunk PENDING, its ledger row RUNNING.
+          const ledger = manifest!.ledger!;
+          const ledgerTable = `${ledger.database}.${ledger.schema}.${ledger.table}`;
+          const trainingKey = (await admin.query<{ K: string }>(`SELECT TRAINING_KEY AS K FROM ${RUNS} WHERE RUN_ID = 'M20240303'`)).rows[0].K;
+          await admin.query(`INSERT INTO ${RUNS} (RUN_ID, PASS, STATUS, STARTED_AT, TRAINING_KEY) VALUES (?, 'refine', 'RUNNING', CURRENT_TIMESTAMP(), ?)`, [
+            STALE,
+            trainingKey,
+          ]);
+          await admin.query(`INSERT INTO ${QUEUE} (QUEUE_ID, RUN_ID, PASS, CHUNK_ID, PARTITION_KEYS) SELECT ?, ?, 'refine', 0, ARRAY_CONSTRUCT('U0005')`, [
+            `${STALE}-refine-0`,
+            STALE,
+          ]);
+          await admin.query(
+            `INSERT INTO ${ledgerTable} (STACK, STEP_ID, RUN_ID, FINGERPRINT, ATTEMPT, STATUS, RUNNER_ID, STARTED_AT, DETAILS) SELECT ?, ?, ?, ?, 1, 'RUNNING', ?, DATEADD(day, -1, CURRENT_TIMESTAMP()), PARSE_JSON('{}')`,
+            [manifest!.stack, resumedLedger[0].stepId, STALE, 'old', 'task:ANALYTICS.FORECAST.FORECAST_MONITORING_RETRAIN_START'],
+          );
+          await runner.query(renderExecuteTask(task));
+          await waitForGraphRun(runner, task, 3);
+          const model = server.objects.models.models.get(pipeline.aggregator.modelName.toString())!;
+          stale = {
+            runs: (await admin.query<{ S: string }>(`SELECT STATUS AS S FROM ${RUNS} WHERE RUN_ID = ?`, [STALE])).rows.map((r) => r.S),
+            chunks: (await admin.query<{ STATUS: string; ERROR_MSG: string | null }>(`SELECT STATUS, ERROR_MSG FROM ${QUEUE} WHERE RUN_ID = ?`, [STALE])).rows,
+            ledger: (await new Ledger(runner, ledger, manifest!.stack).taskRuns(10)).find((r) => r.runId === STALE),
+            versions: model.versions.map((v) => v.name),
+            alias: model.versions.find((v) => v.alias)?.name ?? null,
+          };
+        } finally {
+          await admin.close();
+        }
+      },
+    });
+  }, 600_000);
+
+  test("records FAILED with the failed statement's error in the run's ledger row, and the task still fails with it", () => {
+    expect(first!.state).toMatch(/^FAILED/);
+    expect(first!.versionsAdded).toEqual([]);
+    expect(failedLedger).toHaveLength(1);
+    expect(failedLedger[0]).toMatchObject({ runId: 'M20240303', status: 'FAILED', attempt: 1 });
+    expect(failedLedger[0].error).toBe('closed loop finish task: injected: the registration procedure raised');
+    expect(failedLedger[0].endedAt).toBeDefined();
+  });
+
+  test('the next graph run resumes the run as a second attempt, registers and promotes its version, and records SUCCEEDED', () => {
+    expect(second!.state).toBe('SUCCEEDED');
+    expect(second!.versionsAdded).toEqual(['V_M20240303']);
+    expect(second!.aliasVersion).toBe('V_M20240303');
+    expect(resumedLedger.map((r) => [r.runId, r.attempt, r.status])).toEqual([
+      ['M20240303', 2, 'SUCCEEDED'],
+      ['M20240303', 1, 'FAILED'],
+    ]);
+    expect(resumedLedger[0].details).toMatchObject({ trained: 2, version: 'V_M20240303', promoted: true });
+  });
+
+  test("a run of an older evaluation date left unfinished is abandoned by the newer run's start: pass ABANDONED, chunks FAILED, ledger row ABANDONED with the reason, never registered", () => {
+    expect(stale!.runs).toEqual(['ABANDONED']);
+    expect(stale!.chunks).toEqual([{ STATUS: 'FAILED', ERROR_MSG: 'run abandoned' }]);
+    expect(stale!.ledger).toMatchObject({ runId: STALE, status: 'ABANDONED' });
+    expect(stale!.ledger!.error).toBe('superseded by run M20240303 before it finished: abandoned, never promoted');
+    expect(stale!.versions).not.toContain(`V_${STALE}`);
+    expect(stale!.alias).toBe('V_M20240303');
+  });
+});
