@@ -33,7 +33,7 @@
  */
 import { ObjectName, quoteIdentifier, sqlNumber, sqlString } from '../identifiers';
 import { MonitoringSqlModel, actuals } from './monitoring';
-import { renderBuildModelIndex, renderRegisterCall } from './registry';
+import { renderBuildModelIndex, renderRegisterCall, renderVersionsHoldingAlias } from './registry';
 import { carryWinners } from './retrain';
 import { CHALLENGE_SCORING_RUN_PREFIX, ScoringModel, insertColumns, renderScoringSelect } from './scoring';
 import { dynamicSql, scriptingBlock } from './scripting';
@@ -123,22 +123,13 @@ const names = (cols: Columns) => cols.map(([n]) => quoteIdentifier(n)).join(', '
 
 /** Counts, into `into`, the versions of the model holding `alias` (and, with `version`, which of them is that version). */
 function aliasHolders(c: Pick<ChallengerSqlModel, 'model'>, alias: string, into: string, version?: string): string {
-  const [db, schema, model] = c.model.parts;
-  const held = `ARRAY_CONTAINS(${sqlString(alias)}::VARIANT, "VERSION_ALIASES")`;
   const mine = version ? `, COALESCE(SUM(IFF("MODEL_VERSION_NAME" = ${version}, 1, 0)), 0)` : '';
-  return (
-    `SELECT COUNT(*)${mine} INTO ${into} FROM ${quoteIdentifier(db)}.INFORMATION_SCHEMA.MODEL_VERSIONS ` +
-    `WHERE "SCHEMA_NAME" = ${sqlString(schema)} AND "MODEL_NAME" = ${sqlString(model)} AND ${held};`
-  );
+  return `SELECT COUNT(*)${mine} INTO ${into} ${renderVersionsHoldingAlias(c.model, alias)};`;
 }
 
 /** The version holding `alias`, into `into` (NULL when none). */
 function aliasHolder(c: Pick<ChallengerSqlModel, 'model'>, alias: string, into: string): string {
-  const [db, schema, model] = c.model.parts;
-  return (
-    `SELECT MAX("MODEL_VERSION_NAME") INTO ${into} FROM ${quoteIdentifier(db)}.INFORMATION_SCHEMA.MODEL_VERSIONS ` +
-    `WHERE "SCHEMA_NAME" = ${sqlString(schema)} AND "MODEL_NAME" = ${sqlString(model)} AND ARRAY_CONTAINS(${sqlString(alias)}::VARIANT, "VERSION_ALIASES");`
-  );
+  return `SELECT MAX("MODEL_VERSION_NAME") INTO ${into} ${renderVersionsHoldingAlias(c.model, alias)};`;
 }
 
 /** `ALTER MODEL m VERSION {{MODEL_VERSION}} SET ALIAS = <alias>`: run as dynamic SQL with the version in a variable. */

@@ -15,6 +15,7 @@
  * (https://docs.snowflake.com/en/sql-reference/sql/execute-immediate).
  */
 import { ObjectName, dollarQuoted, quoteIdentifier, sqlNumber, sqlString } from '../identifiers';
+import { renderVersionsHoldingAlias } from './registry';
 import { SourceModel } from './training';
 
 /** What the monitor and its source view are rendered from. */
@@ -113,11 +114,7 @@ export function renderCreateModelMonitor(m: VersionMonitorSqlModel, version: str
  * (https://docs.snowflake.com/en/sql-reference/info-schema/model_versions).
  */
 function aliasVersion(m: VersionMonitorSqlModel): string {
-  const [db, schema, model] = m.model.parts;
-  return (
-    `(SELECT MAX("MODEL_VERSION_NAME") FROM ${quoteIdentifier(db)}.INFORMATION_SCHEMA.MODEL_VERSIONS ` +
-    `WHERE "SCHEMA_NAME" = ${sqlString(schema)} AND "MODEL_NAME" = ${sqlString(model)} AND ARRAY_CONTAINS(${sqlString(m.alias)}::VARIANT, "VERSION_ALIASES"))`
-  );
+  return `(SELECT MAX("MODEL_VERSION_NAME") ${renderVersionsHoldingAlias(m.model, m.alias)})`;
 }
 
 /** The version the log's latest row names, as a scalar subquery. */

@@ -3,7 +3,7 @@
  * with the metrics, so its cost does not grow in statements with the number of partitions; ONE
  * model version is registered per run, whatever the partition count.
  */
-import { ObjectName, sqlNumber, sqlString } from '../identifiers';
+import { ObjectName, quoteIdentifier, sqlNumber, sqlString } from '../identifiers';
 import { runVar } from './statement';
 import { TrainingTablesModel } from './training';
 
@@ -95,4 +95,18 @@ export function renderPromote(model: ObjectName, alias: string, versionPrefix: s
     setAlias: `ALTER MODEL ${model.quoted} VERSION ${v} SET ALIAS = ${alias}`,
     setDefault: `ALTER MODEL ${model.quoted} SET DEFAULT_VERSION = ${sqlString(v)}`,
   };
+}
+
+/**
+ * `FROM <db>.INFORMATION_SCHEMA.MODEL_VERSIONS WHERE <the versions of model that hold alias>`, for
+ * the task bodies that read who holds an alias. The view lists the versions of models the role has
+ * a privilege on; VERSION_ALIASES is an ARRAY
+ * (https://docs.snowflake.com/en/sql-reference/info-schema/model_versions).
+ */
+export function renderVersionsHoldingAlias(model: ObjectName, alias: string): string {
+  const [db, schema, name] = model.parts;
+  return (
+    `FROM ${quoteIdentifier(db)}.INFORMATION_SCHEMA.MODEL_VERSIONS ` +
+    `WHERE "SCHEMA_NAME" = ${sqlString(schema)} AND "MODEL_NAME" = ${sqlString(name)} AND ARRAY_CONTAINS(${sqlString(alias)}::VARIANT, "VERSION_ALIASES")`
+  );
 }

@@ -14,7 +14,7 @@ import type { ChallengeOpening } from './challenger';
 import { dynamicSql, scriptingBlock as block } from './scripting';
 import { QueueModel, renderAbandonChunks, renderEnqueue, renderQueueStatements, renderRequeueOrphaned } from './queue';
 import { MonitoringSqlModel } from './monitoring';
-import { GateMetricName, renderBuildModelIndex, renderGateQuery, renderPromote, renderRegisterCall } from './registry';
+import { GateMetricName, renderBuildModelIndex, renderGateQuery, renderPromote, renderRegisterCall, renderVersionsHoldingAlias } from './registry';
 import { inlineParams, runVar } from './statement';
 import { beginEnd, runBoundJobLines } from './task-graph';
 import { TaskRunLedgerModel, renderTaskRunFailed, renderTaskRunFinish, renderTaskRunStart, renderTaskRunsSuperseded } from './ledger';
@@ -218,10 +218,8 @@ function dynamic(sql: string): string[] {
  * NULL when no version holds it. The view shows what the task owner has a privilege on.
  */
 export function renderAliasRunQuery(l: RetrainLoopModel): string {
-  const [db, schema, model] = l.model.parts;
   return (
-    `(SELECT SUBSTR(MAX("MODEL_VERSION_NAME"), ${sqlNumber(l.versionPrefix.length + 1)}) FROM ${quoteIdentifier(db)}.INFORMATION_SCHEMA.MODEL_VERSIONS ` +
-    `WHERE "SCHEMA_NAME" = ${sqlString(schema)} AND "MODEL_NAME" = ${sqlString(model)} AND ARRAY_CONTAINS(${sqlString(l.alias)}::VARIANT, "VERSION_ALIASES") ` +
+    `(SELECT SUBSTR(MAX("MODEL_VERSION_NAME"), ${sqlNumber(l.versionPrefix.length + 1)}) ${renderVersionsHoldingAlias(l.model, l.alias)} ` +
     `AND STARTSWITH("MODEL_VERSION_NAME", ${sqlString(l.versionPrefix)}))`
   );
 }
@@ -299,11 +297,7 @@ export function renderRetrainWorkerBody(l: RetrainLoopModel, jobService: ObjectN
 
 /** Whether the retraining run's version holds the alias, into the variable PROMOTED. */
 function countPromoted(l: RetrainLoopModel): string {
-  const [db, schema, model] = l.model.parts;
-  return (
-    `SELECT COUNT(*) INTO :PROMOTED FROM ${quoteIdentifier(db)}.INFORMATION_SCHEMA.MODEL_VERSIONS WHERE "SCHEMA_NAME" = ${sqlString(schema)} AND "MODEL_NAME" = ${sqlString(model)} ` +
-    `AND "MODEL_VERSION_NAME" = ${sqlString(l.versionPrefix)} || :${RUN} AND ARRAY_CONTAINS(${sqlString(l.alias)}::VARIANT, "VERSION_ALIASES");`
-  );
+  return `SELECT COUNT(*) INTO :PROMOTED ${renderVersionsHoldingAlias(l.model, l.alias)} AND "MODEL_VERSION_NAME" = ${sqlString(l.versionPrefix)} || :${RUN};`;
 }
 
 /**
@@ -337,8 +331,7 @@ export function renderCarryOverUntrained(t: TrainingTablesModel, queue: QueueMod
 export function renderRetrainFinishBody(l: RetrainLoopModel): string {
   const q = renderQueueStatements(l.queue);
   const promote = renderPromote(l.model, l.alias, l.versionPrefix);
-  const [db, schema, model] = l.model.parts;
-  const held = `SELECT COUNT(*) INTO :HELD FROM ${quoteIdentifier(db)}.INFORMATION_SCHEMA.MODEL_VERSIONS WHERE "SCHEMA_NAME" = ${sqlString(schema)} AND "MODEL_NAME" = ${sqlString(model)} AND ARRAY_CONTAINS(${sqlString(l.alias)}::VARIANT, "VERSION_ALIASES");`;
+  const held = `SELECT COUNT(*) INTO :HELD ${renderVersionsHoldingAlias(l.model, l.alias)};`;
   const allowed = sqlNumber(l.allowedFailurePercent);
   // With a challenger the run ends by opening a challenge (or finding it open): SUCCEEDED, not promoted.
   const opened = ledgerLines(l, (g) => renderTaskRunFinish(g, `:${RUN}`, 'SUCCEEDED', null));
