@@ -17,6 +17,7 @@ import { collectReport } from '../../runner/report/collect';
 import { renderBuildModelIndex, renderRegisterCall } from '../../lib/sql/registry';
 import { METRICS_COLUMNS } from '../../lib/sql/training';
 import { Conn, close, connect, query } from '../local-server/client';
+import { DEFAULT_OUTPUT_COLUMNS } from '../../constructs/model-registry-aggregator';
 
 /**
  * The champion/challenger statements (lib/sql/challenger.ts) on the local server, through
@@ -53,14 +54,7 @@ const model = (prefix: string, overrides: Partial<ChallengerSqlModel> = {}): Cha
     model: MODEL,
     modelVersionOrAlias: 'PRODUCTION',
     results: S('RES'),
-    outputColumns: [
-      { name: 'PARTITION_KEY', type: 'VARCHAR' },
-      { name: 'STEP', type: 'NUMBER(10,0)' },
-      { name: 'DS', type: 'DATE' },
-      { name: 'FORECAST', type: 'FLOAT' },
-      { name: 'LOWER', type: 'FLOAT' },
-      { name: 'UPPER', type: 'FLOAT' },
-    ],
+    outputColumns: DEFAULT_OUTPUT_COLUMNS,
     horizon: 2,
   },
   tables: { metrics: S('METRICS'), runs: S('RUNS'), stage: S('MODELS') },
