@@ -22,6 +22,8 @@ import { describeTaskRun } from '../../runner/cli/commands/hooks';
 const quiet = { info: () => undefined, progress: () => undefined };
 const SERIES = 40;
 const DAYS = 400;
+/** The demo's stack and data, as every run of this file uses them. */
+const DEMO = { buildApp, sourceTable: EXAMPLE.sourceTable, image: EXAMPLE.image, series: SERIES, days: DAYS, log: quiet };
 
 interface Outcome {
   readonly failed: boolean;
@@ -88,12 +90,7 @@ async function runWithLoop(regimeChange: boolean, leaveWorker = false): Promise<
   let leftoverRun = '';
   const r = await runDemo({
     outdir: tempDir('mm-loop-'),
-    buildApp,
-    sourceTable: EXAMPLE.sourceTable,
-    image: EXAMPLE.image,
-    series: SERIES,
-    days: DAYS,
-    log: quiet,
+    ...DEMO,
     regimeChange,
     beforeClosedLoop: async (server, runner, m) => {
       manifest = m;
@@ -242,12 +239,7 @@ describe('a killed retrain', () => {
     let after: { first: LoopOutcome; second: LoopOutcome; attempts: number; finishFirst?: string } | undefined;
     await runDemo({
       outdir: tempDir('mm-loop-kill-'),
-      buildApp,
-      sourceTable: EXAMPLE.sourceTable,
-      image: EXAMPLE.image,
-      series: SERIES,
-      days: DAYS,
-      log: quiet,
+      ...DEMO,
       beforeClosedLoop: (server) => {
         // Hold the retraining worker's chunk read long enough to kill its process while it holds the lease.
         server.faults.delayStatement({ match: /PARSE_JSON\(\?\)\)\) ORDER BY PARTITION_KEY, DS/, ms: 6000 });
@@ -315,12 +307,7 @@ describe('a closed loop run that fails in its finish task', () => {
     let manifest: HookManifest | undefined;
     await runDemo({
       outdir: tempDir('mm-loop-fail-'),
-      buildApp,
-      sourceTable: EXAMPLE.sourceTable,
-      image: EXAMPLE.image,
-      series: SERIES,
-      days: DAYS,
-      log: quiet,
+      ...DEMO,
       beforeClosedLoop: (server, _runner, m) => {
         manifest = m;
         // The loop's registration CALL (its run id `M...`) fails once, as a procedure that raises.
